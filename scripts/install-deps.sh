@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what stackplan needs to build and test, from Debian's packages.
+# The one install script `make run`, `make test` and CI share. Idempotent:
+# it asks apt only for what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config   # compiler and build
+  libjansson-dev libyaml-dev         # JSON out, YAML in
+  libcmocka-dev                      # unit tests
+  valgrind                           # leak check of the CLI runs
+  python3                            # golden-test helper scripts
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,65 @@
+/* cli.h - the command line's shared pieces: option tables, data dir, output. */
+#ifndef SP_CLI_H
+#define SP_CLI_H
+
+#include "stackplan.h"
+
+#include <stdio.h>
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_INTERNAL = 1, CLI_EXIT_INPUT = 2 };
+
+typedef enum { CLI_NUMBER, CLI_TEXT, CLI_FLAG } cli_kind;
+
+/* One row of a subcommand's option table: it drives both parsing and --help. */
+typedef struct {
+    const char *name;   /* without the leading dashes */
+    cli_kind kind;
+    const char *arg;    /* placeholder in help, e.g. "N" */
+    const char *help;
+    double min, max;    /* numbers only */
+    unsigned flags;     /* SP_NUM_* for numbers */
+} cli_opt;
+
+typedef struct {
+    bool set;
+    double number;
+    const char *text;
+} cli_value;
+
+typedef struct {
+    const char *usage;        /* "stackplan plan FILE [options]" */
+    const char *summary;      /* one line */
+    const cli_opt *opts;
+    size_t count;
+    size_t max_positional;
+} cli_command;
+
+/* Parses argv (after the subcommand word). Fills values[i] for opts[i] and the
+ * positional arguments. Returns SP_OK, or SP_ERR_INPUT with err set. *help is
+ * set when -h/--help was given. */
+sp_status cli_parse(const cli_command *cmd, int argc, char **argv, cli_value *values,
+                    const char **positional, size_t *positional_count, bool *help, sp_error *err);
+void cli_print_help(const cli_command *cmd, FILE *out);
+
+/* Index of an option by name in cmd->opts (the tables are static, so a miss is a bug). */
+size_t cli_index(const cli_command *cmd, const char *name);
+
+/* The data directory: --data-dir, then $STACKPLAN_DATA_DIR, then the build's default. */
+const char *cli_data_dir(const char *flag_value);
+
+/* Prints err on stderr as one line and returns the exit status for it. */
+int cli_fail(const sp_error *err);
+/* Writes text to stdout and frees it; exit status 1 when writing fails. */
+int cli_emit(char *text);
+
+/* Loads the rules and the profiles of path, and plans each. On success the
+ * caller frees *profiles (sp_profile_list_free) and *plans (free). On failure
+ * the error is printed and its exit status returned. */
+int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_options *options,
+                      sp_rules *rules, sp_profile_list *profiles, sp_plan **plans);
+
+int cmd_plan(int argc, char **argv);
+int cmd_classic(int argc, char **argv);
+int cmd_breakeven(int argc, char **argv);
+
+#endif

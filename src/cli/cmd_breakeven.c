@@ -1,0 +1,46 @@
+/* cmd_breakeven.c - `stackplan breakeven`: when does self-managed beat managed? */
+#include "cli.h"
+
+static const cli_opt OPTS[] = {
+    {"gpus", CLI_NUMBER, "G", "accelerators in the cluster (required)", 1, 1e7, SP_NUM_INTEGER},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "raw price of one accelerator-hour (required)", 0, 1e4, 0},
+    {"premium", CLI_NUMBER, "M", "managed price over raw, >= 1 (required)", 1, 100, 0},
+    {"ops-hours", CLI_NUMBER, "T", "hours of operations work self-managing costs (required)", 0, 1e6, 0},
+    {"ops-usd-per-hour", CLI_NUMBER, "V", "value of one hour of the team's time (required)", 0, 1e6, 0},
+    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan breakeven --gpus G --usd-per-gpu-hour C --premium M --ops-hours T --ops-usd-per-hour V",
+    "Solve (m - 1) g c h = v T_ops for h: below it managed costs less in total, above it\n"
+    "self-managed does (seed section 2). Prints both totals at durations around it.",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 0};
+
+int cmd_breakeven(int argc, char **argv)
+{
+    enum { COUNT = sizeof OPTS / sizeof OPTS[0], REQUIRED = 5 };
+    cli_value v[COUNT] = {{0}};
+    size_t npos = 0;
+    bool help = false;
+    sp_error err;
+    sp_error_clear(&err);
+    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(&CMD, stdout);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < REQUIRED; i++)
+        if (!v[i].set) {
+            fprintf(stderr, "stackplan: --%s: required (usage: %s)\n", OPTS[i].name, CMD.usage);
+            return CLI_EXIT_INPUT;
+        }
+    sp_format format = SP_FORMAT_TEXT;
+    if (v[5].set && (!sp_format_parse(v[5].text, &format) || format == SP_FORMAT_MD)) {
+        fprintf(stderr, "stackplan: --format: '%s' is not text or json\n", v[5].text);
+        return CLI_EXIT_INPUT;
+    }
+    sp_breakeven_input in = {v[0].number, v[1].number, v[2].number, v[3].number, v[4].number};
+    char *text = sp_render_breakeven(&in, format, &err);
+    return text ? cli_emit(text) : cli_fail(&err);
+}

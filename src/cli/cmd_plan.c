@@ -1,0 +1,53 @@
+/* cmd_plan.c - `stackplan plan FILE`: a recommendation for each profile. */
+#include "cli.h"
+
+#include <stdlib.h>
+
+static const cli_opt OPTS[] = {
+    {"format", CLI_TEXT, "text|json|md", "output format (default text)", 0, 0, 0},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan plan FILE [--format text|json|md] [--data-dir DIR]",
+    "Plan every profile of a YAML file: axis, collective, frameworks, memory, GPUs, nodes,\n"
+    "costs, break-even, budget, tier and launch line.",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 1};
+
+int cmd_plan(int argc, char **argv)
+{
+    cli_value values[sizeof OPTS / sizeof OPTS[0]] = {{0}};
+    const char *files[1];
+    size_t nfiles = 0;
+    bool help = false;
+    sp_error err;
+    sp_error_clear(&err);
+    if (cli_parse(&CMD, argc, argv, values, files, &nfiles, &help, &err) != SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(&CMD, stdout);
+        return CLI_EXIT_OK;
+    }
+    if (nfiles != 1) {
+        fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
+        return CLI_EXIT_INPUT;
+    }
+    sp_format format = SP_FORMAT_TEXT;
+    const cli_value *fmt = &values[cli_index(&CMD, "format")];
+    if (fmt->set && !sp_format_parse(fmt->text, &format)) {
+        fprintf(stderr, "stackplan: --format: '%s' is not text, json or md\n", fmt->text);
+        return CLI_EXIT_INPUT;
+    }
+    sp_rules rules;
+    sp_profile_list profiles;
+    sp_plan *plans = NULL;
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    int status = cli_load_and_plan(files[0], cli_data_dir(values[cli_index(&CMD, "data-dir")].text),
+                                   &options, &rules, &profiles, &plans);
+    if (status != CLI_EXIT_OK)
+        return status;
+    char *text = sp_render_plans(&profiles, plans, &rules, format, &err);
+    free(plans);
+    sp_profile_list_free(&profiles);
+    return text ? cli_emit(text) : cli_fail(&err);
+}

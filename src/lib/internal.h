@@ -1,0 +1,149 @@
+/* internal.h - helpers shared inside libstackplan; not part of the API. */
+#ifndef SP_INTERNAL_H
+#define SP_INTERNAL_H
+
+#include "stackplan.h"
+
+#include <stdarg.h>
+#include <yaml.h>
+
+#if defined(__GNUC__)
+#define SP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SP_PRINTF(a, b)
+/* A number that must be strictly greater than zero (loader-only flag). */
+enum { SP_NUM_POSITIVE = 1u << 8 };
+
+/* One overridable constant: its key in files and flags, where it lives in
+ * sp_knobs, its SP_SET_* bit and the range it may take. */
+typedef struct {
+    const char *key;
+    size_t offset;
+    unsigned set_bit;
+    double min, max;
+    unsigned flags;
+} sp_knob_spec;
+
+extern const sp_knob_spec SP_KNOB_SPECS[SP_KNOB_COUNT];
+
+/* Reads/writes one knob through its spec. */
+double sp_knob_get(const sp_knobs *knobs, const sp_knob_spec *spec);
+void sp_knob_set(sp_knobs *knobs, const sp_knob_spec *spec, double value);
+
+/* Reporter helpers (notes.c). */
+bool sp_note_is_warning(unsigned note);
+void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
+int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
+int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
+                        size_t size);
+
+/* Renderers behind sp_render_plans. */
+char *sp_render_plans_text(const sp_profile_list *profiles, const sp_plan *plans,
+                           const sp_rules *rules, sp_error *err);
+char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans,
+                           const sp_rules *rules, sp_error *err);
+char *sp_render_plans_md(const sp_profile_list *profiles, const sp_plan *plans,
+                         const sp_rules *rules, sp_error *err);
+/* Dumps a jansson value (and releases it) as indented, ordered text plus a newline. */
+struct json_t;
+char *sp_json_finish(struct json_t *root, sp_error *err);
+
+#endif
+
+/* Fills err (if not NULL) and returns status. */
+sp_status sp_fail(sp_error *err, sp_status status, const char *file, unsigned line,
+                  unsigned col, const char *field, const char *fmt, ...) SP_PRINTF(7, 8);
+
+/* Copies src into dst of size n, truncating; always NUL-terminates. */
+void sp_copy(char *dst, size_t n, const char *src);
+
+/* ---- growable string buffer (reporters) ---- */
+typedef struct {
+    char *data;
+    size_t length;
+    size_t capacity;
+    bool failed; /* an allocation failed; later appends do nothing */
+} sp_buf;
+
+void sp_buf_printf(sp_buf *b, const char *fmt, ...) SP_PRINTF(2, 3);
+void sp_buf_puts(sp_buf *b, const char *s);
+/* Hands the text to the caller (NULL and err set when an append failed). */
+char *sp_buf_finish(sp_buf *b, sp_error *err);
+
+/* Writes a value rounded to whole units with thousands separators: 14000 -> "14,000". */
+void sp_format_thousands(double value, char *buf, size_t size);
+
+/* ---- YAML documents (loaders) ---- */
+typedef struct {
+    const char *file;        /* name used in messages */
+    yaml_document_t doc;
+    bool loaded;
+} sp_yaml;
+
+/* Parses text into one YAML document. An empty stream is an error. */
+sp_status sp_yaml_parse(sp_yaml *y, const char *file, const char *text, size_t length,
+                        sp_error *err);
+void sp_yaml_free(sp_yaml *y);
+/* Reads a whole file into a malloc'd NUL-terminated buffer. */
+sp_status sp_read_file(const char *path, char **out, size_t *length, sp_error *err);
+
+yaml_node_t *sp_yaml_root(sp_yaml *y);
+yaml_node_t *sp_yaml_node(sp_yaml *y, int index);
+/* Fails with the node's position unless it has the wanted type. */
+sp_status sp_yaml_expect(const sp_yaml *y, const yaml_node_t *node, yaml_node_type_t type,
+                         const char *field, sp_error *err);
+const char *sp_yaml_scalar(const yaml_node_t *node);
+/* Fails at node: "FILE:LINE:COL: field: message". */
+sp_status sp_yaml_fail(const sp_yaml *y, const yaml_node_t *node, const char *field,
+                       sp_error *err, const char *fmt, ...) SP_PRINTF(5, 6);
+/* A scalar that must be a number within [min, max]. */
+sp_status sp_yaml_number(const sp_yaml *y, const yaml_node_t *node, const char *field,
+                         double min, double max, unsigned flags, double *out, sp_error *err);
+/* A scalar string of at most size-1 bytes, not empty. */
+sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *field,
+                         char *out, size_t size, sp_error *err);
+/* Fails when a mapping repeats a key. */
+sp_status sp_yaml_no_duplicate_keys(sp_yaml *y, const yaml_node_t *map, sp_error *err);
+/* Index of key in keys (NULL-terminated), or -1. */
+int sp_key_index(const char *const *keys, const char *key);
+/* The known key nearest to an unknown one (edit distance), or NULL if none is close. */
+const char *sp_nearest_key(const char *const *keys, const char *key);
+
+/* A number that must be strictly greater than zero (loader-only flag). */
+enum { SP_NUM_POSITIVE = 1u << 8 };
+
+/* One overridable constant: its key in files and flags, where it lives in
+ * sp_knobs, its SP_SET_* bit and the range it may take. */
+typedef struct {
+    const char *key;
+    size_t offset;
+    unsigned set_bit;
+    double min, max;
+    unsigned flags;
+} sp_knob_spec;
+
+extern const sp_knob_spec SP_KNOB_SPECS[SP_KNOB_COUNT];
+
+/* Reads/writes one knob through its spec. */
+double sp_knob_get(const sp_knobs *knobs, const sp_knob_spec *spec);
+void sp_knob_set(sp_knobs *knobs, const sp_knob_spec *spec, double value);
+
+/* Reporter helpers (notes.c). */
+bool sp_note_is_warning(unsigned note);
+void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
+int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
+int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
+                        size_t size);
+
+/* Renderers behind sp_render_plans. */
+char *sp_render_plans_text(const sp_profile_list *profiles, const sp_plan *plans,
+                           const sp_rules *rules, sp_error *err);
+char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans,
+                           const sp_rules *rules, sp_error *err);
+char *sp_render_plans_md(const sp_profile_list *profiles, const sp_plan *plans,
+                         const sp_rules *rules, sp_error *err);
+/* Dumps a jansson value (and releases it) as indented, ordered text plus a newline. */
+struct json_t;
+char *sp_json_finish(struct json_t *root, sp_error *err);
+
+#endif

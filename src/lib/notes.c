@@ -1,0 +1,120 @@
+/* notes.c - the sentences behind each SP_NOTE_* bit. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static void hours_text(double hours, char *buf, size_t size)
+{
+    if (isinf(hours))
+        snprintf(buf, size, "never");
+    else
+        snprintf(buf, size, "%.1f h", hours);
+}
+
+int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
+{
+    char breakeven[32];
+    hours_text(plan->breakeven_hours, breakeven, sizeof breakeven);
+    switch (note) {
+    case SP_NOTE_TRAINING_NEEDS_SHARDING:
+        return snprintf(buf, size,
+                        "warning: %.0f GB of training state does not fit one %.0f GB accelerator; "
+                        "plain DDP replicates it on every GPU, so shard it (ZeRO/FSDP: the model axis)",
+                        plan->memory_gb, plan->knobs.gpu_mem_gb);
+    case SP_NOTE_SERVING_WITHOUT_QPS:
+        return snprintf(buf, size, "warning: serving axis without a qps target: sized for memory only");
+    case SP_NOTE_MODEL_FITS_ONE_GPU:
+        return snprintf(buf, size,
+                        "warning: the model fits one accelerator; data-parallel training needs no sharding");
+    case SP_NOTE_SELF_CHEAPER:
+        return snprintf(buf, size,
+                        "the seed's rule picks managed, but the run is longer than the %s "
+                        "break-even: self-managed costs less in total, ops time included",
+                        breakeven);
+    case SP_NOTE_MANAGED_CHEAPER:
+        return snprintf(buf, size,
+                        "the seed's rule picks self-managed, but the run is shorter than the %s "
+                        "break-even: managed would cost less in total",
+                        breakeven);
+    case SP_NOTE_SEED_TRUNCATION:
+        return snprintf(buf, size,
+                        "the seed's int() truncation would give a different GPU count for %.2f GB; "
+                        "this plan rounds the exact quotient up",
+                        plan->memory_gb);
+    case SP_NOTE_DATA_GPU_FLOOR:
+        return snprintf(buf, size,
+                        "a data job is bound by disk, network and CPU: the one GPU is the seed's floor, "
+                        "not a sizing");
+    case SP_NOTE_REPLICA_SPANS_GPUS:
+        return snprintf(buf, size,
+                        "one replica needs %.0f GPUs for its weights (tensor-parallel all-reduce); the "
+                        "seed's %.0f qps is per GPU, so %.0f GPUs assumes that rate holds per GPU of a "
+                        "split replica",
+                        plan->gpus_for_model, plan->knobs.qps_per_replica, plan->gpus);
+    case SP_NOTE_OVER_BUDGET:
+        return snprintf(buf, size, "warning: this tier spends more than the budget");
+    }
+    return snprintf(buf, size, "?");
+}
+
+bool sp_note_is_warning(unsigned note)
+{
+    return (note & (SP_NOTE_TRAINING_NEEDS_SHARDING | SP_NOTE_SERVING_WITHOUT_QPS |
+                    SP_NOTE_MODEL_FITS_ONE_GPU | SP_NOTE_OVER_BUDGET)) != 0;
+}
+
+void sp_money(double usd, char *buf, size_t size)
+{
+    char digits[64];
+    sp_format_thousands(usd, digits, sizeof digits);
+    snprintf(buf, size, "$%s", digits);
+}
+
+int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size)
+{
+    switch (plan->axis_source) {
+    case SP_AXIS_GIVEN: return snprintf(buf, size, "given in the profile");
+    case SP_AXIS_FROM_QPS:
+        if (p->qps > 0)
+            return snprintf(buf, size, "inferred: a target of %g requests/s makes it a serving job", p->qps);
+        return snprintf(buf, size, "inferred: an inference job serves requests");
+    case SP_AXIS_FROM_MEMORY:
+        return snprintf(buf, size,
+                        "inferred: %g GB of training state exceeds one %g GB accelerator, so the model "
+                        "itself must be sharded",
+                        p->has_memory_gb ? p->memory_gb : plan->memory_gb, plan->knobs.gpu_mem_gb);
+    case SP_AXIS_FROM_DATA:
+        return snprintf(buf, size, "inferred: %g TB of data and no model to train or serve", p->data_tb);
+    case SP_AXIS_BY_DEFAULT:
+        return snprintf(buf, size,
+                        "inferred: the model fits one accelerator, so replicas train it and all-reduce "
+                        "gradients");
+    }
+    return snprintf(buf, size, "?");
+}
+
+int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
+                        size_t size)
+{
+    char managed[48], budget[48];
+    sp_money(plan->cost.managed_usd, managed, sizeof managed);
+    sp_money(p->budget_usd, budget, sizeof budget);
+    switch (plan->tier_reason) {
+    case SP_TIER_WHY_FITS_NODE:
+        return snprintf(buf, size, "%.0f GPU(s) fit one %.0f-GPU node and %g TB of data is under %g TB",
+                        plan->gpus, plan->knobs.gpus_per_node, p->data_tb, r->limits.local_max_data_tb);
+    case SP_TIER_WHY_MANAGED_FITS:
+        return snprintf(buf, size,
+                        "beyond one node (%.0f GPU(s), %g TB of data); managed price %s is within the %s "
+                        "budget on %.0f node(s) (at most %g)",
+                        plan->gpus, p->data_tb, managed, budget, plan->nodes, r->limits.managed_max_nodes);
+    case SP_TIER_WHY_OVER_BUDGET:
+        return snprintf(buf, size, "beyond one node, and the managed price %s exceeds the %s budget",
+                        managed, budget);
+    case SP_TIER_WHY_TOO_MANY_NODES:
+        return snprintf(buf, size, "%.0f nodes is more than the %g a managed cluster is sized for",
+                        plan->nodes, r->limits.managed_max_nodes);
+    }
+    return snprintf(buf, size, "?");
+}

@@ -1,0 +1,215 @@
+/* profile.c - reads a YAML list of job profiles into plain structs. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Keys a profile may carry. The knob keys follow, from SP_KNOB_SPECS. */
+static const char *const PROFILE_KEYS[] = {
+    "name", "params_b", "memory_gb", "data_tb", "qps", "axis", "mode", "train_hours",
+    "budget_usd", "gpu_mem_gb", "gpus_per_node", "usd_per_gpu_hour", "managed_premium",
+    "ops_hours", "ops_usd_per_hour", "qps_per_replica", NULL};
+
+const char *const *sp_profile_keys(void)
+{
+    return PROFILE_KEYS;
+}
+
+typedef struct {
+    const char *key;
+    size_t offset;     /* into sp_profile */
+    double min, max;   /* 1e5 billion parameters is far past any model ever trained */
+    unsigned flags;
+} number_field;
+
+#define FIELD(k, lo, hi, fl) {#k, offsetof(sp_profile, k), lo, hi, fl}
+
+static const number_field NUMBER_FIELDS[] = {
+    FIELD(params_b, 0, 1e5, 0),
+    FIELD(memory_gb, 0, 1e9, SP_NUM_POSITIVE),
+    FIELD(data_tb, 0, 1e7, 0),
+    FIELD(qps, 0, 1e9, 0),
+    FIELD(train_hours, 0, 1e6, SP_NUM_POSITIVE),
+    FIELD(budget_usd, 0, 1e12, SP_NUM_POSITIVE),
+};
+enum { NUMBER_FIELD_COUNT = sizeof NUMBER_FIELDS / sizeof NUMBER_FIELDS[0] };
+
+static const char *const REQUIRED_KEYS[] = {"name", "train_hours", "budget_usd", NULL};
+
+static sp_status unknown_key(sp_yaml *y, const yaml_node_t *key, sp_error *err)
+{
+    const char *text = sp_yaml_scalar(key);
+    const char *near = sp_nearest_key(PROFILE_KEYS, text);
+    if (near)
+        return sp_yaml_fail(y, key, text, err, "unknown key; did you mean '%s'?", near);
+    return sp_yaml_fail(y, key, text, err, "unknown key (see docs/CLI.md for the profile keys)");
+}
+
+static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key, sp_profile *p,
+                           sp_error *err)
+{
+    char text[SP_NAME_MAX];
+    sp_status status = sp_yaml_string(y, value, key, text, sizeof text, err);
+    if (status != SP_OK)
+        return status;
+    if (!strcmp(key, "axis")) {
+        p->has_axis = sp_axis_parse(text, &p->axis);
+        if (!p->has_axis)
+            return sp_yaml_fail(y, value, key, err,
+                                "'%s' is not one of data, training, model, serving", text);
+    } else {
+        p->has_mode = sp_mode_parse(text, &p->mode);
+        if (!p->has_mode)
+            return sp_yaml_fail(y, value, key, err, "'%s' is not one of train, infer", text);
+    }
+    return SP_OK;
+}
+
+static sp_status read_knob(sp_yaml *y, const yaml_node_t *value, const sp_knob_spec *k,
+                           sp_profile *p, sp_error *err)
+{
+    double v = 0;
+    sp_status status = sp_yaml_number(y, value, k->key, k->min, k->max, k->flags, &v, err);
+    if (status == SP_OK) {
+        sp_knob_set(&p->knobs, k, v);
+        p->knobs_set |= k->set_bit;
+    }
+    return status;
+}
+
+static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_t *value,
+                            sp_profile *p, sp_error *err)
+{
+    const char *name = sp_yaml_scalar(key);
+    if (!strcmp(name, "name"))
+        return sp_yaml_string(y, value, name, p->name, sizeof p->name, err);
+    if (!strcmp(name, "axis") || !strcmp(name, "mode"))
+        return read_enum(y, value, name, p, err);
+    for (size_t i = 0; i < NUMBER_FIELD_COUNT; i++) {
+        const number_field *f = &NUMBER_FIELDS[i];
+        if (strcmp(name, f->key))
+            continue;
+        double v = 0;
+        sp_status status = sp_yaml_number(y, value, name, f->min, f->max, f->flags, &v, err);
+        if (status == SP_OK)
+            memcpy((char *)p + f->offset, &v, sizeof v);
+        if (!strcmp(name, "memory_gb"))
+            p->has_memory_gb = true;
+        return status;
+    }
+    for (size_t i = 0; i < SP_KNOB_COUNT; i++)
+        if (!strcmp(name, SP_KNOB_SPECS[i].key))
+            return read_knob(y, value, &SP_KNOB_SPECS[i], p, err);
+    return unknown_key(y, key, err);
+}
+
+/* Checks what one field alone cannot: required keys, conflicts, something to size. */
+static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_profile *p,
+                               const bool *present, sp_error *err)
+{
+    for (int i = 0; REQUIRED_KEYS[i]; i++)
+        if (!present[sp_key_index(PROFILE_KEYS, REQUIRED_KEYS[i])])
+            return sp_yaml_fail(y, map, REQUIRED_KEYS[i], err, "missing (profile '%s')",
+                                p->name[0] ? p->name : "unnamed");
+    if (p->has_memory_gb && p->params_b > 0)
+        return sp_yaml_fail(y, map, "memory_gb", err,
+                            "give params_b or memory_gb, not both (profile '%s')", p->name);
+    if (!p->has_memory_gb && p->params_b == 0 && p->data_tb == 0 && p->qps == 0)
+        return sp_yaml_fail(y, map, "params_b", err,
+                            "nothing to size: give params_b, memory_gb, data_tb or qps (profile '%s')",
+                            p->name);
+    return SP_OK;
+}
+
+static sp_status read_profile(sp_yaml *y, const yaml_node_t *map, sp_profile *p, sp_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->line = (unsigned)map->start_mark.line + 1;
+    sp_status status = sp_yaml_expect(y, map, YAML_MAPPING_NODE, "profile", err);
+    if (status == SP_OK)
+        status = sp_yaml_no_duplicate_keys(y, map, err);
+    bool present[sizeof PROFILE_KEYS / sizeof PROFILE_KEYS[0]] = {false};
+    for (yaml_node_pair_t *it = status == SP_OK ? map->data.mapping.pairs.start : NULL;
+         status == SP_OK && it < map->data.mapping.pairs.top; it++) {
+        yaml_node_t *key = sp_yaml_node(y, it->key);
+        status = read_field(y, key, sp_yaml_node(y, it->value), p, err);
+        if (status == SP_OK)
+            present[sp_key_index(PROFILE_KEYS, sp_yaml_scalar(key))] = true;
+    }
+    if (status == SP_OK)
+        status = check_profile(y, map, p, present, err);
+    return status;
+}
+
+static sp_status check_unique_names(sp_yaml *y, const yaml_node_t *seq, const sp_profile_list *list,
+                                    sp_error *err)
+{
+    for (size_t i = 0; i < list->count; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(list->items[i].name, list->items[j].name)) {
+                yaml_node_t *node = sp_yaml_node(y, seq->data.sequence.items.start[i]);
+                return sp_yaml_fail(y, node, "name", err,
+                                    "'%s' names two profiles (first on line %u)",
+                                    list->items[i].name, list->items[j].line);
+            }
+    return SP_OK;
+}
+
+static sp_status read_profiles(sp_yaml *y, sp_profile_list *out, sp_error *err)
+{
+    yaml_node_t *root = sp_yaml_root(y);
+    sp_status status = sp_yaml_expect(y, root, YAML_SEQUENCE_NODE, "profiles", err);
+    if (status != SP_OK)
+        return status;
+    size_t count = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
+    if (count == 0)
+        return sp_yaml_fail(y, root, "profiles", err, "the list is empty");
+    out->items = calloc(count, sizeof *out->items);
+    if (!out->items)
+        return sp_fail(err, SP_ERR_NOMEM, y->file, 0, 0, "", "out of memory");
+    for (size_t i = 0; status == SP_OK && i < count; i++) {
+        status = read_profile(y, sp_yaml_node(y, root->data.sequence.items.start[i]),
+                              &out->items[i], err);
+        out->count = i + 1;
+    }
+    if (status == SP_OK)
+        status = check_unique_names(y, root, out, err);
+    return status;
+}
+
+sp_status sp_profiles_parse(const char *name, const char *text, size_t length,
+                            sp_profile_list *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_yaml y;
+    sp_status status = sp_yaml_parse(&y, name, text, length, err);
+    if (status != SP_OK)
+        return status;
+    status = read_profiles(&y, out, err);
+    sp_yaml_free(&y);
+    if (status != SP_OK)
+        sp_profile_list_free(out);
+    return status;
+}
+
+sp_status sp_profiles_load(const char *path, sp_profile_list *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text = NULL;
+    size_t length = 0;
+    sp_status status = sp_read_file(path, &text, &length, err);
+    if (status != SP_OK)
+        return status;
+    status = sp_profiles_parse(path, text, length, out, err);
+    free(text);
+    return status;
+}
+
+void sp_profile_list_free(sp_profile_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}

@@ -1,0 +1,99 @@
+/* report_breakeven.c - the build-versus-buy break-even and both totals around it. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+
+enum { DURATION_COUNT = 5 };
+
+/* Durations around h*: a quarter, half, at, twice and four times it. Without a
+ * finite, positive h*, decades show which side wins everywhere. */
+static void durations(double breakeven, double out[DURATION_COUNT])
+{
+    static const double AROUND[DURATION_COUNT] = {0.25, 0.5, 1.0, 2.0, 4.0};
+    static const double DECADES[DURATION_COUNT] = {1, 10, 100, 1000, 10000};
+    bool usable = isfinite(breakeven) && breakeven > 0;
+    for (int i = 0; i < DURATION_COUNT; i++)
+        out[i] = usable ? AROUND[i] * breakeven : DECADES[i];
+}
+
+static const char *cheaper(const sp_cost *c)
+{
+    /* Compare to the cent: at h* both totals agree up to rounding noise. */
+    double self = round(c->self_usd * 100), managed = round(c->managed_usd * 100);
+    if (self == managed)
+        return "either";
+    return managed < self ? "managed" : "self-managed";
+}
+
+static sp_cost cost_at(const sp_breakeven_input *in, double hours)
+{
+    return sp_costs(in->gpus, in->usd_per_gpu_hour, hours, in->premium, in->ops_hours,
+                    in->ops_usd_per_hour);
+}
+
+static char *render_text(const sp_breakeven_input *in, double h, const double *hours,
+                         sp_error *err)
+{
+    sp_buf b = {0};
+    char ops[48], self[48], managed[48];
+    sp_money(in->ops_hours * in->ops_usd_per_hour, ops, sizeof ops);
+    sp_buf_printf(&b, "build versus buy: %g GPU(s) at $%g/GPU-h, managed premium x%g, ops %g h at $%g/h (%s)\n",
+                  in->gpus, in->usd_per_gpu_hour, in->premium, in->ops_hours, in->ops_usd_per_hour, ops);
+    if (isinf(h))
+        sp_buf_puts(&b, "break-even : never: with no premium managed never costs more\n\n");
+    else
+        sp_buf_printf(&b, "break-even : %.1f h: managed is cheaper for shorter runs, self-managed for longer\n\n", h);
+    sp_buf_printf(&b, "%10s  %14s  %14s  %s\n", "hours", "self-managed", "managed", "cheaper");
+    for (int i = 0; i < DURATION_COUNT; i++) {
+        sp_cost c = cost_at(in, hours[i]);
+        sp_money(c.self_usd, self, sizeof self);
+        sp_money(c.managed_usd, managed, sizeof managed);
+        sp_buf_printf(&b, "%10.1f  %14s  %14s  %s\n", hours[i], self, managed, cheaper(&c));
+    }
+    return sp_buf_finish(&b, err);
+}
+
+static json_t *cents(double v)
+{
+    return json_real(round(v * 100.0) / 100.0);
+}
+
+static char *render_json(const sp_breakeven_input *in, double h, const double *hours,
+                         sp_error *err)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "gpus", json_integer((json_int_t)in->gpus));
+    json_object_set_new(root, "usd_per_gpu_hour", json_real(in->usd_per_gpu_hour));
+    json_object_set_new(root, "managed_premium", json_real(in->premium));
+    json_object_set_new(root, "ops_hours", json_real(in->ops_hours));
+    json_object_set_new(root, "ops_usd_per_hour", json_real(in->ops_usd_per_hour));
+    json_object_set_new(root, "ops_cost_usd", cents(in->ops_hours * in->ops_usd_per_hour));
+    json_object_set_new(root, "breakeven_hours", isinf(h) ? json_null() : cents(h));
+    json_t *rows = json_array();
+    for (int i = 0; i < DURATION_COUNT; i++) {
+        sp_cost c = cost_at(in, hours[i]);
+        json_t *row = json_object();
+        json_object_set_new(row, "hours", cents(hours[i]));
+        json_object_set_new(row, "self_cost_usd", cents(c.self_usd));
+        json_object_set_new(row, "managed_cost_usd", cents(c.managed_usd));
+        json_object_set_new(row, "cheaper", json_string(cheaper(&c)));
+        json_array_append_new(rows, row);
+    }
+    json_object_set_new(root, "durations", rows);
+    return sp_json_finish(root, err);
+}
+
+char *sp_render_breakeven(const sp_breakeven_input *in, sp_format format, sp_error *err)
+{
+    if (sp_breakeven_check(in, err) != SP_OK)
+        return NULL;
+    double h = sp_breakeven_hours(in->gpus, in->usd_per_gpu_hour, in->premium, in->ops_hours,
+                                  in->ops_usd_per_hour);
+    double hours[DURATION_COUNT];
+    durations(h, hours);
+    if (format == SP_FORMAT_JSON)
+        return render_json(in, h, hours, err);
+    return render_text(in, h, hours, err);
+}

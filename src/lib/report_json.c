@@ -1,0 +1,137 @@
+/* report_json.c - the plan as JSON (jansson); keys documented in docs/CLI.md. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TEXT_MAX = 1024 };
+
+/* Money to the cent and hours to 1/100: what a reader can use, stable across libm. */
+static json_t *rounded(double v)
+{
+    return json_real(round(v * 100.0) / 100.0);
+}
+
+static json_t *whole(double v)
+{
+    return json_integer((json_int_t)v);
+}
+
+static json_t *names_array(const char names[][SP_NAME_MAX], unsigned count)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; i < count; i++)
+        json_array_append_new(a, json_string(names[i]));
+    return a;
+}
+
+static void add_notes(json_t *o, const sp_plan *plan)
+{
+    json_t *warnings = json_array(), *notes = json_array();
+    char line[TEXT_MAX];
+    for (unsigned i = 0; i < SP_NOTE_COUNT; i++) {
+        unsigned bit = 1u << i;
+        if (!(plan->notes & bit))
+            continue;
+        sp_note_text(bit, plan, line, sizeof line);
+        const char *text = strncmp(line, "warning: ", 9) == 0 ? line + 9 : line;
+        json_array_append_new(sp_note_is_warning(bit) ? warnings : notes, json_string(text));
+    }
+    json_object_set_new(o, "warnings", warnings);
+    json_object_set_new(o, "notes", notes);
+}
+
+static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
+{
+    json_object_set_new(o, "mode", json_string(sp_mode_name(plan->mode)));
+    json_object_set_new(o, "params_b", json_real(p->params_b));
+    json_object_set_new(o, "bytes_per_param",
+                        plan->bytes_per_param > 0 ? json_real(plan->bytes_per_param) : json_null());
+    json_object_set_new(o, "memory_gb", rounded(plan->memory_gb));
+    json_object_set_new(o, "gpu_mem_gb", json_real(plan->knobs.gpu_mem_gb));
+    json_object_set_new(o, "gpus_for_model", whole(plan->gpus_for_model));
+    json_object_set_new(o, "gpus_for_qps", whole(plan->gpus_for_qps));
+    json_object_set_new(o, "gpus", whole(plan->gpus));
+    json_object_set_new(o, "gpus_per_node", whole(plan->knobs.gpus_per_node));
+    json_object_set_new(o, "nodes", whole(plan->nodes));
+}
+
+static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
+{
+    json_object_set_new(o, "train_hours", json_real(p->train_hours));
+    json_object_set_new(o, "usd_per_gpu_hour", json_real(plan->knobs.usd_per_gpu_hour));
+    json_object_set_new(o, "managed_premium", json_real(plan->knobs.managed_premium));
+    json_object_set_new(o, "ops_hours", json_real(plan->knobs.ops_hours));
+    json_object_set_new(o, "ops_usd_per_hour", json_real(plan->knobs.ops_usd_per_hour));
+    json_object_set_new(o, "raw_cost_usd", rounded(plan->cost.raw_usd));
+    json_object_set_new(o, "managed_cost_usd", rounded(plan->cost.managed_usd));
+    json_object_set_new(o, "self_cost_usd", rounded(plan->cost.self_usd));
+    json_object_set_new(o, "ops_cost_usd", rounded(plan->cost.ops_usd));
+    json_object_set_new(o, "breakeven_hours",
+                        isinf(plan->breakeven_hours) ? json_null() : rounded(plan->breakeven_hours));
+    json_object_set_new(o, "cheaper_in_total",
+                        json_string(plan->buy_by_inequality ? "managed" : "self-managed"));
+    json_object_set_new(o, "budget_usd", json_real(p->budget_usd));
+    json_object_set_new(o, "spend_usd", rounded(plan->spend_usd));
+    json_object_set_new(o, "within_budget", json_boolean(plan->within_budget));
+}
+
+static json_t *plan_object(const sp_profile *p, const sp_plan *plan, const sp_rules *r)
+{
+    const sp_axis_info *axis = &r->axes[plan->axis];
+    char text[TEXT_MAX];
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(p->name));
+    json_object_set_new(o, "axis", json_string(sp_axis_name(plan->axis)));
+    json_object_set_new(o, "axis_source",
+                        json_string(plan->axis_source == SP_AXIS_GIVEN ? "given" : "inferred"));
+    sp_axis_reason_text(p, plan, text, sizeof text);
+    json_object_set_new(o, "axis_reason", json_string(text));
+    json_object_set_new(o, "collective", json_string(axis->collective));
+    json_object_set_new(o, "frameworks", names_array(axis->frameworks, axis->framework_count));
+    json_object_set_new(o, "schedulers", names_array(r->schedulers, r->scheduler_count));
+    json_object_set_new(o, "trackers", names_array(r->trackers, r->tracker_count));
+    add_sizing(o, p, plan);
+    add_costs(o, p, plan);
+    json_object_set_new(o, "tier", json_string(sp_tier_key(plan->tier)));
+    json_object_set_new(o, "tier_name", json_string(sp_tier_name(plan->tier)));
+    sp_tier_reason_text(p, plan, r, text, sizeof text);
+    json_object_set_new(o, "tier_reason", json_string(text));
+    json_object_set_new(o, "refuse_to_build", json_string(axis->refuse_to_build));
+    json_object_set_new(o, "refuse_why", json_string(axis->refuse_why));
+    add_notes(o, plan);
+    json_object_set_new(o, "launcher", json_string(sp_launcher_name(plan->launcher)));
+    sp_launch_line(plan, text, sizeof text);
+    json_object_set_new(o, "launch", json_string(text));
+    return o;
+}
+
+/* jansson's text is malloc'd; hand it over with a trailing newline. */
+char *sp_json_finish(json_t *root, sp_error *err)
+{
+    char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    json_decref(root);
+    sp_buf b = {0};
+    if (dumped) {
+        sp_buf_puts(&b, dumped);
+        sp_buf_puts(&b, "\n");
+        free(dumped);
+    } else {
+        b.failed = true;
+    }
+    return sp_buf_finish(&b, err);
+}
+
+char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans,
+                           const sp_rules *rules, sp_error *err)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "stackplan_version", json_string(SP_VERSION));
+    json_t *list = json_array();
+    for (size_t i = 0; i < profiles->count; i++)
+        json_array_append_new(list, plan_object(&profiles->items[i], &plans[i], rules));
+    json_object_set_new(root, "plans", list);
+    return sp_json_finish(root, err);
+}

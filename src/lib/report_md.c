@@ -1,0 +1,83 @@
+/* report_md.c - the plans as a Markdown table to paste into a design doc. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+enum { TEXT_MAX = 1024 };
+
+/* Table cells cannot hold a pipe or a line break. */
+static void md_cell(sp_buf *b, const char *text)
+{
+    for (const char *c = text; *c; c++) {
+        if (*c == '|')
+            sp_buf_puts(b, "\\|");
+        else if (*c == '\n')
+            sp_buf_puts(b, " ");
+        else
+            sp_buf_printf(b, "%c", *c);
+    }
+}
+
+static void md_row(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)
+{
+    const sp_axis_info *axis = &r->axes[plan->axis];
+    char raw[48], managed[48], self[48], budget[48], breakeven[32];
+    sp_money(plan->cost.raw_usd, raw, sizeof raw);
+    sp_money(plan->cost.managed_usd, managed, sizeof managed);
+    sp_money(plan->cost.self_usd, self, sizeof self);
+    sp_money(p->budget_usd, budget, sizeof budget);
+    if (isinf(plan->breakeven_hours))
+        snprintf(breakeven, sizeof breakeven, "never");
+    else
+        snprintf(breakeven, sizeof breakeven, "%.1f", plan->breakeven_hours);
+    sp_buf_puts(b, "| ");
+    md_cell(b, p->name);
+    sp_buf_printf(b, " | %s | ", sp_axis_name(plan->axis));
+    md_cell(b, axis->collective);
+    sp_buf_puts(b, " | ");
+    for (unsigned i = 0; i < axis->framework_count; i++) {
+        sp_buf_puts(b, i ? ", " : "");
+        md_cell(b, axis->frameworks[i]);
+    }
+    sp_buf_printf(b, " | %s | %g | %.0f / %.0f / %.0f | %.0f | %s | %s | %s | %s | %s (%s) | %s |\n",
+                  sp_mode_name(plan->mode), plan->memory_gb, plan->gpus_for_model, plan->gpus_for_qps,
+                  plan->gpus, plan->nodes, raw, managed, self, breakeven, budget,
+                  plan->within_budget ? "within" : "over", sp_tier_key(plan->tier));
+}
+
+static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)
+{
+    char text[TEXT_MAX];
+    sp_buf_puts(b, "\n### ");
+    md_cell(b, p->name);
+    sp_buf_puts(b, "\n\n");
+    sp_axis_reason_text(p, plan, text, sizeof text);
+    sp_buf_printf(b, "- Axis: %s (%s)\n", sp_axis_name(plan->axis), text);
+    sp_tier_reason_text(p, plan, r, text, sizeof text);
+    sp_buf_printf(b, "- Tier: %s: %s\n", sp_tier_name(plan->tier), text);
+    for (unsigned i = 0; i < SP_NOTE_COUNT; i++)
+        if (plan->notes & (1u << i)) {
+            sp_note_text(1u << i, plan, text, sizeof text);
+            sp_buf_printf(b, "- Note: %s\n", text);
+        }
+    sp_buf_printf(b, "- Refuse to build: %s: %s\n", r->axes[plan->axis].refuse_to_build,
+                  r->axes[plan->axis].refuse_why);
+    sp_launch_line(plan, text, sizeof text);
+    sp_buf_printf(b, "- Launch: `%s`\n", text);
+}
+
+char *sp_render_plans_md(const sp_profile_list *profiles, const sp_plan *plans,
+                         const sp_rules *rules, sp_error *err)
+{
+    sp_buf b = {0};
+    sp_buf_puts(&b, "| Profile | Axis | Collective | Frameworks | Mode | Memory (GB) | GPUs model / qps "
+                    "/ provisioned | Nodes | Raw cost | Managed | Self-managed | Break-even (h) | "
+                    "Budget | Tier |\n");
+    sp_buf_puts(&b, "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+    for (size_t i = 0; i < profiles->count; i++)
+        md_row(&b, &profiles->items[i], &plans[i], rules);
+    for (size_t i = 0; i < profiles->count; i++)
+        md_details(&b, &profiles->items[i], &plans[i], rules);
+    return sp_buf_finish(&b, err);
+}

@@ -1,0 +1,127 @@
+/* report_text.c - the plan as text for a terminal. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { LINE_MAX_CHARS = 1024 };
+
+static void join_names(const char names[][SP_NAME_MAX], unsigned count, const char *sep,
+                       char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (unsigned i = 0; i < count; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? sep : "", names[i]);
+    }
+}
+
+static void text_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    if (plan->bytes_per_param > 0 && p->params_b > 0)
+        sp_buf_printf(b, "  memory          : %g B params x %g bytes/param (%s) = %g GB\n", p->params_b,
+                      plan->bytes_per_param, sp_mode_name(plan->mode), plan->memory_gb);
+    else if (p->has_memory_gb)
+        sp_buf_printf(b, "  memory          : %g GB (given, %s)\n", plan->memory_gb,
+                      sp_mode_name(plan->mode));
+    else
+        sp_buf_printf(b, "  memory          : no model\n");
+}
+
+static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    char raw[48], managed[48], self[48], ops[48], spend[48], budget[48];
+    sp_money(plan->cost.raw_usd, raw, sizeof raw);
+    sp_money(plan->cost.managed_usd, managed, sizeof managed);
+    sp_money(plan->cost.self_usd, self, sizeof self);
+    sp_money(plan->cost.ops_usd, ops, sizeof ops);
+    sp_money(plan->spend_usd, spend, sizeof spend);
+    sp_money(p->budget_usd, budget, sizeof budget);
+    sp_buf_printf(b, "  cost            : raw %s for %g h; managed %s (x%g); self-managed %s (%s ops)\n",
+                  raw, p->train_hours, managed, plan->knobs.managed_premium, self, ops);
+    if (isinf(plan->breakeven_hours))
+        sp_buf_printf(b, "  break-even      : never (no managed premium): buy\n");
+    else
+        sp_buf_printf(b, "  break-even      : %.1f h; this run is %g h, so %s costs less in total\n",
+                      plan->breakeven_hours, p->train_hours,
+                      plan->buy_by_inequality ? "managed" : "self-managed");
+    sp_buf_printf(b, "  budget          : %s spent on this tier, %s the %s budget\n", spend,
+                  plan->within_budget ? "within" : "OVER", budget);
+}
+
+static void text_notes(sp_buf *b, const sp_plan *plan)
+{
+    char line[LINE_MAX_CHARS];
+    for (unsigned i = 0; i < SP_NOTE_COUNT; i++) {
+        unsigned bit = 1u << i;
+        if (!(plan->notes & bit))
+            continue;
+        sp_note_text(bit, plan, line, sizeof line);
+        sp_buf_printf(b, "  note            : %s\n", line);
+    }
+}
+
+static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)
+{
+    const sp_axis_info *axis = &r->axes[plan->axis];
+    char line[LINE_MAX_CHARS], names[LINE_MAX_CHARS], tracking[LINE_MAX_CHARS];
+    sp_buf_printf(b, "%s\n", p->name);
+    sp_axis_reason_text(p, plan, line, sizeof line);
+    sp_buf_printf(b, "  binding axis    : %s (%s)\n", sp_axis_name(plan->axis), line);
+    sp_buf_printf(b, "  collective      : %s\n", axis->collective);
+    join_names(axis->frameworks, axis->framework_count, ", ", names, sizeof names);
+    sp_buf_printf(b, "  frameworks      : %s\n", names);
+    join_names(r->schedulers, r->scheduler_count, ", ", names, sizeof names);
+    join_names(r->trackers, r->tracker_count, ", ", tracking, sizeof tracking);
+    sp_buf_printf(b, "  cross-cutting   : scheduling %s; tracking %s\n", names, tracking);
+    text_memory(b, p, plan);
+    sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f GPU(s) "
+                     "of %g GB on %.0f node(s) of %.0f\n",
+                  plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, plan->knobs.gpu_mem_gb,
+                  plan->nodes, plan->knobs.gpus_per_node);
+    text_costs(b, p, plan);
+    sp_tier_reason_text(p, plan, r, line, sizeof line);
+    sp_buf_printf(b, "  infra tier      : %s: %s\n", sp_tier_name(plan->tier), line);
+    text_notes(b, plan);
+    sp_buf_printf(b, "  refuse to build : %s: %s\n", axis->refuse_to_build, axis->refuse_why);
+    sp_launch_line(plan, line, sizeof line);
+    sp_buf_printf(b, "  launch          : %s\n", line);
+}
+
+char *sp_render_plans_text(const sp_profile_list *profiles, const sp_plan *plans,
+                           const sp_rules *rules, sp_error *err)
+{
+    sp_buf b = {0};
+    for (size_t i = 0; i < profiles->count; i++) {
+        if (i)
+            sp_buf_puts(&b, "\n");
+        text_one(&b, &profiles->items[i], &plans[i], rules);
+    }
+    return sp_buf_finish(&b, err);
+}
+
+char *sp_render_classic(const sp_profile_list *profiles, const sp_plan *plans,
+                        const sp_rules *rules, sp_error *err)
+{
+    sp_buf b = {0};
+    sp_buf_puts(&b, "Capstone tool-and-infrastructure sizing helper\n");
+    sp_buf_puts(&b, "================================================\n\n");
+    for (size_t i = 0; i < profiles->count; i++) {
+        const sp_profile *p = &profiles->items[i];
+        const sp_plan *plan = &plans[i];
+        const sp_axis_info *axis = &rules->axes[plan->axis];
+        char raw[48], budget[48];
+        sp_money(plan->cost.raw_usd, raw, sizeof raw);
+        sp_money(p->budget_usd, budget, sizeof budget);
+        sp_buf_printf(&b, "%s\n", p->name);
+        sp_buf_printf(&b, "  binding axis     : %-9s collective: %s\n", sp_axis_name(plan->axis),
+                      axis->collective);
+        sp_buf_printf(&b, "  framework        : %s\n", axis->seed_label);
+        sp_buf_printf(&b, "  GPUs (model/qps) : %.0f / %.0f -> provision %.0f GPU(s), %.0f node(s)\n",
+                      plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, plan->nodes);
+        sp_buf_printf(&b, "  raw cloud cost   : %s (budget %s)\n", raw, budget);
+        sp_buf_printf(&b, "  infra tier       : %s\n\n", sp_tier_name(plan->tier));
+    }
+    return sp_buf_finish(&b, err);
+}

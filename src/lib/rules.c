@@ -1,0 +1,232 @@
+/* rules.c - loads the sizing constants and the design-to-tool table from data/. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *key;
+    size_t offset; /* into sp_limits */
+    double min, max;
+    unsigned flags;
+} limit_spec;
+
+#define LIMIT(k, lo, hi, fl) {#k, offsetof(sp_limits, k), lo, hi, fl}
+
+static const limit_spec LIMITS[] = {
+    LIMIT(train_bytes_per_param, 0, 1024, SP_NUM_POSITIVE),
+    LIMIT(infer_bytes_per_param, 0, 1024, SP_NUM_POSITIVE),
+    LIMIT(local_max_data_tb, 0, 1e9, 0),
+    LIMIT(managed_max_nodes, 1, 1e6, SP_NUM_INTEGER),
+};
+enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
+
+/* Finds key in a mapping node; NULL when absent. */
+static yaml_node_t *map_get(sp_yaml *y, const yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = sp_yaml_node(y, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp(sp_yaml_scalar(k), key))
+            return sp_yaml_node(y, p->value);
+    }
+    return NULL;
+}
+
+/* A mapping whose keys are all in allowed, with every required key present. */
+static sp_status check_keys(sp_yaml *y, const yaml_node_t *map, const char *what,
+                            const char *const *allowed, sp_error *err)
+{
+    sp_status status = sp_yaml_expect(y, map, YAML_MAPPING_NODE, what, err);
+    if (status == SP_OK)
+        status = sp_yaml_no_duplicate_keys(y, map, err);
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+         status == SP_OK && p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = sp_yaml_node(y, p->key);
+        if (sp_key_index(allowed, sp_yaml_scalar(k)) < 0)
+            return sp_yaml_fail(y, k, sp_yaml_scalar(k), err, "unknown key in %s", what);
+    }
+    for (int i = 0; status == SP_OK && allowed[i]; i++)
+        if (!map_get(y, map, allowed[i]))
+            return sp_yaml_fail(y, map, allowed[i], err, "missing in %s", what);
+    return status;
+}
+
+static const char *const VALUE_KEYS[] = {"value", "source", NULL};
+
+/* Reads {value, source} under key; the value must lie in [min, max]. */
+static sp_status load_value(sp_yaml *y, const yaml_node_t *entry, const char *key, double min,
+                            double max, unsigned flags, double *out, sp_error *err)
+{
+    sp_status status = check_keys(y, entry, key, VALUE_KEYS, err);
+    char source[SP_TEXT_MAX];
+    if (status == SP_OK)
+        status = sp_yaml_string(y, map_get(y, entry, "source"), "source", source, sizeof source, err);
+    if (status == SP_OK)
+        status = sp_yaml_number(y, map_get(y, entry, "value"), key, min, max, flags, out, err);
+    return status;
+}
+
+static sp_status load_defaults(sp_yaml *y, sp_rules *out, sp_error *err)
+{
+    yaml_node_t *root = sp_yaml_root(y);
+    const char *keys[SP_KNOB_COUNT + LIMIT_COUNT + 1];
+    for (size_t i = 0; i < SP_KNOB_COUNT; i++)
+        keys[i] = SP_KNOB_SPECS[i].key;
+    for (size_t i = 0; i < LIMIT_COUNT; i++)
+        keys[SP_KNOB_COUNT + i] = LIMITS[i].key;
+    keys[SP_KNOB_COUNT + LIMIT_COUNT] = NULL;
+    sp_status status = check_keys(y, root, "defaults", keys, err);
+    for (size_t i = 0; status == SP_OK && i < SP_KNOB_COUNT; i++) {
+        const sp_knob_spec *k = &SP_KNOB_SPECS[i];
+        double value = 0;
+        status = load_value(y, map_get(y, root, k->key), k->key, k->min, k->max, k->flags,
+                            &value, err);
+        sp_knob_set(&out->knobs, k, value);
+    }
+    for (size_t i = 0; status == SP_OK && i < LIMIT_COUNT; i++) {
+        const limit_spec *l = &LIMITS[i];
+        double value = 0;
+        status = load_value(y, map_get(y, root, l->key), l->key, l->min, l->max, l->flags,
+                            &value, err);
+        memcpy((char *)&out->limits + l->offset, &value, sizeof value);
+    }
+    return status;
+}
+
+/* A list of short names, at most SP_FRAMEWORKS_MAX. */
+static sp_status load_names(sp_yaml *y, const yaml_node_t *seq, const char *field,
+                            char names[][SP_NAME_MAX], unsigned *count, sp_error *err)
+{
+    sp_status status = sp_yaml_expect(y, seq, YAML_SEQUENCE_NODE, field, err);
+    if (status != SP_OK)
+        return status;
+    *count = 0;
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        if (*count == SP_FRAMEWORKS_MAX)
+            return sp_yaml_fail(y, seq, field, err, "more than %d names", SP_FRAMEWORKS_MAX);
+        status = sp_yaml_string(y, sp_yaml_node(y, *it), field, names[*count], SP_NAME_MAX, err);
+        if (status != SP_OK)
+            return status;
+        (*count)++;
+    }
+    if (*count == 0)
+        return sp_yaml_fail(y, seq, field, err, "the list is empty");
+    return SP_OK;
+}
+
+static const char *const AXIS_KEYS[] = {"axis", "collective", "frameworks", "seed_label",
+                                        "refuse_to_build", "refuse_why", "source", NULL};
+
+static sp_status load_axis(sp_yaml *y, const yaml_node_t *row, sp_rules *out, bool *seen,
+                           sp_error *err)
+{
+    sp_status status = check_keys(y, row, "axes", AXIS_KEYS, err);
+    if (status != SP_OK)
+        return status;
+    yaml_node_t *name = map_get(y, row, "axis");
+    char text[SP_TEXT_MAX];
+    sp_axis axis;
+    status = sp_yaml_string(y, name, "axis", text, sizeof text, err);
+    if (status != SP_OK)
+        return status;
+    if (!sp_axis_parse(text, &axis))
+        return sp_yaml_fail(y, name, "axis", err, "'%s' is not data, training, model or serving", text);
+    if (seen[axis])
+        return sp_yaml_fail(y, name, "axis", err, "'%s' is listed twice", text);
+    seen[axis] = true;
+    sp_axis_info *info = &out->axes[axis];
+    status = sp_yaml_string(y, map_get(y, row, "collective"), "collective", info->collective,
+                            sizeof info->collective, err);
+    if (status == SP_OK)
+        status = load_names(y, map_get(y, row, "frameworks"), "frameworks", info->frameworks,
+                            &info->framework_count, err);
+    if (status == SP_OK)
+        status = sp_yaml_string(y, map_get(y, row, "seed_label"), "seed_label", info->seed_label,
+                                sizeof info->seed_label, err);
+    if (status == SP_OK)
+        status = sp_yaml_string(y, map_get(y, row, "refuse_to_build"), "refuse_to_build",
+                                info->refuse_to_build, sizeof info->refuse_to_build, err);
+    if (status == SP_OK)
+        status = sp_yaml_string(y, map_get(y, row, "refuse_why"), "refuse_why", info->refuse_why,
+                                sizeof info->refuse_why, err);
+    if (status == SP_OK)
+        status = sp_yaml_string(y, map_get(y, row, "source"), "source", text, sizeof text, err);
+    return status;
+}
+
+static const char *const CROSS_KEYS[] = {"names", "source", NULL};
+
+static sp_status load_cross(sp_yaml *y, const yaml_node_t *node, const char *field,
+                            char names[][SP_NAME_MAX], unsigned *count, sp_error *err)
+{
+    char source[SP_TEXT_MAX];
+    sp_status status = check_keys(y, node, field, CROSS_KEYS, err);
+    if (status == SP_OK)
+        status = sp_yaml_string(y, map_get(y, node, "source"), "source", source, sizeof source, err);
+    if (status == SP_OK)
+        status = load_names(y, map_get(y, node, "names"), field, names, count, err);
+    return status;
+}
+
+static const char *const AXES_FILE_KEYS[] = {"axes", "schedulers", "trackers", NULL};
+
+static sp_status load_axes(sp_yaml *y, sp_rules *out, sp_error *err)
+{
+    yaml_node_t *root = sp_yaml_root(y);
+    sp_status status = check_keys(y, root, "axes file", AXES_FILE_KEYS, err);
+    yaml_node_t *rows = status == SP_OK ? map_get(y, root, "axes") : NULL;
+    if (status == SP_OK)
+        status = sp_yaml_expect(y, rows, YAML_SEQUENCE_NODE, "axes", err);
+    bool seen[SP_AXIS_COUNT] = {false};
+    for (yaml_node_item_t *it = status == SP_OK ? rows->data.sequence.items.start : NULL;
+         status == SP_OK && it < rows->data.sequence.items.top; it++)
+        status = load_axis(y, sp_yaml_node(y, *it), out, seen, err);
+    for (int a = 0; status == SP_OK && a < SP_AXIS_COUNT; a++)
+        if (!seen[a])
+            status = sp_yaml_fail(y, rows, "axes", err, "no row for axis '%s'",
+                                  sp_axis_name((sp_axis)a));
+    if (status == SP_OK)
+        status = load_cross(y, map_get(y, root, "schedulers"), "schedulers", out->schedulers,
+                            &out->scheduler_count, err);
+    if (status == SP_OK)
+        status = load_cross(y, map_get(y, root, "trackers"), "trackers", out->trackers,
+                            &out->tracker_count, err);
+    return status;
+}
+
+typedef sp_status (*file_loader)(sp_yaml *, sp_rules *, sp_error *);
+
+static sp_status load_one(const char *data_dir, const char *name, file_loader load,
+                          sp_rules *out, sp_error *err)
+{
+    char path[SP_ERR_FILE_MAX];
+    int n = snprintf(path, sizeof path, "%s/%s", data_dir, name);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return sp_fail(err, SP_ERR_INPUT, data_dir, 0, 0, "", "data directory path is too long");
+    char *text = NULL;
+    size_t length = 0;
+    sp_status status = sp_read_file(path, &text, &length, err);
+    if (status != SP_OK)
+        return status;
+    sp_yaml y;
+    status = sp_yaml_parse(&y, path, text, length, err);
+    if (status == SP_OK)
+        status = load(&y, out, err);
+    sp_yaml_free(&y);
+    free(text);
+    return status;
+}
+
+sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err)
+{
+    sp_rules rules;
+    memset(&rules, 0, sizeof rules);
+    sp_status status = load_one(data_dir, "defaults.yaml", load_defaults, &rules, err);
+    if (status == SP_OK)
+        status = load_one(data_dir, "axes.yaml", load_axes, &rules, err);
+    if (status == SP_OK)
+        *out = rules;
+    return status;
+}

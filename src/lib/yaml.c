@@ -1,0 +1,264 @@
+/* yaml.c - libyaml documents with positions, for every loader. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { FILE_MAX_BYTES = 64 * 1024 * 1024 };
+
+sp_status sp_read_file(const char *path, char **out, size_t *length, sp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open: %s", strerror(errno));
+    char *data = NULL;
+    size_t used = 0, capacity = 0;
+    sp_status status = SP_OK;
+    for (;;) {
+        if (used + 4096 + 1 > capacity) {
+            size_t want = capacity ? capacity * 2 : 8192;
+            char *grown = realloc(data, want);
+            if (!grown) {
+                status = sp_fail(err, SP_ERR_NOMEM, path, 0, 0, "", "out of memory reading it");
+                goto done;
+            }
+            data = grown;
+            capacity = want;
+        }
+        size_t got = fread(data + used, 1, capacity - used - 1, f);
+        used += got;
+        if (used > FILE_MAX_BYTES) {
+            status = sp_fail(err, SP_ERR_INPUT, path, 0, 0, "", "larger than 64 MiB");
+            goto done;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f))
+        status = sp_fail(err, SP_ERR_IO, path, 0, 0, "", "read error");
+done:
+    fclose(f);
+    if (status != SP_OK) {
+        free(data);
+        return status;
+    }
+    data[used] = '\0';
+    *out = data;
+    *length = used;
+    return SP_OK;
+}
+
+sp_status sp_yaml_parse(sp_yaml *y, const char *file, const char *text, size_t length,
+                        sp_error *err)
+{
+    memset(y, 0, sizeof *y);
+    y->file = file;
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return sp_fail(err, SP_ERR_NOMEM, file, 0, 0, "", "cannot start the YAML parser");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
+    sp_status status = SP_OK;
+    if (!yaml_parser_load(&parser, &y->doc)) {
+        const yaml_mark_t *m = parser.problem_mark.line || parser.problem_mark.column
+                                   ? &parser.problem_mark
+                                   : &parser.context_mark;
+        status = sp_fail(err, SP_ERR_INPUT, file, (unsigned)m->line + 1, (unsigned)m->column + 1,
+                         "yaml", "%s%s%s", parser.problem ? parser.problem : "malformed YAML",
+                         parser.context ? " " : "", parser.context ? parser.context : "");
+        goto done;
+    }
+    y->loaded = true;
+    if (!yaml_document_get_root_node(&y->doc))
+        status = sp_fail(err, SP_ERR_INPUT, file, 1, 1, "yaml", "the file is empty");
+done:
+    yaml_parser_delete(&parser);
+    if (status != SP_OK)
+        sp_yaml_free(y);
+    return status;
+}
+
+void sp_yaml_free(sp_yaml *y)
+{
+    if (y && y->loaded) {
+        yaml_document_delete(&y->doc);
+        y->loaded = false;
+    }
+}
+
+yaml_node_t *sp_yaml_root(sp_yaml *y)
+{
+    return yaml_document_get_root_node(&y->doc);
+}
+
+yaml_node_t *sp_yaml_node(sp_yaml *y, int index)
+{
+    return yaml_document_get_node(&y->doc, index);
+}
+
+static const char *node_kind(yaml_node_type_t type)
+{
+    switch (type) {
+    case YAML_SCALAR_NODE: return "a single value";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping of keys to values";
+    default: return "nothing";
+    }
+}
+
+sp_status sp_yaml_fail(const sp_yaml *y, const yaml_node_t *node, const char *field,
+                       sp_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return SP_ERR_INPUT;
+    char message[SP_ERR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    unsigned line = node ? (unsigned)node->start_mark.line + 1 : 1;
+    unsigned col = node ? (unsigned)node->start_mark.column + 1 : 1;
+    return sp_fail(err, SP_ERR_INPUT, y->file, line, col, field, "%s", message);
+}
+
+sp_status sp_yaml_expect(const sp_yaml *y, const yaml_node_t *node, yaml_node_type_t type,
+                         const char *field, sp_error *err)
+{
+    if (node && node->type == type)
+        return SP_OK;
+    return sp_yaml_fail(y, node, field, err, "expected %s, found %s", node_kind(type),
+                        node ? node_kind(node->type) : "nothing");
+}
+
+const char *sp_yaml_scalar(const yaml_node_t *node)
+{
+    return (const char *)node->data.scalar.value;
+}
+
+/* A plain (unquoted) scalar that YAML would read as null. */
+static bool is_null_scalar(const yaml_node_t *node)
+{
+    const char *v = sp_yaml_scalar(node);
+    return node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+           (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+            !strcmp(v, "NULL"));
+}
+
+sp_status sp_yaml_number(const sp_yaml *y, const yaml_node_t *node, const char *field,
+                         double min, double max, unsigned flags, double *out, sp_error *err)
+{
+    sp_status status = sp_yaml_expect(y, node, YAML_SCALAR_NODE, field, err);
+    if (status != SP_OK)
+        return status;
+    if (is_null_scalar(node))
+        return sp_yaml_fail(y, node, field, err, "has no value: a number is needed");
+    if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return sp_yaml_fail(y, node, field, err, "'%.40s' is quoted text: write the number bare",
+                            sp_yaml_scalar(node));
+    double value = 0.0;
+    sp_error parse_err;
+    sp_error_clear(&parse_err);
+    if (sp_parse_number(sp_yaml_scalar(node), (flags & ~(unsigned)SP_NUM_POSITIVE) | SP_NUM_ALLOW_UNDERSCORE, &value,
+                        &parse_err) != SP_OK)
+        return sp_yaml_fail(y, node, field, err, "%s", parse_err.message);
+    if ((flags & SP_NUM_POSITIVE) && !(value > 0))
+        return sp_yaml_fail(y, node, field, err, "%s must be greater than 0", sp_yaml_scalar(node));
+    if (value < min || value > max)
+        return sp_yaml_fail(y, node, field, err, "%s is out of range [%g, %g]",
+                            sp_yaml_scalar(node), min, max);
+    *out = value;
+    return SP_OK;
+}
+
+sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *field,
+                         char *out, size_t size, sp_error *err)
+{
+    sp_status status = sp_yaml_expect(y, node, YAML_SCALAR_NODE, field, err);
+    if (status != SP_OK)
+        return status;
+    if (is_null_scalar(node))
+        return sp_yaml_fail(y, node, field, err, "has no value: text is needed");
+    const char *v = sp_yaml_scalar(node);
+    if (strlen(v) >= size)
+        return sp_yaml_fail(y, node, field, err, "is longer than %zu characters", size - 1);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 && *p != '\t')
+            return sp_yaml_fail(y, node, field, err, "contains a control character");
+    sp_copy(out, size, v);
+    return SP_OK;
+}
+
+sp_status sp_yaml_no_duplicate_keys(sp_yaml *y, const yaml_node_t *map, sp_error *err)
+{
+    for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
+        yaml_node_t *ka = sp_yaml_node(y, a->key);
+        if (!ka || ka->type != YAML_SCALAR_NODE)
+            return sp_yaml_fail(y, ka, "key", err, "keys must be plain words");
+        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
+            yaml_node_t *kb = sp_yaml_node(y, b->key);
+            if (!strcmp(sp_yaml_scalar(ka), sp_yaml_scalar(kb)))
+                return sp_yaml_fail(y, ka, sp_yaml_scalar(ka), err,
+                                    "duplicate key (first given on line %lu)",
+                                    (unsigned long)kb->start_mark.line + 1);
+        }
+    }
+    return SP_OK;
+}
+
+int sp_key_index(const char *const *keys, const char *key)
+{
+    for (int i = 0; keys[i]; i++)
+        if (!strcmp(keys[i], key))
+            return i;
+    return -1;
+}
+
+/* Levenshtein distance, capped: keys are short, so a fixed row suffices. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { ROW = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= ROW || lb >= ROW)
+        return ROW;
+    size_t row[ROW];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diagonal + cost;
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+const char *sp_nearest_key(const char *const *keys, const char *key)
+{
+    /* "budget" for "budget_usd": a key the user cut short or left its unit off. */
+    size_t typed = strlen(key);
+    for (int i = 0; keys[i] && typed >= 3; i++)
+        if (!strncmp(keys[i], key, typed))
+            return keys[i];
+    const char *best = NULL;
+    size_t best_distance = (size_t)-1;
+    for (int i = 0; keys[i]; i++) {
+        size_t d = edit_distance(keys[i], key);
+        if (d < best_distance) {
+            best_distance = d;
+            best = keys[i];
+        }
+    }
+    /* A suggestion farther than a third of the key's length is noise. */
+    size_t limit = strlen(key) / 3 + 1;
+    return best_distance <= limit ? best : NULL;
+}

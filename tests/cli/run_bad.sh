@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Bad input gets one clear line on stderr, exit status 2 and nothing on stdout.
+# Each bad/NAME.yaml is planned and its stderr must equal bad/NAME.err; each line
+# of bad_flags.txt is run and its stderr must equal that line of bad_flags.err.
+# REGEN=1 rewrites the expected files (review the diff before committing).
+set -u
+bin=$1 dir=$2 root=$3
+cd "$root" || exit 1
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # name expected-file-or-line args...
+  local name=$1 expected=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local code=$?
+  local lines; lines=$(wc -l <"$tmp/err")
+  if [ $code -ne 2 ] || [ -s "$tmp/out" ] || [ "$lines" -ne 1 ] || [ "$(cat "$tmp/err")" != "$expected" ]; then
+    echo "FAIL $name: exit $code (want 2), stdout $(wc -c <"$tmp/out") bytes (want 0), stderr:"
+    cat "$tmp/err"; echo "  want: $expected"; fail=$((fail+1))
+  else
+    pass=$((pass+1))
+  fi
+}
+
+for f in "$dir"/bad/*.yaml; do
+  name=$(basename "$f" .yaml)
+  rel=tests/cli/bad/$name.yaml
+  if [ "${REGEN:-0}" = 1 ]; then "$bin" plan "$rel" 2>"$dir/bad/$name.err" >/dev/null; fi
+  check "$name" "$(cat "$dir/bad/$name.err")" "$bin" plan "$rel"
+done
+
+[ "${REGEN:-0}" = 1 ] && : >"$dir/bad_flags.err"
+n=0
+while IFS= read -r args; do
+  case "$args" in ''|'#'*) continue ;; esac
+  n=$((n+1))
+  # shellcheck disable=SC2086
+  [ "${REGEN:-0}" = 1 ] && "$bin" $args 2>>"$dir/bad_flags.err" >/dev/null
+  # shellcheck disable=SC2086
+  check "flags #$n ($args)" "$(sed -n "${n}p" "$dir/bad_flags.err")" "$bin" $args
+done <"$dir/bad_flags.txt"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `stackplan classic` equals the seed's printed output line for line once runs
+# of spaces are collapsed, lines trimmed and blank lines dropped (issue 2).
+set -u
+bin=$1 dir=$2
+normalize() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' | grep -v '^$'; }
+diff -u "$dir/seed_output.txt" <("$bin" classic | normalize) && echo "1 passed, 0 failed"

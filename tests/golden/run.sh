@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Golden tests of the CLI: each line of cases.txt is `NAME ARGS...`; the command
+# runs from the source root and its stdout must equal NAME.out byte for byte,
+# with exit status 0 and nothing on stderr. REGEN=1 rewrites the .out files.
+set -u
+bin=$1 dir=$2 root=$3
+cd "$root" || exit 1
+pass=0 fail=0
+while read -r name args; do
+  case "$name" in ''|'#'*) continue ;; esac
+  # shellcheck disable=SC2086
+  "$bin" $args >/tmp/sp_golden_out.$$ 2>/tmp/sp_golden_err.$$; code=$?
+  if [ "${REGEN:-0}" = 1 ]; then cp /tmp/sp_golden_out.$$ "$dir/$name.out"; fi
+  if [ $code -ne 0 ] || [ -s /tmp/sp_golden_err.$$ ]; then
+    echo "FAIL $name: exit $code, stderr: $(cat /tmp/sp_golden_err.$$)"; fail=$((fail+1)); continue
+  fi
+  if diff -u "$dir/$name.out" /tmp/sp_golden_out.$$ >/tmp/sp_golden_diff.$$; then
+    pass=$((pass+1))
+  else
+    echo "FAIL $name: output differs from $dir/$name.out"; head -40 /tmp/sp_golden_diff.$$; fail=$((fail+1))
+  fi
+done < "$dir/cases.txt"
+rm -f /tmp/sp_golden_out.$$ /tmp/sp_golden_err.$$ /tmp/sp_golden_diff.$$
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

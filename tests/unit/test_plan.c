@@ -1,0 +1,238 @@
+/* Unit tests of the sizing estimator against hand-derived values (seed 41.5). */
+#include "test_support.h"
+
+static sp_rules RULES; /* loaded once from the bundled data/ (the seed's constants) */
+
+static int load_rules(void **state)
+{
+    (void)state;
+    sp_error err;
+    return sp_rules_load(SP_DATA_DIR, &RULES, &err) == SP_OK ? 0 : -1;
+}
+
+static sp_profile profile(const char *name, double params_b, double data_tb, double qps,
+                          double hours, double budget)
+{
+    sp_profile p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", name);
+    p.params_b = params_b;
+    p.data_tb = data_tb;
+    p.qps = qps;
+    p.train_hours = hours;
+    p.budget_usd = budget;
+    p.line = 1;
+    return p;
+}
+
+static sp_profile with_axis(sp_profile p, sp_axis axis)
+{
+    p.axis = axis;
+    p.has_axis = true;
+    return p;
+}
+
+static sp_plan plan_of(const sp_profile *p, bool classic)
+{
+    sp_plan_options options = {classic};
+    sp_plan out;
+    sp_error err;
+    assert_int_equal(sp_plan_profile(p, &RULES, &options, &out, &err), SP_OK);
+    return out;
+}
+
+/* Seed A: 7 B x 16 = 112 GB -> ceil(112/80) = 2 GPUs, 1 node; 2 x 2.5 x 30 = $150; local. */
+static void seed_a(void **state)
+{
+    (void)state;
+    sp_profile p = with_axis(profile("A", 7, 0.02, 0, 30, 5000), SP_AXIS_TRAINING);
+    sp_plan c = plan_of(&p, true);
+    assert_close(c.memory_gb, 112.0);
+    assert_close(c.gpus_for_model, 2.0);
+    assert_close(c.gpus, 2.0);
+    assert_close(c.nodes, 1.0);
+    assert_close(c.cost.raw_usd, 150.0);
+    assert_int_equal(c.tier, SP_TIER_LOCAL);
+    assert_int_equal(c.launcher, SP_LAUNCH_TORCHRUN);
+    /* The plan keeps the numbers and warns: 112 GB of state cannot sit on one 80 GB GPU under DDP. */
+    sp_plan full = plan_of(&p, false);
+    assert_true(full.notes & SP_NOTE_TRAINING_NEEDS_SHARDING);
+}
+
+/* Seed B: 70 x 16 = 1120 GB -> 14 GPUs, 2 nodes; raw $14,000, managed $22,400 <= $200,000: managed.
+ * (m-1) g c h = 0.6 x 14 x 2.5 x 400 = 8400 > 2400 = v T_ops: the inequality says self. */
+static void seed_b(void **state)
+{
+    (void)state;
+    sp_profile p = with_axis(profile("B", 70, 4, 0, 400, 200000), SP_AXIS_MODEL);
+    sp_plan c = plan_of(&p, false);
+    assert_close(c.gpus, 14.0);
+    assert_close(c.nodes, 2.0);
+    assert_close(c.cost.managed_usd, 22400.0);
+    assert_int_equal(c.tier, SP_TIER_MANAGED);
+    assert_false(c.buy_by_inequality);
+    assert_true(c.notes & SP_NOTE_SELF_CHEAPER);
+    assert_close(c.spend_usd, 22400.0);
+    assert_int_equal(c.launcher, SP_LAUNCH_RAY);
+}
+
+/* Seed C (classic): 13 x 16 = 208 GB -> 3; 600/40 = 15 replicas -> 15 GPUs, 2 nodes;
+ * raw 15 x 2.5 x 720 = $27,000; managed $43,200 > $40,000: self-managed. */
+static void seed_c(void **state)
+{
+    (void)state;
+    sp_profile p = with_axis(profile("C", 13, 0, 600, 720, 40000), SP_AXIS_SERVING);
+    sp_plan c = plan_of(&p, true);
+    assert_close(c.gpus_for_model, 3.0);
+    assert_close(c.gpus_for_qps, 15.0);
+    assert_close(c.gpus, 15.0);
+    assert_close(c.nodes, 2.0);
+    assert_close(c.cost.raw_usd, 27000.0);
+    assert_int_equal(c.tier, SP_TIER_SELF);
+    assert_int_equal(c.tier_reason, SP_TIER_WHY_OVER_BUDGET);
+    /* The plan serves bf16 weights: 13 x 2 = 26 GB -> one GPU per replica. */
+    sp_plan full = plan_of(&p, false);
+    assert_int_equal(full.mode, SP_MODE_INFER);
+    assert_close(full.gpus_for_model, 1.0);
+}
+
+/* Seed D: no model -> the seed's floor of 1 GPU; 30 TB > 1 TB so not local; $48 managed fits. */
+static void seed_d(void **state)
+{
+    (void)state;
+    sp_profile p = with_axis(profile("D", 0, 30, 0, 12, 2000), SP_AXIS_DATA);
+    sp_plan c = plan_of(&p, true);
+    assert_close(c.gpus_for_model, 1.0);
+    assert_close(c.gpus, 1.0);
+    assert_close(c.cost.raw_usd, 30.0);
+    assert_int_equal(c.tier, SP_TIER_MANAGED);
+    sp_plan full = plan_of(&p, false);
+    assert_close(full.gpus_for_model, 0.0);
+    assert_true(full.notes & SP_NOTE_DATA_GPU_FLOOR);
+}
+
+/* Exercise 2: 70 B served at 200 qps: 70 x 2 = 140 GB -> 2 GPUs; 200/40 = 5; 5 GPUs, 1 node.
+ * Trained instead: 70 x 16 = 1120 GB -> 14 GPUs. */
+static void exercise2_serving_70b(void **state)
+{
+    (void)state;
+    sp_profile p = with_axis(profile("E", 70, 0, 200, 720, 100000), SP_AXIS_SERVING);
+    sp_plan s = plan_of(&p, false);
+    assert_close(s.memory_gb, 140.0);
+    assert_close(s.gpus_for_model, 2.0);
+    assert_close(s.gpus_for_qps, 5.0);
+    assert_close(s.gpus, 5.0);
+    assert_close(s.nodes, 1.0);
+    assert_true(s.notes & SP_NOTE_REPLICA_SPANS_GPUS);
+    p.mode = SP_MODE_TRAIN;
+    p.has_mode = true;
+    sp_plan t = plan_of(&p, false);
+    assert_close(t.gpus_for_model, 14.0);
+}
+
+/* 80.5 GB on 80 GB GPUs needs 2; the seed's int() makes it 80 -> 1. 240 GB is exactly 3. */
+static void exact_ceiling(void **state)
+{
+    (void)state;
+    sp_profile p = profile("x", 0, 0, 0, 10, 1000);
+    p.has_memory_gb = true;
+    p.memory_gb = 80.5;
+    sp_plan a = plan_of(&p, false);
+    assert_close(a.gpus_for_model, 2.0);
+    assert_true(a.notes & SP_NOTE_SEED_TRUNCATION);
+    p.memory_gb = 240;
+    sp_plan b = plan_of(&p, false);
+    assert_close(b.gpus_for_model, 3.0);
+    assert_false(b.notes & SP_NOTE_SEED_TRUNCATION);
+}
+
+/* Exercise 1's sketches: (a) 240 GB -> model, (b) data only -> data, (c) qps -> serving. */
+static void infers_axis(void **state)
+{
+    (void)state;
+    sp_profile a = profile("a", 0, 0, 0, 10, 1000);
+    a.has_memory_gb = true;
+    a.memory_gb = 240;
+    assert_int_equal(plan_of(&a, false).axis, SP_AXIS_MODEL);
+    assert_int_equal(plan_of(&a, false).axis_source, SP_AXIS_FROM_MEMORY);
+    sp_profile b = profile("b", 0, 6, 0, 2, 1000);
+    assert_int_equal(plan_of(&b, false).axis, SP_AXIS_DATA);
+    sp_profile c = profile("c", 7, 0, 50, 720, 10000);
+    sp_plan cp = plan_of(&c, false);
+    assert_int_equal(cp.axis, SP_AXIS_SERVING);
+    assert_close(cp.gpus_for_model, 1.0); /* 7 x 2 = 14 GB */
+    assert_close(cp.gpus_for_qps, 2.0);   /* ceil(50/40) */
+    sp_profile d = profile("d", 3, 0.1, 0, 10, 1000); /* 48 GB of state fits one GPU */
+    assert_int_equal(plan_of(&d, false).axis, SP_AXIS_TRAINING);
+    assert_int_equal(plan_of(&d, false).axis_source, SP_AXIS_BY_DEFAULT);
+}
+
+/* 40 GPUs = 5 nodes > 4 within budget: self-managed, too many nodes; Slurm launch line. */
+static void too_many_nodes_for_managed(void **state)
+{
+    (void)state;
+    sp_profile p = with_axis(profile("big", 0, 0, 0, 10, 1e9), SP_AXIS_MODEL);
+    p.has_memory_gb = true;
+    p.memory_gb = 40 * 80;
+    sp_plan c = plan_of(&p, false);
+    assert_close(c.gpus, 40.0);
+    assert_close(c.nodes, 5.0);
+    assert_int_equal(c.tier, SP_TIER_SELF);
+    assert_int_equal(c.tier_reason, SP_TIER_WHY_TOO_MANY_NODES);
+    assert_int_equal(c.launcher, SP_LAUNCH_SLURM);
+    char line[1024];
+    sp_launch_line(&c, line, sizeof line);
+    assert_non_null(strstr(line, "sbatch --nodes=5 --gpus-per-node=8"));
+    assert_non_null(strstr(line, "srun torchrun --nnodes=5 --nproc_per_node=8"));
+    assert_non_null(strstr(line, "--rdzv_backend=c10d"));
+}
+
+/* A profile override wins over the data file's default. */
+static void overrides_apply(void **state)
+{
+    (void)state;
+    sp_profile p = with_axis(profile("o", 7, 0, 0, 10, 1000), SP_AXIS_MODEL);
+    p.knobs.gpu_mem_gb = 40;
+    p.knobs_set = SP_SET_GPU_MEM_GB;
+    sp_plan c = plan_of(&p, false);
+    assert_close(c.knobs.gpu_mem_gb, 40.0);
+    assert_close(c.gpus_for_model, 3.0); /* ceil(112 / 40) */
+    assert_close(c.knobs.usd_per_gpu_hour, 2.5);
+}
+
+static void rejects_unusable_numbers(void **state)
+{
+    (void)state;
+    sp_plan out;
+    sp_error err;
+    sp_profile p = profile("bad", NAN, 0, 0, 10, 100);
+    assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "params_b");
+    p = profile("bad", 7, 0, INFINITY, 10, 100);
+    assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_INPUT);
+    p = profile("huge", 0, 0, 0, 10, 100);
+    p.has_memory_gb = true;
+    p.memory_gb = 1e12; /* 1.25e10 GPUs */
+    assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "gpus");
+    p = profile("classic needs an axis", 7, 0, 0, 10, 100);
+    sp_plan_options classic = {true};
+    assert_int_equal(sp_plan_profile(&p, &RULES, &classic, &out, &err), SP_ERR_INPUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(seed_a),
+        cmocka_unit_test(seed_b),
+        cmocka_unit_test(seed_c),
+        cmocka_unit_test(seed_d),
+        cmocka_unit_test(exercise2_serving_70b),
+        cmocka_unit_test(exact_ceiling),
+        cmocka_unit_test(infers_axis),
+        cmocka_unit_test(too_many_nodes_for_managed),
+        cmocka_unit_test(overrides_apply),
+        cmocka_unit_test(rejects_unusable_numbers),
+    };
+    return cmocka_run_group_tests(tests, load_rules, NULL);
+}

@@ -1,0 +1,100 @@
+/* Unit tests of the profile loader: what it accepts and how it says no. */
+#include "test_support.h"
+
+static sp_status parse(const char *text, sp_profile_list *out, sp_error *err)
+{
+    sp_error_clear(err);
+    return sp_profiles_parse("t.yaml", text, strlen(text), out, err);
+}
+
+static void reads_every_key(void **state)
+{
+    (void)state;
+    const char *text = "- name: full\n"
+                       "  params_b: 13\n"
+                       "  data_tb: 0.5\n"
+                       "  qps: 120\n"
+                       "  axis: serving\n"
+                       "  mode: infer\n"
+                       "  train_hours: 720\n"
+                       "  budget_usd: 40_000\n"
+                       "  gpu_mem_gb: 141\n"
+                       "  gpus_per_node: 4\n"
+                       "  usd_per_gpu_hour: 3.1\n"
+                       "  managed_premium: 1.2\n"
+                       "  ops_hours: 80\n"
+                       "  ops_usd_per_hour: 45\n"
+                       "  qps_per_replica: 25\n";
+    sp_profile_list list;
+    sp_error err;
+    assert_int_equal(parse(text, &list, &err), SP_OK);
+    assert_int_equal(list.count, 1);
+    const sp_profile *p = &list.items[0];
+    assert_string_equal(p->name, "full");
+    assert_close(p->params_b, 13.0);
+    assert_close(p->budget_usd, 40000.0);
+    assert_true(p->has_axis);
+    assert_int_equal(p->axis, SP_AXIS_SERVING);
+    assert_true(p->has_mode);
+    assert_int_equal(p->mode, SP_MODE_INFER);
+    assert_close(p->knobs.gpu_mem_gb, 141.0);
+    assert_close(p->knobs.gpus_per_node, 4.0);
+    assert_close(p->knobs.qps_per_replica, 25.0);
+    assert_int_equal(p->knobs_set, SP_SET_GPU_MEM_GB | SP_SET_GPUS_PER_NODE | SP_SET_USD_PER_GPU_HOUR |
+                                       SP_SET_MANAGED_PREMIUM | SP_SET_OPS_HOURS |
+                                       SP_SET_OPS_USD_PER_HOUR | SP_SET_QPS_PER_REPLICA);
+    assert_int_equal(p->line, 1);
+    sp_profile_list_free(&list);
+    sp_profile_list_free(&list); /* freeing twice is harmless */
+    sp_profile_list_free(NULL);
+}
+
+static void suggests_the_nearest_key(void **state)
+{
+    (void)state;
+    sp_profile_list list;
+    sp_error err;
+    assert_int_equal(parse("- name: x\n  budget: 5\n", &list, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "budget");
+    assert_non_null(strstr(err.message, "budget_usd"));
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.col, 3);
+    assert_int_equal(list.count, 0);
+    assert_null(list.items);
+}
+
+static void error_names_place_and_field(void **state)
+{
+    (void)state;
+    sp_profile_list list;
+    sp_error err;
+    assert_int_equal(parse("- name: x\n  train_hours: 1\n  budget_usd: 1\n  qps: -3\n", &list, &err),
+                     SP_ERR_INPUT);
+    char line[512];
+    sp_error_format(&err, line, sizeof line);
+    assert_string_equal(line, "t.yaml:4:8: qps: -3 is out of range [0, 1e+09]");
+}
+
+static void axis_and_mode_are_optional(void **state)
+{
+    (void)state;
+    sp_profile_list list;
+    sp_error err;
+    assert_int_equal(parse("- {name: x, params_b: 7, train_hours: 1, budget_usd: 9}\n", &list, &err),
+                     SP_OK);
+    assert_false(list.items[0].has_axis);
+    assert_false(list.items[0].has_mode);
+    assert_false(list.items[0].has_memory_gb);
+    sp_profile_list_free(&list);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_every_key),
+        cmocka_unit_test(suggests_the_nearest_key),
+        cmocka_unit_test(error_names_place_and_field),
+        cmocka_unit_test(axis_and_mode_are_optional),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
