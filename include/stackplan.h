@@ -114,7 +114,12 @@ typedef struct {
     double infer_bytes_per_param; /* bf16 weights only: 2 */
     double local_max_data_tb;     /* the seed keeps jobs under this on one node */
     double managed_max_nodes;     /* the seed's largest managed cluster */
+    double cuda_context_gb;       /* memory model: see sp_memory_constants */
+    double allocator_fragmentation;
+    double prefill_chunk_tokens;
+    double int4_group_size;
 } sp_limits;
+
 
 enum { SP_NAME_MAX = 64, SP_TEXT_MAX = 256, SP_FRAMEWORKS_MAX = 6 };
 
@@ -191,6 +196,94 @@ void sp_profile_list_free(sp_profile_list *list);
 
 /* The known profile keys, NULL-terminated (for help text and suggestions). */
 const char *const *sp_profile_keys(void);
+
+/* ---------------------------------------------------------------- catalogs */
+
+/* One accelerator of data/accelerators.yaml. Rates are per second, dense. */
+typedef struct {
+    char name[SP_NAME_MAX];
+    char vendor[SP_NAME_MAX];
+    double memory_bytes;
+    double hbm_bytes_per_s;
+    double fp32_flops_per_s;
+    double tf32_flops_per_s;      /* 0 where the part has none */
+    double bf16_flops_per_s;      /* dense bf16/fp16 tensor peak */
+    double fp8_flops_per_s;       /* 0 where the part has none */
+    double int8_ops_per_s;
+    double per_node;              /* accelerators in the usual server */
+    double intra_node_bytes_per_s;/* per accelerator, per direction */
+    double inter_node_bytes_per_s;/* per accelerator, per direction */
+    double usd_per_hour;          /* on-demand; 0 when no public price exists */
+    char price_date[16];
+    unsigned line;
+} sp_accel;
+
+typedef struct {
+    sp_accel *items;
+    size_t count;
+} sp_accel_catalog;
+
+/* Loads an accelerator catalog (a YAML list; every row needs spec_source,
+ * link_source, price_source and price_date). Caller frees with
+ * sp_accel_catalog_free. */
+sp_status sp_accels_load(const char *path, sp_accel_catalog *out, sp_error *err);
+sp_status sp_accels_parse(const char *name, const char *text, size_t length,
+                          sp_accel_catalog *out, sp_error *err);
+void sp_accel_catalog_free(sp_accel_catalog *catalog);
+/* The row named name, or NULL. */
+const sp_accel *sp_accel_find(const sp_accel_catalog *catalog, const char *name);
+
+typedef enum { SP_FFN_GELU = 0, SP_FFN_SWIGLU } sp_ffn_kind;
+
+/* A transformer's shape, enough to count its parameters exactly and size its
+ * activations. Counts are whole numbers kept as double. */
+typedef struct {
+    char name[SP_NAME_MAX];
+    char arch[SP_NAME_MAX];       /* Hugging Face model_type, or "shape"/"params" */
+    double layers;
+    double hidden;
+    double heads;
+    double kv_heads;              /* = heads without GQA/MQA */
+    double head_dim;              /* usually hidden / heads */
+    double ffn;                   /* inner width of the MLP (per expert) */
+    sp_ffn_kind ffn_kind;         /* gelu: 2 matrices; swiglu: 3 */
+    double vocab;
+    double seq;                   /* longest context the model was built for */
+    double learned_positions;     /* rows of a learned position table (0: RoPE/ALiBi) */
+    bool tied_embeddings;
+    double experts;               /* 1 for a dense model */
+    double experts_per_token;
+    bool qkv_bias, out_bias, mlp_bias;
+    bool norm_bias;               /* LayerNorm with bias (2h) rather than RMSNorm (h) */
+    double norms_per_layer;
+    bool final_norm;
+    bool dropout;                 /* masks are kept for backward */
+    double extra_params;          /* architecture-specific (BERT pooler, embedding norms) */
+    double params_override;       /* > 0: only a parameter count is known (--params) */
+} sp_model;
+
+/* Exact parameter count of the shape (or params_override). Pure. */
+double sp_model_params(const sp_model *model);
+/* Parameters one token touches (MoE: experts_per_token of the experts). Pure. */
+double sp_model_active_params(const sp_model *model);
+/* Largest single module (DeepSpeed's largest_layer_params): the embedding or one MLP. */
+double sp_model_largest_layer_params(const sp_model *model);
+/* True when the shape is known (not a bare parameter count). */
+bool sp_model_has_shape(const sp_model *model);
+
+/* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
+ * gpt_neox, falcon, bloom, opt, bert, mpt). name labels errors. */
+sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, sp_model *out,
+                            sp_error *err);
+sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err);
+/* DATA_DIR/models/NAME.json; the catalog's files must carry a _source. */
+sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model *out,
+                                sp_error *err);
+/* A decoder shape from plain numbers: ffn_kind picks the family defaults
+ * (swiglu: RMSNorm, no biases, untied, RoPE; gelu: LayerNorm, biases, tied,
+ * learned positions - the GPT-2/Megatron family). */
+void sp_model_from_shape(sp_model *out, double layers, double hidden, double heads,
+                         double kv_heads, double ffn, sp_ffn_kind kind, double vocab, double seq);
 
 /* ---------------------------------------------------------------- estimators */
 
@@ -279,6 +372,117 @@ typedef struct {
 sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                           const sp_plan_options *options, sp_plan *out, sp_error *err);
 
+/* ---------------------------------------------------------------- memory */
+
+typedef enum {
+    SP_PREC_FP32 = 0,
+    SP_PREC_MIXED_FP16,   /* fp16 compute, fp32 master weights */
+    SP_PREC_MIXED_BF16,   /* bf16 compute, fp32 master weights */
+    SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
+    SP_PREC_FP8           /* FP8-LM style: fp8 weights and gradients, fp16 master */
+} sp_precision;
+
+typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
+typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL } sp_recompute;
+typedef enum { SP_DTYPE_BF16 = 0, SP_DTYPE_FP16, SP_DTYPE_FP8, SP_DTYPE_INT8, SP_DTYPE_INT4, SP_DTYPE_FP32 } sp_dtype;
+
+/* Where mixed precision keeps its fp32 master weights. */
+typedef enum {
+    SP_MASTER_IN_OPTIMIZER = 0, /* Megatron-LM, DeepSpeed: half weights, fp32 copy in the optimizer */
+    SP_MASTER_AUTOCAST          /* PyTorch AMP (DDP, HF Trainer): fp32 weights, half copies cached */
+} sp_mixed_style;
+
+/* Tokens for the enums above ("mixed-bf16", "adamw", "selective", "int4" ...). */
+const char *sp_precision_name(sp_precision p);
+bool sp_precision_parse(const char *text, sp_precision *out);
+const char *sp_optimizer_name(sp_optimizer o);
+bool sp_optimizer_parse(const char *text, sp_optimizer *out);
+const char *sp_recompute_name(sp_recompute r);
+bool sp_recompute_parse(const char *text, sp_recompute *out);
+const char *sp_dtype_name(sp_dtype d);
+bool sp_dtype_parse(const char *text, sp_dtype *out);
+double sp_dtype_bytes(sp_dtype d);
+
+/* Framework constants of the memory model (data/defaults.yaml). */
+typedef struct {
+    double cuda_context_bytes;    /* CUDA context and kernels, outside PyTorch's allocator */
+    double fragmentation;         /* caching-allocator reserve over what tensors use */
+    double prefill_chunk_tokens;  /* tokens one inference forward pass handles at most */
+    double int4_group_size;       /* weights per fp16 scale and zero point */
+} sp_memory_constants;
+
+/* The memory constants of loaded rules. */
+sp_memory_constants sp_rules_memory_constants(const sp_rules *rules);
+
+/* How a job runs: parallel splits, batch, precision. Counts are whole numbers. */
+typedef struct {
+    sp_mode mode;
+    sp_precision precision;
+    sp_optimizer optimizer;
+    sp_mixed_style mixed_style;
+    double dp, zero, tp, pp;
+    double interleave;            /* virtual stages per GPU (1: plain 1F1B) */
+    double micro_batch;           /* sequences per micro-batch (training) */
+    double seq;                   /* tokens per sequence (training) */
+    double microbatches;          /* micro-batches per step per pipeline; 0: at least pp */
+    sp_recompute recompute;
+    bool sequence_parallel;
+    bool flash_attention;
+    sp_dtype weight_dtype;        /* inference */
+    sp_dtype kv_dtype;            /* inference */
+    double batch;                 /* inference: sequences decoded together */
+    double context;               /* inference: prompt + output tokens a sequence may hold */
+} sp_mem_config;
+
+#define SP_MEM_CONFIG_INIT                                                                      \
+    {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048}
+
+/* Bytes on the busiest accelerator. */
+typedef struct {
+    double params;                /* the whole model */
+    double params_per_gpu;        /* after tensor and pipeline splits, before ZeRO-3 */
+    double weights_bytes;
+    double gradients_bytes;
+    double optimizer_bytes;       /* optimizer state and fp32 master weights */
+    double model_state_bytes;     /* weights + gradients + optimizer, after ZeRO */
+    double activations_bytes;     /* training: in-flight micro-batches; inference: workspace */
+    double kv_cache_bytes;
+    double gather_bytes;          /* ZeRO-3/FSDP: unsharded layers in flight */
+    double overhead_bytes;        /* CUDA context + allocator fragmentation (+ gathers) */
+    double total_bytes;
+    double capacity_bytes;        /* the accelerator's memory; 0 when none was given */
+    double headroom_bytes;        /* capacity - total (negative: does not fit) */
+    bool fits;
+    double inflight_microbatches;
+} sp_memory;
+
+/* Checks a configuration against a model: degrees that divide what they split,
+ * stages in range. err->field names the offending setting. Pure. */
+sp_status sp_mem_config_check(const sp_model *model, const sp_mem_config *config, sp_error *err);
+
+/* Memory per accelerator (training: ZeRO, Rajbhandari et al. 2019; activations,
+ * Korthikanti et al. 2022; inference: weights, KV cache, workspace). capacity_bytes
+ * may be 0 (fits is then false). Pure: no I/O, no allocation. */
+sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
+                             const sp_memory_constants *constants, double capacity_bytes,
+                             sp_memory *out, sp_error *err);
+
+/* The largest micro-batch (training) or batch (inference) that fits in
+ * capacity_bytes, 0 when not even one does. Pure. */
+double sp_memory_max_batch(const sp_model *model, const sp_mem_config *config,
+                           const sp_memory_constants *constants, double capacity_bytes);
+
+/* DeepSpeed's own model-state estimators, for comparison (deepspeed/runtime/zero:
+ * estimate_zero2/zero3_model_states_mem_needs without offload): ZeRO-2 4P + 16P/N,
+ * ZeRO-3 4 x largest_layer + 18P/N bytes per GPU. Pure. */
+double sp_deepspeed_zero_estimate(double params, double largest_layer_params, double gpus, int stage);
+
+/* Names of the catalog's models (the .json files of DATA_DIR/models), sorted. The caller
+ * frees the array and each name with sp_names_free. */
+sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err);
+void sp_names_free(char **names, size_t count);
+
 /* ---------------------------------------------------------------- output */
 
 typedef enum { SP_FORMAT_TEXT = 0, SP_FORMAT_JSON, SP_FORMAT_MD } sp_format;
@@ -307,6 +511,23 @@ char *sp_render_plans(const sp_profile_list *profiles, const sp_plan *plans,
 /* Renders the seed helper's own layout (header, rule, six lines a profile). */
 char *sp_render_classic(const sp_profile_list *profiles, const sp_plan *plans,
                         const sp_rules *rules, sp_error *err);
+
+/* Everything a memory report shows. accel may be NULL (no capacity known). */
+typedef struct {
+    const sp_model *model;
+    const sp_mem_config *config;
+    const sp_memory *memory;
+    const sp_accel *accel;
+    double max_batch;             /* largest micro-batch (train) or batch (infer) that fits */
+    bool deepspeed;               /* also show DeepSpeed's ZeRO-2/3 estimator figures */
+} sp_memory_report;
+
+/* Renders a memory breakdown as text or JSON. Caller frees. */
+char *sp_render_memory(const sp_memory_report *report, sp_format format, sp_error *err);
+/* Renders the accelerator catalog, or the model catalog (names with their
+ * parameter counts, models[i] for names[i]). Caller frees. */
+char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_error *err);
+char *sp_render_models(const sp_model *models, size_t count, sp_format format, sp_error *err);
 
 /* The build-versus-buy question on its own. */
 typedef struct {

@@ -58,6 +58,33 @@ int cli_emit(char *text);
 int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_options *options,
                       sp_rules *rules, sp_profile_list *profiles, sp_plan **plans);
 
+/* Option rows every command that takes a model shares. */
+#define CLI_MODEL_OPTS                                                                               \
+    {"model", CLI_TEXT, "NAME", "a catalog model (see `stackplan catalog models`)", 0, 0, 0},        \
+    {"hf-config", CLI_TEXT, "FILE", "a Hugging Face config.json", 0, 0, 0},                          \
+    {"params", CLI_NUMBER, "N", "only a parameter count (e.g. 7e9 or 7G)", 1, 1e15, 0},               \
+    {"layers", CLI_NUMBER, "L", "shape: transformer layers", 1, 1e4, SP_NUM_INTEGER},                \
+    {"hidden", CLI_NUMBER, "H", "shape: hidden size", 1, 1e6, SP_NUM_INTEGER},                       \
+    {"heads", CLI_NUMBER, "A", "shape: attention heads", 1, 1e5, SP_NUM_INTEGER},                    \
+    {"kv-heads", CLI_NUMBER, "K", "shape: key/value heads (GQA; default heads)", 1, 1e5, SP_NUM_INTEGER}, \
+    {"ffn", CLI_NUMBER, "F", "shape: MLP width (default 4 x hidden)", 1, 1e7, SP_NUM_INTEGER},        \
+    {"ffn-kind", CLI_TEXT, "gelu|swiglu", "shape: MLP kind (default gelu)", 0, 0, 0},                 \
+    {"vocab", CLI_NUMBER, "V", "shape: vocabulary size", 1, 1e7, SP_NUM_INTEGER},                     \
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},        \
+    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0}
+
+/* Builds the model the flags describe: exactly one of --model, --hf-config,
+ * --params or the shape flags (--layers --hidden --heads --vocab ...). */
+sp_status cli_model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
+                               sp_model *out, sp_error *err);
+/* Loads the accelerator catalog and finds --gpu; *accel is NULL when no --gpu was given. */
+sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
+                               sp_accel_catalog *catalog, const sp_accel **accel, sp_error *err);
+/* A flag error: "stackplan: --NAME: message". */
+sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
+
+int cmd_memory(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_classic(int argc, char **argv);
 int cmd_breakeven(int argc, char **argv);

@@ -13,6 +13,8 @@ static const command COMMANDS[] = {
     {"plan", cmd_plan, "plan every profile of a YAML file"},
     {"classic", cmd_classic, "the seed's sizing helper, in its own layout"},
     {"breakeven", cmd_breakeven, "hours at which self-managed beats managed"},
+    {"memory", cmd_memory, "memory per accelerator for training or inference"},
+    {"catalog", cmd_catalog, "list the accelerator or model catalog"},
 };
 
 static void usage(FILE *out)

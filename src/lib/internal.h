@@ -102,6 +102,8 @@ sp_status sp_yaml_number(const sp_yaml *y, const yaml_node_t *node, const char *
 /* A scalar string of at most size-1 bytes, not empty. */
 sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *field,
                          char *out, size_t size, sp_error *err);
+/* The value under key in a mapping node; NULL when absent. */
+yaml_node_t *sp_yaml_mapping_get(sp_yaml *y, const yaml_node_t *map, const char *key);
 /* Fails when a mapping repeats a key. */
 sp_status sp_yaml_no_duplicate_keys(sp_yaml *y, const yaml_node_t *map, sp_error *err);
 /* Index of key in keys (NULL-terminated), or -1. */

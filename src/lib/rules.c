@@ -19,19 +19,12 @@ static const limit_spec LIMITS[] = {
     LIMIT(infer_bytes_per_param, 0, 1024, SP_NUM_POSITIVE),
     LIMIT(local_max_data_tb, 0, 1e9, 0),
     LIMIT(managed_max_nodes, 1, 1e6, SP_NUM_INTEGER),
+    LIMIT(cuda_context_gb, 0, 64, 0),
+    LIMIT(allocator_fragmentation, 0, 1, 0),
+    LIMIT(prefill_chunk_tokens, 1, 1e7, SP_NUM_INTEGER),
+    LIMIT(int4_group_size, 1, 1e6, SP_NUM_INTEGER),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
-
-/* Finds key in a mapping node; NULL when absent. */
-static yaml_node_t *map_get(sp_yaml *y, const yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = sp_yaml_node(y, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && !strcmp(sp_yaml_scalar(k), key))
-            return sp_yaml_node(y, p->value);
-    }
-    return NULL;
-}
 
 /* A mapping whose keys are all in allowed, with every required key present. */
 static sp_status check_keys(sp_yaml *y, const yaml_node_t *map, const char *what,
@@ -47,7 +40,7 @@ static sp_status check_keys(sp_yaml *y, const yaml_node_t *map, const char *what
             return sp_yaml_fail(y, k, sp_yaml_scalar(k), err, "unknown key in %s", what);
     }
     for (int i = 0; status == SP_OK && allowed[i]; i++)
-        if (!map_get(y, map, allowed[i]))
+        if (!sp_yaml_mapping_get(y, map, allowed[i]))
             return sp_yaml_fail(y, map, allowed[i], err, "missing in %s", what);
     return status;
 }
@@ -61,9 +54,9 @@ static sp_status load_value(sp_yaml *y, const yaml_node_t *entry, const char *ke
     sp_status status = check_keys(y, entry, key, VALUE_KEYS, err);
     char source[SP_TEXT_MAX];
     if (status == SP_OK)
-        status = sp_yaml_string(y, map_get(y, entry, "source"), "source", source, sizeof source, err);
+        status = sp_yaml_string(y, sp_yaml_mapping_get(y, entry, "source"), "source", source, sizeof source, err);
     if (status == SP_OK)
-        status = sp_yaml_number(y, map_get(y, entry, "value"), key, min, max, flags, out, err);
+        status = sp_yaml_number(y, sp_yaml_mapping_get(y, entry, "value"), key, min, max, flags, out, err);
     return status;
 }
 
@@ -80,14 +73,14 @@ static sp_status load_defaults(sp_yaml *y, sp_rules *out, sp_error *err)
     for (size_t i = 0; status == SP_OK && i < SP_KNOB_COUNT; i++) {
         const sp_knob_spec *k = &SP_KNOB_SPECS[i];
         double value = 0;
-        status = load_value(y, map_get(y, root, k->key), k->key, k->min, k->max, k->flags,
+        status = load_value(y, sp_yaml_mapping_get(y, root, k->key), k->key, k->min, k->max, k->flags,
                             &value, err);
         sp_knob_set(&out->knobs, k, value);
     }
     for (size_t i = 0; status == SP_OK && i < LIMIT_COUNT; i++) {
         const limit_spec *l = &LIMITS[i];
         double value = 0;
-        status = load_value(y, map_get(y, root, l->key), l->key, l->min, l->max, l->flags,
+        status = load_value(y, sp_yaml_mapping_get(y, root, l->key), l->key, l->min, l->max, l->flags,
                             &value, err);
         memcpy((char *)&out->limits + l->offset, &value, sizeof value);
     }
@@ -125,7 +118,7 @@ static sp_status load_axis(sp_yaml *y, const yaml_node_t *row, sp_rules *out, bo
     sp_status status = check_keys(y, row, "axes", AXIS_KEYS, err);
     if (status != SP_OK)
         return status;
-    yaml_node_t *name = map_get(y, row, "axis");
+    yaml_node_t *name = sp_yaml_mapping_get(y, row, "axis");
     char text[SP_TEXT_MAX];
     sp_axis axis;
     status = sp_yaml_string(y, name, "axis", text, sizeof text, err);
@@ -137,22 +130,22 @@ static sp_status load_axis(sp_yaml *y, const yaml_node_t *row, sp_rules *out, bo
         return sp_yaml_fail(y, name, "axis", err, "'%s' is listed twice", text);
     seen[axis] = true;
     sp_axis_info *info = &out->axes[axis];
-    status = sp_yaml_string(y, map_get(y, row, "collective"), "collective", info->collective,
+    status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "collective"), "collective", info->collective,
                             sizeof info->collective, err);
     if (status == SP_OK)
-        status = load_names(y, map_get(y, row, "frameworks"), "frameworks", info->frameworks,
+        status = load_names(y, sp_yaml_mapping_get(y, row, "frameworks"), "frameworks", info->frameworks,
                             &info->framework_count, err);
     if (status == SP_OK)
-        status = sp_yaml_string(y, map_get(y, row, "seed_label"), "seed_label", info->seed_label,
+        status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "seed_label"), "seed_label", info->seed_label,
                                 sizeof info->seed_label, err);
     if (status == SP_OK)
-        status = sp_yaml_string(y, map_get(y, row, "refuse_to_build"), "refuse_to_build",
+        status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "refuse_to_build"), "refuse_to_build",
                                 info->refuse_to_build, sizeof info->refuse_to_build, err);
     if (status == SP_OK)
-        status = sp_yaml_string(y, map_get(y, row, "refuse_why"), "refuse_why", info->refuse_why,
+        status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "refuse_why"), "refuse_why", info->refuse_why,
                                 sizeof info->refuse_why, err);
     if (status == SP_OK)
-        status = sp_yaml_string(y, map_get(y, row, "source"), "source", text, sizeof text, err);
+        status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "source"), "source", text, sizeof text, err);
     return status;
 }
 
@@ -164,9 +157,9 @@ static sp_status load_cross(sp_yaml *y, const yaml_node_t *node, const char *fie
     char source[SP_TEXT_MAX];
     sp_status status = check_keys(y, node, field, CROSS_KEYS, err);
     if (status == SP_OK)
-        status = sp_yaml_string(y, map_get(y, node, "source"), "source", source, sizeof source, err);
+        status = sp_yaml_string(y, sp_yaml_mapping_get(y, node, "source"), "source", source, sizeof source, err);
     if (status == SP_OK)
-        status = load_names(y, map_get(y, node, "names"), field, names, count, err);
+        status = load_names(y, sp_yaml_mapping_get(y, node, "names"), field, names, count, err);
     return status;
 }
 
@@ -176,7 +169,7 @@ static sp_status load_axes(sp_yaml *y, sp_rules *out, sp_error *err)
 {
     yaml_node_t *root = sp_yaml_root(y);
     sp_status status = check_keys(y, root, "axes file", AXES_FILE_KEYS, err);
-    yaml_node_t *rows = status == SP_OK ? map_get(y, root, "axes") : NULL;
+    yaml_node_t *rows = status == SP_OK ? sp_yaml_mapping_get(y, root, "axes") : NULL;
     if (status == SP_OK)
         status = sp_yaml_expect(y, rows, YAML_SEQUENCE_NODE, "axes", err);
     bool seen[SP_AXIS_COUNT] = {false};
@@ -188,10 +181,10 @@ static sp_status load_axes(sp_yaml *y, sp_rules *out, sp_error *err)
             status = sp_yaml_fail(y, rows, "axes", err, "no row for axis '%s'",
                                   sp_axis_name((sp_axis)a));
     if (status == SP_OK)
-        status = load_cross(y, map_get(y, root, "schedulers"), "schedulers", out->schedulers,
+        status = load_cross(y, sp_yaml_mapping_get(y, root, "schedulers"), "schedulers", out->schedulers,
                             &out->scheduler_count, err);
     if (status == SP_OK)
-        status = load_cross(y, map_get(y, root, "trackers"), "trackers", out->trackers,
+        status = load_cross(y, sp_yaml_mapping_get(y, root, "trackers"), "trackers", out->trackers,
                             &out->tracker_count, err);
     return status;
 }
@@ -229,4 +222,14 @@ sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err)
     if (status == SP_OK)
         *out = rules;
     return status;
+}
+
+sp_memory_constants sp_rules_memory_constants(const sp_rules *rules)
+{
+    sp_memory_constants c;
+    c.cuda_context_bytes = rules->limits.cuda_context_gb * 1e9;
+    c.fragmentation = rules->limits.allocator_fragmentation;
+    c.prefill_chunk_tokens = rules->limits.prefill_chunk_tokens;
+    c.int4_group_size = rules->limits.int4_group_size;
+    return c;
 }

@@ -262,3 +262,13 @@ const char *sp_nearest_key(const char *const *keys, const char *key)
     size_t limit = strlen(key) / 3 + 1;
     return best_distance <= limit ? best : NULL;
 }
+
+yaml_node_t *sp_yaml_mapping_get(sp_yaml *y, const yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = sp_yaml_node(y, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp(sp_yaml_scalar(k), key))
+            return sp_yaml_node(y, p->value);
+    }
+    return NULL;
+}

@@ -1,0 +1,81 @@
+/* cmd_catalog.c - `stackplan catalog accelerators|models`: what the data files hold. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_opt OPTS[] = {
+    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
+    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan catalog accelerators|models [--format text|json] [--data-dir DIR]",
+    "List the accelerator catalog (memory, bandwidth, FLOP/s, links, price) or the model\n"
+    "catalog (exact parameter counts from each config.json).",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 1};
+
+static char *list_accels(const char *path, sp_format format, sp_error *err)
+{
+    sp_accel_catalog catalog;
+    if (sp_accels_load(path, &catalog, err) != SP_OK)
+        return NULL;
+    char *text = sp_render_accels(&catalog, format, err);
+    sp_accel_catalog_free(&catalog);
+    return text;
+}
+
+static char *list_models(const char *data_dir, sp_format format, sp_error *err)
+{
+    char **names = NULL;
+    size_t count = 0;
+    if (sp_model_catalog_names(data_dir, &names, &count, err) != SP_OK)
+        return NULL;
+    sp_model *models = calloc(count ? count : 1, sizeof *models);
+    char *text = NULL;
+    sp_status s = models ? SP_OK : SP_ERR_NOMEM;
+    for (size_t i = 0; s == SP_OK && i < count; i++)
+        s = sp_model_load_catalog(data_dir, names[i], &models[i], err);
+    if (s == SP_OK)
+        text = sp_render_models(models, count, format, err);
+    else if (!models)
+        err->status = SP_ERR_NOMEM;
+    free(models);
+    sp_names_free(names, count);
+    return text;
+}
+
+int cmd_catalog(int argc, char **argv)
+{
+    cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
+    const char *what[1];
+    size_t n = 0;
+    bool help = false;
+    sp_error err;
+    sp_error_clear(&err);
+    if (cli_parse(&CMD, argc, argv, v, what, &n, &help, &err) != SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(&CMD, stdout);
+        return CLI_EXIT_OK;
+    }
+    sp_format format = SP_FORMAT_TEXT;
+    if (v[0].set && (!sp_format_parse(v[0].text, &format) || format == SP_FORMAT_MD)) {
+        cli_flag_error(&err, "format", "'%s' is not text or json", v[0].text);
+        return cli_fail(&err);
+    }
+    const char *data_dir = cli_data_dir(v[1].text);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
+    char *text = NULL;
+    if (n == 1 && !strcmp(what[0], "accelerators"))
+        text = list_accels(v[2].set ? v[2].text : path, format, &err);
+    else if (n == 1 && !strcmp(what[0], "models"))
+        text = list_models(data_dir, format, &err);
+    else {
+        fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
+        return CLI_EXIT_INPUT;
+    }
+    return text ? cli_emit(text) : cli_fail(&err);
+}

@@ -1,0 +1,147 @@
+/* cmd_memory.c - `stackplan memory`: bytes per accelerator and whether the job fits. */
+#include "cli.h"
+
+#include <math.h>
+#include <string.h>
+
+static const cli_opt OPTS[] = {
+    CLI_MODEL_OPTS,
+    {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (capacity, fits, largest batch)", 0, 0, 0},
+    {"mode", CLI_TEXT, "train|infer", "training or inference (default train)", 0, 0, 0},
+    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},
+    {"mixed-style", CLI_TEXT, "master|autocast", "where mixed precision keeps fp32 weights (default master)", 0, 0, 0},
+    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
+    {"dp", CLI_NUMBER, "N", "data-parallel degree (default 1)", 1, 1e6, SP_NUM_INTEGER},
+    {"zero", CLI_NUMBER, "S", "ZeRO stage / FSDP sharding 0-3 (default 0)", 0, 3, SP_NUM_INTEGER},
+    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default 1)", 1, 1024, SP_NUM_INTEGER},
+    {"pp", CLI_NUMBER, "N", "pipeline stages (default 1)", 1, 1024, SP_NUM_INTEGER},
+    {"interleave", CLI_NUMBER, "V", "virtual pipeline stages per GPU (default 1)", 1, 128, SP_NUM_INTEGER},
+    {"micro-batch", CLI_NUMBER, "B", "sequences per micro-batch (default 1)", 1, 1e6, SP_NUM_INTEGER},
+    {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)", 1, 1e7, SP_NUM_INTEGER},
+    {"microbatches", CLI_NUMBER, "M", "micro-batches per step (caps those in flight; default pp)", 1, 1e6, SP_NUM_INTEGER},
+    {"recompute", CLI_TEXT, "R", "none (default), selective, full", 0, 0, 0},
+    {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp", 0, 0, 0},
+    {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention)", 0, 0, 0},
+    {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4", 0, 0, 0},
+    {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8", 0, 0, 0},
+    {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)", 1, 1e6, SP_NUM_INTEGER},
+    {"deepspeed", CLI_FLAG, NULL, "also print DeepSpeed's ZeRO-2/3 estimator figures", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan memory (--model NAME | --hf-config FILE | --params N | --layers ...) [options]",
+    "Memory per accelerator for training or inference: weights, gradients, optimizer state,\n"
+    "activations, KV cache and overhead; whether it fits the --gpu and the largest batch that does.",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 0};
+
+static const cli_value *flag(const cli_value *v, const char *name)
+{
+    return &v[cli_index(&CMD, name)];
+}
+
+static double number_or(const cli_value *v, const char *name, double fallback)
+{
+    return flag(v, name)->set ? flag(v, name)->number : fallback;
+}
+
+/* Each enum flag: its token parsed into place, or an error naming the flag. */
+static sp_status enum_flags(const cli_value *v, sp_mem_config *c, sp_error *err)
+{
+    const cli_value *f;
+    if ((f = flag(v, "mode"))->set && !sp_mode_parse(f->text, &c->mode))
+        return cli_flag_error(err, "mode", "'%s' is not train or infer", f->text);
+    if ((f = flag(v, "precision"))->set && !sp_precision_parse(f->text, &c->precision))
+        return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16 or fp8", f->text);
+    if ((f = flag(v, "optimizer"))->set && !sp_optimizer_parse(f->text, &c->optimizer))
+        return cli_flag_error(err, "optimizer", "'%s' is not adamw, adam, adam8bit, sgd or adafactor", f->text);
+    if ((f = flag(v, "recompute"))->set && !sp_recompute_parse(f->text, &c->recompute))
+        return cli_flag_error(err, "recompute", "'%s' is not none, selective or full", f->text);
+    if ((f = flag(v, "weight-dtype"))->set && !sp_dtype_parse(f->text, &c->weight_dtype))
+        return cli_flag_error(err, "weight-dtype", "'%s' is not bf16, fp16, fp8, int8, int4 or fp32", f->text);
+    if ((f = flag(v, "kv-dtype"))->set && !sp_dtype_parse(f->text, &c->kv_dtype))
+        return cli_flag_error(err, "kv-dtype", "'%s' is not bf16, fp16, fp8, int8, int4 or fp32", f->text);
+    if ((f = flag(v, "mixed-style"))->set) {
+        if (!strcmp(f->text, "autocast"))
+            c->mixed_style = SP_MASTER_AUTOCAST;
+        else if (strcmp(f->text, "master"))
+            return cli_flag_error(err, "mixed-style", "'%s' is not master or autocast", f->text);
+    }
+    return SP_OK;
+}
+
+static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem_config *c, sp_error *err)
+{
+    sp_mem_config defaults = SP_MEM_CONFIG_INIT;
+    *c = defaults;
+    sp_status s = enum_flags(v, c, err);
+    if (s != SP_OK)
+        return s;
+    double seq = m->seq > 0 ? fmin(m->seq, 4096) : 2048;
+    c->dp = number_or(v, "dp", 1);
+    c->zero = number_or(v, "zero", 0);
+    c->tp = number_or(v, "tp", 1);
+    c->pp = number_or(v, "pp", 1);
+    c->interleave = number_or(v, "interleave", 1);
+    c->micro_batch = number_or(v, "micro-batch", 1);
+    c->seq = number_or(v, "seq", seq);
+    c->context = c->seq;
+    c->batch = number_or(v, "batch", 1);
+    c->microbatches = number_or(v, "microbatches", 0);
+    c->sequence_parallel = flag(v, "sequence-parallel")->set;
+    c->flash_attention = flag(v, "flash-attention")->set;
+    if (c->zero > 0 && c->dp == 1)
+        return cli_flag_error(err, "zero", "ZeRO shards over the data-parallel degree: give --dp too");
+    return SP_OK;
+}
+
+static int finish(sp_status s, sp_error *err, char *text, sp_accel_catalog *catalog)
+{
+    sp_accel_catalog_free(catalog);
+    if (s != SP_OK || !text)
+        return cli_fail(err);
+    return cli_emit(text);
+}
+
+int cmd_memory(int argc, char **argv)
+{
+    cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
+    size_t npos = 0;
+    bool help = false;
+    sp_error err;
+    sp_error_clear(&err);
+    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(&CMD, stdout);
+        return CLI_EXIT_OK;
+    }
+    sp_format format = SP_FORMAT_TEXT;
+    if (flag(v, "format")->set && (!sp_format_parse(flag(v, "format")->text, &format) || format == SP_FORMAT_MD))
+        return cli_flag_error(&err, "format", "'%s' is not text or json", flag(v, "format")->text), cli_fail(&err);
+    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    sp_rules rules;
+    sp_model model;
+    sp_mem_config config;
+    sp_accel_catalog catalog = {0};
+    const sp_accel *accel = NULL;
+    sp_status s = sp_rules_load(data_dir, &rules, &err);
+    if (s == SP_OK)
+        s = cli_model_from_flags(&CMD, v, data_dir, &model, &err);
+    if (s == SP_OK)
+        s = cli_accel_from_flags(&CMD, v, data_dir, &catalog, &accel, &err);
+    if (s == SP_OK)
+        s = config_from_flags(v, &model, &config, &err);
+    sp_memory memory;
+    sp_memory_constants constants = sp_rules_memory_constants(&rules);
+    double capacity = accel ? accel->memory_bytes : 0;
+    if (s == SP_OK)
+        s = sp_memory_estimate(&model, &config, &constants, capacity, &memory, &err);
+    if (s != SP_OK)
+        return finish(s, &err, NULL, &catalog);
+    sp_memory_report report = {&model, &config, &memory, accel,
+                               capacity > 0 ? sp_memory_max_batch(&model, &config, &constants, capacity) : 0,
+                               flag(v, "deepspeed")->set};
+    char *text = sp_render_memory(&report, format, &err);
+    return finish(text ? SP_OK : SP_ERR_NOMEM, &err, text, &catalog);
+}

@@ -1,0 +1,89 @@
+/* model_flags.c - the model and accelerator every estimator command takes. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...)
+{
+    sp_error_clear(err);
+    err->status = SP_ERR_INPUT;
+    snprintf(err->field, sizeof err->field, "--%s", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return SP_ERR_INPUT;
+}
+
+static const cli_value *flag(const cli_command *cmd, const cli_value *values, const char *name)
+{
+    return &values[cli_index(cmd, name)];
+}
+
+static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp_model *out, sp_error *err)
+{
+    const char *required[] = {"layers", "hidden", "heads", "vocab"};
+    for (size_t i = 0; i < 4; i++)
+        if (!flag(cmd, v, required[i])->set)
+            return cli_flag_error(err, required[i], "a shape needs --layers, --hidden, --heads and --vocab");
+    sp_ffn_kind kind = SP_FFN_GELU;
+    const cli_value *k = flag(cmd, v, "ffn-kind");
+    if (k->set && !strcmp(k->text, "swiglu"))
+        kind = SP_FFN_SWIGLU;
+    else if (k->set && strcmp(k->text, "gelu"))
+        return cli_flag_error(err, "ffn-kind", "'%s' is not gelu or swiglu", k->text);
+    double heads = flag(cmd, v, "heads")->number;
+    double kv = flag(cmd, v, "kv-heads")->set ? flag(cmd, v, "kv-heads")->number : heads;
+    double hidden = flag(cmd, v, "hidden")->number;
+    double ffn = flag(cmd, v, "ffn")->set ? flag(cmd, v, "ffn")->number : 4.0 * hidden;
+    if (kv > heads || (long long)heads % (long long)kv != 0)
+        return cli_flag_error(err, "kv-heads", "must divide --heads");
+    sp_model_from_shape(out, flag(cmd, v, "layers")->number, hidden, heads, kv, ffn, kind,
+                        flag(cmd, v, "vocab")->number, 2048);
+    return SP_OK;
+}
+
+sp_status cli_model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
+                               sp_model *out, sp_error *err)
+{
+    const cli_value *name = flag(cmd, values, "model"), *hf = flag(cmd, values, "hf-config");
+    const cli_value *params = flag(cmd, values, "params"), *layers = flag(cmd, values, "layers");
+    int sources = name->set + hf->set + params->set + layers->set;
+    if (sources != 1)
+        return cli_flag_error(err, "model", "give exactly one of --model, --hf-config, --params or a shape (--layers ...)");
+    if (name->set)
+        return sp_model_load_catalog(data_dir, name->text, out, err);
+    if (hf->set)
+        return sp_model_load_hf(hf->text, out, err);
+    if (layers->set)
+        return model_from_shape(cmd, values, out, err);
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%g parameters", params->number);
+    snprintf(out->arch, sizeof out->arch, "params");
+    out->params_override = params->number;
+    out->experts = out->experts_per_token = 1;
+    return SP_OK;
+}
+
+sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
+                               sp_accel_catalog *catalog, const sp_accel **accel, sp_error *err)
+{
+    *accel = NULL;
+    memset(catalog, 0, sizeof *catalog);
+    const cli_value *gpu = flag(cmd, values, "gpu"), *file = flag(cmd, values, "accelerators");
+    if (!gpu->set)
+        return SP_OK;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
+    sp_status s = sp_accels_load(file->set ? file->text : path, catalog, err);
+    if (s != SP_OK)
+        return s;
+    *accel = sp_accel_find(catalog, gpu->text);
+    if (!*accel) {
+        sp_accel_catalog_free(catalog);
+        return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)",
+                              gpu->text);
+    }
+    return SP_OK;
+}

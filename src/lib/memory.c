@@ -1,0 +1,344 @@
+/* memory.c - bytes per accelerator for training and inference of a transformer. */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- bytes per parameter by precision (ZeRO, Rajbhandari et al. 2019, sec. 3.1) ---- */
+
+typedef struct {
+    double weights;   /* working copy */
+    double gradients;
+    double master;    /* fp32 (or fp16) master copy kept by the optimizer */
+    double state;     /* bytes of one optimizer state element (momentum, variance) */
+} precision_bytes;
+
+static precision_bytes bytes_for(const sp_mem_config *c)
+{
+    switch (c->precision) {
+    case SP_PREC_FP32: return (precision_bytes){4, 4, 0, 4};
+    case SP_PREC_MIXED_FP16:
+    case SP_PREC_MIXED_BF16:
+        /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
+        if (c->mixed_style == SP_MASTER_AUTOCAST)
+            return (precision_bytes){4 + 2, 4, 0, 4};
+        return (precision_bytes){2, 2, 4, 4}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
+    case SP_PREC_BF16: return (precision_bytes){2, 2, 0, 2};
+    case SP_PREC_FP8:
+        /* FP8-LM (Peng et al. 2023, sec. 2.3): fp8 gradients, fp16 master, fp8 first and fp16 second moment. */
+        return (precision_bytes){1, 1, 2, 1.5};
+    }
+    return (precision_bytes){4, 4, 0, 4};
+}
+
+/* Factored second-moment entries of Adafactor (Shazeer and Stern 2018, sec. 3):
+ * rows + columns for each weight matrix. */
+static double adafactor_entries(const sp_model *m)
+{
+    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim;
+    double attention = (m->hidden + q) * 2.0 + (m->hidden + kv) * 2.0;
+    double mlp = (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * (m->hidden + m->ffn) * m->experts;
+    double embeddings = (m->vocab + m->hidden) * (m->tied_embeddings ? 1.0 : 2.0);
+    return m->layers * (attention + mlp) + embeddings;
+}
+
+/* Optimizer bytes per parameter (states + master), and Adafactor's factored total. */
+static double optimizer_bytes_total(const sp_model *m, const sp_mem_config *c, double params)
+{
+    precision_bytes b = bytes_for(c);
+    switch (c->optimizer) {
+    case SP_OPT_ADAM:
+    case SP_OPT_ADAMW: return params * (b.master + 2.0 * b.state); /* momentum + variance */
+    case SP_OPT_ADAM8BIT: return params * (b.master + 2.0);        /* Dettmers et al. 2021: 1 byte a state */
+    case SP_OPT_SGD: return params * (b.master + b.state);         /* momentum only */
+    case SP_OPT_ADAFACTOR:
+        if (!sp_model_has_shape(m))
+            return params * b.master;
+        return params * b.master + 4.0 * adafactor_entries(m) * params / sp_model_params(m);
+    }
+    return 0;
+}
+
+/* ---- parameters on the busiest GPU after tensor and pipeline splits ---- */
+
+static double norm_params(const sp_model *m)
+{
+    return m->norm_bias ? 2.0 * m->hidden : m->hidden;
+}
+
+/* Megatron-LM splits every weight matrix over tp and replicates the norms (Shoeybi et al. 2019). */
+static double params_per_gpu(const sp_model *m, const sp_mem_config *c)
+{
+    double total = sp_model_params(m);
+    if (!sp_model_has_shape(m))
+        return total / (c->tp * c->pp);
+    double embedding = m->vocab * m->hidden;
+    double positions = m->learned_positions * m->hidden;
+    double layer_norms = m->norms_per_layer * norm_params(m);
+    double body = total - embedding * (m->tied_embeddings ? 1.0 : 2.0) - positions - m->extra_params -
+                  (m->final_norm ? norm_params(m) : 0.0);
+    double layer = body / m->layers;
+    double layer_per_gpu = (layer - layer_norms) / c->tp + layer_norms;
+    double layers_per_stage = ceil(m->layers / c->pp);
+    double first = embedding / c->tp + positions + m->extra_params + layers_per_stage * layer_per_gpu;
+    if (c->pp == 1)
+        return first + (m->tied_embeddings ? 0.0 : embedding / c->tp) + (m->final_norm ? norm_params(m) : 0.0);
+    /* With pp > 1 the last stage holds the output layer, a copy of a tied embedding too. */
+    double last = layers_per_stage * layer_per_gpu + embedding / c->tp + norm_params(m);
+    return fmax(first, last);
+}
+
+/* ---- activations (Korthikanti et al. 2022, sec. 4, generalised to GQA and SwiGLU) ---- */
+
+static double activation_bytes(const sp_mem_config *c)
+{
+    return c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
+}
+
+/* Per token (s b) of one layer: what is kept for backward, split into the part
+ * tensor parallelism replicates and the part it divides. Dropout masks are 1 byte. */
+typedef struct {
+    double replicated;  /* layer-norm inputs, block inputs, dropout masks: 10 sbh in the paper */
+    double split;       /* Q, K, V, attention output, MLP inner activations */
+    double scores;      /* a s per token: softmax output, dropout mask and output */
+} layer_activations;
+
+static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
+{
+    double e = activation_bytes(c), h = m->hidden, f = m->ffn;
+    double r = m->kv_heads / m->heads;
+    double mask = m->dropout ? 1.0 : 0.0;
+    layer_activations a;
+    /* Two norm inputs, attention input, MLP input; two dropout masks (sec. 4.1: 4 + 2 + 2 + 2 = 10). */
+    a.replicated = m->norms_per_layer * h * e + 2.0 * h * e + 2.0 * mask * h;
+    /* Q, K, V (K and V shrink with GQA) and the input of the output projection: 2+2+2+2 sbh. */
+    double attention = (2.0 + 2.0 * r) * h * e;
+    /* GELU: pre-activation and output, 4h each at 2 bytes (8+8 sbh); SwiGLU: gate, up, silu, product. */
+    double mlp = (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 : 2.0) * f * e;
+    a.split = attention + mlp;
+    /* Softmax output (2as^2b) plus dropout mask and output (as^2b + 2as^2b); autocast runs softmax in fp32. */
+    bool fp32_softmax = c->mixed_style == SP_MASTER_AUTOCAST && c->precision != SP_PREC_FP32;
+    double softmax = fp32_softmax ? 4.0 : e;
+    a.scores = m->heads * (softmax + mask * (1.0 + softmax));
+    return a;
+}
+
+/* Bytes one layer keeps for one micro-batch, before pipelining. */
+static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recompute recompute)
+{
+    double s = c->seq, b = c->micro_batch, t = c->tp;
+    double e = activation_bytes(c);
+    if (recompute == SP_RECOMPUTE_FULL) /* sec. 5: only the layer input, 2sbh (/t with SP) */
+        return s * b * m->hidden * e / (c->sequence_parallel ? t : 1.0);
+    layer_activations a = per_token(m, c);
+    double scores = a.scores * s;
+    if (recompute == SP_RECOMPUTE_SELECTIVE || c->flash_attention)
+        scores = c->flash_attention ? m->heads * 4.0 : 0.0; /* FlashAttention keeps fp32 log-sum-exp */
+    double replicated = c->sequence_parallel ? a.replicated / t : a.replicated;
+    return s * b * (replicated + (a.split + scores) / t);
+}
+
+/* Output layer: fp32 logits and their gradient for the cross-entropy (sec. 4.3 counts 4sbv/t). */
+static double output_bytes(const sp_model *m, const sp_mem_config *c)
+{
+    return c->seq * c->micro_batch * (2.0 * m->hidden * activation_bytes(c) + 8.0 * m->vocab / c->tp);
+}
+
+static double inflight(const sp_mem_config *c)
+{
+    double n = c->pp;
+    if (c->microbatches > 0 && c->microbatches < n)
+        n = c->microbatches;
+    return n;
+}
+
+static double training_activations(const sp_model *m, const sp_mem_config *c)
+{
+    if (!sp_model_has_shape(m))
+        return 0;
+    double layers_per_stage = ceil(m->layers / c->pp);
+    /* 1F1B: the first stage holds pp micro-batches; interleaving adds (1 + (p-1)/(p v)) (sec. 4.2.3). */
+    double factor = inflight(c);
+    if (c->interleave > 1 && c->pp > 1)
+        factor *= 1.0 + (c->pp - 1.0) / (c->pp * c->interleave);
+    double stored = layers_per_stage * layer_bytes(m, c, c->recompute) * factor;
+    /* Full recompute rebuilds one layer's activations during its backward. */
+    if (c->recompute == SP_RECOMPUTE_FULL)
+        stored += layer_bytes(m, c, SP_RECOMPUTE_NONE);
+    if (c->pp == 1)
+        stored += output_bytes(m, c);
+    return stored;
+}
+
+/* ---- inference ---- */
+
+static double weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k)
+{
+    if (d == SP_DTYPE_INT4) /* 4 bits plus an fp16 scale and zero point per group */
+        return 0.5 + 4.0 / k->int4_group_size;
+    return sp_dtype_bytes(d);
+}
+
+/* Quantized formats leave the embedding and output layer in 16 bits (AWQ, GPTQ, fp8 in vLLM). */
+static double inference_weights(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k,
+                                double per_gpu)
+{
+    double bytes = weight_bytes_per_param(c->weight_dtype, k);
+    if (!sp_model_has_shape(m) || bytes >= 2.0)
+        return per_gpu * bytes;
+    double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) / c->tp;
+    embeddings = fmin(embeddings, per_gpu);
+    return (per_gpu - embeddings) * bytes + embeddings * 2.0;
+}
+
+/* K and V for every layer, kv head and token (Pope et al. 2022); heads split over tp. */
+static double kv_cache(const sp_model *m, const sp_mem_config *c)
+{
+    if (!sp_model_has_shape(m))
+        return 0;
+    double kv_per_gpu = fmax(1.0, m->kv_heads / c->tp);
+    double per_token = 2.0 * ceil(m->layers / c->pp) * kv_per_gpu * m->head_dim * sp_dtype_bytes(c->kv_dtype);
+    return per_token * c->batch * c->context;
+}
+
+/* Peak transient of one forward pass over a chunk of tokens: hidden states, the
+ * MLP's inner activations and the last tokens' fp32 logits. */
+static double inference_workspace(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k)
+{
+    if (!sp_model_has_shape(m))
+        return 0;
+    double tokens = fmin(c->batch * c->context, k->prefill_chunk_tokens);
+    double inner = (m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0) * m->ffn / c->tp;
+    return tokens * 2.0 * (4.0 * m->hidden + inner) + c->batch * m->vocab * 4.0 / c->tp;
+}
+
+/* ---- checks ---- */
+
+static bool whole_at_least(double v, double min)
+{
+    return isfinite(v) && v >= min && v == floor(v) && v <= 1e9;
+}
+
+sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_error *err)
+{
+    const double counts[] = {c->dp, c->tp, c->pp, c->interleave, c->micro_batch, c->seq, c->batch, c->context};
+    const char *names[] = {"dp", "tp", "pp", "interleave", "micro-batch", "seq", "batch", "context"};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (!whole_at_least(counts[i], 1))
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number >= 1");
+    if (!whole_at_least(c->zero, 0) || c->zero > 3)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "zero", "must be 0, 1, 2 or 3");
+    if (!whole_at_least(c->microbatches, 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "microbatches", "must be a whole number >= 0");
+    if (!(sp_model_params(m) > 0) || !isfinite(sp_model_params(m)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "has no parameters");
+    if (!sp_model_has_shape(m))
+        return SP_OK;
+    if (fmod(m->heads, c->tp) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "%g does not divide the %g attention heads",
+                       c->tp, m->heads);
+    if (c->pp > m->layers)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "%g stages for %g layers", c->pp, m->layers);
+    if (c->interleave > 1 && fmod(m->layers, c->pp * c->interleave) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
+                       "pp x interleave (%g) must divide the %g layers", c->pp * c->interleave, m->layers);
+    return SP_OK;
+}
+
+/* ---- the estimate ---- */
+
+static void training_state(const sp_model *m, const sp_mem_config *c, sp_memory *out)
+{
+    precision_bytes b = bytes_for(c);
+    double p = out->params_per_gpu, n = c->dp;
+    double weights = p * b.weights, gradients = p * b.gradients;
+    double optimizer = optimizer_bytes_total(m, c, p);
+    /* ZeRO stages (Rajbhandari et al. 2019, sec. 5.1-5.3): 1 shards optimizer state, 2 adds
+     * gradients, 3 adds the parameters, each over the data-parallel degree. */
+    if (c->zero >= 1)
+        optimizer /= n;
+    if (c->zero >= 2)
+        gradients /= n;
+    if (c->zero >= 3) {
+        weights /= n;
+        /* FSDP/ZeRO-3 materialise the current layer and prefetch the next (2 layers of 16-bit weights). */
+        double layer = sp_model_has_shape(m) ? (p - m->vocab * m->hidden / c->tp) / ceil(m->layers / c->pp) : 0;
+        out->gather_bytes = n > 1 ? 2.0 * fmax(layer, 0.0) * fmin(b.weights, 2.0) : 0.0;
+    }
+    out->weights_bytes = weights;
+    out->gradients_bytes = gradients;
+    out->optimizer_bytes = optimizer;
+    out->activations_bytes = training_activations(m, c);
+    out->inflight_microbatches = inflight(c);
+}
+
+static void inference_state(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k,
+                            sp_memory *out)
+{
+    out->weights_bytes = inference_weights(m, c, k, out->params_per_gpu);
+    out->kv_cache_bytes = kv_cache(m, c);
+    out->activations_bytes = inference_workspace(m, c, k);
+}
+
+sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
+                             const sp_memory_constants *constants, double capacity_bytes,
+                             sp_memory *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_status status = sp_mem_config_check(model, config, err);
+    if (status != SP_OK)
+        return status;
+    out->params = sp_model_params(model);
+    out->params_per_gpu = params_per_gpu(model, config);
+    if (config->mode == SP_MODE_TRAIN)
+        training_state(model, config, out);
+    else
+        inference_state(model, config, constants, out);
+    out->model_state_bytes = out->weights_bytes + out->gradients_bytes + out->optimizer_bytes;
+    double tensors = out->model_state_bytes + out->activations_bytes + out->kv_cache_bytes + out->gather_bytes;
+    out->overhead_bytes = out->gather_bytes + tensors * constants->fragmentation + constants->cuda_context_bytes;
+    out->total_bytes = out->model_state_bytes + out->activations_bytes + out->kv_cache_bytes +
+                       out->overhead_bytes;
+    out->capacity_bytes = capacity_bytes;
+    out->headroom_bytes = capacity_bytes - out->total_bytes;
+    out->fits = capacity_bytes > 0 && out->total_bytes <= capacity_bytes;
+    if (!isfinite(out->total_bytes))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the estimate overflows: check the shape");
+    return SP_OK;
+}
+
+double sp_memory_max_batch(const sp_model *model, const sp_mem_config *config,
+                           const sp_memory_constants *constants, double capacity_bytes)
+{
+    sp_mem_config c = *config;
+    double *knob = c.mode == SP_MODE_TRAIN ? &c.micro_batch : &c.batch;
+    sp_memory m;
+    double lo = 0, hi = 1;
+    /* Memory grows with the batch: double until it no longer fits, then bisect. */
+    for (;;) {
+        *knob = hi;
+        if (sp_memory_estimate(model, &c, constants, capacity_bytes, &m, NULL) != SP_OK || !m.fits)
+            break;
+        lo = hi;
+        if (hi >= 1048576)
+            return hi;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {
+        double mid = floor((lo + hi) / 2);
+        *knob = mid;
+        if (sp_memory_estimate(model, &c, constants, capacity_bytes, &m, NULL) == SP_OK && m.fits)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+double sp_deepspeed_zero_estimate(double params, double largest_layer_params, double gpus, int stage)
+{
+    /* deepspeed/runtime/zero/stage_1_and_2.py and stage3.py, cpu_offload=False. */
+    if (stage == 3)
+        return 4.0 * largest_layer_params + floor(18.0 * params / gpus);
+    return 4.0 * params + floor(16.0 * params / gpus);
+}

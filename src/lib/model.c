@@ -1,0 +1,457 @@
+/* model.c - transformer shapes: exact parameter counts and Hugging Face config.json. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Weight matrices of one MLP: up and down (GELU), gate, up and down (SwiGLU). */
+static double mlp_matrices(const sp_model *m)
+{
+    return m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
+}
+
+static double norm_params(const sp_model *m)
+{
+    return m->norm_bias ? 2.0 * m->hidden : m->hidden; /* LayerNorm gamma+beta, RMSNorm gamma */
+}
+
+/* One expert's MLP (Vaswani et al. 2017 sec. 3.3; SwiGLU: Shazeer 2020, eq. 6). */
+static double mlp_params(const sp_model *m)
+{
+    double weights = mlp_matrices(m) * m->hidden * m->ffn;
+    double biases = m->mlp_bias ? (mlp_matrices(m) - 1.0) * m->ffn + m->hidden : 0.0;
+    return weights + biases;
+}
+
+/* Q and O are hidden x heads*head_dim; K and V shrink with GQA (Ainslie et al. 2023). */
+static double attention_params(const sp_model *m)
+{
+    double q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
+    double weights = m->hidden * q_dim + 2.0 * m->hidden * kv_dim + q_dim * m->hidden;
+    double biases = (m->qkv_bias ? q_dim + 2.0 * kv_dim : 0.0) + (m->out_bias ? m->hidden : 0.0);
+    return weights + biases;
+}
+
+static double layer_params(const sp_model *m)
+{
+    /* Mixtral-style MoE: E expert MLPs and a bias-free router of E x hidden (Jiang et al. 2024). */
+    double router = m->experts > 1 ? m->experts * m->hidden : 0.0;
+    return attention_params(m) + m->experts * mlp_params(m) + router +
+           m->norms_per_layer * norm_params(m);
+}
+
+bool sp_model_has_shape(const sp_model *model)
+{
+    return model->params_override <= 0 && model->layers > 0 && model->hidden > 0;
+}
+
+double sp_model_params(const sp_model *m)
+{
+    if (m->params_override > 0)
+        return m->params_override;
+    double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) +
+                        m->learned_positions * m->hidden;
+    return embeddings + m->layers * layer_params(m) + (m->final_norm ? norm_params(m) : 0.0) +
+           m->extra_params;
+}
+
+double sp_model_active_params(const sp_model *m)
+{
+    if (!sp_model_has_shape(m) || m->experts <= 1)
+        return sp_model_params(m);
+    return sp_model_params(m) - m->layers * (m->experts - m->experts_per_token) * mlp_params(m);
+}
+
+double sp_model_largest_layer_params(const sp_model *m)
+{
+    if (!sp_model_has_shape(m))
+        return 0.0;
+    double embedding = m->vocab * m->hidden;
+    double mlp_matrix = m->hidden * m->ffn;
+    return fmax(embedding, mlp_matrix);
+}
+
+void sp_model_from_shape(sp_model *out, double layers, double hidden, double heads,
+                         double kv_heads, double ffn, sp_ffn_kind kind, double vocab, double seq)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "shape");
+    snprintf(out->arch, sizeof out->arch, "shape");
+    out->layers = layers;
+    out->hidden = hidden;
+    out->heads = heads;
+    out->kv_heads = kv_heads > 0 ? kv_heads : heads;
+    out->head_dim = heads > 0 ? hidden / heads : 0;
+    out->ffn = ffn > 0 ? ffn : 4.0 * hidden;
+    out->ffn_kind = kind;
+    out->vocab = vocab;
+    out->seq = seq;
+    out->experts = 1;
+    out->experts_per_token = 1;
+    out->norms_per_layer = 2;
+    out->final_norm = true;
+    bool gpt = kind == SP_FFN_GELU; /* GPT-2/GPT-3/Megatron: biases, LayerNorm, tied, learned positions */
+    out->qkv_bias = out->out_bias = out->mlp_bias = out->norm_bias = gpt;
+    out->tied_embeddings = gpt;
+    out->learned_positions = gpt ? seq : 0;
+    out->dropout = gpt;
+}
+
+/* ---- Hugging Face config.json ---- */
+
+typedef struct {
+    const char *file;
+    json_t *root;
+    sp_error *err;
+} hf_config;
+
+/* The first of keys (NULL-terminated) present with a number; fallback if none. */
+static sp_status hf_number(hf_config *c, const char *const *keys, double fallback, bool required,
+                           double *out)
+{
+    for (int i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(c->root, keys[i]);
+        if (!v || json_is_null(v))
+            continue;
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e9)
+            return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, keys[i],
+                           "must be a non-negative number");
+        *out = json_number_value(v);
+        return SP_OK;
+    }
+    if (required)
+        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, keys[0], "missing");
+    *out = fallback;
+    return SP_OK;
+}
+
+static bool hf_bool(hf_config *c, const char *key, bool fallback)
+{
+    json_t *v = json_object_get(c->root, key);
+    return json_is_boolean(v) ? json_is_true(v) : fallback;
+}
+
+#define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* Reads the fields every family names alike or nearly so. */
+static sp_status hf_common(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_number(c, KEYS("hidden_size", "n_embd", "d_model", "n_embed"), 0, true, &m->hidden);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("num_hidden_layers", "n_layer", "n_layers"), 0, true, &m->layers);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("num_attention_heads", "n_head", "n_heads"), 0, true, &m->heads);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("vocab_size"), 0, true, &m->vocab);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("max_position_embeddings", "n_positions", "max_seq_len", "seq_length"),
+                      2048, false, &m->seq);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("num_key_value_heads", "num_kv_heads"), m->heads, false, &m->kv_heads);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("head_dim"), m->heads > 0 ? m->hidden / m->heads : 0, false,
+                      &m->head_dim);
+    m->experts = m->experts_per_token = 1;
+    m->norms_per_layer = 2;
+    m->final_norm = true;
+    return s;
+}
+
+/* llama, mistral, mixtral, qwen2: SwiGLU, RMSNorm, RoPE, untied by default. */
+static sp_status hf_llama(hf_config *c, sp_model *m, bool qwen)
+{
+    sp_status s = hf_number(c, KEYS("intermediate_size"), 0, true, &m->ffn);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("num_local_experts"), 1, false, &m->experts);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("num_experts_per_tok"), 1, false, &m->experts_per_token);
+    m->ffn_kind = SP_FFN_SWIGLU;
+    m->tied_embeddings = hf_bool(c, "tie_word_embeddings", false);
+    m->qkv_bias = qwen || hf_bool(c, "attention_bias", false); /* Qwen2 always biases q, k, v */
+    m->out_bias = !qwen && hf_bool(c, "attention_bias", false);
+    m->mlp_bias = hf_bool(c, "mlp_bias", false);
+    return s;
+}
+
+/* GPT-2 (and GPT-3 written as GPT-2): Conv1D with biases, LayerNorm, learned positions, tied. */
+static sp_status hf_gpt2(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_number(c, KEYS("n_inner"), 4.0 * m->hidden, false, &m->ffn);
+    m->ffn_kind = SP_FFN_GELU;
+    m->qkv_bias = m->out_bias = m->mlp_bias = m->norm_bias = true;
+    m->tied_embeddings = hf_bool(c, "tie_word_embeddings", true);
+    m->learned_positions = m->seq;
+    m->dropout = true;
+    return s;
+}
+
+static sp_status hf_neox(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_number(c, KEYS("intermediate_size"), 4.0 * m->hidden, false, &m->ffn);
+    m->ffn_kind = SP_FFN_GELU;
+    m->qkv_bias = m->out_bias = m->mlp_bias = m->norm_bias = true;
+    m->tied_embeddings = hf_bool(c, "tie_word_embeddings", false);
+    return s;
+}
+
+/* Falcon: parallel attention and MLP; the new architecture has two norms a layer and GQA. */
+static sp_status hf_falcon(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_number(c, KEYS("ffn_hidden_size"), 4.0 * m->hidden, false, &m->ffn);
+    bool new_arch = hf_bool(c, "new_decoder_architecture", false);
+    if (!new_arch && hf_bool(c, "multi_query", true))
+        m->kv_heads = 1;
+    m->norms_per_layer = new_arch ? 2 : 1;
+    m->ffn_kind = SP_FFN_GELU;
+    bool bias = hf_bool(c, "bias", false);
+    m->qkv_bias = m->out_bias = m->mlp_bias = bias;
+    m->norm_bias = true;
+    m->tied_embeddings = hf_bool(c, "tie_word_embeddings", true);
+    return s;
+}
+
+/* BLOOM: ALiBi, a LayerNorm after the embedding, biases, tied. */
+static sp_status hf_bloom(hf_config *c, sp_model *m)
+{
+    m->ffn = 4.0 * m->hidden;
+    m->ffn_kind = SP_FFN_GELU;
+    m->qkv_bias = m->out_bias = m->mlp_bias = m->norm_bias = true;
+    m->tied_embeddings = true;
+    m->extra_params = 2.0 * m->hidden; /* word_embeddings_layernorm */
+    (void)c;
+    return SP_OK;
+}
+
+/* OPT: learned positions with an offset of 2 rows (Zhang et al. 2022; HF OPTLearnedPositionalEmbedding). */
+static sp_status hf_opt(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_number(c, KEYS("ffn_dim"), 4.0 * m->hidden, false, &m->ffn);
+    m->ffn_kind = SP_FFN_GELU; /* ReLU, but the same two matrices */
+    m->qkv_bias = m->out_bias = m->mlp_bias = m->norm_bias = hf_bool(c, "enable_bias", true);
+    m->tied_embeddings = hf_bool(c, "tie_word_embeddings", true);
+    m->learned_positions = m->seq + 2;
+    m->final_norm = hf_bool(c, "do_layer_norm_before", true);
+    m->dropout = true;
+    return s;
+}
+
+/* BERT (BertModel): post-norm encoder, token types, embedding LayerNorm, pooler, no LM head. */
+static sp_status hf_bert(hf_config *c, sp_model *m)
+{
+    double types = 2;
+    sp_status s = hf_number(c, KEYS("intermediate_size"), 4.0 * m->hidden, false, &m->ffn);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("type_vocab_size"), 2, false, &types);
+    m->ffn_kind = SP_FFN_GELU;
+    m->qkv_bias = m->out_bias = m->mlp_bias = m->norm_bias = true;
+    m->tied_embeddings = true;
+    m->learned_positions = m->seq;
+    m->final_norm = false;
+    m->dropout = true;
+    /* token-type table + embedding LayerNorm + pooler dense (Devlin et al. 2019; HF BertModel) */
+    m->extra_params = types * m->hidden + 2.0 * m->hidden + m->hidden * m->hidden + m->hidden;
+    return s;
+}
+
+/* MPT: ALiBi, no biases anywhere (LayerNorm without bias), tied, expansion_ratio x d_model. */
+static sp_status hf_mpt(hf_config *c, sp_model *m)
+{
+    double ratio = 4;
+    sp_status s = hf_number(c, KEYS("expansion_ratio"), 4, false, &ratio);
+    json_t *attn = json_object_get(c->root, "attn_config");
+    json_t *kv = attn ? json_object_get(attn, "kv_n_heads") : NULL;
+    if (json_is_number(kv) && json_number_value(kv) > 0)
+        m->kv_heads = json_number_value(kv);
+    m->ffn = ratio * m->hidden;
+    m->ffn_kind = SP_FFN_GELU;
+    bool bias = !hf_bool(c, "no_bias", true);
+    m->qkv_bias = m->out_bias = m->mlp_bias = m->norm_bias = bias;
+    m->tied_embeddings = true;
+    return s;
+}
+
+static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
+{
+    if (!strcmp(type, "llama") || !strcmp(type, "mistral") || !strcmp(type, "mixtral"))
+        return hf_llama(c, m, false);
+    if (!strcmp(type, "qwen2"))
+        return hf_llama(c, m, true);
+    if (!strcmp(type, "gpt2"))
+        return hf_gpt2(c, m);
+    if (!strcmp(type, "gpt_neox"))
+        return hf_neox(c, m);
+    if (!strcmp(type, "falcon") || !strcmp(type, "RefinedWeb") || !strcmp(type, "RefinedWebModel"))
+        return hf_falcon(c, m);
+    if (!strcmp(type, "bloom"))
+        return hf_bloom(c, m);
+    if (!strcmp(type, "opt"))
+        return hf_opt(c, m);
+    if (!strcmp(type, "bert"))
+        return hf_bert(c, m);
+    if (!strcmp(type, "mpt"))
+        return hf_mpt(c, m);
+    return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "model_type",
+                   "'%s' is not supported (llama, mistral, mixtral, qwen2, gpt2, gpt_neox, falcon, "
+                   "bloom, opt, bert, mpt)",
+                   type);
+}
+
+/* Counts that make no transformer. */
+static sp_status check_shape(hf_config *c, const sp_model *m)
+{
+    if (m->layers < 1 || m->hidden < 1 || m->heads < 1 || m->vocab < 1 || m->ffn < 1)
+        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "config",
+                       "layers, hidden size, heads, vocabulary and MLP width must all be at least 1");
+    if (m->kv_heads < 1 || m->kv_heads > m->heads || fmod(m->heads, m->kv_heads) != 0)
+        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "num_key_value_heads",
+                       "must divide the number of attention heads");
+    if (m->experts < 1 || m->experts_per_token < 1 || m->experts_per_token > m->experts)
+        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "num_experts_per_tok",
+                       "must be between 1 and the number of experts");
+    return SP_OK;
+}
+
+sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, sp_model *out,
+                            sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t jerr;
+    json_t *root = json_loadb(text, length, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return sp_fail(err, SP_ERR_INPUT, name, (unsigned)(jerr.line > 0 ? jerr.line : 1),
+                       (unsigned)(jerr.column > 0 ? jerr.column : 1), "json", "%s", jerr.text);
+    hf_config c = {name, root, err};
+    sp_status s = SP_OK;
+    json_t *type = json_object_get(root, "model_type");
+    if (!json_is_object(root))
+        s = sp_fail(err, SP_ERR_INPUT, name, 1, 1, "json", "expected an object");
+    else if (!json_is_string(type))
+        s = sp_fail(err, SP_ERR_INPUT, name, 0, 0, "model_type", "missing (not a config.json?)");
+    if (s == SP_OK) {
+        sp_copy(out->arch, sizeof out->arch, json_string_value(type));
+        json_t *label = json_object_get(root, "_stackplan_name");
+        sp_copy(out->name, sizeof out->name, json_is_string(label) ? json_string_value(label) : out->arch);
+        s = hf_common(&c, out);
+    }
+    if (s == SP_OK)
+        s = hf_by_type(&c, out->arch, out);
+    if (s == SP_OK)
+        s = check_shape(&c, out);
+    json_decref(root);
+    return s;
+}
+
+sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err)
+{
+    char *text = NULL;
+    size_t length = 0;
+    sp_status s = sp_read_file(path, &text, &length, err);
+    if (s == SP_OK)
+        s = sp_model_parse_hf(path, text, length, out, err);
+    free(text);
+    return s;
+}
+
+/* Catalog names are file names: a path separator would leave data/models/. */
+static bool safe_name(const char *name)
+{
+    if (!*name || strlen(name) > 48)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-' && *p != '.' &&
+            *p != '_')
+            return false;
+    return name[0] != '.';
+}
+
+sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model *out, sp_error *err)
+{
+    if (!safe_name(name))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model",
+                       "'%.48s' is not a catalog name (lower-case letters, digits, '-', '.')", name);
+    char path[SP_ERR_FILE_MAX];
+    snprintf(path, sizeof path, "%s/models/%s.json", data_dir, name);
+    char *text = NULL;
+    size_t length = 0;
+    sp_status s = sp_read_file(path, &text, &length, err);
+    if (s == SP_ERR_IO)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model",
+                       "'%s' is not in the catalog (%s/models/; see `stackplan catalog models`)",
+                       name, data_dir);
+    if (s == SP_OK)
+        s = sp_model_parse_hf(path, text, length, out, err);
+    if (s == SP_OK && !strstr(text, "\"_source\""))
+        s = sp_fail(err, SP_ERR_INPUT, path, 0, 0, "_source", "a catalog model needs its source");
+    free(text);
+    return s;
+}
+
+/* ---- the catalog's list of names ---- */
+
+#include <dirent.h>
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sp_names_free(char **names, size_t count)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+static sp_status add_name(char ***names, size_t *count, size_t *capacity, const char *file, size_t len)
+{
+    if (*count == *capacity) {
+        size_t want = *capacity ? *capacity * 2 : 32;
+        char **grown = realloc(*names, want * sizeof *grown);
+        if (!grown)
+            return SP_ERR_NOMEM;
+        *names = grown;
+        *capacity = want;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return SP_ERR_NOMEM;
+    memcpy(copy, file, len);
+    copy[len] = '\0';
+    (*names)[(*count)++] = copy;
+    return SP_OK;
+}
+
+sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err)
+{
+    char path[SP_ERR_FILE_MAX];
+    snprintf(path, sizeof path, "%s/models", data_dir);
+    *names = NULL;
+    *count = 0;
+    DIR *dir = opendir(path);
+    if (!dir)
+        return sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open the model catalog");
+    size_t capacity = 0;
+    sp_status s = SP_OK;
+    for (struct dirent *d; s == SP_OK && (d = readdir(dir));) {
+        size_t len = strlen(d->d_name);
+        if (len > 5 && !strcmp(d->d_name + len - 5, ".json") && d->d_name[0] != '.')
+            s = add_name(names, count, &capacity, d->d_name, len - 5);
+    }
+    closedir(dir);
+    if (s != SP_OK) {
+        sp_names_free(*names, *count);
+        *names = NULL;
+        *count = 0;
+        return sp_fail(err, SP_ERR_NOMEM, path, 0, 0, "", "out of memory");
+    }
+    /* readdir order depends on the filesystem; output must not. */
+    if (*count)
+        qsort(*names, *count, sizeof **names, compare_names);
+    return SP_OK;
+}

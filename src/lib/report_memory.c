@@ -1,0 +1,219 @@
+/* report_memory.c - memory breakdowns and catalog listings, as text or JSON. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+
+static const double GB = 1e9;
+
+static void describe_model(sp_buf *b, const sp_model *m)
+{
+    if (!sp_model_has_shape(m)) {
+        sp_buf_printf(b, "model        : %s (%.3f B parameters; no shape: activations and KV cache not estimated)\n",
+                      m->name, sp_model_params(m) / 1e9);
+        return;
+    }
+    sp_buf_printf(b, "model        : %s (%s, %.3f B parameters", m->name, m->arch, sp_model_params(m) / 1e9);
+    if (m->experts > 1)
+        sp_buf_printf(b, ", %.3f B active per token", sp_model_active_params(m) / 1e9);
+    sp_buf_printf(b, ")\n               %g layers, hidden %g, %g heads, %g kv heads, ffn %g %s, vocab %g\n",
+                  m->layers, m->hidden, m->heads, m->kv_heads, m->ffn,
+                  m->ffn_kind == SP_FFN_SWIGLU ? "swiglu" : "gelu", m->vocab);
+}
+
+static void describe_config(sp_buf *b, const sp_mem_config *c)
+{
+    if (c->mode == SP_MODE_INFER) {
+        sp_buf_printf(b, "setup        : infer, weights %s, kv cache %s, tp %g, pp %g, batch %g x %g tokens\n",
+                      sp_dtype_name(c->weight_dtype), sp_dtype_name(c->kv_dtype), c->tp, c->pp, c->batch,
+                      c->context);
+        return;
+    }
+    sp_buf_printf(b, "setup        : train, %s%s, %s, dp %g, zero %g, tp %g, pp %g", sp_precision_name(c->precision),
+                  c->precision == SP_PREC_MIXED_FP16 || c->precision == SP_PREC_MIXED_BF16
+                      ? (c->mixed_style == SP_MASTER_AUTOCAST ? " (autocast)" : " (master in optimizer)")
+                      : "",
+                  sp_optimizer_name(c->optimizer), c->dp, c->zero, c->tp, c->pp);
+    if (c->interleave > 1)
+        sp_buf_printf(b, " x %g virtual", c->interleave);
+    sp_buf_printf(b, "\n               micro-batch %g x %g tokens, recompute %s, sequence parallel %s, flash attention %s\n",
+                  c->micro_batch, c->seq, sp_recompute_name(c->recompute), c->sequence_parallel ? "on" : "off",
+                  c->flash_attention ? "on" : "off");
+}
+
+static void text_row(sp_buf *b, const char *label, double bytes)
+{
+    sp_buf_printf(b, "  %-16s %10.2f\n", label, bytes / GB);
+}
+
+static char *memory_text(const sp_memory_report *r, sp_error *err)
+{
+    const sp_memory *m = r->memory;
+    sp_buf b = {0};
+    describe_model(&b, r->model);
+    describe_config(&b, r->config);
+    if (r->accel)
+        sp_buf_printf(&b, "accelerator  : %s (%.2f GB)\n", r->accel->name, r->accel->memory_bytes / GB);
+    sp_buf_printf(&b, "\nper accelerator        GB\n");
+    text_row(&b, "weights", m->weights_bytes);
+    text_row(&b, "gradients", m->gradients_bytes);
+    text_row(&b, "optimizer", m->optimizer_bytes);
+    text_row(&b, "model state", m->model_state_bytes);
+    text_row(&b, "activations", m->activations_bytes);
+    text_row(&b, "kv cache", m->kv_cache_bytes);
+    text_row(&b, "overhead", m->overhead_bytes);
+    text_row(&b, "total", m->total_bytes);
+    sp_buf_printf(&b, "  (%.3f B parameters on this GPU", m->params_per_gpu / 1e9);
+    if (m->gather_bytes > 0)
+        sp_buf_printf(&b, "; overhead includes %.2f GB of ZeRO-3 gathered layers", m->gather_bytes / GB);
+    if (r->config->mode == SP_MODE_TRAIN && r->config->pp > 1)
+        sp_buf_printf(&b, "; %g micro-batches in flight on the first stage", m->inflight_microbatches);
+    sp_buf_puts(&b, ")\n\n");
+    if (m->capacity_bytes > 0)
+        sp_buf_printf(&b, "fits         : %s, %.2f GB %s (%.0f%% of %.2f GB)\n", m->fits ? "yes" : "NO",
+                      fabs(m->headroom_bytes) / GB, m->fits ? "headroom" : "over",
+                      100.0 * m->total_bytes / m->capacity_bytes, m->capacity_bytes / GB);
+    if (m->capacity_bytes > 0)
+        sp_buf_printf(&b, "largest %s that fits: %.0f\n",
+                      r->config->mode == SP_MODE_TRAIN ? "micro-batch" : "batch of sequences", r->max_batch);
+    if (r->deepspeed) {
+        double params = m->params, largest = sp_model_largest_layer_params(r->model);
+        sp_buf_printf(&b, "deepspeed    : its estimator gives %.2f GB (ZeRO-2) and %.2f GB (ZeRO-3) of model state per GPU over %g GPUs\n",
+                      sp_deepspeed_zero_estimate(params, largest, r->config->dp, 2) / GB,
+                      sp_deepspeed_zero_estimate(params, largest, r->config->dp, 3) / GB, r->config->dp);
+    }
+    return sp_buf_finish(&b, err);
+}
+
+static json_t *config_json(const sp_mem_config *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "mode", json_string(sp_mode_name(c->mode)));
+    if (c->mode == SP_MODE_INFER) {
+        json_object_set_new(o, "weight_dtype", json_string(sp_dtype_name(c->weight_dtype)));
+        json_object_set_new(o, "kv_dtype", json_string(sp_dtype_name(c->kv_dtype)));
+        json_object_set_new(o, "batch", json_integer((json_int_t)c->batch));
+        json_object_set_new(o, "context", json_integer((json_int_t)c->context));
+    } else {
+        json_object_set_new(o, "precision", json_string(sp_precision_name(c->precision)));
+        json_object_set_new(o, "mixed_style", json_string(c->mixed_style == SP_MASTER_AUTOCAST ? "autocast" : "master"));
+        json_object_set_new(o, "optimizer", json_string(sp_optimizer_name(c->optimizer)));
+        json_object_set_new(o, "dp", json_integer((json_int_t)c->dp));
+        json_object_set_new(o, "zero", json_integer((json_int_t)c->zero));
+        json_object_set_new(o, "micro_batch", json_integer((json_int_t)c->micro_batch));
+        json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
+        json_object_set_new(o, "recompute", json_string(sp_recompute_name(c->recompute)));
+        json_object_set_new(o, "sequence_parallel", json_boolean(c->sequence_parallel));
+        json_object_set_new(o, "flash_attention", json_boolean(c->flash_attention));
+        json_object_set_new(o, "interleave", json_integer((json_int_t)c->interleave));
+    }
+    json_object_set_new(o, "tp", json_integer((json_int_t)c->tp));
+    json_object_set_new(o, "pp", json_integer((json_int_t)c->pp));
+    return o;
+}
+
+static json_t *bytes(double v)
+{
+    return json_integer((json_int_t)llround(v));
+}
+
+static char *memory_json(const sp_memory_report *r, sp_error *err)
+{
+    const sp_memory *m = r->memory;
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(r->model->name));
+    json_object_set_new(o, "params", bytes(m->params));
+    json_object_set_new(o, "active_params", bytes(sp_model_active_params(r->model)));
+    json_object_set_new(o, "params_per_gpu", bytes(m->params_per_gpu));
+    json_object_set_new(o, "config", config_json(r->config));
+    json_object_set_new(o, "gpu", r->accel ? json_string(r->accel->name) : json_null());
+    json_object_set_new(o, "weights_bytes", bytes(m->weights_bytes));
+    json_object_set_new(o, "gradients_bytes", bytes(m->gradients_bytes));
+    json_object_set_new(o, "optimizer_bytes", bytes(m->optimizer_bytes));
+    json_object_set_new(o, "model_state_bytes", bytes(m->model_state_bytes));
+    json_object_set_new(o, "activations_bytes", bytes(m->activations_bytes));
+    json_object_set_new(o, "kv_cache_bytes", bytes(m->kv_cache_bytes));
+    json_object_set_new(o, "gather_bytes", bytes(m->gather_bytes));
+    json_object_set_new(o, "overhead_bytes", bytes(m->overhead_bytes));
+    json_object_set_new(o, "total_bytes", bytes(m->total_bytes));
+    json_object_set_new(o, "capacity_bytes", bytes(m->capacity_bytes));
+    json_object_set_new(o, "headroom_bytes", bytes(m->headroom_bytes));
+    json_object_set_new(o, "fits", json_boolean(m->fits));
+    json_object_set_new(o, r->config->mode == SP_MODE_TRAIN ? "max_micro_batch" : "max_batch",
+                        json_integer((json_int_t)r->max_batch));
+    if (r->deepspeed) {
+        double largest = sp_model_largest_layer_params(r->model);
+        json_object_set_new(o, "deepspeed_zero2_bytes", bytes(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 2)));
+        json_object_set_new(o, "deepspeed_zero3_bytes", bytes(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 3)));
+    }
+    return sp_json_finish(o, err);
+}
+
+char *sp_render_memory(const sp_memory_report *report, sp_format format, sp_error *err)
+{
+    return format == SP_FORMAT_JSON ? memory_json(report, err) : memory_text(report, err);
+}
+
+char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_error *err)
+{
+    if (format == SP_FORMAT_JSON) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < catalog->count; i++) {
+            const sp_accel *a = &catalog->items[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(a->name));
+            json_object_set_new(o, "vendor", json_string(a->vendor));
+            json_object_set_new(o, "memory_bytes", bytes(a->memory_bytes));
+            json_object_set_new(o, "hbm_bytes_per_s", json_real(a->hbm_bytes_per_s));
+            json_object_set_new(o, "bf16_flops_per_s", json_real(a->bf16_flops_per_s));
+            json_object_set_new(o, "fp8_flops_per_s", json_real(a->fp8_flops_per_s));
+            json_object_set_new(o, "per_node", json_integer((json_int_t)a->per_node));
+            json_object_set_new(o, "intra_node_bytes_per_s", json_real(a->intra_node_bytes_per_s));
+            json_object_set_new(o, "inter_node_bytes_per_s", json_real(a->inter_node_bytes_per_s));
+            json_object_set_new(o, "usd_per_hour", json_real(a->usd_per_hour));
+            json_object_set_new(o, "price_date", json_string(a->price_date));
+            json_array_append_new(list, o);
+        }
+        return sp_json_finish(list, err);
+    }
+    sp_buf b = {0};
+    sp_buf_printf(&b, "%-18s %-7s %8s %8s %9s %9s %5s %8s %8s %8s\n", "name", "vendor", "mem GB", "HBM TB/s",
+                  "bf16 TF/s", "fp8 TF/s", "/node", "NVL GB/s", "net GB/s", "$/h");
+    for (size_t i = 0; i < catalog->count; i++) {
+        const sp_accel *a = &catalog->items[i];
+        sp_buf_printf(&b, "%-18s %-7s %8.1f %8.2f %9.1f %9.1f %5.0f %8.0f %8.1f %8.2f\n", a->name, a->vendor,
+                      a->memory_bytes / GB, a->hbm_bytes_per_s / 1e12, a->bf16_flops_per_s / 1e12,
+                      a->fp8_flops_per_s / 1e12, a->per_node, a->intra_node_bytes_per_s / GB,
+                      a->inter_node_bytes_per_s / GB, a->usd_per_hour);
+    }
+    return sp_buf_finish(&b, err);
+}
+
+char *sp_render_models(const sp_model *models, size_t count, sp_format format, sp_error *err)
+{
+    if (format == SP_FORMAT_JSON) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < count; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(models[i].name));
+            json_object_set_new(o, "arch", json_string(models[i].arch));
+            json_object_set_new(o, "params", bytes(sp_model_params(&models[i])));
+            json_object_set_new(o, "active_params", bytes(sp_model_active_params(&models[i])));
+            json_array_append_new(list, o);
+        }
+        return sp_json_finish(list, err);
+    }
+    sp_buf b = {0};
+    sp_buf_printf(&b, "%-20s %-10s %18s %18s %7s %7s %6s %4s %7s\n", "name", "arch", "params", "active",
+                  "layers", "hidden", "heads", "kv", "vocab");
+    for (size_t i = 0; i < count; i++) {
+        const sp_model *m = &models[i];
+        char params[48], active[48];
+        sp_format_thousands(sp_model_params(m), params, sizeof params);
+        sp_format_thousands(sp_model_active_params(m), active, sizeof active);
+        sp_buf_printf(&b, "%-20s %-10s %18s %18s %7g %7g %6g %4g %7g\n", m->name, m->arch, params, active,
+                      m->layers, m->hidden, m->heads, m->kv_heads, m->vocab);
+    }
+    return sp_buf_finish(&b, err);
+}
