@@ -29,6 +29,9 @@ test: build
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+validate: build
+	@$(BUILD)/stackplan-validate data tests/validation
+
 golden-regen: build
 	@REGEN=1 bash tests/golden/run.sh $(STACKPLAN) tests/golden .
 

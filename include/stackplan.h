@@ -148,6 +148,18 @@ typedef struct {
  * must carry a source. */
 sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err);
 
+typedef enum {
+    SP_PREC_FP32 = 0,
+    SP_PREC_MIXED_FP16,   /* fp16 compute, fp32 master weights */
+    SP_PREC_MIXED_BF16,   /* bf16 compute, fp32 master weights */
+    SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
+    SP_PREC_FP8           /* FP8-LM style: fp8 weights and gradients, fp16 master */
+} sp_precision;
+
+typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
+typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL } sp_recompute;
+typedef enum { SP_DTYPE_BF16 = 0, SP_DTYPE_FP16, SP_DTYPE_FP8, SP_DTYPE_INT8, SP_DTYPE_INT4, SP_DTYPE_FP32 } sp_dtype;
+
 /* ---------------------------------------------------------------- profiles */
 
 /* Bits of sp_profile.knobs_set: which knobs the profile overrides. */
@@ -178,6 +190,16 @@ typedef struct {
     sp_knobs knobs;       /* overrides; only the fields in knobs_set count */
     unsigned knobs_set;
     unsigned line;        /* where the profile starts in its file (1-based) */
+    /* The transformer memory model instead of bytes per parameter (issue 3): */
+    char model[SP_NAME_MAX];   /* catalog model name, "" when none */
+    char gpu[SP_NAME_MAX];     /* catalog accelerator name, "" when none */
+    unsigned model_line, model_col, gpu_line, gpu_col;
+    double seq;                /* tokens per sequence; 0: the model's context, at most 4096 */
+    double micro_batch;        /* sequences per micro-batch (train) or batch (infer); 0: 1 */
+    sp_precision precision;
+    bool has_precision;
+    sp_optimizer optimizer;
+    bool has_optimizer;
 } sp_profile;
 
 typedef struct {
@@ -285,106 +307,7 @@ sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model
 void sp_model_from_shape(sp_model *out, double layers, double hidden, double heads,
                          double kv_heads, double ffn, sp_ffn_kind kind, double vocab, double seq);
 
-/* ---------------------------------------------------------------- estimators */
-
-typedef struct {
-    double raw_usd;       /* g c h */
-    double managed_usd;   /* m g c h */
-    double ops_usd;       /* v T_ops */
-    double self_usd;      /* g c h + v T_ops */
-} sp_cost;
-
-/* Seed section 2: C_self = g c h + v T_ops, C_managed = m g c h. Pure. */
-sp_cost sp_costs(double gpus, double usd_per_gpu_hour, double hours, double premium,
-                 double ops_hours, double ops_usd_per_hour);
-
-/* Hours h* at which the two totals are equal: v T_ops / ((m - 1) g c). Returns
- * +infinity when m == 1 (managed never costs more) and 0 when there is no ops
- * burden. Arguments must be finite with g, c > 0 and m >= 1. Pure. */
-double sp_breakeven_hours(double gpus, double usd_per_gpu_hour, double premium,
-                          double ops_hours, double ops_usd_per_hour);
-
-typedef enum { SP_TIER_LOCAL = 0, SP_TIER_MANAGED, SP_TIER_SELF } sp_tier;
-typedef enum { SP_LAUNCH_TORCHRUN = 0, SP_LAUNCH_RAY, SP_LAUNCH_SLURM } sp_launcher;
-
-/* How the axis was chosen. */
-typedef enum {
-    SP_AXIS_GIVEN = 0,
-    SP_AXIS_FROM_QPS,      /* a qps target makes it a serving job */
-    SP_AXIS_FROM_MEMORY,   /* training state exceeds one accelerator */
-    SP_AXIS_FROM_DATA,     /* data but no model */
-    SP_AXIS_BY_DEFAULT     /* a model that fits: plain data-parallel training */
-} sp_axis_source;
-
-/* Why the tier was picked (seed section 3 rule). */
-typedef enum {
-    SP_TIER_WHY_FITS_NODE = 0,   /* fits one node and under the local data limit */
-    SP_TIER_WHY_MANAGED_FITS,    /* managed price within budget and small enough */
-    SP_TIER_WHY_OVER_BUDGET,     /* managed price exceeds the budget */
-    SP_TIER_WHY_TOO_MANY_NODES   /* more nodes than a managed cluster is sized for */
-} sp_tier_reason;
-
-/* Bits of sp_plan.notes: facts the plan wants the user to see. */
-enum {
-    SP_NOTE_TRAINING_NEEDS_SHARDING = 1u << 0, /* warning: axis training but state > 1 GPU */
-    SP_NOTE_SERVING_WITHOUT_QPS = 1u << 1,     /* warning: axis serving but no qps target */
-    SP_NOTE_MODEL_FITS_ONE_GPU = 1u << 2,      /* warning: axis model but it fits one GPU */
-    SP_NOTE_SELF_CHEAPER = 1u << 3,            /* seed rule says managed, inequality says self */
-    SP_NOTE_MANAGED_CHEAPER = 1u << 4,         /* seed rule says self, inequality says managed */
-    SP_NOTE_SEED_TRUNCATION = 1u << 5,         /* the seed's int() would have given one GPU fewer */
-    SP_NOTE_DATA_GPU_FLOOR = 1u << 6,          /* a data job: the GPU count is only the seed's floor */
-    SP_NOTE_REPLICA_SPANS_GPUS = 1u << 7,      /* one replica needs several GPUs */
-    SP_NOTE_OVER_BUDGET = 1u << 8              /* warning: the tier's spend exceeds the budget */
-};
-enum { SP_NOTE_COUNT = 9 };
-
-/* The outcome of planning one profile. Plain numbers; reporters format them. */
-typedef struct {
-    sp_axis axis;
-    sp_axis_source axis_source;
-    sp_mode mode;
-    sp_knobs knobs;             /* the constants in force (defaults plus overrides) */
-    double bytes_per_param;     /* 0 when memory_gb was given directly */
-    double memory_gb;           /* accelerator memory the job needs */
-    double gpus_for_model;      /* whole numbers, kept as double for JSON and math */
-    double gpus_for_qps;
-    double gpus;
-    double nodes;
-    sp_cost cost;
-    double breakeven_hours;     /* +infinity when the premium is 1 */
-    bool buy_by_inequality;     /* (m-1) g c h <= v T_ops */
-    sp_tier tier;
-    sp_tier_reason tier_reason;
-    double spend_usd;           /* cash the tier costs: raw, or managed on the managed tier */
-    bool within_budget;
-    sp_launcher launcher;
-    unsigned notes;             /* SP_NOTE_* bits */
-} sp_plan;
-
-typedef struct {
-    bool classic;   /* the seed's helper verbatim: 16 bytes/param always, axis required */
-} sp_plan_options;
-
-#define SP_PLAN_OPTIONS_INIT {false}
-
-/* Plans one profile. Pure: no I/O, no allocation. Fails with SP_ERR_INPUT
- * when the numbers are out of the range a plan can be made for. */
-sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
-                          const sp_plan_options *options, sp_plan *out, sp_error *err);
-
 /* ---------------------------------------------------------------- memory */
-
-typedef enum {
-    SP_PREC_FP32 = 0,
-    SP_PREC_MIXED_FP16,   /* fp16 compute, fp32 master weights */
-    SP_PREC_MIXED_BF16,   /* bf16 compute, fp32 master weights */
-    SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
-    SP_PREC_FP8           /* FP8-LM style: fp8 weights and gradients, fp16 master */
-} sp_precision;
-
-typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
-typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL } sp_recompute;
-typedef enum { SP_DTYPE_BF16 = 0, SP_DTYPE_FP16, SP_DTYPE_FP8, SP_DTYPE_INT8, SP_DTYPE_INT4, SP_DTYPE_FP32 } sp_dtype;
 
 /* Where mixed precision keeps its fp32 master weights. */
 typedef enum {
@@ -482,6 +405,100 @@ double sp_deepspeed_zero_estimate(double params, double largest_layer_params, do
  * frees the array and each name with sp_names_free. */
 sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err);
 void sp_names_free(char **names, size_t count);
+
+/* ---------------------------------------------------------------- estimators */
+
+typedef struct {
+    double raw_usd;       /* g c h */
+    double managed_usd;   /* m g c h */
+    double ops_usd;       /* v T_ops */
+    double self_usd;      /* g c h + v T_ops */
+} sp_cost;
+
+/* Seed section 2: C_self = g c h + v T_ops, C_managed = m g c h. Pure. */
+sp_cost sp_costs(double gpus, double usd_per_gpu_hour, double hours, double premium,
+                 double ops_hours, double ops_usd_per_hour);
+
+/* Hours h* at which the two totals are equal: v T_ops / ((m - 1) g c). Returns
+ * +infinity when m == 1 (managed never costs more) and 0 when there is no ops
+ * burden. Arguments must be finite with g, c > 0 and m >= 1. Pure. */
+double sp_breakeven_hours(double gpus, double usd_per_gpu_hour, double premium,
+                          double ops_hours, double ops_usd_per_hour);
+
+typedef enum { SP_TIER_LOCAL = 0, SP_TIER_MANAGED, SP_TIER_SELF } sp_tier;
+typedef enum { SP_LAUNCH_TORCHRUN = 0, SP_LAUNCH_RAY, SP_LAUNCH_SLURM } sp_launcher;
+
+/* How the axis was chosen. */
+typedef enum {
+    SP_AXIS_GIVEN = 0,
+    SP_AXIS_FROM_QPS,      /* a qps target makes it a serving job */
+    SP_AXIS_FROM_MEMORY,   /* training state exceeds one accelerator */
+    SP_AXIS_FROM_DATA,     /* data but no model */
+    SP_AXIS_BY_DEFAULT     /* a model that fits: plain data-parallel training */
+} sp_axis_source;
+
+/* Why the tier was picked (seed section 3 rule). */
+typedef enum {
+    SP_TIER_WHY_FITS_NODE = 0,   /* fits one node and under the local data limit */
+    SP_TIER_WHY_MANAGED_FITS,    /* managed price within budget and small enough */
+    SP_TIER_WHY_OVER_BUDGET,     /* managed price exceeds the budget */
+    SP_TIER_WHY_TOO_MANY_NODES   /* more nodes than a managed cluster is sized for */
+} sp_tier_reason;
+
+/* Bits of sp_plan.notes: facts the plan wants the user to see. */
+enum {
+    SP_NOTE_TRAINING_NEEDS_SHARDING = 1u << 0, /* warning: axis training but state > 1 GPU */
+    SP_NOTE_SERVING_WITHOUT_QPS = 1u << 1,     /* warning: axis serving but no qps target */
+    SP_NOTE_MODEL_FITS_ONE_GPU = 1u << 2,      /* warning: axis model but it fits one GPU */
+    SP_NOTE_SELF_CHEAPER = 1u << 3,            /* seed rule says managed, inequality says self */
+    SP_NOTE_MANAGED_CHEAPER = 1u << 4,         /* seed rule says self, inequality says managed */
+    SP_NOTE_SEED_TRUNCATION = 1u << 5,         /* the seed's int() would have given one GPU fewer */
+    SP_NOTE_DATA_GPU_FLOOR = 1u << 6,          /* a data job: the GPU count is only the seed's floor */
+    SP_NOTE_REPLICA_SPANS_GPUS = 1u << 7,      /* one replica needs several GPUs */
+    SP_NOTE_OVER_BUDGET = 1u << 8              /* warning: the tier's spend exceeds the budget */
+};
+enum { SP_NOTE_COUNT = 9 };
+
+/* The outcome of planning one profile. Plain numbers; reporters format them. */
+typedef struct {
+    sp_axis axis;
+    sp_axis_source axis_source;
+    sp_mode mode;
+    sp_knobs knobs;             /* the constants in force (defaults plus overrides) */
+    double bytes_per_param;     /* 0 when memory_gb was given directly or a model sized it */
+    double memory_gb;           /* accelerator memory the job needs, summed over its GPUs */
+    bool memory_from_model;     /* the transformer memory model sized it (options.model) */
+    sp_mem_config mem_config;   /* with memory_from_model: the configuration that fits */
+    sp_memory memory;           /* with memory_from_model: per GPU at gpus_for_model */
+    double gpus_for_model;      /* whole numbers, kept as double for JSON and math */
+    double gpus_for_qps;
+    double gpus;
+    double nodes;
+    sp_cost cost;
+    double breakeven_hours;     /* +infinity when the premium is 1 */
+    bool buy_by_inequality;     /* (m-1) g c h <= v T_ops */
+    sp_tier tier;
+    sp_tier_reason tier_reason;
+    double spend_usd;           /* cash the tier costs: raw, or managed on the managed tier */
+    bool within_budget;
+    sp_launcher launcher;
+    unsigned notes;             /* SP_NOTE_* bits */
+} sp_plan;
+
+/* What a plan needs beyond the profile and the rules, resolved by the caller
+ * from the profile's model and gpu names (NULL when the profile names none). */
+typedef struct {
+    bool classic;   /* the seed's helper verbatim: 16 bytes/param always, axis required */
+    const sp_model *model;
+    const sp_accel *accel;
+} sp_plan_options;
+
+#define SP_PLAN_OPTIONS_INIT {false, NULL, NULL}
+
+/* Plans one profile. Pure: no I/O, no allocation. Fails with SP_ERR_INPUT
+ * when the numbers are out of the range a plan can be made for. */
+sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
+                          const sp_plan_options *options, sp_plan *out, sp_error *err);
 
 /* ---------------------------------------------------------------- output */
 

@@ -126,8 +126,14 @@ int cli_fail(const sp_error *err)
 {
     char line[SP_ERR_FILE_MAX + SP_ERR_FIELD_MAX + SP_ERR_MESSAGE_MAX + 64];
     sp_error_format(err, line, sizeof line);
-    /* A file's error starts with its place, as compilers print them. */
-    fprintf(stderr, "%s%s\n", err->file[0] ? "" : "stackplan: ", line);
+    /* A file's error starts with its place, as compilers print them; a flag's
+     * error names the flag as the user typed it. */
+    if (err->file[0])
+        fprintf(stderr, "%s\n", line);
+    else if (err->field[0] && err->field[0] != '-')
+        fprintf(stderr, "stackplan: --%s\n", line);
+    else
+        fprintf(stderr, "stackplan: %s\n", line);
     return sp_status_is_input(err->status) ? CLI_EXIT_INPUT : CLI_EXIT_INTERNAL;
 }
 
@@ -142,6 +148,48 @@ int cli_emit(char *text)
     return status;
 }
 
+/* Points an error from a catalog lookup at the profile's key (errors inside a
+ * catalog file keep their own place). */
+static int fail_at(sp_error *err, const char *path, unsigned line, unsigned col)
+{
+    if (!err->file[0]) {
+        snprintf(err->file, sizeof err->file, "%s", path);
+        err->line = line;
+        err->col = col;
+    }
+    return cli_fail(err);
+}
+
+/* Loads the catalog entries the profiles name: one model per profile, one accelerator catalog. */
+static int resolve_names(const char *path, const char *data_dir, const sp_profile_list *profiles,
+                         sp_model *models, sp_accel_catalog *catalog)
+{
+    sp_error err;
+    sp_error_clear(&err);
+    for (size_t i = 0; i < profiles->count; i++) {
+        const sp_profile *p = &profiles->items[i];
+        if (p->model[0] && sp_model_load_catalog(data_dir, p->model, &models[i], &err) != SP_OK)
+            return fail_at(&err, path, p->model_line, p->model_col);
+        if (!p->gpu[0])
+            continue;
+        if (!catalog->items) {
+            char accels[1024];
+            snprintf(accels, sizeof accels, "%s/accelerators.yaml", data_dir);
+            if (sp_accels_load(accels, catalog, &err) != SP_OK)
+                return cli_fail(&err);
+        }
+        if (!sp_accel_find(catalog, p->gpu)) {
+            sp_error_clear(&err);
+            err.status = SP_ERR_INPUT;
+            snprintf(err.field, sizeof err.field, "gpu");
+            snprintf(err.message, sizeof err.message,
+                     "'%s' is not in the accelerator catalog (see `stackplan catalog accelerators`)", p->gpu);
+            return fail_at(&err, path, p->gpu_line, p->gpu_col);
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_options *options,
                       sp_rules *rules, sp_profile_list *profiles, sp_plan **plans)
 {
@@ -152,23 +200,32 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
         return cli_fail(&err);
     if (sp_profiles_load(path, profiles, &err) != SP_OK)
         return cli_fail(&err);
+    sp_model *models = calloc(profiles->count, sizeof *models);
+    sp_accel_catalog catalog = {0};
     *plans = calloc(profiles->count, sizeof **plans);
-    if (!*plans) {
-        sp_profile_list_free(profiles);
+    int status = models && *plans ? resolve_names(path, data_dir, profiles, models, &catalog)
+                                  : CLI_EXIT_INTERNAL;
+    if (!models || !*plans)
         fprintf(stderr, "stackplan: out of memory\n");
-        return CLI_EXIT_INTERNAL;
-    }
-    for (size_t i = 0; i < profiles->count; i++) {
-        if (sp_plan_profile(&profiles->items[i], rules, options, &(*plans)[i], &err) == SP_OK)
+    for (size_t i = 0; status == CLI_EXIT_OK && i < profiles->count; i++) {
+        const sp_profile *p = &profiles->items[i];
+        sp_plan_options each = *options;
+        each.model = p->model[0] ? &models[i] : NULL;
+        each.accel = p->gpu[0] ? sp_accel_find(&catalog, p->gpu) : NULL;
+        if (sp_plan_profile(p, rules, &each, &(*plans)[i], &err) == SP_OK)
             continue;
         /* The estimator knows the line; the file name is the CLI's. */
         snprintf(err.file, sizeof err.file, "%s", path);
         if (err.line && !err.col)
             err.col = 1;
+        status = cli_fail(&err);
+    }
+    free(models);
+    sp_accel_catalog_free(&catalog);
+    if (status != CLI_EXIT_OK) {
         free(*plans);
         *plans = NULL;
         sp_profile_list_free(profiles);
-        return cli_fail(&err);
     }
-    return CLI_EXIT_OK;
+    return status;
 }

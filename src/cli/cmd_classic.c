@@ -34,7 +34,8 @@ int cmd_classic(int argc, char **argv)
     sp_rules rules;
     sp_profile_list profiles;
     sp_plan *plans = NULL;
-    sp_plan_options options = {true};
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    options.classic = true;
     int status = cli_load_and_plan(nfiles ? files[0] : seed_path, data_dir, &options, &rules,
                                    &profiles, &plans);
     if (status != CLI_EXIT_OK)

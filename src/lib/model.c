@@ -105,9 +105,35 @@ void sp_model_from_shape(sp_model *out, double layers, double hidden, double hea
 
 typedef struct {
     const char *file;
+    const char *text;   /* to point errors at the key's line and column */
+    size_t length;
     json_t *root;
     sp_error *err;
 } hf_config;
+
+/* jansson keeps no positions for parsed values: find the key's first occurrence. */
+static sp_status hf_fail(hf_config *c, const char *key, const char *message)
+{
+    unsigned line = 0, col = 0;
+    char quoted[SP_ERR_FIELD_MAX + 2];
+    snprintf(quoted, sizeof quoted, "\"%s\"", key);
+    size_t n = strlen(quoted);
+    for (size_t i = 0, l = 1, start = 0; i + n <= c->length; i++) {
+        if (c->text[i] == '\n') {
+            l++;
+            start = i + 1;
+        } else if (!memcmp(c->text + i, quoted, n)) {
+            line = (unsigned)l;
+            col = (unsigned)(i - start + 1);
+            break;
+        }
+    }
+    if (!line) { /* a missing key: point at the start of the object */
+        line = 1;
+        col = 1;
+    }
+    return sp_fail(c->err, SP_ERR_INPUT, c->file, line, col, key, "%s", message);
+}
 
 /* The first of keys (NULL-terminated) present with a number; fallback if none. */
 static sp_status hf_number(hf_config *c, const char *const *keys, double fallback, bool required,
@@ -118,13 +144,12 @@ static sp_status hf_number(hf_config *c, const char *const *keys, double fallbac
         if (!v || json_is_null(v))
             continue;
         if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e9)
-            return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, keys[i],
-                           "must be a non-negative number");
+            return hf_fail(c, keys[i], "must be a non-negative number");
         *out = json_number_value(v);
         return SP_OK;
     }
     if (required)
-        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, keys[0], "missing");
+        return hf_fail(c, keys[0], "missing");
     *out = fallback;
     return SP_OK;
 }
@@ -274,6 +299,10 @@ static sp_status hf_mpt(hf_config *c, sp_model *m)
     return s;
 }
 
+static const char *const SUPPORTED[] = {"llama", "mistral", "mixtral", "qwen2", "gpt2", "gpt_neox",
+                                        "falcon", "RefinedWeb", "RefinedWebModel", "bloom", "opt",
+                                        "bert", "mpt", NULL};
+
 static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
 {
     if (!strcmp(type, "llama") || !strcmp(type, "mistral") || !strcmp(type, "mixtral"))
@@ -294,24 +323,21 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
         return hf_bert(c, m);
     if (!strcmp(type, "mpt"))
         return hf_mpt(c, m);
-    return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "model_type",
-                   "'%s' is not supported (llama, mistral, mixtral, qwen2, gpt2, gpt_neox, falcon, "
-                   "bloom, opt, bert, mpt)",
-                   type);
+    (void)type;
+    return hf_fail(c, "model_type", "unsupported");
 }
 
 /* Counts that make no transformer. */
 static sp_status check_shape(hf_config *c, const sp_model *m)
 {
     if (m->layers < 1 || m->hidden < 1 || m->heads < 1 || m->vocab < 1 || m->ffn < 1)
-        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "config",
+        return hf_fail(c, "model_type",
                        "layers, hidden size, heads, vocabulary and MLP width must all be at least 1");
     if (m->kv_heads < 1 || m->kv_heads > m->heads || fmod(m->heads, m->kv_heads) != 0)
-        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "num_key_value_heads",
+        return hf_fail(c, json_object_get(c->root, "num_kv_heads") ? "num_kv_heads" : "num_key_value_heads",
                        "must divide the number of attention heads");
     if (m->experts < 1 || m->experts_per_token < 1 || m->experts_per_token > m->experts)
-        return sp_fail(c->err, SP_ERR_INPUT, c->file, 0, 0, "num_experts_per_tok",
-                       "must be between 1 and the number of experts");
+        return hf_fail(c, "num_experts_per_tok", "must be between 1 and the number of experts");
     return SP_OK;
 }
 
@@ -324,13 +350,16 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
     if (!root)
         return sp_fail(err, SP_ERR_INPUT, name, (unsigned)(jerr.line > 0 ? jerr.line : 1),
                        (unsigned)(jerr.column > 0 ? jerr.column : 1), "json", "%s", jerr.text);
-    hf_config c = {name, root, err};
+    hf_config c = {name, text, length, root, err};
     sp_status s = SP_OK;
     json_t *type = json_object_get(root, "model_type");
     if (!json_is_object(root))
         s = sp_fail(err, SP_ERR_INPUT, name, 1, 1, "json", "expected an object");
     else if (!json_is_string(type))
-        s = sp_fail(err, SP_ERR_INPUT, name, 0, 0, "model_type", "missing (not a config.json?)");
+        s = hf_fail(&c, "model_type", "missing (not a config.json?)");
+    else if (sp_key_index(SUPPORTED, json_string_value(type)) < 0)
+        s = hf_fail(&c, "model_type",
+                    "unsupported (llama, mistral, mixtral, qwen2, gpt2, gpt_neox, falcon, bloom, opt, bert, mpt)");
     if (s == SP_OK) {
         sp_copy(out->arch, sizeof out->arch, json_string_value(type));
         json_t *label = json_object_get(root, "_stackplan_name");
@@ -380,12 +409,11 @@ sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model
     sp_status s = sp_read_file(path, &text, &length, err);
     if (s == SP_ERR_IO)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model",
-                       "'%s' is not in the catalog (%s/models/; see `stackplan catalog models`)",
-                       name, data_dir);
+                       "'%s' is not in the model catalog (see `stackplan catalog models`)", name);
     if (s == SP_OK)
         s = sp_model_parse_hf(path, text, length, out, err);
     if (s == SP_OK && !strstr(text, "\"_source\""))
-        s = sp_fail(err, SP_ERR_INPUT, path, 0, 0, "_source", "a catalog model needs its source");
+        s = sp_fail(err, SP_ERR_INPUT, path, 1, 1, "_source", "a catalog model needs its source");
     free(text);
     return s;
 }

@@ -80,8 +80,13 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
             return snprintf(buf, size, "inferred: a target of %g requests/s makes it a serving job", p->qps);
         return snprintf(buf, size, "inferred: an inference job serves requests");
     case SP_AXIS_FROM_MEMORY:
+        if (plan->memory_from_model)
+            return snprintf(buf, size,
+                            "inferred: training %s needs %.0f GPUs of %.4g GB even with ZeRO-3 sharding, so "
+                            "the model itself must be sharded",
+                            p->model, plan->gpus_for_model, plan->knobs.gpu_mem_gb);
         return snprintf(buf, size,
-                        "inferred: %g GB of training state exceeds one %g GB accelerator, so the model "
+                        "inferred: %.4g GB of training state exceeds one %.4g GB accelerator, so the model "
                         "itself must be sharded",
                         p->has_memory_gb ? p->memory_gb : plan->memory_gb, plan->knobs.gpu_mem_gb);
     case SP_AXIS_FROM_DATA:

@@ -17,9 +17,14 @@ static double exact_ceil(double quotient)
     return ceil(quotient);
 }
 
-static sp_knobs effective_knobs(const sp_knobs *defaults, const sp_profile *p)
+static sp_knobs effective_knobs(const sp_knobs *defaults, const sp_profile *p, const sp_accel *accel)
 {
     sp_knobs k = *defaults;
+    if (accel) { /* the catalog's accelerator replaces the seed's generic one */
+        k.gpu_mem_gb = accel->memory_bytes / 1e9;
+        k.gpus_per_node = accel->per_node;
+        k.usd_per_gpu_hour = accel->usd_per_hour;
+    }
     for (size_t i = 0; i < SP_KNOB_COUNT; i++)
         if (p->knobs_set & SP_KNOB_SPECS[i].set_bit)
             sp_knob_set(&k, &SP_KNOB_SPECS[i], sp_knob_get(&p->knobs, &SP_KNOB_SPECS[i]));
@@ -57,19 +62,114 @@ static double train_memory_gb(const sp_profile *p, const sp_limits *l)
     return p->has_memory_gb ? p->memory_gb : p->params_b * l->train_bytes_per_param;
 }
 
+/* ---- sizing with the transformer memory model (options.model) ---- */
+
+static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, sp_mode mode)
+{
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.mode = mode;
+    if (p->has_precision)
+        c.precision = p->precision;
+    if (p->has_optimizer)
+        c.optimizer = p->optimizer;
+    c.seq = p->seq > 0 ? p->seq : (m->seq > 0 ? fmin(m->seq, 4096) : 2048);
+    c.micro_batch = p->micro_batch > 0 ? p->micro_batch : 1;
+    c.context = c.seq;
+    c.batch = c.micro_batch;
+    c.flash_attention = true; /* PyTorch SDPA, vLLM and Megatron all use flash kernels by default */
+    return c;
+}
+
+/* Spreads the job over n GPUs the way its framework would: ZeRO-3/FSDP for
+ * training, tensor parallelism for inference. */
+static bool fits_on(const sp_model *m, sp_mem_config *c, double n, double capacity,
+                    const sp_memory_constants *k, sp_memory *out)
+{
+    if (c->mode == SP_MODE_TRAIN) {
+        c->dp = n;
+        c->zero = n > 1 ? 3 : 0;
+    } else {
+        c->tp = n;
+    }
+    return sp_memory_estimate(m, c, k, capacity, out, NULL) == SP_OK && out->fits;
+}
+
+/* Smallest data-parallel degree whose ZeRO-3 shards fit: memory falls with n, so
+ * double, then bisect. 0 when not even 2^20 GPUs suffice. */
+static double smallest_sharding(const sp_model *m, sp_mem_config *c, double capacity,
+                                const sp_memory_constants *k, sp_memory *out)
+{
+    if (fits_on(m, c, 1, capacity, k, out))
+        return 1;
+    double lo = 1, hi = 2;
+    while (!fits_on(m, c, hi, capacity, k, out)) {
+        if (hi >= 1048576)
+            return 0;
+        lo = hi;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {
+        double mid = floor((lo + hi) / 2);
+        if (fits_on(m, c, mid, capacity, k, out))
+            hi = mid;
+        else
+            lo = mid;
+    }
+    fits_on(m, c, hi, capacity, k, out);
+    return hi;
+}
+
+/* Smallest tensor-parallel degree (a divisor of the heads) that holds the weights and cache. */
+static double smallest_tensor_split(const sp_model *m, sp_mem_config *c, double capacity,
+                                    const sp_memory_constants *k, sp_memory *out)
+{
+    double heads = sp_model_has_shape(m) ? m->heads : 1024;
+    for (double n = 1; n <= heads; n++)
+        if (fmod(heads, n) == 0 && fits_on(m, c, n, capacity, k, out))
+            return n;
+    return 0;
+}
+
+static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const sp_model *m, sp_mode mode,
+                                 sp_plan *out, sp_error *err)
+{
+    sp_memory_constants k = sp_rules_memory_constants(r);
+    double capacity = out->knobs.gpu_mem_gb * 1e9;
+    sp_mem_config c = profile_mem_config(p, m, mode);
+    double n = mode == SP_MODE_TRAIN ? smallest_sharding(m, &c, capacity, &k, &out->memory)
+                                     : smallest_tensor_split(m, &c, capacity, &k, &out->memory);
+    if (n == 0 && mode == SP_MODE_TRAIN) { /* activations alone too big: recompute them */
+        c.recompute = SP_RECOMPUTE_FULL;
+        n = smallest_sharding(m, &c, capacity, &k, &out->memory);
+    }
+    if (n == 0)
+        return sp_fail(err, SP_ERR_INPUT, "", p->line, 0, "model",
+                       "%s does not fit %g GB accelerators at seq %g x batch %g even fully split "
+                       "(profile '%s'): lower seq or micro_batch",
+                       m->name, out->knobs.gpu_mem_gb, c.seq, c.micro_batch, p->name);
+    out->mem_config = c;
+    out->memory_from_model = true;
+    out->gpus_for_model = n;
+    out->bytes_per_param = 0;
+    out->memory_gb = out->memory.total_bytes * n / 1e9;
+    return SP_OK;
+}
+
 /* Seed 41.5 and issue 2: serving when there is a qps target (or an inference
  * job), model when training state outgrows one accelerator, data when there
  * is data and no model, else plain data-parallel training. */
-static void choose_axis(const sp_profile *p, const sp_rules *r, const sp_knobs *k, sp_plan *out)
+static void choose_axis(const sp_profile *p, const sp_rules *r, const sp_knobs *k,
+                        double model_train_gpus, sp_plan *out)
 {
-    bool has_model = p->has_memory_gb || p->params_b > 0;
+    bool has_model = p->has_memory_gb || p->params_b > 0 || model_train_gpus > 0;
     if (p->has_axis) {
         out->axis = p->axis;
         out->axis_source = SP_AXIS_GIVEN;
     } else if (p->qps > 0 || (p->has_mode && p->mode == SP_MODE_INFER)) {
         out->axis = SP_AXIS_SERVING;
         out->axis_source = SP_AXIS_FROM_QPS;
-    } else if (train_memory_gb(p, &r->limits) > k->gpu_mem_gb) {
+    } else if (model_train_gpus > 1 ||
+               (model_train_gpus == 0 && train_memory_gb(p, &r->limits) > k->gpu_mem_gb)) {
         out->axis = SP_AXIS_MODEL;
         out->axis_source = SP_AXIS_FROM_MEMORY;
     } else if (p->data_tb > 0 && !has_model) {
@@ -81,14 +181,18 @@ static void choose_axis(const sp_profile *p, const sp_rules *r, const sp_knobs *
     }
 }
 
-static void size_memory(const sp_profile *p, const sp_rules *r, bool classic, sp_plan *out)
+static sp_mode choose_mode(const sp_profile *p, bool classic, sp_axis axis)
 {
     if (classic)
-        out->mode = SP_MODE_TRAIN; /* the seed charges 16 bytes a parameter for every job */
-    else if (p->has_mode)
-        out->mode = p->mode;
-    else
-        out->mode = out->axis == SP_AXIS_SERVING ? SP_MODE_INFER : SP_MODE_TRAIN;
+        return SP_MODE_TRAIN; /* the seed charges 16 bytes a parameter for every job */
+    if (p->has_mode)
+        return p->mode;
+    return axis == SP_AXIS_SERVING ? SP_MODE_INFER : SP_MODE_TRAIN;
+}
+
+static void size_memory(const sp_profile *p, const sp_rules *r, bool classic, sp_plan *out)
+{
+    out->mode = choose_mode(p, classic, out->axis);
     if (p->has_memory_gb) {
         out->bytes_per_param = 0;
         out->memory_gb = p->memory_gb;
@@ -103,12 +207,13 @@ static void size_memory(const sp_profile *p, const sp_rules *r, bool classic, sp
 static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
 {
     const sp_knobs *k = &out->knobs;
-    /* Seed 41.5.3: g_model = ceil(bytes / M_GPU). */
-    out->gpus_for_model = out->memory_gb > 0 ? exact_ceil(out->memory_gb / k->gpu_mem_gb) : 0;
+    /* Seed 41.5.3: g_model = ceil(bytes / M_GPU); the memory model has already chosen it. */
+    if (!out->memory_from_model)
+        out->gpus_for_model = out->memory_gb > 0 ? exact_ceil(out->memory_gb / k->gpu_mem_gb) : 0;
     double truncated = floor(k->gpu_mem_gb) >= 1
                            ? ceil(floor(out->memory_gb) / floor(k->gpu_mem_gb))
                            : out->gpus_for_model;
-    if (out->memory_gb > 0 && truncated != out->gpus_for_model)
+    if (!out->memory_from_model && out->memory_gb > 0 && truncated != out->gpus_for_model)
         out->notes |= SP_NOTE_SEED_TRUNCATION;
     if (classic && out->gpus_for_model < 1)
         out->gpus_for_model = 1; /* the seed's max(1, ...) */
@@ -170,16 +275,36 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                           const sp_plan_options *options, sp_plan *out, sp_error *err)
 {
     const bool classic = options && options->classic;
+    const sp_model *model = options && !classic ? options->model : NULL;
+    const sp_accel *accel = options ? options->accel : NULL;
     memset(out, 0, sizeof *out);
-    out->knobs = effective_knobs(&rules->knobs, profile);
+    out->knobs = effective_knobs(&rules->knobs, profile, accel);
+    if (accel && !(out->knobs.usd_per_gpu_hour > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", profile->gpu_line, profile->gpu_col, "gpu",
+                       "'%s' has no public price in the catalog: set usd_per_gpu_hour (profile '%s')",
+                       accel->name, profile->name);
     sp_status status = check_inputs(profile, &out->knobs, err);
     if (status != SP_OK)
         return status;
     if (classic && !profile->has_axis)
         return sp_fail(err, SP_ERR_INPUT, "", profile->line, 0, "axis",
                        "the seed's helper needs an axis (profile '%s')", profile->name);
-    choose_axis(profile, rules, &out->knobs, out);
+    /* With a model and no stated axis, the sharding a training run needs decides model vs training. */
+    bool serving_hint = profile->qps > 0 || (profile->has_mode && profile->mode == SP_MODE_INFER);
+    double train_gpus = 0;
+    if (model && !profile->has_axis && !serving_hint) {
+        status = size_with_model(profile, rules, model, SP_MODE_TRAIN, out, err);
+        if (status != SP_OK)
+            return status;
+        train_gpus = out->gpus_for_model;
+    }
+    choose_axis(profile, rules, &out->knobs, train_gpus, out);
     size_memory(profile, rules, classic, out);
+    if (model) {
+        status = size_with_model(profile, rules, model, out->mode, out, err);
+        if (status != SP_OK)
+            return status;
+    }
     size_gpus(profile, classic, out);
     if (out->gpus > MAX_GPUS)
         return sp_fail(err, SP_ERR_INPUT, "", profile->line, 0, "gpus",

@@ -8,7 +8,8 @@
 static const char *const PROFILE_KEYS[] = {
     "name", "params_b", "memory_gb", "data_tb", "qps", "axis", "mode", "train_hours",
     "budget_usd", "gpu_mem_gb", "gpus_per_node", "usd_per_gpu_hour", "managed_premium",
-    "ops_hours", "ops_usd_per_hour", "qps_per_replica", NULL};
+    "ops_hours", "ops_usd_per_hour", "qps_per_replica", "model", "gpu", "seq", "micro_batch",
+    "precision", "optimizer", NULL};
 
 const char *const *sp_profile_keys(void)
 {
@@ -31,6 +32,8 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(qps, 0, 1e9, 0),
     FIELD(train_hours, 0, 1e6, SP_NUM_POSITIVE),
     FIELD(budget_usd, 0, 1e12, SP_NUM_POSITIVE),
+    FIELD(seq, 1, 1e7, SP_NUM_INTEGER),
+    FIELD(micro_batch, 1, 1e6, SP_NUM_INTEGER),
 };
 enum { NUMBER_FIELD_COUNT = sizeof NUMBER_FIELDS / sizeof NUMBER_FIELDS[0] };
 
@@ -52,7 +55,17 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
     sp_status status = sp_yaml_string(y, value, key, text, sizeof text, err);
     if (status != SP_OK)
         return status;
-    if (!strcmp(key, "axis")) {
+    if (!strcmp(key, "precision")) {
+        p->has_precision = sp_precision_parse(text, &p->precision);
+        if (!p->has_precision)
+            return sp_yaml_fail(y, value, key, err,
+                                "'%s' is not one of fp32, mixed-fp16, mixed-bf16, bf16, fp8", text);
+    } else if (!strcmp(key, "optimizer")) {
+        p->has_optimizer = sp_optimizer_parse(text, &p->optimizer);
+        if (!p->has_optimizer)
+            return sp_yaml_fail(y, value, key, err,
+                                "'%s' is not one of adamw, adam, adam8bit, sgd, adafactor", text);
+    } else if (!strcmp(key, "axis")) {
         p->has_axis = sp_axis_parse(text, &p->axis);
         if (!p->has_axis)
             return sp_yaml_fail(y, value, key, err,
@@ -63,6 +76,18 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
             return sp_yaml_fail(y, value, key, err, "'%s' is not one of train, infer", text);
     }
     return SP_OK;
+}
+
+/* A catalog name, with its place so that a name the catalog lacks can be pointed at. */
+static sp_status read_catalog_name(sp_yaml *y, const yaml_node_t *value, const char *key,
+                                   sp_profile *p, sp_error *err)
+{
+    bool model = !strcmp(key, "model");
+    char *dst = model ? p->model : p->gpu;
+    unsigned line = (unsigned)value->start_mark.line + 1, col = (unsigned)value->start_mark.column + 1;
+    *(model ? &p->model_line : &p->gpu_line) = line;
+    *(model ? &p->model_col : &p->gpu_col) = col;
+    return sp_yaml_string(y, value, key, dst, SP_NAME_MAX, err);
 }
 
 static sp_status read_knob(sp_yaml *y, const yaml_node_t *value, const sp_knob_spec *k,
@@ -83,8 +108,11 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
     const char *name = sp_yaml_scalar(key);
     if (!strcmp(name, "name"))
         return sp_yaml_string(y, value, name, p->name, sizeof p->name, err);
-    if (!strcmp(name, "axis") || !strcmp(name, "mode"))
+    if (!strcmp(name, "axis") || !strcmp(name, "mode") || !strcmp(name, "precision") ||
+        !strcmp(name, "optimizer"))
         return read_enum(y, value, name, p, err);
+    if (!strcmp(name, "model") || !strcmp(name, "gpu"))
+        return read_catalog_name(y, value, name, p, err);
     for (size_t i = 0; i < NUMBER_FIELD_COUNT; i++) {
         const number_field *f = &NUMBER_FIELDS[i];
         if (strcmp(name, f->key))
@@ -114,7 +142,11 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
     if (p->has_memory_gb && p->params_b > 0)
         return sp_yaml_fail(y, map, "memory_gb", err,
                             "give params_b or memory_gb, not both (profile '%s')", p->name);
-    if (!p->has_memory_gb && p->params_b == 0 && p->data_tb == 0 && p->qps == 0)
+    if (p->model[0] && (p->has_memory_gb || p->params_b > 0))
+        return sp_yaml_fail(y, map, "model", err,
+                            "a named model fixes the size: drop params_b and memory_gb (profile '%s')",
+                            p->name);
+    if (!p->model[0] && !p->has_memory_gb && p->params_b == 0 && p->data_tb == 0 && p->qps == 0)
         return sp_yaml_fail(y, map, "params_b", err,
                             "nothing to size: give params_b, memory_gb, data_tb or qps (profile '%s')",
                             p->name);

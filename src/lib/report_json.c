@@ -50,6 +50,27 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "bytes_per_param",
                         plan->bytes_per_param > 0 ? json_real(plan->bytes_per_param) : json_null());
     json_object_set_new(o, "memory_gb", rounded(plan->memory_gb));
+    json_object_set_new(o, "memory_method", json_string(plan->memory_from_model ? "model" : "bytes-per-param"));
+    json_object_set_new(o, "model", p->model[0] ? json_string(p->model) : json_null());
+    json_object_set_new(o, "gpu", p->gpu[0] ? json_string(p->gpu) : json_null());
+    if (plan->memory_from_model) {
+        const sp_mem_config *c = &plan->mem_config;
+        json_t *m = json_object();
+        json_object_set_new(m, "params", json_integer((json_int_t)plan->memory.params));
+        json_object_set_new(m, "per_gpu_bytes", json_integer((json_int_t)llround(plan->memory.total_bytes)));
+        json_object_set_new(m, "model_state_bytes", json_integer((json_int_t)llround(plan->memory.model_state_bytes)));
+        json_object_set_new(m, "activations_bytes", json_integer((json_int_t)llround(plan->memory.activations_bytes)));
+        json_object_set_new(m, "kv_cache_bytes", json_integer((json_int_t)llround(plan->memory.kv_cache_bytes)));
+        json_object_set_new(m, "overhead_bytes", json_integer((json_int_t)llround(plan->memory.overhead_bytes)));
+        json_object_set_new(m, "precision", json_string(sp_precision_name(c->precision)));
+        json_object_set_new(m, "optimizer", json_string(sp_optimizer_name(c->optimizer)));
+        json_object_set_new(m, "seq", json_integer((json_int_t)c->seq));
+        json_object_set_new(m, "micro_batch", json_integer((json_int_t)c->micro_batch));
+        json_object_set_new(m, "zero", json_integer((json_int_t)c->zero));
+        json_object_set_new(m, "tp", json_integer((json_int_t)c->tp));
+        json_object_set_new(m, "recompute", json_string(sp_recompute_name(c->recompute)));
+        json_object_set_new(o, "memory_detail", m);
+    }
     json_object_set_new(o, "gpu_mem_gb", json_real(plan->knobs.gpu_mem_gb));
     json_object_set_new(o, "gpus_for_model", whole(plan->gpus_for_model));
     json_object_set_new(o, "gpus_for_qps", whole(plan->gpus_for_qps));

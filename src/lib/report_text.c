@@ -17,9 +17,30 @@ static void join_names(const char names[][SP_NAME_MAX], unsigned count, const ch
     }
 }
 
+static void text_model_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    const sp_mem_config *c = &plan->mem_config;
+    const sp_memory *m = &plan->memory;
+    sp_buf_printf(b, "  memory          : %s (%.2f B params), %s", p->model, m->params / 1e9, sp_mode_name(plan->mode));
+    if (plan->mode == SP_MODE_TRAIN)
+        sp_buf_printf(b, " %s %s, seq %g x micro-batch %g, recompute %s, flash attention\n", sp_precision_name(c->precision),
+                      sp_optimizer_name(c->optimizer), c->seq, c->micro_batch, sp_recompute_name(c->recompute));
+    else
+        sp_buf_printf(b, " %s weights, %g sequences x %g tokens of KV cache\n", sp_dtype_name(c->weight_dtype), c->batch,
+                      c->context);
+    sp_buf_printf(b, "                    %.1f GB per GPU on %.0f GPU(s)%s: model state %.1f, activations %.1f, "
+                     "KV cache %.1f, overhead %.1f GB\n",
+                  m->total_bytes / 1e9, plan->gpus_for_model,
+                  plan->mode == SP_MODE_TRAIN ? (c->zero >= 3 ? " with ZeRO-3" : "") : (c->tp > 1 ? " tensor-parallel" : ""),
+                  m->model_state_bytes / 1e9, m->activations_bytes / 1e9, m->kv_cache_bytes / 1e9,
+                  m->overhead_bytes / 1e9);
+}
+
 static void text_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 {
-    if (plan->bytes_per_param > 0 && p->params_b > 0)
+    if (plan->memory_from_model)
+        text_model_memory(b, p, plan);
+    else if (plan->bytes_per_param > 0 && p->params_b > 0)
         sp_buf_printf(b, "  memory          : %g B params x %g bytes/param (%s) = %g GB\n", p->params_b,
                       plan->bytes_per_param, sp_mode_name(plan->mode), plan->memory_gb);
     else if (p->has_memory_gb)
@@ -76,10 +97,10 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     join_names(r->trackers, r->tracker_count, ", ", tracking, sizeof tracking);
     sp_buf_printf(b, "  cross-cutting   : scheduling %s; tracking %s\n", names, tracking);
     text_memory(b, p, plan);
-    sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f GPU(s) "
-                     "of %g GB on %.0f node(s) of %.0f\n",
-                  plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, plan->knobs.gpu_mem_gb,
-                  plan->nodes, plan->knobs.gpus_per_node);
+    sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s%s(%.4g GB) "
+                     "on %.0f node(s) of %.0f\n",
+                  plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)",
+                  p->gpu[0] ? " " : " ", plan->knobs.gpu_mem_gb, plan->nodes, plan->knobs.gpus_per_node);
     text_costs(b, p, plan);
     sp_tier_reason_text(p, plan, r, line, sizeof line);
     sp_buf_printf(b, "  infra tier      : %s: %s\n", sp_tier_name(plan->tier), line);

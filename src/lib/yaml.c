@@ -180,6 +180,8 @@ sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *
     if (is_null_scalar(node))
         return sp_yaml_fail(y, node, field, err, "has no value: text is needed");
     const char *v = sp_yaml_scalar(node);
+    if (!*v)
+        return sp_yaml_fail(y, node, field, err, "is empty: text is needed");
     if (strlen(v) >= size)
         return sp_yaml_fail(y, node, field, err, "is longer than %zu characters", size - 1);
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)

@@ -34,7 +34,8 @@ static sp_profile with_axis(sp_profile p, sp_axis axis)
 
 static sp_plan plan_of(const sp_profile *p, bool classic)
 {
-    sp_plan_options options = {classic};
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    options.classic = classic;
     sp_plan out;
     sp_error err;
     assert_int_equal(sp_plan_profile(p, &RULES, &options, &out, &err), SP_OK);
@@ -216,8 +217,40 @@ static void rejects_unusable_numbers(void **state)
     assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "gpus");
     p = profile("classic needs an axis", 7, 0, 0, 10, 100);
-    sp_plan_options classic = {true};
+    sp_plan_options classic = SP_PLAN_OPTIONS_INIT;
+    classic.classic = true;
     assert_int_equal(sp_plan_profile(&p, &RULES, &classic, &out, &err), SP_ERR_INPUT);
+}
+
+/* With a named model the plan asks the memory model for the fewest ZeRO-3 GPUs that fit:
+ * the count it picks fits, one fewer does not. */
+static void model_sizing_is_minimal(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-2-13b", &m, &err), SP_OK);
+    sp_profile p = profile("m", 0, 0, 0, 10, 1e6);
+    snprintf(p.model, sizeof p.model, "llama-2-13b");
+    p.seq = 4096;
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    options.model = &m;
+    sp_plan out;
+    assert_int_equal(sp_plan_profile(&p, &RULES, &options, &out, &err), SP_OK);
+    assert_true(out.memory_from_model);
+    assert_int_equal(out.axis, SP_AXIS_MODEL);
+    double n = out.gpus_for_model;
+    assert_true(n >= 2);
+    sp_memory_constants k = sp_rules_memory_constants(&RULES);
+    sp_mem_config c = out.mem_config;
+    sp_memory mem;
+    assert_int_equal(sp_memory_estimate(&m, &c, &k, 80e9, &mem, &err), SP_OK);
+    assert_true(mem.fits);
+    c.dp = n - 1;
+    c.zero = n - 1 > 1 ? 3 : 0;
+    assert_int_equal(sp_memory_estimate(&m, &c, &k, 80e9, &mem, &err), SP_OK);
+    assert_false(mem.fits);
+    assert_close(out.memory_gb, out.memory.total_bytes * n / 1e9);
 }
 
 int main(void)
@@ -233,6 +266,7 @@ int main(void)
         cmocka_unit_test(too_many_nodes_for_managed),
         cmocka_unit_test(overrides_apply),
         cmocka_unit_test(rejects_unusable_numbers),
+        cmocka_unit_test(model_sizing_is_minimal),
     };
     return cmocka_run_group_tests(tests, load_rules, NULL);
 }

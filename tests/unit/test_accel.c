@@ -1,0 +1,66 @@
+/* Unit tests of the accelerator catalog: the bundled rows and the loader's checks. */
+#include "test_support.h"
+
+static const char *const REQUIRED[] = {
+    "h100-sxm-80gb", "h100-pcie-80gb", "h200-sxm-141gb", "b200-sxm-192gb", "a100-sxm-80gb",
+    "a100-sxm-40gb", "v100-sxm-16gb", "v100-sxm-32gb", "l4-pcie-24gb", "l40s-pcie-48gb",
+    "a10g-pcie-24gb", "mi300x-oam-192gb", "mi250x-oam-128gb", "tpu-v5e-16gb"};
+
+static void bundled_catalog_has_every_required_row(void **state)
+{
+    (void)state;
+    sp_accel_catalog c;
+    sp_error err;
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &c, &err), SP_OK);
+    for (size_t i = 0; i < sizeof REQUIRED / sizeof REQUIRED[0]; i++) {
+        const sp_accel *a = sp_accel_find(&c, REQUIRED[i]);
+        assert_non_null(a);
+        assert_true(a->memory_bytes >= 16e9);
+        assert_true(a->hbm_bytes_per_s > 0 && a->bf16_flops_per_s > 0);
+        assert_true(a->intra_node_bytes_per_s > 0 && a->inter_node_bytes_per_s > 0);
+        assert_true(a->per_node >= 1);
+    }
+    /* The datasheet figures every estimate leans on most (NVIDIA H100/A100 datasheets). */
+    const sp_accel *h100 = sp_accel_find(&c, "h100-sxm-80gb");
+    assert_close(h100->memory_bytes, 80.0 * 1073741824.0);
+    assert_close(h100->bf16_flops_per_s, 989.4e12);
+    assert_close(sp_accel_find(&c, "a100-sxm-80gb")->bf16_flops_per_s, 312e12);
+    assert_null(sp_accel_find(&c, "h900"));
+    sp_accel_catalog_free(&c);
+    sp_accel_catalog_free(&c);
+    sp_accel_catalog_free(NULL);
+}
+
+static const char *ROW = "- name: x1\n  vendor: v\n  memory_bytes: 2e10\n  hbm_bytes_per_s: 1e12\n"
+                         "  fp32_flops_per_s: 1e13\n  tf32_flops_per_s: 0\n  bf16_flops_per_s: 1e14\n"
+                         "  fp8_flops_per_s: 0\n  int8_ops_per_s: 0\n  per_node: 8\n"
+                         "  intra_node_bytes_per_s: 1e11\n  inter_node_bytes_per_s: 1e10\n"
+                         "  usd_per_hour: 1.5\n  spec_source: \"a\"\n  link_source: \"b\"\n"
+                         "  price_source: \"c\"\n  price_date: \"2026-01\"\n";
+
+static void loader_accepts_a_full_row_and_rejects_a_missing_source(void **state)
+{
+    (void)state;
+    sp_accel_catalog c;
+    sp_error err;
+    assert_int_equal(sp_accels_parse("a.yaml", ROW, strlen(ROW), &c, &err), SP_OK);
+    assert_int_equal(c.count, 1);
+    assert_close(c.items[0].usd_per_hour, 1.5);
+    sp_accel_catalog_free(&c);
+    char text[2048];
+    snprintf(text, sizeof text, "%s", ROW);
+    char *source = strstr(text, "  link_source");
+    memcpy(source, "  #ink_source", 13);
+    assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "link_source");
+    assert_int_equal(c.count, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bundled_catalog_has_every_required_row),
+        cmocka_unit_test(loader_accepts_a_full_row_and_rejects_a_missing_source),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,215 @@
+/* Unit tests of the memory model against hand-derived values. */
+#include "test_support.h"
+
+static const sp_memory_constants BARE = {0, 0, 8192, 128}; /* no context, no fragmentation */
+
+static sp_memory estimate(const sp_model *m, const sp_mem_config *c)
+{
+    sp_memory out;
+    sp_error err;
+    assert_int_equal(sp_memory_estimate(m, c, &BARE, 80e9, &out, &err), SP_OK);
+    return out;
+}
+
+/* ZeRO paper, Figure 1 / sec. 5: 7.5B parameters, Adam, mixed precision, N = 64:
+ * 16 x 7.5 = 120 GB; (4 + 12/64) x 7.5 = 31.4 GB; (2 + 14/64) x 7.5 = 16.6 GB; 16/64 x 7.5 = 1.875 GB. */
+static void zero_table(void **state)
+{
+    (void)state;
+    sp_model m;
+    memset(&m, 0, sizeof m);
+    m.params_override = 7.5e9;
+    const double expected[4] = {120e9, 31.40625e9, 16.640625e9, 1.875e9};
+    for (int stage = 0; stage <= 3; stage++) {
+        sp_mem_config c = SP_MEM_CONFIG_INIT;
+        c.precision = SP_PREC_MIXED_FP16;
+        c.optimizer = SP_OPT_ADAM;
+        c.dp = 64;
+        c.zero = stage;
+        assert_close(estimate(&m, &c).model_state_bytes, expected[stage]);
+    }
+}
+
+/* One layer's activations: the difference between a 2-layer and a 1-layer model. */
+static double one_layer(double t, bool sp, sp_recompute r, bool flash)
+{
+    sp_model one, two;
+    sp_model_from_shape(&one, 1, 1024, 16, 16, 4096, SP_FFN_GELU, 1000, 2048);
+    sp_model_from_shape(&two, 2, 1024, 16, 16, 4096, SP_FFN_GELU, 1000, 2048);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.tp = t;
+    c.sequence_parallel = sp;
+    c.recompute = r;
+    c.flash_attention = flash;
+    c.micro_batch = 2;
+    c.seq = 512;
+    return estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
+}
+
+/* Korthikanti et al. 2022, Table 2, with s = 512, b = 2, h = 1024, a = 16, t = 4:
+ * none: sbh(34 + 5as/h); TP: sbh(10 + 24/t + 5as/(ht)); TP+SP: sbh/t (34 + 5as/h);
+ * selective TP+SP: 34 sbh/t; full: 2sbh. */
+static void korthikanti_table2(void **state)
+{
+    (void)state;
+    const double s = 512, b = 2, h = 1024, a = 16, t = 4, sbh = s * b * h;
+    assert_close(one_layer(1, false, SP_RECOMPUTE_NONE, false), sbh * (34 + 5 * a * s / h));
+    assert_close(one_layer(t, false, SP_RECOMPUTE_NONE, false), sbh * (10 + 24 / t + 5 * a * s / (h * t)));
+    assert_close(one_layer(t, true, SP_RECOMPUTE_NONE, false), sbh / t * (34 + 5 * a * s / h));
+    assert_close(one_layer(t, true, SP_RECOMPUTE_SELECTIVE, false), sbh / t * 34);
+    assert_close(one_layer(1, false, SP_RECOMPUTE_FULL, false), 2 * sbh);
+    /* FlashAttention stores no scores, only an fp32 log-sum-exp per head and token. */
+    assert_close(one_layer(1, false, SP_RECOMPUTE_NONE, true), sbh * 34 + s * b * a * 4);
+}
+
+/* GQA and SwiGLU, no dropout (llama): 2(norms) + 2 + 2 h... per token:
+ * replicated 2x2h + 2x2h = 8h, attention (2 + 2r) x 2h, MLP 4 x 2f. */
+static void gqa_swiglu_layer(void **state)
+{
+    (void)state;
+    sp_model one, two;
+    sp_model_from_shape(&one, 1, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 1000, 4096);
+    sp_model_from_shape(&two, 2, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 1000, 4096);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.seq = 1024;
+    c.recompute = SP_RECOMPUTE_SELECTIVE;
+    double layer = estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
+    double per_token = 8.0 * 4096 + (2.0 + 2.0 * 0.25) * 2.0 * 4096 + 4.0 * 2.0 * 14336;
+    assert_close(layer, 1024.0 * per_token);
+}
+
+/* KV cache: 2 x layers x kv_heads x head_dim x bytes x batch x context, heads split over tp.
+ * llama-2-70b shape, fp8 cache, tp 2, batch 8, 4096 tokens: 2 x 80 x 4 x 128 x 1 x 8 x 4096. */
+static void kv_cache_bytes(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 80, 8192, 64, 8, 28672, SP_FFN_SWIGLU, 32000, 4096);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.mode = SP_MODE_INFER;
+    c.tp = 2;
+    c.kv_dtype = SP_DTYPE_FP8;
+    c.batch = 8;
+    c.context = 4096;
+    assert_close(estimate(&m, &c).kv_cache_bytes, 2.0 * 80 * 4 * 128 * 1 * 8 * 4096);
+}
+
+/* bf16 weights are 2 bytes a parameter; int4 keeps the embeddings in 16 bits and adds a
+ * 4-byte scale+zero per 128 weights elsewhere. */
+static void inference_weights(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 32, 11008, SP_FFN_SWIGLU, 32000, 4096);
+    double params = sp_model_params(&m), embeddings = 2.0 * 32000 * 4096;
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.mode = SP_MODE_INFER;
+    assert_close(estimate(&m, &c).weights_bytes, 2.0 * params);
+    c.weight_dtype = SP_DTYPE_INT4;
+    assert_close(estimate(&m, &c).weights_bytes, (params - embeddings) * (0.5 + 4.0 / 128) + embeddings * 2.0);
+}
+
+/* 1F1B keeps pp micro-batches on the first stage: L/p layers x p = as many as no pipeline;
+ * interleaving multiplies by 1 + (p - 1)/(p v). */
+static void pipeline_in_flight(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 8, 1024, 16, 16, 4096, SP_FFN_GELU, 1000, 2048);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.seq = 512;
+    c.pp = 4;
+    double plain = estimate(&m, &c).activations_bytes;
+    c.interleave = 2;
+    assert_close(estimate(&m, &c).activations_bytes, plain * (1.0 + 3.0 / 8.0));
+    c.interleave = 1;
+    c.microbatches = 2; /* fewer micro-batches than stages: only 2 in flight */
+    assert_close(estimate(&m, &c).activations_bytes, plain / 2.0);
+}
+
+/* Overheads: context plus a fraction of the tensors; fits compares with capacity. */
+static void overhead_and_fit(void **state)
+{
+    (void)state;
+    sp_model m;
+    memset(&m, 0, sizeof m);
+    m.params_override = 1e9;
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    sp_memory_constants k = {1e9, 0.1, 8192, 128};
+    sp_memory out;
+    sp_error err;
+    assert_int_equal(sp_memory_estimate(&m, &c, &k, 18.5e9, &out, &err), SP_OK);
+    assert_close(out.model_state_bytes, 16e9);
+    assert_close(out.overhead_bytes, 1e9 + 1.6e9);
+    assert_close(out.total_bytes, 18.6e9);
+    assert_false(out.fits);
+    assert_close(out.headroom_bytes, -0.1e9);
+}
+
+/* The largest micro-batch is the last that fits: total(mb) <= capacity < total(mb + 1). */
+static void max_batch_is_the_boundary(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 32, 11008, SP_FFN_SWIGLU, 32000, 4096);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.dp = 8;
+    c.zero = 3;
+    c.seq = 2048;
+    double best = sp_memory_max_batch(&m, &c, &BARE, 80e9);
+    assert_true(best >= 1);
+    sp_memory out;
+    c.micro_batch = best;
+    assert_int_equal(sp_memory_estimate(&m, &c, &BARE, 80e9, &out, NULL), SP_OK);
+    assert_true(out.fits);
+    c.micro_batch = best + 1;
+    assert_int_equal(sp_memory_estimate(&m, &c, &BARE, 80e9, &out, NULL), SP_OK);
+    assert_false(out.fits);
+}
+
+static void rejects_bad_splits(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 30, 3072, 24, 24, 12288, SP_FFN_GELU, 51200, 2048);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    sp_memory out;
+    sp_error err;
+    c.tp = 5; /* does not divide 24 heads */
+    assert_int_equal(sp_memory_estimate(&m, &c, &BARE, 0, &out, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "tp");
+    c.tp = 1;
+    c.pp = 64; /* more stages than layers */
+    assert_int_equal(sp_memory_estimate(&m, &c, &BARE, 0, &out, &err), SP_ERR_INPUT);
+    c.pp = 1;
+    c.micro_batch = NAN;
+    assert_int_equal(sp_memory_estimate(&m, &c, &BARE, 0, &out, &err), SP_ERR_INPUT);
+    c.micro_batch = 1;
+    c.zero = 4;
+    assert_int_equal(sp_memory_estimate(&m, &c, &BARE, 0, &out, &err), SP_ERR_INPUT);
+}
+
+/* DeepSpeed's estimator: ZeRO-2 4P + 16P/N; ZeRO-3 4 x largest + 18P/N. */
+static void deepspeed_estimator(void **state)
+{
+    (void)state;
+    assert_close(sp_deepspeed_zero_estimate(7e9, 0, 8, 2), 4 * 7e9 + 16 * 7e9 / 8);
+    assert_close(sp_deepspeed_zero_estimate(7e9, 131072000, 8, 3), 4.0 * 131072000 + 18 * 7e9 / 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(zero_table),
+        cmocka_unit_test(korthikanti_table2),
+        cmocka_unit_test(gqa_swiglu_layer),
+        cmocka_unit_test(kv_cache_bytes),
+        cmocka_unit_test(inference_weights),
+        cmocka_unit_test(pipeline_in_flight),
+        cmocka_unit_test(overhead_and_fit),
+        cmocka_unit_test(max_batch_is_the_boundary),
+        cmocka_unit_test(rejects_bad_splits),
+        cmocka_unit_test(deepspeed_estimator),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
