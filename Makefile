@@ -29,6 +29,9 @@ test: build
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+bench: build
+	@$(BUILD)/stackplan-bench data $(STACKPLAN)
+
 validate: build
 	@$(BUILD)/stackplan-validate data tests/validation
 

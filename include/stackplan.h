@@ -133,10 +133,34 @@ typedef struct {
     char refuse_why[SP_TEXT_MAX];
 } sp_axis_info;
 
+/* Constants of the training-time model (data/perf.yaml). */
+typedef struct {
+    double matmul_efficiency;      /* share of dense peak a large GEMM sustains (catalog default) */
+    double gemm_saturation_dim;    /* d0 in the per-dimension GEMM saturation d/(d+d0) */
+    double attention_efficiency;   /* FlashAttention relative to a large GEMM */
+    double memory_efficiency;      /* share of HBM bandwidth element-wise kernels reach */
+    double intra_link_efficiency;  /* NCCL bus bandwidth / NVLink bandwidth */
+    double inter_link_efficiency;  /* NCCL bus bandwidth / network line rate */
+    double collective_latency_s;   /* per collective call */
+    double overlap_contention;     /* share of overlapped communication that still slows compute */
+    double sustained_fraction;     /* sustained training GEMM rate over a burst microbenchmark */
+} sp_perf_constants;
+
+enum { SP_FRAMEWORK_MAX = 16 };
+
+/* A pinned framework release (data/frameworks.yaml). */
+typedef struct {
+    char name[SP_NAME_MAX];
+    char version[32];
+} sp_framework_pin;
+
 /* Everything a plan needs besides the profile: loaded once from data/. */
 typedef struct {
     sp_knobs knobs;
     sp_limits limits;
+    sp_perf_constants perf;
+    sp_framework_pin frameworks[SP_FRAMEWORK_MAX];
+    unsigned framework_count;
     sp_axis_info axes[SP_AXIS_COUNT];
     char schedulers[SP_FRAMEWORKS_MAX][SP_NAME_MAX];
     unsigned scheduler_count;
@@ -144,8 +168,8 @@ typedef struct {
     unsigned tracker_count;
 } sp_rules;
 
-/* Loads DATA_DIR/defaults.yaml and DATA_DIR/axes.yaml into out. Every value
- * must carry a source. */
+/* Loads DATA_DIR/defaults.yaml, axes.yaml, perf.yaml and frameworks.yaml into
+ * out. Every value must carry a source. */
 sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err);
 
 typedef enum {
@@ -236,6 +260,7 @@ typedef struct {
     double intra_node_bytes_per_s;/* per accelerator, per direction */
     double inter_node_bytes_per_s;/* per accelerator, per direction */
     double usd_per_hour;          /* on-demand; 0 when no public price exists */
+    double matmul_efficiency;     /* measured share of dense peak for large GEMMs; 0: use the default */
     char price_date[16];
     unsigned line;
 } sp_accel;
@@ -406,6 +431,89 @@ double sp_deepspeed_zero_estimate(double params, double largest_layer_params, do
 sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err);
 void sp_names_free(char **names, size_t count);
 
+/* ---------------------------------------------------------------- training time */
+
+/* Where one training step's time goes, on the busiest GPU. */
+typedef struct {
+    double step_time_s;
+    double compute_s;            /* GEMMs, attention, element-wise, over all micro-batches */
+    double tp_comm_s;            /* tensor-parallel all-reduces (not overlapped) */
+    double pp_comm_s;            /* pipeline point-to-point sends */
+    double bubble_s;             /* pipeline fill and drain */
+    double dp_comm_s;            /* exposed data-parallel / ZeRO communication */
+    double optimizer_s;
+    double microbatches;         /* per pipeline per step */
+    double tokens_per_s;         /* whole job */
+    double model_flops_per_gpu;  /* FLOP/s per GPU counting 3 x forward (no recompute) */
+    double hardware_flops_per_gpu; /* FLOP/s per GPU including recompute */
+    double mfu;                  /* model FLOP/s over dense peak */
+    double hfu;
+} sp_step;
+
+/* One step of a training configuration: gpus = dp x tp x pp, global_batch
+ * sequences of config->seq tokens (a multiple of dp x micro_batch). Pure. */
+sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                        double global_batch, const sp_perf_constants *perf, sp_step *out,
+                        sp_error *err);
+
+/* What to search: the fixed job and which layout dimensions are pinned. */
+typedef struct {
+    double gpus;                 /* accelerators in the job */
+    double global_batch;         /* sequences per step */
+    double seq;                  /* tokens per sequence */
+    sp_precision precision;
+    sp_optimizer optimizer;
+    sp_mixed_style mixed_style;
+    bool flash_attention;
+    double tp, pp, dp, micro_batch, interleave; /* 0: searched; > 0: pinned */
+    int zero;                    /* -1: searched */
+    int recompute;               /* -1: searched, else an sp_recompute */
+    int sequence_parallel;       /* -1: searched, 0 off, 1 on */
+    double tokens;               /* token budget for days and cost (> 0) */
+    double usd_per_gpu_hour;
+} sp_search_request;
+
+#define SP_SEARCH_REQUEST_INIT                                                                      \
+    {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
+     -1, -1, 1e9, 0}
+
+/* One evaluated layout. */
+typedef struct {
+    sp_mem_config config;
+    sp_step step;
+    sp_memory memory;
+    double gpus;
+    double gpu_hours;            /* for the request's token budget */
+    double days;
+    double cost_usd;
+} sp_candidate;
+
+enum { SP_TOP_MAX = 32 };
+
+typedef struct {
+    bool found;                  /* at least one layout fits */
+    sp_candidate top[SP_TOP_MAX];/* fastest first */
+    size_t top_count;
+    double plans_evaluated;      /* layouts whose memory was checked */
+    double plans_fitting;        /* of those, the ones that fit (and were timed) */
+} sp_search_result;
+
+/* Enumerates every layout (tp, pp, dp, micro-batch, ZeRO stage, recompute, sequence
+ * parallelism, interleaving) of request->gpus accelerators that divides the model and
+ * the batch, keeps those that fit memory, times them and returns the `top` fastest
+ * (at most SP_TOP_MAX). Memory is checked before time. Pure: no I/O, no allocation. */
+sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp_search_request *request,
+                          const sp_memory_constants *memory_constants, const sp_perf_constants *perf,
+                          size_t top, sp_search_result *out, sp_error *err);
+
+/* Marks the candidates on the time-cost Pareto front (no other is both faster and
+ * cheaper). on_front[i] is set for candidates[i]. Pure. */
+void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_front);
+
+/* The framework that runs a layout: "PyTorch DDP", "PyTorch FSDP / DeepSpeed ZeRO",
+ * "Megatron-LM (Megatron-Core)". */
+const char *sp_train_framework(const sp_mem_config *config);
+
 /* ---------------------------------------------------------------- estimators */
 
 typedef struct {
@@ -528,6 +636,28 @@ char *sp_render_plans(const sp_profile_list *profiles, const sp_plan *plans,
 /* Renders the seed helper's own layout (header, rule, six lines a profile). */
 char *sp_render_classic(const sp_profile_list *profiles, const sp_plan *plans,
                         const sp_rules *rules, sp_error *err);
+
+/* The searches of one training job, one per accelerator and GPU count. */
+typedef struct {
+    const sp_accel *accel;
+    sp_search_result result;
+} sp_train_option;
+
+typedef struct {
+    const sp_model *model;
+    const sp_search_request *request;  /* the job; gpus varies by option */
+    const sp_train_option *options;
+    size_t count;
+    double deadline_days;              /* 0: none */
+    double budget_usd;                 /* 0: none */
+    size_t top;                        /* layouts listed for the winner's option */
+    const sp_rules *rules;             /* framework versions */
+} sp_train_report;
+
+/* Renders the winner (fastest layout that meets deadline and budget, else the
+ * fastest), why it won, the cheapest, the Pareto front over options and the top
+ * layouts. Caller frees. */
+char *sp_render_train(const sp_train_report *report, sp_format format, sp_error *err);
 
 /* Everything a memory report shows. accel may be NULL (no capacity known). */
 typedef struct {

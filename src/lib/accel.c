@@ -31,9 +31,12 @@ enum { NUMBER_COUNT = sizeof NUMBERS / sizeof NUMBERS[0] };
 static const char *const TEXT_KEYS[] = {"name", "vendor", "spec_source", "link_source",
                                         "price_source", "price_date", NULL};
 
+/* Optional: a measured GEMM efficiency and where it was measured. */
+static const accel_number MATMUL = NUM(matmul_efficiency, 0.05, 1, 0);
+
 static bool is_known(const char *key)
 {
-    if (sp_key_index(TEXT_KEYS, key) >= 0)
+    if (sp_key_index(TEXT_KEYS, key) >= 0 || !strcmp(key, MATMUL.key) || !strcmp(key, "matmul_source"))
         return true;
     for (size_t i = 0; i < NUMBER_COUNT; i++)
         if (!strcmp(NUMBERS[i].key, key))
@@ -70,6 +73,16 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_er
         const char *k = sp_yaml_scalar(key);
         if (!is_known(k))
             return sp_yaml_fail(y, key, k, err, "unknown key in an accelerator row");
+        if (!strcmp(k, MATMUL.key)) {
+            status = sp_yaml_number(y, value, k, MATMUL.min, MATMUL.max, 0, &a->matmul_efficiency, err);
+            if (status == SP_OK && !sp_yaml_mapping_get(y, map, "matmul_source"))
+                status = sp_yaml_fail(y, key, k, err, "needs a matmul_source beside it");
+            continue;
+        }
+        if (!strcmp(k, "matmul_source")) {
+            status = read_text(y, key, value, a, err);
+            continue;
+        }
         seen++;
         int t = sp_key_index(TEXT_KEYS, k);
         if (t >= 0) {

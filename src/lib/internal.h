@@ -30,6 +30,16 @@ extern const sp_knob_spec SP_KNOB_SPECS[SP_KNOB_COUNT];
 double sp_knob_get(const sp_knobs *knobs, const sp_knob_spec *spec);
 void sp_knob_set(sp_knobs *knobs, const sp_knob_spec *spec, double value);
 
+/* sp_memory_estimate for a layout already checked, with the model's parameter count known. */
+void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
+                                const sp_memory_constants *constants, double capacity_bytes, double params,
+                                sp_memory *out);
+
+/* sp_train_step for a layout whose checks and memory the caller has already done. */
+sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                                     double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
+                                     sp_step *out);
+
 /* Reporter helpers (notes.c). */
 bool sp_note_is_warning(unsigned note);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
@@ -129,6 +139,16 @@ extern const sp_knob_spec SP_KNOB_SPECS[SP_KNOB_COUNT];
 /* Reads/writes one knob through its spec. */
 double sp_knob_get(const sp_knobs *knobs, const sp_knob_spec *spec);
 void sp_knob_set(sp_knobs *knobs, const sp_knob_spec *spec, double value);
+
+/* sp_memory_estimate for a layout already checked, with the model's parameter count known. */
+void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
+                                const sp_memory_constants *constants, double capacity_bytes, double params,
+                                sp_memory *out);
+
+/* sp_train_step for a layout whose checks and memory the caller has already done. */
+sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                                     double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
+                                     sp_step *out);
 
 /* Reporter helpers (notes.c). */
 bool sp_note_is_warning(unsigned note);

@@ -43,7 +43,7 @@ static double adafactor_entries(const sp_model *m)
 }
 
 /* Optimizer bytes per parameter (states + master), and Adafactor's factored total. */
-static double optimizer_bytes_total(const sp_model *m, const sp_mem_config *c, double params)
+static double optimizer_bytes_total(const sp_model *m, const sp_mem_config *c, double params, double total)
 {
     precision_bytes b = bytes_for(c);
     switch (c->optimizer) {
@@ -54,7 +54,7 @@ static double optimizer_bytes_total(const sp_model *m, const sp_mem_config *c, d
     case SP_OPT_ADAFACTOR:
         if (!sp_model_has_shape(m))
             return params * b.master;
-        return params * b.master + 4.0 * adafactor_entries(m) * params / sp_model_params(m);
+        return params * b.master + 4.0 * adafactor_entries(m) * params / total;
     }
     return 0;
 }
@@ -67,9 +67,8 @@ static double norm_params(const sp_model *m)
 }
 
 /* Megatron-LM splits every weight matrix over tp and replicates the norms (Shoeybi et al. 2019). */
-static double params_per_gpu(const sp_model *m, const sp_mem_config *c)
+static double params_per_gpu(const sp_model *m, const sp_mem_config *c, double total)
 {
-    double total = sp_model_params(m);
     if (!sp_model_has_shape(m))
         return total / (c->tp * c->pp);
     double embedding = m->vocab * m->hidden;
@@ -247,12 +246,12 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
 
 /* ---- the estimate ---- */
 
-static void training_state(const sp_model *m, const sp_mem_config *c, sp_memory *out)
+static void training_state(const sp_model *m, const sp_mem_config *c, double total, sp_memory *out)
 {
     precision_bytes b = bytes_for(c);
     double p = out->params_per_gpu, n = c->dp;
     double weights = p * b.weights, gradients = p * b.gradients;
-    double optimizer = optimizer_bytes_total(m, c, p);
+    double optimizer = optimizer_bytes_total(m, c, p, total);
     /* ZeRO stages (Rajbhandari et al. 2019, sec. 5.1-5.3): 1 shards optimizer state, 2 adds
      * gradients, 3 adds the parameters, each over the data-parallel degree. */
     if (c->zero >= 1)
@@ -288,10 +287,21 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
     sp_status status = sp_mem_config_check(model, config, err);
     if (status != SP_OK)
         return status;
-    out->params = sp_model_params(model);
-    out->params_per_gpu = params_per_gpu(model, config);
+    sp_memory_estimate_checked(model, config, constants, capacity_bytes, sp_model_params(model), out);
+    if (!isfinite(out->total_bytes))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the estimate overflows: check the shape");
+    return SP_OK;
+}
+
+void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
+                                const sp_memory_constants *constants, double capacity_bytes, double params,
+                                sp_memory *out)
+{
+    memset(out, 0, sizeof *out);
+    out->params = params;
+    out->params_per_gpu = params_per_gpu(model, config, params);
     if (config->mode == SP_MODE_TRAIN)
-        training_state(model, config, out);
+        training_state(model, config, params, out);
     else
         inference_state(model, config, constants, out);
     out->model_state_bytes = out->weights_bytes + out->gradients_bytes + out->optimizer_bytes;
@@ -302,9 +312,6 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
     out->capacity_bytes = capacity_bytes;
     out->headroom_bytes = capacity_bytes - out->total_bytes;
     out->fits = capacity_bytes > 0 && out->total_bytes <= capacity_bytes;
-    if (!isfinite(out->total_bytes))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the estimate overflows: check the shape");
-    return SP_OK;
 }
 
 double sp_memory_max_batch(const sp_model *model, const sp_mem_config *config,

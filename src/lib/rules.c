@@ -189,6 +189,69 @@ static sp_status load_axes(sp_yaml *y, sp_rules *out, sp_error *err)
     return status;
 }
 
+#define PERF(k, lo, hi) {#k, offsetof(sp_perf_constants, k), lo, hi, 0}
+
+static const limit_spec PERF_SPECS[] = {
+    PERF(matmul_efficiency, 0.05, 1),
+    PERF(gemm_saturation_dim, 0, 1e5),
+    PERF(attention_efficiency, 0.05, 1),
+    PERF(memory_efficiency, 0.05, 1),
+    PERF(intra_link_efficiency, 0.05, 1),
+    PERF(inter_link_efficiency, 0.05, 1),
+    PERF(collective_latency_s, 0, 1),
+    PERF(overlap_contention, 0, 1),
+    PERF(sustained_fraction, 0.05, 1),
+};
+enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
+
+static sp_status load_perf(sp_yaml *y, sp_rules *out, sp_error *err)
+{
+    yaml_node_t *root = sp_yaml_root(y);
+    const char *keys[PERF_COUNT + 1];
+    for (size_t i = 0; i < PERF_COUNT; i++)
+        keys[i] = PERF_SPECS[i].key;
+    keys[PERF_COUNT] = NULL;
+    sp_status status = check_keys(y, root, "perf", keys, err);
+    for (size_t i = 0; status == SP_OK && i < PERF_COUNT; i++) {
+        const limit_spec *l = &PERF_SPECS[i];
+        double value = 0;
+        status = load_value(y, sp_yaml_mapping_get(y, root, l->key), l->key, l->min, l->max, l->flags,
+                            &value, err);
+        memcpy((char *)&out->perf + l->offset, &value, sizeof value);
+    }
+    return status;
+}
+
+static const char *const PIN_KEYS[] = {"name", "version", "released", "source", NULL};
+
+static sp_status load_frameworks(sp_yaml *y, sp_rules *out, sp_error *err)
+{
+    yaml_node_t *root = sp_yaml_root(y);
+    sp_status status = sp_yaml_expect(y, root, YAML_SEQUENCE_NODE, "frameworks", err);
+    out->framework_count = 0;
+    for (yaml_node_item_t *it = status == SP_OK ? root->data.sequence.items.start : NULL;
+         status == SP_OK && it < root->data.sequence.items.top; it++) {
+        yaml_node_t *row = sp_yaml_node(y, *it);
+        if (out->framework_count == SP_FRAMEWORK_MAX)
+            return sp_yaml_fail(y, row, "frameworks", err, "more than %d rows", SP_FRAMEWORK_MAX);
+        sp_framework_pin *pin = &out->frameworks[out->framework_count];
+        char scratch[SP_TEXT_MAX];
+        status = check_keys(y, row, "framework", PIN_KEYS, err);
+        if (status == SP_OK)
+            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "name"), "name", pin->name, sizeof pin->name, err);
+        if (status == SP_OK)
+            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "version"), "version", pin->version,
+                                    sizeof pin->version, err);
+        if (status == SP_OK)
+            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "source"), "source", scratch, sizeof scratch, err);
+        if (status == SP_OK)
+            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "released"), "released", scratch,
+                                    sizeof scratch, err);
+        out->framework_count++;
+    }
+    return status;
+}
+
 typedef sp_status (*file_loader)(sp_yaml *, sp_rules *, sp_error *);
 
 static sp_status load_one(const char *data_dir, const char *name, file_loader load,
@@ -219,6 +282,10 @@ sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err)
     sp_status status = load_one(data_dir, "defaults.yaml", load_defaults, &rules, err);
     if (status == SP_OK)
         status = load_one(data_dir, "axes.yaml", load_axes, &rules, err);
+    if (status == SP_OK)
+        status = load_one(data_dir, "perf.yaml", load_perf, &rules, err);
+    if (status == SP_OK)
+        status = load_one(data_dir, "frameworks.yaml", load_frameworks, &rules, err);
     if (status == SP_OK)
         *out = rules;
     return status;

@@ -1,0 +1,248 @@
+/* cmd_train.c - `stackplan train`: the fastest layout of a training job, searched. */
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_ACCELS = 16, MAX_COUNTS = 32 };
+
+static const cli_opt OPTS[] = {
+    CLI_MODEL_OPTS,
+    {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)", 0, 0, 0},
+    {"gpus", CLI_TEXT, "N|A-B|N,M", "GPU count, a range (doubling from A to B) or a list (required)", 0, 0, 0},
+    {"global-batch", CLI_NUMBER, "B", "sequences per step (required)", 1, 1e8, SP_NUM_INTEGER},
+    {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)", 1, 1e7, SP_NUM_INTEGER},
+    {"micro-batch", CLI_NUMBER, "B", "pin the micro-batch", 1, 1e6, SP_NUM_INTEGER},
+    {"tp", CLI_NUMBER, "N", "pin the tensor-parallel degree", 1, 1024, SP_NUM_INTEGER},
+    {"pp", CLI_NUMBER, "N", "pin the pipeline stages", 1, 1024, SP_NUM_INTEGER},
+    {"dp", CLI_NUMBER, "N", "pin the data-parallel degree", 1, 1e6, SP_NUM_INTEGER},
+    {"zero", CLI_NUMBER, "S", "pin the ZeRO stage 0-3", 0, 3, SP_NUM_INTEGER},
+    {"interleave", CLI_NUMBER, "V", "pin the virtual pipeline stages", 1, 128, SP_NUM_INTEGER},
+    {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full", 0, 0, 0},
+    {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
+    {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
+    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},
+    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
+    {"tokens", CLI_NUMBER, "T", "token budget (default 20 per parameter, Chinchilla)", 1, 1e16, 0},
+    {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days", 0, 1e5, 0},
+    {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this", 0, 1e12, 0},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 0, 1e4, 0},
+    {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)", 1, 32, SP_NUM_INTEGER},
+    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan train (--model NAME | --hf-config FILE | --layers ...) --gpu NAME --gpus N --global-batch B [options]",
+    "Search every parallel layout (TP, PP, DP, micro-batch, ZeRO, recompute, sequence parallelism,\n"
+    "interleaving) that fits memory; report the fastest, why, its cost and the time-cost Pareto front.",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 0};
+
+static const cli_value *flag(const cli_value *v, const char *name)
+{
+    return &v[cli_index(&CMD, name)];
+}
+
+static double number_or(const cli_value *v, const char *name, double fallback)
+{
+    return flag(v, name)->set ? flag(v, name)->number : fallback;
+}
+
+/* "64", "64,128" or "64-512" (doubling). */
+static sp_status parse_counts(const char *text, double *counts, size_t *n, sp_error *err)
+{
+    *n = 0;
+    const char *dash = strchr(text, '-');
+    if (dash) {
+        char lo_text[32];
+        snprintf(lo_text, sizeof lo_text, "%.*s", (int)(dash - text), text);
+        double lo = 0, hi = 0;
+        if (sp_parse_number(lo_text, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &lo, err) != SP_OK ||
+            sp_parse_number(dash + 1, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &hi, err) != SP_OK || lo < 1 || hi < lo ||
+            hi > 1e7)
+            return cli_flag_error(err, "gpus", "'%s' is not a range A-B with 1 <= A <= B <= 1e7", text);
+        for (double c = lo; c <= hi && *n < MAX_COUNTS; c *= 2)
+            counts[(*n)++] = c;
+        return SP_OK;
+    }
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", text);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == MAX_COUNTS)
+            return cli_flag_error(err, "gpus", "at most %d counts", MAX_COUNTS);
+        if (sp_parse_number(tok, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &counts[*n], err) != SP_OK || counts[*n] < 1 ||
+            counts[*n] > 1e7)
+            return cli_flag_error(err, "gpus", "'%s' is not a whole number from 1 to 1e7", tok);
+        (*n)++;
+    }
+    return *n ? SP_OK : cli_flag_error(err, "gpus", "no count given");
+}
+
+static sp_status on_off(const cli_value *v, const char *name, int *out, sp_error *err)
+{
+    const cli_value *f = flag(v, name);
+    if (!f->set)
+        return SP_OK;
+    if (!strcmp(f->text, "on"))
+        *out = 1;
+    else if (!strcmp(f->text, "off"))
+        *out = 0;
+    else
+        return cli_flag_error(err, name, "'%s' is not on or off", f->text);
+    return SP_OK;
+}
+
+static sp_status request_from_flags(const cli_value *v, const sp_model *m, sp_search_request *q, sp_error *err)
+{
+    sp_search_request base = SP_SEARCH_REQUEST_INIT;
+    *q = base;
+    if (!flag(v, "global-batch")->set)
+        return cli_flag_error(err, "global-batch", "required");
+    q->global_batch = flag(v, "global-batch")->number;
+    q->seq = number_or(v, "seq", m->seq > 0 ? fmin(m->seq, 4096) : 2048);
+    q->micro_batch = number_or(v, "micro-batch", 0);
+    q->tp = number_or(v, "tp", 0);
+    q->pp = number_or(v, "pp", 0);
+    q->dp = number_or(v, "dp", 0);
+    q->interleave = number_or(v, "interleave", 0);
+    q->zero = (int)number_or(v, "zero", -1);
+    q->tokens = number_or(v, "tokens", 20.0 * sp_model_params(m)); /* Hoffmann et al. 2022 */
+    const cli_value *f;
+    sp_recompute r;
+    if ((f = flag(v, "recompute"))->set) {
+        if (!sp_recompute_parse(f->text, &r))
+            return cli_flag_error(err, "recompute", "'%s' is not none, selective or full", f->text);
+        q->recompute = (int)r;
+    }
+    if ((f = flag(v, "precision"))->set && !sp_precision_parse(f->text, &q->precision))
+        return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16 or fp8", f->text);
+    if ((f = flag(v, "optimizer"))->set && !sp_optimizer_parse(f->text, &q->optimizer))
+        return cli_flag_error(err, "optimizer", "'%s' is not adamw, adam, adam8bit, sgd or adafactor", f->text);
+    int flash = 1;
+    sp_status s = on_off(v, "sequence-parallel", &q->sequence_parallel, err);
+    if (s == SP_OK)
+        s = on_off(v, "flash-attention", &flash, err);
+    q->flash_attention = flash != 0;
+    return s;
+}
+
+/* Each named accelerator from the catalog. */
+static sp_status accels_from_flags(const cli_value *v, const sp_accel_catalog *catalog, const sp_accel **out,
+                                   size_t *n, sp_error *err)
+{
+    *n = 0;
+    if (!flag(v, "gpu")->set)
+        return cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
+    char copy[512];
+    snprintf(copy, sizeof copy, "%s", flag(v, "gpu")->text);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == MAX_ACCELS)
+            return cli_flag_error(err, "gpu", "at most %d accelerators", MAX_ACCELS);
+        if (!(out[*n] = sp_accel_find(catalog, tok)))
+            return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)", tok);
+        (*n)++;
+    }
+    return SP_OK;
+}
+
+typedef struct {
+    sp_rules rules;
+    sp_model model;
+    sp_accel_catalog catalog;
+    sp_search_request request;
+    const sp_accel *accels[MAX_ACCELS];
+    size_t naccels;
+    double counts[MAX_COUNTS];
+    size_t ncounts;
+} train_job;
+
+static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
+{
+    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
+    sp_status s = sp_rules_load(data_dir, &j->rules, err);
+    if (s == SP_OK)
+        s = cli_model_from_flags(&CMD, v, data_dir, &j->model, err);
+    if (s == SP_OK && !sp_model_has_shape(&j->model))
+        s = cli_flag_error(err, "params", "a training time needs the model's shape (--model, --hf-config or --layers ...)");
+    if (s == SP_OK)
+        s = sp_accels_load(flag(v, "accelerators")->set ? flag(v, "accelerators")->text : path, &j->catalog, err);
+    if (s == SP_OK)
+        s = accels_from_flags(v, &j->catalog, j->accels, &j->naccels, err);
+    if (s == SP_OK && !flag(v, "gpus")->set)
+        s = cli_flag_error(err, "gpus", "required");
+    if (s == SP_OK)
+        s = parse_counts(flag(v, "gpus")->text, j->counts, &j->ncounts, err);
+    if (s == SP_OK)
+        s = request_from_flags(v, &j->model, &j->request, err);
+    return s;
+}
+
+/* One search per accelerator and count; prices from the catalog unless given. */
+static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option *options, size_t *n, sp_error *err)
+{
+    sp_memory_constants mk = sp_rules_memory_constants(&j->rules);
+    *n = 0;
+    for (size_t a = 0; a < j->naccels; a++) {
+        double price = number_or(v, "usd-per-gpu-hour", j->accels[a]->usd_per_hour);
+        if (!(price > 0))
+            return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one",
+                                  j->accels[a]->name);
+        for (size_t c = 0; c < j->ncounts; c++) {
+            sp_search_request q = j->request;
+            q.gpus = j->counts[c];
+            q.usd_per_gpu_hour = price;
+            options[*n].accel = j->accels[a];
+            sp_status s = sp_train_search(&j->model, j->accels[a], &q, &mk, &j->rules.perf,
+                                          (size_t)number_or(v, "top", 5), &options[*n].result, err);
+            if (s != SP_OK)
+                return s;
+            (*n)++;
+        }
+    }
+    return SP_OK;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
+    size_t npos = 0;
+    bool help = false;
+    sp_error err;
+    sp_error_clear(&err);
+    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(&CMD, stdout);
+        return CLI_EXIT_OK;
+    }
+    sp_format format = SP_FORMAT_TEXT;
+    if (flag(v, "format")->set && (!sp_format_parse(flag(v, "format")->text, &format) || format == SP_FORMAT_MD)) {
+        cli_flag_error(&err, "format", "'%s' is not text or json", flag(v, "format")->text);
+        return cli_fail(&err);
+    }
+    train_job *j = calloc(1, sizeof *j);
+    sp_train_option *options = calloc(MAX_ACCELS * MAX_COUNTS, sizeof *options);
+    if (!j || !options) {
+        free(j);
+        free(options);
+        fprintf(stderr, "stackplan: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    size_t n = 0;
+    sp_status s = load_job(v, j, &err);
+    if (s == SP_OK)
+        s = run_searches(v, j, options, &n, &err);
+    char *text = NULL;
+    if (s == SP_OK) {
+        j->request.usd_per_gpu_hour = number_or(v, "usd-per-gpu-hour", 0);
+        sp_train_report report = {&j->model, &j->request, options, n, number_or(v, "deadline-days", 0),
+                                  number_or(v, "budget-usd", 0), (size_t)number_or(v, "top", 5), &j->rules};
+        text = sp_render_train(&report, format, &err);
+    }
+    sp_accel_catalog_free(&j->catalog);
+    free(j);
+    free(options);
+    return text ? cli_emit(text) : cli_fail(&err);
+}

@@ -1,0 +1,306 @@
+/* report_train.c - the training search as text or JSON: winner, why, Pareto, top layouts. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { LAYOUT_MAX = 160 };
+
+static void layout_text(const sp_mem_config *c, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "tp %g x pp %g x dp %g", c->tp, c->pp, c->dp);
+    if (c->interleave > 1)
+        n += snprintf(buf + n, size - (size_t)n, " (interleave %g)", c->interleave);
+    n += snprintf(buf + n, size - (size_t)n, ", ZeRO-%g, micro-batch %g, recompute %s", c->zero, c->micro_batch,
+                  sp_recompute_name(c->recompute));
+    if (c->sequence_parallel)
+        snprintf(buf + n, size - (size_t)n, ", sequence parallel");
+}
+
+static bool meets(const sp_train_report *r, const sp_candidate *c)
+{
+    return (r->deadline_days <= 0 || c->days <= r->deadline_days) && (r->budget_usd <= 0 || c->cost_usd <= r->budget_usd);
+}
+
+/* The winner: the fastest option that meets deadline and budget, else the fastest. */
+static const sp_train_option *winner(const sp_train_report *r, bool *constrained)
+{
+    const sp_train_option *best = NULL, *best_meeting = NULL;
+    for (size_t i = 0; i < r->count; i++) {
+        const sp_train_option *o = &r->options[i];
+        if (!o->result.found)
+            continue;
+        if (!best || o->result.top[0].days < best->result.top[0].days)
+            best = o;
+        if (meets(r, &o->result.top[0]) &&
+            (!best_meeting || o->result.top[0].days < best_meeting->result.top[0].days))
+            best_meeting = o;
+    }
+    *constrained = best_meeting != NULL;
+    return best_meeting ? best_meeting : best;
+}
+
+static const sp_train_option *cheapest(const sp_train_report *r)
+{
+    const sp_train_option *best = NULL;
+    for (size_t i = 0; i < r->count; i++)
+        if (r->options[i].result.found &&
+            (!best || r->options[i].result.top[0].cost_usd < best->result.top[0].cost_usd))
+            best = &r->options[i];
+    return best;
+}
+
+/* The time component where the runner-up loses most against the winner. */
+static const char *largest_gap(const sp_step *w, const sp_step *r)
+{
+    const double gaps[] = {r->compute_s - w->compute_s, r->tp_comm_s - w->tp_comm_s, r->bubble_s - w->bubble_s,
+                           r->pp_comm_s - w->pp_comm_s, r->dp_comm_s - w->dp_comm_s,
+                           r->optimizer_s - w->optimizer_s};
+    const char *names[] = {"compute (recompute, smaller GEMMs)", "tensor-parallel all-reduces", "pipeline bubble",
+                           "pipeline sends", "data-parallel communication", "the optimizer step"};
+    size_t best = 0;
+    for (size_t i = 1; i < 6; i++)
+        if (gaps[i] > gaps[best])
+            best = i;
+    return names[best];
+}
+
+static void why_text(const sp_train_option *o, char *buf, size_t size)
+{
+    const sp_search_result *res = &o->result;
+    const sp_candidate *w = &res->top[0];
+    int n = snprintf(buf, size, "fastest of %.0f layouts that fit (%.0f checked); %.0f%% of its step is compute at %.1f%% MFU",
+                     res->plans_fitting, res->plans_evaluated, 100.0 * w->step.compute_s / w->step.step_time_s,
+                     100.0 * w->step.mfu);
+    if (res->top_count > 1) {
+        char layout[LAYOUT_MAX];
+        const sp_candidate *r = &res->top[1];
+        layout_text(&r->config, layout, sizeof layout);
+        snprintf(buf + n, size - (size_t)n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout,
+                 100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0), largest_gap(&w->step, &r->step));
+    }
+}
+
+static const char *version_of(const sp_rules *r, const char *name)
+{
+    for (unsigned i = 0; r && i < r->framework_count; i++)
+        if (!strcmp(r->frameworks[i].name, name))
+            return r->frameworks[i].version;
+    return "?";
+}
+
+/* The packages a layout's framework needs, pinned: "torch==2.15.0, megatron-core==0.19.2". */
+static void versions_text(const sp_rules *r, const sp_mem_config *c, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "torch==%s", version_of(r, "torch"));
+    if (c->tp > 1 || c->pp > 1)
+        snprintf(buf + n, size - (size_t)n, ", megatron-core==%s", version_of(r, "megatron-core"));
+    else if (c->zero > 0)
+        snprintf(buf + n, size - (size_t)n, " (FSDP), or deepspeed==%s", version_of(r, "deepspeed"));
+}
+
+/* ---- text ---- */
+
+static void text_candidate(sp_buf *b, const char *label, const sp_train_option *o, const sp_candidate *c)
+{
+    char layout[LAYOUT_MAX];
+    layout_text(&c->config, layout, sizeof layout);
+    sp_buf_printf(b, "%-12s: %g x %s, %s\n", label, c->gpus, o->accel->name, layout);
+}
+
+static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option *o, const sp_candidate *c)
+{
+    const sp_step *s = &c->step;
+    char cost[48], versions[SP_TEXT_MAX];
+    sp_money(c->cost_usd, cost, sizeof cost);
+    sp_buf_printf(b, "framework   : %s", sp_train_framework(&c->config));
+    versions_text(r->rules, &c->config, versions, sizeof versions);
+    sp_buf_printf(b, " (%s)\n", versions);
+    sp_buf_printf(b, "step        : %.3f s for %g sequences x %g tokens (%g micro-batches): compute %.3f, TP %.3f, "
+                     "bubble %.3f, PP %.3f, DP %.3f, optimizer %.3f\n",
+                  s->step_time_s, r->request->global_batch, r->request->seq, s->microbatches, s->compute_s, s->tp_comm_s,
+                  s->bubble_s, s->pp_comm_s, s->dp_comm_s, s->optimizer_s);
+    sp_buf_printf(b, "throughput  : %.0f tokens/s; %.1f model / %.1f hardware TFLOP/s per GPU; MFU %.1f%%, HFU %.1f%%\n",
+                  s->tokens_per_s, s->model_flops_per_gpu / 1e12, s->hardware_flops_per_gpu / 1e12, 100 * s->mfu,
+                  100 * s->hfu);
+    sp_buf_printf(b, "memory      : %.1f GB of %.1f GB per GPU\n", c->memory.total_bytes / 1e9,
+                  o->accel->memory_bytes / 1e9);
+    sp_buf_printf(b, "budget      : %.3g tokens in %.2f days, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens,
+                  c->days, c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
+}
+
+static char *train_text(const sp_train_report *r, sp_error *err)
+{
+    sp_buf b = {0};
+    bool constrained = false;
+    const sp_train_option *w = winner(r, &constrained);
+    double evaluated = 0;
+    for (size_t i = 0; i < r->count; i++)
+        evaluated += r->options[i].result.plans_evaluated;
+    sp_buf_printf(&b, "model       : %s (%.2f B parameters), %g sequences of %g tokens a step\n", r->model->name,
+                  sp_model_params(r->model) / 1e9, r->request->global_batch, r->request->seq);
+    if (!w) {
+        sp_buf_printf(&b, "no layout fits memory (%.0f checked): more GPUs, a shorter sequence or a larger accelerator\n",
+                      evaluated);
+        return sp_buf_finish(&b, err);
+    }
+    const sp_candidate *c = &w->result.top[0];
+    text_candidate(&b, "best", w, c);
+    text_step(&b, r, w, c);
+    char why[SP_TEXT_MAX * 2];
+    why_text(w, why, sizeof why);
+    sp_buf_printf(&b, "why         : %s\n", why);
+    if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained)
+        sp_buf_printf(&b, "warning     : no option meets the deadline and budget; this is the fastest\n");
+    const sp_train_option *cheap = cheapest(r);
+    if (cheap && cheap != w) {
+        char cost[48];
+        sp_money(cheap->result.top[0].cost_usd, cost, sizeof cost);
+        text_candidate(&b, "cheapest", cheap, &cheap->result.top[0]);
+        sp_buf_printf(&b, "              %.2f days, %s\n", cheap->result.top[0].days, cost);
+    }
+    sp_buf_printf(&b, "plans       : %.0f evaluated\n", evaluated);
+    if (r->count > 1) {
+        bool front[64];
+        sp_candidate cands[64];
+        size_t n = 0;
+        for (size_t i = 0; i < r->count && n < 64; i++)
+            if (r->options[i].result.found)
+                cands[n++] = r->options[i].result.top[0];
+        sp_pareto_front(cands, n, front);
+        sp_buf_puts(&b, "\noptions (best layout of each; * on the time-cost Pareto front)\n");
+        for (size_t i = 0, k = 0; i < r->count; i++) {
+            const sp_train_option *o = &r->options[i];
+            if (!o->result.found) {
+                sp_buf_printf(&b, "    %-18s nothing fits\n", o->accel->name);
+                continue;
+            }
+            char cost[48];
+            sp_money(o->result.top[0].cost_usd, cost, sizeof cost);
+            sp_buf_printf(&b, "  %s %5g x %-18s %8.2f days %14s  MFU %.1f%%%s\n", front[k] ? "*" : " ", o->result.top[0].gpus,
+                          o->accel->name, o->result.top[0].days, cost, 100 * o->result.top[0].step.mfu,
+                          meets(r, &o->result.top[0]) ? "" : "  (misses deadline or budget)");
+            k++;
+        }
+    }
+    if (r->top > 1) {
+        sp_buf_printf(&b, "\ntop layouts on %g x %s\n", c->gpus, w->accel->name);
+        for (size_t i = 0; i < w->result.top_count && i < r->top; i++) {
+            char layout[LAYOUT_MAX];
+            layout_text(&w->result.top[i].config, layout, sizeof layout);
+            sp_buf_printf(&b, "  %2zu. %8.3f s  MFU %5.1f%%  %5.1f GB  %s\n", i + 1, w->result.top[i].step.step_time_s,
+                          100 * w->result.top[i].step.mfu, w->result.top[i].memory.total_bytes / 1e9, layout);
+        }
+    }
+    return sp_buf_finish(&b, err);
+}
+
+/* ---- JSON ---- */
+
+static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "tp", json_integer((json_int_t)c->config.tp));
+    json_object_set_new(o, "pp", json_integer((json_int_t)c->config.pp));
+    json_object_set_new(o, "dp", json_integer((json_int_t)c->config.dp));
+    json_object_set_new(o, "zero", json_integer((json_int_t)c->config.zero));
+    json_object_set_new(o, "micro_batch", json_integer((json_int_t)c->config.micro_batch));
+    json_object_set_new(o, "global_batch", json_integer((json_int_t)r->request->global_batch));
+    json_object_set_new(o, "recompute", json_string(sp_recompute_name(c->config.recompute)));
+    json_object_set_new(o, "sequence_parallel", json_boolean(c->config.sequence_parallel));
+    json_object_set_new(o, "interleave", json_integer((json_int_t)c->config.interleave));
+    return o;
+}
+
+static json_t *real(double v, double scale)
+{
+    return json_real(round(v * scale) / scale);
+}
+
+static json_t *candidate_json(const sp_train_report *r, const sp_train_option *opt, const sp_candidate *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "gpu", json_string(opt->accel->name));
+    json_object_set_new(o, "gpus", json_integer((json_int_t)c->gpus));
+    json_object_set_new(o, "step_time_s", real(c->step.step_time_s, 1e6));
+    json_object_set_new(o, "tokens_per_s", real(c->step.tokens_per_s, 10));
+    json_object_set_new(o, "model_tflops_per_gpu", real(c->step.model_flops_per_gpu / 1e12, 100));
+    json_object_set_new(o, "hardware_tflops_per_gpu", real(c->step.hardware_flops_per_gpu / 1e12, 100));
+    json_object_set_new(o, "mfu", real(c->step.mfu, 1e4));
+    json_object_set_new(o, "hfu", real(c->step.hfu, 1e4));
+    json_object_set_new(o, "memory_per_gpu_bytes", json_integer((json_int_t)llround(c->memory.total_bytes)));
+    json_object_set_new(o, "fits", json_boolean(c->memory.fits));
+    json_object_set_new(o, "gpu_hours", real(c->gpu_hours, 100));
+    json_object_set_new(o, "days", real(c->days, 1e4));
+    json_object_set_new(o, "cost_usd", real(c->cost_usd, 100));
+    json_object_set_new(o, "meets_deadline_and_budget", json_boolean(meets(r, c)));
+    json_object_set_new(o, "plan", plan_json(r, c));
+    json_t *t = json_object();
+    json_object_set_new(t, "compute_s", real(c->step.compute_s, 1e6));
+    json_object_set_new(t, "tp_comm_s", real(c->step.tp_comm_s, 1e6));
+    json_object_set_new(t, "bubble_s", real(c->step.bubble_s, 1e6));
+    json_object_set_new(t, "pp_comm_s", real(c->step.pp_comm_s, 1e6));
+    json_object_set_new(t, "dp_comm_s", real(c->step.dp_comm_s, 1e6));
+    json_object_set_new(t, "optimizer_s", real(c->step.optimizer_s, 1e6));
+    json_object_set_new(o, "step_breakdown", t);
+    return o;
+}
+
+static char *train_json(const sp_train_report *r, sp_error *err)
+{
+    bool constrained = false;
+    const sp_train_option *w = winner(r, &constrained);
+    json_t *root = json_object();
+    json_object_set_new(root, "model", json_string(r->model->name));
+    json_object_set_new(root, "params", json_integer((json_int_t)sp_model_params(r->model)));
+    json_object_set_new(root, "seq", json_integer((json_int_t)r->request->seq));
+    json_object_set_new(root, "tokens", json_real(r->request->tokens));
+    double evaluated = 0;
+    for (size_t i = 0; i < r->count; i++)
+        evaluated += r->options[i].result.plans_evaluated;
+    json_object_set_new(root, "plans_evaluated", json_integer((json_int_t)evaluated));
+    json_object_set_new(root, "found", json_boolean(w != NULL));
+    if (w) {
+        const sp_candidate *c = &w->result.top[0];
+        json_t *best = candidate_json(r, w, c);
+        char text[SP_TEXT_MAX * 2];
+        json_object_set_new(best, "framework", json_string(sp_train_framework(&c->config)));
+        versions_text(r->rules, &c->config, text, sizeof text);
+        json_object_set_new(best, "framework_versions", json_string(text));
+        why_text(w, text, sizeof text);
+        json_object_set_new(best, "why", json_string(text));
+        json_object_update(root, best);
+        json_decref(best);
+        json_object_set_new(root, "meets_constraints", json_boolean(constrained));
+        json_t *top = json_array();
+        for (size_t i = 0; i < w->result.top_count && i < r->top; i++)
+            json_array_append_new(top, candidate_json(r, w, &w->result.top[i]));
+        json_object_set_new(root, "top", top);
+    }
+    const sp_train_option *cheap = cheapest(r);
+    json_object_set_new(root, "cheapest", cheap ? candidate_json(r, cheap, &cheap->result.top[0]) : json_null());
+    json_t *options = json_array();
+    bool front[64];
+    sp_candidate cands[64];
+    size_t n = 0;
+    for (size_t i = 0; i < r->count && n < 64; i++)
+        if (r->options[i].result.found)
+            cands[n++] = r->options[i].result.top[0];
+    sp_pareto_front(cands, n, front);
+    for (size_t i = 0, k = 0; i < r->count; i++) {
+        if (!r->options[i].result.found)
+            continue;
+        json_t *o = candidate_json(r, &r->options[i], &r->options[i].result.top[0]);
+        json_object_set_new(o, "pareto", json_boolean(front[k++]));
+        json_array_append_new(options, o);
+    }
+    json_object_set_new(root, "options", options);
+    return sp_json_finish(root, err);
+}
+
+char *sp_render_train(const sp_train_report *report, sp_format format, sp_error *err)
+{
+    return format == SP_FORMAT_JSON ? train_json(report, err) : train_text(report, err);
+}

@@ -1,0 +1,202 @@
+/* search.c - every training layout of a job, memory first, then time. */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { DIVISORS_MAX = 256 };
+
+/* Divisors of n up to limit, ascending: pairs (d, n/d) up to sqrt(n). */
+static size_t divisors(double n, double limit, double *out)
+{
+    double high[DIVISORS_MAX];
+    size_t low_count = 0, high_count = 0;
+    for (double d = 1; d * d <= n && low_count < DIVISORS_MAX / 2; d++) {
+        if (fmod(n, d) != 0)
+            continue;
+        if (d <= limit)
+            out[low_count++] = d;
+        double pair = n / d;
+        if (pair != d && pair <= limit)
+            high[high_count++] = pair;
+    }
+    for (size_t i = 0; i < high_count; i++)
+        out[low_count + i] = high[high_count - 1 - i];
+    return low_count + high_count;
+}
+
+typedef struct {
+    const sp_model *model;
+    const sp_accel *accel;
+    const sp_search_request *req;
+    const sp_memory_constants *mk;
+    const sp_perf_constants *perf;
+    size_t top;
+    double params;   /* the model's count, computed once */
+    sp_search_result *out;
+} search_ctx;
+
+/* Keeps the `top` fastest, sorted (insertion: top is small). */
+static void keep(search_ctx *s, const sp_candidate *c)
+{
+    sp_search_result *r = s->out;
+    size_t n = r->top_count;
+    if (n == s->top && c->step.step_time_s >= r->top[n - 1].step.step_time_s)
+        return;
+    size_t i = n < s->top ? n : n - 1;
+    while (i > 0 && r->top[i - 1].step.step_time_s > c->step.step_time_s) {
+        r->top[i] = r->top[i - 1];
+        i--;
+    }
+    r->top[i] = *c;
+    if (n < s->top)
+        r->top_count = n + 1;
+}
+
+static void evaluate(search_ctx *s, const sp_mem_config *c)
+{
+    sp_search_result *r = s->out;
+    r->plans_evaluated += 1;
+    sp_candidate cand;
+    /* The enumeration only builds layouts that divide the model and the batch. */
+    sp_memory_estimate_checked(s->model, c, s->mk, s->accel->memory_bytes, s->params, &cand.memory);
+    if (!cand.memory.fits)
+        return;
+    r->plans_fitting += 1;
+    if (sp_train_step_known_memory(s->model, s->accel, c, s->req->global_batch, s->perf, &cand.memory,
+                                   &cand.step) != SP_OK)
+        return;
+    cand.config = *c;
+    cand.gpus = s->req->gpus;
+    double seconds = s->req->tokens / cand.step.tokens_per_s;
+    cand.gpu_hours = seconds / 3600.0 * cand.gpus;
+    cand.days = seconds / 86400.0;
+    cand.cost_usd = cand.gpu_hours * s->req->usd_per_gpu_hour;
+    r->found = true;
+    keep(s, &cand);
+}
+
+static bool pinned(double pin, double value)
+{
+    return pin <= 0 || pin == value;
+}
+
+/* The knobs that do not change the split: ZeRO stage, recompute, sequence parallelism. */
+static void search_knobs(search_ctx *s, sp_mem_config *c)
+{
+    const sp_search_request *q = s->req;
+    /* Megatron shards the optimizer (distributed optimizer = ZeRO-1) beside TP/PP; the
+     * FSDP/ZeRO-2/3 stages apply to pure data parallelism. */
+    int zero_max = c->tp == 1 && c->pp == 1 ? 3 : 1;
+    if (c->dp == 1)
+        zero_max = 0;
+    for (int zero = 0; zero <= zero_max; zero++) {
+        if (q->zero >= 0 && q->zero != zero)
+            continue;
+        c->zero = zero;
+        for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_FULL; r++) {
+            if (q->recompute >= 0 && q->recompute != r)
+                continue;
+            c->recompute = (sp_recompute)r;
+            for (int sp = 0; sp <= (c->tp > 1 ? 1 : 0); sp++) {
+                if (q->sequence_parallel >= 0 && q->sequence_parallel != sp)
+                    continue;
+                c->sequence_parallel = sp != 0;
+                evaluate(s, c);
+            }
+        }
+    }
+}
+
+/* Micro-batch sizes and, with a pipeline, interleaving depths. */
+static void search_batches(search_ctx *s, sp_mem_config *c)
+{
+    double per_replica = s->req->global_batch / c->dp;
+    double mbs[DIVISORS_MAX], virtuals[DIVISORS_MAX];
+    size_t nmb = divisors(per_replica, per_replica, mbs);
+    size_t nv = c->pp > 1 ? divisors(s->model->layers / c->pp, s->model->layers, virtuals) : 1;
+    if (c->pp == 1)
+        virtuals[0] = 1;
+    for (size_t i = 0; i < nmb; i++) {
+        if (!pinned(s->req->micro_batch, mbs[i]))
+            continue;
+        c->micro_batch = mbs[i];
+        double m = per_replica / mbs[i];
+        c->microbatches = m;
+        for (size_t j = 0; j < nv; j++) {
+            double v = virtuals[j];
+            /* Megatron's interleaved schedule needs whole rounds of pp micro-batches. */
+            if (!pinned(s->req->interleave, v) || (v > 1 && fmod(m, c->pp) != 0))
+                continue;
+            c->interleave = v;
+            search_knobs(s, c);
+        }
+    }
+}
+
+static sp_status check_request(const sp_model *m, const sp_search_request *q, sp_error *err)
+{
+    if (!sp_model_has_shape(m))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the search needs the model's shape");
+    const double counts[] = {q->gpus, q->global_batch, q->seq};
+    const char *names[] = {"gpus", "global-batch", "seq"};
+    for (size_t i = 0; i < 3; i++)
+        if (!(counts[i] >= 1) || counts[i] != floor(counts[i]) || counts[i] > 1e8)
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e8");
+    if (!(q->tokens > 0) || !isfinite(q->tokens) || !(q->usd_per_gpu_hour >= 0) || !isfinite(q->usd_per_gpu_hour))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tokens", "token budget and price must be finite and positive");
+    return SP_OK;
+}
+
+sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp_search_request *request,
+                          const sp_memory_constants *memory_constants, const sp_perf_constants *perf,
+                          size_t top, sp_search_result *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_status status = check_request(model, request, err);
+    if (status != SP_OK)
+        return status;
+    search_ctx s = {model, accel, request, memory_constants, perf,
+                    top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top), sp_model_params(model), out};
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.mode = SP_MODE_TRAIN;
+    c.precision = request->precision;
+    c.optimizer = request->optimizer;
+    c.mixed_style = request->mixed_style;
+    c.flash_attention = request->flash_attention;
+    c.seq = request->seq;
+    double tps[DIVISORS_MAX], pps[DIVISORS_MAX];
+    /* Tensor parallelism stays inside a node (NVLink), as Megatron recommends. */
+    size_t ntp = divisors(model->heads, accel->per_node, tps);
+    size_t npp = divisors(model->layers, model->layers, pps);
+    for (size_t i = 0; i < ntp; i++) {
+        if (!pinned(request->tp, tps[i]) || fmod(request->gpus, tps[i]) != 0)
+            continue;
+        c.tp = tps[i];
+        for (size_t j = 0; j < npp; j++) {
+            double split = tps[i] * pps[j];
+            if (!pinned(request->pp, pps[j]) || fmod(request->gpus, split) != 0)
+                continue;
+            c.pp = pps[j];
+            c.dp = request->gpus / split;
+            if (!pinned(request->dp, c.dp) || fmod(request->global_batch, c.dp) != 0)
+                continue;
+            search_batches(&s, &c);
+        }
+    }
+    return SP_OK;
+}
+
+void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_front)
+{
+    for (size_t i = 0; i < count; i++) {
+        on_front[i] = true;
+        for (size_t j = 0; j < count && on_front[i]; j++) {
+            const sp_candidate *a = &candidates[j], *b = &candidates[i];
+            bool no_worse = a->days <= b->days && a->cost_usd <= b->cost_usd;
+            bool better = a->days < b->days || a->cost_usd < b->cost_usd;
+            if (j != i && no_worse && better)
+                on_front[i] = false;
+        }
+    }
+}

@@ -1,0 +1,283 @@
+/* traintime.c - time of one training step: GEMMs, attention, element-wise work,
+ * tensor/pipeline/data-parallel communication, bubble and optimizer. */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* What every term of one plan needs, derived once. */
+typedef struct {
+    const sp_model *m;
+    const sp_mem_config *c;
+    const sp_perf_constants *k;
+    double peak;          /* dense FLOP/s of the training dtype */
+    double matmul;        /* share of peak a large GEMM sustains on this accelerator */
+    double hbm;           /* achievable bytes/s for element-wise work */
+    double e;             /* bytes per activation element */
+    double tokens;        /* s x b of one micro-batch */
+    double q, kv;         /* attention widths */
+} step_ctx;
+
+static double peak_for(const sp_accel *a, sp_precision p)
+{
+    switch (p) {
+    case SP_PREC_FP32: return a->fp32_flops_per_s;
+    case SP_PREC_FP8: return a->fp8_flops_per_s > 0 ? a->fp8_flops_per_s : a->bf16_flops_per_s;
+    default: return a->bf16_flops_per_s;
+    }
+}
+
+/* Tile and wave quantisation make small dimensions wasteful: each dimension d
+ * keeps d/(d + d0) of the large-GEMM rate (NVIDIA Matrix Multiplication Background
+ * Guide). A GEMM is never faster than moving its operands (roofline, Williams et al. 2009). */
+static double gemm_s(const step_ctx *x, double m, double n, double k)
+{
+    double d0 = x->k->gemm_saturation_dim;
+    double efficiency = x->matmul * (m / (m + d0)) * (n / (n + d0)) * (k / (k + d0));
+    double flops = 2.0 * m * n * k;
+    double bytes = x->e * (m * k + k * n + m * n);
+    return fmax(flops / (x->peak * efficiency), bytes / x->hbm);
+}
+
+/* Forward GEMMs of one layer, per micro-batch, on one tensor-parallel rank. */
+static double layer_gemms_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    double t = x->c->tp, T = x->tokens, h = m->hidden;
+    double qkv = gemm_s(x, T, (x->q + 2.0 * x->kv) / t, h);
+    double out = gemm_s(x, T, h, x->q / t);
+    /* MoE: each expert multiplies the tokens routed to it (top-k of E). */
+    double routed = T * m->experts_per_token / m->experts;
+    double up = gemm_s(x, routed, m->ffn * (m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0) / t, h);
+    double down = gemm_s(x, routed, h, m->ffn / t);
+    return qkv + out + m->experts * (up + down);
+}
+
+/* Forward attention core (QK^T, softmax, AV) of one layer per micro-batch. */
+static double attention_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    double s = x->c->seq, b = x->c->micro_batch, heads = m->heads / x->c->tp;
+    if (x->c->flash_attention) {
+        /* FlashAttention skips the masked half of a causal score matrix (Dao 2023). */
+        double flops = 4.0 * x->tokens * s * x->q / x->c->tp * 0.5;
+        return flops / (x->peak * x->matmul * x->k->attention_efficiency);
+    }
+    double batched = heads * b;
+    double scores = batched * (gemm_s(x, s, s, m->head_dim) + gemm_s(x, s, m->head_dim, s));
+    /* Fused scale-mask-softmax reads and writes the scores; dropout reads, writes and masks. */
+    double passes = 2.0 + (m->dropout ? 2.5 : 0.0);
+    return scores + batched * s * s * passes * x->e / x->hbm;
+}
+
+/* Forward element-wise traffic of one layer: norms, residual adds, activation, dropout. */
+static double elementwise_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    double t = x->c->tp, h = m->hidden;
+    double hidden_share = x->c->sequence_parallel ? h / t : h;
+    double per_token = m->norms_per_layer * 2.0 * hidden_share + 2.0 * 3.0 * hidden_share +
+                       (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * m->ffn / t;
+    if (m->dropout)
+        per_token += 2.0 * 2.5 * hidden_share;
+    return x->tokens * per_token * x->e / x->hbm;
+}
+
+/* Ring all-reduce: 2 (n - 1)/n of the bytes cross each link (Patarasuk and Yuan 2009). */
+static double allreduce_s(const step_ctx *x, double bytes, double n, double bandwidth)
+{
+    if (n <= 1)
+        return 0;
+    return 2.0 * (n - 1.0) / n * bytes / bandwidth + x->k->collective_latency_s;
+}
+
+typedef struct {
+    double forward_s;      /* one micro-batch through the stage's layers */
+    double backward_s;
+    double recompute_s;
+    double tp_comm_s;
+    double logits_s;       /* output layer and loss on the last stage */
+} stage_times;
+
+static stage_times stage(const step_ctx *x, const sp_accel *a)
+{
+    const sp_model *m = x->m;
+    const sp_mem_config *c = x->c;
+    double layers = ceil(m->layers / c->pp);
+    double gemms = layer_gemms_s(x), attention = attention_s(x), ew = elementwise_s(x);
+    stage_times st;
+    st.forward_s = layers * (gemms + attention + ew);
+    /* Backward: two GEMMs per forward GEMM (data and weight gradients); FlashAttention's
+     * backward does 2.5x its forward work (5 matmuls against 2; Dao 2023). */
+    st.backward_s = layers * (2.0 * gemms + 2.5 * attention + 2.0 * ew);
+    if (c->recompute == SP_RECOMPUTE_FULL)
+        st.recompute_s = st.forward_s;
+    else if (c->recompute == SP_RECOMPUTE_SELECTIVE)
+        st.recompute_s = layers * attention;
+    else
+        st.recompute_s = 0;
+    /* Megatron: two all-reduces forward and two backward per layer (Shoeybi et al. 2019),
+     * two more when the forward is recomputed; sequence parallelism moves the same bytes. */
+    double tp_bw = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    double calls = 4.0 + (c->recompute == SP_RECOMPUTE_FULL ? 2.0 : 0.0);
+    st.tp_comm_s = layers * calls * allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, tp_bw);
+    double vocab = m->vocab / c->tp;
+    double loss_traffic = x->tokens * vocab * 4.0 * 4.0 / x->hbm; /* fp32 logits: softmax, loss, gradient */
+    st.logits_s = 3.0 * gemm_s(x, x->tokens, vocab, m->hidden) + loss_traffic;
+    return st;
+}
+
+/* Forward FLOPs of the whole model per token: GEMMs, full (non-causal) attention, logits. */
+static double forward_flops_per_token(const sp_model *m, double seq)
+{
+    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden;
+    double mlp = (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * h * m->ffn * m->experts_per_token;
+    double layer = 2.0 * (h * (q + 2.0 * kv) + q * h + mlp) + 4.0 * seq * q;
+    return m->layers * layer + 2.0 * h * m->vocab;
+}
+
+/* Extra forward FLOPs per token a recompute policy repeats. */
+static double recompute_flops_per_token(const sp_model *m, const sp_mem_config *c)
+{
+    if (c->recompute == SP_RECOMPUTE_FULL)
+        return forward_flops_per_token(m, c->seq) - 2.0 * m->hidden * m->vocab;
+    if (c->recompute == SP_RECOMPUTE_SELECTIVE)
+        return m->layers * 4.0 * c->seq * m->heads * m->head_dim;
+    return 0;
+}
+
+/* Bus bandwidth of the data-parallel group. Megatron orders ranks tp, then dp, so a
+ * node holds min(dp, per_node/tp) members of a group. Across nodes NCCL runs one ring per
+ * NIC (rail-optimised), so the group moves k NICs' worth: bus bandwidth = min(NVLink,
+ * k x NIC) (nccl-tests: ~185 GB/s across DGX A100 nodes with 8 x 25 GB/s NICs). */
+static double data_parallel_bandwidth(const step_ctx *x, const sp_accel *a)
+{
+    const sp_mem_config *c = x->c;
+    double intra = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    if (c->dp * c->tp <= a->per_node)
+        return intra;
+    double per_node = fmin(c->dp, fmax(1.0, floor(a->per_node / c->tp)));
+    return fmin(intra, per_node * a->inter_node_bytes_per_s * x->k->inter_link_efficiency);
+}
+
+/* Data-parallel traffic: gradient all-reduce (ZeRO 0-2 move the same bytes as
+ * reduce-scatter + all-gather), or ZeRO-3's gather-gather-scatter per micro-batch. */
+static double data_parallel_s(const step_ctx *x, const sp_accel *a, const sp_memory *mem,
+                              const stage_times *st, double microbatches)
+{
+    const sp_mem_config *c = x->c;
+    if (c->dp <= 1)
+        return 0;
+    double bandwidth = data_parallel_bandwidth(x, a);
+    double params = mem->params_per_gpu;
+    double grad_bytes = c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
+    if (c->zero >= 3) {
+        /* All-gather for forward and backward, reduce-scatter of gradients: 3 x (n-1)/n of
+         * the parameters per micro-batch, prefetched under that micro-batch's compute. */
+        double per_mb = 3.0 * (c->dp - 1.0) / c->dp * params * 2.0 / bandwidth + 3.0 * x->k->collective_latency_s;
+        double compute = st->forward_s + st->backward_s + st->recompute_s;
+        /* Hidden communication still slows compute: NCCL kernels hold SMs and HBM bandwidth. */
+        double hidden = fmin(per_mb, compute) * x->k->overlap_contention;
+        return microbatches * (fmax(0.0, per_mb - compute) + hidden) + per_mb / 3.0; /* first gather exposed */
+    }
+    double total = allreduce_s(x, params * grad_bytes, c->dp, bandwidth);
+    /* DDP buckets gradients and overlaps the all-reduce with the last backward (Li et al.
+     * 2020); Megatron's pipeline engine reduces after the flush (Narayanan et al. 2021). */
+    if (c->pp == 1)
+        return fmax(0.0, total - st->backward_s) + fmin(total, st->backward_s) * x->k->overlap_contention;
+    return total;
+}
+
+/* Adam reads weights, gradients, master and both moments and writes all but the
+ * gradients: element-wise over the GPU's shard of the state. */
+static double optimizer_s(const step_ctx *x, const sp_memory *mem)
+{
+    const sp_mem_config *c = x->c;
+    double shard = mem->params_per_gpu / (c->zero >= 1 ? c->dp : 1.0);
+    double bytes_per_param = c->precision == SP_PREC_FP32 ? 28.0 : 30.0;
+    return shard * bytes_per_param / x->hbm;
+}
+
+static sp_status check_step(const sp_model *m, const sp_mem_config *c, double global_batch, sp_error *err)
+{
+    if (!sp_model_has_shape(m))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "a training time needs the model's shape");
+    if (!(global_batch >= 1) || global_batch != floor(global_batch) || global_batch > 1e9)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "global-batch", "must be a whole number >= 1");
+    if (fmod(global_batch, c->dp * c->micro_batch) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "global-batch",
+                       "%g is not a multiple of dp x micro-batch (%g)", global_batch, c->dp * c->micro_batch);
+    return SP_OK;
+}
+
+sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                        double global_batch, const sp_perf_constants *perf, sp_step *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_status status = sp_mem_config_check(model, config, err);
+    if (status == SP_OK)
+        status = check_step(model, config, global_batch, err);
+    if (status != SP_OK)
+        return status;
+    sp_memory mem;
+    sp_memory_constants none = {0, 0, 1, 128};
+    if (sp_memory_estimate(model, config, &none, 0, &mem, err) != SP_OK)
+        return SP_ERR_INPUT;
+    return sp_train_step_known_memory(model, accel, config, global_batch, perf, &mem, out);
+}
+
+/* The search has already checked the layout and sized its memory. */
+sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                                     double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
+                                     sp_step *out)
+{
+    memset(out, 0, sizeof *out);
+    if (fmod(global_batch, config->dp * config->micro_batch) != 0)
+        return SP_ERR_INPUT;
+    step_ctx x = {model, config, perf, peak_for(accel, config->precision),
+                  (accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency) *
+                      perf->sustained_fraction,
+                  accel->hbm_bytes_per_s * perf->memory_efficiency,
+                  config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq * config->micro_batch,
+                  model->heads * model->head_dim, model->kv_heads * model->head_dim};
+    const sp_memory *mem = memory;
+    stage_times st = stage(&x, accel);
+    double m = global_batch / (config->dp * config->micro_batch);
+    double per_mb = st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s;
+    /* 1F1B: (m + (p - 1)/v) micro-batch slots (Narayanan et al. 2021, eq. 1-2). */
+    double bubble_slots = (config->pp - 1.0) / config->interleave;
+    out->microbatches = m;
+    out->compute_s = m * (st.forward_s + st.backward_s + st.recompute_s + st.logits_s);
+    out->tp_comm_s = m * st.tp_comm_s;
+    out->bubble_s = bubble_slots * per_mb;
+    if (config->pp > 1) {
+        bool crosses = config->tp * config->pp > accel->per_node;
+        double bw = crosses ? accel->inter_node_bytes_per_s * perf->inter_link_efficiency
+                            : accel->intra_node_bytes_per_s * perf->intra_link_efficiency;
+        double send = x.tokens * model->hidden * x.e / config->tp / bw + perf->collective_latency_s;
+        out->pp_comm_s = 2.0 * config->interleave * m * send;
+    }
+    out->dp_comm_s = data_parallel_s(&x, accel, mem, &st, m);
+    out->optimizer_s = optimizer_s(&x, mem);
+    out->step_time_s = out->compute_s + out->tp_comm_s + out->bubble_s + out->pp_comm_s + out->dp_comm_s +
+                       out->optimizer_s;
+    double gpus = config->dp * config->tp * config->pp;
+    double tokens = global_batch * config->seq;
+    out->tokens_per_s = tokens / out->step_time_s;
+    double model_flops = 3.0 * forward_flops_per_token(model, config->seq) * tokens;
+    double hardware_flops = model_flops + recompute_flops_per_token(model, config) * tokens;
+    out->model_flops_per_gpu = model_flops / out->step_time_s / gpus;
+    out->hardware_flops_per_gpu = hardware_flops / out->step_time_s / gpus;
+    out->mfu = out->model_flops_per_gpu / x.peak;
+    out->hfu = out->hardware_flops_per_gpu / x.peak;
+    return SP_OK;
+}
+
+const char *sp_train_framework(const sp_mem_config *config)
+{
+    if (config->tp > 1 || config->pp > 1)
+        return "Megatron-LM (Megatron-Core)";
+    if (config->zero > 0)
+        return "PyTorch FSDP / DeepSpeed ZeRO";
+    return "PyTorch DDP";
+}
