@@ -142,6 +142,7 @@ typedef struct {
     double intra_link_efficiency;  /* NCCL bus bandwidth / NVLink bandwidth */
     double inter_link_efficiency;  /* NCCL bus bandwidth / network line rate */
     double collective_latency_s;   /* per collective call */
+    double memory_headroom;        /* share of memory the search keeps free beyond the estimate */
     double overlap_contention;     /* share of overlapped communication that still slows compute */
     double sustained_fraction;     /* sustained training GEMM rate over a burst microbenchmark */
 } sp_perf_constants;
@@ -224,6 +225,8 @@ typedef struct {
     bool has_precision;
     sp_optimizer optimizer;
     bool has_optimizer;
+    double tokens;             /* training token budget; 0: 20 per parameter (Chinchilla) */
+    double global_batch;       /* sequences per step; 0: about 2M tokens */
 } sp_profile;
 
 typedef struct {
@@ -563,9 +566,11 @@ enum {
     SP_NOTE_SEED_TRUNCATION = 1u << 5,         /* the seed's int() would have given one GPU fewer */
     SP_NOTE_DATA_GPU_FLOOR = 1u << 6,          /* a data job: the GPU count is only the seed's floor */
     SP_NOTE_REPLICA_SPANS_GPUS = 1u << 7,      /* one replica needs several GPUs */
-    SP_NOTE_OVER_BUDGET = 1u << 8              /* warning: the tier's spend exceeds the budget */
+    SP_NOTE_OVER_BUDGET = 1u << 8,             /* warning: the tier's spend exceeds the budget */
+    SP_NOTE_RUN_TOO_SLOW = 1u << 9,            /* warning: no GPU count finishes within train_hours */
+    SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 10      /* a model without a gpu: no time estimate */
 };
-enum { SP_NOTE_COUNT = 9 };
+enum { SP_NOTE_COUNT = 11 };
 
 /* The outcome of planning one profile. Plain numbers; reporters format them. */
 typedef struct {
@@ -578,6 +583,12 @@ typedef struct {
     bool memory_from_model;     /* the transformer memory model sized it (options.model) */
     sp_mem_config mem_config;   /* with memory_from_model: the configuration that fits */
     sp_memory memory;           /* with memory_from_model: per GPU at gpus_for_model */
+    bool timed;                 /* a training run was searched (model + gpu, training axes) */
+    sp_candidate run;           /* with timed: the chosen layout, its speed and memory */
+    double run_hours;           /* with timed: hours the token budget takes on `gpus` GPUs */
+    double run_tokens;          /* with timed: the token budget */
+    double run_global_batch;    /* with timed: sequences per step */
+    double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */
     double gpus_for_model;      /* whole numbers, kept as double for JSON and math */
     double gpus_for_qps;
     double gpus;

@@ -54,6 +54,13 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                         plan->gpus_for_model, plan->knobs.qps_per_replica, plan->gpus);
     case SP_NOTE_OVER_BUDGET:
         return snprintf(buf, size, "warning: this tier spends more than the budget");
+    case SP_NOTE_RUN_TOO_SLOW:
+        return snprintf(buf, size,
+                        "warning: no GPU count up to 65536 finishes the token budget within train_hours; "
+                        "this is the fastest (%.0f h)",
+                        plan->run_hours);
+    case SP_NOTE_NEEDS_GPU_FOR_TIME:
+        return snprintf(buf, size, "name a catalog gpu in the profile for a training time and layout");
     }
     return snprintf(buf, size, "?");
 }
@@ -61,7 +68,7 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
 bool sp_note_is_warning(unsigned note)
 {
     return (note & (SP_NOTE_TRAINING_NEEDS_SHARDING | SP_NOTE_SERVING_WITHOUT_QPS |
-                    SP_NOTE_MODEL_FITS_ONE_GPU | SP_NOTE_OVER_BUDGET)) != 0;
+                    SP_NOTE_MODEL_FITS_ONE_GPU | SP_NOTE_OVER_BUDGET | SP_NOTE_RUN_TOO_SLOW)) != 0;
 }
 
 void sp_money(double usd, char *buf, size_t size)

@@ -249,6 +249,62 @@ static void choose_tier(const sp_profile *p, const sp_rules *r, sp_plan *out)
         out->notes |= SP_NOTE_OVER_BUDGET;
 }
 
+/* ---- the training run: the search over GPU counts (options.model + options.accel) ---- */
+
+enum { RUN_COUNTS = 16 };
+
+static sp_search_request run_request(const sp_profile *p, const sp_plan *out, const sp_model *m)
+{
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.seq = out->mem_config.seq;
+    q.precision = out->mem_config.precision;
+    q.optimizer = out->mem_config.optimizer;
+    /* About 2M tokens a step unless given (GPT-3 175B: 3.2M, Llama 2: 4M). */
+    q.global_batch = p->global_batch > 0 ? p->global_batch : fmax(1.0, round(2097152.0 / q.seq));
+    q.tokens = p->tokens > 0 ? p->tokens : 20.0 * sp_model_params(m); /* Hoffmann et al. 2022 */
+    q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
+    if (p->micro_batch > 0)
+        q.micro_batch = p->micro_batch;
+    return q;
+}
+
+/* Doubling GPU counts from the memory minimum: the cheapest that finishes within
+ * train_hours, else the fastest. */
+static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
+                              sp_plan *out)
+{
+    sp_memory_constants mk = sp_rules_memory_constants(r);
+    sp_search_request q = run_request(p, out, m);
+    sp_search_result res;
+    bool have = false, meets = false;
+    double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
+    for (int i = 0; i < RUN_COUNTS && start * pow(2.0, i) <= 65536; i++) {
+        q.gpus = start * pow(2.0, i);
+        if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, NULL) != SP_OK)
+            continue;
+        out->plans_evaluated += res.plans_evaluated;
+        if (!res.found)
+            continue;
+        double hours = res.top[0].days * 24.0;
+        bool ok = hours <= p->train_hours;
+        bool better = !have || (ok && !meets) || (ok && meets && res.top[0].cost_usd < out->run.cost_usd) ||
+                      (!ok && !meets && hours < out->run_hours);
+        if (better) {
+            out->run = res.top[0];
+            out->run_hours = hours;
+            meets = meets || ok;
+            have = true;
+        }
+    }
+    if (!have)
+        return;
+    out->timed = true;
+    out->run_tokens = q.tokens;
+    out->run_global_batch = q.global_batch;
+    if (!meets)
+        out->notes |= SP_NOTE_RUN_TOO_SLOW;
+}
+
 static sp_launcher choose_launcher(const sp_plan *plan)
 {
     if (plan->axis == SP_AXIS_SERVING || plan->axis == SP_AXIS_DATA)
@@ -306,13 +362,23 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
             return status;
     }
     size_gpus(profile, classic, out);
+    bool trains = out->mode == SP_MODE_TRAIN && (out->axis == SP_AXIS_TRAINING || out->axis == SP_AXIS_MODEL);
+    if (model && trains && accel)
+        time_training_run(profile, rules, model, accel, out);
+    else if (model && trains)
+        out->notes |= SP_NOTE_NEEDS_GPU_FOR_TIME;
+    if (out->timed) { /* the searched run sets the GPUs and the hours the money pays for */
+        out->gpus = out->run.gpus;
+        out->nodes = exact_ceil(out->gpus / out->knobs.gpus_per_node);
+    }
     if (out->gpus > MAX_GPUS)
         return sp_fail(err, SP_ERR_INPUT, "", profile->line, 0, "gpus",
                        "the job needs %.0f accelerators, more than any cluster (profile '%s')",
                        out->gpus, profile->name);
     const sp_knobs *k = &out->knobs;
-    out->cost = sp_costs(out->gpus, k->usd_per_gpu_hour, profile->train_hours, k->managed_premium,
-                         k->ops_hours, k->ops_usd_per_hour);
+    double hours = out->timed ? out->run_hours : profile->train_hours;
+    out->cost = sp_costs(out->gpus, k->usd_per_gpu_hour, hours, k->managed_premium, k->ops_hours,
+                         k->ops_usd_per_hour);
     out->breakeven_hours = sp_breakeven_hours(out->gpus, k->usd_per_gpu_hour, k->managed_premium,
                                               k->ops_hours, k->ops_usd_per_hour);
     out->buy_by_inequality = out->cost.managed_usd - out->cost.raw_usd <= out->cost.ops_usd;

@@ -9,7 +9,7 @@ static const char *const PROFILE_KEYS[] = {
     "name", "params_b", "memory_gb", "data_tb", "qps", "axis", "mode", "train_hours",
     "budget_usd", "gpu_mem_gb", "gpus_per_node", "usd_per_gpu_hour", "managed_premium",
     "ops_hours", "ops_usd_per_hour", "qps_per_replica", "model", "gpu", "seq", "micro_batch",
-    "precision", "optimizer", NULL};
+    "precision", "optimizer", "tokens", "global_batch", NULL};
 
 const char *const *sp_profile_keys(void)
 {
@@ -34,6 +34,8 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(budget_usd, 0, 1e12, SP_NUM_POSITIVE),
     FIELD(seq, 1, 1e7, SP_NUM_INTEGER),
     FIELD(micro_batch, 1, 1e6, SP_NUM_INTEGER),
+    FIELD(tokens, 1, 1e16, SP_NUM_ALLOW_SUFFIX),
+    FIELD(global_batch, 1, 1e8, SP_NUM_INTEGER),
 };
 enum { NUMBER_FIELD_COUNT = sizeof NUMBER_FIELDS / sizeof NUMBER_FIELDS[0] };
 

@@ -71,6 +71,29 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(m, "recompute", json_string(sp_recompute_name(c->recompute)));
         json_object_set_new(o, "memory_detail", m);
     }
+    if (plan->timed) {
+        const sp_candidate *c = &plan->run;
+        json_t *t = json_object();
+        json_object_set_new(t, "tokens", json_real(plan->run_tokens));
+        json_object_set_new(t, "global_batch", json_integer((json_int_t)plan->run_global_batch));
+        json_object_set_new(t, "hours", rounded(plan->run_hours));
+        json_object_set_new(t, "gpus", json_integer((json_int_t)c->gpus));
+        json_object_set_new(t, "tp", json_integer((json_int_t)c->config.tp));
+        json_object_set_new(t, "pp", json_integer((json_int_t)c->config.pp));
+        json_object_set_new(t, "dp", json_integer((json_int_t)c->config.dp));
+        json_object_set_new(t, "zero", json_integer((json_int_t)c->config.zero));
+        json_object_set_new(t, "micro_batch", json_integer((json_int_t)c->config.micro_batch));
+        json_object_set_new(t, "interleave", json_integer((json_int_t)c->config.interleave));
+        json_object_set_new(t, "recompute", json_string(sp_recompute_name(c->config.recompute)));
+        json_object_set_new(t, "sequence_parallel", json_boolean(c->config.sequence_parallel));
+        json_object_set_new(t, "tokens_per_s", json_real(round(c->step.tokens_per_s)));
+        json_object_set_new(t, "mfu", json_real(round(c->step.mfu * 1e4) / 1e4));
+        json_object_set_new(t, "step_time_s", json_real(round(c->step.step_time_s * 1e6) / 1e6));
+        json_object_set_new(t, "memory_per_gpu_bytes", json_integer((json_int_t)llround(c->memory.total_bytes)));
+        json_object_set_new(t, "framework", json_string(sp_train_framework(&c->config)));
+        json_object_set_new(t, "plans_evaluated", json_integer((json_int_t)plan->plans_evaluated));
+        json_object_set_new(o, "training", t);
+    }
     json_object_set_new(o, "gpu_mem_gb", json_real(plan->knobs.gpu_mem_gb));
     json_object_set_new(o, "gpus_for_model", whole(plan->gpus_for_model));
     json_object_set_new(o, "gpus_for_qps", whole(plan->gpus_for_qps));
@@ -82,6 +105,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
 static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     json_object_set_new(o, "train_hours", json_real(p->train_hours));
+    json_object_set_new(o, "cost_hours", rounded(plan->timed ? plan->run_hours : p->train_hours));
     json_object_set_new(o, "usd_per_gpu_hour", json_real(plan->knobs.usd_per_gpu_hour));
     json_object_set_new(o, "managed_premium", json_real(plan->knobs.managed_premium));
     json_object_set_new(o, "ops_hours", json_real(plan->knobs.ops_hours));

@@ -59,16 +59,31 @@ static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     sp_money(plan->cost.ops_usd, ops, sizeof ops);
     sp_money(plan->spend_usd, spend, sizeof spend);
     sp_money(p->budget_usd, budget, sizeof budget);
-    sp_buf_printf(b, "  cost            : raw %s for %g h; managed %s (x%g); self-managed %s (%s ops)\n",
-                  raw, p->train_hours, managed, plan->knobs.managed_premium, self, ops);
+    double hours = plan->timed ? plan->run_hours : p->train_hours;
+    sp_buf_printf(b, "  cost            : raw %s for %.4g h; managed %s (x%g); self-managed %s (%s ops)\n",
+                  raw, hours, managed, plan->knobs.managed_premium, self, ops);
     if (isinf(plan->breakeven_hours))
         sp_buf_printf(b, "  break-even      : never (no managed premium): buy\n");
     else
-        sp_buf_printf(b, "  break-even      : %.1f h; this run is %g h, so %s costs less in total\n",
-                      plan->breakeven_hours, p->train_hours,
+        sp_buf_printf(b, "  break-even      : %.1f h; this run is %.4g h, so %s costs less in total\n",
+                      plan->breakeven_hours, hours,
                       plan->buy_by_inequality ? "managed" : "self-managed");
     sp_buf_printf(b, "  budget          : %s spent on this tier, %s the %s budget\n", spend,
                   plan->within_budget ? "within" : "OVER", budget);
+}
+
+static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    const sp_candidate *c = &plan->run;
+    const sp_mem_config *k = &c->config;
+    sp_buf_printf(b, "  training        : %.3g tokens, %g x %g tokens a step, in %.4g h on %.0f GPUs (%g h allowed)\n",
+                  plan->run_tokens, plan->run_global_batch, k->seq, plan->run_hours, plan->gpus, p->train_hours);
+    sp_buf_printf(b, "                    tp %g x pp %g x dp %g%s, ZeRO-%g, micro-batch %g, recompute %s: %.0f tokens/s, "
+                     "MFU %.1f%%, %.1f GB per GPU (%.0f layouts checked)\n",
+                  k->tp, k->pp, k->dp, k->interleave > 1 ? " interleaved" : "", k->zero, k->micro_batch,
+                  sp_recompute_name(k->recompute), c->step.tokens_per_s, 100 * c->step.mfu, c->memory.total_bytes / 1e9,
+                  plan->plans_evaluated);
+    sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework(k));
 }
 
 static void text_notes(sp_buf *b, const sp_plan *plan)
@@ -97,6 +112,8 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     join_names(r->trackers, r->tracker_count, ", ", tracking, sizeof tracking);
     sp_buf_printf(b, "  cross-cutting   : scheduling %s; tracking %s\n", names, tracking);
     text_memory(b, p, plan);
+    if (plan->timed)
+        text_training(b, p, plan);
     sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s%s(%.4g GB) "
                      "on %.0f node(s) of %.0f\n",
                   plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)",

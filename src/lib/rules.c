@@ -199,6 +199,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(intra_link_efficiency, 0.05, 1),
     PERF(inter_link_efficiency, 0.05, 1),
     PERF(collective_latency_s, 0, 1),
+    PERF(memory_headroom, 0, 0.5),
     PERF(overlap_contention, 0, 1),
     PERF(sustained_fraction, 0.05, 1),
 };

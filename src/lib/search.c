@@ -60,7 +60,7 @@ static void evaluate(search_ctx *s, const sp_mem_config *c)
     sp_candidate cand;
     /* The enumeration only builds layouts that divide the model and the batch. */
     sp_memory_estimate_checked(s->model, c, s->mk, s->accel->memory_bytes, s->params, &cand.memory);
-    if (!cand.memory.fits)
+    if (cand.memory.total_bytes > s->accel->memory_bytes * (1.0 - s->perf->memory_headroom))
         return;
     r->plans_fitting += 1;
     if (sp_train_step_known_memory(s->model, s->accel, c, s->req->global_batch, s->perf, &cand.memory,

@@ -1,0 +1,210 @@
+/* Unit tests of the training-time model and the search, against hand-derived values. */
+#include "test_support.h"
+
+/* Constants that make hand derivation exact: every GEMM at half of peak, no saturation,
+ * no latency, no contention; memory so fast that element-wise work is free. */
+static const sp_perf_constants PERF = {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0};
+static const sp_memory_constants MEM = {0, 0, 8192, 128};
+
+static sp_accel toy_accel(void)
+{
+    sp_accel a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.name, sizeof a.name, "toy");
+    a.memory_bytes = 1e12;
+    a.hbm_bytes_per_s = 1e18;
+    a.bf16_flops_per_s = 100e12;
+    a.fp32_flops_per_s = 10e12;
+    a.per_node = 8;
+    a.intra_node_bytes_per_s = 100e9;
+    a.inter_node_bytes_per_s = 10e9;
+    a.usd_per_hour = 2;
+    return a;
+}
+
+static sp_model toy_model(double layers)
+{
+    sp_model m;
+    sp_model_from_shape(&m, layers, 1024, 16, 16, 4096, SP_FFN_GELU, 1000, 512);
+    return m;
+}
+
+static sp_mem_config toy_config(void)
+{
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.seq = 512;
+    c.flash_attention = true;
+    return c;
+}
+
+/* One layer, one micro-batch of 512 tokens on one GPU:
+ * GEMMs forward 2T h (3h) + 2T h h + 2 x 2T h f = 12.885 GFLOP at 50 TFLOP/s, backward twice that;
+ * FlashAttention forward 4 T s h / 2 (causal), backward 2.5x; logits 3 x 2 T h V. */
+static void single_gpu_step(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    const double T = 512, h = 1024, f = 4096, V = 1000, rate = 50e12;
+    double gemm = (2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f) / rate;
+    double attention = 4 * T * 512 * h * 0.5 / rate;
+    double logits = 3 * 2 * T * V * h / rate;
+    double expected = 3 * gemm + 3.5 * attention + logits;
+    assert_true(fabs(s.step_time_s - expected) / expected < 1e-6);
+    assert_close(s.microbatches, 1.0);
+    assert_close(s.tp_comm_s, 0.0);
+    assert_close(s.bubble_s, 0.0);
+    /* MFU: 3 x forward FLOPs (full, non-causal attention counted as papers do) over peak. */
+    double forward = 2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f + 4 * T * 512 * h + 2 * T * h * V;
+    assert_true(fabs(s.mfu - 3 * forward / s.step_time_s / 100e12) < 1e-9);
+    assert_close(s.hfu, s.mfu); /* no recompute */
+}
+
+/* Tensor parallelism: 4 ring all-reduces of T h x 2 bytes a layer, each 2 (t-1)/t of the
+ * bytes over NVLink (Megatron, Shoeybi et al. 2019). */
+static void tensor_parallel_comm(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(2);
+    sp_mem_config c = toy_config();
+    c.tp = 2;
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    double one = 2.0 * (1.0 / 2.0) * 512 * 1024 * 2 / 100e9;
+    assert_true(fabs(s.tp_comm_s - 2 * 4 * one) < 1e-12);
+    c.recompute = SP_RECOMPUTE_FULL; /* two more all-reduces for the recomputed forward */
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.tp_comm_s - 2 * 6 * one) < 1e-12);
+    assert_true(s.hfu > s.mfu);
+}
+
+/* Pipeline: (p - 1)/v extra micro-batch slots (Narayanan et al. 2021, eq. 1-2). */
+static void pipeline_bubble(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(4);
+    sp_mem_config c = toy_config();
+    c.pp = 2;
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 8, &PERF, &s, &err), SP_OK);
+    assert_close(s.microbatches, 8.0);
+    double per_mb = s.compute_s / 8.0; /* no TP: a micro-batch slot is its compute */
+    assert_true(fabs(s.bubble_s - per_mb) < 1e-12);
+    c.interleave = 2;
+    assert_int_equal(sp_train_step(&m, &a, &c, 8, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.bubble_s - per_mb / 2.0) < 1e-12);
+}
+
+/* Data parallelism inside a node: a ring all-reduce of the bf16 gradients, hidden under
+ * the last backward when it is shorter; the excess is exposed. */
+static void data_parallel_exposure(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    c.dp = 2;
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &s, &err), SP_OK);
+    double allreduce = 2.0 * 0.5 * sp_model_params(&m) * 2.0 / 100e9;
+    const double T = 512, h = 1024, f = 4096, rate = 50e12;
+    double backward = 2 * (2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f) / rate + 2.5 * 4 * T * 512 * h * 0.5 / rate;
+    assert_true(fabs(s.dp_comm_s - fmax(0.0, allreduce - backward)) < 1e-12);
+    assert_int_equal(sp_train_step(&m, &a, &c, 3, &PERF, &s, &err), SP_ERR_INPUT); /* 3 % (dp x mb) != 0 */
+}
+
+/* The enumeration of a tiny job, by hand: 2 layers, 2 heads, 2 GPUs, global batch 2:
+ * (tp,pp,dp) = (1,1,2): mb 1, ZeRO 0-3, 3 recompute = 12; (1,2,1): mb 1 or 2, 3 recompute = 6;
+ * (2,1,1): mb 1 or 2, 3 recompute, sequence parallel on/off = 12. 30 in all. */
+static void search_counts_every_layout(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m;
+    sp_model_from_shape(&m, 2, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 2;
+    q.global_batch = 2;
+    q.seq = 512;
+    q.usd_per_gpu_hour = 2;
+    sp_search_result r;
+    sp_error err;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &r, &err), SP_OK);
+    assert_close(r.plans_evaluated, 30.0);
+    assert_close(r.plans_fitting, 30.0);
+    assert_true(r.found);
+    for (size_t i = 1; i < r.top_count; i++)
+        assert_true(r.top[i - 1].step.step_time_s <= r.top[i].step.step_time_s);
+    /* Cost = GPUs x hours x price for the token budget. */
+    double hours = q.tokens / r.top[0].step.tokens_per_s / 3600.0;
+    assert_true(fabs(r.top[0].cost_usd - 2.0 * hours * 2.0) < 1e-6 * r.top[0].cost_usd);
+}
+
+/* Pins hold, and every layout kept fits memory. */
+static void search_respects_pins_and_memory(void **state)
+{
+    (void)state;
+    sp_rules rules;
+    sp_accel_catalog catalog;
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-2-13b", &m, &err), SP_OK);
+    const sp_accel *a = sp_accel_find(&catalog, "a100-sxm-80gb");
+    sp_memory_constants mk = sp_rules_memory_constants(&rules);
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 32;
+    q.global_batch = 256;
+    q.seq = 4096;
+    q.tp = 2;
+    q.recompute = SP_RECOMPUTE_SELECTIVE;
+    q.usd_per_gpu_hour = a->usd_per_hour;
+    static sp_search_result r;
+    assert_int_equal(sp_train_search(&m, a, &q, &mk, &rules.perf, 32, &r, &err), SP_OK);
+    assert_true(r.found);
+    for (size_t i = 0; i < r.top_count; i++) {
+        assert_close(r.top[i].config.tp, 2.0);
+        assert_int_equal(r.top[i].config.recompute, SP_RECOMPUTE_SELECTIVE);
+        assert_true(r.top[i].memory.total_bytes <= a->memory_bytes);
+        assert_close(r.top[i].config.tp * r.top[i].config.pp * r.top[i].config.dp, 32.0);
+    }
+    sp_accel_catalog_free(&catalog);
+}
+
+static void pareto_front_by_hand(void **state)
+{
+    (void)state;
+    sp_candidate c[4];
+    memset(c, 0, sizeof c);
+    c[0].days = 1; c[0].cost_usd = 100; /* fastest */
+    c[1].days = 2; c[1].cost_usd = 50;  /* cheaper */
+    c[2].days = 3; c[2].cost_usd = 60;  /* dominated by c[1] */
+    c[3].days = 4; c[3].cost_usd = 40;  /* cheapest */
+    bool front[4];
+    sp_pareto_front(c, 4, front);
+    assert_true(front[0] && front[1] && !front[2] && front[3]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(single_gpu_step),
+        cmocka_unit_test(tensor_parallel_comm),
+        cmocka_unit_test(pipeline_bubble),
+        cmocka_unit_test(data_parallel_exposure),
+        cmocka_unit_test(search_counts_every_layout),
+        cmocka_unit_test(search_respects_pins_and_memory),
+        cmocka_unit_test(pareto_front_by_hand),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
