@@ -226,6 +226,9 @@ typedef struct {
     sp_optimizer optimizer;
     bool has_optimizer;
     double tokens;             /* training token budget; 0: 20 per parameter (Chinchilla) */
+    double prompt_tokens, output_tokens; /* serving; 0: 512 and 256 */
+    double ttft_ms, tpot_ms;   /* serving latency targets; 0: none */
+    sp_dtype weight_dtype, kv_dtype; /* serving (bf16 when not given) */
     double global_batch;       /* sequences per step; 0: about 2M tokens */
 } sp_profile;
 
@@ -517,6 +520,65 @@ void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_fron
  * "Megatron-LM (Megatron-Core)". */
 const char *sp_train_framework(const sp_mem_config *config);
 
+/* ---------------------------------------------------------------- serving */
+
+/* One serving replica and the fleet that meets a request rate. */
+typedef struct {
+    sp_dtype weight_dtype;
+    sp_dtype kv_dtype;
+    double tp;                    /* 0: the plan picks it */
+    double batch;                 /* sequences decoded together; 0: the best that fits */
+    double prompt_tokens;
+    double output_tokens;
+    double qps;                   /* requests a second the fleet must serve; 0: one replica */
+    double ttft_s;                /* time-to-first-token target; 0: none */
+    double tpot_s;                /* time-per-output-token target; 0: none */
+    double block_tokens;          /* paged KV-cache block (vLLM: 16) */
+    double gpu_memory_utilization;/* share of memory the engine may use (vLLM: 0.9) */
+    double usd_per_gpu_hour;
+} sp_serve_config;
+
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0}
+
+typedef struct {
+    double tp;
+    double batch;
+    double max_batch;             /* the largest batch whose KV cache fits */
+    double weights_bytes;         /* per GPU */
+    double kv_cache_bytes;        /* per GPU at this batch */
+    double kv_cache_bytes_per_token; /* per GPU */
+    double prefill_s;             /* one request's prompt, alone */
+    double decode_step_s;         /* one token for every sequence of the batch */
+    double ttft_s;                /* prefill plus waiting for the step in flight */
+    double tpot_s;                /* decode step plus the prefills it shares time with */
+    double output_tokens_per_s;   /* per replica */
+    double output_tokens_per_s_per_gpu;
+    double requests_per_s;        /* per replica */
+    double replicas;
+    double gpus;
+    double usd_per_million_output_tokens;
+    bool fits;                    /* weights and one sequence fit */
+    bool meets_targets;
+} sp_serve_result;
+
+/* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch
+ * that fits and meets the latency targets). Prefill is compute-bound, decode reads the
+ * weights and the KV cache (Pope et al. 2022); continuous batching shares each step. Pure. */
+sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                            const sp_memory_constants *memory, const sp_perf_constants *perf,
+                            sp_serve_result *out, sp_error *err);
+
+/* The fleet: with config->tp == 0 every tensor-parallel degree that divides the heads
+ * within a node is tried, and the cheapest per output token that fits and meets the
+ * targets wins (the smallest that fits when none meets them). Pure. */
+sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                        const sp_memory_constants *memory, const sp_perf_constants *perf,
+                        sp_serve_result *out, sp_error *err);
+
+/* The engine for a fleet: "vLLM", "TensorRT-LLM + Triton" or "Ray Serve + vLLM", and why. */
+const char *sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
+                            const char **reason);
+
 /* ---------------------------------------------------------------- estimators */
 
 typedef struct {
@@ -589,6 +651,11 @@ typedef struct {
     double run_tokens;          /* with timed: the token budget */
     double run_global_batch;    /* with timed: sequences per step */
     double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */
+    bool served;                /* the serving model sized it (model + gpu on the serving axis) */
+    sp_serve_config serve_config;
+    sp_serve_result serve;
+    const char *engine;         /* with served: static text from sp_serve_engine */
+    const char *engine_reason;
     double gpus_for_model;      /* whole numbers, kept as double for JSON and math */
     double gpus_for_qps;
     double gpus;
@@ -669,6 +736,22 @@ typedef struct {
  * fastest), why it won, the cheapest, the Pareto front over options and the top
  * layouts. Caller frees. */
 char *sp_render_train(const sp_train_report *report, sp_format format, sp_error *err);
+
+/* Everything a serving report shows. */
+typedef struct {
+    const sp_model *model;
+    const sp_accel *accel;
+    const sp_serve_config *config;
+    const sp_serve_result *result;
+    const sp_rules *rules;        /* engine versions */
+} sp_serve_report;
+
+/* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */
+char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err);
+/* The engine's launch line for a serving plan (engine as sp_serve_engine names it).
+ * Returns the wanted length. */
+int sp_serve_launch_line(const char *model_name, const char *engine, const sp_serve_config *config,
+                         const sp_serve_result *result, char *buf, size_t size);
 
 /* Everything a memory report shows. accel may be NULL (no capacity known). */
 typedef struct {

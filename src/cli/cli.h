@@ -85,6 +85,7 @@ sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
 
 int cmd_memory(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_classic(int argc, char **argv);

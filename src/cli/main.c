@@ -14,6 +14,7 @@ static const command COMMANDS[] = {
     {"classic", cmd_classic, "the seed's sizing helper, in its own layout"},
     {"breakeven", cmd_breakeven, "hours at which self-managed beats managed"},
     {"train", cmd_train, "search the fastest training layout: time, MFU, cost"},
+    {"serve", cmd_serve, "size a serving fleet: latency, throughput, replicas, cost"},
     {"memory", cmd_memory, "memory per accelerator for training or inference"},
     {"catalog", cmd_catalog, "list the accelerator or model catalog"},
 };

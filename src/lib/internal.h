@@ -35,6 +35,11 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
                                 const sp_memory_constants *constants, double capacity_bytes, double params,
                                 sp_memory *out);
 
+/* An (m x k) by (k x n) GEMM: 2mnk FLOPs at peak x efficiency x prod d/(d + d0), never
+ * faster than moving its operands at hbm bytes/s (roofline, Williams et al. 2009). */
+double sp_gemm_time_s(double m, double n, double k, double peak, double efficiency, double d0, double hbm,
+                      double act_bytes, double weight_bytes);
+
 /* sp_train_step for a layout whose checks and memory the caller has already done. */
 sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                                      double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
@@ -144,6 +149,11 @@ void sp_knob_set(sp_knobs *knobs, const sp_knob_spec *spec, double value);
 void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
                                 const sp_memory_constants *constants, double capacity_bytes, double params,
                                 sp_memory *out);
+
+/* An (m x k) by (k x n) GEMM: 2mnk FLOPs at peak x efficiency x prod d/(d + d0), never
+ * faster than moving its operands at hbm bytes/s (roofline, Williams et al. 2009). */
+double sp_gemm_time_s(double m, double n, double k, double peak, double efficiency, double d0, double hbm,
+                      double act_bytes, double weight_bytes);
 
 /* sp_train_step for a layout whose checks and memory the caller has already done. */
 sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,

@@ -75,6 +75,8 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
     c.seq = p->seq > 0 ? p->seq : (m->seq > 0 ? fmin(m->seq, 4096) : 2048);
     c.micro_batch = p->micro_batch > 0 ? p->micro_batch : 1;
     c.context = c.seq;
+    if (mode == SP_MODE_INFER && p->prompt_tokens + p->output_tokens > 0)
+        c.context = (p->prompt_tokens > 0 ? p->prompt_tokens : 512) + (p->output_tokens > 0 ? p->output_tokens : 256);
     c.batch = c.micro_batch;
     c.flash_attention = true; /* PyTorch SDPA, vLLM and Megatron all use flash kernels by default */
     return c;
@@ -217,8 +219,9 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
         out->notes |= SP_NOTE_SEED_TRUNCATION;
     if (classic && out->gpus_for_model < 1)
         out->gpus_for_model = 1; /* the seed's max(1, ...) */
-    /* Seed 41.5.3: g_qps = ceil(Q / r). */
-    out->gpus_for_qps = p->qps > 0 ? exact_ceil(p->qps / k->qps_per_replica) : 0;
+    /* Seed 41.5.3: g_qps = ceil(Q / r), unless the serving model sized the fleet. */
+    if (!out->served)
+        out->gpus_for_qps = p->qps > 0 ? exact_ceil(p->qps / k->qps_per_replica) : 0;
     out->gpus = fmax(fmax(out->gpus_for_model, out->gpus_for_qps), 1.0);
     out->nodes = exact_ceil(out->gpus / k->gpus_per_node);
 }
@@ -305,6 +308,39 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
 }
 
+/* ---- serving with the first-principles model (options.model + options.accel) ---- */
+
+static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
+                              sp_plan *out, sp_error *err)
+{
+    sp_memory_constants mk = sp_rules_memory_constants(r);
+    sp_serve_config c = SP_SERVE_CONFIG_INIT;
+    c.weight_dtype = p->weight_dtype;
+    c.kv_dtype = p->kv_dtype;
+    c.prompt_tokens = p->prompt_tokens > 0 ? p->prompt_tokens : 512;
+    c.output_tokens = p->output_tokens > 0 ? p->output_tokens : 256;
+    c.qps = p->qps;
+    c.ttft_s = p->ttft_ms / 1e3;
+    c.tpot_s = p->tpot_ms / 1e3;
+    c.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
+    if (p->micro_batch > 0)
+        c.batch = p->micro_batch;
+    sp_status s = sp_serve_plan(m, a, &c, &mk, &r->perf, &out->serve, err);
+    if (s != SP_OK) {
+        if (err) {
+            err->line = p->line;
+            snprintf(err->field, sizeof err->field, "model");
+        }
+        return s;
+    }
+    out->served = true;
+    out->serve_config = c;
+    out->engine = sp_serve_engine(a, &c, &out->serve, &out->engine_reason);
+    out->gpus_for_model = out->serve.tp;
+    out->gpus_for_qps = out->serve.gpus;
+    return SP_OK;
+}
+
 static sp_launcher choose_launcher(const sp_plan *plan)
 {
     if (plan->axis == SP_AXIS_SERVING || plan->axis == SP_AXIS_DATA)
@@ -361,6 +397,11 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         if (status != SP_OK)
             return status;
     }
+    if (model && accel && out->axis == SP_AXIS_SERVING && out->mode == SP_MODE_INFER) {
+        status = size_serving(profile, rules, model, accel, out, err);
+        if (status != SP_OK)
+            return status;
+    }
     size_gpus(profile, classic, out);
     bool trains = out->mode == SP_MODE_TRAIN && (out->axis == SP_AXIS_TRAINING || out->axis == SP_AXIS_MODEL);
     if (model && trains && accel)
@@ -391,7 +432,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     check_axis(profile, out);
     if (out->axis == SP_AXIS_DATA && out->gpus_for_model == 0 && out->gpus_for_qps == 0)
         out->notes |= SP_NOTE_DATA_GPU_FLOOR;
-    if (out->axis == SP_AXIS_SERVING && out->gpus_for_model > 1 && out->gpus_for_qps > 0)
+    if (out->axis == SP_AXIS_SERVING && out->gpus_for_model > 1 && out->gpus_for_qps > 0 && !out->served)
         out->notes |= SP_NOTE_REPLICA_SPANS_GPUS;
     return SP_OK;
 }

@@ -9,7 +9,8 @@ static const char *const PROFILE_KEYS[] = {
     "name", "params_b", "memory_gb", "data_tb", "qps", "axis", "mode", "train_hours",
     "budget_usd", "gpu_mem_gb", "gpus_per_node", "usd_per_gpu_hour", "managed_premium",
     "ops_hours", "ops_usd_per_hour", "qps_per_replica", "model", "gpu", "seq", "micro_batch",
-    "precision", "optimizer", "tokens", "global_batch", NULL};
+    "precision", "optimizer", "tokens", "global_batch", "prompt_tokens", "output_tokens", "ttft_ms",
+    "tpot_ms", "weight_dtype", "kv_dtype", NULL};
 
 const char *const *sp_profile_keys(void)
 {
@@ -36,6 +37,10 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(micro_batch, 1, 1e6, SP_NUM_INTEGER),
     FIELD(tokens, 1, 1e16, SP_NUM_ALLOW_SUFFIX),
     FIELD(global_batch, 1, 1e8, SP_NUM_INTEGER),
+    FIELD(prompt_tokens, 1, 1e7, SP_NUM_INTEGER),
+    FIELD(output_tokens, 1, 1e7, SP_NUM_INTEGER),
+    FIELD(ttft_ms, 0, 1e7, SP_NUM_POSITIVE),
+    FIELD(tpot_ms, 0, 1e7, SP_NUM_POSITIVE),
 };
 enum { NUMBER_FIELD_COUNT = sizeof NUMBER_FIELDS / sizeof NUMBER_FIELDS[0] };
 
@@ -57,7 +62,12 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
     sp_status status = sp_yaml_string(y, value, key, text, sizeof text, err);
     if (status != SP_OK)
         return status;
-    if (!strcmp(key, "precision")) {
+    if (!strcmp(key, "weight_dtype") || !strcmp(key, "kv_dtype")) {
+        sp_dtype *d = !strcmp(key, "weight_dtype") ? &p->weight_dtype : &p->kv_dtype;
+        if (!sp_dtype_parse(text, d) || (d == &p->kv_dtype && *d == SP_DTYPE_INT4))
+            return sp_yaml_fail(y, value, key, err, "'%s' is not one of bf16, fp16, fp8, int8%s", text,
+                                d == &p->kv_dtype ? "" : ", int4");
+    } else if (!strcmp(key, "precision")) {
         p->has_precision = sp_precision_parse(text, &p->precision);
         if (!p->has_precision)
             return sp_yaml_fail(y, value, key, err,
@@ -111,7 +121,7 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
     if (!strcmp(name, "name"))
         return sp_yaml_string(y, value, name, p->name, sizeof p->name, err);
     if (!strcmp(name, "axis") || !strcmp(name, "mode") || !strcmp(name, "precision") ||
-        !strcmp(name, "optimizer"))
+        !strcmp(name, "optimizer") || !strcmp(name, "weight_dtype") || !strcmp(name, "kv_dtype"))
         return read_enum(y, value, name, p, err);
     if (!strcmp(name, "model") || !strcmp(name, "gpu"))
         return read_catalog_name(y, value, name, p, err);

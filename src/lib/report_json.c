@@ -71,6 +71,28 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(m, "recompute", json_string(sp_recompute_name(c->recompute)));
         json_object_set_new(o, "memory_detail", m);
     }
+    json_object_set_new(o, "qps_method", json_string(plan->served ? "model" : "seed-constant"));
+    if (plan->served) {
+        const sp_serve_result *sv = &plan->serve;
+        char line[1024];
+        json_t *t = json_object();
+        json_object_set_new(t, "prompt_tokens", json_integer((json_int_t)plan->serve_config.prompt_tokens));
+        json_object_set_new(t, "output_tokens", json_integer((json_int_t)plan->serve_config.output_tokens));
+        json_object_set_new(t, "tp", json_integer((json_int_t)sv->tp));
+        json_object_set_new(t, "batch", json_integer((json_int_t)sv->batch));
+        json_object_set_new(t, "replicas", json_integer((json_int_t)sv->replicas));
+        json_object_set_new(t, "requests_per_s_per_replica", json_real(round(sv->requests_per_s * 1e4) / 1e4));
+        json_object_set_new(t, "output_tokens_per_s_per_gpu", json_real(round(sv->output_tokens_per_s_per_gpu * 10) / 10));
+        json_object_set_new(t, "ttft_s", json_real(round(sv->ttft_s * 1e6) / 1e6));
+        json_object_set_new(t, "tpot_s", json_real(round(sv->tpot_s * 1e6) / 1e6));
+        json_object_set_new(t, "meets_targets", json_boolean(sv->meets_targets));
+        json_object_set_new(t, "usd_per_million_output_tokens", json_real(round(sv->usd_per_million_output_tokens * 1e4) / 1e4));
+        json_object_set_new(t, "engine", json_string(plan->engine));
+        json_object_set_new(t, "engine_reason", json_string(plan->engine_reason));
+        sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, sv, line, sizeof line);
+        json_object_set_new(t, "launch", json_string(line));
+        json_object_set_new(o, "serving", t);
+    }
     if (plan->timed) {
         const sp_candidate *c = &plan->run;
         json_t *t = json_object();

@@ -86,6 +86,25 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework(k));
 }
 
+static void text_serving(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    const sp_serve_result *s = &plan->serve;
+    const sp_serve_config *c = &plan->serve_config;
+    char line[1024];
+    sp_buf_printf(b, "  serving         : first-principles model (not the seed's %g qps): %g + %g tokens a request, "
+                     "tp %g, batch %g, %.3g requests/s and %.0f output tokens/s per replica\n",
+                  plan->knobs.qps_per_replica, c->prompt_tokens, c->output_tokens, s->tp, s->batch, s->requests_per_s,
+                  s->output_tokens_per_s);
+    sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); $%.3f per million "
+                     "output tokens\n",
+                  1e3 * s->ttft_s, 1e3 * s->tpot_s,
+                  (c->ttft_s > 0 || c->tpot_s > 0) ? (s->meets_targets ? " (targets met)" : " (targets NOT met)") : "",
+                  s->replicas, s->usd_per_million_output_tokens);
+    sp_buf_printf(b, "  engine          : %s: %s\n", plan->engine, plan->engine_reason);
+    sp_serve_launch_line(p->model, plan->engine, c, s, line, sizeof line);
+    sp_buf_printf(b, "  engine launch   : %s\n", line);
+}
+
 static void text_notes(sp_buf *b, const sp_plan *plan)
 {
     char line[LINE_MAX_CHARS];
@@ -114,6 +133,12 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     text_memory(b, p, plan);
     if (plan->timed)
         text_training(b, p, plan);
+    if (plan->served)
+        text_serving(b, p, plan);
+    else if (plan->axis == SP_AXIS_SERVING && p->qps > 0)
+        sp_buf_printf(b, "  serving         : the seed's %g qps per GPU replica (name a model and gpu for a "
+                         "first-principles estimate)\n",
+                      plan->knobs.qps_per_replica);
     sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s%s(%.4g GB) "
                      "on %.0f node(s) of %.0f\n",
                   plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)",

@@ -30,13 +30,18 @@ static double peak_for(const sp_accel *a, sp_precision p)
 /* Tile and wave quantisation make small dimensions wasteful: each dimension d
  * keeps d/(d + d0) of the large-GEMM rate (NVIDIA Matrix Multiplication Background
  * Guide). A GEMM is never faster than moving its operands (roofline, Williams et al. 2009). */
+double sp_gemm_time_s(double m, double n, double k, double peak, double efficiency, double d0, double hbm,
+                      double act_bytes, double weight_bytes)
+{
+    double saturated = efficiency * (m / (m + d0)) * (n / (n + d0)) * (k / (k + d0));
+    double flops = 2.0 * m * n * k;
+    double bytes = act_bytes * (m * k + m * n) + weight_bytes * k * n;
+    return fmax(flops / (peak * saturated), bytes / hbm);
+}
+
 static double gemm_s(const step_ctx *x, double m, double n, double k)
 {
-    double d0 = x->k->gemm_saturation_dim;
-    double efficiency = x->matmul * (m / (m + d0)) * (n / (n + d0)) * (k / (k + d0));
-    double flops = 2.0 * m * n * k;
-    double bytes = x->e * (m * k + k * n + m * n);
-    return fmax(flops / (x->peak * efficiency), bytes / x->hbm);
+    return sp_gemm_time_s(m, n, k, x->peak, x->matmul, x->k->gemm_saturation_dim, x->hbm, x->e, x->e);
 }
 
 /* Forward GEMMs of one layer, per micro-batch, on one tensor-parallel rank. */

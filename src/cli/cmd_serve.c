@@ -1,0 +1,111 @@
+/* cmd_serve.c - `stackplan serve`: throughput, latency and the fleet for a request rate. */
+#include "cli.h"
+
+#include <string.h>
+
+static const cli_opt OPTS[] = {
+    CLI_MODEL_OPTS,
+    {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (required)", 0, 0, 0},
+    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)", 1, 1024, SP_NUM_INTEGER},
+    {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4", 0, 0, 0},
+    {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8", 0, 0, 0},
+    {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)", 1, 1e6, SP_NUM_INTEGER},
+    {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)", 1, 1e7, SP_NUM_INTEGER},
+    {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)", 1, 1e7, SP_NUM_INTEGER},
+    {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)", 0, 1e9, 0},
+    {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
+    {"tpot-ms", CLI_NUMBER, "MS", "time-per-output-token target", 0, 1e7, 0},
+    {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)", 0.01, 1, 0},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
+    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan serve (--model NAME | --hf-config FILE | --layers ...) --gpu NAME [options]",
+    "Size a serving fleet from first principles: prefill and decode time, the batch that fits the\n"
+    "paged KV cache, latency against targets, replicas for a request rate, cost per token.",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 0};
+
+static const cli_value *flag(const cli_value *v, const char *name)
+{
+    return &v[cli_index(&CMD, name)];
+}
+
+static double number_or(const cli_value *v, const char *name, double fallback)
+{
+    return flag(v, name)->set ? flag(v, name)->number : fallback;
+}
+
+static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_serve_config *c, sp_error *err)
+{
+    sp_serve_config base = SP_SERVE_CONFIG_INIT;
+    *c = base;
+    const cli_value *f;
+    if ((f = flag(v, "weight-dtype"))->set && !sp_dtype_parse(f->text, &c->weight_dtype))
+        return cli_flag_error(err, "weight-dtype", "'%s' is not bf16, fp16, fp8, int8 or int4", f->text);
+    if ((f = flag(v, "kv-dtype"))->set && (!sp_dtype_parse(f->text, &c->kv_dtype) || c->kv_dtype == SP_DTYPE_INT4))
+        return cli_flag_error(err, "kv-dtype", "'%s' is not bf16, fp16, fp8 or int8", f->text);
+    c->tp = number_or(v, "tp", 0);
+    c->batch = number_or(v, "batch", 0);
+    c->prompt_tokens = number_or(v, "prompt-tokens", 512);
+    c->output_tokens = number_or(v, "output-tokens", 256);
+    c->qps = number_or(v, "qps", 0);
+    c->ttft_s = number_or(v, "ttft-ms", 0) / 1e3;
+    c->tpot_s = number_or(v, "tpot-ms", 0) / 1e3;
+    c->gpu_memory_utilization = number_or(v, "gpu-memory-utilization", 0.9);
+    c->usd_per_gpu_hour = number_or(v, "usd-per-gpu-hour", a->usd_per_hour);
+    if (!(c->usd_per_gpu_hour > 0))
+        return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one", a->name);
+    return SP_OK;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
+    size_t npos = 0;
+    bool help = false;
+    sp_error err;
+    sp_error_clear(&err);
+    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(&CMD, stdout);
+        return CLI_EXIT_OK;
+    }
+    sp_format format = SP_FORMAT_TEXT;
+    if (flag(v, "format")->set && (!sp_format_parse(flag(v, "format")->text, &format) || format == SP_FORMAT_MD)) {
+        cli_flag_error(&err, "format", "'%s' is not text or json", flag(v, "format")->text);
+        return cli_fail(&err);
+    }
+    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    sp_rules rules;
+    sp_model model;
+    sp_accel_catalog catalog = {0};
+    const sp_accel *accel = NULL;
+    sp_serve_config config;
+    sp_serve_result result;
+    sp_status s = sp_rules_load(data_dir, &rules, &err);
+    if (s == SP_OK)
+        s = cli_model_from_flags(&CMD, v, data_dir, &model, &err);
+    if (s == SP_OK && !sp_model_has_shape(&model))
+        s = cli_flag_error(&err, "params", "serving needs the model's shape (--model, --hf-config or --layers ...)");
+    if (s == SP_OK)
+        s = cli_accel_from_flags(&CMD, v, data_dir, &catalog, &accel, &err);
+    if (s == SP_OK && !accel)
+        s = cli_flag_error(&err, "gpu", "required (see `stackplan catalog accelerators`)");
+    if (s == SP_OK)
+        s = config_from_flags(v, accel, &config, &err);
+    sp_memory_constants mk = sp_rules_memory_constants(&rules);
+    if (s == SP_OK)
+        s = sp_serve_plan(&model, accel, &config, &mk, &rules.perf, &result, &err);
+    if (s == SP_OK && !result.fits)
+        s = cli_flag_error(&err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", model.name, accel->name,
+                           config.tp);
+    char *text = NULL;
+    if (s == SP_OK) {
+        sp_serve_report report = {&model, accel, &config, &result, &rules};
+        text = sp_render_serve(&report, format, &err);
+    }
+    sp_accel_catalog_free(&catalog);
+    return text ? cli_emit(text) : cli_fail(&err);
+}

@@ -1,0 +1,125 @@
+/* report_serve.c - a serving plan as text or JSON, with the engine's launch line. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *version_of(const sp_rules *r, const char *name)
+{
+    for (unsigned i = 0; r && i < r->framework_count; i++)
+        if (!strcmp(r->frameworks[i].name, name))
+            return r->frameworks[i].version;
+    return "?";
+}
+
+/* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
+int sp_serve_launch_line(const char *model_name, const char *engine, const sp_serve_config *c,
+                         const sp_serve_result *s, char *buf, size_t size)
+{
+    if (!strcmp(engine, "TensorRT-LLM + Triton"))
+        return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
+                        s->tp, s->batch, c->prompt_tokens + c->output_tokens);
+    int n = snprintf(buf, size,
+                     "vllm serve %s --tensor-parallel-size %g --max-model-len %g --gpu-memory-utilization %.2f "
+                     "--max-num-seqs %g --block-size %g",
+                     model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization, s->batch,
+                     c->block_tokens);
+    if (c->kv_dtype == SP_DTYPE_FP8)
+        n += snprintf(buf + n, size - (size_t)n, " --kv-cache-dtype fp8");
+    if (c->weight_dtype == SP_DTYPE_FP8)
+        n += snprintf(buf + n, size - (size_t)n, " --quantization fp8");
+    else if (c->weight_dtype == SP_DTYPE_INT4)
+        n += snprintf(buf + n, size - (size_t)n, " --quantization awq");
+    return n;
+}
+
+static char *serve_text(const sp_serve_report *r, sp_error *err)
+{
+    const sp_serve_config *c = r->config;
+    const sp_serve_result *s = r->result;
+    const char *reason = "";
+    const char *engine = sp_serve_engine(r->accel, c, s, &reason);
+    char line[1024];
+    sp_buf b = {0};
+    sp_buf_printf(&b, "model       : %s (%.2f B parameters), weights %s, KV cache %s\n", r->model->name,
+                  sp_model_params(r->model) / 1e9, sp_dtype_name(c->weight_dtype), sp_dtype_name(c->kv_dtype));
+    sp_buf_printf(&b, "requests    : %g prompt + %g output tokens%s", c->prompt_tokens, c->output_tokens,
+                  c->qps > 0 ? "" : "\n");
+    if (c->qps > 0)
+        sp_buf_printf(&b, ", %g a second\n", c->qps);
+    sp_buf_printf(&b, "replica     : tp %g on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB KV cache per GPU\n",
+                  s->tp, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->kv_cache_bytes / 1e9);
+    sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
+                  1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
+    if (c->ttft_s > 0 || c->tpot_s > 0) {
+        char first[32] = "none", per[32] = "none";
+        if (c->ttft_s > 0)
+            snprintf(first, sizeof first, "%g ms", 1e3 * c->ttft_s);
+        if (c->tpot_s > 0)
+            snprintf(per, sizeof per, "%g ms", 1e3 * c->tpot_s);
+        sp_buf_printf(&b, "targets     : first token %s, per token %s: %s\n", first, per,
+                      s->meets_targets ? "met" : "NOT met at any batch (this is the lowest-latency batch)");
+    }
+    sp_buf_printf(&b, "throughput  : %.0f output tokens/s per replica, %.0f per GPU, %.3g requests/s per replica\n",
+                  s->output_tokens_per_s, s->output_tokens_per_s_per_gpu, s->requests_per_s);
+    sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp, s->gpus);
+    sp_buf_printf(&b, "cost        : $%.3f per million output tokens at $%g/GPU-hour\n", s->usd_per_million_output_tokens,
+                  c->usd_per_gpu_hour);
+    sp_buf_printf(&b, "engine      : %s (vllm==%s, ray==%s, tensorrt-llm==%s): %s\n", engine,
+                  version_of(r->rules, "vllm"), version_of(r->rules, "ray"), version_of(r->rules, "tensorrt-llm"), reason);
+    sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);
+    sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
+    return sp_buf_finish(&b, err);
+}
+
+static json_t *num(double v, double scale)
+{
+    return json_real(round(v * scale) / scale);
+}
+
+static char *serve_json(const sp_serve_report *r, sp_error *err)
+{
+    const sp_serve_config *c = r->config;
+    const sp_serve_result *s = r->result;
+    const char *reason = "";
+    const char *engine = sp_serve_engine(r->accel, c, s, &reason);
+    char line[1024];
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(r->model->name));
+    json_object_set_new(o, "gpu", json_string(r->accel->name));
+    json_object_set_new(o, "weight_dtype", json_string(sp_dtype_name(c->weight_dtype)));
+    json_object_set_new(o, "kv_dtype", json_string(sp_dtype_name(c->kv_dtype)));
+    json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)c->prompt_tokens));
+    json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
+    json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
+    json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));
+    json_object_set_new(o, "max_batch", json_integer((json_int_t)s->max_batch));
+    json_object_set_new(o, "kv_cache_bytes_per_token", json_integer((json_int_t)llround(s->kv_cache_bytes_per_token)));
+    json_object_set_new(o, "weights_bytes_per_gpu", json_integer((json_int_t)llround(s->weights_bytes)));
+    json_object_set_new(o, "kv_cache_bytes_per_gpu", json_integer((json_int_t)llround(s->kv_cache_bytes)));
+    json_object_set_new(o, "prefill_s", num(s->prefill_s, 1e6));
+    json_object_set_new(o, "decode_step_s", num(s->decode_step_s, 1e6));
+    json_object_set_new(o, "ttft_s", num(s->ttft_s, 1e6));
+    json_object_set_new(o, "tpot_s", num(s->tpot_s, 1e6));
+    json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
+    json_object_set_new(o, "output_tokens_per_s", num(s->output_tokens_per_s, 10));
+    json_object_set_new(o, "output_tokens_per_s_per_gpu", num(s->output_tokens_per_s_per_gpu, 10));
+    json_object_set_new(o, "requests_per_s", num(s->requests_per_s, 1e4));
+    json_object_set_new(o, "qps", json_real(c->qps));
+    json_object_set_new(o, "replicas", json_integer((json_int_t)s->replicas));
+    json_object_set_new(o, "gpus", json_integer((json_int_t)s->gpus));
+    json_object_set_new(o, "usd_per_gpu_hour", json_real(c->usd_per_gpu_hour));
+    json_object_set_new(o, "usd_per_million_output_tokens", num(s->usd_per_million_output_tokens, 1e4));
+    json_object_set_new(o, "engine", json_string(engine));
+    json_object_set_new(o, "engine_reason", json_string(reason));
+    sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);
+    json_object_set_new(o, "launch", json_string(line));
+    return sp_json_finish(o, err);
+}
+
+char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err)
+{
+    return format == SP_FORMAT_JSON ? serve_json(report, err) : serve_text(report, err);
+}

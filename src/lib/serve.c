@@ -1,0 +1,268 @@
+/* serve.c - serving: prefill and decode time, batch that fits, replicas for a rate. */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    const sp_model *m;
+    const sp_accel *a;
+    const sp_serve_config *c;
+    const sp_perf_constants *k;
+    double tp;
+    double peak;        /* FLOP/s of the weight dtype's GEMMs */
+    double efficiency;  /* large-GEMM share of peak, sustained */
+    double hbm;         /* achievable bytes/s */
+    double wbytes;      /* bytes per weight */
+} serve_ctx;
+
+static double weight_peak(const sp_accel *a, sp_dtype d)
+{
+    if ((d == SP_DTYPE_FP8 && a->fp8_flops_per_s > 0))
+        return a->fp8_flops_per_s;
+    if (d == SP_DTYPE_INT8 && a->int8_ops_per_s > 0)
+        return a->int8_ops_per_s;
+    if (d == SP_DTYPE_FP32)
+        return a->fp32_flops_per_s;
+    return a->bf16_flops_per_s; /* int4 weights are dequantised to 16-bit for the GEMM (AWQ/GPTQ kernels) */
+}
+
+static double gemm(const serve_ctx *x, double m, double n, double k)
+{
+    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency, x->k->gemm_saturation_dim, x->hbm, 2.0, x->wbytes);
+}
+
+/* One forward pass of every layer over `tokens` tokens (the weights once). */
+static double layers_s(const serve_ctx *x, double tokens)
+{
+    const sp_model *m = x->m;
+    double t = x->tp, h = m->hidden, q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim;
+    double mats = m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
+    /* MoE: every expert's weights are read; each multiplies its share of the tokens. */
+    double routed = fmax(1.0, tokens * m->experts_per_token / m->experts);
+    double layer = gemm(x, tokens, (q + 2.0 * kv) / t, h) + gemm(x, tokens, h, q / t) +
+                   m->experts * (gemm(x, routed, m->ffn * mats / t, h) + gemm(x, routed, h, m->ffn / t));
+    return m->layers * layer;
+}
+
+/* Two all-reduces a layer of tokens x hidden x 2 bytes (Megatron tensor parallelism). */
+static double tp_comm_s(const serve_ctx *x, double tokens)
+{
+    if (x->tp <= 1)
+        return 0;
+    double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    double one = 2.0 * (x->tp - 1.0) / x->tp * tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s;
+    return 2.0 * x->m->layers * one;
+}
+
+/* Prefill of `count` prompts of `prompt` tokens in chunks of at most `chunk` tokens:
+ * compute-bound GEMMs plus causal FlashAttention (half of 4 P^2 q a layer). */
+static double prefill_s(const serve_ctx *x, double count, double prompt, double chunk)
+{
+    double tokens = count * prompt;
+    double per_pass = fmin(tokens, chunk);
+    double passes = tokens / per_pass;
+    double attention_flops = count * x->m->layers * 2.0 * prompt * prompt * x->m->heads * x->m->head_dim / x->tp;
+    double attention = attention_flops / (x->a->bf16_flops_per_s * x->efficiency * x->k->attention_efficiency);
+    return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass)) + attention;
+}
+
+/* KV bytes one token keeps on one GPU: K and V for every layer and (split) kv head. */
+static double kv_per_token(const serve_ctx *x)
+{
+    double kv_heads = fmax(1.0, x->m->kv_heads / x->tp);
+    return 2.0 * x->m->layers * kv_heads * x->m->head_dim * sp_dtype_bytes(x->c->kv_dtype);
+}
+
+/* One decode step of `batch` sequences holding `context` tokens on average: the weights
+ * once (roofline over small-M GEMMs), the KV cache, the logits and the TP all-reduces. */
+static double decode_step_s(const serve_ctx *x, double batch, double context)
+{
+    double kv_read = batch * context * kv_per_token(x) / x->hbm;
+    double logits = gemm(x, batch, x->m->vocab / x->tp, x->m->hidden);
+    return layers_s(x, batch) + kv_read + logits + tp_comm_s(x, batch);
+}
+
+static double weights_per_gpu(const serve_ctx *x, const sp_memory_constants *mk)
+{
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.mode = SP_MODE_INFER;
+    c.tp = x->tp;
+    c.weight_dtype = x->c->weight_dtype;
+    c.kv_dtype = x->c->kv_dtype;
+    c.batch = 1;
+    c.context = x->c->prompt_tokens + x->c->output_tokens;
+    sp_memory mem;
+    if (sp_memory_estimate(x->m, &c, mk, 0, &mem, NULL) != SP_OK)
+        return INFINITY;
+    return mem.weights_bytes + mem.activations_bytes;
+}
+
+/* Sequences whose paged KV cache fits beside the weights in the engine's share of memory. */
+static double max_batch(const serve_ctx *x, const sp_memory_constants *mk, double *weights)
+{
+    *weights = weights_per_gpu(x, mk);
+    double budget = x->a->memory_bytes * x->c->gpu_memory_utilization - *weights - mk->cuda_context_bytes;
+    double blocks = ceil((x->c->prompt_tokens + x->c->output_tokens) / x->c->block_tokens);
+    double per_sequence = blocks * x->c->block_tokens * kv_per_token(x);
+    return budget > 0 ? floor(budget / per_sequence) : 0;
+}
+
+/* Steady state of continuous batching: each request is prefilled once and decoded
+ * output_tokens times; every step carries the whole batch. */
+static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants *mk, sp_serve_result *r)
+{
+    const sp_serve_config *c = x->c;
+    double prompt = c->prompt_tokens, output = c->output_tokens;
+    double decode = decode_step_s(x, batch, prompt + output / 2.0);
+    double prefills = prefill_s(x, batch, prompt, mk->prefill_chunk_tokens);
+    double cycle = prefills + output * decode;
+    r->batch = batch;
+    r->prefill_s = prefill_s(x, 1, prompt, mk->prefill_chunk_tokens);
+    r->decode_step_s = decode;
+    r->ttft_s = r->prefill_s + decode;             /* waits for the step in flight */
+    r->tpot_s = cycle / output;                    /* its share of other requests' prefills */
+    r->output_tokens_per_s = batch * output / cycle;
+    r->output_tokens_per_s_per_gpu = r->output_tokens_per_s / x->tp;
+    r->requests_per_s = batch / cycle;
+    r->kv_cache_bytes = batch * ceil((prompt + output) / c->block_tokens) * c->block_tokens * kv_per_token(x);
+}
+
+static bool meets(const sp_serve_config *c, const sp_serve_result *r)
+{
+    return (c->ttft_s <= 0 || r->ttft_s <= c->ttft_s) && (c->tpot_s <= 0 || r->tpot_s <= c->tpot_s);
+}
+
+static sp_status check_config(const sp_model *m, const sp_serve_config *c, sp_error *err)
+{
+    if (!sp_model_has_shape(m))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "serving needs the model's shape");
+    const double counts[] = {c->prompt_tokens, c->output_tokens, c->block_tokens};
+    const char *names[] = {"prompt-tokens", "output-tokens", "block-tokens"};
+    for (size_t i = 0; i < 3; i++)
+        if (!(counts[i] >= 1) || counts[i] != floor(counts[i]) || counts[i] > 1e7)
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e7");
+    if (!(c->tp >= 0) || c->tp != floor(c->tp) || (c->tp > 0 && fmod(m->heads, c->tp) != 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
+    if (!(c->batch >= 0) || c->batch != floor(c->batch) || c->batch > 1e6)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
+    if (!(c->qps >= 0) || !isfinite(c->qps) || !(c->ttft_s >= 0) || !(c->tpot_s >= 0) || !isfinite(c->ttft_s) ||
+        !isfinite(c->tpot_s))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "qps", "rates and targets must be finite and >= 0");
+    if (!(c->gpu_memory_utilization > 0 && c->gpu_memory_utilization <= 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu-memory-utilization", "must be in (0, 1]");
+    return SP_OK;
+}
+
+static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
+{
+    r->replicas = c->qps > 0 ? fmax(1.0, ceil(c->qps / r->requests_per_s - 1e-9)) : 1.0;
+    r->gpus = r->replicas * r->tp;
+    double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
+    r->usd_per_million_output_tokens = tokens_per_hour > 0 ? c->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
+}
+
+sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                            const sp_memory_constants *memory, const sp_perf_constants *perf,
+                            sp_serve_result *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_status s = check_config(model, config, err);
+    if (s != SP_OK)
+        return s;
+    if (config->tp < 1)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "sp_serve_estimate needs a tensor-parallel degree");
+    double e = accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency;
+    serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
+                   e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
+                   sp_dtype_bytes(config->weight_dtype)};
+    if (config->weight_dtype == SP_DTYPE_INT4)
+        x.wbytes = 0.5 + 4.0 / memory->int4_group_size;
+    out->tp = config->tp;
+    out->max_batch = max_batch(&x, memory, &out->weights_bytes);
+    out->kv_cache_bytes_per_token = kv_per_token(&x);
+    out->fits = out->max_batch >= 1;
+    if (!out->fits)
+        return SP_OK;
+    if (config->batch > 0) {
+        at_batch(&x, config->batch, memory, out);
+        out->fits = config->batch <= out->max_batch;
+    } else {
+        /* Throughput grows with the batch until memory or a latency target stops it. */
+        sp_serve_result best, trial;
+        memset(&best, 0, sizeof best);
+        for (double b = 1; b <= out->max_batch; b = b < 8 ? b + 1 : ceil(b * 1.125)) {
+            at_batch(&x, b, memory, &trial);
+            if (meets(config, &trial) && trial.output_tokens_per_s > best.output_tokens_per_s)
+                best = trial;
+        }
+        if (best.batch == 0)
+            at_batch(&x, 1, memory, &best); /* nothing meets the targets: the lowest latency */
+        double max = out->max_batch, weights = out->weights_bytes, per_token = out->kv_cache_bytes_per_token;
+        *out = best;
+        out->tp = config->tp;
+        out->max_batch = max;
+        out->weights_bytes = weights;
+        out->kv_cache_bytes_per_token = per_token;
+        out->fits = true;
+    }
+    out->meets_targets = meets(config, out);
+    size_fleet(config, out);
+    return SP_OK;
+}
+
+sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                        const sp_memory_constants *memory, const sp_perf_constants *perf,
+                        sp_serve_result *out, sp_error *err)
+{
+    if (config->tp > 0)
+        return sp_serve_estimate(model, accel, config, memory, perf, out, err);
+    sp_status s = check_config(model, config, err);
+    if (s != SP_OK)
+        return s;
+    bool have = false;
+    memset(out, 0, sizeof *out);
+    for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++) {
+        if (fmod(model->heads, tp) != 0)
+            continue;
+        sp_serve_config c = *config;
+        c.tp = tp;
+        sp_serve_result r;
+        if (sp_serve_estimate(model, accel, &c, memory, perf, &r, err) != SP_OK)
+            return SP_ERR_INPUT;
+        if (!r.fits)
+            continue;
+        /* Meeting the targets first, then the fewest GPUs for the rate, then cost per token. */
+        bool better = !have || (r.meets_targets && !out->meets_targets) ||
+                      (r.meets_targets == out->meets_targets &&
+                       (r.gpus < out->gpus || (r.gpus == out->gpus && r.usd_per_million_output_tokens <
+                                                                          out->usd_per_million_output_tokens)));
+        if (better) {
+            *out = r;
+            have = true;
+        }
+    }
+    if (!have)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
+                       "%s does not fit %s even split %g ways: a larger accelerator or a smaller dtype",
+                       model->name, accel->name, accel->per_node);
+    return SP_OK;
+}
+
+const char *sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
+                            const char **reason)
+{
+    if (result->gpus > accel->per_node || result->replicas > 1) {
+        *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
+        return "Ray Serve + vLLM";
+    }
+    bool nvidia = !strcmp(accel->vendor, "nvidia");
+    if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8) &&
+        config->tpot_s > 0) {
+        *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "
+                  "kernels behind Triton give the lowest latency";
+        return "TensorRT-LLM + Triton";
+    }
+    *reason = "one replica: vLLM's continuous batching and paged KV cache, one command to start";
+    return "vLLM";
+}

@@ -1,0 +1,132 @@
+/* Unit tests of the serving model against hand-derived values. */
+#include "test_support.h"
+
+/* GEMMs at half of peak, no saturation, memory at full speed, no latency. */
+static const sp_perf_constants PERF = {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0};
+static const sp_memory_constants MEM = {0, 0, 8192, 128};
+
+static sp_accel toy(void)
+{
+    sp_accel a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.name, sizeof a.name, "toy");
+    snprintf(a.vendor, sizeof a.vendor, "nvidia");
+    a.memory_bytes = 80e9;
+    a.hbm_bytes_per_s = 2e12;
+    a.bf16_flops_per_s = 400e12;
+    a.fp8_flops_per_s = 800e12;
+    a.per_node = 8;
+    a.intra_node_bytes_per_s = 400e9;
+    a.inter_node_bytes_per_s = 50e9;
+    a.usd_per_hour = 4;
+    return a;
+}
+
+static sp_serve_config config(double batch)
+{
+    sp_serve_config c = SP_SERVE_CONFIG_INIT;
+    c.tp = 1;
+    c.batch = batch;
+    c.prompt_tokens = 512;
+    c.output_tokens = 256;
+    c.usd_per_gpu_hour = 4;
+    return c;
+}
+
+/* Decode at batch 1 is the weights read once (roofline: 2 bytes a weight dominate the tiny
+ * GEMMs) plus the KV cache of the average context: a memory-bound step (Pope et al. 2022). */
+static void decode_reads_weights_and_cache(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(1);
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    /* layer weights: q 4096^2 + k,v 2 x 4096 x 1024 + o 4096^2 + mlp 3 x 4096 x 14336, at 2 bytes */
+    double layer = 4096.0 * 4096 * 2 + 2 * 4096.0 * 1024 + 3 * 4096.0 * 14336;
+    double weights = 32 * layer * 2 + 4096.0 * 32000 * 2;                  /* + the output layer */
+    double kv_token = 2.0 * 32 * 8 * 128 * 2;                             /* K and V, 8 kv heads of 128, bf16 */
+    assert_close(r.kv_cache_bytes_per_token, kv_token);
+    double kv = 1 * (512 + 128) * kv_token;
+    double expected = (weights + kv) / 2e12;
+    /* Activation bytes of the batch-1 GEMMs add less than 0.1%. */
+    assert_true(r.decode_step_s >= expected && r.decode_step_s < expected * 1.001);
+}
+
+/* Throughput accounting of continuous batching: B x O tokens per (B prefills + O steps). */
+static void throughput_accounting(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(64);
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    double cycle = 64 * 256 / r.output_tokens_per_s;
+    assert_true(fabs(r.tpot_s - cycle / 256) < 1e-12);
+    assert_true(fabs(r.requests_per_s - 64 / cycle) < 1e-9);
+    assert_true(r.decode_step_s * 256 < cycle); /* the prefills take the rest */
+    /* Replicas for a rate: ceil(Q / per-replica rate). */
+    c.qps = 3.5 * r.requests_per_s;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.replicas, 4.0);
+    assert_close(r.gpus, 4.0);
+    /* Cost per million output tokens: price / (tokens per GPU-hour) x 1e6. */
+    assert_true(fabs(r.usd_per_million_output_tokens - 4.0 / (r.output_tokens_per_s_per_gpu * 3600) * 1e6) < 1e-9);
+}
+
+/* The largest batch is what the paged cache can hold in 90% of memory beside the weights. */
+static void max_batch_from_memory(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(0);
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    double per_seq = 768 * r.kv_cache_bytes_per_token; /* 768 tokens = 48 blocks of 16 */
+    assert_close(r.max_batch, floor((80e9 * 0.9 - r.weights_bytes) / per_seq));
+    assert_true(r.batch >= 1 && r.batch <= r.max_batch);
+    /* A tight per-token target forces a smaller batch than memory allows. */
+    c.tpot_s = 0.010;
+    sp_serve_result tight;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &tight, &err), SP_OK);
+    assert_true(!tight.meets_targets || tight.tpot_s <= 0.010);
+    assert_true(tight.batch <= r.batch);
+}
+
+/* A 70B model in bf16 does not fit one 80 GB GPU: the plan splits it. */
+static void plan_splits_what_does_not_fit(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 80, 8192, 64, 8, 28672, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(0);
+    c.tp = 0;
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_true(r.tp >= 2);
+    assert_true(r.weights_bytes < 80e9 * 0.9);
+    c.tp = 3; /* does not divide 64 heads */
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(decode_reads_weights_and_cache),
+        cmocka_unit_test(throughput_accounting),
+        cmocka_unit_test(max_batch_from_memory),
+        cmocka_unit_test(plan_splits_what_does_not_fit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
