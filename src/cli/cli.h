@@ -83,6 +83,21 @@ sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, 
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
 
+/* Parses argv, answers --help and reads --format (text, json, and md when allow_md).
+ * Returns -1 when the command should go on, else the exit status to return. */
+int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, const char **positional,
+              size_t *positional_count, sp_format *format, bool allow_md);
+
+/* Token flags shared by the estimator commands; each leaves *out alone when not given. */
+sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_precision *out, sp_error *err);
+sp_status cli_optimizer(const cli_command *cmd, const cli_value *values, sp_optimizer *out, sp_error *err);
+sp_status cli_recompute(const cli_command *cmd, const cli_value *values, sp_recompute *out, bool *given,
+                        sp_error *err);
+sp_status cli_dtype(const cli_command *cmd, const cli_value *values, const char *name, bool allow_int4,
+                    sp_dtype *out, sp_error *err);
+/* The value of a numeric flag, or fallback when not given. */
+double cli_number_or(const cli_command *cmd, const cli_value *values, const char *name, double fallback);
+
 int cmd_memory(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

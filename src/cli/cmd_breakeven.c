@@ -21,25 +21,17 @@ int cmd_breakeven(int argc, char **argv)
     enum { COUNT = sizeof OPTS / sizeof OPTS[0], REQUIRED = 5 };
     cli_value v[COUNT] = {{0}};
     size_t npos = 0;
-    bool help = false;
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    if (started >= 0)
+        return started;
     sp_error err;
     sp_error_clear(&err);
-    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
-        return cli_fail(&err);
-    if (help) {
-        cli_print_help(&CMD, stdout);
-        return CLI_EXIT_OK;
-    }
     for (size_t i = 0; i < REQUIRED; i++)
         if (!v[i].set) {
             fprintf(stderr, "stackplan: --%s: required (usage: %s)\n", OPTS[i].name, CMD.usage);
             return CLI_EXIT_INPUT;
         }
-    sp_format format = SP_FORMAT_TEXT;
-    if (v[5].set && (!sp_format_parse(v[5].text, &format) || format == SP_FORMAT_MD)) {
-        fprintf(stderr, "stackplan: --format: '%s' is not text or json\n", v[5].text);
-        return CLI_EXIT_INPUT;
-    }
     sp_breakeven_input in = {v[0].number, v[1].number, v[2].number, v[3].number, v[4].number};
     char *text = sp_render_breakeven(&in, format, &err);
     return text ? cli_emit(text) : cli_fail(&err);

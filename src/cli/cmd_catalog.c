@@ -51,20 +51,12 @@ int cmd_catalog(int argc, char **argv)
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     const char *what[1];
     size_t n = 0;
-    bool help = false;
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, v, what, &n, &format, false);
+    if (started >= 0)
+        return started;
     sp_error err;
     sp_error_clear(&err);
-    if (cli_parse(&CMD, argc, argv, v, what, &n, &help, &err) != SP_OK)
-        return cli_fail(&err);
-    if (help) {
-        cli_print_help(&CMD, stdout);
-        return CLI_EXIT_OK;
-    }
-    sp_format format = SP_FORMAT_TEXT;
-    if (v[0].set && (!sp_format_parse(v[0].text, &format) || format == SP_FORMAT_MD)) {
-        cli_flag_error(&err, "format", "'%s' is not text or json", v[0].text);
-        return cli_fail(&err);
-    }
     const char *data_dir = cli_data_dir(v[1].text);
     char path[1024];
     snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);

@@ -42,32 +42,31 @@ static const cli_value *flag(const cli_value *v, const char *name)
 
 static double number_or(const cli_value *v, const char *name, double fallback)
 {
-    return flag(v, name)->set ? flag(v, name)->number : fallback;
+    return cli_number_or(&CMD, v, name, fallback);
 }
 
-/* Each enum flag: its token parsed into place, or an error naming the flag. */
 static sp_status enum_flags(const cli_value *v, sp_mem_config *c, sp_error *err)
 {
-    const cli_value *f;
-    if ((f = flag(v, "mode"))->set && !sp_mode_parse(f->text, &c->mode))
+    const cli_value *f = flag(v, "mode");
+    bool given = false;
+    if (f->set && !sp_mode_parse(f->text, &c->mode))
         return cli_flag_error(err, "mode", "'%s' is not train or infer", f->text);
-    if ((f = flag(v, "precision"))->set && !sp_precision_parse(f->text, &c->precision))
-        return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16 or fp8", f->text);
-    if ((f = flag(v, "optimizer"))->set && !sp_optimizer_parse(f->text, &c->optimizer))
-        return cli_flag_error(err, "optimizer", "'%s' is not adamw, adam, adam8bit, sgd or adafactor", f->text);
-    if ((f = flag(v, "recompute"))->set && !sp_recompute_parse(f->text, &c->recompute))
-        return cli_flag_error(err, "recompute", "'%s' is not none, selective or full", f->text);
-    if ((f = flag(v, "weight-dtype"))->set && !sp_dtype_parse(f->text, &c->weight_dtype))
-        return cli_flag_error(err, "weight-dtype", "'%s' is not bf16, fp16, fp8, int8, int4 or fp32", f->text);
-    if ((f = flag(v, "kv-dtype"))->set && !sp_dtype_parse(f->text, &c->kv_dtype))
-        return cli_flag_error(err, "kv-dtype", "'%s' is not bf16, fp16, fp8, int8, int4 or fp32", f->text);
-    if ((f = flag(v, "mixed-style"))->set) {
+    sp_status s = cli_precision(&CMD, v, &c->precision, err);
+    if (s == SP_OK)
+        s = cli_optimizer(&CMD, v, &c->optimizer, err);
+    if (s == SP_OK)
+        s = cli_recompute(&CMD, v, &c->recompute, &given, err);
+    if (s == SP_OK)
+        s = cli_dtype(&CMD, v, "weight-dtype", true, &c->weight_dtype, err);
+    if (s == SP_OK)
+        s = cli_dtype(&CMD, v, "kv-dtype", false, &c->kv_dtype, err);
+    if (s == SP_OK && (f = flag(v, "mixed-style"))->set) {
         if (!strcmp(f->text, "autocast"))
             c->mixed_style = SP_MASTER_AUTOCAST;
         else if (strcmp(f->text, "master"))
             return cli_flag_error(err, "mixed-style", "'%s' is not master or autocast", f->text);
     }
-    return SP_OK;
+    return s;
 }
 
 static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem_config *c, sp_error *err)
@@ -107,18 +106,12 @@ int cmd_memory(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     size_t npos = 0;
-    bool help = false;
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    if (started >= 0)
+        return started;
     sp_error err;
     sp_error_clear(&err);
-    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
-        return cli_fail(&err);
-    if (help) {
-        cli_print_help(&CMD, stdout);
-        return CLI_EXIT_OK;
-    }
-    sp_format format = SP_FORMAT_TEXT;
-    if (flag(v, "format")->set && (!sp_format_parse(flag(v, "format")->text, &format) || format == SP_FORMAT_MD))
-        return cli_flag_error(&err, "format", "'%s' is not text or json", flag(v, "format")->text), cli_fail(&err);
     const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
     sp_rules rules;
     sp_model model;

@@ -19,23 +19,14 @@ int cmd_plan(int argc, char **argv)
     cli_value values[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     const char *files[1];
     size_t nfiles = 0;
-    bool help = false;
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, values, files, &nfiles, &format, true);
+    if (started >= 0)
+        return started;
     sp_error err;
     sp_error_clear(&err);
-    if (cli_parse(&CMD, argc, argv, values, files, &nfiles, &help, &err) != SP_OK)
-        return cli_fail(&err);
-    if (help) {
-        cli_print_help(&CMD, stdout);
-        return CLI_EXIT_OK;
-    }
     if (nfiles != 1) {
         fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
-        return CLI_EXIT_INPUT;
-    }
-    sp_format format = SP_FORMAT_TEXT;
-    const cli_value *fmt = &values[cli_index(&CMD, "format")];
-    if (fmt->set && !sp_format_parse(fmt->text, &format)) {
-        fprintf(stderr, "stackplan: --format: '%s' is not text, json or md\n", fmt->text);
         return CLI_EXIT_INPUT;
     }
     sp_rules rules;

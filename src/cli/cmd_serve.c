@@ -33,18 +33,18 @@ static const cli_value *flag(const cli_value *v, const char *name)
 
 static double number_or(const cli_value *v, const char *name, double fallback)
 {
-    return flag(v, name)->set ? flag(v, name)->number : fallback;
+    return cli_number_or(&CMD, v, name, fallback);
 }
 
 static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_serve_config *c, sp_error *err)
 {
     sp_serve_config base = SP_SERVE_CONFIG_INIT;
     *c = base;
-    const cli_value *f;
-    if ((f = flag(v, "weight-dtype"))->set && !sp_dtype_parse(f->text, &c->weight_dtype))
-        return cli_flag_error(err, "weight-dtype", "'%s' is not bf16, fp16, fp8, int8 or int4", f->text);
-    if ((f = flag(v, "kv-dtype"))->set && (!sp_dtype_parse(f->text, &c->kv_dtype) || c->kv_dtype == SP_DTYPE_INT4))
-        return cli_flag_error(err, "kv-dtype", "'%s' is not bf16, fp16, fp8 or int8", f->text);
+    sp_status s = cli_dtype(&CMD, v, "weight-dtype", true, &c->weight_dtype, err);
+    if (s == SP_OK)
+        s = cli_dtype(&CMD, v, "kv-dtype", false, &c->kv_dtype, err);
+    if (s != SP_OK)
+        return s;
     c->tp = number_or(v, "tp", 0);
     c->batch = number_or(v, "batch", 0);
     c->prompt_tokens = number_or(v, "prompt-tokens", 512);
@@ -63,20 +63,12 @@ int cmd_serve(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     size_t npos = 0;
-    bool help = false;
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    if (started >= 0)
+        return started;
     sp_error err;
     sp_error_clear(&err);
-    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
-        return cli_fail(&err);
-    if (help) {
-        cli_print_help(&CMD, stdout);
-        return CLI_EXIT_OK;
-    }
-    sp_format format = SP_FORMAT_TEXT;
-    if (flag(v, "format")->set && (!sp_format_parse(flag(v, "format")->text, &format) || format == SP_FORMAT_MD)) {
-        cli_flag_error(&err, "format", "'%s' is not text or json", flag(v, "format")->text);
-        return cli_fail(&err);
-    }
     const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
     sp_rules rules;
     sp_model model;

@@ -45,7 +45,7 @@ static const cli_value *flag(const cli_value *v, const char *name)
 
 static double number_or(const cli_value *v, const char *name, double fallback)
 {
-    return flag(v, name)->set ? flag(v, name)->number : fallback;
+    return cli_number_or(&CMD, v, name, fallback);
 }
 
 /* "64", "64,128" or "64-512" (doubling). */
@@ -107,19 +107,18 @@ static sp_status request_from_flags(const cli_value *v, const sp_model *m, sp_se
     q->interleave = number_or(v, "interleave", 0);
     q->zero = (int)number_or(v, "zero", -1);
     q->tokens = number_or(v, "tokens", 20.0 * sp_model_params(m)); /* Hoffmann et al. 2022 */
-    const cli_value *f;
-    sp_recompute r;
-    if ((f = flag(v, "recompute"))->set) {
-        if (!sp_recompute_parse(f->text, &r))
-            return cli_flag_error(err, "recompute", "'%s' is not none, selective or full", f->text);
+    sp_recompute r = SP_RECOMPUTE_NONE;
+    bool pinned = false;
+    sp_status s = cli_recompute(&CMD, v, &r, &pinned, err);
+    if (pinned)
         q->recompute = (int)r;
-    }
-    if ((f = flag(v, "precision"))->set && !sp_precision_parse(f->text, &q->precision))
-        return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16 or fp8", f->text);
-    if ((f = flag(v, "optimizer"))->set && !sp_optimizer_parse(f->text, &q->optimizer))
-        return cli_flag_error(err, "optimizer", "'%s' is not adamw, adam, adam8bit, sgd or adafactor", f->text);
+    if (s == SP_OK)
+        s = cli_precision(&CMD, v, &q->precision, err);
+    if (s == SP_OK)
+        s = cli_optimizer(&CMD, v, &q->optimizer, err);
     int flash = 1;
-    sp_status s = on_off(v, "sequence-parallel", &q->sequence_parallel, err);
+    if (s == SP_OK)
+        s = on_off(v, "sequence-parallel", &q->sequence_parallel, err);
     if (s == SP_OK)
         s = on_off(v, "flash-attention", &flash, err);
     q->flash_attention = flash != 0;
@@ -208,20 +207,12 @@ int cmd_train(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     size_t npos = 0;
-    bool help = false;
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    if (started >= 0)
+        return started;
     sp_error err;
     sp_error_clear(&err);
-    if (cli_parse(&CMD, argc, argv, v, NULL, &npos, &help, &err) != SP_OK)
-        return cli_fail(&err);
-    if (help) {
-        cli_print_help(&CMD, stdout);
-        return CLI_EXIT_OK;
-    }
-    sp_format format = SP_FORMAT_TEXT;
-    if (flag(v, "format")->set && (!sp_format_parse(flag(v, "format")->text, &format) || format == SP_FORMAT_MD)) {
-        cli_flag_error(&err, "format", "'%s' is not text or json", flag(v, "format")->text);
-        return cli_fail(&err);
-    }
     train_job *j = calloc(1, sizeof *j);
     sp_train_option *options = calloc(MAX_ACCELS * MAX_COUNTS, sizeof *options);
     if (!j || !options) {

@@ -87,3 +87,67 @@ sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, 
     }
     return SP_OK;
 }
+
+int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, const char **positional,
+              size_t *positional_count, sp_format *format, bool allow_md)
+{
+    sp_error err;
+    sp_error_clear(&err);
+    bool help = false;
+    if (cli_parse(cmd, argc, argv, values, positional, positional_count, &help, &err) != SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(cmd, stdout);
+        return CLI_EXIT_OK;
+    }
+    *format = SP_FORMAT_TEXT;
+    size_t f = cli_index(cmd, "format");
+    if (f < cmd->count && values[f].set &&
+        (!sp_format_parse(values[f].text, format) || (*format == SP_FORMAT_MD && !allow_md))) {
+        cli_flag_error(&err, "format", "'%s' is not %s", values[f].text, allow_md ? "text, json or md" : "text or json");
+        return cli_fail(&err);
+    }
+    return -1;
+}
+
+double cli_number_or(const cli_command *cmd, const cli_value *values, const char *name, double fallback)
+{
+    const cli_value *v = flag(cmd, values, name);
+    return v->set ? v->number : fallback;
+}
+
+sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_precision *out, sp_error *err)
+{
+    const cli_value *v = flag(cmd, values, "precision");
+    if (v->set && !sp_precision_parse(v->text, out))
+        return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16 or fp8", v->text);
+    return SP_OK;
+}
+
+sp_status cli_optimizer(const cli_command *cmd, const cli_value *values, sp_optimizer *out, sp_error *err)
+{
+    const cli_value *v = flag(cmd, values, "optimizer");
+    if (v->set && !sp_optimizer_parse(v->text, out))
+        return cli_flag_error(err, "optimizer", "'%s' is not adamw, adam, adam8bit, sgd or adafactor", v->text);
+    return SP_OK;
+}
+
+sp_status cli_recompute(const cli_command *cmd, const cli_value *values, sp_recompute *out, bool *given,
+                        sp_error *err)
+{
+    const cli_value *v = flag(cmd, values, "recompute");
+    *given = v->set;
+    if (v->set && !sp_recompute_parse(v->text, out))
+        return cli_flag_error(err, "recompute", "'%s' is not none, selective or full", v->text);
+    return SP_OK;
+}
+
+sp_status cli_dtype(const cli_command *cmd, const cli_value *values, const char *name, bool allow_int4,
+                    sp_dtype *out, sp_error *err)
+{
+    const cli_value *v = flag(cmd, values, name);
+    if (v->set && (!sp_dtype_parse(v->text, out) || (*out == SP_DTYPE_INT4 && !allow_int4) || *out == SP_DTYPE_FP32))
+        return cli_flag_error(err, name, "'%s' is not bf16, fp16, fp8%s", v->text,
+                              allow_int4 ? ", int8 or int4" : " or int8");
+    return SP_OK;
+}

@@ -11,59 +11,8 @@
 #define SP_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define SP_PRINTF(a, b)
-/* A number that must be strictly greater than zero (loader-only flag). */
-enum { SP_NUM_POSITIVE = 1u << 8 };
-
-/* One overridable constant: its key in files and flags, where it lives in
- * sp_knobs, its SP_SET_* bit and the range it may take. */
-typedef struct {
-    const char *key;
-    size_t offset;
-    unsigned set_bit;
-    double min, max;
-    unsigned flags;
-} sp_knob_spec;
-
-extern const sp_knob_spec SP_KNOB_SPECS[SP_KNOB_COUNT];
-
-/* Reads/writes one knob through its spec. */
-double sp_knob_get(const sp_knobs *knobs, const sp_knob_spec *spec);
-void sp_knob_set(sp_knobs *knobs, const sp_knob_spec *spec, double value);
-
-/* sp_memory_estimate for a layout already checked, with the model's parameter count known. */
-void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
-                                const sp_memory_constants *constants, double capacity_bytes, double params,
-                                sp_memory *out);
-
-/* An (m x k) by (k x n) GEMM: 2mnk FLOPs at peak x efficiency x prod d/(d + d0), never
- * faster than moving its operands at hbm bytes/s (roofline, Williams et al. 2009). */
-double sp_gemm_time_s(double m, double n, double k, double peak, double efficiency, double d0, double hbm,
-                      double act_bytes, double weight_bytes);
-
-/* sp_train_step for a layout whose checks and memory the caller has already done. */
-sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
-                                     double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
-                                     sp_step *out);
-
-/* Reporter helpers (notes.c). */
-bool sp_note_is_warning(unsigned note);
-void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
-int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
-int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
-                        size_t size);
-
-/* Renderers behind sp_render_plans. */
-char *sp_render_plans_text(const sp_profile_list *profiles, const sp_plan *plans,
-                           const sp_rules *rules, sp_error *err);
-char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans,
-                           const sp_rules *rules, sp_error *err);
-char *sp_render_plans_md(const sp_profile_list *profiles, const sp_plan *plans,
-                         const sp_rules *rules, sp_error *err);
-/* Dumps a jansson value (and releases it) as indented, ordered text plus a newline. */
-struct json_t;
-char *sp_json_finish(struct json_t *root, sp_error *err);
-
 #endif
+
 
 /* Fills err (if not NULL) and returns status. */
 sp_status sp_fail(sp_error *err, sp_status status, const char *file, unsigned line,
@@ -159,6 +108,9 @@ double sp_gemm_time_s(double m, double n, double k, double peak, double efficien
 sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                                      double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
                                      sp_step *out);
+
+/* The pinned version of a framework in data/frameworks.yaml, "?" when absent. */
+const char *sp_framework_version(const sp_rules *rules, const char *name);
 
 /* Reporter helpers (notes.c). */
 bool sp_note_is_warning(unsigned note);

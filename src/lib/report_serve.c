@@ -6,14 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *version_of(const sp_rules *r, const char *name)
-{
-    for (unsigned i = 0; r && i < r->framework_count; i++)
-        if (!strcmp(r->frameworks[i].name, name))
-            return r->frameworks[i].version;
-    return "?";
-}
-
 /* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
 int sp_serve_launch_line(const char *model_name, const char *engine, const sp_serve_config *c,
                          const sp_serve_result *s, char *buf, size_t size)
@@ -68,7 +60,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "cost        : $%.3f per million output tokens at $%g/GPU-hour\n", s->usd_per_million_output_tokens,
                   c->usd_per_gpu_hour);
     sp_buf_printf(&b, "engine      : %s (vllm==%s, ray==%s, tensorrt-llm==%s): %s\n", engine,
-                  version_of(r->rules, "vllm"), version_of(r->rules, "ray"), version_of(r->rules, "tensorrt-llm"), reason);
+                  sp_framework_version(r->rules, "vllm"), sp_framework_version(r->rules, "ray"), sp_framework_version(r->rules, "tensorrt-llm"), reason);
     sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
     return sp_buf_finish(&b, err);

@@ -83,22 +83,14 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
     }
 }
 
-static const char *version_of(const sp_rules *r, const char *name)
-{
-    for (unsigned i = 0; r && i < r->framework_count; i++)
-        if (!strcmp(r->frameworks[i].name, name))
-            return r->frameworks[i].version;
-    return "?";
-}
-
 /* The packages a layout's framework needs, pinned: "torch==2.15.0, megatron-core==0.19.2". */
 static void versions_text(const sp_rules *r, const sp_mem_config *c, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "torch==%s", version_of(r, "torch"));
+    int n = snprintf(buf, size, "torch==%s", sp_framework_version(r, "torch"));
     if (c->tp > 1 || c->pp > 1)
-        snprintf(buf + n, size - (size_t)n, ", megatron-core==%s", version_of(r, "megatron-core"));
+        snprintf(buf + n, size - (size_t)n, ", megatron-core==%s", sp_framework_version(r, "megatron-core"));
     else if (c->zero > 0)
-        snprintf(buf + n, size - (size_t)n, " (FSDP), or deepspeed==%s", version_of(r, "deepspeed"));
+        snprintf(buf + n, size - (size_t)n, " (FSDP), or deepspeed==%s", sp_framework_version(r, "deepspeed"));
 }
 
 /* ---- text ---- */
