@@ -267,6 +267,7 @@ typedef struct {
     double inter_node_bytes_per_s;/* per accelerator, per direction */
     double usd_per_hour;          /* on-demand; 0 when no public price exists */
     double matmul_efficiency;     /* measured share of dense peak for large GEMMs; 0: use the default */
+    char aws_instance[32];        /* the 8-GPU AWS instance with this part, "" when none */
     char price_date[16];
     unsigned line;
 } sp_accel;
@@ -685,6 +686,59 @@ typedef struct {
  * when the numbers are out of the range a plan can be made for. */
 sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                           const sp_plan_options *options, sp_plan *out, sp_error *err);
+
+/* ---------------------------------------------------------------- launch */
+
+/* How to write a plan's launch artifacts. */
+typedef struct {
+    const char *entry;            /* the user's entry point; NULL: train.py, serve_app.py or data_job.py */
+    const char *entry_args;       /* its arguments, split on blanks, each shell-quoted; NULL: none */
+    bool cpu;                     /* a CPU smoke variant: no GPU requests, gloo, nproc_per_node processes */
+    double nproc_per_node;        /* with cpu */
+    double rdzv_port;             /* torchrun c10d rendezvous port */
+} sp_launch_options;
+
+#define SP_LAUNCH_OPTIONS_INIT {NULL, NULL, false, 1, 29500}
+
+/* A file a plan was made from, and its SHA-256. */
+typedef struct {
+    char file[SP_ERR_FILE_MAX];
+    char sha256[65];
+} sp_file_hash;
+
+enum { SP_ARTIFACTS_MAX = 8, SP_HASHES_MAX = 16 };
+
+typedef struct {
+    char name[32];                /* file name inside the profile's directory */
+    char *text;                   /* owned by the set */
+    bool executable;
+} sp_artifact;
+
+typedef struct {
+    char dir[SP_NAME_MAX];        /* the profile's directory: a slug of its name */
+    sp_artifact items[SP_ARTIFACTS_MAX];
+    size_t count;
+} sp_artifact_set;
+
+/* Renders every artifact of a plan: launch scripts of its tier and framework
+ * (torchrun.sh, job.sbatch, cluster.yaml + ray.sh, serve.sh), requirements.txt with
+ * pinned versions and manifest.json (profile, plan, version, catalog hashes, cluster
+ * shape, launch command). Strings from the profile are shell-quoted or emitted by
+ * libyaml/jansson. Deterministic. accel may be NULL. Caller frees with
+ * sp_artifact_set_free. */
+sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, const sp_rules *rules,
+                              const sp_accel *accel, const sp_launch_options *options, const sp_file_hash *hashes,
+                              size_t hash_count, sp_artifact_set *out, sp_error *err);
+void sp_artifact_set_free(sp_artifact_set *set);
+
+/* SHA-256 of a file, as 64 lower-case hex digits. */
+sp_status sp_file_sha256(const char *path, char out[65], sp_error *err);
+
+/* Writes text as one POSIX shell word in single quotes ('it'\''s'). Returns the wanted length. */
+int sp_shell_quote(const char *text, char *buf, size_t size);
+
+/* A directory-safe slug of a name: lower-case letters, digits and '-', at most size-1. */
+void sp_slug(const char *name, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- output */
 

@@ -7,9 +7,13 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config   # compiler and build
   libjansson-dev libyaml-dev         # JSON out, YAML in
+  nettle-dev                         # SHA-256 of catalog files in launch manifests
   libcmocka-dev                      # unit tests
   valgrind                           # leak check of the CLI runs
-  python3                            # golden-test helper scripts
+  python3                            # test helper scripts
+  python3-yaml python3-jsonschema    # validate generated Ray cluster.yaml against Ray's schema
+  python3-torch                      # run generated torchrun/Slurm launches (CPU, gloo)
+  slurmctld slurmd slurm-client munge  # a local Slurm cluster for the launch tests
 )
 
 missing=()

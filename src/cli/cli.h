@@ -101,6 +101,7 @@ double cli_number_or(const cli_command *cmd, const cli_value *values, const char
 int cmd_memory(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_launch(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_classic(int argc, char **argv);

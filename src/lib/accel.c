@@ -36,7 +36,8 @@ static const accel_number MATMUL = NUM(matmul_efficiency, 0.05, 1, 0);
 
 static bool is_known(const char *key)
 {
-    if (sp_key_index(TEXT_KEYS, key) >= 0 || !strcmp(key, MATMUL.key) || !strcmp(key, "matmul_source"))
+    if (sp_key_index(TEXT_KEYS, key) >= 0 || !strcmp(key, MATMUL.key) || !strcmp(key, "matmul_source") ||
+        !strcmp(key, "aws_instance"))
         return true;
     for (size_t i = 0; i < NUMBER_COUNT; i++)
         if (!strcmp(NUMBERS[i].key, key))
@@ -77,6 +78,13 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_er
             status = sp_yaml_number(y, value, k, MATMUL.min, MATMUL.max, 0, &a->matmul_efficiency, err);
             if (status == SP_OK && !sp_yaml_mapping_get(y, map, "matmul_source"))
                 status = sp_yaml_fail(y, key, k, err, "needs a matmul_source beside it");
+            continue;
+        }
+        if (!strcmp(k, "aws_instance")) {
+            status = sp_yaml_string(y, value, k, a->aws_instance, sizeof a->aws_instance, err);
+            for (const char *c = a->aws_instance; status == SP_OK && *c; c++)
+                if (!(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9') && *c != '.' && *c != '-')
+                    status = sp_yaml_fail(y, value, k, err, "'%s' is not an instance type", a->aws_instance);
             continue;
         }
         if (!strcmp(k, "matmul_source")) {

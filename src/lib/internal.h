@@ -126,6 +126,11 @@ char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans
                            const sp_rules *rules, sp_error *err);
 char *sp_render_plans_md(const sp_profile_list *profiles, const sp_plan *plans,
                          const sp_rules *rules, sp_error *err);
+/* Ray's cluster.yaml for a plan (launch_yaml.c); setup is its one setup command. */
+char *sp_cluster_yaml(const char *slug, const sp_plan *plan, const sp_accel *a, const char *setup, bool cpu,
+                      sp_error *err);
+/* The JSON object of one plan, as `plan --format json` prints it (report_json.c). */
+struct json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r);
 /* Dumps a jansson value (and releases it) as indented, ordered text plus a newline. */
 struct json_t;
 char *sp_json_finish(struct json_t *root, sp_error *err);

@@ -145,7 +145,7 @@ static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "within_budget", json_boolean(plan->within_budget));
 }
 
-static json_t *plan_object(const sp_profile *p, const sp_plan *plan, const sp_rules *r)
+json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r)
 {
     const sp_axis_info *axis = &r->axes[plan->axis];
     char text[TEXT_MAX];
@@ -198,7 +198,7 @@ char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans
     json_object_set_new(root, "stackplan_version", json_string(SP_VERSION));
     json_t *list = json_array();
     for (size_t i = 0; i < profiles->count; i++)
-        json_array_append_new(list, plan_object(&profiles->items[i], &plans[i], rules));
+        json_array_append_new(list, sp_plan_json(&profiles->items[i], &plans[i], rules));
     json_object_set_new(root, "plans", list);
     return sp_json_finish(root, err);
 }

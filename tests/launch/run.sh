@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The launch kit on real engines (issue 6). usage: run.sh STACKPLAN SOURCE_ROOT
+set -u
+bin=$1 root=$(cd "$2" && pwd)
+here="$root/tests/launch"
+work=$(mktemp -d /tmp/stackplan-launch.XXXXXX)
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+source "$here/slurm_cluster.sh"
+cleanup() { slurm_stop; rm -rf "$work"; }
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap slurm_stop EXIT
+export TMPDIR="$work/tmp" PYTHONDONTWRITEBYTECODE=1
+mkdir -p "$TMPDIR"
+PATH="/usr/bin:/usr/sbin:$PATH"  # Debian's python3 with torch, and the Slurm daemons
+smoke="$root/examples/ddp_smoke.py"
+profiles="$root/examples/launch.yaml"
+
+for tool in torchrun sbatch slurmctld slurmd munged python3; do
+  command -v "$tool" >/dev/null || { echo "FAIL $tool is not installed (scripts/install-deps.sh installs it)"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+# --- generate: GPU artifacts, and the CPU variant the smoke runs use
+check "launch writes the GPU artifacts" "$bin" launch "$profiles" --out "$work/gpu" --entry "$smoke" >/dev/null
+check "launch writes the CPU variant" "$bin" launch "$profiles" --out "$work/cpu" --cpu --nproc-per-node 2 --rdzv-port $((30000 + RANDOM % 20000)) --entry "$smoke" >/dev/null
+slurm_dir="two-node-training-on-a-slurm-cluster"
+one_node="fine-tune-on-one-node"
+
+# --- Ray: every cluster.yaml against Ray's schema
+schema="$here/ray-schema.json"
+[ -f "$schema" ] || schema="$root/../shared/data/ray-schema.json"
+if [ -f "$schema" ]; then
+  echo "     Ray schema: $schema"
+  check "every cluster.yaml validates against Ray's schema" python3 "$here/validate_ray.py" "$schema" "$work"/gpu/*/cluster.yaml "$work"/cpu/*/cluster.yaml
+else
+  bad "Ray's schema is absent (looked for tests/launch/ray-schema.json and ../shared/data/ray-schema.json)"
+fi
+
+# --- Slurm: a private two-node cluster
+if slurm_start "$work/slurm" >"$work/slurm-start.log" 2>&1; then
+  ok "two-node Slurm cluster started"
+  check "sbatch --test-only accepts the GPU job.sbatch (2 nodes x 8 GPUs)" \
+    bash -c "cd '$work/gpu/$slurm_dir' && sbatch --test-only job.sbatch 2>&1 | grep -q 'to start at'"
+  (cd "$work/cpu/$slurm_dir" && TORCHRUN_EXTRA_ARGS="--redirects 1 --tee 1 --monitor_interval 0.5" \
+     timeout 180 sbatch --wait job.sbatch >"$work/sbatch.log" 2>&1)
+  code=$?
+  check "sbatch --wait runs the CPU job.sbatch to exit status 0" test "$code" -eq 0
+  out=$(cat "$work/cpu/$slurm_dir"/*.out 2>/dev/null)
+  for rank in 0 1 2 3; do
+    check "srun torchrun over both nodes: rank $rank/4 reports" grep -q "stackplan-smoke rank $rank/4 .*weights-agree True" <<<"$out"
+  done
+else
+  bad "two-node Slurm cluster started: $(tail -3 "$work/slurm-start.log")"
+fi
+slurm_stop
+
+# --- torchrun.sh on one node
+(cd "$work/cpu/$one_node" && TORCHRUN_EXTRA_ARGS="--redirects 1 --tee 1 --monitor_interval 0.5" \
+   timeout 120 ./torchrun.sh >"$work/torchrun.log" 2>&1)
+code=$?
+check "torchrun.sh exits 0" test "$code" -eq 0
+for rank in 0 1; do
+  check "torchrun.sh: rank $rank/2 reports" grep -q "stackplan-smoke rank $rank/2 .*weights-agree True" "$work/torchrun.log"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Launch artifacts are safe and reproducible (issue 6): a hostile profile name runs nothing,
+# existing files survive without --force, the same inputs give byte-identical files.
+# usage: safety.sh STACKPLAN SOURCE_ROOT
+set -u
+bin=$1 root=$(cd "$2" && pwd)
+work=$(mktemp -d /tmp/stackplan-safety.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+check() { local what=$1; shift; if "$@"; then pass=$((pass + 1)); echo "ok   $what"; else fail=$((fail + 1)); echo "FAIL $what"; fi; }
+
+# A name that tries every way out of a shell word, a YAML scalar and a JSON string.
+name='x"; rm -rf ~; " $(touch CANARY1) `touch CANARY2` '"'"'; touch CANARY3; '"'"' \n'
+python3 - "$work/hostile.yaml" "$name" <<'PY'
+import sys, yaml
+path, name = sys.argv[1], sys.argv[2]
+profiles = [
+    {"name": name, "memory_gb": 1200, "axis": "model", "train_hours": 100, "budget_usd": 5000},
+    {"name": name + " serving", "params_b": 7, "qps": 10, "train_hours": 720, "budget_usd": 9000},
+]
+with open(path, "w", encoding="utf-8") as f:
+    yaml.safe_dump(profiles, f, allow_unicode=True)
+PY
+check "launch accepts the hostile profile" "$bin" launch "$work/hostile.yaml" --out "$work/out" --entry 'my train.py' --entry-args "--name \$(touch CANARY4) --x ;touch CANARY5" >/dev/null
+
+# Fake engines that only print their arguments; HOME holds a sentinel rm -rf ~ would take.
+mkdir -p "$work/fakebin" "$work/home" "$work/run"
+for tool in torchrun srun scontrol ray vllm trtllm-serve sleep; do
+  printf '#!/bin/sh\necho "%s $*"\n' "$tool" >"$work/fakebin/$tool"
+  chmod +x "$work/fakebin/$tool"
+done
+touch "$work/home/sentinel"
+for script in "$work"/out/*/*.sh "$work"/out/*/job.sbatch; do
+  check "bash -n $(basename "$(dirname "$script")")/$(basename "$script")" bash -n "$script"
+  (cd "$work/run" && HOME="$work/home" PATH="$work/fakebin:$PATH" SLURM_JOB_NODELIST=n1 SLURM_JOB_NUM_NODES=2 \
+     SLURM_JOB_ID=1 bash "$script" >>"$work/run.log" 2>&1)
+done
+check "no CANARY file was created by any script" test -z "$(ls "$work/run" | grep CANARY)"
+check "HOME is untouched" test -f "$work/home/sentinel"
+check "the entry point and its arguments reach torchrun as words" \
+  grep -qF -- "my train.py --name \$(touch CANARY4) --x ;touch CANARY5" "$work/run.log"
+check "manifest.json keeps the name exactly" python3 -c "
+import json, sys, glob
+names = {json.load(open(p))['profile']['name'] for p in glob.glob('$work/out/*/manifest.json')}
+sys.exit(0 if sys.argv[1] in names else 1)" "$name"
+check "cluster.yaml names the cluster by a slug" python3 -c "
+import yaml, glob, re, sys
+names = [yaml.safe_load(open(p))['cluster_name'] for p in glob.glob('$work/out/*/cluster.yaml')]
+sys.exit(0 if names and all(re.fullmatch('[a-z0-9-]+', n) for n in names) else 1)"
+
+# Existing files are never overwritten without --force.
+before=$(cat "$work"/out/*/manifest.json | sha256sum)
+"$bin" launch "$work/hostile.yaml" --out "$work/out" --entry other.py >/dev/null 2>"$work/err"; code=$?
+check "a second launch without --force exits 2" test "$code" -eq 2
+check "it says which file exists" grep -q "exists (use --force to overwrite)" "$work/err"
+check "and leaves the files alone" test "$before" = "$(cat "$work"/out/*/manifest.json | sha256sum)"
+check "--force overwrites" "$bin" launch "$work/hostile.yaml" --out "$work/out" --entry other.py --force >/dev/null
+check "no temporary file is left behind" test -z "$(find "$work/out" -name '*.tmp.*')"
+
+# Byte-identical artifacts from the same inputs.
+"$bin" launch "$root/examples/launch.yaml" --out "$work/a" >/dev/null
+"$bin" launch "$root/examples/launch.yaml" --out "$work/b" >/dev/null
+check "the same inputs give byte-identical artifacts" diff -r "$work/a" "$work/b"
+check "manifest hashes its inputs" python3 -c "
+import json, glob, sys
+m = json.load(open(sorted(glob.glob('$work/a/*/manifest.json'))[0]))
+files = {f['file'] for f in m['inputs']}
+sys.exit(0 if {'data/defaults.yaml', 'data/perf.yaml'} <= files and all(len(f['sha256']) == 64 for f in m['inputs']) else 1)"
+check "requirements pin every package with ==" bash -c "! grep -v '==' '$work'/a/*/requirements.txt"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
