@@ -122,6 +122,7 @@ typedef struct {
 
 
 enum { SP_NAME_MAX = 64, SP_TEXT_MAX = 256, SP_FRAMEWORKS_MAX = 6 };
+enum { SP_PHASES_MAX = 4, SP_STAGES_MAX = 16 };
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
 typedef struct {
@@ -230,6 +231,10 @@ typedef struct {
     double ttft_ms, tpot_ms;   /* serving latency targets; 0: none */
     sp_dtype weight_dtype, kv_dtype; /* serving (bf16 when not given) */
     double global_batch;       /* sequences per step; 0: about 2M tokens */
+    char instance[SP_NAME_MAX];  /* data jobs: a CPU instance of data/instances.yaml, "" when none */
+    unsigned instance_line, instance_col;
+    char stage_names[SP_STAGES_MAX][SP_NAME_MAX]; /* data jobs: stages in order; none: the default */
+    unsigned stage_count;
 } sp_profile;
 
 typedef struct {
@@ -580,6 +585,109 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
 const char *sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
                             const char **reason);
 
+/* ---------------------------------------------------------------- data jobs */
+
+/* One CPU instance of data/instances.yaml. */
+typedef struct {
+    char name[SP_NAME_MAX];
+    char cloud[16];
+    double vcpus;
+    double memory_bytes;
+    double local_disks;
+    double local_disk_bytes;
+    double disk_read_bytes_per_s;   /* aggregate local (or attached) sequential read */
+    double disk_write_bytes_per_s;
+    double network_bytes_per_s;     /* baseline, not burst */
+    double single_flow_bytes_per_s;
+    double usd_per_hour;
+    char price_date[16];
+    unsigned line;
+} sp_instance;
+
+typedef struct {
+    sp_instance *items;
+    size_t count;
+} sp_instance_catalog;
+
+/* Loads an instance catalog (every row with spec, disk, network and price sources).
+ * Caller frees with sp_instance_catalog_free. */
+sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error *err);
+void sp_instance_catalog_free(sp_instance_catalog *catalog);
+const sp_instance *sp_instance_find(const sp_instance_catalog *catalog, const char *name);
+
+
+/* Work per input byte of one phase of a stage. */
+typedef struct {
+    double disk_read, disk_write, network; /* bytes moved per input byte */
+    double cpu_s_per_gb;                   /* core-seconds per GB of input */
+} sp_stage_phase;
+
+typedef struct {
+    char name[SP_NAME_MAX];
+    double keep;                           /* share of bytes passed to the next stage */
+    sp_stage_phase phases[SP_PHASES_MAX];
+    unsigned phase_count;
+} sp_stage;
+
+/* data/stages.yaml: the stages and the efficiencies that turn work into time. */
+typedef struct {
+    double bytes_per_token;
+    double cpu_efficiency, disk_efficiency, network_efficiency;
+    double gpu_fuzzy_dedup_tokens_per_s;   /* per A100-class GPU; scaled by HBM bandwidth */
+    double gpu_reference_hbm_bytes_per_s;  /* the HBM bandwidth that rate was measured at */
+    sp_stage stages[SP_STAGES_MAX];
+    unsigned count;
+} sp_stage_model;
+
+sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err);
+/* Index of a stage by name, or -1. */
+int sp_stage_find(const sp_stage_model *model, const char *name);
+
+/* A data job: input size and the stages it runs, in order. */
+typedef struct {
+    double input_bytes;
+    int stages[SP_STAGES_MAX];             /* indices into the stage model */
+    unsigned count;
+    double nodes;
+    const sp_accel *gpu;                   /* optional: fuzzy dedup on GPUs (RAPIDS) */
+    double gpus_per_node;
+} sp_data_job;
+
+typedef struct {
+    double input_bytes;
+    double seconds;
+    double cpu_s, disk_s, network_s, gpu_s; /* summed over phases */
+    const char *bottleneck;                /* "cpu", "disk", "network" or "gpu" (static text) */
+} sp_stage_time;
+
+typedef struct {
+    sp_stage_time stages[SP_STAGES_MAX];
+    unsigned count;
+    double nodes;
+    double hours;
+    double cost_usd;
+    double shuffle_bytes;                  /* over the network */
+    double disk_bytes;                     /* read and written */
+} sp_data_result;
+
+/* Time and cost of a data job on job->nodes instances (Spark/Ray Data/Dask style: one
+ * worker per vCPU, shuffles all-to-all). Each phase takes the slowest of CPU, disk and
+ * network; phases and stages run in turn. Pure. */
+sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                           sp_data_result *out, sp_error *err);
+
+/* The fewest nodes of `instance` that finish within deadline_hours (at most 100000);
+ * fails when none does. Pure. */
+sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                       double deadline_hours, sp_data_result *out, sp_error *err);
+
+/* Spark, Ray Data or Dask for a job, and why (static text). */
+const char *sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
+                              const char **reason);
+
+/* The framework's launch line with the cluster's executor sizing. Returns the wanted length. */
+int sp_data_launch_line(const char *framework, const sp_instance *instance, double nodes, char *buf, size_t size);
+
 /* ---------------------------------------------------------------- estimators */
 
 typedef struct {
@@ -657,6 +765,12 @@ typedef struct {
     sp_serve_result serve;
     const char *engine;         /* with served: static text from sp_serve_engine */
     const char *engine_reason;
+    bool data_sized;            /* the stage model sized it (data axis, instance named) */
+    sp_instance data_instance;
+    sp_data_job data_job;       /* its gpu pointer is unused (NULL) */
+    sp_data_result data;
+    const char *data_framework; /* static text from sp_data_framework */
+    const char *data_framework_reason;
     double gpus_for_model;      /* whole numbers, kept as double for JSON and math */
     double gpus_for_qps;
     double gpus;
@@ -678,9 +792,11 @@ typedef struct {
     bool classic;   /* the seed's helper verbatim: 16 bytes/param always, axis required */
     const sp_model *model;
     const sp_accel *accel;
+    const sp_stage_model *stages;      /* data jobs: the stage model ... */
+    const sp_instance *instance;       /* ... and the profile's instance */
 } sp_plan_options;
 
-#define SP_PLAN_OPTIONS_INIT {false, NULL, NULL}
+#define SP_PLAN_OPTIONS_INIT {false, NULL, NULL, NULL, NULL}
 
 /* Plans one profile. Pure: no I/O, no allocation. Fails with SP_ERR_INPUT
  * when the numbers are out of the range a plan can be made for. */
@@ -791,6 +907,10 @@ typedef struct {
  * layouts. Caller frees. */
 char *sp_render_train(const sp_train_report *report, sp_format format, sp_error *err);
 
+/* Renders a data-job estimate. Caller frees. */
+char *sp_render_data(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                     const sp_data_result *result, const sp_rules *rules, sp_format format, sp_error *err);
+
 /* Everything a serving report shows. */
 typedef struct {
     const sp_model *model;
@@ -823,6 +943,7 @@ char *sp_render_memory(const sp_memory_report *report, sp_format format, sp_erro
  * parameter counts, models[i] for names[i]). Caller frees. */
 char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_error *err);
 char *sp_render_models(const sp_model *models, size_t count, sp_format format, sp_error *err);
+char *sp_render_instances(const sp_instance_catalog *catalog, sp_format format, sp_error *err);
 
 /* The build-versus-buy question on its own. */
 typedef struct {

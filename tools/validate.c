@@ -370,6 +370,85 @@ static bool validate_serving(const train_ctx *t, const char *dir)
     return summary_guarded("serving", &tl, 0.15, 0.35, 1.40);
 }
 
+/* ---- data rows ---- */
+
+typedef struct {
+    const sp_stage_model *stages;
+    const sp_instance_catalog *instances;
+    const sp_accel_catalog *accels;
+} data_ctx;
+
+static bool data_job(const data_ctx *d, json_t *row, sp_data_job *job)
+{
+    json_t *spec = json_object_get(row, "job"), *names = json_object_get(spec, "stages"), *name;
+    size_t i;
+    memset(job, 0, sizeof *job);
+    json_array_foreach(names, i, name)
+    {
+        int k = sp_stage_find(d->stages, json_string_value(name));
+        if (k < 0 || job->count == SP_STAGES_MAX)
+            return false;
+        job->stages[job->count++] = k;
+    }
+    job->input_bytes = json_object_get(spec, "input_tb") ? number(spec, "input_tb", 0) * 1e12
+                                                         : number(spec, "input_tokens", 0) * d->stages->bytes_per_token;
+    job->nodes = number(row, "nodes", 1);
+    return job->count > 0;
+}
+
+static void data_row(const data_ctx *d, json_t *row, tally *tl)
+{
+    const char *id = text(row, "id", "?");
+    json_t *measured = json_object_get(row, "measured");
+    sp_data_job job;
+    sp_data_result r;
+    if (!data_job(d, row, &job)) {
+        tl->failures++;
+        return;
+    }
+    if (json_object_get(measured, "mb_per_s_per_thread")) {
+        /* tiktoken: the tokenize stage's cost per byte is this figure (in-sample); the 16-thread
+         * figure is one process, which the model (one worker per vCPU) does not describe. */
+        const sp_stage *st = &d->stages->stages[job.stages[0]];
+        double per_core = 1e9 / st->phases[0].cpu_s_per_gb / 1e6;
+        record(tl, id, "MB/s, 1 thread", per_core, number(measured, "mb_per_s_per_thread", 1));
+        record(tl, id, "MB/s, 16 threads", 16 * per_core * d->stages->cpu_efficiency,
+               number(measured, "mb_per_s_16_threads", 1));
+        return;
+    }
+    const sp_instance *in = sp_instance_find(d->instances, text(row, "instance", ""));
+    const sp_accel *gpu = in ? NULL : sp_accel_find(d->accels, text(row, "instance", ""));
+    if (gpu) { /* GPU rows: the GPUs do the work; the host CPUs are a c6i.8xlarge per node */
+        in = sp_instance_find(d->instances, "c6i.8xlarge");
+        job.gpu = gpu;
+        job.gpus_per_node = number(row, "gpus", gpu->per_node) / job.nodes;
+    }
+    if (!in || sp_data_estimate(d->stages, in, &job, &r, NULL) != SP_OK) {
+        tl->failures++;
+        printf("  %-38s cannot estimate\n", id);
+        return;
+    }
+    record(tl, id, "hours", r.hours, number(measured, "hours", 1));
+}
+
+static bool validate_data(const data_ctx *d, const char *dir)
+{
+    json_t *rows = load(dir, "data_public.json");
+    if (!rows)
+        return false;
+    printf("data (data_public.json)\n  %-38s %-22s %14s %14s %9s\n", "row", "quantity", "predicted", "published",
+           "error");
+    tally tl = {0};
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+        data_row(d, row, &tl);
+    json_decref(rows);
+    /* Issue 7: within 20%. The 16-thread tiktoken row describes threads in one process, which
+     * the model does not (docs/MODEL.md); the guard holds today's worst. */
+    return summary_guarded("data", &tl, 0.20, 0.20, 1.20);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -395,6 +474,18 @@ int main(int argc, char **argv)
     train_ctx t = {argv[1], &accels, &k, &rules.perf};
     ok = validate_training(&t, argv[2]) && ok;
     ok = validate_serving(&t, argv[2]) && ok;
+    static sp_stage_model stages;
+    sp_instance_catalog instances;
+    snprintf(path, sizeof path, "%s/stages.yaml", argv[1]);
+    char ipath[1024];
+    snprintf(ipath, sizeof ipath, "%s/instances.yaml", argv[1]);
+    if (sp_stages_load(path, &stages, &err) != SP_OK || sp_instances_load(ipath, &instances, &err) != SP_OK) {
+        fprintf(stderr, "validate: %s: %s\n", err.field, err.message);
+        return 2;
+    }
+    data_ctx d = {&stages, &instances, &accels};
+    ok = validate_data(&d, argv[2]) && ok;
+    sp_instance_catalog_free(&instances);
     sp_accel_catalog_free(&accels);
     printf("%s\n", ok ? "every row within its guard (see TARGET MISSED lines above)" : "a guard was exceeded");
     return check && !ok ? 1 : 0;

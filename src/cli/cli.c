@@ -160,6 +160,43 @@ static int fail_at(sp_error *err, const char *path, unsigned line, unsigned col)
     return cli_fail(err);
 }
 
+static int missing_name(const char *path, unsigned line, unsigned col, const char *field, const char *name,
+                        const char *catalog)
+{
+    sp_error err;
+    sp_error_clear(&err);
+    err.status = SP_ERR_INPUT;
+    snprintf(err.field, sizeof err.field, "%s", field);
+    snprintf(err.message, sizeof err.message, "'%s' is not in the %s catalog (see `stackplan catalog %s`)", name,
+             catalog, catalog);
+    return fail_at(&err, path, line, col);
+}
+
+/* The stage model and the instance catalog, when a profile names an instance. */
+static int resolve_data(const char *path, const char *data_dir, const sp_profile_list *profiles,
+                        sp_stage_model *stages, sp_instance_catalog *instances)
+{
+    sp_error err;
+    sp_error_clear(&err);
+    char file[1024];
+    for (size_t i = 0; i < profiles->count; i++) {
+        const sp_profile *p = &profiles->items[i];
+        if (!p->instance[0])
+            continue;
+        if (!instances->items) {
+            snprintf(file, sizeof file, "%s/stages.yaml", data_dir);
+            if (sp_stages_load(file, stages, &err) != SP_OK)
+                return cli_fail(&err);
+            snprintf(file, sizeof file, "%s/instances.yaml", data_dir);
+            if (sp_instances_load(file, instances, &err) != SP_OK)
+                return cli_fail(&err);
+        }
+        if (!sp_instance_find(instances, p->instance))
+            return missing_name(path, p->instance_line, p->instance_col, "instance", p->instance, "instances");
+    }
+    return CLI_EXIT_OK;
+}
+
 /* Loads the catalog entries the profiles name: one model per profile, one accelerator catalog. */
 static int resolve_names(const char *path, const char *data_dir, const sp_profile_list *profiles,
                          sp_model *models, sp_accel_catalog *catalog)
@@ -178,14 +215,8 @@ static int resolve_names(const char *path, const char *data_dir, const sp_profil
             if (sp_accels_load(accels, catalog, &err) != SP_OK)
                 return cli_fail(&err);
         }
-        if (!sp_accel_find(catalog, p->gpu)) {
-            sp_error_clear(&err);
-            err.status = SP_ERR_INPUT;
-            snprintf(err.field, sizeof err.field, "gpu");
-            snprintf(err.message, sizeof err.message,
-                     "'%s' is not in the accelerator catalog (see `stackplan catalog accelerators`)", p->gpu);
-            return fail_at(&err, path, p->gpu_line, p->gpu_col);
-        }
+        if (!sp_accel_find(catalog, p->gpu))
+            return missing_name(path, p->gpu_line, p->gpu_col, "gpu", p->gpu, "accelerators");
     }
     return CLI_EXIT_OK;
 }
@@ -202,9 +233,13 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
         return cli_fail(&err);
     sp_model *models = calloc(profiles->count, sizeof *models);
     sp_accel_catalog catalog = {0};
+    sp_instance_catalog instances = {0};
+    static sp_stage_model stages;
     *plans = calloc(profiles->count, sizeof **plans);
     int status = models && *plans ? resolve_names(path, data_dir, profiles, models, &catalog)
                                   : CLI_EXIT_INTERNAL;
+    if (status == CLI_EXIT_OK)
+        status = resolve_data(path, data_dir, profiles, &stages, &instances);
     if (!models || !*plans)
         fprintf(stderr, "stackplan: out of memory\n");
     for (size_t i = 0; status == CLI_EXIT_OK && i < profiles->count; i++) {
@@ -212,6 +247,8 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
         sp_plan_options each = *options;
         each.model = p->model[0] ? &models[i] : NULL;
         each.accel = p->gpu[0] ? sp_accel_find(&catalog, p->gpu) : NULL;
+        each.stages = p->instance[0] ? &stages : NULL;
+        each.instance = p->instance[0] ? sp_instance_find(&instances, p->instance) : NULL;
         if (sp_plan_profile(p, rules, &each, &(*plans)[i], &err) == SP_OK)
             continue;
         /* The estimator knows the line; the file name is the CLI's. */
@@ -222,6 +259,7 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     }
     free(models);
     sp_accel_catalog_free(&catalog);
+    sp_instance_catalog_free(&instances);
     if (status != CLI_EXIT_OK) {
         free(*plans);
         *plans = NULL;

@@ -102,6 +102,7 @@ int cmd_memory(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_launch(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_classic(int argc, char **argv);

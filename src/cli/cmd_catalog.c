@@ -11,7 +11,7 @@ static const cli_opt OPTS[] = {
 };
 
 static const cli_command CMD = {
-    "stackplan catalog accelerators|models [--format text|json] [--data-dir DIR]",
+    "stackplan catalog accelerators|models|instances [--format text|json] [--data-dir DIR]",
     "List the accelerator catalog (memory, bandwidth, FLOP/s, links, price) or the model\n"
     "catalog (exact parameter counts from each config.json).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 1};
@@ -46,6 +46,18 @@ static char *list_models(const char *data_dir, sp_format format, sp_error *err)
     return text;
 }
 
+static char *list_instances(const char *data_dir, sp_format format, sp_error *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/instances.yaml", data_dir);
+    sp_instance_catalog catalog;
+    if (sp_instances_load(path, &catalog, err) != SP_OK)
+        return NULL;
+    char *text = sp_render_instances(&catalog, format, err);
+    sp_instance_catalog_free(&catalog);
+    return text;
+}
+
 int cmd_catalog(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
@@ -65,6 +77,8 @@ int cmd_catalog(int argc, char **argv)
         text = list_accels(v[2].set ? v[2].text : path, format, &err);
     else if (n == 1 && !strcmp(what[0], "models"))
         text = list_models(data_dir, format, &err);
+    else if (n == 1 && !strcmp(what[0], "instances"))
+        text = list_instances(data_dir, format, &err);
     else {
         fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;

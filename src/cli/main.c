@@ -15,6 +15,7 @@ static const command COMMANDS[] = {
     {"breakeven", cmd_breakeven, "hours at which self-managed beats managed"},
     {"train", cmd_train, "search the fastest training layout: time, MFU, cost"},
     {"serve", cmd_serve, "size a serving fleet: latency, throughput, replicas, cost"},
+    {"data", cmd_data, "size a data job on CPU nodes: Spark, Ray Data, Dask"},
     {"launch", cmd_launch, "write launch artifacts: torchrun, Slurm, Ray, serving, manifest"},
     {"memory", cmd_memory, "memory per accelerator for training or inference"},
     {"catalog", cmd_catalog, "list the accelerator or model catalog"},

@@ -70,6 +70,25 @@ sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *
 yaml_node_t *sp_yaml_mapping_get(sp_yaml *y, const yaml_node_t *map, const char *key);
 /* Fails when a mapping repeats a key. */
 sp_status sp_yaml_no_duplicate_keys(sp_yaml *y, const yaml_node_t *map, sp_error *err);
+/* sp_field.size of a key the caller reads itself (a nested list, say). */
+#define SP_FIELD_ELSEWHERE ((size_t)-1)
+
+/* A table-driven row: each key of a mapping lands in a struct field. */
+typedef struct {
+    const char *key;
+    size_t offset;        /* into the destination struct */
+    size_t size;          /* text fields: buffer size; 0 for numbers */
+    double min, max;      /* numbers */
+    unsigned flags;       /* SP_NUM_* for numbers */
+    bool required;
+} sp_field;
+
+/* Reads map into dst by fields (count entries): unknown keys, duplicates, wrong types,
+ * out-of-range numbers and missing required keys fail with the node's position.
+ * Text fields with size 1 are checked and dropped (sources). */
+sp_status sp_yaml_read_row(sp_yaml *y, const yaml_node_t *map, const char *what, const sp_field *fields,
+                           size_t count, void *dst, sp_error *err);
+
 /* Index of key in keys (NULL-terminated), or -1. */
 int sp_key_index(const char *const *keys, const char *key);
 /* The known key nearest to an unknown one (edit distance), or NULL if none is close. */
@@ -114,6 +133,8 @@ const char *sp_framework_version(const sp_rules *rules, const char *name);
 
 /* Reporter helpers (notes.c). */
 bool sp_note_is_warning(unsigned note);
+/* The hours the plan's costs are for: the searched run, the sized data job, or train_hours. */
+double sp_plan_hours(const sp_profile *p, const sp_plan *plan);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
 int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,

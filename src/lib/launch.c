@@ -169,7 +169,11 @@ static char *requirements(const sp_plan *plan, const sp_rules *r, sp_error *err)
         names[n++] = "deepspeed";
     if (serving)
         names[n++] = plan->served && !strcmp(plan->engine, "TensorRT-LLM + Triton") ? "tensorrt-llm" : "vllm";
-    if (plan->launcher == SP_LAUNCH_RAY)
+    if (plan->data_sized && !strcmp(plan->data_framework, "Spark"))
+        names[n++] = "pyspark";
+    else if (plan->data_sized && !strcmp(plan->data_framework, "Dask"))
+        names[n++] = "dask";
+    else if (plan->launcher == SP_LAUNCH_RAY)
         names[n++] = "ray";
     names[n++] = "mlflow";
     for (size_t i = 0; i < n; i++)
@@ -254,9 +258,24 @@ static sp_status add(sp_artifact_set *set, const char *name, char *text, bool ex
     return SP_OK;
 }
 
+/* Spark or Dask for a sized data job: the framework's own launch line. */
+static char *data_script(const sp_profile *p, const sp_plan *plan, sp_error *err)
+{
+    sp_buf b = {0};
+    char line[LINE_MAX_CHARS];
+    script_header(&b, "/usr/bin/env bash", p, "Data job, with the executor sizing of the plan's cluster");
+    sp_data_launch_line(plan->data_framework, &plan->data_instance, plan->data.nodes, line, sizeof line);
+    sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n%s\n", plan->data_framework, plan->data_framework_reason, line);
+    return sp_buf_finish(&b, err);
+}
+
 /* The launch command the manifest records: the script of the plan's launcher. */
 static const char *launch_file(const sp_plan *plan)
 {
+    if (plan->data_sized && !strcmp(plan->data_framework, "Spark"))
+        return "spark.sh";
+    if (plan->data_sized && !strcmp(plan->data_framework, "Dask"))
+        return "dask.sh";
     if (plan->axis == SP_AXIS_SERVING && plan->launcher != SP_LAUNCH_RAY)
         return "serve.sh";
     switch (plan->launcher) {
@@ -284,6 +303,8 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
         s = add(out, "job.sbatch", sbatch_script(profile, plan, options, out->dir, cmd, err), true, err);
     if (s == SP_OK && plan->axis == SP_AXIS_SERVING)
         s = add(out, "serve.sh", serve_script(profile, plan, err), true, err);
+    if (s == SP_OK && plan->data_sized && strcmp(launch_file(plan), "ray.sh"))
+        s = add(out, launch_file(plan), data_script(profile, plan, err), true, err);
     if (s == SP_OK) {
         /* One setup line: the pinned packages, space-separated. */
         sp_buf b = {0};

@@ -22,6 +22,8 @@ static unsigned long per_node(const sp_plan *plan)
 
 int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
 {
+    if (plan->data_sized)
+        return sp_data_launch_line(plan->data_framework, &plan->data_instance, plan->data.nodes, buf, size);
     const char *entry = entry_point(plan->axis);
     unsigned long nodes = (unsigned long)plan->nodes;
     switch (plan->launcher) {

@@ -78,6 +78,14 @@ static void end_seq(emit_ctx *e)
     emit(e, &ev);
 }
 
+/* The AWS instance type of the plan's nodes, "" when they are not on AWS. */
+static const char *aws_type(const sp_plan *plan, const sp_accel *a)
+{
+    if (plan->data_sized)
+        return strcmp(plan->data_instance.cloud, "aws") ? "" : plan->data_instance.name;
+    return a ? a->aws_instance : "";
+}
+
 static void node_type(emit_ctx *e, const char *name, const sp_plan *plan, const sp_accel *a, double workers,
                       bool cpu)
 {
@@ -85,16 +93,19 @@ static void node_type(emit_ctx *e, const char *name, const sp_plan *plan, const 
     begin_map(e);
     scalar(e, "resources");
     begin_map(e);
-    if (!cpu) {
+    if (plan->data_sized) {
+        scalar(e, "CPU");
+        integer(e, plan->data_instance.vcpus);
+    } else if (!cpu) {
         scalar(e, "GPU");
         integer(e, plan->knobs.gpus_per_node);
     }
     end_map(e);
     scalar(e, "node_config");
     begin_map(e);
-    if (a && a->aws_instance[0]) {
+    if (aws_type(plan, a)[0]) {
         scalar(e, "InstanceType");
-        scalar(e, a->aws_instance);
+        scalar(e, aws_type(plan, a));
     }
     end_map(e);
     scalar(e, "min_workers");
@@ -111,7 +122,7 @@ static void provider(emit_ctx *e, const sp_plan *plan, const sp_accel *a)
     scalar(e, "provider");
     begin_map(e);
     scalar(e, "type");
-    if (a && a->aws_instance[0]) {
+    if (aws_type(plan, a)[0]) {
         scalar(e, "aws");
         scalar(e, "region");
         scalar(e, "us-east-1");

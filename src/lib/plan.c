@@ -341,6 +341,46 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     return SP_OK;
 }
 
+/* ---- data jobs with the stage model (options.stages + options.instance) ---- */
+
+static const char *const DEFAULT_STAGES[] = {"read", "filter", "exact-dedup", "write"};
+
+static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const sp_instance *in, sp_plan *out,
+                           sp_error *err)
+{
+    sp_data_job job;
+    memset(&job, 0, sizeof job);
+    job.input_bytes = p->data_tb * 1e12;
+    unsigned count = p->stage_count ? p->stage_count : 4;
+    for (unsigned i = 0; i < count; i++) {
+        const char *name = p->stage_count ? p->stage_names[i] : DEFAULT_STAGES[i];
+        int k = sp_stage_find(m, name);
+        if (k < 0)
+            return sp_fail(err, SP_ERR_INPUT, "", p->line, 0, "stages", "'%s' is not a stage (profile '%s')", name,
+                           p->name);
+        job.stages[job.count++] = k;
+    }
+    job.nodes = 1;
+    sp_status s = sp_data_size(m, in, &job, p->train_hours, &out->data, err);
+    if (s != SP_OK) {
+        if (err) {
+            err->line = p->line;
+            snprintf(err->field, sizeof err->field, "train_hours");
+        }
+        return s;
+    }
+    job.nodes = out->data.nodes;
+    out->data_sized = true;
+    out->data_instance = *in;
+    out->data_job = job;
+    out->data_framework = sp_data_framework(m, &job, &out->data, &out->data_framework_reason);
+    /* A CPU job: the cost model's "accelerators" are machines at the instance's price. */
+    out->gpus_for_model = 0;
+    out->knobs.gpus_per_node = 1;
+    out->knobs.usd_per_gpu_hour = in->usd_per_hour;
+    return SP_OK;
+}
+
 static sp_launcher choose_launcher(const sp_plan *plan)
 {
     if (plan->axis == SP_AXIS_SERVING || plan->axis == SP_AXIS_DATA)
@@ -402,7 +442,18 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         if (status != SP_OK)
             return status;
     }
+    const sp_stage_model *stages = options && !classic ? options->stages : NULL;
+    const sp_instance *instance = options && !classic ? options->instance : NULL;
+    if (stages && instance && out->axis == SP_AXIS_DATA && profile->data_tb > 0) {
+        status = size_data(profile, stages, instance, out, err);
+        if (status != SP_OK)
+            return status;
+    }
     size_gpus(profile, classic, out);
+    if (out->data_sized) {
+        out->gpus = out->data.nodes;
+        out->nodes = out->data.nodes;
+    }
     bool trains = out->mode == SP_MODE_TRAIN && (out->axis == SP_AXIS_TRAINING || out->axis == SP_AXIS_MODEL);
     if (model && trains && accel)
         time_training_run(profile, rules, model, accel, out);
@@ -417,7 +468,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                        "the job needs %.0f accelerators, more than any cluster (profile '%s')",
                        out->gpus, profile->name);
     const sp_knobs *k = &out->knobs;
-    double hours = out->timed ? out->run_hours : profile->train_hours;
+    double hours = out->timed ? out->run_hours : out->data_sized ? out->data.hours : profile->train_hours;
     out->cost = sp_costs(out->gpus, k->usd_per_gpu_hour, hours, k->managed_premium, k->ops_hours,
                          k->ops_usd_per_hour);
     out->breakeven_hours = sp_breakeven_hours(out->gpus, k->usd_per_gpu_hour, k->managed_premium,
@@ -430,7 +481,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         return SP_OK;
     }
     check_axis(profile, out);
-    if (out->axis == SP_AXIS_DATA && out->gpus_for_model == 0 && out->gpus_for_qps == 0)
+    if (out->axis == SP_AXIS_DATA && out->gpus_for_model == 0 && out->gpus_for_qps == 0 && !out->data_sized)
         out->notes |= SP_NOTE_DATA_GPU_FLOOR;
     if (out->axis == SP_AXIS_SERVING && out->gpus_for_model > 1 && out->gpus_for_qps > 0 && !out->served)
         out->notes |= SP_NOTE_REPLICA_SPANS_GPUS;

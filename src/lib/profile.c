@@ -10,7 +10,7 @@ static const char *const PROFILE_KEYS[] = {
     "budget_usd", "gpu_mem_gb", "gpus_per_node", "usd_per_gpu_hour", "managed_premium",
     "ops_hours", "ops_usd_per_hour", "qps_per_replica", "model", "gpu", "seq", "micro_batch",
     "precision", "optimizer", "tokens", "global_batch", "prompt_tokens", "output_tokens", "ttft_ms",
-    "tpot_ms", "weight_dtype", "kv_dtype", NULL};
+    "tpot_ms", "weight_dtype", "kv_dtype", "instance", "stages", NULL};
 
 const char *const *sp_profile_keys(void)
 {
@@ -94,12 +94,29 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
 static sp_status read_catalog_name(sp_yaml *y, const yaml_node_t *value, const char *key,
                                    sp_profile *p, sp_error *err)
 {
-    bool model = !strcmp(key, "model");
-    char *dst = model ? p->model : p->gpu;
-    unsigned line = (unsigned)value->start_mark.line + 1, col = (unsigned)value->start_mark.column + 1;
-    *(model ? &p->model_line : &p->gpu_line) = line;
-    *(model ? &p->model_col : &p->gpu_col) = col;
+    char *dst = !strcmp(key, "model") ? p->model : !strcmp(key, "gpu") ? p->gpu : p->instance;
+    unsigned *line = !strcmp(key, "model") ? &p->model_line : !strcmp(key, "gpu") ? &p->gpu_line : &p->instance_line;
+    unsigned *col = !strcmp(key, "model") ? &p->model_col : !strcmp(key, "gpu") ? &p->gpu_col : &p->instance_col;
+    *line = (unsigned)value->start_mark.line + 1;
+    *col = (unsigned)value->start_mark.column + 1;
     return sp_yaml_string(y, value, key, dst, SP_NAME_MAX, err);
+}
+
+/* stages: a list of stage names, checked against the stage model when the plan is made. */
+static sp_status read_stages(sp_yaml *y, const yaml_node_t *value, sp_profile *p, sp_error *err)
+{
+    sp_status s = sp_yaml_expect(y, value, YAML_SEQUENCE_NODE, "stages", err);
+    p->stage_count = 0;
+    for (yaml_node_item_t *it = s == SP_OK ? value->data.sequence.items.start : NULL;
+         s == SP_OK && it < value->data.sequence.items.top; it++) {
+        if (p->stage_count == SP_STAGES_MAX)
+            return sp_yaml_fail(y, value, "stages", err, "at most %d stages", SP_STAGES_MAX);
+        s = sp_yaml_string(y, sp_yaml_node(y, *it), "stages", p->stage_names[p->stage_count], SP_NAME_MAX, err);
+        p->stage_count++;
+    }
+    if (s == SP_OK && p->stage_count == 0)
+        s = sp_yaml_fail(y, value, "stages", err, "the list is empty");
+    return s;
 }
 
 static sp_status read_knob(sp_yaml *y, const yaml_node_t *value, const sp_knob_spec *k,
@@ -123,8 +140,10 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
     if (!strcmp(name, "axis") || !strcmp(name, "mode") || !strcmp(name, "precision") ||
         !strcmp(name, "optimizer") || !strcmp(name, "weight_dtype") || !strcmp(name, "kv_dtype"))
         return read_enum(y, value, name, p, err);
-    if (!strcmp(name, "model") || !strcmp(name, "gpu"))
+    if (!strcmp(name, "model") || !strcmp(name, "gpu") || !strcmp(name, "instance"))
         return read_catalog_name(y, value, name, p, err);
+    if (!strcmp(name, "stages"))
+        return read_stages(y, value, p, err);
     for (size_t i = 0; i < NUMBER_FIELD_COUNT; i++) {
         const number_field *f = &NUMBER_FIELDS[i];
         if (strcmp(name, f->key))

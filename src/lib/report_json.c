@@ -93,6 +93,25 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "launch", json_string(line));
         json_object_set_new(o, "serving", t);
     }
+    if (plan->data_sized) {
+        const sp_data_result *d = &plan->data;
+        json_t *t = json_object(), *stages = json_array();
+        json_object_set_new(t, "instance", json_string(plan->data_instance.name));
+        json_object_set_new(t, "nodes", json_integer((json_int_t)d->nodes));
+        json_object_set_new(t, "hours", json_real(round(d->hours * 1e4) / 1e4));
+        json_object_set_new(t, "shuffle_bytes", json_real(round(d->shuffle_bytes)));
+        for (unsigned i = 0; i < d->count; i++) {
+            json_t *st = json_object();
+            json_object_set_new(st, "stage", json_string(p->stage_count ? p->stage_names[i] : ""));
+            json_object_set_new(st, "hours", json_real(round(d->stages[i].seconds / 3600 * 1e4) / 1e4));
+            json_object_set_new(st, "bottleneck", json_string(d->stages[i].bottleneck));
+            json_array_append_new(stages, st);
+        }
+        json_object_set_new(t, "stages", stages);
+        json_object_set_new(t, "framework", json_string(plan->data_framework));
+        json_object_set_new(t, "framework_reason", json_string(plan->data_framework_reason));
+        json_object_set_new(o, "data_job", t);
+    }
     if (plan->timed) {
         const sp_candidate *c = &plan->run;
         json_t *t = json_object();
@@ -127,7 +146,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
 static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     json_object_set_new(o, "train_hours", json_real(p->train_hours));
-    json_object_set_new(o, "cost_hours", rounded(plan->timed ? plan->run_hours : p->train_hours));
+    json_object_set_new(o, "cost_hours", rounded(sp_plan_hours(p, plan)));
     json_object_set_new(o, "usd_per_gpu_hour", json_real(plan->knobs.usd_per_gpu_hour));
     json_object_set_new(o, "managed_premium", json_real(plan->knobs.managed_premium));
     json_object_set_new(o, "ops_hours", json_real(plan->knobs.ops_hours));

@@ -59,7 +59,7 @@ static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     sp_money(plan->cost.ops_usd, ops, sizeof ops);
     sp_money(plan->spend_usd, spend, sizeof spend);
     sp_money(p->budget_usd, budget, sizeof budget);
-    double hours = plan->timed ? plan->run_hours : p->train_hours;
+    double hours = sp_plan_hours(p, plan);
     sp_buf_printf(b, "  cost            : raw %s for %.4g h; managed %s (x%g); self-managed %s (%s ops)\n",
                   raw, hours, managed, plan->knobs.managed_premium, self, ops);
     if (isinf(plan->breakeven_hours))
@@ -105,6 +105,17 @@ static void text_serving(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     sp_buf_printf(b, "  engine launch   : %s\n", line);
 }
 
+static void text_data(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    const sp_data_result *d = &plan->data;
+    sp_buf_printf(b, "  data job        : %g TB on %.0f x %s in %.3g h (%g h allowed); %.3g TB shuffled\n", p->data_tb,
+                  d->nodes, plan->data_instance.name, d->hours, p->train_hours, d->shuffle_bytes / 1e12);
+    for (unsigned i = 0; i < d->count; i++)
+        sp_buf_printf(b, "                    %-12s %8.3f h, bound by %s\n", p->stage_count ? p->stage_names[i] : "",
+                      d->stages[i].seconds / 3600, d->stages[i].bottleneck);
+    sp_buf_printf(b, "  runs on         : %s: %s\n", plan->data_framework, plan->data_framework_reason);
+}
+
 static void text_notes(sp_buf *b, const sp_plan *plan)
 {
     char line[LINE_MAX_CHARS];
@@ -135,14 +146,20 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
         text_training(b, p, plan);
     if (plan->served)
         text_serving(b, p, plan);
+    if (plan->data_sized)
+        text_data(b, p, plan);
     else if (plan->axis == SP_AXIS_SERVING && p->qps > 0)
         sp_buf_printf(b, "  serving         : the seed's %g qps per GPU replica (name a model and gpu for a "
                          "first-principles estimate)\n",
                       plan->knobs.qps_per_replica);
-    sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s%s(%.4g GB) "
-                     "on %.0f node(s) of %.0f\n",
-                  plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)",
-                  p->gpu[0] ? " " : " ", plan->knobs.gpu_mem_gb, plan->nodes, plan->knobs.gpus_per_node);
+    if (plan->data_sized)
+        sp_buf_printf(b, "  machines        : %.0f x %s at $%g/h (CPU nodes; no GPU)\n", plan->gpus,
+                      plan->data_instance.name, plan->data_instance.usd_per_hour);
+    else
+        sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s (%.4g GB) "
+                         "on %.0f node(s) of %.0f\n",
+                      plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)",
+                      plan->knobs.gpu_mem_gb, plan->nodes, plan->knobs.gpus_per_node);
     text_costs(b, p, plan);
     sp_tier_reason_text(p, plan, r, line, sizeof line);
     sp_buf_printf(b, "  infra tier      : %s: %s\n", sp_tier_name(plan->tier), line);

@@ -274,3 +274,42 @@ yaml_node_t *sp_yaml_mapping_get(sp_yaml *y, const yaml_node_t *map, const char 
     }
     return NULL;
 }
+
+static const sp_field *field_named(const sp_field *fields, size_t count, const char *key)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp(fields[i].key, key))
+            return &fields[i];
+    return NULL;
+}
+
+sp_status sp_yaml_read_row(sp_yaml *y, const yaml_node_t *map, const char *what, const sp_field *fields,
+                           size_t count, void *dst, sp_error *err)
+{
+    sp_status s = sp_yaml_expect(y, map, YAML_MAPPING_NODE, what, err);
+    if (s == SP_OK)
+        s = sp_yaml_no_duplicate_keys(y, map, err);
+    for (yaml_node_pair_t *p = s == SP_OK ? map->data.mapping.pairs.start : NULL;
+         s == SP_OK && p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = sp_yaml_node(y, p->key), *value = sp_yaml_node(y, p->value);
+        const sp_field *f = field_named(fields, count, sp_yaml_scalar(key));
+        if (!f)
+            return sp_yaml_fail(y, key, sp_yaml_scalar(key), err, "unknown key in %s", what);
+        if (f->size == SP_FIELD_ELSEWHERE)
+            continue;
+        if (f->size == 1) {
+            char scratch[1024];
+            s = sp_yaml_string(y, value, f->key, scratch, sizeof scratch, err);
+        } else if (f->size > 1) {
+            s = sp_yaml_string(y, value, f->key, (char *)dst + f->offset, f->size, err);
+        } else {
+            double v = 0;
+            s = sp_yaml_number(y, value, f->key, f->min, f->max, f->flags, &v, err);
+            memcpy((char *)dst + f->offset, &v, sizeof v);
+        }
+    }
+    for (size_t i = 0; s == SP_OK && i < count; i++)
+        if (fields[i].required && !sp_yaml_mapping_get(y, map, fields[i].key))
+            return sp_yaml_fail(y, map, fields[i].key, err, "missing in %s", what);
+    return s;
+}

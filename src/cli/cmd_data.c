@@ -1,0 +1,133 @@
+/* cmd_data.c - `stackplan data`: hours, nodes and cost of a shuffle-heavy data job. */
+#include "cli.h"
+
+#include <math.h>
+#include <string.h>
+
+static const cli_opt OPTS[] = {
+    {"input-tb", CLI_NUMBER, "TB", "input size in TB (or --input-tokens)", 1e-6, 1e8, 0},
+    {"input-tokens", CLI_NUMBER, "T", "input size in tokens (e.g. 2T)", 1, 1e19, 0},
+    {"stages", CLI_TEXT, "S,S,...", "stages in order: read, tokenize, filter, exact-dedup, fuzzy-dedup, join, sort, write",
+     0, 0, 0},
+    {"instance", CLI_TEXT, "NAME", "CPU instance (default: the cheapest in the catalog that meets the deadline)", 0, 0, 0},
+    {"nodes", CLI_NUMBER, "N", "cluster size: how long and what cost", 1, 1e5, SP_NUM_INTEGER},
+    {"deadline-hours", CLI_NUMBER, "H", "finish within H hours: the fewest nodes", 1e-3, 1e6, 0},
+    {"gpu", CLI_TEXT, "NAME", "run fuzzy dedup on these GPUs (RAPIDS), one node's worth per node", 0, 0, 0},
+    {"instances", CLI_TEXT, "FILE", "instance catalog (default DATA_DIR/instances.yaml)", 0, 0, 0},
+    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan data (--input-tb TB | --input-tokens T) --stages S,S [--instance NAME] (--nodes N | --deadline-hours H)",
+    "Size a data job on CPU nodes (Spark, Ray Data, Dask): each stage's CPU, disk and network time,\n"
+    "the bottleneck, the shuffle, hours and cost, the framework and its launch line.",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 0};
+
+static const cli_value *flag(const cli_value *v, const char *name)
+{
+    return &v[cli_index(&CMD, name)];
+}
+
+static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_data_job *job, sp_error *err)
+{
+    memset(job, 0, sizeof *job);
+    bool tb = flag(v, "input-tb")->set, tokens = flag(v, "input-tokens")->set;
+    if (tb == tokens)
+        return cli_flag_error(err, "input-tb", "give exactly one of --input-tb and --input-tokens");
+    job->input_bytes = tb ? flag(v, "input-tb")->number * 1e12 : flag(v, "input-tokens")->number * m->bytes_per_token;
+    if (!flag(v, "stages")->set)
+        return cli_flag_error(err, "stages", "required, e.g. read,tokenize,exact-dedup,write");
+    char copy[512];
+    snprintf(copy, sizeof copy, "%s", flag(v, "stages")->text);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int i = sp_stage_find(m, tok);
+        if (i < 0)
+            return cli_flag_error(err, "stages", "'%s' is not a stage (read, tokenize, filter, exact-dedup, "
+                                                 "fuzzy-dedup, join, sort, write)", tok);
+        if (job->count == SP_STAGES_MAX)
+            return cli_flag_error(err, "stages", "at most %d stages", SP_STAGES_MAX);
+        job->stages[job->count++] = i;
+    }
+    if (flag(v, "nodes")->set == flag(v, "deadline-hours")->set)
+        return cli_flag_error(err, "nodes", "give exactly one of --nodes and --deadline-hours");
+    job->nodes = cli_number_or(&CMD, v, "nodes", 1);
+    return job->count ? SP_OK : cli_flag_error(err, "stages", "name at least one stage");
+}
+
+/* With --instance, that one; without, the cheapest that meets the deadline. */
+static sp_status size_job(const cli_value *v, const sp_stage_model *m, const sp_instance_catalog *catalog,
+                          sp_data_job *job, sp_data_result *r, const sp_instance **chosen, sp_error *err)
+{
+    const cli_value *name = flag(v, "instance");
+    double deadline = cli_number_or(&CMD, v, "deadline-hours", 0);
+    if (name->set) {
+        if (!(*chosen = sp_instance_find(catalog, name->text)))
+            return cli_flag_error(err, "instance", "'%s' is not in the instance catalog", name->text);
+        return deadline > 0 ? sp_data_size(m, *chosen, job, deadline, r, err) : sp_data_estimate(m, *chosen, job, r, err);
+    }
+    if (deadline <= 0)
+        return cli_flag_error(err, "instance", "--nodes needs an --instance");
+    *chosen = NULL;
+    for (size_t i = 0; i < catalog->count; i++) {
+        sp_data_result trial;
+        if (sp_data_size(m, &catalog->items[i], job, deadline, &trial, NULL) != SP_OK)
+            continue;
+        if (!*chosen || trial.cost_usd < r->cost_usd) {
+            *r = trial;
+            *chosen = &catalog->items[i];
+        }
+    }
+    if (!*chosen)
+        return cli_flag_error(err, "deadline-hours", "no instance finishes within %g h", deadline);
+    return SP_OK;
+}
+
+int cmd_data(int argc, char **argv)
+{
+    cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
+    size_t npos = 0;
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    if (started >= 0)
+        return started;
+    sp_error err;
+    sp_error_clear(&err);
+    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    char stages_path[1024], instances_path[1024], accels_path[1024];
+    snprintf(stages_path, sizeof stages_path, "%s/stages.yaml", data_dir);
+    snprintf(instances_path, sizeof instances_path, "%s/instances.yaml", data_dir);
+    snprintf(accels_path, sizeof accels_path, "%s/accelerators.yaml", data_dir);
+    sp_rules rules;
+    static sp_stage_model model;
+    sp_instance_catalog catalog = {0};
+    sp_accel_catalog accels = {0};
+    sp_data_job job;
+    sp_data_result result;
+    const sp_instance *instance = NULL;
+    sp_status s = sp_rules_load(data_dir, &rules, &err);
+    if (s == SP_OK)
+        s = sp_stages_load(stages_path, &model, &err);
+    if (s == SP_OK)
+        s = sp_instances_load(flag(v, "instances")->set ? flag(v, "instances")->text : instances_path, &catalog, &err);
+    if (s == SP_OK)
+        s = job_from_flags(v, &model, &job, &err);
+    if (s == SP_OK && flag(v, "gpu")->set) {
+        s = sp_accels_load(flag(v, "accelerators")->set ? flag(v, "accelerators")->text : accels_path, &accels, &err);
+        if (s == SP_OK && !(job.gpu = sp_accel_find(&accels, flag(v, "gpu")->text)))
+            s = cli_flag_error(&err, "gpu", "'%s' is not in the accelerator catalog", flag(v, "gpu")->text);
+        if (s == SP_OK)
+            job.gpus_per_node = job.gpu->per_node;
+    }
+    if (s == SP_OK)
+        s = size_job(v, &model, &catalog, &job, &result, &instance, &err);
+    char *text = NULL;
+    if (s == SP_OK) {
+        job.nodes = result.nodes;
+        text = sp_render_data(&model, instance, &job, &result, &rules, format, &err);
+    }
+    sp_instance_catalog_free(&catalog);
+    sp_accel_catalog_free(&accels);
+    return text ? cli_emit(text) : cli_fail(&err);
+}

@@ -1,0 +1,196 @@
+/* datacat.c - loads the CPU instance catalog and the data-stage model. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NUM(k, lo, hi, fl) {#k, offsetof(sp_instance, k), 0, lo, hi, fl, true}
+#define TEXT(k) {#k, offsetof(sp_instance, k), sizeof(((sp_instance *)0)->k), 0, 0, 0, true}
+#define SOURCE(k) {#k, 0, 1, 0, 0, 0, true}
+
+/* Ranges catch unit slips (GB for bytes, Gbps for bytes/s). */
+static const sp_field INSTANCE_FIELDS[] = {
+    TEXT(name), TEXT(cloud),
+    NUM(vcpus, 1, 4096, SP_NUM_INTEGER),
+    NUM(memory_bytes, 1e9, 1e14, 0),
+    NUM(local_disks, 0, 64, SP_NUM_INTEGER),
+    NUM(local_disk_bytes, 0, 1e15, 0),
+    NUM(disk_read_bytes_per_s, 1e7, 1e12, 0),
+    NUM(disk_write_bytes_per_s, 1e7, 1e12, 0),
+    NUM(network_bytes_per_s, 1e7, 1e12, 0),
+    NUM(single_flow_bytes_per_s, 1e7, 1e12, 0),
+    NUM(usd_per_hour, 0, 1e3, SP_NUM_POSITIVE),
+    SOURCE(spec_source), SOURCE(disk_source), SOURCE(network_source), SOURCE(price_source),
+    TEXT(price_date),
+};
+enum { INSTANCE_FIELD_COUNT = sizeof INSTANCE_FIELDS / sizeof INSTANCE_FIELDS[0] };
+
+static sp_status load_text(const char *path, sp_yaml *y, char **text, sp_error *err)
+{
+    size_t length = 0;
+    sp_status s = sp_read_file(path, text, &length, err);
+    if (s == SP_OK)
+        s = sp_yaml_parse(y, path, *text, length, err);
+    return s;
+}
+
+sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text = NULL;
+    sp_yaml y;
+    memset(&y, 0, sizeof y);
+    sp_status s = load_text(path, &y, &text, err);
+    yaml_node_t *root = s == SP_OK ? sp_yaml_root(&y) : NULL;
+    if (s == SP_OK)
+        s = sp_yaml_expect(&y, root, YAML_SEQUENCE_NODE, "instances", err);
+    size_t count = s == SP_OK ? (size_t)(root->data.sequence.items.top - root->data.sequence.items.start) : 0;
+    if (s == SP_OK && count == 0)
+        s = sp_yaml_fail(&y, root, "instances", err, "the list is empty");
+    if (s == SP_OK && !(out->items = calloc(count, sizeof *out->items)))
+        s = sp_fail(err, SP_ERR_NOMEM, path, 0, 0, "", "out of memory");
+    for (size_t i = 0; s == SP_OK && i < count; i++) {
+        yaml_node_t *row = sp_yaml_node(&y, root->data.sequence.items.start[i]);
+        out->items[i].line = (unsigned)row->start_mark.line + 1;
+        s = sp_yaml_read_row(&y, row, "instance", INSTANCE_FIELDS, INSTANCE_FIELD_COUNT, &out->items[i], err);
+        out->count = i + 1;
+        if (s == SP_OK && sp_instance_find(&(sp_instance_catalog){out->items, i}, out->items[i].name))
+            s = sp_yaml_fail(&y, row, "name", err, "'%s' is listed twice", out->items[i].name);
+    }
+    sp_yaml_free(&y);
+    free(text);
+    if (s != SP_OK)
+        sp_instance_catalog_free(out);
+    return s;
+}
+
+void sp_instance_catalog_free(sp_instance_catalog *catalog)
+{
+    if (!catalog)
+        return;
+    free(catalog->items);
+    catalog->items = NULL;
+    catalog->count = 0;
+}
+
+const sp_instance *sp_instance_find(const sp_instance_catalog *catalog, const char *name)
+{
+    for (size_t i = 0; i < catalog->count; i++)
+        if (!strcmp(catalog->items[i].name, name))
+            return &catalog->items[i];
+    return NULL;
+}
+
+/* ---- data/stages.yaml ---- */
+
+#define PHASE(k, hi) {#k, offsetof(sp_stage_phase, k), 0, 0, hi, 0, true}
+static const sp_field PHASE_FIELDS[] = {PHASE(disk_read, 100), PHASE(disk_write, 100), PHASE(network, 100),
+                                        PHASE(cpu_s_per_gb, 1e6)};
+
+static sp_status load_phases(sp_yaml *y, const yaml_node_t *seq, sp_stage *st, sp_error *err)
+{
+    sp_status s = sp_yaml_expect(y, seq, YAML_SEQUENCE_NODE, "phases", err);
+    for (yaml_node_item_t *it = s == SP_OK ? seq->data.sequence.items.start : NULL;
+         s == SP_OK && it < seq->data.sequence.items.top; it++) {
+        if (st->phase_count == SP_PHASES_MAX)
+            return sp_yaml_fail(y, seq, "phases", err, "more than %d phases", SP_PHASES_MAX);
+        s = sp_yaml_read_row(y, sp_yaml_node(y, *it), "phase", PHASE_FIELDS, 4, &st->phases[st->phase_count], err);
+        st->phase_count++;
+    }
+    if (s == SP_OK && st->phase_count == 0)
+        s = sp_yaml_fail(y, seq, "phases", err, "a stage needs at least one phase");
+    return s;
+}
+
+static const sp_field STAGE_FIELDS[] = {
+    {"name", offsetof(sp_stage, name), SP_NAME_MAX, 0, 0, 0, true},
+    {"keep", offsetof(sp_stage, keep), 0, 0, 1, 0, true},
+    {"source", 0, 1, 0, 0, 0, true},
+    {"phases", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+};
+
+static sp_status load_stage(sp_yaml *y, const yaml_node_t *row, sp_stage_model *out, sp_error *err)
+{
+    if (out->count == SP_STAGES_MAX)
+        return sp_yaml_fail(y, row, "stages", err, "more than %d stages", SP_STAGES_MAX);
+    sp_stage *st = &out->stages[out->count];
+    yaml_node_t *phases = sp_yaml_mapping_get(y, row, "phases");
+    if (!phases)
+        return sp_yaml_fail(y, row, "phases", err, "missing in stage");
+    sp_status s = sp_yaml_read_row(y, row, "stage", STAGE_FIELDS, 4, st, err);
+    if (s == SP_OK)
+        s = load_phases(y, phases, st, err);
+    if (s == SP_OK && sp_stage_find(out, st->name) >= 0)
+        s = sp_yaml_fail(y, row, "name", err, "stage '%s' is listed twice", st->name);
+    if (s == SP_OK)
+        out->count++;
+    return s;
+}
+
+/* The top-level keys, each read by its own code below. */
+static const sp_field ROOT_FIELDS[] = {
+    {"bytes_per_token", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"cpu_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"disk_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"network_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"gpu_fuzzy_dedup_tokens_per_s", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"gpu_reference_hbm_bytes_per_s", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"stages", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+};
+
+static sp_status load_value(sp_yaml *y, yaml_node_t *root, const char *key, double lo, double hi, double *out,
+                            sp_error *err)
+{
+    static const sp_field VALUE_FIELDS[] = {{"value", 0, 0, 0, 1e15, SP_NUM_POSITIVE, true},
+                                            {"source", 0, 1, 0, 0, 0, true}};
+    yaml_node_t *node = sp_yaml_mapping_get(y, root, key);
+    if (!node)
+        return sp_yaml_fail(y, root, key, err, "missing");
+    sp_status s = sp_yaml_read_row(y, node, key, VALUE_FIELDS, 2, out, err);
+    if (s == SP_OK && (*out < lo || *out > hi))
+        s = sp_yaml_fail(y, node, key, err, "%g is out of range [%g, %g]", *out, lo, hi);
+    return s;
+}
+
+sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text = NULL;
+    sp_yaml y;
+    memset(&y, 0, sizeof y);
+    sp_status s = load_text(path, &y, &text, err);
+    yaml_node_t *root = s == SP_OK ? sp_yaml_root(&y) : NULL;
+    if (s == SP_OK)
+        s = sp_yaml_read_row(&y, root, "stages file", ROOT_FIELDS, 7, out, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "bytes_per_token", 0.5, 64, &out->bytes_per_token, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "cpu_efficiency", 0.01, 1, &out->cpu_efficiency, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "disk_efficiency", 0.01, 1, &out->disk_efficiency, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "network_efficiency", 0.01, 1, &out->network_efficiency, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "gpu_fuzzy_dedup_tokens_per_s", 1, 1e12, &out->gpu_fuzzy_dedup_tokens_per_s, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "gpu_reference_hbm_bytes_per_s", 1e9, 1e14, &out->gpu_reference_hbm_bytes_per_s, err);
+    yaml_node_t *stages = s == SP_OK ? sp_yaml_mapping_get(&y, root, "stages") : NULL;
+    if (s == SP_OK && !stages)
+        s = sp_yaml_fail(&y, root, "stages", err, "missing");
+    if (s == SP_OK)
+        s = sp_yaml_expect(&y, stages, YAML_SEQUENCE_NODE, "stages", err);
+    for (yaml_node_item_t *it = s == SP_OK ? stages->data.sequence.items.start : NULL;
+         s == SP_OK && it < stages->data.sequence.items.top; it++)
+        s = load_stage(&y, sp_yaml_node(&y, *it), out, err);
+    sp_yaml_free(&y);
+    free(text);
+    return s;
+}
+
+int sp_stage_find(const sp_stage_model *model, const char *name)
+{
+    for (unsigned i = 0; i < model->count; i++)
+        if (!strcmp(model->stages[i].name, name))
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,182 @@
+/* datajob.c - time and cost of a data job: stages of CPU, disk and network work. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    double cpu_s, disk_s, network_s, gpu_s;
+} phase_time;
+
+/* One phase at the cluster's size: every resource works in parallel across the nodes;
+ * the shuffle sends (n-1)/n of its bytes off each node (all-to-all). */
+static phase_time phase(const sp_stage_model *m, const sp_instance *in, const sp_stage_phase *ph, double bytes,
+                        double nodes)
+{
+    phase_time t;
+    t.cpu_s = bytes / 1e9 * ph->cpu_s_per_gb / (nodes * in->vcpus * m->cpu_efficiency);
+    t.disk_s = bytes * (ph->disk_read / in->disk_read_bytes_per_s + ph->disk_write / in->disk_write_bytes_per_s) /
+               (nodes * m->disk_efficiency);
+    t.network_s = nodes > 1 ? bytes * ph->network * (nodes - 1.0) / nodes /
+                                  (nodes * in->network_bytes_per_s * m->network_efficiency)
+                            : 0.0;
+    t.gpu_s = 0;
+    return t;
+}
+
+/* Fuzzy dedup on GPUs (RAPIDS, NeMo Curator): tokens over the calibrated rate, scaled by HBM bandwidth. */
+static double gpu_dedup_s(const sp_stage_model *m, const sp_data_job *job, double bytes)
+{
+    double gpus = job->nodes * job->gpus_per_node;
+    double rate = m->gpu_fuzzy_dedup_tokens_per_s * job->gpu->hbm_bytes_per_s / m->gpu_reference_hbm_bytes_per_s;
+    return bytes / m->bytes_per_token / (gpus * rate);
+}
+
+static const char *bottleneck(double cpu, double disk, double network, double gpu)
+{
+    if (gpu >= cpu && gpu >= disk && gpu >= network && gpu > 0)
+        return "gpu";
+    if (cpu >= disk && cpu >= network)
+        return "cpu";
+    return disk >= network ? "disk" : "network";
+}
+
+static sp_status check_job(const sp_stage_model *m, const sp_instance *in, const sp_data_job *job, sp_error *err)
+{
+    if (!(job->input_bytes > 0) || !isfinite(job->input_bytes) || job->input_bytes > 1e20)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "input-tb", "must be a positive size below 1e8 TB");
+    if (!(job->nodes >= 1) || job->nodes != floor(job->nodes) || job->nodes > 1e5)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "nodes", "must be a whole number from 1 to 100000");
+    if (job->count == 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "name at least one stage");
+    for (unsigned i = 0; i < job->count; i++)
+        if (job->stages[i] < 0 || (unsigned)job->stages[i] >= m->count)
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "stage %u is not in the model", i);
+    if (job->gpu && !(job->gpus_per_node >= 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu", "GPU nodes need at least one GPU");
+    (void)in;
+    return SP_OK;
+}
+
+sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                           sp_data_result *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_status s = check_job(model, instance, job, err);
+    if (s != SP_OK)
+        return s;
+    double bytes = job->input_bytes, seconds = 0;
+    for (unsigned i = 0; i < job->count; i++) {
+        const sp_stage *st = &model->stages[job->stages[i]];
+        sp_stage_time *t = &out->stages[i];
+        bool on_gpu = job->gpu && !strcmp(st->name, "fuzzy-dedup");
+        t->input_bytes = bytes;
+        for (unsigned k = 0; k < st->phase_count; k++) {
+            phase_time p = phase(model, instance, &st->phases[k], bytes, job->nodes);
+            if (on_gpu && k == 0) { /* the GPUs compute the signatures; the shuffle stays */
+                p.gpu_s = gpu_dedup_s(model, job, bytes);
+                p.cpu_s = 0;
+            }
+            t->cpu_s += p.cpu_s;
+            t->disk_s += p.disk_s;
+            t->network_s += p.network_s;
+            t->gpu_s += p.gpu_s;
+            t->seconds += fmax(fmax(p.cpu_s, p.gpu_s), fmax(p.disk_s, p.network_s));
+            out->shuffle_bytes += bytes * st->phases[k].network;
+            out->disk_bytes += bytes * (st->phases[k].disk_read + st->phases[k].disk_write);
+        }
+        t->bottleneck = bottleneck(t->cpu_s, t->disk_s, t->network_s, t->gpu_s);
+        seconds += t->seconds;
+        bytes *= st->keep;
+    }
+    out->count = job->count;
+    out->nodes = job->nodes;
+    out->hours = seconds / 3600.0;
+    double gpu_cost = job->gpu ? job->nodes * job->gpus_per_node * job->gpu->usd_per_hour * out->hours : 0;
+    out->cost_usd = job->nodes * instance->usd_per_hour * out->hours + gpu_cost;
+    return SP_OK;
+}
+
+sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                       double deadline_hours, sp_data_result *out, sp_error *err)
+{
+    if (!(deadline_hours > 0) || !isfinite(deadline_hours))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "deadline-hours", "must be a positive number of hours");
+    sp_data_job j = *job;
+    /* Time falls as nodes are added: double, then bisect for the fewest that fit. */
+    double lo = 0, hi = 1;
+    for (;; hi *= 2) {
+        j.nodes = fmin(hi, 1e5);
+        sp_status s = sp_data_estimate(model, instance, &j, out, err);
+        if (s != SP_OK)
+            return s;
+        if (out->hours <= deadline_hours)
+            break;
+        if (j.nodes >= 1e5)
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "deadline-hours",
+                           "%s cannot finish within %g h even on 100000 nodes", instance->name, deadline_hours);
+        lo = j.nodes;
+    }
+    hi = j.nodes;
+    while (hi - lo > 1) {
+        j.nodes = floor((lo + hi) / 2);
+        sp_data_estimate(model, instance, &j, out, NULL);
+        if (out->hours <= deadline_hours)
+            hi = j.nodes;
+        else
+            lo = j.nodes;
+    }
+    j.nodes = hi;
+    return sp_data_estimate(model, instance, &j, out, err);
+}
+
+static bool has_stage(const sp_stage_model *m, const sp_data_job *job, const char *name)
+{
+    for (unsigned i = 0; i < job->count; i++)
+        if (!strcmp(m->stages[job->stages[i]].name, name))
+            return true;
+    return false;
+}
+
+const char *sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
+                              const char **reason)
+{
+    bool relational = has_stage(model, job, "join") || has_stage(model, job, "sort");
+    if (relational && job->input_bytes >= 1e12) {
+        *reason = "SQL-style joins and sorts at scale: Spark's shuffle spills to disk and retries lost partitions";
+        return "Spark";
+    }
+    if (job->gpu || has_stage(model, job, "tokenize")) {
+        *reason = "Python and ML preprocessing (tokenizers, GPU stages): Ray Data streams batches through Python "
+                  "workers and GPUs";
+        return "Ray Data";
+    }
+    if (job->input_bytes < 1e12 && result->nodes <= 16) {
+        *reason = "pandas-style work on a moderate cluster: Dask scales the pandas API without a JVM";
+        return "Dask";
+    }
+    *reason = "Python preprocessing at scale: Ray Data streams batches through Python workers";
+    return "Ray Data";
+}
+
+int sp_data_launch_line(const char *framework, const sp_instance *in, double nodes, char *buf, size_t size)
+{
+    if (!strcmp(framework, "Spark")) {
+        /* Five cores an executor (Spark tuning guides: HDFS client throughput), a core and 10% of
+         * memory left to the OS and the executor's overhead. */
+        double per_node = fmax(1.0, floor((in->vcpus - 1.0) / 5.0));
+        double memory_gb = floor((in->memory_bytes / 1073741824.0 * 0.9 - 1.0) / per_node / 1.1);
+        return snprintf(buf, size,
+                        "spark-submit --master yarn --deploy-mode cluster --num-executors %.0f --executor-cores 5 "
+                        "--executor-memory %.0fg data_job.py",
+                        per_node * nodes, fmax(1.0, memory_gb));
+    }
+    if (!strcmp(framework, "Dask"))
+        return snprintf(buf, size,
+                        "dask scheduler --port 8786 & dask worker tcp://SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
+                        "--memory-limit %.0fGiB   # on each of %.0f nodes",
+                        in->vcpus, floor(in->memory_bytes / 1073741824.0 * 0.9 / in->vcpus), nodes);
+    return snprintf(buf, size, "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 "
+                               "--working-dir . -- python data_job.py");
+}

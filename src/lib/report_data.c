@@ -1,0 +1,119 @@
+/* report_data.c - a data-job estimate as text or JSON. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+
+static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_data_job *job,
+                       const sp_data_result *r, const sp_rules *rules, sp_error *err)
+{
+    const char *reason = "";
+    const char *framework = sp_data_framework(m, job, r, &reason);
+    char line[1024], cost[48];
+    sp_money(r->cost_usd, cost, sizeof cost);
+    sp_buf b = {0};
+    sp_buf_printf(&b, "input       : %.4g TB (%.4g tokens at %g bytes each)\n", job->input_bytes / 1e12,
+                  job->input_bytes / m->bytes_per_token, m->bytes_per_token);
+    sp_buf_printf(&b, "cluster     : %.0f x %s (%g vCPUs, %.0f GB, disk %.2f/%.2f GB/s, network %.2f GB/s each)",
+                  r->nodes, in->name, in->vcpus, in->memory_bytes / 1e9, in->disk_read_bytes_per_s / 1e9,
+                  in->disk_write_bytes_per_s / 1e9, in->network_bytes_per_s / 1e9);
+    if (job->gpu)
+        sp_buf_printf(&b, " + %g x %s a node", job->gpus_per_node, job->gpu->name);
+    sp_buf_printf(&b, "\nstages      : %-12s %9s %9s %9s %9s %9s  bottleneck\n", "", "hours", "cpu h", "disk h", "net h",
+                  "gpu h");
+    for (unsigned i = 0; i < r->count; i++) {
+        const sp_stage_time *t = &r->stages[i];
+        sp_buf_printf(&b, "              %-12s %9.3f %9.3f %9.3f %9.3f %9.3f  %s\n", m->stages[job->stages[i]].name,
+                      t->seconds / 3600, t->cpu_s / 3600, t->disk_s / 3600, t->network_s / 3600, t->gpu_s / 3600,
+                      t->bottleneck);
+    }
+    sp_buf_printf(&b, "total       : %.3f hours, %s; %.4g TB shuffled over the network, %.4g TB through disks\n",
+                  r->hours, cost, r->shuffle_bytes / 1e12, r->disk_bytes / 1e12);
+    sp_buf_printf(&b, "framework   : %s (pyspark==%s, ray==%s, dask==%s): %s\n", framework,
+                  sp_framework_version(rules, "pyspark"), sp_framework_version(rules, "ray"),
+                  sp_framework_version(rules, "dask"), reason);
+    sp_data_launch_line(framework, in, r->nodes, line, sizeof line);
+    sp_buf_printf(&b, "launch      : %s\n", line);
+    return sp_buf_finish(&b, err);
+}
+
+static json_t *round_to(double v, double scale)
+{
+    return json_real(round(v * scale) / scale);
+}
+
+static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_data_job *job,
+                       const sp_data_result *r, sp_error *err)
+{
+    const char *reason = "";
+    const char *framework = sp_data_framework(m, job, r, &reason);
+    char line[1024];
+    json_t *o = json_object();
+    json_object_set_new(o, "input_bytes", json_real(job->input_bytes));
+    json_object_set_new(o, "instance", json_string(in->name));
+    json_object_set_new(o, "nodes", json_integer((json_int_t)r->nodes));
+    json_object_set_new(o, "gpu", job->gpu ? json_string(job->gpu->name) : json_null());
+    json_object_set_new(o, "hours", round_to(r->hours, 1e4));
+    json_object_set_new(o, "cost_usd", round_to(r->cost_usd, 100));
+    json_object_set_new(o, "shuffle_bytes", json_real(round(r->shuffle_bytes)));
+    json_object_set_new(o, "disk_bytes", json_real(round(r->disk_bytes)));
+    json_t *stages = json_array();
+    for (unsigned i = 0; i < r->count; i++) {
+        const sp_stage_time *t = &r->stages[i];
+        json_t *s = json_object();
+        json_object_set_new(s, "stage", json_string(m->stages[job->stages[i]].name));
+        json_object_set_new(s, "input_bytes", json_real(round(t->input_bytes)));
+        json_object_set_new(s, "hours", round_to(t->seconds / 3600, 1e4));
+        json_object_set_new(s, "cpu_hours", round_to(t->cpu_s / 3600, 1e4));
+        json_object_set_new(s, "disk_hours", round_to(t->disk_s / 3600, 1e4));
+        json_object_set_new(s, "network_hours", round_to(t->network_s / 3600, 1e4));
+        json_object_set_new(s, "gpu_hours", round_to(t->gpu_s / 3600, 1e4));
+        json_object_set_new(s, "bottleneck", json_string(t->bottleneck));
+        json_array_append_new(stages, s);
+    }
+    json_object_set_new(o, "stages", stages);
+    json_object_set_new(o, "framework", json_string(framework));
+    json_object_set_new(o, "framework_reason", json_string(reason));
+    sp_data_launch_line(framework, in, r->nodes, line, sizeof line);
+    json_object_set_new(o, "launch", json_string(line));
+    return sp_json_finish(o, err);
+}
+
+char *sp_render_data(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                     const sp_data_result *result, const sp_rules *rules, sp_format format, sp_error *err)
+{
+    return format == SP_FORMAT_JSON ? data_json(model, instance, job, result, err)
+                                    : data_text(model, instance, job, result, rules, err);
+}
+
+char *sp_render_instances(const sp_instance_catalog *catalog, sp_format format, sp_error *err)
+{
+    if (format == SP_FORMAT_JSON) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < catalog->count; i++) {
+            const sp_instance *in = &catalog->items[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(in->name));
+            json_object_set_new(o, "cloud", json_string(in->cloud));
+            json_object_set_new(o, "vcpus", json_integer((json_int_t)in->vcpus));
+            json_object_set_new(o, "memory_bytes", json_real(in->memory_bytes));
+            json_object_set_new(o, "disk_read_bytes_per_s", json_real(in->disk_read_bytes_per_s));
+            json_object_set_new(o, "disk_write_bytes_per_s", json_real(in->disk_write_bytes_per_s));
+            json_object_set_new(o, "network_bytes_per_s", json_real(in->network_bytes_per_s));
+            json_object_set_new(o, "usd_per_hour", json_real(in->usd_per_hour));
+            json_array_append_new(list, o);
+        }
+        return sp_json_finish(list, err);
+    }
+    sp_buf b = {0};
+    sp_buf_printf(&b, "%-32s %-6s %5s %8s %9s %9s %9s %8s\n", "name", "cloud", "vCPU", "mem GB", "read GB/s",
+                  "write GB/s", "net GB/s", "$/h");
+    for (size_t i = 0; i < catalog->count; i++) {
+        const sp_instance *in = &catalog->items[i];
+        sp_buf_printf(&b, "%-32s %-6s %5.0f %8.0f %9.2f %9.2f %9.2f %8.3f\n", in->name, in->cloud, in->vcpus,
+                      in->memory_bytes / 1e9, in->disk_read_bytes_per_s / 1e9, in->disk_write_bytes_per_s / 1e9,
+                      in->network_bytes_per_s / 1e9, in->usd_per_hour);
+    }
+    return sp_buf_finish(&b, err);
+}
