@@ -4,7 +4,7 @@ SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 STACKPLAN = $(BUILD)/stackplan
 
-.PHONY: all deps build run test test-fast bench validate golden-regen clean
+.PHONY: all deps build run test test-fast bench validate fuzz golden-regen clean
 
 all: build
 
@@ -35,8 +35,21 @@ bench: build
 validate: build
 	@$(BUILD)/stackplan-validate data tests/validation
 
+# Each libFuzzer target for FUZZ_SECONDS (default 60) from its seed corpus; new inputs and
+# crashes stay in build-fuzz/. A crash becomes a file in tests/fuzz/regressions/TARGET/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = profiles catalogs hf_config number
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DSP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) >/dev/null
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes/$$t; \
+	  build-fuzz/tests/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/crashes/$$t/ \
+	    -print_final_stats=1 build-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR)" ; \
+	done
+
 golden-regen: build
 	@REGEN=1 bash tests/golden/run.sh $(STACKPLAN) tests/golden .
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz

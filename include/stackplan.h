@@ -612,6 +612,8 @@ typedef struct {
 /* Loads an instance catalog (every row with spec, disk, network and price sources).
  * Caller frees with sp_instance_catalog_free. */
 sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error *err);
+sp_status sp_instances_parse(const char *name, const char *text, size_t length, sp_instance_catalog *out,
+                             sp_error *err);
 void sp_instance_catalog_free(sp_instance_catalog *catalog);
 const sp_instance *sp_instance_find(const sp_instance_catalog *catalog, const char *name);
 

@@ -10,6 +10,7 @@ PACKAGES=(
   nettle-dev                         # SHA-256 of catalog files in launch manifests
   libcmocka-dev                      # unit tests
   valgrind                           # leak check of the CLI runs
+  clang libclang-rt-14-dev           # make fuzz: libFuzzer
   python3                            # test helper scripts
   python3-yaml python3-jsonschema    # validate generated Ray cluster.yaml against Ray's schema
   python3-torch                      # run generated torchrun/Slurm launches (CPU, gloo)

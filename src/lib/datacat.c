@@ -38,9 +38,21 @@ sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error
 {
     memset(out, 0, sizeof *out);
     char *text = NULL;
+    size_t length = 0;
+    sp_status s = sp_read_file(path, &text, &length, err);
+    if (s == SP_OK)
+        s = sp_instances_parse(path, text, length, out, err);
+    free(text);
+    return s;
+}
+
+sp_status sp_instances_parse(const char *path, const char *text, size_t length, sp_instance_catalog *out,
+                             sp_error *err)
+{
+    memset(out, 0, sizeof *out);
     sp_yaml y;
     memset(&y, 0, sizeof y);
-    sp_status s = load_text(path, &y, &text, err);
+    sp_status s = sp_yaml_parse(&y, path, text, length, err);
     yaml_node_t *root = s == SP_OK ? sp_yaml_root(&y) : NULL;
     if (s == SP_OK)
         s = sp_yaml_expect(&y, root, YAML_SEQUENCE_NODE, "instances", err);
@@ -58,7 +70,6 @@ sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error
             s = sp_yaml_fail(&y, row, "name", err, "'%s' is listed twice", out->items[i].name);
     }
     sp_yaml_free(&y);
-    free(text);
     if (s != SP_OK)
         sp_instance_catalog_free(out);
     return s;

@@ -229,8 +229,11 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "zero", "must be 0, 1, 2 or 3");
     if (!whole_at_least(c->microbatches, 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "microbatches", "must be a whole number >= 0");
-    if (!(sp_model_params(m) > 0) || !isfinite(sp_model_params(m)))
+    double params = sp_model_params(m);
+    if (!(params > 0) || !isfinite(params))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "has no parameters");
+    if (params > 1e15) /* a thousand times the largest model trained: a typo, not a plan */
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "%.3g parameters is beyond any model", params);
     if (!sp_model_has_shape(m))
         return SP_OK;
     if (fmod(m->heads, c->tp) != 0)

@@ -9,7 +9,13 @@ pass=0 fail=0
 while read -r name args; do
   case "$name" in ''|'#'*) continue ;; esac
   # shellcheck disable=SC2086
-  "$bin" $args >/tmp/sp_golden_out.$$ 2>/tmp/sp_golden_err.$$; code=$?
+  # VALGRIND=1: the same runs under memcheck; any error or definite leak fails the case.
+  if [ "${VALGRIND:-0}" = 1 ]; then
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+      "$bin" $args >/tmp/sp_golden_out.$$ 2>/tmp/sp_golden_err.$$; code=$?
+  else
+    "$bin" $args >/tmp/sp_golden_out.$$ 2>/tmp/sp_golden_err.$$; code=$?
+  fi
   if [ "${REGEN:-0}" = 1 ]; then cp /tmp/sp_golden_out.$$ "$dir/$name.out"; fi
   if [ $code -ne 0 ] || [ -s /tmp/sp_golden_err.$$ ]; then
     echo "FAIL $name: exit $code, stderr: $(cat /tmp/sp_golden_err.$$)"; fail=$((fail+1)); continue
