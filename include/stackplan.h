@@ -542,9 +542,11 @@ typedef struct {
     double block_tokens;          /* paged KV-cache block (vLLM: 16) */
     double gpu_memory_utilization;/* share of memory the engine may use (vLLM: 0.9) */
     double usd_per_gpu_hour;
+    bool gqa_shared_kv_reads;     /* decode attention reads each KV head once for its group of query
+                                     heads (vLLM, TensorRT-LLM >= 0.8 with XQA); false: once per query head */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true}
 
 typedef struct {
     double tp;

@@ -338,6 +338,9 @@ static void serving_row(const train_ctx *t, json_t *row, tally *tl)
     c.batch = number(row, "batch", 1);
     c.prompt_tokens = number(row, "prompt_tokens", 128);
     c.output_tokens = number(row, "output_tokens", 128);
+    /* These tables are TensorRT-LLM v0.6.1, which predates the XQA kernel (v0.8) that made GQA
+     * decode read each KV head once (TensorRT-LLM blog "XQA kernel"). */
+    c.gqa_shared_kv_reads = false;
     sp_serve_result r;
     if (sp_serve_estimate(&m, a, &c, t->mk, t->perf, &r, &err) != SP_OK) {
         tl->failures++;
@@ -366,8 +369,9 @@ static bool validate_serving(const train_ctx *t, const char *dir)
     json_array_foreach(rows, i, row)
         serving_row(t, row, &tl);
     json_decref(rows);
-    /* Issue 5: median 15%, worst 35%. The guard holds today's worst (docs/MODEL.md). */
-    return summary_guarded("serving", &tl, 0.15, 0.35, 1.40);
+    /* Issue 5: median 15%, worst 35%. The guard holds today's worst, the H100 fp8 first-token
+     * rows (docs/MODEL.md), so that it cannot grow. */
+    return summary_guarded("serving", &tl, 0.15, 0.35, 0.65);
 }
 
 /* ---- data rows ---- */
@@ -412,8 +416,11 @@ static void data_row(const data_ctx *d, json_t *row, tally *tl)
         const sp_stage *st = &d->stages->stages[job.stages[0]];
         double per_core = 1e9 / st->phases[0].cpu_s_per_gb / 1e6;
         record(tl, id, "MB/s, 1 thread", per_core, number(measured, "mb_per_s_per_thread", 1));
-        record(tl, id, "MB/s, 16 threads", 16 * per_core * d->stages->cpu_efficiency,
-               number(measured, "mb_per_s_16_threads", 1));
+        /* Reported, not counted: sixteen threads inside one process stop scaling (the row's own
+         * note); the model runs one worker process per vCPU and has no term for it. */
+        double threads = 16 * per_core * d->stages->cpu_efficiency, published = number(measured, "mb_per_s_16_threads", 1);
+        printf("  %-38s %-22s %14.4g %14.4g %+8.1f%%  (not modelled: threads in one process)\n", id,
+               "MB/s, 16 threads", threads, published, 100.0 * (threads - published) / published);
         return;
     }
     const sp_instance *in = sp_instance_find(d->instances, text(row, "instance", ""));
@@ -444,9 +451,8 @@ static bool validate_data(const data_ctx *d, const char *dir)
     json_array_foreach(rows, i, row)
         data_row(d, row, &tl);
     json_decref(rows);
-    /* Issue 7: within 20%. The 16-thread tiktoken row describes threads in one process, which
-     * the model does not (docs/MODEL.md); the guard holds today's worst. */
-    return summary_guarded("data", &tl, 0.20, 0.20, 1.20);
+    /* Issue 7: within 20%. */
+    return summary("data", &tl, 0.20, 0.20);
 }
 
 int main(int argc, char **argv)
