@@ -95,6 +95,8 @@ sp_status cli_recompute(const cli_command *cmd, const cli_value *values, sp_reco
                         sp_error *err);
 sp_status cli_dtype(const cli_command *cmd, const cli_value *values, const char *name, bool allow_int4,
                     sp_dtype *out, sp_error *err);
+/* The value slot of an option by name (the tables are static: a name always exists). */
+const cli_value *cli_flag(const cli_command *cmd, const cli_value *values, const char *name);
 /* The value of a numeric flag, or fallback when not given. */
 double cli_number_or(const cli_command *cmd, const cli_value *values, const char *name, double fallback);
 

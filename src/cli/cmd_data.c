@@ -25,22 +25,17 @@ static const cli_command CMD = {
     "the bottleneck, the shuffle, hours and cost, the framework and its launch line.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
-static const cli_value *flag(const cli_value *v, const char *name)
-{
-    return &v[cli_index(&CMD, name)];
-}
-
 static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_data_job *job, sp_error *err)
 {
     memset(job, 0, sizeof *job);
-    bool tb = flag(v, "input-tb")->set, tokens = flag(v, "input-tokens")->set;
+    bool tb = cli_flag(&CMD, v, "input-tb")->set, tokens = cli_flag(&CMD, v, "input-tokens")->set;
     if (tb == tokens)
         return cli_flag_error(err, "input-tb", "give exactly one of --input-tb and --input-tokens");
-    job->input_bytes = tb ? flag(v, "input-tb")->number * 1e12 : flag(v, "input-tokens")->number * m->bytes_per_token;
-    if (!flag(v, "stages")->set)
+    job->input_bytes = tb ? cli_flag(&CMD, v, "input-tb")->number * 1e12 : cli_flag(&CMD, v, "input-tokens")->number * m->bytes_per_token;
+    if (!cli_flag(&CMD, v, "stages")->set)
         return cli_flag_error(err, "stages", "required, e.g. read,tokenize,exact-dedup,write");
     char copy[512];
-    snprintf(copy, sizeof copy, "%s", flag(v, "stages")->text);
+    snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "stages")->text);
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int i = sp_stage_find(m, tok);
         if (i < 0)
@@ -50,7 +45,7 @@ static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_
             return cli_flag_error(err, "stages", "at most %d stages", SP_STAGES_MAX);
         job->stages[job->count++] = i;
     }
-    if (flag(v, "nodes")->set == flag(v, "deadline-hours")->set)
+    if (cli_flag(&CMD, v, "nodes")->set == cli_flag(&CMD, v, "deadline-hours")->set)
         return cli_flag_error(err, "nodes", "give exactly one of --nodes and --deadline-hours");
     job->nodes = cli_number_or(&CMD, v, "nodes", 1);
     return job->count ? SP_OK : cli_flag_error(err, "stages", "name at least one stage");
@@ -60,7 +55,7 @@ static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_
 static sp_status size_job(const cli_value *v, const sp_stage_model *m, const sp_instance_catalog *catalog,
                           sp_data_job *job, sp_data_result *r, const sp_instance **chosen, sp_error *err)
 {
-    const cli_value *name = flag(v, "instance");
+    const cli_value *name = cli_flag(&CMD, v, "instance");
     double deadline = cli_number_or(&CMD, v, "deadline-hours", 0);
     if (name->set) {
         if (!(*chosen = sp_instance_find(catalog, name->text)))
@@ -94,7 +89,7 @@ int cmd_data(int argc, char **argv)
         return started;
     sp_error err;
     sp_error_clear(&err);
-    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
     char stages_path[1024], instances_path[1024], accels_path[1024];
     snprintf(stages_path, sizeof stages_path, "%s/stages.yaml", data_dir);
     snprintf(instances_path, sizeof instances_path, "%s/instances.yaml", data_dir);
@@ -110,13 +105,13 @@ int cmd_data(int argc, char **argv)
     if (s == SP_OK)
         s = sp_stages_load(stages_path, &model, &err);
     if (s == SP_OK)
-        s = sp_instances_load(flag(v, "instances")->set ? flag(v, "instances")->text : instances_path, &catalog, &err);
+        s = sp_instances_load(cli_flag(&CMD, v, "instances")->set ? cli_flag(&CMD, v, "instances")->text : instances_path, &catalog, &err);
     if (s == SP_OK)
         s = job_from_flags(v, &model, &job, &err);
-    if (s == SP_OK && flag(v, "gpu")->set) {
-        s = sp_accels_load(flag(v, "accelerators")->set ? flag(v, "accelerators")->text : accels_path, &accels, &err);
-        if (s == SP_OK && !(job.gpu = sp_accel_find(&accels, flag(v, "gpu")->text)))
-            s = cli_flag_error(&err, "gpu", "'%s' is not in the accelerator catalog", flag(v, "gpu")->text);
+    if (s == SP_OK && cli_flag(&CMD, v, "gpu")->set) {
+        s = sp_accels_load(cli_flag(&CMD, v, "accelerators")->set ? cli_flag(&CMD, v, "accelerators")->text : accels_path, &accels, &err);
+        if (s == SP_OK && !(job.gpu = sp_accel_find(&accels, cli_flag(&CMD, v, "gpu")->text)))
+            s = cli_flag_error(&err, "gpu", "'%s' is not in the accelerator catalog", cli_flag(&CMD, v, "gpu")->text);
         if (s == SP_OK)
             job.gpus_per_node = job.gpu->per_node;
     }

@@ -26,11 +26,6 @@ static const cli_command CMD = {
 
 enum { PATH_CHARS = 1024 };
 
-static const cli_value *flag(const cli_value *v, const char *name)
-{
-    return &v[cli_index(&CMD, name)];
-}
-
 static void hash_one(const char *path, const char *label, sp_file_hash *hashes, size_t *n, sp_error *err)
 {
     if (*n == SP_HASHES_MAX || err->status != SP_OK)
@@ -149,9 +144,9 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
                       const sp_profile_list *profiles, const sp_plan *plans, sp_artifact_set *sets)
 {
     sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
-    o.entry = flag(v, "entry")->text;
-    o.entry_args = flag(v, "entry-args")->text;
-    o.cpu = flag(v, "cpu")->set;
+    o.entry = cli_flag(&CMD, v, "entry")->text;
+    o.entry_args = cli_flag(&CMD, v, "entry-args")->text;
+    o.cpu = cli_flag(&CMD, v, "cpu")->set;
     o.nproc_per_node = cli_number_or(&CMD, v, "nproc-per-node", 1);
     o.rdzv_port = cli_number_or(&CMD, v, "rdzv-port", 29500);
     sp_error err;
@@ -185,11 +180,11 @@ int cmd_launch(int argc, char **argv)
     int status = cli_start(&CMD, argc, argv, v, files, &nfiles, &format, false);
     if (status >= 0)
         return status;
-    if (nfiles != 1 || !flag(v, "out")->set) {
+    if (nfiles != 1 || !cli_flag(&CMD, v, "out")->set) {
         fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;
     }
-    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
     sp_rules rules;
     sp_profile_list profiles;
     sp_plan *plans = NULL;
@@ -204,10 +199,10 @@ int cmd_launch(int argc, char **argv)
     } else {
         status = render_all(v, files[0], data_dir, &rules, &profiles, plans, sets);
     }
-    if (status == CLI_EXIT_OK && !flag(v, "force")->set)
-        status = check_existing(flag(v, "out")->text, sets, profiles.count);
+    if (status == CLI_EXIT_OK && !cli_flag(&CMD, v, "force")->set)
+        status = check_existing(cli_flag(&CMD, v, "out")->text, sets, profiles.count);
     if (status == CLI_EXIT_OK)
-        status = write_all(flag(v, "out")->text, sets, profiles.count);
+        status = write_all(cli_flag(&CMD, v, "out")->text, sets, profiles.count);
     for (size_t i = 0; sets && i < profiles.count; i++)
         sp_artifact_set_free(&sets[i]);
     free(sets);

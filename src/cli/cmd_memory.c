@@ -35,19 +35,9 @@ static const cli_command CMD = {
     "activations, KV cache and overhead; whether it fits the --gpu and the largest batch that does.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
-static const cli_value *flag(const cli_value *v, const char *name)
-{
-    return &v[cli_index(&CMD, name)];
-}
-
-static double number_or(const cli_value *v, const char *name, double fallback)
-{
-    return cli_number_or(&CMD, v, name, fallback);
-}
-
 static sp_status enum_flags(const cli_value *v, sp_mem_config *c, sp_error *err)
 {
-    const cli_value *f = flag(v, "mode");
+    const cli_value *f = cli_flag(&CMD, v, "mode");
     bool given = false;
     if (f->set && !sp_mode_parse(f->text, &c->mode))
         return cli_flag_error(err, "mode", "'%s' is not train or infer", f->text);
@@ -60,7 +50,7 @@ static sp_status enum_flags(const cli_value *v, sp_mem_config *c, sp_error *err)
         s = cli_dtype(&CMD, v, "weight-dtype", true, &c->weight_dtype, err);
     if (s == SP_OK)
         s = cli_dtype(&CMD, v, "kv-dtype", false, &c->kv_dtype, err);
-    if (s == SP_OK && (f = flag(v, "mixed-style"))->set) {
+    if (s == SP_OK && (f = cli_flag(&CMD, v, "mixed-style"))->set) {
         if (!strcmp(f->text, "autocast"))
             c->mixed_style = SP_MASTER_AUTOCAST;
         else if (strcmp(f->text, "master"))
@@ -77,18 +67,18 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     if (s != SP_OK)
         return s;
     double seq = m->seq > 0 ? fmin(m->seq, 4096) : 2048;
-    c->dp = number_or(v, "dp", 1);
-    c->zero = number_or(v, "zero", 0);
-    c->tp = number_or(v, "tp", 1);
-    c->pp = number_or(v, "pp", 1);
-    c->interleave = number_or(v, "interleave", 1);
-    c->micro_batch = number_or(v, "micro-batch", 1);
-    c->seq = number_or(v, "seq", seq);
+    c->dp = cli_number_or(&CMD, v, "dp", 1);
+    c->zero = cli_number_or(&CMD, v, "zero", 0);
+    c->tp = cli_number_or(&CMD, v, "tp", 1);
+    c->pp = cli_number_or(&CMD, v, "pp", 1);
+    c->interleave = cli_number_or(&CMD, v, "interleave", 1);
+    c->micro_batch = cli_number_or(&CMD, v, "micro-batch", 1);
+    c->seq = cli_number_or(&CMD, v, "seq", seq);
     c->context = c->seq;
-    c->batch = number_or(v, "batch", 1);
-    c->microbatches = number_or(v, "microbatches", 0);
-    c->sequence_parallel = flag(v, "sequence-parallel")->set;
-    c->flash_attention = flag(v, "flash-attention")->set;
+    c->batch = cli_number_or(&CMD, v, "batch", 1);
+    c->microbatches = cli_number_or(&CMD, v, "microbatches", 0);
+    c->sequence_parallel = cli_flag(&CMD, v, "sequence-parallel")->set;
+    c->flash_attention = cli_flag(&CMD, v, "flash-attention")->set;
     if (c->zero > 0 && c->dp == 1)
         return cli_flag_error(err, "zero", "ZeRO shards over the data-parallel degree: give --dp too");
     return SP_OK;
@@ -112,7 +102,7 @@ int cmd_memory(int argc, char **argv)
         return started;
     sp_error err;
     sp_error_clear(&err);
-    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
     sp_rules rules;
     sp_model model;
     sp_mem_config config;
@@ -134,7 +124,7 @@ int cmd_memory(int argc, char **argv)
         return finish(s, &err, NULL, &catalog);
     sp_memory_report report = {&model, &config, &memory, accel,
                                capacity > 0 ? sp_memory_max_batch(&model, &config, &constants, capacity) : 0,
-                               flag(v, "deepspeed")->set};
+                               cli_flag(&CMD, v, "deepspeed")->set};
     char *text = sp_render_memory(&report, format, &err);
     return finish(text ? SP_OK : SP_ERR_NOMEM, &err, text, &catalog);
 }

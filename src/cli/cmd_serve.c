@@ -26,16 +26,6 @@ static const cli_command CMD = {
     "paged KV cache, latency against targets, replicas for a request rate, cost per token.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
-static const cli_value *flag(const cli_value *v, const char *name)
-{
-    return &v[cli_index(&CMD, name)];
-}
-
-static double number_or(const cli_value *v, const char *name, double fallback)
-{
-    return cli_number_or(&CMD, v, name, fallback);
-}
-
 static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_serve_config *c, sp_error *err)
 {
     sp_serve_config base = SP_SERVE_CONFIG_INIT;
@@ -45,15 +35,15 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         s = cli_dtype(&CMD, v, "kv-dtype", false, &c->kv_dtype, err);
     if (s != SP_OK)
         return s;
-    c->tp = number_or(v, "tp", 0);
-    c->batch = number_or(v, "batch", 0);
-    c->prompt_tokens = number_or(v, "prompt-tokens", 512);
-    c->output_tokens = number_or(v, "output-tokens", 256);
-    c->qps = number_or(v, "qps", 0);
-    c->ttft_s = number_or(v, "ttft-ms", 0) / 1e3;
-    c->tpot_s = number_or(v, "tpot-ms", 0) / 1e3;
-    c->gpu_memory_utilization = number_or(v, "gpu-memory-utilization", 0.9);
-    c->usd_per_gpu_hour = number_or(v, "usd-per-gpu-hour", a->usd_per_hour);
+    c->tp = cli_number_or(&CMD, v, "tp", 0);
+    c->batch = cli_number_or(&CMD, v, "batch", 0);
+    c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", 512);
+    c->output_tokens = cli_number_or(&CMD, v, "output-tokens", 256);
+    c->qps = cli_number_or(&CMD, v, "qps", 0);
+    c->ttft_s = cli_number_or(&CMD, v, "ttft-ms", 0) / 1e3;
+    c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
+    c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);
+    c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
     if (!(c->usd_per_gpu_hour > 0))
         return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one", a->name);
     return SP_OK;
@@ -69,7 +59,7 @@ int cmd_serve(int argc, char **argv)
         return started;
     sp_error err;
     sp_error_clear(&err);
-    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
     sp_rules rules;
     sp_model model;
     sp_accel_catalog catalog = {0};

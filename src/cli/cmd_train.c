@@ -38,16 +38,6 @@ static const cli_command CMD = {
     "interleaving) that fits memory; report the fastest, why, its cost and the time-cost Pareto front.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
-static const cli_value *flag(const cli_value *v, const char *name)
-{
-    return &v[cli_index(&CMD, name)];
-}
-
-static double number_or(const cli_value *v, const char *name, double fallback)
-{
-    return cli_number_or(&CMD, v, name, fallback);
-}
-
 /* "64", "64,128" or "64-512" (doubling). */
 static sp_status parse_counts(const char *text, double *counts, size_t *n, sp_error *err)
 {
@@ -80,7 +70,7 @@ static sp_status parse_counts(const char *text, double *counts, size_t *n, sp_er
 
 static sp_status on_off(const cli_value *v, const char *name, int *out, sp_error *err)
 {
-    const cli_value *f = flag(v, name);
+    const cli_value *f = cli_flag(&CMD, v, name);
     if (!f->set)
         return SP_OK;
     if (!strcmp(f->text, "on"))
@@ -96,17 +86,17 @@ static sp_status request_from_flags(const cli_value *v, const sp_model *m, sp_se
 {
     sp_search_request base = SP_SEARCH_REQUEST_INIT;
     *q = base;
-    if (!flag(v, "global-batch")->set)
+    if (!cli_flag(&CMD, v, "global-batch")->set)
         return cli_flag_error(err, "global-batch", "required");
-    q->global_batch = flag(v, "global-batch")->number;
-    q->seq = number_or(v, "seq", m->seq > 0 ? fmin(m->seq, 4096) : 2048);
-    q->micro_batch = number_or(v, "micro-batch", 0);
-    q->tp = number_or(v, "tp", 0);
-    q->pp = number_or(v, "pp", 0);
-    q->dp = number_or(v, "dp", 0);
-    q->interleave = number_or(v, "interleave", 0);
-    q->zero = (int)number_or(v, "zero", -1);
-    q->tokens = number_or(v, "tokens", 20.0 * sp_model_params(m)); /* Hoffmann et al. 2022 */
+    q->global_batch = cli_flag(&CMD, v, "global-batch")->number;
+    q->seq = cli_number_or(&CMD, v, "seq", m->seq > 0 ? fmin(m->seq, 4096) : 2048);
+    q->micro_batch = cli_number_or(&CMD, v, "micro-batch", 0);
+    q->tp = cli_number_or(&CMD, v, "tp", 0);
+    q->pp = cli_number_or(&CMD, v, "pp", 0);
+    q->dp = cli_number_or(&CMD, v, "dp", 0);
+    q->interleave = cli_number_or(&CMD, v, "interleave", 0);
+    q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
+    q->tokens = cli_number_or(&CMD, v, "tokens", 20.0 * sp_model_params(m)); /* Hoffmann et al. 2022 */
     sp_recompute r = SP_RECOMPUTE_NONE;
     bool pinned = false;
     sp_status s = cli_recompute(&CMD, v, &r, &pinned, err);
@@ -130,10 +120,10 @@ static sp_status accels_from_flags(const cli_value *v, const sp_accel_catalog *c
                                    size_t *n, sp_error *err)
 {
     *n = 0;
-    if (!flag(v, "gpu")->set)
+    if (!cli_flag(&CMD, v, "gpu")->set)
         return cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
     char copy[512];
-    snprintf(copy, sizeof copy, "%s", flag(v, "gpu")->text);
+    snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "gpu")->text);
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*n == MAX_ACCELS)
             return cli_flag_error(err, "gpu", "at most %d accelerators", MAX_ACCELS);
@@ -157,7 +147,7 @@ typedef struct {
 
 static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
 {
-    const char *data_dir = cli_data_dir(flag(v, "data-dir")->text);
+    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
     char path[1024];
     snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
     sp_status s = sp_rules_load(data_dir, &j->rules, err);
@@ -166,13 +156,13 @@ static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
     if (s == SP_OK && !sp_model_has_shape(&j->model))
         s = cli_flag_error(err, "params", "a training time needs the model's shape (--model, --hf-config or --layers ...)");
     if (s == SP_OK)
-        s = sp_accels_load(flag(v, "accelerators")->set ? flag(v, "accelerators")->text : path, &j->catalog, err);
+        s = sp_accels_load(cli_flag(&CMD, v, "accelerators")->set ? cli_flag(&CMD, v, "accelerators")->text : path, &j->catalog, err);
     if (s == SP_OK)
         s = accels_from_flags(v, &j->catalog, j->accels, &j->naccels, err);
-    if (s == SP_OK && !flag(v, "gpus")->set)
+    if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)
         s = cli_flag_error(err, "gpus", "required");
     if (s == SP_OK)
-        s = parse_counts(flag(v, "gpus")->text, j->counts, &j->ncounts, err);
+        s = parse_counts(cli_flag(&CMD, v, "gpus")->text, j->counts, &j->ncounts, err);
     if (s == SP_OK)
         s = request_from_flags(v, &j->model, &j->request, err);
     return s;
@@ -184,7 +174,7 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
     sp_memory_constants mk = sp_rules_memory_constants(&j->rules);
     *n = 0;
     for (size_t a = 0; a < j->naccels; a++) {
-        double price = number_or(v, "usd-per-gpu-hour", j->accels[a]->usd_per_hour);
+        double price = cli_number_or(&CMD, v, "usd-per-gpu-hour", j->accels[a]->usd_per_hour);
         if (!(price > 0))
             return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one",
                                   j->accels[a]->name);
@@ -194,7 +184,7 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
             q.usd_per_gpu_hour = price;
             options[*n].accel = j->accels[a];
             sp_status s = sp_train_search(&j->model, j->accels[a], &q, &mk, &j->rules.perf,
-                                          (size_t)number_or(v, "top", 5), &options[*n].result, err);
+                                          (size_t)cli_number_or(&CMD, v, "top", 5), &options[*n].result, err);
             if (s != SP_OK)
                 return s;
             (*n)++;
@@ -227,9 +217,9 @@ int cmd_train(int argc, char **argv)
         s = run_searches(v, j, options, &n, &err);
     char *text = NULL;
     if (s == SP_OK) {
-        j->request.usd_per_gpu_hour = number_or(v, "usd-per-gpu-hour", 0);
-        sp_train_report report = {&j->model, &j->request, options, n, number_or(v, "deadline-days", 0),
-                                  number_or(v, "budget-usd", 0), (size_t)number_or(v, "top", 5), &j->rules};
+        j->request.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
+        sp_train_report report = {&j->model, &j->request, options, n, cli_number_or(&CMD, v, "deadline-days", 0),
+                                  cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number_or(&CMD, v, "top", 5), &j->rules};
         text = sp_render_train(&report, format, &err);
     }
     sp_accel_catalog_free(&j->catalog);

@@ -16,7 +16,7 @@ sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...)
     return SP_ERR_INPUT;
 }
 
-static const cli_value *flag(const cli_command *cmd, const cli_value *values, const char *name)
+const cli_value *cli_flag(const cli_command *cmd, const cli_value *values, const char *name)
 {
     return &values[cli_index(cmd, name)];
 }
@@ -25,30 +25,30 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
 {
     const char *required[] = {"layers", "hidden", "heads", "vocab"};
     for (size_t i = 0; i < 4; i++)
-        if (!flag(cmd, v, required[i])->set)
+        if (!cli_flag(cmd, v, required[i])->set)
             return cli_flag_error(err, required[i], "a shape needs --layers, --hidden, --heads and --vocab");
     sp_ffn_kind kind = SP_FFN_GELU;
-    const cli_value *k = flag(cmd, v, "ffn-kind");
+    const cli_value *k = cli_flag(cmd, v, "ffn-kind");
     if (k->set && !strcmp(k->text, "swiglu"))
         kind = SP_FFN_SWIGLU;
     else if (k->set && strcmp(k->text, "gelu"))
         return cli_flag_error(err, "ffn-kind", "'%s' is not gelu or swiglu", k->text);
-    double heads = flag(cmd, v, "heads")->number;
-    double kv = flag(cmd, v, "kv-heads")->set ? flag(cmd, v, "kv-heads")->number : heads;
-    double hidden = flag(cmd, v, "hidden")->number;
-    double ffn = flag(cmd, v, "ffn")->set ? flag(cmd, v, "ffn")->number : 4.0 * hidden;
+    double heads = cli_flag(cmd, v, "heads")->number;
+    double kv = cli_flag(cmd, v, "kv-heads")->set ? cli_flag(cmd, v, "kv-heads")->number : heads;
+    double hidden = cli_flag(cmd, v, "hidden")->number;
+    double ffn = cli_flag(cmd, v, "ffn")->set ? cli_flag(cmd, v, "ffn")->number : 4.0 * hidden;
     if (kv > heads || (long long)heads % (long long)kv != 0)
         return cli_flag_error(err, "kv-heads", "must divide --heads");
-    sp_model_from_shape(out, flag(cmd, v, "layers")->number, hidden, heads, kv, ffn, kind,
-                        flag(cmd, v, "vocab")->number, 2048);
+    sp_model_from_shape(out, cli_flag(cmd, v, "layers")->number, hidden, heads, kv, ffn, kind,
+                        cli_flag(cmd, v, "vocab")->number, 2048);
     return SP_OK;
 }
 
 sp_status cli_model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
                                sp_model *out, sp_error *err)
 {
-    const cli_value *name = flag(cmd, values, "model"), *hf = flag(cmd, values, "hf-config");
-    const cli_value *params = flag(cmd, values, "params"), *layers = flag(cmd, values, "layers");
+    const cli_value *name = cli_flag(cmd, values, "model"), *hf = cli_flag(cmd, values, "hf-config");
+    const cli_value *params = cli_flag(cmd, values, "params"), *layers = cli_flag(cmd, values, "layers");
     int sources = name->set + hf->set + params->set + layers->set;
     if (sources != 1)
         return cli_flag_error(err, "model", "give exactly one of --model, --hf-config, --params or a shape (--layers ...)");
@@ -71,7 +71,7 @@ sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, 
 {
     *accel = NULL;
     memset(catalog, 0, sizeof *catalog);
-    const cli_value *gpu = flag(cmd, values, "gpu"), *file = flag(cmd, values, "accelerators");
+    const cli_value *gpu = cli_flag(cmd, values, "gpu"), *file = cli_flag(cmd, values, "accelerators");
     if (!gpu->set)
         return SP_OK;
     char path[1024];
@@ -112,13 +112,13 @@ int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, 
 
 double cli_number_or(const cli_command *cmd, const cli_value *values, const char *name, double fallback)
 {
-    const cli_value *v = flag(cmd, values, name);
+    const cli_value *v = cli_flag(cmd, values, name);
     return v->set ? v->number : fallback;
 }
 
 sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_precision *out, sp_error *err)
 {
-    const cli_value *v = flag(cmd, values, "precision");
+    const cli_value *v = cli_flag(cmd, values, "precision");
     if (v->set && !sp_precision_parse(v->text, out))
         return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16 or fp8", v->text);
     return SP_OK;
@@ -126,7 +126,7 @@ sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_prec
 
 sp_status cli_optimizer(const cli_command *cmd, const cli_value *values, sp_optimizer *out, sp_error *err)
 {
-    const cli_value *v = flag(cmd, values, "optimizer");
+    const cli_value *v = cli_flag(cmd, values, "optimizer");
     if (v->set && !sp_optimizer_parse(v->text, out))
         return cli_flag_error(err, "optimizer", "'%s' is not adamw, adam, adam8bit, sgd or adafactor", v->text);
     return SP_OK;
@@ -135,7 +135,7 @@ sp_status cli_optimizer(const cli_command *cmd, const cli_value *values, sp_opti
 sp_status cli_recompute(const cli_command *cmd, const cli_value *values, sp_recompute *out, bool *given,
                         sp_error *err)
 {
-    const cli_value *v = flag(cmd, values, "recompute");
+    const cli_value *v = cli_flag(cmd, values, "recompute");
     *given = v->set;
     if (v->set && !sp_recompute_parse(v->text, out))
         return cli_flag_error(err, "recompute", "'%s' is not none, selective or full", v->text);
@@ -145,7 +145,7 @@ sp_status cli_recompute(const cli_command *cmd, const cli_value *values, sp_reco
 sp_status cli_dtype(const cli_command *cmd, const cli_value *values, const char *name, bool allow_int4,
                     sp_dtype *out, sp_error *err)
 {
-    const cli_value *v = flag(cmd, values, name);
+    const cli_value *v = cli_flag(cmd, values, name);
     if (v->set && (!sp_dtype_parse(v->text, out) || (*out == SP_DTYPE_INT4 && !allow_int4) || *out == SP_DTYPE_FP32))
         return cli_flag_error(err, name, "'%s' is not bf16, fp16, fp8%s", v->text,
                               allow_int4 ? ", int8 or int4" : " or int8");
