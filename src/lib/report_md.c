@@ -54,6 +54,24 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     sp_buf_puts(b, "\n\n");
     sp_axis_reason_text(p, plan, text, sizeof text);
     sp_buf_printf(b, "- Axis: %s (%s)\n", sp_axis_name(plan->axis), text);
+    if (plan->timed)
+        sp_buf_printf(b, "- Training: %.3g tokens in %.4g h on %.0f GPUs: tp %g x pp %g x dp %g, ZeRO-%g, micro-batch %g, "
+                         "recompute %s; %.1f%% MFU; %s\n",
+                      plan->run_tokens, plan->run_hours, plan->gpus, plan->run.config.tp, plan->run.config.pp,
+                      plan->run.config.dp, plan->run.config.zero, plan->run.config.micro_batch,
+                      sp_recompute_name(plan->run.config.recompute), 100 * plan->run.step.mfu,
+                      sp_train_framework(&plan->run.config));
+    if (plan->served) {
+        char line[1024];
+        sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
+        sp_buf_printf(b, "- Serving: tp %g, batch %g, %g replica(s), first token %.0f ms, %.1f ms a token, $%.3f per "
+                         "million output tokens; %s: `%s`\n",
+                      plan->serve.tp, plan->serve.batch, plan->serve.replicas, 1e3 * plan->serve.ttft_s,
+                      1e3 * plan->serve.tpot_s, plan->serve.usd_per_million_output_tokens, plan->engine, line);
+    }
+    if (plan->data_sized)
+        sp_buf_printf(b, "- Data job: %g TB on %.0f x %s in %.3g h; %s\n", p->data_tb, plan->data.nodes,
+                      plan->data_instance.name, plan->data.hours, plan->data_framework);
     sp_tier_reason_text(p, plan, r, text, sizeof text);
     sp_buf_printf(b, "- Tier: %s: %s\n", sp_tier_name(plan->tier), text);
     for (unsigned i = 0; i < SP_NOTE_COUNT; i++)
