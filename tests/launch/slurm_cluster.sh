@@ -9,8 +9,12 @@ slurm_pids=()
 
 slurm_fail() { echo "slurm cluster: $*" >&2; return 1; }
 
+# Placeholder GPUs need eight device files a node; loop devices serve where they exist.
+slurm_fake_gpus() { [ "$(ls /dev/loop[0-7] 2>/dev/null | wc -l)" -eq 8 ]; }
+
 slurm_write_conf() {
-  local dir=$1 base=$2
+  local dir=$1 base=$2 gres=""
+  slurm_fake_gpus && gres="Gres=gpu:8"
   cat >"$dir/slurm.conf" <<CONF
 ClusterName=stackplantest
 SlurmctldHost=localhost
@@ -30,18 +34,19 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
 MinJobAge=5
-GresTypes=gpu
+$(slurm_fake_gpus && echo GresTypes=gpu)
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool/%n
 SlurmdPidFile=$dir/slurmd-%n.pid
 SlurmctldPidFile=$dir/slurmctld.pid
 SlurmctldLogFile=$dir/slurmctld.log
 SlurmdLogFile=$dir/slurmd-%n.log
-NodeName=127.0.0.1 NodeHostname=localhost Port=$((base + 1)) CPUs=$(nproc) Gres=gpu:8 State=UNKNOWN
-NodeName=127.0.0.2 NodeHostname=localhost Port=$((base + 2)) CPUs=$(nproc) Gres=gpu:8 State=UNKNOWN
+NodeName=127.0.0.1 NodeHostname=localhost Port=$((base + 1)) CPUs=$(nproc) $gres State=UNKNOWN
+NodeName=127.0.0.2 NodeHostname=localhost Port=$((base + 2)) CPUs=$(nproc) $gres State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF
-  # Eight placeholder GPUs a node (no device files): sbatch --test-only can weigh GPU requests.
+  # Eight placeholder GPUs a node: sbatch --test-only can weigh GPU requests.
+  slurm_fake_gpus || return 0
   cat >"$dir/gres.conf" <<CONF
 NodeName=127.0.0.1 Name=gpu File=/dev/loop[0-7]
 NodeName=127.0.0.2 Name=gpu File=/dev/loop[0-7]
