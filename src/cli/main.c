@@ -18,7 +18,7 @@ static const command COMMANDS[] = {
     {"data", cmd_data, "size a data job on CPU nodes: Spark, Ray Data, Dask"},
     {"launch", cmd_launch, "write launch artifacts: torchrun, Slurm, Ray, serving, manifest"},
     {"memory", cmd_memory, "memory per accelerator for training or inference"},
-    {"catalog", cmd_catalog, "list the accelerator or model catalog"},
+    {"catalog", cmd_catalog, "list the accelerator, model or instance catalog"},
 };
 
 static void usage(FILE *out)
