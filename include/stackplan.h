@@ -272,6 +272,7 @@ typedef struct {
     double inter_node_bytes_per_s;/* per accelerator, per direction */
     double usd_per_hour;          /* on-demand; 0 when no public price exists */
     double matmul_efficiency;     /* measured share of dense peak for large GEMMs; 0: use the default */
+    double attention_efficiency;  /* measured share of dense peak for FlashAttention fwd+bwd; 0: default */
     char aws_instance[32];        /* the 8-GPU AWS instance with this part, "" when none */
     char price_date[16];
     unsigned line;

@@ -27,6 +27,8 @@ static const sp_field FIELDS[] = {
     /* Optional: a measured GEMM efficiency with its source, and the AWS instance with this part. */
     {"matmul_efficiency", offsetof(sp_accel, matmul_efficiency), 0, 0.05, 1, 0, false},
     SOURCE(matmul_source, false),
+    {"attention_efficiency", offsetof(sp_accel, attention_efficiency), 0, 0.05, 1, 0, false},
+    SOURCE(attention_source, false),
     {"aws_instance", offsetof(sp_accel, aws_instance), sizeof(((sp_accel *)0)->aws_instance), 0, 0, 0, false},
 };
 enum { FIELD_COUNT = sizeof FIELDS / sizeof FIELDS[0] };
@@ -48,6 +50,8 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_er
         return s;
     if (a->matmul_efficiency > 0 && !sp_yaml_mapping_get(y, map, "matmul_source"))
         return sp_yaml_fail(y, map, "matmul_efficiency", err, "needs a matmul_source beside it ('%s')", a->name);
+    if (a->attention_efficiency > 0 && !sp_yaml_mapping_get(y, map, "attention_source"))
+        return sp_yaml_fail(y, map, "attention_efficiency", err, "needs an attention_source beside it ('%s')", a->name);
     if (!instance_type(a->aws_instance))
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "aws_instance"), "aws_instance", err,
                             "'%s' is not an instance type", a->aws_instance);

@@ -16,6 +16,7 @@ typedef struct {
     double e;             /* bytes per activation element */
     double tokens;        /* s x b of one micro-batch */
     double q, kv;         /* attention widths */
+    double attention;     /* FlashAttention's sustained share of peak */
 } step_ctx;
 
 static double peak_for(const sp_accel *a, sp_precision p)
@@ -66,7 +67,7 @@ static double attention_s(const step_ctx *x)
     if (x->c->flash_attention) {
         /* FlashAttention skips the masked half of a causal score matrix (Dao 2023). */
         double flops = 4.0 * x->tokens * s * x->q / x->c->tp * 0.5;
-        return flops / (x->peak * x->matmul * x->k->attention_efficiency);
+        return flops / (x->peak * x->attention);
     }
     double batched = heads * b;
     double scores = batched * (gemm_s(x, s, s, m->head_dim) + gemm_s(x, s, m->head_dim, s));
@@ -244,7 +245,10 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                       perf->sustained_fraction,
                   accel->hbm_bytes_per_s * perf->memory_efficiency,
                   config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq * config->micro_batch,
-                  model->heads * model->head_dim, model->kv_heads * model->head_dim};
+                  model->heads * model->head_dim, model->kv_heads * model->head_dim, 0};
+    /* A measured FlashAttention rate where the catalog has one, else relative to the GEMM rate. */
+    x.attention = accel->attention_efficiency > 0 ? accel->attention_efficiency * perf->sustained_fraction
+                                                  : x.matmul * perf->attention_efficiency;
     const sp_memory *mem = memory;
     stage_times st = stage(&x, accel);
     double m = global_batch / (config->dp * config->micro_batch);
