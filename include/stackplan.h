@@ -774,6 +774,7 @@ typedef struct {
     sp_instance data_instance;
     sp_data_job data_job;       /* its gpu pointer is unused (NULL) */
     sp_data_result data;
+    char data_stage_names[SP_STAGES_MAX][SP_NAME_MAX]; /* the stages run, in order */
     const char *data_framework; /* static text from sp_data_framework */
     const char *data_framework_reason;
     double gpus_for_model;      /* whole numbers, kept as double for JSON and math */

@@ -35,7 +35,8 @@ static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_
     if (!cli_flag(&CMD, v, "stages")->set)
         return cli_flag_error(err, "stages", "required, e.g. read,tokenize,exact-dedup,write");
     char copy[512];
-    snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "stages")->text);
+    if ((size_t)snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "stages")->text) >= sizeof copy)
+        return cli_flag_error(err, "stages", "the list is too long");
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int i = sp_stage_find(m, tok);
         if (i < 0)
@@ -112,6 +113,8 @@ int cmd_data(int argc, char **argv)
         s = sp_accels_load(cli_flag(&CMD, v, "accelerators")->set ? cli_flag(&CMD, v, "accelerators")->text : accels_path, &accels, &err);
         if (s == SP_OK && !(job.gpu = sp_accel_find(&accels, cli_flag(&CMD, v, "gpu")->text)))
             s = cli_flag_error(&err, "gpu", "'%s' is not in the accelerator catalog", cli_flag(&CMD, v, "gpu")->text);
+        if (s == SP_OK && !(job.gpu->usd_per_hour > 0))
+            s = cli_flag_error(&err, "gpu", "'%s' has no public price in the catalog", job.gpu->name);
         if (s == SP_OK)
             job.gpus_per_node = job.gpu->per_node;
     }

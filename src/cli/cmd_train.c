@@ -56,7 +56,8 @@ static sp_status parse_counts(const char *text, double *counts, size_t *n, sp_er
         return SP_OK;
     }
     char copy[256];
-    snprintf(copy, sizeof copy, "%s", text);
+    if ((size_t)snprintf(copy, sizeof copy, "%s", text) >= sizeof copy)
+        return cli_flag_error(err, "gpus", "the list is too long");
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*n == MAX_COUNTS)
             return cli_flag_error(err, "gpus", "at most %d counts", MAX_COUNTS);
@@ -123,7 +124,8 @@ static sp_status accels_from_flags(const cli_value *v, const sp_accel_catalog *c
     if (!cli_flag(&CMD, v, "gpu")->set)
         return cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
     char copy[512];
-    snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "gpu")->text);
+    if ((size_t)snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "gpu")->text) >= sizeof copy)
+        return cli_flag_error(err, "gpu", "the list is too long");
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*n == MAX_ACCELS)
             return cli_flag_error(err, "gpu", "at most %d accelerators", MAX_ACCELS);

@@ -123,6 +123,9 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
 double sp_gemm_time_s(double m, double n, double k, double peak, double efficiency, double d0, double hbm,
                       double act_bytes, double weight_bytes);
 
+/* Dense FLOP/s of an accelerator for a training precision (0 when the catalog has none). */
+double sp_train_peak(const sp_accel *a, sp_precision p);
+
 /* sp_train_step for a layout whose checks and memory the caller has already done. */
 sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                                      double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
@@ -133,6 +136,8 @@ const char *sp_framework_version(const sp_rules *rules, const char *name);
 
 /* Reporter helpers (notes.c). */
 bool sp_note_is_warning(unsigned note);
+/* The name of the i-th stage of a sized data job. */
+const char *sp_data_stage_label(const sp_profile *p, const sp_plan *plan, unsigned i);
 /* The hours the plan's costs are for: the searched run, the sized data job, or train_hours. */
 double sp_plan_hours(const sp_profile *p, const sp_plan *plan);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */

@@ -52,24 +52,29 @@ static const char *default_entry(sp_axis axis)
     return axis == SP_AXIS_SERVING ? "serve_app.py" : axis == SP_AXIS_DATA ? "data_job.py" : "train.py";
 }
 
-/* The entry point and its arguments, each one shell word. */
-static void command_words(const sp_launch_options *o, sp_axis axis, char *buf, size_t size)
+/* The entry point and its arguments, each one shell word; fails rather than cut a word. */
+static sp_status command_words(const sp_launch_options *o, sp_axis axis, char *buf, size_t size, sp_error *err)
 {
-    char word[WORD_MAX];
-    sp_shell_quote(o->entry ? o->entry : default_entry(axis), word, sizeof word);
+    const char *entry = o->entry ? o->entry : default_entry(axis);
+    const char *args = o->entry_args ? o->entry_args : "";
+    if (strlen(entry) >= WORD_MAX / 2 || strlen(args) >= LINE_MAX_CHARS / 2)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "entry-args", "the entry point and its arguments are too long");
+    char word[WORD_MAX * 4];
     sp_buf b = {0};
+    sp_shell_quote(entry, word, sizeof word);
     sp_buf_puts(&b, word);
-    if (o->entry_args) {
-        char copy[WORD_MAX];
-        sp_copy(copy, sizeof copy, o->entry_args);
-        for (char *save = NULL, *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-            sp_shell_quote(tok, word, sizeof word);
-            sp_buf_printf(&b, " %s", word);
-        }
+    char copy[LINE_MAX_CHARS];
+    sp_copy(copy, sizeof copy, args);
+    for (char *save = NULL, *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        if ((size_t)sp_shell_quote(tok, word, sizeof word) >= sizeof word)
+            b.failed = true;
+        sp_buf_printf(&b, " %s", word);
     }
     char *text = sp_buf_finish(&b, NULL);
+    bool fits = text && strlen(text) < size;
     sp_copy(buf, size, text ? text : "");
     free(text);
+    return fits ? SP_OK : sp_fail(err, SP_ERR_INPUT, "", 0, 0, "entry-args", "the quoted command is too long");
 }
 
 static double procs_per_node(const sp_plan *plan, const sp_launch_options *o)
@@ -146,8 +151,10 @@ static char *serve_script(const sp_profile *p, const sp_plan *plan, sp_error *er
     } else {
         sp_shell_quote(p->model[0] ? p->model : "MODEL", model, sizeof model);
         sp_buf_printf(&b, "# No model named in the profile: set MODEL to a Hugging Face repository.\n"
-                          "exec vllm serve \"${MODEL:-%s}\" --tensor-parallel-size %.0f --gpu-memory-utilization 0.90\n",
-                      p->model[0] ? p->model : "MODEL", fmax(1.0, plan->gpus_for_model));
+                          "default_model=%s\n"
+                          "exec vllm serve \"${MODEL:-$default_model}\" --tensor-parallel-size %.0f "
+                          "--gpu-memory-utilization 0.90\n",
+                      model, fmax(1.0, plan->gpus_for_model));
     }
     return sp_buf_finish(&b, err);
 }
@@ -293,10 +300,12 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
     memset(out, 0, sizeof *out);
     sp_slug(profile->name, out->dir, sizeof out->dir);
     char cmd[LINE_MAX_CHARS], setup[LINE_MAX_CHARS];
-    command_words(options, plan->axis, cmd, sizeof cmd);
+    sp_status s = command_words(options, plan->axis, cmd, sizeof cmd, err);
+    if (s != SP_OK)
+        return s;
     bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
     char *reqs = requirements(plan, rules, err);
-    sp_status s = reqs ? SP_OK : SP_ERR_NOMEM;
+    s = reqs ? SP_OK : SP_ERR_NOMEM;
     if (s == SP_OK && trains)
         s = add(out, "torchrun.sh", torchrun_script(profile, plan, options, cmd, err), true, err);
     if (s == SP_OK && trains)

@@ -330,6 +330,13 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
 /* Counts that make no transformer. */
 static sp_status check_shape(hf_config *c, const sp_model *m)
 {
+    const double counts[] = {m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim, m->vocab, m->ffn, m->experts,
+                             m->experts_per_token};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (counts[i] != floor(counts[i]))
+            return hf_fail(c, "model_type", "layer, head, width, vocabulary and expert counts must be whole numbers");
+    if (m->head_dim < 1)
+        return hf_fail(c, "head_dim", "must be at least 1");
     if (m->layers < 1 || m->hidden < 1 || m->heads < 1 || m->vocab < 1 || m->ffn < 1)
         return hf_fail(c, "model_type",
                        "layers, hidden size, heads, vocabulary and MLP width must all be at least 1");

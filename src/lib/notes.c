@@ -137,3 +137,9 @@ double sp_plan_hours(const sp_profile *p, const sp_plan *plan)
         return plan->run_hours;
     return plan->data_sized ? plan->data.hours : p->train_hours;
 }
+
+const char *sp_data_stage_label(const sp_profile *p, const sp_plan *plan, unsigned i)
+{
+    (void)p;
+    return plan->data_stage_names[i];
+}

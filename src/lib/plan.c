@@ -262,8 +262,9 @@ static sp_search_request run_request(const sp_profile *p, const sp_plan *out, co
     q.seq = out->mem_config.seq;
     q.precision = out->mem_config.precision;
     q.optimizer = out->mem_config.optimizer;
-    /* About 2M tokens a step unless given (GPT-3 175B: 3.2M, Llama 2: 4M). */
-    q.global_batch = p->global_batch > 0 ? p->global_batch : fmax(1.0, round(2097152.0 / q.seq));
+    /* About 2M tokens a step unless given (GPT-3 175B: 3.2M, Llama 2: 4M), as a power of two
+     * sequences so that data-parallel degrees divide it. */
+    q.global_batch = p->global_batch > 0 ? p->global_batch : pow(2.0, fmax(0.0, round(log2(2097152.0 / q.seq))));
     q.tokens = p->tokens > 0 ? p->tokens : 20.0 * sp_model_params(m); /* Hoffmann et al. 2022 */
     q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     if (p->micro_batch > 0)
@@ -358,6 +359,7 @@ static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const s
         if (k < 0)
             return sp_fail(err, SP_ERR_INPUT, "", p->line, 0, "stages", "'%s' is not a stage (profile '%s')", name,
                            p->name);
+        sp_copy(out->data_stage_names[job.count], SP_NAME_MAX, name);
         job.stages[job.count++] = k;
     }
     job.nodes = 1;

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { LAYOUT_MAX = 160 };
@@ -93,6 +94,27 @@ static void versions_text(const sp_rules *r, const sp_mem_config *c, char *buf, 
         snprintf(buf + n, size - (size_t)n, " (FSDP), or deepspeed==%s", sp_framework_version(r, "deepspeed"));
 }
 
+/* The best candidate of every option that found one, and which of them are on the
+ * time-cost Pareto front. Caller frees both; NULL when an allocation failed. */
+static size_t front_of(const sp_train_report *r, sp_candidate **cands, bool **front)
+{
+    *cands = malloc((r->count ? r->count : 1) * sizeof **cands);
+    *front = malloc((r->count ? r->count : 1) * sizeof **front);
+    if (!*cands || !*front) {
+        free(*cands);
+        free(*front);
+        *cands = NULL;
+        *front = NULL;
+        return 0;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < r->count; i++)
+        if (r->options[i].result.found)
+            (*cands)[n++] = r->options[i].result.top[0];
+    sp_pareto_front(*cands, n, *front);
+    return n;
+}
+
 /* ---- text ---- */
 
 static void text_candidate(sp_buf *b, const char *label, const sp_train_option *o, const sp_candidate *c)
@@ -155,13 +177,11 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     }
     sp_buf_printf(&b, "plans       : %.0f evaluated\n", evaluated);
     if (r->count > 1) {
-        bool front[64];
-        sp_candidate cands[64];
-        size_t n = 0;
-        for (size_t i = 0; i < r->count && n < 64; i++)
-            if (r->options[i].result.found)
-                cands[n++] = r->options[i].result.top[0];
-        sp_pareto_front(cands, n, front);
+        bool *front = NULL;
+        sp_candidate *cands = NULL;
+        front_of(r, &cands, &front);
+        if (!front)
+            b.failed = true;
         sp_buf_puts(&b, "\noptions (best layout of each; * on the time-cost Pareto front)\n");
         for (size_t i = 0, k = 0; i < r->count; i++) {
             const sp_train_option *o = &r->options[i];
@@ -171,11 +191,14 @@ static char *train_text(const sp_train_report *r, sp_error *err)
             }
             char cost[48];
             sp_money(o->result.top[0].cost_usd, cost, sizeof cost);
-            sp_buf_printf(&b, "  %s %5g x %-18s %8.2f days %14s  MFU %.1f%%%s\n", front[k] ? "*" : " ", o->result.top[0].gpus,
-                          o->accel->name, o->result.top[0].days, cost, 100 * o->result.top[0].step.mfu,
+            sp_buf_printf(&b, "  %s %5g x %-18s %8.2f days %14s  MFU %.1f%%%s\n", front && front[k] ? "*" : " ",
+                          o->result.top[0].gpus, o->accel->name, o->result.top[0].days, cost,
+                          100 * o->result.top[0].step.mfu,
                           meets(r, &o->result.top[0]) ? "" : "  (misses deadline or budget)");
             k++;
         }
+        free(front);
+        free(cands);
     }
     if (r->top > 1) {
         sp_buf_printf(&b, "\ntop layouts on %g x %s\n", c->gpus, w->accel->name);
@@ -274,20 +297,18 @@ static char *train_json(const sp_train_report *r, sp_error *err)
     const sp_train_option *cheap = cheapest(r);
     json_object_set_new(root, "cheapest", cheap ? candidate_json(r, cheap, &cheap->result.top[0]) : json_null());
     json_t *options = json_array();
-    bool front[64];
-    sp_candidate cands[64];
-    size_t n = 0;
-    for (size_t i = 0; i < r->count && n < 64; i++)
-        if (r->options[i].result.found)
-            cands[n++] = r->options[i].result.top[0];
-    sp_pareto_front(cands, n, front);
-    for (size_t i = 0, k = 0; i < r->count; i++) {
+    bool *front = NULL;
+    sp_candidate *cands = NULL;
+    front_of(r, &cands, &front);
+    for (size_t i = 0, k = 0; front && i < r->count; i++) {
         if (!r->options[i].result.found)
             continue;
         json_t *o = candidate_json(r, &r->options[i], &r->options[i].result.top[0]);
         json_object_set_new(o, "pareto", json_boolean(front[k++]));
         json_array_append_new(options, o);
     }
+    free(front);
+    free(cands);
     json_object_set_new(root, "options", options);
     return sp_json_finish(root, err);
 }

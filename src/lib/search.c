@@ -156,6 +156,9 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     sp_status status = check_request(model, request, err);
     if (status != SP_OK)
         return status;
+    if (!(sp_train_peak(accel, request->precision) > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
+                       sp_precision_name(request->precision));
     search_ctx s = {model, accel, request, memory_constants, perf,
                     top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top), sp_model_params(model), out};
     sp_mem_config c = SP_MEM_CONFIG_INIT;

@@ -176,6 +176,9 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if (config->tp < 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "sp_serve_estimate needs a tensor-parallel degree");
     double e = accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency;
+    if (!(weight_peak(accel, config->weight_dtype) > 0) || !(accel->bf16_flops_per_s > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "weight-dtype", "%s has no %s throughput in the catalog",
+                       accel->name, sp_dtype_name(config->weight_dtype));
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
                    e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
                    sp_dtype_bytes(config->weight_dtype)};

@@ -19,7 +19,7 @@ typedef struct {
     double attention;     /* FlashAttention's sustained share of peak */
 } step_ctx;
 
-static double peak_for(const sp_accel *a, sp_precision p)
+double sp_train_peak(const sp_accel *a, sp_precision p)
 {
     switch (p) {
     case SP_PREC_FP32: return a->fp32_flops_per_s;
@@ -225,6 +225,9 @@ sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_m
         status = check_step(model, config, global_batch, err);
     if (status != SP_OK)
         return status;
+    if (!(sp_train_peak(accel, config->precision) > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
+                       sp_precision_name(config->precision));
     sp_memory mem;
     sp_memory_constants none = {0, 0, 1, 128};
     if (sp_memory_estimate(model, config, &none, 0, &mem, err) != SP_OK)
@@ -238,9 +241,9 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                                      sp_step *out)
 {
     memset(out, 0, sizeof *out);
-    if (fmod(global_batch, config->dp * config->micro_batch) != 0)
+    if (fmod(global_batch, config->dp * config->micro_batch) != 0 || !(sp_train_peak(accel, config->precision) > 0))
         return SP_ERR_INPUT;
-    step_ctx x = {model, config, perf, peak_for(accel, config->precision),
+    step_ctx x = {model, config, perf, sp_train_peak(accel, config->precision),
                   (accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency) *
                       perf->sustained_fraction,
                   accel->hbm_bytes_per_s * perf->memory_efficiency,

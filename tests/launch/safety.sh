@@ -57,6 +57,12 @@ check "and leaves the files alone" test "$before" = "$(cat "$work"/out/*/manifes
 check "--force overwrites" "$bin" launch "$work/hostile.yaml" --out "$work/out" --entry other.py --force >/dev/null
 check "no temporary file is left behind" test -z "$(find "$work/out" -name '*.tmp.*')"
 
+# Arguments too long to quote whole are refused, not cut (a cut word would lose its quote).
+long=$(printf 'a%.0s' $(seq 3000))
+"$bin" launch "$root/examples/launch.yaml" --out "$work/long" --entry-args "--x=$long --y" >/dev/null 2>&1; code=$?
+check "an over-long --entry-args exits 2" test "$code" -eq 2
+check "and writes nothing" test ! -e "$work/long"
+
 # Byte-identical artifacts from the same inputs.
 "$bin" launch "$root/examples/launch.yaml" --out "$work/a" >/dev/null
 "$bin" launch "$root/examples/launch.yaml" --out "$work/b" >/dev/null

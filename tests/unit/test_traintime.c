@@ -1,6 +1,8 @@
 /* Unit tests of the training-time model and the search, against hand-derived values. */
 #include "test_support.h"
 
+#include <stdlib.h>
+
 /* Constants that make hand derivation exact: every GEMM at half of peak, no saturation,
  * no latency, no contention; memory so fast that element-wise work is free. */
 static const sp_perf_constants PERF = {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0};
@@ -195,6 +197,33 @@ static void pareto_front_by_hand(void **state)
     assert_true(front[0] && front[1] && !front[2] && front[3]);
 }
 
+/* More options than any fixed table would hold: every one is rendered and marked. */
+static void many_options_render(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(2);
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 1;
+    q.global_batch = 4;
+    q.seq = 512;
+    q.usd_per_gpu_hour = 2;
+    enum { COUNT = 100 };
+    static sp_train_option options[COUNT];
+    sp_error err;
+    for (size_t i = 0; i < COUNT; i++) {
+        options[i].accel = &a;
+        assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 1, &options[i].result, &err), SP_OK);
+        assert_true(options[i].result.found);
+    }
+    sp_train_report report = {&m, &q, options, COUNT, 0, 0, 1, NULL};
+    for (int f = 0; f < 2; f++) {
+        char *text = sp_render_train(&report, f ? SP_FORMAT_JSON : SP_FORMAT_TEXT, &err);
+        assert_non_null(text);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +234,7 @@ int main(void)
         cmocka_unit_test(search_counts_every_layout),
         cmocka_unit_test(search_respects_pins_and_memory),
         cmocka_unit_test(pareto_front_by_hand),
+        cmocka_unit_test(many_options_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
