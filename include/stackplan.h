@@ -328,6 +328,10 @@ double sp_model_params(const sp_model *model);
 double sp_model_active_params(const sp_model *model);
 /* Largest single module (DeepSpeed's largest_layer_params): the embedding or one MLP. */
 double sp_model_largest_layer_params(const sp_model *model);
+/* The sequence length a job uses when none is given: the model's context, at most 4096
+ * tokens (long-context models are pre-trained at 4-8k and extended later); 2048 when the
+ * model has no context length. Pure. */
+double sp_model_default_seq(const sp_model *model);
 /* True when the shape is known (not a bare parameter count). */
 bool sp_model_has_shape(const sp_model *model);
 

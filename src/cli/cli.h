@@ -73,6 +73,11 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},        \
     {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0}
 
+/* Option rows of the training precision and optimizer, alike in every command. */
+#define CLI_PRECISION_OPTS                                                                           \
+    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},      \
+    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0}
+
 /* Builds the model the flags describe: exactly one of --model, --hf-config,
  * --params or the shape flags (--layers --hidden --heads --vocab ...). */
 sp_status cli_model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,

@@ -8,9 +8,8 @@ static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
     {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (capacity, fits, largest batch)", 0, 0, 0},
     {"mode", CLI_TEXT, "train|infer", "training or inference (default train)", 0, 0, 0},
-    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},
+    CLI_PRECISION_OPTS,
     {"mixed-style", CLI_TEXT, "master|autocast", "where mixed precision keeps fp32 weights (default master)", 0, 0, 0},
-    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
     {"dp", CLI_NUMBER, "N", "data-parallel degree (default 1)", 1, 1e6, SP_NUM_INTEGER},
     {"zero", CLI_NUMBER, "S", "ZeRO stage / FSDP sharding 0-3 (default 0)", 0, 3, SP_NUM_INTEGER},
     {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default 1)", 1, 1024, SP_NUM_INTEGER},
@@ -66,7 +65,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     sp_status s = enum_flags(v, c, err);
     if (s != SP_OK)
         return s;
-    double seq = m->seq > 0 ? fmin(m->seq, 4096) : 2048;
+    double seq = sp_model_default_seq(m);
     c->dp = cli_number_or(&CMD, v, "dp", 1);
     c->zero = cli_number_or(&CMD, v, "zero", 0);
     c->tp = cli_number_or(&CMD, v, "tp", 1);

@@ -22,8 +22,7 @@ static const cli_opt OPTS[] = {
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full", 0, 0, 0},
     {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
     {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
-    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},
-    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
+    CLI_PRECISION_OPTS,
     {"tokens", CLI_NUMBER, "T", "token budget (default 20 per parameter, Chinchilla)", 1, 1e16, 0},
     {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days", 0, 1e5, 0},
     {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this", 0, 1e12, 0},
@@ -90,7 +89,7 @@ static sp_status request_from_flags(const cli_value *v, const sp_model *m, sp_se
     if (!cli_flag(&CMD, v, "global-batch")->set)
         return cli_flag_error(err, "global-batch", "required");
     q->global_batch = cli_flag(&CMD, v, "global-batch")->number;
-    q->seq = cli_number_or(&CMD, v, "seq", m->seq > 0 ? fmin(m->seq, 4096) : 2048);
+    q->seq = cli_number_or(&CMD, v, "seq", sp_model_default_seq(m));
     q->micro_batch = cli_number_or(&CMD, v, "micro-batch", 0);
     q->tp = cli_number_or(&CMD, v, "tp", 0);
     q->pp = cli_number_or(&CMD, v, "pp", 0);

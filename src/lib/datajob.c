@@ -42,7 +42,7 @@ static const char *bottleneck(double cpu, double disk, double network, double gp
     return disk >= network ? "disk" : "network";
 }
 
-static sp_status check_job(const sp_stage_model *m, const sp_instance *in, const sp_data_job *job, sp_error *err)
+static sp_status check_job(const sp_stage_model *m, const sp_data_job *job, sp_error *err)
 {
     if (!(job->input_bytes > 0) || !isfinite(job->input_bytes) || job->input_bytes > 1e20)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "input-tb", "must be a positive size below 1e8 TB");
@@ -55,7 +55,6 @@ static sp_status check_job(const sp_stage_model *m, const sp_instance *in, const
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "stage %u is not in the model", i);
     if (job->gpu && !(job->gpus_per_node >= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu", "GPU nodes need at least one GPU");
-    (void)in;
     return SP_OK;
 }
 
@@ -63,7 +62,7 @@ sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *insta
                            sp_data_result *out, sp_error *err)
 {
     memset(out, 0, sizeof *out);
-    sp_status s = check_job(model, instance, job, err);
+    sp_status s = check_job(model, job, err);
     if (s != SP_OK)
         return s;
     double bytes = job->input_bytes, seconds = 0;

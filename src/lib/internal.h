@@ -136,8 +136,6 @@ const char *sp_framework_version(const sp_rules *rules, const char *name);
 
 /* Reporter helpers (notes.c). */
 bool sp_note_is_warning(unsigned note);
-/* The name of the i-th stage of a sized data job. */
-const char *sp_data_stage_label(const sp_profile *p, const sp_plan *plan, unsigned i);
 /* The hours the plan's costs are for: the searched run, the sized data job, or train_hours. */
 double sp_plan_hours(const sp_profile *p, const sp_plan *plan);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */

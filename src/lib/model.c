@@ -44,6 +44,11 @@ static double layer_params(const sp_model *m)
            m->norms_per_layer * norm_params(m);
 }
 
+double sp_model_default_seq(const sp_model *model)
+{
+    return model->seq > 0 ? fmin(model->seq, 4096) : 2048;
+}
+
 bool sp_model_has_shape(const sp_model *model)
 {
     return model->params_override <= 0 && model->layers > 0 && model->hidden > 0;

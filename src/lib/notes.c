@@ -138,8 +138,4 @@ double sp_plan_hours(const sp_profile *p, const sp_plan *plan)
     return plan->data_sized ? plan->data.hours : p->train_hours;
 }
 
-const char *sp_data_stage_label(const sp_profile *p, const sp_plan *plan, unsigned i)
-{
-    (void)p;
-    return plan->data_stage_names[i];
-}
+

@@ -64,6 +64,17 @@ static double train_memory_gb(const sp_profile *p, const sp_limits *l)
 
 /* ---- sizing with the transformer memory model (options.model) ---- */
 
+/* A profile's request shape over the serving defaults (SP_SERVE_CONFIG_INIT). */
+static sp_serve_config serve_shape(const sp_profile *p)
+{
+    sp_serve_config c = SP_SERVE_CONFIG_INIT;
+    if (p->prompt_tokens > 0)
+        c.prompt_tokens = p->prompt_tokens;
+    if (p->output_tokens > 0)
+        c.output_tokens = p->output_tokens;
+    return c;
+}
+
 static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, sp_mode mode)
 {
     sp_mem_config c = SP_MEM_CONFIG_INIT;
@@ -72,11 +83,13 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
         c.precision = p->precision;
     if (p->has_optimizer)
         c.optimizer = p->optimizer;
-    c.seq = p->seq > 0 ? p->seq : (m->seq > 0 ? fmin(m->seq, 4096) : 2048);
+    c.seq = p->seq > 0 ? p->seq : sp_model_default_seq(m);
     c.micro_batch = p->micro_batch > 0 ? p->micro_batch : 1;
     c.context = c.seq;
-    if (mode == SP_MODE_INFER && p->prompt_tokens + p->output_tokens > 0)
-        c.context = (p->prompt_tokens > 0 ? p->prompt_tokens : 512) + (p->output_tokens > 0 ? p->output_tokens : 256);
+    if (mode == SP_MODE_INFER && p->prompt_tokens + p->output_tokens > 0) {
+        sp_serve_config shape = serve_shape(p);
+        c.context = shape.prompt_tokens + shape.output_tokens;
+    }
     c.batch = c.micro_batch;
     c.flash_attention = true; /* PyTorch SDPA, vLLM and Megatron all use flash kernels by default */
     return c;
@@ -315,11 +328,9 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
                               sp_plan *out, sp_error *err)
 {
     sp_memory_constants mk = sp_rules_memory_constants(r);
-    sp_serve_config c = SP_SERVE_CONFIG_INIT;
+    sp_serve_config c = serve_shape(p);
     c.weight_dtype = p->weight_dtype;
     c.kv_dtype = p->kv_dtype;
-    c.prompt_tokens = p->prompt_tokens > 0 ? p->prompt_tokens : 512;
-    c.output_tokens = p->output_tokens > 0 ? p->output_tokens : 256;
     c.qps = p->qps;
     c.ttft_s = p->ttft_ms / 1e3;
     c.tpot_s = p->tpot_ms / 1e3;

@@ -102,7 +102,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "shuffle_bytes", json_real(round(d->shuffle_bytes)));
         for (unsigned i = 0; i < d->count; i++) {
             json_t *st = json_object();
-            json_object_set_new(st, "stage", json_string(sp_data_stage_label(p, plan, i)));
+            json_object_set_new(st, "stage", json_string(plan->data_stage_names[i]));
             json_object_set_new(st, "hours", json_real(round(d->stages[i].seconds / 3600 * 1e4) / 1e4));
             json_object_set_new(st, "bottleneck", json_string(d->stages[i].bottleneck));
             json_array_append_new(stages, st);

@@ -111,7 +111,7 @@ static void text_data(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     sp_buf_printf(b, "  data job        : %g TB on %.0f x %s in %.3g h (%g h allowed); %.3g TB shuffled\n", p->data_tb,
                   d->nodes, plan->data_instance.name, d->hours, p->train_hours, d->shuffle_bytes / 1e12);
     for (unsigned i = 0; i < d->count; i++)
-        sp_buf_printf(b, "                    %-12s %8.3f h, bound by %s\n", sp_data_stage_label(p, plan, i),
+        sp_buf_printf(b, "                    %-12s %8.3f h, bound by %s\n", plan->data_stage_names[i],
                       d->stages[i].seconds / 3600, d->stages[i].bottleneck);
     sp_buf_printf(b, "  runs on         : %s: %s\n", plan->data_framework, plan->data_framework_reason);
 }
