@@ -273,6 +273,8 @@ typedef struct {
     double usd_per_hour;          /* on-demand; 0 when no public price exists */
     double matmul_efficiency;     /* measured share of dense peak for large GEMMs; 0: use the default */
     double attention_efficiency;  /* measured share of dense peak for FlashAttention fwd+bwd; 0: default */
+    double compute_units;         /* SMs (or CUs) that run GEMM tiles; 0 where no tile size is given */
+    double gemm_tile_8bit;        /* M and N of the library's smallest fp8/int8 GEMM tile; 0: not modelled */
     char aws_instance[32];        /* the 8-GPU AWS instance with this part, "" when none */
     char price_date[16];
     unsigned line;

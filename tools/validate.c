@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { TALLY_MAX = 64 };
+
 typedef struct {
-    double errors[64];   /* signed relative errors */
+    double errors[TALLY_MAX]; /* signed relative errors */
     size_t count;
     int failures;        /* rows that could not be predicted */
 } tally;
@@ -32,7 +34,7 @@ static const char *text(json_t *o, const char *key, const char *fallback)
 static void record(tally *t, const char *id, const char *what, double predicted, double published)
 {
     double error = (predicted - published) / published;
-    if (t->count < sizeof t->errors / sizeof t->errors[0])
+    if (t->count < TALLY_MAX)
         t->errors[t->count++] = error;
     printf("  %-38s %-22s %14.4g %14.4g %+8.1f%%\n", id, what, predicted, published, 100.0 * error);
 }
@@ -53,7 +55,7 @@ static bool summary_guarded(const char *kind, tally *t, double median_target, do
         printf("  %s: no rows\n\n", kind);
         return t->failures == 0;
     }
-    double sorted[64];
+    double sorted[TALLY_MAX];
     memcpy(sorted, t->errors, t->count * sizeof sorted[0]);
     qsort(sorted, t->count, sizeof sorted[0], compare_abs);
     double median = t->count % 2 ? fabs(sorted[t->count / 2])
@@ -318,7 +320,7 @@ static bool validate_training(const train_ctx *t, const char *dir)
     return ok;
 }
 
-/* ---- serving rows (TensorRT-LLM v0.6.1 performance tables) ---- */
+/* ---- serving rows (TensorRT-LLM performance tables: v0.6.1 throughput, v0.5 first token) ---- */
 
 static void serving_row(const train_ctx *t, json_t *row, tally *tl)
 {
@@ -337,7 +339,7 @@ static void serving_row(const train_ctx *t, json_t *row, tally *tl)
     c.batch = number(row, "batch", 1);
     c.prompt_tokens = number(row, "prompt_tokens", 128);
     c.output_tokens = number(row, "output_tokens", 128);
-    /* These tables are TensorRT-LLM v0.6.1, which predates the XQA kernel (v0.8) that made GQA
+    /* These tables are TensorRT-LLM v0.5 and v0.6.1, which predate the XQA kernel (v0.8) that made GQA
      * decode read each KV head once (TensorRT-LLM blog "XQA kernel"). */
     c.gqa_shared_kv_reads = false;
     sp_serve_result r;
@@ -355,22 +357,36 @@ static void serving_row(const train_ctx *t, json_t *row, tally *tl)
         record(tl, text(row, "id", "?"), "output tok/s", r.output_tokens_per_s, number(measured, "output_tokens_per_s", 1));
 }
 
-static bool validate_serving(const train_ctx *t, const char *dir)
+static bool serving_file(const train_ctx *t, const char *dir, const char *file, tally *tl)
 {
-    json_t *rows = load(dir, "serving_public.json");
+    json_t *rows = load(dir, file);
     if (!rows)
         return false;
-    printf("serving (serving_public.json)\n  %-38s %-22s %14s %14s %9s\n", "row", "quantity", "predicted",
-           "published", "error");
-    tally tl = {0};
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
-        serving_row(t, row, &tl);
+        serving_row(t, row, tl);
     json_decref(rows);
-    /* Issue 5: median 15%, worst 35%. The guard holds today's worst, the H100 fp8 first-token
-     * rows (docs/MODEL.md), so that it cannot grow. */
-    return summary_guarded("serving", &tl, 0.15, 0.35, 0.65);
+    return true;
+}
+
+/* Issue 5's targets (median 15%, worst 35%) apply to the shared rows and to all rows together;
+ * the first-token rows of the same tables that the shared file leaves out (serving_extra.json)
+ * are also summarised alone so that their bias shows. */
+static bool validate_serving(const train_ctx *t, const char *dir)
+{
+    printf("serving (serving_public.json, then serving_extra.json)\n  %-38s %-22s %14s %14s %9s\n", "row",
+           "quantity", "predicted", "published", "error");
+    tally shared = {0}, extra = {0};
+    if (!serving_file(t, dir, "serving_public.json", &shared) || !serving_file(t, dir, "serving_extra.json", &extra))
+        return false;
+    tally all = shared;
+    for (size_t i = 0; i < extra.count && all.count < TALLY_MAX; i++)
+        all.errors[all.count++] = extra.errors[i];
+    all.failures += extra.failures;
+    bool ok = summary("serving, shared rows", &shared, 0.15, 0.35);
+    summary("serving, first-token rows the shared file leaves out (reported)", &extra, 1, 1);
+    return summary("serving, all rows", &all, 0.15, 0.35) && ok;
 }
 
 /* ---- data rows ---- */

@@ -29,6 +29,9 @@ static const sp_field FIELDS[] = {
     SOURCE(matmul_source, false),
     {"attention_efficiency", offsetof(sp_accel, attention_efficiency), 0, 0.05, 1, 0, false},
     SOURCE(attention_source, false),
+    {"compute_units", offsetof(sp_accel, compute_units), 0, 1, 4096, SP_NUM_INTEGER, false},
+    {"gemm_tile_8bit", offsetof(sp_accel, gemm_tile_8bit), 0, 8, 1024, SP_NUM_INTEGER, false},
+    SOURCE(tile_source, false),
     {"aws_instance", offsetof(sp_accel, aws_instance), sizeof(((sp_accel *)0)->aws_instance), 0, 0, 0, false},
 };
 enum { FIELD_COUNT = sizeof FIELDS / sizeof FIELDS[0] };
@@ -52,6 +55,11 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_er
         return sp_yaml_fail(y, map, "matmul_efficiency", err, "needs a matmul_source beside it ('%s')", a->name);
     if (a->attention_efficiency > 0 && !sp_yaml_mapping_get(y, map, "attention_source"))
         return sp_yaml_fail(y, map, "attention_efficiency", err, "needs an attention_source beside it ('%s')", a->name);
+    if ((a->compute_units > 0) != (a->gemm_tile_8bit > 0))
+        return sp_yaml_fail(y, map, a->compute_units > 0 ? "gemm_tile_8bit" : "compute_units", err,
+                            "compute_units and gemm_tile_8bit go together ('%s')", a->name);
+    if (a->gemm_tile_8bit > 0 && !sp_yaml_mapping_get(y, map, "tile_source"))
+        return sp_yaml_fail(y, map, "gemm_tile_8bit", err, "needs a tile_source beside it ('%s')", a->name);
     if (!instance_type(a->aws_instance))
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "aws_instance"), "aws_instance", err,
                             "'%s' is not an instance type", a->aws_instance);

@@ -123,6 +123,10 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
 double sp_gemm_time_s(double m, double n, double k, double peak, double efficiency, double d0, double hbm,
                       double act_bytes, double weight_bytes);
 
+/* Share of the accelerator's SMs an (m x n) output keeps busy: one SM per tile, and 8-bit
+ * kernels come in coarse tiles only (1 unless the catalog gives gemm_tile_8bit). */
+double sp_gemm_occupancy(const sp_accel *a, double m, double n, double operand_bytes);
+
 /* Dense FLOP/s of an accelerator for a training precision (0 when the catalog has none). */
 double sp_train_peak(const sp_accel *a, sp_precision p);
 

@@ -14,6 +14,7 @@ typedef struct {
     double efficiency;  /* large-GEMM share of peak, sustained */
     double hbm;         /* achievable bytes/s */
     double wbytes;      /* bytes per weight */
+    double gemm_bytes;  /* operand bytes of the GEMM kernel: 1 when it runs in fp8/int8 */
 } serve_ctx;
 
 static double weight_peak(const sp_accel *a, sp_dtype d)
@@ -27,9 +28,12 @@ static double weight_peak(const sp_accel *a, sp_dtype d)
     return a->bf16_flops_per_s; /* int4 weights are dequantised to 16-bit for the GEMM (AWQ/GPTQ kernels) */
 }
 
+/* 8-bit weights run 8-bit GEMMs, whose coarse tiles can leave SMs idle at small batch
+ * (sp_gemm_occupancy); int4 is dequantised to 16-bit kernels that fill the GPU. */
 static double gemm(const serve_ctx *x, double m, double n, double k)
 {
-    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency, x->k->gemm_saturation_dim, x->hbm, 2.0, x->wbytes);
+    double busy = sp_gemm_occupancy(x->a, m, n, x->gemm_bytes);
+    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->hbm, 2.0, x->wbytes);
 }
 
 /* One forward pass of every layer over `tokens` tokens (the weights once). */
@@ -181,7 +185,10 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                        accel->name, sp_dtype_name(config->weight_dtype));
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
                    e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
-                   sp_dtype_bytes(config->weight_dtype)};
+                   sp_dtype_bytes(config->weight_dtype), 2.0};
+    if ((config->weight_dtype == SP_DTYPE_FP8 && accel->fp8_flops_per_s > 0) ||
+        (config->weight_dtype == SP_DTYPE_INT8 && accel->int8_ops_per_s > 0))
+        x.gemm_bytes = 1.0; /* the part multiplies 8-bit operands natively */
     if (config->weight_dtype == SP_DTYPE_INT4)
         x.wbytes = 0.5 + 4.0 / memory->int4_group_size;
     out->tp = config->tp;

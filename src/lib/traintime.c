@@ -17,6 +17,8 @@ typedef struct {
     double tokens;        /* s x b of one micro-batch */
     double q, kv;         /* attention widths */
     double attention;     /* FlashAttention's sustained share of peak */
+    const sp_accel *a;
+    double operand_bytes; /* bytes of a GEMM operand: 1 for fp8 */
 } step_ctx;
 
 double sp_train_peak(const sp_accel *a, sp_precision p)
@@ -40,9 +42,21 @@ double sp_gemm_time_s(double m, double n, double k, double peak, double efficien
     return fmax(flops / (peak * saturated), bytes / hbm);
 }
 
+/* A CTA runs one output tile on one SM, so an output of fewer tiles than SMs leaves the rest
+ * idle (NVIDIA Matrix Multiplication Background Guide, wave quantization). cuBLAS's Hopper fp8
+ * kernels are 128x128 tiles with split-K off even at batch 16 (TensorRT-LLM issue #2013). */
+double sp_gemm_occupancy(const sp_accel *a, double m, double n, double operand_bytes)
+{
+    double tile = a->gemm_tile_8bit;
+    if (operand_bytes != 1.0 || !(tile > 0) || !(a->compute_units > 0))
+        return 1.0;
+    return fmin(1.0, ceil(m / tile) * ceil(n / tile) / a->compute_units);
+}
+
 static double gemm_s(const step_ctx *x, double m, double n, double k)
 {
-    return sp_gemm_time_s(m, n, k, x->peak, x->matmul, x->k->gemm_saturation_dim, x->hbm, x->e, x->e);
+    double busy = sp_gemm_occupancy(x->a, m, n, x->operand_bytes);
+    return sp_gemm_time_s(m, n, k, x->peak, x->matmul * busy, x->k->gemm_saturation_dim, x->hbm, x->e, x->e);
 }
 
 /* Forward GEMMs of one layer, per micro-batch, on one tensor-parallel rank. */
@@ -248,7 +262,8 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                       perf->sustained_fraction,
                   accel->hbm_bytes_per_s * perf->memory_efficiency,
                   config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq * config->micro_batch,
-                  model->heads * model->head_dim, model->kv_heads * model->head_dim, 0};
+                  model->heads * model->head_dim, model->kv_heads * model->head_dim, 0, accel,
+                  config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0 ? 1.0 : 2.0};
     /* A measured FlashAttention rate where the catalog has one, else relative to the GEMM rate. */
     x.attention = accel->attention_efficiency > 0 ? accel->attention_efficiency * perf->sustained_fraction
                                                   : x.matmul * perf->attention_efficiency;

@@ -120,6 +120,39 @@ static void plan_splits_what_does_not_fit(void **state)
     assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
 }
 
+/* fp8 GEMMs in 128x128 tiles: at 128 prompt tokens an output of N columns has N/128 tiles, one
+ * per SM, so with 132 SMs a GEMM runs at tiles/132 of its rate. 16-bit kernels fill the GPU. */
+static void coarse_fp8_tiles_idle_sms(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 1, 4096, 32, 32, 16384, SP_FFN_GELU, 32000, 4096);
+    sp_accel plain = toy();
+    plain.hbm_bytes_per_s = 1e18; /* every GEMM compute-bound */
+    sp_accel tiled = plain;
+    tiled.compute_units = 132;
+    tiled.gemm_tile_8bit = 128;
+    sp_serve_config c = config(1);
+    c.prompt_tokens = 128;
+    c.output_tokens = 1;
+    c.weight_dtype = SP_DTYPE_FP8;
+    sp_serve_result fast, slow;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &plain, &c, &MEM, &PERF, &fast, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &tiled, &c, &MEM, &PERF, &slow, &err), SP_OK);
+    /* (n, k, tiles) of qkv, out, up and down at m = 128; fp8 peak 800 TF at efficiency 0.5. */
+    const double gemms[4][3] = {{12288, 4096, 96}, {4096, 4096, 32}, {16384, 4096, 128}, {4096, 16384, 32}};
+    double extra = 0;
+    for (int i = 0; i < 4; i++)
+        extra += 2.0 * 128 * gemms[i][0] * gemms[i][1] / 4e14 * (132 / gemms[i][2] - 1);
+    assert_true(fabs(slow.prefill_s - fast.prefill_s - extra) <= 1e-9 * extra);
+    /* bf16 weights run 16-bit kernels: the tile data changes nothing. */
+    c.weight_dtype = SP_DTYPE_BF16;
+    assert_int_equal(sp_serve_estimate(&m, &plain, &c, &MEM, &PERF, &fast, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &tiled, &c, &MEM, &PERF, &slow, &err), SP_OK);
+    assert_close(slow.prefill_s, fast.prefill_s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +160,7 @@ int main(void)
         cmocka_unit_test(throughput_accounting),
         cmocka_unit_test(max_batch_from_memory),
         cmocka_unit_test(plan_splits_what_does_not_fit),
+        cmocka_unit_test(coarse_fp8_tiles_idle_sms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
