@@ -122,6 +122,15 @@ const char *cli_data_dir(const char *flag_value)
     return env && *env ? env : SP_DATA_DIR;
 }
 
+const char *cli_data_file(const cli_command *cmd, const cli_value *values, const char *flag, const char *data_dir,
+                          const char *name, cli_path *out)
+{
+    if (flag && cli_flag(cmd, values, flag)->set)
+        return cli_flag(cmd, values, flag)->text;
+    snprintf(out->text, sizeof out->text, "%s/%s", data_dir, name);
+    return out->text;
+}
+
 int cli_fail(const sp_error *err)
 {
     char line[SP_ERR_FILE_MAX + SP_ERR_FIELD_MAX + SP_ERR_MESSAGE_MAX + 64];
@@ -178,17 +187,16 @@ static int resolve_data(const char *path, const char *data_dir, const sp_profile
 {
     sp_error err;
     sp_error_clear(&err);
-    char file[1024];
+    cli_path file;
     for (size_t i = 0; i < profiles->count; i++) {
         const sp_profile *p = &profiles->items[i];
         if (!p->instance[0])
             continue;
         if (!instances->items) {
-            snprintf(file, sizeof file, "%s/stages.yaml", data_dir);
-            if (sp_stages_load(file, stages, &err) != SP_OK)
+            if (sp_stages_load(cli_data_file(NULL, NULL, NULL, data_dir, "stages.yaml", &file), stages, &err) != SP_OK)
                 return cli_fail(&err);
-            snprintf(file, sizeof file, "%s/instances.yaml", data_dir);
-            if (sp_instances_load(file, instances, &err) != SP_OK)
+            if (sp_instances_load(cli_data_file(NULL, NULL, NULL, data_dir, "instances.yaml", &file), instances,
+                                  &err) != SP_OK)
                 return cli_fail(&err);
         }
         if (!sp_instance_find(instances, p->instance))
@@ -210,9 +218,9 @@ static int resolve_names(const char *path, const char *data_dir, const sp_profil
         if (!p->gpu[0])
             continue;
         if (!catalog->items) {
-            char accels[1024];
-            snprintf(accels, sizeof accels, "%s/accelerators.yaml", data_dir);
-            if (sp_accels_load(accels, catalog, &err) != SP_OK)
+            cli_path accels;
+            if (sp_accels_load(cli_data_file(NULL, NULL, NULL, data_dir, "accelerators.yaml", &accels), catalog, &err) !=
+                SP_OK)
                 return cli_fail(&err);
         }
         if (!sp_accel_find(catalog, p->gpu))

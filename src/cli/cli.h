@@ -47,6 +47,15 @@ size_t cli_index(const cli_command *cmd, const char *name);
 /* The data directory: --data-dir, then $STACKPLAN_DATA_DIR, then the build's default. */
 const char *cli_data_dir(const char *flag_value);
 
+/* A path under the data directory. */
+typedef struct {
+    char text[1024];
+} cli_path;
+
+/* DATA_DIR/NAME in out, or the file of the --FLAG option when it is given (flag may be NULL). */
+const char *cli_data_file(const cli_command *cmd, const cli_value *values, const char *flag, const char *data_dir,
+                          const char *name, cli_path *out);
+
 /* Prints err on stderr as one line and returns the exit status for it. */
 int cli_fail(const sp_error *err);
 /* Writes text to stdout and frees it; exit status 1 when writing fails. */

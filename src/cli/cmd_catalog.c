@@ -48,10 +48,9 @@ static char *list_models(const char *data_dir, sp_format format, sp_error *err)
 
 static char *list_instances(const char *data_dir, sp_format format, sp_error *err)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/instances.yaml", data_dir);
+    cli_path path;
     sp_instance_catalog catalog;
-    if (sp_instances_load(path, &catalog, err) != SP_OK)
+    if (sp_instances_load(cli_data_file(NULL, NULL, NULL, data_dir, "instances.yaml", &path), &catalog, err) != SP_OK)
         return NULL;
     char *text = sp_render_instances(&catalog, format, err);
     sp_instance_catalog_free(&catalog);
@@ -69,12 +68,11 @@ int cmd_catalog(int argc, char **argv)
         return started;
     sp_error err;
     sp_error_clear(&err);
-    const char *data_dir = cli_data_dir(v[1].text);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
+    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
+    cli_path path;
     char *text = NULL;
     if (n == 1 && !strcmp(what[0], "accelerators"))
-        text = list_accels(v[2].set ? v[2].text : path, format, &err);
+        text = list_accels(cli_data_file(&CMD, v, "accelerators", data_dir, "accelerators.yaml", &path), format, &err);
     else if (n == 1 && !strcmp(what[0], "models"))
         text = list_models(data_dir, format, &err);
     else if (n == 1 && !strcmp(what[0], "instances"))

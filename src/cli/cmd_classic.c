@@ -29,14 +29,13 @@ int cmd_classic(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     const char *data_dir = cli_data_dir(values[0].text);
-    char seed_path[1024];
-    snprintf(seed_path, sizeof seed_path, "%s/seed-profiles.yaml", data_dir);
+    cli_path seed_path;
     sp_rules rules;
     sp_profile_list profiles;
     sp_plan *plans = NULL;
     sp_plan_options options = SP_PLAN_OPTIONS_INIT;
     options.classic = true;
-    int status = cli_load_and_plan(nfiles ? files[0] : seed_path, data_dir, &options, &rules,
+    int status = cli_load_and_plan(nfiles ? files[0] : cli_data_file(NULL, NULL, NULL, data_dir, "seed-profiles.yaml", &seed_path), data_dir, &options, &rules,
                                    &profiles, &plans);
     if (status != CLI_EXIT_OK)
         return status;

@@ -91,10 +91,7 @@ int cmd_data(int argc, char **argv)
     sp_error err;
     sp_error_clear(&err);
     const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
-    char stages_path[1024], instances_path[1024], accels_path[1024];
-    snprintf(stages_path, sizeof stages_path, "%s/stages.yaml", data_dir);
-    snprintf(instances_path, sizeof instances_path, "%s/instances.yaml", data_dir);
-    snprintf(accels_path, sizeof accels_path, "%s/accelerators.yaml", data_dir);
+    cli_path path;
     sp_rules rules;
     static sp_stage_model model;
     sp_instance_catalog catalog = {0};
@@ -104,13 +101,13 @@ int cmd_data(int argc, char **argv)
     const sp_instance *instance = NULL;
     sp_status s = sp_rules_load(data_dir, &rules, &err);
     if (s == SP_OK)
-        s = sp_stages_load(stages_path, &model, &err);
+        s = sp_stages_load(cli_data_file(NULL, NULL, NULL, data_dir, "stages.yaml", &path), &model, &err);
     if (s == SP_OK)
-        s = sp_instances_load(cli_flag(&CMD, v, "instances")->set ? cli_flag(&CMD, v, "instances")->text : instances_path, &catalog, &err);
+        s = sp_instances_load(cli_data_file(&CMD, v, "instances", data_dir, "instances.yaml", &path), &catalog, &err);
     if (s == SP_OK)
         s = job_from_flags(v, &model, &job, &err);
     if (s == SP_OK && cli_flag(&CMD, v, "gpu")->set) {
-        s = sp_accels_load(cli_flag(&CMD, v, "accelerators")->set ? cli_flag(&CMD, v, "accelerators")->text : accels_path, &accels, &err);
+        s = sp_accels_load(cli_data_file(&CMD, v, "accelerators", data_dir, "accelerators.yaml", &path), &accels, &err);
         if (s == SP_OK && !(job.gpu = sp_accel_find(&accels, cli_flag(&CMD, v, "gpu")->text)))
             s = cli_flag_error(&err, "gpu", "'%s' is not in the accelerator catalog", cli_flag(&CMD, v, "gpu")->text);
         if (s == SP_OK && !(job.gpu->usd_per_hour > 0))

@@ -34,27 +34,29 @@ static void hash_one(const char *path, const char *label, sp_file_hash *hashes, 
         snprintf(hashes[(*n)++].file, sizeof hashes[0].file, "%s", label);
 }
 
-/* The files this profile's plan was made from, named relative to their roots. */
+/* The files this profile's plan was made from, named relative to their roots: the rules
+ * always, and the catalogs its model, gpu and instance names were looked up in. */
 static size_t input_hashes(const char *profile_path, const char *data_dir, const sp_profile *p,
                            sp_file_hash *hashes, sp_error *err)
 {
-    static const char *const RULES[] = {"defaults.yaml", "axes.yaml", "perf.yaml", "frameworks.yaml"};
-    char path[PATH_CHARS], label[PATH_CHARS];
-    size_t n = 0;
-    hash_one(profile_path, profile_path, hashes, &n, err);
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", data_dir, RULES[i]);
-        snprintf(label, sizeof label, "data/%s", RULES[i]);
-        hash_one(path, label, hashes, &n, err);
-    }
-    if (p->gpu[0]) {
-        snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
-        hash_one(path, "data/accelerators.yaml", hashes, &n, err);
+    const char *files[8] = {"defaults.yaml", "axes.yaml", "perf.yaml", "frameworks.yaml"};
+    size_t count = 4, n = 0;
+    char model[PATH_CHARS], label[PATH_CHARS];
+    if (p->gpu[0])
+        files[count++] = "accelerators.yaml";
+    if (p->instance[0]) {
+        files[count++] = "stages.yaml";
+        files[count++] = "instances.yaml";
     }
     if (p->model[0]) {
-        snprintf(path, sizeof path, "%s/models/%s.json", data_dir, p->model);
-        snprintf(label, sizeof label, "data/models/%s.json", p->model);
-        hash_one(path, label, hashes, &n, err);
+        snprintf(model, sizeof model, "models/%s.json", p->model);
+        files[count++] = model;
+    }
+    hash_one(profile_path, profile_path, hashes, &n, err);
+    for (size_t i = 0; i < count; i++) {
+        cli_path path;
+        snprintf(label, sizeof label, "data/%s", files[i]);
+        hash_one(cli_data_file(NULL, NULL, NULL, data_dir, files[i], &path), label, hashes, &n, err);
     }
     return n;
 }
@@ -152,11 +154,11 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
     sp_error err;
     sp_error_clear(&err);
     sp_accel_catalog catalog = {0};
-    char path[PATH_CHARS];
-    snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
+    cli_path path;
+    cli_data_file(NULL, NULL, NULL, data_dir, "accelerators.yaml", &path);
     for (size_t i = 0; i < profiles->count; i++) {
         const sp_profile *p = &profiles->items[i];
-        if (p->gpu[0] && !catalog.items && sp_accels_load(path, &catalog, &err) != SP_OK)
+        if (p->gpu[0] && !catalog.items && sp_accels_load(path.text, &catalog, &err) != SP_OK)
             return cli_fail(&err);
         sp_file_hash hashes[SP_HASHES_MAX];
         size_t n = input_hashes(file, data_dir, p, hashes, &err);

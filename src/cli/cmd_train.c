@@ -149,15 +149,15 @@ typedef struct {
 static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
 {
     const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
+    cli_path path;
     sp_status s = sp_rules_load(data_dir, &j->rules, err);
     if (s == SP_OK)
         s = cli_model_from_flags(&CMD, v, data_dir, &j->model, err);
     if (s == SP_OK && !sp_model_has_shape(&j->model))
         s = cli_flag_error(err, "params", "a training time needs the model's shape (--model, --hf-config or --layers ...)");
     if (s == SP_OK)
-        s = sp_accels_load(cli_flag(&CMD, v, "accelerators")->set ? cli_flag(&CMD, v, "accelerators")->text : path, &j->catalog, err);
+        s = sp_accels_load(cli_data_file(&CMD, v, "accelerators", data_dir, "accelerators.yaml", &path), &j->catalog,
+                           err);
     if (s == SP_OK)
         s = accels_from_flags(v, &j->catalog, j->accels, &j->naccels, err);
     if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)

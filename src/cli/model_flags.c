@@ -71,12 +71,12 @@ sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, 
 {
     *accel = NULL;
     memset(catalog, 0, sizeof *catalog);
-    const cli_value *gpu = cli_flag(cmd, values, "gpu"), *file = cli_flag(cmd, values, "accelerators");
+    const cli_value *gpu = cli_flag(cmd, values, "gpu");
     if (!gpu->set)
         return SP_OK;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/accelerators.yaml", data_dir);
-    sp_status s = sp_accels_load(file->set ? file->text : path, catalog, err);
+    cli_path path;
+    sp_status s = sp_accels_load(cli_data_file(cmd, values, "accelerators", data_dir, "accelerators.yaml", &path),
+                                 catalog, err);
     if (s != SP_OK)
         return s;
     *accel = sp_accel_find(catalog, gpu->text);

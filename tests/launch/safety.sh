@@ -72,6 +72,10 @@ import json, glob, sys
 m = json.load(open(sorted(glob.glob('$work/a/*/manifest.json'))[0]))
 files = {f['file'] for f in m['inputs']}
 sys.exit(0 if {'data/defaults.yaml', 'data/perf.yaml'} <= files and all(len(f['sha256']) == 64 for f in m['inputs']) else 1)"
+check "a data profile's manifest hashes the stage and instance catalogs it read" python3 -c "
+import json, glob, sys
+m = json.load(open(glob.glob('$work/a/nightly-join-of-two-3-tb-logs/manifest.json')[0]))
+sys.exit(0 if {'data/stages.yaml', 'data/instances.yaml'} <= {f['file'] for f in m['inputs']} else 1)"
 check "requirements pin every package with ==" bash -c "! grep -v '==' '$work'/a/*/requirements.txt"
 
 echo "$pass passed, $fail failed"
