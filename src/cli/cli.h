@@ -87,17 +87,30 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},      \
     {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0}
 
-/* Builds the model the flags describe: exactly one of --model, --hf-config,
- * --params or the shape flags (--layers --hidden --heads --vocab ...). */
-sp_status cli_model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
-                               sp_model *out, sp_error *err);
-/* Loads the accelerator catalog and finds --gpu; *accel is NULL when no --gpu was given. */
-sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
-                               sp_accel_catalog *catalog, const sp_accel **accel, sp_error *err);
+/* What the estimator commands start from. */
+typedef struct {
+    const char *data_dir;
+    sp_rules rules;
+    sp_model model;            /* exactly one of --model, --hf-config, --params or --layers ... */
+    sp_accel_catalog catalog;  /* --accelerators or DATA_DIR/accelerators.yaml; the caller frees it */
+    const sp_accel *accel;     /* the --gpu part; NULL when not given or with CLI_GPU_LIST */
+} cli_inputs;
+
+typedef enum {
+    CLI_GPU_OPTIONAL, /* --gpu NAME may be given */
+    CLI_GPU_REQUIRED, /* --gpu NAME must be given */
+    CLI_GPU_LIST      /* --gpu is a list the command reads itself: only the catalog is loaded */
+} cli_gpu_mode;
+
+/* Loads the rules, the model and the accelerator. shape_for names the estimate that needs the
+ * model's shape (NULL when a parameter count will do). */
+sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const char *shape_for, cli_gpu_mode gpu,
+                          cli_inputs *in, sp_error *err);
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
 
 /* Parses argv, answers --help and reads --format (text, json, and md when allow_md).
+ * positional and positional_count are NULL for a command that takes no operands.
  * Returns -1 when the command should go on, else the exit status to return. */
 int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, const char **positional,
               size_t *positional_count, sp_format *format, bool allow_md);

@@ -20,9 +20,8 @@ int cmd_breakeven(int argc, char **argv)
 {
     enum { COUNT = sizeof OPTS / sizeof OPTS[0], REQUIRED = 5 };
     cli_value v[COUNT] = {{0}};
-    size_t npos = 0;
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
     if (started >= 0)
         return started;
     sp_error err;

@@ -83,9 +83,8 @@ static sp_status size_job(const cli_value *v, const sp_stage_model *m, const sp_
 int cmd_data(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
-    size_t npos = 0;
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
     if (started >= 0)
         return started;
     sp_error err;

@@ -83,47 +83,32 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     return SP_OK;
 }
 
-static int finish(sp_status s, sp_error *err, char *text, sp_accel_catalog *catalog)
-{
-    sp_accel_catalog_free(catalog);
-    if (s != SP_OK || !text)
-        return cli_fail(err);
-    return cli_emit(text);
-}
-
 int cmd_memory(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
-    size_t npos = 0;
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
     if (started >= 0)
         return started;
     sp_error err;
     sp_error_clear(&err);
-    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
-    sp_rules rules;
-    sp_model model;
+    cli_inputs in;
     sp_mem_config config;
-    sp_accel_catalog catalog = {0};
-    const sp_accel *accel = NULL;
-    sp_status s = sp_rules_load(data_dir, &rules, &err);
-    if (s == SP_OK)
-        s = cli_model_from_flags(&CMD, v, data_dir, &model, &err);
-    if (s == SP_OK)
-        s = cli_accel_from_flags(&CMD, v, data_dir, &catalog, &accel, &err);
-    if (s == SP_OK)
-        s = config_from_flags(v, &model, &config, &err);
     sp_memory memory;
-    sp_memory_constants constants = sp_rules_memory_constants(&rules);
-    double capacity = accel ? accel->memory_bytes : 0;
+    sp_status s = cli_load_inputs(&CMD, v, NULL, CLI_GPU_OPTIONAL, &in, &err);
     if (s == SP_OK)
-        s = sp_memory_estimate(&model, &config, &constants, capacity, &memory, &err);
-    if (s != SP_OK)
-        return finish(s, &err, NULL, &catalog);
-    sp_memory_report report = {&model, &config, &memory, accel,
-                               capacity > 0 ? sp_memory_max_batch(&model, &config, &constants, capacity) : 0,
-                               cli_flag(&CMD, v, "deepspeed")->set};
-    char *text = sp_render_memory(&report, format, &err);
-    return finish(text ? SP_OK : SP_ERR_NOMEM, &err, text, &catalog);
+        s = config_from_flags(v, &in.model, &config, &err);
+    sp_memory_constants constants = sp_rules_memory_constants(&in.rules);
+    double capacity = in.accel ? in.accel->memory_bytes : 0;
+    if (s == SP_OK)
+        s = sp_memory_estimate(&in.model, &config, &constants, capacity, &memory, &err);
+    char *text = NULL;
+    if (s == SP_OK) {
+        sp_memory_report report = {&in.model, &config, &memory, in.accel,
+                                   capacity > 0 ? sp_memory_max_batch(&in.model, &config, &constants, capacity) : 0,
+                                   cli_flag(&CMD, v, "deepspeed")->set};
+        text = sp_render_memory(&report, format, &err);
+    }
+    sp_accel_catalog_free(&in.catalog);
+    return text ? cli_emit(text) : cli_fail(&err);
 }

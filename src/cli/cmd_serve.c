@@ -52,42 +52,29 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
 int cmd_serve(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
-    size_t npos = 0;
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
     if (started >= 0)
         return started;
     sp_error err;
     sp_error_clear(&err);
-    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
-    sp_rules rules;
-    sp_model model;
-    sp_accel_catalog catalog = {0};
-    const sp_accel *accel = NULL;
+    cli_inputs in;
     sp_serve_config config;
     sp_serve_result result;
-    sp_status s = sp_rules_load(data_dir, &rules, &err);
+    sp_status s = cli_load_inputs(&CMD, v, "serving", CLI_GPU_REQUIRED, &in, &err);
     if (s == SP_OK)
-        s = cli_model_from_flags(&CMD, v, data_dir, &model, &err);
-    if (s == SP_OK && !sp_model_has_shape(&model))
-        s = cli_flag_error(&err, "params", "serving needs the model's shape (--model, --hf-config or --layers ...)");
+        s = config_from_flags(v, in.accel, &config, &err);
+    sp_memory_constants mk = sp_rules_memory_constants(&in.rules);
     if (s == SP_OK)
-        s = cli_accel_from_flags(&CMD, v, data_dir, &catalog, &accel, &err);
-    if (s == SP_OK && !accel)
-        s = cli_flag_error(&err, "gpu", "required (see `stackplan catalog accelerators`)");
-    if (s == SP_OK)
-        s = config_from_flags(v, accel, &config, &err);
-    sp_memory_constants mk = sp_rules_memory_constants(&rules);
-    if (s == SP_OK)
-        s = sp_serve_plan(&model, accel, &config, &mk, &rules.perf, &result, &err);
+        s = sp_serve_plan(&in.model, in.accel, &config, &mk, &in.rules.perf, &result, &err);
     if (s == SP_OK && !result.fits)
-        s = cli_flag_error(&err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", model.name, accel->name,
-                           config.tp);
+        s = cli_flag_error(&err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", in.model.name,
+                           in.accel->name, config.tp);
     char *text = NULL;
     if (s == SP_OK) {
-        sp_serve_report report = {&model, accel, &config, &result, &rules};
+        sp_serve_report report = {&in.model, in.accel, &config, &result, &in.rules};
         text = sp_render_serve(&report, format, &err);
     }
-    sp_accel_catalog_free(&catalog);
+    sp_accel_catalog_free(&in.catalog);
     return text ? cli_emit(text) : cli_fail(&err);
 }

@@ -136,9 +136,7 @@ static sp_status accels_from_flags(const cli_value *v, const sp_accel_catalog *c
 }
 
 typedef struct {
-    sp_rules rules;
-    sp_model model;
-    sp_accel_catalog catalog;
+    cli_inputs in;
     sp_search_request request;
     const sp_accel *accels[MAX_ACCELS];
     size_t naccels;
@@ -148,31 +146,22 @@ typedef struct {
 
 static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
 {
-    const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
-    cli_path path;
-    sp_status s = sp_rules_load(data_dir, &j->rules, err);
+    sp_status s = cli_load_inputs(&CMD, v, "a training time", CLI_GPU_LIST, &j->in, err);
     if (s == SP_OK)
-        s = cli_model_from_flags(&CMD, v, data_dir, &j->model, err);
-    if (s == SP_OK && !sp_model_has_shape(&j->model))
-        s = cli_flag_error(err, "params", "a training time needs the model's shape (--model, --hf-config or --layers ...)");
-    if (s == SP_OK)
-        s = sp_accels_load(cli_data_file(&CMD, v, "accelerators", data_dir, "accelerators.yaml", &path), &j->catalog,
-                           err);
-    if (s == SP_OK)
-        s = accels_from_flags(v, &j->catalog, j->accels, &j->naccels, err);
+        s = accels_from_flags(v, &j->in.catalog, j->accels, &j->naccels, err);
     if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)
         s = cli_flag_error(err, "gpus", "required");
     if (s == SP_OK)
         s = parse_counts(cli_flag(&CMD, v, "gpus")->text, j->counts, &j->ncounts, err);
     if (s == SP_OK)
-        s = request_from_flags(v, &j->model, &j->request, err);
+        s = request_from_flags(v, &j->in.model, &j->request, err);
     return s;
 }
 
 /* One search per accelerator and count; prices from the catalog unless given. */
 static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option *options, size_t *n, sp_error *err)
 {
-    sp_memory_constants mk = sp_rules_memory_constants(&j->rules);
+    sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
     *n = 0;
     for (size_t a = 0; a < j->naccels; a++) {
         double price = cli_number_or(&CMD, v, "usd-per-gpu-hour", j->accels[a]->usd_per_hour);
@@ -184,7 +173,7 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
             q.gpus = j->counts[c];
             q.usd_per_gpu_hour = price;
             options[*n].accel = j->accels[a];
-            sp_status s = sp_train_search(&j->model, j->accels[a], &q, &mk, &j->rules.perf,
+            sp_status s = sp_train_search(&j->in.model, j->accels[a], &q, &mk, &j->in.rules.perf,
                                           (size_t)cli_number_or(&CMD, v, "top", 5), &options[*n].result, err);
             if (s != SP_OK)
                 return s;
@@ -197,9 +186,8 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
 int cmd_train(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
-    size_t npos = 0;
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, &npos, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
     if (started >= 0)
         return started;
     sp_error err;
@@ -219,11 +207,11 @@ int cmd_train(int argc, char **argv)
     char *text = NULL;
     if (s == SP_OK) {
         j->request.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
-        sp_train_report report = {&j->model, &j->request, options, n, cli_number_or(&CMD, v, "deadline-days", 0),
-                                  cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number_or(&CMD, v, "top", 5), &j->rules};
+        sp_train_report report = {&j->in.model, &j->request, options, n, cli_number_or(&CMD, v, "deadline-days", 0),
+                                  cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number_or(&CMD, v, "top", 5), &j->in.rules};
         text = sp_render_train(&report, format, &err);
     }
-    sp_accel_catalog_free(&j->catalog);
+    sp_accel_catalog_free(&j->in.catalog);
     free(j);
     free(options);
     return text ? cli_emit(text) : cli_fail(&err);

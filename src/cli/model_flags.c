@@ -44,8 +44,8 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     return SP_OK;
 }
 
-sp_status cli_model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
-                               sp_model *out, sp_error *err)
+static sp_status model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
+                                  sp_model *out, sp_error *err)
 {
     const cli_value *name = cli_flag(cmd, values, "model"), *hf = cli_flag(cmd, values, "hf-config");
     const cli_value *params = cli_flag(cmd, values, "params"), *layers = cli_flag(cmd, values, "layers");
@@ -66,25 +66,30 @@ sp_status cli_model_from_flags(const cli_command *cmd, const cli_value *values, 
     return SP_OK;
 }
 
-sp_status cli_accel_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
-                               sp_accel_catalog *catalog, const sp_accel **accel, sp_error *err)
+sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const char *shape_for, cli_gpu_mode gpu,
+                          cli_inputs *in, sp_error *err)
 {
-    *accel = NULL;
-    memset(catalog, 0, sizeof *catalog);
-    const cli_value *gpu = cli_flag(cmd, values, "gpu");
-    if (!gpu->set)
-        return SP_OK;
-    cli_path path;
-    sp_status s = sp_accels_load(cli_data_file(cmd, values, "accelerators", data_dir, "accelerators.yaml", &path),
-                                 catalog, err);
-    if (s != SP_OK)
+    memset(in, 0, sizeof *in);
+    in->data_dir = cli_data_dir(cli_flag(cmd, values, "data-dir")->text);
+    const cli_value *name = cli_flag(cmd, values, "gpu");
+    sp_status s = sp_rules_load(in->data_dir, &in->rules, err);
+    if (s == SP_OK)
+        s = model_from_flags(cmd, values, in->data_dir, &in->model, err);
+    if (s == SP_OK && shape_for && !sp_model_has_shape(&in->model))
+        s = cli_flag_error(err, "params", "%s needs the model's shape (--model, --hf-config or --layers ...)", shape_for);
+    if (s == SP_OK && gpu == CLI_GPU_REQUIRED && !name->set)
+        s = cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
+    if (s != SP_OK || (gpu != CLI_GPU_LIST && !name->set))
         return s;
-    *accel = sp_accel_find(catalog, gpu->text);
-    if (!*accel) {
-        sp_accel_catalog_free(catalog);
+    cli_path path;
+    s = sp_accels_load(cli_data_file(cmd, values, "accelerators", in->data_dir, "accelerators.yaml", &path),
+                       &in->catalog, err);
+    if (s != SP_OK || gpu == CLI_GPU_LIST)
+        return s;
+    in->accel = sp_accel_find(&in->catalog, name->text);
+    if (!in->accel)
         return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)",
-                              gpu->text);
-    }
+                              name->text);
     return SP_OK;
 }
 
@@ -94,7 +99,9 @@ int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, 
     sp_error err;
     sp_error_clear(&err);
     bool help = false;
-    if (cli_parse(cmd, argc, argv, values, positional, positional_count, &help, &err) != SP_OK)
+    size_t none = 0;
+    if (cli_parse(cmd, argc, argv, values, positional, positional_count ? positional_count : &none, &help, &err) !=
+        SP_OK)
         return cli_fail(&err);
     if (help) {
         cli_print_help(cmd, stdout);
