@@ -30,6 +30,9 @@ typedef struct {
 } sp_buf;
 
 void sp_buf_printf(sp_buf *b, const char *fmt, ...) SP_PRINTF(2, 3);
+/* Appends to a fixed buffer whose text so far is `length` long (what snprintf returned, which
+ * may exceed size): never writes past size, returns the length the whole text wants. */
+int sp_appendf(char *buf, size_t size, int length, const char *fmt, ...) SP_PRINTF(4, 5);
 void sp_buf_puts(sp_buf *b, const char *s);
 /* Hands the text to the caller (NULL and err set when an append failed). */
 char *sp_buf_finish(sp_buf *b, sp_error *err);

@@ -19,11 +19,11 @@ int sp_serve_launch_line(const char *model_name, const char *engine, const sp_se
                      model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization, s->batch,
                      c->block_tokens);
     if (c->kv_dtype == SP_DTYPE_FP8)
-        n += snprintf(buf + n, size - (size_t)n, " --kv-cache-dtype fp8");
+        n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
     if (c->weight_dtype == SP_DTYPE_FP8)
-        n += snprintf(buf + n, size - (size_t)n, " --quantization fp8");
+        n = sp_appendf(buf, size, n, " --quantization fp8");
     else if (c->weight_dtype == SP_DTYPE_INT4)
-        n += snprintf(buf + n, size - (size_t)n, " --quantization awq");
+        n = sp_appendf(buf, size, n, " --quantization awq");
     return n;
 }
 

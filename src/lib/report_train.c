@@ -13,11 +13,11 @@ static void layout_text(const sp_mem_config *c, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "tp %g x pp %g x dp %g", c->tp, c->pp, c->dp);
     if (c->interleave > 1)
-        n += snprintf(buf + n, size - (size_t)n, " (interleave %g)", c->interleave);
-    n += snprintf(buf + n, size - (size_t)n, ", ZeRO-%g, micro-batch %g, recompute %s", c->zero, c->micro_batch,
+        n = sp_appendf(buf, size, n, " (interleave %g)", c->interleave);
+    n = sp_appendf(buf, size, n, ", ZeRO-%g, micro-batch %g, recompute %s", c->zero, c->micro_batch,
                   sp_recompute_name(c->recompute));
     if (c->sequence_parallel)
-        snprintf(buf + n, size - (size_t)n, ", sequence parallel");
+        sp_appendf(buf, size, n, ", sequence parallel");
 }
 
 static bool meets(const sp_train_report *r, const sp_candidate *c)
@@ -79,7 +79,7 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
         char layout[LAYOUT_MAX];
         const sp_candidate *r = &res->top[1];
         layout_text(&r->config, layout, sizeof layout);
-        snprintf(buf + n, size - (size_t)n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout,
+        sp_appendf(buf, size, n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout,
                  100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0), largest_gap(&w->step, &r->step));
     }
 }
@@ -89,9 +89,9 @@ static void versions_text(const sp_rules *r, const sp_mem_config *c, char *buf, 
 {
     int n = snprintf(buf, size, "torch==%s", sp_framework_version(r, "torch"));
     if (c->tp > 1 || c->pp > 1)
-        snprintf(buf + n, size - (size_t)n, ", megatron-core==%s", sp_framework_version(r, "megatron-core"));
+        sp_appendf(buf, size, n, ", megatron-core==%s", sp_framework_version(r, "megatron-core"));
     else if (c->zero > 0)
-        snprintf(buf + n, size - (size_t)n, " (FSDP), or deepspeed==%s", sp_framework_version(r, "deepspeed"));
+        sp_appendf(buf, size, n, " (FSDP), or deepspeed==%s", sp_framework_version(r, "deepspeed"));
 }
 
 /* The best candidate of every option that found one, and which of them are on the

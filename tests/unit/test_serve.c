@@ -153,6 +153,26 @@ static void coarse_fp8_tiles_idle_sms(void **state)
     assert_close(slow.prefill_s, fast.prefill_s);
 }
 
+/* The launch line into a short buffer: cut, terminated, and the full length returned. */
+static void launch_line_into_short_buffer(void **state)
+{
+    (void)state;
+    sp_serve_config c = config(8);
+    c.kv_dtype = SP_DTYPE_FP8;
+    c.weight_dtype = SP_DTYPE_FP8;
+    sp_serve_result r;
+    memset(&r, 0, sizeof r);
+    r.tp = 1;
+    r.batch = 8;
+    char full[512], cut[16];
+    int n = sp_serve_launch_line("llama", "vLLM", &c, &r, full, sizeof full);
+    assert_int_equal((size_t)n, strlen(full));
+    assert_non_null(strstr(full, " --kv-cache-dtype fp8 --quantization fp8"));
+    assert_int_equal(sp_serve_launch_line("llama", "vLLM", &c, &r, cut, sizeof cut), n);
+    assert_int_equal(strlen(cut), sizeof cut - 1);
+    assert_memory_equal(cut, full, sizeof cut - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +181,7 @@ int main(void)
         cmocka_unit_test(max_batch_from_memory),
         cmocka_unit_test(plan_splits_what_does_not_fit),
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
+        cmocka_unit_test(launch_line_into_short_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
