@@ -118,6 +118,9 @@ typedef struct {
     double allocator_fragmentation;
     double prefill_chunk_tokens;
     double int4_group_size;
+    double tokens_per_param;      /* training budget when none is given: 20 (Chinchilla) */
+    double tokens_per_step;       /* global batch when none is given, in tokens */
+    double run_max_gpus;          /* the largest GPU count a profile's training run tries */
 } sp_limits;
 
 
@@ -584,8 +587,9 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                             sp_serve_result *out, sp_error *err);
 
 /* The fleet: with config->tp == 0 every tensor-parallel degree that divides the heads
- * within a node is tried, and the cheapest per output token that fits and meets the
- * targets wins (the smallest that fits when none meets them). Pure. */
+ * within a node is tried. Among those that fit, one that meets the targets beats one that
+ * does not; then the fewest GPUs wins (for a rate, the cheapest fleet; for one replica,
+ * the smallest split that fits), then the lower cost per output token. Pure. */
 sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                         const sp_memory_constants *memory, const sp_perf_constants *perf,
                         sp_serve_result *out, sp_error *err);

@@ -23,7 +23,7 @@ static const cli_opt OPTS[] = {
     {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
     {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
     CLI_PRECISION_OPTS,
-    {"tokens", CLI_NUMBER, "T", "token budget (default 20 per parameter, Chinchilla)", 1, 1e16, 0},
+    {"tokens", CLI_NUMBER, "T", "token budget (default: tokens_per_param in defaults.yaml, 20, Chinchilla)", 1, 1e16, 0},
     {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days", 0, 1e5, 0},
     {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this", 0, 1e12, 0},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 0, 1e4, 0},
@@ -82,8 +82,9 @@ static sp_status on_off(const cli_value *v, const char *name, int *out, sp_error
     return SP_OK;
 }
 
-static sp_status request_from_flags(const cli_value *v, const sp_model *m, sp_search_request *q, sp_error *err)
+static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp_search_request *q, sp_error *err)
 {
+    const sp_model *m = &in->model;
     sp_search_request base = SP_SEARCH_REQUEST_INIT;
     *q = base;
     if (!cli_flag(&CMD, v, "global-batch")->set)
@@ -96,7 +97,7 @@ static sp_status request_from_flags(const cli_value *v, const sp_model *m, sp_se
     q->dp = cli_number_or(&CMD, v, "dp", 0);
     q->interleave = cli_number_or(&CMD, v, "interleave", 0);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
-    q->tokens = cli_number_or(&CMD, v, "tokens", 20.0 * sp_model_params(m)); /* Hoffmann et al. 2022 */
+    q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
     sp_recompute r = SP_RECOMPUTE_NONE;
     bool pinned = false;
     sp_status s = cli_recompute(&CMD, v, &r, &pinned, err);
@@ -154,7 +155,7 @@ static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
     if (s == SP_OK)
         s = parse_counts(cli_flag(&CMD, v, "gpus")->text, j->counts, &j->ncounts, err);
     if (s == SP_OK)
-        s = request_from_flags(v, &j->in.model, &j->request, err);
+        s = request_from_flags(v, &j->in, &j->request, err);
     return s;
 }
 

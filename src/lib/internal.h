@@ -116,6 +116,17 @@ extern const sp_knob_spec SP_KNOB_SPECS[SP_KNOB_COUNT];
 double sp_knob_get(const sp_knobs *knobs, const sp_knob_spec *spec);
 void sp_knob_set(sp_knobs *knobs, const sp_knob_spec *spec, double value);
 
+/* Bytes per parameter by training precision (ZeRO, Rajbhandari et al. 2019, sec. 3.1). */
+typedef struct {
+    double weights;   /* what stays resident: the working copy (plus fp32 weights under autocast) */
+    double gradients;
+    double master;    /* fp32 (or fp16) master copy kept by the optimizer */
+    double state;     /* bytes of one optimizer state element (momentum, variance) */
+    double compute;   /* the copy the GEMMs read, which ZeRO-3/FSDP gathers */
+} sp_precision_bytes;
+
+sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c);
+
 /* sp_memory_estimate for a layout already checked, with the model's parameter count known. */
 void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
                                 const sp_memory_constants *constants, double capacity_bytes, double params,

@@ -6,29 +6,22 @@
 
 /* ---- bytes per parameter by precision (ZeRO, Rajbhandari et al. 2019, sec. 3.1) ---- */
 
-typedef struct {
-    double weights;   /* working copy */
-    double gradients;
-    double master;    /* fp32 (or fp16) master copy kept by the optimizer */
-    double state;     /* bytes of one optimizer state element (momentum, variance) */
-} precision_bytes;
-
-static precision_bytes bytes_for(const sp_mem_config *c)
+sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
 {
     switch (c->precision) {
-    case SP_PREC_FP32: return (precision_bytes){4, 4, 0, 4};
+    case SP_PREC_FP32: return (sp_precision_bytes){4, 4, 0, 4, 4};
     case SP_PREC_MIXED_FP16:
     case SP_PREC_MIXED_BF16:
         /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
         if (c->mixed_style == SP_MASTER_AUTOCAST)
-            return (precision_bytes){4 + 2, 4, 0, 4};
-        return (precision_bytes){2, 2, 4, 4}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
-    case SP_PREC_BF16: return (precision_bytes){2, 2, 0, 2};
+            return (sp_precision_bytes){4 + 2, 4, 0, 4, 2};
+        return (sp_precision_bytes){2, 2, 4, 4, 2}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
+    case SP_PREC_BF16: return (sp_precision_bytes){2, 2, 0, 2, 2};
     case SP_PREC_FP8:
         /* FP8-LM (Peng et al. 2023, sec. 2.3): fp8 gradients, fp16 master, fp8 first and fp16 second moment. */
-        return (precision_bytes){1, 1, 2, 1.5};
+        return (sp_precision_bytes){1, 1, 2, 1.5, 1};
     }
-    return (precision_bytes){4, 4, 0, 4};
+    return (sp_precision_bytes){4, 4, 0, 4, 4};
 }
 
 /* Factored second-moment entries of Adafactor (Shazeer and Stern 2018, sec. 3):
@@ -45,7 +38,7 @@ static double adafactor_entries(const sp_model *m)
 /* Optimizer bytes per parameter (states + master), and Adafactor's factored total. */
 static double optimizer_bytes_total(const sp_model *m, const sp_mem_config *c, double params, double total)
 {
-    precision_bytes b = bytes_for(c);
+    sp_precision_bytes b = sp_precision_bytes_of(c);
     switch (c->optimizer) {
     case SP_OPT_ADAM:
     case SP_OPT_ADAMW: return params * (b.master + 2.0 * b.state); /* momentum + variance */
@@ -83,7 +76,7 @@ static double params_per_gpu(const sp_model *m, const sp_mem_config *c, double t
     if (c->pp == 1)
         return first + (m->tied_embeddings ? 0.0 : embedding / c->tp) + (m->final_norm ? norm_params(m) : 0.0);
     /* With pp > 1 the last stage holds the output layer, a copy of a tied embedding too. */
-    double last = layers_per_stage * layer_per_gpu + embedding / c->tp + norm_params(m);
+    double last = layers_per_stage * layer_per_gpu + embedding / c->tp + (m->final_norm ? norm_params(m) : 0.0);
     return fmax(first, last);
 }
 
@@ -251,7 +244,7 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
 
 static void training_state(const sp_model *m, const sp_mem_config *c, double total, sp_memory *out)
 {
-    precision_bytes b = bytes_for(c);
+    sp_precision_bytes b = sp_precision_bytes_of(c);
     double p = out->params_per_gpu, n = c->dp;
     double weights = p * b.weights, gradients = p * b.gradients;
     double optimizer = optimizer_bytes_total(m, c, p, total);
@@ -265,7 +258,7 @@ static void training_state(const sp_model *m, const sp_mem_config *c, double tot
         weights /= n;
         /* FSDP/ZeRO-3 materialise the current layer and prefetch the next (2 layers of 16-bit weights). */
         double layer = sp_model_has_shape(m) ? (p - m->vocab * m->hidden / c->tp) / ceil(m->layers / c->pp) : 0;
-        out->gather_bytes = n > 1 ? 2.0 * fmax(layer, 0.0) * fmin(b.weights, 2.0) : 0.0;
+        out->gather_bytes = n > 1 ? 2.0 * fmax(layer, 0.0) * b.compute : 0.0;
     }
     out->weights_bytes = weights;
     out->gradients_bytes = gradients;

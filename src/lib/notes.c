@@ -56,7 +56,7 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
         return snprintf(buf, size, "warning: this tier spends more than the budget");
     case SP_NOTE_RUN_TOO_SLOW:
         return snprintf(buf, size,
-                        "warning: no GPU count up to 65536 finishes the token budget within train_hours; "
+                        "warning: no GPU count up to run_max_gpus (data/defaults.yaml) finishes the token budget within train_hours; "
                         "this is the fastest (%.0f h)",
                         plan->run_hours);
     case SP_NOTE_NEEDS_GPU_FOR_TIME:

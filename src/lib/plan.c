@@ -267,18 +267,17 @@ static void choose_tier(const sp_profile *p, const sp_rules *r, sp_plan *out)
 
 /* ---- the training run: the search over GPU counts (options.model + options.accel) ---- */
 
-enum { RUN_COUNTS = 16 };
-
-static sp_search_request run_request(const sp_profile *p, const sp_plan *out, const sp_model *m)
+static sp_search_request run_request(const sp_profile *p, const sp_rules *r, const sp_plan *out, const sp_model *m)
 {
     sp_search_request q = SP_SEARCH_REQUEST_INIT;
     q.seq = out->mem_config.seq;
     q.precision = out->mem_config.precision;
     q.optimizer = out->mem_config.optimizer;
-    /* About 2M tokens a step unless given (GPT-3 175B: 3.2M, Llama 2: 4M), as a power of two
-     * sequences so that data-parallel degrees divide it. */
-    q.global_batch = p->global_batch > 0 ? p->global_batch : pow(2.0, fmax(0.0, round(log2(2097152.0 / q.seq))));
-    q.tokens = p->tokens > 0 ? p->tokens : 20.0 * sp_model_params(m); /* Hoffmann et al. 2022 */
+    /* The rules' tokens a step unless given, as a power of two sequences so that data-parallel
+     * degrees divide it. */
+    q.global_batch = p->global_batch > 0 ? p->global_batch
+                                         : pow(2.0, fmax(0.0, round(log2(r->limits.tokens_per_step / q.seq))));
+    q.tokens = p->tokens > 0 ? p->tokens : r->limits.tokens_per_param * sp_model_params(m);
     q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     if (p->micro_batch > 0)
         q.micro_batch = p->micro_batch;
@@ -291,12 +290,12 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
                               sp_plan *out)
 {
     sp_memory_constants mk = sp_rules_memory_constants(r);
-    sp_search_request q = run_request(p, out, m);
+    sp_search_request q = run_request(p, r, out, m);
     sp_search_result res;
     bool have = false, meets = false;
     double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
-    for (int i = 0; i < RUN_COUNTS && start * pow(2.0, i) <= 65536; i++) {
-        q.gpus = start * pow(2.0, i);
+    for (double gpus = start; gpus <= fmax(start, r->limits.run_max_gpus); gpus *= 2) {
+        q.gpus = gpus;
         if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, NULL) != SP_OK)
             continue;
         out->plans_evaluated += res.plans_evaluated;

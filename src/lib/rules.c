@@ -23,6 +23,9 @@ static const limit_spec LIMITS[] = {
     LIMIT(allocator_fragmentation, 0, 1, 0),
     LIMIT(prefill_chunk_tokens, 1, 1e7, SP_NUM_INTEGER),
     LIMIT(int4_group_size, 1, 1e6, SP_NUM_INTEGER),
+    LIMIT(tokens_per_param, 0, 1e6, SP_NUM_POSITIVE),
+    LIMIT(tokens_per_step, 1, 1e9, SP_NUM_INTEGER),
+    LIMIT(run_max_gpus, 1, 1e7, SP_NUM_INTEGER),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
 

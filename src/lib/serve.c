@@ -86,7 +86,9 @@ static double decode_step_s(const serve_ctx *x, double batch, double context)
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
     double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
-    double logits = gemm(x, batch, x->m->vocab / x->tp, x->m->hidden);
+    /* The output layer stays 16-bit under weight quantisation (as memory.c counts it). */
+    double logits = sp_gemm_time_s(batch, x->m->vocab / x->tp, x->m->hidden, x->a->bf16_flops_per_s, x->efficiency,
+                                   x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
     return layers_s(x, batch) + kv_read + logits + tp_comm_s(x, batch);
 }
 
@@ -245,7 +247,8 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
             return SP_ERR_INPUT;
         if (!r.fits)
             continue;
-        /* Meeting the targets first, then the fewest GPUs for the rate, then cost per token. */
+        /* Meeting the targets first, then the fewest GPUs (the cheapest fleet for a rate, the
+         * smallest split for one replica), then cost per token. */
         bool better = !have || (r.meets_targets && !out->meets_targets) ||
                       (r.meets_targets == out->meets_targets &&
                        (r.gpus < out->gpus || (r.gpus == out->gpus && r.usd_per_million_output_tokens <

@@ -190,17 +190,18 @@ static double data_parallel_s(const step_ctx *x, const sp_accel *a, const sp_mem
         return 0;
     double bandwidth = data_parallel_bandwidth(x, a);
     double params = mem->params_per_gpu;
-    double grad_bytes = c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
+    sp_precision_bytes b = sp_precision_bytes_of(c);
     if (c->zero >= 3) {
-        /* All-gather for forward and backward, reduce-scatter of gradients: 3 x (n-1)/n of
-         * the parameters per micro-batch, prefetched under that micro-batch's compute. */
-        double per_mb = 3.0 * (c->dp - 1.0) / c->dp * params * 2.0 / bandwidth + 3.0 * x->k->collective_latency_s;
+        /* All-gather of the compute weights for forward and backward, reduce-scatter of the
+         * gradients: (n-1)/n of each per micro-batch, prefetched under its compute (ZeRO sec. 7.2.2). */
+        double bytes = (2.0 * b.compute + b.gradients) * params;
+        double per_mb = (c->dp - 1.0) / c->dp * bytes / bandwidth + 3.0 * x->k->collective_latency_s;
         double compute = st->forward_s + st->backward_s + st->recompute_s;
         /* Hidden communication still slows compute: NCCL kernels hold SMs and HBM bandwidth. */
         double hidden = fmin(per_mb, compute) * x->k->overlap_contention;
         return microbatches * (fmax(0.0, per_mb - compute) + hidden) + per_mb / 3.0; /* first gather exposed */
     }
-    double total = allreduce_s(x, params * grad_bytes, c->dp, bandwidth);
+    double total = allreduce_s(x, params * b.gradients, c->dp, bandwidth);
     /* DDP buckets gradients and overlaps the all-reduce with the last backward (Li et al.
      * 2020); Megatron's pipeline engine reduces after the flush (Narayanan et al. 2021). */
     if (c->pp == 1)
@@ -208,14 +209,15 @@ static double data_parallel_s(const step_ctx *x, const sp_accel *a, const sp_mem
     return total;
 }
 
-/* Adam reads weights, gradients, master and both moments and writes all but the
- * gradients: element-wise over the GPU's shard of the state. */
+/* The optimizer step reads weights, gradients and its state (master and moments) and writes
+ * weights and state: element-wise over the GPU's shard (the optimizer bytes are that shard's
+ * already under ZeRO >= 1). Mixed-precision Adam: 2 + 2 + 12 read, 2 + 12 written. */
 static double optimizer_s(const step_ctx *x, const sp_memory *mem)
 {
     const sp_mem_config *c = x->c;
+    sp_precision_bytes b = sp_precision_bytes_of(c);
     double shard = mem->params_per_gpu / (c->zero >= 1 ? c->dp : 1.0);
-    double bytes_per_param = c->precision == SP_PREC_FP32 ? 28.0 : 30.0;
-    return shard * bytes_per_param / x->hbm;
+    return (shard * (2.0 * b.weights + b.gradients) + 2.0 * mem->optimizer_bytes) / x->hbm;
 }
 
 static sp_status check_step(const sp_model *m, const sp_mem_config *c, double global_batch, sp_error *err)
@@ -278,7 +280,9 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     out->tp_comm_s = m * st.tp_comm_s;
     out->bubble_s = bubble_slots * per_mb;
     if (config->pp > 1) {
-        bool crosses = config->tp * config->pp > accel->per_node;
+        /* Ranks go tp, then dp, pp outermost (as data_parallel_bandwidth): neighbouring stages
+         * are tp x dp ranks apart, so sends leave the node once the job spans more than one. */
+        bool crosses = config->tp * config->dp * config->pp > accel->per_node;
         double bw = crosses ? accel->inter_node_bytes_per_s * perf->inter_link_efficiency
                             : accel->intra_node_bytes_per_s * perf->intra_link_efficiency;
         double send = x.tokens * model->hidden * x.e / config->tp / bw + perf->collective_latency_s;
