@@ -30,6 +30,9 @@ typedef struct {
 } sp_buf;
 
 void sp_buf_printf(sp_buf *b, const char *fmt, ...) SP_PRINTF(2, 3);
+/* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
+const char *sp_default_entry(sp_axis axis);
+
 /* Appends to a fixed buffer whose text so far is `length` long (what snprintf returned, which
  * may exceed size): never writes past size, returns the length the whole text wants. */
 int sp_appendf(char *buf, size_t size, int length, const char *fmt, ...) SP_PRINTF(4, 5);

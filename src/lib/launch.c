@@ -47,15 +47,10 @@ void sp_slug(const char *name, char *buf, size_t size)
         sp_copy(buf, size, "profile");
 }
 
-static const char *default_entry(sp_axis axis)
-{
-    return axis == SP_AXIS_SERVING ? "serve_app.py" : axis == SP_AXIS_DATA ? "data_job.py" : "train.py";
-}
-
 /* The entry point and its arguments, each one shell word; fails rather than cut a word. */
 static sp_status command_words(const sp_launch_options *o, sp_axis axis, char *buf, size_t size, sp_error *err)
 {
-    const char *entry = o->entry ? o->entry : default_entry(axis);
+    const char *entry = o->entry ? o->entry : sp_default_entry(axis);
     const char *args = o->entry_args ? o->entry_args : "";
     if (strlen(entry) >= WORD_MAX / 2 || strlen(args) >= LINE_MAX_CHARS / 2)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "entry-args", "the entry point and its arguments are too long");
@@ -101,7 +96,7 @@ static char *torchrun_script(const sp_profile *p, const sp_plan *plan, const sp_
     sp_buf_printf(&b, "set -euo pipefail\n"
                       "# TORCHRUN_EXTRA_ARGS: e.g. '--redirects 1 --tee 1' for torch 1.13 on Python 3.11.\n"
                       "exec torchrun --standalone --nproc_per_node=%.0f ${TORCHRUN_EXTRA_ARGS:-} %s\n",
-                  o->cpu ? o->nproc_per_node : fmin(plan->gpus, plan->knobs.gpus_per_node), cmd);
+                  procs_per_node(plan, o), cmd);
     return sp_buf_finish(&b, err);
 }
 
@@ -213,7 +208,11 @@ static char *manifest(const sp_profile *p, const sp_plan *plan, const sp_rules *
     json_t *root = json_object();
     json_object_set_new(root, "stackplan_version", json_string(SP_VERSION));
     json_object_set_new(root, "profile", profile_json(p));
-    json_object_set_new(root, "plan", sp_plan_json(p, plan, r));
+    json_t *plan_json = sp_plan_json(p, plan, r);
+    /* The plan's one-line command names the default entry point and port; what runs is the
+     * script in "launch", written with the options given. */
+    json_object_del(plan_json, "launch");
+    json_object_set_new(root, "plan", plan_json);
     json_t *cluster = json_object();
     json_object_set_new(cluster, "accelerator", a ? json_string(a->name) : json_null());
     json_object_set_new(cluster, "gpus", json_integer((json_int_t)plan->gpus));
@@ -315,13 +314,15 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
     if (s == SP_OK && plan->data_sized && strcmp(launch_file(plan), "ray.sh"))
         s = add(out, launch_file(plan), data_script(profile, plan, err), true, err);
     if (s == SP_OK) {
-        /* One setup line: the pinned packages, space-separated. */
+        /* One setup line: the pinned packages, each a quoted shell word ("ray[default]" is a glob). */
         sp_buf b = {0};
         sp_buf_puts(&b, "pip install");
-        char copy[LINE_MAX_CHARS];
+        char copy[LINE_MAX_CHARS], word[WORD_MAX];
         sp_copy(copy, sizeof copy, reqs);
-        for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-            sp_buf_printf(&b, " %s", line);
+        for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            sp_shell_quote(line, word, sizeof word);
+            sp_buf_printf(&b, " %s", word);
+        }
         char *line = sp_buf_finish(&b, err);
         sp_copy(setup, sizeof setup, line ? line : "pip install");
         free(line);

@@ -4,8 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-/* The user's entry point for each axis, by convention. */
-static const char *entry_point(sp_axis axis)
+const char *sp_default_entry(sp_axis axis)
 {
     switch (axis) {
     case SP_AXIS_SERVING: return "serve_app.py";
@@ -24,7 +23,7 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
 {
     if (plan->data_sized)
         return sp_data_launch_line(plan->data_framework, &plan->data_instance, plan->data.nodes, buf, size);
-    const char *entry = entry_point(plan->axis);
+    const char *entry = sp_default_entry(plan->axis);
     unsigned long nodes = (unsigned long)plan->nodes;
     switch (plan->launcher) {
     case SP_LAUNCH_TORCHRUN:

@@ -23,10 +23,11 @@ with open(path, "w", encoding="utf-8") as f:
 PY
 check "launch accepts the hostile profile" "$bin" launch "$work/hostile.yaml" --out "$work/out" --entry 'my train.py' --entry-args "--name \$(touch CANARY4) --x ;touch CANARY5" >/dev/null
 
-# Fake engines that only print their arguments; HOME holds a sentinel rm -rf ~ would take.
+# Fake engines that only print their arguments, each in brackets so that word boundaries show;
+# HOME holds a sentinel rm -rf ~ would take.
 mkdir -p "$work/fakebin" "$work/home" "$work/run"
 for tool in torchrun srun scontrol ray vllm trtllm-serve sleep; do
-  printf '#!/bin/sh\necho "%s $*"\n' "$tool" >"$work/fakebin/$tool"
+  printf '#!/bin/sh\nprintf "%%s" "%s"; printf " [%%s]" "$@"; echo\n' "$tool" >"$work/fakebin/$tool"
   chmod +x "$work/fakebin/$tool"
 done
 touch "$work/home/sentinel"
@@ -38,7 +39,7 @@ done
 check "no CANARY file was created by any script" test -z "$(ls "$work/run" | grep CANARY)"
 check "HOME is untouched" test -f "$work/home/sentinel"
 check "the entry point and its arguments reach torchrun as words" \
-  grep -qF -- "my train.py --name \$(touch CANARY4) --x ;touch CANARY5" "$work/run.log"
+  grep -qF -- "[my train.py] [--name] [\$(touch] [CANARY4)] [--x] [;touch] [CANARY5]" "$work/run.log"
 check "manifest.json keeps the name exactly" python3 -c "
 import json, sys, glob
 names = {json.load(open(p))['profile']['name'] for p in glob.glob('$work/out/*/manifest.json')}
@@ -76,7 +77,11 @@ check "a data profile's manifest hashes the stage and instance catalogs it read"
 import json, glob, sys
 m = json.load(open(glob.glob('$work/a/nightly-join-of-two-3-tb-logs/manifest.json')[0]))
 sys.exit(0 if {'data/stages.yaml', 'data/instances.yaml'} <= {f['file'] for f in m['inputs']} else 1)"
-check "requirements pin every package with ==" bash -c "! grep -v '==' '$work'/a/*/requirements.txt"
+check "the manifest's plan carries no launch line that could contradict its script" python3 -c "
+import json, glob, sys
+sys.exit(0 if all('launch' not in json.load(open(p))['plan'] for p in glob.glob('$work/a/*/manifest.json')) else 1)"
+check "the cluster setup line quotes each pinned package" bash -c "grep -q \"pip install 'torch==\" '$work'/a/*/cluster.yaml"
+check "requirements pin every package with ==" bash -c "ls '$work'/a/*/requirements.txt >/dev/null && ! grep -v '==' '$work'/a/*/requirements.txt"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
