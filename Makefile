@@ -30,7 +30,7 @@ test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@$(BUILD)/stackplan-bench data $(STACKPLAN)
+	@$(BUILD)/stackplan-bench $(CURDIR) $(STACKPLAN)
 
 validate: build
 	@$(BUILD)/stackplan-validate data tests/validation

@@ -4,4 +4,5 @@
 set -u
 bin=$1 dir=$2
 normalize() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' | grep -v '^$'; }
-diff -u "$dir/seed_output.txt" <("$bin" classic | normalize) && echo "1 passed, 0 failed"
+out=$("$bin" classic 2>&1) || { echo "FAIL classic exited $?: $out"; exit 1; }
+diff -u "$dir/seed_output.txt" <(printf '%s\n' "$out" | normalize) && echo "1 passed, 0 failed"

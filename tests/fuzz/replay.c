@@ -8,6 +8,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int main(int argc, char **argv)
 {
+    if (argc < 2) {
+        fprintf(stderr, "replay: no inputs (the corpus is missing?)\n");
+        return 1;
+    }
     int ran = 0;
     for (int i = 1; i < argc; i++) {
         FILE *f = fopen(argv[i], "rb");

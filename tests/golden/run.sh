@@ -28,4 +28,4 @@ while read -r name args; do
 done < "$dir/cases.txt"
 rm -f /tmp/sp_golden_out.$$ /tmp/sp_golden_err.$$ /tmp/sp_golden_diff.$$
 echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+[ $fail -eq 0 ] && [ $pass -gt 0 ]
