@@ -125,12 +125,10 @@ static sp_status load_stage(sp_yaml *y, const yaml_node_t *row, sp_stage_model *
     if (out->count == SP_STAGES_MAX)
         return sp_yaml_fail(y, row, "stages", err, "more than %d stages", SP_STAGES_MAX);
     sp_stage *st = &out->stages[out->count];
-    yaml_node_t *phases = sp_yaml_mapping_get(y, row, "phases");
-    if (!phases)
-        return sp_yaml_fail(y, row, "phases", err, "missing in stage");
-    sp_status s = sp_yaml_read_row(y, row, "stage", STAGE_FIELDS, 4, st, err);
+    /* read_row checks that the row is a mapping and that "phases" is there. */
+    sp_status s = sp_yaml_read_row(y, row, "stage", STAGE_FIELDS, sizeof STAGE_FIELDS / sizeof STAGE_FIELDS[0], st, err);
     if (s == SP_OK)
-        s = load_phases(y, phases, st, err);
+        s = load_phases(y, sp_yaml_mapping_get(y, row, "phases"), st, err);
     if (s == SP_OK && sp_stage_find(out, st->name) >= 0)
         s = sp_yaml_fail(y, row, "name", err, "stage '%s' is listed twice", st->name);
     if (s == SP_OK)

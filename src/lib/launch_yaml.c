@@ -27,7 +27,9 @@ static int write_handler(void *data, unsigned char *buffer, size_t size)
 
 static void emit(emit_ctx *e, yaml_event_t *event)
 {
-    if (!e->failed && !yaml_emitter_emit(&e->emitter, event))
+    if (e->failed)
+        yaml_event_delete(event); /* the emitter takes (and frees) only the events it is given */
+    else if (!yaml_emitter_emit(&e->emitter, event))
         e->failed = true;
 }
 

@@ -397,6 +397,16 @@ sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err)
     return s;
 }
 
+/* A catalog model's top-level "_source" is a non-empty string. */
+static bool has_source(const char *text, size_t length)
+{
+    json_t *root = json_loadb(text, length, 0, NULL);
+    json_t *source = json_object_get(root, "_source");
+    bool ok = json_is_string(source) && json_string_length(source) > 0;
+    json_decref(root);
+    return ok;
+}
+
 /* Catalog names are file names: a path separator would leave data/models/. */
 static bool safe_name(const char *name)
 {
@@ -424,7 +434,7 @@ sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model
                        "'%s' is not in the model catalog (see `stackplan catalog models`)", name);
     if (s == SP_OK)
         s = sp_model_parse_hf(path, text, length, out, err);
-    if (s == SP_OK && !strstr(text, "\"_source\""))
+    if (s == SP_OK && !has_source(text, length))
         s = sp_fail(err, SP_ERR_INPUT, path, 1, 1, "_source", "a catalog model needs its source");
     free(text);
     return s;

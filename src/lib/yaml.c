@@ -70,8 +70,24 @@ sp_status sp_yaml_parse(sp_yaml *y, const char *file, const char *text, size_t l
         goto done;
     }
     y->loaded = true;
-    if (!yaml_document_get_root_node(&y->doc))
+    if (!yaml_document_get_root_node(&y->doc)) {
         status = sp_fail(err, SP_ERR_INPUT, file, 1, 1, "yaml", "the file is empty");
+        goto done;
+    }
+    /* A second document would be ignored: refuse it (libyaml loads one per call, an empty
+     * document at the end of the stream). */
+    yaml_document_t next;
+    if (!yaml_parser_load(&parser, &next)) {
+        status = sp_fail(err, SP_ERR_INPUT, file, (unsigned)parser.problem_mark.line + 1,
+                         (unsigned)parser.problem_mark.column + 1, "yaml", "%s",
+                         parser.problem ? parser.problem : "malformed YAML");
+        goto done;
+    }
+    yaml_node_t *extra = yaml_document_get_root_node(&next);
+    if (extra)
+        status = sp_fail(err, SP_ERR_INPUT, file, (unsigned)extra->start_mark.line + 1,
+                         (unsigned)extra->start_mark.column + 1, "yaml", "a second YAML document: one per file");
+    yaml_document_delete(&next);
 done:
     yaml_parser_delete(&parser);
     if (status != SP_OK)
