@@ -39,6 +39,13 @@ static void record(tally *t, const char *id, const char *what, double predicted,
     printf("  %-38s %-22s %14.4g %14.4g %+8.1f%%\n", id, what, predicted, published, 100.0 * error);
 }
 
+/* A row that could not be predicted: counted as a failure and named. */
+static void fail_row(tally *t, const char *id, const char *why)
+{
+    t->failures++;
+    printf("  %-38s FAILED: %s\n", id, why);
+}
+
 static int compare_abs(const void *a, const void *b)
 {
     double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
@@ -52,8 +59,8 @@ static bool summary_guarded(const char *kind, tally *t, double median_target, do
                             double worst_guard)
 {
     if (t->count == 0) {
-        printf("  %s: no rows\n\n", kind);
-        return t->failures == 0;
+        printf("  %s: no rows  FAILED\n\n", kind);
+        return false;
     }
     double sorted[TALLY_MAX];
     memcpy(sorted, t->errors, t->count * sizeof sorted[0]);
@@ -63,8 +70,9 @@ static bool summary_guarded(const char *kind, tally *t, double median_target, do
     double worst = fabs(sorted[t->count - 1]);
     bool met = median <= median_target && worst <= worst_target && t->failures == 0;
     if (median_target >= 1) { /* reported only */
-        printf("  %s: %zu rows, median |error| %.1f%%, worst %.1f%%\n\n", kind, t->count, 100 * median, 100 * worst);
-        return true;
+        printf("  %s: %zu rows, median |error| %.1f%%, worst %.1f%%%s\n\n", kind, t->count, 100 * median, 100 * worst,
+               t->failures ? "  ROWS FAILED" : "");
+        return t->failures == 0;
     }
     printf("  %s: %zu rows, median |error| %.1f%% (target %.1f%%), worst %.1f%% (target %.1f%%)%s\n\n", kind,
            t->count, 100 * median, 100 * median_target, 100 * worst, 100 * worst_target,
@@ -96,7 +104,7 @@ static void memory_zero_row(json_t *row, const sp_memory_constants *k, tally *t)
         c.zero = stage;
         sp_memory out;
         if (sp_memory_estimate(&m, &c, k, 0, &out, NULL) != SP_OK) {
-            t->failures++;
+            fail_row(t, text(row, "id", "?"), "memory estimate refused the row");
             continue;
         }
         record(t, text(row, "id", "?"), what, out.model_state_bytes, number(measured, key, 1));
@@ -110,7 +118,7 @@ static void memory_peak_row(json_t *row, const char *data_dir, const sp_memory_c
     sp_model m;
     sp_error err;
     if (sp_model_load_catalog(data_dir, text(model, "name", "?"), &m, &err) != SP_OK) {
-        t->failures++;
+        fail_row(t, text(row, "id", "?"), err.message);
         printf("  %-38s cannot load the model: %s\n", text(row, "id", "?"), err.message);
         return;
     }
@@ -123,7 +131,7 @@ static void memory_peak_row(json_t *row, const char *data_dir, const sp_memory_c
     c.seq = number(model, "seq", 512);
     sp_memory out;
     if (sp_memory_estimate(&m, &c, k, 0, &out, &err) != SP_OK) {
-        t->failures++;
+        fail_row(t, text(row, "id", "?"), err.message);
         return;
     }
     record(t, text(row, "id", "?"), "peak bytes", out.total_bytes,
@@ -236,7 +244,7 @@ static void megatron_row(const train_ctx *t, json_t *row, tally *tl)
     q.sequence_parallel = 0;
     q.zero = 0;
     if (!row_model(t, model, false, &m) || !best_of(t, text(row, "gpu", ""), &m, &q, &best)) {
-        tl->failures++;
+        fail_row(tl, text(row, "id", "?"), "no model, accelerator or fitting layout");
         printf("  %-38s no layout fits\n", text(row, "id", "?"));
         return;
     }
@@ -252,7 +260,7 @@ static void mosaic_row(const train_ctx *t, json_t *row, tally *tl)
     sp_candidate best;
     sp_search_request q = row_request(row, model);
     if (!row_model(t, model, true, &m) || !best_of(t, text(row, "gpu", ""), &m, &q, &best)) {
-        tl->failures++;
+        fail_row(tl, text(row, "id", "?"), "no model, accelerator or fitting layout");
         printf("  %-38s no layout fits\n", text(row, "id", "?"));
         return;
     }
@@ -267,7 +275,7 @@ static void llama_row(const train_ctx *t, json_t *row, tally *tl)
     json_t *model = json_object_get(row, "model");
     sp_model m;
     if (!row_model(t, model, false, &m)) {
-        tl->failures++;
+        fail_row(tl, text(row, "id", "?"), "no model");
         return;
     }
     double seq = number(model, "seq", 4096);
@@ -284,7 +292,7 @@ static void llama_row(const train_ctx *t, json_t *row, tally *tl)
             best_hours = c.gpu_hours;
     }
     if (best_hours == 0) {
-        tl->failures++;
+        fail_row(tl, text(row, "id", "?"), "no accelerator or fitting layout at any cluster size");
         return;
     }
     record(tl, text(row, "id", "?"), "GPU-hours", best_hours, number(json_object_get(row, "measured"), "gpu_hours", 1));
@@ -329,7 +337,7 @@ static void serving_row(const train_ctx *t, json_t *row, tally *tl)
     sp_error err;
     const sp_accel *a = sp_accel_find(t->accels, text(row, "gpu", ""));
     if (!row_model(t, model, false, &m) || !a) {
-        tl->failures++;
+        fail_row(tl, text(row, "id", "?"), "no model or accelerator");
         return;
     }
     sp_serve_config c = SP_SERVE_CONFIG_INIT;
@@ -344,8 +352,7 @@ static void serving_row(const train_ctx *t, json_t *row, tally *tl)
     c.gqa_shared_kv_reads = false;
     sp_serve_result r;
     if (sp_serve_estimate(&m, a, &c, t->mk, t->perf, &r, &err) != SP_OK) {
-        tl->failures++;
-        printf("  %-38s %s\n", text(row, "id", "?"), err.message);
+        fail_row(tl, text(row, "id", "?"), err.message);
         return;
     }
     if (json_object_get(measured, "ttft_s"))
@@ -415,14 +422,35 @@ static bool data_job(const data_ctx *d, json_t *row, sp_data_job *job)
     return job->count > 0;
 }
 
-static void data_row(const data_ctx *d, json_t *row, tally *tl)
+/* Rows a catalog constant was taken from: printed with the reason, not counted in the target. */
+static const struct {
+    const char *id, *why;
+} IN_SAMPLE[] = {
+    {"nemo-curator-fuzzy-dedup", "stages.yaml gpu_fuzzy_dedup_tokens_per_s is calibrated on it"},
+    {"tiktoken-per-thread", "stages.yaml's tokenize cost is this figure"},
+};
+
+static const char *in_sample(const char *id)
+{
+    for (size_t i = 0; i < sizeof IN_SAMPLE / sizeof IN_SAMPLE[0]; i++)
+        if (!strcmp(id, IN_SAMPLE[i].id))
+            return IN_SAMPLE[i].why;
+    return NULL;
+}
+
+static void data_row(const data_ctx *d, json_t *row, tally *tl, tally *calibration)
 {
     const char *id = text(row, "id", "?");
+    const char *why = in_sample(id);
+    if (why) {
+        printf("  %-38s (in-sample, not counted: %s)\n", id, why);
+        tl = calibration;
+    }
     json_t *measured = json_object_get(row, "measured");
     sp_data_job job;
     sp_data_result r;
     if (!data_job(d, row, &job)) {
-        tl->failures++;
+        fail_row(tl, id, "unknown stage");
         return;
     }
     if (json_object_get(measured, "mb_per_s_per_thread")) {
@@ -446,8 +474,7 @@ static void data_row(const data_ctx *d, json_t *row, tally *tl)
         job.gpus_per_node = number(row, "gpus", gpu->per_node) / job.nodes;
     }
     if (!in || sp_data_estimate(d->stages, in, &job, &r, NULL) != SP_OK) {
-        tl->failures++;
-        printf("  %-38s cannot estimate\n", id);
+        fail_row(tl, id, "cannot estimate");
         return;
     }
     record(tl, id, "hours", r.hours, number(measured, "hours", 1));
@@ -460,14 +487,15 @@ static bool validate_data(const data_ctx *d, const char *dir)
         return false;
     printf("data (data_public.json)\n  %-38s %-22s %14s %14s %9s\n", "row", "quantity", "predicted", "published",
            "error");
-    tally tl = {0};
+    tally tl = {0}, calibration = {0};
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
-        data_row(d, row, &tl);
+        data_row(d, row, &tl, &calibration);
     json_decref(rows);
-    /* Issue 7: within 20%. */
-    return summary("data", &tl, 0.20, 0.20);
+    /* Issue 7: within 20%, on the rows no constant was taken from. */
+    bool ok = summary("data, in-sample rows (reported)", &calibration, 1, 1);
+    return summary("data, rows no constant was fitted to", &tl, 0.20, 0.20) && ok;
 }
 
 int main(int argc, char **argv)
