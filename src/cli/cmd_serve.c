@@ -15,6 +15,9 @@ static const cli_opt OPTS[] = {
     {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)", 0, 1e9, 0},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
     {"tpot-ms", CLI_NUMBER, "MS", "time-per-output-token target", 0, 1e7, 0},
+    {"kv-reads", CLI_TEXT, "shared|per-query-head",
+     "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head", 0,
+     0, 0},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)", 0.01, 1, 0},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
     {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
@@ -35,6 +38,10 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         s = cli_dtype(&CMD, v, "kv-dtype", false, &c->kv_dtype, err);
     if (s != SP_OK)
         return s;
+    const cli_value *reads = cli_flag(&CMD, v, "kv-reads");
+    if (reads->set && strcmp(reads->text, "shared") && strcmp(reads->text, "per-query-head"))
+        return cli_flag_error(err, "kv-reads", "'%s': shared or per-query-head", reads->text);
+    c->gqa_shared_kv_reads = !reads->set || !strcmp(reads->text, "shared");
     c->tp = cli_number_or(&CMD, v, "tp", 0);
     c->batch = cli_number_or(&CMD, v, "batch", 0);
     c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", 512);
