@@ -98,8 +98,13 @@ static void max_batch_from_memory(void **state)
     c.tpot_s = 0.010;
     sp_serve_result tight;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &tight, &err), SP_OK);
-    assert_true(!tight.meets_targets || tight.tpot_s <= 0.010);
-    assert_true(tight.batch <= r.batch);
+    assert_true(tight.meets_targets && tight.tpot_s <= 0.010);
+    assert_true(tight.batch < r.batch);
+    /* It is the largest batch that meets the target: one more sequence misses it. */
+    sp_serve_result more;
+    c.batch = tight.batch + 1;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &more, &err), SP_OK);
+    assert_true(more.tpot_s > 0.010);
 }
 
 /* A 70B model in bf16 does not fit one 80 GB GPU: the plan splits it. */
@@ -118,6 +123,25 @@ static void plan_splits_what_does_not_fit(void **state)
     assert_true(r.weights_bytes < 80e9 * 0.9);
     c.tp = 3; /* does not divide 64 heads */
     assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
+}
+
+/* Prefill of one 512-token prompt, compute-bound: every GEMM's 2 T h n FLOPs at half of the
+ * bf16 peak, plus causal attention 2 P^2 q a layer (half of 4 P^2 q) at the same rate. */
+static void prefill_by_hand(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 1, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    a.hbm_bytes_per_s = 1e18;
+    sp_serve_config c = config(1);
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    const double P = 512, h = 4096, q = 4096, kv = 1024, f = 14336, rate = 400e12 * 0.5;
+    double gemms = 2 * P * (h * (q + 2 * kv) + q * h + 3 * h * f) / rate;
+    double attention = 2 * P * P * q / rate;
+    assert_true(fabs(r.prefill_s - (gemms + attention)) < 1e-9 * r.prefill_s);
 }
 
 /* fp8 GEMMs in 128x128 tiles: at 128 prompt tokens an output of N columns has N/128 tiles, one
@@ -180,6 +204,7 @@ int main(void)
         cmocka_unit_test(throughput_accounting),
         cmocka_unit_test(max_batch_from_memory),
         cmocka_unit_test(plan_splits_what_does_not_fit),
+        cmocka_unit_test(prefill_by_hand),
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
         cmocka_unit_test(launch_line_into_short_buffer),
     };

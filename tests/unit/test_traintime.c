@@ -1,6 +1,7 @@
 /* Unit tests of the training-time model and the search, against hand-derived values. */
 #include "test_support.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 
 /* Constants that make hand derivation exact: every GEMM at half of peak, no saturation,
@@ -103,25 +104,75 @@ static void pipeline_bubble(void **state)
     c.interleave = 2;
     assert_int_equal(sp_train_step(&m, &a, &c, 8, &PERF, &s, &err), SP_OK);
     assert_true(fabs(s.bubble_s - per_mb / 2.0) < 1e-12);
+    /* Sends: activations T h x 2 bytes forward and their gradients back, per micro-batch and
+     * virtual stage, over NVLink while the job fits one node of 8. */
+    double send_nvlink = 512 * 1024 * 2.0 / 100e9;
+    assert_true(fabs(s.pp_comm_s - 2 * 2 * 8 * send_nvlink) < 1e-15);
+    /* dp 8 x pp 2 = 16 GPUs span two nodes: stage neighbours are 8 ranks apart, over the NIC. */
+    c.interleave = 1;
+    c.dp = 8;
+    assert_int_equal(sp_train_step(&m, &a, &c, 64, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.pp_comm_s - 2 * 8 * 512 * 1024 * 2.0 / 10e9) < 1e-15);
 }
 
 /* Data parallelism inside a node: a ring all-reduce of the bf16 gradients, hidden under
- * the last backward when it is shorter; the excess is exposed. */
+ * the last backward up to its length; the excess is exposed, and a quarter of the hidden
+ * part still slows compute (overlap_contention). A 1 GB/s link makes the excess real. */
 static void data_parallel_exposure(void **state)
 {
     (void)state;
     sp_accel a = toy_accel();
+    a.intra_node_bytes_per_s = 1e9;
     sp_model m = toy_model(1);
     sp_mem_config c = toy_config();
     c.dp = 2;
+    sp_perf_constants perf = PERF;
+    perf.overlap_contention = 0.25;
     sp_step s;
     sp_error err;
-    assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &s, &err), SP_OK);
-    double allreduce = 2.0 * 0.5 * sp_model_params(&m) * 2.0 / 100e9;
+    assert_int_equal(sp_train_step(&m, &a, &c, 2, &perf, &s, &err), SP_OK);
+    double allreduce = 2.0 * 0.5 * sp_model_params(&m) * 2.0 / 1e9;
     const double T = 512, h = 1024, f = 4096, rate = 50e12;
-    double backward = 2 * (2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f) / rate + 2.5 * 4 * T * 512 * h * 0.5 / rate;
-    assert_true(fabs(s.dp_comm_s - fmax(0.0, allreduce - backward)) < 1e-12);
+    double gemm = (2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f) / rate, attention = 4 * T * 512 * h * 0.5 / rate;
+    double backward = 2 * gemm + 2.5 * attention;
+    assert_true(allreduce > backward);
+    /* Element-wise work at 1e18 B/s adds about 1e-11 s: compare to a relative 1e-6. */
+    double expected = allreduce - backward + 0.25 * backward;
+    assert_true(fabs(s.dp_comm_s - expected) < 1e-6 * expected);
+    /* ZeRO-3: per micro-batch, gather the bf16 weights twice and reduce-scatter the bf16
+     * gradients, (n-1)/n of each; what the micro-batch's compute cannot hide is exposed, and
+     * the first gather always is. */
+    c.zero = 3;
+    assert_int_equal(sp_train_step(&m, &a, &c, 2, &perf, &s, &err), SP_OK);
+    double per_mb = 0.5 * (2 * 2 + 2) * sp_model_params(&m) / 1e9, compute = 3 * gemm + 3.5 * attention;
+    expected = per_mb - compute + 0.25 * compute + per_mb / 3;
+    assert_true(fabs(s.dp_comm_s - expected) < 1e-6 * expected);
     assert_int_equal(sp_train_step(&m, &a, &c, 3, &PERF, &s, &err), SP_ERR_INPUT); /* 3 % (dp x mb) != 0 */
+}
+
+/* The optimizer step streams its shard: read weights, gradients and state, write weights and
+ * state. Mixed-bf16 AdamW: 2 + 2 + (4 + 4 + 4) read, 2 + 12 written = 30 bytes a parameter;
+ * SGD with momentum keeps 4 + 4 of state: 22; ZeRO-1 over 2 halves the shard. */
+static void optimizer_traffic(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.hbm_bytes_per_s = 1e12;
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    sp_step s;
+    sp_error err;
+    double p = sp_model_params(&m);
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.optimizer_s - p * 30 / 1e12) < 1e-12);
+    c.optimizer = SP_OPT_SGD;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.optimizer_s - p * 22 / 1e12) < 1e-12);
+    c.optimizer = SP_OPT_ADAMW;
+    c.dp = 2;
+    c.zero = 1;
+    assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.optimizer_s - p * 15 / 1e12) < 1e-12);
 }
 
 /* The enumeration of a tiny job, by hand: 2 layers, 2 heads, 2 GPUs, global batch 2:
@@ -197,7 +248,7 @@ static void pareto_front_by_hand(void **state)
     assert_true(front[0] && front[1] && !front[2] && front[3]);
 }
 
-/* More options than any fixed table would hold: every one is rendered and marked. */
+/* More options than any fixed table would hold: every one is listed and marked. */
 static void many_options_render(void **state)
 {
     (void)state;
@@ -217,11 +268,17 @@ static void many_options_render(void **state)
         assert_true(options[i].result.found);
     }
     sp_train_report report = {&m, &q, options, COUNT, 0, 0, 1, NULL};
-    for (int f = 0; f < 2; f++) {
-        char *text = sp_render_train(&report, f ? SP_FORMAT_JSON : SP_FORMAT_TEXT, &err);
-        assert_non_null(text);
-        free(text);
-    }
+    char *text = sp_render_train(&report, SP_FORMAT_TEXT, &err);
+    assert_non_null(text);
+    free(text);
+    text = sp_render_train(&report, SP_FORMAT_JSON, &err);
+    json_t *root = json_loads(text, 0, NULL);
+    free(text);
+    json_t *listed = json_object_get(root, "options");
+    assert_int_equal(json_array_size(listed), COUNT);
+    for (size_t i = 0; i < COUNT; i++) /* identical options: none dominates another */
+        assert_true(json_is_true(json_object_get(json_array_get(listed, i), "pareto")));
+    json_decref(root);
 }
 
 int main(void)
@@ -231,6 +288,7 @@ int main(void)
         cmocka_unit_test(tensor_parallel_comm),
         cmocka_unit_test(pipeline_bubble),
         cmocka_unit_test(data_parallel_exposure),
+        cmocka_unit_test(optimizer_traffic),
         cmocka_unit_test(search_counts_every_layout),
         cmocka_unit_test(search_respects_pins_and_memory),
         cmocka_unit_test(pareto_front_by_hand),
