@@ -11,17 +11,8 @@ static sp_model shape(void)
 
 static sp_accel accel(void)
 {
-    sp_accel a;
-    memset(&a, 0, sizeof a);
-    snprintf(a.name, sizeof a.name, "toy");
-    a.memory_bytes = 80e9;
-    a.hbm_bytes_per_s = 2e12;
-    a.bf16_flops_per_s = 300e12;
+    sp_accel a = test_accel(80e9, 2e12, 300e12, 300e9, 25e9, 3);
     a.fp32_flops_per_s = 20e12;
-    a.per_node = 8;
-    a.intra_node_bytes_per_s = 300e9;
-    a.inter_node_bytes_per_s = 25e9;
-    a.usd_per_hour = 3;
     return a;
 }
 

@@ -1,24 +1,14 @@
 /* Unit tests of the serving model against hand-derived values. */
 #include "test_support.h"
 
-/* GEMMs at half of peak, no saturation, memory at full speed, no latency. */
-static const sp_perf_constants PERF = {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0};
-static const sp_memory_constants MEM = {0, 0, 8192, 128};
+static const sp_perf_constants PERF = TEST_PERF;
+static const sp_memory_constants MEM = TEST_MEM;
 
+/* An 80 GB part at 2 TB/s, 400 TF bf16 and 800 TF fp8. */
 static sp_accel toy(void)
 {
-    sp_accel a;
-    memset(&a, 0, sizeof a);
-    snprintf(a.name, sizeof a.name, "toy");
-    snprintf(a.vendor, sizeof a.vendor, "nvidia");
-    a.memory_bytes = 80e9;
-    a.hbm_bytes_per_s = 2e12;
-    a.bf16_flops_per_s = 400e12;
+    sp_accel a = test_accel(80e9, 2e12, 400e12, 400e9, 50e9, 4);
     a.fp8_flops_per_s = 800e12;
-    a.per_node = 8;
-    a.intra_node_bytes_per_s = 400e9;
-    a.inter_node_bytes_per_s = 50e9;
-    a.usd_per_hour = 4;
     return a;
 }
 

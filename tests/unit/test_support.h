@@ -18,4 +18,28 @@
  * decimals; only binary rounding may differ). */
 #define assert_close(a, b) assert_true(fabs((a) - (b)) <= 1e-12 * fmax(1.0, fabs(b)))
 
+/* Constants that make hand derivation exact: every GEMM at half of peak, no saturation,
+ * no latency, no contention, no fitted sustained fraction. */
+static const sp_perf_constants TEST_PERF = {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0};
+/* No CUDA context, no fragmentation; vLLM's 8192-token chunk, int4 groups of 128. */
+static const sp_memory_constants TEST_MEM = {0, 0, 8192, 128};
+
+/* A toy 8-GPU-node accelerator with the rates a test derives by hand. */
+static inline sp_accel test_accel(double memory_bytes, double hbm_bytes_per_s, double bf16_flops_per_s,
+                                  double intra_node_bytes_per_s, double inter_node_bytes_per_s, double usd_per_hour)
+{
+    sp_accel a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.name, sizeof a.name, "toy");
+    snprintf(a.vendor, sizeof a.vendor, "nvidia");
+    a.memory_bytes = memory_bytes;
+    a.hbm_bytes_per_s = hbm_bytes_per_s;
+    a.bf16_flops_per_s = bf16_flops_per_s;
+    a.per_node = 8;
+    a.intra_node_bytes_per_s = intra_node_bytes_per_s;
+    a.inter_node_bytes_per_s = inter_node_bytes_per_s;
+    a.usd_per_hour = usd_per_hour;
+    return a;
+}
+
 #endif

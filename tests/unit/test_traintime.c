@@ -4,24 +4,14 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-/* Constants that make hand derivation exact: every GEMM at half of peak, no saturation,
- * no latency, no contention; memory so fast that element-wise work is free. */
-static const sp_perf_constants PERF = {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0};
-static const sp_memory_constants MEM = {0, 0, 8192, 128};
+static const sp_perf_constants PERF = TEST_PERF;
+static const sp_memory_constants MEM = TEST_MEM;
 
+/* Memory to spare, element-wise work free (1e18 B/s), 100 TF bf16, 10 TF fp32. */
 static sp_accel toy_accel(void)
 {
-    sp_accel a;
-    memset(&a, 0, sizeof a);
-    snprintf(a.name, sizeof a.name, "toy");
-    a.memory_bytes = 1e12;
-    a.hbm_bytes_per_s = 1e18;
-    a.bf16_flops_per_s = 100e12;
+    sp_accel a = test_accel(1e12, 1e18, 100e12, 100e9, 10e9, 2);
     a.fp32_flops_per_s = 10e12;
-    a.per_node = 8;
-    a.intra_node_bytes_per_s = 100e9;
-    a.inter_node_bytes_per_s = 10e9;
-    a.usd_per_hour = 2;
     return a;
 }
 
