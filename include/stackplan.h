@@ -563,6 +563,7 @@ typedef struct {
     double batch;
     double max_batch;             /* the largest batch whose KV cache fits */
     double weights_bytes;         /* per GPU */
+    double workspace_bytes;       /* per GPU: activations of one prefill chunk and the logits */
     double kv_cache_bytes;        /* per GPU at this batch */
     double kv_cache_bytes_per_token; /* per GPU */
     double prefill_s;             /* one request's prompt, alone */

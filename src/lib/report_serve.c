@@ -41,8 +41,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   c->qps > 0 ? "" : "\n");
     if (c->qps > 0)
         sp_buf_printf(&b, ", %g a second\n", c->qps);
-    sp_buf_printf(&b, "replica     : tp %g on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB KV cache per GPU\n",
-                  s->tp, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->kv_cache_bytes / 1e9);
+    sp_buf_printf(&b,
+                  "replica     : tp %g on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB workspace + %.2f GB "
+                  "KV cache per GPU\n",
+                  s->tp, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
+                  s->kv_cache_bytes / 1e9);
     sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
                   1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
     if (c->ttft_s > 0 || c->tpot_s > 0) {
@@ -90,6 +93,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "max_batch", json_integer((json_int_t)s->max_batch));
     json_object_set_new(o, "kv_cache_bytes_per_token", json_integer((json_int_t)llround(s->kv_cache_bytes_per_token)));
     json_object_set_new(o, "weights_bytes_per_gpu", json_integer((json_int_t)llround(s->weights_bytes)));
+    json_object_set_new(o, "workspace_bytes_per_gpu", json_integer((json_int_t)llround(s->workspace_bytes)));
     json_object_set_new(o, "kv_cache_bytes_per_gpu", json_integer((json_int_t)llround(s->kv_cache_bytes)));
     json_object_set_new(o, "prefill_s", num(s->prefill_s, 1e6));
     json_object_set_new(o, "decode_step_s", num(s->decode_step_s, 1e6));

@@ -92,26 +92,33 @@ static double decode_step_s(const serve_ctx *x, double batch, double context)
     return layers_s(x, batch) + kv_read + logits + tp_comm_s(x, batch);
 }
 
-static double weights_per_gpu(const serve_ctx *x, const sp_memory_constants *mk)
+/* Weights and activation workspace on one GPU; false when the estimate refuses the layout. */
+static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp_serve_result *out)
 {
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.mode = SP_MODE_INFER;
     c.tp = x->tp;
     c.weight_dtype = x->c->weight_dtype;
     c.kv_dtype = x->c->kv_dtype;
-    c.batch = 1;
     c.context = x->c->prompt_tokens + x->c->output_tokens;
+    /* The workspace of a full prefill chunk, as vLLM's profiling run sizes it before it gives
+     * the rest to the KV cache (max_num_batched_tokens). */
+    c.batch = ceil(mk->prefill_chunk_tokens / c.context);
     sp_memory mem;
-    if (sp_memory_estimate(x->m, &c, mk, 0, &mem, NULL) != SP_OK)
-        return INFINITY;
-    return mem.weights_bytes + mem.activations_bytes;
+    bool ok = sp_memory_estimate(x->m, &c, mk, 0, &mem, NULL) == SP_OK;
+    out->weights_bytes = ok ? mem.weights_bytes : INFINITY;
+    out->workspace_bytes = ok ? mem.activations_bytes : 0;
+    return ok;
 }
 
-/* Sequences whose paged KV cache fits beside the weights in the engine's share of memory. */
-static double max_batch(const serve_ctx *x, const sp_memory_constants *mk, double *weights)
+/* Sequences whose paged KV cache fits beside the weights and workspace in the engine's share
+ * of memory; sets out's weights and workspace bytes. */
+static double max_batch(const serve_ctx *x, const sp_memory_constants *mk, sp_serve_result *out)
 {
-    *weights = weights_per_gpu(x, mk);
-    double budget = x->a->memory_bytes * x->c->gpu_memory_utilization - *weights - mk->cuda_context_bytes;
+    if (!resident_bytes(x, mk, out))
+        return 0;
+    double budget = x->a->memory_bytes * x->c->gpu_memory_utilization - out->weights_bytes - out->workspace_bytes -
+                    mk->cuda_context_bytes;
     double blocks = ceil((x->c->prompt_tokens + x->c->output_tokens) / x->c->block_tokens);
     double per_sequence = blocks * x->c->block_tokens * kv_per_token(x);
     return budget > 0 ? floor(budget / per_sequence) : 0;
@@ -194,7 +201,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if (config->weight_dtype == SP_DTYPE_INT4)
         x.wbytes = 0.5 + 4.0 / memory->int4_group_size;
     out->tp = config->tp;
-    out->max_batch = max_batch(&x, memory, &out->weights_bytes);
+    out->max_batch = max_batch(&x, memory, out);
     out->kv_cache_bytes_per_token = kv_per_token(&x);
     out->fits = out->max_batch >= 1;
     if (!out->fits)
@@ -213,11 +220,13 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         }
         if (best.batch == 0)
             at_batch(&x, 1, memory, &best); /* nothing meets the targets: the lowest latency */
-        double max = out->max_batch, weights = out->weights_bytes, per_token = out->kv_cache_bytes_per_token;
+        double max = out->max_batch, weights = out->weights_bytes, workspace = out->workspace_bytes;
+        double per_token = out->kv_cache_bytes_per_token;
         *out = best;
         out->tp = config->tp;
         out->max_batch = max;
         out->weights_bytes = weights;
+        out->workspace_bytes = workspace;
         out->kv_cache_bytes_per_token = per_token;
         out->fits = true;
     }

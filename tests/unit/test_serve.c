@@ -82,7 +82,10 @@ static void max_batch_from_memory(void **state)
     sp_error err;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
     double per_seq = 768 * r.kv_cache_bytes_per_token; /* 768 tokens = 48 blocks of 16 */
-    assert_close(r.max_batch, floor((80e9 * 0.9 - r.weights_bytes) / per_seq));
+    /* The workspace of one 8192-token prefill chunk (11 sequences of 768): 2 bytes x (4 h + 2 f)
+     * a token, plus fp32 logits for those 11 sequences. */
+    assert_close(r.workspace_bytes, 8192.0 * 2 * (4 * 4096 + 2 * 14336) + 11.0 * 32000 * 4);
+    assert_close(r.max_batch, floor((80e9 * 0.9 - r.weights_bytes - r.workspace_bytes) / per_seq));
     assert_true(r.batch >= 1 && r.batch <= r.max_batch);
     /* A tight per-token target forces a smaller batch than memory allows. */
     c.tpot_s = 0.010;
