@@ -254,9 +254,6 @@ sp_status sp_profiles_parse(const char *name, const char *text, size_t length,
 /* Frees what a loader put in list and empties it. list may be NULL. */
 void sp_profile_list_free(sp_profile_list *list);
 
-/* The known profile keys, NULL-terminated (for help text and suggestions). */
-const char *const *sp_profile_keys(void);
-
 /* ---------------------------------------------------------------- catalogs */
 
 /* One accelerator of data/accelerators.yaml. Rates are per second, dense. */
@@ -783,7 +780,6 @@ typedef struct {
     const char *engine_reason;
     bool data_sized;            /* the stage model sized it (data axis, instance named) */
     sp_instance data_instance;
-    sp_data_job data_job;       /* its gpu pointer is unused (NULL) */
     sp_data_result data;
     char data_stage_names[SP_STAGES_MAX][SP_NAME_MAX]; /* the stages run, in order */
     const char *data_framework; /* static text from sp_data_framework */

@@ -30,6 +30,18 @@ typedef struct {
 } sp_buf;
 
 void sp_buf_printf(sp_buf *b, const char *fmt, ...) SP_PRINTF(2, 3);
+/* Bytes a weight takes in an inference dtype: int4 is 4 bits plus an fp16 scale and zero point
+ * per group (AWQ, GPTQ). */
+double sp_weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k);
+
+/* K and V of one token on one GPU: every layer of its pipeline stage and its share of the kv
+ * heads (at least one, replicated when tp exceeds them) (Pope et al. 2022). */
+double sp_kv_bytes_per_token(const sp_model *m, double tp, double pp, sp_dtype kv_dtype);
+
+/* Ceiling that forgives the rounding noise of a quotient that is really whole
+ * (240 / 80 must give 3, not 4). The seed truncates with int() instead. */
+double sp_exact_ceil(double quotient);
+
 /* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
 const char *sp_default_entry(sp_axis axis);
 

@@ -6,7 +6,6 @@
 
 typedef struct {
     yaml_emitter_t emitter;
-    sp_buf *out;
     bool failed;
 } emit_ctx;
 
@@ -148,7 +147,7 @@ char *sp_cluster_yaml(const char *slug, const sp_plan *plan, const sp_accel *a, 
                       sp_error *err)
 {
     sp_buf b = {0};
-    emit_ctx e = {.out = &b};
+    emit_ctx e = {.failed = false};
     if (!yaml_emitter_initialize(&e.emitter)) {
         sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "", "cannot start the YAML emitter");
         return NULL;

@@ -164,7 +164,7 @@ static double training_activations(const sp_model *m, const sp_mem_config *c)
 
 /* ---- inference ---- */
 
-static double weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k)
+double sp_weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k)
 {
     if (d == SP_DTYPE_INT4) /* 4 bits plus an fp16 scale and zero point per group */
         return 0.5 + 4.0 / k->int4_group_size;
@@ -175,7 +175,7 @@ static double weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k)
 static double inference_weights(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k,
                                 double per_gpu)
 {
-    double bytes = weight_bytes_per_param(c->weight_dtype, k);
+    double bytes = sp_weight_bytes_per_param(c->weight_dtype, k);
     if (!sp_model_has_shape(m) || bytes >= 2.0)
         return per_gpu * bytes;
     double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) / c->tp;
@@ -183,14 +183,16 @@ static double inference_weights(const sp_model *m, const sp_mem_config *c, const
     return (per_gpu - embeddings) * bytes + embeddings * 2.0;
 }
 
-/* K and V for every layer, kv head and token (Pope et al. 2022); heads split over tp. */
+double sp_kv_bytes_per_token(const sp_model *m, double tp, double pp, sp_dtype kv_dtype)
+{
+    return 2.0 * ceil(m->layers / pp) * fmax(1.0, m->kv_heads / tp) * m->head_dim * sp_dtype_bytes(kv_dtype);
+}
+
 static double kv_cache(const sp_model *m, const sp_mem_config *c)
 {
     if (!sp_model_has_shape(m))
         return 0;
-    double kv_per_gpu = fmax(1.0, m->kv_heads / c->tp);
-    double per_token = 2.0 * ceil(m->layers / c->pp) * kv_per_gpu * m->head_dim * sp_dtype_bytes(c->kv_dtype);
-    return per_token * c->batch * c->context;
+    return sp_kv_bytes_per_token(m, c->tp, c->pp, c->kv_dtype) * c->batch * c->context;
 }
 
 /* Peak transient of one forward pass over a chunk of tokens: hidden states, the

@@ -7,9 +7,7 @@
 /* The largest cluster a plan may ask for; beyond it the input is a typo. */
 static const double MAX_GPUS = 1e7;
 
-/* Ceiling that forgives the rounding noise of a quotient that is really whole
- * (240 / 80 must give 3, not 4). The seed truncates with int() instead. */
-static double exact_ceil(double quotient)
+double sp_exact_ceil(double quotient)
 {
     double nearest = round(quotient);
     if (fabs(quotient - nearest) <= 1e-9 * fmax(1.0, nearest))
@@ -224,7 +222,7 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
     const sp_knobs *k = &out->knobs;
     /* Seed 41.5.3: g_model = ceil(bytes / M_GPU); the memory model has already chosen it. */
     if (!out->memory_from_model)
-        out->gpus_for_model = out->memory_gb > 0 ? exact_ceil(out->memory_gb / k->gpu_mem_gb) : 0;
+        out->gpus_for_model = out->memory_gb > 0 ? sp_exact_ceil(out->memory_gb / k->gpu_mem_gb) : 0;
     double truncated = floor(k->gpu_mem_gb) >= 1
                            ? ceil(floor(out->memory_gb) / floor(k->gpu_mem_gb))
                            : out->gpus_for_model;
@@ -234,9 +232,9 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
         out->gpus_for_model = 1; /* the seed's max(1, ...) */
     /* Seed 41.5.3: g_qps = ceil(Q / r), unless the serving model sized the fleet. */
     if (!out->served)
-        out->gpus_for_qps = p->qps > 0 ? exact_ceil(p->qps / k->qps_per_replica) : 0;
+        out->gpus_for_qps = p->qps > 0 ? sp_exact_ceil(p->qps / k->qps_per_replica) : 0;
     out->gpus = fmax(fmax(out->gpus_for_model, out->gpus_for_qps), 1.0);
-    out->nodes = exact_ceil(out->gpus / k->gpus_per_node);
+    out->nodes = sp_exact_ceil(out->gpus / k->gpus_per_node);
 }
 
 /* Seed 41.5.3: the smallest tier that clears the ceiling, managed before self. */
@@ -384,7 +382,6 @@ static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const s
     job.nodes = out->data.nodes;
     out->data_sized = true;
     out->data_instance = *in;
-    out->data_job = job;
     out->data_framework = sp_data_framework(m, &job, &out->data, &out->data_framework_reason);
     /* A CPU job: the cost model's "accelerators" are machines at the instance's price. */
     out->gpus_for_model = 0;
@@ -473,14 +470,14 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         out->notes |= SP_NOTE_NEEDS_GPU_FOR_TIME;
     if (out->timed) { /* the searched run sets the GPUs and the hours the money pays for */
         out->gpus = out->run.gpus;
-        out->nodes = exact_ceil(out->gpus / out->knobs.gpus_per_node);
+        out->nodes = sp_exact_ceil(out->gpus / out->knobs.gpus_per_node);
     }
     if (out->gpus > MAX_GPUS)
         return sp_fail(err, SP_ERR_INPUT, "", profile->line, 0, "gpus",
                        "the job needs %.0f accelerators, more than any cluster (profile '%s')",
                        out->gpus, profile->name);
     const sp_knobs *k = &out->knobs;
-    double hours = out->timed ? out->run_hours : out->data_sized ? out->data.hours : profile->train_hours;
+    double hours = sp_plan_hours(profile, out);
     out->cost = sp_costs(out->gpus, k->usd_per_gpu_hour, hours, k->managed_premium, k->ops_hours,
                          k->ops_usd_per_hour);
     out->breakeven_hours = sp_breakeven_hours(out->gpus, k->usd_per_gpu_hour, k->managed_premium,

@@ -12,11 +12,6 @@ static const char *const PROFILE_KEYS[] = {
     "precision", "optimizer", "tokens", "global_batch", "prompt_tokens", "output_tokens", "ttft_ms",
     "tpot_ms", "weight_dtype", "kv_dtype", "instance", "stages", NULL};
 
-const char *const *sp_profile_keys(void)
-{
-    return PROFILE_KEYS;
-}
-
 typedef struct {
     const char *key;
     size_t offset;     /* into sp_profile */

@@ -71,11 +71,9 @@ static double prefill_s(const serve_ctx *x, double count, double prompt, double 
     return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass)) + attention;
 }
 
-/* KV bytes one token keeps on one GPU: K and V for every layer and (split) kv head. */
 static double kv_per_token(const serve_ctx *x)
 {
-    double kv_heads = fmax(1.0, x->m->kv_heads / x->tp);
-    return 2.0 * x->m->layers * kv_heads * x->m->head_dim * sp_dtype_bytes(x->c->kv_dtype);
+    return sp_kv_bytes_per_token(x->m, x->tp, 1, x->c->kv_dtype);
 }
 
 /* One decode step of `batch` sequences holding `context` tokens on average: the weights
@@ -172,7 +170,7 @@ static sp_status check_config(const sp_model *m, const sp_serve_config *c, sp_er
 
 static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
 {
-    r->replicas = c->qps > 0 ? fmax(1.0, ceil(c->qps / r->requests_per_s - 1e-9)) : 1.0;
+    r->replicas = c->qps > 0 ? fmax(1.0, sp_exact_ceil(c->qps / r->requests_per_s)) : 1.0;
     r->gpus = r->replicas * r->tp;
     double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
     r->usd_per_million_output_tokens = tokens_per_hour > 0 ? c->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
@@ -194,12 +192,10 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                        accel->name, sp_dtype_name(config->weight_dtype));
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
                    e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
-                   sp_dtype_bytes(config->weight_dtype), 2.0};
+                   sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0};
     if ((config->weight_dtype == SP_DTYPE_FP8 && accel->fp8_flops_per_s > 0) ||
         (config->weight_dtype == SP_DTYPE_INT8 && accel->int8_ops_per_s > 0))
         x.gemm_bytes = 1.0; /* the part multiplies 8-bit operands natively */
-    if (config->weight_dtype == SP_DTYPE_INT4)
-        x.wbytes = 0.5 + 4.0 / memory->int4_group_size;
     out->tp = config->tp;
     out->max_batch = max_batch(&x, memory, out);
     out->kv_cache_bytes_per_token = kv_per_token(&x);

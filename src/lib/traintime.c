@@ -119,8 +119,9 @@ typedef struct {
     double logits_s;       /* output layer and loss on the last stage */
 } stage_times;
 
-static stage_times stage(const step_ctx *x, const sp_accel *a)
+static stage_times stage(const step_ctx *x)
 {
+    const sp_accel *a = x->a;
     const sp_model *m = x->m;
     const sp_mem_config *c = x->c;
     double layers = ceil(m->layers / c->pp);
@@ -170,8 +171,9 @@ static double recompute_flops_per_token(const sp_model *m, const sp_mem_config *
  * node holds min(dp, per_node/tp) members of a group. Across nodes NCCL runs one ring per
  * NIC (rail-optimised), so the group moves k NICs' worth: bus bandwidth = min(NVLink,
  * k x NIC) (nccl-tests: ~185 GB/s across DGX A100 nodes with 8 x 25 GB/s NICs). */
-static double data_parallel_bandwidth(const step_ctx *x, const sp_accel *a)
+static double data_parallel_bandwidth(const step_ctx *x)
 {
+    const sp_accel *a = x->a;
     const sp_mem_config *c = x->c;
     double intra = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
     if (c->dp * c->tp <= a->per_node)
@@ -182,13 +184,13 @@ static double data_parallel_bandwidth(const step_ctx *x, const sp_accel *a)
 
 /* Data-parallel traffic: gradient all-reduce (ZeRO 0-2 move the same bytes as
  * reduce-scatter + all-gather), or ZeRO-3's gather-gather-scatter per micro-batch. */
-static double data_parallel_s(const step_ctx *x, const sp_accel *a, const sp_memory *mem,
+static double data_parallel_s(const step_ctx *x, const sp_memory *mem,
                               const stage_times *st, double microbatches)
 {
     const sp_mem_config *c = x->c;
     if (c->dp <= 1)
         return 0;
-    double bandwidth = data_parallel_bandwidth(x, a);
+    double bandwidth = data_parallel_bandwidth(x);
     double params = mem->params_per_gpu;
     sp_precision_bytes b = sp_precision_bytes_of(c);
     if (c->zero >= 3) {
@@ -270,7 +272,7 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     x.attention = accel->attention_efficiency > 0 ? accel->attention_efficiency * perf->sustained_fraction
                                                   : x.matmul * perf->attention_efficiency;
     const sp_memory *mem = memory;
-    stage_times st = stage(&x, accel);
+    stage_times st = stage(&x);
     double m = global_batch / (config->dp * config->micro_batch);
     double per_mb = st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s;
     /* 1F1B: (m + (p - 1)/v) micro-batch slots (Narayanan et al. 2021, eq. 1-2). */
@@ -288,7 +290,7 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
         double send = x.tokens * model->hidden * x.e / config->tp / bw + perf->collective_latency_s;
         out->pp_comm_s = 2.0 * config->interleave * m * send;
     }
-    out->dp_comm_s = data_parallel_s(&x, accel, mem, &st, m);
+    out->dp_comm_s = data_parallel_s(&x, mem, &st, m);
     out->optimizer_s = optimizer_s(&x, mem);
     out->step_time_s = out->compute_s + out->tp_comm_s + out->bubble_s + out->pp_comm_s + out->dp_comm_s +
                        out->optimizer_s;
