@@ -226,7 +226,12 @@ static sp_status load_perf(sp_yaml *y, sp_rules *out, sp_error *err)
     return status;
 }
 
-static const char *const PIN_KEYS[] = {"name", "version", "released", "source", NULL};
+static const sp_field PIN_FIELDS[] = {
+    {"name", offsetof(sp_framework_pin, name), sizeof(((sp_framework_pin *)0)->name), 0, 0, 0, true},
+    {"version", offsetof(sp_framework_pin, version), sizeof(((sp_framework_pin *)0)->version), 0, 0, 0, true},
+    {"released", 0, 1, 0, 0, 0, true},
+    {"source", 0, 1, 0, 0, 0, true},
+};
 
 static sp_status load_frameworks(sp_yaml *y, sp_rules *out, sp_error *err)
 {
@@ -239,18 +244,11 @@ static sp_status load_frameworks(sp_yaml *y, sp_rules *out, sp_error *err)
         if (out->framework_count == SP_FRAMEWORK_MAX)
             return sp_yaml_fail(y, row, "frameworks", err, "more than %d rows", SP_FRAMEWORK_MAX);
         sp_framework_pin *pin = &out->frameworks[out->framework_count];
-        char scratch[SP_TEXT_MAX];
-        status = check_keys(y, row, "framework", PIN_KEYS, err);
-        if (status == SP_OK)
-            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "name"), "name", pin->name, sizeof pin->name, err);
-        if (status == SP_OK)
-            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "version"), "version", pin->version,
-                                    sizeof pin->version, err);
-        if (status == SP_OK)
-            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "source"), "source", scratch, sizeof scratch, err);
-        if (status == SP_OK)
-            status = sp_yaml_string(y, sp_yaml_mapping_get(y, row, "released"), "released", scratch,
-                                    sizeof scratch, err);
+        status = sp_yaml_read_row(y, row, "framework", PIN_FIELDS, sizeof PIN_FIELDS / sizeof PIN_FIELDS[0], pin, err);
+        for (size_t i = 0; status == SP_OK && i < out->framework_count; i++)
+            if (!strcmp(out->frameworks[i].name, pin->name))
+                status = sp_yaml_fail(y, sp_yaml_mapping_get(y, row, "name"), "name", err, "'%s' is pinned twice",
+                                      pin->name);
         out->framework_count++;
     }
     return status;

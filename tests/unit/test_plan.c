@@ -1,6 +1,8 @@
 /* Unit tests of the sizing estimator against hand-derived values (seed 41.5). */
 #include "test_support.h"
 
+#include <stdlib.h>
+
 static sp_rules RULES; /* loaded once from the bundled data/ (the seed's constants) */
 
 static int load_rules(void **state)
@@ -253,6 +255,36 @@ static void model_sizing_is_minimal(void **state)
     assert_close(out.memory_gb, out.memory.total_bytes * n / 1e9);
 }
 
+/* A rules directory whose frameworks.yaml pins torch twice is refused at the second pin. */
+static void rules_refuse_a_twice_pinned_framework(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/stackplan-rules-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *copied[] = {"defaults.yaml", "axes.yaml", "perf.yaml"};
+    char from[512], to[512], command[1200];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(from, sizeof from, "%s/%s", SP_DATA_DIR, copied[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, copied[i]);
+        snprintf(command, sizeof command, "cp '%s' '%s'", from, to);
+        assert_int_equal(system(command), 0);
+    }
+    snprintf(to, sizeof to, "%s/frameworks.yaml", dir);
+    FILE *f = fopen(to, "w");
+    assert_non_null(f);
+    fputs("- {name: torch, version: 2.15.0, released: 2026-10, source: a}\n"
+          "- {name: torch, version: 2.14.0, released: 2026-06, source: b}\n",
+          f);
+    fclose(f);
+    sp_rules rules;
+    sp_error err;
+    assert_int_equal(sp_rules_load(dir, &rules, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "name");
+    assert_int_equal(err.line, 2);
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    assert_int_equal(system(command), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +299,7 @@ int main(void)
         cmocka_unit_test(overrides_apply),
         cmocka_unit_test(rejects_unusable_numbers),
         cmocka_unit_test(model_sizing_is_minimal),
+        cmocka_unit_test(rules_refuse_a_twice_pinned_framework),
     };
     return cmocka_run_group_tests(tests, load_rules, NULL);
 }
