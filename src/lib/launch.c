@@ -235,8 +235,16 @@ static char *manifest(const sp_profile *p, const sp_plan *plan, const sp_rules *
     json_object_set_new(root, "frameworks", pins);
     json_t *files = json_array();
     for (size_t i = 0; i < hash_count; i++) {
-        json_t *f = json_object();
-        json_object_set_new(f, "file", json_string(hashes[i].file));
+        json_t *f = json_object(), *name = json_string(hashes[i].file);
+        if (!name) { /* jansson refuses text that is not UTF-8 */
+            json_decref(f);
+            json_decref(files);
+            json_decref(root);
+            sp_fail(err, SP_ERR_INPUT, "", 0, 0, "file", "'%s' is not UTF-8: the manifest cannot name it",
+                    hashes[i].file);
+            return NULL;
+        }
+        json_object_set_new(f, "file", name);
         json_object_set_new(f, "sha256", json_string(hashes[i].sha256));
         json_array_append_new(files, f);
     }

@@ -64,6 +64,13 @@ long=$(printf 'a%.0s' $(seq 3000))
 check "an over-long --entry-args exits 2" test "$code" -eq 2
 check "and writes nothing" test ! -e "$work/long"
 
+# A profile path the manifest cannot name (not UTF-8) is refused before anything is written.
+latin1="$work/$(printf 'caf\351').yaml"
+cp "$root/examples/launch.yaml" "$latin1"
+"$bin" launch "$latin1" --out "$work/latin1" >/dev/null 2>&1; code=$?
+check "a profile path that is not UTF-8 exits 2" test "$code" -eq 2
+check "and writes nothing" test ! -e "$work/latin1"
+
 # Byte-identical artifacts from the same inputs.
 "$bin" launch "$root/examples/launch.yaml" --out "$work/a" >/dev/null
 "$bin" launch "$root/examples/launch.yaml" --out "$work/b" >/dev/null
