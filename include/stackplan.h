@@ -633,10 +633,20 @@ const sp_instance *sp_instance_find(const sp_instance_catalog *catalog, const ch
 typedef struct {
     double disk_read, disk_write, network; /* bytes moved per input byte */
     double cpu_s_per_gb;                   /* core-seconds per GB of input */
+    double gpu_tokens_per_s;               /* on a GPU job, the phase's rate per reference GPU; 0: CPU only */
 } sp_stage_phase;
+
+/* What a stage asks of its framework (sp_data_framework). */
+typedef enum {
+    SP_STAGE_IO,         /* read, write */
+    SP_STAGE_GENERAL,    /* row-wise Python or SQL work */
+    SP_STAGE_RELATIONAL, /* joins and sorts: a large shuffle */
+    SP_STAGE_ML          /* ML preprocessing: tokenizers, models */
+} sp_stage_kind;
 
 typedef struct {
     char name[SP_NAME_MAX];
+    sp_stage_kind kind;
     double keep;                           /* share of bytes passed to the next stage */
     sp_stage_phase phases[SP_PHASES_MAX];
     unsigned phase_count;
@@ -646,8 +656,10 @@ typedef struct {
 typedef struct {
     double bytes_per_token;
     double cpu_efficiency, disk_efficiency, network_efficiency;
-    double gpu_fuzzy_dedup_tokens_per_s;   /* per A100-class GPU; scaled by HBM bandwidth */
-    double gpu_reference_hbm_bytes_per_s;  /* the HBM bandwidth that rate was measured at */
+    double gpu_reference_hbm_bytes_per_s;  /* the HBM bandwidth phases' GPU rates were measured at */
+    double spark_min_input_bytes;          /* relational jobs at least this large go to Spark */
+    double dask_max_input_bytes;           /* general jobs below this size and node count go to Dask */
+    double dask_max_nodes;
     sp_stage stages[SP_STAGES_MAX];
     unsigned count;
 } sp_stage_model;

@@ -426,7 +426,7 @@ static bool data_job(const data_ctx *d, json_t *row, sp_data_job *job)
 static const struct {
     const char *id, *why;
 } IN_SAMPLE[] = {
-    {"nemo-curator-fuzzy-dedup", "stages.yaml gpu_fuzzy_dedup_tokens_per_s is calibrated on it"},
+    {"nemo-curator-fuzzy-dedup", "stages.yaml fuzzy-dedup gpu_tokens_per_s is calibrated on it"},
     {"tiktoken-per-thread", "stages.yaml's tokenize cost is this figure"},
 };
 

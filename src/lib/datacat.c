@@ -94,9 +94,10 @@ const sp_instance *sp_instance_find(const sp_instance_catalog *catalog, const ch
 
 /* ---- data/stages.yaml ---- */
 
-#define PHASE(k, hi) {#k, offsetof(sp_stage_phase, k), 0, 0, hi, 0, true}
-static const sp_field PHASE_FIELDS[] = {PHASE(disk_read, 100), PHASE(disk_write, 100), PHASE(network, 100),
-                                        PHASE(cpu_s_per_gb, 1e6)};
+#define PHASE(k, hi, required) {#k, offsetof(sp_stage_phase, k), 0, 0, hi, 0, required}
+static const sp_field PHASE_FIELDS[] = {PHASE(disk_read, 100, true), PHASE(disk_write, 100, true),
+                                        PHASE(network, 100, true), PHASE(cpu_s_per_gb, 1e6, true),
+                                        PHASE(gpu_tokens_per_s, 1e12, false)};
 
 static sp_status load_phases(sp_yaml *y, const yaml_node_t *seq, sp_stage *st, sp_error *err)
 {
@@ -105,7 +106,8 @@ static sp_status load_phases(sp_yaml *y, const yaml_node_t *seq, sp_stage *st, s
          s == SP_OK && it < seq->data.sequence.items.top; it++) {
         if (st->phase_count == SP_PHASES_MAX)
             return sp_yaml_fail(y, seq, "phases", err, "more than %d phases", SP_PHASES_MAX);
-        s = sp_yaml_read_row(y, sp_yaml_node(y, *it), "phase", PHASE_FIELDS, 4, &st->phases[st->phase_count], err);
+        s = sp_yaml_read_row(y, sp_yaml_node(y, *it), "phase", PHASE_FIELDS, sizeof PHASE_FIELDS / sizeof PHASE_FIELDS[0],
+                             &st->phases[st->phase_count], err);
         st->phase_count++;
     }
     if (s == SP_OK && st->phase_count == 0)
@@ -115,6 +117,7 @@ static sp_status load_phases(sp_yaml *y, const yaml_node_t *seq, sp_stage *st, s
 
 static const sp_field STAGE_FIELDS[] = {
     {"name", offsetof(sp_stage, name), SP_NAME_MAX, 0, 0, 0, true},
+    {"kind", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
     {"keep", offsetof(sp_stage, keep), 0, 0, 1, 0, true},
     {"source", 0, 1, 0, 0, 0, true},
     {"phases", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
@@ -127,6 +130,12 @@ static sp_status load_stage(sp_yaml *y, const yaml_node_t *row, sp_stage_model *
     sp_stage *st = &out->stages[out->count];
     /* read_row checks that the row is a mapping and that "phases" is there. */
     sp_status s = sp_yaml_read_row(y, row, "stage", STAGE_FIELDS, sizeof STAGE_FIELDS / sizeof STAGE_FIELDS[0], st, err);
+    static const char *const KINDS[] = {"io", "general", "relational", "ml", NULL};
+    yaml_node_t *kind = s == SP_OK ? sp_yaml_mapping_get(y, row, "kind") : NULL;
+    int k = kind ? sp_key_index(KINDS, sp_yaml_scalar(kind)) : -1;
+    if (s == SP_OK && k < 0)
+        s = sp_yaml_fail(y, kind, "kind", err, "io, general, relational or ml");
+    st->kind = (sp_stage_kind)(k < 0 ? 0 : k);
     if (s == SP_OK)
         s = load_phases(y, sp_yaml_mapping_get(y, row, "phases"), st, err);
     if (s == SP_OK && sp_stage_find(out, st->name) >= 0)
@@ -142,8 +151,10 @@ static const sp_field ROOT_FIELDS[] = {
     {"cpu_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
     {"disk_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
     {"network_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"gpu_fuzzy_dedup_tokens_per_s", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
     {"gpu_reference_hbm_bytes_per_s", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"spark_min_input_bytes", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"dask_max_input_bytes", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+    {"dask_max_nodes", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
     {"stages", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
 };
 
@@ -170,7 +181,7 @@ sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err)
     sp_status s = load_text(path, &y, &text, err);
     yaml_node_t *root = s == SP_OK ? sp_yaml_root(&y) : NULL;
     if (s == SP_OK)
-        s = sp_yaml_read_row(&y, root, "stages file", ROOT_FIELDS, 7, out, err);
+        s = sp_yaml_read_row(&y, root, "stages file", ROOT_FIELDS, sizeof ROOT_FIELDS / sizeof ROOT_FIELDS[0], out, err);
     if (s == SP_OK)
         s = load_value(&y, root, "bytes_per_token", 0.5, 64, &out->bytes_per_token, err);
     if (s == SP_OK)
@@ -180,9 +191,13 @@ sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err)
     if (s == SP_OK)
         s = load_value(&y, root, "network_efficiency", 0.01, 1, &out->network_efficiency, err);
     if (s == SP_OK)
-        s = load_value(&y, root, "gpu_fuzzy_dedup_tokens_per_s", 1, 1e12, &out->gpu_fuzzy_dedup_tokens_per_s, err);
-    if (s == SP_OK)
         s = load_value(&y, root, "gpu_reference_hbm_bytes_per_s", 1e9, 1e14, &out->gpu_reference_hbm_bytes_per_s, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "spark_min_input_bytes", 1, 1e20, &out->spark_min_input_bytes, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "dask_max_input_bytes", 1, 1e20, &out->dask_max_input_bytes, err);
+    if (s == SP_OK)
+        s = load_value(&y, root, "dask_max_nodes", 1, 1e5, &out->dask_max_nodes, err);
     yaml_node_t *stages = s == SP_OK ? sp_yaml_mapping_get(&y, root, "stages") : NULL;
     if (s == SP_OK && !stages)
         s = sp_yaml_fail(&y, root, "stages", err, "missing");

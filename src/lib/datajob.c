@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The largest cluster the model sizes: beyond it, a data job is a different problem. */
+static const double MAX_NODES = 1e5;
+
 typedef struct {
     double cpu_s, disk_s, network_s, gpu_s;
 } phase_time;
@@ -25,11 +28,12 @@ static phase_time phase(const sp_stage_model *m, const sp_instance *in, const sp
     return t;
 }
 
-/* Fuzzy dedup on GPUs (RAPIDS, NeMo Curator): tokens over the calibrated rate, scaled by HBM bandwidth. */
-static double gpu_dedup_s(const sp_stage_model *m, const sp_data_job *job, double bytes)
+/* A phase on GPUs (RAPIDS, NeMo Curator): tokens over its measured rate per reference GPU,
+ * scaled by HBM bandwidth (the kernels are memory-bound). */
+static double gpu_phase_s(const sp_stage_model *m, const sp_stage_phase *ph, const sp_data_job *job, double bytes)
 {
     double gpus = job->nodes * job->gpus_per_node;
-    double rate = m->gpu_fuzzy_dedup_tokens_per_s * job->gpu->hbm_bytes_per_s / m->gpu_reference_hbm_bytes_per_s;
+    double rate = ph->gpu_tokens_per_s * job->gpu->hbm_bytes_per_s / m->gpu_reference_hbm_bytes_per_s;
     return bytes / m->bytes_per_token / (gpus * rate);
 }
 
@@ -46,8 +50,8 @@ static sp_status check_job(const sp_stage_model *m, const sp_data_job *job, sp_e
 {
     if (!(job->input_bytes > 0) || !isfinite(job->input_bytes) || job->input_bytes > 1e20)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "input-tb", "must be a positive size below 1e8 TB");
-    if (!(job->nodes >= 1) || job->nodes != floor(job->nodes) || job->nodes > 1e5)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "nodes", "must be a whole number from 1 to 100000");
+    if (!(job->nodes >= 1) || job->nodes != floor(job->nodes) || job->nodes > MAX_NODES)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "nodes", "must be a whole number from 1 to %.0f", MAX_NODES);
     if (job->count == 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "name at least one stage");
     for (unsigned i = 0; i < job->count; i++)
@@ -69,12 +73,11 @@ sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *insta
     for (unsigned i = 0; i < job->count; i++) {
         const sp_stage *st = &model->stages[job->stages[i]];
         sp_stage_time *t = &out->stages[i];
-        bool on_gpu = job->gpu && !strcmp(st->name, "fuzzy-dedup");
         t->input_bytes = bytes;
         for (unsigned k = 0; k < st->phase_count; k++) {
             phase_time p = phase(model, instance, &st->phases[k], bytes, job->nodes);
-            if (on_gpu && k == 0) { /* the GPUs compute the signatures; the shuffle stays */
-                p.gpu_s = gpu_dedup_s(model, job, bytes);
+            if (job->gpu && st->phases[k].gpu_tokens_per_s > 0) { /* the GPUs take the CPU work; I/O stays */
+                p.gpu_s = gpu_phase_s(model, &st->phases[k], job, bytes);
                 p.cpu_s = 0;
             }
             t->cpu_s += p.cpu_s;
@@ -106,15 +109,16 @@ sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance,
     /* Time falls as nodes are added: double, then bisect for the fewest that fit. */
     double lo = 0, hi = 1;
     for (;; hi *= 2) {
-        j.nodes = fmin(hi, 1e5);
+        j.nodes = fmin(hi, MAX_NODES);
         sp_status s = sp_data_estimate(model, instance, &j, out, err);
         if (s != SP_OK)
             return s;
         if (out->hours <= deadline_hours)
             break;
-        if (j.nodes >= 1e5)
+        if (j.nodes >= MAX_NODES)
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "deadline-hours",
-                           "%s cannot finish within %g h even on 100000 nodes", instance->name, deadline_hours);
+                           "%s cannot finish within %g h even on %.0f nodes", instance->name, deadline_hours,
+                           MAX_NODES);
         lo = j.nodes;
     }
     hi = j.nodes;
@@ -130,10 +134,10 @@ sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance,
     return sp_data_estimate(model, instance, &j, out, err);
 }
 
-static bool has_stage(const sp_stage_model *m, const sp_data_job *job, const char *name)
+static bool has_kind(const sp_stage_model *m, const sp_data_job *job, sp_stage_kind kind)
 {
     for (unsigned i = 0; i < job->count; i++)
-        if (!strcmp(m->stages[job->stages[i]].name, name))
+        if (m->stages[job->stages[i]].kind == kind)
             return true;
     return false;
 }
@@ -141,17 +145,16 @@ static bool has_stage(const sp_stage_model *m, const sp_data_job *job, const cha
 const char *sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
                               const char **reason)
 {
-    bool relational = has_stage(model, job, "join") || has_stage(model, job, "sort");
-    if (relational && job->input_bytes >= 1e12) {
+    if (has_kind(model, job, SP_STAGE_RELATIONAL) && job->input_bytes >= model->spark_min_input_bytes) {
         *reason = "SQL-style joins and sorts at scale: Spark's shuffle spills to disk and retries lost partitions";
         return "Spark";
     }
-    if (job->gpu || has_stage(model, job, "tokenize")) {
+    if (job->gpu || has_kind(model, job, SP_STAGE_ML)) {
         *reason = "Python and ML preprocessing (tokenizers, GPU stages): Ray Data streams batches through Python "
                   "workers and GPUs";
         return "Ray Data";
     }
-    if (job->input_bytes < 1e12 && result->nodes <= 16) {
+    if (job->input_bytes < model->dask_max_input_bytes && result->nodes <= model->dask_max_nodes) {
         *reason = "pandas-style work on a moderate cluster: Dask scales the pandas API without a JVM";
         return "Dask";
     }
@@ -159,23 +162,28 @@ const char *sp_data_framework(const sp_stage_model *model, const sp_data_job *jo
     return "Ray Data";
 }
 
+/* Conventions of the engines' own sizing guides, not estimates: they shape the launch line only. */
+enum { SPARK_EXECUTOR_CORES = 5 }; /* Cloudera, "How-to: Tune Your Apache Spark Jobs (Part 2)": HDFS client throughput */
+static const double SPARK_MEMORY_OVERHEAD = 1.10; /* spark.executor.memoryOverhead: 10% of executor memory (Spark docs) */
+static const double NODE_MEMORY_SHARE = 0.9;      /* the rest of a node's memory to the OS and daemons (YARN/Dask guides) */
+
 int sp_data_launch_line(const char *framework, const sp_instance *in, double nodes, char *buf, size_t size)
 {
+    double node_gib = in->memory_bytes / 1073741824.0 * NODE_MEMORY_SHARE;
     if (!strcmp(framework, "Spark")) {
-        /* Five cores an executor (Spark tuning guides: HDFS client throughput), a core and 10% of
-         * memory left to the OS and the executor's overhead. */
-        double per_node = fmax(1.0, floor((in->vcpus - 1.0) / 5.0));
-        double memory_gb = floor((in->memory_bytes / 1073741824.0 * 0.9 - 1.0) / per_node / 1.1);
+        /* One core to the node's daemons, the rest in executors of five. */
+        double per_node = fmax(1.0, floor((in->vcpus - 1.0) / SPARK_EXECUTOR_CORES));
+        double memory_gb = floor((node_gib - 1.0) / per_node / SPARK_MEMORY_OVERHEAD);
         return snprintf(buf, size,
-                        "spark-submit --master yarn --deploy-mode cluster --num-executors %.0f --executor-cores 5 "
+                        "spark-submit --master yarn --deploy-mode cluster --num-executors %.0f --executor-cores %d "
                         "--executor-memory %.0fg data_job.py",
-                        per_node * nodes, fmax(1.0, memory_gb));
+                        per_node * nodes, SPARK_EXECUTOR_CORES, fmax(1.0, memory_gb));
     }
     if (!strcmp(framework, "Dask"))
         return snprintf(buf, size,
                         "dask scheduler --port 8786 & dask worker tcp://SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
                         "--memory-limit %.0fGiB   # on each of %.0f nodes",
-                        in->vcpus, floor(in->memory_bytes / 1073741824.0 * 0.9 / in->vcpus), nodes);
+                        in->vcpus, floor(node_gib / in->vcpus), nodes);
     return snprintf(buf, size, "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 "
                                "--working-dir . -- python data_job.py");
 }
