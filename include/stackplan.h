@@ -592,9 +592,14 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
                         const sp_memory_constants *memory, const sp_perf_constants *perf,
                         sp_serve_result *out, sp_error *err);
 
-/* The engine for a fleet: "vLLM", "TensorRT-LLM + Triton" or "Ray Serve + vLLM", and why. */
-const char *sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
-                            const char **reason);
+typedef enum { SP_ENGINE_VLLM, SP_ENGINE_TRTLLM_TRITON, SP_ENGINE_RAY_SERVE_VLLM } sp_engine;
+
+/* "vLLM", "TensorRT-LLM + Triton" or "Ray Serve + vLLM". */
+const char *sp_engine_name(sp_engine engine);
+
+/* The engine for a fleet, and why (static text). */
+sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
+                          const char **reason);
 
 /* ---------------------------------------------------------------- data jobs */
 
@@ -706,12 +711,17 @@ sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *insta
 sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
                        double deadline_hours, sp_data_result *out, sp_error *err);
 
+typedef enum { SP_DATA_RAY_DATA, SP_DATA_SPARK, SP_DATA_DASK } sp_data_engine;
+
+/* "Ray Data", "Spark" or "Dask". */
+const char *sp_data_engine_name(sp_data_engine engine);
+
 /* Spark, Ray Data or Dask for a job, and why (static text). */
-const char *sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
-                              const char **reason);
+sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
+                                 const char **reason);
 
 /* The framework's launch line with the cluster's executor sizing. Returns the wanted length. */
-int sp_data_launch_line(const char *framework, const sp_instance *instance, double nodes, char *buf, size_t size);
+int sp_data_launch_line(sp_data_engine framework, const sp_instance *instance, double nodes, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- estimators */
 
@@ -788,13 +798,13 @@ typedef struct {
     bool served;                /* the serving model sized it (model + gpu on the serving axis) */
     sp_serve_config serve_config;
     sp_serve_result serve;
-    const char *engine;         /* with served: static text from sp_serve_engine */
+    sp_engine engine;           /* with served */
     const char *engine_reason;
     bool data_sized;            /* the stage model sized it (data axis, instance named) */
     sp_instance data_instance;
     sp_data_result data;
     char data_stage_names[SP_STAGES_MAX][SP_NAME_MAX]; /* the stages run, in order */
-    const char *data_framework; /* static text from sp_data_framework */
+    sp_data_engine data_framework; /* with data_sized */
     const char *data_framework_reason;
     double gpus_for_model;      /* whole numbers, kept as double for JSON and math */
     double gpus_for_qps;
@@ -947,9 +957,8 @@ typedef struct {
 
 /* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */
 char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err);
-/* The engine's launch line for a serving plan (engine as sp_serve_engine names it).
- * Returns the wanted length. */
-int sp_serve_launch_line(const char *model_name, const char *engine, const sp_serve_config *config,
+/* The engine's launch line for a serving plan. Returns the wanted length. */
+int sp_serve_launch_line(const char *model_name, sp_engine engine, const sp_serve_config *config,
                          const sp_serve_result *result, char *buf, size_t size);
 
 /* Everything a memory report shows. accel may be NULL (no capacity known). */

@@ -142,24 +142,34 @@ static bool has_kind(const sp_stage_model *m, const sp_data_job *job, sp_stage_k
     return false;
 }
 
-const char *sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
-                              const char **reason)
+const char *sp_data_engine_name(sp_data_engine engine)
+{
+    switch (engine) {
+    case SP_DATA_SPARK: return "Spark";
+    case SP_DATA_DASK: return "Dask";
+    case SP_DATA_RAY_DATA: break;
+    }
+    return "Ray Data";
+}
+
+sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
+                                 const char **reason)
 {
     if (has_kind(model, job, SP_STAGE_RELATIONAL) && job->input_bytes >= model->spark_min_input_bytes) {
         *reason = "SQL-style joins and sorts at scale: Spark's shuffle spills to disk and retries lost partitions";
-        return "Spark";
+        return SP_DATA_SPARK;
     }
     if (job->gpu || has_kind(model, job, SP_STAGE_ML)) {
         *reason = "Python and ML preprocessing (tokenizers, GPU stages): Ray Data streams batches through Python "
                   "workers and GPUs";
-        return "Ray Data";
+        return SP_DATA_RAY_DATA;
     }
     if (job->input_bytes < model->dask_max_input_bytes && result->nodes <= model->dask_max_nodes) {
         *reason = "pandas-style work on a moderate cluster: Dask scales the pandas API without a JVM";
-        return "Dask";
+        return SP_DATA_DASK;
     }
     *reason = "Python preprocessing at scale: Ray Data streams batches through Python workers";
-    return "Ray Data";
+    return SP_DATA_RAY_DATA;
 }
 
 /* Conventions of the engines' own sizing guides, not estimates: they shape the launch line only. */
@@ -167,10 +177,10 @@ enum { SPARK_EXECUTOR_CORES = 5 }; /* Cloudera, "How-to: Tune Your Apache Spark 
 static const double SPARK_MEMORY_OVERHEAD = 1.10; /* spark.executor.memoryOverhead: 10% of executor memory (Spark docs) */
 static const double NODE_MEMORY_SHARE = 0.9;      /* the rest of a node's memory to the OS and daemons (YARN/Dask guides) */
 
-int sp_data_launch_line(const char *framework, const sp_instance *in, double nodes, char *buf, size_t size)
+int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double nodes, char *buf, size_t size)
 {
     double node_gib = in->memory_bytes / 1073741824.0 * NODE_MEMORY_SHARE;
-    if (!strcmp(framework, "Spark")) {
+    if (framework == SP_DATA_SPARK) {
         /* One core to the node's daemons, the rest in executors of five. */
         double per_node = fmax(1.0, floor((in->vcpus - 1.0) / SPARK_EXECUTOR_CORES));
         double memory_gb = floor((node_gib - 1.0) / per_node / SPARK_MEMORY_OVERHEAD);
@@ -179,7 +189,7 @@ int sp_data_launch_line(const char *framework, const sp_instance *in, double nod
                         "--executor-memory %.0fg data_job.py",
                         per_node * nodes, SPARK_EXECUTOR_CORES, fmax(1.0, memory_gb));
     }
-    if (!strcmp(framework, "Dask"))
+    if (framework == SP_DATA_DASK)
         return snprintf(buf, size,
                         "dask scheduler --port 8786 & dask worker tcp://SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
                         "--memory-limit %.0fGiB   # on each of %.0f nodes",

@@ -142,7 +142,7 @@ static char *serve_script(const sp_profile *p, const sp_plan *plan, sp_error *er
     sp_buf_puts(&b, "set -euo pipefail\n");
     if (plan->served) {
         sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
-        sp_buf_printf(&b, "# %s: %s\nexec %s\n", plan->engine, plan->engine_reason, line);
+        sp_buf_printf(&b, "# %s: %s\nexec %s\n", sp_engine_name(plan->engine), plan->engine_reason, line);
     } else {
         sp_shell_quote(p->model[0] ? p->model : "MODEL", model, sizeof model);
         sp_buf_printf(&b, "# No model named in the profile: set MODEL to a Hugging Face repository.\n"
@@ -170,10 +170,10 @@ static char *requirements(const sp_plan *plan, const sp_rules *r, sp_error *err)
     if (zero)
         names[n++] = "deepspeed";
     if (serving)
-        names[n++] = plan->served && !strcmp(plan->engine, "TensorRT-LLM + Triton") ? "tensorrt-llm" : "vllm";
-    if (plan->data_sized && !strcmp(plan->data_framework, "Spark"))
+        names[n++] = plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON ? "tensorrt-llm" : "vllm";
+    if (plan->data_sized && plan->data_framework == SP_DATA_SPARK)
         names[n++] = "pyspark";
-    else if (plan->data_sized && !strcmp(plan->data_framework, "Dask"))
+    else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
     else if (plan->launcher == SP_LAUNCH_RAY)
         names[n++] = "ray";
@@ -279,16 +279,17 @@ static char *data_script(const sp_profile *p, const sp_plan *plan, sp_error *err
     char line[LINE_MAX_CHARS];
     script_header(&b, "/usr/bin/env bash", p, "Data job, with the executor sizing of the plan's cluster");
     sp_data_launch_line(plan->data_framework, &plan->data_instance, plan->data.nodes, line, sizeof line);
-    sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n%s\n", plan->data_framework, plan->data_framework_reason, line);
+    sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n%s\n", sp_data_engine_name(plan->data_framework),
+                  plan->data_framework_reason, line);
     return sp_buf_finish(&b, err);
 }
 
 /* The launch command the manifest records: the script of the plan's launcher. */
 static const char *launch_file(const sp_plan *plan)
 {
-    if (plan->data_sized && !strcmp(plan->data_framework, "Spark"))
+    if (plan->data_sized && plan->data_framework == SP_DATA_SPARK)
         return "spark.sh";
-    if (plan->data_sized && !strcmp(plan->data_framework, "Dask"))
+    if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         return "dask.sh";
     if (plan->axis == SP_AXIS_SERVING && plan->launcher != SP_LAUNCH_RAY)
         return "serve.sh";

@@ -9,7 +9,7 @@ static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_
                        const sp_data_result *r, const sp_rules *rules, sp_error *err)
 {
     const char *reason = "";
-    const char *framework = sp_data_framework(m, job, r, &reason);
+    sp_data_engine framework = sp_data_framework(m, job, r, &reason);
     char line[1024], cost[48];
     sp_money(r->cost_usd, cost, sizeof cost);
     sp_buf b = {0};
@@ -30,7 +30,7 @@ static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_
     }
     sp_buf_printf(&b, "total       : %.3f hours, %s; %.4g TB shuffled over the network, %.4g TB through disks\n",
                   r->hours, cost, r->shuffle_bytes / 1e12, r->disk_bytes / 1e12);
-    sp_buf_printf(&b, "framework   : %s (pyspark==%s, ray==%s, dask==%s): %s\n", framework,
+    sp_buf_printf(&b, "framework   : %s (pyspark==%s, ray==%s, dask==%s): %s\n", sp_data_engine_name(framework),
                   sp_framework_version(rules, "pyspark"), sp_framework_version(rules, "ray"),
                   sp_framework_version(rules, "dask"), reason);
     sp_data_launch_line(framework, in, r->nodes, line, sizeof line);
@@ -47,7 +47,7 @@ static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_
                        const sp_data_result *r, sp_error *err)
 {
     const char *reason = "";
-    const char *framework = sp_data_framework(m, job, r, &reason);
+    sp_data_engine framework = sp_data_framework(m, job, r, &reason);
     char line[1024];
     json_t *o = json_object();
     json_object_set_new(o, "input_bytes", json_real(job->input_bytes));
@@ -73,7 +73,7 @@ static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_
         json_array_append_new(stages, s);
     }
     json_object_set_new(o, "stages", stages);
-    json_object_set_new(o, "framework", json_string(framework));
+    json_object_set_new(o, "framework", json_string(sp_data_engine_name(framework)));
     json_object_set_new(o, "framework_reason", json_string(reason));
     sp_data_launch_line(framework, in, r->nodes, line, sizeof line);
     json_object_set_new(o, "launch", json_string(line));

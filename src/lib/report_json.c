@@ -87,7 +87,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "tpot_s", json_real(round(sv->tpot_s * 1e6) / 1e6));
         json_object_set_new(t, "meets_targets", json_boolean(sv->meets_targets));
         json_object_set_new(t, "usd_per_million_output_tokens", json_real(round(sv->usd_per_million_output_tokens * 1e4) / 1e4));
-        json_object_set_new(t, "engine", json_string(plan->engine));
+        json_object_set_new(t, "engine", json_string(sp_engine_name(plan->engine)));
         json_object_set_new(t, "engine_reason", json_string(plan->engine_reason));
         sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, sv, line, sizeof line);
         json_object_set_new(t, "launch", json_string(line));
@@ -108,7 +108,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
             json_array_append_new(stages, st);
         }
         json_object_set_new(t, "stages", stages);
-        json_object_set_new(t, "framework", json_string(plan->data_framework));
+        json_object_set_new(t, "framework", json_string(sp_data_engine_name(plan->data_framework)));
         json_object_set_new(t, "framework_reason", json_string(plan->data_framework_reason));
         json_object_set_new(o, "data_job", t);
     }

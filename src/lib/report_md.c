@@ -67,11 +67,12 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
         sp_buf_printf(b, "- Serving: tp %g, batch %g, %g replica(s), first token %.0f ms, %.1f ms a token, $%.3f per "
                          "million output tokens; %s: `%s`\n",
                       plan->serve.tp, plan->serve.batch, plan->serve.replicas, 1e3 * plan->serve.ttft_s,
-                      1e3 * plan->serve.tpot_s, plan->serve.usd_per_million_output_tokens, plan->engine, line);
+                      1e3 * plan->serve.tpot_s, plan->serve.usd_per_million_output_tokens, sp_engine_name(plan->engine), line);
     }
     if (plan->data_sized)
         sp_buf_printf(b, "- Data job: %g TB on %.0f x %s in %.3g h; %s\n", p->data_tb, plan->data.nodes,
-                      plan->data_instance.name, plan->data.hours, plan->data_framework);
+                      plan->data_instance.name, plan->data.hours,
+                      sp_data_engine_name(plan->data_framework));
     sp_tier_reason_text(p, plan, r, text, sizeof text);
     sp_buf_printf(b, "- Tier: %s: %s\n", sp_tier_name(plan->tier), text);
     for (unsigned i = 0; i < SP_NOTE_COUNT; i++)

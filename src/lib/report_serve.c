@@ -7,10 +7,10 @@
 #include <string.h>
 
 /* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
-int sp_serve_launch_line(const char *model_name, const char *engine, const sp_serve_config *c,
+int sp_serve_launch_line(const char *model_name, sp_engine engine, const sp_serve_config *c,
                          const sp_serve_result *s, char *buf, size_t size)
 {
-    if (!strcmp(engine, "TensorRT-LLM + Triton"))
+    if (engine == SP_ENGINE_TRTLLM_TRITON)
         return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
                         s->tp, s->batch, c->prompt_tokens + c->output_tokens);
     int n = snprintf(buf, size,
@@ -32,7 +32,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     const sp_serve_config *c = r->config;
     const sp_serve_result *s = r->result;
     const char *reason = "";
-    const char *engine = sp_serve_engine(r->accel, c, s, &reason);
+    sp_engine engine = sp_serve_engine(r->accel, c, s, &reason);
     char line[1024];
     sp_buf b = {0};
     sp_buf_printf(&b, "model       : %s (%.2f B parameters), weights %s, KV cache %s\n", r->model->name,
@@ -62,7 +62,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp, s->gpus);
     sp_buf_printf(&b, "cost        : $%.3f per million output tokens at $%g/GPU-hour\n", s->usd_per_million_output_tokens,
                   c->usd_per_gpu_hour);
-    sp_buf_printf(&b, "engine      : %s (vllm==%s, ray==%s, tensorrt-llm==%s): %s\n", engine,
+    sp_buf_printf(&b, "engine      : %s (vllm==%s, ray==%s, tensorrt-llm==%s): %s\n", sp_engine_name(engine),
                   sp_framework_version(r->rules, "vllm"), sp_framework_version(r->rules, "ray"), sp_framework_version(r->rules, "tensorrt-llm"), reason);
     sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
@@ -79,7 +79,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     const sp_serve_config *c = r->config;
     const sp_serve_result *s = r->result;
     const char *reason = "";
-    const char *engine = sp_serve_engine(r->accel, c, s, &reason);
+    sp_engine engine = sp_serve_engine(r->accel, c, s, &reason);
     char line[1024];
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(r->model->name));
@@ -108,7 +108,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "gpus", json_integer((json_int_t)s->gpus));
     json_object_set_new(o, "usd_per_gpu_hour", json_real(c->usd_per_gpu_hour));
     json_object_set_new(o, "usd_per_million_output_tokens", num(s->usd_per_million_output_tokens, 1e4));
-    json_object_set_new(o, "engine", json_string(engine));
+    json_object_set_new(o, "engine", json_string(sp_engine_name(engine)));
     json_object_set_new(o, "engine_reason", json_string(reason));
     sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);
     json_object_set_new(o, "launch", json_string(line));

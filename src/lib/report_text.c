@@ -100,7 +100,7 @@ static void text_serving(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   1e3 * s->ttft_s, 1e3 * s->tpot_s,
                   (c->ttft_s > 0 || c->tpot_s > 0) ? (s->meets_targets ? " (targets met)" : " (targets NOT met)") : "",
                   s->replicas, s->usd_per_million_output_tokens);
-    sp_buf_printf(b, "  engine          : %s: %s\n", plan->engine, plan->engine_reason);
+    sp_buf_printf(b, "  engine          : %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
     sp_serve_launch_line(p->model, plan->engine, c, s, line, sizeof line);
     sp_buf_printf(b, "  engine launch   : %s\n", line);
 }
@@ -113,7 +113,8 @@ static void text_data(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     for (unsigned i = 0; i < d->count; i++)
         sp_buf_printf(b, "                    %-12s %8.3f h, bound by %s\n", plan->data_stage_names[i],
                       d->stages[i].seconds / 3600, d->stages[i].bottleneck);
-    sp_buf_printf(b, "  runs on         : %s: %s\n", plan->data_framework, plan->data_framework_reason);
+    sp_buf_printf(b, "  runs on         : %s: %s\n", sp_data_engine_name(plan->data_framework),
+                  plan->data_framework_reason);
 }
 
 static void text_notes(sp_buf *b, const sp_plan *plan)

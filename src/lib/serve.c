@@ -270,20 +270,30 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     return SP_OK;
 }
 
-const char *sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
-                            const char **reason)
+const char *sp_engine_name(sp_engine engine)
+{
+    switch (engine) {
+    case SP_ENGINE_TRTLLM_TRITON: return "TensorRT-LLM + Triton";
+    case SP_ENGINE_RAY_SERVE_VLLM: return "Ray Serve + vLLM";
+    case SP_ENGINE_VLLM: break;
+    }
+    return "vLLM";
+}
+
+sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
+                          const char **reason)
 {
     if (result->gpus > accel->per_node || result->replicas > 1) {
         *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
-        return "Ray Serve + vLLM";
+        return SP_ENGINE_RAY_SERVE_VLLM;
     }
     bool nvidia = !strcmp(accel->vendor, "nvidia");
     if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8) &&
         config->tpot_s > 0) {
         *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "
                   "kernels behind Triton give the lowest latency";
-        return "TensorRT-LLM + Triton";
+        return SP_ENGINE_TRTLLM_TRITON;
     }
     *reason = "one replica: vLLM's continuous batching and paged KV cache, one command to start";
-    return "vLLM";
+    return SP_ENGINE_VLLM;
 }

@@ -111,12 +111,12 @@ static void framework_choice(void **state)
     job.input_bytes = 5e12;
     job.stages[0] = sp_stage_find(&MODEL, "join");
     job.count = 1;
-    assert_string_equal(sp_data_framework(&MODEL, &job, &r, &why), "Spark");
+    assert_int_equal(sp_data_framework(&MODEL, &job, &r, &why), SP_DATA_SPARK);
     job.stages[0] = sp_stage_find(&MODEL, "tokenize");
-    assert_string_equal(sp_data_framework(&MODEL, &job, &r, &why), "Ray Data");
+    assert_int_equal(sp_data_framework(&MODEL, &job, &r, &why), SP_DATA_RAY_DATA);
     job.stages[0] = sp_stage_find(&MODEL, "filter");
     job.input_bytes = 0.2e12;
-    assert_string_equal(sp_data_framework(&MODEL, &job, &r, &why), "Dask");
+    assert_int_equal(sp_data_framework(&MODEL, &job, &r, &why), SP_DATA_DASK);
 }
 
 int main(void)

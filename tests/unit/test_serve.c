@@ -182,10 +182,10 @@ static void launch_line_into_short_buffer(void **state)
     r.tp = 1;
     r.batch = 8;
     char full[512], cut[16];
-    int n = sp_serve_launch_line("llama", "vLLM", &c, &r, full, sizeof full);
+    int n = sp_serve_launch_line("llama", SP_ENGINE_VLLM, &c, &r, full, sizeof full);
     assert_int_equal((size_t)n, strlen(full));
     assert_non_null(strstr(full, " --kv-cache-dtype fp8 --quantization fp8"));
-    assert_int_equal(sp_serve_launch_line("llama", "vLLM", &c, &r, cut, sizeof cut), n);
+    assert_int_equal(sp_serve_launch_line("llama", SP_ENGINE_VLLM, &c, &r, cut, sizeof cut), n);
     assert_int_equal(strlen(cut), sizeof cut - 1);
     assert_memory_equal(cut, full, sizeof cut - 1);
 }
