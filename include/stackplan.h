@@ -529,9 +529,16 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
  * cheaper). on_front[i] is set for candidates[i]. Pure. */
 void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_front);
 
-/* The framework that runs a layout: "PyTorch DDP", "PyTorch FSDP / DeepSpeed ZeRO",
- * "Megatron-LM (Megatron-Core)". */
+/* The framework that runs a layout: tensor or pipeline parallelism needs Megatron-Core,
+ * ZeRO sharding FSDP or DeepSpeed, plain data parallelism DDP. */
+typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON } sp_train_stack;
+
+sp_train_stack sp_train_stack_of(const sp_mem_config *config);
+/* "PyTorch DDP", "PyTorch FSDP / DeepSpeed ZeRO", "Megatron-LM (Megatron-Core)". */
 const char *sp_train_framework(const sp_mem_config *config);
+/* The package it needs beside torch, as frameworks.yaml names it: "megatron-core",
+ * "deepspeed" (FSDP is in torch), or NULL. */
+const char *sp_train_stack_package(sp_train_stack stack);
 
 /* ---------------------------------------------------------------- serving */
 

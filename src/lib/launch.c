@@ -159,16 +159,13 @@ static char *requirements(const sp_plan *plan, const sp_rules *r, sp_error *err)
 {
     sp_buf b = {0};
     bool serving = plan->axis == SP_AXIS_SERVING, data = plan->axis == SP_AXIS_DATA;
-    bool megatron = plan->timed && (plan->run.config.tp > 1 || plan->run.config.pp > 1);
-    bool zero = plan->timed && plan->run.config.zero > 0 && !megatron;
     const char *names[8];
     size_t n = 0;
     if (!data)
         names[n++] = "torch";
-    if (megatron)
-        names[n++] = "megatron-core";
-    if (zero)
-        names[n++] = "deepspeed";
+    const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
+    if (stack)
+        names[n++] = stack;
     if (serving)
         names[n++] = plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON ? "tensorrt-llm" : "vllm";
     if (plan->data_sized && plan->data_framework == SP_DATA_SPARK)

@@ -88,10 +88,11 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
 static void versions_text(const sp_rules *r, const sp_mem_config *c, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "torch==%s", sp_framework_version(r, "torch"));
-    if (c->tp > 1 || c->pp > 1)
-        sp_appendf(buf, size, n, ", megatron-core==%s", sp_framework_version(r, "megatron-core"));
-    else if (c->zero > 0)
-        sp_appendf(buf, size, n, " (FSDP), or deepspeed==%s", sp_framework_version(r, "deepspeed"));
+    sp_train_stack stack = sp_train_stack_of(c);
+    const char *package = sp_train_stack_package(stack);
+    if (package)
+        sp_appendf(buf, size, n, "%s%s==%s", stack == SP_TRAIN_FSDP_ZERO ? " (FSDP), or " : ", ", package,
+                   sp_framework_version(r, package));
 }
 
 /* The best candidate of every option that found one, and which of them are on the
