@@ -195,8 +195,10 @@ static double kv_cache(const sp_model *m, const sp_mem_config *c)
     return sp_kv_bytes_per_token(m, c->tp, c->pp, c->kv_dtype) * c->batch * c->context;
 }
 
-/* Peak transient of one forward pass over a chunk of tokens: hidden states, the
- * MLP's inner activations and the last tokens' fp32 logits. */
+/* Peak transient of one forward pass over a chunk of tokens, 16-bit: four hidden-sized buffers
+ * live at once (the residual stream, the norm's output, the attention output and the layer's
+ * result; an assumption of this model, not a measurement), the MLP's inner activations, and
+ * the fp32 logits of each sequence's last token (vLLM samples from those). */
 static double inference_workspace(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k)
 {
     if (!sp_model_has_shape(m))
@@ -258,7 +260,9 @@ static void training_state(const sp_model *m, const sp_mem_config *c, double tot
         gradients /= n;
     if (c->zero >= 3) {
         weights /= n;
-        /* FSDP/ZeRO-3 materialise the current layer and prefetch the next (2 layers of 16-bit weights). */
+        /* FSDP/ZeRO-3 materialise the current layer and prefetch the next: 2 layers of compute
+         * weights (PyTorch FSDP backward_prefetch=BACKWARD_PRE and limit_all_gathers keep at most
+         * two layers' all-gathers in flight; ZeRO-3's prefetch bucket is of the same order). */
         double layer = sp_model_has_shape(m) ? (p - m->vocab * m->hidden / c->tp) / ceil(m->layers / c->pp) : 0;
         out->gather_bytes = n > 1 ? 2.0 * fmax(layer, 0.0) * b.compute : 0.0;
     }

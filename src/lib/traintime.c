@@ -85,22 +85,26 @@ static double attention_s(const step_ctx *x)
     }
     double batched = heads * b;
     double scores = batched * (gemm_s(x, s, s, m->head_dim) + gemm_s(x, s, m->head_dim, s));
-    /* Fused scale-mask-softmax reads and writes the scores; dropout reads, writes and masks. */
-    double passes = 2.0 + (m->dropout ? 2.5 : 0.0);
-    return scores + batched * s * s * passes * x->e / x->hbm;
+    /* Fused scale-mask-softmax reads and writes the scores; dropout reads them, writes them
+     * and writes a 1-byte mask (Korthikanti et al. 2022, sec. 4.1 count the mask at one byte). */
+    double bytes = 2.0 * x->e + (m->dropout ? 2.0 * x->e + 1.0 : 0.0);
+    return scores + batched * s * s * bytes / x->hbm;
 }
 
-/* Forward element-wise traffic of one layer: norms, residual adds, activation, dropout. */
+/* Forward element-wise traffic of one layer, in elements a token, each pass over the tensor
+ * once (unfused kernels as in Megatron; Korthikanti et al. 2022, sec. 4.1 list the same ops):
+ * each norm reads and writes h; each of the two residual adds reads two and writes one; the MLP
+ * activation reads its input (two for SwiGLU's gate and up) and writes one; each of the two
+ * dropouts reads and writes h and writes a 1-byte mask. */
 static double elementwise_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
     double t = x->c->tp, h = m->hidden;
     double hidden_share = x->c->sequence_parallel ? h / t : h;
-    double per_token = m->norms_per_layer * 2.0 * hidden_share + 2.0 * 3.0 * hidden_share +
-                       (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * m->ffn / t;
-    if (m->dropout)
-        per_token += 2.0 * 2.5 * hidden_share;
-    return x->tokens * per_token * x->e / x->hbm;
+    double elements = m->norms_per_layer * 2.0 * hidden_share + 2.0 * 3.0 * hidden_share +
+                      (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * m->ffn / t;
+    double bytes = elements * x->e + (m->dropout ? 2.0 * (2.0 * x->e + 1.0) * hidden_share : 0.0);
+    return x->tokens * bytes / x->hbm;
 }
 
 /* Ring all-reduce: 2 (n - 1)/n of the bytes cross each link (Patarasuk and Yuan 2009). */
@@ -143,7 +147,9 @@ static stage_times stage(const step_ctx *x)
     double calls = 4.0 + (c->recompute == SP_RECOMPUTE_FULL ? 2.0 : 0.0);
     st.tp_comm_s = layers * calls * allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, tp_bw);
     double vocab = m->vocab / c->tp;
-    double loss_traffic = x->tokens * vocab * 4.0 * 4.0 / x->hbm; /* fp32 logits: softmax, loss, gradient */
+    /* fp32 logits, four passes: the GEMM writes them, the fused softmax-cross-entropy reads them
+     * and writes the probabilities, the gradient reads those (Megatron's vocab-parallel loss). */
+    double loss_traffic = x->tokens * vocab * 4.0 * 4.0 / x->hbm;
     st.logits_s = 3.0 * gemm_s(x, x->tokens, vocab, m->hidden) + loss_traffic;
     return st;
 }
