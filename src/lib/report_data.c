@@ -38,11 +38,6 @@ static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_
     return sp_buf_finish(&b, err);
 }
 
-static json_t *round_to(double v, double scale)
-{
-    return json_real(round(v * scale) / scale);
-}
-
 static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_data_job *job,
                        const sp_data_result *r, sp_error *err)
 {
@@ -54,8 +49,8 @@ static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_
     json_object_set_new(o, "instance", json_string(in->name));
     json_object_set_new(o, "nodes", json_integer((json_int_t)r->nodes));
     json_object_set_new(o, "gpu", job->gpu ? json_string(job->gpu->name) : json_null());
-    json_object_set_new(o, "hours", round_to(r->hours, 1e4));
-    json_object_set_new(o, "cost_usd", round_to(r->cost_usd, 100));
+    json_object_set_new(o, "hours", sp_json_round(r->hours, 1e4));
+    json_object_set_new(o, "cost_usd", sp_json_round(r->cost_usd, 100));
     json_object_set_new(o, "shuffle_bytes", json_real(round(r->shuffle_bytes)));
     json_object_set_new(o, "disk_bytes", json_real(round(r->disk_bytes)));
     json_t *stages = json_array();
@@ -64,11 +59,11 @@ static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_
         json_t *s = json_object();
         json_object_set_new(s, "stage", json_string(m->stages[job->stages[i]].name));
         json_object_set_new(s, "input_bytes", json_real(round(t->input_bytes)));
-        json_object_set_new(s, "hours", round_to(t->seconds / 3600, 1e4));
-        json_object_set_new(s, "cpu_hours", round_to(t->cpu_s / 3600, 1e4));
-        json_object_set_new(s, "disk_hours", round_to(t->disk_s / 3600, 1e4));
-        json_object_set_new(s, "network_hours", round_to(t->network_s / 3600, 1e4));
-        json_object_set_new(s, "gpu_hours", round_to(t->gpu_s / 3600, 1e4));
+        json_object_set_new(s, "hours", sp_json_round(t->seconds / 3600, 1e4));
+        json_object_set_new(s, "cpu_hours", sp_json_round(t->cpu_s / 3600, 1e4));
+        json_object_set_new(s, "disk_hours", sp_json_round(t->disk_s / 3600, 1e4));
+        json_object_set_new(s, "network_hours", sp_json_round(t->network_s / 3600, 1e4));
+        json_object_set_new(s, "gpu_hours", sp_json_round(t->gpu_s / 3600, 1e4));
         json_object_set_new(s, "bottleneck", json_string(t->bottleneck));
         json_array_append_new(stages, s);
     }

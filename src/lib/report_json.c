@@ -8,17 +8,6 @@
 
 enum { TEXT_MAX = 1024 };
 
-/* Money to the cent and hours to 1/100: what a reader can use, stable across libm. */
-static json_t *rounded(double v)
-{
-    return json_real(round(v * 100.0) / 100.0);
-}
-
-static json_t *whole(double v)
-{
-    return json_integer((json_int_t)v);
-}
-
 static json_t *names_array(const char names[][SP_NAME_MAX], unsigned count)
 {
     json_t *a = json_array();
@@ -49,7 +38,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "params_b", json_real(p->params_b));
     json_object_set_new(o, "bytes_per_param",
                         plan->bytes_per_param > 0 ? json_real(plan->bytes_per_param) : json_null());
-    json_object_set_new(o, "memory_gb", rounded(plan->memory_gb));
+    json_object_set_new(o, "memory_gb", sp_json_round(plan->memory_gb, 100));
     json_object_set_new(o, "memory_method", json_string(plan->memory_from_model ? "model" : "bytes-per-param"));
     json_object_set_new(o, "model", p->model[0] ? json_string(p->model) : json_null());
     json_object_set_new(o, "gpu", p->gpu[0] ? json_string(p->gpu) : json_null());
@@ -57,11 +46,11 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         const sp_mem_config *c = &plan->mem_config;
         json_t *m = json_object();
         json_object_set_new(m, "params", json_integer((json_int_t)plan->memory.params));
-        json_object_set_new(m, "per_gpu_bytes", json_integer((json_int_t)llround(plan->memory.total_bytes)));
-        json_object_set_new(m, "model_state_bytes", json_integer((json_int_t)llround(plan->memory.model_state_bytes)));
-        json_object_set_new(m, "activations_bytes", json_integer((json_int_t)llround(plan->memory.activations_bytes)));
-        json_object_set_new(m, "kv_cache_bytes", json_integer((json_int_t)llround(plan->memory.kv_cache_bytes)));
-        json_object_set_new(m, "overhead_bytes", json_integer((json_int_t)llround(plan->memory.overhead_bytes)));
+        json_object_set_new(m, "per_gpu_bytes", sp_json_count(plan->memory.total_bytes));
+        json_object_set_new(m, "model_state_bytes", sp_json_count(plan->memory.model_state_bytes));
+        json_object_set_new(m, "activations_bytes", sp_json_count(plan->memory.activations_bytes));
+        json_object_set_new(m, "kv_cache_bytes", sp_json_count(plan->memory.kv_cache_bytes));
+        json_object_set_new(m, "overhead_bytes", sp_json_count(plan->memory.overhead_bytes));
         json_object_set_new(m, "precision", json_string(sp_precision_name(c->precision)));
         json_object_set_new(m, "optimizer", json_string(sp_optimizer_name(c->optimizer)));
         json_object_set_new(m, "seq", json_integer((json_int_t)c->seq));
@@ -117,7 +106,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_t *t = json_object();
         json_object_set_new(t, "tokens", json_real(plan->run_tokens));
         json_object_set_new(t, "global_batch", json_integer((json_int_t)plan->run_global_batch));
-        json_object_set_new(t, "hours", rounded(plan->run_hours));
+        json_object_set_new(t, "hours", sp_json_round(plan->run_hours, 100));
         json_object_set_new(t, "gpus", json_integer((json_int_t)c->gpus));
         json_object_set_new(t, "tp", json_integer((json_int_t)c->config.tp));
         json_object_set_new(t, "pp", json_integer((json_int_t)c->config.pp));
@@ -130,37 +119,37 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "tokens_per_s", json_real(round(c->step.tokens_per_s)));
         json_object_set_new(t, "mfu", json_real(round(c->step.mfu * 1e4) / 1e4));
         json_object_set_new(t, "step_time_s", json_real(round(c->step.step_time_s * 1e6) / 1e6));
-        json_object_set_new(t, "memory_per_gpu_bytes", json_integer((json_int_t)llround(c->memory.total_bytes)));
+        json_object_set_new(t, "memory_per_gpu_bytes", sp_json_count(c->memory.total_bytes));
         json_object_set_new(t, "framework", json_string(sp_train_framework(&c->config)));
         json_object_set_new(t, "plans_evaluated", json_integer((json_int_t)plan->plans_evaluated));
         json_object_set_new(o, "training", t);
     }
     json_object_set_new(o, "gpu_mem_gb", json_real(plan->knobs.gpu_mem_gb));
-    json_object_set_new(o, "gpus_for_model", whole(plan->gpus_for_model));
-    json_object_set_new(o, "gpus_for_qps", whole(plan->gpus_for_qps));
-    json_object_set_new(o, "gpus", whole(plan->gpus));
-    json_object_set_new(o, "gpus_per_node", whole(plan->knobs.gpus_per_node));
-    json_object_set_new(o, "nodes", whole(plan->nodes));
+    json_object_set_new(o, "gpus_for_model", sp_json_count(plan->gpus_for_model));
+    json_object_set_new(o, "gpus_for_qps", sp_json_count(plan->gpus_for_qps));
+    json_object_set_new(o, "gpus", sp_json_count(plan->gpus));
+    json_object_set_new(o, "gpus_per_node", sp_json_count(plan->knobs.gpus_per_node));
+    json_object_set_new(o, "nodes", sp_json_count(plan->nodes));
 }
 
 static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     json_object_set_new(o, "train_hours", json_real(p->train_hours));
-    json_object_set_new(o, "cost_hours", rounded(sp_plan_hours(p, plan)));
+    json_object_set_new(o, "cost_hours", sp_json_round(sp_plan_hours(p, plan), 100));
     json_object_set_new(o, "usd_per_gpu_hour", json_real(plan->knobs.usd_per_gpu_hour));
     json_object_set_new(o, "managed_premium", json_real(plan->knobs.managed_premium));
     json_object_set_new(o, "ops_hours", json_real(plan->knobs.ops_hours));
     json_object_set_new(o, "ops_usd_per_hour", json_real(plan->knobs.ops_usd_per_hour));
-    json_object_set_new(o, "raw_cost_usd", rounded(plan->cost.raw_usd));
-    json_object_set_new(o, "managed_cost_usd", rounded(plan->cost.managed_usd));
-    json_object_set_new(o, "self_cost_usd", rounded(plan->cost.self_usd));
-    json_object_set_new(o, "ops_cost_usd", rounded(plan->cost.ops_usd));
+    json_object_set_new(o, "raw_cost_usd", sp_json_round(plan->cost.raw_usd, 100));
+    json_object_set_new(o, "managed_cost_usd", sp_json_round(plan->cost.managed_usd, 100));
+    json_object_set_new(o, "self_cost_usd", sp_json_round(plan->cost.self_usd, 100));
+    json_object_set_new(o, "ops_cost_usd", sp_json_round(plan->cost.ops_usd, 100));
     json_object_set_new(o, "breakeven_hours",
-                        isinf(plan->breakeven_hours) ? json_null() : rounded(plan->breakeven_hours));
+                        isinf(plan->breakeven_hours) ? json_null() : sp_json_round(plan->breakeven_hours, 100));
     json_object_set_new(o, "cheaper_in_total",
                         json_string(plan->buy_by_inequality ? "managed" : "self-managed"));
     json_object_set_new(o, "budget_usd", json_real(p->budget_usd));
-    json_object_set_new(o, "spend_usd", rounded(plan->spend_usd));
+    json_object_set_new(o, "spend_usd", sp_json_round(plan->spend_usd, 100));
     json_object_set_new(o, "within_budget", json_boolean(plan->within_budget));
 }
 
@@ -195,6 +184,16 @@ json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r
 }
 
 /* jansson's text is malloc'd; hand it over with a trailing newline. */
+json_t *sp_json_round(double v, double scale)
+{
+    return json_real(round(v * scale) / scale);
+}
+
+json_t *sp_json_count(double v)
+{
+    return json_integer((json_int_t)llround(v));
+}
+
 char *sp_json_finish(json_t *root, sp_error *err)
 {
     char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));

@@ -113,39 +113,34 @@ static json_t *config_json(const sp_mem_config *c)
     return o;
 }
 
-static json_t *bytes(double v)
-{
-    return json_integer((json_int_t)llround(v));
-}
-
 static char *memory_json(const sp_memory_report *r, sp_error *err)
 {
     const sp_memory *m = r->memory;
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(r->model->name));
-    json_object_set_new(o, "params", bytes(m->params));
-    json_object_set_new(o, "active_params", bytes(sp_model_active_params(r->model)));
-    json_object_set_new(o, "params_per_gpu", bytes(m->params_per_gpu));
+    json_object_set_new(o, "params", sp_json_count(m->params));
+    json_object_set_new(o, "active_params", sp_json_count(sp_model_active_params(r->model)));
+    json_object_set_new(o, "params_per_gpu", sp_json_count(m->params_per_gpu));
     json_object_set_new(o, "config", config_json(r->config));
     json_object_set_new(o, "gpu", r->accel ? json_string(r->accel->name) : json_null());
-    json_object_set_new(o, "weights_bytes", bytes(m->weights_bytes));
-    json_object_set_new(o, "gradients_bytes", bytes(m->gradients_bytes));
-    json_object_set_new(o, "optimizer_bytes", bytes(m->optimizer_bytes));
-    json_object_set_new(o, "model_state_bytes", bytes(m->model_state_bytes));
-    json_object_set_new(o, "activations_bytes", bytes(m->activations_bytes));
-    json_object_set_new(o, "kv_cache_bytes", bytes(m->kv_cache_bytes));
-    json_object_set_new(o, "gather_bytes", bytes(m->gather_bytes));
-    json_object_set_new(o, "overhead_bytes", bytes(m->overhead_bytes));
-    json_object_set_new(o, "total_bytes", bytes(m->total_bytes));
-    json_object_set_new(o, "capacity_bytes", bytes(m->capacity_bytes));
-    json_object_set_new(o, "headroom_bytes", bytes(m->headroom_bytes));
+    json_object_set_new(o, "weights_bytes", sp_json_count(m->weights_bytes));
+    json_object_set_new(o, "gradients_bytes", sp_json_count(m->gradients_bytes));
+    json_object_set_new(o, "optimizer_bytes", sp_json_count(m->optimizer_bytes));
+    json_object_set_new(o, "model_state_bytes", sp_json_count(m->model_state_bytes));
+    json_object_set_new(o, "activations_bytes", sp_json_count(m->activations_bytes));
+    json_object_set_new(o, "kv_cache_bytes", sp_json_count(m->kv_cache_bytes));
+    json_object_set_new(o, "gather_bytes", sp_json_count(m->gather_bytes));
+    json_object_set_new(o, "overhead_bytes", sp_json_count(m->overhead_bytes));
+    json_object_set_new(o, "total_bytes", sp_json_count(m->total_bytes));
+    json_object_set_new(o, "capacity_bytes", sp_json_count(m->capacity_bytes));
+    json_object_set_new(o, "headroom_bytes", sp_json_count(m->headroom_bytes));
     json_object_set_new(o, "fits", json_boolean(m->fits));
     json_object_set_new(o, r->config->mode == SP_MODE_TRAIN ? "max_micro_batch" : "max_batch",
                         json_integer((json_int_t)r->max_batch));
     if (r->deepspeed) {
         double largest = sp_model_largest_layer_params(r->model);
-        json_object_set_new(o, "deepspeed_zero2_bytes", bytes(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 2)));
-        json_object_set_new(o, "deepspeed_zero3_bytes", bytes(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 3)));
+        json_object_set_new(o, "deepspeed_zero2_bytes", sp_json_count(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 2)));
+        json_object_set_new(o, "deepspeed_zero3_bytes", sp_json_count(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 3)));
     }
     return sp_json_finish(o, err);
 }
@@ -164,7 +159,7 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
             json_t *o = json_object();
             json_object_set_new(o, "name", json_string(a->name));
             json_object_set_new(o, "vendor", json_string(a->vendor));
-            json_object_set_new(o, "memory_bytes", bytes(a->memory_bytes));
+            json_object_set_new(o, "memory_bytes", sp_json_count(a->memory_bytes));
             json_object_set_new(o, "hbm_bytes_per_s", json_real(a->hbm_bytes_per_s));
             json_object_set_new(o, "bf16_flops_per_s", json_real(a->bf16_flops_per_s));
             json_object_set_new(o, "fp8_flops_per_s", json_real(a->fp8_flops_per_s));
@@ -198,8 +193,8 @@ char *sp_render_models(const sp_model *models, size_t count, sp_format format, s
             json_t *o = json_object();
             json_object_set_new(o, "name", json_string(models[i].name));
             json_object_set_new(o, "arch", json_string(models[i].arch));
-            json_object_set_new(o, "params", bytes(sp_model_params(&models[i])));
-            json_object_set_new(o, "active_params", bytes(sp_model_active_params(&models[i])));
+            json_object_set_new(o, "params", sp_json_count(sp_model_params(&models[i])));
+            json_object_set_new(o, "active_params", sp_json_count(sp_model_active_params(&models[i])));
             json_array_append_new(list, o);
         }
         return sp_json_finish(list, err);

@@ -69,11 +69,6 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     return sp_buf_finish(&b, err);
 }
 
-static json_t *num(double v, double scale)
-{
-    return json_real(round(v * scale) / scale);
-}
-
 static char *serve_json(const sp_serve_report *r, sp_error *err)
 {
     const sp_serve_config *c = r->config;
@@ -91,23 +86,23 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
     json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));
     json_object_set_new(o, "max_batch", json_integer((json_int_t)s->max_batch));
-    json_object_set_new(o, "kv_cache_bytes_per_token", json_integer((json_int_t)llround(s->kv_cache_bytes_per_token)));
-    json_object_set_new(o, "weights_bytes_per_gpu", json_integer((json_int_t)llround(s->weights_bytes)));
-    json_object_set_new(o, "workspace_bytes_per_gpu", json_integer((json_int_t)llround(s->workspace_bytes)));
-    json_object_set_new(o, "kv_cache_bytes_per_gpu", json_integer((json_int_t)llround(s->kv_cache_bytes)));
-    json_object_set_new(o, "prefill_s", num(s->prefill_s, 1e6));
-    json_object_set_new(o, "decode_step_s", num(s->decode_step_s, 1e6));
-    json_object_set_new(o, "ttft_s", num(s->ttft_s, 1e6));
-    json_object_set_new(o, "tpot_s", num(s->tpot_s, 1e6));
+    json_object_set_new(o, "kv_cache_bytes_per_token", sp_json_count(s->kv_cache_bytes_per_token));
+    json_object_set_new(o, "weights_bytes_per_gpu", sp_json_count(s->weights_bytes));
+    json_object_set_new(o, "workspace_bytes_per_gpu", sp_json_count(s->workspace_bytes));
+    json_object_set_new(o, "kv_cache_bytes_per_gpu", sp_json_count(s->kv_cache_bytes));
+    json_object_set_new(o, "prefill_s", sp_json_round(s->prefill_s, 1e6));
+    json_object_set_new(o, "decode_step_s", sp_json_round(s->decode_step_s, 1e6));
+    json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
+    json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
     json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
-    json_object_set_new(o, "output_tokens_per_s", num(s->output_tokens_per_s, 10));
-    json_object_set_new(o, "output_tokens_per_s_per_gpu", num(s->output_tokens_per_s_per_gpu, 10));
-    json_object_set_new(o, "requests_per_s", num(s->requests_per_s, 1e4));
+    json_object_set_new(o, "output_tokens_per_s", sp_json_round(s->output_tokens_per_s, 10));
+    json_object_set_new(o, "output_tokens_per_s_per_gpu", sp_json_round(s->output_tokens_per_s_per_gpu, 10));
+    json_object_set_new(o, "requests_per_s", sp_json_round(s->requests_per_s, 1e4));
     json_object_set_new(o, "qps", json_real(c->qps));
     json_object_set_new(o, "replicas", json_integer((json_int_t)s->replicas));
     json_object_set_new(o, "gpus", json_integer((json_int_t)s->gpus));
     json_object_set_new(o, "usd_per_gpu_hour", json_real(c->usd_per_gpu_hour));
-    json_object_set_new(o, "usd_per_million_output_tokens", num(s->usd_per_million_output_tokens, 1e4));
+    json_object_set_new(o, "usd_per_million_output_tokens", sp_json_round(s->usd_per_million_output_tokens, 1e4));
     json_object_set_new(o, "engine", json_string(sp_engine_name(engine)));
     json_object_set_new(o, "engine_reason", json_string(reason));
     sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);

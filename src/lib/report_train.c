@@ -230,36 +230,31 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
     return o;
 }
 
-static json_t *real(double v, double scale)
-{
-    return json_real(round(v * scale) / scale);
-}
-
 static json_t *candidate_json(const sp_train_report *r, const sp_train_option *opt, const sp_candidate *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "gpu", json_string(opt->accel->name));
     json_object_set_new(o, "gpus", json_integer((json_int_t)c->gpus));
-    json_object_set_new(o, "step_time_s", real(c->step.step_time_s, 1e6));
-    json_object_set_new(o, "tokens_per_s", real(c->step.tokens_per_s, 10));
-    json_object_set_new(o, "model_tflops_per_gpu", real(c->step.model_flops_per_gpu / 1e12, 100));
-    json_object_set_new(o, "hardware_tflops_per_gpu", real(c->step.hardware_flops_per_gpu / 1e12, 100));
-    json_object_set_new(o, "mfu", real(c->step.mfu, 1e4));
-    json_object_set_new(o, "hfu", real(c->step.hfu, 1e4));
-    json_object_set_new(o, "memory_per_gpu_bytes", json_integer((json_int_t)llround(c->memory.total_bytes)));
+    json_object_set_new(o, "step_time_s", sp_json_round(c->step.step_time_s, 1e6));
+    json_object_set_new(o, "tokens_per_s", sp_json_round(c->step.tokens_per_s, 10));
+    json_object_set_new(o, "model_tflops_per_gpu", sp_json_round(c->step.model_flops_per_gpu / 1e12, 100));
+    json_object_set_new(o, "hardware_tflops_per_gpu", sp_json_round(c->step.hardware_flops_per_gpu / 1e12, 100));
+    json_object_set_new(o, "mfu", sp_json_round(c->step.mfu, 1e4));
+    json_object_set_new(o, "hfu", sp_json_round(c->step.hfu, 1e4));
+    json_object_set_new(o, "memory_per_gpu_bytes", sp_json_count(c->memory.total_bytes));
     json_object_set_new(o, "fits", json_boolean(c->memory.fits));
-    json_object_set_new(o, "gpu_hours", real(c->gpu_hours, 100));
-    json_object_set_new(o, "days", real(c->days, 1e4));
-    json_object_set_new(o, "cost_usd", real(c->cost_usd, 100));
+    json_object_set_new(o, "gpu_hours", sp_json_round(c->gpu_hours, 100));
+    json_object_set_new(o, "days", sp_json_round(c->days, 1e4));
+    json_object_set_new(o, "cost_usd", sp_json_round(c->cost_usd, 100));
     json_object_set_new(o, "meets_deadline_and_budget", json_boolean(meets(r, c)));
     json_object_set_new(o, "plan", plan_json(r, c));
     json_t *t = json_object();
-    json_object_set_new(t, "compute_s", real(c->step.compute_s, 1e6));
-    json_object_set_new(t, "tp_comm_s", real(c->step.tp_comm_s, 1e6));
-    json_object_set_new(t, "bubble_s", real(c->step.bubble_s, 1e6));
-    json_object_set_new(t, "pp_comm_s", real(c->step.pp_comm_s, 1e6));
-    json_object_set_new(t, "dp_comm_s", real(c->step.dp_comm_s, 1e6));
-    json_object_set_new(t, "optimizer_s", real(c->step.optimizer_s, 1e6));
+    json_object_set_new(t, "compute_s", sp_json_round(c->step.compute_s, 1e6));
+    json_object_set_new(t, "tp_comm_s", sp_json_round(c->step.tp_comm_s, 1e6));
+    json_object_set_new(t, "bubble_s", sp_json_round(c->step.bubble_s, 1e6));
+    json_object_set_new(t, "pp_comm_s", sp_json_round(c->step.pp_comm_s, 1e6));
+    json_object_set_new(t, "dp_comm_s", sp_json_round(c->step.dp_comm_s, 1e6));
+    json_object_set_new(t, "optimizer_s", sp_json_round(c->step.optimizer_s, 1e6));
     json_object_set_new(o, "step_breakdown", t);
     return o;
 }

@@ -252,9 +252,11 @@ sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_m
     if (!(sp_train_peak(accel, config->precision) > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
                        sp_precision_name(config->precision));
+    /* The step reads only parameters and optimizer bytes per GPU, which the overhead constants
+     * (CUDA context, fragmentation, serving chunk, int4 groups) do not touch. */
     sp_memory mem;
-    sp_memory_constants none = {0, 0, 1, 128};
-    if (sp_memory_estimate(model, config, &none, 0, &mem, err) != SP_OK)
+    sp_memory_constants no_overheads = {0, 0, 1, 128};
+    if (sp_memory_estimate(model, config, &no_overheads, 0, &mem, err) != SP_OK)
         return SP_ERR_INPUT;
     return sp_train_step_known_memory(model, accel, config, global_batch, perf, &mem, out);
 }
