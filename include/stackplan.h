@@ -914,7 +914,8 @@ const char *sp_launcher_name(sp_launcher launcher);
  * Returns the length it wanted to write. */
 int sp_launch_line(const sp_plan *plan, char *buf, size_t size);
 
-/* Writes the sentence for one SP_NOTE_* bit. Returns the wanted length. */
+/* Writes the sentence for one SP_NOTE_* bit, without a "warning: " prefix (sp_note_is_warning
+ * says which notes are warnings). Returns the wanted length. */
 int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size);
 
 /* Renders the plans of every profile (plans[i] belongs to profiles->items[i]).

@@ -19,14 +19,14 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     switch (note) {
     case SP_NOTE_TRAINING_NEEDS_SHARDING:
         return snprintf(buf, size,
-                        "warning: %.0f GB of training state does not fit one %.0f GB accelerator; "
+                        "%.0f GB of training state does not fit one %.0f GB accelerator; "
                         "plain DDP replicates it on every GPU, so shard it (ZeRO/FSDP: the model axis)",
                         plan->memory_gb, plan->knobs.gpu_mem_gb);
     case SP_NOTE_SERVING_WITHOUT_QPS:
-        return snprintf(buf, size, "warning: serving axis without a qps target: sized for memory only");
+        return snprintf(buf, size, "serving axis without a qps target: sized for memory only");
     case SP_NOTE_MODEL_FITS_ONE_GPU:
         return snprintf(buf, size,
-                        "warning: the model fits one accelerator; data-parallel training needs no sharding");
+                        "the model fits one accelerator; data-parallel training needs no sharding");
     case SP_NOTE_SELF_CHEAPER:
         return snprintf(buf, size,
                         "the seed's rule picks managed, but the run is longer than the %s "
@@ -53,10 +53,10 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                         "split replica",
                         plan->gpus_for_model, plan->knobs.qps_per_replica, plan->gpus);
     case SP_NOTE_OVER_BUDGET:
-        return snprintf(buf, size, "warning: this tier spends more than the budget");
+        return snprintf(buf, size, "this tier spends more than the budget");
     case SP_NOTE_RUN_TOO_SLOW:
         return snprintf(buf, size,
-                        "warning: no GPU count up to run_max_gpus (data/defaults.yaml) finishes the token budget within train_hours; "
+                        "no GPU count up to run_max_gpus (data/defaults.yaml) finishes the token budget within train_hours; "
                         "this is the fastest (%.0f h)",
                         plan->run_hours);
     case SP_NOTE_NEEDS_GPU_FOR_TIME:

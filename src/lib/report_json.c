@@ -25,8 +25,7 @@ static void add_notes(json_t *o, const sp_plan *plan)
         if (!(plan->notes & bit))
             continue;
         sp_note_text(bit, plan, line, sizeof line);
-        const char *text = strncmp(line, "warning: ", 9) == 0 ? line + 9 : line;
-        json_array_append_new(sp_note_is_warning(bit) ? warnings : notes, json_string(text));
+        json_array_append_new(sp_note_is_warning(bit) ? warnings : notes, json_string(line));
     }
     json_object_set_new(o, "warnings", warnings);
     json_object_set_new(o, "notes", notes);

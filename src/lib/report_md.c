@@ -78,7 +78,7 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     for (unsigned i = 0; i < SP_NOTE_COUNT; i++)
         if (plan->notes & (1u << i)) {
             sp_note_text(1u << i, plan, text, sizeof text);
-            sp_buf_printf(b, "- Note: %s\n", text);
+            sp_buf_printf(b, "- Note: %s%s\n", sp_note_is_warning(1u << i) ? "warning: " : "", text);
         }
     sp_buf_printf(b, "- Refuse to build: %s: %s\n", r->axes[plan->axis].refuse_to_build,
                   r->axes[plan->axis].refuse_why);

@@ -125,7 +125,7 @@ static void text_notes(sp_buf *b, const sp_plan *plan)
         if (!(plan->notes & bit))
             continue;
         sp_note_text(bit, plan, line, sizeof line);
-        sp_buf_printf(b, "  note            : %s\n", line);
+        sp_buf_printf(b, "  note            : %s%s\n", sp_note_is_warning(bit) ? "warning: " : "", line);
     }
 }
 
