@@ -145,32 +145,22 @@ static sp_status load_stage(sp_yaml *y, const yaml_node_t *row, sp_stage_model *
     return s;
 }
 
-/* The top-level keys, each read by its own code below. */
-static const sp_field ROOT_FIELDS[] = {
-    {"bytes_per_token", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"cpu_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"disk_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"network_efficiency", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"gpu_reference_hbm_bytes_per_s", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"spark_min_input_bytes", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"dask_max_input_bytes", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"dask_max_nodes", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
-    {"stages", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+/* The model's {value, source} numbers, with the ranges that catch unit slips. */
+static const struct {
+    const char *key;
+    size_t offset;
+    double min, max;
+} VALUES[] = {
+    {"bytes_per_token", offsetof(sp_stage_model, bytes_per_token), 0.5, 64},
+    {"cpu_efficiency", offsetof(sp_stage_model, cpu_efficiency), 0.01, 1},
+    {"disk_efficiency", offsetof(sp_stage_model, disk_efficiency), 0.01, 1},
+    {"network_efficiency", offsetof(sp_stage_model, network_efficiency), 0.01, 1},
+    {"gpu_reference_hbm_bytes_per_s", offsetof(sp_stage_model, gpu_reference_hbm_bytes_per_s), 1e9, 1e14},
+    {"spark_min_input_bytes", offsetof(sp_stage_model, spark_min_input_bytes), 1, 1e20},
+    {"dask_max_input_bytes", offsetof(sp_stage_model, dask_max_input_bytes), 1, 1e20},
+    {"dask_max_nodes", offsetof(sp_stage_model, dask_max_nodes), 1, 1e5},
 };
-
-static sp_status load_value(sp_yaml *y, yaml_node_t *root, const char *key, double lo, double hi, double *out,
-                            sp_error *err)
-{
-    static const sp_field VALUE_FIELDS[] = {{"value", 0, 0, 0, 1e15, SP_NUM_POSITIVE, true},
-                                            {"source", 0, 1, 0, 0, 0, true}};
-    yaml_node_t *node = sp_yaml_mapping_get(y, root, key);
-    if (!node)
-        return sp_yaml_fail(y, root, key, err, "missing");
-    sp_status s = sp_yaml_read_row(y, node, key, VALUE_FIELDS, 2, out, err);
-    if (s == SP_OK && (*out < lo || *out > hi))
-        s = sp_yaml_fail(y, node, key, err, "%g is out of range [%g, %g]", *out, lo, hi);
-    return s;
-}
+enum { VALUE_COUNT = sizeof VALUES / sizeof VALUES[0] };
 
 sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err)
 {
@@ -180,24 +170,16 @@ sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err)
     memset(&y, 0, sizeof y);
     sp_status s = load_text(path, &y, &text, err);
     yaml_node_t *root = s == SP_OK ? sp_yaml_root(&y) : NULL;
+    /* The top-level keys: the values and the stage list, each read below. */
+    sp_field keys[VALUE_COUNT + 1];
+    for (size_t i = 0; i < VALUE_COUNT; i++)
+        keys[i] = (sp_field){VALUES[i].key, 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true};
+    keys[VALUE_COUNT] = (sp_field){"stages", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true};
     if (s == SP_OK)
-        s = sp_yaml_read_row(&y, root, "stages file", ROOT_FIELDS, sizeof ROOT_FIELDS / sizeof ROOT_FIELDS[0], out, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "bytes_per_token", 0.5, 64, &out->bytes_per_token, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "cpu_efficiency", 0.01, 1, &out->cpu_efficiency, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "disk_efficiency", 0.01, 1, &out->disk_efficiency, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "network_efficiency", 0.01, 1, &out->network_efficiency, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "gpu_reference_hbm_bytes_per_s", 1e9, 1e14, &out->gpu_reference_hbm_bytes_per_s, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "spark_min_input_bytes", 1, 1e20, &out->spark_min_input_bytes, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "dask_max_input_bytes", 1, 1e20, &out->dask_max_input_bytes, err);
-    if (s == SP_OK)
-        s = load_value(&y, root, "dask_max_nodes", 1, 1e5, &out->dask_max_nodes, err);
+        s = sp_yaml_read_row(&y, root, "stages file", keys, VALUE_COUNT + 1, out, err);
+    for (size_t i = 0; s == SP_OK && i < VALUE_COUNT; i++)
+        s = sp_yaml_sourced_number(&y, root, VALUES[i].key, VALUES[i].min, VALUES[i].max, SP_NUM_POSITIVE,
+                                   (double *)((char *)out + VALUES[i].offset), err);
     yaml_node_t *stages = s == SP_OK ? sp_yaml_mapping_get(&y, root, "stages") : NULL;
     if (s == SP_OK && !stages)
         s = sp_yaml_fail(&y, root, "stages", err, "missing");

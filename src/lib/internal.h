@@ -88,6 +88,10 @@ sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *
 yaml_node_t *sp_yaml_mapping_get(sp_yaml *y, const yaml_node_t *map, const char *key);
 /* Fails when a mapping repeats a key. */
 sp_status sp_yaml_no_duplicate_keys(sp_yaml *y, const yaml_node_t *map, sp_error *err);
+/* The number of a {value, source} entry under key in map: both present, the source not empty,
+ * the value within [min, max] (errors point at the value). */
+sp_status sp_yaml_sourced_number(sp_yaml *y, const yaml_node_t *map, const char *key, double min, double max,
+                                 unsigned flags, double *out, sp_error *err);
 /* sp_field.size of a key the caller reads itself (a nested list, say). */
 #define SP_FIELD_ELSEWHERE ((size_t)-1)
 

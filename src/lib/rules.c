@@ -48,21 +48,6 @@ static sp_status check_keys(sp_yaml *y, const yaml_node_t *map, const char *what
     return status;
 }
 
-static const char *const VALUE_KEYS[] = {"value", "source", NULL};
-
-/* Reads {value, source} under key; the value must lie in [min, max]. */
-static sp_status load_value(sp_yaml *y, const yaml_node_t *entry, const char *key, double min,
-                            double max, unsigned flags, double *out, sp_error *err)
-{
-    sp_status status = check_keys(y, entry, key, VALUE_KEYS, err);
-    char source[SP_TEXT_MAX];
-    if (status == SP_OK)
-        status = sp_yaml_string(y, sp_yaml_mapping_get(y, entry, "source"), "source", source, sizeof source, err);
-    if (status == SP_OK)
-        status = sp_yaml_number(y, sp_yaml_mapping_get(y, entry, "value"), key, min, max, flags, out, err);
-    return status;
-}
-
 static sp_status load_defaults(sp_yaml *y, sp_rules *out, sp_error *err)
 {
     yaml_node_t *root = sp_yaml_root(y);
@@ -76,14 +61,14 @@ static sp_status load_defaults(sp_yaml *y, sp_rules *out, sp_error *err)
     for (size_t i = 0; status == SP_OK && i < SP_KNOB_COUNT; i++) {
         const sp_knob_spec *k = &SP_KNOB_SPECS[i];
         double value = 0;
-        status = load_value(y, sp_yaml_mapping_get(y, root, k->key), k->key, k->min, k->max, k->flags,
+        status = sp_yaml_sourced_number(y, root, k->key, k->min, k->max, k->flags,
                             &value, err);
         sp_knob_set(&out->knobs, k, value);
     }
     for (size_t i = 0; status == SP_OK && i < LIMIT_COUNT; i++) {
         const limit_spec *l = &LIMITS[i];
         double value = 0;
-        status = load_value(y, sp_yaml_mapping_get(y, root, l->key), l->key, l->min, l->max, l->flags,
+        status = sp_yaml_sourced_number(y, root, l->key, l->min, l->max, l->flags,
                             &value, err);
         memcpy((char *)&out->limits + l->offset, &value, sizeof value);
     }
@@ -219,7 +204,7 @@ static sp_status load_perf(sp_yaml *y, sp_rules *out, sp_error *err)
     for (size_t i = 0; status == SP_OK && i < PERF_COUNT; i++) {
         const limit_spec *l = &PERF_SPECS[i];
         double value = 0;
-        status = load_value(y, sp_yaml_mapping_get(y, root, l->key), l->key, l->min, l->max, l->flags,
+        status = sp_yaml_sourced_number(y, root, l->key, l->min, l->max, l->flags,
                             &value, err);
         memcpy((char *)&out->perf + l->offset, &value, sizeof value);
     }

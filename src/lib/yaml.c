@@ -329,3 +329,17 @@ sp_status sp_yaml_read_row(sp_yaml *y, const yaml_node_t *map, const char *what,
             return sp_yaml_fail(y, map, fields[i].key, err, "missing in %s", what);
     return s;
 }
+
+sp_status sp_yaml_sourced_number(sp_yaml *y, const yaml_node_t *map, const char *key, double min, double max,
+                                 unsigned flags, double *out, sp_error *err)
+{
+    static const sp_field FIELDS[] = {{"value", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+                                      {"source", 0, 1, 0, 0, 0, true}};
+    yaml_node_t *entry = sp_yaml_mapping_get(y, map, key);
+    if (!entry)
+        return sp_yaml_fail(y, map, key, err, "missing");
+    sp_status s = sp_yaml_read_row(y, entry, key, FIELDS, 2, NULL, err);
+    if (s == SP_OK)
+        s = sp_yaml_number(y, sp_yaml_mapping_get(y, entry, "value"), key, min, max, flags, out, err);
+    return s;
+}
