@@ -141,22 +141,30 @@ static sp_status hf_fail(hf_config *c, const char *key, const char *message)
 }
 
 /* The first of keys (NULL-terminated) present with a number; fallback if none. */
-static sp_status hf_number(hf_config *c, const char *const *keys, double fallback, bool required,
-                           double *out)
+/* The first of keys the config gives: a count (layers, widths, heads, vocabulary), so a whole
+ * number, or any number when `real` (a ratio). */
+static sp_status hf_value(hf_config *c, const char *const *keys, double fallback, bool required, bool real,
+                          double *out)
 {
     for (int i = 0; keys[i]; i++) {
         json_t *v = json_object_get(c->root, keys[i]);
         if (!v || json_is_null(v))
             continue;
-        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e9)
-            return hf_fail(c, keys[i], "must be a non-negative number");
-        *out = json_number_value(v);
+        double x = json_number_value(v);
+        if (!json_is_number(v) || x < 0 || x > 1e9 || (!real && x != floor(x)))
+            return hf_fail(c, keys[i], real ? "must be a number from 0 to 1e9" : "must be a whole number from 0 to 1e9");
+        *out = x;
         return SP_OK;
     }
     if (required)
         return hf_fail(c, keys[0], "missing");
     *out = fallback;
     return SP_OK;
+}
+
+static sp_status hf_number(hf_config *c, const char *const *keys, double fallback, bool required, double *out)
+{
+    return hf_value(c, keys, fallback, required, false, out);
 }
 
 static bool hf_bool(hf_config *c, const char *key, bool fallback)
@@ -291,7 +299,7 @@ static sp_status hf_bert(hf_config *c, sp_model *m)
 static sp_status hf_mpt(hf_config *c, sp_model *m)
 {
     double ratio = 4;
-    sp_status s = hf_number(c, KEYS("expansion_ratio"), 4, false, &ratio);
+    sp_status s = hf_value(c, KEYS("expansion_ratio"), 4, false, true, &ratio);
     json_t *attn = json_object_get(c->root, "attn_config");
     json_t *kv = attn ? json_object_get(attn, "kv_n_heads") : NULL;
     if (json_is_number(kv) && json_number_value(kv) > 0)
@@ -328,8 +336,7 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
         return hf_bert(c, m);
     if (!strcmp(type, "mpt"))
         return hf_mpt(c, m);
-    (void)type;
-    return hf_fail(c, "model_type", "unsupported");
+    return hf_fail(c, "model_type", "unsupported"); /* SUPPORTED and this list disagree */
 }
 
 /* Counts that make no transformer. */
@@ -337,9 +344,10 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
 {
     const double counts[] = {m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim, m->vocab, m->ffn, m->experts,
                              m->experts_per_token};
+    /* The given counts are whole (hf_number); what is derived from them may not be. */
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         if (counts[i] != floor(counts[i]))
-            return hf_fail(c, "model_type", "layer, head, width, vocabulary and expert counts must be whole numbers");
+            return hf_fail(c, "hidden_size", "the head width or MLP width it gives is not a whole number");
     if (m->head_dim < 1)
         return hf_fail(c, "head_dim", "must be at least 1");
     if (m->layers < 1 || m->hidden < 1 || m->heads < 1 || m->vocab < 1 || m->ffn < 1)
