@@ -360,7 +360,7 @@ static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const s
     sp_data_job job;
     memset(&job, 0, sizeof job);
     job.input_bytes = p->data_tb * 1e12;
-    unsigned count = p->stage_count ? p->stage_count : 4;
+    unsigned count = p->stage_count ? p->stage_count : (unsigned)(sizeof DEFAULT_STAGES / sizeof DEFAULT_STAGES[0]);
     for (unsigned i = 0; i < count; i++) {
         const char *name = p->stage_count ? p->stage_names[i] : DEFAULT_STAGES[i];
         int k = sp_stage_find(m, name);
