@@ -32,7 +32,7 @@ static bool finite_at_least(double v, double min)
 
 sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err)
 {
-    if (!finite_at_least(in->gpus, 1) || in->gpus != floor(in->gpus) || in->gpus > 1e7)
+    if (!sp_whole_in(in->gpus, 1, 1e7))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus", "must be a whole number from 1 to 10000000");
     if (!finite_at_least(in->usd_per_gpu_hour, 0) || in->usd_per_gpu_hour == 0 ||
         in->usd_per_gpu_hour > 1e4)

@@ -50,7 +50,7 @@ static sp_status check_job(const sp_stage_model *m, const sp_data_job *job, sp_e
 {
     if (!(job->input_bytes > 0) || !isfinite(job->input_bytes) || job->input_bytes > 1e20)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "input-tb", "must be a positive size below 1e8 TB");
-    if (!(job->nodes >= 1) || job->nodes != floor(job->nodes) || job->nodes > MAX_NODES)
+    if (!sp_whole_in(job->nodes, 1, MAX_NODES))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "nodes", "must be a whole number from 1 to %.0f", MAX_NODES);
     if (job->count == 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "name at least one stage");

@@ -38,6 +38,9 @@ double sp_weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k);
  * heads (at least one, replicated when tp exceeds them) (Pope et al. 2022). */
 double sp_kv_bytes_per_token(const sp_model *m, double tp, double pp, sp_dtype kv_dtype);
 
+/* A whole number in [min, max] (NaN and infinities are not). */
+bool sp_whole_in(double v, double min, double max);
+
 /* Ceiling that forgives the rounding noise of a quotient that is really whole
  * (240 / 80 must give 3, not 4). The seed truncates with int() instead. */
 double sp_exact_ceil(double quotient);

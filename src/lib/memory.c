@@ -210,21 +210,17 @@ static double inference_workspace(const sp_model *m, const sp_mem_config *c, con
 
 /* ---- checks ---- */
 
-static bool whole_at_least(double v, double min)
-{
-    return isfinite(v) && v >= min && v == floor(v) && v <= 1e9;
-}
 
 sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_error *err)
 {
     const double counts[] = {c->dp, c->tp, c->pp, c->interleave, c->micro_batch, c->seq, c->batch, c->context};
     const char *names[] = {"dp", "tp", "pp", "interleave", "micro-batch", "seq", "batch", "context"};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        if (!whole_at_least(counts[i], 1))
+        if (!sp_whole_in(counts[i], 1, 1e9))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number >= 1");
-    if (!whole_at_least(c->zero, 0) || c->zero > 3)
+    if (!sp_whole_in(c->zero, 0, 3))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "zero", "must be 0, 1, 2 or 3");
-    if (!whole_at_least(c->microbatches, 0))
+    if (!sp_whole_in(c->microbatches, 0, 1e9))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "microbatches", "must be a whole number >= 0");
     double params = sp_model_params(m);
     if (!(params > 0) || !isfinite(params))

@@ -7,6 +7,11 @@
 /* The largest cluster a plan may ask for; beyond it the input is a typo. */
 static const double MAX_GPUS = 1e7;
 
+bool sp_whole_in(double v, double min, double max)
+{
+    return isfinite(v) && v >= min && v <= max && v == floor(v);
+}
+
 double sp_exact_ceil(double quotient)
 {
     double nearest = round(quotient);

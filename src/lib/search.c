@@ -141,7 +141,7 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
     const double counts[] = {q->gpus, q->global_batch, q->seq};
     const char *names[] = {"gpus", "global-batch", "seq"};
     for (size_t i = 0; i < 3; i++)
-        if (!(counts[i] >= 1) || counts[i] != floor(counts[i]) || counts[i] > 1e8)
+        if (!sp_whole_in(counts[i], 1, 1e8))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e8");
     if (!(q->tokens > 0) || !isfinite(q->tokens) || !(q->usd_per_gpu_hour >= 0) || !isfinite(q->usd_per_gpu_hour))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tokens", "token budget and price must be finite and positive");

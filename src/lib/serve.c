@@ -154,11 +154,11 @@ static sp_status check_config(const sp_model *m, const sp_serve_config *c, sp_er
     const double counts[] = {c->prompt_tokens, c->output_tokens, c->block_tokens};
     const char *names[] = {"prompt-tokens", "output-tokens", "block-tokens"};
     for (size_t i = 0; i < 3; i++)
-        if (!(counts[i] >= 1) || counts[i] != floor(counts[i]) || counts[i] > 1e7)
+        if (!sp_whole_in(counts[i], 1, 1e7))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e7");
     if (!(c->tp >= 0) || c->tp != floor(c->tp) || (c->tp > 0 && fmod(m->heads, c->tp) != 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
-    if (!(c->batch >= 0) || c->batch != floor(c->batch) || c->batch > 1e6)
+    if (!sp_whole_in(c->batch, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
     if (!(c->qps >= 0) || !isfinite(c->qps) || !(c->ttft_s >= 0) || !(c->tpot_s >= 0) || !isfinite(c->ttft_s) ||
         !isfinite(c->tpot_s))

@@ -232,7 +232,7 @@ static sp_status check_step(const sp_model *m, const sp_mem_config *c, double gl
 {
     if (!sp_model_has_shape(m))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "a training time needs the model's shape");
-    if (!(global_batch >= 1) || global_batch != floor(global_batch) || global_batch > 1e9)
+    if (!sp_whole_in(global_batch, 1, 1e9))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "global-batch", "must be a whole number >= 1");
     if (fmod(global_batch, c->dp * c->micro_batch) != 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "global-batch",
