@@ -100,38 +100,38 @@ sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *insta
     return SP_OK;
 }
 
+typedef struct {
+    const sp_stage_model *model;
+    const sp_instance *instance;
+    sp_data_job job;
+    double deadline_hours;
+} deadline_ctx;
+
+static bool meets_deadline(double nodes, void *ctx)
+{
+    deadline_ctx *d = ctx;
+    sp_data_result r;
+    d->job.nodes = nodes;
+    return sp_data_estimate(d->model, d->instance, &d->job, &r, NULL) == SP_OK && r.hours <= d->deadline_hours;
+}
+
 sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
                        double deadline_hours, sp_data_result *out, sp_error *err)
 {
     if (!(deadline_hours > 0) || !isfinite(deadline_hours))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "deadline-hours", "must be a positive number of hours");
-    sp_data_job j = *job;
-    /* Time falls as nodes are added: double, then bisect for the fewest that fit. */
-    double lo = 0, hi = 1;
-    for (;; hi *= 2) {
-        j.nodes = fmin(hi, MAX_NODES);
-        sp_status s = sp_data_estimate(model, instance, &j, out, err);
-        if (s != SP_OK)
-            return s;
-        if (out->hours <= deadline_hours)
-            break;
-        if (j.nodes >= MAX_NODES)
-            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "deadline-hours",
-                           "%s cannot finish within %g h even on %.0f nodes", instance->name, deadline_hours,
-                           MAX_NODES);
-        lo = j.nodes;
-    }
-    hi = j.nodes;
-    while (hi - lo > 1) {
-        j.nodes = floor((lo + hi) / 2);
-        sp_data_estimate(model, instance, &j, out, NULL);
-        if (out->hours <= deadline_hours)
-            hi = j.nodes;
-        else
-            lo = j.nodes;
-    }
-    j.nodes = hi;
-    return sp_data_estimate(model, instance, &j, out, err);
+    deadline_ctx d = {model, instance, *job, deadline_hours};
+    d.job.nodes = 1;
+    sp_status s = sp_data_estimate(model, instance, &d.job, out, err); /* the job's own errors first */
+    if (s != SP_OK)
+        return s;
+    /* Time falls as nodes are added: the fewest that finish in time. */
+    double nodes = sp_smallest_true(meets_deadline, &d, MAX_NODES);
+    if (nodes == 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "deadline-hours", "%s cannot finish within %g h even on %.0f nodes",
+                       instance->name, deadline_hours, MAX_NODES);
+    d.job.nodes = nodes;
+    return sp_data_estimate(model, instance, &d.job, out, err);
 }
 
 static bool has_kind(const sp_stage_model *m, const sp_data_job *job, sp_stage_kind kind)

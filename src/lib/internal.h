@@ -38,6 +38,11 @@ double sp_weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k);
  * heads (at least one, replicated when tp exceeds them) (Pope et al. 2022). */
 double sp_kv_bytes_per_token(const sp_model *m, double tp, double pp, sp_dtype kv_dtype);
 
+/* The smallest whole n in [1, max] for which holds(n) is true, holds being false up to some
+ * n and true from there (memory falls as GPUs are added, time as nodes are): 0 when it is false
+ * even at max. O(log max) calls. */
+double sp_smallest_true(bool (*holds)(double n, void *ctx), void *ctx, double max);
+
 /* A whole number in [min, max] (NaN and infinities are not). */
 bool sp_whole_in(double v, double min, double max);
 

@@ -312,32 +312,29 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
     out->fits = capacity_bytes > 0 && out->total_bytes <= capacity_bytes;
 }
 
+typedef struct {
+    const sp_model *model;
+    sp_mem_config c;
+    const sp_memory_constants *constants;
+    double capacity_bytes;
+} batch_ctx;
+
+static bool overflows(double batch, void *ctx)
+{
+    batch_ctx *b = ctx;
+    *(b->c.mode == SP_MODE_TRAIN ? &b->c.micro_batch : &b->c.batch) = batch;
+    sp_memory m;
+    return sp_memory_estimate(b->model, &b->c, b->constants, b->capacity_bytes, &m, NULL) != SP_OK || !m.fits;
+}
+
 double sp_memory_max_batch(const sp_model *model, const sp_mem_config *config,
                            const sp_memory_constants *constants, double capacity_bytes)
 {
-    sp_mem_config c = *config;
-    double *knob = c.mode == SP_MODE_TRAIN ? &c.micro_batch : &c.batch;
-    sp_memory m;
-    double lo = 0, hi = 1;
-    /* Memory grows with the batch: double until it no longer fits, then bisect. */
-    for (;;) {
-        *knob = hi;
-        if (sp_memory_estimate(model, &c, constants, capacity_bytes, &m, NULL) != SP_OK || !m.fits)
-            break;
-        lo = hi;
-        if (hi >= 1048576)
-            return hi;
-        hi *= 2;
-    }
-    while (hi - lo > 1) {
-        double mid = floor((lo + hi) / 2);
-        *knob = mid;
-        if (sp_memory_estimate(model, &c, constants, capacity_bytes, &m, NULL) == SP_OK && m.fits)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+    /* Memory grows with the batch: the largest that fits is one below the smallest that does not. */
+    enum { LARGEST = 1048576 };
+    batch_ctx b = {model, *config, constants, capacity_bytes};
+    double first_over = sp_smallest_true(overflows, &b, LARGEST);
+    return first_over == 0 ? LARGEST : first_over - 1;
 }
 
 double sp_deepspeed_zero_estimate(double params, double largest_layer_params, double gpus, int stage)

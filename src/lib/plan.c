@@ -112,29 +112,30 @@ static bool fits_on(const sp_model *m, sp_mem_config *c, double n, double capaci
     return sp_memory_estimate(m, c, k, capacity, out, NULL) == SP_OK && out->fits;
 }
 
-/* Smallest data-parallel degree whose ZeRO-3 shards fit: memory falls with n, so
- * double, then bisect. 0 when not even 2^20 GPUs suffice. */
+typedef struct {
+    const sp_model *m;
+    sp_mem_config *c;
+    double capacity;
+    const sp_memory_constants *k;
+    sp_memory *out;
+} sharding_ctx;
+
+static bool shards_fit(double n, void *ctx)
+{
+    sharding_ctx *s = ctx;
+    return fits_on(s->m, s->c, n, s->capacity, s->k, s->out);
+}
+
+/* Smallest data-parallel degree whose ZeRO-3 shards fit (memory falls with n). 0 when not
+ * even 2^20 GPUs suffice. */
 static double smallest_sharding(const sp_model *m, sp_mem_config *c, double capacity,
                                 const sp_memory_constants *k, sp_memory *out)
 {
-    if (fits_on(m, c, 1, capacity, k, out))
-        return 1;
-    double lo = 1, hi = 2;
-    while (!fits_on(m, c, hi, capacity, k, out)) {
-        if (hi >= 1048576)
-            return 0;
-        lo = hi;
-        hi *= 2;
-    }
-    while (hi - lo > 1) {
-        double mid = floor((lo + hi) / 2);
-        if (fits_on(m, c, mid, capacity, k, out))
-            hi = mid;
-        else
-            lo = mid;
-    }
-    fits_on(m, c, hi, capacity, k, out);
-    return hi;
+    sharding_ctx s = {m, c, capacity, k, out};
+    double n = sp_smallest_true(shards_fit, &s, 1048576);
+    if (n > 0)
+        fits_on(m, c, n, capacity, k, out); /* leave the estimate of the answer in out */
+    return n;
 }
 
 /* Smallest tensor-parallel degree (a divisor of the heads) that holds the weights and cache. */
