@@ -168,6 +168,10 @@ double sp_gemm_time_s(double m, double n, double k, double peak, double efficien
  * kernels come in coarse tiles only (1 unless the catalog gives gemm_tile_8bit). */
 double sp_gemm_occupancy(const sp_accel *a, double m, double n, double operand_bytes);
 
+/* FlashAttention's sustained share of peak: the accelerator's measured rate where the catalog
+ * has one, else the default share of its sustained GEMM rate (matmul, already sustained). */
+double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, double matmul);
+
 /* Dense FLOP/s of an accelerator for a training precision (0 when the catalog has none). */
 double sp_train_peak(const sp_accel *a, sp_precision p);
 

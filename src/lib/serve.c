@@ -67,7 +67,7 @@ static double prefill_s(const serve_ctx *x, double count, double prompt, double 
     double per_pass = fmin(tokens, chunk);
     double passes = tokens / per_pass;
     double attention_flops = count * x->m->layers * 2.0 * prompt * prompt * x->m->heads * x->m->head_dim / x->tp;
-    double attention = attention_flops / (x->a->bf16_flops_per_s * x->efficiency * x->k->attention_efficiency);
+    double attention = attention_flops / (x->a->bf16_flops_per_s * sp_attention_share(x->a, x->k, x->efficiency));
     return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass)) + attention;
 }
 

@@ -21,6 +21,12 @@ typedef struct {
     double operand_bytes; /* bytes of a GEMM operand: 1 for fp8 */
 } step_ctx;
 
+double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, double matmul)
+{
+    return a->attention_efficiency > 0 ? a->attention_efficiency * perf->sustained_fraction
+                                       : matmul * perf->attention_efficiency;
+}
+
 double sp_train_peak(const sp_accel *a, sp_precision p)
 {
     switch (p) {
@@ -276,9 +282,7 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                   config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq * config->micro_batch,
                   model->heads * model->head_dim, model->kv_heads * model->head_dim, 0, accel,
                   config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0 ? 1.0 : 2.0};
-    /* A measured FlashAttention rate where the catalog has one, else relative to the GEMM rate. */
-    x.attention = accel->attention_efficiency > 0 ? accel->attention_efficiency * perf->sustained_fraction
-                                                  : x.matmul * perf->attention_efficiency;
+    x.attention = sp_attention_share(accel, perf, x.matmul);
     const sp_memory *mem = memory;
     stage_times st = stage(&x);
     double m = global_batch / (config->dp * config->micro_batch);
