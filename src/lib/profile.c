@@ -4,13 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Keys a profile may carry. The knob keys follow, from SP_KNOB_SPECS. */
-static const char *const PROFILE_KEYS[] = {
-    "name", "params_b", "memory_gb", "data_tb", "qps", "axis", "mode", "train_hours",
-    "budget_usd", "gpu_mem_gb", "gpus_per_node", "usd_per_gpu_hour", "managed_premium",
-    "ops_hours", "ops_usd_per_hour", "qps_per_replica", "model", "gpu", "seq", "micro_batch",
-    "precision", "optimizer", "tokens", "global_batch", "prompt_tokens", "output_tokens", "ttft_ms",
-    "tpot_ms", "weight_dtype", "kv_dtype", "instance", "stages", NULL};
+/* The keys read as text; the numbers are NUMBER_FIELDS and the knobs SP_KNOB_SPECS. */
+static const char *const TEXT_KEYS[] = {"name",     "axis",  "mode", "precision", "optimizer", "weight_dtype",
+                                        "kv_dtype", "model", "gpu",  "instance",  "stages"};
+enum { TEXT_KEY_COUNT = sizeof TEXT_KEYS / sizeof TEXT_KEYS[0] };
 
 typedef struct {
     const char *key;
@@ -43,8 +40,17 @@ static const char *const REQUIRED_KEYS[] = {"name", "train_hours", "budget_usd",
 
 static sp_status unknown_key(sp_yaml *y, const yaml_node_t *key, sp_error *err)
 {
+    const char *keys[TEXT_KEY_COUNT + NUMBER_FIELD_COUNT + SP_KNOB_COUNT + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < TEXT_KEY_COUNT; i++)
+        keys[n++] = TEXT_KEYS[i];
+    for (size_t i = 0; i < NUMBER_FIELD_COUNT; i++)
+        keys[n++] = NUMBER_FIELDS[i].key;
+    for (size_t i = 0; i < SP_KNOB_COUNT; i++)
+        keys[n++] = SP_KNOB_SPECS[i].key;
+    keys[n] = NULL;
     const char *text = sp_yaml_scalar(key);
-    const char *near = sp_nearest_key(PROFILE_KEYS, text);
+    const char *near = sp_nearest_key(keys, text);
     if (near)
         return sp_yaml_fail(y, key, text, err, "unknown key; did you mean '%s'?", near);
     return sp_yaml_fail(y, key, text, err, "unknown key (see docs/CLI.md for the profile keys)");
@@ -158,11 +164,10 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
 }
 
 /* Checks what one field alone cannot: required keys, conflicts, something to size. */
-static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_profile *p,
-                               const bool *present, sp_error *err)
+static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_profile *p, sp_error *err)
 {
     for (int i = 0; REQUIRED_KEYS[i]; i++)
-        if (!present[sp_key_index(PROFILE_KEYS, REQUIRED_KEYS[i])])
+        if (!sp_yaml_mapping_get(y, map, REQUIRED_KEYS[i]))
             return sp_yaml_fail(y, map, REQUIRED_KEYS[i], err, "missing (profile '%s')",
                                 p->name[0] ? p->name : "unnamed");
     if (p->has_memory_gb && p->params_b > 0)
@@ -186,16 +191,11 @@ static sp_status read_profile(sp_yaml *y, const yaml_node_t *map, sp_profile *p,
     sp_status status = sp_yaml_expect(y, map, YAML_MAPPING_NODE, "profile", err);
     if (status == SP_OK)
         status = sp_yaml_no_duplicate_keys(y, map, err);
-    bool present[sizeof PROFILE_KEYS / sizeof PROFILE_KEYS[0]] = {false};
     for (yaml_node_pair_t *it = status == SP_OK ? map->data.mapping.pairs.start : NULL;
-         status == SP_OK && it < map->data.mapping.pairs.top; it++) {
-        yaml_node_t *key = sp_yaml_node(y, it->key);
-        status = read_field(y, key, sp_yaml_node(y, it->value), p, err);
-        if (status == SP_OK)
-            present[sp_key_index(PROFILE_KEYS, sp_yaml_scalar(key))] = true;
-    }
+         status == SP_OK && it < map->data.mapping.pairs.top; it++)
+        status = read_field(y, sp_yaml_node(y, it->key), sp_yaml_node(y, it->value), p, err);
     if (status == SP_OK)
-        status = check_profile(y, map, p, present, err);
+        status = check_profile(y, map, p, err);
     return status;
 }
 

@@ -299,6 +299,22 @@ static const sp_field *field_named(const sp_field *fields, size_t count, const c
     return NULL;
 }
 
+/* An unknown key, with the nearest known one when a typo explains it. */
+static sp_status unknown_field(sp_yaml *y, const yaml_node_t *key, const char *what, const sp_field *fields,
+                               size_t count, sp_error *err)
+{
+    enum { KEYS_MAX = 64 };
+    const char *keys[KEYS_MAX + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < KEYS_MAX; i++)
+        keys[n++] = fields[i].key;
+    keys[n] = NULL;
+    const char *text = sp_yaml_scalar(key), *near = sp_nearest_key(keys, text);
+    if (near)
+        return sp_yaml_fail(y, key, text, err, "unknown key in %s; did you mean '%s'?", what, near);
+    return sp_yaml_fail(y, key, text, err, "unknown key in %s", what);
+}
+
 sp_status sp_yaml_read_row(sp_yaml *y, const yaml_node_t *map, const char *what, const sp_field *fields,
                            size_t count, void *dst, sp_error *err)
 {
@@ -310,7 +326,7 @@ sp_status sp_yaml_read_row(sp_yaml *y, const yaml_node_t *map, const char *what,
         yaml_node_t *key = sp_yaml_node(y, p->key), *value = sp_yaml_node(y, p->value);
         const sp_field *f = field_named(fields, count, sp_yaml_scalar(key));
         if (!f)
-            return sp_yaml_fail(y, key, sp_yaml_scalar(key), err, "unknown key in %s", what);
+            return unknown_field(y, key, what, fields, count, err);
         if (f->size == SP_FIELD_ELSEWHERE)
             continue;
         if (f->size == 1) {
