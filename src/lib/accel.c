@@ -44,8 +44,9 @@ static bool instance_type(const char *text)
     return true;
 }
 
-static sp_status read_row(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_error *err)
+static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_error *err)
 {
+    sp_accel *a = item;
     memset(a, 0, sizeof *a);
     a->line = (unsigned)map->start_mark.line + 1;
     sp_status s = sp_yaml_read_row(y, map, "accelerator", FIELDS, FIELD_COUNT, a, err);
@@ -72,27 +73,12 @@ sp_status sp_accels_parse(const char *name, const char *text, size_t length,
     memset(out, 0, sizeof *out);
     sp_yaml y;
     sp_status status = sp_yaml_parse(&y, name, text, length, err);
-    if (status != SP_OK)
-        return status;
-    yaml_node_t *root = sp_yaml_root(&y);
-    status = sp_yaml_expect(&y, root, YAML_SEQUENCE_NODE, "accelerators", err);
-    size_t count = status == SP_OK ? (size_t)(root->data.sequence.items.top -
-                                              root->data.sequence.items.start)
-                                   : 0;
-    if (status == SP_OK && count == 0)
-        status = sp_yaml_fail(&y, root, "accelerators", err, "the list is empty");
-    if (status == SP_OK && !(out->items = calloc(count, sizeof *out->items)))
-        status = sp_fail(err, SP_ERR_NOMEM, name, 0, 0, "", "out of memory");
-    for (size_t i = 0; status == SP_OK && i < count; i++) {
-        yaml_node_t *row = sp_yaml_node(&y, root->data.sequence.items.start[i]);
-        status = read_row(&y, row, &out->items[i], err);
-        out->count = i + 1;
-        if (status == SP_OK && sp_accel_find(&(sp_accel_catalog){out->items, i}, out->items[i].name))
-            status = sp_yaml_fail(&y, row, "name", err, "'%s' is listed twice", out->items[i].name);
-    }
+    void *items = NULL;
+    if (status == SP_OK)
+        status = sp_yaml_read_list(&y, "accelerators", read_row, sizeof(sp_accel), offsetof(sp_accel, name), &items,
+                                   &out->count, err);
+    out->items = items;
     sp_yaml_free(&y);
-    if (status != SP_OK)
-        sp_accel_catalog_free(out);
     return status;
 }
 

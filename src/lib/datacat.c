@@ -46,32 +46,25 @@ sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error
     return s;
 }
 
+static sp_status read_instance(sp_yaml *y, const yaml_node_t *row, void *item, sp_error *err)
+{
+    sp_instance *in = item;
+    in->line = (unsigned)row->start_mark.line + 1;
+    return sp_yaml_read_row(y, row, "instance", INSTANCE_FIELDS, INSTANCE_FIELD_COUNT, in, err);
+}
+
 sp_status sp_instances_parse(const char *path, const char *text, size_t length, sp_instance_catalog *out,
                              sp_error *err)
 {
     memset(out, 0, sizeof *out);
     sp_yaml y;
-    memset(&y, 0, sizeof y);
     sp_status s = sp_yaml_parse(&y, path, text, length, err);
-    yaml_node_t *root = s == SP_OK ? sp_yaml_root(&y) : NULL;
+    void *items = NULL;
     if (s == SP_OK)
-        s = sp_yaml_expect(&y, root, YAML_SEQUENCE_NODE, "instances", err);
-    size_t count = s == SP_OK ? (size_t)(root->data.sequence.items.top - root->data.sequence.items.start) : 0;
-    if (s == SP_OK && count == 0)
-        s = sp_yaml_fail(&y, root, "instances", err, "the list is empty");
-    if (s == SP_OK && !(out->items = calloc(count, sizeof *out->items)))
-        s = sp_fail(err, SP_ERR_NOMEM, path, 0, 0, "", "out of memory");
-    for (size_t i = 0; s == SP_OK && i < count; i++) {
-        yaml_node_t *row = sp_yaml_node(&y, root->data.sequence.items.start[i]);
-        out->items[i].line = (unsigned)row->start_mark.line + 1;
-        s = sp_yaml_read_row(&y, row, "instance", INSTANCE_FIELDS, INSTANCE_FIELD_COUNT, &out->items[i], err);
-        out->count = i + 1;
-        if (s == SP_OK && sp_instance_find(&(sp_instance_catalog){out->items, i}, out->items[i].name))
-            s = sp_yaml_fail(&y, row, "name", err, "'%s' is listed twice", out->items[i].name);
-    }
+        s = sp_yaml_read_list(&y, "instances", read_instance, sizeof(sp_instance), offsetof(sp_instance, name),
+                              &items, &out->count, err);
+    out->items = items;
     sp_yaml_free(&y);
-    if (s != SP_OK)
-        sp_instance_catalog_free(out);
     return s;
 }
 

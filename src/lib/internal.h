@@ -96,6 +96,13 @@ sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *
 yaml_node_t *sp_yaml_mapping_get(sp_yaml *y, const yaml_node_t *map, const char *key);
 /* Fails when a mapping repeats a key. */
 sp_status sp_yaml_no_duplicate_keys(sp_yaml *y, const yaml_node_t *map, sp_error *err);
+/* A catalog: the root is a non-empty list of rows, each read by `read` into the next of
+ * *items (calloc'ed, `stride` bytes each), whose name (a char array at name_offset) must be
+ * new. On failure *items is freed and NULL. */
+typedef sp_status (*sp_row_reader)(sp_yaml *y, const yaml_node_t *row, void *item, sp_error *err);
+sp_status sp_yaml_read_list(sp_yaml *y, const char *what, sp_row_reader read, size_t stride, size_t name_offset,
+                            void **items, size_t *count, sp_error *err);
+
 /* The number of a {value, source} entry under key in map: both present, the source not empty,
  * the value within [min, max] (errors point at the value). */
 sp_status sp_yaml_sourced_number(sp_yaml *y, const yaml_node_t *map, const char *key, double min, double max,

@@ -359,3 +359,33 @@ sp_status sp_yaml_sourced_number(sp_yaml *y, const yaml_node_t *map, const char 
         s = sp_yaml_number(y, sp_yaml_mapping_get(y, entry, "value"), key, min, max, flags, out, err);
     return s;
 }
+
+sp_status sp_yaml_read_list(sp_yaml *y, const char *what, sp_row_reader read, size_t stride, size_t name_offset,
+                            void **items, size_t *count, sp_error *err)
+{
+    *items = NULL;
+    *count = 0;
+    yaml_node_t *root = sp_yaml_root(y);
+    sp_status s = sp_yaml_expect(y, root, YAML_SEQUENCE_NODE, what, err);
+    size_t n = s == SP_OK ? (size_t)(root->data.sequence.items.top - root->data.sequence.items.start) : 0;
+    if (s == SP_OK && n == 0)
+        s = sp_yaml_fail(y, root, what, err, "the list is empty");
+    char *rows = s == SP_OK ? calloc(n, stride) : NULL;
+    if (s == SP_OK && !rows)
+        s = sp_fail(err, SP_ERR_NOMEM, y->file, 0, 0, "", "out of memory");
+    for (size_t i = 0; s == SP_OK && i < n; i++) {
+        yaml_node_t *row = sp_yaml_node(y, root->data.sequence.items.start[i]);
+        s = read(y, row, rows + i * stride, err);
+        const char *name = rows + i * stride + name_offset;
+        for (size_t j = 0; s == SP_OK && j < i; j++)
+            if (!strcmp(rows + j * stride + name_offset, name))
+                s = sp_yaml_fail(y, row, "name", err, "'%s' is listed twice", name);
+    }
+    if (s != SP_OK) {
+        free(rows);
+        return s;
+    }
+    *items = rows;
+    *count = n;
+    return SP_OK;
+}
