@@ -322,8 +322,9 @@ static bool validate_training(const train_ctx *t, const char *dir)
     }
     json_decref(mega);
     json_decref(pub);
-    /* Issue 4's targets: median 7%, worst 20%. */
-    bool ok = summary("training, steady-state rows", &steady, 0.07, 0.20);
+    /* Issue 4's targets: median 7%, worst 20%. The one fitted constant was chosen on these rows. */
+    bool ok = summary("training, steady-state rows (in-sample: perf.yaml sustained_fraction was fitted on them)",
+                      &steady, 0.07, 0.20);
     summary("training, whole-run GPU-hours (reported, not a target: restarts and evaluation included)", &whole, 1, 1);
     return ok;
 }
