@@ -20,9 +20,9 @@
 
 /* Constants that make hand derivation exact: every GEMM at half of peak, no saturation,
  * no latency, no contention, no fitted sustained fraction. */
-static const sp_perf_constants TEST_PERF = {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0};
+#define TEST_PERF {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0}
 /* No CUDA context, no fragmentation; vLLM's 8192-token chunk, int4 groups of 128. */
-static const sp_memory_constants TEST_MEM = {0, 0, 8192, 128};
+#define TEST_MEM {0, 0, 8192, 128}
 
 /* A toy 8-GPU-node accelerator with the rates a test derives by hand. */
 static inline sp_accel test_accel(double memory_bytes, double hbm_bytes_per_s, double bf16_flops_per_s,
