@@ -800,6 +800,7 @@ typedef struct {
     sp_candidate run;           /* with timed: the chosen layout, its speed and memory */
     double run_hours;           /* with timed: hours the token budget takes on `gpus` GPUs */
     double run_tokens;          /* with timed: the token budget */
+    double run_max_gpus;        /* with timed: the largest GPU count the run search tried */
     double run_global_batch;    /* with timed: sequences per step */
     double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */
     bool served;                /* the serving model sized it (model + gpu on the serving axis) */

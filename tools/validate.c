@@ -119,7 +119,6 @@ static void memory_peak_row(json_t *row, const char *data_dir, const sp_memory_c
     sp_error err;
     if (sp_model_load_catalog(data_dir, text(model, "name", "?"), &m, &err) != SP_OK) {
         fail_row(t, text(row, "id", "?"), err.message);
-        printf("  %-38s cannot load the model: %s\n", text(row, "id", "?"), err.message);
         return;
     }
     sp_mem_config c = SP_MEM_CONFIG_INIT;
@@ -245,7 +244,6 @@ static void megatron_row(const train_ctx *t, json_t *row, tally *tl)
     q.zero = 0;
     if (!row_model(t, model, false, &m) || !best_of(t, text(row, "gpu", ""), &m, &q, &best)) {
         fail_row(tl, text(row, "id", "?"), "no model, accelerator or fitting layout");
-        printf("  %-38s no layout fits\n", text(row, "id", "?"));
         return;
     }
     record(tl, text(row, "id", "?"), "iteration time (s)", best.step.step_time_s,
@@ -261,7 +259,6 @@ static void mosaic_row(const train_ctx *t, json_t *row, tally *tl)
     sp_search_request q = row_request(row, model);
     if (!row_model(t, model, true, &m) || !best_of(t, text(row, "gpu", ""), &m, &q, &best)) {
         fail_row(tl, text(row, "id", "?"), "no model, accelerator or fitting layout");
-        printf("  %-38s no layout fits\n", text(row, "id", "?"));
         return;
     }
     record(tl, text(row, "id", "?"), "tokens/s", best.step.tokens_per_s,

@@ -45,12 +45,14 @@ void sp_buf_printf(sp_buf *b, const char *fmt, ...)
 
 int sp_appendf(char *buf, size_t size, int length, const char *fmt, ...)
 {
+    if (length < 0) /* an earlier snprintf failed: keep what is there */
+        return -1;
     va_list ap;
     va_start(ap, fmt);
-    size_t at = length < 0 ? 0 : (size_t)length;
+    size_t at = (size_t)length;
     int more = at < size ? vsnprintf(buf + at, size - at, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    return length < 0 || more < 0 ? -1 : length + more;
+    return more < 0 ? -1 : length + more;
 }
 
 void sp_buf_puts(sp_buf *b, const char *s)

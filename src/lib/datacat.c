@@ -125,9 +125,12 @@ static sp_status load_stage(sp_yaml *y, const yaml_node_t *row, sp_stage_model *
     sp_status s = sp_yaml_read_row(y, row, "stage", STAGE_FIELDS, sizeof STAGE_FIELDS / sizeof STAGE_FIELDS[0], st, err);
     static const char *const KINDS[] = {"io", "general", "relational", "ml", NULL};
     yaml_node_t *kind = s == SP_OK ? sp_yaml_mapping_get(y, row, "kind") : NULL;
-    int k = kind ? sp_key_index(KINDS, sp_yaml_scalar(kind)) : -1;
+    char text[SP_NAME_MAX] = "";
+    if (s == SP_OK)
+        s = sp_yaml_string(y, kind, "kind", text, sizeof text, err); /* a scalar, not a list */
+    int k = sp_key_index(KINDS, text);
     if (s == SP_OK && k < 0)
-        s = sp_yaml_fail(y, kind, "kind", err, "io, general, relational or ml");
+        s = sp_yaml_fail(y, kind, "kind", err, "'%s' is not io, general, relational or ml", text);
     st->kind = (sp_stage_kind)(k < 0 ? 0 : k);
     if (s == SP_OK)
         s = load_phases(y, sp_yaml_mapping_get(y, row, "phases"), st, err);

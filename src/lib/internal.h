@@ -157,6 +157,7 @@ typedef struct {
     double master;    /* fp32 (or fp16) master copy kept by the optimizer */
     double state;     /* bytes of one optimizer state element (momentum, variance) */
     double compute;   /* the copy the GEMMs read, which ZeRO-3/FSDP gathers */
+    double updated;   /* the weights the optimizer step reads and writes (not autocast's half cache) */
 } sp_precision_bytes;
 
 sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c);

@@ -9,19 +9,19 @@
 sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
 {
     switch (c->precision) {
-    case SP_PREC_FP32: return (sp_precision_bytes){4, 4, 0, 4, 4};
+    case SP_PREC_FP32: return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
     case SP_PREC_MIXED_FP16:
     case SP_PREC_MIXED_BF16:
         /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
         if (c->mixed_style == SP_MASTER_AUTOCAST)
-            return (sp_precision_bytes){4 + 2, 4, 0, 4, 2};
-        return (sp_precision_bytes){2, 2, 4, 4, 2}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
-    case SP_PREC_BF16: return (sp_precision_bytes){2, 2, 0, 2, 2};
+            return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};
+        return (sp_precision_bytes){2, 2, 4, 4, 2, 2}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
+    case SP_PREC_BF16: return (sp_precision_bytes){2, 2, 0, 2, 2, 2};
     case SP_PREC_FP8:
         /* FP8-LM (Peng et al. 2023, sec. 2.3): fp8 gradients, fp16 master, fp8 first and fp16 second moment. */
-        return (sp_precision_bytes){1, 1, 2, 1.5, 1};
+        return (sp_precision_bytes){1, 1, 2, 1.5, 1, 1};
     }
-    return (sp_precision_bytes){4, 4, 0, 4, 4};
+    return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
 }
 
 /* Factored second-moment entries of Adafactor (Shazeer and Stern 2018, sec. 3):

@@ -302,8 +302,11 @@ static sp_status hf_mpt(hf_config *c, sp_model *m)
     sp_status s = hf_value(c, KEYS("expansion_ratio"), 4, false, true, &ratio);
     json_t *attn = json_object_get(c->root, "attn_config");
     json_t *kv = attn ? json_object_get(attn, "kv_n_heads") : NULL;
-    if (json_is_number(kv) && json_number_value(kv) > 0)
+    if (json_is_number(kv) && json_number_value(kv) > 0) {
+        if (json_number_value(kv) != floor(json_number_value(kv)))
+            return hf_fail(c, "kv_n_heads", "must be a whole number");
         m->kv_heads = json_number_value(kv);
+    }
     m->ffn = ratio * m->hidden;
     m->ffn_kind = SP_FFN_GELU;
     bool bias = !hf_bool(c, "no_bias", true);
@@ -342,12 +345,11 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
 /* Counts that make no transformer. */
 static sp_status check_shape(hf_config *c, const sp_model *m)
 {
-    const double counts[] = {m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim, m->vocab, m->ffn, m->experts,
-                             m->experts_per_token};
-    /* The given counts are whole (hf_number); what is derived from them may not be. */
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        if (counts[i] != floor(counts[i]))
-            return hf_fail(c, "hidden_size", "the head width or MLP width it gives is not a whole number");
+    /* The given counts are whole (hf_number); the two derived ones may not be. */
+    if (m->head_dim != floor(m->head_dim))
+        return hf_fail(c, "head_dim", "hidden size / heads is not whole: give head_dim");
+    if (m->ffn != floor(m->ffn))
+        return hf_fail(c, "expansion_ratio", "times the hidden size, it gives an MLP width that is not whole");
     if (m->head_dim < 1)
         return hf_fail(c, "head_dim", "must be at least 1");
     if (m->layers < 1 || m->hidden < 1 || m->heads < 1 || m->vocab < 1 || m->ffn < 1)

@@ -56,9 +56,9 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
         return snprintf(buf, size, "this tier spends more than the budget");
     case SP_NOTE_RUN_TOO_SLOW:
         return snprintf(buf, size,
-                        "no GPU count up to run_max_gpus (data/defaults.yaml) finishes the token budget within train_hours; "
+                        "no GPU count up to %.0f (run_max_gpus) finishes the token budget within train_hours; "
                         "this is the fastest (%.0f h)",
-                        plan->run_hours);
+                        plan->run_max_gpus, plan->run_hours);
     case SP_NOTE_NEEDS_GPU_FOR_TIME:
         return snprintf(buf, size, "name a catalog gpu in the profile for a training time and layout");
     }

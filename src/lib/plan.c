@@ -298,7 +298,7 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
     sp_search_result res;
     bool have = false, meets = false;
     double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
-    for (double gpus = start; gpus <= fmax(start, r->limits.run_max_gpus); gpus *= 2) {
+    for (double gpus = start; gpus <= r->limits.run_max_gpus; gpus *= 2) {
         q.gpus = gpus;
         if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, NULL) != SP_OK)
             continue;
@@ -319,6 +319,7 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
     if (!have)
         return;
     out->timed = true;
+    out->run_max_gpus = r->limits.run_max_gpus;
     out->run_tokens = q.tokens;
     out->run_global_batch = q.global_batch;
     if (!meets)

@@ -213,7 +213,8 @@ static double data_parallel_s(const step_ctx *x, const sp_memory *mem,
         double compute = st->forward_s + st->backward_s + st->recompute_s;
         /* Hidden communication still slows compute: NCCL kernels hold SMs and HBM bandwidth. */
         double hidden = fmin(per_mb, compute) * x->k->overlap_contention;
-        return microbatches * (fmax(0.0, per_mb - compute) + hidden) + per_mb / 3.0; /* first gather exposed */
+        double first_gather = (c->dp - 1.0) / c->dp * b.compute * params / bandwidth + x->k->collective_latency_s;
+        return microbatches * (fmax(0.0, per_mb - compute) + hidden) + first_gather; /* nothing hides the first */
     }
     double total = allreduce_s(x, params * b.gradients, c->dp, bandwidth);
     /* DDP buckets gradients and overlaps the all-reduce with the last backward (Li et al.
@@ -231,7 +232,7 @@ static double optimizer_s(const step_ctx *x, const sp_memory *mem)
     const sp_mem_config *c = x->c;
     sp_precision_bytes b = sp_precision_bytes_of(c);
     double shard = mem->params_per_gpu / (c->zero >= 1 ? c->dp : 1.0);
-    return (shard * (2.0 * b.weights + b.gradients) + 2.0 * mem->optimizer_bytes) / x->hbm;
+    return (shard * (2.0 * b.updated + b.gradients) + 2.0 * mem->optimizer_bytes) / x->hbm;
 }
 
 static sp_status check_step(const sp_model *m, const sp_mem_config *c, double global_batch, sp_error *err)

@@ -84,7 +84,8 @@ sp_status sp_yaml_parse(sp_yaml *y, const char *file, const char *text, size_t l
         goto done;
     }
     yaml_node_t *extra = yaml_document_get_root_node(&next);
-    if (extra)
+    bool empty = extra && extra->type == YAML_SCALAR_NODE && extra->data.scalar.length == 0; /* a bare "---" */
+    if (extra && !empty)
         status = sp_fail(err, SP_ERR_INPUT, file, (unsigned)extra->start_mark.line + 1,
                          (unsigned)extra->start_mark.column + 1, "yaml", "a second YAML document: one per file");
     yaml_document_delete(&next);

@@ -255,6 +255,33 @@ static void model_sizing_is_minimal(void **state)
     assert_close(out.memory_gb, out.memory.total_bytes * n / 1e9);
 }
 
+/* A training budget no GPU count the run search tries can meet in time: the fastest run is
+ * kept, with a warning that names the largest count tried (run_max_gpus, 65536). */
+static void too_slow_run_names_the_largest_count(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "gpt2", &m, &err), SP_OK);
+    sp_accel_catalog catalog;
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
+    sp_profile p = profile("fast", 0, 0, 0, 1e-6, 1e9); /* a millionth of an hour */
+    snprintf(p.model, sizeof p.model, "gpt2");
+    snprintf(p.gpu, sizeof p.gpu, "a100-sxm-80gb");
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    options.model = &m;
+    options.accel = sp_accel_find(&catalog, "a100-sxm-80gb");
+    sp_plan out;
+    assert_int_equal(sp_plan_profile(&p, &RULES, &options, &out, &err), SP_OK);
+    assert_true(out.timed);
+    assert_true(out.notes & SP_NOTE_RUN_TOO_SLOW);
+    assert_true(out.run.gpus <= RULES.limits.run_max_gpus);
+    char text[512];
+    sp_note_text(SP_NOTE_RUN_TOO_SLOW, &out, text, sizeof text);
+    assert_non_null(strstr(text, "up to 65536 "));
+    sp_accel_catalog_free(&catalog);
+}
+
 /* A rules directory whose frameworks.yaml pins torch twice is refused at the second pin. */
 static void rules_refuse_a_twice_pinned_framework(void **state)
 {
@@ -300,6 +327,7 @@ int main(void)
         cmocka_unit_test(rejects_unusable_numbers),
         cmocka_unit_test(model_sizing_is_minimal),
         cmocka_unit_test(rules_refuse_a_twice_pinned_framework),
+        cmocka_unit_test(too_slow_run_names_the_largest_count),
     };
     return cmocka_run_group_tests(tests, load_rules, NULL);
 }

@@ -88,6 +88,22 @@ static void axis_and_mode_are_optional(void **state)
     sp_profile_list_free(&list);
 }
 
+/* One document per file: a bare "---" at the end is fine, a second profile list is refused. */
+static void one_document(void **state)
+{
+    (void)state;
+    sp_profile_list list;
+    sp_error err;
+    const char *one = "- {name: a, memory_gb: 10, train_hours: 1, budget_usd: 10}\n---\n";
+    assert_int_equal(parse(one, &list, &err), SP_OK);
+    assert_int_equal(list.count, 1);
+    sp_profile_list_free(&list);
+    const char *two = "- {name: a, memory_gb: 10, train_hours: 1, budget_usd: 10}\n---\n- {name: b}\n";
+    assert_int_equal(parse(two, &list, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "yaml");
+    assert_int_equal(err.line, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -95,6 +111,7 @@ int main(void)
         cmocka_unit_test(suggests_the_nearest_key),
         cmocka_unit_test(error_names_place_and_field),
         cmocka_unit_test(axis_and_mode_are_optional),
+        cmocka_unit_test(one_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

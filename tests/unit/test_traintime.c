@@ -158,7 +158,13 @@ static void optimizer_traffic(void **state)
     c.optimizer = SP_OPT_SGD;
     assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
     assert_true(fabs(s.optimizer_s - p * 22 / 1e12) < 1e-12);
+    /* Autocast keeps fp32 weights and gradients and a half copy the optimizer never touches:
+     * 4 + 4 + 8 read, 4 + 8 written = 28. */
     c.optimizer = SP_OPT_ADAMW;
+    c.mixed_style = SP_MASTER_AUTOCAST;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.optimizer_s - p * 28 / 1e12) < 1e-12);
+    c.mixed_style = SP_MASTER_IN_OPTIMIZER;
     c.dp = 2;
     c.zero = 1;
     assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &s, &err), SP_OK);
