@@ -336,6 +336,7 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
     }
     if (s == SP_OK)
         s = add(out, "ray.sh", ray_script(profile, cmd, err), true, err);
+    const char *requirements_text = reqs; /* the set owns it once added */
     if (s == SP_OK) {
         s = add(out, "requirements.txt", reqs, false, err);
         reqs = NULL;
@@ -345,8 +346,7 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
         snprintf(launch, sizeof launch, "%s%s", !strcmp(launch_file(plan), "job.sbatch") ? "sbatch " : "./",
                  launch_file(plan));
         s = add(out, "manifest.json",
-                manifest(profile, plan, rules, accel, hashes, hash_count, launch, out->items[out->count - 1].text, out,
-                         err),
+                manifest(profile, plan, rules, accel, hashes, hash_count, launch, requirements_text, out, err),
                 false, err);
     }
     free(reqs);
