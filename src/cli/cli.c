@@ -1,4 +1,4 @@
-/* cli.c - option parsing from tables, error printing, output. */
+/* cli.c - the start of every command, its data directory, error lines and output. */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -7,112 +7,6 @@
 #ifndef SP_DATA_DIR
 #define SP_DATA_DIR "data"
 #endif
-
-size_t cli_index(const cli_command *cmd, const char *name)
-{
-    for (size_t i = 0; i < cmd->count; i++)
-        if (!strcmp(cmd->opts[i].name, name))
-            return i;
-    return cmd->count;
-}
-
-static sp_status flag_error(sp_error *err, const char *name, const char *message)
-{
-    sp_error_clear(err);
-    err->status = SP_ERR_INPUT;
-    snprintf(err->field, sizeof err->field, "--%s", name);
-    snprintf(err->message, sizeof err->message, "%s", message);
-    return SP_ERR_INPUT;
-}
-
-static sp_status take_value(const cli_opt *opt, const char *text, cli_value *value, sp_error *err)
-{
-    value->set = true;
-    value->text = text;
-    if (opt->kind != CLI_NUMBER)
-        return SP_OK;
-    sp_error parse;
-    sp_error_clear(&parse);
-    if (sp_parse_number(text, opt->flags | SP_NUM_ALLOW_SUFFIX, &value->number, &parse) != SP_OK)
-        return flag_error(err, opt->name, parse.message);
-    if (value->number < opt->min || value->number > opt->max) {
-        char message[SP_ERR_MESSAGE_MAX];
-        snprintf(message, sizeof message, "%s is out of range [%g, %g]", text, opt->min, opt->max);
-        return flag_error(err, opt->name, message);
-    }
-    return SP_OK;
-}
-
-static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int *i,
-                              cli_value *values, sp_error *err)
-{
-    const char *word = argv[*i] + 2;
-    const char *eq = strchr(word, '=');
-    size_t len = eq ? (size_t)(eq - word) : strlen(word);
-    for (size_t k = 0; k < cmd->count; k++) {
-        const cli_opt *opt = &cmd->opts[k];
-        if (strlen(opt->name) != len || strncmp(opt->name, word, len))
-            continue;
-        if (values[k].set)
-            return flag_error(err, opt->name, "given twice");
-        if (opt->kind == CLI_FLAG) {
-            if (eq)
-                return flag_error(err, opt->name, "takes no value");
-            values[k].set = true;
-            return SP_OK;
-        }
-        if (eq)
-            return take_value(opt, eq + 1, &values[k], err);
-        if (*i + 1 >= argc)
-            return flag_error(err, opt->name, "needs a value");
-        *i += 1;
-        return take_value(opt, argv[*i], &values[k], err);
-    }
-    char name[SP_ERR_FIELD_MAX];
-    snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), word);
-    return flag_error(err, name, "unknown option (see --help)");
-}
-
-sp_status cli_parse(const cli_command *cmd, int argc, char **argv, cli_value *values,
-                    const char **positional, size_t *positional_count, bool *help, sp_error *err)
-{
-    *positional_count = 0;
-    *help = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            *help = true;
-            return SP_OK;
-        }
-        if (!strncmp(a, "--", 2) && a[2]) {
-            sp_status status = parse_option(cmd, argc, argv, &i, values, err);
-            if (status != SP_OK)
-                return status;
-            continue;
-        }
-        if (*positional_count == cmd->max_positional) {
-            sp_error_clear(err);
-            err->status = SP_ERR_INPUT;
-            snprintf(err->message, sizeof err->message, "unexpected argument '%.60s' (usage: %s)",
-                     a, cmd->usage);
-            return SP_ERR_INPUT;
-        }
-        positional[(*positional_count)++] = a;
-    }
-    return SP_OK;
-}
-
-void cli_print_help(const cli_command *cmd, FILE *out)
-{
-    fprintf(out, "usage: %s\n%s\n\noptions:\n", cmd->usage, cmd->summary);
-    for (size_t i = 0; i < cmd->count; i++) {
-        const cli_opt *o = &cmd->opts[i];
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-        fprintf(out, "  %-28s %s\n", left, o->help);
-    }
-    fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
-}
 
 const char *cli_data_dir(const char *flag_value)
 {
@@ -274,4 +168,28 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
         sp_profile_list_free(profiles);
     }
     return status;
+}
+
+int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, const char **positional,
+              size_t *positional_count, sp_format *format, bool allow_md)
+{
+    sp_error err;
+    sp_error_clear(&err);
+    bool help = false;
+    size_t none = 0;
+    if (cli_parse(cmd, argc, argv, values, positional, positional_count ? positional_count : &none, &help, &err) !=
+        SP_OK)
+        return cli_fail(&err);
+    if (help) {
+        cli_print_help(cmd, stdout);
+        return CLI_EXIT_OK;
+    }
+    *format = SP_FORMAT_TEXT;
+    size_t f = cli_index(cmd, "format");
+    if (f < cmd->count && values[f].set &&
+        (!sp_format_parse(values[f].text, format) || (*format == SP_FORMAT_MD && !allow_md))) {
+        cli_flag_error(&err, "format", "'%s' is not %s", values[f].text, allow_md ? "text, json or md" : "text or json");
+        return cli_fail(&err);
+    }
+    return -1;
 }

@@ -1,25 +1,7 @@
 /* model_flags.c - the model and accelerator every estimator command takes. */
 #include "cli.h"
 
-#include <stdarg.h>
 #include <string.h>
-
-sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...)
-{
-    sp_error_clear(err);
-    err->status = SP_ERR_INPUT;
-    snprintf(err->field, sizeof err->field, "--%s", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return SP_ERR_INPUT;
-}
-
-const cli_value *cli_flag(const cli_command *cmd, const cli_value *values, const char *name)
-{
-    return &values[cli_index(cmd, name)];
-}
 
 static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp_model *out, sp_error *err)
 {
@@ -91,36 +73,6 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
         return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)",
                               name->text);
     return SP_OK;
-}
-
-int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, const char **positional,
-              size_t *positional_count, sp_format *format, bool allow_md)
-{
-    sp_error err;
-    sp_error_clear(&err);
-    bool help = false;
-    size_t none = 0;
-    if (cli_parse(cmd, argc, argv, values, positional, positional_count ? positional_count : &none, &help, &err) !=
-        SP_OK)
-        return cli_fail(&err);
-    if (help) {
-        cli_print_help(cmd, stdout);
-        return CLI_EXIT_OK;
-    }
-    *format = SP_FORMAT_TEXT;
-    size_t f = cli_index(cmd, "format");
-    if (f < cmd->count && values[f].set &&
-        (!sp_format_parse(values[f].text, format) || (*format == SP_FORMAT_MD && !allow_md))) {
-        cli_flag_error(&err, "format", "'%s' is not %s", values[f].text, allow_md ? "text, json or md" : "text or json");
-        return cli_fail(&err);
-    }
-    return -1;
-}
-
-double cli_number_or(const cli_command *cmd, const cli_value *values, const char *name, double fallback)
-{
-    const cli_value *v = cli_flag(cmd, values, name);
-    return v->set ? v->number : fallback;
 }
 
 sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_precision *out, sp_error *err)

@@ -180,6 +180,9 @@ double sp_gemm_occupancy(const sp_accel *a, double m, double n, double operand_b
  * has one, else the default share of its sustained GEMM rate (matmul, already sustained). */
 double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, double matmul);
 
+/* The checks sp_serve_estimate and sp_serve_plan share: shape, counts, tp, rates, utilisation. */
+sp_status sp_serve_config_check(const sp_model *model, const sp_serve_config *config, sp_error *err);
+
 /* Dense FLOP/s of an accelerator for a training precision (0 when the catalog has none). */
 double sp_train_peak(const sp_accel *a, sp_precision p);
 

@@ -1,4 +1,4 @@
-/* names.c - the words for enums, in one place for every reporter and loader. */
+/* names.c - the words for the job's enums (axis, mode, precision, optimizer, recompute, dtype), for loaders and reporters alike. */
 #include "internal.h"
 
 #include <string.h>
@@ -34,49 +34,6 @@ bool sp_mode_parse(const char *text, sp_mode *out)
     else
         return false;
     return true;
-}
-
-bool sp_format_parse(const char *text, sp_format *out)
-{
-    if (!strcmp(text, "text"))
-        *out = SP_FORMAT_TEXT;
-    else if (!strcmp(text, "json"))
-        *out = SP_FORMAT_JSON;
-    else if (!strcmp(text, "md"))
-        *out = SP_FORMAT_MD;
-    else
-        return false;
-    return true;
-}
-
-const char *sp_tier_name(sp_tier tier)
-{
-    switch (tier) {
-    case SP_TIER_LOCAL: return "Local single node (multi-GPU)";
-    case SP_TIER_MANAGED: return "Managed cluster (Ch 33.9)";
-    case SP_TIER_SELF: return "Self-managed cloud cluster (Ch 33)";
-    }
-    return "?";
-}
-
-const char *sp_tier_key(sp_tier tier)
-{
-    switch (tier) {
-    case SP_TIER_LOCAL: return "local";
-    case SP_TIER_MANAGED: return "managed";
-    case SP_TIER_SELF: return "self-managed";
-    }
-    return "?";
-}
-
-const char *sp_launcher_name(sp_launcher launcher)
-{
-    switch (launcher) {
-    case SP_LAUNCH_TORCHRUN: return "torchrun";
-    case SP_LAUNCH_RAY: return "ray";
-    case SP_LAUNCH_SLURM: return "slurm";
-    }
-    return "?";
 }
 
 /* ---- memory-model tokens ---- */

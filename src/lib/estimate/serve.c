@@ -147,7 +147,7 @@ static bool meets(const sp_serve_config *c, const sp_serve_result *r)
     return (c->ttft_s <= 0 || r->ttft_s <= c->ttft_s) && (c->tpot_s <= 0 || r->tpot_s <= c->tpot_s);
 }
 
-static sp_status check_config(const sp_model *m, const sp_serve_config *c, sp_error *err)
+sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
 {
     if (!sp_model_has_shape(m))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "serving needs the model's shape");
@@ -181,7 +181,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                             sp_serve_result *out, sp_error *err)
 {
     memset(out, 0, sizeof *out);
-    sp_status s = check_config(model, config, err);
+    sp_status s = sp_serve_config_check(model, config, err);
     if (s != SP_OK)
         return s;
     if (config->tp < 1)
@@ -229,71 +229,4 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->meets_targets = meets(config, out);
     size_fleet(config, out);
     return SP_OK;
-}
-
-sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
-                        const sp_memory_constants *memory, const sp_perf_constants *perf,
-                        sp_serve_result *out, sp_error *err)
-{
-    if (config->tp > 0)
-        return sp_serve_estimate(model, accel, config, memory, perf, out, err);
-    sp_status s = check_config(model, config, err);
-    if (s != SP_OK)
-        return s;
-    bool have = false;
-    memset(out, 0, sizeof *out);
-    for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++) {
-        if (fmod(model->heads, tp) != 0)
-            continue;
-        sp_serve_config c = *config;
-        c.tp = tp;
-        sp_serve_result r;
-        if (sp_serve_estimate(model, accel, &c, memory, perf, &r, err) != SP_OK)
-            return SP_ERR_INPUT;
-        if (!r.fits)
-            continue;
-        /* Meeting the targets first, then the fewest GPUs (the cheapest fleet for a rate, the
-         * smallest split for one replica), then cost per token. */
-        bool better = !have || (r.meets_targets && !out->meets_targets) ||
-                      (r.meets_targets == out->meets_targets &&
-                       (r.gpus < out->gpus || (r.gpus == out->gpus && r.usd_per_million_output_tokens <
-                                                                          out->usd_per_million_output_tokens)));
-        if (better) {
-            *out = r;
-            have = true;
-        }
-    }
-    if (!have)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
-                       "%s does not fit %s even split %g ways: a larger accelerator or a smaller dtype",
-                       model->name, accel->name, accel->per_node);
-    return SP_OK;
-}
-
-const char *sp_engine_name(sp_engine engine)
-{
-    switch (engine) {
-    case SP_ENGINE_TRTLLM_TRITON: return "TensorRT-LLM + Triton";
-    case SP_ENGINE_RAY_SERVE_VLLM: return "Ray Serve + vLLM";
-    case SP_ENGINE_VLLM: break;
-    }
-    return "vLLM";
-}
-
-sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
-                          const char **reason)
-{
-    if (result->gpus > accel->per_node || result->replicas > 1) {
-        *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
-        return SP_ENGINE_RAY_SERVE_VLLM;
-    }
-    bool nvidia = !strcmp(accel->vendor, "nvidia");
-    if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8) &&
-        config->tpot_s > 0) {
-        *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "
-                  "kernels behind Triton give the lowest latency";
-        return SP_ENGINE_TRTLLM_TRITON;
-    }
-    *reason = "one replica: vLLM's continuous batching and paged KV cache, one command to start";
-    return SP_ENGINE_VLLM;
 }

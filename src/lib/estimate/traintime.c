@@ -318,25 +318,3 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     out->hfu = out->hardware_flops_per_gpu / x.peak;
     return SP_OK;
 }
-
-sp_train_stack sp_train_stack_of(const sp_mem_config *config)
-{
-    if (config->tp > 1 || config->pp > 1)
-        return SP_TRAIN_MEGATRON;
-    return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
-}
-
-const char *sp_train_framework(const sp_mem_config *config)
-{
-    switch (sp_train_stack_of(config)) {
-    case SP_TRAIN_MEGATRON: return "Megatron-LM (Megatron-Core)";
-    case SP_TRAIN_FSDP_ZERO: return "PyTorch FSDP / DeepSpeed ZeRO";
-    case SP_TRAIN_DDP: break;
-    }
-    return "PyTorch DDP";
-}
-
-const char *sp_train_stack_package(sp_train_stack stack)
-{
-    return stack == SP_TRAIN_MEGATRON ? "megatron-core" : stack == SP_TRAIN_FSDP_ZERO ? "deepspeed" : NULL;
-}

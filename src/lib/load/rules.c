@@ -287,11 +287,3 @@ sp_memory_constants sp_rules_memory_constants(const sp_rules *rules)
     c.int4_group_size = rules->limits.int4_group_size;
     return c;
 }
-
-const char *sp_framework_version(const sp_rules *rules, const char *name)
-{
-    for (unsigned i = 0; rules && i < rules->framework_count; i++)
-        if (!strcmp(rules->frameworks[i].name, name))
-            return rules->frameworks[i].version;
-    return "?";
-}

@@ -7,19 +7,6 @@
 /* The largest cluster a plan may ask for; beyond it the input is a typo. */
 static const double MAX_GPUS = 1e7;
 
-bool sp_whole_in(double v, double min, double max)
-{
-    return isfinite(v) && v >= min && v <= max && v == floor(v);
-}
-
-double sp_exact_ceil(double quotient)
-{
-    double nearest = round(quotient);
-    if (fabs(quotient - nearest) <= 1e-9 * fmax(1.0, nearest))
-        return nearest;
-    return ceil(quotient);
-}
-
 static sp_knobs effective_knobs(const sp_knobs *defaults, const sp_profile *p, const sp_accel *accel)
 {
     sp_knobs k = *defaults;
@@ -502,4 +489,11 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     if (out->axis == SP_AXIS_SERVING && out->gpus_for_model > 1 && out->gpus_for_qps > 0 && !out->served)
         out->notes |= SP_NOTE_REPLICA_SPANS_GPUS;
     return SP_OK;
+}
+
+double sp_plan_hours(const sp_profile *p, const sp_plan *plan)
+{
+    if (plan->timed)
+        return plan->run_hours;
+    return plan->data_sized ? plan->data.hours : p->train_hours;
 }

@@ -1,4 +1,4 @@
-/* launch_line.c - the one-line launch command of a plan's tier (seed 41.5.3). */
+/* launch_line.c - one-line launch commands: a plan's tier (seed 41.5.3), a serving engine, a data framework. */
 #include "internal.h"
 
 #include <math.h>
@@ -46,4 +46,51 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
         return snprintf(buf, size, "ray up cluster.yaml -y && ray submit cluster.yaml %s", entry);
     }
     return snprintf(buf, size, "?");
+}
+
+/* Conventions of the engines' own sizing guides, not estimates: they shape the launch line only. */
+enum { SPARK_EXECUTOR_CORES = 5 }; /* Cloudera, "How-to: Tune Your Apache Spark Jobs (Part 2)": HDFS client throughput */
+static const double SPARK_MEMORY_OVERHEAD = 1.10; /* spark.executor.memoryOverhead: 10% of executor memory (Spark docs) */
+static const double NODE_MEMORY_SHARE = 0.9;      /* the rest of a node's memory to the OS and daemons (YARN/Dask guides) */
+
+int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double nodes, char *buf, size_t size)
+{
+    double node_gib = in->memory_bytes / 1073741824.0 * NODE_MEMORY_SHARE;
+    if (framework == SP_DATA_SPARK) {
+        /* One core to the node's daemons, the rest in executors of five. */
+        double per_node = fmax(1.0, floor((in->vcpus - 1.0) / SPARK_EXECUTOR_CORES));
+        double memory_gb = floor((node_gib - 1.0) / per_node / SPARK_MEMORY_OVERHEAD);
+        return snprintf(buf, size,
+                        "spark-submit --master yarn --deploy-mode cluster --num-executors %.0f --executor-cores %d "
+                        "--executor-memory %.0fg data_job.py",
+                        per_node * nodes, SPARK_EXECUTOR_CORES, fmax(1.0, memory_gb));
+    }
+    if (framework == SP_DATA_DASK)
+        return snprintf(buf, size,
+                        "dask scheduler --port 8786 & dask worker tcp://SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
+                        "--memory-limit %.0fGiB   # on each of %.0f nodes",
+                        in->vcpus, floor(node_gib / in->vcpus), nodes);
+    return snprintf(buf, size, "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 "
+                               "--working-dir . -- python data_job.py");
+}
+
+/* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
+int sp_serve_launch_line(const char *model_name, sp_engine engine, const sp_serve_config *c,
+                         const sp_serve_result *s, char *buf, size_t size)
+{
+    if (engine == SP_ENGINE_TRTLLM_TRITON)
+        return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
+                        s->tp, s->batch, c->prompt_tokens + c->output_tokens);
+    int n = snprintf(buf, size,
+                     "vllm serve %s --tensor-parallel-size %g --max-model-len %g --gpu-memory-utilization %.2f "
+                     "--max-num-seqs %g --block-size %g",
+                     model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization, s->batch,
+                     c->block_tokens);
+    if (c->kv_dtype == SP_DTYPE_FP8)
+        n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
+    if (c->weight_dtype == SP_DTYPE_FP8)
+        n = sp_appendf(buf, size, n, " --quantization fp8");
+    else if (c->weight_dtype == SP_DTYPE_INT4)
+        n = sp_appendf(buf, size, n, " --quantization awq");
+    return n;
 }

@@ -131,11 +131,4 @@ int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules
     return snprintf(buf, size, "?");
 }
 
-double sp_plan_hours(const sp_profile *p, const sp_plan *plan)
-{
-    if (plan->timed)
-        return plan->run_hours;
-    return plan->data_sized ? plan->data.hours : p->train_hours;
-}
-
 

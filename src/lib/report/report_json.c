@@ -182,32 +182,6 @@ json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r
     return o;
 }
 
-/* jansson's text is malloc'd; hand it over with a trailing newline. */
-json_t *sp_json_round(double v, double scale)
-{
-    return json_real(round(v * scale) / scale);
-}
-
-json_t *sp_json_count(double v)
-{
-    return json_integer((json_int_t)llround(v));
-}
-
-char *sp_json_finish(json_t *root, sp_error *err)
-{
-    char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-    json_decref(root);
-    sp_buf b = {0};
-    if (dumped) {
-        sp_buf_puts(&b, dumped);
-        sp_buf_puts(&b, "\n");
-        free(dumped);
-    } else {
-        b.failed = true;
-    }
-    return sp_buf_finish(&b, err);
-}
-
 char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans,
                            const sp_rules *rules, sp_error *err)
 {

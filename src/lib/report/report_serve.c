@@ -6,27 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
-int sp_serve_launch_line(const char *model_name, sp_engine engine, const sp_serve_config *c,
-                         const sp_serve_result *s, char *buf, size_t size)
-{
-    if (engine == SP_ENGINE_TRTLLM_TRITON)
-        return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
-                        s->tp, s->batch, c->prompt_tokens + c->output_tokens);
-    int n = snprintf(buf, size,
-                     "vllm serve %s --tensor-parallel-size %g --max-model-len %g --gpu-memory-utilization %.2f "
-                     "--max-num-seqs %g --block-size %g",
-                     model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization, s->batch,
-                     c->block_tokens);
-    if (c->kv_dtype == SP_DTYPE_FP8)
-        n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
-    if (c->weight_dtype == SP_DTYPE_FP8)
-        n = sp_appendf(buf, size, n, " --quantization fp8");
-    else if (c->weight_dtype == SP_DTYPE_INT4)
-        n = sp_appendf(buf, size, n, " --quantization awq");
-    return n;
-}
-
 static char *serve_text(const sp_serve_report *r, sp_error *err)
 {
     const sp_serve_config *c = r->config;

@@ -1,4 +1,4 @@
-/* model.c - transformer shapes: exact parameter counts and Hugging Face config.json. */
+/* hf_config.c - Hugging Face config.json files and the model catalog (data/models/NAME.json). */
 #include "internal.h"
 
 #include <ctype.h>
@@ -7,106 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Weight matrices of one MLP: up and down (GELU), gate, up and down (SwiGLU). */
-static double mlp_matrices(const sp_model *m)
-{
-    return m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
-}
-
-static double norm_params(const sp_model *m)
-{
-    return m->norm_bias ? 2.0 * m->hidden : m->hidden; /* LayerNorm gamma+beta, RMSNorm gamma */
-}
-
-/* One expert's MLP (Vaswani et al. 2017 sec. 3.3; SwiGLU: Shazeer 2020, eq. 6). */
-static double mlp_params(const sp_model *m)
-{
-    double weights = mlp_matrices(m) * m->hidden * m->ffn;
-    double biases = m->mlp_bias ? (mlp_matrices(m) - 1.0) * m->ffn + m->hidden : 0.0;
-    return weights + biases;
-}
-
-/* Q and O are hidden x heads*head_dim; K and V shrink with GQA (Ainslie et al. 2023). */
-static double attention_params(const sp_model *m)
-{
-    double q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
-    double weights = m->hidden * q_dim + 2.0 * m->hidden * kv_dim + q_dim * m->hidden;
-    double biases = (m->qkv_bias ? q_dim + 2.0 * kv_dim : 0.0) + (m->out_bias ? m->hidden : 0.0);
-    return weights + biases;
-}
-
-static double layer_params(const sp_model *m)
-{
-    /* Mixtral-style MoE: E expert MLPs and a bias-free router of E x hidden (Jiang et al. 2024). */
-    double router = m->experts > 1 ? m->experts * m->hidden : 0.0;
-    return attention_params(m) + m->experts * mlp_params(m) + router +
-           m->norms_per_layer * norm_params(m);
-}
-
-double sp_model_default_seq(const sp_model *model)
-{
-    return model->seq > 0 ? fmin(model->seq, 4096) : 2048;
-}
-
-bool sp_model_has_shape(const sp_model *model)
-{
-    return model->params_override <= 0 && model->layers > 0 && model->hidden > 0;
-}
-
-double sp_model_params(const sp_model *m)
-{
-    if (m->params_override > 0)
-        return m->params_override;
-    double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) +
-                        m->learned_positions * m->hidden;
-    return embeddings + m->layers * layer_params(m) + (m->final_norm ? norm_params(m) : 0.0) +
-           m->extra_params;
-}
-
-double sp_model_active_params(const sp_model *m)
-{
-    if (!sp_model_has_shape(m) || m->experts <= 1)
-        return sp_model_params(m);
-    return sp_model_params(m) - m->layers * (m->experts - m->experts_per_token) * mlp_params(m);
-}
-
-double sp_model_largest_layer_params(const sp_model *m)
-{
-    if (!sp_model_has_shape(m))
-        return 0.0;
-    double embedding = m->vocab * m->hidden;
-    double mlp_matrix = m->hidden * m->ffn;
-    return fmax(embedding, mlp_matrix);
-}
-
-void sp_model_from_shape(sp_model *out, double layers, double hidden, double heads,
-                         double kv_heads, double ffn, sp_ffn_kind kind, double vocab, double seq)
-{
-    memset(out, 0, sizeof *out);
-    snprintf(out->name, sizeof out->name, "shape");
-    snprintf(out->arch, sizeof out->arch, "shape");
-    out->layers = layers;
-    out->hidden = hidden;
-    out->heads = heads;
-    out->kv_heads = kv_heads > 0 ? kv_heads : heads;
-    out->head_dim = heads > 0 ? hidden / heads : 0;
-    out->ffn = ffn > 0 ? ffn : 4.0 * hidden;
-    out->ffn_kind = kind;
-    out->vocab = vocab;
-    out->seq = seq;
-    out->experts = 1;
-    out->experts_per_token = 1;
-    out->norms_per_layer = 2;
-    out->final_norm = true;
-    bool gpt = kind == SP_FFN_GELU; /* GPT-2/GPT-3/Megatron: biases, LayerNorm, tied, learned positions */
-    out->qkv_bias = out->out_bias = out->mlp_bias = out->norm_bias = gpt;
-    out->tied_embeddings = gpt;
-    out->learned_positions = gpt ? seq : 0;
-    out->dropout = gpt;
-}
-
-/* ---- Hugging Face config.json ---- */
 
 typedef struct {
     const char *file;

@@ -1,0 +1,109 @@
+/* frameworks.c - which framework or engine runs a plan, and the release pinned for it:
+ * the software half of the recommendation, chosen from the estimates in one place. */
+#include "internal.h"
+
+#include <string.h>
+
+/* ---- training ---- */
+
+sp_train_stack sp_train_stack_of(const sp_mem_config *config)
+{
+    if (config->tp > 1 || config->pp > 1)
+        return SP_TRAIN_MEGATRON;
+    return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
+}
+
+const char *sp_train_framework(const sp_mem_config *config)
+{
+    switch (sp_train_stack_of(config)) {
+    case SP_TRAIN_MEGATRON: return "Megatron-LM (Megatron-Core)";
+    case SP_TRAIN_FSDP_ZERO: return "PyTorch FSDP / DeepSpeed ZeRO";
+    case SP_TRAIN_DDP: break;
+    }
+    return "PyTorch DDP";
+}
+
+const char *sp_train_stack_package(sp_train_stack stack)
+{
+    return stack == SP_TRAIN_MEGATRON ? "megatron-core" : stack == SP_TRAIN_FSDP_ZERO ? "deepspeed" : NULL;
+}
+
+/* ---- serving ---- */
+
+const char *sp_engine_name(sp_engine engine)
+{
+    switch (engine) {
+    case SP_ENGINE_TRTLLM_TRITON: return "TensorRT-LLM + Triton";
+    case SP_ENGINE_RAY_SERVE_VLLM: return "Ray Serve + vLLM";
+    case SP_ENGINE_VLLM: break;
+    }
+    return "vLLM";
+}
+
+sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
+                          const char **reason)
+{
+    if (result->gpus > accel->per_node || result->replicas > 1) {
+        *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
+        return SP_ENGINE_RAY_SERVE_VLLM;
+    }
+    bool nvidia = !strcmp(accel->vendor, "nvidia");
+    if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8) &&
+        config->tpot_s > 0) {
+        *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "
+                  "kernels behind Triton give the lowest latency";
+        return SP_ENGINE_TRTLLM_TRITON;
+    }
+    *reason = "one replica: vLLM's continuous batching and paged KV cache, one command to start";
+    return SP_ENGINE_VLLM;
+}
+
+/* ---- data jobs ---- */
+
+static bool has_kind(const sp_stage_model *m, const sp_data_job *job, sp_stage_kind kind)
+{
+    for (unsigned i = 0; i < job->count; i++)
+        if (m->stages[job->stages[i]].kind == kind)
+            return true;
+    return false;
+}
+
+const char *sp_data_engine_name(sp_data_engine engine)
+{
+    switch (engine) {
+    case SP_DATA_SPARK: return "Spark";
+    case SP_DATA_DASK: return "Dask";
+    case SP_DATA_RAY_DATA: break;
+    }
+    return "Ray Data";
+}
+
+sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
+                                 const char **reason)
+{
+    if (has_kind(model, job, SP_STAGE_RELATIONAL) && job->input_bytes >= model->spark_min_input_bytes) {
+        *reason = "SQL-style joins and sorts at scale: Spark's shuffle spills to disk and retries lost partitions";
+        return SP_DATA_SPARK;
+    }
+    if (job->gpu || has_kind(model, job, SP_STAGE_ML)) {
+        *reason = "Python and ML preprocessing (tokenizers, GPU stages): Ray Data streams batches through Python "
+                  "workers and GPUs";
+        return SP_DATA_RAY_DATA;
+    }
+    if (job->input_bytes < model->dask_max_input_bytes && result->nodes <= model->dask_max_nodes) {
+        *reason = "pandas-style work on a moderate cluster: Dask scales the pandas API without a JVM";
+        return SP_DATA_DASK;
+    }
+    *reason = "Python preprocessing at scale: Ray Data streams batches through Python workers";
+    return SP_DATA_RAY_DATA;
+}
+
+/* ---- pinned releases (data/frameworks.yaml) ---- */
+
+const char *sp_framework_version(const sp_rules *rules, const char *name)
+{
+    for (unsigned i = 0; rules && i < rules->framework_count; i++)
+        if (!strcmp(rules->frameworks[i].name, name))
+            return rules->frameworks[i].version;
+    return "?";
+}

@@ -1,0 +1,33 @@
+/* json.c - the JSON conventions every reporter shares: rounding, counts, ordered dumps. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* Rounded to 1/scale, so the text is the same across libm versions. */
+json_t *sp_json_round(double v, double scale)
+{
+    return json_real(round(v * scale) / scale);
+}
+
+json_t *sp_json_count(double v)
+{
+    return json_integer((json_int_t)llround(v));
+}
+
+/* jansson's text is malloc'd; hand it over with a trailing newline. */
+char *sp_json_finish(json_t *root, sp_error *err)
+{
+    char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    json_decref(root);
+    sp_buf b = {0};
+    if (dumped) {
+        sp_buf_puts(&b, dumped);
+        sp_buf_puts(&b, "\n");
+        free(dumped);
+    } else {
+        b.failed = true;
+    }
+    return sp_buf_finish(&b, err);
+}

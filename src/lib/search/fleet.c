@@ -1,0 +1,44 @@
+/* fleet.c - the serving fleet: every tensor-parallel split of a replica, the best one kept. */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                        const sp_memory_constants *memory, const sp_perf_constants *perf,
+                        sp_serve_result *out, sp_error *err)
+{
+    if (config->tp > 0)
+        return sp_serve_estimate(model, accel, config, memory, perf, out, err);
+    sp_status s = sp_serve_config_check(model, config, err);
+    if (s != SP_OK)
+        return s;
+    bool have = false;
+    memset(out, 0, sizeof *out);
+    for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++) {
+        if (fmod(model->heads, tp) != 0)
+            continue;
+        sp_serve_config c = *config;
+        c.tp = tp;
+        sp_serve_result r;
+        if (sp_serve_estimate(model, accel, &c, memory, perf, &r, err) != SP_OK)
+            return SP_ERR_INPUT;
+        if (!r.fits)
+            continue;
+        /* Meeting the targets first, then the fewest GPUs (the cheapest fleet for a rate, the
+         * smallest split for one replica), then cost per token. */
+        bool better = !have || (r.meets_targets && !out->meets_targets) ||
+                      (r.meets_targets == out->meets_targets &&
+                       (r.gpus < out->gpus || (r.gpus == out->gpus && r.usd_per_million_output_tokens <
+                                                                          out->usd_per_million_output_tokens)));
+        if (better) {
+            *out = r;
+            have = true;
+        }
+    }
+    if (!have)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
+                       "%s does not fit %s even split %g ways: a larger accelerator or a smaller dtype",
+                       model->name, accel->name, accel->per_node);
+    return SP_OK;
+}
