@@ -1,6 +1,6 @@
 /* bisect.c - the smallest count for which a monotone test holds: the search that sizes
  * shards, batches and clusters. */
-#include "internal.h"
+#include "common_internal.h"
 
 #include <math.h>
 

@@ -1,7 +1,8 @@
 /* buf.c - the growable text buffer every renderer writes into. */
-#include "internal.h"
+#include "common_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

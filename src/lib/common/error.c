@@ -1,6 +1,7 @@
 /* error.c - error values with their place (file, line, column, field). */
-#include "internal.h"
+#include "common_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* lookup.c - a name in a list of names, and the nearest one when it is not there. */
-#include "internal.h"
+#include "common_internal.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* names.c - the words for the job's enums (axis, mode, precision, optimizer, recompute, dtype), for loaders and reporters alike. */
-#include "internal.h"
+#include "common_internal.h"
 
 #include <string.h>
 

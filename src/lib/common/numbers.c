@@ -1,5 +1,5 @@
 /* numbers.c - whole-number checks and the exact ceiling every estimator shares. */
-#include "internal.h"
+#include "common_internal.h"
 
 #include <math.h>
 

@@ -1,5 +1,5 @@
 /* numparse.c - strict number parsing for flags and YAML scalars. */
-#include "internal.h"
+#include "common_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

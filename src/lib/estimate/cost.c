@@ -1,5 +1,5 @@
 /* cost.c - the build-versus-buy cost model (seed section 2). */
-#include "internal.h"
+#include "estimate_internal.h"
 
 #include <math.h>
 

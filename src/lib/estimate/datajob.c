@@ -1,5 +1,5 @@
 /* datajob.c - time and cost of a data job: stages of CPU, disk and network work. */
-#include "internal.h"
+#include "estimate_internal.h"
 
 #include <math.h>
 #include <stdio.h>

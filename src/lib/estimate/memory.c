@@ -1,5 +1,5 @@
 /* memory.c - bytes per accelerator for training and inference of a transformer. */
-#include "internal.h"
+#include "estimate_internal.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* model.c - transformer shapes: family defaults and exact parameter counts. */
-#include "internal.h"
+#include "estimate_internal.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* serve.c - serving: prefill and decode time, batch that fits, replicas for a rate. */
-#include "internal.h"
+#include "estimate_internal.h"
 
 #include <math.h>
 #include <string.h>

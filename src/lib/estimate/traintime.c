@@ -1,6 +1,6 @@
 /* traintime.c - time of one training step: GEMMs, attention, element-wise work,
  * tensor/pipeline/data-parallel communication, bubble and optimizer. */
-#include "internal.h"
+#include "estimate_internal.h"
 
 #include <math.h>
 #include <string.h>

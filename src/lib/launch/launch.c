@@ -1,8 +1,9 @@
 /* launch.c - the files a plan launches with: scripts, cluster.yaml, requirements, manifest. */
-#include "internal.h"
+#include "launch_internal.h"
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

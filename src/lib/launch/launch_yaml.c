@@ -1,8 +1,9 @@
 /* launch_yaml.c - Ray's cluster.yaml, written with libyaml's emitter (never by hand). */
-#include "internal.h"
+#include "launch_internal.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <yaml.h>
 
 typedef struct {
     yaml_emitter_t emitter;

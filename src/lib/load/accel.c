@@ -1,8 +1,9 @@
 /* accel.c - loads the accelerator catalog (data/accelerators.yaml). */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #define NUM(k, lo, hi, fl) {#k, offsetof(sp_accel, k), 0, lo, hi, fl, true}
 #define TEXT(k) {#k, offsetof(sp_accel, k), sizeof(((sp_accel *)0)->k), 0, 0, 0, true}

@@ -1,8 +1,9 @@
 /* datacat.c - loads the CPU instance catalog and the data-stage model. */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #define NUM(k, lo, hi, fl) {#k, offsetof(sp_instance, k), 0, lo, hi, fl, true}
 #define TEXT(k) {#k, offsetof(sp_instance, k), sizeof(((sp_instance *)0)->k), 0, 0, 0, true}

@@ -1,5 +1,5 @@
 /* hash.c - SHA-256 of the files a plan was made from (nettle). */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <errno.h>
 #include <nettle/sha2.h>

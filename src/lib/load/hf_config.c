@@ -1,5 +1,5 @@
 /* hf_config.c - Hugging Face config.json files and the model catalog (data/models/NAME.json). */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <ctype.h>
 #include <jansson.h>

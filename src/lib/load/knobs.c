@@ -1,5 +1,5 @@
 /* knobs.c - the overridable constants: names, places and allowed ranges. */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <string.h>
 

@@ -1,8 +1,9 @@
 /* profile.c - reads a YAML list of job profiles into plain structs. */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 /* The keys read as text; the numbers are NUMBER_FIELDS and the knobs SP_KNOB_SPECS. */
 static const char *const TEXT_KEYS[] = {"name",     "axis",  "mode", "precision", "optimizer", "weight_dtype",

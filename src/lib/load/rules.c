@@ -1,9 +1,10 @@
 /* rules.c - loads the sizing constants and the design-to-tool table from data/. */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 typedef struct {
     const char *key;

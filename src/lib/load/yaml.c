@@ -1,10 +1,12 @@
 /* yaml.c - libyaml documents with positions, for every loader. */
-#include "internal.h"
+#include "load_internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 enum { FILE_MAX_BYTES = 64 * 1024 * 1024 };
 
@@ -55,12 +57,18 @@ sp_status sp_yaml_parse(sp_yaml *y, const char *file, const char *text, size_t l
 {
     memset(y, 0, sizeof *y);
     y->file = file;
+    yaml_document_t *doc = malloc(sizeof *doc);
+    if (!doc)
+        return sp_fail(err, SP_ERR_NOMEM, file, 0, 0, "", "out of memory for the YAML document");
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
+    if (!yaml_parser_initialize(&parser)) {
+        free(doc);
         return sp_fail(err, SP_ERR_NOMEM, file, 0, 0, "", "cannot start the YAML parser");
+    }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
     sp_status status = SP_OK;
-    if (!yaml_parser_load(&parser, &y->doc)) {
+    if (!yaml_parser_load(&parser, doc)) {
+        free(doc); /* yaml_parser_load deleted what it had built */
         const yaml_mark_t *m = parser.problem_mark.line || parser.problem_mark.column
                                    ? &parser.problem_mark
                                    : &parser.context_mark;
@@ -69,8 +77,8 @@ sp_status sp_yaml_parse(sp_yaml *y, const char *file, const char *text, size_t l
                          parser.context ? " " : "", parser.context ? parser.context : "");
         goto done;
     }
-    y->loaded = true;
-    if (!yaml_document_get_root_node(&y->doc)) {
+    y->doc = doc;
+    if (!yaml_document_get_root_node(y->doc)) {
         status = sp_fail(err, SP_ERR_INPUT, file, 1, 1, "yaml", "the file is empty");
         goto done;
     }
@@ -98,20 +106,21 @@ done:
 
 void sp_yaml_free(sp_yaml *y)
 {
-    if (y && y->loaded) {
-        yaml_document_delete(&y->doc);
-        y->loaded = false;
+    if (y && y->doc) {
+        yaml_document_delete(y->doc);
+        free(y->doc);
+        y->doc = NULL;
     }
 }
 
 yaml_node_t *sp_yaml_root(sp_yaml *y)
 {
-    return yaml_document_get_root_node(&y->doc);
+    return yaml_document_get_root_node(y->doc);
 }
 
 yaml_node_t *sp_yaml_node(sp_yaml *y, int index)
 {
-    return yaml_document_get_node(&y->doc, index);
+    return yaml_document_get_node(y->doc, index);
 }
 
 static const char *node_kind(yaml_node_type_t type)
@@ -139,12 +148,11 @@ sp_status sp_yaml_fail(const sp_yaml *y, const yaml_node_t *node, const char *fi
     return sp_fail(err, SP_ERR_INPUT, y->file, line, col, field, "%s", message);
 }
 
-sp_status sp_yaml_expect(const sp_yaml *y, const yaml_node_t *node, yaml_node_type_t type,
-                         const char *field, sp_error *err)
+sp_status sp_yaml_expect(const sp_yaml *y, const yaml_node_t *node, int type, const char *field, sp_error *err)
 {
-    if (node && node->type == type)
+    if (node && (int)node->type == type)
         return SP_OK;
-    return sp_yaml_fail(y, node, field, err, "expected %s, found %s", node_kind(type),
+    return sp_yaml_fail(y, node, field, err, "expected %s, found %s", node_kind((yaml_node_type_t)type),
                         node ? node_kind(node->type) : "nothing");
 }
 

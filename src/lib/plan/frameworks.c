@@ -1,6 +1,6 @@
 /* frameworks.c - which framework or engine runs a plan, and the release pinned for it:
  * the software half of the recommendation, chosen from the estimates in one place. */
-#include "internal.h"
+#include "plan_internal.h"
 
 #include <string.h>
 

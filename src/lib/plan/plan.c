@@ -1,7 +1,8 @@
 /* plan.c - the sizing estimator: axis, memory, GPUs, nodes, cost, tier (seed 41.5). */
-#include "internal.h"
+#include "plan_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The largest cluster a plan may ask for; beyond it the input is a typo. */

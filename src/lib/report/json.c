@@ -1,11 +1,10 @@
 /* json.c - the JSON conventions every reporter shares: rounding, counts, ordered dumps. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 
-/* Rounded to 1/scale, so the text is the same across libm versions. */
 json_t *sp_json_round(double v, double scale)
 {
     return json_real(round(v * scale) / scale);

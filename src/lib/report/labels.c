@@ -1,5 +1,5 @@
 /* labels.c - the words for the plan's choices (tier, launcher) and the output formats. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <string.h>
 

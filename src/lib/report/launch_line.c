@@ -1,5 +1,5 @@
 /* launch_line.c - one-line launch commands: a plan's tier (seed 41.5.3), a serving engine, a data framework. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <math.h>
 #include <stdio.h>

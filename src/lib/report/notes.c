@@ -1,5 +1,5 @@
 /* notes.c - the sentences behind each SP_NOTE_* bit. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <math.h>
 #include <stdio.h>

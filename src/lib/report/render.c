@@ -1,5 +1,5 @@
 /* render.c - picks the renderer for a format. */
-#include "internal.h"
+#include "report_internal.h"
 
 char *sp_render_plans(const sp_profile_list *profiles, const sp_plan *plans,
                       const sp_rules *rules, sp_format format, sp_error *err)

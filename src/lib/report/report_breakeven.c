@@ -1,5 +1,5 @@
 /* report_breakeven.c - the build-versus-buy break-even and both totals around it. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <jansson.h>
 #include <math.h>

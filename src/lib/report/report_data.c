@@ -1,5 +1,5 @@
 /* report_data.c - a data-job estimate as text or JSON. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <jansson.h>
 #include <math.h>

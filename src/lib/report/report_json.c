@@ -1,5 +1,5 @@
 /* report_json.c - the plan as JSON (jansson); keys documented in docs/CLI.md. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* report_md.c - the plans as a Markdown table to paste into a design doc. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* report_memory.c - memory breakdowns and catalog listings, as text or JSON. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <jansson.h>
 #include <math.h>

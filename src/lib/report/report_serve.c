@@ -1,5 +1,5 @@
 /* report_serve.c - a serving plan as text or JSON, with the engine's launch line. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <jansson.h>
 #include <math.h>

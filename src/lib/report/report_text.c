@@ -1,5 +1,5 @@
 /* report_text.c - the plan as text for a terminal. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* report_train.c - the training search as text or JSON: winner, why, Pareto, top layouts. */
-#include "internal.h"
+#include "report_internal.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* fleet.c - the serving fleet: every tensor-parallel split of a replica, the best one kept. */
-#include "internal.h"
+#include "search_internal.h"
 
 #include <math.h>
 #include <string.h>

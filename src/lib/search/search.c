@@ -1,5 +1,5 @@
 /* search.c - every training layout of a job, memory first, then time. */
-#include "internal.h"
+#include "search_internal.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,0 +1,64 @@
+/* estimate_internal.h - what the estimators share inside libstackplan: bytes by precision and
+ * dtype, the GEMM and attention rates, and the checked entry points the search calls. Pure
+ * functions over plain structs; uses common/ only (never a loader). Not part of the API. */
+#ifndef SP_ESTIMATE_INTERNAL_H
+#define SP_ESTIMATE_INTERNAL_H
+
+#include "common_internal.h"
+
+/* ---- memory (memory.c) ---- */
+
+/* Bytes per parameter by training precision (ZeRO, Rajbhandari et al. 2019, sec. 3.1). */
+typedef struct {
+    double weights;   /* what stays resident: the working copy (plus fp32 weights under autocast) */
+    double gradients;
+    double master;    /* fp32 (or fp16) master copy kept by the optimizer */
+    double state;     /* bytes of one optimizer state element (momentum, variance) */
+    double compute;   /* the copy the GEMMs read, which ZeRO-3/FSDP gathers */
+    double updated;   /* the weights the optimizer step reads and writes (not autocast's half cache) */
+} sp_precision_bytes;
+
+sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c);
+
+/* Bytes a weight takes in an inference dtype: int4 is 4 bits plus an fp16 scale and zero point
+ * per group (AWQ, GPTQ). */
+double sp_weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k);
+
+/* K and V of one token on one GPU: every layer of its pipeline stage and its share of the kv
+ * heads (at least one, replicated when tp exceeds them) (Pope et al. 2022). */
+double sp_kv_bytes_per_token(const sp_model *m, double tp, double pp, sp_dtype kv_dtype);
+
+/* sp_memory_estimate for a layout already checked, with the model's parameter count known. */
+void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
+                                const sp_memory_constants *constants, double capacity_bytes, double params,
+                                sp_memory *out);
+
+/* ---- kernel rates and training time (traintime.c) ---- */
+
+/* An (m x k) by (k x n) GEMM: 2mnk FLOPs at peak x efficiency x prod d/(d + d0), never
+ * faster than moving its operands at hbm bytes/s (roofline, Williams et al. 2009). */
+double sp_gemm_time_s(double m, double n, double k, double peak, double efficiency, double d0, double hbm,
+                      double act_bytes, double weight_bytes);
+
+/* Share of the accelerator's SMs an (m x n) output keeps busy: one SM per tile, and 8-bit
+ * kernels come in coarse tiles only (1 unless the catalog gives gemm_tile_8bit). */
+double sp_gemm_occupancy(const sp_accel *a, double m, double n, double operand_bytes);
+
+/* FlashAttention's sustained share of peak: the accelerator's measured rate where the catalog
+ * has one, else the default share of its sustained GEMM rate (matmul, already sustained). */
+double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, double matmul);
+
+/* Dense FLOP/s of an accelerator for a training precision (0 when the catalog has none). */
+double sp_train_peak(const sp_accel *a, sp_precision p);
+
+/* sp_train_step for a layout whose checks and memory the caller has already done. */
+sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                                     double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
+                                     sp_step *out);
+
+/* ---- serving (serve.c) ---- */
+
+/* The checks sp_serve_estimate and sp_serve_plan share: shape, counts, tp, rates, utilisation. */
+sp_status sp_serve_config_check(const sp_model *model, const sp_serve_config *config, sp_error *err);
+
+#endif

@@ -1,0 +1,17 @@
+/* plan_internal.h - the recommendation inside libstackplan: axis, sizing, tier, and the
+ * framework, engine and pinned releases that run the plan. Uses the search, the estimators
+ * and the loaded catalogs and rules below it. Not part of the API. */
+#ifndef SP_PLAN_INTERNAL_H
+#define SP_PLAN_INTERNAL_H
+
+#include "load_internal.h"
+#include "search_internal.h"
+
+/* The pinned version of a framework in data/frameworks.yaml, "?" when absent (frameworks.c). */
+const char *sp_framework_version(const sp_rules *rules, const char *name);
+
+/* The hours the plan's costs are for: the searched run, the sized data job, or train_hours
+ * (plan.c). */
+double sp_plan_hours(const sp_profile *p, const sp_plan *plan);
+
+#endif
