@@ -15,6 +15,9 @@
  *    I/O, no allocation, no globals.
  *  - Loaders and renderers allocate; each says who frees what. Every *_free
  *    accepts NULL.
+ *  - Sections follow the library's layers, lowest first (docs/ARCHITECTURE.md):
+ *    common/, load/, estimate/, search/, plan/, report/, launch/. Each banner
+ *    names the folder of src/lib that implements it.
  */
 #ifndef STACKPLAN_H
 #define STACKPLAN_H
@@ -27,6 +30,9 @@ extern "C" {
 #endif
 
 #define SP_VERSION "0.1.0"
+
+/* ================================================================ common/
+ * Errors, strict numbers, and the words for the job's enums. */
 
 /* ---------------------------------------------------------------- errors */
 
@@ -74,7 +80,11 @@ enum {
  * message in err->message (err->field is left untouched). */
 sp_status sp_parse_number(const char *text, unsigned flags, double *out, sp_error *err);
 
-/* ---------------------------------------------------------------- rules */
+/* ---------------------------------------------------------------- names */
+
+/* Sizes of the fixed text fields and lists in the structs below. */
+enum { SP_NAME_MAX = 64, SP_TEXT_MAX = 256, SP_FRAMEWORKS_MAX = 6 };
+enum { SP_PHASES_MAX = 4, SP_STAGES_MAX = 16 };
 
 typedef enum {
     SP_AXIS_DATA = 0,
@@ -93,6 +103,34 @@ const char *sp_mode_name(sp_mode mode);
 /* Parses an axis or mode token; false when the token is not one. */
 bool sp_axis_parse(const char *text, sp_axis *out);
 bool sp_mode_parse(const char *text, sp_mode *out);
+
+typedef enum {
+    SP_PREC_FP32 = 0,
+    SP_PREC_MIXED_FP16,   /* fp16 compute, fp32 master weights */
+    SP_PREC_MIXED_BF16,   /* bf16 compute, fp32 master weights */
+    SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
+    SP_PREC_FP8           /* FP8-LM style: fp8 weights and gradients, fp16 master */
+} sp_precision;
+
+typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
+typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL } sp_recompute;
+typedef enum { SP_DTYPE_BF16 = 0, SP_DTYPE_FP16, SP_DTYPE_FP8, SP_DTYPE_INT8, SP_DTYPE_INT4, SP_DTYPE_FP32 } sp_dtype;
+
+/* Tokens for the enums above ("mixed-bf16", "adamw", "selective", "int4" ...). */
+const char *sp_precision_name(sp_precision p);
+bool sp_precision_parse(const char *text, sp_precision *out);
+const char *sp_optimizer_name(sp_optimizer o);
+bool sp_optimizer_parse(const char *text, sp_optimizer *out);
+const char *sp_recompute_name(sp_recompute r);
+bool sp_recompute_parse(const char *text, sp_recompute *out);
+const char *sp_dtype_name(sp_dtype d);
+bool sp_dtype_parse(const char *text, sp_dtype *out);
+double sp_dtype_bytes(sp_dtype d);
+
+/* ================================================================ load/
+ * Files to plain structs: rules, profiles, catalogs, config.json, hashes. */
+
+/* ---------------------------------------------------------------- rules */
 
 /* The tunable constants of the sizing rule (the seed's helper and its cost
  * model). A profile may override any of them. */
@@ -122,10 +160,6 @@ typedef struct {
     double tokens_per_step;       /* global batch when none is given, in tokens */
     double run_max_gpus;          /* the largest GPU count a profile's training run tries */
 } sp_limits;
-
-
-enum { SP_NAME_MAX = 64, SP_TEXT_MAX = 256, SP_FRAMEWORKS_MAX = 6 };
-enum { SP_PHASES_MAX = 4, SP_STAGES_MAX = 16 };
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
 typedef struct {
@@ -173,21 +207,20 @@ typedef struct {
     unsigned tracker_count;
 } sp_rules;
 
+/* Framework constants of the memory model (data/defaults.yaml). */
+typedef struct {
+    double cuda_context_bytes;    /* CUDA context and kernels, outside PyTorch's allocator */
+    double fragmentation;         /* caching-allocator reserve over what tensors use */
+    double prefill_chunk_tokens;  /* tokens one inference forward pass handles at most */
+    double int4_group_size;       /* weights per fp16 scale and zero point */
+} sp_memory_constants;
+
 /* Loads DATA_DIR/defaults.yaml, axes.yaml, perf.yaml and frameworks.yaml into
  * out. Every value must carry a source. */
 sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err);
 
-typedef enum {
-    SP_PREC_FP32 = 0,
-    SP_PREC_MIXED_FP16,   /* fp16 compute, fp32 master weights */
-    SP_PREC_MIXED_BF16,   /* bf16 compute, fp32 master weights */
-    SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
-    SP_PREC_FP8           /* FP8-LM style: fp8 weights and gradients, fp16 master */
-} sp_precision;
-
-typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
-typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL } sp_recompute;
-typedef enum { SP_DTYPE_BF16 = 0, SP_DTYPE_FP16, SP_DTYPE_FP8, SP_DTYPE_INT8, SP_DTYPE_INT4, SP_DTYPE_FP32 } sp_dtype;
+/* The memory constants of loaded rules. */
+sp_memory_constants sp_rules_memory_constants(const sp_rules *rules);
 
 /* ---------------------------------------------------------------- profiles */
 
@@ -254,7 +287,7 @@ sp_status sp_profiles_parse(const char *name, const char *text, size_t length,
 /* Frees what a loader put in list and empties it. list may be NULL. */
 void sp_profile_list_free(sp_profile_list *list);
 
-/* ---------------------------------------------------------------- catalogs */
+/* ---------------------------------------------------------------- accelerators */
 
 /* One accelerator of data/accelerators.yaml. Rates are per second, dense. */
 typedef struct {
@@ -295,6 +328,8 @@ void sp_accel_catalog_free(sp_accel_catalog *catalog);
 /* The row named name, or NULL. */
 const sp_accel *sp_accel_find(const sp_accel_catalog *catalog, const char *name);
 
+/* ---------------------------------------------------------------- models */
+
 typedef enum { SP_FFN_GELU = 0, SP_FFN_SWIGLU } sp_ffn_kind;
 
 /* A transformer's shape, enough to count its parameters exactly and size its
@@ -324,6 +359,101 @@ typedef struct {
     double params_override;       /* > 0: only a parameter count is known (--params) */
 } sp_model;
 
+/* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
+ * gpt_neox, falcon, bloom, opt, bert, mpt). name labels errors. */
+sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, sp_model *out,
+                            sp_error *err);
+sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err);
+/* DATA_DIR/models/NAME.json; the catalog's files must carry a _source. */
+sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model *out,
+                                sp_error *err);
+
+/* Names of the catalog's models (the .json files of DATA_DIR/models), sorted. The caller
+ * frees the array and each name with sp_names_free. */
+sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err);
+void sp_names_free(char **names, size_t count);
+
+/* ---------------------------------------------------------------- instances and data stages */
+
+/* One CPU instance of data/instances.yaml. */
+typedef struct {
+    char name[SP_NAME_MAX];
+    char cloud[16];
+    double vcpus;
+    double memory_bytes;
+    double local_disks;
+    double local_disk_bytes;
+    double disk_read_bytes_per_s;   /* aggregate local (or attached) sequential read */
+    double disk_write_bytes_per_s;
+    double network_bytes_per_s;     /* baseline, not burst */
+    double single_flow_bytes_per_s;
+    double usd_per_hour;
+    char price_date[16];
+    unsigned line;
+} sp_instance;
+
+typedef struct {
+    sp_instance *items;
+    size_t count;
+} sp_instance_catalog;
+
+/* Loads an instance catalog (every row with spec, disk, network and price sources).
+ * Caller frees with sp_instance_catalog_free. */
+sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error *err);
+sp_status sp_instances_parse(const char *name, const char *text, size_t length, sp_instance_catalog *out,
+                             sp_error *err);
+void sp_instance_catalog_free(sp_instance_catalog *catalog);
+const sp_instance *sp_instance_find(const sp_instance_catalog *catalog, const char *name);
+
+/* Work per input byte of one phase of a stage. */
+typedef struct {
+    double disk_read, disk_write, network; /* bytes moved per input byte */
+    double cpu_s_per_gb;                   /* core-seconds per GB of input */
+    double gpu_tokens_per_s;               /* on a GPU job, the phase's rate per reference GPU; 0: CPU only */
+} sp_stage_phase;
+
+/* What a stage asks of its framework (sp_data_framework). */
+typedef enum {
+    SP_STAGE_IO,         /* read, write */
+    SP_STAGE_GENERAL,    /* row-wise Python or SQL work */
+    SP_STAGE_RELATIONAL, /* joins and sorts: a large shuffle */
+    SP_STAGE_ML          /* ML preprocessing: tokenizers, models */
+} sp_stage_kind;
+
+typedef struct {
+    char name[SP_NAME_MAX];
+    sp_stage_kind kind;
+    double keep;                           /* share of bytes passed to the next stage */
+    sp_stage_phase phases[SP_PHASES_MAX];
+    unsigned phase_count;
+} sp_stage;
+
+/* data/stages.yaml: the stages and the efficiencies that turn work into time. */
+typedef struct {
+    double bytes_per_token;
+    double cpu_efficiency, disk_efficiency, network_efficiency;
+    double gpu_reference_hbm_bytes_per_s;  /* the HBM bandwidth phases' GPU rates were measured at */
+    double spark_min_input_bytes;          /* relational jobs at least this large go to Spark */
+    double dask_max_input_bytes;           /* general jobs below this size and node count go to Dask */
+    double dask_max_nodes;
+    sp_stage stages[SP_STAGES_MAX];
+    unsigned count;
+} sp_stage_model;
+
+sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err);
+/* Index of a stage by name, or -1. */
+int sp_stage_find(const sp_stage_model *model, const char *name);
+
+/* ---------------------------------------------------------------- files */
+
+/* SHA-256 of a file, as 64 lower-case hex digits. */
+sp_status sp_file_sha256(const char *path, char out[65], sp_error *err);
+
+/* ================================================================ estimate/
+ * Pure functions of plain structs: parameters, memory, step time, serving, data, cost. */
+
+/* ---------------------------------------------------------------- parameters */
+
 /* Exact parameter count of the shape (or params_override). Pure. */
 double sp_model_params(const sp_model *model);
 /* Parameters one token touches (MoE: experts_per_token of the experts). Pure. */
@@ -336,15 +466,6 @@ double sp_model_largest_layer_params(const sp_model *model);
 double sp_model_default_seq(const sp_model *model);
 /* True when the shape is known (not a bare parameter count). */
 bool sp_model_has_shape(const sp_model *model);
-
-/* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
- * gpt_neox, falcon, bloom, opt, bert, mpt). name labels errors. */
-sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, sp_model *out,
-                            sp_error *err);
-sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err);
-/* DATA_DIR/models/NAME.json; the catalog's files must carry a _source. */
-sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model *out,
-                                sp_error *err);
 /* A decoder shape from plain numbers: ffn_kind picks the family defaults
  * (swiglu: RMSNorm, no biases, untied, RoPE; gelu: LayerNorm, biases, tied,
  * learned positions - the GPT-2/Megatron family). */
@@ -358,28 +479,6 @@ typedef enum {
     SP_MASTER_IN_OPTIMIZER = 0, /* Megatron-LM, DeepSpeed: half weights, fp32 copy in the optimizer */
     SP_MASTER_AUTOCAST          /* PyTorch AMP (DDP, HF Trainer): fp32 weights, half copies cached */
 } sp_mixed_style;
-
-/* Tokens for the enums above ("mixed-bf16", "adamw", "selective", "int4" ...). */
-const char *sp_precision_name(sp_precision p);
-bool sp_precision_parse(const char *text, sp_precision *out);
-const char *sp_optimizer_name(sp_optimizer o);
-bool sp_optimizer_parse(const char *text, sp_optimizer *out);
-const char *sp_recompute_name(sp_recompute r);
-bool sp_recompute_parse(const char *text, sp_recompute *out);
-const char *sp_dtype_name(sp_dtype d);
-bool sp_dtype_parse(const char *text, sp_dtype *out);
-double sp_dtype_bytes(sp_dtype d);
-
-/* Framework constants of the memory model (data/defaults.yaml). */
-typedef struct {
-    double cuda_context_bytes;    /* CUDA context and kernels, outside PyTorch's allocator */
-    double fragmentation;         /* caching-allocator reserve over what tensors use */
-    double prefill_chunk_tokens;  /* tokens one inference forward pass handles at most */
-    double int4_group_size;       /* weights per fp16 scale and zero point */
-} sp_memory_constants;
-
-/* The memory constants of loaded rules. */
-sp_memory_constants sp_rules_memory_constants(const sp_rules *rules);
 
 /* How a job runs: parallel splits, batch, precision. Counts are whole numbers. */
 typedef struct {
@@ -445,11 +544,6 @@ double sp_memory_max_batch(const sp_model *model, const sp_mem_config *config,
  * ZeRO-3 4 x largest_layer + 18P/N bytes per GPU. Pure. */
 double sp_deepspeed_zero_estimate(double params, double largest_layer_params, double gpus, int stage);
 
-/* Names of the catalog's models (the .json files of DATA_DIR/models), sorted. The caller
- * frees the array and each name with sp_names_free. */
-sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err);
-void sp_names_free(char **names, size_t count);
-
 /* ---------------------------------------------------------------- training time */
 
 /* Where one training step's time goes, on the busiest GPU. */
@@ -474,6 +568,134 @@ typedef struct {
 sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                         double global_batch, const sp_perf_constants *perf, sp_step *out,
                         sp_error *err);
+
+/* ---------------------------------------------------------------- serving */
+
+/* One serving replica and the fleet that meets a request rate. */
+typedef struct {
+    sp_dtype weight_dtype;
+    sp_dtype kv_dtype;
+    double tp;                    /* 0: the plan picks it */
+    double batch;                 /* sequences decoded together; 0: the best that fits */
+    double prompt_tokens;
+    double output_tokens;
+    double qps;                   /* requests a second the fleet must serve; 0: one replica */
+    double ttft_s;                /* time-to-first-token target; 0: none */
+    double tpot_s;                /* time-per-output-token target; 0: none */
+    double block_tokens;          /* paged KV-cache block (vLLM: 16) */
+    double gpu_memory_utilization;/* share of memory the engine may use (vLLM: 0.9) */
+    double usd_per_gpu_hour;
+    bool gqa_shared_kv_reads;     /* decode attention reads each KV head once for its group of query
+                                     heads (vLLM, TensorRT-LLM >= 0.8 with XQA); false: once per query head */
+} sp_serve_config;
+
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true}
+
+typedef struct {
+    double tp;
+    double batch;
+    double max_batch;             /* the largest batch whose KV cache fits */
+    double weights_bytes;         /* per GPU */
+    double workspace_bytes;       /* per GPU: activations of one prefill chunk and the logits */
+    double kv_cache_bytes;        /* per GPU at this batch */
+    double kv_cache_bytes_per_token; /* per GPU */
+    double prefill_s;             /* one request's prompt, alone */
+    double decode_step_s;         /* one token for every sequence of the batch */
+    double ttft_s;                /* prefill plus waiting for the step in flight */
+    double tpot_s;                /* decode step plus the prefills it shares time with */
+    double output_tokens_per_s;   /* per replica */
+    double output_tokens_per_s_per_gpu;
+    double requests_per_s;        /* per replica */
+    double replicas;
+    double gpus;
+    double usd_per_million_output_tokens;
+    bool fits;                    /* weights and one sequence fit */
+    bool meets_targets;
+} sp_serve_result;
+
+/* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch
+ * that fits and meets the latency targets). Prefill is compute-bound, decode reads the
+ * weights and the KV cache (Pope et al. 2022); continuous batching shares each step. Pure. */
+sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                            const sp_memory_constants *memory, const sp_perf_constants *perf,
+                            sp_serve_result *out, sp_error *err);
+
+/* ---------------------------------------------------------------- data jobs */
+
+/* A data job: input size and the stages it runs, in order. */
+typedef struct {
+    double input_bytes;
+    int stages[SP_STAGES_MAX];             /* indices into the stage model */
+    unsigned count;
+    double nodes;
+    const sp_accel *gpu;                   /* optional: fuzzy dedup on GPUs (RAPIDS) */
+    double gpus_per_node;
+} sp_data_job;
+
+typedef struct {
+    double input_bytes;
+    double seconds;
+    double cpu_s, disk_s, network_s, gpu_s; /* summed over phases */
+    const char *bottleneck;                /* "cpu", "disk", "network" or "gpu" (static text) */
+} sp_stage_time;
+
+typedef struct {
+    sp_stage_time stages[SP_STAGES_MAX];
+    unsigned count;
+    double nodes;
+    double hours;
+    double cost_usd;
+    double shuffle_bytes;                  /* over the network */
+    double disk_bytes;                     /* read and written */
+} sp_data_result;
+
+/* Time and cost of a data job on job->nodes instances (Spark/Ray Data/Dask style: one
+ * worker per vCPU, shuffles all-to-all). Each phase takes the slowest of CPU, disk and
+ * network; phases and stages run in turn. Pure. */
+sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                           sp_data_result *out, sp_error *err);
+
+/* The fewest nodes of `instance` that finish within deadline_hours (at most 100000);
+ * fails when none does. Pure. */
+sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                       double deadline_hours, sp_data_result *out, sp_error *err);
+
+/* ---------------------------------------------------------------- cost and break-even */
+
+typedef struct {
+    double raw_usd;       /* g c h */
+    double managed_usd;   /* m g c h */
+    double ops_usd;       /* v T_ops */
+    double self_usd;      /* g c h + v T_ops */
+} sp_cost;
+
+/* Seed section 2: C_self = g c h + v T_ops, C_managed = m g c h. Pure. */
+sp_cost sp_costs(double gpus, double usd_per_gpu_hour, double hours, double premium,
+                 double ops_hours, double ops_usd_per_hour);
+
+/* Hours h* at which the two totals are equal: v T_ops / ((m - 1) g c). Returns
+ * +infinity when m == 1 (managed never costs more) and 0 when there is no ops
+ * burden. Arguments must be finite with g, c > 0 and m >= 1. Pure. */
+double sp_breakeven_hours(double gpus, double usd_per_gpu_hour, double premium,
+                          double ops_hours, double ops_usd_per_hour);
+
+/* The build-versus-buy question on its own. */
+typedef struct {
+    double gpus;
+    double usd_per_gpu_hour;
+    double premium;
+    double ops_hours;
+    double ops_usd_per_hour;
+} sp_breakeven_input;
+
+/* Checks the numbers of a break-even question (finite, g and c > 0,
+ * premium >= 1, ops >= 0). On failure err->field names the bad one. */
+sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err);
+
+/* ================================================================ search/
+ * Enumerates layouts and fleets, asks the estimators, keeps the best and the front. */
+
+/* ---------------------------------------------------------------- training layouts */
 
 /* What to search: the fixed job and which layout dimensions are pinned. */
 typedef struct {
@@ -529,6 +751,21 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
  * cheaper). on_front[i] is set for candidates[i]. Pure. */
 void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_front);
 
+/* ---------------------------------------------------------------- serving fleet */
+
+/* The fleet: with config->tp == 0 every tensor-parallel degree that divides the heads
+ * within a node is tried. Among those that fit, one that meets the targets beats one that
+ * does not; then the fewest GPUs wins (for a rate, the cheapest fleet; for one replica,
+ * the smallest split that fits), then the lower cost per output token. Pure. */
+sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                        const sp_memory_constants *memory, const sp_perf_constants *perf,
+                        sp_serve_result *out, sp_error *err);
+
+/* ================================================================ plan/
+ * The recommendation: axis, sizing, tier, and the framework or engine that runs it. */
+
+/* ---------------------------------------------------------------- frameworks and engines */
+
 /* The framework that runs a layout: tensor or pipeline parallelism needs Megatron-Core,
  * ZeRO sharding FSDP or DeepSpeed, plain data parallelism DDP. */
 typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON } sp_train_stack;
@@ -540,65 +777,6 @@ const char *sp_train_framework(const sp_mem_config *config);
  * "deepspeed" (FSDP is in torch), or NULL. */
 const char *sp_train_stack_package(sp_train_stack stack);
 
-/* ---------------------------------------------------------------- serving */
-
-/* One serving replica and the fleet that meets a request rate. */
-typedef struct {
-    sp_dtype weight_dtype;
-    sp_dtype kv_dtype;
-    double tp;                    /* 0: the plan picks it */
-    double batch;                 /* sequences decoded together; 0: the best that fits */
-    double prompt_tokens;
-    double output_tokens;
-    double qps;                   /* requests a second the fleet must serve; 0: one replica */
-    double ttft_s;                /* time-to-first-token target; 0: none */
-    double tpot_s;                /* time-per-output-token target; 0: none */
-    double block_tokens;          /* paged KV-cache block (vLLM: 16) */
-    double gpu_memory_utilization;/* share of memory the engine may use (vLLM: 0.9) */
-    double usd_per_gpu_hour;
-    bool gqa_shared_kv_reads;     /* decode attention reads each KV head once for its group of query
-                                     heads (vLLM, TensorRT-LLM >= 0.8 with XQA); false: once per query head */
-} sp_serve_config;
-
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true}
-
-typedef struct {
-    double tp;
-    double batch;
-    double max_batch;             /* the largest batch whose KV cache fits */
-    double weights_bytes;         /* per GPU */
-    double workspace_bytes;       /* per GPU: activations of one prefill chunk and the logits */
-    double kv_cache_bytes;        /* per GPU at this batch */
-    double kv_cache_bytes_per_token; /* per GPU */
-    double prefill_s;             /* one request's prompt, alone */
-    double decode_step_s;         /* one token for every sequence of the batch */
-    double ttft_s;                /* prefill plus waiting for the step in flight */
-    double tpot_s;                /* decode step plus the prefills it shares time with */
-    double output_tokens_per_s;   /* per replica */
-    double output_tokens_per_s_per_gpu;
-    double requests_per_s;        /* per replica */
-    double replicas;
-    double gpus;
-    double usd_per_million_output_tokens;
-    bool fits;                    /* weights and one sequence fit */
-    bool meets_targets;
-} sp_serve_result;
-
-/* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch
- * that fits and meets the latency targets). Prefill is compute-bound, decode reads the
- * weights and the KV cache (Pope et al. 2022); continuous batching shares each step. Pure. */
-sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
-                            const sp_memory_constants *memory, const sp_perf_constants *perf,
-                            sp_serve_result *out, sp_error *err);
-
-/* The fleet: with config->tp == 0 every tensor-parallel degree that divides the heads
- * within a node is tried. Among those that fit, one that meets the targets beats one that
- * does not; then the fewest GPUs wins (for a rate, the cheapest fleet; for one replica,
- * the smallest split that fits), then the lower cost per output token. Pure. */
-sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
-                        const sp_memory_constants *memory, const sp_perf_constants *perf,
-                        sp_serve_result *out, sp_error *err);
-
 typedef enum { SP_ENGINE_VLLM, SP_ENGINE_TRTLLM_TRITON, SP_ENGINE_RAY_SERVE_VLLM } sp_engine;
 
 /* "vLLM", "TensorRT-LLM + Triton" or "Ray Serve + vLLM". */
@@ -607,116 +785,6 @@ const char *sp_engine_name(sp_engine engine);
 /* The engine for a fleet, and why (static text). */
 sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
                           const char **reason);
-
-/* ---------------------------------------------------------------- data jobs */
-
-/* One CPU instance of data/instances.yaml. */
-typedef struct {
-    char name[SP_NAME_MAX];
-    char cloud[16];
-    double vcpus;
-    double memory_bytes;
-    double local_disks;
-    double local_disk_bytes;
-    double disk_read_bytes_per_s;   /* aggregate local (or attached) sequential read */
-    double disk_write_bytes_per_s;
-    double network_bytes_per_s;     /* baseline, not burst */
-    double single_flow_bytes_per_s;
-    double usd_per_hour;
-    char price_date[16];
-    unsigned line;
-} sp_instance;
-
-typedef struct {
-    sp_instance *items;
-    size_t count;
-} sp_instance_catalog;
-
-/* Loads an instance catalog (every row with spec, disk, network and price sources).
- * Caller frees with sp_instance_catalog_free. */
-sp_status sp_instances_load(const char *path, sp_instance_catalog *out, sp_error *err);
-sp_status sp_instances_parse(const char *name, const char *text, size_t length, sp_instance_catalog *out,
-                             sp_error *err);
-void sp_instance_catalog_free(sp_instance_catalog *catalog);
-const sp_instance *sp_instance_find(const sp_instance_catalog *catalog, const char *name);
-
-
-/* Work per input byte of one phase of a stage. */
-typedef struct {
-    double disk_read, disk_write, network; /* bytes moved per input byte */
-    double cpu_s_per_gb;                   /* core-seconds per GB of input */
-    double gpu_tokens_per_s;               /* on a GPU job, the phase's rate per reference GPU; 0: CPU only */
-} sp_stage_phase;
-
-/* What a stage asks of its framework (sp_data_framework). */
-typedef enum {
-    SP_STAGE_IO,         /* read, write */
-    SP_STAGE_GENERAL,    /* row-wise Python or SQL work */
-    SP_STAGE_RELATIONAL, /* joins and sorts: a large shuffle */
-    SP_STAGE_ML          /* ML preprocessing: tokenizers, models */
-} sp_stage_kind;
-
-typedef struct {
-    char name[SP_NAME_MAX];
-    sp_stage_kind kind;
-    double keep;                           /* share of bytes passed to the next stage */
-    sp_stage_phase phases[SP_PHASES_MAX];
-    unsigned phase_count;
-} sp_stage;
-
-/* data/stages.yaml: the stages and the efficiencies that turn work into time. */
-typedef struct {
-    double bytes_per_token;
-    double cpu_efficiency, disk_efficiency, network_efficiency;
-    double gpu_reference_hbm_bytes_per_s;  /* the HBM bandwidth phases' GPU rates were measured at */
-    double spark_min_input_bytes;          /* relational jobs at least this large go to Spark */
-    double dask_max_input_bytes;           /* general jobs below this size and node count go to Dask */
-    double dask_max_nodes;
-    sp_stage stages[SP_STAGES_MAX];
-    unsigned count;
-} sp_stage_model;
-
-sp_status sp_stages_load(const char *path, sp_stage_model *out, sp_error *err);
-/* Index of a stage by name, or -1. */
-int sp_stage_find(const sp_stage_model *model, const char *name);
-
-/* A data job: input size and the stages it runs, in order. */
-typedef struct {
-    double input_bytes;
-    int stages[SP_STAGES_MAX];             /* indices into the stage model */
-    unsigned count;
-    double nodes;
-    const sp_accel *gpu;                   /* optional: fuzzy dedup on GPUs (RAPIDS) */
-    double gpus_per_node;
-} sp_data_job;
-
-typedef struct {
-    double input_bytes;
-    double seconds;
-    double cpu_s, disk_s, network_s, gpu_s; /* summed over phases */
-    const char *bottleneck;                /* "cpu", "disk", "network" or "gpu" (static text) */
-} sp_stage_time;
-
-typedef struct {
-    sp_stage_time stages[SP_STAGES_MAX];
-    unsigned count;
-    double nodes;
-    double hours;
-    double cost_usd;
-    double shuffle_bytes;                  /* over the network */
-    double disk_bytes;                     /* read and written */
-} sp_data_result;
-
-/* Time and cost of a data job on job->nodes instances (Spark/Ray Data/Dask style: one
- * worker per vCPU, shuffles all-to-all). Each phase takes the slowest of CPU, disk and
- * network; phases and stages run in turn. Pure. */
-sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
-                           sp_data_result *out, sp_error *err);
-
-/* The fewest nodes of `instance` that finish within deadline_hours (at most 100000);
- * fails when none does. Pure. */
-sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
-                       double deadline_hours, sp_data_result *out, sp_error *err);
 
 typedef enum { SP_DATA_RAY_DATA, SP_DATA_SPARK, SP_DATA_DASK } sp_data_engine;
 
@@ -727,27 +795,7 @@ const char *sp_data_engine_name(sp_data_engine engine);
 sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
                                  const char **reason);
 
-/* The framework's launch line with the cluster's executor sizing. Returns the wanted length. */
-int sp_data_launch_line(sp_data_engine framework, const sp_instance *instance, double nodes, char *buf, size_t size);
-
-/* ---------------------------------------------------------------- estimators */
-
-typedef struct {
-    double raw_usd;       /* g c h */
-    double managed_usd;   /* m g c h */
-    double ops_usd;       /* v T_ops */
-    double self_usd;      /* g c h + v T_ops */
-} sp_cost;
-
-/* Seed section 2: C_self = g c h + v T_ops, C_managed = m g c h. Pure. */
-sp_cost sp_costs(double gpus, double usd_per_gpu_hour, double hours, double premium,
-                 double ops_hours, double ops_usd_per_hour);
-
-/* Hours h* at which the two totals are equal: v T_ops / ((m - 1) g c). Returns
- * +infinity when m == 1 (managed never costs more) and 0 when there is no ops
- * burden. Arguments must be finite with g, c > 0 and m >= 1. Pure. */
-double sp_breakeven_hours(double gpus, double usd_per_gpu_hour, double premium,
-                          double ops_hours, double ops_usd_per_hour);
+/* ---------------------------------------------------------------- the plan */
 
 typedef enum { SP_TIER_LOCAL = 0, SP_TIER_MANAGED, SP_TIER_SELF } sp_tier;
 typedef enum { SP_LAUNCH_TORCHRUN = 0, SP_LAUNCH_RAY, SP_LAUNCH_SLURM } sp_launcher;
@@ -846,58 +894,8 @@ typedef struct {
 sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                           const sp_plan_options *options, sp_plan *out, sp_error *err);
 
-/* ---------------------------------------------------------------- launch */
-
-/* How to write a plan's launch artifacts. */
-typedef struct {
-    const char *entry;            /* the user's entry point; NULL: train.py, serve_app.py or data_job.py */
-    const char *entry_args;       /* its arguments, split on blanks, each shell-quoted; NULL: none */
-    bool cpu;                     /* a CPU smoke variant: no GPU requests, gloo, nproc_per_node processes */
-    double nproc_per_node;        /* with cpu */
-    double rdzv_port;             /* torchrun c10d rendezvous port */
-} sp_launch_options;
-
-#define SP_LAUNCH_OPTIONS_INIT {NULL, NULL, false, 1, 29500}
-
-/* A file a plan was made from, and its SHA-256. */
-typedef struct {
-    char file[SP_ERR_FILE_MAX];
-    char sha256[65];
-} sp_file_hash;
-
-enum { SP_ARTIFACTS_MAX = 8, SP_HASHES_MAX = 16 };
-
-typedef struct {
-    char name[32];                /* file name inside the profile's directory */
-    char *text;                   /* owned by the set */
-    bool executable;
-} sp_artifact;
-
-typedef struct {
-    char dir[SP_NAME_MAX];        /* the profile's directory: a slug of its name */
-    sp_artifact items[SP_ARTIFACTS_MAX];
-    size_t count;
-} sp_artifact_set;
-
-/* Renders every artifact of a plan: launch scripts of its tier and framework
- * (torchrun.sh, job.sbatch, cluster.yaml + ray.sh, serve.sh), requirements.txt with
- * pinned versions and manifest.json (profile, plan, version, catalog hashes, cluster
- * shape, launch command). Strings from the profile are shell-quoted or emitted by
- * libyaml/jansson. Deterministic. accel may be NULL. Caller frees with
- * sp_artifact_set_free. */
-sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, const sp_rules *rules,
-                              const sp_accel *accel, const sp_launch_options *options, const sp_file_hash *hashes,
-                              size_t hash_count, sp_artifact_set *out, sp_error *err);
-void sp_artifact_set_free(sp_artifact_set *set);
-
-/* SHA-256 of a file, as 64 lower-case hex digits. */
-sp_status sp_file_sha256(const char *path, char out[65], sp_error *err);
-
-/* Writes text as one POSIX shell word in single quotes ('it'\''s'). Returns the wanted length. */
-int sp_shell_quote(const char *text, char *buf, size_t size);
-
-/* A directory-safe slug of a name: lower-case letters, digits and '-', at most size-1. */
-void sp_slug(const char *name, char *buf, size_t size);
+/* ================================================================ report/
+ * Text, JSON and Markdown over what the layers above computed; launch lines. */
 
 /* ---------------------------------------------------------------- output */
 
@@ -914,6 +912,13 @@ const char *sp_launcher_name(sp_launcher launcher);
 /* Writes the launch line of plan's tier into buf (always NUL-terminated).
  * Returns the length it wanted to write. */
 int sp_launch_line(const sp_plan *plan, char *buf, size_t size);
+
+/* The engine's launch line for a serving plan. Returns the wanted length. */
+int sp_serve_launch_line(const char *model_name, sp_engine engine, const sp_serve_config *config,
+                         const sp_serve_result *result, char *buf, size_t size);
+
+/* The framework's launch line with the cluster's executor sizing. Returns the wanted length. */
+int sp_data_launch_line(sp_data_engine framework, const sp_instance *instance, double nodes, char *buf, size_t size);
 
 /* Writes the sentence for one SP_NOTE_* bit, without a "warning: " prefix (sp_note_is_warning
  * says which notes are warnings). Returns the wanted length. */
@@ -966,9 +971,6 @@ typedef struct {
 
 /* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */
 char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err);
-/* The engine's launch line for a serving plan. Returns the wanted length. */
-int sp_serve_launch_line(const char *model_name, sp_engine engine, const sp_serve_config *config,
-                         const sp_serve_result *result, char *buf, size_t size);
 
 /* Everything a memory report shows. accel may be NULL (no capacity known). */
 typedef struct {
@@ -988,21 +990,61 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
 char *sp_render_models(const sp_model *models, size_t count, sp_format format, sp_error *err);
 char *sp_render_instances(const sp_instance_catalog *catalog, sp_format format, sp_error *err);
 
-/* The build-versus-buy question on its own. */
-typedef struct {
-    double gpus;
-    double usd_per_gpu_hour;
-    double premium;
-    double ops_hours;
-    double ops_usd_per_hour;
-} sp_breakeven_input;
-
-/* Checks the numbers of a break-even question (finite, g and c > 0,
- * premium >= 1, ops >= 0). On failure err->field names the bad one. */
-sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err);
-
 /* Renders h* and both totals at durations around it. Caller frees. */
 char *sp_render_breakeven(const sp_breakeven_input *in, sp_format format, sp_error *err);
+
+/* ================================================================ launch/
+ * A plan's artifacts: scripts, cluster.yaml, requirements, manifest. */
+
+/* ---------------------------------------------------------------- artifacts */
+
+/* How to write a plan's launch artifacts. */
+typedef struct {
+    const char *entry;            /* the user's entry point; NULL: train.py, serve_app.py or data_job.py */
+    const char *entry_args;       /* its arguments, split on blanks, each shell-quoted; NULL: none */
+    bool cpu;                     /* a CPU smoke variant: no GPU requests, gloo, nproc_per_node processes */
+    double nproc_per_node;        /* with cpu */
+    double rdzv_port;             /* torchrun c10d rendezvous port */
+} sp_launch_options;
+
+#define SP_LAUNCH_OPTIONS_INIT {NULL, NULL, false, 1, 29500}
+
+/* A file a plan was made from, and its SHA-256. */
+typedef struct {
+    char file[SP_ERR_FILE_MAX];
+    char sha256[65];
+} sp_file_hash;
+
+enum { SP_ARTIFACTS_MAX = 8, SP_HASHES_MAX = 16 };
+
+typedef struct {
+    char name[32];                /* file name inside the profile's directory */
+    char *text;                   /* owned by the set */
+    bool executable;
+} sp_artifact;
+
+typedef struct {
+    char dir[SP_NAME_MAX];        /* the profile's directory: a slug of its name */
+    sp_artifact items[SP_ARTIFACTS_MAX];
+    size_t count;
+} sp_artifact_set;
+
+/* Renders every artifact of a plan: launch scripts of its tier and framework
+ * (torchrun.sh, job.sbatch, cluster.yaml + ray.sh, serve.sh), requirements.txt with
+ * pinned versions and manifest.json (profile, plan, version, catalog hashes, cluster
+ * shape, launch command). Strings from the profile are shell-quoted or emitted by
+ * libyaml/jansson. Deterministic. accel may be NULL. Caller frees with
+ * sp_artifact_set_free. */
+sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, const sp_rules *rules,
+                              const sp_accel *accel, const sp_launch_options *options, const sp_file_hash *hashes,
+                              size_t hash_count, sp_artifact_set *out, sp_error *err);
+void sp_artifact_set_free(sp_artifact_set *set);
+
+/* Writes text as one POSIX shell word in single quotes ('it'\''s'). Returns the wanted length. */
+int sp_shell_quote(const char *text, char *buf, size_t size);
+
+/* A directory-safe slug of a name: lower-case letters, digits and '-', at most size-1. */
+void sp_slug(const char *name, char *buf, size_t size);
 
 #ifdef __cplusplus
 }
