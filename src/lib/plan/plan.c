@@ -1,4 +1,4 @@
-/* plan.c - the sizing estimator: axis, memory, GPUs, nodes, cost, tier (seed 41.5). */
+/* plan.c - the recommendation for one profile: axis, memory, GPUs, nodes, cost, tier (seed 41.5). */
 #include "plan_internal.h"
 
 #include <math.h>
