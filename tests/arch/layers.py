@@ -73,6 +73,7 @@ def check_table(layers, problems):
 
 def public_names(header):
     text = open(header, encoding="utf-8").read()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)  # a name in a comment is not a declaration
     return set(re.findall(r"\b(sp_[a-z0-9_]+)\s*\(", text))
 
 
@@ -149,6 +150,8 @@ def main():
         for obj in layer["objects"]:
             files[file_name(obj)] = (name,) + symbols(obj)
     cli_objects = [o for o in re.split(r"[ ;]+", args.cli) if o]
+    if not cli_objects:
+        problems.append("no CLI objects given (--cli)")
     for obj in cli_objects:
         files[file_name(obj)] = ("cli",) + symbols(obj)
     owner = {}
