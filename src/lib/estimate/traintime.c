@@ -247,6 +247,13 @@ static sp_status check_step(const sp_model *m, const sp_mem_config *c, double gl
     return SP_OK;
 }
 
+/* A layout wider than one node sends gradients and activations between nodes; a part that
+ * publishes no inter-node network (inter_node_bytes_per_s 0) cannot run it. */
+static bool spans_nodes_without_network(const sp_accel *a, const sp_mem_config *c)
+{
+    return c->dp * c->tp * c->pp > a->per_node && !(a->inter_node_bytes_per_s > 0);
+}
+
 sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                         double global_batch, const sp_perf_constants *perf, sp_step *out, sp_error *err)
 {
@@ -259,6 +266,9 @@ sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_m
     if (!(sp_train_peak(accel, config->precision) > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
                        sp_precision_name(config->precision));
+    if (spans_nodes_without_network(accel, config))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus", "%s has no published inter-node network: at most %g GPUs",
+                       accel->name, accel->per_node);
     /* The step reads only parameters and optimizer bytes per GPU, which the overhead constants
      * (CUDA context, fragmentation, serving chunk, int4 groups) do not touch. */
     sp_memory mem;
@@ -274,7 +284,8 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                                      sp_step *out)
 {
     memset(out, 0, sizeof *out);
-    if (fmod(global_batch, config->dp * config->micro_batch) != 0 || !(sp_train_peak(accel, config->precision) > 0))
+    if (fmod(global_batch, config->dp * config->micro_batch) != 0 || !(sp_train_peak(accel, config->precision) > 0) ||
+        spans_nodes_without_network(accel, config))
         return SP_ERR_INPUT;
     step_ctx x = {model, config, perf, sp_train_peak(accel, config->precision),
                   (accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency) *

@@ -1,6 +1,7 @@
 /* accel.c - loads the accelerator catalog (data/accelerators.yaml). */
 #include "load_internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -21,7 +22,7 @@ static const sp_field FIELDS[] = {
     NUM(int8_ops_per_s, 0, 1e17, 0),
     NUM(per_node, 1, 1024, SP_NUM_INTEGER),
     NUM(intra_node_bytes_per_s, 1e8, 1e13, 0),
-    NUM(inter_node_bytes_per_s, 1e8, 1e13, 0),
+    NUM(inter_node_bytes_per_s, 0, 1e13, 0), /* 0: no inter-node network published (read_row) */
     NUM(usd_per_hour, 0, 1e3, 0),
     SOURCE(spec_source, true), SOURCE(link_source, true), SOURCE(price_source, true),
     TEXT(price_date),
@@ -45,12 +46,46 @@ static bool instance_type(const char *text)
     return true;
 }
 
+/* Whether text contains word, ignoring ASCII case. */
+static bool mentions(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *text; text++) {
+        size_t i = 0;
+        while (i < n && text[i] && tolower((unsigned char)text[i]) == tolower((unsigned char)word[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+/* inter_node_bytes_per_s is 0 (no inter-node network published: a job stays within per_node GPUs,
+ * and link_source says so) or at least 1e8 (below that it is a unit slip: Gb/s or GB/s). */
+static sp_status check_inter_node(sp_yaml *y, const yaml_node_t *map, const sp_accel *a, sp_error *err)
+{
+    const yaml_node_t *node = sp_yaml_mapping_get(y, map, "inter_node_bytes_per_s");
+    if (a->inter_node_bytes_per_s > 0 && a->inter_node_bytes_per_s < 1e8)
+        return sp_yaml_fail(y, node, "inter_node_bytes_per_s", err,
+                            "%g is out of range: 0 (no inter-node network published) or 1e8 to 1e13 ('%s')",
+                            a->inter_node_bytes_per_s, a->name);
+    const yaml_node_t *link = sp_yaml_mapping_get(y, map, "link_source");
+    if (a->inter_node_bytes_per_s == 0 && !mentions(sp_yaml_scalar(link), "no inter-node network"))
+        return sp_yaml_fail(y, node, "inter_node_bytes_per_s", err,
+                            "0 means no inter-node network is published: link_source must say 'no inter-node "
+                            "network' ('%s')", a->name);
+    return SP_OK;
+}
+
 static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_error *err)
 {
     sp_accel *a = item;
     memset(a, 0, sizeof *a);
     a->line = (unsigned)map->start_mark.line + 1;
     sp_status s = sp_yaml_read_row(y, map, "accelerator", FIELDS, FIELD_COUNT, a, err);
+    if (s != SP_OK)
+        return s;
+    s = check_inter_node(y, map, a, err);
     if (s != SP_OK)
         return s;
     if (a->matmul_efficiency > 0 && !sp_yaml_mapping_get(y, map, "matmul_source"))

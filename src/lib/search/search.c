@@ -168,6 +168,10 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     c.mixed_style = request->mixed_style;
     c.flash_attention = request->flash_attention;
     c.seq = request->seq;
+    /* Every layout spans all request->gpus; wider than one node, it needs a network between
+     * nodes, and a part that publishes none (inter_node_bytes_per_s 0) cannot run it: no layout. */
+    if (request->gpus > accel->per_node && !(accel->inter_node_bytes_per_s > 0))
+        return SP_OK;
     double tps[DIVISORS_MAX], pps[DIVISORS_MAX];
     /* Tensor parallelism stays inside a node (NVLink), as Megatron recommends. */
     size_t ntp = divisors(model->heads, accel->per_node, tps);
