@@ -154,11 +154,16 @@ typedef struct {
     double managed_max_nodes;     /* the seed's largest managed cluster */
     double cuda_context_gb;       /* memory model: see sp_memory_constants */
     double allocator_fragmentation;
+    double allocator_fragmentation_multi_gpu; /* the same with collectives on a second stream */
     double prefill_chunk_tokens;
     double int4_group_size;
     double tokens_per_param;      /* training budget when none is given: 20 (Chinchilla) */
     double tokens_per_step;       /* global batch when none is given, in tokens */
     double run_max_gpus;          /* the largest GPU count a profile's training run tries */
+    double quant_block;           /* fine-tuning: weights per 4-bit absmax (bitsandbytes: 64) */
+    double double_quant_block;    /* absmax constants per second-level constant (QLoRA: 256) */
+    double loss_bytes_per_logit;  /* output layer and loss bytes per token per vocabulary entry */
+    double dataset_bytes_per_token; /* text bytes a token covers, to turn dataset_gb into tokens */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
@@ -183,6 +188,8 @@ typedef struct {
     double memory_headroom;        /* share of memory the search keeps free beyond the estimate */
     double overlap_contention;     /* share of overlapped communication that still slows compute */
     double sustained_fraction;     /* sustained training GEMM rate over a burst microbenchmark */
+    double host_link_bytes_per_s;  /* GPU to host copies (PCIe), for offloaded state */
+    double host_adam_params_per_s; /* parameters a host CPU-Adam step updates a second */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 16 };
@@ -215,12 +222,25 @@ typedef struct {
     double int4_group_size;       /* weights per fp16 scale and zero point */
 } sp_memory_constants;
 
+/* Constants of the fine-tuning model (data/defaults.yaml). */
+typedef struct {
+    double cuda_context_bytes;    /* outside PyTorch's allocator: counted in device bytes only */
+    double fragmentation;         /* reserved over allocated, one GPU */
+    double fragmentation_multi_gpu; /* the same when collectives run beside the compute */
+    double quant_block;           /* weights per absmax (bitsandbytes 4-bit: 64) */
+    double double_quant_block;    /* absmax constants per second-level constant (256) */
+    double gptq_group;            /* weights per GPTQ scale and zero (128) */
+    double loss_bytes_per_logit;  /* bytes the output layer and loss keep per token per vocabulary entry */
+} sp_ft_constants;
+
 /* Loads DATA_DIR/defaults.yaml, axes.yaml, perf.yaml and frameworks.yaml into
  * out. Every value must carry a source. */
 sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err);
 
 /* The memory constants of loaded rules. */
 sp_memory_constants sp_rules_memory_constants(const sp_rules *rules);
+/* The fine-tuning constants of loaded rules. */
+sp_ft_constants sp_rules_ft_constants(const sp_rules *rules);
 
 /* ---------------------------------------------------------------- profiles */
 
@@ -516,6 +536,9 @@ typedef struct {
     double kv_cache_bytes;
     double gather_bytes;          /* ZeRO-3/FSDP: unsharded layers in flight */
     double overhead_bytes;        /* CUDA context + allocator fragmentation (+ gathers) */
+    double allocated_bytes;       /* live tensors at the peak (torch.cuda.max_memory_allocated) */
+    double reserved_bytes;        /* with the caching allocator's reserve (max_memory_reserved) */
+    double device_bytes;          /* with the CUDA context: what nvidia-smi shows; = total_bytes */
     double total_bytes;
     double capacity_bytes;        /* the accelerator's memory; 0 when none was given */
     double headroom_bytes;        /* capacity - total (negative: does not fit) */
@@ -568,6 +591,144 @@ typedef struct {
 sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                         double global_batch, const sp_perf_constants *perf, sp_step *out,
                         sp_error *err);
+
+/* ---------------------------------------------------------------- fine-tuning */
+
+/* How much of the model a fine-tune trains. */
+typedef enum {
+    SP_METHOD_FULL = 0,  /* every weight: gradients and optimizer state for all of them */
+    SP_METHOD_LORA,      /* frozen 16-bit base, low-rank adapters (Hu et al. 2021) */
+    SP_METHOD_QLORA,     /* frozen 4-bit base, 16-bit adapters (Dettmers et al. 2023) */
+    SP_METHOD_DORA       /* LoRA plus a magnitude vector per adapted layer (Liu et al. 2024) */
+} sp_ft_method;
+
+/* Storage of a frozen base's linear layers. */
+typedef enum {
+    SP_QUANT_NONE = 0,   /* the base at its training dtype */
+    SP_QUANT_NF4,        /* bitsandbytes 4-bit NormalFloat, blocks of 64 with an absmax each */
+    SP_QUANT_FP4,        /* bitsandbytes 4-bit float, same blocks */
+    SP_QUANT_INT4,       /* GPTQ: 4-bit integers, an fp16 scale and a packed zero per group */
+    SP_QUANT_INT8        /* bitsandbytes LLM.int8(): 1 byte and an fp32 scale per row */
+} sp_quant;
+
+/* Where FSDP / ZeRO-Offload keep state off the GPU. */
+typedef enum {
+    SP_OFFLOAD_NONE = 0,
+    SP_OFFLOAD_OPTIMIZER,        /* optimizer state and gradients on the host (ZeRO-Offload) */
+    SP_OFFLOAD_PARAMS            /* parameters too (FSDP CPUOffload(offload_params=True)) */
+} sp_offload;
+
+/* Bits of sp_ft_config.targets: the linear layers of each block that get an adapter. */
+enum {
+    SP_TARGET_Q = 1u << 0, SP_TARGET_K = 1u << 1, SP_TARGET_V = 1u << 2, SP_TARGET_O = 1u << 3,
+    SP_TARGET_GATE = 1u << 4, SP_TARGET_UP = 1u << 5, SP_TARGET_DOWN = 1u << 6,
+    SP_TARGET_ATTN = SP_TARGET_Q | SP_TARGET_K | SP_TARGET_V | SP_TARGET_O,
+    SP_TARGET_MLP = SP_TARGET_GATE | SP_TARGET_UP | SP_TARGET_DOWN,
+    SP_TARGET_ALL = SP_TARGET_ATTN | SP_TARGET_MLP
+};
+
+/* One fine-tuning job on gpus GPUs of one kind. Counts are whole numbers. */
+typedef struct {
+    sp_ft_method method;
+    double lora_rank;             /* r of each adapter (PEFT default 8) */
+    unsigned targets;             /* SP_TARGET_* bits */
+    double lora_dropout;          /* > 0: each adapter keeps its dropped-out input for backward */
+    sp_quant quant;               /* the frozen base's linears (QLoRA: nf4 unless given) */
+    bool double_quant;            /* quantise the absmax constants again (QLoRA sec. 3) */
+    bool train_embeddings;        /* the embedding and output layer train too (with adapters) */
+    sp_precision precision;       /* bf16: pure bf16 (HF torch_dtype, litgpt bf16-true);
+                                     mixed-bf16: fp32 weights under autocast */
+    sp_optimizer optimizer;
+    double gpus;
+    bool fsdp;                    /* shard the base and the trainable state over gpus (FSDP
+                                     FULL_SHARD / ZeRO-3); false: DDP, each GPU a whole copy */
+    sp_offload offload;
+    double micro_batch;           /* sequences per GPU per step */
+    double seq;                   /* tokens per sequence */
+    bool checkpointing;           /* gradient checkpointing, one decoder layer at a time */
+    bool flash_attention;         /* FlashAttention / SDPA: no score matrix is kept */
+    bool fp32_upcast;             /* PEFT prepare_model_for_kbit_training: norms, embeddings and head
+                                     in fp32, so the residual stream is fp32 too */
+    bool unsharded_load;          /* every GPU builds the whole model before FSDP shards it
+                                     (no meta-device init): the load, not the step, may set the peak */
+    double host_bytes;            /* host memory the offload may use; 0: not checked */
+} sp_ft_config;
+
+#define SP_FT_CONFIG_INIT                                                                        \
+    {SP_METHOD_LORA, 8, SP_TARGET_ALL, 0, SP_QUANT_NONE, false, false, SP_PREC_BF16, SP_OPT_ADAMW, \
+     1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, 0}
+
+
+/* The bytes of one fine-tune on the busiest GPU, the phase its peak falls in, and the host. */
+typedef struct {
+    double params;                /* the whole model */
+    double trainable_params;      /* adapters (and magnitudes), or every weight for full */
+    double adapter_params;
+    double base_bytes;            /* frozen (or trained) weights resident on this GPU */
+    double quant_constants_bytes; /* absmax / scales of a quantised base, on this GPU */
+    double trainable_bytes;       /* adapter weights (full: 0, they are the base) */
+    double gradients_bytes;
+    double optimizer_bytes;       /* moments and fp32 master */
+    double activations_bytes;     /* saved for backward, peak over the step */
+    double logits_bytes;          /* output layer and loss of one micro-batch */
+    double transient_bytes;       /* gathered layers, dequantised copy, optimizer temporaries */
+    double allocated_bytes;       /* peak of live tensors: torch.cuda.max_memory_allocated() */
+    double reserved_bytes;        /* the caching allocator's peak: max_memory_reserved() */
+    double device_bytes;          /* what nvidia-smi shows: reserved plus the CUDA context */
+    double host_bytes;            /* state offloaded to host memory */
+    bool peak_in_optimizer_step;  /* the optimizer step, not the backward, sets the peak */
+    bool peak_at_load;            /* unsharded_load: the whole model plus its shard set the peak */
+    double capacity_bytes;
+    bool fits;
+} sp_ft_memory;
+
+/* Checks a fine-tune against its model: rank in (0, layer width], targets the model has,
+ * quantisation only for adapters on a frozen base, whole counts. err->field names the setting. */
+sp_status sp_ft_config_check(const sp_model *model, const sp_ft_config *config, sp_error *err);
+
+/* Trainable parameters of the adapters: r (d_in + d_out) per targeted linear, every expert of
+ * an MoE MLP counted (PEFT LoRA), plus d_out magnitudes for DoRA. Pure. */
+double sp_ft_adapter_params(const sp_model *model, const sp_ft_config *config);
+
+/* Memory per GPU of a fine-tune (capacity_bytes may be 0: fits is false). Pure. */
+sp_status sp_ft_memory_estimate(const sp_model *model, const sp_ft_config *config, const sp_ft_constants *k,
+                                double capacity_bytes, sp_ft_memory *out, sp_error *err);
+
+/* The largest micro-batch whose device bytes fit capacity_bytes, 0 when one does not. Pure. */
+double sp_ft_max_micro_batch(const sp_model *model, const sp_ft_config *config, const sp_ft_constants *k,
+                             double capacity_bytes);
+
+/* Where one fine-tuning step's time goes on one GPU (every GPU runs the same work). */
+typedef struct {
+    double step_time_s;
+    double compute_s;             /* GEMMs (frozen: data gradients only), attention, element-wise, loss */
+    double recompute_s;           /* gradient checkpointing's second forward */
+    double dequant_s;             /* QLoRA: unpacking each 4-bit layer before its GEMMs */
+    double comm_s;                /* exposed all-gathers, reduce-scatters or the DDP all-reduce */
+    double offload_s;             /* exposed host transfers of offloaded state */
+    double optimizer_s;
+    double link_bytes_per_s;      /* the bus bandwidth the collectives got */
+    double tokens_per_s_per_gpu;
+    double tokens_per_s;          /* whole job */
+} sp_ft_step;
+
+/* One step: micro_batch x seq tokens on each of the gpus. Pure. */
+sp_status sp_ft_step_estimate(const sp_model *model, const sp_accel *accel, const sp_ft_config *config,
+                              const sp_ft_constants *k, const sp_perf_constants *perf, sp_ft_step *out,
+                              sp_error *err);
+
+/* Tokens for the method names and the option words ("lora", "nf4", "optimizer+params"). */
+const char *sp_ft_method_name(sp_ft_method m);
+bool sp_ft_method_parse(const char *text, sp_ft_method *out);
+const char *sp_quant_name(sp_quant q);
+bool sp_quant_parse(const char *text, sp_quant *out);
+const char *sp_offload_name(sp_offload o);
+bool sp_offload_parse(const char *text, sp_offload *out);
+/* "attn", "mlp", "all-linear" or a comma list of q,k,v,o,gate,up,down (also q_proj ...,
+ * query, value); false with the offending word in bad (may be NULL) when one is unknown. */
+bool sp_targets_parse(const char *text, unsigned *out, char *bad, size_t bad_size);
+/* The comma list of the bits in targets ("q,k,v,o,gate,up,down"). Returns the wanted length. */
+int sp_targets_text(unsigned targets, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- serving */
 
@@ -761,6 +922,62 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
                         const sp_memory_constants *memory, const sp_perf_constants *perf,
                         sp_serve_result *out, sp_error *err);
 
+/* ---------------------------------------------------------------- fine-tuning options */
+
+/* Bits of sp_ft_request.methods. */
+enum {
+    SP_METHODS_FULL = 1u << SP_METHOD_FULL,
+    SP_METHODS_LORA = 1u << SP_METHOD_LORA,
+    SP_METHODS_QLORA = 1u << SP_METHOD_QLORA,
+    SP_METHODS_DORA = 1u << SP_METHOD_DORA
+};
+
+/* A fine-tune to place: the settings every method shares and what to try. */
+typedef struct {
+    sp_ft_config base;            /* rank, targets, seq, precision, optimizer, quant for QLoRA ... */
+    unsigned methods;             /* SP_METHODS_* bits */
+    double gpus_min, gpus_max;    /* counts tried: the powers of two between them and both ends */
+    double micro_batch;           /* 0: the largest that fits, at most max_micro_batch */
+    double max_micro_batch;
+    int offload;                  /* -1: tried only when nothing else fits, else an sp_offload */
+    int checkpointing;            /* -1: the faster that fits, 0 off, 1 on */
+    double tokens;                /* tokens to train on, epochs included (> 0) */
+    bool tokens_given;            /* false: tokens is a unit (hours and cost per that many) */
+    double deadline_hours;        /* 0: none */
+    double budget_usd;            /* 0: none */
+    double usd_per_gpu_hour;      /* 0: each accelerator's catalog price */
+} sp_ft_request;
+
+/* The best layout of one method on one accelerator at one GPU count. */
+typedef struct {
+    const sp_accel *accel;
+    sp_ft_config config;          /* the layout: fsdp, checkpointing, offload, micro_batch */
+    sp_ft_memory memory;
+    sp_ft_step step;
+    double max_micro_batch;       /* the largest that fits this layout */
+    double hours;
+    double cost_usd;
+    double usd_per_gpu_hour;
+    bool fits;
+    bool meets;                   /* within the deadline and the budget */
+} sp_ft_option;
+
+enum { SP_FT_OPTIONS_MAX = 96 };
+
+typedef struct {
+    sp_ft_option items[SP_FT_OPTIONS_MAX];  /* per accelerator and method: fitting counts, cheapest first */
+    size_t count;
+    int best;                     /* index of the recommendation, -1 when nothing fits */
+    double layouts_tried;
+} sp_ft_result;
+
+/* Every method on every accelerator and GPU count: the fastest layout that fits each (DDP before
+ * FSDP, no checkpointing before checkpointing, offload last), its hours and cost; the best is the
+ * cheapest that meets the deadline and budget, else the fastest. Pure. */
+sp_status sp_ft_search(const sp_model *model, const sp_accel *const *accels, size_t accel_count,
+                       const sp_ft_request *request, const sp_ft_constants *k, const sp_perf_constants *perf,
+                       sp_ft_result *out, sp_error *err);
+
 /* ================================================================ plan/
  * The recommendation: axis, sizing, tier, and the framework or engine that runs it. */
 
@@ -794,6 +1011,10 @@ const char *sp_data_engine_name(sp_data_engine engine);
 /* Spark, Ray Data or Dask for a job, and why (static text). */
 sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job *job, const sp_data_result *result,
                                  const char **reason);
+
+/* The framework a fine-tune runs on, and why (static text): PEFT + TRL for adapters (with FSDP
+ * for QLoRA across GPUs, as Answer.AI's FSDP-QLoRA), torchtune for a full fine-tune over several. */
+const char *sp_ft_framework(const sp_ft_option *option, const char **reason);
 
 /* ---------------------------------------------------------------- the plan */
 
@@ -971,6 +1192,23 @@ typedef struct {
 
 /* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */
 char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err);
+
+/* Everything a fine-tuning report shows. */
+typedef struct {
+    const sp_model *model;
+    const sp_ft_request *request;
+    const sp_ft_result *result;
+    const sp_rules *rules;        /* framework versions */
+} sp_ft_report;
+
+/* Renders the options of a fine-tune (one line per accelerator and method: GPUs, layout, memory
+ * per GPU, largest micro-batch, tokens/s, hours, cost) and the recommendation with its framework.
+ * Caller frees. */
+char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error *err);
+
+/* One fine-tune's memory: allocated, reserved and device bytes and their parts. accel may be NULL. */
+char *sp_render_ft_memory(const sp_model *model, const sp_ft_config *config, const sp_ft_memory *memory,
+                          const sp_accel *accel, double max_micro_batch, sp_format format, sp_error *err);
 
 /* Everything a memory report shows. accel may be NULL (no capacity known). */
 typedef struct {

@@ -87,6 +87,22 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},      \
     {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0}
 
+/* Option rows of a fine-tune's method, alike in `finetune` and `memory`. */
+#define CLI_FT_OPTS                                                                                     \
+    {"method", CLI_TEXT, "M", "full, lora, qlora or dora (finetune: a comma list; default full,lora,qlora)", 0, 0, 0}, \
+    {"lora-rank", CLI_NUMBER, "R", "adapter rank (default 8, PEFT's)", 1, 1e6, SP_NUM_INTEGER},           \
+    {"lora-targets", CLI_TEXT, "T", "attn, mlp, all-linear (default) or a list such as q,k,v,o,gate,up,down", 0, 0, 0}, \
+    {"lora-dropout", CLI_NUMBER, "P", "adapter dropout (default 0.05; 0 keeps no dropped input)", 0, 0.99, 0}, \
+    {"quant", CLI_TEXT, "Q", "frozen base: none, nf4 (QLoRA default), fp4, int4 (GPTQ), int8", 0, 0, 0}, \
+    {"double-quant", CLI_TEXT, "on|off", "quantise the 4-bit constants again (default on)", 0, 0, 0},   \
+    {"offload", CLI_TEXT, "O", "none, optimizer, optimizer+params (default none)", 0, 0, 0},            \
+    {"train-embeddings", CLI_FLAG, NULL, "the embeddings and output layer train beside the adapters", 0, 0, 0}, \
+    {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)", 0, 1e7, 0}
+
+/* Reads the CLI_FT_OPTS into c (method only when one is given; finetune reads its list itself). */
+sp_status cli_ft_flags(const cli_command *cmd, const cli_value *values, bool one_method, sp_ft_config *c,
+                       sp_error *err);
+
 /* What the estimator commands start from. */
 typedef struct {
     const char *data_dir;
@@ -106,6 +122,9 @@ typedef enum {
  * model's shape (NULL when a parameter count will do). */
 sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const char *shape_for, cli_gpu_mode gpu,
                           cli_inputs *in, sp_error *err);
+/* The catalog parts of a --gpu NAME[,NAME] list, at most max of them. */
+sp_status cli_accel_list(const cli_command *cmd, const cli_value *values, const sp_accel_catalog *catalog,
+                         const sp_accel **out, size_t max, size_t *count, sp_error *err);
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
 
@@ -136,5 +155,6 @@ int cmd_catalog(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_classic(int argc, char **argv);
 int cmd_breakeven(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
 
 #endif

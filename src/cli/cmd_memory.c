@@ -25,13 +25,16 @@ static const cli_opt OPTS[] = {
     {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8", 0, 0, 0},
     {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)", 1, 1e6, SP_NUM_INTEGER},
     {"deepspeed", CLI_FLAG, NULL, "also print DeepSpeed's ZeRO-2/3 estimator figures", 0, 0, 0},
+    CLI_FT_OPTS,
     {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
     "stackplan memory (--model NAME | --hf-config FILE | --params N | --layers ...) [options]",
     "Memory per accelerator for training or inference: weights, gradients, optimizer state,\n"
-    "activations, KV cache and overhead; whether it fits the --gpu and the largest batch that does.",
+    "activations, KV cache and overhead; whether it fits the --gpu and the largest batch that does.\n"
+    "With --method: a fine-tune (full, LoRA, QLoRA, DoRA) as PyTorch and nvidia-smi measure it; --dp is\n"
+    "the GPU count, --zero 3 shards with FSDP, --recompute full checkpoints each layer.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
 static sp_status enum_flags(const cli_value *v, sp_mem_config *c, sp_error *err)
@@ -83,6 +86,54 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     return SP_OK;
 }
 
+/* A fine-tune's memory (--method): the shared flags mapped onto sp_ft_config. */
+static sp_status ft_config_from_flags(const cli_value *v, const sp_model *m, sp_ft_config *c, sp_error *err)
+{
+    sp_ft_config defaults = SP_FT_CONFIG_INIT;
+    *c = defaults;
+    c->lora_dropout = 0.05;
+    c->double_quant = true;
+    sp_status s = cli_ft_flags(&CMD, v, true, c, err);
+    if (s == SP_OK)
+        s = cli_precision(&CMD, v, &c->precision, err);
+    if (s == SP_OK)
+        s = cli_optimizer(&CMD, v, &c->optimizer, err);
+    sp_recompute recompute = SP_RECOMPUTE_NONE;
+    bool given = false;
+    if (s == SP_OK)
+        s = cli_recompute(&CMD, v, &recompute, &given, err);
+    if (s != SP_OK)
+        return s;
+    c->gpus = cli_number_or(&CMD, v, "dp", 1);
+    c->fsdp = cli_number_or(&CMD, v, "zero", 0) >= 3;
+    c->checkpointing = recompute != SP_RECOMPUTE_NONE;
+    c->micro_batch = cli_number_or(&CMD, v, "micro-batch", 1);
+    c->seq = cli_number_or(&CMD, v, "seq", sp_model_default_seq(m));
+    if (cli_flag(&CMD, v, "tp")->set || cli_flag(&CMD, v, "pp")->set)
+        return cli_flag_error(err, "tp", "a fine-tune here is data-parallel (DDP or FSDP): drop --tp and --pp");
+    return SP_OK;
+}
+
+static int ft_memory(const cli_value *v, cli_inputs *in, sp_format format)
+{
+    sp_error err;
+    sp_error_clear(&err);
+    sp_ft_config config;
+    sp_ft_memory memory;
+    sp_ft_constants k = sp_rules_ft_constants(&in->rules);
+    double capacity = in->accel ? in->accel->memory_bytes : 0;
+    sp_status s = ft_config_from_flags(v, &in->model, &config, &err);
+    if (s == SP_OK)
+        s = sp_ft_memory_estimate(&in->model, &config, &k, capacity, &memory, &err);
+    char *text = NULL;
+    if (s == SP_OK) {
+        double largest = capacity > 0 ? sp_ft_max_micro_batch(&in->model, &config, &k, capacity) : 0;
+        text = sp_render_ft_memory(&in->model, &config, &memory, in->accel, largest, format, &err);
+    }
+    sp_accel_catalog_free(&in->catalog);
+    return text ? cli_emit(text) : cli_fail(&err);
+}
+
 int cmd_memory(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
@@ -95,7 +146,10 @@ int cmd_memory(int argc, char **argv)
     cli_inputs in;
     sp_mem_config config;
     sp_memory memory;
-    sp_status s = cli_load_inputs(&CMD, v, NULL, CLI_GPU_OPTIONAL, &in, &err);
+    bool fine_tune = cli_flag(&CMD, v, "method")->set;
+    sp_status s = cli_load_inputs(&CMD, v, fine_tune ? "a fine-tune" : NULL, CLI_GPU_OPTIONAL, &in, &err);
+    if (s == SP_OK && fine_tune)
+        return ft_memory(v, &in, format);
     if (s == SP_OK)
         s = config_from_flags(v, &in.model, &config, &err);
     sp_memory_constants constants = sp_rules_memory_constants(&in.rules);

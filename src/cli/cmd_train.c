@@ -117,25 +117,6 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
 }
 
 /* Each named accelerator from the catalog. */
-static sp_status accels_from_flags(const cli_value *v, const sp_accel_catalog *catalog, const sp_accel **out,
-                                   size_t *n, sp_error *err)
-{
-    *n = 0;
-    if (!cli_flag(&CMD, v, "gpu")->set)
-        return cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
-    char copy[512];
-    if ((size_t)snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "gpu")->text) >= sizeof copy)
-        return cli_flag_error(err, "gpu", "the list is too long");
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n == MAX_ACCELS)
-            return cli_flag_error(err, "gpu", "at most %d accelerators", MAX_ACCELS);
-        if (!(out[*n] = sp_accel_find(catalog, tok)))
-            return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)", tok);
-        (*n)++;
-    }
-    return SP_OK;
-}
-
 typedef struct {
     cli_inputs in;
     sp_search_request request;
@@ -149,7 +130,7 @@ static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
 {
     sp_status s = cli_load_inputs(&CMD, v, "a training time", CLI_GPU_LIST, &j->in, err);
     if (s == SP_OK)
-        s = accels_from_flags(v, &j->in.catalog, j->accels, &j->naccels, err);
+        s = cli_accel_list(&CMD, v, &j->in.catalog, j->accels, MAX_ACCELS, &j->naccels, err);
     if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)
         s = cli_flag_error(err, "gpus", "required");
     if (s == SP_OK)

@@ -14,6 +14,7 @@ static const command COMMANDS[] = {
     {"classic", cmd_classic, "the seed's sizing helper, in its own layout"},
     {"breakeven", cmd_breakeven, "hours at which self-managed beats managed"},
     {"train", cmd_train, "search the fastest training layout: time, MFU, cost"},
+    {"finetune", cmd_finetune, "full, LoRA or QLoRA fine-tune: what fits, how long, what it costs"},
     {"serve", cmd_serve, "size a serving fleet: latency, throughput, replicas, cost"},
     {"data", cmd_data, "size a data job on CPU nodes: Spark, Ray Data, Dask"},
     {"launch", cmd_launch, "write launch artifacts: torchrun, Slurm, Ray, serving, manifest"},

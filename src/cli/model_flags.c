@@ -1,6 +1,7 @@
 /* model_flags.c - the model and accelerator every estimator command takes. */
 #include "cli.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp_model *out, sp_error *err)
@@ -109,4 +110,23 @@ sp_status cli_dtype(const cli_command *cmd, const cli_value *values, const char 
         return cli_flag_error(err, name, "'%s' is not bf16, fp16, fp8%s", v->text,
                               allow_int4 ? ", int8 or int4" : " or int8");
     return SP_OK;
+}
+
+sp_status cli_accel_list(const cli_command *cmd, const cli_value *v, const sp_accel_catalog *catalog,
+                         const sp_accel **out, size_t max, size_t *count, sp_error *err)
+{
+    *count = 0;
+    if (!cli_flag(cmd, v, "gpu")->set)
+        return cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
+    char copy[512];
+    if ((size_t)snprintf(copy, sizeof copy, "%s", cli_flag(cmd, v, "gpu")->text) >= sizeof copy)
+        return cli_flag_error(err, "gpu", "the list is too long");
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*count == max)
+            return cli_flag_error(err, "gpu", "at most %zu accelerators", max);
+        if (!(out[*count] = sp_accel_find(catalog, tok)))
+            return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)", tok);
+        (*count)++;
+    }
+    return *count ? SP_OK : cli_flag_error(err, "gpu", "no accelerator named");
 }

@@ -1,6 +1,7 @@
 /* names.c - the words for the job's enums (axis, mode, precision, optimizer, recompute, dtype), for loaders and reporters alike. */
 #include "common_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const AXIS_NAMES[SP_AXIS_COUNT] = {"data", "training", "model", "serving"};
@@ -84,3 +85,77 @@ TOKEN_PARSER(sp_recompute_parse, sp_recompute, RECOMPUTES)
 TOKEN_PARSER(sp_dtype_parse, sp_dtype, DTYPES)
 
 TOKEN_PARSER(sp_optimizer_parse, sp_optimizer, OPTIMIZERS)
+
+/* ---- fine-tuning tokens ---- */
+
+static const char *const METHODS[] = {"full", "lora", "qlora", "dora", NULL};
+static const char *const QUANTS[] = {"none", "nf4", "fp4", "int4", "int8", NULL};
+static const char *const OFFLOADS[] = {"none", "optimizer", "optimizer+params", NULL};
+
+const char *sp_ft_method_name(sp_ft_method m) { return token_name(METHODS, 4, (int)m); }
+const char *sp_quant_name(sp_quant q) { return token_name(QUANTS, 5, (int)q); }
+const char *sp_offload_name(sp_offload o) { return token_name(OFFLOADS, 3, (int)o); }
+
+TOKEN_PARSER(sp_ft_method_parse, sp_ft_method, METHODS)
+TOKEN_PARSER(sp_quant_parse, sp_quant, QUANTS)
+TOKEN_PARSER(sp_offload_parse, sp_offload, OFFLOADS)
+
+/* Each projection's short name, then the names PEFT, litgpt and GPT-style configs use for it. */
+static const char *const TARGET_WORDS[7][5] = {
+    {"q", "q_proj", "query", "wq", NULL},
+    {"k", "k_proj", "key", "wk", NULL},
+    {"v", "v_proj", "value", "wv", NULL},
+    {"o", "o_proj", "out_proj", "projection", "wo"},
+    {"gate", "gate_proj", "w1", NULL, NULL},
+    {"up", "up_proj", "w3", "fc1", NULL},
+    {"down", "down_proj", "w2", "fc2", NULL},
+};
+
+static unsigned target_bit(const char *word, size_t length)
+{
+    if (length == 4 && !strncmp(word, "attn", 4))
+        return SP_TARGET_ATTN;
+    if (length == 3 && !strncmp(word, "mlp", 3))
+        return SP_TARGET_MLP;
+    if (length == 10 && !strncmp(word, "all-linear", 10))
+        return SP_TARGET_ALL;
+    for (unsigned i = 0; i < 7; i++)
+        for (unsigned j = 0; j < 5 && TARGET_WORDS[i][j]; j++)
+            if (strlen(TARGET_WORDS[i][j]) == length && !strncmp(word, TARGET_WORDS[i][j], length))
+                return 1u << i;
+    return 0;
+}
+
+bool sp_targets_parse(const char *text, unsigned *out, char *bad, size_t bad_size)
+{
+    unsigned bits = 0;
+    const char *p = text;
+    do {
+        size_t length = strcspn(p, ",");
+        unsigned bit = target_bit(p, length);
+        if (!bit) {
+            if (bad && bad_size)
+                snprintf(bad, bad_size, "%.*s", (int)(length < 64 ? length : 64), p);
+            return false;
+        }
+        bits |= bit;
+        p += length;
+    } while (*p++ == ',');
+    *out = bits;
+    return true;
+}
+
+int sp_targets_text(unsigned targets, char *buf, size_t size)
+{
+    int wanted = 0;
+    if (size)
+        buf[0] = '\0';
+    for (unsigned i = 0; i < 7; i++) {
+        if (!(targets & (1u << i)))
+            continue;
+        size_t used = (size_t)wanted < size ? (size_t)wanted : size;
+        int n = snprintf(buf + used, size - used, "%s%s", wanted ? "," : "", TARGET_WORDS[i][0]);
+        wanted += n > 0 ? n : 0;
+    }
+    return wanted;
+}

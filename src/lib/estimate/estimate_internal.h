@@ -56,6 +56,18 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                                      double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
                                      sp_step *out);
 
+/* ---- fine-tuning (finetune.c) ---- */
+
+/* Bytes a parameter of a fine-tune takes by precision: pure bf16, or autocast over fp32 weights. */
+sp_precision_bytes sp_ft_precision_bytes(const sp_ft_config *config);
+/* Optimizer bytes (master and moments) per trainable parameter. */
+double sp_ft_optimizer_bytes(const sp_ft_config *config);
+/* Whether the accelerator runs the fine-tune: its precision, 4-bit kernels, GPUs per node. */
+sp_status sp_ft_card_check(const sp_accel *accel, const sp_ft_config *config, sp_error *err);
+/* sp_ft_memory_estimate for a configuration already checked. */
+void sp_ft_memory_checked(const sp_model *model, const sp_ft_config *config, const sp_ft_constants *k,
+                          double capacity_bytes, sp_ft_memory *out);
+
 /* ---- serving (serve.c) ---- */
 
 /* The checks sp_serve_estimate and sp_serve_plan share: shape, counts, tp, rates, utilisation. */

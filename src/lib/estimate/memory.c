@@ -307,6 +307,9 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
     out->overhead_bytes = out->gather_bytes + tensors * constants->fragmentation + constants->cuda_context_bytes;
     out->total_bytes = out->model_state_bytes + out->activations_bytes + out->kv_cache_bytes +
                        out->overhead_bytes;
+    out->allocated_bytes = tensors;
+    out->reserved_bytes = tensors * (1.0 + constants->fragmentation);
+    out->device_bytes = out->total_bytes;
     out->capacity_bytes = capacity_bytes;
     out->headroom_bytes = capacity_bytes - out->total_bytes;
     out->fits = capacity_bytes > 0 && out->total_bytes <= capacity_bytes;

@@ -22,11 +22,16 @@ static const limit_spec LIMITS[] = {
     LIMIT(managed_max_nodes, 1, 1e6, SP_NUM_INTEGER),
     LIMIT(cuda_context_gb, 0, 64, 0),
     LIMIT(allocator_fragmentation, 0, 1, 0),
+    LIMIT(allocator_fragmentation_multi_gpu, 0, 1, 0),
     LIMIT(prefill_chunk_tokens, 1, 1e7, SP_NUM_INTEGER),
     LIMIT(int4_group_size, 1, 1e6, SP_NUM_INTEGER),
     LIMIT(tokens_per_param, 0, 1e6, SP_NUM_POSITIVE),
     LIMIT(tokens_per_step, 1, 1e9, SP_NUM_INTEGER),
     LIMIT(run_max_gpus, 1, 1e7, SP_NUM_INTEGER),
+    LIMIT(quant_block, 1, 1e6, SP_NUM_INTEGER),
+    LIMIT(double_quant_block, 1, 1e6, SP_NUM_INTEGER),
+    LIMIT(loss_bytes_per_logit, 0, 64, 0),
+    LIMIT(dataset_bytes_per_token, 0.1, 100, SP_NUM_POSITIVE),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
 
@@ -191,6 +196,8 @@ static const limit_spec PERF_SPECS[] = {
     PERF(memory_headroom, 0, 0.5),
     PERF(overlap_contention, 0, 1),
     PERF(sustained_fraction, 0.05, 1),
+    PERF(host_link_bytes_per_s, 1e8, 1e13),
+    PERF(host_adam_params_per_s, 1e6, 1e13),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 
@@ -286,5 +293,18 @@ sp_memory_constants sp_rules_memory_constants(const sp_rules *rules)
     c.fragmentation = rules->limits.allocator_fragmentation;
     c.prefill_chunk_tokens = rules->limits.prefill_chunk_tokens;
     c.int4_group_size = rules->limits.int4_group_size;
+    return c;
+}
+
+sp_ft_constants sp_rules_ft_constants(const sp_rules *rules)
+{
+    sp_ft_constants c;
+    c.cuda_context_bytes = rules->limits.cuda_context_gb * 1e9;
+    c.fragmentation = rules->limits.allocator_fragmentation;
+    c.fragmentation_multi_gpu = rules->limits.allocator_fragmentation_multi_gpu;
+    c.quant_block = rules->limits.quant_block;
+    c.double_quant_block = rules->limits.double_quant_block;
+    c.gptq_group = rules->limits.int4_group_size;
+    c.loss_bytes_per_logit = rules->limits.loss_bytes_per_logit;
     return c;
 }

@@ -107,3 +107,28 @@ const char *sp_framework_version(const sp_rules *rules, const char *name)
             return rules->frameworks[i].version;
     return "?";
 }
+
+/* ---- fine-tuning ---- */
+
+const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
+{
+    const sp_ft_config *c = &o->config;
+    if (c->method == SP_METHOD_FULL && c->gpus > 1) {
+        *reason = "a full fine-tune over several GPUs needs sharded state: torchtune's full_finetune_distributed "
+                  "recipe runs FSDP2 with CPU offload and activation checkpointing built in";
+        return "torchtune";
+    }
+    if (c->quant != SP_QUANT_NONE && c->fsdp) {
+        *reason = "QLoRA sharded over GPUs: PEFT + TRL under accelerate FSDP with bitsandbytes quant_storage, the "
+                  "FSDP-QLoRA path Answer.AI and Hugging Face published";
+        return "PEFT + TRL (FSDP-QLoRA)";
+    }
+    if (c->gpus > 1) {
+        *reason = c->fsdp ? "adapters over sharded base weights: PEFT + TRL under accelerate FSDP"
+                          : "each GPU holds the whole base: PEFT + TRL under accelerate's DDP";
+        return "PEFT + TRL";
+    }
+    *reason = "one GPU: PEFT + TRL, the reference the validation rows measure; Unsloth is faster on one GPU, but "
+              "its fused kernels are not modelled here";
+    return "PEFT + TRL";
+}

@@ -131,6 +131,9 @@ static char *memory_json(const sp_memory_report *r, sp_error *err)
     json_object_set_new(o, "kv_cache_bytes", sp_json_count(m->kv_cache_bytes));
     json_object_set_new(o, "gather_bytes", sp_json_count(m->gather_bytes));
     json_object_set_new(o, "overhead_bytes", sp_json_count(m->overhead_bytes));
+    json_object_set_new(o, "allocated_bytes", sp_json_count(m->allocated_bytes));
+    json_object_set_new(o, "reserved_bytes", sp_json_count(m->reserved_bytes));
+    json_object_set_new(o, "device_bytes", sp_json_count(m->device_bytes));
     json_object_set_new(o, "total_bytes", sp_json_count(m->total_bytes));
     json_object_set_new(o, "capacity_bytes", sp_json_count(m->capacity_bytes));
     json_object_set_new(o, "headroom_bytes", sp_json_count(m->headroom_bytes));

@@ -1,0 +1,154 @@
+/* cmd_finetune.c - `stackplan finetune`: which of full, LoRA and QLoRA fits which GPUs, how
+ * long the dataset takes, what it costs, and the framework that runs it. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_ACCELS = 8 };
+
+static const cli_opt OPTS[] = {
+    CLI_MODEL_OPTS,
+    {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)", 0, 0, 0},
+    {"gpus", CLI_TEXT, "N|A-B", "GPU counts to try (default 1-8, within one server for cards without a network)", 0, 0, 0},
+    {"dataset-gb", CLI_NUMBER, "GB", "text to train on, in GB (tokens: data/defaults.yaml dataset_bytes_per_token)", 0, 1e9, 0},
+    {"tokens", CLI_NUMBER, "N", "tokens to train on, one epoch (instead of --dataset-gb)", 1, 1e16, 0},
+    {"epochs", CLI_NUMBER, "E", "passes over the data (default 1)", 0.01, 1e4, 0},
+    {"seq", CLI_NUMBER, "S", "tokens a sequence (default 2048, at most the model's context)", 1, 1e7, SP_NUM_INTEGER},
+    {"micro-batch", CLI_NUMBER, "B", "sequences a GPU a step (default: the largest that fits, at most 16)", 1, 1e6, SP_NUM_INTEGER},
+    {"checkpointing", CLI_TEXT, "on|off", "gradient checkpointing (default: off when it fits, else on)", 0, 0, 0},
+    CLI_FT_OPTS,
+    {"precision", CLI_TEXT, "P", "bf16 (default: pure bf16 as HF torch_dtype and litgpt bf16-true), mixed-bf16, fp32", 0, 0, 0},
+    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
+    {"deadline-hours", CLI_NUMBER, "H", "finish within this many hours", 0, 1e7, 0},
+    {"budget-usd", CLI_NUMBER, "USD", "spend at most this", 0, 1e12, 0},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
+    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+};
+
+static const cli_command CMD = {
+    "stackplan finetune (--model NAME | --hf-config FILE | --layers ...) --gpu NAME[,NAME] [options]",
+    "Which fine-tuning methods (full, LoRA, QLoRA; DoRA with --method) fit which GPUs: memory per GPU\n"
+    "as nvidia-smi shows it, the largest micro-batch, tokens/s, hours and cost for the dataset, and the\n"
+    "cheapest option that meets --deadline-hours and --budget-usd with the framework that runs it.",
+    OPTS, sizeof OPTS / sizeof OPTS[0], 0};
+
+static sp_status parse_counts(const cli_value *v, sp_ft_request *q, sp_error *err)
+{
+    const cli_value *f = cli_flag(&CMD, v, "gpus");
+    q->gpus_min = 1;
+    q->gpus_max = 8;
+    if (!f->set)
+        return SP_OK;
+    char *end = NULL;
+    q->gpus_min = q->gpus_max = strtod(f->text, &end);
+    if (*end == '-')
+        q->gpus_max = strtod(end + 1, &end);
+    if (*end || !(q->gpus_min >= 1) || !(q->gpus_max >= q->gpus_min) || q->gpus_max > 65536 ||
+        q->gpus_min != (double)(long)q->gpus_min || q->gpus_max != (double)(long)q->gpus_max)
+        return cli_flag_error(err, "gpus", "'%s' is not N or A-B with whole numbers 1 <= A <= B", f->text);
+    return SP_OK;
+}
+
+static sp_status parse_methods(const cli_value *v, unsigned *out, sp_error *err)
+{
+    const cli_value *f = cli_flag(&CMD, v, "method");
+    *out = SP_METHODS_FULL | SP_METHODS_LORA | SP_METHODS_QLORA;
+    if (!f->set)
+        return SP_OK;
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", f->text);
+    *out = 0;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        sp_ft_method m;
+        if (!sp_ft_method_parse(tok, &m))
+            return cli_flag_error(err, "method", "'%s' is not full, lora, qlora or dora", tok);
+        *out |= 1u << m;
+    }
+    return *out ? SP_OK : cli_flag_error(err, "method", "no method named");
+}
+
+static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_request *q, sp_error *err)
+{
+    const cli_value *gb = cli_flag(&CMD, v, "dataset-gb"), *tokens = cli_flag(&CMD, v, "tokens");
+    if (gb->set && tokens->set)
+        return cli_flag_error(err, "tokens", "give --dataset-gb or --tokens, not both");
+    double epochs = cli_number_or(&CMD, v, "epochs", 1);
+    q->tokens_given = gb->set || tokens->set;
+    q->tokens = 1e8; /* without a dataset: hours and cost per 100 M tokens */
+    if (gb->set)
+        q->tokens = gb->number * 1e9 / in->rules.limits.dataset_bytes_per_token * epochs;
+    if (tokens->set)
+        q->tokens = tokens->number * epochs;
+    if (!(q->tokens >= 1))
+        return cli_flag_error(err, "dataset-gb", "the dataset holds less than one token");
+    q->deadline_hours = cli_number_or(&CMD, v, "deadline-hours", 0);
+    q->budget_usd = cli_number_or(&CMD, v, "budget-usd", 0);
+    q->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
+    q->micro_batch = cli_number_or(&CMD, v, "micro-batch", 0);
+    q->max_micro_batch = 16;
+    const cli_value *gc = cli_flag(&CMD, v, "checkpointing");
+    q->checkpointing = -1;
+    if (gc->set && strcmp(gc->text, "on") && strcmp(gc->text, "off"))
+        return cli_flag_error(err, "checkpointing", "'%s' is not on or off", gc->text);
+    if (gc->set)
+        q->checkpointing = !strcmp(gc->text, "on");
+    q->offload = cli_flag(&CMD, v, "offload")->set ? (int)q->base.offload : -1;
+    return SP_OK;
+}
+
+static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp_ft_request *q, sp_error *err)
+{
+    memset(q, 0, sizeof *q);
+    sp_ft_config base = SP_FT_CONFIG_INIT;
+    base.lora_dropout = 0.05;
+    base.double_quant = true;
+    base.seq = cli_number_or(&CMD, v, "seq", in->model.seq > 0 && in->model.seq < 2048 ? in->model.seq : 2048);
+    q->base = base;
+    sp_status s = parse_methods(v, &q->methods, err);
+    if (s == SP_OK)
+        s = cli_ft_flags(&CMD, v, false, &q->base, err);
+    if (s == SP_OK)
+        s = cli_precision(&CMD, v, &q->base.precision, err);
+    if (s == SP_OK)
+        s = cli_optimizer(&CMD, v, &q->base.optimizer, err);
+    if (s == SP_OK)
+        s = parse_counts(v, q, err);
+    if (s == SP_OK && q->base.quant != SP_QUANT_NONE && !(q->methods & SP_METHODS_QLORA))
+        s = cli_flag_error(err, "quant", "a quantised base is QLoRA: add qlora to --method");
+    if (s == SP_OK && !(q->methods & SP_METHODS_QLORA))
+        q->base.quant = SP_QUANT_NONE;
+    return s == SP_OK ? job_flags(v, in, q, err) : s;
+}
+
+int cmd_finetune(int argc, char **argv)
+{
+    cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
+    sp_format format;
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
+    if (started >= 0)
+        return started;
+    sp_error err;
+    sp_error_clear(&err);
+    cli_inputs in;
+    const sp_accel *accels[MAX_ACCELS];
+    size_t count = 0;
+    static sp_ft_request q;
+    static sp_ft_result result;
+    sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
+    if (s == SP_OK)
+        s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
+    if (s == SP_OK)
+        s = request_from_flags(v, &in, &q, &err);
+    sp_ft_constants k = sp_rules_ft_constants(&in.rules);
+    if (s == SP_OK)
+        s = sp_ft_search(&in.model, accels, count, &q, &k, &in.rules.perf, &result, &err);
+    char *text = NULL;
+    if (s == SP_OK) {
+        sp_ft_report report = {&in.model, &q, &result, &in.rules};
+        text = sp_render_finetune(&report, format, &err);
+    }
+    sp_accel_catalog_free(&in.catalog);
+    return text ? cli_emit(text) : cli_fail(&err);
+}

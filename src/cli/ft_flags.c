@@ -1,0 +1,48 @@
+/* ft_flags.c - the fine-tuning flags `finetune` and `memory` share. */
+#include "cli.h"
+
+#include <string.h>
+
+static sp_status on_off(const cli_command *cmd, const cli_value *v, const char *name, bool *out, sp_error *err)
+{
+    const cli_value *f = cli_flag(cmd, v, name);
+    if (!f->set)
+        return SP_OK;
+    if (strcmp(f->text, "on") && strcmp(f->text, "off"))
+        return cli_flag_error(err, name, "'%s' is not on or off", f->text);
+    *out = !strcmp(f->text, "on");
+    return SP_OK;
+}
+
+static sp_status words(const cli_command *cmd, const cli_value *v, bool one_method, sp_ft_config *c, sp_error *err)
+{
+    const cli_value *f = cli_flag(cmd, v, "method");
+    if (one_method && f->set && !sp_ft_method_parse(f->text, &c->method))
+        return cli_flag_error(err, "method", "'%s' is not full, lora, qlora or dora", f->text);
+    if ((f = cli_flag(cmd, v, "quant"))->set && !sp_quant_parse(f->text, &c->quant))
+        return cli_flag_error(err, "quant", "'%s' is not none, nf4, fp4, int4 or int8", f->text);
+    if ((f = cli_flag(cmd, v, "offload"))->set && !sp_offload_parse(f->text, &c->offload))
+        return cli_flag_error(err, "offload", "'%s' is not none, optimizer or optimizer+params", f->text);
+    char bad[72];
+    if ((f = cli_flag(cmd, v, "lora-targets"))->set && !sp_targets_parse(f->text, &c->targets, bad, sizeof bad))
+        return cli_flag_error(err, "lora-targets", "'%s' is not a projection (q,k,v,o,gate,up,down, attn, mlp, all-linear)",
+                              bad);
+    return SP_OK;
+}
+
+sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_method, sp_ft_config *c, sp_error *err)
+{
+    sp_status s = words(cmd, v, one_method, c, err);
+    if (s == SP_OK)
+        s = on_off(cmd, v, "double-quant", &c->double_quant, err);
+    if (s != SP_OK)
+        return s;
+    /* QLoRA means a 4-bit base: NF4 unless told otherwise (Dettmers et al. 2023). */
+    if (c->method == SP_METHOD_QLORA && !cli_flag(cmd, v, "quant")->set)
+        c->quant = SP_QUANT_NF4;
+    c->lora_rank = cli_number_or(cmd, v, "lora-rank", c->lora_rank);
+    c->lora_dropout = cli_number_or(cmd, v, "lora-dropout", c->lora_dropout);
+    c->train_embeddings = cli_flag(cmd, v, "train-embeddings")->set;
+    c->host_bytes = cli_number_or(cmd, v, "host-gb", 0) * 1e9;
+    return SP_OK;
+}

@@ -1,0 +1,422 @@
+/* finetune.c - bytes per GPU of a fine-tune: full, LoRA, QLoRA or DoRA, on one GPU, under
+ * DDP or FSDP, with optimizer or parameter offload; allocated, reserved and device bytes. */
+#include "estimate_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- the linear layers of one decoder block ---- */
+
+/* Input and output width of one targetable projection (0 x 0 when the model has none). */
+typedef struct {
+    double in, out, copies; /* copies: experts for an MoE MLP, else 1 */
+} linear_shape;
+
+static linear_shape projection(const sp_model *m, unsigned target)
+{
+    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden, f = m->ffn;
+    double e = m->experts > 0 ? m->experts : 1;
+    switch (target) {
+    case SP_TARGET_Q: return (linear_shape){h, q, 1};
+    case SP_TARGET_K: return (linear_shape){h, kv, 1};
+    case SP_TARGET_V: return (linear_shape){h, kv, 1};
+    case SP_TARGET_O: return (linear_shape){q, h, 1};
+    case SP_TARGET_GATE: return m->ffn_kind == SP_FFN_SWIGLU ? (linear_shape){h, f, e} : (linear_shape){0, 0, 0};
+    case SP_TARGET_UP: return (linear_shape){h, f, e};
+    case SP_TARGET_DOWN: return (linear_shape){f, h, e};
+    default: return (linear_shape){0, 0, 0};
+    }
+}
+
+enum { TARGET_BITS = 7 };
+
+/* Weights of the linear layers of one block (every expert): what 4-bit storage applies to. */
+static double block_linear_params(const sp_model *m)
+{
+    double sum = 0;
+    for (unsigned i = 0; i < TARGET_BITS; i++) {
+        linear_shape s = projection(m, 1u << i);
+        sum += s.in * s.out * s.copies;
+    }
+    return sum;
+}
+
+/* The largest single linear of a block: the one a dequantising kernel unpacks at a time. */
+static double largest_linear(const sp_model *m, unsigned targets)
+{
+    double most = 0;
+    for (unsigned i = 0; i < TARGET_BITS; i++)
+        if (targets & (1u << i)) {
+            linear_shape s = projection(m, 1u << i);
+            most = fmax(most, s.in * s.out);
+        }
+    return most;
+}
+
+static bool is_adapter(sp_ft_method method)
+{
+    return method != SP_METHOD_FULL;
+}
+
+double sp_ft_adapter_params(const sp_model *m, const sp_ft_config *c)
+{
+    if (!is_adapter(c->method) || !sp_model_has_shape(m))
+        return 0;
+    double per_block = 0;
+    for (unsigned i = 0; i < TARGET_BITS; i++) {
+        if (!(c->targets & (1u << i)))
+            continue;
+        linear_shape s = projection(m, 1u << i);
+        /* PEFT LoRA: A is r x d_in, B is d_out x r (Hu et al. 2021, sec. 4.1). */
+        double adapter = c->lora_rank * (s.in + s.out);
+        /* DoRA: one magnitude per output column (Liu et al. 2024, eq. 5; peft lora/dora.py). */
+        if (c->method == SP_METHOD_DORA)
+            adapter += s.out;
+        per_block += adapter * s.copies;
+    }
+    return m->layers * per_block;
+}
+
+/* ---- storage of the base ---- */
+
+static double embedding_params(const sp_model *m)
+{
+    return m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0);
+}
+
+/* Bytes a quantised weight takes with its constants, and the constants alone. */
+static void quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants)
+{
+    switch (c->quant) {
+    case SP_QUANT_NF4:
+    case SP_QUANT_FP4:
+        /* QLoRA sec. 3: an fp32 absmax per 64 weights (0.5 bit), or with double quantisation an
+         * 8-bit constant per 64 and an fp32 one per 256 of those (0.127 bit). */
+        *constants = c->double_quant ? 1.0 / k->quant_block + 4.0 / (k->quant_block * k->double_quant_block)
+                                     : 4.0 / k->quant_block;
+        *weight = 0.5;
+        return;
+    case SP_QUANT_INT4:
+        /* GPTQ (AutoGPTQ): int32-packed 4-bit weights, an fp16 scale and a 4-bit zero per group. */
+        *constants = (2.0 + 0.5) / k->gptq_group;
+        *weight = 0.5;
+        return;
+    case SP_QUANT_INT8:
+        /* LLM.int8() (Dettmers et al. 2022): int8 weights, an fp32 scale per output row, which is
+         * below a thousandth of a byte a weight for any real width and is left out. */
+        *constants = 0;
+        *weight = 1.0;
+        return;
+    case SP_QUANT_NONE: break;
+    }
+    *constants = 0;
+    *weight = 0;
+}
+
+/* ---- training state ---- */
+
+sp_precision_bytes sp_ft_precision_bytes(const sp_ft_config *c)
+{
+    /* Mixed precision in a fine-tune is torch autocast over fp32 weights (HF Trainer bf16=True). */
+    sp_mem_config mc = SP_MEM_CONFIG_INIT;
+    mc.precision = c->precision;
+    mc.optimizer = c->optimizer;
+    mc.mixed_style = SP_MASTER_AUTOCAST;
+    return sp_precision_bytes_of(&mc);
+}
+
+/* Optimizer bytes a trainable parameter carries (master copy and moments). */
+double sp_ft_optimizer_bytes(const sp_ft_config *c)
+{
+    sp_precision_bytes b = sp_ft_precision_bytes(c);
+    switch (c->optimizer) {
+    case SP_OPT_ADAM:
+    case SP_OPT_ADAMW: return b.master + 2.0 * b.state;
+    case SP_OPT_ADAM8BIT: return b.master + 2.0;  /* Dettmers et al. 2021: a byte a state */
+    case SP_OPT_SGD: return b.master + b.state;
+    case SP_OPT_ADAFACTOR: return b.master + b.state; /* factored moments: a bound, not exact */
+    }
+    return 0;
+}
+
+/* What the optimizer step allocates beside the state: torch's foreach AdamW computes the
+ * square root of every second moment at once (torch/optim/adamw.py _multi_tensor_adamw,
+ * torch._foreach_sqrt), a temporary the size of the state's second moment. */
+static double optimizer_temporary_per_param(const sp_ft_config *c)
+{
+    if (c->optimizer != SP_OPT_ADAM && c->optimizer != SP_OPT_ADAMW)
+        return 0;
+    return sp_ft_precision_bytes(c).state;
+}
+
+/* ---- activations ---- */
+
+/* Bytes of an element of the residual stream: fp32 once PEFT has upcast the norms and the
+ * embeddings (peft/utils/other.py prepare_model_for_kbit_training), else the compute dtype. */
+static double residual_bytes(const sp_ft_config *c)
+{
+    return c->precision == SP_PREC_FP32 || c->fp32_upcast ? 4.0 : 2.0;
+}
+
+/* Bytes one token keeps in one decoder block for backward, in eager PyTorch (HF Transformers,
+ * litgpt): the counts of Korthikanti et al. 2022, sec. 4.1, without dropout, with RMSNorm's
+ * input kept in fp32 (both upcast before normalising: LlamaRMSNorm, litgpt RMSNorm). */
+static double block_bytes_per_token(const sp_model *m, const sp_ft_config *c)
+{
+    double e = c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
+    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden;
+    double norm = (m->norm_bias ? e : 4.0) * h;
+    double stream = residual_bytes(c);
+    double bytes = m->norms_per_layer * norm + 2.0 * h * stream; /* norm inputs, GEMM inputs */
+    bytes += (2.0 * q + 2.0 * kv) * e;                        /* Q, K, V and the attention output */
+    /* FlashAttention keeps a log-sum-exp per head; eager attention the softmax output. */
+    bytes += c->flash_attention ? 4.0 * m->heads : m->heads * c->seq * e;
+    double active = m->experts > 1 ? m->experts_per_token : 1.0;
+    bytes += (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 : 2.0) * m->ffn * e * active;
+    if (!is_adapter(c->method))
+        return bytes;
+    for (unsigned i = 0; i < TARGET_BITS; i++) {
+        if (!(c->targets & (1u << i)))
+            continue;
+        linear_shape s = projection(m, 1u << i);
+        double copies = s.copies > 1 ? active : 1.0;
+        /* PEFT: dropout keeps its output and a 1-byte mask; A's output feeds B. */
+        double adapter = (c->lora_dropout > 0 ? s.in * (e + 1.0) : 0.0) + c->lora_rank * e;
+        /* DoRA also keeps the base output and the adapter output it rescales (peft dora.py). */
+        if (c->method == SP_METHOD_DORA)
+            adapter += 2.0 * s.out * e;
+        bytes += adapter * copies;
+    }
+    return bytes;
+}
+
+/* Bytes saved for backward when the loss runs, and the part a checkpointed block rebuilds. */
+typedef struct {
+    double saved;     /* every block's saved tensors, or only their inputs under checkpointing */
+    double rebuilt;   /* checkpointing: one block recomputed inside the backward */
+} saved_activations;
+
+static saved_activations activations_of(const sp_model *m, const sp_ft_config *c)
+{
+    double tokens = c->micro_batch * c->seq;
+    double block = block_bytes_per_token(m, c) * tokens;
+    if (!c->checkpointing)
+        return (saved_activations){m->layers * block, 0};
+    /* Checkpointing per block keeps each block's input and rebuilds one block at a time. */
+    return (saved_activations){m->layers * m->hidden * residual_bytes(c) * tokens, block};
+}
+
+/* ---- checks ---- */
+
+static bool model_has(const sp_model *m, unsigned targets, unsigned *missing)
+{
+    for (unsigned i = 0; i < TARGET_BITS; i++)
+        if ((targets & (1u << i)) && projection(m, 1u << i).in == 0) {
+            *missing = 1u << i;
+            return false;
+        }
+    return true;
+}
+
+static sp_status check_counts(const sp_ft_config *c, sp_error *err)
+{
+    const double counts[] = {c->gpus, c->micro_batch, c->seq};
+    const char *names[] = {"gpus", "micro-batch", "seq"};
+    for (size_t i = 0; i < 3; i++)
+        if (!sp_whole_in(counts[i], 1, 1e9))
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number >= 1");
+    if (!(c->host_bytes >= 0) || !isfinite(c->host_bytes))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "host-gb", "must be a number >= 0");
+    if (!(c->lora_dropout >= 0 && c->lora_dropout < 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-dropout", "must be in [0, 1)");
+    return SP_OK;
+}
+
+static sp_status check_method(const sp_model *m, const sp_ft_config *c, sp_error *err)
+{
+    if (c->method == SP_METHOD_FULL) {
+        if (c->quant != SP_QUANT_NONE)
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant",
+                           "a full fine-tune trains every weight and cannot keep them in %s: use --method qlora",
+                           sp_quant_name(c->quant));
+        return SP_OK;
+    }
+    if (c->method == SP_METHOD_QLORA && c->quant == SP_QUANT_NONE)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "QLoRA needs a 4-bit base: nf4, fp4 or int4");
+    if (c->quant != SP_QUANT_NONE && c->precision == SP_PREC_FP8)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                       "no 4-bit kernel computes in fp8: bitsandbytes and GPTQ dequantise to bf16 or fp16");
+    double width = fmin(m->hidden, m->heads * m->head_dim);
+    if (!sp_whole_in(c->lora_rank, 1, width))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank",
+                       "%g is not a whole number from 1 to the layer width (%g)", c->lora_rank, width);
+    if (!(c->targets & SP_TARGET_ALL))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-targets", "no layer gets an adapter");
+    unsigned missing = 0;
+    if (!model_has(m, c->targets, &missing)) {
+        char name[32];
+        sp_targets_text(missing, name, sizeof name);
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-targets",
+                       "%s has no '%s' projection (its MLP is up and down)", m->name[0] ? m->name : "the model",
+                       name);
+    }
+    return SP_OK;
+}
+
+sp_status sp_ft_config_check(const sp_model *m, const sp_ft_config *c, sp_error *err)
+{
+    if (!sp_model_has_shape(m))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "a fine-tune needs the model's shape, not only --params");
+    double params = sp_model_params(m);
+    if (!(params > 0) || !isfinite(params) || params > 1e15)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "%.3g parameters is not a model", params);
+    sp_status s = check_counts(c, err);
+    return s == SP_OK ? check_method(m, c, err) : s;
+}
+
+/* ---- the estimate ---- */
+
+typedef struct {
+    double base, constants, layer_storage; /* per GPU, and one block unsharded */
+} base_storage;
+
+static base_storage base_of(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k, double params)
+{
+    sp_precision_bytes b = sp_ft_precision_bytes(c);
+    double linear = m->layers * block_linear_params(m);
+    double weight = 0, constants = 0;
+    quant_bytes(c, k, &weight, &constants);
+    base_storage s;
+    if (c->quant == SP_QUANT_NONE) {
+        s.base = params * b.weights;
+        s.constants = 0;
+        s.layer_storage = block_linear_params(m) * b.compute;
+    } else {
+        /* Embeddings, head and norms stay 16-bit (bitsandbytes replaces nn.Linear only), or
+         * become fp32 under PEFT's upcast. */
+        s.base = linear * weight + (params - linear) * (c->fp32_upcast ? 4.0 : 2.0);
+        s.constants = linear * constants;
+        s.layer_storage = block_linear_params(m) * (weight + constants);
+    }
+    return s;
+}
+
+static double trainable_params(const sp_model *m, const sp_ft_config *c, double params)
+{
+    if (!is_adapter(c->method))
+        return params;
+    return sp_ft_adapter_params(m, c) + (c->train_embeddings ? embedding_params(m) : 0.0);
+}
+
+void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k, double capacity_bytes,
+                          sp_ft_memory *out)
+{
+    memset(out, 0, sizeof *out);
+    double params = sp_model_params(m), n = c->gpus;
+    double shard = c->fsdp ? n : 1.0;
+    sp_precision_bytes b = sp_ft_precision_bytes(c);
+    out->params = params;
+    out->adapter_params = sp_ft_adapter_params(m, c);
+    out->trainable_params = trainable_params(m, c, params);
+    base_storage base = base_of(m, c, k, params);
+    double trainable = out->trainable_params / shard;
+    /* Adapters live beside the frozen base; a full fine-tune's weights are the base. */
+    /* FSDP shards parameters only: AutoGPTQ keeps its packed weights, zeros and scales in
+     * registered buffers (auto_gptq nn_modules/qlinear), which every rank holds whole. */
+    double base_shard = c->quant == SP_QUANT_INT4 ? 1.0 : shard;
+    out->base_bytes = base.base / base_shard;
+    out->quant_constants_bytes = base.constants / base_shard;
+    out->trainable_bytes = is_adapter(c->method) ? trainable * b.weights : 0.0;
+    out->gradients_bytes = trainable * b.gradients;
+    out->optimizer_bytes = trainable * sp_ft_optimizer_bytes(c);
+    /* Offload moves state to the host: ZeRO-Offload the optimizer and gradients (Ren et al.
+     * 2021, sec. 4), FSDP CPUOffload(offload_params=True) the parameters as well. */
+    if (c->offload != SP_OFFLOAD_NONE) {
+        out->host_bytes += out->optimizer_bytes + out->gradients_bytes;
+        out->optimizer_bytes = 0;
+        out->gradients_bytes = 0;
+    }
+    if (c->offload == SP_OFFLOAD_PARAMS) {
+        out->host_bytes += out->base_bytes + out->quant_constants_bytes + out->trainable_bytes;
+        out->base_bytes = out->quant_constants_bytes = out->trainable_bytes = 0;
+    }
+    saved_activations saved = activations_of(m, c);
+    out->logits_bytes = c->micro_batch * c->seq * m->vocab * k->loss_bytes_per_logit;
+    /* The loss runs when the forward ends and is freed before the backward rebuilds the last
+     * checkpointed block, so the two are never live together. */
+    out->activations_bytes = saved.saved + fmax(0.0, saved.rebuilt - out->logits_bytes);
+    /* In flight beside the saved tensors: FSDP's two unsharded blocks (the current one and the
+     * prefetched next; PyTorch FSDP limit_all_gathers), or every block on the host streaming
+     * in; the 16-bit copy of the 4-bit linear being multiplied (bitsandbytes dequantises a whole
+     * weight before its GEMM); DoRA's weight norm over W + BA (peft dora.py get_weight_norm). */
+    double gathered = (c->fsdp && n > 1) || c->offload == SP_OFFLOAD_PARAMS ? 2.0 * base.layer_storage : 0.0;
+    double dequant = c->quant != SP_QUANT_NONE ? largest_linear(m, SP_TARGET_ALL) * 2.0 : 0.0;
+    double dora = c->method == SP_METHOD_DORA ? 2.0 * largest_linear(m, c->targets) * 2.0 : 0.0;
+    double resident = out->base_bytes + out->quant_constants_bytes + out->trainable_bytes + out->optimizer_bytes;
+    double backward = resident + out->activations_bytes + out->logits_bytes + gathered + dequant + dora;
+    double step = resident + out->gradients_bytes +
+                  (c->offload == SP_OFFLOAD_NONE ? trainable * optimizer_temporary_per_param(c) : 0.0);
+    /* Built whole on each GPU, then flattened into its shard while the whole still exists. */
+    double load = c->unsharded_load && c->fsdp ? base.base + base.constants + out->base_bytes + out->quant_constants_bytes : 0.0;
+    out->peak_in_optimizer_step = step > backward && step > load;
+    out->peak_at_load = load > backward && load > step;
+    out->transient_bytes = out->peak_in_optimizer_step ? step - resident - out->gradients_bytes
+                                                       : gathered + dequant + dora;
+    out->allocated_bytes = fmax(fmax(backward, step), load);
+    out->reserved_bytes = out->allocated_bytes * (1.0 + (n > 1 ? k->fragmentation_multi_gpu : k->fragmentation));
+    /* The allocator cannot reserve beyond the card: near capacity it frees its cache first. */
+    if (capacity_bytes > 0)
+        out->reserved_bytes = fmin(out->reserved_bytes, fmax(out->allocated_bytes, capacity_bytes - k->cuda_context_bytes));
+    out->device_bytes = out->reserved_bytes + k->cuda_context_bytes;
+    out->capacity_bytes = capacity_bytes;
+    /* Near capacity PyTorch's allocator frees its cached blocks and retries before it fails
+     * (c10/cuda/CUDACachingAllocator.cpp, release_cached_blocks on a failed cudaMalloc): a
+     * job fits when its live tensors and the context do, whatever it reserves when memory is free. */
+    out->fits = capacity_bytes > 0 && out->allocated_bytes + k->cuda_context_bytes <= capacity_bytes &&
+                (c->host_bytes <= 0 || out->host_bytes <= c->host_bytes);
+}
+
+sp_status sp_ft_memory_estimate(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k,
+                                double capacity_bytes, sp_ft_memory *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_status s = sp_ft_config_check(m, c, err);
+    if (s != SP_OK)
+        return s;
+    sp_ft_memory_checked(m, c, k, capacity_bytes, out);
+    if (!isfinite(out->device_bytes))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the estimate overflows: check the shape");
+    if (c->host_bytes > 0 && out->host_bytes > c->host_bytes)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "offload",
+                       "the offloaded state needs %.1f GB of host memory and %.1f GB is left",
+                       out->host_bytes / 1e9, c->host_bytes / 1e9);
+    return SP_OK;
+}
+
+typedef struct {
+    const sp_model *m;
+    sp_ft_config c;
+    const sp_ft_constants *k;
+    double capacity;
+} batch_ctx;
+
+static bool overflows(double batch, void *ctx)
+{
+    batch_ctx *b = ctx;
+    b->c.micro_batch = batch;
+    sp_ft_memory mem;
+    sp_ft_memory_checked(b->m, &b->c, b->k, b->capacity, &mem);
+    return !mem.fits;
+}
+
+double sp_ft_max_micro_batch(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k,
+                             double capacity_bytes)
+{
+    enum { LARGEST = 65536 };
+    sp_error err;
+    if (sp_ft_config_check(m, c, &err) != SP_OK || !(capacity_bytes > 0))
+        return 0;
+    batch_ctx b = {m, *c, k, capacity_bytes};
+    double first_over = sp_smallest_true(overflows, &b, LARGEST);
+    return first_over == 0 ? LARGEST : first_over - 1;
+}

@@ -1,0 +1,209 @@
+/* finetune_time.c - time of one fine-tuning step on one GPU: the GEMMs a frozen base still
+ * pays, adapters, recompute, 4-bit dequantisation, FSDP/DDP collectives, offload, optimizer. */
+#include "estimate_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    const sp_model *m;
+    const sp_ft_config *c;
+    const sp_accel *a;
+    const sp_perf_constants *k;
+    double peak, matmul, hbm, tokens;
+} ft_ctx;
+
+static double gemm_s(const ft_ctx *x, double m, double n, double k)
+{
+    return sp_gemm_time_s(m, n, k, x->peak, x->matmul, x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
+}
+
+/* Input and output widths of the seven projections, and how many copies (experts) each has. */
+static void projections(const sp_model *m, double in[7], double out[7], double copies[7])
+{
+    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden, f = m->ffn;
+    double e = m->experts > 0 ? m->experts : 1.0, gate = m->ffn_kind == SP_FFN_SWIGLU ? 1.0 : 0.0;
+    const double i[7] = {h, h, h, q, h, h, f}, o[7] = {q, kv, kv, h, f, f, h}, n[7] = {1, 1, 1, 1, gate * e, e, e};
+    memcpy(in, i, sizeof i);
+    memcpy(out, o, sizeof o);
+    memcpy(copies, n, sizeof n);
+}
+
+typedef struct {
+    double forward_s, backward_s;
+} pass_times;
+
+/* GEMMs of one block: the base's forward, its data gradient (every layer: the adapters below
+ * need it), its weight gradient only when it trains, and the adapters' small GEMMs. */
+static pass_times block_gemms(const ft_ctx *x)
+{
+    const sp_model *m = x->m;
+    double in[7], out[7], copies[7];
+    projections(m, in, out, copies);
+    bool full = x->c->method == SP_METHOD_FULL;
+    pass_times t = {0, 0};
+    for (int i = 0; i < 7; i++) {
+        if (copies[i] == 0)
+            continue;
+        /* An MoE expert multiplies only the tokens routed to it (top-k of E). */
+        double rows = copies[i] > 1 ? x->tokens * m->experts_per_token / m->experts : x->tokens;
+        double base = copies[i] * gemm_s(x, rows, out[i], in[i]);
+        t.forward_s += base;
+        t.backward_s += base * (full ? 2.0 : 1.0);
+        if (full || !(x->c->targets & (1u << i)))
+            continue;
+        double r = x->c->lora_rank;
+        double adapter = copies[i] * (gemm_s(x, rows, r, in[i]) + gemm_s(x, rows, out[i], r));
+        t.forward_s += adapter;
+        t.backward_s += 2.0 * adapter;
+    }
+    return t;
+}
+
+/* Element-wise traffic of one block's forward, per token: each norm reads and writes h, the two
+ * residual adds read two and write one, the MLP activation reads its inputs and writes one. */
+static double block_elementwise_s(const ft_ctx *x)
+{
+    const sp_model *m = x->m;
+    double active = m->experts > 1 ? m->experts_per_token : 1.0;
+    double elements = m->norms_per_layer * 2.0 * m->hidden + 6.0 * m->hidden +
+                      (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * m->ffn * active;
+    double bytes = elements * 2.0;
+    /* PEFT's adapters add their own passes: dropout reads the input and writes it with a
+     * 1-byte mask, and the scaled adapter output is added to the base output (peft lora/layer.py). */
+    if (x->c->method != SP_METHOD_FULL) {
+        double in[7], out[7], copies[7];
+        projections(m, in, out, copies);
+        for (int i = 0; i < 7; i++)
+            if ((x->c->targets & (1u << i)) && copies[i] > 0)
+                bytes += (x->c->lora_dropout > 0 ? 5.0 * in[i] : 0.0) + 3.0 * 2.0 * out[i] * (copies[i] > 1 ? active : 1.0);
+    }
+    return x->tokens * bytes / x->hbm;
+}
+
+/* Causal FlashAttention forward: 4 s q FLOPs a token over half the score matrix (Dao 2023). */
+static double attention_s(const ft_ctx *x, const sp_perf_constants *perf)
+{
+    double q = x->m->heads * x->m->head_dim;
+    double flops = 4.0 * x->tokens * x->c->seq * q * (x->c->flash_attention ? 0.5 : 1.0);
+    return flops / (x->peak * sp_attention_share(x->a, perf, x->matmul));
+}
+
+/* bitsandbytes unpacks a whole 4-bit weight to 16 bits before each GEMM: read the packed
+ * weight and its constants, write the 16-bit copy (memory-bound). */
+static double dequant_pass_s(const ft_ctx *x, const sp_ft_memory *mem)
+{
+    if (x->c->quant == SP_QUANT_NONE)
+        return 0;
+    double linear = mem->params - x->m->vocab * x->m->hidden * (x->m->tied_embeddings ? 1.0 : 2.0);
+    double packed = x->c->quant == SP_QUANT_INT8 ? 1.0 : 0.5;
+    return linear * (packed + 2.0) / x->hbm;
+}
+
+/* The bus bandwidth of the job's collectives: within a server the accelerator's link (PCIe
+ * for consumer cards), across servers its network. */
+static double link_bytes_per_s(const ft_ctx *x)
+{
+    if (x->c->gpus <= x->a->per_node)
+        return x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    return fmin(x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency,
+                x->a->per_node * x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency);
+}
+
+/* Communication hidden under compute still slows it (NCCL kernels hold SMs); the rest shows. */
+static double exposed_s(double comm_s, double compute_s, const sp_perf_constants *k)
+{
+    return fmax(0.0, comm_s - compute_s) + fmin(comm_s, compute_s) * k->overlap_contention;
+}
+
+/* Per step: FSDP gathers the base for forward and for backward (checkpointing recomputes inside
+ * the backward's gather) and reduce-scatters the trainable gradients; DDP all-reduces them
+ * (Patarasuk and Yuan 2009: 2(n-1)/n of the bytes for a ring all-reduce). */
+static double collective_s(const ft_ctx *x, const sp_ft_memory *mem, double grad_bytes, double compute_s,
+                           double backward_s)
+{
+    double n = x->c->gpus;
+    if (n <= 1)
+        return 0;
+    double bw = link_bytes_per_s(x), latency = x->k->collective_latency_s;
+    if (x->c->fsdp) {
+        double storage = (mem->base_bytes + mem->quant_constants_bytes + mem->trainable_bytes) * n;
+        if (x->c->offload == SP_OFFLOAD_PARAMS)
+            storage = mem->host_bytes - (grad_bytes + mem->optimizer_bytes) * n;
+        double bytes = (n - 1.0) / n * (2.0 * storage + grad_bytes * n);
+        return exposed_s(bytes / bw + 3.0 * x->m->layers * latency, compute_s, x->k);
+    }
+    double allreduce = 2.0 * (n - 1.0) / n * grad_bytes * n / bw + latency;
+    return exposed_s(allreduce, backward_s, x->k);
+}
+
+/* Offloaded state crosses the host link: FSDP param offload brings each GPU's shard in for the
+ * forward and again for the backward; the gradients go out and the updated weights come back. */
+static double offload_s(const ft_ctx *x, const sp_ft_memory *mem, double trainable_per_gpu, double compute_s)
+{
+    if (x->c->offload == SP_OFFLOAD_NONE)
+        return 0;
+    double host = x->k->host_link_bytes_per_s;
+    double update = trainable_per_gpu * 4.0;  /* 16-bit gradients out, 16-bit weights back */
+    double params = 0;
+    if (x->c->offload == SP_OFFLOAD_PARAMS)
+        params = 2.0 * (mem->host_bytes - trainable_per_gpu * 2.0);
+    return exposed_s((params + update) / host, compute_s, x->k) +
+           trainable_per_gpu / x->k->host_adam_params_per_s;
+}
+
+sp_status sp_ft_card_check(const sp_accel *a, const sp_ft_config *c, sp_error *err)
+{
+    if (!(sp_train_peak(a, c->precision) > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", a->name,
+                       sp_precision_name(c->precision));
+    /* bitsandbytes and AutoGPTQ ship CUDA (and ROCm) kernels; a TPU has neither. */
+    if (c->quant != SP_QUANT_NONE && strcmp(a->vendor, "nvidia") && strcmp(a->vendor, "amd"))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "%s has no %s kernels (bitsandbytes and GPTQ run on CUDA or ROCm)",
+                       a->name, sp_quant_name(c->quant));
+    if (c->gpus > a->per_node && !(a->inter_node_bytes_per_s > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus",
+                       "%s has no published inter-node network: at most %g GPUs", a->name, a->per_node);
+    return SP_OK;
+}
+
+sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_config *c, const sp_ft_constants *k,
+                              const sp_perf_constants *perf, sp_ft_step *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sp_ft_memory mem;
+    sp_status s = sp_ft_memory_estimate(m, c, k, 0, &mem, err);
+    if (s == SP_OK)
+        s = sp_ft_card_check(a, c, err);
+    if (s != SP_OK)
+        return s;
+    double matmul = (a->matmul_efficiency > 0 ? a->matmul_efficiency : perf->matmul_efficiency) * perf->sustained_fraction;
+    ft_ctx x = {m, c, a, perf, sp_train_peak(a, c->precision), matmul, a->hbm_bytes_per_s * perf->memory_efficiency,
+                c->micro_batch * c->seq};
+    pass_times g = block_gemms(&x);
+    double attention = attention_s(&x, perf), elementwise = block_elementwise_s(&x);
+    double forward = m->layers * (g.forward_s + attention + elementwise);
+    /* FlashAttention's backward does 2.5x its forward (Dao 2023); element-wise twice. */
+    double backward = m->layers * (g.backward_s + 2.5 * attention + 2.0 * elementwise);
+    bool head_trains = c->method == SP_METHOD_FULL || c->train_embeddings;
+    /* fp32 logits written, read by the loss, its gradient written and read (four passes). */
+    double logits = (head_trains ? 3.0 : 2.0) * gemm_s(&x, x.tokens, m->vocab, m->hidden) +
+                    x.tokens * m->vocab * 4.0 * 4.0 / x.hbm;
+    out->recompute_s = c->checkpointing ? forward : 0.0;
+    out->dequant_s = dequant_pass_s(&x, &mem) * (c->checkpointing ? 3.0 : 2.0);
+    out->compute_s = forward + backward + logits;
+    sp_precision_bytes b = sp_ft_precision_bytes(c);
+    double shard = c->fsdp ? c->gpus : 1.0;
+    double trainable_per_gpu = mem.trainable_params / shard;
+    double busy = out->compute_s + out->recompute_s + out->dequant_s;
+    out->link_bytes_per_s = c->gpus > 1 ? link_bytes_per_s(&x) : 0.0;
+    out->comm_s = collective_s(&x, &mem, trainable_per_gpu * b.gradients, busy, backward);
+    out->offload_s = offload_s(&x, &mem, trainable_per_gpu, busy);
+    /* The update reads weights, gradients and state and writes weights and state. */
+    if (c->offload == SP_OFFLOAD_NONE)
+        out->optimizer_s = trainable_per_gpu * (2.0 * b.updated + b.gradients + 2.0 * sp_ft_optimizer_bytes(c)) / x.hbm;
+    out->step_time_s = busy + out->comm_s + out->offload_s + out->optimizer_s;
+    out->tokens_per_s_per_gpu = x.tokens / out->step_time_s;
+    out->tokens_per_s = out->tokens_per_s_per_gpu * c->gpus;
+    return SP_OK;
+}

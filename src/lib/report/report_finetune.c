@@ -1,0 +1,227 @@
+/* report_finetune.c - fine-tuning options and one fine-tune's memory, as text or JSON. */
+#include "report_internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "FSDP, checkpointing, offload optimizer+params" and the like. */
+static void layout_text(const sp_ft_config *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s%s", c->gpus > 1 ? (c->fsdp ? "FSDP" : "DDP") : "1 GPU",
+             c->checkpointing ? ", ckpt" : "", c->offload != SP_OFFLOAD_NONE ? ", offload " : "",
+             c->offload != SP_OFFLOAD_NONE ? sp_offload_name(c->offload) : "");
+}
+
+static void money(double usd, double usd_per_hour, char *buf, size_t size)
+{
+    if (usd_per_hour > 0)
+        snprintf(buf, size, "$%.2f", usd);
+    else
+        snprintf(buf, size, "no price");
+}
+
+static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
+{
+    char layout[64], cost[32];
+    layout_text(&o->config, layout, sizeof layout);
+    if (!o->fits) {
+        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch 1 (%s), %.1f GB on the card\n",
+                      o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus,
+                      o->memory.device_bytes / 1e9, layout, o->accel->memory_bytes / 1e9);
+        return;
+    }
+    money(o->cost_usd, o->usd_per_gpu_hour, cost, sizeof cost);
+    sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9.1f %10s%s\n", best ? "*" : " ", o->accel->name,
+                  sp_ft_method_name(o->config.method), o->config.gpus, layout, o->memory.device_bytes / 1e9,
+                  o->config.micro_batch, o->step.tokens_per_s, o->hours, cost, o->meets ? "" : "  (misses a target)");
+}
+
+static void targets_text(sp_buf *b, const sp_ft_request *q)
+{
+    if (q->deadline_hours <= 0 && q->budget_usd <= 0)
+        return;
+    sp_buf_printf(b, "targets : ");
+    if (q->deadline_hours > 0)
+        sp_buf_printf(b, "done within %g hours%s", q->deadline_hours, q->budget_usd > 0 ? ", " : "");
+    if (q->budget_usd > 0)
+        sp_buf_printf(b, "at most $%g", q->budget_usd);
+    sp_buf_printf(b, "\n");
+}
+
+static char *finetune_text(const sp_ft_report *r, sp_error *err)
+{
+    const sp_ft_request *q = r->request;
+    const sp_ft_result *s = r->result;
+    char targets[64];
+    sp_targets_text(q->base.targets, targets, sizeof targets);
+    sp_buf b = {0};
+    sp_buf_printf(&b, "model   : %s (%.2f B parameters), %g tokens a sequence\n", r->model->name,
+                  sp_model_params(r->model) / 1e9, q->base.seq);
+    sp_buf_printf(&b, "job     : %.3g tokens%s; adapters rank %g on %s; %s, %s\n", q->tokens,
+                  q->tokens_given ? " to train on" : " (a unit: no --dataset-gb or --tokens given)", q->base.lora_rank,
+                  targets, sp_precision_name(q->base.precision), sp_optimizer_name(q->base.optimizer));
+    targets_text(&b, q);
+    sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
+                  "mb", "tokens/s", "hours", "cost");
+    for (size_t i = 0; i < s->count; i++)
+        option_line(&b, &s->items[i], (int)i == s->best);
+    if (s->best < 0) {
+        sp_buf_printf(&b, "\nno method fits: try more GPUs (--gpus), a shorter --seq, or --method qlora\n");
+        return sp_buf_finish(&b, err);
+    }
+    const sp_ft_option *o = &s->items[s->best];
+    const char *why = "";
+    const char *framework = sp_ft_framework(o, &why);
+    char cost[64] = "no public price";
+    if (o->usd_per_gpu_hour > 0)
+        snprintf(cost, sizeof cost, "$%.2f at $%g/GPU-hour", o->cost_usd, o->usd_per_gpu_hour);
+    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.1f hours, %s%s\n",
+                  sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
+                  o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
+                  o->meets ? "" : " (nothing meets the targets: the best of what fits)");
+    sp_buf_printf(&b, "framework: %s (torch==%s, transformers==%s): %s\n", framework,
+                  sp_framework_version(r->rules, "torch"), sp_framework_version(r->rules, "transformers"), why);
+    sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB%s\n",
+                  o->memory.allocated_bytes / 1e9, o->memory.reserved_bytes / 1e9, o->memory.device_bytes / 1e9,
+                  o->accel->memory_bytes / 1e9, o->memory.host_bytes > 0 ? "" : "");
+    if (o->memory.host_bytes > 0)
+        sp_buf_printf(&b, "host     : %.1f GB of offloaded state in host memory a GPU\n", o->memory.host_bytes / 1e9);
+    sp_buf_printf(&b, "(* = recommended; %g layouts tried; mb = micro-batch per GPU; GB/GPU as nvidia-smi shows it)\n",
+                  s->layouts_tried);
+    return sp_buf_finish(&b, err);
+}
+
+static json_t *memory_json(const sp_ft_memory *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "params", sp_json_count(m->params));
+    json_object_set_new(o, "trainable_params", sp_json_count(m->trainable_params));
+    json_object_set_new(o, "base_bytes", sp_json_count(m->base_bytes));
+    json_object_set_new(o, "quant_constants_bytes", sp_json_count(m->quant_constants_bytes));
+    json_object_set_new(o, "trainable_bytes", sp_json_count(m->trainable_bytes));
+    json_object_set_new(o, "gradients_bytes", sp_json_count(m->gradients_bytes));
+    json_object_set_new(o, "optimizer_bytes", sp_json_count(m->optimizer_bytes));
+    json_object_set_new(o, "activations_bytes", sp_json_count(m->activations_bytes));
+    json_object_set_new(o, "logits_bytes", sp_json_count(m->logits_bytes));
+    json_object_set_new(o, "transient_bytes", sp_json_count(m->transient_bytes));
+    json_object_set_new(o, "allocated_bytes", sp_json_count(m->allocated_bytes));
+    json_object_set_new(o, "reserved_bytes", sp_json_count(m->reserved_bytes));
+    json_object_set_new(o, "device_bytes", sp_json_count(m->device_bytes));
+    json_object_set_new(o, "total_bytes", sp_json_count(m->device_bytes));
+    json_object_set_new(o, "host_bytes", sp_json_count(m->host_bytes));
+    json_object_set_new(o, "peak", json_string(m->peak_at_load ? "load" : m->peak_in_optimizer_step ? "optimizer step" : "backward"));
+    return o;
+}
+
+static json_t *config_json(const sp_ft_config *c)
+{
+    char targets[64];
+    sp_targets_text(c->targets, targets, sizeof targets);
+    json_t *o = json_object();
+    json_object_set_new(o, "method", json_string(sp_ft_method_name(c->method)));
+    json_object_set_new(o, "lora_rank", json_integer((json_int_t)c->lora_rank));
+    json_object_set_new(o, "lora_targets", json_string(targets));
+    json_object_set_new(o, "quant", json_string(sp_quant_name(c->quant)));
+    json_object_set_new(o, "double_quant", json_boolean(c->double_quant));
+    json_object_set_new(o, "gpus", json_integer((json_int_t)c->gpus));
+    json_object_set_new(o, "sharding", json_string(c->gpus > 1 ? (c->fsdp ? "fsdp" : "ddp") : "none"));
+    json_object_set_new(o, "checkpointing", json_boolean(c->checkpointing));
+    json_object_set_new(o, "offload", json_string(sp_offload_name(c->offload)));
+    json_object_set_new(o, "micro_batch", json_integer((json_int_t)c->micro_batch));
+    json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
+    return o;
+}
+
+static json_t *option_json(const sp_ft_option *o)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "gpu", json_string(o->accel->name));
+    json_object_set_new(j, "fits", json_boolean(o->fits));
+    json_object_set_new(j, "config", config_json(&o->config));
+    json_object_set_new(j, "memory", memory_json(&o->memory));
+    if (o->fits) {
+        const char *why = "";
+        json_object_set_new(j, "framework", json_string(sp_ft_framework(o, &why)));
+        json_object_set_new(j, "framework_reason", json_string(why));
+        json_object_set_new(j, "max_micro_batch", json_integer((json_int_t)o->max_micro_batch));
+        json_object_set_new(j, "tokens_per_s", sp_json_round(o->step.tokens_per_s, 10));
+        json_object_set_new(j, "tokens_per_s_per_gpu", sp_json_round(o->step.tokens_per_s_per_gpu, 10));
+        json_object_set_new(j, "step_time_s", sp_json_round(o->step.step_time_s, 1e6));
+        json_object_set_new(j, "hours", sp_json_round(o->hours, 1e4));
+        json_object_set_new(j, "usd_per_gpu_hour", json_real(o->usd_per_gpu_hour));
+        json_object_set_new(j, "cost_usd", o->usd_per_gpu_hour > 0 ? sp_json_round(o->cost_usd, 100) : json_null());
+        json_object_set_new(j, "meets_targets", json_boolean(o->meets));
+    }
+    return j;
+}
+
+static char *finetune_json(const sp_ft_report *r, sp_error *err)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(r->model->name));
+    json_object_set_new(o, "params", sp_json_count(sp_model_params(r->model)));
+    json_object_set_new(o, "tokens", sp_json_count(r->request->tokens));
+    json_object_set_new(o, "deadline_hours", r->request->deadline_hours > 0 ? json_real(r->request->deadline_hours) : json_null());
+    json_object_set_new(o, "budget_usd", r->request->budget_usd > 0 ? json_real(r->request->budget_usd) : json_null());
+    json_t *options = json_array();
+    for (size_t i = 0; i < r->result->count; i++)
+        json_array_append_new(options, option_json(&r->result->items[i]));
+    json_object_set_new(o, "options", options);
+    json_object_set_new(o, "recommended", r->result->best >= 0 ? json_integer(r->result->best) : json_null());
+    json_object_set_new(o, "layouts_tried", sp_json_count(r->result->layouts_tried));
+    return sp_json_finish(o, err);
+}
+
+char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error *err)
+{
+    return format == SP_FORMAT_JSON ? finetune_json(report, err) : finetune_text(report, err);
+}
+
+static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_ft_memory *mem, const sp_accel *a,
+                            double max_mb, sp_error *err)
+{
+    char layout[64];
+    layout_text(c, layout, sizeof layout);
+    sp_buf b = {0};
+    sp_buf_printf(&b, "model       : %s (%.2f B parameters), %s fine-tune, %.4g trainable (%.3f%%)\n", m->name,
+                  mem->params / 1e9, sp_ft_method_name(c->method), mem->trainable_params,
+                  100.0 * mem->trainable_params / mem->params);
+    sp_buf_printf(&b, "job         : %s, micro-batch %g x %g tokens, base %s\n", layout, c->micro_batch, c->seq,
+                  c->quant == SP_QUANT_NONE ? sp_precision_name(c->precision) : sp_quant_name(c->quant));
+    sp_buf_printf(&b, "base        : %10.2f GB (+ %.2f GB quantisation constants)\n", mem->base_bytes / 1e9,
+                  mem->quant_constants_bytes / 1e9);
+    sp_buf_printf(&b, "adapters    : %10.2f GB\n", mem->trainable_bytes / 1e9);
+    sp_buf_printf(&b, "gradients   : %10.2f GB\n", mem->gradients_bytes / 1e9);
+    sp_buf_printf(&b, "optimizer   : %10.2f GB\n", mem->optimizer_bytes / 1e9);
+    sp_buf_printf(&b, "activations : %10.2f GB\n", mem->activations_bytes / 1e9);
+    sp_buf_printf(&b, "logits+loss : %10.2f GB\n", mem->logits_bytes / 1e9);
+    sp_buf_printf(&b, "transient   : %10.2f GB\n", mem->transient_bytes / 1e9);
+    sp_buf_printf(&b, "allocated   : %10.2f GB  (peak in the %s)\n", mem->allocated_bytes / 1e9,
+                  mem->peak_at_load ? "load" : mem->peak_in_optimizer_step ? "optimizer step" : "backward");
+    sp_buf_printf(&b, "reserved    : %10.2f GB\n", mem->reserved_bytes / 1e9);
+    sp_buf_printf(&b, "device      : %10.2f GB  (nvidia-smi: reserved + CUDA context)\n", mem->device_bytes / 1e9);
+    if (mem->host_bytes > 0)
+        sp_buf_printf(&b, "host        : %10.2f GB offloaded\n", mem->host_bytes / 1e9);
+    if (a)
+        sp_buf_printf(&b, "%-12s: %s (%.1f GB): %s; largest micro-batch %g\n", "fits", a->name, a->memory_bytes / 1e9,
+                      mem->fits ? "yes" : "NO", max_mb);
+    return sp_buf_finish(&b, err);
+}
+
+char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_memory *mem, const sp_accel *a,
+                          double max_mb, sp_format format, sp_error *err)
+{
+    if (format != SP_FORMAT_JSON)
+        return ft_memory_text(m, c, mem, a, max_mb, err);
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(m->name));
+    json_object_set_new(o, "config", config_json(c));
+    json_object_set_new(o, "memory", memory_json(mem));
+    json_object_set_new(o, "gpu", a ? json_string(a->name) : json_null());
+    json_object_set_new(o, "capacity_bytes", a ? sp_json_count(a->memory_bytes) : json_null());
+    json_object_set_new(o, "fits", a ? json_boolean(mem->fits) : json_null());
+    json_object_set_new(o, "max_micro_batch", a ? json_integer((json_int_t)max_mb) : json_null());
+    return sp_json_finish(o, err);
+}

@@ -1,0 +1,177 @@
+/* ft_search.c - where a fine-tune fits: each method on each accelerator and GPU count, the
+ * fastest layout that fits it, and the cheapest option that meets the deadline and budget. */
+#include "search_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    const sp_model *m;
+    const sp_ft_request *q;
+    const sp_ft_constants *k;
+    const sp_perf_constants *perf;
+    double layouts;
+} ft_search;
+
+/* The micro-batch a layout runs: the request's, or the largest that fits up to the cap. */
+static double micro_batch_of(ft_search *s, sp_ft_config *c, const sp_accel *a, double *largest)
+{
+    c->micro_batch = 1;
+    *largest = sp_ft_max_micro_batch(s->m, c, s->k, a->memory_bytes);
+    if (s->q->micro_batch > 0)
+        return *largest >= s->q->micro_batch ? s->q->micro_batch : 0;
+    return fmin(*largest, s->q->max_micro_batch);
+}
+
+/* One layout: sized, timed, kept when it fits and beats the best so far. */
+static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_option *best)
+{
+    sp_error err;
+    double largest = 0;
+    s->layouts++;
+    if (sp_ft_config_check(s->m, &c, &err) != SP_OK)
+        return;
+    c.micro_batch = micro_batch_of(s, &c, a, &largest);
+    if (!(c.micro_batch >= 1)) {
+        if (!best->fits && !best->accel) { /* nothing fits yet: keep the smallest for the report */
+            best->accel = a;
+            best->config = c;
+            best->config.micro_batch = 1;
+            sp_ft_memory_estimate(s->m, &best->config, s->k, a->memory_bytes, &best->memory, &err);
+        }
+        return;
+    }
+    sp_ft_option o;
+    memset(&o, 0, sizeof o);
+    o.accel = a;
+    o.config = c;
+    o.max_micro_batch = largest;
+    if (sp_ft_memory_estimate(s->m, &c, s->k, a->memory_bytes, &o.memory, &err) != SP_OK || !o.memory.fits ||
+        sp_ft_step_estimate(s->m, a, &c, s->k, s->perf, &o.step, &err) != SP_OK)
+        return;
+    o.fits = true;
+    if (!best->fits || o.step.tokens_per_s > best->step.tokens_per_s)
+        *best = o;
+}
+
+/* DDP before FSDP, no checkpointing before checkpointing, offload only when nothing else fits. */
+static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method method, double gpus)
+{
+    sp_ft_option best;
+    memset(&best, 0, sizeof best);
+    sp_ft_config c = s->q->base;
+    c.method = method;
+    c.gpus = gpus;
+    if (method == SP_METHOD_QLORA && c.quant == SP_QUANT_NONE)
+        c.quant = SP_QUANT_NF4;
+    if (method != SP_METHOD_QLORA)
+        c.quant = SP_QUANT_NONE;
+    for (int fsdp = 0; fsdp <= (gpus > 1 ? 1 : 0); fsdp++)
+        for (int gc = 0; gc <= 1; gc++) {
+            if (s->q->checkpointing >= 0 && gc != s->q->checkpointing)
+                continue;
+            c.fsdp = fsdp;
+            c.checkpointing = gc;
+            c.offload = s->q->offload > 0 ? (sp_offload)s->q->offload : SP_OFFLOAD_NONE;
+            try_layout(s, a, c, &best);
+        }
+    if (!best.fits && s->q->offload < 0)
+        for (int off = SP_OFFLOAD_OPTIMIZER; off <= SP_OFFLOAD_PARAMS && !best.fits; off++) {
+            c.fsdp = gpus > 1;
+            c.checkpointing = true;
+            c.offload = (sp_offload)off;
+            try_layout(s, a, c, &best);
+        }
+    return best;
+}
+
+static void price(const ft_search *s, sp_ft_option *o)
+{
+    double usd = s->q->usd_per_gpu_hour > 0 ? s->q->usd_per_gpu_hour : o->accel->usd_per_hour;
+    o->usd_per_gpu_hour = usd;
+    o->hours = s->q->tokens / o->step.tokens_per_s / 3600.0;
+    o->cost_usd = usd * o->config.gpus * o->hours;
+    o->meets = (s->q->deadline_hours <= 0 || o->hours <= s->q->deadline_hours) &&
+               (s->q->budget_usd <= 0 || (usd > 0 && o->cost_usd <= s->q->budget_usd));
+}
+
+/* Better for a user: meets the targets, then cheaper (unpriced parts last), then faster. */
+static bool better(const sp_ft_option *a, const sp_ft_option *b)
+{
+    if (a->meets != b->meets)
+        return a->meets;
+    bool pa = a->usd_per_gpu_hour > 0, pb = b->usd_per_gpu_hour > 0;
+    if (pa != pb)
+        return pa;
+    if (pa && a->cost_usd != b->cost_usd)
+        return a->cost_usd < b->cost_usd;
+    return a->hours < b->hours;
+}
+
+static sp_status check_request(const sp_ft_request *q, size_t accel_count, sp_error *err)
+{
+    if (accel_count == 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu", "no accelerator to try");
+    if (!sp_whole_in(q->gpus_min, 1, 65536) || !sp_whole_in(q->gpus_max, q->gpus_min, 65536))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus", "must be whole numbers 1 <= A <= B");
+    if (!(q->tokens > 0) || !isfinite(q->tokens))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tokens", "the job has no tokens to train on");
+    if (!(q->methods & (SP_METHODS_FULL | SP_METHODS_LORA | SP_METHODS_QLORA | SP_METHODS_DORA)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "method", "no method to try");
+    return SP_OK;
+}
+
+static void add_option(sp_ft_result *out, const sp_ft_option *o)
+{
+    if (out->count < SP_FT_OPTIONS_MAX)
+        out->items[out->count++] = *o;
+}
+
+sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t accel_count, const sp_ft_request *q,
+                       const sp_ft_constants *k, const sp_perf_constants *perf, sp_ft_result *out, sp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->best = -1;
+    sp_status status = check_request(q, accel_count, err);
+    sp_ft_config probe = q->base;
+    probe.gpus = q->gpus_min;
+    if (status == SP_OK)
+        status = sp_ft_config_check(m, &probe, err);
+    if (status != SP_OK)
+        return status;
+    ft_search s = {m, q, k, perf, 0};
+    for (size_t a = 0; a < accel_count; a++)
+        for (int method = SP_METHOD_FULL; method <= SP_METHOD_DORA; method++) {
+            if (!(q->methods & (1u << method)))
+                continue;
+            /* A card that cannot run the method is an error when it is the only thing asked. */
+            probe.method = (sp_ft_method)method;
+            probe.quant = method == SP_METHOD_QLORA ? (q->base.quant != SP_QUANT_NONE ? q->base.quant : SP_QUANT_NF4)
+                                                    : SP_QUANT_NONE;
+            if (sp_ft_card_check(accels[a], &probe, err) != SP_OK) {
+                if (accel_count == 1 && q->methods == (1u << method))
+                    return SP_ERR_INPUT;
+                continue;
+            }
+            sp_ft_option chosen;
+            memset(&chosen, 0, sizeof chosen);
+            for (double g = q->gpus_min; g <= q->gpus_max; g = g < q->gpus_max && g * 2 > q->gpus_max ? q->gpus_max : g * 2) {
+                if (g > accels[a]->per_node && !(accels[a]->inter_node_bytes_per_s > 0))
+                    break;
+                sp_ft_option o = best_layout(&s, accels[a], (sp_ft_method)method, g);
+                if (o.fits)
+                    price(&s, &o);
+                if ((o.fits && (!chosen.fits || better(&o, &chosen))) || (!chosen.fits && !chosen.accel))
+                    chosen = o;
+                if (g == q->gpus_max)
+                    break;
+            }
+            if (chosen.accel)
+                add_option(out, &chosen);
+        }
+    out->layouts_tried = s.layouts;
+    for (size_t i = 0; i < out->count; i++)
+        if (out->items[i].fits && (out->best < 0 || better(&out->items[i], &out->items[out->best])))
+            out->best = (int)i;
+    return SP_OK;
+}

@@ -1,0 +1,219 @@
+/* Unit tests of the fine-tuning model against hand-derived values. */
+#include "test_support.h"
+
+/* No context, no fragmentation; bitsandbytes blocks of 64 and 256, GPTQ groups of 128; no loss. */
+static const sp_ft_constants BARE = {0, 0, 0, 64, 256, 128, 0};
+static const sp_perf_constants PERF = TEST_PERF;
+
+static sp_model llama2_7b(void)
+{
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 32, 11008, SP_FFN_SWIGLU, 32000, 4096);
+    snprintf(m.name, sizeof m.name, "llama-2-7b");
+    return m;
+}
+
+/* litgpt's resource table: rank 8 on query and value of Llama 2 7B trains 4,194,304 parameters:
+ * 32 layers x 2 targets x 8 x (4096 + 4096). DoRA adds a magnitude per output: 32 x 2 x 4096. */
+static void adapter_counts(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.targets = SP_TARGET_Q | SP_TARGET_V;
+    assert_close(sp_ft_adapter_params(&m, &c), 4194304.0);
+    c.method = SP_METHOD_DORA;
+    assert_close(sp_ft_adapter_params(&m, &c), 4194304.0 + 262144.0);
+    c.method = SP_METHOD_FULL;
+    assert_close(sp_ft_adapter_params(&m, &c), 0.0);
+}
+
+/* One token, no checkpointing, no loss: the frozen base and the adapters' state dominate.
+ * NF4: 0.5 B a weight of the block linears, an fp32 absmax per 64 (1/16 B), or with double
+ * quantisation a byte per 64 and 4 B per 64 x 256. */
+static void qlora_storage(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_QLORA;
+    c.quant = SP_QUANT_NF4;
+    c.seq = 1;
+    c.checkpointing = false;
+    double linear = 32.0 * (4.0 * 4096 * 4096 + 3.0 * 4096 * 11008);
+    double rest = sp_model_params(&m) - linear;
+    sp_ft_memory mem;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    assert_close(mem.base_bytes, linear * 0.5 + rest * 2.0);
+    assert_close(mem.quant_constants_bytes, linear * 4.0 / 64.0);
+    c.double_quant = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    assert_close(mem.quant_constants_bytes, linear * (1.0 / 64.0 + 4.0 / (64.0 * 256.0)));
+    /* Pure bf16 adapters with AdamW: 2 B weights, 2 B gradients, 2 x 2 B moments. */
+    double adapters = sp_ft_adapter_params(&m, &c);
+    assert_close(mem.trainable_bytes, 2.0 * adapters);
+    assert_close(mem.optimizer_bytes, 4.0 * adapters);
+}
+
+/* A full pure-bf16 AdamW fine-tune of a tiny model peaks in the optimizer step: weights 2,
+ * gradients 2, moments 4 and foreach AdamW's sqrt temporary 2: 10 B a parameter. FSDP over
+ * 4 GPUs divides all of it by 4. */
+static void full_peak_in_optimizer_step(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 8, 64, 4, 4, 256, SP_FFN_SWIGLU, 1000, 128);
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_FULL;
+    c.seq = 1;
+    c.checkpointing = false;
+    sp_ft_memory mem;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    double p = sp_model_params(&m);
+    assert_true(mem.peak_in_optimizer_step);
+    assert_close(mem.allocated_bytes, 10.0 * p);
+    c.gpus = 4;
+    c.fsdp = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    assert_close(mem.allocated_bytes, 10.0 * p / 4.0);
+}
+
+/* Checkpointing keeps one hidden vector a token a layer (2 B) and the loss is never live with
+ * the rebuilt block: saved + max(rebuilt, logits). */
+static void checkpointing_and_logits(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_constants k = BARE;
+    k.loss_bytes_per_logit = 14;
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.micro_batch = 2;
+    c.seq = 1000;
+    sp_ft_memory mem;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &mem, &err), SP_OK);
+    assert_close(mem.logits_bytes, 2000.0 * 32000 * 14);
+    assert_true(mem.activations_bytes >= 32.0 * 4096 * 2 * 2000);
+    c.checkpointing = false;
+    sp_ft_memory whole;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &whole, &err), SP_OK);
+    assert_true(whole.activations_bytes > 5.0 * mem.activations_bytes);
+}
+
+/* A job fits when its live tensors and the CUDA context do (the allocator frees its cache before
+ * it fails); the largest micro-batch is the last that does; with no card the reserve is 1.5x. */
+static void fit_and_largest_batch(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_constants k = BARE;
+    k.cuda_context_bytes = 1e9;
+    k.fragmentation = 0.5;
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    sp_ft_memory mem;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &mem, &err), SP_OK);
+    double capacity = mem.allocated_bytes + 1e9;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, capacity, &mem, &err), SP_OK);
+    assert_true(mem.fits);
+    /* At capacity the reserve is what is live: the device shows all of the card. */
+    assert_close(mem.device_bytes, capacity);
+    sp_ft_memory unbounded;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &unbounded, &err), SP_OK);
+    assert_close(unbounded.device_bytes, unbounded.allocated_bytes * 1.5 + 1e9);
+    assert_true(sp_ft_max_micro_batch(&m, &c, &k, capacity) == 1);
+    assert_true(sp_ft_max_micro_batch(&m, &c, &k, capacity - 1) == 0);
+}
+
+static void expect_error(const sp_model *m, const sp_ft_config *c, const char *field)
+{
+    sp_ft_memory mem;
+    sp_error err;
+    sp_error_clear(&err);
+    assert_int_equal(sp_ft_memory_estimate(m, c, &BARE, 0, &mem, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, field);
+}
+
+static void bad_configs(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.lora_rank = 0;
+    expect_error(&m, &c, "lora-rank");
+    c.lora_rank = 4097;
+    expect_error(&m, &c, "lora-rank");
+    c = (sp_ft_config)SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_FULL;
+    c.quant = SP_QUANT_NF4;
+    expect_error(&m, &c, "quant");
+    c = (sp_ft_config)SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_QLORA;
+    expect_error(&m, &c, "quant");
+    c.quant = SP_QUANT_NF4;
+    c.precision = SP_PREC_FP8;
+    expect_error(&m, &c, "precision");
+    sp_model gpt;
+    sp_model_from_shape(&gpt, 12, 768, 12, 12, 3072, SP_FFN_GELU, 50257, 1024);
+    c = (sp_ft_config)SP_FT_CONFIG_INIT;
+    c.targets = SP_TARGET_GATE;
+    expect_error(&gpt, &c, "lora-targets");
+    c = (sp_ft_config)SP_FT_CONFIG_INIT;
+    c.offload = SP_OFFLOAD_OPTIMIZER;
+    c.host_bytes = 1;
+    expect_error(&m, &c, "offload");
+}
+
+static void target_words(void **state)
+{
+    (void)state;
+    unsigned bits = 0;
+    char bad[16];
+    assert_true(sp_targets_parse("q_proj,v_proj", &bits, bad, sizeof bad));
+    assert_int_equal(bits, SP_TARGET_Q | SP_TARGET_V);
+    assert_true(sp_targets_parse("attn,down", &bits, bad, sizeof bad));
+    assert_int_equal(bits, SP_TARGET_ATTN | SP_TARGET_DOWN);
+    assert_true(sp_targets_parse("all-linear", &bits, bad, sizeof bad));
+    assert_int_equal(bits, SP_TARGET_ALL);
+    assert_false(sp_targets_parse("q,lm_head", &bits, bad, sizeof bad));
+    assert_string_equal(bad, "lm_head");
+    assert_false(sp_targets_parse("q,", &bits, bad, sizeof bad));
+    char text[64];
+    assert_int_equal(sp_targets_text(SP_TARGET_ALL, text, sizeof text), (int)strlen("q,k,v,o,gate,up,down"));
+    assert_string_equal(text, "q,k,v,o,gate,up,down");
+}
+
+/* A frozen base skips the weight-gradient GEMMs, so LoRA's step is shorter than the full
+ * fine-tune's on the same GPU; checkpointing adds a forward. */
+static void frozen_base_is_faster(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_accel a = test_accel(80e9, 2e12, 300e12, 300e9, 25e9, 2.0);
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.checkpointing = false;
+    sp_ft_step lora, full, ckpt;
+    sp_error err;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &PERF, &lora, &err), SP_OK);
+    c.checkpointing = true;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &PERF, &ckpt, &err), SP_OK);
+    c.method = SP_METHOD_FULL;
+    c.checkpointing = false;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &PERF, &full, &err), SP_OK);
+    assert_true(lora.step_time_s < full.step_time_s);
+    assert_true(ckpt.recompute_s > 0 && ckpt.step_time_s > lora.step_time_s);
+    assert_close(lora.tokens_per_s_per_gpu, 2048.0 / lora.step_time_s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(adapter_counts),         cmocka_unit_test(qlora_storage),
+        cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
+        cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
+        cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

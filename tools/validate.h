@@ -1,0 +1,36 @@
+/* validate.h - what the validation report's files share (tools/validate*.c). */
+#ifndef SP_VALIDATE_H
+#define SP_VALIDATE_H
+
+#include "stackplan.h"
+
+#include <jansson.h>
+
+enum { TALLY_MAX = 96 };
+
+typedef struct {
+    double errors[TALLY_MAX]; /* signed relative errors */
+    size_t count;
+    int failures;        /* rows that could not be predicted */
+} tally;
+
+/* A number or string member of o, or fallback when absent or of another type. */
+double number(json_t *o, const char *key, double fallback);
+const char *text(json_t *o, const char *key, const char *fallback);
+/* Prints one row's predicted and published value and tallies the relative error. */
+void record(tally *t, const char *id, const char *what, double predicted, double published);
+/* A row that could not be predicted: counted as a failure and named. */
+void fail_row(tally *t, const char *id, const char *why);
+/* Prints median and worst absolute error against the targets (a median target of 1 or more:
+ * reported only). Returns whether every row was predicted and the targets are met. */
+bool summary(const char *kind, tally *t, double median_target, double worst_target);
+/* The median absolute error of a tally with every row predicted; false when it has none. */
+bool tally_median(const tally *t, double *median);
+/* DIR/FILE parsed, or NULL with the error printed. */
+json_t *load(const char *dir, const char *file);
+
+/* Fine-tuning rows (validate_finetune.c): memory at each row's kind, fit and OOM, tokens/s. */
+bool validate_finetune(const char *data_dir, const char *dir, const sp_rules *rules,
+                       const sp_accel_catalog *accels);
+
+#endif

@@ -1,0 +1,88 @@
+/* validate_common.c - the tallies, JSON readers and summaries every validation kind shares. */
+#include "validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double number(json_t *o, const char *key, double fallback)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : fallback;
+}
+
+const char *text(json_t *o, const char *key, const char *fallback)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : fallback;
+}
+
+void record(tally *t, const char *id, const char *what, double predicted, double published)
+{
+    double error = (predicted - published) / published;
+    if (t->count < TALLY_MAX)
+        t->errors[t->count++] = error;
+    printf("  %-38s %-22s %14.4g %14.4g %+8.1f%%\n", id, what, predicted, published, 100.0 * error);
+}
+
+/* A row that could not be predicted: counted as a failure and named. */
+void fail_row(tally *t, const char *id, const char *why)
+{
+    t->failures++;
+    printf("  %-38s FAILED: %s\n", id, why);
+}
+
+static int compare_abs(const void *a, const void *b)
+{
+    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
+/* Prints median and worst absolute error against the targets (a median target of 1 or more:
+ * reported only). Returns whether every row was predicted and the targets are met (--check). */
+bool summary(const char *kind, tally *t, double median_target, double worst_target)
+{
+    if (t->count == 0) {
+        printf("  %s: no rows  FAILED\n\n", kind);
+        return false;
+    }
+    double sorted[TALLY_MAX];
+    memcpy(sorted, t->errors, t->count * sizeof sorted[0]);
+    qsort(sorted, t->count, sizeof sorted[0], compare_abs);
+    double median = t->count % 2 ? fabs(sorted[t->count / 2])
+                                 : (fabs(sorted[t->count / 2 - 1]) + fabs(sorted[t->count / 2])) / 2;
+    double worst = fabs(sorted[t->count - 1]);
+    if (median_target >= 1) {
+        printf("  %s: %zu rows, median |error| %.1f%%, worst %.1f%%%s\n\n", kind, t->count, 100 * median, 100 * worst,
+               t->failures ? "  ROWS FAILED" : "");
+        return t->failures == 0;
+    }
+    bool met = median <= median_target && worst <= worst_target && t->failures == 0;
+    printf("  %s: %zu rows, median |error| %.1f%% (target %.1f%%), worst %.1f%% (target %.1f%%)%s\n\n", kind,
+           t->count, 100 * median, 100 * median_target, 100 * worst, 100 * worst_target,
+           met ? "" : "  TARGET MISSED");
+    return met;
+}
+
+json_t *load(const char *dir, const char *file)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    json_error_t jerr;
+    json_t *rows = json_load_file(path, 0, &jerr);
+    if (!rows)
+        fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
+    return rows;
+}
+
+bool tally_median(const tally *t, double *median)
+{
+    if (t->count == 0 || t->failures)
+        return false;
+    double sorted[TALLY_MAX];
+    memcpy(sorted, t->errors, t->count * sizeof sorted[0]);
+    qsort(sorted, t->count, sizeof sorted[0], compare_abs);
+    *median = t->count % 2 ? fabs(sorted[t->count / 2]) : (fabs(sorted[t->count / 2 - 1]) + fabs(sorted[t->count / 2])) / 2;
+    return true;
+}
