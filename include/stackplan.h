@@ -291,6 +291,12 @@ typedef struct {
     unsigned instance_line, instance_col;
     char stage_names[SP_STAGES_MAX][SP_NAME_MAX]; /* data jobs: stages in order; none: the default */
     unsigned stage_count;
+    /* A fine-tune (issue 13): with a model and a gpu the plan searches full, LoRA and QLoRA. */
+    bool has_method;           /* method: given; the job is a fine-tune, never a pre-training budget */
+    bool method_auto;          /* method: auto (full, LoRA and QLoRA are compared) */
+    int method;                /* an sp_ft_method when has_method and not method_auto */
+    double dataset_gb;         /* fine-tune text, in GB (data/defaults.yaml dataset_bytes_per_token) */
+    double epochs;             /* passes over dataset_gb or tokens; 0: 1 */
 } sp_profile;
 
 typedef struct {
@@ -1013,8 +1019,10 @@ sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job 
                                  const char **reason);
 
 /* The framework a fine-tune runs on, and why (static text): PEFT + TRL for adapters (with FSDP
- * for QLoRA across GPUs, as Answer.AI's FSDP-QLoRA), torchtune for a full fine-tune over several. */
+ * for QLoRA across GPUs, as Answer.AI's FSDP-QLoRA), TRL alone for a full fine-tune. */
 const char *sp_ft_framework(const sp_ft_option *option, const char **reason);
+/* The packages it needs, as frameworks.yaml names them, NULL-terminated (static). */
+const char *const *sp_ft_packages(const sp_ft_option *option);
 
 /* ---------------------------------------------------------------- the plan */
 
@@ -1072,6 +1080,11 @@ typedef struct {
     double run_max_gpus;        /* with timed: the largest GPU count the run search tried */
     double run_global_batch;    /* with timed: sequences per step */
     double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */
+    bool fine_tuned;            /* a fine-tune was searched (profile method + model + gpu) */
+    sp_ft_option fine_tune;     /* with fine_tuned: the recommended method and layout (its accel is
+                                   NULL: the plan outlives the catalog; see fine_tune_accel) */
+    sp_accel fine_tune_accel;   /* with fine_tuned: a copy of the accelerator it runs on */
+    double fine_tune_tokens;    /* with fine_tuned: tokens trained on, epochs included */
     bool served;                /* the serving model sized it (model + gpu on the serving axis) */
     sp_serve_config serve_config;
     sp_serve_result serve;

@@ -160,9 +160,12 @@ static char *requirements(const sp_plan *plan, const sp_rules *r, sp_error *err)
 {
     sp_buf b = {0};
     bool serving = plan->axis == SP_AXIS_SERVING, data = plan->axis == SP_AXIS_DATA;
-    const char *names[8];
+    const char *names[12];
     size_t n = 0;
-    if (!data)
+    if (plan->fine_tuned) /* torch, transformers, peft, trl, accelerate (+ bitsandbytes) */
+        for (const char *const *p = sp_ft_packages(&plan->fine_tune); *p; p++)
+            names[n++] = *p;
+    else if (!data)
         names[n++] = "torch";
     const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
     if (stack)

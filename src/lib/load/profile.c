@@ -7,7 +7,7 @@
 
 /* The keys read as text; the numbers are NUMBER_FIELDS and the knobs SP_KNOB_SPECS. */
 static const char *const TEXT_KEYS[] = {"name",     "axis",  "mode", "precision", "optimizer", "weight_dtype",
-                                        "kv_dtype", "model", "gpu",  "instance",  "stages"};
+                                        "kv_dtype", "model", "gpu",  "instance",  "stages",    "method"};
 enum { TEXT_KEY_COUNT = sizeof TEXT_KEYS / sizeof TEXT_KEYS[0] };
 
 typedef struct {
@@ -34,10 +34,12 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(output_tokens, 1, 1e7, SP_NUM_INTEGER),
     FIELD(ttft_ms, 0, 1e7, SP_NUM_POSITIVE),
     FIELD(tpot_ms, 0, 1e7, SP_NUM_POSITIVE),
+    FIELD(dataset_gb, 0, 1e9, SP_NUM_POSITIVE),
+    FIELD(epochs, 0, 1e4, SP_NUM_POSITIVE),
 };
 enum { NUMBER_FIELD_COUNT = sizeof NUMBER_FIELDS / sizeof NUMBER_FIELDS[0] };
 
-static const char *const REQUIRED_KEYS[] = {"name", "train_hours", "budget_usd", NULL};
+static const char *const REQUIRED_KEYS[] = {"name", "budget_usd", NULL};
 
 static sp_status unknown_key(sp_yaml *y, const yaml_node_t *key, sp_error *err)
 {
@@ -89,6 +91,22 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
         if (!p->has_mode)
             return sp_yaml_fail(y, value, key, err, "'%s' is not one of train, infer", text);
     }
+    return SP_OK;
+}
+
+/* method: full, lora, qlora, dora, or auto to compare full, LoRA and QLoRA. */
+static sp_status read_method(sp_yaml *y, const yaml_node_t *value, sp_profile *p, sp_error *err)
+{
+    char text[SP_NAME_MAX];
+    sp_status status = sp_yaml_string(y, value, "method", text, sizeof text, err);
+    if (status != SP_OK)
+        return status;
+    sp_ft_method m = SP_METHOD_LORA;
+    p->has_method = true;
+    p->method_auto = !strcmp(text, "auto");
+    if (!p->method_auto && !sp_ft_method_parse(text, &m))
+        return sp_yaml_fail(y, value, "method", err, "'%s' is not one of full, lora, qlora, dora, auto", text);
+    p->method = (int)m;
     return SP_OK;
 }
 
@@ -146,6 +164,8 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
         return read_catalog_name(y, value, name, p, err);
     if (!strcmp(name, "stages"))
         return read_stages(y, value, p, err);
+    if (!strcmp(name, "method"))
+        return read_method(y, value, p, err);
     for (size_t i = 0; i < NUMBER_FIELD_COUNT; i++) {
         const number_field *f = &NUMBER_FIELDS[i];
         if (strcmp(name, f->key))
@@ -171,6 +191,16 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
         if (!sp_yaml_mapping_get(y, map, REQUIRED_KEYS[i]))
             return sp_yaml_fail(y, map, REQUIRED_KEYS[i], err, "missing (profile '%s')",
                                 p->name[0] ? p->name : "unnamed");
+    /* How long a fine-tune takes is the answer, not the input; anything else needs its hours. */
+    bool fine_tune = p->has_method && p->model[0];
+    if (!fine_tune && !sp_yaml_mapping_get(y, map, "train_hours"))
+        return sp_yaml_fail(y, map, "train_hours", err, "missing (profile '%s'%s)", p->name[0] ? p->name : "unnamed",
+                            p->has_method ? ": only a fine-tune of a named model is timed by the plan" : "");
+    if (fine_tune && p->dataset_gb > 0 && p->tokens > 0)
+        return sp_yaml_fail(y, map, "dataset_gb", err, "give dataset_gb or tokens, not both (profile '%s')", p->name);
+    if (fine_tune && !(p->dataset_gb > 0) && !(p->tokens > 0))
+        return sp_yaml_fail(y, map, "dataset_gb", err,
+                            "a fine-tune needs its data: give dataset_gb or tokens (profile '%s')", p->name);
     if (p->has_memory_gb && p->params_b > 0)
         return sp_yaml_fail(y, map, "memory_gb", err,
                             "give params_b or memory_gb, not both (profile '%s')", p->name);

@@ -114,9 +114,10 @@ const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
 {
     const sp_ft_config *c = &o->config;
     if (c->method == SP_METHOD_FULL && c->gpus > 1) {
-        *reason = "a full fine-tune over several GPUs needs sharded state: torchtune's full_finetune_distributed "
-                  "recipe runs FSDP2 with CPU offload and activation checkpointing built in";
-        return "torchtune";
+        *reason = c->fsdp ? "a full fine-tune with its state sharded: TRL's SFTTrainer under accelerate FSDP (torchtune's "
+                            "distributed recipes did the same, but its README says it is no longer maintained)"
+                          : "a full fine-tune whose state fits each GPU: TRL's SFTTrainer under accelerate's DDP";
+        return "TRL";
     }
     if (c->quant != SP_QUANT_NONE && c->fsdp) {
         *reason = "QLoRA sharded over GPUs: PEFT + TRL under accelerate FSDP with bitsandbytes quant_storage, the "
@@ -131,4 +132,15 @@ const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
     *reason = "one GPU: PEFT + TRL, the reference the validation rows measure; Unsloth is faster on one GPU, but "
               "its fused kernels are not modelled here";
     return "PEFT + TRL";
+}
+
+const char *const *sp_ft_packages(const sp_ft_option *o)
+{
+    static const char *const full[] = {"torch", "transformers", "trl", "accelerate", NULL};
+    static const char *const adapters[] = {"torch", "transformers", "peft", "trl", "accelerate", NULL};
+    static const char *const quantised[] = {"torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes", NULL};
+    if (o->config.method == SP_METHOD_FULL)
+        return full;
+    /* GPTQ bases load through transformers' own GPTQ integration, not bitsandbytes. */
+    return o->config.quant != SP_QUANT_NONE && o->config.quant != SP_QUANT_INT4 ? quantised : adapters;
 }

@@ -314,6 +314,59 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
 }
 
+/* ---- a fine-tune (profile method + options.model + options.accel) ---- */
+
+/* Full, LoRA and QLoRA (or the profile's method) on 1 to gpus_per_node GPUs: the cheapest that
+ * finishes within train_hours (when given) and the budget, else the fastest. */
+static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
+                                sp_plan *out, sp_error *err)
+{
+    static const sp_ft_request empty;
+    sp_ft_request q = empty;
+    sp_ft_config base = SP_FT_CONFIG_INIT;
+    base.lora_dropout = 0.05;
+    base.double_quant = true;
+    base.seq = p->seq > 0 ? p->seq : fmin(2048.0, sp_model_default_seq(m));
+    if (p->has_precision)
+        base.precision = p->precision;
+    if (p->has_optimizer)
+        base.optimizer = p->optimizer;
+    q.base = base;
+    q.methods = p->method_auto ? SP_METHODS_FULL | SP_METHODS_LORA | SP_METHODS_QLORA : 1u << p->method;
+    q.gpus_min = 1;
+    q.gpus_max = out->knobs.gpus_per_node;
+    q.micro_batch = p->micro_batch;
+    q.max_micro_batch = 16;
+    q.offload = -1;
+    q.checkpointing = -1;
+    double epochs = p->epochs > 0 ? p->epochs : 1.0;
+    q.tokens = (p->tokens > 0 ? p->tokens : p->dataset_gb * 1e9 / r->limits.dataset_bytes_per_token) * epochs;
+    q.tokens_given = true;
+    q.deadline_hours = p->train_hours;
+    q.budget_usd = p->budget_usd;
+    q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
+    sp_ft_constants k = sp_rules_ft_constants(r);
+    static sp_ft_result res; /* large; plans run one at a time */
+    const sp_accel *accels[1] = {a};
+    sp_status s = sp_ft_search(m, accels, 1, &q, &k, &r->perf, &res, err);
+    if (s != SP_OK)
+        return s;
+    if (res.best < 0)
+        return sp_fail(err, SP_ERR_INPUT, "", p->gpu_line, p->gpu_col, "gpu",
+                       "no fine-tune of %s fits %g x %s, even with QLoRA and offload (profile '%s')", m->name,
+                       q.gpus_max, a->name, p->name);
+    out->fine_tuned = true;
+    out->fine_tune = res.items[res.best];
+    out->fine_tune_accel = *a;
+    out->fine_tune.accel = NULL;
+    out->fine_tune_tokens = q.tokens;
+    out->gpus_for_model = out->fine_tune.config.fsdp ? out->fine_tune.config.gpus : 1.0;
+    out->memory_gb = out->fine_tune.memory.device_bytes * out->gpus_for_model / 1e9;
+    if (!out->fine_tune.meets && p->train_hours > 0)
+        out->notes |= SP_NOTE_RUN_TOO_SLOW;
+    return SP_OK;
+}
+
 /* ---- serving with the first-principles model (options.model + options.accel) ---- */
 
 static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
@@ -459,7 +512,13 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         out->nodes = out->data.nodes;
     }
     bool trains = out->mode == SP_MODE_TRAIN && (out->axis == SP_AXIS_TRAINING || out->axis == SP_AXIS_MODEL);
-    if (model && trains && accel)
+    if (model && trains && accel && profile->has_method) {
+        status = plan_fine_tune(profile, rules, model, accel, out, err);
+        if (status != SP_OK)
+            return status;
+        out->gpus = out->fine_tune.config.gpus;
+        out->nodes = sp_exact_ceil(out->gpus / out->knobs.gpus_per_node);
+    } else if (model && trains && accel)
         time_training_run(profile, rules, model, accel, out);
     else if (model && trains)
         out->notes |= SP_NOTE_NEEDS_GPU_FOR_TIME;
@@ -494,6 +553,8 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
 
 double sp_plan_hours(const sp_profile *p, const sp_plan *plan)
 {
+    if (plan->fine_tuned)
+        return plan->fine_tune.hours;
     if (plan->timed)
         return plan->run_hours;
     return plan->data_sized ? plan->data.hours : p->train_hours;

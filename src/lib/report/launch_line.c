@@ -19,6 +19,15 @@ static unsigned long per_node(const sp_plan *plan)
     return (unsigned long)ceil(plan->gpus / plan->nodes);
 }
 
+/* Whether the plan shards its state: the seed's sizing warned that it does not fit one GPU, or
+ * the fine-tune chose FSDP. */
+static bool sharded(const sp_plan *plan)
+{
+    if (plan->fine_tuned)
+        return plan->fine_tune.config.fsdp;
+    return (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING) != 0;
+}
+
 int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
 {
     if (plan->data_sized)
@@ -27,6 +36,12 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
     unsigned long nodes = (unsigned long)plan->nodes;
     switch (plan->launcher) {
     case SP_LAUNCH_TORCHRUN:
+        /* State that does not fit one GPU is sharded: accelerate starts FSDP without a config
+         * file (accelerate launch --use_fsdp, FullyShardedDataParallelPlugin). */
+        if (plan->gpus > 1 && sharded(plan))
+            return snprintf(buf, size,
+                            "accelerate launch --num_processes=%lu --use_fsdp --fsdp_sharding_strategy=FULL_SHARD %s",
+                            (unsigned long)plan->gpus, entry);
         return snprintf(buf, size, "torchrun --standalone --nproc_per_node=%lu %s",
                         (unsigned long)plan->gpus, entry);
     case SP_LAUNCH_SLURM:

@@ -55,6 +55,11 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     case SP_NOTE_OVER_BUDGET:
         return snprintf(buf, size, "this tier spends more than the budget");
     case SP_NOTE_RUN_TOO_SLOW:
+        if (plan->fine_tuned)
+            return snprintf(buf, size,
+                            "no method and GPU count on one node finishes the fine-tune within train_hours and the "
+                            "budget; this is the best of what fits (%.0f h)",
+                            plan->fine_tune.hours);
         return snprintf(buf, size,
                         "no GPU count up to %.0f (run_max_gpus) finishes the token budget within train_hours; "
                         "this is the fastest (%.0f h)",

@@ -6,6 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
+void sp_ft_pins(const sp_rules *rules, const sp_ft_option *o, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *const *p = sp_ft_packages(o); *p && used < size; p++) {
+        int n = snprintf(buf + used, size - used, "%s%s==%s", used ? ", " : "", *p, sp_framework_version(rules, *p));
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 /* "FSDP, checkpointing, offload optimizer+params" and the like. */
 static void layout_text(const sp_ft_config *c, char *buf, size_t size)
 {
@@ -81,8 +91,9 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
                   o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
                   o->meets ? "" : " (nothing meets the targets: the best of what fits)");
-    sp_buf_printf(&b, "framework: %s (torch==%s, transformers==%s): %s\n", framework,
-                  sp_framework_version(r->rules, "torch"), sp_framework_version(r->rules, "transformers"), why);
+    char pins[256];
+    sp_ft_pins(r->rules, o, pins, sizeof pins);
+    sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);
     sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB%s\n",
                   o->memory.allocated_bytes / 1e9, o->memory.reserved_bytes / 1e9, o->memory.device_bytes / 1e9,
                   o->accel->memory_bytes / 1e9, o->memory.host_bytes > 0 ? "" : "");
@@ -134,6 +145,14 @@ static json_t *config_json(const sp_ft_config *c)
     return o;
 }
 
+static json_t *packages_json(const sp_ft_option *o)
+{
+    json_t *list = json_array();
+    for (const char *const *p = sp_ft_packages(o); *p; p++)
+        json_array_append_new(list, json_string(*p));
+    return list;
+}
+
 static json_t *option_json(const sp_ft_option *o)
 {
     json_t *j = json_object();
@@ -145,6 +164,7 @@ static json_t *option_json(const sp_ft_option *o)
         const char *why = "";
         json_object_set_new(j, "framework", json_string(sp_ft_framework(o, &why)));
         json_object_set_new(j, "framework_reason", json_string(why));
+        json_object_set_new(j, "packages", packages_json(o));
         json_object_set_new(j, "max_micro_batch", json_integer((json_int_t)o->max_micro_batch));
         json_object_set_new(j, "tokens_per_s", sp_json_round(o->step.tokens_per_s, 10));
         json_object_set_new(j, "tokens_per_s_per_gpu", sp_json_round(o->step.tokens_per_s_per_gpu, 10));

@@ -19,6 +19,11 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
 int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
                         size_t size);
 
+/* ---- fine-tuning (report_finetune.c) ---- */
+
+/* "torch==2.15.0, transformers==..., peft==..." for the packages the option needs. */
+void sp_ft_pins(const sp_rules *rules, const sp_ft_option *option, char *buf, size_t size);
+
 /* ---- plans (report_text.c, report_json.c, report_md.c), behind sp_render_plans ---- */
 
 char *sp_render_plans_text(const sp_profile_list *profiles, const sp_plan *plans,

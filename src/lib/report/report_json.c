@@ -123,6 +123,27 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "plans_evaluated", json_integer((json_int_t)plan->plans_evaluated));
         json_object_set_new(o, "training", t);
     }
+    if (plan->fine_tuned) {
+        const sp_ft_option *f = &plan->fine_tune;
+        const char *why = "";
+        json_t *t = json_object();
+        json_object_set_new(t, "method", json_string(sp_ft_method_name(f->config.method)));
+        json_object_set_new(t, "gpu", json_string(plan->fine_tune_accel.name));
+        json_object_set_new(t, "gpus", sp_json_count(f->config.gpus));
+        json_object_set_new(t, "sharding", json_string(f->config.gpus > 1 ? (f->config.fsdp ? "fsdp" : "ddp") : "none"));
+        json_object_set_new(t, "checkpointing", json_boolean(f->config.checkpointing));
+        json_object_set_new(t, "offload", json_string(sp_offload_name(f->config.offload)));
+        json_object_set_new(t, "micro_batch", sp_json_count(f->config.micro_batch));
+        json_object_set_new(t, "seq", sp_json_count(f->config.seq));
+        json_object_set_new(t, "tokens", json_real(plan->fine_tune_tokens));
+        json_object_set_new(t, "tokens_per_s", sp_json_round(f->step.tokens_per_s, 10));
+        json_object_set_new(t, "hours", sp_json_round(f->hours, 100));
+        json_object_set_new(t, "allocated_bytes", sp_json_count(f->memory.allocated_bytes));
+        json_object_set_new(t, "device_bytes", sp_json_count(f->memory.device_bytes));
+        json_object_set_new(t, "framework", json_string(sp_ft_framework(f, &why)));
+        json_object_set_new(t, "framework_reason", json_string(why));
+        json_object_set_new(o, "fine_tune", t);
+    }
     json_object_set_new(o, "gpu_mem_gb", json_real(plan->knobs.gpu_mem_gb));
     json_object_set_new(o, "gpus_for_model", sp_json_count(plan->gpus_for_model));
     json_object_set_new(o, "gpus_for_qps", sp_json_count(plan->gpus_for_qps));

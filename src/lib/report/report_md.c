@@ -61,6 +61,13 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
                       plan->run.config.dp, plan->run.config.zero, plan->run.config.micro_batch,
                       sp_recompute_name(plan->run.config.recompute), 100 * plan->run.step.mfu,
                       sp_train_framework(&plan->run.config));
+    if (plan->fine_tuned) {
+        const char *why = "";
+        sp_buf_printf(b, "- Fine-tune: %s on %.0f x %s, micro-batch %g, %.3g tokens in %.4g h (%.0f tokens/s); %s\n",
+                      sp_ft_method_name(plan->fine_tune.config.method), plan->fine_tune.config.gpus,
+                      plan->fine_tune_accel.name, plan->fine_tune.config.micro_batch, plan->fine_tune_tokens,
+                      plan->fine_tune.hours, plan->fine_tune.step.tokens_per_s, sp_ft_framework(&plan->fine_tune, &why));
+    }
     if (plan->served) {
         char line[1024];
         sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);

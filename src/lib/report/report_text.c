@@ -36,9 +36,22 @@ static void text_model_memory(sp_buf *b, const sp_profile *p, const sp_plan *pla
                   m->overhead_bytes / 1e9);
 }
 
+static void text_fine_tune_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    const sp_ft_option *o = &plan->fine_tune;
+    sp_buf_printf(b, "  memory          : %s (%.2f B params), %s fine-tune, seq %g x micro-batch %g%s\n", p->model,
+                  o->memory.params / 1e9, sp_ft_method_name(o->config.method), o->config.seq, o->config.micro_batch,
+                  o->config.checkpointing ? ", gradient checkpointing" : "");
+    sp_buf_printf(b, "                    %.1f GB allocated, %.1f GB on the device per GPU on %.0f GPU(s)%s\n",
+                  o->memory.allocated_bytes / 1e9, o->memory.device_bytes / 1e9, o->config.gpus,
+                  o->config.gpus > 1 ? (o->config.fsdp ? " with FSDP" : " with DDP") : "");
+}
+
 static void text_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 {
-    if (plan->memory_from_model)
+    if (plan->fine_tuned)
+        text_fine_tune_memory(b, p, plan);
+    else if (plan->memory_from_model)
         text_model_memory(b, p, plan);
     else if (plan->bytes_per_param > 0 && p->params_b > 0)
         sp_buf_printf(b, "  memory          : %g B params x %g bytes/param (%s) = %g GB\n", p->params_b,
@@ -84,6 +97,21 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   sp_recompute_name(k->recompute), c->step.tokens_per_s, 100 * c->step.mfu, c->memory.total_bytes / 1e9,
                   plan->plans_evaluated);
     sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework(k));
+}
+
+static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)
+{
+    const sp_ft_option *o = &plan->fine_tune;
+    const char *why = "";
+    const char *framework = sp_ft_framework(o, &why);
+    char allowed[48] = "";
+    if (p->train_hours > 0)
+        snprintf(allowed, sizeof allowed, " (%g h allowed)", p->train_hours);
+    sp_buf_printf(b, "  fine-tune       : %.3g tokens in %.4g h on %.0f x %s%s: %.0f tokens/s\n", plan->fine_tune_tokens,
+                  o->hours, o->config.gpus, plan->fine_tune_accel.name, allowed, o->step.tokens_per_s);
+    char pins[256];
+    sp_ft_pins(r, o, pins, sizeof pins);
+    sp_buf_printf(b, "  runs on         : %s (%s): %s\n", framework, pins, why);
 }
 
 static void text_serving(sp_buf *b, const sp_profile *p, const sp_plan *plan)
@@ -145,6 +173,8 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     text_memory(b, p, plan);
     if (plan->timed)
         text_training(b, p, plan);
+    if (plan->fine_tuned)
+        text_fine_tune(b, p, plan, r);
     if (plan->served)
         text_serving(b, p, plan);
     if (plan->data_sized)
