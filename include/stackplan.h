@@ -163,6 +163,7 @@ typedef struct {
     double quant_block;           /* fine-tuning: weights per 4-bit absmax (bitsandbytes: 64) */
     double double_quant_block;    /* absmax constants per second-level constant (QLoRA: 256) */
     double loss_bytes_per_logit;  /* output layer and loss bytes per token per vocabulary entry */
+    double chunked_loss_bytes_per_logit; /* the same when the loss runs over 16-bit chunks */
     double dataset_bytes_per_token; /* text bytes a token covers, to turn dataset_gb into tokens */
 } sp_limits;
 
@@ -231,6 +232,7 @@ typedef struct {
     double double_quant_block;    /* absmax constants per second-level constant (256) */
     double gptq_group;            /* weights per GPTQ scale and zero (128) */
     double loss_bytes_per_logit;  /* bytes the output layer and loss keep per token per vocabulary entry */
+    double chunked_loss_bytes_per_logit; /* the same for a chunked 16-bit loss */
 } sp_ft_constants;
 
 /* Loads DATA_DIR/defaults.yaml, axes.yaml, perf.yaml and frameworks.yaml into
@@ -655,14 +657,16 @@ typedef struct {
     bool flash_attention;         /* FlashAttention / SDPA: no score matrix is kept */
     bool fp32_upcast;             /* PEFT prepare_model_for_kbit_training: norms, embeddings and head
                                      in fp32, so the residual stream is fp32 too */
-    bool unsharded_load;          /* every GPU builds the whole model before FSDP shards it
-                                     (no meta-device init): the load, not the step, may set the peak */
+    bool full_copy_resident;      /* each GPU keeps the whole unsharded model beside its FSDP shard
+                                     (lit-gpt @8641822 multi-GPU, as its measurements show) */
+    bool chunked_loss;            /* the loss runs over 16-bit logits in chunks (litgpt
+                                     chunked_cross_entropy), not an fp32 copy of all of them */
     double host_bytes;            /* host memory the offload may use; 0: not checked */
 } sp_ft_config;
 
 #define SP_FT_CONFIG_INIT                                                                        \
     {SP_METHOD_LORA, 8, SP_TARGET_ALL, 0, SP_QUANT_NONE, false, false, SP_PREC_BF16, SP_OPT_ADAMW, \
-     1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, 0}
+     1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, false, 0}
 
 
 /* The bytes of one fine-tune on the busiest GPU, the phase its peak falls in, and the host. */
@@ -683,7 +687,6 @@ typedef struct {
     double device_bytes;          /* what nvidia-smi shows: reserved plus the CUDA context */
     double host_bytes;            /* state offloaded to host memory */
     bool peak_in_optimizer_step;  /* the optimizer step, not the backward, sets the peak */
-    bool peak_at_load;            /* unsharded_load: the whole model plus its shard set the peak */
     double capacity_bytes;
     bool fits;
 } sp_ft_memory;

@@ -92,11 +92,12 @@ static bool row_config(json_t *row, sp_ft_config *c)
     c->fsdp = strstr(sharding, "fsdp") != NULL;
     c->offload = strstr(sharding, "cpu_offload") ? SP_OFFLOAD_PARAMS : SP_OFFLOAD_NONE;
     /* fms-hf-tuning without an fms-acceleration plugin prepares a 4-bit model with PEFT's
-     * prepare_model_for_kbit_training; lit-gpt @8641822 builds the model on every device
-     * (fabric.init_module) before fabric.setup shards it. */
+     * prepare_model_for_kbit_training; litgpt computes a chunked 16-bit loss; lit-gpt @8641822's
+     * multi-GPU rows sit a whole model above their sharded step at every micro-batch. */
     const char *framework = text(row, "framework", "");
     c->fp32_upcast = c->quant != SP_QUANT_NONE && strstr(framework, "fms-hf-tuning") && !strstr(framework, "plugin");
-    c->unsharded_load = strstr(framework, "lit-gpt") != NULL;
+    c->chunked_loss = strstr(framework, "lit") != NULL;
+    c->full_copy_resident = strstr(framework, "lit-gpt") != NULL;
     return true;
 }
 
@@ -136,15 +137,16 @@ typedef struct {
     int fit_right, fit_wrong;
 } ft_tallies;
 
-static void fit_row(ft_tallies *t, const char *id, bool measured_fits, const sp_ft_memory *mem)
+static void fit_row(ft_tallies *t, const char *id, bool measured_fits, const sp_ft_memory *mem, bool fits,
+                    double usable)
 {
-    bool right = mem->fits == measured_fits;
+    bool right = fits == measured_fits;
     if (right)
         t->fit_right++;
     else
         t->fit_wrong++;
     printf("  %-52s %-16s %10.1f %10.1f  %s%s\n", id, measured_fits ? "ran" : "OOM", mem->device_bytes / 1e9,
-           mem->capacity_bytes / 1e9, mem->fits ? "fits" : "does not fit", right ? "" : "  WRONG");
+           usable / 1e9, fits ? "fits" : "does not fit", right ? "" : "  WRONG");
 }
 
 static void finetune_row(const char *data_dir, const sp_rules *rules, const sp_accel_catalog *accels, json_t *row,
@@ -170,8 +172,10 @@ static void finetune_row(const char *data_dir, const sp_rules *rules, const sp_a
     double predicted = 0;
     const char *kind = "";
     double bytes = measured_bytes(measured, &mem, &predicted, &kind);
+    /* Fit is judged as the planner judges it: the card less perf.yaml's memory_headroom. */
+    double usable = a->memory_bytes * (1.0 - rules->perf.memory_headroom);
     if (bytes > 0 || oom)
-        fit_row(t, id, !oom, &mem);
+        fit_row(t, id, !oom, &mem, mem.allocated_bytes + k.cuda_context_bytes <= usable, usable);
     if (bytes > 0) {
         record(&t->memory, id, kind, predicted / 1e9, bytes / 1e9);
         double params = sp_model_params(&m);
@@ -205,7 +209,7 @@ bool validate_finetune(const char *data_dir, const char *dir, const sp_rules *ru
     static ft_tallies t;
     memset(&t, 0, sizeof t);
     printf("fine-tuning (finetune_public.json)\n  %-52s %-16s %10s %10s  %s\n", "row", "measured", "device GB",
-           "capacity", "predicted");
+           "usable GB", "predicted");
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) finetune_row(data_dir, rules, accels, row, &t);

@@ -2,7 +2,7 @@
 #include "test_support.h"
 
 /* No context, no fragmentation; bitsandbytes blocks of 64 and 256, GPTQ groups of 128; no loss. */
-static const sp_ft_constants BARE = {0, 0, 0, 64, 256, 128, 0};
+static const sp_ft_constants BARE = {0, 0, 0, 64, 256, 128, 0, 0};
 static const sp_perf_constants PERF = TEST_PERF;
 
 static sp_model llama2_7b(void)

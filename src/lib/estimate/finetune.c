@@ -158,36 +158,63 @@ static double residual_bytes(const sp_ft_config *c)
     return c->precision == SP_PREC_FP32 || c->fp32_upcast ? 4.0 : 2.0;
 }
 
-/* Bytes one token keeps in one decoder block for backward, in eager PyTorch (HF Transformers,
- * litgpt): the counts of Korthikanti et al. 2022, sec. 4.1, without dropout, with RMSNorm's
- * input kept in fp32 (both upcast before normalising: LlamaRMSNorm, litgpt RMSNorm). */
-static double block_bytes_per_token(const sp_model *m, const sp_ft_config *c)
+/* Whether autograd keeps the input of a projection: a trained weight needs it for its gradient,
+ * bitsandbytes' and GPTQ's matmul functions save it whatever trains (bnb MatMul4Bit saves A), an
+ * adapter without dropout reads it for A's gradient. A frozen nn.Linear's backward needs only its
+ * weight, and with dropout the adapter keeps its own dropped-out copy (counted apart). */
+static bool keeps_input(const sp_ft_config *c, unsigned target)
 {
-    double e = c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
-    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden;
-    double norm = (m->norm_bias ? e : 4.0) * h;
-    double stream = residual_bytes(c);
-    double bytes = m->norms_per_layer * norm + 2.0 * h * stream; /* norm inputs, GEMM inputs */
-    bytes += (2.0 * q + 2.0 * kv) * e;                        /* Q, K, V and the attention output */
-    /* FlashAttention keeps a log-sum-exp per head; eager attention the softmax output. */
-    bytes += c->flash_attention ? 4.0 * m->heads : m->heads * c->seq * e;
-    double active = m->experts > 1 ? m->experts_per_token : 1.0;
-    bytes += (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 : 2.0) * m->ffn * e * active;
-    if (!is_adapter(c->method))
-        return bytes;
+    if (c->method == SP_METHOD_FULL || c->quant != SP_QUANT_NONE)
+        return true;
+    return (c->targets & target) && !(c->lora_dropout > 0);
+}
+
+/* The adapters' own saved tensors per token: the dropped-out input with its 1-byte mask, A's
+ * output for B, and for DoRA the base and adapter outputs it rescales (peft dora.py). */
+static double adapter_bytes_per_token(const sp_model *m, const sp_ft_config *c, double e, double active)
+{
+    double bytes = 0;
     for (unsigned i = 0; i < TARGET_BITS; i++) {
         if (!(c->targets & (1u << i)))
             continue;
         linear_shape s = projection(m, 1u << i);
         double copies = s.copies > 1 ? active : 1.0;
-        /* PEFT: dropout keeps its output and a 1-byte mask; A's output feeds B. */
         double adapter = (c->lora_dropout > 0 ? s.in * (e + 1.0) : 0.0) + c->lora_rank * e;
-        /* DoRA also keeps the base output and the adapter output it rescales (peft dora.py). */
         if (c->method == SP_METHOD_DORA)
             adapter += 2.0 * s.out * e;
         bytes += adapter * copies;
     }
     return bytes;
+}
+
+/* Bytes one token keeps in one decoder block for backward, in eager PyTorch (HF Transformers,
+ * litgpt): the counts of Korthikanti et al. 2022, sec. 4.1, without dropout, with RMSNorm's
+ * input kept in fp32 (both upcast before normalising: LlamaRMSNorm, litgpt RMSNorm) and the
+ * inputs of frozen projections dropped where nothing else needs them. */
+static double block_bytes_per_token(const sp_model *m, const sp_ft_config *c)
+{
+    double e = c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
+    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden, f = m->ffn;
+    double norm = (m->norm_bias ? e : 4.0) * h;
+    double stream = residual_bytes(c);
+    bool swiglu = m->ffn_kind == SP_FFN_SWIGLU;
+    double bytes = m->norms_per_layer * norm;
+    /* The normalised inputs of the attention and MLP projections. */
+    if (keeps_input(c, SP_TARGET_Q) || keeps_input(c, SP_TARGET_K) || keeps_input(c, SP_TARGET_V))
+        bytes += h * stream;
+    if (keeps_input(c, SP_TARGET_GATE) || keeps_input(c, SP_TARGET_UP))
+        bytes += h * stream;
+    bytes += (2.0 * q + 2.0 * kv) * e;                        /* Q, K, V and the attention output */
+    /* FlashAttention keeps a log-sum-exp per head; eager attention the softmax output. */
+    bytes += c->flash_attention ? 4.0 * m->heads : m->heads * c->seq * e;
+    double active = m->experts > 1 ? m->experts_per_token : 1.0;
+    /* SwiGLU keeps gate, up and silu(gate) for its products, GELU its pre-activation; the
+     * product (the down projection's input) only when the down projection keeps it. */
+    double mlp = (swiglu ? 3.0 : 1.0) * f + (keeps_input(c, SP_TARGET_DOWN) ? f : 0.0);
+    bytes += mlp * e * active;
+    if (c->method == SP_METHOD_FULL)
+        return bytes;
+    return bytes + adapter_bytes_per_token(m, c, e, active);
 }
 
 /* Bytes saved for backward when the loss runs, and the part a checkpointed block rebuilds. */
@@ -341,7 +368,8 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
         out->base_bytes = out->quant_constants_bytes = out->trainable_bytes = 0;
     }
     saved_activations saved = activations_of(m, c);
-    out->logits_bytes = c->micro_batch * c->seq * m->vocab * k->loss_bytes_per_logit;
+    out->logits_bytes = c->micro_batch * c->seq * m->vocab *
+                        (c->chunked_loss ? k->chunked_loss_bytes_per_logit : k->loss_bytes_per_logit);
     /* The loss runs when the forward ends and is freed before the backward rebuilds the last
      * checkpointed block, so the two are never live together. */
     out->activations_bytes = saved.saved + fmax(0.0, saved.rebuilt - out->logits_bytes);
@@ -356,13 +384,12 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
     double backward = resident + out->activations_bytes + out->logits_bytes + gathered + dequant + dora;
     double step = resident + out->gradients_bytes +
                   (c->offload == SP_OFFLOAD_NONE ? trainable * optimizer_temporary_per_param(c) : 0.0);
-    /* Built whole on each GPU, then flattened into its shard while the whole still exists. */
-    double load = c->unsharded_load && c->fsdp ? base.base + base.constants + out->base_bytes + out->quant_constants_bytes : 0.0;
-    out->peak_in_optimizer_step = step > backward && step > load;
-    out->peak_at_load = load > backward && load > step;
-    out->transient_bytes = out->peak_in_optimizer_step ? step - resident - out->gradients_bytes
-                                                       : gathered + dequant + dora;
-    out->allocated_bytes = fmax(fmax(backward, step), load);
+    /* A whole unsharded copy kept beside the shard adds to every phase. */
+    double copy = c->full_copy_resident && c->fsdp && n > 1 ? base.base + base.constants : 0.0;
+    out->peak_in_optimizer_step = step > backward;
+    out->transient_bytes = (out->peak_in_optimizer_step ? step - resident - out->gradients_bytes
+                                                        : gathered + dequant + dora) + copy;
+    out->allocated_bytes = fmax(backward, step) + copy;
     out->reserved_bytes = out->allocated_bytes * (1.0 + (n > 1 ? k->fragmentation_multi_gpu : k->fragmentation));
     /* The allocator cannot reserve beyond the card: near capacity it frees its cache first. */
     if (capacity_bytes > 0)

@@ -31,6 +31,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(quant_block, 1, 1e6, SP_NUM_INTEGER),
     LIMIT(double_quant_block, 1, 1e6, SP_NUM_INTEGER),
     LIMIT(loss_bytes_per_logit, 0, 64, 0),
+    LIMIT(chunked_loss_bytes_per_logit, 0, 64, 0),
     LIMIT(dataset_bytes_per_token, 0.1, 100, SP_NUM_POSITIVE),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
@@ -306,5 +307,6 @@ sp_ft_constants sp_rules_ft_constants(const sp_rules *rules)
     c.double_quant_block = rules->limits.double_quant_block;
     c.gptq_group = rules->limits.int4_group_size;
     c.loss_bytes_per_logit = rules->limits.loss_bytes_per_logit;
+    c.chunked_loss_bytes_per_logit = rules->limits.chunked_loss_bytes_per_logit;
     return c;
 }

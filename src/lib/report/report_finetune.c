@@ -122,7 +122,7 @@ static json_t *memory_json(const sp_ft_memory *m)
     json_object_set_new(o, "device_bytes", sp_json_count(m->device_bytes));
     json_object_set_new(o, "total_bytes", sp_json_count(m->device_bytes));
     json_object_set_new(o, "host_bytes", sp_json_count(m->host_bytes));
-    json_object_set_new(o, "peak", json_string(m->peak_at_load ? "load" : m->peak_in_optimizer_step ? "optimizer step" : "backward"));
+    json_object_set_new(o, "peak", json_string(m->peak_in_optimizer_step ? "optimizer step" : "backward"));
     return o;
 }
 
@@ -219,7 +219,7 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
     sp_buf_printf(&b, "logits+loss : %10.2f GB\n", mem->logits_bytes / 1e9);
     sp_buf_printf(&b, "transient   : %10.2f GB\n", mem->transient_bytes / 1e9);
     sp_buf_printf(&b, "allocated   : %10.2f GB  (peak in the %s)\n", mem->allocated_bytes / 1e9,
-                  mem->peak_at_load ? "load" : mem->peak_in_optimizer_step ? "optimizer step" : "backward");
+                  mem->peak_in_optimizer_step ? "optimizer step" : "backward");
     sp_buf_printf(&b, "reserved    : %10.2f GB\n", mem->reserved_bytes / 1e9);
     sp_buf_printf(&b, "device      : %10.2f GB  (nvidia-smi: reserved + CUDA context)\n", mem->device_bytes / 1e9);
     if (mem->host_bytes > 0)

@@ -13,11 +13,18 @@ typedef struct {
     double layouts;
 } ft_search;
 
+/* The memory a layout may use: the card less the headroom the training search keeps too
+ * (perf.yaml memory_headroom: NCCL buffers, allocation spikes, library workspaces). */
+static double usable_bytes(const ft_search *s, const sp_accel *a)
+{
+    return a->memory_bytes * (1.0 - s->perf->memory_headroom);
+}
+
 /* The micro-batch a layout runs: the request's, or the largest that fits up to the cap. */
 static double micro_batch_of(ft_search *s, sp_ft_config *c, const sp_accel *a, double *largest)
 {
     c->micro_batch = 1;
-    *largest = sp_ft_max_micro_batch(s->m, c, s->k, a->memory_bytes);
+    *largest = sp_ft_max_micro_batch(s->m, c, s->k, usable_bytes(s, a));
     if (s->q->micro_batch > 0)
         return *largest >= s->q->micro_batch ? s->q->micro_batch : 0;
     return fmin(*largest, s->q->max_micro_batch);
@@ -37,7 +44,7 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
             best->accel = a;
             best->config = c;
             best->config.micro_batch = 1;
-            sp_ft_memory_estimate(s->m, &best->config, s->k, a->memory_bytes, &best->memory, &err);
+            sp_ft_memory_estimate(s->m, &best->config, s->k, usable_bytes(s, a), &best->memory, &err);
         }
         return;
     }
@@ -46,7 +53,7 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
     o.accel = a;
     o.config = c;
     o.max_micro_batch = largest;
-    if (sp_ft_memory_estimate(s->m, &c, s->k, a->memory_bytes, &o.memory, &err) != SP_OK || !o.memory.fits ||
+    if (sp_ft_memory_estimate(s->m, &c, s->k, usable_bytes(s, a), &o.memory, &err) != SP_OK || !o.memory.fits ||
         sp_ft_step_estimate(s->m, a, &c, s->k, s->perf, &o.step, &err) != SP_OK)
         return;
     o.fits = true;
