@@ -169,6 +169,14 @@ static json_t *option_json(const sp_ft_option *o)
         json_object_set_new(j, "tokens_per_s", sp_json_round(o->step.tokens_per_s, 10));
         json_object_set_new(j, "tokens_per_s_per_gpu", sp_json_round(o->step.tokens_per_s_per_gpu, 10));
         json_object_set_new(j, "step_time_s", sp_json_round(o->step.step_time_s, 1e6));
+        json_t *parts = json_object();
+        json_object_set_new(parts, "compute_s", sp_json_round(o->step.compute_s, 1e6));
+        json_object_set_new(parts, "recompute_s", sp_json_round(o->step.recompute_s, 1e6));
+        json_object_set_new(parts, "dequant_s", sp_json_round(o->step.dequant_s, 1e6));
+        json_object_set_new(parts, "comm_s", sp_json_round(o->step.comm_s, 1e6));
+        json_object_set_new(parts, "offload_s", sp_json_round(o->step.offload_s, 1e6));
+        json_object_set_new(parts, "optimizer_s", sp_json_round(o->step.optimizer_s, 1e6));
+        json_object_set_new(j, "step_parts", parts);
         json_object_set_new(j, "hours", sp_json_round(o->hours, 1e4));
         json_object_set_new(j, "usd_per_gpu_hour", json_real(o->usd_per_gpu_hour));
         json_object_set_new(j, "cost_usd", o->usd_per_gpu_hour > 0 ? sp_json_round(o->cost_usd, 100) : json_null());
