@@ -102,6 +102,11 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
 /* Reads the CLI_FT_OPTS into c (method only when one is given; finetune reads its list itself). */
 sp_status cli_ft_flags(const cli_command *cmd, const cli_value *values, bool one_method, sp_ft_config *c,
                        sp_error *err);
+/* The defaults every fine-tune command starts from (PEFT's rank 8 on all linears, dropout 0.05,
+ * double quantisation, pure bf16 AdamW, seq 2048 or the model's shorter context), then the
+ * CLI_FT_OPTS, --precision, --optimizer and --seq. */
+sp_status cli_ft_base(const cli_command *cmd, const cli_value *values, const sp_model *model, bool one_method,
+                      sp_ft_config *c, sp_error *err);
 
 /* What the estimator commands start from. */
 typedef struct {
@@ -125,6 +130,10 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
 /* The catalog parts of a --gpu NAME[,NAME] list, at most max of them. */
 sp_status cli_accel_list(const cli_command *cmd, const cli_value *values, const sp_accel_catalog *catalog,
                          const sp_accel **out, size_t max, size_t *count, sp_error *err);
+/* Searches a fine-tune request over the accelerators and renders it: the exit status. Frees the
+ * inputs' catalog. */
+int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, const sp_ft_request *request,
+               sp_format format);
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
 

@@ -101,18 +101,10 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
 static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp_ft_request *q, sp_error *err)
 {
     memset(q, 0, sizeof *q);
-    sp_ft_config base = SP_FT_CONFIG_INIT;
-    base.lora_dropout = 0.05;
-    base.double_quant = true;
-    base.seq = cli_number_or(&CMD, v, "seq", in->model.seq > 0 && in->model.seq < 2048 ? in->model.seq : 2048);
-    q->base = base;
-    sp_status s = parse_methods(v, &q->methods, err);
-    if (s == SP_OK)
-        s = cli_ft_flags(&CMD, v, false, &q->base, err);
-    if (s == SP_OK)
-        s = cli_precision(&CMD, v, &q->base.precision, err);
-    if (s == SP_OK)
-        s = cli_optimizer(&CMD, v, &q->base.optimizer, err);
+    sp_status s = cli_ft_base(&CMD, v, &in->model, false, &q->base, err);
+    if (s != SP_OK)
+        return s;
+    s = parse_methods(v, &q->methods, err);
     if (s == SP_OK)
         s = parse_counts(v, q, err);
     if (s == SP_OK && q->base.quant != SP_QUANT_NONE && !(q->methods & SP_METHODS_QLORA))
@@ -135,20 +127,14 @@ int cmd_finetune(int argc, char **argv)
     const sp_accel *accels[MAX_ACCELS];
     size_t count = 0;
     static sp_ft_request q;
-    static sp_ft_result result;
     sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
     if (s == SP_OK)
         s = request_from_flags(v, &in, &q, &err);
-    sp_ft_constants k = sp_rules_ft_constants(&in.rules);
-    if (s == SP_OK)
-        s = sp_ft_search(&in.model, accels, count, &q, &k, &in.rules.perf, &result, &err);
-    char *text = NULL;
-    if (s == SP_OK) {
-        sp_ft_report report = {&in.model, &q, &result, &in.rules};
-        text = sp_render_finetune(&report, format, &err);
+    if (s != SP_OK) {
+        sp_accel_catalog_free(&in.catalog);
+        return cli_fail(&err);
     }
-    sp_accel_catalog_free(&in.catalog);
-    return text ? cli_emit(text) : cli_fail(&err);
+    return cli_ft_run(&in, accels, count, &q, format);
 }

@@ -89,15 +89,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
 /* A fine-tune's memory (--method): the shared flags mapped onto sp_ft_config. */
 static sp_status ft_config_from_flags(const cli_value *v, const sp_model *m, sp_ft_config *c, sp_error *err)
 {
-    sp_ft_config defaults = SP_FT_CONFIG_INIT;
-    *c = defaults;
-    c->lora_dropout = 0.05;
-    c->double_quant = true;
-    sp_status s = cli_ft_flags(&CMD, v, true, c, err);
-    if (s == SP_OK)
-        s = cli_precision(&CMD, v, &c->precision, err);
-    if (s == SP_OK)
-        s = cli_optimizer(&CMD, v, &c->optimizer, err);
+    sp_status s = cli_ft_base(&CMD, v, m, true, c, err);
     sp_recompute recompute = SP_RECOMPUTE_NONE;
     bool given = false;
     if (s == SP_OK)
@@ -108,7 +100,6 @@ static sp_status ft_config_from_flags(const cli_value *v, const sp_model *m, sp_
     c->fsdp = cli_number_or(&CMD, v, "zero", 0) >= 3;
     c->checkpointing = recompute != SP_RECOMPUTE_NONE;
     c->micro_batch = cli_number_or(&CMD, v, "micro-batch", 1);
-    c->seq = cli_number_or(&CMD, v, "seq", sp_model_default_seq(m));
     if (cli_flag(&CMD, v, "tp")->set || cli_flag(&CMD, v, "pp")->set)
         return cli_flag_error(err, "tp", "a fine-tune here is data-parallel (DDP or FSDP): drop --tp and --pp");
     return SP_OK;

@@ -28,13 +28,16 @@ static const cli_opt OPTS[] = {
     {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this", 0, 1e12, 0},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 0, 1e4, 0},
     {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)", 1, 32, SP_NUM_INTEGER},
+    CLI_FT_OPTS,
     {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
     "stackplan train (--model NAME | --hf-config FILE | --layers ...) --gpu NAME --gpus N --global-batch B [options]",
     "Search every parallel layout (TP, PP, DP, micro-batch, ZeRO, recompute, sequence parallelism,\n"
-    "interleaving) that fits memory; report the fastest, why, its cost and the time-cost Pareto front.",
+    "interleaving) that fits memory; report the fastest, why, its cost and the time-cost Pareto front.\n"
+    "With --method: a fine-tune (full, LoRA, QLoRA, DoRA) at the --gpus counts, as `stackplan finetune`\n"
+    "(--tokens is then the data to train on; --recompute full or none pins checkpointing).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
 /* "64", "64,128" or "64-512" (doubling). */
@@ -165,6 +168,49 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
     return SP_OK;
 }
 
+/* --method: the fine-tuning model at the counts of --gpus, not the pre-training search. */
+static int train_fine_tune(const cli_value *v, sp_format format)
+{
+    sp_error err;
+    sp_error_clear(&err);
+    cli_inputs in;
+    const sp_accel *accels[MAX_ACCELS];
+    size_t count = 0, ncounts = 0;
+    double counts[MAX_COUNTS];
+    static sp_ft_request q;
+    memset(&q, 0, sizeof q);
+    sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
+    if (s == SP_OK)
+        s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
+    if (s == SP_OK)
+        s = cli_ft_base(&CMD, v, &in.model, true, &q.base, &err);
+    if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)
+        s = cli_flag_error(&err, "gpus", "required (a count, a range A-B or a list)");
+    if (s == SP_OK)
+        s = parse_counts(cli_flag(&CMD, v, "gpus")->text, counts, &ncounts, &err);
+    sp_recompute recompute = SP_RECOMPUTE_NONE;
+    bool pinned = false;
+    if (s == SP_OK)
+        s = cli_recompute(&CMD, v, &recompute, &pinned, &err);
+    if (s != SP_OK) {
+        sp_accel_catalog_free(&in.catalog);
+        return cli_fail(&err);
+    }
+    q.methods = 1u << q.base.method;
+    q.gpus_min = counts[0];
+    q.gpus_max = counts[ncounts - 1];
+    q.micro_batch = cli_number_or(&CMD, v, "micro-batch", 0);
+    q.max_micro_batch = 16;
+    q.offload = cli_flag(&CMD, v, "offload")->set ? (int)q.base.offload : -1;
+    q.checkpointing = pinned ? recompute != SP_RECOMPUTE_NONE : -1;
+    q.tokens_given = cli_flag(&CMD, v, "tokens")->set;
+    q.tokens = cli_number_or(&CMD, v, "tokens", 1e8);
+    q.deadline_hours = cli_number_or(&CMD, v, "deadline-days", 0) * 24.0;
+    q.budget_usd = cli_number_or(&CMD, v, "budget-usd", 0);
+    q.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
+    return cli_ft_run(&in, accels, count, &q, format);
+}
+
 int cmd_train(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
@@ -172,6 +218,8 @@ int cmd_train(int argc, char **argv)
     int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
     if (started >= 0)
         return started;
+    if (cli_flag(&CMD, v, "method")->set)
+        return train_fine_tune(v, format);
     sp_error err;
     sp_error_clear(&err);
     train_job *j = calloc(1, sizeof *j);

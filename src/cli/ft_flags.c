@@ -46,3 +46,34 @@ sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_meth
     c->host_bytes = cli_number_or(cmd, v, "host-gb", 0) * 1e9;
     return SP_OK;
 }
+
+sp_status cli_ft_base(const cli_command *cmd, const cli_value *v, const sp_model *m, bool one_method, sp_ft_config *c,
+                      sp_error *err)
+{
+    sp_ft_config defaults = SP_FT_CONFIG_INIT;
+    *c = defaults;
+    c->lora_dropout = 0.05;
+    c->double_quant = true;
+    c->seq = cli_number_or(cmd, v, "seq", m->seq > 0 && m->seq < 2048 ? m->seq : 2048);
+    sp_status s = cli_ft_flags(cmd, v, one_method, c, err);
+    if (s == SP_OK)
+        s = cli_precision(cmd, v, &c->precision, err);
+    if (s == SP_OK)
+        s = cli_optimizer(cmd, v, &c->optimizer, err);
+    return s;
+}
+
+int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, const sp_ft_request *q, sp_format format)
+{
+    static sp_ft_result result; /* large: one search a process */
+    sp_error err;
+    sp_error_clear(&err);
+    sp_ft_constants k = sp_rules_ft_constants(&in->rules);
+    char *text = NULL;
+    if (sp_ft_search(&in->model, accels, count, q, &k, &in->rules.perf, &result, &err) == SP_OK) {
+        sp_ft_report report = {&in->model, q, &result, &in->rules};
+        text = sp_render_finetune(&report, format, &err);
+    }
+    sp_accel_catalog_free(&in->catalog);
+    return text ? cli_emit(text) : cli_fail(&err);
+}
