@@ -121,5 +121,9 @@ int main(int argc, char **argv)
     process_time(argv[2], plan, "stackplan plan examples/capstone.yaml");
     process_time(argv[2], models, "stackplan plan examples/models.yaml");
     process_time(argv[2], train, "stackplan train gpt3-175b x 1024 a100, batch 1536");
+    /* Issue 13's target: a whole fine-tune answer in under 20 ms. */
+    char *finetune[] = {argv[2], "finetune", "--model", "llama-3.1-8b", "--gpu", "rtx-4090-24gb,a100-sxm-80gb",
+                        "--gpus", "1-8", "--dataset-gb", "1", NULL};
+    process_time(argv[2], finetune, "stackplan finetune llama-3.1-8b, 4090 and a100, 1-8");
     return 0;
 }

@@ -78,7 +78,8 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     for (size_t i = 0; i < s->count; i++)
         option_line(&b, &s->items[i], (int)i == s->best);
     if (s->best < 0) {
-        sp_buf_printf(&b, "\nno method fits: try more GPUs (--gpus), a shorter --seq, or --method qlora\n");
+        sp_buf_printf(&b, "\nnothing fits, offload included: try more GPUs (--gpus), a shorter --seq, QLoRA (--method "
+                          "qlora) or a card with more memory\n");
         return sp_buf_finish(&b, err);
     }
     const sp_ft_option *o = &s->items[s->best];

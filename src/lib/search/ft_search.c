@@ -146,6 +146,14 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
         status = sp_ft_config_check(m, &probe, err);
     if (status != SP_OK)
         return status;
+    /* Counts no card can reach (past one server, with no published network) are an error. */
+    size_t reachable = 0;
+    for (size_t a = 0; a < accel_count; a++)
+        reachable += q->gpus_min <= accels[a]->per_node || accels[a]->inter_node_bytes_per_s > 0;
+    if (reachable == 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus",
+                       "%s has no published inter-node network: at most %g GPUs", accels[0]->name,
+                       accels[0]->per_node);
     ft_search s = {m, q, k, perf, 0};
     for (size_t a = 0; a < accel_count; a++)
         for (int method = SP_METHOD_FULL; method <= SP_METHOD_DORA; method++) {
