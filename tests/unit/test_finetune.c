@@ -207,6 +207,46 @@ static void frozen_base_is_faster(void **state)
     assert_close(lora.tokens_per_s_per_gpu, 2048.0 / lora.step_time_s);
 }
 
+/* The search keeps per card and method the count the rule prefers: within the deadline, then
+ * cheaper, then faster. On a toy card at $1 a GPU-hour where collectives cost something (50%
+ * contention, 1 ms a call), LoRA of Llama 2 7B on 1 GPU is cheapest without a deadline; a deadline
+ * shorter than that run moves the pick to more GPUs. */
+static void search_prefers_cheapest_within_deadline(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_accel a = test_accel(80e9, 2e12, 300e12, 300e9, 25e9, 1.0);
+    const sp_accel *accels[1] = {&a};
+    static sp_ft_request q;
+    memset(&q, 0, sizeof q);
+    sp_ft_config base = SP_FT_CONFIG_INIT;
+    q.base = base;
+    q.methods = SP_METHODS_LORA;
+    q.gpus_min = 1;
+    q.gpus_max = 8;
+    q.max_micro_batch = 4;
+    q.offload = -1;
+    q.checkpointing = -1;
+    q.tokens = 1e9;
+    q.tokens_given = true;
+    static sp_ft_result r;
+    sp_error err;
+    sp_perf_constants perf = PERF;
+    perf.overlap_contention = 0.5;
+    perf.collective_latency_s = 1e-3;
+    assert_int_equal(sp_ft_search(&m, accels, 1, &q, &BARE, &perf, &r, &err), SP_OK);
+    assert_int_equal(r.best, 0);
+    assert_true(r.items[0].fits && r.items[0].meets);
+    assert_close(r.items[0].config.gpus, 1.0);
+    double one_gpu_hours = r.items[0].hours;
+    assert_close(r.items[0].cost_usd, one_gpu_hours * 1.0);
+    q.deadline_hours = one_gpu_hours / 3.0;
+    assert_int_equal(sp_ft_search(&m, accels, 1, &q, &BARE, &perf, &r, &err), SP_OK);
+    assert_true(r.items[0].meets);
+    assert_true(r.items[0].config.gpus >= 4.0);
+    assert_true(r.items[0].hours <= q.deadline_hours);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +254,7 @@ int main(void)
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),
+        cmocka_unit_test(search_prefers_cheapest_within_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

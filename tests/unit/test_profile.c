@@ -104,10 +104,37 @@ static void one_document(void **state)
     assert_int_equal(err.line, 3);
 }
 
+/* A fine-tune of a named model needs its data, not its hours; anything else still needs hours. */
+static void fine_tune_keys(void **state)
+{
+    (void)state;
+    sp_profile_list list;
+    sp_error err;
+    const char *ok = "- name: ft\n  model: llama-2-7b\n  gpu: rtx-4090-24gb\n  method: auto\n"
+                     "  dataset_gb: 20\n  epochs: 2\n  budget_usd: 100\n";
+    assert_int_equal(parse(ok, &list, &err), SP_OK);
+    assert_true(list.items[0].has_method && list.items[0].method_auto);
+    assert_close(list.items[0].dataset_gb, 20.0);
+    assert_close(list.items[0].epochs, 2.0);
+    assert_close(list.items[0].train_hours, 0.0);
+    sp_profile_list_free(&list);
+    const char *lora = "- name: ft\n  model: llama-2-7b\n  method: qlora\n  tokens: 5e8\n  budget_usd: 100\n";
+    assert_int_equal(parse(lora, &list, &err), SP_OK);
+    assert_int_equal(list.items[0].method, SP_METHOD_QLORA);
+    sp_profile_list_free(&list);
+    const char *no_data = "- name: ft\n  model: llama-2-7b\n  method: lora\n  budget_usd: 100\n";
+    assert_int_equal(parse(no_data, &list, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "dataset_gb");
+    const char *no_hours = "- name: ft\n  params_b: 7\n  method: lora\n  dataset_gb: 1\n  budget_usd: 100\n";
+    assert_int_equal(parse(no_hours, &list, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "train_hours");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_every_key),
+        cmocka_unit_test(fine_tune_keys),
         cmocka_unit_test(suggests_the_nearest_key),
         cmocka_unit_test(error_names_place_and_field),
         cmocka_unit_test(axis_and_mode_are_optional),

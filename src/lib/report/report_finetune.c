@@ -60,6 +60,22 @@ static void targets_text(sp_buf *b, const sp_ft_request *q)
     sp_buf_printf(b, "\n");
 }
 
+/* Which share of peak the estimate assumes and where it comes from, and the collectives' link. */
+static void speed_line(sp_buf *b, const sp_rules *rules, const sp_ft_option *o)
+{
+    const sp_accel *a = o->accel;
+    bool measured = a->matmul_efficiency > 0;
+    double matmul = measured ? a->matmul_efficiency : rules->perf.matmul_efficiency;
+    double peak = o->config.precision == SP_PREC_FP32 ? a->fp32_flops_per_s : a->bf16_flops_per_s;
+    sp_buf_printf(b, "speed    : large GEMMs at %.0f%% of the %.0f TF peak: %.2f (%s) x %.3f sustained",
+                  100.0 * matmul * rules->perf.sustained_fraction, peak / 1e12, matmul,
+                  measured ? "measured, accelerators.yaml" : "default: no measurement of this card", rules->perf.sustained_fraction);
+    if (o->config.gpus > 1)
+        sp_buf_printf(b, "; collectives at %.1f GB/s over the GPUs' link%s", o->step.link_bytes_per_s / 1e9,
+                      a->intra_node_bytes_per_s <= 64e9 ? " (PCIe: no NVLink)" : "");
+    sp_buf_printf(b, "\n");
+}
+
 static char *finetune_text(const sp_ft_report *r, sp_error *err)
 {
     const sp_ft_request *q = r->request;
@@ -100,6 +116,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   o->accel->memory_bytes / 1e9, o->memory.host_bytes > 0 ? "" : "");
     if (o->memory.host_bytes > 0)
         sp_buf_printf(&b, "host     : %.1f GB of offloaded state in host memory a GPU\n", o->memory.host_bytes / 1e9);
+    speed_line(&b, r->rules, o);
     sp_buf_printf(&b, "(* = recommended; %g layouts tried; mb = micro-batch per GPU; GB/GPU as nvidia-smi shows it)\n",
                   s->layouts_tried);
     return sp_buf_finish(&b, err);
@@ -178,6 +195,7 @@ static json_t *option_json(const sp_ft_option *o)
         json_object_set_new(parts, "offload_s", sp_json_round(o->step.offload_s, 1e6));
         json_object_set_new(parts, "optimizer_s", sp_json_round(o->step.optimizer_s, 1e6));
         json_object_set_new(j, "step_parts", parts);
+        json_object_set_new(j, "link_bytes_per_s", sp_json_count(o->step.link_bytes_per_s));
         json_object_set_new(j, "hours", sp_json_round(o->hours, 1e4));
         json_object_set_new(j, "usd_per_gpu_hour", json_real(o->usd_per_gpu_hour));
         json_object_set_new(j, "cost_usd", o->usd_per_gpu_hour > 0 ? sp_json_round(o->cost_usd, 100) : json_null());
