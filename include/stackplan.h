@@ -127,6 +127,14 @@ const char *sp_dtype_name(sp_dtype d);
 bool sp_dtype_parse(const char *text, sp_dtype *out);
 double sp_dtype_bytes(sp_dtype d);
 
+/* ---------------------------------------------------------------- shell words */
+
+/* Writes text as one POSIX shell word in single quotes ('it'\''s). Returns the wanted length. */
+int sp_shell_quote(const char *text, char *buf, size_t size);
+/* The same, but text made only of letters, digits and ._/:+- is written as it is
+ * (Qwen/Qwen3-8B). Returns the wanted length. */
+int sp_shell_word(const char *text, char *buf, size_t size);
+
 /* ================================================================ load/
  * Files to plain structs: rules, profiles, catalogs, config.json, hashes. */
 
@@ -385,6 +393,20 @@ typedef struct {
     bool dropout;                 /* masks are kept for backward */
     double extra_params;          /* architecture-specific (BERT pooler, embedding norms) */
     double params_override;       /* > 0: only a parameter count is known (--params) */
+    /* Today's families (issue 14). All 0/false for the classic decoder. */
+    double dense_layers;          /* MoE: layers whose MLP is dense (DeepSeek's first 3, Llama 4's odd ones) */
+    double dense_ffn;             /* their MLP width (0: ffn); ffn is then each routed expert's width */
+    double shared_experts;        /* always-active experts in each MoE layer, ffn wide (DeepSeek, Llama 4) */
+    bool router_bias;             /* a router bias per expert (gpt-oss; DeepSeek's score correction) */
+    double q_lora_rank;           /* MLA (DeepSeek-V2/V3): 0 when queries are not compressed */
+    double kv_lora_rank;          /* MLA: the compressed KV latent a token caches; 0: not MLA */
+    double qk_nope_head_dim, qk_rope_head_dim, v_head_dim; /* MLA head widths */
+    bool qk_norm;                 /* RMSNorm over each head's q and k (Qwen3, Gemma 3) */
+    double sinks;                 /* learned sink logits a layer, one a head (gpt-oss) */
+    double window;                /* sliding-window or chunked attention span in tokens; 0: none */
+    double window_layers;         /* layers that use it; the others attend over the whole context */
+    bool text_only;               /* read from a multimodal file's text_config: the vision tower is not counted */
+    char hf_id[SP_NAME_MAX];      /* the Hugging Face repository (_name_or_path), "" when unknown */
 } sp_model;
 
 /* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
@@ -492,6 +514,9 @@ double sp_model_largest_layer_params(const sp_model *model);
  * tokens (long-context models are pre-trained at 4-8k and extended later); 2048 when the
  * model has no context length. Pure. */
 double sp_model_default_seq(const sp_model *model);
+/* Bytes one token adds to the KV cache of every layer on one GPU at full attention: K and V of
+ * the kv heads, or MLA's compressed latent and RoPE key (DeepSeek-V2 sec. 2.1.2). Pure. */
+double sp_model_kv_bytes_per_token(const sp_model *model, sp_dtype kv_dtype);
 /* True when the shape is known (not a bare parameter count). */
 bool sp_model_has_shape(const sp_model *model);
 /* A decoder shape from plain numbers: ffn_kind picks the family defaults
@@ -1088,6 +1113,7 @@ typedef struct {
                                    NULL: the plan outlives the catalog; see fine_tune_accel) */
     sp_accel fine_tune_accel;   /* with fine_tuned: a copy of the accelerator it runs on */
     double fine_tune_tokens;    /* with fine_tuned: tokens trained on, epochs included */
+    char model_id[SP_NAME_MAX]; /* with a model: its Hugging Face repository, else its catalog name */
     bool served;                /* the serving model sized it (model + gpu on the serving axis) */
     sp_serve_config serve_config;
     sp_serve_result serve;
@@ -1294,8 +1320,6 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
                               size_t hash_count, sp_artifact_set *out, sp_error *err);
 void sp_artifact_set_free(sp_artifact_set *set);
 
-/* Writes text as one POSIX shell word in single quotes ('it'\''s'). Returns the wanted length. */
-int sp_shell_quote(const char *text, char *buf, size_t size);
 
 /* A directory-safe slug of a name: lower-case letters, digits and '-', at most size-1. */
 void sp_slug(const char *name, char *buf, size_t size);

@@ -33,4 +33,7 @@ json_t *load(const char *dir, const char *file);
 bool validate_finetune(const char *data_dir, const char *dir, const sp_rules *rules,
                        const sp_accel_catalog *accels);
 
+/* Today's families (validate_models.c): parameter counts and KV bytes against each config. */
+bool validate_models(const char *dir);
+
 #endif

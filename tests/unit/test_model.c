@@ -80,9 +80,52 @@ static void qwen2_biases(void **state)
     assert_true(sp_model_params(&m) == hand);
 }
 
+/* MLA by hand (DeepSeek-V2 sec. 2.1.2) on a toy: h 64, 4 heads, q rank 16, kv rank 8, nope 8, rope 4,
+ * v 8. Attention: q_a 64x16 + norm 16 + q_b 16x4x12 = 1808; kv_a 64x12 = 768, norm 8, kv_b
+ * 8x4x16 = 512; o 4x8x64 = 2048: 5144. KV a token and layer: (8 + 4) x 2 bytes. MoE: 1 dense layer
+ * of ffn 32 (3x64x32 = 6144), 1 routed layer of 4 experts + 1 shared of 16 (5 x 3072) and a router
+ * of 4x64 + 4 bias (noaux_tc). Norms 2x64 a layer; vocab 10 untied: 1280; final norm 64. */
+static void mla_and_moe_by_hand(void **state)
+{
+    (void)state;
+    const char *config = "{\"model_type\": \"deepseek_v3\", \"hidden_size\": 64, \"num_hidden_layers\": 2,"
+                         " \"num_attention_heads\": 4, \"num_key_value_heads\": 4, \"vocab_size\": 10,"
+                         " \"intermediate_size\": 32, \"moe_intermediate_size\": 16, \"n_routed_experts\": 4,"
+                         " \"n_shared_experts\": 1, \"num_experts_per_tok\": 2, \"first_k_dense_replace\": 1,"
+                         " \"q_lora_rank\": 16, \"kv_lora_rank\": 8, \"qk_nope_head_dim\": 8,"
+                         " \"qk_rope_head_dim\": 4, \"v_head_dim\": 8, \"topk_method\": \"noaux_tc\","
+                         " \"_name_or_path\": \"toy/deepseek\"}";
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_parse_hf("toy.json", config, strlen(config), &m, &err), SP_OK);
+    assert_string_equal(m.name, "toy/deepseek");
+    assert_string_equal(m.hf_id, "toy/deepseek");
+    double attention = 5144, norms = 128, dense = 6144, moe = 5 * 3072 + 4 * 64 + 4;
+    double expected = 1280 + 2 * (attention + norms) + dense + moe + 64;
+    assert_close(sp_model_params(&m), expected);
+    assert_close(sp_model_active_params(&m), expected - 2 * 3072);
+    assert_close(sp_model_kv_bytes_per_token(&m, SP_DTYPE_BF16), 2 * (8 + 4) * 2.0);
+}
+
+/* A file is named by _name_or_path, else by its file or its directory, never by model_type. */
+static void names_from_files(void **state)
+{
+    (void)state;
+    const char *config = "{\"model_type\": \"llama\", \"hidden_size\": 64, \"num_hidden_layers\": 2,"
+                         " \"num_attention_heads\": 4, \"vocab_size\": 10, \"intermediate_size\": 32}";
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_parse_hf("dl/Qwen3-8B/config.json", config, strlen(config), &m, &err), SP_OK);
+    assert_string_equal(m.name, "Qwen3-8B");
+    assert_int_equal(sp_model_parse_hf("my-model.json", config, strlen(config), &m, &err), SP_OK);
+    assert_string_equal(m.name, "my-model");
+    assert_string_equal(m.hf_id, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mla_and_moe_by_hand), cmocka_unit_test(names_from_files),
         cmocka_unit_test(exact_counts),
         cmocka_unit_test(mixtral_total_and_active),
         cmocka_unit_test(shape_matches_hand_count),

@@ -27,6 +27,8 @@ double sp_weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k);
 /* K and V of one token on one GPU: every layer of its pipeline stage and its share of the kv
  * heads (at least one, replicated when tp exceeds them) (Pope et al. 2022). */
 double sp_kv_bytes_per_token(const sp_model *m, double tp, double pp, sp_dtype kv_dtype);
+/* One sequence of `context` tokens: sliding-window and chunked layers hold at most their window. */
+double sp_kv_bytes_per_sequence(const sp_model *m, double tp, double pp, sp_dtype kv_dtype, double context);
 
 /* sp_memory_estimate for a layout already checked, with the model's parameter count known. */
 void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,

@@ -183,16 +183,42 @@ static double inference_weights(const sp_model *m, const sp_mem_config *c, const
     return (per_gpu - embeddings) * bytes + embeddings * 2.0;
 }
 
+/* One token of one layer's cache on one GPU. MLA caches its compressed latent and the decoupled
+ * RoPE key, shared by every head and so whole on each tensor-parallel rank (DeepSeek-V2 sec.
+ * 2.1.2: (d_c + d_h^R) elements a token and layer); otherwise K and V of the GPU's share of the kv
+ * heads (at least one, replicated when tp exceeds them). */
+static double kv_bytes_per_token_layer(const sp_model *m, double tp, sp_dtype kv_dtype)
+{
+    if (m->kv_lora_rank > 0)
+        return (m->kv_lora_rank + m->qk_rope_head_dim) * sp_dtype_bytes(kv_dtype);
+    return 2.0 * fmax(1.0, m->kv_heads / tp) * m->head_dim * sp_dtype_bytes(kv_dtype);
+}
+
 double sp_kv_bytes_per_token(const sp_model *m, double tp, double pp, sp_dtype kv_dtype)
 {
-    return 2.0 * ceil(m->layers / pp) * fmax(1.0, m->kv_heads / tp) * m->head_dim * sp_dtype_bytes(kv_dtype);
+    return ceil(m->layers / pp) * kv_bytes_per_token_layer(m, tp, kv_dtype);
+}
+
+double sp_model_kv_bytes_per_token(const sp_model *m, sp_dtype kv_dtype)
+{
+    return sp_model_has_shape(m) ? sp_kv_bytes_per_token(m, 1, 1, kv_dtype) : 0.0;
+}
+
+double sp_kv_bytes_per_sequence(const sp_model *m, double tp, double pp, sp_dtype kv_dtype, double context)
+{
+    /* Sliding-window and chunked layers keep at most their window (Gemma 2/3, gpt-oss, Llama 4);
+     * a stage holds its share of them. */
+    double layers = ceil(m->layers / pp);
+    double windowed = m->window > 0 ? layers * m->window_layers / m->layers : 0.0;
+    double tokens = (layers - windowed) * context + windowed * fmin(context, m->window);
+    return tokens * kv_bytes_per_token_layer(m, tp, kv_dtype);
 }
 
 static double kv_cache(const sp_model *m, const sp_mem_config *c)
 {
     if (!sp_model_has_shape(m))
         return 0;
-    return sp_kv_bytes_per_token(m, c->tp, c->pp, c->kv_dtype) * c->batch * c->context;
+    return sp_kv_bytes_per_sequence(m, c->tp, c->pp, c->kv_dtype, c->context) * c->batch;
 }
 
 /* Peak transient of one forward pass over a chunk of tokens, 16-bit: four hidden-sized buffers

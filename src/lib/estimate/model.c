@@ -24,21 +24,60 @@ static double mlp_params(const sp_model *m)
     return weights + biases;
 }
 
-/* Q and O are hidden x heads*head_dim; K and V shrink with GQA (Ainslie et al. 2023). */
+/* MLA (DeepSeek-V2 sec. 2.1.2; HF DeepseekV3Attention): queries through a low-rank q_a/q_b pair
+ * with a norm on the rank (or one q_proj), keys and values through a compressed latent plus a
+ * decoupled RoPE key (kv_a_proj_with_mqa), its norm, the kv_b up-projection, and o_proj. */
+static double mla_params(const sp_model *m)
+{
+    double qk = m->qk_nope_head_dim + m->qk_rope_head_dim, h = m->hidden;
+    double q = m->q_lora_rank > 0 ? h * m->q_lora_rank + m->q_lora_rank + m->q_lora_rank * m->heads * qk
+                                  : h * m->heads * qk;
+    double kv = h * (m->kv_lora_rank + m->qk_rope_head_dim) + m->kv_lora_rank +
+                m->kv_lora_rank * m->heads * (m->qk_nope_head_dim + m->v_head_dim);
+    return q + kv + m->heads * m->v_head_dim * h;
+}
+
+/* Q and O are hidden x heads*head_dim; K and V shrink with GQA (Ainslie et al. 2023). Qwen3 and
+ * Gemma 3 add a norm over each head's q and k; gpt-oss a learned sink logit a head. */
 static double attention_params(const sp_model *m)
 {
+    double extras = (m->qk_norm ? 2.0 * m->head_dim : 0.0) + m->sinks;
+    if (m->kv_lora_rank > 0)
+        return mla_params(m) + extras;
     double q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
     double weights = m->hidden * q_dim + 2.0 * m->hidden * kv_dim + q_dim * m->hidden;
     double biases = (m->qkv_bias ? q_dim + 2.0 * kv_dim : 0.0) + (m->out_bias ? m->hidden : 0.0);
-    return weights + biases;
+    return weights + biases + extras;
 }
 
-static double layer_params(const sp_model *m)
+/* Layers whose MLP routes over experts. */
+static double moe_layers(const sp_model *m)
 {
-    /* Mixtral-style MoE: E expert MLPs and a bias-free router of E x hidden (Jiang et al. 2024). */
-    double router = m->experts > 1 ? m->experts * m->hidden : 0.0;
-    return attention_params(m) + m->experts * mlp_params(m) + router +
-           m->norms_per_layer * norm_params(m);
+    return m->experts > 1 ? m->layers - m->dense_layers : 0.0;
+}
+
+/* A dense layer's MLP, at dense_ffn when an MoE model gives one. */
+static double dense_mlp_params(const sp_model *m)
+{
+    sp_model dense = *m;
+    if (m->dense_ffn > 0)
+        dense.ffn = m->dense_ffn;
+    return mlp_params(&dense);
+}
+
+/* An MoE layer's MLP: E routed experts and the shared ones, each ffn wide, and a bias-free router
+ * of E x hidden (Jiang et al. 2024; DeepSeek-V3 and gpt-oss add a bias an expert). */
+static double moe_mlp_params(const sp_model *m)
+{
+    double router = m->experts * m->hidden + (m->router_bias ? m->experts : 0.0);
+    return (m->experts + m->shared_experts) * mlp_params(m) + router;
+}
+
+static double layers_params(const sp_model *m)
+{
+    double moe = moe_layers(m), dense = m->layers - moe;
+    double common = attention_params(m) + m->norms_per_layer * norm_params(m);
+    return m->layers * common + dense * dense_mlp_params(m) + moe * moe_mlp_params(m);
 }
 
 double sp_model_default_seq(const sp_model *model)
@@ -57,15 +96,14 @@ double sp_model_params(const sp_model *m)
         return m->params_override;
     double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) +
                         m->learned_positions * m->hidden;
-    return embeddings + m->layers * layer_params(m) + (m->final_norm ? norm_params(m) : 0.0) +
-           m->extra_params;
+    return embeddings + layers_params(m) + (m->final_norm ? norm_params(m) : 0.0) + m->extra_params;
 }
 
 double sp_model_active_params(const sp_model *m)
 {
     if (!sp_model_has_shape(m) || m->experts <= 1)
         return sp_model_params(m);
-    return sp_model_params(m) - m->layers * (m->experts - m->experts_per_token) * mlp_params(m);
+    return sp_model_params(m) - moe_layers(m) * (m->experts - m->experts_per_token) * mlp_params(m);
 }
 
 double sp_model_largest_layer_params(const sp_model *m)

@@ -71,9 +71,11 @@ static double prefill_s(const serve_ctx *x, double count, double prompt, double 
     return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass)) + attention;
 }
 
+/* A token's average share of its sequence's cache: windowed layers stop growing at the window. */
 static double kv_per_token(const serve_ctx *x)
 {
-    return sp_kv_bytes_per_token(x->m, x->tp, 1, x->c->kv_dtype);
+    double context = x->c->prompt_tokens + x->c->output_tokens;
+    return sp_kv_bytes_per_sequence(x->m, x->tp, 1, x->c->kv_dtype, context) / context;
 }
 
 /* One decode step of `batch` sequences holding `context` tokens on average: the weights

@@ -9,24 +9,6 @@
 
 enum { WORD_MAX = 1024, LINE_MAX_CHARS = 4096 };
 
-int sp_shell_quote(const char *text, char *buf, size_t size)
-{
-    sp_buf b = {0};
-    sp_buf_puts(&b, "'");
-    for (const char *c = text; *c; c++) {
-        if (*c == '\'')
-            sp_buf_puts(&b, "'\\''");
-        else
-            sp_buf_printf(&b, "%c", *c);
-    }
-    sp_buf_puts(&b, "'");
-    char *quoted = sp_buf_finish(&b, NULL);
-    int n = quoted ? (int)strlen(quoted) : 0;
-    sp_copy(buf, size, quoted ? quoted : "''");
-    free(quoted);
-    return n;
-}
-
 void sp_slug(const char *name, char *buf, size_t size)
 {
     size_t o = 0;
@@ -142,7 +124,7 @@ static char *serve_script(const sp_profile *p, const sp_plan *plan, sp_error *er
     script_header(&b, "/usr/bin/env bash", p, "Serving engine, started with the numbers the plan chose");
     sp_buf_puts(&b, "set -euo pipefail\n");
     if (plan->served) {
-        sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
+        sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
         sp_buf_printf(&b, "# %s: %s\nexec %s\n", sp_engine_name(plan->engine), plan->engine_reason, line);
     } else {
         sp_shell_quote(p->model[0] ? p->model : "MODEL", model, sizeof model);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
     const char *file;
@@ -215,9 +216,164 @@ static sp_status hf_mpt(hf_config *c, sp_model *m)
     return s;
 }
 
+/* ---- today's families (issue 14) ---- */
+
+static sp_status hf_count_list(hf_config *c, const char *key, double *out)
+{
+    json_t *v = json_object_get(c->root, key);
+    *out = json_is_array(v) ? (double)json_array_size(v) : 0.0;
+    return SP_OK;
+}
+
+/* Qwen3 (and Phi-3, whose fused qkv and gate_up hold the same weights as Llama's): Llama's shape
+ * with explicit head_dim; Qwen3 norms each head's q and k (HF Qwen3Attention q_norm, k_norm). */
+static sp_status hf_qwen3(hf_config *c, sp_model *m, bool qk_norm)
+{
+    sp_status s = hf_llama(c, m, false);
+    m->qk_norm = qk_norm;
+    return s;
+}
+
+/* Qwen3-MoE: layer i routes when it is not in mlp_only_layers and (i + 1) % decoder_sparse_step == 0
+ * (HF Qwen3MoeDecoderLayer); experts are moe_intermediate_size wide, dense layers intermediate_size. */
+static sp_status hf_qwen3_moe(hf_config *c, sp_model *m)
+{
+    double step = 1, only = 0;
+    sp_status s = hf_qwen3(c, m, true);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("num_experts"), 1, true, &m->experts);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("moe_intermediate_size"), 0, true, &m->ffn);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("intermediate_size"), 0, true, &m->dense_ffn);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("decoder_sparse_step"), 1, false, &step);
+    if (s == SP_OK)
+        s = hf_count_list(c, "mlp_only_layers", &only);
+    if (s == SP_OK && step < 1)
+        return hf_fail(c, "decoder_sparse_step", "must be at least 1");
+    double routed = floor(m->layers / step);
+    m->dense_layers = m->layers - routed + only; /* an mlp_only layer among the routed ones */
+    if (m->dense_layers > m->layers)
+        return hf_fail(c, "mlp_only_layers", "lists more layers than the model has");
+    return s;
+}
+
+/* Gemma: GeGLU (gate, up, down), RMSNorm, tied, explicit head_dim (Gemma Team 2024); Gemma 2 adds
+ * a norm after attention and around the MLP (four a layer) and alternates 1:1 sliding-window and
+ * global layers; Gemma 3 adds q/k norms and puts one global layer in sliding_window_pattern. */
+static sp_status hf_gemma(hf_config *c, sp_model *m, int version)
+{
+    sp_status s = hf_number(c, KEYS("intermediate_size"), 0, true, &m->ffn);
+    m->ffn_kind = SP_FFN_SWIGLU;
+    m->tied_embeddings = hf_bool(c, "tie_word_embeddings", true);
+    m->qkv_bias = m->out_bias = m->mlp_bias = false;
+    if (version == 1 || s != SP_OK)
+        return s;
+    m->norms_per_layer = 4;
+    m->qk_norm = version == 3;
+    double pattern = version == 3 ? 6 : 2;
+    s = hf_number(c, KEYS("sliding_window"), 0, false, &m->window);
+    if (s == SP_OK && version == 3)
+        s = hf_number(c, KEYS("sliding_window_pattern"), 6, false, &pattern);
+    if (s == SP_OK && pattern < 1)
+        return hf_fail(c, "sliding_window_pattern", "must be at least 1");
+    m->window_layers = m->window > 0 ? m->layers - floor(m->layers / pattern) : 0;
+    return s;
+}
+
+/* Layers of layer_types that slide (gpt-oss); half of them when the list is not given. */
+static double sliding_layers(hf_config *c, double layers)
+{
+    json_t *types = json_object_get(c->root, "layer_types");
+    if (!json_is_array(types))
+        return floor(layers / 2.0);
+    double n = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(types, i, t) n += json_is_string(t) && !strcmp(json_string_value(t), "sliding_attention");
+    return n;
+}
+
+/* gpt-oss: MoE with biased experts and router, biased attention, a sink logit a head, alternating
+ * sliding (128) and full layers (OpenAI gpt-oss model card; HF GptOssForCausalLM). */
+static sp_status hf_gpt_oss(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_llama(c, m, false);
+    bool bias = hf_bool(c, "attention_bias", true);
+    m->qkv_bias = m->out_bias = bias;
+    m->mlp_bias = m->router_bias = true;
+    m->sinks = m->heads;
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("sliding_window"), 0, false, &m->window);
+    m->window_layers = m->window > 0 ? sliding_layers(c, m->layers) : 0;
+    return s;
+}
+
+/* DeepSeek-V2/V3: MLA attention, n_routed_experts of moe_intermediate_size plus n_shared_experts,
+ * the first first_k_dense_replace layers dense at intermediate_size; V3's noaux_tc router keeps
+ * a score-correction bias an expert (DeepSeek-V3 report sec. 2.1.2). The MTP module is not counted. */
+static sp_status hf_deepseek(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_number(c, KEYS("moe_intermediate_size"), 0, true, &m->ffn);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("intermediate_size"), 0, true, &m->dense_ffn);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("n_routed_experts"), 1, true, &m->experts);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("num_experts_per_tok"), 1, true, &m->experts_per_token);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("n_shared_experts"), 0, false, &m->shared_experts);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("first_k_dense_replace"), 0, false, &m->dense_layers);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("q_lora_rank"), 0, false, &m->q_lora_rank);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("kv_lora_rank"), 0, true, &m->kv_lora_rank);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("qk_nope_head_dim"), 0, true, &m->qk_nope_head_dim);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("qk_rope_head_dim"), 0, true, &m->qk_rope_head_dim);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("v_head_dim"), 0, true, &m->v_head_dim);
+    json_t *method = json_object_get(c->root, "topk_method");
+    m->router_bias = json_is_string(method) && !strcmp(json_string_value(method), "noaux_tc");
+    m->head_dim = m->qk_nope_head_dim + m->qk_rope_head_dim; /* the query-key width a head */
+    m->ffn_kind = SP_FFN_SWIGLU;
+    m->tied_embeddings = hf_bool(c, "tie_word_embeddings", false);
+    if (s == SP_OK && m->dense_layers > m->layers)
+        return hf_fail(c, "first_k_dense_replace", "is more than the number of layers");
+    return s;
+}
+
+/* Llama 4: every interleave_moe_layer_step-th layer routes over num_local_experts of
+ * intermediate_size plus one shared expert, the others are dense at intermediate_size_mlp; three
+ * of every no_rope_layer_interval layers attend in chunks of attention_chunk_size (HF Llama4TextModel). */
+static sp_status hf_llama4(hf_config *c, sp_model *m)
+{
+    double step = 1, interval = 4;
+    sp_status s = hf_llama(c, m, false);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("intermediate_size_mlp"), 0, false, &m->dense_ffn);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("interleave_moe_layer_step"), 1, false, &step);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("attention_chunk_size"), 0, false, &m->window);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("no_rope_layer_interval"), 4, false, &interval);
+    if (s == SP_OK && (step < 1 || interval < 1))
+        return hf_fail(c, step < 1 ? "interleave_moe_layer_step" : "no_rope_layer_interval", "must be at least 1");
+    m->shared_experts = m->experts > 1 ? 1 : 0;
+    m->dense_layers = m->experts > 1 ? m->layers - floor(m->layers / step) : 0;
+    m->window_layers = m->window > 0 ? m->layers - floor(m->layers / interval) : 0;
+    return s;
+}
+
 static const char *const SUPPORTED[] = {"llama", "mistral", "mixtral", "qwen2", "gpt2", "gpt_neox",
                                         "falcon", "RefinedWeb", "RefinedWebModel", "bloom", "opt",
-                                        "bert", "mpt", NULL};
+                                        "bert", "mpt", "qwen3", "qwen3_moe", "phi3", "gemma", "gemma2",
+                                        "gemma3", "gemma3_text", "gpt_oss", "deepseek_v2", "deepseek_v3",
+                                        "llama4", "llama4_text", NULL};
 
 static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
 {
@@ -239,6 +395,18 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
         return hf_bert(c, m);
     if (!strcmp(type, "mpt"))
         return hf_mpt(c, m);
+    if (!strcmp(type, "qwen3") || !strcmp(type, "phi3"))
+        return hf_qwen3(c, m, !strcmp(type, "qwen3"));
+    if (!strcmp(type, "qwen3_moe"))
+        return hf_qwen3_moe(c, m);
+    if (!strncmp(type, "gemma", 5))
+        return hf_gemma(c, m, type[5] == '2' ? 2 : type[5] == '3' ? 3 : 1);
+    if (!strcmp(type, "gpt_oss"))
+        return hf_gpt_oss(c, m);
+    if (!strncmp(type, "deepseek_v", 10))
+        return hf_deepseek(c, m);
+    if (!strncmp(type, "llama4", 6))
+        return hf_llama4(c, m);
     return hf_fail(c, "model_type", "unsupported"); /* SUPPORTED and this list disagree */
 }
 
@@ -263,6 +431,43 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
     return SP_OK;
 }
 
+/* A model read from a file is named by the catalog's _stackplan_name, else the file's
+ * _name_or_path (the Hugging Face id launch lines need), else the file: "qwen3-8b.json" gives
+ * qwen3-8b, "Qwen3-8B/config.json" gives Qwen3-8B. Never by its model_type. */
+static void model_name(json_t *root, const char *file, char *out, size_t size)
+{
+    json_t *label = json_object_get(root, "_stackplan_name");
+    if (!json_is_string(label))
+        label = json_object_get(root, "_name_or_path");
+    if (json_is_string(label) && json_string_length(label) > 0) {
+        sp_copy(out, size, json_string_value(label));
+        return;
+    }
+    const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    size_t length = strlen(base);
+    if (!strcmp(base, "config.json") && base > file) { /* the directory holding it */
+        const char *end = base - 1, *start = end;
+        while (start > file && start[-1] != '/')
+            start--;
+        base = start;
+        length = (size_t)(end - start);
+    } else if (length > 5 && !strcmp(base + length - 5, ".json")) {
+        length -= 5;
+    }
+    snprintf(out, size, "%.*s", (int)(length < size ? length : size - 1), base);
+}
+
+static sp_status unsupported(hf_config *c, const char *type)
+{
+    char message[SP_TEXT_MAX];
+    snprintf(message, sizeof message,
+             "'%.40s' is not a family stackplan reads (llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, phi3, gemma, "
+             "gemma2, gemma3, gpt_oss, deepseek_v3, llama4, ...): give the shape with --layers --hidden --heads "
+             "--kv-heads --ffn --ffn-kind --vocab",
+             type);
+    return hf_fail(c, "model_type", message);
+}
+
 sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, sp_model *out,
                             sp_error *err)
 {
@@ -272,20 +477,27 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
     if (!root)
         return sp_fail(err, SP_ERR_INPUT, name, (unsigned)(jerr.line > 0 ? jerr.line : 1),
                        (unsigned)(jerr.column > 0 ? jerr.column : 1), "json", "%s", jerr.text);
-    hf_config c = {name, text, length, root, err};
+    /* A multimodal file (Gemma 3, Llama 4) nests its language model in text_config. */
+    json_t *text_config = json_is_object(root) ? json_object_get(root, "text_config") : NULL;
+    json_t *fields = json_is_object(text_config) ? text_config : root;
+    hf_config c = {name, text, length, fields, err};
     sp_status s = SP_OK;
-    json_t *type = json_object_get(root, "model_type");
+    json_t *type = json_object_get(fields, "model_type");
+    if (!json_is_string(type) && fields != root)
+        type = json_object_get(root, "model_type");
     if (!json_is_object(root))
         s = sp_fail(err, SP_ERR_INPUT, name, 1, 1, "json", "expected an object");
     else if (!json_is_string(type))
         s = hf_fail(&c, "model_type", "missing (not a config.json?)");
     else if (sp_key_index(SUPPORTED, json_string_value(type)) < 0)
-        s = hf_fail(&c, "model_type",
-                    "unsupported (llama, mistral, mixtral, qwen2, gpt2, gpt_neox, falcon, bloom, opt, bert, mpt)");
+        s = unsupported(&c, json_string_value(type));
     if (s == SP_OK) {
         sp_copy(out->arch, sizeof out->arch, json_string_value(type));
-        json_t *label = json_object_get(root, "_stackplan_name");
-        sp_copy(out->name, sizeof out->name, json_is_string(label) ? json_string_value(label) : out->arch);
+        model_name(root, name, out->name, sizeof out->name);
+        json_t *id = json_object_get(root, "_name_or_path");
+        if (json_is_string(id))
+            sp_copy(out->hf_id, sizeof out->hf_id, json_string_value(id));
+        out->text_only = fields != root;
         s = hf_common(&c, out);
     }
     if (s == SP_OK)
@@ -298,6 +510,14 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
 
 sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err)
 {
+    /* A directory (a downloaded checkpoint) holds its config.json. */
+    char file[SP_ERR_FILE_MAX];
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if ((size_t)snprintf(file, sizeof file, "%s/config.json", path) >= sizeof file)
+            return sp_fail(err, SP_ERR_INPUT, path, 0, 0, "file", "the path is too long");
+        path = file;
+    }
     char *text = NULL;
     size_t length = 0;
     sp_status s = sp_read_file(path, &text, &length, err);

@@ -90,9 +90,12 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
 }
 
 /* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
-int sp_serve_launch_line(const char *model_name, sp_engine engine, const sp_serve_config *c,
+int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_config *c,
                          const sp_serve_result *s, char *buf, size_t size)
 {
+    /* A repository id from a config file is the user's text: one shell word, quoted if need be. */
+    char model_name[2 * SP_NAME_MAX + 8];
+    sp_shell_word(model, model_name, sizeof model_name);
     if (engine == SP_ENGINE_TRTLLM_TRITON)
         return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
                         s->tp, s->batch, c->prompt_tokens + c->output_tokens);

@@ -77,7 +77,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "usd_per_million_output_tokens", json_real(round(sv->usd_per_million_output_tokens * 1e4) / 1e4));
         json_object_set_new(t, "engine", json_string(sp_engine_name(plan->engine)));
         json_object_set_new(t, "engine_reason", json_string(plan->engine_reason));
-        sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, sv, line, sizeof line);
+        sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, sv, line, sizeof line);
         json_object_set_new(t, "launch", json_string(line));
         json_object_set_new(o, "serving", t);
     }

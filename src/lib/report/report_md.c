@@ -70,7 +70,7 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     }
     if (plan->served) {
         char line[1024];
-        sp_serve_launch_line(p->model, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
+        sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
         sp_buf_printf(b, "- Serving: tp %g, batch %g, %g replica(s), first token %.0f ms, %.1f ms a token, $%.3f per "
                          "million output tokens; %s: `%s`\n",
                       plan->serve.tp, plan->serve.batch, plan->serve.replicas, 1e3 * plan->serve.ttft_s,

@@ -43,7 +43,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   c->usd_per_gpu_hour);
     sp_buf_printf(&b, "engine      : %s (vllm==%s, ray==%s, tensorrt-llm==%s): %s\n", sp_engine_name(engine),
                   sp_framework_version(r->rules, "vllm"), sp_framework_version(r->rules, "ray"), sp_framework_version(r->rules, "tensorrt-llm"), reason);
-    sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);
+    sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
     return sp_buf_finish(&b, err);
 }
@@ -84,7 +84,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "usd_per_million_output_tokens", sp_json_round(s->usd_per_million_output_tokens, 1e4));
     json_object_set_new(o, "engine", json_string(sp_engine_name(engine)));
     json_object_set_new(o, "engine_reason", json_string(reason));
-    sp_serve_launch_line(r->model->name, engine, c, s, line, sizeof line);
+    sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     json_object_set_new(o, "launch", json_string(line));
     return sp_json_finish(o, err);
 }

@@ -114,7 +114,7 @@ static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, 
     sp_buf_printf(b, "  runs on         : %s (%s): %s\n", framework, pins, why);
 }
 
-static void text_serving(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+static void text_serving(sp_buf *b, const sp_plan *plan)
 {
     const sp_serve_result *s = &plan->serve;
     const sp_serve_config *c = &plan->serve_config;
@@ -129,7 +129,7 @@ static void text_serving(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   (c->ttft_s > 0 || c->tpot_s > 0) ? (s->meets_targets ? " (targets met)" : " (targets NOT met)") : "",
                   s->replicas, s->usd_per_million_output_tokens);
     sp_buf_printf(b, "  engine          : %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
-    sp_serve_launch_line(p->model, plan->engine, c, s, line, sizeof line);
+    sp_serve_launch_line(plan->model_id, plan->engine, c, s, line, sizeof line);
     sp_buf_printf(b, "  engine launch   : %s\n", line);
 }
 
@@ -176,7 +176,7 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     if (plan->fine_tuned)
         text_fine_tune(b, p, plan, r);
     if (plan->served)
-        text_serving(b, p, plan);
+        text_serving(b, plan);
     if (plan->data_sized)
         text_data(b, p, plan);
     else if (plan->axis == SP_AXIS_SERVING && p->qps > 0)
