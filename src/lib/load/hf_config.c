@@ -313,29 +313,33 @@ static sp_status hf_gpt_oss(hf_config *c, sp_model *m)
 /* DeepSeek-V2/V3: MLA attention, n_routed_experts of moe_intermediate_size plus n_shared_experts,
  * the first first_k_dense_replace layers dense at intermediate_size; V3's noaux_tc router keeps
  * a score-correction bias an expert (DeepSeek-V3 report sec. 2.1.2). The MTP module is not counted. */
+/* One numeric field a family reads: its key, its default, whether it must be there. */
+typedef struct {
+    const char *key;
+    double fallback;
+    bool required;
+    double *out;
+} hf_field;
+
+static sp_status hf_fields(hf_config *c, const hf_field *fields, size_t count)
+{
+    sp_status s = SP_OK;
+    for (size_t i = 0; s == SP_OK && i < count; i++)
+        s = hf_number(c, KEYS(fields[i].key), fields[i].fallback, fields[i].required, fields[i].out);
+    return s;
+}
+
 static sp_status hf_deepseek(hf_config *c, sp_model *m)
 {
-    sp_status s = hf_number(c, KEYS("moe_intermediate_size"), 0, true, &m->ffn);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("intermediate_size"), 0, true, &m->dense_ffn);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("n_routed_experts"), 1, true, &m->experts);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("num_experts_per_tok"), 1, true, &m->experts_per_token);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("n_shared_experts"), 0, false, &m->shared_experts);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("first_k_dense_replace"), 0, false, &m->dense_layers);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("q_lora_rank"), 0, false, &m->q_lora_rank);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("kv_lora_rank"), 0, true, &m->kv_lora_rank);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("qk_nope_head_dim"), 0, true, &m->qk_nope_head_dim);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("qk_rope_head_dim"), 0, true, &m->qk_rope_head_dim);
-    if (s == SP_OK)
-        s = hf_number(c, KEYS("v_head_dim"), 0, true, &m->v_head_dim);
+    const hf_field fields[] = {
+        {"moe_intermediate_size", 0, true, &m->ffn},     {"intermediate_size", 0, true, &m->dense_ffn},
+        {"n_routed_experts", 1, true, &m->experts},      {"num_experts_per_tok", 1, true, &m->experts_per_token},
+        {"n_shared_experts", 0, false, &m->shared_experts}, {"first_k_dense_replace", 0, false, &m->dense_layers},
+        {"q_lora_rank", 0, false, &m->q_lora_rank},      {"kv_lora_rank", 0, true, &m->kv_lora_rank},
+        {"qk_nope_head_dim", 0, true, &m->qk_nope_head_dim}, {"qk_rope_head_dim", 0, true, &m->qk_rope_head_dim},
+        {"v_head_dim", 0, true, &m->v_head_dim},
+    };
+    sp_status s = hf_fields(c, fields, sizeof fields / sizeof fields[0]);
     json_t *method = json_object_get(c->root, "topk_method");
     m->router_bias = json_is_string(method) && !strcmp(json_string_value(method), "noaux_tc");
     m->head_dim = m->qk_nope_head_dim + m->qk_rope_head_dim; /* the query-key width a head */
