@@ -514,6 +514,9 @@ double sp_model_largest_layer_params(const sp_model *model);
  * tokens (long-context models are pre-trained at 4-8k and extended later); 2048 when the
  * model has no context length. Pure. */
 double sp_model_default_seq(const sp_model *model);
+/* Distinct experts a batch of `tokens` touches when each token picks per_token of `experts`
+ * independently and uniformly: E (1 - (1 - k/E)^tokens). 1 for a dense model. Pure. */
+double sp_experts_touched(double experts, double per_token, double tokens);
 /* Bytes one token adds to the KV cache of every layer on one GPU at full attention: K and V of
  * the kv heads, or MLA's compressed latent and RoPE key (DeepSeek-V2 sec. 2.1.2). Pure. */
 double sp_model_kv_bytes_per_token(const sp_model *model, sp_dtype kv_dtype);

@@ -122,10 +122,21 @@ static void names_from_files(void **state)
     assert_string_equal(m.hf_id, "");
 }
 
+/* Balls into bins: top-2 of 8 experts touches 2 at one token, 8 (1 - 0.75^2) = 3.5 at two, all
+ * but 8 x 0.75^64 at 64; a dense model has one. */
+static void experts_touched_by_hand(void **state)
+{
+    (void)state;
+    assert_close(sp_experts_touched(8, 2, 1), 2.0);
+    assert_close(sp_experts_touched(8, 2, 2), 3.5);
+    assert_close(sp_experts_touched(8, 2, 64), 8.0 * (1.0 - pow(0.75, 64)));
+    assert_close(sp_experts_touched(1, 1, 100), 1.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(mla_and_moe_by_hand), cmocka_unit_test(names_from_files),
+        cmocka_unit_test(mla_and_moe_by_hand), cmocka_unit_test(experts_touched_by_hand), cmocka_unit_test(names_from_files),
         cmocka_unit_test(exact_counts),
         cmocka_unit_test(mixtral_total_and_active),
         cmocka_unit_test(shape_matches_hand_count),

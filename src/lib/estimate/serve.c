@@ -36,17 +36,59 @@ static double gemm(const serve_ctx *x, double m, double n, double k)
     return sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->hbm, 2.0, x->wbytes);
 }
 
+/* The attention projections of one layer over `tokens` tokens. MLA (DeepSeek-V2 sec. 2.1.2) runs
+ * its low-rank chain: q_a and kv_a whole on every rank, q_b, kv_b and o split by heads. */
+static double attention_gemms_s(const serve_ctx *x, double tokens)
+{
+    const sp_model *m = x->m;
+    double t = x->tp, h = m->hidden;
+    if (m->kv_lora_rank > 0) {
+        double qk = m->qk_nope_head_dim + m->qk_rope_head_dim, heads = m->heads / t;
+        double q = m->q_lora_rank > 0 ? gemm(x, tokens, m->q_lora_rank, h) + gemm(x, tokens, heads * qk, m->q_lora_rank)
+                                      : gemm(x, tokens, heads * qk, h);
+        double kv = gemm(x, tokens, m->kv_lora_rank + m->qk_rope_head_dim, h) +
+                    gemm(x, tokens, heads * (m->qk_nope_head_dim + m->v_head_dim), m->kv_lora_rank);
+        return q + kv + gemm(x, tokens, h, heads * m->v_head_dim);
+    }
+    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim;
+    return gemm(x, tokens, (q + 2.0 * kv) / t, h) + gemm(x, tokens, h, q / t);
+}
+
+/* One MLP `width` wide over `tokens` tokens. */
+static double mlp_s(const serve_ctx *x, double tokens, double width)
+{
+    double mats = x->m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0, t = x->tp;
+    return gemm(x, tokens, width * mats / t, x->m->hidden) + gemm(x, tokens, x->m->hidden, width / t);
+}
+
+/* Distinct experts a batch of `tokens` touches when each picks k of E independently and
+ * uniformly: E (1 - (1 - k/E)^tokens) (balls into bins). An assumption: real routers are skewed,
+ * which touches fewer experts and loads some more. */
+double sp_experts_touched(double experts, double per_token, double tokens)
+{
+    if (experts <= 1)
+        return 1.0;
+    return experts * (1.0 - pow(1.0 - per_token / experts, tokens));
+}
+
+/* An MoE layer's MLPs: the experts touched, each over its share of the routed tokens, and the
+ * shared experts over every token. */
+static double moe_s(const serve_ctx *x, double tokens)
+{
+    const sp_model *m = x->m;
+    double touched = sp_experts_touched(m->experts, m->experts_per_token, tokens);
+    double routed = fmax(1.0, tokens * m->experts_per_token / touched);
+    return touched * mlp_s(x, routed, m->ffn) + m->shared_experts * mlp_s(x, tokens, m->ffn);
+}
+
 /* One forward pass of every layer over `tokens` tokens (the weights once). */
 static double layers_s(const serve_ctx *x, double tokens)
 {
     const sp_model *m = x->m;
-    double t = x->tp, h = m->hidden, q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim;
-    double mats = m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
-    /* MoE: every expert's weights are read; each multiplies its share of the tokens. */
-    double routed = fmax(1.0, tokens * m->experts_per_token / m->experts);
-    double layer = gemm(x, tokens, (q + 2.0 * kv) / t, h) + gemm(x, tokens, h, q / t) +
-                   m->experts * (gemm(x, routed, m->ffn * mats / t, h) + gemm(x, routed, h, m->ffn / t));
-    return m->layers * layer;
+    double moe_layers = m->experts > 1 ? m->layers - m->dense_layers : 0.0;
+    double dense_width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
+    return m->layers * attention_gemms_s(x, tokens) + (m->layers - moe_layers) * mlp_s(x, tokens, dense_width) +
+           moe_layers * moe_s(x, tokens);
 }
 
 /* Two all-reduces a layer of tokens x hidden x 2 bytes (Megatron tensor parallelism). */
