@@ -1031,6 +1031,18 @@ const char *sp_train_framework(const sp_mem_config *config);
  * "deepspeed" (FSDP is in torch), or NULL. */
 const char *sp_train_stack_package(sp_train_stack stack);
 
+/* The software an accelerator runs, by its vendor: CUDA (NVIDIA), ROCm (AMD), XLA (Google TPU),
+ * Neuron (AWS Trainium/Inferentia), HPU (Intel Gaudi). */
+typedef enum { SP_STACK_CUDA = 0, SP_STACK_ROCM, SP_STACK_XLA, SP_STACK_NEURON, SP_STACK_HPU } sp_stack;
+
+sp_stack sp_accel_stack(const sp_accel *accel);
+/* "CUDA", "ROCm", "XLA", "Neuron", "Gaudi HPU". */
+const char *sp_stack_name(sp_stack stack);
+/* The training framework of a layout on a stack: sp_train_framework on CUDA and ROCm (with
+ * ROCm builds), JAX/MaxText on TPUs, NeuronX Distributed on Trainium, the Gaudi PyTorch bridge on
+ * Gaudi; never Megatron-LM or CUDA kernels where they do not run. */
+const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config);
+
 typedef enum { SP_ENGINE_VLLM, SP_ENGINE_TRTLLM_TRITON, SP_ENGINE_RAY_SERVE_VLLM } sp_engine;
 
 /* "vLLM", "TensorRT-LLM + Triton" or "Ray Serve + vLLM". */
@@ -1111,6 +1123,7 @@ typedef struct {
     double run_max_gpus;        /* with timed: the largest GPU count the run search tried */
     double run_global_batch;    /* with timed: sequences per step */
     double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */
+    sp_stack stack;             /* the accelerator's software stack (CUDA without one) */
     bool fine_tuned;            /* a fine-tune was searched (profile method + model + gpu) */
     sp_ft_option fine_tune;     /* with fine_tuned: the recommended method and layout (its accel is
                                    NULL: the plan outlives the catalog; see fine_tune_accel) */

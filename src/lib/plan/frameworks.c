@@ -28,6 +28,51 @@ const char *sp_train_stack_package(sp_train_stack stack)
     return stack == SP_TRAIN_MEGATRON ? "megatron-core" : stack == SP_TRAIN_FSDP_ZERO ? "deepspeed" : NULL;
 }
 
+/* ---- software stacks ---- */
+
+sp_stack sp_accel_stack(const sp_accel *a)
+{
+    if (!strcmp(a->vendor, "amd"))
+        return SP_STACK_ROCM;
+    if (!strcmp(a->vendor, "google"))
+        return SP_STACK_XLA;
+    if (!strcmp(a->vendor, "aws"))
+        return SP_STACK_NEURON;
+    if (!strcmp(a->vendor, "intel"))
+        return SP_STACK_HPU;
+    return SP_STACK_CUDA;
+}
+
+const char *sp_stack_name(sp_stack stack)
+{
+    switch (stack) {
+    case SP_STACK_ROCM: return "ROCm";
+    case SP_STACK_XLA: return "XLA";
+    case SP_STACK_NEURON: return "Neuron";
+    case SP_STACK_HPU: return "Gaudi HPU";
+    case SP_STACK_CUDA: break;
+    }
+    return "CUDA";
+}
+
+const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config)
+{
+    switch (stack) {
+    case SP_STACK_XLA: return "JAX + MaxText (or PyTorch/XLA SPMD): the TPU's compiler shards it";
+    case SP_STACK_NEURON: return "AWS Neuron: NeuronX Distributed Training (tensor, pipeline and ZeRO-1 on Trainium)";
+    case SP_STACK_HPU: return "Intel Gaudi PyTorch bridge: Optimum Habana / DeepSpeed for HPU";
+    case SP_STACK_ROCM:
+        switch (sp_train_stack_of(config)) {
+        case SP_TRAIN_MEGATRON: return "Megatron-LM (ROCm build, ROCm/Megatron-LM)";
+        case SP_TRAIN_FSDP_ZERO: return "PyTorch FSDP / DeepSpeed ZeRO (ROCm builds)";
+        case SP_TRAIN_DDP: return "PyTorch DDP (ROCm build, RCCL)";
+        }
+        break;
+    case SP_STACK_CUDA: break;
+    }
+    return sp_train_framework(config);
+}
+
 /* ---- serving ---- */
 
 const char *sp_engine_name(sp_engine engine)
@@ -47,7 +92,17 @@ sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, 
         *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
         return SP_ENGINE_RAY_SERVE_VLLM;
     }
-    bool nvidia = !strcmp(accel->vendor, "nvidia");
+    sp_stack stack = sp_accel_stack(accel);
+    if (stack == SP_STACK_XLA || stack == SP_STACK_NEURON || stack == SP_STACK_HPU) {
+        *reason = stack == SP_STACK_XLA      ? "one TPU replica: vLLM's TPU backend (vllm-tpu, XLA), never the CUDA-only "
+                                               "TensorRT-LLM"
+                  : stack == SP_STACK_NEURON ? "one Trainium/Inferentia replica: vLLM on AWS Neuron (NxD Inference), "
+                                               "never the CUDA-only TensorRT-LLM"
+                                             : "one Gaudi replica: vLLM's HPU backend (vllm-gaudi), never the CUDA-only "
+                                               "TensorRT-LLM";
+        return SP_ENGINE_VLLM;
+    }
+    bool nvidia = stack == SP_STACK_CUDA;
     if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8) &&
         config->tpot_s > 0) {
         *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "

@@ -119,7 +119,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "mfu", json_real(round(c->step.mfu * 1e4) / 1e4));
         json_object_set_new(t, "step_time_s", json_real(round(c->step.step_time_s * 1e6) / 1e6));
         json_object_set_new(t, "memory_per_gpu_bytes", sp_json_count(c->memory.total_bytes));
-        json_object_set_new(t, "framework", json_string(sp_train_framework(&c->config)));
+        json_object_set_new(t, "framework", json_string(sp_train_framework_on(plan->stack, &c->config)));
         json_object_set_new(t, "plans_evaluated", json_integer((json_int_t)plan->plans_evaluated));
         json_object_set_new(o, "training", t);
     }

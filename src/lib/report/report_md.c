@@ -60,7 +60,7 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
                       plan->run_tokens, plan->run_hours, plan->gpus, plan->run.config.tp, plan->run.config.pp,
                       plan->run.config.dp, plan->run.config.zero, plan->run.config.micro_batch,
                       sp_recompute_name(plan->run.config.recompute), 100 * plan->run.step.mfu,
-                      sp_train_framework(&plan->run.config));
+                      sp_train_framework_on(plan->stack, &plan->run.config));
     if (plan->fine_tuned) {
         const char *why = "";
         sp_buf_printf(b, "- Fine-tune: %s on %.0f x %s, micro-batch %g, %.3g tokens in %.4g h (%.0f tokens/s); %s\n",

@@ -96,7 +96,7 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   k->tp, k->pp, k->dp, k->interleave > 1 ? " interleaved" : "", k->zero, k->micro_batch,
                   sp_recompute_name(k->recompute), c->step.tokens_per_s, 100 * c->step.mfu, c->memory.total_bytes / 1e9,
                   plan->plans_evaluated);
-    sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework(k));
+    sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework_on(plan->stack, k));
 }
 
 static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)

@@ -130,7 +130,7 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     const sp_step *s = &c->step;
     char cost[48], versions[SP_TEXT_MAX];
     sp_money(c->cost_usd, cost, sizeof cost);
-    sp_buf_printf(b, "framework   : %s", sp_train_framework(&c->config));
+    sp_buf_printf(b, "framework   : %s", sp_train_framework_on(sp_accel_stack(o->accel), &c->config));
     versions_text(r->rules, &c->config, versions, sizeof versions);
     sp_buf_printf(b, " (%s)\n", versions);
     sp_buf_printf(b, "step        : %.3f s for %g sequences x %g tokens (%g micro-batches): compute %.3f, TP %.3f, "
@@ -277,7 +277,7 @@ static char *train_json(const sp_train_report *r, sp_error *err)
         const sp_candidate *c = &w->result.top[0];
         json_t *best = candidate_json(r, w, c);
         char text[SP_TEXT_MAX * 2];
-        json_object_set_new(best, "framework", json_string(sp_train_framework(&c->config)));
+        json_object_set_new(best, "framework", json_string(sp_train_framework_on(sp_accel_stack(w->accel), &c->config)));
         versions_text(r->rules, &c->config, text, sizeof text);
         json_object_set_new(best, "framework_versions", json_string(text));
         why_text(w, text, sizeof text);
