@@ -70,7 +70,8 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
 /* Option rows every command that takes a model shares. */
 #define CLI_MODEL_OPTS                                                                               \
     {"model", CLI_TEXT, "NAME", "a catalog model (see `stackplan catalog models`)", 0, 0, 0},        \
-    {"hf-config", CLI_TEXT, "FILE", "a Hugging Face config.json", 0, 0, 0},                          \
+    {"hf-config", CLI_TEXT, "FILE|DIR", "a Hugging Face config.json, or a directory holding one", 0, 0, 0}, \
+    {"name", CLI_TEXT, "NAME", "what to call a --hf-config or shape model (default: _name_or_path or the file)", 0, 0, 0}, \
     {"params", CLI_NUMBER, "N", "only a parameter count (e.g. 7e9 or 7G)", 1, 1e15, 0},               \
     {"layers", CLI_NUMBER, "L", "shape: transformer layers", 1, 1e4, SP_NUM_INTEGER},                \
     {"hidden", CLI_NUMBER, "H", "shape: hidden size", 1, 1e6, SP_NUM_INTEGER},                       \

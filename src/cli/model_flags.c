@@ -58,6 +58,13 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
     sp_status s = sp_rules_load(in->data_dir, &in->rules, err);
     if (s == SP_OK)
         s = model_from_flags(cmd, values, in->data_dir, &in->model, err);
+    const cli_value *label = cli_flag(cmd, values, "name");
+    if (s == SP_OK && label->set) {
+        if (!label->text[0] || strlen(label->text) >= sizeof in->model.name)
+            s = cli_flag_error(err, "name", "must be 1 to %zu characters", sizeof in->model.name - 1);
+        else
+            snprintf(in->model.name, sizeof in->model.name, "%s", label->text);
+    }
     if (s == SP_OK && shape_for && !sp_model_has_shape(&in->model))
         s = cli_flag_error(err, "params", "%s needs the model's shape (--model, --hf-config or --layers ...)", shape_for);
     if (s == SP_OK && gpu == CLI_GPU_REQUIRED && !name->set)

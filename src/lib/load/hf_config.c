@@ -415,6 +415,22 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
 }
 
 /* Counts that make no transformer. */
+/* Fields of today's families that contradict each other. */
+static sp_status check_modern(hf_config *c, const sp_model *m)
+{
+    if (m->experts <= 1 && (m->shared_experts > 0 || m->dense_layers > 0) && !m->dense_ffn)
+        return hf_fail(c, "n_shared_experts", "shared experts or dense-first layers on a model without routed experts");
+    if (m->dense_layers > m->layers)
+        return hf_fail(c, "first_k_dense_replace", "more dense layers than layers");
+    if (m->kv_lora_rank > 0 && (m->qk_rope_head_dim < 1 || m->v_head_dim < 1 || m->qk_nope_head_dim < 1))
+        return hf_fail(c, "qk_rope_head_dim", "MLA needs qk_nope_head_dim, qk_rope_head_dim and v_head_dim of at least 1");
+    if (m->window_layers > m->layers)
+        return hf_fail(c, "layer_types", "more sliding-window layers than layers");
+    if (m->window > 0 && m->window > m->seq && m->seq > 0 && m->window_layers == m->layers)
+        return hf_fail(c, "sliding_window", "every layer slides over a window longer than the context");
+    return SP_OK;
+}
+
 static sp_status check_shape(hf_config *c, const sp_model *m)
 {
     /* The given counts are whole (hf_number); the two derived ones may not be. */
@@ -432,7 +448,7 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
                        "must divide the number of attention heads");
     if (m->experts < 1 || m->experts_per_token < 1 || m->experts_per_token > m->experts)
         return hf_fail(c, "num_experts_per_tok", "must be between 1 and the number of experts");
-    return SP_OK;
+    return check_modern(c, m);
 }
 
 /* A model read from a file is named by the catalog's _stackplan_name, else the file's
