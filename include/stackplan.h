@@ -785,9 +785,14 @@ typedef struct {
     double usd_per_gpu_hour;
     bool gqa_shared_kv_reads;     /* decode attention reads each KV head once for its group of query
                                      heads (vLLM, TensorRT-LLM >= 0.8 with XQA); false: once per query head */
+    bool expert_parallel;         /* MoE: each of the tp GPUs holds E/tp whole experts and tokens travel
+                                     to them by all-to-all (vLLM --enable-expert-parallel, TensorRT-LLM
+                                     --ep); false: every expert sliced over tp */
+    bool attention_dp;            /* with expert_parallel: each GPU runs attention whole for its share of
+                                     the sequences (TensorRT-LLM enable_attention_dp, SGLang --enable-dp-attention) */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false}
 
 typedef struct {
     double tp;

@@ -36,4 +36,8 @@ bool validate_finetune(const char *data_dir, const char *dir, const sp_rules *ru
 /* Today's families (validate_models.c): parameter counts and KV bytes against each config. */
 bool validate_models(const char *dir);
 
+/* TensorRT-LLM's MoE throughput rows (validate_serving_modern.c), reported. */
+bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
+                             const sp_memory_constants *mk, const sp_perf_constants *perf);
+
 #endif

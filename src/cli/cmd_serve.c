@@ -19,6 +19,8 @@ static const cli_opt OPTS[] = {
      "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head", 0,
      0, 0},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)", 0.01, 1, 0},
+    {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all", 0, 0, 0},
+    {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences", 0, 0, 0},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
     {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
 };
@@ -42,6 +44,10 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (reads->set && strcmp(reads->text, "shared") && strcmp(reads->text, "per-query-head"))
         return cli_flag_error(err, "kv-reads", "'%s': shared or per-query-head", reads->text);
     c->gqa_shared_kv_reads = !reads->set || !strcmp(reads->text, "shared");
+    c->expert_parallel = cli_flag(&CMD, v, "expert-parallel")->set;
+    c->attention_dp = cli_flag(&CMD, v, "attention-dp")->set;
+    if (c->attention_dp && !c->expert_parallel)
+        return cli_flag_error(err, "attention-dp", "needs --expert-parallel (the MoE layers take the tokens back)");
     c->tp = cli_number_or(&CMD, v, "tp", 0);
     c->batch = cli_number_or(&CMD, v, "batch", 0);
     c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", 512);

@@ -6,6 +6,11 @@
 
 #include "common_internal.h"
 
+/* ---- parameters (model.c) ---- */
+
+/* One layer's attention weights (MLA's low-rank chain, or Q, K, V and O with their biases). */
+double sp_model_attention_params(const sp_model *m);
+
 /* ---- memory (memory.c) ---- */
 
 /* Bytes per parameter by training precision (ZeRO, Rajbhandari et al. 2019, sec. 3.1). */

@@ -39,7 +39,7 @@ static double mla_params(const sp_model *m)
 
 /* Q and O are hidden x heads*head_dim; K and V shrink with GQA (Ainslie et al. 2023). Qwen3 and
  * Gemma 3 add a norm over each head's q and k; gpt-oss a learned sink logit a head. */
-static double attention_params(const sp_model *m)
+double sp_model_attention_params(const sp_model *m)
 {
     double extras = (m->qk_norm ? 2.0 * m->head_dim : 0.0) + m->sinks;
     if (m->kv_lora_rank > 0)
@@ -76,7 +76,7 @@ static double moe_mlp_params(const sp_model *m)
 static double layers_params(const sp_model *m)
 {
     double moe = moe_layers(m), dense = m->layers - moe;
-    double common = attention_params(m) + m->norms_per_layer * norm_params(m);
+    double common = sp_model_attention_params(m) + m->norms_per_layer * norm_params(m);
     return m->layers * common + dense * dense_mlp_params(m) + moe * moe_mlp_params(m);
 }
 

@@ -15,6 +15,8 @@ typedef struct {
     double hbm;         /* achievable bytes/s */
     double wbytes;      /* bytes per weight */
     double gemm_bytes;  /* operand bytes of the GEMM kernel: 1 when it runs in fp8/int8 */
+    double attn_tp;     /* GPUs one sequence's attention is split over: 1 under attention DP */
+    double attn_share;  /* the share of the sequences a GPU attends to: 1/tp under attention DP */
 } serve_ctx;
 
 static double weight_peak(const sp_accel *a, sp_dtype d)
@@ -38,10 +40,10 @@ static double gemm(const serve_ctx *x, double m, double n, double k)
 
 /* The attention projections of one layer over `tokens` tokens. MLA (DeepSeek-V2 sec. 2.1.2) runs
  * its low-rank chain: q_a and kv_a whole on every rank, q_b, kv_b and o split by heads. */
-static double attention_gemms_s(const serve_ctx *x, double tokens)
+static double attention_gemms_s(const serve_ctx *x, double all_tokens)
 {
     const sp_model *m = x->m;
-    double t = x->tp, h = m->hidden;
+    double t = x->attn_tp, h = m->hidden, tokens = fmax(1.0, all_tokens * x->attn_share);
     if (m->kv_lora_rank > 0) {
         double qk = m->qk_nope_head_dim + m->qk_rope_head_dim, heads = m->heads / t;
         double q = m->q_lora_rank > 0 ? gemm(x, tokens, m->q_lora_rank, h) + gemm(x, tokens, heads * qk, m->q_lora_rank)
@@ -54,11 +56,26 @@ static double attention_gemms_s(const serve_ctx *x, double tokens)
     return gemm(x, tokens, (q + 2.0 * kv) / t, h) + gemm(x, tokens, h, q / t);
 }
 
-/* One MLP `width` wide over `tokens` tokens. */
+/* `groups` GEMMs of one shape launched as one grouped GEMM (the fused MoE kernels of vLLM and
+ * TensorRT-LLM): their tiles fill the SMs together, so occupancy counts every group's tiles. */
+static double grouped_gemm(const serve_ctx *x, double groups, double m, double n, double k)
+{
+    double busy = sp_gemm_occupancy(x->a, m * groups, n, x->gemm_bytes);
+    return groups * sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->hbm, 2.0,
+                                   x->wbytes);
+}
+
+/* `groups` MLPs `width` wide, each over `tokens` tokens, matrices sliced over `split` GPUs. */
+static double mlp_split_s(const serve_ctx *x, double groups, double tokens, double width, double split)
+{
+    double mats = x->m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
+    return grouped_gemm(x, groups, tokens, width * mats / split, x->m->hidden) +
+           grouped_gemm(x, groups, tokens, x->m->hidden, width / split);
+}
+
 static double mlp_s(const serve_ctx *x, double tokens, double width)
 {
-    double mats = x->m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0, t = x->tp;
-    return gemm(x, tokens, width * mats / t, x->m->hidden) + gemm(x, tokens, x->m->hidden, width / t);
+    return mlp_split_s(x, 1.0, tokens, width, x->tp);
 }
 
 /* Distinct experts a batch of `tokens` touches when each picks k of E independently and
@@ -78,7 +95,16 @@ static double moe_s(const serve_ctx *x, double tokens)
     const sp_model *m = x->m;
     double touched = sp_experts_touched(m->experts, m->experts_per_token, tokens);
     double routed = fmax(1.0, tokens * m->experts_per_token / touched);
-    return touched * mlp_s(x, routed, m->ffn) + m->shared_experts * mlp_s(x, tokens, m->ffn);
+    double shared = m->shared_experts * mlp_s(x, tokens, m->ffn);
+    if (!x->c->expert_parallel || x->tp <= 1)
+        return mlp_split_s(x, touched, routed, m->ffn, x->tp) + shared;
+    /* Expert parallelism: each GPU runs its E/tp experts whole, and every token's hidden state
+     * goes to the GPUs of its k experts and comes back (dispatch and combine all-to-all, each
+     * moving (tp-1)/tp of tokens x k x hidden 16-bit values; Lepikhin et al. 2020, GShard). */
+    double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    double all_to_all = 2.0 * ((x->tp - 1.0) / x->tp * tokens * m->experts_per_token * m->hidden * 2.0 / bw +
+                               x->k->collective_latency_s);
+    return mlp_split_s(x, touched / x->tp, routed, m->ffn, 1.0) + shared + all_to_all;
 }
 
 /* One forward pass of every layer over `tokens` tokens (the weights once). */
@@ -96,6 +122,12 @@ static double tp_comm_s(const serve_ctx *x, double tokens)
 {
     if (x->tp <= 1)
         return 0;
+    /* Under attention DP only the dense layers' MLPs are still sliced over tp: one all-reduce each. */
+    if (x->attn_tp == 1) {
+        double dense = x->m->experts > 1 ? x->m->dense_layers : x->m->layers;
+        double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+        return dense * (2.0 * (x->tp - 1.0) / x->tp * tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s);
+    }
     double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
     double one = 2.0 * (x->tp - 1.0) / x->tp * tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s;
     return 2.0 * x->m->layers * one;
@@ -117,7 +149,7 @@ static double prefill_s(const serve_ctx *x, double count, double prompt, double 
 static double kv_per_token(const serve_ctx *x)
 {
     double context = x->c->prompt_tokens + x->c->output_tokens;
-    return sp_kv_bytes_per_sequence(x->m, x->tp, 1, x->c->kv_dtype, context) / context;
+    return sp_kv_bytes_per_sequence(x->m, x->attn_tp, 1, x->c->kv_dtype, context) / context * x->attn_share;
 }
 
 /* One decode step of `batch` sequences holding `context` tokens on average: the weights
@@ -129,7 +161,8 @@ static double decode_step_s(const serve_ctx *x, double batch, double context)
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
     double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
     /* The output layer stays 16-bit under weight quantisation (as memory.c counts it). */
-    double logits = sp_gemm_time_s(batch, x->m->vocab / x->tp, x->m->hidden, x->a->bf16_flops_per_s, x->efficiency,
+    double logits = sp_gemm_time_s(fmax(1.0, batch * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
+                                   x->a->bf16_flops_per_s, x->efficiency,
                                    x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
     return layers_s(x, batch) + kv_read + logits + tp_comm_s(x, batch);
 }
@@ -149,6 +182,9 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     sp_memory mem;
     bool ok = sp_memory_estimate(x->m, &c, mk, 0, &mem, NULL) == SP_OK;
     out->weights_bytes = ok ? mem.weights_bytes : INFINITY;
+    /* Attention DP keeps every layer's attention whole on every GPU. */
+    if (ok && x->attn_tp == 1 && x->tp > 1)
+        out->weights_bytes += x->m->layers * sp_model_attention_params(x->m) * (1.0 - 1.0 / x->tp) * x->wbytes;
     out->workspace_bytes = ok ? mem.activations_bytes : 0;
     return ok;
 }
@@ -209,6 +245,12 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "qps", "rates and targets must be finite and >= 0");
     if (!(c->gpu_memory_utilization > 0 && c->gpu_memory_utilization <= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu-memory-utilization", "must be in (0, 1]");
+    if (c->expert_parallel && m->experts <= 1)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "expert-parallel", "%s has no experts to split (a dense model)",
+                       m->name[0] ? m->name : "the model");
+    if (c->expert_parallel && c->tp > 0 && fmod(m->experts, c->tp) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "expert parallelism over %g GPUs does not divide the %g experts",
+                       c->tp, m->experts);
     return SP_OK;
 }
 
@@ -236,7 +278,11 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                        accel->name, sp_dtype_name(config->weight_dtype));
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
                    e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
-                   sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0};
+                   sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0, config->tp, 1.0};
+    if (config->attention_dp && config->expert_parallel && config->tp > 1) {
+        x.attn_tp = 1.0;
+        x.attn_share = 1.0 / config->tp;
+    }
     if ((config->weight_dtype == SP_DTYPE_FP8 && accel->fp8_flops_per_s > 0) ||
         (config->weight_dtype == SP_DTYPE_INT8 && accel->int8_ops_per_s > 0))
         x.gemm_bytes = 1.0; /* the part multiplies 8-bit operands natively */

@@ -16,7 +16,8 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     bool have = false;
     memset(out, 0, sizeof *out);
     for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++) {
-        if (fmod(model->heads, tp) != 0)
+        /* Tensor parallelism splits heads; expert parallelism over the same GPUs splits experts. */
+        if (fmod(model->heads, tp) != 0 || (config->expert_parallel && fmod(model->experts, tp) != 0))
             continue;
         sp_serve_config c = *config;
         c.tp = tp;
