@@ -554,11 +554,13 @@ typedef struct {
     sp_dtype kv_dtype;            /* inference */
     double batch;                 /* inference: sequences decoded together */
     double context;               /* inference: prompt + output tokens a sequence may hold */
+    double ep;                    /* training, MoE: expert-parallel degree over the data-parallel
+                                     ranks (Megatron-Core); each GPU holds E/ep whole experts (1: none) */
 } sp_mem_config;
 
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
-     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048}
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1}
 
 /* Bytes on the busiest accelerator. */
 typedef struct {
@@ -613,6 +615,7 @@ typedef struct {
     double pp_comm_s;            /* pipeline point-to-point sends */
     double bubble_s;             /* pipeline fill and drain */
     double dp_comm_s;            /* exposed data-parallel / ZeRO communication */
+    double ep_comm_s;            /* MoE all-to-all dispatch and combine (expert parallelism) */
     double optimizer_s;
     double microbatches;         /* per pipeline per step */
     double tokens_per_s;         /* whole job */
@@ -915,11 +918,12 @@ typedef struct {
     int sequence_parallel;       /* -1: searched, 0 off, 1 on */
     double tokens;               /* token budget for days and cost (> 0) */
     double usd_per_gpu_hour;
+    double ep;                   /* MoE expert-parallel degree: 0 searched, > 0 pinned */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0}
+     -1, -1, 1e9, 0, 0}
 
 /* One evaluated layout. */
 typedef struct {

@@ -19,6 +19,7 @@ static const cli_opt OPTS[] = {
     {"dp", CLI_NUMBER, "N", "pin the data-parallel degree", 1, 1e6, SP_NUM_INTEGER},
     {"zero", CLI_NUMBER, "S", "pin the ZeRO stage 0-3", 0, 3, SP_NUM_INTEGER},
     {"interleave", CLI_NUMBER, "V", "pin the virtual pipeline stages", 1, 128, SP_NUM_INTEGER},
+    {"ep", CLI_NUMBER, "N", "MoE: pin the expert-parallel degree (divides the experts and dp)", 1, 1e6, SP_NUM_INTEGER},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full", 0, 0, 0},
     {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
     {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
@@ -99,6 +100,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->pp = cli_number_or(&CMD, v, "pp", 0);
     q->dp = cli_number_or(&CMD, v, "dp", 0);
     q->interleave = cli_number_or(&CMD, v, "interleave", 0);
+    q->ep = cli_number_or(&CMD, v, "ep", 0);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
     q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
     sp_recompute r = SP_RECOMPUTE_NONE;

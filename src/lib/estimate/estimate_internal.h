@@ -10,6 +10,8 @@
 
 /* One layer's attention weights (MLA's low-rank chain, or Q, K, V and O with their biases). */
 double sp_model_attention_params(const sp_model *m);
+/* Routed-expert weights of an average layer (0 for a dense model): what expert parallelism splits. */
+double sp_layer_expert_params(const sp_model *m);
 
 /* ---- memory (memory.c) ---- */
 

@@ -59,6 +59,15 @@ static double norm_params(const sp_model *m)
     return m->norm_bias ? 2.0 * m->hidden : m->hidden;
 }
 
+/* Routed-expert weights on one GPU: its stage's share of them, E/ep whole experts under expert
+ * parallelism, else a 1/tp slice of each. */
+static double expert_params_per_gpu(const sp_model *m, const sp_mem_config *c)
+{
+    if (!sp_model_has_shape(m))
+        return 0;
+    return ceil(m->layers / c->pp) * sp_layer_expert_params(m) / (c->ep > 1 ? c->ep : c->tp);
+}
+
 /* Megatron-LM splits every weight matrix over tp and replicates the norms (Shoeybi et al. 2019). */
 static double params_per_gpu(const sp_model *m, const sp_mem_config *c, double total)
 {
@@ -70,7 +79,11 @@ static double params_per_gpu(const sp_model *m, const sp_mem_config *c, double t
     double body = total - embedding * (m->tied_embeddings ? 1.0 : 2.0) - positions - m->extra_params -
                   (m->final_norm ? norm_params(m) : 0.0);
     double layer = body / m->layers;
-    double layer_per_gpu = (layer - layer_norms) / c->tp + layer_norms;
+    /* Expert parallelism (Megatron-Core MoE): each GPU holds E/ep whole routed experts of an MoE
+     * layer instead of a 1/tp slice of every one. */
+    double experts = sp_layer_expert_params(m);
+    double expert_share = c->ep > 1 ? experts / c->ep : experts / c->tp;
+    double layer_per_gpu = (layer - layer_norms - experts) / c->tp + layer_norms + expert_share;
     double layers_per_stage = ceil(m->layers / c->pp);
     double first = embedding / c->tp + positions + m->extra_params + layers_per_stage * layer_per_gpu;
     if (c->pp == 1)
@@ -248,6 +261,13 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "zero", "must be 0, 1, 2 or 3");
     if (!sp_whole_in(c->microbatches, 0, 1e9))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "microbatches", "must be a whole number >= 0");
+    if (!sp_whole_in(c->ep, 1, 1e6) || (c->ep > 1 && fmod(c->dp, c->ep) != 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "must be a whole number >= 1 that divides dp (%g)", c->dp);
+    if (c->ep > 1 && sp_model_has_shape(m) && m->experts <= 1)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
+                       m->name[0] ? m->name : "the model");
+    if (c->ep > 1 && sp_model_has_shape(m) && fmod(m->experts, c->ep) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%g does not divide the %g experts", c->ep, m->experts);
     double params = sp_model_params(m);
     if (!(params > 0) || !isfinite(params))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "has no parameters");
@@ -276,12 +296,16 @@ static void training_state(const sp_model *m, const sp_mem_config *c, double tot
     double optimizer = optimizer_bytes_total(m, c, p, total);
     /* ZeRO stages (Rajbhandari et al. 2019, sec. 5.1-5.3): 1 shards optimizer state, 2 adds
      * gradients, 3 adds the parameters, each over the data-parallel degree. */
+    /* Expert state is sharded over the expert-data-parallel group, dp/ep ranks (Megatron-Core's
+     * distributed optimizer keeps a separate group for expert parameters). */
+    double f = c->ep > 1 && p > 0 ? expert_params_per_gpu(m, c) / p : 0.0;
+    double sharded = (1.0 - f) / n + f * c->ep / n; /* what a ZeRO shard keeps of this GPU's state */
     if (c->zero >= 1)
-        optimizer /= n;
+        optimizer *= sharded;
     if (c->zero >= 2)
-        gradients /= n;
+        gradients *= sharded;
     if (c->zero >= 3) {
-        weights /= n;
+        weights *= sharded;
         /* FSDP/ZeRO-3 materialise the current layer and prefetch the next: 2 layers of compute
          * weights (PyTorch FSDP backward_prefetch=BACKWARD_PRE and limit_all_gathers keep at most
          * two layers' all-gathers in flight; ZeRO-3's prefetch bucket is of the same order). */

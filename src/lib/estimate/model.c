@@ -140,3 +140,10 @@ void sp_model_from_shape(sp_model *out, double layers, double hidden, double hea
     out->learned_positions = gpt ? seq : 0;
     out->dropout = gpt;
 }
+
+double sp_layer_expert_params(const sp_model *m)
+{
+    if (m->experts <= 1 || !sp_model_has_shape(m))
+        return 0;
+    return moe_layers(m) * m->experts * mlp_params(m) / m->layers;
+}

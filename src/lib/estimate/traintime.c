@@ -65,18 +65,56 @@ static double gemm_s(const step_ctx *x, double m, double n, double k)
     return sp_gemm_time_s(m, n, k, x->peak, x->matmul * busy, x->k->gemm_saturation_dim, x->hbm, x->e, x->e);
 }
 
-/* Forward GEMMs of one layer, per micro-batch, on one tensor-parallel rank. */
+/* One MLP `width` wide over `rows` tokens, its matrices sliced over `split` ranks. */
+static double mlp_gemms_s(const step_ctx *x, double rows, double width, double split)
+{
+    double mats = x->m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
+    return gemm_s(x, rows, width * mats / split, x->m->hidden) + gemm_s(x, rows, x->m->hidden, width / split);
+}
+
+/* An MoE layer's MLPs on one rank: each routed expert multiplies the tokens routed to it (top-k of
+ * E, uniform routing assumed), sliced over tp, or under expert parallelism E/ep whole experts each
+ * taking the tokens of ep ranks; shared experts see every token. */
+static double moe_gemms_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    double T = x->tokens, t = x->c->tp, ep = x->c->ep > 1 ? x->c->ep : 1.0;
+    double routed = T * m->experts_per_token * ep / m->experts;
+    double experts = ep > 1 ? m->experts / ep * mlp_gemms_s(x, routed, m->ffn, 1.0)
+                            : m->experts * mlp_gemms_s(x, routed, m->ffn, t);
+    return experts + m->shared_experts * mlp_gemms_s(x, T, m->ffn, t);
+}
+
+/* Forward GEMMs of one (average) layer, per micro-batch, on one tensor-parallel rank. */
 static double layer_gemms_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
     double t = x->c->tp, T = x->tokens, h = m->hidden;
     double qkv = gemm_s(x, T, (x->q + 2.0 * x->kv) / t, h);
     double out = gemm_s(x, T, h, x->q / t);
-    /* MoE: each expert multiplies the tokens routed to it (top-k of E). */
-    double routed = T * m->experts_per_token / m->experts;
-    double up = gemm_s(x, routed, m->ffn * (m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0) / t, h);
-    double down = gemm_s(x, routed, h, m->ffn / t);
-    return qkv + out + m->experts * (up + down);
+    if (m->experts <= 1)
+        return qkv + out + mlp_gemms_s(x, T, m->ffn, t);
+    /* Dense-first layers (DeepSeek) run their own width; the average layer mixes the two. */
+    double moe_share = (m->layers - m->dense_layers) / m->layers;
+    double dense = mlp_gemms_s(x, T, m->dense_ffn > 0 ? m->dense_ffn : m->ffn, t);
+    return qkv + out + moe_share * moe_gemms_s(x) + (1.0 - moe_share) * dense;
+}
+
+/* Expert parallelism's dispatch and combine all-to-all of one (average) layer's forward: each
+ * moves (ep-1)/ep of tokens x k hidden vectors (GShard, Lepikhin et al. 2020). Ranks go tp, then
+ * dp, so the group spans tp x ep GPUs: inside a node over its link, else each GPU's NIC. */
+static double expert_all_to_all_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    double ep = x->c->ep;
+    if (!(ep > 1) || m->experts <= 1)
+        return 0;
+    bool inside = x->c->tp * ep <= x->a->per_node;
+    double bw = inside ? x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency
+                       : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
+    double bytes = (ep - 1.0) / ep * x->tokens * m->experts_per_token * m->hidden * x->e / x->c->tp;
+    double moe_share = (m->layers - m->dense_layers) / m->layers;
+    return moe_share * 2.0 * (bytes / bw + x->k->collective_latency_s);
 }
 
 /* Forward attention core (QK^T, softmax, AV) of one layer per micro-batch. */
@@ -122,6 +160,7 @@ static double allreduce_s(const step_ctx *x, double bytes, double n, double band
 }
 
 typedef struct {
+    double ep_comm_s;      /* expert all-to-alls of the stage's layers, forward, backward and recompute */
     double forward_s;      /* one micro-batch through the stage's layers */
     double backward_s;
     double recompute_s;
@@ -152,6 +191,8 @@ static stage_times stage(const step_ctx *x)
     double tp_bw = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
     double calls = 4.0 + (c->recompute == SP_RECOMPUTE_FULL ? 2.0 : 0.0);
     st.tp_comm_s = layers * calls * allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, tp_bw);
+    /* The backward runs the all-to-alls in reverse; full recompute repeats the forward's. */
+    st.ep_comm_s = layers * expert_all_to_all_s(x) * (c->recompute == SP_RECOMPUTE_FULL ? 3.0 : 2.0);
     double vocab = m->vocab / c->tp;
     /* fp32 logits, four passes: the GEMM writes them, the fused softmax-cross-entropy reads them
      * and writes the probabilities, the gradient reads those (Megatron's vocab-parallel loss). */
@@ -298,12 +339,13 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     const sp_memory *mem = memory;
     stage_times st = stage(&x);
     double m = global_batch / (config->dp * config->micro_batch);
-    double per_mb = st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s;
+    double per_mb = st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s + st.ep_comm_s;
     /* 1F1B: (m + (p - 1)/v) micro-batch slots (Narayanan et al. 2021, eq. 1-2). */
     double bubble_slots = (config->pp - 1.0) / config->interleave;
     out->microbatches = m;
     out->compute_s = m * (st.forward_s + st.backward_s + st.recompute_s + st.logits_s);
     out->tp_comm_s = m * st.tp_comm_s;
+    out->ep_comm_s = m * st.ep_comm_s;
     out->bubble_s = bubble_slots * per_mb;
     if (config->pp > 1) {
         /* Ranks go tp, then dp, pp outermost (as data_parallel_bandwidth): neighbouring stages
@@ -316,8 +358,8 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     }
     out->dp_comm_s = data_parallel_s(&x, mem, &st, m);
     out->optimizer_s = optimizer_s(&x, mem);
-    out->step_time_s = out->compute_s + out->tp_comm_s + out->bubble_s + out->pp_comm_s + out->dp_comm_s +
-                       out->optimizer_s;
+    out->step_time_s = out->compute_s + out->tp_comm_s + out->ep_comm_s + out->bubble_s + out->pp_comm_s +
+                       out->dp_comm_s + out->optimizer_s;
     double gpus = config->dp * config->tp * config->pp;
     double tokens = global_batch * config->seq;
     out->tokens_per_s = tokens / out->step_time_s;

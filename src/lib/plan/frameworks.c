@@ -8,7 +8,8 @@
 
 sp_train_stack sp_train_stack_of(const sp_mem_config *config)
 {
-    if (config->tp > 1 || config->pp > 1)
+    /* Expert parallelism and its all-to-all: Megatron-Core MoE. */
+    if (config->tp > 1 || config->pp > 1 || config->ep > 1)
         return SP_TRAIN_MEGATRON;
     return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
 }

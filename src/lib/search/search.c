@@ -87,7 +87,7 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
     const sp_search_request *q = s->req;
     /* Megatron shards the optimizer (distributed optimizer = ZeRO-1) beside TP/PP; the
      * FSDP/ZeRO-2/3 stages apply to pure data parallelism. */
-    int zero_max = c->tp == 1 && c->pp == 1 ? 3 : 1;
+    int zero_max = c->tp == 1 && c->pp == 1 && c->ep <= 1 ? 3 : 1; /* Megatron-Core MoE: distributed optimizer */
     if (c->dp == 1)
         zero_max = 0;
     for (int zero = 0; zero <= zero_max; zero++) {
@@ -134,6 +134,23 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
     }
 }
 
+/* MoE: expert-parallel degrees that divide both the experts and the data-parallel ranks (Megatron-
+ * Core places expert parallelism inside data parallelism); 1 for a dense model. */
+static void search_experts(search_ctx *s, sp_mem_config *c)
+{
+    double eps[DIVISORS_MAX];
+    size_t n = s->model->experts > 1 ? divisors(s->model->experts, c->dp, eps) : 0;
+    if (n == 0)
+        eps[n++] = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (fmod(c->dp, eps[i]) != 0 || !pinned(s->req->ep, eps[i]))
+            continue;
+        c->ep = eps[i];
+        search_batches(s, c);
+    }
+    c->ep = 1;
+}
+
 static sp_status check_request(const sp_model *m, const sp_search_request *q, sp_error *err)
 {
     if (!sp_model_has_shape(m))
@@ -143,6 +160,11 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
     for (size_t i = 0; i < 3; i++)
         if (!sp_whole_in(counts[i], 1, 1e8))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e8");
+    if (q->ep > 1 && m->experts <= 1)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
+                       m->name[0] ? m->name : "the model");
+    if (q->ep > 1 && fmod(m->experts, q->ep) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%g does not divide the %g experts", q->ep, m->experts);
     if (!(q->tokens > 0) || !isfinite(q->tokens) || !(q->usd_per_gpu_hour >= 0) || !isfinite(q->usd_per_gpu_hour))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tokens", "token budget and price must be finite and positive");
     return SP_OK;
@@ -188,7 +210,7 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
             c.dp = request->gpus / split;
             if (!pinned(request->dp, c.dp) || fmod(request->global_batch, c.dp) != 0)
                 continue;
-            search_batches(&s, &c);
+            search_experts(&s, &c);
         }
     }
     return SP_OK;
