@@ -74,12 +74,13 @@ static double mlp_gemms_s(const step_ctx *x, double rows, double width, double s
 
 /* An MoE layer's MLPs on one rank: each routed expert multiplies the tokens routed to it (top-k of
  * E, uniform routing assumed), sliced over tp, or under expert parallelism E/ep whole experts each
- * taking the tokens of ep ranks; shared experts see every token. */
+ * taking the tokens of ep ranks, a tensor-parallel rank dispatching its 1/tp of the sequence (expert
+ * tensor parallelism 1: MoE Parallel Folding, Liu et al. 2025); shared experts see every token. */
 static double moe_gemms_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
     double T = x->tokens, t = x->c->tp, ep = x->c->ep > 1 ? x->c->ep : 1.0;
-    double routed = T * m->experts_per_token * ep / m->experts;
+    double routed = T * m->experts_per_token * ep / m->experts / (ep > 1 ? t : 1.0);
     double experts = ep > 1 ? m->experts / ep * mlp_gemms_s(x, routed, m->ffn, 1.0)
                             : m->experts * mlp_gemms_s(x, routed, m->ffn, t);
     return experts + m->shared_experts * mlp_gemms_s(x, T, m->ffn, t);
@@ -101,15 +102,16 @@ static double layer_gemms_s(const step_ctx *x)
 }
 
 /* Expert parallelism's dispatch and combine all-to-all of one (average) layer's forward: each
- * moves (ep-1)/ep of tokens x k hidden vectors (GShard, Lepikhin et al. 2020). Ranks go tp, then
- * dp, so the group spans tp x ep GPUs: inside a node over its link, else each GPU's NIC. */
+ * moves (ep-1)/ep of tokens x k hidden vectors (GShard, Lepikhin et al. 2020). With expert tensor
+ * parallelism 1 the expert group is folded onto ep consecutive GPUs (MoE Parallel Folding): inside
+ * a node over its link when ep fits one, else each GPU's NIC. */
 static double expert_all_to_all_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
     double ep = x->c->ep;
     if (!(ep > 1) || m->experts <= 1)
         return 0;
-    bool inside = x->c->tp * ep <= x->a->per_node;
+    bool inside = ep <= x->a->per_node;
     double bw = inside ? x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency
                        : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
     double bytes = (ep - 1.0) / ep * x->tokens * m->experts_per_token * m->hidden * x->e / x->c->tp;
