@@ -88,15 +88,8 @@ static bool validate_memory(const char *data_dir, const char *dir, const sp_memo
 
 /* ---- training rows ---- */
 
-typedef struct {
-    const char *data_dir;
-    const sp_accel_catalog *accels;
-    const sp_memory_constants *mk;
-    const sp_perf_constants *perf;
-} train_ctx;
-
 /* The row's model: a catalog name, or the published shape. */
-static bool row_model(const train_ctx *t, json_t *model, bool mpt_style, sp_model *out)
+static bool row_model(const estimate_ctx *t, json_t *model, bool mpt_style, sp_model *out)
 {
     sp_error err;
     const char *name = text(model, "name", NULL);
@@ -132,7 +125,7 @@ static sp_search_request row_request(json_t *row, json_t *model)
 }
 
 /* The fastest fitting layout of the row's job on its accelerator. */
-static bool best_of(const train_ctx *t, const char *gpu, const sp_model *m, const sp_search_request *q,
+static bool best_of(const estimate_ctx *t, const char *gpu, const sp_model *m, const sp_search_request *q,
                     sp_candidate *best)
 {
     const sp_accel *a = sp_accel_find(t->accels, gpu);
@@ -147,7 +140,7 @@ static bool best_of(const train_ctx *t, const char *gpu, const sp_model *m, cons
 /* Megatron-LM 2021 (Narayanan et al.), Table 1: fp16, full recompute, no sequence
  * parallelism, no distributed optimizer, no FlashAttention (all later than the paper);
  * the micro-batch and interleaving depth were not published, so the search picks them. */
-static void megatron_row(const train_ctx *t, json_t *row, tally *tl)
+static void megatron_row(const estimate_ctx *t, json_t *row, tally *tl)
 {
     json_t *model = json_object_get(row, "model");
     sp_model m;
@@ -166,7 +159,7 @@ static void megatron_row(const train_ctx *t, json_t *row, tally *tl)
 }
 
 /* llm-foundry MPT runs (FSDP FULL_SHARD, bf16, FlashAttention). */
-static void mosaic_row(const train_ctx *t, json_t *row, tally *tl)
+static void mosaic_row(const estimate_ctx *t, json_t *row, tally *tl)
 {
     json_t *model = json_object_get(row, "model");
     sp_model m;
@@ -182,7 +175,7 @@ static void mosaic_row(const train_ctx *t, json_t *row, tally *tl)
 
 /* Llama 2 whole runs: layout and GPU count unpublished, so the cheapest of the usual
  * cluster sizes; steady state only, so restarts and evaluation make the truth higher. */
-static void llama_row(const train_ctx *t, json_t *row, tally *tl)
+static void llama_row(const estimate_ctx *t, json_t *row, tally *tl)
 {
     json_t *model = json_object_get(row, "model");
     sp_model m;
@@ -210,7 +203,7 @@ static void llama_row(const train_ctx *t, json_t *row, tally *tl)
     record(tl, text(row, "id", "?"), "GPU-hours", best_hours, number(json_object_get(row, "measured"), "gpu_hours", 1));
 }
 
-static bool validate_training(const train_ctx *t, const char *dir)
+static bool validate_training(const estimate_ctx *t, const char *dir)
 {
     json_t *mega = load(dir, "megatron_2021_table1.json"), *pub = load(dir, "training_public.json");
     if (!mega || !pub) {
@@ -243,7 +236,7 @@ static bool validate_training(const train_ctx *t, const char *dir)
 
 /* ---- serving rows (TensorRT-LLM performance tables: v0.6.1 throughput, v0.5 first token) ---- */
 
-static void serving_row(const train_ctx *t, json_t *row, tally *tl)
+static void serving_row(const estimate_ctx *t, json_t *row, tally *tl)
 {
     json_t *model = json_object_get(row, "model"), *measured = json_object_get(row, "measured");
     sp_model m;
@@ -277,7 +270,7 @@ static void serving_row(const train_ctx *t, json_t *row, tally *tl)
         record(tl, text(row, "id", "?"), "output tok/s", r.output_tokens_per_s, number(measured, "output_tokens_per_s", 1));
 }
 
-static bool serving_file(const train_ctx *t, const char *dir, const char *file, tally *tl)
+static bool serving_file(const estimate_ctx *t, const char *dir, const char *file, tally *tl)
 {
     json_t *rows = load(dir, file);
     if (!rows)
@@ -293,7 +286,7 @@ static bool serving_file(const train_ctx *t, const char *dir, const char *file, 
 /* Issue 5's targets (median 15%, worst 35%) apply to the shared rows and to all rows together;
  * the first-token rows of the same tables that the shared file leaves out (serving_extra.json)
  * are also summarised alone so that their bias shows. */
-static bool validate_serving(const train_ctx *t, const char *dir)
+static bool validate_serving(const estimate_ctx *t, const char *dir)
 {
     printf("serving (serving_public.json, then serving_extra.json)\n  %-38s %-22s %14s %14s %9s\n", "row",
            "quantity", "predicted", "published", "error");
@@ -433,7 +426,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "validate: %s\n", err.message);
         return 2;
     }
-    train_ctx t = {argv[1], &accels, &k, &rules.perf};
+    estimate_ctx t = {argv[1], &accels, &k, &rules.perf};
     ok = validate_training(&t, argv[2]) && ok;
     ok = validate_serving(&t, argv[2]) && ok;
     ok = validate_finetune(argv[1], argv[2], &rules, &accels) && ok;

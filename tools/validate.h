@@ -26,6 +26,19 @@ void fail_row(tally *t, const char *id, const char *why);
 bool summary(const char *kind, tally *t, double median_target, double worst_target);
 /* The median absolute error of a tally with every row predicted; false when it has none. */
 bool tally_median(const tally *t, double *median);
+/* What the estimator rows of a file need: the data directory and the loaded constants. */
+typedef struct {
+    const char *data_dir;
+    const sp_accel_catalog *accels;
+    const sp_memory_constants *mk;
+    const sp_perf_constants *perf;
+} estimate_ctx;
+
+/* Prints heading, runs row() over every row of DIR/FILE into one tally and prints its summary
+ * (reported, not a target). False when the file cannot be read. */
+bool report_rows(const char *dir, const char *file, const char *heading, const char *kind, const estimate_ctx *x,
+                 void (*row)(const estimate_ctx *x, json_t *row, tally *t));
+
 /* DIR/FILE parsed, or NULL with the error printed. */
 json_t *load(const char *dir, const char *file);
 

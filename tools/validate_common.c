@@ -86,3 +86,20 @@ bool tally_median(const tally *t, double *median)
     *median = t->count % 2 ? fabs(sorted[t->count / 2]) : (fabs(sorted[t->count / 2 - 1]) + fabs(sorted[t->count / 2])) / 2;
     return true;
 }
+
+bool report_rows(const char *dir, const char *file, const char *heading, const char *kind, const estimate_ctx *x,
+                 void (*row)(const estimate_ctx *x, json_t *row, tally *t))
+{
+    json_t *rows = load(dir, file);
+    if (!rows)
+        return false;
+    static tally t;
+    memset(&t, 0, sizeof t);
+    printf("%s\n", heading);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) row(x, r, &t);
+    json_decref(rows);
+    summary(kind, &t, 1, 1);
+    return true;
+}

@@ -24,13 +24,6 @@ static const char *catalog_gpu(const char *gpu)
     return !strcmp(gpu, "gb300") ? "gb300-nvl72-288gb" : gpu;
 }
 
-typedef struct {
-    const char *data_dir;
-    const sp_accel_catalog *accels;
-    const sp_memory_constants *mk;
-    const sp_perf_constants *perf;
-} moe_ctx;
-
 /* Why a row is not expressed, or NULL. */
 static const char *unexpressed(json_t *row, const char *model)
 {
@@ -43,7 +36,7 @@ static const char *unexpressed(json_t *row, const char *model)
     return "";
 }
 
-static void moe_row(const moe_ctx *x, json_t *row, tally *t)
+static void moe_row(const estimate_ctx *x, json_t *row, tally *t)
 {
     const char *id = text(row, "id", "?");
     const char *model = catalog_model(text(json_object_get(row, "model"), "name", ""));
@@ -86,17 +79,6 @@ static void moe_row(const moe_ctx *x, json_t *row, tally *t)
 bool validate_moe_training(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                            const sp_memory_constants *mk, const sp_perf_constants *perf)
 {
-    json_t *rows = load(dir, "training_scale_public.json");
-    if (!rows)
-        return false;
-    static tally t;
-    memset(&t, 0, sizeof t);
-    moe_ctx x = {data_dir, accels, mk, perf};
-    printf("MoE training at published layouts (training_scale_public.json, bf16 searched at the row's split)\n");
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) moe_row(&x, row, &t);
-    json_decref(rows);
-    summary("MoE training (reported against issue 14's 15% target)", &t, 1, 1);
-    return true;
+    estimate_ctx x = {data_dir, accels, mk, perf};
+    return report_rows(dir, "training_scale_public.json", "MoE training at published layouts (training_scale_public.json, bf16 searched at the row's split)", "MoE training (reported against issue 14's 15% target)", &x, moe_row);
 }

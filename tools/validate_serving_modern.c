@@ -19,16 +19,9 @@ static const char *row_accel(const char *gpu)
     return "";
 }
 
-typedef struct {
-    const char *data_dir;
-    const sp_accel_catalog *accels;
-    const sp_memory_constants *mk;
-    const sp_perf_constants *perf;
-} modern_ctx;
-
 /* FP8 rows only: FP4 weights are not modelled yet. TensorRT-LLM's FP8 checkpoints (ModelOpt)
  * keep the KV cache in FP8 too (an assumption: the table does not say). */
-static void modern_row(const modern_ctx *x, json_t *row, tally *t)
+static void modern_row(const estimate_ctx *x, json_t *row, tally *t)
 {
     const char *id = text(row, "id", "?");
     const char *dtype = text(row, "weight_dtype", "");
@@ -62,17 +55,6 @@ static void modern_row(const modern_ctx *x, json_t *row, tally *t)
 bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                              const sp_memory_constants *mk, const sp_perf_constants *perf)
 {
-    json_t *rows = load(dir, "serving_modern_public.json");
-    if (!rows)
-        return false;
-    static tally t;
-    memset(&t, 0, sizeof t);
-    modern_ctx x = {data_dir, accels, mk, perf};
-    printf("today's MoE serving (serving_modern_public.json: TensorRT-LLM max-load throughput, one replica)\n");
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) modern_row(&x, row, &t);
-    json_decref(rows);
-    summary("MoE serving throughput (reported against issue 14's 20% target; EP = tp, attention DP)", &t, 1, 1);
-    return true;
+    estimate_ctx x = {data_dir, accels, mk, perf};
+    return report_rows(dir, "serving_modern_public.json", "today's MoE serving (serving_modern_public.json: TensorRT-LLM max-load throughput, one replica)", "MoE serving throughput (reported against issue 14's 20% target; EP = tp, attention DP)", &x, modern_row);
 }
