@@ -125,5 +125,9 @@ int main(int argc, char **argv)
     char *finetune[] = {argv[2], "finetune", "--model", "llama-3.1-8b", "--gpu", "rtx-4090-24gb,a100-sxm-80gb",
                         "--gpus", "1-8", "--dataset-gb", "1", NULL};
     process_time(argv[2], finetune, "stackplan finetune llama-3.1-8b, 4090 and a100, 1-8");
+    /* Issue 14's target: the MoE search with expert parallelism under 100 ms a process. */
+    char *moe[] = {argv[2], "train", "--model", "deepseek-v3", "--gpu", "h100-sxm-80gb", "--gpus", "256-2048",
+                   "--global-batch", "4096", "--seq", "4096", NULL};
+    process_time(argv[2], moe, "stackplan train deepseek-v3 x 256-2048 h100 (EP searched)");
     return 0;
 }

@@ -17,6 +17,8 @@ static void describe_model(sp_buf *b, const sp_model *m)
     sp_buf_printf(b, "model        : %s (%s, %.3f B parameters", m->name, m->arch, sp_model_params(m) / 1e9);
     if (m->experts > 1)
         sp_buf_printf(b, ", %.3f B active per token", sp_model_active_params(m) / 1e9);
+    if (m->text_only)
+        sp_buf_printf(b, "; the language model of a multimodal file: its vision tower is not counted");
     sp_buf_printf(b, ")\n               %g layers, hidden %g, %g heads, %g kv heads, ffn %g %s, vocab %g\n",
                   m->layers, m->hidden, m->heads, m->kv_heads, m->ffn,
                   m->ffn_kind == SP_FFN_SWIGLU ? "swiglu" : "gelu", m->vocab);
@@ -120,6 +122,7 @@ static char *memory_json(const sp_memory_report *r, sp_error *err)
     json_object_set_new(o, "model", json_string(r->model->name));
     json_object_set_new(o, "params", sp_json_count(m->params));
     json_object_set_new(o, "active_params", sp_json_count(sp_model_active_params(r->model)));
+    json_object_set_new(o, "vision_tower_counted", json_boolean(!r->model->text_only));
     json_object_set_new(o, "params_per_gpu", sp_json_count(m->params_per_gpu));
     json_object_set_new(o, "config", config_json(r->config));
     json_object_set_new(o, "gpu", r->accel ? json_string(r->accel->name) : json_null());
