@@ -206,14 +206,14 @@ char *sp_render_models(const sp_model *models, size_t count, sp_format format, s
         return sp_json_finish(list, err);
     }
     sp_buf b = {0};
-    sp_buf_printf(&b, "%-24s %-12s %18s %18s %7s %7s %6s %4s %7s\n", "name", "arch", "params", "active",
+    sp_buf_printf(&b, "%-26s %-12s %18s %18s %7s %7s %6s %4s %7s\n", "name", "arch", "params", "active",
                   "layers", "hidden", "heads", "kv", "vocab");
     for (size_t i = 0; i < count; i++) {
         const sp_model *m = &models[i];
         char params[48], active[48];
         sp_format_thousands(sp_model_params(m), params, sizeof params);
         sp_format_thousands(sp_model_active_params(m), active, sizeof active);
-        sp_buf_printf(&b, "%-24s %-12s %18s %18s %7g %7g %6g %4g %7g\n", m->name, m->arch, params, active,
+        sp_buf_printf(&b, "%-26s %-12s %18s %18s %7g %7g %6g %4g %7g\n", m->name, m->arch, params, active,
                       m->layers, m->hidden, m->heads, m->kv_heads, m->vocab);
     }
     return sp_buf_finish(&b, err);
