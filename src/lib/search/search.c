@@ -25,6 +25,24 @@ static size_t divisors(double n, double limit, double *out)
     return low_count + high_count;
 }
 
+/* Powers of two below the layer count, and a pinned pp, that the divisors missed. */
+static size_t add_uneven_stages(double layers, double pinned_pp, double *pps, size_t n)
+{
+    for (double pp = 2; pp < layers && n < DIVISORS_MAX; pp *= 2) {
+        bool have = false;
+        for (size_t i = 0; i < n; i++)
+            have = have || pps[i] == pp;
+        if (!have)
+            pps[n++] = pp;
+    }
+    bool have = pinned_pp <= 0 || pinned_pp > layers;
+    for (size_t i = 0; i < n; i++)
+        have = have || pps[i] == pinned_pp;
+    if (!have && n < DIVISORS_MAX)
+        pps[n++] = pinned_pp;
+    return n;
+}
+
 typedef struct {
     const sp_model *model;
     const sp_accel *accel;
@@ -114,8 +132,10 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
     double per_replica = s->req->global_batch / c->dp;
     double mbs[DIVISORS_MAX], virtuals[DIVISORS_MAX];
     size_t nmb = divisors(per_replica, per_replica, mbs);
-    size_t nv = c->pp > 1 ? divisors(s->model->layers / c->pp, s->model->layers, virtuals) : 1;
-    if (c->pp == 1)
+    /* Interleaving needs whole layers a virtual stage: none on an uneven pipeline. */
+    bool even = fmod(s->model->layers, c->pp) == 0;
+    size_t nv = c->pp > 1 && even ? divisors(s->model->layers / c->pp, s->model->layers, virtuals) : 1;
+    if (c->pp == 1 || !even)
         virtuals[0] = 1;
     for (size_t i = 0; i < nmb; i++) {
         if (!pinned(s->req->micro_batch, mbs[i]))
@@ -198,6 +218,10 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     /* Tensor parallelism stays inside a node (NVLink), as Megatron recommends. */
     size_t ntp = divisors(model->heads, accel->per_node, tps);
     size_t npp = divisors(model->layers, model->layers, pps);
+    /* Uneven stages: Megatron-Core places the remainder on some stages (its first and last
+     * pipeline-layer options), so a power-of-two pp need not divide the layers; the slowest
+     * stage holds ceil(layers / pp) of them. */
+    npp = add_uneven_stages(model->layers, request->pp, pps, npp);
     for (size_t i = 0; i < ntp; i++) {
         if (!pinned(request->tp, tps[i]) || fmod(request->gpus, tps[i]) != 0)
             continue;
