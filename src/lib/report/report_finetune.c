@@ -24,12 +24,15 @@ static void layout_text(const sp_ft_config *c, char *buf, size_t size)
              c->offload != SP_OFFLOAD_NONE ? sp_offload_name(c->offload) : "");
 }
 
+/* Cents below $1,000 (a fine-tune often costs a few dollars), thousands separators above. */
 static void money(double usd, double usd_per_hour, char *buf, size_t size)
 {
-    if (usd_per_hour > 0)
+    if (!(usd_per_hour > 0))
+        snprintf(buf, size, "no price");
+    else if (usd < 1000)
         snprintf(buf, size, "$%.2f", usd);
     else
-        snprintf(buf, size, "no price");
+        sp_money(usd, buf, size);
 }
 
 static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
@@ -101,9 +104,10 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     const sp_ft_option *o = &s->items[s->best];
     const char *why = "";
     const char *framework = sp_ft_framework(o, &why);
-    char cost[64] = "no public price";
+    char cost[64] = "no public price", total[32];
+    money(o->cost_usd, o->usd_per_gpu_hour, total, sizeof total);
     if (o->usd_per_gpu_hour > 0)
-        snprintf(cost, sizeof cost, "$%.2f at $%g/GPU-hour", o->cost_usd, o->usd_per_gpu_hour);
+        snprintf(cost, sizeof cost, "%s at $%g/GPU-hour", total, o->usd_per_gpu_hour);
     sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.1f hours, %s%s\n",
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
                   o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
