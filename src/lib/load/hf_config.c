@@ -418,7 +418,7 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
 /* Fields of today's families that contradict each other. */
 static sp_status check_modern(hf_config *c, const sp_model *m)
 {
-    if (m->experts <= 1 && (m->shared_experts > 0 || m->dense_layers > 0) && !m->dense_ffn)
+    if (m->experts <= 1 && (m->shared_experts > 0 || m->dense_layers > 0) && !(m->dense_ffn > 0))
         return hf_fail(c, "n_shared_experts", "shared experts or dense-first layers on a model without routed experts");
     if (m->dense_layers > m->layers)
         return hf_fail(c, "first_k_dense_replace", "more dense layers than layers");
