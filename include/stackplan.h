@@ -692,7 +692,8 @@ typedef struct {
                                      (lit-gpt @8641822 multi-GPU, as its measurements show) */
     bool chunked_loss;            /* the loss runs over 16-bit logits in chunks (litgpt
                                      chunked_cross_entropy), not an fp32 copy of all of them */
-    double host_bytes;            /* host memory the offload may use; 0: not checked */
+    double host_bytes;            /* host memory the offload may use on the server (all gpus on one
+                                     server, as fine-tunes run); 0: not checked */
 } sp_ft_config;
 
 #define SP_FT_CONFIG_INIT                                                                        \
@@ -716,7 +717,8 @@ typedef struct {
     double allocated_bytes;       /* peak of live tensors: torch.cuda.max_memory_allocated() */
     double reserved_bytes;        /* the caching allocator's peak: max_memory_reserved() */
     double device_bytes;          /* what nvidia-smi shows: reserved plus the CUDA context */
-    double host_bytes;            /* state offloaded to host memory */
+    double host_bytes;            /* state offloaded to host memory, this GPU's share */
+    double host_param_bytes;      /* of which parameters (optimizer+params offload) */
     bool peak_in_optimizer_step;  /* the optimizer step, not the backward, sets the peak */
     double capacity_bytes;
     bool fits;

@@ -82,7 +82,7 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
     if (tokens->set)
         q->tokens = tokens->number * epochs;
     if (!(q->tokens >= 1))
-        return cli_flag_error(err, "dataset-gb", "the dataset holds less than one token");
+        return cli_flag_error(err, gb->set ? "dataset-gb" : "epochs", "the job trains on less than one token");
     q->deadline_hours = cli_number_or(&CMD, v, "deadline-hours", 0);
     q->budget_usd = cli_number_or(&CMD, v, "budget-usd", 0);
     q->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);

@@ -30,15 +30,21 @@ static linear_shape projection(const sp_model *m, unsigned target)
 
 enum { TARGET_BITS = 7 };
 
-/* Weights of the linear layers of one block (every expert): what 4-bit storage applies to. */
-static double block_linear_params(const sp_model *m)
+/* Weights of every linear layer of the blocks: the model less its embeddings and norms, which
+ * 4-bit storage leaves alone (counted from the whole model, so dense-first layers, shared experts
+ * and MLA's projections are all in it). */
+static double model_linear_params(const sp_model *m, double params)
 {
-    double sum = 0;
-    for (unsigned i = 0; i < TARGET_BITS; i++) {
-        linear_shape s = projection(m, 1u << i);
-        sum += s.in * s.out * s.copies;
-    }
-    return sum;
+    double norm = m->norm_bias ? 2.0 * m->hidden : m->hidden;
+    double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) + m->learned_positions * m->hidden;
+    double norms = m->layers * m->norms_per_layer * norm + (m->final_norm ? norm : 0.0);
+    return fmax(0.0, params - embeddings - norms - m->extra_params);
+}
+
+/* Layers whose MLP routes over experts, and the others. */
+static double routed_layers(const sp_model *m)
+{
+    return m->experts > 1 ? m->layers - m->dense_layers : 0.0;
 }
 
 /* The largest single linear of a block: the one a dequantising kernel unpacks at a time. */
@@ -62,19 +68,28 @@ double sp_ft_adapter_params(const sp_model *m, const sp_ft_config *c)
 {
     if (!is_adapter(c->method) || !sp_model_has_shape(m))
         return 0;
-    double per_block = 0;
+    double moe = routed_layers(m), dense = m->layers - moe, total = 0;
     for (unsigned i = 0; i < TARGET_BITS; i++) {
         if (!(c->targets & (1u << i)))
             continue;
         linear_shape s = projection(m, 1u << i);
-        /* PEFT LoRA: A is r x d_in, B is d_out x r (Hu et al. 2021, sec. 4.1). */
-        double adapter = c->lora_rank * (s.in + s.out);
-        /* DoRA: one magnitude per output column (Liu et al. 2024, eq. 5; peft lora/dora.py). */
-        if (c->method == SP_METHOD_DORA)
-            adapter += s.out;
-        per_block += adapter * s.copies;
+        if (s.in == 0)
+            continue; /* a projection the model does not have (GELU's gate) */
+        /* PEFT LoRA: A is r x d_in, B is d_out x r (Hu et al. 2021, sec. 4.1); DoRA adds one
+         * magnitude per output column (Liu et al. 2024, eq. 5; peft lora/dora.py). */
+        double dora = c->method == SP_METHOD_DORA ? 1.0 : 0.0;
+        if (s.copies <= 1) {
+            total += m->layers * (c->lora_rank * (s.in + s.out) + dora * s.out);
+            continue;
+        }
+        /* An MLP projection: every routed and shared expert of an MoE layer, one of a dense
+         * layer at its own width. */
+        double width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
+        double din = i == 6 ? width : s.in, dout = i == 6 ? s.out : width;
+        total += moe * (m->experts + m->shared_experts) * (c->lora_rank * (s.in + s.out) + dora * s.out) +
+                 dense * (c->lora_rank * (din + dout) + dora * dout);
     }
-    return m->layers * per_block;
+    return total;
 }
 
 /* ---- storage of the base ---- */
@@ -279,8 +294,10 @@ static sp_status check_method(const sp_model *m, const sp_ft_config *c, sp_error
                        "%g is not a whole number from 1 to the layer width (%g)", c->lora_rank, width);
     if (!(c->targets & SP_TARGET_ALL))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-targets", "no layer gets an adapter");
+    /* "all-linear" and "mlp" mean the projections the model has; a projection named alone must exist. */
     unsigned missing = 0;
-    if (!model_has(m, c->targets, &missing)) {
+    bool group = c->targets == SP_TARGET_ALL || c->targets == SP_TARGET_MLP;
+    if (!group && !model_has(m, c->targets, &missing)) {
         char name[32];
         sp_targets_text(missing, name, sizeof name);
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-targets",
@@ -310,20 +327,20 @@ typedef struct {
 static base_storage base_of(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k, double params)
 {
     sp_precision_bytes b = sp_ft_precision_bytes(c);
-    double linear = m->layers * block_linear_params(m);
+    double linear = model_linear_params(m, params);
     double weight = 0, constants = 0;
     quant_bytes(c, k, &weight, &constants);
     base_storage s;
     if (c->quant == SP_QUANT_NONE) {
         s.base = params * b.weights;
         s.constants = 0;
-        s.layer_storage = block_linear_params(m) * b.compute;
+        s.layer_storage = linear / m->layers * b.compute;
     } else {
         /* Embeddings, head and norms stay 16-bit (bitsandbytes replaces nn.Linear only), or
          * become fp32 under PEFT's upcast. */
         s.base = linear * weight + (params - linear) * (c->fp32_upcast ? 4.0 : 2.0);
         s.constants = linear * constants;
-        s.layer_storage = block_linear_params(m) * (weight + constants);
+        s.layer_storage = linear / m->layers * (weight + constants);
     }
     return s;
 }
@@ -364,7 +381,8 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
         out->gradients_bytes = 0;
     }
     if (c->offload == SP_OFFLOAD_PARAMS) {
-        out->host_bytes += out->base_bytes + out->quant_constants_bytes + out->trainable_bytes;
+        out->host_param_bytes = out->base_bytes + out->quant_constants_bytes + out->trainable_bytes;
+        out->host_bytes += out->host_param_bytes;
         out->base_bytes = out->quant_constants_bytes = out->trainable_bytes = 0;
     }
     saved_activations saved = activations_of(m, c);
@@ -400,7 +418,7 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
      * (c10/cuda/CUDACachingAllocator.cpp, release_cached_blocks on a failed cudaMalloc): a
      * job fits when its live tensors and the context do, whatever it reserves when memory is free. */
     out->fits = capacity_bytes > 0 && out->allocated_bytes + k->cuda_context_bytes <= capacity_bytes &&
-                (c->host_bytes <= 0 || out->host_bytes <= c->host_bytes);
+                (c->host_bytes <= 0 || out->host_bytes * c->gpus <= c->host_bytes);
 }
 
 sp_status sp_ft_memory_estimate(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k,
@@ -413,10 +431,10 @@ sp_status sp_ft_memory_estimate(const sp_model *m, const sp_ft_config *c, const 
     sp_ft_memory_checked(m, c, k, capacity_bytes, out);
     if (!isfinite(out->device_bytes))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the estimate overflows: check the shape");
-    if (c->host_bytes > 0 && out->host_bytes > c->host_bytes)
+    if (c->host_bytes > 0 && out->host_bytes * c->gpus > c->host_bytes)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "offload",
-                       "the offloaded state needs %.1f GB of host memory and %.1f GB is left",
-                       out->host_bytes / 1e9, c->host_bytes / 1e9);
+                       "the offloaded state of %g GPU(s) needs %.1f GB of host memory and %.1f GB is left", c->gpus,
+                       out->host_bytes * c->gpus / 1e9, c->host_bytes / 1e9);
     return SP_OK;
 }
 

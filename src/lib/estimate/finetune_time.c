@@ -127,9 +127,8 @@ static double collective_s(const ft_ctx *x, const sp_ft_memory *mem, double grad
         return 0;
     double bw = link_bytes_per_s(x), latency = x->k->collective_latency_s;
     if (x->c->fsdp) {
-        double storage = (mem->base_bytes + mem->quant_constants_bytes + mem->trainable_bytes) * n;
-        if (x->c->offload == SP_OFFLOAD_PARAMS)
-            storage = mem->host_bytes - (grad_bytes + mem->optimizer_bytes) * n;
+        /* What is gathered is the parameters, on the GPU or streamed in from the host. */
+        double storage = (mem->base_bytes + mem->quant_constants_bytes + mem->trainable_bytes + mem->host_param_bytes) * n;
         double bytes = (n - 1.0) / n * (2.0 * storage + grad_bytes * n);
         return exposed_s(bytes / bw + 3.0 * x->m->layers * latency, compute_s, x->k);
     }
@@ -145,9 +144,7 @@ static double offload_s(const ft_ctx *x, const sp_ft_memory *mem, double trainab
         return 0;
     double host = x->k->host_link_bytes_per_s;
     double update = trainable_per_gpu * 4.0;  /* 16-bit gradients out, 16-bit weights back */
-    double params = 0;
-    if (x->c->offload == SP_OFFLOAD_PARAMS)
-        params = 2.0 * (mem->host_bytes - trainable_per_gpu * 2.0);
+    double params = 2.0 * mem->host_param_bytes; /* in for the forward, again for the backward */
     return exposed_s((params + update) / host, compute_s, x->k) +
            trainable_per_gpu / x->k->host_adam_params_per_s;
 }

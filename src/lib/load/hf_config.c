@@ -534,7 +534,10 @@ sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err)
     char file[SP_ERR_FILE_MAX];
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if ((size_t)snprintf(file, sizeof file, "%s/config.json", path) >= sizeof file)
+        size_t length = strlen(path);
+        while (length > 1 && path[length - 1] == '/') /* "Qwen3-8B/" names the directory Qwen3-8B */
+            length--;
+        if ((size_t)snprintf(file, sizeof file, "%.*s/config.json", (int)length, path) >= sizeof file)
             return sp_fail(err, SP_ERR_INPUT, path, 0, 0, "file", "the path is too long");
         path = file;
     }

@@ -94,7 +94,7 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
                          const sp_serve_result *s, char *buf, size_t size)
 {
     /* A repository id from a config file is the user's text: one shell word, quoted if need be. */
-    char model_name[2 * SP_NAME_MAX + 8];
+    char model_name[4 * SP_NAME_MAX + 3]; /* every quote of a 63-character id becomes 4 characters */
     sp_shell_word(model, model_name, sizeof model_name);
     if (engine == SP_ENGINE_TRTLLM_TRITON)
         return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
@@ -104,6 +104,16 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
                      "--max-num-seqs %g --block-size %g",
                      model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization, s->batch,
                      c->block_tokens);
+    /* vLLM: experts split over the ranks (--enable-expert-parallel); attention data-parallel
+     * over them instead of tensor-parallel (--data-parallel-size, one tensor-parallel rank each). */
+    if (c->expert_parallel && c->attention_dp)
+        n = snprintf(buf, size,
+                     "vllm serve %s --data-parallel-size %g --enable-expert-parallel --max-model-len %g "
+                     "--gpu-memory-utilization %.2f --max-num-seqs %g --block-size %g",
+                     model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization,
+                     ceil(s->batch / s->tp), c->block_tokens);
+    else if (c->expert_parallel)
+        n = sp_appendf(buf, size, n, " --enable-expert-parallel");
     if (c->kv_dtype == SP_DTYPE_FP8)
         n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
     if (c->weight_dtype == SP_DTYPE_FP8)

@@ -39,6 +39,14 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
 {
     char layout[64], cost[32];
     layout_text(&o->config, layout, sizeof layout);
+    double host = o->memory.host_bytes * o->config.gpus;
+    if (!o->fits && o->config.host_bytes > 0 && host > o->config.host_bytes) {
+        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: its offloaded state needs %.0f GB of host memory, %.0f GB "
+                         "given (--host-gb)\n",
+                      o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus, host / 1e9,
+                      o->config.host_bytes / 1e9);
+        return;
+    }
     if (!o->fits) {
         sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch 1 (%s), %.1f GB on the card\n",
                       o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus,

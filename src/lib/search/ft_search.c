@@ -40,12 +40,18 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
         return;
     c.micro_batch = micro_batch_of(s, &c, a, &largest);
     if (!(c.micro_batch >= 1)) {
-        if (!best->fits && !best->accel) { /* nothing fits yet: keep the smallest for the report */
-            best->accel = a;
-            best->config = c;
-            best->config.micro_batch = 1;
-            sp_ft_memory_estimate(s->m, &best->config, s->k, usable_bytes(s, a), &best->memory, &err);
-        }
+        if (best->fits)
+            return;
+        /* Nothing fits yet: keep the layout that comes closest (on the GPU, then on the host). */
+        sp_ft_option near;
+        memset(&near, 0, sizeof near);
+        near.accel = a;
+        near.config = c;
+        near.config.micro_batch = 1;
+        sp_ft_memory_estimate(s->m, &near.config, s->k, usable_bytes(s, a), &near.memory, &err);
+        double need = near.memory.device_bytes, had = best->memory.device_bytes;
+        if (!best->accel || need < had || (need == had && near.memory.host_bytes < best->memory.host_bytes))
+            *best = near;
         return;
     }
     sp_ft_option o;
@@ -96,7 +102,9 @@ static void price(const ft_search *s, sp_ft_option *o)
 {
     double usd = s->q->usd_per_gpu_hour > 0 ? s->q->usd_per_gpu_hour : o->accel->usd_per_hour;
     o->usd_per_gpu_hour = usd;
-    o->hours = s->q->tokens / o->step.tokens_per_s / 3600.0;
+    /* Whole steps: a job smaller than one step still runs one. */
+    double steps = ceil(s->q->tokens / (o->config.gpus * o->config.micro_batch * o->config.seq));
+    o->hours = steps * o->step.step_time_s / 3600.0;
     o->cost_usd = usd * o->config.gpus * o->hours;
     o->meets = (s->q->deadline_hours <= 0 || o->hours <= s->q->deadline_hours) &&
                (s->q->budget_usd <= 0 || (usd > 0 && o->cost_usd <= s->q->budget_usd));
@@ -155,6 +163,8 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
                        "%s has no published inter-node network: at most %g GPUs", accels[0]->name,
                        accels[0]->per_node);
     ft_search s = {m, q, k, perf, 0};
+    sp_error card_err;
+    bool refused = false;
     for (size_t a = 0; a < accel_count; a++)
         for (int method = SP_METHOD_FULL; method <= SP_METHOD_DORA; method++) {
             if (!(q->methods & (1u << method)))
@@ -163,9 +173,8 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
             probe.method = (sp_ft_method)method;
             probe.quant = method == SP_METHOD_QLORA ? (q->base.quant != SP_QUANT_NONE ? q->base.quant : SP_QUANT_NF4)
                                                     : SP_QUANT_NONE;
-            if (sp_ft_card_check(accels[a], &probe, err) != SP_OK) {
-                if (accel_count == 1 && q->methods == (1u << method))
-                    return SP_ERR_INPUT;
+            if (sp_ft_card_check(accels[a], &probe, &card_err) != SP_OK) {
+                refused = true;
                 continue;
             }
             sp_ft_option chosen;
@@ -185,6 +194,12 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
                 add_option(out, &chosen);
         }
     out->layouts_tried = s.layouts;
+    /* Nothing to show because no card could run any method asked: that card's reason. */
+    if (out->count == 0 && refused) {
+        if (err)
+            *err = card_err;
+        return SP_ERR_INPUT;
+    }
     for (size_t i = 0; i < out->count; i++)
         if (out->items[i].fits && (out->best < 0 || better(&out->items[i], &out->items[out->best])))
             out->best = (int)i;
