@@ -184,6 +184,12 @@ static int train_fine_tune(const cli_value *v, sp_format format)
     sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
+    static const char *const layout_pins[] = {"tp", "pp", "dp", "ep", "zero", "interleave", "global-batch"};
+    for (size_t i = 0; s == SP_OK && i < sizeof layout_pins / sizeof layout_pins[0]; i++)
+        if (cli_flag(&CMD, v, layout_pins[i])->set)
+            s = cli_flag_error(&err, layout_pins[i],
+                               "a fine-tune (--method) is data-parallel, DDP or FSDP as it fits: --%s does not apply",
+                               layout_pins[i]);
     if (s == SP_OK)
         s = cli_ft_base(&CMD, v, &in.model, true, &q.base, &err);
     if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)

@@ -55,6 +55,8 @@ sp_status cli_ft_base(const cli_command *cmd, const cli_value *v, const sp_model
     c->lora_dropout = 0.05;
     c->double_quant = true;
     c->seq = cli_number_or(cmd, v, "seq", m->seq > 0 && m->seq < 2048 ? m->seq : 2048);
+    if (m->seq > 0 && c->seq > m->seq)
+        return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g", c->seq, m->name, m->seq);
     sp_status s = cli_ft_flags(cmd, v, one_method, c, err);
     if (s == SP_OK)
         s = cli_precision(cmd, v, &c->precision, err);

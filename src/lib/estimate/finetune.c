@@ -276,6 +276,12 @@ static sp_status check_counts(const sp_ft_config *c, sp_error *err)
 
 static sp_status check_method(const sp_model *m, const sp_ft_config *c, sp_error *err)
 {
+    if (c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MIXED_FP16)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                       "a fine-tune here runs in bf16 (pure), mixed-bf16 or fp32");
+    if (c->offload == SP_OFFLOAD_PARAMS && c->gpus > 1 && !c->fsdp)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "offload",
+                       "parameter offload is FSDP's (CPUOffload): shard with FSDP (--zero 3) or offload the optimizer only");
     if (c->method == SP_METHOD_FULL) {
         if (c->quant != SP_QUANT_NONE)
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant",
@@ -285,9 +291,7 @@ static sp_status check_method(const sp_model *m, const sp_ft_config *c, sp_error
     }
     if (c->method == SP_METHOD_QLORA && c->quant == SP_QUANT_NONE)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "QLoRA needs a 4-bit base: nf4, fp4 or int4");
-    if (c->quant != SP_QUANT_NONE && c->precision == SP_PREC_FP8)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
-                       "no 4-bit kernel computes in fp8: bitsandbytes and GPTQ dequantise to bf16 or fp16");
+
     double width = fmin(m->hidden, m->heads * m->head_dim);
     if (!sp_whole_in(c->lora_rank, 1, width))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank",

@@ -252,6 +252,8 @@ static sp_status hf_qwen3_moe(hf_config *c, sp_model *m)
         s = hf_count_list(c, "mlp_only_layers", &only);
     if (s == SP_OK && step < 1)
         return hf_fail(c, "decoder_sparse_step", "must be at least 1");
+    if (s == SP_OK && m->experts < 2)
+        return hf_fail(c, "num_experts", "an MoE family needs at least 2 experts");
     double routed = floor(m->layers / step);
     m->dense_layers = m->layers - routed + only; /* an mlp_only layer among the routed ones */
     if (m->dense_layers > m->layers)
@@ -347,6 +349,8 @@ static sp_status hf_deepseek(hf_config *c, sp_model *m)
     m->tied_embeddings = hf_bool(c, "tie_word_embeddings", false);
     if (s == SP_OK && m->dense_layers > m->layers)
         return hf_fail(c, "first_k_dense_replace", "is more than the number of layers");
+    if (s == SP_OK && m->experts < 2)
+        return hf_fail(c, "n_routed_experts", "an MoE family needs at least 2 routed experts");
     return s;
 }
 
