@@ -170,6 +170,23 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
     return SP_OK;
 }
 
+/* Not one layout checked at any count: the pins contradict each other or the counts (a part
+ * with no network past one server, pp beyond the layers, ep not dividing dp ...): bad input. */
+static sp_status check_something_checked(const train_job *j, const sp_train_option *options, size_t n, sp_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (options[i].result.plans_evaluated > 0)
+            return SP_OK;
+    for (size_t a = 0; a < j->naccels; a++)
+        for (size_t c = 0; c < j->ncounts; c++)
+            if (j->counts[c] > j->accels[a]->per_node && !(j->accels[a]->inter_node_bytes_per_s > 0))
+                return cli_flag_error(err, "gpus", "%s has no published inter-node network: at most %g GPUs",
+                                      j->accels[a]->name, j->accels[a]->per_node);
+    return cli_flag_error(err, "gpus",
+                          "no layout matches the pinned dimensions at these GPU counts (tp x pp x dp must make the "
+                          "count, ep divide dp and the experts, pp at most the layers, interleave divide the stages)");
+}
+
 /* --method: the fine-tuning model at the counts of --gpus, not the pre-training search. */
 static int train_fine_tune(const cli_value *v, sp_format format)
 {
@@ -194,6 +211,8 @@ static int train_fine_tune(const cli_value *v, sp_format format)
         s = cli_ft_base(&CMD, v, &in.model, true, &q.base, &err);
     if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)
         s = cli_flag_error(&err, "gpus", "required (a count, a range A-B or a list)");
+    if (s == SP_OK && strchr(cli_flag(&CMD, v, "gpus")->text, ','))
+        s = cli_flag_error(&err, "gpus", "a fine-tune tries N or the powers of two of A-B, not a list");
     if (s == SP_OK)
         s = parse_counts(cli_flag(&CMD, v, "gpus")->text, counts, &ncounts, &err);
     sp_recompute recompute = SP_RECOMPUTE_NONE;
@@ -242,6 +261,8 @@ int cmd_train(int argc, char **argv)
     sp_status s = load_job(v, j, &err);
     if (s == SP_OK)
         s = run_searches(v, j, options, &n, &err);
+    if (s == SP_OK)
+        s = check_something_checked(j, options, n, &err);
     char *text = NULL;
     if (s == SP_OK) {
         j->request.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
