@@ -80,6 +80,10 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"ffn", CLI_NUMBER, "F", "shape: MLP width (default 4 x hidden)", 1, 1e7, SP_NUM_INTEGER},        \
     {"ffn-kind", CLI_TEXT, "gelu|swiglu", "shape: MLP kind (default gelu)", 0, 0, 0},                 \
     {"vocab", CLI_NUMBER, "V", "shape: vocabulary size", 1, 1e7, SP_NUM_INTEGER},                     \
+    {"experts", CLI_NUMBER, "E", "shape, MoE: routed experts a layer", 2, 1e5, SP_NUM_INTEGER},        \
+    {"experts-per-token", CLI_NUMBER, "K", "shape, MoE: experts each token is routed to", 1, 1e5, SP_NUM_INTEGER}, \
+    {"shared-experts", CLI_NUMBER, "S", "shape, MoE: always-active experts a layer (default 0)", 0, 1e4, SP_NUM_INTEGER}, \
+    {"moe-ffn", CLI_NUMBER, "F", "shape, MoE: each expert's MLP width (default --ffn)", 1, 1e7, SP_NUM_INTEGER}, \
     {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},        \
     {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0}
 

@@ -4,6 +4,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/* --experts E --experts-per-token K [--shared-experts S] [--moe-ffn F]: an MoE shape whose every
+ * layer routes (Mixtral-style); the MoE flags without --experts describe a dense model: refused. */
+static sp_status moe_from_flags(const cli_command *cmd, const cli_value *v, sp_model *m, sp_error *err)
+{
+    const cli_value *experts = cli_flag(cmd, v, "experts"), *k = cli_flag(cmd, v, "experts-per-token");
+    const char *moe_only[] = {"experts-per-token", "shared-experts", "moe-ffn"};
+    if (!experts->set) {
+        for (size_t i = 0; i < 3; i++)
+            if (cli_flag(cmd, v, moe_only[i])->set)
+                return cli_flag_error(err, moe_only[i], "describes an MoE layer: give --experts too (the shape is dense)");
+        return SP_OK;
+    }
+    if (!k->set)
+        return cli_flag_error(err, "experts-per-token", "an MoE shape needs it (top-k routing)");
+    if (k->number > experts->number)
+        return cli_flag_error(err, "experts-per-token", "%g is more than the %g experts", k->number, experts->number);
+    m->experts = experts->number;
+    m->experts_per_token = k->number;
+    m->shared_experts = cli_number_or(cmd, v, "shared-experts", 0);
+    m->ffn = cli_number_or(cmd, v, "moe-ffn", m->ffn);
+    return SP_OK;
+}
+
 static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp_model *out, sp_error *err)
 {
     const char *required[] = {"layers", "hidden", "heads", "vocab"};
@@ -24,7 +47,7 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
         return cli_flag_error(err, "kv-heads", "must divide --heads");
     sp_model_from_shape(out, cli_flag(cmd, v, "layers")->number, hidden, heads, kv, ffn, kind,
                         cli_flag(cmd, v, "vocab")->number, 2048);
-    return SP_OK;
+    return moe_from_flags(cmd, v, out, err);
 }
 
 static sp_status model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
