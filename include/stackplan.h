@@ -364,6 +364,14 @@ void sp_accel_catalog_free(sp_accel_catalog *catalog);
 /* The row named name, or NULL. */
 const sp_accel *sp_accel_find(const sp_accel_catalog *catalog, const char *name);
 
+/* The software an accelerator runs, by its vendor: CUDA (NVIDIA), ROCm (AMD), XLA (Google TPU),
+ * Neuron (AWS Trainium/Inferentia), HPU (Intel Gaudi). */
+typedef enum { SP_STACK_CUDA = 0, SP_STACK_ROCM, SP_STACK_XLA, SP_STACK_NEURON, SP_STACK_HPU } sp_stack;
+
+sp_stack sp_accel_stack(const sp_accel *accel);
+/* "CUDA", "ROCm", "XLA", "Neuron", "Gaudi HPU". */
+const char *sp_stack_name(sp_stack stack);
+
 /* ---------------------------------------------------------------- models */
 
 typedef enum { SP_FFN_GELU = 0, SP_FFN_SWIGLU } sp_ffn_kind;
@@ -696,8 +704,10 @@ typedef struct {
                                      server, as fine-tunes run); 0: not checked */
 } sp_ft_config;
 
-#define SP_FT_CONFIG_INIT                                                                        \
-    {SP_METHOD_LORA, 8, SP_TARGET_ALL, 0, SP_QUANT_NONE, false, false, SP_PREC_BF16, SP_OPT_ADAMW, \
+/* The defaults: PEFT's rank 8 on every linear, dropout 0.05 and double quantisation as in the
+ * QLoRA recipe (Dettmers et al. 2023, App. B), pure bf16 AdamW, 2048 tokens, checkpointing. */
+#define SP_FT_CONFIG_INIT                                                                           \
+    {SP_METHOD_LORA, 8, SP_TARGET_ALL, 0.05, SP_QUANT_NONE, true, false, SP_PREC_BF16, SP_OPT_ADAMW, \
      1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, false, 0}
 
 
@@ -996,6 +1006,12 @@ typedef struct {
     double usd_per_gpu_hour;      /* 0: each accelerator's catalog price */
 } sp_ft_request;
 
+/* Full, LoRA and QLoRA on 1-8 GPUs, the largest micro-batch up to 16, offload only when nothing
+ * else fits, checkpointing when it must, and 100 M tokens as the unit when no data is given. */
+#define SP_FT_REQUEST_INIT                                                                             \
+    {SP_FT_CONFIG_INIT, SP_METHODS_FULL | SP_METHODS_LORA | SP_METHODS_QLORA, 1, 8, 0, 16, -1, -1, 1e8, \
+     false, 0, 0, 0}
+
 /* The best layout of one method on one accelerator at one GPU count. */
 typedef struct {
     const sp_accel *accel;
@@ -1042,13 +1058,6 @@ const char *sp_train_framework(const sp_mem_config *config);
  * "deepspeed" (FSDP is in torch), or NULL. */
 const char *sp_train_stack_package(sp_train_stack stack);
 
-/* The software an accelerator runs, by its vendor: CUDA (NVIDIA), ROCm (AMD), XLA (Google TPU),
- * Neuron (AWS Trainium/Inferentia), HPU (Intel Gaudi). */
-typedef enum { SP_STACK_CUDA = 0, SP_STACK_ROCM, SP_STACK_XLA, SP_STACK_NEURON, SP_STACK_HPU } sp_stack;
-
-sp_stack sp_accel_stack(const sp_accel *accel);
-/* "CUDA", "ROCm", "XLA", "Neuron", "Gaudi HPU". */
-const char *sp_stack_name(sp_stack stack);
 /* The training framework of a layout on a stack: sp_train_framework on CUDA and ROCm (with
  * ROCm builds), JAX/MaxText on TPUs, NeuronX Distributed on Trainium, the Gaudi PyTorch bridge on
  * Gaudi; never Megatron-LM or CUDA kernels where they do not run. */

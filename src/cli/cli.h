@@ -139,6 +139,8 @@ sp_status cli_accel_list(const cli_command *cmd, const cli_value *values, const 
  * inputs' catalog. */
 int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, const sp_ft_request *request,
                sp_format format);
+/* --gpus as "64", "64,128" or "64-512" (doubling from A, and B itself), at most max counts. */
+sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n, sp_error *err);
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
 

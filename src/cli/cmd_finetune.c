@@ -34,27 +34,29 @@ static const cli_command CMD = {
     "cheapest option that meets --deadline-hours and --budget-usd with the framework that runs it.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
+/* N or A-B: a fine-tune tries the powers of two from A and B itself. */
 static sp_status parse_counts(const cli_value *v, sp_ft_request *q, sp_error *err)
 {
     const cli_value *f = cli_flag(&CMD, v, "gpus");
-    q->gpus_min = 1;
-    q->gpus_max = 8;
     if (!f->set)
         return SP_OK;
-    char *end = NULL;
-    q->gpus_min = q->gpus_max = strtod(f->text, &end);
-    if (*end == '-')
-        q->gpus_max = strtod(end + 1, &end);
-    if (*end || !(q->gpus_min >= 1) || !(q->gpus_max >= q->gpus_min) || q->gpus_max > 65536 ||
-        q->gpus_min != (double)(long)q->gpus_min || q->gpus_max != (double)(long)q->gpus_max)
-        return cli_flag_error(err, "gpus", "'%s' is not N or A-B with whole numbers 1 <= A <= B", f->text);
+    if (strchr(f->text, ','))
+        return cli_flag_error(err, "gpus", "a fine-tune tries N or the powers of two of A-B, not a list");
+    double counts[64];
+    size_t n = 0;
+    sp_status s = cli_gpu_counts(f->text, counts, 64, &n, err);
+    if (s != SP_OK)
+        return s;
+    if (counts[n - 1] > 65536)
+        return cli_flag_error(err, "gpus", "at most 65536 GPUs");
+    q->gpus_min = counts[0];
+    q->gpus_max = counts[n - 1];
     return SP_OK;
 }
 
 static sp_status parse_methods(const cli_value *v, unsigned *out, sp_error *err)
 {
     const cli_value *f = cli_flag(&CMD, v, "method");
-    *out = SP_METHODS_FULL | SP_METHODS_LORA | SP_METHODS_QLORA;
     if (!f->set)
         return SP_OK;
     char copy[128];
@@ -76,7 +78,6 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
         return cli_flag_error(err, "tokens", "give --dataset-gb or --tokens, not both");
     double epochs = cli_number_or(&CMD, v, "epochs", 1);
     q->tokens_given = gb->set || tokens->set;
-    q->tokens = 1e8; /* without a dataset: hours and cost per 100 M tokens */
     if (gb->set)
         q->tokens = gb->number * 1e9 / in->rules.limits.dataset_bytes_per_token * epochs;
     if (tokens->set)
@@ -87,7 +88,6 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
     q->budget_usd = cli_number_or(&CMD, v, "budget-usd", 0);
     q->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
     q->micro_batch = cli_number_or(&CMD, v, "micro-batch", 0);
-    q->max_micro_batch = 16;
     const cli_value *gc = cli_flag(&CMD, v, "checkpointing");
     q->checkpointing = -1;
     if (gc->set && strcmp(gc->text, "on") && strcmp(gc->text, "off"))
@@ -100,7 +100,8 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
 
 static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp_ft_request *q, sp_error *err)
 {
-    memset(q, 0, sizeof *q);
+    sp_ft_request defaults = SP_FT_REQUEST_INIT;
+    *q = defaults;
     sp_status s = cli_ft_base(&CMD, v, &in->model, false, &q->base, err);
     if (s != SP_OK)
         return s;

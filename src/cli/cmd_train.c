@@ -41,37 +41,6 @@ static const cli_command CMD = {
     "(--tokens is then the data to train on; --recompute full or none pins checkpointing).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
-/* "64", "64,128" or "64-512" (doubling). */
-static sp_status parse_counts(const char *text, double *counts, size_t *n, sp_error *err)
-{
-    *n = 0;
-    const char *dash = strchr(text, '-');
-    if (dash) {
-        char lo_text[32];
-        snprintf(lo_text, sizeof lo_text, "%.*s", (int)(dash - text), text);
-        double lo = 0, hi = 0;
-        if (sp_parse_number(lo_text, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &lo, err) != SP_OK ||
-            sp_parse_number(dash + 1, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &hi, err) != SP_OK || lo < 1 || hi < lo ||
-            hi > 1e7)
-            return cli_flag_error(err, "gpus", "'%s' is not a range A-B with 1 <= A <= B <= 1e7", text);
-        for (double c = lo; c <= hi && *n < MAX_COUNTS; c *= 2)
-            counts[(*n)++] = c;
-        return SP_OK;
-    }
-    char copy[256];
-    if ((size_t)snprintf(copy, sizeof copy, "%s", text) >= sizeof copy)
-        return cli_flag_error(err, "gpus", "the list is too long");
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n == MAX_COUNTS)
-            return cli_flag_error(err, "gpus", "at most %d counts", MAX_COUNTS);
-        if (sp_parse_number(tok, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &counts[*n], err) != SP_OK || counts[*n] < 1 ||
-            counts[*n] > 1e7)
-            return cli_flag_error(err, "gpus", "'%s' is not a whole number from 1 to 1e7", tok);
-        (*n)++;
-    }
-    return *n ? SP_OK : cli_flag_error(err, "gpus", "no count given");
-}
-
 static sp_status on_off(const cli_value *v, const char *name, int *out, sp_error *err)
 {
     const cli_value *f = cli_flag(&CMD, v, name);
@@ -139,7 +108,7 @@ static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
     if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)
         s = cli_flag_error(err, "gpus", "required");
     if (s == SP_OK)
-        s = parse_counts(cli_flag(&CMD, v, "gpus")->text, j->counts, &j->ncounts, err);
+        s = cli_gpu_counts(cli_flag(&CMD, v, "gpus")->text, j->counts, MAX_COUNTS, &j->ncounts, err);
     if (s == SP_OK)
         s = request_from_flags(v, &j->in, &j->request, err);
     return s;
@@ -196,8 +165,9 @@ static int train_fine_tune(const cli_value *v, sp_format format)
     const sp_accel *accels[MAX_ACCELS];
     size_t count = 0, ncounts = 0;
     double counts[MAX_COUNTS];
+    static const sp_ft_request defaults = SP_FT_REQUEST_INIT;
     static sp_ft_request q;
-    memset(&q, 0, sizeof q);
+    q = defaults;
     sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
@@ -214,7 +184,7 @@ static int train_fine_tune(const cli_value *v, sp_format format)
     if (s == SP_OK && strchr(cli_flag(&CMD, v, "gpus")->text, ','))
         s = cli_flag_error(&err, "gpus", "a fine-tune tries N or the powers of two of A-B, not a list");
     if (s == SP_OK)
-        s = parse_counts(cli_flag(&CMD, v, "gpus")->text, counts, &ncounts, &err);
+        s = cli_gpu_counts(cli_flag(&CMD, v, "gpus")->text, counts, MAX_COUNTS, &ncounts, &err);
     sp_recompute recompute = SP_RECOMPUTE_NONE;
     bool pinned = false;
     if (s == SP_OK)
@@ -227,11 +197,10 @@ static int train_fine_tune(const cli_value *v, sp_format format)
     q.gpus_min = counts[0];
     q.gpus_max = counts[ncounts - 1];
     q.micro_batch = cli_number_or(&CMD, v, "micro-batch", 0);
-    q.max_micro_batch = 16;
     q.offload = cli_flag(&CMD, v, "offload")->set ? (int)q.base.offload : -1;
     q.checkpointing = pinned ? recompute != SP_RECOMPUTE_NONE : -1;
     q.tokens_given = cli_flag(&CMD, v, "tokens")->set;
-    q.tokens = cli_number_or(&CMD, v, "tokens", 1e8);
+    q.tokens = cli_number_or(&CMD, v, "tokens", q.tokens);
     q.deadline_hours = cli_number_or(&CMD, v, "deadline-days", 0) * 24.0;
     q.budget_usd = cli_number_or(&CMD, v, "budget-usd", 0);
     q.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);

@@ -52,8 +52,6 @@ sp_status cli_ft_base(const cli_command *cmd, const cli_value *v, const sp_model
 {
     sp_ft_config defaults = SP_FT_CONFIG_INIT;
     *c = defaults;
-    c->lora_dropout = 0.05;
-    c->double_quant = true;
     c->seq = cli_number_or(cmd, v, "seq", m->seq > 0 && m->seq < 2048 ? m->seq : 2048);
     if (m->seq > 0 && c->seq > m->seq)
         return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g", c->seq, m->name, m->seq);

@@ -160,3 +160,35 @@ sp_status cli_accel_list(const cli_command *cmd, const cli_value *v, const sp_ac
     }
     return *count ? SP_OK : cli_flag_error(err, "gpu", "no accelerator named");
 }
+
+sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n, sp_error *err)
+{
+    *n = 0;
+    const char *dash = strchr(text, '-');
+    if (dash) {
+        char lo_text[32];
+        snprintf(lo_text, sizeof lo_text, "%.*s", (int)(dash - text), text);
+        double lo = 0, hi = 0;
+        if (sp_parse_number(lo_text, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &lo, err) != SP_OK ||
+            sp_parse_number(dash + 1, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &hi, err) != SP_OK || lo < 1 || hi < lo ||
+            hi > 1e7)
+            return cli_flag_error(err, "gpus", "'%s' is not a range A-B with 1 <= A <= B <= 1e7", text);
+        for (double c = lo; c <= hi && *n < max; c *= 2)
+            counts[(*n)++] = c;
+        if (counts[*n - 1] != hi && *n < max) /* the range ends at B, a power of two or not */
+            counts[(*n)++] = hi;
+        return SP_OK;
+    }
+    char copy[256];
+    if ((size_t)snprintf(copy, sizeof copy, "%s", text) >= sizeof copy)
+        return cli_flag_error(err, "gpus", "the list is too long");
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == max)
+            return cli_flag_error(err, "gpus", "at most %zu counts", max);
+        if (sp_parse_number(tok, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &counts[*n], err) != SP_OK || counts[*n] < 1 ||
+            counts[*n] > 1e7)
+            return cli_flag_error(err, "gpus", "'%s' is not a whole number from 1 to 1e7", tok);
+        (*n)++;
+    }
+    return *n ? SP_OK : cli_flag_error(err, "gpus", "no count given");
+}

@@ -38,6 +38,7 @@ static void qlora_storage(void **state)
     sp_ft_config c = SP_FT_CONFIG_INIT;
     c.method = SP_METHOD_QLORA;
     c.quant = SP_QUANT_NF4;
+    c.double_quant = false;
     c.seq = 1;
     c.checkpointing = false;
     double linear = 32.0 * (4.0 * 4096 * 4096 + 3.0 * 4096 * 11008);

@@ -159,3 +159,30 @@ int sp_targets_text(unsigned targets, char *buf, size_t size)
     }
     return wanted;
 }
+
+/* ---- software stacks: what an accelerator runs, by its vendor ---- */
+
+sp_stack sp_accel_stack(const sp_accel *a)
+{
+    if (!strcmp(a->vendor, "amd"))
+        return SP_STACK_ROCM;
+    if (!strcmp(a->vendor, "google"))
+        return SP_STACK_XLA;
+    if (!strcmp(a->vendor, "aws"))
+        return SP_STACK_NEURON;
+    if (!strcmp(a->vendor, "intel"))
+        return SP_STACK_HPU;
+    return SP_STACK_CUDA;
+}
+
+const char *sp_stack_name(sp_stack stack)
+{
+    switch (stack) {
+    case SP_STACK_ROCM: return "ROCm";
+    case SP_STACK_XLA: return "XLA";
+    case SP_STACK_NEURON: return "Neuron";
+    case SP_STACK_HPU: return "Gaudi HPU";
+    case SP_STACK_CUDA: break;
+    }
+    return "CUDA";
+}

@@ -67,6 +67,14 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
 
 /* ---- fine-tuning (finetune.c) ---- */
 
+/* Input and output width of one targetable projection (SP_TARGET_* bit), and how many of it a
+ * layer has: the experts for an MoE MLP, 0 when the model has none (GELU's gate). */
+typedef struct {
+    double in, out, copies;
+} sp_ft_projection;
+
+sp_ft_projection sp_ft_projection_of(const sp_model *m, unsigned target);
+
 /* Bytes a parameter of a fine-tune takes by precision: pure bf16, or autocast over fp32 weights. */
 sp_precision_bytes sp_ft_precision_bytes(const sp_ft_config *config);
 /* Optimizer bytes (master and moments) per trainable parameter. */

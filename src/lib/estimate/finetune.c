@@ -7,24 +7,19 @@
 
 /* ---- the linear layers of one decoder block ---- */
 
-/* Input and output width of one targetable projection (0 x 0 when the model has none). */
-typedef struct {
-    double in, out, copies; /* copies: experts for an MoE MLP, else 1 */
-} linear_shape;
-
-static linear_shape projection(const sp_model *m, unsigned target)
+sp_ft_projection sp_ft_projection_of(const sp_model *m, unsigned target)
 {
     double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden, f = m->ffn;
     double e = m->experts > 0 ? m->experts : 1;
     switch (target) {
-    case SP_TARGET_Q: return (linear_shape){h, q, 1};
-    case SP_TARGET_K: return (linear_shape){h, kv, 1};
-    case SP_TARGET_V: return (linear_shape){h, kv, 1};
-    case SP_TARGET_O: return (linear_shape){q, h, 1};
-    case SP_TARGET_GATE: return m->ffn_kind == SP_FFN_SWIGLU ? (linear_shape){h, f, e} : (linear_shape){0, 0, 0};
-    case SP_TARGET_UP: return (linear_shape){h, f, e};
-    case SP_TARGET_DOWN: return (linear_shape){f, h, e};
-    default: return (linear_shape){0, 0, 0};
+    case SP_TARGET_Q: return (sp_ft_projection){h, q, 1};
+    case SP_TARGET_K: return (sp_ft_projection){h, kv, 1};
+    case SP_TARGET_V: return (sp_ft_projection){h, kv, 1};
+    case SP_TARGET_O: return (sp_ft_projection){q, h, 1};
+    case SP_TARGET_GATE: return m->ffn_kind == SP_FFN_SWIGLU ? (sp_ft_projection){h, f, e} : (sp_ft_projection){0, 0, 0};
+    case SP_TARGET_UP: return (sp_ft_projection){h, f, e};
+    case SP_TARGET_DOWN: return (sp_ft_projection){f, h, e};
+    default: return (sp_ft_projection){0, 0, 0};
     }
 }
 
@@ -53,7 +48,7 @@ static double largest_linear(const sp_model *m, unsigned targets)
     double most = 0;
     for (unsigned i = 0; i < TARGET_BITS; i++)
         if (targets & (1u << i)) {
-            linear_shape s = projection(m, 1u << i);
+            sp_ft_projection s = sp_ft_projection_of(m, 1u << i);
             most = fmax(most, s.in * s.out);
         }
     return most;
@@ -72,7 +67,7 @@ double sp_ft_adapter_params(const sp_model *m, const sp_ft_config *c)
     for (unsigned i = 0; i < TARGET_BITS; i++) {
         if (!(c->targets & (1u << i)))
             continue;
-        linear_shape s = projection(m, 1u << i);
+        sp_ft_projection s = sp_ft_projection_of(m, 1u << i);
         if (s.in == 0)
             continue; /* a projection the model does not have (GELU's gate) */
         /* PEFT LoRA: A is r x d_in, B is d_out x r (Hu et al. 2021, sec. 4.1); DoRA adds one
@@ -192,7 +187,7 @@ static double adapter_bytes_per_token(const sp_model *m, const sp_ft_config *c, 
     for (unsigned i = 0; i < TARGET_BITS; i++) {
         if (!(c->targets & (1u << i)))
             continue;
-        linear_shape s = projection(m, 1u << i);
+        sp_ft_projection s = sp_ft_projection_of(m, 1u << i);
         double copies = s.copies > 1 ? active : 1.0;
         double adapter = (c->lora_dropout > 0 ? s.in * (e + 1.0) : 0.0) + c->lora_rank * e;
         if (c->method == SP_METHOD_DORA)
@@ -253,7 +248,7 @@ static saved_activations activations_of(const sp_model *m, const sp_ft_config *c
 static bool model_has(const sp_model *m, unsigned targets, unsigned *missing)
 {
     for (unsigned i = 0; i < TARGET_BITS; i++)
-        if ((targets & (1u << i)) && projection(m, 1u << i).in == 0) {
+        if ((targets & (1u << i)) && sp_ft_projection_of(m, 1u << i).in == 0) {
             *missing = 1u << i;
             return false;
         }

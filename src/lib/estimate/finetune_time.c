@@ -18,17 +18,6 @@ static double gemm_s(const ft_ctx *x, double m, double n, double k)
     return sp_gemm_time_s(m, n, k, x->peak, x->matmul, x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
 }
 
-/* Input and output widths of the seven projections, and how many copies (experts) each has. */
-static void projections(const sp_model *m, double in[7], double out[7], double copies[7])
-{
-    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden, f = m->ffn;
-    double e = m->experts > 0 ? m->experts : 1.0, gate = m->ffn_kind == SP_FFN_SWIGLU ? 1.0 : 0.0;
-    const double i[7] = {h, h, h, q, h, h, f}, o[7] = {q, kv, kv, h, f, f, h}, n[7] = {1, 1, 1, 1, gate * e, e, e};
-    memcpy(in, i, sizeof i);
-    memcpy(out, o, sizeof o);
-    memcpy(copies, n, sizeof n);
-}
-
 typedef struct {
     double forward_s, backward_s;
 } pass_times;
@@ -38,22 +27,21 @@ typedef struct {
 static pass_times block_gemms(const ft_ctx *x)
 {
     const sp_model *m = x->m;
-    double in[7], out[7], copies[7];
-    projections(m, in, out, copies);
     bool full = x->c->method == SP_METHOD_FULL;
     pass_times t = {0, 0};
     for (int i = 0; i < 7; i++) {
-        if (copies[i] == 0)
+        sp_ft_projection p = sp_ft_projection_of(m, 1u << i);
+        if (p.copies == 0)
             continue;
         /* An MoE expert multiplies only the tokens routed to it (top-k of E). */
-        double rows = copies[i] > 1 ? x->tokens * m->experts_per_token / m->experts : x->tokens;
-        double base = copies[i] * gemm_s(x, rows, out[i], in[i]);
+        double rows = p.copies > 1 ? x->tokens * m->experts_per_token / m->experts : x->tokens;
+        double base = p.copies * gemm_s(x, rows, p.out, p.in);
         t.forward_s += base;
         t.backward_s += base * (full ? 2.0 : 1.0);
         if (full || !(x->c->targets & (1u << i)))
             continue;
         double r = x->c->lora_rank;
-        double adapter = copies[i] * (gemm_s(x, rows, r, in[i]) + gemm_s(x, rows, out[i], r));
+        double adapter = p.copies * (gemm_s(x, rows, r, p.in) + gemm_s(x, rows, p.out, r));
         t.forward_s += adapter;
         t.backward_s += 2.0 * adapter;
     }
@@ -72,11 +60,11 @@ static double block_elementwise_s(const ft_ctx *x)
     /* PEFT's adapters add their own passes: dropout reads the input and writes it with a
      * 1-byte mask, and the scaled adapter output is added to the base output (peft lora/layer.py). */
     if (x->c->method != SP_METHOD_FULL) {
-        double in[7], out[7], copies[7];
-        projections(m, in, out, copies);
-        for (int i = 0; i < 7; i++)
-            if ((x->c->targets & (1u << i)) && copies[i] > 0)
-                bytes += (x->c->lora_dropout > 0 ? 5.0 * in[i] : 0.0) + 3.0 * 2.0 * out[i] * (copies[i] > 1 ? active : 1.0);
+        for (int i = 0; i < 7; i++) {
+            sp_ft_projection p = sp_ft_projection_of(m, 1u << i);
+            if ((x->c->targets & (1u << i)) && p.copies > 0)
+                bytes += (x->c->lora_dropout > 0 ? 5.0 * p.in : 0.0) + 3.0 * 2.0 * p.out * (p.copies > 1 ? active : 1.0);
+        }
     }
     return x->tokens * bytes / x->hbm;
 }
@@ -154,8 +142,9 @@ sp_status sp_ft_card_check(const sp_accel *a, const sp_ft_config *c, sp_error *e
     if (!(sp_train_peak(a, c->precision) > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", a->name,
                        sp_precision_name(c->precision));
-    /* bitsandbytes and AutoGPTQ ship CUDA (and ROCm) kernels; a TPU has neither. */
-    if (c->quant != SP_QUANT_NONE && strcmp(a->vendor, "nvidia") && strcmp(a->vendor, "amd"))
+    /* bitsandbytes and AutoGPTQ ship CUDA (and ROCm) kernels; XLA, Neuron and Gaudi have neither. */
+    sp_stack stack = sp_accel_stack(a);
+    if (c->quant != SP_QUANT_NONE && stack != SP_STACK_CUDA && stack != SP_STACK_ROCM)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "%s has no %s kernels (bitsandbytes and GPTQ run on CUDA or ROCm)",
                        a->name, sp_quant_name(c->quant));
     if (c->gpus > a->per_node && !(a->inter_node_bytes_per_s > 0))

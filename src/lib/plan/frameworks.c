@@ -31,31 +31,6 @@ const char *sp_train_stack_package(sp_train_stack stack)
 
 /* ---- software stacks ---- */
 
-sp_stack sp_accel_stack(const sp_accel *a)
-{
-    if (!strcmp(a->vendor, "amd"))
-        return SP_STACK_ROCM;
-    if (!strcmp(a->vendor, "google"))
-        return SP_STACK_XLA;
-    if (!strcmp(a->vendor, "aws"))
-        return SP_STACK_NEURON;
-    if (!strcmp(a->vendor, "intel"))
-        return SP_STACK_HPU;
-    return SP_STACK_CUDA;
-}
-
-const char *sp_stack_name(sp_stack stack)
-{
-    switch (stack) {
-    case SP_STACK_ROCM: return "ROCm";
-    case SP_STACK_XLA: return "XLA";
-    case SP_STACK_NEURON: return "Neuron";
-    case SP_STACK_HPU: return "Gaudi HPU";
-    case SP_STACK_CUDA: break;
-    }
-    return "CUDA";
-}
-
 const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config)
 {
     switch (stack) {

@@ -321,24 +321,17 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
 static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
                                 sp_plan *out, sp_error *err)
 {
-    static const sp_ft_request empty;
-    sp_ft_request q = empty;
-    sp_ft_config base = SP_FT_CONFIG_INIT;
-    base.lora_dropout = 0.05;
-    base.double_quant = true;
-    base.seq = p->seq > 0 ? p->seq : fmin(2048.0, sp_model_default_seq(m));
+    static const sp_ft_request defaults = SP_FT_REQUEST_INIT;
+    sp_ft_request q = defaults;
+    q.base.seq = p->seq > 0 ? p->seq : fmin(2048.0, sp_model_default_seq(m));
     if (p->has_precision)
-        base.precision = p->precision;
+        q.base.precision = p->precision;
     if (p->has_optimizer)
-        base.optimizer = p->optimizer;
-    q.base = base;
-    q.methods = p->method_auto ? SP_METHODS_FULL | SP_METHODS_LORA | SP_METHODS_QLORA : 1u << p->method;
-    q.gpus_min = 1;
+        q.base.optimizer = p->optimizer;
+    if (!p->method_auto)
+        q.methods = 1u << p->method;
     q.gpus_max = out->knobs.gpus_per_node;
     q.micro_batch = p->micro_batch;
-    q.max_micro_batch = 16;
-    q.offload = -1;
-    q.checkpointing = -1;
     double epochs = p->epochs > 0 ? p->epochs : 1.0;
     q.tokens = (p->tokens > 0 ? p->tokens : p->dataset_gb * 1e9 / r->limits.dataset_bytes_per_token) * epochs;
     q.tokens_given = true;

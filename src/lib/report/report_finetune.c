@@ -82,8 +82,8 @@ static void speed_line(sp_buf *b, const sp_rules *rules, const sp_ft_option *o)
                   100.0 * matmul * rules->perf.sustained_fraction, peak / 1e12, matmul,
                   measured ? "measured, accelerators.yaml" : "default: no measurement of this card", rules->perf.sustained_fraction);
     if (o->config.gpus > 1)
-        sp_buf_printf(b, "; collectives at %.1f GB/s over the GPUs' link%s", o->step.link_bytes_per_s / 1e9,
-                      a->intra_node_bytes_per_s <= 64e9 ? " (PCIe: no NVLink)" : "");
+        sp_buf_printf(b, "; collectives at %.1f GB/s over the GPUs' link (accelerators.yaml link_source)",
+                      o->step.link_bytes_per_s / 1e9);
     sp_buf_printf(b, "\n");
 }
 
