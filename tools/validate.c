@@ -110,14 +110,7 @@ static bool row_model(const estimate_ctx *t, json_t *model, bool mpt_style, sp_m
 
 static sp_search_request row_request(json_t *row, json_t *model)
 {
-    sp_search_request q = SP_SEARCH_REQUEST_INIT;
-    q.gpus = number(row, "gpus", 0);
-    q.global_batch = number(row, "global_batch", 0);
-    q.seq = number(model, "seq", 2048);
-    q.tp = number(row, "tp", 0);
-    q.pp = number(row, "pp", 0);
-    q.dp = number(row, "dp", 0);
-    q.micro_batch = number(row, "micro_batch", 0);
+    sp_search_request q = pinned_request(row, number(model, "seq", 2048), false);
     q.zero = (int)number(row, "zero", -1);
     sp_recompute r;
     q.recompute = sp_recompute_parse(text(row, "recompute", ""), &r) ? (int)r : -1;

@@ -39,6 +39,11 @@ typedef struct {
 bool report_rows(const char *dir, const char *file, const char *heading, const char *kind, const estimate_ctx *x,
                  void (*row)(const estimate_ctx *x, json_t *row, tally *t));
 
+/* The layout a published run pins: gpus, global batch, tp, pp, dp, ep and micro-batch as the
+ * row gives them, seq from the row or seq_fallback; an absent tp or pp is unpinned (0, searched)
+ * unless absent_means_one (a paper that names only the axes it used). */
+sp_search_request pinned_request(json_t *row, double seq_fallback, bool absent_means_one);
+
 /* DIR/FILE parsed, or NULL with the error printed. */
 json_t *load(const char *dir, const char *file);
 

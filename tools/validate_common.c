@@ -103,3 +103,18 @@ bool report_rows(const char *dir, const char *file, const char *heading, const c
     summary(kind, &t, 1, 1);
     return true;
 }
+
+sp_search_request pinned_request(json_t *row, double seq_fallback, bool absent_means_one)
+{
+    double unpinned = absent_means_one ? 1 : 0;
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = number(row, "gpus", 0);
+    q.global_batch = number(row, "global_batch", 0);
+    q.seq = number(row, "seq", seq_fallback);
+    q.tp = number(row, "tp", unpinned);
+    q.pp = number(row, "pp", unpinned);
+    q.dp = number(row, "dp", 0);
+    q.ep = number(row, "ep", 1);
+    q.micro_batch = number(row, "micro_batch", 0);
+    return q;
+}

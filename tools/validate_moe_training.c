@@ -56,15 +56,7 @@ static void moe_row(const estimate_ctx *x, json_t *row, tally *t)
         printf("  %-44s not expressed: no catalog part or throughput\n", id);
         return;
     }
-    sp_search_request q = SP_SEARCH_REQUEST_INIT;
-    q.gpus = number(row, "gpus", 0);
-    q.global_batch = number(row, "global_batch", 0);
-    q.seq = number(row, "seq", 4096);
-    q.tp = number(row, "tp", 1);
-    q.pp = number(row, "pp", 1);
-    q.dp = number(row, "dp", 0);
-    q.ep = number(row, "ep", 1);
-    q.micro_batch = number(row, "micro_batch", 0);
+    sp_search_request q = pinned_request(row, 4096, true);
     sp_search_result r;
     if (sp_train_search(&m, a, &q, x->mk, x->perf, 1, &r, &err) != SP_OK || !r.found) {
         fail_row(t, id, r.found ? err.message : "no layout fits at the published split");

@@ -218,11 +218,11 @@ static sp_status hf_mpt(hf_config *c, sp_model *m)
 
 /* ---- today's families (issue 14) ---- */
 
-static sp_status hf_count_list(hf_config *c, const char *key, double *out)
+/* The length of a list field (Qwen3-MoE's mlp_only_layers), 0 when absent. */
+static double hf_list_length(hf_config *c, const char *key)
 {
     json_t *v = json_object_get(c->root, key);
-    *out = json_is_array(v) ? (double)json_array_size(v) : 0.0;
-    return SP_OK;
+    return json_is_array(v) ? (double)json_array_size(v) : 0.0;
 }
 
 /* Qwen3 (and Phi-3, whose fused qkv and gate_up hold the same weights as Llama's): Llama's shape
@@ -238,7 +238,7 @@ static sp_status hf_qwen3(hf_config *c, sp_model *m, bool qk_norm)
  * (HF Qwen3MoeDecoderLayer); experts are moe_intermediate_size wide, dense layers intermediate_size. */
 static sp_status hf_qwen3_moe(hf_config *c, sp_model *m)
 {
-    double step = 1, only = 0;
+    double step = 1, only = hf_list_length(c, "mlp_only_layers");
     sp_status s = hf_qwen3(c, m, true);
     if (s == SP_OK)
         s = hf_number(c, KEYS("num_experts"), 1, true, &m->experts);
@@ -248,8 +248,6 @@ static sp_status hf_qwen3_moe(hf_config *c, sp_model *m)
         s = hf_number(c, KEYS("intermediate_size"), 0, true, &m->dense_ffn);
     if (s == SP_OK)
         s = hf_number(c, KEYS("decoder_sparse_step"), 1, false, &step);
-    if (s == SP_OK)
-        s = hf_count_list(c, "mlp_only_layers", &only);
     if (s == SP_OK && step < 1)
         return hf_fail(c, "decoder_sparse_step", "must be at least 1");
     if (s == SP_OK && m->experts < 2)
