@@ -164,7 +164,10 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     sp_buf_printf(b, "%s\n", p->name);
     sp_axis_reason_text(p, plan, line, sizeof line);
     sp_buf_printf(b, "  binding axis    : %s (%s)\n", sp_axis_name(plan->axis), line);
-    sp_buf_printf(b, "  collective      : %s\n", axis->collective);
+    /* One GPU has no peer to talk to: say so rather than name a collective that never runs. */
+    bool alone = !plan->data_sized && plan->gpus <= 1 && plan->axis != SP_AXIS_DATA;
+    sp_buf_printf(b, "  collective      : %s%s\n", axis->collective,
+                  alone ? " (none runs on one GPU; it carries the job once it spans GPUs)" : "");
     join_names(axis->frameworks, axis->framework_count, ", ", names, sizeof names);
     sp_buf_printf(b, "  frameworks      : %s\n", names);
     join_names(r->schedulers, r->scheduler_count, ", ", names, sizeof names);
