@@ -75,6 +75,13 @@ typedef struct {
 
 sp_ft_projection sp_ft_projection_of(const sp_model *m, unsigned target);
 
+/* Weights of the blocks' linear layers: params less embeddings, norms and extra parameters. */
+double sp_ft_linear_params(const sp_model *m, double params);
+/* Bytes a quantised base weight takes, and its constants alone, per weight. */
+void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants);
+/* Layers whose MLP routes over experts (all but the dense-first ones of an MoE model). */
+double sp_model_routed_layers(const sp_model *m);
+
 /* Bytes a parameter of a fine-tune takes by precision: pure bf16, or autocast over fp32 weights. */
 sp_precision_bytes sp_ft_precision_bytes(const sp_ft_config *config);
 /* Optimizer bytes (master and moments) per trainable parameter. */

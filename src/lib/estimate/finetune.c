@@ -28,18 +28,12 @@ enum { TARGET_BITS = 7 };
 /* Weights of every linear layer of the blocks: the model less its embeddings and norms, which
  * 4-bit storage leaves alone (counted from the whole model, so dense-first layers, shared experts
  * and MLA's projections are all in it). */
-static double model_linear_params(const sp_model *m, double params)
+double sp_ft_linear_params(const sp_model *m, double params)
 {
     double norm = m->norm_bias ? 2.0 * m->hidden : m->hidden;
     double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) + m->learned_positions * m->hidden;
     double norms = m->layers * m->norms_per_layer * norm + (m->final_norm ? norm : 0.0);
     return fmax(0.0, params - embeddings - norms - m->extra_params);
-}
-
-/* Layers whose MLP routes over experts, and the others. */
-static double routed_layers(const sp_model *m)
-{
-    return m->experts > 1 ? m->layers - m->dense_layers : 0.0;
 }
 
 /* The largest single linear of a block: the one a dequantising kernel unpacks at a time. */
@@ -63,7 +57,7 @@ double sp_ft_adapter_params(const sp_model *m, const sp_ft_config *c)
 {
     if (!is_adapter(c->method) || !sp_model_has_shape(m))
         return 0;
-    double moe = routed_layers(m), dense = m->layers - moe, total = 0;
+    double moe = sp_model_routed_layers(m), dense = m->layers - moe, total = 0;
     for (unsigned i = 0; i < TARGET_BITS; i++) {
         if (!(c->targets & (1u << i)))
             continue;
@@ -80,7 +74,8 @@ double sp_ft_adapter_params(const sp_model *m, const sp_ft_config *c)
         /* An MLP projection: every routed and shared expert of an MoE layer, one of a dense
          * layer at its own width. */
         double width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
-        double din = i == 6 ? width : s.in, dout = i == 6 ? s.out : width;
+        bool down = (1u << i) == SP_TARGET_DOWN;
+        double din = down ? width : s.in, dout = down ? s.out : width;
         total += moe * (m->experts + m->shared_experts) * (c->lora_rank * (s.in + s.out) + dora * s.out) +
                  dense * (c->lora_rank * (din + dout) + dora * dout);
     }
@@ -95,7 +90,7 @@ static double embedding_params(const sp_model *m)
 }
 
 /* Bytes a quantised weight takes with its constants, and the constants alone. */
-static void quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants)
+void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants)
 {
     switch (c->quant) {
     case SP_QUANT_NF4:
@@ -326,9 +321,9 @@ typedef struct {
 static base_storage base_of(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k, double params)
 {
     sp_precision_bytes b = sp_ft_precision_bytes(c);
-    double linear = model_linear_params(m, params);
+    double linear = sp_ft_linear_params(m, params);
     double weight = 0, constants = 0;
-    quant_bytes(c, k, &weight, &constants);
+    sp_ft_quant_bytes(c, k, &weight, &constants);
     base_storage s;
     if (c->quant == SP_QUANT_NONE) {
         s.base = params * b.weights;

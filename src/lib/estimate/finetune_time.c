@@ -11,11 +11,12 @@ typedef struct {
     const sp_accel *a;
     const sp_perf_constants *k;
     double peak, matmul, hbm, tokens;
+    double element_bytes; /* what the GEMMs and element-wise kernels read: 4 in fp32, else 2 */
 } ft_ctx;
 
 static double gemm_s(const ft_ctx *x, double m, double n, double k)
 {
-    return sp_gemm_time_s(m, n, k, x->peak, x->matmul, x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
+    return sp_gemm_time_s(m, n, k, x->peak, x->matmul, x->k->gemm_saturation_dim, x->hbm, x->element_bytes, x->element_bytes);
 }
 
 typedef struct {
@@ -48,22 +49,23 @@ static pass_times block_gemms(const ft_ctx *x)
     return t;
 }
 
-/* Element-wise traffic of one block's forward, per token: each norm reads and writes h, the two
- * residual adds read two and write one, the MLP activation reads its inputs and writes one. */
+/* Element-wise traffic of one block's forward, per token (the kernels Korthikanti et al. 2022,
+ * sec. 4.1 count): each norm reads and writes h, the two residual adds read two and write one,
+ * the MLP activation reads its inputs and writes one. */
 static double block_elementwise_s(const ft_ctx *x)
 {
     const sp_model *m = x->m;
     double active = m->experts > 1 ? m->experts_per_token : 1.0;
     double elements = m->norms_per_layer * 2.0 * m->hidden + 6.0 * m->hidden +
                       (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * m->ffn * active;
-    double bytes = elements * 2.0;
+    double bytes = elements * x->element_bytes;
     /* PEFT's adapters add their own passes: dropout reads the input and writes it with a
      * 1-byte mask, and the scaled adapter output is added to the base output (peft lora/layer.py). */
     if (x->c->method != SP_METHOD_FULL) {
         for (int i = 0; i < 7; i++) {
             sp_ft_projection p = sp_ft_projection_of(m, 1u << i);
             if ((x->c->targets & (1u << i)) && p.copies > 0)
-                bytes += (x->c->lora_dropout > 0 ? 5.0 * p.in : 0.0) + 3.0 * 2.0 * p.out * (p.copies > 1 ? active : 1.0);
+                bytes += (x->c->lora_dropout > 0 ? 5.0 * p.in : 0.0) + 3.0 * x->element_bytes * p.out * (p.copies > 1 ? active : 1.0);
         }
     }
     return x->tokens * bytes / x->hbm;
@@ -77,15 +79,16 @@ static double attention_s(const ft_ctx *x, const sp_perf_constants *perf)
     return flops / (x->peak * sp_attention_share(x->a, perf, x->matmul));
 }
 
-/* bitsandbytes unpacks a whole 4-bit weight to 16 bits before each GEMM: read the packed
- * weight and its constants, write the 16-bit copy (memory-bound). */
-static double dequant_pass_s(const ft_ctx *x, const sp_ft_memory *mem)
+/* bitsandbytes unpacks a whole 4-bit weight to the compute dtype before each GEMM
+ * (bitsandbytes autograd MatMul4Bit: dequantize_4bit in forward and in backward): read the
+ * packed weight and its constants, write the unpacked copy (memory-bound). */
+static double dequant_pass_s(const ft_ctx *x, const sp_ft_memory *mem, const sp_ft_constants *k)
 {
     if (x->c->quant == SP_QUANT_NONE)
         return 0;
-    double linear = mem->params - x->m->vocab * x->m->hidden * (x->m->tied_embeddings ? 1.0 : 2.0);
-    double packed = x->c->quant == SP_QUANT_INT8 ? 1.0 : 0.5;
-    return linear * (packed + 2.0) / x->hbm;
+    double packed, constants;
+    sp_ft_quant_bytes(x->c, k, &packed, &constants);
+    return sp_ft_linear_params(x->m, mem->params) * (packed + constants + x->element_bytes) / x->hbm;
 }
 
 /* The bus bandwidth of the job's collectives: within a server the accelerator's link (PCIe
@@ -105,8 +108,9 @@ static double exposed_s(double comm_s, double compute_s, const sp_perf_constants
 }
 
 /* Per step: FSDP gathers the base for forward and for backward (checkpointing recomputes inside
- * the backward's gather) and reduce-scatters the trainable gradients; DDP all-reduces them
- * (Patarasuk and Yuan 2009: 2(n-1)/n of the bytes for a ring all-reduce). */
+ * the backward's gather) and reduce-scatters the trainable gradients, three collectives a layer
+ * (Zhao et al. 2023, PyTorch FSDP, sec. 3.2); DDP all-reduces them (Patarasuk and Yuan 2009:
+ * 2(n-1)/n of the bytes for a ring all-reduce). */
 static double collective_s(const ft_ctx *x, const sp_ft_memory *mem, double grad_bytes, double compute_s,
                            double backward_s)
 {
@@ -124,14 +128,16 @@ static double collective_s(const ft_ctx *x, const sp_ft_memory *mem, double grad
     return exposed_s(allreduce, backward_s, x->k);
 }
 
-/* Offloaded state crosses the host link: FSDP param offload brings each GPU's shard in for the
- * forward and again for the backward; the gradients go out and the updated weights come back. */
+/* Offloaded state crosses the host link and the update runs on the CPU (Ren et al. 2021,
+ * ZeRO-Offload, sec. 4): FSDP param offload brings each GPU's shard in for the forward and
+ * again for the backward; the gradients go out and the updated weights come back. */
 static double offload_s(const ft_ctx *x, const sp_ft_memory *mem, double trainable_per_gpu, double compute_s)
 {
     if (x->c->offload == SP_OFFLOAD_NONE)
         return 0;
     double host = x->k->host_link_bytes_per_s;
-    double update = trainable_per_gpu * 4.0;  /* 16-bit gradients out, 16-bit weights back */
+    sp_precision_bytes b = sp_ft_precision_bytes(x->c);
+    double update = trainable_per_gpu * (b.gradients + b.compute); /* gradients out, weights back */
     double params = 2.0 * mem->host_param_bytes; /* in for the forward, again for the backward */
     return exposed_s((params + update) / host, compute_s, x->k) +
            trainable_per_gpu / x->k->host_adam_params_per_s;
@@ -145,8 +151,8 @@ sp_status sp_ft_card_check(const sp_accel *a, const sp_ft_config *c, sp_error *e
     /* bitsandbytes and AutoGPTQ ship CUDA (and ROCm) kernels; XLA, Neuron and Gaudi have neither. */
     sp_stack stack = sp_accel_stack(a);
     if (c->quant != SP_QUANT_NONE && stack != SP_STACK_CUDA && stack != SP_STACK_ROCM)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "%s has no %s kernels (bitsandbytes and GPTQ run on CUDA or ROCm)",
-                       a->name, sp_quant_name(c->quant));
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "%s runs %s: no %s kernels (bitsandbytes and GPTQ run on CUDA or ROCm)",
+                       a->name, sp_stack_name(stack), sp_quant_name(c->quant));
     if (c->gpus > a->per_node && !(a->inter_node_bytes_per_s > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus",
                        "%s has no published inter-node network: at most %g GPUs", a->name, a->per_node);
@@ -164,28 +170,33 @@ sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_
     if (s != SP_OK)
         return s;
     double matmul = (a->matmul_efficiency > 0 ? a->matmul_efficiency : perf->matmul_efficiency) * perf->sustained_fraction;
+    sp_precision_bytes b = sp_ft_precision_bytes(c);
     ft_ctx x = {m, c, a, perf, sp_train_peak(a, c->precision), matmul, a->hbm_bytes_per_s * perf->memory_efficiency,
-                c->micro_batch * c->seq};
+                c->micro_batch * c->seq, b.compute};
     pass_times g = block_gemms(&x);
     double attention = attention_s(&x, perf), elementwise = block_elementwise_s(&x);
     double forward = m->layers * (g.forward_s + attention + elementwise);
     /* FlashAttention's backward does 2.5x its forward (Dao 2023); element-wise twice. */
     double backward = m->layers * (g.backward_s + 2.5 * attention + 2.0 * elementwise);
     bool head_trains = c->method == SP_METHOD_FULL || c->train_embeddings;
-    /* fp32 logits written, read by the loss, its gradient written and read (four passes). */
+    /* The output GEMM forward, its data gradient and (when the head trains) its weight gradient;
+     * HF upcasts the logits to fp32 (LlamaForCausalLM: logits.float()), which are written, read
+     * by the loss, and its gradient written and read: four passes. */
     double logits = (head_trains ? 3.0 : 2.0) * gemm_s(&x, x.tokens, m->vocab, m->hidden) +
                     x.tokens * m->vocab * 4.0 * 4.0 / x.hbm;
     out->recompute_s = c->checkpointing ? forward : 0.0;
-    out->dequant_s = dequant_pass_s(&x, &mem) * (c->checkpointing ? 3.0 : 2.0);
+    /* One unpack for the forward and one for the backward's data gradient; checkpointing
+     * reruns the forward and so unpacks once more. */
+    out->dequant_s = dequant_pass_s(&x, &mem, k) * (c->checkpointing ? 3.0 : 2.0);
     out->compute_s = forward + backward + logits;
-    sp_precision_bytes b = sp_ft_precision_bytes(c);
     double shard = c->fsdp ? c->gpus : 1.0;
     double trainable_per_gpu = mem.trainable_params / shard;
     double busy = out->compute_s + out->recompute_s + out->dequant_s;
     out->link_bytes_per_s = c->gpus > 1 ? link_bytes_per_s(&x) : 0.0;
     out->comm_s = collective_s(&x, &mem, trainable_per_gpu * b.gradients, busy, backward);
     out->offload_s = offload_s(&x, &mem, trainable_per_gpu, busy);
-    /* The update reads weights, gradients and state and writes weights and state. */
+    /* The update reads weights, gradients and state and writes weights and state (torch
+     * foreach AdamW, memory-bound: one pass over each). */
     if (c->offload == SP_OFFLOAD_NONE)
         out->optimizer_s = trainable_per_gpu * (2.0 * b.updated + b.gradients + 2.0 * sp_ft_optimizer_bytes(c)) / x.hbm;
     out->step_time_s = busy + out->comm_s + out->offload_s + out->optimizer_s;

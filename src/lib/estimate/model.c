@@ -51,7 +51,7 @@ double sp_model_attention_params(const sp_model *m)
 }
 
 /* Layers whose MLP routes over experts. */
-static double moe_layers(const sp_model *m)
+double sp_model_routed_layers(const sp_model *m)
 {
     return m->experts > 1 ? m->layers - m->dense_layers : 0.0;
 }
@@ -75,7 +75,7 @@ static double moe_mlp_params(const sp_model *m)
 
 static double layers_params(const sp_model *m)
 {
-    double moe = moe_layers(m), dense = m->layers - moe;
+    double moe = sp_model_routed_layers(m), dense = m->layers - moe;
     double common = sp_model_attention_params(m) + m->norms_per_layer * norm_params(m);
     return m->layers * common + dense * dense_mlp_params(m) + moe * moe_mlp_params(m);
 }
@@ -103,7 +103,7 @@ double sp_model_active_params(const sp_model *m)
 {
     if (!sp_model_has_shape(m) || m->experts <= 1)
         return sp_model_params(m);
-    return sp_model_params(m) - moe_layers(m) * (m->experts - m->experts_per_token) * mlp_params(m);
+    return sp_model_params(m) - sp_model_routed_layers(m) * (m->experts - m->experts_per_token) * mlp_params(m);
 }
 
 double sp_model_largest_layer_params(const sp_model *m)
@@ -145,5 +145,5 @@ double sp_layer_expert_params(const sp_model *m)
 {
     if (m->experts <= 1 || !sp_model_has_shape(m))
         return 0;
-    return moe_layers(m) * m->experts * mlp_params(m) / m->layers;
+    return sp_model_routed_layers(m) * m->experts * mlp_params(m) / m->layers;
 }

@@ -111,7 +111,7 @@ static double moe_s(const serve_ctx *x, double tokens)
 static double layers_s(const serve_ctx *x, double tokens)
 {
     const sp_model *m = x->m;
-    double moe_layers = m->experts > 1 ? m->layers - m->dense_layers : 0.0;
+    double moe_layers = sp_model_routed_layers(m);
     double dense_width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
     return m->layers * attention_gemms_s(x, tokens) + (m->layers - moe_layers) * mlp_s(x, tokens, dense_width) +
            moe_layers * moe_s(x, tokens);
