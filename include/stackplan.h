@@ -114,7 +114,19 @@ typedef enum {
 
 typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
 typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL } sp_recompute;
-typedef enum { SP_DTYPE_BF16 = 0, SP_DTYPE_FP16, SP_DTYPE_FP8, SP_DTYPE_INT8, SP_DTYPE_INT4, SP_DTYPE_FP32 } sp_dtype;
+/* NVFP4 and MXFP4 are 4-bit floating-point weights with block scales (weights only, never the KV
+ * cache); "fp4" parses as nvfp4. */
+typedef enum {
+    SP_DTYPE_BF16 = 0,
+    SP_DTYPE_FP16,
+    SP_DTYPE_FP8,
+    SP_DTYPE_INT8,
+    SP_DTYPE_INT4,
+    SP_DTYPE_FP32,
+    SP_DTYPE_NVFP4,
+    SP_DTYPE_MXFP4
+} sp_dtype;
+bool sp_dtype_is_fp4(sp_dtype d);
 
 /* Tokens for the enums above ("mixed-bf16", "adamw", "selective", "int4" ...). */
 const char *sp_precision_name(sp_precision p);
@@ -335,6 +347,7 @@ typedef struct {
     double tf32_flops_per_s;      /* 0 where the part has none */
     double bf16_flops_per_s;      /* dense bf16/fp16 tensor peak */
     double fp8_flops_per_s;       /* 0 where the part has none */
+    double fp4_flops_per_s;       /* dense FP4 tensor peak (NVFP4/MXFP4); 0 where the part has none */
     double int8_ops_per_s;
     double per_node;              /* accelerators in the usual server */
     double intra_node_bytes_per_s;/* per accelerator, per direction */

@@ -19,8 +19,8 @@ static const char *row_accel(const char *gpu)
     return "";
 }
 
-/* FP8 rows only: FP4 weights are not modelled yet. TensorRT-LLM's FP8 checkpoints (ModelOpt)
- * keep the KV cache in FP8 too (an assumption: the table does not say). */
+/* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
+ * (an assumption: the table does not say). */
 static void modern_row(const estimate_ctx *x, json_t *row, tally *t)
 {
     const char *id = text(row, "id", "?");
@@ -30,13 +30,15 @@ static void modern_row(const estimate_ctx *x, json_t *row, tally *t)
     sp_error err;
     const sp_accel *a = sp_accel_find(x->accels, row_accel(text(row, "gpu", "")));
     const char *model = text(json_object_get(row, "model"), "name", "");
-    if (strncmp(dtype, "fp8", 3) || !(measured > 0) || !a || sp_model_load_catalog(x->data_dir, model, &m, &err) != SP_OK) {
+    bool fp8 = !strcmp(dtype, "fp8"), nvfp4 = !strcmp(dtype, "nvfp4");
+    if (!(fp8 || nvfp4) || !(measured > 0) || !a || sp_model_load_catalog(x->data_dir, model, &m, &err) != SP_OK) {
         printf("  %-52s not expressed: %s\n", id,
-               strncmp(dtype, "fp8", 3) ? "weights not fp8 (fp4 is not modelled)" : "no catalog model, part or throughput");
+               !(fp8 || nvfp4) ? "weights neither fp8 nor nvfp4 as stated" : "no catalog model, part or throughput");
         return;
     }
     sp_serve_config c = SP_SERVE_CONFIG_INIT;
-    c.weight_dtype = c.kv_dtype = SP_DTYPE_FP8;
+    c.weight_dtype = nvfp4 ? SP_DTYPE_NVFP4 : SP_DTYPE_FP8;
+    c.kv_dtype = SP_DTYPE_FP8;
     c.tp = number(row, "tp", 1);
     c.prompt_tokens = number(row, "prompt_tokens", 1000);
     c.output_tokens = number(row, "output_tokens", 1000);

@@ -21,7 +21,7 @@ static const cli_opt OPTS[] = {
     {"recompute", CLI_TEXT, "R", "none (default), selective, full", 0, 0, 0},
     {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp", 0, 0, 0},
     {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention)", 0, 0, 0},
-    {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4", 0, 0, 0},
+    {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4, nvfp4, mxfp4", 0, 0, 0},
     {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8", 0, 0, 0},
     {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)", 1, 1e6, SP_NUM_INTEGER},
     {"deepspeed", CLI_FLAG, NULL, "also print DeepSpeed's ZeRO-2/3 estimator figures", 0, 0, 0},

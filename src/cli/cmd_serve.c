@@ -7,7 +7,7 @@ static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
     {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (required)", 0, 0, 0},
     {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)", 1, 1024, SP_NUM_INTEGER},
-    {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4", 0, 0, 0},
+    {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4", 0, 0, 0},
     {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8", 0, 0, 0},
     {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)", 1, 1e6, SP_NUM_INTEGER},
     {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)", 1, 1e7, SP_NUM_INTEGER},

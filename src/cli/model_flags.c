@@ -136,9 +136,10 @@ sp_status cli_dtype(const cli_command *cmd, const cli_value *values, const char 
                     sp_dtype *out, sp_error *err)
 {
     const cli_value *v = cli_flag(cmd, values, name);
-    if (v->set && (!sp_dtype_parse(v->text, out) || (*out == SP_DTYPE_INT4 && !allow_int4) || *out == SP_DTYPE_FP32))
+    if (v->set && (!sp_dtype_parse(v->text, out) || ((*out == SP_DTYPE_INT4 || sp_dtype_is_fp4(*out)) && !allow_int4) ||
+                   *out == SP_DTYPE_FP32))
         return cli_flag_error(err, name, "'%s' is not bf16, fp16, fp8%s", v->text,
-                              allow_int4 ? ", int8 or int4" : " or int8");
+                              allow_int4 ? ", int8, int4, nvfp4 (or fp4) or mxfp4" : " or int8");
     return SP_OK;
 }
 

@@ -171,6 +171,46 @@ static void coarse_fp8_tiles_idle_sms(void **state)
 }
 
 /* The launch line into a short buffer: cut, terminated, and the full length returned. */
+/* 4-bit floating-point weights: NVFP4 carries one E4M3 scale per 16 elements (0.5625 bytes a
+ * weight), MXFP4 one E8M0 scale per 32 (0.53125). A part with FP4 tensor cores runs them at its FP4
+ * rate; without them MXFP4 is dequantised to 16-bit GEMMs and NVFP4 is refused. */
+static void fp4_weights(void **state)
+{
+    (void)state;
+    sp_dtype d;
+    assert_true(sp_dtype_parse("fp4", &d) && d == SP_DTYPE_NVFP4);
+    assert_string_equal(sp_dtype_name(SP_DTYPE_MXFP4), "mxfp4");
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(1);
+    sp_serve_result fp8, fp4;
+    sp_error err;
+    c.weight_dtype = SP_DTYPE_NVFP4;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp4, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "weight-dtype");
+    c.weight_dtype = SP_DTYPE_MXFP4; /* dequantised: batch 1 reads 0.53 bytes a layer weight (activations add 0.2%) */
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp4, &err), SP_OK);
+    double layer = 4096.0 * 4096 * 2 + 2 * 4096.0 * 1024 + 3 * 4096.0 * 14336;
+    double weights = 32 * layer * 0.53125 + 4096.0 * 32000 * 2; /* the output layer stays 16-bit */
+    double kv = (512 + 128) * 2.0 * 32 * 8 * 128 * 2;
+    assert_true(fp4.decode_step_s >= (weights + kv) / 2e12 && fp4.decode_step_s < (weights + kv) / 2e12 * 1.002);
+    a.fp4_flops_per_s = 1600e12;
+    c.weight_dtype = SP_DTYPE_NVFP4;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp4, &err), SP_OK);
+    weights = 32 * layer * 0.5625 + 4096.0 * 32000 * 2;
+    assert_true(fp4.decode_step_s >= (weights + kv) / 2e12 && fp4.decode_step_s < (weights + kv) / 2e12 * 1.002);
+    c.batch = 0; /* the largest batch: compute-bound prefill runs at the FP4 rate */
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp4, &err), SP_OK);
+    c.weight_dtype = SP_DTYPE_FP8;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp8, &err), SP_OK);
+    assert_true(fp4.prefill_s < fp8.prefill_s * 0.6);
+    assert_true(fp4.output_tokens_per_s > fp8.output_tokens_per_s);
+    c.kv_dtype = SP_DTYPE_NVFP4; /* never a cache dtype */
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp4, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "kv-dtype");
+}
+
 static void launch_line_into_short_buffer(void **state)
 {
     (void)state;
@@ -199,6 +239,7 @@ int main(void)
         cmocka_unit_test(plan_splits_what_does_not_fit),
         cmocka_unit_test(prefill_by_hand),
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
+        cmocka_unit_test(fp4_weights),
         cmocka_unit_test(launch_line_into_short_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

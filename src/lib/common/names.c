@@ -42,8 +42,10 @@ bool sp_mode_parse(const char *text, sp_mode *out)
 static const char *const PRECISIONS[] = {"fp32", "mixed-fp16", "mixed-bf16", "bf16", "fp8", NULL};
 static const char *const OPTIMIZERS[] = {"adamw", "adam", "adam8bit", "sgd", "adafactor", NULL};
 static const char *const RECOMPUTES[] = {"none", "selective", "full", NULL};
-static const char *const DTYPES[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", NULL};
-static const double DTYPE_BYTES[] = {2, 2, 1, 1, 0.5, 4};
+static const char *const DTYPES[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "nvfp4", "mxfp4", NULL};
+/* The element alone; block scales are added by sp_weight_bytes_per_param. */
+static const double DTYPE_BYTES[] = {2, 2, 1, 1, 0.5, 4, 0.5, 0.5};
+enum { DTYPE_COUNT = sizeof DTYPE_BYTES / sizeof DTYPE_BYTES[0] };
 
 static bool token_parse(const char *const *tokens, const char *text, int *out)
 {
@@ -63,11 +65,11 @@ static const char *token_name(const char *const *tokens, int count, int value)
 const char *sp_precision_name(sp_precision p) { return token_name(PRECISIONS, 5, (int)p); }
 const char *sp_optimizer_name(sp_optimizer o) { return token_name(OPTIMIZERS, 5, (int)o); }
 const char *sp_recompute_name(sp_recompute r) { return token_name(RECOMPUTES, 3, (int)r); }
-const char *sp_dtype_name(sp_dtype d) { return token_name(DTYPES, 6, (int)d); }
+const char *sp_dtype_name(sp_dtype d) { return token_name(DTYPES, DTYPE_COUNT, (int)d); }
 
 double sp_dtype_bytes(sp_dtype d)
 {
-    return (unsigned)d < 6 ? DTYPE_BYTES[d] : 2.0;
+    return (unsigned)d < DTYPE_COUNT ? DTYPE_BYTES[d] : 2.0;
 }
 
 #define TOKEN_PARSER(fn, type, table)              \
@@ -82,7 +84,20 @@ double sp_dtype_bytes(sp_dtype d)
 
 TOKEN_PARSER(sp_precision_parse, sp_precision, PRECISIONS)
 TOKEN_PARSER(sp_recompute_parse, sp_recompute, RECOMPUTES)
-TOKEN_PARSER(sp_dtype_parse, sp_dtype, DTYPES)
+bool sp_dtype_parse(const char *text, sp_dtype *out)
+{
+    int v;
+    if (text && !strcmp(text, "fp4")) { /* NVIDIA's 4-bit format is what "fp4" names on Blackwell */
+        *out = SP_DTYPE_NVFP4;
+        return true;
+    }
+    if (!token_parse(DTYPES, text, &v))
+        return false;
+    *out = (sp_dtype)v;
+    return true;
+}
+
+bool sp_dtype_is_fp4(sp_dtype d) { return d == SP_DTYPE_NVFP4 || d == SP_DTYPE_MXFP4; }
 
 TOKEN_PARSER(sp_optimizer_parse, sp_optimizer, OPTIMIZERS)
 

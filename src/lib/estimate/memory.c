@@ -181,6 +181,10 @@ double sp_weight_bytes_per_param(sp_dtype d, const sp_memory_constants *k)
 {
     if (d == SP_DTYPE_INT4) /* 4 bits plus an fp16 scale and zero point per group */
         return 0.5 + 4.0 / k->int4_group_size;
+    if (d == SP_DTYPE_NVFP4) /* E2M1 plus one E4M3 scale per 16 elements (NVIDIA, "Introducing NVFP4", 2025) */
+        return 0.5 + 1.0 / 16.0;
+    if (d == SP_DTYPE_MXFP4) /* E2M1 plus one E8M0 scale per 32 elements (OCP Microscaling Formats v1.0 sec. 5) */
+        return 0.5 + 1.0 / 32.0;
     return sp_dtype_bytes(d);
 }
 

@@ -25,9 +25,15 @@ static double weight_peak(const sp_accel *a, sp_dtype d)
         return a->fp8_flops_per_s;
     if (d == SP_DTYPE_INT8 && a->int8_ops_per_s > 0)
         return a->int8_ops_per_s;
+    if (sp_dtype_is_fp4(d) && a->fp4_flops_per_s > 0)
+        return a->fp4_flops_per_s; /* Blackwell and MI355X multiply 4-bit operands natively */
+    if (d == SP_DTYPE_NVFP4)
+        return 0; /* NVFP4 kernels need FP4 tensor cores */
     if (d == SP_DTYPE_FP32)
         return a->fp32_flops_per_s;
-    return a->bf16_flops_per_s; /* int4 weights are dequantised to 16-bit for the GEMM (AWQ/GPTQ kernels) */
+    /* int4 weights are dequantised to 16-bit for the GEMM (AWQ/GPTQ kernels), and so are MXFP4
+     * weights on parts without FP4 (gpt-oss on Hopper: OpenAI's gpt-oss model card, sec. 2.1). */
+    return a->bf16_flops_per_s;
 }
 
 /* 8-bit weights run 8-bit GEMMs, whose coarse tiles can leave SMs idle at small batch
@@ -245,6 +251,9 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "qps", "rates and targets must be finite and >= 0");
     if (!(c->gpu_memory_utilization > 0 && c->gpu_memory_utilization <= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu-memory-utilization", "must be in (0, 1]");
+    if (c->kv_dtype == SP_DTYPE_INT4 || c->kv_dtype == SP_DTYPE_FP32 || sp_dtype_is_fp4(c->kv_dtype))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "kv-dtype", "'%s' is not a KV-cache dtype (bf16, fp16, fp8, int8)",
+                       sp_dtype_name(c->kv_dtype));
     if (c->expert_parallel && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "expert-parallel", "%s has no experts to split (a dense model)",
                        m->name[0] ? m->name : "the model");
@@ -273,6 +282,11 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if (config->tp < 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "sp_serve_estimate needs a tensor-parallel degree");
     double e = accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency;
+    if (config->weight_dtype == SP_DTYPE_NVFP4 && !(accel->fp4_flops_per_s > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "weight-dtype",
+                       "%s has no FP4 tensor cores for nvfp4 weights (Blackwell has them); use mxfp4, which "
+                       "other parts dequantise, or fp8 or int4",
+                       accel->name);
     if (!(weight_peak(accel, config->weight_dtype) > 0) || !(accel->bf16_flops_per_s > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "weight-dtype", "%s has no %s throughput in the catalog",
                        accel->name, sp_dtype_name(config->weight_dtype));
@@ -286,6 +300,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if ((config->weight_dtype == SP_DTYPE_FP8 && accel->fp8_flops_per_s > 0) ||
         (config->weight_dtype == SP_DTYPE_INT8 && accel->int8_ops_per_s > 0))
         x.gemm_bytes = 1.0; /* the part multiplies 8-bit operands natively */
+    if (sp_dtype_is_fp4(config->weight_dtype) && accel->fp4_flops_per_s > 0)
+        x.gemm_bytes = 0.5;
     out->tp = config->tp;
     out->max_batch = max_batch(&x, memory, out);
     out->kv_cache_bytes_per_token = kv_per_token(&x);

@@ -31,6 +31,7 @@ static const sp_field FIELDS[] = {
     SOURCE(matmul_source, false),
     {"attention_efficiency", offsetof(sp_accel, attention_efficiency), 0, 0.05, 1, 0, false},
     SOURCE(attention_source, false),
+    {"fp4_flops_per_s", offsetof(sp_accel, fp4_flops_per_s), 0, 1e12, 1e17, 0, false},
     {"compute_units", offsetof(sp_accel, compute_units), 0, 1, 4096, SP_NUM_INTEGER, false},
     {"gemm_tile_8bit", offsetof(sp_accel, gemm_tile_8bit), 0, 8, 1024, SP_NUM_INTEGER, false},
     SOURCE(tile_source, false),

@@ -68,9 +68,10 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
         return status;
     if (!strcmp(key, "weight_dtype") || !strcmp(key, "kv_dtype")) {
         sp_dtype *d = !strcmp(key, "weight_dtype") ? &p->weight_dtype : &p->kv_dtype;
-        if (!sp_dtype_parse(text, d) || *d == SP_DTYPE_FP32 || (d == &p->kv_dtype && *d == SP_DTYPE_INT4))
+        if (!sp_dtype_parse(text, d) || *d == SP_DTYPE_FP32 ||
+            (d == &p->kv_dtype && (*d == SP_DTYPE_INT4 || sp_dtype_is_fp4(*d))))
             return sp_yaml_fail(y, value, key, err, "'%s' is not one of bf16, fp16, fp8, int8%s", text,
-                                d == &p->kv_dtype ? "" : ", int4");
+                                d == &p->kv_dtype ? "" : ", int4, nvfp4 (or fp4), mxfp4");
     } else if (!strcmp(key, "precision")) {
         p->has_precision = sp_precision_parse(text, &p->precision);
         if (!p->has_precision)

@@ -79,7 +79,8 @@ sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, 
         return SP_ENGINE_VLLM;
     }
     bool nvidia = stack == SP_STACK_CUDA;
-    if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8) &&
+    if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8 ||
+                   sp_dtype_is_fp4(config->weight_dtype)) &&
         config->tpot_s > 0) {
         *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "
                   "kernels behind Triton give the lowest latency";

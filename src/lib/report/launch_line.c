@@ -120,5 +120,9 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
         n = sp_appendf(buf, size, n, " --quantization fp8");
     else if (c->weight_dtype == SP_DTYPE_INT4)
         n = sp_appendf(buf, size, n, " --quantization awq");
+    else if (c->weight_dtype == SP_DTYPE_NVFP4) /* a ModelOpt NVFP4 checkpoint (vLLM quantization/modelopt.py) */
+        n = sp_appendf(buf, size, n, " --quantization modelopt_fp4");
+    else if (c->weight_dtype == SP_DTYPE_MXFP4) /* an MXFP4 checkpoint such as gpt-oss (vLLM quantization/mxfp4.py) */
+        n = sp_appendf(buf, size, n, " --quantization mxfp4");
     return n;
 }

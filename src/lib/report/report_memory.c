@@ -169,6 +169,7 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
             json_object_set_new(o, "hbm_bytes_per_s", json_real(a->hbm_bytes_per_s));
             json_object_set_new(o, "bf16_flops_per_s", json_real(a->bf16_flops_per_s));
             json_object_set_new(o, "fp8_flops_per_s", json_real(a->fp8_flops_per_s));
+            json_object_set_new(o, "fp4_flops_per_s", json_real(a->fp4_flops_per_s));
             json_object_set_new(o, "per_node", json_integer((json_int_t)a->per_node));
             json_object_set_new(o, "intra_node_bytes_per_s", json_real(a->intra_node_bytes_per_s));
             json_object_set_new(o, "inter_node_bytes_per_s", json_real(a->inter_node_bytes_per_s));

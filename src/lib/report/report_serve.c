@@ -45,6 +45,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   sp_framework_version(r->rules, "vllm"), sp_framework_version(r->rules, "ray"), sp_framework_version(r->rules, "tensorrt-llm"), reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
+    /* vLLM loads FP4 weights from a checkpoint quantised beforehand; it does not quantise to FP4 on load. */
+    if (sp_dtype_is_fp4(c->weight_dtype))
+        sp_buf_printf(&b, "note        : point the launch line at a checkpoint already in %s (%s); vLLM does "
+                          "not quantise to FP4 when it loads\n",
+                      sp_dtype_name(c->weight_dtype),
+                      c->weight_dtype == SP_DTYPE_NVFP4 ? "NVIDIA ModelOpt publishes them, e.g. nvidia/<model>-FP4"
+                                                        : "gpt-oss ships in it");
     return sp_buf_finish(&b, err);
 }
 
