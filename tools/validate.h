@@ -58,8 +58,8 @@ bool validate_models(const char *dir);
 bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                              const sp_memory_constants *mk, const sp_perf_constants *perf);
 
-/* MoE training rows at their published layouts (validate_moe_training.c), reported. */
-bool validate_moe_training(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
+/* Training runs at scale, dense and MoE, at their published layouts (validate_training_scale.c), reported. */
+bool validate_training_scale(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                            const sp_memory_constants *mk, const sp_perf_constants *perf);
 
 #endif

@@ -57,6 +57,40 @@ static void single_gpu_step(void **state)
     assert_close(s.hfu, s.mfu); /* no recompute */
 }
 
+/* FP8 linears: the layer GEMMs run at the fp8 rate, the attention core and the output layer stay
+ * 16-bit, and each GEMM input (forward) and output gradient (backward) is cast: 4 bytes an element
+ * (read 2, write the fp8 copy and its transpose). Toy: fp8 200 TF, 1 TB/s for the casts. */
+static void fp8_linears_only(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.fp8_flops_per_s = 200e12;
+    a.hbm_bytes_per_s = 1e12;
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    c.precision = SP_PREC_FP8;
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    const double T = 512, h = 1024, f = 4096, V = 1000;
+    double gemm = (2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f) / 100e12; /* 200 TF x 0.5 */
+    double attention = 4 * T * 512 * h * 0.5 / 50e12;
+    double logits = 3 * 2 * T * V * h / 50e12;
+    /* casts: forward inputs h (qkv) + h (proj) + h (fc1) + f (fc2); backward output gradients
+     * 3h (qkv) + h (proj) + f (fc1) + h (fc2) */
+    double casts = T * ((3 * h + f) + (5 * h + f)) * 4.0 / 1e12;
+    /* element-wise work and the loss traffic at 1 TB/s, as in the bf16 step */
+    sp_accel b = a;
+    b.fp8_flops_per_s = 0;
+    sp_mem_config bf = c;
+    bf.precision = SP_PREC_MIXED_BF16;
+    sp_step s16;
+    assert_int_equal(sp_train_step(&m, &b, &bf, 1, &PERF, &s16, &err), SP_OK);
+    double memory_bound = s16.step_time_s - (3 * 2 * gemm + 3.5 * attention + logits) - s16.optimizer_s;
+    double expected = 3 * gemm + 3.5 * attention + logits + casts + memory_bound + s.optimizer_s;
+    assert_true(fabs(s.step_time_s - expected) / expected < 1e-6);
+}
+
 /* Tensor parallelism: 4 ring all-reduces of T h x 2 bytes a layer, each 2 (t-1)/t of the
  * bytes over NVLink (Megatron, Shoeybi et al. 2019). */
 static void tensor_parallel_comm(void **state)
@@ -305,6 +339,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(expert_all_to_all_by_hand),
         cmocka_unit_test(single_gpu_step),
+        cmocka_unit_test(fp8_linears_only),
         cmocka_unit_test(tensor_parallel_comm),
         cmocka_unit_test(pipeline_bubble),
         cmocka_unit_test(data_parallel_exposure),

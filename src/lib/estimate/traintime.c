@@ -19,6 +19,7 @@ typedef struct {
     double attention;     /* FlashAttention's sustained share of peak */
     const sp_accel *a;
     double operand_bytes; /* bytes of a GEMM operand: 1 for fp8 */
+    double peak_16bit;    /* FLOP/s of the attention core and output layer: 16-bit even when the linears run fp8 */
 } step_ctx;
 
 double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, double matmul)
@@ -119,6 +120,17 @@ static double expert_all_to_all_s(const step_ctx *x)
     return moe_share * 2.0 * (bytes / bw + x->k->collective_latency_s);
 }
 
+/* The GEMMs FP8 recipes leave in 16 bits: attention (Transformer Engine's DotProductAttention runs
+ * bf16 unless fp8_dpa is set) and the output layer (Megatron-Core's output_layer is not a TE
+ * module; torchtitan's float8 converter skips "output"). */
+static step_ctx sixteen_bit(const step_ctx *x)
+{
+    step_ctx y = *x;
+    y.peak = x->peak_16bit;
+    y.operand_bytes = x->e;
+    return y;
+}
+
 /* Forward attention core (QK^T, softmax, AV) of one layer per micro-batch. */
 static double attention_s(const step_ctx *x)
 {
@@ -127,10 +139,11 @@ static double attention_s(const step_ctx *x)
     if (x->c->flash_attention) {
         /* FlashAttention skips the masked half of a causal score matrix (Dao 2023). */
         double flops = 4.0 * x->tokens * s * x->q / x->c->tp * 0.5;
-        return flops / (x->peak * x->attention);
+        return flops / (x->peak_16bit * x->attention);
     }
+    step_ctx y = sixteen_bit(x);
     double batched = heads * b;
-    double scores = batched * (gemm_s(x, s, s, m->head_dim) + gemm_s(x, s, m->head_dim, s));
+    double scores = batched * (gemm_s(&y, s, s, m->head_dim) + gemm_s(&y, s, m->head_dim, s));
     /* Fused scale-mask-softmax reads and writes the scores; dropout reads them, writes them
      * and writes a 1-byte mask (Korthikanti et al. 2022, sec. 4.1 count the mask at one byte). */
     double bytes = 2.0 * x->e + (m->dropout ? 2.0 * x->e + 1.0 : 0.0);
@@ -151,6 +164,23 @@ static double elementwise_s(const step_ctx *x)
                       (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * m->ffn / t;
     double bytes = elements * x->e + (m->dropout ? 2.0 * (2.0 * x->e + 1.0) * hidden_share : 0.0);
     return x->tokens * bytes / x->hbm;
+}
+
+/* FP8 linears quantise each GEMM's 16-bit input in the forward and each output gradient in the
+ * backward: read 2 bytes, write the fp8 copy and its transpose for the other GEMM, 4 bytes an
+ * element (Transformer Engine's Float8Tensor keeps row- and column-wise data; FP8 primer). The
+ * attention core and element-wise work stay 16-bit. Elements a token of one layer on one rank. */
+static double fp8_cast_s(const step_ctx *x, bool backward)
+{
+    if (x->operand_bytes != 1.0)
+        return 0;
+    const sp_model *m = x->m;
+    double t = x->c->tp, h = m->hidden;
+    double mlps = m->experts > 1 ? m->experts_per_token + m->shared_experts : 1.0;
+    double mats = m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
+    double elements = backward ? (x->q + 2.0 * x->kv) / t + h + mlps * (mats * m->ffn / t + h)
+                               : h + x->q / t + mlps * (h + m->ffn / t);
+    return x->tokens * elements * 4.0 / x->hbm;
 }
 
 /* Ring all-reduce: 2 (n - 1)/n of the bytes cross each link (Patarasuk and Yuan 2009). */
@@ -178,10 +208,10 @@ static stage_times stage(const step_ctx *x)
     double layers = ceil(m->layers / c->pp);
     double gemms = layer_gemms_s(x), attention = attention_s(x), ew = elementwise_s(x);
     stage_times st;
-    st.forward_s = layers * (gemms + attention + ew);
+    st.forward_s = layers * (gemms + attention + ew + fp8_cast_s(x, false));
     /* Backward: two GEMMs per forward GEMM (data and weight gradients); FlashAttention's
      * backward does 2.5x its forward work (5 matmuls against 2; Dao 2023). */
-    st.backward_s = layers * (2.0 * gemms + 2.5 * attention + 2.0 * ew);
+    st.backward_s = layers * (2.0 * gemms + 2.5 * attention + 2.0 * ew + fp8_cast_s(x, true));
     if (c->recompute == SP_RECOMPUTE_FULL)
         st.recompute_s = st.forward_s;
     else if (c->recompute == SP_RECOMPUTE_SELECTIVE)
@@ -199,7 +229,8 @@ static stage_times stage(const step_ctx *x)
     /* fp32 logits, four passes: the GEMM writes them, the fused softmax-cross-entropy reads them
      * and writes the probabilities, the gradient reads those (Megatron's vocab-parallel loss). */
     double loss_traffic = x->tokens * vocab * 4.0 * 4.0 / x->hbm;
-    st.logits_s = 3.0 * gemm_s(x, x->tokens, vocab, m->hidden) + loss_traffic;
+    step_ctx head = sixteen_bit(x);
+    st.logits_s = 3.0 * gemm_s(&head, x->tokens, vocab, m->hidden) + loss_traffic;
     return st;
 }
 
@@ -336,7 +367,8 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                   accel->hbm_bytes_per_s * perf->memory_efficiency,
                   config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq * config->micro_batch,
                   model->heads * model->head_dim, model->kv_heads * model->head_dim, 0, accel,
-                  config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0 ? 1.0 : 2.0};
+                  config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0 ? 1.0 : 2.0,
+                  config->precision == SP_PREC_FP32 ? accel->fp32_flops_per_s : accel->bf16_flops_per_s};
     x.attention = sp_attention_share(accel, perf, x.matmul);
     const sp_memory *mem = memory;
     stage_times st = stage(&x);
