@@ -95,8 +95,10 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
         return "MXFP8 and NVFP4 training are not modelled";
     if (number(row, "cp", 1) > 1)
         return "context parallelism is not modelled";
-    if (!(number(row, "gpus", 0) > 0) || !(number(row, "global_batch", 0) > 0))
-        return "the row gives no GPU count or global batch";
+    if (!(number(row, "gpus", 0) > 0))
+        return "the row gives no single GPU count";
+    if (!(number(row, "global_batch", 0) > 0) && !(number(row, "micro_batch", 0) > 0 && number(row, "dp", 0) > 0))
+        return "the row gives no global batch, nor a micro-batch and data-parallel degree";
     if (fmod(number(row, "dp", 0), number(row, "ep", 1)) != 0)
         return "expert parallelism folded over tp x dp is not modelled (ep must divide dp)";
     return "";
@@ -123,10 +125,15 @@ static void scale_row(const estimate_ctx *x, json_t *row, scale_tallies *t)
         return;
     }
     tally *side = m.experts > 1 ? &t->moe : &t->dense;
+    /* FSDP runs that state only the batch per GPU take one micro-batch a step (no accumulation). */
+    if (!(q.global_batch > 0))
+        q.global_batch = q.micro_batch * q.dp;
     q.zero = row_zero(row);
     q.recompute = row_recompute(row);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));
-    double tflops = number(measured, "model_tflops_per_gpu", 0), mfu = number(measured, "mfu", 0);
+    /* The FSDP blog's TFLOP/s has no published formula: compared as model FLOPs. */
+    double tflops = number(measured, "model_tflops_per_gpu", number(measured, "tflops_per_gpu", 0));
+    double mfu = number(measured, "mfu", 0);
     double step = number(measured, "step_time_s_median", 0);
     if (!(per_gpu > 0 || tflops > 0 || mfu > 0 || step > 0)) {
         printf("  %-44s not expressed: no throughput or step time measured\n", id);
