@@ -211,6 +211,7 @@ typedef struct {
     double sustained_fraction;     /* sustained training GEMM rate over a burst microbenchmark */
     double host_link_bytes_per_s;  /* GPU to host copies (PCIe), for offloaded state */
     double host_adam_params_per_s; /* parameters a host CPU-Adam step updates a second */
+    double cp_min_tokens;          /* the search's least tokens of a sequence on one context-parallel rank */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 16 };
@@ -577,11 +578,13 @@ typedef struct {
     double context;               /* inference: prompt + output tokens a sequence may hold */
     double ep;                    /* training, MoE: expert-parallel degree over the data-parallel
                                      ranks (Megatron-Core); each GPU holds E/ep whole experts (1: none) */
+    double cp;                    /* training: context-parallel degree, each rank holding seq/cp of
+                                     every sequence (ring attention; 1: none) */
 } sp_mem_config;
 
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
-     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1}
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1}
 
 /* Bytes on the busiest accelerator. */
 typedef struct {
@@ -637,6 +640,7 @@ typedef struct {
     double bubble_s;             /* pipeline fill and drain */
     double dp_comm_s;            /* exposed data-parallel / ZeRO communication */
     double ep_comm_s;            /* MoE all-to-all dispatch and combine (expert parallelism) */
+    double cp_comm_s;            /* context parallelism's ring of K and V chunks, the part attention does not hide */
     double optimizer_s;
     double microbatches;         /* per pipeline per step */
     double tokens_per_s;         /* whole job */
@@ -944,11 +948,12 @@ typedef struct {
     double tokens;               /* token budget for days and cost (> 0) */
     double usd_per_gpu_hour;
     double ep;                   /* MoE expert-parallel degree: 0 searched, > 0 pinned */
+    double cp;                   /* context-parallel degree: 0 searched, > 0 pinned */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0}
+     -1, -1, 1e9, 0, 0, 0}
 
 /* One evaluated layout. */
 typedef struct {

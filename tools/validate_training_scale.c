@@ -93,14 +93,12 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
         return "the part is not in the catalog";
     if (!precision)
         return "MXFP8 and NVFP4 training are not modelled";
-    if (number(row, "cp", 1) > 1)
-        return "context parallelism is not modelled";
     if (!(number(row, "gpus", 0) > 0))
         return "the row gives no single GPU count";
     if (!(number(row, "global_batch", 0) > 0) && !(number(row, "micro_batch", 0) > 0 && number(row, "dp", 0) > 0))
         return "the row gives no global batch, nor a micro-batch and data-parallel degree";
-    if (fmod(number(row, "dp", 0), number(row, "ep", 1)) != 0)
-        return "expert parallelism folded over tp x dp is not modelled (ep must divide dp)";
+    if (fmod(number(row, "dp", 0) * number(row, "cp", 1), number(row, "ep", 1)) != 0)
+        return "expert parallelism folded over tp x dp is not modelled (ep must divide dp x cp)";
     return "";
 }
 
@@ -128,6 +126,7 @@ static void scale_row(const estimate_ctx *x, json_t *row, scale_tallies *t)
     /* FSDP runs that state only the batch per GPU take one micro-batch a step (no accumulation). */
     if (!(q.global_batch > 0))
         q.global_batch = q.micro_batch * q.dp;
+    q.cp = number(row, "cp", 1);
     q.zero = row_zero(row);
     q.recompute = row_recompute(row);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));

@@ -14,6 +14,7 @@ static const cli_opt OPTS[] = {
     {"zero", CLI_NUMBER, "S", "ZeRO stage / FSDP sharding 0-3 (default 0)", 0, 3, SP_NUM_INTEGER},
     {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default 1)", 1, 1024, SP_NUM_INTEGER},
     {"pp", CLI_NUMBER, "N", "pipeline stages (default 1)", 1, 1024, SP_NUM_INTEGER},
+    {"cp", CLI_NUMBER, "N", "context-parallel degree: each rank holds seq/N of a sequence (default 1)", 1, 1024, SP_NUM_INTEGER},
     {"interleave", CLI_NUMBER, "V", "virtual pipeline stages per GPU (default 1)", 1, 128, SP_NUM_INTEGER},
     {"micro-batch", CLI_NUMBER, "B", "sequences per micro-batch (default 1)", 1, 1e6, SP_NUM_INTEGER},
     {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)", 1, 1e7, SP_NUM_INTEGER},
@@ -73,6 +74,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     c->zero = cli_number_or(&CMD, v, "zero", 0);
     c->tp = cli_number_or(&CMD, v, "tp", 1);
     c->pp = cli_number_or(&CMD, v, "pp", 1);
+    c->cp = cli_number_or(&CMD, v, "cp", 1);
     c->interleave = cli_number_or(&CMD, v, "interleave", 1);
     c->micro_batch = cli_number_or(&CMD, v, "micro-batch", 1);
     c->seq = cli_number_or(&CMD, v, "seq", seq);

@@ -20,6 +20,8 @@ static const cli_opt OPTS[] = {
     {"zero", CLI_NUMBER, "S", "pin the ZeRO stage 0-3", 0, 3, SP_NUM_INTEGER},
     {"interleave", CLI_NUMBER, "V", "pin the virtual pipeline stages", 1, 128, SP_NUM_INTEGER},
     {"ep", CLI_NUMBER, "N", "MoE: pin the expert-parallel degree (divides the experts and dp)", 1, 1e6, SP_NUM_INTEGER},
+    {"cp", CLI_NUMBER, "N", "pin the context-parallel degree (ring attention; 2 x N divides --seq)", 1, 1024,
+     SP_NUM_INTEGER},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full", 0, 0, 0},
     {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
     {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
@@ -35,8 +37,8 @@ static const cli_opt OPTS[] = {
 
 static const cli_command CMD = {
     "stackplan train (--model NAME | --hf-config FILE | --layers ...) --gpu NAME --gpus N --global-batch B [options]",
-    "Search every parallel layout (TP, PP, DP, micro-batch, ZeRO, recompute, sequence parallelism,\n"
-    "interleaving) that fits memory; report the fastest, why, its cost and the time-cost Pareto front.\n"
+    "Search every parallel layout (TP, CP, PP, DP, EP, micro-batch, ZeRO, recompute, sequence\n"
+    "parallelism, interleaving) that fits memory; report the fastest, why, its cost and the time-cost Pareto front.\n"
     "With --method: a fine-tune (full, LoRA, QLoRA, DoRA) at the --gpus counts, as `stackplan finetune`\n"
     "(--tokens is then the data to train on; --recompute full or none pins checkpointing).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
@@ -70,6 +72,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->dp = cli_number_or(&CMD, v, "dp", 0);
     q->interleave = cli_number_or(&CMD, v, "interleave", 0);
     q->ep = cli_number_or(&CMD, v, "ep", 0);
+    q->cp = cli_number_or(&CMD, v, "cp", 0);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
     q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
     sp_recompute r = SP_RECOMPUTE_NONE;
@@ -171,7 +174,7 @@ static int train_fine_tune(const cli_value *v, sp_format format)
     sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
-    static const char *const layout_pins[] = {"tp", "pp", "dp", "ep", "zero", "interleave", "global-batch"};
+    static const char *const layout_pins[] = {"tp", "pp", "dp", "ep", "cp", "zero", "interleave", "global-batch"};
     for (size_t i = 0; s == SP_OK && i < sizeof layout_pins / sizeof layout_pins[0]; i++)
         if (cli_flag(&CMD, v, layout_pins[i])->set)
             s = cli_flag_error(&err, layout_pins[i],

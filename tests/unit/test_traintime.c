@@ -91,6 +91,48 @@ static void fp8_linears_only(void **state)
     assert_true(fabs(s.step_time_s - expected) / expected < 1e-6);
 }
 
+/* Context parallelism 2: each rank computes half of every sequence (GEMMs, causal attention and
+ * logits all halve), and passes its K and V chunk once a layer forward (T/2 x 2 x kv x 2 bytes over
+ * 100 GB/s) and twice the bytes backward, exposed where attention does not cover it. */
+static void context_parallel_ring(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    sp_step one, two;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &one, &err), SP_OK);
+    c.cp = 2;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &two, &err), SP_OK);
+    assert_true(fabs(two.compute_s - one.compute_s / 2) / one.compute_s < 1e-9);
+    const double T = 256, s = 512, h = 1024;
+    double attention = 4 * T * s * h * 0.5 / 50e12;
+    double ring = T * 2 * h * 2 / 100e9;
+    double expected = fmax(0, ring - attention) + fmax(0, 2 * ring - 2.5 * attention);
+    assert_true(fabs(two.cp_comm_s - expected) / expected < 1e-9);
+    assert_close(one.cp_comm_s, 0.0);
+    /* the two ranks reduce gradients together, as a data-parallel pair would */
+    assert_true(two.dp_comm_s > 0 && one.dp_comm_s == 0);
+    /* memory: each rank keeps half the activations; ZeRO-1 shards the optimizer over the pair */
+    sp_memory m1, m2;
+    sp_mem_config d = toy_config();
+    d.zero = 1;
+    assert_int_equal(sp_memory_estimate(&m, &d, &MEM, 1e12, &m1, &err), SP_OK);
+    d.cp = 2;
+    assert_int_equal(sp_memory_estimate(&m, &d, &MEM, 1e12, &m2, &err), SP_OK);
+    assert_true(fabs(m2.activations_bytes - m1.activations_bytes / 2) < 1e-6 * m1.activations_bytes);
+    assert_true(fabs(m2.optimizer_bytes - m1.optimizer_bytes / 2) < 1e-6 * m1.optimizer_bytes);
+    /* a sequence that 2 x cp does not divide, and attention without FlashAttention, are refused */
+    c.seq = 510;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &two, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "cp");
+    c.seq = 512;
+    c.flash_attention = false;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &two, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "cp");
+}
+
 /* Tensor parallelism: 4 ring all-reduces of T h x 2 bytes a layer, each 2 (t-1)/t of the
  * bytes over NVLink (Megatron, Shoeybi et al. 2019). */
 static void tensor_parallel_comm(void **state)
@@ -340,6 +382,7 @@ int main(void)
         cmocka_unit_test(expert_all_to_all_by_hand),
         cmocka_unit_test(single_gpu_step),
         cmocka_unit_test(fp8_linears_only),
+        cmocka_unit_test(context_parallel_ring),
         cmocka_unit_test(tensor_parallel_comm),
         cmocka_unit_test(pipeline_bubble),
         cmocka_unit_test(data_parallel_exposure),

@@ -131,7 +131,8 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
 /* Bytes one layer keeps for one micro-batch, before pipelining. */
 static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recompute recompute)
 {
-    double s = c->seq, b = c->micro_batch, t = c->tp;
+    /* Context parallelism keeps seq/cp tokens of each sequence on a rank (FlashAttention only). */
+    double s = c->seq / c->cp, b = c->micro_batch, t = c->tp;
     double e = activation_bytes(c);
     if (recompute == SP_RECOMPUTE_FULL) /* sec. 5: only the layer input, 2sbh (/t with SP) */
         return s * b * m->hidden * e / (c->sequence_parallel ? t : 1.0);
@@ -146,7 +147,7 @@ static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recomput
 /* Output layer: fp32 logits and their gradient for the cross-entropy (sec. 4.3 counts 4sbv/t). */
 static double output_bytes(const sp_model *m, const sp_mem_config *c)
 {
-    return c->seq * c->micro_batch * (2.0 * m->hidden * activation_bytes(c) + 8.0 * m->vocab / c->tp);
+    return c->seq / c->cp * c->micro_batch * (2.0 * m->hidden * activation_bytes(c) + 8.0 * m->vocab / c->tp);
 }
 
 static double inflight(const sp_mem_config *c)
@@ -265,8 +266,19 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "zero", "must be 0, 1, 2 or 3");
     if (!sp_whole_in(c->microbatches, 0, 1e9))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "microbatches", "must be a whole number >= 0");
-    if (!sp_whole_in(c->ep, 1, 1e6) || (c->ep > 1 && fmod(c->dp, c->ep) != 0))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "must be a whole number >= 1 that divides dp (%g)", c->dp);
+    if (!sp_whole_in(c->cp, 1, 1e6))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "must be a whole number >= 1");
+    /* Megatron-Core splits each sequence into 2 cp chunks, rank i taking chunks i and 2cp-1-i to
+     * balance causal attention, and runs the ring on FlashAttention-style kernels only. */
+    if (c->cp > 1 && c->mode == SP_MODE_TRAIN && fmod(c->seq, 2.0 * c->cp) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "2 x cp (%g) must divide the sequence (%g tokens)", 2.0 * c->cp,
+                       c->seq);
+    if (c->cp > 1 && !c->flash_attention)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "context parallelism needs FlashAttention (ring attention)");
+    /* Megatron-Core carves the expert-parallel group out of the dp x cp ranks. */
+    if (!sp_whole_in(c->ep, 1, 1e6) || (c->ep > 1 && fmod(c->dp * c->cp, c->ep) != 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "must be a whole number >= 1 that divides dp x cp (%g)",
+                       c->dp * c->cp);
     if (c->ep > 1 && sp_model_has_shape(m) && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
                        m->name[0] ? m->name : "the model");
@@ -295,7 +307,9 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
 static void training_state(const sp_model *m, const sp_mem_config *c, double total, sp_memory *out)
 {
     sp_precision_bytes b = sp_precision_bytes_of(c);
-    double p = out->params_per_gpu, n = c->dp;
+    /* Context-parallel ranks hold the same weights and reduce gradients together: ZeRO and the
+     * distributed optimizer shard over dp x cp (Megatron-Core's data-parallel-with-CP group). */
+    double p = out->params_per_gpu, n = c->dp * c->cp;
     double weights = p * b.weights, gradients = p * b.gradients;
     double optimizer = optimizer_bytes_total(m, c, p, total);
     /* ZeRO stages (Rajbhandari et al. 2019, sec. 5.1-5.3): 1 shards optimizer state, 2 adds

@@ -166,6 +166,24 @@ static double elementwise_s(const step_ctx *x)
     return x->tokens * bytes / x->hbm;
 }
 
+/* Context parallelism's ring (Liu et al. 2023, Ring Attention; Megatron-Core's p2p cp_comm_type):
+ * each of the cp-1 steps of a layer's forward passes this rank's K and V chunk to the next rank
+ * while attention runs on the chunk in hand; the backward passes K and V again and returns their
+ * gradients (twice the bytes). Ranks go tp, then cp: the ring stays in a node while tp x cp fits.
+ * Returns the forward's exposed time, what the layer's attention does not cover. */
+static double context_parallel_s(const step_ctx *x, double attention_s)
+{
+    const sp_mem_config *c = x->c;
+    if (c->cp <= 1)
+        return 0;
+    bool inside = c->tp * c->cp <= x->a->per_node;
+    double bw = inside ? x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency
+                       : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
+    double chunk = x->tokens * 2.0 * x->kv / c->tp * x->e;
+    double ring = (c->cp - 1.0) * (chunk / bw + x->k->collective_latency_s);
+    return fmax(0.0, ring - attention_s) + fmin(ring, attention_s) * x->k->overlap_contention;
+}
+
 /* FP8 linears quantise each GEMM's 16-bit input in the forward and each output gradient in the
  * backward: read 2 bytes, write the fp8 copy and its transpose for the other GEMM, 4 bytes an
  * element (Transformer Engine's Float8Tensor keeps row- and column-wise data; FP8 primer). The
@@ -193,6 +211,7 @@ static double allreduce_s(const step_ctx *x, double bytes, double n, double band
 
 typedef struct {
     double ep_comm_s;      /* expert all-to-alls of the stage's layers, forward, backward and recompute */
+    double cp_comm_s;      /* the context-parallel ring's exposed time, forward, backward and recompute */
     double forward_s;      /* one micro-batch through the stage's layers */
     double backward_s;
     double recompute_s;
@@ -208,6 +227,13 @@ static stage_times stage(const step_ctx *x)
     double layers = ceil(m->layers / c->pp);
     double gemms = layer_gemms_s(x), attention = attention_s(x), ew = elementwise_s(x);
     stage_times st;
+    /* Forward ring, backward ring (twice the bytes under 2.5x the attention work), and the
+     * forward's again when the layer is recomputed. */
+    double ring_forward = context_parallel_s(x, attention);
+    step_ctx twice = *x;
+    twice.tokens = 2.0 * x->tokens;
+    st.cp_comm_s = layers * (ring_forward + context_parallel_s(&twice, 2.5 * attention) +
+                             (c->recompute == SP_RECOMPUTE_FULL ? ring_forward : 0.0));
     st.forward_s = layers * (gemms + attention + ew + fp8_cast_s(x, false));
     /* Backward: two GEMMs per forward GEMM (data and weight gradients); FlashAttention's
      * backward does 2.5x its forward work (5 matmuls against 2; Dao 2023). */
@@ -253,6 +279,13 @@ static double recompute_flops_per_token(const sp_model *m, const sp_mem_config *
     return 0;
 }
 
+/* The ranks that reduce gradients together: data-parallel replicas times the context-parallel
+ * ranks of each (Megatron-Core's data-parallel-with-context-parallel group). */
+static double gradient_ranks(const sp_mem_config *c)
+{
+    return c->dp * c->cp;
+}
+
 /* Bus bandwidth of the data-parallel group. Megatron orders ranks tp, then dp, so a
  * node holds min(dp, per_node/tp) members of a group. Across nodes NCCL runs one ring per
  * NIC (rail-optimised), so the group moves k NICs' worth: bus bandwidth = min(NVLink,
@@ -261,10 +294,10 @@ static double data_parallel_bandwidth(const step_ctx *x)
 {
     const sp_accel *a = x->a;
     const sp_mem_config *c = x->c;
-    double intra = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
-    if (c->dp * c->tp <= a->per_node)
+    double intra = a->intra_node_bytes_per_s * x->k->intra_link_efficiency, n = gradient_ranks(c);
+    if (n * c->tp <= a->per_node)
         return intra;
-    double per_node = fmin(c->dp, fmax(1.0, floor(a->per_node / c->tp)));
+    double per_node = fmin(n, fmax(1.0, floor(a->per_node / c->tp)));
     return fmin(intra, per_node * a->inter_node_bytes_per_s * x->k->inter_link_efficiency);
 }
 
@@ -274,7 +307,8 @@ static double data_parallel_s(const step_ctx *x, const sp_memory *mem,
                               const stage_times *st, double microbatches)
 {
     const sp_mem_config *c = x->c;
-    if (c->dp <= 1)
+    double n = gradient_ranks(c);
+    if (n <= 1)
         return 0;
     double bandwidth = data_parallel_bandwidth(x);
     double params = mem->params_per_gpu;
@@ -283,14 +317,14 @@ static double data_parallel_s(const step_ctx *x, const sp_memory *mem,
         /* All-gather of the compute weights for forward and backward, reduce-scatter of the
          * gradients: (n-1)/n of each per micro-batch, prefetched under its compute (ZeRO sec. 7.2.2). */
         double bytes = (2.0 * b.compute + b.gradients) * params;
-        double per_mb = (c->dp - 1.0) / c->dp * bytes / bandwidth + 3.0 * x->k->collective_latency_s;
+        double per_mb = (n - 1.0) / n * bytes / bandwidth + 3.0 * x->k->collective_latency_s;
         double compute = st->forward_s + st->backward_s + st->recompute_s;
         /* Hidden communication still slows compute: NCCL kernels hold SMs and HBM bandwidth. */
         double hidden = fmin(per_mb, compute) * x->k->overlap_contention;
-        double first_gather = (c->dp - 1.0) / c->dp * b.compute * params / bandwidth + x->k->collective_latency_s;
+        double first_gather = (n - 1.0) / n * b.compute * params / bandwidth + x->k->collective_latency_s;
         return microbatches * (fmax(0.0, per_mb - compute) + hidden) + first_gather; /* nothing hides the first */
     }
-    double total = allreduce_s(x, params * b.gradients, c->dp, bandwidth);
+    double total = allreduce_s(x, params * b.gradients, n, bandwidth);
     /* DDP buckets gradients and overlaps the all-reduce with the last backward (Li et al.
      * 2020); Megatron's pipeline engine reduces after the flush (Narayanan et al. 2021). */
     if (c->pp == 1)
@@ -305,7 +339,7 @@ static double optimizer_s(const step_ctx *x, const sp_memory *mem)
 {
     const sp_mem_config *c = x->c;
     sp_precision_bytes b = sp_precision_bytes_of(c);
-    double shard = mem->params_per_gpu / (c->zero >= 1 ? c->dp : 1.0);
+    double shard = mem->params_per_gpu / (c->zero >= 1 ? gradient_ranks(c) : 1.0);
     return (shard * (2.0 * b.updated + b.gradients) + 2.0 * mem->optimizer_bytes) / x->hbm;
 }
 
@@ -325,7 +359,7 @@ static sp_status check_step(const sp_model *m, const sp_mem_config *c, double gl
  * publishes no inter-node network (inter_node_bytes_per_s 0) cannot run it. */
 static bool spans_nodes_without_network(const sp_accel *a, const sp_mem_config *c)
 {
-    return c->dp * c->tp * c->pp > a->per_node && !(a->inter_node_bytes_per_s > 0);
+    return c->dp * c->tp * c->pp * c->cp > a->per_node && !(a->inter_node_bytes_per_s > 0);
 }
 
 sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
@@ -365,7 +399,7 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                   (accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency) *
                       perf->sustained_fraction,
                   accel->hbm_bytes_per_s * perf->memory_efficiency,
-                  config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq * config->micro_batch,
+                  config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq / config->cp * config->micro_batch,
                   model->heads * model->head_dim, model->kv_heads * model->head_dim, 0, accel,
                   config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0 ? 1.0 : 2.0,
                   config->precision == SP_PREC_FP32 ? accel->fp32_flops_per_s : accel->bf16_flops_per_s};
@@ -373,18 +407,20 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     const sp_memory *mem = memory;
     stage_times st = stage(&x);
     double m = global_batch / (config->dp * config->micro_batch);
-    double per_mb = st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s + st.ep_comm_s;
+    double per_mb =
+        st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s + st.ep_comm_s + st.cp_comm_s;
     /* 1F1B: (m + (p - 1)/v) micro-batch slots (Narayanan et al. 2021, eq. 1-2). */
     double bubble_slots = (config->pp - 1.0) / config->interleave;
     out->microbatches = m;
     out->compute_s = m * (st.forward_s + st.backward_s + st.recompute_s + st.logits_s);
     out->tp_comm_s = m * st.tp_comm_s;
     out->ep_comm_s = m * st.ep_comm_s;
+    out->cp_comm_s = m * st.cp_comm_s;
     out->bubble_s = bubble_slots * per_mb;
     if (config->pp > 1) {
         /* Ranks go tp, then dp, pp outermost (as data_parallel_bandwidth): neighbouring stages
          * are tp x dp ranks apart, so sends leave the node once the job spans more than one. */
-        bool crosses = config->tp * config->dp * config->pp > accel->per_node;
+        bool crosses = config->tp * config->cp * config->dp * config->pp > accel->per_node;
         double bw = crosses ? accel->inter_node_bytes_per_s * perf->inter_link_efficiency
                             : accel->intra_node_bytes_per_s * perf->intra_link_efficiency;
         double send = x.tokens * model->hidden * x.e / config->tp / bw + perf->collective_latency_s;
@@ -392,9 +428,9 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     }
     out->dp_comm_s = data_parallel_s(&x, mem, &st, m);
     out->optimizer_s = optimizer_s(&x, mem);
-    out->step_time_s = out->compute_s + out->tp_comm_s + out->ep_comm_s + out->bubble_s + out->pp_comm_s +
-                       out->dp_comm_s + out->optimizer_s;
-    double gpus = config->dp * config->tp * config->pp;
+    out->step_time_s = out->compute_s + out->tp_comm_s + out->ep_comm_s + out->cp_comm_s + out->bubble_s +
+                       out->pp_comm_s + out->dp_comm_s + out->optimizer_s;
+    double gpus = config->dp * config->tp * config->pp * config->cp;
     double tokens = global_batch * config->seq;
     out->tokens_per_s = tokens / out->step_time_s;
     double model_flops = 3.0 * forward_flops_per_token(model, config->seq) * tokens;

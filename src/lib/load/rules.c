@@ -199,6 +199,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(sustained_fraction, 0.05, 1),
     PERF(host_link_bytes_per_s, 1e8, 1e13),
     PERF(host_adam_params_per_s, 1e6, 1e13),
+    PERF(cp_min_tokens, 1, 1e7),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 

@@ -83,6 +83,13 @@ void sp_money(double usd, char *buf, size_t size)
     snprintf(buf, size, "$%s", digits);
 }
 
+int sp_split_text(const sp_mem_config *c, char *buf, size_t size)
+{
+    if (c->cp > 1) /* Megatron's rank order: tp innermost, then cp, dp, pp */
+        return snprintf(buf, size, "tp %g x cp %g x pp %g x dp %g", c->tp, c->cp, c->pp, c->dp);
+    return snprintf(buf, size, "tp %g x pp %g x dp %g", c->tp, c->pp, c->dp);
+}
+
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size)
 {
     switch (plan->axis_source) {

@@ -15,6 +15,7 @@ const char *sp_default_entry(sp_axis axis);
 
 bool sp_note_is_warning(unsigned note);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
+int sp_split_text(const sp_mem_config *c, char *buf, size_t size); /* "tp 8 x pp 1 x dp 128" (cp when > 1) */
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
 int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
                         size_t size);

@@ -54,11 +54,12 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     sp_buf_puts(b, "\n\n");
     sp_axis_reason_text(p, plan, text, sizeof text);
     sp_buf_printf(b, "- Axis: %s (%s)\n", sp_axis_name(plan->axis), text);
+    char split[96];
+    sp_split_text(&plan->run.config, split, sizeof split);
     if (plan->timed)
-        sp_buf_printf(b, "- Training: %.3g tokens in %.4g h on %.0f GPUs: tp %g x pp %g x dp %g, ZeRO-%g, micro-batch %g, "
+        sp_buf_printf(b, "- Training: %.3g tokens in %.4g h on %.0f GPUs: %s, ZeRO-%g, micro-batch %g, "
                          "recompute %s; %.1f%% MFU; %s\n",
-                      plan->run_tokens, plan->run_hours, plan->gpus, plan->run.config.tp, plan->run.config.pp,
-                      plan->run.config.dp, plan->run.config.zero, plan->run.config.micro_batch,
+                      plan->run_tokens, plan->run_hours, plan->gpus, split, plan->run.config.zero, plan->run.config.micro_batch,
                       sp_recompute_name(plan->run.config.recompute), 100 * plan->run.step.mfu,
                       sp_train_framework_on(plan->stack, &plan->run.config));
     if (plan->fine_tuned) {

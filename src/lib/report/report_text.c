@@ -91,9 +91,11 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     const sp_mem_config *k = &c->config;
     sp_buf_printf(b, "  training        : %.3g tokens, %g x %g tokens a step, in %.4g h on %.0f GPUs (%g h allowed)\n",
                   plan->run_tokens, plan->run_global_batch, k->seq, plan->run_hours, plan->gpus, p->train_hours);
-    sp_buf_printf(b, "                    tp %g x pp %g x dp %g%s, ZeRO-%g, micro-batch %g, recompute %s: %.0f tokens/s, "
+    char split[96];
+    sp_split_text(k, split, sizeof split);
+    sp_buf_printf(b, "                    %s%s, ZeRO-%g, micro-batch %g, recompute %s: %.0f tokens/s, "
                      "MFU %.1f%%, %.1f GB per GPU (%.0f layouts checked)\n",
-                  k->tp, k->pp, k->dp, k->interleave > 1 ? " interleaved" : "", k->zero, k->micro_batch,
+                  split, k->interleave > 1 ? " interleaved" : "", k->zero, k->micro_batch,
                   sp_recompute_name(k->recompute), c->step.tokens_per_s, 100 * c->step.mfu, c->memory.total_bytes / 1e9,
                   plan->plans_evaluated);
     sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework_on(plan->stack, k));

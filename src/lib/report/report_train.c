@@ -11,7 +11,7 @@ enum { LAYOUT_MAX = 160 };
 
 static void layout_text(const sp_mem_config *c, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "tp %g x pp %g x dp %g", c->tp, c->pp, c->dp);
+    int n = sp_split_text(c, buf, size);
     if (c->ep > 1)
         n = sp_appendf(buf, size, n, " (ep %g)", c->ep);
     if (c->interleave > 1)
@@ -136,9 +136,12 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     versions_text(r->rules, &c->config, versions, sizeof versions);
     sp_buf_printf(b, " (%s)\n", versions);
     sp_buf_printf(b, "step        : %.3f s for %g sequences x %g tokens (%g micro-batches): compute %.3f, TP %.3f, "
-                     "bubble %.3f, PP %.3f, DP %.3f, EP %.3f, optimizer %.3f\n",
+                     "bubble %.3f, PP %.3f, DP %.3f, EP %.3f, ",
                   s->step_time_s, r->request->global_batch, r->request->seq, s->microbatches, s->compute_s, s->tp_comm_s,
-                  s->bubble_s, s->pp_comm_s, s->dp_comm_s, s->ep_comm_s, s->optimizer_s);
+                  s->bubble_s, s->pp_comm_s, s->dp_comm_s, s->ep_comm_s);
+    if (c->config.cp > 1)
+        sp_buf_printf(b, "CP %.3f, ", s->cp_comm_s);
+    sp_buf_printf(b, "optimizer %.3f\n", s->optimizer_s);
     sp_buf_printf(b, "throughput  : %.0f tokens/s; %.1f model / %.1f hardware TFLOP/s per GPU; MFU %.1f%%, HFU %.1f%%\n",
                   s->tokens_per_s, s->model_flops_per_gpu / 1e12, s->hardware_flops_per_gpu / 1e12, 100 * s->mfu,
                   100 * s->hfu);
@@ -230,6 +233,7 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
     json_object_set_new(o, "sequence_parallel", json_boolean(c->config.sequence_parallel));
     json_object_set_new(o, "interleave", json_integer((json_int_t)c->config.interleave));
     json_object_set_new(o, "ep", json_integer((json_int_t)c->config.ep));
+    json_object_set_new(o, "cp", json_integer((json_int_t)c->config.cp));
     return o;
 }
 
@@ -257,6 +261,7 @@ static json_t *candidate_json(const sp_train_report *r, const sp_train_option *o
     json_object_set_new(t, "bubble_s", sp_json_round(c->step.bubble_s, 1e6));
     json_object_set_new(t, "pp_comm_s", sp_json_round(c->step.pp_comm_s, 1e6));
     json_object_set_new(t, "dp_comm_s", sp_json_round(c->step.dp_comm_s, 1e6));
+    json_object_set_new(t, "cp_comm_s", sp_json_round(c->step.cp_comm_s, 1e6));
     json_object_set_new(t, "optimizer_s", sp_json_round(c->step.optimizer_s, 1e6));
     json_object_set_new(o, "step_breakdown", t);
     return o;

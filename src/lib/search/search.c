@@ -106,7 +106,7 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
     /* Megatron shards the optimizer (distributed optimizer = ZeRO-1) beside TP/PP; the
      * FSDP/ZeRO-2/3 stages apply to pure data parallelism. */
     int zero_max = c->tp == 1 && c->pp == 1 && c->ep <= 1 ? 3 : 1; /* Megatron-Core MoE: distributed optimizer */
-    if (c->dp == 1)
+    if (c->dp * c->cp == 1) /* ZeRO shards over the ranks that reduce gradients: dp x cp */
         zero_max = 0;
     for (int zero = 0; zero <= zero_max; zero++) {
         if (q->zero >= 0 && q->zero != zero)
@@ -154,21 +154,40 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
     }
 }
 
-/* MoE: expert-parallel degrees that divide both the experts and the data-parallel ranks (Megatron-
- * Core places expert parallelism inside data parallelism); 1 for a dense model. */
+/* MoE: expert-parallel degrees that divide both the experts and the dp x cp ranks (Megatron-Core
+ * carves expert parallelism out of them); 1 for a dense model. */
 static void search_experts(search_ctx *s, sp_mem_config *c)
 {
     double eps[DIVISORS_MAX];
-    size_t n = s->model->experts > 1 ? divisors(s->model->experts, c->dp, eps) : 0;
+    double ranks = c->dp * c->cp;
+    size_t n = s->model->experts > 1 ? divisors(s->model->experts, ranks, eps) : 0;
     if (n == 0)
         eps[n++] = 1;
     for (size_t i = 0; i < n; i++) {
-        if (fmod(c->dp, eps[i]) != 0 || !pinned(s->req->ep, eps[i]))
+        if (fmod(ranks, eps[i]) != 0 || !pinned(s->req->ep, eps[i]))
             continue;
         c->ep = eps[i];
         search_batches(s, c);
     }
     c->ep = 1;
+}
+
+/* Context-parallel degrees worth trying: 1, and powers of two that split each sequence into 2 cp
+ * balanced chunks (Megatron-Core) while leaving every rank at least cp_min_tokens of it; a pinned
+ * degree alone. Ring attention runs on FlashAttention kernels only. */
+static size_t cp_degrees(const sp_search_request *q, double cp_min_tokens, double *out)
+{
+    if (q->cp > 0) {
+        out[0] = q->cp;
+        return 1;
+    }
+    size_t n = 0;
+    out[n++] = 1;
+    for (double cp = 2; q->flash_attention && n < DIVISORS_MAX && fmod(q->seq, 2.0 * cp) == 0 &&
+                        q->seq / cp >= cp_min_tokens && cp <= q->gpus;
+         cp *= 2)
+        out[n++] = cp;
+    return n;
 }
 
 static sp_status check_request(const sp_model *m, const sp_search_request *q, sp_error *err)
@@ -185,6 +204,13 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
                        m->name[0] ? m->name : "the model");
     if (q->ep > 1 && fmod(m->experts, q->ep) != 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%g does not divide the %g experts", q->ep, m->experts);
+    if (q->cp > 0 && (!sp_whole_in(q->cp, 1, 1e6) || fmod(q->gpus, q->cp) != 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "must be a whole number that divides the %g GPUs", q->gpus);
+    if (q->cp > 1 && fmod(q->seq, 2.0 * q->cp) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "2 x cp (%g) must divide the sequence (%g tokens)", 2.0 * q->cp,
+                       q->seq);
+    if (q->cp > 1 && !q->flash_attention)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "context parallelism needs FlashAttention (ring attention)");
     if (!(q->tokens > 0) || !isfinite(q->tokens) || !(q->usd_per_gpu_hour >= 0) || !isfinite(q->usd_per_gpu_hour))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tokens", "token budget and price must be finite and positive");
     return SP_OK;
@@ -222,19 +248,24 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
      * pipeline-layer options), so a power-of-two pp need not divide the layers; the slowest
      * stage holds ceil(layers / pp) of them. */
     npp = add_uneven_stages(model->layers, request->pp, pps, npp);
+    double cps[DIVISORS_MAX];
+    size_t ncp = cp_degrees(request, perf->cp_min_tokens, cps);
     for (size_t i = 0; i < ntp; i++) {
         if (!pinned(request->tp, tps[i]) || fmod(request->gpus, tps[i]) != 0)
             continue;
         c.tp = tps[i];
-        for (size_t j = 0; j < npp; j++) {
-            double split = tps[i] * pps[j];
-            if (!pinned(request->pp, pps[j]) || fmod(request->gpus, split) != 0)
-                continue;
-            c.pp = pps[j];
-            c.dp = request->gpus / split;
-            if (!pinned(request->dp, c.dp) || fmod(request->global_batch, c.dp) != 0)
-                continue;
-            search_experts(&s, &c);
+        for (size_t k = 0; k < ncp; k++) {
+            c.cp = cps[k];
+            for (size_t j = 0; j < npp; j++) {
+                double split = tps[i] * cps[k] * pps[j];
+                if (!pinned(request->pp, pps[j]) || fmod(request->gpus, split) != 0)
+                    continue;
+                c.pp = pps[j];
+                c.dp = request->gpus / split;
+                if (!pinned(request->dp, c.dp) || fmod(request->global_batch, c.dp) != 0)
+                    continue;
+                search_experts(&s, &c);
+            }
         }
     }
     return SP_OK;
