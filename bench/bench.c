@@ -129,5 +129,10 @@ int main(int argc, char **argv)
     char *moe[] = {argv[2], "train", "--model", "deepseek-v3", "--gpu", "h100-sxm-80gb", "--gpus", "256-2048",
                    "--global-batch", "4096", "--seq", "4096", NULL};
     process_time(argv[2], moe, "stackplan train deepseek-v3 x 256-2048 h100 (EP searched)");
+    /* Issue 15's target: 405B over four parts and 512-16,384 GPUs at seq 8192 (CP searched) under 100 ms. */
+    char *wide[] = {argv[2], "train", "--model", "llama-3.1-405b", "--gpu",
+                    "h100-sxm-80gb,h200-sxm-141gb,b200-sxm-192gb,mi300x-oam-192gb", "--gpus", "512-16384",
+                    "--global-batch", "2048", "--seq", "8192", NULL};
+    process_time(argv[2], wide, "stackplan train llama-3.1-405b x 4 parts x 512-16384 (CP searched)");
     return 0;
 }
