@@ -1266,6 +1266,8 @@ typedef struct {
     double budget_usd;                 /* 0: none */
     size_t top;                        /* layouts listed for the winner's option */
     const sp_rules *rules;             /* framework versions */
+    double fits_from_gpus;             /* when nothing fits: the least doubling of the counts that does; 0: none */
+    const sp_accel *fits_from_accel;   /* ... on this part */
 } sp_train_report;
 
 /* Renders the winner (fastest layout that meets deadline and budget, else the

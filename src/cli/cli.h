@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 
-enum { CLI_EXIT_OK = 0, CLI_EXIT_INTERNAL = 1, CLI_EXIT_INPUT = 2 };
+/* 3: the request was understood but no plan meets it (nothing fits memory, targets not met);
+ * stdout holds the report that says why. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_INTERNAL = 1, CLI_EXIT_INPUT = 2, CLI_EXIT_UNMET = 3 };
 
 typedef enum { CLI_NUMBER, CLI_TEXT, CLI_FLAG } cli_kind;
 

@@ -89,5 +89,9 @@ int cmd_serve(int argc, char **argv)
         text = sp_render_serve(&report, format, &err);
     }
     sp_accel_catalog_free(&in.catalog);
-    return text ? cli_emit(text) : cli_fail(&err);
+    if (!text)
+        return cli_fail(&err);
+    bool unmet = (config.ttft_s > 0 || config.tpot_s > 0) && !result.meets_targets;
+    int status = cli_emit(text);
+    return status == CLI_EXIT_OK && unmet ? CLI_EXIT_UNMET : status;
 }

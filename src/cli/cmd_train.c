@@ -142,8 +142,22 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
     return SP_OK;
 }
 
-/* Not one layout checked at any count: the pins contradict each other or the counts (a part
- * with no network past one server, pp beyond the layers, ep not dividing dp ...): bad input. */
+/* Layouts a search at `gpus` of the first part would check (0: the count admits none). */
+static double layouts_at(const train_job *j, const sp_memory_constants *mk, double gpus)
+{
+    static sp_search_result r;
+    sp_search_request q = j->request;
+    q.gpus = gpus;
+    q.usd_per_gpu_hour = 1;
+    sp_error err;
+    if (sp_train_search(&j->in.model, j->accels[0], &q, mk, &j->in.rules.perf, 1, &r, &err) != SP_OK)
+        return 0;
+    return r.plans_evaluated;
+}
+
+/* Not one layout checked at any count: the counts cannot be split as the model and the pins
+ * need (a part with no network past one server, tp not dividing the heads, dp not dividing the
+ * batch ...): bad input, naming the nearest count above that can. */
 static sp_status check_something_checked(const train_job *j, const sp_train_option *options, size_t n, sp_error *err)
 {
     for (size_t i = 0; i < n; i++)
@@ -154,9 +168,43 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
             if (j->counts[c] > j->accels[a]->per_node && !(j->accels[a]->inter_node_bytes_per_s > 0))
                 return cli_flag_error(err, "gpus", "%s has no published inter-node network: at most %g GPUs",
                                       j->accels[a]->name, j->accels[a]->per_node);
+    sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
+    double top = j->counts[j->ncounts - 1], next = 0;
+    for (double g = top + 1; g <= 2 * top + 8 && next == 0; g++)
+        if (layouts_at(j, &mk, g) > 0)
+            next = g;
+    char hint[64] = "";
+    if (next > 0)
+        snprintf(hint, sizeof hint, "; %g GPUs would", next);
     return cli_flag_error(err, "gpus",
-                          "no layout matches the pinned dimensions at these GPU counts (tp x pp x dp must make the "
-                          "count, ep divide dp and the experts, pp at most the layers, interleave divide the stages)");
+                          "no layout splits %g GPU(s): tp must divide the %g heads within a node, 2 x cp the "
+                          "sequence, pp stay within the %g layers, dp divide the global batch of %g and ep the "
+                          "experts, as pinned%s",
+                          top, j->in.model.heads, j->in.model.layers, j->request.global_batch, hint);
+}
+
+/* Nothing fits memory at any count: the first doubling of the largest count (up to 2^16 times)
+ * at which some part fits, for the report to name. */
+static void find_fitting_count(const train_job *j, const sp_train_option *options, size_t n, sp_train_report *report)
+{
+    for (size_t i = 0; i < n; i++)
+        if (options[i].result.found)
+            return;
+    sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
+    static sp_search_result r;
+    for (double g = 2 * j->counts[j->ncounts - 1]; g <= 65536.0 * j->counts[j->ncounts - 1] && g <= 1e8; g *= 2)
+        for (size_t a = 0; a < j->naccels; a++) {
+            sp_search_request q = j->request;
+            q.gpus = g;
+            q.usd_per_gpu_hour = 1;
+            sp_error err;
+            if (sp_train_search(&j->in.model, j->accels[a], &q, &mk, &j->in.rules.perf, 1, &r, &err) == SP_OK &&
+                r.found) {
+                report->fits_from_gpus = g;
+                report->fits_from_accel = j->accels[a];
+                return;
+            }
+        }
 }
 
 /* --method: the fine-tuning model at the counts of --gpus, not the pre-training search. */
@@ -239,11 +287,19 @@ int cmd_train(int argc, char **argv)
     if (s == SP_OK) {
         j->request.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
         sp_train_report report = {&j->in.model, &j->request, options, n, cli_number_or(&CMD, v, "deadline-days", 0),
-                                  cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number_or(&CMD, v, "top", 5), &j->in.rules};
+                                  cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number_or(&CMD, v, "top", 5), &j->in.rules,
+                                  0, NULL};
+        find_fitting_count(j, options, n, &report);
         text = sp_render_train(&report, format, &err);
     }
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found = found || options[i].result.found;
     sp_accel_catalog_free(&j->in.catalog);
     free(j);
     free(options);
-    return text ? cli_emit(text) : cli_fail(&err);
+    if (!text)
+        return cli_fail(&err);
+    int status = cli_emit(text);
+    return status == CLI_EXIT_OK && !found ? CLI_EXIT_UNMET : status;
 }

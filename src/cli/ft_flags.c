@@ -75,5 +75,8 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
         text = sp_render_finetune(&report, format, &err);
     }
     sp_accel_catalog_free(&in->catalog);
-    return text ? cli_emit(text) : cli_fail(&err);
+    if (!text)
+        return cli_fail(&err);
+    int status = cli_emit(text);
+    return status == CLI_EXIT_OK && result.best < 0 ? CLI_EXIT_UNMET : status;
 }

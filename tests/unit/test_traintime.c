@@ -339,7 +339,7 @@ static void many_options_render(void **state)
         assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 1, &options[i].result, &err), SP_OK);
         assert_true(options[i].result.found);
     }
-    sp_train_report report = {&m, &q, options, COUNT, 0, 0, 1, NULL};
+    sp_train_report report = {&m, &q, options, COUNT, 0, 0, 1, NULL, 0, NULL};
     char *text = sp_render_train(&report, SP_FORMAT_TEXT, &err);
     assert_non_null(text);
     free(text);

@@ -162,8 +162,12 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     sp_buf_printf(&b, "model       : %s (%.2f B parameters), %g sequences of %g tokens a step\n", r->model->name,
                   sp_model_params(r->model) / 1e9, r->request->global_batch, r->request->seq);
     if (!w) {
-        sp_buf_printf(&b, "no layout fits memory (%.0f checked): more GPUs, a shorter sequence or a larger accelerator\n",
-                      evaluated);
+        sp_buf_printf(&b, "no layout fits memory (%.0f checked)", evaluated);
+        if (r->fits_from_gpus > 0 && r->fits_from_accel)
+            sp_buf_printf(&b, ": %g x %s is the first doubling of the GPU count that fits\n", r->fits_from_gpus,
+                          r->fits_from_accel->name);
+        else
+            sp_buf_printf(&b, ", nor at 2^16 times the GPU count: a shorter sequence or a larger accelerator\n");
         return sp_buf_finish(&b, err);
     }
     const sp_candidate *c = &w->result.top[0];
@@ -281,6 +285,10 @@ static char *train_json(const sp_train_report *r, sp_error *err)
         evaluated += r->options[i].result.plans_evaluated;
     json_object_set_new(root, "plans_evaluated", json_integer((json_int_t)evaluated));
     json_object_set_new(root, "found", json_boolean(w != NULL));
+    if (!w && r->fits_from_gpus > 0 && r->fits_from_accel) {
+        json_object_set_new(root, "fits_from_gpus", json_integer((json_int_t)r->fits_from_gpus));
+        json_object_set_new(root, "fits_from_gpu", json_string(r->fits_from_accel->name));
+    }
     if (w) {
         const sp_candidate *c = &w->result.top[0];
         json_t *best = candidate_json(r, w, c);

@@ -199,6 +199,17 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
     for (size_t i = 0; i < 3; i++)
         if (!sp_whole_in(counts[i], 1, 1e8))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e8");
+    /* Pins that no GPU count can satisfy are bad input, named before any search. */
+    if (q->dp > 0 && fmod(q->global_batch, q->dp) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "dp", "%g does not divide the global batch (%g sequences)", q->dp,
+                       q->global_batch);
+    if (q->micro_batch > 0 && fmod(q->global_batch, q->micro_batch * (q->dp > 0 ? q->dp : 1)) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "micro-batch", "%g%s does not divide the global batch (%g sequences)",
+                       q->micro_batch, q->dp > 0 ? " x dp" : "", q->global_batch);
+    if (q->tp > 0 && fmod(m->heads, q->tp) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "%g does not divide the %g attention heads", q->tp, m->heads);
+    if (q->pp > m->layers)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "%g stages for %g layers", q->pp, m->layers);
     if (q->ep > 1 && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
                        m->name[0] ? m->name : "the model");

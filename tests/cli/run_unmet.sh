@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Requests that are understood but that no plan meets exit 3, with the report that says why on
+# stdout and nothing on stderr (docs/CLI.md, exit statuses).
+set -u
+bin=$1 root=$2
+cd "$root" || exit 1
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # expected-stdout-substring args...
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"; local code=$?
+  if [ $code -ne 3 ] || [ -s "$tmp/err" ] || ! grep -qF -- "$want" "$tmp/out"; then
+    echo "FAIL $*: exit $code (want 3), stderr $(wc -c <"$tmp/err") bytes (want 0), stdout lacks '$want'"
+    fail=$((fail+1))
+  else
+    pass=$((pass+1))
+  fi
+}
+
+# 405B on 8 A100-40GB: nothing fits; 256 is the first doubling of 8 that does (6.5 TB of state).
+check "256 x a100-sxm-40gb is the first doubling of the GPU count that fits" \
+  "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256
+check '"fits_from_gpus": 256' \
+  "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256 --format json
+# A full fine-tune of 405B on one 3090.
+check "nothing fits" "$bin" finetune --model llama-3.1-405b --gpu rtx-3090-24gb --gpus 1 --method full
+# One millisecond a token for a 70B model.
+check "NOT met at any batch" "$bin" serve --model llama-2-70b --gpu h100-sxm-80gb --tpot-ms 1
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
