@@ -46,6 +46,9 @@ static const char *catalog_gpu(const char *gpu)
         return "gb300-nvl72-288gb";
     if (!strncmp(gpu, "a100-80gb", 9)) /* "variant not stated": IBM's cluster is SXM (fms-fsdp README) */
         return "a100-sxm-80gb";
+    /* torchtitan's Grand Teton H100s: "96GB HBM2e" (2024-12 and later), "94GB"/"95GB" in the Aug 2024 text */
+    if (!strncmp(gpu, "h100-sxm-96gb", 13) || !strncmp(gpu, "h100 (94/95GB", 13))
+        return "h100-sxm-96gb-hbm2e";
     return gpu;
 }
 

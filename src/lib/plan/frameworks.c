@@ -9,6 +9,9 @@
 sp_train_stack sp_train_stack_of(const sp_mem_config *config)
 {
     /* Expert parallelism and its all-to-all: Megatron-Core MoE. */
+    /* FSDP2 (ZeRO-3) with TP or PP is torchtitan's composition, not Megatron's. */
+    if (config->zero >= 3 && config->ep <= 1)
+        return SP_TRAIN_FSDP_ZERO;
     if (config->tp > 1 || config->pp > 1 || config->ep > 1)
         return SP_TRAIN_MEGATRON;
     return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
@@ -18,7 +21,10 @@ const char *sp_train_framework(const sp_mem_config *config)
 {
     switch (sp_train_stack_of(config)) {
     case SP_TRAIN_MEGATRON: return "Megatron-LM (Megatron-Core)";
-    case SP_TRAIN_FSDP_ZERO: return "PyTorch FSDP / DeepSpeed ZeRO";
+    case SP_TRAIN_FSDP_ZERO:
+        return config->tp > 1 || config->pp > 1 || config->cp > 1
+                   ? "torchtitan (PyTorch FSDP2 with tensor, context or pipeline parallelism)"
+                   : "PyTorch FSDP / DeepSpeed ZeRO";
     case SP_TRAIN_DDP: break;
     }
     return "PyTorch DDP";

@@ -103,13 +103,15 @@ static bool pinned(double pin, double value)
 static void search_knobs(search_ctx *s, sp_mem_config *c)
 {
     const sp_search_request *q = s->req;
-    /* Megatron shards the optimizer (distributed optimizer = ZeRO-1) beside TP/PP; the
-     * FSDP/ZeRO-2/3 stages apply to pure data parallelism. */
-    int zero_max = c->tp == 1 && c->pp == 1 && c->ep <= 1 ? 3 : 1; /* Megatron-Core MoE: distributed optimizer */
+    /* Megatron shards the optimizer (distributed optimizer = ZeRO-1) beside TP/PP; FSDP/ZeRO-2/3
+     * apply to pure data parallelism, and FSDP2 (ZeRO-3) also composes with TP and PP in
+     * torchtitan (Liang et al. 2024, "TorchTitan", sec. 3.1). MoE plans run Megatron-Core's. */
+    bool split = c->tp > 1 || c->pp > 1;
+    int zero_max = c->ep <= 1 ? 3 : 1;
     if (c->dp * c->cp == 1) /* ZeRO shards over the ranks that reduce gradients: dp x cp */
         zero_max = 0;
     for (int zero = 0; zero <= zero_max; zero++) {
-        if (q->zero >= 0 && q->zero != zero)
+        if ((q->zero >= 0 && q->zero != zero) || (split && zero == 2))
             continue;
         c->zero = zero;
         for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_FULL; r++) {
