@@ -185,6 +185,7 @@ typedef struct {
     double loss_bytes_per_logit;  /* output layer and loss bytes per token per vocabulary entry */
     double chunked_loss_bytes_per_logit; /* the same when the loss runs over 16-bit chunks */
     double dataset_bytes_per_token; /* text bytes a token covers, to turn dataset_gb into tokens */
+    double goodput;               /* share of a run's wall time that advances training (restarts, checkpoints) */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
@@ -949,11 +950,13 @@ typedef struct {
     double usd_per_gpu_hour;
     double ep;                   /* MoE expert-parallel degree: 0 searched, > 0 pinned */
     double cp;                   /* context-parallel degree: 0 searched, > 0 pinned */
+    double goodput;              /* share of wall time that trains: days and cost divide by it (1: steady state) */
+    double mfu_cap;              /* > 0: no layout is credited more MFU than this (a pessimistic plan) */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0}
+     -1, -1, 1e9, 0, 0, 0, 1, 0}
 
 /* One evaluated layout. */
 typedef struct {
@@ -1158,6 +1161,7 @@ typedef struct {
     sp_candidate run;           /* with timed: the chosen layout, its speed and memory */
     double run_hours;           /* with timed: hours the token budget takes on `gpus` GPUs */
     double run_tokens;          /* with timed: the token budget */
+    double run_goodput;         /* with timed: the share of wall time the run's hours assume trains */
     double run_max_gpus;        /* with timed: the largest GPU count the run search tried */
     double run_global_batch;    /* with timed: sequences per step */
     double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */

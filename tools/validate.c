@@ -181,6 +181,7 @@ static void llama_row(const estimate_ctx *t, json_t *row, tally *tl)
     q.seq = seq;
     q.global_batch = number(row, "global_batch_tokens", 4194304) / seq;
     q.tokens = number(row, "tokens", 2e12);
+    q.goodput = t->goodput; /* published GPU-hours are whole runs */
     const double counts[] = {256, 512, 1024, 2048};
     double best_hours = 0;
     for (size_t i = 0; i < 4; i++) {
@@ -223,7 +224,9 @@ static bool validate_training(const estimate_ctx *t, const char *dir)
     /* Issue 4's targets: median 7%, worst 20%. The one fitted constant was chosen on these rows. */
     bool ok = summary("training, steady-state rows (in-sample: perf.yaml sustained_fraction was fitted on them)",
                       &steady, 0.07, 0.20);
-    summary("training, whole-run GPU-hours (reported, not a target: restarts and evaluation included)", &whole, 1, 1);
+    summary("training, whole-run GPU-hours at defaults.yaml's goodput (reported, not a target: evaluation, ablations "
+            "and restarts beyond the goodput included)",
+            &whole, 1, 1);
     return ok;
 }
 
@@ -419,7 +422,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "validate: %s\n", err.message);
         return 2;
     }
-    estimate_ctx t = {argv[1], &accels, &k, &rules.perf};
+    estimate_ctx t = {argv[1], &accels, &k, &rules.perf, rules.limits.goodput};
     ok = validate_training(&t, argv[2]) && ok;
     ok = validate_serving(&t, argv[2]) && ok;
     ok = validate_finetune(argv[1], argv[2], &rules, &accels) && ok;

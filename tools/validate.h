@@ -32,6 +32,7 @@ typedef struct {
     const sp_accel_catalog *accels;
     const sp_memory_constants *mk;
     const sp_perf_constants *perf;
+    double goodput; /* defaults.yaml's whole-run share, for rows that count whole runs */
 } estimate_ctx;
 
 /* Prints heading, runs row() over every row of DIR/FILE into one tally and prints its summary

@@ -60,6 +60,6 @@ static void modern_row(const estimate_ctx *x, json_t *row, tally *t)
 bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                              const sp_memory_constants *mk, const sp_perf_constants *perf)
 {
-    estimate_ctx x = {data_dir, accels, mk, perf};
+    estimate_ctx x = {data_dir, accels, mk, perf, 1};
     return report_rows(dir, "serving_modern_public.json", "today's MoE serving (serving_modern_public.json: TensorRT-LLM max-load throughput, one replica)", "MoE serving throughput (reported against issue 14's 20% target; EP = tp with attention DP, Llama 4 Scout TP only)", &x, modern_row);
 }

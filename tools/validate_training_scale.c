@@ -163,7 +163,7 @@ bool validate_training_scale(const char *data_dir, const char *dir, const sp_acc
     json_t *rows = load(dir, "training_scale_public.json");
     if (!rows)
         return false;
-    estimate_ctx x = {data_dir, accels, mk, perf};
+    estimate_ctx x = {data_dir, accels, mk, perf, 1};
     static scale_tallies t;
     memset(&t, 0, sizeof t);
     printf("training at scale (training_scale_public.json: each run at its published layout and precision)\n");

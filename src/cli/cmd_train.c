@@ -27,6 +27,8 @@ static const cli_opt OPTS[] = {
     {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
     CLI_PRECISION_OPTS,
     {"tokens", CLI_NUMBER, "T", "token budget (default: tokens_per_param in defaults.yaml, 20, Chinchilla)", 1, 1e16, 0},
+    {"goodput", CLI_NUMBER, "F", "share of wall time that trains (default: goodput in defaults.yaml, 0.9)", 0.05, 1, 0},
+    {"mfu-cap", CLI_NUMBER, "F", "credit no layout with more MFU than F (e.g. 0.4 for a pessimistic plan)", 0.01, 1, 0},
     {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days", 0, 1e5, 0},
     {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this", 0, 1e12, 0},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 0, 1e4, 0},
@@ -75,6 +77,8 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->cp = cli_number_or(&CMD, v, "cp", 0);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
     q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
+    q->goodput = cli_number_or(&CMD, v, "goodput", in->rules.limits.goodput);
+    q->mfu_cap = cli_number_or(&CMD, v, "mfu-cap", 0);
     sp_recompute r = SP_RECOMPUTE_NONE;
     bool pinned = false;
     sp_status s = cli_recompute(&CMD, v, &r, &pinned, err);

@@ -133,6 +133,41 @@ static void context_parallel_ring(void **state)
     assert_string_equal(err.field, "cp");
 }
 
+/* Whole-run goodput divides the days and cost of the same step; an MFU cap slows every layout
+ * that would beat it to exactly the cap, the extra time counted as compute. */
+static void goodput_and_mfu_cap(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(4);
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 2;
+    q.global_batch = 2;
+    q.seq = 512;
+    q.usd_per_gpu_hour = 2;
+    q.tokens = 1e9;
+    sp_search_result steady, whole, capped;
+    sp_error err;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 1, &steady, &err), SP_OK);
+    q.goodput = 0.8;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 1, &whole, &err), SP_OK);
+    assert_true(fabs(whole.top[0].days - steady.top[0].days / 0.8) < 1e-9 * whole.top[0].days);
+    assert_true(fabs(whole.top[0].cost_usd - steady.top[0].cost_usd / 0.8) < 1e-6 * whole.top[0].cost_usd);
+    double cap = steady.top[0].step.mfu / 2;
+    q.goodput = 1;
+    q.mfu_cap = cap;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 1, &capped, &err), SP_OK);
+    const sp_step *s = &capped.top[0].step;
+    assert_true(fabs(s->mfu - cap) < 1e-12);
+    assert_true(fabs(s->step_time_s - 2 * steady.top[0].step.step_time_s) < 1e-9 * s->step_time_s);
+    double parts = s->compute_s + s->tp_comm_s + s->ep_comm_s + s->cp_comm_s + s->bubble_s + s->pp_comm_s +
+                   s->dp_comm_s + s->optimizer_s;
+    assert_true(fabs(parts - s->step_time_s) < 1e-9 * s->step_time_s);
+    q.goodput = 0; /* out of (0, 1] */
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 1, &capped, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "goodput");
+}
+
 /* Tensor parallelism: 4 ring all-reduces of T h x 2 bytes a layer, each 2 (t-1)/t of the
  * bytes over NVLink (Megatron, Shoeybi et al. 2019). */
 static void tensor_parallel_comm(void **state)
@@ -383,6 +418,7 @@ int main(void)
         cmocka_unit_test(single_gpu_step),
         cmocka_unit_test(fp8_linears_only),
         cmocka_unit_test(context_parallel_ring),
+        cmocka_unit_test(goodput_and_mfu_cap),
         cmocka_unit_test(tensor_parallel_comm),
         cmocka_unit_test(pipeline_bubble),
         cmocka_unit_test(data_parallel_exposure),

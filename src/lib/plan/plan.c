@@ -271,6 +271,7 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
                                          : pow(2.0, fmax(0.0, round(log2(r->limits.tokens_per_step / q.seq))));
     q.tokens = p->tokens > 0 ? p->tokens : r->limits.tokens_per_param * sp_model_params(m);
     q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
+    q.goodput = r->limits.goodput;
     if (p->micro_batch > 0)
         q.micro_batch = p->micro_batch;
     return q;
@@ -309,6 +310,7 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
     out->timed = true;
     out->run_max_gpus = r->limits.run_max_gpus;
     out->run_tokens = q.tokens;
+    out->run_goodput = q.goodput;
     out->run_global_batch = q.global_batch;
     if (!meets)
         out->notes |= SP_NOTE_RUN_TOO_SLOW;

@@ -106,6 +106,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "tokens", json_real(plan->run_tokens));
         json_object_set_new(t, "global_batch", json_integer((json_int_t)plan->run_global_batch));
         json_object_set_new(t, "hours", sp_json_round(plan->run_hours, 100));
+        json_object_set_new(t, "goodput", sp_json_round(plan->run_goodput, 1e4));
         json_object_set_new(t, "gpus", json_integer((json_int_t)c->gpus));
         json_object_set_new(t, "tp", json_integer((json_int_t)c->config.tp));
         json_object_set_new(t, "pp", json_integer((json_int_t)c->config.pp));

@@ -57,9 +57,10 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     char split[96];
     sp_split_text(&plan->run.config, split, sizeof split);
     if (plan->timed)
-        sp_buf_printf(b, "- Training: %.3g tokens in %.4g h on %.0f GPUs: %s, ZeRO-%g, micro-batch %g, "
+        sp_buf_printf(b, "- Training: %.3g tokens in %.4g h (%.0f%% goodput) on %.0f GPUs: %s, ZeRO-%g, micro-batch %g, "
                          "recompute %s; %.1f%% MFU; %s\n",
-                      plan->run_tokens, plan->run_hours, plan->gpus, split, plan->run.config.zero, plan->run.config.micro_batch,
+                      plan->run_tokens, plan->run_hours, 100 * plan->run_goodput, plan->gpus, split, plan->run.config.zero,
+                      plan->run.config.micro_batch,
                       sp_recompute_name(plan->run.config.recompute), 100 * plan->run.step.mfu,
                       sp_train_framework_on(plan->stack, &plan->run.config));
     if (plan->fine_tuned) {

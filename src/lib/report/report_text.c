@@ -89,8 +89,11 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 {
     const sp_candidate *c = &plan->run;
     const sp_mem_config *k = &c->config;
-    sp_buf_printf(b, "  training        : %.3g tokens, %g x %g tokens a step, in %.4g h on %.0f GPUs (%g h allowed)\n",
-                  plan->run_tokens, plan->run_global_batch, k->seq, plan->run_hours, plan->gpus, p->train_hours);
+    sp_buf_printf(b,
+                  "  training        : %.3g tokens, %g x %g tokens a step, in %.4g h at %.0f%% goodput on %.0f GPUs (%g h "
+                  "allowed)\n",
+                  plan->run_tokens, plan->run_global_batch, k->seq, plan->run_hours, 100 * plan->run_goodput, plan->gpus,
+                  p->train_hours);
     char split[96];
     sp_split_text(k, split, sizeof split);
     sp_buf_printf(b, "                    %s%s, ZeRO-%g, micro-batch %g, recompute %s: %.0f tokens/s, "

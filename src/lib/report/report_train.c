@@ -153,6 +153,14 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
                   o->accel->memory_bytes / 1e9);
     sp_buf_printf(b, "budget      : %.3g tokens in %.2f days, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens,
                   c->days, c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
+    if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
+        sp_buf_printf(b, "whole run   : the days, hours and cost above count %.0f%% goodput (restarts, checkpoints; "
+                         "steady state %.2f days)",
+                      100 * r->request->goodput, c->days * r->request->goodput);
+        if (r->request->mfu_cap > 0)
+            sp_buf_printf(b, " and credit at most %.1f%% MFU", 100 * r->request->mfu_cap);
+        sp_buf_printf(b, "\n");
+    }
 }
 
 static char *train_text(const sp_train_report *r, sp_error *err)
@@ -260,6 +268,8 @@ static json_t *candidate_json(const sp_train_report *r, const sp_train_option *o
     json_object_set_new(o, "fits", json_boolean(c->memory.fits));
     json_object_set_new(o, "gpu_hours", sp_json_round(c->gpu_hours, 100));
     json_object_set_new(o, "days", sp_json_round(c->days, 1e4));
+    json_object_set_new(o, "steady_state_days", sp_json_round(c->days * r->request->goodput, 1e4));
+    json_object_set_new(o, "goodput", sp_json_round(r->request->goodput, 1e4));
     json_object_set_new(o, "cost_usd", sp_json_round(c->cost_usd, 100));
     json_object_set_new(o, "meets_deadline_and_budget", json_boolean(meets(r, c)));
     json_object_set_new(o, "plan", plan_json(r, c));

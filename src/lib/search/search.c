@@ -71,6 +71,19 @@ static void keep(search_ctx *s, const sp_candidate *c)
         r->top_count = n + 1;
 }
 
+/* A user's pessimism: the step slows until its MFU is the cap, the extra time counted as compute. */
+static void cap_mfu(sp_step *step, double cap)
+{
+    double slower = step->mfu / cap;
+    step->compute_s += step->step_time_s * (slower - 1.0);
+    step->step_time_s *= slower;
+    step->tokens_per_s /= slower;
+    step->model_flops_per_gpu /= slower;
+    step->hardware_flops_per_gpu /= slower;
+    step->mfu = cap;
+    step->hfu /= slower;
+}
+
 static void evaluate(search_ctx *s, const sp_mem_config *c)
 {
     sp_search_result *r = s->out;
@@ -84,9 +97,12 @@ static void evaluate(search_ctx *s, const sp_mem_config *c)
     if (sp_train_step_known_memory(s->model, s->accel, c, s->req->global_batch, s->perf, &cand.memory,
                                    &cand.step) != SP_OK)
         return;
+    if (s->req->mfu_cap > 0 && cand.step.mfu > s->req->mfu_cap)
+        cap_mfu(&cand.step, s->req->mfu_cap);
     cand.config = *c;
     cand.gpus = s->req->gpus;
-    double seconds = s->req->tokens / cand.step.tokens_per_s;
+    /* Whole-run wall time: restarts, checkpoints and stragglers leave 1 - goodput of it idle. */
+    double seconds = s->req->tokens / cand.step.tokens_per_s / s->req->goodput;
     cand.gpu_hours = seconds / 3600.0 * cand.gpus;
     cand.days = seconds / 86400.0;
     cand.cost_usd = cand.gpu_hours * s->req->usd_per_gpu_hour;
@@ -217,6 +233,9 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
                        m->name[0] ? m->name : "the model");
     if (q->ep > 1 && fmod(m->experts, q->ep) != 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%g does not divide the %g experts", q->ep, m->experts);
+    if (!(q->goodput > 0 && q->goodput <= 1) || !(q->mfu_cap >= 0 && q->mfu_cap <= 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, q->goodput > 0 && q->goodput <= 1 ? "mfu-cap" : "goodput",
+                       "must be a share in (0, 1]");
     if (q->cp > 0 && (!sp_whole_in(q->cp, 1, 1e6) || fmod(q->gpus, q->cp) != 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "must be a whole number that divides the %g GPUs", q->gpus);
     if (q->cp > 1 && fmod(q->seq, 2.0 * q->cp) != 0)
