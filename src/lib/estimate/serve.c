@@ -105,10 +105,13 @@ static double moe_s(const serve_ctx *x, double tokens)
     if (!x->c->expert_parallel || x->tp <= 1)
         return mlp_split_s(x, touched, routed, m->ffn, x->tp) + shared;
     /* Expert parallelism: each GPU runs its E/tp experts whole, and every token's hidden state
-     * goes to the GPUs of its k experts and comes back (dispatch and combine all-to-all, each
-     * moving (tp-1)/tp of tokens x k x hidden 16-bit values; Lepikhin et al. 2020, GShard). */
+     * goes to the GPUs of its k experts and comes back (dispatch and combine all-to-all; Lepikhin
+     * et al. 2020, GShard). Each GPU sends its own 1/tp of the tokens (its attention-DP share, or
+     * its slice of the sequence under TP), (tp-1)/tp of them to other GPUs, k x hidden 16-bit
+     * values each, over its own link. */
     double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
-    double all_to_all = 2.0 * ((x->tp - 1.0) / x->tp * tokens * m->experts_per_token * m->hidden * 2.0 / bw +
+    double own = tokens / x->tp;
+    double all_to_all = 2.0 * ((x->tp - 1.0) / x->tp * own * m->experts_per_token * m->hidden * 2.0 / bw +
                                x->k->collective_latency_s);
     return mlp_split_s(x, touched / x->tp, routed, m->ffn, 1.0) + shared + all_to_all;
 }
