@@ -77,7 +77,10 @@ static bool row_config(json_t *row, sp_ft_config *c)
     const char *quant = text(row, "quant", "none");
     c->quant = strstr(quant, "GPTQ") ? SP_QUANT_INT4 : strstr(quant, "4-bit") || strstr(quant, "nf4") ? SP_QUANT_NF4
                                                                                                       : SP_QUANT_NONE;
-    c->double_quant = strstr(quant, "double quant") != NULL;
+    /* Answer.AI's train.py builds Linear4bit(..., quant_type='nf4', quant_storage=...) and leaves
+     * compress_statistics at bitsandbytes' default, True: double quantisation (fsdp_qlora train.py,
+     * replace_linear call; bitsandbytes nn/modules.py Linear4bit). Other rows say when they use it. */
+    c->double_quant = strstr(quant, "double quant") != NULL || strstr(text(row, "framework", ""), "fsdp_qlora") != NULL;
     if (c->method == SP_METHOD_LORA && c->quant != SP_QUANT_NONE)
         c->method = SP_METHOD_QLORA;
     c->lora_rank = number(row, "lora_rank", 8);

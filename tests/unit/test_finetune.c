@@ -55,6 +55,18 @@ static void qlora_storage(void **state)
     double adapters = sp_ft_adapter_params(&m, &c);
     assert_close(mem.trainable_bytes, 2.0 * adapters);
     assert_close(mem.optimizer_bytes, 4.0 * adapters);
+    /* FSDP over 4 GPUs shards the packed weights, not bitsandbytes' QuantState: the constants stay
+     * whole on every rank, and on the GPU when the parameters are offloaded. */
+    double constants = mem.quant_constants_bytes;
+    c.gpus = 4;
+    c.fsdp = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    assert_close(mem.base_bytes, (linear * 0.5 + rest * 2.0) / 4.0);
+    assert_close(mem.quant_constants_bytes, constants);
+    c.offload = SP_OFFLOAD_PARAMS;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    assert_close(mem.base_bytes, 0.0);
+    assert_close(mem.quant_constants_bytes, constants);
 }
 
 /* A full pure-bf16 AdamW fine-tune of a tiny model peaks in the optimizer step: weights 2,

@@ -363,7 +363,12 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
      * registered buffers (auto_gptq nn_modules/qlinear), which every rank holds whole. */
     double base_shard = c->quant == SP_QUANT_INT4 ? 1.0 : shard;
     out->base_bytes = base.base / base_shard;
-    out->quant_constants_bytes = base.constants / base_shard;
+    /* bitsandbytes keeps a 4-bit weight's absmax constants in its QuantState, neither a
+     * parameter nor a buffer: FSDP neither shards nor offloads them, and every rank quantises
+     * its own whole copy (Answer.AI fsdp_qlora train.py: "FSDP only syncs parameters and buffers,
+     * so the quant_state isn't copied"; bitsandbytes nn/modules.py Params4bit.quant_state). */
+    bool bnb = c->quant == SP_QUANT_NF4 || c->quant == SP_QUANT_FP4;
+    out->quant_constants_bytes = bnb ? base.constants : base.constants / base_shard;
     out->trainable_bytes = is_adapter(c->method) ? trainable * b.weights : 0.0;
     out->gradients_bytes = trainable * b.gradients;
     out->optimizer_bytes = trainable * sp_ft_optimizer_bytes(c);
@@ -375,9 +380,11 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
         out->gradients_bytes = 0;
     }
     if (c->offload == SP_OFFLOAD_PARAMS) {
-        out->host_param_bytes = out->base_bytes + out->quant_constants_bytes + out->trainable_bytes;
+        out->host_param_bytes = out->base_bytes + (bnb ? 0.0 : out->quant_constants_bytes) + out->trainable_bytes;
         out->host_bytes += out->host_param_bytes;
-        out->base_bytes = out->quant_constants_bytes = out->trainable_bytes = 0;
+        out->base_bytes = out->trainable_bytes = 0;
+        if (!bnb)
+            out->quant_constants_bytes = 0;
     }
     saved_activations saved = activations_of(m, c);
     out->logits_bytes = c->micro_batch * c->seq * m->vocab *
