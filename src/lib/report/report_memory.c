@@ -180,15 +180,19 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
         return sp_json_finish(list, err);
     }
     sp_buf b = {0};
-    sp_buf_printf(&b, "%-18s %-7s %8s %8s %9s %9s %5s %8s %8s %8s\n", "name", "vendor", "mem GB", "HBM TB/s",
-                  "bf16 TF/s", "fp8 TF/s", "/node", "NVL GB/s", "net GB/s", "$/h");
+    sp_buf_printf(&b, "%-20s %-7s %8s %8s %9s %9s %9s %5s %8s %8s %8s\n", "name", "vendor", "mem GB", "HBM TB/s",
+                  "bf16 TF/s", "fp8 TF/s", "fp4 TF/s", "/node", "NVL GB/s", "net GB/s", "$/h");
     for (size_t i = 0; i < catalog->count; i++) {
         const sp_accel *a = &catalog->items[i];
-        sp_buf_printf(&b, "%-18s %-7s %8.1f %8.2f %9.1f %9.1f %5.0f %8.0f %8.1f %8.2f\n", a->name, a->vendor,
+        char price[32] = "-"; /* no public price: not free */
+        if (a->usd_per_hour > 0)
+            snprintf(price, sizeof price, "%.2f", a->usd_per_hour);
+        sp_buf_printf(&b, "%-20s %-7s %8.1f %8.2f %9.1f %9.1f %9.1f %5.0f %8.0f %8.1f %8s\n", a->name, a->vendor,
                       a->memory_bytes / GB, a->hbm_bytes_per_s / 1e12, a->bf16_flops_per_s / 1e12,
-                      a->fp8_flops_per_s / 1e12, a->per_node, a->intra_node_bytes_per_s / GB,
-                      a->inter_node_bytes_per_s / GB, a->usd_per_hour);
+                      a->fp8_flops_per_s / 1e12, a->fp4_flops_per_s / 1e12, a->per_node,
+                      a->intra_node_bytes_per_s / GB, a->inter_node_bytes_per_s / GB, price);
     }
+    sp_buf_printf(&b, "(0 TF/s: the part has no such mode or none is published; $/h -: no public price)\n");
     return sp_buf_finish(&b, err);
 }
 
