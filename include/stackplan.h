@@ -113,7 +113,9 @@ typedef enum {
 } sp_precision;
 
 typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
-typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL } sp_recompute;
+/* selective: Megatron's (the attention core again); op: torchtitan's op-level selective
+ * checkpointing (every other matmul output and the attention output kept, the rest rebuilt). */
+typedef enum { SP_RECOMPUTE_NONE = 0, SP_RECOMPUTE_SELECTIVE, SP_RECOMPUTE_FULL, SP_RECOMPUTE_OP } sp_recompute;
 /* NVFP4 and MXFP4 are 4-bit floating-point weights with block scales (weights only, never the KV
  * cache); "fp4" parses as nvfp4. */
 typedef enum {

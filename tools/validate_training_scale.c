@@ -80,6 +80,8 @@ static int row_recompute(json_t *row)
     const char *s = text(row, "recompute", "");
     if (!strncmp(s, "full", 4) || !strncmp(s, "activation checkpointing", 24))
         return SP_RECOMPUTE_FULL;
+    if (!strncmp(s, "selective (op)", 14)) /* torchtitan's op-level selective checkpointing */
+        return SP_RECOMPUTE_OP;
     if (!strncmp(s, "selective", 9))
         return SP_RECOMPUTE_SELECTIVE;
     if (!strncmp(s, "none", 4))

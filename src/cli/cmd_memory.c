@@ -19,7 +19,7 @@ static const cli_opt OPTS[] = {
     {"micro-batch", CLI_NUMBER, "B", "sequences per micro-batch (default 1)", 1, 1e6, SP_NUM_INTEGER},
     {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)", 1, 1e7, SP_NUM_INTEGER},
     {"microbatches", CLI_NUMBER, "M", "micro-batches per step (caps those in flight; default pp)", 1, 1e6, SP_NUM_INTEGER},
-    {"recompute", CLI_TEXT, "R", "none (default), selective, full", 0, 0, 0},
+    {"recompute", CLI_TEXT, "R", "none (default), selective, full, op (torchtitan's op-level)", 0, 0, 0},
     {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp", 0, 0, 0},
     {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention)", 0, 0, 0},
     {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4, nvfp4, mxfp4", 0, 0, 0},

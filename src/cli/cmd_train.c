@@ -22,7 +22,7 @@ static const cli_opt OPTS[] = {
     {"ep", CLI_NUMBER, "N", "MoE: pin the expert-parallel degree (divides the experts and dp)", 1, 1e6, SP_NUM_INTEGER},
     {"cp", CLI_NUMBER, "N", "pin the context-parallel degree (ring attention; 2 x N divides --seq)", 1, 1024,
      SP_NUM_INTEGER},
-    {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full", 0, 0, 0},
+    {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)", 0, 0, 0},
     {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
     {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
     CLI_PRECISION_OPTS,

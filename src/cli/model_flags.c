@@ -128,7 +128,7 @@ sp_status cli_recompute(const cli_command *cmd, const cli_value *values, sp_reco
     const cli_value *v = cli_flag(cmd, values, "recompute");
     *given = v->set;
     if (v->set && !sp_recompute_parse(v->text, out))
-        return cli_flag_error(err, "recompute", "'%s' is not none, selective or full", v->text);
+        return cli_flag_error(err, "recompute", "'%s' is not none, selective, full or op", v->text);
     return SP_OK;
 }
 

@@ -41,7 +41,7 @@ bool sp_mode_parse(const char *text, sp_mode *out)
 
 static const char *const PRECISIONS[] = {"fp32", "mixed-fp16", "mixed-bf16", "bf16", "fp8", NULL};
 static const char *const OPTIMIZERS[] = {"adamw", "adam", "adam8bit", "sgd", "adafactor", NULL};
-static const char *const RECOMPUTES[] = {"none", "selective", "full", NULL};
+static const char *const RECOMPUTES[] = {"none", "selective", "full", "op", NULL};
 static const char *const DTYPES[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "nvfp4", "mxfp4", NULL};
 /* The element alone; block scales are added by sp_weight_bytes_per_param. */
 static const double DTYPE_BYTES[] = {2, 2, 1, 1, 0.5, 4, 0.5, 0.5};
@@ -64,7 +64,7 @@ static const char *token_name(const char *const *tokens, int count, int value)
 
 const char *sp_precision_name(sp_precision p) { return token_name(PRECISIONS, 5, (int)p); }
 const char *sp_optimizer_name(sp_optimizer o) { return token_name(OPTIMIZERS, 5, (int)o); }
-const char *sp_recompute_name(sp_recompute r) { return token_name(RECOMPUTES, 3, (int)r); }
+const char *sp_recompute_name(sp_recompute r) { return token_name(RECOMPUTES, 4, (int)r); }
 const char *sp_dtype_name(sp_dtype d) { return token_name(DTYPES, DTYPE_COUNT, (int)d); }
 
 double sp_dtype_bytes(sp_dtype d)

@@ -82,6 +82,11 @@ void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *
 /* Layers whose MLP routes over experts (all but the dense-first ones of an MoE model). */
 double sp_model_routed_layers(const sp_model *m);
 
+/* The matmuls of one layer's forward in the order the model calls them (q, k, v, o, then the MLP:
+ * gate, up, down for SwiGLU; up, down for GELU), each as the output and input widths on one of tp
+ * ranks (MoE: the active experts' MLP). Returns how many (at most 8). */
+size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], double in_width[8]);
+
 /* Bytes a parameter of a fine-tune takes by precision: pure bf16, or autocast over fp32 weights. */
 sp_precision_bytes sp_ft_precision_bytes(const sp_ft_config *config);
 /* Optimizer bytes (master and moments) per trainable parameter. */

@@ -136,6 +136,17 @@ static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recomput
     double e = activation_bytes(c);
     if (recompute == SP_RECOMPUTE_FULL) /* sec. 5: only the layer input, 2sbh (/t with SP) */
         return s * b * m->hidden * e / (c->sequence_parallel ? t : 1.0);
+    if (recompute == SP_RECOMPUTE_OP) {
+        /* torchtitan's op-level policy keeps the block input, the outputs of the 1st, 3rd, 5th ...
+         * matmul and the attention output with its fp32 log-sum-exp (torchtitan
+         * activation_checkpoint.py: _save_list, "mm_count % 2 == 0" recomputed). */
+        double outs[8], ins[8];
+        size_t n = sp_layer_matmuls(m, t, outs, ins);
+        double kept = m->hidden / (c->sequence_parallel ? t : 1.0) + m->heads * m->head_dim / t;
+        for (size_t i = 0; i < n; i += 2)
+            kept += outs[i];
+        return s * b * (kept * e + m->heads / t * 4.0);
+    }
     layer_activations a = per_token(m, c);
     double scores = a.scores * s;
     if (recompute == SP_RECOMPUTE_SELECTIVE || c->flash_attention)
@@ -168,8 +179,8 @@ static double training_activations(const sp_model *m, const sp_mem_config *c)
     if (c->interleave > 1 && c->pp > 1)
         factor *= 1.0 + (c->pp - 1.0) / (c->pp * c->interleave);
     double stored = layers_per_stage * layer_bytes(m, c, c->recompute) * factor;
-    /* Full recompute rebuilds one layer's activations during its backward. */
-    if (c->recompute == SP_RECOMPUTE_FULL)
+    /* Full and op-level recompute rebuild one layer's activations during its backward. */
+    if (c->recompute == SP_RECOMPUTE_FULL || c->recompute == SP_RECOMPUTE_OP)
         stored += layer_bytes(m, c, SP_RECOMPUTE_NONE);
     if (c->pp == 1)
         stored += output_bytes(m, c);

@@ -80,6 +80,21 @@ static double layers_params(const sp_model *m)
     return m->layers * common + dense * dense_mlp_params(m) + moe * moe_mlp_params(m);
 }
 
+size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], double in_width[8])
+{
+    double h = m->hidden, q = m->heads * m->head_dim / tp, kv = m->kv_heads * m->head_dim / tp;
+    double f = m->ffn * (m->experts > 1 ? m->experts_per_token + m->shared_experts : 1.0) / tp;
+    const double outs[] = {q, kv, kv, h, f, f, h}, ins[] = {h, h, h, q, h, h, f};
+    size_t n = 0;
+    for (size_t i = 0; i < 7; i++) {
+        if (i == 5 && m->ffn_kind != SP_FFN_SWIGLU)
+            continue; /* GELU has one up projection */
+        out_width[n] = outs[i];
+        in_width[n++] = ins[i];
+    }
+    return n;
+}
+
 double sp_model_default_seq(const sp_model *model)
 {
     return model->seq > 0 ? fmin(model->seq, 4096) : 2048;

@@ -219,6 +219,17 @@ typedef struct {
     double logits_s;       /* output layer and loss on the last stage */
 } stage_times;
 
+/* torchtitan's op-level checkpointing recomputes every other matmul of a layer (the 2nd, 4th ...)
+ * and its element-wise work; the attention core is kept. */
+static double op_recompute_gemms_s(const step_ctx *x)
+{
+    double outs[8], ins[8], total = 0;
+    size_t n = sp_layer_matmuls(x->m, x->c->tp, outs, ins);
+    for (size_t i = 1; i < n; i += 2)
+        total += gemm_s(x, x->tokens, outs[i], ins[i]);
+    return total;
+}
+
 static stage_times stage(const step_ctx *x)
 {
     const sp_accel *a = x->a;
@@ -240,6 +251,8 @@ static stage_times stage(const step_ctx *x)
     st.backward_s = layers * (2.0 * gemms + 2.5 * attention + 2.0 * ew + fp8_cast_s(x, true));
     if (c->recompute == SP_RECOMPUTE_FULL)
         st.recompute_s = st.forward_s;
+    else if (c->recompute == SP_RECOMPUTE_OP)
+        st.recompute_s = layers * (op_recompute_gemms_s(x) + ew);
     else if (c->recompute == SP_RECOMPUTE_SELECTIVE)
         st.recompute_s = layers * attention;
     else
@@ -276,6 +289,13 @@ static double recompute_flops_per_token(const sp_model *m, const sp_mem_config *
         return forward_flops_per_token(m, c->seq) - 2.0 * m->hidden * m->vocab;
     if (c->recompute == SP_RECOMPUTE_SELECTIVE)
         return m->layers * 4.0 * c->seq * m->heads * m->head_dim;
+    if (c->recompute == SP_RECOMPUTE_OP) {
+        double outs[8], ins[8], flops = 0;
+        size_t n = sp_layer_matmuls(m, 1.0, outs, ins);
+        for (size_t i = 1; i < n; i += 2)
+            flops += 2.0 * outs[i] * ins[i];
+        return m->layers * flops;
+    }
     return 0;
 }
 

@@ -130,8 +130,10 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
         if ((q->zero >= 0 && q->zero != zero) || (split && zero == 2))
             continue;
         c->zero = zero;
-        for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_FULL; r++) {
-            if (q->recompute >= 0 && q->recompute != r)
+        for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_OP; r++) {
+            /* torchtitan's op-level policy goes with its FSDP2 runs; asked for, it is tried anywhere */
+            if ((q->recompute >= 0 && q->recompute != r) ||
+                (q->recompute < 0 && r == SP_RECOMPUTE_OP && (zero < 3 || c->ep > 1)))
                 continue;
             c->recompute = (sp_recompute)r;
             for (int sp = 0; sp <= (c->tp > 1 ? 1 : 0); sp++) {
