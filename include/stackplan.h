@@ -583,11 +583,14 @@ typedef struct {
                                      ranks (Megatron-Core); each GPU holds E/ep whole experts (1: none) */
     double cp;                    /* training: context-parallel degree, each rank holding seq/cp of
                                      every sequence (ring attention; 1: none) */
+    double etp;                   /* training, MoE with ep > 1: expert tensor parallelism, each expert
+                                     sliced over etp ranks; ep x etp ranks of tp x cp x dp hold the
+                                     experts (MoE Parallel Folding; 1: whole experts) */
 } sp_mem_config;
 
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
-     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1}
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1}
 
 /* Bytes on the busiest accelerator. */
 typedef struct {
@@ -954,11 +957,12 @@ typedef struct {
     double cp;                   /* context-parallel degree: 0 searched, > 0 pinned */
     double goodput;              /* share of wall time that trains: days and cost divide by it (1: steady state) */
     double mfu_cap;              /* > 0: no layout is credited more MFU than this (a pessimistic plan) */
+    double etp;                  /* MoE expert tensor parallelism: 0 searched (1 or tp), > 0 pinned */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0, 1, 0}
+     -1, -1, 1e9, 0, 0, 0, 1, 0, 0}
 
 /* One evaluated layout. */
 typedef struct {

@@ -89,6 +89,20 @@ static int row_recompute(json_t *row)
     return -1;
 }
 
+/* Expert tensor parallelism as stated; unstated, Megatron-Core's default (tp) when the published
+ * split allows it, else 1, the only value that makes the published split whole (Megatron-Bridge
+ * recipes set expert_tensor_parallel_size themselves). */
+static double row_etp(json_t *row)
+{
+    double tp = number(row, "tp", 1), ep = number(row, "ep", 1);
+    if (ep <= 1)
+        return 1;
+    if (number(row, "etp", 0) > 0)
+        return number(row, "etp", 1);
+    double ranks = tp * number(row, "dp", 0) * number(row, "cp", 1);
+    return fmod(ranks, ep * tp) == 0 ? tp : 1;
+}
+
 /* Why a row is not expressed, or "" when it is. */
 static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a, bool precision)
 {
@@ -102,8 +116,8 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
         return "the row gives no single GPU count";
     if (!(number(row, "global_batch", 0) > 0) && !(number(row, "micro_batch", 0) > 0 && number(row, "dp", 0) > 0))
         return "the row gives no global batch, nor a micro-batch and data-parallel degree";
-    if (fmod(number(row, "dp", 0) * number(row, "cp", 1), number(row, "ep", 1)) != 0)
-        return "expert parallelism folded over tp x dp is not modelled (ep must divide dp x cp)";
+    if (fmod(number(row, "tp", 1) * number(row, "dp", 0) * number(row, "cp", 1), number(row, "ep", 1) * row_etp(row)) != 0)
+        return "ep x etp does not divide tp x cp x dp";
     return "";
 }
 
@@ -132,6 +146,7 @@ static void scale_row(const estimate_ctx *x, json_t *row, scale_tallies *t)
     if (!(q.global_batch > 0))
         q.global_batch = q.micro_batch * q.dp;
     q.cp = number(row, "cp", 1);
+    q.etp = m.experts > 1 && q.ep > 1 ? row_etp(row) : 0;
     q.zero = row_zero(row);
     q.recompute = row_recompute(row);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));

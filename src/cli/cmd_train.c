@@ -22,6 +22,8 @@ static const cli_opt OPTS[] = {
     {"ep", CLI_NUMBER, "N", "MoE: pin the expert-parallel degree (divides the experts and dp)", 1, 1e6, SP_NUM_INTEGER},
     {"cp", CLI_NUMBER, "N", "pin the context-parallel degree (ring attention; 2 x N divides --seq)", 1, 1024,
      SP_NUM_INTEGER},
+    {"etp", CLI_NUMBER, "N", "MoE: pin expert tensor parallelism (each expert sliced over N; ep x N divides tp x cp x dp)",
+     1, 1024, SP_NUM_INTEGER},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)", 0, 0, 0},
     {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
     {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
@@ -75,6 +77,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->interleave = cli_number_or(&CMD, v, "interleave", 0);
     q->ep = cli_number_or(&CMD, v, "ep", 0);
     q->cp = cli_number_or(&CMD, v, "cp", 0);
+    q->etp = cli_number_or(&CMD, v, "etp", 0);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
     q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
     q->goodput = cli_number_or(&CMD, v, "goodput", in->rules.limits.goodput);
@@ -182,8 +185,8 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
         snprintf(hint, sizeof hint, "; %g GPUs would", next);
     return cli_flag_error(err, "gpus",
                           "no layout splits %g GPU(s): tp must divide the %g heads within a node, 2 x cp the "
-                          "sequence, pp stay within the %g layers, dp divide the global batch of %g and ep the "
-                          "experts, as pinned%s",
+                          "sequence, pp stay within the %g layers, dp divide the global batch of %g, ep the "
+                          "experts and ep x etp the tp x cp x dp ranks, as pinned%s",
                           top, j->in.model.heads, j->in.model.layers, j->request.global_batch, hint);
 }
 
@@ -226,7 +229,7 @@ static int train_fine_tune(const cli_value *v, sp_format format)
     sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
-    static const char *const layout_pins[] = {"tp", "pp", "dp", "ep", "cp", "zero", "interleave", "global-batch"};
+    static const char *const layout_pins[] = {"tp", "pp", "dp", "ep", "etp", "cp", "zero", "interleave", "global-batch"};
     for (size_t i = 0; s == SP_OK && i < sizeof layout_pins / sizeof layout_pins[0]; i++)
         if (cli_flag(&CMD, v, layout_pins[i])->set)
             s = cli_flag_error(&err, layout_pins[i],

@@ -439,10 +439,43 @@ static void expert_all_to_all_by_hand(void **state)
     assert_string_equal(err.field, "ep");
 }
 
+/* Expert tensor parallelism on the toy MoE with tp 2, dp 2, ep 2: etp 2 slices each of a GPU's
+ * E/ep = 4 experts over 2 ranks (a quarter of the expert weights where etp 1 keeps half), and
+ * adds one all-reduce's worth of the etp group's routed tokens a MoE layer, forward and backward:
+ * 2 (etp-1)/etp x (512/2 x 2 x 2 x 1024 x 2 B) over 100 GB/s. ep x etp must divide tp x cp x dp. */
+static void expert_tensor_parallel(void **state)
+{
+    (void)state;
+    sp_model m = toy_model(2);
+    m.experts = 8;
+    m.experts_per_token = 2;
+    sp_accel a = toy_accel();
+    sp_mem_config c = toy_config();
+    c.tp = 2;
+    c.dp = 2;
+    c.ep = 2;
+    sp_step one, two;
+    sp_memory whole, sliced;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &one, &err), SP_OK);
+    assert_int_equal(sp_memory_estimate(&m, &c, &MEM, 1e12, &whole, &err), SP_OK);
+    c.etp = 2;
+    assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &two, &err), SP_OK);
+    assert_int_equal(sp_memory_estimate(&m, &c, &MEM, 1e12, &sliced, &err), SP_OK);
+    double expert_params = 2 * 8 * (2.0 * 1024 * 4096 + 4096 + 1024); /* 2 layers, 8 GELU experts with biases */
+    assert_true(fabs((whole.params_per_gpu - sliced.params_per_gpu) - expert_params * (1.0 / 2 - 1.0 / 4)) < 1.0);
+    double slices = 2.0 * (1.0 / 2.0) * (512.0 / 2 * 2 * 2 * 1024 * 2) / 100e9;
+    assert_true(fabs((two.ep_comm_s - one.ep_comm_s) - 2 * 2 * slices) < 1e-12);
+    c.etp = 4; /* ep x etp = 8 does not divide tp x dp = 4 */
+    assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &two, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "ep");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(expert_all_to_all_by_hand),
+        cmocka_unit_test(expert_tensor_parallel),
         cmocka_unit_test(single_gpu_step),
         cmocka_unit_test(fp8_linears_only),
         cmocka_unit_test(context_parallel_ring),

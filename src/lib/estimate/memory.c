@@ -59,13 +59,19 @@ static double norm_params(const sp_model *m)
     return m->norm_bias ? 2.0 * m->hidden : m->hidden;
 }
 
-/* Routed-expert weights on one GPU: its stage's share of them, E/ep whole experts under expert
- * parallelism, else a 1/tp slice of each. */
+/* The ranks routed experts are split over: E/ep experts a GPU under expert parallelism, each
+ * sliced over etp (MoE Parallel Folding), else a 1/tp slice of every one. */
+static double expert_split(const sp_mem_config *c)
+{
+    return c->ep > 1 ? c->ep * c->etp : c->tp;
+}
+
+/* Routed-expert weights on one GPU: its stage's share of them. */
 static double expert_params_per_gpu(const sp_model *m, const sp_mem_config *c)
 {
     if (!sp_model_has_shape(m))
         return 0;
-    return ceil(m->layers / c->pp) * sp_layer_expert_params(m) / (c->ep > 1 ? c->ep : c->tp);
+    return ceil(m->layers / c->pp) * sp_layer_expert_params(m) / expert_split(c);
 }
 
 /* Megatron-LM splits every weight matrix over tp and replicates the norms (Shoeybi et al. 2019). */
@@ -82,7 +88,7 @@ static double params_per_gpu(const sp_model *m, const sp_mem_config *c, double t
     /* Expert parallelism (Megatron-Core MoE): each GPU holds E/ep whole routed experts of an MoE
      * layer instead of a 1/tp slice of every one. */
     double experts = sp_layer_expert_params(m);
-    double expert_share = c->ep > 1 ? experts / c->ep : experts / c->tp;
+    double expert_share = experts / expert_split(c);
     double layer_per_gpu = (layer - layer_norms - experts) / c->tp + layer_norms + expert_share;
     double layers_per_stage = ceil(m->layers / c->pp);
     double first = embedding / c->tp + positions + m->extra_params + layers_per_stage * layer_per_gpu;
@@ -286,10 +292,12 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
                        c->seq);
     if (c->cp > 1 && !c->flash_attention)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "context parallelism needs FlashAttention (ring attention)");
-    /* Megatron-Core carves the expert-parallel group out of the dp x cp ranks. */
-    if (!sp_whole_in(c->ep, 1, 1e6) || (c->ep > 1 && fmod(c->dp * c->cp, c->ep) != 0))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "must be a whole number >= 1 that divides dp x cp (%g)",
-                       c->dp * c->cp);
+    /* Megatron-Core folds the ep x etp expert ranks over the tp x cp x dp ranks of a stage. */
+    if (!sp_whole_in(c->etp, 1, 1e6) || (c->etp > 1 && c->ep <= 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "etp", "expert tensor parallelism needs ep > 1");
+    if (!sp_whole_in(c->ep, 1, 1e6) || (c->ep > 1 && fmod(c->tp * c->cp * c->dp, c->ep * c->etp) != 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "ep x etp must divide tp x cp x dp (%g)",
+                       c->tp * c->cp * c->dp);
     if (c->ep > 1 && sp_model_has_shape(m) && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
                        m->name[0] ? m->name : "the model");
@@ -325,10 +333,11 @@ static void training_state(const sp_model *m, const sp_mem_config *c, double tot
     double optimizer = optimizer_bytes_total(m, c, p, total);
     /* ZeRO stages (Rajbhandari et al. 2019, sec. 5.1-5.3): 1 shards optimizer state, 2 adds
      * gradients, 3 adds the parameters, each over the data-parallel degree. */
-    /* Expert state is sharded over the expert-data-parallel group, dp/ep ranks (Megatron-Core's
-     * distributed optimizer keeps a separate group for expert parameters). */
+    /* Expert state is sharded over the expert-data-parallel group, tp x cp x dp / (ep x etp)
+     * ranks (Megatron-Core's distributed optimizer keeps a separate group for expert parameters). */
     double f = c->ep > 1 && p > 0 ? expert_params_per_gpu(m, c) / p : 0.0;
-    double sharded = (1.0 - f) / n + f * c->ep / n; /* what a ZeRO shard keeps of this GPU's state */
+    double expert_dp = c->ep > 1 ? c->tp * c->cp * c->dp / (c->ep * c->etp) : n;
+    double sharded = (1.0 - f) / n + f / expert_dp; /* what a ZeRO shard keeps of this GPU's state */
     if (c->zero >= 1)
         optimizer *= sharded;
     if (c->zero >= 2)

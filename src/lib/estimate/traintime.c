@@ -80,9 +80,11 @@ static double mlp_gemms_s(const step_ctx *x, double rows, double width, double s
 static double moe_gemms_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
-    double T = x->tokens, t = x->c->tp, ep = x->c->ep > 1 ? x->c->ep : 1.0;
-    double routed = T * m->experts_per_token * ep / m->experts / (ep > 1 ? t : 1.0);
-    double experts = ep > 1 ? m->experts / ep * mlp_gemms_s(x, routed, m->ffn, 1.0)
+    double T = x->tokens, t = x->c->tp, ep = x->c->ep > 1 ? x->c->ep : 1.0, etp = x->c->etp;
+    /* Under ep each rank dispatches its 1/tp of the sequence; an expert's etp slices share the
+     * tokens of etp x ep ranks. */
+    double routed = ep > 1 ? T / t * etp * ep * m->experts_per_token / m->experts : T * m->experts_per_token / m->experts;
+    double experts = ep > 1 ? m->experts / ep * mlp_gemms_s(x, routed, m->ffn, etp)
                             : m->experts * mlp_gemms_s(x, routed, m->ffn, t);
     return experts + m->shared_experts * mlp_gemms_s(x, T, m->ffn, t);
 }
@@ -102,6 +104,14 @@ static double layer_gemms_s(const step_ctx *x)
     return qkv + out + moe_share * moe_gemms_s(x) + (1.0 - moe_share) * dense;
 }
 
+/* Ring all-reduce: 2 (n - 1)/n of the bytes cross each link (Patarasuk and Yuan 2009). */
+static double allreduce_s(const step_ctx *x, double bytes, double n, double bandwidth)
+{
+    if (n <= 1)
+        return 0;
+    return 2.0 * (n - 1.0) / n * bytes / bandwidth + x->k->collective_latency_s;
+}
+
 /* Expert parallelism's dispatch and combine all-to-all of one (average) layer's forward: each
  * moves (ep-1)/ep of tokens x k hidden vectors (GShard, Lepikhin et al. 2020). With expert tensor
  * parallelism 1 the expert group is folded onto ep consecutive GPUs (MoE Parallel Folding): inside
@@ -112,12 +122,17 @@ static double expert_all_to_all_s(const step_ctx *x)
     double ep = x->c->ep;
     if (!(ep > 1) || m->experts <= 1)
         return 0;
-    bool inside = ep <= x->a->per_node;
+    double etp = x->c->etp;
+    bool inside = ep * etp <= x->a->per_node;
     double bw = inside ? x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency
                        : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
     double bytes = (ep - 1.0) / ep * x->tokens * m->experts_per_token * m->hidden * x->e / x->c->tp;
     double moe_share = (m->layers - m->dense_layers) / m->layers;
-    return moe_share * 2.0 * (bytes / bw + x->k->collective_latency_s);
+    /* Expert tensor parallelism gathers the etp ranks' routed tokens before the sliced expert
+     * MLP and reduce-scatters its output: one all-reduce's worth over the etp group. */
+    double slices = allreduce_s(x, x->tokens / x->c->tp * etp * m->experts_per_token * m->hidden * x->e, etp,
+                                x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency);
+    return moe_share * (2.0 * (bytes / bw + x->k->collective_latency_s) + slices);
 }
 
 /* The GEMMs FP8 recipes leave in 16 bits: attention (Transformer Engine's DotProductAttention runs
@@ -201,13 +216,6 @@ static double fp8_cast_s(const step_ctx *x, bool backward)
     return x->tokens * elements * 4.0 / x->hbm;
 }
 
-/* Ring all-reduce: 2 (n - 1)/n of the bytes cross each link (Patarasuk and Yuan 2009). */
-static double allreduce_s(const step_ctx *x, double bytes, double n, double bandwidth)
-{
-    if (n <= 1)
-        return 0;
-    return 2.0 * (n - 1.0) / n * bytes / bandwidth + x->k->collective_latency_s;
-}
 
 typedef struct {
     double ep_comm_s;      /* expert all-to-alls of the stage's layers, forward, backward and recompute */

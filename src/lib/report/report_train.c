@@ -12,7 +12,9 @@ enum { LAYOUT_MAX = 160 };
 static void layout_text(const sp_mem_config *c, char *buf, size_t size)
 {
     int n = sp_split_text(c, buf, size);
-    if (c->ep > 1)
+    if (c->ep > 1 && c->etp > 1)
+        n = sp_appendf(buf, size, n, " (ep %g, etp %g)", c->ep, c->etp);
+    else if (c->ep > 1)
         n = sp_appendf(buf, size, n, " (ep %g)", c->ep);
     if (c->interleave > 1)
         n = sp_appendf(buf, size, n, " (interleave %g)", c->interleave);
@@ -250,6 +252,7 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
     json_object_set_new(o, "interleave", json_integer((json_int_t)c->config.interleave));
     json_object_set_new(o, "ep", json_integer((json_int_t)c->config.ep));
     json_object_set_new(o, "cp", json_integer((json_int_t)c->config.cp));
+    json_object_set_new(o, "etp", json_integer((json_int_t)c->config.etp));
     return o;
 }
 

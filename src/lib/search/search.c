@@ -174,22 +174,30 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
     }
 }
 
-/* MoE: expert-parallel degrees that divide both the experts and the dp x cp ranks (Megatron-Core
- * carves expert parallelism out of them); 1 for a dense model. */
+/* MoE: expert-parallel degrees that divide the experts, each with whole experts (etp 1) or
+ * experts sliced as the attention is (etp = tp), the ep x etp expert ranks folded over the
+ * tp x cp x dp ranks of a stage (MoE Parallel Folding, Liu et al. 2025); 1 for a dense model. */
 static void search_experts(search_ctx *s, sp_mem_config *c)
 {
     double eps[DIVISORS_MAX];
-    double ranks = c->dp * c->cp;
+    double ranks = c->tp * c->cp * c->dp;
     size_t n = s->model->experts > 1 ? divisors(s->model->experts, ranks, eps) : 0;
     if (n == 0)
         eps[n++] = 1;
+    const double etps[] = {1, c->tp};
     for (size_t i = 0; i < n; i++) {
-        if (fmod(ranks, eps[i]) != 0 || !pinned(s->req->ep, eps[i]))
+        if (!pinned(s->req->ep, eps[i]))
             continue;
         c->ep = eps[i];
-        search_batches(s, c);
+        for (size_t j = 0; j < (c->tp > 1 && eps[i] > 1 ? 2 : 1); j++) {
+            c->etp = s->req->etp > 0 && eps[i] > 1 ? s->req->etp : etps[j];
+            if (fmod(ranks, c->ep * c->etp) != 0 || (j > 0 && s->req->etp > 0))
+                continue;
+            search_batches(s, c);
+        }
     }
     c->ep = 1;
+    c->etp = 1;
 }
 
 /* Context-parallel degrees worth trying: 1, and powers of two that split each sequence into 2 cp
@@ -235,6 +243,8 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
                        m->name[0] ? m->name : "the model");
     if (q->ep > 1 && fmod(m->experts, q->ep) != 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%g does not divide the %g experts", q->ep, m->experts);
+    if (q->etp > 0 && (!sp_whole_in(q->etp, 1, 1024) || (q->etp > 1 && m->experts <= 1)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "etp", "expert tensor parallelism needs an MoE model");
     if (!(q->goodput > 0 && q->goodput <= 1) || !(q->mfu_cap >= 0 && q->mfu_cap <= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, q->goodput > 0 && q->goodput <= 1 ? "mfu-cap" : "goodput",
                        "must be a share in (0, 1]");
