@@ -22,6 +22,15 @@ static sp_model toy_model(double layers)
     return m;
 }
 
+/* The toy layer as an MoE: 2 layers, 8 experts, top-2. */
+static sp_model toy_moe(void)
+{
+    sp_model m = toy_model(2);
+    m.experts = 8;
+    m.experts_per_token = 2;
+    return m;
+}
+
 static sp_mem_config toy_config(void)
 {
     sp_mem_config c = SP_MEM_CONFIG_INIT;
@@ -423,9 +432,7 @@ static void many_options_render(void **state)
 static void expert_all_to_all_by_hand(void **state)
 {
     (void)state;
-    sp_model m = toy_model(2);
-    m.experts = 8;
-    m.experts_per_token = 2;
+    sp_model m = toy_moe();
     sp_accel a = toy_accel();
     sp_mem_config c = toy_config();
     c.dp = 2;
@@ -446,9 +453,7 @@ static void expert_all_to_all_by_hand(void **state)
 static void expert_tensor_parallel(void **state)
 {
     (void)state;
-    sp_model m = toy_model(2);
-    m.experts = 8;
-    m.experts_per_token = 2;
+    sp_model m = toy_moe();
     sp_accel a = toy_accel();
     sp_mem_config c = toy_config();
     c.tp = 2;
