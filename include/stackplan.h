@@ -215,6 +215,10 @@ typedef struct {
     double host_link_bytes_per_s;  /* GPU to host copies (PCIe), for offloaded state */
     double host_adam_params_per_s; /* parameters a host CPU-Adam step updates a second */
     double cp_min_tokens;          /* the search's least tokens of a sequence on one context-parallel rank */
+    double nccl_base_latency_s;    /* NCCL's latency model (Simple protocol): a collective's base */
+    double nccl_nvlink_ring_step_s;/* ... one ring step over NVLink */
+    double nccl_nvlink_tree_step_s;/* ... one tree step over NVLink */
+    double nccl_net_step_s;        /* ... one step between nodes, ring or tree */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 16 };

@@ -222,6 +222,15 @@ static void tensor_parallel_comm(void **state)
     assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
     assert_true(fabs(s.tp_comm_s - 2 * 6 * one) < 1e-12);
     assert_true(s.hfu > s.mfu);
+    /* NCCL's latency (tuning.cc, Simple): 8.4 us base; a 2-rank all-reduce inside a node is a ring
+     * of 2 x 1 NVLink steps at 3.4 us or a tree of 2 x 1 at 4.0 us, and NCCL takes the ring. */
+    sp_perf_constants nccl = PERF;
+    nccl.nccl_base_latency_s = 8.4e-6;
+    nccl.nccl_nvlink_ring_step_s = 3.4e-6;
+    nccl.nccl_nvlink_tree_step_s = 4.0e-6;
+    nccl.nccl_net_step_s = 14e-6;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &nccl, &s, &err), SP_OK);
+    assert_true(fabs(s.tp_comm_s - 2 * 6 * (one + 8.4e-6 + 2 * 3.4e-6)) < 1e-12);
 }
 
 /* Pipeline: (p - 1)/v extra micro-batch slots (Narayanan et al. 2021, eq. 1-2). */

@@ -104,12 +104,31 @@ static double layer_gemms_s(const step_ctx *x)
     return qkv + out + moe_share * moe_gemms_s(x) + (1.0 - moe_share) * dense;
 }
 
-/* Ring all-reduce: 2 (n - 1)/n of the bytes cross each link (Patarasuk and Yuan 2009). */
-static double allreduce_s(const step_ctx *x, double bytes, double n, double bandwidth)
+/* NCCL's latency for large messages (src/graph/tuning.cc, Simple protocol): a base plus one
+ * latency a step, over NVLink inside a node and the network between the group's `nodes`. A ring
+ * takes n-1 steps (an all-reduce 2(n-1)), nodes-1 (2(nodes-1)) of them between nodes; an
+ * all-reduce may run as a tree instead, 2((n/nodes - 1) NVLink + log2(nodes) network) steps, and
+ * NCCL takes the faster. */
+static double nccl_latency_s(const sp_perf_constants *k, double n, double nodes, bool allreduce)
 {
     if (n <= 1)
         return 0;
-    return 2.0 * (n - 1.0) / n * bytes / bandwidth + x->k->collective_latency_s;
+    double per = allreduce ? 2.0 : 1.0, inter = per * (nodes - 1.0), steps = per * (n - 1.0);
+    double ring = k->nccl_base_latency_s + (steps - inter) * k->nccl_nvlink_ring_step_s + inter * k->nccl_net_step_s;
+    if (!allreduce)
+        return ring;
+    double tree = k->nccl_base_latency_s +
+                  2.0 * ((n / nodes - 1.0) * k->nccl_nvlink_tree_step_s + log2(nodes) * k->nccl_net_step_s);
+    return fmin(ring, tree);
+}
+
+/* Ring all-reduce over n ranks on `nodes` nodes: 2 (n - 1)/n of the bytes cross each link
+ * (Patarasuk and Yuan 2009), after NCCL's latency. */
+static double allreduce_s(const step_ctx *x, double bytes, double n, double nodes, double bandwidth)
+{
+    if (n <= 1)
+        return 0;
+    return 2.0 * (n - 1.0) / n * bytes / bandwidth + nccl_latency_s(x->k, n, nodes, true);
 }
 
 /* Expert parallelism's dispatch and combine all-to-all of one (average) layer's forward: each
@@ -130,7 +149,7 @@ static double expert_all_to_all_s(const step_ctx *x)
     double moe_share = (m->layers - m->dense_layers) / m->layers;
     /* Expert tensor parallelism gathers the etp ranks' routed tokens before the sliced expert
      * MLP and reduce-scatters its output: one all-reduce's worth over the etp group. */
-    double slices = allreduce_s(x, x->tokens / x->c->tp * etp * m->experts_per_token * m->hidden * x->e, etp,
+    double slices = allreduce_s(x, x->tokens / x->c->tp * etp * m->experts_per_token * m->hidden * x->e, etp, 1.0,
                                 x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency);
     return moe_share * (2.0 * (bytes / bw + x->k->collective_latency_s) + slices);
 }
@@ -269,7 +288,7 @@ static stage_times stage(const step_ctx *x)
      * two more when the forward is recomputed; sequence parallelism moves the same bytes. */
     double tp_bw = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
     double calls = 4.0 + (c->recompute == SP_RECOMPUTE_FULL ? 2.0 : 0.0);
-    st.tp_comm_s = layers * calls * allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, tp_bw);
+    st.tp_comm_s = layers * calls * allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, 1.0, tp_bw);
     /* The backward runs the all-to-alls in reverse; full recompute repeats the forward's. */
     st.ep_comm_s = layers * expert_all_to_all_s(x) * (c->recompute == SP_RECOMPUTE_FULL ? 3.0 : 2.0);
     double vocab = m->vocab / c->tp;
@@ -318,6 +337,13 @@ static double gradient_ranks(const sp_mem_config *c)
  * node holds min(dp, per_node/tp) members of a group. Across nodes NCCL runs one ring per
  * NIC (rail-optimised), so the group moves k NICs' worth: bus bandwidth = min(NVLink,
  * k x NIC) (nccl-tests: ~185 GB/s across DGX A100 nodes with 8 x 25 GB/s NICs). */
+/* Nodes the data-parallel group spans: min(n, per_node / tp) members share a node. */
+static double data_parallel_nodes(const step_ctx *x)
+{
+    double n = gradient_ranks(x->c);
+    return ceil(n / fmin(n, fmax(1.0, floor(x->a->per_node / x->c->tp))));
+}
+
 static double data_parallel_bandwidth(const step_ctx *x)
 {
     const sp_accel *a = x->a;
@@ -345,14 +371,17 @@ static double data_parallel_s(const step_ctx *x, const sp_memory *mem,
         /* All-gather of the compute weights for forward and backward, reduce-scatter of the
          * gradients: (n-1)/n of each per micro-batch, prefetched under its compute (ZeRO sec. 7.2.2). */
         double bytes = (2.0 * b.compute + b.gradients) * params;
-        double per_mb = (n - 1.0) / n * bytes / bandwidth + 3.0 * x->k->collective_latency_s;
+        /* FSDP gathers and scatters one wrapped block (a layer) at a time, each its own NCCL call. */
+        double calls = 3.0 * ceil(x->m->layers / c->pp);
+        double latency = nccl_latency_s(x->k, n, data_parallel_nodes(x), false);
+        double per_mb = (n - 1.0) / n * bytes / bandwidth + calls * latency;
         double compute = st->forward_s + st->backward_s + st->recompute_s;
         /* Hidden communication still slows compute: NCCL kernels hold SMs and HBM bandwidth. */
         double hidden = fmin(per_mb, compute) * x->k->overlap_contention;
-        double first_gather = (n - 1.0) / n * b.compute * params / bandwidth + x->k->collective_latency_s;
+        double first_gather = (n - 1.0) / n * b.compute * params / bandwidth + calls / 3.0 * latency;
         return microbatches * (fmax(0.0, per_mb - compute) + hidden) + first_gather; /* nothing hides the first */
     }
-    double total = allreduce_s(x, params * b.gradients, n, bandwidth);
+    double total = allreduce_s(x, params * b.gradients, n, data_parallel_nodes(x), bandwidth);
     /* DDP buckets gradients and overlaps the all-reduce with the last backward (Li et al.
      * 2020); Megatron's pipeline engine reduces after the flush (Narayanan et al. 2021). */
     if (c->pp == 1)

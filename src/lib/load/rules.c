@@ -201,6 +201,10 @@ static const limit_spec PERF_SPECS[] = {
     PERF(host_link_bytes_per_s, 1e8, 1e13),
     PERF(host_adam_params_per_s, 1e6, 1e13),
     PERF(cp_min_tokens, 1, 1e7),
+    PERF(nccl_base_latency_s, 0, 1e-2),
+    PERF(nccl_nvlink_ring_step_s, 0, 1e-3),
+    PERF(nccl_nvlink_tree_step_s, 0, 1e-3),
+    PERF(nccl_net_step_s, 0, 1e-2),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 
