@@ -112,6 +112,8 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
         return "the part is not in the catalog";
     if (!precision)
         return "MXFP8 and NVFP4 training are not modelled";
+    if (*text(row, "offload", ""))
+        return "offloaded pre-training state (FSDP CPU offload, ZeRO-Offload) is modelled for fine-tunes only";
     if (!(number(row, "gpus", 0) > 0))
         return "the row gives no single GPU count";
     if (!(number(row, "global_batch", 0) > 0) && !(number(row, "micro_batch", 0) > 0 && number(row, "dp", 0) > 0))
@@ -146,6 +148,8 @@ static void scale_row(const estimate_ctx *x, json_t *row, scale_tallies *t)
     if (!(q.global_batch > 0))
         q.global_batch = q.micro_batch * q.dp;
     q.cp = number(row, "cp", 1);
+    if (!strncmp(text(row, "optimizer", "adam"), "SGD", 3))
+        q.optimizer = SP_OPT_SGD;
     q.etp = m.experts > 1 && q.ep > 1 ? row_etp(row) : 0;
     q.zero = row_zero(row);
     q.recompute = row_recompute(row);
