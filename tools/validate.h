@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-enum { TALLY_MAX = 96 };
+enum { TALLY_MAX = 512 };
 
 typedef struct {
     double errors[TALLY_MAX]; /* signed relative errors */
@@ -58,6 +58,10 @@ bool validate_models(const char *dir);
 /* TensorRT-LLM's MoE throughput rows (validate_serving_modern.c), reported. */
 bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                              const sp_memory_constants *mk, const sp_perf_constants *perf);
+
+/* Serving under load (validate_serving_slo.c): closed-loop concurrency sweeps, reported. */
+bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
+                          const sp_memory_constants *mk, const sp_perf_constants *perf);
 
 /* Training runs at scale, dense and MoE, at their published layouts (validate_training_scale.c), reported. */
 bool validate_training_scale(const char *data_dir, const char *dir, const sp_accel_catalog *accels,

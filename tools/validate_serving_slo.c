@@ -1,0 +1,102 @@
+/* validate_serving_slo.c - serving under load (serving_slo_public.json): NVIDIA NIM's GenAI-Perf
+ * closed-loop sweeps (C clients, each sending its next request when the last one finishes), with
+ * fixed prompt and output lengths, against the continuous-batching model at batch C. Poisson
+ * rows need the queue model of issue 16 and are named as not expressed. */
+#include "validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *catalog_model(const char *name)
+{
+    if (!strncmp(name, "Llama-3-8B", 10) || !strncmp(name, "Llama-3.1-8B", 12))
+        return "llama-3.1-8b";
+    if (!strncmp(name, "Llama-3-70B", 11) || !strncmp(name, "Llama-3.1-70B", 13))
+        return "llama-3.1-70b";
+    return NULL;
+}
+
+static const char *catalog_gpu(const char *gpu)
+{
+    return !strcmp(gpu, "a100-sxm4-80gb") ? "a100-sxm-80gb" : gpu;
+}
+
+typedef struct {
+    tally throughput, ttft, tpot;
+} slo_tallies;
+
+/* A closed loop of C clients keeps C requests in the engine: continuous batching runs them as
+ * one batch when C fit; beyond the largest batch that fits, the rest wait, and Little's law
+ * (C = requests/s x end-to-end latency) gives the latency they see. */
+static void slo_row(const estimate_ctx *x, json_t *row, slo_tallies *t)
+{
+    const char *id = text(row, "id", "?");
+    json_t *load = json_object_get(row, "load"), *measured = json_object_get(row, "measured");
+    double clients = number(load, "concurrency", 0);
+    const char *name = catalog_model(text(json_object_get(row, "model"), "name", ""));
+    const sp_accel *a = sp_accel_find(x->accels, catalog_gpu(text(row, "gpu", "")));
+    double prompt = number(row, "prompt_tokens", 0), output = number(row, "output_tokens", 0);
+    sp_model m;
+    sp_error err;
+    if (!(clients > 0) || !(prompt > 0) || !(output > 0)) {
+        printf("  %-52s not expressed: Poisson arrivals or drawn lengths need the queue model (issue 16)\n", id);
+        return;
+    }
+    if (!name || !a || sp_model_load_catalog(x->data_dir, name, &m, &err) != SP_OK) {
+        printf("  %-52s not expressed: no catalog model or part\n", id);
+        return;
+    }
+    sp_serve_config c = SP_SERVE_CONFIG_INIT;
+    sp_dtype_parse(text(row, "weight_dtype", "bf16"), &c.weight_dtype);
+    c.kv_dtype = c.weight_dtype == SP_DTYPE_FP8 ? SP_DTYPE_FP8 : SP_DTYPE_FP16;
+    c.tp = number(row, "tp", 1);
+    c.prompt_tokens = prompt;
+    c.output_tokens = output;
+    c.usd_per_gpu_hour = 1;
+    sp_serve_result r;
+    if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK || !r.fits) {
+        fail_row(&t->throughput, id, r.fits ? err.message : "does not fit");
+        return;
+    }
+    c.batch = fmin(clients, r.max_batch);
+    if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK) {
+        fail_row(&t->throughput, id, err.message);
+        return;
+    }
+    /* Fixed lengths keep a closed loop in lockstep: GenAI-Perf starts the C requests together, they
+     * finish together, and the next C arrive at once. A wave is the cycle of the model (B prefills,
+     * then O decode steps); a request waits on average for half of its wave's prefills, and the
+     * loop's end-to-end latency is Little's law, C / requests a second. */
+    double cycle = c.batch / r.requests_per_s, prefills = cycle - output * r.decode_step_s;
+    double e2e = clients / r.requests_per_s;
+    /* within a wave: half its prefills, then the step in flight; beyond the largest batch the
+     * requests left over wait whole waves, which Little's law adds before the first token */
+    double ttft = prefills * (c.batch + 1.0) / (2.0 * c.batch) + r.decode_step_s + (e2e - cycle);
+    double itl = (e2e - ttft) / (output - 1.0);
+    record(&t->throughput, id, "output tokens/s", r.output_tokens_per_s, number(measured, "output_tokens_per_s", 1));
+    if (number(measured, "ttft_ms_mean", 0) > 0)
+        record(&t->ttft, id, "mean TTFT (ms)", 1e3 * ttft, number(measured, "ttft_ms_mean", 1));
+    if (number(measured, "itl_ms_mean", 0) > 0)
+        record(&t->tpot, id, "mean ITL (ms)", 1e3 * itl, number(measured, "itl_ms_mean", 1));
+}
+
+bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
+                          const sp_memory_constants *mk, const sp_perf_constants *perf)
+{
+    json_t *rows = load(dir, "serving_slo_public.json");
+    if (!rows)
+        return false;
+    estimate_ctx x = {data_dir, accels, mk, perf, 1};
+    static slo_tallies t;
+    memset(&t, 0, sizeof t);
+    printf("serving under load (serving_slo_public.json: NIM closed loops at concurrency C, fixed lengths)\n");
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) slo_row(&x, row, &t);
+    json_decref(rows);
+    summary("throughput at the published concurrency (reported against issue 16's 15% median)", &t.throughput, 1, 1);
+    summary("mean TTFT (reported against issue 16's 20% median for p50; the rows give means)", &t.ttft, 1, 1);
+    summary("mean inter-token latency (reported against issue 16's 20% median for p50)", &t.tpot, 1, 1);
+    return true;
+}
