@@ -832,9 +832,11 @@ typedef struct {
                                      --ep); false: every expert sliced over tp */
     bool attention_dp;            /* with expert_parallel: each GPU runs attention whole for its share of
                                      the sequences (TensorRT-LLM enable_attention_dp, SGLang --enable-dp-attention) */
+    double concurrency;           /* > 0: a closed loop of this many clients, each sending its next
+                                     request when the last one ends (GenAI-Perf's concurrency mode) */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0}
 
 typedef struct {
     double tp;
@@ -856,6 +858,10 @@ typedef struct {
     double usd_per_million_output_tokens;
     bool fits;                    /* weights and one sequence fit */
     bool meets_targets;
+    /* With a closed loop (config concurrency > 0): what its clients see on average. */
+    double ttft_s_mean;
+    double tpot_s_mean;           /* between tokens of one request */
+    double e2e_s_mean;
 } sp_serve_result;
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch

@@ -26,9 +26,7 @@ typedef struct {
     tally throughput, ttft, tpot;
 } slo_tallies;
 
-/* A closed loop of C clients keeps C requests in the engine: continuous batching runs them as
- * one batch when C fit; beyond the largest batch that fits, the rest wait, and Little's law
- * (C = requests/s x end-to-end latency) gives the latency they see. */
+/* The library's closed loop (serve.c: waves of min(C, largest batch) requests, Little's law). */
 static void slo_row(const estimate_ctx *x, json_t *row, slo_tallies *t)
 {
     const char *id = text(row, "id", "?");
@@ -54,26 +52,13 @@ static void slo_row(const estimate_ctx *x, json_t *row, slo_tallies *t)
     c.prompt_tokens = prompt;
     c.output_tokens = output;
     c.usd_per_gpu_hour = 1;
+    c.concurrency = clients;
     sp_serve_result r;
     if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK || !r.fits) {
         fail_row(&t->throughput, id, r.fits ? err.message : "does not fit");
         return;
     }
-    c.batch = fmin(clients, r.max_batch);
-    if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK) {
-        fail_row(&t->throughput, id, err.message);
-        return;
-    }
-    /* Fixed lengths keep a closed loop in lockstep: GenAI-Perf starts the C requests together, they
-     * finish together, and the next C arrive at once. A wave is the cycle of the model (B prefills,
-     * then O decode steps); a request waits on average for half of its wave's prefills, and the
-     * loop's end-to-end latency is Little's law, C / requests a second. */
-    double cycle = c.batch / r.requests_per_s, prefills = cycle - output * r.decode_step_s;
-    double e2e = clients / r.requests_per_s;
-    /* within a wave: half its prefills, then the step in flight; beyond the largest batch the
-     * requests left over wait whole waves, which Little's law adds before the first token */
-    double ttft = prefills * (c.batch + 1.0) / (2.0 * c.batch) + r.decode_step_s + (e2e - cycle);
-    double itl = (e2e - ttft) / (output - 1.0);
+    double ttft = r.ttft_s_mean, itl = r.tpot_s_mean;
     record(&t->throughput, id, "output tokens/s", r.output_tokens_per_s, number(measured, "output_tokens_per_s", 1));
     if (number(measured, "ttft_ms_mean", 0) > 0)
         record(&t->ttft, id, "mean TTFT (ms)", 1e3 * ttft, number(measured, "ttft_ms_mean", 1));

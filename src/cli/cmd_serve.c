@@ -13,6 +13,8 @@ static const cli_opt OPTS[] = {
     {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)", 1, 1e7, SP_NUM_INTEGER},
     {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)", 1, 1e7, SP_NUM_INTEGER},
     {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)", 0, 1e9, 0},
+    {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)", 1, 1e6,
+     SP_NUM_INTEGER},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
     {"tpot-ms", CLI_NUMBER, "MS", "time-per-output-token target", 0, 1e7, 0},
     {"kv-reads", CLI_TEXT, "shared|per-query-head",
@@ -53,6 +55,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", 512);
     c->output_tokens = cli_number_or(&CMD, v, "output-tokens", 256);
     c->qps = cli_number_or(&CMD, v, "qps", 0);
+    c->concurrency = cli_number_or(&CMD, v, "concurrency", 0);
     c->ttft_s = cli_number_or(&CMD, v, "ttft-ms", 0) / 1e3;
     c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);

@@ -235,6 +235,33 @@ static void expert_all_to_all_sends_own_tokens(void **state)
     assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - expected) < 1e-6 * expected);
 }
 
+/* A closed loop of C clients with fixed lengths moves in waves of C: one client alone sees its
+ * prefill and the step in flight first; four see half of their wave's four prefills on average;
+ * Little's law gives the end-to-end latency, C / requests a second. */
+static void closed_loop_waves(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(0);
+    c.concurrency = 1;
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.batch, 1.0);
+    assert_true(fabs(r.ttft_s_mean - (r.prefill_s + r.decode_step_s)) < 1e-12);
+    assert_true(fabs(r.e2e_s_mean - 1.0 / r.requests_per_s) < 1e-12);
+    c.concurrency = 4;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    double cycle = 4.0 / r.requests_per_s, prefills = cycle - 256 * r.decode_step_s;
+    assert_true(fabs(r.ttft_s_mean - (prefills * 5.0 / 8.0 + r.decode_step_s)) < 1e-12);
+    assert_true(fabs(r.tpot_s_mean - (r.e2e_s_mean - r.ttft_s_mean) / 255.0) < 1e-12);
+    c.qps = 2; /* a loop sets its own rate */
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "concurrency");
+}
+
 static void launch_line_into_short_buffer(void **state)
 {
     (void)state;
@@ -265,6 +292,7 @@ int main(void)
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens),
+        cmocka_unit_test(closed_loop_waves),
         cmocka_unit_test(launch_line_into_short_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,7 +233,21 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
 
 static bool meets(const sp_serve_config *c, const sp_serve_result *r)
 {
-    return (c->ttft_s <= 0 || r->ttft_s <= c->ttft_s) && (c->tpot_s <= 0 || r->tpot_s <= c->tpot_s);
+    double ttft = c->concurrency > 0 ? r->ttft_s_mean : r->ttft_s, tpot = c->concurrency > 0 ? r->tpot_s_mean : r->tpot_s;
+    return (c->ttft_s <= 0 || ttft <= c->ttft_s) && (c->tpot_s <= 0 || tpot <= c->tpot_s);
+}
+
+/* A closed loop of C clients with fixed lengths moves in waves: the C requests start together,
+ * finish together and the next C arrive at once (GenAI-Perf's concurrency mode). A wave is the
+ * steady cycle of batch B = min(C, largest batch): B prefills, then O decode steps. A request waits
+ * on average for half of its wave's prefills and the step in flight; requests beyond the batch wait
+ * whole waves, which Little's law (C = requests a second x end-to-end) adds before the first token. */
+static void closed_loop(double clients, double output_tokens, sp_serve_result *r)
+{
+    double b = r->batch, cycle = b / r->requests_per_s, prefills = cycle - output_tokens * r->decode_step_s;
+    r->e2e_s_mean = clients / r->requests_per_s;
+    r->ttft_s_mean = prefills * (b + 1.0) / (2.0 * b) + r->decode_step_s + (r->e2e_s_mean - cycle);
+    r->tpot_s_mean = output_tokens > 1 ? (r->e2e_s_mean - r->ttft_s_mean) / (output_tokens - 1.0) : 0.0;
 }
 
 sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
@@ -249,6 +263,9 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
+    if (!sp_whole_in(c->concurrency, 0, 1e6) || (c->concurrency > 0 && (c->qps > 0 || c->batch > 0)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "concurrency",
+                       "a whole number of clients from 1 to 1e6, without --qps or --batch (the loop sets the batch)");
     if (!(c->qps >= 0) || !isfinite(c->qps) || !(c->ttft_s >= 0) || !(c->tpot_s >= 0) || !isfinite(c->ttft_s) ||
         !isfinite(c->tpot_s))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "qps", "rates and targets must be finite and >= 0");
@@ -311,7 +328,12 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->fits = out->max_batch >= 1;
     if (!out->fits)
         return SP_OK;
-    if (config->batch > 0) {
+    if (config->concurrency > 0) {
+        double max = out->max_batch;
+        at_batch(&x, fmin(config->concurrency, max), memory, out);
+        out->max_batch = max;
+        closed_loop(config->concurrency, config->output_tokens, out);
+    } else if (config->batch > 0) {
         at_batch(&x, config->batch, memory, out);
         out->fits = config->batch <= out->max_batch;
     } else {

@@ -27,6 +27,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->kv_cache_bytes / 1e9);
     sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
                   1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
+    if (c->concurrency > 0)
+        sp_buf_printf(&b,
+                      "load        : %g clients in a closed loop, in waves of %g: on average %.1f ms to the first "
+                      "token, %.1f ms between tokens, %.2f s a request\n",
+                      c->concurrency, s->batch, 1e3 * s->ttft_s_mean, 1e3 * s->tpot_s_mean, s->e2e_s_mean);
     if (c->ttft_s > 0 || c->tpot_s > 0) {
         char first[32] = "none", per[32] = "none";
         if (c->ttft_s > 0)
@@ -81,6 +86,12 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
     json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
+    if (c->concurrency > 0) {
+        json_object_set_new(o, "concurrency", json_integer((json_int_t)c->concurrency));
+        json_object_set_new(o, "ttft_s_mean", sp_json_round(s->ttft_s_mean, 1e6));
+        json_object_set_new(o, "tpot_s_mean", sp_json_round(s->tpot_s_mean, 1e6));
+        json_object_set_new(o, "e2e_s_mean", sp_json_round(s->e2e_s_mean, 1e6));
+    }
     json_object_set_new(o, "output_tokens_per_s", sp_json_round(s->output_tokens_per_s, 10));
     json_object_set_new(o, "output_tokens_per_s_per_gpu", sp_json_round(s->output_tokens_per_s_per_gpu, 10));
     json_object_set_new(o, "requests_per_s", sp_json_round(s->requests_per_s, 1e4));
