@@ -13,6 +13,8 @@ static const cli_opt OPTS[] = {
     {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)", 1, 1e7, SP_NUM_INTEGER},
     {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)", 1, 1e7, SP_NUM_INTEGER},
     {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)", 0, 1e9, 0},
+    {"context", CLI_NUMBER, "N", "serve a context longer than the model's own (e.g. with RoPE scaling)", 1, 1e8,
+     SP_NUM_INTEGER},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)", 1, 1e6,
      SP_NUM_INTEGER},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
@@ -80,6 +82,8 @@ int cmd_serve(int argc, char **argv)
     sp_status s = cli_load_inputs(&CMD, v, "serving", CLI_GPU_REQUIRED, &in, &err);
     if (s == SP_OK)
         s = config_from_flags(v, in.accel, &config, &err);
+    if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
+        in.model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
     sp_memory_constants mk = sp_rules_memory_constants(&in.rules);
     if (s == SP_OK)
         s = sp_serve_plan(&in.model, in.accel, &config, &mk, &in.rules.perf, &result, &err);

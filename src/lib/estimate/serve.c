@@ -259,6 +259,14 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
     for (size_t i = 0; i < 3; i++)
         if (!sp_whole_in(counts[i], 1, 1e7))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e7");
+    /* A request longer than the context the model was trained for is not served (vLLM refuses a
+     * --max-model-len above the config's max_position_embeddings unless told to override it). The
+     * last output token is never fed back, so it needs no position of its own. */
+    if (m->seq > 0 && c->prompt_tokens + c->output_tokens - 1.0 > m->seq)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prompt-tokens",
+                       "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
+                       "longer one, e.g. with RoPE scaling)",
+                       c->prompt_tokens, c->output_tokens, m->name[0] ? m->name : "the model", m->seq);
     if (!(c->tp >= 0) || c->tp != floor(c->tp) || (c->tp > 0 && fmod(m->heads, c->tp) != 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
