@@ -858,6 +858,14 @@ typedef struct {
     double usd_per_million_output_tokens;
     bool fits;                    /* weights and one sequence fit */
     bool meets_targets;
+    /* Cost the way API prices read, at the requested load (qps; a loop's own rate; else full
+     * capacity): the fleet's hourly and monthly price and the cost of a million input and of a
+     * million output tokens, the fleet's time split between prefill and decode. */
+    double utilization;           /* requests a second served over the fleet's capacity */
+    double fleet_usd_per_hour;
+    double fleet_usd_per_month;
+    double usd_per_million_input_tokens;
+    double usd_per_million_output_tokens_at_load;
     /* With a closed loop (config concurrency > 0): what its clients see on average. */
     double ttft_s_mean;
     double tpot_s_mean;           /* between tokens of one request */

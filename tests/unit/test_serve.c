@@ -68,6 +68,14 @@ static void throughput_accounting(void **state)
     assert_close(r.gpus, 4.0);
     /* Cost per million output tokens: price / (tokens per GPU-hour) x 1e6. */
     assert_true(fabs(r.usd_per_million_output_tokens - 4.0 / (r.output_tokens_per_s_per_gpu * 3600) * 1e6) < 1e-9);
+    /* At the requested load the fleet's price is split between the input and output tokens served,
+     * and the two add back up to it; 3.5 replicas' worth of load on 4 is 87.5% utilisation. */
+    assert_close(r.fleet_usd_per_hour, 4 * 4.0);
+    assert_close(r.fleet_usd_per_month, 4 * 4.0 * 730);
+    assert_true(fabs(r.utilization - 0.875) < 1e-12);
+    double per_hour = c.qps * 3600 / 1e6;
+    double recovered = r.usd_per_million_input_tokens * per_hour * 512 + r.usd_per_million_output_tokens_at_load * per_hour * 256;
+    assert_true(fabs(recovered - r.fleet_usd_per_hour) < 1e-9);
 }
 
 /* The largest batch is what the paged cache can hold in 90% of memory beside the weights. */

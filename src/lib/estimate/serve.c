@@ -297,6 +297,18 @@ static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
     r->gpus = r->replicas * r->tp;
     double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
     r->usd_per_million_output_tokens = tokens_per_hour > 0 ? c->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
+    /* 730 hours a month: 8760 / 12. */
+    r->fleet_usd_per_hour = r->gpus * c->usd_per_gpu_hour;
+    r->fleet_usd_per_month = r->fleet_usd_per_hour * 730.0;
+    double capacity = r->replicas * r->requests_per_s, load = c->qps > 0 ? c->qps : capacity;
+    r->utilization = capacity > 0 ? load / capacity : 0;
+    /* A replica's time splits between its prefills and its decode steps (the cycle of at_batch);
+     * each kind of token bears its share of the fleet's price. */
+    double cycle = r->batch / r->requests_per_s, decode = c->output_tokens * r->decode_step_s / cycle;
+    double input_per_hour = load * c->prompt_tokens * 3600.0, output_per_hour = load * c->output_tokens * 3600.0;
+    r->usd_per_million_input_tokens = input_per_hour > 0 ? r->fleet_usd_per_hour * (1.0 - decode) / input_per_hour * 1e6 : 0;
+    r->usd_per_million_output_tokens_at_load =
+        output_per_hour > 0 ? r->fleet_usd_per_hour * decode / output_per_hour * 1e6 : 0;
 }
 
 sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,

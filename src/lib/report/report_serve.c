@@ -44,8 +44,14 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "throughput  : %.0f output tokens/s per replica, %.0f per GPU, %.3g requests/s per replica\n",
                   s->output_tokens_per_s, s->output_tokens_per_s_per_gpu, s->requests_per_s);
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp, s->gpus);
-    sp_buf_printf(&b, "cost        : $%.3f per million output tokens at $%g/GPU-hour\n", s->usd_per_million_output_tokens,
-                  c->usd_per_gpu_hour);
+    char month[48];
+    sp_money(s->fleet_usd_per_month, month, sizeof month);
+    sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.3g requests/s (%.0f%% "
+                      "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity "
+                      "$%.3f per million output tokens\n",
+                  s->fleet_usd_per_hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
+                  s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
+                  s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
     sp_buf_printf(&b, "engine      : %s (vllm==%s, ray==%s, tensorrt-llm==%s): %s\n", sp_engine_name(engine),
                   sp_framework_version(r->rules, "vllm"), sp_framework_version(r->rules, "ray"), sp_framework_version(r->rules, "tensorrt-llm"), reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
@@ -100,6 +106,12 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "gpus", json_integer((json_int_t)s->gpus));
     json_object_set_new(o, "usd_per_gpu_hour", json_real(c->usd_per_gpu_hour));
     json_object_set_new(o, "usd_per_million_output_tokens", sp_json_round(s->usd_per_million_output_tokens, 1e4));
+    json_object_set_new(o, "utilization", sp_json_round(s->utilization, 1e4));
+    json_object_set_new(o, "fleet_usd_per_hour", sp_json_round(s->fleet_usd_per_hour, 100));
+    json_object_set_new(o, "fleet_usd_per_month", sp_json_round(s->fleet_usd_per_month, 100));
+    json_object_set_new(o, "usd_per_million_input_tokens", sp_json_round(s->usd_per_million_input_tokens, 1e4));
+    json_object_set_new(o, "usd_per_million_output_tokens_at_load",
+                        sp_json_round(s->usd_per_million_output_tokens_at_load, 1e4));
     json_object_set_new(o, "engine", json_string(sp_engine_name(engine)));
     json_object_set_new(o, "engine_reason", json_string(reason));
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
