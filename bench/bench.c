@@ -134,5 +134,10 @@ int main(int argc, char **argv)
                     "h100-sxm-80gb,h200-sxm-141gb,b200-sxm-192gb,mi300x-oam-192gb", "--gpus", "512-16384",
                     "--global-batch", "2048", "--seq", "8192", NULL};
     process_time(argv[2], wide, "stackplan train llama-3.1-405b x 4 parts x 512-16384 (CP searched)");
+    /* Issue 16's target: one serve sizing with the load simulation under 50 ms a process. */
+    char *load[] = {argv[2], "serve", "--model", "llama-2-70b", "--gpu", "h100-sxm-80gb", "--weight-dtype", "fp8",
+                    "--kv-dtype", "fp8", "--qps", "20", "--ttft-ms", "1000", "--tpot-ms", "50", "--percentile", "95",
+                    NULL};
+    process_time(argv[2], load, "stackplan serve llama-2-70b at 20 requests/s, p95 targets (simulated, tp searched)");
     return 0;
 }

@@ -811,6 +811,32 @@ int sp_targets_text(unsigned targets, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- serving */
 
+/* A latency's distribution over requests. */
+typedef struct {
+    double mean, p50, p90, p95, p99;
+} sp_latency;
+
+/* One replica under Poisson load, simulated (estimate/serve_sim.c). */
+typedef struct {
+    const double *decode_step_s;  /* [b - 1]: one decode step of b running sequences */
+    double max_batch;             /* sequences the KV cache holds (the table's length) */
+    double prefill_s_per_token;
+    double chunk_tokens;          /* an iteration's token budget (vLLM max_num_batched_tokens) */
+    double rate_per_s;            /* Poisson arrivals */
+    double prompt_tokens, output_tokens;
+    unsigned requests;            /* simulated; the first tenth warms up */
+    unsigned long long seed;
+} sp_sim_input;
+
+typedef struct {
+    sp_latency ttft_s, tpot_s, e2e_s;
+    double requests_per_s;        /* served, after the warm-up */
+    double busy_share;            /* of the replica's time spent in iterations */
+} sp_sim_result;
+
+/* Simulates in; false on an input it cannot run (fewer than 10 requests, no rate). Pure. */
+bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out);
+
 /* One serving replica and the fleet that meets a request rate. */
 typedef struct {
     sp_dtype weight_dtype;
@@ -834,9 +860,11 @@ typedef struct {
                                      the sequences (TensorRT-LLM enable_attention_dp, SGLang --enable-dp-attention) */
     double concurrency;           /* > 0: a closed loop of this many clients, each sending its next
                                      request when the last one ends (GenAI-Perf's concurrency mode) */
+    double percentile;            /* > 0 with qps: simulate Poisson arrivals and hold the latency targets
+                                     at this percentile of requests (50-99.9), adding replicas as needed */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0}
 
 typedef struct {
     double tp;
@@ -870,6 +898,10 @@ typedef struct {
     double ttft_s_mean;
     double tpot_s_mean;           /* between tokens of one request */
     double e2e_s_mean;
+    /* With a percentile: one replica of the fleet under its share of the Poisson load, simulated. */
+    bool simulated;
+    sp_latency ttft_load_s, tpot_load_s, e2e_load_s;
+    const char *binding;          /* "ttft", "tpot", "both" or "capacity": what set the replica count */
 } sp_serve_result;
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch

@@ -18,6 +18,8 @@ static const cli_opt OPTS[] = {
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)", 1, 1e6,
      SP_NUM_INTEGER},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
+    {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile",
+     50, 99.9, 0},
     {"tpot-ms", CLI_NUMBER, "MS", "time-per-output-token target", 0, 1e7, 0},
     {"kv-reads", CLI_TEXT, "shared|per-query-head",
      "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head", 0,
@@ -58,6 +60,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->output_tokens = cli_number_or(&CMD, v, "output-tokens", 256);
     c->qps = cli_number_or(&CMD, v, "qps", 0);
     c->concurrency = cli_number_or(&CMD, v, "concurrency", 0);
+    c->percentile = cli_number_or(&CMD, v, "percentile", 0);
     c->ttft_s = cli_number_or(&CMD, v, "ttft-ms", 0) / 1e3;
     c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);

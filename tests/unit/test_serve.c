@@ -270,6 +270,29 @@ static void closed_loop_waves(void **state)
     assert_string_equal(err.field, "concurrency");
 }
 
+/* The load simulation by hand: requests that arrive far apart never meet, so each one's first
+ * token takes its whole prefill (P tokens at the per-token time, inside one chunk) and every later
+ * token one decode step of a batch of one. A faster rate on the same replica queues them. */
+static void poisson_simulation(void **state)
+{
+    (void)state;
+    static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 400, 7};
+    sp_sim_result r;
+    assert_true(sp_serve_simulate(&in, &r));
+    /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
+    assert_true(fabs(r.ttft_s.p99 - 500 * 1e-4) < 1e-6 && fabs(r.ttft_s.p50 - 500 * 1e-4) < 1e-6);
+    assert_true(fabs(r.tpot_s.p99 - 0.010) < 1e-6);
+    assert_true(fabs(r.e2e_s.mean - (500 * 1e-4 + 99 * 0.010)) < 1e-6);
+    sp_sim_result busy;
+    in.rate_per_s = 3.0; /* each request holds the replica about a second: batches form and wait */
+    assert_true(sp_serve_simulate(&in, &busy));
+    assert_true(busy.ttft_s.p95 > r.ttft_s.p95 && busy.tpot_s.p50 > r.tpot_s.p50);
+    assert_true(busy.ttft_s.p50 <= busy.ttft_s.p90 && busy.ttft_s.p90 <= busy.ttft_s.p99);
+    in.requests = 5; /* too few to say anything */
+    assert_false(sp_serve_simulate(&in, &busy));
+}
+
 static void launch_line_into_short_buffer(void **state)
 {
     (void)state;
@@ -301,6 +324,7 @@ int main(void)
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens),
         cmocka_unit_test(closed_loop_waves),
+        cmocka_unit_test(poisson_simulation),
         cmocka_unit_test(launch_line_into_short_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

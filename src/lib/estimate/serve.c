@@ -271,6 +271,8 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
+    if (!(c->percentile == 0 || (c->percentile >= 50 && c->percentile <= 99.9)) || (c->percentile > 0 && !(c->qps > 0)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "percentile", "50 to 99.9, with --qps (the simulated load)");
     if (!sp_whole_in(c->concurrency, 0, 1e6) || (c->concurrency > 0 && (c->qps > 0 || c->batch > 0)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "concurrency",
                        "a whole number of clients from 1 to 1e6, without --qps or --batch (the loop sets the batch)");
@@ -291,9 +293,16 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
     return SP_OK;
 }
 
+static void price_fleet(const sp_serve_config *c, sp_serve_result *r);
+
 static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
 {
     r->replicas = c->qps > 0 ? fmax(1.0, sp_exact_ceil(c->qps / r->requests_per_s)) : 1.0;
+    price_fleet(c, r);
+}
+
+static void price_fleet(const sp_serve_config *c, sp_serve_result *r)
+{
     r->gpus = r->replicas * r->tp;
     double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
     r->usd_per_million_output_tokens = tokens_per_hour > 0 ? c->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
@@ -309,6 +318,51 @@ static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
     r->usd_per_million_input_tokens = input_per_hour > 0 ? r->fleet_usd_per_hour * (1.0 - decode) / input_per_hour * 1e6 : 0;
     r->usd_per_million_output_tokens_at_load =
         output_per_hour > 0 ? r->fleet_usd_per_hour * decode / output_per_hour * 1e6 : 0;
+}
+
+/* The requests a percentile simulation runs: 1% of them after the warm-up is 27, enough for a p99
+ * that moves by a few percent between seeds; a larger batch than 4096 is simulated as 4096. */
+enum { SIM_REQUESTS = 3000, SIM_MAX_BATCH = 4096 };
+
+static double at_percentile(const sp_latency *l, double p)
+{
+    return p >= 99 ? l->p99 : p >= 95 ? l->p95 : p >= 90 ? l->p90 : l->p50;
+}
+
+/* Replicas until the targets hold at the percentile for one replica's share of the Poisson load
+ * (routing splits a Poisson stream into Poisson streams); at most 4x the capacity count plus 8. */
+static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *mk, const sp_serve_config *c,
+                                 sp_serve_result *r, sp_error *err)
+{
+    size_t cap = (size_t)fmin(r->batch, SIM_MAX_BATCH);
+    static double steps[SIM_MAX_BATCH];
+    double context = c->prompt_tokens + c->output_tokens / 2.0;
+    for (size_t b = 1; b <= cap; b++)
+        steps[b - 1] = decode_step_s(x, (double)b, context);
+    sp_sim_input in = {steps, (double)cap, prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens,
+                       mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, SIM_REQUESTS, 0};
+    double first = r->replicas;
+    sp_sim_result s;
+    for (double n = first; n <= 4.0 * first + 8.0; n++) {
+        in.rate_per_s = c->qps / n;
+        if (!sp_serve_simulate(&in, &s))
+            return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "the load simulation could not run");
+        bool ttft = c->ttft_s <= 0 || at_percentile(&s.ttft_s, c->percentile) <= c->ttft_s;
+        bool tpot = c->tpot_s <= 0 || at_percentile(&s.tpot_s, c->percentile) <= c->tpot_s;
+        r->replicas = n;
+        r->ttft_load_s = s.ttft_s;
+        r->tpot_load_s = s.tpot_s;
+        r->e2e_load_s = s.e2e_s;
+        r->meets_targets = ttft && tpot;
+        if (n == first)
+            r->binding = "capacity"; /* the replicas the rate needs already hold the targets */
+        if (ttft && tpot)
+            break;
+        r->binding = !ttft && !tpot ? "both" : !ttft ? "ttft" : "tpot";
+    }
+    r->simulated = true;
+    price_fleet(c, r);
+    return SP_OK;
 }
 
 sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
@@ -360,6 +414,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         /* Throughput grows with the batch until memory or a latency target stops it. */
         sp_serve_result best, trial;
         memset(&best, 0, sizeof best);
+        memset(&trial, 0, sizeof trial); /* at_batch sets the batch's fields; the rest stay zero */
         for (double b = 1; b <= out->max_batch; b = b < 8 ? b + 1 : ceil(b * 1.125)) {
             at_batch(&x, b, memory, &trial);
             if (meets(config, &trial) && trial.output_tokens_per_s > best.output_tokens_per_s)
@@ -379,5 +434,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     }
     out->meets_targets = meets(config, out);
     size_fleet(config, out);
+    if (config->percentile > 0 && config->qps > 0)
+        return hold_percentile(&x, memory, config, out, err);
     return SP_OK;
 }

@@ -27,12 +27,24 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->kv_cache_bytes / 1e9);
     sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
                   1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
+    if (s->simulated) {
+        sp_buf_printf(&b,
+                      "load        : %g requests/s, Poisson, over %g replica(s), simulated (p50 / p90 / p95 / p99):\n"
+                      "              first token %.0f / %.0f / %.0f / %.0f ms, between tokens %.1f / %.1f / %.1f / %.1f ms, "
+                      "request %.2f / %.2f / %.2f / %.2f s\n",
+                      c->qps, s->replicas, 1e3 * s->ttft_load_s.p50, 1e3 * s->ttft_load_s.p90, 1e3 * s->ttft_load_s.p95,
+                      1e3 * s->ttft_load_s.p99, 1e3 * s->tpot_load_s.p50, 1e3 * s->tpot_load_s.p90,
+                      1e3 * s->tpot_load_s.p95, 1e3 * s->tpot_load_s.p99, s->e2e_load_s.p50, s->e2e_load_s.p90,
+                      s->e2e_load_s.p95, s->e2e_load_s.p99);
+        sp_buf_printf(&b, "              targets at p%g: %s; the replica count was set by %s\n", c->percentile,
+                      s->meets_targets ? "met" : "NOT met", s->binding);
+    }
     if (c->concurrency > 0)
         sp_buf_printf(&b,
                       "load        : %g clients in a closed loop, in waves of %g: on average %.1f ms to the first "
                       "token, %.1f ms between tokens, %.2f s a request\n",
                       c->concurrency, s->batch, 1e3 * s->ttft_s_mean, 1e3 * s->tpot_s_mean, s->e2e_s_mean);
-    if (c->ttft_s > 0 || c->tpot_s > 0) {
+    if ((c->ttft_s > 0 || c->tpot_s > 0) && !s->simulated) {
         char first[32] = "none", per[32] = "none";
         if (c->ttft_s > 0)
             snprintf(first, sizeof first, "%g ms", 1e3 * c->ttft_s);
@@ -92,6 +104,21 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
     json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
+    if (s->simulated) {
+        const sp_latency *l[] = {&s->ttft_load_s, &s->tpot_load_s, &s->e2e_load_s};
+        const char *names[] = {"ttft_s", "tpot_s", "e2e_s"};
+        for (size_t i = 0; i < 3; i++) {
+            const double values[] = {l[i]->mean, l[i]->p50, l[i]->p90, l[i]->p95, l[i]->p99};
+            const char *suffix[] = {"mean", "p50", "p90", "p95", "p99"};
+            for (size_t k = 0; k < 5; k++) {
+                char key[32];
+                snprintf(key, sizeof key, "%s_%s", names[i], suffix[k]);
+                json_object_set_new(o, key, sp_json_round(values[k], 1e6));
+            }
+        }
+        json_object_set_new(o, "percentile", json_real(c->percentile));
+        json_object_set_new(o, "binding", json_string(s->binding));
+    }
     if (c->concurrency > 0) {
         json_object_set_new(o, "concurrency", json_integer((json_int_t)c->concurrency));
         json_object_set_new(o, "ttft_s_mean", sp_json_round(s->ttft_s_mean, 1e6));

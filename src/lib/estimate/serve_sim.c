@@ -1,0 +1,145 @@
+/* serve_sim.c - one replica under Poisson load, simulated iteration by iteration as vLLM's
+ * scheduler runs it (continuous batching with chunked prefill; Kwon et al. 2023, vLLM V1
+ * scheduler; the simulation approach of Vidur, Agrawal et al. MLSys 2024). Pure: the step times
+ * come in as a table, the arrivals from a seeded generator, so the same inputs give the same
+ * percentiles. */
+#include "estimate_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* xorshift64* (Vigna 2016): a small, seeded, deterministic generator. */
+static double uniform01(unsigned long long *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    unsigned long long r = *state * 2685821657736338717ULL;
+    return ((double)(r >> 11) + 0.5) / 9007199254740992.0; /* (0, 1) */
+}
+
+typedef struct {
+    double arrival_s, first_token_s, done_s;
+    double prefilled, emitted; /* prompt tokens prefilled so far, output tokens emitted */
+} sim_request;
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static double percentile(const double *sorted, size_t n, double p)
+{
+    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+    return sorted[rank > 0 ? rank - 1 : 0];
+}
+
+static void summarise(double *values, size_t n, sp_latency *out)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += values[i];
+    qsort(values, n, sizeof values[0], compare_double);
+    out->mean = sum / (double)n;
+    out->p50 = percentile(values, n, 50);
+    out->p90 = percentile(values, n, 90);
+    out->p95 = percentile(values, n, 95);
+    out->p99 = percentile(values, n, 99);
+}
+
+/* One iteration's token budget: every running decode takes a token of it, waiting prompts the
+ * rest (vLLM's max_num_batched_tokens), first come first served, while the KV cache holds
+ * max_batch sequences. The iteration takes the decode step of its running batch plus its
+ * prefill tokens at the per-token prefill time. */
+bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = in->requests;
+    if (n < 10 || !(in->rate_per_s > 0) || !(in->max_batch >= 1) || !(in->prompt_tokens >= 1) || !(in->output_tokens >= 1))
+        return false;
+    sim_request *q = calloc(n, sizeof *q);
+    double *values = malloc(n * sizeof *values);
+    if (!q || !values) {
+        free(q);
+        free(values);
+        return false;
+    }
+    unsigned long long state = in->seed ? in->seed : 0x9E3779B97F4A7C15ULL;
+    double t = 0;
+    for (size_t i = 0; i < n; i++) {
+        t += -log(uniform01(&state)) / in->rate_per_s; /* Poisson arrivals: exponential gaps */
+        q[i].arrival_s = t;
+    }
+    double now = 0, busy_s = 0;
+    size_t next = 0, done = 0, first_running = 0;
+    size_t max_batch = (size_t)in->max_batch;
+    while (done < n) {
+        /* admitted: requests [first_running, next) not yet done, in arrival order */
+        size_t running = 0, decoding = 0;
+        for (size_t i = first_running; i < next; i++)
+            if (q[i].done_s == 0) {
+                running++;
+                decoding += q[i].prefilled >= in->prompt_tokens;
+            }
+        while (next < n && q[next].arrival_s <= now && running < max_batch) {
+            next++;
+            running++;
+        }
+        if (running == 0) { /* idle until the next arrival */
+            now = q[next].arrival_s;
+            continue;
+        }
+        double budget = in->chunk_tokens - (double)decoding, prefill_tokens = 0;
+        for (size_t i = first_running; i < next && budget > 0; i++) {
+            if (q[i].done_s != 0 || q[i].prefilled >= in->prompt_tokens)
+                continue;
+            double take = fmin(budget, in->prompt_tokens - q[i].prefilled);
+            q[i].prefilled += take;
+            prefill_tokens += take;
+            budget -= take;
+            if (q[i].prefilled >= in->prompt_tokens)
+                q[i].emitted = -1; /* the prefill's last chunk yields the first token below */
+        }
+        double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
+        now += step;
+        busy_s += step;
+        for (size_t i = first_running; i < next; i++) {
+            sim_request *r = &q[i];
+            if (r->done_s != 0 || r->prefilled < in->prompt_tokens)
+                continue;
+            if (r->emitted < 0) {
+                r->emitted = 1;
+                r->first_token_s = now;
+            } else {
+                r->emitted += 1;
+            }
+            if (r->emitted >= in->output_tokens) {
+                r->done_s = now;
+                done++;
+            }
+        }
+        while (first_running < next && q[first_running].done_s != 0)
+            first_running++;
+    }
+    /* The first tenth warms the replica up and is left out of the statistics. */
+    size_t skip = n / 10, m = n - skip;
+    for (size_t i = 0; i < m; i++)
+        values[i] = q[skip + i].first_token_s - q[skip + i].arrival_s;
+    summarise(values, m, &out->ttft_s);
+    for (size_t i = 0; i < m; i++) {
+        const sim_request *r = &q[skip + i];
+        values[i] = in->output_tokens > 1 ? (r->done_s - r->first_token_s) / (in->output_tokens - 1.0) : 0;
+    }
+    summarise(values, m, &out->tpot_s);
+    for (size_t i = 0; i < m; i++)
+        values[i] = q[skip + i].done_s - q[skip + i].arrival_s;
+    summarise(values, m, &out->e2e_s);
+    out->requests_per_s = (double)m / (q[n - 1].done_s - q[skip].arrival_s);
+    out->busy_share = now > 0 ? busy_s / now : 0;
+    free(q);
+    free(values);
+    return true;
+}
