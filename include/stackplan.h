@@ -862,9 +862,11 @@ typedef struct {
                                      request when the last one ends (GenAI-Perf's concurrency mode) */
     double percentile;            /* > 0 with qps: simulate Poisson arrivals and hold the latency targets
                                      at this percentile of requests (50-99.9), adding replicas as needed */
+    double pp;                    /* pipeline stages of a replica, across nodes when tp x pp passes one
+                                     (vLLM --pipeline-parallel-size); 0 or 1: none */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1}
 
 typedef struct {
     double tp;
@@ -902,6 +904,7 @@ typedef struct {
     bool simulated;
     sp_latency ttft_load_s, tpot_load_s, e2e_load_s;
     const char *binding;          /* "ttft", "tpot", "both" or "capacity": what set the replica count */
+    double pp;                    /* pipeline stages of each replica (GPUs a replica: tp x pp) */
 } sp_serve_result;
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch

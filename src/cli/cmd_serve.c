@@ -7,6 +7,8 @@ static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
     {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (required)", 0, 0, 0},
     {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)", 1, 1024, SP_NUM_INTEGER},
+    {"pp", CLI_NUMBER, "N", "pipeline stages of a replica, across nodes (default: 1, more when nothing else fits)", 1,
+     1024, SP_NUM_INTEGER},
     {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4", 0, 0, 0},
     {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8", 0, 0, 0},
     {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)", 1, 1e6, SP_NUM_INTEGER},
@@ -55,6 +57,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (c->attention_dp && !c->expert_parallel)
         return cli_flag_error(err, "attention-dp", "needs --expert-parallel (the MoE layers take the tokens back)");
     c->tp = cli_number_or(&CMD, v, "tp", 0);
+    c->pp = cli_number_or(&CMD, v, "pp", 1);
     c->batch = cli_number_or(&CMD, v, "batch", 0);
     c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", 512);
     c->output_tokens = cli_number_or(&CMD, v, "output-tokens", 256);

@@ -124,6 +124,21 @@ static void plan_splits_what_does_not_fit(void **state)
     assert_true(r.weights_bytes < 80e9 * 0.9);
     c.tp = 3; /* does not divide 64 heads */
     assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
+    /* One GPU a node: the 138 GB of a 70B model take pipeline stages across nodes, each holding
+     * its share of the layers and of every sequence's cache. */
+    sp_serve_result one, two;
+    a.per_node = 1;
+    c.tp = 0;
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &two, &err), SP_OK);
+    assert_true(two.pp >= 2 && two.tp == 1 && two.gpus == two.replicas * two.pp);
+    a.memory_bytes = 1e12; /* room for one stage: compare per-GPU shares */
+    c.tp = 1;
+    c.pp = 2;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &two, &err), SP_OK);
+    c.pp = 1;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &one, &err), SP_OK);
+    assert_true(fabs(two.kv_cache_bytes_per_token - one.kv_cache_bytes_per_token / 2) < 1e-6);
+    assert_true(two.weights_bytes < 0.52 * one.weights_bytes);
 }
 
 /* Prefill of one 512-token prompt, compute-bound: every GEMM's 2 T h n FLOPs at half of the

@@ -17,6 +17,7 @@ typedef struct {
     double gemm_bytes;  /* operand bytes of the GEMM kernel: 1 when it runs in fp8/int8 */
     double attn_tp;     /* GPUs one sequence's attention is split over: 1 under attention DP */
     double attn_share;  /* the share of the sequences a GPU attends to: 1/tp under attention DP */
+    double pp;          /* pipeline stages of the replica */
 } serve_ctx;
 
 static double weight_peak(const sp_accel *a, sp_dtype d)
@@ -142,6 +143,18 @@ static double tp_comm_s(const serve_ctx *x, double tokens)
     return 2.0 * x->m->layers * one;
 }
 
+/* A pipeline stage hands a micro-batch's activations to the next, on the next node once the
+ * replica spans more than one (16-bit hidden states). */
+static double stage_send_s(const serve_ctx *x, double tokens)
+{
+    if (x->pp <= 1)
+        return 0;
+    bool across = x->tp * x->pp > x->a->per_node;
+    double bw = across ? x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency
+                       : x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    return tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s;
+}
+
 /* Prefill of `count` prompts of `prompt` tokens in chunks of at most `chunk` tokens:
  * compute-bound GEMMs plus causal FlashAttention (half of 4 P^2 q a layer). */
 static double prefill_s(const serve_ctx *x, double count, double prompt, double chunk)
@@ -151,29 +164,34 @@ static double prefill_s(const serve_ctx *x, double count, double prompt, double 
     double passes = tokens / per_pass;
     double attention_flops = count * x->m->layers * 2.0 * prompt * prompt * x->m->heads * x->m->head_dim / x->tp;
     double attention = attention_flops / (x->a->bf16_flops_per_s * sp_attention_share(x->a, x->k, x->efficiency));
-    return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass)) + attention;
+    return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass) + (x->pp - 1.0) * stage_send_s(x, per_pass)) +
+           attention;
 }
 
 /* A token's average share of its sequence's cache: windowed layers stop growing at the window. */
 static double kv_per_token(const serve_ctx *x)
 {
     double context = x->c->prompt_tokens + x->c->output_tokens;
-    return sp_kv_bytes_per_sequence(x->m, x->attn_tp, 1, x->c->kv_dtype, context) / context * x->attn_share;
+    return sp_kv_bytes_per_sequence(x->m, x->attn_tp, x->pp, x->c->kv_dtype, context) / context * x->attn_share;
 }
 
 /* One decode step of `batch` sequences holding `context` tokens on average: the weights
- * once (roofline over small-M GEMMs), the KV cache, the logits and the TP all-reduces. */
+ * once (roofline over small-M GEMMs), the KV cache, the logits and the TP all-reduces. With pp
+ * stages the batch flows as pp micro-batches (vLLM's virtual engines): each stage reads its
+ * weights once a micro-batch, so a round reads the whole model at batch/pp, every stage's share
+ * of the whole batch's cache, and the last stage's logits and a send a micro-batch. */
 static double decode_step_s(const serve_ctx *x, double batch, double context)
 {
+    double pp = x->pp, micro = fmax(1.0, batch / pp);
     /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
     double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
     /* The output layer stays 16-bit under weight quantisation (as memory.c counts it). */
-    double logits = sp_gemm_time_s(fmax(1.0, batch * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
+    double logits = sp_gemm_time_s(fmax(1.0, micro * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
                                    x->a->bf16_flops_per_s, x->efficiency,
                                    x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
-    return layers_s(x, batch) + kv_read + logits + tp_comm_s(x, batch);
+    return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits + stage_send_s(x, micro));
 }
 
 /* Weights and activation workspace on one GPU; false when the estimate refuses the layout. */
@@ -182,6 +200,7 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.mode = SP_MODE_INFER;
     c.tp = x->tp;
+    c.pp = x->pp;
     c.weight_dtype = x->c->weight_dtype;
     c.kv_dtype = x->c->kv_dtype;
     c.context = x->c->prompt_tokens + x->c->output_tokens;
@@ -267,6 +286,10 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
                        "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
                        "longer one, e.g. with RoPE scaling)",
                        c->prompt_tokens, c->output_tokens, m->name[0] ? m->name : "the model", m->seq);
+    if (!sp_whole_in(c->pp, 0, m->layers))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "must be a whole number of stages up to the %g layers", m->layers);
+    if (c->pp > 1 && c->expert_parallel)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "pipeline stages with expert parallelism are not modelled");
     if (!(c->tp >= 0) || c->tp != floor(c->tp) || (c->tp > 0 && fmod(m->heads, c->tp) != 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
@@ -303,7 +326,7 @@ static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
 
 static void price_fleet(const sp_serve_config *c, sp_serve_result *r)
 {
-    r->gpus = r->replicas * r->tp;
+    r->gpus = r->replicas * r->tp * r->pp;
     double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
     r->usd_per_million_output_tokens = tokens_per_hour > 0 ? c->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
     /* 730 hours a month: 8760 / 12. */
@@ -386,7 +409,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                        accel->name, sp_dtype_name(config->weight_dtype));
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
                    e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
-                   sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0, config->tp, 1.0};
+                   sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0, config->tp, 1.0,
+                   config->pp > 1 ? config->pp : 1.0};
     if (config->attention_dp && config->expert_parallel && config->tp > 1) {
         x.attn_tp = 1.0;
         x.attn_share = 1.0 / config->tp;
@@ -397,6 +421,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if (sp_dtype_is_fp4(config->weight_dtype) && accel->fp4_flops_per_s > 0)
         x.gemm_bytes = 0.5;
     out->tp = config->tp;
+    out->pp = x.pp;
     out->max_batch = max_batch(&x, memory, out);
     out->kv_cache_bytes_per_token = kv_per_token(&x);
     out->fits = out->max_batch >= 1;
@@ -426,6 +451,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         double per_token = out->kv_cache_bytes_per_token;
         *out = best;
         out->tp = config->tp;
+        out->pp = x.pp;
         out->max_batch = max;
         out->weights_bytes = weights;
         out->workspace_bytes = workspace;

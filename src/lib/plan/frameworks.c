@@ -70,6 +70,11 @@ const char *sp_engine_name(sp_engine engine)
 sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
                           const char **reason)
 {
+    if (result->replicas <= 1 && result->pp > 1) {
+        *reason = "one replica over several nodes: vLLM's pipeline stages on its Ray executor, tensor parallel "
+                  "inside each node";
+        return SP_ENGINE_VLLM;
+    }
     if (result->gpus > accel->per_node || result->replicas > 1) {
         *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
         return SP_ENGINE_RAY_SERVE_VLLM;

@@ -114,6 +114,8 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
                      ceil(s->batch / s->tp), c->block_tokens);
     else if (c->expert_parallel)
         n = sp_appendf(buf, size, n, " --enable-expert-parallel");
+    if (s->pp > 1) /* stages across nodes: vLLM runs them on a Ray cluster */
+        n = sp_appendf(buf, size, n, " --pipeline-parallel-size %g --distributed-executor-backend ray", s->pp);
     if (c->kv_dtype == SP_DTYPE_FP8)
         n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
     if (c->weight_dtype == SP_DTYPE_FP8)

@@ -20,10 +20,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   c->qps > 0 ? "" : "\n");
     if (c->qps > 0)
         sp_buf_printf(&b, ", %g a second\n", c->qps);
+    char stages[48] = "";
+    if (s->pp > 1)
+        snprintf(stages, sizeof stages, " x pp %g (%g GPUs a replica)", s->pp, s->tp * s->pp);
     sp_buf_printf(&b,
-                  "replica     : tp %g on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB workspace + %.2f GB "
+                  "replica     : tp %g%s on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB workspace + %.2f GB "
                   "KV cache per GPU\n",
-                  s->tp, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
+                  s->tp, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
     sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
                   1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
@@ -55,7 +58,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     }
     sp_buf_printf(&b, "throughput  : %.0f output tokens/s per replica, %.0f per GPU, %.3g requests/s per replica\n",
                   s->output_tokens_per_s, s->output_tokens_per_s_per_gpu, s->requests_per_s);
-    sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp, s->gpus);
+    sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp * s->pp, s->gpus);
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
     sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.3g requests/s (%.0f%% "
@@ -93,6 +96,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)c->prompt_tokens));
     json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
     json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
+    json_object_set_new(o, "pp", json_integer((json_int_t)s->pp));
     json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));
     json_object_set_new(o, "max_batch", json_integer((json_int_t)s->max_batch));
     json_object_set_new(o, "kv_cache_bytes_per_token", sp_json_count(s->kv_cache_bytes_per_token));

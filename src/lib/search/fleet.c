@@ -15,12 +15,24 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
         return s;
     bool have = false;
     memset(out, 0, sizeof *out);
-    for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++) {
+    /* A node's tensor-parallel splits first; then, with the widest of them, pipeline stages across
+     * nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes a replica. */
+    double widest = 1;
+    for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++)
+        if (fmod(model->heads, tp) == 0 && (!config->expert_parallel || fmod(model->experts, tp) == 0))
+            widest = tp;
+    bool multi_node = accel->inter_node_bytes_per_s > 0 && !config->expert_parallel && config->pp <= 1;
+    double last = widest + (multi_node ? 7 : 0);
+    for (double step = 1; step <= last; step++) {
+        double tp = step <= widest ? step : widest, pp = step <= widest ? 1 : step - widest + 1;
         /* Tensor parallelism splits heads; expert parallelism over the same GPUs splits experts. */
-        if (fmod(model->heads, tp) != 0 || (config->expert_parallel && fmod(model->experts, tp) != 0))
+        if (fmod(model->heads, tp) != 0 || (config->expert_parallel && fmod(model->experts, tp) != 0) ||
+            pp > model->layers)
             continue;
         sp_serve_config c = *config;
         c.tp = tp;
+        if (pp > 1)
+            c.pp = pp;
         sp_serve_result r;
         if (sp_serve_estimate(model, accel, &c, memory, perf, &r, err) != SP_OK)
             return SP_ERR_INPUT;
@@ -39,7 +51,8 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     }
     if (!have)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
-                       "%s does not fit %s even split %g ways: a larger accelerator or a smaller dtype",
-                       model->name, accel->name, accel->per_node);
+                       "%s does not fit %s even split %g ways%s: a larger accelerator or a smaller dtype", model->name,
+                       accel->name, multi_node ? widest * 8 : accel->per_node,
+                       multi_node ? " over 8 nodes" : "");
     return SP_OK;
 }
