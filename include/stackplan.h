@@ -188,6 +188,7 @@ typedef struct {
     double chunked_loss_bytes_per_logit; /* the same when the loss runs over 16-bit chunks */
     double dataset_bytes_per_token; /* text bytes a token covers, to turn dataset_gb into tokens */
     double goodput;               /* share of a run's wall time that advances training (restarts, checkpoints) */
+    double serve_tpot_ms;         /* the time-per-output-token target when a serving request gives none */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
@@ -864,9 +865,10 @@ typedef struct {
                                      at this percentile of requests (50-99.9), adding replicas as needed */
     double pp;                    /* pipeline stages of a replica, across nodes when tp x pp passes one
                                      (vLLM --pipeline-parallel-size); 0 or 1: none */
+    double max_utilization;       /* (0, 1]: replicas keep the load at most this share of capacity; 0: 1 */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0}
 
 typedef struct {
     double tp;

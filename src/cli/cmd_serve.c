@@ -20,9 +20,13 @@ static const cli_opt OPTS[] = {
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)", 1, 1e6,
      SP_NUM_INTEGER},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
+    {"max-utilization", CLI_NUMBER, "F", "keep each replica's load at most this share of its capacity", 0.05, 1, 0},
     {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile",
      50, 99.9, 0},
-    {"tpot-ms", CLI_NUMBER, "MS", "time-per-output-token target", 0, 1e7, 0},
+    {"tpot-ms", CLI_NUMBER, "MS",
+     "time-per-output-token target (default: serve_tpot_ms in defaults.yaml, MLPerf's 200 ms server bound, unless "
+     "--ttft-ms, --batch or --concurrency is given; 0: none)",
+     0, 1e7, 0},
     {"kv-reads", CLI_TEXT, "shared|per-query-head",
      "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head", 0,
      0, 0},
@@ -66,6 +70,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->percentile = cli_number_or(&CMD, v, "percentile", 0);
     c->ttft_s = cli_number_or(&CMD, v, "ttft-ms", 0) / 1e3;
     c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
+    c->max_utilization = cli_number_or(&CMD, v, "max-utilization", 0);
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
     if (!(c->usd_per_gpu_hour > 0))
@@ -88,6 +93,10 @@ int cmd_serve(int argc, char **argv)
     sp_status s = cli_load_inputs(&CMD, v, "serving", CLI_GPU_REQUIRED, &in, &err);
     if (s == SP_OK)
         s = config_from_flags(v, in.accel, &config, &err);
+    /* Without any latency target the best batch would be the largest, at any latency a token. */
+    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && config.batch == 0 &&
+        config.concurrency == 0)
+        config.tpot_s = in.rules.limits.serve_tpot_ms / 1e3;
     if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
         in.model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
     sp_memory_constants mk = sp_rules_memory_constants(&in.rules);

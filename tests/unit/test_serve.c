@@ -76,6 +76,11 @@ static void throughput_accounting(void **state)
     double per_hour = c.qps * 3600 / 1e6;
     double recovered = r.usd_per_million_input_tokens * per_hour * 512 + r.usd_per_million_output_tokens_at_load * per_hour * 256;
     assert_true(fabs(recovered - r.fleet_usd_per_hour) < 1e-9);
+    /* Headroom: at most 70% of capacity, 3.5 replicas' load needs ceil(3.5 / 0.7) = 5. */
+    c.max_utilization = 0.7;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.replicas, 5.0);
+    assert_true(fabs(r.utilization - 0.7) < 1e-9);
 }
 
 /* The largest batch is what the paged cache can hold in 90% of memory beside the weights. */

@@ -286,6 +286,8 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
                        "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
                        "longer one, e.g. with RoPE scaling)",
                        c->prompt_tokens, c->output_tokens, m->name[0] ? m->name : "the model", m->seq);
+    if (!(c->max_utilization >= 0 && c->max_utilization <= 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "max-utilization", "must be a share in (0, 1]");
     if (!sp_whole_in(c->pp, 0, m->layers))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "must be a whole number of stages up to the %g layers", m->layers);
     if (c->pp > 1 && c->expert_parallel)
@@ -320,7 +322,8 @@ static void price_fleet(const sp_serve_config *c, sp_serve_result *r);
 
 static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
 {
-    r->replicas = c->qps > 0 ? fmax(1.0, sp_exact_ceil(c->qps / r->requests_per_s)) : 1.0;
+    double usable = c->max_utilization > 0 ? c->max_utilization : 1.0; /* headroom the user asked for */
+    r->replicas = c->qps > 0 ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable))) : 1.0;
     price_fleet(c, r);
 }
 

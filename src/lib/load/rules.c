@@ -34,6 +34,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(chunked_loss_bytes_per_logit, 0, 64, 0),
     LIMIT(dataset_bytes_per_token, 0.1, 100, SP_NUM_POSITIVE),
     LIMIT(goodput, 0.05, 1, SP_NUM_POSITIVE),
+    LIMIT(serve_tpot_ms, 1, 1e5, SP_NUM_POSITIVE),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
 
