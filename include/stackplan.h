@@ -866,9 +866,11 @@ typedef struct {
     double pp;                    /* pipeline stages of a replica, across nodes when tp x pp passes one
                                      (vLLM --pipeline-parallel-size); 0 or 1: none */
     double max_utilization;       /* (0, 1]: replicas keep the load at most this share of capacity; 0: 1 */
+    double replicas;              /* > 0: pinned, the load shared by this many replicas whatever it does to
+                                     latency (the report says whether the targets hold); 0: sized */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0}
 
 typedef struct {
     double tp;
@@ -905,7 +907,7 @@ typedef struct {
     /* With a percentile: one replica of the fleet under its share of the Poisson load, simulated. */
     bool simulated;
     sp_latency ttft_load_s, tpot_load_s, e2e_load_s;
-    const char *binding;          /* "ttft", "tpot", "both" or "capacity": what set the replica count */
+    const char *binding;          /* "ttft", "tpot", "both", "capacity" or "pinned": what set the replica count */
     double pp;                    /* pipeline stages of each replica (GPUs a replica: tp x pp) */
 } sp_serve_result;
 

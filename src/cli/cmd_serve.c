@@ -21,6 +21,8 @@ static const cli_opt OPTS[] = {
      SP_NUM_INTEGER},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
     {"max-utilization", CLI_NUMBER, "F", "keep each replica's load at most this share of its capacity", 0.05, 1, 0},
+    {"replicas", CLI_NUMBER, "N", "pin the replicas sharing --qps (the report says whether the targets hold)", 1, 1e6,
+     SP_NUM_INTEGER},
     {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile",
      50, 99.9, 0},
     {"tpot-ms", CLI_NUMBER, "MS",
@@ -71,6 +73,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->ttft_s = cli_number_or(&CMD, v, "ttft-ms", 0) / 1e3;
     c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
     c->max_utilization = cli_number_or(&CMD, v, "max-utilization", 0);
+    c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
     if (!(c->usd_per_gpu_hour > 0))

@@ -286,6 +286,8 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
                        "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
                        "longer one, e.g. with RoPE scaling)",
                        c->prompt_tokens, c->output_tokens, m->name[0] ? m->name : "the model", m->seq);
+    if (!sp_whole_in(c->replicas, 0, 1e6))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "replicas", "must be a whole number from 1 to 1e6");
     if (!(c->max_utilization >= 0 && c->max_utilization <= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "max-utilization", "must be a share in (0, 1]");
     if (!sp_whole_in(c->pp, 0, m->layers))
@@ -323,7 +325,9 @@ static void price_fleet(const sp_serve_config *c, sp_serve_result *r);
 static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
 {
     double usable = c->max_utilization > 0 ? c->max_utilization : 1.0; /* headroom the user asked for */
-    r->replicas = c->qps > 0 ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable))) : 1.0;
+    r->replicas = c->replicas > 0 ? c->replicas
+                  : c->qps > 0  ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable)))
+                                : 1.0;
     price_fleet(c, r);
 }
 
@@ -367,9 +371,9 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
         steps[b - 1] = decode_step_s(x, (double)b, context);
     sp_sim_input in = {steps, (double)cap, prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, SIM_REQUESTS, 0};
-    double first = r->replicas;
+    double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     sp_sim_result s;
-    for (double n = first; n <= 4.0 * first + 8.0; n++) {
+    for (double n = first; n <= last; n++) {
         in.rate_per_s = c->qps / n;
         if (!sp_serve_simulate(&in, &s))
             return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "the load simulation could not run");
@@ -386,6 +390,8 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
             break;
         r->binding = !ttft && !tpot ? "both" : !ttft ? "ttft" : "tpot";
     }
+    if (c->replicas > 0)
+        r->binding = "pinned";
     r->simulated = true;
     price_fleet(c, r);
     return SP_OK;

@@ -39,8 +39,9 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       1e3 * s->ttft_load_s.p99, 1e3 * s->tpot_load_s.p50, 1e3 * s->tpot_load_s.p90,
                       1e3 * s->tpot_load_s.p95, 1e3 * s->tpot_load_s.p99, s->e2e_load_s.p50, s->e2e_load_s.p90,
                       s->e2e_load_s.p95, s->e2e_load_s.p99);
-        sp_buf_printf(&b, "              targets at p%g: %s; the replica count was set by %s\n", c->percentile,
-                      s->meets_targets ? "met" : "NOT met", s->binding);
+        sp_buf_printf(&b, "              targets at p%g: %s; %s%s\n", c->percentile, s->meets_targets ? "met" : "NOT met",
+                      strcmp(s->binding, "pinned") ? "the replica count was set by " : "the replica count is pinned",
+                      strcmp(s->binding, "pinned") ? s->binding : " (--replicas)");
     }
     if (c->concurrency > 0)
         sp_buf_printf(&b,
