@@ -824,7 +824,8 @@ typedef struct {
     double prefill_s_per_token;
     double chunk_tokens;          /* an iteration's token budget (vLLM max_num_batched_tokens) */
     double rate_per_s;            /* Poisson arrivals */
-    double prompt_tokens, output_tokens;
+    double prompt_tokens, output_tokens;  /* means */
+    double prompt_spread, output_spread;  /* coefficients of variation of lognormal lengths; 0: fixed */
     unsigned requests;            /* simulated; the first tenth warms up */
     unsigned long long seed;
 } sp_sim_input;
@@ -868,9 +869,11 @@ typedef struct {
     double max_utilization;       /* (0, 1]: replicas keep the load at most this share of capacity; 0: 1 */
     double replicas;              /* > 0: pinned, the load shared by this many replicas whatever it does to
                                      latency (the report says whether the targets hold); 0: sized */
+    double prompt_spread;         /* with percentile: lengths drawn lognormal with these coefficients of */
+    double output_spread;         /* variation around prompt_tokens and output_tokens; 0: fixed */
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0}
+#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0}
 
 typedef struct {
     double tp;

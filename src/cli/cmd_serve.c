@@ -24,6 +24,10 @@ static const cli_opt OPTS[] = {
      "time-per-output-token target (default: serve_tpot_ms in defaults.yaml, MLPerf's 200 ms server bound, unless "
      "--ttft-ms, --batch or --concurrency is given; 0: none)",
      0, 1e7, 0},
+    {"prompt-spread", CLI_NUMBER, "CV", "with --percentile: prompt lengths lognormal, this std/mean (default 0: fixed)",
+     0, 10, 0},
+    {"output-spread", CLI_NUMBER, "CV", "with --percentile: output lengths lognormal, this std/mean (default 0: fixed)",
+     0, 10, 0},
     {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile",
      50, 99.9, 0},
     {"max-utilization", CLI_NUMBER, "F", "keep each replica's load at most this share of its capacity", 0.05, 1, 0},
@@ -74,6 +78,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
     c->max_utilization = cli_number_or(&CMD, v, "max-utilization", 0);
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
+    c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
+    c->output_spread = cli_number_or(&CMD, v, "output-spread", 0);
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
     if (!(c->usd_per_gpu_hour > 0))

@@ -297,7 +297,7 @@ static void poisson_simulation(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 400, 7};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
@@ -309,6 +309,16 @@ static void poisson_simulation(void **state)
     assert_true(sp_serve_simulate(&in, &busy));
     assert_true(busy.ttft_s.p95 > r.ttft_s.p95 && busy.tpot_s.p50 > r.tpot_s.p50);
     assert_true(busy.ttft_s.p50 <= busy.ttft_s.p90 && busy.ttft_s.p90 <= busy.ttft_s.p99);
+    /* Drawn lengths keep their mean: lognormal with the coefficient of variation asked for, so an
+     * isolated request's end-to-end time still averages its prefill and 99 steps; the spread
+     * widens the tail. */
+    sp_sim_result spread;
+    in.rate_per_s = 0.001;
+    in.requests = 4000;
+    in.output_spread = 1.0;
+    assert_true(sp_serve_simulate(&in, &spread));
+    assert_true(fabs(spread.e2e_s.mean - r.e2e_s.mean) < 0.06 * r.e2e_s.mean);
+    assert_true(spread.e2e_s.p99 > 2.0 * r.e2e_s.p99);
     in.requests = 5; /* too few to say anything */
     assert_false(sp_serve_simulate(&in, &busy));
 }

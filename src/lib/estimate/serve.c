@@ -286,6 +286,10 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
                        "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
                        "longer one, e.g. with RoPE scaling)",
                        c->prompt_tokens, c->output_tokens, m->name[0] ? m->name : "the model", m->seq);
+    if (!(c->prompt_spread >= 0 && c->prompt_spread <= 10 && c->output_spread >= 0 && c->output_spread <= 10) ||
+        ((c->prompt_spread > 0 || c->output_spread > 0) && !(c->percentile > 0)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prompt-spread",
+                       "length spreads are coefficients of variation from 0 to 10, for the --percentile simulation");
     if (!sp_whole_in(c->replicas, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "replicas", "must be a whole number from 1 to 1e6");
     if (!(c->max_utilization >= 0 && c->max_utilization <= 1))
@@ -370,7 +374,8 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     for (size_t b = 1; b <= cap; b++)
         steps[b - 1] = decode_step_s(x, (double)b, context);
     sp_sim_input in = {steps, (double)cap, prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens,
-                       mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, SIM_REQUESTS, 0};
+                       mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
+                       c->output_spread, SIM_REQUESTS, 0};
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     sp_sim_result s;
     for (double n = first; n <= last; n++) {

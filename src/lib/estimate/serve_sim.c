@@ -21,8 +21,26 @@ static double uniform01(unsigned long long *state)
 
 typedef struct {
     double arrival_s, first_token_s, done_s;
+    double prompt, output;     /* this request's lengths */
     double prefilled, emitted; /* prompt tokens prefilled so far, output tokens emitted */
 } sim_request;
+
+/* A standard normal draw (Box-Muller, the cosine branch). */
+static double normal01(unsigned long long *state)
+{
+    double u = uniform01(state), v = uniform01(state);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+/* A whole length of the given mean and coefficient of variation, lognormal (sigma^2 =
+ * ln(1 + cv^2), mu = ln(mean) - sigma^2 / 2 keeps the mean), at least one token. */
+static double draw_length(unsigned long long *state, double mean, double cv)
+{
+    if (!(cv > 0))
+        return mean;
+    double sigma2 = log(1.0 + cv * cv);
+    return fmax(1.0, round(exp(log(mean) - sigma2 / 2.0 + sqrt(sigma2) * normal01(state))));
+}
 
 static int compare_double(const void *a, const void *b)
 {
@@ -72,6 +90,8 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
     for (size_t i = 0; i < n; i++) {
         t += -log(uniform01(&state)) / in->rate_per_s; /* Poisson arrivals: exponential gaps */
         q[i].arrival_s = t;
+        q[i].prompt = draw_length(&state, in->prompt_tokens, in->prompt_spread);
+        q[i].output = draw_length(&state, in->output_tokens, in->output_spread);
     }
     double now = 0, busy_s = 0;
     size_t next = 0, done = 0, first_running = 0;
@@ -82,7 +102,7 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         for (size_t i = first_running; i < next; i++)
             if (q[i].done_s == 0) {
                 running++;
-                decoding += q[i].prefilled >= in->prompt_tokens;
+                decoding += q[i].prefilled >= q[i].prompt;
             }
         while (next < n && q[next].arrival_s <= now && running < max_batch) {
             next++;
@@ -94,13 +114,13 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         }
         double budget = in->chunk_tokens - (double)decoding, prefill_tokens = 0;
         for (size_t i = first_running; i < next && budget > 0; i++) {
-            if (q[i].done_s != 0 || q[i].prefilled >= in->prompt_tokens)
+            if (q[i].done_s != 0 || q[i].prefilled >= q[i].prompt)
                 continue;
-            double take = fmin(budget, in->prompt_tokens - q[i].prefilled);
+            double take = fmin(budget, q[i].prompt - q[i].prefilled);
             q[i].prefilled += take;
             prefill_tokens += take;
             budget -= take;
-            if (q[i].prefilled >= in->prompt_tokens)
+            if (q[i].prefilled >= q[i].prompt)
                 q[i].emitted = -1; /* the prefill's last chunk yields the first token below */
         }
         double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
@@ -108,7 +128,7 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         busy_s += step;
         for (size_t i = first_running; i < next; i++) {
             sim_request *r = &q[i];
-            if (r->done_s != 0 || r->prefilled < in->prompt_tokens)
+            if (r->done_s != 0 || r->prefilled < r->prompt)
                 continue;
             if (r->emitted < 0) {
                 r->emitted = 1;
@@ -116,7 +136,7 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
             } else {
                 r->emitted += 1;
             }
-            if (r->emitted >= in->output_tokens) {
+            if (r->emitted >= r->output) {
                 r->done_s = now;
                 done++;
             }
@@ -131,7 +151,7 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
     summarise(values, m, &out->ttft_s);
     for (size_t i = 0; i < m; i++) {
         const sim_request *r = &q[skip + i];
-        values[i] = in->output_tokens > 1 ? (r->done_s - r->first_token_s) / (in->output_tokens - 1.0) : 0;
+        values[i] = r->output > 1 ? (r->done_s - r->first_token_s) / (r->output - 1.0) : 0;
     }
     summarise(values, m, &out->tpot_s);
     for (size_t i = 0; i < m; i++)

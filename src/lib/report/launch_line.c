@@ -89,6 +89,16 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
                                "--working-dir . -- python data_job.py");
 }
 
+/* The 99th percentile of a lognormal length of this mean and coefficient of variation
+ * (z = 2.326), whole tokens: the room --max-model-len leaves for a drawn distribution's tail. */
+static double length_p99(double mean, double cv)
+{
+    if (!(cv > 0))
+        return mean;
+    double sigma = sqrt(log(1.0 + cv * cv));
+    return ceil(mean * exp(-sigma * sigma / 2.0 + 2.326 * sigma));
+}
+
 /* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
 int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_config *c,
                          const sp_serve_result *s, char *buf, size_t size)
@@ -96,13 +106,14 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     /* A repository id from a config file is the user's text: one shell word, quoted if need be. */
     char model_name[4 * SP_NAME_MAX + 3]; /* every quote of a 63-character id becomes 4 characters */
     sp_shell_word(model, model_name, sizeof model_name);
+    double max_len = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
     if (engine == SP_ENGINE_TRTLLM_TRITON)
         return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
-                        s->tp, s->batch, c->prompt_tokens + c->output_tokens);
+                        s->tp, s->batch, max_len);
     int n = snprintf(buf, size,
                      "vllm serve %s --tensor-parallel-size %g --max-model-len %g --gpu-memory-utilization %.2f "
                      "--max-num-seqs %g --block-size %g",
-                     model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization, s->batch,
+                     model_name, s->tp, max_len, c->gpu_memory_utilization, s->batch,
                      c->block_tokens);
     /* vLLM: experts split over the ranks (--enable-expert-parallel); attention data-parallel
      * over them instead of tensor-parallel (--data-parallel-size, one tensor-parallel rank each). */
@@ -110,7 +121,7 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
         n = snprintf(buf, size,
                      "vllm serve %s --data-parallel-size %g --enable-expert-parallel --max-model-len %g "
                      "--gpu-memory-utilization %.2f --max-num-seqs %g --block-size %g",
-                     model_name, s->tp, c->prompt_tokens + c->output_tokens, c->gpu_memory_utilization,
+                     model_name, s->tp, max_len, c->gpu_memory_utilization,
                      ceil(s->batch / s->tp), c->block_tokens);
     else if (c->expert_parallel)
         n = sp_appendf(buf, size, n, " --enable-expert-parallel");
