@@ -15,8 +15,8 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
         return s;
     bool have = false;
     memset(out, 0, sizeof *out);
-    /* A node's tensor-parallel splits first; then, with the widest of them, pipeline stages across
-     * nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes a replica. */
+    /* A node's tensor-parallel splits first; then, when none fits, the widest of them with pipeline
+     * stages across nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes. */
     double widest = 1;
     for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++)
         if (fmod(model->heads, tp) == 0 && (!config->expert_parallel || fmod(model->experts, tp) == 0))
@@ -25,6 +25,10 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     double last = widest + (multi_node ? 7 : 0);
     for (double step = 1; step <= last; step++) {
         double tp = step <= widest ? step : widest, pp = step <= widest ? 1 : step - widest + 1;
+        /* Stages across nodes only when nothing inside one fits, and no more of them than the
+         * targets need. */
+        if (pp > 1 && have && (out->pp <= 1 || out->meets_targets))
+            break;
         /* Tensor parallelism splits heads; expert parallelism over the same GPUs splits experts. */
         if (fmod(model->heads, tp) != 0 || (config->expert_parallel && fmod(model->experts, tp) != 0) ||
             pp > model->layers)
