@@ -2,6 +2,7 @@
 #include "estimate_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -369,7 +370,9 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
                                  sp_serve_result *r, sp_error *err)
 {
     size_t cap = (size_t)fmin(r->batch, SIM_MAX_BATCH);
-    static double steps[SIM_MAX_BATCH];
+    double *steps = malloc(cap * sizeof *steps); /* the estimators keep no state between calls */
+    if (!steps)
+        return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "out of memory");
     double context = c->prompt_tokens + c->output_tokens / 2.0;
     for (size_t b = 1; b <= cap; b++)
         steps[b - 1] = decode_step_s(x, (double)b, context);
@@ -380,8 +383,10 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     sp_sim_result s;
     for (double n = first; n <= last; n++) {
         in.rate_per_s = c->qps / n;
-        if (!sp_serve_simulate(&in, &s))
+        if (!sp_serve_simulate(&in, &s)) {
+            free(steps);
             return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "the load simulation could not run");
+        }
         bool ttft = c->ttft_s <= 0 || at_percentile(&s.ttft_s, c->percentile) <= c->ttft_s;
         bool tpot = c->tpot_s <= 0 || at_percentile(&s.tpot_s, c->percentile) <= c->tpot_s;
         r->replicas = n;
@@ -397,6 +402,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     }
     if (c->replicas > 0)
         r->binding = "pinned";
+    free(steps);
     r->simulated = true;
     price_fleet(c, r);
     return SP_OK;
