@@ -812,6 +812,9 @@ int sp_targets_text(unsigned targets, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- serving */
 
+/* Where speculative decoding's draft tokens come from. */
+typedef enum { SP_DRAFT_NGRAM = 0, SP_DRAFT_MTP } sp_draft;
+
 /* A latency's distribution over requests. */
 typedef struct {
     double mean, p50, p90, p95, p99;
@@ -871,9 +874,14 @@ typedef struct {
                                      latency (the report says whether the targets hold); 0: sized */
     double prompt_spread;         /* with percentile: lengths drawn lognormal with these coefficients of */
     double output_spread;         /* variation around prompt_tokens and output_tokens; 0: fixed */
+    double spec_tokens;           /* speculative decoding: tokens drafted a step (0: none) */
+    double spec_acceptance;       /* ... tokens emitted a target forward on average (1 to spec_tokens + 1) */
+    sp_draft spec_draft;
 } sp_serve_config;
 
-#define SP_SERVE_CONFIG_INIT {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0}
+#define SP_SERVE_CONFIG_INIT                                                                                   \
+    {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
+     SP_DRAFT_NGRAM}
 
 typedef struct {
     double tp;

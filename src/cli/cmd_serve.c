@@ -17,6 +17,11 @@ static const cli_opt OPTS[] = {
     {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)", 0, 1e9, 0},
     {"context", CLI_NUMBER, "N", "serve a context longer than the model's own (e.g. with RoPE scaling)", 1, 1e8,
      SP_NUM_INTEGER},
+    {"spec-tokens", CLI_NUMBER, "K", "speculative decoding: tokens drafted a step (needs --spec-acceptance)", 1, 64,
+     SP_NUM_INTEGER},
+    {"spec-acceptance", CLI_NUMBER, "T", "speculative decoding: tokens emitted a target forward on average, 1 to K+1",
+     1, 65, 0},
+    {"spec-draft", CLI_TEXT, "ngram|mtp", "where drafts come from: prompt-lookup n-grams (default) or MTP heads", 0, 0, 0},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)", 1, 1e6,
      SP_NUM_INTEGER},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
@@ -79,6 +84,15 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->max_utilization = cli_number_or(&CMD, v, "max-utilization", 0);
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
+    c->spec_tokens = cli_number_or(&CMD, v, "spec-tokens", 0);
+    c->spec_acceptance = cli_number_or(&CMD, v, "spec-acceptance", 1);
+    if (c->spec_tokens > 0 && !cli_flag(&CMD, v, "spec-acceptance")->set)
+        return cli_flag_error(err, "spec-acceptance", "required with --spec-tokens (measure it on your data: tokens "
+                                                      "emitted a target forward)");
+    const cli_value *draft = cli_flag(&CMD, v, "spec-draft");
+    if (draft->set && strcmp(draft->text, "ngram") && strcmp(draft->text, "mtp"))
+        return cli_flag_error(err, "spec-draft", "'%s' is not ngram or mtp", draft->text);
+    c->spec_draft = draft->set && !strcmp(draft->text, "mtp") ? SP_DRAFT_MTP : SP_DRAFT_NGRAM;
     c->output_spread = cli_number_or(&CMD, v, "output-spread", 0);
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);

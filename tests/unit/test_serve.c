@@ -323,6 +323,41 @@ static void poisson_simulation(void **state)
     assert_false(sp_serve_simulate(&in, &busy));
 }
 
+/* Speculative decoding: the target model checks k drafted tokens in one forward of k + 1 queries a
+ * sequence and emits T of them on average. At batch 1 that forward still reads the weights once,
+ * so a token costs about a T-th of a plain step; at a large batch the k + 1 queries make the
+ * GEMMs compute-bound and drafting loses. An MTP draft adds a layer and the output layer a token. */
+static void speculative_decoding(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(1);
+    sp_serve_result plain, spec, mtp;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &plain, &err), SP_OK);
+    c.spec_tokens = 4;
+    c.spec_acceptance = 2.5;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &spec, &err), SP_OK);
+    double ratio = plain.decode_step_s / spec.decode_step_s;
+    assert_true(ratio > 2.4 && ratio <= 2.5);
+    c.spec_draft = SP_DRAFT_MTP;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &mtp, &err), SP_OK);
+    assert_true(mtp.decode_step_s > spec.decode_step_s);
+    c.batch = 512; /* compute-bound: drafting costs more than it saves at this acceptance */
+    c.spec_draft = SP_DRAFT_NGRAM;
+    c.spec_acceptance = 1.5;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &spec, &err), SP_OK);
+    c.spec_tokens = 0;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &plain, &err), SP_OK);
+    assert_true(spec.output_tokens_per_s < plain.output_tokens_per_s);
+    c.spec_tokens = 2;
+    c.spec_acceptance = 3.5; /* more than k + 1 */
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &spec, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "spec-acceptance");
+}
+
 static void launch_line_into_short_buffer(void **state)
 {
     (void)state;
@@ -355,6 +390,7 @@ int main(void)
         cmocka_unit_test(expert_all_to_all_sends_own_tokens),
         cmocka_unit_test(closed_loop_waves),
         cmocka_unit_test(poisson_simulation),
+        cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(launch_line_into_short_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,9 +181,9 @@ static double kv_per_token(const serve_ctx *x)
  * stages the batch flows as pp micro-batches (vLLM's virtual engines): each stage reads its
  * weights once a micro-batch, so a round reads the whole model at batch/pp, every stage's share
  * of the whole batch's cache, and the last stage's logits and a send a micro-batch. */
-static double decode_step_s(const serve_ctx *x, double batch, double context)
+static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
-    double pp = x->pp, micro = fmax(1.0, batch / pp);
+    double pp = x->pp, micro = fmax(1.0, batch / pp) * queries;
     /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
@@ -193,6 +193,32 @@ static double decode_step_s(const serve_ctx *x, double batch, double context)
                                    x->a->bf16_flops_per_s, x->efficiency,
                                    x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
     return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits + stage_send_s(x, micro));
+}
+
+static double decode_step_s(const serve_ctx *x, double batch, double context)
+{
+    return decode_round_s(x, batch, context, 1.0);
+}
+
+/* Speculative decoding (Leviathan et al. 2023; Chen et al. 2023): k tokens are drafted and the
+ * target model checks them in one forward of k + 1 query tokens a sequence; on average
+ * `acceptance` tokens are emitted a check. An n-gram draft (prompt lookup) costs nothing on the
+ * GPU; an MTP draft (DeepSeek-V3's multi-token prediction) runs one extra layer and the output
+ * layer a drafted token. Returns the decode time an output token. */
+static double speculative_token_s(const serve_ctx *x, double batch, double context)
+{
+    const sp_serve_config *c = x->c;
+    double k = c->spec_tokens, verify = decode_round_s(x, batch, context, k + 1.0);
+    double draft = 0;
+    if (c->spec_draft == SP_DRAFT_MTP) {
+        double micro = fmax(1.0, batch / x->pp);
+        double one_layer = layers_s(x, micro) / x->m->layers;
+        double logits = sp_gemm_time_s(fmax(1.0, micro * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
+                                       x->a->bf16_flops_per_s, x->efficiency, x->k->gemm_saturation_dim, x->hbm, 2.0,
+                                       2.0);
+        draft = k * (one_layer + logits);
+    }
+    return (verify + draft) / c->spec_acceptance;
 }
 
 /* Weights and activation workspace on one GPU; false when the estimate refuses the layout. */
@@ -237,7 +263,8 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
 {
     const sp_serve_config *c = x->c;
     double prompt = c->prompt_tokens, output = c->output_tokens;
-    double decode = decode_step_s(x, batch, prompt + output / 2.0);
+    double decode = c->spec_tokens > 0 ? speculative_token_s(x, batch, prompt + output / 2.0)
+                                        : decode_step_s(x, batch, prompt + output / 2.0);
     double prefills = prefill_s(x, batch, prompt, mk->prefill_chunk_tokens);
     double cycle = prefills + output * decode;
     r->batch = batch;
@@ -246,7 +273,7 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->ttft_s = r->prefill_s + decode;             /* waits for the step in flight */
     r->tpot_s = cycle / output;                    /* its share of other requests' prefills */
     r->output_tokens_per_s = batch * output / cycle;
-    r->output_tokens_per_s_per_gpu = r->output_tokens_per_s / x->tp;
+    r->output_tokens_per_s_per_gpu = r->output_tokens_per_s / (x->tp * x->pp);
     r->requests_per_s = batch / cycle;
     r->kv_cache_bytes = batch * ceil((prompt + output) / c->block_tokens) * c->block_tokens * kv_per_token(x);
 }
@@ -291,6 +318,10 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         ((c->prompt_spread > 0 || c->output_spread > 0) && !(c->percentile > 0)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prompt-spread",
                        "length spreads are coefficients of variation from 0 to 10, for the --percentile simulation");
+    if (!sp_whole_in(c->spec_tokens, 0, 64) ||
+        (c->spec_tokens > 0 && !(c->spec_acceptance >= 1 && c->spec_acceptance <= c->spec_tokens + 1)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "spec-acceptance",
+                       "the tokens emitted a check are from 1 to the drafted tokens + 1 (%g)", c->spec_tokens + 1);
     if (!sp_whole_in(c->replicas, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "replicas", "must be a whole number from 1 to 1e6");
     if (!(c->max_utilization >= 0 && c->max_utilization <= 1))

@@ -30,6 +30,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->kv_cache_bytes / 1e9);
     sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
                   1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
+    if (c->spec_tokens > 0)
+        sp_buf_printf(&b, "speculation : %g tokens drafted a step (%s), %g emitted a check on average: %.1f ms of decode a "
+                          "token\n",
+                      c->spec_tokens, c->spec_draft == SP_DRAFT_MTP ? "MTP heads" : "prompt-lookup n-grams",
+                      c->spec_acceptance, 1e3 * s->decode_step_s);
     if (s->simulated) {
         sp_buf_printf(&b,
                       "load        : %g requests/s, Poisson, over %g replica(s), simulated (p50 / p90 / p95 / p99):\n"
@@ -109,6 +114,11 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
     json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
+    if (c->spec_tokens > 0) {
+        json_object_set_new(o, "spec_tokens", json_integer((json_int_t)c->spec_tokens));
+        json_object_set_new(o, "spec_acceptance", json_real(c->spec_acceptance));
+        json_object_set_new(o, "spec_draft", json_string(c->spec_draft == SP_DRAFT_MTP ? "mtp" : "ngram"));
+    }
     if (s->simulated) {
         const sp_latency *l[] = {&s->ttft_load_s, &s->tpot_load_s, &s->e2e_load_s};
         const char *names[] = {"ttft_s", "tpot_s", "e2e_s"};
