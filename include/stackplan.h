@@ -877,11 +877,13 @@ typedef struct {
     double spec_tokens;           /* speculative decoding: tokens drafted a step (0: none) */
     double spec_acceptance;       /* ... tokens emitted a target forward on average (1 to spec_tokens + 1) */
     sp_draft spec_draft;
+    double prefix_share;          /* [0, 1): the share of every prompt that is one prefix all requests share,
+                                     kept in the prefix cache (vLLM automatic prefix caching, SGLang RadixAttention) */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM}
+     SP_DRAFT_NGRAM, 0}
 
 typedef struct {
     double tp;

@@ -22,6 +22,8 @@ static const cli_opt OPTS[] = {
     {"spec-acceptance", CLI_NUMBER, "T", "speculative decoding: tokens emitted a target forward on average, 1 to K+1",
      1, 65, 0},
     {"spec-draft", CLI_TEXT, "ngram|mtp", "where drafts come from: prompt-lookup n-grams (default) or MTP heads", 0, 0, 0},
+    {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once", 0,
+     0.999, 0},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)", 1, 1e6,
      SP_NUM_INTEGER},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
@@ -85,6 +87,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
     c->spec_tokens = cli_number_or(&CMD, v, "spec-tokens", 0);
+    c->prefix_share = cli_number_or(&CMD, v, "prefix-share", 0);
     c->spec_acceptance = cli_number_or(&CMD, v, "spec-acceptance", 1);
     if (c->spec_tokens > 0 && !cli_flag(&CMD, v, "spec-acceptance")->set)
         return cli_flag_error(err, "spec-acceptance", "required with --spec-tokens (measure it on your data: tokens "

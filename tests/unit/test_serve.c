@@ -358,6 +358,28 @@ static void speculative_decoding(void **state)
     assert_string_equal(err.field, "spec-acceptance");
 }
 
+/* A shared prefix in the prefix cache: its 256 tokens' blocks are held once, each of 4 sequences
+ * keeps its own 256 prompt and 256 output tokens, and a prefill computes only the fresh half. */
+static void prefix_cache(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    sp_serve_config c = config(4);
+    sp_serve_result plain, cached;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &plain, &err), SP_OK);
+    c.prefix_share = 0.5;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &cached, &err), SP_OK);
+    double kv_token = 2.0 * 32 * 8 * 128 * 2;
+    assert_close(cached.kv_cache_bytes, (256 + 4 * 512) * kv_token);
+    assert_true(cached.prefill_s < 0.6 * plain.prefill_s);
+    assert_true(cached.max_batch > 1.4 * plain.max_batch);
+    c.prefix_share = 1; /* a prompt that is all prefix computes nothing: refused */
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &cached, &err), SP_ERR_INPUT);
+}
+
 static void launch_line_into_short_buffer(void **state)
 {
     (void)state;
@@ -391,6 +413,7 @@ int main(void)
         cmocka_unit_test(closed_loop_waves),
         cmocka_unit_test(poisson_simulation),
         cmocka_unit_test(speculative_decoding),
+        cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,10 +160,15 @@ static double stage_send_s(const serve_ctx *x, double tokens)
  * compute-bound GEMMs plus causal FlashAttention (half of 4 P^2 q a layer). */
 static double prefill_s(const serve_ctx *x, double count, double prompt, double chunk)
 {
-    double tokens = count * prompt;
-    double per_pass = fmin(tokens, chunk);
+    /* A cached shared prefix is not computed again: only the rest of the prompt runs, its queries
+     * attending to the whole prompt (Zheng et al. 2024, SGLang RadixAttention; vLLM automatic
+     * prefix caching). Without a prefix: the causal half of 4 P^2 q. */
+    double fresh = prompt * (1.0 - x->c->prefix_share), cached = prompt - fresh;
+    double tokens = count * fresh;
+    double per_pass = fmax(1.0, fmin(tokens, chunk));
     double passes = tokens / per_pass;
-    double attention_flops = count * x->m->layers * 2.0 * prompt * prompt * x->m->heads * x->m->head_dim / x->tp;
+    double attention_flops =
+        count * x->m->layers * 4.0 * fresh * (cached + fresh / 2.0) * x->m->heads * x->m->head_dim / x->tp;
     double attention = attention_flops / (x->a->bf16_flops_per_s * sp_attention_share(x->a, x->k, x->efficiency));
     return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass) + (x->pp - 1.0) * stage_send_s(x, per_pass)) +
            attention;
@@ -252,8 +257,11 @@ static double max_batch(const serve_ctx *x, const sp_memory_constants *mk, sp_se
         return 0;
     double budget = x->a->memory_bytes * x->c->gpu_memory_utilization - out->weights_bytes - out->workspace_bytes -
                     mk->cuda_context_bytes;
-    double blocks = ceil((x->c->prompt_tokens + x->c->output_tokens) / x->c->block_tokens);
+    /* The shared prefix's blocks are cached once for the replica; each sequence keeps the rest. */
+    double shared = floor(x->c->prompt_tokens * x->c->prefix_share / x->c->block_tokens) * x->c->block_tokens;
+    double blocks = ceil((x->c->prompt_tokens + x->c->output_tokens - shared) / x->c->block_tokens);
     double per_sequence = blocks * x->c->block_tokens * kv_per_token(x);
+    budget -= shared * kv_per_token(x);
     return budget > 0 ? floor(budget / per_sequence) : 0;
 }
 
@@ -275,7 +283,11 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->output_tokens_per_s = batch * output / cycle;
     r->output_tokens_per_s_per_gpu = r->output_tokens_per_s / (x->tp * x->pp);
     r->requests_per_s = batch / cycle;
-    r->kv_cache_bytes = batch * ceil((prompt + output) / c->block_tokens) * c->block_tokens * kv_per_token(x);
+    /* The shared prefix's blocks once, each sequence's own blocks after it. Decode still reads the
+     * prefix for every sequence (attention without a shared-prefix kernel). */
+    double shared = floor(prompt * c->prefix_share / c->block_tokens) * c->block_tokens;
+    r->kv_cache_bytes =
+        (shared + batch * ceil((prompt + output - shared) / c->block_tokens) * c->block_tokens) * kv_per_token(x);
 }
 
 static bool meets(const sp_serve_config *c, const sp_serve_result *r)
@@ -322,6 +334,8 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         (c->spec_tokens > 0 && !(c->spec_acceptance >= 1 && c->spec_acceptance <= c->spec_tokens + 1)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "spec-acceptance",
                        "the tokens emitted a check are from 1 to the drafted tokens + 1 (%g)", c->spec_tokens + 1);
+    if (!(c->prefix_share >= 0 && c->prefix_share < 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prefix-share", "must be a share from 0 to below 1");
     if (!sp_whole_in(c->replicas, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "replicas", "must be a whole number from 1 to 1e6");
     if (!(c->max_utilization >= 0 && c->max_utilization <= 1))

@@ -127,6 +127,8 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
         n = sp_appendf(buf, size, n, " --enable-expert-parallel");
     if (s->pp > 1) /* stages across nodes: vLLM runs them on a Ray cluster */
         n = sp_appendf(buf, size, n, " --pipeline-parallel-size %g --distributed-executor-backend ray", s->pp);
+    if (c->prefix_share > 0) /* on by default in vLLM V1; said, since the plan counts on it */
+        n = sp_appendf(buf, size, n, " --enable-prefix-caching");
     if (c->spec_tokens > 0) /* vLLM's speculative config (docs: speculative decoding, n-gram and MTP) */
         n = sp_appendf(buf, size, n, " --speculative-config '{\"method\": \"%s\", \"num_speculative_tokens\": %g}'",
                        c->spec_draft == SP_DRAFT_MTP ? "deepseek_mtp" : "ngram", c->spec_tokens);

@@ -30,6 +30,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->kv_cache_bytes / 1e9);
     sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
                   1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
+    if (c->prefix_share > 0)
+        sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
+                          "compute the rest, sequences keep their own blocks\n",
+                      100 * c->prefix_share);
     if (c->spec_tokens > 0)
         sp_buf_printf(&b, "speculation : %g tokens drafted a step (%s), %g emitted a check on average: %.1f ms of decode a "
                           "token\n",
@@ -114,6 +118,8 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
     json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
+    if (c->prefix_share > 0)
+        json_object_set_new(o, "prefix_share", json_real(c->prefix_share));
     if (c->spec_tokens > 0) {
         json_object_set_new(o, "spec_tokens", json_integer((json_int_t)c->spec_tokens));
         json_object_set_new(o, "spec_acceptance", json_real(c->spec_acceptance));
