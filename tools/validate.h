@@ -38,7 +38,12 @@ typedef struct {
 /* Prints heading, runs row() over every row of DIR/FILE into one tally and prints its summary
  * (reported, not a target). False when the file cannot be read. */
 bool report_rows(const char *dir, const char *file, const char *heading, const char *kind, const estimate_ctx *x,
-                 void (*row)(const estimate_ctx *x, json_t *row, tally *t));
+                 void (*row)(const estimate_ctx *x, json_t *row, void *t));
+
+/* Prints heading and runs row() over every row of DIR/FILE with the caller's tallies. False when
+ * the file cannot be read. */
+bool each_row(const char *dir, const char *file, const char *heading, const estimate_ctx *x,
+              void (*row)(const estimate_ctx *x, json_t *row, void *tallies), void *tallies);
 
 /* The layout a published run pins: gpus, global batch, tp, pp, dp, ep and micro-batch as the
  * row gives them, seq from the row or seq_fallback; an absent tp or pp is unpinned (0, searched)

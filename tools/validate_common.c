@@ -87,19 +87,27 @@ bool tally_median(const tally *t, double *median)
     return true;
 }
 
-bool report_rows(const char *dir, const char *file, const char *heading, const char *kind, const estimate_ctx *x,
-                 void (*row)(const estimate_ctx *x, json_t *row, tally *t))
+bool each_row(const char *dir, const char *file, const char *heading, const estimate_ctx *x,
+              void (*row)(const estimate_ctx *x, json_t *row, void *tallies), void *tallies)
 {
     json_t *rows = load(dir, file);
     if (!rows)
         return false;
-    static tally t;
-    memset(&t, 0, sizeof t);
     printf("%s\n", heading);
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) row(x, r, &t);
+    json_array_foreach(rows, i, r) row(x, r, tallies);
     json_decref(rows);
+    return true;
+}
+
+bool report_rows(const char *dir, const char *file, const char *heading, const char *kind, const estimate_ctx *x,
+                 void (*row)(const estimate_ctx *x, json_t *row, void *t))
+{
+    static tally t;
+    memset(&t, 0, sizeof t);
+    if (!each_row(dir, file, heading, x, row, &t))
+        return false;
     summary(kind, &t, 1, 1);
     return true;
 }

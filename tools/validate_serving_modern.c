@@ -21,8 +21,9 @@ static const char *row_accel(const char *gpu)
 
 /* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
  * (an assumption: the table does not say). */
-static void modern_row(const estimate_ctx *x, json_t *row, tally *t)
+static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
 {
+    tally *t = tallies;
     const char *id = text(row, "id", "?");
     const char *dtype = text(row, "weight_dtype", "");
     double measured = number(json_object_get(row, "measured"), "output_tokens_per_s", 0);

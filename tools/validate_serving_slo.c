@@ -27,8 +27,9 @@ typedef struct {
 } slo_tallies;
 
 /* The library's closed loop (serve.c: waves of min(C, largest batch) requests, Little's law). */
-static void slo_row(const estimate_ctx *x, json_t *row, slo_tallies *t)
+static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
 {
+    slo_tallies *t = tallies;
     const char *id = text(row, "id", "?");
     json_t *load = json_object_get(row, "load"), *measured = json_object_get(row, "measured");
     double clients = number(load, "concurrency", 0);
@@ -86,18 +87,14 @@ static void slo_row(const estimate_ctx *x, json_t *row, slo_tallies *t)
 bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                           const sp_memory_constants *mk, const sp_perf_constants *perf)
 {
-    json_t *rows = load(dir, "serving_slo_public.json");
-    if (!rows)
-        return false;
     estimate_ctx x = {data_dir, accels, mk, perf, 1};
     static slo_tallies t;
     memset(&t, 0, sizeof t);
-    printf("serving under load (serving_slo_public.json: NIM closed loops at concurrency C, fixed lengths; SGLang and vLLM "
-           "at Poisson rates, simulated)\n");
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) slo_row(&x, row, &t);
-    json_decref(rows);
+    if (!each_row(dir, "serving_slo_public.json",
+                  "serving under load (serving_slo_public.json: NIM closed loops at concurrency C, fixed lengths; SGLang "
+                  "and vLLM at Poisson rates, simulated)",
+                  &x, slo_row, &t))
+        return false;
     summary("throughput at the published concurrency (reported against issue 16's 15% median)", &t.throughput, 1, 1);
     summary("mean TTFT (reported against issue 16's 20% median for p50; the rows give means)", &t.ttft, 1, 1);
     summary("mean inter-token latency (reported against issue 16's 20% median for p50)", &t.tpot, 1, 1);

@@ -127,8 +127,9 @@ typedef struct {
     tally moe, dense;
 } scale_tallies;
 
-static void scale_row(const estimate_ctx *x, json_t *row, scale_tallies *t)
+static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
 {
+    scale_tallies *t = tallies;
     const char *id = text(row, "id", "?");
     json_t *model = json_object_get(row, "model"), *measured = json_object_get(row, "measured");
     const char *name = catalog_model(text(model, "name", ""));
@@ -181,17 +182,13 @@ static void scale_row(const estimate_ctx *x, json_t *row, scale_tallies *t)
 bool validate_training_scale(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                              const sp_memory_constants *mk, const sp_perf_constants *perf)
 {
-    json_t *rows = load(dir, "training_scale_public.json");
-    if (!rows)
-        return false;
     estimate_ctx x = {data_dir, accels, mk, perf, 1};
     static scale_tallies t;
     memset(&t, 0, sizeof t);
-    printf("training at scale (training_scale_public.json: each run at its published layout and precision)\n");
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) scale_row(&x, row, &t);
-    json_decref(rows);
+    if (!each_row(dir, "training_scale_public.json",
+                  "training at scale (training_scale_public.json: each run at its published layout and precision)", &x,
+                  scale_row, &t))
+        return false;
     summary("MoE training (reported against issue 14's 15% target)", &t.moe, 1, 1);
     summary("dense training at scale (reported against issue 15's 7% median, 20% worst)", &t.dense, 1, 1);
     tally all = t.dense;

@@ -12,6 +12,14 @@ static sp_accel toy(void)
     return a;
 }
 
+/* A Llama-3-8B-like shape: 32 layers, h 4096, 32 heads, 8 KV heads, SwiGLU 14336, vocab 32000. */
+static sp_model llama8b(void)
+{
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    return m;
+}
+
 static sp_serve_config config(double batch)
 {
     sp_serve_config c = SP_SERVE_CONFIG_INIT;
@@ -28,8 +36,7 @@ static sp_serve_config config(double batch)
 static void decode_reads_weights_and_cache(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(1);
     sp_serve_result r;
@@ -50,8 +57,7 @@ static void decode_reads_weights_and_cache(void **state)
 static void throughput_accounting(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(64);
     sp_serve_result r;
@@ -87,8 +93,7 @@ static void throughput_accounting(void **state)
 static void max_batch_from_memory(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(0);
     sp_serve_result r;
@@ -208,8 +213,7 @@ static void fp4_weights(void **state)
     sp_dtype d;
     assert_true(sp_dtype_parse("fp4", &d) && d == SP_DTYPE_NVFP4);
     assert_string_equal(sp_dtype_name(SP_DTYPE_MXFP4), "mxfp4");
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(1);
     sp_serve_result fp8, fp4;
@@ -269,8 +273,7 @@ static void expert_all_to_all_sends_own_tokens(void **state)
 static void closed_loop_waves(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(0);
     c.concurrency = 1;
@@ -330,8 +333,7 @@ static void poisson_simulation(void **state)
 static void speculative_decoding(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(1);
     sp_serve_result plain, spec, mtp;
@@ -363,8 +365,7 @@ static void speculative_decoding(void **state)
 static void prefix_cache(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(4);
     sp_serve_result plain, cached;

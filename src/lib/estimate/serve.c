@@ -186,6 +186,14 @@ static double kv_per_token(const serve_ctx *x)
  * stages the batch flows as pp micro-batches (vLLM's virtual engines): each stage reads its
  * weights once a micro-batch, so a round reads the whole model at batch/pp, every stage's share
  * of the whole batch's cache, and the last stage's logits and a send a micro-batch. */
+/* The output layer over `tokens` tokens; it stays 16-bit under weight quantisation (as memory.c
+ * counts it). */
+static double logits_s(const serve_ctx *x, double tokens)
+{
+    return sp_gemm_time_s(fmax(1.0, tokens * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
+                          x->a->bf16_flops_per_s, x->efficiency, x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
+}
+
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
     double pp = x->pp, micro = fmax(1.0, batch / pp) * queries;
@@ -193,11 +201,7 @@ static double decode_round_s(const serve_ctx *x, double batch, double context, d
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
     double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
-    /* The output layer stays 16-bit under weight quantisation (as memory.c counts it). */
-    double logits = sp_gemm_time_s(fmax(1.0, micro * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
-                                   x->a->bf16_flops_per_s, x->efficiency,
-                                   x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
-    return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits + stage_send_s(x, micro));
+    return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro));
 }
 
 static double decode_step_s(const serve_ctx *x, double batch, double context)
@@ -217,11 +221,7 @@ static double speculative_token_s(const serve_ctx *x, double batch, double conte
     double draft = 0;
     if (c->spec_draft == SP_DRAFT_MTP) {
         double micro = fmax(1.0, batch / x->pp);
-        double one_layer = layers_s(x, micro) / x->m->layers;
-        double logits = sp_gemm_time_s(fmax(1.0, micro * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
-                                       x->a->bf16_flops_per_s, x->efficiency, x->k->gemm_saturation_dim, x->hbm, 2.0,
-                                       2.0);
-        draft = k * (one_layer + logits);
+        draft = k * (layers_s(x, micro) / x->m->layers + logits_s(x, micro));
     }
     return (verify + draft) / c->spec_acceptance;
 }
