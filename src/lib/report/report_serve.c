@@ -28,8 +28,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   "KV cache per GPU\n",
                   s->tp, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
-    sp_buf_printf(&b, "latency     : first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step %.1f ms)\n",
-                  1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
+    /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
+    sp_buf_printf(&b,
+                  "latency     : at batch %g, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
+                  "%.1f ms)\n",
+                  s->batch, 1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
     if (c->prefix_share > 0)
         sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
                           "compute the rest, sequences keep their own blocks\n",
@@ -50,7 +53,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       s->e2e_load_s.p95, s->e2e_load_s.p99);
         sp_buf_printf(&b, "              targets at p%g: %s; %s%s\n", c->percentile, s->meets_targets ? "met" : "NOT met",
                       strcmp(s->binding, "pinned") ? "the replica count was set by " : "the replica count is pinned",
-                      strcmp(s->binding, "pinned") ? s->binding : " (--replicas)");
+                      !strcmp(s->binding, "pinned") ? " (--replicas)"
+                      : !strcmp(s->binding, "both") ? "both targets"
+                      : !strcmp(s->binding, "ttft") ? "the first-token target"
+                      : !strcmp(s->binding, "tpot") ? "the per-token target"
+                                                    : "capacity (the rate alone)");
     }
     if (c->concurrency > 0)
         sp_buf_printf(&b,
