@@ -879,11 +879,12 @@ typedef struct {
     sp_draft spec_draft;
     double prefix_share;          /* [0, 1): the share of every prompt that is one prefix all requests share,
                                      kept in the prefix cache (vLLM automatic prefix caching, SGLang RadixAttention) */
+    bool tpot_is_default;         /* tpot_s came from the rules, not the user (the report says so) */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0}
+     SP_DRAFT_NGRAM, 0, false}
 
 typedef struct {
     double tp;

@@ -122,7 +122,10 @@ int cmd_serve(int argc, char **argv)
     /* Without any latency target the best batch would be the largest, at any latency a token. */
     if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && config.batch == 0 &&
         config.concurrency == 0)
+    {
         config.tpot_s = in.rules.limits.serve_tpot_ms / 1e3;
+        config.tpot_is_default = true;
+    }
     if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
         in.model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
     sp_memory_constants mk = sp_rules_memory_constants(&in.rules);

@@ -185,9 +185,12 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
         snprintf(hint, sizeof hint, "; %g GPUs would", next);
     return cli_flag_error(err, "gpus",
                           "no layout splits %g GPU(s): tp must divide the %g heads within a node, 2 x cp the "
-                          "sequence, pp stay within the %g layers, dp divide the global batch of %g, ep the "
-                          "experts and ep x etp the tp x cp x dp ranks, as pinned%s",
-                          top, j->in.model.heads, j->in.model.layers, j->request.global_batch, hint);
+                          "sequence, pp stay within the %g layers and dp divide the global batch of %g%s, as "
+                          "pinned%s",
+                          top, j->in.model.heads, j->in.model.layers, j->request.global_batch,
+                          j->in.model.experts > 1 ? "; ep must divide the experts and ep x etp the tp x cp x dp ranks"
+                                                  : "",
+                          hint);
 }
 
 /* Nothing fits memory at any count: the first doubling of the largest count (up to 2^16 times)

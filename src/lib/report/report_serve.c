@@ -65,11 +65,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       "token, %.1f ms between tokens, %.2f s a request\n",
                       c->concurrency, s->batch, 1e3 * s->ttft_s_mean, 1e3 * s->tpot_s_mean, s->e2e_s_mean);
     if ((c->ttft_s > 0 || c->tpot_s > 0) && !s->simulated) {
-        char first[32] = "none", per[32] = "none";
+        char first[32] = "none", per[96] = "none";
         if (c->ttft_s > 0)
             snprintf(first, sizeof first, "%g ms", 1e3 * c->ttft_s);
         if (c->tpot_s > 0)
-            snprintf(per, sizeof per, "%g ms", 1e3 * c->tpot_s);
+            snprintf(per, sizeof per, "%g ms%s", 1e3 * c->tpot_s,
+                     c->tpot_is_default ? " (the default: serve_tpot_ms in data/defaults.yaml)" : "");
         sp_buf_printf(&b, "targets     : first token %s, per token %s: %s\n", first, per,
                       s->meets_targets ? "met" : "NOT met at any batch (this is the lowest-latency batch)");
     }
