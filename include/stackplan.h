@@ -222,13 +222,38 @@ typedef struct {
     double nccl_net_step_s;        /* ... one step between nodes, ring or tree */
 } sp_perf_constants;
 
-enum { SP_FRAMEWORK_MAX = 16 };
+enum { SP_FRAMEWORK_MAX = 32 };
 
 /* A pinned framework release (data/frameworks.yaml). */
 typedef struct {
     char name[SP_NAME_MAX];
     char version[32];
 } sp_framework_pin;
+
+/* One environment variable the launch scripts export (data/launch.yaml). */
+typedef struct {
+    char name[SP_NAME_MAX];
+    char value[SP_NAME_MAX];
+    char when[16];                /* "all", "gpu", "megatron" or "multi-node" */
+} sp_env_var;
+
+enum { SP_ENV_MAX = 16 };
+
+/* What the launch artifacts need beyond a plan (data/launch.yaml), each value with its source. */
+typedef struct {
+    sp_env_var env[SP_ENV_MAX];
+    unsigned env_count;
+    double cpus_per_gpu;          /* --cpus-per-task a GPU process gets */
+    double time_margin;           /* --time = the run's hours x (1 + margin) */
+    double requeue_signal_s;      /* Slurm signals this long before the time limit */
+    double checkpoint_minutes;    /* Megatron --save-interval: a checkpoint about this often */
+    double lr, min_lr_ratio, warmup_iters, weight_decay, clip_grad, adam_beta2; /* pre-training */
+    double ft_full_lr, ft_lora_lr, lora_alpha_per_rank, ft_warmup_ratio;       /* fine-tuning */
+    double ft_batch_sequences;    /* sequences an optimizer step of a fine-tune takes at least */
+    char cuda_wheel_index[SP_TEXT_MAX];   /* pip --extra-index-url of torch's CUDA build */
+    char rocm_wheel_index[SP_TEXT_MAX];   /* ... of its ROCm build */
+    char neuron_wheel_index[SP_TEXT_MAX]; /* ... of AWS Neuron's packages */
+} sp_launch_data;
 
 /* Everything a plan needs besides the profile: loaded once from data/. */
 typedef struct {
@@ -242,6 +267,7 @@ typedef struct {
     unsigned scheduler_count;
     char trackers[SP_FRAMEWORKS_MAX][SP_NAME_MAX];
     unsigned tracker_count;
+    sp_launch_data launch;        /* data/launch.yaml */
 } sp_rules;
 
 /* Framework constants of the memory model (data/defaults.yaml). */
@@ -369,6 +395,7 @@ typedef struct {
     char aws_instance[32];        /* the 8-GPU AWS instance with this part, "" when none */
     char price_date[16];
     unsigned line;
+    char skypilot[32];            /* SkyPilot's accelerator name ("H100", "A100-80GB"); "" when not known */
 } sp_accel;
 
 typedef struct {
@@ -528,6 +555,8 @@ int sp_stage_find(const sp_stage_model *model, const char *name);
 
 /* SHA-256 of a file, as 64 lower-case hex digits. */
 sp_status sp_file_sha256(const char *path, char out[65], sp_error *err);
+/* SHA-256 of a NUL-terminated text (an artifact before it is written). */
+void sp_text_sha256(const char *text, char out[65]);
 
 /* ================================================================ estimate/
  * Pure functions of plain structs: parameters, memory, step time, serving, data, cost. */
@@ -1273,6 +1302,8 @@ typedef struct {
     bool within_budget;
     sp_launcher launcher;
     unsigned notes;             /* SP_NOTE_* bits */
+    bool has_model;             /* a catalog model or config sized it ... */
+    sp_model model;             /* ... a copy (the plan outlives the catalog): launch files need its shape */
 } sp_plan;
 
 /* What a plan needs beyond the profile and the rules, resolved by the caller
@@ -1422,9 +1453,14 @@ typedef struct {
     bool cpu;                     /* a CPU smoke variant: no GPU requests, gloo, nproc_per_node processes */
     double nproc_per_node;        /* with cpu */
     double rdzv_port;             /* torchrun c10d rendezvous port */
+    double time_limit_hours;      /* the cluster's longest job: longer runs requeue from checkpoints; 0: none */
+    const char *partition;        /* Slurm --partition; NULL: the cluster's default */
+    const char *account;          /* Slurm --account; NULL: none */
+    const char *env_hook;         /* a script every launch sources first (venv, modules); NULL: none */
+    const char *checkpoint_dir;   /* where checkpoints go; NULL: checkpoints/ beside the scripts */
 } sp_launch_options;
 
-#define SP_LAUNCH_OPTIONS_INIT {NULL, NULL, false, 1, 29500}
+#define SP_LAUNCH_OPTIONS_INIT {NULL, NULL, false, 1, 29500, 0, NULL, NULL, NULL, NULL}
 
 /* A file a plan was made from, and its SHA-256. */
 typedef struct {
@@ -1432,7 +1468,7 @@ typedef struct {
     char sha256[65];
 } sp_file_hash;
 
-enum { SP_ARTIFACTS_MAX = 8, SP_HASHES_MAX = 16 };
+enum { SP_ARTIFACTS_MAX = 20, SP_HASHES_MAX = 16 };
 
 typedef struct {
     char name[32];                /* file name inside the profile's directory */

@@ -15,13 +15,21 @@ static const cli_opt OPTS[] = {
     {"cpu", CLI_FLAG, NULL, "a CPU smoke variant: no GPU requests, --nproc-per-node processes", 0, 0, 0},
     {"nproc-per-node", CLI_NUMBER, "N", "processes a node with --cpu (default 1)", 1, 1024, SP_NUM_INTEGER},
     {"rdzv-port", CLI_NUMBER, "PORT", "torchrun rendezvous port (default 29500)", 1024, 65535, SP_NUM_INTEGER},
+    {"time-limit", CLI_NUMBER, "HOURS", "the cluster's longest job: longer runs checkpoint and requeue", 0.1, 1e6, 0},
+    {"partition", CLI_TEXT, "NAME", "Slurm partition (default: the cluster's)", 0, 0, 0},
+    {"account", CLI_TEXT, "NAME", "Slurm account to charge", 0, 0, 0},
+    {"env-hook", CLI_TEXT, "FILE", "a script every launch sources first (venv, modules)", 0, 0, 0},
+    {"checkpoint-dir", CLI_TEXT, "DIR", "where checkpoints go (default checkpoints/)", 0, 0, 0},
     {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
-    "stackplan launch FILE --out DIR [--force] [--entry PATH] [--entry-args ARGS] [--cpu]",
-    "Write, for each profile, the artifacts of its tier and framework: torchrun.sh, job.sbatch,\n"
-    "cluster.yaml and ray.sh, serve.sh, requirements.txt (pinned) and manifest.json.",
+    "stackplan launch FILE --out DIR [--force] [--entry PATH] [--entry-args ARGS] [--cpu] [--time-limit HOURS]",
+    "Write, for each profile, the artifacts of its plan: torchrun.sh (one node), job.sbatch, node_run.sh\n"
+    "with a Kubeflow pytorchjob.yaml and a SkyPilot sky_task.yaml; Megatron-LM's arguments, a DeepSpeed\n"
+    "ds_config.json and accelerate config, or an axolotl.yml, as the plan's framework needs; serve.sh\n"
+    "(+ serve_app.py and a KubeRay rayservice.yaml for Ray Serve); MaxText on TPUs; cluster.yaml and ray.sh;\n"
+    "requirements.txt (pinned, with the CUDA/ROCm wheel index) and manifest.json (SHA-256 of each file).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 1};
 
 enum { PATH_CHARS = 1024 };
@@ -151,6 +159,11 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
     o.cpu = cli_flag(&CMD, v, "cpu")->set;
     o.nproc_per_node = cli_number_or(&CMD, v, "nproc-per-node", 1);
     o.rdzv_port = cli_number_or(&CMD, v, "rdzv-port", 29500);
+    o.time_limit_hours = cli_number_or(&CMD, v, "time-limit", 0);
+    o.partition = cli_flag(&CMD, v, "partition")->text;
+    o.account = cli_flag(&CMD, v, "account")->text;
+    o.env_hook = cli_flag(&CMD, v, "env-hook")->text;
+    o.checkpoint_dir = cli_flag(&CMD, v, "checkpoint-dir")->text;
     sp_error err;
     sp_error_clear(&err);
     sp_accel_catalog catalog = {0};

@@ -87,8 +87,40 @@ sys.exit(0 if {'data/stages.yaml', 'data/instances.yaml'} <= {f['file'] for f in
 check "the manifest's plan carries no launch line that could contradict its script" python3 -c "
 import json, glob, sys
 sys.exit(0 if all('launch' not in json.load(open(p))['plan'] for p in glob.glob('$work/a/*/manifest.json')) else 1)"
-check "the cluster setup line quotes each pinned package" bash -c "grep -q \"pip install 'torch==\" '$work'/a/*/cluster.yaml"
-check "requirements pin every package with ==" bash -c "ls '$work'/a/*/requirements.txt >/dev/null && ! grep -v '==' '$work'/a/*/requirements.txt"
+check "the cluster setup line quotes each pinned package" bash -c "grep -q \"pip install .*'torch==\" '$work'/a/*/cluster.yaml"
+check "requirements pin every package with == (besides the build comment and its wheel index)" bash -c "ls '$work'/a/*/requirements.txt >/dev/null && ! grep -v -e '==' -e '^# .* build (data/launch.yaml' -e '^--extra-index-url https://' '$work'/a/*/requirements.txt"
+check "no package is pinned to an unknown version" bash -c "! grep -q '==?' '$work'/a/*/requirements.txt"
+
+# The plan-carrying artifacts (Megatron arguments, axolotl, Kubernetes, SkyPilot) and the Slurm
+# options are safe too: hostile names, hook and checkpoint paths run nothing.
+python3 - "$work/hostile2.yaml" "$name" <<'PY'
+import sys, yaml
+path, name = sys.argv[1], sys.argv[2]
+common = {"train_hours": 100, "budget_usd": 1e7}
+profiles = [
+    dict(name=name + " megatron", model="llama-3.1-70b", gpu="h100-sxm-80gb", axis="model", tokens=1e10, **common),
+    dict(name=name + " qlora", model="llama-3.1-8b", gpu="rtx-4090-24gb", method="qlora", dataset_gb=0.1, **common),
+]
+with open(path, "w", encoding="utf-8") as f:
+    yaml.safe_dump(profiles, f, allow_unicode=True)
+PY
+check "launch accepts hostile hook and checkpoint paths" "$bin" launch "$work/hostile2.yaml" --out "$work/out2" \
+  --env-hook '$(touch CANARY7)' --checkpoint-dir "x'; touch CANARY8; '" --time-limit 1 >/dev/null
+mkdir -p "$work/run2"
+printf 'true\n' >"$work/run2/\$(touch CANARY7)"  # the hook exists under its literal name
+for script in "$work"/out2/*/*.sh "$work"/out2/*/job.sbatch; do
+  check "bash -n $(basename "$(dirname "$script")" | cut -c1-20)/$(basename "$script")" bash -n "$script"
+  (cd "$work/run2" && HOME="$work/home" PATH="$work/fakebin:$PATH" SLURM_JOB_NODELIST=n1 SLURM_JOB_NUM_NODES=2 \
+     SLURM_JOB_ID=1 DATA_PATH=/data/x bash "$script" >>"$work/run2.log" 2>&1)
+done
+check "no CANARY file was created by the new artifacts" test -z "$(find "$work/run2" -name 'CANARY*' -type f)"
+check "the hook is sourced as one path" grep -qF 'source '"'"'$(touch CANARY7)'"'" \
+  "$(ls "$work"/out2/*/job.sbatch | head -1)"
+check "the checkpoint directory reaches the run as one word" test -d "$work/run2/x'; touch CANARY8; '"
+"$bin" launch "$root/examples/launch.yaml" --out "$work/bad-partition" --partition 'gpu;touch CANARY9' >/dev/null 2>"$work/err"; code=$?
+check "a partition that is not a Slurm name exits 2" test "$code" -eq 2
+check "and says so in one line" test "$(wc -l <"$work/err")" -eq 1
+check "and writes nothing" test ! -e "$work/bad-partition"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

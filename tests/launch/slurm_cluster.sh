@@ -33,6 +33,8 @@ MpiDefault=none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
+# Nodes report the CPUs below, not this machine's: job.sbatch asks for the cores of a GPU server.
+SlurmdParameters=config_overrides
 MinJobAge=5
 $(slurm_fake_gpus && echo GresTypes=gpu)
 StateSaveLocation=$dir/state
@@ -41,8 +43,8 @@ SlurmdPidFile=$dir/slurmd-%n.pid
 SlurmctldPidFile=$dir/slurmctld.pid
 SlurmctldLogFile=$dir/slurmctld.log
 SlurmdLogFile=$dir/slurmd-%n.log
-NodeName=127.0.0.1 NodeHostname=localhost Port=$((base + 1)) CPUs=$(nproc) $gres State=UNKNOWN
-NodeName=127.0.0.2 NodeHostname=localhost Port=$((base + 2)) CPUs=$(nproc) $gres State=UNKNOWN
+NodeName=127.0.0.1 NodeHostname=localhost Port=$((base + 1)) CPUs=128 $gres State=UNKNOWN
+NodeName=127.0.0.2 NodeHostname=localhost Port=$((base + 2)) CPUs=128 $gres State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF
   # Eight placeholder GPUs a node: sbatch --test-only can weigh GPU requests.

@@ -25,8 +25,8 @@ static void slug_is_directory_safe(void **state)
     assert_string_equal(buf, "profile");
 }
 
-/* A self-managed training plan gets Slurm, torchrun and Ray files, pinned requirements
- * and a manifest naming the Slurm launch. */
+/* A self-managed training plan gets Slurm, the Kubernetes node script, Ray files, pinned
+ * requirements and a manifest naming the Slurm launch; two nodes never get a one-node script. */
 static void training_artifacts(void **state)
 {
     (void)state;
@@ -49,18 +49,182 @@ static void training_artifacts(void **state)
     sp_artifact_set set;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, NULL, &o, NULL, 0, &set, &err), SP_OK);
     assert_string_equal(set.dir, "two-nodes");
-    const char *expected[] = {"torchrun.sh", "job.sbatch", "cluster.yaml", "ray.sh", "requirements.txt", "manifest.json"};
-    assert_int_equal(set.count, 6);
-    for (size_t i = 0; i < 6; i++)
+    const char *expected[] = {"job.sbatch",   "node_run.sh",      "pytorchjob.yaml", "cluster.yaml",
+                              "ray.sh",       "requirements.txt", "manifest.json"};
+    assert_int_equal(set.count, 7);
+    for (size_t i = 0; i < 7; i++)
         assert_string_equal(set.items[i].name, expected[i]);
-    assert_non_null(strstr(set.items[1].text, "#SBATCH --nodes=2\n"));
-    assert_non_null(strstr(set.items[1].text, "#SBATCH --gpus-per-node=8\n"));
-    assert_non_null(strstr(set.items[1].text, "--rdzv_backend=c10d"));
-    assert_non_null(strstr(set.items[5].text, "\"launch\": \"sbatch job.sbatch\""));
-    assert_null(strstr(set.items[4].text, ">="));
+    assert_non_null(strstr(set.items[0].text, "#SBATCH --nodes=2\n"));
+    assert_non_null(strstr(set.items[0].text, "#SBATCH --gpus-per-node=8\n"));
+    /* 8 GPU processes x cpus_per_gpu 8 (data/launch.yaml); 100 h x (1 + 0.15) = 115 h = 4-19:00 */
+    assert_non_null(strstr(set.items[0].text, "#SBATCH --cpus-per-task=64\n"));
+    assert_non_null(strstr(set.items[0].text, "#SBATCH --time=4-19:00:00\n"));
+    assert_non_null(strstr(set.items[0].text, "#SBATCH --exclusive\n"));
+    assert_null(strstr(set.items[0].text, "--requeue"));
+    assert_non_null(strstr(set.items[0].text, "--rdzv_backend=c10d"));
+    assert_non_null(strstr(set.items[6].text, "\"launch\": \"sbatch job.sbatch\""));
+    assert_null(strstr(set.items[5].text, ">="));
     sp_artifact_set_free(&set);
     sp_artifact_set_free(&set);
     sp_artifact_set_free(NULL);
+}
+
+/* A named model and accelerator planned from a profile (CLI path without files). */
+static void plan_named(const char *model_name, const char *gpu, sp_profile *p, sp_model *model, sp_accel_catalog *cat,
+                       const sp_accel **accel, sp_rules *rules, sp_plan *plan)
+{
+    sp_error err;
+    assert_int_equal(sp_rules_load(SP_DATA_DIR, rules, &err), SP_OK);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, model_name, model, &err), SP_OK);
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", cat, &err), SP_OK);
+    *accel = sp_accel_find(cat, gpu);
+    assert_non_null(*accel);
+    snprintf(p->model, sizeof p->model, "%s", model_name);
+    snprintf(p->gpu, sizeof p->gpu, "%s", gpu);
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    options.model = model;
+    options.accel = *accel;
+    assert_int_equal(sp_plan_profile(p, rules, &options, plan, &err), SP_OK);
+}
+
+static const sp_artifact *find(const sp_artifact_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (!strcmp(set->items[i].name, name))
+            return &set->items[i];
+    return NULL;
+}
+
+static sp_profile pretrain_profile(void)
+{
+    sp_profile p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "Pre-train");
+    p.axis = SP_AXIS_MODEL;
+    p.has_axis = true;
+    p.tokens = 1.5e12;
+    p.seq = 8192;
+    p.global_batch = 512;
+    p.train_hours = 2000;
+    p.budget_usd = 2e6;
+    return p;
+}
+
+/* Megatron-LM gets every dimension of the layout: an uneven pipeline as first/last stage
+ * layers (126 layers on 16 stages: 14 middle stages of ceil(126/16) = 8, the ends 14/2 = 7
+ * each), and a run longer than --time-limit requeues, Megatron exiting 2 x 600 s before. */
+static void megatron_carries_the_layout(void **state)
+{
+    (void)state;
+    sp_profile p = pretrain_profile();
+    sp_model model;
+    sp_accel_catalog cat = {0};
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_plan plan;
+    plan_named("llama-3.1-405b", "h100-sxm-80gb", &p, &model, &cat, &accel, &rules, &plan);
+    assert_true(plan.timed);
+    plan.run.config.tp = 8;
+    plan.run.config.pp = 16;
+    plan.run.config.cp = 1;
+    plan.run.config.interleave = 1;
+    plan.run.config.zero = 1;
+    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+    o.time_limit_hours = 48;
+    sp_artifact_set set;
+    sp_error err;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    const sp_artifact *sbatch = find(&set, "job.sbatch");
+    assert_non_null(sbatch);
+    assert_null(find(&set, "torchrun.sh")); /* many nodes */
+    assert_non_null(strstr(sbatch->text, "    --tensor-model-parallel-size 8\n"));
+    assert_non_null(strstr(sbatch->text, "    --pipeline-model-parallel-size 16\n"));
+    assert_non_null(strstr(sbatch->text, "    --decoder-first-pipeline-num-layers 7\n"));
+    assert_non_null(strstr(sbatch->text, "    --decoder-last-pipeline-num-layers 7\n"));
+    assert_non_null(strstr(sbatch->text, "    --num-layers 126\n"));
+    assert_non_null(strstr(sbatch->text, "    --use-distributed-optimizer\n"));
+    assert_non_null(strstr(sbatch->text, "    --seq-length 8192\n"));
+    assert_non_null(strstr(sbatch->text, "    --global-batch-size 512\n"));
+    assert_non_null(strstr(sbatch->text, "export CUDA_DEVICE_MAX_CONNECTIONS='1'\n")); /* TP 8 on Hopper */
+    assert_non_null(strstr(sbatch->text, "#SBATCH --time=2-00:00:00\n"));
+    assert_non_null(strstr(sbatch->text, "#SBATCH --requeue\n#SBATCH --signal=B:USR1@600\n"));
+    assert_non_null(strstr(sbatch->text, "    --exit-duration-in-mins 2860\n")); /* 48 x 60 - 20 */
+    assert_non_null(strstr(sbatch->text, "scontrol requeue \"$SLURM_JOB_ID\""));
+    assert_non_null(strstr(sbatch->text, "pretrain_gpt.py \"${MEGATRON_ARGS[@]}\""));
+    assert_null(find(&set, "ray.sh")); /* Ray would start torchrun's program on one node */
+    sp_artifact_set_free(&set);
+    /* 126 layers on 96 stages: 94 middle stages of ceil(126/96) = 2 need 188 layers, more than
+     * there are; Megatron cannot express it. */
+    plan.run.config.pp = 96;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "pp");
+    sp_accel_catalog_free(&cat);
+}
+
+/* A TPU plan gets MaxText and JAX, never Megatron, torchrun, Slurm or CUDA wheels. */
+static void tpu_gets_maxtext(void **state)
+{
+    (void)state;
+    sp_profile p = pretrain_profile();
+    p.tokens = 2e10;
+    sp_model model;
+    sp_accel_catalog cat = {0};
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_plan plan;
+    plan_named("llama-3.1-8b", "tpu-v5p-95gb", &p, &model, &cat, &accel, &rules, &plan);
+    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+    sp_artifact_set set;
+    sp_error err;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    assert_non_null(find(&set, "maxtext.sh"));
+    assert_null(find(&set, "job.sbatch"));
+    assert_null(find(&set, "torchrun.sh"));
+    assert_null(find(&set, "pytorchjob.yaml"));
+    const sp_artifact *reqs = find(&set, "requirements.txt");
+    assert_non_null(strstr(reqs->text, "jax[tpu]=="));
+    assert_null(strstr(reqs->text, "megatron"));
+    assert_null(strstr(reqs->text, "download.pytorch.org"));
+    assert_non_null(strstr(find(&set, "manifest.json")->text, "\"launch\": \"./maxtext.sh\""));
+    sp_artifact_set_free(&set);
+    sp_accel_catalog_free(&cat);
+}
+
+/* Cloud files rent what the plan prices: a one-GPU plan does not rent an 8-GPU p5.48xlarge. */
+static void cloud_files_rent_the_plan(void **state)
+{
+    (void)state;
+    sp_profile p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "One GPU");
+    p.qps = 1;
+    p.train_hours = 720;
+    p.budget_usd = 1e5;
+    sp_model model;
+    sp_accel_catalog cat = {0};
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_plan plan;
+    plan_named("llama-3.1-8b", "h100-sxm-80gb", &p, &model, &cat, &accel, &rules, &plan);
+    assert_true(plan.served);
+    assert_true(plan.gpus < 8);
+    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+    sp_artifact_set set;
+    sp_error err;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    const sp_artifact *cluster = find(&set, "cluster.yaml");
+    assert_null(strstr(cluster->text, "p5.48xlarge"));
+    char gpus[64];
+    snprintf(gpus, sizeof gpus, "GPU: %.0f\n", plan.gpus);
+    assert_non_null(strstr(cluster->text, gpus));
+    snprintf(gpus, sizeof gpus, "accelerators: H100:%.0f\n", plan.serve.tp);
+    assert_non_null(strstr(find(&set, "sky_task.yaml")->text, gpus));
+    sp_artifact_set_free(&set);
+    /* Slurm names go into #SBATCH lines unquoted: anything else is refused. */
+    o.partition = "gpu; touch x";
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "partition");
+    sp_accel_catalog_free(&cat);
 }
 
 int main(void)
@@ -69,6 +233,9 @@ int main(void)
         cmocka_unit_test(shell_quote_makes_one_word),
         cmocka_unit_test(slug_is_directory_safe),
         cmocka_unit_test(training_artifacts),
+        cmocka_unit_test(megatron_carries_the_layout),
+        cmocka_unit_test(tpu_gets_maxtext),
+        cmocka_unit_test(cloud_files_rent_the_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { WORD_MAX = 1024, LINE_MAX_CHARS = 4096 };
 
 void sp_slug(const char *name, char *buf, size_t size)
 {
@@ -30,18 +29,32 @@ void sp_slug(const char *name, char *buf, size_t size)
         sp_copy(buf, size, "profile");
 }
 
-/* The entry point and its arguments, each one shell word; fails rather than cut a word. */
-static sp_status command_words(const sp_launch_options *o, sp_axis axis, char *buf, size_t size, sp_error *err)
+/* The program torchrun starts and its arguments, each one shell word: the user's entry, or the
+ * plan's own (Megatron's pretrain_gpt.py with the plan's arguments, axolotl with its recipe,
+ * a script reading ds_config.json); fails rather than cut a word. */
+static sp_status entry_words(sp_launch_ctx *c, sp_error *err)
 {
-    const char *entry = o->entry ? o->entry : sp_default_entry(axis);
+    const sp_launch_options *o = c->o;
     const char *args = o->entry_args ? o->entry_args : "";
-    if (strlen(entry) >= WORD_MAX / 2 || strlen(args) >= LINE_MAX_CHARS / 2)
+    if ((o->entry && strlen(o->entry) >= SP_WORD_MAX / 2) || strlen(args) >= SP_LINE_MAX / 2)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "entry-args", "the entry point and its arguments are too long");
-    char word[WORD_MAX * 4];
+    char word[SP_WORD_MAX * 4];
     sp_buf b = {0};
-    sp_shell_quote(entry, word, sizeof word);
-    sp_buf_puts(&b, word);
-    char copy[LINE_MAX_CHARS];
+    if (o->entry) {
+        sp_shell_quote(o->entry, word, sizeof word);
+        sp_buf_puts(&b, word);
+    } else if (c->fine_tune) {
+        sp_buf_puts(&b, "-m axolotl.cli.train axolotl.yml");
+    } else if (c->megatron) {
+        sp_buf_puts(&b, "pretrain_gpt.py");
+    } else {
+        sp_buf_puts(&b, sp_default_entry(c->plan->axis));
+        if (c->zero && !o->entry_args) /* HF Trainer's flag for a DeepSpeed config */
+            sp_buf_puts(&b, " --deepspeed ds_config.json");
+    }
+    if (c->megatron)
+        sp_buf_puts(&b, " \"${MEGATRON_ARGS[@]}\"");
+    char copy[SP_LINE_MAX];
     sp_copy(copy, sizeof copy, args);
     for (char *save = NULL, *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
         if ((size_t)sp_shell_quote(tok, word, sizeof word) >= sizeof word)
@@ -49,85 +62,83 @@ static sp_status command_words(const sp_launch_options *o, sp_axis axis, char *b
         sp_buf_printf(&b, " %s", word);
     }
     char *text = sp_buf_finish(&b, NULL);
-    bool fits = text && strlen(text) < size;
-    sp_copy(buf, size, text ? text : "");
+    bool fits = text && strlen(text) < sizeof c->entry;
+    sp_copy(c->entry, sizeof c->entry, text ? text : "");
     free(text);
     return fits ? SP_OK : sp_fail(err, SP_ERR_INPUT, "", 0, 0, "entry-args", "the quoted command is too long");
 }
 
-static double procs_per_node(const sp_plan *plan, const sp_launch_options *o)
-{
-    if (o->cpu)
-        return o->nproc_per_node;
-    return ceil(plan->gpus / plan->nodes);
-}
-
-static void script_header(sp_buf *b, const char *shell, const sp_profile *p, const char *what)
-{
-    char name[WORD_MAX];
-    sp_shell_quote(p->name, name, sizeof name);
-    sp_buf_printf(b, "#!%s\n# %s, written by stackplan %s for the profile below; edit the entry point, not the numbers.\n"
-                     "# profile: %s\n",
-                  shell, what, SP_VERSION, name);
-}
-
-static char *torchrun_script(const sp_profile *p, const sp_plan *plan, const sp_launch_options *o, const char *cmd,
-                             sp_error *err)
+/* Single node: torchrun starts one process a GPU (never written for a multi-node plan). */
+static char *torchrun_script(const sp_launch_ctx *c, sp_error *err)
 {
     sp_buf b = {0};
-    script_header(&b, "/usr/bin/env bash", p, "Single node: torchrun starts one process per GPU");
-    sp_buf_printf(&b, "set -euo pipefail\n"
-                      "# TORCHRUN_EXTRA_ARGS: e.g. '--redirects 1 --tee 1' for torch 1.13 on Python 3.11.\n"
-                      "exec torchrun --standalone --nproc_per_node=%.0f ${TORCHRUN_EXTRA_ARGS:-} %s\n",
-                  procs_per_node(plan, o), cmd);
+    sp_script_header(&b, "/usr/bin/env bash", c->profile, "Single node: torchrun starts one process per GPU");
+    if (sp_run_preamble(c, &b, err) != SP_OK) {
+        free(sp_buf_finish(&b, NULL));
+        return NULL;
+    }
+    sp_buf_puts(&b, "# TORCHRUN_EXTRA_ARGS: e.g. '--redirects 1 --tee 1' for torch 1.13 on Python 3.11.\nexec torchrun ");
+    sp_torchrun_tail(c, false, &b);
+    sp_buf_puts(&b, "\n");
     return sp_buf_finish(&b, err);
 }
 
-static char *sbatch_script(const sp_profile *p, const sp_plan *plan, const sp_launch_options *o, const char *slug,
-                           const char *cmd, sp_error *err)
+/* One node of a run whose scheduler sets the rendezvous: Kubeflow's PyTorchJob (PET_NNODES,
+ * PET_NODE_RANK, MASTER_ADDR, MASTER_PORT) or SkyPilot (SKYPILOT_NUM_NODES, SKYPILOT_NODE_RANK,
+ * SKYPILOT_NODE_IPS). */
+static char *node_script(const sp_launch_ctx *c, sp_error *err)
 {
     sp_buf b = {0};
-    script_header(&b, "/bin/bash", p, "Slurm: one torchrun per node, c10d rendezvous on the first node");
-    double per_node = procs_per_node(plan, o);
-    sp_buf_printf(&b, "#SBATCH --job-name=%s\n#SBATCH --nodes=%.0f\n#SBATCH --ntasks-per-node=1\n", slug, plan->nodes);
-    if (!o->cpu)
-        sp_buf_printf(&b, "#SBATCH --gpus-per-node=%.0f\n", per_node);
-    sp_buf_printf(&b, "#SBATCH --output=%s-%%j.out\n"
-                      "set -euo pipefail\n"
-                      "head_node=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n"
-                      "srun torchrun --nnodes=\"$SLURM_JOB_NUM_NODES\" --nproc_per_node=%.0f \\\n"
-                      "    --rdzv_id=\"$SLURM_JOB_ID\" --rdzv_backend=c10d --rdzv_endpoint=\"$head_node:%.0f\" \\\n"
-                      "    ${TORCHRUN_EXTRA_ARGS:-} %s\n",
-                  slug, per_node, o->rdzv_port, cmd);
+    sp_script_header(&b, "/usr/bin/env bash", c->profile,
+                     "One node under Kubernetes (PyTorchJob) or SkyPilot: torchrun with the scheduler's rendezvous");
+    if (sp_run_preamble(c, &b, err) != SP_OK) {
+        free(sp_buf_finish(&b, NULL));
+        return NULL;
+    }
+    sp_buf_printf(&b,
+                  "nnodes=${PET_NNODES:-${SKYPILOT_NUM_NODES:-1}}\n"
+                  "node_rank=${PET_NODE_RANK:-${SKYPILOT_NODE_RANK:-0}}\n"
+                  "master_addr=${MASTER_ADDR:-$(echo \"${SKYPILOT_NODE_IPS:-127.0.0.1}\" | head -n 1)}\n"
+                  "master_port=${MASTER_PORT:-%.0f}\n"
+                  "exec torchrun --nnodes=\"$nnodes\" --node_rank=\"$node_rank\" --master_addr=\"$master_addr\" \\\n"
+                  "    --master_port=\"$master_port\" --nproc_per_node=%.0f ${TORCHRUN_EXTRA_ARGS:-} %s\n",
+                  c->o->rdzv_port, c->per_node, c->entry);
     return sp_buf_finish(&b, err);
 }
 
-static char *ray_script(const sp_profile *p, const char *cmd, sp_error *err)
+static char *ray_script(const sp_launch_ctx *c, sp_error *err)
 {
     sp_buf b = {0};
-    script_header(&b, "/usr/bin/env bash", p, "Ray: bring the cluster up from cluster.yaml, then submit the job");
+    sp_script_header(&b, "/usr/bin/env bash", c->profile, "Ray: bring the cluster up from cluster.yaml, then submit the job");
     sp_buf_printf(&b, "set -euo pipefail\n"
                       "ray up cluster.yaml -y\n"
                       "ray dashboard cluster.yaml --port 8265 &\n"
                       "dashboard=$!\n"
                       "trap 'kill $dashboard' EXIT\n"
-                      "sleep 5\n"
-                      "ray job submit --address http://127.0.0.1:8265 --working-dir . -- python %s\n",
-                  cmd);
+                      "sleep 5\n");
+    if (c->plan->served && c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM && !c->o->entry)
+        sp_buf_puts(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- serve run serve_app:app\n");
+    else
+        sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- python %s\n", c->entry);
     return sp_buf_finish(&b, err);
 }
 
-static char *serve_script(const sp_profile *p, const sp_plan *plan, sp_error *err)
+static char *serve_script(const sp_launch_ctx *c, sp_error *err)
 {
+    const sp_plan *plan = c->plan;
     sp_buf b = {0};
-    char line[LINE_MAX_CHARS], model[WORD_MAX];
-    script_header(&b, "/usr/bin/env bash", p, "Serving engine, started with the numbers the plan chose");
+    char line[SP_LINE_MAX], model[SP_WORD_MAX];
+    sp_script_header(&b, "/usr/bin/env bash", c->profile, "Serving engine, started with the numbers the plan chose");
     sp_buf_puts(&b, "set -euo pipefail\n");
     if (plan->served) {
         sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
-        sp_buf_printf(&b, "# %s: %s\nexec %s\n", sp_engine_name(plan->engine), plan->engine_reason, line);
+        sp_buf_printf(&b, "# %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
+        if (plan->engine == SP_ENGINE_RAY_SERVE_VLLM)
+            sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) or rayservice.yaml (KubeRay) run all %.0f.\n",
+                          plan->serve.replicas);
+        sp_buf_printf(&b, "exec %s\n", line);
     } else {
-        sp_shell_quote(p->model[0] ? p->model : "MODEL", model, sizeof model);
+        sp_shell_quote(c->profile->model[0] ? c->profile->model : "MODEL", model, sizeof model);
         sp_buf_printf(&b, "# No model named in the profile: set MODEL to a Hugging Face repository.\n"
                           "default_model=%s\n"
                           "exec vllm serve \"${MODEL:-$default_model}\" --tensor-parallel-size %.0f "
@@ -137,33 +148,113 @@ static char *serve_script(const sp_profile *p, const sp_plan *plan, sp_error *er
     return sp_buf_finish(&b, err);
 }
 
-/* The packages the plan's frameworks need, pinned to data/frameworks.yaml. */
-static char *requirements(const sp_plan *plan, const sp_rules *r, sp_error *err)
+/* TPU plans: MaxText on JAX, the TPU's own training stack (never Megatron or torchrun). */
+static char *maxtext_script(const sp_launch_ctx *c, sp_error *err)
 {
+    const sp_plan *plan = c->plan;
     sp_buf b = {0};
+    sp_script_header(&b, "/usr/bin/env bash", c->profile, "TPU: MaxText (JAX) with the plan's batch and sequence");
+    sp_buf_printf(&b, "set -euo pipefail\nCHECKPOINT_DIR=${CHECKPOINT_DIR:-%s}\n", c->checkpoint_dir);
+    double seq = plan->timed ? plan->run.config.seq : 2048;
+    double per_device = plan->timed ? plan->run_global_batch / fmax(1, plan->gpus) : 1;
+    double steps = plan->timed ? ceil(plan->run_tokens / (plan->run_global_batch * seq)) : 1000;
+    sp_buf_printf(&b,
+                  "# Fully sharded over the slice's chips (ici_fsdp_parallelism=-1: every chip), as MaxText's\n"
+                  "# defaults do; set MODEL_NAME to a MaxText model config (src/maxtext/configs/models).\n"
+                  "exec python3 -m maxtext.trainers.pre_train.train run_name=%s \\\n"
+                  "    model_name=\"${MODEL_NAME:?set MODEL_NAME to a MaxText model config}\" \\\n"
+                  "    per_device_batch_size=%.6g max_target_length=%.0f steps=%.0f ici_fsdp_parallelism=-1 \\\n"
+                  "    base_output_directory=\"$CHECKPOINT_DIR\"\n",
+                  c->slug, per_device, seq, steps);
+    return sp_buf_finish(&b, err);
+}
+
+/* The packages the plan's frameworks need, as frameworks.yaml names them. */
+static size_t package_names(const sp_launch_ctx *c, const char **names, size_t max)
+{
+    const sp_plan *plan = c->plan;
     bool serving = plan->axis == SP_AXIS_SERVING, data = plan->axis == SP_AXIS_DATA;
-    const char *names[12];
     size_t n = 0;
+    if (c->stack == SP_STACK_XLA && !serving && !data) {
+        names[n++] = "jax";
+        names[n++] = "maxtext";
+        names[n++] = "mlflow";
+        return n;
+    }
     if (plan->fine_tuned) /* torch, transformers, peft, trl, accelerate (+ bitsandbytes) */
-        for (const char *const *p = sp_ft_packages(&plan->fine_tune); *p; p++)
+        for (const char *const *p = sp_ft_packages(&plan->fine_tune); *p && n + 4 < max; p++)
             names[n++] = *p;
-    else if (!data)
+    else if (!data && c->stack != SP_STACK_NEURON) /* torch-neuronx pins the torch it was built for */
         names[n++] = "torch";
+    if (plan->fine_tuned)
+        names[n++] = "axolotl";
     const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
-    if (stack)
+    if (stack && !plan->fine_tuned && c->stack != SP_STACK_NEURON && c->stack != SP_STACK_HPU)
         names[n++] = stack;
+    if (c->stack == SP_STACK_NEURON && !serving && !data)
+        names[n++] = "torch-neuronx";
+    if (c->stack == SP_STACK_HPU && !serving && !data)
+        names[n++] = "optimum-habana";
     if (serving)
         names[n++] = plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON ? "tensorrt-llm" : "vllm";
     if (plan->data_sized && plan->data_framework == SP_DATA_SPARK)
         names[n++] = "pyspark";
     else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
-    else if (plan->launcher == SP_LAUNCH_RAY)
+    else if (plan->launcher == SP_LAUNCH_RAY || (plan->served && plan->engine == SP_ENGINE_RAY_SERVE_VLLM))
         names[n++] = "ray";
     names[n++] = "mlflow";
+    return n;
+}
+
+/* The wheel index of the accelerator's torch build, "" for CPU-only and non-GPU stacks. */
+static const char *wheel_index(const sp_launch_ctx *c)
+{
+    if (c->plan->axis == SP_AXIS_DATA) /* no torch to pick a build of */
+        return "";
+    if (c->stack == SP_STACK_NEURON && !c->o->cpu)
+        return c->rules->launch.neuron_wheel_index;
+    if (!c->gpu)
+        return "";
+    return c->stack == SP_STACK_ROCM ? c->rules->launch.rocm_wheel_index : c->rules->launch.cuda_wheel_index;
+}
+
+/* The extra a package is installed with: Ray's dashboard and job server, JAX's and MaxText's TPU builds. */
+static const char *extra(const char *name)
+{
+    if (!strcmp(name, "ray"))
+        return "[default]";
+    return !strcmp(name, "jax") || !strcmp(name, "maxtext") ? "[tpu]" : "";
+}
+
+/* requirements.txt: the build variant, its wheel index, and the pins of data/frameworks.yaml. */
+static char *requirements(const sp_launch_ctx *c, const char *const *names, size_t n, sp_error *err)
+{
+    sp_buf b = {0};
+    const char *index = wheel_index(c);
+    sp_buf_printf(&b, "# %s build (data/launch.yaml, data/frameworks.yaml)\n",
+                  c->gpu ? sp_stack_name(c->stack) : c->o->cpu ? "CPU" : sp_stack_name(c->stack));
+    if (index[0])
+        sp_buf_printf(&b, "--extra-index-url %s\n", index);
     for (size_t i = 0; i < n; i++)
-        sp_buf_printf(&b, "%s%s==%s\n", names[i], !strcmp(names[i], "ray") ? "[default]" : "",
-                      sp_framework_version(r, names[i]));
+        sp_buf_printf(&b, "%s%s==%s\n", names[i], extra(names[i]), sp_framework_version(c->rules, names[i]));
+    return sp_buf_finish(&b, err);
+}
+
+/* One setup line: the wheel index and the pinned packages, each a quoted shell word
+ * ("ray[default]" is a glob). */
+static char *pip_line(const sp_launch_ctx *c, const char *const *names, size_t n, sp_error *err)
+{
+    sp_buf b = {0};
+    char word[SP_WORD_MAX], pin[SP_WORD_MAX];
+    sp_buf_puts(&b, "pip install");
+    if (wheel_index(c)[0])
+        sp_buf_printf(&b, " --extra-index-url %s", wheel_index(c));
+    for (size_t i = 0; i < n; i++) {
+        snprintf(pin, sizeof pin, "%s%s==%s", names[i], extra(names[i]), sp_framework_version(c->rules, names[i]));
+        sp_shell_quote(pin, word, sizeof word);
+        sp_buf_printf(&b, " %s", word);
+    }
     return sp_buf_finish(&b, err);
 }
 
@@ -184,38 +275,33 @@ static json_t *profile_json(const sp_profile *p)
     return o;
 }
 
-static char *manifest(const sp_profile *p, const sp_plan *plan, const sp_rules *r, const sp_accel *a,
-                      const sp_file_hash *hashes, size_t hash_count, const char *launch, const char *requirements_text,
-                      const sp_artifact_set *set, sp_error *err)
+static char *manifest(const sp_launch_ctx *c, const sp_file_hash *hashes, size_t hash_count, const char *launch,
+                      const char *const *names, size_t name_count, const sp_artifact_set *set, sp_error *err)
 {
+    const sp_plan *plan = c->plan;
     json_t *root = json_object();
     json_object_set_new(root, "stackplan_version", json_string(SP_VERSION));
-    json_object_set_new(root, "profile", profile_json(p));
-    json_t *plan_json = sp_plan_json(p, plan, r);
+    json_object_set_new(root, "profile", profile_json(c->profile));
+    json_t *plan_json = sp_plan_json(c->profile, plan, c->rules);
     /* The plan's one-line command names the default entry point and port; what runs is the
      * script in "launch", written with the options given. */
     json_object_del(plan_json, "launch");
     json_object_set_new(root, "plan", plan_json);
     json_t *cluster = json_object();
-    json_object_set_new(cluster, "accelerator", a ? json_string(a->name) : json_null());
+    json_object_set_new(cluster, "accelerator", c->accel ? json_string(c->accel->name) : json_null());
+    json_object_set_new(cluster, "software", json_string(c->o->cpu ? "CPU" : sp_stack_name(c->stack)));
     json_object_set_new(cluster, "gpus", json_integer((json_int_t)plan->gpus));
     json_object_set_new(cluster, "nodes", json_integer((json_int_t)plan->nodes));
-    json_object_set_new(cluster, "gpus_per_node", json_integer((json_int_t)plan->knobs.gpus_per_node));
+    json_object_set_new(cluster, "gpus_per_node", json_integer((json_int_t)c->per_node));
     json_object_set_new(cluster, "tier", json_string(sp_tier_key(plan->tier)));
     json_object_set_new(cluster, "launcher", json_string(sp_launcher_name(plan->launcher)));
     json_object_set_new(root, "cluster", cluster);
     json_object_set_new(root, "launch", json_string(launch));
     json_t *pins = json_object();
-    char copy[LINE_MAX_CHARS];
-    sp_copy(copy, sizeof copy, requirements_text);
-    for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strstr(line, "==");
-        if (eq) {
-            *eq = '\0';
-            json_object_set_new(pins, line, json_string(eq + 2));
-        }
-    }
+    for (size_t i = 0; i < name_count; i++)
+        json_object_set_new(pins, names[i], json_string(sp_framework_version(c->rules, names[i])));
     json_object_set_new(root, "frameworks", pins);
+    json_object_set_new(root, "wheel_index", json_string(wheel_index(c)));
     json_t *files = json_array();
     for (size_t i = 0; i < hash_count; i++) {
         json_t *f = json_object(), *name = json_string(hashes[i].file);
@@ -233,9 +319,14 @@ static char *manifest(const sp_profile *p, const sp_plan *plan, const sp_rules *
     }
     json_object_set_new(root, "inputs", files);
     json_t *artifacts = json_array();
-    for (size_t i = 0; i < set->count; i++)
-        json_array_append_new(artifacts, json_string(set->items[i].name));
-    json_array_append_new(artifacts, json_string("manifest.json"));
+    for (size_t i = 0; i < set->count; i++) { /* every file written beside this one, and its digest */
+        char digest[65];
+        sp_text_sha256(set->items[i].text, digest);
+        json_t *f = json_object();
+        json_object_set_new(f, "file", json_string(set->items[i].name));
+        json_object_set_new(f, "sha256", json_string(digest));
+        json_array_append_new(artifacts, f);
+    }
     json_object_set_new(root, "artifacts", artifacts);
     return sp_json_finish(root, err);
 }
@@ -256,32 +347,154 @@ static sp_status add(sp_artifact_set *set, const char *name, char *text, bool ex
 }
 
 /* Spark or Dask for a sized data job: the framework's own launch line. */
-static char *data_script(const sp_profile *p, const sp_plan *plan, sp_error *err)
+static char *data_script(const sp_launch_ctx *c, sp_error *err)
 {
+    const sp_plan *plan = c->plan;
     sp_buf b = {0};
-    char line[LINE_MAX_CHARS];
-    script_header(&b, "/usr/bin/env bash", p, "Data job, with the executor sizing of the plan's cluster");
+    char line[SP_LINE_MAX];
+    sp_script_header(&b, "/usr/bin/env bash", c->profile, "Data job, with the executor sizing of the plan's cluster");
     sp_data_launch_line(plan->data_framework, &plan->data_instance, plan->data.nodes, line, sizeof line);
     sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n%s\n", sp_data_engine_name(plan->data_framework),
                   plan->data_framework_reason, line);
     return sp_buf_finish(&b, err);
 }
 
-/* The launch command the manifest records: the script of the plan's launcher. */
-static const char *launch_file(const sp_plan *plan)
+static bool trains(const sp_plan *plan) { return plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL; }
+
+/* Ray runs the user's program or a serving app; Megatron-LM and axolotl are torchrun programs
+ * that Ray's job submission would start on one node only, so their plans get no Ray files. */
+static bool ray_runs(const sp_launch_ctx *c)
 {
+    return !c->megatron && !c->fine_tune && !(c->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
+}
+
+/* The launch command the manifest records: the script of the plan's launcher. */
+static const char *launch_file(const sp_launch_ctx *c)
+{
+    const sp_plan *plan = c->plan;
     if (plan->data_sized && plan->data_framework == SP_DATA_SPARK)
         return "spark.sh";
     if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         return "dask.sh";
+    if (trains(plan) && c->stack == SP_STACK_XLA && !c->o->cpu)
+        return "maxtext.sh";
     if (plan->axis == SP_AXIS_SERVING && plan->launcher != SP_LAUNCH_RAY)
         return "serve.sh";
+    if (!ray_runs(c) && plan->launcher == SP_LAUNCH_RAY) /* the managed tier without Ray: SkyPilot */
+        return sp_sky_accelerator(c->accel)[0] && !c->o->cpu ? "sky_task.yaml" : "job.sbatch";
     switch (plan->launcher) {
-    case SP_LAUNCH_TORCHRUN: return "torchrun.sh";
+    case SP_LAUNCH_TORCHRUN: return plan->nodes > 1 ? "job.sbatch" : "torchrun.sh";
     case SP_LAUNCH_SLURM: return "job.sbatch";
     case SP_LAUNCH_RAY: return plan->tier == SP_TIER_LOCAL && plan->axis == SP_AXIS_SERVING ? "serve.sh" : "ray.sh";
     }
     return "ray.sh";
+}
+
+/* The container image the Kubernetes artifacts start from: PyTorch's or Ray's official image of
+ * the pinned release and the wheel index's CUDA version; ROCm's has no such tag. */
+static void image_names(const sp_launch_ctx *c, char *torch_image, char *ray_image, size_t size)
+{
+    const char *index = c->rules->launch.cuda_wheel_index, *cu = strstr(index, "/cu");
+    char version[16] = "";
+    if (cu && strlen(cu) >= 6) /* "/cu128" -> "12.8" */
+        snprintf(version, sizeof version, "%.*s.%s", (int)strlen(cu + 3) - 1, cu + 3, cu + strlen(cu) - 1);
+    if (c->stack == SP_STACK_ROCM) {
+        snprintf(torch_image, size, "rocm/pytorch:latest");
+        snprintf(ray_image, size, "rocm/vllm:latest");
+        return;
+    }
+    snprintf(torch_image, size, "pytorch/pytorch:%s-cuda%s-cudnn9-runtime", sp_framework_version(c->rules, "torch"),
+             version);
+    snprintf(ray_image, size, "rayproject/ray-llm:%s-py311-cu%s", sp_framework_version(c->rules, "ray"), cu ? cu + 3 : "");
+}
+
+/* Slurm names (partition, account) as sbatch reads them in a #SBATCH line: no quoting there,
+ * so anything but letters, digits and "_-.," is refused rather than written. */
+static sp_status check_slurm_name(const char *value, const char *field, sp_error *err)
+{
+    for (const char *p = value ? value : ""; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("_-.,", *p)))
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, field,
+                           "'%s' is not a Slurm %s name (letters, digits and _-., only)", value, field);
+    return SP_OK;
+}
+
+static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_plan *plan, const sp_rules *rules,
+                         const sp_accel *accel, const sp_launch_options *o, const char *slug, sp_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->profile = profile;
+    c->plan = plan;
+    c->rules = rules;
+    c->accel = accel;
+    c->o = o;
+    c->slug = slug;
+    c->stack = plan->stack;
+    c->gpu = !o->cpu && (c->stack == SP_STACK_CUDA || c->stack == SP_STACK_ROCM);
+    c->per_node = o->cpu ? o->nproc_per_node : ceil(plan->gpus / fmax(1, plan->nodes));
+    c->fine_tune = plan->fine_tuned;
+    bool layout = plan->timed && plan->has_model && !c->fine_tune && c->gpu;
+    c->megatron = layout && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON;
+    c->zero = layout && sp_train_stack_of(&plan->run.config) == SP_TRAIN_FSDP_ZERO;
+    c->hours = plan->fine_tuned ? plan->fine_tune.hours : plan->timed ? plan->run_hours : profile->train_hours;
+    if (o->checkpoint_dir && strlen(o->checkpoint_dir) >= SP_WORD_MAX / 4)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "checkpoint-dir", "the checkpoint directory is too long");
+    if (o->env_hook && strlen(o->env_hook) >= SP_WORD_MAX / 4)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "env-hook", "the environment hook's path is too long");
+    sp_status s = check_slurm_name(o->partition, "partition", err);
+    if (s == SP_OK)
+        s = check_slurm_name(o->account, "account", err);
+    if (s != SP_OK)
+        return s;
+    sp_shell_quote(o->checkpoint_dir ? o->checkpoint_dir : "checkpoints", c->checkpoint_dir, sizeof c->checkpoint_dir);
+    return entry_words(c, err);
+}
+
+/* Training: torchrun.sh on one node, job.sbatch, the Kubernetes and SkyPilot pair, and the
+ * configs of the plan's framework. TPUs get MaxText instead. */
+static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, sp_artifact_set *out, sp_error *err)
+{
+    sp_status s = SP_OK;
+    bool xla = c->stack == SP_STACK_XLA && !c->o->cpu;
+    if (xla)
+        s = add(out, "maxtext.sh", maxtext_script(c, err), true, err);
+    if (s == SP_OK && !xla && c->plan->nodes <= 1)
+        s = add(out, "torchrun.sh", torchrun_script(c, err), true, err);
+    if (s == SP_OK && !xla)
+        s = add(out, "job.sbatch", sp_sbatch_script(c, err), true, err);
+    if (s == SP_OK && c->zero) {
+        s = add(out, "ds_config.json", sp_ds_config(c, err), false, err);
+        if (s == SP_OK)
+            s = add(out, "accelerate_config.yaml", sp_accelerate_config(c, err), false, err);
+    }
+    if (s == SP_OK && c->fine_tune)
+        s = add(out, "axolotl.yml", sp_axolotl_config(c, err), false, err);
+    if (s == SP_OK && !xla && !c->o->cpu)
+        s = add(out, "node_run.sh", node_script(c, err), true, err);
+    if (s == SP_OK && c->gpu) {
+        char torch_image[128], ray_image[128];
+        image_names(c, torch_image, ray_image, sizeof torch_image);
+        s = add(out, "pytorchjob.yaml", sp_pytorchjob(c, torch_image, err), false, err);
+    }
+    if (s == SP_OK && !xla && !c->o->cpu && sp_sky_accelerator(c->accel)[0])
+        s = add(out, "sky_task.yaml", sp_sky_task(c, setup, "bash node_run.sh", err), false, err);
+    return s;
+}
+
+static sp_status serving_artifacts(const sp_launch_ctx *c, const char *setup, sp_artifact_set *out, sp_error *err)
+{
+    sp_status s = add(out, "serve.sh", serve_script(c, err), true, err);
+    bool ray_serve = c->plan->served && c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
+    if (s == SP_OK && ray_serve)
+        s = add(out, "serve_app.py", sp_serve_app(c, err), false, err);
+    if (s == SP_OK && ray_serve && c->gpu) {
+        char torch_image[128], ray_image[128];
+        image_names(c, torch_image, ray_image, sizeof torch_image);
+        s = add(out, "rayservice.yaml", sp_rayservice(c, ray_image, err), false, err);
+    }
+    if (s == SP_OK && c->plan->served && !c->o->cpu && sp_sky_accelerator(c->accel)[0])
+        s = add(out, "sky_task.yaml", sp_sky_task(c, setup, "bash serve.sh", err), false, err);
+    return s;
 }
 
 sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, const sp_rules *rules,
@@ -290,52 +503,34 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
 {
     memset(out, 0, sizeof *out);
     sp_slug(profile->name, out->dir, sizeof out->dir);
-    char cmd[LINE_MAX_CHARS], setup[LINE_MAX_CHARS];
-    sp_status s = command_words(options, plan->axis, cmd, sizeof cmd, err);
+    sp_launch_ctx c;
+    sp_status s = context(&c, profile, plan, rules, accel, options, out->dir, err);
     if (s != SP_OK)
         return s;
-    bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
-    char *reqs = requirements(plan, rules, err);
-    s = reqs ? SP_OK : SP_ERR_NOMEM;
-    if (s == SP_OK && trains)
-        s = add(out, "torchrun.sh", torchrun_script(profile, plan, options, cmd, err), true, err);
-    if (s == SP_OK && trains)
-        s = add(out, "job.sbatch", sbatch_script(profile, plan, options, out->dir, cmd, err), true, err);
+    const char *names[16];
+    size_t n = package_names(&c, names, sizeof names / sizeof names[0]);
+    char *setup = pip_line(&c, names, n, err);
+    s = setup ? SP_OK : SP_ERR_NOMEM;
+    if (s == SP_OK && trains(plan))
+        s = training_artifacts(&c, setup, out, err);
     if (s == SP_OK && plan->axis == SP_AXIS_SERVING)
-        s = add(out, "serve.sh", serve_script(profile, plan, err), true, err);
-    if (s == SP_OK && plan->data_sized && strcmp(launch_file(plan), "ray.sh"))
-        s = add(out, launch_file(plan), data_script(profile, plan, err), true, err);
-    if (s == SP_OK) {
-        /* One setup line: the pinned packages, each a quoted shell word ("ray[default]" is a glob). */
-        sp_buf b = {0};
-        sp_buf_puts(&b, "pip install");
-        char copy[LINE_MAX_CHARS], word[WORD_MAX];
-        sp_copy(copy, sizeof copy, reqs);
-        for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-            sp_shell_quote(line, word, sizeof word);
-            sp_buf_printf(&b, " %s", word);
-        }
-        char *line = sp_buf_finish(&b, err);
-        sp_copy(setup, sizeof setup, line ? line : "pip install");
-        free(line);
-        s = add(out, "cluster.yaml", sp_cluster_yaml(out->dir, plan, accel, setup, options->cpu, err), false, err);
-    }
+        s = serving_artifacts(&c, setup, out, err);
+    if (s == SP_OK && plan->data_sized && strcmp(launch_file(&c), "ray.sh"))
+        s = add(out, launch_file(&c), data_script(&c, err), true, err);
+    if (s == SP_OK && ray_runs(&c))
+        s = add(out, "cluster.yaml", sp_cluster_yaml(&c, setup, err), false, err);
+    if (s == SP_OK && ray_runs(&c))
+        s = add(out, "ray.sh", ray_script(&c, err), true, err);
     if (s == SP_OK)
-        s = add(out, "ray.sh", ray_script(profile, cmd, err), true, err);
-    const char *requirements_text = reqs; /* the set owns it once added */
+        s = add(out, "requirements.txt", requirements(&c, names, n, err), false, err);
     if (s == SP_OK) {
-        s = add(out, "requirements.txt", reqs, false, err);
-        reqs = NULL;
+        char launch[SP_LINE_MAX];
+        const char *file = launch_file(&c);
+        snprintf(launch, sizeof launch, "%s%s",
+                 !strcmp(file, "job.sbatch") ? "sbatch " : !strcmp(file, "sky_task.yaml") ? "sky launch " : "./", file);
+        s = add(out, "manifest.json", manifest(&c, hashes, hash_count, launch, names, n, out, err), false, err);
     }
-    if (s == SP_OK) {
-        char launch[LINE_MAX_CHARS];
-        snprintf(launch, sizeof launch, "%s%s", !strcmp(launch_file(plan), "job.sbatch") ? "sbatch " : "./",
-                 launch_file(plan));
-        s = add(out, "manifest.json",
-                manifest(profile, plan, rules, accel, hashes, hash_count, launch, requirements_text, out, err),
-                false, err);
-    }
-    free(reqs);
+    free(setup);
     if (s != SP_OK)
         sp_artifact_set_free(out);
     return s;

@@ -1,14 +1,95 @@
-/* launch_internal.h - the launchers inside libstackplan: a plan's artifacts (scripts,
- * cluster.yaml, requirements, manifest), rendered to memory over the reporters below.
- * Not part of the API. */
+/* launch_internal.h - the launchers inside libstackplan: a plan's artifacts (scripts, configs,
+ * manifests for Slurm, torchrun, Ray, Kubernetes and SkyPilot), rendered to memory over the
+ * reporters below. Not part of the API. */
 #ifndef SP_LAUNCH_INTERNAL_H
 #define SP_LAUNCH_INTERNAL_H
 
+#include "load_internal.h"
 #include "report_internal.h"
 
-/* Ray's cluster.yaml for a plan (launch_yaml.c, libyaml's emitter); setup is its one setup
- * command. */
-char *sp_cluster_yaml(const char *slug, const sp_plan *plan, const sp_accel *a, const char *setup, bool cpu,
-                      sp_error *err);
+enum { SP_WORD_MAX = 1024, SP_LINE_MAX = 4096 };
+
+/* ---- one plan's launch (launch.c) ---- */
+
+/* Everything an artifact is rendered from. */
+typedef struct {
+    const sp_profile *profile;
+    const sp_plan *plan;
+    const sp_rules *rules;
+    const sp_accel *accel;         /* NULL when the profile names none */
+    const sp_launch_options *o;
+    const char *slug;              /* the profile's directory name */
+    char entry[SP_LINE_MAX];       /* the program and its arguments, shell-quoted (after torchrun) */
+    char checkpoint_dir[SP_WORD_MAX]; /* shell-quoted */
+    double per_node;               /* processes a node */
+    double hours;                  /* the run's estimated wall-clock hours (0: unknown) */
+    bool megatron;                 /* the layout runs on Megatron-LM (TP, PP, CP or EP) */
+    bool zero;                     /* ... on FSDP / DeepSpeed ZeRO */
+    bool fine_tune;                /* an adapter or full fine-tune (axolotl recipe) */
+    bool gpu;                      /* CUDA or ROCm GPUs (not --cpu, not TPU/Neuron/Gaudi) */
+    sp_stack stack;
+} sp_launch_ctx;
+
+/* The environment block every training script starts with: the hook, data/launch.yaml's
+ * variables that apply, OMP threads, the checkpoint directory and Megatron's arguments. */
+sp_status sp_run_preamble(const sp_launch_ctx *c, sp_buf *b, sp_error *err);
+/* The torchrun launcher options of one node of the plan, then the entry ("torchrun" not included). */
+void sp_torchrun_tail(const sp_launch_ctx *c, bool multi_node, sp_buf *b);
+/* "#!...", what the file is and the profile it is for. */
+void sp_script_header(sp_buf *b, const char *shell, const sp_profile *p, const char *what);
+/* The accelerator's device resource in Kubernetes ("nvidia.com/gpu", "amd.com/gpu", ...). */
+const char *sp_k8s_device(sp_stack stack);
+/* SkyPilot's name of the accelerator ("H100", "A100-80GB", ...), "" when it has none. */
+const char *sp_sky_accelerator(const sp_accel *a);
+
+/* ---- Slurm (slurm.c) ---- */
+char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err);
+
+/* ---- Megatron-LM (megatron.c) ---- */
+/* "MEGATRON_ARGS=(...)": every dimension of the chosen layout, the model's shape, the batch,
+ * precision, recompute and checkpointing, one flag a line. Fails when Megatron cannot express
+ * the layout (an uneven pipeline whose end stages would be empty). */
+sp_status sp_megatron_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err);
+
+/* ---- FSDP / DeepSpeed configs (zero_config.c) ---- */
+char *sp_ds_config(const sp_launch_ctx *c, sp_error *err);
+char *sp_accelerate_config(const sp_launch_ctx *c, sp_error *err);
+
+/* ---- fine-tune recipe (ft_recipe.c) ---- */
+char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err);
+
+/* ---- Kubernetes and SkyPilot (k8s.c, skypilot.c) ---- */
+char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err);
+char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err);
+char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err);
+
+/* ---- Ray (launch_yaml.c, serve_app.c) ---- */
+/* Ray's cluster.yaml for a plan; setup is its one setup command. */
+char *sp_cluster_yaml(const sp_launch_ctx *c, const char *setup, sp_error *err);
+/* A Ray Serve application over vLLM with the plan's replicas, GPUs and engine arguments. */
+char *sp_serve_app(const sp_launch_ctx *c, sp_error *err);
+
+/* ---- YAML writing (yaml_emit.c): libyaml's emitter, scalars that keep their type ---- */
+typedef struct sp_emitter sp_emitter;
+
+/* A new document; NULL (err set) when the emitter cannot start. */
+sp_emitter *sp_emit_begin(sp_error *err);
+/* Ends the document and frees the emitter; comment (lines of "# ...", ours only) goes first.
+ * Caller frees the text. */
+char *sp_emit_finish(sp_emitter *y, const char *comment, sp_error *err);
+void sp_emit_str(sp_emitter *y, const char *text);
+void sp_emit_int(sp_emitter *y, double value);
+void sp_emit_num(sp_emitter *y, double value);
+void sp_emit_bool(sp_emitter *y, bool value);
+void sp_emit_map(sp_emitter *y);
+void sp_emit_end_map(sp_emitter *y);
+void sp_emit_seq(sp_emitter *y);
+void sp_emit_end_seq(sp_emitter *y);
+void sp_emit_kv_str(sp_emitter *y, const char *key, const char *value);
+void sp_emit_kv_int(sp_emitter *y, const char *key, double value);
+void sp_emit_kv_num(sp_emitter *y, const char *key, double value);
+void sp_emit_kv_bool(sp_emitter *y, const char *key, bool value);
+/* A block of text kept as it is (a document inside a document: serveConfigV2). */
+void sp_emit_literal(sp_emitter *y, const char *text);
 
 #endif

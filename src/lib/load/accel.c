@@ -36,6 +36,7 @@ static const sp_field FIELDS[] = {
     {"gemm_tile_8bit", offsetof(sp_accel, gemm_tile_8bit), 0, 8, 1024, SP_NUM_INTEGER, false},
     SOURCE(tile_source, false),
     {"aws_instance", offsetof(sp_accel, aws_instance), sizeof(((sp_accel *)0)->aws_instance), 0, 0, 0, false},
+    {"skypilot", offsetof(sp_accel, skypilot), sizeof(((sp_accel *)0)->skypilot), 0, 0, 0, false},
 };
 enum { FIELD_COUNT = sizeof FIELDS / sizeof FIELDS[0] };
 

@@ -6,6 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
+static void hex_digest(struct sha256_ctx *ctx, char out[65])
+{
+    unsigned char digest[SHA256_DIGEST_SIZE];
+    sha256_digest(ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
 sp_status sp_file_sha256(const char *path, char out[65], sp_error *err)
 {
     FILE *f = fopen(path, "rb");
@@ -21,9 +29,14 @@ sp_status sp_file_sha256(const char *path, char out[65], sp_error *err)
     fclose(f);
     if (failed)
         return sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "read error");
-    unsigned char digest[SHA256_DIGEST_SIZE];
-    sha256_digest(&ctx, sizeof digest, digest);
-    for (size_t i = 0; i < sizeof digest; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    hex_digest(&ctx, out);
     return SP_OK;
+}
+
+void sp_text_sha256(const char *text, char out[65])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(text), (const uint8_t *)text);
+    hex_digest(&ctx, out);
 }

@@ -81,6 +81,11 @@ typedef struct {
 sp_status sp_yaml_read_row(sp_yaml *y, const struct yaml_node_s *map, const char *what, const sp_field *fields,
                            size_t count, void *dst, sp_error *err);
 
+/* ---- launch data (launch_data.c) ---- */
+
+/* data/launch.yaml: sourced numbers, the wheel indexes and the env list. */
+sp_status sp_load_launch_data(sp_yaml *y, sp_launch_data *out, sp_error *err);
+
 /* ---- knobs (knobs.c) ---- */
 
 /* One overridable constant: its key in files and flags, where it lives in

@@ -255,6 +255,11 @@ static sp_status load_frameworks(sp_yaml *y, sp_rules *out, sp_error *err)
     return status;
 }
 
+static sp_status load_launch(sp_yaml *y, sp_rules *out, sp_error *err)
+{
+    return sp_load_launch_data(y, &out->launch, err);
+}
+
 typedef sp_status (*file_loader)(sp_yaml *, sp_rules *, sp_error *);
 
 static sp_status load_one(const char *data_dir, const char *name, file_loader load,
@@ -289,6 +294,8 @@ sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err)
         status = load_one(data_dir, "perf.yaml", load_perf, &rules, err);
     if (status == SP_OK)
         status = load_one(data_dir, "frameworks.yaml", load_frameworks, &rules, err);
+    if (status == SP_OK)
+        status = load_one(data_dir, "launch.yaml", load_launch, &rules, err);
     if (status == SP_OK)
         *out = rules;
     return status;

@@ -41,7 +41,7 @@ const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config)
 {
     switch (stack) {
     case SP_STACK_XLA: return "JAX + MaxText (or PyTorch/XLA SPMD): the TPU's compiler shards it";
-    case SP_STACK_NEURON: return "AWS Neuron: NeuronX Distributed Training (tensor, pipeline and ZeRO-1 on Trainium)";
+    case SP_STACK_NEURON: return "AWS Neuron: TorchNeuron, native PyTorch on Trainium (Neuron 2.33; NeuronX Distributed Training is end-of-support)";
     case SP_STACK_HPU: return "Intel Gaudi PyTorch bridge: Optimum Habana / DeepSpeed for HPU";
     case SP_STACK_ROCM:
         switch (sp_train_stack_of(config)) {

@@ -482,8 +482,11 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
             return status;
         train_gpus = out->gpus_for_model;
     }
-    if (model)
+    if (model) {
         sp_copy(out->model_id, sizeof out->model_id, model->hf_id[0] ? model->hf_id : profile->model);
+        out->has_model = true;
+        out->model = *model;
+    }
     out->stack = accel ? sp_accel_stack(accel) : SP_STACK_CUDA;
     choose_axis(profile, rules, &out->knobs, train_gpus, out);
     size_memory(profile, rules, classic, out);

@@ -1,0 +1,130 @@
+/* ft_recipe.c - axolotl's config for a fine-tuning plan: method, rank, targets, quantisation,
+ * batch, precision, checkpointing and sharding as the plan chose them (keys from axolotl's
+ * AxolotlInputConfig; examples/llama-3/qlora.yml and qlora-fsdp-70b.yaml are the pattern). */
+#include "launch_internal.h"
+
+#include <math.h>
+
+static const struct {
+    unsigned bit;
+    const char *module; /* the Hugging Face Llama-family linear's name */
+} TARGETS[] = {{SP_TARGET_Q, "q_proj"},       {SP_TARGET_K, "k_proj"},  {SP_TARGET_V, "v_proj"},
+               {SP_TARGET_O, "o_proj"},       {SP_TARGET_GATE, "gate_proj"}, {SP_TARGET_UP, "up_proj"},
+               {SP_TARGET_DOWN, "down_proj"}};
+
+static void adapter_keys(sp_emitter *y, const sp_ft_config *k, double alpha_per_rank)
+{
+    bool quantised = k->quant == SP_QUANT_NF4 || k->quant == SP_QUANT_FP4;
+    sp_emit_kv_str(y, "adapter", k->method == SP_METHOD_QLORA ? "qlora" : "lora");
+    if (k->method == SP_METHOD_DORA)
+        sp_emit_kv_bool(y, "peft_use_dora", true);
+    sp_emit_kv_bool(y, "load_in_4bit", quantised);
+    sp_emit_kv_bool(y, "load_in_8bit", k->quant == SP_QUANT_INT8);
+    if (quantised) { /* BitsAndBytesConfig's 4-bit type and second-level quantisation */
+        sp_emit_str(y, "bnb_config_kwargs");
+        sp_emit_map(y);
+        sp_emit_kv_str(y, "bnb_4bit_quant_type", k->quant == SP_QUANT_FP4 ? "fp4" : "nf4");
+        sp_emit_kv_bool(y, "bnb_4bit_use_double_quant", k->double_quant);
+        sp_emit_end_map(y);
+    }
+    if (k->quant == SP_QUANT_INT4) /* a GPTQ checkpoint */
+        sp_emit_kv_bool(y, "gptq", true);
+    sp_emit_kv_int(y, "lora_r", k->lora_rank);
+    sp_emit_kv_num(y, "lora_alpha", k->lora_rank * alpha_per_rank);
+    sp_emit_kv_num(y, "lora_dropout", k->lora_dropout);
+    if (k->targets == SP_TARGET_ALL) {
+        sp_emit_kv_bool(y, "lora_target_linear", true);
+    } else {
+        sp_emit_str(y, "lora_target_modules");
+        sp_emit_seq(y);
+        for (size_t i = 0; i < sizeof TARGETS / sizeof TARGETS[0]; i++)
+            if (k->targets & TARGETS[i].bit)
+                sp_emit_str(y, TARGETS[i].module);
+        sp_emit_end_seq(y);
+    }
+    if (k->train_embeddings) {
+        sp_emit_str(y, "lora_modules_to_save");
+        sp_emit_seq(y);
+        sp_emit_str(y, "embed_tokens");
+        sp_emit_str(y, "lm_head");
+        sp_emit_end_seq(y);
+    }
+}
+
+/* FSDP over the plan's GPUs (axolotl's fsdp + fsdp_config, as qlora-fsdp-70b.yaml). */
+static void fsdp_keys(sp_emitter *y, const sp_ft_config *k)
+{
+    sp_emit_str(y, "fsdp");
+    sp_emit_seq(y);
+    sp_emit_str(y, "full_shard");
+    sp_emit_str(y, "auto_wrap");
+    sp_emit_end_seq(y);
+    sp_emit_str(y, "fsdp_config");
+    sp_emit_map(y);
+    sp_emit_kv_bool(y, "fsdp_offload_params", k->offload == SP_OFFLOAD_PARAMS);
+    sp_emit_kv_bool(y, "fsdp_cpu_ram_efficient_loading", true);
+    sp_emit_kv_bool(y, "fsdp_use_orig_params", false);
+    sp_emit_kv_str(y, "fsdp_auto_wrap_policy", "TRANSFORMER_BASED_WRAP");
+    sp_emit_kv_str(y, "fsdp_state_dict_type", "SHARDED_STATE_DICT");
+    sp_emit_kv_str(y, "fsdp_sharding_strategy", "FULL_SHARD");
+    sp_emit_end_map(y);
+}
+
+static const char *optimizer_name(const sp_ft_config *k)
+{
+    switch (k->optimizer) { /* transformers' OptimizerNames */
+    case SP_OPT_ADAM8BIT: return k->method == SP_METHOD_QLORA ? "paged_adamw_8bit" : "adamw_bnb_8bit";
+    case SP_OPT_SGD: return "sgd";
+    case SP_OPT_ADAFACTOR: return "adafactor";
+    case SP_OPT_ADAMW:
+    case SP_OPT_ADAM: break;
+    }
+    return "adamw_torch_fused";
+}
+
+char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
+{
+    const sp_ft_option *ft = &c->plan->fine_tune;
+    const sp_ft_config *k = &ft->config;
+    const sp_launch_data *d = &c->rules->launch;
+    sp_emitter *y = sp_emit_begin(err);
+    if (!y)
+        return NULL;
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "base_model", c->plan->model_id);
+    if (k->method != SP_METHOD_FULL)
+        adapter_keys(y, k, d->lora_alpha_per_rank);
+    sp_emit_str(y, "datasets");
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "path", "data/train.jsonl");
+    sp_emit_kv_str(y, "type", "alpaca");
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+    sp_emit_kv_num(y, "val_set_size", 0);
+    sp_emit_kv_str(y, "output_dir", c->o->checkpoint_dir ? c->o->checkpoint_dir : "checkpoints");
+    sp_emit_kv_int(y, "sequence_len", k->seq);
+    sp_emit_kv_bool(y, "sample_packing", true);
+    sp_emit_kv_int(y, "micro_batch_size", k->micro_batch);
+    /* Sequences an optimizer step: at least ft_batch_sequences over every GPU's micro-batches. */
+    sp_emit_kv_int(y, "gradient_accumulation_steps", fmax(1, ceil(d->ft_batch_sequences / (k->micro_batch * k->gpus))));
+    sp_emit_kv_num(y, "num_epochs", c->profile->epochs > 0 ? c->profile->epochs : 1);
+    sp_emit_kv_str(y, "optimizer", optimizer_name(k));
+    sp_emit_kv_str(y, "lr_scheduler", "cosine");
+    sp_emit_kv_num(y, "learning_rate", k->method == SP_METHOD_FULL ? d->ft_full_lr : d->ft_lora_lr);
+    sp_emit_kv_num(y, "warmup_ratio", d->ft_warmup_ratio);
+    bool fp16 = k->precision == SP_PREC_MIXED_FP16;
+    sp_emit_kv_bool(y, "bf16", !fp16 && k->precision != SP_PREC_FP32);
+    sp_emit_kv_bool(y, "fp16", fp16);
+    sp_emit_kv_bool(y, "gradient_checkpointing", k->checkpointing);
+    sp_emit_kv_bool(y, "flash_attention", k->flash_attention);
+    double step_s = ft->step.step_time_s;
+    if (step_s > 0)
+        sp_emit_kv_int(y, "save_steps", fmax(1, floor(d->checkpoint_minutes * 60 / step_s)));
+    sp_emit_kv_int(y, "logging_steps", 10);
+    if (k->fsdp && k->gpus > 1)
+        fsdp_keys(y, k);
+    sp_emit_end_map(y);
+    return sp_emit_finish(y, "# axolotl config for the plan's fine-tune: replace datasets with your data;\n"
+                              "# every other value is the plan's (written by stackplan).\n", err);
+}

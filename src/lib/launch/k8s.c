@@ -1,0 +1,167 @@
+/* k8s.c - Kubernetes: a Kubeflow PyTorchJob (kubeflow.org/v1) for training and a KubeRay
+ * RayService (ray.io/v1) for Ray Serve plans, each asking for exactly the plan's devices. */
+#include "launch_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void device_limits(sp_emitter *y, const sp_launch_ctx *c, double devices)
+{
+    sp_emit_str(y, "resources");
+    sp_emit_map(y);
+    sp_emit_str(y, "limits");
+    sp_emit_map(y);
+    sp_emit_kv_int(y, sp_k8s_device(c->stack), devices);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+}
+
+/* template.spec.containers[0]: the container, its command (NULL: the image's) and devices. */
+static void pod_template(sp_emitter *y, const sp_launch_ctx *c, const char *name, const char *image, bool run_node,
+                         double devices)
+{
+    sp_emit_str(y, "template");
+    sp_emit_map(y);
+    sp_emit_str(y, "spec");
+    sp_emit_map(y);
+    sp_emit_str(y, "containers");
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", name);
+    sp_emit_kv_str(y, "image", image);
+    if (run_node) { /* the job's files are in the image's /workspace */
+        sp_emit_kv_str(y, "workingDir", "/workspace");
+        sp_emit_str(y, "command");
+        sp_emit_seq(y);
+        sp_emit_str(y, "bash");
+        sp_emit_str(y, "node_run.sh");
+        sp_emit_end_seq(y);
+    }
+    if (devices > 0)
+        device_limits(y, c, devices);
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+}
+
+/* One replica type of the job: the container runs node_run.sh. */
+static void replica(sp_emitter *y, const sp_launch_ctx *c, const char *role, double replicas, const char *image)
+{
+    sp_emit_str(y, role);
+    sp_emit_map(y);
+    sp_emit_kv_int(y, "replicas", replicas);
+    sp_emit_kv_str(y, "restartPolicy", "OnFailure");
+    /* the training operator finds the container by the name "pytorch" */
+    pod_template(y, c, "pytorch", image, true, c->per_node);
+    sp_emit_end_map(y);
+}
+
+/* The head of a custom resource, leaving its spec mapping open. */
+static sp_emitter *begin_resource(const char *api, const char *kind, const char *name, sp_error *err)
+{
+    sp_emitter *y = sp_emit_begin(err);
+    if (!y)
+        return NULL;
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "apiVersion", api);
+    sp_emit_kv_str(y, "kind", kind);
+    sp_emit_str(y, "metadata");
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", name);
+    sp_emit_end_map(y);
+    sp_emit_str(y, "spec");
+    sp_emit_map(y);
+    return y;
+}
+
+char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err)
+{
+    sp_emitter *y = begin_resource("kubeflow.org/v1", "PyTorchJob", c->slug, err);
+    if (!y)
+        return NULL;
+    char procs[32];
+    snprintf(procs, sizeof procs, "%.0f", c->per_node);
+    sp_emit_kv_str(y, "nprocPerNode", procs);
+    sp_emit_str(y, "pytorchReplicaSpecs");
+    sp_emit_map(y);
+    replica(y, c, "Master", 1, image);
+    if (c->plan->nodes > 1)
+        replica(y, c, "Worker", c->plan->nodes - 1, image);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    return sp_emit_finish(y, "# Kubeflow PyTorchJob: one pod a node, each running node_run.sh; build the image FROM the\n"
+                              "# one named below with these files in /workspace and requirements.txt installed.\n", err);
+}
+
+/* Ray Serve's application config (serve build's format): one deployment of serve_app.py. */
+static char *serve_config(sp_error *err)
+{
+    sp_emitter *y = sp_emit_begin(err);
+    if (!y)
+        return NULL;
+    sp_emit_map(y);
+    sp_emit_str(y, "applications");
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", "llm");
+    sp_emit_kv_str(y, "import_path", "serve_app:app");
+    sp_emit_kv_str(y, "route_prefix", "/");
+    sp_emit_str(y, "runtime_env");
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "working_dir", "/workspace");
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+    sp_emit_end_map(y);
+    return sp_emit_finish(y, NULL, err);
+}
+
+static void ray_group(sp_emitter *y, const sp_launch_ctx *c, const char *image, double gpus, bool head)
+{
+    sp_emit_str(y, "rayStartParams");
+    sp_emit_map(y);
+    sp_emit_end_map(y);
+    pod_template(y, c, head ? "ray-head" : "ray-worker", image, false, gpus);
+}
+
+char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err)
+{
+    char *config = serve_config(err);
+    if (!config)
+        return NULL;
+    sp_emitter *y = begin_resource("ray.io/v1", "RayService", c->slug, err);
+    if (!y) {
+        free(config);
+        return NULL;
+    }
+    const sp_serve_result *s = &c->plan->serve;
+    double per_replica = s->tp * fmax(1, s->pp), replicas = s->replicas;
+    sp_emit_str(y, "serveConfigV2");
+    sp_emit_literal(y, config);
+    sp_emit_str(y, "rayClusterConfig");
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "rayVersion", sp_framework_version(c->rules, "ray"));
+    sp_emit_str(y, "headGroupSpec");
+    sp_emit_map(y);
+    ray_group(y, c, image, 0, true);
+    sp_emit_end_map(y);
+    sp_emit_str(y, "workerGroupSpecs");
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "groupName", "replicas");
+    sp_emit_kv_int(y, "replicas", replicas); /* one pod a replica, with the replica's GPUs */
+    sp_emit_kv_int(y, "minReplicas", replicas);
+    sp_emit_kv_int(y, "maxReplicas", replicas);
+    ray_group(y, c, image, per_replica, false);
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    free(config);
+    return sp_emit_finish(y, "# KubeRay RayService: serve_app.py on one worker pod a replica; build the image FROM the\n"
+                              "# one named below with serve_app.py in /workspace.\n", err);
+}

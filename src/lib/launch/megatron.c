@@ -1,0 +1,182 @@
+/* megatron.c - the Megatron-LM arguments of a chosen layout (megatron/training/arguments.py):
+ * every parallel dimension, the model's shape, the batch, precision, recompute, the optimizer's
+ * schedule (data/launch.yaml) and checkpointing, one flag a line of a bash array. */
+#include "launch_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static void flag(sp_buf *b, const char *name) { sp_buf_printf(b, "    %s\n", name); }
+static void whole(sp_buf *b, const char *name, double v) { sp_buf_printf(b, "    %s %.0f\n", name, v); }
+static void real(sp_buf *b, const char *name, double v) { sp_buf_printf(b, "    %s %.6g\n", name, v); }
+
+/* Layers of the first and last stage when the pipeline does not divide the layers: the middle
+ * stages carry ceil(L/pp), as the time model assumes, and the ends share the rest (Llama 3
+ * 405B: 126 layers on 16 stages, 7 at each end; Megatron's --decoder-first/last-pipeline-num-layers).
+ * False when an end would be empty. */
+static bool uneven_ends(double layers, double pp, double *first, double *last)
+{
+    double middle = ceil(layers / pp);
+    double rest = pp > 2 ? layers - (pp - 2) * middle : layers - middle;
+    if (pp == 2) {
+        *first = middle;
+        *last = rest;
+        return rest >= 1;
+    }
+    *first = floor(rest / 2);
+    *last = rest - *first;
+    return *first >= 1;
+}
+
+static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
+{
+    const sp_mem_config *k = &c->plan->run.config;
+    const sp_model *m = &c->plan->model;
+    whole(b, "--tensor-model-parallel-size", k->tp);
+    whole(b, "--pipeline-model-parallel-size", k->pp);
+    if (k->pp > 1 && fmod(m->layers, k->pp) != 0) {
+        double first = 0, last = 0;
+        if (!uneven_ends(m->layers, k->pp, &first, &last))
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp",
+                           "Megatron-LM cannot split %.0f layers over %.0f pipeline stages (an end stage would be empty)",
+                           m->layers, k->pp);
+        whole(b, "--decoder-first-pipeline-num-layers", first);
+        whole(b, "--decoder-last-pipeline-num-layers", last);
+    } else if (k->pp > 1 && k->interleave > 1) {
+        whole(b, "--num-layers-per-virtual-pipeline-stage", m->layers / (k->pp * k->interleave));
+    }
+    if (k->cp > 1)
+        whole(b, "--context-parallel-size", k->cp);
+    if (m->experts > 1) {
+        whole(b, "--expert-model-parallel-size", k->ep);
+        whole(b, "--expert-tensor-parallel-size", k->etp);
+    }
+    if (k->sequence_parallel && k->tp > 1)
+        flag(b, "--sequence-parallel");
+    if (k->zero >= 3) { /* parameters sharded too: Megatron-FSDP (megatron/core/distributed/fsdp) */
+        flag(b, "--use-megatron-fsdp");
+        sp_buf_puts(b, "    --data-parallel-sharding-strategy optim_grads_params\n");
+    }
+    if (k->zero >= 1)
+        flag(b, "--use-distributed-optimizer");
+    if (k->zero >= 1 && k->zero < 3) /* the overlap the time model assumes for DP traffic */
+        flag(b, "--overlap-grad-reduce"), flag(b, "--overlap-param-gather");
+    return SP_OK;
+}
+
+static void shape_args(const sp_launch_ctx *c, sp_buf *b)
+{
+    const sp_model *m = &c->plan->model;
+    const sp_mem_config *k = &c->plan->run.config;
+    whole(b, "--num-layers", m->layers);
+    whole(b, "--hidden-size", m->hidden);
+    whole(b, "--ffn-hidden-size", m->dense_ffn > 0 ? m->dense_ffn : m->ffn);
+    whole(b, "--num-attention-heads", m->heads);
+    if (m->kv_heads < m->heads && m->kv_lora_rank <= 0) {
+        flag(b, "--group-query-attention");
+        whole(b, "--num-query-groups", m->kv_heads);
+    }
+    if (m->head_dim > 0 && m->head_dim * m->heads != m->hidden && m->kv_lora_rank <= 0)
+        whole(b, "--kv-channels", m->head_dim);
+    if (m->kv_lora_rank > 0) { /* DeepSeek-V2/V3 multi-latent attention */
+        flag(b, "--multi-latent-attention");
+        if (m->q_lora_rank > 0)
+            whole(b, "--q-lora-rank", m->q_lora_rank);
+        whole(b, "--kv-lora-rank", m->kv_lora_rank);
+        whole(b, "--qk-head-dim", m->qk_nope_head_dim);
+        whole(b, "--qk-pos-emb-head-dim", m->qk_rope_head_dim);
+        whole(b, "--v-head-dim", m->v_head_dim);
+    }
+    if (m->qk_norm)
+        flag(b, "--qk-layernorm");
+    if (m->experts > 1) {
+        whole(b, "--num-experts", m->experts);
+        whole(b, "--moe-router-topk", m->experts_per_token);
+        whole(b, "--moe-ffn-hidden-size", m->ffn);
+        if (m->shared_experts > 0)
+            whole(b, "--moe-shared-expert-intermediate-size", m->shared_experts * m->ffn);
+        if (m->dense_layers > 0) /* DeepSeek's dense first layers: a Python list expression */
+            sp_buf_printf(b, "    --moe-layer-freq '[0]*%.0f+[1]*%.0f'\n", m->dense_layers, m->layers - m->dense_layers);
+        flag(b, "--moe-grouped-gemm");
+        sp_buf_puts(b, "    --moe-token-dispatcher-type alltoall\n");
+    }
+    whole(b, "--seq-length", k->seq);
+    whole(b, "--max-position-embeddings", fmax(k->seq, m->seq));
+    whole(b, "--vocab-size", m->vocab);
+    if (m->ffn_kind == SP_FFN_SWIGLU)
+        flag(b, "--swiglu");
+    sp_buf_printf(b, "    --normalization %s\n", m->norm_bias ? "LayerNorm" : "RMSNorm");
+    sp_buf_printf(b, "    --position-embedding-type %s\n", m->learned_positions > 0 ? "learned_absolute" : "rope");
+    if (!m->tied_embeddings)
+        flag(b, "--untie-embeddings-and-output-weights");
+    if (!m->qkv_bias && !m->out_bias && !m->mlp_bias)
+        flag(b, "--disable-bias-linear");
+    else if (m->qkv_bias && !m->out_bias && !m->mlp_bias)
+        flag(b, "--disable-bias-linear"), flag(b, "--add-qkv-bias"); /* Qwen2's q, k, v biases */
+}
+
+/* The step: batch, precision, recompute; the schedule of data/launch.yaml (Llama 2's). */
+static void step_args(const sp_launch_ctx *c, sp_buf *b)
+{
+    const sp_mem_config *k = &c->plan->run.config;
+    const sp_launch_data *d = &c->rules->launch;
+    double iters = ceil(c->plan->run_tokens / (c->plan->run_global_batch * k->seq));
+    whole(b, "--micro-batch-size", k->micro_batch);
+    whole(b, "--global-batch-size", c->plan->run_global_batch);
+    whole(b, "--train-iters", iters);
+    real(b, "--lr", d->lr);
+    real(b, "--min-lr", d->lr * d->min_lr_ratio);
+    sp_buf_puts(b, "    --lr-decay-style cosine\n");
+    whole(b, "--lr-warmup-iters", fmin(d->warmup_iters, floor(iters / 10)));
+    real(b, "--weight-decay", d->weight_decay);
+    real(b, "--clip-grad", d->clip_grad);
+    real(b, "--adam-beta2", d->adam_beta2);
+    flag(b, k->precision == SP_PREC_MIXED_FP16 ? "--fp16" : "--bf16");
+    if (k->precision == SP_PREC_FP8) { /* Transformer Engine: E4M3 forward, E5M2 gradients */
+        sp_buf_puts(b, "    --fp8-format hybrid\n");
+        /* MXFP8 block scaling is Blackwell's; Hopper uses per-tensor delayed scaling (Megatron's default). */
+        bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->stack == SP_STACK_CUDA;
+        sp_buf_printf(b, "    --fp8-recipe %s\n", blackwell ? "mxfp8" : "delayed");
+    }
+    if (k->recompute == SP_RECOMPUTE_FULL) {
+        sp_buf_puts(b, "    --recompute-granularity full\n    --recompute-method uniform\n");
+        whole(b, "--recompute-num-layers", 1);
+    } else if (k->recompute == SP_RECOMPUTE_SELECTIVE || k->recompute == SP_RECOMPUTE_OP) {
+        sp_buf_puts(b, "    --recompute-granularity selective\n");
+    }
+}
+
+/* Where checkpoints go, how often (about checkpoint_minutes), and a clean exit before a time limit. */
+static void checkpoint_args(const sp_launch_ctx *c, sp_buf *b)
+{
+    double step_s = c->plan->run.step.step_time_s;
+    double every = step_s > 0 ? fmax(1, floor(c->rules->launch.checkpoint_minutes * 60 / step_s)) : 1000;
+    sp_buf_puts(b, "    --save \"$CHECKPOINT_DIR\"\n    --load \"$CHECKPOINT_DIR\"\n");
+    whole(b, "--save-interval", every);
+    sp_buf_puts(b, "    --ckpt-format torch_dist\n");
+    if (c->o->time_limit_hours > 0 && c->hours > c->o->time_limit_hours) /* save and exit before Slurm's signal */
+        whole(b, "--exit-duration-in-mins",
+              floor(c->o->time_limit_hours * 60 - 2 * c->rules->launch.requeue_signal_s / 60));
+    whole(b, "--log-interval", 10);
+    whole(b, "--eval-iters", 0);
+}
+
+sp_status sp_megatron_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
+{
+    char tokenizer[SP_WORD_MAX];
+    sp_shell_word(c->plan->model_id, tokenizer, sizeof tokenizer);
+    sp_buf_puts(b, "# Megatron-LM's pretrain_gpt.py: the data is yours (an indexed dataset from\n"
+                   "# tools/preprocess_data.py); every other number is the plan's.\n"
+                   "DATA_PATH=${DATA_PATH:?set DATA_PATH to the prefix of a Megatron indexed dataset}\n"
+                   "MEGATRON_ARGS=(\n");
+    sp_status s = parallel_args(c, b, err);
+    if (s != SP_OK)
+        return s;
+    shape_args(c, b);
+    step_args(c, b);
+    sp_buf_printf(b, "    --tokenizer-type HuggingFaceTokenizer\n    --tokenizer-model %s\n", tokenizer);
+    sp_buf_puts(b, "    --data-path \"$DATA_PATH\"\n");
+    checkpoint_args(c, b);
+    sp_buf_puts(b, ")\n");
+    return SP_OK;
+}

@@ -1,0 +1,46 @@
+/* skypilot.c - a SkyPilot task (sky launch / sky serve up) renting exactly the accelerators the
+ * plan prices: num_nodes nodes of per_node devices for training, one replica's devices times
+ * the plan's replicas for serving (skypilot-org/skypilot sky/utils/schemas.py). */
+#include "launch_internal.h"
+
+#include <stdio.h>
+
+static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bool serving)
+{
+    char accelerators[64];
+    snprintf(accelerators, sizeof accelerators, "%s:%.0f", sp_sky_accelerator(c->accel), per_node);
+    sp_emit_str(y, "resources");
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "accelerators", accelerators);
+    if (serving)
+        sp_emit_kv_int(y, "ports", 8000);
+    sp_emit_end_map(y);
+}
+
+char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err)
+{
+    bool serving = c->plan->axis == SP_AXIS_SERVING && c->plan->served;
+    const sp_serve_result *s = &c->plan->serve;
+    sp_emitter *y = sp_emit_begin(err);
+    if (!y)
+        return NULL;
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", c->slug);
+    sp_emit_kv_str(y, "workdir", ".");
+    resources(y, c, serving ? s->tp * (s->pp > 1 ? s->pp : 1) : c->per_node, serving);
+    if (!serving)
+        sp_emit_kv_int(y, "num_nodes", c->plan->nodes);
+    if (serving) { /* sky serve: the plan's replicas behind SkyPilot's load balancer */
+        sp_emit_str(y, "service");
+        sp_emit_map(y);
+        sp_emit_kv_str(y, "readiness_probe", "/health");
+        sp_emit_kv_int(y, "replicas", s->replicas);
+        sp_emit_end_map(y);
+    }
+    sp_emit_kv_str(y, "setup", setup);
+    sp_emit_kv_str(y, "run", run);
+    sp_emit_end_map(y);
+    return sp_emit_finish(y, serving ? "# SkyPilot: sky serve up sky_task.yaml (the plan's replicas, each its GPUs).\n"
+                                      : "# SkyPilot: sky launch sky_task.yaml (the plan's nodes and GPUs).\n",
+                          err);
+}

@@ -1,0 +1,92 @@
+/* slurm.c - job.sbatch: one torchrun a node under srun, with the time, CPUs, exclusivity,
+ * environment and (past the cluster's time limit) the requeue a long run needs. */
+#include "launch_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Slurm's [days-]hours:minutes:seconds (sbatch(1), --time). */
+static void slurm_time(double hours, char *buf, size_t size)
+{
+    double minutes = ceil(hours * 60);
+    double days = floor(minutes / 1440);
+    minutes -= days * 1440;
+    snprintf(buf, size, "%.0f-%02.0f:%02.0f:00", days, floor(minutes / 60), fmod(minutes, 60));
+}
+
+/* The job's wall-clock limit: the estimate with the margin of data/launch.yaml, at most the
+ * cluster's limit; 0 when nothing is known. */
+static double time_hours(const sp_launch_ctx *c)
+{
+    double want = c->hours > 0 ? c->hours * (1 + c->rules->launch.time_margin) : 0;
+    if (c->o->time_limit_hours > 0 && (want == 0 || want > c->o->time_limit_hours))
+        return c->o->time_limit_hours;
+    return want;
+}
+
+static bool requeues(const sp_launch_ctx *c)
+{
+    return c->o->time_limit_hours > 0 && c->hours * (1 + c->rules->launch.time_margin) > c->o->time_limit_hours;
+}
+
+static void directives(const sp_launch_ctx *c, sp_buf *b)
+{
+    char word[SP_WORD_MAX], when[32];
+    sp_buf_printf(b, "#SBATCH --job-name=%s\n#SBATCH --nodes=%.0f\n#SBATCH --ntasks-per-node=1\n", c->slug,
+                  c->plan->nodes);
+    if (!c->o->cpu) {
+        sp_buf_printf(b, "#SBATCH --gpus-per-node=%.0f\n#SBATCH --cpus-per-task=%.0f\n#SBATCH --exclusive\n",
+                      c->per_node, c->per_node * c->rules->launch.cpus_per_gpu);
+    }
+    if (time_hours(c) > 0) {
+        slurm_time(time_hours(c), when, sizeof when);
+        sp_buf_printf(b, "#SBATCH --time=%s\n", when);
+    }
+    if (requeues(c))
+        sp_buf_printf(b, "#SBATCH --requeue\n#SBATCH --signal=B:USR1@%.0f\n", c->rules->launch.requeue_signal_s);
+    if (c->o->partition && c->o->partition[0]) {
+        sp_shell_word(c->o->partition, word, sizeof word);
+        sp_buf_printf(b, "#SBATCH --partition=%s\n", word);
+    }
+    if (c->o->account && c->o->account[0]) {
+        sp_shell_word(c->o->account, word, sizeof word);
+        sp_buf_printf(b, "#SBATCH --account=%s\n", word);
+    }
+    sp_buf_printf(b, "#SBATCH --output=%s-%%j.out\n", c->slug);
+}
+
+char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err)
+{
+    sp_buf b = {0};
+    sp_script_header(&b, "/bin/bash", c->profile, "Slurm: one torchrun per node, c10d rendezvous on the first node");
+    directives(c, &b);
+    if (requeues(c))
+        sp_buf_printf(&b,
+                      "# The run (about %.0f h) is longer than the %.4g h limit: it checkpoints to $CHECKPOINT_DIR,\n"
+                      "# Slurm signals this script %.0f s before the limit, and the job requeues itself to resume.\n",
+                      c->hours, c->o->time_limit_hours, c->rules->launch.requeue_signal_s);
+    if (sp_run_preamble(c, &b, err) != SP_OK) {
+        free(sp_buf_finish(&b, NULL));
+        return NULL;
+    }
+    sp_buf_puts(&b, "head_node=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n");
+    if (!requeues(c)) {
+        sp_buf_puts(&b, "srun torchrun ");
+        sp_torchrun_tail(c, true, &b);
+        sp_buf_puts(&b, "\n");
+        return sp_buf_finish(&b, err);
+    }
+    sp_buf_puts(&b, "requeue=0\ntrap 'requeue=1' USR1\nsrun torchrun ");
+    sp_torchrun_tail(c, true, &b);
+    sp_buf_puts(&b, " &\nstep=$!\n"
+                    "status=0\n"
+                    "wait \"$step\" || status=$?\n"
+                    "if [ \"$requeue\" = 1 ]; then\n"
+                    "    wait \"$step\" || true  # let the step save and exit\n"
+                    "    scontrol requeue \"$SLURM_JOB_ID\"\n"
+                    "    exit 0\n"
+                    "fi\n"
+                    "exit \"$status\"\n");
+    return sp_buf_finish(&b, err);
+}

@@ -1,0 +1,80 @@
+/* zero_config.c - the sharding configs of a ZeRO / FSDP plan: DeepSpeed's ds_config.json and
+ * accelerate's FSDP config, both carrying the stage, batch, precision and bucket sizes. */
+#include "launch_internal.h"
+
+#include <jansson.h>
+#include <math.h>
+
+/* DeepSpeed's own defaults for the buckets and the ZeRO-3 working set, written out so the
+ * plan says what it assumed (deepspeed/runtime/zero/config.py: reduce_bucket_size and
+ * allgather_bucket_size 5e8, stage3_prefetch_bucket_size 5e7, stage3_max_live_parameters 1e9,
+ * stage3_param_persistence_threshold 1e5). */
+static json_t *zero_section(const sp_mem_config *k)
+{
+    json_t *z = json_object();
+    json_object_set_new(z, "stage", json_integer((json_int_t)k->zero));
+    json_object_set_new(z, "overlap_comm", json_true());
+    json_object_set_new(z, "contiguous_gradients", json_true());
+    json_object_set_new(z, "reduce_bucket_size", json_integer(500000000));
+    if (k->zero < 3) {
+        json_object_set_new(z, "allgather_bucket_size", json_integer(500000000));
+    } else {
+        json_object_set_new(z, "stage3_prefetch_bucket_size", json_integer(50000000));
+        json_object_set_new(z, "stage3_max_live_parameters", json_integer(1000000000));
+        json_object_set_new(z, "stage3_param_persistence_threshold", json_integer(100000));
+        json_object_set_new(z, "stage3_gather_16bit_weights_on_model_save", json_true());
+    }
+    return z;
+}
+
+char *sp_ds_config(const sp_launch_ctx *c, sp_error *err)
+{
+    const sp_mem_config *k = &c->plan->run.config;
+    double global = c->plan->run_global_batch;
+    json_t *root = json_object();
+    json_object_set_new(root, "train_batch_size", json_integer((json_int_t)global));
+    json_object_set_new(root, "train_micro_batch_size_per_gpu", json_integer((json_int_t)k->micro_batch));
+    json_object_set_new(root, "gradient_accumulation_steps",
+                        json_integer((json_int_t)round(global / (k->micro_batch * k->dp))));
+    json_object_set_new(root, "gradient_clipping", json_real(c->rules->launch.clip_grad));
+    json_t *half = json_object();
+    json_object_set_new(half, "enabled", json_true());
+    json_object_set_new(root, k->precision == SP_PREC_MIXED_FP16 ? "fp16" : "bf16", half);
+    json_object_set_new(root, "zero_optimization", zero_section(k));
+    json_object_set_new(root, "steps_per_print", json_integer(10));
+    json_object_set_new(root, "wall_clock_breakdown", json_false());
+    return sp_json_finish(root, err);
+}
+
+char *sp_accelerate_config(const sp_launch_ctx *c, sp_error *err)
+{
+    const sp_mem_config *k = &c->plan->run.config;
+    sp_emitter *y = sp_emit_begin(err);
+    if (!y)
+        return NULL;
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "compute_environment", "LOCAL_MACHINE");
+    sp_emit_kv_str(y, "distributed_type", "FSDP");
+    sp_emit_kv_str(y, "mixed_precision", k->precision == SP_PREC_MIXED_FP16 ? "fp16" : "bf16");
+    sp_emit_kv_int(y, "num_machines", c->plan->nodes);
+    sp_emit_kv_int(y, "num_processes", c->plan->gpus);
+    sp_emit_kv_int(y, "machine_rank", 0);
+    sp_emit_kv_str(y, "rdzv_backend", "c10d");
+    sp_emit_kv_bool(y, "same_network", true);
+    sp_emit_kv_str(y, "main_training_function", "main");
+    sp_emit_kv_bool(y, "use_cpu", false);
+    sp_emit_str(y, "fsdp_config");
+    sp_emit_map(y);
+    sp_emit_kv_int(y, "fsdp_version", 2);
+    /* ZeRO-3 frees gathered parameters after forward; ZeRO-2 keeps them (FSDP2 reshard_after_forward). */
+    sp_emit_kv_bool(y, "fsdp_reshard_after_forward", k->zero >= 3);
+    sp_emit_kv_str(y, "fsdp_auto_wrap_policy", "TRANSFORMER_BASED_WRAP");
+    sp_emit_kv_bool(y, "fsdp_offload_params", false);
+    sp_emit_kv_str(y, "fsdp_state_dict_type", "SHARDED_STATE_DICT");
+    sp_emit_kv_bool(y, "fsdp_cpu_ram_efficient_loading", true);
+    sp_emit_kv_bool(y, "fsdp_activation_checkpointing", k->recompute == SP_RECOMPUTE_FULL);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    return sp_emit_finish(y, "# accelerate launch --config_file accelerate_config.yaml: the FSDP side of the plan\n"
+                              "# (ds_config.json is the DeepSpeed side); written by stackplan.\n", err);
+}
