@@ -45,6 +45,14 @@ if slurm_start "$work/slurm" >"$work/slurm-start.log" 2>&1; then
   if slurm_fake_gpus; then
     check "sbatch --test-only accepts the GPU job.sbatch (2 nodes x 8 GPUs)" \
       bash -c "cd '$work/gpu/$slurm_dir' && sbatch --test-only job.sbatch 2>&1 | grep -q 'to start at'"
+    # The plan-carrying job scripts: a fine-tune's (4 GPUs, --time, --exclusive, --cpus-per-task) and a
+    # run past the cluster's limit (--requeue, --signal) on the test cluster's partition and account-free.
+    "$bin" launch "$root/tests/launch/profiles.yaml" --out "$work/plans" >/dev/null
+    "$bin" launch "$profiles" --out "$work/limited" --time-limit 1 --partition debug >/dev/null
+    check "sbatch --test-only accepts a fine-tune's job.sbatch" \
+      bash -c "cd '$work/plans/qlora-70b-over-four-a100-40gb' && sbatch --test-only job.sbatch 2>&1 | grep -q 'to start at'"
+    check "sbatch --test-only accepts a requeueing job.sbatch (--time-limit 1 --partition debug)" \
+      bash -c "cd '$work/limited/$slurm_dir' && grep -q '^#SBATCH --requeue' job.sbatch && sbatch --test-only job.sbatch 2>&1 | grep -q 'to start at'"
   else
     echo "     no /dev/loop0-7 for placeholder GPUs: checking the CPU job.sbatch with --test-only instead"
     check "sbatch --test-only accepts the CPU job.sbatch (2 nodes)" \
@@ -70,6 +78,15 @@ code=$?
 check "torchrun.sh exits 0" test "$code" -eq 0
 for rank in 0 1; do
   check "torchrun.sh: rank $rank/2 reports" grep -q "stackplan-smoke rank $rank/2 .*weights-agree True" "$work/torchrun.log"
+done
+
+# --- node_run.sh (what a PyTorchJob pod or a SkyPilot node runs) with the scheduler's variables
+(cd "$work/cpu/$one_node" && PET_NNODES=1 PET_NODE_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$((30000 + RANDOM % 20000)) \
+   TORCHRUN_EXTRA_ARGS="--redirects 1 --tee 1 --monitor_interval 0.5" timeout 120 ./node_run.sh >"$work/node.log" 2>&1)
+code=$?
+check "node_run.sh exits 0 under PyTorchJob's variables" test "$code" -eq 0
+for rank in 0 1; do
+  check "node_run.sh: rank $rank/2 reports" grep -q "stackplan-smoke rank $rank/2 .*weights-agree True" "$work/node.log"
 done
 
 echo "$pass passed, $fail failed"

@@ -122,5 +122,25 @@ check "a partition that is not a Slurm name exits 2" test "$code" -eq 2
 check "and says so in one line" test "$(wc -l <"$work/err")" -eq 1
 check "and writes nothing" test ! -e "$work/bad-partition"
 
+# A run longer than --time-limit requeues itself: Slurm's USR1 (here sent by hand) lets the step
+# finish saving, then the batch script asks for a requeue and exits 0.
+mkdir -p "$work/slowbin" "$work/run3"
+cp "$work"/fakebin/* "$work/slowbin/"
+rm -f "$work/slowbin/sleep"  # the step really takes time here
+printf '#!/bin/sh\n/bin/sleep 2\necho "srun finished"\n' >"$work/slowbin/srun"
+chmod +x "$work/slowbin/srun"
+"$bin" launch "$root/tests/launch/profiles.yaml" --out "$work/out3" --time-limit 1 >/dev/null
+requeue_script="$work/out3/megatron-moe-mixtral-8x7b-on-h100s/job.sbatch"
+check "a run longer than --time-limit gets a requeueing job.sbatch" grep -q "^#SBATCH --requeue" "$requeue_script"
+(cd "$work/run3" && HOME="$work/home" PATH="$work/slowbin:$PATH" SLURM_JOB_NODELIST=n1 SLURM_JOB_NUM_NODES=2 \
+   SLURM_JOB_ID=7 DATA_PATH=/data/x bash "$requeue_script" >"$work/run3.log" 2>&1) &
+job=$!
+sleep 1
+pkill -USR1 -f "bash $requeue_script" 2>/dev/null || kill -USR1 "$job"
+wait "$job"; code=$?
+check "the signalled job exits 0" test "$code" -eq 0
+check "after the step finished" grep -q "srun finished" "$work/run3.log"
+check "and asked Slurm to requeue it" grep -qF "scontrol [requeue] [7]" "$work/run3.log"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -469,7 +469,7 @@ static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, s
     }
     if (s == SP_OK && c->fine_tune)
         s = add(out, "axolotl.yml", sp_axolotl_config(c, err), false, err);
-    if (s == SP_OK && !xla && !c->o->cpu)
+    if (s == SP_OK && !xla)
         s = add(out, "node_run.sh", node_script(c, err), true, err);
     if (s == SP_OK && c->gpu) {
         char torch_image[128], ray_image[128];

@@ -28,11 +28,27 @@ static bool sharded(const sp_plan *plan)
     return (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING) != 0;
 }
 
+/* The program the plan's framework runs: Megatron-LM's trainer for its layouts, axolotl for a
+ * fine-tune (stackplan launch writes their arguments and recipe), else the user's script. */
+static const char *plan_entry(const sp_plan *plan)
+{
+    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
+    if (plan->fine_tuned && gpu)
+        return "-m axolotl.cli.train axolotl.yml";
+    if (plan->timed && gpu && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON)
+        return "pretrain_gpt.py";
+    return sp_default_entry(plan->axis);
+}
+
 int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
 {
     if (plan->data_sized)
         return sp_data_launch_line(plan->data_framework, &plan->data_instance, plan->data.nodes, buf, size);
-    const char *entry = sp_default_entry(plan->axis);
+    bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
+    if (trains && plan->stack == SP_STACK_XLA) /* MaxText on every host of the slice (maxtext.sh) */
+        return snprintf(buf, size, "python3 -m maxtext.trainers.pre_train.train run_name=RUN model_name=MODEL "
+                                   "ici_fsdp_parallelism=-1   # on each TPU host; see maxtext.sh");
+    const char *entry = plan_entry(plan);
     unsigned long nodes = (unsigned long)plan->nodes;
     switch (plan->launcher) {
     case SP_LAUNCH_TORCHRUN:
@@ -137,6 +153,10 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     if (c->spec_tokens > 0) /* vLLM's speculative config (docs: speculative decoding, n-gram and MTP) */
         n = sp_appendf(buf, size, n, " --speculative-config '{\"method\": \"%s\", \"num_speculative_tokens\": %g}'",
                        c->spec_draft == SP_DRAFT_MTP ? "deepseek_mtp" : "ngram", c->spec_tokens);
+    /* The activation dtype the plan sized; quantised checkpoints keep vLLM's choice for theirs. */
+    if (c->weight_dtype == SP_DTYPE_BF16 || c->weight_dtype == SP_DTYPE_FP16 || c->weight_dtype == SP_DTYPE_FP32)
+        n = sp_appendf(buf, size, n, " --dtype %s",
+                       c->weight_dtype == SP_DTYPE_BF16 ? "bfloat16" : c->weight_dtype == SP_DTYPE_FP16 ? "float16" : "float32");
     if (c->kv_dtype == SP_DTYPE_FP8)
         n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
     if (c->weight_dtype == SP_DTYPE_FP8)
