@@ -1225,7 +1225,8 @@ typedef enum {
     SP_AXIS_FROM_QPS,      /* a qps target makes it a serving job */
     SP_AXIS_FROM_MEMORY,   /* training state exceeds one accelerator */
     SP_AXIS_FROM_DATA,     /* data but no model */
-    SP_AXIS_BY_DEFAULT     /* a model that fits: plain data-parallel training */
+    SP_AXIS_BY_DEFAULT,    /* a model that fits: plain data-parallel training */
+    SP_AXIS_FROM_FINE_TUNE /* a fine-tune's chosen layout: FSDP shards the model, else replicas */
 } sp_axis_source;
 
 /* Why the tier was picked (seed section 3 rule). */

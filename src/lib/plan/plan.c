@@ -519,6 +519,11 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
             return status;
         out->gpus = out->fine_tune.config.gpus;
         out->nodes = sp_exact_ceil(out->gpus / out->knobs.gpus_per_node);
+        if (!profile->has_axis) { /* the layout the fine-tune search chose, not a full training run's memory */
+            bool shards = out->fine_tune.config.fsdp && out->gpus > 1;
+            out->axis = shards ? SP_AXIS_MODEL : SP_AXIS_TRAINING;
+            out->axis_source = SP_AXIS_FROM_FINE_TUNE;
+        }
     } else if (model && trains && accel)
         time_training_run(profile, rules, model, accel, out);
     else if (model && trains)

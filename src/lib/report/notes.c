@@ -110,6 +110,13 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
                         p->has_memory_gb ? p->memory_gb : plan->memory_gb, plan->knobs.gpu_mem_gb);
     case SP_AXIS_FROM_DATA:
         return snprintf(buf, size, "inferred: %g TB of data and no model to train or serve", p->data_tb);
+    case SP_AXIS_FROM_FINE_TUNE:
+        if (plan->axis == SP_AXIS_MODEL)
+            return snprintf(buf, size, "inferred: the fine-tune shards the model over %.0f GPUs with FSDP", plan->gpus);
+        if (plan->gpus > 1)
+            return snprintf(buf, size, "inferred: the fine-tune fits each GPU whole, so %.0f replicas all-reduce "
+                                       "gradients", plan->gpus);
+        return snprintf(buf, size, "inferred: the fine-tune fits one GPU");
     case SP_AXIS_BY_DEFAULT:
         return snprintf(buf, size,
                         "inferred: the model fits one accelerator, so replicas train it and all-reduce "

@@ -187,7 +187,7 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
         text_serving(b, plan);
     if (plan->data_sized)
         text_data(b, p, plan);
-    else if (plan->axis == SP_AXIS_SERVING && p->qps > 0)
+    else if (!plan->served && plan->axis == SP_AXIS_SERVING && p->qps > 0)
         sp_buf_printf(b, "  serving         : the seed's %g qps per GPU replica (name a model and gpu for a "
                          "first-principles estimate)\n",
                       plan->knobs.qps_per_replica);
