@@ -190,6 +190,37 @@ static void tpu_gets_maxtext(void **state)
     sp_accel_catalog_free(&cat);
 }
 
+/* Trainium: Neuron's wheels and no GPU request; torch-neuronx brings its own torch. */
+static void trainium_gets_neuron(void **state)
+{
+    (void)state;
+    sp_profile p = pretrain_profile();
+    p.tokens = 2e10;
+    p.knobs.usd_per_gpu_hour = 4;
+    p.knobs_set = SP_SET_USD_PER_GPU_HOUR;
+    sp_model model;
+    sp_accel_catalog cat = {0};
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_plan plan;
+    plan_named("llama-3.1-8b", "trainium2-96gb", &p, &model, &cat, &accel, &rules, &plan);
+    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+    sp_artifact_set set;
+    sp_error err;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    const sp_artifact *sbatch = find(&set, "job.sbatch");
+    assert_null(strstr(sbatch->text, "--gpus-per-node"));
+    assert_null(strstr(sbatch->text, "MEGATRON_ARGS"));
+    assert_null(strstr(sbatch->text, "NCCL"));
+    const sp_artifact *reqs = find(&set, "requirements.txt");
+    assert_non_null(strstr(reqs->text, "--extra-index-url https://pip.repos.neuron.amazonaws.com\n"));
+    assert_non_null(strstr(reqs->text, "torch-neuronx=="));
+    assert_null(strstr(reqs->text, "\ntorch=="));
+    assert_null(find(&set, "pytorchjob.yaml"));
+    sp_artifact_set_free(&set);
+    sp_accel_catalog_free(&cat);
+}
+
 /* Cloud files rent what the plan prices: a one-GPU plan does not rent an 8-GPU p5.48xlarge. */
 static void cloud_files_rent_the_plan(void **state)
 {
@@ -235,6 +266,7 @@ int main(void)
         cmocka_unit_test(training_artifacts),
         cmocka_unit_test(megatron_carries_the_layout),
         cmocka_unit_test(tpu_gets_maxtext),
+        cmocka_unit_test(trainium_gets_neuron),
         cmocka_unit_test(cloud_files_rent_the_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

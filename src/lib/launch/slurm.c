@@ -35,10 +35,11 @@ static void directives(const sp_launch_ctx *c, sp_buf *b)
     char word[SP_WORD_MAX], when[32];
     sp_buf_printf(b, "#SBATCH --job-name=%s\n#SBATCH --nodes=%.0f\n#SBATCH --ntasks-per-node=1\n", c->slug,
                   c->plan->nodes);
-    if (!c->o->cpu) {
-        sp_buf_printf(b, "#SBATCH --gpus-per-node=%.0f\n#SBATCH --cpus-per-task=%.0f\n#SBATCH --exclusive\n",
-                      c->per_node, c->per_node * c->rules->launch.cpus_per_gpu);
-    }
+    if (c->gpu) /* Slurm's GPU GRES; Trainium and Gaudi nodes are taken whole (--exclusive) instead */
+        sp_buf_printf(b, "#SBATCH --gpus-per-node=%.0f\n", c->per_node);
+    if (!c->o->cpu)
+        sp_buf_printf(b, "#SBATCH --cpus-per-task=%.0f\n#SBATCH --exclusive\n",
+                      c->per_node * c->rules->launch.cpus_per_gpu);
     if (time_hours(c) > 0) {
         slurm_time(time_hours(c), when, sizeof when);
         sp_buf_printf(b, "#SBATCH --time=%s\n", when);
