@@ -1329,7 +1329,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
 
 /* ---------------------------------------------------------------- output */
 
-typedef enum { SP_FORMAT_TEXT = 0, SP_FORMAT_JSON, SP_FORMAT_MD } sp_format;
+typedef enum { SP_FORMAT_TEXT = 0, SP_FORMAT_JSON, SP_FORMAT_MD, SP_FORMAT_HTML } sp_format;
 
 /* Parses "text", "json" or "md". */
 bool sp_format_parse(const char *text, sp_format *out);

@@ -171,7 +171,7 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
 }
 
 int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, const char **positional,
-              size_t *positional_count, sp_format *format, bool allow_md)
+              size_t *positional_count, sp_format *format, unsigned formats)
 {
     sp_error err;
     sp_error_clear(&err);
@@ -187,8 +187,12 @@ int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, 
     *format = SP_FORMAT_TEXT;
     size_t f = cli_index(cmd, "format");
     if (f < cmd->count && values[f].set &&
-        (!sp_format_parse(values[f].text, format) || (*format == SP_FORMAT_MD && !allow_md))) {
-        cli_flag_error(&err, "format", "'%s' is not %s", values[f].text, allow_md ? "text, json or md" : "text or json");
+        (!sp_format_parse(values[f].text, format) || (*format == SP_FORMAT_MD && !(formats & CLI_MD)) ||
+         (*format == SP_FORMAT_HTML && !(formats & CLI_HTML)))) {
+        cli_flag_error(&err, "format", "'%s' is not %s", values[f].text,
+                       (formats & CLI_MD)     ? "text, json, md or html"
+                       : (formats & CLI_HTML) ? "text, json or html"
+                                              : "text or json");
         return cli_fail(&err);
     }
     return -1;

@@ -146,11 +146,14 @@ sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
 
-/* Parses argv, answers --help and reads --format (text, json, and md when allow_md).
+/* Output formats a command accepts beyond text and json. */
+enum { CLI_MD = 1u << 0, CLI_HTML = 1u << 1 };
+
+/* Parses argv, answers --help and reads --format (text, json, and the CLI_MD / CLI_HTML given).
  * positional and positional_count are NULL for a command that takes no operands.
  * Returns -1 when the command should go on, else the exit status to return. */
 int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, const char **positional,
-              size_t *positional_count, sp_format *format, bool allow_md);
+              size_t *positional_count, sp_format *format, unsigned formats);
 
 /* Token flags shared by the estimator commands; each leaves *out alone when not given. */
 sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_precision *out, sp_error *err);

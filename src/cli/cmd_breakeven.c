@@ -7,7 +7,7 @@ static const cli_opt OPTS[] = {
     {"premium", CLI_NUMBER, "M", "managed price over raw, >= 1 (required)", 1, 100, 0},
     {"ops-hours", CLI_NUMBER, "T", "hours of operations work self-managing costs (required)", 0, 1e6, 0},
     {"ops-usd-per-hour", CLI_NUMBER, "V", "value of one hour of the team's time (required)", 0, 1e6, 0},
-    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
@@ -21,7 +21,7 @@ int cmd_breakeven(int argc, char **argv)
     enum { COUNT = sizeof OPTS / sizeof OPTS[0], REQUIRED = 5 };
     cli_value v[COUNT] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
     if (started >= 0)
         return started;
     sp_error err;

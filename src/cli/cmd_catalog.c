@@ -63,7 +63,7 @@ int cmd_catalog(int argc, char **argv)
     const char *what[1];
     size_t n = 0;
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, what, &n, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, what, &n, &format, 0);
     if (started >= 0)
         return started;
     sp_error err;

@@ -16,7 +16,7 @@ static const cli_opt OPTS[] = {
     {"instances", CLI_TEXT, "FILE", "instance catalog (default DATA_DIR/instances.yaml)", 0, 0, 0},
     {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0},
     {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
-    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
@@ -84,7 +84,7 @@ int cmd_data(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
     if (started >= 0)
         return started;
     sp_error err;

@@ -24,7 +24,7 @@ static const cli_opt OPTS[] = {
     {"deadline-hours", CLI_NUMBER, "H", "finish within this many hours", 0, 1e7, 0},
     {"budget-usd", CLI_NUMBER, "USD", "spend at most this", 0, 1e12, 0},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
-    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
@@ -119,7 +119,7 @@ int cmd_finetune(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
     if (started >= 0)
         return started;
     sp_error err;

@@ -192,7 +192,7 @@ int cmd_launch(int argc, char **argv)
     const char *files[1];
     size_t nfiles = 0;
     sp_format format;
-    int status = cli_start(&CMD, argc, argv, v, files, &nfiles, &format, false);
+    int status = cli_start(&CMD, argc, argv, v, files, &nfiles, &format, 0);
     if (status >= 0)
         return status;
     if (nfiles != 1 || !cli_flag(&CMD, v, "out")->set) {

@@ -27,7 +27,7 @@ static const cli_opt OPTS[] = {
     {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)", 1, 1e6, SP_NUM_INTEGER},
     {"deepspeed", CLI_FLAG, NULL, "also print DeepSpeed's ZeRO-2/3 estimator figures", 0, 0, 0},
     CLI_FT_OPTS,
-    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
@@ -131,7 +131,7 @@ int cmd_memory(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
     if (started >= 0)
         return started;
     sp_error err;

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 
 static const cli_opt OPTS[] = {
-    {"format", CLI_TEXT, "text|json|md", "output format (default text)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|md|html", "output format (default text; html: a page with charts)", 0, 0, 0},
     {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
-    "stackplan plan FILE [--format text|json|md] [--data-dir DIR]",
+    "stackplan plan FILE [--format text|json|md|html] [--data-dir DIR]",
     "Plan every profile of a YAML file: axis, collective, frameworks, memory, GPUs, nodes,\n"
     "costs, break-even, budget, tier and launch line.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 1};
@@ -20,7 +20,7 @@ int cmd_plan(int argc, char **argv)
     const char *files[1];
     size_t nfiles = 0;
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, values, files, &nfiles, &format, true);
+    int started = cli_start(&CMD, argc, argv, values, files, &nfiles, &format, CLI_MD | CLI_HTML);
     if (started >= 0)
         return started;
     sp_error err;

@@ -47,7 +47,7 @@ static const cli_opt OPTS[] = {
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all", 0, 0, 0},
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences", 0, 0, 0},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
-    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
@@ -108,7 +108,7 @@ int cmd_serve(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
     if (started >= 0)
         return started;
     sp_error err;

@@ -36,7 +36,7 @@ static const cli_opt OPTS[] = {
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 0, 1e4, 0},
     {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)", 1, 32, SP_NUM_INTEGER},
     CLI_FT_OPTS,
-    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 
 static const cli_command CMD = {
@@ -272,7 +272,7 @@ int cmd_train(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, false);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
     if (started >= 0)
         return started;
     if (cli_flag(&CMD, v, "method")->set)

@@ -17,7 +17,9 @@ static const command COMMANDS[] = {
     {"finetune", cmd_finetune, "full, LoRA or QLoRA fine-tune: what fits, how long, what it costs"},
     {"serve", cmd_serve, "size a serving fleet: latency, throughput, replicas, cost"},
     {"data", cmd_data, "size a data job on CPU nodes: Spark, Ray Data, Dask"},
+#ifndef SP_NO_LAUNCH /* the browser build writes no files */
     {"launch", cmd_launch, "write launch artifacts: torchrun, Slurm, Ray, serving, manifest"},
+#endif
     {"memory", cmd_memory, "memory per accelerator for training or inference"},
     {"catalog", cmd_catalog, "list the accelerator, model or instance catalog"},
 };

@@ -11,6 +11,8 @@ bool sp_format_parse(const char *text, sp_format *out)
         *out = SP_FORMAT_JSON;
     else if (!strcmp(text, "md"))
         *out = SP_FORMAT_MD;
+    else if (!strcmp(text, "html"))
+        *out = SP_FORMAT_HTML;
     else
         return false;
     return true;

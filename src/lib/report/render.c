@@ -7,6 +7,7 @@ char *sp_render_plans(const sp_profile_list *profiles, const sp_plan *plans,
     switch (format) {
     case SP_FORMAT_JSON: return sp_render_plans_json(profiles, plans, rules, err);
     case SP_FORMAT_MD: return sp_render_plans_md(profiles, plans, rules, err);
+    case SP_FORMAT_HTML: return sp_render_plans_html(profiles, plans, rules, err);
     case SP_FORMAT_TEXT: break;
     }
     return sp_render_plans_text(profiles, plans, rules, err);

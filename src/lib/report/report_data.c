@@ -75,9 +75,29 @@ static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_
     return sp_json_finish(o, err);
 }
 
+/* Hours of each stage by the resource it spends them on (summed over its phases). */
+static char *data_chart(const sp_stage_model *m, const sp_data_job *job, const sp_data_result *r, sp_error *err)
+{
+    static const char *const parts[] = {"CPU", "disk", "network", "GPU"};
+    sp_svg_bar bars[SP_STAGES_MAX];
+    for (unsigned i = 0; i < r->count && i < job->count; i++) {
+        const sp_stage_time *t = &r->stages[i];
+        bars[i] = (sp_svg_bar){m->stages[job->stages[i]].name,
+                               {t->cpu_s / 3600, t->disk_s / 3600, t->network_s / 3600, t->gpu_s / 3600}};
+    }
+    sp_svg_bars chart = {"Where each stage's hours go", "", "hours (phases summed)", parts, 4, bars,
+                         r->count < job->count ? r->count : job->count, 0, NULL};
+    return sp_svg_stacked_bars(&chart, err);
+}
+
 char *sp_render_data(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
                      const sp_data_result *result, const sp_rules *rules, sp_format format, sp_error *err)
 {
+    if (format == SP_FORMAT_HTML) {
+        char *charts[] = {data_chart(model, job, result, err)};
+        return sp_html_finish("stackplan data: a data job's stages", data_text(model, instance, job, result, rules, err),
+                              data_json(model, instance, job, result, err), charts, 1, err);
+    }
     return format == SP_FORMAT_JSON ? data_json(model, instance, job, result, err)
                                     : data_text(model, instance, job, result, rules, err);
 }

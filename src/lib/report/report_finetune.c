@@ -233,8 +233,31 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
     return sp_json_finish(o, err);
 }
 
+/* One bar per option (method on accelerator x GPUs), at most eight. */
+static char *finetune_html(const sp_ft_report *r, sp_error *err)
+{
+    enum { BARS = 8 };
+    sp_svg_bar bars[BARS];
+    char labels[BARS][48];
+    size_t n = 0;
+    double capacity = 0;
+    for (size_t i = 0; i < r->result->count && n < BARS; i++) {
+        const sp_ft_option *o = &r->result->items[i];
+        snprintf(labels[n], sizeof labels[n], "%s x%g", sp_ft_method_name(o->config.method), o->config.gpus);
+        bars[n] = sp_ft_memory_bar(labels[n], &o->memory);
+        capacity = r->result->best >= 0 ? r->result->items[r->result->best].memory.capacity_bytes : capacity;
+        n++;
+    }
+    char title[SP_TEXT_MAX];
+    snprintf(title, sizeof title, "Fine-tuning %s: memory per GPU of each option", r->model->name);
+    char *charts[] = {sp_chart_ft_memory(title, bars, n, capacity, err)};
+    return sp_html_finish(title, finetune_text(r, err), finetune_json(r, err), charts, 1, err);
+}
+
 char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error *err)
 {
+    if (format == SP_FORMAT_HTML)
+        return finetune_html(report, err);
     return format == SP_FORMAT_JSON ? finetune_json(report, err) : finetune_text(report, err);
 }
 
@@ -272,6 +295,14 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
 char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_memory *mem, const sp_accel *a,
                           double max_mb, sp_format format, sp_error *err)
 {
+    if (format == SP_FORMAT_HTML) {
+        char title[SP_TEXT_MAX];
+        snprintf(title, sizeof title, "Fine-tuning memory per GPU: %s, %s", m->name, sp_ft_method_name(c->method));
+        sp_svg_bar bar = sp_ft_memory_bar(sp_ft_method_name(c->method), mem);
+        char *charts[] = {sp_chart_ft_memory(title, &bar, 1, a ? a->memory_bytes : 0, err)};
+        return sp_html_finish(title, ft_memory_text(m, c, mem, a, max_mb, err),
+                              sp_render_ft_memory(m, c, mem, a, max_mb, SP_FORMAT_JSON, err), charts, 1, err);
+    }
     if (format != SP_FORMAT_JSON)
         return ft_memory_text(m, c, mem, a, max_mb, err);
     json_t *o = json_object();

@@ -35,6 +35,9 @@ char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans
                            const sp_rules *rules, sp_error *err);
 char *sp_render_plans_md(const sp_profile_list *profiles, const sp_plan *plans,
                          const sp_rules *rules, sp_error *err);
+/* report_html.c: the text report with each plan's charts (memory, step, break-even). */
+char *sp_render_plans_html(const sp_profile_list *profiles, const sp_plan *plans, const sp_rules *rules,
+                           sp_error *err);
 
 /* ---- JSON (json.c; jansson's json_t by its struct tag) ---- */
 
@@ -48,5 +51,67 @@ char *sp_json_finish(struct json_t *root, sp_error *err);
 struct json_t *sp_json_round(double v, double scale);
 /* A whole JSON number: bytes, counts. */
 struct json_t *sp_json_count(double v);
+
+/* ---- charts (svg.c) and pages (html.c) ---- */
+
+enum { SP_SVG_SEGMENTS_MAX = 8 };
+
+/* One bar of stacked segments (values in the chart's unit). */
+typedef struct {
+    const char *label;
+    double values[SP_SVG_SEGMENTS_MAX];
+} sp_svg_bar;
+
+typedef struct {
+    const char *title, *x_label, *y_label;
+    const char *const *segment_names;  /* segments of them */
+    size_t segments;
+    const sp_svg_bar *bars;
+    size_t count;
+    double limit;                      /* > 0: a dashed line (the accelerator's memory) */
+    const char *limit_label;
+} sp_svg_bars;
+
+/* One series of an x-y chart. */
+typedef struct {
+    const char *name;
+    const double *x, *y;
+    size_t count;
+    bool points_only;                  /* no line between the points */
+} sp_svg_series;
+
+typedef struct {
+    const char *title, *x_label, *y_label;
+    bool x_log2;                       /* GPU counts: powers of two evenly spaced */
+    bool y_from_zero;
+    double x_mark;                     /* > 0: a dashed vertical line (the break-even) */
+    const char *x_mark_label;
+    double y_mark;                     /* > 0: a dashed horizontal line (a latency target) */
+    const char *y_mark_label;
+    const char *chosen_label;          /* non-NULL: ring (chosen_x, chosen_y) */
+    double chosen_x, chosen_y;
+} sp_svg_xy;
+
+/* XML-escaped text (&, <, >, quotes). */
+void sp_xml_text(sp_buf *b, const char *text);
+char *sp_svg_stacked_bars(const sp_svg_bars *chart, sp_error *err);
+char *sp_svg_xy_chart(const sp_svg_xy *chart, const sp_svg_series *series, size_t n, sp_error *err);
+
+/* Each report's charts (report_charts.c). Bars in GB; capacity draws the accelerator's line. */
+sp_svg_bar sp_memory_bar(const char *label, const sp_memory *m);
+char *sp_chart_memory(const char *title, const sp_svg_bar *bars, size_t count, double capacity_bytes, sp_error *err);
+sp_svg_bar sp_ft_memory_bar(const char *label, const sp_ft_memory *m);
+char *sp_chart_ft_memory(const char *title, const sp_svg_bar *bars, size_t count, double capacity_bytes, sp_error *err);
+char *sp_chart_step(const char *title, const sp_step *s, sp_error *err);
+/* Both totals against hours, h* marked, and the run (run_hours > 0) ringed. */
+char *sp_chart_breakeven(const sp_breakeven_input *in, double breakeven_hours, double run_hours, sp_error *err);
+char *sp_chart_serve(const sp_serve_report *r, sp_error *err);
+/* The page of a report from its text, JSON and charts; frees all of them (NULL-safe). */
+char *sp_html_finish(const char *title, char *text, char *json, char **charts, size_t count, sp_error *err);
+
+/* A self-contained page: the text report, the charts beside it, and the JSON it was computed
+ * from (inputs and results). Frees nothing it is given. */
+char *sp_html_page(const char *title, const char *text, char *const *charts, size_t chart_count, const char *json,
+                   sp_error *err);
 
 #endif

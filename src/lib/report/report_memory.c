@@ -153,6 +153,14 @@ static char *memory_json(const sp_memory_report *r, sp_error *err)
 
 char *sp_render_memory(const sp_memory_report *report, sp_format format, sp_error *err)
 {
+    if (format == SP_FORMAT_HTML) {
+        char title[SP_TEXT_MAX];
+        snprintf(title, sizeof title, "Memory per GPU: %s", report->model->name);
+        sp_svg_bar bar = sp_memory_bar(report->config->mode == SP_MODE_TRAIN ? "training" : "inference",
+                                       report->memory);
+        char *charts[] = {sp_chart_memory(title, &bar, 1, report->accel ? report->accel->memory_bytes : 0, err)};
+        return sp_html_finish(title, memory_text(report, err), memory_json(report, err), charts, 1, err);
+    }
     return format == SP_FORMAT_JSON ? memory_json(report, err) : memory_text(report, err);
 }
 

@@ -177,5 +177,11 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
 
 char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err)
 {
+    if (format == SP_FORMAT_HTML) {
+        char title[SP_TEXT_MAX];
+        snprintf(title, sizeof title, "Serving %s on %s", report->model->name, report->accel->name);
+        char *charts[] = {sp_chart_serve(report, err)};
+        return sp_html_finish(title, serve_text(report, err), serve_json(report, err), charts, 1, err);
+    }
     return format == SP_FORMAT_JSON ? serve_json(report, err) : serve_text(report, err);
 }

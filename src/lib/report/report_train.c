@@ -342,7 +342,108 @@ static char *train_json(const sp_train_report *r, sp_error *err)
     return sp_json_finish(root, err);
 }
 
+/* ---- HTML ---- */
+
+enum { CHART_ACCELS = 7 };
+
+/* Days against cost of every option's best layout, the front joined, the winner ringed. */
+static char *front_chart(const sp_train_report *r, const sp_train_option *w, sp_error *err)
+{
+    size_t n = 0;
+    double *x = malloc((r->count + 1) * sizeof *x), *y = malloc((r->count + 1) * sizeof *y);
+    double *fx = malloc((r->count + 1) * sizeof *fx), *fy = malloc((r->count + 1) * sizeof *fy);
+    bool *front = NULL;
+    sp_candidate *cands = NULL;
+    size_t count = x && y && fx && fy ? front_of(r, &cands, &front) : 0, nf = 0;
+    for (size_t i = 0; i < count; i++) {
+        x[n] = cands[i].days;
+        y[n++] = cands[i].cost_usd / 1e3;
+    }
+    for (size_t pass = 0; front && pass < count; pass++) { /* the front in order of days */
+        size_t next = count;
+        for (size_t i = 0; i < count; i++)
+            if (front[i] && (nf == 0 || cands[i].days > fx[nf - 1]) && (next == count || cands[i].days < cands[next].days))
+                next = i;
+        if (next == count)
+            break;
+        fx[nf] = cands[next].days;
+        fy[nf++] = cands[next].cost_usd / 1e3;
+    }
+    sp_svg_series series[] = {{"best layouts", x, y, n, true}, {"Pareto front", fx, fy, nf, false}};
+    sp_svg_xy chart = {"Time against cost: the Pareto front", "days", "cost (thousand USD)", false, true, 0, NULL, 0,
+                       NULL, "chosen", w->result.top[0].days, w->result.top[0].cost_usd / 1e3};
+    char *svg = x && y && fx && fy && front ? sp_svg_xy_chart(&chart, series, 2, err) : NULL;
+    free(x), free(y), free(fx), free(fy), free(front), free(cands);
+    return svg;
+}
+
+/* Days against GPUs, one line per accelerator (the options share the search request). */
+static char *scaling_chart(const sp_train_report *r, sp_error *err)
+{
+    const sp_accel *accels[CHART_ACCELS];
+    size_t na = 0;
+    for (size_t i = 0; i < r->count && na < CHART_ACCELS; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < na; k++)
+            seen = seen || accels[k] == r->options[i].accel;
+        if (!seen && r->options[i].result.found)
+            accels[na++] = r->options[i].accel;
+    }
+    double *x = malloc((r->count + 1) * CHART_ACCELS * sizeof *x), *y = malloc((r->count + 1) * CHART_ACCELS * sizeof *y);
+    sp_svg_series series[CHART_ACCELS];
+    size_t used = 0;
+    for (size_t k = 0; x && y && k < na; k++) {
+        series[k] = (sp_svg_series){accels[k]->name, x + used, y + used, 0, false};
+        for (size_t i = 0; i < r->count; i++)
+            if (r->options[i].accel == accels[k] && r->options[i].result.found) {
+                x[used] = r->options[i].result.top[0].gpus;
+                y[used++] = r->options[i].result.top[0].days;
+                series[k].count++;
+            }
+    }
+    sp_svg_xy chart = {"GPUs against days", "GPUs", "days", true, true, 0, NULL,
+                       r->deadline_days > 0 ? r->deadline_days : 0, "deadline", NULL, 0, 0};
+    char *svg = x && y ? sp_svg_xy_chart(&chart, series, na, err) : NULL;
+    free(x), free(y);
+    return svg;
+}
+
+/* The winner's top layouts, memory per GPU each. */
+static char *layouts_chart(const sp_train_report *r, const sp_train_option *w, sp_error *err)
+{
+    enum { BARS = 6 };
+    sp_svg_bar bars[BARS];
+    char labels[BARS][16];
+    size_t n = 0;
+    for (size_t i = 0; i < w->result.top_count && n < BARS; i++, n++) {
+        snprintf(labels[n], sizeof labels[n], "#%zu", i + 1);
+        bars[n] = sp_memory_bar(labels[n], &w->result.top[i].memory);
+    }
+    char title[SP_TEXT_MAX];
+    snprintf(title, sizeof title, "Memory per GPU of the top layouts on %g x %s", w->result.top[0].gpus, w->accel->name);
+    (void)r;
+    return sp_chart_memory(title, bars, n, w->accel->memory_bytes, err);
+}
+
+static char *train_html(const sp_train_report *r, sp_error *err)
+{
+    bool constrained = false;
+    const sp_train_option *w = winner(r, &constrained);
+    char title[SP_TEXT_MAX];
+    snprintf(title, sizeof title, "Training %s", r->model->name);
+    char *charts[4] = {NULL, NULL, NULL, NULL};
+    if (w) {
+        charts[0] = front_chart(r, w, err);
+        charts[1] = scaling_chart(r, err);
+        charts[2] = sp_chart_step("Where the chosen layout's step goes", &w->result.top[0].step, err);
+        charts[3] = layouts_chart(r, w, err);
+    }
+    return sp_html_finish(title, train_text(r, err), train_json(r, err), charts, 4, err);
+}
+
 char *sp_render_train(const sp_train_report *report, sp_format format, sp_error *err)
 {
+    if (format == SP_FORMAT_HTML)
+        return train_html(report, err);
     return format == SP_FORMAT_JSON ? train_json(report, err) : train_text(report, err);
 }
