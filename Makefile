@@ -4,7 +4,7 @@ SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 STACKPLAN = $(BUILD)/stackplan
 
-.PHONY: all deps build run test test-fast bench validate fuzz golden-regen clean
+.PHONY: all deps build run test test-fast bench validate fuzz golden-regen clean web web-test
 
 all: build
 
@@ -48,8 +48,18 @@ fuzz: deps
 	    -print_final_stats=1 build-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR)" ; \
 	done
 
+# The browser calculator: the library compiled to WebAssembly with the catalogs, in build-web/site
+# (open it with any static server: python3 -m http.server -d build-web/site). web-test drives it
+# in headless Chromium and compares its answers with the native CLI's.
+web:
+	@bash scripts/install-deps.sh --web
+	@bash web/build.sh . build-web/site
+
+web-test: build web
+	@/usr/bin/python3 tests/web/web_test.py build-web/site $(STACKPLAN) . build-web/web.png
+
 golden-regen: build
 	@REGEN=1 bash tests/golden/run.sh $(STACKPLAN) tests/golden .
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz build-web

@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -102,6 +103,29 @@ static void process_time(const char *binary, char *const argv[], const char *lab
     printf("process %-48s %.1f ms (best of 5)\n", label, best * 1e3);
 }
 
+/* The browser calculator's download (make web): the wasm module with its embedded catalogs, and
+ * the JavaScript that loads it. */
+static void bundle_size(const char *root)
+{
+    static const char *const files[] = {"stackplan.wasm", "stackplan.js", "app.js", "index.html"};
+    double total = 0;
+    char path[1024];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/build-web/site/%s", root, files[i]);
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            printf("wasm    bundle not built (make web)\n");
+            return;
+        }
+        total += (double)st.st_size;
+    }
+    snprintf(path, sizeof path, "%s/build-web/site/stackplan.wasm", root);
+    struct stat wasm;
+    stat(path, &wasm);
+    printf("wasm    bundle %.0f KB (stackplan.wasm %.0f KB with the catalogs embedded), build-web/site\n", total / 1024,
+           (double)wasm.st_size / 1024);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -139,5 +163,6 @@ int main(int argc, char **argv)
                     "--kv-dtype", "fp8", "--qps", "20", "--ttft-ms", "1000", "--tpot-ms", "50", "--percentile", "95",
                     NULL};
     process_time(argv[2], load, "stackplan serve llama-2-70b at 20 requests/s, p95 targets (simulated, tp searched)");
+    bundle_size(argv[1]);
     return 0;
 }

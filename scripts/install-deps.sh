@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what stackplan needs to build and test, from Debian's packages.
 # The one install script `make run`, `make test` and CI share. Idempotent:
-# it asks apt only for what is missing.
+# it asks apt only for what is missing. With --web (make web, make web-test) it also installs
+# the browser calculator's tool-chain and test browser, and lets apt fetch Debian's source
+# packages of jansson and libyaml, which web/build.sh compiles to WebAssembly.
 set -euo pipefail
 
 PACKAGES=(
@@ -16,6 +18,22 @@ PACKAGES=(
   python3-torch                      # run generated torchrun/Slurm launches (CPU, gloo)
   slurmctld slurmd slurm-client munge  # a local Slurm cluster for the launch tests
 )
+
+if [ "${1:-}" = "--web" ]; then
+  PACKAGES+=(
+    emscripten                       # the C library to WebAssembly
+    dpkg-dev                         # apt-get source unpacks jansson and libyaml for it
+    chromium chromium-driver python3-selenium  # the page in a real browser (tests/web)
+  )
+  src=/etc/apt/sources.list.d/stackplan-debian-src.sources
+  if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+      $SUDO tee "$src" >/dev/null
+    $SUDO apt-get update -qq
+  fi
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

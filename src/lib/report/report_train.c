@@ -370,7 +370,7 @@ static char *front_chart(const sp_train_report *r, const sp_train_option *w, sp_
         fy[nf++] = cands[next].cost_usd / 1e3;
     }
     sp_svg_series series[] = {{"best layouts", x, y, n, true}, {"Pareto front", fx, fy, nf, false}};
-    sp_svg_xy chart = {"Time against cost: the Pareto front", "days", "cost (thousand USD)", false, true, 0, NULL, 0,
+    sp_svg_xy chart = {"Time against cost: the Pareto front", "days", "cost (thousand USD)", false, false, 0, NULL, 0,
                        NULL, "chosen", w->result.top[0].days, w->result.top[0].cost_usd / 1e3};
     char *svg = x && y && fx && fy && front ? sp_svg_xy_chart(&chart, series, 2, err) : NULL;
     free(x), free(y), free(fx), free(fy), free(front), free(cands);
