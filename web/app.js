@@ -35,7 +35,11 @@ function fillSelect(select, names, preferred) {
 function questionArgs() {
   const cmd = $("command").value, v = (id) => $(id).value.trim();
   const args = [cmd];
-  if ($("config").files.length) args.push("--hf-config", "/tmp/config.json");
+  const file = $("config").files[0];
+  if (file) { // named after the upload; a bare config.json says it was uploaded
+    const stem = file.name.replace(/\.json$/i, "");
+    args.push("--hf-config", "/tmp/config.json", "--name", stem === "config" ? "uploaded-config" : stem);
+  }
   else args.push("--model", v("model"));
   args.push("--gpu", v("gpu"));
   if (cmd === "memory" || cmd === "finetune") args.push("--method", v("method"));

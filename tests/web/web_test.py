@@ -99,6 +99,27 @@ def main():
                   f"{r['first_ms']:.1f} ms)")
             if timed:
                 check(r["ms"] < LIMIT_MS, f"{name}: under {LIMIT_MS} ms ({r['ms']:.1f} ms)")
+        # A model from a config.json the user uploads, against the native CLI on the same file.
+        config = os.path.abspath(os.path.join(root, "tests/cli/hf/Qwen3-8B/config.json"))
+        driver.get(url)
+        wait_for(driver, "return !document.getElementById('run').disabled")
+        driver.find_element("id", "config").send_keys(config)
+        driver.execute_script("document.getElementById('command').value = 'memory';"
+                              "document.getElementById('command').dispatchEvent(new Event('change'));"
+                              "document.getElementById('gpu').value = 'rtx-4090-24gb';")
+        driver.find_element("id", "run").click()
+        wait_for(driver, "const d = document.getElementById('report').contentDocument;"
+                         " return d && d.querySelectorAll('pre').length > 1;")
+        page_json = driver.execute_script("return document.getElementById('report').contentDocument"
+                                          ".querySelectorAll('pre')[1].textContent")
+        args = ["memory", "--hf-config", config, "--gpu", "rtx-4090-24gb", "--method", "qlora", "--seq", "2048",
+                "--micro-batch", "1", "--format", "json"]
+        native_json = subprocess.run([native, *args], cwd=root, capture_output=True, text=True).stdout
+        page, want = json.loads(page_json), json.loads(native_json)
+        # The page names an uploaded config.json "uploaded-config" (it cannot see the folder's name).
+        check(page.pop("model") == "uploaded-config", "the upload is named as such")
+        want.pop("model")
+        check(page == want, "an uploaded config.json (Qwen3-8B) answers as the native CLI does on the file")
         # A person's question: choose, click, read; the screenshot is kept beside the build.
         driver.get(url)
         wait_for(driver, "return !document.getElementById('run').disabled")

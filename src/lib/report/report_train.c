@@ -377,8 +377,9 @@ static char *front_chart(const sp_train_report *r, const sp_train_option *w, sp_
     return svg;
 }
 
-/* Days against GPUs, one line per accelerator (the options share the search request). */
-static char *scaling_chart(const sp_train_report *r, sp_error *err)
+/* Days against GPUs, one line per accelerator (the options share the search request); *cost gets
+ * the same against cost. */
+static char *scaling_chart(const sp_train_report *r, char **cost, sp_error *err)
 {
     const sp_accel *accels[CHART_ACCELS];
     size_t na = 0;
@@ -404,6 +405,15 @@ static char *scaling_chart(const sp_train_report *r, sp_error *err)
     sp_svg_xy chart = {"GPUs against days", "GPUs", "days", true, true, 0, NULL,
                        r->deadline_days > 0 ? r->deadline_days : 0, "deadline", NULL, 0, 0};
     char *svg = x && y ? sp_svg_xy_chart(&chart, series, na, err) : NULL;
+    if (cost && x && y) { /* the same options, priced */
+        for (size_t k = 0, used2 = 0; k < na; k++)
+            for (size_t i = 0; i < r->count; i++)
+                if (r->options[i].accel == accels[k] && r->options[i].result.found)
+                    y[used2++] = r->options[i].result.top[0].cost_usd / 1e3;
+        sp_svg_xy priced = {"GPUs against cost", "GPUs", "cost (thousand USD)", true, false, 0, NULL,
+                            r->budget_usd > 0 ? r->budget_usd / 1e3 : 0, "budget", NULL, 0, 0};
+        *cost = sp_svg_xy_chart(&priced, series, na, err);
+    }
     free(x), free(y);
     return svg;
 }
@@ -431,14 +441,14 @@ static char *train_html(const sp_train_report *r, sp_error *err)
     const sp_train_option *w = winner(r, &constrained);
     char title[SP_TEXT_MAX];
     snprintf(title, sizeof title, "Training %s", r->model->name);
-    char *charts[4] = {NULL, NULL, NULL, NULL};
+    char *charts[5] = {NULL, NULL, NULL, NULL, NULL};
     if (w) {
         charts[0] = front_chart(r, w, err);
-        charts[1] = scaling_chart(r, err);
-        charts[2] = sp_chart_step("Where the chosen layout's step goes", &w->result.top[0].step, err);
-        charts[3] = layouts_chart(r, w, err);
+        charts[1] = scaling_chart(r, &charts[2], err);
+        charts[3] = sp_chart_step("Where the chosen layout's step goes", &w->result.top[0].step, err);
+        charts[4] = layouts_chart(r, w, err);
     }
-    return sp_html_finish(title, train_text(r, err), train_json(r, err), charts, 4, err);
+    return sp_html_finish(title, train_text(r, err), train_json(r, err), charts, 5, err);
 }
 
 char *sp_render_train(const sp_train_report *report, sp_format format, sp_error *err)
