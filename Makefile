@@ -4,19 +4,31 @@ SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 STACKPLAN = $(BUILD)/stackplan
 
-.PHONY: all deps build run test test-fast bench validate fuzz golden-regen clean web web-test
+.PHONY: all deps deps-test build-app build run test test-fast bench validate fuzz golden-regen clean web web-test install
 
 all: build
+
+MAKEFLAGS += --no-print-directory
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+deps-test:
+	@bash scripts/install-deps.sh --test
 
-run: build
-	$(STACKPLAN) plan examples/capstone.yaml
+# Quiet unless something fails: the plan is the first thing `make run` shows. `make run` builds
+# only the library and the executable (what it installs is what they need); the tests, the
+# validation report and the benchmark come with the test tools.
+build-app: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
+
+build: deps deps-test
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_TESTS=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
+
+run: build-app
+	@$(STACKPLAN) plan examples/capstone.yaml
 
 # Every test, then every test again under AddressSanitizer + UBSan.
 test: build
@@ -39,7 +51,7 @@ validate: build
 # crashes stay in build-fuzz/. A crash becomes a file in tests/fuzz/regressions/TARGET/.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = profiles catalogs hf_config number
-fuzz: deps
+fuzz: deps deps-test
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DSP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) >/dev/null
 	@for t in $(FUZZ_TARGETS); do \
@@ -47,6 +59,12 @@ fuzz: deps
 	  build-fuzz/tests/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/crashes/$$t/ \
 	    -print_final_stats=1 build-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR)" ; \
 	done
+
+# make install PREFIX=/opt/stackplan: the binary, libstackplan.so.0 and .a, stackplan.h, the data
+# and stackplan.pc (default prefix /usr/local).
+PREFIX ?= /usr/local
+install: build-app
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The browser calculator: the library compiled to WebAssembly with the catalogs, in build-web/site
 # (open it with any static server: python3 -m http.server -d build-web/site). web-test drives it

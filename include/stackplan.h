@@ -29,6 +29,12 @@
 extern "C" {
 #endif
 
+/* What this header declares is the library's interface: exported from libstackplan.so, while
+ * everything else is built hidden. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define SP_VERSION "0.1.0"
 
 /* ================================================================ common/
@@ -1500,6 +1506,29 @@ void sp_slug(const char *name, char *buf, size_t size);
 
 #ifdef __cplusplus
 }
+#endif
+
+/* ================================================================ api/
+ * The command line as functions: what bindings (Python, the browser page) call. */
+
+/* `stackplan ARGS...` in this process: argv[0] is the program name, argv[1] the command. Writes
+ * to stdout and stderr and returns the exit status (0 ok, 1 internal failure, 2 bad input, 3 no
+ * plan meets the request). */
+int sp_main(int argc, char **argv);
+
+/* The JSON ABI. request is the command line as one JSON object: "command" (plan, train, finetune,
+ * serve, memory, data, breakeven, catalog), "file" (plan's profile file), and one key a flag,
+ * underscores for its dashes: {"command": "memory", "model": "llama-3.1-8b", "gpu": "h100-sxm-80gb",
+ * "micro_batch": 2, "flash_attention": true}. true is a bare flag, false and null leave it out,
+ * lists are joined by commas. Returns the report `--format json` prints (also when no plan meets
+ * the request: the report says why), to be freed with sp_free; NULL with err set (file, line,
+ * column and field) on bad input. Not thread-safe: one request at a time. */
+char *sp_request(const char *request, sp_error *err);
+/* Frees what sp_request returned. */
+void sp_free(void *p);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
 #endif
 
 #endif /* STACKPLAN_H */

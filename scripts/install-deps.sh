@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# Installs what stackplan needs to build and test, from Debian's packages.
-# The one install script `make run`, `make test` and CI share. Idempotent:
-# it asks apt only for what is missing. With --web (make web, make web-test) it also installs
+# Installs what stackplan needs from Debian's packages: to build and run (no argument), to test
+# (--test). The one install script `make run`, `make test` and CI share. Idempotent: it asks apt
+# only for what is missing. With --web (make web, make web-test) it also installs
 # the browser calculator's tool-chain and test browser, and lets apt fetch Debian's source
 # packages of jansson and libyaml, which web/build.sh compiles to WebAssembly.
 set -euo pipefail
 
+# What building and running need (make run, make build).
 PACKAGES=(
   build-essential cmake pkg-config   # compiler and build
   libjansson-dev libyaml-dev         # JSON out, YAML in
   nettle-dev                         # SHA-256 of catalog files in launch manifests
+)
+# What the tests need besides (make test, --test).
+TEST_PACKAGES=(
   libcmocka-dev                      # unit tests
   valgrind                           # leak check of the CLI runs
   clang libclang-rt-14-dev           # make fuzz: libFuzzer
   python3                            # test helper scripts
-  python3-yaml python3-jsonschema    # validate generated Ray cluster.yaml against Ray's schema
+  python3-pytest                     # the Python binding's tests
+  python3-pip python3-setuptools python3-wheel  # ... and its wheel, built offline
+  python3-yaml python3-jsonschema    # launch artifacts against the engines' schemas
+  mandoc                             # lint the generated man page
   python3-torch                      # run generated torchrun/Slurm launches (CPU, gloo)
   slurmctld slurmd slurm-client munge  # a local Slurm cluster for the launch tests
 )
+[ "${1:-}" = "--test" ] && PACKAGES+=("${TEST_PACKAGES[@]}")
 
 if [ "${1:-}" = "--web" ]; then
   PACKAGES+=(

@@ -1,25 +1,42 @@
-// app.js - the form over stackplan's command line compiled to WebAssembly: each question is the
-// same command and flags the native CLI takes, answered with --format html and shown as is.
+// app.js - the form over libstackplan compiled to WebAssembly: each question is a request to the
+// library's JSON ABI (sp_request) with the command and flags the native CLI takes, answered as
+// the HTML report and shown as is.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 let stackplan = null;
-let sink = { out: [], err: [] }; // where the module's stdout and stderr lines go (bound at start-up)
 
-// Runs one command in the wasm module; stdout and stderr come back as text.
-function runCli(args) {
-  const out = [], err = [];
-  sink = { out, err };
+// sp_error's layout (include/stackplan.h): status, file[256], line, col, field[64], message[320].
+const ERR = { size: 652, file: 4, line: 260, col: 264, field: 268, message: 332 };
+
+// One request through the library's JSON ABI (sp_request), as every binding asks it.
+function runRequest(request) {
+  const errPtr = stackplan._malloc(ERR.size);
   const t0 = performance.now();
-  let status;
-  try {
-    status = stackplan.callMain(args);
-  } catch (e) {
-    status = typeof e === "object" && e && "status" in e ? e.status : 1;
-    err.push(String(e));
+  const p = stackplan.ccall("sp_request", "number", ["string", "number"], [JSON.stringify(request), errPtr]);
+  const ms = performance.now() - t0;
+  let text = null, error = null;
+  if (p) {
+    text = stackplan.UTF8ToString(p);
+    stackplan._sp_free(p);
+  } else {
+    const at = (offset) => stackplan.UTF8ToString(errPtr + offset);
+    error = { file: at(ERR.file), line: stackplan.getValue(errPtr + ERR.line, "i32"),
+              column: stackplan.getValue(errPtr + ERR.col, "i32"), field: at(ERR.field), message: at(ERR.message) };
   }
-  return { status, stdout: out.join("\n") + (out.length ? "\n" : ""), stderr: err.join("\n"),
-           ms: performance.now() - t0 };
+  stackplan._free(errPtr);
+  return { text, error, ms };
+}
+
+// The command line a request stands for (sp_request's own mapping), to show beside the answer.
+function toArgs(request) {
+  const args = [request.command];
+  for (const [key, value] of Object.entries(request)) {
+    if (key === "command" || key === "format" || value === false || value === null || value === "") continue;
+    args.push("--" + key.replace(/_/g, "-"));
+    if (value !== true) args.push(Array.isArray(value) ? value.join(",") : String(value));
+  }
+  return args;
 }
 
 function fillSelect(select, names, preferred) {
@@ -31,27 +48,27 @@ function fillSelect(select, names, preferred) {
   if (names.includes(preferred)) select.value = preferred;
 }
 
-// The flags of the question the form describes (the native CLI's own).
-function questionArgs() {
+// The request the form describes: the command and its flags, as the native CLI takes them.
+function question() {
   const cmd = $("command").value, v = (id) => $(id).value.trim();
-  const args = [cmd];
+  const q = { command: cmd };
   const file = $("config").files[0];
   if (file) { // named after the upload; a bare config.json says it was uploaded
     const stem = file.name.replace(/\.json$/i, "");
-    args.push("--hf-config", "/tmp/config.json", "--name", stem === "config" ? "uploaded-config" : stem);
+    q.hf_config = "/tmp/config.json";
+    q.name = stem === "config" ? "uploaded-config" : stem;
+  } else {
+    q.model = v("model");
   }
-  else args.push("--model", v("model"));
-  args.push("--gpu", v("gpu"));
-  if (cmd === "memory" || cmd === "finetune") args.push("--method", v("method"));
-  if (cmd === "memory" || cmd === "finetune") args.push("--seq", v("seq"), "--micro-batch", v("micro_batch"));
-  if (cmd === "train") args.push("--seq", v("seq"));
-  if (cmd === "train") args.push("--gpus", v("gpus"), "--global-batch", v("global_batch"), "--tokens", v("tokens"));
+  q.gpu = v("gpu");
+  if (cmd === "memory" || cmd === "finetune") Object.assign(q, { method: v("method"), seq: v("seq"), micro_batch: v("micro_batch") });
+  if (cmd === "train") Object.assign(q, { seq: v("seq"), gpus: v("gpus"), global_batch: v("global_batch"), tokens: v("tokens") });
   if (cmd === "serve") {
-    args.push("--qps", v("qps"), "--prompt-tokens", v("prompt"), "--output-tokens", v("output"));
-    if (v("ttft")) args.push("--ttft-ms", v("ttft"));
-    if (v("tpot")) args.push("--tpot-ms", v("tpot"));
+    Object.assign(q, { qps: v("qps"), prompt_tokens: v("prompt"), output_tokens: v("output") });
+    if (v("ttft")) q.ttft_ms = v("ttft");
+    if (v("tpot")) q.tpot_ms = v("tpot");
   }
-  return args;
+  return q;
 }
 
 function showFields() {
@@ -65,15 +82,16 @@ async function answer(event) {
   if (event) event.preventDefault();
   const file = $("config").files[0];
   if (file) stackplan.FS.writeFile("/tmp/config.json", new Uint8Array(await file.arrayBuffer()));
-  const args = questionArgs();
-  const r = runCli([...args, "--format", "html"]);
+  const q = question(), args = toArgs(q);
+  const r = runRequest({ ...q, format: "html" });
   const status = $("status");
-  status.className = r.status === 0 || r.status === 3 ? "" : "error";
-  status.textContent = r.status === 0 || r.status === 3
-    ? `stackplan ${args.join(" ")}  (answered in ${r.ms.toFixed(1)} ms)`
-    : r.stderr || `stackplan exited ${r.status}`;
-  if (r.stdout) $("report").srcdoc = r.stdout;
-  return { args, ...r };
+  status.className = r.error ? "error" : "";
+  status.textContent = r.error
+    ? `${r.error.file ? r.error.file + ":" + r.error.line + ":" + r.error.column + ": " : ""}` +
+      `${r.error.field ? r.error.field + ": " : ""}${r.error.message}`
+    : `stackplan ${args.join(" ")}  (answered in ${r.ms.toFixed(1)} ms)`;
+  if (r.text) $("report").srcdoc = r.text;
+  return { request: q, args, status: r.error ? 2 : 0, ms: r.ms };
 }
 
 // ?selftest: three questions through the form, each report's JSON beside its timing, for the
@@ -94,7 +112,7 @@ async function selftest() {
     const r = await answer();
     // Answer times: the first run (cold: the module compiles as it goes) and the median of five more.
     const times = [];
-    for (let i = 0; i < 5; i++) times.push(runCli([...r.args, "--format", "html"]).ms);
+    for (let i = 0; i < 5; i++) times.push(runRequest({ ...r.request, format: "html" }).ms);
     times.sort((a, b) => a - b);
     const frame = $("report");
     await new Promise((ok) => { frame.onload = ok; setTimeout(ok, 2000); });
@@ -109,11 +127,10 @@ async function selftest() {
   document.body.appendChild(pre);
 }
 
-createStackplan({ noInitialRun: true, print: (line) => sink.out.push(line),
-                  printErr: (line) => sink.err.push(line) }).then((module) => {
+createStackplan({ noInitialRun: true }).then((module) => {
   stackplan = module;
-  const models = JSON.parse(runCli(["catalog", "models", "--format", "json"]).stdout);
-  const accels = JSON.parse(runCli(["catalog", "accelerators", "--format", "json"]).stdout);
+  const models = JSON.parse(runRequest({ command: "catalog", what: "models" }).text);
+  const accels = JSON.parse(runRequest({ command: "catalog", what: "accelerators" }).text);
   fillSelect($("model"), models.map((m) => m.name), "llama-3.1-8b");
   fillSelect($("gpu"), accels.map((a) => a.name), "rtx-4090-24gb");
   $("command").addEventListener("change", showFields);

@@ -33,27 +33,33 @@ if [ ! -f "$deps/lib/libyaml.a" ]; then
   cmake --build "$work/yaml" -j "$(nproc)" >/dev/null && cmake --install "$work/yaml" >/dev/null
 fi
 
-# The library's layers except launch/ and load/hash.c, and the CLI except its launch command.
-sources=()
-for layer in common load estimate search plan report; do
+# The library's layers except launch/, load/hash.c and the launch command, and main().
+sources=("$root/src/cli/main.c")
+for layer in common load estimate search plan report api; do
   for f in "$root/src/lib/$layer"/*.c; do
-    [ "$(basename "$f")" = hash.c ] || sources+=("$f")
+    case "$(basename "$f")" in hash.c | cmd_launch.c) ;; *) sources+=("$f") ;; esac
   done
 done
-for f in "$root/src/cli"/*.c; do
-  [ "$(basename "$f")" = cmd_launch.c ] || sources+=("$f")
-done
 includes=()
-for layer in common load estimate search plan report; do includes+=(-I "$root/src/lib/$layer"); done
-# Objects in parallel (emcc is slow to start), then one link.
+for layer in common load estimate search plan report launch api; do includes+=(-I "$root/src/lib/$layer"); done
+# Objects in parallel (emcc is slow to start), then one link; objects of sources that moved or
+# went away are dropped first.
 mkdir -p "$work/obj"
+objname() { echo "$1" | sed "s|.*/src/||; s|/|_|g"; }
+for o in "$work"/obj/*.o; do
+  [ -e "$o" ] || continue
+  keep=false
+  for f in "${sources[@]}"; do [ "$(basename "$o")" = "$(objname "$f").o" ] && keep=true && break; done
+  $keep || rm -f "$o"
+done
 printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
   'o="$0/obj/$(echo "{}" | sed "s|.*/src/||; s|/|_|g").o"; [ "$o" -nt "{}" ] && [ "$o" -nt "$1" ] || emcc -O2 -std=c17 $2 -c "{}" -o "$o"' \
   "$work" "$root/include/stackplan.h" \
-  "-I$root/include -I$root/src/cli ${includes[*]} -I$deps/include -D_POSIX_C_SOURCE=200809L -DSP_NO_LAUNCH -DSP_DATA_DIR=\"/data\""
+  "-I$root/include ${includes[*]} -I$deps/include -D_POSIX_C_SOURCE=200809L -DSP_NO_LAUNCH -DSP_DATA_DIR=\"/data\""
 emcc -O2 "$work"/obj/*.o "$deps/lib/libjansson.a" "$deps/lib/libyaml.a" -o "$out/stackplan.js" \
   -sMODULARIZE=1 -sEXPORT_NAME=createStackplan -sINVOKE_RUN=0 -sEXIT_RUNTIME=0 -sALLOW_MEMORY_GROWTH=1 \
-  -sEXPORTED_RUNTIME_METHODS=callMain,FS -sENVIRONMENT=web \
+  -sEXPORTED_FUNCTIONS=_sp_request,_sp_free,_malloc,_free \
+  -sEXPORTED_RUNTIME_METHODS=FS,ccall,getValue,UTF8ToString -sENVIRONMENT=web \
   --embed-file "$root/data@/data"
 cp "$root/web/index.html" "$root/web/app.js" "$out/"
 echo "web/build.sh: $out (stackplan.wasm $(stat -c %s "$out/stackplan.wasm") bytes, stackplan.js $(stat -c %s "$out/stackplan.js") bytes)"

@@ -36,6 +36,12 @@ static void suffixes_scale(void **state)
     assert_close(parse_ok("80GiB", SP_NUM_ALLOW_SUFFIX), 80.0 * 1073741824.0);
     assert_close(parse_ok("1.5k", SP_NUM_ALLOW_SUFFIX), 1500.0);
     assert_close(parse_ok("64Mi", SP_NUM_ALLOW_SUFFIX), 64.0 * 1048576.0);
+    /* Model sizes and token budgets as people write them. */
+    assert_close(parse_ok("7B", SP_NUM_ALLOW_SUFFIX), 7e9);
+    assert_close(parse_ok("70b", SP_NUM_ALLOW_SUFFIX), 70e9);
+    assert_close(parse_ok("1.5T", SP_NUM_ALLOW_SUFFIX), 1.5e12);
+    assert_close(parse_ok("2t", SP_NUM_ALLOW_SUFFIX), 2e12);
+    parse_bad("7BB", SP_NUM_ALLOW_SUFFIX);
     parse_bad("2T", 0);
     parse_bad("2X", SP_NUM_ALLOW_SUFFIX);
     parse_bad("2TBB", SP_NUM_ALLOW_SUFFIX);

@@ -15,10 +15,12 @@ typedef struct {
     double factor;
 } suffix;
 
-/* Longest first so "Gi" wins over "G". Decimal SI and binary IEC prefixes. */
+/* Longest first so "Gi" wins over "G". Decimal SI and binary IEC prefixes, and the way model
+ * sizes and token budgets are written: "7B" and "70b" are billions (as "7G"), "1.5T" and "2t"
+ * trillions. */
 static const suffix SUFFIXES[] = {
     {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-    {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
+    {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"B", 1e9}, {"b", 1e9}, {"t", 1e12},
 };
 
 /* Sets only the status and message: the caller knows the file, place and field. */
@@ -58,7 +60,8 @@ static double suffix_factor(const char *rest, bool *ok)
         if (strncmp(rest, SUFFIXES[i].text, n) != 0)
             continue;
         const char *tail = rest + n;
-        if (*tail == '\0' || strcmp(tail, "B") == 0)
+        bool billions = !strcmp(SUFFIXES[i].text, "B") || !strcmp(SUFFIXES[i].text, "b"); /* "7BB" is not a size */
+        if (*tail == '\0' || (!billions && strcmp(tail, "B") == 0))
             return SUFFIXES[i].factor;
     }
     *ok = false;

@@ -82,10 +82,11 @@ static bool reads_as_other_type(const char *text)
 {
     static const char *const words[] = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", ""};
     char lower[8];
-    size_t n = strlen(text);
+    size_t n = strnlen(text, sizeof lower);
     if (n < sizeof lower) {
-        for (size_t i = 0; i <= n; i++)
+        for (size_t i = 0; i < n && i < sizeof lower - 1; i++)
             lower[i] = (char)tolower((unsigned char)text[i]);
+        lower[n] = '\0';
         for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
             if (!strcmp(lower, words[i]))
                 return true;

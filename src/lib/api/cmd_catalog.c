@@ -1,5 +1,5 @@
 /* cmd_catalog.c - `stackplan catalog accelerators|models`: what the data files hold. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +78,10 @@ int cmd_catalog(int argc, char **argv)
     else if (n == 1 && !strcmp(what[0], "instances"))
         text = list_instances(data_dir, format, &err);
     else {
-        fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
+        fprintf(cli_err(), "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;
     }
     return text ? cli_emit(text) : cli_fail(&err);
 }
+
+const cli_command *cmd_catalog_spec(void) { return &CMD; }

@@ -1,5 +1,5 @@
 /* cmd_train.c - `stackplan train`: the fastest layout of a training job, searched. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -25,8 +25,8 @@ static const cli_opt OPTS[] = {
     {"etp", CLI_NUMBER, "N", "MoE: pin expert tensor parallelism (each expert sliced over N; ep x N divides tp x cp x dp)",
      1, 1024, SP_NUM_INTEGER},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)", 0, 0, 0},
-    {"sequence-parallel", CLI_TEXT, "on|off", "pin sequence parallelism", 0, 0, 0},
-    {"flash-attention", CLI_TEXT, "on|off", "FlashAttention kernels (default on)", 0, 0, 0},
+    {"sequence-parallel", CLI_FLAG, NULL, "pin sequence parallelism on or off (default: searched)", 0, 0, 0},
+    {"flash-attention", CLI_FLAG, NULL, "FlashAttention kernels (default on)", 0, 0, 0},
     CLI_PRECISION_OPTS,
     {"tokens", CLI_NUMBER, "T", "token budget (default: tokens_per_param in defaults.yaml, 20, Chinchilla)", 1, 1e16, 0},
     {"goodput", CLI_NUMBER, "F", "share of wall time that trains (default: goodput in defaults.yaml, 0.9)", 0.05, 1, 0},
@@ -284,7 +284,7 @@ int cmd_train(int argc, char **argv)
     if (!j || !options) {
         free(j);
         free(options);
-        fprintf(stderr, "stackplan: out of memory\n");
+        fprintf(cli_err(), "stackplan: out of memory\n");
         return CLI_EXIT_INTERNAL;
     }
     size_t n = 0;
@@ -313,3 +313,5 @@ int cmd_train(int argc, char **argv)
     int status = cli_emit(text);
     return status == CLI_EXIT_OK && !found ? CLI_EXIT_UNMET : status;
 }
+
+const cli_command *cmd_train_spec(void) { return &CMD; }

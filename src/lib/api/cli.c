@@ -1,5 +1,9 @@
 /* cli.c - the start of every command, its data directory, error lines and output. */
-#include "cli.h"
+#define _GNU_SOURCE /* dladdr: where this library (or the executable holding it) is installed */
+#include "api_internal.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +12,60 @@
 #define SP_DATA_DIR "data"
 #endif
 
+static FILE *redirect_out, *redirect_err;
+static sp_error last_error;
+
+FILE *cli_out(void) { return redirect_out ? redirect_out : stdout; }
+FILE *cli_err(void) { return redirect_err ? redirect_err : stderr; }
+
+void cli_redirect(FILE *out, FILE *err)
+{
+    redirect_out = out;
+    redirect_err = err;
+    if (out) /* a new request starts with no error; restoring keeps the one it ended with */
+        sp_error_clear(&last_error);
+}
+
+const sp_error *cli_last_error(void) { return &last_error; }
+
+/* PREFIX/share/stackplan/data when this code runs from PREFIX/bin, PREFIX/lib or
+ * PREFIX/lib/MULTIARCH (an install), else NULL. */
+static const char *installed_data_dir(void)
+{
+    static char dir[1024];
+    static bool looked;
+    if (looked)
+        return dir[0] ? dir : NULL;
+    looked = true;
+    static const char anchor = 0; /* an address inside this library (or executable) */
+    Dl_info info;
+    char object[1024];
+    if (!dladdr(&anchor, &info) || !info.dli_fname || !realpath(info.dli_fname, object))
+        return NULL;
+    char *slash = strrchr(object, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0'; /* PREFIX/bin or PREFIX/lib */
+    static const char *const up[] = {"..", "../.."}; /* PREFIX/lib or PREFIX/lib/MULTIARCH */
+    for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+        struct stat st;
+        int n = snprintf(dir, sizeof dir, "%s/%s/share/stackplan/data", object, up[i]);
+        if (n > 0 && (size_t)n < sizeof dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+            return dir;
+    }
+    dir[0] = '\0';
+    return NULL;
+}
+
 const char *cli_data_dir(const char *flag_value)
 {
     if (flag_value)
         return flag_value;
     const char *env = getenv("STACKPLAN_DATA_DIR");
-    return env && *env ? env : SP_DATA_DIR;
+    if (env && *env)
+        return env;
+    const char *installed = installed_data_dir();
+    return installed ? installed : SP_DATA_DIR;
 }
 
 const char *cli_data_file(const cli_command *cmd, const cli_value *values, const char *flag, const char *data_dir,
@@ -27,24 +79,25 @@ const char *cli_data_file(const cli_command *cmd, const cli_value *values, const
 
 int cli_fail(const sp_error *err)
 {
+    last_error = *err;
     char line[SP_ERR_FILE_MAX + SP_ERR_FIELD_MAX + SP_ERR_MESSAGE_MAX + 64];
     sp_error_format(err, line, sizeof line);
     /* A file's error starts with its place, as compilers print them; a flag's
      * error names the flag as the user typed it. */
     if (err->file[0])
-        fprintf(stderr, "%s\n", line);
+        fprintf(cli_err(), "%s\n", line);
     else if (err->field[0] && err->field[0] != '-')
-        fprintf(stderr, "stackplan: --%s\n", line);
+        fprintf(cli_err(), "stackplan: --%s\n", line);
     else
-        fprintf(stderr, "stackplan: %s\n", line);
+        fprintf(cli_err(), "stackplan: %s\n", line);
     return sp_status_is_input(err->status) ? CLI_EXIT_INPUT : CLI_EXIT_INTERNAL;
 }
 
 int cli_emit(char *text)
 {
     int status = CLI_EXIT_OK;
-    if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
-        fprintf(stderr, "stackplan: cannot write the output\n");
+    if (fputs(text, cli_out()) == EOF || fflush(cli_out()) == EOF) {
+        fprintf(cli_err(), "stackplan: cannot write the output\n");
         status = CLI_EXIT_INTERNAL;
     }
     free(text);
@@ -143,7 +196,7 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     if (status == CLI_EXIT_OK)
         status = resolve_data(path, data_dir, profiles, &stages, &instances);
     if (!models || !*plans)
-        fprintf(stderr, "stackplan: out of memory\n");
+        fprintf(cli_err(), "stackplan: out of memory\n");
     for (size_t i = 0; status == CLI_EXIT_OK && i < profiles->count; i++) {
         const sp_profile *p = &profiles->items[i];
         sp_plan_options each = *options;
@@ -181,7 +234,7 @@ int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, 
         SP_OK)
         return cli_fail(&err);
     if (help) {
-        cli_print_help(cmd, stdout);
+        cli_print_help(cmd, cli_out());
         return CLI_EXIT_OK;
     }
     *format = SP_FORMAT_TEXT;

@@ -1,6 +1,6 @@
 /* cmd_finetune.c - `stackplan finetune`: which of full, LoRA and QLoRA fits which GPUs, how
  * long the dataset takes, what it costs, and the framework that runs it. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@ static const cli_opt OPTS[] = {
     {"epochs", CLI_NUMBER, "E", "passes over the data (default 1)", 0.01, 1e4, 0},
     {"seq", CLI_NUMBER, "S", "tokens a sequence (default 2048, at most the model's context)", 1, 1e7, SP_NUM_INTEGER},
     {"micro-batch", CLI_NUMBER, "B", "sequences a GPU a step (default: the largest that fits, at most 16)", 1, 1e6, SP_NUM_INTEGER},
-    {"checkpointing", CLI_TEXT, "on|off", "gradient checkpointing (default: off when it fits, else on)", 0, 0, 0},
+    {"checkpointing", CLI_FLAG, NULL, "gradient checkpointing (default: off when it fits, else on)", 0, 0, 0},
     CLI_FT_OPTS,
     {"precision", CLI_TEXT, "P", "bf16 (default: pure bf16 as HF torch_dtype and litgpt bf16-true), mixed-bf16, fp32", 0, 0, 0},
     {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
@@ -139,3 +139,5 @@ int cmd_finetune(int argc, char **argv)
     }
     return cli_ft_run(&in, accels, count, &q, format);
 }
+
+const cli_command *cmd_finetune_spec(void) { return &CMD; }

@@ -1,5 +1,6 @@
 /* options.c - the option tables: parsing argv by them, --help from them, look-ups into them. */
-#include "cli.h"
+#include "api_internal.h"
+#include "common_internal.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -50,6 +51,29 @@ static sp_status take_value(const cli_opt *opt, const char *text, cli_value *val
     return SP_OK;
 }
 
+/* A switch: --x (on), --x=on|off, or --x on|off (the value is taken only when it is one of those
+ * words, so a switch never swallows the next argument). */
+static sp_status take_switch(const cli_opt *opt, const char *value, int argc, char **argv, int *i, cli_value *out,
+                             sp_error *err)
+{
+    static const char *const ON[] = {"on", "true", "yes", "1", NULL}, *const OFF[] = {"off", "false", "no", "0", NULL};
+    bool next = !value && *i + 1 < argc && (sp_key_index(ON, argv[*i + 1]) >= 0 || sp_key_index(OFF, argv[*i + 1]) >= 0);
+    if (next)
+        value = argv[++*i];
+    if (value && sp_key_index(ON, value) < 0 && sp_key_index(OFF, value) < 0)
+        return cli_flag_error(err, opt->name, "'%s' is not on or off (or use --%s / --no-%s)", value, opt->name,
+                              opt->name);
+    *out = (cli_value){true, 1, value && sp_key_index(OFF, value) >= 0 ? "off" : "on"};
+    out->number = !strcmp(out->text, "on");
+    return SP_OK;
+}
+
+bool cli_on(const cli_command *cmd, const cli_value *values, const char *name, bool fallback)
+{
+    const cli_value *v = cli_flag(cmd, values, name);
+    return v->set ? !strcmp(v->text, "on") : fallback;
+}
+
 static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int *i,
                               cli_value *values, sp_error *err)
 {
@@ -62,12 +86,8 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
             continue;
         if (values[k].set)
             return cli_flag_error(err, opt->name, "given twice");
-        if (opt->kind == CLI_FLAG) {
-            if (eq)
-                return cli_flag_error(err, opt->name, "takes no value");
-            values[k].set = true;
-            return SP_OK;
-        }
+        if (opt->kind == CLI_FLAG)
+            return take_switch(opt, eq ? eq + 1 : NULL, argc, argv, i, &values[k], err);
         if (eq)
             return take_value(opt, eq + 1, &values[k], err);
         if (*i + 1 >= argc)
@@ -75,8 +95,29 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
         *i += 1;
         return take_value(opt, argv[*i], &values[k], err);
     }
+    /* --no-x: switch x off (every switch has one). */
+    for (size_t k = 0; len > 3 && !strncmp(word, "no-", 3) && k < cmd->count; k++) {
+        const cli_opt *opt = &cmd->opts[k];
+        if (opt->kind != CLI_FLAG || strlen(opt->name) != len - 3 || strncmp(opt->name, word + 3, len - 3))
+            continue;
+        if (eq)
+            return cli_flag_error(err, opt->name, "--no-%s takes no value", opt->name);
+        if (values[k].set)
+            return cli_flag_error(err, opt->name, "given twice");
+        values[k] = (cli_value){true, 0, "off"};
+        return SP_OK;
+    }
     char name[SP_ERR_FIELD_MAX];
     snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), word);
+    const char *names[CLI_OPTS_MAX + 2];
+    size_t n = 0;
+    for (size_t k = 0; k < cmd->count && n < CLI_OPTS_MAX; k++)
+        names[n++] = cmd->opts[k].name;
+    names[n++] = "help";
+    names[n] = NULL;
+    const char *near = sp_nearest_key(names, name);
+    if (near)
+        return cli_flag_error(err, name, "unknown option; did you mean --%s? (see --help)", near);
     return cli_flag_error(err, name, "unknown option (see --help)");
 }
 
@@ -115,7 +156,10 @@ void cli_print_help(const cli_command *cmd, FILE *out)
     for (size_t i = 0; i < cmd->count; i++) {
         const cli_opt *o = &cmd->opts[i];
         char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        if (o->kind == CLI_FLAG)
+            snprintf(left, sizeof left, "--[no-]%s", o->name);
+        else
+            snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         fprintf(out, "  %-28s %s\n", left, o->help);
     }
     fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");

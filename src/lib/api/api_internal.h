@@ -1,6 +1,8 @@
-/* cli.h - the command line's shared pieces: option tables, data dir, output. */
-#ifndef SP_CLI_H
-#define SP_CLI_H
+/* api_internal.h - the command line inside libstackplan: option tables, data dir, output
+ * streams, one file per command; sp_main and sp_request (the JSON ABI) run it. Not part of the
+ * API. */
+#ifndef SP_API_INTERNAL_H
+#define SP_API_INTERNAL_H
 
 #include "stackplan.h"
 
@@ -10,7 +12,17 @@
  * stdout holds the report that says why. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_INTERNAL = 1, CLI_EXIT_INPUT = 2, CLI_EXIT_UNMET = 3 };
 
+/* Where commands write: stdout and stderr, or the buffers of a JSON request (request.c). */
+FILE *cli_out(void);
+FILE *cli_err(void);
+/* Sends output to out and err (NULL: back to stdout and stderr); redirecting clears the last error. */
+void cli_redirect(FILE *out, FILE *err);
+/* The last error cli_fail printed since cli_redirect (status SP_OK when none). */
+const sp_error *cli_last_error(void);
+
 typedef enum { CLI_NUMBER, CLI_TEXT, CLI_FLAG } cli_kind;
+
+enum { CLI_OPTS_MAX = 96 }; /* options a command may have (suggestions list them) */
 
 /* One row of a subcommand's option table: it drives both parsing and --help. */
 typedef struct {
@@ -42,6 +54,9 @@ typedef struct {
 sp_status cli_parse(const cli_command *cmd, int argc, char **argv, cli_value *values,
                     const char **positional, size_t *positional_count, bool *help, sp_error *err);
 void cli_print_help(const cli_command *cmd, FILE *out);
+
+/* A switch's state: --x or --x=on (true), --no-x or --x=off (false), fallback when not given. */
+bool cli_on(const cli_command *cmd, const cli_value *values, const char *name, bool fallback);
 
 /* Index of an option by name in cmd->opts (the tables are static, so a miss is a bug). */
 size_t cli_index(const cli_command *cmd, const char *name);
@@ -101,7 +116,7 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"lora-targets", CLI_TEXT, "T", "attn, mlp, all-linear (default) or a list such as q,k,v,o,gate,up,down", 0, 0, 0}, \
     {"lora-dropout", CLI_NUMBER, "P", "adapter dropout (default 0.05; 0 keeps no dropped input)", 0, 0.99, 0}, \
     {"quant", CLI_TEXT, "Q", "frozen base: none, nf4 (QLoRA default), fp4, int4 (GPTQ), int8", 0, 0, 0}, \
-    {"double-quant", CLI_TEXT, "on|off", "quantise the 4-bit constants again (default on)", 0, 0, 0},   \
+    {"double-quant", CLI_FLAG, NULL, "quantise the 4-bit constants again (default on)", 0, 0, 0},      \
     {"offload", CLI_TEXT, "O", "none, optimizer, optimizer+params (default none)", 0, 0, 0},            \
     {"train-embeddings", CLI_FLAG, NULL, "the embeddings and output layer train beside the adapters", 0, 0, 0}, \
     {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)", 0, 1e7, 0}
@@ -177,5 +192,28 @@ int cmd_plan(int argc, char **argv);
 int cmd_classic(int argc, char **argv);
 int cmd_breakeven(int argc, char **argv);
 int cmd_finetune(int argc, char **argv);
+
+/* Each command's option table (its file's CMD): what --help, completions and the man page show. */
+const cli_command *cmd_plan_spec(void);
+const cli_command *cmd_classic_spec(void);
+const cli_command *cmd_breakeven_spec(void);
+const cli_command *cmd_train_spec(void);
+const cli_command *cmd_finetune_spec(void);
+const cli_command *cmd_serve_spec(void);
+const cli_command *cmd_data_spec(void);
+const cli_command *cmd_launch_spec(void);
+const cli_command *cmd_memory_spec(void);
+const cli_command *cmd_catalog_spec(void);
+const cli_command *cmd_completion_spec(void);
+
+/* One command of the dispatcher's table (dispatch.c), in the order --help lists them. */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const cli_command *(*spec)(void);
+} cli_entry;
+/* `stackplan completion bash|zsh|fish|man` over the dispatcher's table. */
+int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t count);
 
 #endif

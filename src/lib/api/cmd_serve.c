@@ -1,5 +1,5 @@
 /* cmd_serve.c - `stackplan serve`: throughput, latency and the fleet for a request rate. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <string.h>
 
@@ -69,8 +69,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (reads->set && strcmp(reads->text, "shared") && strcmp(reads->text, "per-query-head"))
         return cli_flag_error(err, "kv-reads", "'%s': shared or per-query-head", reads->text);
     c->gqa_shared_kv_reads = !reads->set || !strcmp(reads->text, "shared");
-    c->expert_parallel = cli_flag(&CMD, v, "expert-parallel")->set;
-    c->attention_dp = cli_flag(&CMD, v, "attention-dp")->set;
+    c->expert_parallel = cli_on(&CMD, v, "expert-parallel", false);
+    c->attention_dp = cli_on(&CMD, v, "attention-dp", false);
     if (c->attention_dp && !c->expert_parallel)
         return cli_flag_error(err, "attention-dp", "needs --expert-parallel (the MoE layers take the tokens back)");
     c->tp = cli_number_or(&CMD, v, "tp", 0);
@@ -146,3 +146,5 @@ int cmd_serve(int argc, char **argv)
     int status = cli_emit(text);
     return status == CLI_EXIT_OK && unmet ? CLI_EXIT_UNMET : status;
 }
+
+const cli_command *cmd_serve_spec(void) { return &CMD; }

@@ -1,5 +1,5 @@
 /* cmd_data.c - `stackplan data`: hours, nodes and cost of a shuffle-heavy data job. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -125,3 +125,5 @@ int cmd_data(int argc, char **argv)
     sp_accel_catalog_free(&accels);
     return text ? cli_emit(text) : cli_fail(&err);
 }
+
+const cli_command *cmd_data_spec(void) { return &CMD; }

@@ -1,5 +1,5 @@
 /* cmd_launch.c - `stackplan launch FILE --out DIR`: write each plan's launch artifacts. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -73,7 +73,7 @@ static int make_dir(const char *path)
 {
     if (mkdir(path, 0755) == 0 || errno == EEXIST)
         return 0;
-    fprintf(stderr, "stackplan: %s: cannot create: %s\n", path, strerror(errno));
+    fprintf(cli_err(), "stackplan: %s: cannot create: %s\n", path, strerror(errno));
     return -1;
 }
 
@@ -84,7 +84,7 @@ static int write_file(const char *path, const sp_artifact *a)
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        fprintf(stderr, "stackplan: %s: cannot write: %s\n", path, strerror(errno));
+        fprintf(cli_err(), "stackplan: %s: cannot write: %s\n", path, strerror(errno));
         return -1;
     }
     bool ok = fputs(a->text, f) != EOF;
@@ -94,7 +94,7 @@ static int write_file(const char *path, const sp_artifact *a)
     if (ok)
         ok = rename(tmp, path) == 0;
     if (!ok) {
-        fprintf(stderr, "stackplan: %s: cannot write: %s\n", path, strerror(errno));
+        fprintf(cli_err(), "stackplan: %s: cannot write: %s\n", path, strerror(errno));
         remove(tmp);
         return -1;
     }
@@ -124,7 +124,7 @@ static int check_existing(const char *out, const sp_artifact_set *sets, size_t c
         for (size_t k = 0; k < sets[i].count; k++) {
             snprintf(path, sizeof path, "%s/%s/%s", out, sets[i].dir, sets[i].items[k].name);
             if (access(path, F_OK) == 0) {
-                fprintf(stderr, "stackplan: %s: exists (use --force to overwrite)\n", path);
+                fprintf(cli_err(), "stackplan: %s: exists (use --force to overwrite)\n", path);
                 return CLI_EXIT_INPUT;
             }
         }
@@ -144,7 +144,7 @@ static int write_all(const char *out, const sp_artifact_set *sets, size_t count)
             snprintf(path, sizeof path, "%s/%s/%s", out, sets[i].dir, sets[i].items[k].name);
             if (write_file(path, &sets[i].items[k]) != 0)
                 return CLI_EXIT_INTERNAL;
-            printf("%s\n", path);
+            fprintf(cli_out(), "%s\n", path);
         }
     }
     return CLI_EXIT_OK;
@@ -156,7 +156,7 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
     sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
     o.entry = cli_flag(&CMD, v, "entry")->text;
     o.entry_args = cli_flag(&CMD, v, "entry-args")->text;
-    o.cpu = cli_flag(&CMD, v, "cpu")->set;
+    o.cpu = cli_on(&CMD, v, "cpu", false);
     o.nproc_per_node = cli_number_or(&CMD, v, "nproc-per-node", 1);
     o.rdzv_port = cli_number_or(&CMD, v, "rdzv-port", 29500);
     o.time_limit_hours = cli_number_or(&CMD, v, "time-limit", 0);
@@ -196,7 +196,7 @@ int cmd_launch(int argc, char **argv)
     if (status >= 0)
         return status;
     if (nfiles != 1 || !cli_flag(&CMD, v, "out")->set) {
-        fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
+        fprintf(cli_err(), "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;
     }
     const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
@@ -209,12 +209,12 @@ int cmd_launch(int argc, char **argv)
         return status;
     sp_artifact_set *sets = calloc(profiles.count, sizeof *sets);
     if (!sets) {
-        fprintf(stderr, "stackplan: out of memory\n");
+        fprintf(cli_err(), "stackplan: out of memory\n");
         status = CLI_EXIT_INTERNAL;
     } else {
         status = render_all(v, files[0], data_dir, &rules, &profiles, plans, sets);
     }
-    if (status == CLI_EXIT_OK && !cli_flag(&CMD, v, "force")->set)
+    if (status == CLI_EXIT_OK && !cli_on(&CMD, v, "force", false))
         status = check_existing(cli_flag(&CMD, v, "out")->text, sets, profiles.count);
     if (status == CLI_EXIT_OK)
         status = write_all(cli_flag(&CMD, v, "out")->text, sets, profiles.count);
@@ -225,3 +225,5 @@ int cmd_launch(int argc, char **argv)
     sp_profile_list_free(&profiles);
     return status;
 }
+
+const cli_command *cmd_launch_spec(void) { return &CMD; }

@@ -1,5 +1,5 @@
 /* cmd_memory.c - `stackplan memory`: bytes per accelerator and whether the job fits. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -21,7 +21,7 @@ static const cli_opt OPTS[] = {
     {"microbatches", CLI_NUMBER, "M", "micro-batches per step (caps those in flight; default pp)", 1, 1e6, SP_NUM_INTEGER},
     {"recompute", CLI_TEXT, "R", "none (default), selective, full, op (torchtitan's op-level)", 0, 0, 0},
     {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp", 0, 0, 0},
-    {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention)", 0, 0, 0},
+    {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention; default on)", 0, 0, 0},
     {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4, nvfp4, mxfp4", 0, 0, 0},
     {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8", 0, 0, 0},
     {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)", 1, 1e6, SP_NUM_INTEGER},
@@ -81,8 +81,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     c->context = c->seq;
     c->batch = cli_number_or(&CMD, v, "batch", 1);
     c->microbatches = cli_number_or(&CMD, v, "microbatches", 0);
-    c->sequence_parallel = cli_flag(&CMD, v, "sequence-parallel")->set;
-    c->flash_attention = cli_flag(&CMD, v, "flash-attention")->set;
+    c->sequence_parallel = cli_on(&CMD, v, "sequence-parallel", false);
+    c->flash_attention = cli_on(&CMD, v, "flash-attention", true); /* as train and finetune: the kernels every framework runs */
     if (c->zero > 0 && c->dp == 1)
         return cli_flag_error(err, "zero", "ZeRO shards over the data-parallel degree: give --dp too");
     return SP_OK;
@@ -153,9 +153,11 @@ int cmd_memory(int argc, char **argv)
     if (s == SP_OK) {
         sp_memory_report report = {&in.model, &config, &memory, in.accel,
                                    capacity > 0 ? sp_memory_max_batch(&in.model, &config, &constants, capacity) : 0,
-                                   cli_flag(&CMD, v, "deepspeed")->set};
+                                   cli_on(&CMD, v, "deepspeed", false)};
         text = sp_render_memory(&report, format, &err);
     }
     sp_accel_catalog_free(&in.catalog);
     return text ? cli_emit(text) : cli_fail(&err);
 }
+
+const cli_command *cmd_memory_spec(void) { return &CMD; }

@@ -1,8 +1,13 @@
 /* model_flags.c - the model and accelerator every estimator command takes. */
-#include "cli.h"
+#include "api_internal.h"
 
+#include "common_internal.h"
+
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* --experts E --experts-per-token K [--shared-experts S] [--moe-ffn F]: an MoE shape whose every
  * layer routes (Mixtral-style); the MoE flags without --experts describe a dense model: refused. */
@@ -50,6 +55,83 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     return moe_from_flags(cmd, v, out, err);
 }
 
+/* A catalog name as the user typed it: exact, then the same letters in another case
+ * ("Llama-3.1-8B"), then an unambiguous short form ("b200" for b200-sxm-192gb); several
+ * candidates are listed, a near miss is suggested ("a100-40gb": did you mean a100-sxm-40gb?). */
+static sp_status resolve_name(const char *const *names, size_t count, const char *typed, const char *flag,
+                              const char *catalog, const char *listing, const char **out, sp_error *err)
+{
+    char lower[SP_NAME_MAX];
+    size_t n = strnlen(typed, sizeof lower - 1), matches = 0;
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)tolower((unsigned char)typed[i]);
+    lower[n] = '\0';
+    const char *found[6];
+    for (size_t i = 0; i < count; i++) {
+        if (!strcmp(names[i], typed) || !strcasecmp(names[i], typed)) {
+            *out = names[i];
+            return SP_OK;
+        }
+        bool prefix = n > 0 && !strncmp(names[i], lower, n) && (names[i][n] == '-' || names[i][n] == '\0');
+        if (prefix && matches < sizeof found / sizeof found[0])
+            found[matches] = names[i];
+        matches += prefix;
+    }
+    if (matches == 1) {
+        *out = found[0];
+        return SP_OK;
+    }
+    if (matches > 1) {
+        char list[SP_ERR_MESSAGE_MAX / 2] = "";
+        size_t shown = matches < sizeof found / sizeof found[0] ? matches : sizeof found / sizeof found[0];
+        for (size_t i = 0, len = 0; i < shown; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", found[i]);
+        return cli_flag_error(err, flag, "'%s' could be %s%s: name one", typed, list, matches > shown ? ", ..." : "");
+    }
+    const char *near = sp_nearest_key(names, lower);
+    if (near)
+        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean '%s'? (see `%s`)", typed,
+                              catalog, near, listing);
+    return cli_flag_error(err, flag, "'%s' is not in the %s catalog (see `%s`)", typed, catalog, listing);
+}
+
+/* The accelerator a --gpu word names (resolve_name's rules). */
+static sp_status find_accel(const sp_accel_catalog *catalog, const char *typed, const sp_accel **out, sp_error *err)
+{
+    const char **names = calloc(catalog->count + 1, sizeof *names);
+    if (!names)
+        return sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "gpu", "out of memory");
+    for (size_t i = 0; i < catalog->count; i++)
+        names[i] = catalog->items[i].name;
+    const char *name = NULL;
+    sp_status s = resolve_name(names, catalog->count, typed, "gpu", "accelerator", "stackplan catalog accelerators", &name,
+                               err);
+    *out = s == SP_OK ? sp_accel_find(catalog, name) : NULL;
+    free(names);
+    return s;
+}
+
+/* A catalog model by the name the user typed (resolve_name's rules). */
+static sp_status load_named_model(const char *data_dir, const char *typed, sp_model *out, sp_error *err)
+{
+    char **names = NULL;
+    size_t count = 0;
+    sp_status s = sp_model_catalog_names(data_dir, &names, &count, err);
+    const char **list = s == SP_OK ? calloc(count + 1, sizeof *list) : NULL;
+    if (s == SP_OK && !list)
+        s = sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "model", "out of memory");
+    for (size_t i = 0; list && i < count; i++)
+        list[i] = names[i];
+    const char *name = NULL;
+    if (s == SP_OK)
+        s = resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
+    if (s == SP_OK)
+        s = sp_model_load_catalog(data_dir, name, out, err);
+    free(list);
+    sp_names_free(names, count);
+    return s;
+}
+
 static sp_status model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
                                   sp_model *out, sp_error *err)
 {
@@ -59,7 +141,7 @@ static sp_status model_from_flags(const cli_command *cmd, const cli_value *value
     if (sources != 1)
         return cli_flag_error(err, "model", "give exactly one of --model, --hf-config, --params or a shape (--layers ...)");
     if (name->set)
-        return sp_model_load_catalog(data_dir, name->text, out, err);
+        return load_named_model(data_dir, name->text, out, err);
     if (hf->set)
         return sp_model_load_hf(hf->text, out, err);
     if (layers->set)
@@ -99,11 +181,7 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
                        &in->catalog, err);
     if (s != SP_OK || gpu == CLI_GPU_LIST)
         return s;
-    in->accel = sp_accel_find(&in->catalog, name->text);
-    if (!in->accel)
-        return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)",
-                              name->text);
-    return SP_OK;
+    return find_accel(&in->catalog, name->text, &in->accel, err);
 }
 
 sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_precision *out, sp_error *err)
@@ -155,8 +233,9 @@ sp_status cli_accel_list(const cli_command *cmd, const cli_value *v, const sp_ac
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*count == max)
             return cli_flag_error(err, "gpu", "at most %zu accelerators", max);
-        if (!(out[*count] = sp_accel_find(catalog, tok)))
-            return cli_flag_error(err, "gpu", "'%s' is not in the catalog (see `stackplan catalog accelerators`)", tok);
+        sp_status s = find_accel(catalog, tok, &out[*count], err);
+        if (s != SP_OK)
+            return s;
         (*count)++;
     }
     return *count ? SP_OK : cli_flag_error(err, "gpu", "no accelerator named");

@@ -1,5 +1,5 @@
 /* cmd_classic.c - `stackplan classic`: the seed's helper, its layout and its rule. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ int cmd_classic(int argc, char **argv)
     if (cli_parse(&CMD, argc, argv, values, files, &nfiles, &help, &err) != SP_OK)
         return cli_fail(&err);
     if (help) {
-        cli_print_help(&CMD, stdout);
+        cli_print_help(&CMD, cli_out());
         return CLI_EXIT_OK;
     }
     const char *data_dir = cli_data_dir(values[0].text);
@@ -44,3 +44,5 @@ int cmd_classic(int argc, char **argv)
     sp_profile_list_free(&profiles);
     return text ? cli_emit(text) : cli_fail(&err);
 }
+
+const cli_command *cmd_classic_spec(void) { return &CMD; }

@@ -1,5 +1,5 @@
 /* ft_flags.c - the fine-tuning flags `finetune` and `memory` share. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <string.h>
 
@@ -42,7 +42,7 @@ sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_meth
         c->quant = SP_QUANT_NF4;
     c->lora_rank = cli_number_or(cmd, v, "lora-rank", c->lora_rank);
     c->lora_dropout = cli_number_or(cmd, v, "lora-dropout", c->lora_dropout);
-    c->train_embeddings = cli_flag(cmd, v, "train-embeddings")->set;
+    c->train_embeddings = cli_on(cmd, v, "train-embeddings", false);
     c->host_bytes = cli_number_or(cmd, v, "host-gb", 0) * 1e9;
     return SP_OK;
 }

@@ -1,5 +1,5 @@
 /* cmd_plan.c - `stackplan plan FILE`: a recommendation for each profile. */
-#include "cli.h"
+#include "api_internal.h"
 
 #include <stdlib.h>
 
@@ -26,7 +26,7 @@ int cmd_plan(int argc, char **argv)
     sp_error err;
     sp_error_clear(&err);
     if (nfiles != 1) {
-        fprintf(stderr, "stackplan: usage: %s\n", CMD.usage);
+        fprintf(cli_err(), "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;
     }
     sp_rules rules;
@@ -42,3 +42,5 @@ int cmd_plan(int argc, char **argv)
     sp_profile_list_free(&profiles);
     return text ? cli_emit(text) : cli_fail(&err);
 }
+
+const cli_command *cmd_plan_spec(void) { return &CMD; }

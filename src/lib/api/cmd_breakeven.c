@@ -1,5 +1,5 @@
 /* cmd_breakeven.c - `stackplan breakeven`: when does self-managed beat managed? */
-#include "cli.h"
+#include "api_internal.h"
 
 static const cli_opt OPTS[] = {
     {"gpus", CLI_NUMBER, "G", "accelerators in the cluster (required)", 1, 1e7, SP_NUM_INTEGER},
@@ -28,10 +28,12 @@ int cmd_breakeven(int argc, char **argv)
     sp_error_clear(&err);
     for (size_t i = 0; i < REQUIRED; i++)
         if (!v[i].set) {
-            fprintf(stderr, "stackplan: --%s: required (usage: %s)\n", OPTS[i].name, CMD.usage);
+            fprintf(cli_err(), "stackplan: --%s: required (usage: %s)\n", OPTS[i].name, CMD.usage);
             return CLI_EXIT_INPUT;
         }
     sp_breakeven_input in = {v[0].number, v[1].number, v[2].number, v[3].number, v[4].number};
     char *text = sp_render_breakeven(&in, format, &err);
     return text ? cli_emit(text) : cli_fail(&err);
 }
+
+const cli_command *cmd_breakeven_spec(void) { return &CMD; }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Completions and the man page come from the option tables (issue 19): the committed man page is
+# what the tables print today and passes mandoc's lint; the bash completion completes commands,
+# flags and catalog names. usage: run_completion.sh STACKPLAN SOURCE_ROOT
+set -u
+bin=$1 root=$2
+pass=0 fail=0
+check() { local what=$1; shift; if "$@"; then pass=$((pass + 1)); echo "ok   $what"; else fail=$((fail + 1)); echo "FAIL $what"; fi; }
+
+check "docs/man/stackplan.1 is what the option tables print (stackplan completion man)" \
+  bash -c "'$bin' completion man | diff - '$root/docs/man/stackplan.1'"
+if command -v mandoc >/dev/null; then
+  check "the man page passes mandoc -Tlint (warnings and errors)" mandoc -Tlint -W warning "$root/docs/man/stackplan.1"
+else
+  check "mandoc is installed (scripts/install-deps.sh --test)" false
+fi
+
+complete_words() { # WORDS...: what the bash completion offers for the last word
+  source <("$bin" completion bash --data-dir "$root/data")
+  COMP_WORDS=("$@")
+  COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+  _stackplan
+  echo "${COMPREPLY[*]}"
+}
+check "bash completes a command" test "$(complete_words stackplan mem)" = "memory"
+check "bash completes a command's flags" test "$(complete_words stackplan memory --micro)" = "--micro-batch --microbatches"
+check "bash completes a GPU name" bash -c "[[ ' $(complete_words stackplan train --gpu h100-s) ' == *' h100-sxm-80gb '* ]]"
+check "bash completes a model name" bash -c "[[ ' $(complete_words stackplan serve --model llama-3.1-) ' == *' llama-3.1-70b '* ]]"
+check "the zsh script is the bash one under bashcompinit" bash -c "'$bin' completion zsh | head -2 | grep -q bashcompinit"
+for shell in zsh fish; do
+  if command -v "$shell" >/dev/null; then
+    check "$shell parses its script" bash -c "'$bin' completion $shell | $shell -n"
+  else
+    echo "     $shell is not installed: its script's syntax is not checked here"
+  fi
+done
+check "fish's script names every command" bash -c "[ \$('$bin' completion fish | grep -c -- '-n __fish_use_subcommand') -eq 11 ]"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
