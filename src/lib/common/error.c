@@ -50,7 +50,24 @@ int sp_error_format(const sp_error *err, char *buf, size_t size)
     char field[SP_ERR_FIELD_MAX + 2] = "";
     if (err->field[0])
         snprintf(field, sizeof field, "%s: ", err->field);
-    return snprintf(buf, size, "%s%s%s", place, field, err->message);
+    char line[SP_ERR_FILE_MAX + SP_ERR_FIELD_MAX + SP_ERR_MESSAGE_MAX + 64];
+    snprintf(line, sizeof line, "%s%s%s", place, field, err->message);
+    /* One line, and nothing from a file or a flag drives the terminal: control characters are
+     * written as escapes (\n, \t, \e, \xNN). Returns the length the whole line needs. */
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)line; *c; c++) {
+        char one[5] = {(char)*c, 0};
+        if (*c == '\n' || *c == '\t' || *c == 0x1b)
+            snprintf(one, sizeof one, "\\%c", *c == '\n' ? 'n' : *c == '\t' ? 't' : 'e');
+        else if (*c < 0x20 || *c == 0x7f)
+            snprintf(one, sizeof one, "\\x%02x", *c);
+        for (const char *o = one; *o; o++, n++)
+            if (size > 0 && n + 1 < size)
+                buf[n] = *o;
+    }
+    if (size > 0)
+        buf[n + 1 < size ? n : size - 1] = '\0';
+    return (int)n;
 }
 
 bool sp_status_is_input(sp_status status)

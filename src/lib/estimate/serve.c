@@ -318,6 +318,10 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
     for (size_t i = 0; i < 3; i++)
         if (!sp_whole_in(counts[i], 1, 1e7))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e7");
+    /* An encoder (BERT) has no LM head and generates nothing: it is not a serving fleet's model. */
+    if (!strcmp(m->arch, "bert"))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model",
+                       "%s is an encoder (no LM head): serve sizes text-generating decoders", m->name);
     /* A request longer than the context the model was trained for is not served (vLLM refuses a
      * --max-model-len above the config's max_position_embeddings unless told to override it). The
      * last output token is never fed back, so it needs no position of its own. */

@@ -463,6 +463,11 @@ static void model_name(json_t *root, const char *file, char *out, size_t size)
         label = json_object_get(root, "_name_or_path");
     if (json_is_string(label) && json_string_length(label) > 0) {
         sp_copy(out, size, json_string_value(label));
+        /* A name is printed in reports and one-line errors: control characters (a newline, an
+         * escape sequence) become '?' rather than reach the terminal. */
+        for (char *c = out; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
         return;
     }
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;

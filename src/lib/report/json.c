@@ -16,6 +16,16 @@ json_t *sp_json_count(double v)
 }
 
 /* jansson's text is malloc'd; hand it over with a trailing newline. */
+char *sp_json_report(json_t *root, sp_error *err)
+{
+    /* Every report says which stackplan wrote it, first, so a stored answer can be traced. */
+    json_t *versioned = json_object();
+    json_object_set_new(versioned, "stackplan_version", json_string(SP_VERSION));
+    json_object_update(versioned, root);
+    json_decref(root);
+    return sp_json_finish(versioned, err);
+}
+
 char *sp_json_finish(json_t *root, sp_error *err)
 {
     char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));

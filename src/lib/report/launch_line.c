@@ -129,29 +129,29 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     sp_shell_word(model, model_name, sizeof model_name);
     double max_len = sp_serve_max_model_len(c);
     if (engine == SP_ENGINE_TRTLLM_TRITON)
-        return snprintf(buf, size, "trtllm-serve %s --tp_size %g --max_batch_size %g --max_seq_len %g", model_name,
+        return snprintf(buf, size, "trtllm-serve %s --tp_size %.0f --max_batch_size %.0f --max_seq_len %.0f", model_name,
                         s->tp, s->batch, max_len);
     int n = snprintf(buf, size,
-                     "vllm serve %s --tensor-parallel-size %g --max-model-len %g --gpu-memory-utilization %.2f "
-                     "--max-num-seqs %g --block-size %g",
+                     "vllm serve %s --tensor-parallel-size %.0f --max-model-len %.0f --gpu-memory-utilization %.2f "
+                     "--max-num-seqs %.0f --block-size %.0f",
                      model_name, s->tp, max_len, c->gpu_memory_utilization, s->batch,
                      c->block_tokens);
     /* vLLM: experts split over the ranks (--enable-expert-parallel); attention data-parallel
      * over them instead of tensor-parallel (--data-parallel-size, one tensor-parallel rank each). */
     if (c->expert_parallel && c->attention_dp)
         n = snprintf(buf, size,
-                     "vllm serve %s --data-parallel-size %g --enable-expert-parallel --max-model-len %g "
-                     "--gpu-memory-utilization %.2f --max-num-seqs %g --block-size %g",
+                     "vllm serve %s --data-parallel-size %.0f --enable-expert-parallel --max-model-len %.0f "
+                     "--gpu-memory-utilization %.2f --max-num-seqs %.0f --block-size %.0f",
                      model_name, s->tp, max_len, c->gpu_memory_utilization,
                      ceil(s->batch / s->tp), c->block_tokens);
     else if (c->expert_parallel)
         n = sp_appendf(buf, size, n, " --enable-expert-parallel");
     if (s->pp > 1) /* stages across nodes: vLLM runs them on a Ray cluster */
-        n = sp_appendf(buf, size, n, " --pipeline-parallel-size %g --distributed-executor-backend ray", s->pp);
+        n = sp_appendf(buf, size, n, " --pipeline-parallel-size %.0f --distributed-executor-backend ray", s->pp);
     if (c->prefix_share > 0) /* on by default in vLLM V1; said, since the plan counts on it */
         n = sp_appendf(buf, size, n, " --enable-prefix-caching");
     if (c->spec_tokens > 0) /* vLLM's speculative config (docs: speculative decoding, n-gram and MTP) */
-        n = sp_appendf(buf, size, n, " --speculative-config '{\"method\": \"%s\", \"num_speculative_tokens\": %g}'",
+        n = sp_appendf(buf, size, n, " --speculative-config '{\"method\": \"%s\", \"num_speculative_tokens\": %.0f}'",
                        c->spec_draft == SP_DRAFT_MTP ? "deepseek_mtp" : "ngram", c->spec_tokens);
     /* The activation dtype the plan sized; quantised checkpoints keep vLLM's choice for theirs. */
     if (c->weight_dtype == SP_DTYPE_BF16 || c->weight_dtype == SP_DTYPE_FP16 || c->weight_dtype == SP_DTYPE_FP32)

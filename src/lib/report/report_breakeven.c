@@ -77,7 +77,7 @@ static char *render_json(const sp_breakeven_input *in, double h, const double *h
         json_array_append_new(rows, row);
     }
     json_object_set_new(root, "durations", rows);
-    return sp_json_finish(root, err);
+    return sp_json_report(root, err);
 }
 
 char *sp_render_breakeven(const sp_breakeven_input *in, sp_format format, sp_error *err)

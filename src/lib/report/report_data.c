@@ -72,7 +72,7 @@ static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_
     json_object_set_new(o, "framework_reason", json_string(reason));
     sp_data_launch_line(framework, in, r->nodes, line, sizeof line);
     json_object_set_new(o, "launch", json_string(line));
-    return sp_json_finish(o, err);
+    return sp_json_report(o, err);
 }
 
 /* Hours of each stage by the resource it spends them on (summed over its phases). */

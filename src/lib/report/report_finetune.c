@@ -230,7 +230,7 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
     json_object_set_new(o, "options", options);
     json_object_set_new(o, "recommended", r->result->best >= 0 ? json_integer(r->result->best) : json_null());
     json_object_set_new(o, "layouts_tried", sp_json_count(r->result->layouts_tried));
-    return sp_json_finish(o, err);
+    return sp_json_report(o, err);
 }
 
 /* One bar per option (method on accelerator x GPUs), at most eight. */
@@ -313,5 +313,5 @@ char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_
     json_object_set_new(o, "capacity_bytes", a ? sp_json_count(a->memory_bytes) : json_null());
     json_object_set_new(o, "fits", a ? json_boolean(mem->fits) : json_null());
     json_object_set_new(o, "max_micro_batch", a ? json_integer((json_int_t)max_mb) : json_null());
-    return sp_json_finish(o, err);
+    return sp_json_report(o, err);
 }

@@ -46,6 +46,8 @@ struct json_t;
 struct json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r);
 /* Dumps a jansson value (and releases it) as indented, ordered text plus a newline. */
 char *sp_json_finish(struct json_t *root, sp_error *err);
+/* A command's JSON report: "stackplan_version" first, then root's keys (releases root). */
+char *sp_json_report(struct json_t *root, sp_error *err);
 /* A JSON number rounded to 1/scale (money to the cent with 100): what a reader can use, and
  * the same text across libm versions. */
 struct json_t *sp_json_round(double v, double scale);

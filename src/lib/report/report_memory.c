@@ -148,7 +148,7 @@ static char *memory_json(const sp_memory_report *r, sp_error *err)
         json_object_set_new(o, "deepspeed_zero2_bytes", sp_json_count(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 2)));
         json_object_set_new(o, "deepspeed_zero3_bytes", sp_json_count(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 3)));
     }
-    return sp_json_finish(o, err);
+    return sp_json_report(o, err);
 }
 
 char *sp_render_memory(const sp_memory_report *report, sp_format format, sp_error *err)

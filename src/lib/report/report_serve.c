@@ -172,7 +172,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "engine_reason", json_string(reason));
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     json_object_set_new(o, "launch", json_string(line));
-    return sp_json_finish(o, err);
+    return sp_json_report(o, err);
 }
 
 char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err)

@@ -339,7 +339,7 @@ static char *train_json(const sp_train_report *r, sp_error *err)
     free(front);
     free(cands);
     json_object_set_new(root, "options", options);
-    return sp_json_finish(root, err);
+    return sp_json_report(root, err);
 }
 
 /* ---- HTML ---- */
