@@ -50,7 +50,7 @@ validate: build
 # Each libFuzzer target for FUZZ_SECONDS (default 60) from its seed corpus; new inputs and
 # crashes stay in build-fuzz/. A crash becomes a file in tests/fuzz/regressions/TARGET/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = profiles catalogs hf_config number
+FUZZ_TARGETS = profiles catalogs hf_config number request launch
 fuzz: deps deps-test
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DSP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) >/dev/null
