@@ -34,5 +34,11 @@ check "--max-model-len is the exact integer (1234667), never %g" grep -q -- "--m
 check "--max-num-seqs is an exact integer" bash -c "grep -- '--max-num-seqs' '$work/tiny.txt' | grep -qv 'e+'"
 "$bin" serve --model bert-large-uncased --gpu h100-sxm-80gb >"$work/bert.out" 2>"$work/bert.err"; code=$?
 check "an encoder is refused for serving (exit 2, one line)" bash -c "[ $code -eq 2 ] && [ \$(wc -l <'$work/bert.err') -eq 1 ] && grep -q encoder '$work/bert.err'"
+"$bin" version >/dev/full 2>/dev/null; code=$?
+check "version to a full disk fails (exit 1), not a silent 0" test "$code" -eq 1
+"$bin" --help >/dev/full 2>/dev/null; code=$?
+check "--help to a full disk fails too" test "$code" -eq 1
+{ printf '\xef\xbb\xbf'; cat "$root/tests/cli/hf/Qwen3-8B/config.json"; } >"$work/bom.json"
+check "a config.json with a UTF-8 byte-order mark is read" bash -c "'$bin' memory --hf-config '$work/bom.json' | grep -q 'qwen3, 8.191 B'"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

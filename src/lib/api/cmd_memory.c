@@ -62,6 +62,20 @@ static sp_status enum_flags(const cli_value *v, sp_mem_config *c, sp_error *err)
     return s;
 }
 
+/* Flags that mean nothing for the mode are refused, not ignored: training state and schedule
+ * for inference, the served batch and dtypes for training. */
+static sp_status flags_for_mode(const cli_value *v, sp_mode mode, sp_error *err)
+{
+    static const char *const TRAIN_ONLY[] = {"dp", "zero", "optimizer", "mixed-style", "micro-batch", "microbatches",
+                                             "interleave", "recompute", NULL};
+    static const char *const INFER_ONLY[] = {"weight-dtype", "kv-dtype", "batch", NULL};
+    const char *const *wrong = mode == SP_MODE_INFER ? TRAIN_ONLY : INFER_ONLY;
+    for (size_t i = 0; wrong[i]; i++)
+        if (cli_index(&CMD, wrong[i]) < CMD.count && cli_flag(&CMD, v, wrong[i])->set)
+            return cli_flag_error(err, wrong[i], "applies to --mode %s only", mode == SP_MODE_INFER ? "train" : "infer");
+    return SP_OK;
+}
+
 static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem_config *c, sp_error *err)
 {
     sp_mem_config defaults = SP_MEM_CONFIG_INIT;
@@ -85,7 +99,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     c->flash_attention = cli_on(&CMD, v, "flash-attention", true); /* as train and finetune: the kernels every framework runs */
     if (c->zero > 0 && c->dp == 1)
         return cli_flag_error(err, "zero", "ZeRO shards over the data-parallel degree: give --dp too");
-    return SP_OK;
+    return flags_for_mode(v, c->mode, err);
 }
 
 /* A fine-tune's memory (--method): the shared flags mapped onto sp_ft_config. */

@@ -47,12 +47,21 @@ int sp_main(int argc, char **argv)
         return CLI_EXIT_INPUT;
     }
     const char *name = argv[1];
-    if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
-        usage(cli_out());
-        return CLI_EXIT_OK;
+    bool help = !strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help");
+    bool version = !strcmp(name, "version") || !strcmp(name, "--version");
+    if ((help || version) && argc > 2) {
+        fprintf(cli_err(), "stackplan: %s takes no arguments ('%s' given)\n", name, argv[2]);
+        return CLI_EXIT_INPUT;
     }
-    if (!strcmp(name, "version") || !strcmp(name, "--version")) {
-        fprintf(cli_out(), "stackplan %s\n", SP_VERSION);
+    if (help || version) { /* a full disk or a closed pipe is a failure, not an answer */
+        if (help)
+            usage(cli_out());
+        else
+            fprintf(cli_out(), "stackplan %s\n", SP_VERSION);
+        if (fflush(cli_out()) != 0 || ferror(cli_out())) {
+            fprintf(cli_err(), "stackplan: cannot write the output\n");
+            return CLI_EXIT_INTERNAL;
+        }
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,6 +500,11 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
                             sp_error *err)
 {
     memset(out, 0, sizeof *out);
+    /* Windows editors save JSON with a UTF-8 byte-order mark: skipped, as JSON parsers may (RFC 8259 sec. 8.1). */
+    if (length >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+        text += 3;
+        length -= 3;
+    }
     json_error_t jerr;
     json_t *root = json_loadb(text, length, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
@@ -538,7 +544,7 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
 sp_status sp_model_load_hf(const char *path, sp_model *out, sp_error *err)
 {
     /* A directory (a downloaded checkpoint) holds its config.json. */
-    char file[SP_ERR_FILE_MAX];
+    char file[PATH_MAX];
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         size_t length = strlen(path);
@@ -584,8 +590,13 @@ sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model
     if (!safe_name(name))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model",
                        "'%.48s' is not a catalog name (lower-case letters, digits, '-', '.')", name);
-    char path[SP_ERR_FILE_MAX];
-    snprintf(path, sizeof path, "%s/models/%s.json", data_dir, name);
+    /* The whole path or none: a cut one would name another file, or none, and read as "not in
+     * the catalog". */
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/models/%s.json", data_dir, name);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "data-dir", "the data directory's path is too long (%zu bytes)",
+                       strlen(data_dir));
     char *text = NULL;
     size_t length = 0;
     sp_status s = sp_read_file(path, &text, &length, err);
@@ -639,10 +650,13 @@ static sp_status add_name(char ***names, size_t *count, size_t *capacity, const 
 
 sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err)
 {
-    char path[SP_ERR_FILE_MAX];
-    snprintf(path, sizeof path, "%s/models", data_dir);
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/models", data_dir);
     *names = NULL;
     *count = 0;
+    if (n < 0 || (size_t)n >= sizeof path)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "data-dir", "the data directory's path is too long (%zu bytes)",
+                       strlen(data_dir));
     DIR *dir = opendir(path);
     if (!dir)
         return sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open the model catalog");

@@ -42,7 +42,8 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
     sp_buf_printf(&b, "build versus buy: %g GPU(s) at $%g/GPU-h, managed premium x%g, ops %g h at $%g/h (%s)\n",
                   in->gpus, in->usd_per_gpu_hour, in->premium, in->ops_hours, in->ops_usd_per_hour, ops);
     if (isinf(h))
-        sp_buf_puts(&b, "break-even : never: with no premium managed never costs more\n\n");
+        sp_buf_puts(&b, in->premium <= 1 ? "break-even : never: with no premium managed never costs more\n\n"
+                                         : "break-even : never: the premium on this spend never outweighs the ops cost\n\n");
     else
         sp_buf_printf(&b, "break-even : %.1f h: managed is cheaper for shorter runs, self-managed for longer\n\n", h);
     sp_buf_printf(&b, "%10s  %14s  %14s  %s\n", "hours", "self-managed", "managed", "cheaper");
