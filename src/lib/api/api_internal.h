@@ -6,6 +6,7 @@
 
 #include "stackplan.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 /* 3: the request was understood but no plan meets it (nothing fits memory, targets not met);
@@ -66,7 +67,7 @@ const char *cli_data_dir(const char *flag_value);
 
 /* A path under the data directory. */
 typedef struct {
-    char text[1024];
+    char text[PATH_MAX];
 } cli_path;
 
 /* DATA_DIR/NAME in out, or the file of the --FLAG option when it is given (flag may be NULL). */

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,14 +33,14 @@ const sp_error *cli_last_error(void) { return &last_error; }
  * PREFIX/lib/MULTIARCH (an install), else NULL. */
 static const char *installed_data_dir(void)
 {
-    static char dir[1024];
+    static char dir[PATH_MAX];
     static bool looked;
     if (looked)
         return dir[0] ? dir : NULL;
     looked = true;
     static const char anchor = 0; /* an address inside this library (or executable) */
     Dl_info info;
-    char object[1024];
+    char object[PATH_MAX]; /* realpath writes up to PATH_MAX bytes */
     if (!dladdr(&anchor, &info) || !info.dli_fname || !realpath(info.dli_fname, object))
         return NULL;
     char *slash = strrchr(object, '/');
@@ -68,12 +69,55 @@ const char *cli_data_dir(const char *flag_value)
     return installed ? installed : SP_DATA_DIR;
 }
 
+/* The longest name under the data directory: "/models/", a 48-character catalog name, ".json". */
+enum { DATA_NAME_MAX = 8 + 48 + 5 };
+
+/* The longest data directory whose files' paths fit a cli_path and the system's limit. */
+static size_t data_dir_max(void)
+{
+    cli_path probe;
+    size_t room = sizeof probe.text < PATH_MAX ? sizeof probe.text : PATH_MAX;
+    return room - 1 - DATA_NAME_MAX;
+}
+
+/* What set the data directory cli_data_dir chose, for its errors. */
+static const char *data_dir_source(const char *dir)
+{
+    if (dir == getenv("STACKPLAN_DATA_DIR"))
+        return "STACKPLAN_DATA_DIR";
+    if (dir == installed_data_dir() || !strcmp(dir, SP_DATA_DIR))
+        return "the data directory";
+    return "--data-dir";
+}
+
+/* An empty data directory would read the catalogs from the root (/defaults.yaml), and one too
+ * long would cut its files' paths: both are refused where each command starts. */
+static int check_data_dir(const char *dir)
+{
+    const char *from = data_dir_source(dir);
+    sp_error err;
+    sp_error_clear(&err);
+    err.status = SP_ERR_INPUT;
+    if (!*dir)
+        snprintf(err.message, sizeof err.message, "%s: is empty (name a directory, or leave it out for the bundled data)",
+                 from);
+    else if (strlen(dir) > data_dir_max())
+        snprintf(err.message, sizeof err.message, "%s: the path is %zu bytes long; the most its files allow is %zu",
+                 from, strlen(dir), data_dir_max());
+    else
+        return CLI_EXIT_OK;
+    return cli_fail(&err);
+}
+
+/* check_data_dir has made room for every name under the directory, so the path is whole. */
 const char *cli_data_file(const cli_command *cmd, const cli_value *values, const char *flag, const char *data_dir,
                           const char *name, cli_path *out)
 {
     if (flag && cli_flag(cmd, values, flag)->set)
         return cli_flag(cmd, values, flag)->text;
-    snprintf(out->text, sizeof out->text, "%s/%s", data_dir, name);
+    int n = snprintf(out->text, sizeof out->text, "%s/%s", data_dir, name);
+    if (n < 0 || (size_t)n >= sizeof out->text)
+        out->text[0] = '\0'; /* unreachable after check_data_dir; an empty path fails to open, a cut one might not */
     return out->text;
 }
 
@@ -182,6 +226,9 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     sp_error err;
     sp_error_clear(&err);
     *plans = NULL;
+    int checked = check_data_dir(data_dir);
+    if (checked != CLI_EXIT_OK)
+        return checked;
     if (sp_rules_load(data_dir, rules, &err) != SP_OK)
         return cli_fail(&err);
     if (sp_profiles_load(path, profiles, &err) != SP_OK)
@@ -237,6 +284,10 @@ int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, 
         cli_print_help(cmd, cli_out());
         return CLI_EXIT_OK;
     }
+    size_t d = cli_index(cmd, "data-dir");
+    int checked = d < cmd->count ? check_data_dir(cli_data_dir(values[d].text)) : CLI_EXIT_OK;
+    if (checked != CLI_EXIT_OK)
+        return checked;
     *format = SP_FORMAT_TEXT;
     size_t f = cli_index(cmd, "format");
     if (f < cmd->count && values[f].set &&

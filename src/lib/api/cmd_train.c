@@ -7,6 +7,12 @@
 
 enum { MAX_ACCELS = 16, MAX_COUNTS = 32 };
 
+/* Layouts one request may check over all the searches it runs, those asked for and those that
+ * explain an empty answer (docs/CLI.md, Limits). Each search stops at 1,048,576 of its own, and
+ * 16 parts x 32 counts could add those up to half a billion; 4 Mi take about 1.3 s at the
+ * slowest rate measured (0.3 us a layout). The golden searches check under 70 thousand. */
+enum { REQUEST_LAYOUTS_MAX = 4 << 20 };
+
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
     {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)", 0, 0, 0},
@@ -108,6 +114,7 @@ typedef struct {
     size_t naccels;
     double counts[MAX_COUNTS];
     size_t ncounts;
+    double spent; /* layouts checked so far by this request's searches */
 } train_job;
 
 static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
@@ -143,7 +150,13 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
                                           (size_t)cli_number_or(&CMD, v, "top", 5), &options[*n].result, err);
             if (s != SP_OK)
                 return s;
+            j->spent += options[*n].result.plans_evaluated;
             (*n)++;
+            if (j->spent > REQUEST_LAYOUTS_MAX)
+                return cli_flag_error(err, "gpus",
+                                      "%zu accelerator(s) x %zu count(s) hold more than %d layouts, the most one request "
+                                      "checks: ask for fewer, or pin --tp, --pp or --micro-batch",
+                                      j->naccels, j->ncounts, REQUEST_LAYOUTS_MAX);
         }
     }
     return SP_OK;
@@ -177,7 +190,7 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
                                       j->accels[a]->name, j->accels[a]->per_node);
     sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
     double top = j->counts[j->ncounts - 1], next = 0;
-    for (double g = top + 1; g <= 2 * top + 8 && next == 0; g++)
+    for (double g = top + 1; g <= fmin(2 * top + 8, top + 64) && next == 0; g++) /* a bounded look */
         if (layouts_at(j, &mk, g) > 0)
             next = g;
     char hint[64] = "";
@@ -202,14 +215,16 @@ static void find_fitting_count(const train_job *j, const sp_train_option *option
             return;
     sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
     static sp_search_result r;
+    double spent = j->spent; /* the request's layouts limit bounds these searches too */
     for (double g = 2 * j->counts[j->ncounts - 1]; g <= 65536.0 * j->counts[j->ncounts - 1] && g <= 1e8; g *= 2)
-        for (size_t a = 0; a < j->naccels; a++) {
+        for (size_t a = 0; a < j->naccels && spent <= REQUEST_LAYOUTS_MAX; a++) {
             sp_search_request q = j->request;
             q.gpus = g;
             q.usd_per_gpu_hour = 1;
             sp_error err;
-            if (sp_train_search(&j->in.model, j->accels[a], &q, &mk, &j->in.rules.perf, 1, &r, &err) == SP_OK &&
-                r.found) {
+            sp_status s = sp_train_search(&j->in.model, j->accels[a], &q, &mk, &j->in.rules.perf, 1, &r, &err);
+            spent += r.plans_evaluated;
+            if (s == SP_OK && r.found) {
                 report->fits_from_gpus = g;
                 report->fits_from_accel = j->accels[a];
                 return;

@@ -346,7 +346,9 @@ static sp_status add(sp_artifact_set *set, const char *name, char *text, bool ex
     return SP_OK;
 }
 
-/* Spark or Dask for a sized data job: the framework's own launch line. */
+/* Spark or Dask for a sized data job: the framework's own launch line. The report's line ends
+ * with the default program; the script runs the entry the launch was given (--entry,
+ * --entry-args, each word quoted), as ray.sh does, since the manifest records this script. */
 static char *data_script(const sp_launch_ctx *c, sp_error *err)
 {
     const sp_plan *plan = c->plan;
@@ -354,8 +356,13 @@ static char *data_script(const sp_launch_ctx *c, sp_error *err)
     char line[SP_LINE_MAX];
     sp_script_header(&b, "/usr/bin/env bash", c->profile, "Data job, with the executor sizing of the plan's cluster");
     sp_data_launch_line(plan->data_framework, &plan->data_instance, plan->data.nodes, line, sizeof line);
-    sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n%s\n", sp_data_engine_name(plan->data_framework),
-                  plan->data_framework_reason, line);
+    const char *entry = sp_default_entry(plan->axis);
+    size_t n = strlen(line), k = strlen(entry);
+    bool names_entry = n > k && line[n - k - 1] == ' ' && !strcmp(line + n - k, entry);
+    if (names_entry)
+        line[n - k] = '\0';
+    sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n%s%s\n", sp_data_engine_name(plan->data_framework),
+                  plan->data_framework_reason, line, names_entry ? c->entry : "");
     return sp_buf_finish(&b, err);
 }
 

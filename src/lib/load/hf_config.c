@@ -500,6 +500,9 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
                             sp_error *err)
 {
     memset(out, 0, sizeof *out);
+    sp_status size = sp_input_size_check(name, length, err); /* jansson is linear and caps depth at 2048 */
+    if (size != SP_OK)
+        return size;
     /* Windows editors save JSON with a UTF-8 byte-order mark: skipped, as JSON parsers may (RFC 8259 sec. 8.1). */
     if (length >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
         text += 3;

@@ -11,6 +11,44 @@
 /* Reads a whole file into a malloc'd NUL-terminated buffer. */
 sp_status sp_read_file(const char *path, char **out, size_t *length, sp_error *err);
 
+/* ---- limits (bounded.c; docs/CLI.md, Limits) ----
+ * What any input may hold, so that loading stays linear in its size and every input answers or
+ * is refused within a fraction of a second and a few hundred MB. Real inputs are far below:
+ * the largest catalog shipped is 60 KB and 3 deep, and none uses anchors.
+ * - SP_INPUT_BYTES_MAX: a YAML or JSON input; libyaml holds about 80 bytes a node, and the
+ *   densest 2 MiB (a flow list of 1 M one-digit items) loads in 0.6 s and 170 MB.
+ * - SP_YAML_DEPTH_MAX: collections inside collections; libyaml's scanner spends depth x size.
+ * - SP_YAML_ANCHORS_MAX: anchors and aliases; libyaml's loader spends anchors x (anchors + aliases).
+ * - SP_ROWS_MAX: profiles in a file, rows of a catalog. Each profile is planned and reported:
+ *   1,000 render as one HTML page in 0.5 s and launch in 1 s, and those outputs grow faster
+ *   than the count (2,000: 1.9 s and 3.4 s). */
+enum {
+    SP_INPUT_BYTES_MAX = 2 * 1024 * 1024,
+    SP_YAML_DEPTH_MAX = 64,
+    SP_YAML_ANCHORS_MAX = 1024,
+    SP_ROWS_MAX = 1000,
+};
+
+/* Fails ("FILE:0:0: file: ...") when an input is longer than SP_INPUT_BYTES_MAX. */
+sp_status sp_input_size_check(const char *file, size_t length, sp_error *err);
+/* Fails at the first token of text past a limit: its size, nesting or anchors. A text libyaml
+ * cannot scan passes, for the loader to report where and why. */
+sp_status sp_yaml_limits_check(const char *file, const char *text, size_t length, sp_error *err);
+
+/* A name and the place of what it names, for finding repeats by sorting. */
+typedef struct {
+    const char *name;
+    size_t index;
+} sp_named;
+/* Sorts entries and finds the repeat a reader going down the list meets first: the smallest
+ * index whose name an earlier entry has (*repeat), and that name's first index (*first).
+ * False when every name differs. O(n log n). */
+bool sp_first_repeat(sp_named *entries, size_t count, size_t *repeat, size_t *first);
+/* The same over rows of `stride` bytes with a name (a char array) at name_offset: *repeat is
+ * count when every name differs. Fails only for want of memory. */
+sp_status sp_repeated_row(const char *file, const void *rows, size_t count, size_t stride, size_t name_offset,
+                          size_t *repeat, size_t *first, sp_error *err);
+
 /* ---- YAML documents (yaml.c) ----
  * libyaml's types by their struct tags, so that only the files that read YAML include
  * <yaml.h> (where yaml_node_t is struct yaml_node_s). */

@@ -231,18 +231,17 @@ static sp_status read_profile(sp_yaml *y, const yaml_node_t *map, sp_profile *p,
     return status;
 }
 
+/* By sorting the names: n log n, where comparing every pair took minutes for 100,000 profiles. */
 static sp_status check_unique_names(sp_yaml *y, const yaml_node_t *seq, const sp_profile_list *list,
                                     sp_error *err)
 {
-    for (size_t i = 0; i < list->count; i++)
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(list->items[i].name, list->items[j].name)) {
-                yaml_node_t *node = sp_yaml_node(y, seq->data.sequence.items.start[i]);
-                return sp_yaml_fail(y, node, "name", err,
-                                    "'%s' names two profiles (first on line %u)",
-                                    list->items[i].name, list->items[j].line);
-            }
-    return SP_OK;
+    size_t i = 0, j = 0;
+    sp_status status = sp_repeated_row(y->file, list->items, list->count, sizeof *list->items,
+                                       offsetof(sp_profile, name), &i, &j, err);
+    if (status != SP_OK || i == list->count)
+        return status;
+    return sp_yaml_fail(y, sp_yaml_node(y, seq->data.sequence.items.start[i]), "name", err,
+                        "'%s' names two profiles (first on line %u)", list->items[i].name, list->items[j].line);
 }
 
 static sp_status read_profiles(sp_yaml *y, sp_profile_list *out, sp_error *err)
@@ -254,6 +253,8 @@ static sp_status read_profiles(sp_yaml *y, sp_profile_list *out, sp_error *err)
     size_t count = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
     if (count == 0)
         return sp_yaml_fail(y, root, "profiles", err, "the list is empty");
+    if (count > SP_ROWS_MAX)
+        return sp_yaml_fail(y, root, "profiles", err, "%zu profiles: at most %d in one file", count, SP_ROWS_MAX);
     out->items = calloc(count, sizeof *out->items);
     if (!out->items)
         return sp_fail(err, SP_ERR_NOMEM, y->file, 0, 0, "", "out of memory");

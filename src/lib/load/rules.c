@@ -1,6 +1,7 @@
 /* rules.c - loads the sizing constants and the design-to-tool table from data/. */
 #include "load_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,10 +266,11 @@ typedef sp_status (*file_loader)(sp_yaml *, sp_rules *, sp_error *);
 static sp_status load_one(const char *data_dir, const char *name, file_loader load,
                           sp_rules *out, sp_error *err)
 {
-    char path[SP_ERR_FILE_MAX];
+    char path[PATH_MAX]; /* the system's limit: longer is refused, never cut */
     int n = snprintf(path, sizeof path, "%s/%s", data_dir, name);
     if (n < 0 || (size_t)n >= sizeof path)
-        return sp_fail(err, SP_ERR_INPUT, data_dir, 0, 0, "", "data directory path is too long");
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "data-dir", "the data directory's path is too long (%zu bytes)",
+                       strlen(data_dir));
     char *text = NULL;
     size_t length = 0;
     sp_status status = sp_read_file(path, &text, &length, err);

@@ -2,19 +2,48 @@
 #include "load_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
-enum { FILE_MAX_BYTES = 64 * 1024 * 1024 };
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket" : "a device";
+}
+
+/* Opened without blocking, then checked to be a regular file: a FIFO would wait forever for a
+ * writer, a device may never end, a directory reads as an error. O_NONBLOCK does nothing to
+ * reads of a regular file. */
+static FILE *open_regular(const char *path, sp_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    FILE *f = NULL;
+    if (fstat(fd, &st) != 0)
+        sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open: %s", strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        sp_fail(err, SP_ERR_INPUT, path, 0, 0, "file", "cannot read %s: not a regular file", file_kind(st.st_mode));
+    else if (!(f = fdopen(fd, "rb")))
+        sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open: %s", strerror(errno));
+    if (!f)
+        close(fd);
+    return f;
+}
 
 sp_status sp_read_file(const char *path, char **out, size_t *length, sp_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = open_regular(path, err);
     if (!f)
-        return sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open: %s", strerror(errno));
+        return err ? err->status : SP_ERR_IO;
     char *data = NULL;
     size_t used = 0, capacity = 0;
     sp_status status = SP_OK;
@@ -31,8 +60,8 @@ sp_status sp_read_file(const char *path, char **out, size_t *length, sp_error *e
         }
         size_t got = fread(data + used, 1, capacity - used - 1, f);
         used += got;
-        if (used > FILE_MAX_BYTES) {
-            status = sp_fail(err, SP_ERR_INPUT, path, 0, 0, "", "larger than 64 MiB");
+        if (used > SP_INPUT_BYTES_MAX) { /* stop reading: no loader takes more */
+            status = sp_input_size_check(path, used, err);
             goto done;
         }
         if (got == 0)
@@ -57,6 +86,9 @@ sp_status sp_yaml_parse(sp_yaml *y, const char *file, const char *text, size_t l
 {
     memset(y, 0, sizeof *y);
     y->file = file;
+    sp_status limits = sp_yaml_limits_check(file, text, length, err);
+    if (limits != SP_OK)
+        return limits;
     yaml_document_t *doc = malloc(sizeof *doc);
     if (!doc)
         return sp_fail(err, SP_ERR_NOMEM, file, 0, 0, "", "out of memory for the YAML document");
@@ -216,20 +248,37 @@ sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *
     return SP_OK;
 }
 
+/* How many keys of a mapping, from the first, are scalars. */
+static size_t leading_scalar_keys(sp_yaml *y, const yaml_node_pair_t *pairs, size_t n)
+{
+    size_t i = 0;
+    for (const yaml_node_t *key; i < n && (key = sp_yaml_node(y, pairs[i].key)) && key->type == YAML_SCALAR_NODE;)
+        i++;
+    return i;
+}
+
+/* Keys are sorted, not compared pairwise, so that a mapping of many keys costs n log n. The
+ * first problem going down the mapping is reported: a repeat before the first key that is not
+ * a word, else that key. */
 sp_status sp_yaml_no_duplicate_keys(sp_yaml *y, const yaml_node_t *map, sp_error *err)
 {
-    for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
-        yaml_node_t *ka = sp_yaml_node(y, a->key);
-        if (!ka || ka->type != YAML_SCALAR_NODE)
-            return sp_yaml_fail(y, ka, "key", err, "keys must be plain words");
-        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
-            yaml_node_t *kb = sp_yaml_node(y, b->key);
-            if (!strcmp(sp_yaml_scalar(ka), sp_yaml_scalar(kb)))
-                return sp_yaml_fail(y, ka, sp_yaml_scalar(ka), err,
-                                    "duplicate key (first given on line %lu)",
-                                    (unsigned long)kb->start_mark.line + 1);
-        }
+    const yaml_node_pair_t *pairs = map->data.mapping.pairs.start;
+    size_t n = (size_t)(map->data.mapping.pairs.top - pairs), words = leading_scalar_keys(y, pairs, n);
+    sp_named *keys = words > 1 ? malloc(words * sizeof *keys) : NULL;
+    if (words > 1 && !keys)
+        return sp_fail(err, SP_ERR_NOMEM, y->file, 0, 0, "", "out of memory");
+    for (size_t i = 0; keys && i < words; i++)
+        keys[i] = (sp_named){sp_yaml_scalar(sp_yaml_node(y, pairs[i].key)), i};
+    size_t repeat = 0, first = 0;
+    bool twice = keys && sp_first_repeat(keys, words, &repeat, &first);
+    free(keys);
+    if (twice) {
+        yaml_node_t *key = sp_yaml_node(y, pairs[repeat].key);
+        return sp_yaml_fail(y, key, sp_yaml_scalar(key), err, "duplicate key (first given on line %lu)",
+                            (unsigned long)sp_yaml_node(y, pairs[first].key)->start_mark.line + 1);
     }
+    if (words < n)
+        return sp_yaml_fail(y, sp_yaml_node(y, pairs[words].key), "key", err, "keys must be plain words");
     return SP_OK;
 }
 
@@ -322,17 +371,22 @@ sp_status sp_yaml_read_list(sp_yaml *y, const char *what, sp_row_reader read, si
     size_t n = s == SP_OK ? (size_t)(root->data.sequence.items.top - root->data.sequence.items.start) : 0;
     if (s == SP_OK && n == 0)
         s = sp_yaml_fail(y, root, what, err, "the list is empty");
+    if (s == SP_OK && n > SP_ROWS_MAX)
+        s = sp_yaml_fail(y, root, what, err, "%zu rows: at most %d in one file", n, SP_ROWS_MAX);
     char *rows = s == SP_OK ? calloc(n, stride) : NULL;
     if (s == SP_OK && !rows)
         s = sp_fail(err, SP_ERR_NOMEM, y->file, 0, 0, "", "out of memory");
-    for (size_t i = 0; s == SP_OK && i < n; i++) {
-        yaml_node_t *row = sp_yaml_node(y, root->data.sequence.items.start[i]);
-        s = read(y, row, rows + i * stride, err);
-        const char *name = rows + i * stride + name_offset;
-        for (size_t j = 0; s == SP_OK && j < i; j++)
-            if (!strcmp(rows + j * stride + name_offset, name))
-                s = sp_yaml_fail(y, row, "name", err, "'%s' is listed twice", name);
-    }
+    size_t good = 0; /* rows read before the first bad one */
+    while (s == SP_OK && good < n &&
+           (s = read(y, sp_yaml_node(y, root->data.sequence.items.start[good]), rows + good * stride, err)) == SP_OK)
+        good++;
+    /* A name listed twice above the first bad row is met first going down the file. */
+    size_t repeat = good, first = 0;
+    if (rows && sp_repeated_row(y->file, rows, good, stride, name_offset, &repeat, &first, err) != SP_OK)
+        s = SP_ERR_NOMEM;
+    else if (repeat < good)
+        s = sp_yaml_fail(y, sp_yaml_node(y, root->data.sequence.items.start[repeat]), "name", err,
+                         "'%s' is listed twice", rows + repeat * stride + name_offset);
     if (s != SP_OK) {
         free(rows);
         return s;

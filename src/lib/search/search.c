@@ -6,6 +6,14 @@
 
 enum { DIVISORS_MAX = 256 };
 
+/* Layouts one search may check (docs/CLI.md, Limits). The enumeration is a product of divisor
+ * counts, so a shape and batch with many divisors asks for billions. The largest realistic
+ * search measured checks 67 thousand (a 128-expert MoE on 1,024 to 4,096 GPUs), the golden
+ * cases at most 19 thousand, a global batch of 73,513,440 sequences 146 thousand; at the
+ * slowest rate measured (0.3 us a layout) the limit costs a third of a second. Past it the
+ * search is refused, not cut short: a cut one would hide its best layout. */
+enum { LAYOUTS_MAX = 1 << 20 };
+
 /* Divisors of n up to limit, ascending: pairs (d, n/d) up to sqrt(n). */
 static size_t divisors(double n, double limit, double *out)
 {
@@ -52,6 +60,7 @@ typedef struct {
     size_t top;
     double params;   /* the model's count, computed once */
     sp_search_result *out;
+    bool over;       /* a layout past LAYOUTS_MAX was asked for: stop enumerating */
 } search_ctx;
 
 /* Keeps the `top` fastest, sorted (insertion: top is small). */
@@ -87,6 +96,9 @@ static void cap_mfu(sp_step *step, double cap)
 static void evaluate(search_ctx *s, const sp_mem_config *c)
 {
     sp_search_result *r = s->out;
+    s->over = s->over || r->plans_evaluated >= LAYOUTS_MAX;
+    if (s->over)
+        return;
     r->plans_evaluated += 1;
     sp_candidate cand;
     /* The enumeration only builds layouts that divide the model and the batch. */
@@ -157,7 +169,7 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
     size_t nv = c->pp > 1 && even ? divisors(s->model->layers / c->pp, s->model->layers, virtuals) : 1;
     if (c->pp == 1 || !even)
         virtuals[0] = 1;
-    for (size_t i = 0; i < nmb; i++) {
+    for (size_t i = 0; i < nmb && !s->over; i++) {
         if (!pinned(s->req->micro_batch, mbs[i]))
             continue;
         c->micro_batch = mbs[i];
@@ -185,7 +197,7 @@ static void search_experts(search_ctx *s, sp_mem_config *c)
     if (n == 0)
         eps[n++] = 1;
     const double etps[] = {1, c->tp};
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !s->over; i++) {
         if (!pinned(s->req->ep, eps[i]))
             continue;
         c->ep = eps[i];
@@ -260,6 +272,16 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
     return SP_OK;
 }
 
+static sp_status too_many_layouts(const sp_model *m, const sp_accel *a, const sp_search_request *q, sp_error *err)
+{
+    char limit[32];
+    sp_format_thousands(LAYOUTS_MAX, limit, sizeof limit);
+    return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus",
+                   "%g x %s: %s has more than %s layouts, the most one search checks; pin --tp, --pp or "
+                   "--micro-batch, or give a global batch with fewer divisors",
+                   q->gpus, a->name, m->name[0] ? m->name : "the model", limit);
+}
+
 sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp_search_request *request,
                           const sp_memory_constants *memory_constants, const sp_perf_constants *perf,
                           size_t top, sp_search_result *out, sp_error *err)
@@ -272,7 +294,7 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
                        sp_precision_name(request->precision));
     search_ctx s = {model, accel, request, memory_constants, perf,
-                    top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top), sp_model_params(model), out};
+                    top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top), sp_model_params(model), out, false};
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.mode = SP_MODE_TRAIN;
     c.precision = request->precision;
@@ -294,13 +316,13 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     npp = add_uneven_stages(model->layers, request->pp, pps, npp);
     double cps[DIVISORS_MAX];
     size_t ncp = cp_degrees(request, perf->cp_min_tokens, cps);
-    for (size_t i = 0; i < ntp; i++) {
+    for (size_t i = 0; i < ntp && !s.over; i++) {
         if (!pinned(request->tp, tps[i]) || fmod(request->gpus, tps[i]) != 0)
             continue;
         c.tp = tps[i];
         for (size_t k = 0; k < ncp; k++) {
             c.cp = cps[k];
-            for (size_t j = 0; j < npp; j++) {
+            for (size_t j = 0; j < npp && !s.over; j++) {
                 double split = tps[i] * cps[k] * pps[j];
                 if (!pinned(request->pp, pps[j]) || fmod(request->gpus, split) != 0)
                     continue;
@@ -312,7 +334,7 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
             }
         }
     }
-    return SP_OK;
+    return s.over ? too_many_layouts(model, accel, request, err) : SP_OK;
 }
 
 void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_front)
