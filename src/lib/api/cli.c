@@ -1,6 +1,7 @@
 /* cli.c - the start of every command, its data directory, error lines and output. */
 #define _GNU_SOURCE /* dladdr: where this library (or the executable holding it) is installed */
 #include "api_internal.h"
+#include "common_internal.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -173,23 +174,47 @@ static int missing_name(const char *path, unsigned line, unsigned col, const cha
 }
 
 /* The stage model and the instance catalog, when a profile names an instance. */
+/* A stage data/stages.yaml does not define, with the nearest that it does. */
+static int unknown_stage(const char *path, const sp_profile *p, const sp_stage_model *stages, const char *name)
+{
+    const char *names[SP_STAGES_MAX + 1];
+    for (unsigned i = 0; i < stages->count; i++)
+        names[i] = stages->stages[i].name;
+    names[stages->count] = NULL;
+    const char *near = sp_nearest_key(names, name);
+    sp_error err;
+    sp_error_clear(&err);
+    err.status = SP_ERR_INPUT;
+    snprintf(err.field, sizeof err.field, "stages");
+    snprintf(err.message, sizeof err.message, "'%s' is not a stage of data/stages.yaml%s%s%s", name,
+             near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    return fail_at(&err, path, p->line, 1);
+}
+
 static int resolve_data(const char *path, const char *data_dir, const sp_profile_list *profiles,
                         sp_stage_model *stages, sp_instance_catalog *instances)
 {
     sp_error err;
     sp_error_clear(&err);
     cli_path file;
+    bool stages_loaded = false;
     for (size_t i = 0; i < profiles->count; i++) {
         const sp_profile *p = &profiles->items[i];
-        if (!p->instance[0])
-            continue;
-        if (!instances->items) {
+        /* Stages are checked whether or not an instance sizes them: a typo is a typo. */
+        if ((p->instance[0] || p->stage_count > 0) && !stages_loaded) {
             if (sp_stages_load(cli_data_file(NULL, NULL, NULL, data_dir, "stages.yaml", &file), stages, &err) != SP_OK)
                 return cli_fail(&err);
-            if (sp_instances_load(cli_data_file(NULL, NULL, NULL, data_dir, "instances.yaml", &file), instances,
-                                  &err) != SP_OK)
-                return cli_fail(&err);
+            stages_loaded = true;
         }
+        for (unsigned k = 0; k < p->stage_count; k++)
+            if (sp_stage_find(stages, p->stage_names[k]) < 0)
+                return unknown_stage(path, p, stages, p->stage_names[k]);
+        if (!p->instance[0])
+            continue;
+        if (!instances->items &&
+            sp_instances_load(cli_data_file(NULL, NULL, NULL, data_dir, "instances.yaml", &file), instances, &err) !=
+                SP_OK)
+            return cli_fail(&err);
         if (!sp_instance_find(instances, p->instance))
             return missing_name(path, p->instance_line, p->instance_col, "instance", p->instance, "instances");
     }

@@ -498,6 +498,16 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
 {
     sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
     o.entry = cli_flag(&CMD, v, "entry")->text;
+    if (o.entry && (!o.entry[0] || o.entry[0] == '-')) { /* torchrun would read it as its own option */
+        sp_error err;
+        cli_flag_error(&err, "entry", "'%s' is not a program path", o.entry);
+        return cli_fail(&err);
+    }
+    if (cli_flag(&CMD, v, "nproc-per-node")->set && !cli_on(&CMD, v, "cpu", false)) {
+        sp_error err;
+        cli_flag_error(&err, "nproc-per-node", "applies to --cpu runs only (GPU plans start one process a GPU)");
+        return cli_fail(&err);
+    }
     o.entry_args = cli_flag(&CMD, v, "entry-args")->text;
     o.cpu = cli_on(&CMD, v, "cpu", false);
     o.nproc_per_node = cli_number_or(&CMD, v, "nproc-per-node", 1);

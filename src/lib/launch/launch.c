@@ -114,7 +114,7 @@ static char *ray_script(const sp_launch_ctx *c, sp_error *err)
                       "ray up cluster.yaml -y\n"
                       "ray dashboard cluster.yaml --port 8265 &\n"
                       "dashboard=$!\n"
-                      "trap 'kill $dashboard' EXIT\n"
+                      "trap 'kill \"$dashboard\" 2>/dev/null || true' EXIT  # the port-forward may be gone already\n"
                       "sleep 5\n");
     if (c->plan->served && c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM && !c->o->entry)
         sp_buf_puts(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- serve run serve_app:app\n");
