@@ -23,7 +23,7 @@ static const cli_opt OPTS[] = {
     {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
     {"deadline-hours", CLI_NUMBER, "H", "finish within this many hours", 0, 1e7, 0},
     {"budget-usd", CLI_NUMBER, "USD", "spend at most this", 0, 1e12, 0},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 1e-6, 1e4, 0},
     {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 

@@ -46,7 +46,7 @@ static const cli_opt OPTS[] = {
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)", 0.01, 1, 0},
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all", 0, 0, 0},
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences", 0, 0, 0},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 0, 1e4, 0},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 1e-6, 1e4, 0},
     {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
 };
 

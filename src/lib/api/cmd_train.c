@@ -39,7 +39,7 @@ static const cli_opt OPTS[] = {
     {"mfu-cap", CLI_NUMBER, "F", "credit no layout with more MFU than F (e.g. 0.4 for a pessimistic plan)", 0.01, 1, 0},
     {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days", 0, 1e5, 0},
     {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this", 0, 1e12, 0},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 0, 1e4, 0},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 1e-6, 1e4, 0},
     {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)", 1, 32, SP_NUM_INTEGER},
     CLI_FT_OPTS,
     {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},

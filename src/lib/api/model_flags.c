@@ -245,6 +245,8 @@ sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n
 {
     *n = 0;
     const char *dash = strchr(text, '-');
+    while (dash && dash > text && (dash[-1] == 'e' || dash[-1] == 'E')) /* an exponent ("1e-3"), not a range */
+        dash = strchr(dash + 1, '-');
     if (dash) {
         char lo_text[32];
         snprintf(lo_text, sizeof lo_text, "%.*s", (int)(dash - text), text);
