@@ -22,6 +22,7 @@ TEST_PACKAGES=(
   python3-pip python3-setuptools python3-wheel  # ... and its wheel, built offline
   python3-yaml python3-jsonschema    # launch artifacts against the engines' schemas
   mandoc                             # lint the generated man page
+  zsh fish                           # check the generated completion scripts
   python3-torch                      # run generated torchrun/Slurm launches (CPU, gloo)
   slurmctld slurmd slurm-client munge  # a local Slurm cluster for the launch tests
 )

@@ -26,7 +26,7 @@ check "bash completes a command" test "$(complete_words stackplan mem)" = "memor
 check "bash completes a command's flags" test "$(complete_words stackplan memory --micro)" = "--micro-batch --microbatches"
 check "bash completes a GPU name" bash -c "[[ ' $(complete_words stackplan train --gpu h100-s) ' == *' h100-sxm-80gb '* ]]"
 check "bash completes a model name" bash -c "[[ ' $(complete_words stackplan serve --model llama-3.1-) ' == *' llama-3.1-70b '* ]]"
-check "the zsh script is the bash one under bashcompinit" bash -c "'$bin' completion zsh | head -2 | grep -q bashcompinit"
+check "the zsh script is the bash one under bashcompinit" bash -c "'$bin' completion zsh | head -3 | grep -q bashcompinit"
 for shell in zsh fish; do
   if command -v "$shell" >/dev/null; then
     check "$shell parses its script" bash -c "'$bin' completion $shell | $shell -n"
@@ -34,6 +34,15 @@ for shell in zsh fish; do
     echo "     $shell is not installed: its script's syntax is not checked here"
   fi
 done
+if command -v fish >/dev/null; then
+  "$bin" completion fish --data-dir "$root/data" >"${TMPDIR:-/tmp}/stackplan-completion.$$.fish"
+  check "fish completes a command and a GPU name" bash -c "fish -c 'source ${TMPDIR:-/tmp}/stackplan-completion.$$.fish; complete -C \"stackplan mem\"; complete -C \"stackplan memory --gpu h100-s\"' | grep -q '^memory' && fish -c 'source ${TMPDIR:-/tmp}/stackplan-completion.$$.fish; complete -C \"stackplan memory --gpu h100-s\"' | grep -q '^h100-sxm-80gb'"
+  rm -f "${TMPDIR:-/tmp}/stackplan-completion.$$.fish"
+fi
+if command -v zsh >/dev/null; then
+  check "zsh loads its script (compinit, bashcompinit, the function)" \
+    bash -c "'$bin' completion zsh >'${TMPDIR:-/tmp}/sp.$$.zsh' && zsh -c 'source ${TMPDIR:-/tmp}/sp.$$.zsh && whence -w _stackplan' | grep -q function; rc=\$?; rm -f '${TMPDIR:-/tmp}/sp.$$.zsh'; exit \$rc"
+fi
 check "fish's script names every command" bash -c "[ \$('$bin' completion fish | grep -c -- '-n __fish_use_subcommand') -eq 11 ]"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -181,7 +181,8 @@ int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t coun
         fish_script(cli_out(), &names, commands, count);
     else {
         if (!strcmp(what[0], "zsh")) /* zsh runs the bash function through its bash emulation */
-            fprintf(cli_out(), "#compdef stackplan\nautoload -U +X bashcompinit && bashcompinit\n");
+            fprintf(cli_out(), "#compdef stackplan\nautoload -U +X compinit && compinit -u\n"
+                               "autoload -U +X bashcompinit && bashcompinit\n");
         bash_script(cli_out(), &names, commands, count);
     }
     free_names(&names);
