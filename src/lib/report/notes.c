@@ -83,6 +83,22 @@ void sp_money(double usd, char *buf, size_t size)
     snprintf(buf, size, "$%s", digits);
 }
 
+void sp_capacity_text(double bytes, int digits, char *buf, size_t size)
+{
+    /* Datasheets' "80GB" HBM is 80 GiB: decimal GB (what every other figure uses) with the GiB
+     * the part is sold as, labelled GiB. */
+    double gib = bytes / 1073741824.0;
+    char gb[32];
+    if (digits < 0) /* four significant digits: "80 GB", "85.9 GB" */
+        snprintf(gb, sizeof gb, "%.4g GB", bytes / 1e9);
+    else
+        snprintf(gb, sizeof gb, "%.*f GB", digits, bytes / 1e9);
+    if (bytes > 0 && fabs(gib - round(gib)) < 1e-9)
+        snprintf(buf, size, "%s = %.0f GiB", gb, gib);
+    else
+        snprintf(buf, size, "%s", gb);
+}
+
 int sp_split_text(const sp_mem_config *c, char *buf, size_t size)
 {
     if (c->cp > 1) /* Megatron's rank order: tp innermost, then cp, dp, pp */

@@ -286,8 +286,11 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
     sp_buf_printf(&b, "device      : %10.2f GB  (nvidia-smi: reserved + CUDA context)\n", mem->device_bytes / 1e9);
     if (mem->host_bytes > 0)
         sp_buf_printf(&b, "host        : %10.2f GB offloaded\n", mem->host_bytes / 1e9);
+    char capacity[64];
     if (a)
-        sp_buf_printf(&b, "%-12s: %s (%.1f GB): %s; largest micro-batch %g\n", "fits", a->name, a->memory_bytes / 1e9,
+        sp_capacity_text(a->memory_bytes, 1, capacity, sizeof capacity);
+    if (a)
+        sp_buf_printf(&b, "%-12s: %s (%s): %s; largest micro-batch %g\n", "fits", a->name, capacity,
                       mem->fits ? "yes" : "NO", max_mb);
     return sp_buf_finish(&b, err);
 }

@@ -17,6 +17,9 @@ const char *sp_default_entry(sp_axis axis);
 
 bool sp_note_is_warning(unsigned note);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
+/* An accelerator's memory: "85.9 GB = 80 GiB" (decimal GB to digits decimals, or four significant
+ * digits when digits < 0, and the GiB it is sold as when whole). */
+void sp_capacity_text(double bytes, int digits, char *buf, size_t size);
 int sp_split_text(const sp_mem_config *c, char *buf, size_t size); /* "tp 8 x pp 1 x dp 128" (cp when > 1) */
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
 int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,

@@ -55,8 +55,11 @@ static char *memory_text(const sp_memory_report *r, sp_error *err)
     sp_buf b = {0};
     describe_model(&b, r->model);
     describe_config(&b, r->config);
-    if (r->accel)
-        sp_buf_printf(&b, "accelerator  : %s (%.2f GB)\n", r->accel->name, r->accel->memory_bytes / GB);
+    char capacity[64];
+    if (r->accel) {
+        sp_capacity_text(r->accel->memory_bytes, 2, capacity, sizeof capacity);
+        sp_buf_printf(&b, "accelerator  : %s (%s)\n", r->accel->name, capacity);
+    }
     sp_buf_printf(&b, "\nper accelerator        GB\n");
     text_row(&b, "weights", m->weights_bytes);
     text_row(&b, "gradients", m->gradients_bytes);

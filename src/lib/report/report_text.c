@@ -194,11 +194,14 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     if (plan->data_sized)
         sp_buf_printf(b, "  machines        : %.0f x %s at $%g/h (CPU nodes; no GPU)\n", plan->gpus,
                       plan->data_instance.name, plan->data_instance.usd_per_hour);
-    else
-        sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s (%.4g GB) "
+    else {
+        char capacity[64];
+        sp_capacity_text(plan->knobs.gpu_mem_gb * 1e9, -1, capacity, sizeof capacity);
+        sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s (%s) "
                          "on %.0f node(s) of %.0f\n",
-                      plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)",
-                      plan->knobs.gpu_mem_gb, plan->nodes, plan->knobs.gpus_per_node);
+                      plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)", capacity,
+                      plan->nodes, plan->knobs.gpus_per_node);
+    }
     text_costs(b, p, plan);
     sp_tier_reason_text(p, plan, r, line, sizeof line);
     sp_buf_printf(b, "  infra tier      : %s: %s\n", sp_tier_name(plan->tier), line);

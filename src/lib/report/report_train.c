@@ -151,8 +151,9 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     sp_buf_printf(b, "throughput  : %.0f tokens/s; %.1f model / %.1f hardware TFLOP/s per GPU; MFU %.1f%%, HFU %.1f%%\n",
                   s->tokens_per_s, s->model_flops_per_gpu / 1e12, s->hardware_flops_per_gpu / 1e12, 100 * s->mfu,
                   100 * s->hfu);
-    sp_buf_printf(b, "memory      : %.1f GB of %.1f GB per GPU\n", c->memory.total_bytes / 1e9,
-                  o->accel->memory_bytes / 1e9);
+    char capacity[64];
+    sp_capacity_text(o->accel->memory_bytes, 1, capacity, sizeof capacity);
+    sp_buf_printf(b, "memory      : %.1f GB of %s per GPU\n", c->memory.total_bytes / 1e9, capacity);
     sp_buf_printf(b, "budget      : %.3g tokens in %.2f days, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens,
                   c->days, c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
