@@ -40,5 +40,14 @@ check "version to a full disk fails (exit 1), not a silent 0" test "$code" -eq 1
 check "--help to a full disk fails too" test "$code" -eq 1
 { printf '\xef\xbb\xbf'; cat "$root/tests/cli/hf/Qwen3-8B/config.json"; } >"$work/bom.json"
 check "a config.json with a UTF-8 byte-order mark is read" bash -c "'$bin' memory --hf-config '$work/bom.json' | grep -q 'qwen3, 8.191 B'"
+cp -r "$root/data" "$work/data"
+python3 - "$work/data/models/tinyllama-1.1b.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); m["_stackplan_name"] = "evil\nlabel; rm -rf ~"
+json.dump(m, open(sys.argv[1], "w"))
+PY
+"$bin" catalog models --data-dir "$work/data" >"$work/models.txt"
+check "catalog models lists rows by the file name --model takes, never a file's label" \
+  bash -c "grep -q '^tinyllama-1.1b ' '$work/models.txt' && ! grep -q 'evil' '$work/models.txt'"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -35,8 +35,11 @@ static char *list_models(const char *data_dir, sp_format format, sp_error *err)
     sp_model *models = calloc(count ? count : 1, sizeof *models);
     char *text = NULL;
     sp_status s = models ? SP_OK : SP_ERR_NOMEM;
-    for (size_t i = 0; s == SP_OK && i < count; i++)
+    for (size_t i = 0; s == SP_OK && i < count; i++) {
         s = sp_model_load_catalog(data_dir, names[i], &models[i], err);
+        /* Listed by the file name --model takes, not the file's own label (which may be anything). */
+        snprintf(models[i].name, sizeof models[i].name, "%s", names[i]);
+    }
     if (s == SP_OK)
         text = sp_render_models(models, count, format, err);
     else if (!models)
