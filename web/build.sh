@@ -33,8 +33,8 @@ if [ ! -f "$deps/lib/libyaml.a" ]; then
   cmake --build "$work/yaml" -j "$(nproc)" >/dev/null && cmake --install "$work/yaml" >/dev/null
 fi
 
-# The library's layers except launch/, load/hash.c and the launch command, and main().
-sources=("$root/src/cli/main.c")
+# The library's layers except launch/, load/hash.c and the launch command (the page calls sp_request).
+sources=()
 for layer in common load estimate search plan report api; do
   for f in "$root/src/lib/$layer"/*.c; do
     case "$(basename "$f")" in hash.c | cmd_launch.c) ;; *) sources+=("$f") ;; esac
@@ -57,7 +57,7 @@ printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
   "$work" "$root/include/stackplan.h" \
   "-I$root/include ${includes[*]} -I$deps/include -D_POSIX_C_SOURCE=200809L -DSP_NO_LAUNCH -DSP_DATA_DIR=\"/data\""
 emcc -O2 "$work"/obj/*.o "$deps/lib/libjansson.a" "$deps/lib/libyaml.a" -o "$out/stackplan.js" \
-  -sMODULARIZE=1 -sEXPORT_NAME=createStackplan -sINVOKE_RUN=0 -sEXIT_RUNTIME=0 -sALLOW_MEMORY_GROWTH=1 \
+  --no-entry -sMODULARIZE=1 -sEXPORT_NAME=createStackplan -sEXIT_RUNTIME=0 -sALLOW_MEMORY_GROWTH=1 \
   -sEXPORTED_FUNCTIONS=_sp_request,_sp_free,_malloc,_free \
   -sEXPORTED_RUNTIME_METHODS=FS,ccall,getValue,UTF8ToString -sENVIRONMENT=web \
   --embed-file "$root/data@/data"
