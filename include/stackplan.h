@@ -234,6 +234,7 @@ enum { SP_FRAMEWORK_MAX = 32 };
 typedef struct {
     char name[SP_NAME_MAX];
     char version[32];
+    char extra[32];               /* the pip extra it is installed with ("[tpu]"), "" when none */
 } sp_framework_pin;
 
 /* One environment variable the launch scripts export (data/launch.yaml). */
@@ -259,6 +260,10 @@ typedef struct {
     char cuda_wheel_index[SP_TEXT_MAX];   /* pip --extra-index-url of torch's CUDA build */
     char rocm_wheel_index[SP_TEXT_MAX];   /* ... of its ROCm build */
     char neuron_wheel_index[SP_TEXT_MAX]; /* ... of AWS Neuron's packages */
+    char cuda_torch_image[SP_TEXT_MAX];   /* Kubernetes images: patterns with {torch}, {ray}, {cuda} ("13.0") */
+    char cuda_ray_image[SP_TEXT_MAX];     /* and {cu} ("130") filled from the pins and the wheel index */
+    char rocm_torch_image[SP_TEXT_MAX];
+    char rocm_ray_image[SP_TEXT_MAX];
 } sp_launch_data;
 
 /* Everything a plan needs besides the profile: loaded once from data/. */

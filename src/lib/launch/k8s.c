@@ -12,7 +12,7 @@ static void device_limits(sp_emitter *y, const sp_launch_ctx *c, double devices)
     sp_emit_map(y);
     sp_emit_str(y, "limits");
     sp_emit_map(y);
-    sp_emit_kv_int(y, sp_k8s_device(c->stack), devices);
+    sp_emit_kv_int(y, sp_k8s_device(c->plan->stack), devices);
     sp_emit_end_map(y);
     sp_emit_end_map(y);
 }

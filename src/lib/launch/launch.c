@@ -43,7 +43,7 @@ static sp_status entry_words(sp_launch_ctx *c, sp_error *err)
     if (o->entry) {
         sp_shell_quote(o->entry, word, sizeof word);
         sp_buf_puts(&b, word);
-    } else if (c->fine_tune) {
+    } else if (c->plan->fine_tuned) {
         sp_buf_puts(&b, "-m axolotl.cli.train axolotl.yml");
     } else if (c->megatron) {
         sp_buf_puts(&b, "pretrain_gpt.py");
@@ -175,7 +175,7 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
     const sp_plan *plan = c->plan;
     bool serving = plan->axis == SP_AXIS_SERVING, data = plan->axis == SP_AXIS_DATA;
     size_t n = 0;
-    if (c->stack == SP_STACK_XLA && !serving && !data) {
+    if (c->plan->stack == SP_STACK_XLA && !serving && !data) {
         names[n++] = "jax";
         names[n++] = "maxtext";
         names[n++] = "mlflow";
@@ -184,16 +184,16 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
     if (plan->fine_tuned) /* torch, transformers, peft, trl, accelerate (+ bitsandbytes) */
         for (const char *const *p = sp_ft_packages(&plan->fine_tune); *p && n + 4 < max; p++)
             names[n++] = *p;
-    else if (!data && c->stack != SP_STACK_NEURON) /* torch-neuronx pins the torch it was built for */
+    else if (!data && c->plan->stack != SP_STACK_NEURON) /* torch-neuronx pins the torch it was built for */
         names[n++] = "torch";
     if (plan->fine_tuned)
         names[n++] = "axolotl";
     const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
-    if (stack && !plan->fine_tuned && c->stack != SP_STACK_NEURON && c->stack != SP_STACK_HPU)
+    if (stack && !plan->fine_tuned && c->plan->stack != SP_STACK_NEURON && c->plan->stack != SP_STACK_HPU)
         names[n++] = stack;
-    if (c->stack == SP_STACK_NEURON && !serving && !data)
+    if (c->plan->stack == SP_STACK_NEURON && !serving && !data)
         names[n++] = "torch-neuronx";
-    if (c->stack == SP_STACK_HPU && !serving && !data)
+    if (c->plan->stack == SP_STACK_HPU && !serving && !data)
         names[n++] = "optimum-habana";
     if (serving)
         names[n++] = plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON ? "tensorrt-llm" : "vllm";
@@ -201,7 +201,8 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
         names[n++] = "pyspark";
     else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
-    else if (plan->launcher == SP_LAUNCH_RAY || (plan->served && plan->engine == SP_ENGINE_RAY_SERVE_VLLM))
+    else if (plan->launcher == SP_LAUNCH_RAY || (plan->served && (plan->engine == SP_ENGINE_RAY_SERVE_VLLM ||
+                                                                  plan->serve.pp > 1))) /* vLLM's Ray executor */
         names[n++] = "ray";
     names[n++] = "mlflow";
     return n;
@@ -212,19 +213,11 @@ static const char *wheel_index(const sp_launch_ctx *c)
 {
     if (c->plan->axis == SP_AXIS_DATA) /* no torch to pick a build of */
         return "";
-    if (c->stack == SP_STACK_NEURON && !c->o->cpu)
+    if (c->plan->stack == SP_STACK_NEURON && !c->o->cpu)
         return c->rules->launch.neuron_wheel_index;
     if (!c->gpu)
         return "";
-    return c->stack == SP_STACK_ROCM ? c->rules->launch.rocm_wheel_index : c->rules->launch.cuda_wheel_index;
-}
-
-/* The extra a package is installed with: Ray's dashboard and job server, JAX's and MaxText's TPU builds. */
-static const char *extra(const char *name)
-{
-    if (!strcmp(name, "ray"))
-        return "[default]";
-    return !strcmp(name, "jax") || !strcmp(name, "maxtext") ? "[tpu]" : "";
+    return c->plan->stack == SP_STACK_ROCM ? c->rules->launch.rocm_wheel_index : c->rules->launch.cuda_wheel_index;
 }
 
 /* requirements.txt: the build variant, its wheel index, and the pins of data/frameworks.yaml. */
@@ -233,11 +226,11 @@ static char *requirements(const sp_launch_ctx *c, const char *const *names, size
     sp_buf b = {0};
     const char *index = wheel_index(c);
     sp_buf_printf(&b, "# %s build (data/launch.yaml, data/frameworks.yaml)\n",
-                  c->gpu ? sp_stack_name(c->stack) : c->o->cpu ? "CPU" : sp_stack_name(c->stack));
+                  c->gpu ? sp_stack_name(c->plan->stack) : c->o->cpu ? "CPU" : sp_stack_name(c->plan->stack));
     if (index[0])
         sp_buf_printf(&b, "--extra-index-url %s\n", index);
     for (size_t i = 0; i < n; i++)
-        sp_buf_printf(&b, "%s%s==%s\n", names[i], extra(names[i]), sp_framework_version(c->rules, names[i]));
+        sp_buf_printf(&b, "%s%s==%s\n", names[i], sp_framework_extra(c->rules, names[i]), sp_framework_version(c->rules, names[i]));
     return sp_buf_finish(&b, err);
 }
 
@@ -251,7 +244,7 @@ static char *pip_line(const sp_launch_ctx *c, const char *const *names, size_t n
     if (wheel_index(c)[0])
         sp_buf_printf(&b, " --extra-index-url %s", wheel_index(c));
     for (size_t i = 0; i < n; i++) {
-        snprintf(pin, sizeof pin, "%s%s==%s", names[i], extra(names[i]), sp_framework_version(c->rules, names[i]));
+        snprintf(pin, sizeof pin, "%s%s==%s", names[i], sp_framework_extra(c->rules, names[i]), sp_framework_version(c->rules, names[i]));
         sp_shell_quote(pin, word, sizeof word);
         sp_buf_printf(&b, " %s", word);
     }
@@ -289,7 +282,7 @@ static char *manifest(const sp_launch_ctx *c, const sp_file_hash *hashes, size_t
     json_object_set_new(root, "plan", plan_json);
     json_t *cluster = json_object();
     json_object_set_new(cluster, "accelerator", c->accel ? json_string(c->accel->name) : json_null());
-    json_object_set_new(cluster, "software", json_string(c->o->cpu ? "CPU" : sp_stack_name(c->stack)));
+    json_object_set_new(cluster, "software", json_string(c->o->cpu ? "CPU" : sp_stack_name(c->plan->stack)));
     json_object_set_new(cluster, "gpus", json_integer((json_int_t)plan->gpus));
     json_object_set_new(cluster, "nodes", json_integer((json_int_t)plan->nodes));
     json_object_set_new(cluster, "gpus_per_node", json_integer((json_int_t)c->per_node));
@@ -372,7 +365,7 @@ static bool trains(const sp_plan *plan) { return plan->axis == SP_AXIS_TRAINING 
  * that Ray's job submission would start on one node only, so their plans get no Ray files. */
 static bool ray_runs(const sp_launch_ctx *c)
 {
-    return !c->megatron && !c->fine_tune && !(c->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
+    return !c->megatron && !c->plan->fine_tuned && !(c->plan->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
 }
 
 /* The launch command the manifest records: the script of the plan's launcher. */
@@ -383,7 +376,7 @@ static const char *launch_file(const sp_launch_ctx *c)
         return "spark.sh";
     if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         return "dask.sh";
-    if (trains(plan) && c->stack == SP_STACK_XLA && !c->o->cpu)
+    if (trains(plan) && c->plan->stack == SP_STACK_XLA && !c->o->cpu)
         return "maxtext.sh";
     if (plan->axis == SP_AXIS_SERVING && plan->launcher != SP_LAUNCH_RAY)
         return "serve.sh";
@@ -397,22 +390,44 @@ static const char *launch_file(const sp_launch_ctx *c)
     return "ray.sh";
 }
 
-/* The container image the Kubernetes artifacts start from: PyTorch's or Ray's official image of
- * the pinned release and the wheel index's CUDA version; ROCm's has no such tag. */
+/* Fills an image pattern of data/launch.yaml: {torch} and {ray} from the pins, {cuda} ("13.0") and
+ * {cu} ("130") from the CUDA wheel index's ".../cuXYZ". */
+static void fill_image(const sp_launch_ctx *c, const char *pattern, char *out, size_t size)
+{
+    const char *slash = strrchr(c->rules->launch.cuda_wheel_index, '/');
+    const char *cu = slash && !strncmp(slash, "/cu", 3) ? slash + 3 : "";
+    char cuda[16] = "";
+    if (strlen(cu) >= 2)
+        snprintf(cuda, sizeof cuda, "%.*s.%s", (int)strlen(cu) - 1, cu, cu + strlen(cu) - 1);
+    const struct {
+        const char *key, *value;
+    } fields[] = {{"{torch}", sp_framework_version(c->rules, "torch")},
+                  {"{ray}", sp_framework_version(c->rules, "ray")},
+                  {"{cuda}", cuda},
+                  {"{cu}", cu}};
+    size_t n = 0;
+    for (const char *p = pattern; *p && n + 1 < size;) {
+        bool filled = false;
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0] && !filled; f++)
+            if (!strncmp(p, fields[f].key, strlen(fields[f].key))) {
+                n += (size_t)snprintf(out + n, size - n, "%s", fields[f].value);
+                n = n < size ? n : size - 1;
+                p += strlen(fields[f].key);
+                filled = true;
+            }
+        if (!filled)
+            out[n++] = *p++;
+    }
+    out[n] = '\0';
+}
+
+/* The container images the Kubernetes artifacts start from (data/launch.yaml). */
 static void image_names(const sp_launch_ctx *c, char *torch_image, char *ray_image, size_t size)
 {
-    const char *index = c->rules->launch.cuda_wheel_index, *cu = strstr(index, "/cu");
-    char version[16] = "";
-    if (cu && strlen(cu) >= 6) /* "/cu128" -> "12.8" */
-        snprintf(version, sizeof version, "%.*s.%s", (int)strlen(cu + 3) - 1, cu + 3, cu + strlen(cu) - 1);
-    if (c->stack == SP_STACK_ROCM) {
-        snprintf(torch_image, size, "rocm/pytorch:latest");
-        snprintf(ray_image, size, "rocm/vllm:latest");
-        return;
-    }
-    snprintf(torch_image, size, "pytorch/pytorch:%s-cuda%s-cudnn9-runtime", sp_framework_version(c->rules, "torch"),
-             version);
-    snprintf(ray_image, size, "rayproject/ray-llm:%s-py311-cu%s", sp_framework_version(c->rules, "ray"), cu ? cu + 3 : "");
+    const sp_launch_data *d = &c->rules->launch;
+    bool rocm = c->plan->stack == SP_STACK_ROCM;
+    fill_image(c, rocm ? d->rocm_torch_image : d->cuda_torch_image, torch_image, size);
+    fill_image(c, rocm ? d->rocm_ray_image : d->cuda_ray_image, ray_image, size);
 }
 
 /* Slurm names (partition, account) as sbatch reads them in a #SBATCH line: no quoting there,
@@ -436,11 +451,9 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
     c->accel = accel;
     c->o = o;
     c->slug = slug;
-    c->stack = plan->stack;
-    c->gpu = !o->cpu && (c->stack == SP_STACK_CUDA || c->stack == SP_STACK_ROCM);
+    c->gpu = !o->cpu && (c->plan->stack == SP_STACK_CUDA || c->plan->stack == SP_STACK_ROCM);
     c->per_node = o->cpu ? o->nproc_per_node : ceil(plan->gpus / fmax(1, plan->nodes));
-    c->fine_tune = plan->fine_tuned;
-    bool layout = plan->timed && plan->has_model && !c->fine_tune && c->gpu;
+    bool layout = plan->timed && plan->has_model && !c->plan->fine_tuned && c->gpu;
     c->megatron = layout && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON;
     c->zero = layout && sp_train_stack_of(&plan->run.config) == SP_TRAIN_FSDP_ZERO;
     c->hours = plan->fine_tuned ? plan->fine_tune.hours : plan->timed ? plan->run_hours : profile->train_hours;
@@ -462,7 +475,7 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
 static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, sp_artifact_set *out, sp_error *err)
 {
     sp_status s = SP_OK;
-    bool xla = c->stack == SP_STACK_XLA && !c->o->cpu;
+    bool xla = c->plan->stack == SP_STACK_XLA && !c->o->cpu;
     if (xla)
         s = add(out, "maxtext.sh", maxtext_script(c, err), true, err);
     if (s == SP_OK && !xla && c->plan->nodes <= 1)
@@ -474,7 +487,7 @@ static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, s
         if (s == SP_OK)
             s = add(out, "accelerate_config.yaml", sp_accelerate_config(c, err), false, err);
     }
-    if (s == SP_OK && c->fine_tune)
+    if (s == SP_OK && c->plan->fine_tuned)
         s = add(out, "axolotl.yml", sp_axolotl_config(c, err), false, err);
     if (s == SP_OK && !xla)
         s = add(out, "node_run.sh", node_script(c, err), true, err);

@@ -25,9 +25,7 @@ typedef struct {
     double hours;                  /* the run's estimated wall-clock hours (0: unknown) */
     bool megatron;                 /* the layout runs on Megatron-LM (TP, PP, CP or EP) */
     bool zero;                     /* ... on FSDP / DeepSpeed ZeRO */
-    bool fine_tune;                /* an adapter or full fine-tune (axolotl recipe) */
     bool gpu;                      /* CUDA or ROCm GPUs (not --cpu, not TPU/Neuron/Gaudi) */
-    sp_stack stack;
 } sp_launch_ctx;
 
 /* The environment block every training script starts with: the hook, data/launch.yaml's

@@ -127,6 +127,8 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
     real(b, "--lr", d->lr);
     real(b, "--min-lr", d->lr * d->min_lr_ratio);
     sp_buf_puts(b, "    --lr-decay-style cosine\n");
+    /* Llama 2's 2000 warmup steps, but never more than a tenth of a short run (a choice: warmup
+     * longer than the run's start would leave no time at the peak rate). */
     whole(b, "--lr-warmup-iters", fmin(d->warmup_iters, floor(iters / 10)));
     real(b, "--weight-decay", d->weight_decay);
     real(b, "--clip-grad", d->clip_grad);
@@ -135,7 +137,7 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
     if (k->precision == SP_PREC_FP8) { /* Transformer Engine: E4M3 forward, E5M2 gradients */
         sp_buf_puts(b, "    --fp8-format hybrid\n");
         /* MXFP8 block scaling is Blackwell's; Hopper uses per-tensor delayed scaling (Megatron's default). */
-        bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->stack == SP_STACK_CUDA;
+        bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->plan->stack == SP_STACK_CUDA;
         sp_buf_printf(b, "    --fp8-recipe %s\n", blackwell ? "mxfp8" : "delayed");
     }
     if (k->recompute == SP_RECOMPUTE_FULL) {

@@ -20,7 +20,7 @@ void sp_script_header(sp_buf *b, const char *shell, const sp_profile *p, const c
 static bool megatron_needs_one_connection(const sp_launch_ctx *c)
 {
     const sp_mem_config *k = &c->plan->run.config;
-    bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->stack == SP_STACK_CUDA;
+    bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->plan->stack == SP_STACK_CUDA;
     return (k->tp > 1 || k->cp > 1) && k->zero < 3 && !blackwell;
 }
 

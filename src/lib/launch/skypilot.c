@@ -12,7 +12,7 @@ static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bo
     sp_emit_str(y, "resources");
     sp_emit_map(y);
     sp_emit_kv_str(y, "accelerators", accelerators);
-    if (serving)
+    if (serving) /* vllm serve's default port (vLLM FrontendArgs.port) */
         sp_emit_kv_int(y, "ports", 8000);
     sp_emit_end_map(y);
 }
@@ -33,7 +33,7 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     if (serving) { /* sky serve: the plan's replicas behind SkyPilot's load balancer */
         sp_emit_str(y, "service");
         sp_emit_map(y);
-        sp_emit_kv_str(y, "readiness_probe", "/health");
+        sp_emit_kv_str(y, "readiness_probe", "/health"); /* vLLM's OpenAI server answers 200 there once ready */
         sp_emit_kv_int(y, "replicas", s->replicas);
         sp_emit_end_map(y);
     }

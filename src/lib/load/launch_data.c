@@ -23,7 +23,10 @@ static const number_spec NUMBERS[] = {
 };
 enum { NUMBER_COUNT = sizeof NUMBERS / sizeof NUMBERS[0] };
 
-static const char *const TEXT_KEYS[] = {"cuda_wheel_index", "rocm_wheel_index", "neuron_wheel_index"};
+static const char *const TEXT_KEYS[] = {"cuda_wheel_index", "rocm_wheel_index", "neuron_wheel_index",
+                                        "cuda_torch_image", "cuda_ray_image",     "rocm_torch_image",
+                                        "rocm_ray_image"};
+enum { TEXT_COUNT = sizeof TEXT_KEYS / sizeof TEXT_KEYS[0] };
 static const char *const WHEN[] = {"all", "gpu", "megatron", "multi-node", NULL};
 
 static const sp_field ENV_FIELDS[] = {
@@ -81,8 +84,9 @@ sp_status sp_load_launch_data(sp_yaml *y, sp_launch_data *out, sp_error *err)
     for (yaml_node_pair_t *p = status == SP_OK ? root->data.mapping.pairs.start : NULL;
          status == SP_OK && p < root->data.mapping.pairs.top; p++) {
         const char *key = sp_yaml_scalar(sp_yaml_node(y, p->key));
-        bool known = !strcmp(key, "env") || !strcmp(key, TEXT_KEYS[0]) || !strcmp(key, TEXT_KEYS[1]) ||
-                     !strcmp(key, TEXT_KEYS[2]);
+        bool known = !strcmp(key, "env");
+        for (size_t i = 0; i < TEXT_COUNT; i++)
+            known = known || !strcmp(key, TEXT_KEYS[i]);
         for (size_t i = 0; i < NUMBER_COUNT; i++)
             known = known || !strcmp(key, NUMBERS[i].key);
         if (!known)
@@ -93,12 +97,11 @@ sp_status sp_load_launch_data(sp_yaml *y, sp_launch_data *out, sp_error *err)
         status = sp_yaml_sourced_number(y, root, NUMBERS[i].key, NUMBERS[i].min, NUMBERS[i].max, 0, &value, err);
         memcpy((char *)out + NUMBERS[i].offset, &value, sizeof value);
     }
-    if (status == SP_OK)
-        status = sourced_text(y, root, TEXT_KEYS[0], out->cuda_wheel_index, sizeof out->cuda_wheel_index, err);
-    if (status == SP_OK)
-        status = sourced_text(y, root, TEXT_KEYS[1], out->rocm_wheel_index, sizeof out->rocm_wheel_index, err);
-    if (status == SP_OK)
-        status = sourced_text(y, root, TEXT_KEYS[2], out->neuron_wheel_index, sizeof out->neuron_wheel_index, err);
+    char *const texts[TEXT_COUNT] = {out->cuda_wheel_index, out->rocm_wheel_index, out->neuron_wheel_index,
+                                     out->cuda_torch_image, out->cuda_ray_image,     out->rocm_torch_image,
+                                     out->rocm_ray_image};
+    for (size_t i = 0; status == SP_OK && i < TEXT_COUNT; i++)
+        status = sourced_text(y, root, TEXT_KEYS[i], texts[i], SP_TEXT_MAX, err);
     yaml_node_t *env = status == SP_OK ? sp_yaml_mapping_get(y, root, "env") : NULL;
     if (status == SP_OK && !env)
         status = sp_yaml_fail(y, root, "env", err, "missing");

@@ -231,6 +231,7 @@ static sp_status load_perf(sp_yaml *y, sp_rules *out, sp_error *err)
 static const sp_field PIN_FIELDS[] = {
     {"name", offsetof(sp_framework_pin, name), sizeof(((sp_framework_pin *)0)->name), 0, 0, 0, true},
     {"version", offsetof(sp_framework_pin, version), sizeof(((sp_framework_pin *)0)->version), 0, 0, 0, true},
+    {"extra", offsetof(sp_framework_pin, extra), sizeof(((sp_framework_pin *)0)->extra), 0, 0, 0, false},
     {"released", 0, 1, 0, 0, 0, true},
     {"source", 0, 1, 0, 0, 0, true},
 };

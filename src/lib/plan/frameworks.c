@@ -143,6 +143,14 @@ sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job 
 
 /* ---- pinned releases (data/frameworks.yaml) ---- */
 
+const char *sp_framework_extra(const sp_rules *rules, const char *name)
+{
+    for (unsigned i = 0; rules && i < rules->framework_count; i++)
+        if (!strcmp(rules->frameworks[i].name, name))
+            return rules->frameworks[i].extra;
+    return "";
+}
+
 const char *sp_framework_version(const sp_rules *rules, const char *name)
 {
     for (unsigned i = 0; rules && i < rules->framework_count; i++)

@@ -9,6 +9,8 @@
 
 /* The pinned version of a framework in data/frameworks.yaml, "?" when absent (frameworks.c). */
 const char *sp_framework_version(const sp_rules *rules, const char *name);
+/* The pip extra a framework is installed with ("[default]", "[tpu]"), "" when none. */
+const char *sp_framework_extra(const sp_rules *rules, const char *name);
 
 /* The hours the plan's costs are for: the searched run, the sized data job, or train_hours
  * (plan.c). */

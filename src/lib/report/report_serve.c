@@ -85,8 +85,16 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->fleet_usd_per_hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
                   s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
-    sp_buf_printf(&b, "engine      : %s (vllm==%s, ray==%s, tensorrt-llm==%s): %s\n", sp_engine_name(engine),
-                  sp_framework_version(r->rules, "vllm"), sp_framework_version(r->rules, "ray"), sp_framework_version(r->rules, "tensorrt-llm"), reason);
+    /* The pins of the engine chosen, as its launch files install them. */
+    char pins[SP_TEXT_MAX];
+    if (engine == SP_ENGINE_TRTLLM_TRITON)
+        snprintf(pins, sizeof pins, "tensorrt-llm==%s", sp_framework_version(r->rules, "tensorrt-llm"));
+    else if (engine == SP_ENGINE_RAY_SERVE_VLLM || s->pp > 1) /* stages across nodes run on vLLM's Ray executor */
+        snprintf(pins, sizeof pins, "vllm==%s, ray==%s", sp_framework_version(r->rules, "vllm"),
+                 sp_framework_version(r->rules, "ray"));
+    else
+        snprintf(pins, sizeof pins, "vllm==%s", sp_framework_version(r->rules, "vllm"));
+    sp_buf_printf(&b, "engine      : %s (%s): %s\n", sp_engine_name(engine), pins, reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
     /* vLLM loads FP4 weights from a checkpoint quantised beforehand; it does not quantise to FP4 on load. */
