@@ -576,6 +576,9 @@ void sp_text_sha256(const char *text, char out[65]);
 
 /* Exact parameter count of the shape (or params_override). Pure. */
 double sp_model_params(const sp_model *model);
+/* The most parameters an estimator takes: a thousand times the largest model trained, so a
+ * larger count is a typo, not a plan. */
+#define SP_MODEL_PARAMS_MAX 1e15
 /* Parameters one token touches (MoE: experts_per_token of the experts). Pure. */
 double sp_model_active_params(const sp_model *model);
 /* Largest single module (DeepSpeed's largest_layer_params): the embedding or one MLP. */

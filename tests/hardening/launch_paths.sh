@@ -143,5 +143,13 @@ check "and no longer data_job.py" bash -c "! grep -q data_job.py e/nightly-join-
 check "without --entry it submits data_job.py" bash -c "tail -1 e2/nightly-join-of-two-3-tb-logs/spark.sh | grep -q ' data_job.py\$'"
 check "spark.sh passes bash -n" bash -n e/nightly-join-of-two-3-tb-logs/spark.sh
 
+# The same for dask.sh: the scheduler and workers start, then the entry runs against them.
+printf -- '- name: pandas cleanup\n  data_tb: 0.5\n  instance: i4i.8xlarge\n  stages: [read, filter, write]\n  train_hours: 1\n  budget_usd: 100\n' >dask.yaml
+"$bin" launch dask.yaml --out dk --entry my_job.py --entry-args '--x 1' >/dev/null
+check "dask.sh runs --entry with --entry-args against its scheduler" \
+  bash -c "tail -1 dk/pandas-cleanup/dask.sh | grep -q \"DASK_SCHEDULER_ADDRESS=tcp://SCHEDULER:8786 python 'my_job.py' '--x' '1'\$\""
+check "dask.sh passes bash -n and stops its workers on exit" \
+  bash -c "bash -n dk/pandas-cleanup/dask.sh && grep -q '^trap ' dk/pandas-cleanup/dask.sh"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

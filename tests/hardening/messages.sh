@@ -49,5 +49,15 @@ PY
 "$bin" catalog models --data-dir "$work/data" >"$work/models.txt"
 check "catalog models lists rows by the file name --model takes, never a file's label" \
   bash -c "grep -q '^tinyllama-1.1b ' '$work/models.txt' && ! grep -q 'evil' '$work/models.txt'"
+"$bin" plan '' >/dev/null 2>"$work/empty.err"; code=$?
+check "an empty file name is refused without naming a flag that does not exist" \
+  bash -c "[ $code -eq 2 ] && grep -qx 'stackplan: an empty file name names no file' '$work/empty.err'"
+mkdir -p "$work/nomodels"
+"$bin" catalog models --data-dir "$work/nomodels" >/dev/null 2>"$work/cat.err"
+check "a model catalog that cannot be opened says why (errno)" grep -q 'No such file or directory' "$work/cat.err"
+"$bin" breakeven --gpus 8 --usd-per-gpu-hour 2 --premium 1.0000000000001 --ops-hours 10 --ops-usd-per-hour 100 \
+  --format json >"$work/be.json"
+check "a premium printed as 1.0 has no break-even (null), not 6e14 hours" \
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not (r['managed_premium']==1.0 and r['breakeven_hours'] is None))" "$work/be.json"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,9 +1,11 @@
 /* cmd_breakeven.c - `stackplan breakeven`: when does self-managed beat managed? */
 #include "api_internal.h"
 
+#include <math.h>
+
 static const cli_opt OPTS[] = {
     {"gpus", CLI_NUMBER, "G", "accelerators in the cluster (required)", 1, 1e7, SP_NUM_INTEGER},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "raw price of one accelerator-hour (required)", 0, 1e4, 0},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "raw price of one accelerator-hour (required)", 1e-6, 1e4, 0},
     {"premium", CLI_NUMBER, "M", "managed price over raw, >= 1 (required)", 1, 100, 0},
     {"ops-hours", CLI_NUMBER, "T", "hours of operations work self-managing costs (required)", 0, 1e6, 0},
     {"ops-usd-per-hour", CLI_NUMBER, "V", "value of one hour of the team's time (required)", 0, 1e6, 0},
@@ -31,7 +33,10 @@ int cmd_breakeven(int argc, char **argv)
             fprintf(cli_err(), "stackplan: --%s: required (usage: %s)\n", OPTS[i].name, CMD.usage);
             return CLI_EXIT_INPUT;
         }
-    sp_breakeven_input in = {v[0].number, v[1].number, v[2].number, v[3].number, v[4].number};
+    /* The premium is read to 9 decimals: reports print 12 significant digits, and a premium that
+     * differed from 1 only past them would print as 1 beside a break-even of 10^15 hours. */
+    double premium = round(v[2].number * 1e9) / 1e9;
+    sp_breakeven_input in = {v[0].number, v[1].number, premium, v[3].number, v[4].number};
     char *text = sp_render_breakeven(&in, format, &err);
     return text ? cli_emit(text) : cli_fail(&err);
 }

@@ -4,6 +4,7 @@
 #include "common_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,10 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     double ffn = cli_flag(cmd, v, "ffn")->set ? cli_flag(cmd, v, "ffn")->number : 4.0 * hidden;
     if (kv > heads || (long long)heads % (long long)kv != 0)
         return cli_flag_error(err, "kv-heads", "must divide --heads");
+    /* Each head takes hidden / heads dimensions; a config file's head_dim is refused the same way. */
+    if (fmod(hidden, heads) != 0)
+        return cli_flag_error(err, "heads", "%g does not divide --hidden %g: each head needs a whole width", heads,
+                              hidden);
     sp_model_from_shape(out, cli_flag(cmd, v, "layers")->number, hidden, heads, kv, ffn, kind,
                         cli_flag(cmd, v, "vocab")->number, 2048);
     return moe_from_flags(cmd, v, out, err);
@@ -154,6 +159,20 @@ static sp_status model_from_flags(const cli_command *cmd, const cli_value *value
     return SP_OK;
 }
 
+/* A model past any trained one is a typo, refused here for every command (the estimators refuse it
+ * too), naming where it came from: the file, the catalog row or the shape flags. */
+static sp_status model_in_reach(const cli_command *cmd, const cli_value *values, const sp_model *m, sp_error *err)
+{
+    double params = sp_model_params(m);
+    if (params <= SP_MODEL_PARAMS_MAX)
+        return SP_OK;
+    const cli_value *hf = cli_flag(cmd, values, "hf-config");
+    if (hf->set)
+        return sp_fail(err, SP_ERR_INPUT, hf->text, 0, 0, "file", "%.3g parameters is beyond any model", params);
+    return cli_flag_error(err, cli_flag(cmd, values, "model")->set ? "model" : "layers",
+                          "%.3g parameters is beyond any model", params);
+}
+
 sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const char *shape_for, cli_gpu_mode gpu,
                           cli_inputs *in, sp_error *err)
 {
@@ -163,6 +182,8 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
     sp_status s = sp_rules_load(in->data_dir, &in->rules, err);
     if (s == SP_OK)
         s = model_from_flags(cmd, values, in->data_dir, &in->model, err);
+    if (s == SP_OK)
+        s = model_in_reach(cmd, values, &in->model, err);
     const cli_value *label = cli_flag(cmd, values, "name");
     if (s == SP_OK && label->set) {
         if (!label->text[0] || strlen(label->text) >= sizeof in->model.name)

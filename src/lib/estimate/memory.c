@@ -306,7 +306,7 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
     double params = sp_model_params(m);
     if (!(params > 0) || !isfinite(params))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "has no parameters");
-    if (params > 1e15) /* a thousand times the largest model trained: a typo, not a plan */
+    if (params > SP_MODEL_PARAMS_MAX)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "%.3g parameters is beyond any model", params);
     if (!sp_model_has_shape(m))
         return SP_OK;

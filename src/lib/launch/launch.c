@@ -354,8 +354,13 @@ static char *data_script(const sp_launch_ctx *c, sp_error *err)
     bool names_entry = n > k && line[n - k - 1] == ' ' && !strcmp(line + n - k, entry);
     if (names_entry)
         line[n - k] = '\0';
-    sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n%s%s\n", sp_data_engine_name(plan->data_framework),
-                  plan->data_framework_reason, line, names_entry ? c->entry : "");
+    sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n", sp_data_engine_name(plan->data_framework),
+                  plan->data_framework_reason);
+    if (plan->data_framework == SP_DATA_DASK) /* the scheduler and workers end with the program */
+        sp_buf_printf(&b, "# a dask worker runs on each of the %.0f nodes; SCHEDULER is the first node's address\n"
+                          "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n",
+                      plan->data.nodes);
+    sp_buf_printf(&b, "%s%s\n", line, names_entry ? c->entry : "");
     return sp_buf_finish(&b, err);
 }
 

@@ -16,6 +16,7 @@ typedef struct {
     size_t length;
     json_t *root;
     sp_error *err;
+    const char *not_boolean; /* the first switch read that holds something else (see hf_bool) */
 } hf_config;
 
 /* jansson keeps no positions for parsed values: find the key's first occurrence. */
@@ -69,17 +70,30 @@ static sp_status hf_number(hf_config *c, const char *const *keys, double fallbac
     return hf_value(c, keys, fallback, required, false, out);
 }
 
+/* A switch the config gives; fallback when absent or null. Anything else ("yes", 1) is kept as
+ * the first wrong-typed key, refused once the family is read (check_shape), so that the many
+ * switch reads stay expressions. */
 static bool hf_bool(hf_config *c, const char *key, bool fallback)
 {
     json_t *v = json_object_get(c->root, key);
+    if (v && !json_is_null(v) && !json_is_boolean(v) && !c->not_boolean)
+        c->not_boolean = key;
     return json_is_boolean(v) ? json_is_true(v) : fallback;
 }
 
 #define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Reads the fields every family names alike or nearly so. */
+/* Switches some family reads: each is checked to be a switch in every file, read or not, so that
+ * "tie_word_embeddings": "yes" is refused even where the family fixes the tie (MPT). */
+static const char *const SWITCHES[] = {"tie_word_embeddings", "attention_bias", "mlp_bias", "no_bias", "bias",
+                                       "multi_query", "new_decoder_architecture", "enable_bias",
+                                       "do_layer_norm_before", NULL};
+
 static sp_status hf_common(hf_config *c, sp_model *m)
 {
+    for (int i = 0; SWITCHES[i]; i++)
+        (void)hf_bool(c, SWITCHES[i], false);
     sp_status s = hf_number(c, KEYS("hidden_size", "n_embd", "d_model", "n_embed"), 0, true, &m->hidden);
     if (s == SP_OK)
         s = hf_number(c, KEYS("num_hidden_layers", "n_layer", "n_layers"), 0, true, &m->layers);
@@ -203,11 +217,14 @@ static sp_status hf_mpt(hf_config *c, sp_model *m)
     double ratio = 4;
     sp_status s = hf_value(c, KEYS("expansion_ratio"), 4, false, true, &ratio);
     json_t *attn = json_object_get(c->root, "attn_config");
+    if (attn && !json_is_null(attn) && !json_is_object(attn))
+        return hf_fail(c, "attn_config", "must be an object");
     json_t *kv = attn ? json_object_get(attn, "kv_n_heads") : NULL;
-    if (json_is_number(kv) && json_number_value(kv) > 0) {
-        if (json_number_value(kv) != floor(json_number_value(kv)))
-            return hf_fail(c, "kv_n_heads", "must be a whole number");
-        m->kv_heads = json_number_value(kv);
+    if (kv && !json_is_null(kv)) {
+        double heads = json_number_value(kv);
+        if (!json_is_number(kv) || heads < 1 || heads > 1e9 || heads != floor(heads))
+            return hf_fail(c, "kv_n_heads", "must be a whole number from 1 to 1e9");
+        m->kv_heads = heads;
     }
     m->ffn = ratio * m->hidden;
     m->ffn_kind = SP_FFN_GELU;
@@ -436,6 +453,8 @@ static sp_status check_modern(hf_config *c, const sp_model *m)
 
 static sp_status check_shape(hf_config *c, const sp_model *m)
 {
+    if (c->not_boolean)
+        return hf_fail(c, c->not_boolean, "must be true or false");
     /* The given counts are whole (hf_number); the two derived ones may not be. */
     if (m->head_dim != floor(m->head_dim))
         return hf_fail(c, "head_dim", "hidden size / heads is not whole: give head_dim");
@@ -516,7 +535,7 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
     /* A multimodal file (Gemma 3, Llama 4) nests its language model in text_config. */
     json_t *text_config = json_is_object(root) ? json_object_get(root, "text_config") : NULL;
     json_t *fields = json_is_object(text_config) ? text_config : root;
-    hf_config c = {name, text, length, fields, err};
+    hf_config c = {name, text, length, fields, err, NULL};
     sp_status s = SP_OK;
     json_t *type = json_object_get(fields, "model_type");
     if (!json_is_string(type) && fields != root)
@@ -617,6 +636,7 @@ sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model
 /* ---- the catalog's list of names ---- */
 
 #include <dirent.h>
+#include <errno.h>
 
 static int compare_names(const void *a, const void *b)
 {
@@ -662,7 +682,7 @@ sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *co
                        strlen(data_dir));
     DIR *dir = opendir(path);
     if (!dir)
-        return sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open the model catalog");
+        return sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open the model catalog: %s", strerror(errno));
     size_t capacity = 0;
     sp_status s = SP_OK;
     for (struct dirent *d; s == SP_OK && (d = readdir(dir));) {

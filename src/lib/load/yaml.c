@@ -21,6 +21,11 @@ static const char *file_kind(mode_t mode)
  * reads of a regular file. */
 static FILE *open_regular(const char *path, sp_error *err)
 {
+    /* An empty name has no place to print, and the error line would read as a flag's. */
+    if (!path[0]) {
+        sp_fail(err, SP_ERR_INPUT, "", 0, 0, "", "an empty file name names no file");
+        return NULL;
+    }
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         sp_fail(err, SP_ERR_IO, path, 0, 0, "file", "cannot open: %s", strerror(errno));
@@ -213,6 +218,11 @@ sp_status sp_yaml_number(const sp_yaml *y, const yaml_node_t *node, const char *
     if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return sp_yaml_fail(y, node, field, err, "'%.40s' is quoted text: write the number bare",
                             sp_yaml_scalar(node));
+    /* A plain scalar's node spans its text alone unless a tag or anchor comes first: `!!str 7`
+     * is text by YAML's own rule, though libyaml's loader tags every scalar str alike. */
+    if (node->end_mark.index - node->start_mark.index != node->data.scalar.length)
+        return sp_yaml_fail(y, node, field, err, "'%.40s' carries a tag or an anchor: write the number bare",
+                            sp_yaml_scalar(node));
     double value = 0.0;
     sp_error parse_err;
     sp_error_clear(&parse_err);
@@ -239,6 +249,8 @@ sp_status sp_yaml_string(const sp_yaml *y, const yaml_node_t *node, const char *
     const char *v = sp_yaml_scalar(node);
     if (!*v)
         return sp_yaml_fail(y, node, field, err, "is empty: text is needed");
+    if (strlen(v) != node->data.scalar.length)
+        return sp_yaml_fail(y, node, field, err, "contains a NUL character");
     if (strlen(v) >= size)
         return sp_yaml_fail(y, node, field, err, "is longer than %zu characters", size - 1);
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)

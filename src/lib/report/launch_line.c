@@ -96,11 +96,13 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
                         "--executor-memory %.0fg data_job.py",
                         per_node * nodes, SPARK_EXECUTOR_CORES, fmax(1.0, memory_gb));
     }
+    /* The scheduler and the program on one node, a worker on each of the nodes; the program finds
+     * the scheduler through Dask's scheduler-address setting (DASK_SCHEDULER_ADDRESS). */
     if (framework == SP_DATA_DASK)
         return snprintf(buf, size,
                         "dask scheduler --port 8786 & dask worker tcp://SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
-                        "--memory-limit %.0fGiB   # on each of %.0f nodes",
-                        in->vcpus, floor(node_gib / in->vcpus), nodes);
+                        "--memory-limit %.0fGiB & DASK_SCHEDULER_ADDRESS=tcp://SCHEDULER:8786 python data_job.py",
+                        in->vcpus, floor(node_gib / in->vcpus));
     return snprintf(buf, size, "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 "
                                "--working-dir . -- python data_job.py");
 }

@@ -250,6 +250,10 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "%g does not divide the %g attention heads", q->tp, m->heads);
     if (q->pp > m->layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "%g stages for %g layers", q->pp, m->layers);
+    /* Megatron's sequence parallelism splits the norm and dropout activations over the TP group. */
+    if (q->sequence_parallel == 1 && q->tp == 1)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "sequence-parallel",
+                       "splits activations over the tensor-parallel group: it needs tp above 1");
     if (q->ep > 1 && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
                        m->name[0] ? m->name : "the model");
@@ -290,6 +294,12 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     sp_status status = check_request(model, request, err);
     if (status != SP_OK)
         return status;
+    /* An FP8 GEMM needs FP8 tensor cores (Hopper, Ada, Blackwell, MI300); Ampere and older have
+     * none, so an fp8 plan there would be priced at a rate the part cannot run. */
+    if (request->precision == SP_PREC_FP8 && !(accel->fp8_flops_per_s > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                       "fp8 needs FP8 tensor cores and %s has none (no fp8 rate in its catalog row): use mixed-bf16",
+                       accel->name);
     if (!(sp_train_peak(accel, request->precision) > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
                        sp_precision_name(request->precision));
