@@ -53,6 +53,12 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
             have = true;
         }
     }
+    /* Below vLLM's default share of memory, the share the user gave is what does not fit. */
+    if (!have && config->gpu_memory_utilization > 0 && config->gpu_memory_utilization < 0.9)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu-memory-utilization",
+                       "%s does not fit %g%% of %s's memory even split %g ways%s: a larger share or accelerator",
+                       model->name, config->gpu_memory_utilization * 100, accel->name,
+                       multi_node ? widest * 8 : accel->per_node, multi_node ? " over 8 nodes" : "");
     if (!have)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
                        "%s does not fit %s even split %g ways%s: a larger accelerator or a smaller dtype", model->name,
