@@ -15,6 +15,12 @@ else
   check "mandoc is installed (scripts/install-deps.sh --test)" false
 fi
 
+check "docs/CLI.md's bounds and defaults table is what the option rows print (completion defaults)" \
+  bash -c "sed -n '/<!-- defaults:begin -->/,/<!-- defaults:end -->/p' '$root/docs/CLI.md' | sed '1d;\$d' | diff - <('$bin' completion defaults)"
+check "every number and switch of every command has one bounds row, sorted, none unused" \
+  bash -c "'$bin' completion defaults 2>&1 >/dev/null | wc -c | grep -qx 0"
+check "a flag two commands share takes one range: --usd-per-gpu-hour 0 is refused alike" \
+  bash -c "[ \"\$('$bin' breakeven --gpus 8 --usd-per-gpu-hour 0 --premium 1 --ops-hours 1 --ops-usd-per-hour 1 2>&1)\" = \"\$('$bin' serve --model llama-3.1-8b --gpu h100-sxm-80gb --usd-per-gpu-hour 0 2>&1)\" ]"
 complete_words() { # WORDS...: what the bash completion offers for the last word
   source <("$bin" completion bash --data-dir "$root/data")
   COMP_WORDS=("$@")

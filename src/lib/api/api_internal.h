@@ -31,9 +31,25 @@ typedef struct {
     cli_kind kind;
     const char *arg;    /* placeholder in help, e.g. "N" */
     const char *help;
-    double min, max;    /* numbers only */
-    unsigned flags;     /* SP_NUM_* for numbers */
 } cli_opt;
+
+/* The bounds and default of a number or switch flag, with why: one row a name for every command
+ * (option_defaults.c), so that a flag two commands share has one range and one default. */
+typedef struct {
+    const char *name;     /* without the leading dashes */
+    cli_kind kind;        /* CLI_NUMBER or CLI_FLAG */
+    double min, max;      /* numbers: the range, both ends allowed */
+    unsigned flags;       /* numbers: SP_NUM_* (SP_NUM_INTEGER for counts) */
+    bool on;              /* switches: the state when neither --x nor --no-x is given */
+    const char *fallback; /* the default in words; NULL when it is `value` */
+    const char *why;      /* the reason for the range and the default */
+    double value;         /* numbers: the default, when it is one value (else NAN) */
+} cli_default;
+
+/* The row of a flag, or NULL when it has none (a bug: tests/cli/run_completion.sh checks every
+ * number and switch has one). */
+const cli_default *cli_default_of(const char *name);
+size_t cli_defaults(const cli_default **rows);
 
 typedef struct {
     bool set;
@@ -56,8 +72,11 @@ sp_status cli_parse(const cli_command *cmd, int argc, char **argv, cli_value *va
                     const char **positional, size_t *positional_count, bool *help, sp_error *err);
 void cli_print_help(const cli_command *cmd, FILE *out);
 
-/* A switch's state: --x or --x=on (true), --no-x or --x=off (false), fallback when not given. */
-bool cli_on(const cli_command *cmd, const cli_value *values, const char *name, bool fallback);
+/* A number flag's value, or its row's default value when not given. */
+double cli_number(const cli_command *cmd, const cli_value *values, const char *name);
+
+/* A switch's state: --x or --x=on (true), --no-x or --x=off (false), its row's default when not given. */
+bool cli_on(const cli_command *cmd, const cli_value *values, const char *name);
 
 /* Index of an option by name in cmd->opts (the tables are static, so a miss is a bug). */
 size_t cli_index(const cli_command *cmd, const char *name);
@@ -87,40 +106,40 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
 
 /* Option rows every command that takes a model shares. */
 #define CLI_MODEL_OPTS                                                                               \
-    {"model", CLI_TEXT, "NAME", "a catalog model (see `stackplan catalog models`)", 0, 0, 0},        \
-    {"hf-config", CLI_TEXT, "FILE|DIR", "a Hugging Face config.json, or a directory holding one", 0, 0, 0}, \
-    {"name", CLI_TEXT, "NAME", "what to call a --hf-config or shape model (default: _name_or_path or the file)", 0, 0, 0}, \
-    {"params", CLI_NUMBER, "N", "only a parameter count (e.g. 7e9 or 7G)", 1, 1e15, 0},               \
-    {"layers", CLI_NUMBER, "L", "shape: transformer layers", 1, 1e4, SP_NUM_INTEGER},                \
-    {"hidden", CLI_NUMBER, "H", "shape: hidden size", 1, 1e6, SP_NUM_INTEGER},                       \
-    {"heads", CLI_NUMBER, "A", "shape: attention heads", 1, 1e5, SP_NUM_INTEGER},                    \
-    {"kv-heads", CLI_NUMBER, "K", "shape: key/value heads (GQA; default heads)", 1, 1e5, SP_NUM_INTEGER}, \
-    {"ffn", CLI_NUMBER, "F", "shape: MLP width (default 4 x hidden)", 1, 1e7, SP_NUM_INTEGER},        \
-    {"ffn-kind", CLI_TEXT, "gelu|swiglu", "shape: MLP kind (default gelu)", 0, 0, 0},                 \
-    {"vocab", CLI_NUMBER, "V", "shape: vocabulary size", 1, 1e7, SP_NUM_INTEGER},                     \
-    {"experts", CLI_NUMBER, "E", "shape, MoE: routed experts a layer", 2, 1e5, SP_NUM_INTEGER},        \
-    {"experts-per-token", CLI_NUMBER, "K", "shape, MoE: experts each token is routed to", 1, 1e5, SP_NUM_INTEGER}, \
-    {"shared-experts", CLI_NUMBER, "S", "shape, MoE: always-active experts a layer (default 0)", 0, 1e4, SP_NUM_INTEGER}, \
-    {"moe-ffn", CLI_NUMBER, "F", "shape, MoE: each expert's MLP width (default --ffn)", 1, 1e7, SP_NUM_INTEGER}, \
-    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},        \
-    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0}
+    {"model", CLI_TEXT, "NAME", "a catalog model (see `stackplan catalog models`)"},        \
+    {"hf-config", CLI_TEXT, "FILE|DIR", "a Hugging Face config.json, or a directory holding one"}, \
+    {"name", CLI_TEXT, "NAME", "what to call a --hf-config or shape model (default: _name_or_path or the file)"}, \
+    {"params", CLI_NUMBER, "N", "only a parameter count (e.g. 7e9 or 7G)"},               \
+    {"layers", CLI_NUMBER, "L", "shape: transformer layers"},                \
+    {"hidden", CLI_NUMBER, "H", "shape: hidden size"},                       \
+    {"heads", CLI_NUMBER, "A", "shape: attention heads"},                    \
+    {"kv-heads", CLI_NUMBER, "K", "shape: key/value heads (GQA; default heads)"}, \
+    {"ffn", CLI_NUMBER, "F", "shape: MLP width (default 4 x hidden)"},        \
+    {"ffn-kind", CLI_TEXT, "gelu|swiglu", "shape: MLP kind (default gelu)"},                 \
+    {"vocab", CLI_NUMBER, "V", "shape: vocabulary size"},                     \
+    {"experts", CLI_NUMBER, "E", "shape, MoE: routed experts a layer"},        \
+    {"experts-per-token", CLI_NUMBER, "K", "shape, MoE: experts each token is routed to"}, \
+    {"shared-experts", CLI_NUMBER, "S", "shape, MoE: always-active experts a layer (default 0)"}, \
+    {"moe-ffn", CLI_NUMBER, "F", "shape, MoE: each expert's MLP width (default --ffn)"}, \
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)"},        \
+    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)"}
 
 /* Option rows of the training precision and optimizer, alike in every command. */
 #define CLI_PRECISION_OPTS                                                                           \
-    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8", 0, 0, 0},      \
-    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0}
+    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8"},      \
+    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor"}
 
 /* Option rows of a fine-tune's method, alike in `finetune` and `memory`. */
 #define CLI_FT_OPTS                                                                                     \
-    {"method", CLI_TEXT, "M", "full, lora, qlora or dora (finetune: a comma list; default full,lora,qlora)", 0, 0, 0}, \
-    {"lora-rank", CLI_NUMBER, "R", "adapter rank (default 8, PEFT's)", 1, 1e6, SP_NUM_INTEGER},           \
-    {"lora-targets", CLI_TEXT, "T", "attn, mlp, all-linear (default) or a list such as q,k,v,o,gate,up,down", 0, 0, 0}, \
-    {"lora-dropout", CLI_NUMBER, "P", "adapter dropout (default 0.05; 0 keeps no dropped input)", 0, 0.99, 0}, \
-    {"quant", CLI_TEXT, "Q", "frozen base: none, nf4 (QLoRA default), fp4, int4 (GPTQ), int8", 0, 0, 0}, \
-    {"double-quant", CLI_FLAG, NULL, "quantise the 4-bit constants again (default on)", 0, 0, 0},      \
-    {"offload", CLI_TEXT, "O", "none, optimizer, optimizer+params (default none)", 0, 0, 0},            \
-    {"train-embeddings", CLI_FLAG, NULL, "the embeddings and output layer train beside the adapters", 0, 0, 0}, \
-    {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)", 0, 1e7, 0}
+    {"method", CLI_TEXT, "M", "full, lora, qlora or dora (finetune: a comma list; default full,lora,qlora)"}, \
+    {"lora-rank", CLI_NUMBER, "R", "adapter rank (default 8, PEFT's)"},           \
+    {"lora-targets", CLI_TEXT, "T", "attn, mlp, all-linear (default) or a list such as q,k,v,o,gate,up,down"}, \
+    {"lora-dropout", CLI_NUMBER, "P", "adapter dropout (default 0.05; 0 keeps no dropped input)"}, \
+    {"quant", CLI_TEXT, "Q", "frozen base: none, nf4 (QLoRA default), fp4, int4 (GPTQ), int8"}, \
+    {"double-quant", CLI_FLAG, NULL, "quantise the 4-bit constants again (default on)"},      \
+    {"offload", CLI_TEXT, "O", "none, optimizer, optimizer+params (default none)"},            \
+    {"train-embeddings", CLI_FLAG, NULL, "the embeddings and output layer train beside the adapters"}, \
+    {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)"}
 
 /* Reads the CLI_FT_OPTS into c (method only when one is given; finetune reads its list itself). */
 sp_status cli_ft_flags(const cli_command *cmd, const cli_value *values, bool one_method, sp_ft_config *c,

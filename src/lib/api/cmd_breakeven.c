@@ -4,12 +4,12 @@
 #include <math.h>
 
 static const cli_opt OPTS[] = {
-    {"gpus", CLI_NUMBER, "G", "accelerators in the cluster (required)", 1, 1e7, SP_NUM_INTEGER},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "raw price of one accelerator-hour (required)", 1e-6, 1e4, 0},
-    {"premium", CLI_NUMBER, "M", "managed price over raw, >= 1 (required)", 1, 100, 0},
-    {"ops-hours", CLI_NUMBER, "T", "hours of operations work self-managing costs (required)", 0, 1e6, 0},
-    {"ops-usd-per-hour", CLI_NUMBER, "V", "value of one hour of the team's time (required)", 0, 1e6, 0},
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
+    {"gpus", CLI_NUMBER, "G", "accelerators in the cluster (required)"},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "raw price of one accelerator-hour (required)"},
+    {"premium", CLI_NUMBER, "M", "managed price over raw, >= 1 (required)"},
+    {"ops-hours", CLI_NUMBER, "T", "hours of operations work self-managing costs (required)"},
+    {"ops-usd-per-hour", CLI_NUMBER, "V", "value of one hour of the team's time (required)"},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 
 static const cli_command CMD = {

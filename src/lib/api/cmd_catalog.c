@@ -5,9 +5,9 @@
 #include <string.h>
 
 static const cli_opt OPTS[] = {
-    {"format", CLI_TEXT, "text|json", "output format (default text)", 0, 0, 0},
-    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
-    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json", "output format (default text)"},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)"},
+    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)"},
 };
 
 static const cli_command CMD = {

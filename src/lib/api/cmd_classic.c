@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 static const cli_opt OPTS[] = {
-    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)"},
 };
 
 static const cli_command CMD = {

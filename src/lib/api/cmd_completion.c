@@ -8,13 +8,13 @@
 #include <string.h>
 
 static const cli_opt OPTS[] = {
-    {"data-dir", CLI_TEXT, "DIR", "catalogs whose model and GPU names to complete (default: the bundled data/)", 0, 0,
-     0},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs whose model and GPU names to complete (default: the bundled data/)"},
 };
 
-static const cli_command CMD = {"stackplan completion bash|zsh|fish|man [--data-dir DIR]",
+static const cli_command CMD = {"stackplan completion bash|zsh|fish|man|defaults [--data-dir DIR]",
                                 "Print a shell completion script (source it, or put it where your shell looks)\n"
-                                "or the man page (roff), both generated from the commands' option tables.",
+                                "or the man page (roff), both generated from the commands' option tables; `defaults`: the\n"
+                                "table of every number's and switch's range, default and why (Markdown).",
                                 OPTS, sizeof OPTS / sizeof OPTS[0], 1};
 
 typedef struct {
@@ -111,9 +111,67 @@ static void roff(FILE *out, const char *text)
             fputs("\\-", out);
         else if ((*c == '.' || *c == '\'') && (c == text || c[-1] == '\n'))
             fprintf(out, "\\&%c", *c);
+        else if (*c == '.' && c[1] == ' ') /* "et al. 2023" does not end a sentence */
+            fputs(".\\&", out);
         else
             fputc(*c, out);
     }
+}
+
+/* The default of a row in words: its text, or its one value. */
+static const char *fallback_text(const cli_default *row, char *buf, size_t size)
+{
+    if (row->fallback)
+        return row->fallback;
+    snprintf(buf, size, "%g", row->value);
+    return buf;
+}
+
+/* The range of a row in words: "[1, 1024], whole", "on or off". */
+static void range_text(const cli_default *row, char *buf, size_t size)
+{
+    if (row->kind == CLI_FLAG)
+        snprintf(buf, size, "on or off");
+    else
+        snprintf(buf, size, "[%g, %g]%s", row->min, row->max, (row->flags & SP_NUM_INTEGER) ? ", whole" : "");
+}
+
+/* docs/CLI.md's table, between its markers (tests/cli/run_completion.sh compares them). */
+static void defaults_markdown(FILE *out)
+{
+    const cli_default *rows = NULL;
+    size_t n = cli_defaults(&rows);
+    fprintf(out, "| flag | range | default | why |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < n; i++) {
+        char range[64];
+        range_text(&rows[i], range, sizeof range);
+        char value[32];
+        fprintf(out, "| `--%s` | %s | %s | %s |\n", rows[i].name, range, fallback_text(&rows[i], value, sizeof value),
+                rows[i].why);
+    }
+}
+
+static void defaults_roff(FILE *out)
+{
+    const cli_default *rows = NULL;
+    size_t n = cli_defaults(&rows);
+    fprintf(out, ".Sh DEFAULTS\nEvery number and switch, with its range, its default and why; one row a flag,\n"
+                 "whichever command takes it.\n.Bl -tag -width Ds\n");
+    for (size_t i = 0; i < n; i++) {
+        char range[64];
+        range_text(&rows[i], range, sizeof range);
+        fprintf(out, ".It Fl \\-");
+        roff(out, rows[i].name);
+        fprintf(out, "\n");
+        roff(out, range);
+        fprintf(out, "; default ");
+        char value[32];
+        roff(out, fallback_text(&rows[i], value, sizeof value));
+        fprintf(out, ".\n");
+        roff(out, rows[i].why);
+        fprintf(out, ".\n");
+    }
+    fprintf(out, ".El\n");
 }
 
 static void man_page(FILE *out, const cli_entry *cmds, size_t count)
@@ -149,12 +207,46 @@ static void man_page(FILE *out, const cli_entry *cmds, size_t count)
         }
         fprintf(out, ".El\n");
     }
+    defaults_roff(out);
     fprintf(out, ".Sh ENVIRONMENT\n.Bl -tag -width Ds\n.It Ev STACKPLAN_DATA_DIR\n"
                  "The catalogs and rules, when\n.Fl \\-data\\-dir\nis not given.\n.El\n"
                  ".Sh EXIT STATUS\n.Bl -tag -width Ds -compact\n.It 0\nthe answer\n.It 1\nan internal failure\n"
                  ".It 2\nbad input: one line names the file, line, column and field\n"
                  ".It 3\nthe request was understood but no plan meets it; the report says why\n.El\n"
                  ".Sh SEE ALSO\ndocs/CLI.md, docs/MODEL.md and docs/LAUNCH.md in the source tree.\n");
+}
+
+/* Every number and switch of every command has a row, every row is some command's, and the rows
+ * are sorted: a table that drifted from the commands is a bug, reported on stderr (exit 1). */
+static bool defaults_complete(const cli_entry *cmds, size_t count)
+{
+    const cli_default *rows = NULL;
+    size_t n = cli_defaults(&rows);
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        bool used = false;
+        for (size_t c = 0; c < count; c++) {
+            const cli_command *spec = cmds[c].spec();
+            for (size_t k = 0; k < spec->count; k++)
+                used |= !strcmp(spec->opts[k].name, rows[i].name) && spec->opts[k].kind == rows[i].kind;
+        }
+        if (!used || (i > 0 && strcmp(rows[i - 1].name, rows[i].name) >= 0)) {
+            fprintf(cli_err(), "stackplan: --%s: its bounds row is %s\n", rows[i].name, used ? "out of order" : "unused");
+            ok = false;
+        }
+    }
+    for (size_t c = 0; c < count; c++) {
+        const cli_command *spec = cmds[c].spec();
+        for (size_t k = 0; k < spec->count; k++) {
+            const cli_opt *o = &spec->opts[k];
+            const cli_default *row = cli_default_of(o->name);
+            if (o->kind != CLI_TEXT && (!row || row->kind != o->kind)) {
+                fprintf(cli_err(), "stackplan: %s --%s: no bounds row of its kind\n", cmds[c].name, o->name);
+                ok = false;
+            }
+        }
+    }
+    return ok;
 }
 
 int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t count)
@@ -166,10 +258,16 @@ int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t coun
     int started = cli_start(&CMD, argc, argv, v, what, &n, &format, 0);
     if (started >= 0)
         return started;
-    static const char *const KINDS[] = {"bash", "zsh", "fish", "man", NULL};
+    static const char *const KINDS[] = {"bash", "zsh", "fish", "man", "defaults", NULL};
     if (n != 1 || sp_key_index(KINDS, what[0]) < 0) {
         fprintf(cli_err(), "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;
+    }
+    if (!defaults_complete(commands, count))
+        return CLI_EXIT_INTERNAL;
+    if (!strcmp(what[0], "defaults")) {
+        defaults_markdown(cli_out());
+        return fflush(cli_out()) == 0 ? CLI_EXIT_OK : CLI_EXIT_INTERNAL;
     }
     if (!strcmp(what[0], "man")) {
         man_page(cli_out(), commands, count);

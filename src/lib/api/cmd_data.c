@@ -5,18 +5,17 @@
 #include <string.h>
 
 static const cli_opt OPTS[] = {
-    {"input-tb", CLI_NUMBER, "TB", "input size in TB (or --input-tokens)", 1e-6, 1e8, 0},
-    {"input-tokens", CLI_NUMBER, "T", "input size in tokens (e.g. 2T)", 1, 1e19, 0},
-    {"stages", CLI_TEXT, "S,S,...", "stages in order: read, tokenize, filter, exact-dedup, fuzzy-dedup, join, sort, write",
-     0, 0, 0},
-    {"instance", CLI_TEXT, "NAME", "CPU instance (default: the cheapest in the catalog that meets the deadline)", 0, 0, 0},
-    {"nodes", CLI_NUMBER, "N", "cluster size: how long and what cost", 1, 1e5, SP_NUM_INTEGER},
-    {"deadline-hours", CLI_NUMBER, "H", "finish within H hours: the fewest nodes", 1e-3, 1e6, 0},
-    {"gpu", CLI_TEXT, "NAME", "run fuzzy dedup on these GPUs (RAPIDS), one node's worth per node", 0, 0, 0},
-    {"instances", CLI_TEXT, "FILE", "instance catalog (default DATA_DIR/instances.yaml)", 0, 0, 0},
-    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)", 0, 0, 0},
-    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
+    {"input-tb", CLI_NUMBER, "TB", "input size in TB (or --input-tokens)"},
+    {"input-tokens", CLI_NUMBER, "T", "input size in tokens (e.g. 2T)"},
+    {"stages", CLI_TEXT, "S,S,...", "stages in order: read, tokenize, filter, exact-dedup, fuzzy-dedup, join, sort, write"},
+    {"instance", CLI_TEXT, "NAME", "CPU instance (default: the cheapest in the catalog that meets the deadline)"},
+    {"nodes", CLI_NUMBER, "N", "cluster size: how long and what cost"},
+    {"deadline-hours", CLI_NUMBER, "H", "finish within H hours: the fewest nodes"},
+    {"gpu", CLI_TEXT, "NAME", "run fuzzy dedup on these GPUs (RAPIDS), one node's worth per node"},
+    {"instances", CLI_TEXT, "FILE", "instance catalog (default DATA_DIR/instances.yaml)"},
+    {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)"},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)"},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 
 static const cli_command CMD = {

@@ -10,21 +10,21 @@ enum { MAX_ACCELS = 8 };
 
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
-    {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)", 0, 0, 0},
-    {"gpus", CLI_TEXT, "N|A-B", "GPU counts to try (default 1-8, within one server for cards without a network)", 0, 0, 0},
-    {"dataset-gb", CLI_NUMBER, "GB", "text to train on, in GB (tokens: data/defaults.yaml dataset_bytes_per_token)", 0, 1e9, 0},
-    {"tokens", CLI_NUMBER, "N", "tokens to train on, one epoch (instead of --dataset-gb)", 1, 1e16, 0},
-    {"epochs", CLI_NUMBER, "E", "passes over the data (default 1)", 0.01, 1e4, 0},
-    {"seq", CLI_NUMBER, "S", "tokens a sequence (default 2048, at most the model's context)", 1, 1e7, SP_NUM_INTEGER},
-    {"micro-batch", CLI_NUMBER, "B", "sequences a GPU a step (default: the largest that fits, at most 16)", 1, 1e6, SP_NUM_INTEGER},
-    {"checkpointing", CLI_FLAG, NULL, "gradient checkpointing (default: off when it fits, else on)", 0, 0, 0},
+    {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)"},
+    {"gpus", CLI_TEXT, "N|A-B", "GPU counts to try (default 1-8, within one server for cards without a network)"},
+    {"dataset-gb", CLI_NUMBER, "GB", "text to train on, in GB (tokens: data/defaults.yaml dataset_bytes_per_token)"},
+    {"tokens", CLI_NUMBER, "N", "tokens to train on, one epoch (instead of --dataset-gb)"},
+    {"epochs", CLI_NUMBER, "E", "passes over the data (default 1)"},
+    {"seq", CLI_NUMBER, "S", "tokens a sequence (default 2048, at most the model's context)"},
+    {"micro-batch", CLI_NUMBER, "B", "sequences a GPU a step (default: the largest that fits, at most 16)"},
+    {"checkpointing", CLI_FLAG, NULL, "gradient checkpointing (default: off when it fits, else on)"},
     CLI_FT_OPTS,
-    {"precision", CLI_TEXT, "P", "bf16 (default: pure bf16 as HF torch_dtype and litgpt bf16-true), mixed-bf16, fp32", 0, 0, 0},
-    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor", 0, 0, 0},
-    {"deadline-hours", CLI_NUMBER, "H", "finish within this many hours", 0, 1e7, 0},
-    {"budget-usd", CLI_NUMBER, "USD", "spend at most this", 0, 1e12, 0},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 1e-6, 1e4, 0},
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
+    {"precision", CLI_TEXT, "P", "bf16 (default: pure bf16 as HF torch_dtype and litgpt bf16-true), mixed-bf16, fp32"},
+    {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor"},
+    {"deadline-hours", CLI_NUMBER, "H", "finish within this many hours"},
+    {"budget-usd", CLI_NUMBER, "USD", "spend at most this"},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)"},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 
 static const cli_command CMD = {
@@ -76,7 +76,7 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
     const cli_value *gb = cli_flag(&CMD, v, "dataset-gb"), *tokens = cli_flag(&CMD, v, "tokens");
     if (gb->set && tokens->set)
         return cli_flag_error(err, "tokens", "give --dataset-gb or --tokens, not both");
-    double epochs = cli_number_or(&CMD, v, "epochs", 1);
+    double epochs = cli_number(&CMD, v, "epochs");
     q->tokens_given = gb->set || tokens->set;
     if (gb->set)
         q->tokens = gb->number * 1e9 / in->rules.limits.dataset_bytes_per_token * epochs;

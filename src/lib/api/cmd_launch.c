@@ -12,19 +12,19 @@
 #include <unistd.h>
 
 static const cli_opt OPTS[] = {
-    {"out", CLI_TEXT, "DIR", "directory to write into, one sub-directory a profile (required)", 0, 0, 0},
-    {"force", CLI_FLAG, NULL, "overwrite files that exist", 0, 0, 0},
-    {"entry", CLI_TEXT, "PATH", "your entry point (default train.py, serve_app.py or data_job.py)", 0, 0, 0},
-    {"entry-args", CLI_TEXT, "ARGS", "its arguments, split on blanks, each shell-quoted", 0, 0, 0},
-    {"cpu", CLI_FLAG, NULL, "a CPU smoke variant: no GPU requests, --nproc-per-node processes", 0, 0, 0},
-    {"nproc-per-node", CLI_NUMBER, "N", "processes a node with --cpu (default 1)", 1, 1024, SP_NUM_INTEGER},
-    {"rdzv-port", CLI_NUMBER, "PORT", "torchrun rendezvous port (default 29500)", 1024, 65535, SP_NUM_INTEGER},
-    {"time-limit", CLI_NUMBER, "HOURS", "the cluster's longest job: longer runs checkpoint and requeue", 0.1, 1e6, 0},
-    {"partition", CLI_TEXT, "NAME", "Slurm partition (default: the cluster's)", 0, 0, 0},
-    {"account", CLI_TEXT, "NAME", "Slurm account to charge", 0, 0, 0},
-    {"env-hook", CLI_TEXT, "FILE", "a script every launch sources first (venv, modules)", 0, 0, 0},
-    {"checkpoint-dir", CLI_TEXT, "DIR", "where checkpoints go (default checkpoints/)", 0, 0, 0},
-    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
+    {"out", CLI_TEXT, "DIR", "directory to write into, one sub-directory a profile (required)"},
+    {"force", CLI_FLAG, NULL, "overwrite files that exist"},
+    {"entry", CLI_TEXT, "PATH", "your entry point (default train.py, serve_app.py or data_job.py)"},
+    {"entry-args", CLI_TEXT, "ARGS", "its arguments, split on blanks, each shell-quoted"},
+    {"cpu", CLI_FLAG, NULL, "a CPU smoke variant: no GPU requests, --nproc-per-node processes"},
+    {"nproc-per-node", CLI_NUMBER, "N", "processes a node with --cpu (default 1)"},
+    {"rdzv-port", CLI_NUMBER, "PORT", "torchrun rendezvous port (default 29500)"},
+    {"time-limit", CLI_NUMBER, "HOURS", "the cluster's longest job: longer runs checkpoint and requeue"},
+    {"partition", CLI_TEXT, "NAME", "Slurm partition (default: the cluster's)"},
+    {"account", CLI_TEXT, "NAME", "Slurm account to charge"},
+    {"env-hook", CLI_TEXT, "FILE", "a script every launch sources first (venv, modules)"},
+    {"checkpoint-dir", CLI_TEXT, "DIR", "where checkpoints go (default checkpoints/)"},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)"},
 };
 
 static const cli_command CMD = {
@@ -503,15 +503,15 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
         cli_flag_error(&err, "entry", "'%s' is not a program path", o.entry);
         return cli_fail(&err);
     }
-    if (cli_flag(&CMD, v, "nproc-per-node")->set && !cli_on(&CMD, v, "cpu", false)) {
+    if (cli_flag(&CMD, v, "nproc-per-node")->set && !cli_on(&CMD, v, "cpu")) {
         sp_error err;
         cli_flag_error(&err, "nproc-per-node", "applies to --cpu runs only (GPU plans start one process a GPU)");
         return cli_fail(&err);
     }
     o.entry_args = cli_flag(&CMD, v, "entry-args")->text;
-    o.cpu = cli_on(&CMD, v, "cpu", false);
-    o.nproc_per_node = cli_number_or(&CMD, v, "nproc-per-node", 1);
-    o.rdzv_port = cli_number_or(&CMD, v, "rdzv-port", 29500);
+    o.cpu = cli_on(&CMD, v, "cpu");
+    o.nproc_per_node = cli_number(&CMD, v, "nproc-per-node");
+    o.rdzv_port = cli_number(&CMD, v, "rdzv-port");
     o.time_limit_hours = cli_number_or(&CMD, v, "time-limit", 0);
     o.partition = cli_flag(&CMD, v, "partition")->text;
     o.account = cli_flag(&CMD, v, "account")->text;
@@ -568,7 +568,7 @@ int cmd_launch(int argc, char **argv)
         status = render_all(v, files[0], data_dir, &rules, &profiles, plans, sets);
     }
     if (status == CLI_EXIT_OK)
-        status = write_all(cli_flag(&CMD, v, "out")->text, sets, profiles.count, cli_on(&CMD, v, "force", false));
+        status = write_all(cli_flag(&CMD, v, "out")->text, sets, profiles.count, cli_on(&CMD, v, "force"));
     for (size_t i = 0; sets && i < profiles.count; i++)
         sp_artifact_set_free(&sets[i]);
     free(sets);

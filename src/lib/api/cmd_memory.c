@@ -6,28 +6,28 @@
 
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
-    {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (capacity, fits, largest batch)", 0, 0, 0},
-    {"mode", CLI_TEXT, "train|infer", "training or inference (default train)", 0, 0, 0},
+    {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (capacity, fits, largest batch)"},
+    {"mode", CLI_TEXT, "train|infer", "training or inference (default train)"},
     CLI_PRECISION_OPTS,
-    {"mixed-style", CLI_TEXT, "master|autocast", "where mixed precision keeps fp32 weights (default master)", 0, 0, 0},
-    {"dp", CLI_NUMBER, "N", "data-parallel degree (default 1)", 1, 1e6, SP_NUM_INTEGER},
-    {"zero", CLI_NUMBER, "S", "ZeRO stage / FSDP sharding 0-3 (default 0)", 0, 3, SP_NUM_INTEGER},
-    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default 1)", 1, 1024, SP_NUM_INTEGER},
-    {"pp", CLI_NUMBER, "N", "pipeline stages (default 1)", 1, 1024, SP_NUM_INTEGER},
-    {"cp", CLI_NUMBER, "N", "context-parallel degree: each rank holds seq/N of a sequence (default 1)", 1, 1024, SP_NUM_INTEGER},
-    {"interleave", CLI_NUMBER, "V", "virtual pipeline stages per GPU (default 1)", 1, 128, SP_NUM_INTEGER},
-    {"micro-batch", CLI_NUMBER, "B", "sequences per micro-batch (default 1)", 1, 1e6, SP_NUM_INTEGER},
-    {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)", 1, 1e7, SP_NUM_INTEGER},
-    {"microbatches", CLI_NUMBER, "M", "micro-batches per step (caps those in flight; default pp)", 1, 1e6, SP_NUM_INTEGER},
-    {"recompute", CLI_TEXT, "R", "none (default), selective, full, op (torchtitan's op-level)", 0, 0, 0},
-    {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp", 0, 0, 0},
-    {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention; default on)", 0, 0, 0},
-    {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4, nvfp4, mxfp4", 0, 0, 0},
-    {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8", 0, 0, 0},
-    {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)", 1, 1e6, SP_NUM_INTEGER},
-    {"deepspeed", CLI_FLAG, NULL, "also print DeepSpeed's ZeRO-2/3 estimator figures", 0, 0, 0},
+    {"mixed-style", CLI_TEXT, "master|autocast", "where mixed precision keeps fp32 weights (default master)"},
+    {"dp", CLI_NUMBER, "N", "data-parallel degree (default 1)"},
+    {"zero", CLI_NUMBER, "S", "ZeRO stage / FSDP sharding 0-3 (default 0)"},
+    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default 1)"},
+    {"pp", CLI_NUMBER, "N", "pipeline stages (default 1)"},
+    {"cp", CLI_NUMBER, "N", "context-parallel degree: each rank holds seq/N of a sequence (default 1)"},
+    {"interleave", CLI_NUMBER, "V", "virtual pipeline stages per GPU (default 1)"},
+    {"micro-batch", CLI_NUMBER, "B", "sequences per micro-batch (default 1)"},
+    {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)"},
+    {"microbatches", CLI_NUMBER, "M", "micro-batches per step (caps those in flight; default pp)"},
+    {"recompute", CLI_TEXT, "R", "none (default), selective, full, op (torchtitan's op-level)"},
+    {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp"},
+    {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention; default on)"},
+    {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4, nvfp4, mxfp4"},
+    {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8"},
+    {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)"},
+    {"deepspeed", CLI_FLAG, NULL, "also print DeepSpeed's ZeRO-2/3 estimator figures"},
     CLI_FT_OPTS,
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 
 static const cli_command CMD = {
@@ -95,8 +95,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     c->context = c->seq;
     c->batch = cli_number_or(&CMD, v, "batch", 1);
     c->microbatches = cli_number_or(&CMD, v, "microbatches", 0);
-    c->sequence_parallel = cli_on(&CMD, v, "sequence-parallel", false);
-    c->flash_attention = cli_on(&CMD, v, "flash-attention", true); /* as train and finetune: the kernels every framework runs */
+    c->sequence_parallel = cli_on(&CMD, v, "sequence-parallel");
+    c->flash_attention = cli_on(&CMD, v, "flash-attention"); /* as train and finetune: the kernels every framework runs */
     if (c->zero > 0 && c->dp == 1)
         return cli_flag_error(err, "zero", "ZeRO shards over the data-parallel degree: give --dp too");
     return flags_for_mode(v, c->mode, err);
@@ -167,7 +167,7 @@ int cmd_memory(int argc, char **argv)
     if (s == SP_OK) {
         sp_memory_report report = {&in.model, &config, &memory, in.accel,
                                    capacity > 0 ? sp_memory_max_batch(&in.model, &config, &constants, capacity) : 0,
-                                   cli_on(&CMD, v, "deepspeed", false)};
+                                   cli_on(&CMD, v, "deepspeed")};
         text = sp_render_memory(&report, format, &err);
     }
     sp_accel_catalog_free(&in.catalog);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 static const cli_opt OPTS[] = {
-    {"format", CLI_TEXT, "text|json|md|html", "output format (default text; html: a page with charts)", 0, 0, 0},
-    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|md|html", "output format (default text; html: a page with charts)"},
+    {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)"},
 };
 
 static const cli_command CMD = {

@@ -5,49 +5,37 @@
 
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
-    {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (required)", 0, 0, 0},
-    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)", 1, 1024, SP_NUM_INTEGER},
-    {"pp", CLI_NUMBER, "N", "pipeline stages of a replica, across nodes (default: 1, more when nothing else fits)", 1,
-     1024, SP_NUM_INTEGER},
-    {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4", 0, 0, 0},
-    {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8", 0, 0, 0},
-    {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)", 1, 1e6, SP_NUM_INTEGER},
-    {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)", 1, 1e7, SP_NUM_INTEGER},
-    {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)", 1, 1e7, SP_NUM_INTEGER},
-    {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)", 0, 1e9, 0},
-    {"context", CLI_NUMBER, "N", "serve a context longer than the model's own (e.g. with RoPE scaling)", 1, 1e8,
-     SP_NUM_INTEGER},
-    {"spec-tokens", CLI_NUMBER, "K", "speculative decoding: tokens drafted a step (needs --spec-acceptance)", 1, 64,
-     SP_NUM_INTEGER},
-    {"spec-acceptance", CLI_NUMBER, "T", "speculative decoding: tokens emitted a target forward on average, 1 to K+1",
-     1, 65, 0},
-    {"spec-draft", CLI_TEXT, "ngram|mtp", "where drafts come from: prompt-lookup n-grams (default) or MTP heads", 0, 0, 0},
-    {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once", 0,
-     0.999, 0},
-    {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)", 1, 1e6,
-     SP_NUM_INTEGER},
-    {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target", 0, 1e7, 0},
+    {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (required)"},
+    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)"},
+    {"pp", CLI_NUMBER, "N", "pipeline stages of a replica, across nodes (default: 1, more when nothing else fits)"},
+    {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4"},
+    {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8"},
+    {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)"},
+    {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)"},
+    {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)"},
+    {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)"},
+    {"context", CLI_NUMBER, "N", "serve a context longer than the model's own (e.g. with RoPE scaling)"},
+    {"spec-tokens", CLI_NUMBER, "K", "speculative decoding: tokens drafted a step (needs --spec-acceptance)"},
+    {"spec-acceptance", CLI_NUMBER, "T", "speculative decoding: tokens emitted a target forward on average, 1 to K+1"},
+    {"spec-draft", CLI_TEXT, "ngram|mtp", "where drafts come from: prompt-lookup n-grams (default) or MTP heads"},
+    {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once"},
+    {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)"},
+    {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target"},
     {"tpot-ms", CLI_NUMBER, "MS",
      "time-per-output-token target (default: serve_tpot_ms in defaults.yaml, MLPerf's 200 ms server bound, unless "
-     "--ttft-ms, --batch or --concurrency is given; 0: none)",
-     0, 1e7, 0},
-    {"prompt-spread", CLI_NUMBER, "CV", "with --percentile: prompt lengths lognormal, this std/mean (default 0: fixed)",
-     0, 10, 0},
-    {"output-spread", CLI_NUMBER, "CV", "with --percentile: output lengths lognormal, this std/mean (default 0: fixed)",
-     0, 10, 0},
-    {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile",
-     50, 99.9, 0},
-    {"max-utilization", CLI_NUMBER, "F", "keep each replica's load at most this share of its capacity", 0.05, 1, 0},
-    {"replicas", CLI_NUMBER, "N", "pin the replicas sharing --qps (the report says whether the targets hold)", 1, 1e6,
-     SP_NUM_INTEGER},
+     "--ttft-ms, --batch or --concurrency is given; 0: none)"},
+    {"prompt-spread", CLI_NUMBER, "CV", "with --percentile: prompt lengths lognormal, this std/mean (default 0: fixed)"},
+    {"output-spread", CLI_NUMBER, "CV", "with --percentile: output lengths lognormal, this std/mean (default 0: fixed)"},
+    {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile"},
+    {"max-utilization", CLI_NUMBER, "F", "keep each replica's load at most this share of its capacity"},
+    {"replicas", CLI_NUMBER, "N", "pin the replicas sharing --qps (the report says whether the targets hold)"},
     {"kv-reads", CLI_TEXT, "shared|per-query-head",
-     "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head", 0,
-     0, 0},
-    {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)", 0.01, 1, 0},
-    {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all", 0, 0, 0},
-    {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences", 0, 0, 0},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)", 1e-6, 1e4, 0},
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
+     "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head"},
+    {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)"},
+    {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
+    {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences"},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)"},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 
 static const cli_command CMD = {
@@ -69,15 +57,15 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (reads->set && strcmp(reads->text, "shared") && strcmp(reads->text, "per-query-head"))
         return cli_flag_error(err, "kv-reads", "'%s': shared or per-query-head", reads->text);
     c->gqa_shared_kv_reads = !reads->set || !strcmp(reads->text, "shared");
-    c->expert_parallel = cli_on(&CMD, v, "expert-parallel", false);
-    c->attention_dp = cli_on(&CMD, v, "attention-dp", false);
+    c->expert_parallel = cli_on(&CMD, v, "expert-parallel");
+    c->attention_dp = cli_on(&CMD, v, "attention-dp");
     if (c->attention_dp && !c->expert_parallel)
         return cli_flag_error(err, "attention-dp", "needs --expert-parallel (the MoE layers take the tokens back)");
     c->tp = cli_number_or(&CMD, v, "tp", 0);
     c->pp = cli_number_or(&CMD, v, "pp", 1);
     c->batch = cli_number_or(&CMD, v, "batch", 0);
-    c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", 512);
-    c->output_tokens = cli_number_or(&CMD, v, "output-tokens", 256);
+    c->prompt_tokens = cli_number(&CMD, v, "prompt-tokens");
+    c->output_tokens = cli_number(&CMD, v, "output-tokens");
     c->qps = cli_number_or(&CMD, v, "qps", 0);
     c->concurrency = cli_number_or(&CMD, v, "concurrency", 0);
     c->percentile = cli_number_or(&CMD, v, "percentile", 0);
@@ -97,7 +85,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         return cli_flag_error(err, "spec-draft", "'%s' is not ngram or mtp", draft->text);
     c->spec_draft = draft->set && !strcmp(draft->text, "mtp") ? SP_DRAFT_MTP : SP_DRAFT_NGRAM;
     c->output_spread = cli_number_or(&CMD, v, "output-spread", 0);
-    c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", 0.9);
+    c->gpu_memory_utilization = cli_number(&CMD, v, "gpu-memory-utilization");
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
     if (!(c->usd_per_gpu_hour > 0))
         return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one", a->name);

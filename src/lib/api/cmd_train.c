@@ -15,34 +15,32 @@ enum { REQUEST_LAYOUTS_MAX = 4 << 20 };
 
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
-    {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)", 0, 0, 0},
-    {"gpus", CLI_TEXT, "N|A-B|N,M", "GPU count, a range (doubling from A to B) or a list (required)", 0, 0, 0},
-    {"global-batch", CLI_NUMBER, "B", "sequences per step (required)", 1, 1e8, SP_NUM_INTEGER},
-    {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)", 1, 1e7, SP_NUM_INTEGER},
-    {"micro-batch", CLI_NUMBER, "B", "pin the micro-batch", 1, 1e6, SP_NUM_INTEGER},
-    {"tp", CLI_NUMBER, "N", "pin the tensor-parallel degree", 1, 1024, SP_NUM_INTEGER},
-    {"pp", CLI_NUMBER, "N", "pin the pipeline stages", 1, 1024, SP_NUM_INTEGER},
-    {"dp", CLI_NUMBER, "N", "pin the data-parallel degree", 1, 1e6, SP_NUM_INTEGER},
-    {"zero", CLI_NUMBER, "S", "pin the ZeRO stage 0-3", 0, 3, SP_NUM_INTEGER},
-    {"interleave", CLI_NUMBER, "V", "pin the virtual pipeline stages", 1, 128, SP_NUM_INTEGER},
-    {"ep", CLI_NUMBER, "N", "MoE: pin the expert-parallel degree (divides the experts and dp)", 1, 1e6, SP_NUM_INTEGER},
-    {"cp", CLI_NUMBER, "N", "pin the context-parallel degree (ring attention; 2 x N divides --seq)", 1, 1024,
-     SP_NUM_INTEGER},
-    {"etp", CLI_NUMBER, "N", "MoE: pin expert tensor parallelism (each expert sliced over N; ep x N divides tp x cp x dp)",
-     1, 1024, SP_NUM_INTEGER},
-    {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)", 0, 0, 0},
-    {"sequence-parallel", CLI_FLAG, NULL, "pin sequence parallelism on or off (default: searched)", 0, 0, 0},
-    {"flash-attention", CLI_FLAG, NULL, "FlashAttention kernels (default on)", 0, 0, 0},
+    {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)"},
+    {"gpus", CLI_TEXT, "N|A-B|N,M", "GPU count, a range (doubling from A to B) or a list (required)"},
+    {"global-batch", CLI_NUMBER, "B", "sequences per step (required)"},
+    {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)"},
+    {"micro-batch", CLI_NUMBER, "B", "pin the micro-batch"},
+    {"tp", CLI_NUMBER, "N", "pin the tensor-parallel degree"},
+    {"pp", CLI_NUMBER, "N", "pin the pipeline stages"},
+    {"dp", CLI_NUMBER, "N", "pin the data-parallel degree"},
+    {"zero", CLI_NUMBER, "S", "pin the ZeRO stage 0-3"},
+    {"interleave", CLI_NUMBER, "V", "pin the virtual pipeline stages"},
+    {"ep", CLI_NUMBER, "N", "MoE: pin the expert-parallel degree (divides the experts and dp)"},
+    {"cp", CLI_NUMBER, "N", "pin the context-parallel degree (ring attention; 2 x N divides --seq)"},
+    {"etp", CLI_NUMBER, "N", "MoE: pin expert tensor parallelism (each expert sliced over N; ep x N divides tp x cp x dp)"},
+    {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)"},
+    {"sequence-parallel", CLI_FLAG, NULL, "pin sequence parallelism on or off (default: searched)"},
+    {"flash-attention", CLI_FLAG, NULL, "FlashAttention kernels (default on)"},
     CLI_PRECISION_OPTS,
-    {"tokens", CLI_NUMBER, "T", "token budget (default: tokens_per_param in defaults.yaml, 20, Chinchilla)", 1, 1e16, 0},
-    {"goodput", CLI_NUMBER, "F", "share of wall time that trains (default: goodput in defaults.yaml, 0.9)", 0.05, 1, 0},
-    {"mfu-cap", CLI_NUMBER, "F", "credit no layout with more MFU than F (e.g. 0.4 for a pessimistic plan)", 0.01, 1, 0},
-    {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days", 0, 1e5, 0},
-    {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this", 0, 1e12, 0},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)", 1e-6, 1e4, 0},
-    {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)", 1, 32, SP_NUM_INTEGER},
+    {"tokens", CLI_NUMBER, "T", "token budget (default: tokens_per_param in defaults.yaml, 20, Chinchilla)"},
+    {"goodput", CLI_NUMBER, "F", "share of wall time that trains (default: goodput in defaults.yaml, 0.9)"},
+    {"mfu-cap", CLI_NUMBER, "F", "credit no layout with more MFU than F (e.g. 0.4 for a pessimistic plan)"},
+    {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days"},
+    {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this"},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)"},
+    {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)"},
     CLI_FT_OPTS,
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)", 0, 0, 0},
+    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 
 static const cli_command CMD = {
@@ -52,20 +50,6 @@ static const cli_command CMD = {
     "With --method: a fine-tune (full, LoRA, QLoRA, DoRA) at the --gpus counts, as `stackplan finetune`\n"
     "(--tokens is then the data to train on; --recompute full or none pins checkpointing).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
-
-static sp_status on_off(const cli_value *v, const char *name, int *out, sp_error *err)
-{
-    const cli_value *f = cli_flag(&CMD, v, name);
-    if (!f->set)
-        return SP_OK;
-    if (!strcmp(f->text, "on"))
-        *out = 1;
-    else if (!strcmp(f->text, "off"))
-        *out = 0;
-    else
-        return cli_flag_error(err, name, "'%s' is not on or off", f->text);
-    return SP_OK;
-}
 
 static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp_search_request *q, sp_error *err)
 {
@@ -97,12 +81,9 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
         s = cli_precision(&CMD, v, &q->precision, err);
     if (s == SP_OK)
         s = cli_optimizer(&CMD, v, &q->optimizer, err);
-    int flash = 1;
-    if (s == SP_OK)
-        s = on_off(v, "sequence-parallel", &q->sequence_parallel, err);
-    if (s == SP_OK)
-        s = on_off(v, "flash-attention", &flash, err);
-    q->flash_attention = flash != 0;
+    /* Searched unless pinned; the switch rows give the rest (option_defaults.c). */
+    q->sequence_parallel = cli_flag(&CMD, v, "sequence-parallel")->set ? cli_on(&CMD, v, "sequence-parallel") : -1;
+    q->flash_attention = cli_on(&CMD, v, "flash-attention");
     return s;
 }
 
@@ -147,7 +128,7 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
             q.usd_per_gpu_hour = price;
             options[*n].accel = j->accels[a];
             sp_status s = sp_train_search(&j->in.model, j->accels[a], &q, &mk, &j->in.rules.perf,
-                                          (size_t)cli_number_or(&CMD, v, "top", 5), &options[*n].result, err);
+                                          (size_t)cli_number(&CMD, v, "top"), &options[*n].result, err);
             if (s != SP_OK)
                 return s;
             j->spent += options[*n].result.plans_evaluated;
@@ -312,7 +293,7 @@ int cmd_train(int argc, char **argv)
     if (s == SP_OK) {
         j->request.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
         sp_train_report report = {&j->in.model, &j->request, options, n, cli_number_or(&CMD, v, "deadline-days", 0),
-                                  cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number_or(&CMD, v, "top", 5), &j->in.rules,
+                                  cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number(&CMD, v, "top"), &j->in.rules,
                                   0, NULL};
         find_fitting_count(j, options, n, &report);
         text = sp_render_train(&report, format, &err);

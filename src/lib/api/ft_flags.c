@@ -3,17 +3,6 @@
 
 #include <string.h>
 
-static sp_status on_off(const cli_command *cmd, const cli_value *v, const char *name, bool *out, sp_error *err)
-{
-    const cli_value *f = cli_flag(cmd, v, name);
-    if (!f->set)
-        return SP_OK;
-    if (strcmp(f->text, "on") && strcmp(f->text, "off"))
-        return cli_flag_error(err, name, "'%s' is not on or off", f->text);
-    *out = !strcmp(f->text, "on");
-    return SP_OK;
-}
-
 static sp_status words(const cli_command *cmd, const cli_value *v, bool one_method, sp_ft_config *c, sp_error *err)
 {
     const cli_value *f = cli_flag(cmd, v, "method");
@@ -33,8 +22,7 @@ static sp_status words(const cli_command *cmd, const cli_value *v, bool one_meth
 sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_method, sp_ft_config *c, sp_error *err)
 {
     sp_status s = words(cmd, v, one_method, c, err);
-    if (s == SP_OK)
-        s = on_off(cmd, v, "double-quant", &c->double_quant, err);
+    c->double_quant = cli_on(cmd, v, "double-quant");
     if (s != SP_OK)
         return s;
     /* QLoRA means a 4-bit base: NF4 unless told otherwise (Dettmers et al. 2023). */
@@ -42,7 +30,7 @@ sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_meth
         c->quant = SP_QUANT_NF4;
     c->lora_rank = cli_number_or(cmd, v, "lora-rank", c->lora_rank);
     c->lora_dropout = cli_number_or(cmd, v, "lora-dropout", c->lora_dropout);
-    c->train_embeddings = cli_on(cmd, v, "train-embeddings", false);
+    c->train_embeddings = cli_on(cmd, v, "train-embeddings");
     c->host_bytes = cli_number_or(cmd, v, "host-gb", 0) * 1e9;
     return SP_OK;
 }

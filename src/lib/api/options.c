@@ -2,6 +2,7 @@
 #include "api_internal.h"
 #include "common_internal.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -28,6 +29,12 @@ double cli_number_or(const cli_command *cmd, const cli_value *values, const char
     return v->set ? v->number : fallback;
 }
 
+double cli_number(const cli_command *cmd, const cli_value *values, const char *name)
+{
+    const cli_default *row = cli_default_of(name);
+    return cli_number_or(cmd, values, name, row ? row->value : NAN);
+}
+
 size_t cli_index(const cli_command *cmd, const char *name)
 {
     for (size_t i = 0; i < cmd->count; i++)
@@ -42,12 +49,15 @@ static sp_status take_value(const cli_opt *opt, const char *text, cli_value *val
     value->text = text;
     if (opt->kind != CLI_NUMBER)
         return SP_OK;
+    const cli_default *row = cli_default_of(opt->name);
+    if (!row)
+        return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, opt->name, "has no row in the bounds table");
     sp_error parse;
     sp_error_clear(&parse);
-    if (sp_parse_number(text, opt->flags | SP_NUM_ALLOW_SUFFIX, &value->number, &parse) != SP_OK)
+    if (sp_parse_number(text, row->flags | SP_NUM_ALLOW_SUFFIX, &value->number, &parse) != SP_OK)
         return cli_flag_error(err, opt->name, "%s", parse.message);
-    if (value->number < opt->min || value->number > opt->max)
-        return cli_flag_error(err, opt->name, "%s is out of range [%g, %g]", text, opt->min, opt->max);
+    if (value->number < row->min || value->number > row->max)
+        return cli_flag_error(err, opt->name, "%s is out of range [%g, %g]", text, row->min, row->max);
     return SP_OK;
 }
 
@@ -68,10 +78,11 @@ static sp_status take_switch(const cli_opt *opt, const char *value, int argc, ch
     return SP_OK;
 }
 
-bool cli_on(const cli_command *cmd, const cli_value *values, const char *name, bool fallback)
+bool cli_on(const cli_command *cmd, const cli_value *values, const char *name)
 {
     const cli_value *v = cli_flag(cmd, values, name);
-    return v->set ? !strcmp(v->text, "on") : fallback;
+    const cli_default *row = cli_default_of(name);
+    return v->set ? !strcmp(v->text, "on") : row && row->on;
 }
 
 static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int *i,

@@ -1,0 +1,119 @@
+/* option_defaults.c - one table of every number and switch a flag takes: its bounds, its default
+ * and why, as zstd keeps its parameters' bounds in one place (ZSTD_cParam_getBounds). Parsing,
+ * --help's range errors, `stackplan completion defaults`, the man page and docs/CLI.md all read
+ * it, so a flag that two commands share cannot take two ranges or two defaults silently. */
+#include "api_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define WHOLE SP_NUM_INTEGER
+#define NUM(name, lo, hi, flags, fallback, why) {name, CLI_NUMBER, lo, hi, flags, false, fallback, why, NAN}
+/* A number whose default is one value, which the commands take from here (cli_number). */
+#define NUMV(name, lo, hi, flags, value, why) {name, CLI_NUMBER, lo, hi, flags, false, NULL, why, value}
+#define SWITCH(name, on, fallback, why) {name, CLI_FLAG, 0, 0, 0, on, fallback, why, NAN}
+
+/* Sorted by name (cli_default_of searches it in order; the check below keeps it so). */
+static const cli_default DEFAULTS[] = {
+    SWITCH("attention-dp", false, "off", "attention DP is an engine setting for wide expert-parallel MoE serving only"),
+    NUM("batch", 1, 1e6, WHOLE, "memory: 1; serve: the largest that meets the targets",
+        "a decode batch; a million sequences is past any accelerator's memory"),
+    NUM("budget-usd", 0, 1e12, 0, "none", "a filter, not a target; $1e12 is past any budget"),
+    SWITCH("checkpointing", false, "off when the fine-tune fits, on when it must",
+           "recompute costs a third more compute, so it is used only when memory needs it (HF Trainer's default is off)"),
+    NUM("concurrency", 1, 1e6, WHOLE, "none (a request rate, or one replica)", "clients in a closed loop"),
+    NUM("context", 1, 1e8, WHOLE, "the model's own context",
+        "a longer context (RoPE scaling) is the user's claim, so it is never assumed"),
+    NUM("cp", 1, 1024, WHOLE, "memory: 1; train: searched", "ring attention over at most a pod's 1,024 GPUs"),
+    SWITCH("cpu", false, "off", "launch files request GPUs unless a CPU smoke run is asked for"),
+    NUM("dataset-gb", 0, 1e9, 0, "none (give it or --tokens)", "a fine-tune's data; an exabyte is past any"),
+    NUM("deadline-days", 0, 1e5, 0, "none", "a filter; 0 is a deadline nothing meets, and the report says so"),
+    NUM("deadline-hours", 1e-3, 1e7, 0, "none", "a filter; under 3.6 s no job starts"),
+    SWITCH("deepspeed", false, "off", "DeepSpeed's own estimator figures are a comparison, printed on request"),
+    SWITCH("double-quant", true, "on", "the QLoRA recipe quantises the 4-bit constants again (Dettmers et al. 2023)"),
+    NUM("dp", 1, 1e6, WHOLE, "memory: 1; train: searched", "a million replicas is past any cluster"),
+    NUM("ep", 1, 1e6, WHOLE, "train: searched (MoE only)", "expert-parallel ranks divide the experts"),
+    NUMV("epochs", 0.01, 1e4, 0, 1, "one pass over the data; recipes differ (Alpaca ran 3), so give yours"),
+    NUM("etp", 1, 1024, WHOLE, "train: 1 or tp, searched", "expert tensor parallelism within a pod"),
+    SWITCH("expert-parallel", false, "off", "experts are split by tensor parallelism unless asked (vLLM's default)"),
+    NUM("experts", 2, 1e5, WHOLE, "none (dense)", "a mixture needs two experts at least"),
+    NUM("experts-per-token", 1, 1e5, WHOLE, "1 with --experts", "at most the experts"),
+    NUM("ffn", 1, 1e7, WHOLE, "4 x hidden", "the GPT-2/BERT MLP width"),
+    SWITCH("flash-attention", true, "on",
+           "the kernel PyTorch SDPA, Megatron-Core, DeepSpeed and vLLM run by default; off stores the scores"),
+    SWITCH("force", false, "off", "launch never overwrites files unless asked"),
+    NUM("global-batch", 1, 1e8, WHOLE, "required", "sequences a step; 1e8 is past any published run"),
+    NUM("goodput", 0.05, 1, 0, "0.9 (goodput in data/defaults.yaml)",
+        "Llama 3's >90% effective training time; under 5% a run does not train"),
+    NUMV("gpu-memory-utilization", 0.01, 1, 0, 0.9, "vLLM's default share of memory"),
+    NUM("gpus", 1, 1e7, WHOLE, "required", "breakeven: ten million GPUs is past any cluster"),
+    NUM("heads", 1, 1e5, WHOLE, "required with --layers", "must divide --hidden"),
+    NUM("hidden", 1, 1e6, WHOLE, "required with --layers", "past any trained model's width"),
+    NUM("host-gb", 0, 1e7, 0, "not checked", "host memory for offloaded state"),
+    NUM("input-tb", 1e-6, 1e8, 0, "required (or --input-tokens)", "a megabyte up to 100 exabytes"),
+    NUM("input-tokens", 1, 1e19, 0, "required (or --input-tb)", "ten quintillion tokens is past any corpus"),
+    NUM("interleave", 1, 128, WHOLE, "memory: 1; train: searched", "Megatron's virtual stages; 128 is past any layout"),
+    NUM("kv-heads", 1, 1e5, WHOLE, "--heads (no GQA)", "must divide --heads"),
+    NUM("layers", 1, 1e4, WHOLE, "required for a shape", "past any trained model's depth"),
+    NUM("lora-dropout", 0, 0.99, 0, "0.05", "the QLoRA recipe's dropout for its 33B-65B runs (Dettmers et al. 2023, App. B; 0.1 up to 13B)"),
+    NUM("lora-rank", 1, 1e6, WHOLE, "8", "PEFT's LoraConfig default; at most the layer width"),
+    NUM("max-utilization", 0.05, 1, 0, "1 (capacity)", "headroom is the user's choice; under 5% no fleet is sized"),
+    NUM("mfu-cap", 0.01, 1, 0, "none", "a pessimistic plan caps every layout's MFU (e.g. 0.4)"),
+    NUM("micro-batch", 1, 1e6, WHOLE, "memory: 1; train: searched; finetune: the largest that fits, at most 16",
+        "finetune stops at 16, past which memory, not the batch, limits throughput"),
+    NUM("microbatches", 1, 1e6, WHOLE, "pp", "micro-batches in flight cap at the stages (1F1B)"),
+    NUM("moe-ffn", 1, 1e7, WHOLE, "--ffn", "each expert's MLP width"),
+    NUM("nodes", 1, 1e5, WHOLE, "none (give it or --deadline-hours)", "a hundred thousand nodes is past any cluster"),
+    NUMV("nproc-per-node", 1, 1024, WHOLE, 1, "processes a node in a CPU smoke run"),
+    NUM("ops-hours", 0, 1e6, 0, "required", "the seed's T_ops; a million hours is past any team"),
+    NUM("ops-usd-per-hour", 0, 1e6, 0, "required", "the seed's v, the value of an hour"),
+    NUM("output-spread", 0, 10, 0, "0 (fixed lengths)", "a lognormal's std/mean; 10 is past ShareGPT's spread"),
+    NUMV("output-tokens", 1, 1e7, WHOLE, 256, "an assumed chat answer; give the lengths your traffic has"),
+    NUM("params", 1, 1e15, 0, "none (or --model, --hf-config, a shape)",
+        "a thousand times the largest model trained (SP_MODEL_PARAMS_MAX)"),
+    NUM("percentile", 50, 99.9, 0, "none (steady state)", "p50 to p99.9, the tails SLOs are written at"),
+    NUM("pp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: 1, more when nothing else fits",
+        "at most the layers"),
+    NUM("prefix-share", 0, 0.999, 0, "0", "a share of each prompt; all of it would leave nothing to prefill"),
+    NUM("premium", 1, 100, 0, "required",
+        "managed over raw price, read to 9 decimals (reports print 12 digits, so a finer one would print as 1)"),
+    NUM("prompt-spread", 0, 10, 0, "0 (fixed lengths)", "a lognormal's std/mean; 10 is past ShareGPT's spread"),
+    NUMV("prompt-tokens", 1, 1e7, WHOLE, 512, "an assumed chat prompt with its history; give the lengths your traffic has"),
+    NUM("qps", 0, 1e9, 0, "none (one replica)", "requests a second"),
+    NUMV("rdzv-port", 1024, 65535, WHOLE, 29500, "torchrun's default; ports under 1024 need root"),
+    NUM("replicas", 1, 1e6, WHOLE, "searched", "pin to ask whether a fleet holds the targets"),
+    NUM("seq", 1, 1e7, WHOLE, "train, memory: the model's context, at most 4096; finetune: 2048, at most the context",
+        "pre-training runs at the context up to 4k (Llama 2); SFT recipes cut at 2048 (axolotl, LLaMA-Factory)"),
+    SWITCH("sequence-parallel", false, "memory: off; train: searched",
+           "one layout is evaluated as given; a search tries both"),
+    NUM("shared-experts", 0, 1e4, WHOLE, "0", "always-active experts (DeepSeek's shared expert)"),
+    NUM("spec-acceptance", 1, 65, 0, "required with --spec-tokens", "tokens a target forward emits, 1 to K+1"),
+    NUM("spec-tokens", 1, 64, WHOLE, "none", "drafted tokens a step; past 64 nearly none are accepted"),
+    NUM("time-limit", 0.1, 1e6, 0, "none (the job runs to the end)", "the cluster's longest job, in hours"),
+    NUM("tokens", 1, 1e16, 0, "train: 20 a parameter (Chinchilla, tokens_per_param); finetune: required or --dataset-gb",
+        "ten quadrillion tokens is past any corpus"),
+    NUMV("top", 1, 32, WHOLE, 5, "layouts listed; 32 fits one screen"),
+    NUM("tp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: the cheapest that fits", "must divide the heads"),
+    NUM("tpot-ms", 0, 1e7, 0, "200 (serve_tpot_ms in data/defaults.yaml) unless another target is given; 0: none",
+        "MLPerf Inference's Llama 2 70B server bound"),
+    SWITCH("train-embeddings", false, "off", "adapters train alone unless the vocabulary changes (PEFT's default)"),
+    NUM("ttft-ms", 0, 1e7, 0, "none", "time to first token"),
+    NUM("usd-per-gpu-hour", 1e-6, 1e4, 0, "the catalog's on-demand price (breakeven: required)",
+        "a millionth of a dollar up to $10,000; a price under it is a typo"),
+    NUM("vocab", 1, 1e7, WHOLE, "required for a shape", "ten million entries is past any tokenizer"),
+    NUM("zero", 0, 3, WHOLE, "memory: 0; train: searched", "the ZeRO stages (Rajbhandari et al. 2020)"),
+};
+
+const cli_default *cli_default_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof DEFAULTS / sizeof DEFAULTS[0]; i++)
+        if (!strcmp(DEFAULTS[i].name, name))
+            return &DEFAULTS[i];
+    return NULL;
+}
+
+size_t cli_defaults(const cli_default **rows)
+{
+    *rows = DEFAULTS;
+    return sizeof DEFAULTS / sizeof DEFAULTS[0];
+}
