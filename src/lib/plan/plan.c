@@ -137,6 +137,8 @@ static double smallest_tensor_split(const sp_model *m, sp_mem_config *c, double 
     return 0;
 }
 
+enum { PLAN_CP_MAX = 64 }; /* Llama 3 trained 128k tokens at cp 16; 64 leaves room past it */
+
 static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const sp_model *m, sp_mode mode,
                                  sp_plan *out, sp_error *err)
 {
@@ -149,6 +151,18 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
         c.recompute = SP_RECOMPUTE_FULL;
         n = smallest_sharding(m, &c, capacity, &k, &out->memory);
     }
+    /* A sequence whose recomputed activations still overflow one GPU is split over cp ranks (ring
+     * attention, as Megatron-Core and torchtitan run it), 2cp balanced chunks of at least
+     * cp_min_tokens each, the state sharded over dp x cp: the GPUs are dp x cp. */
+    for (double cp = 2; n == 0 && mode == SP_MODE_TRAIN && cp <= PLAN_CP_MAX && fmod(c.seq, 2 * cp) == 0 &&
+                        c.seq / cp >= r->perf.cp_min_tokens;
+         cp *= 2) {
+        c.cp = cp;
+        double dp = smallest_sharding(m, &c, capacity, &k, &out->memory);
+        n = dp * cp;
+    }
+    if (n == 0)
+        c.cp = 1;
     if (n == 0)
         return sp_fail(err, SP_ERR_INPUT, "", p->line, 0, "model",
                        "%s does not fit %g GB accelerators at seq %g x batch %g even fully split "

@@ -115,6 +115,11 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
             return snprintf(buf, size, "inferred: a target of %g requests/s makes it a serving job", p->qps);
         return snprintf(buf, size, "inferred: an inference job serves requests");
     case SP_AXIS_FROM_MEMORY:
+        if (plan->memory_from_model && plan->mem_config.cp > 1)
+            return snprintf(buf, size,
+                            "inferred: training %s needs %.0f GPUs of %.4g GB with ZeRO-3 sharding and each "
+                            "sequence split %g ways (context parallel), so the model itself must be sharded",
+                            p->model, plan->gpus_for_model, plan->knobs.gpu_mem_gb, plan->mem_config.cp);
         if (plan->memory_from_model)
             return snprintf(buf, size,
                             "inferred: training %s needs %.0f GPUs of %.4g GB even with ZeRO-3 sharding, so "

@@ -56,6 +56,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(m, "micro_batch", json_integer((json_int_t)c->micro_batch));
         json_object_set_new(m, "zero", json_integer((json_int_t)c->zero));
         json_object_set_new(m, "tp", json_integer((json_int_t)c->tp));
+        json_object_set_new(m, "cp", json_integer((json_int_t)c->cp));
         json_object_set_new(m, "recompute", json_string(sp_recompute_name(c->recompute)));
         json_object_set_new(o, "memory_detail", m);
     }

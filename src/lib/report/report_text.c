@@ -28,10 +28,16 @@ static void text_model_memory(sp_buf *b, const sp_profile *p, const sp_plan *pla
     else
         sp_buf_printf(b, " %s weights, %g sequences x %g tokens of KV cache\n", sp_dtype_name(c->weight_dtype), c->batch,
                       c->context);
+    char split[64] = "";
+    if (plan->mode == SP_MODE_TRAIN && c->cp > 1)
+        snprintf(split, sizeof split, " with ZeRO-3 x context parallel %g", c->cp);
+    else if (plan->mode == SP_MODE_TRAIN)
+        snprintf(split, sizeof split, "%s", c->zero >= 3 ? " with ZeRO-3" : "");
+    else
+        snprintf(split, sizeof split, "%s", c->tp > 1 ? " tensor-parallel" : "");
     sp_buf_printf(b, "                    %.1f GB per GPU on %.0f GPU(s)%s: model state %.1f, activations %.1f, "
                      "KV cache %.1f, overhead %.1f GB\n",
-                  m->total_bytes / 1e9, plan->gpus_for_model,
-                  plan->mode == SP_MODE_TRAIN ? (c->zero >= 3 ? " with ZeRO-3" : "") : (c->tp > 1 ? " tensor-parallel" : ""),
+                  m->total_bytes / 1e9, plan->gpus_for_model, split,
                   m->model_state_bytes / 1e9, m->activations_bytes / 1e9, m->kv_cache_bytes / 1e9,
                   m->overhead_bytes / 1e9);
 }
