@@ -115,7 +115,8 @@ typedef enum {
     SP_PREC_MIXED_FP16,   /* fp16 compute, fp32 master weights */
     SP_PREC_MIXED_BF16,   /* bf16 compute, fp32 master weights */
     SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
-    SP_PREC_FP8           /* FP8-LM style: fp8 weights and gradients, fp16 master */
+    SP_PREC_FP8,          /* FP8-LM style: fp8 weights and gradients, fp16 master */
+    SP_PREC_MXFP8         /* MXFP8 GEMMs (E4M3, an E8M0 scale per 32 values), bf16 weights, fp32 master */
 } sp_precision;
 
 typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
@@ -573,6 +574,10 @@ void sp_text_sha256(const char *text, char out[65]);
  * Pure functions of plain structs: parameters, memory, step time, serving, data, cost. */
 
 /* ---------------------------------------------------------------- parameters */
+
+/* Whether the part's tensor cores take MX block-scaled operands (MXFP8, MXFP4): the parts that run
+ * FP4 (Blackwell's fifth-generation tensor cores, CDNA 4) are the ones with MX support. Pure. */
+bool sp_mx_capable(const sp_accel *accel);
 
 /* Exact parameter count of the shape (or params_override). Pure. */
 double sp_model_params(const sp_model *model);

@@ -55,7 +55,11 @@ static const char *catalog_gpu(const char *gpu)
 /* The precision a row states, or false when the step model has none for it. */
 static bool row_precision(const char *text, sp_precision *out)
 {
-    if (!strncmp(text, "mxfp8", 5) || !strncmp(text, "nvfp4", 5))
+    if (!strncmp(text, "mxfp8", 5)) {
+        *out = SP_PREC_MXFP8;
+        return true;
+    }
+    if (!strncmp(text, "nvfp4", 5))
         return false;
     *out = !strncmp(text, "fp8", 3) ? SP_PREC_FP8 : !strncmp(text, "fp16", 4) ? SP_PREC_MIXED_FP16 : SP_PREC_MIXED_BF16;
     return true;
@@ -111,7 +115,7 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
     if (!a)
         return "the part is not in the catalog";
     if (!precision)
-        return "MXFP8 and NVFP4 training are not modelled";
+        return "NVFP4 training is not modelled";
     if (*text(row, "offload", ""))
         return "offloaded pre-training state (FSDP CPU offload, ZeRO-Offload) is modelled for fine-tunes only";
     if (!(number(row, "gpus", 0) > 0))

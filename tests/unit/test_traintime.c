@@ -100,6 +100,39 @@ static void fp8_linears_only(void **state)
     assert_true(fabs(s.step_time_s - expected) / expected < 1e-6);
 }
 
+/* MXFP8 (Blackwell, CDNA 4): the fp8 step's GEMMs and casts, plus an E8M0 scale a 32 values beside
+ * each of the two fp8 copies (2/32 byte an element more than the fp8 casts above); refused on a
+ * part without MX block scaling (no FP4 rate); weights and master as mixed-bf16. */
+static void mxfp8_block_scales(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.fp8_flops_per_s = 200e12;
+    a.hbm_bytes_per_s = 1e12;
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    sp_step fp8, mx;
+    sp_error err;
+    c.precision = SP_PREC_MXFP8;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &mx, &err), SP_ERR_INPUT); /* no MX on this part */
+    a.fp4_flops_per_s = 400e12;
+    assert_true(sp_mx_capable(&a));
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &mx, &err), SP_OK);
+    c.precision = SP_PREC_FP8;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &fp8, &err), SP_OK);
+    const double T = 512, h = 1024, f = 4096;
+    double scales = T * ((3 * h + f) + (5 * h + f)) * (2.0 / 32.0) / 1e12;
+    double expected = fp8.step_time_s - fp8.optimizer_s + scales;
+    assert_true(fabs((mx.step_time_s - mx.optimizer_s) - expected) / expected < 1e-6);
+    sp_memory mem_mx, mem_bf16;
+    sp_memory_constants k = {0, 0, 1, 128};
+    c.precision = SP_PREC_MXFP8;
+    assert_int_equal(sp_memory_estimate(&m, &c, &k, 0, &mem_mx, &err), SP_OK);
+    c.precision = SP_PREC_MIXED_BF16;
+    assert_int_equal(sp_memory_estimate(&m, &c, &k, 0, &mem_bf16, &err), SP_OK);
+    assert_true(mem_mx.model_state_bytes == mem_bf16.model_state_bytes);
+}
+
 /* Context parallelism 2: each rank computes half of every sequence (GEMMs, causal attention and
  * logits all halve), and passes its K and V chunk once a layer forward (T/2 x 2 x kv x 2 bytes over
  * 100 GB/s) and twice the bytes backward, exposed where attention does not cover it. */
@@ -492,6 +525,7 @@ int main(void)
         cmocka_unit_test(expert_tensor_parallel),
         cmocka_unit_test(single_gpu_step),
         cmocka_unit_test(fp8_linears_only),
+        cmocka_unit_test(mxfp8_block_scales),
         cmocka_unit_test(context_parallel_ring),
         cmocka_unit_test(goodput_and_mfu_cap),
         cmocka_unit_test(op_level_checkpointing),

@@ -39,7 +39,7 @@ bool sp_mode_parse(const char *text, sp_mode *out)
 
 /* ---- memory-model tokens ---- */
 
-static const char *const PRECISIONS[] = {"fp32", "mixed-fp16", "mixed-bf16", "bf16", "fp8", NULL};
+static const char *const PRECISIONS[] = {"fp32", "mixed-fp16", "mixed-bf16", "bf16", "fp8", "mxfp8", NULL};
 static const char *const OPTIMIZERS[] = {"adamw", "adam", "adam8bit", "sgd", "adafactor", NULL};
 static const char *const RECOMPUTES[] = {"none", "selective", "full", "op", NULL};
 static const char *const DTYPES[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "nvfp4", "mxfp4", NULL};
@@ -62,7 +62,7 @@ static const char *token_name(const char *const *tokens, int count, int value)
     return value >= 0 && value < count ? tokens[value] : "?";
 }
 
-const char *sp_precision_name(sp_precision p) { return token_name(PRECISIONS, 5, (int)p); }
+const char *sp_precision_name(sp_precision p) { return token_name(PRECISIONS, 6, (int)p); }
 const char *sp_optimizer_name(sp_optimizer o) { return token_name(OPTIMIZERS, 5, (int)o); }
 const char *sp_recompute_name(sp_recompute r) { return token_name(RECOMPUTES, 4, (int)r); }
 const char *sp_dtype_name(sp_dtype d) { return token_name(DTYPES, DTYPE_COUNT, (int)d); }

@@ -12,6 +12,7 @@ sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
     case SP_PREC_FP32: return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
     case SP_PREC_MIXED_FP16:
     case SP_PREC_MIXED_BF16:
+    case SP_PREC_MXFP8: /* Transformer Engine quantises each GEMM's operands; the weights stay bf16 with an fp32 master */
         /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
         if (c->mixed_style == SP_MASTER_AUTOCAST)
             return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};

@@ -19,6 +19,7 @@ typedef struct {
     double attention;     /* FlashAttention's sustained share of peak */
     const sp_accel *a;
     double operand_bytes; /* bytes of a GEMM operand: 1 for fp8 */
+    bool mx;              /* MXFP8: block scales beside each fp8 copy */
     double peak_16bit;    /* FLOP/s of the attention core and output layer: 16-bit even when the linears run fp8 */
 } step_ctx;
 
@@ -28,11 +29,18 @@ double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, doub
                                        : matmul * perf->attention_efficiency;
 }
 
+bool sp_mx_capable(const sp_accel *a)
+{
+    return a->fp4_flops_per_s > 0 && a->fp8_flops_per_s > 0;
+}
+
 double sp_train_peak(const sp_accel *a, sp_precision p)
 {
     switch (p) {
     case SP_PREC_FP32: return a->fp32_flops_per_s;
     case SP_PREC_FP8: return a->fp8_flops_per_s > 0 ? a->fp8_flops_per_s : a->bf16_flops_per_s;
+    /* MX block scaling runs at the FP8 rate on the parts that have it (sp_mx_capable). */
+    case SP_PREC_MXFP8: return sp_mx_capable(a) ? a->fp8_flops_per_s : 0;
     default: return a->bf16_flops_per_s;
     }
 }
@@ -232,7 +240,9 @@ static double fp8_cast_s(const step_ctx *x, bool backward)
     double mats = m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
     double elements = backward ? (x->q + 2.0 * x->kv) / t + h + mlps * (mats * m->ffn / t + h)
                                : h + x->q / t + mlps * (h + m->ffn / t);
-    return x->tokens * elements * 4.0 / x->hbm;
+    /* MXFP8 writes an E8M0 scale for each 32 values of both copies (OCP MX v1.0). */
+    double bytes = 4.0 + (x->mx ? 2.0 / 32.0 : 0.0);
+    return x->tokens * elements * bytes / x->hbm;
 }
 
 
@@ -458,7 +468,10 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                   accel->hbm_bytes_per_s * perf->memory_efficiency,
                   config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq / config->cp * config->micro_batch,
                   model->heads * model->head_dim, model->kv_heads * model->head_dim, 0, accel,
-                  config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0 ? 1.0 : 2.0,
+                  (config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0) || config->precision == SP_PREC_MXFP8
+                      ? 1.0
+                      : 2.0,
+                  config->precision == SP_PREC_MXFP8,
                   config->precision == SP_PREC_FP32 ? accel->fp32_flops_per_s : accel->bf16_flops_per_s};
     x.attention = sp_attention_share(accel, perf, x.matmul);
     const sp_memory *mem = memory;

@@ -140,6 +140,9 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
         bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->plan->stack == SP_STACK_CUDA;
         sp_buf_printf(b, "    --fp8-recipe %s\n", blackwell ? "mxfp8" : "delayed");
     }
+    /* NVIDIA's MXFP8 pre-training recipe: E4M3 for every tensor, gradients included (Mishra et al. 2025). */
+    if (k->precision == SP_PREC_MXFP8)
+        sp_buf_puts(b, "    --fp8-format e4m3\n    --fp8-recipe mxfp8\n");
     if (k->recompute == SP_RECOMPUTE_FULL) {
         sp_buf_puts(b, "    --recompute-granularity full\n    --recompute-method uniform\n");
         whole(b, "--recompute-num-layers", 1);

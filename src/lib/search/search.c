@@ -300,6 +300,10 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
                        "fp8 needs FP8 tensor cores and %s has none (no fp8 rate in its catalog row): use mixed-bf16",
                        accel->name);
+    if (request->precision == SP_PREC_MXFP8 && !sp_mx_capable(accel))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                       "mxfp8 needs tensor cores with MX block scaling (Blackwell, MI355X) and %s has none: use fp8",
+                       accel->name);
     if (!(sp_train_peak(accel, request->precision) > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
                        sp_precision_name(request->precision));
