@@ -420,6 +420,38 @@ static void search_respects_pins_and_memory(void **state)
     sp_accel_catalog_free(&catalog);
 }
 
+/* The search reuses a layout's layer costs across the ZeRO stages and recompute policies that
+ * share them (sp_step_memo): every listed layout's step, recomputed alone (sp_train_step, no
+ * memo), is the same to the last bit. */
+static void search_memo_changes_nothing(void **state)
+{
+    (void)state;
+    sp_rules rules;
+    sp_accel_catalog catalog;
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-2-13b", &m, &err), SP_OK);
+    const sp_accel *a = sp_accel_find(&catalog, "h100-sxm-80gb");
+    sp_memory_constants mk = sp_rules_memory_constants(&rules);
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 64;
+    q.global_batch = 512;
+    q.seq = 4096;
+    q.usd_per_gpu_hour = a->usd_per_hour;
+    static sp_search_result r;
+    assert_int_equal(sp_train_search(&m, a, &q, &mk, &rules.perf, 32, &r, &err), SP_OK);
+    assert_int_equal(r.top_count, 32);
+    for (size_t i = 0; i < r.top_count; i++) {
+        sp_step alone;
+        assert_int_equal(sp_train_step(&m, a, &r.top[i].config, q.global_batch, &rules.perf, &alone, &err), SP_OK);
+        assert_true(alone.step_time_s == r.top[i].step.step_time_s);
+        assert_true(alone.dp_comm_s == r.top[i].step.dp_comm_s);
+    }
+    sp_accel_catalog_free(&catalog);
+}
+
 static void pareto_front_by_hand(void **state)
 {
     (void)state;
@@ -535,6 +567,7 @@ int main(void)
         cmocka_unit_test(optimizer_traffic),
         cmocka_unit_test(search_counts_every_layout),
         cmocka_unit_test(search_respects_pins_and_memory),
+        cmocka_unit_test(search_memo_changes_nothing),
         cmocka_unit_test(pareto_front_by_hand),
         cmocka_unit_test(many_options_render),
     };

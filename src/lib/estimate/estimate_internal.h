@@ -60,6 +60,33 @@ double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, doub
 /* Dense FLOP/s of an accelerator for a training precision (0 when the catalog has none). */
 double sp_train_peak(const sp_accel *a, sp_precision p);
 
+/* One layer's costs per micro-batch that neither the ZeRO stage nor the recompute policy changes
+ * (traintime.c), in seconds. */
+typedef struct {
+    double gemms, attention, elementwise;
+    double cast_forward, cast_backward; /* fp8 and MXFP8 operand casts */
+    double ring_forward, ring_backward; /* context parallelism's exposed ring */
+    double tp_allreduce;                /* one tensor-parallel all-reduce */
+    double all_to_all;                  /* expert dispatch and combine, forward */
+    double logits;                      /* output layer and loss of the stage's micro-batch */
+} sp_layer_costs;
+
+/* A search's memo of layer costs: one slot a sequence-parallel setting, reused while only the
+ * ZeRO stage and recompute change (the search's inner loops). Zero-initialise before use. */
+typedef struct {
+    bool valid[2];
+    sp_mem_config key[2];
+    const sp_model *model[2];
+    const sp_accel *accel[2];
+    const sp_perf_constants *perf[2];
+    sp_layer_costs costs[2];
+} sp_step_memo;
+
+/* sp_train_step_known_memory with the memo (NULL: none); the answer is the same either way. */
+sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                             double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
+                             sp_step_memo *memo, sp_step *out);
+
 /* sp_train_step for a layout whose checks and memory the caller has already done. */
 sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                                      double global_batch, const sp_perf_constants *perf, const sp_memory *memory,

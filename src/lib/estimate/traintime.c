@@ -267,47 +267,94 @@ static double op_recompute_gemms_s(const step_ctx *x)
     return total;
 }
 
-static stage_times stage(const step_ctx *x)
+/* What one layer of the stage costs per micro-batch, before the recompute policy and the ZeRO
+ * stage are applied: those two vary fastest in the search, and these do not depend on them. */
+static sp_layer_costs layer_costs_of(const step_ctx *x)
 {
     const sp_accel *a = x->a;
     const sp_model *m = x->m;
     const sp_mem_config *c = x->c;
-    double layers = ceil(m->layers / c->pp);
-    double gemms = layer_gemms_s(x), attention = attention_s(x), ew = elementwise_s(x);
-    stage_times st;
-    /* Forward ring, backward ring (twice the bytes under 2.5x the attention work), and the
-     * forward's again when the layer is recomputed. */
-    double ring_forward = context_parallel_s(x, attention);
+    sp_layer_costs lc;
+    lc.gemms = layer_gemms_s(x);
+    lc.attention = attention_s(x);
+    lc.elementwise = elementwise_s(x);
+    lc.cast_forward = fp8_cast_s(x, false);
+    lc.cast_backward = fp8_cast_s(x, true);
+    /* Forward ring, backward ring (twice the bytes under 2.5x the attention work). */
+    lc.ring_forward = context_parallel_s(x, lc.attention);
     step_ctx twice = *x;
     twice.tokens = 2.0 * x->tokens;
-    st.cp_comm_s = layers * (ring_forward + context_parallel_s(&twice, 2.5 * attention) +
-                             (c->recompute == SP_RECOMPUTE_FULL ? ring_forward : 0.0));
-    st.forward_s = layers * (gemms + attention + ew + fp8_cast_s(x, false));
-    /* Backward: two GEMMs per forward GEMM (data and weight gradients); FlashAttention's
-     * backward does 2.5x its forward work (5 matmuls against 2; Dao 2023). */
-    st.backward_s = layers * (2.0 * gemms + 2.5 * attention + 2.0 * ew + fp8_cast_s(x, true));
-    if (c->recompute == SP_RECOMPUTE_FULL)
-        st.recompute_s = st.forward_s;
-    else if (c->recompute == SP_RECOMPUTE_OP)
-        st.recompute_s = layers * (op_recompute_gemms_s(x) + ew);
-    else if (c->recompute == SP_RECOMPUTE_SELECTIVE)
-        st.recompute_s = layers * attention;
-    else
-        st.recompute_s = 0;
-    /* Megatron: two all-reduces forward and two backward per layer (Shoeybi et al. 2019),
-     * two more when the forward is recomputed; sequence parallelism moves the same bytes. */
+    lc.ring_backward = context_parallel_s(&twice, 2.5 * lc.attention);
     double tp_bw = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
-    double calls = 4.0 + (c->recompute == SP_RECOMPUTE_FULL ? 2.0 : 0.0);
-    st.tp_comm_s = layers * calls * allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, 1.0, tp_bw);
-    /* The backward runs the all-to-alls in reverse; full recompute repeats the forward's. */
-    st.ep_comm_s = layers * expert_all_to_all_s(x) * (c->recompute == SP_RECOMPUTE_FULL ? 3.0 : 2.0);
+    lc.tp_allreduce = allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, 1.0, tp_bw);
+    lc.all_to_all = expert_all_to_all_s(x);
     double vocab = m->vocab / c->tp;
     /* fp32 logits, four passes: the GEMM writes them, the fused softmax-cross-entropy reads them
      * and writes the probabilities, the gradient reads those (Megatron's vocab-parallel loss). */
     double loss_traffic = x->tokens * vocab * 4.0 * 4.0 / x->hbm;
     step_ctx head = sixteen_bit(x);
-    st.logits_s = 3.0 * gemm_s(&head, x->tokens, vocab, m->hidden) + loss_traffic;
+    lc.logits = 3.0 * gemm_s(&head, x->tokens, vocab, m->hidden) + loss_traffic;
+    return lc;
+}
+
+static stage_times stage(const step_ctx *x, const sp_layer_costs *lc)
+{
+    const sp_mem_config *c = x->c;
+    double layers = ceil(x->m->layers / c->pp);
+    bool full = c->recompute == SP_RECOMPUTE_FULL;
+    stage_times st;
+    /* The forward's ring again when the layer is recomputed. */
+    st.cp_comm_s = layers * (lc->ring_forward + lc->ring_backward + (full ? lc->ring_forward : 0.0));
+    st.forward_s = layers * (lc->gemms + lc->attention + lc->elementwise + lc->cast_forward);
+    /* Backward: two GEMMs per forward GEMM (data and weight gradients); FlashAttention's
+     * backward does 2.5x its forward work (5 matmuls against 2; Dao 2023). */
+    st.backward_s = layers * (2.0 * lc->gemms + 2.5 * lc->attention + 2.0 * lc->elementwise + lc->cast_backward);
+    if (full)
+        st.recompute_s = st.forward_s;
+    else if (c->recompute == SP_RECOMPUTE_OP)
+        st.recompute_s = layers * (op_recompute_gemms_s(x) + lc->elementwise);
+    else if (c->recompute == SP_RECOMPUTE_SELECTIVE)
+        st.recompute_s = layers * lc->attention;
+    else
+        st.recompute_s = 0;
+    /* Megatron: two all-reduces forward and two backward per layer (Shoeybi et al. 2019),
+     * two more when the forward is recomputed; sequence parallelism moves the same bytes. */
+    st.tp_comm_s = layers * (4.0 + (full ? 2.0 : 0.0)) * lc->tp_allreduce;
+    /* The backward runs the all-to-alls in reverse; full recompute repeats the forward's. */
+    st.ep_comm_s = layers * lc->all_to_all * (full ? 3.0 : 2.0);
+    st.logits_s = lc->logits;
     return st;
+}
+
+/* The fields of two layouts that the layer costs read: all but the ZeRO stage and recompute. */
+static bool same_layer_costs(const sp_mem_config *a, const sp_mem_config *b)
+{
+    return a->mode == b->mode && a->precision == b->precision && a->optimizer == b->optimizer &&
+           a->mixed_style == b->mixed_style && a->dp == b->dp && a->tp == b->tp && a->pp == b->pp &&
+           a->interleave == b->interleave && a->micro_batch == b->micro_batch && a->seq == b->seq &&
+           a->microbatches == b->microbatches && a->sequence_parallel == b->sequence_parallel &&
+           a->flash_attention == b->flash_attention && a->weight_dtype == b->weight_dtype &&
+           a->kv_dtype == b->kv_dtype && a->batch == b->batch && a->context == b->context && a->ep == b->ep &&
+           a->cp == b->cp && a->etp == b->etp;
+}
+
+/* The layer costs of this layout: from the memo when it holds this layout's (one slot a
+ * sequence-parallel setting, the search's innermost switch), else computed and kept there. */
+static sp_layer_costs remembered_costs(const step_ctx *x, sp_step_memo *memo)
+{
+    if (!memo)
+        return layer_costs_of(x);
+    int slot = x->c->sequence_parallel ? 1 : 0;
+    if (memo->valid[slot] && memo->model[slot] == x->m && memo->accel[slot] == x->a && memo->perf[slot] == x->k &&
+        same_layer_costs(&memo->key[slot], x->c))
+        return memo->costs[slot];
+    memo->costs[slot] = layer_costs_of(x);
+    memo->key[slot] = *x->c;
+    memo->model[slot] = x->m;
+    memo->accel[slot] = x->a;
+    memo->perf[slot] = x->k;
+    memo->valid[slot] = true;
+    return memo->costs[slot];
 }
 
 /* Forward FLOPs of the whole model per token: GEMMs, full (non-causal) attention, logits. */
@@ -458,6 +505,13 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                                      double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
                                      sp_step *out)
 {
+    return sp_train_step_memo(model, accel, config, global_batch, perf, memory, NULL, out);
+}
+
+sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                             double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
+                             sp_step_memo *memo, sp_step *out)
+{
     memset(out, 0, sizeof *out);
     if (fmod(global_batch, config->dp * config->micro_batch) != 0 || !(sp_train_peak(accel, config->precision) > 0) ||
         spans_nodes_without_network(accel, config))
@@ -475,7 +529,8 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
                   config->precision == SP_PREC_FP32 ? accel->fp32_flops_per_s : accel->bf16_flops_per_s};
     x.attention = sp_attention_share(accel, perf, x.matmul);
     const sp_memory *mem = memory;
-    stage_times st = stage(&x);
+    sp_layer_costs costs = remembered_costs(&x, memo);
+    stage_times st = stage(&x, &costs);
     double m = global_batch / (config->dp * config->micro_batch);
     double per_mb =
         st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s + st.ep_comm_s + st.cp_comm_s;

@@ -61,6 +61,7 @@ typedef struct {
     double params;   /* the model's count, computed once */
     sp_search_result *out;
     bool over;       /* a layout past LAYOUTS_MAX was asked for: stop enumerating */
+    sp_step_memo memo; /* layer costs shared by the layouts that differ in ZeRO stage and recompute */
 } search_ctx;
 
 /* Keeps the `top` fastest, sorted (insertion: top is small). */
@@ -106,8 +107,8 @@ static void evaluate(search_ctx *s, const sp_mem_config *c)
     if (cand.memory.total_bytes > s->accel->memory_bytes * (1.0 - s->perf->memory_headroom))
         return;
     r->plans_fitting += 1;
-    if (sp_train_step_known_memory(s->model, s->accel, c, s->req->global_batch, s->perf, &cand.memory,
-                                   &cand.step) != SP_OK)
+    if (sp_train_step_memo(s->model, s->accel, c, s->req->global_batch, s->perf, &cand.memory, &s->memo,
+                           &cand.step) != SP_OK)
         return;
     if (s->req->mfu_cap > 0 && cand.step.mfu > s->req->mfu_cap)
         cap_mfu(&cand.step, s->req->mfu_cap);
@@ -307,8 +308,14 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     if (!(sp_train_peak(accel, request->precision) > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision", "%s has no %s throughput in the catalog", accel->name,
                        sp_precision_name(request->precision));
-    search_ctx s = {model, accel, request, memory_constants, perf,
-                    top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top), sp_model_params(model), out, false};
+    search_ctx s = {.model = model,
+                    .accel = accel,
+                    .req = request,
+                    .mk = memory_constants,
+                    .perf = perf,
+                    .top = top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top),
+                    .params = sp_model_params(model),
+                    .out = out}; /* the rest zero: not over, an empty memo */
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.mode = SP_MODE_TRAIN;
     c.precision = request->precision;
