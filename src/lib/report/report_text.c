@@ -123,6 +123,11 @@ static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, 
     char pins[256];
     sp_ft_pins(r, o, pins, sizeof pins);
     sp_buf_printf(b, "  runs on         : %s (%s): %s\n", framework, pins, why);
+    /* The launch line below runs axolotl, which drives the same transformers, PEFT and TRL. */
+    if (plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM)
+        sp_buf_printf(b, "                    launched through axolotl==%s, whose recipe drives them (stackplan launch "
+                         "writes axolotl.yml)\n",
+                      sp_framework_version(r, "axolotl"));
 }
 
 static void text_serving(sp_buf *b, const sp_plan *plan)
