@@ -1,6 +1,7 @@
 /* cmd_serve.c - `stackplan serve`: throughput, latency and the fleet for a request rate. */
 #include "api_internal.h"
 
+#include <math.h>
 #include <string.h>
 
 static const cli_opt OPTS[] = {
@@ -33,6 +34,7 @@ static const cli_opt OPTS[] = {
      "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head"},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)"},
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
+    {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N)"},
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences"},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)"},
     {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
@@ -59,9 +61,21 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->gqa_shared_kv_reads = !reads->set || !strcmp(reads->text, "shared");
     c->expert_parallel = cli_on(&CMD, v, "expert-parallel");
     c->attention_dp = cli_on(&CMD, v, "attention-dp");
+    c->tp = cli_number_or(&CMD, v, "tp", 0);
+    /* --ep N: the experts split whole over the replica's N GPUs, as vLLM's --enable-expert-parallel
+     * spans all of a replica's ranks (TP x DP) and SGLang's --ep-size does; --tp then is N too. */
+    const cli_value *ep = cli_flag(&CMD, v, "ep");
+    if (ep->set && cli_flag(&CMD, v, "expert-parallel")->set && !c->expert_parallel)
+        return cli_flag_error(err, "ep", "contradicts --no-expert-parallel");
+    if (ep->set && c->tp > 0 && c->tp != ep->number)
+        return cli_flag_error(err, "ep", "%g: the experts span the replica's GPUs, so --tp must be %g too (or left out)",
+                              ep->number, ep->number);
+    if (ep->set) {
+        c->expert_parallel = true;
+        c->tp = ep->number;
+    }
     if (c->attention_dp && !c->expert_parallel)
         return cli_flag_error(err, "attention-dp", "needs --expert-parallel (the MoE layers take the tokens back)");
-    c->tp = cli_number_or(&CMD, v, "tp", 0);
     c->pp = cli_number_or(&CMD, v, "pp", 1);
     c->batch = cli_number_or(&CMD, v, "batch", 0);
     c->prompt_tokens = cli_number(&CMD, v, "prompt-tokens");
@@ -92,6 +106,24 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     return SP_OK;
 }
 
+/* A pinned --ep is checked against the model by its own name: it must divide the experts, and the
+ * attention that runs tensor-parallel over the same GPUs must split its heads evenly. */
+static sp_status ep_fits_model(const cli_value *v, const sp_model *m, sp_error *err)
+{
+    const cli_value *ep = cli_flag(&CMD, v, "ep");
+    if (!ep->set || !sp_model_has_shape(m))
+        return SP_OK;
+    if (m->experts <= 1)
+        return cli_flag_error(err, "ep", "%s is dense: it has no experts to split", m->name);
+    if (fmod(m->experts, ep->number) != 0)
+        return cli_flag_error(err, "ep", "%g does not divide the %g experts", ep->number, m->experts);
+    if (fmod(m->heads, ep->number) != 0)
+        return cli_flag_error(err, "ep", "%g GPUs would split the %g attention heads unevenly (attention runs "
+                                         "tensor-parallel over the same GPUs)",
+                              ep->number, m->heads);
+    return SP_OK;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
@@ -107,6 +139,8 @@ int cmd_serve(int argc, char **argv)
     sp_status s = cli_load_inputs(&CMD, v, "serving", CLI_GPU_REQUIRED, &in, &err);
     if (s == SP_OK)
         s = config_from_flags(v, in.accel, &config, &err);
+    if (s == SP_OK)
+        s = ep_fits_model(v, &in.model, &err);
     /* Without any latency target the best batch would be the largest, at any latency a token. */
     if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && config.batch == 0 &&
         config.concurrency == 0)
