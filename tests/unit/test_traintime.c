@@ -421,8 +421,9 @@ static void search_respects_pins_and_memory(void **state)
 }
 
 /* The search reuses a layout's layer costs across the ZeRO stages and recompute policies that
- * share them (sp_step_memo): every listed layout's step, recomputed alone (sp_train_step, no
- * memo), is the same to the last bit. */
+ * share them (sp_step_memo), and its parameters a GPU and activations across ZeRO stages
+ * (sp_memory_memo): every listed layout's step and memory, recomputed alone (no memo), are the
+ * same to the last bit. */
 static void search_memo_changes_nothing(void **state)
 {
     (void)state;
@@ -448,6 +449,10 @@ static void search_memo_changes_nothing(void **state)
         assert_int_equal(sp_train_step(&m, a, &r.top[i].config, q.global_batch, &rules.perf, &alone, &err), SP_OK);
         assert_true(alone.step_time_s == r.top[i].step.step_time_s);
         assert_true(alone.dp_comm_s == r.top[i].step.dp_comm_s);
+        sp_memory fresh;
+        assert_int_equal(sp_memory_estimate(&m, &r.top[i].config, &mk, a->memory_bytes, &fresh, &err), SP_OK);
+        assert_true(fresh.total_bytes == r.top[i].memory.total_bytes);
+        assert_true(fresh.activations_bytes == r.top[i].memory.activations_bytes);
     }
     sp_accel_catalog_free(&catalog);
 }

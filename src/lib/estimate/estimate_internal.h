@@ -42,6 +42,26 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
                                 const sp_memory_constants *constants, double capacity_bytes, double params,
                                 sp_memory *out);
 
+/* A search's memo of the memory terms the ZeRO stage does not change (parameters per GPU and
+ * training activations): one slot a recompute policy and sequence-parallel setting. */
+typedef struct {
+    bool valid;
+    sp_mem_config key;
+    const sp_model *model;
+    double params;
+    double params_per_gpu;
+    double activations_bytes;
+} sp_memory_memo_slot;
+
+typedef struct {
+    sp_memory_memo_slot slots[8];
+} sp_memory_memo;
+
+/* sp_memory_estimate_checked with the memo (NULL: none); the answer is the same either way. */
+void sp_memory_estimate_memo(const sp_model *model, const sp_mem_config *config,
+                             const sp_memory_constants *constants, double capacity_bytes, double params,
+                             sp_memory_memo *memo, sp_memory *out);
+
 /* ---- kernel rates and training time (traintime.c) ---- */
 
 /* An (m x k) by (k x n) GEMM: 2mnk FLOPs at peak x efficiency x prod d/(d + d0), never

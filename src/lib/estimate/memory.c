@@ -324,7 +324,8 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
 
 /* ---- the estimate ---- */
 
-static void training_state(const sp_model *m, const sp_mem_config *c, double total, sp_memory *out)
+static void training_state(const sp_model *m, const sp_mem_config *c, double total, double activations,
+                           sp_memory *out)
 {
     sp_precision_bytes b = sp_precision_bytes_of(c);
     /* Context-parallel ranks hold the same weights and reduce gradients together: ZeRO and the
@@ -354,7 +355,7 @@ static void training_state(const sp_model *m, const sp_mem_config *c, double tot
     out->weights_bytes = weights;
     out->gradients_bytes = gradients;
     out->optimizer_bytes = optimizer;
-    out->activations_bytes = training_activations(m, c);
+    out->activations_bytes = activations;
     out->inflight_microbatches = inflight(c);
 }
 
@@ -380,15 +381,56 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
     return SP_OK;
 }
 
+/* The fields a layout's parameters per GPU and activations read: all but the ZeRO stage. */
+static bool same_but_zero(const sp_mem_config *a, const sp_mem_config *b)
+{
+    return a->mode == b->mode && a->precision == b->precision && a->optimizer == b->optimizer &&
+           a->mixed_style == b->mixed_style && a->dp == b->dp && a->tp == b->tp && a->pp == b->pp &&
+           a->interleave == b->interleave && a->micro_batch == b->micro_batch && a->seq == b->seq &&
+           a->microbatches == b->microbatches && a->recompute == b->recompute &&
+           a->sequence_parallel == b->sequence_parallel && a->flash_attention == b->flash_attention &&
+           a->weight_dtype == b->weight_dtype && a->kv_dtype == b->kv_dtype && a->batch == b->batch &&
+           a->context == b->context && a->ep == b->ep && a->cp == b->cp && a->etp == b->etp;
+}
+
+/* Parameters per GPU and training activations of this layout: from the memo's slot for its
+ * recompute policy and sequence parallelism when it holds this layout (the search varies the ZeRO
+ * stage outermost of its inner loops), else computed and kept there. */
+static void split_terms(const sp_model *m, const sp_mem_config *c, double params, sp_memory_memo *memo,
+                        double *per_gpu, double *activations)
+{
+    sp_memory_memo_slot *slot = NULL;
+    if (memo) {
+        slot = &memo->slots[((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u)];
+        if (slot->valid && slot->model == m && slot->params == params && same_but_zero(&slot->key, c)) {
+            *per_gpu = slot->params_per_gpu;
+            *activations = slot->activations_bytes;
+            return;
+        }
+    }
+    *per_gpu = params_per_gpu(m, c, params);
+    *activations = c->mode == SP_MODE_TRAIN ? training_activations(m, c) : 0.0;
+    if (slot)
+        *slot = (sp_memory_memo_slot){true, *c, m, params, *per_gpu, *activations};
+}
+
 void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
                                 const sp_memory_constants *constants, double capacity_bytes, double params,
                                 sp_memory *out)
 {
+    sp_memory_estimate_memo(model, config, constants, capacity_bytes, params, NULL, out);
+}
+
+void sp_memory_estimate_memo(const sp_model *model, const sp_mem_config *config,
+                             const sp_memory_constants *constants, double capacity_bytes, double params,
+                             sp_memory_memo *memo, sp_memory *out)
+{
     memset(out, 0, sizeof *out);
     out->params = params;
-    out->params_per_gpu = params_per_gpu(model, config, params);
+    double activations = 0;
+    split_terms(model, config, params, memo, &out->params_per_gpu, &activations);
     if (config->mode == SP_MODE_TRAIN)
-        training_state(model, config, params, out);
+        training_state(model, config, params, activations, out);
     else
         inference_state(model, config, constants, out);
     out->model_state_bytes = out->weights_bytes + out->gradients_bytes + out->optimizer_bytes;

@@ -62,6 +62,7 @@ typedef struct {
     sp_search_result *out;
     bool over;       /* a layout past LAYOUTS_MAX was asked for: stop enumerating */
     sp_step_memo memo; /* layer costs shared by the layouts that differ in ZeRO stage and recompute */
+    sp_memory_memo memory_memo; /* parameters a GPU and activations shared across ZeRO stages */
 } search_ctx;
 
 /* Keeps the `top` fastest, sorted (insertion: top is small). */
@@ -103,7 +104,7 @@ static void evaluate(search_ctx *s, const sp_mem_config *c)
     r->plans_evaluated += 1;
     sp_candidate cand;
     /* The enumeration only builds layouts that divide the model and the batch. */
-    sp_memory_estimate_checked(s->model, c, s->mk, s->accel->memory_bytes, s->params, &cand.memory);
+    sp_memory_estimate_memo(s->model, c, s->mk, s->accel->memory_bytes, s->params, &s->memory_memo, &cand.memory);
     if (cand.memory.total_bytes > s->accel->memory_bytes * (1.0 - s->perf->memory_headroom))
         return;
     r->plans_fitting += 1;
@@ -315,7 +316,7 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
                     .perf = perf,
                     .top = top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top),
                     .params = sp_model_params(model),
-                    .out = out}; /* the rest zero: not over, an empty memo */
+                    .out = out}; /* the rest zero: not over, empty memos */
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.mode = SP_MODE_TRAIN;
     c.precision = request->precision;
