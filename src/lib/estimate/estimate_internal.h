@@ -42,6 +42,10 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
                                 const sp_memory_constants *constants, double capacity_bytes, double params,
                                 sp_memory *out);
 
+/* Whether two layouts agree in every field but the ZeRO stage (and the recompute policy, when
+ * recompute_differs): the key of the search's memos. */
+bool sp_mem_config_same_but(const sp_mem_config *a, const sp_mem_config *b, bool recompute_differs);
+
 /* A search's memo of the memory terms the ZeRO stage does not change (parameters per GPU and
  * training activations): one slot a recompute policy and sequence-parallel setting. */
 typedef struct {

@@ -381,13 +381,12 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
     return SP_OK;
 }
 
-/* The fields a layout's parameters per GPU and activations read: all but the ZeRO stage. */
-static bool same_but_zero(const sp_mem_config *a, const sp_mem_config *b)
+bool sp_mem_config_same_but(const sp_mem_config *a, const sp_mem_config *b, bool recompute_differs)
 {
     return a->mode == b->mode && a->precision == b->precision && a->optimizer == b->optimizer &&
            a->mixed_style == b->mixed_style && a->dp == b->dp && a->tp == b->tp && a->pp == b->pp &&
            a->interleave == b->interleave && a->micro_batch == b->micro_batch && a->seq == b->seq &&
-           a->microbatches == b->microbatches && a->recompute == b->recompute &&
+           a->microbatches == b->microbatches && (recompute_differs || a->recompute == b->recompute) &&
            a->sequence_parallel == b->sequence_parallel && a->flash_attention == b->flash_attention &&
            a->weight_dtype == b->weight_dtype && a->kv_dtype == b->kv_dtype && a->batch == b->batch &&
            a->context == b->context && a->ep == b->ep && a->cp == b->cp && a->etp == b->etp;
@@ -402,7 +401,7 @@ static void split_terms(const sp_model *m, const sp_mem_config *c, double params
     sp_memory_memo_slot *slot = NULL;
     if (memo) {
         slot = &memo->slots[((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u)];
-        if (slot->valid && slot->model == m && slot->params == params && same_but_zero(&slot->key, c)) {
+        if (slot->valid && slot->model == m && slot->params == params && sp_mem_config_same_but(&slot->key, c, false)) {
             *per_gpu = slot->params_per_gpu;
             *activations = slot->activations_bytes;
             return;

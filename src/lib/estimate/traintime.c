@@ -326,18 +326,6 @@ static stage_times stage(const step_ctx *x, const sp_layer_costs *lc)
     return st;
 }
 
-/* The fields of two layouts that the layer costs read: all but the ZeRO stage and recompute. */
-static bool same_layer_costs(const sp_mem_config *a, const sp_mem_config *b)
-{
-    return a->mode == b->mode && a->precision == b->precision && a->optimizer == b->optimizer &&
-           a->mixed_style == b->mixed_style && a->dp == b->dp && a->tp == b->tp && a->pp == b->pp &&
-           a->interleave == b->interleave && a->micro_batch == b->micro_batch && a->seq == b->seq &&
-           a->microbatches == b->microbatches && a->sequence_parallel == b->sequence_parallel &&
-           a->flash_attention == b->flash_attention && a->weight_dtype == b->weight_dtype &&
-           a->kv_dtype == b->kv_dtype && a->batch == b->batch && a->context == b->context && a->ep == b->ep &&
-           a->cp == b->cp && a->etp == b->etp;
-}
-
 /* The layer costs of this layout: from the memo when it holds this layout's (one slot a
  * sequence-parallel setting, the search's innermost switch), else computed and kept there. */
 static sp_layer_costs remembered_costs(const step_ctx *x, sp_step_memo *memo)
@@ -346,7 +334,7 @@ static sp_layer_costs remembered_costs(const step_ctx *x, sp_step_memo *memo)
         return layer_costs_of(x);
     int slot = x->c->sequence_parallel ? 1 : 0;
     if (memo->valid[slot] && memo->model[slot] == x->m && memo->accel[slot] == x->a && memo->perf[slot] == x->k &&
-        same_layer_costs(&memo->key[slot], x->c))
+        sp_mem_config_same_but(&memo->key[slot], x->c, true))
         return memo->costs[slot];
     memo->costs[slot] = layer_costs_of(x);
     memo->key[slot] = *x->c;
