@@ -143,6 +143,12 @@ check "and no longer data_job.py" bash -c "! grep -q data_job.py e/nightly-join-
 check "without --entry it submits data_job.py" bash -c "tail -1 e2/nightly-join-of-two-3-tb-logs/spark.sh | grep -q ' data_job.py\$'"
 check "spark.sh passes bash -n" bash -n e/nightly-join-of-two-3-tb-logs/spark.sh
 
+# D17/O6: a link to nothing where a profile's folder goes is refused by name, with or without --force.
+mkdir -p dangle && ln -s /nonexistent/target "dangle/$(ls e2 | head -1)"
+"$bin" launch "$ex" --out dangle >out.txt 2>err.txt; code=$?
+check "a dangling link at a profile's folder exits 2 naming it, and nothing is written" \
+  bash -c "[ $code -eq 2 ] && grep -q 'symbolic link to nothing is in the way' err.txt && [ \$(ls dangle | wc -l) -eq 1 ] && [ ! -s out.txt ]"
+
 # The same for dask.sh: the scheduler and workers start, then the entry runs against them.
 printf -- '- name: pandas cleanup\n  data_tb: 0.5\n  instance: i4i.8xlarge\n  stages: [read, filter, write]\n  train_hours: 1\n  budget_usd: 100\n' >dask.yaml
 "$bin" launch dask.yaml --out dk --entry my_job.py --entry-args '--x 1' >/dev/null

@@ -253,9 +253,11 @@ static int check_existing(const txn *t, const sp_artifact_set *sets, size_t coun
     struct stat st;
     for (size_t i = 0; i < count; i++) {
         if (fstatat(t->out_fd, sets[i].dir, &st, 0) != 0) {
-            if (errno == ENOENT)
-                continue;
-            return path_error(t, sets[i].dir, "cannot create", errno);
+            if (errno != ENOENT)
+                return path_error(t, sets[i].dir, "cannot create", errno);
+            if (fstatat(t->out_fd, sets[i].dir, &st, AT_SYMLINK_NOFOLLOW) == 0) /* a link to nothing */
+                return path_error(t, sets[i].dir, "cannot create: a symbolic link to nothing is in the way", 0);
+            continue;
         }
         if (!S_ISDIR(st.st_mode))
             return path_error(t, sets[i].dir, "cannot create", ENOTDIR);
