@@ -164,6 +164,12 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
             sp_buf_printf(b, " and credit at most %.1f%% MFU", 100 * r->request->mfu_cap);
         sp_buf_printf(b, "\n");
     }
+    /* Training past the released context is context extension: allowed, but said. Shape flags
+     * name no context (their 2048 only sizes learned positions). */
+    if (r->model->seq > 0 && r->request->seq > r->model->seq && strcmp(r->model->arch, "shape") != 0)
+        sp_buf_printf(b, "context     : %g tokens a sequence is past %s's %g-token context: training there extends it "
+                         "(e.g. RoPE scaling), which this plan assumes you do\n",
+                      r->request->seq, r->model->name, r->model->seq);
 }
 
 static char *train_text(const sp_train_report *r, sp_error *err)
