@@ -492,6 +492,29 @@ sp_status sp_model_load_catalog(const char *data_dir, const char *name, sp_model
 sp_status sp_model_catalog_names(const char *data_dir, char ***names, size_t *count, sp_error *err);
 void sp_names_free(char **names, size_t count);
 
+/* ---------------------------------------------------------------- request-length presets */
+
+/* One row of data/workloads.yaml: a published trace's mean request lengths, in tokens, and their
+ * spreads (coefficient of variation, std / mean). */
+typedef struct {
+    char name[SP_NAME_MAX];
+    double prompt_tokens, prompt_cv;
+    double output_tokens, output_cv;
+    unsigned line;
+} sp_workload;
+
+typedef struct {
+    sp_workload *items;
+    size_t count;
+} sp_workload_catalog;
+
+/* Loads the presets (every row with its source). Caller frees with sp_workload_catalog_free. */
+sp_status sp_workloads_load(const char *path, sp_workload_catalog *out, sp_error *err);
+sp_status sp_workloads_parse(const char *name, const char *text, size_t length, sp_workload_catalog *out,
+                             sp_error *err);
+void sp_workload_catalog_free(sp_workload_catalog *catalog);
+const sp_workload *sp_workload_find(const sp_workload_catalog *catalog, const char *name);
+
 /* ---------------------------------------------------------------- instances and data stages */
 
 /* One CPU instance of data/instances.yaml. */
@@ -1457,6 +1480,7 @@ char *sp_render_memory(const sp_memory_report *report, sp_format format, sp_erro
 char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_error *err);
 char *sp_render_models(const sp_model *models, size_t count, sp_format format, sp_error *err);
 char *sp_render_instances(const sp_instance_catalog *catalog, sp_format format, sp_error *err);
+char *sp_render_workloads(const sp_workload_catalog *catalog, sp_format format, sp_error *err);
 
 /* Renders h* and both totals at durations around it. Caller frees. */
 char *sp_render_breakeven(const sp_breakeven_input *in, sp_format format, sp_error *err);

@@ -24,6 +24,7 @@ static const char *catalog_gpu(const char *gpu)
 
 typedef struct {
     tally throughput, ttft, tpot, e2e;
+    const sp_workload *sharegpt; /* the spreads of ShareGPT's lengths, for the Poisson rows */
 } slo_tallies;
 
 /* The library's closed loop (serve.c: waves of min(C, largest batch) requests, Little's law). */
@@ -39,11 +40,15 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
     sp_model m;
     sp_error err;
     double rate = number(load, "request_rate", 0);
+    double prompt_cv = 0, output_cv = 0;
     if (rate > 0 && !(prompt > 0)) {
         /* ShareGPT through bench_serving: the row's dataset note gives the means of the same command
-         * (1200 prompts: 269081 input and 226901 output tokens); the lengths' spread is not simulated. */
+         * (1200 prompts: 269081 input and 226901 output tokens); the spreads are the sharegpt
+         * preset's (data/workloads.yaml: vLLM's benchmark filter on the SOSP'23 artifact lengths). */
         prompt = 224;
         output = 189;
+        prompt_cv = t->sharegpt ? t->sharegpt->prompt_cv : 0;
+        output_cv = t->sharegpt ? t->sharegpt->output_cv : 0;
     }
     if (!((clients > 0 || rate > 0) && prompt > 0 && output > 0)) {
         printf("  %-52s not expressed: no load or lengths\n", id);
@@ -64,6 +69,8 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
     if (rate > 0) {
         c.qps = rate;
         c.percentile = 50;
+        c.prompt_spread = prompt_cv;
+        c.output_spread = output_cv;
     }
     sp_serve_result r;
     if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK || !r.fits) {
@@ -90,14 +97,26 @@ bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_
     estimate_ctx x = {data_dir, accels, mk, perf, 1};
     static slo_tallies t;
     memset(&t, 0, sizeof t);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/workloads.yaml", data_dir);
+    sp_workload_catalog workloads;
+    sp_error err;
+    if (sp_workloads_load(path, &workloads, &err) != SP_OK) {
+        fprintf(stderr, "stackplan-validate: %s\n", err.message);
+        return false;
+    }
+    t.sharegpt = sp_workload_find(&workloads, "sharegpt");
     if (!each_row(dir, "serving_slo_public.json",
                   "serving under load (serving_slo_public.json: NIM closed loops at concurrency C, fixed lengths; SGLang "
                   "and vLLM at Poisson rates, simulated)",
-                  &x, slo_row, &t))
+                  &x, slo_row, &t)) {
+        sp_workload_catalog_free(&workloads);
         return false;
+    }
     summary("throughput at the published concurrency (reported against issue 16's 15% median)", &t.throughput, 1, 1);
     summary("mean TTFT (reported against issue 16's 20% median for p50; the rows give means)", &t.ttft, 1, 1);
     summary("mean inter-token latency (reported against issue 16's 20% median for p50)", &t.tpot, 1, 1);
     summary("p50 end-to-end latency under Poisson load (simulated, reported)", &t.e2e, 1, 1);
+    sp_workload_catalog_free(&workloads);
     return true;
 }

@@ -400,6 +400,26 @@ static void launch_line_into_short_buffer(void **state)
     assert_memory_equal(cut, full, sizeof cut - 1);
 }
 
+/* The request-length presets: the bundled file's rows, each with its source; a row without one
+ * is refused at its line. */
+static void workload_presets(void **state)
+{
+    (void)state;
+    sp_workload_catalog c;
+    sp_error err;
+    assert_int_equal(sp_workloads_load(SP_DATA_DIR "/workloads.yaml", &c, &err), SP_OK);
+    const sp_workload *w = sp_workload_find(&c, "sharegpt");
+    assert_non_null(w);
+    assert_true(w->prompt_tokens == 120 && w->output_tokens == 348);
+    assert_true(w->prompt_cv == 1.635 && w->output_cv == 0.816);
+    assert_null(sp_workload_find(&c, "alpaca"));
+    sp_workload_catalog_free(&c);
+    const char *bad = "- name: chat\n  prompt_tokens: 100\n  prompt_cv: 1\n  output_tokens: 50\n  output_cv: 1\n";
+    assert_int_equal(sp_workloads_parse("bad.yaml", bad, strlen(bad), &c, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "source");
+    assert_int_equal(err.line, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +436,7 @@ int main(void)
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
+        cmocka_unit_test(workload_presets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

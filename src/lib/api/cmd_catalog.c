@@ -1,4 +1,4 @@
-/* cmd_catalog.c - `stackplan catalog accelerators|models`: what the data files hold. */
+/* cmd_catalog.c - `stackplan catalog accelerators|models|instances|workloads`: what the data files hold. */
 #include "api_internal.h"
 
 #include <stdlib.h>
@@ -11,7 +11,7 @@ static const cli_opt OPTS[] = {
 };
 
 static const cli_command CMD = {
-    "stackplan catalog accelerators|models|instances [--format text|json] [--data-dir DIR]",
+    "stackplan catalog accelerators|models|instances|workloads [--format text|json] [--data-dir DIR]",
     "List the accelerator catalog (memory, bandwidth, FLOP/s, links, price) or the model\n"
     "catalog (exact parameter counts from each config.json).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 1};
@@ -60,6 +60,17 @@ static char *list_instances(const char *data_dir, sp_format format, sp_error *er
     return text;
 }
 
+static char *list_workloads(const char *data_dir, sp_format format, sp_error *err)
+{
+    cli_path path;
+    sp_workload_catalog catalog;
+    if (sp_workloads_load(cli_data_file(NULL, NULL, NULL, data_dir, "workloads.yaml", &path), &catalog, err) != SP_OK)
+        return NULL;
+    char *text = sp_render_workloads(&catalog, format, err);
+    sp_workload_catalog_free(&catalog);
+    return text;
+}
+
 int cmd_catalog(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
@@ -80,6 +91,8 @@ int cmd_catalog(int argc, char **argv)
         text = list_models(data_dir, format, &err);
     else if (n == 1 && !strcmp(what[0], "instances"))
         text = list_instances(data_dir, format, &err);
+    else if (n == 1 && !strcmp(what[0], "workloads"))
+        text = list_workloads(data_dir, format, &err);
     else {
         fprintf(cli_err(), "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;

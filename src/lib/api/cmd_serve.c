@@ -12,6 +12,7 @@ static const cli_opt OPTS[] = {
     {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4"},
     {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8"},
     {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)"},
+    {"workload", CLI_TEXT, "NAME", "request lengths of a published trace: sharegpt, azure-conv, azure-code (catalog workloads)"},
     {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)"},
     {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)"},
     {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)"},
@@ -106,6 +107,41 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     return SP_OK;
 }
 
+/* --workload NAME: a trace's mean lengths (data/workloads.yaml), and with --percentile their
+ * spreads, each one unless its own flag is given. */
+static sp_status apply_workload(const cli_value *v, const char *data_dir, sp_serve_config *c, sp_error *err)
+{
+    const cli_value *w = cli_flag(&CMD, v, "workload");
+    if (!w->set)
+        return SP_OK;
+    cli_path path;
+    sp_workload_catalog catalog;
+    sp_status s = sp_workloads_load(cli_data_file(NULL, NULL, NULL, data_dir, "workloads.yaml", &path), &catalog, err);
+    if (s != SP_OK)
+        return s;
+    const sp_workload *row = sp_workload_find(&catalog, w->text);
+    if (!row) {
+        char names[256] = "";
+        for (size_t i = 0, n = 0; i < catalog.count && n < sizeof names; i++)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", catalog.items[i].name);
+        s = cli_flag_error(err, "workload", "'%s' is not a preset: %s (see `stackplan catalog workloads`)", w->text,
+                           names);
+    } else {
+        if (!cli_flag(&CMD, v, "prompt-tokens")->set)
+            c->prompt_tokens = row->prompt_tokens;
+        if (!cli_flag(&CMD, v, "output-tokens")->set)
+            c->output_tokens = row->output_tokens;
+        /* The spreads shape only what the --percentile simulation draws. */
+        bool drawn = cli_flag(&CMD, v, "percentile")->set;
+        if (drawn && !cli_flag(&CMD, v, "prompt-spread")->set)
+            c->prompt_spread = row->prompt_cv;
+        if (drawn && !cli_flag(&CMD, v, "output-spread")->set)
+            c->output_spread = row->output_cv;
+    }
+    sp_workload_catalog_free(&catalog);
+    return s;
+}
+
 /* A pinned --ep is checked against the model by its own name: it must divide the experts, and the
  * attention that runs tensor-parallel over the same GPUs must split its heads evenly. */
 static sp_status ep_fits_model(const cli_value *v, const sp_model *m, sp_error *err)
@@ -141,6 +177,8 @@ int cmd_serve(int argc, char **argv)
         s = config_from_flags(v, in.accel, &config, &err);
     if (s == SP_OK)
         s = ep_fits_model(v, &in.model, &err);
+    if (s == SP_OK)
+        s = apply_workload(v, in.data_dir, &config, &err);
     /* Without any latency target the best batch would be the largest, at any latency a token. */
     if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && config.batch == 0 &&
         config.concurrency == 0)

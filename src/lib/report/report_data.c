@@ -132,3 +132,30 @@ char *sp_render_instances(const sp_instance_catalog *catalog, sp_format format, 
     }
     return sp_buf_finish(&b, err);
 }
+
+char *sp_render_workloads(const sp_workload_catalog *catalog, sp_format format, sp_error *err)
+{
+    if (format == SP_FORMAT_JSON) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < catalog->count; i++) {
+            const sp_workload *w = &catalog->items[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(w->name));
+            json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)w->prompt_tokens));
+            json_object_set_new(o, "prompt_cv", json_real(w->prompt_cv));
+            json_object_set_new(o, "output_tokens", json_integer((json_int_t)w->output_tokens));
+            json_object_set_new(o, "output_cv", json_real(w->output_cv));
+            json_array_append_new(list, o);
+        }
+        return sp_json_finish(list, err);
+    }
+    sp_buf b = {0};
+    sp_buf_printf(&b, "%-16s %8s %6s %8s %6s   (mean tokens and std/mean; sources in workloads.yaml)\n", "name",
+                  "prompt", "cv", "output", "cv");
+    for (size_t i = 0; i < catalog->count; i++) {
+        const sp_workload *w = &catalog->items[i];
+        sp_buf_printf(&b, "%-16s %8.0f %6.3f %8.0f %6.3f\n", w->name, w->prompt_tokens, w->prompt_cv, w->output_tokens,
+                      w->output_cv);
+    }
+    return sp_buf_finish(&b, err);
+}

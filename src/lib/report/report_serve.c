@@ -16,10 +16,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf b = {0};
     sp_buf_printf(&b, "model       : %s (%.2f B parameters), weights %s, KV cache %s\n", r->model->name,
                   sp_model_params(r->model) / 1e9, sp_dtype_name(c->weight_dtype), sp_dtype_name(c->kv_dtype));
-    sp_buf_printf(&b, "requests    : %g prompt + %g output tokens%s", c->prompt_tokens, c->output_tokens,
-                  c->qps > 0 ? "" : "\n");
+    sp_buf_printf(&b, "requests    : %g prompt + %g output tokens", c->prompt_tokens, c->output_tokens);
+    /* Drawn lengths (the --percentile simulation only): the means and their spreads. */
+    if (c->prompt_spread > 0 || c->output_spread > 0)
+        sp_buf_printf(&b, " on average (lognormal, std/mean %g and %g)", c->prompt_spread, c->output_spread);
     if (c->qps > 0)
-        sp_buf_printf(&b, ", %g a second\n", c->qps);
+        sp_buf_printf(&b, ", %g a second", c->qps);
+    sp_buf_printf(&b, "\n");
     char stages[48] = "";
     if (s->pp > 1)
         snprintf(stages, sizeof stages, " x pp %g (%g GPUs a replica)", s->pp, s->tp * s->pp);
