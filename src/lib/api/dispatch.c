@@ -18,8 +18,8 @@ static const cli_entry COMMANDS[] = {
     {"launch", cmd_launch, "write launch artifacts: Slurm, torchrun, Kubernetes, SkyPilot, Ray, serving", cmd_launch_spec},
 #endif
     {"memory", cmd_memory, "memory per accelerator for training or inference", cmd_memory_spec},
-    {"catalog", cmd_catalog, "list the accelerator, model or instance catalog", cmd_catalog_spec},
-    {"completion", run_completion, "shell completions (bash, zsh, fish) or the man page", cmd_completion_spec},
+    {"catalog", cmd_catalog, "list the accelerator, model, instance or workload catalog", cmd_catalog_spec},
+    {"completion", run_completion, "shell completions (bash, zsh, fish), the man page or the defaults table", cmd_completion_spec},
 };
 
 /* Completions and the man page list the commands: they get the table (completion never calls
