@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 
 static const double GB = 1e9;
@@ -55,6 +56,14 @@ static char *memory_text(const sp_memory_report *r, sp_error *err)
     sp_buf b = {0};
     describe_model(&b, r->model);
     describe_config(&b, r->config);
+    /* As train says it: a training sequence past the published context extends it. Shape flags
+     * name no context. */
+    const sp_model *model = r->model;
+    if (r->config->mode == SP_MODE_TRAIN && model->seq > 0 && r->config->seq > model->seq &&
+        strcmp(model->arch, "shape") != 0)
+        sp_buf_printf(&b, "context      : %g tokens a sequence is past %s's %g-token context: training there extends "
+                          "it (e.g. RoPE scaling)\n",
+                      r->config->seq, model->name, model->seq);
     char capacity[64];
     if (r->accel) {
         sp_capacity_text(r->accel->memory_bytes, 2, capacity, sizeof capacity);
