@@ -992,8 +992,11 @@ typedef struct {
     /* With a percentile: one replica of the fleet under its share of the Poisson load, simulated. */
     bool simulated;
     sp_latency ttft_load_s, tpot_load_s, e2e_load_s;
-    const char *binding;          /* "ttft", "tpot", "both", "capacity" or "pinned": what set the replica count */
+    const char *binding;          /* "ttft", "tpot", "both", "capacity", "pinned", or "unreachable" (a target
+                                     below what a request alone takes): what set the replica count */
     double pp;                    /* pipeline stages of each replica (GPUs a replica: tp x pp) */
+    double lone_tpot_s;           /* with a percentile: a request alone, a token (the batch-1 decode step) */
+    double lone_ttft_s;           /* ... and to its first token (its prompt's prefill) */
 } sp_serve_result;
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch

@@ -135,5 +135,10 @@ run "llama-3.1-405b, 13 accelerators x 1-65536, --top 32 (T24): answers" 0 '"fou
 run "the golden 70B search still answers" 0 'plans_evaluated' \
   "$bin" train --model llama-2-70b --gpu a100-sxm-80gb,h100-sxm-80gb,mi300x-oam-192gb --gpus 64-256 --global-batch 512 --tokens 2T --deadline-days 60 --top 3 --format json
 
+# Found by fuzz_request (4.4 s): a per-token target below what one request alone takes sent the
+# replica loop through 4x+8 simulations of a queue that never drains; no count can meet it.
+run "serve at p95 with an out-of-reach TPOT target (a lone token takes longer): answers, exit 3" 3 'unreachable' \
+  "$bin" serve --model llama-3.1-70b --gpu h200 --qps 35 --tpot-ms 16 --percentile 95 --tp 2 --format json
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -429,6 +429,15 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
                        c->output_spread, SIM_REQUESTS, 0};
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
+    /* No replica count beats a request alone: every token of a request takes at least the batch-1
+     * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target
+     * under those is out of reach, so the capacity count is simulated once and reported. */
+    r->lone_tpot_s = steps[0];
+    r->lone_ttft_s = in.prefill_s_per_token * c->prompt_tokens;
+    bool tpot_out_of_reach = c->tpot_s > 0 && r->lone_tpot_s > c->tpot_s;
+    bool ttft_out_of_reach = c->ttft_s > 0 && c->prompt_spread == 0 && r->lone_ttft_s > c->ttft_s;
+    if (tpot_out_of_reach || ttft_out_of_reach)
+        last = first;
     sp_sim_result s;
     for (double n = first; n <= last; n++) {
         in.rate_per_s = c->qps / n;
@@ -451,6 +460,8 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     }
     if (c->replicas > 0)
         r->binding = "pinned";
+    else if (tpot_out_of_reach || ttft_out_of_reach)
+        r->binding = "unreachable";
     free(steps);
     r->simulated = true;
     price_fleet(c, r);

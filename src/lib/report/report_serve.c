@@ -54,6 +54,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       1e3 * s->ttft_load_s.p99, 1e3 * s->tpot_load_s.p50, 1e3 * s->tpot_load_s.p90,
                       1e3 * s->tpot_load_s.p95, 1e3 * s->tpot_load_s.p99, s->e2e_load_s.p50, s->e2e_load_s.p90,
                       s->e2e_load_s.p95, s->e2e_load_s.p99);
+        if (!strcmp(s->binding, "unreachable"))
+            sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: a request alone takes %.1f ms a "
+                              "token and %.0f ms to its first token; the count is the rate's\n",
+                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s);
+        else
         sp_buf_printf(&b, "              targets at p%g: %s; %s%s\n", c->percentile, s->meets_targets ? "met" : "NOT met",
                       strcmp(s->binding, "pinned") ? "the replica count was set by " : "the replica count is pinned",
                       !strcmp(s->binding, "pinned") ? " (--replicas)"
