@@ -140,5 +140,10 @@ run "the golden 70B search still answers" 0 'plans_evaluated' \
 run "serve at p95 with an out-of-reach TPOT target (a lone token takes longer): answers, exit 3" 3 'unreachable' \
   "$bin" serve --model llama-3.1-70b --gpu h200 --qps 35 --tpot-ms 16 --percentile 95 --tp 2 --format json
 
+# Found by fuzz_request too (0.78 s, 7 s under ASan): 610 requests/s held at p95 searched the
+# replica counts one by one; doubling then bisection finds the same count in log2 of the runs.
+run "serve 70B at 610 requests/s, p95 TPOT 33 ms, every tp: answers" 0 '"binding"' \
+  "$bin" serve --model llama-3.1-70b --gpu h200 --qps 610 --tpot-ms 33 --percentile 95 --format json
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -415,6 +415,24 @@ static double at_percentile(const sp_latency *l, double p)
 
 /* Replicas until the targets hold at the percentile for one replica's share of the Poisson load
  * (routing splits a Poisson stream into Poisson streams); at most 4x the capacity count plus 8. */
+/* One replica count's simulation and whether it holds each target at the percentile. */
+typedef struct {
+    double replicas; /* 0: not simulated */
+    sp_sim_result s;
+    bool ttft, tpot;
+} sim_outcome;
+
+static bool simulate_at(sp_sim_input *in, const sp_serve_config *c, double replicas, sim_outcome *out)
+{
+    in->rate_per_s = c->qps / replicas;
+    out->replicas = replicas;
+    if (!sp_serve_simulate(in, &out->s))
+        return false;
+    out->ttft = c->ttft_s <= 0 || at_percentile(&out->s.ttft_s, c->percentile) <= c->ttft_s;
+    out->tpot = c->tpot_s <= 0 || at_percentile(&out->s.tpot_s, c->percentile) <= c->tpot_s;
+    return true;
+}
+
 static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *mk, const sp_serve_config *c,
                                  sp_serve_result *r, sp_error *err)
 {
@@ -438,26 +456,46 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     bool ttft_out_of_reach = c->ttft_s > 0 && c->prompt_spread == 0 && r->lone_ttft_s > c->ttft_s;
     if (tpot_out_of_reach || ttft_out_of_reach)
         last = first;
-    sp_sim_result s;
-    for (double n = first; n <= last; n++) {
-        in.rate_per_s = c->qps / n;
-        if (!sp_serve_simulate(&in, &s)) {
+    /* The smallest count in [first, last] that holds the targets: doubling steps from first, then
+     * bisection. One seed for every count scales the same arrivals in time, so the queue, and the
+     * percentiles, only ease as replicas are added: the first count that holds is the answer a
+     * scan would give, in about log2 of the simulations. */
+    sim_outcome lo = {0}, hi = {0};
+    double step = 1;
+    for (double n = first;; n = fmin(lo.replicas + step, last), step *= 2) {
+        sim_outcome o;
+        if (!simulate_at(&in, c, n, &o)) {
             free(steps);
             return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "the load simulation could not run");
         }
-        bool ttft = c->ttft_s <= 0 || at_percentile(&s.ttft_s, c->percentile) <= c->ttft_s;
-        bool tpot = c->tpot_s <= 0 || at_percentile(&s.tpot_s, c->percentile) <= c->tpot_s;
-        r->replicas = n;
-        r->ttft_load_s = s.ttft_s;
-        r->tpot_load_s = s.tpot_s;
-        r->e2e_load_s = s.e2e_s;
-        r->meets_targets = ttft && tpot;
-        if (n == first)
-            r->binding = "capacity"; /* the replicas the rate needs already hold the targets */
-        if (ttft && tpot)
+        if (o.ttft && o.tpot) {
+            hi = o;
             break;
-        r->binding = !ttft && !tpot ? "both" : !ttft ? "ttft" : "tpot";
+        }
+        lo = o;
+        if (n >= last)
+            break;
     }
+    while (hi.replicas > 0 && lo.replicas > 0 && hi.replicas - lo.replicas > 1) {
+        sim_outcome o;
+        if (!simulate_at(&in, c, floor((lo.replicas + hi.replicas) / 2.0), &o)) {
+            free(steps);
+            return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "the load simulation could not run");
+        }
+        *(o.ttft && o.tpot ? &hi : &lo) = o;
+    }
+    /* The answer is the first count that holds, else the last tried; what set it is what the count
+     * below it missed (capacity when the rate's own count holds). */
+    const sim_outcome *at = hi.replicas > 0 ? &hi : &lo;
+    r->replicas = at->replicas;
+    r->ttft_load_s = at->s.ttft_s;
+    r->tpot_load_s = at->s.tpot_s;
+    r->e2e_load_s = at->s.e2e_s;
+    r->meets_targets = at->ttft && at->tpot;
+    r->binding = lo.replicas == 0                ? "capacity"
+                 : !lo.ttft && !lo.tpot          ? "both"
+                 : !lo.ttft                      ? "ttft"
+                                                 : "tpot";
     if (c->replicas > 0)
         r->binding = "pinned";
     else if (tpot_out_of_reach || ttft_out_of_reach)
