@@ -19,8 +19,11 @@ deps-test:
 # Quiet unless something fails: the plan is the first thing `make run` shows. `make run` builds
 # only the library and the executable (what it installs is what they need); the tests, the
 # validation report and the benchmark come with the test tools.
+# A build directory that `make test` configured keeps its tests: switching them off here would leave
+# the test binaries, the benchmark and the validation report in it stale beside a fresh library.
 build-app: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_TESTS=OFF >/dev/null
+	@grep -qs '^SP_TESTS:BOOL=ON' $(BUILD)/CMakeCache.txt || \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
 
 build: deps deps-test
