@@ -598,6 +598,11 @@ void sp_text_sha256(const char *text, char out[65]);
 
 /* ---------------------------------------------------------------- parameters */
 
+/* Whether context parallelism of degree cp is worth trying on a sequence of seq tokens: it splits
+ * into 2 cp balanced chunks (Megatron-Core's causal load balancing) and leaves every rank at least
+ * cp_min_tokens (perf.yaml). Pure. */
+bool sp_cp_splits(double seq, double cp, double cp_min_tokens);
+
 /* Whether the part's tensor cores take MX block-scaled operands (MXFP8, MXFP4): the parts that run
  * FP4 (Blackwell's fifth-generation tensor cores, CDNA 4) are the ones with MX support. Pure. */
 bool sp_mx_capable(const sp_accel *accel);
@@ -637,7 +642,8 @@ typedef enum {
     SP_MASTER_AUTOCAST          /* PyTorch AMP (DDP, HF Trainer): fp32 weights, half copies cached */
 } sp_mixed_style;
 
-/* How a job runs: parallel splits, batch, precision. Counts are whole numbers. */
+/* How a job runs: parallel splits, batch, precision. Counts are whole numbers. A field added here
+ * joins the search memos' key too (sp_mem_config_same_but, estimate/memory.c). */
 typedef struct {
     sp_mode mode;
     sp_precision precision;

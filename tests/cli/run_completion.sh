@@ -21,6 +21,20 @@ check "every number and switch of every command has one bounds row, sorted, none
   bash -c "'$bin' completion defaults 2>&1 >/dev/null | wc -c | grep -qx 0"
 check "a flag two commands share takes one range: --usd-per-gpu-hour 0 is refused alike" \
   bash -c "[ \"\$('$bin' breakeven --gpus 8 --usd-per-gpu-hour 0 --premium 1 --ops-hours 1 --ops-usd-per-hour 1 2>&1)\" = \"\$('$bin' serve --model llama-3.1-8b --gpu h100-sxm-80gb --usd-per-gpu-hour 0 2>&1)\" ]"
+# The defaults the table states for library settings are the ones the commands use: the table row
+# is documentation there, the library's INIT struct the behaviour, and this keeps them one value.
+row_default() { "$bin" completion defaults | awk -F'|' -v f="\`--$1\`" '$2 ~ f {gsub(/ /, "", $4); print $4}'; }
+serve_json=$(mktemp)
+"$bin" serve --model llama-3.1-8b --gpu h100-sxm-80gb --format json >"$serve_json"
+check "--prompt-tokens and --output-tokens default as the table says" bash -c \
+  "grep -q '\"prompt_tokens\": $(row_default prompt-tokens),' '$serve_json' && grep -q '\"output_tokens\": $(row_default output-tokens),' '$serve_json'"
+check "--gpu-memory-utilization defaults as the table says" \
+  grep -q -- "--gpu-memory-utilization $(printf '%.2f' "$(row_default gpu-memory-utilization)")" "$serve_json"
+rm -f "$serve_json"
+launch_dir=$(mktemp -d)
+"$bin" launch "$root/examples/launch.yaml" --out "$launch_dir/o" >/dev/null
+check "--rdzv-port defaults as the table says" grep -rq -- ":$(row_default rdzv-port)" "$launch_dir/o"
+rm -rf "$launch_dir"
 complete_words() { # WORDS...: what the bash completion offers for the last word
   source <("$bin" completion bash --data-dir "$root/data")
   COMP_WORDS=("$@")

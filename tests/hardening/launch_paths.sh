@@ -153,7 +153,7 @@ check "a dangling link at a profile's folder exits 2 naming it, and nothing is w
 printf -- '- name: pandas cleanup\n  data_tb: 0.5\n  instance: i4i.8xlarge\n  stages: [read, filter, write]\n  train_hours: 1\n  budget_usd: 100\n' >dask.yaml
 "$bin" launch dask.yaml --out dk --entry my_job.py --entry-args '--x 1' >/dev/null
 check "dask.sh runs --entry with --entry-args against its scheduler" \
-  bash -c "tail -1 dk/pandas-cleanup/dask.sh | grep -q \"DASK_SCHEDULER_ADDRESS=tcp://SCHEDULER:8786 python 'my_job.py' '--x' '1'\$\""
+  bash -c "tail -1 dk/pandas-cleanup/dask.sh | grep -q \"DASK_SCHEDULER_ADDRESS=tcp://\\\$SCHEDULER:8786 python 'my_job.py' '--x' '1'\$\""
 check "dask.sh passes bash -n and stops its workers on exit" \
   bash -c "bash -n dk/pandas-cleanup/dask.sh && grep -q '^trap ' dk/pandas-cleanup/dask.sh"
 

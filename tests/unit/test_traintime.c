@@ -388,19 +388,31 @@ static void search_counts_every_layout(void **state)
     assert_true(fabs(r.top[0].cost_usd - 2.0 * hours * 2.0) < 1e-6 * r.top[0].cost_usd);
 }
 
+/* The bundled rules and catalogs with llama-2-13b: what the search tests run on. */
+typedef struct {
+    sp_rules rules;
+    sp_accel_catalog catalog;
+    sp_model model;
+    sp_memory_constants mk;
+} search_inputs;
+
+static void load_search_inputs(search_inputs *in)
+{
+    sp_error err;
+    assert_int_equal(sp_rules_load(SP_DATA_DIR, &in->rules, &err), SP_OK);
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &in->catalog, &err), SP_OK);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-2-13b", &in->model, &err), SP_OK);
+    in->mk = sp_rules_memory_constants(&in->rules);
+}
+
 /* Pins hold, and every layout kept fits memory. */
 static void search_respects_pins_and_memory(void **state)
 {
     (void)state;
-    sp_rules rules;
-    sp_accel_catalog catalog;
-    sp_model m;
+    static search_inputs in;
+    load_search_inputs(&in);
     sp_error err;
-    assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
-    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
-    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-2-13b", &m, &err), SP_OK);
-    const sp_accel *a = sp_accel_find(&catalog, "a100-sxm-80gb");
-    sp_memory_constants mk = sp_rules_memory_constants(&rules);
+    const sp_accel *a = sp_accel_find(&in.catalog, "a100-sxm-80gb");
     sp_search_request q = SP_SEARCH_REQUEST_INIT;
     q.gpus = 32;
     q.global_batch = 256;
@@ -409,7 +421,7 @@ static void search_respects_pins_and_memory(void **state)
     q.recompute = SP_RECOMPUTE_SELECTIVE;
     q.usd_per_gpu_hour = a->usd_per_hour;
     static sp_search_result r;
-    assert_int_equal(sp_train_search(&m, a, &q, &mk, &rules.perf, 32, &r, &err), SP_OK);
+    assert_int_equal(sp_train_search(&in.model, a, &q, &in.mk, &in.rules.perf, 32, &r, &err), SP_OK);
     assert_true(r.found);
     for (size_t i = 0; i < r.top_count; i++) {
         assert_close(r.top[i].config.tp, 2.0);
@@ -417,7 +429,7 @@ static void search_respects_pins_and_memory(void **state)
         assert_true(r.top[i].memory.total_bytes <= a->memory_bytes);
         assert_close(r.top[i].config.tp * r.top[i].config.pp * r.top[i].config.dp, 32.0);
     }
-    sp_accel_catalog_free(&catalog);
+    sp_accel_catalog_free(&in.catalog);
 }
 
 /* The search reuses a layout's layer costs across the ZeRO stages and recompute policies that
@@ -427,34 +439,31 @@ static void search_respects_pins_and_memory(void **state)
 static void search_memo_changes_nothing(void **state)
 {
     (void)state;
-    sp_rules rules;
-    sp_accel_catalog catalog;
-    sp_model m;
+    static search_inputs in;
+    load_search_inputs(&in);
     sp_error err;
-    assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
-    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
-    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-2-13b", &m, &err), SP_OK);
-    const sp_accel *a = sp_accel_find(&catalog, "h100-sxm-80gb");
-    sp_memory_constants mk = sp_rules_memory_constants(&rules);
+    const sp_accel *a = sp_accel_find(&in.catalog, "h100-sxm-80gb");
     sp_search_request q = SP_SEARCH_REQUEST_INIT;
     q.gpus = 64;
     q.global_batch = 512;
     q.seq = 4096;
     q.usd_per_gpu_hour = a->usd_per_hour;
     static sp_search_result r;
-    assert_int_equal(sp_train_search(&m, a, &q, &mk, &rules.perf, 32, &r, &err), SP_OK);
+    assert_int_equal(sp_train_search(&in.model, a, &q, &in.mk, &in.rules.perf, 32, &r, &err), SP_OK);
     assert_int_equal(r.top_count, 32);
     for (size_t i = 0; i < r.top_count; i++) {
         sp_step alone;
-        assert_int_equal(sp_train_step(&m, a, &r.top[i].config, q.global_batch, &rules.perf, &alone, &err), SP_OK);
+        assert_int_equal(sp_train_step(&in.model, a, &r.top[i].config, q.global_batch, &in.rules.perf, &alone, &err),
+                         SP_OK);
         assert_true(alone.step_time_s == r.top[i].step.step_time_s);
         assert_true(alone.dp_comm_s == r.top[i].step.dp_comm_s);
         sp_memory fresh;
-        assert_int_equal(sp_memory_estimate(&m, &r.top[i].config, &mk, a->memory_bytes, &fresh, &err), SP_OK);
+        assert_int_equal(sp_memory_estimate(&in.model, &r.top[i].config, &in.mk, a->memory_bytes, &fresh, &err),
+                         SP_OK);
         assert_true(fresh.total_bytes == r.top[i].memory.total_bytes);
         assert_true(fresh.activations_bytes == r.top[i].memory.activations_bytes);
     }
-    sp_accel_catalog_free(&catalog);
+    sp_accel_catalog_free(&in.catalog);
 }
 
 static void pareto_front_by_hand(void **state)

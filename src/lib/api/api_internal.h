@@ -75,6 +75,11 @@ void cli_print_help(const cli_command *cmd, FILE *out);
 /* A number flag's value, or its row's default value when not given. */
 double cli_number(const cli_command *cmd, const cli_value *values, const char *name);
 
+/* A catalog name as the user typed it (model_flags.c): exact, another case, an unambiguous short
+ * form; else one line listing the candidates or suggesting the nearest (see `listing`). */
+sp_status cli_resolve_name(const char *const *names, size_t count, const char *typed, const char *flag,
+                           const char *catalog, const char *listing, const char **out, sp_error *err);
+
 /* A switch's state: --x or --x=on (true), --no-x or --x=off (false), its row's default when not given. */
 bool cli_on(const cli_command *cmd, const cli_value *values, const char *name);
 

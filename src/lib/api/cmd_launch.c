@@ -512,8 +512,9 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
     }
     o.entry_args = cli_flag(&CMD, v, "entry-args")->text;
     o.cpu = cli_on(&CMD, v, "cpu");
-    o.nproc_per_node = cli_number(&CMD, v, "nproc-per-node");
-    o.rdzv_port = cli_number(&CMD, v, "rdzv-port");
+    /* The library's defaults (SP_LAUNCH_OPTIONS_INIT); the bounds table states the same ones. */
+    o.nproc_per_node = cli_number_or(&CMD, v, "nproc-per-node", o.nproc_per_node);
+    o.rdzv_port = cli_number_or(&CMD, v, "rdzv-port", o.rdzv_port);
     o.time_limit_hours = cli_number_or(&CMD, v, "time-limit", 0);
     o.partition = cli_flag(&CMD, v, "partition")->text;
     o.account = cli_flag(&CMD, v, "account")->text;

@@ -1,7 +1,9 @@
 /* cmd_serve.c - `stackplan serve`: throughput, latency and the fleet for a request rate. */
 #include "api_internal.h"
+#include "common_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const cli_opt OPTS[] = {
@@ -79,8 +81,9 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         return cli_flag_error(err, "attention-dp", "needs --expert-parallel (the MoE layers take the tokens back)");
     c->pp = cli_number_or(&CMD, v, "pp", 1);
     c->batch = cli_number_or(&CMD, v, "batch", 0);
-    c->prompt_tokens = cli_number(&CMD, v, "prompt-tokens");
-    c->output_tokens = cli_number(&CMD, v, "output-tokens");
+    /* The library's defaults (SP_SERVE_CONFIG_INIT); the bounds table states the same ones. */
+    c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", c->prompt_tokens);
+    c->output_tokens = cli_number_or(&CMD, v, "output-tokens", c->output_tokens);
     c->qps = cli_number_or(&CMD, v, "qps", 0);
     c->concurrency = cli_number_or(&CMD, v, "concurrency", 0);
     c->percentile = cli_number_or(&CMD, v, "percentile", 0);
@@ -100,7 +103,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         return cli_flag_error(err, "spec-draft", "'%s' is not ngram or mtp", draft->text);
     c->spec_draft = draft->set && !strcmp(draft->text, "mtp") ? SP_DRAFT_MTP : SP_DRAFT_NGRAM;
     c->output_spread = cli_number_or(&CMD, v, "output-spread", 0);
-    c->gpu_memory_utilization = cli_number(&CMD, v, "gpu-memory-utilization");
+    c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", c->gpu_memory_utilization);
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
     if (!(c->usd_per_gpu_hour > 0))
         return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one", a->name);
@@ -119,14 +122,16 @@ static sp_status apply_workload(const cli_value *v, const char *data_dir, sp_ser
     sp_status s = sp_workloads_load(cli_data_file(NULL, NULL, NULL, data_dir, "workloads.yaml", &path), &catalog, err);
     if (s != SP_OK)
         return s;
-    const sp_workload *row = sp_workload_find(&catalog, w->text);
-    if (!row) {
-        char names[256] = "";
-        for (size_t i = 0, n = 0; i < catalog.count && n < sizeof names; i++)
-            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", catalog.items[i].name);
-        s = cli_flag_error(err, "workload", "'%s' is not a preset: %s (see `stackplan catalog workloads`)", w->text,
-                           names);
-    } else {
+    const char **names = calloc(catalog.count + 1, sizeof *names);
+    const char *name = NULL;
+    for (size_t i = 0; names && i < catalog.count; i++)
+        names[i] = catalog.items[i].name;
+    s = names ? cli_resolve_name(names, catalog.count, w->text, "workload", "workload", "stackplan catalog workloads",
+                                 &name, err)
+              : sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "workload", "out of memory");
+    free(names);
+    const sp_workload *row = s == SP_OK ? sp_workload_find(&catalog, name) : NULL;
+    if (row) {
         if (!cli_flag(&CMD, v, "prompt-tokens")->set)
             c->prompt_tokens = row->prompt_tokens;
         if (!cli_flag(&CMD, v, "output-tokens")->set)

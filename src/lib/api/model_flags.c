@@ -63,7 +63,7 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
 /* A catalog name as the user typed it: exact, then the same letters in another case
  * ("Llama-3.1-8B"), then an unambiguous short form ("b200" for b200-sxm-192gb); several
  * candidates are listed, a near miss is suggested ("a100-40gb": did you mean a100-sxm-40gb?). */
-static sp_status resolve_name(const char *const *names, size_t count, const char *typed, const char *flag,
+sp_status cli_resolve_name(const char *const *names, size_t count, const char *typed, const char *flag,
                               const char *catalog, const char *listing, const char **out, sp_error *err)
 {
     char lower[SP_NAME_MAX];
@@ -109,7 +109,7 @@ static sp_status find_accel(const sp_accel_catalog *catalog, const char *typed, 
     for (size_t i = 0; i < catalog->count; i++)
         names[i] = catalog->items[i].name;
     const char *name = NULL;
-    sp_status s = resolve_name(names, catalog->count, typed, "gpu", "accelerator", "stackplan catalog accelerators", &name,
+    sp_status s = cli_resolve_name(names, catalog->count, typed, "gpu", "accelerator", "stackplan catalog accelerators", &name,
                                err);
     *out = s == SP_OK ? sp_accel_find(catalog, name) : NULL;
     free(names);
@@ -129,7 +129,7 @@ static sp_status load_named_model(const char *data_dir, const char *typed, sp_mo
         list[i] = names[i];
     const char *name = NULL;
     if (s == SP_OK)
-        s = resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
+        s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
     if (s == SP_OK)
         s = sp_model_load_catalog(data_dir, name, out, err);
     free(list);

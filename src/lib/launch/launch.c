@@ -357,7 +357,8 @@ static char *data_script(const sp_launch_ctx *c, sp_error *err)
     sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n", sp_data_engine_name(plan->data_framework),
                   plan->data_framework_reason);
     if (plan->data_framework == SP_DATA_DASK) /* the scheduler and workers end with the program */
-        sp_buf_printf(&b, "# a dask worker runs on each of the %.0f nodes; SCHEDULER is the first node's address\n"
+        sp_buf_printf(&b, "# a dask worker runs on each of the %.0f nodes, pointed at the first node's address\n"
+                          "SCHEDULER=${SCHEDULER:-$(hostname)}\n"
                           "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n",
                       plan->data.nodes);
     sp_buf_printf(&b, "%s%s\n", line, names_entry ? c->entry : "");

@@ -154,8 +154,8 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
     /* A sequence whose recomputed activations still overflow one GPU is split over cp ranks (ring
      * attention, as Megatron-Core and torchtitan run it), 2cp balanced chunks of at least
      * cp_min_tokens each, the state sharded over dp x cp: the GPUs are dp x cp. */
-    for (double cp = 2; n == 0 && mode == SP_MODE_TRAIN && cp <= PLAN_CP_MAX && fmod(c.seq, 2 * cp) == 0 &&
-                        c.seq / cp >= r->perf.cp_min_tokens;
+    for (double cp = 2;
+         n == 0 && mode == SP_MODE_TRAIN && cp <= PLAN_CP_MAX && sp_cp_splits(c.seq, cp, r->perf.cp_min_tokens);
          cp *= 2) {
         c.cp = cp;
         double dp = smallest_sharding(m, &c, capacity, &k, &out->memory);

@@ -100,8 +100,8 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
      * the scheduler through Dask's scheduler-address setting (DASK_SCHEDULER_ADDRESS). */
     if (framework == SP_DATA_DASK)
         return snprintf(buf, size,
-                        "dask scheduler --port 8786 & dask worker tcp://SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
-                        "--memory-limit %.0fGiB & DASK_SCHEDULER_ADDRESS=tcp://SCHEDULER:8786 python data_job.py",
+                        "dask scheduler --port 8786 & dask worker tcp://$SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
+                        "--memory-limit %.0fGiB & DASK_SCHEDULER_ADDRESS=tcp://$SCHEDULER:8786 python data_job.py",
                         in->vcpus, floor(node_gib / in->vcpus));
     return snprintf(buf, size, "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 "
                                "--working-dir . -- python data_job.py");

@@ -4,6 +4,17 @@
 #include <math.h>
 #include <string.h>
 
+static bool fits_whole_memory(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                              const sp_memory_constants *memory, const sp_perf_constants *perf)
+{
+    sp_serve_config whole = *config;
+    whole.gpu_memory_utilization = 1;
+    whole.percentile = 0; /* fitting is the question, not the load */
+    sp_serve_result r;
+    sp_error ignored;
+    return sp_serve_plan(model, accel, &whole, memory, perf, &r, &ignored) == SP_OK && r.fits;
+}
+
 sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                         const sp_memory_constants *memory, const sp_perf_constants *perf,
                         sp_serve_result *out, sp_error *err)
@@ -53,8 +64,9 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
             have = true;
         }
     }
-    /* Below vLLM's default share of memory, the share the user gave is what does not fit. */
-    if (!have && config->gpu_memory_utilization > 0 && config->gpu_memory_utilization < 0.9)
+    /* When the whole memory would hold it, the share the engine is given is what does not fit. */
+    if (!have && config->gpu_memory_utilization > 0 && config->gpu_memory_utilization < 1 &&
+        fits_whole_memory(model, accel, config, memory, perf))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu-memory-utilization",
                        "%s does not fit %g%% of %s's memory even split %g ways%s: a larger share or accelerator",
                        model->name, config->gpu_memory_utilization * 100, accel->name,

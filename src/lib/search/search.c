@@ -217,6 +217,11 @@ static void search_experts(search_ctx *s, sp_mem_config *c)
 /* Context-parallel degrees worth trying: 1, and powers of two that split each sequence into 2 cp
  * balanced chunks (Megatron-Core) while leaving every rank at least cp_min_tokens of it; a pinned
  * degree alone. Ring attention runs on FlashAttention kernels only. */
+bool sp_cp_splits(double seq, double cp, double cp_min_tokens)
+{
+    return fmod(seq, 2.0 * cp) == 0 && seq / cp >= cp_min_tokens;
+}
+
 static size_t cp_degrees(const sp_search_request *q, double cp_min_tokens, double *out)
 {
     if (q->cp > 0) {
@@ -225,9 +230,8 @@ static size_t cp_degrees(const sp_search_request *q, double cp_min_tokens, doubl
     }
     size_t n = 0;
     out[n++] = 1;
-    for (double cp = 2; q->flash_attention && n < DIVISORS_MAX && fmod(q->seq, 2.0 * cp) == 0 &&
-                        q->seq / cp >= cp_min_tokens && cp <= q->gpus;
-         cp *= 2)
+    for (double cp = 2;
+         q->flash_attention && n < DIVISORS_MAX && sp_cp_splits(q->seq, cp, cp_min_tokens) && cp <= q->gpus; cp *= 2)
         out[n++] = cp;
     return n;
 }
