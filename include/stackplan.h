@@ -227,6 +227,7 @@ typedef struct {
     double nccl_nvlink_ring_step_s;/* ... one ring step over NVLink */
     double nccl_nvlink_tree_step_s;/* ... one tree step over NVLink */
     double nccl_net_step_s;        /* ... one step between nodes, ring or tree */
+    double serve_weight_bandwidth_share; /* share of HBM peak a serving forward's weight reads reach; 0: memory_efficiency */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };

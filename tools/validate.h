@@ -19,6 +19,8 @@ double number(json_t *o, const char *key, double fallback);
 const char *text(json_t *o, const char *key, const char *fallback);
 /* Prints one row's predicted and published value and tallies the relative error. */
 void record(tally *t, const char *id, const char *what, double predicted, double published);
+/* The same, without printing a line: for a second tally over rows already printed. */
+void tally_add(tally *t, double predicted, double published);
 /* A row that could not be predicted: counted as a failure and named. */
 void fail_row(tally *t, const char *id, const char *why);
 /* Prints median and worst absolute error against the targets (a median target of 1 or more:

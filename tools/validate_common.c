@@ -18,11 +18,16 @@ const char *text(json_t *o, const char *key, const char *fallback)
     return json_is_string(v) ? json_string_value(v) : fallback;
 }
 
+void tally_add(tally *t, double predicted, double published)
+{
+    if (t->count < TALLY_MAX)
+        t->errors[t->count++] = (predicted - published) / published;
+}
+
 void record(tally *t, const char *id, const char *what, double predicted, double published)
 {
     double error = (predicted - published) / published;
-    if (t->count < TALLY_MAX)
-        t->errors[t->count++] = error;
+    tally_add(t, predicted, published);
     printf("  %-38s %-22s %14.4g %14.4g %+8.1f%%\n", id, what, predicted, published, 100.0 * error);
 }
 

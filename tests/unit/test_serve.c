@@ -51,6 +51,12 @@ static void decode_reads_weights_and_cache(void **state)
     double expected = (weights + kv) / 2e12;
     /* Activation bytes of the batch-1 GEMMs add less than 0.1%. */
     assert_true(r.decode_step_s >= expected && r.decode_step_s < expected * 1.001);
+    /* At half of the HBM peak for weight reads, the weights take twice as long and the cache the same. */
+    sp_perf_constants half = PERF;
+    half.serve_weight_bandwidth_share = 0.5;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &half, &r, &err), SP_OK);
+    expected = (2.0 * weights + kv) / 2e12;
+    assert_true(r.decode_step_s >= expected && r.decode_step_s < expected * 1.001);
 }
 
 /* Throughput accounting of continuous batching: B x O tokens per (B prefills + O steps). */
@@ -268,8 +274,9 @@ static void expert_all_to_all_sends_own_tokens(void **state)
 }
 
 /* A closed loop of C clients with fixed lengths moves in waves of C: one client alone sees its
- * prefill and the step in flight first; four see half of their wave's four prefills on average;
- * Little's law gives the end-to-end latency, C / requests a second. */
+ * prefill and the step in flight first; four 512-token prompts share one 8192-token pass, so each
+ * waits for all four; with 1024-token passes two prompts finish in the first pass and two in the
+ * second (a mean of 1.5 passes of 2); Little's law gives the end-to-end latency, C / requests a second. */
 static void closed_loop_waves(void **state)
 {
     (void)state;
@@ -286,8 +293,13 @@ static void closed_loop_waves(void **state)
     c.concurrency = 4;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
     double cycle = 4.0 / r.requests_per_s, prefills = cycle - 256 * r.decode_step_s;
-    assert_true(fabs(r.ttft_s_mean - (prefills * 5.0 / 8.0 + r.decode_step_s)) < 1e-12);
+    assert_true(fabs(r.ttft_s_mean - (prefills + r.decode_step_s)) < 1e-12);
     assert_true(fabs(r.tpot_s_mean - (r.e2e_s_mean - r.ttft_s_mean) / 255.0) < 1e-12);
+    sp_memory_constants small_passes = MEM;
+    small_passes.prefill_chunk_tokens = 1024;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &small_passes, &PERF, &r, &err), SP_OK);
+    cycle = 4.0 / r.requests_per_s, prefills = cycle - 256 * r.decode_step_s;
+    assert_true(fabs(r.ttft_s_mean - (prefills / 2.0 * 1.5 + r.decode_step_s)) < 1e-12);
     c.qps = 2; /* a loop sets its own rate */
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "concurrency");

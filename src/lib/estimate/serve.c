@@ -13,7 +13,8 @@ typedef struct {
     double tp;
     double peak;        /* FLOP/s of the weight dtype's GEMMs */
     double efficiency;  /* large-GEMM share of peak, sustained */
-    double hbm;         /* achievable bytes/s */
+    double hbm;         /* achievable bytes/s of the KV cache's reads */
+    double weight_hbm;  /* achievable bytes/s of the weights' reads (GEMV-like at small batch) */
     double wbytes;      /* bytes per weight */
     double gemm_bytes;  /* operand bytes of the GEMM kernel: 1 when it runs in fp8/int8 */
     double attn_tp;     /* GPUs one sequence's attention is split over: 1 under attention DP */
@@ -43,7 +44,7 @@ static double weight_peak(const sp_accel *a, sp_dtype d)
 static double gemm(const serve_ctx *x, double m, double n, double k)
 {
     double busy = sp_gemm_occupancy(x->a, m, n, x->gemm_bytes);
-    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->hbm, 2.0, x->wbytes);
+    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm, 2.0, x->wbytes);
 }
 
 /* The attention projections of one layer over `tokens` tokens. MLA (DeepSeek-V2 sec. 2.1.2) runs
@@ -69,7 +70,7 @@ static double attention_gemms_s(const serve_ctx *x, double all_tokens)
 static double grouped_gemm(const serve_ctx *x, double groups, double m, double n, double k)
 {
     double busy = sp_gemm_occupancy(x->a, m * groups, n, x->gemm_bytes);
-    return groups * sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->hbm, 2.0,
+    return groups * sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm, 2.0,
                                    x->wbytes);
 }
 
@@ -191,7 +192,7 @@ static double kv_per_token(const serve_ctx *x)
 static double logits_s(const serve_ctx *x, double tokens)
 {
     return sp_gemm_time_s(fmax(1.0, tokens * x->attn_share), x->m->vocab / x->attn_tp, x->m->hidden,
-                          x->a->bf16_flops_per_s, x->efficiency, x->k->gemm_saturation_dim, x->hbm, 2.0, 2.0);
+                          x->a->bf16_flops_per_s, x->efficiency, x->k->gemm_saturation_dim, x->weight_hbm, 2.0, 2.0);
 }
 
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
@@ -298,14 +299,19 @@ static bool meets(const sp_serve_config *c, const sp_serve_result *r)
 
 /* A closed loop of C clients with fixed lengths moves in waves: the C requests start together,
  * finish together and the next C arrive at once (GenAI-Perf's concurrency mode). A wave is the
- * steady cycle of batch B = min(C, largest batch): B prefills, then O decode steps. A request waits
- * on average for half of its wave's prefills and the step in flight; requests beyond the batch wait
- * whole waves, which Little's law (C = requests a second x end-to-end) adds before the first token. */
-static void closed_loop(double clients, double output_tokens, sp_serve_result *r)
+ * steady cycle of batch B = min(C, largest batch): B prefills, then O decode steps. The wave's
+ * prompts run in forward passes of at most `chunk` tokens (TensorRT-LLM's max_num_tokens, vLLM's
+ * max_num_batched_tokens), so a request's first token comes at the end of the pass holding its
+ * prompt's last token, after the step in flight when the wave arrived; requests beyond the batch
+ * wait whole waves, which Little's law (C = requests a second x end-to-end) adds. */
+static void closed_loop(double clients, double prompt_tokens, double output_tokens, double chunk, sp_serve_result *r)
 {
     double b = r->batch, cycle = b / r->requests_per_s, prefills = cycle - output_tokens * r->decode_step_s;
+    double passes = ceil(b * prompt_tokens / chunk), pass_sum = 0;
+    for (double i = 1; i <= b; i++)
+        pass_sum += ceil(i * prompt_tokens / chunk);
     r->e2e_s_mean = clients / r->requests_per_s;
-    r->ttft_s_mean = prefills * (b + 1.0) / (2.0 * b) + r->decode_step_s + (r->e2e_s_mean - cycle);
+    r->ttft_s_mean = prefills / passes * (pass_sum / b) + r->decode_step_s + (r->e2e_s_mean - cycle);
     r->tpot_s_mean = output_tokens > 1 ? (r->e2e_s_mean - r->ttft_s_mean) / (output_tokens - 1.0) : 0.0;
 }
 
@@ -526,9 +532,11 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if (!(weight_peak(accel, config->weight_dtype) > 0) || !(accel->bf16_flops_per_s > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "weight-dtype", "%s has no %s throughput in the catalog",
                        accel->name, sp_dtype_name(config->weight_dtype));
+    double weight_share = perf->serve_weight_bandwidth_share > 0 ? perf->serve_weight_bandwidth_share
+                                                                 : perf->memory_efficiency;
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
                    e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
-                   sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0, config->tp, 1.0,
+                   accel->hbm_bytes_per_s * weight_share, sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0, config->tp, 1.0,
                    config->pp > 1 ? config->pp : 1.0};
     if (config->attention_dp && config->expert_parallel && config->tp > 1) {
         x.attn_tp = 1.0;
@@ -550,7 +558,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         double max = out->max_batch;
         at_batch(&x, fmin(config->concurrency, max), memory, out);
         out->max_batch = max;
-        closed_loop(config->concurrency, config->output_tokens, out);
+        closed_loop(config->concurrency, config->prompt_tokens, config->output_tokens, memory->prefill_chunk_tokens, out);
     } else if (config->batch > 0) {
         at_batch(&x, config->batch, memory, out);
         out->fits = config->batch <= out->max_batch;
