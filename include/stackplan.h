@@ -196,6 +196,7 @@ typedef struct {
     double dataset_bytes_per_token; /* text bytes a token covers, to turn dataset_gb into tokens */
     double goodput;               /* share of a run's wall time that advances training (restarts, checkpoints) */
     double serve_tpot_ms;         /* the time-per-output-token target when a serving request gives none */
+    double serve_stream_s_per_token; /* host time a server spends streaming one sequence's token a step */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
@@ -958,11 +959,13 @@ typedef struct {
     double prefix_share;          /* [0, 1): the share of every prompt that is one prefix all requests share,
                                      kept in the prefix cache (vLLM automatic prefix caching, SGLang RadixAttention) */
     bool tpot_is_default;         /* tpot_s came from the rules, not the user (the report says so) */
+    double stream_s_per_token;    /* host time a decode step spends on each sequence's streamed token
+                                     (detokenise, serialise, send: an HTTP server); 0: an offline benchmark */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false}
+     SP_DRAFT_NGRAM, 0, false, 0}
 
 typedef struct {
     double tp;

@@ -51,6 +51,12 @@ static void decode_reads_weights_and_cache(void **state)
     double expected = (weights + kv) / 2e12;
     /* Activation bytes of the batch-1 GEMMs add less than 0.1%. */
     assert_true(r.decode_step_s >= expected && r.decode_step_s < expected * 1.001);
+    /* A server streaming each of the batch's tokens adds its host time to the step: 1 x 45 us here. */
+    sp_serve_config streamed = c;
+    streamed.stream_s_per_token = 45e-6;
+    sp_serve_result s;
+    assert_int_equal(sp_serve_estimate(&m, &a, &streamed, &MEM, &PERF, &s, &err), SP_OK);
+    assert_true(fabs(s.decode_step_s - r.decode_step_s - 45e-6) < 1e-12);
     /* At half of the HBM peak for weight reads, the weights take twice as long and the cache the same. */
     sp_perf_constants half = PERF;
     half.serve_weight_bandwidth_share = 0.5;

@@ -39,6 +39,7 @@ static const cli_opt OPTS[] = {
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
     {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N)"},
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences"},
+    {"stream", CLI_FLAG, NULL, "each token streamed to its client, at a host cost a token (--no-stream: offline batch)"},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)"},
     {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
@@ -191,6 +192,9 @@ int cmd_serve(int argc, char **argv)
         config.tpot_s = in.rules.limits.serve_tpot_ms / 1e3;
         config.tpot_is_default = true;
     }
+    /* A server's host work streaming each sequence's token every step (data/defaults.yaml). */
+    if (s == SP_OK && cli_on(&CMD, v, "stream"))
+        config.stream_s_per_token = in.rules.limits.serve_stream_s_per_token;
     if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
         in.model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
     sp_memory_constants mk = sp_rules_memory_constants(&in.rules);

@@ -90,6 +90,9 @@ static const cli_default DEFAULTS[] = {
     NUM("shared-experts", 0, 1e4, WHOLE, "0", "always-active experts (DeepSeek's shared expert)"),
     NUM("spec-acceptance", 1, 65, 0, "required with --spec-tokens", "tokens a target forward emits, 1 to K+1"),
     NUM("spec-tokens", 1, 64, WHOLE, "none", "drafted tokens a step; past 64 nearly none are accepted"),
+    SWITCH("stream", true, "on",
+           "a server streams every token to its client (serve_stream_s_per_token in data/defaults.yaml); --no-stream "
+           "sizes an offline batch job, as trtllm-bench and benchmark_throughput run"),
     NUM("time-limit", 0.1, 1e6, 0, "none (the job runs to the end)", "the cluster's longest job, in hours"),
     NUM("tokens", 1, 1e16, 0, "train: 20 a parameter (Chinchilla, tokens_per_param); finetune: required or --dataset-gb",
         "ten quadrillion tokens is past any corpus"),

@@ -202,7 +202,10 @@ static double decode_round_s(const serve_ctx *x, double batch, double context, d
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
     double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
-    return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro));
+    /* A server streams each sequence's new token to its client every step, on the host. */
+    double stream = batch * x->c->stream_s_per_token;
+    return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro)) +
+           stream;
 }
 
 static double decode_step_s(const serve_ctx *x, double batch, double context)

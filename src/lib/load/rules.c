@@ -36,6 +36,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(dataset_bytes_per_token, 0.1, 100, SP_NUM_POSITIVE),
     LIMIT(goodput, 0.05, 1, SP_NUM_POSITIVE),
     LIMIT(serve_tpot_ms, 1, 1e5, SP_NUM_POSITIVE),
+    LIMIT(serve_stream_s_per_token, 0, 1e-2, 0),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
 

@@ -389,6 +389,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     c.ttft_s = p->ttft_ms / 1e3;
     c.tpot_s = p->tpot_ms / 1e3;
     c.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
+    c.stream_s_per_token = r->limits.serve_stream_s_per_token; /* a profile's fleet is a server */
     if (p->micro_batch > 0)
         c.batch = p->micro_batch;
     sp_status s = sp_serve_plan(m, a, &c, &mk, &r->perf, &out->serve, err);

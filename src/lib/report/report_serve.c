@@ -32,10 +32,14 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->tp, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
+    char streaming[64] = "";
+    if (c->stream_s_per_token > 0)
+        snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host",
+                 1e3 * s->batch * c->stream_s_per_token);
     sp_buf_printf(&b,
                   "latency     : at batch %g, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
-                  "%.1f ms)\n",
-                  s->batch, 1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s);
+                  "%.1f ms%s)\n",
+                  s->batch, 1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s, streaming);
     if (c->prefix_share > 0)
         sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
                           "compute the rest, sequences keep their own blocks\n",
@@ -139,6 +143,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "kv_cache_bytes_per_gpu", sp_json_count(s->kv_cache_bytes));
     json_object_set_new(o, "prefill_s", sp_json_round(s->prefill_s, 1e6));
     json_object_set_new(o, "decode_step_s", sp_json_round(s->decode_step_s, 1e6));
+    json_object_set_new(o, "stream_s_per_token", sp_json_round(c->stream_s_per_token, 1e9));
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
     json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
