@@ -1007,6 +1007,7 @@ typedef struct {
     double pp;                    /* pipeline stages of each replica (GPUs a replica: tp x pp) */
     double lone_tpot_s;           /* with a percentile: a request alone, a token (the batch-1 decode step) */
     double lone_ttft_s;           /* ... and to its first token (its prompt's prefill) */
+    double decode_stream_s;       /* the part of decode_step_s a server spends streaming tokens on the host */
 } sp_serve_result;
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch

@@ -195,6 +195,13 @@ static double logits_s(const serve_ctx *x, double tokens)
                           x->a->bf16_flops_per_s, x->efficiency, x->k->gemm_saturation_dim, x->weight_hbm, 2.0, 2.0);
 }
 
+/* A server streams each sequence's new token to its client every step, on the host; under
+ * attention DP each GPU's engine process streams its own share of the sequences, in parallel. */
+static double stream_s(const serve_ctx *x, double batch)
+{
+    return batch * x->attn_share * x->c->stream_s_per_token;
+}
+
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
     double pp = x->pp, micro = fmax(1.0, batch / pp) * queries;
@@ -202,10 +209,8 @@ static double decode_round_s(const serve_ctx *x, double batch, double context, d
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
     double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
-    /* A server streams each sequence's new token to its client every step, on the host. */
-    double stream = batch * x->c->stream_s_per_token;
     return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro)) +
-           stream;
+           stream_s(x, batch);
 }
 
 static double decode_step_s(const serve_ctx *x, double batch, double context)
@@ -282,6 +287,7 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->batch = batch;
     r->prefill_s = prefill_s(x, 1, prompt, mk->prefill_chunk_tokens);
     r->decode_step_s = decode;
+    r->decode_stream_s = stream_s(x, batch);
     r->ttft_s = r->prefill_s + decode;             /* waits for the step in flight */
     r->tpot_s = cycle / output;                    /* its share of other requests' prefills */
     r->output_tokens_per_s = batch * output / cycle;

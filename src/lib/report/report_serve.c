@@ -33,9 +33,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->kv_cache_bytes / 1e9);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[64] = "";
-    if (c->stream_s_per_token > 0)
-        snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host",
-                 1e3 * s->batch * c->stream_s_per_token);
+    if (s->decode_stream_s > 0)
+        snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * s->decode_stream_s);
     sp_buf_printf(&b,
                   "latency     : at batch %g, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
                   "%.1f ms%s)\n",
