@@ -94,41 +94,40 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         q[i].output = draw_length(&state, in->output_tokens, in->output_spread);
     }
     double now = 0, busy_s = 0;
-    size_t next = 0, done = 0, first_running = 0;
+    /* Admitted requests are [first_running, next) in arrival order. The scheduler is first come,
+     * first served, so the prompts still being prefilled are a suffix of them, from
+     * first_unprefilled; active and prefilled_active count the admitted and the decoding ones not
+     * yet done, kept as they change rather than recounted every iteration. */
+    size_t next = 0, done = 0, first_running = 0, first_unprefilled = 0, active = 0, prefilled_active = 0;
     size_t max_batch = (size_t)in->max_batch;
     while (done < n) {
-        /* admitted: requests [first_running, next) not yet done, in arrival order */
-        size_t running = 0, decoding = 0;
-        for (size_t i = first_running; i < next; i++)
-            if (q[i].done_s == 0) {
-                running++;
-                decoding += q[i].prefilled >= q[i].prompt;
-            }
-        while (next < n && q[next].arrival_s <= now && running < max_batch) {
+        while (next < n && q[next].arrival_s <= now && active < max_batch) {
             next++;
-            running++;
+            active++;
         }
-        if (running == 0) { /* idle until the next arrival */
+        if (active == 0) { /* idle until the next arrival */
             now = q[next].arrival_s;
             continue;
         }
+        size_t decoding = prefilled_active;
         double budget = in->chunk_tokens - (double)decoding, prefill_tokens = 0;
-        for (size_t i = first_running; i < next && budget > 0; i++) {
-            if (q[i].done_s != 0 || q[i].prefilled >= q[i].prompt)
-                continue;
+        for (size_t i = first_unprefilled; i < next && budget > 0; i++) {
             double take = fmin(budget, q[i].prompt - q[i].prefilled);
             q[i].prefilled += take;
             prefill_tokens += take;
             budget -= take;
-            if (q[i].prefilled >= q[i].prompt)
+            if (q[i].prefilled >= q[i].prompt) {
                 q[i].emitted = -1; /* the prefill's last chunk yields the first token below */
+                first_unprefilled = i + 1;
+                prefilled_active++;
+            }
         }
         double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
         now += step;
         busy_s += step;
-        for (size_t i = first_running; i < next; i++) {
+        for (size_t i = first_running; i < first_unprefilled; i++) {
             sim_request *r = &q[i];
-            if (r->done_s != 0 || r->prefilled < r->prompt)
+            if (r->done_s != 0)
                 continue;
             if (r->emitted < 0) {
                 r->emitted = 1;
@@ -139,10 +138,14 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
             if (r->emitted >= r->output) {
                 r->done_s = now;
                 done++;
+                active--;
+                prefilled_active--;
             }
         }
         while (first_running < next && q[first_running].done_s != 0)
             first_running++;
+        if (first_unprefilled < first_running)
+            first_unprefilled = first_running;
     }
     /* The first tenth warms the replica up and is left out of the statistics. */
     size_t skip = n / 10, m = n - skip;
