@@ -282,7 +282,7 @@ static void expert_all_to_all_sends_own_tokens(void **state)
 /* A closed loop of C clients with fixed lengths moves in waves of C: one client alone sees its
  * prefill and the step in flight first; four 512-token prompts share one 8192-token pass, so each
  * waits for all four; with 1024-token passes two prompts finish in the first pass and two in the
- * second (a mean of 1.5 passes of 2); Little's law gives the end-to-end latency, C / requests a second. */
+ * second (half and all of the prefills); Little's law gives the end-to-end latency, C / requests a second. */
 static void closed_loop_waves(void **state)
 {
     (void)state;
@@ -306,6 +306,12 @@ static void closed_loop_waves(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &small_passes, &PERF, &r, &err), SP_OK);
     cycle = 4.0 / r.requests_per_s, prefills = cycle - 256 * r.decode_step_s;
     assert_true(fabs(r.ttft_s_mean - (prefills / 2.0 * 1.5 + r.decode_step_s)) < 1e-12);
+    /* Three prompts: the first pass is full (1024 of 1536 tokens) and holds two; the third ends with
+     * the wave: (2/3 + 2/3 + 1) / 3 of the prefills. */
+    c.concurrency = 3;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &small_passes, &PERF, &r, &err), SP_OK);
+    cycle = 3.0 / r.requests_per_s, prefills = cycle - 256 * r.decode_step_s;
+    assert_true(fabs(r.ttft_s_mean - (prefills * (7.0 / 9.0) + r.decode_step_s)) < 1e-12);
     c.qps = 2; /* a loop sets its own rate */
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "concurrency");

@@ -316,11 +316,13 @@ static bool meets(const sp_serve_config *c, const sp_serve_result *r)
 static void closed_loop(double clients, double prompt_tokens, double output_tokens, double chunk, sp_serve_result *r)
 {
     double b = r->batch, cycle = b / r->requests_per_s, prefills = cycle - output_tokens * r->decode_step_s;
-    double passes = ceil(b * prompt_tokens / chunk), pass_sum = 0;
+    /* Request i's prompt ends in pass ceil(i P / chunk); every pass but the last is full, so that
+     * pass ends when min(its count x chunk, B P) of the wave's tokens are done. */
+    double total = b * prompt_tokens, ends = 0;
     for (double i = 1; i <= b; i++)
-        pass_sum += ceil(i * prompt_tokens / chunk);
+        ends += fmin(ceil(i * prompt_tokens / chunk) * chunk, total);
     r->e2e_s_mean = clients / r->requests_per_s;
-    r->ttft_s_mean = prefills / passes * (pass_sum / b) + r->decode_step_s + (r->e2e_s_mean - cycle);
+    r->ttft_s_mean = prefills * (ends / b) / total + r->decode_step_s + (r->e2e_s_mean - cycle);
     r->tpot_s_mean = output_tokens > 1 ? (r->e2e_s_mean - r->ttft_s_mean) / (output_tokens - 1.0) : 0.0;
 }
 
