@@ -312,6 +312,11 @@ static void closed_loop_waves(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &small_passes, &PERF, &r, &err), SP_OK);
     cycle = 3.0 / r.requests_per_s, prefills = cycle - 256 * r.decode_step_s;
     assert_true(fabs(r.ttft_s_mean - (prefills * (7.0 / 9.0) + r.decode_step_s)) < 1e-12);
+    /* Nearest rank over the three: p50 is the second (2/3 of the prefills), p95 the third (all);
+     * the p95 time between tokens is the first request's, whose first token came earliest. */
+    assert_true(fabs(r.ttft_load_s.p50 - (prefills * (2.0 / 3.0) + r.decode_step_s)) < 1e-12);
+    assert_true(fabs(r.ttft_load_s.p95 - (prefills + r.decode_step_s)) < 1e-12);
+    assert_true(fabs(r.tpot_load_s.p95 - (r.e2e_s_mean - prefills * (2.0 / 3.0) - r.decode_step_s) / 255.0) < 1e-12);
     c.qps = 2; /* a loop sets its own rate */
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "concurrency");

@@ -313,17 +313,58 @@ static bool meets(const sp_serve_config *c, const sp_serve_result *r)
  * max_num_batched_tokens), so a request's first token comes at the end of the pass holding its
  * prompt's last token, after the step in flight when the wave arrived; requests beyond the batch
  * wait whole waves, which Little's law (C = requests a second x end-to-end) adds. */
+typedef struct {
+    double b, prompt_tokens, output_tokens, chunk, total, prefills, wait; /* wait: the step in flight and the queue */
+} wave;
+
+/* The first token of the wave's i-th request (1-based): its prompt ends in pass ceil(i P / chunk),
+ * and every pass but the last is full, so that pass ends when min(its count x chunk, B P) of the
+ * wave's tokens are done. Nondecreasing in i. */
+static double wave_ttft_s(const wave *w, double i)
+{
+    return w->prefills * fmin(ceil(i * w->prompt_tokens / w->chunk) * w->chunk, w->total) / w->total + w->wait;
+}
+
+/* The p-th percentile (nearest rank) over the wave's requests of their first token, of their time
+ * between tokens (which falls as the first token comes later: every request ends with the wave) and
+ * of the end-to-end latency (the same for all). */
+static void wave_percentiles(const wave *w, double e2e_s, sp_serve_result *r)
+{
+    const double ps[] = {50, 90, 95, 99};
+    double *ttft[] = {&r->ttft_load_s.p50, &r->ttft_load_s.p90, &r->ttft_load_s.p95, &r->ttft_load_s.p99};
+    double *tpot[] = {&r->tpot_load_s.p50, &r->tpot_load_s.p90, &r->tpot_load_s.p95, &r->tpot_load_s.p99};
+    double *e2e[] = {&r->e2e_load_s.p50, &r->e2e_load_s.p90, &r->e2e_load_s.p95, &r->e2e_load_s.p99};
+    double gaps = w->output_tokens > 1 ? w->output_tokens - 1.0 : 1.0;
+    for (size_t k = 0; k < 4; k++) {
+        double rank = fmax(1.0, ceil(ps[k] / 100.0 * w->b));
+        *ttft[k] = wave_ttft_s(w, rank);
+        *tpot[k] = w->output_tokens > 1 ? (e2e_s - wave_ttft_s(w, w->b - rank + 1.0)) / gaps : 0.0;
+        *e2e[k] = e2e_s;
+    }
+    r->ttft_load_s.mean = r->ttft_s_mean;
+    r->tpot_load_s.mean = r->tpot_s_mean;
+    r->e2e_load_s.mean = e2e_s;
+}
+
+/* A closed loop of C clients with fixed lengths moves in waves: the C requests start together,
+ * finish together and the next C arrive at once (GenAI-Perf's concurrency mode). A wave is the
+ * steady cycle of batch B = min(C, largest batch): B prefills, then O decode steps. The wave's
+ * prompts run in forward passes of at most `chunk` tokens (TensorRT-LLM's max_num_tokens, vLLM's
+ * max_num_batched_tokens), so a request's first token comes at the end of the pass holding its
+ * prompt's last token, after the step in flight when the wave arrived; requests beyond the batch
+ * wait whole waves, which Little's law (C = requests a second x end-to-end) adds. */
 static void closed_loop(double clients, double prompt_tokens, double output_tokens, double chunk, sp_serve_result *r)
 {
-    double b = r->batch, cycle = b / r->requests_per_s, prefills = cycle - output_tokens * r->decode_step_s;
-    /* Request i's prompt ends in pass ceil(i P / chunk); every pass but the last is full, so that
-     * pass ends when min(its count x chunk, B P) of the wave's tokens are done. */
-    double total = b * prompt_tokens, ends = 0;
-    for (double i = 1; i <= b; i++)
-        ends += fmin(ceil(i * prompt_tokens / chunk) * chunk, total);
+    double b = r->batch, cycle = b / r->requests_per_s;
     r->e2e_s_mean = clients / r->requests_per_s;
-    r->ttft_s_mean = prefills * (ends / b) / total + r->decode_step_s + (r->e2e_s_mean - cycle);
+    wave w = {b, prompt_tokens, output_tokens, chunk, b * prompt_tokens, cycle - output_tokens * r->decode_step_s,
+              r->decode_step_s + (r->e2e_s_mean - cycle)};
+    double sum = 0;
+    for (double i = 1; i <= b; i++)
+        sum += wave_ttft_s(&w, i);
+    r->ttft_s_mean = sum / b;
     r->tpot_s_mean = output_tokens > 1 ? (r->e2e_s_mean - r->ttft_s_mean) / (output_tokens - 1.0) : 0.0;
+    wave_percentiles(&w, r->e2e_s_mean, r);
 }
 
 sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
