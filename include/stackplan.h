@@ -197,6 +197,7 @@ typedef struct {
     double goodput;               /* share of a run's wall time that advances training (restarts, checkpoints) */
     double serve_tpot_ms;         /* the time-per-output-token target when a serving request gives none */
     double serve_stream_s_per_token; /* host time a server spends streaming one sequence's token a step */
+    double serve_ttft_ms_mlperf;  /* MLPerf's first-token bound, the latency targets make validate judges rows by */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */

@@ -429,7 +429,7 @@ int main(int argc, char **argv)
     ok = validate_models(argv[2]) && ok;
     ok = validate_serving_modern(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
     ok = validate_training_scale(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
-    ok = validate_serving_slo(argv[1], argv[2], &accels, &k, &rules.perf, rules.limits.serve_stream_s_per_token) && ok;
+    ok = validate_serving_slo(argv[1], argv[2], &accels, &k, &rules.perf, &rules.limits) && ok;
     static sp_stage_model stages;
     sp_instance_catalog instances;
     snprintf(path, sizeof path, "%s/stages.yaml", argv[1]);

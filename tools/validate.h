@@ -68,8 +68,7 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
 
 /* Serving under load (validate_serving_slo.c): closed-loop concurrency sweeps, reported. */
 bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
-                          const sp_memory_constants *mk, const sp_perf_constants *perf,
-                          double stream_s_per_token);
+                          const sp_memory_constants *mk, const sp_perf_constants *perf, const sp_limits *limits);
 
 /* Training runs at scale, dense and MoE, at their published layouts (validate_training_scale.c), reported. */
 bool validate_training_scale(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
