@@ -44,7 +44,8 @@ static double weight_peak(const sp_accel *a, sp_dtype d)
 static double gemm(const serve_ctx *x, double m, double n, double k)
 {
     double busy = sp_gemm_occupancy(x->a, m, n, x->gemm_bytes);
-    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm, 2.0, x->wbytes);
+    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm, 2.0,
+                          x->wbytes);
 }
 
 /* The attention projections of one layer over `tokens` tokens. MLA (DeepSeek-V2 sec. 2.1.2) runs
@@ -70,8 +71,8 @@ static double attention_gemms_s(const serve_ctx *x, double all_tokens)
 static double grouped_gemm(const serve_ctx *x, double groups, double m, double n, double k)
 {
     double busy = sp_gemm_occupancy(x->a, m * groups, n, x->gemm_bytes);
-    return groups * sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm, 2.0,
-                                   x->wbytes);
+    return groups * sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim,
+                                   x->weight_hbm, 2.0, x->wbytes);
 }
 
 /* `groups` MLPs `width` wide, each over `tokens` tokens, matrices sliced over `split` GPUs. */
@@ -306,15 +307,13 @@ static bool meets(const sp_serve_config *c, const sp_serve_result *r)
     return (c->ttft_s <= 0 || ttft <= c->ttft_s) && (c->tpot_s <= 0 || tpot <= c->tpot_s);
 }
 
-/* A closed loop of C clients with fixed lengths moves in waves: the C requests start together,
- * finish together and the next C arrive at once (GenAI-Perf's concurrency mode). A wave is the
- * steady cycle of batch B = min(C, largest batch): B prefills, then O decode steps. The wave's
- * prompts run in forward passes of at most `chunk` tokens (TensorRT-LLM's max_num_tokens, vLLM's
- * max_num_batched_tokens), so a request's first token comes at the end of the pass holding its
- * prompt's last token, after the step in flight when the wave arrived; requests beyond the batch
- * wait whole waves, which Little's law (C = requests a second x end-to-end) adds. */
+/* One wave of a closed loop (closed_loop below): B requests of P prompt and O output tokens, their
+ * prefills in passes of `chunk` tokens. */
 typedef struct {
-    double b, prompt_tokens, output_tokens, chunk, total, prefills, wait; /* wait: the step in flight and the queue */
+    double b, prompt_tokens, output_tokens, chunk;
+    double total;    /* B x P, the wave's prompt tokens */
+    double prefills; /* seconds the wave's prefills take */
+    double wait;     /* the step in flight and the queue before the wave */
 } wave;
 
 /* The first token of the wave's i-th request (1-based): its prompt ends in pass ceil(i P / chunk),
@@ -588,8 +587,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                                                                  : perf->memory_efficiency;
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
                    e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
-                   accel->hbm_bytes_per_s * weight_share, sp_weight_bytes_per_param(config->weight_dtype, memory), 2.0, config->tp, 1.0,
-                   config->pp > 1 ? config->pp : 1.0};
+                   accel->hbm_bytes_per_s * weight_share, sp_weight_bytes_per_param(config->weight_dtype, memory),
+                   2.0, config->tp, 1.0, config->pp > 1 ? config->pp : 1.0};
     if (config->attention_dp && config->expert_parallel && config->tp > 1) {
         x.attn_tp = 1.0;
         x.attn_share = 1.0 / config->tp;
@@ -610,7 +609,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         double max = out->max_batch;
         at_batch(&x, fmin(config->concurrency, max), memory, out);
         out->max_batch = max;
-        closed_loop(config->concurrency, config->prompt_tokens, config->output_tokens, memory->prefill_chunk_tokens, out);
+        closed_loop(config->concurrency, config->prompt_tokens, config->output_tokens, memory->prefill_chunk_tokens,
+                    out);
     } else if (config->batch > 0) {
         at_batch(&x, config->batch, memory, out);
         out->fits = config->batch <= out->max_batch;
