@@ -26,11 +26,26 @@ static const char *catalog_model(const char *name)
     return NULL;
 }
 
+/* The vocabulary training_scale_vocab.json gives a row whose own is null (NeMo's GPT-3 and
+ * Nemotron rows), padded as Megatron pads it: to a multiple of make_vocab_size_divisible_by (128)
+ * times the tensor-parallel degree (Megatron-LM _vocab_size_with_padding). 0 when none is given. */
+static double supplied_vocab(json_t *vocabs, const char *name, double tp)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(vocabs, i, v) if (!strcmp(text(v, "model", ""), name))
+    {
+        double multiple = 128.0 * fmax(1.0, tp);
+        return ceil(number(v, "vocab", 0) / multiple) * multiple;
+    }
+    return 0;
+}
+
 /* A dense model from the shape the row states (NeMo's GPT-3 5B/20B and Nemotron rows). */
-static bool shape_model(json_t *model, sp_model *out)
+static bool shape_model(json_t *model, double vocab_supplied, sp_model *out)
 {
     double layers = number(model, "layers", 0), hidden = number(model, "hidden", 0), heads = number(model, "heads", 0);
-    double vocab = number(model, "vocab", 0);
+    double vocab = number(model, "vocab", vocab_supplied);
     if (!(layers > 0 && hidden > 0 && heads > 0 && vocab > 0) || number(model, "experts", 1) > 1)
         return false;
     sp_ffn_kind kind = !strcmp(text(model, "ffn_kind", ""), "swiglu") ? SP_FFN_SWIGLU : SP_FFN_GELU;
@@ -129,6 +144,7 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
 
 typedef struct {
     tally moe, dense;
+    json_t *vocabs; /* training_scale_vocab.json: vocabularies the rows leave null, with sources */
 } scale_tallies;
 
 static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
@@ -139,7 +155,8 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     const char *name = catalog_model(text(model, "name", ""));
     sp_model m;
     sp_error err;
-    bool found = name ? sp_model_load_catalog(x->data_dir, name, &m, &err) == SP_OK : shape_model(model, &m);
+    double vocab = supplied_vocab(t->vocabs, text(model, "name", ""), number(row, "tp", 1));
+    bool found = name ? sp_model_load_catalog(x->data_dir, name, &m, &err) == SP_OK : shape_model(model, vocab, &m);
     const sp_accel *a = sp_accel_find(x->accels, catalog_gpu(text(row, "gpu", "")));
     sp_search_request q = pinned_request(row, 4096, true);
     bool precision = row_precision(text(row, "precision", "bf16"), &q.precision);
@@ -189,9 +206,14 @@ bool validate_training_scale(const char *data_dir, const char *dir, const sp_acc
     estimate_ctx x = {data_dir, accels, mk, perf, 1};
     static scale_tallies t;
     memset(&t, 0, sizeof t);
-    if (!each_row(dir, "training_scale_public.json",
-                  "training at scale (training_scale_public.json: each run at its published layout and precision)", &x,
-                  scale_row, &t))
+    t.vocabs = load(dir, "training_scale_vocab.json");
+    if (!t.vocabs)
+        return false;
+    bool read = each_row(dir, "training_scale_public.json",
+                         "training at scale (training_scale_public.json: each run at its published layout and precision)",
+                         &x, scale_row, &t);
+    json_decref(t.vocabs);
+    if (!read)
         return false;
     summary("MoE training (reported against issue 14's 15% target)", &t.moe, 1, 1);
     summary("dense training at scale (reported against issue 15's 7% median, 20% worst)", &t.dense, 1, 1);
