@@ -19,7 +19,7 @@ static const char *catalog_model(const char *name)
                  {"Llama 3 70B", "llama-3.1-70b"},       {"Llama 3.1 405B", "llama-3.1-405b"},
                  {"Llama 2 7B", "llama-2-7b"},           {"Llama 2 13B", "llama-2-13b"},
                  {"Llama 2 70B", "llama-2-70b"},         {"GPT-3 175B", "gpt3-175b"},
-                 {"GPT3-175B", "gpt3-175b"}};
+                 {"GPT3-175B", "gpt3-175b"},             {"Qwen2-57B-A14B", "qwen2-57b-a14b"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strncmp(name, names[i].prefix, strlen(names[i].prefix)))
             return names[i].model;

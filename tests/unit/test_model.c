@@ -45,6 +45,23 @@ static void shape_matches_hand_count(void **state)
     assert_true(hand == 6738415616.0);
 }
 
+/* Qwen2-57B-A14B (qwen2_moe) by hand: per layer attention 2 x 3584^2 + 2 x 3584 x 512 with q, k, v
+ * biases (3584 + 2 x 512), two norms, a 3584 x 64 router, 64 routed experts of 3 x 3584 x 2560 and the
+ * 20480-wide shared expert (8 of the routed width); 28 layers, untied 151936-token embedding and head,
+ * a final norm. Active: the shared expert and 8 routed ones. (HF's count is 100,352 higher: the
+ * shared expert's 3584 x 1 sigmoid gate a layer, left out.) */
+static void qwen2_moe_by_hand(void **state)
+{
+    (void)state;
+    double attention = 2.0 * 3584 * 3584 + 2.0 * 3584 * 512 + 3584 + 2 * 512, expert = 3.0 * 3584 * 2560;
+    double fixed = attention + 2.0 * 3584 + 3584.0 * 64 + 8 * expert; /* ... and the shared expert */
+    double embeddings = 2.0 * 151936 * 3584 + 3584;
+    double active = 0;
+    assert_true(params_of("qwen2-57b-a14b", &active) == 28.0 * (fixed + 64 * expert) + embeddings);
+    assert_true(active == 28.0 * (fixed + 8 * expert) + embeddings);
+    assert_true(params_of("qwen2-57b-a14b", NULL) == 57408558592.0);
+}
+
 static void hf_errors_name_the_field(void **state)
 {
     (void)state;
@@ -58,6 +75,12 @@ static void hf_errors_name_the_field(void **state)
                          " \"intermediate_size\": 128}";
     assert_int_equal(sp_model_parse_hf("c.json", bad_kv, strlen(bad_kv), &m, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "num_key_value_heads");
+    const char *odd_shared = "{\"model_type\": \"qwen2_moe\", \"hidden_size\": 64, \"num_hidden_layers\": 2,"
+                             " \"num_attention_heads\": 8, \"num_key_value_heads\": 2, \"vocab_size\": 10,"
+                             " \"intermediate_size\": 128, \"moe_intermediate_size\": 32, \"num_experts\": 4,"
+                             " \"num_experts_per_tok\": 2, \"shared_expert_intermediate_size\": 48}";
+    assert_int_equal(sp_model_parse_hf("c.json", odd_shared, strlen(odd_shared), &m, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "shared_expert_intermediate_size");
     const char *broken = "{\"model_type\": ";
     assert_int_equal(sp_model_parse_hf("c.json", broken, strlen(broken), &m, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "json");
@@ -138,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mla_and_moe_by_hand), cmocka_unit_test(experts_touched_by_hand), cmocka_unit_test(names_from_files),
         cmocka_unit_test(exact_counts),
+        cmocka_unit_test(qwen2_moe_by_hand),
         cmocka_unit_test(mixtral_total_and_active),
         cmocka_unit_test(shape_matches_hand_count),
         cmocka_unit_test(hf_errors_name_the_field),

@@ -277,6 +277,26 @@ static sp_status hf_qwen3_moe(hf_config *c, sp_model *m)
     return s;
 }
 
+/* Qwen2-MoE (Qwen1.5-MoE, Qwen2-57B-A14B): Qwen2's attention with q, k, v biases; routed layers
+ * as Qwen3-MoE's, and one shared expert shared_expert_intermediate_size wide beside the routed ones
+ * (HF Qwen2MoeSparseMoeBlock), counted as that width over moe_intermediate_size experts of the
+ * routed width: the same weights and FLOPs. Its sigmoid gate (hidden x 1 a layer) is left out. */
+static sp_status hf_qwen2_moe(hf_config *c, sp_model *m)
+{
+    sp_status s = hf_qwen3_moe(c, m);
+    double shared = 0;
+    m->qk_norm = false;
+    m->qkv_bias = true;
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("shared_expert_intermediate_size"), 0, false, &shared);
+    if (s == SP_OK && shared > 0) {
+        if (fmod(shared, m->ffn) != 0)
+            return hf_fail(c, "shared_expert_intermediate_size", "must be a whole number of moe_intermediate_size experts");
+        m->shared_experts = shared / m->ffn;
+    }
+    return s;
+}
+
 /* Gemma: GeGLU (gate, up, down), RMSNorm, tied, explicit head_dim (Gemma Team 2024); Gemma 2 adds
  * a norm after attention and around the MLP (four a layer) and alternates 1:1 sliding-window and
  * global layers; Gemma 3 adds q/k norms and puts one global layer in sliding_window_pattern. */
@@ -395,7 +415,7 @@ static sp_status hf_llama4(hf_config *c, sp_model *m)
 
 static const char *const SUPPORTED[] = {"llama", "mistral", "mixtral", "qwen2", "gpt2", "gpt_neox",
                                         "falcon", "RefinedWeb", "RefinedWebModel", "bloom", "opt",
-                                        "bert", "mpt", "qwen3", "qwen3_moe", "phi3", "gemma", "gemma2",
+                                        "bert", "mpt", "qwen3", "qwen3_moe", "qwen2_moe", "phi3", "gemma", "gemma2",
                                         "gemma3", "gemma3_text", "gpt_oss", "deepseek_v2", "deepseek_v3",
                                         "llama4", "llama4_text", NULL};
 
@@ -423,6 +443,8 @@ static sp_status hf_by_type(hf_config *c, const char *type, sp_model *m)
         return hf_qwen3(c, m, !strcmp(type, "qwen3"));
     if (!strcmp(type, "qwen3_moe"))
         return hf_qwen3_moe(c, m);
+    if (!strcmp(type, "qwen2_moe"))
+        return hf_qwen2_moe(c, m);
     if (!strncmp(type, "gemma", 5))
         return hf_gemma(c, m, type[5] == '2' ? 2 : type[5] == '3' ? 3 : 1);
     if (!strcmp(type, "gpt_oss"))
@@ -508,7 +530,7 @@ static sp_status unsupported(hf_config *c, const char *type)
 {
     char message[SP_TEXT_MAX];
     snprintf(message, sizeof message,
-             "'%.40s' is not a family stackplan reads (llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, phi3, gemma, "
+             "'%.40s' is not a family stackplan reads (llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, phi3, gemma, "
              "gemma2, gemma3, gpt_oss, deepseek_v3, llama4, ...): give the shape with --layers --hidden --heads "
              "--kv-heads --ffn --ffn-kind --vocab",
              type);
