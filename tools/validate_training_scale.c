@@ -41,16 +41,22 @@ static double supplied_vocab(json_t *vocabs, const char *name, double tp)
     return 0;
 }
 
-/* A dense model from the shape the row states (NeMo's GPT-3 5B/20B and Nemotron rows). */
+/* A model from the shape the row states (NeMo's GPT-3 5B/20B and Nemotron rows; MoE Parallel
+ * Folding's fine-grained Mixtral upcycle: every layer routed over `experts` of `moe_ffn`, top_k a
+ * token). False when a dimension is missing. */
 static bool shape_model(json_t *model, double vocab_supplied, sp_model *out)
 {
     double layers = number(model, "layers", 0), hidden = number(model, "hidden", 0), heads = number(model, "heads", 0);
-    double vocab = number(model, "vocab", vocab_supplied);
-    if (!(layers > 0 && hidden > 0 && heads > 0 && vocab > 0) || number(model, "experts", 1) > 1)
+    double vocab = number(model, "vocab", vocab_supplied), experts = number(model, "experts", 1);
+    double top_k = number(model, "top_k", 0), width = experts > 1 ? number(model, "moe_ffn", 0) : number(model, "ffn", 4 * hidden);
+    if (!(layers > 0 && hidden > 0 && heads > 0 && vocab > 0 && width > 0) || (experts > 1 && !(top_k >= 1)))
         return false;
     sp_ffn_kind kind = !strcmp(text(model, "ffn_kind", ""), "swiglu") ? SP_FFN_SWIGLU : SP_FFN_GELU;
-    sp_model_from_shape(out, layers, hidden, heads, number(model, "kv_heads", heads),
-                        number(model, "ffn", 4 * hidden), kind, vocab, 4096);
+    sp_model_from_shape(out, layers, hidden, heads, number(model, "kv_heads", heads), width, kind, vocab, 4096);
+    if (experts > 1) {
+        out->experts = experts;
+        out->experts_per_token = top_k;
+    }
     snprintf(out->name, sizeof out->name, "%s", text(model, "name", ""));
     return true;
 }
