@@ -534,6 +534,28 @@ static void expert_all_to_all_by_hand(void **state)
     assert_string_equal(err.field, "ep");
 }
 
+/* Model FLOPs of an MoE count what a token runs: on each routed layer its top-2 experts and the
+ * shared one, on a dense layer that layer's own width (here 2048). 2 layers (1 dense, 1 routed),
+ * h 1024, f 4096, GELU, V 1000, T 512: forward 2 x (4 T h h + 2 T h s) + 2 T h (3 x 2 f) [routed]
+ * + 2 T h (2 x 2048) [dense] + 2 T h V. */
+static void moe_model_flops_by_hand(void **state)
+{
+    (void)state;
+    sp_model m = toy_moe();
+    m.shared_experts = 1;
+    m.dense_layers = 1;
+    m.dense_ffn = 2048;
+    sp_accel a = toy_accel();
+    sp_mem_config c = toy_config();
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    const double T = 512, h = 1024, f = 4096, V = 1000;
+    double attention = 2.0 * (2 * T * h * 3 * h + 2 * T * h * h + 4 * T * 512 * h);
+    double forward = attention + 2 * T * h * 3 * 2 * f + 2 * T * h * 2 * 2048 + 2 * T * h * V;
+    assert_true(fabs(s.mfu - 3 * forward / s.step_time_s / 100e12) < 1e-9);
+}
+
 /* Expert tensor parallelism on the toy MoE with tp 2, dp 2, ep 2: etp 2 slices each of a GPU's
  * E/ep = 4 experts over 2 ranks (a quarter of the expert weights where etp 1 keeps half), and
  * adds one all-reduce's worth of the etp group's routed tokens a MoE layer, forward and backward:
@@ -574,6 +596,7 @@ int main(void)
         cmocka_unit_test(mxfp8_block_scales),
         cmocka_unit_test(context_parallel_ring),
         cmocka_unit_test(goodput_and_mfu_cap),
+        cmocka_unit_test(moe_model_flops_by_hand),
         cmocka_unit_test(op_level_checkpointing),
         cmocka_unit_test(tensor_parallel_comm),
         cmocka_unit_test(pipeline_bubble),

@@ -349,9 +349,16 @@ static sp_layer_costs remembered_costs(const step_ctx *x, sp_step_memo *memo)
 static double forward_flops_per_token(const sp_model *m, double seq)
 {
     double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden;
-    double mlp = (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * h * m->ffn * m->experts_per_token;
-    double layer = 2.0 * (h * (q + 2.0 * kv) + q * h + mlp) + 4.0 * seq * q;
-    return m->layers * layer + 2.0 * h * m->vocab;
+    double mats = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
+    /* A routed layer runs a token through its k routed and its shared experts; the dense layers
+     * (DeepSeek's first ones, Llama 4's interleaved ones) run their own width, as the step does
+     * (layer_gemms_s) and as Megatron-Core counts model FLOPs (num_floating_point_operations). */
+    double routed_layers = m->experts > 1 ? sp_model_routed_layers(m) : m->layers;
+    double experts = m->experts_per_token + (m->experts > 1 ? m->shared_experts : 0.0);
+    double routed_mlp = mats * h * m->ffn * experts, dense_mlp = mats * h * (m->dense_ffn > 0 ? m->dense_ffn : m->ffn);
+    double attention = h * (q + 2.0 * kv) + q * h;
+    return m->layers * (2.0 * attention + 4.0 * seq * q) +
+           2.0 * (routed_layers * routed_mlp + (m->layers - routed_layers) * dense_mlp) + 2.0 * h * m->vocab;
 }
 
 /* Extra forward FLOPs per token a recompute policy repeats. */
