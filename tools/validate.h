@@ -52,6 +52,9 @@ bool each_row(const char *dir, const char *file, const char *heading, const esti
  * unless absent_means_one (a paper that names only the axes it used). */
 sp_search_request pinned_request(json_t *row, double seq_fallback, bool absent_means_one);
 
+/* The catalog model a source's printed name means (one table for every file), or NULL. */
+const char *catalog_model_of(const char *published);
+
 /* DIR/FILE parsed, or NULL with the error printed. */
 json_t *load(const char *dir, const char *file);
 

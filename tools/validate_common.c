@@ -131,3 +131,28 @@ sp_search_request pinned_request(json_t *row, double seq_fallback, bool absent_m
     q.micro_batch = number(row, "micro_batch", 0);
     return q;
 }
+
+/* One table for every validation file: the names the sources print, by prefix, and the catalog
+ * model each means. Llama 3 and 3.1 share a shape at 8B and 70B (the catalog keeps 3.1's 128k
+ * context); Llama 3.3 70B has Llama 3.1 70B's config.json shape (80 layers, hidden 8192, 64 heads,
+ * 8 KV heads, ffn 28672, vocabulary 128256). */
+const char *catalog_model_of(const char *published)
+{
+    static const struct {
+        const char *prefix, *model;
+    } names[] = {{"GPT-OSS 120B", "gpt-oss-120b"},       {"Qwen3-30B-A3B", "qwen3-30b-a3b"},
+                 {"Qwen3-235B-A22B", "qwen3-235b-a22b"}, {"Qwen2-57B-A14B", "qwen2-57b-a14b"},
+                 {"DeepSeek-V3", "deepseek-v3"},         {"Mixtral 8x22B", "mixtral-8x22b"},
+                 {"Llama 3.1 8B", "llama-3.1-8b"},       {"Llama 3 8B", "llama-3.1-8b"},
+                 {"Llama-3.1-8B", "llama-3.1-8b"},       {"Llama-3-8B", "llama-3.1-8b"},
+                 {"Llama 3.1 70B", "llama-3.1-70b"},     {"Llama 3 70B", "llama-3.1-70b"},
+                 {"Llama-3.1-70B", "llama-3.1-70b"},     {"Llama-3-70B", "llama-3.1-70b"},
+                 {"llama-3.3-70b", "llama-3.1-70b"},     {"Llama 3.1 405B", "llama-3.1-405b"},
+                 {"Llama 2 7B", "llama-2-7b"},           {"Llama 2 13B", "llama-2-13b"},
+                 {"Llama 2 70B", "llama-2-70b"},         {"GPT-3 175B", "gpt3-175b"},
+                 {"GPT3-175B", "gpt3-175b"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strncmp(published, names[i].prefix, strlen(names[i].prefix)))
+            return names[i].model;
+    return NULL;
+}

@@ -19,13 +19,6 @@ static const char *row_accel(const char *gpu)
     return "";
 }
 
-/* The catalog model a row names: Llama 3.3 70B has Llama 3.1 70B's config.json shape (80 layers,
- * hidden 8192, 64 heads, 8 KV heads, ffn 28672, vocabulary 128256: the row's own fields). */
-static const char *row_model(const char *name)
-{
-    return !strcmp(name, "llama-3.3-70b") ? "llama-3.1-70b" : name;
-}
-
 typedef struct {
     tally moe, dense; /* the dense rows are the same harness's check on a model without experts */
 } modern_tallies;
@@ -41,7 +34,8 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
     sp_model m;
     sp_error err;
     const sp_accel *a = sp_accel_find(x->accels, row_accel(text(row, "gpu", "")));
-    const char *model = row_model(text(json_object_get(row, "model"), "name", ""));
+    const char *named = text(json_object_get(row, "model"), "name", "");
+    const char *model = catalog_model_of(named) ? catalog_model_of(named) : named; /* most rows use catalog names */
     bool fp8 = !strcmp(dtype, "fp8"), nvfp4 = !strcmp(dtype, "nvfp4");
     if (!(fp8 || nvfp4) || !(measured > 0) || !a || sp_model_load_catalog(x->data_dir, model, &m, &err) != SP_OK) {
         printf("  %-52s not expressed: %s\n", id,

@@ -8,15 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *catalog_model(const char *name)
-{
-    if (!strncmp(name, "Llama-3-8B", 10) || !strncmp(name, "Llama-3.1-8B", 12))
-        return "llama-3.1-8b";
-    if (!strncmp(name, "Llama-3-70B", 11) || !strncmp(name, "Llama-3.1-70B", 13))
-        return "llama-3.1-70b";
-    return NULL;
-}
-
 static const char *catalog_gpu(const char *gpu)
 {
     return !strcmp(gpu, "a100-sxm4-80gb") ? "a100-sxm-80gb" : gpu;
@@ -40,7 +31,7 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
     const char *id = text(row, "id", "?");
     json_t *load = json_object_get(row, "load"), *measured = json_object_get(row, "measured");
     double clients = number(load, "concurrency", 0);
-    const char *name = catalog_model(text(json_object_get(row, "model"), "name", ""));
+    const char *name = catalog_model_of(text(json_object_get(row, "model"), "name", ""));
     const sp_accel *a = sp_accel_find(x->accels, catalog_gpu(text(row, "gpu", "")));
     double prompt = number(row, "prompt_tokens", 0), output = number(row, "output_tokens", 0);
     sp_model m;

@@ -7,27 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The catalog model a row's name means; the shape in the row is used for the rest. */
-static const char *catalog_model(const char *name)
-{
-    static const struct {
-        const char *prefix, *model;
-    } names[] = {{"GPT-OSS 120B", "gpt-oss-120b"},       {"Qwen3-30B-A3B", "qwen3-30b-a3b"},
-                 {"Qwen3-235B-A22B", "qwen3-235b-a22b"}, {"DeepSeek-V3", "deepseek-v3"},
-                 {"Mixtral 8x22B", "mixtral-8x22b"},     {"Llama 3.1 8B", "llama-3.1-8b"},
-                 {"Llama 3 8B", "llama-3.1-8b"},         {"Llama 3.1 70B", "llama-3.1-70b"},
-                 {"Llama 3 70B", "llama-3.1-70b"},       {"Llama 3.1 405B", "llama-3.1-405b"},
-                 {"Llama 2 7B", "llama-2-7b"},           {"Llama 2 13B", "llama-2-13b"},
-                 {"Llama 2 70B", "llama-2-70b"},         {"GPT-3 175B", "gpt3-175b"},
-                 {"GPT3-175B", "gpt3-175b"},             {"Qwen2-57B-A14B", "qwen2-57b-a14b"}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strncmp(name, names[i].prefix, strlen(names[i].prefix)))
-            return names[i].model;
-    return NULL;
-}
-
 /* The vocabulary training_scale_vocab.json gives a row whose own is null (NeMo's GPT-3 and
- * Nemotron rows), padded as Megatron pads it: to a multiple of make_vocab_size_divisible_by (128)
+ * Nemotron rows), padded as Megatron pads it: to a multiple of the entry's make_vocab_size_divisible_by
  * times the tensor-parallel degree (Megatron-LM _vocab_size_with_padding). 0 when none is given. */
 static double supplied_vocab(json_t *vocabs, const char *name, double tp)
 {
@@ -35,7 +16,7 @@ static double supplied_vocab(json_t *vocabs, const char *name, double tp)
     json_t *v;
     json_array_foreach(vocabs, i, v) if (!strcmp(text(v, "model", ""), name))
     {
-        double multiple = 128.0 * fmax(1.0, tp);
+        double multiple = number(v, "pad_to_multiple_of", 1) * fmax(1.0, tp);
         return ceil(number(v, "vocab", 0) / multiple) * multiple;
     }
     return 0;
@@ -158,7 +139,7 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     scale_tallies *t = tallies;
     const char *id = text(row, "id", "?");
     json_t *model = json_object_get(row, "model"), *measured = json_object_get(row, "measured");
-    const char *name = catalog_model(text(model, "name", ""));
+    const char *name = catalog_model_of(text(model, "name", ""));
     sp_model m;
     sp_error err;
     double vocab = supplied_vocab(t->vocabs, text(model, "name", ""), number(row, "tp", 1));

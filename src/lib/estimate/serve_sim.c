@@ -142,10 +142,9 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
                 prefilled_active--;
             }
         }
+        /* Only prefilled requests finish, so first_running never passes first_unprefilled. */
         while (first_running < next && q[first_running].done_s != 0)
             first_running++;
-        if (first_unprefilled < first_running)
-            first_unprefilled = first_running;
     }
     /* The first tenth warms the replica up and is left out of the statistics. */
     size_t skip = n / 10, m = n - skip;
