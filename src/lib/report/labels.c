@@ -28,6 +28,13 @@ const char *sp_tier_name(sp_tier tier)
     return "?";
 }
 
+const char *sp_plan_tier_name(const sp_plan *plan)
+{
+    if (plan->tier == SP_TIER_LOCAL && plan->gpus <= 1)
+        return "Local single node (one GPU)";
+    return sp_tier_name(plan->tier);
+}
+
 const char *sp_tier_key(sp_tier tier)
 {
     switch (tier) {

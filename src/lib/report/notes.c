@@ -146,24 +146,38 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
     return snprintf(buf, size, "?");
 }
 
+/* Why a plan leaves the local tier: its GPUs outgrow one node, its data the local limit, or both. */
+static void beyond_local(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf, size_t size)
+{
+    bool gpus = plan->gpus > plan->knobs.gpus_per_node, data = p->data_tb >= r->limits.local_max_data_tb; /* as choose_tier */
+    char gpu_text[96] = "", data_text[96] = "";
+    if (gpus && plan->data_sized) /* a data job's count is of CPU machines */
+        snprintf(gpu_text, sizeof gpu_text, "the job spans %.0f machines", plan->gpus);
+    else if (gpus)
+        snprintf(gpu_text, sizeof gpu_text, "%.0f GPU(s) are more than one %.0f-GPU node", plan->gpus,
+                 plan->knobs.gpus_per_node);
+    if (data)
+        snprintf(data_text, sizeof data_text, "%g TB of data is at or above the %g TB one node handles", p->data_tb,
+                 r->limits.local_max_data_tb);
+    snprintf(buf, size, "%s%s%s", gpu_text, gpus && data ? " and " : "", data_text);
+}
+
 int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
                         size_t size)
 {
-    char managed[48], budget[48];
+    char managed[48], budget[48], beyond[200];
     sp_money(plan->cost.managed_usd, managed, sizeof managed);
     sp_money(p->budget_usd, budget, sizeof budget);
+    beyond_local(p, plan, r, beyond, sizeof beyond);
     switch (plan->tier_reason) {
     case SP_TIER_WHY_FITS_NODE:
         return snprintf(buf, size, "%.0f GPU(s) fit one %.0f-GPU node and %g TB of data is under %g TB",
                         plan->gpus, plan->knobs.gpus_per_node, p->data_tb, r->limits.local_max_data_tb);
     case SP_TIER_WHY_MANAGED_FITS:
-        return snprintf(buf, size,
-                        "beyond one node (%.0f GPU(s), %g TB of data); managed price %s is within the %s "
-                        "budget on %.0f node(s) (at most %g)",
-                        plan->gpus, p->data_tb, managed, budget, plan->nodes, r->limits.managed_max_nodes);
+        return snprintf(buf, size, "%s; managed price %s is within the %s budget on %.0f node(s) (at most %g)",
+                        beyond, managed, budget, plan->nodes, r->limits.managed_max_nodes);
     case SP_TIER_WHY_OVER_BUDGET:
-        return snprintf(buf, size, "beyond one node, and the managed price %s exceeds the %s budget",
-                        managed, budget);
+        return snprintf(buf, size, "%s, and the managed price %s exceeds the %s budget", beyond, managed, budget);
     case SP_TIER_WHY_TOO_MANY_NODES:
         return snprintf(buf, size, "%.0f nodes is more than the %g a managed cluster is sized for",
                         plan->nodes, r->limits.managed_max_nodes);

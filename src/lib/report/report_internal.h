@@ -22,6 +22,10 @@ void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
 void sp_capacity_text(double bytes, int digits, char *buf, size_t size);
 int sp_split_text(const sp_mem_config *c, char *buf, size_t size); /* "tp 8 x pp 1 x dp 128" (cp when > 1) */
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
+/* A plan's tier as its report names it: the seed's name, except that a local plan on one GPU is not
+ * called multi-GPU. (`stackplan classic` keeps the seed's own words.) */
+const char *sp_plan_tier_name(const sp_plan *plan);
+
 int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf,
                         size_t size);
 

@@ -194,7 +194,7 @@ json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r
     add_sizing(o, p, plan);
     add_costs(o, p, plan);
     json_object_set_new(o, "tier", json_string(sp_tier_key(plan->tier)));
-    json_object_set_new(o, "tier_name", json_string(sp_tier_name(plan->tier)));
+    json_object_set_new(o, "tier_name", json_string(sp_plan_tier_name(plan)));
     sp_tier_reason_text(p, plan, r, text, sizeof text);
     json_object_set_new(o, "tier_reason", json_string(text));
     json_object_set_new(o, "refuse_to_build", json_string(axis->refuse_to_build));

@@ -83,7 +83,7 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
                       plan->data_instance.name, plan->data.hours,
                       sp_data_engine_name(plan->data_framework));
     sp_tier_reason_text(p, plan, r, text, sizeof text);
-    sp_buf_printf(b, "- Tier: %s: %s\n", sp_tier_name(plan->tier), text);
+    sp_buf_printf(b, "- Tier: %s: %s\n", sp_plan_tier_name(plan), text);
     for (unsigned i = 0; i < SP_NOTE_COUNT; i++)
         if (plan->notes & (1u << i)) {
             sp_note_text(1u << i, plan, text, sizeof text);

@@ -215,7 +215,7 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     }
     text_costs(b, p, plan);
     sp_tier_reason_text(p, plan, r, line, sizeof line);
-    sp_buf_printf(b, "  infra tier      : %s: %s\n", sp_tier_name(plan->tier), line);
+    sp_buf_printf(b, "  infra tier      : %s: %s\n", sp_plan_tier_name(plan), line);
     text_notes(b, plan);
     sp_buf_printf(b, "  refuse to build : %s: %s\n", axis->refuse_to_build, axis->refuse_why);
     sp_launch_line(plan, line, sizeof line);
