@@ -7,19 +7,26 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The vocabulary training_scale_vocab.json gives a row whose own is null (NeMo's GPT-3 and
- * Nemotron rows), padded as Megatron pads it: to a multiple of the entry's make_vocab_size_divisible_by
- * times the tensor-parallel degree (Megatron-LM _vocab_size_with_padding). 0 when none is given. */
-static double supplied_vocab(json_t *vocabs, const char *name, double tp)
+/* The entry training_scale_shapes.json gives a row's model by name: a vocabulary the row leaves
+ * null (NeMo's GPT-3 and Nemotron rows), or the whole shape a row does not state (IBM fms-fsdp's
+ * 34B), each with its source. NULL when there is none. */
+static json_t *supplied(json_t *shapes, const char *name)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(vocabs, i, v) if (!strcmp(text(v, "model", ""), name))
-    {
-        double multiple = number(v, "pad_to_multiple_of", 1) * fmax(1.0, tp);
-        return ceil(number(v, "vocab", 0) / multiple) * multiple;
-    }
-    return 0;
+    json_array_foreach(shapes, i, v) if (!strcmp(text(v, "model", ""), name)) return v;
+    return NULL;
+}
+
+/* The supplied vocabulary, padded as Megatron pads it: to a multiple of the entry's
+ * make_vocab_size_divisible_by times the tensor-parallel degree (Megatron-LM
+ * _vocab_size_with_padding). 0 when none is given. */
+static double supplied_vocab(json_t *entry, double tp)
+{
+    if (!entry)
+        return 0;
+    double multiple = number(entry, "pad_to_multiple_of", 1) * fmax(1.0, tp);
+    return ceil(number(entry, "vocab", 0) / multiple) * multiple;
 }
 
 /* A model from the shape the row states (NeMo's GPT-3 5B/20B and Nemotron rows; MoE Parallel
@@ -131,7 +138,7 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
 
 typedef struct {
     tally moe, dense;
-    json_t *vocabs; /* training_scale_vocab.json: vocabularies the rows leave null, with sources */
+    json_t *shapes; /* training_scale_shapes.json: vocabularies and shapes the rows leave out, with sources */
 } scale_tallies;
 
 static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
@@ -142,8 +149,13 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     const char *name = catalog_model_of(text(model, "name", ""));
     sp_model m;
     sp_error err;
-    double vocab = supplied_vocab(t->vocabs, text(model, "name", ""), number(row, "tp", 1));
-    bool found = name ? sp_model_load_catalog(x->data_dir, name, &m, &err) == SP_OK : shape_model(model, vocab, &m);
+    json_t *entry = supplied(t->shapes, text(model, "name", ""));
+    double vocab = supplied_vocab(entry, number(row, "tp", 1));
+    /* A row without layers takes its whole shape from the supplied entry (named as the row names it). */
+    json_t *shape = json_object_get(model, "layers") || !entry ? model : entry;
+    bool found = name ? sp_model_load_catalog(x->data_dir, name, &m, &err) == SP_OK : shape_model(shape, vocab, &m);
+    if (found && !name)
+        snprintf(m.name, sizeof m.name, "%s", text(model, "name", ""));
     const sp_accel *a = sp_accel_find(x->accels, catalog_gpu(text(row, "gpu", "")));
     sp_search_request q = pinned_request(row, 4096, true);
     bool precision = row_precision(text(row, "precision", "bf16"), &q.precision);
@@ -193,13 +205,13 @@ bool validate_training_scale(const char *data_dir, const char *dir, const sp_acc
     estimate_ctx x = {data_dir, accels, mk, perf, 1};
     static scale_tallies t;
     memset(&t, 0, sizeof t);
-    t.vocabs = load(dir, "training_scale_vocab.json");
-    if (!t.vocabs)
+    t.shapes = load(dir, "training_scale_shapes.json");
+    if (!t.shapes)
         return false;
     bool read = each_row(dir, "training_scale_public.json",
                          "training at scale (training_scale_public.json: each run at its published layout and precision)",
                          &x, scale_row, &t);
-    json_decref(t.vocabs);
+    json_decref(t.shapes);
     if (!read)
         return false;
     summary("MoE training (reported against issue 14's 15% target)", &t.moe, 1, 1);
