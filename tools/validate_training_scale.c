@@ -136,6 +136,24 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
     return "";
 }
 
+/* A torchtitan pipeline row that does not print its micro-batches or virtual stages runs
+ * torchtitan's defaults of the time (torchtitan/parallelisms/pipelining_utils.py, pipeline_llama.py,
+ * late 2024): as many micro-batches as pipeline ranks (pipeline_parallel_microbatches unset), and
+ * 1 stage a rank for 1F1B, 2 for a multi-stage schedule such as Interleaved 1F1B
+ * (generate_split_points). A row that states "vp" keeps it. */
+static void torchtitan_pipeline(json_t *row, sp_search_request *q)
+{
+    double pp = number(row, "pp", 1), dp = number(row, "dp", 0);
+    if (strncmp(text(row, "framework", ""), "torchtitan", 10) || !(pp > 1) || !(dp > 0) ||
+        number(row, "micro_batch", 0) > 0)
+        return;
+    double local = q->global_batch / dp;
+    if (fmod(local, pp) == 0)
+        q->micro_batch = local / pp;
+    bool interleaved = strstr(text(row, "id", ""), "interleaved") != NULL;
+    q->interleave = number(row, "vp", interleaved ? 2 : 1);
+}
+
 typedef struct {
     tally moe, dense;
     json_t *shapes; /* training_scale_shapes.json: vocabularies and shapes the rows leave out, with sources */
@@ -174,6 +192,7 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     q.etp = m.experts > 1 && q.ep > 1 ? row_etp(row) : 0;
     q.zero = row_zero(row);
     q.recompute = row_recompute(row);
+    torchtitan_pipeline(row, &q);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));
     /* The FSDP blog's TFLOP/s has no published formula: compared as model FLOPs. */
     double tflops = number(measured, "model_tflops_per_gpu", number(measured, "tflops_per_gpu", 0));

@@ -158,6 +158,12 @@ static void megatron_carries_the_layout(void **state)
     plan.run.config.pp = 96;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "pp");
+    /* 126 layers in 8 x 2 virtual stages is torchtitan's uneven split; Megatron interleaves equal
+     * virtual stages only. */
+    plan.run.config.pp = 8;
+    plan.run.config.interleave = 2;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "interleave");
     sp_accel_catalog_free(&cat);
 }
 

@@ -388,6 +388,50 @@ static void search_counts_every_layout(void **state)
     assert_true(fabs(r.top[0].cost_usd - 2.0 * hours * 2.0) < 1e-6 * r.top[0].cost_usd);
 }
 
+/* An uneven pipeline (3 layers on 2 stages) is not interleaved by the search, which keeps
+ * Megatron's whole virtual stages; a pinned depth is tried as torchtitan splits it, while every
+ * virtual stage keeps a layer (2 x 2 = 4 stages for 3 layers is bad input, for 5 accepted) and the
+ * layout is torchtitan's FSDP2 (ZeRO-3): Megatron interleaves equal virtual stages only. */
+static void pinned_interleave_on_uneven_pipeline(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m;
+    sp_model_from_shape(&m, 3, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 2;
+    q.global_batch = 4;
+    q.seq = 512;
+    q.usd_per_gpu_hour = 2;
+    q.pp = 2;
+    q.micro_batch = 1;
+    sp_search_result r;
+    sp_error err;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &r, &err), SP_OK);
+    assert_true(r.found);
+    for (size_t i = 0; i < r.top_count; i++)
+        assert_close(r.top[i].config.interleave, 1.0);
+    m.layers = 4; /* even: 2 x 2 virtual stages of one layer each */
+    q.interleave = 2;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &r, &err), SP_OK);
+    assert_true(r.found);
+    m.layers = 3;
+    sp_search_result uneven;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &uneven, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "interleave");
+    m.layers = 5; /* 2 x 2 stages of 2, 1, 1, 1 layers: a rank holds ceil(5/2) = 3 */
+    q.zero = 1;   /* Megatron's distributed optimizer: refused before the search */
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &uneven, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "interleave");
+    q.zero = -1;
+    q.gpus = 4; /* dp 2: FSDP2 has ranks to shard over */
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &uneven, &err), SP_OK);
+    assert_true(uneven.found);
+    assert_close(uneven.top[0].config.interleave, 2.0);
+    for (size_t i = 0; i < uneven.top_count; i++) /* Megatron cannot: only torchtitan's FSDP2 layouts */
+        assert_int_equal(uneven.top[i].config.zero, 3);
+}
+
 /* The bundled rules and catalogs with llama-2-13b: what the search tests run on. */
 typedef struct {
     sp_rules rules;
@@ -603,6 +647,7 @@ int main(void)
         cmocka_unit_test(data_parallel_exposure),
         cmocka_unit_test(optimizer_traffic),
         cmocka_unit_test(search_counts_every_layout),
+        cmocka_unit_test(pinned_interleave_on_uneven_pipeline),
         cmocka_unit_test(search_respects_pins_and_memory),
         cmocka_unit_test(search_memo_changes_nothing),
         cmocka_unit_test(pareto_front_by_hand),

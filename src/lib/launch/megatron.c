@@ -32,6 +32,11 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
 {
     const sp_mem_config *k = &c->plan->run.config;
     const sp_model *m = &c->plan->model;
+    /* Megatron interleaves whole, equal virtual stages only. */
+    if (k->pp > 1 && k->interleave > 1 && fmod(m->layers, k->pp * k->interleave) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
+                       "Megatron-LM interleaves equal virtual stages only: %.0f layers do not split into %.0f x %.0f",
+                       m->layers, k->pp, k->interleave);
     whole(b, "--tensor-model-parallel-size", k->tp);
     whole(b, "--pipeline-model-parallel-size", k->pp);
     if (k->pp > 1 && fmod(m->layers, k->pp) != 0) {

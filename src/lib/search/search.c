@@ -140,8 +140,10 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
     int zero_max = c->ep <= 1 ? 3 : 1;
     if (c->dp * c->cp == 1) /* ZeRO shards over the ranks that reduce gradients: dp x cp */
         zero_max = 0;
+    /* Uneven virtual stages are torchtitan's split, run with FSDP2 (sp_mem_config_check). */
+    bool uneven_virtual = c->interleave > 1 && fmod(s->model->layers, c->pp * c->interleave) != 0;
     for (int zero = 0; zero <= zero_max; zero++) {
-        if ((q->zero >= 0 && q->zero != zero) || (split && zero == 2))
+        if ((q->zero >= 0 && q->zero != zero) || (split && zero == 2) || (uneven_virtual && zero < 3))
             continue;
         c->zero = zero;
         for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_OP; r++) {
@@ -166,11 +168,18 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
     double per_replica = s->req->global_batch / c->dp;
     double mbs[DIVISORS_MAX], virtuals[DIVISORS_MAX];
     size_t nmb = divisors(per_replica, per_replica, mbs);
-    /* Interleaving needs whole layers a virtual stage: none on an uneven pipeline. */
+    /* The search interleaves whole layers a virtual stage (Megatron's rule): none on an uneven
+     * pipeline. A pinned depth is tried as given while every virtual stage keeps a layer, as
+     * torchtitan splits uneven stages. */
     bool even = fmod(s->model->layers, c->pp) == 0;
     size_t nv = c->pp > 1 && even ? divisors(s->model->layers / c->pp, s->model->layers, virtuals) : 1;
     if (c->pp == 1 || !even)
         virtuals[0] = 1;
+    double v_pinned = s->req->interleave;
+    if (c->pp > 1 && v_pinned > 1 && c->pp * v_pinned <= s->model->layers) {
+        virtuals[0] = v_pinned;
+        nv = 1;
+    }
     for (size_t i = 0; i < nmb && !s->over; i++) {
         if (!pinned(s->req->micro_batch, mbs[i]))
             continue;
@@ -256,6 +265,14 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "%g does not divide the %g attention heads", q->tp, m->heads);
     if (q->pp > m->layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "%g stages for %g layers", q->pp, m->layers);
+    if (q->interleave > 1 && q->pp > 0 && q->pp * q->interleave > m->layers)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave", "pp x interleave (%g) is more stages than the %g layers",
+                       q->pp * q->interleave, m->layers);
+    if (q->interleave > 1 && q->pp > 0 && fmod(m->layers, q->pp * q->interleave) != 0 && q->zero >= 0 && q->zero < 3)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
+                       "Megatron-LM interleaves equal virtual stages only: %g layers do not split into %g; uneven "
+                       "virtual stages are torchtitan's, with ZeRO-3 (FSDP2)",
+                       m->layers, q->pp * q->interleave);
     /* Megatron's sequence parallelism splits the norm and dropout activations over the TP group. */
     if (q->sequence_parallel == 1 && q->tp == 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "sequence-parallel",
