@@ -144,6 +144,8 @@ static const char *unexpressed(json_t *row, bool found_model, const sp_accel *a,
 static void torchtitan_pipeline(json_t *row, sp_search_request *q)
 {
     double pp = number(row, "pp", 1), dp = number(row, "dp", 0);
+    if (pp > 1 && number(row, "vp", 0) >= 1) /* every row that states its virtual stages runs them */
+        q->interleave = number(row, "vp", 1);
     if (strncmp(text(row, "framework", ""), "torchtitan", 10) || !(pp > 1) || !(dp > 0) ||
         number(row, "micro_batch", 0) > 0)
         return;

@@ -158,10 +158,26 @@ static void megatron_carries_the_layout(void **state)
     plan.run.config.pp = 96;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "pp");
-    /* 126 layers in 8 x 2 virtual stages is torchtitan's uneven split; Megatron interleaves equal
-     * virtual stages only. */
+    /* 126 layers in 8 x 8 virtual stages: 64 stages of floor(126/64) = 1 layer, the 62 after the
+     * first one more; the first carries the embedding, the last the loss (Megatron-Bridge runs
+     * 405B at pp 8 x vp 8). Rank 1 holds stages 1, 9, ..., 57: 8 x 2 = 16 = ceil(126/8). */
     plan.run.config.pp = 8;
-    plan.run.config.interleave = 2;
+    plan.run.config.interleave = 8;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    sbatch = find(&set, "job.sbatch");
+    assert_non_null(strstr(sbatch->text, "    --pipeline-model-parallel-layout \"Et*1|t*2|t*2|"));
+    assert_non_null(strstr(sbatch->text, "|t*2|t*1L\"\n"));
+    assert_null(strstr(sbatch->text, "--decoder-first-pipeline-num-layers"));
+    sp_artifact_set_free(&set);
+    /* An even cut names the depth: 8 x 2 stages of 8 layers from 128. */
+    plan.model.layers = 128;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    plan.model.layers = 126;
+    sbatch = find(&set, "job.sbatch");
+    assert_non_null(strstr(sbatch->text, "    --num-virtual-stages-per-pipeline-rank 8\n"));
+    sp_artifact_set_free(&set);
+    /* 8 x 16 = 128 stages for 126 layers leaves a stage empty. */
+    plan.run.config.interleave = 16;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "interleave");
     sp_accel_catalog_free(&cat);

@@ -388,16 +388,16 @@ static void search_counts_every_layout(void **state)
     assert_true(fabs(r.top[0].cost_usd - 2.0 * hours * 2.0) < 1e-6 * r.top[0].cost_usd);
 }
 
-/* An uneven pipeline (3 layers on 2 stages) is not interleaved by the search, which keeps
- * Megatron's whole virtual stages; a pinned depth is tried as torchtitan splits it, while every
- * virtual stage keeps a layer (2 x 2 = 4 stages for 3 layers is bad input, for 5 accepted) and the
- * layout is torchtitan's FSDP2 (ZeRO-3): Megatron interleaves equal virtual stages only. */
+/* Interleaving an uneven pipeline (5 layers on 2 stages): depths dividing a rank's ceil(5/2) = 3
+ * layers are searched (1 and 3, but 2 x 3 = 6 stages leave one empty, so 1 only); a pinned depth
+ * of 2 (stages of 2, 1, 1, 1 layers, as Megatron's layout string or torchtitan's split points place
+ * them) is tried; 3 x 2 stages for 5 layers is bad input. */
 static void pinned_interleave_on_uneven_pipeline(void **state)
 {
     (void)state;
     sp_accel a = toy_accel();
     sp_model m;
-    sp_model_from_shape(&m, 3, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
+    sp_model_from_shape(&m, 5, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
     sp_search_request q = SP_SEARCH_REQUEST_INIT;
     q.gpus = 2;
     q.global_batch = 4;
@@ -411,25 +411,15 @@ static void pinned_interleave_on_uneven_pipeline(void **state)
     assert_true(r.found);
     for (size_t i = 0; i < r.top_count; i++)
         assert_close(r.top[i].config.interleave, 1.0);
-    m.layers = 4; /* even: 2 x 2 virtual stages of one layer each */
+    double plain_bubble = r.top[0].step.bubble_s;
     q.interleave = 2;
     assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &r, &err), SP_OK);
     assert_true(r.found);
-    m.layers = 3;
-    sp_search_result uneven;
-    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &uneven, &err), SP_ERR_INPUT);
+    assert_close(r.top[0].config.interleave, 2.0);
+    assert_true(r.top[0].step.bubble_s < plain_bubble); /* (pp - 1) / v slots */
+    q.interleave = 3;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &r, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "interleave");
-    m.layers = 5; /* 2 x 2 stages of 2, 1, 1, 1 layers: a rank holds ceil(5/2) = 3 */
-    q.zero = 1;   /* Megatron's distributed optimizer: refused before the search */
-    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &uneven, &err), SP_ERR_INPUT);
-    assert_string_equal(err.field, "interleave");
-    q.zero = -1;
-    q.gpus = 4; /* dp 2: FSDP2 has ranks to shard over */
-    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &uneven, &err), SP_OK);
-    assert_true(uneven.found);
-    assert_close(uneven.top[0].config.interleave, 2.0);
-    for (size_t i = 0; i < uneven.top_count; i++) /* Megatron cannot: only torchtitan's FSDP2 layouts */
-        assert_int_equal(uneven.top[i].config.zero, 3);
 }
 
 /* The bundled rules and catalogs with llama-2-13b: what the search tests run on. */

@@ -316,19 +316,12 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
                        c->tp, m->heads);
     if (c->pp > m->layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "%g stages for %g layers", c->pp, m->layers);
-    /* Virtual stages may be uneven, as torchtitan splits them (generate_split_points); a rank holds
-     * at most ceil(L/pp) layers either way, which is what memory and time count. */
+    /* Virtual stages may be uneven (torchtitan's generate_split_points; Megatron-LM's
+     * --pipeline-model-parallel-layout): a rank holds ceil(L/pp) layers at most either way, which
+     * is what memory and time count. */
     if (c->interleave > 1 && c->pp * c->interleave > m->layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave", "pp x interleave (%g) is more stages than the %g layers",
                        c->pp * c->interleave, m->layers);
-    /* Megatron-LM interleaves equal virtual stages only; the uneven split is torchtitan's, whose
-     * pipelines run with FSDP2 (ZeRO-3), the composition the plan hands to torchtitan. */
-    bool torchtitan = c->zero >= 3 && c->ep <= 1;
-    if (c->interleave > 1 && fmod(m->layers, c->pp * c->interleave) != 0 && !torchtitan)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
-                       "Megatron-LM interleaves equal virtual stages only: %g layers do not split into %g; uneven "
-                       "virtual stages are torchtitan's, with ZeRO-3 (FSDP2)",
-                       m->layers, c->pp * c->interleave);
     return SP_OK;
 }
 

@@ -28,18 +28,35 @@ static bool uneven_ends(double layers, double pp, double *first, double *last)
     return *first >= 1;
 }
 
+/* Virtual stages that do not cut the layers evenly, as Megatron-LM's
+ * --pipeline-model-parallel-layout writes them in model order ("Et*7|t*8|...|t*7L": E the
+ * embedding, t a layer, L the loss): floor(L/S) layers a stage, one more on the stages after the
+ * first, so that a rank (stages r, r + pp, ...) holds at most ceil(L/pp) layers, as the time
+ * model counts. */
+static void layout_arg(sp_buf *b, double layers, double stages)
+{
+    double base = floor(layers / stages), extra = layers - base * stages;
+    sp_buf_puts(b, "    --pipeline-model-parallel-layout \"");
+    for (double i = 0; i < stages; i++)
+        sp_buf_printf(b, "%s%st*%.0f%s", i > 0 ? "|" : "", i == 0 ? "E" : "", base + (i >= 1 && i <= extra ? 1 : 0),
+                      i == stages - 1 ? "L" : "");
+    sp_buf_puts(b, "\"\n");
+}
+
 static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
 {
     const sp_mem_config *k = &c->plan->run.config;
     const sp_model *m = &c->plan->model;
-    /* Megatron interleaves whole, equal virtual stages only. */
-    if (k->pp > 1 && k->interleave > 1 && fmod(m->layers, k->pp * k->interleave) != 0)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
-                       "Megatron-LM interleaves equal virtual stages only: %.0f layers do not split into %.0f x %.0f",
-                       m->layers, k->pp, k->interleave);
+    if (k->pp > 1 && k->pp * k->interleave > m->layers)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave", "pp x interleave (%.0f) is more stages than the %.0f layers",
+                       k->pp * k->interleave, m->layers);
     whole(b, "--tensor-model-parallel-size", k->tp);
     whole(b, "--pipeline-model-parallel-size", k->pp);
-    if (k->pp > 1 && fmod(m->layers, k->pp) != 0) {
+    if (k->pp > 1 && k->interleave > 1 && fmod(m->layers, k->pp * k->interleave) != 0) {
+        layout_arg(b, m->layers, k->pp * k->interleave);
+    } else if (k->pp > 1 && k->interleave > 1) {
+        whole(b, "--num-virtual-stages-per-pipeline-rank", k->interleave);
+    } else if (k->pp > 1 && fmod(m->layers, k->pp) != 0) {
         double first = 0, last = 0;
         if (!uneven_ends(m->layers, k->pp, &first, &last))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp",
@@ -47,8 +64,6 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
                            m->layers, k->pp);
         whole(b, "--decoder-first-pipeline-num-layers", first);
         whole(b, "--decoder-last-pipeline-num-layers", last);
-    } else if (k->pp > 1 && k->interleave > 1) {
-        whole(b, "--num-layers-per-virtual-pipeline-stage", m->layers / (k->pp * k->interleave));
     }
     if (k->cp > 1)
         whole(b, "--context-parallel-size", k->cp);

@@ -140,10 +140,8 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
     int zero_max = c->ep <= 1 ? 3 : 1;
     if (c->dp * c->cp == 1) /* ZeRO shards over the ranks that reduce gradients: dp x cp */
         zero_max = 0;
-    /* Uneven virtual stages are torchtitan's split, run with FSDP2 (sp_mem_config_check). */
-    bool uneven_virtual = c->interleave > 1 && fmod(s->model->layers, c->pp * c->interleave) != 0;
     for (int zero = 0; zero <= zero_max; zero++) {
-        if ((q->zero >= 0 && q->zero != zero) || (split && zero == 2) || (uneven_virtual && zero < 3))
+        if ((q->zero >= 0 && q->zero != zero) || (split && zero == 2))
             continue;
         c->zero = zero;
         for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_OP; r++) {
@@ -168,15 +166,16 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
     double per_replica = s->req->global_batch / c->dp;
     double mbs[DIVISORS_MAX], virtuals[DIVISORS_MAX];
     size_t nmb = divisors(per_replica, per_replica, mbs);
-    /* The search interleaves whole layers a virtual stage (Megatron's rule): none on an uneven
-     * pipeline. A pinned depth is tried as given while every virtual stage keeps a layer, as
-     * torchtitan splits uneven stages. */
-    bool even = fmod(s->model->layers, c->pp) == 0;
-    size_t nv = c->pp > 1 && even ? divisors(s->model->layers / c->pp, s->model->layers, virtuals) : 1;
-    if (c->pp == 1 || !even)
+    /* Interleaving depths that divide a rank's ceil(L/pp) layers into equal virtual stages (all
+     * equal when pp divides L; otherwise within a layer of each other, as Megatron-LM's
+     * --pipeline-model-parallel-layout and torchtitan's split points place them), every virtual
+     * stage keeping a layer. A pinned depth is tried as given. */
+    double layers = s->model->layers, per_rank = ceil(layers / c->pp);
+    size_t nv = c->pp > 1 ? divisors(per_rank, layers, virtuals) : 1;
+    if (c->pp == 1)
         virtuals[0] = 1;
     double v_pinned = s->req->interleave;
-    if (c->pp > 1 && v_pinned > 1 && c->pp * v_pinned <= s->model->layers) {
+    if (c->pp > 1 && v_pinned > 1 && c->pp * v_pinned <= layers) {
         virtuals[0] = v_pinned;
         nv = 1;
     }
@@ -188,8 +187,9 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
         c->microbatches = m;
         for (size_t j = 0; j < nv; j++) {
             double v = virtuals[j];
-            /* Megatron's interleaved schedule needs whole rounds of pp micro-batches. */
-            if (!pinned(s->req->interleave, v) || (v > 1 && fmod(m, c->pp) != 0))
+            /* Megatron's interleaved schedule needs whole rounds of pp micro-batches, and every
+             * virtual stage a layer. */
+            if (!pinned(s->req->interleave, v) || (v > 1 && fmod(m, c->pp) != 0) || c->pp * v > layers)
                 continue;
             c->interleave = v;
             search_knobs(s, c);
@@ -268,11 +268,6 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
     if (q->interleave > 1 && q->pp > 0 && q->pp * q->interleave > m->layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave", "pp x interleave (%g) is more stages than the %g layers",
                        q->pp * q->interleave, m->layers);
-    if (q->interleave > 1 && q->pp > 0 && fmod(m->layers, q->pp * q->interleave) != 0 && q->zero >= 0 && q->zero < 3)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
-                       "Megatron-LM interleaves equal virtual stages only: %g layers do not split into %g; uneven "
-                       "virtual stages are torchtitan's, with ZeRO-3 (FSDP2)",
-                       m->layers, q->pp * q->interleave);
     /* Megatron's sequence parallelism splits the norm and dropout activations over the TP group. */
     if (q->sequence_parallel == 1 && q->tp == 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "sequence-parallel",
