@@ -127,6 +127,28 @@ static void pipeline_in_flight(void **state)
     assert_close(estimate(&m, &c).activations_bytes, plain / 2.0);
 }
 
+/* FP8 under Megatron (Transformer Engine): the four linear inputs of a layer are kept in 1 byte
+ * instead of 2: the QKV and fc1 inputs (h each), the projection's (heads x head_dim) and fc2's (f),
+ * so a layer keeps s b (2h + q + f) bytes less. MXFP8 adds a scale byte a 32. FSDP2 (torchtitan,
+ * torchao's Float8Linear) keeps the 16-bit inputs: no saving. */
+static void fp8_keeps_linear_inputs_in_8_bits(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 4, 1024, 16, 4, 2816, SP_FFN_SWIGLU, 1000, 2048);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.seq = 512;
+    c.zero = 1;
+    c.dp = 2;
+    double bf16 = estimate(&m, &c).activations_bytes, saved = 4.0 * 512 * (2.0 * 1024 + 1024 + 2816);
+    c.precision = SP_PREC_FP8;
+    assert_close(estimate(&m, &c).activations_bytes, bf16 - saved);
+    c.precision = SP_PREC_MXFP8;
+    assert_close(estimate(&m, &c).activations_bytes, bf16 - saved * (1.0 - 1.0 / 32.0));
+    c.zero = 3;
+    assert_close(estimate(&m, &c).activations_bytes, bf16);
+}
+
 /* Overheads: context plus a fraction of the tensors; fits compares with capacity. */
 static void overhead_and_fit(void **state)
 {
@@ -202,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zero_table),
         cmocka_unit_test(korthikanti_table2),
+        cmocka_unit_test(fp8_keeps_linear_inputs_in_8_bits),
         cmocka_unit_test(gqa_swiglu_layer),
         cmocka_unit_test(kv_cache_bytes),
         cmocka_unit_test(inference_weights),

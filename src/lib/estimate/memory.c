@@ -135,6 +135,25 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
     return a;
 }
 
+/* Transformer Engine keeps the FP8 cast of each linear layer's input for the weight gradient, not
+ * its 16-bit original (TransformerEngine pytorch/module/linear.py, layernorm_linear.py:
+ * saved_inputmat is the quantized input, "row-wise data ... not needed in backward"): the QKV and
+ * fc1 inputs (the two norm outputs), the output projection's and fc2's inputs take 1 byte an
+ * element (MXFP8 adds an 8-bit scale per 32). Megatron-Core runs TE; torchtitan's FSDP2 runs
+ * torchao's Float8Linear, which keeps the 16-bit input, so the saving is Megatron's: the layouts
+ * sp_train_stack_of hands to Megatron (no FSDP2 without experts). */
+static void fp8_saved_inputs(const sp_model *m, const sp_mem_config *c, layer_activations *a)
+{
+    bool fp8 = c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MXFP8;
+    bool megatron = !(c->zero >= 3 && c->ep <= 1);
+    if (!fp8 || !megatron || c->mode != SP_MODE_TRAIN)
+        return;
+    double e = activation_bytes(c), fp8_bytes = c->precision == SP_PREC_MXFP8 ? 1.0 + 1.0 / 32.0 : 1.0;
+    double saved = e - fp8_bytes;
+    a->replicated -= 2.0 * m->hidden * saved;                              /* QKV and fc1 inputs */
+    a->split -= (m->heads * m->head_dim + m->ffn) * saved;                 /* projection and fc2 inputs */
+}
+
 /* Bytes one layer keeps for one micro-batch, before pipelining. */
 static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recompute recompute)
 {
@@ -155,6 +174,7 @@ static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recomput
         return s * b * (kept * e + m->heads / t * 4.0);
     }
     layer_activations a = per_token(m, c);
+    fp8_saved_inputs(m, c, &a);
     double scores = a.scores * s;
     if (recompute == SP_RECOMPUTE_SELECTIVE || c->flash_attention)
         scores = c->flash_attention ? m->heads * 4.0 : 0.0; /* FlashAttention keeps fp32 log-sum-exp */
