@@ -21,6 +21,9 @@ static const char *row_accel(const char *gpu)
 
 typedef struct {
     tally moe, dense; /* the dense rows are the same harness's check on a model without experts */
+    /* serving_modern_dense.json: the same table's dense rows, Hopper and Blackwell apart */
+    tally hopper, blackwell;
+    bool by_part;
 } modern_tallies;
 
 /* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
@@ -56,6 +59,8 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
     bool scout = strstr(model, "scout") != NULL;
     c.expert_parallel = c.attention_dp = m.experts > 1 && !scout;
     tally *t = m.experts > 1 ? &both->moe : &both->dense;
+    if (both->by_part)
+        t = strstr(text(row, "gpu", ""), "b200") ? &both->blackwell : &both->hopper;
     sp_serve_result r;
     if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK || !r.fits) {
         fail_row(t, id, r.fits ? err.message : "does not fit");
@@ -78,5 +83,13 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
             "only)",
             &t.moe, 1, 1);
     summary("  the same harness on a dense model (Llama 3.3 70B, reported)", &t.dense, 1, 1);
+    /* The table's dense rows tell an MoE miss from a part's: Hopper FP8 against Blackwell NVFP4. */
+    t.by_part = true;
+    if (!each_row(dir, "serving_modern_dense.json",
+                  "the same table's dense models (serving_modern_dense.json: Llama 3.1 8B/405B, Llama 3.3 70B)", &x,
+                  modern_row, &t))
+        return false;
+    summary("dense, Hopper FP8 (reported: the harness without experts)", &t.hopper, 1, 1);
+    summary("dense, Blackwell NVFP4 (reported)", &t.blackwell, 1, 1);
     return true;
 }
