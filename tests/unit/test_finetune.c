@@ -260,10 +260,38 @@ static void search_prefers_cheapest_within_deadline(void **state)
     assert_true(r.items[0].hours <= q.deadline_hours);
 }
 
+/* litgpt quantises after the 16-bit base is on the GPU: a QLoRA run's peak allocated is at least
+ * 2 bytes a parameter (litgpt issue #1112), one GPU's share under FSDP; without 4-bit weights the
+ * flag changes nothing. */
+static void quantized_on_device_peaks_at_16_bits(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 8, 1024, 16, 16, 2816, SP_FFN_SWIGLU, 32000, 2048);
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_QLORA;
+    c.quant = SP_QUANT_NF4;
+    c.seq = 256;
+    sp_ft_memory plain, loaded;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &plain, &err), SP_OK);
+    c.quantizes_on_device = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &loaded, &err), SP_OK);
+    assert_true(plain.allocated_bytes < 2.0 * sp_model_params(&m));
+    assert_close(loaded.allocated_bytes, 2.0 * sp_model_params(&m));
+    c.method = SP_METHOD_LORA;
+    c.quant = SP_QUANT_NONE;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &loaded, &err), SP_OK);
+    c.quantizes_on_device = false;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &plain, &err), SP_OK);
+    assert_close(loaded.allocated_bytes, plain.allocated_bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adapter_counts),         cmocka_unit_test(qlora_storage),
+        cmocka_unit_test(quantized_on_device_peaks_at_16_bits),
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),

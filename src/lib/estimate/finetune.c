@@ -409,6 +409,10 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
     out->transient_bytes = (out->peak_in_optimizer_step ? step - resident - out->gradients_bytes
                                                         : gathered + dequant + dora) + copy;
     out->allocated_bytes = fmax(backward, step) + copy;
+    /* Quantised on the device: the whole 16-bit base (every parameter at 2 bytes, one GPU's
+     * share under FSDP) was there first, and PyTorch's peak counter keeps it. */
+    if (c->quantizes_on_device && c->quant != SP_QUANT_NONE)
+        out->allocated_bytes = fmax(out->allocated_bytes, 2.0 * sp_model_params(m) / (c->fsdp ? n : 1.0));
     out->reserved_bytes = out->allocated_bytes * (1.0 + (n > 1 ? k->fragmentation_multi_gpu : k->fragmentation));
     /* The allocator cannot reserve beyond the card: near capacity it frees its cache first. */
     if (capacity_bytes > 0)
