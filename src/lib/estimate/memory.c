@@ -136,10 +136,10 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
 }
 
 /* Transformer Engine keeps the FP8 cast of each linear layer's input for the weight gradient, not
- * its 16-bit original (TransformerEngine pytorch/module/linear.py, layernorm_linear.py:
- * saved_inputmat is the quantized input, "row-wise data ... not needed in backward"): the QKV and
- * fc1 inputs (the two norm outputs), the output projection's and fc2's inputs take 1 byte an
- * element (MXFP8 adds an 8-bit scale per 32). Megatron-Core runs TE; torchtitan's FSDP2 runs
+ * its 16-bit original (TransformerEngine pytorch/module/linear.py: saved_inputmat is the quantized
+ * input, "row-wise data ... not needed in backward"; LayerNormLinear's normalised output assumed
+ * kept alike): the QKV and fc1 inputs (the two norm outputs), the output projection's and fc2's
+ * inputs take 1 byte an element (MXFP8 adds an 8-bit scale per 32). Megatron-Core runs TE; torchtitan's FSDP2 runs
  * torchao's Float8Linear, which keeps the 16-bit input, so the saving is Megatron's: the layouts
  * sp_train_stack_of hands to Megatron (no FSDP2 without experts). */
 static void fp8_saved_inputs(const sp_model *m, const sp_mem_config *c, layer_activations *a)
@@ -340,8 +340,8 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
      * --pipeline-model-parallel-layout): a rank holds ceil(L/pp) layers at most either way, which
      * is what memory and time count. */
     if (c->interleave > 1 && c->pp * c->interleave > m->layers)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave", "pp x interleave (%g) is more stages than the %g layers",
-                       c->pp * c->interleave, m->layers);
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
+                       "pp x interleave (%g) is more stages than the %g layers", c->pp * c->interleave, m->layers);
     return SP_OK;
 }
 

@@ -48,8 +48,8 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     const sp_mem_config *k = &c->plan->run.config;
     const sp_model *m = &c->plan->model;
     if (k->pp > 1 && k->pp * k->interleave > m->layers)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave", "pp x interleave (%.0f) is more stages than the %.0f layers",
-                       k->pp * k->interleave, m->layers);
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
+                       "pp x interleave (%.0f) is more stages than the %.0f layers", k->pp * k->interleave, m->layers);
     whole(b, "--tensor-model-parallel-size", k->tp);
     whole(b, "--pipeline-model-parallel-size", k->pp);
     if (k->pp > 1 && k->interleave > 1 && fmod(m->layers, k->pp * k->interleave) != 0) {

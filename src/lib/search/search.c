@@ -266,8 +266,8 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
     if (q->pp > m->layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "%g stages for %g layers", q->pp, m->layers);
     if (q->interleave > 1 && q->pp > 0 && q->pp * q->interleave > m->layers)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave", "pp x interleave (%g) is more stages than the %g layers",
-                       q->pp * q->interleave, m->layers);
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "interleave",
+                       "pp x interleave (%g) is more stages than the %g layers", q->pp * q->interleave, m->layers);
     /* Megatron's sequence parallelism splits the norm and dropout activations over the TP group. */
     if (q->sequence_parallel == 1 && q->tp == 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "sequence-parallel",
