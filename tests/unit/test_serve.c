@@ -279,6 +279,39 @@ static void expert_all_to_all_sends_own_tokens(void **state)
     assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - expected) < 1e-6 * expected);
 }
 
+/* Under attention DP the attention, the dense layers and the shared experts are whole on every GPU
+ * (TensorRT-LLM's GatedMLP overridden_tp_size=1; vLLM's data-parallel ranks shard only experts).
+ * Four layers, the first dense (SwiGLU, 3 x 1024 x 2048), each MoE layer with one shared expert of
+ * the same shape: against expert parallelism alone, each of 4 GPUs holds 3/4 more of the attention
+ * (4 x (2 x 1024 x 1024 + 2 x 1024 x 256)) and of the always-on MLPs (4 x 3 x 1024 x 2048), at 2
+ * bytes. Nothing is left to all-reduce: doubling the link saves only the 3 MoE layers' all-to-all. */
+static void attention_dp_replicates_dense_mlps(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 4, 1024, 16, 4, 2048, SP_FFN_SWIGLU, 1000, 4096);
+    m.experts = 8;
+    m.experts_per_token = 2;
+    m.dense_layers = 1;
+    m.shared_experts = 1;
+    sp_accel a = toy();
+    sp_serve_config c = config(64);
+    c.tp = 4;
+    c.expert_parallel = true;
+    sp_serve_result ep_only, whole, fast;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &ep_only, &err), SP_OK);
+    c.attention_dp = true;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &whole, &err), SP_OK);
+    double attention = 4 * (2.0 * 1024 * 1024 + 2.0 * 1024 * 256), always_on = 4 * 3.0 * 1024 * 2048;
+    assert_true(fabs((whole.weights_bytes - ep_only.weights_bytes) - (attention + always_on) * 0.75 * 2.0) <
+                1e-9 * whole.weights_bytes);
+    a.intra_node_bytes_per_s *= 2;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fast, &err), SP_OK);
+    double per_layer = 2.0 * (3.0 / 4.0) * (64.0 / 4.0) * 2 * 1024 * 2 / 400e9; /* at 400 GB/s */
+    assert_true(fabs((whole.decode_step_s - fast.decode_step_s) - 3 * per_layer / 2) < 1e-6 * per_layer);
+}
+
 /* A closed loop of C clients with fixed lengths moves in waves of C: one client alone sees its
  * prefill and the step in flight first; four 512-token prompts share one 8192-token pass, so each
  * waits for all four; with 1024-token passes two prompts finish in the first pass and two in the
@@ -460,6 +493,7 @@ int main(void)
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens),
+        cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves),
         cmocka_unit_test(poisson_simulation),
         cmocka_unit_test(speculative_decoding),

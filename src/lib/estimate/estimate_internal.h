@@ -132,6 +132,7 @@ double sp_ft_linear_params(const sp_model *m, double params);
 void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants);
 /* Layers whose MLP routes over experts (all but the dense-first ones of an MoE model). */
 double sp_model_routed_layers(const sp_model *m);
+double sp_model_always_on_mlp_params(const sp_model *m);
 
 /* The matmuls of one layer's forward in the order the model calls them (q, k, v, o, then the MLP:
  * gate, up, down for SwiGLU; up, down for GELU), each as the output and input widths on one of tp

@@ -73,6 +73,13 @@ static double moe_mlp_params(const sp_model *m)
     return (m->experts + m->shared_experts) * mlp_params(m) + router;
 }
 
+/* The MLPs an MoE model runs on every token: its dense layers' and its shared experts. */
+double sp_model_always_on_mlp_params(const sp_model *m)
+{
+    double moe = sp_model_routed_layers(m);
+    return (m->layers - moe) * dense_mlp_params(m) + moe * m->shared_experts * mlp_params(m);
+}
+
 static double layers_params(const sp_model *m)
 {
     double moe = sp_model_routed_layers(m), dense = m->layers - moe;

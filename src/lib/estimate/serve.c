@@ -88,6 +88,16 @@ static double mlp_s(const serve_ctx *x, double tokens, double width)
     return mlp_split_s(x, 1.0, tokens, width, x->tp);
 }
 
+/* A dense layer's MLP or a shared expert. Under attention DP the engines keep it whole on every GPU,
+ * each running its own share of the tokens (TensorRT-LLM's GatedMLP with overridden_tp_size=1 when
+ * enable_attention_dp; vLLM's data-parallel ranks shard only the experts). */
+static double always_on_mlp_s(const serve_ctx *x, double tokens, double width)
+{
+    if (x->attn_tp == 1 && x->tp > 1)
+        return mlp_split_s(x, 1.0, fmax(1.0, tokens * x->attn_share), width, 1.0);
+    return mlp_s(x, tokens, width);
+}
+
 /* Distinct experts a batch of `tokens` touches when each picks k of E independently and
  * uniformly: E (1 - (1 - k/E)^tokens) (balls into bins). An assumption: real routers are skewed,
  * which touches fewer experts and loads some more. */
@@ -105,7 +115,7 @@ static double moe_s(const serve_ctx *x, double tokens)
     const sp_model *m = x->m;
     double touched = sp_experts_touched(m->experts, m->experts_per_token, tokens);
     double routed = fmax(1.0, tokens * m->experts_per_token / touched);
-    double shared = m->shared_experts * mlp_s(x, tokens, m->ffn);
+    double shared = m->shared_experts * always_on_mlp_s(x, tokens, m->ffn);
     if (!x->c->expert_parallel || x->tp <= 1)
         return mlp_split_s(x, touched, routed, m->ffn, x->tp) + shared;
     /* Expert parallelism: each GPU runs its E/tp experts whole, and every token's hidden state
@@ -126,7 +136,7 @@ static double layers_s(const serve_ctx *x, double tokens)
     const sp_model *m = x->m;
     double moe_layers = sp_model_routed_layers(m);
     double dense_width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
-    return m->layers * attention_gemms_s(x, tokens) + (m->layers - moe_layers) * mlp_s(x, tokens, dense_width) +
+    return m->layers * attention_gemms_s(x, tokens) + (m->layers - moe_layers) * always_on_mlp_s(x, tokens, dense_width) +
            moe_layers * moe_s(x, tokens);
 }
 
@@ -135,12 +145,9 @@ static double tp_comm_s(const serve_ctx *x, double tokens)
 {
     if (x->tp <= 1)
         return 0;
-    /* Under attention DP only the dense layers' MLPs are still sliced over tp: one all-reduce each. */
-    if (x->attn_tp == 1) {
-        double dense = x->m->experts > 1 ? x->m->dense_layers : x->m->layers;
-        double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
-        return dense * (2.0 * (x->tp - 1.0) / x->tp * tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s);
-    }
+    /* Under attention DP nothing is sliced over tp but the experts, whose all-to-all moe_s counts. */
+    if (x->attn_tp == 1)
+        return 0;
     double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
     double one = 2.0 * (x->tp - 1.0) / x->tp * tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s;
     return 2.0 * x->m->layers * one;
@@ -252,9 +259,10 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     sp_memory mem;
     bool ok = sp_memory_estimate(x->m, &c, mk, 0, &mem, NULL) == SP_OK;
     out->weights_bytes = ok ? mem.weights_bytes : INFINITY;
-    /* Attention DP keeps every layer's attention whole on every GPU. */
+    /* Attention DP keeps every layer's attention, dense MLP and shared expert whole on every GPU. */
     if (ok && x->attn_tp == 1 && x->tp > 1)
-        out->weights_bytes += x->m->layers * sp_model_attention_params(x->m) * (1.0 - 1.0 / x->tp) * x->wbytes;
+        out->weights_bytes += (x->m->layers * sp_model_attention_params(x->m) + sp_model_always_on_mlp_params(x->m)) *
+                              (1.0 - 1.0 / x->tp) * x->wbytes;
     out->workspace_bytes = ok ? mem.activations_bytes : 0;
     return ok;
 }
