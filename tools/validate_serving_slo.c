@@ -141,12 +141,12 @@ bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_
         return false;
     }
     summary("throughput at the published concurrency (reported against issue 16's 15% median)", &t.throughput, 1, 1);
-    summary("  out-of-sample: without the 7 rows serve_weight_bandwidth_share and serve_stream_s_per_token were read off", &t.throughput_out,
-            1, 1);
+    summary("  out-of-sample: without the rows serve_weight_bandwidth_share and serve_stream_s_per_token were read off",
+            &t.throughput_out, 1, 1);
     summary("mean TTFT (reported against issue 16's 20% median for p50; the rows give means)", &t.ttft, 1, 1);
     summary("mean inter-token latency (reported against issue 16's 20% median for p50)", &t.tpot, 1, 1);
-    summary("  out-of-sample: without the 7 rows serve_weight_bandwidth_share and serve_stream_s_per_token were read off", &t.tpot_out, 1,
-            1);
+    summary("  out-of-sample: without the rows serve_weight_bandwidth_share and serve_stream_s_per_token were read off",
+            &t.tpot_out, 1, 1);
     summary("p50 end-to-end latency under Poisson load (simulated, reported)", &t.e2e, 1, 1);
     summary("p95 TTFT of a closed loop, over the wave's requests (reported; issue 16 states 35% for p99, which no row gives)",
             &t.ttft_p95, 1, 1);

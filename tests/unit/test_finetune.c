@@ -267,7 +267,7 @@ static void quantized_on_device_peaks_at_16_bits(void **state)
 {
     (void)state;
     sp_model m;
-    sp_model_from_shape(&m, 8, 1024, 16, 16, 2816, SP_FFN_SWIGLU, 32000, 2048);
+    sp_model_from_shape(&m, 8, 2048, 16, 16, 5632, SP_FFN_SWIGLU, 1000, 2048);
     sp_ft_config c = SP_FT_CONFIG_INIT;
     c.method = SP_METHOD_QLORA;
     c.quant = SP_QUANT_NF4;
@@ -279,6 +279,16 @@ static void quantized_on_device_peaks_at_16_bits(void **state)
     assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &loaded, &err), SP_OK);
     assert_true(plain.allocated_bytes < 2.0 * sp_model_params(&m));
     assert_close(loaded.allocated_bytes, 2.0 * sp_model_params(&m));
+    c.fsdp = true; /* each of 4 GPUs quantises its shard: a quarter of the 16-bit model */
+    c.gpus = 4;
+    c.quantizes_on_device = false;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &plain, &err), SP_OK);
+    c.quantizes_on_device = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &loaded, &err), SP_OK);
+    assert_true(plain.allocated_bytes < 2.0 * sp_model_params(&m) / 4.0);
+    assert_close(loaded.allocated_bytes, 2.0 * sp_model_params(&m) / 4.0);
+    c.fsdp = false;
+    c.gpus = 1;
     c.method = SP_METHOD_LORA;
     c.quant = SP_QUANT_NONE;
     assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &loaded, &err), SP_OK);

@@ -255,16 +255,23 @@ static void fp4_weights(void **state)
     assert_string_equal(err.field, "kv-dtype");
 }
 
+/* Four SwiGLU layers of 1024 (16 heads, 4 KV heads), 8 experts of 2048, 2 a token. */
+static sp_model toy_moe(void)
+{
+    sp_model m;
+    sp_model_from_shape(&m, 4, 1024, 16, 4, 2048, SP_FFN_SWIGLU, 1000, 4096);
+    m.experts = 8;
+    m.experts_per_token = 2;
+    return m;
+}
+
 /* Expert parallelism over 4 GPUs with attention DP: each GPU dispatches its own quarter of the
  * batch, 3/4 of it to other GPUs, k x hidden 16-bit values a token, and combines them back, every
  * MoE layer. Doubling the link halves exactly that time (no dense layer is left to all-reduce). */
 static void expert_all_to_all_sends_own_tokens(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 4, 1024, 16, 4, 2048, SP_FFN_SWIGLU, 1000, 4096);
-    m.experts = 8;
-    m.experts_per_token = 2;
+    sp_model m = toy_moe();
     sp_accel a = toy();
     sp_serve_config c = config(64);
     c.tp = 4;
@@ -288,10 +295,7 @@ static void expert_all_to_all_sends_own_tokens(void **state)
 static void attention_dp_replicates_dense_mlps(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 4, 1024, 16, 4, 2048, SP_FFN_SWIGLU, 1000, 4096);
-    m.experts = 8;
-    m.experts_per_token = 2;
+    sp_model m = toy_moe();
     m.dense_layers = 1;
     m.shared_experts = 1;
     sp_accel a = toy();

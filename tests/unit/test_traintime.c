@@ -360,6 +360,17 @@ static void optimizer_traffic(void **state)
     assert_true(fabs(s.optimizer_s - p * 15 / 1e12) < 1e-12);
 }
 
+/* A search of the toy model on 2 GPUs at 512 tokens, $2 a GPU-hour. */
+static sp_search_request toy_request(double global_batch)
+{
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 2;
+    q.global_batch = global_batch;
+    q.seq = 512;
+    q.usd_per_gpu_hour = 2;
+    return q;
+}
+
 /* The enumeration of a tiny job, by hand: 2 layers, 2 heads, 2 GPUs, global batch 2:
  * (tp,pp,dp) = (1,1,2): mb 1, ZeRO 0-3, 3 recompute, and torchtitan's op-level policy with ZeRO-3
  * = 13; (1,2,1): mb 1 or 2, 3 recompute = 6; (2,1,1): mb 1 or 2, 3 recompute, sequence parallel
@@ -370,11 +381,7 @@ static void search_counts_every_layout(void **state)
     sp_accel a = toy_accel();
     sp_model m;
     sp_model_from_shape(&m, 2, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
-    sp_search_request q = SP_SEARCH_REQUEST_INIT;
-    q.gpus = 2;
-    q.global_batch = 2;
-    q.seq = 512;
-    q.usd_per_gpu_hour = 2;
+    sp_search_request q = toy_request(2);
     sp_search_result r;
     sp_error err;
     assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &r, &err), SP_OK);
@@ -398,11 +405,7 @@ static void pinned_interleave_on_uneven_pipeline(void **state)
     sp_accel a = toy_accel();
     sp_model m;
     sp_model_from_shape(&m, 5, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
-    sp_search_request q = SP_SEARCH_REQUEST_INIT;
-    q.gpus = 2;
-    q.global_batch = 4;
-    q.seq = 512;
-    q.usd_per_gpu_hour = 2;
+    sp_search_request q = toy_request(4);
     q.pp = 2;
     q.micro_batch = 1;
     sp_search_result r;

@@ -133,6 +133,9 @@ void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *
 /* Layers whose MLP routes over experts (all but the dense-first ones of an MoE model). */
 double sp_model_routed_layers(const sp_model *m);
 double sp_model_always_on_mlp_params(const sp_model *m);
+/* A layout FSDP2 runs (torchtitan; plain FSDP without TP/PP): ZeRO-3 without experts. Megatron-Core
+ * runs the rest (sp_train_stack_of), and what it keeps in memory differs (memory.c). */
+bool sp_layout_is_fsdp2(const sp_mem_config *c);
 
 /* The matmuls of one layer's forward in the order the model calls them (q, k, v, o, then the MLP:
  * gate, up, down for SwiGLU; up, down for GELU), each as the output and input widths on one of tp

@@ -140,13 +140,11 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
  * input, "row-wise data ... not needed in backward"; LayerNormLinear's normalised output assumed
  * kept alike): the QKV and fc1 inputs (the two norm outputs), the output projection's and fc2's
  * inputs take 1 byte an element (MXFP8 adds an 8-bit scale per 32). Megatron-Core runs TE; torchtitan's FSDP2 runs
- * torchao's Float8Linear, which keeps the 16-bit input, so the saving is Megatron's: the layouts
- * sp_train_stack_of hands to Megatron (no FSDP2 without experts). */
+ * torchao's Float8Linear, which keeps the 16-bit input, so the saving is Megatron's. */
 static void fp8_saved_inputs(const sp_model *m, const sp_mem_config *c, layer_activations *a)
 {
     bool fp8 = c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MXFP8;
-    bool megatron = !(c->zero >= 3 && c->ep <= 1);
-    if (!fp8 || !megatron || c->mode != SP_MODE_TRAIN)
+    if (!fp8 || sp_layout_is_fsdp2(c) || c->mode != SP_MODE_TRAIN)
         return;
     double e = activation_bytes(c), fp8_bytes = c->precision == SP_PREC_MXFP8 ? 1.0 + 1.0 / 32.0 : 1.0;
     double saved = e - fp8_bytes;
@@ -291,6 +289,11 @@ static double inference_workspace(const sp_model *m, const sp_mem_config *c, con
 }
 
 /* ---- checks ---- */
+
+bool sp_layout_is_fsdp2(const sp_mem_config *c)
+{
+    return c->zero >= 3 && c->ep <= 1;
+}
 
 
 sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_error *err)

@@ -136,8 +136,8 @@ static double layers_s(const serve_ctx *x, double tokens)
     const sp_model *m = x->m;
     double moe_layers = sp_model_routed_layers(m);
     double dense_width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
-    return m->layers * attention_gemms_s(x, tokens) + (m->layers - moe_layers) * always_on_mlp_s(x, tokens, dense_width) +
-           moe_layers * moe_s(x, tokens);
+    return m->layers * attention_gemms_s(x, tokens) +
+           (m->layers - moe_layers) * always_on_mlp_s(x, tokens, dense_width) + moe_layers * moe_s(x, tokens);
 }
 
 /* Two all-reduces a layer of tokens x hidden x 2 bytes (Megatron tensor parallelism). */

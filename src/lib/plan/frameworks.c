@@ -10,7 +10,7 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
 {
     /* Expert parallelism and its all-to-all: Megatron-Core MoE. */
     /* FSDP2 (ZeRO-3) with TP or PP is torchtitan's composition, not Megatron's. */
-    if (config->zero >= 3 && config->ep <= 1)
+    if (sp_layout_is_fsdp2(config))
         return SP_TRAIN_FSDP_ZERO;
     if (config->tp > 1 || config->pp > 1 || config->ep > 1)
         return SP_TRAIN_MEGATRON;

@@ -246,10 +246,19 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
 }
 
 /* Seed 41.5.3: the smallest tier that clears the ceiling, managed before self. */
+bool sp_plan_gpus_beyond_node(const sp_plan *plan)
+{
+    return plan->gpus > plan->knobs.gpus_per_node;
+}
+
+bool sp_plan_data_beyond_node(const sp_profile *p, const sp_rules *r)
+{
+    return p->data_tb >= r->limits.local_max_data_tb;
+}
+
 static void choose_tier(const sp_profile *p, const sp_rules *r, sp_plan *out)
 {
-    const sp_knobs *k = &out->knobs;
-    if (out->gpus <= k->gpus_per_node && p->data_tb < r->limits.local_max_data_tb) {
+    if (!sp_plan_gpus_beyond_node(out) && !sp_plan_data_beyond_node(p, r)) {
         out->tier = SP_TIER_LOCAL;
         out->tier_reason = SP_TIER_WHY_FITS_NODE;
     } else if (out->cost.managed_usd <= p->budget_usd && out->nodes <= r->limits.managed_max_nodes) {

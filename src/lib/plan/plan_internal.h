@@ -8,6 +8,11 @@
 #include "search_internal.h"
 
 /* The pinned version of a framework in data/frameworks.yaml, "?" when absent (frameworks.c). */
+/* Why a plan leaves the local tier (choose_tier, and the report's reason): its GPUs outgrow one
+ * node, or its data the local limit. */
+bool sp_plan_gpus_beyond_node(const sp_plan *plan);
+bool sp_plan_data_beyond_node(const sp_profile *p, const sp_rules *r);
+
 const char *sp_framework_version(const sp_rules *rules, const char *name);
 /* The pip extra a framework is installed with ("[default]", "[tpu]"), "" when none. */
 const char *sp_framework_extra(const sp_rules *rules, const char *name);

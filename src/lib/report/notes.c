@@ -149,7 +149,7 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
 /* Why a plan leaves the local tier: its GPUs outgrow one node, its data the local limit, or both. */
 static void beyond_local(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf, size_t size)
 {
-    bool gpus = plan->gpus > plan->knobs.gpus_per_node, data = p->data_tb >= r->limits.local_max_data_tb; /* as choose_tier */
+    bool gpus = sp_plan_gpus_beyond_node(plan), data = sp_plan_data_beyond_node(p, r);
     char gpu_text[96] = "", data_text[96] = "";
     if (gpus && plan->data_sized) /* a data job's count is of CPU machines */
         snprintf(gpu_text, sizeof gpu_text, "the job spans %.0f machines", plan->gpus);
