@@ -411,6 +411,8 @@ typedef struct {
     char price_date[16];
     unsigned line;
     char skypilot[32];            /* SkyPilot's accelerator name ("H100", "A100-80GB"); "" when not known */
+    double fp4_matmul_efficiency; /* measured share of fp4_flops_per_s a large FP4 GEMM sustains;
+                                     0: matmul_efficiency (or the default) */
 } sp_accel;
 
 typedef struct {

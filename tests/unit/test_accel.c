@@ -56,11 +56,31 @@ static void loader_accepts_a_full_row_and_rejects_a_missing_source(void **state)
     assert_int_equal(c.count, 0);
 }
 
+/* A measured FP4 GEMM share needs its source and an FP4 peak to be a share of. */
+static void fp4_matmul_efficiency_needs_source_and_peak(void **state)
+{
+    (void)state;
+    sp_accel_catalog c;
+    sp_error err;
+    char text[2048];
+    snprintf(text, sizeof text, "%s  fp4_flops_per_s: 2e15\n  fp4_matmul_efficiency: 0.5\n  fp4_matmul_source: \"d\"\n", ROW);
+    assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_OK);
+    assert_close(c.items[0].fp4_matmul_efficiency, 0.5);
+    sp_accel_catalog_free(&c);
+    snprintf(text, sizeof text, "%s  fp4_flops_per_s: 2e15\n  fp4_matmul_efficiency: 0.5\n", ROW);
+    assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "fp4_matmul_efficiency");
+    snprintf(text, sizeof text, "%s  fp4_matmul_efficiency: 0.5\n  fp4_matmul_source: \"d\"\n", ROW);
+    assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "fp4_matmul_efficiency");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bundled_catalog_has_every_required_row),
         cmocka_unit_test(loader_accepts_a_full_row_and_rejects_a_missing_source),
+        cmocka_unit_test(fp4_matmul_efficiency_needs_source_and_peak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

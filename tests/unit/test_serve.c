@@ -255,6 +255,35 @@ static void fp4_weights(void **state)
     assert_string_equal(err.field, "kv-dtype");
 }
 
+/* The catalog's measured FP4 GEMM share scales only the FP4 weight GEMMs: a compute-bound prefill's
+ * GEMM time doubles each time the share halves (t(e/4) - t(e/2) = 2 (t(e/2) - t(e))), while a batch-1
+ * decode, bound by reading the weights, and FP8 weights on the same part do not move. */
+static void fp4_gemm_share_scales_fp4_gemms_only(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_accel a = toy();
+    a.fp4_flops_per_s = 1600e12;
+    sp_serve_config c = config(1);
+    c.weight_dtype = SP_DTYPE_NVFP4;
+    sp_serve_result full, half, quarter, fp8_full, fp8_half;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &full, &err), SP_OK);
+    a.fp4_matmul_efficiency = PERF.matmul_efficiency / 2;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &half, &err), SP_OK);
+    a.fp4_matmul_efficiency = PERF.matmul_efficiency / 4;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &quarter, &err), SP_OK);
+    double gemms = half.prefill_s - full.prefill_s;
+    assert_true(gemms > 0);
+    assert_true(fabs((quarter.prefill_s - half.prefill_s) - 2 * gemms) < 1e-9 * full.prefill_s);
+    assert_close(half.decode_step_s, full.decode_step_s);
+    c.weight_dtype = SP_DTYPE_FP8;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp8_half, &err), SP_OK);
+    a.fp4_matmul_efficiency = 0;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fp8_full, &err), SP_OK);
+    assert_close(fp8_half.prefill_s, fp8_full.prefill_s);
+}
+
 /* Four SwiGLU layers of 1024 (16 heads, 4 KV heads), 8 experts of 2048, 2 a token. */
 static sp_model toy_moe(void)
 {
@@ -504,6 +533,7 @@ int main(void)
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),
+        cmocka_unit_test(fp4_gemm_share_scales_fp4_gemms_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

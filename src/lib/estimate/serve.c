@@ -12,7 +12,8 @@ typedef struct {
     const sp_perf_constants *k;
     double tp;
     double peak;        /* FLOP/s of the weight dtype's GEMMs */
-    double efficiency;  /* large-GEMM share of peak, sustained */
+    double efficiency;  /* large-GEMM share of peak, sustained (16-bit: attention, output layer) */
+    double weight_gemm_efficiency; /* the same for the weight dtype's GEMMs (FP4 kernels sustain less) */
     double hbm;         /* achievable bytes/s of the KV cache's reads */
     double weight_hbm;  /* achievable bytes/s of the weights' reads (GEMV-like at small batch) */
     double wbytes;      /* bytes per weight */
@@ -44,8 +45,8 @@ static double weight_peak(const sp_accel *a, sp_dtype d)
 static double gemm(const serve_ctx *x, double m, double n, double k)
 {
     double busy = sp_gemm_occupancy(x->a, m, n, x->gemm_bytes);
-    return sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm, 2.0,
-                          x->wbytes);
+    return sp_gemm_time_s(m, n, k, x->peak, x->weight_gemm_efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm,
+                          2.0, x->wbytes);
 }
 
 /* The attention projections of one layer over `tokens` tokens. MLA (DeepSeek-V2 sec. 2.1.2) runs
@@ -71,7 +72,7 @@ static double attention_gemms_s(const serve_ctx *x, double all_tokens)
 static double grouped_gemm(const serve_ctx *x, double groups, double m, double n, double k)
 {
     double busy = sp_gemm_occupancy(x->a, m * groups, n, x->gemm_bytes);
-    return groups * sp_gemm_time_s(m, n, k, x->peak, x->efficiency * busy, x->k->gemm_saturation_dim,
+    return groups * sp_gemm_time_s(m, n, k, x->peak, x->weight_gemm_efficiency * busy, x->k->gemm_saturation_dim,
                                    x->weight_hbm, 2.0, x->wbytes);
 }
 
@@ -594,7 +595,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     double weight_share = perf->serve_weight_bandwidth_share > 0 ? perf->serve_weight_bandwidth_share
                                                                  : perf->memory_efficiency;
     serve_ctx x = {model, accel, config, perf, config->tp, weight_peak(accel, config->weight_dtype),
-                   e * perf->sustained_fraction, accel->hbm_bytes_per_s * perf->memory_efficiency,
+                   e * perf->sustained_fraction, e * perf->sustained_fraction,
+                   accel->hbm_bytes_per_s * perf->memory_efficiency,
                    accel->hbm_bytes_per_s * weight_share, sp_weight_bytes_per_param(config->weight_dtype, memory),
                    2.0, config->tp, 1.0, config->pp > 1 ? config->pp : 1.0};
     if (config->attention_dp && config->expert_parallel && config->tp > 1) {
@@ -604,8 +606,13 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if ((config->weight_dtype == SP_DTYPE_FP8 && accel->fp8_flops_per_s > 0) ||
         (config->weight_dtype == SP_DTYPE_INT8 && accel->int8_ops_per_s > 0))
         x.gemm_bytes = 1.0; /* the part multiplies 8-bit operands natively */
-    if (sp_dtype_is_fp4(config->weight_dtype) && accel->fp4_flops_per_s > 0)
+    if (sp_dtype_is_fp4(config->weight_dtype) && accel->fp4_flops_per_s > 0) {
         x.gemm_bytes = 0.5;
+        /* Block-scaled FP4 GEMMs reach a smaller share of their peak than 16-bit ones (the catalog's
+         * fp4_matmul_source: cuBLASLt MXFP4 on B200 at 58%, against 78% for bf16). */
+        if (accel->fp4_matmul_efficiency > 0)
+            x.weight_gemm_efficiency = accel->fp4_matmul_efficiency * perf->sustained_fraction;
+    }
     out->tp = config->tp;
     out->pp = x.pp;
     out->max_batch = max_batch(&x, memory, out);

@@ -32,6 +32,8 @@ static const sp_field FIELDS[] = {
     {"attention_efficiency", offsetof(sp_accel, attention_efficiency), 0, 0.05, 1, 0, false},
     SOURCE(attention_source, false),
     {"fp4_flops_per_s", offsetof(sp_accel, fp4_flops_per_s), 0, 1e12, 1e17, 0, false},
+    {"fp4_matmul_efficiency", offsetof(sp_accel, fp4_matmul_efficiency), 0, 0.05, 1, 0, false},
+    SOURCE(fp4_matmul_source, false),
     {"compute_units", offsetof(sp_accel, compute_units), 0, 1, 4096, SP_NUM_INTEGER, false},
     {"gemm_tile_8bit", offsetof(sp_accel, gemm_tile_8bit), 0, 8, 1024, SP_NUM_INTEGER, false},
     SOURCE(tile_source, false),
@@ -92,6 +94,12 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_err
         return s;
     if (a->matmul_efficiency > 0 && !sp_yaml_mapping_get(y, map, "matmul_source"))
         return sp_yaml_fail(y, map, "matmul_efficiency", err, "needs a matmul_source beside it ('%s')", a->name);
+    if (a->fp4_matmul_efficiency > 0 && !sp_yaml_mapping_get(y, map, "fp4_matmul_source"))
+        return sp_yaml_fail(y, map, "fp4_matmul_efficiency", err, "needs an fp4_matmul_source beside it ('%s')",
+                            a->name);
+    if (a->fp4_matmul_efficiency > 0 && !(a->fp4_flops_per_s > 0))
+        return sp_yaml_fail(y, map, "fp4_matmul_efficiency", err, "is given but the part has no fp4_flops_per_s ('%s')",
+                            a->name);
     if (a->attention_efficiency > 0 && !sp_yaml_mapping_get(y, map, "attention_source"))
         return sp_yaml_fail(y, map, "attention_efficiency", err, "needs an attention_source beside it ('%s')", a->name);
     if ((a->compute_units > 0) != (a->gemm_tile_8bit > 0))
