@@ -897,8 +897,9 @@ int sp_targets_text(unsigned targets, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- serving */
 
-/* Where speculative decoding's draft tokens come from. */
-typedef enum { SP_DRAFT_NGRAM = 0, SP_DRAFT_MTP } sp_draft;
+/* Where speculative decoding's draft tokens come from: prompt-lookup n-grams, the model's own MTP
+ * heads, or a separate small draft model (spec_draft_params, spec_draft_model). */
+typedef enum { SP_DRAFT_NGRAM = 0, SP_DRAFT_MTP, SP_DRAFT_MODEL } sp_draft;
 
 /* A latency's distribution over requests. */
 typedef struct {
@@ -967,11 +968,14 @@ typedef struct {
     bool tpot_is_default;         /* tpot_s came from the rules, not the user (the report says so) */
     double stream_s_per_token;    /* host time a decode step spends on each sequence's streamed token
                                      (detokenise, serialise, send: an HTTP server); 0: an offline benchmark */
+    double spec_draft_params;     /* SP_DRAFT_MODEL: the draft model's parameters, held in 16 bits beside
+                                     the target and split over its tp GPUs (vLLM's default draft TP) */
+    char spec_draft_model[SP_NAME_MAX]; /* SP_DRAFT_MODEL: its Hugging Face id, for the launch line */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, ""}
 
 typedef struct {
     double tp;

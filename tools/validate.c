@@ -428,6 +428,7 @@ int main(int argc, char **argv)
     ok = validate_finetune(argv[1], argv[2], &rules, &accels) && ok;
     ok = validate_models(argv[2]) && ok;
     ok = validate_serving_modern(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
+    ok = validate_serving_features(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
     ok = validate_training_scale(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
     ok = validate_serving_slo(argv[1], argv[2], &accels, &k, &rules.perf, &rules.limits) && ok;
     static sp_stage_model stages;

@@ -69,6 +69,10 @@ bool validate_models(const char *dir);
 bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                              const sp_memory_constants *mk, const sp_perf_constants *perf);
 
+/* Speculative decoding's published speedups and slowdowns (validate_serving_features.c), reported. */
+bool validate_serving_features(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
+                               const sp_memory_constants *mk, const sp_perf_constants *perf);
+
 /* Serving under load (validate_serving_slo.c): closed-loop concurrency sweeps, reported. */
 bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                           const sp_memory_constants *mk, const sp_perf_constants *perf, const sp_limits *limits);

@@ -32,6 +32,8 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
 {
     modern_tallies *both = tallies;
     const char *id = text(row, "id", "?");
+    if (json_object_get(row, "feature")) /* speculative decoding and prefix caching: validate_serving_features.c */
+        return;
     const char *dtype = text(row, "weight_dtype", "");
     double measured = number(json_object_get(row, "measured"), "output_tokens_per_s", 0);
     sp_model m;

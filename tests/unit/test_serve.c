@@ -455,6 +455,31 @@ static void speculative_decoding(void **state)
     assert_string_equal(err.field, "spec-acceptance");
 }
 
+/* A draft model (vLLM's draft-model speculation): k forwards of its own a step, each reading its
+ * 16-bit weights once at batch 1 (2 P bytes at 2 TB/s), shared by the T tokens a check emits; its
+ * weights sit beside the target's. A draft no smaller than the target is refused. */
+static void draft_model_speculation(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_accel a = toy();
+    sp_serve_config c = config(1);
+    c.spec_tokens = 4;
+    c.spec_acceptance = 2.5;
+    sp_serve_result ngram, draft;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &ngram, &err), SP_OK);
+    c.spec_draft = SP_DRAFT_MODEL;
+    c.spec_draft_params = 0.5e9;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &draft, &err), SP_OK);
+    double pass = 2 * 0.5e9 / 2e12; /* 0.5 ms: memory-bound at batch 1 */
+    assert_close(draft.decode_step_s - ngram.decode_step_s, 4 * pass / 2.5);
+    assert_close(draft.weights_bytes - ngram.weights_bytes, 2 * 0.5e9);
+    c.spec_draft_params = sp_model_params(&m);
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &draft, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "draft-params");
+}
+
 /* A shared prefix in the prefix cache: its 256 tokens' blocks are held once, each of 4 sequences
  * keeps its own 256 prompt and 256 output tokens, and a prefill computes only the fresh half. */
 static void prefix_cache(void **state)
@@ -530,6 +555,7 @@ int main(void)
         cmocka_unit_test(closed_loop_waves),
         cmocka_unit_test(poisson_simulation),
         cmocka_unit_test(speculative_decoding),
+        cmocka_unit_test(draft_model_speculation),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

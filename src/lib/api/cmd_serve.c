@@ -3,6 +3,7 @@
 #include "common_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,10 @@ static const cli_opt OPTS[] = {
     {"context", CLI_NUMBER, "N", "serve a context longer than the model's own (e.g. with RoPE scaling)"},
     {"spec-tokens", CLI_NUMBER, "K", "speculative decoding: tokens drafted a step (needs --spec-acceptance)"},
     {"spec-acceptance", CLI_NUMBER, "T", "speculative decoding: tokens emitted a target forward on average, 1 to K+1"},
-    {"spec-draft", CLI_TEXT, "ngram|mtp", "where drafts come from: prompt-lookup n-grams (default) or MTP heads"},
+    {"spec-draft", CLI_TEXT, "ngram|mtp|model",
+     "where drafts come from: prompt-lookup n-grams (default), MTP heads, or a draft model (--draft-model)"},
+    {"draft-model", CLI_TEXT, "NAME", "with --spec-draft model: a catalog model, or a Hugging Face id with --draft-params"},
+    {"draft-params", CLI_NUMBER, "N", "with --spec-draft model: the draft's parameters (default: the catalog's count)"},
     {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once"},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)"},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target"},
@@ -100,9 +104,12 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         return cli_flag_error(err, "spec-acceptance", "required with --spec-tokens (measure it on your data: tokens "
                                                       "emitted a target forward)");
     const cli_value *draft = cli_flag(&CMD, v, "spec-draft");
-    if (draft->set && strcmp(draft->text, "ngram") && strcmp(draft->text, "mtp"))
-        return cli_flag_error(err, "spec-draft", "'%s' is not ngram or mtp", draft->text);
-    c->spec_draft = draft->set && !strcmp(draft->text, "mtp") ? SP_DRAFT_MTP : SP_DRAFT_NGRAM;
+    if (draft->set && strcmp(draft->text, "ngram") && strcmp(draft->text, "mtp") && strcmp(draft->text, "model"))
+        return cli_flag_error(err, "spec-draft", "'%s' is not ngram, mtp or model", draft->text);
+    c->spec_draft = !draft->set                     ? SP_DRAFT_NGRAM
+                    : !strcmp(draft->text, "mtp")   ? SP_DRAFT_MTP
+                    : !strcmp(draft->text, "model") ? SP_DRAFT_MODEL
+                                                    : SP_DRAFT_NGRAM;
     c->output_spread = cli_number_or(&CMD, v, "output-spread", 0);
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", c->gpu_memory_utilization);
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
@@ -148,6 +155,34 @@ static sp_status apply_workload(const cli_value *v, const char *data_dir, sp_ser
     return s;
 }
 
+/* --spec-draft model: the draft named by --draft-model, its parameters from --draft-params or, for a
+ * catalog model, the catalog's count (and its Hugging Face id for the launch line). */
+static sp_status apply_draft_model(const cli_value *v, const char *data_dir, sp_serve_config *c, sp_error *err)
+{
+    const cli_value *name = cli_flag(&CMD, v, "draft-model"), *params = cli_flag(&CMD, v, "draft-params");
+    if (c->spec_draft != SP_DRAFT_MODEL)
+        return name->set || params->set ? cli_flag_error(err, name->set ? "draft-model" : "draft-params",
+                                                         "only with --spec-draft model")
+                                        : SP_OK;
+    if (!name->set)
+        return cli_flag_error(err, "draft-model", "required with --spec-draft model: a catalog model or a Hugging "
+                                                  "Face id with --draft-params");
+    snprintf(c->spec_draft_model, sizeof c->spec_draft_model, "%s", name->text);
+    if (params->set) {
+        c->spec_draft_params = params->number;
+        return SP_OK;
+    }
+    sp_model draft;
+    sp_error lookup;
+    if (sp_model_load_catalog(data_dir, name->text, &draft, &lookup) != SP_OK)
+        return cli_flag_error(err, "draft-model", "'%s' is not in the model catalog: give its --draft-params",
+                              name->text);
+    c->spec_draft_params = sp_model_params(&draft);
+    if (draft.hf_id[0])
+        snprintf(c->spec_draft_model, sizeof c->spec_draft_model, "%s", draft.hf_id);
+    return SP_OK;
+}
+
 /* A pinned --ep is checked against the model by its own name: it must divide the experts, and the
  * attention that runs tensor-parallel over the same GPUs must split its heads evenly. */
 static sp_status ep_fits_model(const cli_value *v, const sp_model *m, sp_error *err)
@@ -185,6 +220,8 @@ int cmd_serve(int argc, char **argv)
         s = ep_fits_model(v, &in.model, &err);
     if (s == SP_OK)
         s = apply_workload(v, in.data_dir, &config, &err);
+    if (s == SP_OK)
+        s = apply_draft_model(v, in.data_dir, &config, &err);
     /* Without any latency target the best batch would be the largest, at any latency a token. */
     if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && config.batch == 0 &&
         config.concurrency == 0)

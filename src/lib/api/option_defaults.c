@@ -32,6 +32,8 @@ static const cli_default DEFAULTS[] = {
     SWITCH("deepspeed", false, "off", "DeepSpeed's own estimator figures are a comparison, printed on request"),
     SWITCH("double-quant", true, "on", "the QLoRA recipe quantises the 4-bit constants again (Dettmers et al. 2023)"),
     NUM("dp", 1, 1e6, WHOLE, "memory: 1; train: searched", "a million replicas is past any cluster"),
+    NUM("draft-params", 1e6, 1e13, 0, "the catalog's count of --draft-model",
+        "a draft model's parameters; the estimate refuses one not smaller than the target"),
     NUM("ep", 1, 1e6, WHOLE, "train: searched (MoE only); serve: off (experts sliced by tp)",
         "expert-parallel ranks divide the experts"),
     NUMV("epochs", 0.01, 1e4, 0, 1, "one pass over the data; recipes differ (Alpaca ran 3), so give yours"),

@@ -122,12 +122,17 @@ static double moe_s(const serve_ctx *x, double tokens)
     /* Expert parallelism: each GPU runs its E/tp experts whole, and every token's hidden state
      * goes to the GPUs of its k experts and comes back (dispatch and combine all-to-all; Lepikhin
      * et al. 2020, GShard). Each GPU sends its own 1/tp of the tokens (its attention-DP share, or
-     * its slice of the sequence under TP), (tp-1)/tp of them to other GPUs, k x hidden 16-bit
-     * values each, over its own link. */
-    double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
-    double own = tokens / x->tp;
-    double all_to_all = 2.0 * ((x->tp - 1.0) / x->tp * own * m->experts_per_token * m->hidden * 2.0 / bw +
-                               x->k->collective_latency_s);
+     * its slice of the sequence under TP), k x hidden 16-bit values each: to the other GPUs of its
+     * node over its scale-up link and, when the experts span nodes, to the rest over its NIC, the
+     * two at once (DeepEP's normal kernels: NVLink and RDMA in parallel). */
+    double own = tokens / x->tp, per_node = fmin(x->tp, x->a->per_node);
+    double vector_bytes = own * m->experts_per_token * m->hidden * 2.0;
+    double inside = (per_node - 1.0) / x->tp * vector_bytes /
+                    (x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency);
+    double outside = x->tp > per_node ? (x->tp - per_node) / x->tp * vector_bytes /
+                                            (x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency)
+                                      : 0.0;
+    double all_to_all = 2.0 * (fmax(inside, outside) + x->k->collective_latency_s);
     return mlp_split_s(x, touched / x->tp, routed, m->ffn, 1.0) + shared + all_to_all;
 }
 
@@ -227,20 +232,31 @@ static double decode_step_s(const serve_ctx *x, double batch, double context)
     return decode_round_s(x, batch, context, 1.0);
 }
 
+/* One forward of a separate draft model over `tokens` tokens: its 16-bit weights, split over the
+ * target's tp GPUs, read once at the weights' bandwidth or its 2 P FLOPs a token at the 16-bit GEMM
+ * rate, whichever is longer (the roofline). Its own KV cache and all-reduces are not counted: a
+ * draft a hundredth of the target's size caches about that share of its bytes. */
+static double draft_model_forward_s(const serve_ctx *x, double tokens)
+{
+    double params = x->c->spec_draft_params / x->tp;
+    return fmax(2.0 * params * tokens / (x->a->bf16_flops_per_s * x->efficiency), 2.0 * params / x->weight_hbm);
+}
+
 /* Speculative decoding (Leviathan et al. 2023; Chen et al. 2023): k tokens are drafted and the
  * target model checks them in one forward of k + 1 query tokens a sequence; on average
  * `acceptance` tokens are emitted a check. An n-gram draft (prompt lookup) costs nothing on the
  * GPU; an MTP draft (DeepSeek-V3's multi-token prediction) runs one extra layer and the output
- * layer a drafted token. Returns the decode time an output token. */
+ * layer a drafted token; a draft model runs k forwards of its own over the batch. Returns the
+ * decode time an output token. */
 static double speculative_token_s(const serve_ctx *x, double batch, double context)
 {
     const sp_serve_config *c = x->c;
     double k = c->spec_tokens, verify = decode_round_s(x, batch, context, k + 1.0);
-    double draft = 0;
-    if (c->spec_draft == SP_DRAFT_MTP) {
-        double micro = fmax(1.0, batch / x->pp);
+    double draft = 0, micro = fmax(1.0, batch / x->pp);
+    if (c->spec_draft == SP_DRAFT_MTP)
         draft = k * (layers_s(x, micro) / x->m->layers + logits_s(x, micro));
-    }
+    else if (c->spec_draft == SP_DRAFT_MODEL)
+        draft = k * draft_model_forward_s(x, batch);
     return (verify + draft) / c->spec_acceptance;
 }
 
@@ -264,6 +280,9 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     if (ok && x->attn_tp == 1 && x->tp > 1)
         out->weights_bytes += (x->m->layers * sp_model_attention_params(x->m) + sp_model_always_on_mlp_params(x->m)) *
                               (1.0 - 1.0 / x->tp) * x->wbytes;
+    /* A draft model's weights sit beside the target's, 16-bit, split like them. */
+    if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
+        out->weights_bytes += 2.0 * x->c->spec_draft_params / x->tp;
     out->workspace_bytes = ok ? mem.activations_bytes : 0;
     return ok;
 }
@@ -404,6 +423,11 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         (c->spec_tokens > 0 && !(c->spec_acceptance >= 1 && c->spec_acceptance <= c->spec_tokens + 1)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "spec-acceptance",
                        "the tokens emitted a check are from 1 to the drafted tokens + 1 (%g)", c->spec_tokens + 1);
+    if (c->spec_tokens > 0 && c->spec_draft == SP_DRAFT_MODEL &&
+        !(c->spec_draft_params > 0 && c->spec_draft_params < sp_model_params(m)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "draft-params",
+                       "the draft model's %.3g parameters must be above 0 and below the target's %.3g",
+                       c->spec_draft_params, sp_model_params(m));
     if (!(c->prefix_share >= 0 && c->prefix_share < 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prefix-share", "must be a share from 0 to below 1");
     if (!sp_whole_in(c->replicas, 0, 1e6))

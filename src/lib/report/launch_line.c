@@ -152,7 +152,10 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
         n = sp_appendf(buf, size, n, " --pipeline-parallel-size %.0f --distributed-executor-backend ray", s->pp);
     if (c->prefix_share > 0) /* on by default in vLLM V1; said, since the plan counts on it */
         n = sp_appendf(buf, size, n, " --enable-prefix-caching");
-    if (c->spec_tokens > 0) /* vLLM's speculative config (docs: speculative decoding, n-gram and MTP) */
+    if (c->spec_tokens > 0 && c->spec_draft == SP_DRAFT_MODEL) /* a draft model: its id in "model" */
+        n = sp_appendf(buf, size, n, " --speculative-config '{\"model\": \"%s\", \"num_speculative_tokens\": %.0f}'",
+                       c->spec_draft_model, c->spec_tokens);
+    else if (c->spec_tokens > 0) /* vLLM's speculative config (docs: speculative decoding, n-gram and MTP) */
         n = sp_appendf(buf, size, n, " --speculative-config '{\"method\": \"%s\", \"num_speculative_tokens\": %.0f}'",
                        c->spec_draft == SP_DRAFT_MTP ? "deepseek_mtp" : "ngram", c->spec_tokens);
     /* The activation dtype the plan sized; quantised checkpoints keep vLLM's choice for theirs. */

@@ -6,6 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+/* "draft model NAME (N B parameters)" into buf. */
+static const char *draft_label(const sp_serve_config *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "draft model %s, %.2f B parameters", c->spec_draft_model, c->spec_draft_params / 1e9);
+    return buf;
+}
+
 static char *serve_text(const sp_serve_report *r, sp_error *err)
 {
     const sp_serve_config *c = r->config;
@@ -43,10 +50,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
                           "compute the rest, sequences keep their own blocks\n",
                       100 * c->prefix_share);
+    char label[SP_NAME_MAX + 48];
     if (c->spec_tokens > 0)
         sp_buf_printf(&b, "speculation : %g tokens drafted a step (%s), %g emitted a check on average: %.1f ms of decode a "
                           "token\n",
-                      c->spec_tokens, c->spec_draft == SP_DRAFT_MTP ? "MTP heads" : "prompt-lookup n-grams",
+                      c->spec_tokens, c->spec_draft == SP_DRAFT_MTP     ? "MTP heads"
+                                      : c->spec_draft == SP_DRAFT_MODEL ? draft_label(c, label, sizeof label)
+                                                                        : "prompt-lookup n-grams",
                       c->spec_acceptance, 1e3 * s->decode_step_s);
     if (s->simulated) {
         sp_buf_printf(&b,
@@ -152,7 +162,13 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     if (c->spec_tokens > 0) {
         json_object_set_new(o, "spec_tokens", json_integer((json_int_t)c->spec_tokens));
         json_object_set_new(o, "spec_acceptance", json_real(c->spec_acceptance));
-        json_object_set_new(o, "spec_draft", json_string(c->spec_draft == SP_DRAFT_MTP ? "mtp" : "ngram"));
+        json_object_set_new(o, "spec_draft", json_string(c->spec_draft == SP_DRAFT_MTP     ? "mtp"
+                                                         : c->spec_draft == SP_DRAFT_MODEL ? "model"
+                                                                                           : "ngram"));
+        if (c->spec_draft == SP_DRAFT_MODEL) {
+            json_object_set_new(o, "spec_draft_model", json_string(c->spec_draft_model));
+            json_object_set_new(o, "spec_draft_params", json_real(c->spec_draft_params));
+        }
     }
     if (c->concurrency > 0) {
         json_object_set_new(o, "concurrency", json_integer((json_int_t)c->concurrency));
