@@ -1018,6 +1018,9 @@ typedef struct {
     double lone_tpot_s;           /* with a percentile: a request alone, a token (the batch-1 decode step) */
     double lone_ttft_s;           /* ... and to its first token (its prompt's prefill) */
     double decode_stream_s;       /* the part of decode_step_s a server spends streaming tokens on the host */
+    double max_model_len;         /* the longest request the engine admits (--max-model-len): prompt and
+                                     output at their 99th percentiles when spreads are given, at most the
+                                     model's context */
 } sp_serve_result;
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch

@@ -480,6 +480,28 @@ static void draft_model_speculation(void **state)
     assert_string_equal(err.field, "draft-params");
 }
 
+/* The launch line's --max-model-len: the means without spreads; with them each length at its
+ * lognormal 99th percentile, mean exp(-s^2/2 + 2.326 s), s^2 = ln(1 + cv^2): 512 at cv 1 is 2511
+ * and 256 at cv 0.5 is 688; never past the model's context (4096 here), which an engine refuses. */
+static void max_model_len_leaves_room_for_the_tail(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_accel a = toy();
+    sp_serve_config c = config(1);
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.max_model_len, 768.0);
+    c.prompt_spread = 1.0;
+    c.output_spread = 0.5;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.max_model_len, 2511.0 + 688.0);
+    c.prompt_spread = c.output_spread = 3.0;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.max_model_len, 4096.0);
+}
+
 /* A shared prefix in the prefix cache: its 256 tokens' blocks are held once, each of 4 sequences
  * keeps its own 256 prompt and 256 output tokens, and a prefill computes only the fresh half. */
 static void prefix_cache(void **state)
@@ -556,6 +578,7 @@ int main(void)
         cmocka_unit_test(poisson_simulation),
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(draft_model_speculation),
+        cmocka_unit_test(max_model_len_leaves_room_for_the_tail),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

@@ -97,6 +97,12 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->max_utilization = cli_number_or(&CMD, v, "max-utilization", 0);
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
+    /* A spread the user gives is for the simulation; a --workload preset's also sizes the launch line. */
+    const char *spread = cli_flag(&CMD, v, "prompt-spread")->set ? "prompt-spread"
+                         : cli_flag(&CMD, v, "output-spread")->set ? "output-spread"
+                                                                   : NULL;
+    if (spread && !cli_flag(&CMD, v, "percentile")->set)
+        return cli_flag_error(err, spread, "draws lengths for the --percentile simulation: give --percentile too");
     c->spec_tokens = cli_number_or(&CMD, v, "spec-tokens", 0);
     c->prefix_share = cli_number_or(&CMD, v, "prefix-share", 0);
     c->spec_acceptance = cli_number_or(&CMD, v, "spec-acceptance", 1);
@@ -144,11 +150,11 @@ static sp_status apply_workload(const cli_value *v, const char *data_dir, sp_ser
             c->prompt_tokens = row->prompt_tokens;
         if (!cli_flag(&CMD, v, "output-tokens")->set)
             c->output_tokens = row->output_tokens;
-        /* The spreads shape only what the --percentile simulation draws. */
-        bool drawn = cli_flag(&CMD, v, "percentile")->set;
-        if (drawn && !cli_flag(&CMD, v, "prompt-spread")->set)
+        /* The spreads shape what the --percentile simulation draws and, with or without it, the
+         * tail the launch line's --max-model-len leaves room for (the trace's longer requests). */
+        if (!cli_flag(&CMD, v, "prompt-spread")->set)
             c->prompt_spread = row->prompt_cv;
-        if (drawn && !cli_flag(&CMD, v, "output-spread")->set)
+        if (!cli_flag(&CMD, v, "output-spread")->set)
             c->output_spread = row->output_cv;
     }
     sp_workload_catalog_free(&catalog);

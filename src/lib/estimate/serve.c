@@ -415,10 +415,11 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
                        "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
                        "longer one, e.g. with RoPE scaling)",
                        c->prompt_tokens, c->output_tokens, m->name[0] ? m->name : "the model", m->seq);
-    if (!(c->prompt_spread >= 0 && c->prompt_spread <= 10 && c->output_spread >= 0 && c->output_spread <= 10) ||
-        ((c->prompt_spread > 0 || c->output_spread > 0) && !(c->percentile > 0)))
+    /* Spreads shape what the --percentile simulation draws and the tail --max-model-len leaves room
+     * for; the steady state runs at the means. */
+    if (!(c->prompt_spread >= 0 && c->prompt_spread <= 10 && c->output_spread >= 0 && c->output_spread <= 10))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prompt-spread",
-                       "length spreads are coefficients of variation from 0 to 10, for the --percentile simulation");
+                       "length spreads are coefficients of variation from 0 to 10");
     if (!sp_whole_in(c->spec_tokens, 0, 64) ||
         (c->spec_tokens > 0 && !(c->spec_acceptance >= 1 && c->spec_acceptance <= c->spec_tokens + 1)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "spec-acceptance",
@@ -597,6 +598,24 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     return SP_OK;
 }
 
+/* The 99th percentile of a lognormal length of this mean and coefficient of variation
+ * (z = 2.326), whole tokens: the room --max-model-len leaves for a drawn distribution's tail. */
+static double length_p99(double mean, double cv)
+{
+    if (!(cv > 0))
+        return mean;
+    double sigma = sqrt(log(1.0 + cv * cv));
+    return ceil(mean * exp(-sigma * sigma / 2.0 + 2.326 * sigma));
+}
+
+/* The longest request to admit: both lengths at their 99th percentiles, no longer than the
+ * model's context (an engine refuses a --max-model-len beyond the one the model derives). */
+static double max_model_len(const sp_model *m, const sp_serve_config *c)
+{
+    double tail = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
+    return m->seq > 0 ? fmin(tail, fmax(m->seq, c->prompt_tokens + c->output_tokens)) : tail;
+}
+
 sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                             const sp_memory_constants *memory, const sp_perf_constants *perf,
                             sp_serve_result *out, sp_error *err)
@@ -677,6 +696,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         out->fits = true;
     }
     out->meets_targets = meets(config, out);
+    out->max_model_len = max_model_len(model, config);
     size_fleet(config, out);
     if (config->percentile > 0 && config->qps > 0)
         return hold_percentile(&x, memory, config, out, err);

@@ -37,7 +37,7 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
                   ")\n"
                   "app = build_openai_app({\"llm_configs\": [llm_config]})\n",
                   SP_VERSION, s->replicas, s->tp * fmax(1, s->pp), s->tp, model, s->replicas, s->replicas, s->tp,
-                  fmax(1, s->pp), sp_serve_max_model_len(k), k->gpu_memory_utilization, s->batch, k->block_tokens);
+                  fmax(1, s->pp), s->max_model_len, k->gpu_memory_utilization, s->batch, k->block_tokens);
     free(model);
     return sp_buf_finish(&b, err);
 }

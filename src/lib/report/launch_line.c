@@ -107,21 +107,6 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
                                "--working-dir . -- python data_job.py");
 }
 
-/* The 99th percentile of a lognormal length of this mean and coefficient of variation
- * (z = 2.326), whole tokens: the room --max-model-len leaves for a drawn distribution's tail. */
-static double length_p99(double mean, double cv)
-{
-    if (!(cv > 0))
-        return mean;
-    double sigma = sqrt(log(1.0 + cv * cv));
-    return ceil(mean * exp(-sigma * sigma / 2.0 + 2.326 * sigma));
-}
-
-double sp_serve_max_model_len(const sp_serve_config *c)
-{
-    return length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
-}
-
 /* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
 int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_config *c,
                          const sp_serve_result *s, char *buf, size_t size)
@@ -129,7 +114,7 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     /* A repository id from a config file is the user's text: one shell word, quoted if need be. */
     char model_name[4 * SP_NAME_MAX + 3]; /* every quote of a 63-character id becomes 4 characters */
     sp_shell_word(model, model_name, sizeof model_name);
-    double max_len = sp_serve_max_model_len(c);
+    double max_len = s->max_model_len;
     if (engine == SP_ENGINE_TRTLLM_TRITON)
         return snprintf(buf, size, "trtllm-serve %s --tp_size %.0f --max_batch_size %.0f --max_seq_len %.0f", model_name,
                         s->tp, s->batch, max_len);

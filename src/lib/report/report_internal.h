@@ -8,7 +8,6 @@
 
 /* ---- launch lines (launch_line.c) ---- */
 /* vLLM's --max-model-len of a serving config: the 99th-percentile prompt plus output. */
-double sp_serve_max_model_len(const sp_serve_config *c);
 
 /* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
 const char *sp_default_entry(sp_axis axis);
