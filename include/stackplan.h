@@ -116,7 +116,9 @@ typedef enum {
     SP_PREC_MIXED_BF16,   /* bf16 compute, fp32 master weights */
     SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
     SP_PREC_FP8,          /* FP8-LM style: fp8 weights and gradients, fp16 master */
-    SP_PREC_MXFP8         /* MXFP8 GEMMs (E4M3, an E8M0 scale per 32 values), bf16 weights, fp32 master */
+    SP_PREC_MXFP8,        /* MXFP8 GEMMs (E4M3, an E8M0 scale per 32 values), bf16 weights, fp32 master */
+    SP_PREC_NVFP4         /* NVFP4 GEMMs (E2M1, an E4M3 scale per 16 values; Transformer Engine's
+                             NVFP4BlockScaling), bf16 weights, fp32 master */
 } sp_precision;
 
 typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;

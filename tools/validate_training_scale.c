@@ -68,8 +68,10 @@ static bool row_precision(const char *text, sp_precision *out)
         *out = SP_PREC_MXFP8;
         return true;
     }
-    if (!strncmp(text, "nvfp4", 5))
-        return false;
+    if (!strncmp(text, "nvfp4", 5)) {
+        *out = SP_PREC_NVFP4;
+        return true;
+    }
     *out = !strncmp(text, "fp8", 3) ? SP_PREC_FP8 : !strncmp(text, "fp16", 4) ? SP_PREC_MIXED_FP16 : SP_PREC_MIXED_BF16;
     return true;
 }

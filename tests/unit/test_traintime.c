@@ -133,6 +133,39 @@ static void mxfp8_block_scales(void **state)
     assert_true(mem_mx.model_state_bytes == mem_bf16.model_state_bytes);
 }
 
+/* NVFP4 (Blackwell): the linears at the FP4 rate (here 400 TF, twice fp8's, so half the fp8 step's
+ * GEMM time), each cast writing two 4-bit copies and an E4M3 scale a 16 values (2 + 2 x 0.5625 =
+ * 3.125 bytes an element against fp8's 4); the attention core and output layer stay 16-bit. A
+ * measured FP4 share half the 16-bit one (0.25 of 0.5) gives back exactly fp8's GEMM time; NVIDIA's
+ * format is refused on a part of another vendor. */
+static void nvfp4_linears(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.fp8_flops_per_s = 200e12;
+    a.fp4_flops_per_s = 400e12;
+    a.hbm_bytes_per_s = 1e12;
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    sp_step fp8, fp4, fp4_share;
+    sp_error err;
+    c.precision = SP_PREC_FP8;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &fp8, &err), SP_OK);
+    c.precision = SP_PREC_NVFP4;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &fp4, &err), SP_OK);
+    const double T = 512, h = 1024, f = 4096;
+    double gemm = (2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f) / 100e12; /* fp8: 200 TF x 0.5 */
+    double casts = T * ((3 * h + f) + (5 * h + f)) / 1e12;                          /* elements at 1 TB/s */
+    double expected = fp8.step_time_s - fp8.optimizer_s - 3 * gemm / 2 - casts * (4.0 - 3.125);
+    assert_true(fabs((fp4.step_time_s - fp4.optimizer_s) - expected) / expected < 1e-6);
+    a.fp4_matmul_efficiency = 0.25;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &fp4_share, &err), SP_OK);
+    expected = fp8.step_time_s - fp8.optimizer_s - casts * (4.0 - 3.125);
+    assert_true(fabs((fp4_share.step_time_s - fp4_share.optimizer_s) - expected) / expected < 1e-6);
+    snprintf(a.vendor, sizeof a.vendor, "amd");
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &fp4, &err), SP_ERR_INPUT);
+}
+
 /* Context parallelism 2: each rank computes half of every sequence (GEMMs, causal attention and
  * logits all halve), and passes its K and V chunk once a layer forward (T/2 x 2 x kv x 2 bytes over
  * 100 GB/s) and twice the bytes backward, exposed where attention does not cover it. */
@@ -631,6 +664,7 @@ int main(void)
         cmocka_unit_test(single_gpu_step),
         cmocka_unit_test(fp8_linears_only),
         cmocka_unit_test(mxfp8_block_scales),
+        cmocka_unit_test(nvfp4_linears),
         cmocka_unit_test(context_parallel_ring),
         cmocka_unit_test(goodput_and_mfu_cap),
         cmocka_unit_test(moe_model_flops_by_hand),

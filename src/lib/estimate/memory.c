@@ -13,6 +13,7 @@ sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
     case SP_PREC_MIXED_FP16:
     case SP_PREC_MIXED_BF16:
     case SP_PREC_MXFP8: /* Transformer Engine quantises each GEMM's operands; the weights stay bf16 with an fp32 master */
+    case SP_PREC_NVFP4:
         /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
         if (c->mixed_style == SP_MASTER_AUTOCAST)
             return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};

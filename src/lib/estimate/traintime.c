@@ -21,6 +21,7 @@ typedef struct {
     double operand_bytes; /* bytes of a GEMM operand: 1 for fp8 */
     bool mx;              /* MXFP8: block scales beside each fp8 copy */
     double peak_16bit;    /* FLOP/s of the attention core and output layer: 16-bit even when the linears run fp8 */
+    double matmul_16bit;  /* their sustained share: the linears' share (matmul) is lower for FP4 GEMMs */
 } step_ctx;
 
 double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, double matmul)
@@ -41,6 +42,8 @@ double sp_train_peak(const sp_accel *a, sp_precision p)
     case SP_PREC_FP8: return a->fp8_flops_per_s > 0 ? a->fp8_flops_per_s : a->bf16_flops_per_s;
     /* MX block scaling runs at the FP8 rate on the parts that have it (sp_mx_capable). */
     case SP_PREC_MXFP8: return sp_mx_capable(a) ? a->fp8_flops_per_s : 0;
+    /* NVFP4 runs on FP4 tensor cores (Blackwell, MI355X's MXFP4 aside: NVFP4 is NVIDIA's format). */
+    case SP_PREC_NVFP4: return sp_mx_capable(a) && !strcmp(a->vendor, "nvidia") ? a->fp4_flops_per_s : 0;
     default: return a->bf16_flops_per_s;
     }
 }
@@ -169,6 +172,7 @@ static step_ctx sixteen_bit(const step_ctx *x)
 {
     step_ctx y = *x;
     y.peak = x->peak_16bit;
+    y.matmul = x->matmul_16bit;
     y.operand_bytes = x->e;
     return y;
 }
@@ -228,11 +232,14 @@ static double context_parallel_s(const step_ctx *x, double attention_s)
 
 /* FP8 linears quantise each GEMM's 16-bit input in the forward and each output gradient in the
  * backward: read 2 bytes, write the fp8 copy and its transpose for the other GEMM, 4 bytes an
- * element (Transformer Engine's Float8Tensor keeps row- and column-wise data; FP8 primer). The
- * attention core and element-wise work stay 16-bit. Elements a token of one layer on one rank. */
+ * element (Transformer Engine's Float8Tensor keeps row- and column-wise data; FP8 primer). NVFP4
+ * writes two 4-bit copies and an E4M3 scale per 16 values of each: 2 + 2 x (0.5 + 1/16) bytes (its
+ * random Hadamard transform of the weight-gradient operands is fused into the cast, Transformer
+ * Engine's hadamard_transform_cast_fusion, and adds no pass). The attention core and element-wise
+ * work stay 16-bit. Elements a token of one layer on one rank. */
 static double fp8_cast_s(const step_ctx *x, bool backward)
 {
-    if (x->operand_bytes != 1.0)
+    if (x->operand_bytes >= 2.0)
         return 0;
     const sp_model *m = x->m;
     double t = x->c->tp, h = m->hidden;
@@ -241,7 +248,7 @@ static double fp8_cast_s(const step_ctx *x, bool backward)
     double elements = backward ? (x->q + 2.0 * x->kv) / t + h + mlps * (mats * m->ffn / t + h)
                                : h + x->q / t + mlps * (h + m->ffn / t);
     /* MXFP8 writes an E8M0 scale for each 32 values of both copies (OCP MX v1.0). */
-    double bytes = 4.0 + (x->mx ? 2.0 / 32.0 : 0.0);
+    double bytes = x->operand_bytes < 1.0 ? 2.0 + 2.0 * (0.5 + 1.0 / 16.0) : 4.0 + (x->mx ? 2.0 / 32.0 : 0.0);
     return x->tokens * elements * bytes / x->hbm;
 }
 
@@ -511,18 +518,23 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
     if (fmod(global_batch, config->dp * config->micro_batch) != 0 || !(sp_train_peak(accel, config->precision) > 0) ||
         spans_nodes_without_network(accel, config))
         return SP_ERR_INPUT;
+    double share_16bit = (accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency) *
+                         perf->sustained_fraction;
+    bool nvfp4 = config->precision == SP_PREC_NVFP4;
     step_ctx x = {model, config, perf, sp_train_peak(accel, config->precision),
-                  (accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency) *
-                      perf->sustained_fraction,
+                  /* FP4 GEMMs reach a smaller share of their peak (the catalog's fp4_matmul_efficiency). */
+                  nvfp4 && accel->fp4_matmul_efficiency > 0 ? accel->fp4_matmul_efficiency * perf->sustained_fraction
+                                                            : share_16bit,
                   accel->hbm_bytes_per_s * perf->memory_efficiency,
                   config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq / config->cp * config->micro_batch,
                   model->heads * model->head_dim, model->kv_heads * model->head_dim, 0, accel,
-                  (config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0) || config->precision == SP_PREC_MXFP8
+                  nvfp4 ? 0.5
+                  : (config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0) || config->precision == SP_PREC_MXFP8
                       ? 1.0
                       : 2.0,
                   config->precision == SP_PREC_MXFP8,
-                  config->precision == SP_PREC_FP32 ? accel->fp32_flops_per_s : accel->bf16_flops_per_s};
-    x.attention = sp_attention_share(accel, perf, x.matmul);
+                  config->precision == SP_PREC_FP32 ? accel->fp32_flops_per_s : accel->bf16_flops_per_s, share_16bit};
+    x.attention = sp_attention_share(accel, perf, share_16bit);
     const sp_memory *mem = memory;
     sp_layer_costs costs = remembered_costs(&x, memo);
     stage_times st = stage(&x, &costs);

@@ -163,6 +163,9 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
     /* NVIDIA's MXFP8 pre-training recipe: E4M3 for every tensor, gradients included (Mishra et al. 2025). */
     if (k->precision == SP_PREC_MXFP8)
         sp_buf_puts(b, "    --fp8-format e4m3\n    --fp8-recipe mxfp8\n");
+    /* NVFP4 (Megatron-Bridge's bf16_with_nvfp4_mixed): E2M1 GEMMs, Transformer Engine's NVFP4 recipe. */
+    if (k->precision == SP_PREC_NVFP4)
+        sp_buf_puts(b, "    --fp4-format e2m1\n    --fp4-recipe nvfp4\n");
     if (k->recompute == SP_RECOMPUTE_FULL) {
         sp_buf_puts(b, "    --recompute-granularity full\n    --recompute-method uniform\n");
         whole(b, "--recompute-num-layers", 1);
