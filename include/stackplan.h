@@ -675,11 +675,19 @@ typedef struct {
     double etp;                   /* training, MoE with ep > 1: expert tensor parallelism, each expert
                                      sliced over etp ranks; ep x etp ranks of tp x cp x dp hold the
                                      experts (MoE Parallel Folding; 1: whole experts) */
+    bool ep_overlap;              /* training, MoE: one micro-batch's expert all-to-all runs under another's
+                                     compute (Megatron-Core --overlap-moe-expert-parallel-comm), where
+                                     sp_ep_overlap_applies says it can */
 } sp_mem_config;
 
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
-     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1}
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false}
+
+/* Whether a layout can overlap its expert all-to-all with compute as Megatron-Core does it: expert
+ * parallelism on an MoE model, no full recompute, and an interleaved schedule when it pipelines
+ * (Megatron-Core's TransformerConfig checks for overlap_moe_expert_parallel_comm). Pure. */
+bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config);
 
 /* Bytes on the busiest accelerator. */
 typedef struct {
@@ -1129,11 +1137,12 @@ typedef struct {
     double goodput;              /* share of wall time that trains: days and cost divide by it (1: steady state) */
     double mfu_cap;              /* > 0: no layout is credited more MFU than this (a pessimistic plan) */
     double etp;                  /* MoE expert tensor parallelism: 0 searched (1 or tp), > 0 pinned */
+    bool ep_overlap;             /* MoE: overlap the expert all-to-all where a layout allows it */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0, 1, 0, 0}
+     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false}
 
 /* One evaluated layout. */
 typedef struct {

@@ -7,6 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Whether the recipe a row ran overlapped its expert all-to-all (training_scale_recipes.json,
+ * each entry with the recipe file it was read from); rows it does not list did not. */
+static bool recipe_ep_overlap(json_t *recipes, const char *id)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(recipes, i, entry) if (!strcmp(text(entry, "id", ""), id)) return json_is_true(
+        json_object_get(entry, "ep_overlap"));
+    return false;
+}
+
 /* The entry training_scale_shapes.json gives a row's model by name: a vocabulary the row leaves
  * null (NeMo's GPT-3 and Nemotron rows), or the whole shape a row does not state (IBM fms-fsdp's
  * 34B), each with its source. NULL when there is none. */
@@ -161,6 +172,7 @@ static void torchtitan_pipeline(json_t *row, sp_search_request *q)
 typedef struct {
     tally moe, dense;
     json_t *shapes; /* training_scale_shapes.json: vocabularies and shapes the rows leave out, with sources */
+    json_t *recipes; /* training_scale_recipes.json: recipe settings the rows leave out, with sources */
 } scale_tallies;
 
 static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
@@ -196,6 +208,7 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     q.etp = m.experts > 1 && q.ep > 1 ? row_etp(row) : 0;
     q.zero = row_zero(row);
     q.recompute = row_recompute(row);
+    q.ep_overlap = recipe_ep_overlap(t->recipes, id);
     torchtitan_pipeline(row, &q);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));
     /* The FSDP blog's TFLOP/s has no published formula: compared as model FLOPs. */
@@ -229,12 +242,17 @@ bool validate_training_scale(const char *data_dir, const char *dir, const sp_acc
     static scale_tallies t;
     memset(&t, 0, sizeof t);
     t.shapes = load(dir, "training_scale_shapes.json");
-    if (!t.shapes)
+    t.recipes = load(dir, "training_scale_recipes.json");
+    if (!t.shapes || !t.recipes) {
+        json_decref(t.shapes);
+        json_decref(t.recipes);
         return false;
+    }
     bool read = each_row(dir, "training_scale_public.json",
                          "training at scale (training_scale_public.json: each run at its published layout and precision)",
                          &x, scale_row, &t);
     json_decref(t.shapes);
+    json_decref(t.recipes);
     if (!read)
         return false;
     summary("MoE training (reported against issue 14's 15% target)", &t.moe, 1, 1);

@@ -28,6 +28,9 @@ static const cli_opt OPTS[] = {
     {"ep", CLI_NUMBER, "N", "MoE: pin the expert-parallel degree (divides the experts and dp)"},
     {"cp", CLI_NUMBER, "N", "pin the context-parallel degree (ring attention; 2 x N divides --seq)"},
     {"etp", CLI_NUMBER, "N", "MoE: pin expert tensor parallelism (each expert sliced over N; ep x N divides tp x cp x dp)"},
+    {"ep-overlap", CLI_FLAG, NULL,
+     "MoE: run each micro-batch's expert all-to-all under another's compute (Megatron-Core's "
+     "--overlap-moe-expert-parallel-comm; needs an interleaved schedule when pipelined, no full recompute)"},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)"},
     {"sequence-parallel", CLI_FLAG, NULL, "pin sequence parallelism on or off (default: searched)"},
     {"flash-attention", CLI_FLAG, NULL, "FlashAttention kernels (default on)"},
@@ -68,6 +71,9 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->ep = cli_number_or(&CMD, v, "ep", 0);
     q->cp = cli_number_or(&CMD, v, "cp", 0);
     q->etp = cli_number_or(&CMD, v, "etp", 0);
+    q->ep_overlap = cli_on(&CMD, v, "ep-overlap");
+    if (q->ep_overlap && sp_model_has_shape(m) && m->experts <= 1)
+        return cli_flag_error(err, "ep-overlap", "%s is dense: it has no expert all-to-all to overlap", m->name);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
     q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
     q->goodput = cli_number_or(&CMD, v, "goodput", in->rules.limits.goodput);

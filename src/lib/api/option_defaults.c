@@ -36,6 +36,9 @@ static const cli_default DEFAULTS[] = {
         "a draft model's parameters; the estimate refuses one not smaller than the target"),
     NUM("ep", 1, 1e6, WHOLE, "train: searched (MoE only); serve: off (experts sliced by tp)",
         "expert-parallel ranks divide the experts"),
+    SWITCH("ep-overlap", false, "off (Megatron-Core's default)",
+           "NVIDIA's DeepSeek-V3 and Qwen3-235B H100 recipes turn it on; where a layout cannot (full recompute, "
+           "pipelined without interleaving) it stays off"),
     NUMV("epochs", 0.01, 1e4, 0, 1, "one pass over the data; recipes differ (Alpaca ran 3), so give yours"),
     NUM("etp", 1, 1024, WHOLE, "train: 1 or tp, searched", "expert tensor parallelism within a pod"),
     SWITCH("expert-parallel", false, "off", "experts are split by tensor parallelism unless asked (vLLM's default)"),

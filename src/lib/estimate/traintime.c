@@ -510,6 +510,12 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
     return sp_train_step_memo(model, accel, config, global_batch, perf, memory, NULL, out);
 }
 
+bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config)
+{
+    return config->ep_overlap && config->ep > 1 && model->experts > 1 && config->recompute != SP_RECOMPUTE_FULL &&
+           (config->pp <= 1 || config->interleave > 1);
+}
+
 sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                              double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
                              sp_step_memo *memo, sp_step *out)
@@ -539,6 +545,14 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
     sp_layer_costs costs = remembered_costs(&x, memo);
     stage_times st = stage(&x, &costs);
     double m = global_batch / (config->dp * config->micro_batch);
+    /* Overlapped, a micro-batch's dispatch and combine run under another micro-batch's forward and
+     * backward (Megatron-Core's 1F1B A2A overlap, after DeepSeek-V3's DualPipe, sec. 3.2.1): only
+     * what that compute cannot cover stays exposed, and the covered part slows it by the SMs the
+     * communication kernels take. It needs a second micro-batch in flight. */
+    if (sp_ep_overlap_applies(model, config) && m >= 2) {
+        double cover = st.forward_s + st.backward_s;
+        st.ep_comm_s = fmax(0.0, st.ep_comm_s - cover) + fmin(st.ep_comm_s, cover) * perf->overlap_contention;
+    }
     double per_mb =
         st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s + st.ep_comm_s + st.cp_comm_s;
     /* 1F1B: (m + (p - 1)/v) micro-batch slots (Narayanan et al. 2021, eq. 1-2). */

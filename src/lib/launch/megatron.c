@@ -70,6 +70,8 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     if (m->experts > 1) {
         whole(b, "--expert-model-parallel-size", k->ep);
         whole(b, "--expert-tensor-parallel-size", k->etp);
+        if (sp_ep_overlap_applies(m, k)) /* the all-to-all under another micro-batch's compute */
+            flag(b, "--overlap-moe-expert-parallel-comm");
     }
     if (k->sequence_parallel && k->tp > 1)
         flag(b, "--sequence-parallel");
