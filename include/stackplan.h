@@ -907,6 +907,8 @@ int sp_targets_text(unsigned targets, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- serving */
 
+enum { SP_GRAPH_BATCHES_MAX = 32 };
+
 /* Where speculative decoding's draft tokens come from: prompt-lookup n-grams, the model's own MTP
  * heads, or a separate small draft model (spec_draft_params, spec_draft_model). */
 typedef enum { SP_DRAFT_NGRAM = 0, SP_DRAFT_MTP, SP_DRAFT_MODEL } sp_draft;
@@ -981,11 +983,16 @@ typedef struct {
     double spec_draft_params;     /* SP_DRAFT_MODEL: the draft model's parameters, held in 16 bits beside
                                      the target and split over its tp GPUs (vLLM's default draft TP) */
     char spec_draft_model[SP_NAME_MAX]; /* SP_DRAFT_MODEL: its Hugging Face id, for the launch line */
+    double graph_batches[SP_GRAPH_BATCHES_MAX]; /* ascending batch sizes the engine captured as CUDA graphs
+                                     with padding on: a decode step runs its GEMMs at the smallest one
+                                     that holds its batch (a GPU's share under attention DP); larger
+                                     batches run unpadded */
+    int graph_batch_count;        /* 0: no padding */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, ""}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0}
 
 typedef struct {
     double tp;

@@ -24,6 +24,9 @@ typedef struct {
     /* serving_modern_dense.json: the same table's dense rows, Hopper and Blackwell apart */
     tally hopper, blackwell;
     bool by_part;
+    /* serving_modern_harness.json: the CUDA-graph batch sizes the table's runs captured, padded */
+    double graph_batches[SP_GRAPH_BATCHES_MAX];
+    int graph_batch_count;
 } modern_tallies;
 
 /* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
@@ -54,6 +57,8 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
     c.prompt_tokens = number(row, "prompt_tokens", 1000);
     c.output_tokens = number(row, "output_tokens", 1000);
     c.usd_per_gpu_hour = 1;
+    memcpy(c.graph_batches, both->graph_batches, sizeof c.graph_batches);
+    c.graph_batch_count = both->graph_batch_count;
     /* TensorRT-LLM's MoE recipe passes --ep (its size not published) and enable_attention_dp, which
      * its later perf-overview pages name for "Qwen3 MoE, Llama4 Maverick" (relabelled DEP): experts
      * split whole over the GPUs, attention whole on each for its share of the sequences. Llama 4
@@ -77,6 +82,14 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
     estimate_ctx x = {data_dir, accels, mk, perf, 1};
     static modern_tallies t;
     memset(&t, 0, sizeof t);
+    json_t *harness = load(dir, "serving_modern_harness.json");
+    if (!harness)
+        return false;
+    size_t i;
+    json_t *size;
+    json_array_foreach(json_object_get(harness, "cuda_graph_batch_sizes"), i, size) if (i < SP_GRAPH_BATCHES_MAX)
+        t.graph_batches[t.graph_batch_count++] = json_number_value(size);
+    json_decref(harness);
     if (!each_row(dir, "serving_modern_public.json",
                   "today's MoE serving (serving_modern_public.json: TensorRT-LLM max-load throughput, one replica)", &x,
                   modern_row, &t))

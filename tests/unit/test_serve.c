@@ -502,6 +502,35 @@ static void max_model_len_leaves_room_for_the_tail(void **state)
     assert_close(r.max_model_len, 4096.0);
 }
 
+/* CUDA graphs with padding (TensorRT-LLM's cuda_graph_config enable_padding): a decode step of 300
+ * sequences replays the graph captured for 512, so its GEMMs run 512 rows while its KV cache reads
+ * stay the 300 sequences' (640 tokens of 131,072 bytes each at 2 TB/s); past the largest size the
+ * batch runs as it is. Sizes must ascend. */
+static void graph_padding(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_accel a = toy();
+    sp_serve_config c = config(300);
+    sp_serve_result padded, at512, at600, plain600;
+    sp_error err;
+    c.graph_batches[0] = 256;
+    c.graph_batches[1] = 512;
+    c.graph_batch_count = 2;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &padded, &err), SP_OK);
+    sp_serve_config plain = config(512);
+    assert_int_equal(sp_serve_estimate(&m, &a, &plain, &MEM, &PERF, &at512, &err), SP_OK);
+    double kv = (512.0 - 300.0) * 640 * 131072 / 2e12;
+    assert_true(fabs(padded.decode_step_s - (at512.decode_step_s - kv)) < 1e-12);
+    c.batch = plain.batch = 600;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &at600, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &a, &plain, &MEM, &PERF, &plain600, &err), SP_OK);
+    assert_close(at600.decode_step_s, plain600.decode_step_s);
+    c.graph_batches[1] = 128;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &at600, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "graph-batches");
+}
+
 /* A shared prefix in the prefix cache: its 256 tokens' blocks are held once, each of 4 sequences
  * keeps its own 256 prompt and 256 output tokens, and a prefill computes only the fresh half. */
 static void prefix_cache(void **state)
@@ -579,6 +608,7 @@ int main(void)
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(draft_model_speculation),
         cmocka_unit_test(max_model_len_leaves_room_for_the_tail),
+        cmocka_unit_test(graph_padding),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

@@ -216,9 +216,22 @@ static double stream_s(const serve_ctx *x, double batch)
     return batch * x->attn_share * x->c->stream_s_per_token;
 }
 
+/* The tokens a decode step's GEMMs run: an engine replaying CUDA graphs with padding runs the
+ * smallest captured batch that holds the step's, on each GPU under attention DP (TensorRT-LLM's
+ * cuda_graph_config enable_padding); past the largest it runs the batch as it is. */
+static double graph_tokens(const serve_ctx *x, double tokens)
+{
+    const sp_serve_config *c = x->c;
+    double ranks = x->attn_tp == 1 && x->tp > 1 ? x->tp : 1.0, own = ceil(tokens / ranks);
+    for (int i = 0; i < c->graph_batch_count; i++)
+        if (own <= c->graph_batches[i])
+            return c->graph_batches[i] * ranks;
+    return tokens;
+}
+
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
-    double pp = x->pp, micro = fmax(1.0, batch / pp) * queries;
+    double pp = x->pp, micro = graph_tokens(x, fmax(1.0, batch / pp) * queries);
     /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
@@ -429,6 +442,11 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "draft-params",
                        "the draft model's %.3g parameters must be above 0 and below the target's %.3g",
                        c->spec_draft_params, sp_model_params(m));
+    if (c->graph_batch_count < 0 || c->graph_batch_count > SP_GRAPH_BATCHES_MAX)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "graph-batches", "at most %d captured batch sizes", SP_GRAPH_BATCHES_MAX);
+    for (int i = 0; i < c->graph_batch_count; i++)
+        if (!sp_whole_in(c->graph_batches[i], 1, 1e6) || (i > 0 && !(c->graph_batches[i] > c->graph_batches[i - 1])))
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "graph-batches", "captured batch sizes are whole and ascending");
     if (!(c->prefix_share >= 0 && c->prefix_share < 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prefix-share", "must be a share from 0 to below 1");
     if (!sp_whole_in(c->replicas, 0, 1e6))
