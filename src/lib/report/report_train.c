@@ -197,6 +197,15 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     char why[SP_TEXT_MAX * 2];
     why_text(w, why, sizeof why);
     sp_buf_printf(&b, "why         : %s\n", why);
+    /* An exposed expert all-to-all the layout could hide (the user did not ask for the overlap). */
+    sp_mem_config overlapped = c->config;
+    overlapped.ep_overlap = true;
+    if (!c->config.ep_overlap && c->step.ep_comm_s > 0.1 * c->step.step_time_s && c->step.microbatches >= 2 &&
+        sp_ep_overlap_applies(r->model, &overlapped))
+        sp_buf_printf(&b,
+                      "note        : %.3f s of the %.3f s step is the expert all-to-all, exposed; Megatron-Core can run it "
+                      "under other micro-batches' compute (--ep-overlap)\n",
+                      c->step.ep_comm_s, c->step.step_time_s);
     if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained)
         sp_buf_printf(&b, "warning     : no option meets the deadline and budget; this is the fastest\n");
     const sp_train_option *cheap = cheapest(r);
