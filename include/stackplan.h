@@ -157,6 +157,8 @@ int sp_shell_quote(const char *text, char *buf, size_t size);
 /* The same, but text made only of letters, digits and ._/:+- is written as it is
  * (Qwen/Qwen3-8B). Returns the wanted length. */
 int sp_shell_word(const char *text, char *buf, size_t size);
+/* Whether text is one shell word as it stands: letters, digits and . _ / : + - only. */
+bool sp_shell_plain(const char *text);
 
 /* ================================================================ load/
  * Files to plain structs: rules, profiles, catalogs, config.json, hashes. */
@@ -970,8 +972,9 @@ typedef struct {
     double max_utilization;       /* (0, 1]: replicas keep the load at most this share of capacity; 0: 1 */
     double replicas;              /* > 0: pinned, the load shared by this many replicas whatever it does to
                                      latency (the report says whether the targets hold); 0: sized */
-    double prompt_spread;         /* with percentile: lengths drawn lognormal with these coefficients of */
-    double output_spread;         /* variation around prompt_tokens and output_tokens; 0: fixed */
+    double prompt_spread;         /* lengths lognormal with these coefficients of variation around */
+    double output_spread;         /* prompt_tokens and output_tokens: what the percentile simulation draws
+                                     and the tail max_model_len leaves room for; 0: fixed */
     double spec_tokens;           /* speculative decoding: tokens drafted a step (0: none) */
     double spec_acceptance;       /* ... tokens emitted a target forward on average (1 to spec_tokens + 1) */
     sp_draft spec_draft;

@@ -151,6 +151,24 @@ static void cost_extremes(void **state)
     assert_true(isinf(sp_breakeven_hours(1e7, 1e4, 1.0, 1e6, 1e6)));
 }
 
+/* Every precision and dtype the enums hold has its own name, which parses back to it: a value added
+ * to an enum without its name would print "?" in every report. */
+static void every_value_has_a_name(void **state)
+{
+    (void)state;
+    for (int p = SP_PREC_FP32; p <= SP_PREC_NVFP4; p++) {
+        sp_precision back;
+        assert_string_not_equal(sp_precision_name((sp_precision)p), "?");
+        assert_true(sp_precision_parse(sp_precision_name((sp_precision)p), &back) && (int)back == p);
+    }
+    for (int d = SP_DTYPE_BF16; d <= SP_DTYPE_MXFP4; d++) {
+        sp_dtype back;
+        assert_string_not_equal(sp_dtype_name((sp_dtype)d), "?");
+        assert_true(sp_dtype_parse(sp_dtype_name((sp_dtype)d), &back) && (int)back == d);
+    }
+    assert_string_equal(sp_precision_name((sp_precision)99), "?");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +177,7 @@ int main(void)
         cmocka_unit_test(serve_edges),
         cmocka_unit_test(data_edges),
         cmocka_unit_test(cost_extremes),
+        cmocka_unit_test(every_value_has_a_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,19 +173,25 @@ static sp_status apply_draft_model(const cli_value *v, const char *data_dir, sp_
     if (!name->set)
         return cli_flag_error(err, "draft-model", "required with --spec-draft model: a catalog model or a Hugging "
                                                   "Face id with --draft-params");
+    /* The id goes inside the launch line's single-quoted JSON: it must need no quoting itself. */
+    if (!sp_shell_plain(name->text))
+        return cli_flag_error(err, "draft-model", "'%s' is not a model id (letters, digits and . _ / : + - only)",
+                              name->text);
     snprintf(c->spec_draft_model, sizeof c->spec_draft_model, "%s", name->text);
-    if (params->set) {
-        c->spec_draft_params = params->number;
-        return SP_OK;
-    }
+    /* A catalog model gives its Hugging Face id for the launch line, and its count unless
+     * --draft-params overrides it; any other id needs the count. */
     sp_model draft;
     sp_error lookup;
-    if (sp_model_load_catalog(data_dir, name->text, &draft, &lookup) != SP_OK)
+    bool cataloged = sp_model_load_catalog(data_dir, name->text, &draft, &lookup) == SP_OK;
+    if (cataloged && draft.hf_id[0])
+        snprintf(c->spec_draft_model, sizeof c->spec_draft_model, "%s", draft.hf_id);
+    if (params->set)
+        c->spec_draft_params = params->number;
+    else if (cataloged)
+        c->spec_draft_params = sp_model_params(&draft);
+    else
         return cli_flag_error(err, "draft-model", "'%s' is not in the model catalog: give its --draft-params",
                               name->text);
-    c->spec_draft_params = sp_model_params(&draft);
-    if (draft.hf_id[0])
-        snprintf(c->spec_draft_model, sizeof c->spec_draft_model, "%s", draft.hf_id);
     return SP_OK;
 }
 

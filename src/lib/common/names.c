@@ -57,15 +57,20 @@ static bool token_parse(const char *const *tokens, const char *text, int *out)
     return false;
 }
 
-static const char *token_name(const char *const *tokens, int count, int value)
+/* The value-th token of a NULL-terminated table, "?" past its end: counting to the NULL keeps a
+ * name for every enum value a table lists, however many are added. */
+static const char *token_name(const char *const *tokens, int value)
 {
-    return value >= 0 && value < count ? tokens[value] : "?";
+    for (int i = 0; value >= 0 && tokens[i]; i++)
+        if (i == value)
+            return tokens[i];
+    return "?";
 }
 
-const char *sp_precision_name(sp_precision p) { return token_name(PRECISIONS, 6, (int)p); }
-const char *sp_optimizer_name(sp_optimizer o) { return token_name(OPTIMIZERS, 5, (int)o); }
-const char *sp_recompute_name(sp_recompute r) { return token_name(RECOMPUTES, 4, (int)r); }
-const char *sp_dtype_name(sp_dtype d) { return token_name(DTYPES, DTYPE_COUNT, (int)d); }
+const char *sp_precision_name(sp_precision p) { return token_name(PRECISIONS, (int)p); }
+const char *sp_optimizer_name(sp_optimizer o) { return token_name(OPTIMIZERS, (int)o); }
+const char *sp_recompute_name(sp_recompute r) { return token_name(RECOMPUTES, (int)r); }
+const char *sp_dtype_name(sp_dtype d) { return token_name(DTYPES, (int)d); }
 
 double sp_dtype_bytes(sp_dtype d)
 {
@@ -107,9 +112,9 @@ static const char *const METHODS[] = {"full", "lora", "qlora", "dora", NULL};
 static const char *const QUANTS[] = {"none", "nf4", "fp4", "int4", "int8", NULL};
 static const char *const OFFLOADS[] = {"none", "optimizer", "optimizer+params", NULL};
 
-const char *sp_ft_method_name(sp_ft_method m) { return token_name(METHODS, 4, (int)m); }
-const char *sp_quant_name(sp_quant q) { return token_name(QUANTS, 5, (int)q); }
-const char *sp_offload_name(sp_offload o) { return token_name(OFFLOADS, 3, (int)o); }
+const char *sp_ft_method_name(sp_ft_method m) { return token_name(METHODS, (int)m); }
+const char *sp_quant_name(sp_quant q) { return token_name(QUANTS, (int)q); }
+const char *sp_offload_name(sp_offload o) { return token_name(OFFLOADS, (int)o); }
 
 TOKEN_PARSER(sp_ft_method_parse, sp_ft_method, METHODS)
 TOKEN_PARSER(sp_quant_parse, sp_quant, QUANTS)

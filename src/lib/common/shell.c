@@ -23,14 +23,19 @@ int sp_shell_quote(const char *text, char *buf, size_t size)
     return n;
 }
 
-int sp_shell_word(const char *text, char *buf, size_t size)
+bool sp_shell_plain(const char *text)
 {
     /* Letters, digits and the punctuation of repository ids and paths need no quotes. */
     bool plain = *text != '\0';
     for (const char *c = text; *c && plain; c++)
         plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
                 strchr("._/:+-", *c) != NULL;
-    if (!plain)
+    return plain;
+}
+
+int sp_shell_word(const char *text, char *buf, size_t size)
+{
+    if (!sp_shell_plain(text))
         return sp_shell_quote(text, buf, size);
     sp_copy(buf, size, text);
     return (int)strlen(text);

@@ -144,10 +144,13 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
  * torchao's Float8Linear, which keeps the 16-bit input, so the saving is Megatron's. */
 static void fp8_saved_inputs(const sp_model *m, const sp_mem_config *c, layer_activations *a)
 {
-    bool fp8 = c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MXFP8;
-    if (!fp8 || sp_layout_is_fsdp2(c) || c->mode != SP_MODE_TRAIN)
+    bool fp8 = c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MXFP8 || c->precision == SP_PREC_NVFP4;
+    if (!fp8 || (sp_layout_is_fsdp2(c) && c->precision != SP_PREC_NVFP4) || c->mode != SP_MODE_TRAIN)
         return;
-    double e = activation_bytes(c), fp8_bytes = c->precision == SP_PREC_MXFP8 ? 1.0 + 1.0 / 32.0 : 1.0;
+    /* NVFP4 keeps a 4-bit copy with an E4M3 scale a 16 values (Transformer Engine's NVFP4 recipe). */
+    double e = activation_bytes(c), fp8_bytes = c->precision == SP_PREC_NVFP4   ? 0.5 + 1.0 / 16.0
+                                                : c->precision == SP_PREC_MXFP8 ? 1.0 + 1.0 / 32.0
+                                                                                : 1.0;
     double saved = e - fp8_bytes;
     a->replicated -= 2.0 * m->hidden * saved;                              /* QKV and fc1 inputs */
     a->split -= (m->heads * m->head_dim + m->ffn) * saved;                 /* projection and fc2 inputs */

@@ -154,7 +154,9 @@ static double tp_comm_s(const serve_ctx *x, double tokens)
     /* Under attention DP nothing is sliced over tp but the experts, whose all-to-all moe_s counts. */
     if (x->attn_tp == 1)
         return 0;
-    double bw = x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    /* A ring spanning nodes runs at its slowest hop, the NIC. */
+    double bw = x->tp > x->a->per_node ? x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency
+                                       : x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
     double one = 2.0 * (x->tp - 1.0) / x->tp * tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s;
     return 2.0 * x->m->layers * one;
 }
@@ -231,7 +233,7 @@ static double graph_tokens(const serve_ctx *x, double tokens)
 
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
-    double pp = x->pp, micro = graph_tokens(x, fmax(1.0, batch / pp) * queries);
+    double pp = x->pp, micro = graph_tokens(x, fmax(1.0, batch / pp)) * queries;
     /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
@@ -631,7 +633,7 @@ static double length_p99(double mean, double cv)
 static double max_model_len(const sp_model *m, const sp_serve_config *c)
 {
     double tail = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
-    return m->seq > 0 ? fmin(tail, fmax(m->seq, c->prompt_tokens + c->output_tokens)) : tail;
+    return m->seq > 0 ? fmin(tail, m->seq) : tail;
 }
 
 sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
@@ -644,6 +646,12 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         return s;
     if (config->tp < 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "sp_serve_estimate needs a tensor-parallel degree");
+    /* A replica wider than a node needs a network between nodes; a part that publishes none
+     * (inter_node_bytes_per_s 0) keeps its replicas inside one. */
+    if (config->tp * fmax(1.0, config->pp) > accel->per_node && !(accel->inter_node_bytes_per_s > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp",
+                       "%s publishes no network between nodes: a replica stays within its %g GPUs a node", accel->name,
+                       accel->per_node);
     double e = accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency;
     if (config->weight_dtype == SP_DTYPE_NVFP4 && !(accel->fp4_flops_per_s > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "weight-dtype",

@@ -70,8 +70,12 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     if (m->experts > 1) {
         whole(b, "--expert-model-parallel-size", k->ep);
         whole(b, "--expert-tensor-parallel-size", k->etp);
-        if (sp_ep_overlap_applies(m, k)) /* the all-to-all under another micro-batch's compute */
+        /* The all-to-all under another micro-batch's compute, with the weight gradients deferred so
+         * there is compute to hide it under (Megatron-Bridge's set_moe_a2a_overlap_overrides). */
+        if (sp_ep_overlap_applies(m, k)) {
             flag(b, "--overlap-moe-expert-parallel-comm");
+            flag(b, "--delay-wgrad-compute");
+        }
     }
     if (k->sequence_parallel && k->tp > 1)
         flag(b, "--sequence-parallel");

@@ -76,7 +76,7 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
         p->has_precision = sp_precision_parse(text, &p->precision);
         if (!p->has_precision)
             return sp_yaml_fail(y, value, key, err,
-                                "'%s' is not one of fp32, mixed-fp16, mixed-bf16, bf16, fp8", text);
+                                "'%s' is not one of fp32, mixed-fp16, mixed-bf16, bf16, fp8, mxfp8, nvfp4", text);
     } else if (!strcmp(key, "optimizer")) {
         p->has_optimizer = sp_optimizer_parse(text, &p->optimizer);
         if (!p->has_optimizer)

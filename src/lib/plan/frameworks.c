@@ -9,6 +9,10 @@
 sp_train_stack sp_train_stack_of(const sp_mem_config *config)
 {
     /* Expert parallelism and its all-to-all: Megatron-Core MoE. */
+    /* NVFP4 training is Transformer Engine's recipe, which Megatron-Core runs (Megatron-FSDP for
+     * ZeRO-3 layouts); DeepSpeed and FSDP2 have no NVFP4 GEMMs. */
+    if (config->precision == SP_PREC_NVFP4)
+        return SP_TRAIN_MEGATRON;
     /* FSDP2 (ZeRO-3) with TP or PP is torchtitan's composition, not Megatron's. */
     if (sp_layout_is_fsdp2(config))
         return SP_TRAIN_FSDP_ZERO;

@@ -7,7 +7,6 @@
 #include "plan_internal.h"
 
 /* ---- launch lines (launch_line.c) ---- */
-/* vLLM's --max-model-len of a serving config: the 99th-percentile prompt plus output. */
 
 /* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
 const char *sp_default_entry(sp_axis axis);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "draft model NAME (N B parameters)" into buf. */
+/* "draft model NAME, N B parameters" into buf. */
 static const char *draft_label(const sp_serve_config *c, char *buf, size_t size)
 {
     snprintf(buf, size, "draft model %s, %.2f B parameters", c->spec_draft_model, c->spec_draft_params / 1e9);

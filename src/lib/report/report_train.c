@@ -270,7 +270,8 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
     json_object_set_new(o, "cp", json_integer((json_int_t)c->config.cp));
     json_object_set_new(o, "etp", json_integer((json_int_t)c->config.etp));
     if (c->config.ep > 1)
-        json_object_set_new(o, "ep_overlap", json_boolean(sp_ep_overlap_applies(r->model, &c->config)));
+        json_object_set_new(o, "ep_overlap", json_boolean(sp_ep_overlap_applies(r->model, &c->config) &&
+                                                          c->step.microbatches >= 2));
     return o;
 }
 
