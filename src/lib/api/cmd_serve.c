@@ -112,6 +112,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     const cli_value *draft = cli_flag(&CMD, v, "spec-draft");
     if (draft->set && strcmp(draft->text, "ngram") && strcmp(draft->text, "mtp") && strcmp(draft->text, "model"))
         return cli_flag_error(err, "spec-draft", "'%s' is not ngram, mtp or model", draft->text);
+    if (draft->set && !(c->spec_tokens > 0))
+        return cli_flag_error(err, "spec-draft", "drafts tokens only with --spec-tokens K (and --spec-acceptance T)");
     c->spec_draft = !draft->set                     ? SP_DRAFT_NGRAM
                     : !strcmp(draft->text, "mtp")   ? SP_DRAFT_MTP
                     : !strcmp(draft->text, "model") ? SP_DRAFT_MODEL
