@@ -552,8 +552,10 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     if (!steps)
         return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "out of memory");
     double context = c->prompt_tokens + c->output_tokens / 2.0;
+    /* With speculative decoding a sequence's tokens come T a check: the simulation's step is the
+     * decode time a token, as the steady state's (at_batch). */
     for (size_t b = 1; b <= cap; b++)
-        steps[b - 1] = decode_step_s(x, (double)b, context);
+        steps[b - 1] = c->spec_tokens > 0 ? speculative_token_s(x, (double)b, context) : decode_step_s(x, (double)b, context);
     sp_sim_input in = {steps, (double)cap, prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
                        c->output_spread, SIM_REQUESTS, 0};
