@@ -680,16 +680,23 @@ typedef struct {
     bool ep_overlap;              /* training, MoE: one micro-batch's expert all-to-all runs under another's
                                      compute (Megatron-Core --overlap-moe-expert-parallel-comm), where
                                      sp_ep_overlap_applies says it can */
+    bool tp_overlap;              /* training: the sequence-parallel all-gathers and reduce-scatters run in
+                                     chunks under the GEMMs beside them (Transformer Engine userbuffers,
+                                     Megatron-Core --tp-comm-overlap), where sp_tp_overlap_applies says so */
 } sp_mem_config;
 
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
-     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false}
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false, false}
 
 /* Whether a layout can overlap its expert all-to-all with compute as Megatron-Core does it: expert
  * parallelism on an MoE model, no full recompute, and an interleaved schedule when it pipelines
  * (Megatron-Core's TransformerConfig checks for overlap_moe_expert_parallel_comm). Pure. */
 bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config);
+/* Whether a layout can overlap its tensor-parallel communication with GEMMs as Transformer Engine's
+ * userbuffers do: tensor parallelism with sequence parallelism (Megatron-Core requires both for
+ * --tp-comm-overlap). Pure. */
+bool sp_tp_overlap_applies(const sp_mem_config *config);
 
 /* Bytes on the busiest accelerator. */
 typedef struct {
@@ -1148,11 +1155,12 @@ typedef struct {
     double mfu_cap;              /* > 0: no layout is credited more MFU than this (a pessimistic plan) */
     double etp;                  /* MoE expert tensor parallelism: 0 searched (1 or tp), > 0 pinned */
     bool ep_overlap;             /* MoE: overlap the expert all-to-all where a layout allows it */
+    bool tp_overlap;             /* overlap tensor-parallel communication with GEMMs where a layout allows it */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false}
+     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false}
 
 /* One evaluated layout. */
 typedef struct {

@@ -7,14 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Whether the recipe a row ran overlapped its expert all-to-all (training_scale_recipes.json,
+/* Whether the recipe a row ran set a switch (training_scale_recipes.json: ep_overlap, tp_overlap,
  * each entry with the recipe file it was read from); rows it does not list did not. */
-static bool recipe_ep_overlap(json_t *recipes, const char *id)
+static bool recipe_flag(json_t *recipes, const char *id, const char *key)
 {
     size_t i;
     json_t *entry;
     json_array_foreach(recipes, i, entry) if (!strcmp(text(entry, "id", ""), id)) return json_is_true(
-        json_object_get(entry, "ep_overlap"));
+        json_object_get(entry, key));
     return false;
 }
 
@@ -208,7 +208,8 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     q.etp = m.experts > 1 && q.ep > 1 ? row_etp(row) : 0;
     q.zero = row_zero(row);
     q.recompute = row_recompute(row);
-    q.ep_overlap = recipe_ep_overlap(t->recipes, id);
+    q.ep_overlap = recipe_flag(t->recipes, id, "ep_overlap");
+    q.tp_overlap = recipe_flag(t->recipes, id, "tp_overlap");
     torchtitan_pipeline(row, &q);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));
     /* The FSDP blog's TFLOP/s has no published formula: compared as model FLOPs. */

@@ -31,6 +31,9 @@ static const cli_opt OPTS[] = {
     {"ep-overlap", CLI_FLAG, NULL,
      "MoE: run each micro-batch's expert all-to-all under another's compute (Megatron-Core's "
      "--overlap-moe-expert-parallel-comm; needs an interleaved schedule when pipelined, no full recompute)"},
+    {"tp-overlap", CLI_FLAG, NULL,
+     "run tensor-parallel communication under the GEMMs (Transformer Engine userbuffers, Megatron-Core's "
+     "--tp-comm-overlap; with sequence parallelism)"},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)"},
     {"sequence-parallel", CLI_FLAG, NULL, "pin sequence parallelism on or off (default: searched)"},
     {"flash-attention", CLI_FLAG, NULL, "FlashAttention kernels (default on)"},
@@ -72,6 +75,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->cp = cli_number_or(&CMD, v, "cp", 0);
     q->etp = cli_number_or(&CMD, v, "etp", 0);
     q->ep_overlap = cli_on(&CMD, v, "ep-overlap");
+    q->tp_overlap = cli_on(&CMD, v, "tp-overlap");
     if (q->ep_overlap && sp_model_has_shape(m) && m->experts <= 1)
         return cli_flag_error(err, "ep-overlap", "%s is dense: it has no expert all-to-all to overlap", m->name);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);

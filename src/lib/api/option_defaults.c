@@ -103,6 +103,9 @@ static const cli_default DEFAULTS[] = {
         "ten quadrillion tokens is past any corpus"),
     NUMV("top", 1, 32, WHOLE, 5, "layouts listed; 32 fits one screen"),
     NUM("tp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: the cheapest that fits", "must divide the heads"),
+    SWITCH("tp-overlap", false, "off (Megatron-Core's default)",
+           "Megatron-Bridge's Llama 3 70B and 3.1 405B recipes turn it on; a layout without sequence parallelism "
+           "cannot"),
     NUM("tpot-ms", 0, 1e7, 0, "200 (serve_tpot_ms in data/defaults.yaml) unless another target is given; 0: none",
         "MLPerf Inference's Llama 2 70B server bound"),
     SWITCH("train-embeddings", false, "off", "adapters train alone unless the vocabulary changes (PEFT's default)"),

@@ -516,6 +516,11 @@ bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config)
            (config->pp <= 1 || config->interleave > 1);
 }
 
+bool sp_tp_overlap_applies(const sp_mem_config *config)
+{
+    return config->tp_overlap && config->tp > 1 && config->sequence_parallel;
+}
+
 sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                              double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
                              sp_step_memo *memo, sp_step *out)
@@ -549,6 +554,15 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
      * backward (Megatron-Core's 1F1B A2A overlap, after DeepSeek-V3's DualPipe, sec. 3.2.1): only
      * what that compute cannot cover stays exposed, and the covered part slows it by the SMs the
      * communication kernels take. It needs a second micro-batch in flight. */
+    /* Userbuffers split each sequence-parallel all-gather and reduce-scatter into chunks that run
+     * under the GEMM beside it (Transformer Engine's comm-GEMM overlap; Wang et al. 2022, "Overlap
+     * communication with dependent computation"): only what a layer's GEMMs cannot cover stays
+     * exposed, and the covered part costs the SMs the communication takes. */
+    if (sp_tp_overlap_applies(config)) {
+        double cover = ceil(model->layers / config->pp) * costs.gemms *
+                       (3.0 + (config->recompute == SP_RECOMPUTE_FULL ? 1.0 : 0.0));
+        st.tp_comm_s = fmax(0.0, st.tp_comm_s - cover) + fmin(st.tp_comm_s, cover) * perf->overlap_contention;
+    }
     if (sp_ep_overlap_applies(model, config) && m >= 2) {
         double cover = st.forward_s + st.backward_s;
         st.ep_comm_s = fmax(0.0, st.ep_comm_s - cover) + fmin(st.ep_comm_s, cover) * perf->overlap_contention;

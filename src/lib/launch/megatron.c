@@ -79,6 +79,8 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     }
     if (k->sequence_parallel && k->tp > 1)
         flag(b, "--sequence-parallel");
+    if (sp_tp_overlap_applies(k)) /* Transformer Engine userbuffers: TP communication under the GEMMs */
+        flag(b, "--tp-comm-overlap");
     if (k->zero >= 3) { /* parameters sharded too: Megatron-FSDP (megatron/core/distributed/fsdp) */
         flag(b, "--use-megatron-fsdp");
         sp_buf_puts(b, "    --data-parallel-sharding-strategy optim_grads_params\n");

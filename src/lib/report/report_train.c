@@ -197,9 +197,14 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     char why[SP_TEXT_MAX * 2];
     why_text(w, why, sizeof why);
     sp_buf_printf(&b, "why         : %s\n", why);
-    /* An exposed expert all-to-all the layout could hide (the user did not ask for the overlap). */
+    /* Exposed communication the layout could hide (the user did not ask for the overlap). */
     sp_mem_config overlapped = c->config;
-    overlapped.ep_overlap = true;
+    overlapped.ep_overlap = overlapped.tp_overlap = true;
+    if (!c->config.tp_overlap && c->step.tp_comm_s > 0.1 * c->step.step_time_s && sp_tp_overlap_applies(&overlapped))
+        sp_buf_printf(&b,
+                      "note        : %.3f s of the %.3f s step is tensor-parallel communication, exposed; Transformer "
+                      "Engine can run it under the GEMMs (--tp-overlap)\n",
+                      c->step.tp_comm_s, c->step.step_time_s);
     if (!c->config.ep_overlap && c->step.ep_comm_s > 0.1 * c->step.step_time_s && c->step.microbatches >= 2 &&
         sp_ep_overlap_applies(r->model, &overlapped))
         sp_buf_printf(&b,
@@ -269,6 +274,8 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
     json_object_set_new(o, "ep", json_integer((json_int_t)c->config.ep));
     json_object_set_new(o, "cp", json_integer((json_int_t)c->config.cp));
     json_object_set_new(o, "etp", json_integer((json_int_t)c->config.etp));
+    if (c->config.tp > 1)
+        json_object_set_new(o, "tp_overlap", json_boolean(sp_tp_overlap_applies(&c->config)));
     if (c->config.ep > 1)
         json_object_set_new(o, "ep_overlap", json_boolean(sp_ep_overlap_applies(r->model, &c->config) &&
                                                           c->step.microbatches >= 2));
