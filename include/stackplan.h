@@ -691,7 +691,8 @@ typedef struct {
 
 /* Whether a layout can overlap its expert all-to-all with compute as Megatron-Core does it: expert
  * parallelism on an MoE model, no full recompute, and an interleaved schedule when it pipelines
- * (Megatron-Core's TransformerConfig checks for overlap_moe_expert_parallel_comm). Pure. */
+ * (Megatron-Core's TransformerConfig checks for overlap_moe_expert_parallel_comm). model may be
+ * NULL: the layout alone, whose ep > 1 already says the model has experts. Pure. */
 bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config);
 /* Whether a layout can overlap its tensor-parallel communication with GEMMs as Transformer Engine's
  * userbuffers do: tensor parallelism with sequence parallelism (Megatron-Core requires both for

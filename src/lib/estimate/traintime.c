@@ -512,7 +512,8 @@ sp_status sp_train_step_known_memory(const sp_model *model, const sp_accel *acce
 
 bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config)
 {
-    return config->ep_overlap && config->ep > 1 && model->experts > 1 && config->recompute != SP_RECOMPUTE_FULL &&
+    return config->ep_overlap && config->ep > 1 && (!model || model->experts > 1) &&
+           config->recompute != SP_RECOMPUTE_FULL &&
            (config->pp <= 1 || config->interleave > 1);
 }
 

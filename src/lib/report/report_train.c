@@ -21,7 +21,11 @@ static void layout_text(const sp_mem_config *c, char *buf, size_t size)
     n = sp_appendf(buf, size, n, ", ZeRO-%g, micro-batch %g, recompute %s", c->zero, c->micro_batch,
                   sp_recompute_name(c->recompute));
     if (c->sequence_parallel)
-        sp_appendf(buf, size, n, ", sequence parallel");
+        n = sp_appendf(buf, size, n, ", sequence parallel");
+    if (sp_tp_overlap_applies(c))
+        n = sp_appendf(buf, size, n, ", TP overlapped");
+    if (sp_ep_overlap_applies(NULL, c))
+        sp_appendf(buf, size, n, ", all-to-all overlapped");
 }
 
 static bool meets(const sp_train_report *r, const sp_candidate *c)
