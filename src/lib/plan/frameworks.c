@@ -16,6 +16,11 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
     /* FSDP2 (ZeRO-3) with TP or PP is torchtitan's composition, not Megatron's. */
     if (sp_layout_is_fsdp2(config))
         return SP_TRAIN_FSDP_ZERO;
+    /* FP8 and MXFP8 linears are Transformer Engine's (or torchao's under FSDP2, above): a ZeRO-1/2 or
+     * plain data-parallel layout runs them on Megatron-Core with its distributed optimizer, since
+     * DeepSpeed and DDP have no FP8 GEMMs of their own. */
+    if (config->precision == SP_PREC_FP8 || config->precision == SP_PREC_MXFP8)
+        return SP_TRAIN_MEGATRON;
     if (config->tp > 1 || config->pp > 1 || config->ep > 1)
         return SP_TRAIN_MEGATRON;
     return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
