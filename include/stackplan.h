@@ -1049,6 +1049,7 @@ typedef struct {
     double max_model_len;         /* the longest request the engine admits (--max-model-len): prompt and
                                      output at their 99th percentiles when spreads are given, at most the
                                      model's context */
+    double nodes_per_replica;     /* servers one replica spans: its tp x pp GPUs over the part's per_node */
 } sp_serve_result;
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch

@@ -523,6 +523,35 @@ static void speculation_under_load(void **state)
     assert_true(spec.tpot_load_s.p50 < 0.5 * plain.tpot_load_s.p50);
 }
 
+/* Expert parallelism over nodes when no node holds the experts: a 256-expert model of about 676 B
+ * parameters in fp8 does not fit 8 x 80 GB, so the plan spreads the experts over 16 GPUs on two
+ * nodes (256 divides 16; 24 would not), attention data-parallel on each, and the launch line runs
+ * the data-parallel ranks 8 a node on a Ray cluster. Without a network between nodes it does not fit. */
+static void expert_parallel_over_nodes(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 60, 7168, 128, 128, 2048, SP_FFN_SWIGLU, 32000, 4096);
+    m.experts = 256;
+    m.experts_per_token = 8;
+    sp_accel a = toy();
+    sp_serve_config c = config(0);
+    c.weight_dtype = SP_DTYPE_FP8;
+    c.expert_parallel = c.attention_dp = true;
+    c.tp = 0;
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.tp, 16.0);
+    assert_close(r.nodes_per_replica, 2.0);
+    char line[512];
+    sp_serve_launch_line("big-moe", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
+    assert_non_null(strstr(line, "--data-parallel-size 16 "));
+    assert_non_null(strstr(line, "--data-parallel-size-local 8 --data-parallel-backend ray"));
+    a.inter_node_bytes_per_s = 0;
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
+}
+
 /* CUDA graphs with padding (TensorRT-LLM's cuda_graph_config enable_padding): a decode step of 300
  * sequences replays the graph captured for 512, so its GEMMs run 512 rows while its KV cache reads
  * stay the 300 sequences' (640 tokens of 131,072 bytes each at 2 TB/s); past the largest size the
@@ -631,6 +660,7 @@ int main(void)
         cmocka_unit_test(max_model_len_leaves_room_for_the_tail),
         cmocka_unit_test(graph_padding),
         cmocka_unit_test(speculation_under_load),
+        cmocka_unit_test(expert_parallel_over_nodes),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

@@ -725,6 +725,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     }
     out->meets_targets = meets(config, out);
     out->max_model_len = max_model_len(model, config);
+    out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
     size_fleet(config, out);
     if (config->percentile > 0 && config->qps > 0)
         return hold_percentile(&x, memory, config, out, err);

@@ -201,8 +201,9 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
         names[n++] = "pyspark";
     else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
-    else if (plan->launcher == SP_LAUNCH_RAY || (plan->served && (plan->engine == SP_ENGINE_RAY_SERVE_VLLM ||
-                                                                  plan->serve.pp > 1))) /* vLLM's Ray executor */
+    else if (plan->launcher == SP_LAUNCH_RAY ||
+             (plan->served && (plan->engine == SP_ENGINE_RAY_SERVE_VLLM || plan->serve.pp > 1 ||
+                               plan->serve.nodes_per_replica > 1))) /* vLLM's Ray executor */
         names[n++] = "ray";
     names[n++] = "mlflow";
     return n;

@@ -84,6 +84,13 @@ sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, 
                   "inside each node";
         return SP_ENGINE_VLLM;
     }
+    if (result->replicas <= 1 && result->nodes_per_replica > 1) {
+        *reason = config->attention_dp ? "one replica over several nodes: vLLM's data-parallel attention ranks and "
+                                         "expert-parallel MoE layers on a Ray cluster"
+                                       : "one replica over several nodes: vLLM's tensor-parallel group on its Ray "
+                                         "executor";
+        return SP_ENGINE_VLLM;
+    }
     if (result->gpus > accel->per_node || result->replicas > 1) {
         *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
         return SP_ENGINE_RAY_SERVE_VLLM;

@@ -133,6 +133,15 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
                      ceil(s->batch / s->tp), c->block_tokens);
     else if (c->expert_parallel)
         n = sp_appendf(buf, size, n, " --enable-expert-parallel");
+    /* A replica over several servers without pipeline stages: the data-parallel ranks (or one
+     * tensor-parallel group) on a Ray cluster, started from the head node (vLLM's multi-node docs). */
+    if (s->pp <= 1 && s->nodes_per_replica > 1) {
+        if (c->expert_parallel && c->attention_dp)
+            n = sp_appendf(buf, size, n, " --data-parallel-size-local %.0f --data-parallel-backend ray",
+                           s->tp / s->nodes_per_replica);
+        else
+            n = sp_appendf(buf, size, n, " --distributed-executor-backend ray");
+    }
     if (s->pp > 1) /* stages across nodes: vLLM runs them on a Ray cluster */
         n = sp_appendf(buf, size, n, " --pipeline-parallel-size %.0f --distributed-executor-backend ray", s->pp);
     if (c->prefix_share > 0) /* on by default in vLLM V1; said, since the plan counts on it */

@@ -33,6 +33,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     char stages[48] = "";
     if (s->pp > 1)
         snprintf(stages, sizeof stages, " x pp %g (%g GPUs a replica)", s->pp, s->tp * s->pp);
+    else if (s->nodes_per_replica > 1)
+        snprintf(stages, sizeof stages, " (%g GPUs over %g nodes)", s->tp, s->nodes_per_replica);
     sp_buf_printf(&b,
                   "replica     : tp %g%s on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB workspace + %.2f GB "
                   "KV cache per GPU\n",
@@ -145,6 +147,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
     json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
     json_object_set_new(o, "pp", json_integer((json_int_t)s->pp));
+    json_object_set_new(o, "nodes_per_replica", json_integer((json_int_t)s->nodes_per_replica));
     json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));
     json_object_set_new(o, "max_batch", json_integer((json_int_t)s->max_batch));
     json_object_set_new(o, "kv_cache_bytes_per_token", sp_json_count(s->kv_cache_bytes_per_token));

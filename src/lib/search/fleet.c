@@ -64,6 +64,25 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
             have = true;
         }
     }
+    /* Expert parallelism across nodes when no node holds the model (DeepSeek-V3 in fp8 on H100):
+     * the experts over 2 to 8 nodes' GPUs, their all-to-all partly over the NICs; attention data
+     * parallel on each GPU, or tensor-parallel when its heads divide as well. The fewest nodes that
+     * fit. */
+    bool ep_nodes = config->expert_parallel && accel->inter_node_bytes_per_s > 0 && config->pp <= 1;
+    for (double nodes = 2; !have && ep_nodes && nodes <= 8; nodes++) {
+        double tp = accel->per_node * nodes;
+        if (fmod(model->experts, tp) != 0 || (!config->attention_dp && fmod(model->heads, tp) != 0))
+            continue;
+        sp_serve_config c = *config;
+        c.tp = tp;
+        sp_serve_result r;
+        if (sp_serve_estimate(model, accel, &c, memory, perf, &r, err) != SP_OK)
+            return SP_ERR_INPUT;
+        if (r.fits) {
+            *out = r;
+            have = true;
+        }
+    }
     /* When the whole memory would hold it, the share the engine is given is what does not fit. */
     if (!have && config->gpu_memory_utilization > 0 && config->gpu_memory_utilization < 1 &&
         fits_whole_memory(model, accel, config, memory, perf))
