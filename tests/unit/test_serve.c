@@ -552,6 +552,31 @@ static void expert_parallel_over_nodes(void **state)
     assert_int_equal(sp_serve_plan(&m, &a, &c, &MEM, &PERF, &r, &err), SP_ERR_INPUT);
 }
 
+/* Attention data-parallel with expert parallelism: 40 heads do not split 16 ways, but under attention
+ * DP no GPU splits them, so tp 16 is a valid layout only there. Each GPU then holds the whole model
+ * less 15/16 of the routed experts: 48 layers x 128 experts x 3 x 5120 x 8192 weights, 2 bytes each. */
+static void attention_dp_with_heads_tp_does_not_divide(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 48, 5120, 40, 8, 8192, SP_FFN_SWIGLU, 32000, 4096);
+    m.experts = 128;
+    m.experts_per_token = 1;
+    sp_accel a = toy();
+    a.memory_bytes = 2e12;
+    sp_serve_config c = config(8);
+    sp_serve_result whole, split;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &whole, &err), SP_OK);
+    c.tp = 16;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &split, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "tp");
+    c.expert_parallel = c.attention_dp = true;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &split, &err), SP_OK);
+    double experts_elsewhere = 48.0 * 128 * 3 * 5120 * 8192 * (15.0 / 16.0) * 2;
+    assert_true(fabs(split.weights_bytes - (whole.weights_bytes - experts_elsewhere)) < 1.0);
+}
+
 /* CUDA graphs with padding (TensorRT-LLM's cuda_graph_config enable_padding): a decode step of 300
  * sequences replays the graph captured for 512, so its GEMMs run 512 rows while its KV cache reads
  * stay the 300 sequences' (640 tokens of 131,072 bytes each at 2 TB/s); past the largest size the
@@ -661,6 +686,7 @@ int main(void)
         cmocka_unit_test(graph_padding),
         cmocka_unit_test(speculation_under_load),
         cmocka_unit_test(expert_parallel_over_nodes),
+        cmocka_unit_test(attention_dp_with_heads_tp_does_not_divide),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

@@ -208,9 +208,9 @@ static sp_status ep_fits_model(const cli_value *v, const sp_model *m, sp_error *
         return cli_flag_error(err, "ep", "%s is dense: it has no experts to split", m->name);
     if (fmod(m->experts, ep->number) != 0)
         return cli_flag_error(err, "ep", "%g does not divide the %g experts", ep->number, m->experts);
-    if (fmod(m->heads, ep->number) != 0)
+    if (fmod(m->heads, ep->number) != 0 && !cli_on(&CMD, v, "attention-dp"))
         return cli_flag_error(err, "ep", "%g GPUs would split the %g attention heads unevenly (attention runs "
-                                         "tensor-parallel over the same GPUs)",
+                                         "tensor-parallel over the same GPUs; --attention-dp keeps it whole on each)",
                               ep->number, m->heads);
     return SP_OK;
 }

@@ -102,10 +102,11 @@ static const cli_default DEFAULTS[] = {
     NUM("tokens", 1, 1e16, 0, "train: 20 a parameter (Chinchilla, tokens_per_param); finetune: required or --dataset-gb",
         "ten quadrillion tokens is past any corpus"),
     NUMV("top", 1, 32, WHOLE, 5, "layouts listed; 32 fits one screen"),
-    NUM("tp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: the cheapest that fits", "must divide the heads"),
+    NUM("tp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: the cheapest that fits",
+        "must divide the heads (serve: but for --attention-dp with expert parallelism)"),
     SWITCH("tp-overlap", false, "off (Megatron-Core's default)",
-           "Megatron-Bridge's Llama 3 70B and 3.1 405B recipes turn it on; a layout without sequence parallelism "
-           "cannot"),
+           "Megatron-Bridge's Llama 3 70B, 3.1 405B and Qwen3 recipes turn it on; a layout without sequence "
+           "parallelism or with ZeRO-3 (torchtitan's) cannot"),
     NUM("tpot-ms", 0, 1e7, 0, "200 (serve_tpot_ms in data/defaults.yaml) unless another target is given; 0: none",
         "MLPerf Inference's Llama 2 70B server bound"),
     SWITCH("train-embeddings", false, "off", "adapters train alone unless the vocabulary changes (PEFT's default)"),

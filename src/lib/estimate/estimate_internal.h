@@ -88,6 +88,8 @@ double sp_train_peak(const sp_accel *a, sp_precision p);
  * (traintime.c), in seconds. */
 typedef struct {
     double gemms, attention, elementwise;
+    double tp_gemms;                    /* the GEMMs beside tensor-parallel collectives: attention projections
+                                           and dense MLPs (not the routed experts' grouped GEMMs) */
     double cast_forward, cast_backward; /* fp8 and MXFP8 operand casts */
     double ring_forward, ring_backward; /* context parallelism's exposed ring */
     double tp_allreduce;                /* one tensor-parallel all-reduce */

@@ -288,12 +288,22 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     /* The workspace of a full prefill chunk, as vLLM's profiling run sizes it before it gives
      * the rest to the KV cache (max_num_batched_tokens). */
     c.batch = ceil(mk->prefill_chunk_tokens / c.context);
+    /* Attention DP with heads that tp does not divide: the whole model on one GPU, less the routed
+     * experts' share that the other tp - 1 GPUs hold. */
+    const sp_model *m = x->m;
+    bool whole_attention = x->attn_tp == 1 && x->tp > 1 && fmod(m->heads, x->tp) != 0;
+    if (whole_attention)
+        c.tp = 1;
     sp_memory mem;
-    bool ok = sp_memory_estimate(x->m, &c, mk, 0, &mem, NULL) == SP_OK;
+    bool ok = sp_memory_estimate(m, &c, mk, 0, &mem, NULL) == SP_OK;
     out->weights_bytes = ok ? mem.weights_bytes : INFINITY;
+    double mats = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
+    if (ok && whole_attention)
+        out->weights_bytes -= sp_model_routed_layers(m) * m->experts * mats * m->hidden * m->ffn * (1.0 - 1.0 / x->tp) *
+                              x->wbytes;
     /* Attention DP keeps every layer's attention, dense MLP and shared expert whole on every GPU. */
-    if (ok && x->attn_tp == 1 && x->tp > 1)
-        out->weights_bytes += (x->m->layers * sp_model_attention_params(x->m) + sp_model_always_on_mlp_params(x->m)) *
+    else if (ok && x->attn_tp == 1 && x->tp > 1)
+        out->weights_bytes += (m->layers * sp_model_attention_params(m) + sp_model_always_on_mlp_params(m)) *
                               (1.0 - 1.0 / x->tp) * x->wbytes;
     /* A draft model's weights sit beside the target's, 16-bit, split like them. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
@@ -459,7 +469,9 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "must be a whole number of stages up to the %g layers", m->layers);
     if (c->pp > 1 && c->expert_parallel)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "pipeline stages with expert parallelism are not modelled");
-    if (!(c->tp >= 0) || c->tp != floor(c->tp) || (c->tp > 0 && fmod(m->heads, c->tp) != 0))
+    /* Under attention DP every GPU runs whole attention, so only the experts split over tp. */
+    bool heads_split = !(c->attention_dp && c->expert_parallel);
+    if (!(c->tp >= 0) || c->tp != floor(c->tp) || (heads_split && c->tp > 0 && fmod(m->heads, c->tp) != 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");

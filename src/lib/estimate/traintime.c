@@ -100,18 +100,23 @@ static double moe_gemms_s(const step_ctx *x)
     return experts + m->shared_experts * mlp_gemms_s(x, T, m->ffn, t);
 }
 
-/* Forward GEMMs of one (average) layer, per micro-batch, on one tensor-parallel rank. */
-static double layer_gemms_s(const step_ctx *x)
+/* Forward GEMMs of one (average) layer, per micro-batch, on one tensor-parallel rank; *beside_tp
+ * gets those next to a tensor-parallel collective (the projections and the dense MLPs, whose
+ * inputs and outputs Transformer Engine's userbuffers exchange), without the routed experts. */
+static double layer_gemms_s(const step_ctx *x, double *beside_tp)
 {
     const sp_model *m = x->m;
     double t = x->c->tp, T = x->tokens, h = m->hidden;
     double qkv = gemm_s(x, T, (x->q + 2.0 * x->kv) / t, h);
     double out = gemm_s(x, T, h, x->q / t);
-    if (m->experts <= 1)
-        return qkv + out + mlp_gemms_s(x, T, m->ffn, t);
+    if (m->experts <= 1) {
+        *beside_tp = qkv + out + mlp_gemms_s(x, T, m->ffn, t);
+        return *beside_tp;
+    }
     /* Dense-first layers (DeepSeek) run their own width; the average layer mixes the two. */
     double moe_share = (m->layers - m->dense_layers) / m->layers;
     double dense = mlp_gemms_s(x, T, m->dense_ffn > 0 ? m->dense_ffn : m->ffn, t);
+    *beside_tp = qkv + out + (1.0 - moe_share) * dense;
     return qkv + out + moe_share * moe_gemms_s(x) + (1.0 - moe_share) * dense;
 }
 
@@ -282,7 +287,7 @@ static sp_layer_costs layer_costs_of(const step_ctx *x)
     const sp_model *m = x->m;
     const sp_mem_config *c = x->c;
     sp_layer_costs lc;
-    lc.gemms = layer_gemms_s(x);
+    lc.gemms = layer_gemms_s(x, &lc.tp_gemms);
     lc.attention = attention_s(x);
     lc.elementwise = elementwise_s(x);
     lc.cast_forward = fp8_cast_s(x, false);
@@ -519,7 +524,9 @@ bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config)
 
 bool sp_tp_overlap_applies(const sp_mem_config *config)
 {
-    return config->tp_overlap && config->tp > 1 && config->sequence_parallel;
+    /* Megatron-Core's, not torchtitan's: an FSDP2 layout (NVFP4 aside, always Megatron's) has none. */
+    return config->tp_overlap && config->tp > 1 && config->sequence_parallel &&
+           (!sp_layout_is_fsdp2(config) || config->precision == SP_PREC_NVFP4);
 }
 
 sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
@@ -560,7 +567,7 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
      * communication with dependent computation"): only what a layer's GEMMs cannot cover stays
      * exposed, and the covered part costs the SMs the communication takes. */
     if (sp_tp_overlap_applies(config)) {
-        double cover = ceil(model->layers / config->pp) * costs.gemms *
+        double cover = ceil(model->layers / config->pp) * costs.tp_gemms *
                        (3.0 + (config->recompute == SP_RECOMPUTE_FULL ? 1.0 : 0.0));
         st.tp_comm_s = fmax(0.0, st.tp_comm_s - cover) + fmin(st.tp_comm_s, cover) * perf->overlap_contention;
     }

@@ -9,8 +9,9 @@
 
 enum { LAYOUT_MAX = 160 };
 
-static void layout_text(const sp_mem_config *c, char *buf, size_t size)
+static void layout_text(const sp_candidate *cand, char *buf, size_t size)
 {
+    const sp_mem_config *c = &cand->config;
     int n = sp_split_text(c, buf, size);
     if (c->ep > 1 && c->etp > 1)
         n = sp_appendf(buf, size, n, " (ep %g, etp %g)", c->ep, c->etp);
@@ -24,7 +25,7 @@ static void layout_text(const sp_mem_config *c, char *buf, size_t size)
         n = sp_appendf(buf, size, n, ", sequence parallel");
     if (sp_tp_overlap_applies(c))
         n = sp_appendf(buf, size, n, ", TP overlapped");
-    if (sp_ep_overlap_applies(NULL, c))
+    if (sp_ep_overlap_applies(NULL, c) && cand->step.microbatches >= 2) /* as the estimate applies it */
         sp_appendf(buf, size, n, ", all-to-all overlapped");
 }
 
@@ -86,7 +87,7 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
     if (res->top_count > 1) {
         char layout[LAYOUT_MAX];
         const sp_candidate *r = &res->top[1];
-        layout_text(&r->config, layout, sizeof layout);
+        layout_text(r, layout, sizeof layout);
         sp_appendf(buf, size, n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout,
                  100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0), largest_gap(&w->step, &r->step));
     }
@@ -133,7 +134,7 @@ static size_t front_of(const sp_train_report *r, sp_candidate **cands, bool **fr
 static void text_candidate(sp_buf *b, const char *label, const sp_train_option *o, const sp_candidate *c)
 {
     char layout[LAYOUT_MAX];
-    layout_text(&c->config, layout, sizeof layout);
+    layout_text(c, layout, sizeof layout);
     sp_buf_printf(b, "%-12s: %g x %s, %s\n", label, c->gpus, o->accel->name, layout);
 }
 
@@ -253,7 +254,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         sp_buf_printf(&b, "\ntop layouts on %g x %s\n", c->gpus, w->accel->name);
         for (size_t i = 0; i < w->result.top_count && i < r->top; i++) {
             char layout[LAYOUT_MAX];
-            layout_text(&w->result.top[i].config, layout, sizeof layout);
+            layout_text(&w->result.top[i], layout, sizeof layout);
             sp_buf_printf(&b, "  %2zu. %8.3f s  MFU %5.1f%%  %5.1f GB  %s\n", i + 1, w->result.top[i].step.step_time_s,
                           100 * w->result.top[i].step.mfu, w->result.top[i].memory.total_bytes / 1e9, layout);
         }

@@ -29,8 +29,10 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     /* A node's tensor-parallel splits first; then, when none fits, the widest of them with pipeline
      * stages across nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes. */
     double widest = 1;
-    for (double tp = 1; tp <= accel->per_node && tp <= model->heads; tp++)
-        if (fmod(model->heads, tp) == 0 && (!config->expert_parallel || fmod(model->experts, tp) == 0))
+    /* Attention data-parallel with expert parallelism splits only the experts over tp. */
+    bool heads_split = !(config->expert_parallel && config->attention_dp);
+    for (double tp = 1; tp <= accel->per_node && (tp <= model->heads || !heads_split); tp++)
+        if ((!heads_split || fmod(model->heads, tp) == 0) && (!config->expert_parallel || fmod(model->experts, tp) == 0))
             widest = tp;
     bool multi_node = accel->inter_node_bytes_per_s > 0 && !config->expert_parallel && config->pp <= 1;
     double last = widest + (multi_node ? 7 : 0);
@@ -41,7 +43,7 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
         if (pp > 1 && have && (out->pp <= 1 || out->meets_targets))
             break;
         /* Tensor parallelism splits heads; expert parallelism over the same GPUs splits experts. */
-        if (fmod(model->heads, tp) != 0 || (config->expert_parallel && fmod(model->experts, tp) != 0) ||
+        if ((heads_split && fmod(model->heads, tp) != 0) || (config->expert_parallel && fmod(model->experts, tp) != 0) ||
             pp > model->layers)
             continue;
         sp_serve_config c = *config;
@@ -71,7 +73,7 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     bool ep_nodes = config->expert_parallel && accel->inter_node_bytes_per_s > 0 && config->pp <= 1;
     for (double nodes = 2; !have && ep_nodes && nodes <= 8; nodes++) {
         double tp = accel->per_node * nodes;
-        if (fmod(model->experts, tp) != 0 || (!config->attention_dp && fmod(model->heads, tp) != 0))
+        if (fmod(model->experts, tp) != 0 || (heads_split && fmod(model->heads, tp) != 0))
             continue;
         sp_serve_config c = *config;
         c.tp = tp;
