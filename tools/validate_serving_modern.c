@@ -30,7 +30,9 @@ typedef struct {
 } modern_tallies;
 
 /* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
- * (an assumption: the table does not say). */
+ * (an assumption: the table does not say; TensorRT-LLM's own accuracy references,
+ * tests/integration/defs/accuracy/references/mmlu.yaml, list its Qwen3-30B-A3B and Qwen3-235B-A22B
+ * NVFP4 and FP8 checkpoints and its Llama 3.3 70B NVFP4 one with kv_cache_quant_algo FP8). */
 static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
 {
     modern_tallies *both = tallies;
