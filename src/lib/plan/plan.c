@@ -242,6 +242,11 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
     if (!out->served)
         out->gpus_for_qps = p->qps > 0 ? sp_exact_ceil(p->qps / k->qps_per_replica) : 0;
     out->gpus = fmax(fmax(out->gpus_for_model, out->gpus_for_qps), 1.0);
+    /* A replica split over several GPUs is deployed whole: the seed's per-GPU rate fills whole
+     * replicas, so 5 GPUs of qps at 2 GPUs a replica are 3 replicas, 6 GPUs (the seed's own layout
+     * keeps its max). */
+    if (!classic && !out->served && out->gpus_for_model > 1 && out->gpus_for_qps > out->gpus_for_model)
+        out->gpus = sp_exact_ceil(out->gpus_for_qps / out->gpus_for_model) * out->gpus_for_model;
     out->nodes = sp_exact_ceil(out->gpus / k->gpus_per_node);
 }
 

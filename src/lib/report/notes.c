@@ -49,9 +49,10 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     case SP_NOTE_REPLICA_SPANS_GPUS:
         return snprintf(buf, size,
                         "one replica needs %.0f GPUs for its weights (tensor-parallel all-reduce); the "
-                        "seed's %.0f qps is per GPU, so %.0f GPUs assumes that rate holds per GPU of a "
-                        "split replica",
-                        plan->gpus_for_model, plan->knobs.qps_per_replica, plan->gpus);
+                        "seed's %.0f qps is per GPU, so the load needs %.0f GPUs if that rate holds per GPU "
+                        "of a split replica: %.0f whole replicas, %.0f GPUs",
+                        plan->gpus_for_model, plan->knobs.qps_per_replica, plan->gpus_for_qps,
+                        plan->gpus / plan->gpus_for_model, plan->gpus);
     case SP_NOTE_OVER_BUDGET:
         return snprintf(buf, size, "this tier spends more than the budget");
     case SP_NOTE_RUN_TOO_SLOW:
