@@ -485,6 +485,9 @@ typedef struct {
     double window_layers;         /* layers that use it; the others attend over the whole context */
     bool text_only;               /* read from a multimodal file's text_config: the vision tower is not counted */
     char hf_id[SP_NAME_MAX];      /* the Hugging Face repository (_name_or_path), "" when unknown */
+    bool checkpoint_quantized;    /* config.json's quantization_config names the stored weights' format */
+    sp_dtype checkpoint_dtype;    /* that format (fp8 block scales, MXFP4, NVFP4, int4/int8): what an
+                                     engine loads when no other dtype is asked for */
 } sp_model;
 
 /* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
@@ -999,11 +1002,12 @@ typedef struct {
                                      that holds its batch (a GPU's share under attention DP); larger
                                      batches run unpadded */
     int graph_batch_count;        /* 0: no padding */
+    bool weights_from_checkpoint; /* weight_dtype is the checkpoint's stored format, not a flag (the report says so) */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false}
 
 typedef struct {
     double tp;

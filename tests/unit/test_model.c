@@ -62,6 +62,36 @@ static void qwen2_moe_by_hand(void **state)
     assert_true(params_of("qwen2-57b-a14b", NULL) == 57408558592.0);
 }
 
+/* The stored weights' format from quantization_config: DeepSeek-V3's fp8 blocks, gpt-oss's MXFP4, a
+ * ModelOpt NVFP4 file, a 4-bit GPTQ one; a 16-bit file and an unmodelled method (bitsandbytes) say
+ * nothing. */
+static void checkpoint_formats(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "deepseek-v3", &m, &err), SP_OK);
+    assert_true(m.checkpoint_quantized && m.checkpoint_dtype == SP_DTYPE_FP8);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "gpt-oss-120b", &m, &err), SP_OK);
+    assert_true(m.checkpoint_quantized && m.checkpoint_dtype == SP_DTYPE_MXFP4);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-3.1-8b", &m, &err), SP_OK);
+    assert_false(m.checkpoint_quantized);
+    const char *head = "{\"model_type\": \"llama\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100, ";
+    const char *tails[] = {"\"quantization_config\": {\"quant_method\": \"modelopt\", \"quant_algo\": \"NVFP4\"}}",
+                           "\"quantization_config\": {\"quant_method\": \"gptq\", \"bits\": 4}}",
+                           "\"quantization_config\": {\"quant_method\": \"bitsandbytes\"}}"};
+    const sp_dtype want[] = {SP_DTYPE_NVFP4, SP_DTYPE_INT4};
+    for (int i = 0; i < 3; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "%s%s", head, tails[i]);
+        assert_int_equal(sp_model_parse_hf("c.json", text, strlen(text), &m, &err), SP_OK);
+        assert_int_equal(m.checkpoint_quantized, i < 2);
+        if (i < 2)
+            assert_int_equal(m.checkpoint_dtype, want[i]);
+    }
+}
+
 static void hf_errors_name_the_field(void **state)
 {
     (void)state;
@@ -165,6 +195,7 @@ int main(void)
         cmocka_unit_test(mixtral_total_and_active),
         cmocka_unit_test(shape_matches_hand_count),
         cmocka_unit_test(hf_errors_name_the_field),
+        cmocka_unit_test(checkpoint_formats),
         cmocka_unit_test(qwen2_biases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,7 @@ static const cli_opt OPTS[] = {
     {"recompute", CLI_TEXT, "R", "none (default), selective, full, op (torchtitan's op-level)"},
     {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp"},
     {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention; default on)"},
-    {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16 (default), fp16, fp8, int8, int4, nvfp4, mxfp4"},
+    {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16, fp16, fp8, int8, int4, nvfp4, mxfp4 (default: the checkpoint's quantization_config, else bf16)"},
     {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8"},
     {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)"},
     {"deepspeed", CLI_FLAG, NULL, "also print DeepSpeed's ZeRO-2/3 estimator figures"},
@@ -83,6 +83,9 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     sp_status s = enum_flags(v, c, err);
     if (s != SP_OK)
         return s;
+    /* Inference without --weight-dtype holds the weights as the checkpoint stores them (serve does too). */
+    if (c->mode == SP_MODE_INFER && !cli_flag(&CMD, v, "weight-dtype")->set && m->checkpoint_quantized)
+        c->weight_dtype = m->checkpoint_dtype;
     double seq = sp_model_default_seq(m);
     c->dp = cli_number_or(&CMD, v, "dp", 1);
     c->zero = cli_number_or(&CMD, v, "zero", 0);

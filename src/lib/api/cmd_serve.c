@@ -12,7 +12,7 @@ static const cli_opt OPTS[] = {
     {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (required)"},
     {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)"},
     {"pp", CLI_NUMBER, "N", "pipeline stages of a replica, across nodes (default: 1, more when nothing else fits)"},
-    {"weight-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4"},
+    {"weight-dtype", CLI_TEXT, "D", "bf16, fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4 (default: the checkpoint's quantization_config, else bf16)"},
     {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8"},
     {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)"},
     {"workload", CLI_TEXT, "NAME", "request lengths of a published trace: sharegpt, azure-conv, azure-code (catalog workloads)"},
@@ -53,6 +53,19 @@ static const cli_command CMD = {
     "Size a serving fleet from first principles: prefill and decode time, the batch that fits the\n"
     "paged KV cache, latency against targets, replicas for a request rate, cost per token.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
+
+/* Without --weight-dtype an engine loads the weights as the checkpoint stores them (vLLM and SGLang
+ * read config.json's quantization_config): DeepSeek-V3's fp8 blocks, gpt-oss's MXFP4 experts. An
+ * NVFP4 checkpoint needs FP4 tensor cores; elsewhere the plan stays 16-bit. */
+static void checkpoint_weights(const cli_value *v, const sp_model *m, const sp_accel *a, sp_serve_config *c)
+{
+    if (cli_flag(&CMD, v, "weight-dtype")->set || !m->checkpoint_quantized)
+        return;
+    if (m->checkpoint_dtype == SP_DTYPE_NVFP4 && !(a->fp4_flops_per_s > 0))
+        return;
+    c->weight_dtype = m->checkpoint_dtype;
+    c->weights_from_checkpoint = true;
+}
 
 static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_serve_config *c, sp_error *err)
 {
@@ -230,6 +243,8 @@ int cmd_serve(int argc, char **argv)
     sp_status s = cli_load_inputs(&CMD, v, "serving", CLI_GPU_REQUIRED, &in, &err);
     if (s == SP_OK)
         s = config_from_flags(v, in.accel, &config, &err);
+    if (s == SP_OK)
+        checkpoint_weights(v, &in.model, in.accel, &config);
     if (s == SP_OK)
         s = ep_fits_model(v, &in.model, &err);
     if (s == SP_OK)

@@ -537,6 +537,32 @@ static sp_status unsupported(hf_config *c, const char *type)
     return hf_fail(c, "model_type", message);
 }
 
+/* The stored weights' format from quantization_config, as transformers and vLLM read it:
+ * quant_method "fp8" (FineGrainedFP8Config: DeepSeek-V3, Qwen3-*-FP8), "mxfp4" (gpt-oss),
+ * "modelopt" with quant_algo FP8 or NVFP4 (NVIDIA ModelOpt checkpoints), "gptq"/"awq" with bits
+ * 4 or 8. Any other method leaves the 16-bit torch_dtype: its format is not modelled. */
+static void checkpoint_format(json_t *root, sp_model *m)
+{
+    json_t *qc = json_object_get(root, "quantization_config");
+    const char *method = json_string_value(json_object_get(qc, "quant_method"));
+    if (!method)
+        return;
+    const char *algo = json_string_value(json_object_get(qc, "quant_algo"));
+    json_t *bits = json_object_get(qc, "bits");
+    int width = json_is_integer(bits) ? (int)json_integer_value(bits) : 0;
+    m->checkpoint_quantized = true;
+    if (!strncmp(method, "fp8", 3) || (!strcmp(method, "modelopt") && algo && !strcmp(algo, "FP8")))
+        m->checkpoint_dtype = SP_DTYPE_FP8;
+    else if (!strncmp(method, "mxfp4", 5))
+        m->checkpoint_dtype = SP_DTYPE_MXFP4;
+    else if (!strcmp(method, "modelopt") && algo && !strcmp(algo, "NVFP4"))
+        m->checkpoint_dtype = SP_DTYPE_NVFP4;
+    else if ((!strcmp(method, "gptq") || !strcmp(method, "awq")) && (width == 4 || width == 8))
+        m->checkpoint_dtype = width == 4 ? SP_DTYPE_INT4 : SP_DTYPE_INT8;
+    else
+        m->checkpoint_quantized = false;
+}
+
 sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, sp_model *out,
                             sp_error *err)
 {
@@ -575,6 +601,7 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
         if (json_is_string(id))
             sp_copy(out->hf_id, sizeof out->hf_id, json_string_value(id));
         out->text_only = fields != root;
+        checkpoint_format(root, out);
         s = hf_common(&c, out);
     }
     if (s == SP_OK)

@@ -21,8 +21,9 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_engine engine = sp_serve_engine(r->accel, c, s, &reason);
     char line[1024];
     sp_buf b = {0};
-    sp_buf_printf(&b, "model       : %s (%.2f B parameters), weights %s, KV cache %s\n", r->model->name,
-                  sp_model_params(r->model) / 1e9, sp_dtype_name(c->weight_dtype), sp_dtype_name(c->kv_dtype));
+    sp_buf_printf(&b, "model       : %s (%.2f B parameters), weights %s%s, KV cache %s\n", r->model->name,
+                  sp_model_params(r->model) / 1e9, sp_dtype_name(c->weight_dtype),
+                  c->weights_from_checkpoint ? " (as the checkpoint stores them)" : "", sp_dtype_name(c->kv_dtype));
     sp_buf_printf(&b, "requests    : %g prompt + %g output tokens", c->prompt_tokens, c->output_tokens);
     /* Drawn lengths (the --percentile simulation only): the means and their spreads. */
     if (c->prompt_spread > 0 || c->output_spread > 0)
@@ -121,10 +122,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "engine      : %s (%s): %s\n", sp_engine_name(engine), pins, reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
-    /* vLLM loads FP4 weights from a checkpoint quantised beforehand; it does not quantise to FP4 on load. */
-    if (sp_dtype_is_fp4(c->weight_dtype))
-        sp_buf_printf(&b, "note        : point the launch line at a checkpoint already in %s (%s); vLLM does "
-                          "not quantise to FP4 when it loads\n",
+    /* Engines load FP4 weights from a checkpoint quantised beforehand; they do not quantise to FP4 on
+     * load. Nothing to say when the named checkpoint already is one. */
+    if (sp_dtype_is_fp4(c->weight_dtype) && !c->weights_from_checkpoint)
+        sp_buf_printf(&b, "note        : point the launch line at a checkpoint already in %s (%s); the engines do "
+                          "not quantise to FP4 when they load\n",
                       sp_dtype_name(c->weight_dtype),
                       c->weight_dtype == SP_DTYPE_NVFP4 ? "NVIDIA ModelOpt publishes them, e.g. nvidia/<model>-FP4"
                                                         : "gpt-oss ships in it");
@@ -142,6 +144,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "model", json_string(r->model->name));
     json_object_set_new(o, "gpu", json_string(r->accel->name));
     json_object_set_new(o, "weight_dtype", json_string(sp_dtype_name(c->weight_dtype)));
+    json_object_set_new(o, "weights_from_checkpoint", json_boolean(c->weights_from_checkpoint));
     json_object_set_new(o, "kv_dtype", json_string(sp_dtype_name(c->kv_dtype)));
     json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)c->prompt_tokens));
     json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
