@@ -362,6 +362,7 @@ typedef struct {
     double prompt_tokens, output_tokens; /* serving; 0: 512 and 256 */
     double ttft_ms, tpot_ms;   /* serving latency targets; 0: none */
     sp_dtype weight_dtype, kv_dtype; /* serving (bf16 when not given) */
+    bool has_weight_dtype;     /* false: the checkpoint's stored format (quantization_config), else bf16 */
     double global_batch;       /* sequences per step; 0: about 2M tokens */
     char instance[SP_NAME_MAX];  /* data jobs: a CPU instance of data/instances.yaml, "" when none */
     unsigned instance_line, instance_col;

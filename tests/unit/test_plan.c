@@ -283,6 +283,34 @@ static void too_slow_run_names_the_largest_count(void **state)
     sp_accel_catalog_free(&catalog);
 }
 
+/* A served DeepSeek-V3 profile without weight_dtype holds the checkpoint's fp8 weights, 671 GB
+ * over one node of 8 H200s; weight_dtype: bf16 doubles them past one node (tp 8 x pp 2). */
+static void served_checkpoint_keeps_its_format(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "deepseek-v3", &m, &err), SP_OK);
+    sp_accel_catalog catalog;
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
+    sp_profile p = with_axis(profile("dsv3", 0, 0, 5, 720, 1e6), SP_AXIS_SERVING);
+    snprintf(p.model, sizeof p.model, "deepseek-v3");
+    snprintf(p.gpu, sizeof p.gpu, "h200-sxm-141gb");
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    options.model = &m;
+    options.accel = sp_accel_find(&catalog, "h200-sxm-141gb");
+    sp_plan out;
+    assert_int_equal(sp_plan_profile(&p, &RULES, &options, &out, &err), SP_OK);
+    assert_int_equal(out.mem_config.weight_dtype, SP_DTYPE_FP8);
+    assert_close(out.gpus, 8.0);
+    p.weight_dtype = SP_DTYPE_BF16;
+    p.has_weight_dtype = true;
+    assert_int_equal(sp_plan_profile(&p, &RULES, &options, &out, &err), SP_OK);
+    assert_int_equal(out.mem_config.weight_dtype, SP_DTYPE_BF16);
+    assert_close(out.gpus, 16.0);
+    sp_accel_catalog_free(&catalog);
+}
+
 /* A rules directory whose frameworks.yaml pins torch twice is refused at the second pin. */
 static void rules_refuse_a_twice_pinned_framework(void **state)
 {
@@ -329,6 +357,7 @@ int main(void)
         cmocka_unit_test(model_sizing_is_minimal),
         cmocka_unit_test(rules_refuse_a_twice_pinned_framework),
         cmocka_unit_test(too_slow_run_names_the_largest_count),
+        cmocka_unit_test(served_checkpoint_keeps_its_format),
     };
     return cmocka_run_group_tests(tests, load_rules, NULL);
 }

@@ -72,6 +72,7 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
             (d == &p->kv_dtype && (*d == SP_DTYPE_INT4 || sp_dtype_is_fp4(*d))))
             return sp_yaml_fail(y, value, key, err, "'%s' is not one of bf16, fp16, fp8, int8%s", text,
                                 d == &p->kv_dtype ? "" : ", int4, nvfp4 (or fp4), mxfp4");
+        p->has_weight_dtype |= d == &p->weight_dtype;
     } else if (!strcmp(key, "precision")) {
         p->has_precision = sp_precision_parse(text, &p->precision);
         if (!p->has_precision)

@@ -66,6 +66,14 @@ static sp_serve_config serve_shape(const sp_profile *p)
     return c;
 }
 
+/* Serving weights without weight_dtype: the checkpoint as stored (quantization_config), as engines
+ * load it; an NVFP4 checkpoint needs FP4 tensor cores where the part is known. */
+static bool checkpoint_weights(const sp_profile *p, const sp_model *m, const sp_accel *a)
+{
+    return !p->has_weight_dtype && m->checkpoint_quantized &&
+           (m->checkpoint_dtype != SP_DTYPE_NVFP4 || !a || a->fp4_flops_per_s > 0);
+}
+
 static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, sp_mode mode)
 {
     sp_mem_config c = SP_MEM_CONFIG_INIT;
@@ -83,6 +91,9 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
     }
     c.batch = c.micro_batch;
     c.flash_attention = true; /* PyTorch SDPA, vLLM and Megatron all use flash kernels by default */
+    c.weight_dtype = p->weight_dtype;
+    if (mode == SP_MODE_INFER && checkpoint_weights(p, m, NULL))
+        c.weight_dtype = m->checkpoint_dtype;
     return c;
 }
 
@@ -398,6 +409,10 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     sp_memory_constants mk = sp_rules_memory_constants(r);
     sp_serve_config c = serve_shape(p);
     c.weight_dtype = p->weight_dtype;
+    if (checkpoint_weights(p, m, a)) {
+        c.weight_dtype = m->checkpoint_dtype;
+        c.weights_from_checkpoint = true;
+    }
     c.kv_dtype = p->kv_dtype;
     c.qps = p->qps;
     c.ttft_s = p->ttft_ms / 1e3;
