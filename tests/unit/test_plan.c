@@ -132,6 +132,12 @@ static void exercise2_serving_70b(void **state)
     p.has_mode = true;
     sp_plan t = plan_of(&p, false);
     assert_close(t.gpus_for_model, 14.0);
+    /* 120 B x 2 = 240 GB -> 3 GPUs a replica; 600/40 = 15 GPUs, 5 replicas; a replica stays in a
+     * node, 2 of them to an 8-GPU node: 3 nodes, not ceil(15/8) = 2. */
+    sp_profile wide = with_axis(profile("wide", 120, 0, 600, 720, 1e6), SP_AXIS_SERVING);
+    sp_plan w = plan_of(&wide, false);
+    assert_close(w.gpus, 15.0);
+    assert_close(w.nodes, 3.0);
 }
 
 /* 80.5 GB on 80 GB GPUs needs 2; the seed's int() makes it 80 -> 1. 240 GB is exactly 3. */

@@ -315,12 +315,11 @@ static void expert_all_to_all_sends_own_tokens(void **state)
     assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - expected) < 1e-6 * expected);
 }
 
-/* Under attention DP the attention, the dense layers and the shared experts are whole on every GPU
- * (TensorRT-LLM's GatedMLP overridden_tp_size=1; vLLM's data-parallel ranks shard only experts).
- * Four layers, the first dense (SwiGLU, 3 x 1024 x 2048), each MoE layer with one shared expert of
- * the same shape: against expert parallelism alone, each of 4 GPUs holds 3/4 more of the attention
- * (4 x (2 x 1024 x 1024 + 2 x 1024 x 256)) and of the always-on MLPs (4 x 3 x 1024 x 2048), at 2
- * bytes. Nothing is left to all-reduce: doubling the link saves only the 3 MoE layers' all-to-all. */
+/* Under attention DP every GPU is a whole engine rank (TensorRT-LLM's GatedMLP overridden_tp_size=1
+ * and no lm-head TP; vLLM's data-parallel ranks shard only experts): it holds what one GPU would
+ * hold alone, less 3/4 of the 3 MoE layers' 8 routed experts (3 x 1024 x 2048 each, 2 bytes). Four
+ * layers, the first dense, each MoE layer with one shared expert. Nothing is left to all-reduce:
+ * doubling the link saves only the 3 MoE layers' all-to-all. */
 static void attention_dp_replicates_dense_mlps(void **state)
 {
     (void)state;
@@ -336,9 +335,12 @@ static void attention_dp_replicates_dense_mlps(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &ep_only, &err), SP_OK);
     c.attention_dp = true;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &whole, &err), SP_OK);
-    double attention = 4 * (2.0 * 1024 * 1024 + 2.0 * 1024 * 256), always_on = 4 * 3.0 * 1024 * 2048;
-    assert_true(fabs((whole.weights_bytes - ep_only.weights_bytes) - (attention + always_on) * 0.75 * 2.0) <
-                1e-9 * whole.weights_bytes);
+    sp_serve_config one = config(64);
+    sp_serve_result alone;
+    assert_int_equal(sp_serve_estimate(&m, &a, &one, &MEM, &PERF, &alone, &err), SP_OK);
+    double routed_elsewhere = 3 * 8 * 3.0 * 1024 * 2048 * 0.75 * 2.0;
+    assert_true(fabs(whole.weights_bytes - (alone.weights_bytes - routed_elsewhere)) < 1e-9 * whole.weights_bytes);
+    assert_true(whole.weights_bytes > ep_only.weights_bytes);
     a.intra_node_bytes_per_s *= 2;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &fast, &err), SP_OK);
     double per_layer = 2.0 * (3.0 / 4.0) * (64.0 / 4.0) * 2 * 1024 * 2 / 400e9; /* at 400 GB/s */
@@ -577,6 +579,39 @@ static void attention_dp_with_heads_tp_does_not_divide(void **state)
     assert_true(fabs(split.weights_bytes - (whole.weights_bytes - experts_elsewhere)) < 1.0);
 }
 
+/* TensorRT-LLM for one replica only when the part runs the weights' format natively and the user
+ * set the latency target: fp8 on a part with FP8 tensor cores and --tpot-ms given. A default target,
+ * a part without FP8 (the weights then run 16-bit kernels), or attention DP (its launch line carries
+ * none) keep vLLM; a checkpoint already quantised gets no --quantization flag. */
+static void engine_follows_native_formats(void **state)
+{
+    (void)state;
+    sp_accel a = toy();
+    sp_serve_config c = config(8);
+    sp_serve_result r = {0};
+    r.replicas = 1;
+    r.tp = 1;
+    const char *reason = "";
+    c.weight_dtype = SP_DTYPE_FP8;
+    c.tpot_s = 0.05;
+    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_TRTLLM_TRITON);
+    c.tpot_is_default = true;
+    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_VLLM);
+    c.tpot_is_default = false;
+    c.attention_dp = c.expert_parallel = true;
+    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_VLLM);
+    c.attention_dp = c.expert_parallel = false;
+    a.fp8_flops_per_s = 0;
+    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_VLLM);
+    char line[512];
+    c.weights_from_checkpoint = true;
+    sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
+    assert_null(strstr(line, "--quantization"));
+    c.weights_from_checkpoint = false;
+    sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
+    assert_non_null(strstr(line, "--quantization fp8"));
+}
+
 /* CUDA graphs with padding (TensorRT-LLM's cuda_graph_config enable_padding): a decode step of 300
  * sequences replays the graph captured for 512, so its GEMMs run 512 rows while its KV cache reads
  * stay the 300 sequences' (640 tokens of 131,072 bytes each at 2 TB/s); past the largest size the
@@ -687,6 +722,7 @@ int main(void)
         cmocka_unit_test(speculation_under_load),
         cmocka_unit_test(expert_parallel_over_nodes),
         cmocka_unit_test(attention_dp_with_heads_tp_does_not_divide),
+        cmocka_unit_test(engine_follows_native_formats),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

@@ -76,7 +76,8 @@ static sp_status flags_for_mode(const cli_value *v, sp_mode mode, sp_error *err)
     return SP_OK;
 }
 
-static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem_config *c, sp_error *err)
+static sp_status config_from_flags(const cli_value *v, const sp_model *m, const sp_accel *a, sp_mem_config *c,
+                                   sp_error *err)
 {
     sp_mem_config defaults = SP_MEM_CONFIG_INIT;
     *c = defaults;
@@ -84,7 +85,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, sp_mem
     if (s != SP_OK)
         return s;
     /* Inference without --weight-dtype holds the weights as the checkpoint stores them (serve does too). */
-    if (c->mode == SP_MODE_INFER && !cli_flag(&CMD, v, "weight-dtype")->set && m->checkpoint_quantized)
+    if (c->mode == SP_MODE_INFER && !cli_flag(&CMD, v, "weight-dtype")->set && m->checkpoint_quantized &&
+        (m->checkpoint_dtype != SP_DTYPE_NVFP4 || !a || a->fp4_flops_per_s > 0)) /* NVFP4 needs FP4 tensor cores */
         c->weight_dtype = m->checkpoint_dtype;
     double seq = sp_model_default_seq(m);
     c->dp = cli_number_or(&CMD, v, "dp", 1);
@@ -161,7 +163,7 @@ int cmd_memory(int argc, char **argv)
     if (s == SP_OK && fine_tune)
         return ft_memory(v, &in, format);
     if (s == SP_OK)
-        s = config_from_flags(v, &in.model, &config, &err);
+        s = config_from_flags(v, &in.model, in.accel, &config, &err);
     sp_memory_constants constants = sp_rules_memory_constants(&in.rules);
     double capacity = in.accel ? in.accel->memory_bytes : 0;
     if (s == SP_OK)

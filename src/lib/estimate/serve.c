@@ -288,10 +288,12 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     /* The workspace of a full prefill chunk, as vLLM's profiling run sizes it before it gives
      * the rest to the KV cache (max_num_batched_tokens). */
     c.batch = ceil(mk->prefill_chunk_tokens / c.context);
-    /* Attention DP with heads that tp does not divide: the whole model on one GPU, less the routed
-     * experts' share that the other tp - 1 GPUs hold. */
+    /* Attention DP: each GPU is a whole engine rank for its share of the sequences, with the whole
+     * model (attention, dense MLPs, shared experts, embeddings and output layer: vLLM's
+     * data-parallel ranks, TensorRT-LLM's attention DP without lm-head TP) and its own prefill
+     * workspace, less the routed experts' share that the other tp - 1 GPUs hold. */
     const sp_model *m = x->m;
-    bool whole_attention = x->attn_tp == 1 && x->tp > 1 && fmod(m->heads, x->tp) != 0;
+    bool whole_attention = x->attn_tp == 1 && x->tp > 1;
     if (whole_attention)
         c.tp = 1;
     sp_memory mem;
@@ -301,10 +303,6 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     if (ok && whole_attention)
         out->weights_bytes -= sp_model_routed_layers(m) * m->experts * mats * m->hidden * m->ffn * (1.0 - 1.0 / x->tp) *
                               x->wbytes;
-    /* Attention DP keeps every layer's attention, dense MLP and shared expert whole on every GPU. */
-    else if (ok && x->attn_tp == 1 && x->tp > 1)
-        out->weights_bytes += (m->layers * sp_model_attention_params(m) + sp_model_always_on_mlp_params(m)) *
-                              (1.0 - 1.0 / x->tp) * x->wbytes;
     /* A draft model's weights sit beside the target's, 16-bit, split like them. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
         out->weights_bytes += 2.0 * x->c->spec_draft_params / x->tp;

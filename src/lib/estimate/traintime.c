@@ -101,8 +101,9 @@ static double moe_gemms_s(const step_ctx *x)
 }
 
 /* Forward GEMMs of one (average) layer, per micro-batch, on one tensor-parallel rank; *beside_tp
- * gets those next to a tensor-parallel collective (the projections and the dense MLPs, whose
- * inputs and outputs Transformer Engine's userbuffers exchange), without the routed experts. */
+ * gets those next to a tensor-parallel collective (the projections, the dense MLPs and shared
+ * experts, whose inputs and outputs Transformer Engine's userbuffers exchange), without the routed
+ * experts. */
 static double layer_gemms_s(const step_ctx *x, double *beside_tp)
 {
     const sp_model *m = x->m;
@@ -116,7 +117,9 @@ static double layer_gemms_s(const step_ctx *x, double *beside_tp)
     /* Dense-first layers (DeepSeek) run their own width; the average layer mixes the two. */
     double moe_share = (m->layers - m->dense_layers) / m->layers;
     double dense = mlp_gemms_s(x, T, m->dense_ffn > 0 ? m->dense_ffn : m->ffn, t);
-    *beside_tp = qkv + out + (1.0 - moe_share) * dense;
+    /* Shared experts are tensor-parallel MLPs (Megatron-Core's SharedExpertMLP), beside TP collectives too. */
+    double shared = m->shared_experts * mlp_gemms_s(x, T, m->ffn, t);
+    *beside_tp = qkv + out + (1.0 - moe_share) * dense + moe_share * shared;
     return qkv + out + moe_share * moe_gemms_s(x) + (1.0 - moe_share) * dense;
 }
 

@@ -105,10 +105,15 @@ sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, 
                                                "TensorRT-LLM";
         return SP_ENGINE_VLLM;
     }
+    /* TensorRT-LLM's edge is its kernels for the part's own low-precision formats (FP8 on Hopper and
+     * later, FP4 on Blackwell, INT8); its launch line here carries neither expert parallelism nor
+     * attention DP, and a target the user did not set is no reason to leave vLLM. */
     bool nvidia = stack == SP_STACK_CUDA;
-    if (nvidia && (config->weight_dtype == SP_DTYPE_FP8 || config->weight_dtype == SP_DTYPE_INT8 ||
-                   sp_dtype_is_fp4(config->weight_dtype)) &&
-        config->tpot_s > 0) {
+    bool native = (config->weight_dtype == SP_DTYPE_FP8 && accel->fp8_flops_per_s > 0) ||
+                  (config->weight_dtype == SP_DTYPE_INT8 && accel->int8_ops_per_s > 0) ||
+                  (sp_dtype_is_fp4(config->weight_dtype) && accel->fp4_flops_per_s > 0);
+    if (nvidia && native && config->tpot_s > 0 && !config->tpot_is_default && !config->expert_parallel &&
+        !config->attention_dp) {
         *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "
                   "kernels behind Triton give the lowest latency";
         return SP_ENGINE_TRTLLM_TRITON;

@@ -74,7 +74,7 @@ static bool checkpoint_weights(const sp_profile *p, const sp_model *m, const sp_
            (m->checkpoint_dtype != SP_DTYPE_NVFP4 || !a || a->fp4_flops_per_s > 0);
 }
 
-static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, sp_mode mode)
+static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, const sp_accel *a, sp_mode mode)
 {
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.mode = mode;
@@ -92,7 +92,7 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
     c.batch = c.micro_batch;
     c.flash_attention = true; /* PyTorch SDPA, vLLM and Megatron all use flash kernels by default */
     c.weight_dtype = p->weight_dtype;
-    if (mode == SP_MODE_INFER && checkpoint_weights(p, m, NULL))
+    if (mode == SP_MODE_INFER && checkpoint_weights(p, m, a))
         c.weight_dtype = m->checkpoint_dtype;
     return c;
 }
@@ -150,12 +150,12 @@ static double smallest_tensor_split(const sp_model *m, sp_mem_config *c, double 
 
 enum { PLAN_CP_MAX = 64 }; /* Llama 3 trained 128k tokens at cp 16; 64 leaves room past it */
 
-static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const sp_model *m, sp_mode mode,
+static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a, sp_mode mode,
                                  sp_plan *out, sp_error *err)
 {
     sp_memory_constants k = sp_rules_memory_constants(r);
     double capacity = out->knobs.gpu_mem_gb * 1e9;
-    sp_mem_config c = profile_mem_config(p, m, mode);
+    sp_mem_config c = profile_mem_config(p, m, a, mode);
     double n = mode == SP_MODE_TRAIN ? smallest_sharding(m, &c, capacity, &k, &out->memory)
                                      : smallest_tensor_split(m, &c, capacity, &k, &out->memory);
     if (n == 0 && mode == SP_MODE_TRAIN) { /* activations alone too big: recompute them */
@@ -259,6 +259,9 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
     if (!classic && !out->served && out->gpus_for_model > 1 && out->gpus_for_qps > out->gpus_for_model)
         out->gpus = sp_exact_ceil(out->gpus_for_qps / out->gpus_for_model) * out->gpus_for_model;
     out->nodes = sp_exact_ceil(out->gpus / k->gpus_per_node);
+    /* A tensor-parallel replica stays inside a node: 3-GPU replicas fill 6 of 8 GPUs a node. */
+    if (!classic && !out->served && out->gpus_for_model > 1 && out->gpus_for_model <= k->gpus_per_node)
+        out->nodes = sp_exact_ceil(out->gpus / out->gpus_for_model / floor(k->gpus_per_node / out->gpus_for_model));
 }
 
 /* Seed 41.5.3: the smallest tier that clears the ceiling, managed before self. */
@@ -521,7 +524,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     bool serving_hint = profile->qps > 0 || (profile->has_mode && profile->mode == SP_MODE_INFER);
     double train_gpus = 0;
     if (model && !profile->has_axis && !serving_hint) {
-        status = size_with_model(profile, rules, model, SP_MODE_TRAIN, out, err);
+        status = size_with_model(profile, rules, model, accel, SP_MODE_TRAIN, out, err);
         if (status != SP_OK)
             return status;
         train_gpus = out->gpus_for_model;
@@ -535,7 +538,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     choose_axis(profile, rules, &out->knobs, train_gpus, out);
     size_memory(profile, rules, classic, out);
     if (model) {
-        status = size_with_model(profile, rules, model, out->mode, out, err);
+        status = size_with_model(profile, rules, model, accel, out->mode, out, err);
         if (status != SP_OK)
             return status;
     }

@@ -158,6 +158,10 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
                        c->weight_dtype == SP_DTYPE_BF16 ? "bfloat16" : c->weight_dtype == SP_DTYPE_FP16 ? "float16" : "float32");
     if (c->kv_dtype == SP_DTYPE_FP8)
         n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
+    /* A checkpoint that is already quantised names its method in config.json, which vLLM reads;
+     * a --quantization that disagrees with it (awq for a GPTQ file) is refused. */
+    if (c->weights_from_checkpoint)
+        return n;
     if (c->weight_dtype == SP_DTYPE_FP8)
         n = sp_appendf(buf, size, n, " --quantization fp8");
     else if (c->weight_dtype == SP_DTYPE_INT4)

@@ -47,6 +47,11 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                         "a data job is bound by disk, network and CPU: the one GPU is the seed's floor, "
                         "not a sizing");
     case SP_NOTE_REPLICA_SPANS_GPUS:
+        if (plan->gpus_for_qps <= plan->gpus_for_model)
+            return snprintf(buf, size,
+                            "one replica needs %.0f GPUs for its weights (tensor-parallel all-reduce); the "
+                            "seed's %.0f qps a GPU puts the load within that one replica",
+                            plan->gpus_for_model, plan->knobs.qps_per_replica);
         return snprintf(buf, size,
                         "one replica needs %.0f GPUs for its weights (tensor-parallel all-reduce); the "
                         "seed's %.0f qps is per GPU, so the load needs %.0f GPUs if that rate holds per GPU "
