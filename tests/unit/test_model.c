@@ -63,8 +63,8 @@ static void qwen2_moe_by_hand(void **state)
 }
 
 /* The stored weights' format from quantization_config: DeepSeek-V3's fp8 blocks, gpt-oss's MXFP4, a
- * ModelOpt NVFP4 file, a 4-bit GPTQ one; a 16-bit file and an unmodelled method (bitsandbytes) say
- * nothing. */
+ * ModelOpt NVFP4 file, a 4-bit GPTQ one, Meta's fbgemm FP8, compressed-tensors W4A16 and FP8; a
+ * 16-bit file, an unmodelled method (bitsandbytes) and an unmodelled width (2-bit) say nothing. */
 static void checkpoint_formats(void **state)
 {
     (void)state;
@@ -80,14 +80,21 @@ static void checkpoint_formats(void **state)
                        "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100, ";
     const char *tails[] = {"\"quantization_config\": {\"quant_method\": \"modelopt\", \"quant_algo\": \"NVFP4\"}}",
                            "\"quantization_config\": {\"quant_method\": \"gptq\", \"bits\": 4}}",
-                           "\"quantization_config\": {\"quant_method\": \"bitsandbytes\"}}"};
-    const sp_dtype want[] = {SP_DTYPE_NVFP4, SP_DTYPE_INT4};
-    for (int i = 0; i < 3; i++) {
-        char text[512];
+                           "\"quantization_config\": {\"quant_method\": \"fbgemm_fp8\"}}",
+                           "\"quantization_config\": {\"quant_method\": \"compressed-tensors\", \"config_groups\": "
+                           "{\"group_0\": {\"weights\": {\"num_bits\": 4, \"type\": \"int\"}}}}}",
+                           "\"quantization_config\": {\"quant_method\": \"compressed-tensors\", \"config_groups\": "
+                           "{\"group_0\": {\"weights\": {\"num_bits\": 8, \"type\": \"float\"}}}}}",
+                           "\"quantization_config\": {\"quant_method\": \"bitsandbytes\"}}",
+                           "\"quantization_config\": {\"quant_method\": \"compressed-tensors\", \"config_groups\": "
+                           "{\"group_0\": {\"weights\": {\"num_bits\": 2, \"type\": \"int\"}}}}}"};
+    const sp_dtype want[] = {SP_DTYPE_NVFP4, SP_DTYPE_INT4, SP_DTYPE_FP8, SP_DTYPE_INT4, SP_DTYPE_FP8};
+    for (int i = 0; i < 7; i++) {
+        char text[768];
         snprintf(text, sizeof text, "%s%s", head, tails[i]);
         assert_int_equal(sp_model_parse_hf("c.json", text, strlen(text), &m, &err), SP_OK);
-        assert_int_equal(m.checkpoint_quantized, i < 2);
-        if (i < 2)
+        assert_int_equal(m.checkpoint_quantized, i < 5);
+        if (i < 5)
             assert_int_equal(m.checkpoint_dtype, want[i]);
     }
 }

@@ -537,10 +537,42 @@ static sp_status unsupported(hf_config *c, const char *type)
     return hf_fail(c, "model_type", message);
 }
 
+/* compressed-tensors (llm-compressor's format) names the weights' format per group of layers:
+ * the first group's weights, 8-bit float (FP8), 4-bit float in 16-element groups (NVFP4; 32: MXFP4)
+ * or 4/8-bit integers. Returns false for anything else. */
+static bool compressed_tensors_format(json_t *qc, sp_dtype *out)
+{
+    const char *key;
+    json_t *group;
+    json_object_foreach(json_object_get(qc, "config_groups"), key, group)
+    {
+        json_t *w = json_object_get(group, "weights");
+        json_t *bits = json_object_get(w, "num_bits");
+        const char *type = json_string_value(json_object_get(w, "type"));
+        int width = json_is_integer(bits) ? (int)json_integer_value(bits) : 0;
+        if (!type)
+            return false;
+        if (!strcmp(type, "float") && (width == 8 || width == 4)) {
+            json_t *group_size = json_object_get(w, "group_size"); /* NVFP4: 16 elements a scale; MXFP4: 32 */
+            *out = width == 8                                                               ? SP_DTYPE_FP8
+                   : json_is_integer(group_size) && json_integer_value(group_size) == 32 ? SP_DTYPE_MXFP4
+                                                                                           : SP_DTYPE_NVFP4;
+            return true;
+        }
+        if (!strcmp(type, "int") && (width == 8 || width == 4)) {
+            *out = width == 8 ? SP_DTYPE_INT8 : SP_DTYPE_INT4;
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
 /* The stored weights' format from quantization_config, as transformers and vLLM read it:
- * quant_method "fp8" (FineGrainedFP8Config: DeepSeek-V3, Qwen3-*-FP8), "mxfp4" (gpt-oss),
- * "modelopt" with quant_algo FP8 or NVFP4 (NVIDIA ModelOpt checkpoints), "gptq"/"awq" with bits
- * 4 or 8. Any other method leaves the 16-bit torch_dtype: its format is not modelled. */
+ * quant_method "fp8" (FineGrainedFP8Config: DeepSeek-V3, Qwen3-*-FP8), "fbgemm_fp8" (Meta's Llama 4
+ * FP8), "mxfp4" (gpt-oss), "modelopt" with quant_algo FP8 or NVFP4 (NVIDIA ModelOpt checkpoints),
+ * "gptq"/"awq" with bits 4 or 8, "compressed-tensors" by its first group. Any other method leaves
+ * the 16-bit torch_dtype: its format is not modelled. */
 static void checkpoint_format(json_t *root, sp_model *m)
 {
     json_t *qc = json_object_get(root, "quantization_config");
@@ -551,7 +583,10 @@ static void checkpoint_format(json_t *root, sp_model *m)
     json_t *bits = json_object_get(qc, "bits");
     int width = json_is_integer(bits) ? (int)json_integer_value(bits) : 0;
     m->checkpoint_quantized = true;
-    if (!strncmp(method, "fp8", 3) || (!strcmp(method, "modelopt") && algo && !strcmp(algo, "FP8")))
+    if (!strcmp(method, "compressed-tensors"))
+        m->checkpoint_quantized = compressed_tensors_format(qc, &m->checkpoint_dtype);
+    else if (!strncmp(method, "fp8", 3) || !strcmp(method, "fbgemm_fp8") ||
+             (!strcmp(method, "modelopt") && algo && !strcmp(algo, "FP8")))
         m->checkpoint_dtype = SP_DTYPE_FP8;
     else if (!strncmp(method, "mxfp4", 5))
         m->checkpoint_dtype = SP_DTYPE_MXFP4;
