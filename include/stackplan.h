@@ -489,6 +489,8 @@ typedef struct {
     bool checkpoint_quantized;    /* config.json's quantization_config names the stored weights' format */
     sp_dtype checkpoint_dtype;    /* that format (fp8 block scales, MXFP4, NVFP4, int4/int8): what an
                                      engine loads when no other dtype is asked for */
+    bool checkpoint_experts_only; /* the format covers the routed experts only: attention is left out
+                                     (quantization_config.modules_to_not_convert), as in gpt-oss */
 } sp_model;
 
 /* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
@@ -687,11 +689,13 @@ typedef struct {
     bool tp_overlap;              /* training: the sequence-parallel all-gathers and reduce-scatters run in
                                      chunks under the GEMMs beside them (Transformer Engine userbuffers,
                                      Megatron-Core --tp-comm-overlap), where sp_tp_overlap_applies says so */
+    bool quantized_experts_only;  /* inference: weight_dtype covers the routed experts only, the rest is
+                                     16-bit (gpt-oss's MXFP4 checkpoints: modules_to_not_convert) */
 } sp_mem_config;
 
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
-     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false, false}
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false, false, false}
 
 /* Whether a layout can overlap its expert all-to-all with compute as Megatron-Core does it: expert
  * parallelism on an MoE model, no full recompute, and an interleaved schedule when it pipelines
@@ -1004,11 +1008,12 @@ typedef struct {
                                      batches run unpadded */
     int graph_batch_count;        /* 0: no padding */
     bool weights_from_checkpoint; /* weight_dtype is the checkpoint's stored format, not a flag (the report says so) */
+    bool quantized_experts_only;  /* weight_dtype covers the routed experts only, the rest is 16-bit */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false}
 
 typedef struct {
     double tp;

@@ -72,8 +72,10 @@ static void checkpoint_formats(void **state)
     sp_error err;
     assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "deepseek-v3", &m, &err), SP_OK);
     assert_true(m.checkpoint_quantized && m.checkpoint_dtype == SP_DTYPE_FP8);
+    assert_false(m.checkpoint_experts_only);
     assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "gpt-oss-120b", &m, &err), SP_OK);
     assert_true(m.checkpoint_quantized && m.checkpoint_dtype == SP_DTYPE_MXFP4);
+    assert_true(m.checkpoint_experts_only); /* modules_to_not_convert names the attention */
     assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-3.1-8b", &m, &err), SP_OK);
     assert_false(m.checkpoint_quantized);
     const char *head = "{\"model_type\": \"llama\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "

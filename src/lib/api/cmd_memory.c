@@ -85,9 +85,12 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
     if (s != SP_OK)
         return s;
     /* Inference without --weight-dtype holds the weights as the checkpoint stores them (serve does too). */
-    if (c->mode == SP_MODE_INFER && !cli_flag(&CMD, v, "weight-dtype")->set && m->checkpoint_quantized &&
-        (m->checkpoint_dtype != SP_DTYPE_NVFP4 || !a || a->fp4_flops_per_s > 0)) /* NVFP4 needs FP4 tensor cores */
+    bool named = !cli_flag(&CMD, v, "weight-dtype")->set || c->weight_dtype == m->checkpoint_dtype;
+    if (c->mode == SP_MODE_INFER && named && m->checkpoint_quantized &&
+        (m->checkpoint_dtype != SP_DTYPE_NVFP4 || !a || a->fp4_flops_per_s > 0)) { /* NVFP4 needs FP4 tensor cores */
         c->weight_dtype = m->checkpoint_dtype;
+        c->quantized_experts_only = m->checkpoint_experts_only;
+    }
     double seq = sp_model_default_seq(m);
     c->dp = cli_number_or(&CMD, v, "dp", 1);
     c->zero = cli_number_or(&CMD, v, "zero", 0);

@@ -59,12 +59,15 @@ static const cli_command CMD = {
  * NVFP4 checkpoint needs FP4 tensor cores; elsewhere the plan stays 16-bit. */
 static void checkpoint_weights(const cli_value *v, const sp_model *m, const sp_accel *a, sp_serve_config *c)
 {
-    if (cli_flag(&CMD, v, "weight-dtype")->set || !m->checkpoint_quantized)
+    bool given = cli_flag(&CMD, v, "weight-dtype")->set;
+    /* A --weight-dtype that names the checkpoint's own format is that checkpoint, as stored. */
+    if (!m->checkpoint_quantized || (given && c->weight_dtype != m->checkpoint_dtype))
         return;
     if (m->checkpoint_dtype == SP_DTYPE_NVFP4 && !(a->fp4_flops_per_s > 0))
         return;
     c->weight_dtype = m->checkpoint_dtype;
     c->weights_from_checkpoint = true;
+    c->quantized_experts_only = m->checkpoint_experts_only;
 }
 
 static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_serve_config *c, sp_error *err)

@@ -236,6 +236,12 @@ static double inference_weights(const sp_model *m, const sp_mem_config *c, const
     double bytes = sp_weight_bytes_per_param(c->weight_dtype, k);
     if (!sp_model_has_shape(m) || bytes >= 2.0)
         return per_gpu * bytes;
+    /* A checkpoint that quantises only the routed experts (gpt-oss's MXFP4) keeps the rest 16-bit;
+     * the GPU's share of the experts is the model's, as tensor and pipeline splits cut every layer. */
+    if (c->quantized_experts_only && m->experts > 1) {
+        double experts = per_gpu * sp_layer_expert_params(m) * m->layers / sp_model_params(m);
+        return experts * bytes + (per_gpu - experts) * 2.0;
+    }
     double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) / c->tp;
     embeddings = fmin(embeddings, per_gpu);
     return (per_gpu - embeddings) * bytes + embeddings * 2.0;
@@ -419,7 +425,8 @@ bool sp_mem_config_same_but(const sp_mem_config *a, const sp_mem_config *b, bool
            a->microbatches == b->microbatches && (recompute_differs || a->recompute == b->recompute) &&
            a->sequence_parallel == b->sequence_parallel && a->flash_attention == b->flash_attention &&
            a->weight_dtype == b->weight_dtype && a->kv_dtype == b->kv_dtype && a->batch == b->batch &&
-           a->context == b->context && a->ep == b->ep && a->cp == b->cp && a->etp == b->etp;
+           a->context == b->context && a->ep == b->ep && a->cp == b->cp && a->etp == b->etp &&
+           a->quantized_experts_only == b->quantized_experts_only;
 }
 
 /* Parameters per GPU and training activations of this layout: from the memo's slot for its

@@ -49,10 +49,26 @@ static double gemm(const serve_ctx *x, double m, double n, double k)
                           2.0, x->wbytes);
 }
 
+/* The GEMMs a checkpoint that quantises only its routed experts (gpt-oss) leaves in 16 bits:
+ * attention, dense MLPs, shared experts. */
+static serve_ctx sixteen_bit(const serve_ctx *x)
+{
+    serve_ctx y = *x;
+    if (x->c->quantized_experts_only) {
+        y.peak = x->a->bf16_flops_per_s;
+        y.weight_gemm_efficiency = x->efficiency;
+        y.wbytes = 2.0;
+        y.gemm_bytes = 2.0;
+    }
+    return y;
+}
+
 /* The attention projections of one layer over `tokens` tokens. MLA (DeepSeek-V2 sec. 2.1.2) runs
  * its low-rank chain: q_a and kv_a whole on every rank, q_b, kv_b and o split by heads. */
-static double attention_gemms_s(const serve_ctx *x, double all_tokens)
+static double attention_gemms_s(const serve_ctx *quantised, double all_tokens)
 {
+    serve_ctx y = sixteen_bit(quantised);
+    const serve_ctx *x = &y;
     const sp_model *m = x->m;
     double t = x->attn_tp, h = m->hidden, tokens = fmax(1.0, all_tokens * x->attn_share);
     if (m->kv_lora_rank > 0) {
@@ -92,8 +108,10 @@ static double mlp_s(const serve_ctx *x, double tokens, double width)
 /* A dense layer's MLP or a shared expert. Under attention DP the engines keep it whole on every GPU,
  * each running its own share of the tokens (TensorRT-LLM's GatedMLP with overridden_tp_size=1 when
  * enable_attention_dp; vLLM's data-parallel ranks shard only the experts). */
-static double always_on_mlp_s(const serve_ctx *x, double tokens, double width)
+static double always_on_mlp_s(const serve_ctx *quantised, double tokens, double width)
 {
+    serve_ctx y = sixteen_bit(quantised);
+    const serve_ctx *x = &y;
     if (x->attn_tp == 1 && x->tp > 1)
         return mlp_split_s(x, 1.0, fmax(1.0, tokens * x->attn_share), width, 1.0);
     return mlp_s(x, tokens, width);
@@ -283,6 +301,7 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     c.tp = x->tp;
     c.pp = x->pp;
     c.weight_dtype = x->c->weight_dtype;
+    c.quantized_experts_only = x->c->quantized_experts_only;
     c.kv_dtype = x->c->kv_dtype;
     c.context = x->c->prompt_tokens + x->c->output_tokens;
     /* The workspace of a full prefill chunk, as vLLM's profiling run sizes it before it gives

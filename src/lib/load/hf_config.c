@@ -596,6 +596,16 @@ static void checkpoint_format(json_t *root, sp_model *m)
         m->checkpoint_dtype = width == 4 ? SP_DTYPE_INT4 : SP_DTYPE_INT8;
     else
         m->checkpoint_quantized = false;
+    /* Modules left in 16 bits: gpt-oss names its attention, router, embeddings and output layer,
+     * so only the experts are MXFP4 (OpenAI's gpt-oss model card: the MoE weights, 90% of them). */
+    size_t i;
+    json_t *module;
+    json_array_foreach(json_object_get(qc, "modules_to_not_convert"), i, module)
+    {
+        const char *name = json_string_value(module);
+        if (m->checkpoint_quantized && m->experts > 1 && name && strstr(name, "self_attn"))
+            m->checkpoint_experts_only = true;
+    }
 }
 
 sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, sp_model *out,
@@ -636,11 +646,12 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
         if (json_is_string(id))
             sp_copy(out->hf_id, sizeof out->hf_id, json_string_value(id));
         out->text_only = fields != root;
-        checkpoint_format(root, out);
         s = hf_common(&c, out);
     }
     if (s == SP_OK)
         s = hf_by_type(&c, out->arch, out);
+    if (s == SP_OK)
+        checkpoint_format(root, out); /* after the family: whether it has experts */
     if (s == SP_OK)
         s = check_shape(&c, out);
     json_decref(root);

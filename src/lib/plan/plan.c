@@ -92,8 +92,10 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
     c.batch = c.micro_batch;
     c.flash_attention = true; /* PyTorch SDPA, vLLM and Megatron all use flash kernels by default */
     c.weight_dtype = p->weight_dtype;
-    if (mode == SP_MODE_INFER && checkpoint_weights(p, m, a))
+    if (mode == SP_MODE_INFER && checkpoint_weights(p, m, a)) {
         c.weight_dtype = m->checkpoint_dtype;
+        c.quantized_experts_only = m->checkpoint_experts_only;
+    }
     return c;
 }
 
@@ -415,6 +417,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     if (checkpoint_weights(p, m, a)) {
         c.weight_dtype = m->checkpoint_dtype;
         c.weights_from_checkpoint = true;
+        c.quantized_experts_only = m->checkpoint_experts_only;
     }
     c.kv_dtype = p->kv_dtype;
     c.qps = p->qps;

@@ -23,7 +23,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf b = {0};
     sp_buf_printf(&b, "model       : %s (%.2f B parameters), weights %s%s, KV cache %s\n", r->model->name,
                   sp_model_params(r->model) / 1e9, sp_dtype_name(c->weight_dtype),
-                  c->weights_from_checkpoint ? " (as the checkpoint stores them)" : "", sp_dtype_name(c->kv_dtype));
+                  c->quantized_experts_only    ? " for the routed experts, 16-bit elsewhere (as the checkpoint stores them)"
+                  : c->weights_from_checkpoint ? " (as the checkpoint stores them)"
+                                               : "",
+                  sp_dtype_name(c->kv_dtype));
     sp_buf_printf(&b, "requests    : %g prompt + %g output tokens", c->prompt_tokens, c->output_tokens);
     /* Drawn lengths (the --percentile simulation only): the means and their spreads. */
     if (c->prompt_spread > 0 || c->output_spread > 0)
@@ -145,6 +148,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "gpu", json_string(r->accel->name));
     json_object_set_new(o, "weight_dtype", json_string(sp_dtype_name(c->weight_dtype)));
     json_object_set_new(o, "weights_from_checkpoint", json_boolean(c->weights_from_checkpoint));
+    json_object_set_new(o, "quantized_experts_only", json_boolean(c->quantized_experts_only));
     json_object_set_new(o, "kv_dtype", json_string(sp_dtype_name(c->kv_dtype)));
     json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)c->prompt_tokens));
     json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
