@@ -71,8 +71,10 @@ else
 fi
 slurm_stop
 
-# --- torchrun.sh on one node
-(cd "$work/cpu/$one_node" && TORCHRUN_EXTRA_ARGS="--redirects 1 --tee 1 --monitor_interval 0.5" \
+# --- torchrun.sh on one node, on a port nothing else holds (another test run on the same machine
+# would otherwise meet it on torchrun's default 29500)
+free_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$work/cpu/$one_node" && MASTER_PORT="$free_port" TORCHRUN_EXTRA_ARGS="--redirects 1 --tee 1 --monitor_interval 0.5" \
    timeout 120 ./torchrun.sh >"$work/torchrun.log" 2>&1)
 code=$?
 check "torchrun.sh exits 0" test "$code" -eq 0
