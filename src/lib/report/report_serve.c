@@ -133,6 +133,16 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       sp_dtype_name(c->weight_dtype),
                       c->weight_dtype == SP_DTYPE_NVFP4 ? "NVIDIA ModelOpt publishes them, e.g. nvidia/<model>-FP4"
                                                         : "gpt-oss ships in it");
+    /* A checkpoint stored in a format the plan did not size (NVFP4 on a part without FP4, or a
+     * --weight-dtype that differs): the launch line loads the file as it is, not as sized. */
+    if (r->model->checkpoint_quantized && !c->weights_from_checkpoint)
+        sp_buf_printf(&b, "note        : %s is stored in %s and the plan sizes %s weights: launch it on a checkpoint in "
+                          "%s, or plan %s\n",
+                      r->model->hf_id[0] ? r->model->hf_id : r->model->name, sp_dtype_name(r->model->checkpoint_dtype),
+                      sp_dtype_name(c->weight_dtype), sp_dtype_name(c->weight_dtype),
+                      r->model->checkpoint_dtype == SP_DTYPE_NVFP4 && !(r->accel->fp4_flops_per_s > 0)
+                          ? "a part with FP4 tensor cores for this one"
+                          : "without --weight-dtype to size the file as stored");
     return sp_buf_finish(&b, err);
 }
 
