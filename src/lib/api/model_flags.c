@@ -60,9 +60,41 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     return moe_from_flags(cmd, v, out, err);
 }
 
+/* Whether `name` holds every dash-separated word of `typed` as a word of its own ("4090" and
+ * "a100-80gb" in rtx-4090-24gb and a100-sxm-80gb), or starts with it once dashes are dropped
+ * ("rtx4090"). Both are lower case. */
+static bool loose_match(const char *name, const char *typed)
+{
+    char a[SP_NAME_MAX], b[SP_NAME_MAX];
+    size_t i = 0, j = 0;
+    for (const char *p = name; *p && i + 1 < sizeof a; p++)
+        if (*p != '-')
+            a[i++] = *p;
+    for (const char *p = typed; *p && j + 1 < sizeof b; p++)
+        if (*p != '-' && *p != ' ' && *p != '_')
+            b[j++] = *p;
+    a[i] = b[j] = '\0';
+    if (j > 0 && !strncmp(a, b, j))
+        return true;
+    char words[SP_NAME_MAX];
+    snprintf(words, sizeof words, "%s", typed);
+    size_t len = strlen(name);
+    for (char *save = NULL, *w = strtok_r(words, "- _", &save); w; w = strtok_r(NULL, "- _", &save)) {
+        size_t wl = strlen(w);
+        bool found = false;
+        for (const char *p = name; (p = strstr(p, w)) != NULL; p++)
+            if ((p == name || p[-1] == '-') && (p + wl == name + len || p[wl] == '-'))
+                found = true;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 /* A catalog name as the user typed it: exact, then the same letters in another case
- * ("Llama-3.1-8B"), then an unambiguous short form ("b200" for b200-sxm-192gb); several
- * candidates are listed, a near miss is suggested ("a100-40gb": did you mean a100-sxm-40gb?). */
+ * ("Llama-3.1-8B"), then an unambiguous short form ("b200" for b200-sxm-192gb), then its words
+ * ("4090" for rtx-4090-24gb, "A100-80GB" for a100-sxm-80gb); several candidates are listed, a near
+ * miss is suggested ("a100-40gb": did you mean a100-sxm-40gb?). */
 sp_status cli_resolve_name(const char *const *names, size_t count, const char *typed, const char *flag,
                               const char *catalog, const char *listing, const char **out, sp_error *err)
 {
@@ -82,6 +114,13 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
             found[matches] = names[i];
         matches += prefix;
     }
+    if (matches == 0 && n > 0)
+        for (size_t i = 0; i < count; i++) {
+            bool loose = loose_match(names[i], lower);
+            if (loose && matches < sizeof found / sizeof found[0])
+                found[matches] = names[i];
+            matches += loose;
+        }
     if (matches == 1) {
         *out = found[0];
         return SP_OK;
