@@ -78,8 +78,8 @@ static bool loose_match(const char *name, const char *typed)
         return true;
     char words[SP_NAME_MAX];
     snprintf(words, sizeof words, "%s", typed);
-    size_t len = strlen(name);
-    for (char *save = NULL, *w = strtok_r(words, "- _", &save); w; w = strtok_r(NULL, "- _", &save)) {
+    size_t len = strlen(name), seen = 0;
+    for (char *save = NULL, *w = strtok_r(words, "- _", &save); w; w = strtok_r(NULL, "- _", &save), seen++) {
         size_t wl = strlen(w);
         bool found = false;
         for (const char *p = name; (p = strstr(p, w)) != NULL; p++)
@@ -88,7 +88,7 @@ static bool loose_match(const char *name, const char *typed)
         if (!found)
             return false;
     }
-    return true;
+    return seen > 0; /* "-" alone names nothing */
 }
 
 /* A catalog name as the user typed it: exact, then the same letters in another case
