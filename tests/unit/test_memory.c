@@ -108,8 +108,9 @@ static void inference_weights(void **state)
     c.weight_dtype = SP_DTYPE_INT4;
     assert_close(estimate(&m, &c).weights_bytes, (params - embeddings) * (0.5 + 4.0 / 128) + embeddings * 2.0);
     /* Experts-only MXFP4 (gpt-oss): 4 layers of 8 SwiGLU experts 3 x 256 x 512 at 0.5 + 1/32 bytes
-     * (an E8M0 scale a 32 elements), every other parameter at 2; under tp 2 each GPU holds the
-     * model's share of experts among its parameters (norms stay whole on both). */
+     * (an E8M0 scale a 32 elements), every other parameter at 2; under tp 2 each GPU holds half of
+     * every expert (Megatron splits expert matrices like the others) and its other parameters at 2;
+     * under pp 2 the first stage holds 2 of the 4 layers' experts beside the embeddings. */
     sp_model moe;
     sp_model_from_shape(&moe, 4, 256, 4, 4, 512, SP_FFN_SWIGLU, 1000, 4096);
     moe.experts = 8;
@@ -120,9 +121,11 @@ static void inference_weights(void **state)
     assert_close(estimate(&moe, &c).weights_bytes, experts * (0.5 + 1.0 / 32) + (all - experts) * 2.0);
     c.tp = 2;
     sp_memory split = estimate(&moe, &c);
-    double share = experts / all;
-    assert_close(split.weights_bytes, split.params_per_gpu * (share * (0.5 + 1.0 / 32) + (1.0 - share) * 2.0));
-    assert_true(split.params_per_gpu < all / 2 + 4 * 2 * 256 + 256); /* at most the norms over a half */
+    assert_close(split.weights_bytes, experts / 2 * (0.5 + 1.0 / 32) + (split.params_per_gpu - experts / 2) * 2.0);
+    c.tp = 1;
+    c.pp = 2;
+    sp_memory staged = estimate(&moe, &c);
+    assert_close(staged.weights_bytes, experts / 2 * (0.5 + 1.0 / 32) + (staged.params_per_gpu - experts / 2) * 2.0);
 }
 
 /* 1F1B keeps pp micro-batches on the first stage: L/p layers x p = as many as no pipeline;

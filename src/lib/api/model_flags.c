@@ -60,25 +60,42 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     return moe_from_flags(cmd, v, out, err);
 }
 
-/* Whether `name` holds every dash-separated word of `typed` as a word of its own ("4090" and
- * "a100-80gb" in rtx-4090-24gb and a100-sxm-80gb), or starts with it once dashes are dropped
- * ("rtx4090"). Both are lower case. */
-static bool loose_match(const char *name, const char *typed)
+/* A size or capacity alone ("13b", "40gb", "1.5t"): it names a size, not a model or a part. */
+static bool size_word(const char *w)
 {
-    char a[SP_NAME_MAX], b[SP_NAME_MAX];
-    size_t i = 0, j = 0;
-    for (const char *p = name; *p && i + 1 < sizeof a; p++)
-        if (*p != '-')
-            a[i++] = *p;
-    for (const char *p = typed; *p && j + 1 < sizeof b; p++)
-        if (*p != '-' && *p != ' ' && *p != '_')
-            b[j++] = *p;
-    a[i] = b[j] = '\0';
-    if (j > 0 && !strncmp(a, b, j))
-        return true;
+    size_t i = 0;
+    while (isdigit((unsigned char)w[i]) || w[i] == '.')
+        i++;
+    return i > 0 && (!strcmp(w + i, "b") || !strcmp(w + i, "gb") || !strcmp(w + i, "t") || !strcmp(w + i, "m"));
+}
+
+/* Whether `typed`, its dashes and spaces dropped, spells `name` from its start to the end of one of
+ * its words ("rtx4090" for rtx-4090-24gb, not "o" for opt-175b). */
+static bool dashless_prefix(const char *name, const char *typed)
+{
+    const char *p = name;
+    size_t spelled = 0;
+    for (const char *t = typed; *t; t++) {
+        if (*t == '-' || *t == ' ' || *t == '_')
+            continue;
+        while (*p == '-')
+            p++;
+        if (*p != *t)
+            return false;
+        p++;
+        spelled++;
+    }
+    return spelled >= 3 && (*p == '-' || *p == '\0');
+}
+
+/* Whether `name` holds every word of `typed` as a word of its own ("4090", "A100-80GB", "mistral
+ * small"), when those words name a thing: two words not all sizes, or one with a digit that is
+ * not a size ("13b", "it" and "small" alone resolve nothing). Both are lower case. */
+static bool words_match(const char *name, const char *typed)
+{
     char words[SP_NAME_MAX];
     snprintf(words, sizeof words, "%s", typed);
-    size_t len = strlen(name), seen = 0;
+    size_t len = strlen(name), seen = 0, naming = 0, with_digit = 0;
     for (char *save = NULL, *w = strtok_r(words, "- _", &save); w; w = strtok_r(NULL, "- _", &save), seen++) {
         size_t wl = strlen(w);
         bool found = false;
@@ -87,8 +104,16 @@ static bool loose_match(const char *name, const char *typed)
                 found = true;
         if (!found)
             return false;
+        bool size = size_word(w);
+        naming += !size;
+        with_digit += !size && strpbrk(w, "0123456789") != NULL;
     }
-    return seen > 0; /* "-" alone names nothing */
+    return seen >= 2 ? naming > 0 : with_digit == 1;
+}
+
+static bool loose_match(const char *name, const char *typed)
+{
+    return dashless_prefix(name, typed) || words_match(name, typed);
 }
 
 /* A catalog name as the user typed it: exact, then the same letters in another case
@@ -100,6 +125,8 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
 {
     char lower[SP_NAME_MAX];
     size_t n = strnlen(typed, sizeof lower - 1), matches = 0;
+    if (typed[n] != '\0') /* longer than any catalog name: nothing is resolved from a cut-off copy */
+        return cli_flag_error(err, flag, "'%.*s...' is longer than any %s name (see `%s`)", 24, typed, catalog, listing);
     for (size_t i = 0; i < n; i++)
         lower[i] = (char)tolower((unsigned char)typed[i]);
     lower[n] = '\0';

@@ -236,10 +236,10 @@ static double inference_weights(const sp_model *m, const sp_mem_config *c, const
     double bytes = sp_weight_bytes_per_param(c->weight_dtype, k);
     if (!sp_model_has_shape(m) || bytes >= 2.0)
         return per_gpu * bytes;
-    /* A checkpoint that quantises only the routed experts (gpt-oss's MXFP4) keeps the rest 16-bit;
-     * the GPU's share of the experts is the model's, as tensor and pipeline splits cut every layer. */
+    /* A checkpoint that quantises only the routed experts (gpt-oss's MXFP4) keeps the rest 16-bit:
+     * the experts of this GPU's stage and split. */
     if (c->quantized_experts_only && m->experts > 1) {
-        double experts = per_gpu * sp_layer_expert_params(m) * m->layers / sp_model_params(m);
+        double experts = fmin(per_gpu, expert_params_per_gpu(m, c));
         return experts * bytes + (per_gpu - experts) * 2.0;
     }
     double embeddings = m->vocab * m->hidden * (m->tied_embeddings ? 1.0 : 2.0) / c->tp;

@@ -318,10 +318,8 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     sp_memory mem;
     bool ok = sp_memory_estimate(m, &c, mk, 0, &mem, NULL) == SP_OK;
     out->weights_bytes = ok ? mem.weights_bytes : INFINITY;
-    double mats = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
     if (ok && whole_attention)
-        out->weights_bytes -= sp_model_routed_layers(m) * m->experts * mats * m->hidden * m->ffn * (1.0 - 1.0 / x->tp) *
-                              x->wbytes;
+        out->weights_bytes -= sp_layer_expert_params(m) * m->layers * (1.0 - 1.0 / x->tp) * x->wbytes;
     /* A draft model's weights sit beside the target's, 16-bit, split like them. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
         out->weights_bytes += 2.0 * x->c->spec_draft_params / x->tp;

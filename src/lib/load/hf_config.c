@@ -596,14 +596,15 @@ static void checkpoint_format(json_t *root, sp_model *m)
         m->checkpoint_dtype = width == 4 ? SP_DTYPE_INT4 : SP_DTYPE_INT8;
     else
         m->checkpoint_quantized = false;
-    /* Modules left in 16 bits: gpt-oss names its attention, router, embeddings and output layer,
-     * so only the experts are MXFP4 (OpenAI's gpt-oss model card: the MoE weights, 90% of them). */
+    /* Modules left in 16 bits: gpt-oss names every layer's attention ("model.layers.*.self_attn"),
+     * router, embeddings and output layer, so only the experts are MXFP4 (OpenAI's gpt-oss model
+     * card: the MoE weights, 90% of them). One layer's attention left out does not make it so. */
     size_t i;
     json_t *module;
     json_array_foreach(json_object_get(qc, "modules_to_not_convert"), i, module)
     {
         const char *name = json_string_value(module);
-        if (m->checkpoint_quantized && m->experts > 1 && name && strstr(name, "self_attn"))
+        if (m->checkpoint_quantized && m->experts > 1 && name && strstr(name, "layers.*.self_attn"))
             m->checkpoint_experts_only = true;
     }
 }

@@ -70,7 +70,7 @@ static sp_serve_config serve_shape(const sp_profile *p)
  * load it; an NVFP4 checkpoint needs FP4 tensor cores where the part is known. */
 static bool checkpoint_weights(const sp_profile *p, const sp_model *m, const sp_accel *a)
 {
-    return !p->has_weight_dtype && m->checkpoint_quantized &&
+    return (!p->has_weight_dtype || p->weight_dtype == m->checkpoint_dtype) && m->checkpoint_quantized &&
            (m->checkpoint_dtype != SP_DTYPE_NVFP4 || !a || a->fp4_flops_per_s > 0);
 }
 

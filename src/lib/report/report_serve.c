@@ -127,7 +127,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
     /* Engines load FP4 weights from a checkpoint quantised beforehand; they do not quantise to FP4 on
      * load. Nothing to say when the named checkpoint already is one. */
-    if (sp_dtype_is_fp4(c->weight_dtype) && !c->weights_from_checkpoint)
+    if (sp_dtype_is_fp4(c->weight_dtype) && !c->weights_from_checkpoint && !r->model->checkpoint_quantized)
         sp_buf_printf(&b, "note        : point the launch line at a checkpoint already in %s (%s); the engines do "
                           "not quantise to FP4 when they load\n",
                       sp_dtype_name(c->weight_dtype),
