@@ -769,6 +769,8 @@ typedef struct {
     double hardware_flops_per_gpu; /* FLOP/s per GPU including recompute */
     double mfu;                  /* model FLOP/s over dense peak */
     double hfu;
+    bool ep_overlapped;          /* the expert all-to-all ran under another micro-batch's compute: overlap
+                                    asked for, allowed (sp_ep_overlap_applies) and two micro-batches or more */
 } sp_step;
 
 /* One step of a training configuration: gpus = dp x tp x pp, global_batch
@@ -1061,6 +1063,11 @@ typedef struct {
                                      model's context */
     double nodes_per_replica;     /* servers one replica spans: its tp x pp GPUs over the part's per_node */
 } sp_serve_result;
+
+/* Whether tp splits a replica's attention heads: not under attention DP beside expert parallelism,
+ * where each GPU runs whole attention for its share of the sequences and only the experts are split
+ * (TensorRT-LLM enable_attention_dp, SGLang --enable-dp-attention, vLLM's data-parallel ranks). Pure. */
+bool sp_serve_splits_heads(const sp_serve_config *config);
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch
  * that fits and meets the latency targets). Prefill is compute-bound, decode reads the

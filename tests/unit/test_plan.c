@@ -262,31 +262,38 @@ static void model_sizing_is_minimal(void **state)
     assert_close(out.memory_gb, out.memory.total_bytes * n / 1e9);
 }
 
+/* Plans profile p on the catalog's model and part of those names (p names them too). */
+static sp_plan plan_on(sp_profile *p, const char *model, const char *gpu)
+{
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, model, &m, &err), SP_OK);
+    sp_accel_catalog catalog;
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
+    snprintf(p->model, sizeof p->model, "%s", model);
+    snprintf(p->gpu, sizeof p->gpu, "%s", gpu);
+    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
+    options.model = &m;
+    options.accel = sp_accel_find(&catalog, gpu);
+    sp_plan out;
+    assert_int_equal(sp_plan_profile(p, &RULES, &options, &out, &err), SP_OK);
+    sp_accel_catalog_free(&catalog);
+    return out;
+}
+
 /* A training budget no GPU count the run search tries can meet in time: the fastest run is
  * kept, with a warning that names the largest count tried (run_max_gpus, 65536). */
 static void too_slow_run_names_the_largest_count(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_error err;
-    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "gpt2", &m, &err), SP_OK);
-    sp_accel_catalog catalog;
-    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
     sp_profile p = profile("fast", 0, 0, 0, 1e-6, 1e9); /* a millionth of an hour */
-    snprintf(p.model, sizeof p.model, "gpt2");
-    snprintf(p.gpu, sizeof p.gpu, "a100-sxm-80gb");
-    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
-    options.model = &m;
-    options.accel = sp_accel_find(&catalog, "a100-sxm-80gb");
-    sp_plan out;
-    assert_int_equal(sp_plan_profile(&p, &RULES, &options, &out, &err), SP_OK);
+    sp_plan out = plan_on(&p, "gpt2", "a100-sxm-80gb");
     assert_true(out.timed);
     assert_true(out.notes & SP_NOTE_RUN_TOO_SLOW);
     assert_true(out.run.gpus <= RULES.limits.run_max_gpus);
     char text[512];
     sp_note_text(SP_NOTE_RUN_TOO_SLOW, &out, text, sizeof text);
     assert_non_null(strstr(text, "up to 65536 "));
-    sp_accel_catalog_free(&catalog);
 }
 
 /* A served DeepSeek-V3 profile without weight_dtype holds the checkpoint's fp8 weights, 671 GB
@@ -294,27 +301,15 @@ static void too_slow_run_names_the_largest_count(void **state)
 static void served_checkpoint_keeps_its_format(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_error err;
-    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "deepseek-v3", &m, &err), SP_OK);
-    sp_accel_catalog catalog;
-    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &catalog, &err), SP_OK);
     sp_profile p = with_axis(profile("dsv3", 0, 0, 5, 720, 1e6), SP_AXIS_SERVING);
-    snprintf(p.model, sizeof p.model, "deepseek-v3");
-    snprintf(p.gpu, sizeof p.gpu, "h200-sxm-141gb");
-    sp_plan_options options = SP_PLAN_OPTIONS_INIT;
-    options.model = &m;
-    options.accel = sp_accel_find(&catalog, "h200-sxm-141gb");
-    sp_plan out;
-    assert_int_equal(sp_plan_profile(&p, &RULES, &options, &out, &err), SP_OK);
+    sp_plan out = plan_on(&p, "deepseek-v3", "h200-sxm-141gb");
     assert_int_equal(out.mem_config.weight_dtype, SP_DTYPE_FP8);
     assert_close(out.gpus, 8.0);
     p.weight_dtype = SP_DTYPE_BF16;
     p.has_weight_dtype = true;
-    assert_int_equal(sp_plan_profile(&p, &RULES, &options, &out, &err), SP_OK);
+    out = plan_on(&p, "deepseek-v3", "h200-sxm-141gb");
     assert_int_equal(out.mem_config.weight_dtype, SP_DTYPE_BF16);
     assert_close(out.gpus, 16.0);
-    sp_accel_catalog_free(&catalog);
 }
 
 /* A rules directory whose frameworks.yaml pins torch twice is refused at the second pin. */

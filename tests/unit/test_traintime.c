@@ -613,10 +613,6 @@ static void many_options_render(void **state)
     json_decref(root);
 }
 
-/* Expert parallelism's all-to-all by hand: a toy MoE (8 experts, top-2, 2 layers, h 1024) on
- * dp 2 with ep 2, one micro-batch of 512 tokens a rank, bf16. A layer's forward moves
- * (ep-1)/ep x 512 x 2 x 1024 x 2 B = 1,048,576 B twice (dispatch, combine) over the 100 GB/s
- * link (efficiency 1, no latency); the backward the same: 2 layers x 4 x 1,048,576 / 1e11 s. */
 /* EP all-to-all overlap (Megatron-Core's --overlap-moe-expert-parallel-comm): with two micro-batches
  * a replica, each one's all-to-all runs under the other's forward and backward, so on the toy's fast
  * link it is all covered (no contention in the test constants) and on a slow one only the excess
@@ -657,6 +653,10 @@ static void expert_all_to_all_overlap(void **state)
     assert_false(sp_ep_overlap_applies(&m, &c));
 }
 
+/* Expert parallelism's all-to-all by hand: a toy MoE (8 experts, top-2, 2 layers, h 1024) on
+ * dp 2 with ep 2, one micro-batch of 512 tokens a rank, bf16. A layer's forward moves
+ * (ep-1)/ep x 512 x 2 x 1024 x 2 B = 1,048,576 B twice (dispatch, combine) over the 100 GB/s
+ * link (efficiency 1, no latency); the backward the same: 2 layers x 4 x 1,048,576 / 1e11 s. */
 static void expert_all_to_all_by_hand(void **state)
 {
     (void)state;

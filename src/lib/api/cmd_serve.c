@@ -215,7 +215,7 @@ static sp_status apply_draft_model(const cli_value *v, const char *data_dir, sp_
 
 /* A pinned --ep is checked against the model by its own name: it must divide the experts, and the
  * attention that runs tensor-parallel over the same GPUs must split its heads evenly. */
-static sp_status ep_fits_model(const cli_value *v, const sp_model *m, sp_error *err)
+static sp_status ep_fits_model(const cli_value *v, const sp_model *m, const sp_serve_config *c, sp_error *err)
 {
     const cli_value *ep = cli_flag(&CMD, v, "ep");
     if (!ep->set || !sp_model_has_shape(m))
@@ -224,7 +224,7 @@ static sp_status ep_fits_model(const cli_value *v, const sp_model *m, sp_error *
         return cli_flag_error(err, "ep", "%s is dense: it has no experts to split", m->name);
     if (fmod(m->experts, ep->number) != 0)
         return cli_flag_error(err, "ep", "%g does not divide the %g experts", ep->number, m->experts);
-    if (fmod(m->heads, ep->number) != 0 && !cli_on(&CMD, v, "attention-dp"))
+    if (fmod(m->heads, ep->number) != 0 && sp_serve_splits_heads(c))
         return cli_flag_error(err, "ep", "%g GPUs would split the %g attention heads unevenly (attention runs "
                                          "tensor-parallel over the same GPUs; --attention-dp keeps it whole on each)",
                               ep->number, m->heads);
@@ -249,7 +249,7 @@ int cmd_serve(int argc, char **argv)
     if (s == SP_OK)
         checkpoint_weights(v, &in.model, in.accel, &config);
     if (s == SP_OK)
-        s = ep_fits_model(v, &in.model, &err);
+        s = ep_fits_model(v, &in.model, &config, &err);
     if (s == SP_OK)
         s = apply_workload(v, in.data_dir, &config, &err);
     if (s == SP_OK)

@@ -12,6 +12,9 @@
 double sp_model_attention_params(const sp_model *m);
 /* Routed-expert weights of an average layer (0 for a dense model): what expert parallelism splits. */
 double sp_layer_expert_params(const sp_model *m);
+/* Communication run under `cover_s` of compute: the excess shows, and the hidden part still costs
+ * overlap_contention of itself (NCCL kernels hold SMs and HBM bandwidth; traintime.c). */
+double sp_exposed_s(double comm_s, double cover_s, const sp_perf_constants *k);
 
 /* ---- memory (memory.c) ---- */
 

@@ -101,12 +101,6 @@ static double link_bytes_per_s(const ft_ctx *x)
                 x->a->per_node * x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency);
 }
 
-/* Communication hidden under compute still slows it (NCCL kernels hold SMs); the rest shows. */
-static double exposed_s(double comm_s, double compute_s, const sp_perf_constants *k)
-{
-    return fmax(0.0, comm_s - compute_s) + fmin(comm_s, compute_s) * k->overlap_contention;
-}
-
 /* Per step: FSDP gathers the base for forward and for backward (checkpointing recomputes inside
  * the backward's gather) and reduce-scatters the trainable gradients, three collectives a layer
  * (Zhao et al. 2023, PyTorch FSDP, sec. 3.2); DDP all-reduces them (Patarasuk and Yuan 2009:
@@ -122,10 +116,10 @@ static double collective_s(const ft_ctx *x, const sp_ft_memory *mem, double grad
         /* What is gathered is the parameters, on the GPU or streamed in from the host. */
         double storage = (mem->base_bytes + mem->quant_constants_bytes + mem->trainable_bytes + mem->host_param_bytes) * n;
         double bytes = (n - 1.0) / n * (2.0 * storage + grad_bytes * n);
-        return exposed_s(bytes / bw + 3.0 * x->m->layers * latency, compute_s, x->k);
+        return sp_exposed_s(bytes / bw + 3.0 * x->m->layers * latency, compute_s, x->k);
     }
     double allreduce = 2.0 * (n - 1.0) / n * grad_bytes * n / bw + latency;
-    return exposed_s(allreduce, backward_s, x->k);
+    return sp_exposed_s(allreduce, backward_s, x->k);
 }
 
 /* Offloaded state crosses the host link and the update runs on the CPU (Ren et al. 2021,
@@ -139,7 +133,7 @@ static double offload_s(const ft_ctx *x, const sp_ft_memory *mem, double trainab
     sp_precision_bytes b = sp_ft_precision_bytes(x->c);
     double update = trainable_per_gpu * (b.gradients + b.compute); /* gradients out, weights back */
     double params = 2.0 * mem->host_param_bytes; /* in for the forward, again for the backward */
-    return exposed_s((params + update) / host, compute_s, x->k) +
+    return sp_exposed_s((params + update) / host, compute_s, x->k) +
            trainable_per_gpu / x->k->host_adam_params_per_s;
 }
 

@@ -434,6 +434,11 @@ static void closed_loop(double clients, double prompt_tokens, double output_toke
     wave_percentiles(&w, r->e2e_s_mean, r);
 }
 
+bool sp_serve_splits_heads(const sp_serve_config *config)
+{
+    return !(config->attention_dp && config->expert_parallel);
+}
+
 sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
 {
     if (!sp_model_has_shape(m))
@@ -484,9 +489,7 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "must be a whole number of stages up to the %g layers", m->layers);
     if (c->pp > 1 && c->expert_parallel)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "pipeline stages with expert parallelism are not modelled");
-    /* Under attention DP every GPU runs whole attention, so only the experts split over tp. */
-    bool heads_split = !(c->attention_dp && c->expert_parallel);
-    if (!(c->tp >= 0) || c->tp != floor(c->tp) || (heads_split && c->tp > 0 && fmod(m->heads, c->tp) != 0))
+    if (!(c->tp >= 0) || c->tp != floor(c->tp) || (sp_serve_splits_heads(c) && c->tp > 0 && fmod(m->heads, c->tp) != 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
@@ -697,7 +700,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
                    accel->hbm_bytes_per_s * perf->memory_efficiency,
                    accel->hbm_bytes_per_s * weight_share, sp_weight_bytes_per_param(config->weight_dtype, memory),
                    2.0, config->tp, 1.0, config->pp > 1 ? config->pp : 1.0};
-    if (config->attention_dp && config->expert_parallel && config->tp > 1) {
+    if (!sp_serve_splits_heads(config) && config->tp > 1) {
         x.attn_tp = 1.0;
         x.attn_share = 1.0 / config->tp;
     }

@@ -24,6 +24,11 @@ typedef struct {
     double matmul_16bit;  /* their sustained share: the linears' share (matmul) is lower for FP4 GEMMs */
 } step_ctx;
 
+double sp_exposed_s(double comm_s, double cover_s, const sp_perf_constants *k)
+{
+    return fmax(0.0, comm_s - cover_s) + fmin(comm_s, cover_s) * k->overlap_contention;
+}
+
 double sp_attention_share(const sp_accel *a, const sp_perf_constants *perf, double matmul)
 {
     return a->attention_efficiency > 0 ? a->attention_efficiency * perf->sustained_fraction
@@ -235,7 +240,7 @@ static double context_parallel_s(const step_ctx *x, double attention_s)
                        : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
     double chunk = x->tokens * 2.0 * x->kv / c->tp * x->e;
     double ring = (c->cp - 1.0) * (chunk / bw + x->k->collective_latency_s);
-    return fmax(0.0, ring - attention_s) + fmin(ring, attention_s) * x->k->overlap_contention;
+    return sp_exposed_s(ring, attention_s, x->k);
 }
 
 /* FP8 linears quantise each GEMM's 16-bit input in the forward and each output gradient in the
@@ -443,16 +448,14 @@ static double data_parallel_s(const step_ctx *x, const sp_memory *mem,
         double latency = nccl_latency_s(x->k, n, data_parallel_nodes(x), false);
         double per_mb = (n - 1.0) / n * bytes / bandwidth + calls * latency;
         double compute = st->forward_s + st->backward_s + st->recompute_s;
-        /* Hidden communication still slows compute: NCCL kernels hold SMs and HBM bandwidth. */
-        double hidden = fmin(per_mb, compute) * x->k->overlap_contention;
         double first_gather = (n - 1.0) / n * b.compute * params / bandwidth + calls / 3.0 * latency;
-        return microbatches * (fmax(0.0, per_mb - compute) + hidden) + first_gather; /* nothing hides the first */
+        return microbatches * sp_exposed_s(per_mb, compute, x->k) + first_gather; /* nothing hides the first */
     }
     double total = allreduce_s(x, params * b.gradients, n, data_parallel_nodes(x), bandwidth);
     /* DDP buckets gradients and overlaps the all-reduce with the last backward (Li et al.
      * 2020); Megatron's pipeline engine reduces after the flush (Narayanan et al. 2021). */
     if (c->pp == 1)
-        return fmax(0.0, total - st->backward_s) + fmin(total, st->backward_s) * x->k->overlap_contention;
+        return sp_exposed_s(total, st->backward_s, x->k);
     return total;
 }
 
@@ -561,10 +564,6 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
     sp_layer_costs costs = remembered_costs(&x, memo);
     stage_times st = stage(&x, &costs);
     double m = global_batch / (config->dp * config->micro_batch);
-    /* Overlapped, a micro-batch's dispatch and combine run under another micro-batch's forward and
-     * backward (Megatron-Core's 1F1B A2A overlap, after DeepSeek-V3's DualPipe, sec. 3.2.1): only
-     * what that compute cannot cover stays exposed, and the covered part slows it by the SMs the
-     * communication kernels take. It needs a second micro-batch in flight. */
     /* Userbuffers split each sequence-parallel all-gather and reduce-scatter into chunks that run
      * under the GEMM beside it (Transformer Engine's comm-GEMM overlap; Wang et al. 2022, "Overlap
      * communication with dependent computation"): only what a layer's GEMMs cannot cover stays
@@ -572,17 +571,20 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
     if (sp_tp_overlap_applies(config)) {
         double cover = ceil(model->layers / config->pp) * costs.tp_gemms *
                        (3.0 + (config->recompute == SP_RECOMPUTE_FULL ? 1.0 : 0.0));
-        st.tp_comm_s = fmax(0.0, st.tp_comm_s - cover) + fmin(st.tp_comm_s, cover) * perf->overlap_contention;
+        st.tp_comm_s = sp_exposed_s(st.tp_comm_s, cover, perf);
     }
-    if (sp_ep_overlap_applies(model, config) && m >= 2) {
-        double cover = st.forward_s + st.backward_s;
-        st.ep_comm_s = fmax(0.0, st.ep_comm_s - cover) + fmin(st.ep_comm_s, cover) * perf->overlap_contention;
-    }
+    /* Overlapped, a micro-batch's dispatch and combine run under another micro-batch's forward and
+     * backward (Megatron-Core's 1F1B A2A overlap, after DeepSeek-V3's DualPipe, sec. 3.2.1): only
+     * what that compute cannot cover stays exposed. It needs a second micro-batch in flight. */
+    bool ep_overlapped = sp_ep_overlap_applies(model, config) && m >= 2;
+    if (ep_overlapped)
+        st.ep_comm_s = sp_exposed_s(st.ep_comm_s, st.forward_s + st.backward_s, perf);
     double per_mb =
         st.forward_s + st.backward_s + st.recompute_s + st.tp_comm_s + st.logits_s + st.ep_comm_s + st.cp_comm_s;
     /* 1F1B: (m + (p - 1)/v) micro-batch slots (Narayanan et al. 2021, eq. 1-2). */
     double bubble_slots = (config->pp - 1.0) / config->interleave;
     out->microbatches = m;
+    out->ep_overlapped = ep_overlapped;
     out->compute_s = m * (st.forward_s + st.backward_s + st.recompute_s + st.logits_s);
     out->tp_comm_s = m * st.tp_comm_s;
     out->ep_comm_s = m * st.ep_comm_s;

@@ -72,7 +72,7 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
         whole(b, "--expert-tensor-parallel-size", k->etp);
         /* The all-to-all under another micro-batch's compute, with the weight gradients deferred so
          * there is compute to hide it under (Megatron-Bridge's set_moe_a2a_overlap_overrides). */
-        if (sp_ep_overlap_applies(m, k) && c->plan->run.step.microbatches >= 2) {
+        if (c->plan->run.step.ep_overlapped) {
             flag(b, "--overlap-moe-expert-parallel-comm");
             flag(b, "--delay-wgrad-compute");
         }

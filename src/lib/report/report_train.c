@@ -25,7 +25,7 @@ static void layout_text(const sp_candidate *cand, char *buf, size_t size)
         n = sp_appendf(buf, size, n, ", sequence parallel");
     if (sp_tp_overlap_applies(c))
         n = sp_appendf(buf, size, n, ", TP overlapped");
-    if (sp_ep_overlap_applies(NULL, c) && cand->step.microbatches >= 2) /* as the estimate applies it */
+    if (cand->step.ep_overlapped)
         sp_appendf(buf, size, n, ", all-to-all overlapped");
 }
 
@@ -282,8 +282,7 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
     if (c->config.tp > 1)
         json_object_set_new(o, "tp_overlap", json_boolean(sp_tp_overlap_applies(&c->config)));
     if (c->config.ep > 1)
-        json_object_set_new(o, "ep_overlap", json_boolean(sp_ep_overlap_applies(r->model, &c->config) &&
-                                                          c->step.microbatches >= 2));
+        json_object_set_new(o, "ep_overlap", json_boolean(c->step.ep_overlapped));
     return o;
 }
 

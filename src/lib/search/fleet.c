@@ -29,8 +29,7 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     /* A node's tensor-parallel splits first; then, when none fits, the widest of them with pipeline
      * stages across nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes. */
     double widest = 1;
-    /* Attention data-parallel with expert parallelism splits only the experts over tp. */
-    bool heads_split = !(config->expert_parallel && config->attention_dp);
+    bool heads_split = sp_serve_splits_heads(config);
     for (double tp = 1; tp <= accel->per_node && (tp <= model->heads || !heads_split); tp++)
         if ((!heads_split || fmod(model->heads, tp) == 0) && (!config->expert_parallel || fmod(model->experts, tp) == 0))
             widest = tp;
