@@ -234,6 +234,8 @@ typedef struct {
     double nccl_nvlink_tree_step_s;/* ... one tree step over NVLink */
     double nccl_net_step_s;        /* ... one step between nodes, ring or tree */
     double serve_weight_bandwidth_share; /* share of HBM peak a serving forward's weight reads reach; 0: memory_efficiency */
+    double serve_host_s_per_sequence; /* host time an engine's step loop spends on each running sequence
+                                         (schedule, prepare inputs, sample), run beside the GPU's step */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };
@@ -1058,6 +1060,8 @@ typedef struct {
     double lone_tpot_s;           /* with a percentile: a request alone, a token (the batch-1 decode step) */
     double lone_ttft_s;           /* ... and to its first token (its prompt's prefill) */
     double decode_stream_s;       /* the part of decode_step_s a server spends streaming tokens on the host */
+    double decode_host_loop_s;    /* the engine's host step loop over the batch, run beside the GPU's step:
+                                     the step is host-bound when it is the longer (perf.yaml) */
     double max_model_len;         /* the longest request the engine admits (--max-model-len): prompt and
                                      output at their 99th percentiles when spreads are given, at most the
                                      model's context */

@@ -57,6 +57,15 @@ static void decode_reads_weights_and_cache(void **state)
     sp_serve_result s;
     assert_int_equal(sp_serve_estimate(&m, &a, &streamed, &MEM, &PERF, &s, &err), SP_OK);
     assert_true(fabs(s.decode_step_s - r.decode_step_s - 45e-6) < 1e-12);
+    /* The host's step loop runs beside the GPU's step: hidden while shorter (1 x 1 ms against the
+     * ~7 ms weight read), the whole step once longer (1 x 20 ms). */
+    sp_perf_constants host = PERF;
+    host.serve_host_s_per_sequence = 1e-3;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &host, &s, &err), SP_OK);
+    assert_true(fabs(s.decode_step_s - r.decode_step_s) < 1e-12);
+    host.serve_host_s_per_sequence = 20e-3;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &host, &s, &err), SP_OK);
+    assert_true(fabs(s.decode_step_s - 20e-3) < 1e-12);
     /* At half of the HBM peak for weight reads, the weights take twice as long and the cache the same. */
     sp_perf_constants half = PERF;
     half.serve_weight_bandwidth_share = 0.5;

@@ -236,6 +236,15 @@ static double stream_s(const serve_ctx *x, double batch)
     return batch * x->attn_share * x->c->stream_s_per_token;
 }
 
+/* The engine's step loop walks every running sequence on the host (schedule, prepare inputs,
+ * sample); TensorRT-LLM's overlap scheduler and vLLM's async scheduling run it for the next step
+ * while the GPU runs this one, so a step lasts the longer of the two. Under attention DP each
+ * GPU's rank loops over its own share. */
+static double host_loop_s(const serve_ctx *x, double batch)
+{
+    return batch * x->attn_share * x->k->serve_host_s_per_sequence;
+}
+
 /* The tokens a decode step's GEMMs run: an engine replaying CUDA graphs with padding runs the
  * smallest captured batch that holds the step's, on each GPU under attention DP (TensorRT-LLM's
  * cuda_graph_config enable_padding); past the largest it runs the batch as it is. */
@@ -256,8 +265,8 @@ static double decode_round_s(const serve_ctx *x, double batch, double context, d
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
     double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
-    return layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro)) +
-           stream_s(x, batch);
+    double gpu = layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro));
+    return fmax(gpu, host_loop_s(x, batch)) + stream_s(x, batch);
 }
 
 static double decode_step_s(const serve_ctx *x, double batch, double context)
@@ -357,6 +366,7 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->prefill_s = prefill_s(x, 1, prompt, mk->prefill_chunk_tokens);
     r->decode_step_s = decode;
     r->decode_stream_s = stream_s(x, batch);
+    r->decode_host_loop_s = host_loop_s(x, batch);
     r->ttft_s = r->prefill_s + decode;             /* waits for the step in flight */
     r->tpot_s = cycle / output;                    /* its share of other requests' prefills */
     r->output_tokens_per_s = batch * output / cycle;

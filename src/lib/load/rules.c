@@ -210,6 +210,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(nccl_nvlink_tree_step_s, 0, 1e-3),
     PERF(nccl_net_step_s, 0, 1e-2),
     PERF(serve_weight_bandwidth_share, 0.05, 1),
+    PERF(serve_host_s_per_sequence, 0, 1e-2),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 

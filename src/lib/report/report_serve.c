@@ -45,9 +45,14 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->tp, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
-    char streaming[64] = "";
+    char streaming[128] = "";
+    int n = 0;
     if (s->decode_stream_s > 0)
-        snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * s->decode_stream_s);
+        n = snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * s->decode_stream_s);
+    /* The GPU waits on the engine's host loop (a speculative step's figure is a token's, not a step's). */
+    if (c->spec_tokens == 0 && s->decode_host_loop_s > 0 && n >= 0 && (size_t)n < sizeof streaming &&
+        s->decode_host_loop_s >= s->decode_step_s - s->decode_stream_s - 1e-12)
+        snprintf(streaming + n, sizeof streaming - (size_t)n, ", host-bound: the engine's loop over the batch");
     sp_buf_printf(&b,
                   "latency     : at batch %g, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
                   "%.1f ms%s)\n",
@@ -173,6 +178,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "kv_cache_bytes_per_gpu", sp_json_count(s->kv_cache_bytes));
     json_object_set_new(o, "prefill_s", sp_json_round(s->prefill_s, 1e6));
     json_object_set_new(o, "decode_step_s", sp_json_round(s->decode_step_s, 1e6));
+    json_object_set_new(o, "decode_host_loop_s", sp_json_round(s->decode_host_loop_s, 1e6));
     json_object_set_new(o, "stream_s_per_token", sp_json_round(c->stream_s_per_token, 1e9));
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
