@@ -317,6 +317,9 @@ sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err);
 
 /* The memory constants of loaded rules. */
 sp_memory_constants sp_rules_memory_constants(const sp_rules *rules);
+/* The global batch a training request gets when it names none: the rules' tokens_per_step over
+ * `seq`, rounded to a power of two sequences so that data-parallel degrees divide it. */
+double sp_rules_global_batch(const sp_rules *rules, double seq);
 /* The fine-tuning constants of loaded rules. */
 sp_ft_constants sp_rules_ft_constants(const sp_rules *rules);
 
@@ -1179,11 +1182,12 @@ typedef struct {
     double etp;                  /* MoE expert tensor parallelism: 0 searched (1 or tp), > 0 pinned */
     bool ep_overlap;             /* MoE: overlap the expert all-to-all where a layout allows it */
     bool tp_overlap;             /* overlap tensor-parallel communication with GEMMs where a layout allows it */
+    bool global_batch_is_default; /* global_batch came from the rules (sp_rules_global_batch), not the user */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false}
+     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false, false}
 
 /* One evaluated layout. */
 typedef struct {

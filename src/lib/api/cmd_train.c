@@ -17,7 +17,7 @@ static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
     {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)"},
     {"gpus", CLI_TEXT, "N|A-B|N,M", "GPU count, a range (doubling from A to B) or a list (required)"},
-    {"global-batch", CLI_NUMBER, "B", "sequences per step (required)"},
+    {"global-batch", CLI_NUMBER, "B", "sequences per step (default: tokens_per_step in defaults.yaml, 2M tokens, as a power of two sequences)"},
     {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)"},
     {"micro-batch", CLI_NUMBER, "B", "pin the micro-batch"},
     {"tp", CLI_NUMBER, "N", "pin the tensor-parallel degree"},
@@ -50,7 +50,7 @@ static const cli_opt OPTS[] = {
 };
 
 static const cli_command CMD = {
-    "stackplan train (--model NAME | --hf-config FILE | --layers ...) --gpu NAME --gpus N --global-batch B [options]",
+    "stackplan train (--model NAME | --hf-config FILE | --layers ...) --gpu NAME --gpus N [--global-batch B] [options]",
     "Search every parallel layout (TP, CP, PP, DP, EP, micro-batch, ZeRO, recompute, sequence\n"
     "parallelism, interleaving) that fits memory; report the fastest, why, its cost and the time-cost Pareto front.\n"
     "With --method: a fine-tune (full, LoRA, QLoRA, DoRA) at the --gpus counts, as `stackplan finetune`\n"
@@ -62,10 +62,9 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     const sp_model *m = &in->model;
     sp_search_request base = SP_SEARCH_REQUEST_INIT;
     *q = base;
-    if (!cli_flag(&CMD, v, "global-batch")->set)
-        return cli_flag_error(err, "global-batch", "required");
-    q->global_batch = cli_flag(&CMD, v, "global-batch")->number;
     q->seq = cli_number_or(&CMD, v, "seq", sp_model_default_seq(m));
+    q->global_batch_is_default = !cli_flag(&CMD, v, "global-batch")->set;
+    q->global_batch = cli_number_or(&CMD, v, "global-batch", sp_rules_global_batch(&in->rules, q->seq));
     q->micro_batch = cli_number_or(&CMD, v, "micro-batch", 0);
     q->tp = cli_number_or(&CMD, v, "tp", 0);
     q->pp = cli_number_or(&CMD, v, "pp", 0);

@@ -48,7 +48,7 @@ static const cli_default DEFAULTS[] = {
     SWITCH("flash-attention", true, "on",
            "the kernel PyTorch SDPA, Megatron-Core, DeepSpeed and vLLM run by default; off stores the scores"),
     SWITCH("force", false, "off", "launch never overwrites files unless asked"),
-    NUM("global-batch", 1, 1e8, WHOLE, "required", "sequences a step; 1e8 is past any published run"),
+    NUM("global-batch", 1, 1e8, WHOLE, "tokens_per_step / seq, a power of two", "sequences a step; 1e8 is past any published run"),
     NUM("goodput", 0.05, 1, 0, "0.9 (goodput in data/defaults.yaml)",
         "Llama 3's >90% effective training time; under 5% a run does not train"),
     NUMV("gpu-memory-utilization", 0.01, 1, 0, 0.9, "vLLM's default share of memory"),

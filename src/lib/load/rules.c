@@ -2,6 +2,7 @@
 #include "load_internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,11 @@ sp_status sp_rules_load(const char *data_dir, sp_rules *out, sp_error *err)
     if (status == SP_OK)
         *out = rules;
     return status;
+}
+
+double sp_rules_global_batch(const sp_rules *rules, double seq)
+{
+    return pow(2.0, fmax(0.0, round(log2(rules->limits.tokens_per_step / seq))));
 }
 
 sp_memory_constants sp_rules_memory_constants(const sp_rules *rules)

@@ -309,10 +309,7 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
     q.seq = out->mem_config.seq;
     q.precision = out->mem_config.precision;
     q.optimizer = out->mem_config.optimizer;
-    /* The rules' tokens a step unless given, as a power of two sequences so that data-parallel
-     * degrees divide it. */
-    q.global_batch = p->global_batch > 0 ? p->global_batch
-                                         : pow(2.0, fmax(0.0, round(log2(r->limits.tokens_per_step / q.seq))));
+    q.global_batch = p->global_batch > 0 ? p->global_batch : sp_rules_global_batch(r, q.seq);
     q.tokens = p->tokens > 0 ? p->tokens : r->limits.tokens_per_param * sp_model_params(m);
     q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     q.goodput = r->limits.goodput;

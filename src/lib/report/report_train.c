@@ -185,8 +185,11 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     double evaluated = 0;
     for (size_t i = 0; i < r->count; i++)
         evaluated += r->options[i].result.plans_evaluated;
-    sp_buf_printf(&b, "model       : %s (%.2f B parameters), %g sequences of %g tokens a step\n", r->model->name,
-                  sp_model_params(r->model) / 1e9, r->request->global_batch, r->request->seq);
+    sp_buf_printf(&b, "model       : %s (%.2f B parameters), %g sequences of %g tokens a step%s\n", r->model->name,
+                  sp_model_params(r->model) / 1e9, r->request->global_batch, r->request->seq,
+                  r->request->global_batch_is_default ? " (the default batch: tokens_per_step in data/defaults.yaml; "
+                                                        "--global-batch sets it)"
+                                                      : "");
     if (!w) {
         sp_buf_printf(&b, "no layout fits memory (%.0f checked)", evaluated);
         if (r->fits_from_gpus > 0 && r->fits_from_accel)
@@ -326,6 +329,8 @@ static char *train_json(const sp_train_report *r, sp_error *err)
     json_object_set_new(root, "model", json_string(r->model->name));
     json_object_set_new(root, "params", json_integer((json_int_t)sp_model_params(r->model)));
     json_object_set_new(root, "seq", json_integer((json_int_t)r->request->seq));
+    json_object_set_new(root, "global_batch", json_integer((json_int_t)r->request->global_batch));
+    json_object_set_new(root, "global_batch_is_default", json_boolean(r->request->global_batch_is_default));
     json_object_set_new(root, "tokens", json_real(r->request->tokens));
     double evaluated = 0;
     for (size_t i = 0; i < r->count; i++)
