@@ -280,6 +280,54 @@ static void cloud_files_rent_the_plan(void **state)
     sp_accel_catalog_free(&cat);
 }
 
+/* A one-card desktop plan whose state is offloaded: the recipe carries the offload the memory
+ * model counted. Optimizer offload is DeepSpeed's ZeRO-Offload (axolotl's deepspeed: key and the
+ * ds_config.json it names, deepspeed pinned); parameter offload is FSDP's CPUOffload, one rank. */
+static void offload_reaches_the_recipe(void **state)
+{
+    (void)state;
+    static const char yaml[] = "- name: full\n  model: llama-2-7b\n  gpu: rtx-4090-24gb\n  gpus_per_node: 1\n"
+                               "  method: full\n  dataset_gb: 0.05\n  train_hours: 48\n  budget_usd: 30\n"
+                               "- name: qlora\n  model: llama-3.1-70b\n  gpu: rtx-3090-24gb\n  gpus_per_node: 1\n"
+                               "  method: qlora\n  dataset_gb: 0.05\n  train_hours: 200\n  budget_usd: 100\n";
+    sp_profile_list list = {0};
+    sp_error err;
+    assert_int_equal(sp_profiles_parse("offload", yaml, sizeof yaml - 1, &list, &err), SP_OK);
+    const sp_offload want[] = {SP_OFFLOAD_OPTIMIZER, SP_OFFLOAD_PARAMS};
+    for (size_t i = 0; i < 2; i++) {
+        sp_profile p = list.items[i];
+        sp_model model;
+        sp_accel_catalog cat = {0};
+        const sp_accel *accel;
+        sp_rules rules;
+        sp_plan plan;
+        plan_named(p.model, p.gpu, &p, &model, &cat, &accel, &rules, &plan);
+        assert_true(plan.fine_tuned);
+        assert_int_equal(plan.fine_tune.config.gpus, 1);
+        assert_int_equal(plan.fine_tune.config.offload, want[i]);
+        sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+        sp_artifact_set set;
+        assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+        const char *recipe = find(&set, "axolotl.yml")->text;
+        const sp_artifact *ds = find(&set, "ds_config.json");
+        if (want[i] == SP_OFFLOAD_OPTIMIZER) {
+            assert_non_null(strstr(recipe, "\ndeepspeed: ds_config.json\n"));
+            assert_null(strstr(recipe, "fsdp"));
+            assert_non_null(ds);
+            assert_non_null(strstr(ds->text, "\"offload_optimizer\""));
+            assert_non_null(strstr(ds->text, "\"stage\": 2"));
+            assert_non_null(strstr(find(&set, "requirements.txt")->text, "deepspeed=="));
+        } else {
+            assert_non_null(strstr(recipe, "fsdp_offload_params: true"));
+            assert_null(strstr(recipe, "deepspeed"));
+            assert_null(ds);
+        }
+        sp_artifact_set_free(&set);
+        sp_accel_catalog_free(&cat);
+    }
+    sp_profile_list_free(&list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +338,7 @@ int main(void)
         cmocka_unit_test(tpu_gets_maxtext),
         cmocka_unit_test(trainium_gets_neuron),
         cmocka_unit_test(cloud_files_rent_the_plan),
+        cmocka_unit_test(offload_reaches_the_recipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,7 +122,11 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     if (step_s > 0)
         sp_emit_kv_int(y, "save_steps", fmax(1, floor(d->checkpoint_minutes * 60 / step_s)));
     sp_emit_kv_int(y, "logging_steps", 10);
-    if (k->fsdp && k->gpus > 1)
+    /* Optimizer offload is DeepSpeed's (ZeRO-Offload); parameter offload FSDP's, one rank a GPU even
+     * alone (axolotl runs FSDP under accelerate at any world size). */
+    if (k->offload == SP_OFFLOAD_OPTIMIZER)
+        sp_emit_kv_str(y, "deepspeed", "ds_config.json");
+    else if ((k->fsdp && k->gpus > 1) || k->offload == SP_OFFLOAD_PARAMS)
         fsdp_keys(y, k);
     sp_emit_end_map(y);
     return sp_emit_finish(y, "# axolotl config for the plan's fine-tune: replace datasets with your data;\n"

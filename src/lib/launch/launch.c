@@ -496,6 +496,8 @@ static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, s
     }
     if (s == SP_OK && c->plan->fine_tuned)
         s = add(out, "axolotl.yml", sp_axolotl_config(c, err), false, err);
+    if (s == SP_OK && c->plan->fine_tuned && c->plan->fine_tune.config.offload == SP_OFFLOAD_OPTIMIZER)
+        s = add(out, "ds_config.json", sp_ft_ds_config(c, err), false, err);
     if (s == SP_OK && !xla)
         s = add(out, "node_run.sh", node_script(c, err), true, err);
     if (s == SP_OK && c->gpu) {

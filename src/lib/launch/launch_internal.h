@@ -52,6 +52,9 @@ sp_status sp_megatron_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err);
 /* ---- FSDP / DeepSpeed configs (zero_config.c) ---- */
 char *sp_ds_config(const sp_launch_ctx *c, sp_error *err);
 char *sp_accelerate_config(const sp_launch_ctx *c, sp_error *err);
+/* A fine-tune's DeepSpeed config when its optimizer state is offloaded (ZeRO-Offload), for axolotl's
+ * `deepspeed:` key; the batch keys are "auto", which the Trainer fills from axolotl.yml. */
+char *sp_ft_ds_config(const sp_launch_ctx *c, sp_error *err);
 
 /* ---- fine-tune recipe (ft_recipe.c) ---- */
 char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err);

@@ -46,6 +46,31 @@ char *sp_ds_config(const sp_launch_ctx *c, sp_error *err)
     return sp_json_finish(root, err);
 }
 
+/* ZeRO-Offload (Ren et al. 2021): optimizer state and gradients in pinned host memory, the
+ * update on the CPU (DeepSpeedCPUAdam); stage 2 on one GPU or over replicas, stage 3 when the
+ * plan also shards the weights (FSDP offloads parameters with the optimizer or nothing). */
+char *sp_ft_ds_config(const sp_launch_ctx *c, sp_error *err)
+{
+    const sp_ft_config *k = &c->plan->fine_tune.config;
+    sp_mem_config stage = SP_MEM_CONFIG_INIT;
+    stage.zero = k->fsdp ? 3 : 2;
+    json_t *root = json_object();
+    json_object_set_new(root, "train_batch_size", json_string("auto"));
+    json_object_set_new(root, "train_micro_batch_size_per_gpu", json_string("auto"));
+    json_object_set_new(root, "gradient_accumulation_steps", json_string("auto"));
+    json_object_set_new(root, "gradient_clipping", json_string("auto"));
+    json_t *half = json_object();
+    json_object_set_new(half, "enabled", json_string("auto"));
+    json_object_set_new(root, k->precision == SP_PREC_MIXED_FP16 ? "fp16" : "bf16", half);
+    json_t *zero = zero_section(&stage);
+    json_t *offload = json_object();
+    json_object_set_new(offload, "device", json_string("cpu"));
+    json_object_set_new(offload, "pin_memory", json_true());
+    json_object_set_new(zero, "offload_optimizer", offload);
+    json_object_set_new(root, "zero_optimization", zero);
+    return sp_json_finish(root, err);
+}
+
 char *sp_accelerate_config(const sp_launch_ctx *c, sp_error *err)
 {
     const sp_mem_config *k = &c->plan->run.config;

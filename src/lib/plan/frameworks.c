@@ -185,7 +185,27 @@ const char *sp_framework_version(const sp_rules *rules, const char *name)
 const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
 {
     const sp_ft_config *c = &o->config;
-    if (c->method == SP_METHOD_FULL && c->gpus > 1) {
+    bool full = c->method == SP_METHOD_FULL;
+    /* Offload decides the framework: FSDP offloads parameters (with gradients and the optimizer
+     * step) or nothing; optimizer-only offload is DeepSpeed's ZeRO-Offload. */
+    if (c->offload == SP_OFFLOAD_OPTIMIZER) {
+        *reason = c->fsdp ? "optimizer state on the host, weights sharded: DeepSpeed ZeRO-3 with offload_optimizer "
+                            "(ZeRO-Offload) under the Trainer; FSDP cannot offload the optimizer alone"
+                          : "optimizer state on the host: DeepSpeed ZeRO-2 with offload_optimizer (ZeRO-Offload, "
+                            "CPU-Adam) under the Trainer";
+        return full ? "TRL + DeepSpeed ZeRO-Offload" : "PEFT + TRL + DeepSpeed ZeRO-Offload";
+    }
+    if (c->offload == SP_OFFLOAD_PARAMS) {
+        *reason = "parameters on the host: accelerate FSDP with CPU offload (fsdp_offload_params), one rank a GPU even "
+                  "alone, as Answer.AI's FSDP-QLoRA runs 70B on 24 GB cards";
+        return full ? "TRL (FSDP CPU offload)" : c->quant != SP_QUANT_NONE ? "PEFT + TRL (FSDP-QLoRA, CPU offload)"
+                                                                            : "PEFT + TRL (FSDP CPU offload)";
+    }
+    if (full && c->gpus == 1) {
+        *reason = "a full fine-tune on one GPU: TRL's SFTTrainer";
+        return "TRL";
+    }
+    if (full && c->gpus > 1) {
         *reason = c->fsdp ? "a full fine-tune with its state sharded: TRL's SFTTrainer under accelerate FSDP (torchtune's "
                             "distributed recipes did the same, but its README says it is no longer maintained)"
                           : "a full fine-tune whose state fits each GPU: TRL's SFTTrainer under accelerate's DDP";
@@ -211,8 +231,15 @@ const char *const *sp_ft_packages(const sp_ft_option *o)
     static const char *const full[] = {"torch", "transformers", "trl", "accelerate", NULL};
     static const char *const adapters[] = {"torch", "transformers", "peft", "trl", "accelerate", NULL};
     static const char *const quantised[] = {"torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes", NULL};
+    static const char *const full_ds[] = {"torch", "transformers", "trl", "accelerate", "deepspeed", NULL};
+    static const char *const adapters_ds[] = {"torch", "transformers", "peft", "trl", "accelerate", "deepspeed", NULL};
+    static const char *const quantised_ds[] = {"torch",      "transformers", "peft", "trl", "accelerate",
+                                               "bitsandbytes", "deepspeed",    NULL};
+    bool zero_offload = o->config.offload == SP_OFFLOAD_OPTIMIZER;
     if (o->config.method == SP_METHOD_FULL)
-        return full;
+        return zero_offload ? full_ds : full;
+    if (zero_offload)
+        return o->config.quant != SP_QUANT_NONE && o->config.quant != SP_QUANT_INT4 ? quantised_ds : adapters_ds;
     /* GPTQ bases load through transformers' own GPTQ integration, not bitsandbytes. */
     return o->config.quant != SP_QUANT_NONE && o->config.quant != SP_QUANT_INT4 ? quantised : adapters;
 }

@@ -126,8 +126,9 @@ static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, 
     /* The launch line below runs axolotl, which drives the same transformers, PEFT and TRL. */
     if (plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM)
         sp_buf_printf(b, "                    launched through axolotl==%s, whose recipe drives them (stackplan launch "
-                         "writes axolotl.yml)\n",
-                      sp_framework_version(r, "axolotl"));
+                         "writes axolotl.yml%s)\n",
+                      sp_framework_version(r, "axolotl"),
+                      o->config.offload == SP_OFFLOAD_OPTIMIZER ? " and the ds_config.json it names" : "");
 }
 
 static void text_serving(sp_buf *b, const sp_plan *plan)
