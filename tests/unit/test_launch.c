@@ -286,7 +286,7 @@ static void cloud_files_rent_the_plan(void **state)
 static void offload_reaches_the_recipe(void **state)
 {
     (void)state;
-    static const char yaml[] = "- name: full\n  model: llama-2-7b\n  gpu: rtx-4090-24gb\n  gpus_per_node: 1\n"
+    static const char yaml[] = "- name: full\n  model: llama-2-7b\n  gpu: rtx-a6000-48gb\n  gpus_per_node: 1\n"
                                "  method: full\n  dataset_gb: 0.05\n  train_hours: 48\n  budget_usd: 30\n"
                                "- name: qlora\n  model: llama-3.1-70b\n  gpu: rtx-3090-24gb\n  gpus_per_node: 1\n"
                                "  method: qlora\n  dataset_gb: 0.05\n  train_hours: 200\n  budget_usd: 100\n";

@@ -138,6 +138,15 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       sp_dtype_name(c->weight_dtype),
                       c->weight_dtype == SP_DTYPE_NVFP4 ? "NVIDIA ModelOpt publishes them, e.g. nvidia/<model>-FP4"
                                                         : "gpt-oss ships in it");
+    /* Integer weights come the same way: vLLM reads GPTQ/AWQ (int4) and W8A8 or GPTQ (int8)
+     * checkpoints; it does not quantise a 16-bit one to int4 or int8 on load. */
+    bool integer = c->weight_dtype == SP_DTYPE_INT4 || c->weight_dtype == SP_DTYPE_INT8;
+    if (integer && !c->weights_from_checkpoint && !r->model->checkpoint_quantized)
+        sp_buf_printf(&b, "note        : point the launch line at a checkpoint already in %s (%s); the engines do "
+                          "not quantise to it when they load\n",
+                      sp_dtype_name(c->weight_dtype),
+                      c->weight_dtype == SP_DTYPE_INT4 ? "AWQ or GPTQ 4-bit, e.g. <org>/<model>-AWQ"
+                                                       : "W8A8 or GPTQ 8-bit, e.g. from llm-compressor");
     /* A checkpoint stored in a format the plan did not size (NVFP4 on a part without FP4, or a
      * --weight-dtype that differs): the launch line loads the file as it is, not as sized. */
     if (r->model->checkpoint_quantized && !c->weights_from_checkpoint)

@@ -67,7 +67,9 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
         *best = o;
 }
 
-/* DDP before FSDP, no checkpointing before checkpointing, offload only when nothing else fits. */
+/* DDP before FSDP, no checkpointing before checkpointing, offload only when nothing else fits;
+ * then both offloads, the faster kept (parameter offload frees room for a larger micro-batch,
+ * which can outrun optimizer offload's smaller one). */
 static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method method, double gpus)
 {
     sp_ft_option best;
@@ -89,7 +91,7 @@ static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method me
             try_layout(s, a, c, &best);
         }
     if (!best.fits && s->q->offload < 0)
-        for (int off = SP_OFFLOAD_OPTIMIZER; off <= SP_OFFLOAD_PARAMS && !best.fits; off++) {
+        for (int off = SP_OFFLOAD_OPTIMIZER; off <= SP_OFFLOAD_PARAMS; off++) {
             c.fsdp = gpus > 1;
             c.checkpointing = true;
             c.offload = (sp_offload)off;
@@ -150,6 +152,8 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
     sp_status status = check_request(q, accel_count, err);
     sp_ft_config probe = q->base;
     probe.gpus = q->gpus_min;
+    /* Parameter offload over several GPUs is FSDP's: the search shards when it offloads. */
+    probe.fsdp = probe.fsdp || (probe.gpus > 1 && probe.offload == SP_OFFLOAD_PARAMS);
     if (status == SP_OK)
         status = sp_ft_config_check(m, &probe, err);
     if (status != SP_OK)
