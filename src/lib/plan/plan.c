@@ -405,6 +405,29 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
 
 /* ---- serving with the first-principles model (options.model + options.accel) ---- */
 
+/* The memory line describes the replica the serving plan chose (its tp, stages and batch), not
+ * the smallest split that holds the weights. */
+static void describe_replica_memory(const sp_model *m, const sp_serve_config *c, const sp_memory_constants *mk,
+                                    sp_plan *out)
+{
+    if (!out->memory_from_model)
+        return;
+    sp_mem_config mc = out->mem_config;
+    mc.tp = out->serve.tp;
+    mc.pp = out->serve.pp > 0 ? out->serve.pp : 1;
+    mc.batch = out->serve.batch;
+    mc.context = c->prompt_tokens + c->output_tokens;
+    mc.weight_dtype = c->weight_dtype;
+    mc.kv_dtype = c->kv_dtype;
+    mc.quantized_experts_only = c->quantized_experts_only;
+    sp_memory mem;
+    if (sp_memory_estimate(m, &mc, mk, out->knobs.gpu_mem_gb * 1e9, &mem, NULL) != SP_OK)
+        return;
+    out->mem_config = mc;
+    out->memory = mem;
+    out->memory_gb = mem.total_bytes * mc.tp * mc.pp / 1e9;
+}
+
 static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
                               sp_plan *out, sp_error *err)
 {
@@ -434,6 +457,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     }
     out->served = true;
     out->serve_config = c;
+    describe_replica_memory(m, &c, &mk, out);
     out->engine = sp_serve_engine(a, &c, &out->serve, &out->engine_reason);
     out->gpus_for_model = out->serve.tp;
     out->gpus_for_qps = out->serve.gpus;
