@@ -83,7 +83,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                               "token and %.0f ms to its first token; the count is the rate's\n",
                           c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s);
         else
-        sp_buf_printf(&b, "              targets at p%g: %s; %s%s\n", c->percentile, s->meets_targets ? "met" : "NOT met",
+        sp_buf_printf(&b, "              targets at p%g: %s%s; %s%s\n", c->percentile, s->meets_targets ? "met" : "NOT met",
+                      c->ttft_s > 0 ? "" : " (per token only: no first-token target, --ttft-ms sets one)",
                       strcmp(s->binding, "pinned") ? "the replica count was set by " : "the replica count is pinned",
                       !strcmp(s->binding, "pinned") ? " (--replicas)"
                       : !strcmp(s->binding, "both") ? "both targets"
@@ -113,11 +114,16 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
     sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.3g requests/s (%.0f%% "
-                      "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity "
-                      "$%.3f per million output tokens\n",
+                      "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
+                      "cost on output tokens, $%.3f per million\n",
                   s->fleet_usd_per_hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
                   s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
+    /* A rate past the fleet's capacity has no steady state: the queue grows for as long as it lasts. */
+    if (s->utilization > 1.0)
+        sp_buf_printf(&b, "warning     : %g requests/s is %.0f%% of what the fleet serves (%.3g): requests queue without "
+                          "bound; add replicas (leave --replicas to the plan)\n",
+                      c->qps, 100 * s->utilization, s->replicas * s->requests_per_s);
     /* The pins of the engine chosen, as its launch files install them. */
     char pins[SP_TEXT_MAX];
     if (engine == SP_ENGINE_TRTLLM_TRITON)
