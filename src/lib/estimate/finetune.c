@@ -144,6 +144,17 @@ double sp_ft_optimizer_bytes(const sp_ft_config *c)
     return 0;
 }
 
+/* Host bytes a trainable parameter takes under DeepSpeed ZeRO-Offload, whatever the GPU's
+ * precision: an fp32 master copy, an fp32 gradient partition and fp32 moments for CPU-Adam
+ * (Ren et al. 2021, ZeRO-Offload, sec. 4.1: the 12 bytes of fp32 parameters and optimizer
+ * state on the CPU; deepspeed/runtime/zero/stage_1_and_2.py keeps the offloaded gradient
+ * partition in fp32 beside them). DeepSpeedCPUAdam has no 8-bit state. */
+static double zero_offload_host_bytes_per_param(const sp_ft_config *c)
+{
+    double moments = c->optimizer == SP_OPT_SGD || c->optimizer == SP_OPT_ADAFACTOR ? 4.0 : 8.0;
+    return 4.0 + 4.0 + moments;
+}
+
 /* What the optimizer step allocates beside the state: torch's foreach AdamW computes the
  * square root of every second moment at once (torch/optim/adamw.py _multi_tensor_adamw,
  * torch._foreach_sqrt), a temporary the size of the state's second moment. */
@@ -376,7 +387,9 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
     /* Offload moves state to the host: ZeRO-Offload the optimizer and gradients (Ren et al.
      * 2021, sec. 4), FSDP CPUOffload(offload_params=True) the parameters as well. */
     if (c->offload != SP_OFFLOAD_NONE) {
-        out->host_bytes += out->optimizer_bytes + out->gradients_bytes;
+        /* FSDP's CPUOffload keeps them in the training dtype; ZeRO-Offload in fp32. */
+        out->host_bytes += c->offload == SP_OFFLOAD_OPTIMIZER ? trainable * zero_offload_host_bytes_per_param(c)
+                                                             : out->optimizer_bytes + out->gradients_bytes;
         out->optimizer_bytes = 0;
         out->gradients_bytes = 0;
     }
