@@ -62,13 +62,32 @@ static const sp_train_option *cheapest(const sp_train_report *r)
     return best;
 }
 
-/* The time component where the runner-up loses most against the winner. */
-static const char *largest_gap(const sp_step *w, const sp_step *r)
+/* Every accelerator searched is one without a published inter-node network (consumer cards). */
+static bool no_network(const sp_train_report *r)
 {
+    for (size_t i = 0; i < r->count; i++)
+        if (r->options[i].accel->inter_node_bytes_per_s > 0)
+            return false;
+    return true;
+}
+
+/* How much a policy recomputes: none, then torchtitan's per-op and Megatron's selective, then full. */
+static int recompute_rank(sp_recompute r)
+{
+    return r == SP_RECOMPUTE_NONE ? 0 : r == SP_RECOMPUTE_FULL ? 2 : 1;
+}
+
+/* The time component where the runner-up loses most against the winner; its compute is blamed on
+ * recompute only when it recomputes more. */
+static const char *largest_gap(const sp_candidate *wc, const sp_candidate *rc)
+{
+    const sp_step *w = &wc->step, *r = &rc->step;
+    bool recomputes_more = recompute_rank(rc->config.recompute) > recompute_rank(wc->config.recompute);
     const double gaps[] = {r->compute_s - w->compute_s, r->tp_comm_s - w->tp_comm_s, r->bubble_s - w->bubble_s,
                            r->pp_comm_s - w->pp_comm_s, r->dp_comm_s - w->dp_comm_s,
                            r->optimizer_s - w->optimizer_s};
-    const char *names[] = {"compute (recompute, smaller GEMMs)", "tensor-parallel all-reduces", "pipeline bubble",
+    const char *names[] = {recomputes_more ? "compute (recompute)" : "compute (smaller or fewer-token GEMMs)",
+                           "tensor-parallel all-reduces", "pipeline bubble",
                            "pipeline sends", "data-parallel communication", "the optimizer step"};
     size_t best = 0;
     for (size_t i = 1; i < 6; i++)
@@ -89,7 +108,7 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
         const sp_candidate *r = &res->top[1];
         layout_text(r, layout, sizeof layout);
         sp_appendf(buf, size, n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout,
-                 100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0), largest_gap(&w->step, &r->step));
+                 100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0), largest_gap(w, r));
     }
 }
 
@@ -195,6 +214,10 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         if (r->fits_from_gpus > 0 && r->fits_from_accel)
             sp_buf_printf(&b, ": %g x %s is the first doubling of the GPU count that fits\n", r->fits_from_gpus,
                           r->fits_from_accel->name);
+        else if (r->count > 0 && no_network(r))
+            sp_buf_printf(&b, ", and %s has no published network, so a job spans at most one server of %g: a "
+                              "larger accelerator, or a fine-tune method (--method lora or qlora)\n",
+                          r->options[0].accel->name, r->options[0].accel->per_node);
         else
             sp_buf_printf(&b, ", nor at 2^16 times the GPU count: a shorter sequence or a larger accelerator\n");
         return sp_buf_finish(&b, err);
