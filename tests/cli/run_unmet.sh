@@ -26,6 +26,15 @@ check '"fits_from_gpus": 256' \
   "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256 --format json
 # A full fine-tune of 405B on one 3090.
 check "nothing fits" "$bin" finetune --model llama-3.1-405b --gpu rtx-3090-24gb --gpus 1 --method full
+# 405B on 4090s: QLoRA was tried and 8 is the most a card without a network reaches, so the advice
+# names neither; the headroom the fit keeps is named.
+check "nothing fits, offload included: try a shorter --seq, a card with more memory" \
+  "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
+check "24.5 GB usable of the card's 25.8 (memory_headroom)" \
+  "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
+# The same on cards without a network in the training search: it says a job spans one server.
+check "has no published network, so a job spans at most one server of 8" \
+  "$bin" train --model llama-3.1-405b --gpu rtx-4090-24gb --gpus 8
 # One millisecond a token for a 70B model.
 check "NOT met at any batch" "$bin" serve --model llama-2-70b --gpu h100-sxm-80gb --tpot-ms 1
 # A per-token target under a lone request's decode step: no replica count meets it, and the

@@ -35,7 +35,26 @@ static void money(double usd, double usd_per_hour, char *buf, size_t size)
         sp_money(usd, buf, size);
 }
 
-static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
+/* Whether a count past the largest tried could run on some accelerator searched: within one of its
+ * servers, or any count where it has a network. */
+static bool more_gpus_possible(const sp_ft_result *s, const sp_ft_request *q)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->items[i].accel->inter_node_bytes_per_s > 0 || q->gpus_max < s->items[i].accel->per_node)
+            return true;
+    return false;
+}
+
+/* Whether QLoRA was among the methods tried. */
+static bool tried_qlora(const sp_ft_result *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->items[i].config.method == SP_METHOD_QLORA)
+            return true;
+    return false;
+}
+
+static void option_line(sp_buf *b, const sp_ft_option *o, bool best, double headroom)
 {
     char layout[64], cost[32];
     layout_text(&o->config, layout, sizeof layout);
@@ -48,9 +67,11 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
         return;
     }
     if (!o->fits) {
-        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch 1 (%s), %.1f GB on the card\n",
+        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch 1 (%s), %.1f GB usable of the "
+                         "card's %.1f (memory_headroom)\n",
                       o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus,
-                      o->memory.device_bytes / 1e9, layout, o->accel->memory_bytes / 1e9);
+                      o->memory.device_bytes / 1e9, layout, o->accel->memory_bytes * (1.0 - headroom) / 1e9,
+                      o->accel->memory_bytes / 1e9);
         return;
     }
     money(o->cost_usd, o->usd_per_gpu_hour, cost, sizeof cost);
@@ -103,10 +124,10 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
                   "mb", "tokens/s", "hours", "cost");
     for (size_t i = 0; i < s->count; i++)
-        option_line(&b, &s->items[i], (int)i == s->best);
+        option_line(&b, &s->items[i], (int)i == s->best, r->rules ? r->rules->perf.memory_headroom : 0.0);
     if (s->best < 0) {
-        sp_buf_printf(&b, "\nnothing fits, offload included: try more GPUs (--gpus), a shorter --seq, QLoRA (--method "
-                          "qlora) or a card with more memory\n");
+        sp_buf_printf(&b, "\nnothing fits, offload included: try %sa shorter --seq, %sa card with more memory\n",
+                      more_gpus_possible(s, q) ? "more GPUs (--gpus), " : "", tried_qlora(s) ? "" : "QLoRA (--method qlora), ");
         return sp_buf_finish(&b, err);
     }
     const sp_ft_option *o = &s->items[s->best];
@@ -119,7 +140,8 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.1f hours, %s%s\n",
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
                   o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
-                  o->meets ? "" : " (nothing meets the targets: the best of what fits)");
+                  o->meets ? "" : more_gpus_possible(s, q) ? " (nothing meets the targets: the best of what fits; more GPUs, --gpus, may)"
+                                                           : " (nothing meets the targets: the best of what fits)");
     char pins[256];
     sp_ft_pins(r->rules, o, pins, sizeof pins);
     sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);
