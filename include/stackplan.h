@@ -1374,9 +1374,10 @@ enum {
     SP_NOTE_REPLICA_SPANS_GPUS = 1u << 7,      /* one replica needs several GPUs */
     SP_NOTE_OVER_BUDGET = 1u << 8,             /* warning: the tier's spend exceeds the budget */
     SP_NOTE_RUN_TOO_SLOW = 1u << 9,            /* warning: no GPU count finishes within train_hours */
-    SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 10      /* a model without a gpu: no time estimate */
+    SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 10,     /* a model without a gpu: no time estimate */
+    SP_NOTE_HOURS_ARE_INPUT = 1u << 11         /* training without a named model: train_hours is taken, not estimated */
 };
-enum { SP_NOTE_COUNT = 11 };
+enum { SP_NOTE_COUNT = 12 };
 
 /* The outcome of planning one profile. Plain numbers; reporters format them. */
 typedef struct {

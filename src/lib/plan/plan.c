@@ -599,6 +599,8 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         time_training_run(profile, rules, model, accel, out);
     else if (model && trains)
         out->notes |= SP_NOTE_NEEDS_GPU_FOR_TIME;
+    else if (trains && !out->fine_tuned && profile->train_hours > 0)
+        out->notes |= SP_NOTE_HOURS_ARE_INPUT; /* the seed's arithmetic sizes memory, not time */
     if (out->timed) { /* the searched run sets the GPUs and the hours the money pays for */
         out->gpus = out->run.gpus;
         out->nodes = sp_exact_ceil(out->gpus / out->knobs.gpus_per_node);

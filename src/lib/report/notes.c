@@ -72,6 +72,10 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                         plan->run_max_gpus, plan->run_hours);
     case SP_NOTE_NEEDS_GPU_FOR_TIME:
         return snprintf(buf, size, "name a catalog gpu in the profile for a training time and layout");
+    case SP_NOTE_HOURS_ARE_INPUT:
+        return snprintf(buf, size,
+                        "the hours the cost pays for are the profile's train_hours, not an estimate of the run: "
+                        "name a catalog model and gpu for its time and layout (or ask `stackplan train`)");
     }
     return snprintf(buf, size, "?");
 }
