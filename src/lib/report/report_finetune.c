@@ -314,6 +314,12 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
     if (a)
         sp_buf_printf(&b, "%-12s: %s (%s): %s; largest micro-batch %g\n", "fits", a->name, capacity,
                       mem->fits ? "yes" : "NO", max_mb);
+    /* What the fine-tune search would turn to, in its order: checkpointing, then offload. */
+    if (a && !mem->fits)
+        sp_buf_printf(&b, "%-12s: %s%s, or `stackplan finetune` to search them\n", "try",
+                      c->checkpointing ? "" : "gradient checkpointing (--recompute full), ",
+                      c->offload == SP_OFFLOAD_NONE ? "offload (--offload optimizer or optimizer+params)"
+                                                    : "a smaller --micro-batch or --seq");
     return sp_buf_finish(&b, err);
 }
 
