@@ -1336,8 +1336,9 @@ sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job 
 /* The framework a fine-tune runs on, and why (static text): PEFT + TRL for adapters (with FSDP
  * for QLoRA across GPUs, as Answer.AI's FSDP-QLoRA), TRL alone for a full fine-tune. */
 const char *sp_ft_framework(const sp_ft_option *option, const char **reason);
-/* The packages it needs, as frameworks.yaml names them, NULL-terminated (static). */
-const char *const *sp_ft_packages(const sp_ft_option *option);
+/* The packages it needs, as frameworks.yaml names them: at most `max` into out; returns how many. */
+size_t sp_ft_packages(const sp_ft_option *option, const char **out, size_t max);
+enum { SP_FT_PACKAGES_MAX = 8 };
 
 /* ---------------------------------------------------------------- the plan */
 

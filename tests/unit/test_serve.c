@@ -293,14 +293,21 @@ static void fp4_gemm_share_scales_fp4_gemms_only(void **state)
     assert_close(fp8_half.prefill_s, fp8_full.prefill_s);
 }
 
+/* A SwiGLU MoE of `layers` x `hidden` (heads, KV heads), `experts` of width `ffn`, `per_token` a token. */
+static sp_model moe_shape(double layers, double hidden, double heads, double kv_heads, double ffn, double vocab,
+                          double experts, double per_token)
+{
+    sp_model m;
+    sp_model_from_shape(&m, layers, hidden, heads, kv_heads, ffn, SP_FFN_SWIGLU, vocab, 4096);
+    m.experts = experts;
+    m.experts_per_token = per_token;
+    return m;
+}
+
 /* Four SwiGLU layers of 1024 (16 heads, 4 KV heads), 8 experts of 2048, 2 a token. */
 static sp_model toy_moe(void)
 {
-    sp_model m;
-    sp_model_from_shape(&m, 4, 1024, 16, 4, 2048, SP_FFN_SWIGLU, 1000, 4096);
-    m.experts = 8;
-    m.experts_per_token = 2;
-    return m;
+    return moe_shape(4, 1024, 16, 4, 2048, 1000, 8, 2);
 }
 
 /* Expert parallelism over 4 GPUs with attention DP: each GPU dispatches its own quarter of the
@@ -541,10 +548,7 @@ static void speculation_under_load(void **state)
 static void expert_parallel_over_nodes(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 60, 7168, 128, 128, 2048, SP_FFN_SWIGLU, 32000, 4096);
-    m.experts = 256;
-    m.experts_per_token = 8;
+    sp_model m = moe_shape(60, 7168, 128, 128, 2048, 32000, 256, 8);
     sp_accel a = toy();
     sp_serve_config c = config(0);
     c.weight_dtype = SP_DTYPE_FP8;
@@ -569,10 +573,7 @@ static void expert_parallel_over_nodes(void **state)
 static void attention_dp_with_heads_tp_does_not_divide(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 48, 5120, 40, 8, 8192, SP_FFN_SWIGLU, 32000, 4096);
-    m.experts = 128;
-    m.experts_per_token = 1;
+    sp_model m = moe_shape(48, 5120, 40, 8, 8192, 32000, 128, 1);
     sp_accel a = toy();
     a.memory_bytes = 2e12;
     sp_serve_config c = config(8);

@@ -181,9 +181,8 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
         names[n++] = "mlflow";
         return n;
     }
-    if (plan->fine_tuned) /* torch, transformers, peft, trl, accelerate (+ bitsandbytes) */
-        for (const char *const *p = sp_ft_packages(&plan->fine_tune); *p && n + 4 < max; p++)
-            names[n++] = *p;
+    if (plan->fine_tuned) /* torch, transformers, peft, trl, accelerate (+ bitsandbytes, deepspeed) */
+        n += sp_ft_packages(&plan->fine_tune, names + n, max > n + 4 ? max - n - 4 : 0);
     else if (!data && c->plan->stack != SP_STACK_NEURON) /* torch-neuronx pins the torch it was built for */
         names[n++] = "torch";
     if (plan->fine_tuned)

@@ -226,20 +226,21 @@ const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
     return "PEFT + TRL";
 }
 
-const char *const *sp_ft_packages(const sp_ft_option *o)
+size_t sp_ft_packages(const sp_ft_option *o, const char **out, size_t max)
 {
-    static const char *const full[] = {"torch", "transformers", "trl", "accelerate", NULL};
-    static const char *const adapters[] = {"torch", "transformers", "peft", "trl", "accelerate", NULL};
-    static const char *const quantised[] = {"torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes", NULL};
-    static const char *const full_ds[] = {"torch", "transformers", "trl", "accelerate", "deepspeed", NULL};
-    static const char *const adapters_ds[] = {"torch", "transformers", "peft", "trl", "accelerate", "deepspeed", NULL};
-    static const char *const quantised_ds[] = {"torch",      "transformers", "peft", "trl", "accelerate",
-                                               "bitsandbytes", "deepspeed",    NULL};
-    bool zero_offload = o->config.offload == SP_OFFLOAD_OPTIMIZER;
-    if (o->config.method == SP_METHOD_FULL)
-        return zero_offload ? full_ds : full;
-    if (zero_offload)
-        return o->config.quant != SP_QUANT_NONE && o->config.quant != SP_QUANT_INT4 ? quantised_ds : adapters_ds;
+    const sp_ft_config *c = &o->config;
+    bool adapters = c->method != SP_METHOD_FULL;
     /* GPTQ bases load through transformers' own GPTQ integration, not bitsandbytes. */
-    return o->config.quant != SP_QUANT_NONE && o->config.quant != SP_QUANT_INT4 ? quantised : adapters;
+    bool bnb = adapters && c->quant != SP_QUANT_NONE && c->quant != SP_QUANT_INT4;
+    const struct {
+        const char *name;
+        bool needed;
+    } all[] = {{"torch", true},   {"transformers", true}, {"peft", adapters},
+               {"trl", true},     {"accelerate", true},   {"bitsandbytes", bnb},
+               {"deepspeed", c->offload == SP_OFFLOAD_OPTIMIZER}}; /* ZeRO-Offload */
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0] && n < max; i++)
+        if (all[i].needed)
+            out[n++] = all[i].name;
+    return n;
 }

@@ -10,8 +10,11 @@ void sp_ft_pins(const sp_rules *rules, const sp_ft_option *o, char *buf, size_t 
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (const char *const *p = sp_ft_packages(o); *p && used < size; p++) {
-        int n = snprintf(buf + used, size - used, "%s%s==%s", used ? ", " : "", *p, sp_framework_version(rules, *p));
+    const char *names[SP_FT_PACKAGES_MAX];
+    size_t count = sp_ft_packages(o, names, SP_FT_PACKAGES_MAX);
+    for (size_t i = 0; i < count && used < size; i++) {
+        int n = snprintf(buf + used, size - used, "%s%s==%s", used ? ", " : "", names[i],
+                         sp_framework_version(rules, names[i]));
         used += n > 0 ? (size_t)n : 0;
     }
 }
@@ -137,11 +140,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     money(o->cost_usd, o->usd_per_gpu_hour, total, sizeof total);
     if (o->usd_per_gpu_hour > 0)
         snprintf(cost, sizeof cost, "%s at $%g/GPU-hour", total, o->usd_per_gpu_hour);
-    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.1f hours, %s%s\n",
+    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.1f hours, %s%s%s\n",
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
                   o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
-                  o->meets ? "" : more_gpus_possible(s, q) ? " (nothing meets the targets: the best of what fits; more GPUs, --gpus, may)"
-                                                           : " (nothing meets the targets: the best of what fits)");
+                  o->meets ? "" : " (nothing meets the targets: the best of what fits",
+                  o->meets ? "" : more_gpus_possible(s, q) ? "; more GPUs, --gpus, may)" : ")");
     char pins[256];
     sp_ft_pins(r->rules, o, pins, sizeof pins);
     sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);
@@ -200,8 +203,10 @@ static json_t *config_json(const sp_ft_config *c)
 static json_t *packages_json(const sp_ft_option *o)
 {
     json_t *list = json_array();
-    for (const char *const *p = sp_ft_packages(o); *p; p++)
-        json_array_append_new(list, json_string(*p));
+    const char *names[SP_FT_PACKAGES_MAX];
+    size_t count = sp_ft_packages(o, names, SP_FT_PACKAGES_MAX);
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, json_string(names[i]));
     return list;
 }
 
