@@ -491,6 +491,8 @@ typedef struct {
     double window_layers;         /* layers that use it; the others attend over the whole context */
     bool text_only;               /* read from a multimodal file's text_config: the vision tower is not counted */
     char hf_id[SP_NAME_MAX];      /* the Hugging Face repository (_name_or_path), "" when unknown */
+    char torchtitan[SP_NAME_MAX]; /* torchtitan's model name and flavor ("llama3/70B", the catalog's
+                                     _torchtitan), "" when torchtitan defines none for it */
     bool checkpoint_quantized;    /* config.json's quantization_config names the stored weights' format */
     sp_dtype checkpoint_dtype;    /* that format (fp8 block scales, MXFP4, NVFP4, int4/int8): what an
                                      engine loads when no other dtype is asked for */
@@ -1299,15 +1301,16 @@ sp_status sp_ft_search(const sp_model *model, const sp_accel *const *accels, siz
 
 /* ---------------------------------------------------------------- frameworks and engines */
 
-/* The framework that runs a layout: tensor or pipeline parallelism needs Megatron-Core,
- * ZeRO sharding FSDP or DeepSpeed, plain data parallelism DDP. */
-typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON } sp_train_stack;
+/* The framework that runs a layout: tensor or pipeline parallelism needs Megatron-Core (or
+ * torchtitan, which composes them with FSDP2), ZeRO sharding FSDP or DeepSpeed, plain data
+ * parallelism DDP. */
+typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON, SP_TRAIN_TORCHTITAN } sp_train_stack;
 
 sp_train_stack sp_train_stack_of(const sp_mem_config *config);
 /* "PyTorch DDP", "PyTorch FSDP / DeepSpeed ZeRO", "Megatron-LM (Megatron-Core)". */
 const char *sp_train_framework(const sp_mem_config *config);
 /* The package it needs beside torch, as frameworks.yaml names it: "megatron-core",
- * "deepspeed" (FSDP is in torch), or NULL. */
+ * "torchtitan", "deepspeed" (FSDP is in torch), or NULL. */
 const char *sp_train_stack_package(sp_train_stack stack);
 
 /* The training framework of a layout on a stack: sp_train_framework on CUDA and ROCm (with

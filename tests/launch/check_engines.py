@@ -14,6 +14,11 @@ extracted from the engine's code (ENGINES_DIR, see engines/SOURCE.md):
   ds_config.json           deepspeed-config.json          accelerate_config.yaml  accelerate-fsdp-config.json
   axolotl.yml              lora-config-fields.json keys   pytorchjob.yaml         k8s-pytorchjob.schema.json
   rayservice.yaml          k8s-rayservice.schema.json     sky_task.yaml           skypilot-task.schema.json
+  torchtitan.toml          torchtitan-job-config.json (tables, keys, types, model flavors, converters)
+
+and, against the manifest's plan: the parallel degrees multiply to the GPUs, DeepSpeed's and
+torchtitan's batch arithmetic holds (torchtitan/train.py, deepspeed/runtime/config.py), and
+torchtitan's pipeline split (generate_llm_fqn_per_model_part) gives the stages the plan counts.
 
 Prints `ok   <profile>/<file>: <what>` or `FAIL <profile>/<file>: <reason>` per check, then
 `N checked, M failed`; exits 1 if any check fails or if nothing at all was checked.
@@ -29,6 +34,7 @@ import re
 import shlex
 import sys
 import tempfile
+import tomllib
 
 import jsonschema
 import yaml
@@ -105,6 +111,10 @@ class Engines:
                     opts[short_] = takes
             return opts
         return self._get("slurm-sbatch-options.txt", make)
+
+    def torchtitan(self):
+        """torchtitan's JobConfig tables with their keys' declared types, model flavors, converters."""
+        return self._get("torchtitan-job-config.json", lambda p: json.load(open(p, encoding="utf-8")))
 
     def axolotl_fields(self):
         """Every key axolotl accepts at the top level, with its declared type where known."""
@@ -524,6 +534,135 @@ def check_axolotl(doc, eng):
           (True, f"{len(doc)} keys known to axolotl ({typed} with simple types, types fit)")
 
 
+def toml_tables(doc, path=""):
+    """(table path, its scalar and list keys) for every table of a parsed TOML document."""
+    keys = {k: v for k, v in doc.items() if not isinstance(v, dict)}
+    if path:
+        yield path, keys
+    for k, v in doc.items():
+        if isinstance(v, dict):
+            yield from toml_tables(v, f"{path}.{k}" if path else k)
+
+
+def list_problem(key, value, declared):
+    """list[str] (or list[str] | str, | None) fields: a list of strings."""
+    if not declared.replace(" ", "").startswith("list[str]"):
+        return f"{key}: a list where {declared} is declared"
+    return None if all(isinstance(x, str) for x in value) else f"{key}: {value!r} is not a list of strings"
+
+
+def check_torchtitan(text, eng):
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        yield False, f"not TOML: {short(e)}"
+        return
+    ref = eng.torchtitan()
+    tables, problems, keys = ref["tables"], [], 0
+    for path, fields in toml_tables(doc):
+        known = tables.get(path)
+        if known is None:
+            if fields or not any(t.startswith(path + ".") for t in tables):
+                problems.append(f"unknown table [{path}]")
+            continue
+        for key, value in fields.items():
+            keys += 1
+            if key not in known:
+                problems.append(f"[{path}] unknown key {key!r}")
+                continue
+            declared = known[key]["type"]
+            if isinstance(value, list):
+                p = list_problem(key, value, declared)
+            else:
+                simple = scalar_types(declared)
+                p = type_problem(key, value, simple) if simple else None
+            if p:
+                problems.append(f"[{path}] {p}")
+    model = doc.get("model", {})
+    flavors = ref["model_flavors"]
+    if "name" in model and model["name"] not in flavors:
+        problems.append(f"model.name {model['name']!r} is not one of torchtitan's {sorted(flavors)}")
+    elif "flavor" in model and model["flavor"] not in flavors[model.get("name", "llama3")]:
+        problems.append(f"model.flavor {model['flavor']!r} is not a flavor of {model.get('name', 'llama3')}")
+    for name in model.get("converters", []):
+        if name not in ref["model_converters"]:
+            problems.append(f"model.converters: {name!r} is not registered ({ref['model_converters']})")
+    tag = ref["_source"]["tag"]
+    yield (False, "; ".join(problems)) if problems else \
+          (True, f"{keys} keys in {len(list(toml_tables(doc)))} tables known to torchtitan {tag}, types fit")
+
+
+def torchtitan_split(layers, stages, first_less, last_less):
+    """Layers on each stage as torchtitan places them (generate_llm_fqn_per_model_part,
+    torchtitan/distributed/pipeline_parallel.py); None where it raises."""
+    effective = layers + first_less + last_less
+    base, extra = divmod(effective, stages)
+    if base < 1 or first_less > base or last_less > base:
+        return None
+    placed, shares = 0, []
+    for i in range(stages):
+        share = base + (i < extra) - (first_less if i == 0 else 0) - (last_less if i == stages - 1 else 0)
+        share = min(share, layers - placed)
+        shares.append(share)
+        placed += share
+    return shares if placed == layers else None
+
+
+def check_torchtitan_plan(profile_dir):
+    """torchtitan.toml against the manifest: the degrees multiply to the GPUs and equal the plan's,
+    the batch divides as torchtitan asserts, and the pipeline split holds at most ceil(L / pp)
+    layers on a rank, the plan's count."""
+    path, man = os.path.join(profile_dir, "torchtitan.toml"), os.path.join(profile_dir, "manifest.json")
+    if not (os.path.isfile(path) and os.path.isfile(man)):
+        return
+    doc = tomllib.loads(open(path, encoding="utf-8").read())
+    m = json.load(open(man, encoding="utf-8"))
+    train, gpus = m["plan"].get("training", {}), m["cluster"]["gpus"]
+    par, tr = doc.get("parallelism", {}), doc.get("training", {})
+    deg = {k: par.get(f"{k}_degree", 1) for k in
+           ("data_parallel_replicate", "data_parallel_shard", "tensor_parallel", "context_parallel", "pipeline_parallel")}
+    world = math.prod(deg.values())
+    yield world == gpus, f"torchtitan degrees {deg} make {world} ranks for the plan's {gpus} GPUs"
+    plan = {"data_parallel_shard": train.get("dp"), "tensor_parallel": train.get("tp"),
+            "context_parallel": train.get("cp"), "pipeline_parallel": train.get("pp")}
+    differ = {k: (deg[k], v) for k, v in plan.items() if v is not None and deg[k] != v}
+    yield not differ, "degrees equal the plan's layout" if not differ else f"degrees differ from the plan: {differ}"
+    dp = deg["data_parallel_replicate"] * deg["data_parallel_shard"]
+    local, glob = tr.get("local_batch_size", 8), tr.get("global_batch_size", -1)
+    glob = glob if glob > 0 else local * dp
+    yield glob % (local * dp) == 0 and glob == train.get("global_batch", glob), \
+        f"global batch {glob} = local {local} x dp {dp} x {glob // (local * dp)} accumulation steps (plan: {train.get('global_batch')})"
+    pp = deg["pipeline_parallel"]
+    if pp > 1:
+        micro = par.get("pipeline_parallel_microbatch_size", 1)
+        yield local % micro == 0, f"local batch {local} is {local // micro} micro-batches of {micro}"
+        layers = m.get("model_layers")
+        if layers:
+            per_stage = par.get("pipeline_parallel_layers_per_stage")
+            a = par.get("pipeline_parallel_first_stage_less_layers", 1)
+            b = par.get("pipeline_parallel_last_stage_less_layers", 1)
+            stages = math.ceil((layers + a + b) / per_stage) if per_stage else pp
+            shares = torchtitan_split(layers, stages, a, b)
+            per_rank = [sum(shares[r::pp]) for r in range(pp)] if shares else []
+            yield bool(shares) and stages % pp == 0 and max(per_rank) <= math.ceil(layers / pp), \
+                f"torchtitan splits {layers} layers over {stages} stages, at most {max(per_rank) if per_rank else '?'}" \
+                f" a rank (plan: {math.ceil(layers / pp)})"
+
+
+def check_ds_batch(profile_dir):
+    """DeepSpeed asserts train_batch_size = micro-batch x accumulation x world size."""
+    path, man = os.path.join(profile_dir, "ds_config.json"), os.path.join(profile_dir, "manifest.json")
+    if not (os.path.isfile(path) and os.path.isfile(man)):
+        return
+    ds, m = json.load(open(path, encoding="utf-8")), json.load(open(man, encoding="utf-8"))
+    batch = [ds.get(k) for k in ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")]
+    if not all(isinstance(x, int) for x in batch):
+        return                                           # "auto": the HF Trainer fills them in
+    world = m["cluster"]["gpus"]
+    yield batch[0] == batch[1] * batch[2] * world, \
+        f"train_batch_size {batch[0]} = micro {batch[1]} x accumulation {batch[2]} x {world} ranks"
+
+
 def check_schema(docs, eng, schema, prepare=lambda d: d):
     v = eng.validator(schema)
     docs = [d for d in docs if d is not None]
@@ -557,6 +696,7 @@ ARTIFACTS = [
     ("pytorchjob.yaml", "docs", lambda d, e: list(check_schema(d, e, "k8s-pytorchjob.schema.json", prune_nulls))),
     ("rayservice.yaml", "docs", lambda d, e: list(check_schema(d, e, "k8s-rayservice.schema.json", prune_nulls))),
     ("sky_task.yaml", "docs", lambda d, e: list(check_schema(d, e, "skypilot-task.schema.json", sky_prepare))),
+    ("torchtitan.toml", "text", lambda t, e: list(check_torchtitan(t, e))),
 ]
 
 
@@ -620,6 +760,8 @@ def check_profile(profile_dir, eng):
             continue
         results += [(ok, label, text) for ok, text in check(content, eng)]
     results += [(ok, f"{profile}/manifest.json", text) for ok, text in check_manifest(profile_dir)]
+    results += [(ok, f"{profile}/torchtitan.toml", text) for ok, text in check_torchtitan_plan(profile_dir)]
+    results += [(ok, f"{profile}/ds_config.json", text) for ok, text in check_ds_batch(profile_dir)]
     return results
 
 
@@ -779,6 +921,42 @@ fsdp_config:
 """
 
 
+GOOD_TORCHTITAN = """[model]
+name = "llama3"
+flavor = "70B"
+converters = ["quantize.linear.float8"]
+
+[training]
+local_batch_size = 8
+global_batch_size = 16
+seq_len = 8192
+
+[parallelism]
+data_parallel_shard_degree = 2
+tensor_parallel_degree = 2
+pipeline_parallel_degree = 2
+pipeline_parallel_first_stage_less_layers = 1
+pipeline_parallel_last_stage_less_layers = 1
+
+[activation_checkpoint]
+mode = "selective"
+selective_ac_option = "op"
+
+[quantize.linear.float8]
+filter_fqns = ["output"]
+"""
+
+
+def with_manifest(files, gpus, layers=80, training=None):
+    """The files plus the manifest stackplan writes beside them: their digests, the GPUs, the
+    model's layers and the plan's training section."""
+    import hashlib
+    digests = [{"file": n, "sha256": hashlib.sha256(t.encode()).hexdigest()} for n, t in files.items()]
+    manifest = {"artifacts": digests, "cluster": {"gpus": gpus}, "model_layers": layers,
+                "plan": {"axis": "model", "training": training or {}}}
+    return {**files, "manifest.json": json.dumps(manifest)}
+
+
 def megatron_with(*lines):
     return "MEGATRON_ARGS=(\n" + "".join(f"    {l}\n" for l in lines) + ")\n"
 
@@ -820,6 +998,26 @@ SELF_TEST_CASES = [
      False, "nonsenseField"),
     ("sky-string-num-nodes", {"sky_task.yaml": GOOD_SKY.replace("num_nodes: 2", "num_nodes: two")},
      False, "num_nodes"),
+    ("good-torchtitan", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN}, 8,
+                                      training={"dp": 2, "tp": 2, "pp": 2, "cp": 1, "global_batch": 16}), True, None),
+    ("torchtitan-unknown-key", {"torchtitan.toml": GOOD_TORCHTITAN + "[training.extra]\n"}, False, "training.extra"),
+    ("torchtitan-typo", {"torchtitan.toml": GOOD_TORCHTITAN.replace("seq_len", "sequence_len")},
+     False, "sequence_len"),
+    ("torchtitan-bad-literal", {"torchtitan.toml": GOOD_TORCHTITAN.replace('"selective"', '"some"')}, False, "mode"),
+    ("torchtitan-upstream-converter", {"torchtitan.toml": GOOD_TORCHTITAN.replace('"quantize.linear.float8"]',
+                                                                                 '"float8"]')},
+     False, "float8"),
+    ("torchtitan-flavor", {"torchtitan.toml": GOOD_TORCHTITAN.replace('"70B"', '"72B"')}, False, "72B"),
+    ("torchtitan-world", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN}, 16), False, "16 GPUs"),
+    ("torchtitan-batch", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN.replace("global_batch_size = 16",
+                                                                                   "global_batch_size = 24")}, 8),
+     False, "global batch 24"),
+    # 80 layers + 2 on 4 stages at torchtitan's default weights: 20, 21, 20, 19, more than ceil(80/4)
+    ("torchtitan-split", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN.replace(
+        "tensor_parallel_degree = 2\npipeline_parallel_degree = 2", "tensor_parallel_degree = 1\npipeline_parallel_degree = 4")},
+        8), False, "at most 21 a rank"),
+    ("ds-batch", with_manifest({"ds_config.json": json.dumps({**GOOD_DS, "train_batch_size": 16})}, 8),
+     False, "train_batch_size 16"),
 ]
 
 

@@ -183,6 +183,71 @@ static void megatron_carries_the_layout(void **state)
     sp_accel_catalog_free(&cat);
 }
 
+/* FSDP2 beside TP or PP runs on torchtitan: torchtitan.toml carries the degrees, the batch and the
+ * pipeline's split, the scripts start torchtitan.train, and no DeepSpeed config is written. */
+static void torchtitan_carries_the_layout(void **state)
+{
+    (void)state;
+    sp_profile p = pretrain_profile();
+    sp_model model;
+    sp_accel_catalog cat = {0};
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_plan plan;
+    plan_named("llama-3.1-405b", "h100-sxm-80gb", &p, &model, &cat, &accel, &rules, &plan);
+    sp_mem_config *k = &plan.run.config;
+    *k = (sp_mem_config){.mode = k->mode, .precision = SP_PREC_MIXED_BF16, .optimizer = k->optimizer,
+                         .mixed_style = k->mixed_style, .dp = 4, .zero = 3, .tp = 8, .pp = 16, .interleave = 1,
+                         .micro_batch = 1, .seq = 8192, .recompute = SP_RECOMPUTE_OP, .ep = 1, .cp = 1, .etp = 1};
+    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+    sp_artifact_set set;
+    sp_error err;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    const sp_artifact *toml = find(&set, "torchtitan.toml"), *sbatch = find(&set, "job.sbatch");
+    assert_non_null(toml);
+    assert_null(find(&set, "ds_config.json"));
+    assert_null(find(&set, "ray.sh"));
+    assert_non_null(strstr(sbatch->text, "-m torchtitan.train --job.config_file torchtitan.toml"));
+    assert_non_null(strstr(toml->text, "name = \"llama3\"\nflavor = \"405B\"\n"));
+    assert_non_null(strstr(toml->text, "data_parallel_shard_degree = 4\ntensor_parallel_degree = 8\n"));
+    assert_non_null(strstr(toml->text, "pipeline_parallel_degree = 16\n"));
+    /* the global batch of 512 over 4 data-parallel ranks, 128 micro-batches of 1 through the pipeline */
+    assert_non_null(strstr(toml->text, "local_batch_size = 128\nglobal_batch_size = 512\n"));
+    assert_non_null(strstr(toml->text, "pipeline_parallel_microbatch_size = 1\n"));
+    /* 126 layers + embedding + output as one layer each = 128 over 16 stages: 7, 8 x 14, 7 (the
+     * defaults place at most ceil(126/16) = 8 on a rank) */
+    assert_non_null(strstr(toml->text, "pipeline_parallel_first_stage_less_layers = 1\n"
+                                       "pipeline_parallel_last_stage_less_layers = 1\n"));
+    assert_non_null(strstr(toml->text, "mode = \"selective\"\nselective_ac_option = \"op\"\n"));
+    sp_artifact_set_free(&set);
+    /* 80 layers on 4 stages: the defaults give 20, 21, 20, 19 (82 over 4, the remainder first),
+     * more than ceil(80/4) = 20 on a rank; the nearest weights that give 20 each are 1 and 0. */
+    plan.model.layers = 80;
+    k->pp = 4;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    toml = find(&set, "torchtitan.toml");
+    assert_non_null(strstr(toml->text, "pipeline_parallel_first_stage_less_layers = 1\n"
+                                       "pipeline_parallel_last_stage_less_layers = 0\n"));
+    sp_artifact_set_free(&set);
+    /* 126 layers in 8 x 8 virtual stages of 2 (128 effective): Interleaved 1F1B, 15-16 a rank */
+    plan.model.layers = 126;
+    k->pp = 8;
+    k->interleave = 8;
+    k->precision = SP_PREC_FP8;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    toml = find(&set, "torchtitan.toml");
+    assert_non_null(strstr(toml->text, "pipeline_parallel_schedule = \"Interleaved1F1B\"\n"));
+    assert_non_null(strstr(toml->text, "pipeline_parallel_layers_per_stage = 2\n"));
+    assert_non_null(strstr(toml->text, "converters = [\"quantize.linear.float8\"]\n"));
+    assert_non_null(strstr(toml->text, "[quantize.linear.float8]\n"));
+    sp_artifact_set_free(&set);
+    /* torchtitan has no fp16 mixed precision */
+    k->precision = SP_PREC_MIXED_FP16;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "precision");
+    sp_accel_catalog_free(&cat);
+}
+
 /* A TPU plan gets MaxText and JAX, never Megatron, torchrun, Slurm or CUDA wheels. */
 static void tpu_gets_maxtext(void **state)
 {
@@ -335,6 +400,7 @@ int main(void)
         cmocka_unit_test(slug_is_directory_safe),
         cmocka_unit_test(training_artifacts),
         cmocka_unit_test(megatron_carries_the_layout),
+        cmocka_unit_test(torchtitan_carries_the_layout),
         cmocka_unit_test(tpu_gets_maxtext),
         cmocka_unit_test(trainium_gets_neuron),
         cmocka_unit_test(cloud_files_rent_the_plan),

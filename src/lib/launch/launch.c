@@ -47,6 +47,11 @@ static sp_status entry_words(sp_launch_ctx *c, sp_error *err)
         sp_buf_puts(&b, "-m axolotl.cli.train axolotl.yml");
     } else if (c->megatron) {
         sp_buf_puts(&b, "pretrain_gpt.py");
+    } else if (c->torchtitan) {
+        sp_buf_puts(&b, "-m torchtitan.train --job.config_file torchtitan.toml --checkpoint.folder \"$CHECKPOINT_DIR\"");
+        if (!c->plan->model.torchtitan[0]) /* a model torchtitan does not define: the user's registration */
+            sp_buf_puts(&b, " --model.name \"${TORCHTITAN_MODEL:?set TORCHTITAN_MODEL to a torchtitan model name}\""
+                            " --model.flavor \"${TORCHTITAN_FLAVOR:?set TORCHTITAN_FLAVOR to its flavor}\"");
     } else {
         sp_buf_puts(&b, sp_default_entry(c->plan->axis));
         if (c->zero && !o->entry_args) /* HF Trainer's flag for a DeepSpeed config */
@@ -289,6 +294,8 @@ static char *manifest(const sp_launch_ctx *c, const sp_file_hash *hashes, size_t
     json_object_set_new(cluster, "tier", json_string(sp_tier_key(plan->tier)));
     json_object_set_new(cluster, "launcher", json_string(sp_launcher_name(plan->launcher)));
     json_object_set_new(root, "cluster", cluster);
+    /* what a check of the pipeline's split needs beside the plan's degrees */
+    json_object_set_new(root, "model_layers", plan->has_model ? json_integer((json_int_t)plan->model.layers) : json_null());
     json_object_set_new(root, "launch", json_string(launch));
     json_t *pins = json_object();
     for (size_t i = 0; i < name_count; i++)
@@ -367,11 +374,11 @@ static char *data_script(const sp_launch_ctx *c, sp_error *err)
 
 static bool trains(const sp_plan *plan) { return plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL; }
 
-/* Ray runs the user's program or a serving app; Megatron-LM and axolotl are torchrun programs
- * that Ray's job submission would start on one node only, so their plans get no Ray files. */
+/* Ray runs the user's program or a serving app; Megatron-LM, torchtitan and axolotl are torchrun
+ * programs that Ray's job submission would start on one node only, so their plans get no Ray files. */
 static bool ray_runs(const sp_launch_ctx *c)
 {
-    return !c->megatron && !c->plan->fine_tuned && !(c->plan->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
+    return !c->megatron && !c->torchtitan && !c->plan->fine_tuned && !(c->plan->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
 }
 
 /* The launch command the manifest records: the script of the plan's launcher. */
@@ -462,6 +469,7 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
     bool layout = plan->timed && plan->has_model && !c->plan->fine_tuned && c->gpu;
     c->megatron = layout && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON;
     c->zero = layout && sp_train_stack_of(&plan->run.config) == SP_TRAIN_FSDP_ZERO;
+    c->torchtitan = layout && sp_train_stack_of(&plan->run.config) == SP_TRAIN_TORCHTITAN;
     c->hours = plan->fine_tuned ? plan->fine_tune.hours : plan->timed ? plan->run_hours : profile->train_hours;
     if (o->checkpoint_dir && strlen(o->checkpoint_dir) >= SP_WORD_MAX / 4)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "checkpoint-dir", "the checkpoint directory is too long");
@@ -488,6 +496,8 @@ static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, s
         s = add(out, "torchrun.sh", torchrun_script(c, err), true, err);
     if (s == SP_OK && !xla)
         s = add(out, "job.sbatch", sp_sbatch_script(c, err), true, err);
+    if (s == SP_OK && c->torchtitan)
+        s = add(out, "torchtitan.toml", sp_torchtitan_config(c, err), false, err);
     if (s == SP_OK && c->zero) {
         s = add(out, "ds_config.json", sp_ds_config(c, err), false, err);
         if (s == SP_OK)

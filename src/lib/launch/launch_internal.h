@@ -25,6 +25,7 @@ typedef struct {
     double hours;                  /* the run's estimated wall-clock hours (0: unknown) */
     bool megatron;                 /* the layout runs on Megatron-LM (TP, PP, CP or EP) */
     bool zero;                     /* ... on FSDP / DeepSpeed ZeRO */
+    bool torchtitan;               /* ... on torchtitan (FSDP2 beside TP, CP or PP) */
     bool gpu;                      /* CUDA or ROCm GPUs (not --cpu, not TPU/Neuron/Gaudi) */
 } sp_launch_ctx;
 
@@ -55,6 +56,11 @@ char *sp_accelerate_config(const sp_launch_ctx *c, sp_error *err);
 /* A fine-tune's DeepSpeed config when its optimizer state is offloaded (ZeRO-Offload), for axolotl's
  * `deepspeed:` key; the batch keys are "auto", which the Trainer fills from axolotl.yml. */
 char *sp_ft_ds_config(const sp_launch_ctx *c, sp_error *err);
+
+/* ---- torchtitan (torchtitan.c) ---- */
+/* torchtitan.toml: the layout's degrees, batch, pipeline split, recompute, precision and schedule.
+ * Fails when torchtitan cannot run the layout (fp16; a split that loads a rank beyond the plan's). */
+char *sp_torchtitan_config(const sp_launch_ctx *c, sp_error *err);
 
 /* ---- fine-tune recipe (ft_recipe.c) ---- */
 char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err);

@@ -495,6 +495,21 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
     return check_modern(c, m);
 }
 
+/* The catalog's _torchtitan: the model name and flavor torchtitan registers for this model
+ * ("llama3/70B", torchtitan/models/llama3/__init__.py), which its TOML config names. */
+static sp_status torchtitan_name(hf_config *c, json_t *root, sp_model *out)
+{
+    json_t *v = json_object_get(root, "_torchtitan");
+    if (!v)
+        return SP_OK;
+    const char *text = json_string_value(v);
+    const char *slash = text ? strchr(text, '/') : NULL;
+    if (!slash || slash == text || !slash[1] || strchr(slash + 1, '/') || strcspn(text, " \t\"'\\") != strlen(text))
+        return hf_fail(c, "_torchtitan", "must be torchtitan's model name and flavor, as \"llama3/70B\"");
+    sp_copy(out->torchtitan, sizeof out->torchtitan, text);
+    return SP_OK;
+}
+
 /* A model read from a file is named by the catalog's _stackplan_name, else the file's
  * _name_or_path (the Hugging Face id launch lines need), else the file: "qwen3-8b.json" gives
  * qwen3-8b, "Qwen3-8B/config.json" gives Qwen3-8B. Never by its model_type. */
@@ -646,6 +661,7 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
         json_t *id = json_object_get(root, "_name_or_path");
         if (json_is_string(id))
             sp_copy(out->hf_id, sizeof out->hf_id, json_string_value(id));
+        s = torchtitan_name(&c, root, out);
         out->text_only = fields != root;
         s = hf_common(&c, out);
     }

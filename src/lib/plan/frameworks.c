@@ -13,9 +13,9 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
      * ZeRO-3 layouts); DeepSpeed and FSDP2 have no NVFP4 GEMMs. */
     if (config->precision == SP_PREC_NVFP4)
         return SP_TRAIN_MEGATRON;
-    /* FSDP2 (ZeRO-3) with TP or PP is torchtitan's composition, not Megatron's. */
+    /* FSDP2 (ZeRO-3) with TP, PP or CP is torchtitan's composition, not Megatron's. */
     if (sp_layout_is_fsdp2(config))
-        return SP_TRAIN_FSDP_ZERO;
+        return config->tp > 1 || config->pp > 1 || config->cp > 1 ? SP_TRAIN_TORCHTITAN : SP_TRAIN_FSDP_ZERO;
     /* FP8 and MXFP8 linears are Transformer Engine's (or torchao's under FSDP2, above): a ZeRO-1/2 or
      * plain data-parallel layout runs them on Megatron-Core with its distributed optimizer, since
      * DeepSpeed and DDP have no FP8 GEMMs of their own. */
@@ -30,10 +30,8 @@ const char *sp_train_framework(const sp_mem_config *config)
 {
     switch (sp_train_stack_of(config)) {
     case SP_TRAIN_MEGATRON: return "Megatron-LM (Megatron-Core)";
-    case SP_TRAIN_FSDP_ZERO:
-        return config->tp > 1 || config->pp > 1 || config->cp > 1
-                   ? "torchtitan (PyTorch FSDP2 with tensor, context or pipeline parallelism)"
-                   : "PyTorch FSDP / DeepSpeed ZeRO";
+    case SP_TRAIN_TORCHTITAN: return "torchtitan (PyTorch FSDP2 with tensor, context or pipeline parallelism)";
+    case SP_TRAIN_FSDP_ZERO: return "PyTorch FSDP / DeepSpeed ZeRO";
     case SP_TRAIN_DDP: break;
     }
     return "PyTorch DDP";
@@ -41,7 +39,13 @@ const char *sp_train_framework(const sp_mem_config *config)
 
 const char *sp_train_stack_package(sp_train_stack stack)
 {
-    return stack == SP_TRAIN_MEGATRON ? "megatron-core" : stack == SP_TRAIN_FSDP_ZERO ? "deepspeed" : NULL;
+    switch (stack) {
+    case SP_TRAIN_MEGATRON: return "megatron-core";
+    case SP_TRAIN_TORCHTITAN: return "torchtitan";
+    case SP_TRAIN_FSDP_ZERO: return "deepspeed";
+    case SP_TRAIN_DDP: break;
+    }
+    return NULL;
 }
 
 /* ---- software stacks ---- */
@@ -56,6 +60,7 @@ const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config)
         switch (sp_train_stack_of(config)) {
         case SP_TRAIN_MEGATRON: return "Megatron-LM (ROCm build, ROCm/Megatron-LM)";
         case SP_TRAIN_FSDP_ZERO: return "PyTorch FSDP / DeepSpeed ZeRO (ROCm builds)";
+        case SP_TRAIN_TORCHTITAN: return "torchtitan (PyTorch FSDP2 with TP, CP or PP; ROCm build of PyTorch)";
         case SP_TRAIN_DDP: return "PyTorch DDP (ROCm build, RCCL)";
         }
         break;

@@ -19,17 +19,26 @@ static unsigned long per_node(const sp_plan *plan)
     return (unsigned long)ceil(plan->gpus / plan->nodes);
 }
 
-/* Whether the plan shards its state: the seed's sizing warned that it does not fit one GPU, or
- * the fine-tune chose FSDP. */
+static bool runs_torchtitan(const sp_plan *plan)
+{
+    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
+    return plan->timed && gpu && !plan->fine_tuned && sp_train_stack_of(&plan->run.config) == SP_TRAIN_TORCHTITAN;
+}
+
+/* Whether accelerate shards the plan's state: the seed's sizing warned that it does not fit one
+ * GPU, or the fine-tune chose FSDP. torchtitan shards on its own, under torchrun. */
 static bool sharded(const sp_plan *plan)
 {
     if (plan->fine_tuned)
         return plan->fine_tune.config.fsdp;
+    if (runs_torchtitan(plan))
+        return false;
     return (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING) != 0;
 }
 
-/* The program the plan's framework runs: Megatron-LM's trainer for its layouts, axolotl for a
- * fine-tune (stackplan launch writes their arguments and recipe), else the user's script. */
+/* The program the plan's framework runs: Megatron-LM's trainer for its layouts, torchtitan's for
+ * FSDP2 beside TP, CP or PP, axolotl for a fine-tune (stackplan launch writes their arguments,
+ * config and recipe), else the user's script. */
 static const char *plan_entry(const sp_plan *plan)
 {
     bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
@@ -37,6 +46,8 @@ static const char *plan_entry(const sp_plan *plan)
         return "-m axolotl.cli.train axolotl.yml";
     if (plan->timed && gpu && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON)
         return "pretrain_gpt.py";
+    if (runs_torchtitan(plan))
+        return "-m torchtitan.train --job.config_file torchtitan.toml";
     return sp_default_entry(plan->axis);
 }
 

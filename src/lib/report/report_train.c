@@ -118,10 +118,6 @@ static void versions_text(const sp_rules *r, const sp_mem_config *c, char *buf, 
     int n = snprintf(buf, size, "torch==%s", sp_framework_version(r, "torch"));
     sp_train_stack stack = sp_train_stack_of(c);
     const char *package = sp_train_stack_package(stack);
-    if (stack == SP_TRAIN_FSDP_ZERO && (c->tp > 1 || c->pp > 1 || c->cp > 1)) {
-        sp_appendf(buf, size, n, " (FSDP2 and DTensor; torchtitan itself runs from its repository)");
-        return;
-    }
     if (package)
         sp_appendf(buf, size, n, "%s%s==%s", stack == SP_TRAIN_FSDP_ZERO ? " (FSDP), or " : ", ", package,
                    sp_framework_version(r, package));
