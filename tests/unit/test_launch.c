@@ -241,10 +241,14 @@ static void torchtitan_carries_the_layout(void **state)
     assert_non_null(strstr(toml->text, "converters = [\"quantize.linear.float8\"]\n"));
     assert_non_null(strstr(toml->text, "[quantize.linear.float8]\n"));
     sp_artifact_set_free(&set);
-    /* torchtitan has no fp16 mixed precision */
+    /* torchtitan has no fp16 mixed precision: the same layout in fp16 runs on Megatron-FSDP */
     k->precision = SP_PREC_MIXED_FP16;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
-    assert_string_equal(err.field, "precision");
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    assert_null(find(&set, "torchtitan.toml"));
+    sbatch = find(&set, "job.sbatch");
+    assert_non_null(strstr(sbatch->text, "    --use-megatron-fsdp\n"));
+    assert_non_null(strstr(sbatch->text, "    --fp16\n"));
+    sp_artifact_set_free(&set);
     sp_accel_catalog_free(&cat);
 }
 

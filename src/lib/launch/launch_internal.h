@@ -59,7 +59,7 @@ char *sp_ft_ds_config(const sp_launch_ctx *c, sp_error *err);
 
 /* ---- torchtitan (torchtitan.c) ---- */
 /* torchtitan.toml: the layout's degrees, batch, pipeline split, recompute, precision and schedule.
- * Fails when torchtitan cannot run the layout (fp16; a split that loads a rank beyond the plan's). */
+ * Fails when torchtitan cannot split the pipeline with at most the plan's layers on a rank. */
 char *sp_torchtitan_config(const sp_launch_ctx *c, sp_error *err);
 
 /* ---- fine-tune recipe (ft_recipe.c) ---- */

@@ -166,7 +166,8 @@ static void model(const sp_launch_ctx *c, sp_buf *b)
     if (id) {
         char path[SP_WORD_MAX];
         snprintf(path, sizeof path, "./assets/hf/%s", base);
-        sp_buf_printf(b, "# the tokenizer: python scripts/download_hf_assets.py --repo_id %s --assets tokenizer\n", id);
+        sp_buf_printf(b, "# the tokenizer, with torchtitan's repository script (v0.2.2):\n"
+                         "#   python scripts/download_hf_assets.py --repo_id %s --assets tokenizer\n", id);
         text(b, "hf_assets_path", path);
     }
     if (precision == SP_PREC_FP8)
@@ -240,11 +241,6 @@ static void checkpoint(const sp_launch_ctx *c, sp_buf *b)
 char *sp_torchtitan_config(const sp_launch_ctx *c, sp_error *err)
 {
     const sp_mem_config *k = &c->plan->run.config;
-    if (k->precision == SP_PREC_MIXED_FP16) {
-        sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
-                "torchtitan trains in bf16 or fp32, not fp16: pin --zero 1 for Megatron-LM's fp16 on this layout");
-        return NULL;
-    }
     double steps = ceil(c->plan->run_tokens / (c->plan->run_global_batch * k->seq));
     sp_buf b = {0};
     sp_buf_printf(&b, "# torchtitan %s job config (torchtitan/config/job_config.py), written by stackplan %s for\n"
