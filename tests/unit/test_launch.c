@@ -207,6 +207,9 @@ static void torchtitan_carries_the_layout(void **state)
     assert_non_null(toml);
     assert_null(find(&set, "ds_config.json"));
     assert_null(find(&set, "ray.sh"));
+    /* nothing runs on Ray, so Ray is not installed; torchtitan is, at its pin */
+    assert_null(strstr(find(&set, "requirements.txt")->text, "ray"));
+    assert_non_null(strstr(find(&set, "requirements.txt")->text, "\ntorchtitan==0.2.2\n"));
     assert_non_null(strstr(sbatch->text, "-m torchtitan.train --job.config_file torchtitan.toml"));
     assert_non_null(strstr(toml->text, "name = \"llama3\"\nflavor = \"405B\"\n"));
     assert_non_null(strstr(toml->text, "data_parallel_shard_degree = 4\ntensor_parallel_degree = 8\n"));

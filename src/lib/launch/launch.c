@@ -174,6 +174,15 @@ static char *maxtext_script(const sp_launch_ctx *c, sp_error *err)
     return sp_buf_finish(&b, err);
 }
 
+static bool trains(const sp_plan *plan) { return plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL; }
+
+/* Ray runs the user's program or a serving app; Megatron-LM, torchtitan and axolotl are torchrun
+ * programs that Ray's job submission would start on one node only, so their plans get no Ray files. */
+static bool ray_runs(const sp_launch_ctx *c)
+{
+    return !c->megatron && !c->torchtitan && !c->plan->fine_tuned && !(c->plan->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
+}
+
 /* The packages the plan's frameworks need, as frameworks.yaml names them. */
 static size_t package_names(const sp_launch_ctx *c, const char **names, size_t max)
 {
@@ -205,7 +214,7 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
         names[n++] = "pyspark";
     else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
-    else if (plan->launcher == SP_LAUNCH_RAY ||
+    else if ((plan->launcher == SP_LAUNCH_RAY && ray_runs(c)) ||
              (plan->served && (plan->engine == SP_ENGINE_RAY_SERVE_VLLM || plan->serve.pp > 1 ||
                                plan->serve.nodes_per_replica > 1))) /* vLLM's Ray executor */
         names[n++] = "ray";
@@ -370,15 +379,6 @@ static char *data_script(const sp_launch_ctx *c, sp_error *err)
                       plan->data.nodes);
     sp_buf_printf(&b, "%s%s\n", line, names_entry ? c->entry : "");
     return sp_buf_finish(&b, err);
-}
-
-static bool trains(const sp_plan *plan) { return plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL; }
-
-/* Ray runs the user's program or a serving app; Megatron-LM, torchtitan and axolotl are torchrun
- * programs that Ray's job submission would start on one node only, so their plans get no Ray files. */
-static bool ray_runs(const sp_launch_ctx *c)
-{
-    return !c->megatron && !c->torchtitan && !c->plan->fine_tuned && !(c->plan->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
 }
 
 /* The launch command the manifest records: the script of the plan's launcher. */
