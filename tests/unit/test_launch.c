@@ -222,7 +222,15 @@ static void torchtitan_carries_the_layout(void **state)
     assert_non_null(strstr(toml->text, "pipeline_parallel_first_stage_less_layers = 1\n"
                                        "pipeline_parallel_last_stage_less_layers = 1\n"));
     assert_non_null(strstr(toml->text, "mode = \"selective\"\nselective_ac_option = \"op\"\n"));
+    assert_non_null(strstr(toml->text, "steps = 357628\nmixed_precision_param = \"bfloat16\"\n"));
     sp_artifact_set_free(&set);
+    /* pure bf16 (weights, gradients and optimizer state) is torchtitan's training.dtype */
+    k->precision = SP_PREC_BF16;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    toml = find(&set, "torchtitan.toml");
+    assert_non_null(strstr(toml->text, "dtype = \"bfloat16\"\nmixed_precision_param = \"bfloat16\"\n"));
+    sp_artifact_set_free(&set);
+    k->precision = SP_PREC_MIXED_BF16;
     /* 80 layers on 4 stages: the defaults give 20, 21, 20, 19 (82 over 4, the remainder first),
      * more than ceil(80/4) = 20 on a rank; the nearest weights that give 20 each are 1 and 0. */
     plan.model.layers = 80;

@@ -143,7 +143,12 @@ static void training(const sp_launch_ctx *c, sp_buf *b, double steps)
     whole(b, "seq_len", k->seq);
     real(b, "max_norm", c->rules->launch.clip_grad);
     whole(b, "steps", steps);
-    text(b, "mixed_precision_param", "bfloat16");
+    /* fp32 master weights with bf16 compute (FSDP2's MixedPrecisionPolicy), all-fp32, or pure bf16
+     * weights, gradients and optimizer state (training.dtype) */
+    sp_precision p = k->precision;
+    if (p == SP_PREC_BF16)
+        text(b, "dtype", "bfloat16");
+    text(b, "mixed_precision_param", p == SP_PREC_FP32 ? "float32" : "bfloat16");
 }
 
 static void model(const sp_launch_ctx *c, sp_buf *b)
