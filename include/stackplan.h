@@ -412,6 +412,9 @@ typedef struct {
     double per_node;              /* accelerators in the usual server */
     double intra_node_bytes_per_s;/* per accelerator, per direction */
     double inter_node_bytes_per_s;/* per accelerator, per direction */
+    double peer_bytes_per_s;      /* GPU to GPU in a server when the driver offers no peer-to-peer path
+                                     (GeForce): staged through host memory, per direction, as measured;
+                                     0: the GPUs reach each other over intra_node_bytes_per_s */
     double usd_per_hour;          /* on-demand; 0 when no public price exists */
     double matmul_efficiency;     /* measured share of dense peak for large GEMMs; 0: use the default */
     double attention_efficiency;  /* measured share of dense peak for FlashAttention fwd+bwd; 0: default */

@@ -142,6 +142,10 @@ double sp_model_always_on_mlp_params(const sp_model *m);
  * runs the rest (sp_train_stack_of), and what it keeps in memory differs (memory.c). */
 bool sp_layout_is_fsdp2(const sp_mem_config *c);
 
+/* The bus bandwidth of collectives among a server's accelerators: the measured host-staged rate
+ * where the driver offers no peer-to-peer path (GeForce cards), else the link at NCCL's efficiency. */
+double sp_intra_node_bus_bytes_per_s(const sp_accel *a, const sp_perf_constants *k);
+
 /* The matmuls of one layer's forward in the order the model calls them (q, k, v, o, then the MLP:
  * gate, up, down for SwiGLU; up, down for GELU), each as the output and input widths on one of tp
  * ranks (MoE: the active experts' MLP). Returns how many (at most 8). */

@@ -96,8 +96,8 @@ static double dequant_pass_s(const ft_ctx *x, const sp_ft_memory *mem, const sp_
 static double link_bytes_per_s(const ft_ctx *x)
 {
     if (x->c->gpus <= x->a->per_node)
-        return x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
-    return fmin(x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency,
+        return sp_intra_node_bus_bytes_per_s(x->a, x->k);
+    return fmin(sp_intra_node_bus_bytes_per_s(x->a, x->k),
                 x->a->per_node * x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency);
 }
 

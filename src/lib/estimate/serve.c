@@ -146,7 +146,7 @@ static double moe_s(const serve_ctx *x, double tokens)
     double own = tokens / x->tp, per_node = fmin(x->tp, x->a->per_node);
     double vector_bytes = own * m->experts_per_token * m->hidden * 2.0;
     double inside = (per_node - 1.0) / x->tp * vector_bytes /
-                    (x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency);
+                    (sp_intra_node_bus_bytes_per_s(x->a, x->k));
     double outside = x->tp > per_node ? (x->tp - per_node) / x->tp * vector_bytes /
                                             (x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency)
                                       : 0.0;
@@ -174,7 +174,7 @@ static double tp_comm_s(const serve_ctx *x, double tokens)
         return 0;
     /* A ring spanning nodes runs at its slowest hop, the NIC. */
     double bw = x->tp > x->a->per_node ? x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency
-                                       : x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+                                       : sp_intra_node_bus_bytes_per_s(x->a, x->k);
     double one = 2.0 * (x->tp - 1.0) / x->tp * tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s;
     return 2.0 * x->m->layers * one;
 }
@@ -187,7 +187,7 @@ static double stage_send_s(const serve_ctx *x, double tokens)
         return 0;
     bool across = x->tp * x->pp > x->a->per_node;
     double bw = across ? x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency
-                       : x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+                       : sp_intra_node_bus_bytes_per_s(x->a, x->k);
     return tokens * x->m->hidden * 2.0 / bw + x->k->collective_latency_s;
 }
 

@@ -24,6 +24,13 @@ typedef struct {
     double matmul_16bit;  /* their sustained share: the linears' share (matmul) is lower for FP4 GEMMs */
 } step_ctx;
 
+double sp_intra_node_bus_bytes_per_s(const sp_accel *a, const sp_perf_constants *k)
+{
+    /* No peer-to-peer: NCCL stages every transfer through host memory (its SHM transport), at the
+     * rate the catalog measured; peer_source there. */
+    return a->peer_bytes_per_s > 0 ? a->peer_bytes_per_s : a->intra_node_bytes_per_s * k->intra_link_efficiency;
+}
+
 double sp_exposed_s(double comm_s, double cover_s, const sp_perf_constants *k)
 {
     return fmax(0.0, comm_s - cover_s) + fmin(comm_s, cover_s) * k->overlap_contention;
@@ -167,14 +174,14 @@ static double expert_all_to_all_s(const step_ctx *x)
         return 0;
     double etp = x->c->etp;
     bool inside = ep * etp <= x->a->per_node;
-    double bw = inside ? x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency
+    double bw = inside ? sp_intra_node_bus_bytes_per_s(x->a, x->k)
                        : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
     double bytes = (ep - 1.0) / ep * x->tokens * m->experts_per_token * m->hidden * x->e / x->c->tp;
     double moe_share = (m->layers - m->dense_layers) / m->layers;
     /* Expert tensor parallelism gathers the etp ranks' routed tokens before the sliced expert
      * MLP and reduce-scatters its output: one all-reduce's worth over the etp group. */
     double slices = allreduce_s(x, x->tokens / x->c->tp * etp * m->experts_per_token * m->hidden * x->e, etp, 1.0,
-                                x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency);
+                                sp_intra_node_bus_bytes_per_s(x->a, x->k));
     return moe_share * (2.0 * (bytes / bw + x->k->collective_latency_s) + slices);
 }
 
@@ -236,7 +243,7 @@ static double context_parallel_s(const step_ctx *x, double attention_s)
     if (c->cp <= 1)
         return 0;
     bool inside = c->tp * c->cp <= x->a->per_node;
-    double bw = inside ? x->a->intra_node_bytes_per_s * x->k->intra_link_efficiency
+    double bw = inside ? sp_intra_node_bus_bytes_per_s(x->a, x->k)
                        : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
     double chunk = x->tokens * 2.0 * x->kv / c->tp * x->e;
     double ring = (c->cp - 1.0) * (chunk / bw + x->k->collective_latency_s);
@@ -305,7 +312,7 @@ static sp_layer_costs layer_costs_of(const step_ctx *x)
     step_ctx twice = *x;
     twice.tokens = 2.0 * x->tokens;
     lc.ring_backward = context_parallel_s(&twice, 2.5 * lc.attention);
-    double tp_bw = a->intra_node_bytes_per_s * x->k->intra_link_efficiency;
+    double tp_bw = sp_intra_node_bus_bytes_per_s(a, x->k);
     lc.tp_allreduce = allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, 1.0, tp_bw);
     lc.all_to_all = expert_all_to_all_s(x);
     double vocab = m->vocab / c->tp;
@@ -420,7 +427,7 @@ static double data_parallel_bandwidth(const step_ctx *x)
 {
     const sp_accel *a = x->a;
     const sp_mem_config *c = x->c;
-    double intra = a->intra_node_bytes_per_s * x->k->intra_link_efficiency, n = gradient_ranks(c);
+    double intra = sp_intra_node_bus_bytes_per_s(a, x->k), n = gradient_ranks(c);
     if (n * c->tp <= a->per_node)
         return intra;
     double per_node = fmin(n, fmax(1.0, floor(a->per_node / c->tp)));
@@ -595,7 +602,7 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
          * are tp x dp ranks apart, so sends leave the node once the job spans more than one. */
         bool crosses = config->tp * config->cp * config->dp * config->pp > accel->per_node;
         double bw = crosses ? accel->inter_node_bytes_per_s * perf->inter_link_efficiency
-                            : accel->intra_node_bytes_per_s * perf->intra_link_efficiency;
+                            : sp_intra_node_bus_bytes_per_s(accel, perf);
         double send = x.tokens * model->hidden * x.e / config->tp / bw + perf->collective_latency_s;
         out->pp_comm_s = 2.0 * config->interleave * m * send;
     }

@@ -34,6 +34,8 @@ static const sp_field FIELDS[] = {
     {"fp4_flops_per_s", offsetof(sp_accel, fp4_flops_per_s), 0, 1e12, 1e17, 0, false},
     {"fp4_matmul_efficiency", offsetof(sp_accel, fp4_matmul_efficiency), 0, 0.05, 1, 0, false},
     SOURCE(fp4_matmul_source, false),
+    {"peer_bytes_per_s", offsetof(sp_accel, peer_bytes_per_s), 0, 1e8, 1e13, 0, false},
+    SOURCE(peer_source, false),
     {"compute_units", offsetof(sp_accel, compute_units), 0, 1, 4096, SP_NUM_INTEGER, false},
     {"gemm_tile_8bit", offsetof(sp_accel, gemm_tile_8bit), 0, 8, 1024, SP_NUM_INTEGER, false},
     SOURCE(tile_source, false),
@@ -102,6 +104,8 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_err
                             a->name);
     if (a->attention_efficiency > 0 && !sp_yaml_mapping_get(y, map, "attention_source"))
         return sp_yaml_fail(y, map, "attention_efficiency", err, "needs an attention_source beside it ('%s')", a->name);
+    if (a->peer_bytes_per_s > 0 && !sp_yaml_mapping_get(y, map, "peer_source"))
+        return sp_yaml_fail(y, map, "peer_bytes_per_s", err, "needs a peer_source beside it ('%s')", a->name);
     if ((a->compute_units > 0) != (a->gemm_tile_8bit > 0))
         return sp_yaml_fail(y, map, a->compute_units > 0 ? "gemm_tile_8bit" : "compute_units", err,
                             "compute_units and gemm_tile_8bit go together ('%s')", a->name);

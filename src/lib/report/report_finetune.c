@@ -105,7 +105,11 @@ static void speed_line(sp_buf *b, const sp_rules *rules, const sp_ft_option *o)
     sp_buf_printf(b, "speed    : large GEMMs at %.0f%% of the %.0f TF peak: %.2f (%s) x %.3f sustained",
                   100.0 * matmul * rules->perf.sustained_fraction, peak / 1e12, matmul,
                   measured ? "measured, accelerators.yaml" : "default: no measurement of this card", rules->perf.sustained_fraction);
-    if (o->config.gpus > 1)
+    if (o->config.gpus > 1 && a->peer_bytes_per_s > 0)
+        sp_buf_printf(b, "; collectives at %.1f GB/s through host memory, the card having no GPU peer-to-peer "
+                         "(accelerators.yaml peer_source)",
+                      o->step.link_bytes_per_s / 1e9);
+    else if (o->config.gpus > 1)
         sp_buf_printf(b, "; collectives at %.1f GB/s over the GPUs' link (accelerators.yaml link_source)",
                       o->step.link_bytes_per_s / 1e9);
     sp_buf_printf(b, "\n");

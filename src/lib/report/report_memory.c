@@ -193,6 +193,8 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
             json_object_set_new(o, "per_node", json_integer((json_int_t)a->per_node));
             json_object_set_new(o, "intra_node_bytes_per_s", json_real(a->intra_node_bytes_per_s));
             json_object_set_new(o, "inter_node_bytes_per_s", json_real(a->inter_node_bytes_per_s));
+            /* null where the GPUs reach each other peer to peer */
+            json_object_set_new(o, "peer_bytes_per_s", a->peer_bytes_per_s > 0 ? json_real(a->peer_bytes_per_s) : json_null());
             json_object_set_new(o, "usd_per_hour", json_real(a->usd_per_hour));
             json_object_set_new(o, "price_date", json_string(a->price_date));
             json_array_append_new(list, o);
