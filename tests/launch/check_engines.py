@@ -545,8 +545,12 @@ def toml_tables(doc, path=""):
 
 
 def list_problem(key, value, declared):
-    """list[str] (or list[str] | str, | None) fields: a list of strings."""
-    if not declared.replace(" ", "").startswith("list[str]"):
+    """list[str] and list[list[str]] fields (either maybe | str or | None)."""
+    d = declared.replace(" ", "")
+    if d.startswith("list[list[str]]"):
+        ok = all(isinstance(x, list) and all(isinstance(y, str) for y in x) for x in value)
+        return None if ok else f"{key}: {short(repr(value), 60)} is not a list of lists of strings"
+    if not d.startswith("list[str]"):
         return f"{key}: a list where {declared} is declared"
     return None if all(isinstance(x, str) for x in value) else f"{key}: {value!r} is not a list of strings"
 
@@ -635,18 +639,49 @@ def check_torchtitan_plan(profile_dir):
     pp = deg["pipeline_parallel"]
     if pp > 1:
         micro = par.get("pipeline_parallel_microbatch_size", 1)
-        yield local % micro == 0, f"local batch {local} is {local // micro} micro-batches of {micro}"
-        layers = m.get("model_layers")
-        if layers:
-            per_stage = par.get("pipeline_parallel_layers_per_stage")
-            a = par.get("pipeline_parallel_first_stage_less_layers", 1)
-            b = par.get("pipeline_parallel_last_stage_less_layers", 1)
-            stages = math.ceil((layers + a + b) / per_stage) if per_stage else pp
-            shares = torchtitan_split(layers, stages, a, b)
-            per_rank = [sum(shares[r::pp]) for r in range(pp)] if shares else []
-            yield bool(shares) and stages % pp == 0 and max(per_rank) <= math.ceil(layers / pp), \
-                f"torchtitan splits {layers} layers over {stages} stages, at most {max(per_rank) if per_rank else '?'}" \
-                f" a rank (plan: {math.ceil(layers / pp)})"
+        yield local % micro == 0 and micro == train.get("micro_batch", micro), \
+            f"local batch {local} is {local // micro} micro-batches of {micro} (plan: {train.get('micro_batch')})"
+        yield from check_torchtitan_stages(par, pp, m.get("model_layers"), train.get("interleave", 1))
+
+
+SINGLE_STAGE_SCHEDULES = {"1F1B", "GPipe"}   # torch.distributed.pipelining's PipelineScheduleSingle
+
+
+def check_torchtitan_stages(par, pp, layers, interleave):
+    """The stages torchtitan builds (pipeline_llm, torchtitan/distributed/pipeline_parallel.py @v0.2.2):
+    module_fqns_per_model_part as given, else ceil(effective / layers_per_stage) virtual stages, else
+    one a rank for single-stage schedules and two for looped ones; stage i on rank i % pp. They must
+    be the plan's pp x interleave, and no rank may hold more than ceil(layers / pp) layers."""
+    schedule = par.get("pipeline_parallel_schedule", "1F1B")
+    single = schedule in SINGLE_STAGE_SCHEDULES
+    parts = par.get("module_fqns_per_model_part")
+    if parts:
+        stages = len(parts)
+        shares = [sum(1 for n in p if n.startswith("layers.")) for p in parts]
+        order = [n for p in parts for n in p if n.startswith("layers.")]
+        if layers and order != [f"layers.{i}" for i in range(layers)]:
+            yield False, f"module_fqns_per_model_part does not list layers.0 ... layers.{layers - 1} once each, in order"
+            return
+        ends = "tok_embeddings" in parts[0] and parts[-1][-2:] == ["norm", "output"]
+        yield ends, "the embedding on the first stage, norm and output on the last" if ends \
+            else "module_fqns_per_model_part misplaces the embedding or the output"
+    elif not layers:
+        return
+    else:
+        a = par.get("pipeline_parallel_first_stage_less_layers", 1)
+        b = par.get("pipeline_parallel_last_stage_less_layers", 1)
+        per_stage = par.get("pipeline_parallel_layers_per_stage")
+        stages = math.ceil((layers + a + b) / per_stage) if per_stage else pp * (1 if single else 2)
+        shares = torchtitan_split(layers, stages, a, b)
+    per_rank_stages = stages // pp if stages % pp == 0 else 0
+    rule = per_rank_stages == 1 if single else per_rank_stages >= 2
+    yield rule and stages == pp * interleave, \
+        f"{schedule} over {stages} stages on {pp} ranks (plan: {pp} x {interleave})"
+    if layers:
+        per_rank = [sum(shares[r::pp]) for r in range(pp)] if shares else []
+        yield bool(shares) and max(per_rank) <= math.ceil(layers / pp), \
+            f"torchtitan splits {layers} layers over {stages} stages, at most {max(per_rank) if per_rank else '?'}" \
+            f" a rank (plan: {math.ceil(layers / pp)})"
 
 
 def check_ds_batch(profile_dir):
@@ -999,7 +1034,20 @@ SELF_TEST_CASES = [
     ("sky-string-num-nodes", {"sky_task.yaml": GOOD_SKY.replace("num_nodes: 2", "num_nodes: two")},
      False, "num_nodes"),
     ("good-torchtitan", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN}, 8,
-                                      training={"dp": 2, "tp": 2, "pp": 2, "cp": 1, "global_batch": 16}), True, None),
+                                      training={"dp": 2, "tp": 2, "pp": 2, "cp": 1, "global_batch": 16,
+                                                "micro_batch": 1, "interleave": 1}), True, None),
+    # a looped schedule without layers_per_stage builds 2 stages a rank, not the plan's one
+    ("torchtitan-looped-stages", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN.replace(
+        "pipeline_parallel_degree = 2", "pipeline_parallel_degree = 2\npipeline_parallel_schedule = \"Interleaved1F1B\"")},
+        8, training={"interleave": 1}), False, "over 4 stages"),
+    # 1F1B is a single-stage schedule: 3 layers a stage makes 28 stages, 14 a rank
+    ("torchtitan-single-stage", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN.replace(
+        "pipeline_parallel_degree = 2", "pipeline_parallel_degree = 2\npipeline_parallel_layers_per_stage = 3")},
+        8), False, "1F1B over 28 stages"),
+    ("torchtitan-explicit-order", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN.replace(
+        "pipeline_parallel_first_stage_less_layers = 1\npipeline_parallel_last_stage_less_layers = 1",
+        "module_fqns_per_model_part = [[\"tok_embeddings\", \"layers.0\"], [\"layers.2\", \"norm\", \"output\"]]")},
+        8, layers=2), False, "in order"),
     ("torchtitan-unknown-key", {"torchtitan.toml": GOOD_TORCHTITAN + "[training.extra]\n"}, False, "training.extra"),
     ("torchtitan-typo", {"torchtitan.toml": GOOD_TORCHTITAN.replace("seq_len", "sequence_len")},
      False, "sequence_len"),

@@ -251,7 +251,25 @@ static void torchtitan_carries_the_layout(void **state)
     assert_non_null(strstr(toml->text, "pipeline_parallel_layers_per_stage = 2\n"));
     assert_non_null(strstr(toml->text, "converters = [\"quantize.linear.float8\"]\n"));
     assert_non_null(strstr(toml->text, "[quantize.linear.float8]\n"));
+    assert_non_null(strstr(find(&set, "requirements.txt")->text, "\ntorchao==0.18.0\n"));
     sp_artifact_set_free(&set);
+    /* 64 layers in 12 x 3 virtual stages: no small pair of torchtitan's weights keeps a rank at
+     * ceil(64/12) = 6, so the stages are named module by module: one layer a stage, a second on
+     * stages 1-28 (rank r holds stages r, r + 12, r + 24: ranks 1-4 six layers, the rest five) */
+    plan.model.layers = 64;
+    k->pp = 12;
+    k->interleave = 3;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    toml = find(&set, "torchtitan.toml");
+    assert_non_null(strstr(toml->text, "module_fqns_per_model_part = [\n  [\"tok_embeddings\", \"layers.0\"],\n"
+                                       "  [\"layers.1\", \"layers.2\"],\n"));
+    assert_non_null(strstr(toml->text, "  [\"layers.55\", \"layers.56\"],\n  [\"layers.57\"],\n"));
+    assert_non_null(strstr(toml->text, "  [\"layers.63\", \"norm\", \"output\"],\n]\n"));
+    assert_null(strstr(toml->text, "pipeline_parallel_layers_per_stage"));
+    sp_artifact_set_free(&set);
+    plan.model.layers = 126;
+    k->pp = 8;
+    k->interleave = 8;
     /* torchtitan has no fp16 mixed precision: the same layout in fp16 runs on Megatron-FSDP */
     k->precision = SP_PREC_MIXED_FP16;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);

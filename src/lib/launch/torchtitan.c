@@ -51,53 +51,67 @@ static void text(sp_buf *b, const char *key, const char *v)
 
 /* torchtitan's split (generate_llm_fqn_per_model_part, torchtitan/distributed/pipeline_parallel.py):
  * the embedding and the output count as first_less and last_less layers, the effective layers are
- * spread evenly over the stages, the first stages taking the remainder. Returns the most layers a
- * pipeline rank holds (its stages r, r + pp, ...), or -1 where torchtitan refuses the split. */
-static double rank_layers(double layers, double pp, double stages, double first_less, double last_less)
+ * spread evenly over the stages, the first stages taking the remainder; stage i runs on rank i % pp.
+ * Returns the most layers a pipeline rank holds, or -1 where torchtitan refuses the weights. */
+static int rank_layers(int layers, int pp, int stages, int first_less, int last_less)
 {
-    double effective = layers + first_less + last_less, base = floor(effective / stages);
+    int effective = layers + first_less + last_less, base = effective / stages, extra = effective % stages;
     if (base < 1 || first_less > base || last_less > base)
         return -1;
-    double extra = effective - base * stages, placed = 0, most = 0;
-    double per_rank[PP_RANKS_MAX] = {0};
-    for (double i = 0; i < stages; i++) {
-        double share = base + (i < extra ? 1 : 0) - (i == 0 ? first_less : 0) - (i == stages - 1 ? last_less : 0);
-        share = fmin(share, layers - placed);
-        placed += share;
-        int rank = (int)fmod(i, pp);
-        per_rank[rank] += share;
-        most = fmax(most, per_rank[rank]);
+    int per_rank[PP_RANKS_MAX] = {0}, most = 0;
+    for (int i = 0; i < stages; i++) {
+        int share = base + (i < extra) - (i == 0 ? first_less : 0) - (i == stages - 1 ? last_less : 0);
+        per_rank[i % pp] += share;
+        most = per_rank[i % pp] > most ? per_rank[i % pp] : most;
     }
-    return placed == layers ? most : -1;
+    return most;
 }
 
 typedef struct {
-    double first_less, last_less; /* pipeline_parallel_first/last_stage_less_layers */
-    double layers_per_stage;      /* pipeline_parallel_layers_per_stage (interleaved only) */
+    int first_less, last_less; /* pipeline_parallel_first/last_stage_less_layers */
+    int layers_per_stage;      /* pipeline_parallel_layers_per_stage (interleaved only) */
 } pipeline_split;
 
-/* The weights that let torchtitan place at most ceil(layers / pp) layers on a rank, as the time
- * model counts (docs/MODEL.md, uneven pipelines): torchtitan's defaults (1, 1) where they do,
- * else the pair that loads the busiest rank least. Interleaved schedules also need the layers a
- * virtual stage holds, from which torchtitan counts the stages: it must give pp x interleave. */
-static bool pipeline_weights(double layers, double pp, double interleave, pipeline_split *out)
+/* Weights with which torchtitan's own split puts at most ceil(layers / pp) layers on a rank, as the
+ * time model counts (docs/MODEL.md, uneven pipelines), torchtitan's defaults (1, 1) first, else the
+ * nearest pair. Interleaved schedules also need the layers a virtual stage holds, from which
+ * torchtitan counts the stages (ceil(effective / layers_per_stage)): it must give pp x interleave.
+ * False when no small pair does. */
+static bool pipeline_weights(int layers, int pp, int interleave, pipeline_split *out)
 {
-    double stages = pp * interleave, allowed = ceil(layers / pp), best = INFINITY;
-    for (double first = 0; first <= 4; first++)
-        for (double last = 0; last <= 4; last++) {
-            double per_stage = ceil((layers + first + last) / stages);
-            if (interleave > 1 && ceil((layers + first + last) / per_stage) != stages)
+    int stages = pp * interleave, allowed = (layers + pp - 1) / pp, best = -1;
+    for (int first = 0; first <= 4; first++)
+        for (int last = 0; last <= 4; last++) {
+            int effective = layers + first + last, per_stage = (effective + stages - 1) / stages;
+            if (interleave > 1 && (effective + per_stage - 1) / per_stage != stages)
                 continue;
-            double most = rank_layers(layers, pp, stages, first, last);
-            if (most < 0 || most > allowed)
-                continue;
-            double score = most * 100 + fabs(first - 1) + fabs(last - 1); /* the defaults win a tie */
-            if (score < best) {
-                best = score;
+            int most = rank_layers(layers, pp, stages, first, last);
+            int distance = abs(first - 1) + abs(last - 1);
+            if (most >= 0 && most <= allowed && (best < 0 || distance < best)) {
+                best = distance;
                 *out = (pipeline_split){first, last, per_stage};
             }
         }
-    return isfinite(best);
+    return best >= 0;
+}
+
+/* Where torchtitan's weights cannot give the split, the stages are named module by module
+ * (module_fqns_per_model_part, which torchtitan takes as given): floor(L / S) layers a stage and one
+ * more on the stages after the first, as Megatron-LM's layout (megatron.c), so a rank holds at most
+ * ceil(L / pp); the embedding goes with the first stage, the final norm and output with the last.
+ * The module names are torchtitan's decoder models' (llama3, qwen3, deepseek_v3, gpt_oss). */
+static void explicit_stages(sp_buf *b, int layers, int stages)
+{
+    int base = layers / stages, extra = layers % stages, next = 0;
+    sp_buf_puts(b, "module_fqns_per_model_part = [\n");
+    for (int i = 0; i < stages; i++) {
+        int count = base + (i >= 1 && i <= extra);
+        sp_buf_puts(b, i == 0 ? "  [\"tok_embeddings\"" : "  [");
+        for (int l = 0; l < count; l++, next++)
+            sp_buf_printf(b, "%s\"layers.%d\"", i == 0 || l > 0 ? ", " : "", next);
+        sp_buf_puts(b, i == stages - 1 ? ", \"norm\", \"output\"],\n" : "],\n");
+    }
+    sp_buf_puts(b, "]\n");
 }
 
 /* ---- sections ---- */
@@ -114,16 +128,20 @@ static sp_status parallelism(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     whole(b, "pipeline_parallel_degree", k->pp);
     if (k->pp <= 1)
         return SP_OK;
-    pipeline_split split = {1, 1, 0};
-    if (k->pp > PP_RANKS_MAX || !pipeline_weights(m->layers, k->pp, k->interleave, &split))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp",
-                       "torchtitan cannot split %.0f layers over %.0f pipeline stages with at most %.0f on a rank",
-                       m->layers, k->pp * k->interleave, ceil(m->layers / k->pp));
-    text(b, "pipeline_parallel_schedule", k->interleave > 1 ? "Interleaved1F1B" : "1F1B");
+    int layers = (int)m->layers, pp = (int)k->pp, interleave = (int)k->interleave;
+    if (pp > PP_RANKS_MAX || pp * interleave > layers)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "torchtitan cannot split %d layers over %d pipeline stages",
+                       layers, pp * interleave);
+    text(b, "pipeline_parallel_schedule", interleave > 1 ? "Interleaved1F1B" : "1F1B");
     whole(b, "pipeline_parallel_microbatch_size", k->micro_batch);
+    pipeline_split split;
+    if (!pipeline_weights(layers, pp, interleave, &split)) { /* only interleaved splits get here */
+        explicit_stages(b, layers, pp * interleave);
+        return SP_OK;
+    }
     whole(b, "pipeline_parallel_first_stage_less_layers", split.first_less);
     whole(b, "pipeline_parallel_last_stage_less_layers", split.last_less);
-    if (k->interleave > 1)
+    if (interleave > 1)
         whole(b, "pipeline_parallel_layers_per_stage", split.layers_per_stage);
     return SP_OK;
 }
@@ -151,6 +169,14 @@ static void training(const sp_launch_ctx *c, sp_buf *b, double steps)
     text(b, "mixed_precision_param", p == SP_PREC_FP32 ? "float32" : "bfloat16");
 }
 
+/* "owner/name" of letters, digits and "-_.": what the Hub's repository ids are made of. */
+static bool hub_id(const char *id)
+{
+    const char *slash = strchr(id, '/');
+    return slash && slash > id && slash[1] && !strchr(slash + 1, '/') && id[0] != '.' &&
+           strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == strlen(id);
+}
+
 static void model(const sp_launch_ctx *c, sp_buf *b)
 {
     const sp_model *m = &c->plan->model;
@@ -166,8 +192,9 @@ static void model(const sp_launch_ctx *c, sp_buf *b)
         sp_buf_puts(b, "# torchtitan defines no model of this shape: register one (torchtitan/models) and pass\n"
                        "# its name and flavor in TORCHTITAN_MODEL and TORCHTITAN_FLAVOR.\n");
     }
-    const char *id = m->hf_id[0] ? m->hf_id : NULL;
-    const char *base = id && strrchr(id, '/') ? strrchr(id, '/') + 1 : id;
+    /* a Hugging Face repository id ("owner/name"), not a local path, goes into the comment and path */
+    const char *id = hub_id(m->hf_id) ? m->hf_id : NULL;
+    const char *base = id ? strchr(id, '/') + 1 : NULL;
     if (id) {
         char path[SP_WORD_MAX];
         snprintf(path, sizeof path, "./assets/hf/%s", base);
@@ -260,13 +287,12 @@ char *sp_torchtitan_config(const sp_launch_ctx *c, sp_error *err)
     model(c, &b);
     schedule(c, &b, steps);
     training(c, &b, steps);
-    sp_status s = parallelism(c, &b, err);
-    recompute(c, &b);
-    low_precision(c, &b);
-    checkpoint(c, &b);
-    if (s != SP_OK) {
+    if (parallelism(c, &b, err) != SP_OK) {
         free(sp_buf_finish(&b, NULL));
         return NULL;
     }
+    recompute(c, &b);
+    low_precision(c, &b);
+    checkpoint(c, &b);
     return sp_buf_finish(&b, err);
 }

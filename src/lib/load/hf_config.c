@@ -661,9 +661,10 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
         json_t *id = json_object_get(root, "_name_or_path");
         if (json_is_string(id))
             sp_copy(out->hf_id, sizeof out->hf_id, json_string_value(id));
-        s = torchtitan_name(&c, root, out);
         out->text_only = fields != root;
-        s = hf_common(&c, out);
+        s = torchtitan_name(&c, root, out);
+        if (s == SP_OK)
+            s = hf_common(&c, out);
     }
     if (s == SP_OK)
         s = hf_by_type(&c, out->arch, out);
