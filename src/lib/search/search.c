@@ -150,7 +150,10 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
                 (q->recompute < 0 && r == SP_RECOMPUTE_OP && (zero < 3 || c->ep > 1)))
                 continue;
             c->recompute = (sp_recompute)r;
-            for (int sp = 0; sp <= (c->tp > 1 ? 1 : 0); sp++) {
+            /* torchtitan's tensor parallelism always shards the norms' activations over the
+             * sequence (its parallelize_llama's SequenceParallel plans): no FSDP2 layout without it */
+            bool torchtitan_tp = zero == 3 && c->ep <= 1 && c->tp > 1;
+            for (int sp = torchtitan_tp && q->sequence_parallel < 0 ? 1 : 0; sp <= (c->tp > 1 ? 1 : 0); sp++) {
                 if (q->sequence_parallel >= 0 && q->sequence_parallel != sp)
                     continue;
                 c->sequence_parallel = sp != 0;
