@@ -110,77 +110,108 @@ static sp_profile pretrain_profile(void)
     return p;
 }
 
+/* A 405B pre-training plan on H100s (pretrain_profile) whose layout a test then pins, launched
+ * again after each change. */
+typedef struct {
+    sp_profile p;
+    sp_model model;
+    sp_accel_catalog cat;
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_plan plan;
+    sp_launch_options o;
+    sp_artifact_set set;
+    sp_error err;
+} pinned_plan;
+
+static void pin_405b(pinned_plan *t)
+{
+    memset(t, 0, sizeof *t);
+    t->p = pretrain_profile();
+    plan_named("llama-3.1-405b", "h100-sxm-80gb", &t->p, &t->model, &t->cat, &t->accel, &t->rules, &t->plan);
+    t->o = (sp_launch_options)SP_LAUNCH_OPTIONS_INIT;
+}
+
+/* The plan's artifacts into t->set (the previous ones freed): sp_launch_artifacts's status. */
+static sp_status relaunch(pinned_plan *t)
+{
+    sp_artifact_set_free(&t->set);
+    return sp_launch_artifacts(&t->p, &t->plan, &t->rules, t->accel, &t->o, NULL, 0, &t->set, &t->err);
+}
+
+/* One artifact's text from the last launch; fails the test when it was not written. */
+static const char *text_of(const pinned_plan *t, const char *name)
+{
+    const sp_artifact *a = find(&t->set, name);
+    assert_non_null(a);
+    return a->text;
+}
+
+static void unpin(pinned_plan *t)
+{
+    sp_artifact_set_free(&t->set);
+    sp_accel_catalog_free(&t->cat);
+}
+
 /* Megatron-LM gets every dimension of the layout: an uneven pipeline as first/last stage
  * layers (126 layers on 16 stages: 14 middle stages of ceil(126/16) = 8, the ends 14/2 = 7
  * each), and a run longer than --time-limit requeues, Megatron exiting 2 x 600 s before. */
 static void megatron_carries_the_layout(void **state)
 {
     (void)state;
-    sp_profile p = pretrain_profile();
-    sp_model model;
-    sp_accel_catalog cat = {0};
-    const sp_accel *accel;
-    sp_rules rules;
-    sp_plan plan;
-    plan_named("llama-3.1-405b", "h100-sxm-80gb", &p, &model, &cat, &accel, &rules, &plan);
-    assert_true(plan.timed);
-    plan.run.config.tp = 8;
-    plan.run.config.pp = 16;
-    plan.run.config.cp = 1;
-    plan.run.config.interleave = 1;
-    plan.run.config.zero = 1;
-    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
-    o.time_limit_hours = 48;
-    sp_artifact_set set;
-    sp_error err;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    const sp_artifact *sbatch = find(&set, "job.sbatch");
-    assert_non_null(sbatch);
-    assert_null(find(&set, "torchrun.sh")); /* many nodes */
-    assert_non_null(strstr(sbatch->text, "    --tensor-model-parallel-size 8\n"));
-    assert_non_null(strstr(sbatch->text, "    --pipeline-model-parallel-size 16\n"));
-    assert_non_null(strstr(sbatch->text, "    --decoder-first-pipeline-num-layers 7\n"));
-    assert_non_null(strstr(sbatch->text, "    --decoder-last-pipeline-num-layers 7\n"));
-    assert_non_null(strstr(sbatch->text, "    --num-layers 126\n"));
-    assert_non_null(strstr(sbatch->text, "    --use-distributed-optimizer\n"));
-    assert_non_null(strstr(sbatch->text, "    --seq-length 8192\n"));
-    assert_non_null(strstr(sbatch->text, "    --global-batch-size 512\n"));
-    assert_non_null(strstr(sbatch->text, "export CUDA_DEVICE_MAX_CONNECTIONS='1'\n")); /* TP 8 on Hopper */
-    assert_non_null(strstr(sbatch->text, "#SBATCH --time=2-00:00:00\n"));
-    assert_non_null(strstr(sbatch->text, "#SBATCH --requeue\n#SBATCH --signal=B:USR1@600\n"));
-    assert_non_null(strstr(sbatch->text, "    --exit-duration-in-mins 2860\n")); /* 48 x 60 - 20 */
-    assert_non_null(strstr(sbatch->text, "scontrol requeue \"$SLURM_JOB_ID\""));
-    assert_non_null(strstr(sbatch->text, "pretrain_gpt.py \"${MEGATRON_ARGS[@]}\""));
-    assert_null(find(&set, "ray.sh")); /* Ray would start torchrun's program on one node */
-    sp_artifact_set_free(&set);
+    static pinned_plan t;
+    pin_405b(&t);
+    assert_true(t.plan.timed);
+    t.plan.run.config.tp = 8;
+    t.plan.run.config.pp = 16;
+    t.plan.run.config.cp = 1;
+    t.plan.run.config.interleave = 1;
+    t.plan.run.config.zero = 1;
+    t.o.time_limit_hours = 48;
+    assert_int_equal(relaunch(&t), SP_OK);
+    const char *sbatch = text_of(&t, "job.sbatch");
+    assert_null(find(&t.set, "torchrun.sh")); /* many nodes */
+    assert_non_null(strstr(sbatch, "    --tensor-model-parallel-size 8\n"));
+    assert_non_null(strstr(sbatch, "    --pipeline-model-parallel-size 16\n"));
+    assert_non_null(strstr(sbatch, "    --decoder-first-pipeline-num-layers 7\n"));
+    assert_non_null(strstr(sbatch, "    --decoder-last-pipeline-num-layers 7\n"));
+    assert_non_null(strstr(sbatch, "    --num-layers 126\n"));
+    assert_non_null(strstr(sbatch, "    --use-distributed-optimizer\n"));
+    assert_non_null(strstr(sbatch, "    --seq-length 8192\n"));
+    assert_non_null(strstr(sbatch, "    --global-batch-size 512\n"));
+    assert_non_null(strstr(sbatch, "export CUDA_DEVICE_MAX_CONNECTIONS='1'\n")); /* TP 8 on Hopper */
+    assert_non_null(strstr(sbatch, "#SBATCH --time=2-00:00:00\n"));
+    assert_non_null(strstr(sbatch, "#SBATCH --requeue\n#SBATCH --signal=B:USR1@600\n"));
+    assert_non_null(strstr(sbatch, "    --exit-duration-in-mins 2860\n")); /* 48 x 60 - 20 */
+    assert_non_null(strstr(sbatch, "scontrol requeue \"$SLURM_JOB_ID\""));
+    assert_non_null(strstr(sbatch, "pretrain_gpt.py \"${MEGATRON_ARGS[@]}\""));
+    assert_null(find(&t.set, "ray.sh")); /* Ray would start torchrun's program on one node */
     /* 126 layers on 96 stages: 94 middle stages of ceil(126/96) = 2 need 188 layers, more than
      * there are; Megatron cannot express it. */
-    plan.run.config.pp = 96;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
-    assert_string_equal(err.field, "pp");
+    t.plan.run.config.pp = 96;
+    assert_int_equal(relaunch(&t), SP_ERR_INPUT);
+    assert_string_equal(t.err.field, "pp");
     /* 126 layers in 8 x 8 virtual stages: 64 stages of floor(126/64) = 1 layer, the 62 after the
      * first one more; the first carries the embedding, the last the loss (Megatron-Bridge runs
      * 405B at pp 8 x vp 8). Rank 1 holds stages 1, 9, ..., 57: 8 x 2 = 16 = ceil(126/8). */
-    plan.run.config.pp = 8;
-    plan.run.config.interleave = 8;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    sbatch = find(&set, "job.sbatch");
-    assert_non_null(strstr(sbatch->text, "    --pipeline-model-parallel-layout \"Et*1|t*2|t*2|"));
-    assert_non_null(strstr(sbatch->text, "|t*2|t*1L\"\n"));
-    assert_null(strstr(sbatch->text, "--decoder-first-pipeline-num-layers"));
-    sp_artifact_set_free(&set);
+    t.plan.run.config.pp = 8;
+    t.plan.run.config.interleave = 8;
+    assert_int_equal(relaunch(&t), SP_OK);
+    sbatch = text_of(&t, "job.sbatch");
+    assert_non_null(strstr(sbatch, "    --pipeline-model-parallel-layout \"Et*1|t*2|t*2|"));
+    assert_non_null(strstr(sbatch, "|t*2|t*1L\"\n"));
+    assert_null(strstr(sbatch, "--decoder-first-pipeline-num-layers"));
     /* An even cut names the depth: 8 x 2 stages of 8 layers from 128. */
-    plan.model.layers = 128;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    plan.model.layers = 126;
-    sbatch = find(&set, "job.sbatch");
-    assert_non_null(strstr(sbatch->text, "    --num-virtual-stages-per-pipeline-rank 8\n"));
-    sp_artifact_set_free(&set);
+    t.plan.model.layers = 128;
+    assert_int_equal(relaunch(&t), SP_OK);
+    t.plan.model.layers = 126;
+    sbatch = text_of(&t, "job.sbatch");
+    assert_non_null(strstr(sbatch, "    --num-virtual-stages-per-pipeline-rank 8\n"));
     /* 8 x 16 = 128 stages for 126 layers leaves a stage empty. */
-    plan.run.config.interleave = 16;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_ERR_INPUT);
-    assert_string_equal(err.field, "interleave");
-    sp_accel_catalog_free(&cat);
+    t.plan.run.config.interleave = 16;
+    assert_int_equal(relaunch(&t), SP_ERR_INPUT);
+    assert_string_equal(t.err.field, "interleave");
+    unpin(&t);
 }
 
 /* FSDP2 beside TP or PP runs on torchtitan: torchtitan.toml carries the degrees, the batch and the
@@ -188,97 +219,82 @@ static void megatron_carries_the_layout(void **state)
 static void torchtitan_carries_the_layout(void **state)
 {
     (void)state;
-    sp_profile p = pretrain_profile();
-    sp_model model;
-    sp_accel_catalog cat = {0};
-    const sp_accel *accel;
-    sp_rules rules;
-    sp_plan plan;
-    plan_named("llama-3.1-405b", "h100-sxm-80gb", &p, &model, &cat, &accel, &rules, &plan);
-    sp_mem_config *k = &plan.run.config;
+    static pinned_plan t;
+    pin_405b(&t);
+    sp_mem_config *k = &t.plan.run.config;
     *k = (sp_mem_config){.mode = k->mode, .precision = SP_PREC_MIXED_BF16, .optimizer = k->optimizer,
                          .mixed_style = k->mixed_style, .dp = 4, .zero = 3, .tp = 8, .pp = 16, .interleave = 1,
                          .micro_batch = 1, .seq = 8192, .recompute = SP_RECOMPUTE_OP, .ep = 1, .cp = 1, .etp = 1};
-    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
-    sp_artifact_set set;
-    sp_error err;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    const sp_artifact *toml = find(&set, "torchtitan.toml"), *sbatch = find(&set, "job.sbatch");
-    assert_non_null(toml);
-    assert_null(find(&set, "ds_config.json"));
-    assert_null(find(&set, "ray.sh"));
+    assert_int_equal(relaunch(&t), SP_OK);
+    const char *toml = text_of(&t, "torchtitan.toml"), *sbatch = text_of(&t, "job.sbatch");
+    assert_null(find(&t.set, "ds_config.json"));
+    assert_null(find(&t.set, "ray.sh"));
     /* nothing runs on Ray, so Ray is not installed; torchtitan is, at its pin */
-    assert_null(strstr(find(&set, "requirements.txt")->text, "ray"));
-    assert_non_null(strstr(find(&set, "requirements.txt")->text, "\ntorchtitan==0.2.2\n"));
-    assert_non_null(strstr(sbatch->text, "-m torchtitan.train --job.config_file torchtitan.toml"));
-    assert_non_null(strstr(toml->text, "name = \"llama3\"\nflavor = \"405B\"\n"));
-    assert_non_null(strstr(toml->text, "data_parallel_shard_degree = 4\ntensor_parallel_degree = 8\n"));
-    assert_non_null(strstr(toml->text, "pipeline_parallel_degree = 16\n"));
+    assert_null(strstr(text_of(&t, "requirements.txt"), "ray"));
+    assert_non_null(strstr(text_of(&t, "requirements.txt"), "\ntorchtitan==0.2.2\n"));
+    assert_non_null(strstr(sbatch, "-m torchtitan.train --job.config_file torchtitan.toml"));
+    assert_non_null(strstr(toml, "name = \"llama3\"\nflavor = \"405B\"\n"));
+    assert_non_null(strstr(toml, "data_parallel_shard_degree = 4\ntensor_parallel_degree = 8\n"));
+    assert_non_null(strstr(toml, "pipeline_parallel_degree = 16\n"));
     /* the global batch of 512 over 4 data-parallel ranks, 128 micro-batches of 1 through the pipeline */
-    assert_non_null(strstr(toml->text, "local_batch_size = 128\nglobal_batch_size = 512\n"));
-    assert_non_null(strstr(toml->text, "pipeline_parallel_microbatch_size = 1\n"));
+    assert_non_null(strstr(toml, "local_batch_size = 128\nglobal_batch_size = 512\n"));
+    assert_non_null(strstr(toml, "pipeline_parallel_microbatch_size = 1\n"));
     /* 126 layers + embedding + output as one layer each = 128 over 16 stages: 7, 8 x 14, 7 (the
      * defaults place at most ceil(126/16) = 8 on a rank) */
-    assert_non_null(strstr(toml->text, "pipeline_parallel_first_stage_less_layers = 1\n"
+    assert_non_null(strstr(toml, "pipeline_parallel_first_stage_less_layers = 1\n"
                                        "pipeline_parallel_last_stage_less_layers = 1\n"));
-    assert_non_null(strstr(toml->text, "mode = \"selective\"\nselective_ac_option = \"op\"\n"));
-    assert_non_null(strstr(toml->text, "steps = 357628\nmixed_precision_param = \"bfloat16\"\n"));
-    sp_artifact_set_free(&set);
+    assert_non_null(strstr(toml, "mode = \"selective\"\nselective_ac_option = \"op\"\n"));
+    assert_non_null(strstr(toml, "steps = 357628\nmixed_precision_param = \"bfloat16\"\n"));
     /* pure bf16 (weights, gradients and optimizer state) is torchtitan's training.dtype */
     k->precision = SP_PREC_BF16;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    toml = find(&set, "torchtitan.toml");
-    assert_non_null(strstr(toml->text, "dtype = \"bfloat16\"\nmixed_precision_param = \"bfloat16\"\n"));
-    sp_artifact_set_free(&set);
+    assert_int_equal(relaunch(&t), SP_OK);
+    toml = text_of(&t, "torchtitan.toml");
+    assert_non_null(strstr(toml, "dtype = \"bfloat16\"\nmixed_precision_param = \"bfloat16\"\n"));
     k->precision = SP_PREC_MIXED_BF16;
     /* 80 layers on 4 stages: the defaults give 20, 21, 20, 19 (82 over 4, the remainder first),
      * more than ceil(80/4) = 20 on a rank; the nearest weights that give 20 each are 1 and 0. */
-    plan.model.layers = 80;
+    t.plan.model.layers = 80;
     k->pp = 4;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    toml = find(&set, "torchtitan.toml");
-    assert_non_null(strstr(toml->text, "pipeline_parallel_first_stage_less_layers = 1\n"
+    assert_int_equal(relaunch(&t), SP_OK);
+    toml = text_of(&t, "torchtitan.toml");
+    assert_non_null(strstr(toml, "pipeline_parallel_first_stage_less_layers = 1\n"
                                        "pipeline_parallel_last_stage_less_layers = 0\n"));
-    sp_artifact_set_free(&set);
     /* 126 layers in 8 x 8 virtual stages of 2 (128 effective): Interleaved 1F1B, 15-16 a rank */
-    plan.model.layers = 126;
+    t.plan.model.layers = 126;
     k->pp = 8;
     k->interleave = 8;
     k->precision = SP_PREC_FP8;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    toml = find(&set, "torchtitan.toml");
-    assert_non_null(strstr(toml->text, "pipeline_parallel_schedule = \"Interleaved1F1B\"\n"));
-    assert_non_null(strstr(toml->text, "pipeline_parallel_layers_per_stage = 2\n"));
-    assert_non_null(strstr(toml->text, "converters = [\"quantize.linear.float8\"]\n"));
-    assert_non_null(strstr(toml->text, "[quantize.linear.float8]\n"));
-    assert_non_null(strstr(find(&set, "requirements.txt")->text, "\ntorchao==0.18.0\n"));
-    sp_artifact_set_free(&set);
+    assert_int_equal(relaunch(&t), SP_OK);
+    toml = text_of(&t, "torchtitan.toml");
+    assert_non_null(strstr(toml, "pipeline_parallel_schedule = \"Interleaved1F1B\"\n"));
+    assert_non_null(strstr(toml, "pipeline_parallel_layers_per_stage = 2\n"));
+    assert_non_null(strstr(toml, "converters = [\"quantize.linear.float8\"]\n"));
+    assert_non_null(strstr(toml, "[quantize.linear.float8]\n"));
+    assert_non_null(strstr(text_of(&t, "requirements.txt"), "\ntorchao==0.18.0\n"));
     /* 64 layers in 12 x 3 virtual stages: no small pair of torchtitan's weights keeps a rank at
      * ceil(64/12) = 6, so the stages are named module by module: one layer a stage, a second on
      * stages 1-28 (rank r holds stages r, r + 12, r + 24: ranks 1-4 six layers, the rest five) */
-    plan.model.layers = 64;
+    t.plan.model.layers = 64;
     k->pp = 12;
     k->interleave = 3;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    toml = find(&set, "torchtitan.toml");
-    assert_non_null(strstr(toml->text, "module_fqns_per_model_part = [\n  [\"tok_embeddings\", \"layers.0\"],\n"
+    assert_int_equal(relaunch(&t), SP_OK);
+    toml = text_of(&t, "torchtitan.toml");
+    assert_non_null(strstr(toml, "module_fqns_per_model_part = [\n  [\"tok_embeddings\", \"layers.0\"],\n"
                                        "  [\"layers.1\", \"layers.2\"],\n"));
-    assert_non_null(strstr(toml->text, "  [\"layers.55\", \"layers.56\"],\n  [\"layers.57\"],\n"));
-    assert_non_null(strstr(toml->text, "  [\"layers.63\", \"norm\", \"output\"],\n]\n"));
-    assert_null(strstr(toml->text, "pipeline_parallel_layers_per_stage"));
-    sp_artifact_set_free(&set);
-    plan.model.layers = 126;
+    assert_non_null(strstr(toml, "  [\"layers.55\", \"layers.56\"],\n  [\"layers.57\"],\n"));
+    assert_non_null(strstr(toml, "  [\"layers.63\", \"norm\", \"output\"],\n]\n"));
+    assert_null(strstr(toml, "pipeline_parallel_layers_per_stage"));
+    t.plan.model.layers = 126;
     k->pp = 8;
     k->interleave = 8;
     /* torchtitan has no fp16 mixed precision: the same layout in fp16 runs on Megatron-FSDP */
     k->precision = SP_PREC_MIXED_FP16;
-    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
-    assert_null(find(&set, "torchtitan.toml"));
-    sbatch = find(&set, "job.sbatch");
-    assert_non_null(strstr(sbatch->text, "    --use-megatron-fsdp\n"));
-    assert_non_null(strstr(sbatch->text, "    --fp16\n"));
-    sp_artifact_set_free(&set);
-    sp_accel_catalog_free(&cat);
+    assert_int_equal(relaunch(&t), SP_OK);
+    assert_null(find(&t.set, "torchtitan.toml"));
+    sbatch = text_of(&t, "job.sbatch");
+    assert_non_null(strstr(sbatch, "    --use-megatron-fsdp\n"));
+    assert_non_null(strstr(sbatch, "    --fp16\n"));
+    unpin(&t);
 }
 
 /* A TPU plan gets MaxText and JAX, never Megatron, torchrun, Slurm or CUDA wheels. */

@@ -21,6 +21,10 @@ sp_status sp_fail(sp_error *err, sp_status status, const char *file, unsigned li
 /* Copies src into dst of size n, truncating; always NUL-terminates. */
 void sp_copy(char *dst, size_t n, const char *src);
 
+/* "owner/name" (shell.c): one slash between two non-empty parts of letters, digits and "-_.", each
+ * starting with a letter or digit; a Hugging Face repository id, torchtitan's "model/flavor". */
+bool sp_is_slash_pair(const char *text);
+
 /* ---- text (buf.c) ---- */
 
 /* A growable string buffer. */

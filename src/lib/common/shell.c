@@ -33,6 +33,23 @@ bool sp_shell_plain(const char *text)
     return plain;
 }
 
+static bool name_part(const char *start, size_t length)
+{
+    if (length == 0 || start[0] == '.' || start[0] == '-' || start[0] == '_')
+        return false;
+    for (size_t i = 0; i < length; i++)
+        if (!((start[i] >= 'a' && start[i] <= 'z') || (start[i] >= 'A' && start[i] <= 'Z') ||
+              (start[i] >= '0' && start[i] <= '9') || strchr("-_.", start[i])))
+            return false;
+    return true;
+}
+
+bool sp_is_slash_pair(const char *text)
+{
+    const char *slash = strchr(text, '/');
+    return slash && name_part(text, (size_t)(slash - text)) && name_part(slash + 1, strlen(slash + 1));
+}
+
 int sp_shell_word(const char *text, char *buf, size_t size)
 {
     if (!sp_shell_plain(text))

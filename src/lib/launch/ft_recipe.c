@@ -120,7 +120,7 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_bool(y, "flash_attention", k->flash_attention);
     double step_s = ft->step.step_time_s;
     if (step_s > 0)
-        sp_emit_kv_int(y, "save_steps", fmax(1, floor(d->checkpoint_minutes * 60 / step_s)));
+        sp_emit_kv_int(y, "save_steps", sp_checkpoint_steps(c, step_s));
     sp_emit_kv_int(y, "logging_steps", 10);
     /* Optimizer offload is DeepSpeed's (ZeRO-Offload); parameter offload FSDP's, one rank a GPU even
      * alone (axolotl runs FSDP under accelerate at any world size). */

@@ -162,7 +162,7 @@ static char *maxtext_script(const sp_launch_ctx *c, sp_error *err)
     sp_buf_printf(&b, "set -euo pipefail\nCHECKPOINT_DIR=${CHECKPOINT_DIR:-%s}\n", c->checkpoint_dir);
     double seq = plan->timed ? plan->run.config.seq : 2048;
     double per_device = plan->timed ? plan->run_global_batch / fmax(1, plan->gpus) : 1;
-    double steps = plan->timed ? ceil(plan->run_tokens / (plan->run_global_batch * seq)) : 1000;
+    double steps = plan->timed ? sp_run_steps(c) : 1000;
     sp_buf_printf(&b,
                   "# Fully sharded over the slice's chips (ici_fsdp_parallelism=-1: every chip), as MaxText's\n"
                   "# defaults do; set MODEL_NAME to a MaxText model config (src/maxtext/configs/models).\n"

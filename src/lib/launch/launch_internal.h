@@ -34,6 +34,18 @@ typedef struct {
 sp_status sp_run_preamble(const sp_launch_ctx *c, sp_buf *b, sp_error *err);
 /* The torchrun launcher options of one node of the plan, then the entry ("torchrun" not included). */
 void sp_torchrun_tail(const sp_launch_ctx *c, bool multi_node, sp_buf *b);
+/* ---- the run's schedule (schedule.c) ---- */
+/* The optimizer steps of a timed plan's run: its tokens over the global batch's. */
+double sp_run_steps(const sp_launch_ctx *c);
+/* Llama 2's warmup (data/launch.yaml), never more than a tenth of a short run (a choice: warmup
+ * longer than the run's start would leave no time at the peak rate). */
+double sp_warmup_steps(const sp_launch_ctx *c, double steps);
+/* Steps between checkpoints, about checkpoint_minutes of data/launch.yaml at step_s a step. */
+double sp_checkpoint_steps(const sp_launch_ctx *c, double step_s);
+/* Layers of virtual stage i when `stages` stages do not cut the layers evenly: floor(L / S) a
+ * stage, one more on the stages after the first, so that a rank (stages r, r + pp, ...) holds at
+ * most ceil(L / pp) layers, as the time model counts (Megatron-LM's layout, torchtitan's modules). */
+int sp_virtual_stage_layers(int layers, int stages, int i);
 /* "#!...", what the file is and the profile it is for. */
 void sp_script_header(sp_buf *b, const char *shell, const sp_profile *p, const char *what);
 /* The accelerator's device resource in Kubernetes ("nvidia.com/gpu", "amd.com/gpu", ...). */

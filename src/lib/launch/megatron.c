@@ -30,15 +30,12 @@ static bool uneven_ends(double layers, double pp, double *first, double *last)
 
 /* Virtual stages that do not cut the layers evenly, as Megatron-LM's
  * --pipeline-model-parallel-layout writes them in model order ("Et*7|t*8|...|t*7L": E the
- * embedding, t a layer, L the loss): floor(L/S) layers a stage, one more on the stages after the
- * first, so that a rank (stages r, r + pp, ...) holds at most ceil(L/pp) layers, as the time
- * model counts. */
-static void layout_arg(sp_buf *b, double layers, double stages)
+ * embedding, t a layer, L the loss), sp_virtual_stage_layers a stage. */
+static void layout_arg(sp_buf *b, int layers, int stages)
 {
-    double base = floor(layers / stages), extra = layers - base * stages;
     sp_buf_puts(b, "    --pipeline-model-parallel-layout \"");
-    for (double i = 0; i < stages; i++)
-        sp_buf_printf(b, "%s%st*%.0f%s", i > 0 ? "|" : "", i == 0 ? "E" : "", base + (i >= 1 && i <= extra ? 1 : 0),
+    for (int i = 0; i < stages; i++)
+        sp_buf_printf(b, "%s%st*%d%s", i > 0 ? "|" : "", i == 0 ? "E" : "", sp_virtual_stage_layers(layers, stages, i),
                       i == stages - 1 ? "L" : "");
     sp_buf_puts(b, "\"\n");
 }
@@ -53,7 +50,7 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     whole(b, "--tensor-model-parallel-size", k->tp);
     whole(b, "--pipeline-model-parallel-size", k->pp);
     if (k->pp > 1 && k->interleave > 1 && fmod(m->layers, k->pp * k->interleave) != 0) {
-        layout_arg(b, m->layers, k->pp * k->interleave);
+        layout_arg(b, (int)m->layers, (int)(k->pp * k->interleave));
     } else if (k->pp > 1 && k->interleave > 1) {
         whole(b, "--num-virtual-stages-per-pipeline-rank", k->interleave);
     } else if (k->pp > 1 && fmod(m->layers, k->pp) != 0) {
@@ -148,16 +145,14 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
 {
     const sp_mem_config *k = &c->plan->run.config;
     const sp_launch_data *d = &c->rules->launch;
-    double iters = ceil(c->plan->run_tokens / (c->plan->run_global_batch * k->seq));
+    double iters = sp_run_steps(c);
     whole(b, "--micro-batch-size", k->micro_batch);
     whole(b, "--global-batch-size", c->plan->run_global_batch);
     whole(b, "--train-iters", iters);
     real(b, "--lr", d->lr);
     real(b, "--min-lr", d->lr * d->min_lr_ratio);
     sp_buf_puts(b, "    --lr-decay-style cosine\n");
-    /* Llama 2's 2000 warmup steps, but never more than a tenth of a short run (a choice: warmup
-     * longer than the run's start would leave no time at the peak rate). */
-    whole(b, "--lr-warmup-iters", fmin(d->warmup_iters, floor(iters / 10)));
+    whole(b, "--lr-warmup-iters", sp_warmup_steps(c, iters));
     real(b, "--weight-decay", d->weight_decay);
     real(b, "--clip-grad", d->clip_grad);
     real(b, "--adam-beta2", d->adam_beta2);
@@ -186,7 +181,7 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
 static void checkpoint_args(const sp_launch_ctx *c, sp_buf *b)
 {
     double step_s = c->plan->run.step.step_time_s;
-    double every = step_s > 0 ? fmax(1, floor(c->rules->launch.checkpoint_minutes * 60 / step_s)) : 1000;
+    double every = sp_checkpoint_steps(c, step_s);
     sp_buf_puts(b, "    --save \"$CHECKPOINT_DIR\"\n    --load \"$CHECKPOINT_DIR\"\n");
     whole(b, "--save-interval", every);
     sp_buf_puts(b, "    --ckpt-format torch_dist\n");

@@ -96,16 +96,15 @@ static bool pipeline_weights(int layers, int pp, int interleave, pipeline_split 
 }
 
 /* Where torchtitan's weights cannot give the split, the stages are named module by module
- * (module_fqns_per_model_part, which torchtitan takes as given): floor(L / S) layers a stage and one
- * more on the stages after the first, as Megatron-LM's layout (megatron.c), so a rank holds at most
- * ceil(L / pp); the embedding goes with the first stage, the final norm and output with the last.
- * The module names are torchtitan's decoder models' (llama3, qwen3, deepseek_v3, gpt_oss). */
+ * (module_fqns_per_model_part, which torchtitan takes as given), sp_virtual_stage_layers a stage;
+ * the embedding goes with the first stage, the final norm and output with the last. The module
+ * names are torchtitan's decoder models' (llama3, qwen3, deepseek_v3, gpt_oss). */
 static void explicit_stages(sp_buf *b, int layers, int stages)
 {
-    int base = layers / stages, extra = layers % stages, next = 0;
+    int next = 0;
     sp_buf_puts(b, "module_fqns_per_model_part = [\n");
     for (int i = 0; i < stages; i++) {
-        int count = base + (i >= 1 && i <= extra);
+        int count = sp_virtual_stage_layers(layers, stages, i);
         sp_buf_puts(b, i == 0 ? "  [\"tok_embeddings\"" : "  [");
         for (int l = 0; l < count; l++, next++)
             sp_buf_printf(b, "%s\"layers.%d\"", i == 0 || l > 0 ? ", " : "", next);
@@ -169,14 +168,6 @@ static void training(const sp_launch_ctx *c, sp_buf *b, double steps)
     text(b, "mixed_precision_param", p == SP_PREC_FP32 ? "float32" : "bfloat16");
 }
 
-/* "owner/name" of letters, digits and "-_.": what the Hub's repository ids are made of. */
-static bool hub_id(const char *id)
-{
-    const char *slash = strchr(id, '/');
-    return slash && slash > id && slash[1] && !strchr(slash + 1, '/') && id[0] != '.' &&
-           strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == strlen(id);
-}
-
 static void model(const sp_launch_ctx *c, sp_buf *b)
 {
     const sp_model *m = &c->plan->model;
@@ -193,7 +184,7 @@ static void model(const sp_launch_ctx *c, sp_buf *b)
                        "# its name and flavor in TORCHTITAN_MODEL and TORCHTITAN_FLAVOR.\n");
     }
     /* a Hugging Face repository id ("owner/name"), not a local path, goes into the comment and path */
-    const char *id = hub_id(m->hf_id) ? m->hf_id : NULL;
+    const char *id = sp_is_slash_pair(m->hf_id) ? m->hf_id : NULL;
     const char *base = id ? strchr(id, '/') + 1 : NULL;
     if (id) {
         char path[SP_WORD_MAX];
@@ -217,8 +208,7 @@ static void schedule(const sp_launch_ctx *c, sp_buf *b, double steps)
     real(b, "beta2", d->adam_beta2);
     real(b, "weight_decay", d->weight_decay);
     table(b, "lr_scheduler");
-    /* as Megatron's launch: Llama 2's warmup, never more than a tenth of a short run */
-    whole(b, "warmup_steps", fmin(d->warmup_iters, floor(steps / 10)));
+    whole(b, "warmup_steps", sp_warmup_steps(c, steps));
     text(b, "decay_type", "cosine");
     real(b, "min_lr_factor", d->min_lr_ratio);
 }
@@ -264,16 +254,14 @@ static void low_precision(const sp_launch_ctx *c, sp_buf *b)
 /* Saved about every checkpoint_minutes; the folder is the script's --checkpoint.folder. */
 static void checkpoint(const sp_launch_ctx *c, sp_buf *b)
 {
-    double step_s = c->plan->run.step.step_time_s;
     table(b, "checkpoint");
     flag(b, "enable", true);
-    whole(b, "interval", step_s > 0 ? fmax(1, floor(c->rules->launch.checkpoint_minutes * 60 / step_s)) : 500);
+    whole(b, "interval", sp_checkpoint_steps(c, c->plan->run.step.step_time_s));
 }
 
 char *sp_torchtitan_config(const sp_launch_ctx *c, sp_error *err)
 {
-    const sp_mem_config *k = &c->plan->run.config;
-    double steps = ceil(c->plan->run_tokens / (c->plan->run_global_batch * k->seq));
+    double steps = sp_run_steps(c);
     sp_buf b = {0};
     sp_buf_printf(&b, "# torchtitan %s job config (torchtitan/config/job_config.py), written by stackplan %s for\n"
                       "# the profile below; edit the data, not the numbers.\n# profile: ",

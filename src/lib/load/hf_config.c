@@ -503,8 +503,7 @@ static sp_status torchtitan_name(hf_config *c, json_t *root, sp_model *out)
     if (!v)
         return SP_OK;
     const char *text = json_string_value(v);
-    const char *slash = text ? strchr(text, '/') : NULL;
-    if (!slash || slash == text || !slash[1] || strchr(slash + 1, '/') || strcspn(text, " \t\"'\\") != strlen(text))
+    if (!text || !sp_is_slash_pair(text))
         return hf_fail(c, "_torchtitan", "must be torchtitan's model name and flavor, as \"llama3/70B\"");
     sp_copy(out->torchtitan, sizeof out->torchtitan, text);
     return SP_OK;
