@@ -57,7 +57,7 @@ static bool tried_qlora(const sp_ft_result *s)
     return false;
 }
 
-static void option_line(sp_buf *b, const sp_ft_option *o, bool best, double headroom)
+static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
 {
     char layout[64], cost[32];
     layout_text(&o->config, layout, sizeof layout);
@@ -73,7 +73,7 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best, double head
         sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch 1 (%s), %.1f GB usable of the "
                          "card's %.1f (memory_headroom)\n",
                       o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus,
-                      o->memory.device_bytes / 1e9, layout, o->accel->memory_bytes * (1.0 - headroom) / 1e9,
+                      o->memory.device_bytes / 1e9, layout, o->memory.capacity_bytes / 1e9,
                       o->accel->memory_bytes / 1e9);
         return;
     }
@@ -131,7 +131,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
                   "mb", "tokens/s", "hours", "cost");
     for (size_t i = 0; i < s->count; i++)
-        option_line(&b, &s->items[i], (int)i == s->best, r->rules ? r->rules->perf.memory_headroom : 0.0);
+        option_line(&b, &s->items[i], (int)i == s->best);
     if (s->best < 0) {
         sp_buf_printf(&b, "\nnothing fits, offload included: try %sa shorter --seq, %sa card with more memory\n",
                       more_gpus_possible(s, q) ? "more GPUs (--gpus), " : "", tried_qlora(s) ? "" : "QLoRA (--method qlora), ");
