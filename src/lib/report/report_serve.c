@@ -85,8 +85,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         else
         sp_buf_printf(&b, "              targets at p%g: %s%s; %s%s\n", c->percentile, s->meets_targets ? "met" : "NOT met",
                       c->ttft_s > 0 ? "" : " (per token only: no first-token target, --ttft-ms sets one)",
-                      strcmp(s->binding, "pinned") ? "the replica count was set by " : "the replica count is pinned",
+                      !strcmp(s->binding, "pinned")                         ? "the replica count is pinned"
+                      : s->replicas <= 1 && !strcmp(s->binding, "capacity") ? "one replica holds the rate"
+                                                                             : "the replica count was set by ",
                       !strcmp(s->binding, "pinned") ? " (--replicas)"
+                      : s->replicas <= 1 && !strcmp(s->binding, "capacity") ? ""
                       : !strcmp(s->binding, "both") ? "both targets"
                       : !strcmp(s->binding, "ttft") ? "the first-token target"
                       : !strcmp(s->binding, "tpot") ? "the per-token target"
