@@ -53,10 +53,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     if (c->spec_tokens == 0 && s->decode_host_loop_s > 0 && n >= 0 && (size_t)n < sizeof streaming &&
         s->decode_host_loop_s >= s->decode_step_s - s->decode_stream_s - 1e-12)
         snprintf(streaming + n, sizeof streaming - (size_t)n, ", host-bound: the engine's loop over the batch");
+    /* Under a simulated load the replicas run below their full batch: say so, or the full batch's
+     * per-token figure reads as a contradiction of the load line's percentiles. */
     sp_buf_printf(&b,
-                  "latency     : at batch %g, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
+                  "%s %g%s, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
                   "%.1f ms%s)\n",
-                  s->batch, 1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s, streaming);
+                  s->simulated ? "full batch  :" : "latency     : at batch", s->batch, s->simulated ? " sequences" : "", 1e3 * s->ttft_s, 1e3 * s->prefill_s,
+                  1e3 * s->tpot_s, 1e3 * s->decode_step_s, streaming);
     if (c->prefix_share > 0)
         sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
                           "compute the rest, sequences keep their own blocks\n",
@@ -111,8 +114,17 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, "targets     : first token %s, per token %s: %s\n", first, per,
                       s->meets_targets ? "met" : "NOT met at any batch (this is the lowest-latency batch)");
     }
-    sp_buf_printf(&b, "throughput  : %.0f output tokens/s per replica, %.0f per GPU, %.3g requests/s per replica\n",
-                  s->output_tokens_per_s, s->output_tokens_per_s_per_gpu, s->requests_per_s);
+    /* Without --percentile the fleet covers the rate at the full batch's means: no queue. */
+    if (c->qps > 0 && !s->simulated && c->concurrency <= 0)
+        sp_buf_printf(&b, "sizing      : the rate over a full batch's averages, no queueing; --percentile 95 sizes the "
+                          "fleet so the targets hold at p95 under Poisson arrivals\n");
+    sp_buf_printf(&b, "throughput  : %s%.0f output tokens/s per replica, %.0f per GPU, %.3g requests/s per replica",
+                  s->simulated ? "at a full batch, " : "", s->output_tokens_per_s, s->output_tokens_per_s_per_gpu,
+                  s->requests_per_s);
+    if (s->simulated && s->replicas > 0)
+        sp_buf_printf(&b, "; at %g requests/s, %.0f output tokens/s a replica", c->qps,
+                      c->qps * c->output_tokens / s->replicas);
+    sp_buf_printf(&b, "\n");
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp * s->pp, s->gpus);
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
