@@ -891,6 +891,10 @@ typedef struct {
  * quantisation only for adapters on a frozen base, whole counts. err->field names the setting. */
 sp_status sp_ft_config_check(const sp_model *model, const sp_ft_config *config, sp_error *err);
 
+/* The targeted projections the model has: a group (all-linear, mlp) names gate only on a gated
+ * MLP, as PEFT's "all-linear" finds only the model's own linear layers. Pure. */
+unsigned sp_ft_targets_of(const sp_model *model, unsigned targets);
+
 /* Trainable parameters of the adapters: r (d_in + d_out) per targeted linear, every expert of
  * an MoE MLP counted (PEFT LoRA), plus d_out magnitudes for DoRA. Pure. */
 double sp_ft_adapter_params(const sp_model *model, const sp_ft_config *config);

@@ -13,6 +13,17 @@ static sp_model llama2_7b(void)
     return m;
 }
 
+/* all-linear names gate only where the MLP is gated: GPT-2's GELU MLP has up and down. */
+static void group_targets_follow_the_model(void **state)
+{
+    (void)state;
+    sp_model llama = llama2_7b(), gelu;
+    sp_model_from_shape(&gelu, 12, 768, 12, 12, 3072, SP_FFN_GELU, 50257, 1024);
+    assert_int_equal(sp_ft_targets_of(&llama, SP_TARGET_ALL), SP_TARGET_ALL);
+    assert_int_equal(sp_ft_targets_of(&gelu, SP_TARGET_ALL), SP_TARGET_ALL & ~SP_TARGET_GATE);
+    assert_int_equal(sp_ft_targets_of(&gelu, SP_TARGET_MLP), SP_TARGET_UP | SP_TARGET_DOWN);
+}
+
 /* litgpt's resource table: rank 8 on query and value of Llama 2 7B trains 4,194,304 parameters:
  * 32 layers x 2 targets x 8 x (4096 + 4096). DoRA adds a magnitude per output: 32 x 2 x 4096. */
 static void adapter_counts(void **state)
@@ -300,7 +311,7 @@ static void quantized_on_device_peaks_at_16_bits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(adapter_counts),         cmocka_unit_test(qlora_storage),
+        cmocka_unit_test(adapter_counts), cmocka_unit_test(group_targets_follow_the_model),         cmocka_unit_test(qlora_storage),
         cmocka_unit_test(quantized_on_device_peaks_at_16_bits),
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),

@@ -251,6 +251,15 @@ static saved_activations activations_of(const sp_model *m, const sp_ft_config *c
 
 /* ---- checks ---- */
 
+unsigned sp_ft_targets_of(const sp_model *m, unsigned targets)
+{
+    unsigned present = 0;
+    for (unsigned i = 0; i < TARGET_BITS; i++)
+        if ((targets & (1u << i)) && sp_ft_projection_of(m, 1u << i).in > 0)
+            present |= 1u << i;
+    return present;
+}
+
 static bool model_has(const sp_model *m, unsigned targets, unsigned *missing)
 {
     for (unsigned i = 0; i < TARGET_BITS; i++)
