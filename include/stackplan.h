@@ -1025,11 +1025,16 @@ typedef struct {
     int graph_batch_count;        /* 0: no padding */
     bool weights_from_checkpoint; /* weight_dtype is the checkpoint's stored format, not a flag (the report says so) */
     bool quantized_experts_only;  /* weight_dtype covers the routed experts only, the rest is 16-bit */
+    bool decode_attention_tensor_cores; /* decode attention multiplies a KV head's group of queries on the
+                                     tensor cores (FlashAttention's packed GQA, FlashInfer use_tensor_cores,
+                                     SGLang at groups of 4 or more); false: on the CUDA cores, 2 FLOPs a
+                                     query head for each cached K and V element (TensorRT-LLM's masked MHA,
+                                     FlashInfer's default decode kernel), which binds at large groups */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false}
 
 typedef struct {
     double tp;
@@ -1078,6 +1083,9 @@ typedef struct {
                                      output at their 99th percentiles when spreads are given, at most the
                                      model's context */
     double nodes_per_replica;     /* servers one replica spans: its tp x pp GPUs over the part's per_node */
+    double decode_attention_s;    /* the part of a decode step its attention over the KV cache takes (a
+                                     pipeline round's, all stages) */
+    bool decode_attention_core_bound; /* that attention is bound by the CUDA cores' FLOPs, not the cache read */
 } sp_serve_result;
 
 /* Whether tp splits a replica's attention heads: not under attention DP beside expert parallelism,

@@ -75,6 +75,31 @@ static void decode_reads_weights_and_cache(void **state)
 }
 
 /* Throughput accounting of continuous batching: B x O tokens per (B prefills + O steps). */
+/* Decode attention on the CUDA cores: 2 FLOPs a query head for each K and V element. A 16-query
+ * group over a bf16 cache is 16 FLOPs a byte, past a part with 10 TFLOP/s of CUDA cores over 2 TB/s
+ * (5 a byte): 64 sequences of 640 tokens x 32 KB a token is 1.342 GB, read in 0.671 ms but
+ * multiplied in 0.671e9 elements x 32 / 10e12 = 2.147 ms. On the tensor cores the read bounds it. */
+static void decode_attention_on_cuda_cores(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 2, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    a.fp32_flops_per_s = 10e12;
+    sp_serve_config c = config(64);
+    sp_serve_result cores, tensor;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &cores, &err), SP_OK);
+    double kv = 64.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2);
+    assert_close(cores.decode_attention_s, kv / 2.0 * 32.0 / 10e12);
+    assert_true(cores.decode_attention_core_bound);
+    c.decode_attention_tensor_cores = true;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &tensor, &err), SP_OK);
+    assert_close(tensor.decode_attention_s, kv / 2e12);
+    assert_false(tensor.decode_attention_core_bound);
+    assert_true(fabs((cores.decode_step_s - tensor.decode_step_s) - (kv * 16.0 / 10e12 - kv / 2e12)) < 1e-12);
+}
+
 static void throughput_accounting(void **state)
 {
     (void)state;
@@ -714,7 +739,7 @@ static void workload_presets(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(decode_reads_weights_and_cache),
+        cmocka_unit_test(decode_reads_weights_and_cache), cmocka_unit_test(decode_attention_on_cuda_cores),
         cmocka_unit_test(throughput_accounting),
         cmocka_unit_test(max_batch_from_memory),
         cmocka_unit_test(plan_splits_what_does_not_fit),

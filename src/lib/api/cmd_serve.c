@@ -39,6 +39,8 @@ static const cli_opt OPTS[] = {
     {"replicas", CLI_NUMBER, "N", "pin the replicas sharing --qps (the report says whether the targets hold)"},
     {"kv-reads", CLI_TEXT, "shared|per-query-head",
      "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head"},
+    {"decode-attention", CLI_TEXT, "cuda-cores|tensor-cores",
+     "where decode attention multiplies a GQA group's queries (default cuda-cores: FlashInfer's decode, TensorRT-LLM's masked MHA)"},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)"},
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
     {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N)"},
@@ -83,6 +85,10 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (reads->set && strcmp(reads->text, "shared") && strcmp(reads->text, "per-query-head"))
         return cli_flag_error(err, "kv-reads", "'%s': shared or per-query-head", reads->text);
     c->gqa_shared_kv_reads = !reads->set || !strcmp(reads->text, "shared");
+    const cli_value *unit = cli_flag(&CMD, v, "decode-attention");
+    if (unit->set && strcmp(unit->text, "cuda-cores") && strcmp(unit->text, "tensor-cores"))
+        return cli_flag_error(err, "decode-attention", "'%s': cuda-cores or tensor-cores", unit->text);
+    c->decode_attention_tensor_cores = unit->set && !strcmp(unit->text, "tensor-cores");
     c->expert_parallel = cli_on(&CMD, v, "expert-parallel");
     c->attention_dp = cli_on(&CMD, v, "attention-dp");
     c->tp = cli_number_or(&CMD, v, "tp", 0);

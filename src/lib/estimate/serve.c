@@ -258,13 +258,36 @@ static double graph_tokens(const serve_ctx *x, double tokens)
     return tokens;
 }
 
+/* Decode attention over `kv_bytes` of cache for `queries` query tokens a sequence: the cache read
+ * once (or once a query head without grouped reads), or, on the CUDA cores, 2 FLOPs a query head
+ * for each K and V element (q.k and p.v as fp32 FMAs), whichever is longer (the roofline). The
+ * arithmetic grows with the GQA group, so it binds where the CUDA cores' FLOPs a byte of HBM are
+ * few: B200's 80 TFLOP/s over 8 TB/s is 10 FLOPs a byte, a 16-query group over an fp8 cache is 32.
+ * FlashInfer's decode wrapper runs on CUDA cores unless told that tensor cores "will be faster for
+ * large group size" (flashinfer decode.py, BatchDecodeWithPagedKVCacheWrapper); TensorRT-LLM's
+ * masked MHA kernel is the FasterTransformer CUDA-core one. MLA's absorbed decode is tensor-core
+ * work on a shared latent (FlashMLA) and is left to the read. */
+static double decode_attention_s(const serve_ctx *x, double kv_bytes, double queries, bool *core_bound)
+{
+    const sp_model *m = x->m;
+    /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
+     * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
+    double rereads = x->c->gqa_shared_kv_reads ? 1.0 : m->heads / m->kv_heads;
+    double read = rereads * kv_bytes / x->hbm, cores = 0;
+    if (!x->c->decode_attention_tensor_cores && !(m->kv_lora_rank > 0) && x->a->fp32_flops_per_s > 0) {
+        double elements = kv_bytes / sp_dtype_bytes(x->c->kv_dtype);
+        cores = elements * 2.0 * (m->heads / m->kv_heads) * queries /
+                (x->a->fp32_flops_per_s * x->k->sustained_fraction);
+    }
+    if (core_bound)
+        *core_bound = cores > read;
+    return fmax(read, cores);
+}
+
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
     double pp = x->pp, micro = graph_tokens(x, fmax(1.0, batch / pp)) * queries;
-    /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
-     * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
-    double rereads = x->c->gqa_shared_kv_reads ? 1.0 : x->m->heads / x->m->kv_heads;
-    double kv_read = rereads * batch * context * kv_per_token(x) / x->hbm;
+    double kv_read = decode_attention_s(x, batch * context * kv_per_token(x), queries, NULL);
     double gpu = layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro));
     return fmax(gpu, host_loop_s(x, batch)) + stream_s(x, batch);
 }
@@ -367,6 +390,8 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->decode_step_s = decode;
     r->decode_stream_s = stream_s(x, batch);
     r->decode_host_loop_s = host_loop_s(x, batch);
+    r->decode_attention_s =
+        decode_attention_s(x, batch * (prompt + output / 2.0) * kv_per_token(x), 1.0, &r->decode_attention_core_bound);
     r->ttft_s = r->prefill_s + decode;             /* waits for the step in flight */
     r->tpot_s = cycle / output;                    /* its share of other requests' prefills */
     r->output_tokens_per_s = batch * output / cycle;

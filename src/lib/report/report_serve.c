@@ -45,14 +45,20 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->tp, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
-    char streaming[128] = "";
+    char streaming[256] = "";
     int n = 0;
     if (s->decode_stream_s > 0)
         n = snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * s->decode_stream_s);
     /* The GPU waits on the engine's host loop (a speculative step's figure is a token's, not a step's). */
     if (c->spec_tokens == 0 && s->decode_host_loop_s > 0 && n >= 0 && (size_t)n < sizeof streaming &&
         s->decode_host_loop_s >= s->decode_step_s - s->decode_stream_s - 1e-12)
-        snprintf(streaming + n, sizeof streaming - (size_t)n, ", host-bound: the engine's loop over the batch");
+        n += snprintf(streaming + n, sizeof streaming - (size_t)n, ", host-bound: the engine's loop over the batch");
+    /* Attention multiplied on the CUDA cores outlasts its cache read at large GQA groups: say so, and
+     * what changes it. */
+    if (s->decode_attention_core_bound && n >= 0 && (size_t)n < sizeof streaming)
+        snprintf(streaming + n, sizeof streaming - (size_t)n,
+                 ", %.1f of it attention bound by the CUDA cores at %g queries a KV head", 1e3 * s->decode_attention_s,
+                 r->model->heads / r->model->kv_heads);
     /* Under a simulated load the replicas run below their full batch: say so, or the full batch's
      * per-token figure reads as a contradiction of the load line's percentiles. */
     sp_buf_printf(&b,
@@ -209,6 +215,8 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "prefill_s", sp_json_round(s->prefill_s, 1e6));
     json_object_set_new(o, "decode_step_s", sp_json_round(s->decode_step_s, 1e6));
     json_object_set_new(o, "decode_host_loop_s", sp_json_round(s->decode_host_loop_s, 1e6));
+    json_object_set_new(o, "decode_attention_s", sp_json_round(s->decode_attention_s, 1e6));
+    json_object_set_new(o, "decode_attention_bound", json_string(s->decode_attention_core_bound ? "cuda-cores" : "kv-read"));
     json_object_set_new(o, "stream_s_per_token", sp_json_round(c->stream_s_per_token, 1e9));
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
