@@ -356,6 +356,30 @@ static void expert_all_to_all_sends_own_tokens(void **state)
     assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - expected) < 1e-6 * expected);
 }
 
+/* Two reads ride the KV-cache bandwidth (memory_efficiency x HBM): the cache, 64 sequences of
+ * 512 + 128 tokens x 4096 bytes (2 x 4 layers x 4 KV heads x 64 x 2), and the routing of the 64
+ * tokens through each of the 4 MoE layers, (2k + 2) x 1024 16-bit values a token (the dispatch's
+ * copy to its 2 experts and the combine's read-back and sum). Halving that bandwidth adds exactly
+ * their time at the full bandwidth; the weights keep theirs (serve_weight_bandwidth_share). */
+static void moe_routing_reads_and_writes_tokens(void **state)
+{
+    (void)state;
+    sp_model m = toy_moe();
+    sp_accel a = toy();
+    sp_serve_config c = config(64);
+    sp_perf_constants half = PERF;
+    half.serve_weight_bandwidth_share = PERF.memory_efficiency;
+    sp_perf_constants full = half;
+    half.memory_efficiency /= 2;
+    sp_serve_result fast, slow;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &full, &fast, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &half, &slow, &err), SP_OK);
+    double kv = 64.0 * (512 + 128) * 4096, routing = 4 * 64.0 * (2 * 2 + 2) * 1024 * 2;
+    assert_close(fast.kv_cache_bytes_per_token, 4096.0);
+    assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - (kv + routing) / 2e12) < 1e-9 * (kv + routing) / 2e12);
+}
+
 /* Under attention DP every GPU is a whole engine rank (TensorRT-LLM's GatedMLP overridden_tp_size=1
  * and no lm-head TP; vLLM's data-parallel ranks shard only experts): it holds what one GPU would
  * hold alone, less 3/4 of the 3 MoE layers' 8 routed experts (3 x 1024 x 2048 each, 2 bytes). Four
@@ -746,7 +770,7 @@ int main(void)
         cmocka_unit_test(prefill_by_hand),
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
         cmocka_unit_test(fp4_weights),
-        cmocka_unit_test(expert_all_to_all_sends_own_tokens),
+        cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves),
         cmocka_unit_test(poisson_simulation),

@@ -127,8 +127,17 @@ double sp_experts_touched(double experts, double per_token, double tokens)
     return experts * (1.0 - pow(1.0 - per_token / experts, tokens));
 }
 
-/* An MoE layer's MLPs: the experts touched, each over its share of the routed tokens, and the
- * shared experts over every token. */
+/* Routing a GPU's `own` tokens through an MoE layer on the GPU: the dispatch reads each token's
+ * hidden state and writes a copy for each of its k experts, grouped by expert, and the combine reads
+ * the k outputs back and writes their weighted sum, (2k + 2) x hidden 16-bit values a token, memory-
+ * bound (TensorRT-LLM's expandInputRows and finalizeMoeRouting kernels; vLLM's fused-MoE sum). */
+static double routing_s(const serve_ctx *x, double own)
+{
+    return own * (2.0 * x->m->experts_per_token + 2.0) * x->m->hidden * 2.0 / x->hbm;
+}
+
+/* An MoE layer's MLPs: the experts touched, each over its share of the routed tokens, the
+ * shared experts over every token, and the routing of the tokens to the experts and back. */
 static double moe_s(const serve_ctx *x, double tokens)
 {
     const sp_model *m = x->m;
@@ -136,7 +145,7 @@ static double moe_s(const serve_ctx *x, double tokens)
     double routed = fmax(1.0, tokens * m->experts_per_token / touched);
     double shared = m->shared_experts * always_on_mlp_s(x, tokens, m->ffn);
     if (!x->c->expert_parallel || x->tp <= 1)
-        return mlp_split_s(x, touched, routed, m->ffn, x->tp) + shared;
+        return mlp_split_s(x, touched, routed, m->ffn, x->tp) + shared + routing_s(x, tokens);
     /* Expert parallelism: each GPU runs its E/tp experts whole, and every token's hidden state
      * goes to the GPUs of its k experts and comes back (dispatch and combine all-to-all; Lepikhin
      * et al. 2020, GShard). Each GPU sends its own 1/tp of the tokens (its attention-DP share, or
@@ -151,7 +160,7 @@ static double moe_s(const serve_ctx *x, double tokens)
                                             (x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency)
                                       : 0.0;
     double all_to_all = 2.0 * (fmax(inside, outside) + x->k->collective_latency_s);
-    return mlp_split_s(x, touched / x->tp, routed, m->ffn, 1.0) + shared + all_to_all;
+    return mlp_split_s(x, touched / x->tp, routed, m->ffn, 1.0) + shared + all_to_all + routing_s(x, own);
 }
 
 /* One forward pass of every layer over `tokens` tokens (the weights once). */

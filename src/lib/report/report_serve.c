@@ -50,12 +50,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     if (s->decode_stream_s > 0)
         n = snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * s->decode_stream_s);
     /* The GPU waits on the engine's host loop (a speculative step's figure is a token's, not a step's). */
-    if (c->spec_tokens == 0 && s->decode_host_loop_s > 0 && n >= 0 && (size_t)n < sizeof streaming &&
-        s->decode_host_loop_s >= s->decode_step_s - s->decode_stream_s - 1e-12)
+    bool host_bound = c->spec_tokens == 0 && s->decode_host_loop_s > 0 &&
+                      s->decode_host_loop_s >= s->decode_step_s - s->decode_stream_s - 1e-12;
+    if (host_bound && n >= 0 && (size_t)n < sizeof streaming)
         n += snprintf(streaming + n, sizeof streaming - (size_t)n, ", host-bound: the engine's loop over the batch");
-    /* Attention multiplied on the CUDA cores outlasts its cache read at large GQA groups: say so, and
-     * what changes it. */
-    if (s->decode_attention_core_bound && n >= 0 && (size_t)n < sizeof streaming)
+    /* Attention multiplied on the CUDA cores outlasts its cache read at large GQA groups: say so
+     * where the GPU sets the step. */
+    if (!host_bound && s->decode_attention_core_bound && n >= 0 && (size_t)n < sizeof streaming)
         snprintf(streaming + n, sizeof streaming - (size_t)n,
                  ", %.1f of it attention bound by the CUDA cores at %g queries a KV head", 1e3 * s->decode_attention_s,
                  r->model->heads / r->model->kv_heads);
