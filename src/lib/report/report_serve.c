@@ -58,7 +58,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
      * where the GPU sets the step. */
     if (!host_bound && s->decode_attention_core_bound && n >= 0 && (size_t)n < sizeof streaming)
         snprintf(streaming + n, sizeof streaming - (size_t)n,
-                 ", %.1f of it attention bound by the CUDA cores at %g queries a KV head", 1e3 * s->decode_attention_s,
+                 ", %.1f of it attention bound by the CUDA cores at %g queries a KV head: --decode-attention tensor-cores where the engine packs them", 1e3 * s->decode_attention_s,
                  r->model->heads / r->model->kv_heads);
     /* Under a simulated load the replicas run below their full batch: say so, or the full batch's
      * per-token figure reads as a contradiction of the load line's percentiles. */
