@@ -986,7 +986,8 @@ typedef struct {
     double ttft_s;                /* time-to-first-token target; 0: none */
     double tpot_s;                /* time-per-output-token target; 0: none */
     double block_tokens;          /* paged KV-cache block (vLLM: 16) */
-    double gpu_memory_utilization;/* share of memory the engine may use (vLLM: 0.9) */
+    double gpu_memory_utilization;/* share of memory the engine may use (vLLM: 0.9); with
+                                     memory_share_of_free, the KV cache's share of what is left */
     double usd_per_gpu_hour;
     bool gqa_shared_kv_reads;     /* decode attention reads each KV head once for its group of query
                                      heads (vLLM, TensorRT-LLM >= 0.8 with XQA); false: once per query head */
@@ -1030,11 +1031,15 @@ typedef struct {
                                      SGLang at groups of 4 or more); false: on the CUDA cores, 2 FLOPs a
                                      query head for each cached K and V element (TensorRT-LLM's masked MHA,
                                      FlashInfer's default decode kernel), which binds at large groups */
+    bool memory_share_of_free;    /* gpu_memory_utilization is TensorRT-LLM's kv_cache_free_gpu_mem_fraction:
+                                     the KV cache's share of the memory the weights, workspace and CUDA
+                                     context leave free; false: vLLM's share of the whole card, which all
+                                     of them must fit in */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false}
 
 typedef struct {
     double tp;

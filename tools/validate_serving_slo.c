@@ -63,6 +63,9 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
     c.output_tokens = output;
     c.usd_per_gpu_hour = 1;
     c.concurrency = clients;
+    /* NIM's TensorRT-LLM backend sizes its KV cache as a share of the memory free after loading;
+     * SGLang's and vLLM's rows keep their share of the whole card. */
+    c.memory_share_of_free = strstr(text(row, "engine", ""), "TRT-LLM") != NULL;
     c.stream_s_per_token = t->stream_s_per_token; /* GenAI-Perf and bench_serving stream every token */
     if (rate > 0) {
         c.qps = rate;

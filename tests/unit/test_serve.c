@@ -151,6 +151,12 @@ static void max_batch_from_memory(void **state)
     assert_close(r.workspace_bytes, 8192.0 * 2 * (4 * 4096 + 2 * 14336) + 11.0 * 32000 * 4);
     assert_close(r.max_batch, floor((80e9 * 0.9 - r.weights_bytes - r.workspace_bytes) / per_seq));
     assert_true(r.batch >= 1 && r.batch <= r.max_batch);
+    /* TensorRT-LLM's kv_cache_free_gpu_mem_fraction: 0.9 of what the weights and workspace leave. */
+    sp_serve_config free_share = c;
+    free_share.memory_share_of_free = true;
+    sp_serve_result trt;
+    assert_int_equal(sp_serve_estimate(&m, &a, &free_share, &MEM, &PERF, &trt, &err), SP_OK);
+    assert_close(trt.max_batch, floor((80e9 - r.weights_bytes - r.workspace_bytes) * 0.9 / per_seq));
     /* A tight per-token target forces a smaller batch than memory allows. */
     c.tpot_s = 0.010;
     sp_serve_result tight;

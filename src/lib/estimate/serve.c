@@ -374,8 +374,13 @@ static double max_batch(const serve_ctx *x, const sp_memory_constants *mk, sp_se
 {
     if (!resident_bytes(x, mk, out))
         return 0;
-    double budget = x->a->memory_bytes * x->c->gpu_memory_utilization - out->weights_bytes - out->workspace_bytes -
-                    mk->cuda_context_bytes;
+    double resident = out->weights_bytes + out->workspace_bytes + mk->cuda_context_bytes;
+    /* vLLM's --gpu-memory-utilization bounds everything (vllm/worker: requested memory less the
+     * profiled peak); TensorRT-LLM's kv_cache_free_gpu_mem_fraction takes a share of what is free
+     * once the model is loaded (llm_args.py KvCacheConfig.free_gpu_memory_fraction, default 0.9). */
+    double budget = x->c->memory_share_of_free
+                        ? (x->a->memory_bytes - resident) * x->c->gpu_memory_utilization
+                        : x->a->memory_bytes * x->c->gpu_memory_utilization - resident;
     /* The shared prefix's blocks are cached once for the replica; each sequence keeps the rest. */
     double shared = floor(x->c->prompt_tokens * x->c->prefix_share / x->c->block_tokens) * x->c->block_tokens;
     double blocks = ceil((x->c->prompt_tokens + x->c->output_tokens - shared) / x->c->block_tokens);
