@@ -204,7 +204,8 @@ static void plan_splits_what_does_not_fit(void **state)
 }
 
 /* Prefill of one 512-token prompt, compute-bound: every GEMM's 2 T h n FLOPs at half of the
- * bf16 peak, plus causal attention 2 P^2 q a layer (half of 4 P^2 q) at the same rate. */
+ * bf16 peak, plus causal attention 2 P^2 q a layer (half of 4 P^2 q) at the same rate, plus the
+ * element-wise passes (two add-norms of 4 h, SwiGLU's 3 f, 16-bit) at the toy's 1e18 B/s. */
 static void prefill_by_hand(void **state)
 {
     (void)state;
@@ -219,7 +220,8 @@ static void prefill_by_hand(void **state)
     const double P = 512, h = 4096, q = 4096, kv = 1024, f = 14336, rate = 400e12 * 0.5;
     double gemms = 2 * P * (h * (q + 2 * kv) + q * h + 3 * h * f) / rate;
     double attention = 2 * P * P * q / rate;
-    assert_true(fabs(r.prefill_s - (gemms + attention)) < 1e-9 * r.prefill_s);
+    double elementwise = P * (8 * h + 3 * f) * 2 / 1e18;
+    assert_true(fabs(r.prefill_s - (gemms + attention + elementwise)) < 1e-9 * r.prefill_s);
 }
 
 /* fp8 GEMMs in 128x128 tiles: at 128 prompt tokens an output of N columns has N/128 tiles, one
@@ -278,6 +280,7 @@ static void fp4_weights(void **state)
     double layer = 4096.0 * 4096 * 2 + 2 * 4096.0 * 1024 + 3 * 4096.0 * 14336;
     double weights = 32 * layer * 0.53125 + 4096.0 * 32000 * 2; /* the output layer stays 16-bit */
     double kv = (512 + 128) * 2.0 * 32 * 8 * 128 * 2;
+    kv += 32 * (8 * 4096.0 + 3 * 14336) * 2; /* and the token's element-wise passes */
     assert_true(fp4.decode_step_s >= (weights + kv) / 2e12 && fp4.decode_step_s < (weights + kv) / 2e12 * 1.002);
     a.fp4_flops_per_s = 1600e12;
     c.weight_dtype = SP_DTYPE_NVFP4;
@@ -362,11 +365,13 @@ static void expert_all_to_all_sends_own_tokens(void **state)
     assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - expected) < 1e-6 * expected);
 }
 
-/* Two reads ride the KV-cache bandwidth (memory_efficiency x HBM): the cache, 64 sequences of
- * 512 + 128 tokens x 4096 bytes (2 x 4 layers x 4 KV heads x 64 x 2), and the routing of the 64
+/* Three passes ride the KV-cache bandwidth (memory_efficiency x HBM): the cache, 64 sequences of
+ * 512 + 128 tokens x 4096 bytes (2 x 4 layers x 4 KV heads x 64 x 2); the routing of the 64
  * tokens through each of the 4 MoE layers, (2k + 2) x 1024 16-bit values a token (the dispatch's
- * copy to its 2 experts and the combine's read-back and sum). Halving that bandwidth adds exactly
- * their time at the full bandwidth; the weights keep theirs (serve_weight_bandwidth_share). */
+ * copy to its 2 experts and the combine's read-back and sum); and the element-wise passes, two
+ * add-norms of 4 x 1024 and SwiGLU's 3 x 2048 for each of 2 experts, a layer and token. Halving
+ * that bandwidth adds exactly their time at the full bandwidth; the weights keep theirs
+ * (serve_weight_bandwidth_share). */
 static void moe_routing_reads_and_writes_tokens(void **state)
 {
     (void)state;
@@ -382,8 +387,10 @@ static void moe_routing_reads_and_writes_tokens(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &full, &fast, &err), SP_OK);
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &half, &slow, &err), SP_OK);
     double kv = 64.0 * (512 + 128) * 4096, routing = 4 * 64.0 * (2 * 2 + 2) * 1024 * 2;
+    double elementwise = 4 * 64.0 * (8 * 1024 + 3 * 2048 * 2) * 2;
+    double extra = (kv + routing + elementwise) / 2e12;
     assert_close(fast.kv_cache_bytes_per_token, 4096.0);
-    assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - (kv + routing) / 2e12) < 1e-9 * (kv + routing) / 2e12);
+    assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - extra) < 1e-9 * extra);
 }
 
 /* Under attention DP every GPU is a whole engine rank (TensorRT-LLM's GatedMLP overridden_tp_size=1

@@ -163,14 +163,35 @@ static double moe_s(const serve_ctx *x, double tokens)
     return mlp_split_s(x, touched / x->tp, routed, m->ffn, 1.0) + shared + all_to_all + routing_s(x, own);
 }
 
-/* One forward pass of every layer over `tokens` tokens (the weights once). */
+/* Element-wise traffic of every layer's forward over `tokens` tokens, 16-bit, memory-bound (the
+ * passes Korthikanti et al. 2022, sec. 4.1 count, with the residual add fused into the norm after
+ * it as serving engines run it: vLLM's fused_add_rms_norm reads the input and the residual and
+ * writes both, 4 h a token; a further norm, such as Gemma's post-norms, reads and writes h): the
+ * two add-norms, and the MLP activation, which reads gate and up (or its one input) and writes
+ * one, for each expert a token visits. A GPU norms its own tokens (all of them under TP) and
+ * activates its slice of the MLP widths. */
+static double elementwise_s(const serve_ctx *x, double tokens)
+{
+    const sp_model *m = x->m;
+    double moe_layers = sp_model_routed_layers(m);
+    double gated = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
+    double dense_width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
+    double norms = m->layers * (8.0 + 2.0 * fmax(0.0, m->norms_per_layer - 2.0)) * m->hidden;
+    double mlp = (m->layers - moe_layers) * gated * dense_width / x->attn_tp +
+                 moe_layers * gated * m->ffn * (m->experts_per_token + m->shared_experts) / x->tp;
+    return (tokens * x->attn_share * norms + tokens * mlp) * 2.0 / x->hbm;
+}
+
+/* One forward pass of every layer over `tokens` tokens (the weights once, the activations' element-
+ * wise passes). */
 static double layers_s(const serve_ctx *x, double tokens)
 {
     const sp_model *m = x->m;
     double moe_layers = sp_model_routed_layers(m);
     double dense_width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
     return m->layers * attention_gemms_s(x, tokens) +
-           (m->layers - moe_layers) * always_on_mlp_s(x, tokens, dense_width) + moe_layers * moe_s(x, tokens);
+           (m->layers - moe_layers) * always_on_mlp_s(x, tokens, dense_width) + moe_layers * moe_s(x, tokens) +
+           elementwise_s(x, tokens);
 }
 
 /* Two all-reduces a layer of tokens x hidden x 2 bytes (Megatron tensor parallelism). */
