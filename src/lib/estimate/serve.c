@@ -177,9 +177,11 @@ static double elementwise_s(const serve_ctx *x, double tokens)
     double gated = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
     double dense_width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
     double norms = m->layers * (8.0 + 2.0 * fmax(0.0, m->norms_per_layer - 2.0)) * m->hidden;
-    double mlp = (m->layers - moe_layers) * gated * dense_width / x->attn_tp +
-                 moe_layers * gated * m->ffn * (m->experts_per_token + m->shared_experts) / x->tp;
-    return (tokens * x->attn_share * norms + tokens * mlp) * 2.0 / x->hbm;
+    /* Dense MLPs and shared experts run where attention does (whole on each GPU for its own tokens
+     * under attention DP); routed experts split over all tp GPUs. */
+    double always_on = ((m->layers - moe_layers) * dense_width + moe_layers * m->shared_experts * m->ffn) / x->attn_tp;
+    double routed = moe_layers * m->experts_per_token * m->ffn / x->tp;
+    return (tokens * x->attn_share * (norms + gated * always_on) + tokens * gated * routed) * 2.0 / x->hbm;
 }
 
 /* One forward pass of every layer over `tokens` tokens (the weights once, the activations' element-
