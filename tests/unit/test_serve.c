@@ -393,6 +393,35 @@ static void moe_routing_reads_and_writes_tokens(void **state)
     assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - extra) < 1e-9 * extra);
 }
 
+/* Under attention DP over 4 GPUs a GPU attends, norms, routes and runs the first layer's dense
+ * MLP and the 3 MoE layers' shared experts (2048 wide) for its own 16 of the 64 sequences only
+ * (its KV cache whole: 4 KV heads x 64 x 2 x 2 x 4 layers a token), while its 2 of the 8 experts
+ * activate their share of every token's 2 expert visits. Halving the KV reads' bandwidth adds
+ * exactly those passes' time at the full bandwidth. */
+static void attention_dp_passes_over_own_tokens(void **state)
+{
+    (void)state;
+    sp_model m = toy_moe();
+    m.dense_layers = 1;
+    m.shared_experts = 1;
+    sp_accel a = toy();
+    sp_serve_config c = config(64);
+    c.tp = 4;
+    c.expert_parallel = c.attention_dp = true;
+    sp_perf_constants half = PERF;
+    half.serve_weight_bandwidth_share = PERF.memory_efficiency;
+    sp_perf_constants full = half;
+    half.memory_efficiency /= 2;
+    sp_serve_result fast, slow;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &full, &fast, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &half, &slow, &err), SP_OK);
+    double own = 16, kv = own * (512 + 128) * 4096, routing = 3 * own * (2 * 2 + 2) * 1024 * 2;
+    double elementwise = (own * (4 * 8 * 1024 + 4 * 3 * 2048) + 3 * 64.0 * 3 * 2 * 2048 / 4) * 2;
+    double extra = (kv + routing + elementwise) / 2e12;
+    assert_true(fabs((slow.decode_step_s - fast.decode_step_s) - extra) < 1e-9 * extra);
+}
+
 /* Under attention DP every GPU is a whole engine rank (TensorRT-LLM's GatedMLP overridden_tp_size=1
  * and no lm-head TP; vLLM's data-parallel ranks shard only experts): it holds what one GPU would
  * hold alone, less 3/4 of the 3 MoE layers' 8 routed experts (3 x 1024 x 2048 each, 2 bytes). Four
@@ -783,7 +812,7 @@ int main(void)
         cmocka_unit_test(prefill_by_hand),
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
         cmocka_unit_test(fp4_weights),
-        cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens),
+        cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves),
         cmocka_unit_test(poisson_simulation),
