@@ -48,6 +48,9 @@ static const cli_default DEFAULTS[] = {
     SWITCH("flash-attention", true, "on",
            "the kernel PyTorch SDPA, Megatron-Core, DeepSpeed and vLLM run by default; off stores the scores"),
     SWITCH("force", false, "off", "launch never overwrites files unless asked"),
+    SWITCH("fused-kernels", false, "off",
+           "PEFT, TRL, axolotl and LLaMA-Factory run Hugging Face's eager norms, rotary and SwiGLU unless Liger, "
+           "Unsloth or torch.compile fuse them"),
     NUM("global-batch", 1, 1e8, WHOLE, "tokens_per_step / seq, a power of two", "sequences a step; 1e8 is past any published run"),
     NUM("goodput", 0.05, 1, 0, "0.9 (goodput in data/defaults.yaml)",
         "Llama 3's >90% effective training time; under 5% a run does not train"),

@@ -71,6 +71,25 @@ static double block_elementwise_s(const ft_ctx *x)
     return x->tokens * bytes / x->hbm;
 }
 
+/* What Hugging Face's eager modules add to block_elementwise_s's one read and write of each
+ * tensor, per token of one block's forward (transformers models/llama/modeling_llama.py):
+ * LlamaRMSNorm runs to(fp32), pow, mean, the rsqrt product, to(bf16) and the weight product, 36
+ * bytes an element of the hidden state where a fused norm moves 4; apply_rotary_pos_emb runs
+ * q * cos, rotate_half (a negation and a cat) times sin and their sum over every query and key
+ * element, about 20 bytes each; act_fn(gate) * up writes the activation before the product,
+ * 10 bytes an element of the MLP width where the fused count moves 6. Fused kernels (Liger,
+ * Unsloth, torch.compile) add nothing. */
+static double eager_modules_s(const ft_ctx *x)
+{
+    const sp_model *m = x->m;
+    if (x->c->fused_kernels)
+        return 0.0;
+    double active = m->experts > 1 ? m->experts_per_token : 1.0;
+    double bytes = m->norms_per_layer * m->hidden * 32.0 + (m->heads + m->kv_heads) * m->head_dim * 20.0 +
+                   (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 * m->ffn * active : 0.0);
+    return x->tokens * bytes / x->hbm;
+}
+
 /* Causal FlashAttention forward: 4 s q FLOPs a token over half the score matrix (Dao 2023). */
 static double attention_s(const ft_ctx *x, const sp_perf_constants *perf)
 {
@@ -168,7 +187,7 @@ sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_
     ft_ctx x = {m, c, a, perf, sp_train_peak(a, c->precision), matmul, a->hbm_bytes_per_s * perf->memory_efficiency,
                 c->micro_batch * c->seq, b.compute};
     pass_times g = block_gemms(&x);
-    double attention = attention_s(&x, perf), elementwise = block_elementwise_s(&x);
+    double attention = attention_s(&x, perf), elementwise = block_elementwise_s(&x) + eager_modules_s(&x);
     double forward = m->layers * (g.forward_s + attention + elementwise);
     /* FlashAttention's backward does 2.5x its forward (Dao 2023); element-wise twice. */
     double backward = m->layers * (g.backward_s + 2.5 * attention + 2.0 * elementwise);

@@ -231,8 +231,8 @@ const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
                           : "each GPU holds the whole base: PEFT + TRL under accelerate's DDP";
         return "PEFT + TRL";
     }
-    *reason = "one GPU: PEFT + TRL, the reference the validation rows measure; Unsloth is faster on one GPU, but "
-              "its fused kernels are not modelled here";
+    *reason = "one GPU: PEFT + TRL, the reference the validation rows measure, with Hugging Face's eager "
+              "modules; Unsloth's or Liger's fused kernels are faster (--fused-kernels estimates them)";
     return "PEFT + TRL";
 }
 
