@@ -201,6 +201,7 @@ static json_t *config_json(const sp_ft_config *c)
     json_object_set_new(o, "offload", json_string(sp_offload_name(c->offload)));
     json_object_set_new(o, "micro_batch", json_integer((json_int_t)c->micro_batch));
     json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
+    json_object_set_new(o, "fused_kernels", json_boolean(c->fused_kernels));
     return o;
 }
 
