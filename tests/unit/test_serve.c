@@ -399,6 +399,18 @@ static void moe_routing_reads_and_writes_tokens(void **state)
     assert_true(fabs(halved_kv_bandwidth_s(&m, &a, &c) - extra) < 1e-9 * extra);
 }
 
+/* toy_moe with its first layer dense and one shared expert in each MoE layer, served over 4 GPUs
+ * with expert parallelism, 64 sequences. */
+static void dense_first_moe_over_4(sp_model *m, sp_serve_config *c)
+{
+    *m = toy_moe();
+    m->dense_layers = 1;
+    m->shared_experts = 1;
+    *c = config(64);
+    c->tp = 4;
+    c->expert_parallel = true;
+}
+
 /* Under attention DP over 4 GPUs a GPU attends, norms, routes and runs the first layer's dense
  * MLP and the 3 MoE layers' shared experts (2048 wide) for its own 16 of the 64 sequences only
  * (its KV cache whole: 4 KV heads x 64 x 2 x 2 x 4 layers a token), while its 2 of the 8 experts
@@ -407,13 +419,11 @@ static void moe_routing_reads_and_writes_tokens(void **state)
 static void attention_dp_passes_over_own_tokens(void **state)
 {
     (void)state;
-    sp_model m = toy_moe();
-    m.dense_layers = 1;
-    m.shared_experts = 1;
+    sp_model m;
+    sp_serve_config c;
+    dense_first_moe_over_4(&m, &c);
+    c.attention_dp = true;
     sp_accel a = toy();
-    sp_serve_config c = config(64);
-    c.tp = 4;
-    c.expert_parallel = c.attention_dp = true;
     double own = 16, kv = own * (512 + 128) * 4096, routing = 3 * own * (2 * 2 + 2) * 1024 * 2;
     double elementwise = (own * (4 * 8 * 1024 + 4 * 3 * 2048) + 3 * 64.0 * 3 * 2 * 2048 / 4) * 2;
     double extra = (kv + routing + elementwise) / 2e12;
@@ -428,13 +438,10 @@ static void attention_dp_passes_over_own_tokens(void **state)
 static void attention_dp_replicates_dense_mlps(void **state)
 {
     (void)state;
-    sp_model m = toy_moe();
-    m.dense_layers = 1;
-    m.shared_experts = 1;
+    sp_model m;
+    sp_serve_config c;
+    dense_first_moe_over_4(&m, &c);
     sp_accel a = toy();
-    sp_serve_config c = config(64);
-    c.tp = 4;
-    c.expert_parallel = true;
     sp_serve_result ep_only, whole, fast;
     sp_error err;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &ep_only, &err), SP_OK);

@@ -45,9 +45,6 @@ sp_status cli_ft_base(const cli_command *cmd, const cli_value *v, const sp_model
     if (m->seq > 0 && c->seq > m->seq)
         return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g", c->seq, m->name, m->seq);
     sp_status s = cli_ft_flags(cmd, v, one_method, c, err);
-    /* A group names what the model has (no gate on a GELU MLP); a projection named alone is checked. */
-    if (s == SP_OK && (c->targets == SP_TARGET_ALL || c->targets == SP_TARGET_MLP))
-        c->targets = sp_ft_targets_of(m, c->targets);
     if (s == SP_OK)
         s = cli_precision(cmd, v, &c->precision, err);
     if (s == SP_OK)

@@ -120,7 +120,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     const sp_ft_request *q = r->request;
     const sp_ft_result *s = r->result;
     char targets[64];
-    sp_targets_text(q->base.targets, targets, sizeof targets);
+    sp_targets_text(sp_ft_targets_of(r->model, q->base.targets), targets, sizeof targets);
     sp_buf b = {0};
     sp_buf_printf(&b, "model   : %s (%.2f B parameters), %g tokens a sequence\n", r->model->name,
                   sp_model_params(r->model) / 1e9, q->base.seq);
@@ -185,10 +185,11 @@ static json_t *memory_json(const sp_ft_memory *m)
     return o;
 }
 
-static json_t *config_json(const sp_ft_config *c)
+/* A target group (all-linear, mlp) is printed as the projections the model has. */
+static json_t *config_json(const sp_model *m, const sp_ft_config *c)
 {
     char targets[64];
-    sp_targets_text(c->targets, targets, sizeof targets);
+    sp_targets_text(sp_ft_targets_of(m, c->targets), targets, sizeof targets);
     json_t *o = json_object();
     json_object_set_new(o, "method", json_string(sp_ft_method_name(c->method)));
     json_object_set_new(o, "lora_rank", json_integer((json_int_t)c->lora_rank));
@@ -215,12 +216,12 @@ static json_t *packages_json(const sp_ft_option *o)
     return list;
 }
 
-static json_t *option_json(const sp_ft_option *o)
+static json_t *option_json(const sp_model *m, const sp_ft_option *o)
 {
     json_t *j = json_object();
     json_object_set_new(j, "gpu", json_string(o->accel->name));
     json_object_set_new(j, "fits", json_boolean(o->fits));
-    json_object_set_new(j, "config", config_json(&o->config));
+    json_object_set_new(j, "config", config_json(m, &o->config));
     json_object_set_new(j, "memory", memory_json(&o->memory));
     if (o->fits) {
         const char *why = "";
@@ -258,7 +259,7 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
     json_object_set_new(o, "budget_usd", r->request->budget_usd > 0 ? json_real(r->request->budget_usd) : json_null());
     json_t *options = json_array();
     for (size_t i = 0; i < r->result->count; i++)
-        json_array_append_new(options, option_json(&r->result->items[i]));
+        json_array_append_new(options, option_json(r->model, &r->result->items[i]));
     json_object_set_new(o, "options", options);
     json_object_set_new(o, "recommended", r->result->best >= 0 ? json_integer(r->result->best) : json_null());
     json_object_set_new(o, "layouts_tried", sp_json_count(r->result->layouts_tried));
@@ -348,7 +349,7 @@ char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_
         return ft_memory_text(m, c, mem, a, max_mb, err);
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(m->name));
-    json_object_set_new(o, "config", config_json(c));
+    json_object_set_new(o, "config", config_json(m, c));
     json_object_set_new(o, "memory", memory_json(mem));
     json_object_set_new(o, "gpu", a ? json_string(a->name) : json_null());
     json_object_set_new(o, "capacity_bytes", a ? sp_json_count(a->memory_bytes) : json_null());
