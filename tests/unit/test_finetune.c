@@ -308,11 +308,42 @@ static void quantized_on_device_peaks_at_16_bits(void **state)
     assert_close(loaded.allocated_bytes, plain.allocated_bytes);
 }
 
+/* PEFT's fp32 upcast: on one GPU the norms, embeddings and head become fp32 (4 bytes where 2
+ * were) and so does the residual stream each checkpoint keeps; TRL skips it for sharded QLoRA,
+ * so under FSDP the flag changes nothing. */
+static void fp32_upcast_only_unsharded(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_QLORA;
+    c.quant = SP_QUANT_NF4;
+    c.seq = 1024;
+    c.checkpointing = true;
+    sp_ft_memory plain, upcast;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &plain, &err), SP_OK);
+    c.fp32_upcast = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &upcast, &err), SP_OK);
+    /* the 16-bit parameters outside the linear layers: embeddings, head and two norms a layer
+     * plus the final one, 2 more bytes each */
+    double outside = 2.0 * 32000 * 4096 + (2.0 * 32 + 1) * 4096;
+    assert_close(upcast.base_bytes - plain.base_bytes, 2.0 * outside);
+    /* one checkpoint a layer, seq x hidden, at 4 bytes instead of 2 */
+    assert_true(upcast.activations_bytes - plain.activations_bytes >= 32.0 * 1024 * 4096 * 2.0);
+    c.fsdp = true;
+    c.gpus = 2;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &upcast, &err), SP_OK);
+    c.fp32_upcast = false;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &plain, &err), SP_OK);
+    assert_close(upcast.allocated_bytes, plain.allocated_bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adapter_counts), cmocka_unit_test(group_targets_follow_the_model),         cmocka_unit_test(qlora_storage),
-        cmocka_unit_test(quantized_on_device_peaks_at_16_bits),
+        cmocka_unit_test(quantized_on_device_peaks_at_16_bits), cmocka_unit_test(fp32_upcast_only_unsharded),
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),

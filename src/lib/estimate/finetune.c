@@ -167,11 +167,20 @@ static double optimizer_temporary_per_param(const sp_ft_config *c)
 
 /* ---- activations ---- */
 
-/* Bytes of an element of the residual stream: fp32 once PEFT has upcast the norms and the
- * embeddings (peft/utils/other.py prepare_model_for_kbit_training), else the compute dtype. */
+/* Whether PEFT's prepare_model_for_kbit_training has upcast the norms, embeddings and head to
+ * fp32. TRL's SFTTrainer never calls it for sharded QLoRA (4-bit weights on cpu or meta when FSDP
+ * or ZeRO-3 loads them: trl/trainer/sft_trainer.py, is_sharded_qlora), so under FSDP they stay
+ * 16-bit. */
+static bool upcast_applies(const sp_ft_config *c)
+{
+    return c->fp32_upcast && !(c->fsdp && c->gpus > 1);
+}
+
+/* Bytes of an element of the residual stream: fp32 once the norms and the embeddings are
+ * (peft/utils/other.py prepare_model_for_kbit_training), else the compute dtype. */
 static double residual_bytes(const sp_ft_config *c)
 {
-    return c->precision == SP_PREC_FP32 || c->fp32_upcast ? 4.0 : 2.0;
+    return c->precision == SP_PREC_FP32 || upcast_applies(c) ? 4.0 : 2.0;
 }
 
 /* Whether autograd keeps the input of a projection: a trained weight needs it for its gradient,
@@ -353,7 +362,7 @@ static base_storage base_of(const sp_model *m, const sp_ft_config *c, const sp_f
     } else {
         /* Embeddings, head and norms stay 16-bit (bitsandbytes replaces nn.Linear only), or
          * become fp32 under PEFT's upcast. */
-        s.base = linear * weight + (params - linear) * (c->fp32_upcast ? 4.0 : 2.0);
+        s.base = linear * weight + (params - linear) * (upcast_applies(c) ? 4.0 : 2.0);
         s.constants = linear * constants;
         s.layer_storage = linear / m->layers * (weight + constants);
     }
