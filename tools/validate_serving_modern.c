@@ -2,6 +2,7 @@
  * (serving_modern_public.json) against the serving model, for the rows it can express. */
 #include "validate.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +31,44 @@ typedef struct {
     /* serving_modern_harness.json: the CUDA-graph batch sizes the table's runs captured, padded */
     double graph_batches[SP_GRAPH_BATCHES_MAX];
     int graph_batch_count;
+    /* ... and the requests each run was given, by prompt and output length */
+    double run_prompt[16], run_output[16], run_requests[16];
+    int run_count;
 } modern_tallies;
+
+/* The requests the table's run of this shape was given; 0 if the page names none. */
+static double run_requests(const modern_tallies *t, double prompt, double output)
+{
+    for (int i = 0; i < t->run_count; i++)
+        if (t->run_prompt[i] == prompt && t->run_output[i] == output)
+            return t->run_requests[i];
+    return 0;
+}
+
+/* trtllm-bench queues all N requests at once and divides the run's output by its wall time, so a
+ * run that is a few batches long counts its last, partial batch, and one shorter than a batch never
+ * fills it. The requests go in waves of the steady batch B (a wave is one continuous-batching cycle:
+ * its prefills and its decode steps, sp_serve_estimate's cycle); the last holds the rest, N mod B,
+ * at that smaller batch. */
+static double finite_run_tokens_per_s(const sp_model *m, const sp_accel *a, const sp_serve_config *c,
+                                      const estimate_ctx *x, const sp_serve_result *steady, double requests)
+{
+    double b = steady->batch;
+    if (!(requests > 0) || !(b > 0))
+        return steady->output_tokens_per_s;
+    double full = floor(requests / b), rest = requests - full * b;
+    double seconds = full * b * c->output_tokens / steady->output_tokens_per_s;
+    if (rest > 0) {
+        sp_serve_config last = *c;
+        last.batch = rest;
+        sp_serve_result r;
+        sp_error err;
+        if (sp_serve_estimate(m, a, &last, x->mk, x->perf, &r, &err) != SP_OK || !(r.output_tokens_per_s > 0))
+            return steady->output_tokens_per_s;
+        seconds += rest * c->output_tokens / r.output_tokens_per_s;
+    }
+    return requests * c->output_tokens / seconds;
+}
 
 /* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
  * (an assumption: the table does not say; TensorRT-LLM's own accuracy references,
@@ -81,7 +119,8 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
         fail_row(t, id, r.fits ? err.message : "does not fit");
         return;
     }
-    record(t, id, "output tokens/s", r.output_tokens_per_s, measured);
+    double run = finite_run_tokens_per_s(&m, a, &c, x, &r, run_requests(both, c.prompt_tokens, c.output_tokens));
+    record(t, id, "output tokens/s", run, measured);
 }
 
 bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
@@ -97,6 +136,12 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
     json_t *size;
     json_array_foreach(json_object_get(harness, "cuda_graph_batch_sizes"), i, size) if (i < SP_GRAPH_BATCHES_MAX)
         t.graph_batches[t.graph_batch_count++] = json_number_value(size);
+    json_t *run;
+    json_array_foreach(json_object_get(harness, "num_requests"), i, run) if (i < 16) {
+        t.run_prompt[t.run_count] = number(run, "prompt_tokens", 0);
+        t.run_output[t.run_count] = number(run, "output_tokens", 0);
+        t.run_requests[t.run_count++] = number(run, "requests", 0);
+    }
     json_decref(harness);
     if (!each_row(dir, "serving_modern_public.json",
                   "today's MoE serving (serving_modern_public.json: TensorRT-LLM max-load throughput, one replica)", &x,
