@@ -26,6 +26,7 @@ void fail_row(tally *t, const char *id, const char *why);
 /* Prints median and worst absolute error against the targets (a median target of 1 or more:
  * reported only). Returns whether every row was predicted and the targets are met. */
 bool summary(const char *kind, tally *t, double median_target, double worst_target);
+bool summary_median(const char *kind, tally *t, double median_target);
 /* The median absolute error of a tally with every row predicted; false when it has none. */
 bool tally_median(const tally *t, double *median);
 /* What the estimator rows of a file need: the data directory and the loaded constants. */

@@ -147,9 +147,9 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
                   "today's MoE serving (serving_modern_public.json: TensorRT-LLM max-load throughput, one replica)", &x,
                   modern_row, &t))
         return false;
-    summary("MoE serving throughput (reported against issue 14's 20% target; EP = tp with attention DP, Llama 4 Scout TP "
-            "only)",
-            &t.moe, 1, 1);
+    bool met = summary_median("MoE serving throughput (issue 14's target; EP = tp with attention DP, Llama 4 Scout TP "
+                              "only; each run's requests in waves)",
+                              &t.moe, 0.20);
     summary("  the same harness on a dense model (Llama 3.3 70B, reported)", &t.dense, 1, 1);
     t.rest = true;
     if (!each_row(dir, "serving_modern_moe_rest.json",
@@ -169,5 +169,5 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
         return false;
     summary("dense, Hopper FP8 (reported: the harness without experts)", &t.hopper, 1, 1);
     summary("dense, Blackwell NVFP4 (reported)", &t.blackwell, 1, 1);
-    return true;
+    return met;
 }

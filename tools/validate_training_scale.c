@@ -256,12 +256,12 @@ bool validate_training_scale(const char *data_dir, const char *dir, const sp_acc
     json_decref(t.recipes);
     if (!read)
         return false;
-    summary("MoE training (reported against issue 14's 15% target)", &t.moe, 1, 1);
+    bool met = summary_median("MoE training (issue 14's target)", &t.moe, 0.15);
     summary("dense training at scale (reported against issue 15's 7% median, 20% worst)", &t.dense, 1, 1);
     tally all = t.dense;
     for (size_t k = 0; k < t.moe.count && all.count < TALLY_MAX; k++)
         all.errors[all.count++] = t.moe.errors[k];
     all.failures += t.moe.failures;
     summary("every expressed training-at-scale row", &all, 1, 1);
-    return true;
+    return met;
 }
