@@ -858,13 +858,16 @@ typedef struct {
     bool fused_kernels;           /* norms, rotary embeddings and the gated activation run as fused
                                      kernels (Liger, Unsloth, torch.compile); false: as Hugging Face's
                                      eager modules write them, one kernel an operation */
+    bool gptq_as_parameters;      /* a GPTQ base's packed weights, zeros and scales made parameters so
+                                     FSDP shards them (fms-acceleration's autogptq plugin); false: the
+                                     buffers AutoGPTQ registers, which every rank holds whole */
 } sp_ft_config;
 
 /* The defaults: PEFT's rank 8 on every linear, dropout 0.05 and double quantisation as in the
  * QLoRA recipe (Dettmers et al. 2023, App. B), pure bf16 AdamW, 2048 tokens, checkpointing. */
 #define SP_FT_CONFIG_INIT                                                                           \
     {SP_METHOD_LORA, 8, SP_TARGET_ALL, 0.05, SP_QUANT_NONE, true, false, SP_PREC_BF16, SP_OPT_ADAMW, \
-     1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, false, 0, false, false}
+     1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, false, 0, false, false, false}
 
 
 /* The bytes of one fine-tune on the busiest GPU, the phase its peak falls in, and the host. */

@@ -339,11 +339,32 @@ static void fp32_upcast_only_unsharded(void **state)
     assert_close(upcast.allocated_bytes, plain.allocated_bytes);
 }
 
+/* A GPTQ base under FSDP: AutoGPTQ's buffers stay whole on every rank; made parameters (fms-
+ * acceleration) they shard like any weight, constants included. */
+static void gptq_shards_only_as_parameters(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_QLORA;
+    c.quant = SP_QUANT_INT4;
+    c.fsdp = true;
+    c.gpus = 4;
+    sp_ft_memory whole, sharded;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &whole, &err), SP_OK);
+    c.gptq_as_parameters = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &sharded, &err), SP_OK);
+    assert_close(sharded.base_bytes, whole.base_bytes / 4.0);
+    assert_close(sharded.quant_constants_bytes, whole.quant_constants_bytes / 4.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adapter_counts), cmocka_unit_test(group_targets_follow_the_model),         cmocka_unit_test(qlora_storage),
         cmocka_unit_test(quantized_on_device_peaks_at_16_bits), cmocka_unit_test(fp32_upcast_only_unsharded),
+        cmocka_unit_test(gptq_shards_only_as_parameters),
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),

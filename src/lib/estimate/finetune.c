@@ -390,8 +390,10 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
     double trainable = out->trainable_params / shard;
     /* Adapters live beside the frozen base; a full fine-tune's weights are the base. */
     /* FSDP shards parameters only: AutoGPTQ keeps its packed weights, zeros and scales in
-     * registered buffers (auto_gptq nn_modules/qlinear), which every rank holds whole. */
-    double base_shard = c->quant == SP_QUANT_INT4 ? 1.0 : shard;
+     * registered buffers (auto_gptq nn_modules/qlinear), which every rank holds whole, unless they
+     * are made parameters first (fms-acceleration PR #15: framework_plugin_autogptq.py views them
+     * as the training dtype and wraps them in nn.Parameter "so FSDP can shard them"). */
+    double base_shard = c->quant == SP_QUANT_INT4 && !c->gptq_as_parameters ? 1.0 : shard;
     out->base_bytes = base.base / base_shard;
     /* bitsandbytes keeps a 4-bit weight's absmax constants in its QuantState, neither a
      * parameter nor a buffer: FSDP neither shards nor offloads them, and every rank quantises
