@@ -245,6 +245,8 @@ static void torchtitan_carries_the_layout(void **state)
                                        "pipeline_parallel_last_stage_less_layers = 1\n"));
     assert_non_null(strstr(toml, "mode = \"selective\"\nselective_ac_option = \"op\"\n"));
     assert_non_null(strstr(toml, "steps = 357628\nmixed_precision_param = \"bfloat16\"\n"));
+    /* compiled in bf16 too: the time model counts the norms and activations fused */
+    assert_non_null(strstr(toml, "\n[compile]\nenable = true\n"));
     /* pure bf16 (weights, gradients and optimizer state) is torchtitan's training.dtype */
     k->precision = SP_PREC_BF16;
     assert_int_equal(relaunch(&t), SP_OK);
