@@ -861,13 +861,20 @@ typedef struct {
     bool gptq_as_parameters;      /* a GPTQ base's packed weights, zeros and scales made parameters so
                                      FSDP shards them (fms-acceleration's autogptq plugin); false: the
                                      buffers AutoGPTQ registers, which every rank holds whole */
+    bool reentrant_outside_fsdp;  /* checkpointing is Hugging Face's reentrant one around each FSDP-
+                                     wrapped block (transformers' gradient_checkpointing default,
+                                     axolotl's FSDP examples): with a frozen base, FSDP keeps every
+                                     block's rebuilt input and its gradient to the backward's end;
+                                     false: checkpointing inside the FSDP units (accelerate's
+                                     fsdp_activation_checkpointing, Answer.AI's train.py, litgpt),
+                                     or non-reentrant */
 } sp_ft_config;
 
 /* The defaults: PEFT's rank 8 on every linear, dropout 0.05 and double quantisation as in the
  * QLoRA recipe (Dettmers et al. 2023, App. B), pure bf16 AdamW, 2048 tokens, checkpointing. */
 #define SP_FT_CONFIG_INIT                                                                           \
     {SP_METHOD_LORA, 8, SP_TARGET_ALL, 0.05, SP_QUANT_NONE, true, false, SP_PREC_BF16, SP_OPT_ADAMW, \
-     1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, false, 0, false, false, false}
+     1, false, SP_OFFLOAD_NONE, 1, 2048, true, true, false, false, false, 0, false, false, false, true}
 
 
 /* The bytes of one fine-tune on the busiest GPU, the phase its peak falls in, and the host. */
@@ -881,6 +888,9 @@ typedef struct {
     double gradients_bytes;
     double optimizer_bytes;       /* moments and fp32 master */
     double activations_bytes;     /* saved for backward, peak over the step */
+    double held_inputs_bytes;     /* of which every block's input and its gradient, kept to the backward's
+                                     end by FSDP1's reshard hooks on frozen units under reentrant
+                                     checkpointing (reentrant_outside_fsdp); 0 otherwise */
     double logits_bytes;          /* output layer and loss of one micro-batch */
     double transient_bytes;       /* gathered layers, dequantised copy, optimizer temporaries */
     double allocated_bytes;       /* peak of live tensors: torch.cuda.max_memory_allocated() */

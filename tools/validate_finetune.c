@@ -109,6 +109,10 @@ static bool row_config(json_t *row, sp_ft_config *c)
      * resident allocation after training of its 2-GPU Llama 2 70B row (mem_torch_mem_alloc_in_bytes,
      * 18.2 GB) is half the 4-bit model, not the whole. */
     c->gptq_as_parameters = c->quant == SP_QUANT_INT4 && strstr(framework, "fms-acceleration") != NULL;
+    /* Checkpointing around the FSDP units is Hugging Face's (fms-hf-tuning through the Trainer);
+     * Answer.AI's train.py applies torch's checkpoint_wrapper inside them after wrapping, and
+     * lit-gpt's Fabric FSDP its activation_checkpointing_policy, also inside. */
+    c->reentrant_outside_fsdp = strstr(framework, "fms-hf-tuning") != NULL;
     return true;
 }
 

@@ -359,12 +359,47 @@ static void gptq_shards_only_as_parameters(void **state)
     assert_close(sharded.quant_constants_bytes, whole.quant_constants_bytes / 4.0);
 }
 
+/* FSDP1's reshard hooks on frozen units under Hugging Face's reentrant checkpointing keep every
+ * block's input and its gradient to the end of the backward: (L - 2) hidden states a sequence more
+ * than the usual peak (no loss in BARE, so the rebuilt block sets both). Not with the whole model
+ * training, not on one GPU, not with the checkpointing inside the units. */
+static void fsdp_holds_reentrant_inputs(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_QLORA;
+    c.quant = SP_QUANT_NF4;
+    c.fsdp = true;
+    c.gpus = 2;
+    c.micro_batch = 2;
+    c.seq = 4096;
+    sp_ft_memory held, inside;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &held, &err), SP_OK);
+    c.reentrant_outside_fsdp = false;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &inside, &err), SP_OK);
+    double expected = 30.0 * 2 * 4096 * 4096 * 2.0;
+    assert_close(held.held_inputs_bytes, expected);
+    assert_close(held.activations_bytes - inside.activations_bytes, expected);
+    assert_true(inside.held_inputs_bytes == 0);
+    c.reentrant_outside_fsdp = true;
+    c.gpus = 1;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &inside, &err), SP_OK);
+    assert_true(inside.held_inputs_bytes == 0);
+    c.gpus = 2;
+    c.method = SP_METHOD_FULL;
+    c.quant = SP_QUANT_NONE;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &inside, &err), SP_OK);
+    assert_true(inside.held_inputs_bytes == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adapter_counts), cmocka_unit_test(group_targets_follow_the_model),         cmocka_unit_test(qlora_storage),
         cmocka_unit_test(quantized_on_device_peaks_at_16_bits), cmocka_unit_test(fp32_upcast_only_unsharded),
-        cmocka_unit_test(gptq_shards_only_as_parameters),
+        cmocka_unit_test(gptq_shards_only_as_parameters), cmocka_unit_test(fsdp_holds_reentrant_inputs),
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),

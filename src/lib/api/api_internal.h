@@ -145,6 +145,7 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"offload", CLI_TEXT, "O", "none, optimizer, optimizer+params (default none)"},            \
     {"train-embeddings", CLI_FLAG, NULL, "the embeddings and output layer train beside the adapters"}, \
     {"fused-kernels", CLI_FLAG, NULL, "norms, rotary and SwiGLU fused (Liger, Unsloth, torch.compile); default off: HF's eager modules"}, \
+    {"reentrant-checkpointing", CLI_FLAG, NULL, "HF's reentrant checkpointing around FSDP blocks (default on); off: non-reentrant or FSDP's own"}, \
     {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)"}
 
 /* Reads the CLI_FT_OPTS into c (method only when one is given; finetune reads its list itself). */

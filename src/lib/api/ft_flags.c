@@ -32,6 +32,7 @@ sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_meth
     c->lora_dropout = cli_number_or(cmd, v, "lora-dropout", c->lora_dropout);
     c->train_embeddings = cli_on(cmd, v, "train-embeddings");
     c->fused_kernels = cli_on(cmd, v, "fused-kernels");
+    c->reentrant_outside_fsdp = cli_on(cmd, v, "reentrant-checkpointing");
     c->host_bytes = cli_number_or(cmd, v, "host-gb", 0) * 1e9;
     return SP_OK;
 }

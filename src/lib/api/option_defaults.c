@@ -90,6 +90,9 @@ static const cli_default DEFAULTS[] = {
     NUMV("prompt-tokens", 1, 1e7, WHOLE, 512, "an assumed chat prompt with its history; give the lengths your traffic has"),
     NUM("qps", 0, 1e9, 0, "none (one replica)", "requests a second"),
     NUMV("rdzv-port", 1024, 65535, WHOLE, 29500, "torchrun's default; ports under 1024 need root"),
+    SWITCH("reentrant-checkpointing", true, "on",
+           "transformers' gradient checkpointing default (use_reentrant=True) and axolotl's FSDP examples; under "
+           "FSDP1 with a frozen base it keeps every block's input to the backward's end"),
     NUM("replicas", 1, 1e6, WHOLE, "searched", "pin to ask whether a fleet holds the targets"),
     NUM("seq", 1, 1e7, WHOLE, "train, memory: the model's context, at most 4096; finetune: 2048, at most the context",
         "pre-training runs at the context up to 4k (Llama 2); SFT recipes cut at 2048 (axolotl, LLaMA-Factory)"),

@@ -242,6 +242,12 @@ static double block_bytes_per_token(const sp_model *m, const sp_ft_config *c)
     return bytes + adapter_bytes_per_token(m, c, e, active);
 }
 
+/* Whether FSDP's reshard hooks on frozen units hold every checkpointed block's input (below). */
+static bool frozen_units_hold_inputs(const sp_ft_config *c)
+{
+    return c->fsdp && c->gpus > 1 && c->method != SP_METHOD_FULL && c->checkpointing && c->reentrant_outside_fsdp;
+}
+
 /* Bytes saved for backward when the loss runs, and the part a checkpointed block rebuilds. */
 typedef struct {
     double saved;     /* every block's saved tensors, or only their inputs under checkpointing */
@@ -426,6 +432,19 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
     /* The loss runs when the forward ends and is freed before the backward rebuilds the last
      * checkpointed block, so the two are never live together. */
     out->activations_bytes = saved.saved + fmax(0.0, saved.rebuilt - out->logits_bytes);
+    /* PyTorch FSDP1 reshards a frozen unit in the backward through a multi-grad hook on the
+     * unit's inputs (pytorch PR #101982, fsdp/_runtime_utils.py _register_post_backward_reshard_
+     * only_hook), and the hook keeps the inputs' autograd nodes (autograd/graph.py
+     * register_multi_grad_hook) until the backward ends. Under Hugging Face's reentrant
+     * checkpointing the unit's inputs are the rebuilt block's detached leaves, so every block's
+     * input and its gradient stay: at the last block, 2 L - 1 hidden states where L + 1 would
+     * be, (L - 2) a sequence more, beside one rebuilt block and no loss. */
+    if (frozen_units_hold_inputs(c)) {
+        double held = (m->layers - 2.0) * c->micro_batch * c->seq * m->hidden * residual_bytes(c);
+        double unheld = out->activations_bytes;
+        out->activations_bytes = fmax(unheld, saved.saved + held + saved.rebuilt - out->logits_bytes);
+        out->held_inputs_bytes = out->activations_bytes - unheld;
+    }
     /* In flight beside the saved tensors: FSDP's two unsharded blocks (the current one and the
      * prefetched next; PyTorch FSDP limit_all_gathers), or every block on the host streaming
      * in; the 16-bit copy of the 4-bit linear being multiplied (bitsandbytes dequantises a whole

@@ -117,6 +117,15 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_bool(y, "bf16", !fp16 && k->precision != SP_PREC_FP32);
     sp_emit_kv_bool(y, "fp16", fp16);
     sp_emit_kv_bool(y, "gradient_checkpointing", k->checkpointing);
+    /* Said, not left to a default: under FSDP1 with a frozen base the reentrant kind keeps every
+     * block's input to the backward's end, which the plan's memory counts (axolotl's own FSDP
+     * QLoRA examples set use_reentrant: true). */
+    if (k->checkpointing) {
+        sp_emit_str(y, "gradient_checkpointing_kwargs");
+        sp_emit_map(y);
+        sp_emit_kv_bool(y, "use_reentrant", k->reentrant_outside_fsdp);
+        sp_emit_end_map(y);
+    }
     sp_emit_kv_bool(y, "flash_attention", k->flash_attention);
     double step_s = ft->step.step_time_s;
     if (step_s > 0)

@@ -174,6 +174,7 @@ static json_t *memory_json(const sp_ft_memory *m)
     json_object_set_new(o, "gradients_bytes", sp_json_count(m->gradients_bytes));
     json_object_set_new(o, "optimizer_bytes", sp_json_count(m->optimizer_bytes));
     json_object_set_new(o, "activations_bytes", sp_json_count(m->activations_bytes));
+    json_object_set_new(o, "held_inputs_bytes", sp_json_count(m->held_inputs_bytes));
     json_object_set_new(o, "logits_bytes", sp_json_count(m->logits_bytes));
     json_object_set_new(o, "transient_bytes", sp_json_count(m->transient_bytes));
     json_object_set_new(o, "allocated_bytes", sp_json_count(m->allocated_bytes));
@@ -203,6 +204,7 @@ static json_t *config_json(const sp_model *m, const sp_ft_config *c)
     json_object_set_new(o, "micro_batch", json_integer((json_int_t)c->micro_batch));
     json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
     json_object_set_new(o, "fused_kernels", json_boolean(c->fused_kernels));
+    json_object_set_new(o, "reentrant_checkpointing", json_boolean(c->reentrant_outside_fsdp));
     return o;
 }
 
@@ -310,7 +312,12 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
     sp_buf_printf(&b, "adapters    : %10.2f GB\n", mem->trainable_bytes / 1e9);
     sp_buf_printf(&b, "gradients   : %10.2f GB\n", mem->gradients_bytes / 1e9);
     sp_buf_printf(&b, "optimizer   : %10.2f GB\n", mem->optimizer_bytes / 1e9);
-    sp_buf_printf(&b, "activations : %10.2f GB\n", mem->activations_bytes / 1e9);
+    sp_buf_printf(&b, "activations : %10.2f GB", mem->activations_bytes / 1e9);
+    if (mem->held_inputs_bytes > 0)
+        sp_buf_printf(&b, "  (%.2f GB of them blocks' inputs FSDP holds to the backward's end under reentrant "
+                          "checkpointing; --no-reentrant-checkpointing drops them)",
+                      mem->held_inputs_bytes / 1e9);
+    sp_buf_puts(&b, "\n");
     sp_buf_printf(&b, "logits+loss : %10.2f GB\n", mem->logits_bytes / 1e9);
     sp_buf_printf(&b, "transient   : %10.2f GB\n", mem->transient_bytes / 1e9);
     sp_buf_printf(&b, "allocated   : %10.2f GB  (peak in the %s)\n", mem->allocated_bytes / 1e9,
