@@ -1051,11 +1051,14 @@ typedef struct {
                                      the KV cache's share of the memory the weights, workspace and CUDA
                                      context leave free; false: vLLM's share of the whole card, which all
                                      of them must fit in */
+    double requests;              /* > 0: an offline batch of this many requests, all queued at once
+                                     (trtllm-bench, vLLM's benchmark_throughput): they run in batches of
+                                     the steady batch, the last holding the rest; run_* report it */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0}
 
 typedef struct {
     double tp;
@@ -1107,6 +1110,11 @@ typedef struct {
     double decode_attention_s;    /* the part of a decode step its attention over the KV cache takes (a
                                      pipeline round's, all stages) */
     bool decode_attention_core_bound; /* that attention is bound by the CUDA cores' FLOPs, not the cache read */
+    /* With config requests > 0: the offline run of them on one replica, start to last token. */
+    double run_s;                 /* wall time of the whole run */
+    double run_output_tokens_per_s; /* the run's output tokens over its wall time */
+    double run_batches;           /* batches the requests go in, the last possibly partial */
+    double run_last_batch;        /* sequences in the last */
 } sp_serve_result;
 
 /* Whether tp splits a replica's attention heads: not under attention DP beside expert parallelism,

@@ -2,7 +2,6 @@
  * (serving_modern_public.json) against the serving model, for the rows it can express. */
 #include "validate.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,30 +44,6 @@ static double run_requests(const modern_tallies *t, double prompt, double output
     return 0;
 }
 
-/* trtllm-bench queues all N requests at once and divides the run's output by its wall time, so a
- * run that is a few batches long counts its last, partial batch, and one shorter than a batch never
- * fills it. The requests go in waves of the steady batch B (a wave is one continuous-batching cycle:
- * its prefills and its decode steps, sp_serve_estimate's cycle); the last holds the rest, N mod B,
- * at that smaller batch. */
-static double finite_run_tokens_per_s(const sp_model *m, const sp_accel *a, const sp_serve_config *c,
-                                      const estimate_ctx *x, const sp_serve_result *steady, double requests)
-{
-    double b = steady->batch;
-    if (!(requests > 0) || !(b > 0))
-        return steady->output_tokens_per_s;
-    double full = floor(requests / b), rest = requests - full * b;
-    double seconds = full * b * c->output_tokens / steady->output_tokens_per_s;
-    if (rest > 0) {
-        sp_serve_config last = *c;
-        last.batch = rest;
-        sp_serve_result r;
-        sp_error err;
-        if (sp_serve_estimate(m, a, &last, x->mk, x->perf, &r, &err) != SP_OK || !(r.output_tokens_per_s > 0))
-            return steady->output_tokens_per_s;
-        seconds += rest * c->output_tokens / r.output_tokens_per_s;
-    }
-    return requests * c->output_tokens / seconds;
-}
 
 /* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
  * (an assumption: the table does not say; TensorRT-LLM's own accuracy references,
@@ -105,6 +80,9 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
     c.usd_per_gpu_hour = 1;
     memcpy(c.graph_batches, both->graph_batches, sizeof c.graph_batches);
     c.graph_batch_count = both->graph_batch_count;
+    /* trtllm-bench queues every request of the run at once and reports the run's tokens over its
+     * wall time; the page lists how many each shape was given (serving_modern_harness.json). */
+    c.requests = run_requests(both, c.prompt_tokens, c.output_tokens);
     /* TensorRT-LLM's MoE recipe passes --ep (its size not published) and enable_attention_dp, which
      * its later perf-overview pages name for "Qwen3 MoE, Llama4 Maverick" (relabelled DEP): experts
      * split whole over the GPUs, attention whole on each for its share of the sequences. Llama 4
@@ -119,8 +97,7 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
         fail_row(t, id, r.fits ? err.message : "does not fit");
         return;
     }
-    double run = finite_run_tokens_per_s(&m, a, &c, x, &r, run_requests(both, c.prompt_tokens, c.output_tokens));
-    record(t, id, "output tokens/s", run, measured);
+    record(t, id, "output tokens/s", c.requests > 0 ? r.run_output_tokens_per_s : r.output_tokens_per_s, measured);
 }
 
 bool validate_serving_modern(const char *data_dir, const char *dir, const sp_accel_catalog *accels,

@@ -807,6 +807,41 @@ static void workload_presets(void **state)
     assert_int_equal(err.line, 1);
 }
 
+/* An offline run of N requests queued at once: batches of the steady batch B, the last holding N
+ * mod B at its own batch. N a multiple of B runs at the steady rate; N below B is one batch of N;
+ * B + 1 adds one lone request's cycle. */
+static void offline_run_in_batches(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_accel a = toy();
+    sp_serve_config c = config(0);
+    sp_serve_result steady, run, one;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &steady, &err), SP_OK);
+    double b = steady.batch, o = c.output_tokens;
+    assert_true(b > 2);
+    c.requests = 3 * b;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &run, &err), SP_OK);
+    assert_close(run.run_output_tokens_per_s, steady.output_tokens_per_s);
+    assert_true(run.run_batches == 3 && run.run_last_batch == b);
+    c.requests = 2;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &run, &err), SP_OK);
+    sp_serve_config pinned = config(2);
+    assert_int_equal(sp_serve_estimate(&m, &a, &pinned, &MEM, &PERF, &one, &err), SP_OK);
+    assert_close(run.run_output_tokens_per_s, one.output_tokens_per_s);
+    c.requests = b + 1;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &run, &err), SP_OK);
+    pinned = config(1);
+    assert_int_equal(sp_serve_estimate(&m, &a, &pinned, &MEM, &PERF, &one, &err), SP_OK);
+    assert_close(run.run_s, b * o / steady.output_tokens_per_s + o / one.output_tokens_per_s);
+    assert_true(run.run_batches == 2 && run.run_last_batch == 1);
+    /* a run is no rate and no loop */
+    c.qps = 5;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &run, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "requests");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -819,7 +854,7 @@ int main(void)
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
-        cmocka_unit_test(closed_loop_waves),
+        cmocka_unit_test(closed_loop_waves), cmocka_unit_test(offline_run_in_batches),
         cmocka_unit_test(poisson_simulation),
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(draft_model_speculation),

@@ -28,10 +28,11 @@ static const cli_opt OPTS[] = {
     {"draft-params", CLI_NUMBER, "N", "with --spec-draft model: the draft's parameters (default: the catalog's count)"},
     {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once"},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)"},
+    {"requests", CLI_NUMBER, "N", "an offline batch of N requests queued at once on one replica: its wall time"},
     {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target"},
     {"tpot-ms", CLI_NUMBER, "MS",
      "time-per-output-token target (default: serve_tpot_ms in defaults.yaml, MLPerf's 200 ms server bound, unless "
-     "--ttft-ms, --batch or --concurrency is given; 0: none)"},
+     "--ttft-ms, --batch, --concurrency or --requests is given; 0: none)"},
     {"prompt-spread", CLI_NUMBER, "CV", "with --percentile: prompt lengths lognormal, this std/mean (default 0: fixed)"},
     {"output-spread", CLI_NUMBER, "CV", "with --percentile: output lengths lognormal, this std/mean (default 0: fixed)"},
     {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile"},
@@ -113,6 +114,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->output_tokens = cli_number_or(&CMD, v, "output-tokens", c->output_tokens);
     c->qps = cli_number_or(&CMD, v, "qps", 0);
     c->concurrency = cli_number_or(&CMD, v, "concurrency", 0);
+    c->requests = cli_number_or(&CMD, v, "requests", 0);
     c->percentile = cli_number_or(&CMD, v, "percentile", 0);
     c->ttft_s = cli_number_or(&CMD, v, "ttft-ms", 0) / 1e3;
     c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
@@ -262,13 +264,16 @@ int cmd_serve(int argc, char **argv)
         s = apply_draft_model(v, in.data_dir, &config, &err);
     /* Without any latency target the best batch would be the largest, at any latency a token. */
     if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && config.batch == 0 &&
-        config.concurrency == 0)
+        config.concurrency == 0 && config.requests == 0)
     {
         config.tpot_s = in.rules.limits.serve_tpot_ms / 1e3;
         config.tpot_is_default = true;
     }
-    /* A server's host work streaming each sequence's token every step (data/defaults.yaml). */
-    if (s == SP_OK && cli_on(&CMD, v, "stream"))
+    /* A server's host work streaming each sequence's token every step (data/defaults.yaml); an
+     * offline run streams nothing unless told. */
+    bool stream = config.requests > 0 ? cli_flag(&CMD, v, "stream")->set && cli_on(&CMD, v, "stream")
+                                      : cli_on(&CMD, v, "stream");
+    if (s == SP_OK && stream)
         config.stream_s_per_token = in.rules.limits.serve_stream_s_per_token;
     if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
         in.model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */

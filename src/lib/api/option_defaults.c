@@ -94,6 +94,7 @@ static const cli_default DEFAULTS[] = {
            "transformers' gradient checkpointing default (use_reentrant=True) and axolotl's FSDP examples; under "
            "FSDP1 with a frozen base it keeps every block's input to the backward's end"),
     NUM("replicas", 1, 1e6, WHOLE, "searched", "pin to ask whether a fleet holds the targets"),
+    NUM("requests", 1, 1e9, WHOLE, "none (the steady state)", "an offline run; a billion requests is past any batch job"),
     NUM("seq", 1, 1e7, WHOLE, "train, memory: the model's context, at most 4096; finetune: 2048, at most the context",
         "pre-training runs at the context up to 4k (Llama 2); SFT recipes cut at 2048 (axolotl, LLaMA-Factory)"),
     SWITCH("sequence-parallel", false, "memory: off; train: searched",
@@ -103,7 +104,7 @@ static const cli_default DEFAULTS[] = {
     NUM("spec-tokens", 1, 64, WHOLE, "none", "drafted tokens a step; past 64 nearly none are accepted"),
     SWITCH("stream", true, "on",
            "a server streams every token to its client (serve_stream_s_per_token in data/defaults.yaml); --no-stream "
-           "sizes an offline batch job, as trtllm-bench and benchmark_throughput run"),
+           "sizes an offline batch job, as trtllm-bench and benchmark_throughput run (off by default with --requests)"),
     NUM("time-limit", 0.1, 1e6, 0, "none (the job runs to the end)", "the cluster's longest job, in hours"),
     NUM("tokens", 1, 1e16, 0, "train: 20 a parameter (Chinchilla, tokens_per_param); finetune: required or --dataset-gb",
         "ten quadrillion tokens is past any corpus"),

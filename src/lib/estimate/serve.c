@@ -506,6 +506,28 @@ static void closed_loop(double clients, double prompt_tokens, double output_toke
     wave_percentiles(&w, r->e2e_s_mean, r);
 }
 
+/* An offline run of N requests queued at once: continuous batching admits the steady batch B and
+ * the requests move through in batches of B, each one cycle (its prefills and its decode steps,
+ * at_batch's cycle); the last holds N mod B at its own, smaller batch, and a run shorter than a
+ * batch never fills one. Benchmarks report the run's tokens over its wall time (trtllm-bench's
+ * "Total Output Throughput", perf-overview.md @00f37686), not the steady state. */
+static void offline_run(const serve_ctx *x, double requests, const sp_memory_constants *mk, sp_serve_result *r)
+{
+    double b = r->batch, output = x->c->output_tokens;
+    double full = floor(requests / b), rest = requests - full * b;
+    double seconds = full * b * output / r->output_tokens_per_s;
+    if (rest > 0) {
+        sp_serve_result last;
+        memset(&last, 0, sizeof last);
+        at_batch(x, rest, mk, &last);
+        seconds += rest * output / last.output_tokens_per_s;
+    }
+    r->run_s = seconds;
+    r->run_output_tokens_per_s = requests * output / seconds;
+    r->run_batches = full + (rest > 0 ? 1.0 : 0.0);
+    r->run_last_batch = rest > 0 ? rest : b;
+}
+
 bool sp_serve_splits_heads(const sp_serve_config *config)
 {
     return !(config->attention_dp && config->expert_parallel);
@@ -567,6 +589,9 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
     if (!(c->percentile == 0 || (c->percentile >= 50 && c->percentile <= 99.9)) || (c->percentile > 0 && !(c->qps > 0)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "percentile", "50 to 99.9, with --qps (the simulated load)");
+    if (!sp_whole_in(c->requests, 0, 1e9) || (c->requests > 0 && (c->qps > 0 || c->concurrency > 0)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "requests",
+                       "a whole number of requests from 1 to 1e9 for an offline run, without --qps or --concurrency");
     if (!sp_whole_in(c->concurrency, 0, 1e6) || (c->concurrency > 0 && (c->qps > 0 || c->batch > 0)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "concurrency",
                        "a whole number of clients from 1 to 1e6, without --qps or --batch (the loop sets the batch)");
@@ -826,6 +851,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         out->fits = true;
     }
     out->meets_targets = meets(config, out);
+    if (config->requests > 0)
+        offline_run(&x, config->requests, memory, out);
     out->max_model_len = max_model_len(model, config);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
     size_fleet(config, out);

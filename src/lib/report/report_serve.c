@@ -132,6 +132,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, "; at %g requests/s, %.0f output tokens/s a replica", c->qps,
                       c->qps * c->output_tokens / s->replicas);
     sp_buf_printf(&b, "\n");
+    if (c->requests > 0)
+        sp_buf_printf(&b,
+                      "offline run : %g requests queued at once, in %g batch(es) of %g (the last of %g): %.0f s, %.0f "
+                      "output tokens/s over the run\n",
+                      c->requests, s->run_batches, s->batch, s->run_last_batch, s->run_s, s->run_output_tokens_per_s);
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp * s->pp, s->gpus);
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
@@ -256,6 +261,13 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     if (s->simulated) {
         json_object_set_new(o, "percentile", json_real(c->percentile));
         json_object_set_new(o, "binding", json_string(s->binding));
+    }
+    if (c->requests > 0) {
+        json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));
+        json_object_set_new(o, "run_s", sp_json_round(s->run_s, 1e3));
+        json_object_set_new(o, "run_output_tokens_per_s", sp_json_round(s->run_output_tokens_per_s, 10));
+        json_object_set_new(o, "run_batches", json_integer((json_int_t)s->run_batches));
+        json_object_set_new(o, "run_last_batch", json_integer((json_int_t)s->run_last_batch));
     }
     json_object_set_new(o, "output_tokens_per_s", sp_json_round(s->output_tokens_per_s, 10));
     json_object_set_new(o, "output_tokens_per_s_per_gpu", sp_json_round(s->output_tokens_per_s_per_gpu, 10));
