@@ -132,11 +132,19 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, "; at %g requests/s, %.0f output tokens/s a replica", c->qps,
                       c->qps * c->output_tokens / s->replicas);
     sp_buf_printf(&b, "\n");
-    if (c->requests > 0)
+    if (c->requests > 0) {
+        char wall[48];
+        if (s->run_s >= 3600)
+            snprintf(wall, sizeof wall, "%.0f s (%.1f h)", s->run_s, s->run_s / 3600);
+        else if (s->run_s >= 120)
+            snprintf(wall, sizeof wall, "%.0f s (%.1f min)", s->run_s, s->run_s / 60);
+        else
+            snprintf(wall, sizeof wall, "%.1f s", s->run_s);
         sp_buf_printf(&b,
-                      "offline run : %g requests queued at once, in %g batch(es) of %g (the last of %g): %.0f s, %.0f "
+                      "offline run : %g requests queued at once, in %g batch(es) of %g (the last of %g): %s, %.0f "
                       "output tokens/s over the run\n",
-                      c->requests, s->run_batches, s->batch, s->run_last_batch, s->run_s, s->run_output_tokens_per_s);
+                      c->requests, s->run_batches, s->batch, s->run_last_batch, wall, s->run_output_tokens_per_s);
+    }
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp * s->pp, s->gpus);
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
