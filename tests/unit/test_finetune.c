@@ -394,12 +394,37 @@ static void fsdp_holds_reentrant_inputs(void **state)
     assert_true(inside.held_inputs_bytes == 0);
 }
 
+/* FSDP's gathers in the backward: two blocks unsharded (the current and the prefetched) and the
+ * root unit, the embeddings and output layer FSDP1 never frees after the forward, beyond its
+ * shard; with the shard on the host, all of it. */
+static void fsdp_keeps_the_root_unit_whole(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.fsdp = true;
+    c.gpus = 4;
+    c.seq = 512;
+    c.reentrant_outside_fsdp = false;
+    sp_ft_memory mem;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    assert_false(mem.peak_in_optimizer_step);
+    /* a block's linears: q, k, v, o 4096 x 4096, gate, up, down 4096 x 11008, at 2 bytes */
+    double embeddings = 2.0 * 32000 * 4096, block = (4.0 * 4096 * 4096 + 3.0 * 4096 * 11008) * 2.0;
+    assert_close(mem.transient_bytes, 2.0 * block + embeddings * 2.0 * 0.75);
+    c.offload = SP_OFFLOAD_PARAMS;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    assert_close(mem.transient_bytes, 2.0 * block + embeddings * 2.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adapter_counts), cmocka_unit_test(group_targets_follow_the_model),         cmocka_unit_test(qlora_storage),
         cmocka_unit_test(quantized_on_device_peaks_at_16_bits), cmocka_unit_test(fp32_upcast_only_unsharded),
         cmocka_unit_test(gptq_shards_only_as_parameters), cmocka_unit_test(fsdp_holds_reentrant_inputs),
+        cmocka_unit_test(fsdp_keeps_the_root_unit_whole),
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),

@@ -450,6 +450,14 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
      * in; the 16-bit copy of the 4-bit linear being multiplied (bitsandbytes dequantises a whole
      * weight before its GEMM); DoRA's weight norm over W + BA (peft dora.py get_weight_norm). */
     double gathered = (c->fsdp && n > 1) || c->offload == SP_OFFLOAD_PARAMS ? 2.0 * base.layer_storage : 0.0;
+    /* FSDP1 leaves the root unit unsharded from the forward through the backward ("Do not free
+     * the root's parameters in the post-forward for FULL_SHARD", fsdp/_runtime_utils.py
+     * _post_forward): the embeddings and output layer, which no block's unit holds, 16-bit,
+     * whole beside their shard, or whole when the shard lives on the host. */
+    if (c->offload == SP_OFFLOAD_PARAMS)
+        gathered += embedding_params(m) * 2.0;
+    else if (c->fsdp && n > 1)
+        gathered += embedding_params(m) * 2.0 * (1.0 - 1.0 / n);
     double dequant = c->quant != SP_QUANT_NONE ? largest_linear(m, SP_TARGET_ALL) * 2.0 : 0.0;
     double dora = c->method == SP_METHOD_DORA ? 2.0 * largest_linear(m, c->targets) * 2.0 : 0.0;
     double resident = out->base_bytes + out->quant_constants_bytes + out->trainable_bytes + out->optimizer_bytes;
