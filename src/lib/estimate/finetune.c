@@ -452,7 +452,7 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
     double gathered = (c->fsdp && n > 1) || c->offload == SP_OFFLOAD_PARAMS ? 2.0 * base.layer_storage : 0.0;
     /* FSDP1 leaves the root unit unsharded from the forward through the backward ("Do not free
      * the root's parameters in the post-forward for FULL_SHARD", fsdp/_runtime_utils.py
-     * _post_forward): the embeddings and output layer, which no block's unit holds, 16-bit,
+     * _post_forward_reshard): the embeddings and output layer, which no block's unit holds, 16-bit,
      * whole beside their shard, or whole when the shard lives on the host. */
     if (c->offload == SP_OFFLOAD_PARAMS)
         gathered += embedding_params(m) * 2.0;
