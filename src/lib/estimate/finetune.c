@@ -446,18 +446,22 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
         out->held_inputs_bytes = out->activations_bytes - unheld;
     }
     /* In flight beside the saved tensors: FSDP's two unsharded blocks (the current one and the
-     * prefetched next; PyTorch FSDP limit_all_gathers), or every block on the host streaming
-     * in; the 16-bit copy of the 4-bit linear being multiplied (bitsandbytes dequantises a whole
-     * weight before its GEMM); DoRA's weight norm over W + BA (peft dora.py get_weight_norm). */
-    double gathered = (c->fsdp && n > 1) || c->offload == SP_OFFLOAD_PARAMS ? 2.0 * base.layer_storage : 0.0;
-    /* FSDP1 leaves the root unit unsharded from the forward through the backward ("Do not free
-     * the root's parameters in the post-forward for FULL_SHARD", fsdp/_runtime_utils.py
-     * _post_forward_reshard): the embeddings and output layer, which no block's unit holds, 16-bit,
-     * whole beside their shard, or whole when the shard lives on the host. */
-    if (c->offload == SP_OFFLOAD_PARAMS)
-        gathered += embedding_params(m) * 2.0;
-    else if (c->fsdp && n > 1)
-        gathered += embedding_params(m) * 2.0 * (1.0 - 1.0 / n);
+     * prefetched next; PyTorch FSDP limit_all_gathers), or two blocks of those on the host
+     * streaming in; the 16-bit copy of the 4-bit linear being multiplied (bitsandbytes dequantises
+     * a whole weight before its GEMM); DoRA's weight norm over W + BA (peft dora.py
+     * get_weight_norm). FSDP1 gathers a unit into a padded buffer of its own beside the shard it
+     * keeps (flat_param._full_param_padded against _local_shard), and with the shard offloaded it
+     * first copies the shard to the GPU (FlatParamHandle.pre_unshard): each unsharded unit is
+     * whole, plus 1/n when the shard lives on the host (one GPU runs NO_SHARD: the copy is the
+     * unit). The root unit, the embeddings and output layer
+     * no block's unit holds, is never freed after the forward ("Do not free the root's parameters
+     * in the post-forward for FULL_SHARD", fsdp/_runtime_utils.py _post_forward_reshard), so it
+     * stays whole through the backward beside the two blocks. */
+    double gathered = 0.0;
+    if ((c->fsdp && n > 1) || c->offload == SP_OFFLOAD_PARAMS) {
+        double copy = c->offload == SP_OFFLOAD_PARAMS && n > 1 ? 1.0 + 1.0 / n : 1.0;
+        gathered = (2.0 * base.layer_storage + embedding_params(m) * 2.0) * copy;
+    }
     double dequant = c->quant != SP_QUANT_NONE ? largest_linear(m, SP_TARGET_ALL) * 2.0 : 0.0;
     double dora = c->method == SP_METHOD_DORA ? 2.0 * largest_linear(m, c->targets) * 2.0 : 0.0;
     double resident = out->base_bytes + out->quant_constants_bytes + out->trainable_bytes + out->optimizer_bytes;
