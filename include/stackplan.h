@@ -701,11 +701,15 @@ typedef struct {
                                      Megatron-Core --tp-comm-overlap), where sp_tp_overlap_applies says so */
     bool quantized_experts_only;  /* inference: weight_dtype covers the routed experts only, the rest is
                                      16-bit (gpt-oss's MXFP4 checkpoints: modules_to_not_convert) */
+    bool eager_modules;           /* training: norms, rotary embeddings and the gated activation run as
+                                     PyTorch's eager modules, one kernel an operation (torchtitan without
+                                     torch.compile); false: fused (Megatron-Core, torch.compile) */
 } sp_mem_config;
 
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
-     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false, false, false}
+     2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false, false, false, \
+     false}
 
 /* Whether a layout can overlap its expert all-to-all with compute as Megatron-Core does it: expert
  * parallelism on an MoE model, no full recompute, and an interleaved schedule when it pipelines
@@ -1229,11 +1233,12 @@ typedef struct {
     bool ep_overlap;             /* MoE: overlap the expert all-to-all where a layout allows it */
     bool tp_overlap;             /* overlap tensor-parallel communication with GEMMs where a layout allows it */
     bool global_batch_is_default; /* global_batch came from the rules (sp_rules_global_batch), not the user */
+    bool eager_modules;          /* norms, rotary and the gated activation unfused (sp_mem_config) */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false, false}
+     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false, false, false}
 
 /* One evaluated layout. */
 typedef struct {

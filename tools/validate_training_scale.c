@@ -210,6 +210,12 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     q.recompute = row_recompute(row);
     q.ep_overlap = recipe_flag(t->recipes, id, "ep_overlap");
     q.tp_overlap = recipe_flag(t->recipes, id, "tp_overlap");
+    /* torchtitan runs uncompiled unless its run says torch.compile (compile = false in its
+     * configs; Float8 needs compile, so those runs say so): Table 1's "FSDP" rows, the Aug-2024
+     * 405B row with no optimizations. */
+    const char *framework = text(row, "framework", "");
+    q.eager_modules = !strncmp(framework, "torchtitan", 10) && !strstr(framework, "compile") &&
+                      !strstr(text(row, "quote", ""), "compile") && q.precision != SP_PREC_FP8;
     torchtitan_pipeline(row, &q);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));
     /* The FSDP blog's TFLOP/s has no published formula: compared as model FLOPs. */

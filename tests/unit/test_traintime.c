@@ -726,10 +726,30 @@ static void expert_tensor_parallel(void **state)
     assert_string_equal(err.field, "ep");
 }
 
+/* Eager modules: 32 more bytes an element of the hidden state for each norm and 20 for each query
+ * and key element, per token and layer, forward once and backward twice (no recompute), memory-
+ * bound. The toy's GELU MLP has no gate to add. */
+static void eager_modules_move_more_bytes(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.hbm_bytes_per_s = 1e12;
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    sp_step fused, eager;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &fused, &err), SP_OK);
+    c.eager_modules = true;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &eager, &err), SP_OK);
+    double bytes = 2 * 1024 * 32.0 + (16 + 16) * 64 * 20.0;
+    double expected = 3 * 512 * bytes / (1e12 * PERF.memory_efficiency);
+    assert_true(fabs((eager.step_time_s - fused.step_time_s) - expected) < 1e-6 * expected);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(expert_all_to_all_by_hand),
+        cmocka_unit_test(eager_modules_move_more_bytes), cmocka_unit_test(expert_all_to_all_by_hand),
         cmocka_unit_test(expert_all_to_all_overlap),
         cmocka_unit_test(expert_tensor_parallel),
         cmocka_unit_test(single_gpu_step),

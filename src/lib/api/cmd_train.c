@@ -34,6 +34,9 @@ static const cli_opt OPTS[] = {
     {"tp-overlap", CLI_FLAG, NULL,
      "run tensor-parallel communication under the GEMMs (Transformer Engine userbuffers, Megatron-Core's "
      "--tp-comm-overlap; with sequence parallelism)"},
+    {"eager-modules", CLI_FLAG, NULL,
+     "norms, rotary and SwiGLU as PyTorch's eager modules (torchtitan without torch.compile, Hugging Face models "
+     "under FSDP or DeepSpeed); default off: fused (Megatron-Core, torch.compile)"},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)"},
     {"sequence-parallel", CLI_FLAG, NULL, "pin sequence parallelism on or off (default: searched)"},
     {"flash-attention", CLI_FLAG, NULL, "FlashAttention kernels (default on)"},
@@ -75,6 +78,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->etp = cli_number_or(&CMD, v, "etp", 0);
     q->ep_overlap = cli_on(&CMD, v, "ep-overlap");
     q->tp_overlap = cli_on(&CMD, v, "tp-overlap");
+    q->eager_modules = cli_on(&CMD, v, "eager-modules");
     if (q->ep_overlap && sp_model_has_shape(m) && m->experts <= 1)
         return cli_flag_error(err, "ep-overlap", "%s is dense: it has no expert all-to-all to overlap", m->name);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);

@@ -34,6 +34,8 @@ static const cli_default DEFAULTS[] = {
     NUM("dp", 1, 1e6, WHOLE, "memory: 1; train: searched", "a million replicas is past any cluster"),
     NUM("draft-params", 1e6, 1e13, 0, "the catalog's count of --draft-model",
         "a draft model's parameters; the estimate refuses one not smaller than the target"),
+    SWITCH("eager-modules", false, "off",
+           "Megatron-Core runs fused norm and activation kernels and stackplan's torchtitan.toml turns torch.compile on"),
     NUM("ep", 1, 1e6, WHOLE, "train: searched (MoE only); serve: off (experts sliced by tp)",
         "expert-parallel ranks divide the experts"),
     SWITCH("ep-overlap", false, "off (Megatron-Core's default)",

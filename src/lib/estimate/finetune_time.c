@@ -72,22 +72,13 @@ static double block_elementwise_s(const ft_ctx *x)
 }
 
 /* What Hugging Face's eager modules add to block_elementwise_s's one read and write of each
- * tensor, per token of one block's forward (transformers models/llama/modeling_llama.py):
- * LlamaRMSNorm runs to(fp32), pow, mean, the rsqrt product, to(bf16) and the weight product, 36
- * bytes an element of the hidden state where a fused norm moves 4; apply_rotary_pos_emb runs
- * q * cos, rotate_half (a negation and a cat) times sin and their sum over every query and key
- * element, about 20 bytes each; act_fn(gate) * up writes the activation before the product,
- * 10 bytes an element of the MLP width where the fused count moves 6. Fused kernels (Liger,
- * Unsloth, torch.compile) add nothing. */
+ * tensor (sp_eager_module_bytes, counted from transformers' modeling_llama.py). Fused kernels
+ * (Liger, Unsloth, torch.compile) add nothing. */
 static double eager_modules_s(const ft_ctx *x)
 {
-    const sp_model *m = x->m;
     if (x->c->fused_kernels)
         return 0.0;
-    double active = m->experts > 1 ? m->experts_per_token : 1.0;
-    double bytes = m->norms_per_layer * m->hidden * 32.0 + (m->heads + m->kv_heads) * m->head_dim * 20.0 +
-                   (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 * m->ffn * active : 0.0);
-    return x->tokens * bytes / x->hbm;
+    return x->tokens * sp_eager_module_bytes(x->m, x->m->hidden, 1.0) / x->hbm;
 }
 
 /* Causal FlashAttention forward: 4 s q FLOPs a token over half the score matrix (Dao 2023). */

@@ -229,7 +229,24 @@ static double elementwise_s(const step_ctx *x)
     double elements = m->norms_per_layer * 2.0 * hidden_share + 2.0 * 3.0 * hidden_share +
                       (m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0) * m->ffn / t;
     double bytes = elements * x->e + (m->dropout ? 2.0 * (2.0 * x->e + 1.0) * hidden_share : 0.0);
+    if (x->c->eager_modules)
+        bytes += sp_eager_module_bytes(m, hidden_share, t);
     return x->tokens * bytes / x->hbm;
+}
+
+/* What eager modules add to a fused count's one read and write of each tensor, per token of one
+ * layer's forward (transformers models/llama/modeling_llama.py; torchtitan's RMSNorm, complex-
+ * multiply rotary and F.silu(w1(x)) * w3(x) run the same kernels uncompiled): the norm runs
+ * to(fp32), pow, mean, the rsqrt product, to(bf16) and the weight product, 36 bytes an element of
+ * the hidden state where a fused norm moves 4; rotary embedding runs about 20 bytes an element of
+ * every query and key (upcast, rotate, multiply, add, cast back); the gated activation writes the
+ * activation before the product, 10 bytes an element of the MLP width where the fused count moves
+ * 6, for each expert a token visits. */
+double sp_eager_module_bytes(const sp_model *m, double hidden_share, double tp)
+{
+    double active = m->experts > 1 ? m->experts_per_token : 1.0;
+    return m->norms_per_layer * hidden_share * 32.0 + (m->heads + m->kv_heads) * m->head_dim / tp * 20.0 +
+           (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 * m->ffn * active / tp : 0.0);
 }
 
 /* Context parallelism's ring (Liu et al. 2023, Ring Attention; Megatron-Core's p2p cp_comm_type):

@@ -305,6 +305,8 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
         json_object_set_new(o, "tp_overlap", json_boolean(sp_tp_overlap_applies(&c->config)));
     if (c->config.ep > 1)
         json_object_set_new(o, "ep_overlap", json_boolean(c->step.ep_overlapped));
+    if (c->config.eager_modules)
+        json_object_set_new(o, "eager_modules", json_true());
     return o;
 }
 
