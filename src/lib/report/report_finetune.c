@@ -157,6 +157,13 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   o->accel->memory_bytes / 1e9, o->memory.host_bytes > 0 ? "" : "");
     if (o->memory.host_bytes > 0)
         sp_buf_printf(&b, "host     : %.1f GB of offloaded state in host memory a GPU\n", o->memory.host_bytes / 1e9);
+    /* What the user can take back: FSDP1's hold on the checkpointed inputs, when it sets the peak. */
+    if (o->memory.held_inputs_bytes > 0.1 * o->memory.allocated_bytes)
+        sp_buf_printf(&b,
+                      "held     : %.1f GB of the peak are blocks' inputs FSDP holds to the backward's end under "
+                      "reentrant checkpointing; non-reentrant (--no-reentrant-checkpointing, use_reentrant: false) "
+                      "frees them\n",
+                      o->memory.held_inputs_bytes / 1e9);
     speed_line(&b, r->rules, o);
     sp_buf_printf(&b, "(* = recommended; %g layouts tried; mb = micro-batch per GPU; GB/GPU as nvidia-smi shows it)\n",
                   s->layouts_tried);
