@@ -216,6 +216,11 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     const char *framework = text(row, "framework", "");
     q.eager_modules = !strncmp(framework, "torchtitan", 10) && !strstr(framework, "compile") &&
                       !strstr(text(row, "quote", ""), "compile") && q.precision != SP_PREC_FP8;
+    /* IBM's fms-fsdp runs its own LLaMA uncompiled: every model's launch script passes
+     * --use_torch_compile=False (foundation-model-stack/fms-fsdp scripts/7b.sh, 13b.sh, 34b.sh,
+     * 70b.sh @2fdced7). */
+    if (strstr(framework, "fms-fsdp"))
+        q.eager_modules = true;
     torchtitan_pipeline(row, &q);
     double per_gpu = number(measured, "tokens_per_s_per_gpu", number(measured, "tokens_per_s_per_gpu_derived", 0));
     /* The FSDP blog's TFLOP/s has no published formula: compared as model FLOPs. */
