@@ -148,6 +148,9 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"reentrant-checkpointing", CLI_FLAG, NULL, "HF's reentrant checkpointing around FSDP blocks (default on); off: non-reentrant or FSDP's own"}, \
     {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)"}
 
+/* Refuses a CLI_FT_OPTS flag given without --method (memory and train without it are not a
+ * fine-tune, and would ignore it). */
+sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *values, sp_error *err);
 /* Reads the CLI_FT_OPTS into c (method only when one is given; finetune reads its list itself). */
 sp_status cli_ft_flags(const cli_command *cmd, const cli_value *values, bool one_method, sp_ft_config *c,
                        sp_error *err);

@@ -166,6 +166,8 @@ int cmd_memory(int argc, char **argv)
     if (s == SP_OK && fine_tune)
         return ft_memory(v, &in, format);
     if (s == SP_OK)
+        s = cli_ft_flags_need_method(&CMD, v, &err);
+    if (s == SP_OK)
         s = config_from_flags(v, &in.model, in.accel, &config, &err);
     sp_memory_constants constants = sp_rules_memory_constants(&in.rules);
     double capacity = in.accel ? in.accel->memory_bytes : 0;

@@ -241,11 +241,13 @@ static int train_fine_tune(const cli_value *v, sp_format format)
     sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
-    static const char *const layout_pins[] = {"tp", "pp", "dp", "ep", "etp", "cp", "zero", "interleave", "global-batch"};
+    static const char *const layout_pins[] = {"tp", "pp", "dp", "ep", "etp", "cp", "zero", "interleave", "global-batch",
+                                              "eager-modules", "tp-overlap", "ep-overlap"};
     for (size_t i = 0; s == SP_OK && i < sizeof layout_pins / sizeof layout_pins[0]; i++)
         if (cli_flag(&CMD, v, layout_pins[i])->set)
             s = cli_flag_error(&err, layout_pins[i],
-                               "a fine-tune (--method) is data-parallel, DDP or FSDP as it fits: --%s does not apply",
+                               "a fine-tune (--method) is data-parallel, DDP or FSDP as it fits, its modules eager "
+                               "unless --fused-kernels: --%s does not apply",
                                layout_pins[i]);
     if (s == SP_OK)
         s = cli_ft_base(&CMD, v, &in.model, true, &q.base, &err);
@@ -297,7 +299,9 @@ int cmd_train(int argc, char **argv)
         return CLI_EXIT_INTERNAL;
     }
     size_t n = 0;
-    sp_status s = load_job(v, j, &err);
+    sp_status s = cli_ft_flags_need_method(&CMD, v, &err);
+    if (s == SP_OK)
+        s = load_job(v, j, &err);
     if (s == SP_OK)
         s = run_searches(v, j, options, &n, &err);
     if (s == SP_OK)
