@@ -382,6 +382,23 @@ static double trainable_params(const sp_model *m, const sp_ft_config *c, double 
     return sp_ft_adapter_params(m, c) + (c->train_embeddings ? embedding_params(m) : 0.0);
 }
 
+/* FSDP's unsharded units live beside the saved tensors in the backward: two blocks (the current
+ * one and the prefetched next; limit_all_gathers), each gathered into a padded buffer of its own
+ * beside the shard it keeps (flat_param._full_param_padded against _local_shard), and the root
+ * unit, the embeddings and output layer no block's unit holds, which FSDP1 never frees after the
+ * forward ("Do not free the root's parameters in the post-forward for FULL_SHARD",
+ * fsdp/_runtime_utils.py _post_forward_reshard). With the shard on the host each unit's shard is
+ * first copied to the GPU (FlatParamHandle.pre_unshard): 1/n more (one GPU runs NO_SHARD, where
+ * the copy is the unit). */
+static double fsdp_gathered_bytes(const sp_model *m, const sp_ft_config *c, const base_storage *base)
+{
+    double n = c->gpus;
+    if (!((c->fsdp && n > 1) || c->offload == SP_OFFLOAD_PARAMS))
+        return 0.0;
+    double copy = c->offload == SP_OFFLOAD_PARAMS && n > 1 ? 1.0 + 1.0 / n : 1.0;
+    return (2.0 * base->layer_storage + embedding_params(m) * 2.0) * copy;
+}
+
 void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k, double capacity_bytes,
                           sp_ft_memory *out)
 {
@@ -445,23 +462,10 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
         out->activations_bytes = fmax(unheld, saved.saved + held + saved.rebuilt - out->logits_bytes);
         out->held_inputs_bytes = out->activations_bytes - unheld;
     }
-    /* In flight beside the saved tensors: FSDP's two unsharded blocks (the current one and the
-     * prefetched next; PyTorch FSDP limit_all_gathers), or two blocks of those on the host
-     * streaming in; the 16-bit copy of the 4-bit linear being multiplied (bitsandbytes dequantises
-     * a whole weight before its GEMM); DoRA's weight norm over W + BA (peft dora.py
-     * get_weight_norm). FSDP1 gathers a unit into a padded buffer of its own beside the shard it
-     * keeps (flat_param._full_param_padded against _local_shard), and with the shard offloaded it
-     * first copies the shard to the GPU (FlatParamHandle.pre_unshard): each unsharded unit is
-     * whole, plus 1/n when the shard lives on the host (one GPU runs NO_SHARD: the copy is the
-     * unit). The root unit, the embeddings and output layer
-     * no block's unit holds, is never freed after the forward ("Do not free the root's parameters
-     * in the post-forward for FULL_SHARD", fsdp/_runtime_utils.py _post_forward_reshard), so it
-     * stays whole through the backward beside the two blocks. */
-    double gathered = 0.0;
-    if ((c->fsdp && n > 1) || c->offload == SP_OFFLOAD_PARAMS) {
-        double copy = c->offload == SP_OFFLOAD_PARAMS && n > 1 ? 1.0 + 1.0 / n : 1.0;
-        gathered = (2.0 * base.layer_storage + embedding_params(m) * 2.0) * copy;
-    }
+    /* In flight beside the saved tensors: FSDP's gathered units (below); the 16-bit copy of the
+     * 4-bit linear being multiplied (bitsandbytes dequantises a whole weight before its GEMM);
+     * DoRA's weight norm over W + BA (peft dora.py get_weight_norm). */
+    double gathered = fsdp_gathered_bytes(m, c, &base);
     double dequant = c->quant != SP_QUANT_NONE ? largest_linear(m, SP_TARGET_ALL) * 2.0 : 0.0;
     double dora = c->method == SP_METHOD_DORA ? 2.0 * largest_linear(m, c->targets) * 2.0 : 0.0;
     double resident = out->base_bytes + out->quant_constants_bytes + out->trainable_bytes + out->optimizer_bytes;
