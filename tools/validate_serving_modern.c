@@ -19,6 +19,8 @@ static const char *row_accel(const char *gpu)
     return "";
 }
 
+#define RUN_SHAPES_MAX 16 /* the page lists ten */
+
 typedef struct {
     tally moe, dense; /* the dense rows are the same harness's check on a model without experts */
     tally moe_rest;   /* serving_modern_moe_rest.json: the table's other MoE cells, copied after the
@@ -31,7 +33,9 @@ typedef struct {
     double graph_batches[SP_GRAPH_BATCHES_MAX];
     int graph_batch_count;
     /* ... and the requests each run was given, by prompt and output length */
-    double run_prompt[16], run_output[16], run_requests[16];
+    struct {
+        double prompt, output, requests;
+    } runs[RUN_SHAPES_MAX];
     int run_count;
 } modern_tallies;
 
@@ -39,8 +43,8 @@ typedef struct {
 static double run_requests(const modern_tallies *t, double prompt, double output)
 {
     for (int i = 0; i < t->run_count; i++)
-        if (t->run_prompt[i] == prompt && t->run_output[i] == output)
-            return t->run_requests[i];
+        if (t->runs[i].prompt == prompt && t->runs[i].output == output)
+            return t->runs[i].requests;
     return 0;
 }
 
@@ -114,10 +118,10 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
     json_array_foreach(json_object_get(harness, "cuda_graph_batch_sizes"), i, size) if (i < SP_GRAPH_BATCHES_MAX)
         t.graph_batches[t.graph_batch_count++] = json_number_value(size);
     json_t *run;
-    json_array_foreach(json_object_get(harness, "num_requests"), i, run) if (i < 16) {
-        t.run_prompt[t.run_count] = number(run, "prompt_tokens", 0);
-        t.run_output[t.run_count] = number(run, "output_tokens", 0);
-        t.run_requests[t.run_count++] = number(run, "requests", 0);
+    json_array_foreach(json_object_get(harness, "num_requests"), i, run) if (i < RUN_SHAPES_MAX) {
+        t.runs[t.run_count].prompt = number(run, "prompt_tokens", 0);
+        t.runs[t.run_count].output = number(run, "output_tokens", 0);
+        t.runs[t.run_count++].requests = number(run, "requests", 0);
     }
     json_decref(harness);
     if (!each_row(dir, "serving_modern_public.json",
@@ -125,7 +129,7 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
                   modern_row, &t))
         return false;
     bool met = summary_median("MoE serving throughput (issue 14's target; EP = tp with attention DP, Llama 4 Scout TP "
-                              "only; each run's requests in waves)",
+                              "only; each run's requests in batches, as serve --requests)",
                               &t.moe, 0.20);
     summary("  the same harness on a dense model (Llama 3.3 70B, reported)", &t.dense, 1, 1);
     t.rest = true;

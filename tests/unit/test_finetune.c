@@ -308,23 +308,38 @@ static void quantized_on_device_peaks_at_16_bits(void **state)
     assert_close(loaded.allocated_bytes, plain.allocated_bytes);
 }
 
+/* The estimate of c on llama2_7b with the BARE constants, which must succeed. */
+static sp_ft_memory estimated(const sp_ft_config *c)
+{
+    sp_model m = llama2_7b();
+    sp_ft_memory mem;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, c, &BARE, 0, &mem, &err), SP_OK);
+    return mem;
+}
+
+/* A 4-bit base (quant) fine-tuned with adapters, sharded by FSDP over gpus (1: one GPU). */
+static sp_ft_config quantized(sp_quant quant, double gpus)
+{
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.method = SP_METHOD_QLORA;
+    c.quant = quant;
+    c.fsdp = gpus > 1;
+    c.gpus = gpus;
+    return c;
+}
+
 /* PEFT's fp32 upcast: on one GPU the norms, embeddings and head become fp32 (4 bytes where 2
  * were) and so does the residual stream each checkpoint keeps; TRL skips it for sharded QLoRA,
  * so under FSDP the flag changes nothing. */
 static void fp32_upcast_only_unsharded(void **state)
 {
     (void)state;
-    sp_model m = llama2_7b();
-    sp_ft_config c = SP_FT_CONFIG_INIT;
-    c.method = SP_METHOD_QLORA;
-    c.quant = SP_QUANT_NF4;
+    sp_ft_config c = quantized(SP_QUANT_NF4, 1);
     c.seq = 1024;
-    c.checkpointing = true;
-    sp_ft_memory plain, upcast;
-    sp_error err;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &plain, &err), SP_OK);
+    sp_ft_memory plain = estimated(&c);
     c.fp32_upcast = true;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &upcast, &err), SP_OK);
+    sp_ft_memory upcast = estimated(&c);
     /* the 16-bit parameters outside the linear layers: embeddings, head and two norms a layer
      * plus the final one, 2 more bytes each */
     double outside = 2.0 * 32000 * 4096 + (2.0 * 32 + 1) * 4096;
@@ -333,10 +348,9 @@ static void fp32_upcast_only_unsharded(void **state)
     assert_true(upcast.activations_bytes - plain.activations_bytes >= 32.0 * 1024 * 4096 * 2.0);
     c.fsdp = true;
     c.gpus = 2;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &upcast, &err), SP_OK);
+    upcast = estimated(&c);
     c.fp32_upcast = false;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &plain, &err), SP_OK);
-    assert_close(upcast.allocated_bytes, plain.allocated_bytes);
+    assert_close(upcast.allocated_bytes, estimated(&c).allocated_bytes);
 }
 
 /* A GPTQ base under FSDP: AutoGPTQ's buffers stay whole on every rank; made parameters (fms-
@@ -344,17 +358,10 @@ static void fp32_upcast_only_unsharded(void **state)
 static void gptq_shards_only_as_parameters(void **state)
 {
     (void)state;
-    sp_model m = llama2_7b();
-    sp_ft_config c = SP_FT_CONFIG_INIT;
-    c.method = SP_METHOD_QLORA;
-    c.quant = SP_QUANT_INT4;
-    c.fsdp = true;
-    c.gpus = 4;
-    sp_ft_memory whole, sharded;
-    sp_error err;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &whole, &err), SP_OK);
+    sp_ft_config c = quantized(SP_QUANT_INT4, 4);
+    sp_ft_memory whole = estimated(&c);
     c.gptq_as_parameters = true;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &sharded, &err), SP_OK);
+    sp_ft_memory sharded = estimated(&c);
     assert_close(sharded.base_bytes, whole.base_bytes / 4.0);
     assert_close(sharded.quant_constants_bytes, whole.quant_constants_bytes / 4.0);
 }
@@ -366,32 +373,23 @@ static void gptq_shards_only_as_parameters(void **state)
 static void fsdp_holds_reentrant_inputs(void **state)
 {
     (void)state;
-    sp_model m = llama2_7b();
-    sp_ft_config c = SP_FT_CONFIG_INIT;
-    c.method = SP_METHOD_QLORA;
-    c.quant = SP_QUANT_NF4;
-    c.fsdp = true;
-    c.gpus = 2;
+    sp_ft_config c = quantized(SP_QUANT_NF4, 2);
     c.micro_batch = 2;
     c.seq = 4096;
-    sp_ft_memory held, inside;
-    sp_error err;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &held, &err), SP_OK);
+    sp_ft_memory held = estimated(&c);
     c.reentrant_outside_fsdp = false;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &inside, &err), SP_OK);
+    sp_ft_memory inside = estimated(&c);
     double expected = 30.0 * 2 * 4096 * 4096 * 2.0;
     assert_close(held.held_inputs_bytes, expected);
     assert_close(held.activations_bytes - inside.activations_bytes, expected);
     assert_true(inside.held_inputs_bytes == 0);
     c.reentrant_outside_fsdp = true;
     c.gpus = 1;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &inside, &err), SP_OK);
-    assert_true(inside.held_inputs_bytes == 0);
+    assert_true(estimated(&c).held_inputs_bytes == 0);
     c.gpus = 2;
     c.method = SP_METHOD_FULL;
     c.quant = SP_QUANT_NONE;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &inside, &err), SP_OK);
-    assert_true(inside.held_inputs_bytes == 0);
+    assert_true(estimated(&c).held_inputs_bytes == 0);
 }
 
 /* FSDP's gathers in the backward: two blocks unsharded (the current and the prefetched) and the
@@ -400,27 +398,23 @@ static void fsdp_holds_reentrant_inputs(void **state)
 static void fsdp_keeps_the_root_unit_whole(void **state)
 {
     (void)state;
-    sp_model m = llama2_7b();
     sp_ft_config c = SP_FT_CONFIG_INIT;
     c.fsdp = true;
     c.gpus = 4;
     c.seq = 512;
     c.reentrant_outside_fsdp = false;
-    sp_ft_memory mem;
-    sp_error err;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
+    sp_ft_memory mem = estimated(&c);
     assert_false(mem.peak_in_optimizer_step);
     /* a block's linears: q, k, v, o 4096 x 4096, gate, up, down 4096 x 11008, at 2 bytes */
     double embeddings = 2.0 * 32000 * 4096, block = (4.0 * 4096 * 4096 + 3.0 * 4096 * 11008) * 2.0;
-    assert_close(mem.transient_bytes, 2.0 * block + embeddings * 2.0);
+    double whole = 2.0 * block + embeddings * 2.0;
+    assert_close(mem.transient_bytes, whole);
     /* offloaded, each gathered unit's shard is copied to the GPU first: a quarter more on 4 */
     c.offload = SP_OFFLOAD_PARAMS;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
-    assert_close(mem.transient_bytes, (2.0 * block + embeddings * 2.0) * 1.25);
+    assert_close(estimated(&c).transient_bytes, whole * 1.25);
     /* one GPU runs NO_SHARD: the copy is the unit */
     c.gpus = 1;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &BARE, 0, &mem, &err), SP_OK);
-    assert_close(mem.transient_bytes, 2.0 * block + embeddings * 2.0);
+    assert_close(estimated(&c).transient_bytes, whole);
 }
 
 int main(void)

@@ -152,9 +152,9 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     char pins[256];
     sp_ft_pins(r->rules, o, pins, sizeof pins);
     sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);
-    sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB%s\n",
+    sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB\n",
                   o->memory.allocated_bytes / 1e9, o->memory.reserved_bytes / 1e9, o->memory.device_bytes / 1e9,
-                  o->accel->memory_bytes / 1e9, o->memory.host_bytes > 0 ? "" : "");
+                  o->accel->memory_bytes / 1e9);
     if (o->memory.host_bytes > 0)
         sp_buf_printf(&b, "host     : %.1f GB of offloaded state in host memory a GPU\n", o->memory.host_bytes / 1e9);
     /* What the user can take back: FSDP1's hold on the checkpointed inputs, when it sets the peak. */

@@ -58,15 +58,16 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
      * where the GPU sets the step. */
     if (!host_bound && s->decode_attention_core_bound && n >= 0 && (size_t)n < sizeof streaming)
         snprintf(streaming + n, sizeof streaming - (size_t)n,
-                 ", %.1f of it attention bound by the CUDA cores at %g queries a KV head: --decode-attention tensor-cores where the engine packs them", 1e3 * s->decode_attention_s,
-                 r->model->heads / r->model->kv_heads);
+                 ", %.1f of it attention bound by the CUDA cores at %g queries a KV head: --decode-attention "
+                 "tensor-cores where the engine packs them",
+                 1e3 * s->decode_attention_s, r->model->heads / r->model->kv_heads);
     /* Under a simulated load the replicas run below their full batch: say so, or the full batch's
      * per-token figure reads as a contradiction of the load line's percentiles. */
     sp_buf_printf(&b,
                   "%s %g%s, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
                   "%.1f ms%s)\n",
-                  s->simulated ? "full batch  :" : "latency     : at batch", s->batch, s->simulated ? " sequences" : "", 1e3 * s->ttft_s, 1e3 * s->prefill_s,
-                  1e3 * s->tpot_s, 1e3 * s->decode_step_s, streaming);
+                  s->simulated ? "full batch  :" : "latency     : at batch", s->batch, s->simulated ? " sequences" : "",
+                  1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s, streaming);
     if (c->prefix_share > 0)
         sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
                           "compute the rest, sequences keep their own blocks\n",
