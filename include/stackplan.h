@@ -899,12 +899,17 @@ typedef struct {
     double transient_bytes;       /* gathered layers, dequantised copy, optimizer temporaries */
     double allocated_bytes;       /* peak of live tensors: torch.cuda.max_memory_allocated() */
     double reserved_bytes;        /* the caching allocator's peak: max_memory_reserved() */
+    double unbounded_reserved_bytes; /* what it reserves when the card has room (reserved before the
+                                        card caps it: near capacity it frees its cache instead) */
     double device_bytes;          /* what nvidia-smi shows: reserved plus the CUDA context */
     double host_bytes;            /* state offloaded to host memory, this GPU's share */
     double host_param_bytes;      /* of which parameters (optimizer+params offload) */
     bool peak_in_optimizer_step;  /* the optimizer step, not the backward, sets the peak */
     double capacity_bytes;
-    bool fits;
+    bool fits;                    /* live tensors and the CUDA context fit capacity_bytes */
+    bool tight;                   /* fits, but the unbounded reserve and the context do not: the run
+                                     leans on the allocator freeing its cache and may run out of
+                                     memory on a version that fragments more */
 } sp_ft_memory;
 
 /* Checks a fine-tune against its model: rank in (0, layer width], targets the model has,
@@ -923,9 +928,13 @@ double sp_ft_adapter_params(const sp_model *model, const sp_ft_config *config);
 sp_status sp_ft_memory_estimate(const sp_model *model, const sp_ft_config *config, const sp_ft_constants *k,
                                 double capacity_bytes, sp_ft_memory *out, sp_error *err);
 
-/* The largest micro-batch whose device bytes fit capacity_bytes, 0 when one does not. Pure. */
+/* The largest micro-batch whose live tensors and CUDA context fit capacity_bytes, 0 when none. Pure. */
 double sp_ft_max_micro_batch(const sp_model *model, const sp_ft_config *config, const sp_ft_constants *k,
                              double capacity_bytes);
+
+/* The largest micro-batch that fits and is not tight (sp_ft_memory.tight), 0 when none. Pure. */
+double sp_ft_max_roomy_micro_batch(const sp_model *model, const sp_ft_config *config, const sp_ft_constants *k,
+                                   double capacity_bytes);
 
 /* Where one fine-tuning step's time goes on one GPU (every GPU runs the same work). */
 typedef struct {
@@ -1596,9 +1605,11 @@ typedef struct {
  * Caller frees. */
 char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error *err);
 
-/* One fine-tune's memory: allocated, reserved and device bytes and their parts. accel may be NULL. */
+/* One fine-tune's memory: allocated, reserved and device bytes and their parts, the largest
+ * micro-batch and the largest that is not tight. accel may be NULL. */
 char *sp_render_ft_memory(const sp_model *model, const sp_ft_config *config, const sp_ft_memory *memory,
-                          const sp_accel *accel, double max_micro_batch, sp_format format, sp_error *err);
+                          const sp_accel *accel, double max_micro_batch, double max_roomy_micro_batch,
+                          sp_format format, sp_error *err);
 
 /* Everything a memory report shows. accel may be NULL (no capacity known). */
 typedef struct {

@@ -127,8 +127,11 @@ static void checkpointing_and_logits(void **state)
 }
 
 /* A job fits when its live tensors and the CUDA context do (the allocator frees its cache before
- * it fails); the largest micro-batch is the last that does; with no card the reserve is 1.5x. */
-static void fit_and_largest_batch(void **state)
+ * it fails); the largest micro-batch is the last that does; with no card the reserve is 1.5x.
+ * Tight: the job fits but the 1.5x reserve and the context do not. At exactly 1.5 x allocated +
+ * context the fit has room, a byte less and it is tight, so the largest roomy micro-batch is 0
+ * there (micro-batch 1 already tight) and 1 once the card holds its reserve. */
+static void fit_tight_and_largest_batch(void **state)
 {
     (void)state;
     sp_model m = llama2_7b();
@@ -136,19 +139,25 @@ static void fit_and_largest_batch(void **state)
     k.cuda_context_bytes = 1e9;
     k.fragmentation = 0.5;
     sp_ft_config c = SP_FT_CONFIG_INIT;
-    sp_ft_memory mem;
+    sp_ft_memory mem, unbounded;
     sp_error err;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &mem, &err), SP_OK);
-    double capacity = mem.allocated_bytes + 1e9;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &unbounded, &err), SP_OK);
+    assert_false(unbounded.fits || unbounded.tight); /* no card: nothing fits, nothing is tight */
+    assert_close(unbounded.device_bytes, unbounded.allocated_bytes * 1.5 + 1e9);
+    assert_close(unbounded.unbounded_reserved_bytes, unbounded.allocated_bytes * 1.5);
+    double capacity = unbounded.allocated_bytes + 1e9, roomy = unbounded.device_bytes;
     assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, capacity, &mem, &err), SP_OK);
-    assert_true(mem.fits);
+    assert_true(mem.fits && mem.tight);
     /* At capacity the reserve is what is live: the device shows all of the card. */
     assert_close(mem.device_bytes, capacity);
-    sp_ft_memory unbounded;
-    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &unbounded, &err), SP_OK);
-    assert_close(unbounded.device_bytes, unbounded.allocated_bytes * 1.5 + 1e9);
     assert_true(sp_ft_max_micro_batch(&m, &c, &k, capacity) == 1);
     assert_true(sp_ft_max_micro_batch(&m, &c, &k, capacity - 1) == 0);
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, roomy, &mem, &err), SP_OK);
+    assert_true(mem.fits && !mem.tight);
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, roomy - 1, &mem, &err), SP_OK);
+    assert_true(mem.fits && mem.tight);
+    assert_true(sp_ft_max_roomy_micro_batch(&m, &c, &k, roomy - 1) == 0);
+    assert_true(sp_ft_max_roomy_micro_batch(&m, &c, &k, roomy) == 1);
 }
 
 static void expect_error(const sp_model *m, const sp_ft_config *c, const char *field)
@@ -269,6 +278,46 @@ static void search_prefers_cheapest_within_deadline(void **state)
     assert_true(r.items[0].meets);
     assert_true(r.items[0].config.gpus >= 4.0);
     assert_true(r.items[0].hours <= q.deadline_hours);
+}
+
+/* The search runs the largest micro-batch that leaves the allocator its reserve and keeps the
+ * largest that fits as max_micro_batch: on a card sized for micro-batch 3's live tensors but only
+ * micro-batch 2's 1.5x reserve, it runs 2 and reports at least 3. */
+static void search_leaves_the_allocator_room(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_constants k = BARE;
+    k.fragmentation = 0.5;
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.checkpointing = true;
+    sp_ft_memory two, three;
+    sp_error err;
+    c.micro_batch = 2;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &two, &err), SP_OK);
+    c.micro_batch = 3;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &three, &err), SP_OK);
+    double card = fmax(three.allocated_bytes, two.unbounded_reserved_bytes) * 1.001;
+    assert_true(card < three.unbounded_reserved_bytes);
+    sp_accel a = test_accel(card, 2e12, 300e12, 300e9, 25e9, 1.0);
+    const sp_accel *accels[1] = {&a};
+    static sp_ft_request q;
+    memset(&q, 0, sizeof q);
+    q.base = c;
+    q.base.micro_batch = 1;
+    q.methods = SP_METHODS_LORA;
+    q.gpus_min = q.gpus_max = 1;
+    q.max_micro_batch = 8;
+    q.offload = 0;
+    q.checkpointing = 1;
+    q.tokens = 1e9;
+    static sp_ft_result r;
+    sp_perf_constants perf = PERF;
+    perf.memory_headroom = 0;
+    assert_int_equal(sp_ft_search(&m, accels, 1, &q, &k, &perf, &r, &err), SP_OK);
+    assert_true(r.items[0].fits && !r.items[0].memory.tight);
+    assert_close(r.items[0].config.micro_batch, 2.0);
+    assert_true(r.items[0].max_micro_batch >= 3.0);
 }
 
 /* litgpt quantises after the 16-bit base is on the GPU: a QLoRA run's peak allocated is at least
@@ -425,9 +474,10 @@ int main(void)
         cmocka_unit_test(gptq_shards_only_as_parameters), cmocka_unit_test(fsdp_holds_reentrant_inputs),
         cmocka_unit_test(fsdp_keeps_the_root_unit_whole),
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
-        cmocka_unit_test(fit_and_largest_batch),  cmocka_unit_test(bad_configs),
+        cmocka_unit_test(fit_tight_and_largest_batch), cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),
         cmocka_unit_test(search_prefers_cheapest_within_deadline),
+        cmocka_unit_test(search_leaves_the_allocator_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,7 +143,8 @@ static int ft_memory(const cli_value *v, cli_inputs *in, sp_format format)
     char *text = NULL;
     if (s == SP_OK) {
         double largest = capacity > 0 ? sp_ft_max_micro_batch(&in->model, &config, &k, capacity) : 0;
-        text = sp_render_ft_memory(&in->model, &config, &memory, in->accel, largest, format, &err);
+        double roomy = capacity > 0 ? sp_ft_max_roomy_micro_batch(&in->model, &config, &k, capacity) : 0;
+        text = sp_render_ft_memory(&in->model, &config, &memory, in->accel, largest, roomy, format, &err);
     }
     sp_accel_catalog_free(&in->catalog);
     return text ? cli_emit(text) : cli_fail(&err);

@@ -57,6 +57,15 @@ static bool tried_qlora(const sp_ft_result *s)
     return false;
 }
 
+/* Why a fit is tight: what the allocator would reserve with room, against the capacity it has. */
+static void tight_text(sp_buf *b, const sp_ft_memory *mem)
+{
+    sp_buf_printf(b, "with room the caching allocator would reserve about %.1f GB, which with the CUDA context "
+                     "passes the %.1f GB it may use; the run leans on the allocator freeing its cache and can run "
+                     "out of memory from fragmentation (launch sets PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True)",
+                  mem->unbounded_reserved_bytes / 1e9, mem->capacity_bytes / 1e9);
+}
+
 static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
 {
     char layout[64], cost[32];
@@ -78,9 +87,10 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
         return;
     }
     money(o->cost_usd, o->usd_per_gpu_hour, cost, sizeof cost);
-    sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9.1f %10s%s\n", best ? "*" : " ", o->accel->name,
+    sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9.1f %10s%s%s\n", best ? "*" : " ", o->accel->name,
                   sp_ft_method_name(o->config.method), o->config.gpus, layout, o->memory.device_bytes / 1e9,
-                  o->config.micro_batch, o->step.tokens_per_s, o->hours, cost, o->meets ? "" : "  (misses a target)");
+                  o->config.micro_batch, o->step.tokens_per_s, o->hours, cost, o->memory.tight ? "  (tight)" : "",
+                  o->meets ? "" : "  (misses a target)");
 }
 
 static void targets_text(sp_buf *b, const sp_ft_request *q)
@@ -155,6 +165,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB\n",
                   o->memory.allocated_bytes / 1e9, o->memory.reserved_bytes / 1e9, o->memory.device_bytes / 1e9,
                   o->accel->memory_bytes / 1e9);
+    if (o->memory.tight) {
+        sp_buf_puts(&b, "tight    : ");
+        tight_text(&b, &o->memory);
+        sp_buf_puts(&b, "\n");
+    }
     if (o->memory.host_bytes > 0)
         sp_buf_printf(&b, "host     : %.1f GB of offloaded state in host memory a GPU\n", o->memory.host_bytes / 1e9);
     /* What the user can take back: FSDP1's hold on the checkpointed inputs, when it sets the peak. */
@@ -186,6 +201,7 @@ static json_t *memory_json(const sp_ft_memory *m)
     json_object_set_new(o, "transient_bytes", sp_json_count(m->transient_bytes));
     json_object_set_new(o, "allocated_bytes", sp_json_count(m->allocated_bytes));
     json_object_set_new(o, "reserved_bytes", sp_json_count(m->reserved_bytes));
+    json_object_set_new(o, "unbounded_reserved_bytes", sp_json_count(m->unbounded_reserved_bytes));
     json_object_set_new(o, "device_bytes", sp_json_count(m->device_bytes));
     json_object_set_new(o, "total_bytes", sp_json_count(m->device_bytes));
     json_object_set_new(o, "host_bytes", sp_json_count(m->host_bytes));
@@ -230,6 +246,7 @@ static json_t *option_json(const sp_model *m, const sp_ft_option *o)
     json_t *j = json_object();
     json_object_set_new(j, "gpu", json_string(o->accel->name));
     json_object_set_new(j, "fits", json_boolean(o->fits));
+    json_object_set_new(j, "tight", json_boolean(o->fits && o->memory.tight));
     json_object_set_new(j, "config", config_json(m, &o->config));
     json_object_set_new(j, "memory", memory_json(&o->memory));
     if (o->fits) {
@@ -303,8 +320,27 @@ char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error 
     return format == SP_FORMAT_JSON ? finetune_json(report, err) : finetune_text(report, err);
 }
 
+/* The fit line, and for a tight fit why and the micro-batch that leaves the allocator room. */
+static void fit_text(sp_buf *b, const sp_ft_memory *mem, const sp_accel *a, double max_mb, double roomy_mb)
+{
+    char capacity[64];
+    sp_capacity_text(a->memory_bytes, 1, capacity, sizeof capacity);
+    sp_buf_printf(b, "%-12s: %s (%s): %s; largest micro-batch %g", "fits", a->name, capacity,
+                  !mem->fits ? "NO" : mem->tight ? "yes, tight" : "yes", max_mb);
+    if (roomy_mb < max_mb)
+        sp_buf_printf(b, ", %g with room for the allocator's cache", roomy_mb);
+    sp_buf_puts(b, "\n");
+    if (!mem->tight)
+        return;
+    sp_buf_printf(b, "%-12s: ", "tight");
+    tight_text(b, mem);
+    if (roomy_mb >= 1)
+        sp_buf_printf(b, "; micro-batch %g leaves it room", roomy_mb);
+    sp_buf_puts(b, "\n");
+}
+
 static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_ft_memory *mem, const sp_accel *a,
-                            double max_mb, sp_error *err)
+                            double max_mb, double roomy_mb, sp_error *err)
 {
     char layout[64];
     layout_text(c, layout, sizeof layout);
@@ -333,12 +369,8 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
     sp_buf_printf(&b, "device      : %10.2f GB  (nvidia-smi: reserved + CUDA context)\n", mem->device_bytes / 1e9);
     if (mem->host_bytes > 0)
         sp_buf_printf(&b, "host        : %10.2f GB offloaded\n", mem->host_bytes / 1e9);
-    char capacity[64];
     if (a)
-        sp_capacity_text(a->memory_bytes, 1, capacity, sizeof capacity);
-    if (a)
-        sp_buf_printf(&b, "%-12s: %s (%s): %s; largest micro-batch %g\n", "fits", a->name, capacity,
-                      mem->fits ? "yes" : "NO", max_mb);
+        fit_text(&b, mem, a, max_mb, roomy_mb);
     /* What the fine-tune search would turn to, in its order: checkpointing, then offload. */
     if (a && !mem->fits)
         sp_buf_printf(&b, "%-12s: %s%s, or `stackplan finetune` to search them\n", "try",
@@ -349,18 +381,18 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
 }
 
 char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_memory *mem, const sp_accel *a,
-                          double max_mb, sp_format format, sp_error *err)
+                          double max_mb, double roomy_mb, sp_format format, sp_error *err)
 {
     if (format == SP_FORMAT_HTML) {
         char title[SP_TEXT_MAX];
         snprintf(title, sizeof title, "Fine-tuning memory per GPU: %s, %s", m->name, sp_ft_method_name(c->method));
         sp_svg_bar bar = sp_ft_memory_bar(sp_ft_method_name(c->method), mem);
         char *charts[] = {sp_chart_ft_memory(title, &bar, 1, a ? a->memory_bytes : 0, err)};
-        return sp_html_finish(title, ft_memory_text(m, c, mem, a, max_mb, err),
-                              sp_render_ft_memory(m, c, mem, a, max_mb, SP_FORMAT_JSON, err), charts, 1, err);
+        return sp_html_finish(title, ft_memory_text(m, c, mem, a, max_mb, roomy_mb, err),
+                              sp_render_ft_memory(m, c, mem, a, max_mb, roomy_mb, SP_FORMAT_JSON, err), charts, 1, err);
     }
     if (format != SP_FORMAT_JSON)
-        return ft_memory_text(m, c, mem, a, max_mb, err);
+        return ft_memory_text(m, c, mem, a, max_mb, roomy_mb, err);
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(m->name));
     json_object_set_new(o, "config", config_json(m, c));
@@ -368,6 +400,8 @@ char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_
     json_object_set_new(o, "gpu", a ? json_string(a->name) : json_null());
     json_object_set_new(o, "capacity_bytes", a ? sp_json_count(a->memory_bytes) : json_null());
     json_object_set_new(o, "fits", a ? json_boolean(mem->fits) : json_null());
+    json_object_set_new(o, "tight", a ? json_boolean(mem->tight) : json_null());
     json_object_set_new(o, "max_micro_batch", a ? json_integer((json_int_t)max_mb) : json_null());
+    json_object_set_new(o, "max_roomy_micro_batch", a ? json_integer((json_int_t)roomy_mb) : json_null());
     return sp_json_report(o, err);
 }

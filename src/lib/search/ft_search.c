@@ -20,14 +20,16 @@ static double usable_bytes(const ft_search *s, const sp_accel *a)
     return a->memory_bytes * (1.0 - s->perf->memory_headroom);
 }
 
-/* The micro-batch a layout runs: the request's, or the largest that fits up to the cap. */
+/* The micro-batch a layout runs: the request's, or the largest that fits up to the cap, leaving
+ * the caching allocator its room (not tight) when a micro-batch of at least one does. */
 static double micro_batch_of(ft_search *s, sp_ft_config *c, const sp_accel *a, double *largest)
 {
     c->micro_batch = 1;
     *largest = sp_ft_max_micro_batch(s->m, c, s->k, usable_bytes(s, a));
     if (s->q->micro_batch > 0)
         return *largest >= s->q->micro_batch ? s->q->micro_batch : 0;
-    return fmin(*largest, s->q->max_micro_batch);
+    double roomy = *largest >= 1 ? sp_ft_max_roomy_micro_batch(s->m, c, s->k, usable_bytes(s, a)) : 0;
+    return fmin(roomy >= 1 ? roomy : *largest, s->q->max_micro_batch);
 }
 
 /* One layout: sized, timed, kept when it fits and beats the best so far. */
