@@ -371,8 +371,12 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
         sp_buf_printf(&b, "host        : %10.2f GB offloaded\n", mem->host_bytes / 1e9);
     if (a)
         fit_text(&b, mem, a, max_mb, roomy_mb);
-    /* What the fine-tune search would turn to, in its order: checkpointing, then offload. */
-    if (a && !mem->fits)
+    /* A smaller micro-batch that fits comes first; else what the fine-tune search would turn to,
+     * in its order: checkpointing, then offload. */
+    if (a && !mem->fits && max_mb >= 1)
+        sp_buf_printf(&b, "%-12s: --micro-batch %g, the largest that %s\n", "try", roomy_mb >= 1 ? roomy_mb : max_mb,
+                      roomy_mb >= 1 ? "leaves the allocator room" : "fits");
+    else if (a && !mem->fits)
         sp_buf_printf(&b, "%-12s: %s%s, or `stackplan finetune` to search them\n", "try",
                       c->checkpointing ? "" : "gradient checkpointing (--recompute full), ",
                       c->offload == SP_OFFLOAD_NONE ? "offload (--offload optimizer or optimizer+params)"
