@@ -992,6 +992,8 @@ typedef struct {
     double prompt_spread, output_spread;  /* coefficients of variation of lognormal lengths; 0: fixed */
     unsigned requests;            /* simulated; the first tenth warms up */
     unsigned long long seed;
+    double scheduler_steps;       /* iterations between scheduling points, where waiting prompts join
+                                     (sp_serve_config.scheduler_steps); 0 or 1: every iteration */
 } sp_sim_input;
 
 typedef struct {
@@ -1067,11 +1069,15 @@ typedef struct {
     double requests;              /* > 0: an offline batch of this many requests, all queued at once
                                      (trtllm-bench, vLLM's benchmark_throughput): they run in batches of
                                      the steady batch, the last holding the rest; run_* report it */
+    double scheduler_steps;       /* decode steps between scheduling points: a new prompt joins only at
+                                     one (vLLM V0's multi-step scheduling, --num-scheduler-steps, vLLM
+                                     0.6-0.9; removed with V0, so launch lines never carry it); 0 or 1:
+                                     every step, as vLLM V1, SGLang and TensorRT-LLM schedule */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1}
 
 typedef struct {
     double tp;

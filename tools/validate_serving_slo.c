@@ -67,6 +67,10 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
      * SGLang's and vLLM's rows keep their share of the whole card. */
     c.memory_share_of_free = strstr(text(row, "engine", ""), "TRT-LLM") != NULL;
     c.stream_s_per_token = t->stream_s_per_token; /* GenAI-Perf and bench_serving stream every token */
+    /* vLLM v0.6's rows ran multi-step scheduling, as their engine note says (--num-scheduler-steps). */
+    const char *steps = strstr(text(row, "engine", ""), "--num-scheduler-steps ");
+    if (steps)
+        c.scheduler_steps = atof(steps + strlen("--num-scheduler-steps "));
     if (rate > 0) {
         c.qps = rate;
         c.percentile = 50;

@@ -509,7 +509,7 @@ static void poisson_simulation(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
@@ -533,6 +533,29 @@ static void poisson_simulation(void **state)
     assert_true(spread.e2e_s.p99 > 2.0 * r.e2e_s.p99);
     in.requests = 5; /* too few to say anything */
     assert_false(sp_serve_simulate(&in, &busy));
+}
+
+/* Multi-step scheduling: a prompt joins only at a scheduling point, every N decode steps, or at
+ * once on an idle replica. Alone, a request never waits (the replica is idle when it comes); on a
+ * replica that is always decoding, an arrival lands uniformly within a round of N steps and waits
+ * out the rest: N/2 steps at the median (5 of 10 steps of 10 ms), where every step schedules at N 1. */
+static void multi_step_scheduling(void **state)
+{
+    (void)state;
+    static double steps[64];
+    for (size_t i = 0; i < 64; i++)
+        steps[i] = 0.010;
+    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10};
+    sp_sim_result alone, every, rounds;
+    assert_true(sp_serve_simulate(&in, &alone));
+    assert_true(fabs(alone.ttft_s.p99 - 100 * 1e-5) < 1e-6);
+    in.rate_per_s = 40; /* about 20 decoding at a time: a step is always in flight */
+    assert_true(sp_serve_simulate(&in, &rounds));
+    in.scheduler_steps = 1;
+    assert_true(sp_serve_simulate(&in, &every));
+    double extra = rounds.ttft_s.p50 - every.ttft_s.p50;
+    assert_true(extra > 0.035 && extra < 0.065);
+    assert_true(fabs(rounds.tpot_s.p50 - every.tpot_s.p50) < 0.002); /* the steps themselves are unchanged */
 }
 
 /* Speculative decoding: the target model checks k drafted tokens in one forward of k + 1 queries a
@@ -855,7 +878,7 @@ int main(void)
         cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves), cmocka_unit_test(offline_run_in_batches),
-        cmocka_unit_test(poisson_simulation),
+        cmocka_unit_test(poisson_simulation), cmocka_unit_test(multi_step_scheduling),
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(draft_model_speculation),
         cmocka_unit_test(max_model_len_leaves_room_for_the_tail),

@@ -429,7 +429,9 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->decode_host_loop_s = host_loop_s(x, batch);
     r->decode_attention_s =
         decode_attention_s(x, batch * (prompt + output / 2.0) * kv_per_token(x), 1.0, &r->decode_attention_core_bound);
-    r->ttft_s = r->prefill_s + decode;             /* waits for the step in flight */
+    /* It waits for the step in flight, or under multi-step scheduling for the rest of the round
+     * in flight: half of its steps on average. */
+    r->ttft_s = r->prefill_s + decode * fmax(1.0, c->scheduler_steps / 2.0);
     r->tpot_s = cycle / output;                    /* its share of other requests' prefills */
     r->output_tokens_per_s = batch * output / cycle;
     r->output_tokens_per_s_per_gpu = r->output_tokens_per_s / (x->tp * x->pp);
@@ -685,7 +687,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
         steps[b - 1] = c->spec_tokens > 0 ? speculative_token_s(x, (double)b, context) : decode_step_s(x, (double)b, context);
     sp_sim_input in = {steps, (double)cap, prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
-                       c->output_spread, SIM_REQUESTS, 0};
+                       c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps};
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     /* No replica count beats a request alone: every token of a request takes at least the batch-1
      * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target

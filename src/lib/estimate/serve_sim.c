@@ -71,7 +71,10 @@ static void summarise(double *values, size_t n, sp_latency *out)
 /* One iteration's token budget: every running decode takes a token of it, waiting prompts the
  * rest (vLLM's max_num_batched_tokens), first come first served, while the KV cache holds
  * max_batch sequences. The iteration takes the decode step of its running batch plus its
- * prefill tokens at the per-token prefill time. */
+ * prefill tokens at the per-token prefill time. Under multi-step scheduling prompts join only at
+ * a scheduling point, every scheduler_steps iterations (vLLM V0's multi-step runner decodes that
+ * many steps a scheduler call: vllm-project/vllm pull request #7000, RFC #6854), or at once when
+ * nothing is decoding, and are prefilled in an iteration of their own. */
 bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -100,17 +103,25 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
      * yet done, kept as they change rather than recounted every iteration. */
     size_t next = 0, done = 0, first_running = 0, first_unprefilled = 0, active = 0, prefilled_active = 0;
     size_t max_batch = (size_t)in->max_batch;
+    unsigned long round = in->scheduler_steps > 1 ? (unsigned long)in->scheduler_steps : 1, since = 0;
     while (done < n) {
-        while (next < n && q[next].arrival_s <= now && active < max_batch) {
+        bool schedules = since % round == 0 || prefilled_active == 0;
+        while (schedules && next < n && q[next].arrival_s <= now && active < max_batch) {
             next++;
             active++;
         }
         if (active == 0) { /* idle until the next arrival */
             now = q[next].arrival_s;
+            since = 0;
             continue;
         }
-        size_t decoding = prefilled_active;
-        double budget = in->chunk_tokens - (double)decoding, prefill_tokens = 0;
+        /* vLLM 0.6's multi-step refuses chunked prefill ("Chunked prefill is not supported with
+         * multi-step", vllm-project/vllm issue #8274), so waiting prompts take an iteration of their
+         * own, the decodes paused, as V0 schedules prefills, and the scheduler is called again. */
+        bool prefill_only = round > 1 && schedules && first_unprefilled < next;
+        size_t decoding = prefill_only ? 0 : prefilled_active;
+        double budget = schedules ? in->chunk_tokens - (double)decoding : 0, prefill_tokens = 0;
+        since = prefill_only ? 0 : schedules ? 1 : since + 1;
         for (size_t i = first_unprefilled; i < next && budget > 0; i++) {
             double take = fmin(budget, q[i].prompt - q[i].prefilled);
             q[i].prefilled += take;
@@ -127,7 +138,7 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         busy_s += step;
         for (size_t i = first_running; i < first_unprefilled; i++) {
             sim_request *r = &q[i];
-            if (r->done_s != 0)
+            if (r->done_s != 0 || (prefill_only && r->emitted >= 0))
                 continue;
             if (r->emitted < 0) {
                 r->emitted = 1;
