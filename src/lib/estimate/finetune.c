@@ -498,7 +498,7 @@ void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_
     /* Such a job runs only while freeing the cache leaves whole blocks for each request; a
      * version that fragments a little more fails (fms-acceleration a100_80gb.csv: Llama 2 70B
      * QLoRA, 2 GPUs, batch 4 ran at 97fc3c1 with its reserve at the card and ran out of memory
-     * at 24bdadb, the allocated peaks of the runs both finished unchanged). */
+     * at 24bdadb, while the runs that finished at both kept their allocated peaks). */
     out->tight = out->fits && out->unbounded_reserved_bytes + k->cuda_context_bytes > capacity_bytes;
 }
 
@@ -524,46 +524,38 @@ typedef struct {
     sp_ft_config c;
     const sp_ft_constants *k;
     double capacity;
+    bool needs_room; /* a tight fit counts as too big */
 } batch_ctx;
 
-static bool overflows(double batch, void *ctx)
+static bool too_big(double batch, void *ctx)
 {
     batch_ctx *b = ctx;
     b->c.micro_batch = batch;
     sp_ft_memory mem;
     sp_ft_memory_checked(b->m, &b->c, b->k, b->capacity, &mem);
-    return !mem.fits;
+    return !mem.fits || (b->needs_room && mem.tight);
 }
 
-static bool tight_or_over(double batch, void *ctx)
-{
-    batch_ctx *b = ctx;
-    b->c.micro_batch = batch;
-    sp_ft_memory mem;
-    sp_ft_memory_checked(b->m, &b->c, b->k, b->capacity, &mem);
-    return !mem.fits || mem.tight;
-}
-
-static double largest_before(bool (*over)(double, void *), const sp_model *m, const sp_ft_config *c,
-                             const sp_ft_constants *k, double capacity_bytes)
+static double largest_micro_batch(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k,
+                                  double capacity_bytes, bool needs_room)
 {
     enum { LARGEST = 65536 };
     sp_error err;
     if (sp_ft_config_check(m, c, &err) != SP_OK || !(capacity_bytes > 0))
         return 0;
-    batch_ctx b = {m, *c, k, capacity_bytes};
-    double first_over = sp_smallest_true(over, &b, LARGEST);
+    batch_ctx b = {m, *c, k, capacity_bytes, needs_room};
+    double first_over = sp_smallest_true(too_big, &b, LARGEST);
     return first_over == 0 ? LARGEST : first_over - 1;
 }
 
 double sp_ft_max_micro_batch(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k,
                              double capacity_bytes)
 {
-    return largest_before(overflows, m, c, k, capacity_bytes);
+    return largest_micro_batch(m, c, k, capacity_bytes, false);
 }
 
 double sp_ft_max_roomy_micro_batch(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k,
                                    double capacity_bytes)
 {
-    return largest_before(tight_or_over, m, c, k, capacity_bytes);
+    return largest_micro_batch(m, c, k, capacity_bytes, true);
 }
