@@ -231,16 +231,18 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
     double step = number(measured, "step_time_s_median", 0);
     bool timed = per_gpu > 0 || tflops > 0 || mfu > 0 || step > 0;
     sp_search_result r;
-    bool fits = sp_train_search(&m, a, &q, x->mk, x->perf, 1, &r, &err) == SP_OK && r.found;
+    sp_status status = sp_train_search(&m, a, &q, x->mk, x->perf, 1, &r, &err);
+    bool fits = status == SP_OK && r.found;
+    const char *why_not = status != SP_OK ? err.message : "no layout fits at the published split";
     fits ? t->feasible++ : t->infeasible++;
     if (!timed) {
         /* A run that published only its time to train still ran: its layout must be judged to fit. */
         printf("  %-44s %s at its published layout (no throughput or step time measured)\n", id,
-               fits ? "fits" : "DOES NOT FIT");
+               fits ? "fits" : why_not);
         return;
     }
     if (!fits) {
-        fail_row(side, id, r.found ? err.message : "no layout fits at the published split");
+        fail_row(side, id, why_not);
         return;
     }
     const sp_step *s = &r.top[0].step;

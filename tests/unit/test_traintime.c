@@ -314,7 +314,7 @@ static void tensor_parallel_comm(void **state)
     assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
     double one = 2.0 * (1.0 / 2.0) * 512 * 1024 * 2 / 100e9;
     assert_true(fabs(s.tp_comm_s - 2 * 4 * one) < 1e-12);
-    c.recompute = SP_RECOMPUTE_OP; /* torchtitan's op SAC gathers attention's and MLP's inputs again */
+    c.recompute = SP_RECOMPUTE_OP; /* torchtitan's op SAC repeats the attention output's all-reduce */
     assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
     assert_true(fabs(s.tp_comm_s - 2 * 5 * one) < 1e-12);
     c.recompute = SP_RECOMPUTE_FULL; /* two more all-reduces for the recomputed forward */

@@ -363,9 +363,11 @@ static stage_times stage(const step_ctx *x, const sp_layer_costs *lc)
         st.recompute_s = 0;
     /* Megatron: two all-reduces forward and two backward per layer (Shoeybi et al. 2019),
      * two more when the forward is recomputed; sequence parallelism moves the same bytes.
-     * torchtitan's op-level recompute saves reduce-scatters but not all-gathers (_save_list,
-     * torchtitan/models/llama3/parallelize_llama.py @820504e), and the mms it recomputes read the
-     * gathered inputs of attention and MLP: two all-gathers again, one all-reduce's bytes. */
+     * torchtitan's op-level recompute saves reduce-scatters but no all-gather or all-reduce
+     * (_save_list, torchtitan/models/llama3/parallelize_llama.py @820504e), and the mms it
+     * recomputes (k, up) read the gathered inputs of attention and MLP under sequence parallelism
+     * (two all-gathers again), or without it the MLP norm's input, the attention's all-reduced
+     * output (that all-reduce again): one all-reduce's bytes either way. */
     double again = full ? 2.0 : c->recompute == SP_RECOMPUTE_OP ? 1.0 : 0.0;
     st.tp_comm_s = layers * (4.0 + again) * lc->tp_allreduce;
     /* The backward runs the all-to-alls in reverse; full recompute repeats the forward's. */

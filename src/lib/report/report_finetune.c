@@ -327,8 +327,10 @@ static void fit_text(sp_buf *b, const sp_ft_memory *mem, const sp_accel *a, doub
     sp_capacity_text(a->memory_bytes, 1, capacity, sizeof capacity);
     sp_buf_printf(b, "%-12s: %s (%s): %s; largest micro-batch %g", "fits", a->name, capacity,
                   !mem->fits ? "NO" : mem->tight ? "yes, tight" : "yes", max_mb);
-    if (roomy_mb < max_mb)
+    if (roomy_mb < max_mb && roomy_mb >= 1)
         sp_buf_printf(b, ", %g with room for the allocator's cache", roomy_mb);
+    else if (roomy_mb < max_mb)
+        sp_buf_puts(b, ", none with room for the allocator's cache");
     sp_buf_puts(b, "\n");
     if (!mem->tight)
         return;

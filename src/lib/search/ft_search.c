@@ -65,13 +65,16 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
         sp_ft_step_estimate(s->m, a, &c, s->k, s->perf, &o.step, &err) != SP_OK)
         return;
     o.fits = true;
-    if (!best->fits || o.step.tokens_per_s > best->step.tokens_per_s)
+    /* A fit that leaves the allocator its room beats a tight one, however fast. */
+    bool roomier = best->memory.tight && !o.memory.tight;
+    bool as_roomy = best->memory.tight == o.memory.tight;
+    if (!best->fits || roomier || (as_roomy && o.step.tokens_per_s > best->step.tokens_per_s))
         *best = o;
 }
 
-/* DDP before FSDP, no checkpointing before checkpointing, offload only when nothing else fits;
- * then both offloads, the faster kept (parameter offload frees room for a larger micro-batch,
- * which can outrun optimizer offload's smaller one). */
+/* DDP before FSDP, no checkpointing before checkpointing, offload only when nothing else fits, or
+ * only tightly; then both offloads, the faster kept (parameter offload frees room for a larger
+ * micro-batch, which can outrun optimizer offload's smaller one). */
 static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method method, double gpus)
 {
     sp_ft_option best;
@@ -92,7 +95,7 @@ static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method me
             c.offload = s->q->offload > 0 ? (sp_offload)s->q->offload : SP_OFFLOAD_NONE;
             try_layout(s, a, c, &best);
         }
-    if (!best.fits && s->q->offload < 0)
+    if ((!best.fits || best.memory.tight) && s->q->offload < 0)
         for (int off = SP_OFFLOAD_OPTIMIZER; off <= SP_OFFLOAD_PARAMS; off++) {
             c.fsdp = gpus > 1;
             c.checkpointing = true;
