@@ -48,7 +48,6 @@ static double run_requests(const modern_tallies *t, double prompt, double output
     return 0;
 }
 
-
 /* FP8 and NVFP4 rows. TensorRT-LLM's ModelOpt FP8 and FP4 checkpoints keep the KV cache in FP8
  * (an assumption: the table does not say; TensorRT-LLM's own accuracy references,
  * tests/integration/defs/accuracy/references/mmlu.yaml, list its Qwen3-30B-A3B and Qwen3-235B-A22B

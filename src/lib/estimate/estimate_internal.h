@@ -131,11 +131,11 @@ typedef struct {
 
 sp_ft_projection sp_ft_projection_of(const sp_model *m, unsigned target);
 
-/* Weights of the blocks' linear layers: params less embeddings, norms and extra parameters. */
 /* Bytes a token moves through one layer's eager norm, rotary and gated-activation modules beyond
  * the fused kernels' one read and write of each tensor, for a rank holding hidden_share of the
  * hidden state and 1/tp of the heads and the MLP width (traintime.c). */
 double sp_eager_module_bytes(const sp_model *m, double hidden_share, double tp);
+/* Weights of the blocks' linear layers: params less embeddings, norms and extra parameters. */
 double sp_ft_linear_params(const sp_model *m, double params);
 /* Bytes a quantised base weight takes, and its constants alone, per weight. */
 void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants);

@@ -246,7 +246,7 @@ static json_t *option_json(const sp_model *m, const sp_ft_option *o)
     json_t *j = json_object();
     json_object_set_new(j, "gpu", json_string(o->accel->name));
     json_object_set_new(j, "fits", json_boolean(o->fits));
-    json_object_set_new(j, "tight", json_boolean(o->fits && o->memory.tight));
+    json_object_set_new(j, "tight", json_boolean(o->memory.tight));
     json_object_set_new(j, "config", config_json(m, &o->config));
     json_object_set_new(j, "memory", memory_json(&o->memory));
     if (o->fits) {
