@@ -1073,11 +1073,16 @@ typedef struct {
                                      one (vLLM V0's multi-step scheduling, --num-scheduler-steps, vLLM
                                      0.6-0.9; removed with V0, so launch lines never carry it); 0 or 1:
                                      every step, as vLLM V1, SGLang and TensorRT-LLM schedule */
+    bool decode_attention_block_per_kv_head; /* decode attention runs one thread block for each sequence
+                                     and KV head over its whole context (TensorRT-LLM's XQA kernel without
+                                     multi-block mode, which it picks for a 16-bit model over an fp8 cache
+                                     whatever the batch): with fewer blocks than the part's compute_units,
+                                     only that many SMs stream the cache; false: the kernel fills the GPU */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false}
 
 typedef struct {
     double tp;

@@ -100,6 +100,38 @@ static void decode_attention_on_cuda_cores(void **state)
     assert_true(fabs((cores.decode_step_s - tensor.decode_step_s) - (kv * 16.0 / 10e12 - kv / 2e12)) < 1e-12);
 }
 
+/* One block a sequence and KV head (TensorRT-LLM's XQA without multi-block mode): 8 sequences of
+ * a 2-KV-head model are 16 blocks on a 100-SM part, so the cache streams at 16% of HBM; 64
+ * sequences are 128 blocks and fill it. The weights' read is the same either way. */
+static void decode_blocks_per_kv_head(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 2, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_accel a = toy();
+    a.compute_units = 100;
+    sp_serve_config c = config(8);
+    c.decode_attention_tensor_cores = true;
+    sp_serve_result split, blocks;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &split, &err), SP_OK);
+    c.decode_attention_block_per_kv_head = true;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
+    double kv = 8.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2);
+    assert_close(split.decode_attention_s, kv / 2e12);
+    assert_close(blocks.decode_attention_s, kv / (2e12 * 0.16));
+    /* Without an SM count in the catalog the part is taken as filled. */
+    a.compute_units = 0;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
+    assert_close(blocks.decode_attention_s, kv / 2e12);
+    a.compute_units = 100;
+    c = config(64);
+    c.decode_attention_tensor_cores = true;
+    c.decode_attention_block_per_kv_head = true;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
+    assert_close(blocks.decode_attention_s, 64.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2) / 2e12);
+}
+
 static void throughput_accounting(void **state)
 {
     (void)state;
@@ -871,6 +903,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decode_reads_weights_and_cache), cmocka_unit_test(decode_attention_on_cuda_cores),
+        cmocka_unit_test(decode_blocks_per_kv_head),
         cmocka_unit_test(throughput_accounting),
         cmocka_unit_test(max_batch_from_memory),
         cmocka_unit_test(plan_splits_what_does_not_fit),

@@ -290,6 +290,21 @@ static double graph_tokens(const serve_ctx *x, double tokens)
     return tokens;
 }
 
+/* The share of the SMs decode attention keeps streaming when it runs one thread block for each
+ * sequence and KV head (TensorRT-LLM's XQA grid without multi-block mode: decoderXQARunner.cpp
+ * selects XQA for a 16-bit model over an e4m3 cache because "MMHA does not support this
+ * combination", even where its own mayHavePerfGain finds kv_heads x batch blocks too few). A block
+ * sits on one SM, which is assumed to draw its even share of HBM bandwidth (HBM / SMs: 25 GB/s on
+ * H100 SXM); the NIM rows' one-client ITL grows with the context at 25-31 GB/s for each block. */
+static double streaming_share(const serve_ctx *x, double sequences)
+{
+    if (!x->c->decode_attention_block_per_kv_head || !(x->a->compute_units > 0))
+        return 1.0;
+    double kv_heads = fmax(1.0, x->m->kv_heads / x->attn_tp);
+    double blocks = ceil(sequences * x->attn_share / x->pp) * kv_heads;
+    return fmin(1.0, blocks / x->a->compute_units);
+}
+
 /* Decode attention over `kv_bytes` of cache for `queries` query tokens a sequence: the cache read
  * once (or once a query head without grouped reads), or, on the CUDA cores, 2 FLOPs a query head
  * for each K and V element (q.k and p.v as fp32 FMAs), whichever is longer (the roofline). The
@@ -299,13 +314,14 @@ static double graph_tokens(const serve_ctx *x, double tokens)
  * large group size" (flashinfer decode.py, BatchDecodeWithPagedKVCacheWrapper); TensorRT-LLM's
  * masked MHA kernel is the FasterTransformer CUDA-core one. MLA's absorbed decode is tensor-core
  * work on a shared latent (FlashMLA) and is left to the read. */
-static double decode_attention_s(const serve_ctx *x, double kv_bytes, double queries, bool *core_bound)
+static double decode_attention_s(const serve_ctx *x, double sequences, double kv_bytes, double queries,
+                                 bool *core_bound)
 {
     const sp_model *m = x->m;
     /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : m->heads / m->kv_heads;
-    double read = rereads * kv_bytes / x->hbm, cores = 0;
+    double read = rereads * kv_bytes / (x->hbm * streaming_share(x, sequences)), cores = 0;
     if (!x->c->decode_attention_tensor_cores && !(m->kv_lora_rank > 0) && x->a->fp32_flops_per_s > 0) {
         double elements = kv_bytes / sp_dtype_bytes(x->c->kv_dtype);
         cores = elements * 2.0 * (m->heads / m->kv_heads) * queries /
@@ -319,7 +335,7 @@ static double decode_attention_s(const serve_ctx *x, double kv_bytes, double que
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
     double pp = x->pp, micro = graph_tokens(x, fmax(1.0, batch / pp)) * queries;
-    double kv_read = decode_attention_s(x, batch * context * kv_per_token(x), queries, NULL);
+    double kv_read = decode_attention_s(x, batch, batch * context * kv_per_token(x), queries, NULL);
     double gpu = layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro));
     return fmax(gpu, host_loop_s(x, batch)) + stream_s(x, batch);
 }
@@ -428,7 +444,8 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->decode_stream_s = stream_s(x, batch);
     r->decode_host_loop_s = host_loop_s(x, batch);
     r->decode_attention_s =
-        decode_attention_s(x, batch * (prompt + output / 2.0) * kv_per_token(x), 1.0, &r->decode_attention_core_bound);
+        decode_attention_s(x, batch, batch * (prompt + output / 2.0) * kv_per_token(x), 1.0,
+                           &r->decode_attention_core_bound);
     /* It waits for the step in flight, or under multi-step scheduling for the rest of the round
      * in flight: half of its steps on average. */
     r->ttft_s = r->prefill_s + decode * fmax(1.0, c->scheduler_steps / 2.0);

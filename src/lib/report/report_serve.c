@@ -108,9 +108,9 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     }
     if (c->concurrency > 0)
         sp_buf_printf(&b,
-                      "load        : %g clients in a closed loop, in waves of %g: on average %.1f ms to the first "
+                      "load        : %g client%s in a closed loop, in waves of %g: on average %.1f ms to the first "
                       "token (p95 %.1f ms), %.1f ms between tokens, %.2f s a request\n",
-                      c->concurrency, s->batch, 1e3 * s->ttft_s_mean, 1e3 * s->ttft_load_s.p95, 1e3 * s->tpot_s_mean,
+                      c->concurrency, c->concurrency == 1 ? "" : "s", s->batch, 1e3 * s->ttft_s_mean, 1e3 * s->ttft_load_s.p95, 1e3 * s->tpot_s_mean,
                       s->e2e_s_mean);
     if ((c->ttft_s > 0 || c->tpot_s > 0) && !s->simulated) {
         char first[32] = "none", per[96] = "none";
