@@ -7,6 +7,25 @@
 #include <string.h>
 
 /* "draft model NAME, N B parameters" into buf. */
+/* The targets a simulated load is held to, as the user gave them (or the rules' default). */
+static const char *targets_text(const sp_serve_config *c, char *out, size_t size)
+{
+    if (c->ttft_is_default && c->tpot_is_default) {
+        snprintf(out, size, "the defaults, MLPerf's server bounds: first token %g ms, per token %g ms", 1e3 * c->ttft_s,
+                 1e3 * c->tpot_s);
+        return out;
+    }
+    char per[64] = "";
+    if (c->tpot_s > 0)
+        snprintf(per, sizeof per, "per token %g ms%s", 1e3 * c->tpot_s, c->tpot_is_default ? " by default" : "");
+    if (c->ttft_s > 0)
+        snprintf(out, size, "first token %g ms%s%s%s", 1e3 * c->ttft_s, c->ttft_is_default ? " by default" : "",
+                 per[0] ? ", " : "", per);
+    else
+        snprintf(out, size, "%s%sno first-token target: --ttft-ms sets one", per, per[0] ? "; " : "");
+    return out;
+}
+
 static const char *draft_label(const sp_serve_config *c, char *buf, size_t size)
 {
     snprintf(buf, size, "draft model %s, %.2f B parameters", c->spec_draft_model, c->spec_draft_params / 1e9);
@@ -81,6 +100,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                                                                         : "prompt-lookup n-grams",
                       c->spec_acceptance, 1e3 * s->decode_step_s);
     if (s->simulated) {
+        char targets[160];
         sp_buf_printf(&b,
                       "load        : %g requests/s, Poisson, over %g replica(s), simulated (p50 / p90 / p95 / p99):\n"
                       "              first token %.0f / %.0f / %.0f / %.0f ms, between tokens %.1f / %.1f / %.1f / %.1f ms, "
@@ -94,8 +114,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                               "token and %.0f ms to its first token; the count is the rate's\n",
                           c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s);
         else
-        sp_buf_printf(&b, "              targets at p%g: %s%s; %s%s\n", c->percentile, s->meets_targets ? "met" : "NOT met",
-                      c->ttft_s > 0 ? "" : " (per token only: no first-token target, --ttft-ms sets one)",
+        sp_buf_printf(&b, "              targets at p%g (%s): %s; %s%s\n", c->percentile,
+                      targets_text(c, targets, sizeof targets), s->meets_targets ? "met" : "NOT met",
                       !strcmp(s->binding, "pinned")                         ? "the replica count is pinned"
                       : s->replicas <= 1 && !strcmp(s->binding, "capacity") ? "one replica holds the rate"
                                                                              : "the replica count was set by ",
