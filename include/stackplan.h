@@ -1073,11 +1073,13 @@ typedef struct {
                                      one (vLLM V0's multi-step scheduling, --num-scheduler-steps, vLLM
                                      0.6-0.9; removed with V0, so launch lines never carry it); 0 or 1:
                                      every step, as vLLM V1, SGLang and TensorRT-LLM schedule */
-    bool decode_attention_block_per_kv_head; /* decode attention runs one thread block for each sequence
-                                     and KV head over its whole context (TensorRT-LLM's XQA kernel without
-                                     multi-block mode, which it picks for a 16-bit model over an fp8 cache
-                                     whatever the batch): with fewer blocks than the part's compute_units,
-                                     only that many SMs stream the cache; false: the kernel fills the GPU */
+    bool decode_attention_block_per_head; /* decode attention runs one thread block for each sequence
+                                     and head over its whole context, as TensorRT-LLM's kernels do without
+                                     multi-block mode: XQA a block per KV head (always over an fp8 cache,
+                                     else where it has a quarter of the SMs' worth of blocks), masked MHA
+                                     a block per query head: with fewer blocks than the part's
+                                     compute_units, only that many SMs stream the cache; false: the
+                                     kernel fills the GPU */
     bool ttft_is_default;         /* ttft_s came from the rules (MLPerf's 2 s beside the default per-token
                                      bound, under --percentile), not the user (the report says so) */
 } sp_serve_config;

@@ -66,9 +66,9 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
     /* NIM's TensorRT-LLM backend sizes its KV cache as a share of the memory free after loading;
      * SGLang's and vLLM's rows keep their share of the whole card. */
     c.memory_share_of_free = strstr(text(row, "engine", ""), "TRT-LLM") != NULL;
-    /* The older NIM's TensorRT-LLM decodes an fp8 cache with XQA, one block a sequence and KV head
-     * (multi-block mode became the default in later releases). */
-    c.decode_attention_block_per_kv_head = c.memory_share_of_free && c.kv_dtype == SP_DTYPE_FP8;
+    /* The older NIM's TensorRT-LLM decodes with one block a sequence and head, XQA's per KV head or
+     * masked MHA's per query head (multi-block mode became the default in later releases). */
+    c.decode_attention_block_per_head = c.memory_share_of_free;
     c.stream_s_per_token = t->stream_s_per_token; /* GenAI-Perf and bench_serving stream every token */
     /* vLLM v0.6's rows ran multi-step scheduling, as their engine note says (--num-scheduler-steps). */
     const char *steps = strstr(text(row, "engine", ""), "--num-scheduler-steps ");

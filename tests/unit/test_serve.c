@@ -100,9 +100,10 @@ static void decode_attention_on_cuda_cores(void **state)
     assert_true(fabs((cores.decode_step_s - tensor.decode_step_s) - (kv * 16.0 / 10e12 - kv / 2e12)) < 1e-12);
 }
 
-/* One block a sequence and KV head (TensorRT-LLM's XQA without multi-block mode): 8 sequences of
- * a 2-KV-head model are 16 blocks on a 100-SM part, so the cache streams at 16% of HBM; 64
- * sequences are 128 blocks and fill it. The weights' read is the same either way. */
+/* One block a sequence and head (TensorRT-LLM without multi-block mode). A 2-KV-head model over a
+ * 16-bit cache: 8 sequences are 16 XQA blocks, 16 x 4 = 64 short of 100 SMs, so masked MHA runs
+ * 8 x 32 query heads = 256 blocks and fills the part; 64 sequences are 128 XQA blocks and fill it
+ * too. Over an fp8 cache XQA always runs: 16 blocks stream the cache at 16% of HBM. */
 static void decode_blocks_per_kv_head(void **state)
 {
     (void)state;
@@ -115,10 +116,14 @@ static void decode_blocks_per_kv_head(void **state)
     sp_serve_result split, blocks;
     sp_error err;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &split, &err), SP_OK);
-    c.decode_attention_block_per_kv_head = true;
+    c.decode_attention_block_per_head = true;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
     double kv = 8.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2);
     assert_close(split.decode_attention_s, kv / 2e12);
+    assert_close(blocks.decode_attention_s, kv / 2e12); /* masked MHA's 256 blocks */
+    c.kv_dtype = SP_DTYPE_FP8;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
+    kv /= 2.0;
     assert_close(blocks.decode_attention_s, kv / (2e12 * 0.16));
     /* Without an SM count in the catalog the part is taken as filled. */
     a.compute_units = 0;
@@ -127,7 +132,8 @@ static void decode_blocks_per_kv_head(void **state)
     a.compute_units = 100;
     c = config(64);
     c.decode_attention_tensor_cores = true;
-    c.decode_attention_block_per_kv_head = true;
+    c.decode_attention_block_per_head = true;
+    /* 64 sequences over a 16-bit cache: 128 XQA blocks. */
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
     assert_close(blocks.decode_attention_s, 64.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2) / 2e12);
 }

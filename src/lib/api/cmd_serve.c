@@ -42,8 +42,8 @@ static const cli_opt OPTS[] = {
      "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head"},
     {"decode-attention", CLI_TEXT, "cuda-cores|tensor-cores",
      "where decode attention multiplies a GQA group's queries (default cuda-cores: FlashInfer's decode, TensorRT-LLM's masked MHA)"},
-    {"decode-blocks", CLI_TEXT, "split|per-kv-head",
-     "decode attention fills the GPU (split, default) or runs one block a sequence and KV head (TensorRT-LLM XQA without multi-block mode)"},
+    {"decode-blocks", CLI_TEXT, "split|per-head",
+     "decode attention fills the GPU (split, default) or runs one block a sequence and head (TensorRT-LLM without multi-block mode)"},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)"},
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
     {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N)"},
@@ -93,9 +93,9 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         return cli_flag_error(err, "decode-attention", "'%s': cuda-cores or tensor-cores", unit->text);
     c->decode_attention_tensor_cores = unit->set && !strcmp(unit->text, "tensor-cores");
     const cli_value *blocks = cli_flag(&CMD, v, "decode-blocks");
-    if (blocks->set && strcmp(blocks->text, "split") && strcmp(blocks->text, "per-kv-head"))
-        return cli_flag_error(err, "decode-blocks", "'%s': split or per-kv-head", blocks->text);
-    c->decode_attention_block_per_kv_head = blocks->set && !strcmp(blocks->text, "per-kv-head");
+    if (blocks->set && strcmp(blocks->text, "split") && strcmp(blocks->text, "per-head"))
+        return cli_flag_error(err, "decode-blocks", "'%s': split or per-head", blocks->text);
+    c->decode_attention_block_per_head = blocks->set && !strcmp(blocks->text, "per-head");
     c->expert_parallel = cli_on(&CMD, v, "expert-parallel");
     c->attention_dp = cli_on(&CMD, v, "attention-dp");
     c->tp = cli_number_or(&CMD, v, "tp", 0);

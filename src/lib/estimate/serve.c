@@ -291,17 +291,21 @@ static double graph_tokens(const serve_ctx *x, double tokens)
 }
 
 /* The share of the SMs decode attention keeps streaming when it runs one thread block for each
- * sequence and KV head (TensorRT-LLM's XQA grid without multi-block mode: decoderXQARunner.cpp
- * selects XQA for a 16-bit model over an e4m3 cache because "MMHA does not support this
- * combination", even where its own mayHavePerfGain finds kv_heads x batch blocks too few). A block
- * sits on one SM, which is assumed to draw its even share of HBM bandwidth (HBM / SMs: 25 GB/s on
- * H100 SXM); the NIM rows' one-client ITL grows with the context at 25-31 GB/s for each block. */
+ * sequence and head, as TensorRT-LLM's kernels do without multi-block mode (decoderXQARunner.cpp):
+ * XQA's grid is a block per sequence and KV head, and it runs where mayHavePerfGain finds
+ * kv_heads x batch x 4 blocks at least the SM count, and over an e4m3 cache always ("MMHA does not
+ * support this combination"); elsewhere masked MHA runs a block per sequence and query head, its
+ * group's repeated reads of one KV head taken as served by L2. A block sits on one SM, which is
+ * assumed to draw its even share of HBM bandwidth (HBM / SMs: 25 GB/s on H100 SXM, 19 on A100); the
+ * NIM rows' one-client ITL grows with the context at 25-31 GB/s for each block. */
 static double streaming_share(const serve_ctx *x, double sequences)
 {
-    if (!x->c->decode_attention_block_per_kv_head || !(x->a->compute_units > 0))
+    if (!x->c->decode_attention_block_per_head || !(x->a->compute_units > 0))
         return 1.0;
-    double kv_heads = fmax(1.0, x->m->kv_heads / x->attn_tp);
-    double blocks = ceil(sequences * x->attn_share / x->pp) * kv_heads;
+    double kv_heads = fmax(1.0, x->m->kv_heads / x->attn_tp), seqs = ceil(sequences * x->attn_share / x->pp);
+    double blocks = seqs * kv_heads;
+    if (x->c->kv_dtype != SP_DTYPE_FP8 && blocks * 4.0 < x->a->compute_units)
+        blocks = seqs * fmax(1.0, x->m->heads / x->attn_tp);
     return fmin(1.0, blocks / x->a->compute_units);
 }
 

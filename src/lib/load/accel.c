@@ -39,6 +39,7 @@ static const sp_field FIELDS[] = {
     {"compute_units", offsetof(sp_accel, compute_units), 0, 1, 4096, SP_NUM_INTEGER, false},
     {"gemm_tile_8bit", offsetof(sp_accel, gemm_tile_8bit), 0, 8, 1024, SP_NUM_INTEGER, false},
     SOURCE(tile_source, false),
+    SOURCE(units_source, false),
     {"aws_instance", offsetof(sp_accel, aws_instance), sizeof(((sp_accel *)0)->aws_instance), 0, 0, 0, false},
     {"skypilot", offsetof(sp_accel, skypilot), sizeof(((sp_accel *)0)->skypilot), 0, 0, 0, false},
 };
@@ -106,11 +107,14 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_err
         return sp_yaml_fail(y, map, "attention_efficiency", err, "needs an attention_source beside it ('%s')", a->name);
     if (a->peer_bytes_per_s > 0 && !sp_yaml_mapping_get(y, map, "peer_source"))
         return sp_yaml_fail(y, map, "peer_bytes_per_s", err, "needs a peer_source beside it ('%s')", a->name);
-    if ((a->compute_units > 0) != (a->gemm_tile_8bit > 0))
-        return sp_yaml_fail(y, map, a->compute_units > 0 ? "gemm_tile_8bit" : "compute_units", err,
-                            "compute_units and gemm_tile_8bit go together ('%s')", a->name);
+    if (a->gemm_tile_8bit > 0 && !(a->compute_units > 0))
+        return sp_yaml_fail(y, map, "compute_units", err, "gemm_tile_8bit needs compute_units beside it ('%s')", a->name);
     if (a->gemm_tile_8bit > 0 && !sp_yaml_mapping_get(y, map, "tile_source"))
         return sp_yaml_fail(y, map, "gemm_tile_8bit", err, "needs a tile_source beside it ('%s')", a->name);
+    if (a->compute_units > 0 && !sp_yaml_mapping_get(y, map, "tile_source") &&
+        !sp_yaml_mapping_get(y, map, "units_source"))
+        return sp_yaml_fail(y, map, "compute_units", err, "needs a units_source (or tile_source) beside it ('%s')",
+                            a->name);
     if (!instance_type(a->aws_instance))
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "aws_instance"), "aws_instance", err,
                             "'%s' is not an instance type", a->aws_instance);
