@@ -1138,6 +1138,8 @@ typedef struct {
     double decode_attention_s;    /* the part of a decode step its attention over the KV cache takes (a
                                      pipeline round's, all stages) */
     bool decode_attention_core_bound; /* that attention is bound by the CUDA cores' FLOPs, not the cache read */
+    double decode_attention_sm_share; /* the share of the SMs its thread blocks keep busy at the full batch
+                                     (< 1 only with decode_attention_block_per_head) */
     /* With config requests > 0: the offline run of them on one replica, start to last token. */
     double run_s;                 /* wall time of the whole run */
     double run_output_tokens_per_s; /* the run's output tokens over its wall time */

@@ -195,7 +195,11 @@ static void bound_row(const estimate_ctx *x, json_t *row, const sp_model *m, con
     double bound = number(json_object_get(row, "measured"), "tflops_per_gpu_min", 0);
     double ends[2] = {json_number_value(json_array_get(range, 0)), json_number_value(json_array_get(range, 1))};
     double tflops[2] = {0, 0};
-    bool fits = bound > 0;
+    if (!(bound > 0)) {
+        printf("  %-44s not expressed: a range of GPU counts without a lower bound on its throughput\n", id);
+        return;
+    }
+    bool fits = true;
     for (int k = 0; k < 2 && fits; k++) {
         sp_search_request at = q;
         at.gpus = at.dp = ends[k];
@@ -207,7 +211,7 @@ static void bound_row(const estimate_ctx *x, json_t *row, const sp_model *m, con
     }
     fits ? t->feasible++ : t->infeasible++;
     if (!fits) {
-        printf("  %-44s no layout fits at %g-%g GPUs, or no bound published\n", id, ends[0], ends[1]);
+        printf("  %-44s no layout fits at %g or %g GPUs\n", id, ends[0], ends[1]);
         return;
     }
     bool held = tflops[0] >= bound && tflops[1] >= bound;
@@ -327,7 +331,7 @@ bool validate_training_scale(const char *data_dir, const char *dir, const sp_acc
         all.errors[all.count++] = t.moe.errors[k];
     all.failures += t.moe.failures;
     summary("every expressed training-at-scale row", &all, 1, 1);
-    printf("  published lower bounds over a range of GPU counts, reached at both ends: %d of %d\n\n", t.bounds_held,
+    printf("  published lower bounds over a range of GPU counts, reached at both ends (reported): %d of %d\n\n", t.bounds_held,
            t.bounds_held + t.bounds_missed);
     printf("  judged to fit at the published layout (issue 15: every row): %d of %d rows, %d not, %d not expressed\n\n",
            t.feasible, t.rows, t.infeasible, t.rows - t.feasible - t.infeasible);

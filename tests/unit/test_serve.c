@@ -102,9 +102,11 @@ static void decode_attention_on_cuda_cores(void **state)
 
 /* One block a sequence and head (TensorRT-LLM without multi-block mode). A 2-KV-head model over a
  * 16-bit cache: 8 sequences are 16 XQA blocks, 16 x 4 = 64 short of 100 SMs, so masked MHA runs
- * 8 x 32 query heads = 256 blocks and fills the part; 64 sequences are 128 XQA blocks and fill it
- * too. Over an fp8 cache XQA always runs: 16 blocks stream the cache at 16% of HBM. */
-static void decode_blocks_per_kv_head(void **state)
+ * 8 x 32 query heads = 256 blocks and fills the part; 13 sequences are 26 XQA blocks, 104 >= 100,
+ * so XQA runs them on 26% of the SMs; 64 sequences are 128 XQA blocks and fill it. Over an fp8
+ * cache XQA always runs: 8 sequences' 16 blocks stream the cache at 16% of HBM; without grouped
+ * reads (before XQA) masked MHA always runs, 256 blocks, each query head reading its KV head. */
+static void decode_blocks_per_head(void **state)
 {
     (void)state;
     sp_model m;
@@ -125,6 +127,16 @@ static void decode_blocks_per_kv_head(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
     kv /= 2.0;
     assert_close(blocks.decode_attention_s, kv / (2e12 * 0.16));
+    assert_close(blocks.decode_attention_sm_share, 0.16);
+    c.gqa_shared_kv_reads = false;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
+    assert_close(blocks.decode_attention_s, 16.0 * kv / 2e12);
+    c.gqa_shared_kv_reads = true;
+    sp_serve_config thirteen = config(13);
+    thirteen.decode_attention_tensor_cores = true;
+    thirteen.decode_attention_block_per_head = true;
+    assert_int_equal(sp_serve_estimate(&m, &a, &thirteen, &MEM, &PERF, &blocks, &err), SP_OK);
+    assert_close(blocks.decode_attention_s, 13.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2) / (2e12 * 0.26));
     /* Without an SM count in the catalog the part is taken as filled. */
     a.compute_units = 0;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
@@ -909,7 +921,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decode_reads_weights_and_cache), cmocka_unit_test(decode_attention_on_cuda_cores),
-        cmocka_unit_test(decode_blocks_per_kv_head),
+        cmocka_unit_test(decode_blocks_per_head),
         cmocka_unit_test(throughput_accounting),
         cmocka_unit_test(max_batch_from_memory),
         cmocka_unit_test(plan_splits_what_does_not_fit),

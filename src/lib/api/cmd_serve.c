@@ -29,7 +29,9 @@ static const cli_opt OPTS[] = {
     {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once"},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)"},
     {"requests", CLI_NUMBER, "N", "an offline batch of N requests queued at once on one replica: its wall time"},
-    {"ttft-ms", CLI_NUMBER, "MS", "time-to-first-token target"},
+    {"ttft-ms", CLI_NUMBER, "MS",
+     "time-to-first-token target (with --percentile, default: serve_ttft_ms_mlperf in defaults.yaml, MLPerf's 2 s "
+     "server bound; 0: none)"},
     {"tpot-ms", CLI_NUMBER, "MS",
      "time-per-output-token target (default: serve_tpot_ms in defaults.yaml, MLPerf's 200 ms server bound, unless "
      "--ttft-ms, --batch, --concurrency or --requests is given; 0: none)"},
@@ -269,18 +271,17 @@ int cmd_serve(int argc, char **argv)
     if (s == SP_OK)
         s = apply_draft_model(v, in.data_dir, &config, &err);
     /* Without any latency target the best batch would be the largest, at any latency a token. */
-    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && config.batch == 0 &&
-        config.concurrency == 0 && config.requests == 0)
-    {
+    bool sized = config.batch == 0 && config.concurrency == 0 && config.requests == 0;
+    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && sized) {
         config.tpot_s = in.rules.limits.serve_tpot_ms / 1e3;
         config.tpot_is_default = true;
-        /* Under a simulated load the first token waits in the queue: without a bound of its own the
-         * fleet would run at the edge of capacity with first tokens seconds late. MLPerf pairs its
-         * per-token bound with 2 s to the first token. */
-        if (config.percentile > 0) {
-            config.ttft_s = in.rules.limits.serve_ttft_ms_mlperf / 1e3;
-            config.ttft_is_default = true;
-        }
+    }
+    /* Under a simulated load the first token waits in the queue: without a bound of its own the
+     * fleet would run at the edge of capacity with first tokens seconds late. MLPerf pairs its
+     * per-token bound with 2 s to the first token; --ttft-ms 0 turns it off. */
+    if (s == SP_OK && !cli_flag(&CMD, v, "ttft-ms")->set && sized && config.percentile > 0) {
+        config.ttft_s = in.rules.limits.serve_ttft_ms_mlperf / 1e3;
+        config.ttft_is_default = true;
     }
     /* A server's host work streaming each sequence's token every step (data/defaults.yaml); an
      * offline run streams nothing unless told. */

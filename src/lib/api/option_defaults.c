@@ -119,7 +119,7 @@ static const cli_default DEFAULTS[] = {
     NUM("tpot-ms", 0, 1e7, 0, "200 (serve_tpot_ms in data/defaults.yaml) unless another target is given; 0: none",
         "MLPerf Inference's Llama 2 70B server bound"),
     SWITCH("train-embeddings", false, "off", "adapters train alone unless the vocabulary changes (PEFT's default)"),
-    NUM("ttft-ms", 0, 1e7, 0, "none; with --percentile and no other target, 2000 (serve_ttft_ms_mlperf in data/defaults.yaml)", "time to first token"),
+    NUM("ttft-ms", 0, 1e7, 0, "none; with --percentile, 2000 (serve_ttft_ms_mlperf in data/defaults.yaml); 0: none", "time to first token"),
     NUM("usd-per-gpu-hour", 1e-6, 1e4, 0, "the catalog's on-demand price (breakeven: required)",
         "a millionth of a dollar up to $10,000; a price under it is a typo"),
     NUM("vocab", 1, 1e7, WHOLE, "required for a shape", "ten million entries is past any tokenizer"),

@@ -290,56 +290,73 @@ static double graph_tokens(const serve_ctx *x, double tokens)
     return tokens;
 }
 
-/* The share of the SMs decode attention keeps streaming when it runs one thread block for each
- * sequence and head, as TensorRT-LLM's kernels do without multi-block mode (decoderXQARunner.cpp):
- * XQA's grid is a block per sequence and KV head, and it runs where mayHavePerfGain finds
- * kv_heads x batch x 4 blocks at least the SM count, and over an e4m3 cache always ("MMHA does not
- * support this combination"); elsewhere masked MHA runs a block per sequence and query head, its
- * group's repeated reads of one KV head taken as served by L2. A block sits on one SM, which is
- * assumed to draw its even share of HBM bandwidth (HBM / SMs: 25 GB/s on H100 SXM, 19 on A100); the
- * NIM rows' one-client ITL grows with the context at 25-31 GB/s for each block. */
-static double streaming_share(const serve_ctx *x, double sequences)
+/* How TensorRT-LLM without multi-block mode spreads decode attention (decoderXQARunner.cpp): one
+ * thread block for each sequence and head over its whole context. XQA's grid is a block per
+ * sequence and KV head, on the tensor cores; it runs over an e4m3 cache always ("MMHA does not
+ * support this combination"), for several query tokens a sequence (speculative decoding's
+ * multi_query_tokens) always, and elsewhere where mayHavePerfGain finds kv_heads x batch x 4
+ * blocks at least the SM count. Otherwise masked MHA runs a block per sequence and query head on
+ * the CUDA cores, its group's repeated reads of one KV head taken as served by L2 (before XQA, with
+ * per-query-head reads, it always ran). A block sits on one SM, which is assumed to draw its even
+ * share of the achievable HBM bandwidth (memory_efficiency x HBM / SMs: 20 GB/s on H100 SXM, 15 on
+ * A100 80 GB); the NIM rows' one-client ITL grows with the context at 25-31 GB/s a block. MLA's
+ * absorbed decode runs other kernels and is taken as filling the GPU. */
+typedef struct {
+    double share;  /* of the SMs the blocks keep busy (1: filled) */
+    bool tensor;   /* the kernel multiplies on the tensor cores */
+} decode_spread;
+
+static decode_spread decode_spread_of(const serve_ctx *x, double sequences, double queries)
 {
-    if (!x->c->decode_attention_block_per_head || !(x->a->compute_units > 0))
-        return 1.0;
-    double kv_heads = fmax(1.0, x->m->kv_heads / x->attn_tp), seqs = ceil(sequences * x->attn_share / x->pp);
-    double blocks = seqs * kv_heads;
-    if (x->c->kv_dtype != SP_DTYPE_FP8 && blocks * 4.0 < x->a->compute_units)
-        blocks = seqs * fmax(1.0, x->m->heads / x->attn_tp);
-    return fmin(1.0, blocks / x->a->compute_units);
+    decode_spread d = {1.0, x->c->decode_attention_tensor_cores};
+    const sp_model *m = x->m;
+    double units = x->a->compute_units;
+    if (!x->c->decode_attention_block_per_head || m->kv_lora_rank > 0 || !(units > 0))
+        return d;
+    double seqs = ceil(sequences * x->attn_share / x->pp);
+    double kv_blocks = seqs * fmax(1.0, m->kv_heads / x->attn_tp);
+    bool xqa = x->c->gqa_shared_kv_reads && (x->c->kv_dtype == SP_DTYPE_FP8 || queries > 1 || kv_blocks * 4.0 >= units);
+    double blocks = xqa ? kv_blocks : seqs * fmax(1.0, m->heads / x->attn_tp);
+    d.tensor = d.tensor || xqa;
+    d.share = fmin(1.0, blocks / units);
+    return d;
 }
 
 /* Decode attention over `kv_bytes` of cache for `queries` query tokens a sequence: the cache read
  * once (or once a query head without grouped reads), or, on the CUDA cores, 2 FLOPs a query head
- * for each K and V element (q.k and p.v as fp32 FMAs), whichever is longer (the roofline). The
- * arithmetic grows with the GQA group, so it binds where the CUDA cores' FLOPs a byte of HBM are
- * few: B200's 80 TFLOP/s over 8 TB/s is 10 FLOPs a byte, a 16-query group over an fp8 cache is 32.
- * FlashInfer's decode wrapper runs on CUDA cores unless told that tensor cores "will be faster for
- * large group size" (flashinfer decode.py, BatchDecodeWithPagedKVCacheWrapper); TensorRT-LLM's
- * masked MHA kernel is the FasterTransformer CUDA-core one. MLA's absorbed decode is tensor-core
- * work on a shared latent (FlashMLA) and is left to the read. */
+ * for each K and V element (q.k and p.v as fp32 FMAs), whichever is longer (the roofline), each on
+ * the share of the SMs the kernel's blocks keep busy. The arithmetic grows with the GQA group, so
+ * it binds where the CUDA cores' FLOPs a byte of HBM are few: B200's 80 TFLOP/s over 8 TB/s is 10
+ * FLOPs a byte, a 16-query group over an fp8 cache is 32. FlashInfer's decode wrapper runs on CUDA
+ * cores unless told that tensor cores "will be faster for large group size" (flashinfer decode.py,
+ * BatchDecodeWithPagedKVCacheWrapper); TensorRT-LLM's masked MHA kernel is the FasterTransformer
+ * CUDA-core one. MLA's absorbed decode is tensor-core work on a shared latent (FlashMLA) and is
+ * left to the read. */
 static double decode_attention_s(const serve_ctx *x, double sequences, double kv_bytes, double queries,
-                                 bool *core_bound)
+                                 bool *core_bound, double *sm_share)
 {
     const sp_model *m = x->m;
+    decode_spread d = decode_spread_of(x, sequences, queries);
     /* Without grouped reads every query head loads its KV head's cache (TensorRT-LLM before the
      * XQA kernel of v0.8: "reducing data loading" for MQA/GQA, 2.4x Llama-70B throughput). */
     double rereads = x->c->gqa_shared_kv_reads ? 1.0 : m->heads / m->kv_heads;
-    double read = rereads * kv_bytes / (x->hbm * streaming_share(x, sequences)), cores = 0;
-    if (!x->c->decode_attention_tensor_cores && !(m->kv_lora_rank > 0) && x->a->fp32_flops_per_s > 0) {
+    double read = rereads * kv_bytes / (x->hbm * d.share), cores = 0;
+    if (!d.tensor && !(m->kv_lora_rank > 0) && x->a->fp32_flops_per_s > 0) {
         double elements = kv_bytes / sp_dtype_bytes(x->c->kv_dtype);
         cores = elements * 2.0 * (m->heads / m->kv_heads) * queries /
-                (x->a->fp32_flops_per_s * x->k->sustained_fraction);
+                (x->a->fp32_flops_per_s * x->k->sustained_fraction * d.share);
     }
     if (core_bound)
         *core_bound = cores > read;
+    if (sm_share)
+        *sm_share = d.share;
     return fmax(read, cores);
 }
 
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
     double pp = x->pp, micro = graph_tokens(x, fmax(1.0, batch / pp)) * queries;
-    double kv_read = decode_attention_s(x, batch, batch * context * kv_per_token(x), queries, NULL);
+    double kv_read = decode_attention_s(x, batch, batch * context * kv_per_token(x), queries, NULL, NULL);
     double gpu = layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro));
     return fmax(gpu, host_loop_s(x, batch)) + stream_s(x, batch);
 }
@@ -449,7 +466,7 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->decode_host_loop_s = host_loop_s(x, batch);
     r->decode_attention_s =
         decode_attention_s(x, batch, batch * (prompt + output / 2.0) * kv_per_token(x), 1.0,
-                           &r->decode_attention_core_bound);
+                           &r->decode_attention_core_bound, &r->decode_attention_sm_share);
     /* It waits for the step in flight, or under multi-step scheduling for the rest of the round
      * in flight: half of its steps on average. */
     r->ttft_s = r->prefill_s + decode * fmax(1.0, c->scheduler_steps / 2.0);

@@ -6,13 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "draft model NAME, N B parameters" into buf. */
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 static const char *targets_text(const sp_serve_config *c, char *out, size_t size)
 {
     if (c->ttft_is_default && c->tpot_is_default) {
         snprintf(out, size, "the defaults, MLPerf's server bounds: first token %g ms, per token %g ms", 1e3 * c->ttft_s,
                  1e3 * c->tpot_s);
+        return out;
+    }
+    if (!(c->ttft_s > 0) && !(c->tpot_s > 0)) {
+        snprintf(out, size, "none: --ttft-ms and --tpot-ms set them");
         return out;
     }
     char per[64] = "";
@@ -26,6 +29,7 @@ static const char *targets_text(const sp_serve_config *c, char *out, size_t size
     return out;
 }
 
+/* "draft model NAME, N B parameters" into buf. */
 static const char *draft_label(const sp_serve_config *c, char *buf, size_t size)
 {
     snprintf(buf, size, "draft model %s, %.2f B parameters", c->spec_draft_model, c->spec_draft_params / 1e9);
@@ -64,7 +68,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->tp, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
-    char streaming[256] = "";
+    char streaming[384] = "";
     int n = 0;
     if (s->decode_stream_s > 0)
         n = snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * s->decode_stream_s);
@@ -80,6 +84,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                  ", %.1f of it attention bound by the CUDA cores at %g queries a KV head: --decode-attention "
                  "tensor-cores where the engine packs them",
                  1e3 * s->decode_attention_s, r->model->heads / r->model->kv_heads);
+    /* One block a sequence and head leaves SMs idle at small batches: say how many stream the cache. */
+    n = (int)strlen(streaming);
+    if (c->decode_attention_block_per_head && s->decode_attention_sm_share > 0 && s->decode_attention_sm_share < 1 &&
+        (size_t)n < sizeof streaming)
+        snprintf(streaming + n, sizeof streaming - (size_t)n,
+                 ", %.1f of it attention on %.0f%% of the SMs (a block a sequence and head)", 1e3 * s->decode_attention_s,
+                 100 * s->decode_attention_sm_share);
     /* Under a simulated load the replicas run below their full batch: say so, or the full batch's
      * per-token figure reads as a contradiction of the load line's percentiles. */
     sp_buf_printf(&b,
@@ -192,6 +203,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "engine      : %s (%s): %s\n", sp_engine_name(engine), pins, reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
+    /* The engine named above fills the GPU; the step times were modelled for one that does not. */
+    if (c->decode_attention_block_per_head)
+        sp_buf_printf(&b, "note        : the step times model decode attention as TensorRT-LLM runs it without "
+                          "multi-block mode (--decode-blocks per-head)%s\n",
+                      r->accel->compute_units > 0 ? ""
+                                                  : ", but the catalog gives no SM count (compute_units) for this part, so "
+                                                    "it is taken as filling the GPU");
     /* Engines load FP4 weights from a checkpoint quantised beforehand; they do not quantise to FP4 on
      * load. Nothing to say when the named checkpoint already is one. */
     if (sp_dtype_is_fp4(c->weight_dtype) && !c->weights_from_checkpoint && !r->model->checkpoint_quantized)
@@ -252,6 +270,11 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "decode_host_loop_s", sp_json_round(s->decode_host_loop_s, 1e6));
     json_object_set_new(o, "decode_attention_s", sp_json_round(s->decode_attention_s, 1e6));
     json_object_set_new(o, "decode_attention_bound", json_string(s->decode_attention_core_bound ? "cuda-cores" : "kv-read"));
+    json_object_set_new(o, "decode_attention_sm_share", sp_json_round(s->decode_attention_sm_share, 1e4));
+    json_object_set_new(o, "ttft_target_s", sp_json_round(c->ttft_s, 1e6));
+    json_object_set_new(o, "tpot_target_s", sp_json_round(c->tpot_s, 1e6));
+    json_object_set_new(o, "ttft_target_is_default", json_boolean(c->ttft_is_default));
+    json_object_set_new(o, "tpot_target_is_default", json_boolean(c->tpot_is_default));
     json_object_set_new(o, "stream_s_per_token", sp_json_round(c->stream_s_per_token, 1e9));
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
     json_object_set_new(o, "tpot_s", sp_json_round(s->tpot_s, 1e6));
