@@ -170,8 +170,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
         tight_text(&b, &o->memory);
         sp_buf_puts(&b, "\n");
     }
+    /* The host side is only checked against --host-gb: say what the server needs in all. */
     if (o->memory.host_bytes > 0)
-        sp_buf_printf(&b, "host     : %.1f GB of offloaded state in host memory a GPU\n", o->memory.host_bytes / 1e9);
+        sp_buf_printf(&b, "host     : %.1f GB of offloaded state in host memory a GPU, %.1f GB on the server%s\n",
+                      o->memory.host_bytes / 1e9, o->memory.host_bytes * o->config.gpus / 1e9,
+                      q->base.host_bytes > 0 ? "" : " (not checked: --host-gb says how much it has free)");
     /* What the user can take back: FSDP1's hold on the checkpointed inputs, when it sets the peak. */
     if (o->memory.held_inputs_bytes > 0.1 * o->memory.allocated_bytes)
         sp_buf_printf(&b,
