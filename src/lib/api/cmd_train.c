@@ -44,8 +44,8 @@ static const cli_opt OPTS[] = {
     {"tokens", CLI_NUMBER, "T", "token budget (default: tokens_per_param in defaults.yaml, 20, Chinchilla)"},
     {"goodput", CLI_NUMBER, "F", "share of wall time that trains (default: goodput in defaults.yaml, 0.9)"},
     {"mfu-cap", CLI_NUMBER, "F", "credit no layout with more MFU than F (e.g. 0.4 for a pessimistic plan)"},
-    {"deadline-days", CLI_NUMBER, "D", "prefer options that finish within D days"},
-    {"budget-usd", CLI_NUMBER, "USD", "prefer options that cost at most this"},
+    {"deadline-days", CLI_NUMBER, "D", "recommend the cheapest option that finishes within D days"},
+    {"budget-usd", CLI_NUMBER, "USD", "recommend the fastest option that costs at most this (with --deadline-days, the cheapest meeting both)"},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)"},
     {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)"},
     CLI_FT_OPTS,
@@ -117,7 +117,9 @@ static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &j->in.catalog, j->accels, MAX_ACCELS, &j->naccels, err);
     if (s == SP_OK && !cli_flag(&CMD, v, "gpus")->set)
-        s = cli_flag_error(err, "gpus", "required");
+        s = cli_flag_error(err, "gpus",
+                           "required: a count, or a range such as 8-4096 (doubling) to compare, with "
+                           "--deadline-days or --budget-usd to find the fewest that meet them");
     if (s == SP_OK)
         s = cli_gpu_counts(cli_flag(&CMD, v, "gpus")->text, j->counts, MAX_COUNTS, &j->ncounts, err);
     if (s == SP_OK)

@@ -34,7 +34,17 @@ static bool meets(const sp_train_report *r, const sp_candidate *c)
     return (r->deadline_days <= 0 || c->days <= r->deadline_days) && (r->budget_usd <= 0 || c->cost_usd <= r->budget_usd);
 }
 
-/* The winner: the fastest option that meets deadline and budget, else the fastest. */
+/* Whether option a beats b among those meeting the request: under a deadline the cheaper (the
+ * fewest GPUs that finish in time, not the largest cluster), else the faster (a budget alone buys
+ * the fastest run it can); ties go to the other measure. */
+static bool preferred(const sp_train_report *r, const sp_candidate *a, const sp_candidate *b)
+{
+    if (r->deadline_days > 0)
+        return a->cost_usd < b->cost_usd || (a->cost_usd == b->cost_usd && a->days < b->days);
+    return a->days < b->days || (a->days == b->days && a->cost_usd < b->cost_usd);
+}
+
+/* The winner: the preferred option that meets deadline and budget, else the fastest. */
 static const sp_train_option *winner(const sp_train_report *r, bool *constrained)
 {
     const sp_train_option *best = NULL, *best_meeting = NULL;
@@ -45,7 +55,7 @@ static const sp_train_option *winner(const sp_train_report *r, bool *constrained
         if (!best || o->result.top[0].days < best->result.top[0].days)
             best = o;
         if (meets(r, &o->result.top[0]) &&
-            (!best_meeting || o->result.top[0].days < best_meeting->result.top[0].days))
+            (!best_meeting || preferred(r, &o->result.top[0], &best_meeting->result.top[0])))
             best_meeting = o;
     }
     *constrained = best_meeting != NULL;
@@ -247,6 +257,11 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "optimistic\n");
     if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained)
         sp_buf_printf(&b, "warning     : no option meets the deadline and budget; this is the fastest\n");
+    else if (r->deadline_days > 0 && r->count > 1)
+        sp_buf_printf(&b, "choice      : the cheapest option that finishes within %g days%s; faster ones are listed below\n",
+                      r->deadline_days, r->budget_usd > 0 ? " and the budget" : "");
+    else if (r->budget_usd > 0 && r->count > 1)
+        sp_buf_printf(&b, "choice      : the fastest option within the budget\n");
     const sp_train_option *cheap = cheapest(r);
     if (cheap && cheap != w) {
         char cost[48];
