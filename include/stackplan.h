@@ -1082,11 +1082,13 @@ typedef struct {
                                      kernel fills the GPU */
     bool ttft_is_default;         /* ttft_s came from the rules (MLPerf's 2 s beside the default per-token
                                      bound, under --percentile), not the user (the report says so) */
+    bool ttft_default_dropped;    /* that default was dropped: a request alone takes longer to its first
+                                     token (the report says so) */
 } sp_serve_config;
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false}
 
 typedef struct {
     double tp;

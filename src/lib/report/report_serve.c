@@ -9,6 +9,14 @@
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 static const char *targets_text(const sp_serve_config *c, char *out, size_t size)
 {
+    if (c->ttft_default_dropped) {
+        char per[64] = "";
+        if (c->tpot_s > 0)
+            snprintf(per, sizeof per, "per token %g ms%s; ", 1e3 * c->tpot_s, c->tpot_is_default ? " by default" : "");
+        snprintf(out, size, "%sno first-token target: the default is below a request's own prefill, --ttft-ms sets one",
+                 per);
+        return out;
+    }
     if (c->ttft_is_default && c->tpot_is_default) {
         snprintf(out, size, "the defaults, MLPerf's server bounds: first token %g ms, per token %g ms", 1e3 * c->ttft_s,
                  1e3 * c->tpot_s);
@@ -273,7 +281,8 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "decode_attention_sm_share", sp_json_round(s->decode_attention_sm_share, 1e4));
     json_object_set_new(o, "ttft_target_s", sp_json_round(c->ttft_s, 1e6));
     json_object_set_new(o, "tpot_target_s", sp_json_round(c->tpot_s, 1e6));
-    json_object_set_new(o, "ttft_target_is_default", json_boolean(c->ttft_is_default));
+    json_object_set_new(o, "ttft_target_is_default", json_boolean(c->ttft_is_default && !c->ttft_default_dropped));
+    json_object_set_new(o, "ttft_default_dropped", json_boolean(c->ttft_default_dropped));
     json_object_set_new(o, "tpot_target_is_default", json_boolean(c->tpot_is_default));
     json_object_set_new(o, "stream_s_per_token", sp_json_round(c->stream_s_per_token, 1e9));
     json_object_set_new(o, "ttft_s", sp_json_round(s->ttft_s, 1e6));
