@@ -74,7 +74,21 @@ static void decode_reads_weights_and_cache(void **state)
     assert_true(r.decode_step_s >= expected && r.decode_step_s < expected * 1.001);
 }
 
-/* Throughput accounting of continuous batching: B x O tokens per (B prefills + O steps). */
+/* A Llama-3-8B-like shape with 2 KV heads (a 16-query group), for the decode-attention cases. */
+static sp_model two_kv_heads(void)
+{
+    sp_model m;
+    sp_model_from_shape(&m, 32, 4096, 32, 2, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    return m;
+}
+
+/* Its 16-bit cache at config()'s mean context, 512 + 256 / 2 tokens, for `sequences`:
+ * 32 layers x K and V x 2 heads x 128 x 2 bytes a token. */
+static double two_kv_heads_cache_bytes(double sequences)
+{
+    return sequences * (512 + 128) * (2.0 * 32 * 2 * 128 * 2);
+}
+
 /* Decode attention on the CUDA cores: 2 FLOPs a query head for each K and V element. A 16-query
  * group over a bf16 cache is 16 FLOPs a byte, past a part with 10 TFLOP/s of CUDA cores over 2 TB/s
  * (5 a byte): 64 sequences of 640 tokens x 32 KB a token is 1.342 GB, read in 0.671 ms but
@@ -82,15 +96,14 @@ static void decode_reads_weights_and_cache(void **state)
 static void decode_attention_on_cuda_cores(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 2, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = two_kv_heads();
     sp_accel a = toy();
     a.fp32_flops_per_s = 10e12;
     sp_serve_config c = config(64);
     sp_serve_result cores, tensor;
     sp_error err;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &cores, &err), SP_OK);
-    double kv = 64.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2);
+    double kv = two_kv_heads_cache_bytes(64);
     assert_close(cores.decode_attention_s, kv / 2.0 * 32.0 / 10e12);
     assert_true(cores.decode_attention_core_bound);
     c.decode_attention_tensor_cores = true;
@@ -109,8 +122,7 @@ static void decode_attention_on_cuda_cores(void **state)
 static void decode_blocks_per_head(void **state)
 {
     (void)state;
-    sp_model m;
-    sp_model_from_shape(&m, 32, 4096, 32, 2, 14336, SP_FFN_SWIGLU, 32000, 4096);
+    sp_model m = two_kv_heads();
     sp_accel a = toy();
     a.compute_units = 100;
     sp_serve_config c = config(8);
@@ -120,7 +132,7 @@ static void decode_blocks_per_head(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &split, &err), SP_OK);
     c.decode_attention_block_per_head = true;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
-    double kv = 8.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2);
+    double kv = two_kv_heads_cache_bytes(8);
     assert_close(split.decode_attention_s, kv / 2e12);
     assert_close(blocks.decode_attention_s, kv / 2e12); /* masked MHA's 256 blocks */
     c.kv_dtype = SP_DTYPE_FP8;
@@ -136,7 +148,7 @@ static void decode_blocks_per_head(void **state)
     thirteen.decode_attention_tensor_cores = true;
     thirteen.decode_attention_block_per_head = true;
     assert_int_equal(sp_serve_estimate(&m, &a, &thirteen, &MEM, &PERF, &blocks, &err), SP_OK);
-    assert_close(blocks.decode_attention_s, 13.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2) / (2e12 * 0.26));
+    assert_close(blocks.decode_attention_s, two_kv_heads_cache_bytes(13) / (2e12 * 0.26));
     /* Without an SM count in the catalog the part is taken as filled. */
     a.compute_units = 0;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
@@ -147,9 +159,10 @@ static void decode_blocks_per_head(void **state)
     c.decode_attention_block_per_head = true;
     /* 64 sequences over a 16-bit cache: 128 XQA blocks. */
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &blocks, &err), SP_OK);
-    assert_close(blocks.decode_attention_s, 64.0 * (512 + 128) * (2.0 * 32 * 2 * 128 * 2) / 2e12);
+    assert_close(blocks.decode_attention_s, two_kv_heads_cache_bytes(64) / 2e12);
 }
 
+/* Throughput accounting of continuous batching: B x O tokens per (B prefills + O steps). */
 static void throughput_accounting(void **state)
 {
     (void)state;

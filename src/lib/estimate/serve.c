@@ -315,7 +315,10 @@ static decode_spread decode_spread_of(const serve_ctx *x, double sequences, doub
         return d;
     double seqs = ceil(sequences * x->attn_share / x->pp);
     double kv_blocks = seqs * fmax(1.0, m->kv_heads / x->attn_tp);
-    bool xqa = x->c->gqa_shared_kv_reads && (x->c->kv_dtype == SP_DTYPE_FP8 || queries > 1 || kv_blocks * 4.0 >= units);
+    /* mayHavePerfGain: blocks x kEnableMinBlockFactor (4) at least the SM count. */
+    enum { XQA_MIN_BLOCK_FACTOR = 4 };
+    bool xqa = x->c->gqa_shared_kv_reads &&
+               (x->c->kv_dtype == SP_DTYPE_FP8 || queries > 1 || kv_blocks * XQA_MIN_BLOCK_FACTOR >= units);
     double blocks = xqa ? kv_blocks : seqs * fmax(1.0, m->heads / x->attn_tp);
     d.tensor = d.tensor || xqa;
     d.share = fmin(1.0, blocks / units);

@@ -267,7 +267,10 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         char cost[48];
         sp_money(cheap->result.top[0].cost_usd, cost, sizeof cost);
         text_candidate(&b, "cheapest", cheap, &cheap->result.top[0]);
-        sp_buf_printf(&b, "              %.2f days, %s\n", cheap->result.top[0].days, cost);
+        /* Under a deadline or budget the winner is already the cheapest that meets them: a cheaper
+         * option misses them, and says so. */
+        sp_buf_printf(&b, "              %.2f days, %s%s\n", cheap->result.top[0].days, cost,
+                      meets(r, &cheap->result.top[0]) ? "" : " (misses the deadline or budget)");
     }
     sp_buf_printf(&b, "plans       : %.0f evaluated\n", evaluated);
     if (r->count > 1) {
