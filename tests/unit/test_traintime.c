@@ -656,6 +656,19 @@ static void expert_all_to_all_overlap(void **state)
     assert_false(sp_ep_overlap_applies(&m, &c));
 }
 
+/* The toy MoE's expert all-to-all seconds a step with dp = ep = `ranks`, one micro-batch a rank. */
+static double toy_all_to_all_s(const sp_accel *a, double ranks)
+{
+    sp_model m = toy_moe();
+    sp_mem_config c = toy_config();
+    c.dp = ranks;
+    c.ep = ranks;
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, a, &c, ranks, &PERF, &s, &err), SP_OK);
+    return s.ep_comm_s;
+}
+
 /* Expert parallelism's all-to-all by hand: a toy MoE (8 experts, top-2, 2 layers, h 1024) on
  * dp 2 with ep 2, one micro-batch of 512 tokens a rank, bf16. A layer's forward moves
  * (ep-1)/ep x 512 x 2 x 1024 x 2 B = 1,048,576 B twice (dispatch, combine) over the 100 GB/s
@@ -663,18 +676,31 @@ static void expert_all_to_all_overlap(void **state)
 static void expert_all_to_all_by_hand(void **state)
 {
     (void)state;
-    sp_model m = toy_moe();
     sp_accel a = toy_accel();
+    assert_close(toy_all_to_all_s(&a, 2), 2.0 * 4.0 * 1048576.0 / 100e9);
+    sp_model m = toy_moe();
     sp_mem_config c = toy_config();
     c.dp = 2;
-    c.ep = 2;
+    c.ep = 3;
     sp_step s;
     sp_error err;
-    assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &s, &err), SP_OK);
-    assert_close(s.ep_comm_s, 2.0 * 4.0 * 1048576.0 / 100e9);
-    c.ep = 3;
     assert_int_equal(sp_train_step(&m, &a, &c, 2, &PERF, &s, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "ep");
+}
+
+/* An expert group wider than a node: ep 4 over nodes of 2 GPUs. Of the 512 x 2 x 1024 x
+ * 2 B = 2,097,152 B a rank sends in each all-to-all, 1/4 goes to its node's other GPU over NVLink
+ * (100 GB/s) and 2/4 to the other node's two over its NIC (10 GB/s), both at once: the NIC's
+ * 1,048,576 B / 10 GB/s sets it, 4 times a layer, 2 layers. A NIC 100 times faster leaves NVLink's
+ * 524,288 B / 100 GB/s. */
+static void expert_all_to_all_across_nodes(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.per_node = 2;
+    assert_close(toy_all_to_all_s(&a, 4), 2.0 * 4.0 * 1048576.0 / 10e9);
+    a.inter_node_bytes_per_s = 1000e9;
+    assert_close(toy_all_to_all_s(&a, 4), 2.0 * 4.0 * 524288.0 / 100e9);
 }
 
 /* Model FLOPs of an MoE count what a token runs: on each routed layer its top-2 experts and the
@@ -752,7 +778,7 @@ static void eager_modules_move_more_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(eager_modules_move_more_bytes), cmocka_unit_test(expert_all_to_all_by_hand),
+        cmocka_unit_test(eager_modules_move_more_bytes), cmocka_unit_test(expert_all_to_all_by_hand), cmocka_unit_test(expert_all_to_all_across_nodes),
         cmocka_unit_test(expert_all_to_all_overlap),
         cmocka_unit_test(expert_tensor_parallel),
         cmocka_unit_test(single_gpu_step),

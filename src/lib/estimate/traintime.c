@@ -162,10 +162,24 @@ static double allreduce_s(const step_ctx *x, double bytes, double n, double node
     return 2.0 * (n - 1.0) / n * bytes / bandwidth + nccl_latency_s(x->k, n, nodes, true);
 }
 
+/* One rank's share of an all-to-all over a group of `ranks` that each send `bytes` in all, the
+ * group spread over whole nodes of `near` ranks: NCCL sends to each peer point to point, over
+ * NVLink to the near - 1 peers of its node and over the NIC to the others, the two at once (NCCL
+ * p2p transports; DeepEP, Zhao et al. 2025, splits its dispatch the same way), so the slower
+ * part sets the time. */
+static double all_to_all_transfer_s(const step_ctx *x, double bytes, double ranks, double near)
+{
+    double intra = sp_intra_node_bus_bytes_per_s(x->a, x->k);
+    if (ranks <= near)
+        return (ranks - 1.0) / ranks * bytes / intra;
+    double inter = x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
+    return fmax((near - 1.0) / ranks * bytes / intra, (ranks - near) / ranks * bytes / inter);
+}
+
 /* Expert parallelism's dispatch and combine all-to-all of one (average) layer's forward: each
  * moves (ep-1)/ep of tokens x k hidden vectors (GShard, Lepikhin et al. 2020). With expert tensor
- * parallelism 1 the expert group is folded onto ep consecutive GPUs (MoE Parallel Folding): inside
- * a node over its link when ep fits one, else each GPU's NIC. */
+ * parallelism 1 the expert group is folded onto ep consecutive GPUs (MoE Parallel Folding), so a
+ * node holds per_node / etp of its ranks. */
 static double expert_all_to_all_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
@@ -173,16 +187,14 @@ static double expert_all_to_all_s(const step_ctx *x)
     if (!(ep > 1) || m->experts <= 1)
         return 0;
     double etp = x->c->etp;
-    bool inside = ep * etp <= x->a->per_node;
-    double bw = inside ? sp_intra_node_bus_bytes_per_s(x->a, x->k)
-                       : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
-    double bytes = (ep - 1.0) / ep * x->tokens * m->experts_per_token * m->hidden * x->e / x->c->tp;
+    double near = fmax(1.0, floor(x->a->per_node / etp));
+    double sent = x->tokens * m->experts_per_token * m->hidden * x->e / x->c->tp;
     double moe_share = (m->layers - m->dense_layers) / m->layers;
     /* Expert tensor parallelism gathers the etp ranks' routed tokens before the sliced expert
      * MLP and reduce-scatters its output: one all-reduce's worth over the etp group. */
     double slices = allreduce_s(x, x->tokens / x->c->tp * etp * m->experts_per_token * m->hidden * x->e, etp, 1.0,
                                 sp_intra_node_bus_bytes_per_s(x->a, x->k));
-    return moe_share * (2.0 * (bytes / bw + x->k->collective_latency_s) + slices);
+    return moe_share * (2.0 * (all_to_all_transfer_s(x, sent, ep, near) + x->k->collective_latency_s) + slices);
 }
 
 /* The GEMMs FP8 recipes leave in 16 bits: attention (Transformer Engine's DotProductAttention runs
