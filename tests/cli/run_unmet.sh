@@ -32,6 +32,14 @@ check "nothing fits, offload included: try a shorter --seq, a card with more mem
   "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
 check "24.5 GB usable of the card's 25.8 (memory_headroom)" \
   "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
+# A pinned micro-batch that does not fit where a smaller one does: the memory at the pinned one, the
+# largest that fits, and the advice to lower it.
+check "38.0 GB a GPU at micro-batch 8 (1 GPU, ckpt, offload optimizer+params), 24.5 GB usable of the card's 25.8 (memory_headroom); micro-batch 4 fits (--micro-batch)" \
+  "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
+check "try a smaller --micro-batch" \
+  "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
+check "job     : 1e+08 tokens to train on; bf16, adamw" \
+  "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
 # The same on cards without a network in the training search: it says a job spans one server.
 check "has no published network, so a job spans at most one server of 8" \
   "$bin" train --model llama-3.1-405b --gpu rtx-4090-24gb --gpus 8

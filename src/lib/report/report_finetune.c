@@ -79,11 +79,14 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
         return;
     }
     if (!o->fits) {
-        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch 1 (%s), %.1f GB usable of the "
-                         "card's %.1f (memory_headroom)\n",
+        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch %g (%s), %.1f GB usable of the "
+                         "card's %.1f (memory_headroom)",
                       o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus,
-                      o->memory.device_bytes / 1e9, layout, o->memory.capacity_bytes / 1e9,
+                      o->memory.device_bytes / 1e9, o->config.micro_batch, layout, o->memory.capacity_bytes / 1e9,
                       o->accel->memory_bytes / 1e9);
+        if (o->max_micro_batch >= 1) /* only a pinned micro-batch can miss where a smaller one fits */
+            sp_buf_printf(b, "; micro-batch %g fits (--micro-batch)", o->max_micro_batch);
+        sp_buf_printf(b, "\n");
         return;
     }
     money(o->cost_usd, o->usd_per_gpu_hour, cost, sizeof cost);
@@ -134,16 +137,19 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_buf b = {0};
     sp_buf_printf(&b, "model   : %s (%.2f B parameters), %g tokens a sequence\n", r->model->name,
                   sp_model_params(r->model) / 1e9, q->base.seq);
-    sp_buf_printf(&b, "job     : %.3g tokens%s; adapters rank %g on %s; %s, %s\n", q->tokens,
-                  q->tokens_given ? " to train on" : " (a unit: no --dataset-gb or --tokens given)", q->base.lora_rank,
-                  targets, sp_precision_name(q->base.precision), sp_optimizer_name(q->base.optimizer));
+    sp_buf_printf(&b, "job     : %.3g tokens%s; ", q->tokens,
+                  q->tokens_given ? " to train on" : " (a unit: no --dataset-gb or --tokens given)");
+    if (q->methods & ~(unsigned)SP_METHODS_FULL) /* a full fine-tune alone has no adapters to describe */
+        sp_buf_printf(&b, "adapters rank %g on %s; ", q->base.lora_rank, targets);
+    sp_buf_printf(&b, "%s, %s\n", sp_precision_name(q->base.precision), sp_optimizer_name(q->base.optimizer));
     targets_text(&b, q);
     sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
                   "mb", "tokens/s", "hours", "cost");
     for (size_t i = 0; i < s->count; i++)
         option_line(&b, &s->items[i], (int)i == s->best);
     if (s->best < 0) {
-        sp_buf_printf(&b, "\nnothing fits, offload included: try %sa shorter --seq, %sa card with more memory\n",
+        sp_buf_printf(&b, "\nnothing fits, offload included: try %s%sa shorter --seq, %sa card with more memory\n",
+                      q->micro_batch > 0 ? "a smaller --micro-batch, " : "",
                       more_gpus_possible(s, q) ? "more GPUs (--gpus), " : "", tried_qlora(s) ? "" : "QLoRA (--method qlora), ");
         return sp_buf_finish(&b, err);
     }

@@ -44,12 +44,14 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
     if (!(c.micro_batch >= 1)) {
         if (best->fits)
             return;
-        /* Nothing fits yet: keep the layout that comes closest (on the GPU, then on the host). */
+        /* Nothing fits yet: keep the layout that comes closest (on the GPU, then on the host), at
+         * the micro-batch the user pinned so that the report can say what that one needs. */
         sp_ft_option near;
         memset(&near, 0, sizeof near);
         near.accel = a;
         near.config = c;
-        near.config.micro_batch = 1;
+        near.config.micro_batch = s->q->micro_batch > 0 ? s->q->micro_batch : 1;
+        near.max_micro_batch = largest;
         sp_ft_memory_estimate(s->m, &near.config, s->k, usable_bytes(s, a), &near.memory, &err);
         double need = near.memory.device_bytes, had = best->memory.device_bytes;
         if (!best->accel || need < had || (need == had && near.memory.host_bytes < best->memory.host_bytes))
