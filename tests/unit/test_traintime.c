@@ -725,6 +725,37 @@ static void moe_model_flops_by_hand(void **state)
     assert_true(fabs(s.mfu - 3 * forward / s.step_time_s / 100e12) < 1e-9);
 }
 
+/* MLA's projections (DeepSeek-V2 sec. 2.1.2) as the step counts them: the toy's 2 layers with 8
+ * heads of query-key width 64 + 32 and value width 64, a query rank of 256 and a KV latent of
+ * 128. A token multiplies through q_a 1024 x 256, q_b 256 x 768, kv_a 1024 x (128 + 32), kv_b
+ * 128 x 8 (64 + 64) and o 512 x 1024: 1,277,952 weights, not the 4 x 1024 x 768 of a
+ * multi-head layer as wide; QK^T runs over 768 and the product with V over 512. */
+static void mla_model_flops_by_hand(void **state)
+{
+    (void)state;
+    sp_model m = toy_model(2);
+    m.q_lora_rank = 256;
+    m.kv_lora_rank = 128;
+    m.qk_nope_head_dim = 64;
+    m.qk_rope_head_dim = 32;
+    m.v_head_dim = 64;
+    m.heads = m.kv_heads = 8;
+    m.head_dim = 96;
+    sp_accel a = toy_accel();
+    sp_mem_config c = toy_config();
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    const double T = 512, h = 1024, f = 4096, V = 1000, weights = 1277952;
+    double layer = 2 * T * weights + 2 * T * 512 * (768 + 512) + 2 * T * h * 2 * f;
+    double forward = 2 * layer + 2 * T * h * V;
+    assert_true(fabs(s.mfu - 3 * forward / s.step_time_s / 100e12) < 1e-9);
+    sp_step wide; /* the same widths as multi-head projections: the step's GEMMs take longer */
+    m.kv_lora_rank = m.q_lora_rank = 0;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &wide, &err), SP_OK);
+    assert_true(wide.compute_s > s.compute_s);
+}
+
 /* Expert tensor parallelism on the toy MoE with tp 2, dp 2, ep 2: etp 2 slices each of a GPU's
  * E/ep = 4 experts over 2 ranks (a quarter of the expert weights where etp 1 keeps half), and
  * adds one all-reduce's worth of the etp group's routed tokens a MoE layer, forward and backward:
@@ -778,7 +809,7 @@ static void eager_modules_move_more_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(eager_modules_move_more_bytes), cmocka_unit_test(expert_all_to_all_by_hand), cmocka_unit_test(expert_all_to_all_across_nodes),
+        cmocka_unit_test(eager_modules_move_more_bytes), cmocka_unit_test(expert_all_to_all_by_hand), cmocka_unit_test(expert_all_to_all_across_nodes), cmocka_unit_test(mla_model_flops_by_hand),
         cmocka_unit_test(expert_all_to_all_overlap),
         cmocka_unit_test(expert_tensor_parallel),
         cmocka_unit_test(single_gpu_step),

@@ -150,10 +150,17 @@ bool sp_layout_is_fsdp2(const sp_mem_config *c);
  * where the driver offers no peer-to-peer path (GeForce cards), else the link at NCCL's efficiency. */
 double sp_intra_node_bus_bytes_per_s(const sp_accel *a, const sp_perf_constants *k);
 
-/* The matmuls of one layer's forward in the order the model calls them (q, k, v, o, then the MLP:
- * gate, up, down for SwiGLU; up, down for GELU), each as the output and input widths on one of tp
- * ranks (MoE: the active experts' MLP). Returns how many (at most 8). */
+/* The matmuls of one layer's attention in the order the model calls them (q, k, v, o; MLA: q_a,
+ * q_b, kv_a, kv_b, o), each as the output and input widths on one of tp ranks. At most 5. */
+size_t sp_attention_matmuls(const sp_model *m, double tp, double out_width[5], double in_width[5]);
+/* The matmuls of one layer's forward: the attention's, then the MLP's (gate, up, down for SwiGLU;
+ * up, down for GELU; MoE: the active experts' MLP). Returns how many (at most 8). */
 size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], double in_width[8]);
+/* Weights one token multiplies through in a layer's attention projections (sp_attention_matmuls). */
+double sp_attention_matmul_weights(const sp_model *m);
+/* Width of the values a layer's attention multiplies its probabilities with: heads x head_dim,
+ * MLA's heads x v_head_dim. */
+double sp_attention_value_width(const sp_model *m);
 
 /* Bytes a parameter of a fine-tune takes by precision: pure bf16, or autocast over fp32 weights. */
 sp_precision_bytes sp_ft_precision_bytes(const sp_ft_config *config);

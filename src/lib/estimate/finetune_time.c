@@ -81,11 +81,12 @@ static double eager_modules_s(const ft_ctx *x)
     return x->tokens * sp_eager_module_bytes(x->m, x->m->hidden, 1.0) / x->hbm;
 }
 
-/* Causal FlashAttention forward: 4 s q FLOPs a token over half the score matrix (Dao 2023). */
+/* Causal FlashAttention forward: 2 s (q + v) FLOPs a token, QK^T over the query-key width and the
+ * product with V over the value width (MLA's differ), over half the score matrix (Dao 2023). */
 static double attention_s(const ft_ctx *x, const sp_perf_constants *perf)
 {
-    double q = x->m->heads * x->m->head_dim;
-    double flops = 4.0 * x->tokens * x->c->seq * q * (x->c->flash_attention ? 0.5 : 1.0);
+    double q = x->m->heads * x->m->head_dim, v = sp_attention_value_width(x->m);
+    double flops = 2.0 * x->tokens * x->c->seq * (q + v) * (x->c->flash_attention ? 0.5 : 1.0);
     return flops / (x->peak * sp_attention_share(x->a, perf, x->matmul));
 }
 

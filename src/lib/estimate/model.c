@@ -87,19 +87,61 @@ static double layers_params(const sp_model *m)
     return m->layers * common + dense * dense_mlp_params(m) + moe * moe_mlp_params(m);
 }
 
+size_t sp_attention_matmuls(const sp_model *m, double tp, double out_width[5], double in_width[5])
+{
+    double h = m->hidden;
+    size_t n = 0;
+    if (m->kv_lora_rank > 0) {
+        /* MLA (DeepSeek-V2 sec. 2.1.2): the down-projections to the query rank and to the KV latent
+         * with its RoPE key are whole on every tensor-parallel rank (Megatron-Core's MLA spec builds
+         * linear_q_down_proj and linear_kv_down_proj as duplicated linears); the up-projections and
+         * the output are split by heads. */
+        double qk = m->qk_nope_head_dim + m->qk_rope_head_dim;
+        if (m->q_lora_rank > 0) {
+            out_width[n] = m->q_lora_rank, in_width[n++] = h;
+            out_width[n] = m->heads * qk / tp, in_width[n++] = m->q_lora_rank;
+        } else {
+            out_width[n] = m->heads * qk / tp, in_width[n++] = h;
+        }
+        out_width[n] = m->kv_lora_rank + m->qk_rope_head_dim, in_width[n++] = h;
+        out_width[n] = m->heads * (m->qk_nope_head_dim + m->v_head_dim) / tp, in_width[n++] = m->kv_lora_rank;
+        out_width[n] = h, in_width[n++] = m->heads * m->v_head_dim / tp;
+        return n;
+    }
+    double q = m->heads * m->head_dim / tp, kv = m->kv_heads * m->head_dim / tp;
+    const double outs[] = {q, kv, kv, h}, ins[] = {h, h, h, q};
+    for (; n < 4; n++)
+        out_width[n] = outs[n], in_width[n] = ins[n];
+    return n;
+}
+
 size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], double in_width[8])
 {
-    double h = m->hidden, q = m->heads * m->head_dim / tp, kv = m->kv_heads * m->head_dim / tp;
+    size_t n = sp_attention_matmuls(m, tp, out_width, in_width);
+    double h = m->hidden;
     double f = m->ffn * (m->experts > 1 ? m->experts_per_token + m->shared_experts : 1.0) / tp;
-    const double outs[] = {q, kv, kv, h, f, f, h}, ins[] = {h, h, h, q, h, h, f};
-    size_t n = 0;
-    for (size_t i = 0; i < 7; i++) {
-        if (i == 5 && m->ffn_kind != SP_FFN_SWIGLU)
+    const double outs[] = {f, f, h}, ins[] = {h, h, f};
+    for (size_t i = 0; i < 3; i++) {
+        if (i == 1 && m->ffn_kind != SP_FFN_SWIGLU)
             continue; /* GELU has one up projection */
         out_width[n] = outs[i];
         in_width[n++] = ins[i];
     }
     return n;
+}
+
+double sp_attention_matmul_weights(const sp_model *m)
+{
+    double outs[5], ins[5], weights = 0;
+    size_t n = sp_attention_matmuls(m, 1.0, outs, ins);
+    for (size_t i = 0; i < n; i++)
+        weights += outs[i] * ins[i];
+    return weights;
+}
+
+double sp_attention_value_width(const sp_model *m)
+{
+    return m->kv_lora_rank > 0 ? m->heads * m->v_head_dim : m->heads * m->head_dim;
 }
 
 double sp_model_default_seq(const sp_model *model)

@@ -116,14 +116,28 @@ static double moe_gemms_s(const step_ctx *x)
  * gets those next to a tensor-parallel collective (the projections, the dense MLPs and shared
  * experts, whose inputs and outputs Transformer Engine's userbuffers exchange), without the routed
  * experts. */
+/* The attention's projections on one rank: q, k and v as one fused GEMM and the output (Megatron's
+ * linear_qkv, torchtitan's separate three at the same FLOPs), or MLA's five. */
+static double attention_gemms_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    double t = x->c->tp, T = x->tokens;
+    if (!(m->kv_lora_rank > 0))
+        return gemm_s(x, T, (x->q + 2.0 * x->kv) / t, m->hidden) + gemm_s(x, T, m->hidden, x->q / t);
+    double outs[5], ins[5], total = 0;
+    size_t n = sp_attention_matmuls(m, t, outs, ins);
+    for (size_t i = 0; i < n; i++)
+        total += gemm_s(x, T, outs[i], ins[i]);
+    return total;
+}
+
 static double layer_gemms_s(const step_ctx *x, double *beside_tp)
 {
     const sp_model *m = x->m;
-    double t = x->c->tp, T = x->tokens, h = m->hidden;
-    double qkv = gemm_s(x, T, (x->q + 2.0 * x->kv) / t, h);
-    double out = gemm_s(x, T, h, x->q / t);
+    double t = x->c->tp, T = x->tokens;
+    double attention = attention_gemms_s(x);
     if (m->experts <= 1) {
-        *beside_tp = qkv + out + mlp_gemms_s(x, T, m->ffn, t);
+        *beside_tp = attention + mlp_gemms_s(x, T, m->ffn, t);
         return *beside_tp;
     }
     /* Dense-first layers (DeepSeek) run their own width; the average layer mixes the two. */
@@ -131,8 +145,8 @@ static double layer_gemms_s(const step_ctx *x, double *beside_tp)
     double dense = mlp_gemms_s(x, T, m->dense_ffn > 0 ? m->dense_ffn : m->ffn, t);
     /* Shared experts are tensor-parallel MLPs (Megatron-Core's SharedExpertMLP), beside TP collectives too. */
     double shared = m->shared_experts * mlp_gemms_s(x, T, m->ffn, t);
-    *beside_tp = qkv + out + (1.0 - moe_share) * dense + moe_share * shared;
-    return qkv + out + moe_share * moe_gemms_s(x) + (1.0 - moe_share) * dense;
+    *beside_tp = attention + (1.0 - moe_share) * dense + moe_share * shared;
+    return attention + moe_share * moe_gemms_s(x) + (1.0 - moe_share) * dense;
 }
 
 /* NCCL's latency for large messages (src/graph/tuning.cc, Simple protocol): a base plus one
@@ -215,8 +229,9 @@ static double attention_s(const step_ctx *x)
     const sp_model *m = x->m;
     double s = x->c->seq, b = x->c->micro_batch, heads = m->heads / x->c->tp;
     if (x->c->flash_attention) {
-        /* FlashAttention skips the masked half of a causal score matrix (Dao 2023). */
-        double flops = 4.0 * x->tokens * s * x->q / x->c->tp * 0.5;
+        /* FlashAttention skips the masked half of a causal score matrix (Dao 2023); QK^T runs
+         * over the query-key width, the probabilities times V over the value width. */
+        double flops = 2.0 * x->tokens * s * (x->q + sp_attention_value_width(m)) / x->c->tp * 0.5;
         return flops / (x->peak_16bit * x->attention);
     }
     step_ctx y = sixteen_bit(x);
@@ -410,7 +425,7 @@ static sp_layer_costs remembered_costs(const step_ctx *x, sp_step_memo *memo)
 /* Forward FLOPs of the whole model per token: GEMMs, full (non-causal) attention, logits. */
 static double forward_flops_per_token(const sp_model *m, double seq)
 {
-    double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden;
+    double q = m->heads * m->head_dim, h = m->hidden;
     double mats = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
     /* A routed layer runs a token through its k routed and its shared experts; the dense layers
      * (DeepSeek's first ones, Llama 4's interleaved ones) run their own width, as the step does
@@ -418,8 +433,8 @@ static double forward_flops_per_token(const sp_model *m, double seq)
     double routed_layers = m->experts > 1 ? sp_model_routed_layers(m) : m->layers;
     double experts = m->experts_per_token + (m->experts > 1 ? m->shared_experts : 0.0);
     double routed_mlp = mats * h * m->ffn * experts, dense_mlp = mats * h * (m->dense_ffn > 0 ? m->dense_ffn : m->ffn);
-    double attention = h * (q + 2.0 * kv) + q * h;
-    return m->layers * (2.0 * attention + 4.0 * seq * q) +
+    double attention = sp_attention_matmul_weights(m);
+    return m->layers * (2.0 * attention + 2.0 * seq * (q + sp_attention_value_width(m))) +
            2.0 * (routed_layers * routed_mlp + (m->layers - routed_layers) * dense_mlp) + 2.0 * h * m->vocab;
 }
 
