@@ -229,13 +229,14 @@ static double prefill_s(const serve_ctx *x, double count, double prompt, double 
 {
     /* A cached shared prefix is not computed again: only the rest of the prompt runs, its queries
      * attending to the whole prompt (Zheng et al. 2024, SGLang RadixAttention; vLLM automatic
-     * prefix caching). Without a prefix: the causal half of 4 P^2 q. */
+     * prefix caching). Without a prefix: the causal half of 2 P^2 (q + v), QK^T over the
+     * query-key width and the product with V over the value width (MLA's 192 and 128 a head). */
     double fresh = prompt * (1.0 - x->c->prefix_share), cached = prompt - fresh;
     double tokens = count * fresh;
     double per_pass = fmax(1.0, fmin(tokens, chunk));
     double passes = tokens / per_pass;
-    double attention_flops =
-        count * x->m->layers * 4.0 * fresh * (cached + fresh / 2.0) * x->m->heads * x->m->head_dim / x->tp;
+    double widths = x->m->heads * x->m->head_dim + sp_attention_value_width(x->m);
+    double attention_flops = count * x->m->layers * 2.0 * fresh * (cached + fresh / 2.0) * widths / x->tp;
     double attention = attention_flops / (x->a->bf16_flops_per_s * sp_attention_share(x->a, x->k, x->efficiency));
     return passes * (layers_s(x, per_pass) + tp_comm_s(x, per_pass) + (x->pp - 1.0) * stage_send_s(x, per_pass)) +
            attention;
