@@ -431,6 +431,7 @@ int main(int argc, char **argv)
     ok = validate_serving_features(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
     ok = validate_training_scale(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
     ok = validate_serving_slo(argv[1], argv[2], &accels, &k, &rules.perf, &rules.limits) && ok;
+    ok = validate_serving_mlperf(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
     static sp_stage_model stages;
     sp_instance_catalog instances;
     snprintf(path, sizeof path, "%s/stages.yaml", argv[1]);

@@ -74,6 +74,10 @@ bool validate_serving_modern(const char *data_dir, const char *dir, const sp_acc
 bool validate_serving_features(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                                const sp_memory_constants *mk, const sp_perf_constants *perf);
 
+/* Latency percentiles under Poisson load (validate_serving_mlperf.c): MLPerf's Llama 2 70B runs. */
+bool validate_serving_mlperf(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
+                             const sp_memory_constants *mk, const sp_perf_constants *perf);
+
 /* Serving under load (validate_serving_slo.c): closed-loop concurrency sweeps, reported. */
 bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
                           const sp_memory_constants *mk, const sp_perf_constants *perf, const sp_limits *limits);
