@@ -166,6 +166,30 @@ static void nvfp4_linears(void **state)
     assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &fp4, &err), SP_ERR_INPUT);
 }
 
+/* torchtitan's context parallelism (an FSDP2 layout: ZeRO-3, no EP) on the toy with 4 query heads
+ * to each KV head: K and V go after repeat_kv, 256 x 2 x 1024 x 2 B a rank, all-gathered once a
+ * layer under the first ring step's half of the attention; the backward gathers them again and
+ * passes the fp32 gradient (twice the bytes) under the next step, the last one exposed. */
+static void context_parallel_gathered(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(1);
+    m.kv_heads = m.heads / 4;
+    sp_mem_config c = toy_config();
+    c.zero = 3;
+    c.cp = 2;
+    sp_step s;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &s, &err), SP_OK);
+    const double T = 256, s_len = 512, h = 1024;
+    double attention = 4 * T * s_len * h * 0.5 / 50e12;
+    double gather = T * 2 * h * 2 / 100e9, pass = 2 * gather;
+    double expected = fmax(0, gather - attention / 2) +
+                      fmax(0, gather - 2.5 * attention / 2) + pass + fmax(0, pass - 2.5 * attention / 2);
+    assert_true(fabs(s.cp_comm_s - expected) / expected < 1e-9);
+}
+
 /* Context parallelism 2: each rank computes half of every sequence (GEMMs, causal attention and
  * logits all halve), and passes its K and V chunk once a layer forward (T/2 x 2 x kv x 2 bytes over
  * 100 GB/s) and twice the bytes backward, exposed where attention does not cover it. */
@@ -816,7 +840,7 @@ int main(void)
         cmocka_unit_test(fp8_linears_only),
         cmocka_unit_test(mxfp8_block_scales),
         cmocka_unit_test(nvfp4_linears),
-        cmocka_unit_test(context_parallel_ring),
+        cmocka_unit_test(context_parallel_ring), cmocka_unit_test(context_parallel_gathered),
         cmocka_unit_test(goodput_and_mfu_cap),
         cmocka_unit_test(moe_model_flops_by_hand),
         cmocka_unit_test(op_level_checkpointing),

@@ -276,12 +276,30 @@ double sp_eager_module_bytes(const sp_model *m, double hidden_share, double tp)
            (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 * m->ffn * active / tp : 0.0);
 }
 
+/* torchtitan's context parallelism (PyTorch's context_parallel with its "allgather" rotate method,
+ * torchtitan's default, config_manager.py @9dec370): K and V are taken after repeat_kv, every query
+ * head's (model.py), and all-gathered once a layer at the first ring step, under that step's 1/cp
+ * of the attention only (_AllGatherRotater); the backward gathers them again and passes each
+ * step's fp32 gradient of K and V on by all-to-all under the next step, the last one exposed
+ * (_templated_ring_attention_backward). Elements of this rank's K and V: `shard`. */
+static double gathered_context_parallel_s(const step_ctx *x, double attention_s, double bw, bool backward)
+{
+    double cp = x->c->cp, shard = x->tokens * 2.0 * x->q / x->c->tp;
+    double gather = (cp - 1.0) * shard * x->e / bw + x->k->collective_latency_s;
+    double exposed = sp_exposed_s(gather, attention_s / cp, x->k);
+    if (backward) {
+        double pass = shard * 4.0 / bw + x->k->collective_latency_s;
+        exposed += pass + (cp - 1.0) * sp_exposed_s(pass, attention_s / cp, x->k);
+    }
+    return exposed;
+}
+
 /* Context parallelism's ring (Liu et al. 2023, Ring Attention; Megatron-Core's p2p cp_comm_type):
  * each of the cp-1 steps of a layer's forward passes this rank's K and V chunk to the next rank
  * while attention runs on the chunk in hand; the backward passes K and V again and returns their
- * gradients (twice the bytes). Ranks go tp, then cp: the ring stays in a node while tp x cp fits.
- * Returns the forward's exposed time, what the layer's attention does not cover. */
-static double context_parallel_s(const step_ctx *x, double attention_s)
+ * gradients (twice the bytes). Ranks go tp, then cp: the ring stays in a node while tp x cp fits
+ * (torchtitan's mesh alike). Returns the exposed time, what the layer's attention does not cover. */
+static double context_parallel_s(const step_ctx *x, double attention_s, bool backward)
 {
     const sp_mem_config *c = x->c;
     if (c->cp <= 1)
@@ -289,7 +307,9 @@ static double context_parallel_s(const step_ctx *x, double attention_s)
     bool inside = c->tp * c->cp <= x->a->per_node;
     double bw = inside ? sp_intra_node_bus_bytes_per_s(x->a, x->k)
                        : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
-    double chunk = x->tokens * 2.0 * x->kv / c->tp * x->e;
+    if (sp_layout_is_fsdp2(c))
+        return gathered_context_parallel_s(x, attention_s, bw, backward);
+    double chunk = x->tokens * 2.0 * x->kv / c->tp * x->e * (backward ? 2.0 : 1.0);
     double ring = (c->cp - 1.0) * (chunk / bw + x->k->collective_latency_s);
     return sp_exposed_s(ring, attention_s, x->k);
 }
@@ -351,11 +371,9 @@ static sp_layer_costs layer_costs_of(const step_ctx *x)
     lc.elementwise = elementwise_s(x);
     lc.cast_forward = fp8_cast_s(x, false);
     lc.cast_backward = fp8_cast_s(x, true);
-    /* Forward ring, backward ring (twice the bytes under 2.5x the attention work). */
-    lc.ring_forward = context_parallel_s(x, lc.attention);
-    step_ctx twice = *x;
-    twice.tokens = 2.0 * x->tokens;
-    lc.ring_backward = context_parallel_s(&twice, 2.5 * lc.attention);
+    /* Forward ring, backward ring (under 2.5x the attention work). */
+    lc.ring_forward = context_parallel_s(x, lc.attention, false);
+    lc.ring_backward = context_parallel_s(x, 2.5 * lc.attention, true);
     double tp_bw = sp_intra_node_bus_bytes_per_s(a, x->k);
     lc.tp_allreduce = allreduce_s(x, x->tokens * m->hidden * x->e, c->tp, 1.0, tp_bw);
     lc.all_to_all = expert_all_to_all_s(x);
