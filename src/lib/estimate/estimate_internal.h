@@ -160,7 +160,10 @@ size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], doubl
 double sp_attention_matmul_weights(const sp_model *m);
 /* Width of the values a layer's attention multiplies its probabilities with: heads x head_dim,
  * MLA's heads x v_head_dim. */
-double sp_attention_value_width(const sp_model *m);
+static inline double sp_attention_value_width(const sp_model *m)
+{
+    return m->kv_lora_rank > 0 ? m->heads * m->v_head_dim : m->heads * m->head_dim;
+}
 
 /* Bytes a parameter of a fine-tune takes by precision: pure bf16, or autocast over fp32 weights. */
 sp_precision_bytes sp_ft_precision_bytes(const sp_ft_config *config);

@@ -132,6 +132,10 @@ size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], doubl
 
 double sp_attention_matmul_weights(const sp_model *m)
 {
+    if (!(m->kv_lora_rank > 0)) { /* q, k, v and o in closed form: the search calls this per layout */
+        double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim;
+        return m->hidden * (q + 2.0 * kv) + q * m->hidden;
+    }
     double outs[5], ins[5], weights = 0;
     size_t n = sp_attention_matmuls(m, 1.0, outs, ins);
     for (size_t i = 0; i < n; i++)
@@ -139,10 +143,6 @@ double sp_attention_matmul_weights(const sp_model *m)
     return weights;
 }
 
-double sp_attention_value_width(const sp_model *m)
-{
-    return m->kv_lora_rank > 0 ? m->heads * m->v_head_dim : m->heads * m->head_dim;
-}
 
 double sp_model_default_seq(const sp_model *model)
 {
