@@ -62,9 +62,15 @@ static void mlperf_row(const estimate_ctx *x, json_t *row, void *tallies)
     /* Over an fp8 cache TensorRT-LLM decodes with XQA, a block a sequence and KV head on the
      * tensor cores (decoderXQARunner.cpp: masked MHA does not run fp8 KV). */
     c.decode_attention_block_per_head = true;
+    /* The rows' max_batch, max_num_tokens and chunked_context are recorded, not applied: the
+     * replica takes the batch its memory holds and the defaults' prefill token budget. */
     sp_serve_result r;
-    if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK || !r.fits) {
-        fail_row(&t->ttft_p99, id, r.fits ? err.message : "does not fit");
+    if (sp_serve_estimate(&m, a, &c, x->mk, x->perf, &r, &err) != SP_OK) {
+        fail_row(&t->ttft_p99, id, err.message);
+        return;
+    }
+    if (!r.fits) {
+        fail_row(&t->ttft_p99, id, "does not fit");
         return;
     }
     record(&t->ttft_p50, id, "p50 TTFT (ms)", 1e3 * r.ttft_load_s.p50, number(measured, "ttft_ms_p50", 1));

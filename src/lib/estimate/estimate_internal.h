@@ -145,6 +145,8 @@ double sp_model_always_on_mlp_params(const sp_model *m);
 /* A layout FSDP2 runs (torchtitan; plain FSDP without TP/PP): ZeRO-3 without experts. Megatron-Core
  * runs the rest (sp_train_stack_of), and what it keeps in memory differs (memory.c). */
 bool sp_layout_is_fsdp2(const sp_mem_config *c);
+/* An FSDP2 layout with TP, PP or CP that torchtitan runs (not its fp16 or NVFP4 ones). */
+bool sp_layout_is_torchtitan(const sp_mem_config *c);
 
 /* The bus bandwidth of collectives among a server's accelerators: the measured host-staged rate
  * where the driver offers no peer-to-peer path (GeForce cards), else the link at NCCL's efficiency. */

@@ -112,10 +112,6 @@ static double moe_gemms_s(const step_ctx *x)
     return experts + m->shared_experts * mlp_gemms_s(x, T, m->ffn, t);
 }
 
-/* Forward GEMMs of one (average) layer, per micro-batch, on one tensor-parallel rank; *beside_tp
- * gets those next to a tensor-parallel collective (the projections, the dense MLPs and shared
- * experts, whose inputs and outputs Transformer Engine's userbuffers exchange), without the routed
- * experts. */
 /* The attention's projections on one rank: q, k and v as one fused GEMM and the output (Megatron's
  * linear_qkv, torchtitan's separate three at the same FLOPs), or MLA's five. */
 static double attention_gemms_s(const step_ctx *x)
@@ -131,6 +127,10 @@ static double attention_gemms_s(const step_ctx *x)
     return total;
 }
 
+/* Forward GEMMs of one (average) layer, per micro-batch, on one tensor-parallel rank; *beside_tp
+ * gets those next to a tensor-parallel collective (the projections, the dense MLPs and shared
+ * experts, whose inputs and outputs Transformer Engine's userbuffers exchange), without the routed
+ * experts. */
 static double layer_gemms_s(const step_ctx *x, double *beside_tp)
 {
     const sp_model *m = x->m;
@@ -191,10 +191,12 @@ static double all_to_all_transfer_s(const step_ctx *x, double bytes, double rank
 }
 
 /* Expert parallelism's dispatch and combine all-to-all of one (average) layer's forward: each
- * moves (ep-1)/ep of tokens x k hidden vectors (GShard, Lepikhin et al. 2020). With expert tensor
- * parallelism 1 the expert group is folded onto ep consecutive GPUs (MoE Parallel Folding), so a
- * node holds per_node / etp of its ranks. */
-static double expert_all_to_all_s(const step_ctx *x)
+ * moves (ep-1)/ep of tokens x k hidden vectors (GShard, Lepikhin et al. 2020). The ep x etp expert
+ * ranks are folded onto consecutive GPUs (MoE Parallel Folding), etp of them one expert rank, so a
+ * node holds per_node / etp of a group wider than it. A group that fits a node is taken to sit in
+ * one: on NVL72 racks a job's power-of-two groups could straddle two (32 as 8 + 24), but
+ * Megatron-Bridge's GB300 DeepSeek-V3 rows (ep 32) match within 11% placed whole and miss by 38%
+ * counting the straddle. */static double expert_all_to_all_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
     double ep = x->c->ep;
@@ -284,7 +286,7 @@ double sp_eager_module_bytes(const sp_model *m, double hidden_share, double tp)
  * (_templated_ring_attention_backward). Elements of this rank's K and V: `shard`. */
 static double gathered_context_parallel_s(const step_ctx *x, double attention_s, double bw, bool backward)
 {
-    double cp = x->c->cp, shard = x->tokens * 2.0 * x->q / x->c->tp;
+    double cp = x->c->cp, shard = x->tokens * (x->q + sp_attention_value_width(x->m)) / x->c->tp;
     double gather = (cp - 1.0) * shard * x->e / bw + x->k->collective_latency_s;
     double exposed = sp_exposed_s(gather, attention_s / cp, x->k);
     if (backward) {
@@ -307,9 +309,11 @@ static double context_parallel_s(const step_ctx *x, double attention_s, bool bac
     bool inside = c->tp * c->cp <= x->a->per_node;
     double bw = inside ? sp_intra_node_bus_bytes_per_s(x->a, x->k)
                        : x->a->inter_node_bytes_per_s * x->k->inter_link_efficiency;
-    if (sp_layout_is_fsdp2(c))
+    if (sp_layout_is_torchtitan(c))
         return gathered_context_parallel_s(x, attention_s, bw, backward);
-    double chunk = x->tokens * 2.0 * x->kv / c->tp * x->e * (backward ? 2.0 : 1.0);
+    /* K as wide as the kv heads' query-key width, V as their value width (MLA's heads x 128). */
+    double values = x->m->kv_lora_rank > 0 ? x->m->heads * x->m->v_head_dim : x->kv;
+    double chunk = x->tokens * (x->kv + values) / c->tp * x->e * (backward ? 2.0 : 1.0);
     double ring = (c->cp - 1.0) * (chunk / bw + x->k->collective_latency_s);
     return sp_exposed_s(ring, attention_s, x->k);
 }
@@ -461,8 +465,8 @@ static double recompute_flops_per_token(const sp_model *m, const sp_mem_config *
 {
     if (c->recompute == SP_RECOMPUTE_FULL)
         return forward_flops_per_token(m, c->seq) - 2.0 * m->hidden * m->vocab;
-    if (c->recompute == SP_RECOMPUTE_SELECTIVE)
-        return m->layers * 4.0 * c->seq * m->heads * m->head_dim;
+    if (c->recompute == SP_RECOMPUTE_SELECTIVE) /* the attention core, QK^T and the product with V */
+        return m->layers * 2.0 * c->seq * (m->heads * m->head_dim + sp_attention_value_width(m));
     if (c->recompute == SP_RECOMPUTE_OP) {
         double outs[8], ins[8], flops = 0;
         size_t n = sp_layer_matmuls(m, 1.0, outs, ins);

@@ -13,14 +13,12 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
      * ZeRO-3 layouts); DeepSpeed and FSDP2 have no NVFP4 GEMMs. */
     if (config->precision == SP_PREC_NVFP4)
         return SP_TRAIN_MEGATRON;
-    /* FSDP2 (ZeRO-3) with TP, PP or CP is torchtitan's composition, not Megatron's; torchtitan has
-     * no fp16 mixed precision (bf16 or fp32 only: job_config.py mixed_precision_param), so an fp16
-     * one runs on Megatron-FSDP. */
-    bool split = config->tp > 1 || config->pp > 1 || config->cp > 1;
-    if (sp_layout_is_fsdp2(config) && split && config->precision == SP_PREC_MIXED_FP16)
-        return SP_TRAIN_MEGATRON;
+    /* FSDP2 (ZeRO-3) with TP, PP or CP is torchtitan's composition, not Megatron's; an fp16 one runs
+     * on Megatron-FSDP (sp_layout_is_torchtitan). */
+    if (sp_layout_is_torchtitan(config))
+        return SP_TRAIN_TORCHTITAN;
     if (sp_layout_is_fsdp2(config))
-        return split ? SP_TRAIN_TORCHTITAN : SP_TRAIN_FSDP_ZERO;
+        return config->tp > 1 || config->pp > 1 || config->cp > 1 ? SP_TRAIN_MEGATRON : SP_TRAIN_FSDP_ZERO;
     /* FP8 and MXFP8 linears are Transformer Engine's (or torchao's under FSDP2, above): a ZeRO-1/2 or
      * plain data-parallel layout runs them on Megatron-Core with its distributed optimizer, since
      * DeepSpeed and DDP have no FP8 GEMMs of their own. */

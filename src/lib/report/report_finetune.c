@@ -49,6 +49,15 @@ static bool more_gpus_possible(const sp_ft_result *s, const sp_ft_request *q)
 }
 
 /* Whether QLoRA was among the methods tried. */
+/* Whether a pinned micro-batch is what failed: some option fits a smaller one. */
+static bool smaller_micro_batch_fits(const sp_ft_result *s, const sp_ft_request *q)
+{
+    for (size_t i = 0; q->micro_batch > 0 && i < s->count; i++)
+        if (s->items[i].max_micro_batch >= 1)
+            return true;
+    return false;
+}
+
 static bool tried_qlora(const sp_ft_result *s)
 {
     for (size_t i = 0; i < s->count; i++)
@@ -149,7 +158,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
         option_line(&b, &s->items[i], (int)i == s->best);
     if (s->best < 0) {
         sp_buf_printf(&b, "\nnothing fits, offload included: try %s%sa shorter --seq, %sa card with more memory\n",
-                      q->micro_batch > 0 ? "a smaller --micro-batch, " : "",
+                      smaller_micro_batch_fits(s, q) ? "a smaller --micro-batch, " : "",
                       more_gpus_possible(s, q) ? "more GPUs (--gpus), " : "", tried_qlora(s) ? "" : "QLoRA (--method qlora), ");
         return sp_buf_finish(&b, err);
     }
@@ -258,12 +267,13 @@ static json_t *option_json(const sp_model *m, const sp_ft_option *o)
     json_object_set_new(j, "tight", json_boolean(o->memory.tight));
     json_object_set_new(j, "config", config_json(m, &o->config));
     json_object_set_new(j, "memory", memory_json(&o->memory));
+    /* Also where a pinned micro-batch does not fit: the largest that does (0: none). */
+    json_object_set_new(j, "max_micro_batch", json_integer((json_int_t)o->max_micro_batch));
     if (o->fits) {
         const char *why = "";
         json_object_set_new(j, "framework", json_string(sp_ft_framework(o, &why)));
         json_object_set_new(j, "framework_reason", json_string(why));
         json_object_set_new(j, "packages", packages_json(o));
-        json_object_set_new(j, "max_micro_batch", json_integer((json_int_t)o->max_micro_batch));
         json_object_set_new(j, "tokens_per_s", sp_json_round(o->step.tokens_per_s, 10));
         json_object_set_new(j, "tokens_per_s_per_gpu", sp_json_round(o->step.tokens_per_s_per_gpu, 10));
         json_object_set_new(j, "step_time_s", sp_json_round(o->step.step_time_s, 1e6));

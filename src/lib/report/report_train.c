@@ -250,7 +250,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       c->step.ep_comm_s, c->step.step_time_s);
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
-    if (sp_layout_is_fsdp2(&c->config) && c->config.cp >= 4)
+    if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)
         sp_buf_printf(&b,
                       "note        : torchtitan's published runs with context parallelism over 4 or 8 ranks ran slower "
                       "than this model predicts (docs/MODEL.md, training at scale): read this step time as "
