@@ -490,6 +490,8 @@ typedef struct {
     double qk_nope_head_dim, qk_rope_head_dim, v_head_dim; /* MLA head widths */
     bool qk_norm;                 /* RMSNorm over each head's q and k (Qwen3, Gemma 3) */
     double sinks;                 /* learned sink logits a layer, one a head (gpt-oss) */
+    double glu_clamp;             /* the gated MLP's two inputs clamped to +-this before the activation
+                                     (gpt-oss swiglu_limit); 0: none */
     double window;                /* sliding-window or chunked attention span in tokens; 0: none */
     double window_layers;         /* layers that use it; the others attend over the whole context */
     bool text_only;               /* read from a multimodal file's text_config: the vision tower is not counted */

@@ -785,6 +785,29 @@ static void mla_model_flops_by_hand(void **state)
     assert_true(wide.compute_s > 1.1 * s.compute_s); /* 11.5 M weights a layer against 10.0 M */
 }
 
+/* Megatron-Core's unfused expert passes by hand: the toy MoE (2 routed layers, top-2, h 1024, GELU
+ * f 4096) with biased experts and a clamped GLU input, one micro-batch of 512 tokens: 1024 routed
+ * rows, each forward 28 bytes an element of the 1024-wide output (the bias in fp32, its cat and
+ * cast) and 8 of the 4096-wide first output (the clamps and their cat), backward 36 and 6. */
+static void expert_passes_by_hand(void **state)
+{
+    (void)state;
+    sp_model m = toy_moe();
+    m.mlp_bias = false; /* the GELU shape defaults to GPT-2's biases */
+    sp_accel a = toy_accel();
+    a.hbm_bytes_per_s = 1e12;
+    sp_mem_config c = toy_config();
+    sp_step plain, passes;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &plain, &err), SP_OK);
+    m.mlp_bias = true;
+    m.glu_clamp = 7.0;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &passes, &err), SP_OK);
+    double rows = 512.0 * 2, bytes = 1024.0 * (28 + 36) + 4096.0 * (8 + 6);
+    double expected = 2 * rows * bytes / (1e12 * PERF.memory_efficiency);
+    assert_true(fabs((passes.compute_s - plain.compute_s) - expected) / expected < 1e-9);
+}
+
 /* Expert tensor parallelism on the toy MoE with tp 2, dp 2, ep 2: etp 2 slices each of a GPU's
  * E/ep = 4 experts over 2 ranks (a quarter of the expert weights where etp 1 keeps half), and
  * adds one all-reduce's worth of the etp group's routed tokens a MoE layer, forward and backward:
@@ -838,7 +861,7 @@ static void eager_modules_move_more_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(eager_modules_move_more_bytes), cmocka_unit_test(expert_all_to_all_by_hand), cmocka_unit_test(expert_all_to_all_across_nodes), cmocka_unit_test(mla_model_flops_by_hand),
+        cmocka_unit_test(eager_modules_move_more_bytes), cmocka_unit_test(expert_all_to_all_by_hand), cmocka_unit_test(expert_all_to_all_across_nodes), cmocka_unit_test(mla_model_flops_by_hand), cmocka_unit_test(expert_passes_by_hand),
         cmocka_unit_test(expert_all_to_all_overlap),
         cmocka_unit_test(expert_tensor_parallel),
         cmocka_unit_test(single_gpu_step),

@@ -94,6 +94,7 @@ typedef struct {
     double tp_gemms;                    /* the GEMMs beside tensor-parallel collectives: attention projections
                                            and dense MLPs (not the routed experts' grouped GEMMs) */
     double cast_forward, cast_backward; /* fp8 and MXFP8 operand casts */
+    double expert_forward, expert_backward; /* routed experts' unfused bias and clamp passes */
     double ring_forward, ring_backward; /* context parallelism's exposed ring */
     double tp_allreduce;                /* one tensor-parallel all-reduce */
     double all_to_all;                  /* expert dispatch and combine, forward */

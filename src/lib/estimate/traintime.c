@@ -213,6 +213,31 @@ static double all_to_all_transfer_s(const step_ctx *x, double bytes, double rank
     return moe_share * (2.0 * (all_to_all_transfer_s(x, sent, ep, near) + x->k->collective_latency_s) + slices);
 }
 
+/* Passes Megatron-Core's grouped expert MLP (TEGroupedMLP) makes outside its kernels, per routed
+ * row (a token's visit to one of its k experts; a rank runs about as many as it dispatches). The
+ * second linear's bias goes on expert by expert in eager PyTorch (_apply_bias, Megatron-LM
+ * a329dd6da5 "Enable bias in expert mlp [gpt-oss 5/5]": t + b * p with fp32 routing probabilities,
+ * then torch.cat and a cast back): forward it writes the fp32 product (4 bytes an element of the
+ * output), reads t and that and writes the fp32 sum (10), copies it in the cat (8) and casts it
+ * (6): 28 bytes; backward the casts of the gradient (6 + 6) and the two products and reductions
+ * for the bias's and the probabilities' gradients (12 + 12): 36. A clamped GLU (gpt-oss's
+ * swiglu_limit) clamps both halves of the first linear's output and concatenates them before the
+ * fused activation (weighted_bias_quick_geglu_impl): 8 bytes an element of that output forward,
+ * 6 backward (the clamps' masked gradients). */
+static double expert_passes_s(const step_ctx *x, bool backward)
+{
+    const sp_model *m = x->m;
+    if (m->experts <= 1 || (!m->mlp_bias && !(m->glu_clamp > 0)))
+        return 0;
+    double etp = x->c->ep > 1 ? x->c->etp : x->c->tp;
+    double rows = x->tokens / x->c->tp * etp * m->experts_per_token;
+    double mats = m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
+    double bias = m->mlp_bias ? m->hidden * (backward ? 36.0 : 28.0) : 0.0;
+    double clamp = m->glu_clamp > 0 ? mats * m->ffn / etp * (backward ? 6.0 : 8.0) : 0.0;
+    double moe_share = (m->layers - m->dense_layers) / m->layers;
+    return moe_share * rows * (bias + clamp) / x->hbm;
+}
+
 /* The GEMMs FP8 recipes leave in 16 bits: attention (Transformer Engine's DotProductAttention runs
  * bf16 unless fp8_dpa is set) and the output layer (Megatron-Core's output_layer is not a TE
  * module; torchtitan's float8 converter skips "output"). */
@@ -375,6 +400,8 @@ static sp_layer_costs layer_costs_of(const step_ctx *x)
     lc.elementwise = elementwise_s(x);
     lc.cast_forward = fp8_cast_s(x, false);
     lc.cast_backward = fp8_cast_s(x, true);
+    lc.expert_forward = expert_passes_s(x, false);
+    lc.expert_backward = expert_passes_s(x, true);
     /* Forward ring, backward ring (under 2.5x the attention work). */
     lc.ring_forward = context_parallel_s(x, lc.attention, false);
     lc.ring_backward = context_parallel_s(x, 2.5 * lc.attention, true);
@@ -398,10 +425,11 @@ static stage_times stage(const step_ctx *x, const sp_layer_costs *lc)
     stage_times st;
     /* The forward's ring again when the layer is recomputed. */
     st.cp_comm_s = layers * (lc->ring_forward + lc->ring_backward + (full ? lc->ring_forward : 0.0));
-    st.forward_s = layers * (lc->gemms + lc->attention + lc->elementwise + lc->cast_forward);
+    st.forward_s = layers * (lc->gemms + lc->attention + lc->elementwise + lc->cast_forward + lc->expert_forward);
     /* Backward: two GEMMs per forward GEMM (data and weight gradients); FlashAttention's
      * backward does 2.5x its forward work (5 matmuls against 2; Dao 2023). */
-    st.backward_s = layers * (2.0 * lc->gemms + 2.5 * lc->attention + 2.0 * lc->elementwise + lc->cast_backward);
+    st.backward_s = layers * (2.0 * lc->gemms + 2.5 * lc->attention + 2.0 * lc->elementwise + lc->cast_backward +
+                              lc->expert_backward);
     if (full)
         st.recompute_s = st.forward_s;
     else if (c->recompute == SP_RECOMPUTE_OP)

@@ -344,6 +344,8 @@ static sp_status hf_gpt_oss(hf_config *c, sp_model *m)
     m->sinks = m->heads;
     if (s == SP_OK)
         s = hf_number(c, KEYS("sliding_window"), 0, false, &m->window);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("swiglu_limit"), 0, false, &m->glu_clamp);
     m->window_layers = m->window > 0 ? sliding_layers(c, m->layers) : 0;
     return s;
 }
