@@ -313,7 +313,6 @@ bool sp_layout_is_torchtitan(const sp_mem_config *c)
     return sp_layout_is_fsdp2(c) && split && c->precision != SP_PREC_MIXED_FP16 && c->precision != SP_PREC_NVFP4;
 }
 
-
 sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_error *err)
 {
     const double counts[] = {c->dp, c->tp, c->pp, c->interleave, c->micro_batch, c->seq, c->batch, c->context};

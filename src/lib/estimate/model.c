@@ -143,7 +143,6 @@ double sp_attention_matmul_weights(const sp_model *m)
     return weights;
 }
 
-
 double sp_model_default_seq(const sp_model *model)
 {
     return model->seq > 0 ? fmin(model->seq, 4096) : 2048;

@@ -196,7 +196,8 @@ static double all_to_all_transfer_s(const step_ctx *x, double bytes, double rank
  * node holds per_node / etp of a group wider than it. A group that fits a node is taken to sit in
  * one: on NVL72 racks a job's power-of-two groups could straddle two (32 as 8 + 24), but
  * Megatron-Bridge's GB300 DeepSeek-V3 rows (ep 32) match within 11% placed whole and miss by 38%
- * counting the straddle. */static double expert_all_to_all_s(const step_ctx *x)
+ * counting the straddle. */
+static double expert_all_to_all_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
     double ep = x->c->ep;
@@ -337,7 +338,7 @@ static double context_parallel_s(const step_ctx *x, double attention_s, bool bac
     if (sp_layout_is_torchtitan(c))
         return gathered_context_parallel_s(x, attention_s, bw, backward);
     /* K as wide as the kv heads' query-key width, V as their value width (MLA's heads x 128). */
-    double values = x->m->kv_lora_rank > 0 ? x->m->heads * x->m->v_head_dim : x->kv;
+    double values = sp_attention_value_width(x->m) * x->m->kv_heads / x->m->heads;
     double chunk = x->tokens * (x->kv + values) / c->tp * x->e * (backward ? 2.0 : 1.0);
     double ring = (c->cp - 1.0) * (chunk / bw + x->k->collective_latency_s);
     return sp_exposed_s(ring, attention_s, x->k);

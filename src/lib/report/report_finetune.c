@@ -48,7 +48,6 @@ static bool more_gpus_possible(const sp_ft_result *s, const sp_ft_request *q)
     return false;
 }
 
-/* Whether QLoRA was among the methods tried. */
 /* Whether a pinned micro-batch is what failed: some option fits a smaller one. */
 static bool smaller_micro_batch_fits(const sp_ft_result *s, const sp_ft_request *q)
 {
@@ -58,6 +57,7 @@ static bool smaller_micro_batch_fits(const sp_ft_result *s, const sp_ft_request 
     return false;
 }
 
+/* Whether QLoRA was among the methods tried. */
 static bool tried_qlora(const sp_ft_result *s)
 {
     for (size_t i = 0; i < s->count; i++)

@@ -9,20 +9,12 @@
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 static const char *targets_text(const sp_serve_config *c, char *out, size_t size)
 {
-    if (c->ttft_default_dropped) {
-        char per[64] = "";
-        if (c->tpot_s > 0)
-            snprintf(per, sizeof per, "per token %g ms%s; ", 1e3 * c->tpot_s, c->tpot_is_default ? " by default" : "");
-        snprintf(out, size, "%sno first-token target: the default is below a request's own prefill, --ttft-ms sets one",
-                 per);
-        return out;
-    }
-    if (c->ttft_is_default && c->tpot_is_default) {
+    if (c->ttft_is_default && c->tpot_is_default && !c->ttft_default_dropped) {
         snprintf(out, size, "the defaults, MLPerf's server bounds: first token %g ms, per token %g ms", 1e3 * c->ttft_s,
                  1e3 * c->tpot_s);
         return out;
     }
-    if (!(c->ttft_s > 0) && !(c->tpot_s > 0)) {
+    if (!(c->ttft_s > 0) && !(c->tpot_s > 0) && !c->ttft_default_dropped) {
         snprintf(out, size, "none: --ttft-ms and --tpot-ms set them");
         return out;
     }
@@ -33,7 +25,9 @@ static const char *targets_text(const sp_serve_config *c, char *out, size_t size
         snprintf(out, size, "first token %g ms%s%s%s", 1e3 * c->ttft_s, c->ttft_is_default ? " by default" : "",
                  per[0] ? ", " : "", per);
     else
-        snprintf(out, size, "%s%sno first-token target: --ttft-ms sets one", per, per[0] ? "; " : "");
+        snprintf(out, size, "%s%sno first-token target: %s", per, per[0] ? "; " : "",
+                 c->ttft_default_dropped ? "the default is below a request's own prefill, --ttft-ms sets one"
+                                         : "--ttft-ms sets one");
     return out;
 }
 
