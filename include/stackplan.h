@@ -992,7 +992,9 @@ typedef struct {
     double rate_per_s;            /* Poisson arrivals */
     double prompt_tokens, output_tokens;  /* means */
     double prompt_spread, output_spread;  /* coefficients of variation of lognormal lengths; 0: fixed */
-    unsigned requests;            /* simulated; the first tenth warms up */
+    unsigned requests;            /* at least nine tenths of this many measured, after a warm-up of at least
+                                     a tenth: more where the replica holds many (two lifetimes' arrivals
+                                     warm it up, five are measured, one more drains it) */
     unsigned long long seed;
     double scheduler_steps;       /* iterations between scheduling points, where waiting prompts join
                                      (sp_serve_config.scheduler_steps); 0 or 1: every iteration */

@@ -10,9 +10,33 @@
 #include <string.h>
 
 typedef struct {
-    tally ttft_p50, ttft_p99, tpot_p50, tpot_p99;
+    tally ttft_p50, ttft_p99, tpot_p50, tpot_p99, rate;
     int verdicts_agree, verdicts_differ;
 } mlperf_tallies;
+
+/* The highest rate the system's replicas serve with MLPerf's bounds held at the 99th percentile,
+ * found by bisection to 1%: what a Server result measures (the submitter raises target_qps until
+ * a run fails), and well-conditioned where the latencies at the run's own rate are not (runs sit
+ * just under their capacity, where a few percent of throughput moves the queue without bound).
+ * 0 when even a quarter of the run's rate misses them. */
+static double rate_within_bounds(const estimate_ctx *x, const sp_model *m, const sp_accel *a, sp_serve_config c,
+                                 json_t *bounds)
+{
+    c.ttft_s = number(bounds, "ttft_p99", 0) / 1e3;
+    c.tpot_s = number(bounds, "tpot_p99", 0) / 1e3;
+    double lo = 0.25 * c.qps, hi = 2.0 * c.qps;
+    sp_serve_result r;
+    sp_error err;
+    c.qps = lo;
+    if (sp_serve_estimate(m, a, &c, x->mk, x->perf, &r, &err) != SP_OK || !r.meets_targets)
+        return 0;
+    while (hi - lo > 0.01 * lo) {
+        c.qps = 0.5 * (lo + hi);
+        bool holds = sp_serve_estimate(m, a, &c, x->mk, x->perf, &r, &err) == SP_OK && r.meets_targets;
+        *(holds ? &lo : &hi) = c.qps;
+    }
+    return lo;
+}
 
 static void verdict(mlperf_tallies *t, json_t *row, const sp_serve_result *r)
 {
@@ -78,6 +102,11 @@ static void mlperf_row(const estimate_ctx *x, json_t *row, void *tallies)
     record(&t->tpot_p50, id, "p50 TPOT (ms)", 1e3 * r.tpot_load_s.p50, number(measured, "tpot_ms_p50", 1));
     record(&t->tpot_p99, id, "p99 TPOT (ms)", 1e3 * r.tpot_load_s.p99, number(measured, "tpot_ms_p99", 1));
     verdict(t, row, &r);
+    double rate = rate_within_bounds(x, &m, a, c, json_object_get(row, "bounds_ms"));
+    if (rate > 0)
+        record(&t->rate, id, "requests/s within the bounds", rate, number(json_object_get(row, "load"), "request_rate", 1));
+    else
+        fail_row(&t->rate, id, "the bounds are missed even at a quarter of the run's rate");
 }
 
 bool validate_serving_mlperf(const char *data_dir, const char *dir, const sp_accel_catalog *accels,
@@ -91,10 +120,13 @@ bool validate_serving_mlperf(const char *data_dir, const char *dir, const sp_acc
                   "Server and Interactive runs at their published rate, one replica of each system simulated)",
                   &x, mlperf_row, &t))
         return false;
-    summary("p99 TTFT (reported against issue 16's 35% for p99)", &t.ttft_p99, 1, 1);
-    summary("p99 time per output token (reported against issue 16's 35% for p99)", &t.tpot_p99, 1, 1);
-    summary("p50 TTFT (reported against issue 16's 20% for p50)", &t.ttft_p50, 1, 1);
-    summary("p50 time per output token (reported against issue 16's 20% for p50)", &t.tpot_p50, 1, 1);
+    summary("the highest rate holding MLPerf's p99 bounds against the run's rate, a Server result's own measure "
+            "(reported: issue 16's throughput target is 15%)",
+            &t.rate, 1, 1);
+    summary("p99 TTFT at the run's rate (reported against issue 16's 35% for p99)", &t.ttft_p99, 1, 1);
+    summary("p99 time per output token at the run's rate (reported against issue 16's 35% for p99)", &t.tpot_p99, 1, 1);
+    summary("p50 TTFT at the run's rate (reported against issue 16's 20% for p50)", &t.ttft_p50, 1, 1);
+    summary("p50 time per output token at the run's rate (reported against issue 16's 20% for p50)", &t.tpot_p50, 1, 1);
     printf("  MLPerf's bounds at p99, predicted against each run's VALID result: %d rows agree, %d differ (reported "
            "against issue 16: every row agrees)\n\n",
            t.verdicts_agree, t.verdicts_differ);

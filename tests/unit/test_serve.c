@@ -598,6 +598,26 @@ static void poisson_simulation(void **state)
     assert_false(sp_serve_simulate(&in, &busy));
 }
 
+/* A replica starts empty and fills over a request's lifetime: the measured requests must be those
+ * that meet the full batch. Steps of b sequences take s0 (1 + b / B0); at rate R with O tokens a
+ * request, Little's law gives the steady batch L = R O s0 (1 + L / B0), so L = R O s0 / (1 - R O
+ * s0 / B0) = 50 / 0.95 = 52.63 at R = 50, O = 100, s0 = 10 ms, B0 = 1000, and a token takes
+ * s0 (1 + L / B0) = 10.526 ms. Twenty requests asked for still measure that: counting the first
+ * ones, which arrive over 0.4 s and never see more than twenty others, would read under 10.2 ms. */
+static void poisson_simulation_reaches_steady_state(void **state)
+{
+    (void)state;
+    static double steps[4096];
+    for (size_t b = 1; b <= 4096; b++)
+        steps[b - 1] = 0.010 * (1.0 + (double)b / 1000.0);
+    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1};
+    sp_sim_result r;
+    assert_true(sp_serve_simulate(&in, &r));
+    double steady_batch = 50.0 / 0.95, token_s = 0.010 * (1.0 + steady_batch / 1000.0);
+    assert_true(fabs(r.tpot_s.mean - token_s) < 0.01 * token_s);
+    assert_true(fabs(r.requests_per_s - 50.0) < 0.1 * 50.0);
+}
+
 /* Multi-step scheduling: a prompt joins only at a scheduling point, every N decode steps, or at
  * once on an idle replica, and is prefilled in an iteration of its own. Alone, a request never
  * waits (the replica is idle when it comes). On a replica that is always decoding, an arrival
@@ -944,7 +964,8 @@ int main(void)
         cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves), cmocka_unit_test(offline_run_in_batches),
-        cmocka_unit_test(poisson_simulation), cmocka_unit_test(multi_step_scheduling),
+        cmocka_unit_test(poisson_simulation), cmocka_unit_test(poisson_simulation_reaches_steady_state),
+        cmocka_unit_test(multi_step_scheduling),
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(draft_model_speculation),
         cmocka_unit_test(max_model_len_leaves_room_for_the_tail),

@@ -686,8 +686,9 @@ static void price_fleet(const sp_serve_config *c, sp_serve_result *r)
         output_per_hour > 0 ? r->fleet_usd_per_hour * decode / output_per_hour * 1e6 : 0;
 }
 
-/* The requests a percentile simulation runs: 1% of them after the warm-up is 27, enough for a p99
- * that moves by a few percent between seeds; a larger batch than 4096 is simulated as 4096. */
+/* The fewest requests a percentile simulation measures: 1% of 2,700 is 27, enough for a p99 that
+ * moves by a few percent between seeds (the simulation runs more where the replica holds many:
+ * serve_sim.c's window_of); a larger batch than 4096 is simulated as 4096. */
 enum { SIM_REQUESTS = 3000, SIM_MAX_BATCH = 4096 };
 
 static double at_percentile(const sp_latency *l, double p)

@@ -68,6 +68,44 @@ static void summarise(double *values, size_t n, sp_latency *out)
     out->p99 = percentile(values, n, 99);
 }
 
+/* Sequences in flight once the replica is full, from above: Little's law (in flight = rate x a
+ * request's time) with the request's time bounded by its prefill and its tokens at the step of
+ * the batch assumed, stretched by the share of time prefills take (Kleinrock 1975, ch. 2),
+ * iterated down from the largest batch the cache holds to the largest batch that sustains itself.
+ * At or above the replica's capacity it is that largest batch. */
+static double steady_in_flight(const sp_sim_input *in)
+{
+    double prefill_share = in->rate_per_s * in->prompt_tokens * in->prefill_s_per_token;
+    double batch = in->max_batch;
+    if (prefill_share >= 1)
+        return batch;
+    for (int i = 0; i < 8; i++) {
+        double step = in->decode_step_s[(size_t)fmax(1.0, ceil(batch)) - 1];
+        double request_s = in->prompt_tokens * in->prefill_s_per_token + in->output_tokens * step / (1.0 - prefill_share);
+        batch = fmin(in->max_batch, in->rate_per_s * request_s);
+    }
+    return batch;
+}
+
+/* A replica starts empty and fills over about one request's lifetime, and empties once arrivals
+ * stop: requests that arrive in the first two lifetimes, or after the last measured one, see a
+ * smaller batch than the steady state and are simulated but not counted. The measured ones are
+ * at least nine tenths of in->requests and five lifetimes' worth (a lifetime's arrivals are the
+ * batch in flight), so each percentile averages over several turnovers of the batch. */
+typedef struct {
+    size_t warm, measured, total;
+} sim_window;
+
+static sim_window window_of(const sp_sim_input *in)
+{
+    double in_flight = ceil(steady_in_flight(in));
+    sim_window w;
+    w.warm = (size_t)fmax(in->requests / 10, 2.0 * in_flight);
+    w.measured = (size_t)fmax(in->requests - in->requests / 10, 5.0 * in_flight);
+    w.total = w.warm + w.measured + (size_t)in_flight;
+    return w;
+}
+
 /* One iteration's token budget: every running decode takes a token of it, waiting prompts the
  * rest (vLLM's max_num_batched_tokens), first come first served, while the KV cache holds
  * max_batch sequences. The iteration takes the decode step of its running batch plus its
@@ -78,14 +116,18 @@ static void summarise(double *values, size_t n, sp_latency *out)
 bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
 {
     memset(out, 0, sizeof *out);
-    size_t n = in->requests;
-    if (n < 10 || !(in->rate_per_s > 0) || !(in->max_batch >= 1) || !(in->prompt_tokens >= 1) || !(in->output_tokens >= 1))
+    if (in->requests < 10 || !(in->rate_per_s > 0) || !(in->max_batch >= 1) || !(in->prompt_tokens >= 1) ||
+        !(in->output_tokens >= 1))
         return false;
+    sim_window w = window_of(in);
+    size_t n = w.total;
     sim_request *q = calloc(n, sizeof *q);
     double *values = malloc(n * sizeof *values);
-    if (!q || !values) {
+    size_t *live = malloc(((size_t)in->max_batch + 1) * sizeof *live);
+    if (!q || !values || !live) {
         free(q);
         free(values);
+        free(live);
         return false;
     }
     unsigned long long state = in->seed ? in->seed : 0x9E3779B97F4A7C15ULL;
@@ -97,11 +139,12 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         q[i].output = draw_length(&state, in->output_tokens, in->output_spread);
     }
     double now = 0, busy_s = 0;
-    /* Admitted requests are [first_running, next) in arrival order. The scheduler is first come,
-     * first served, so the prompts still being prefilled are a suffix of them, from
-     * first_unprefilled; active and prefilled_active count the admitted and the decoding ones not
-     * yet done, kept as they change rather than recounted every iteration. */
-    size_t next = 0, done = 0, first_running = 0, first_unprefilled = 0, active = 0, prefilled_active = 0;
+    /* Admitted requests are those before next in arrival order. The scheduler is first come, first
+     * served, so the prompts still being prefilled are those from first_unprefilled to next; the
+     * prefilled ones not yet done are listed in live (prefilled_active of them, in no order: one
+     * that finishes takes the last one's place), so an iteration touches only running requests
+     * however long an early one runs; active counts the admitted ones not yet done. */
+    size_t next = 0, done = 0, first_unprefilled = 0, active = 0, prefilled_active = 0;
     size_t max_batch = (size_t)in->max_batch;
     unsigned long round = in->scheduler_steps > 1 ? (unsigned long)in->scheduler_steps : 1, since = 0;
     while (done < n) {
@@ -130,35 +173,35 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
             if (q[i].prefilled >= q[i].prompt) {
                 q[i].emitted = -1; /* the prefill's last chunk yields the first token below */
                 first_unprefilled = i + 1;
-                prefilled_active++;
+                live[prefilled_active++] = i;
             }
         }
         double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
         now += step;
         busy_s += step;
-        for (size_t i = first_running; i < first_unprefilled; i++) {
-            sim_request *r = &q[i];
-            if (r->done_s != 0 || (prefill_only && r->emitted >= 0))
+        for (size_t k = 0; k < prefilled_active;) {
+            sim_request *r = &q[live[k]];
+            if (prefill_only && r->emitted >= 0) {
+                k++;
                 continue;
+            }
             if (r->emitted < 0) {
                 r->emitted = 1;
                 r->first_token_s = now;
             } else {
                 r->emitted += 1;
             }
-            if (r->emitted >= r->output) {
-                r->done_s = now;
-                done++;
-                active--;
-                prefilled_active--;
+            if (r->emitted < r->output) {
+                k++;
+                continue;
             }
+            r->done_s = now;
+            done++;
+            active--;
+            live[k] = live[--prefilled_active];
         }
-        /* Only prefilled requests finish, so first_running never passes first_unprefilled. */
-        while (first_running < next && q[first_running].done_s != 0)
-            first_running++;
     }
-    /* The first tenth warms the replica up and is left out of the statistics. */
-    size_t skip = n / 10, m = n - skip;
+    size_t skip = w.warm, m = w.measured;
     for (size_t i = 0; i < m; i++)
         values[i] = q[skip + i].first_token_s - q[skip + i].arrival_s;
     summarise(values, m, &out->ttft_s);
@@ -170,9 +213,10 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
     for (size_t i = 0; i < m; i++)
         values[i] = q[skip + i].done_s - q[skip + i].arrival_s;
     summarise(values, m, &out->e2e_s);
-    out->requests_per_s = (double)m / (q[n - 1].done_s - q[skip].arrival_s);
+    out->requests_per_s = (double)m / (q[skip + m - 1].arrival_s - q[skip].arrival_s);
     out->busy_share = now > 0 ? busy_s / now : 0;
     free(q);
     free(values);
+    free(live);
     return true;
 }
