@@ -202,6 +202,7 @@ typedef struct {
     double serve_tpot_ms;         /* the time-per-output-token target when a serving request gives none */
     double serve_stream_s_per_token; /* host time a server spends streaming one sequence's token a step */
     double serve_ttft_ms_mlperf;  /* MLPerf's first-token bound, the latency targets make validate judges rows by */
+    double serve_route_choices;   /* replicas a fleet's router compares for each request (sp_serve_config.route_choices) */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
@@ -998,7 +999,16 @@ typedef struct {
     unsigned long long seed;
     double scheduler_steps;       /* iterations between scheduling points, where waiting prompts join
                                      (sp_serve_config.scheduler_steps); 0 or 1: every iteration */
+    double replicas;              /* replicas simulated together behind one router, sharing rate_per_s
+                                     (at most SP_SIM_REPLICAS_MAX); 0 or 1: one */
+    double route_choices;         /* replicas the router compares for each arrival, sending it to the one
+                                     with the fewest requests not yet done: 1 at random, 2 the power of
+                                     two choices, 0 (or at least replicas) the least loaded of all */
 } sp_sim_input;
+
+/* The most replicas a load simulation runs together: a larger fleet behind a load-aware router is
+ * simulated as this many under their share of its rate (a larger pool balances at least as well). */
+#define SP_SIM_REPLICAS_MAX 4
 
 typedef struct {
     sp_latency ttft_s, tpot_s, e2e_s;
@@ -1088,11 +1098,20 @@ typedef struct {
                                      bound, under --percentile), not the user (the report says so) */
     bool ttft_default_dropped;    /* that default was dropped: a request alone takes longer to its first
                                      token (the report says so) */
+    double route_choices;         /* with a percentile and several replicas: how many replicas the router
+                                     compares for each request, sending it to the one with the fewest
+                                     requests not yet done: 1 at random (each replica its own Poisson
+                                     share), 2 the power of two choices (Ray Serve's default), 0 all */
 } sp_serve_config;
+
+/* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
+ * and back: "least of N" for other counts. */
+bool sp_routing_parse(const char *text, double *choices);
+const char *sp_routing_name(double choices);
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2}
 
 typedef struct {
     double tp;

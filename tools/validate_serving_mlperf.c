@@ -86,6 +86,8 @@ static void mlperf_row(const estimate_ctx *x, json_t *row, void *tallies)
     /* Over an fp8 cache TensorRT-LLM decodes with XQA, a block a sequence and KV head on the
      * tensor cores (decoderXQARunner.cpp: masked MHA does not run fp8 KV). */
     c.decode_attention_block_per_head = true;
+    /* NVIDIA's harness sends each sample to the least busy of the system's replicas. */
+    c.route_choices = 0;
     /* The rows' max_batch, max_num_tokens and chunked_context are recorded, not applied: the
      * replica takes the batch its memory holds and the defaults' prefill token budget. */
     sp_serve_result r;

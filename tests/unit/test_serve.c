@@ -572,7 +572,7 @@ static void poisson_simulation(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
@@ -610,12 +610,42 @@ static void poisson_simulation_reaches_steady_state(void **state)
     static double steps[4096];
     for (size_t b = 1; b <= 4096; b++)
         steps[b - 1] = 0.010 * (1.0 + (double)b / 1000.0);
-    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1};
+    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     double steady_batch = 50.0 / 0.95, token_s = 0.010 * (1.0 + steady_batch / 1000.0);
     assert_true(fabs(r.tpot_s.mean - token_s) < 0.01 * token_s);
     assert_true(fabs(r.requests_per_s - 50.0) < 0.1 * 50.0);
+}
+
+/* A router that compares replicas keeps requests apart: steps of b sequences take b x 10 ms, so a
+ * request alone on its replica emits a token every 10 ms, and one that shares a replica emits
+ * slower. At 0.5 requests/s over four replicas, each request a second long, a request seldom
+ * finds more than two replicas busy: sent to the least loaded it is always alone (every time between
+ * tokens is 10 ms, to the nanosecond of its 1-token prefill), sent at random it lands on a busy
+ * replica about one time in eight, and its 99th percentile shows it. */
+static void routing_keeps_requests_apart(void **state)
+{
+    (void)state;
+    static double steps[64];
+    for (size_t b = 1; b <= 64; b++)
+        steps[b - 1] = 0.010 * (double)b;
+    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0};
+    sp_sim_result least, random, two;
+    assert_true(sp_serve_simulate(&in, &least));
+    assert_true(fabs(least.tpot_s.p99 - 0.010) < 1e-8 && fabs(least.tpot_s.p50 - 0.010) < 1e-8);
+    in.route_choices = 1;
+    assert_true(sp_serve_simulate(&in, &random));
+    assert_true(random.tpot_s.p99 > 0.012);
+    in.route_choices = 2;
+    assert_true(sp_serve_simulate(&in, &two));
+    assert_true(two.tpot_s.p99 < random.tpot_s.p99);
+    /* Named both ways. */
+    double choices = -1;
+    assert_true(sp_routing_parse("power-of-two", &choices) && choices == 2);
+    assert_true(sp_routing_parse("least-loaded", &choices) && choices == 0);
+    assert_false(sp_routing_parse("round-robin", &choices));
+    assert_string_equal(sp_routing_name(1), "random");
 }
 
 /* Multi-step scheduling: a prompt joins only at a scheduling point, every N decode steps, or at
@@ -630,7 +660,7 @@ static void multi_step_scheduling(void **state)
     static double steps[64];
     for (size_t i = 0; i < 64; i++)
         steps[i] = 0.010;
-    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10};
+    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1};
     sp_sim_result alone, every, rounds;
     assert_true(sp_serve_simulate(&in, &alone));
     assert_true(fabs(alone.ttft_s.p99 - 100 * 1e-5) < 1e-6);
@@ -965,7 +995,7 @@ int main(void)
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves), cmocka_unit_test(offline_run_in_batches),
         cmocka_unit_test(poisson_simulation), cmocka_unit_test(poisson_simulation_reaches_steady_state),
-        cmocka_unit_test(multi_step_scheduling),
+        cmocka_unit_test(routing_keeps_requests_apart), cmocka_unit_test(multi_step_scheduling),
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(draft_model_speculation),
         cmocka_unit_test(max_model_len_leaves_room_for_the_tail),

@@ -40,6 +40,9 @@ static const cli_opt OPTS[] = {
     {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile"},
     {"max-utilization", CLI_NUMBER, "F", "keep each replica's load at most this share of its capacity"},
     {"replicas", CLI_NUMBER, "N", "pin the replicas sharing --qps (the report says whether the targets hold)"},
+    {"routing", CLI_TEXT, "power-of-two|least-loaded|random",
+     "with --percentile: how a request picks its replica (default: serve_route_choices in defaults.yaml, Ray Serve's "
+     "power of two choices)"},
     {"kv-reads", CLI_TEXT, "shared|per-query-head",
      "GQA decode reads each KV head once (shared, default: vLLM, TensorRT-LLM >= 0.8 XQA) or once per query head"},
     {"decode-attention", CLI_TEXT, "cuda-cores|tensor-cores",
@@ -75,6 +78,16 @@ static void checkpoint_weights(const cli_value *v, const sp_model *m, const sp_a
     c->weight_dtype = m->checkpoint_dtype;
     c->weights_from_checkpoint = true;
     c->quantized_experts_only = m->checkpoint_experts_only;
+}
+
+/* The fleet's router: the replicas it compares for each request (0: all of them). */
+static sp_status routing_from_flag(const cli_value *v, const sp_rules *rules, sp_serve_config *c, sp_error *err)
+{
+    const cli_value *routing = cli_flag(&CMD, v, "routing");
+    c->route_choices = rules->limits.serve_route_choices;
+    if (!routing->set || sp_routing_parse(routing->text, &c->route_choices))
+        return SP_OK;
+    return cli_flag_error(err, "routing", "'%s': power-of-two, least-loaded or random", routing->text);
 }
 
 static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_serve_config *c, sp_error *err)
@@ -283,6 +296,8 @@ int cmd_serve(int argc, char **argv)
         config.ttft_s = in.rules.limits.serve_ttft_ms_mlperf / 1e3;
         config.ttft_is_default = true;
     }
+    if (s == SP_OK)
+        s = routing_from_flag(v, &in.rules, &config, &err);
     /* A server's host work streaming each sequence's token every step (data/defaults.yaml); an
      * offline run streams nothing unless told. */
     bool stream = config.requests > 0 ? cli_flag(&CMD, v, "stream")->set && cli_on(&CMD, v, "stream")

@@ -707,7 +707,11 @@ typedef struct {
 
 static bool simulate_at(sp_sim_input *in, const sp_serve_config *c, double replicas, sim_outcome *out)
 {
-    in->rate_per_s = c->qps / replicas;
+    /* Routed at random, each replica gets its own Poisson share (splitting a Poisson stream gives
+     * Poisson streams) and one is simulated; a load-aware router couples them, so up to
+     * SP_SIM_REPLICAS_MAX are simulated together under their share of the rate. */
+    in->replicas = c->route_choices == 1 ? 1.0 : fmin(replicas, SP_SIM_REPLICAS_MAX);
+    in->rate_per_s = c->qps * in->replicas / replicas;
     out->replicas = replicas;
     if (!sp_serve_simulate(in, &out->s))
         return false;
@@ -730,7 +734,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
         steps[b - 1] = c->spec_tokens > 0 ? speculative_token_s(x, (double)b, context) : decode_step_s(x, (double)b, context);
     sp_sim_input in = {steps, (double)cap, prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
-                       c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps};
+                       c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices};
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     /* No replica count beats a request alone: every token of a request takes at least the batch-1
      * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target

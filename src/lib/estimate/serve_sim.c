@@ -6,6 +6,7 @@
 #include "estimate_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,8 @@ static double uniform01(unsigned long long *state)
 typedef struct {
     double arrival_s, first_token_s, done_s;
     double prompt, output;     /* this request's lengths */
-    double prefilled, emitted; /* prompt tokens prefilled so far, output tokens emitted */
+    double prefilled;          /* prompt tokens prefilled so far */
+    size_t next;               /* the next request waiting at the same replica */
 } sim_request;
 
 /* A standard normal draw (Box-Muller, the cosine branch). */
@@ -73,37 +75,88 @@ static void summarise(double *values, size_t n, sp_latency *out)
  * the batch assumed, stretched by the share of time prefills take (Kleinrock 1975, ch. 2),
  * iterated down from the largest batch the cache holds to the largest batch that sustains itself.
  * At or above the replica's capacity it is that largest batch. */
-static double steady_in_flight(const sp_sim_input *in)
+static double steady_in_flight(const sp_sim_input *in, double rate_per_s)
 {
-    double prefill_share = in->rate_per_s * in->prompt_tokens * in->prefill_s_per_token;
+    double prefill_share = rate_per_s * in->prompt_tokens * in->prefill_s_per_token;
     double batch = in->max_batch;
     if (prefill_share >= 1)
         return batch;
     for (int i = 0; i < 8; i++) {
         double step = in->decode_step_s[(size_t)fmax(1.0, ceil(batch)) - 1];
         double request_s = in->prompt_tokens * in->prefill_s_per_token + in->output_tokens * step / (1.0 - prefill_share);
-        batch = fmin(in->max_batch, in->rate_per_s * request_s);
+        batch = fmin(in->max_batch, rate_per_s * request_s);
     }
     return batch;
 }
 
 /* A replica starts empty and fills over about one request's lifetime, and empties once arrivals
  * stop: requests that arrive in the first two lifetimes, or after the last measured one, see a
- * smaller batch than the steady state and are simulated but not counted. The measured ones are
- * at least nine tenths of in->requests and five lifetimes' worth (a lifetime's arrivals are the
- * batch in flight), so each percentile averages over several turnovers of the batch. */
+ * smaller batch than the steady state and are simulated but not counted (a lifetime's arrivals are
+ * the fleet's batches in flight). The measured ones are at least nine tenths of in->requests, five
+ * lifetimes of one replica's arrivals and two of the fleet's, so each percentile averages over
+ * several turnovers of a batch: replicas simulated together turn over side by side. */
 typedef struct {
     size_t warm, measured, total;
 } sim_window;
 
-static sim_window window_of(const sp_sim_input *in)
+static sim_window window_of(const sp_sim_input *in, size_t replicas)
 {
-    double in_flight = ceil(steady_in_flight(in));
+    double each = ceil(steady_in_flight(in, in->rate_per_s / (double)replicas)), fleet = (double)replicas * each;
     sim_window w;
-    w.warm = (size_t)fmax(in->requests / 10, 2.0 * in_flight);
-    w.measured = (size_t)fmax(in->requests - in->requests / 10, 5.0 * in_flight);
-    w.total = w.warm + w.measured + (size_t)in_flight;
+    w.warm = (size_t)fmax(in->requests / 10, 2.0 * fleet);
+    w.measured = (size_t)fmax(in->requests - in->requests / 10, 20.0 * fleet);
+    w.total = w.warm + w.measured + (size_t)fleet;
     return w;
+}
+
+/* A decoding request and the count of emitting iterations at which it emits its last token. */
+typedef struct {
+    double finish;
+    size_t index;
+} sim_decode;
+
+/* A replica of the simulated fleet: its requests not yet wholly prefilled wait in arrival order
+ * (a list through sim_request.next), the first `admitted` of them holding KV-cache room. Every
+ * decoding request emits a token at the end of each iteration that is not prefill-only, so a
+ * request's last token falls at a known count of such iterations: the decoding ones wait in a
+ * min-heap on that count, and an iteration costs the requests it starts and finishes, not the
+ * batch it runs (Vidur's simulator steps the same batches). */
+typedef struct {
+    size_t head, tail;       /* the waiting list; SIZE_MAX when empty */
+    size_t queued, admitted; /* its length, and how many of its first ones are admitted */
+    sim_decode *decoding;    /* the heap */
+    size_t decoding_count;
+    size_t *fresh, fresh_count; /* prefilled in the iteration in flight: their first token ends it */
+    double emitted;          /* emitting iterations so far */
+    size_t active;           /* admitted and not done */
+    unsigned long since;     /* iterations since the last scheduling point */
+    bool busy, prefill_only;
+    double end_s;            /* when the iteration in flight ends */
+} sim_replica;
+
+typedef struct {
+    const sp_sim_input *in;
+    sim_request *q;
+    size_t max_batch;
+    unsigned long round;     /* iterations between scheduling points */
+    double busy_s;
+} sim_fleet;
+
+/* Requests routed to the replica and not yet done: what a load-aware router compares. */
+static size_t outstanding(const sim_replica *r)
+{
+    return r->active + (r->queued - r->admitted);
+}
+
+static void enqueue(sim_fleet *f, sim_replica *r, size_t i)
+{
+    f->q[i].next = SIZE_MAX;
+    if (r->queued == 0)
+        r->head = i;
+    else
+        f->q[r->tail].next = i;
+    r->tail = i;
+    r->queued++;
 }
 
 /* One iteration's token budget: every running decode takes a token of it, waiting prompts the
@@ -113,21 +166,163 @@ static sim_window window_of(const sp_sim_input *in)
  * a scheduling point, every scheduler_steps iterations (vLLM V0's multi-step runner decodes that
  * many steps a scheduler call: vllm-project/vllm pull request #7000, RFC #6854), or at once when
  * nothing is decoding, and are prefilled in an iteration of their own. */
+static void start_iteration(sim_fleet *f, sim_replica *r, double now)
+{
+    const sp_sim_input *in = f->in;
+    bool schedules = r->since % f->round == 0 || r->decoding_count == 0;
+    while (schedules && r->admitted < r->queued && r->active < f->max_batch) {
+        r->admitted++;
+        r->active++;
+    }
+    if (r->active == 0) { /* idle until a request is routed here */
+        r->busy = false;
+        r->since = 0;
+        return;
+    }
+    /* vLLM 0.6's multi-step refuses chunked prefill ("Chunked prefill is not supported with
+     * multi-step", vllm-project/vllm issue #8274), so waiting prompts take an iteration of their
+     * own, the decodes paused, as V0 schedules prefills, and the scheduler is called again. */
+    r->prefill_only = f->round > 1 && schedules && r->admitted > 0;
+    size_t decoding = r->prefill_only ? 0 : r->decoding_count;
+    double budget = schedules ? in->chunk_tokens - (double)decoding : 0, prefill_tokens = 0;
+    r->since = r->prefill_only ? 0 : schedules ? 1 : r->since + 1;
+    /* First come, first served: a prompt completes only once those before it have, so the
+     * completed ones leave from the head. */
+    for (size_t left = r->admitted, i = r->head; left > 0 && budget > 0; left--) {
+        sim_request *x = &f->q[i];
+        double take = fmin(budget, x->prompt - x->prefilled);
+        x->prefilled += take;
+        prefill_tokens += take;
+        budget -= take;
+        size_t following = x->next;
+        if (x->prefilled >= x->prompt) {
+            r->fresh[r->fresh_count++] = i; /* the prefill's last chunk yields the first token */
+            r->head = following;
+            r->queued--;
+            r->admitted--;
+        }
+        i = following;
+    }
+    double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
+    f->busy_s += step;
+    r->end_s = now + step;
+    r->busy = true;
+}
+
+static void heap_push(sim_replica *r, double finish, size_t index)
+{
+    size_t k = r->decoding_count++;
+    while (k > 0 && r->decoding[(k - 1) / 2].finish > finish) {
+        r->decoding[k] = r->decoding[(k - 1) / 2];
+        k = (k - 1) / 2;
+    }
+    r->decoding[k] = (sim_decode){finish, index};
+}
+
+static size_t heap_pop(sim_replica *r)
+{
+    size_t top = r->decoding[0].index;
+    sim_decode last = r->decoding[--r->decoding_count];
+    size_t k = 0, n = r->decoding_count;
+    for (;;) {
+        size_t c = 2 * k + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && r->decoding[c + 1].finish < r->decoding[c].finish)
+            c++;
+        if (!(r->decoding[c].finish < last.finish))
+            break;
+        r->decoding[k] = r->decoding[c];
+        k = c;
+    }
+    if (n > 0)
+        r->decoding[k] = last;
+    return top;
+}
+
+/* The iteration's end: every decoding request emits a token unless it was prefill-only, those at
+ * their last token finish, and the ones it prefilled emit their first. Returns the requests it
+ * finished. */
+static size_t finish_iteration(sim_fleet *f, sim_replica *r)
+{
+    size_t finished = 0;
+    double now = r->end_s;
+    if (!r->prefill_only)
+        r->emitted += 1;
+    while (r->decoding_count > 0 && r->decoding[0].finish <= r->emitted) {
+        f->q[heap_pop(r)].done_s = now;
+        finished++;
+    }
+    for (size_t k = 0; k < r->fresh_count; k++) {
+        sim_request *x = &f->q[r->fresh[k]];
+        x->first_token_s = now;
+        if (x->output > 1) {
+            heap_push(r, r->emitted + x->output - 1.0, r->fresh[k]);
+            continue;
+        }
+        x->done_s = now;
+        finished++;
+    }
+    r->fresh_count = 0;
+    r->active -= finished;
+    return finished;
+}
+
+/* The replica an arrival goes to: of `choices` drawn at random (0 or at least the fleet: all),
+ * the one with the fewest requests not yet done, the first drawn on a tie (Mitzenmacher 2001,
+ * the power of two choices; Ray Serve's default router compares two replicas' queues; NVIDIA's
+ * MLPerf harness sends each sample to the least busy of all). */
+static size_t route(const sim_replica *fleet, size_t replicas, double choices, unsigned long long *state)
+{
+    if (replicas == 1)
+        return 0;
+    size_t best = 0;
+    if (!(choices >= 1) || choices >= (double)replicas) {
+        for (size_t r = 1; r < replicas; r++)
+            if (outstanding(&fleet[r]) < outstanding(&fleet[best]))
+                best = r;
+        return best;
+    }
+    best = (size_t)(uniform01(state) * (double)replicas);
+    if (choices >= 2) {
+        size_t other = (size_t)(uniform01(state) * (double)(replicas - 1));
+        other += other >= best; /* distinct from the first */
+        if (outstanding(&fleet[other]) < outstanding(&fleet[best]))
+            best = other;
+    }
+    return best;
+}
+
+/* The busy replica whose iteration ends first, or SIZE_MAX when none is busy. */
+static size_t first_to_finish(const sim_replica *fleet, size_t replicas)
+{
+    size_t first = SIZE_MAX;
+    for (size_t r = 0; r < replicas; r++)
+        if (fleet[r].busy && (first == SIZE_MAX || fleet[r].end_s < fleet[first].end_s))
+            first = r;
+    return first;
+}
+
 bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
 {
     memset(out, 0, sizeof *out);
     if (in->requests < 10 || !(in->rate_per_s > 0) || !(in->max_batch >= 1) || !(in->prompt_tokens >= 1) ||
         !(in->output_tokens >= 1))
         return false;
-    sim_window w = window_of(in);
-    size_t n = w.total;
+    size_t replicas = (size_t)fmax(1.0, fmin(in->replicas, SP_SIM_REPLICAS_MAX));
+    sim_window w = window_of(in, replicas);
+    size_t n = w.total, max_batch = (size_t)in->max_batch;
     sim_request *q = calloc(n, sizeof *q);
     double *values = malloc(n * sizeof *values);
-    size_t *live = malloc(((size_t)in->max_batch + 1) * sizeof *live);
-    if (!q || !values || !live) {
+    sim_decode *decoding = malloc(replicas * (max_batch + 1) * sizeof *decoding);
+    size_t *fresh = malloc(replicas * (max_batch + 1) * sizeof *fresh);
+    sim_replica *fleet = calloc(replicas, sizeof *fleet);
+    if (!q || !values || !decoding || !fresh || !fleet) {
         free(q);
         free(values);
-        free(live);
+        free(decoding);
+        free(fresh);
+        free(fleet);
         return false;
     }
     unsigned long long state = in->seed ? in->seed : 0x9E3779B97F4A7C15ULL;
@@ -138,68 +333,29 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         q[i].prompt = draw_length(&state, in->prompt_tokens, in->prompt_spread);
         q[i].output = draw_length(&state, in->output_tokens, in->output_spread);
     }
-    double now = 0, busy_s = 0;
-    /* Admitted requests are those before next in arrival order. The scheduler is first come, first
-     * served, so the prompts still being prefilled are those from first_unprefilled to next; the
-     * prefilled ones not yet done are listed in live (prefilled_active of them, in no order: one
-     * that finishes takes the last one's place), so an iteration touches only running requests
-     * however long an early one runs; active counts the admitted ones not yet done. */
-    size_t next = 0, done = 0, first_unprefilled = 0, active = 0, prefilled_active = 0;
-    size_t max_batch = (size_t)in->max_batch;
-    unsigned long round = in->scheduler_steps > 1 ? (unsigned long)in->scheduler_steps : 1, since = 0;
+    for (size_t r = 0; r < replicas; r++) {
+        fleet[r].decoding = decoding + r * (max_batch + 1);
+        fleet[r].fresh = fresh + r * (max_batch + 1);
+    }
+    /* The router draws from its own stream, so the arrivals are the same whatever it does. */
+    unsigned long long routing = state ^ 0xD1B54A32D192ED03ULL;
+    sim_fleet f = {in, q, max_batch, in->scheduler_steps > 1 ? (unsigned long)in->scheduler_steps : 1, 0};
+    size_t next = 0, done = 0;
+    double last_s = 0;
     while (done < n) {
-        bool schedules = since % round == 0 || prefilled_active == 0;
-        while (schedules && next < n && q[next].arrival_s <= now && active < max_batch) {
+        size_t r = first_to_finish(fleet, replicas);
+        /* An arrival at the moment an iteration ends waits for the next one. */
+        if (next < n && (r == SIZE_MAX || q[next].arrival_s <= fleet[r].end_s)) {
+            sim_replica *to = &fleet[route(fleet, replicas, in->route_choices, &routing)];
+            enqueue(&f, to, next);
+            if (!to->busy)
+                start_iteration(&f, to, q[next].arrival_s);
             next++;
-            active++;
-        }
-        if (active == 0) { /* idle until the next arrival */
-            now = q[next].arrival_s;
-            since = 0;
             continue;
         }
-        /* vLLM 0.6's multi-step refuses chunked prefill ("Chunked prefill is not supported with
-         * multi-step", vllm-project/vllm issue #8274), so waiting prompts take an iteration of their
-         * own, the decodes paused, as V0 schedules prefills, and the scheduler is called again. */
-        bool prefill_only = round > 1 && schedules && first_unprefilled < next;
-        size_t decoding = prefill_only ? 0 : prefilled_active;
-        double budget = schedules ? in->chunk_tokens - (double)decoding : 0, prefill_tokens = 0;
-        since = prefill_only ? 0 : schedules ? 1 : since + 1;
-        for (size_t i = first_unprefilled; i < next && budget > 0; i++) {
-            double take = fmin(budget, q[i].prompt - q[i].prefilled);
-            q[i].prefilled += take;
-            prefill_tokens += take;
-            budget -= take;
-            if (q[i].prefilled >= q[i].prompt) {
-                q[i].emitted = -1; /* the prefill's last chunk yields the first token below */
-                first_unprefilled = i + 1;
-                live[prefilled_active++] = i;
-            }
-        }
-        double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
-        now += step;
-        busy_s += step;
-        for (size_t k = 0; k < prefilled_active;) {
-            sim_request *r = &q[live[k]];
-            if (prefill_only && r->emitted >= 0) {
-                k++;
-                continue;
-            }
-            if (r->emitted < 0) {
-                r->emitted = 1;
-                r->first_token_s = now;
-            } else {
-                r->emitted += 1;
-            }
-            if (r->emitted < r->output) {
-                k++;
-                continue;
-            }
-            r->done_s = now;
-            done++;
-            active--;
-            live[k] = live[--prefilled_active];
-        }
+        done += finish_iteration(&f, &fleet[r]);
+        last_s = fleet[r].end_s;
+        start_iteration(&f, &fleet[r], last_s);
     }
     size_t skip = w.warm, m = w.measured;
     for (size_t i = 0; i < m; i++)
@@ -214,9 +370,11 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         values[i] = q[skip + i].done_s - q[skip + i].arrival_s;
     summarise(values, m, &out->e2e_s);
     out->requests_per_s = (double)m / (q[skip + m - 1].arrival_s - q[skip].arrival_s);
-    out->busy_share = now > 0 ? busy_s / now : 0;
+    out->busy_share = last_s > 0 ? f.busy_s / (last_s * (double)replicas) : 0;
     free(q);
     free(values);
-    free(live);
+    free(decoding);
+    free(fresh);
+    free(fleet);
     return true;
 }

@@ -54,3 +54,26 @@ const char *sp_launcher_name(sp_launcher launcher)
     }
     return "?";
 }
+
+static const struct {
+    const char *name;
+    double choices;
+} ROUTERS[] = {{"power-of-two", 2}, {"least-loaded", 0}, {"random", 1}};
+
+bool sp_routing_parse(const char *text, double *choices)
+{
+    for (size_t i = 0; i < sizeof ROUTERS / sizeof ROUTERS[0]; i++)
+        if (!strcmp(text, ROUTERS[i].name)) {
+            *choices = ROUTERS[i].choices;
+            return true;
+        }
+    return false;
+}
+
+const char *sp_routing_name(double choices)
+{
+    for (size_t i = 0; i < sizeof ROUTERS / sizeof ROUTERS[0]; i++)
+        if (choices == ROUTERS[i].choices)
+            return ROUTERS[i].name;
+    return "least of several";
+}

@@ -113,12 +113,14 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                                                                         : "prompt-lookup n-grams",
                       c->spec_acceptance, 1e3 * s->decode_step_s);
     if (s->simulated) {
-        char targets[160];
+        char targets[160], router[64] = "";
+        if (s->replicas > 1)
+            snprintf(router, sizeof router, " behind a %s router", sp_routing_name(c->route_choices));
         sp_buf_printf(&b,
-                      "load        : %g requests/s, Poisson, over %g replica(s), simulated (p50 / p90 / p95 / p99):\n"
+                      "load        : %g requests/s, Poisson, over %g replica(s)%s, simulated (p50 / p90 / p95 / p99):\n"
                       "              first token %.0f / %.0f / %.0f / %.0f ms, between tokens %.1f / %.1f / %.1f / %.1f ms, "
                       "request %.2f / %.2f / %.2f / %.2f s\n",
-                      c->qps, s->replicas, 1e3 * s->ttft_load_s.p50, 1e3 * s->ttft_load_s.p90, 1e3 * s->ttft_load_s.p95,
+                      c->qps, s->replicas, router, 1e3 * s->ttft_load_s.p50, 1e3 * s->ttft_load_s.p90, 1e3 * s->ttft_load_s.p95,
                       1e3 * s->ttft_load_s.p99, 1e3 * s->tpot_load_s.p50, 1e3 * s->tpot_load_s.p90,
                       1e3 * s->tpot_load_s.p95, 1e3 * s->tpot_load_s.p99, s->e2e_load_s.p50, s->e2e_load_s.p90,
                       s->e2e_load_s.p95, s->e2e_load_s.p99);
@@ -316,6 +318,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     if (s->simulated) {
         json_object_set_new(o, "percentile", json_real(c->percentile));
         json_object_set_new(o, "binding", json_string(s->binding));
+        json_object_set_new(o, "routing", json_string(sp_routing_name(c->route_choices)));
     }
     if (c->requests > 0) {
         json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));
