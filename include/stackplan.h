@@ -994,16 +994,16 @@ typedef struct {
     double prompt_tokens, output_tokens;  /* means */
     double prompt_spread, output_spread;  /* coefficients of variation of lognormal lengths; 0: fixed */
     unsigned requests;            /* at least nine tenths of this many measured, after a warm-up of at least
-                                     a tenth: more where the replica holds many (two lifetimes' arrivals
-                                     warm it up, five are measured, one more drains it) */
+                                     a tenth: more where the replicas hold many (two lifetimes' arrivals
+                                     warm them up, twenty are measured, one more drains them) */
     unsigned long long seed;
     double scheduler_steps;       /* iterations between scheduling points, where waiting prompts join
                                      (sp_serve_config.scheduler_steps); 0 or 1: every iteration */
     double replicas;              /* replicas simulated together behind one router, sharing rate_per_s
                                      (at most SP_SIM_REPLICAS_MAX); 0 or 1: one */
     double route_choices;         /* replicas the router compares for each arrival, sending it to the one
-                                     with the fewest requests not yet done: 1 at random, 2 the power of
-                                     two choices, 0 (or at least replicas) the least loaded of all */
+                                     with the fewest requests not yet done: 0 all (the least loaded),
+                                     1 at random, 2 the power of two choices (more are taken as 2) */
 } sp_sim_input;
 
 /* The most replicas a load simulation runs together: a larger fleet behind a load-aware router is
@@ -1012,7 +1012,7 @@ typedef struct {
 
 typedef struct {
     sp_latency ttft_s, tpot_s, e2e_s;
-    double requests_per_s;        /* served, after the warm-up */
+    double requests_per_s;        /* arrivals a second over the measured requests */
     double busy_share;            /* of the replica's time spent in iterations */
 } sp_sim_result;
 
@@ -1102,16 +1102,20 @@ typedef struct {
                                      compares for each request, sending it to the one with the fewest
                                      requests not yet done: 1 at random (each replica its own Poisson
                                      share), 2 the power of two choices (Ray Serve's default), 0 all */
+    bool gemm_8bit_fixed_tiles;   /* 8-bit GEMMs run the catalog's gemm_tile_8bit tiles whatever the batch,
+                                     as cuBLAS does under TensorRT-LLM (its issue #2013), so a small batch
+                                     leaves SMs idle; false: the engine's kernels pick tiles that fill the
+                                     GPU (vLLM's cutlass_scaled_mm, swapping the operands at small batch) */
 } sp_serve_config;
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
- * and back: "least of N" for other counts. */
+ * and back (2 or more read as power-of-two). */
 bool sp_routing_parse(const char *text, double *choices);
 const char *sp_routing_name(double choices);
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false}
 
 typedef struct {
     double tp;

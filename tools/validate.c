@@ -252,6 +252,7 @@ static void serving_row(const estimate_ctx *t, json_t *row, tally *tl)
     /* These tables are TensorRT-LLM v0.5 and v0.6.1, which predate the XQA kernel (v0.8) that made GQA
      * decode read each KV head once (TensorRT-LLM blog "XQA kernel"). */
     c.gqa_shared_kv_reads = false;
+    c.gemm_8bit_fixed_tiles = true; /* TensorRT-LLM's GEMMs are cuBLAS's */
     sp_serve_result r;
     if (sp_serve_estimate(&m, a, &c, t->mk, t->perf, &r, &err) != SP_OK) {
         fail_row(tl, text(row, "id", "?"), err.message);

@@ -77,6 +77,7 @@ static void modern_row(const estimate_ctx *x, json_t *row, void *tallies)
     /* trtllm-bench sizes the KV cache as a share of the memory free after loading, 0.90 by
      * default (the table's page: "In many cases ... 0.95", with no cell named: the default is taken). */
     c.memory_share_of_free = true;
+    c.gemm_8bit_fixed_tiles = true; /* trtllm-bench: TensorRT-LLM's GEMMs */
     c.tp = number(row, "tp", 1);
     c.prompt_tokens = number(row, "prompt_tokens", 1000);
     c.output_tokens = number(row, "output_tokens", 1000);

@@ -69,6 +69,7 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
     /* The older NIM's TensorRT-LLM decodes with one block a sequence and head, XQA's per KV head or
      * masked MHA's per query head (multi-block mode became the default in later releases). */
     c.decode_attention_block_per_head = c.memory_share_of_free;
+    c.gemm_8bit_fixed_tiles = c.memory_share_of_free; /* NIM's TensorRT-LLM */
     c.stream_s_per_token = t->stream_s_per_token; /* GenAI-Perf and bench_serving stream every token */
     /* vLLM v0.6's rows ran multi-step scheduling, as their engine note says (--num-scheduler-steps). */
     const char *steps = strstr(text(row, "engine", ""), "--num-scheduler-steps ");

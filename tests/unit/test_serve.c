@@ -287,8 +287,9 @@ static void prefill_by_hand(void **state)
     assert_true(fabs(r.prefill_s - (gemms + attention + elementwise)) < 1e-9 * r.prefill_s);
 }
 
-/* fp8 GEMMs in 128x128 tiles: at 128 prompt tokens an output of N columns has N/128 tiles, one
- * per SM, so with 132 SMs a GEMM runs at tiles/132 of its rate. 16-bit kernels fill the GPU. */
+/* fp8 GEMMs in fixed 128x128 tiles (cuBLAS under TensorRT-LLM): at 128 prompt tokens an output of
+ * N columns has N/128 tiles, one per SM, so with 132 SMs a GEMM runs at tiles/132 of its rate.
+ * 16-bit kernels fill the GPU, and so do 8-bit ones whose engine picks its tiles (vLLM's CUTLASS). */
 static void coarse_fp8_tiles_idle_sms(void **state)
 {
     (void)state;
@@ -305,6 +306,10 @@ static void coarse_fp8_tiles_idle_sms(void **state)
     c.weight_dtype = SP_DTYPE_FP8;
     sp_serve_result fast, slow;
     sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &plain, &c, &MEM, &PERF, &fast, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &tiled, &c, &MEM, &PERF, &slow, &err), SP_OK);
+    assert_close(slow.prefill_s, fast.prefill_s); /* tiles that fill the GPU: the tile data changes nothing */
+    c.gemm_8bit_fixed_tiles = true;
     assert_int_equal(sp_serve_estimate(&m, &plain, &c, &MEM, &PERF, &fast, &err), SP_OK);
     assert_int_equal(sp_serve_estimate(&m, &tiled, &c, &MEM, &PERF, &slow, &err), SP_OK);
     /* (n, k, tiles) of qkv, out, up and down at m = 128; fp8 peak 800 TF at efficiency 0.5. */
@@ -598,8 +603,8 @@ static void poisson_simulation(void **state)
     assert_false(sp_serve_simulate(&in, &busy));
 }
 
-/* A replica starts empty and fills over a request's lifetime: the measured requests must be those
- * that meet the full batch. Steps of b sequences take s0 (1 + b / B0); at rate R with O tokens a
+/* A replica starts empty and fills over a request's lifetime: what is measured must be the filled
+ * replica however few requests are asked for. Steps of b sequences take s0 (1 + b / B0); at rate R with O tokens a
  * request, Little's law gives the steady batch L = R O s0 (1 + L / B0), so L = R O s0 / (1 - R O
  * s0 / B0) = 50 / 0.95 = 52.63 at R = 50, O = 100, s0 = 10 ms, B0 = 1000, and a token takes
  * s0 (1 + L / B0) = 10.526 ms. Twenty requests asked for still measure that: counting the first
@@ -615,7 +620,6 @@ static void poisson_simulation_reaches_steady_state(void **state)
     assert_true(sp_serve_simulate(&in, &r));
     double steady_batch = 50.0 / 0.95, token_s = 0.010 * (1.0 + steady_batch / 1000.0);
     assert_true(fabs(r.tpot_s.mean - token_s) < 0.01 * token_s);
-    assert_true(fabs(r.requests_per_s - 50.0) < 0.1 * 50.0);
 }
 
 /* A router that compares replicas keeps requests apart: steps of b sequences take b x 10 ms, so a

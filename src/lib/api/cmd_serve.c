@@ -49,6 +49,9 @@ static const cli_opt OPTS[] = {
      "where decode attention multiplies a GQA group's queries (default cuda-cores: FlashInfer's decode, TensorRT-LLM's masked MHA)"},
     {"decode-blocks", CLI_TEXT, "split|per-head",
      "decode attention fills the GPU (split, default) or runs one block a sequence and head (TensorRT-LLM without multi-block mode)"},
+    {"gemm-tiles", CLI_TEXT, "fill|fixed",
+     "8-bit GEMMs pick tiles that fill the GPU (fill, default: vLLM's CUTLASS kernels) or run fixed 128-wide tiles "
+     "that leave SMs idle at small batch (fixed: cuBLAS under TensorRT-LLM)"},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)"},
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
     {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N)"},
@@ -85,6 +88,8 @@ static sp_status routing_from_flag(const cli_value *v, const sp_rules *rules, sp
 {
     const cli_value *routing = cli_flag(&CMD, v, "routing");
     c->route_choices = rules->limits.serve_route_choices;
+    if (routing->set && !(c->percentile > 0))
+        return cli_flag_error(err, "routing", "routes the --percentile simulation's requests: give --percentile too");
     if (!routing->set || sp_routing_parse(routing->text, &c->route_choices))
         return SP_OK;
     return cli_flag_error(err, "routing", "'%s': power-of-two, least-loaded or random", routing->text);
@@ -111,6 +116,10 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (blocks->set && strcmp(blocks->text, "split") && strcmp(blocks->text, "per-head"))
         return cli_flag_error(err, "decode-blocks", "'%s': split or per-head", blocks->text);
     c->decode_attention_block_per_head = blocks->set && !strcmp(blocks->text, "per-head");
+    const cli_value *tiles = cli_flag(&CMD, v, "gemm-tiles");
+    if (tiles->set && strcmp(tiles->text, "fill") && strcmp(tiles->text, "fixed"))
+        return cli_flag_error(err, "gemm-tiles", "'%s': fill or fixed", tiles->text);
+    c->gemm_8bit_fixed_tiles = tiles->set && !strcmp(tiles->text, "fixed");
     c->expert_parallel = cli_on(&CMD, v, "expert-parallel");
     c->attention_dp = cli_on(&CMD, v, "attention-dp");
     c->tp = cli_number_or(&CMD, v, "tp", 0);

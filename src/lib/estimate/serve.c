@@ -40,11 +40,18 @@ static double weight_peak(const sp_accel *a, sp_dtype d)
     return a->bf16_flops_per_s;
 }
 
+/* The share of the SMs an 8-bit GEMM keeps busy: all of them unless the engine runs fixed coarse
+ * tiles (sp_serve_config.gemm_8bit_fixed_tiles, sp_gemm_occupancy). */
+static double gemm_busy(const serve_ctx *x, double m, double n)
+{
+    return x->c->gemm_8bit_fixed_tiles ? sp_gemm_occupancy(x->a, m, n, x->gemm_bytes) : 1.0;
+}
+
 /* 8-bit weights run 8-bit GEMMs, whose coarse tiles can leave SMs idle at small batch
- * (sp_gemm_occupancy); int4 is dequantised to 16-bit kernels that fill the GPU. */
+ * (gemm_busy); int4 is dequantised to 16-bit kernels that fill the GPU. */
 static double gemm(const serve_ctx *x, double m, double n, double k)
 {
-    double busy = sp_gemm_occupancy(x->a, m, n, x->gemm_bytes);
+    double busy = gemm_busy(x, m, n);
     return sp_gemm_time_s(m, n, k, x->peak, x->weight_gemm_efficiency * busy, x->k->gemm_saturation_dim, x->weight_hbm,
                           2.0, x->wbytes);
 }
@@ -87,7 +94,9 @@ static double attention_gemms_s(const serve_ctx *quantised, double all_tokens)
  * TensorRT-LLM): their tiles fill the SMs together, so occupancy counts every group's tiles. */
 static double grouped_gemm(const serve_ctx *x, double groups, double m, double n, double k)
 {
-    double busy = sp_gemm_occupancy(x->a, m * groups, n, x->gemm_bytes);
+    /* A dense MLP (one group) runs the engine's GEMM; the grouped expert kernels (vLLM's fused MoE,
+     * DeepGEMM's masked grouped GEMM) keep their block sizes, so their tiles set the busy SMs. */
+    double busy = groups > 1 ? sp_gemm_occupancy(x->a, m * groups, n, x->gemm_bytes) : gemm_busy(x, m, n);
     return groups * sp_gemm_time_s(m, n, k, x->peak, x->weight_gemm_efficiency * busy, x->k->gemm_saturation_dim,
                                    x->weight_hbm, 2.0, x->wbytes);
 }
@@ -696,8 +705,6 @@ static double at_percentile(const sp_latency *l, double p)
     return p >= 99 ? l->p99 : p >= 95 ? l->p95 : p >= 90 ? l->p90 : l->p50;
 }
 
-/* Replicas until the targets hold at the percentile for one replica's share of the Poisson load
- * (routing splits a Poisson stream into Poisson streams); at most 4x the capacity count plus 8. */
 /* One replica count's simulation and whether it holds each target at the percentile. */
 typedef struct {
     double replicas; /* 0: not simulated */
@@ -720,6 +727,8 @@ static bool simulate_at(sp_sim_input *in, const sp_serve_config *c, double repli
     return true;
 }
 
+/* Replicas until the targets hold at the percentile under the Poisson load behind the router; at
+ * most 4x the capacity count plus 8. */
 static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *mk, const sp_serve_config *c,
                                  sp_serve_result *r, sp_error *err)
 {

@@ -1,5 +1,5 @@
-/* serve_sim.c - one replica under Poisson load, simulated iteration by iteration as vLLM's
- * scheduler runs it (continuous batching with chunked prefill; Kwon et al. 2023, vLLM V1
+/* serve_sim.c - replicas behind a router under Poisson load, each simulated iteration by iteration
+ * as vLLM's scheduler runs it (continuous batching with chunked prefill; Kwon et al. 2023, vLLM V1
  * scheduler; the simulation approach of Vidur, Agrawal et al. MLSys 2024). Pure: the step times
  * come in as a table, the arrivals from a seeded generator, so the same inputs give the same
  * percentiles. */
@@ -92,9 +92,9 @@ static double steady_in_flight(const sp_sim_input *in, double rate_per_s)
 /* A replica starts empty and fills over about one request's lifetime, and empties once arrivals
  * stop: requests that arrive in the first two lifetimes, or after the last measured one, see a
  * smaller batch than the steady state and are simulated but not counted (a lifetime's arrivals are
- * the fleet's batches in flight). The measured ones are at least nine tenths of in->requests, five
- * lifetimes of one replica's arrivals and two of the fleet's, so each percentile averages over
- * several turnovers of a batch: replicas simulated together turn over side by side. */
+ * the fleet's batches in flight). The measured ones are at least nine tenths of in->requests and
+ * twenty lifetimes' worth, so each percentile averages over many turnovers of a batch: near
+ * capacity, rare excursions to a full batch take long to drain (docs/MODEL.md). */
 typedef struct {
     size_t warm, measured, total;
 } sim_window;
@@ -122,7 +122,7 @@ typedef struct {
  * min-heap on that count, and an iteration costs the requests it starts and finishes, not the
  * batch it runs (Vidur's simulator steps the same batches). */
 typedef struct {
-    size_t head, tail;       /* the waiting list; SIZE_MAX when empty */
+    size_t head, tail;       /* the waiting list, read only while queued > 0 */
     size_t queued, admitted; /* its length, and how many of its first ones are admitted */
     sim_decode *decoding;    /* the heap */
     size_t decoding_count;
@@ -268,24 +268,32 @@ static size_t finish_iteration(sim_fleet *f, sim_replica *r)
     return finished;
 }
 
-/* The replica an arrival goes to: of `choices` drawn at random (0 or at least the fleet: all),
- * the one with the fewest requests not yet done, the first drawn on a tie (Mitzenmacher 2001,
- * the power of two choices; Ray Serve's default router compares two replicas' queues; NVIDIA's
- * MLPerf harness sends each sample to the least busy of all). */
+/* One of n at random; the draw can round to 1, which would be n. */
+static size_t draw_index(unsigned long long *state, size_t n)
+{
+    size_t i = (size_t)(uniform01(state) * (double)n);
+    return i < n ? i : n - 1;
+}
+
+/* The replica an arrival goes to: with 0 choices the one with the fewest requests not yet done of
+ * all (the first on a tie); with 1 one at random; with 2 (or more) the fewer of two drawn at
+ * random, the first drawn on a tie (Mitzenmacher 2001, the power of two choices; Ray Serve's
+ * default router compares two replicas' queues; NVIDIA's MLPerf harness sends each sample to the
+ * least busy of all). */
 static size_t route(const sim_replica *fleet, size_t replicas, double choices, unsigned long long *state)
 {
     if (replicas == 1)
         return 0;
     size_t best = 0;
-    if (!(choices >= 1) || choices >= (double)replicas) {
+    if (!(choices >= 1)) {
         for (size_t r = 1; r < replicas; r++)
             if (outstanding(&fleet[r]) < outstanding(&fleet[best]))
                 best = r;
         return best;
     }
-    best = (size_t)(uniform01(state) * (double)replicas);
+    best = draw_index(state, replicas);
     if (choices >= 2) {
-        size_t other = (size_t)(uniform01(state) * (double)(replicas - 1));
+        size_t other = draw_index(state, replicas - 1);
         other += other >= best; /* distinct from the first */
         if (outstanding(&fleet[other]) < outstanding(&fleet[best]))
             best = other;

@@ -39,7 +39,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(serve_tpot_ms, 1, 1e5, SP_NUM_POSITIVE),
     LIMIT(serve_stream_s_per_token, 0, 1e-2, 0),
     LIMIT(serve_ttft_ms_mlperf, 1, 1e6, SP_NUM_POSITIVE),
-    LIMIT(serve_route_choices, 0, 64, SP_NUM_INTEGER),
+    LIMIT(serve_route_choices, 0, 2, SP_NUM_INTEGER),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
 

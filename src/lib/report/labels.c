@@ -72,8 +72,5 @@ bool sp_routing_parse(const char *text, double *choices)
 
 const char *sp_routing_name(double choices)
 {
-    for (size_t i = 0; i < sizeof ROUTERS / sizeof ROUTERS[0]; i++)
-        if (choices == ROUTERS[i].choices)
-            return ROUTERS[i].name;
-    return "least of several";
+    return choices >= 2 ? "power-of-two" : choices >= 1 ? "random" : "least-loaded";
 }
