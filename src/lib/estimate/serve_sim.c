@@ -44,30 +44,64 @@ static double draw_length(unsigned long long *state, double mean, double cv)
     return fmax(1.0, round(exp(log(mean) - sigma2 / 2.0 + sqrt(sigma2) * normal01(state))));
 }
 
-static int compare_double(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (0-based), v partly reordered so that v[0..k) hold nothing larger
+ * and v(k..n) nothing smaller: Hoare's selection (Hoare 1961, FIND), median-of-three pivots.
+ * Linear on average where a sort is n log n, and the rank's value is the same. */
+static double select_rank(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (pivot < v[j])
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
-/* Nearest-rank percentile of a sorted array. */
-static double percentile(const double *sorted, size_t n, double p)
+/* The nearest-rank p-th percentile's 0-based rank among n. */
+static size_t percentile_rank(size_t n, double p)
 {
     size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-    return sorted[rank > 0 ? rank - 1 : 0];
+    return rank > 0 ? rank - 1 : 0;
 }
 
+/* Mean and nearest-rank percentiles; each selection works below the one above it. */
 static void summarise(double *values, size_t n, sp_latency *out)
 {
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += values[i];
-    qsort(values, n, sizeof values[0], compare_double);
     out->mean = sum / (double)n;
-    out->p50 = percentile(values, n, 50);
-    out->p90 = percentile(values, n, 90);
-    out->p95 = percentile(values, n, 95);
-    out->p99 = percentile(values, n, 99);
+    const double ps[4] = {99, 95, 90, 50};
+    double *at[4] = {&out->p99, &out->p95, &out->p90, &out->p50};
+    size_t within = n;
+    for (int i = 0; i < 4; i++) {
+        size_t k = percentile_rank(n, ps[i]);
+        *at[i] = select_rank(values, within, k);
+        within = k + 1;
+    }
 }
 
 /* Sequences in flight once the replica is full, from above: Little's law (in flight = rate x a
