@@ -644,6 +644,13 @@ static void routing_keeps_requests_apart(void **state)
     in.route_choices = 2;
     assert_true(sp_serve_simulate(&in, &two));
     assert_true(two.tpot_s.p99 < random.tpot_s.p99);
+    /* A replica count that is not a number is one replica, not the most. */
+    sp_sim_result one, unnamed;
+    in.replicas = 1;
+    assert_true(sp_serve_simulate(&in, &one));
+    in.replicas = NAN;
+    assert_true(sp_serve_simulate(&in, &unnamed));
+    assert_true(unnamed.tpot_s.p99 == one.tpot_s.p99 && unnamed.ttft_s.p50 == one.ttft_s.p50);
     /* Named both ways. */
     double choices = -1;
     assert_true(sp_routing_parse("power-of-two", &choices) && choices == 2);

@@ -351,7 +351,8 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
     if (in->requests < 10 || !(in->rate_per_s > 0) || !(in->max_batch >= 1) || !(in->prompt_tokens >= 1) ||
         !(in->output_tokens >= 1))
         return false;
-    size_t replicas = (size_t)fmax(1.0, fmin(in->replicas, SP_SIM_REPLICAS_MAX));
+    /* 0, 1, less or not a number: one replica. */
+    size_t replicas = in->replicas >= 1 ? (size_t)fmin(in->replicas, SP_SIM_REPLICAS_MAX) : 1;
     sim_window w = window_of(in, replicas);
     size_t n = w.total, max_batch = (size_t)in->max_batch;
     sim_request *q = calloc(n, sizeof *q);
