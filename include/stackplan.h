@@ -1012,8 +1012,6 @@ typedef struct {
 
 typedef struct {
     sp_latency ttft_s, tpot_s, e2e_s;
-    double requests_per_s;        /* arrivals a second over the measured requests */
-    double busy_share;            /* of the replica's time spent in iterations */
 } sp_sim_result;
 
 /* Simulates in; false on an input it cannot run (fewer than 10 requests, no rate). Pure. */

@@ -17,7 +17,7 @@ static double uniform01(unsigned long long *state)
     *state ^= *state << 25;
     *state ^= *state >> 27;
     unsigned long long r = *state * 2685821657736338717ULL;
-    return ((double)(r >> 11) + 0.5) / 9007199254740992.0; /* (0, 1) */
+    return ((double)(r >> 11) + 0.5) / 9007199254740992.0; /* (0, 1]: the top draw rounds to 1 */
 }
 
 typedef struct {
@@ -173,7 +173,6 @@ typedef struct {
     sim_request *q;
     size_t max_batch;
     unsigned long round;     /* iterations between scheduling points */
-    double busy_s;
 } sim_fleet;
 
 /* Requests routed to the replica and not yet done: what a load-aware router compares. */
@@ -238,7 +237,6 @@ static void start_iteration(sim_fleet *f, sim_replica *r, double now)
         i = following;
     }
     double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
-    f->busy_s += step;
     r->end_s = now + step;
     r->busy = true;
 }
@@ -382,9 +380,8 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
     }
     /* The router draws from its own stream, so the arrivals are the same whatever it does. */
     unsigned long long routing = state ^ 0xD1B54A32D192ED03ULL;
-    sim_fleet f = {in, q, max_batch, in->scheduler_steps > 1 ? (unsigned long)in->scheduler_steps : 1, 0};
+    sim_fleet f = {in, q, max_batch, in->scheduler_steps > 1 ? (unsigned long)in->scheduler_steps : 1};
     size_t next = 0, done = 0;
-    double last_s = 0;
     while (done < n) {
         size_t r = first_to_finish(fleet, replicas);
         /* An arrival at the moment an iteration ends waits for the next one. */
@@ -397,8 +394,7 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
             continue;
         }
         done += finish_iteration(&f, &fleet[r]);
-        last_s = fleet[r].end_s;
-        start_iteration(&f, &fleet[r], last_s);
+        start_iteration(&f, &fleet[r], fleet[r].end_s);
     }
     size_t skip = w.warm, m = w.measured;
     for (size_t i = 0; i < m; i++)
@@ -412,8 +408,6 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
     for (size_t i = 0; i < m; i++)
         values[i] = q[skip + i].done_s - q[skip + i].arrival_s;
     summarise(values, m, &out->e2e_s);
-    out->requests_per_s = (double)m / (q[skip + m - 1].arrival_s - q[skip].arrival_s);
-    out->busy_share = last_s > 0 ? f.busy_s / (last_s * (double)replicas) : 0;
     free(q);
     free(values);
     free(decoding);
