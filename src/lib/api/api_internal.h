@@ -190,6 +190,11 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
 sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n, sp_error *err);
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
+/* A catalog accelerator or model by the name as typed: exact, any case, an unambiguous short form
+ * or its words ("b200", "RTX 4090", "Llama-3.1-8B"); several candidates are listed and a near miss
+ * suggested, on the command line and in profiles alike. */
+sp_status cli_find_accel(const sp_accel_catalog *catalog, const char *typed, const sp_accel **out, sp_error *err);
+sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model *out, sp_error *err);
 
 /* Output formats a command accepts beyond text and json. */
 enum { CLI_MD = 1u << 0, CLI_HTML = 1u << 1 };

@@ -157,6 +157,9 @@ static int fail_at(sp_error *err, const char *path, unsigned line, unsigned col)
         snprintf(err->file, sizeof err->file, "%s", path);
         err->line = line;
         err->col = col;
+        /* A name the flags' resolver refused is the profile's key here, not a flag. */
+        if (!strncmp(err->field, "--", 2))
+            memmove(err->field, err->field + 2, strlen(err->field + 2) + 1);
     }
     return cli_fail(err);
 }
@@ -221,16 +224,21 @@ static int resolve_data(const char *path, const char *data_dir, const sp_profile
     return CLI_EXIT_OK;
 }
 
-/* Loads the catalog entries the profiles name: one model per profile, one accelerator catalog. */
-static int resolve_names(const char *path, const char *data_dir, const sp_profile_list *profiles,
-                         sp_model *models, sp_accel_catalog *catalog)
+/* Loads the catalog entries the profiles name: one model per profile, one accelerator catalog.
+ * Names resolve as the --model and --gpu flags resolve them, and the profile keeps the catalog's
+ * spelling, which plans and launch files then name. */
+static int resolve_names(const char *path, const char *data_dir, sp_profile_list *profiles, sp_model *models,
+                         sp_accel_catalog *catalog)
 {
     sp_error err;
     sp_error_clear(&err);
     for (size_t i = 0; i < profiles->count; i++) {
-        const sp_profile *p = &profiles->items[i];
-        if (p->model[0] && sp_model_load_catalog(data_dir, p->model, &models[i], &err) != SP_OK)
-            return fail_at(&err, path, p->model_line, p->model_col);
+        sp_profile *p = &profiles->items[i];
+        if (p->model[0]) {
+            if (cli_load_named_model(data_dir, p->model, &models[i], &err) != SP_OK)
+                return fail_at(&err, path, p->model_line, p->model_col);
+            sp_copy(p->model, sizeof p->model, models[i].name);
+        }
         if (!p->gpu[0])
             continue;
         if (!catalog->items) {
@@ -239,8 +247,10 @@ static int resolve_names(const char *path, const char *data_dir, const sp_profil
                 SP_OK)
                 return cli_fail(&err);
         }
-        if (!sp_accel_find(catalog, p->gpu))
-            return missing_name(path, p->gpu_line, p->gpu_col, "gpu", p->gpu, "accelerators");
+        const sp_accel *accel = NULL;
+        if (cli_find_accel(catalog, p->gpu, &accel, &err) != SP_OK)
+            return fail_at(&err, path, p->gpu_line, p->gpu_col);
+        sp_copy(p->gpu, sizeof p->gpu, accel->name);
     }
     return CLI_EXIT_OK;
 }

@@ -60,149 +60,6 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     return moe_from_flags(cmd, v, out, err);
 }
 
-/* A size or capacity alone ("13b", "40gb", "1.5t"): it names a size, not a model or a part. */
-static bool size_word(const char *w)
-{
-    size_t i = 0;
-    while (isdigit((unsigned char)w[i]) || w[i] == '.')
-        i++;
-    return i > 0 && (!strcmp(w + i, "b") || !strcmp(w + i, "gb") || !strcmp(w + i, "t") || !strcmp(w + i, "m"));
-}
-
-/* Whether `typed`, its dashes and spaces dropped, spells `name` from its start to the end of one of
- * its words ("rtx4090" for rtx-4090-24gb, not "o" for opt-175b). */
-static bool dashless_prefix(const char *name, const char *typed)
-{
-    const char *p = name;
-    size_t spelled = 0;
-    for (const char *t = typed; *t; t++) {
-        if (*t == '-' || *t == ' ' || *t == '_')
-            continue;
-        while (*p == '-')
-            p++;
-        if (*p != *t)
-            return false;
-        p++;
-        spelled++;
-    }
-    return spelled >= 3 && (*p == '-' || *p == '\0');
-}
-
-/* Whether `name` holds every word of `typed` as a word of its own ("4090", "A100-80GB", "mistral
- * small"), when those words name a thing: two words not all sizes, or one with a digit that is
- * not a size ("13b", "it" and "small" alone resolve nothing). Both are lower case. */
-static bool words_match(const char *name, const char *typed)
-{
-    char words[SP_NAME_MAX];
-    snprintf(words, sizeof words, "%s", typed);
-    size_t len = strlen(name), seen = 0, naming = 0, with_digit = 0;
-    for (char *save = NULL, *w = strtok_r(words, "- _", &save); w; w = strtok_r(NULL, "- _", &save), seen++) {
-        size_t wl = strlen(w);
-        bool found = false;
-        for (const char *p = name; (p = strstr(p, w)) != NULL; p++)
-            if ((p == name || p[-1] == '-') && (p + wl == name + len || p[wl] == '-'))
-                found = true;
-        if (!found)
-            return false;
-        bool size = size_word(w);
-        naming += !size;
-        with_digit += !size && strpbrk(w, "0123456789") != NULL;
-    }
-    return seen >= 2 ? naming > 0 : with_digit == 1;
-}
-
-static bool loose_match(const char *name, const char *typed)
-{
-    return dashless_prefix(name, typed) || words_match(name, typed);
-}
-
-/* A catalog name as the user typed it: exact, then the same letters in another case
- * ("Llama-3.1-8B"), then an unambiguous short form ("b200" for b200-sxm-192gb), then its words
- * ("4090" for rtx-4090-24gb, "A100-80GB" for a100-sxm-80gb); several candidates are listed, a near
- * miss is suggested ("a100-40gb": did you mean a100-sxm-40gb?). */
-sp_status cli_resolve_name(const char *const *names, size_t count, const char *typed, const char *flag,
-                              const char *catalog, const char *listing, const char **out, sp_error *err)
-{
-    char lower[SP_NAME_MAX];
-    size_t n = strnlen(typed, sizeof lower - 1), matches = 0;
-    if (typed[n] != '\0') /* longer than any catalog name: nothing is resolved from a cut-off copy */
-        return cli_flag_error(err, flag, "'%.*s...' is longer than any %s name (see `%s`)", 24, typed, catalog, listing);
-    for (size_t i = 0; i < n; i++)
-        lower[i] = (char)tolower((unsigned char)typed[i]);
-    lower[n] = '\0';
-    const char *found[6];
-    for (size_t i = 0; i < count; i++) {
-        if (!strcmp(names[i], typed) || !strcasecmp(names[i], typed)) {
-            *out = names[i];
-            return SP_OK;
-        }
-        bool prefix = n > 0 && !strncmp(names[i], lower, n) && (names[i][n] == '-' || names[i][n] == '\0');
-        if (prefix && matches < sizeof found / sizeof found[0])
-            found[matches] = names[i];
-        matches += prefix;
-    }
-    if (matches == 0 && n > 0)
-        for (size_t i = 0; i < count; i++) {
-            bool loose = loose_match(names[i], lower);
-            if (loose && matches < sizeof found / sizeof found[0])
-                found[matches] = names[i];
-            matches += loose;
-        }
-    if (matches == 1) {
-        *out = found[0];
-        return SP_OK;
-    }
-    if (matches > 1) {
-        char list[SP_ERR_MESSAGE_MAX / 2] = "";
-        size_t shown = matches < sizeof found / sizeof found[0] ? matches : sizeof found / sizeof found[0];
-        for (size_t i = 0, len = 0; i < shown; i++)
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", found[i]);
-        return cli_flag_error(err, flag, "'%s' could be %s%s: name one", typed, list, matches > shown ? ", ..." : "");
-    }
-    const char *near = sp_nearest_key(names, lower);
-    if (near)
-        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean '%s'? (see `%s`)", typed,
-                              catalog, near, listing);
-    return cli_flag_error(err, flag, "'%s' is not in the %s catalog (see `%s`)", typed, catalog, listing);
-}
-
-/* The accelerator a --gpu word names (resolve_name's rules). */
-static sp_status find_accel(const sp_accel_catalog *catalog, const char *typed, const sp_accel **out, sp_error *err)
-{
-    const char **names = calloc(catalog->count + 1, sizeof *names);
-    if (!names)
-        return sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "gpu", "out of memory");
-    for (size_t i = 0; i < catalog->count; i++)
-        names[i] = catalog->items[i].name;
-    const char *name = NULL;
-    sp_status s = cli_resolve_name(names, catalog->count, typed, "gpu", "accelerator", "stackplan catalog accelerators", &name,
-                               err);
-    *out = s == SP_OK ? sp_accel_find(catalog, name) : NULL;
-    free(names);
-    return s;
-}
-
-/* A catalog model by the name the user typed (resolve_name's rules). */
-static sp_status load_named_model(const char *data_dir, const char *typed, sp_model *out, sp_error *err)
-{
-    char **names = NULL;
-    size_t count = 0;
-    sp_status s = sp_model_catalog_names(data_dir, &names, &count, err);
-    const char **list = s == SP_OK ? calloc(count + 1, sizeof *list) : NULL;
-    if (s == SP_OK && !list)
-        s = sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "model", "out of memory");
-    for (size_t i = 0; list && i < count; i++)
-        list[i] = names[i];
-    const char *name = NULL;
-    if (s == SP_OK)
-        s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
-    if (s == SP_OK)
-        s = sp_model_load_catalog(data_dir, name, out, err);
-    free(list);
-    sp_names_free(names, count);
-    return s;
-}
-
 static sp_status model_from_flags(const cli_command *cmd, const cli_value *values, const char *data_dir,
                                   sp_model *out, sp_error *err)
 {
@@ -212,7 +69,7 @@ static sp_status model_from_flags(const cli_command *cmd, const cli_value *value
     if (sources != 1)
         return cli_flag_error(err, "model", "give exactly one of --model, --hf-config, --params or a shape (--layers ...)");
     if (name->set)
-        return load_named_model(data_dir, name->text, out, err);
+        return cli_load_named_model(data_dir, name->text, out, err);
     if (hf->set)
         return sp_model_load_hf(hf->text, out, err);
     if (layers->set)
@@ -268,7 +125,7 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
                        &in->catalog, err);
     if (s != SP_OK || gpu == CLI_GPU_LIST)
         return s;
-    return find_accel(&in->catalog, name->text, &in->accel, err);
+    return cli_find_accel(&in->catalog, name->text, &in->accel, err);
 }
 
 sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_precision *out, sp_error *err)
@@ -320,7 +177,7 @@ sp_status cli_accel_list(const cli_command *cmd, const cli_value *v, const sp_ac
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*count == max)
             return cli_flag_error(err, "gpu", "at most %zu accelerators", max);
-        sp_status s = find_accel(catalog, tok, &out[*count], err);
+        sp_status s = cli_find_accel(catalog, tok, &out[*count], err);
         if (s != SP_OK)
             return s;
         (*count)++;

@@ -836,7 +836,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     /* A replica wider than a node needs a network between nodes; a part that publishes none
      * (inter_node_bytes_per_s 0) keeps its replicas inside one. */
     if (config->tp * fmax(1.0, config->pp) > accel->per_node && !(accel->inter_node_bytes_per_s > 0))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp",
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, config->pp > 1 ? "pp" : "tp",
                        "%s publishes no network between nodes: a replica stays within its %g GPUs a node", accel->name,
                        accel->per_node);
     double e = accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency;

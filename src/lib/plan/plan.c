@@ -547,9 +547,12 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     /* With a model and no stated axis, the sharding a training run needs decides model vs training. */
     bool serving_hint = profile->qps > 0 || (profile->has_mode && profile->mode == SP_MODE_INFER);
     double train_gpus = 0;
+    /* A fine-tune is sized by its own search below (its method, sequence and offload), so a full
+     * training run's state that no split holds does not end its plan. */
+    bool fine_tune = model && accel && profile->has_method;
     if (model && !profile->has_axis && !serving_hint) {
         status = size_with_model(profile, rules, model, accel, SP_MODE_TRAIN, out, err);
-        if (status != SP_OK)
+        if (status != SP_OK && !fine_tune)
             return status;
         train_gpus = out->gpus_for_model;
     }
@@ -563,7 +566,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     size_memory(profile, rules, classic, out);
     if (model) {
         status = size_with_model(profile, rules, model, accel, out->mode, out, err);
-        if (status != SP_OK)
+        if (status != SP_OK && !(fine_tune && out->mode == SP_MODE_TRAIN))
             return status;
     }
     if (model && accel && out->axis == SP_AXIS_SERVING && out->mode == SP_MODE_INFER) {

@@ -423,7 +423,7 @@ char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_
     json_object_set_new(o, "config", config_json(m, c));
     json_object_set_new(o, "memory", memory_json(mem));
     json_object_set_new(o, "gpu", a ? json_string(a->name) : json_null());
-    json_object_set_new(o, "capacity_bytes", a ? sp_json_count(a->memory_bytes) : json_null());
+    json_object_set_new(o, "capacity_bytes", a ? sp_json_count(mem->capacity_bytes) : json_null());
     json_object_set_new(o, "fits", a ? json_boolean(mem->fits) : json_null());
     json_object_set_new(o, "tight", a ? json_boolean(mem->tight) : json_null());
     json_object_set_new(o, "max_micro_batch", a ? json_integer((json_int_t)max_mb) : json_null());

@@ -84,10 +84,21 @@ static char *memory_text(const sp_memory_report *r, sp_error *err)
     if (r->config->mode == SP_MODE_TRAIN && r->config->pp > 1)
         sp_buf_printf(&b, "; %g micro-batches in flight on the first stage", m->inflight_microbatches);
     sp_buf_puts(&b, ")\n\n");
-    if (m->capacity_bytes > 0)
-        sp_buf_printf(&b, "fits         : %s, %.2f GB %s (%.0f%% of %.2f GB)\n", m->fits ? "yes" : "NO",
-                      fabs(m->headroom_bytes) / GB, m->fits ? "headroom" : "over",
-                      100.0 * m->total_bytes / m->capacity_bytes, m->capacity_bytes / GB);
+    /* Training is checked against what a layout may use, the card less perf.yaml's
+     * memory_headroom (as train searches); inference against the whole card. */
+    double card = r->accel ? r->accel->memory_bytes : m->capacity_bytes;
+    char limit[96];
+    if (card > m->capacity_bytes)
+        snprintf(limit, sizeof limit, "the %.2f GB a GPU may use (%.2f GB less the memory headroom)", m->capacity_bytes / GB,
+                 card / GB);
+    else
+        snprintf(limit, sizeof limit, "the card's %.2f GB", m->capacity_bytes / GB);
+    if (m->capacity_bytes > 0 && m->fits)
+        sp_buf_printf(&b, "fits         : yes, %.2f GB of %s, %.0f%%; %.2f GB to spare\n", m->total_bytes / GB, limit,
+                      100.0 * m->total_bytes / m->capacity_bytes, m->headroom_bytes / GB);
+    else if (m->capacity_bytes > 0)
+        sp_buf_printf(&b, "fits         : NO, %.2f GB is %.2f GB over %s\n", m->total_bytes / GB, -m->headroom_bytes / GB,
+                      limit);
     if (m->capacity_bytes > 0)
         sp_buf_printf(&b, "largest %s that fits: %.0f\n",
                       r->config->mode == SP_MODE_TRAIN ? "micro-batch" : "batch of sequences", r->max_batch);

@@ -248,6 +248,15 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "note        : %.3f s of the %.3f s step is the expert all-to-all, exposed; Megatron-Core can run it "
                       "under other micro-batches' compute (--ep-overlap)\n",
                       c->step.ep_comm_s, c->step.step_time_s);
+    /* A default batch too small for the GPUs: each replica gets few micro-batches, so the step is
+     * mostly pipeline bubble and gradient reduction, and more GPUs buy little. */
+    double compute_share = c->step.step_time_s > 0 ? c->step.compute_s / c->step.step_time_s : 1.0;
+    if (r->request->global_batch_is_default && compute_share < 0.5)
+        sp_buf_printf(&b,
+                      "note        : the default batch of %g sequences leaves %g micro-batch(es) to each of %g "
+                      "replicas, so most of the step waits on the pipeline and the gradient reduction; a larger "
+                      "--global-batch keeps more GPUs busy\n",
+                      r->request->global_batch, c->step.microbatches, c->config.dp);
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
     if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)

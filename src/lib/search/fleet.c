@@ -49,6 +49,10 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
         c.tp = tp;
         if (pp > 1)
             c.pp = pp;
+        /* A pinned pipeline over a node's widest split can pass the node on a part without a
+         * network between nodes: that split is no candidate, the narrower ones still are. */
+        if (c.tp * fmax(1.0, c.pp) > accel->per_node && !(accel->inter_node_bytes_per_s > 0))
+            continue;
         sp_serve_result r;
         if (sp_serve_estimate(model, accel, &c, memory, perf, &r, err) != SP_OK)
             return SP_ERR_INPUT;
