@@ -60,6 +60,7 @@ EXTRA = [
     "memory --model mixtral-8x7b --gpu h100-sxm-80gb --tp 2 --ep 2 --dp 4 --zero 1 --format json",
     "serve --model llama-3.1-70b --gpu h100-sxm-80gb --qps 30 --ttft-ms 1000 --tpot-ms 50 --percentile 95 --prompt-spread 0.5 --output-spread 0.5 --format json",
     "serve --model llama-3.1-405b --gpu h100-sxm-80gb --qps 2 --format json",
+    "serve --model llama-3.1-8b --gpu h100-sxm-80gb --qps 50 --ttft-ms 1 --percentile 95 --format json",
     "serve --model llama-3.1-8b --gpu h100-sxm-80gb --qps 10 --spec-tokens 3 --spec-acceptance 2.5 --prefix-share 0.5 --format json",
     "serve --model llama-3.1-70b --gpu h100-sxm-80gb --tp 4 --batch 8 --spec-tokens 5 --spec-acceptance 2 --spec-draft model --draft-model llama-3.1-8b --format json",
     "data --input-tokens 1.1T --stages fuzzy-dedup --instance c6i.8xlarge --gpu a100-sxm-80gb --nodes 8 --format json",

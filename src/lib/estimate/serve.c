@@ -753,7 +753,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     bool tpot_out_of_reach = c->tpot_s > 0 && r->lone_tpot_s > c->tpot_s;
     bool ttft_out_of_reach = c->ttft_s > 0 && c->prompt_spread == 0 && r->lone_ttft_s > c->ttft_s;
     if (tpot_out_of_reach || ttft_out_of_reach)
-        last = first;
+        last = first; /* sp_serve_plan sizes the fleet again for the nearest targets in reach */
     /* The smallest count in [first, last] that holds the targets: doubling steps from first, then
      * bisection. One seed for every count scales the same arrivals in time, so the queue, and the
      * percentiles, ease as replicas are added; that is assumed, not proven, and was checked where

@@ -7,6 +7,20 @@
 #include <string.h>
 
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
+/* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's
+ * sp_serve_plan): 1.1 x what a one-sequence replica takes, the nearest the fleet can give. */
+static const char *reach_text(const sp_serve_result *s, char *out, size_t n)
+{
+    size_t len = 0;
+    if (s->reach_ttft_s > 0)
+        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (1.1 x a one-sequence replica's %.1f)",
+                                1e3 * s->reach_ttft_s, 1e3 * s->reach_ttft_s / 1.1);
+    if (s->reach_tpot_s > 0 && len < n)
+        snprintf(out + len, n - len, "%stokens within %.1f ms (1.1 x a one-sequence replica's %.1f)", len ? " and " : "",
+                 1e3 * s->reach_tpot_s, 1e3 * s->reach_tpot_s / 1.1);
+    return out;
+}
+
 static const char *targets_text(const sp_serve_config *c, char *out, size_t size)
 {
     if (c->ttft_is_default && c->tpot_is_default && !c->ttft_default_dropped) {
@@ -113,7 +127,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                                                                         : "prompt-lookup n-grams",
                       c->spec_acceptance, 1e3 * s->decode_step_s);
     if (s->simulated) {
-        char targets[160], router[64] = "";
+        char targets[160], router[64] = "", reach[192];
         if (s->replicas > 1)
             snprintf(router, sizeof router, " behind a %s router", sp_routing_name(c->route_choices));
         sp_buf_printf(&b,
@@ -126,8 +140,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       s->e2e_load_s.p95, s->e2e_load_s.p99);
         if (!strcmp(s->binding, "unreachable"))
             sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: a request alone takes %.1f ms a "
-                              "token and %.0f ms to its first token; the count is the rate's\n",
-                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s);
+                              "token and %.1f ms to its first token (its prefill); the fleet is sized instead for %s\n",
+                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s, reach_text(s, reach, sizeof reach));
         else
         sp_buf_printf(&b, "              targets at p%g (%s): %s; %s%s\n", c->percentile,
                       targets_text(c, targets, sizeof targets), s->meets_targets ? "met" : "NOT met",
@@ -318,6 +332,9 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     if (s->simulated) {
         json_object_set_new(o, "percentile", json_real(c->percentile));
         json_object_set_new(o, "binding", json_string(s->binding));
+        /* binding "unreachable": the targets the fleet was sized for instead (null: the user's own) */
+        json_object_set_new(o, "ttft_s_sized_for", s->reach_ttft_s > 0 ? sp_json_round(s->reach_ttft_s, 1e6) : json_null());
+        json_object_set_new(o, "tpot_s_sized_for", s->reach_tpot_s > 0 ? sp_json_round(s->reach_tpot_s, 1e6) : json_null());
         json_object_set_new(o, "routing", json_string(sp_routing_name(c->route_choices)));
     }
     if (c->requests > 0) {

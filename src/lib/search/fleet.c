@@ -15,9 +15,9 @@ static bool fits_whole_memory(const sp_model *model, const sp_accel *accel, cons
     return sp_serve_plan(model, accel, &whole, memory, perf, &r, &ignored) == SP_OK && r.fits;
 }
 
-sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
-                        const sp_memory_constants *memory, const sp_perf_constants *perf,
-                        sp_serve_result *out, sp_error *err)
+static sp_status plan_once(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                           const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out,
+                           sp_error *err)
 {
     if (config->tp > 0)
         return sp_serve_estimate(model, accel, config, memory, perf, out, err);
@@ -100,5 +100,34 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
                        "%s does not fit %s even split %g ways%s: a larger accelerator or a smaller dtype", model->name,
                        accel->name, multi_node ? widest * 8 : accel->per_node,
                        multi_node ? " over 8 nodes" : "");
+    return SP_OK;
+}
+
+/* A target under what a request alone takes (binding "unreachable") is met by no replica count,
+ * and the batch the steady state chose for it is the lowest-latency one, 1 sequence, whose replicas
+ * queue. The fleet is sized again for the nearest targets in reach, 1.1 x that batch's steady first
+ * token and time a token: a larger batch, and replicas until those hold at the percentile. The
+ * answer still misses the user's targets and says what it was sized for. */
+sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                        const sp_memory_constants *memory, const sp_perf_constants *perf,
+                        sp_serve_result *out, sp_error *err)
+{
+    sp_status s = plan_once(model, accel, config, memory, perf, out, err);
+    if (s != SP_OK || !out->fits || !out->simulated || strcmp(out->binding, "unreachable") != 0)
+        return s;
+    sp_serve_config goal = *config;
+    double reach_tpot = 0, reach_ttft = 0;
+    if (config->tpot_s > 0 && out->lone_tpot_s > config->tpot_s)
+        goal.tpot_s = reach_tpot = 1.1 * fmax(out->tpot_s, out->lone_tpot_s);
+    if (config->ttft_s > 0 && config->prompt_spread == 0 && out->lone_ttft_s > config->ttft_s)
+        goal.ttft_s = reach_ttft = 1.1 * fmax(out->ttft_s, out->lone_ttft_s);
+    sp_serve_result again;
+    if (plan_once(model, accel, &goal, memory, perf, &again, err) != SP_OK || !again.fits)
+        return SP_OK; /* the first answer stands */
+    *out = again;
+    out->reach_tpot_s = reach_tpot;
+    out->reach_ttft_s = reach_ttft;
+    out->meets_targets = false;
+    out->binding = "unreachable";
     return SP_OK;
 }
