@@ -102,6 +102,8 @@ const char *cli_data_file(const cli_command *cmd, const cli_value *values, const
 int cli_fail(const sp_error *err);
 /* Writes text to stdout and frees it; exit status 1 when writing fails. */
 int cli_emit(char *text);
+/* Flushes stdout; on a full disk or a closed pipe says so on stderr and returns CLI_EXIT_INTERNAL. */
+int cli_flush_out(void);
 
 /* Loads the rules and the profiles of path, and plans each. On success the
  * caller frees *profiles (sp_profile_list_free) and *plans (free). On failure

@@ -138,6 +138,15 @@ int cli_fail(const sp_error *err)
     return sp_status_is_input(err->status) ? CLI_EXIT_INPUT : CLI_EXIT_INTERNAL;
 }
 
+int cli_flush_out(void)
+{
+    if (fflush(cli_out()) != 0 || ferror(cli_out())) {
+        fprintf(cli_err(), "stackplan: cannot write the output\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_emit(char *text)
 {
     int status = CLI_EXIT_OK;
@@ -317,7 +326,7 @@ int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, 
         return cli_fail(&err);
     if (help) {
         cli_print_help(cmd, cli_out());
-        return CLI_EXIT_OK;
+        return cli_flush_out();
     }
     size_t d = cli_index(cmd, "data-dir");
     int checked = d < cmd->count ? check_data_dir(cli_data_dir(values[d].text)) : CLI_EXIT_OK;

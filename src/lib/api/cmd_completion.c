@@ -267,11 +267,11 @@ int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t coun
         return CLI_EXIT_INTERNAL;
     if (!strcmp(what[0], "defaults")) {
         defaults_markdown(cli_out());
-        return fflush(cli_out()) == 0 ? CLI_EXIT_OK : CLI_EXIT_INTERNAL;
+        return cli_flush_out();
     }
     if (!strcmp(what[0], "man")) {
         man_page(cli_out(), commands, count);
-        return fflush(cli_out()) == 0 ? CLI_EXIT_OK : CLI_EXIT_INTERNAL;
+        return cli_flush_out();
     }
     catalog_names names;
     load_names(cli_data_dir(cli_flag(&CMD, v, "data-dir")->text), &names);
@@ -284,7 +284,7 @@ int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t coun
         bash_script(cli_out(), &names, commands, count);
     }
     free_names(&names);
-    return fflush(cli_out()) == 0 ? CLI_EXIT_OK : CLI_EXIT_INTERNAL;
+    return cli_flush_out();
 }
 
 const cli_command *cmd_completion_spec(void) { return &CMD; }

@@ -171,6 +171,9 @@ int cmd_memory(int argc, char **argv)
     sp_memory memory;
     bool fine_tune = cli_flag(&CMD, v, "method")->set;
     sp_status s = cli_load_inputs(&CMD, v, fine_tune ? "a fine-tune" : NULL, CLI_GPU_OPTIONAL, &in, &err);
+    const cli_value *mode = cli_flag(&CMD, v, "mode");
+    if (s == SP_OK && fine_tune && mode->set && strcmp(mode->text, "train") != 0)
+        s = cli_flag_error(&err, "method", "sizes a fine-tune, which trains: drop --mode %s", mode->text);
     if (s == SP_OK && fine_tune)
         return ft_memory(v, &in, format);
     if (s == SP_OK)

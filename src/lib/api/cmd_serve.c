@@ -149,6 +149,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->ttft_s = cli_number_or(&CMD, v, "ttft-ms", 0) / 1e3;
     c->tpot_s = cli_number_or(&CMD, v, "tpot-ms", 0) / 1e3;
     c->max_utilization = cli_number_or(&CMD, v, "max-utilization", 0);
+    if (cli_flag(&CMD, v, "max-utilization")->set && !cli_flag(&CMD, v, "qps")->set)
+        return cli_flag_error(err, "max-utilization", "caps each replica's share of a request rate: give --qps too");
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
     /* A spread the user gives is for the simulation; a --workload preset's also sizes the launch line. */
@@ -160,6 +162,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->spec_tokens = cli_number_or(&CMD, v, "spec-tokens", 0);
     c->prefix_share = cli_number_or(&CMD, v, "prefix-share", 0);
     c->spec_acceptance = cli_number_or(&CMD, v, "spec-acceptance", 1);
+    if (cli_flag(&CMD, v, "spec-acceptance")->set && !(c->spec_tokens > 0))
+        return cli_flag_error(err, "spec-acceptance", "is the tokens a check emits: give --spec-tokens K too");
     if (c->spec_tokens > 0 && !cli_flag(&CMD, v, "spec-acceptance")->set)
         return cli_flag_error(err, "spec-acceptance", "required with --spec-tokens (measure it on your data: tokens "
                                                       "emitted a target forward)");

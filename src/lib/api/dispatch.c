@@ -58,11 +58,7 @@ int sp_main(int argc, char **argv)
             usage(cli_out());
         else
             fprintf(cli_out(), "stackplan %s\n", SP_VERSION);
-        if (fflush(cli_out()) != 0 || ferror(cli_out())) {
-            fprintf(cli_err(), "stackplan: cannot write the output\n");
-            return CLI_EXIT_INTERNAL;
-        }
-        return CLI_EXIT_OK;
+        return cli_flush_out();
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
         if (!strcmp(name, COMMANDS[i].name))

@@ -180,9 +180,14 @@ sp_status cli_accel_list(const cli_command *cmd, const cli_value *v, const sp_ac
         sp_status s = cli_find_accel(catalog, tok, &out[*count], err);
         if (s != SP_OK)
             return s;
-        (*count)++;
+        /* A part named twice is one option, not two rows of the same answer. */
+        bool again = false;
+        for (size_t i = 0; i < *count; i++)
+            again = again || out[i] == out[*count];
+        *count += !again;
     }
-    return *count ? SP_OK : cli_flag_error(err, "gpu", "no accelerator named");
+    return *count ? SP_OK
+                  : cli_flag_error(err, "gpu", "names no accelerator: give one or a comma list (see `stackplan catalog accelerators`)");
 }
 
 sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n, sp_error *err)
@@ -214,7 +219,10 @@ sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n
         if (sp_parse_number(tok, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &counts[*n], err) != SP_OK || counts[*n] < 1 ||
             counts[*n] > 1e7)
             return cli_flag_error(err, "gpus", "'%s' is not a whole number from 1 to 1e7", tok);
-        (*n)++;
+        bool again = false; /* a count given twice is tried once */
+        for (size_t i = 0; i < *n; i++)
+            again = again || counts[i] == counts[*n];
+        *n += !again;
     }
     return *n ? SP_OK : cli_flag_error(err, "gpus", "no count given");
 }

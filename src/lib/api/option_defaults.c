@@ -60,7 +60,7 @@ static const cli_default DEFAULTS[] = {
     NUM("gpus", 1, 1e7, WHOLE, "required", "breakeven: ten million GPUs is past any cluster"),
     NUM("heads", 1, 1e5, WHOLE, "required with --layers", "must divide --hidden"),
     NUM("hidden", 1, 1e6, WHOLE, "required with --layers", "past any trained model's width"),
-    NUM("host-gb", 0, 1e7, 0, "not checked", "host memory for offloaded state"),
+    NUM("host-gb", 0.001, 1e7, 0, "not checked", "host memory for offloaded state; under a megabyte holds no state"),
     NUM("input-tb", 1e-6, 1e8, 0, "required (or --input-tokens)", "a megabyte up to 100 exabytes"),
     NUM("input-tokens", 1, 1e19, 0, "required (or --input-tb)", "ten quintillion tokens is past any corpus"),
     NUM("interleave", 1, 128, WHOLE, "memory: 1; train: searched", "Megatron's virtual stages; 128 is past any layout"),
@@ -90,7 +90,7 @@ static const cli_default DEFAULTS[] = {
         "managed over raw price, read to 9 decimals (reports print 12 digits, so a finer one would print as 1)"),
     NUM("prompt-spread", 0, 10, 0, "0 (fixed lengths)", "a lognormal's std/mean; 10 is past ShareGPT's spread"),
     NUMV("prompt-tokens", 1, 1e7, WHOLE, 512, "an assumed chat prompt with its history; give the lengths your traffic has"),
-    NUM("qps", 0, 1e9, 0, "none (one replica)", "requests a second"),
+    NUM("qps", 1e-6, 1e9, 0, "none (one replica)", "requests a second; under one request in 11.6 days no price a token means anything"),
     NUMV("rdzv-port", 1024, 65535, WHOLE, 29500, "torchrun's default; ports under 1024 need root"),
     SWITCH("reentrant-checkpointing", true, "on",
            "transformers' gradient checkpointing default (use_reentrant=True) and axolotl's FSDP examples; under "

@@ -54,8 +54,9 @@ static sp_status take_value(const cli_opt *opt, const char *text, cli_value *val
         return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, opt->name, "has no row in the bounds table");
     sp_error parse;
     sp_error_clear(&parse);
-    if (sp_parse_number(text, row->flags | SP_NUM_ALLOW_SUFFIX, &value->number, &parse) != SP_OK)
+    if (sp_parse_number(text, row->flags | SP_NUM_ALLOW_SUFFIX | SP_NUM_ALLOW_UNDERSCORE, &value->number, &parse) != SP_OK)
         return cli_flag_error(err, opt->name, "%s", parse.message);
+    value->number += 0.0; /* -0 reads as 0 (IEEE: -0 + 0 is +0), so it is never echoed as "-0" */
     if (value->number < row->min || value->number > row->max)
         return cli_flag_error(err, opt->name, "%s is out of range [%g, %g]", text, row->min, row->max);
     return SP_OK;

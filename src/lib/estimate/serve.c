@@ -914,6 +914,13 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->max_model_len = max_model_len(model, config);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
     size_fleet(config, out);
+    /* A rate past a million GPUs at capacity is past any fleet (the largest published training
+     * clusters hold about 10^5); simulating its percentiles would cost seconds for no answer. */
+    enum { FLEET_GPUS_MAX = 1000000 };
+    if (out->fits && out->gpus > FLEET_GPUS_MAX)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "qps",
+                       "%g requests/s need %.3g GPUs at capacity, more than any fleet (a million): a lower rate",
+                       config->qps, out->gpus);
     if (config->percentile > 0 && config->qps > 0)
         return hold_percentile(&x, memory, config, out, err);
     return SP_OK;

@@ -551,10 +551,12 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
      * training run's state that no split holds does not end its plan. */
     bool fine_tune = model && accel && profile->has_method;
     if (model && !profile->has_axis && !serving_hint) {
+        /* With an accelerator, the run's own search (below) may still split the model. */
         status = size_with_model(profile, rules, model, accel, SP_MODE_TRAIN, out, err);
-        if (status != SP_OK && !fine_tune)
+        if (status != SP_OK && !fine_tune && !accel)
             return status;
-        train_gpus = out->gpus_for_model;
+        /* No sharding alone holds it: it needs the model split across GPUs, whatever the count. */
+        train_gpus = status == SP_OK ? out->gpus_for_model : INFINITY;
     }
     if (model) {
         sp_copy(out->model_id, sizeof out->model_id, model->hf_id[0] ? model->hf_id : profile->model);
@@ -564,9 +566,19 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     out->stack = accel ? sp_accel_stack(accel) : SP_STACK_CUDA;
     choose_axis(profile, rules, &out->knobs, train_gpus, out);
     size_memory(profile, rules, classic, out);
+    /* A training run whose state ZeRO and context parallelism alone cannot hold may still fit with
+     * tensor and pipeline splits: the run's own search (time_training_run) decides, and this
+     * error stands only if it finds no layout either. */
+    sp_error unsized;
+    sp_error_clear(&unsized);
+    bool searched_run = model && accel && out->mode == SP_MODE_TRAIN && !fine_tune;
     if (model) {
         status = size_with_model(profile, rules, model, accel, out->mode, out, err);
-        if (status != SP_OK && !(fine_tune && out->mode == SP_MODE_TRAIN))
+        if (status != SP_OK && searched_run) {
+            unsized = *err;
+            out->mem_config = profile_mem_config(profile, model, accel, out->mode); /* the run's sequence */
+        }
+        else if (status != SP_OK && !(fine_tune && out->mode == SP_MODE_TRAIN))
             return status;
     }
     if (model && accel && out->axis == SP_AXIS_SERVING && out->mode == SP_MODE_INFER) {
@@ -604,6 +616,18 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         out->notes |= SP_NOTE_NEEDS_GPU_FOR_TIME;
     else if (trains && !out->fine_tuned && profile->train_hours > 0)
         out->notes |= SP_NOTE_HOURS_ARE_INPUT; /* the seed's arithmetic sizes memory, not time */
+    if (unsized.status != SP_OK) {
+        if (!out->timed) {
+            *err = unsized;
+            return unsized.status;
+        }
+        /* The memory the run's layout takes, one replica's GPUs holding the model. */
+        out->mem_config = out->run.config;
+        out->memory = out->run.memory;
+        out->memory_from_model = true;
+        out->gpus_for_model = out->run.config.tp * out->run.config.pp * out->run.config.cp;
+        out->memory_gb = out->memory.total_bytes * out->gpus_for_model / 1e9;
+    }
     if (out->timed) { /* the searched run sets the GPUs and the hours the money pays for */
         out->gpus = out->run.gpus;
         out->nodes = sp_exact_ceil(out->gpus / out->knobs.gpus_per_node);

@@ -12,6 +12,10 @@ json_t *sp_json_round(double v, double scale)
 
 json_t *sp_json_count(double v)
 {
+    /* Past a 64-bit integer (9.2e18: exabytes, quintillions of tokens) the count is written as a
+     * number, not wrapped to a negative integer. */
+    if (!(fabs(v) < 9.2e18))
+        return json_real(isfinite(v) ? v : 0.0);
     return json_integer((json_int_t)llround(v));
 }
 

@@ -125,6 +125,12 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
             return snprintf(buf, size, "inferred: a target of %g requests/s makes it a serving job", p->qps);
         return snprintf(buf, size, "inferred: an inference job serves requests");
     case SP_AXIS_FROM_MEMORY:
+        if (plan->memory_from_model && (plan->mem_config.tp > 1 || plan->mem_config.pp > 1))
+            return snprintf(buf, size,
+                            "inferred: no ZeRO-3 sharding holds training %s on %.4g GB accelerators; the run "
+                            "splits it tp %g x pp %g, %.0f GPUs a replica, so the model itself must be sharded",
+                            p->model, plan->knobs.gpu_mem_gb, plan->mem_config.tp, plan->mem_config.pp,
+                            plan->gpus_for_model);
         if (plan->memory_from_model && plan->mem_config.cp > 1)
             return snprintf(buf, size,
                             "inferred: training %s needs %.0f GPUs of %.4g GB with ZeRO-3 sharding and each "

@@ -95,6 +95,16 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
                        "%s does not fit %g%% of %s's memory even split %g ways%s: a larger share or accelerator",
                        model->name, config->gpu_memory_utilization * 100, accel->name,
                        multi_node ? widest * 8 : accel->per_node, multi_node ? " over 8 nodes" : "");
+    /* A pinned batch that holds at a smaller size is the batch's fault, not the part's. */
+    if (!have && config->batch > 0) {
+        sp_serve_config one = *config;
+        one.batch = 1;
+        if (fits_whole_memory(model, accel, &one, memory, perf))
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch",
+                           "%g sequences of %g tokens do not fit %s even split %g ways%s: a smaller --batch",
+                           config->batch, config->prompt_tokens + config->output_tokens, accel->name,
+                           multi_node ? widest * 8 : accel->per_node, multi_node ? " over 8 nodes" : "");
+    }
     if (!have)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
                        "%s does not fit %s even split %g ways%s: a larger accelerator or a smaller dtype", model->name,
