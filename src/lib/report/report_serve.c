@@ -198,7 +198,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp * s->pp, s->gpus);
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
-    sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.3g requests/s (%.0f%% "
+    sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.4g requests/s (%.0f%% "
                       "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
                       "cost on output tokens, $%.3f per million\n",
                   s->fleet_usd_per_hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *

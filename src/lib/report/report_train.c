@@ -117,8 +117,12 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
         char layout[LAYOUT_MAX];
         const sp_candidate *r = &res->top[1];
         layout_text(r, layout, sizeof layout);
-        sp_appendf(buf, size, n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout,
-                 100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0), largest_gap(w, r));
+        double slower = 100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0);
+        if (slower < 0.05)
+            sp_appendf(buf, size, n, "; the runner-up (%s) is as fast to within 0.1%%", layout);
+        else
+            sp_appendf(buf, size, n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout, slower,
+                       largest_gap(w, r));
     }
 }
 
@@ -184,8 +188,14 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     char capacity[64];
     sp_capacity_text(o->accel->memory_bytes, 1, capacity, sizeof capacity);
     sp_buf_printf(b, "memory      : %.1f GB of %s per GPU\n", c->memory.total_bytes / 1e9, capacity);
-    sp_buf_printf(b, "budget      : %.3g tokens in %.2f days, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens,
-                  c->days, c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
+    /* Under a day the run is told in hours: "0.00 days" says nothing. */
+    char span[32];
+    if (c->days >= 1.0)
+        snprintf(span, sizeof span, "%.2f days", c->days);
+    else
+        snprintf(span, sizeof span, "%.3g hours", 24.0 * c->days);
+    sp_buf_printf(b, "budget      : %.3g tokens in %s, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens, span,
+                  c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
         sp_buf_printf(b, "whole run   : the days, hours and cost above count %.0f%% goodput (restarts, checkpoints; "
                          "steady state %.2f days)",
