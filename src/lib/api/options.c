@@ -127,6 +127,10 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
         names[n++] = cmd->opts[k].name;
     names[n++] = "help";
     names[n] = NULL;
+    /* A flag another command takes (the bounds table holds every command's numbers) is named as
+     * such, not matched to this command's nearest spelling (--qps on train is not --gpu). */
+    if (cli_default_of(name))
+        return cli_flag_error(err, name, "not an option of this command; another command takes it (see --help)");
     const char *near = sp_nearest_key(names, name);
     if (near)
         return cli_flag_error(err, name, "unknown option; did you mean --%s? (see --help)", near);
