@@ -86,8 +86,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[384] = "";
     int n = 0;
+    /* Streaming happens once a step; with speculation a token carries its share of a check's. */
+    double stream_per_token = c->spec_tokens > 0 && c->spec_acceptance > 0 ? s->decode_stream_s / c->spec_acceptance
+                                                                            : s->decode_stream_s;
     if (s->decode_stream_s > 0)
-        n = snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * s->decode_stream_s);
+        n = snprintf(streaming, sizeof streaming, ", %.1f of it streaming tokens on the host", 1e3 * stream_per_token);
     /* The GPU waits on the engine's host loop (a speculative step's figure is a token's, not a step's). */
     bool host_bound = c->spec_tokens == 0 && s->decode_host_loop_s > 0 &&
                       s->decode_host_loop_s >= s->decode_step_s - s->decode_stream_s - 1e-12;
@@ -109,23 +112,26 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                  100 * s->decode_attention_sm_share);
     /* Under a simulated load the replicas run below their full batch: say so, or the full batch's
      * per-token figure reads as a contradiction of the load line's percentiles. */
+    /* With speculation the decode figure is a token's share of a check, not a step. */
     sp_buf_printf(&b,
-                  "%s %g%s, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (decode step "
-                  "%.1f ms%s)\n",
+                  "%s %g%s, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (%s %.1f ms%s)\n",
                   s->simulated ? "full batch  :" : "latency     : at batch", s->batch, s->simulated ? " sequences" : "",
-                  1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s, 1e3 * s->decode_step_s, streaming);
+                  1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s,
+                  c->spec_tokens > 0 ? "decode a token" : "decode step", 1e3 * s->decode_step_s, streaming);
     if (c->prefix_share > 0)
         sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
                           "compute the rest, sequences keep their own blocks\n",
                       100 * c->prefix_share);
     char label[SP_NAME_MAX + 48];
     if (c->spec_tokens > 0)
-        sp_buf_printf(&b, "speculation : %g tokens drafted a step (%s), %g emitted a check on average: %.1f ms of decode a "
+        sp_buf_printf(&b, "speculation : %g tokens drafted a step (%s), %g emitted a check on average: a check (the "
+                          "drafts and one target forward over %g tokens a sequence) takes %.1f ms, %.1f ms of decode a "
                           "token\n",
                       c->spec_tokens, c->spec_draft == SP_DRAFT_MTP     ? "MTP heads"
                                       : c->spec_draft == SP_DRAFT_MODEL ? draft_label(c, label, sizeof label)
                                                                         : "prompt-lookup n-grams",
-                      c->spec_acceptance, 1e3 * s->decode_step_s);
+                      c->spec_acceptance, c->spec_tokens + 1, 1e3 * s->decode_step_s * c->spec_acceptance,
+                      1e3 * s->decode_step_s);
     if (s->simulated) {
         char targets[160], router[64] = "", reach[192];
         if (s->replicas > 1)
@@ -190,10 +196,14 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             snprintf(wall, sizeof wall, "%.0f s (%.1f min)", s->run_s, s->run_s / 60);
         else
             snprintf(wall, sizeof wall, "%.1f s", s->run_s);
-        sp_buf_printf(&b,
-                      "offline run : %g requests queued at once, in %g batch(es) of %g (the last of %g): %s, %.0f "
-                      "output tokens/s over the run\n",
-                      c->requests, s->run_batches, s->batch, s->run_last_batch, wall, s->run_output_tokens_per_s);
+        char batches[96];
+        if (s->run_batches <= 1)
+            snprintf(batches, sizeof batches, "in one batch of %g", s->run_last_batch);
+        else
+            snprintf(batches, sizeof batches, "in %g batches of %g (the last of %g)", s->run_batches, s->batch,
+                     s->run_last_batch);
+        sp_buf_printf(&b, "offline run : %g requests queued at once, %s: %s, %.0f output tokens/s over the run\n",
+                      c->requests, batches, wall, s->run_output_tokens_per_s);
     }
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp * s->pp, s->gpus);
     char month[48];
