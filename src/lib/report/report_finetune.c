@@ -88,7 +88,7 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
         return;
     }
     if (!o->fits) {
-        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: %.1f GB a GPU at micro-batch %g (%s), %.1f GB usable of the "
+        sp_buf_printf(b, "  %-18s %-6s %4g  does not fit; the nearest layout tried needs %.1f GB a GPU at micro-batch %g (%s), %.1f GB usable of the "
                          "card's %.1f (memory_headroom)",
                       o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus,
                       o->memory.device_bytes / 1e9, o->config.micro_batch, layout, o->memory.capacity_bytes / 1e9,
