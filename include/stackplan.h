@@ -504,6 +504,8 @@ typedef struct {
                                      engine loads when no other dtype is asked for */
     bool checkpoint_experts_only; /* the format covers the routed experts only: attention is left out
                                      (quantization_config.modules_to_not_convert), as in gpt-oss */
+    double mtp_layers;            /* multi-token-prediction modules the checkpoint carries for
+                                     speculative decoding (num_nextn_predict_layers); 0: none */
 } sp_model;
 
 /* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
@@ -788,6 +790,8 @@ typedef struct {
     double hfu;
     bool ep_overlapped;          /* the expert all-to-all ran under another micro-batch's compute: overlap
                                     asked for, allowed (sp_ep_overlap_applies) and two micro-batches or more */
+    double uncapped_step_time_s; /* the step before --mfu-cap slowed it (= step_time_s without a cap):
+                                    the cap gives every layout above it one time, this ranks them */
 } sp_step;
 
 /* One step of a training configuration: gpus = dp x tp x pp, global_batch

@@ -151,6 +151,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     c->max_utilization = cli_number_or(&CMD, v, "max-utilization", 0);
     if (cli_flag(&CMD, v, "max-utilization")->set && !cli_flag(&CMD, v, "qps")->set)
         return cli_flag_error(err, "max-utilization", "caps each replica's share of a request rate: give --qps too");
+    if (cli_flag(&CMD, v, "max-utilization")->set && cli_flag(&CMD, v, "replicas")->set)
+        return cli_flag_error(err, "max-utilization", "sets the replica count, which --replicas pins: give one of them");
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
     /* A spread the user gives is for the simulation; a --workload preset's also sizes the launch line. */
@@ -292,6 +294,11 @@ int cmd_serve(int argc, char **argv)
         checkpoint_weights(v, &in.model, in.accel, &config);
     if (s == SP_OK)
         s = ep_fits_model(v, &in.model, &config, &err);
+    /* MTP drafts come from the checkpoint's own prediction heads (vLLM's deepseek_mtp method). */
+    if (s == SP_OK && config.spec_draft == SP_DRAFT_MTP && !(in.model.mtp_layers > 0))
+        s = cli_flag_error(&err, "spec-draft", "%s carries no multi-token-prediction heads (config.json "
+                                               "num_nextn_predict_layers): draft with ngram or a draft model",
+                           in.model.name);
     if (s == SP_OK)
         s = apply_workload(v, in.data_dir, &config, &err);
     if (s == SP_OK)

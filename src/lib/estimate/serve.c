@@ -799,6 +799,8 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
         r->binding = "pinned";
     else if (tpot_out_of_reach || ttft_out_of_reach)
         r->binding = "unreachable";
+    else if (!r->meets_targets)
+        r->binding = "ceiling"; /* held at no count up to the search's 4x + 8: the fleet shown is that many */
     free(steps);
     r->simulated = true;
     price_fleet(c, r);

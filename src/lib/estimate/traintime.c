@@ -711,6 +711,7 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
     out->optimizer_s = optimizer_s(&x, mem);
     out->step_time_s = out->compute_s + out->tp_comm_s + out->ep_comm_s + out->cp_comm_s + out->bubble_s +
                        out->pp_comm_s + out->dp_comm_s + out->optimizer_s;
+    out->uncapped_step_time_s = out->step_time_s;
     double gpus = config->dp * config->tp * config->pp * config->cp;
     double tokens = global_batch * config->seq;
     out->tokens_per_s = tokens / out->step_time_s;

@@ -377,7 +377,7 @@ static sp_status hf_deepseek(hf_config *c, sp_model *m)
         {"n_shared_experts", 0, false, &m->shared_experts}, {"first_k_dense_replace", 0, false, &m->dense_layers},
         {"q_lora_rank", 0, false, &m->q_lora_rank},      {"kv_lora_rank", 0, true, &m->kv_lora_rank},
         {"qk_nope_head_dim", 0, true, &m->qk_nope_head_dim}, {"qk_rope_head_dim", 0, true, &m->qk_rope_head_dim},
-        {"v_head_dim", 0, true, &m->v_head_dim},
+        {"v_head_dim", 0, true, &m->v_head_dim},         {"num_nextn_predict_layers", 0, false, &m->mtp_layers},
     };
     sp_status s = hf_fields(c, fields, sizeof fields / sizeof fields[0]);
     json_t *method = json_object_get(c->root, "topk_method");

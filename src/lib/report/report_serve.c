@@ -68,8 +68,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   sp_dtype_name(c->kv_dtype));
     sp_buf_printf(&b, "requests    : %g prompt + %g output tokens", c->prompt_tokens, c->output_tokens);
     /* Drawn lengths (the --percentile simulation only): the means and their spreads. */
-    if (c->prompt_spread > 0 || c->output_spread > 0)
+    bool drawn = c->percentile > 0 && c->qps > 0; /* only the Poisson simulation draws lengths */
+    if ((c->prompt_spread > 0 || c->output_spread > 0) && drawn)
         sp_buf_printf(&b, " on average (lognormal, std/mean %g and %g)", c->prompt_spread, c->output_spread);
+    else if (c->prompt_spread > 0 || c->output_spread > 0)
+        sp_buf_printf(&b, " (the means: only a --qps --percentile simulation draws lengths from the spreads)");
     if (c->qps > 0)
         sp_buf_printf(&b, ", %g a second", c->qps);
     sp_buf_printf(&b, "\n");
@@ -78,10 +81,19 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         snprintf(stages, sizeof stages, " x pp %g (%g GPUs a replica)", s->pp, s->tp * s->pp);
     else if (s->nodes_per_replica > 1)
         snprintf(stages, sizeof stages, " (%g GPUs over %g nodes)", s->tp, s->nodes_per_replica);
+    /* Under attention DP the replica's GPUs split the sequences for attention and the experts for
+     * the MoE layers: no tensor split (the launch line's --data-parallel-size). */
+    char split[96];
+    if (c->expert_parallel && c->attention_dp)
+        snprintf(split, sizeof split, "attention dp %g x experts ep %g", s->tp, s->tp);
+    else if (c->expert_parallel)
+        snprintf(split, sizeof split, "tp %g (experts ep %g)", s->tp, s->tp);
+    else
+        snprintf(split, sizeof split, "tp %g", s->tp);
     sp_buf_printf(&b,
-                  "replica     : tp %g%s on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB workspace + %.2f GB "
+                  "replica     : %s%s on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB workspace + %.2f GB "
                   "KV cache per GPU\n",
-                  s->tp, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
+                  split, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[384] = "";
@@ -144,7 +156,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       1e3 * s->ttft_load_s.p99, 1e3 * s->tpot_load_s.p50, 1e3 * s->tpot_load_s.p90,
                       1e3 * s->tpot_load_s.p95, 1e3 * s->tpot_load_s.p99, s->e2e_load_s.p50, s->e2e_load_s.p90,
                       s->e2e_load_s.p95, s->e2e_load_s.p99);
-        if (!strcmp(s->binding, "unreachable"))
+        if (!strcmp(s->binding, "ceiling"))
+            sp_buf_printf(&b, "              targets at p%g (%s): NOT met at any replica count up to %g, 4x the rate's "
+                              "count + 8, the fleet shown: more replicas barely move the tail (a longer request's "
+                              "prefill or a full batch), so a larger split, a faster part or a looser target\n",
+                          c->percentile, targets_text(c, targets, sizeof targets), s->replicas);
+        else if (!strcmp(s->binding, "unreachable"))
             sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: a request alone takes %.1f ms a "
                               "token and %.1f ms to its first token (its prefill); the fleet is sized instead for %s\n",
                           c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s, reach_text(s, reach, sizeof reach));

@@ -381,6 +381,7 @@ static json_t *candidate_json(const sp_train_report *r, const sp_train_option *o
     json_object_set_new(t, "pp_comm_s", sp_json_round(c->step.pp_comm_s, 1e6));
     json_object_set_new(t, "dp_comm_s", sp_json_round(c->step.dp_comm_s, 1e6));
     json_object_set_new(t, "cp_comm_s", sp_json_round(c->step.cp_comm_s, 1e6));
+    json_object_set_new(t, "ep_comm_s", sp_json_round(c->step.ep_comm_s, 1e6));
     json_object_set_new(t, "optimizer_s", sp_json_round(c->step.optimizer_s, 1e6));
     json_object_set_new(o, "step_breakdown", t);
     return o;

@@ -15,6 +15,13 @@ static bool fits_whole_memory(const sp_model *model, const sp_accel *accel, cons
     return sp_serve_plan(model, accel, &whole, memory, perf, &r, &ignored) == SP_OK && r.fits;
 }
 
+/* Whether the fleet serves the request rate at the utilization the user allows (always, without a
+ * rate; the replica count follows the rate unless --replicas pins it). */
+static bool carries_rate(const sp_serve_config *c, const sp_serve_result *r)
+{
+    return !(c->qps > 0) || r->utilization <= (c->max_utilization > 0 ? c->max_utilization : 1.0) + 1e-9;
+}
+
 static sp_status plan_once(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                            const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out,
                            sp_error *err)
@@ -58,12 +65,16 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
             return SP_ERR_INPUT;
         if (!r.fits)
             continue;
-        /* Meeting the targets first, then the fewest GPUs (the cheapest fleet for a rate, the
-         * smallest split for one replica), then cost per token. */
-        bool better = !have || (r.meets_targets && !out->meets_targets) ||
-                      (r.meets_targets == out->meets_targets &&
-                       (r.gpus < out->gpus || (r.gpus == out->gpus && r.usd_per_million_output_tokens <
-                                                                          out->usd_per_million_output_tokens)));
+        /* Carrying the rate first (with the replica count pinned, a split too small for the load
+         * would queue without bound), then meeting the targets, then the fewest GPUs (the
+         * cheapest fleet for a rate, the smallest split for one replica), then cost per token. */
+        bool carries = carries_rate(config, &r), carried = have && carries_rate(config, out);
+        bool better = !have || (carries && !carried) ||
+                      (carries == carried &&
+                       ((r.meets_targets && !out->meets_targets) ||
+                        (r.meets_targets == out->meets_targets &&
+                         (r.gpus < out->gpus || (r.gpus == out->gpus && r.usd_per_million_output_tokens <
+                                                                            out->usd_per_million_output_tokens)))));
         if (better) {
             *out = r;
             have = true;

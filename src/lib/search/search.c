@@ -66,14 +66,22 @@ typedef struct {
 } search_ctx;
 
 /* Keeps the `top` fastest, sorted (insertion: top is small). */
+/* Whether a runs before b: the shorter step, then (where --mfu-cap gave both one time) the one
+ * that was faster before the cap. */
+static bool faster(const sp_step *a, const sp_step *b)
+{
+    return a->step_time_s < b->step_time_s ||
+           (a->step_time_s == b->step_time_s && a->uncapped_step_time_s < b->uncapped_step_time_s);
+}
+
 static void keep(search_ctx *s, const sp_candidate *c)
 {
     sp_search_result *r = s->out;
     size_t n = r->top_count;
-    if (n == s->top && c->step.step_time_s >= r->top[n - 1].step.step_time_s)
+    if (n == s->top && !faster(&c->step, &r->top[n - 1].step))
         return;
     size_t i = n < s->top ? n : n - 1;
-    while (i > 0 && r->top[i - 1].step.step_time_s > c->step.step_time_s) {
+    while (i > 0 && faster(&c->step, &r->top[i - 1].step)) {
         r->top[i] = r->top[i - 1];
         i--;
     }
@@ -85,6 +93,7 @@ static void keep(search_ctx *s, const sp_candidate *c)
 /* A user's pessimism: the step slows until its MFU is the cap, the extra time counted as compute. */
 static void cap_mfu(sp_step *step, double cap)
 {
+    step->uncapped_step_time_s = step->step_time_s;
     double slower = step->mfu / cap;
     step->compute_s += step->step_time_s * (slower - 1.0);
     step->step_time_s *= slower;
