@@ -506,6 +506,10 @@ typedef struct {
                                      (quantization_config.modules_to_not_convert), as in gpt-oss */
     double mtp_layers;            /* multi-token-prediction modules the checkpoint carries for
                                      speculative decoding (num_nextn_predict_layers); 0: none */
+    double rope_theta;            /* the rotary embedding's base (config.json rope_theta; 10000, the
+                                     RoFormer value, when unstated); unused with learned positions */
+    double rope_llama3_factor;    /* Llama 3.1's frequency-dependent RoPE scaling (rope_scaling with
+                                     rope_type llama3): its factor; 0: none */
 } sp_model;
 
 /* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
@@ -1186,6 +1190,11 @@ typedef struct {
  * where each GPU runs whole attention for its share of the sequences and only the experts are split
  * (TensorRT-LLM enable_attention_dp, SGLang --enable-dp-attention, vLLM's data-parallel ranks). Pure. */
 bool sp_serve_splits_heads(const sp_serve_config *config);
+
+/* Whether a replica's tp GPUs can split this model's attention as vLLM does: the query heads
+ * divide, and the KV heads divide or tp is a multiple of them (replicated); always under
+ * attention DP. Pure. */
+bool sp_serve_tp_splits_model(const sp_model *m, const sp_serve_config *config, double tp);
 
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch
  * that fits and meets the latency targets). Prefill is compute-bound, decode reads the

@@ -184,6 +184,12 @@ static void megatron_carries_the_layout(void **state)
     assert_non_null(strstr(sbatch, "#SBATCH --requeue\n#SBATCH --signal=B:USR1@600\n"));
     assert_non_null(strstr(sbatch, "    --exit-duration-in-mins 2860\n")); /* 48 x 60 - 20 */
     assert_non_null(strstr(sbatch, "scontrol requeue \"$SLURM_JOB_ID\""));
+    /* Megatron stops at 2860 min, before the signal at 2870: the script requeues while its last
+     * checkpoint is short of --train-iters, and leaves the step to save on the signal. */
+    assert_non_null(strstr(sbatch, "latest_checkpointed_iteration.txt"));
+    assert_non_null(strstr(sbatch, "trap 'requeue=1' USR1\n"));
+    assert_non_null(strstr(sbatch, "    --rotary-base 500000\n")); /* Llama 3.1's, not Megatron's 10000 */
+    assert_non_null(strstr(sbatch, "    --use-rope-scaling\n    --rope-scaling-factor 8\n"));
     assert_non_null(strstr(sbatch, "pretrain_gpt.py \"${MEGATRON_ARGS[@]}\""));
     assert_null(find(&t.set, "ray.sh")); /* Ray would start torchrun's program on one node */
     /* 126 layers on 96 stages: 94 middle stages of ceil(126/96) = 2 need 188 layers, more than
@@ -247,6 +253,14 @@ static void torchtitan_carries_the_layout(void **state)
     assert_non_null(strstr(toml, "steps = 357628\nmixed_precision_param = \"bfloat16\"\n"));
     /* compiled in bf16 too: the time model counts the norms and activations fused */
     assert_non_null(strstr(toml, "\n[compile]\nenable = true\n"));
+    /* Past a time limit the signal stops the step (torchtitan saves on its interval and would run
+     * on to the kill), then the job requeues; no Megatron iteration check. */
+    t.o.time_limit_hours = 1;
+    assert_int_equal(relaunch(&t), SP_OK);
+    sbatch = text_of(&t, "job.sbatch");
+    assert_non_null(strstr(sbatch, "trap 'requeue=1; kill -TERM \"$step\" 2>/dev/null' USR1\n"));
+    assert_null(strstr(sbatch, "latest_checkpointed_iteration.txt"));
+    t.o.time_limit_hours = 0;
     /* pure bf16 (weights, gradients and optimizer state) is torchtitan's training.dtype */
     k->precision = SP_PREC_BF16;
     assert_int_equal(relaunch(&t), SP_OK);

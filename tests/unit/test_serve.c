@@ -991,6 +991,32 @@ static void offline_run_in_batches(void **state)
     assert_string_equal(err.field, "requests");
 }
 
+/* vLLM splits a replica's attention over tp ranks when the query heads divide and the KV heads
+ * divide or are replicated (tp a multiple of them): 32 query, 8 KV heads take tp 1, 2, 4, 8, 16,
+ * 32, not 6 (32 % 6) or 12 (8 % 12 and 12 % 8); 40 query, 10 KV heads (Phi-3-medium) take 5 and 10
+ * but not 8 (10 % 8, 8 % 10); MLA's one latent is replicated at any tp that divides the heads;
+ * attention DP beside expert parallelism splits no heads. */
+static void tp_divides_or_replicates_kv_heads(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_serve_config c = config(1);
+    const double yes[] = {1, 2, 4, 8, 16, 32}, no[] = {3, 6, 12, 64};
+    for (size_t i = 0; i < 6; i++)
+        assert_true(sp_serve_tp_splits_model(&m, &c, yes[i]));
+    for (size_t i = 0; i < 4; i++)
+        assert_false(sp_serve_tp_splits_model(&m, &c, no[i]));
+    sp_model phi;
+    sp_model_from_shape(&phi, 40, 5120, 40, 10, 17920, SP_FFN_SWIGLU, 32064, 4096);
+    assert_true(sp_serve_tp_splits_model(&phi, &c, 5));
+    assert_true(sp_serve_tp_splits_model(&phi, &c, 10));
+    assert_false(sp_serve_tp_splits_model(&phi, &c, 8));
+    phi.kv_lora_rank = 512; /* an MLA-like cache: one latent a token */
+    assert_true(sp_serve_tp_splits_model(&phi, &c, 8));
+    c.expert_parallel = c.attention_dp = true;
+    assert_true(sp_serve_tp_splits_model(&m, &c, 6));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1019,6 +1045,7 @@ int main(void)
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),
         cmocka_unit_test(fp4_gemm_share_scales_fp4_gemms_only),
+        cmocka_unit_test(tp_divides_or_replicates_kv_heads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -294,6 +294,10 @@ int cmd_serve(int argc, char **argv)
         checkpoint_weights(v, &in.model, in.accel, &config);
     if (s == SP_OK)
         s = ep_fits_model(v, &in.model, &config, &err);
+    /* MLA's cache is paged in blocks of 64 tokens: vLLM forces it for FlashMLA ("Forcing kv cache
+     * block size to 64 for FlashMLA backend", vllm/platforms/cuda.py). */
+    if (s == SP_OK && in.model.kv_lora_rank > 0)
+        config.block_tokens = 64;
     /* MTP drafts come from the checkpoint's own prediction heads (vLLM's deepseek_mtp method). */
     if (s == SP_OK && config.spec_draft == SP_DRAFT_MTP && !(in.model.mtp_layers > 0))
         s = cli_flag_error(&err, "spec-draft", "%s carries no multi-token-prediction heads (config.json "

@@ -586,6 +586,17 @@ bool sp_serve_splits_heads(const sp_serve_config *config)
     return !(config->attention_dp && config->expert_parallel);
 }
 
+bool sp_serve_tp_splits_model(const sp_model *m, const sp_serve_config *config, double tp)
+{
+    if (!sp_serve_splits_heads(config))
+        return true;
+    /* vLLM's tensor parallelism: the query heads divide, and the KV heads divide or are replicated
+     * (tp a multiple of them; vllm/model_executor/layers/linear.py QKVParallelLinear). MLA's one
+     * latent is replicated on every rank. */
+    double kv = m->kv_lora_rank > 0 ? 1.0 : m->kv_heads;
+    return fmod(m->heads, tp) == 0 && (fmod(kv, tp) == 0 || fmod(tp, kv) == 0);
+}
+
 sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
 {
     if (!sp_model_has_shape(m))
@@ -636,8 +647,10 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "must be a whole number of stages up to the %g layers", m->layers);
     if (c->pp > 1 && c->expert_parallel)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "pipeline stages with expert parallelism are not modelled");
-    if (!(c->tp >= 0) || c->tp != floor(c->tp) || (sp_serve_splits_heads(c) && c->tp > 0 && fmod(m->heads, c->tp) != 0))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "must divide the %g attention heads", m->heads);
+    if (!(c->tp >= 0) || c->tp != floor(c->tp) || (c->tp > 0 && !sp_serve_tp_splits_model(m, c, c->tp)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp",
+                       "must divide the %g attention heads, and divide the %g KV heads or be a multiple of them",
+                       m->heads, m->kv_heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
     if (!(c->percentile == 0 || (c->percentile >= 50 && c->percentile <= 99.9)) || (c->percentile > 0 && !(c->qps > 0)))

@@ -107,7 +107,8 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_bool(y, "sample_packing", true);
     sp_emit_kv_int(y, "micro_batch_size", k->micro_batch);
     /* Sequences an optimizer step: at least ft_batch_sequences over every GPU's micro-batches. */
-    sp_emit_kv_int(y, "gradient_accumulation_steps", fmax(1, ceil(d->ft_batch_sequences / (k->micro_batch * k->gpus))));
+    double accumulation = fmax(1, ceil(d->ft_batch_sequences / (k->micro_batch * k->gpus)));
+    sp_emit_kv_int(y, "gradient_accumulation_steps", accumulation);
     sp_emit_kv_num(y, "num_epochs", c->profile->epochs > 0 ? c->profile->epochs : 1);
     sp_emit_kv_str(y, "optimizer", optimizer_name(k));
     sp_emit_kv_str(y, "lr_scheduler", "cosine");
@@ -127,7 +128,9 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
         sp_emit_end_map(y);
     }
     sp_emit_kv_bool(y, "flash_attention", k->flash_attention);
-    double step_s = ft->step.step_time_s;
+    /* axolotl (the HF Trainer) counts save_steps in optimizer steps, each of `accumulation`
+     * micro-steps of the plan's step time. */
+    double step_s = ft->step.step_time_s * accumulation;
     if (step_s > 0)
         sp_emit_kv_int(y, "save_steps", sp_checkpoint_steps(c, step_s));
     sp_emit_kv_int(y, "logging_steps", 10);

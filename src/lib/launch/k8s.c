@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void device_limits(sp_emitter *y, const sp_launch_ctx *c, double devices)
 {
@@ -58,6 +59,21 @@ static void replica(sp_emitter *y, const sp_launch_ctx *c, const char *role, dou
     sp_emit_end_map(y);
 }
 
+/* A resource name Kubernetes and its operators accept from a profile's slug: a DNS-1035 label
+ * (a letter first, letters, digits and '-', alphanumeric last) of at most 47 characters, KubeRay's
+ * limit for a RayService (ValidateRayServiceMetadata), which also keeps training-operator's
+ * "<name>-worker-<i>" Services within 63. */
+enum { K8S_NAME_MAX = 47 };
+static void k8s_name(const char *slug, char *out, size_t size)
+{
+    char name[K8S_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s%s", slug[0] >= 'a' && slug[0] <= 'z' ? "" : "sp-", slug);
+    size_t n = strlen(name);
+    while (n > 0 && name[n - 1] == '-')
+        name[--n] = '\0';
+    snprintf(out, size, "%s", name);
+}
+
 /* The head of a custom resource, leaving its spec mapping open. */
 static sp_emitter *begin_resource(const char *api, const char *kind, const char *name, sp_error *err)
 {
@@ -78,7 +94,9 @@ static sp_emitter *begin_resource(const char *api, const char *kind, const char 
 
 char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err)
 {
-    sp_emitter *y = begin_resource("kubeflow.org/v1", "PyTorchJob", c->slug, err);
+    char name[K8S_NAME_MAX + 1];
+    k8s_name(c->slug, name, sizeof name);
+    sp_emitter *y = begin_resource("kubeflow.org/v1", "PyTorchJob", name, err);
     if (!y)
         return NULL;
     char procs[32];
@@ -132,13 +150,18 @@ char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err)
     char *config = serve_config(err);
     if (!config)
         return NULL;
-    sp_emitter *y = begin_resource("ray.io/v1", "RayService", c->slug, err);
+    char name[K8S_NAME_MAX + 1];
+    k8s_name(c->slug, name, sizeof name);
+    sp_emitter *y = begin_resource("ray.io/v1", "RayService", name, err);
     if (!y) {
         free(config);
         return NULL;
     }
     const sp_serve_result *s = &c->plan->serve;
-    double per_replica = s->tp * fmax(1, s->pp), replicas = s->replicas;
+    /* A replica wider than a node is that many worker pods of a node's GPUs, which Ray's placement
+     * group spans; a pod never asks for more GPUs than a node has. */
+    double replica_nodes = fmax(1, s->nodes_per_replica);
+    double per_replica = s->tp * fmax(1, s->pp) / replica_nodes, replicas = s->replicas * replica_nodes;
     sp_emit_str(y, "serveConfigV2");
     sp_emit_literal(y, config);
     sp_emit_str(y, "rayClusterConfig");
@@ -152,7 +175,7 @@ char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err)
     sp_emit_seq(y);
     sp_emit_map(y);
     sp_emit_kv_str(y, "groupName", "replicas");
-    sp_emit_kv_int(y, "replicas", replicas); /* one pod a replica, with the replica's GPUs */
+    sp_emit_kv_int(y, "replicas", replicas); /* one pod a replica's node, with that node's GPUs */
     sp_emit_kv_int(y, "minReplicas", replicas);
     sp_emit_kv_int(y, "maxReplicas", replicas);
     ray_group(y, c, image, per_replica, false);

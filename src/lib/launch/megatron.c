@@ -132,6 +132,12 @@ static void shape_args(const sp_launch_ctx *c, sp_buf *b)
         flag(b, "--swiglu");
     sp_buf_printf(b, "    --normalization %s\n", m->norm_bias ? "LayerNorm" : "RMSNorm");
     sp_buf_printf(b, "    --position-embedding-type %s\n", m->learned_positions > 0 ? "learned_absolute" : "rope");
+    /* The model's own base: Megatron's default (10000) would train Llama 3 (500000) or Qwen3 (1e6)
+     * with other positions than the named model's. */
+    if (!(m->learned_positions > 0) && m->rope_theta > 0)
+        sp_buf_printf(b, "    --rotary-base %.0f\n", m->rope_theta);
+    if (!(m->learned_positions > 0) && m->rope_llama3_factor > 0) /* Llama 3.1's scaled frequencies */
+        sp_buf_printf(b, "    --use-rope-scaling\n    --rope-scaling-factor %g\n", m->rope_llama3_factor);
     if (!m->tied_embeddings)
         flag(b, "--untie-embeddings-and-output-weights");
     if (!m->qkv_bias && !m->out_bias && !m->mlp_bias)

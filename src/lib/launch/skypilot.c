@@ -3,6 +3,8 @@
  * the plan's replicas for serving (skypilot-org/skypilot sky/utils/schemas.py). */
 #include "launch_internal.h"
 
+#include <math.h>
+
 #include <stdio.h>
 
 static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bool serving)
@@ -27,9 +29,14 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     sp_emit_map(y);
     sp_emit_kv_str(y, "name", c->slug);
     sp_emit_kv_str(y, "workdir", ".");
-    resources(y, c, serving ? s->tp * (s->pp > 1 ? s->pp : 1) : c->per_node, serving);
+    /* A replica wider than a node rents its nodes' GPUs node by node (num_nodes), as training does:
+     * no node holds 16 GPUs. */
+    double per_replica = s->tp * (s->pp > 1 ? s->pp : 1), replica_nodes = fmax(1, s->nodes_per_replica);
+    resources(y, c, serving ? per_replica / replica_nodes : c->per_node, serving);
     if (!serving)
         sp_emit_kv_int(y, "num_nodes", c->plan->nodes);
+    else if (replica_nodes > 1)
+        sp_emit_kv_int(y, "num_nodes", replica_nodes);
     if (serving) { /* sky serve: the plan's replicas behind SkyPilot's load balancer */
         sp_emit_str(y, "service");
         sp_emit_map(y);

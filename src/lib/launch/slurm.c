@@ -78,7 +78,13 @@ char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err)
         sp_buf_puts(&b, "\n");
         return sp_buf_finish(&b, err);
     }
-    sp_buf_puts(&b, "requeue=0\ntrap 'requeue=1' USR1\nsrun torchrun ");
+    /* Megatron saves and exits on its own before the limit (--exit-duration-in-mins, before the
+     * signal); torchtitan and axolotl save on their intervals and do not stop, so the signal stops
+     * the step (the last interval's checkpoint resumes it) and the job requeues. */
+    if (c->megatron)
+        sp_buf_puts(&b, "requeue=0\ntrap 'requeue=1' USR1\nsrun torchrun ");
+    else
+        sp_buf_puts(&b, "requeue=0\ntrap 'requeue=1; kill -TERM \"$step\" 2>/dev/null' USR1\nsrun torchrun ");
     sp_torchrun_tail(c, true, &b);
     sp_buf_puts(&b, " &\nstep=$!\n"
                     "status=0\n"
@@ -87,7 +93,18 @@ char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err)
                     "    wait \"$step\" || true  # let the step save and exit\n"
                     "    scontrol requeue \"$SLURM_JOB_ID\"\n"
                     "    exit 0\n"
-                    "fi\n"
-                    "exit \"$status\"\n");
+                    "fi\n");
+    /* Megatron stopped at --exit-duration-in-mins before the signal came: requeue while its last
+     * checkpoint is short of --train-iters (its save directory's latest_checkpointed_iteration.txt). */
+    if (c->megatron)
+        sp_buf_printf(&b,
+                      "done_iters=$(cat \"$CHECKPOINT_DIR/latest_checkpointed_iteration.txt\" 2>/dev/null || echo 0)\n"
+                      "case \"$done_iters\" in '') done_iters=0 ;; *[!0-9]*) done_iters=%.0f ;; esac\n"
+                      "if [ \"$status\" = 0 ] && [ \"$done_iters\" -lt %.0f ]; then\n"
+                      "    scontrol requeue \"$SLURM_JOB_ID\"  # stopped at --exit-duration-in-mins to resume\n"
+                      "    exit 0\n"
+                      "fi\n",
+                      sp_run_steps(c), sp_run_steps(c));
+    sp_buf_puts(&b, "exit \"$status\"\n");
     return sp_buf_finish(&b, err);
 }

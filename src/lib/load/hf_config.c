@@ -109,6 +109,15 @@ static sp_status hf_common(hf_config *c, sp_model *m)
     if (s == SP_OK)
         s = hf_number(c, KEYS("head_dim"), m->heads > 0 ? m->hidden / m->heads : 0, false,
                       &m->head_dim);
+    if (s == SP_OK) /* Su et al. 2021 (RoFormer): base 10000 where the file states none */
+        s = hf_number(c, KEYS("rope_theta"), 10000, false, &m->rope_theta);
+    json_t *scaling = json_object_get(c->root, "rope_scaling");
+    json_t *kind = json_is_object(scaling) ? json_object_get(scaling, "rope_type") : NULL;
+    if (json_is_object(scaling) && !kind)
+        kind = json_object_get(scaling, "type");
+    json_t *factor = json_is_object(scaling) ? json_object_get(scaling, "factor") : NULL;
+    if (json_is_string(kind) && !strcmp(json_string_value(kind), "llama3") && json_is_number(factor))
+        m->rope_llama3_factor = json_number_value(factor);
     m->experts = m->experts_per_token = 1;
     m->norms_per_layer = 2;
     m->final_norm = true;

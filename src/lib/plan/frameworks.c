@@ -24,7 +24,9 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
      * DeepSpeed and DDP have no FP8 GEMMs of their own. */
     if (config->precision == SP_PREC_FP8 || config->precision == SP_PREC_MXFP8)
         return SP_TRAIN_MEGATRON;
-    if (config->tp > 1 || config->pp > 1 || config->ep > 1)
+    /* Context parallelism is Megatron-Core's (or torchtitan's, above): DeepSpeed's ZeRO and DDP
+     * would take the cp ranks for data-parallel ones. */
+    if (config->tp > 1 || config->pp > 1 || config->ep > 1 || config->cp > 1)
         return SP_TRAIN_MEGATRON;
     return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
 }

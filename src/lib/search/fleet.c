@@ -38,7 +38,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     double widest = 1;
     bool heads_split = sp_serve_splits_heads(config);
     for (double tp = 1; tp <= accel->per_node && (tp <= model->heads || !heads_split); tp++)
-        if ((!heads_split || fmod(model->heads, tp) == 0) && (!config->expert_parallel || fmod(model->experts, tp) == 0))
+        if (sp_serve_tp_splits_model(model, config, tp) && (!config->expert_parallel || fmod(model->experts, tp) == 0))
             widest = tp;
     bool multi_node = accel->inter_node_bytes_per_s > 0 && !config->expert_parallel && config->pp <= 1;
     double last = widest + (multi_node ? 7 : 0);
@@ -49,7 +49,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
         if (pp > 1 && have && (out->pp <= 1 || out->meets_targets))
             break;
         /* Tensor parallelism splits heads; expert parallelism over the same GPUs splits experts. */
-        if ((heads_split && fmod(model->heads, tp) != 0) || (config->expert_parallel && fmod(model->experts, tp) != 0) ||
+        if (!sp_serve_tp_splits_model(model, config, tp) || (config->expert_parallel && fmod(model->experts, tp) != 0) ||
             pp > model->layers)
             continue;
         sp_serve_config c = *config;
@@ -87,7 +87,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     bool ep_nodes = config->expert_parallel && accel->inter_node_bytes_per_s > 0 && config->pp <= 1;
     for (double nodes = 2; !have && ep_nodes && nodes <= 8; nodes++) {
         double tp = accel->per_node * nodes;
-        if (fmod(model->experts, tp) != 0 || (heads_split && fmod(model->heads, tp) != 0))
+        if (fmod(model->experts, tp) != 0 || !sp_serve_tp_splits_model(model, config, tp))
             continue;
         sp_serve_config c = *config;
         c.tp = tp;
