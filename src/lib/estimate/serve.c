@@ -754,7 +754,17 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
      * decode time a token, as the steady state's (at_batch). */
     for (size_t b = 1; b <= cap; b++)
         steps[b - 1] = c->spec_tokens > 0 ? speculative_token_s(x, (double)b, context) : decode_step_s(x, (double)b, context);
-    sp_sim_input in = {steps, (double)cap, prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens,
+    /* A prompt token's cost in an iteration: a lone prompt's share of its prefill, unless that
+     * prefill is bound by reading the weights, which an iteration reads once for all its prompts
+     * and decodes (an MoE prompt of 512 tokens touches every expert). A lone prompt costing over
+     * twice a chunk's worth a token is that case (GEMM shapes alone differ less between M = P
+     * and M = the chunk), and then the chunk's share is taken. */
+    double lone = prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens;
+    double chunk_prompts = fmax(1.0, floor(mk->prefill_chunk_tokens / c->prompt_tokens));
+    double shared = prefill_s(x, chunk_prompts, c->prompt_tokens, mk->prefill_chunk_tokens) /
+                    (chunk_prompts * c->prompt_tokens);
+    double per_prompt_token = lone > 2.0 * shared ? shared : lone;
+    sp_sim_input in = {steps, (double)cap, per_prompt_token,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
                        c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices};
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
@@ -762,7 +772,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
      * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target
      * under those is out of reach, so the capacity count is simulated once and reported. */
     r->lone_tpot_s = steps[0];
-    r->lone_ttft_s = in.prefill_s_per_token * c->prompt_tokens;
+    r->lone_ttft_s = prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens);
     bool tpot_out_of_reach = c->tpot_s > 0 && r->lone_tpot_s > c->tpot_s;
     bool ttft_out_of_reach = c->ttft_s > 0 && c->prompt_spread == 0 && r->lone_ttft_s > c->ttft_s;
     if (tpot_out_of_reach || ttft_out_of_reach)

@@ -236,7 +236,11 @@ static void start_iteration(sim_fleet *f, sim_replica *r, double now)
         }
         i = following;
     }
-    double step = (decoding > 0 ? in->decode_step_s[decoding - 1] : 0) + prefill_tokens * in->prefill_s_per_token;
+    /* The weights are read once an iteration: a decode step counts them, and prompt tokens add
+     * their own compute (prefill_s_per_token, a chunk's worth's share); an iteration of prompts
+     * alone still reads them, no faster than a one-sequence step. */
+    double step = decoding > 0 ? in->decode_step_s[decoding - 1] + prefill_tokens * in->prefill_s_per_token
+                               : fmax(prefill_tokens * in->prefill_s_per_token, in->decode_step_s[0]);
     r->end_s = now + step;
     r->busy = true;
 }
