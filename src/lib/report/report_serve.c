@@ -136,10 +136,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       100 * c->prefix_share);
     char label[SP_NAME_MAX + 48];
     if (c->spec_tokens > 0)
-        sp_buf_printf(&b, "speculation : %g tokens drafted a step (%s), %g emitted a check on average: a check (the "
+        sp_buf_printf(&b, "speculation : %g token%s drafted a step (%s), %g emitted a check on average: a check (the "
                           "drafts and one target forward over %g tokens a sequence) takes %.1f ms, %.1f ms of decode a "
                           "token\n",
-                      c->spec_tokens, c->spec_draft == SP_DRAFT_MTP     ? "MTP heads"
+                      c->spec_tokens, c->spec_tokens == 1 ? "" : "s", c->spec_draft == SP_DRAFT_MTP ? "MTP heads"
                                       : c->spec_draft == SP_DRAFT_MODEL ? draft_label(c, label, sizeof label)
                                                                         : "prompt-lookup n-grams",
                       c->spec_acceptance, c->spec_tokens + 1, 1e3 * s->decode_step_s * c->spec_acceptance,
@@ -222,7 +222,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, "offline run : %g requests queued at once, %s: %s, %.0f output tokens/s over the run\n",
                       c->requests, batches, wall, s->run_output_tokens_per_s);
     }
-    sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPUs\n", s->replicas, s->tp * s->pp, s->gpus);
+    sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPU%s\n", s->replicas, s->tp * s->pp, s->gpus,
+                  s->gpus == 1 ? "" : "s");
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
     sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.4g requests/s (%.0f%% "

@@ -175,9 +175,10 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     sp_buf_printf(b, "framework   : %s", sp_train_framework_on(sp_accel_stack(o->accel), &c->config));
     versions_text(r->rules, &c->config, versions, sizeof versions);
     sp_buf_printf(b, " (%s)\n", versions);
-    sp_buf_printf(b, "step        : %.3f s for %g sequences x %g tokens (%g micro-batches): compute %.3f, TP %.3f, "
+    sp_buf_printf(b, "step        : %.3f s for %g sequences x %g tokens (%g micro-batch%s): compute %.3f, TP %.3f, "
                      "bubble %.3f, PP %.3f, DP %.3f, EP %.3f, ",
-                  s->step_time_s, r->request->global_batch, r->request->seq, s->microbatches, s->compute_s, s->tp_comm_s,
+                  s->step_time_s, r->request->global_batch, r->request->seq, s->microbatches,
+                  s->microbatches == 1 ? "" : "es", s->compute_s, s->tp_comm_s,
                   s->bubble_s, s->pp_comm_s, s->dp_comm_s, s->ep_comm_s);
     if (c->config.cp > 1)
         sp_buf_printf(b, "CP %.3f, ", s->cp_comm_s);
