@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_data_job *job,
                        const sp_data_result *r, const sp_rules *rules, sp_error *err)
@@ -20,8 +21,9 @@ static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_
                   in->disk_write_bytes_per_s / 1e9, in->network_bytes_per_s / 1e9);
     if (job->gpu)
         sp_buf_printf(&b, " + %g x %s a node", job->gpus_per_node, job->gpu->name);
-    sp_buf_printf(&b, "\nstages      : %-12s %9s %9s %9s %9s %9s  bottleneck\n", "", "hours", "cpu h", "disk h", "net h",
-                  "gpu h");
+    /* Each resource's busy hours within the stage, not summed over nodes: the stage takes the longest. */
+    sp_buf_printf(&b, "\nstages      : %-12s %9s %9s %9s %9s %9s  bottleneck\n", "", "hours", "cpu busy", "disk busy",
+                  "net busy", "gpu busy");
     for (unsigned i = 0; i < r->count; i++) {
         const sp_stage_time *t = &r->stages[i];
         sp_buf_printf(&b, "              %-12s %9.3f %9.3f %9.3f %9.3f %9.3f  %s\n", m->stages[job->stages[i]].name,
@@ -30,9 +32,10 @@ static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_
     }
     sp_buf_printf(&b, "total       : %.3f hours, %s; %.4g TB shuffled over the network, %.4g TB through disks\n",
                   r->hours, cost, r->shuffle_bytes / 1e12, r->disk_bytes / 1e12);
-    sp_buf_printf(&b, "framework   : %s (pyspark==%s, ray==%s, dask==%s): %s\n", sp_data_engine_name(framework),
-                  sp_framework_version(rules, "pyspark"), sp_framework_version(rules, "ray"),
-                  sp_framework_version(rules, "dask"), reason);
+    /* The one package the chosen engine runs on, at its pin. */
+    const char *package = framework == SP_DATA_SPARK ? "pyspark" : framework == SP_DATA_DASK ? "dask" : "ray";
+    sp_buf_printf(&b, "framework   : %s (%s==%s): %s\n", sp_data_engine_name(framework), package,
+                  sp_framework_version(rules, package), reason);
     sp_data_launch_line(framework, in, r->nodes, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s\n", line);
     return sp_buf_finish(&b, err);
@@ -75,17 +78,22 @@ static char *data_json(const sp_stage_model *m, const sp_instance *in, const sp_
     return sp_json_report(o, err);
 }
 
-/* Hours of each stage by the resource it spends them on (summed over its phases). */
+/* Each stage's hours, coloured by the resource that bounds it: a stage's resources work at once,
+ * so its hours are the longest of theirs, and the bars add up to the job's total. */
 static char *data_chart(const sp_stage_model *m, const sp_data_job *job, const sp_data_result *r, sp_error *err)
 {
     static const char *const parts[] = {"CPU", "disk", "network", "GPU"};
+    static const char *const keys[] = {"cpu", "disk", "network", "gpu"};
     sp_svg_bar bars[SP_STAGES_MAX];
     for (unsigned i = 0; i < r->count && i < job->count; i++) {
         const sp_stage_time *t = &r->stages[i];
-        bars[i] = (sp_svg_bar){m->stages[job->stages[i]].name,
-                               {t->cpu_s / 3600, t->disk_s / 3600, t->network_s / 3600, t->gpu_s / 3600}};
+        bars[i] = (sp_svg_bar){m->stages[job->stages[i]].name, {0, 0, 0, 0}};
+        size_t k = 0;
+        while (k < 3 && strcmp(t->bottleneck, keys[k]) != 0)
+            k++;
+        bars[i].values[k] = t->seconds / 3600;
     }
-    sp_svg_bars chart = {"Where each stage's hours go", "", "hours (phases summed)", parts, 4, bars,
+    sp_svg_bars chart = {"Each stage's hours, by what bounds it", "", "hours", parts, 4, bars,
                          r->count < job->count ? r->count : job->count, 0, NULL};
     return sp_svg_stacked_bars(&chart, err);
 }
