@@ -111,9 +111,15 @@ void sp_capacity_text(double bytes, int digits, char *buf, size_t size)
 
 int sp_split_text(const sp_mem_config *c, char *buf, size_t size)
 {
-    if (c->cp > 1) /* Megatron's rank order: tp innermost, then cp, dp, pp */
-        return snprintf(buf, size, "tp %g x cp %g x pp %g x dp %g", c->tp, c->cp, c->pp, c->dp);
-    return snprintf(buf, size, "tp %g x pp %g x dp %g", c->tp, c->pp, c->dp);
+    int n = c->cp > 1 /* Megatron's rank order: tp innermost, then cp, dp, pp */
+                ? snprintf(buf, size, "tp %g x cp %g x pp %g x dp %g", c->tp, c->cp, c->pp, c->dp)
+                : snprintf(buf, size, "tp %g x pp %g x dp %g", c->tp, c->pp, c->dp);
+    /* The experts' own split, folded over those ranks (what the launch files set). */
+    if (c->ep > 1 && c->etp > 1)
+        n = sp_appendf(buf, size, n, " (ep %g, etp %g)", c->ep, c->etp);
+    else if (c->ep > 1)
+        n = sp_appendf(buf, size, n, " (ep %g)", c->ep);
+    return n;
 }
 
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size)

@@ -113,6 +113,8 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "pp", json_integer((json_int_t)c->config.pp));
         json_object_set_new(t, "dp", json_integer((json_int_t)c->config.dp));
         json_object_set_new(t, "cp", json_integer((json_int_t)c->config.cp));
+        json_object_set_new(t, "ep", json_integer((json_int_t)c->config.ep));
+        json_object_set_new(t, "etp", json_integer((json_int_t)(c->config.etp > 0 ? c->config.etp : 1)));
         json_object_set_new(t, "zero", json_integer((json_int_t)c->config.zero));
         json_object_set_new(t, "micro_batch", json_integer((json_int_t)c->config.micro_batch));
         json_object_set_new(t, "interleave", json_integer((json_int_t)c->config.interleave));

@@ -13,10 +13,6 @@ static void layout_text(const sp_candidate *cand, char *buf, size_t size)
 {
     const sp_mem_config *c = &cand->config;
     int n = sp_split_text(c, buf, size);
-    if (c->ep > 1 && c->etp > 1)
-        n = sp_appendf(buf, size, n, " (ep %g, etp %g)", c->ep, c->etp);
-    else if (c->ep > 1)
-        n = sp_appendf(buf, size, n, " (ep %g)", c->ep);
     if (c->interleave > 1)
         n = sp_appendf(buf, size, n, " (interleave %g)", c->interleave);
     n = sp_appendf(buf, size, n, ", ZeRO-%g, micro-batch %g, recompute %s", c->zero, c->micro_batch,
