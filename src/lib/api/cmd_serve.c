@@ -330,6 +330,11 @@ int cmd_serve(int argc, char **argv)
         config.stream_s_per_token = in.rules.limits.serve_stream_s_per_token;
     if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
         in.model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
+    /* The context given is the user's: a request past it is said to be past --context. */
+    if (s == SP_OK && cli_flag(&CMD, v, "context")->set && config.prompt_tokens + config.output_tokens - 1.0 > in.model.seq)
+        s = cli_flag_error(&err, "context", "%g tokens is shorter than the %g prompt + %g output tokens a request "
+                                            "needs: a longer --context",
+                           in.model.seq, config.prompt_tokens, config.output_tokens);
     sp_memory_constants mk = sp_rules_memory_constants(&in.rules);
     if (s == SP_OK)
         s = sp_serve_plan(&in.model, in.accel, &config, &mk, &in.rules.perf, &result, &err);
