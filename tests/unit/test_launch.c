@@ -67,6 +67,27 @@ static void training_artifacts(void **state)
     sp_artifact_set_free(&set);
     sp_artifact_set_free(&set);
     sp_artifact_set_free(NULL);
+    /* A serving profile with no model named writes no Ray Serve app: ray.sh runs serve.sh's replica
+     * (it submitted a serve_app.py nobody wrote). */
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "Serve a 70B");
+    p.params_b = 70;
+    p.qps = 200;
+    p.axis = SP_AXIS_SERVING;
+    p.has_axis = true;
+    p.train_hours = 720;
+    p.budget_usd = 100000;
+    assert_int_equal(sp_plan_profile(&p, &rules, NULL, &plan, &err), SP_OK);
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, NULL, &o, NULL, 0, &set, &err), SP_OK);
+    const char *ray = NULL;
+    for (size_t i = 0; i < set.count; i++) {
+        assert_string_not_equal(set.items[i].name, "serve_app.py");
+        if (!strcmp(set.items[i].name, "ray.sh"))
+            ray = set.items[i].text;
+    }
+    assert_non_null(ray);
+    assert_non_null(strstr(ray, "-- bash serve.sh\n"));
+    sp_artifact_set_free(&set);
 }
 
 /* A named model and accelerator planned from a profile (CLI path without files). */
