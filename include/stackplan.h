@@ -1012,6 +1012,9 @@ typedef struct {
     double route_choices;         /* replicas the router compares for each arrival, sending it to the one
                                      with the fewest requests not yet done: 0 all (the least loaded),
                                      1 at random, 2 the power of two choices (more are taken as 2) */
+    double max_tokens;            /* the longest request the engine admits (its --max-model-len): a
+                                     drawn prompt past it is cut to fit, as a client truncates one the
+                                     engine would refuse; 0: no limit */
 } sp_sim_input;
 
 /* The most replicas a load simulation runs together: a larger fleet behind a load-aware router is

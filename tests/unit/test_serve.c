@@ -577,7 +577,7 @@ static void poisson_simulation(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
@@ -615,7 +615,7 @@ static void poisson_simulation_reaches_steady_state(void **state)
     static double steps[4096];
     for (size_t b = 1; b <= 4096; b++)
         steps[b - 1] = 0.010 * (1.0 + (double)b / 1000.0);
-    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1};
+    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     double steady_batch = 50.0 / 0.95, token_s = 0.010 * (1.0 + steady_batch / 1000.0);
@@ -634,7 +634,7 @@ static void routing_keeps_requests_apart(void **state)
     static double steps[64];
     for (size_t b = 1; b <= 64; b++)
         steps[b - 1] = 0.010 * (double)b;
-    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0};
+    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0, 0};
     sp_sim_result least, random, two;
     assert_true(sp_serve_simulate(&in, &least));
     assert_true(fabs(least.tpot_s.p99 - 0.010) < 1e-8 && fabs(least.tpot_s.p50 - 0.010) < 1e-8);
@@ -673,7 +673,7 @@ static void multi_step_scheduling(void **state)
     static double steps[64];
     for (size_t i = 0; i < 64; i++)
         steps[i] = 0.010;
-    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1};
+    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1, 0};
     sp_sim_result alone, every, rounds;
     assert_true(sp_serve_simulate(&in, &alone));
     assert_true(fabs(alone.ttft_s.p99 - 0.010) < 1e-6);
@@ -1046,6 +1046,25 @@ static void moe_prompts_share_the_weights_read(void **state)
     assert_true(loaded.tpot_load_s.p50 < 1.2 * steady.tpot_s);
 }
 
+/* A drawn request past the engine's --max-model-len is cut to fit, the prompt first, as a client
+ * truncates what vLLM would refuse: 100 prompt + 50 output tokens under a limit of 60 keep their 50
+ * and prefill 10 prompt tokens, 0.1 s at 10 ms a token against 1 s for the whole prompt (a replica
+ * at a trickle of requests: each alone on it). */
+static void prompts_past_the_engine_limit_are_cut(void **state)
+{
+    (void)state;
+    static double steps[8];
+    for (size_t b = 0; b < 8; b++)
+        steps[b] = 0.001;
+    sp_sim_input in = {steps, 8, 0.010, 8192, 0.001, 100, 50, 0, 0, 200, 7, 1, 1, 1, 0};
+    sp_sim_result whole, cut;
+    assert_true(sp_serve_simulate(&in, &whole));
+    in.max_tokens = 60;
+    assert_true(sp_serve_simulate(&in, &cut));
+    assert_true(fabs(whole.ttft_s.p50 - 1.0) < 1e-6);
+    assert_true(fabs(cut.ttft_s.p50 - 0.1) < 1e-6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1076,6 +1095,7 @@ int main(void)
         cmocka_unit_test(fp4_gemm_share_scales_fp4_gemms_only),
         cmocka_unit_test(tp_divides_or_replicates_kv_heads),
         cmocka_unit_test(moe_prompts_share_the_weights_read),
+        cmocka_unit_test(prompts_past_the_engine_limit_are_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -766,7 +766,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     double per_prompt_token = lone > 2.0 * shared ? shared : lone;
     sp_sim_input in = {steps, (double)cap, per_prompt_token,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
-                       c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices};
+                       c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices, r->max_model_len};
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     /* No replica count beats a request alone: every token of a request takes at least the batch-1
      * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target

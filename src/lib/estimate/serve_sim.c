@@ -377,6 +377,10 @@ bool sp_serve_simulate(const sp_sim_input *in, sp_sim_result *out)
         q[i].arrival_s = t;
         q[i].prompt = draw_length(&state, in->prompt_tokens, in->prompt_spread);
         q[i].output = draw_length(&state, in->output_tokens, in->output_spread);
+        if (in->max_tokens > 0 && q[i].prompt + q[i].output > in->max_tokens) {
+            q[i].output = fmin(q[i].output, fmax(1.0, in->max_tokens - 1.0));
+            q[i].prompt = fmax(1.0, in->max_tokens - q[i].output);
+        }
     }
     for (size_t r = 0; r < replicas; r++) {
         fleet[r].decoding = decoding + r * (max_batch + 1);
