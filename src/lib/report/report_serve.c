@@ -219,8 +219,15 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         else
             snprintf(batches, sizeof batches, "in %g batches of %g (the last of %g)", s->run_batches, s->batch,
                      s->run_last_batch);
-        sp_buf_printf(&b, "offline run : %g requests queued at once, %s: %s, %.0f output tokens/s over the run\n",
-                      c->requests, batches, wall, s->run_output_tokens_per_s);
+        /* What the run itself costs: its wall time on the replica's GPUs at the hourly price. */
+        char run_cost[48];
+        double usd = s->run_s / 3600.0 * s->tp * fmax(1.0, s->pp) * c->usd_per_gpu_hour;
+        if (usd < 100)
+            snprintf(run_cost, sizeof run_cost, "$%.2f", usd);
+        else
+            sp_money(usd, run_cost, sizeof run_cost);
+        sp_buf_printf(&b, "offline run : %g requests queued at once, %s: %s, %.0f output tokens/s over the run, %s on the replica's GPUs\n",
+                      c->requests, batches, wall, s->run_output_tokens_per_s, run_cost);
     }
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPU%s\n", s->replicas, s->tp * s->pp, s->gpus,
                   s->gpus == 1 ? "" : "s");
