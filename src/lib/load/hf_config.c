@@ -488,6 +488,27 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
 {
     if (c->not_boolean)
         return hf_fail(c, c->not_boolean, "must be true or false");
+    /* A zero count names its own key (the usual spelling; hf_fail places it where the file has it),
+     * before anything derived from it (head_dim = hidden / heads) is checked. */
+    const struct {
+        double value;
+        const char *keys[4]; /* the spellings families use, the first the file has is named */
+    } counts[] = {{m->layers, {"num_hidden_layers", "n_layer", "n_layers", NULL}},
+                  {m->hidden, {"hidden_size", "n_embd", "d_model", "n_embed"}},
+                  {m->heads, {"num_attention_heads", "n_head", "n_heads", NULL}},
+                  {m->vocab, {"vocab_size", NULL, NULL, NULL}},
+                  {m->ffn, {"intermediate_size", "ffn_dim", "n_inner", "d_ff"}}};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        if (counts[i].value >= 1)
+            continue;
+        const char *key = counts[i].keys[0];
+        for (size_t k = 0; k < 4 && counts[i].keys[k]; k++)
+            if (json_object_get(c->root, counts[i].keys[k])) {
+                key = counts[i].keys[k];
+                break;
+            }
+        return hf_fail(c, key, "must be at least 1");
+    }
     /* The given counts are whole (hf_number); the two derived ones may not be. */
     if (m->head_dim != floor(m->head_dim))
         return hf_fail(c, "head_dim", "hidden size / heads is not whole: give head_dim");
