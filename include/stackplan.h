@@ -237,6 +237,10 @@ typedef struct {
     double serve_weight_bandwidth_share; /* share of HBM peak a serving forward's weight reads reach; 0: memory_efficiency */
     double serve_host_s_per_sequence; /* host time an engine's step loop spends on each running sequence
                                          (schedule, prepare inputs, sample), run beside the GPU's step */
+    double prefill_weight_bound_ratio; /* a lone prompt's prefill costing this many times a chunk's worth a
+                                          token is bound by its weight reads, which an iteration shares */
+    double serve_reach_margin;    /* an out-of-reach latency target is replaced by this many times what
+                                     a one-sequence replica takes */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };
@@ -759,6 +763,10 @@ sp_status sp_mem_config_check(const sp_model *model, const sp_mem_config *config
 /* Memory per accelerator (training: ZeRO, Rajbhandari et al. 2019; activations,
  * Korthikanti et al. 2022; inference: weights, KV cache, workspace). capacity_bytes
  * may be 0 (fits is then false). Pure: no I/O, no allocation. */
+/* What a layout may use of an accelerator: its memory less perf.yaml's memory_headroom (NCCL
+ * buffers, allocation spikes, library workspaces), the rule train, finetune and memory fit by. Pure. */
+double sp_usable_memory_bytes(const sp_accel *accel, const sp_perf_constants *perf);
+
 sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
                              const sp_memory_constants *constants, double capacity_bytes,
                              sp_memory *out, sp_error *err);

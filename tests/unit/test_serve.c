@@ -704,7 +704,10 @@ static void speculative_decoding(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &spec, &err), SP_OK);
     double ratio = plain.decode_step_s / spec.decode_step_s;
     assert_true(ratio > 2.4 && ratio <= 2.5);
-    c.spec_draft = SP_DRAFT_MTP;
+    c.spec_draft = SP_DRAFT_MTP; /* refused for a checkpoint without MTP heads, accepted with one */
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &mtp, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "spec-draft");
+    m.mtp_layers = 1;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &mtp, &err), SP_OK);
     assert_true(mtp.decode_step_s > spec.decode_step_s);
     c.batch = 512; /* compute-bound: drafting costs more than it saves at this acceptance */

@@ -129,13 +129,6 @@ static sp_status ft_config_from_flags(const cli_value *v, const sp_model *m, sp_
     return SP_OK;
 }
 
-/* What a layout may use of the card: its memory less perf.yaml's memory_headroom, the rule the
- * train and finetune searches apply, so memory's "fits" is theirs; 0 without a card. */
-static double usable_bytes(const cli_inputs *in)
-{
-    return in->accel ? in->accel->memory_bytes * (1.0 - in->rules.perf.memory_headroom) : 0;
-}
-
 static int ft_memory(const cli_value *v, cli_inputs *in, sp_format format)
 {
     sp_error err;
@@ -143,7 +136,7 @@ static int ft_memory(const cli_value *v, cli_inputs *in, sp_format format)
     sp_ft_config config;
     sp_ft_memory memory;
     sp_ft_constants k = sp_rules_ft_constants(&in->rules);
-    double capacity = usable_bytes(in);
+    double capacity = sp_usable_memory_bytes(in->accel, &in->rules.perf);
     sp_status s = ft_config_from_flags(v, &in->model, &config, &err);
     if (s == SP_OK)
         s = sp_ft_memory_estimate(&in->model, &config, &k, capacity, &memory, &err);
@@ -183,7 +176,7 @@ int cmd_memory(int argc, char **argv)
     sp_memory_constants constants = sp_rules_memory_constants(&in.rules);
     /* Inference is checked against the whole card: a serving engine takes its own share of it
      * (serve --gpu-memory-utilization). */
-    double capacity = config.mode == SP_MODE_TRAIN ? usable_bytes(&in) : in.accel ? in.accel->memory_bytes : 0;
+    double capacity = config.mode == SP_MODE_TRAIN ? sp_usable_memory_bytes(in.accel, &in.rules.perf) : in.accel ? in.accel->memory_bytes : 0;
     if (s == SP_OK)
         s = sp_memory_estimate(&in.model, &config, &constants, capacity, &memory, &err);
     char *text = NULL;

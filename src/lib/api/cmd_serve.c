@@ -298,11 +298,6 @@ int cmd_serve(int argc, char **argv)
      * block size to 64 for FlashMLA backend", vllm/platforms/cuda.py). */
     if (s == SP_OK && in.model.kv_lora_rank > 0)
         config.block_tokens = 64;
-    /* MTP drafts come from the checkpoint's own prediction heads (vLLM's deepseek_mtp method). */
-    if (s == SP_OK && config.spec_draft == SP_DRAFT_MTP && !(in.model.mtp_layers > 0))
-        s = cli_flag_error(&err, "spec-draft", "%s carries no multi-token-prediction heads (config.json "
-                                               "num_nextn_predict_layers): draft with ngram or a draft model",
-                           in.model.name);
     if (s == SP_OK)
         s = apply_workload(v, in.data_dir, &config, &err);
     if (s == SP_OK)

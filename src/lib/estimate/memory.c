@@ -300,6 +300,11 @@ static double inference_workspace(const sp_model *m, const sp_mem_config *c, con
 
 /* ---- checks ---- */
 
+double sp_usable_memory_bytes(const sp_accel *accel, const sp_perf_constants *perf)
+{
+    return accel ? accel->memory_bytes * (1.0 - perf->memory_headroom) : 0.0;
+}
+
 bool sp_layout_is_fsdp2(const sp_mem_config *c)
 {
     return c->zero >= 3 && c->ep <= 1;

@@ -610,6 +610,12 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
     if (!strcmp(m->arch, "bert"))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model",
                        "%s is an encoder (no LM head): serve sizes text-generating decoders", m->name);
+    /* MTP drafts come from the checkpoint's own prediction heads (vLLM's deepseek_mtp method). */
+    if (c->spec_tokens > 0 && c->spec_draft == SP_DRAFT_MTP && !(m->mtp_layers > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "spec-draft",
+                       "%s carries no multi-token-prediction heads (config.json num_nextn_predict_layers): draft "
+                       "with ngram or a draft model",
+                       m->name[0] ? m->name : "the model");
     /* A request longer than the context the model was trained for is not served (vLLM refuses a
      * --max-model-len above the config's max_position_embeddings unless told to override it). The
      * last output token is never fed back, so it needs no position of its own. */
@@ -757,13 +763,13 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     /* A prompt token's cost in an iteration: a lone prompt's share of its prefill, unless that
      * prefill is bound by reading the weights, which an iteration reads once for all its prompts
      * and decodes (an MoE prompt of 512 tokens touches every expert). A lone prompt costing over
-     * twice a chunk's worth a token is that case (GEMM shapes alone differ less between M = P
-     * and M = the chunk), and then the chunk's share is taken. */
+     * prefill_weight_bound_ratio (perf.yaml) times a chunk's worth a token is that case, and then
+     * the chunk's share is taken. */
     double lone = prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens;
     double chunk_prompts = fmax(1.0, floor(mk->prefill_chunk_tokens / c->prompt_tokens));
     double shared = prefill_s(x, chunk_prompts, c->prompt_tokens, mk->prefill_chunk_tokens) /
                     (chunk_prompts * c->prompt_tokens);
-    double per_prompt_token = lone > 2.0 * shared ? shared : lone;
+    double per_prompt_token = lone > x->k->prefill_weight_bound_ratio * shared ? shared : lone;
     sp_sim_input in = {steps, (double)cap, per_prompt_token,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
                        c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices, r->max_model_len};

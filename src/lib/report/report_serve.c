@@ -8,16 +8,16 @@
 
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 /* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's
- * sp_serve_plan): 1.1 x what a one-sequence replica takes, the nearest the fleet can give. */
-static const char *reach_text(const sp_serve_result *s, char *out, size_t n)
+ * sp_serve_plan): margin (perf.yaml serve_reach_margin) x what a one-sequence replica takes. */
+static const char *reach_text(const sp_serve_result *s, double margin, char *out, size_t n)
 {
     size_t len = 0;
     if (s->reach_ttft_s > 0)
-        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (1.1 x a one-sequence replica's %.1f)",
-                                1e3 * s->reach_ttft_s, 1e3 * s->reach_ttft_s / 1.1);
+        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%g x a one-sequence replica's %.1f)",
+                                1e3 * s->reach_ttft_s, margin, 1e3 * s->reach_ttft_s / margin);
     if (s->reach_tpot_s > 0 && len < n)
-        snprintf(out + len, n - len, "%stokens within %.1f ms (1.1 x a one-sequence replica's %.1f)", len ? " and " : "",
-                 1e3 * s->reach_tpot_s, 1e3 * s->reach_tpot_s / 1.1);
+        snprintf(out + len, n - len, "%stokens within %.1f ms (%g x a one-sequence replica's %.1f)", len ? " and " : "",
+                 1e3 * s->reach_tpot_s, margin, 1e3 * s->reach_tpot_s / margin);
     return out;
 }
 
@@ -164,7 +164,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         else if (!strcmp(s->binding, "unreachable"))
             sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: a request alone takes %.1f ms a "
                               "token and %.1f ms to its first token (its prefill); the fleet is sized instead for %s\n",
-                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s, reach_text(s, reach, sizeof reach));
+                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s, reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
         else
         sp_buf_printf(&b, "              targets at p%g (%s): %s; %s%s\n", c->percentile,
                       targets_text(c, targets, sizeof targets), s->meets_targets ? "met" : "NOT met",

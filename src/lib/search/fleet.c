@@ -126,7 +126,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
 
 /* A target under what a request alone takes (binding "unreachable") is met by no replica count,
  * and the batch the steady state chose for it is the lowest-latency one, 1 sequence, whose replicas
- * queue. The fleet is sized again for the nearest targets in reach, 1.1 x that batch's steady first
+ * queue. The fleet is sized again for the nearest targets in reach, serve_reach_margin (perf.yaml) x that batch's steady first
  * token and time a token: a larger batch, and replicas until those hold at the percentile. The
  * answer still misses the user's targets and says what it was sized for. */
 sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
@@ -139,9 +139,9 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     sp_serve_config goal = *config;
     double reach_tpot = 0, reach_ttft = 0;
     if (config->tpot_s > 0 && out->lone_tpot_s > config->tpot_s)
-        goal.tpot_s = reach_tpot = 1.1 * fmax(out->tpot_s, out->lone_tpot_s);
+        goal.tpot_s = reach_tpot = perf->serve_reach_margin * fmax(out->tpot_s, out->lone_tpot_s);
     if (config->ttft_s > 0 && config->prompt_spread == 0 && out->lone_ttft_s > config->ttft_s)
-        goal.ttft_s = reach_ttft = 1.1 * fmax(out->ttft_s, out->lone_ttft_s);
+        goal.ttft_s = reach_ttft = perf->serve_reach_margin * fmax(out->ttft_s, out->lone_ttft_s);
     sp_serve_result again;
     if (plan_once(model, accel, &goal, memory, perf, &again, err) != SP_OK || !again.fits)
         return SP_OK; /* the first answer stands */

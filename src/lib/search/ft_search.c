@@ -13,22 +13,15 @@ typedef struct {
     double layouts;
 } ft_search;
 
-/* The memory a layout may use: the card less the headroom the training search keeps too
- * (perf.yaml memory_headroom: NCCL buffers, allocation spikes, library workspaces). */
-static double usable_bytes(const ft_search *s, const sp_accel *a)
-{
-    return a->memory_bytes * (1.0 - s->perf->memory_headroom);
-}
-
 /* The micro-batch a layout runs: the request's, or the largest that fits up to the cap, leaving
  * the caching allocator its room (not tight) when a micro-batch of at least one does. */
 static double micro_batch_of(ft_search *s, sp_ft_config *c, const sp_accel *a, double *largest)
 {
     c->micro_batch = 1;
-    *largest = sp_ft_max_micro_batch(s->m, c, s->k, usable_bytes(s, a));
+    *largest = sp_ft_max_micro_batch(s->m, c, s->k, sp_usable_memory_bytes(a, s->perf));
     if (s->q->micro_batch > 0)
         return *largest >= s->q->micro_batch ? s->q->micro_batch : 0;
-    double roomy = *largest >= 1 ? sp_ft_max_roomy_micro_batch(s->m, c, s->k, usable_bytes(s, a)) : 0;
+    double roomy = *largest >= 1 ? sp_ft_max_roomy_micro_batch(s->m, c, s->k, sp_usable_memory_bytes(a, s->perf)) : 0;
     return fmin(roomy >= 1 ? roomy : *largest, s->q->max_micro_batch);
 }
 
@@ -52,7 +45,7 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
         near.config = c;
         near.config.micro_batch = s->q->micro_batch > 0 ? s->q->micro_batch : 1;
         near.max_micro_batch = largest;
-        sp_ft_memory_estimate(s->m, &near.config, s->k, usable_bytes(s, a), &near.memory, &err);
+        sp_ft_memory_estimate(s->m, &near.config, s->k, sp_usable_memory_bytes(a, s->perf), &near.memory, &err);
         double need = near.memory.device_bytes, had = best->memory.device_bytes;
         if (!best->accel || need < had || (need == had && near.memory.host_bytes < best->memory.host_bytes))
             *best = near;
@@ -63,7 +56,7 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
     o.accel = a;
     o.config = c;
     o.max_micro_batch = largest;
-    if (sp_ft_memory_estimate(s->m, &c, s->k, usable_bytes(s, a), &o.memory, &err) != SP_OK || !o.memory.fits ||
+    if (sp_ft_memory_estimate(s->m, &c, s->k, sp_usable_memory_bytes(a, s->perf), &o.memory, &err) != SP_OK || !o.memory.fits ||
         sp_ft_step_estimate(s->m, a, &c, s->k, s->perf, &o.step, &err) != SP_OK)
         return;
     o.fits = true;

@@ -114,7 +114,7 @@ static void evaluate(search_ctx *s, const sp_mem_config *c)
     sp_candidate cand;
     /* The enumeration only builds layouts that divide the model and the batch. */
     sp_memory_estimate_memo(s->model, c, s->mk, s->accel->memory_bytes, s->params, &s->memory_memo, &cand.memory);
-    if (cand.memory.total_bytes > s->accel->memory_bytes * (1.0 - s->perf->memory_headroom))
+    if (cand.memory.total_bytes > sp_usable_memory_bytes(s->accel, s->perf))
         return;
     r->plans_fitting += 1;
     if (sp_train_step_memo(s->model, s->accel, c, s->req->global_batch, s->perf, &cand.memory, &s->memo,
