@@ -775,6 +775,33 @@ def check_manifest(profile_dir):
             yield rented == gpus, f"the AWS instances rent {rented} GPUs, the plan prices {gpus}"
 
 
+def check_ray_train(profile_dir):
+    """ray_train.py is Python that starts one Ray Train worker a GPU the plan prices, ray.sh submits
+    it, and cluster.yaml's nodes install Ray with its train extra (TorchTrainer's dependencies)."""
+    path = os.path.join(profile_dir, "ray_train.py")
+    if not os.path.isfile(path):
+        return
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read())
+    except SyntaxError as e:
+        yield False, f"not Python: {short(e)}"
+        return
+    values = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+              for t in node.targets if isinstance(t, ast.Name) and t.id in ("ARGV", "WORKERS", "USE_GPU")}
+    m = json.load(open(os.path.join(profile_dir, "manifest.json"), encoding="utf-8"))
+    cluster = m.get("cluster", {})
+    if cluster.get("software") != "CPU":
+        yield values.get("WORKERS") == cluster.get("gpus") and values.get("USE_GPU") is True, \
+            f"{values.get('WORKERS')} GPU workers for the plan's {cluster.get('gpus')} GPUs"
+    argv = values.get("ARGV")
+    yield isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv), f"argv {short(str(argv))}"
+    ray_sh = open(os.path.join(profile_dir, "ray.sh"), encoding="utf-8").read()
+    yield "-- python ray_train.py\n" in ray_sh, "ray.sh submits ray_train.py"
+    setup = " ".join(yaml.safe_load(open(os.path.join(profile_dir, "cluster.yaml")))["setup_commands"])
+    extras = re.search(r"'ray\[([a-z,]+)\]==", setup)
+    yield bool(extras) and "train" in extras.group(1).split(","), "the nodes install ray with Ray Train"
+
+
 def per_node_of(cluster):
     return max(t["resources"].get("GPU", 0) for t in cluster["available_node_types"].values()) or 1
 
@@ -797,6 +824,7 @@ def check_profile(profile_dir, eng):
     results += [(ok, f"{profile}/manifest.json", text) for ok, text in check_manifest(profile_dir)]
     results += [(ok, f"{profile}/torchtitan.toml", text) for ok, text in check_torchtitan_plan(profile_dir)]
     results += [(ok, f"{profile}/ds_config.json", text) for ok, text in check_ds_batch(profile_dir)]
+    results += [(ok, f"{profile}/ray_train.py", text) for ok, text in check_ray_train(profile_dir)]
     return results
 
 

@@ -91,5 +91,18 @@ for rank in 0 1; do
   check "node_run.sh: rank $rank/2 reports" grep -q "stackplan-smoke rank $rank/2 .*weights-agree True" "$work/node.log"
 done
 
+# --- ray_train.py, what ray.sh submits: one worker a rank, each with torchrun's variables and the
+# process group Ray Train opens before the entry runs (a stand-in for Ray, tests/launch/ray_stub:
+# no Ray wheel installs offline), the entry named relative to the job's working directory
+"$bin" launch "$profiles" --out "$work/ray" --cpu --nproc-per-node 2 --entry ddp_smoke.py >/dev/null
+cp "$smoke" "$work/ray/$slurm_dir/"
+check "ray.sh submits ray_train.py" grep -q -- "-- python ray_train.py$" "$work/ray/$slurm_dir/ray.sh"
+(cd "$work/ray/$slurm_dir" && PYTHONPATH="$here/ray_stub" timeout 120 python3 ray_train.py >"$work/ray.log" 2>&1)
+code=$?
+check "ray_train.py exits 0 (2 nodes x 2 processes)" test "$code" -eq 0
+for rank in 0 1 2 3; do
+  check "ray_train.py: rank $rank/4 reports" grep -q "stackplan-smoke rank $rank/4 .*weights-agree True" "$work/ray.log"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

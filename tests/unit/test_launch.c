@@ -49,11 +49,16 @@ static void training_artifacts(void **state)
     sp_artifact_set set;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, NULL, &o, NULL, 0, &set, &err), SP_OK);
     assert_string_equal(set.dir, "two-nodes");
-    const char *expected[] = {"job.sbatch",   "node_run.sh",      "pytorchjob.yaml", "cluster.yaml",
-                              "ray.sh",       "requirements.txt", "manifest.json"};
-    assert_int_equal(set.count, 7);
-    for (size_t i = 0; i < 7; i++)
+    const char *expected[] = {"job.sbatch", "node_run.sh",      "pytorchjob.yaml", "cluster.yaml",
+                              "ray_train.py", "ray.sh", "requirements.txt", "manifest.json"};
+    assert_int_equal(set.count, 8);
+    for (size_t i = 0; i < 8; i++)
         assert_string_equal(set.items[i].name, expected[i]);
+    /* Ray starts a worker on each of the 15 GPUs, not one process on the head (ray.sh had submitted
+     * train.py itself), and the nodes install Ray with Ray Train. */
+    assert_non_null(strstr(set.items[4].text, "WORKERS = 15\n"));
+    assert_non_null(strstr(set.items[5].text, "-- python ray_train.py\n"));
+    assert_non_null(strstr(set.items[3].text, "'ray[default,data,serve,train]==2.60.0'"));
     assert_non_null(strstr(set.items[0].text, "#SBATCH --nodes=2\n"));
     assert_non_null(strstr(set.items[0].text, "#SBATCH --gpus-per-node=8\n"));
     /* 8 GPU processes x cpus_per_gpu 8 (data/launch.yaml); 100 h x (1 + 0.15) = 115 h = 4-19:00 */
@@ -62,8 +67,8 @@ static void training_artifacts(void **state)
     assert_non_null(strstr(set.items[0].text, "#SBATCH --exclusive\n"));
     assert_null(strstr(set.items[0].text, "--requeue"));
     assert_non_null(strstr(set.items[0].text, "--rdzv_backend=c10d"));
-    assert_non_null(strstr(set.items[6].text, "\"launch\": \"sbatch job.sbatch\""));
-    assert_null(strstr(set.items[5].text, ">="));
+    assert_non_null(strstr(set.items[7].text, "\"launch\": \"sbatch job.sbatch\""));
+    assert_null(strstr(set.items[6].text, ">="));
     sp_artifact_set_free(&set);
     sp_artifact_set_free(&set);
     sp_artifact_set_free(NULL);
@@ -87,6 +92,28 @@ static void training_artifacts(void **state)
     }
     assert_non_null(ray);
     assert_non_null(strstr(ray, "-- bash serve.sh\n"));
+    sp_artifact_set_free(&set);
+    /* A Spark job runs on Spark's cluster (spark.sh): no Ray cluster whose nodes install pyspark only. */
+    static const char join[] = "- name: Join\n  data_tb: 6\n  instance: r6i.8xlarge\n  stages: [read, join, write]\n"
+                               "  train_hours: 2\n  budget_usd: 500\n";
+    sp_profile_list list;
+    assert_int_equal(sp_profiles_parse("join.yaml", join, sizeof join - 1, &list, &err), SP_OK);
+    static sp_stage_model stages; /* large: off the stack */
+    sp_instance_catalog instances;
+    assert_int_equal(sp_stages_load(SP_DATA_DIR "/stages.yaml", &stages, &err), SP_OK);
+    assert_int_equal(sp_instances_load(SP_DATA_DIR "/instances.yaml", &instances, &err), SP_OK);
+    sp_plan_options data = SP_PLAN_OPTIONS_INIT;
+    data.stages = &stages;
+    data.instance = sp_instance_find(&instances, "r6i.8xlarge");
+    assert_int_equal(sp_plan_profile(&list.items[0], &rules, &data, &plan, &err), SP_OK);
+    assert_int_equal(plan.data_framework, SP_DATA_SPARK);
+    assert_int_equal(sp_launch_artifacts(&list.items[0], &plan, &rules, NULL, &o, NULL, 0, &set, &err), SP_OK);
+    sp_profile_list_free(&list);
+    sp_instance_catalog_free(&instances);
+    for (size_t i = 0; i < set.count; i++) {
+        assert_string_not_equal(set.items[i].name, "cluster.yaml");
+        assert_string_not_equal(set.items[i].name, "ray.sh");
+    }
     sp_artifact_set_free(&set);
 }
 

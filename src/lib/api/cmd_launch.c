@@ -32,7 +32,8 @@ static const cli_command CMD = {
     "Write, for each profile, the artifacts of its plan: torchrun.sh (one node), job.sbatch, node_run.sh\n"
     "with a Kubeflow pytorchjob.yaml and a SkyPilot sky_task.yaml; Megatron-LM's arguments, a DeepSpeed\n"
     "ds_config.json and accelerate config, or an axolotl.yml, as the plan's framework needs; serve.sh\n"
-    "(+ serve_app.py and a KubeRay rayservice.yaml for Ray Serve); MaxText on TPUs; cluster.yaml and ray.sh;\n"
+    "(+ serve_app.py and a KubeRay rayservice.yaml for Ray Serve); MaxText on TPUs; cluster.yaml and ray.sh\n"
+    "(+ ray_train.py, a Ray Train worker a GPU, for training);\n"
     "requirements.txt (pinned, with the CUDA/ROCm wheel index) and manifest.json (SHA-256 of each file).",
     OPTS, sizeof OPTS / sizeof OPTS[0], 1};
 

@@ -111,6 +111,8 @@ static char *node_script(const sp_launch_ctx *c, sp_error *err)
     return sp_buf_finish(&b, err);
 }
 
+static bool trains(const sp_plan *plan) { return plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL; }
+
 static char *ray_script(const sp_launch_ctx *c, sp_error *err)
 {
     sp_buf b = {0};
@@ -129,6 +131,10 @@ static char *ray_script(const sp_launch_ctx *c, sp_error *err)
         sp_buf_puts(&b, "# No model named in the profile: serve.sh runs one replica of MODEL; name a model for the Ray\n"
                         "# Serve app over every replica.\n"
                         "ray job submit --address http://127.0.0.1:8265 --working-dir . -- bash serve.sh\n");
+    else if (c->plan->axis == SP_AXIS_SERVING && !c->o->entry) /* vLLM or TensorRT-LLM: serve.sh's replica */
+        sp_buf_puts(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- bash serve.sh\n");
+    else if (trains(c->plan)) /* every rank, one Ray Train worker each */
+        sp_buf_puts(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- python ray_train.py\n");
     else
         sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- python %s\n", c->entry);
     return sp_buf_finish(&b, err);
@@ -180,13 +186,18 @@ static char *maxtext_script(const sp_launch_ctx *c, sp_error *err)
     return sp_buf_finish(&b, err);
 }
 
-static bool trains(const sp_plan *plan) { return plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL; }
-
-/* Ray runs the user's program or a serving app; Megatron-LM, torchtitan and axolotl are torchrun
- * programs that Ray's job submission would start on one node only, so their plans get no Ray files. */
+/* Ray runs the user's training program (ray_train.py, a Ray Train worker a GPU), a serving app or
+ * engine, or a Ray Data program. Megatron-LM, torchtitan and axolotl are torchrun programs with their
+ * own launch files; Spark and Dask jobs run on their own clusters (spark.sh, dask.sh); Ray Train has
+ * no worker type for Trainium, Gaudi or TPU plans here. Those plans get no Ray files. */
 static bool ray_runs(const sp_launch_ctx *c)
 {
-    return !c->megatron && !c->torchtitan && !c->plan->fine_tuned && !(c->plan->stack == SP_STACK_XLA && trains(c->plan) && !c->o->cpu);
+    const sp_plan *plan = c->plan;
+    if (plan->data_sized && (plan->data_framework == SP_DATA_SPARK || plan->data_framework == SP_DATA_DASK))
+        return false;
+    if (trains(plan) && !c->gpu && !c->o->cpu)
+        return false;
+    return !c->megatron && !c->torchtitan && !plan->fine_tuned;
 }
 
 /* The packages the plan's frameworks need, as frameworks.yaml names them. */
@@ -222,7 +233,7 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
         names[n++] = "pyspark";
     else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
-    else if ((plan->launcher == SP_LAUNCH_RAY && ray_runs(c)) ||
+    else if (ray_runs(c) || /* cluster.yaml's nodes start Ray from this pin */
              (plan->served && (plan->engine == SP_ENGINE_RAY_SERVE_VLLM || plan->serve.pp > 1 ||
                                plan->serve.nodes_per_replica > 1))) /* vLLM's Ray executor */
         names[n++] = "ray";
@@ -565,6 +576,8 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
         s = add(out, launch_file(&c), data_script(&c, err), true, err);
     if (s == SP_OK && ray_runs(&c))
         s = add(out, "cluster.yaml", sp_cluster_yaml(&c, setup, err), false, err);
+    if (s == SP_OK && ray_runs(&c) && trains(plan))
+        s = add(out, "ray_train.py", sp_ray_train_py(&c, err), false, err);
     if (s == SP_OK && ray_runs(&c))
         s = add(out, "ray.sh", ray_script(&c, err), true, err);
     if (s == SP_OK)

@@ -82,11 +82,14 @@ char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err);
 char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err);
 char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err);
 
-/* ---- Ray (launch_yaml.c, serve_app.c) ---- */
+/* ---- Ray (launch_yaml.c, serve_app.c, ray_train.c) ---- */
 /* Ray's cluster.yaml for a plan; setup is its one setup command. */
 char *sp_cluster_yaml(const sp_launch_ctx *c, const char *setup, sp_error *err);
 /* A Ray Serve application over vLLM with the plan's replicas, GPUs and engine arguments. */
 char *sp_serve_app(const sp_launch_ctx *c, sp_error *err);
+/* ray_train.py (ray_train.c): the training entry in one Ray Train worker a GPU (a process a
+ * node's slot with --cpu), each with torchrun's variables and the process group open. */
+char *sp_ray_train_py(const sp_launch_ctx *c, sp_error *err);
 
 /* ---- YAML writing (yaml_emit.c): libyaml's emitter, scalars that keep their type ---- */
 typedef struct sp_emitter sp_emitter;
