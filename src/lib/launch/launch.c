@@ -123,20 +123,16 @@ static char *ray_script(const sp_launch_ctx *c, sp_error *err)
                       "dashboard=$!\n"
                       "trap 'kill \"$dashboard\" 2>/dev/null || true' EXIT  # the port-forward may be gone already\n"
                       "sleep 5\n");
-    if (c->plan->served && c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM && !c->o->entry)
-        sp_buf_puts(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- serve run serve_app:app\n");
-    else if (c->plan->axis == SP_AXIS_SERVING && !c->plan->served && !c->o->entry)
+    if (c->plan->axis == SP_AXIS_SERVING && !c->plan->served && !c->o->entry)
         /* No model named: no Ray Serve app is written, so the cluster runs serve.sh's one replica
          * (MODEL names the repository). */
         sp_buf_puts(&b, "# No model named in the profile: serve.sh runs one replica of MODEL; name a model for the Ray\n"
-                        "# Serve app over every replica.\n"
-                        "ray job submit --address http://127.0.0.1:8265 --working-dir . -- bash serve.sh\n");
-    else if (c->plan->axis == SP_AXIS_SERVING && !c->o->entry) /* vLLM or TensorRT-LLM: serve.sh's replica */
-        sp_buf_puts(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- bash serve.sh\n");
-    else if (trains(c->plan)) /* every rank, one Ray Train worker each */
-        sp_buf_puts(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- python ray_train.py\n");
-    else
+                        "# Serve app over every replica.\n");
+    if (c->o->entry && !trains(c->plan)) /* the user's own program (training runs it in ray_train.py's workers) */
         sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- python %s\n", c->entry);
+    else
+        sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- %s\n",
+                      sp_ray_job_command(c->plan));
     return sp_buf_finish(&b, err);
 }
 

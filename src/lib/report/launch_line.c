@@ -51,6 +51,15 @@ static const char *plan_entry(const sp_plan *plan)
     return sp_default_entry(plan->axis);
 }
 
+const char *sp_ray_job_command(const sp_plan *plan)
+{
+    if (plan->axis == SP_AXIS_SERVING) /* Ray Serve's app, else serve.sh's engine (a vLLM replica) */
+        return plan->served && plan->engine == SP_ENGINE_RAY_SERVE_VLLM ? "serve run serve_app:app" : "bash serve.sh";
+    if (plan->axis == SP_AXIS_DATA)
+        return "python data_job.py";
+    return "python ray_train.py"; /* `python train.py` would be one process on the head, whatever the GPUs */
+}
+
 int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
 {
     if (plan->data_sized)
@@ -80,12 +89,16 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
                         "$SLURM_JOB_NODELIST | head -n 1):29500 %s'",
                         nodes, per_node(plan), nodes, per_node(plan), entry);
     case SP_LAUNCH_RAY:
+        /* What ray.sh submits; the job's working directory goes to every node (ray_train.py's
+         * workers run the entry there). */
         if (plan->tier == SP_TIER_LOCAL)
             return snprintf(buf, size,
                             "ray start --head --num-gpus=%lu && ray job submit --address "
-                            "http://127.0.0.1:8265 -- python %s",
-                            (unsigned long)plan->gpus, entry);
-        return snprintf(buf, size, "ray up cluster.yaml -y && ray submit cluster.yaml %s", entry);
+                            "http://127.0.0.1:8265 --working-dir . -- %s",
+                            (unsigned long)plan->gpus, sp_ray_job_command(plan));
+        return snprintf(buf, size,
+                        "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 --working-dir . -- %s",
+                        sp_ray_job_command(plan));
     }
     return snprintf(buf, size, "?");
 }

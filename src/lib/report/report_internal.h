@@ -10,6 +10,9 @@
 
 /* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
 const char *sp_default_entry(sp_axis axis);
+/* The command ray.sh submits when no entry is named: ray_train.py for training (a Ray Train worker
+ * a GPU), Ray Serve's app or serve.sh for serving, the data program. */
+const char *sp_ray_job_command(const sp_plan *plan);
 
 /* ---- sentences (notes.c) ---- */
 
