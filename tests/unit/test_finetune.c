@@ -402,6 +402,55 @@ static void fp32_upcast_only_unsharded(void **state)
     assert_close(upcast.allocated_bytes, estimated(&c).allocated_bytes);
 }
 
+/* A frozen fp32 base under autocast: torch caches the bf16 cast of a weight only while it requires
+ * grad, so a LoRA's base is its 4 fp32 bytes when checkpointing rebuilds the casts a block at a
+ * time or FSDP casts the gathered unit; without checkpointing autograd keeps every cast (6 bytes),
+ * and a full fine-tune's trained weights keep their cached copies (6). The upcast flag touches a
+ * quantised base only. */
+static void autocast_caches_trained_weights_only(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    double params = sp_model_params(&m);
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.precision = SP_PREC_MIXED_BF16;
+    assert_true(c.checkpointing);
+    assert_close(estimated(&c).base_bytes, 4.0 * params);
+    c.checkpointing = false;
+    assert_close(estimated(&c).base_bytes, 6.0 * params);
+    c.fsdp = true;
+    c.gpus = 4;
+    assert_close(estimated(&c).base_bytes, 4.0 * params / 4.0);
+    c = (sp_ft_config)SP_FT_CONFIG_INIT;
+    c.precision = SP_PREC_MIXED_BF16;
+    c.method = SP_METHOD_FULL;
+    assert_close(estimated(&c).base_bytes, 6.0 * params);
+    c = (sp_ft_config)SP_FT_CONFIG_INIT;
+    sp_ft_memory plain = estimated(&c);
+    c.fp32_upcast = true;
+    assert_close(estimated(&c).allocated_bytes, plain.allocated_bytes);
+}
+
+/* Chunked cross-entropy keeps 4 bytes a logit (data/defaults.yaml's chunked_loss_bytes_per_logit)
+ * where Hugging Face's upcast loss keeps 14: 10 bytes x seq x vocab less at the loss. */
+static void chunked_loss_drops_the_fp32_logits(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_ft_constants k = BARE;
+    k.loss_bytes_per_logit = 14;
+    k.chunked_loss_bytes_per_logit = 4;
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.seq = 1024;
+    sp_ft_memory full, chunked;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &full, &err), SP_OK);
+    c.chunked_loss = true;
+    assert_int_equal(sp_ft_memory_estimate(&m, &c, &k, 0, &chunked, &err), SP_OK);
+    assert_true(chunked.allocated_bytes < full.allocated_bytes);
+    assert_true(full.allocated_bytes - chunked.allocated_bytes <= 10.0 * 1024 * 32000 + 1.0);
+}
+
 /* A GPTQ base under FSDP: AutoGPTQ's buffers stay whole on every rank; made parameters (fms-
  * acceleration) they shard like any weight, constants included. */
 static void gptq_shards_only_as_parameters(void **state)
@@ -477,7 +526,8 @@ int main(void)
         cmocka_unit_test(fit_tight_and_largest_batch), cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),
         cmocka_unit_test(search_prefers_cheapest_within_deadline),
-        cmocka_unit_test(search_leaves_the_allocator_room),
+        cmocka_unit_test(search_leaves_the_allocator_room), cmocka_unit_test(autocast_caches_trained_weights_only),
+        cmocka_unit_test(chunked_loss_drops_the_fp32_logits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

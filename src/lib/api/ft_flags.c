@@ -33,7 +33,11 @@ sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_meth
     c->train_embeddings = cli_on(cmd, v, "train-embeddings");
     c->fused_kernels = cli_on(cmd, v, "fused-kernels");
     c->reentrant_outside_fsdp = cli_on(cmd, v, "reentrant-checkpointing");
+    c->chunked_loss = cli_on(cmd, v, "chunked-loss");
+    c->fp32_upcast = cli_on(cmd, v, "kbit-upcast");
     c->host_bytes = cli_number_or(cmd, v, "host-gb", 0) * 1e9;
+    if (one_method && c->fp32_upcast && c->quant == SP_QUANT_NONE) /* PEFT calls it on quantised bases only */
+        return cli_flag_error(err, "kbit-upcast", "applies to a quantised base (qlora, or --quant)");
     return SP_OK;
 }
 
@@ -75,7 +79,8 @@ sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *v, s
 {
     static const char *const FT_ONLY[] = {"lora-rank", "lora-targets", "lora-dropout",     "quant",
                                           "double-quant", "offload",   "train-embeddings", "fused-kernels",
-                                          "reentrant-checkpointing",  "host-gb",           NULL};
+                                          "reentrant-checkpointing",  "host-gb",           "chunked-loss",
+                                          "kbit-upcast",              NULL};
     for (size_t i = 0; FT_ONLY[i]; i++)
         if (cli_index(cmd, FT_ONLY[i]) < cmd->count && cli_flag(cmd, v, FT_ONLY[i])->set)
             return cli_flag_error(err, FT_ONLY[i], "describes a fine-tune: give --method too");

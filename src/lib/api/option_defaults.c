@@ -21,6 +21,9 @@ static const cli_default DEFAULTS[] = {
     NUM("budget-usd", 0.01, 1e12, 0, "none", "a filter, not a target; under a cent buys no GPU-second, $1e12 is past any budget"),
     SWITCH("checkpointing", false, "off when the fine-tune fits, on when it must",
            "recompute costs a third more compute, so it is used only when memory needs it (HF Trainer's default is off)"),
+    SWITCH("chunked-loss", false, "off",
+           "Hugging Face models upcast all the logits to fp32 for the loss (loss_bytes_per_logit in data/defaults.yaml); "
+           "torchtune's chunked cross-entropy and litgpt's chunked_cross_entropy do not"),
     NUM("concurrency", 1, 1e6, WHOLE, "none (a request rate, or one replica)", "clients in a closed loop"),
     NUM("context", 1, 1e8, WHOLE, "the model's own context",
         "a longer context (RoPE scaling) is the user's claim, so it is never assumed"),
@@ -64,6 +67,9 @@ static const cli_default DEFAULTS[] = {
     NUM("input-tb", 1e-6, 1e8, 0, "required (or --input-tokens)", "a megabyte up to 100 exabytes"),
     NUM("input-tokens", 1, 1e19, 0, "required (or --input-tb)", "ten quintillion tokens is past any corpus"),
     NUM("interleave", 1, 128, WHOLE, "memory: 1; train: searched", "Megatron's virtual stages; 128 is past any layout"),
+    SWITCH("kbit-upcast", false, "off",
+           "the fine-tune validation rows fit without it except fms-hf-tuning's, which call "
+           "prepare_model_for_kbit_training; sharded QLoRA never upcasts (TRL skips it under FSDP)"),
     NUM("kv-heads", 1, 1e5, WHOLE, "--heads (no GQA)", "must divide --heads"),
     NUM("layers", 1, 1e4, WHOLE, "required for a shape", "past any trained model's depth"),
     NUM("lora-dropout", 0, 0.99, 0, "0.05", "the QLoRA recipe's dropout for its 33B-65B runs (Dettmers et al. 2023, App. B; 0.1 up to 13B)"),

@@ -168,12 +168,12 @@ static double optimizer_temporary_per_param(const sp_ft_config *c)
 /* ---- activations ---- */
 
 /* Whether PEFT's prepare_model_for_kbit_training has upcast the norms, embeddings and head to
- * fp32. TRL's SFTTrainer never calls it for sharded QLoRA (4-bit weights on cpu or meta when FSDP
+ * fp32 (it is called for quantised bases only). TRL's SFTTrainer never calls it for sharded QLoRA (4-bit weights on cpu or meta when FSDP
  * or ZeRO-3 loads them: trl/trainer/sft_trainer.py, is_sharded_qlora), so under FSDP they stay
  * 16-bit. */
 static bool upcast_applies(const sp_ft_config *c)
 {
-    return c->fp32_upcast && !(c->fsdp && c->gpus > 1);
+    return c->fp32_upcast && c->quant != SP_QUANT_NONE && !(c->fsdp && c->gpus > 1);
 }
 
 /* Bytes of an element of the residual stream: fp32 once the norms and the embeddings are
@@ -354,6 +354,19 @@ typedef struct {
     double base, constants, layer_storage; /* per GPU, and one block unsharded */
 } base_storage;
 
+/* A frozen base under autocast: torch caches the 16-bit cast of an fp32 weight only while the
+ * weight requires grad (aten/src/ATen/autocast_mode.cpp cached_cast, can_try_cache), so a frozen
+ * weight is cast at each use. Autograd keeps that cast for the input gradient unless the block is
+ * checkpointed, which rebuilds it one block at a time; FSDP's mixed precision casts the gathered
+ * unit instead and frees it after use. Either way the resident base is the fp32 copy alone. */
+static double base_bytes_per_param(const sp_ft_config *c, const sp_precision_bytes *b)
+{
+    bool autocast = b->weights > b->updated; /* fp32 weights plus a cached 16-bit copy */
+    if (autocast && is_adapter(c->method) && (c->checkpointing || (c->fsdp && c->gpus > 1)))
+        return b->updated;
+    return b->weights;
+}
+
 static base_storage base_of(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k, double params)
 {
     sp_precision_bytes b = sp_ft_precision_bytes(c);
@@ -362,7 +375,7 @@ static base_storage base_of(const sp_model *m, const sp_ft_config *c, const sp_f
     sp_ft_quant_bytes(c, k, &weight, &constants);
     base_storage s;
     if (c->quant == SP_QUANT_NONE) {
-        s.base = params * b.weights;
+        s.base = params * base_bytes_per_param(c, &b);
         s.constants = 0;
         s.layer_storage = linear / m->layers * b.compute;
     } else {

@@ -150,7 +150,8 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   q->tokens_given ? " to train on" : " (a unit: no --dataset-gb or --tokens given)");
     if (q->methods & ~(unsigned)SP_METHODS_FULL) /* a full fine-tune alone has no adapters to describe */
         sp_buf_printf(&b, "adapters rank %g on %s; ", q->base.lora_rank, targets);
-    sp_buf_printf(&b, "%s, %s\n", sp_precision_name(q->base.precision), sp_optimizer_name(q->base.optimizer));
+    sp_buf_printf(&b, "%s, %s%s%s\n", sp_precision_name(q->base.precision), sp_optimizer_name(q->base.optimizer),
+                  q->base.chunked_loss ? ", chunked loss" : "", q->base.fp32_upcast ? ", a 4-bit base's norms and head in fp32" : "");
     targets_text(&b, q);
     sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
                   "mb", "tokens/s", "hours", "cost");
@@ -246,6 +247,8 @@ static json_t *config_json(const sp_model *m, const sp_ft_config *c)
     json_object_set_new(o, "seq", json_integer((json_int_t)c->seq));
     json_object_set_new(o, "fused_kernels", json_boolean(c->fused_kernels));
     json_object_set_new(o, "reentrant_checkpointing", json_boolean(c->reentrant_outside_fsdp));
+    json_object_set_new(o, "chunked_loss", json_boolean(c->chunked_loss));
+    json_object_set_new(o, "kbit_upcast", json_boolean(c->fp32_upcast));
     return o;
 }
 
@@ -369,8 +372,9 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
     sp_buf_printf(&b, "model       : %s (%.2f B parameters), %s fine-tune, %.4g trainable (%.3f%%)\n", m->name,
                   mem->params / 1e9, sp_ft_method_name(c->method), mem->trainable_params,
                   100.0 * mem->trainable_params / mem->params);
-    sp_buf_printf(&b, "job         : %s, micro-batch %g x %g tokens, base %s\n", layout, c->micro_batch, c->seq,
-                  c->quant == SP_QUANT_NONE ? sp_precision_name(c->precision) : sp_quant_name(c->quant));
+    sp_buf_printf(&b, "job         : %s, micro-batch %g x %g tokens, base %s%s%s\n", layout, c->micro_batch, c->seq,
+                  c->quant == SP_QUANT_NONE ? sp_precision_name(c->precision) : sp_quant_name(c->quant),
+                  c->fp32_upcast ? " (norms, embeddings and head fp32)" : "", c->chunked_loss ? ", chunked loss" : "");
     sp_buf_printf(&b, "base        : %10.2f GB (+ %.2f GB quantisation constants)\n", mem->base_bytes / 1e9,
                   mem->quant_constants_bytes / 1e9);
     sp_buf_printf(&b, "adapters    : %10.2f GB\n", mem->trainable_bytes / 1e9);
