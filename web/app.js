@@ -61,13 +61,22 @@ function question() {
     q.model = v("model");
   }
   q.gpu = v("gpu");
-  if (cmd === "memory" || cmd === "finetune") Object.assign(q, { method: v("method"), seq: v("seq"), micro_batch: v("micro_batch") });
+  // An empty optional field is left to the command's own default, as on the command line.
+  const optional = (key, id) => { if (v(id)) q[key] = v(id); };
+  if (cmd === "memory" || cmd === "finetune") {
+    Object.assign(q, { method: v("method"), seq: v("seq") });
+    optional("micro_batch", "micro_batch");
+  }
+  if (cmd === "memory") q.recompute = v("recompute");
+  if (cmd === "finetune") optional("dataset_gb", "dataset_gb");
   if (cmd === "train") Object.assign(q, { seq: v("seq"), gpus: v("gpus"), global_batch: v("global_batch"), tokens: v("tokens") });
   if (cmd === "serve") {
     Object.assign(q, { qps: v("qps"), prompt_tokens: v("prompt"), output_tokens: v("output") });
-    if (v("ttft")) q.ttft_ms = v("ttft");
-    if (v("tpot")) q.tpot_ms = v("tpot");
+    optional("ttft_ms", "ttft");
+    optional("tpot_ms", "tpot");
+    optional("percentile", "percentile");
   }
+  if (cmd !== "memory") optional("usd_per_gpu_hour", "price");
   return q;
 }
 
@@ -90,7 +99,7 @@ async function answer(event) {
     ? `${r.error.file ? r.error.file + ":" + r.error.line + ":" + r.error.column + ": " : ""}` +
       `${r.error.field ? r.error.field + ": " : ""}${r.error.message}`
     : `stackplan ${args.join(" ")}  (answered in ${r.ms.toFixed(1)} ms)`;
-  if (r.text) $("report").srcdoc = r.text;
+  $("report").srcdoc = r.text || ""; // an error leaves no earlier answer on screen
   return { request: q, args, status: r.error ? 2 : 0, ms: r.ms };
 }
 
@@ -141,6 +150,7 @@ createStackplan({ noInitialRun: true }).then((module) => {
   fillSelect($("model"), models.map((m) => m.name), "llama-3.1-8b");
   fillSelect($("gpu"), accels.map((a) => a.name), "rtx-4090-24gb");
   $("command").addEventListener("change", showFields);
+  $("model").addEventListener("change", () => { $("config").value = ""; }); // the list's model, not the upload
   $("ask").addEventListener("submit", answer);
   showFields();
   $("run").disabled = false;

@@ -1,13 +1,17 @@
 """stackplan from Python: ctypes over libstackplan's JSON ABI (sp_request), no compiled extension.
 
 Each function is a command; its keyword arguments are the command's flags with underscores for
-dashes (micro_batch=2 is --micro-batch 2, flash_attention=True is --flash-attention, a list is
-joined by commas), and it returns the dict that `stackplan COMMAND --format json` prints.
+dashes (micro_batch=2 is --micro-batch 2, flash_attention=True is --flash-attention and False
+--no-flash-attention, a list is joined by commas), and it returns the dict that
+`stackplan COMMAND --format json` prints (format="text", "md" or "html": that text, a str).
 
     >>> import stackplan
-    >>> m = stackplan.memory(model="llama-3.1-8b", gpu="rtx-4090-24gb", method="qlora")
-    >>> m["memory"]["device_bytes"] < 24e9
-    True
+    >>> m = stackplan.memory(model="llama-3.1-8b", gpu="rtx-4090-24gb", method="qlora", recompute="full")
+    >>> m["fits"], m["memory"]["device_bytes"] < 24e9
+    (True, True)
+
+A report whose request no plan meets (the CLI's exit status 3) comes back like any other; its
+fields say why. Calls are serialised: the library runs one command at a time per process.
 
 Bad input raises StackplanError with the file, line, column and field the CLI would name.
 The library is found at $STACKPLAN_LIBRARY, else as libstackplan.so.0 on the loader's path
@@ -17,6 +21,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import threading
 
 __all__ = ["StackplanError", "request", "plan", "train", "finetune", "serve", "memory", "data", "breakeven",
            "catalog"]
@@ -44,13 +49,20 @@ class _Error(ctypes.Structure):  # sp_error
 
 
 _lib = None
+# sp_request redirects the command's output through process-wide state (not thread-safe, as
+# include/stackplan.h says); ctypes releases the GIL, so the binding takes this lock instead.
+_lock = threading.Lock()
 
 
 def _library():
     global _lib
     if _lib is None:
         path = os.environ.get("STACKPLAN_LIBRARY") or ctypes.util.find_library("stackplan") or "libstackplan.so.0"
-        lib = ctypes.CDLL(path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            raise StackplanError(f"cannot load {path} ({e}): set STACKPLAN_LIBRARY to the built "
+                                 "libstackplan.so.0, or install it where the loader looks (ldconfig)") from e
         lib.sp_request.argtypes = [ctypes.c_char_p, ctypes.POINTER(_Error)]
         lib.sp_request.restype = ctypes.c_void_p
         lib.sp_free.argtypes = [ctypes.c_void_p]
@@ -65,14 +77,16 @@ def request(command, **flags):
     lib = _library()
     err = _Error()
     text = json.dumps({"command": command, **flags}).encode()
-    answer = lib.sp_request(text, ctypes.byref(err))
+    with _lock:
+        answer = lib.sp_request(text, ctypes.byref(err))
     if not answer:
         raise StackplanError(err.message.decode(errors="replace"), err.file.decode(errors="replace"), err.line,
                              err.col, err.field.decode(errors="replace"))
     try:
-        return json.loads(ctypes.string_at(answer).decode())
+        report = ctypes.string_at(answer).decode()
     finally:
         lib.sp_free(answer)
+    return json.loads(report) if flags.get("format", "json") == "json" else report
 
 
 def plan(file, **flags):

@@ -68,6 +68,49 @@ def test_an_unmet_request_still_answers():
     assert stackplan.train(model="llama-3.1-405b", gpu="rtx-4090-24gb", gpus=8, global_batch=64) == want
 
 
+def test_false_turns_a_switch_off():
+    off = stackplan.memory(model="llama-3.1-8b", gpu="h100-sxm-80gb", flash_attention=False)
+    assert off == cli_json("memory", "--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb",
+                           "--no-flash-attention")[1]
+    assert off["activations_bytes"] > stackplan.memory(model="llama-3.1-8b", gpu="h100-sxm-80gb")["activations_bytes"]
+    with pytest.raises(stackplan.StackplanError) as e:  # not a switch: named, not ignored
+        stackplan.memory(model="llama-3.1-8b", gpu="h100-sxm-80gb", gpus=False)
+    assert "--no-gpus" in str(e.value)
+
+
+def test_text_formats_come_back_as_text():
+    text = stackplan.memory(model="llama-3.1-8b", gpu="rtx-4090-24gb", format="text")
+    assert isinstance(text, str) and text.startswith("model")
+
+
+def test_errors_are_one_line():
+    for command in ("nope", "version"):
+        with pytest.raises(stackplan.StackplanError) as e:
+            stackplan.request(command)
+        assert "\n" not in str(e.value) and str(e.value)
+
+
+def test_threads_get_their_own_answers():
+    import threading
+    want = {gpu: stackplan.memory(model="llama-3.1-8b", gpu=gpu) for gpu in ("h100-sxm-80gb", "rtx-4090-24gb")}
+    wrong = []
+
+    def ask(gpu):
+        for _ in range(10):
+            try:
+                if stackplan.memory(model="llama-3.1-8b", gpu=gpu) != want[gpu]:
+                    wrong.append(gpu)
+            except Exception as e:  # a torn answer fails to parse
+                wrong.append(repr(e))
+
+    threads = [threading.Thread(target=ask, args=(gpu,)) for gpu in want for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
+
+
 def test_not_json_is_refused():
     with pytest.raises(stackplan.StackplanError):
         stackplan.request("no-such-command")

@@ -113,7 +113,7 @@ def main():
         page_json = driver.execute_script("return document.getElementById('report').contentDocument"
                                           ".querySelectorAll('pre')[1].textContent")
         args = ["memory", "--hf-config", config, "--gpu", "rtx-4090-24gb", "--method", "qlora", "--seq", "2048",
-                "--micro-batch", "1", "--format", "json"]
+                "--recompute", "full", "--format", "json"]
         native_json = subprocess.run([native, *args], cwd=root, capture_output=True, text=True).stdout
         page, want = json.loads(page_json), json.loads(native_json)
         # The page names an uploaded config.json "uploaded-config" (it cannot see the folder's name).
@@ -133,6 +133,12 @@ def main():
         check("answered in" in status, f"clicking Answer reports: {status}")
         time.sleep(1)
         driver.save_screenshot(shot)
+        # A question the library refuses leaves no earlier answer under the error.
+        driver.execute_script("document.getElementById('tokens').value = 'abc';")
+        driver.find_element("id", "run").click()
+        wait_for(driver, "return document.getElementById('status').className === 'error'")
+        check(driver.execute_script("return document.getElementById('report').srcdoc") == "",
+              "an error clears the earlier report")
         check(os.path.getsize(shot) > 10000, f"screenshot saved: {shot}")
     finally:
         driver.quit()

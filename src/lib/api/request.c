@@ -88,17 +88,21 @@ static sp_status build_args(json_t *req, args *a, sp_error *err)
     bool format = false;
     json_object_foreach(req, key, v)
     {
-        if (!strcmp(key, "command") || sp_key_index(POSITIONAL, key) >= 0 || json_is_null(v) || json_is_false(v))
+        if (!strcmp(key, "command") || sp_key_index(POSITIONAL, key) >= 0 || json_is_null(v) ||
+            (json_is_false(v) && !strcmp(key, "help")))
             continue;
-        char flag[SP_ERR_FIELD_MAX + 2], value[4096];
-        if (snprintf(flag, sizeof flag, "--%s", key) >= (int)sizeof flag)
+        /* false turns a switch off (--no-flag), as the CLI spells it; a flag that is not a switch
+         * then fails as an unknown option, by its name. */
+        char flag[SP_ERR_FIELD_MAX + 5], value[4096];
+        const char *prefix = json_is_false(v) ? "--no-" : "--";
+        if (snprintf(flag, sizeof flag, "%s%s", prefix, key) >= (int)sizeof flag)
             return request_fail(err, key, "no such flag");
-        for (char *c = flag + 2; *c; c++)
+        for (char *c = flag + strlen(prefix); *c; c++)
             *c = *c == '_' ? '-' : *c;
         format = format || !strcmp(key, "format");
         if (!push(a, flag))
             return request_fail(err, key, "too many fields");
-        if (json_is_true(v))
+        if (json_is_boolean(v))
             continue;
         if (!value_text(v, value, sizeof value) || !push(a, value))
             return request_fail(err, key, "the value must be a string, a number or a list of them");
@@ -113,13 +117,17 @@ static void command_error(int status, const char *stderr_text, sp_error *err)
 {
     const sp_error *last = cli_last_error();
     if (last->status != SP_OK) {
-        if (err)
+        if (err) {
             *err = *last;
+            err->message[strcspn(err->message, "\n")] = '\0'; /* one line, as the CLI prints it */
+        }
         return;
     }
     const char *line = stderr_text && stderr_text[0] ? stderr_text : "the command failed";
+    if (!strncmp(line, "stackplan: ", 11))
+        line += 11;
     sp_fail(err, status == CLI_EXIT_INPUT ? SP_ERR_INPUT : SP_ERR_INTERNAL, "", 0, 0, "", "%.*s",
-            (int)strcspn(line, "\n"), strncmp(line, "stackplan: ", 11) ? line : line + 11);
+            (int)strcspn(line, "\n"), line);
 }
 
 char *sp_request(const char *request_json, sp_error *err)
