@@ -1641,6 +1641,7 @@ typedef struct {
     const sp_rules *rules;             /* framework versions */
     double fits_from_gpus;             /* when nothing fits: the least doubling of the counts that does; 0: none */
     const sp_accel *fits_from_accel;   /* ... on this part */
+    bool unpriced;                     /* the one part asked has no public price and none was given: no cost */
 } sp_train_report;
 
 /* Renders the winner (fastest layout that meets deadline and budget, else the
@@ -1659,6 +1660,7 @@ typedef struct {
     const sp_serve_config *config;
     const sp_serve_result *result;
     const sp_rules *rules;        /* engine versions */
+    bool unpriced;                /* the part has no public price and none was given: no cost shown */
 } sp_serve_report;
 
 /* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */

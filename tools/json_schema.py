@@ -54,6 +54,8 @@ EXTRA = [
     "train --model llama-3.1-405b --gpu h100-sxm-80gb,b200-sxm-192gb --gpus 512-2048 --global-batch 2048 --seq 32768 --deadline-days 60 --budget-usd 1e7 --format json",
     "train --model llama-3.1-405b --gpu rtx-4090-24gb --gpus 8 --global-batch 64 --format json",
     "train --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 8 --global-batch 16 --seq 8192 --eager-modules --format json",
+    "train --model llama-3.1-70b --gpu gb200-nvl72-186gb --gpus 64,128 --global-batch 512 --seq 8192 --format json",
+    "serve --model llama-3.1-70b --gpu gb200-nvl72-186gb --qps 20 --format json",
     "finetune --model llama-3.1-70b --gpu a100-sxm-40gb,h100-sxm-80gb --method qlora --dataset-gb 1 --format json",
     "finetune --model llama-3.1-8b --gpu rtx-4090-24gb --format json",
     "memory --model llama-3.1-8b --gpu rtx-4090-24gb --method qlora --format json",

@@ -626,7 +626,7 @@ static void many_options_render(void **state)
         assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 1, &options[i].result, &err), SP_OK);
         assert_true(options[i].result.found);
     }
-    sp_train_report report = {&m, &q, options, COUNT, 0, 0, 1, NULL, 0, NULL};
+    sp_train_report report = {&m, &q, options, COUNT, 0, 0, 1, NULL, 0, NULL, false};
     char *text = sp_render_train(&report, SP_FORMAT_TEXT, &err);
     assert_non_null(text);
     free(text);
@@ -638,6 +638,17 @@ static void many_options_render(void **state)
     for (size_t i = 0; i < COUNT; i++) /* identical options: none dominates another */
         assert_true(json_is_true(json_object_get(json_array_get(listed, i), "pareto")));
     json_decref(root);
+    /* A part with no public price: the layouts and times, no cost (null, never $0). */
+    report.unpriced = true;
+    text = sp_render_train(&report, SP_FORMAT_JSON, &err);
+    root = json_loads(text, 0, NULL);
+    free(text);
+    assert_true(json_is_null(json_object_get(root, "cost_usd")));
+    json_decref(root);
+    text = sp_render_train(&report, SP_FORMAT_TEXT, &err);
+    assert_non_null(strstr(text, "has no public price"));
+    assert_null(strstr(text, "$0"));
+    free(text);
 }
 
 /* EP all-to-all overlap (Megatron-Core's --overlap-moe-expert-parallel-comm): with two micro-batches

@@ -180,9 +180,12 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
                                                     : SP_DRAFT_NGRAM;
     c->output_spread = cli_number_or(&CMD, v, "output-spread", 0);
     c->gpu_memory_utilization = cli_number_or(&CMD, v, "gpu-memory-utilization", c->gpu_memory_utilization);
+    /* A part nobody prices (data/accelerators.yaml leaves the price empty) is sized at a nominal
+     * $1 a GPU-hour and reported without cost: every candidate runs on this one part, so what the
+     * fleet search weighs by price it weighs the same by GPU-hours. */
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
     if (!(c->usd_per_gpu_hour > 0))
-        return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one", a->name);
+        c->usd_per_gpu_hour = 1.0;
     return SP_OK;
 }
 
@@ -345,7 +348,8 @@ int cmd_serve(int argc, char **argv)
                            in.accel->name, config.tp);
     char *text = NULL;
     if (s == SP_OK) {
-        sp_serve_report report = {&in.model, in.accel, &config, &result, &in.rules};
+        bool unpriced = !cli_flag(&CMD, v, "usd-per-gpu-hour")->set && !(in.accel->usd_per_hour > 0);
+        sp_serve_report report = {&in.model, in.accel, &config, &result, &in.rules, unpriced};
         text = sp_render_serve(&report, format, &err);
     }
     sp_accel_catalog_free(&in.catalog);

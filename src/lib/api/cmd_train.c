@@ -109,6 +109,7 @@ typedef struct {
     double counts[MAX_COUNTS];
     size_t ncounts;
     double spent; /* layouts checked so far by this request's searches */
+    bool unpriced; /* the one part asked has no price: layout and time only */
 } train_job;
 
 static sp_status load_job(const cli_value *v, train_job *j, sp_error *err)
@@ -134,9 +135,14 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
     *n = 0;
     for (size_t a = 0; a < j->naccels; a++) {
         double price = cli_number_or(&CMD, v, "usd-per-gpu-hour", j->accels[a]->usd_per_hour);
-        if (!(price > 0))
-            return cli_flag_error(err, "usd-per-gpu-hour", "'%s' has no public price in the catalog: give one",
+        /* A part nobody prices still gets its layout and time, alone: a comparison or a budget needs
+         * the price (data/accelerators.yaml leaves unpublished prices empty). */
+        if (!(price > 0) && (j->naccels > 1 || cli_flag(&CMD, v, "budget-usd")->set))
+            return cli_flag_error(err, "usd-per-gpu-hour",
+                                  "'%s' has no public price in the catalog: give one (asked alone and without "
+                                  "--budget-usd it gets its layout and time, unpriced)",
                                   j->accels[a]->name);
+        j->unpriced = !(price > 0);
         for (size_t c = 0; c < j->ncounts; c++) {
             sp_search_request q = j->request;
             q.gpus = j->counts[c];
@@ -313,7 +319,7 @@ int cmd_train(int argc, char **argv)
         j->request.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
         sp_train_report report = {&j->in.model, &j->request, options, n, cli_number_or(&CMD, v, "deadline-days", 0),
                                   cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number(&CMD, v, "top"), &j->in.rules,
-                                  0, NULL};
+                                  0, NULL, j->unpriced};
         find_fitting_count(j, options, n, &report);
         text = sp_render_train(&report, format, &err);
     }

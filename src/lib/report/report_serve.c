@@ -220,9 +220,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             snprintf(batches, sizeof batches, "in %g batches of %g (the last of %g)", s->run_batches, s->batch,
                      s->run_last_batch);
         /* What the run itself costs: its wall time on the replica's GPUs at the hourly price. */
-        char run_cost[48];
+        char run_cost[64];
         double usd = s->run_s / 3600.0 * s->tp * fmax(1.0, s->pp) * c->usd_per_gpu_hour;
-        if (usd < 100)
+        if (r->unpriced)
+            snprintf(run_cost, sizeof run_cost, "%.3g GPU-hours", usd);
+        else if (usd < 100)
             snprintf(run_cost, sizeof run_cost, "$%.2f", usd);
         else
             sp_money(usd, run_cost, sizeof run_cost);
@@ -233,12 +235,21 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->gpus == 1 ? "" : "s");
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
+    if (r->unpriced) { /* what a price would multiply: the fleet's GPU-hours against the tokens it serves */
+        double served = s->utilization * s->replicas * s->requests_per_s;
+        double million_tokens_an_hour = served * c->output_tokens * 3600.0 / 1e6;
+        sp_buf_printf(&b, "cost        : %s has no public price (--usd-per-gpu-hour prices the fleet); at %.4g requests/s "
+                          "(%.0f%% utilised) the fleet spends %.3g GPU-hours a million output tokens\n",
+                      r->accel->name, served, 100 * s->utilization,
+                      million_tokens_an_hour > 0 ? s->gpus / million_tokens_an_hour : 0.0);
+    } else {
     sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.4g requests/s (%.0f%% "
                       "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
                       "cost on output tokens, $%.3f per million\n",
                   s->fleet_usd_per_hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
                   s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
+    }
     /* A rate past the fleet's capacity has no steady state: the queue grows for as long as it lasts. */
     if (s->utilization > 1.0)
         sp_buf_printf(&b, "warning     : %g requests/s is %.0f%% of what the fleet serves (%.3g): requests queue without "
@@ -385,14 +396,18 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "qps", json_real(c->qps));
     json_object_set_new(o, "replicas", json_integer((json_int_t)s->replicas));
     json_object_set_new(o, "gpus", json_integer((json_int_t)s->gpus));
-    json_object_set_new(o, "usd_per_gpu_hour", json_real(c->usd_per_gpu_hour));
-    json_object_set_new(o, "usd_per_million_output_tokens", sp_json_round(s->usd_per_million_output_tokens, 1e4));
+    /* No public price: the dollar figures are null, never $0 (the estimate ran at a nominal $1). */
+    bool priced = !r->unpriced;
+    json_object_set_new(o, "usd_per_gpu_hour", priced ? json_real(c->usd_per_gpu_hour) : json_null());
+    json_object_set_new(o, "usd_per_million_output_tokens",
+                        priced ? sp_json_round(s->usd_per_million_output_tokens, 1e4) : json_null());
     json_object_set_new(o, "utilization", sp_json_round(s->utilization, 1e4));
-    json_object_set_new(o, "fleet_usd_per_hour", sp_json_round(s->fleet_usd_per_hour, 100));
-    json_object_set_new(o, "fleet_usd_per_month", sp_json_round(s->fleet_usd_per_month, 100));
-    json_object_set_new(o, "usd_per_million_input_tokens", sp_json_round(s->usd_per_million_input_tokens, 1e4));
+    json_object_set_new(o, "fleet_usd_per_hour", priced ? sp_json_round(s->fleet_usd_per_hour, 100) : json_null());
+    json_object_set_new(o, "fleet_usd_per_month", priced ? sp_json_round(s->fleet_usd_per_month, 100) : json_null());
+    json_object_set_new(o, "usd_per_million_input_tokens",
+                        priced ? sp_json_round(s->usd_per_million_input_tokens, 1e4) : json_null());
     json_object_set_new(o, "usd_per_million_output_tokens_at_load",
-                        sp_json_round(s->usd_per_million_output_tokens_at_load, 1e4));
+                        priced ? sp_json_round(s->usd_per_million_output_tokens_at_load, 1e4) : json_null());
     json_object_set_new(o, "engine", json_string(sp_engine_name(engine)));
     json_object_set_new(o, "engine_reason", json_string(reason));
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);

@@ -163,11 +163,20 @@ static void text_candidate(sp_buf *b, const char *label, const sp_train_option *
     sp_buf_printf(b, "%-12s: %g x %s, %s\n", label, c->gpus, o->accel->name, layout);
 }
 
+/* A cost, or a dash where the part has no public price (never $0: it is not free). */
+static void cost_text(const sp_train_report *r, double usd, char *buf, size_t size)
+{
+    if (r->unpriced)
+        snprintf(buf, size, "-");
+    else
+        sp_money(usd, buf, size);
+}
+
 static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option *o, const sp_candidate *c)
 {
     const sp_step *s = &c->step;
     char cost[48], versions[SP_TEXT_MAX];
-    sp_money(c->cost_usd, cost, sizeof cost);
+    cost_text(r, c->cost_usd, cost, sizeof cost);
     sp_buf_printf(b, "framework   : %s", sp_train_framework_on(sp_accel_stack(o->accel), &c->config));
     versions_text(r->rules, &c->config, versions, sizeof versions);
     sp_buf_printf(b, " (%s)\n", versions);
@@ -191,8 +200,13 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
         snprintf(span, sizeof span, "%.2f days", c->days);
     else
         snprintf(span, sizeof span, "%.3g hours", 24.0 * c->days);
-    sp_buf_printf(b, "budget      : %.3g tokens in %s, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens, span,
-                  c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
+    if (r->unpriced)
+        sp_buf_printf(b, "budget      : %.3g tokens in %s, %.0f GPU-hours; %s has no public price (--usd-per-gpu-hour "
+                         "prices them)\n",
+                      r->request->tokens, span, c->gpu_hours, o->accel->name);
+    else
+        sp_buf_printf(b, "budget      : %.3g tokens in %s, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens,
+                      span, c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
         sp_buf_printf(b, "whole run   : the days, hours and cost above count %.0f%% goodput (restarts, checkpoints; "
                          "steady state %.2f days)",
@@ -278,10 +292,10 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       r->deadline_days, r->budget_usd > 0 ? " and the budget" : "");
     else if (r->budget_usd > 0 && r->count > 1)
         sp_buf_printf(&b, "choice      : the fastest option within the budget\n");
-    const sp_train_option *cheap = cheapest(r);
+    const sp_train_option *cheap = r->unpriced ? NULL : cheapest(r);
     if (cheap && cheap != w) {
         char cost[48];
-        sp_money(cheap->result.top[0].cost_usd, cost, sizeof cost);
+        cost_text(r, cheap->result.top[0].cost_usd, cost, sizeof cost);
         text_candidate(&b, "cheapest", cheap, &cheap->result.top[0]);
         /* Under a deadline or budget the winner is already the cheapest that meets them: a cheaper
          * option misses them, and says so. */
@@ -303,7 +317,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                 continue;
             }
             char cost[48];
-            sp_money(o->result.top[0].cost_usd, cost, sizeof cost);
+            cost_text(r, o->result.top[0].cost_usd, cost, sizeof cost);
             sp_buf_printf(&b, "  %s %5g x %-18s %8.2f days %14s  MFU %.1f%%%s\n", front && front[k] ? "*" : " ",
                           o->result.top[0].gpus, o->accel->name, o->result.top[0].days, cost,
                           100 * o->result.top[0].step.mfu,
@@ -368,7 +382,7 @@ static json_t *candidate_json(const sp_train_report *r, const sp_train_option *o
     json_object_set_new(o, "days", sp_json_round(c->days, 1e4));
     json_object_set_new(o, "steady_state_days", sp_json_round(c->days * r->request->goodput, 1e4));
     json_object_set_new(o, "goodput", sp_json_round(r->request->goodput, 1e4));
-    json_object_set_new(o, "cost_usd", sp_json_round(c->cost_usd, 100));
+    json_object_set_new(o, "cost_usd", r->unpriced ? json_null() : sp_json_round(c->cost_usd, 100));
     json_object_set_new(o, "meets_deadline_and_budget", json_boolean(meets(r, c)));
     json_object_set_new(o, "plan", plan_json(r, c));
     json_t *t = json_object();
@@ -421,7 +435,7 @@ static char *train_json(const sp_train_report *r, sp_error *err)
             json_array_append_new(top, candidate_json(r, w, &w->result.top[i]));
         json_object_set_new(root, "top", top);
     }
-    const sp_train_option *cheap = cheapest(r);
+    const sp_train_option *cheap = r->unpriced ? NULL : cheapest(r);
     json_object_set_new(root, "cheapest", cheap ? candidate_json(r, cheap, &cheap->result.top[0]) : json_null());
     json_t *options = json_array();
     bool *front = NULL;
@@ -541,8 +555,8 @@ static char *train_html(const sp_train_report *r, sp_error *err)
     snprintf(title, sizeof title, "Training %s", r->model->name);
     char *charts[5] = {NULL, NULL, NULL, NULL, NULL};
     if (w) {
-        charts[0] = front_chart(r, w, err);
-        charts[1] = scaling_chart(r, &charts[2], err);
+        charts[0] = r->unpriced ? NULL : front_chart(r, w, err); /* no cost axis without a price */
+        charts[1] = scaling_chart(r, r->unpriced ? NULL : &charts[2], err);
         charts[3] = sp_chart_step("Where the chosen layout's step goes", &w->result.top[0].step, err);
         charts[4] = layouts_chart(r, w, err);
     }
