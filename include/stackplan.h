@@ -431,6 +431,8 @@ typedef struct {
     char skypilot[32];            /* SkyPilot's accelerator name ("H100", "A100-80GB"); "" when not known */
     double fp4_matmul_efficiency; /* measured share of fp4_flops_per_s a large FP4 GEMM sustains;
                                      0: matmul_efficiency (or the default) */
+    char half_dtype[8];           /* the 16-bit type its tensor cores run: "fp16" (Volta, Turing: no
+                                     bf16) or "" for bf16 and fp16 alike */
 } sp_accel;
 
 typedef struct {
@@ -644,6 +646,9 @@ bool sp_cp_splits(double seq, double cp, double cp_min_tokens);
 /* Whether the part's tensor cores take MX block-scaled operands (MXFP8, MXFP4): the parts that run
  * FP4 (Blackwell's fifth-generation tensor cores, CDNA 4) are the ones with MX support. Pure. */
 bool sp_mx_capable(const sp_accel *accel);
+/* Whether the part's tensor cores take fp16 but not bf16 (half_dtype: fp16): its 16-bit runs are
+ * fp16 (same bytes and peak), and the engines must be told so. */
+bool sp_accel_fp16_only(const sp_accel *accel);
 
 /* Exact parameter count of the shape (or params_override). Pure. */
 double sp_model_params(const sp_model *model);

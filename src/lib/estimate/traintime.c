@@ -47,6 +47,8 @@ bool sp_mx_capable(const sp_accel *a)
     return a->fp4_flops_per_s > 0 && a->fp8_flops_per_s > 0;
 }
 
+bool sp_accel_fp16_only(const sp_accel *a) { return a && !strcmp(a->half_dtype, "fp16"); }
+
 double sp_train_peak(const sp_accel *a, sp_precision p)
 {
     switch (p) {

@@ -114,7 +114,8 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_str(y, "lr_scheduler", "cosine");
     sp_emit_kv_num(y, "learning_rate", k->method == SP_METHOD_FULL ? d->ft_full_lr : d->ft_lora_lr);
     sp_emit_kv_num(y, "warmup_ratio", d->ft_warmup_ratio);
-    bool fp16 = k->precision == SP_PREC_MIXED_FP16;
+    /* fp16 where the part has no bf16 tensor cores (Volta, Turing): transformers refuses bf16 there. */
+    bool fp16 = k->precision == SP_PREC_MIXED_FP16 || (sp_accel_fp16_only(c->accel) && k->precision != SP_PREC_FP32);
     sp_emit_kv_bool(y, "bf16", !fp16 && k->precision != SP_PREC_FP32);
     sp_emit_kv_bool(y, "fp16", fp16);
     sp_emit_kv_bool(y, "gradient_checkpointing", k->checkpointing);

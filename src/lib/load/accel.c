@@ -43,6 +43,8 @@ static const sp_field FIELDS[] = {
     SOURCE(units_source, false),
     {"aws_instance", offsetof(sp_accel, aws_instance), sizeof(((sp_accel *)0)->aws_instance), 0, 0, 0, false},
     {"skypilot", offsetof(sp_accel, skypilot), sizeof(((sp_accel *)0)->skypilot), 0, 0, 0, false},
+    {"half_dtype", offsetof(sp_accel, half_dtype), sizeof(((sp_accel *)0)->half_dtype), 0, 0, 0, false},
+    SOURCE(half_source, false),
 };
 enum { FIELD_COUNT = sizeof FIELDS / sizeof FIELDS[0] };
 
@@ -116,6 +118,11 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_err
         !sp_yaml_mapping_get(y, map, "units_source"))
         return sp_yaml_fail(y, map, "compute_units", err, "needs a units_source (or tile_source) beside it ('%s')",
                             a->name);
+    if (a->half_dtype[0] && strcmp(a->half_dtype, "fp16"))
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "half_dtype"), "half_dtype", err,
+                            "'%s' is not fp16 (leave it out where the part runs bf16)", a->half_dtype);
+    if (a->half_dtype[0] && !sp_yaml_mapping_get(y, map, "half_source"))
+        return sp_yaml_fail(y, map, "half_dtype", err, "needs a half_source beside it ('%s')", a->name);
     if (!instance_type(a->aws_instance))
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "aws_instance"), "aws_instance", err,
                             "'%s' is not an instance type", a->aws_instance);

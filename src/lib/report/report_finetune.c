@@ -178,6 +178,10 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     char pins[256];
     sp_ft_pins(r->rules, o, pins, sizeof pins);
     sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);
+    if (sp_accel_fp16_only(o->accel) && o->config.precision != SP_PREC_FP32)
+        sp_buf_printf(&b, "precision: %s has no bf16 tensor cores: the run is fp16 (torch_dtype float16, fp16 mixed "
+                          "precision with loss scaling; axolotl.yml says fp16), the same bytes and peak\n",
+                      o->accel->name);
     sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB\n",
                   o->memory.allocated_bytes / 1e9, o->memory.reserved_bytes / 1e9, o->memory.device_bytes / 1e9,
                   o->accel->memory_bytes / 1e9);
@@ -269,6 +273,8 @@ static json_t *option_json(const sp_model *m, const sp_ft_option *o)
     json_object_set_new(j, "fits", json_boolean(o->fits));
     json_object_set_new(j, "tight", json_boolean(o->memory.tight));
     json_object_set_new(j, "config", config_json(m, &o->config));
+    /* The 16-bit type the run uses: fp16 on parts without bf16 tensor cores (Volta, Turing). */
+    json_object_set_new(j, "half_dtype", json_string(sp_accel_fp16_only(o->accel) ? "fp16" : "bf16"));
     json_object_set_new(j, "memory", memory_json(&o->memory));
     /* Also where a pinned micro-batch does not fit: the largest that does (0: none). */
     json_object_set_new(j, "max_micro_batch", json_integer((json_int_t)o->max_micro_batch));
