@@ -427,6 +427,7 @@ int main(int argc, char **argv)
     ok = validate_training(&t, argv[2]) && ok;
     ok = validate_serving(&t, argv[2]) && ok;
     ok = validate_finetune(argv[1], argv[2], &rules, &accels) && ok;
+    ok = validate_finetune_extra(argv[1], argv[2], &rules, &accels) && ok;
     ok = validate_models(argv[2]) && ok;
     ok = validate_serving_modern(argv[1], argv[2], &accels, &k, &rules.perf) && ok;
     ok = validate_serving_features(argv[1], argv[2], &accels, &k, &rules.perf) && ok;

@@ -62,6 +62,10 @@ json_t *load(const char *dir, const char *file);
 /* Fine-tuning rows (validate_finetune.c): memory at each row's kind, fit and OOM, tokens/s. */
 bool validate_finetune(const char *data_dir, const char *dir, const sp_rules *rules,
                        const sp_accel_catalog *accels);
+/* The fine-tuning rows added 2026-12 (finetune_extra_public.json), out of sample: memory at each
+ * row's kind and tokens/s per GPU, reported without a target. */
+bool validate_finetune_extra(const char *data_dir, const char *dir, const sp_rules *rules,
+                             const sp_accel_catalog *accels);
 
 /* Today's families (validate_models.c): parameter counts and KV bytes against each config. */
 bool validate_models(const char *dir);
