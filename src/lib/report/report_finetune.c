@@ -137,6 +137,23 @@ static void speed_line(sp_buf *b, const sp_rules *rules, const sp_ft_option *o)
     sp_buf_printf(b, "\n");
 }
 
+/* The job's precision as it runs: fp16 on parts without bf16 tensor cores (Volta, Turing), said
+ * here so that the job line and the recommendation agree. */
+static const char *precision_text(const sp_ft_result *s, sp_precision precision, char *buf, size_t size)
+{
+    size_t fp16 = 0;
+    for (size_t i = 0; i < s->count; i++)
+        fp16 += sp_accel_fp16_only(s->items[i].accel);
+    const char *name = sp_precision_name(precision);
+    if (fp16 == 0 || precision == SP_PREC_FP32)
+        snprintf(buf, size, "%s", name);
+    else if (fp16 == s->count)
+        snprintf(buf, size, "%s (no bf16 tensor cores)", precision == SP_PREC_MIXED_BF16 ? "mixed-fp16" : "fp16");
+    else
+        snprintf(buf, size, "%s (fp16 on the parts without bf16 tensor cores)", name);
+    return buf;
+}
+
 static char *finetune_text(const sp_ft_report *r, sp_error *err)
 {
     const sp_ft_request *q = r->request;
@@ -150,7 +167,9 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   q->tokens_given ? " to train on" : " (a unit: no --dataset-gb or --tokens given)");
     if (q->methods & ~(unsigned)SP_METHODS_FULL) /* a full fine-tune alone has no adapters to describe */
         sp_buf_printf(&b, "adapters rank %g on %s; ", q->base.lora_rank, targets);
-    sp_buf_printf(&b, "%s, %s%s%s\n", sp_precision_name(q->base.precision), sp_optimizer_name(q->base.optimizer),
+    char precision[96];
+    sp_buf_printf(&b, "%s, %s%s%s\n", precision_text(s, q->base.precision, precision, sizeof precision),
+                  sp_optimizer_name(q->base.optimizer),
                   q->base.chunked_loss ? ", chunked loss" : "", q->base.fp32_upcast ? ", a 4-bit base's norms and head in fp32" : "");
     targets_text(&b, q);
     sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
