@@ -763,7 +763,14 @@ def check_manifest(profile_dir):
         rented = per_node * task.get("num_nodes", 1)
         yield rented == gpus, f"SkyPilot rents {rented} GPUs, the plan prices {gpus}"
     ray = os.path.join(profile_dir, "cluster.yaml")
-    if os.path.isfile(ray) and gpus and cluster.get("software") != "CPU":
+    if os.path.isfile(ray) and yaml.safe_load(open(ray))["provider"]["type"] == "local":
+        # Ray's on-premises provider takes no node types (local/config.py aborts on them): one
+        # address a machine, the head's and each worker's, and the machines' own GPUs.
+        c = yaml.safe_load(open(ray))
+        machines = 1 + len(c["provider"].get("worker_ips", []))
+        yield "available_node_types" not in c and machines == cluster.get("nodes", 1), \
+            f"Ray's on-premises cluster.yaml lists {machines} machine(s) for the plan's {cluster.get('nodes', 1)}, no node types"
+    elif os.path.isfile(ray) and gpus and cluster.get("software") != "CPU":
         c = yaml.safe_load(open(ray))
         rented = sum(t["resources"].get("GPU", 0) * (1 if name == "head" else t["max_workers"])
                      for name, t in c["available_node_types"].items())

@@ -122,7 +122,11 @@ static char *ray_script(const sp_launch_ctx *c, sp_error *err)
                       "ray dashboard cluster.yaml --port 8265 &\n"
                       "dashboard=$!\n"
                       "trap 'kill \"$dashboard\" 2>/dev/null || true' EXIT  # the port-forward may be gone already\n"
-                      "sleep 5\n");
+                      "# the forward needs SSH and the head's dashboard up: wait for it, two minutes at most\n"
+                      "for _ in $(seq 60); do\n"
+                      "  curl -sf http://127.0.0.1:8265/api/version >/dev/null && break\n"
+                      "  sleep 2\n"
+                      "done\n");
     if (c->plan->axis == SP_AXIS_SERVING && !c->plan->served && !c->o->entry)
         /* No model named: no Ray Serve app is written, so the cluster runs serve.sh's one replica
          * (MODEL names the repository). */

@@ -74,13 +74,23 @@ char *sp_cluster_yaml(const sp_launch_ctx *c, const char *setup, sp_error *err)
     sp_emit_kv_int(e, "max_workers", c->plan->nodes - 1);
     sp_emit_kv_int(e, "idle_timeout_minutes", 10);
     provider(e, c);
-    sp_emit_str(e, "available_node_types");
-    sp_emit_map(e);
-    node_type(e, "head", c, 0);
-    if (c->plan->nodes > 1)
-        node_type(e, "worker", c, c->plan->nodes - 1);
-    sp_emit_end_map(e);
-    sp_emit_kv_str(e, "head_node_type", "head");
+    if (aws_type(c)[0]) {
+        sp_emit_str(e, "available_node_types");
+        sp_emit_map(e);
+        node_type(e, "head", c, 0);
+        if (c->plan->nodes > 1)
+            node_type(e, "worker", c, c->plan->nodes - 1);
+        sp_emit_end_map(e);
+        sp_emit_kv_str(e, "head_node_type", "head");
+    } else {
+        /* Ray's on-premises provider aborts on node types ("The field available_node_types is not
+         * supported for on-premise clusters", autoscaler/_private/local/config.py) and finds each
+         * machine's GPUs itself; it reaches the machines over SSH as the user named here. */
+        sp_emit_str(e, "auth");
+        sp_emit_map(e);
+        sp_emit_kv_str(e, "ssh_user", "SSH_USER");
+        sp_emit_end_map(e);
+    }
     sp_emit_str(e, "setup_commands");
     sp_emit_seq(e);
     sp_emit_str(e, setup);

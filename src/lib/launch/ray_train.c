@@ -65,21 +65,30 @@ char *sp_ray_train_py(const sp_launch_ctx *c, sp_error *err)
                   "def run_entry(config):\n"
                   "    argv = config[\"argv\"]\n"
                   "    os.chdir(entry_directory(argv[0]))  # torchrun runs the entry where it was started\n"
-                  "    open_group = dist.init_process_group\n\n"
+                  "    open_group, close_group = dist.init_process_group, dist.destroy_process_group\n\n"
                   "    def open_once(*args, **kwargs):\n"
                   "        if not dist.is_initialized():\n"
                   "            open_group(*args, **kwargs)\n\n"
-                  "    dist.init_process_group = open_once\n"
+                  "    def close_own(group=None, *args, **kwargs):  # Ray Train closes the default group itself\n"
+                  "        if group is not None:\n"
+                  "            close_group(group, *args, **kwargs)\n\n"
+                  "    dist.init_process_group, dist.destroy_process_group = open_once, close_own\n"
                   "    sys.argv = list(argv)\n"
-                  "    runpy.run_path(argv[0], run_name=\"__main__\")\n\n\n"
+                  "    try:\n"
+                  "        runpy.run_path(argv[0], run_name=\"__main__\")\n"
+                  "    except SystemExit as done:  # the function runs in a thread: exit 0 is success, not a failure\n"
+                  "        if done.code not in (None, 0):\n"
+                  "            raise\n\n\n"
                   "if __name__ == \"__main__\":\n"
                   "    TorchTrainer(\n"
                   "        run_entry,\n"
                   "        train_loop_config={\"argv\": ARGV},\n"
-                  "        scaling_config=ScalingConfig(num_workers=WORKERS, use_gpu=USE_GPU),\n"
+                  "        scaling_config=ScalingConfig(num_workers=WORKERS, use_gpu=USE_GPU%s),\n"
                   "        run_config=RunConfig(name=\"%s\"),\n"
                   "    ).fit()\n",
-                  argv, workers, c->gpu ? "True" : "False", c->slug);
+                  argv, workers, c->gpu ? "True" : "False",
+                  /* CPU workers would all pack onto the head: one GPU a worker spreads them by itself */
+                  c->o->cpu && c->plan->nodes > 1 ? ", placement_strategy=\"SPREAD\"" : "", c->slug);
     free(argv);
     return sp_buf_finish(&b, err);
 }

@@ -4,6 +4,7 @@ import os
 import socket
 import sys
 import tempfile
+import threading
 
 
 def _free_port():
@@ -20,7 +21,24 @@ def _worker(fn, config, rank, world, port, working_dir):
     sys.path.append(working_dir)  # Ray's runtime_env working_dir is on the workers' path
     os.chdir(tempfile.mkdtemp(prefix="trial-"))
     dist.init_process_group(backend="gloo", init_method="env://", rank=rank, world_size=world)
-    fn(config)
+    # Ray Train V2 runs the function in a thread that takes any exception, SystemExit included, for a
+    # failure (thread_runner.py), then closes the default group when there are several workers.
+    failure = []
+
+    def target():
+        try:
+            fn(config)
+        except BaseException as e:
+            failure.append(e)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    if world > 1:  # Ray shuts the group down once every worker's function has returned
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 class TorchTrainer:
