@@ -90,6 +90,13 @@ def test_errors_are_one_line():
         assert "\n" not in str(e.value) and str(e.value)
 
 
+def test_commands_without_a_report_say_so():
+    for command in ("launch", "classic", "completion", "version"):
+        with pytest.raises(stackplan.StackplanError) as e:
+            stackplan.request(command)
+        assert "no JSON report" in str(e.value) and e.value.field == "command"
+
+
 def test_threads_get_their_own_answers():
     import threading
     want = {gpu: stackplan.memory(model="llama-3.1-8b", gpu=gpu) for gpu in ("h100-sxm-80gb", "rtx-4090-24gb")}

@@ -150,7 +150,8 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"reentrant-checkpointing", CLI_FLAG, NULL, "HF's reentrant checkpointing around FSDP blocks (default on); off: non-reentrant or FSDP's own"}, \
     {"chunked-loss", CLI_FLAG, NULL, "the loss over 16-bit logits in chunks (torchtune, litgpt), no fp32 copy of them all (default off)"}, \
     {"kbit-upcast", CLI_FLAG, NULL, "a quantised base's norms, embeddings and head in fp32 (PEFT prepare_model_for_kbit_training; default off)"}, \
-    {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)"}
+    {"host-gb", CLI_NUMBER, "GB", "host memory free for offloaded state (default: not checked)"}, \
+    {"context", CLI_NUMBER, "N", "fine-tune at a context longer than the model's own (RoPE scaling): --seq up to it"}
 
 /* Refuses a CLI_FT_OPTS flag given without --method (memory and train without it are not a
  * fine-tune, and would ignore it). */

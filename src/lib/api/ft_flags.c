@@ -47,8 +47,14 @@ sp_status cli_ft_base(const cli_command *cmd, const cli_value *v, const sp_model
     sp_ft_config defaults = SP_FT_CONFIG_INIT;
     *c = defaults;
     c->seq = cli_number_or(cmd, v, "seq", m->seq > 0 && m->seq < 2048 ? m->seq : 2048);
-    if (m->seq > 0 && c->seq > m->seq)
-        return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g", c->seq, m->name, m->seq);
+    /* A context past the model's own (RoPE scaling, LongLoRA) is the user's to state, never assumed. */
+    const cli_value *context = cli_flag(cmd, v, "context");
+    if (context->set && c->seq > context->number)
+        return cli_flag_error(err, "seq", "%g tokens is beyond the --context of %g", c->seq, context->number);
+    if (!context->set && m->seq > 0 && c->seq > m->seq)
+        return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g (--context N fine-tunes at a longer "
+                                          "one, with RoPE scaling)",
+                              c->seq, m->name, m->seq);
     sp_status s = cli_ft_flags(cmd, v, one_method, c, err);
     if (s == SP_OK)
         s = cli_precision(cmd, v, &c->precision, err);
@@ -80,7 +86,7 @@ sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *v, s
     static const char *const FT_ONLY[] = {"lora-rank", "lora-targets", "lora-dropout",     "quant",
                                           "double-quant", "offload",   "train-embeddings", "fused-kernels",
                                           "reentrant-checkpointing",  "host-gb",           "chunked-loss",
-                                          "kbit-upcast",              NULL};
+                                          "kbit-upcast",              "context",           NULL};
     for (size_t i = 0; FT_ONLY[i]; i++)
         if (cli_index(cmd, FT_ONLY[i]) < cmd->count && cli_flag(cmd, v, FT_ONLY[i])->set)
             return cli_flag_error(err, FT_ONLY[i], "describes a fine-tune: give --method too");

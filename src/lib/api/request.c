@@ -76,6 +76,12 @@ static sp_status build_args(json_t *req, args *a, sp_error *err)
     json_t *command = json_object_get(req, "command");
     if (!json_is_string(command))
         return request_fail(err, "command", "\"command\" is missing or not a string");
+    /* Commands with no JSON report: files on disk, the seed's own layout, shell scripts. */
+    static const char *const NO_REPORT[] = {"launch", "classic", "completion", "version", NULL};
+    if (sp_key_index(NO_REPORT, json_string_value(command)) >= 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "command",
+                       "'%s' has no JSON report to return: run the stackplan executable for it",
+                       json_string_value(command));
     push(a, "stackplan");
     push(a, json_string_value(command));
     for (const char *const *p = POSITIONAL; *p; p++) {
