@@ -431,6 +431,21 @@ static void autocast_caches_trained_weights_only(void **state)
     assert_close(estimated(&c).allocated_bytes, plain.allocated_bytes);
 }
 
+/* Fused kernels keep fewer tensors: the norm its bf16 input, not an fp32 copy (2 bytes less an
+ * element, two norms a layer), SwiGLU gate and up but not silu(gate) (2 bytes an MLP element):
+ * 32 layers x 1024 tokens x (2 x 2 x 4096 + 2 x 11008) bytes less, with no checkpointing. */
+static void fused_kernels_keep_fewer_tensors(void **state)
+{
+    (void)state;
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.seq = 1024;
+    c.checkpointing = false;
+    sp_ft_memory eager = estimated(&c);
+    c.fused_kernels = true;
+    sp_ft_memory fused = estimated(&c);
+    assert_close(eager.activations_bytes - fused.activations_bytes, 32.0 * 1024 * (2.0 * 2 * 4096 + 2.0 * 11008));
+}
+
 /* Chunked cross-entropy keeps 4 bytes a logit (data/defaults.yaml's chunked_loss_bytes_per_logit)
  * where Hugging Face's upcast loss keeps 14: 10 bytes x seq x vocab less at the loss. */
 static void chunked_loss_drops_the_fp32_logits(void **state)
@@ -527,7 +542,7 @@ int main(void)
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),
         cmocka_unit_test(search_prefers_cheapest_within_deadline),
         cmocka_unit_test(search_leaves_the_allocator_room), cmocka_unit_test(autocast_caches_trained_weights_only),
-        cmocka_unit_test(chunked_loss_drops_the_fp32_logits),
+        cmocka_unit_test(chunked_loss_drops_the_fp32_logits), cmocka_unit_test(fused_kernels_keep_fewer_tensors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

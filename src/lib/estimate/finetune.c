@@ -220,8 +220,10 @@ static double block_bytes_per_token(const sp_model *m, const sp_ft_config *c)
 {
     double e = c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
     double q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim, h = m->hidden, f = m->ffn;
-    double norm = (m->norm_bias ? e : 4.0) * h;
     double stream = residual_bytes(c);
+    /* A fused RMSNorm keeps its input as it comes and 1/rms a token (Liger-Kernel ops/rms_norm.py,
+     * LigerRMSNormFunction: save_for_backward(X, W, r)), not an fp32 copy. */
+    double norm = (m->norm_bias ? e : c->fused_kernels ? stream : 4.0) * h;
     bool swiglu = m->ffn_kind == SP_FFN_SWIGLU;
     double bytes = m->norms_per_layer * norm;
     /* The normalised inputs of the attention and MLP projections. */
@@ -234,8 +236,10 @@ static double block_bytes_per_token(const sp_model *m, const sp_ft_config *c)
     bytes += c->flash_attention ? 4.0 * m->heads : m->heads * c->seq * e;
     double active = m->experts > 1 ? m->experts_per_token : 1.0;
     /* SwiGLU keeps gate, up and silu(gate) for its products, GELU its pre-activation; the
-     * product (the down projection's input) only when the down projection keeps it. */
-    double mlp = (swiglu ? 3.0 : 1.0) * f + (keeps_input(c, SP_TARGET_DOWN) ? f : 0.0);
+     * product (the down projection's input) only when the down projection keeps it. A fused
+     * SwiGLU keeps gate and up and recomputes silu(gate) in the backward (Liger-Kernel
+     * ops/swiglu.py, LigerSiLUMulFunction: save_for_backward(a, b)). */
+    double mlp = (swiglu ? (c->fused_kernels ? 2.0 : 3.0) : 1.0) * f + (keeps_input(c, SP_TARGET_DOWN) ? f : 0.0);
     bytes += mlp * e * active;
     if (c->method == SP_METHOD_FULL)
         return bytes;
