@@ -1361,6 +1361,13 @@ void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_fron
 
 /* ---------------------------------------------------------------- serving fleet */
 
+/* The 16-bit types a part's serving engine can load: on parts without bf16 tensor cores (Volta,
+ * Turing: sp_accel_fp16_only) bf16 weights and cache become fp16 (the same bytes and peak), and
+ * bf16 given explicitly (weight_given, kv_given) or fp8/fp4 weights (vLLM's FP8 and FP4 kernels need
+ * Ampere or newer) are refused with SP_ERR_INPUT naming the flag. Pure. */
+sp_status sp_serve_half_dtypes(const sp_accel *accel, bool weight_given, bool kv_given, sp_serve_config *config,
+                               sp_error *err);
+
 /* The fleet: with config->tp == 0 every tensor-parallel degree that divides the heads
  * within a node is tried. Among those that fit, one that meets the targets beats one that
  * does not; then the fewest GPUs wins (for a rate, the cheapest fleet; for one replica,

@@ -86,7 +86,7 @@ def request(command, **flags):
         report = ctypes.string_at(answer).decode()
     finally:
         lib.sp_free(answer)
-    return json.loads(report) if flags.get("format", "json") == "json" else report
+    return json.loads(report) if flags.get("format", "json") == "json" and not flags.get("help") else report
 
 
 def plan(file, **flags):

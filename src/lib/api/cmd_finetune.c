@@ -110,6 +110,8 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
         s = parse_counts(v, q, err);
     if (s == SP_OK && q->base.quant != SP_QUANT_NONE && !(q->methods & SP_METHODS_QLORA))
         s = cli_flag_error(err, "quant", "a quantised base is QLoRA: add qlora to --method");
+    if (s == SP_OK && q->base.fp32_upcast && !(q->methods & SP_METHODS_QLORA)) /* PEFT's, for quantised bases */
+        s = cli_flag_error(err, "kbit-upcast", "applies to a quantised base: add qlora to --method");
     if (s == SP_OK && !(q->methods & SP_METHODS_QLORA))
         q->base.quant = SP_QUANT_NONE;
     return s == SP_OK ? job_flags(v, in, q, err) : s;

@@ -104,18 +104,9 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         s = cli_dtype(&CMD, v, "kv-dtype", false, &c->kv_dtype, err);
     if (s != SP_OK)
         return s;
-    /* Volta and Turing tensor cores run fp16, not bf16: vLLM refuses bfloat16 below compute
-     * capability 8.0, so their 16-bit weights and cache are fp16 (the same bytes and peak). */
-    if (sp_accel_fp16_only(a)) {
-        if ((cli_flag(&CMD, v, "weight-dtype")->set && c->weight_dtype == SP_DTYPE_BF16) ||
-            (cli_flag(&CMD, v, "kv-dtype")->set && c->kv_dtype == SP_DTYPE_BF16))
-            return cli_flag_error(err, cli_flag(&CMD, v, "weight-dtype")->set ? "weight-dtype" : "kv-dtype",
-                                  "%s has no bf16 tensor cores: use fp16", a->name);
-        if (c->weight_dtype == SP_DTYPE_BF16)
-            c->weight_dtype = SP_DTYPE_FP16;
-        if (c->kv_dtype == SP_DTYPE_BF16)
-            c->kv_dtype = SP_DTYPE_FP16;
-    }
+    s = sp_serve_half_dtypes(a, cli_flag(&CMD, v, "weight-dtype")->set, cli_flag(&CMD, v, "kv-dtype")->set, c, err);
+    if (s != SP_OK) /* the library names the field; the CLI's flags carry the same names */
+        return s;
     const cli_value *reads = cli_flag(&CMD, v, "kv-reads");
     if (reads->set && strcmp(reads->text, "shared") && strcmp(reads->text, "per-query-head"))
         return cli_flag_error(err, "kv-reads", "'%s': shared or per-query-head", reads->text);

@@ -143,6 +143,8 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
                                   "--budget-usd it gets its layout and time, unpriced)",
                                   j->accels[a]->name);
         j->unpriced = !(price > 0);
+        if (j->unpriced) /* a nominal $1: the options then weigh GPU-hours, as a price would on one part */
+            price = 1.0;
         for (size_t c = 0; c < j->ncounts; c++) {
             sp_search_request q = j->request;
             q.gpus = j->counts[c];

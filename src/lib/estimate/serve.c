@@ -597,6 +597,24 @@ bool sp_serve_tp_splits_model(const sp_model *m, const sp_serve_config *config, 
     return fmod(m->heads, tp) == 0 && (fmod(kv, tp) == 0 || fmod(tp, kv) == 0);
 }
 
+sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_given, sp_serve_config *c, sp_error *err)
+{
+    if (!sp_accel_fp16_only(a))
+        return SP_OK;
+    /* vLLM refuses bfloat16 below compute capability 8.0 ("You can use float16 instead"). */
+    if ((weight_given && c->weight_dtype == SP_DTYPE_BF16) || (kv_given && c->kv_dtype == SP_DTYPE_BF16))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, weight_given && c->weight_dtype == SP_DTYPE_BF16 ? "weight-dtype" : "kv-dtype",
+                       "%s has no bf16 tensor cores: use fp16", a->name);
+    if (c->weight_dtype == SP_DTYPE_FP8 || sp_dtype_is_fp4(c->weight_dtype) || c->kv_dtype == SP_DTYPE_FP8)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, c->kv_dtype == SP_DTYPE_FP8 ? "kv-dtype" : "weight-dtype",
+                       "%s predates the FP8 and FP4 kernels (Ampere or newer): use fp16, int8 or int4", a->name);
+    if (c->weight_dtype == SP_DTYPE_BF16)
+        c->weight_dtype = SP_DTYPE_FP16;
+    if (c->kv_dtype == SP_DTYPE_BF16)
+        c->kv_dtype = SP_DTYPE_FP16;
+    return SP_OK;
+}
+
 sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
 {
     if (!sp_model_has_shape(m))

@@ -128,7 +128,12 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
         sp_emit_kv_bool(y, "use_reentrant", k->reentrant_outside_fsdp);
         sp_emit_end_map(y);
     }
-    sp_emit_kv_bool(y, "flash_attention", k->flash_attention);
+    /* FlashAttention-2 needs Ampere or newer; Volta and Turing (the fp16-only parts) take PyTorch's
+     * SDPA, whose memory-efficient kernel keeps no score matrix either. */
+    bool pre_ampere = sp_accel_fp16_only(c->accel);
+    sp_emit_kv_bool(y, "flash_attention", k->flash_attention && !pre_ampere);
+    if (k->flash_attention && pre_ampere)
+        sp_emit_kv_bool(y, "sdp_attention", true);
     /* axolotl (the HF Trainer) counts save_steps in optimizer steps, each of `accumulation`
      * micro-steps of the plan's step time. */
     double step_s = ft->step.step_time_s * accumulation;

@@ -162,7 +162,8 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
     real(b, "--weight-decay", d->weight_decay);
     real(b, "--clip-grad", d->clip_grad);
     real(b, "--adam-beta2", d->adam_beta2);
-    flag(b, k->precision == SP_PREC_MIXED_FP16 ? "--fp16" : "--bf16");
+    if (k->precision != SP_PREC_FP32) /* Megatron trains in fp32 unless told --fp16 or --bf16 */
+        flag(b, k->precision == SP_PREC_MIXED_FP16 ? "--fp16" : "--bf16");
     if (k->precision == SP_PREC_FP8) { /* Transformer Engine: E4M3 forward, E5M2 gradients */
         sp_buf_puts(b, "    --fp8-format hybrid\n");
         /* MXFP8 block scaling is Blackwell's; Hopper uses per-tensor delayed scaling (Megatron's default). */

@@ -27,6 +27,15 @@ static json_t *zero_section(const sp_mem_config *k)
     return z;
 }
 
+/* The 16-bit type of a plan's mixed precision: fp16 where it asks for it or the part has no bf16
+ * tensor cores (Volta, Turing), bf16 otherwise; NULL for fp32, which enables neither. */
+static const char *half_type(const sp_launch_ctx *c, sp_precision precision)
+{
+    if (precision == SP_PREC_FP32)
+        return NULL;
+    return precision == SP_PREC_MIXED_FP16 || sp_accel_fp16_only(c->accel) ? "fp16" : "bf16";
+}
+
 char *sp_ds_config(const sp_launch_ctx *c, sp_error *err)
 {
     const sp_mem_config *k = &c->plan->run.config;
@@ -37,9 +46,11 @@ char *sp_ds_config(const sp_launch_ctx *c, sp_error *err)
     json_object_set_new(root, "gradient_accumulation_steps",
                         json_integer((json_int_t)round(global / (k->micro_batch * k->dp))));
     json_object_set_new(root, "gradient_clipping", json_real(c->rules->launch.clip_grad));
-    json_t *half = json_object();
-    json_object_set_new(half, "enabled", json_true());
-    json_object_set_new(root, k->precision == SP_PREC_MIXED_FP16 ? "fp16" : "bf16", half);
+    if (half_type(c, k->precision)) {
+        json_t *half = json_object();
+        json_object_set_new(half, "enabled", json_true());
+        json_object_set_new(root, half_type(c, k->precision), half);
+    }
     json_object_set_new(root, "zero_optimization", zero_section(k));
     json_object_set_new(root, "steps_per_print", json_integer(10));
     json_object_set_new(root, "wall_clock_breakdown", json_false());
@@ -59,9 +70,11 @@ char *sp_ft_ds_config(const sp_launch_ctx *c, sp_error *err)
     json_object_set_new(root, "train_micro_batch_size_per_gpu", json_string("auto"));
     json_object_set_new(root, "gradient_accumulation_steps", json_string("auto"));
     json_object_set_new(root, "gradient_clipping", json_string("auto"));
-    json_t *half = json_object();
-    json_object_set_new(half, "enabled", json_string("auto"));
-    json_object_set_new(root, k->precision == SP_PREC_MIXED_FP16 ? "fp16" : "bf16", half);
+    if (half_type(c, k->precision)) { /* "auto": the Trainer's bf16/fp16 flag (axolotl.yml) decides */
+        json_t *half = json_object();
+        json_object_set_new(half, "enabled", json_string("auto"));
+        json_object_set_new(root, half_type(c, k->precision), half);
+    }
     json_t *zero = zero_section(&stage);
     json_t *offload = json_object();
     json_object_set_new(offload, "device", json_string("cpu"));
@@ -80,7 +93,7 @@ char *sp_accelerate_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_map(y);
     sp_emit_kv_str(y, "compute_environment", "LOCAL_MACHINE");
     sp_emit_kv_str(y, "distributed_type", "FSDP");
-    sp_emit_kv_str(y, "mixed_precision", k->precision == SP_PREC_MIXED_FP16 ? "fp16" : "bf16");
+    sp_emit_kv_str(y, "mixed_precision", half_type(c, k->precision) ? half_type(c, k->precision) : "no");
     sp_emit_kv_int(y, "num_machines", c->plan->nodes);
     sp_emit_kv_int(y, "num_processes", c->plan->gpus);
     sp_emit_kv_int(y, "machine_rank", 0);

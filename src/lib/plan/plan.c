@@ -96,6 +96,13 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
         c.weight_dtype = m->checkpoint_dtype;
         c.quantized_experts_only = m->checkpoint_experts_only;
     }
+    /* Volta and Turing run their 16-bit work in fp16 (sp_accel_fp16_only): the same bytes. */
+    if (sp_accel_fp16_only(a) && c.weight_dtype == SP_DTYPE_BF16)
+        c.weight_dtype = SP_DTYPE_FP16;
+    if (sp_accel_fp16_only(a) && c.kv_dtype == SP_DTYPE_BF16)
+        c.kv_dtype = SP_DTYPE_FP16;
+    if (sp_accel_fp16_only(a) && c.precision == SP_PREC_MIXED_BF16)
+        c.precision = SP_PREC_MIXED_FP16;
     return c;
 }
 
@@ -320,8 +327,8 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
 
 /* Doubling GPU counts from the memory minimum: the cheapest that finishes within
  * train_hours, else the fastest. */
-static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
-                              sp_plan *out)
+static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
+                                   sp_plan *out, sp_error *err)
 {
     sp_memory_constants mk = sp_rules_memory_constants(r);
     sp_search_request q = run_request(p, r, out, m);
@@ -330,8 +337,16 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
     double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
     for (double gpus = start; gpus <= r->limits.run_max_gpus; gpus *= 2) {
         q.gpus = gpus;
-        if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, NULL) != SP_OK)
+        sp_error search_err;
+        if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &search_err) != SP_OK) {
+            /* A precision the part cannot run fails at every count: the profile's error, not a gap. */
+            if (!strcmp(search_err.field, "precision")) {
+                *err = search_err;
+                err->line = p->line;
+                return search_err.status;
+            }
             continue;
+        }
         out->plans_evaluated += res.plans_evaluated;
         if (!res.found)
             continue;
@@ -347,7 +362,7 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
         }
     }
     if (!have)
-        return;
+        return SP_OK;
     out->timed = true;
     out->run_max_gpus = r->limits.run_max_gpus;
     out->run_tokens = q.tokens;
@@ -355,6 +370,7 @@ static void time_training_run(const sp_profile *p, const sp_rules *r, const sp_m
     out->run_global_batch = q.global_batch;
     if (!meets)
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
+    return SP_OK;
 }
 
 /* ---- a fine-tune (profile method + options.model + options.accel) ---- */
@@ -440,6 +456,11 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         c.quantized_experts_only = m->checkpoint_experts_only;
     }
     c.kv_dtype = p->kv_dtype;
+    sp_status half = sp_serve_half_dtypes(a, p->has_weight_dtype, false, &c, err); /* fp16 on Volta, Turing */
+    if (half != SP_OK) {
+        err->line = p->line;
+        return half;
+    }
     c.qps = p->qps;
     c.ttft_s = p->ttft_ms / 1e3;
     c.tpot_s = p->tpot_ms / 1e3;
@@ -610,8 +631,11 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
             out->axis = shards ? SP_AXIS_MODEL : SP_AXIS_TRAINING;
             out->axis_source = SP_AXIS_FROM_FINE_TUNE;
         }
-    } else if (model && trains && accel)
-        time_training_run(profile, rules, model, accel, out);
+    } else if (model && trains && accel) {
+        status = time_training_run(profile, rules, model, accel, out, err);
+        if (status != SP_OK)
+            return status;
+    }
     else if (model && trains)
         out->notes |= SP_NOTE_NEEDS_GPU_FOR_TIME;
     else if (trains && !out->fine_tuned && profile->train_hours > 0)

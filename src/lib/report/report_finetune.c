@@ -170,7 +170,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     char precision[96];
     sp_buf_printf(&b, "%s, %s%s%s\n", precision_text(s, q->base.precision, precision, sizeof precision),
                   sp_optimizer_name(q->base.optimizer),
-                  q->base.chunked_loss ? ", chunked loss" : "", q->base.fp32_upcast ? ", a 4-bit base's norms and head in fp32" : "");
+                  q->base.chunked_loss ? ", chunked loss" : "", q->base.fp32_upcast ? ", a quantised base's norms and head in fp32" : "");
     targets_text(&b, q);
     sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
                   "mb", "tokens/s", "hours", "cost");
@@ -198,9 +198,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_ft_pins(r->rules, o, pins, sizeof pins);
     sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);
     if (sp_accel_fp16_only(o->accel) && o->config.precision != SP_PREC_FP32)
-        sp_buf_printf(&b, "precision: %s has no bf16 tensor cores: the run is fp16 (torch_dtype float16, fp16 mixed "
-                          "precision with loss scaling; axolotl.yml says fp16), the same bytes and peak\n",
-                      o->accel->name);
+        sp_buf_printf(&b, "precision: %s has no bf16 tensor cores: the run is fp16 (%s, fp16 mixed precision with loss "
+                          "scaling; axolotl.yml says fp16), at the same peak\n",
+                      o->accel->name,
+                      o->config.precision == SP_PREC_MIXED_BF16 ? "fp32 weights to unscale the gradients into"
+                                                                : "torch_dtype float16");
     sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB\n",
                   o->memory.allocated_bytes / 1e9, o->memory.reserved_bytes / 1e9, o->memory.device_bytes / 1e9,
                   o->accel->memory_bytes / 1e9);

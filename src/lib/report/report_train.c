@@ -288,8 +288,9 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained)
         sp_buf_printf(&b, "warning     : no option meets the deadline and budget; this is the fastest\n");
     else if (r->deadline_days > 0 && r->count > 1)
-        sp_buf_printf(&b, "choice      : the cheapest option that finishes within %g days%s; faster ones are listed below\n",
-                      r->deadline_days, r->budget_usd > 0 ? " and the budget" : "");
+        sp_buf_printf(&b, "choice      : the %s that finishes within %g days%s; faster ones are listed below\n",
+                      r->unpriced ? "option of fewest GPU-hours" : "cheapest option", r->deadline_days,
+                      r->budget_usd > 0 ? " and the budget" : "");
     else if (r->budget_usd > 0 && r->count > 1)
         sp_buf_printf(&b, "choice      : the fastest option within the budget\n");
     const sp_train_option *cheap = r->unpriced ? NULL : cheapest(r);

@@ -81,6 +81,11 @@ static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method me
         c.quant = SP_QUANT_NF4;
     if (method != SP_METHOD_QLORA)
         c.quant = SP_QUANT_NONE;
+    /* fp16 trains only with fp32 weights to unscale into (the Trainer's GradScaler: "Attempting to
+     * unscale FP16 gradients"): a full fine-tune on a part without bf16 keeps an fp32 master under
+     * autocast. Adapters are fp32 in PEFT's default and train over a 16-bit base. */
+    if (method == SP_METHOD_FULL && c.precision == SP_PREC_BF16 && sp_accel_fp16_only(a))
+        c.precision = SP_PREC_MIXED_BF16;
     for (int fsdp = 0; fsdp <= (gpus > 1 ? 1 : 0); fsdp++)
         for (int gc = 0; gc <= 1; gc++) {
             if (s->q->checkpointing >= 0 && gc != s->q->checkpointing)

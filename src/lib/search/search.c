@@ -347,8 +347,8 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
                        accel->name, sixteen);
     if (request->precision == SP_PREC_MXFP8 && !sp_mx_capable(accel))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
-                       "mxfp8 needs tensor cores with MX block scaling (Blackwell, MI355X) and %s has none: use fp8",
-                       accel->name);
+                       "mxfp8 needs tensor cores with MX block scaling (Blackwell, MI355X) and %s has none: use %s",
+                       accel->name, accel->fp8_flops_per_s > 0 ? "fp8" : sixteen);
     if (request->precision == SP_PREC_NVFP4 && !(sp_train_peak(accel, request->precision) > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
                        "nvfp4 needs NVIDIA FP4 tensor cores (Blackwell) and %s has none: use %s", accel->name,
