@@ -135,6 +135,12 @@ int cmd_finetune(int argc, char **argv)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
     if (s == SP_OK)
         s = request_from_flags(v, &in, &q, &err);
+    /* A budget needs every part's price: an unpriced one would look free (as train refuses it). */
+    for (size_t i = 0; s == SP_OK && q.budget_usd > 0 && !(q.usd_per_gpu_hour > 0) && i < count; i++)
+        if (!(accels[i]->usd_per_hour > 0))
+            s = cli_flag_error(&err, "budget-usd", "'%s' has no public price in the catalog: give --usd-per-gpu-hour "
+                                                   "to hold it to a budget",
+                               accels[i]->name);
     if (s != SP_OK) {
         sp_accel_catalog_free(&in.catalog);
         return cli_fail(&err);

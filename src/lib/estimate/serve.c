@@ -726,7 +726,9 @@ static void price_fleet(const sp_serve_config *c, sp_serve_result *r)
     /* A replica's time splits between its prefills and its decode steps (the cycle of at_batch);
      * each kind of token bears its share of the fleet's price. */
     double cycle = r->batch / r->requests_per_s, decode = c->output_tokens * r->decode_step_s / cycle;
-    double input_per_hour = load * c->prompt_tokens * 3600.0, output_per_hour = load * c->output_tokens * 3600.0;
+    /* Past capacity the fleet serves what it can, not what arrives: the tokens it bills are capped. */
+    double served = capacity > 0 ? fmin(load, capacity) : load;
+    double input_per_hour = served * c->prompt_tokens * 3600.0, output_per_hour = served * c->output_tokens * 3600.0;
     r->usd_per_million_input_tokens = input_per_hour > 0 ? r->fleet_usd_per_hour * (1.0 - decode) / input_per_hour * 1e6 : 0;
     r->usd_per_million_output_tokens_at_load =
         output_per_hour > 0 ? r->fleet_usd_per_hour * decode / output_per_hour * 1e6 : 0;
