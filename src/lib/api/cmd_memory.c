@@ -91,6 +91,27 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
         c->weight_dtype = m->checkpoint_dtype;
         c->quantized_experts_only = m->checkpoint_experts_only;
     }
+    /* Volta and Turing run fp16, not bf16 (sp_accel_fp16_only): the same bytes, named as they run. */
+    if (sp_accel_fp16_only(a)) {
+        bool precision_given = cli_flag(&CMD, v, "precision")->set;
+        if (c->mode == SP_MODE_TRAIN && precision_given &&
+            (c->precision == SP_PREC_BF16 || c->precision == SP_PREC_MIXED_BF16 || c->precision == SP_PREC_FP8 ||
+             c->precision == SP_PREC_MXFP8 || c->precision == SP_PREC_NVFP4))
+            return cli_flag_error(err, "precision", "%s has no %s tensor cores: use mixed-fp16 or fp32", a->name,
+                                  sp_precision_name(c->precision));
+        if (c->precision == SP_PREC_MIXED_BF16)
+            c->precision = SP_PREC_MIXED_FP16;
+        sp_serve_config half = SP_SERVE_CONFIG_INIT;
+        half.weight_dtype = c->weight_dtype;
+        half.kv_dtype = c->kv_dtype;
+        s = c->mode == SP_MODE_INFER ? sp_serve_half_dtypes(a, cli_flag(&CMD, v, "weight-dtype")->set,
+                                                            cli_flag(&CMD, v, "kv-dtype")->set, &half, err)
+                                     : SP_OK;
+        if (s != SP_OK)
+            return s;
+        c->weight_dtype = half.weight_dtype;
+        c->kv_dtype = half.kv_dtype;
+    }
     double seq = sp_model_default_seq(m);
     c->dp = cli_number_or(&CMD, v, "dp", 1);
     c->zero = cli_number_or(&CMD, v, "zero", 0);
