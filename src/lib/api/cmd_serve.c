@@ -298,6 +298,8 @@ int cmd_serve(int argc, char **argv)
         s = config_from_flags(v, in.accel, &config, &err);
     if (s == SP_OK)
         checkpoint_weights(v, &in.model, in.accel, &config);
+    if (s == SP_OK) /* an fp8 or fp4 checkpoint on a part that predates their kernels */
+        s = sp_serve_half_dtypes(in.accel, false, false, &config, &err);
     if (s == SP_OK)
         s = ep_fits_model(v, &in.model, &config, &err);
     /* MLA's cache is paged in blocks of 64 tokens: vLLM forces it for FlashMLA ("Forcing kv cache
