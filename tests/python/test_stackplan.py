@@ -73,9 +73,10 @@ def test_false_turns_a_switch_off():
     assert off == cli_json("memory", "--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb",
                            "--no-flash-attention")[1]
     assert off["activations_bytes"] > stackplan.memory(model="llama-3.1-8b", gpu="h100-sxm-80gb")["activations_bytes"]
-    with pytest.raises(stackplan.StackplanError) as e:  # not a switch: named, not ignored
-        stackplan.memory(model="llama-3.1-8b", gpu="h100-sxm-80gb", gpus=False)
-    assert "--no-gpus" in str(e.value)
+    for value in (True, False):  # not a switch: refused by name, not passed bare or ignored
+        with pytest.raises(stackplan.StackplanError) as e:
+            stackplan.train(model="llama-3.1-8b", gpu="h100-sxm-80gb", gpus=value)
+        assert e.value.field == "gpus" and "not a switch" in str(e.value)
 
 
 def test_text_formats_come_back_as_text():

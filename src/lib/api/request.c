@@ -105,6 +105,11 @@ static sp_status build_args(json_t *req, args *a, sp_error *err)
             return request_fail(err, key, "no such flag");
         for (char *c = flag + strlen(prefix); *c; c++)
             *c = *c == '_' ? '-' : *c;
+        /* true and false are a switch's on and off; any other flag needs its value (a bare --gpus
+         * would take the next flag for it). Every switch has a row in option_defaults.c. */
+        const cli_default *row = cli_default_of(flag + strlen(prefix));
+        if (json_is_boolean(v) && strcmp(key, "help") && (!row || row->kind != CLI_FLAG))
+            return request_fail(err, key, "is not a switch: give it a value, not true or false");
         format = format || !strcmp(key, "format");
         if (!push(a, flag))
             return request_fail(err, key, "too many fields");
