@@ -155,5 +155,8 @@ createStackplan({ noInitialRun: true }).then((module) => {
   showFields();
   $("run").disabled = false;
   $("run").textContent = "Answer";
+  // The first screen answers the form's own question (an 8B QLoRA on a 4090) rather than a blank
+  // frame; ?selftest drives the form itself.
   if (new URLSearchParams(location.search).has("selftest")) selftest();
+  else answer();
 });

@@ -123,6 +123,10 @@ def main():
         # A person's question: choose, click, read; the screenshot is kept beside the build.
         driver.get(url)
         wait_for(driver, "return !document.getElementById('run').disabled")
+        # The first screen answers the form's default question, not a blank frame.
+        first = wait_for(driver, "return document.getElementById('report').srcdoc.length > 0 && "
+                                 "document.getElementById('status').textContent")
+        check("answered in" in first, f"the first screen answers the default question: {first}")
         driver.execute_script("document.getElementById('command').value = 'train';"
                               "document.getElementById('command').dispatchEvent(new Event('change'));"
                               "document.getElementById('model').value = 'llama-3.1-70b';"
