@@ -52,6 +52,17 @@ static const char *draft_label(const sp_serve_config *c, char *buf, size_t size)
     return buf;
 }
 
+/* What a price multiplies, known with or without one: the fleet's GPU-hours a million output tokens
+ * it serves at the load, capped at its capacity (past it the fleet serves what it can); 0 when it
+ * serves none. */
+static double gpu_hours_per_million_output_tokens(const sp_serve_config *c, const sp_serve_result *s)
+{
+    double capacity = s->replicas * s->requests_per_s;
+    double served = fmin(c->qps > 0 ? c->qps : capacity, capacity);
+    double million_an_hour = served * c->output_tokens * 3600.0 / 1e6;
+    return million_an_hour > 0 ? s->gpus / million_an_hour : 0.0;
+}
+
 static char *serve_text(const sp_serve_report *r, sp_error *err)
 {
     const sp_serve_config *c = r->config;
@@ -236,13 +247,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
     if (r->unpriced) { /* what a price would multiply: the fleet's GPU-hours against the tokens it serves */
-        double served = s->utilization * s->replicas * s->requests_per_s;
-        /* past capacity the fleet serves what it can: its tokens are capped, not the rate asked */
-        double million_tokens_an_hour = fmin(served, s->replicas * s->requests_per_s) * c->output_tokens * 3600.0 / 1e6;
         sp_buf_printf(&b, "cost        : %s has no public price (--usd-per-gpu-hour prices the fleet); at %.4g requests/s "
                           "(%.0f%% utilised) the fleet spends %.3g GPU-hours a million output tokens\n",
-                      r->accel->name, served, 100 * s->utilization,
-                      million_tokens_an_hour > 0 ? s->gpus / million_tokens_an_hour : 0.0);
+                      r->accel->name, s->utilization * s->replicas * s->requests_per_s, 100 * s->utilization,
+                      gpu_hours_per_million_output_tokens(c, s));
     } else {
     sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.4g requests/s (%.0f%% "
                       "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
@@ -403,12 +411,9 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "usd_per_million_output_tokens",
                         priced ? sp_json_round(s->usd_per_million_output_tokens, 1e4) : json_null());
     json_object_set_new(o, "utilization", sp_json_round(s->utilization, 1e4));
-    /* What a price multiplies, known with or without one: the fleet's GPU-hours a million output
-     * tokens it serves at the load (capped at its capacity). */
-    double served = fmin(c->qps > 0 ? c->qps : s->replicas * s->requests_per_s, s->replicas * s->requests_per_s);
-    double million_an_hour = served * c->output_tokens * 3600.0 / 1e6;
+    double gpu_hours = gpu_hours_per_million_output_tokens(c, s);
     json_object_set_new(o, "gpu_hours_per_million_output_tokens",
-                        million_an_hour > 0 ? sp_json_round(s->gpus / million_an_hour, 1e4) : json_null());
+                        gpu_hours > 0 ? sp_json_round(gpu_hours, 1e4) : json_null());
     json_object_set_new(o, "fleet_usd_per_hour", priced ? sp_json_round(s->fleet_usd_per_hour, 100) : json_null());
     json_object_set_new(o, "fleet_usd_per_month", priced ? sp_json_round(s->fleet_usd_per_month, 100) : json_null());
     json_object_set_new(o, "usd_per_million_input_tokens",
