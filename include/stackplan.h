@@ -649,6 +649,10 @@ bool sp_mx_capable(const sp_accel *accel);
 /* Whether the part's tensor cores take fp16 but not bf16 (half_dtype: fp16): its 16-bit runs are
  * fp16 (same bytes and peak), and the engines must be told so. */
 bool sp_accel_fp16_only(const sp_accel *accel);
+/* The precision a training or fine-tuning run has on the part: on fp16-only parts mixed-bf16 runs as
+ * mixed-fp16 (the same bytes and peak; the launch files say fp16), and bf16, fp8, mxfp8 and nvfp4
+ * are refused with SP_ERR_INPUT on the field "precision". Other parts keep *precision. Pure. */
+sp_status sp_train_half_precision(const sp_accel *accel, sp_precision *precision, sp_error *err);
 
 /* Exact parameter count of the shape (or params_override). Pure. */
 double sp_model_params(const sp_model *model);

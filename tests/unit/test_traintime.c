@@ -133,6 +133,35 @@ static void mxfp8_block_scales(void **state)
     assert_true(mem_mx.model_state_bytes == mem_bf16.model_state_bytes);
 }
 
+/* Volta and Turing (half_dtype fp16): mixed-bf16 runs as mixed-fp16 with its fp32 master; fp32 and
+ * mixed-fp16 stand; bf16 and the 8-bit formats are refused on "precision". A bf16 part keeps all. */
+static void fp16_only_parts_train_mixed_fp16(void **state)
+{
+    (void)state;
+    sp_accel volta = {0}, ampere = {0};
+    snprintf(volta.name, sizeof volta.name, "v100");
+    snprintf(volta.half_dtype, sizeof volta.half_dtype, "fp16");
+    snprintf(ampere.half_dtype, sizeof ampere.half_dtype, "bf16");
+    sp_error err;
+    sp_precision p = SP_PREC_MIXED_BF16;
+    assert_int_equal(sp_train_half_precision(&volta, &p, &err), SP_OK);
+    assert_int_equal(p, SP_PREC_MIXED_FP16);
+    p = SP_PREC_FP32;
+    assert_int_equal(sp_train_half_precision(&volta, &p, &err), SP_OK);
+    assert_int_equal(p, SP_PREC_FP32);
+    const sp_precision refused[] = {SP_PREC_BF16, SP_PREC_FP8, SP_PREC_MXFP8, SP_PREC_NVFP4};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        p = refused[i];
+        sp_error_clear(&err);
+        assert_int_equal(sp_train_half_precision(&volta, &p, &err), SP_ERR_INPUT);
+        assert_string_equal(err.field, "precision");
+        assert_int_equal(p, refused[i]);
+    }
+    p = SP_PREC_BF16;
+    assert_int_equal(sp_train_half_precision(&ampere, &p, &err), SP_OK);
+    assert_int_equal(p, SP_PREC_BF16);
+}
+
 /* NVFP4 (Blackwell): the linears at the FP4 rate (here 400 TF, twice fp8's, so half the fp8 step's
  * GEMM time), each cast writing two 4-bit copies and an E4M3 scale a 16 values (2 + 2 x 0.5625 =
  * 3.125 bytes an element against fp8's 4); the attention core and output layer stay 16-bit. A
@@ -894,6 +923,7 @@ int main(void)
         cmocka_unit_test(search_memo_changes_nothing),
         cmocka_unit_test(pareto_front_by_hand),
         cmocka_unit_test(many_options_render),
+        cmocka_unit_test(fp16_only_parts_train_mixed_fp16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,14 +93,9 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
     }
     /* Volta and Turing run fp16, not bf16 (sp_accel_fp16_only): the same bytes, named as they run. */
     if (sp_accel_fp16_only(a)) {
-        bool precision_given = cli_flag(&CMD, v, "precision")->set;
-        if (c->mode == SP_MODE_TRAIN && precision_given &&
-            (c->precision == SP_PREC_BF16 || c->precision == SP_PREC_MIXED_BF16 || c->precision == SP_PREC_FP8 ||
-             c->precision == SP_PREC_MXFP8 || c->precision == SP_PREC_NVFP4))
-            return cli_flag_error(err, "precision", "%s has no %s tensor cores: use mixed-fp16 or fp32", a->name,
-                                  sp_precision_name(c->precision));
-        if (c->precision == SP_PREC_MIXED_BF16)
-            c->precision = SP_PREC_MIXED_FP16;
+        s = c->mode == SP_MODE_TRAIN ? sp_train_half_precision(a, &c->precision, err) : SP_OK;
+        if (s != SP_OK)
+            return s;
         sp_serve_config half = SP_SERVE_CONFIG_INIT;
         half.weight_dtype = c->weight_dtype;
         half.kv_dtype = c->kv_dtype;

@@ -49,6 +49,21 @@ bool sp_mx_capable(const sp_accel *a)
 
 bool sp_accel_fp16_only(const sp_accel *a) { return a && !strcmp(a->half_dtype, "fp16"); }
 
+sp_status sp_train_half_precision(const sp_accel *a, sp_precision *precision, sp_error *err)
+{
+    if (!sp_accel_fp16_only(a))
+        return SP_OK;
+    /* Mixed precision keeps an fp32 master, so fp16 with loss scaling trains what bf16 would
+     * (Micikevicius et al. 2018); pure bf16 and the 8- and 4-bit formats have no such stand-in. */
+    if (*precision == SP_PREC_MIXED_BF16)
+        *precision = SP_PREC_MIXED_FP16;
+    if (*precision == SP_PREC_MIXED_FP16 || *precision == SP_PREC_FP32)
+        return SP_OK;
+    return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                   "%s has no %s tensor cores (half_dtype fp16 in its catalog row): use mixed-fp16 or fp32", a->name,
+                   sp_precision_name(*precision));
+}
+
 double sp_train_peak(const sp_accel *a, sp_precision p)
 {
     switch (p) {

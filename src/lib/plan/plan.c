@@ -101,8 +101,7 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
         c.weight_dtype = SP_DTYPE_FP16;
     if (sp_accel_fp16_only(a) && c.kv_dtype == SP_DTYPE_BF16)
         c.kv_dtype = SP_DTYPE_FP16;
-    if (sp_accel_fp16_only(a) && c.precision == SP_PREC_MIXED_BF16)
-        c.precision = SP_PREC_MIXED_FP16;
+    (void)sp_train_half_precision(a, &c.precision, NULL); /* a refusal comes from the run's own search */
     return c;
 }
 

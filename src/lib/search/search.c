@@ -325,19 +325,13 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     if (status != SP_OK)
         return status;
     /* A part whose tensor cores take fp16 but not bf16 (Volta, Turing) trains mixed-precision in fp16
-     * with loss scaling: the same bytes and peak, and the launch files say --fp16. Pure bf16 has no
-     * fp16 counterpart that trains without the fp32 master. */
-    sp_search_request fp16_request;
+     * with loss scaling, and the launch files say --fp16. */
+    sp_search_request fp16_request = *request;
+    status = sp_train_half_precision(accel, &fp16_request.precision, err);
+    if (status != SP_OK)
+        return status;
+    request = &fp16_request;
     bool fp16_only = sp_accel_fp16_only(accel);
-    if (fp16_only && request->precision == SP_PREC_BF16)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
-                       "%s has no bf16 tensor cores (half_dtype fp16 in its catalog row): use mixed-fp16 or fp32",
-                       accel->name);
-    if (fp16_only && request->precision == SP_PREC_MIXED_BF16) {
-        fp16_request = *request;
-        fp16_request.precision = SP_PREC_MIXED_FP16;
-        request = &fp16_request;
-    }
     const char *sixteen = fp16_only ? "mixed-fp16" : "mixed-bf16";
     /* An FP8 GEMM needs FP8 tensor cores (Hopper, Ada, Blackwell, MI300); Ampere and older have
      * none, so an fp8 plan there would be priced at a rate the part cannot run. */
