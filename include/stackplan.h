@@ -117,8 +117,10 @@ typedef enum {
     SP_PREC_BF16,         /* pure bf16: weights, gradients and optimizer state */
     SP_PREC_FP8,          /* FP8-LM style: fp8 weights and gradients, fp16 master */
     SP_PREC_MXFP8,        /* MXFP8 GEMMs (E4M3, an E8M0 scale per 32 values), bf16 weights, fp32 master */
-    SP_PREC_NVFP4         /* NVFP4 GEMMs (E2M1, an E4M3 scale per 16 values; Transformer Engine's
+    SP_PREC_NVFP4,        /* NVFP4 GEMMs (E2M1, an E4M3 scale per 16 values; Transformer Engine's
                              NVFP4BlockScaling), bf16 weights, fp32 master */
+    SP_PREC_FP8_ROWWISE   /* torchao's float8 "rowwise" recipe under FSDP2: a scale per row of each
+                             operand, bf16 weights gathered in bf16, fp32 master */
 } sp_precision;
 
 typedef enum { SP_OPT_ADAMW = 0, SP_OPT_ADAM, SP_OPT_ADAM8BIT, SP_OPT_SGD, SP_OPT_ADAFACTOR } sp_optimizer;
@@ -241,6 +243,8 @@ typedef struct {
                                           token is bound by its weight reads, which an iteration shares */
     double serve_reach_margin;    /* an out-of-reach latency target is replaced by this many times what
                                      a one-sequence replica takes */
+    double fp8_rowwise_gemm_share; /* the rate torchao's rowwise forward GEMM (PyTorch's CUTLASS kernel)
+                                      reaches over the tensorwise cuBLAS one */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };

@@ -83,6 +83,11 @@ static bool row_precision(const char *text, sp_precision *out)
         *out = SP_PREC_NVFP4;
         return true;
     }
+    /* torchao's rowwise recipe ("fp8 rowwise"); every other fp8 row is tensor-scaled */
+    if (!strncmp(text, "fp8", 3) && strstr(text, "rowwise")) {
+        *out = SP_PREC_FP8_ROWWISE;
+        return true;
+    }
     *out = !strncmp(text, "fp8", 3) ? SP_PREC_FP8 : !strncmp(text, "fp16", 4) ? SP_PREC_MIXED_FP16 : SP_PREC_MIXED_BF16;
     return true;
 }
@@ -261,7 +266,8 @@ static void scale_row(const estimate_ctx *x, json_t *row, void *tallies)
      * 405B row with no optimizations. */
     const char *framework = text(row, "framework", "");
     q.eager_modules = !strncmp(framework, "torchtitan", 10) && !strstr(framework, "compile") &&
-                      !strstr(text(row, "quote", ""), "compile") && q.precision != SP_PREC_FP8;
+                      !strstr(text(row, "quote", ""), "compile") && q.precision != SP_PREC_FP8 &&
+                      q.precision != SP_PREC_FP8_ROWWISE;
     /* IBM's fms-fsdp runs its own LLaMA uncompiled: every model's launch script passes
      * --use_torch_compile=False (foundation-model-stack/fms-fsdp scripts/7b.sh, 13b.sh, 34b.sh,
      * 70b.sh @2fdced7). */

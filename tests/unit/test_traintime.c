@@ -100,6 +100,36 @@ static void fp8_linears_only(void **state)
     assert_true(fabs(s.step_time_s - expected) / expected < 1e-6);
 }
 
+/* torchao's rowwise float8 over the tensorwise step: the forward GEMMs at 0.9 of the fp8 rate
+ * (TEST_PERF's fp8_rowwise_gemm_share), 8 bytes an element of cast where tensorwise writes 4, and
+ * a rescale of each backward GEMM's bf16 output, 4 bytes an element: input gradients T x (5h + f)
+ * (q, k, v, proj and fc1 take h, fc2 f) and weight gradients 4 h x h + h x f + f x h. Toy:
+ * fp8 200 TF at 0.5, 1 TB/s. A part with no fp8 rate has no rowwise step. */
+static void fp8_rowwise_over_tensorwise(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.hbm_bytes_per_s = 1e12;
+    sp_model m = toy_model(1);
+    sp_mem_config c = toy_config();
+    c.precision = SP_PREC_FP8_ROWWISE;
+    sp_step tensorwise, rowwise;
+    sp_error err;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &rowwise, &err), SP_ERR_INPUT);
+    a.fp8_flops_per_s = 200e12;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &rowwise, &err), SP_OK);
+    c.precision = SP_PREC_FP8;
+    assert_int_equal(sp_train_step(&m, &a, &c, 1, &PERF, &tensorwise, &err), SP_OK);
+    const double T = 512, h = 1024, f = 4096;
+    double gemm = (2 * T * h * 3 * h + 2 * T * h * h + 2 * 2 * T * h * f) / 100e12;
+    double forward = gemm * (1 / 0.9 - 1);
+    double casts = T * ((3 * h + f) + (5 * h + f)) * 4.0 / 1e12;
+    double rescale = (T * (5 * h + f) + (4 * h * h + h * f + f * h)) * 4.0 / 1e12;
+    double expected = forward + casts + rescale;
+    double got = (rowwise.step_time_s - rowwise.optimizer_s) - (tensorwise.step_time_s - tensorwise.optimizer_s);
+    assert_true(fabs(got - expected) / expected < 1e-6);
+}
+
 /* MXFP8 (Blackwell, CDNA 4): the fp8 step's GEMMs and casts, plus an E8M0 scale a 32 values beside
  * each of the two fp8 copies (2/32 byte an element more than the fp8 casts above); refused on a
  * part without MX block scaling (no FP4 rate); weights and master as mixed-bf16. */
@@ -924,6 +954,7 @@ int main(void)
         cmocka_unit_test(pareto_front_by_hand),
         cmocka_unit_test(many_options_render),
         cmocka_unit_test(fp16_only_parts_train_mixed_fp16),
+        cmocka_unit_test(fp8_rowwise_over_tensorwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,7 +132,7 @@ sp_status cli_precision(const cli_command *cmd, const cli_value *values, sp_prec
 {
     const cli_value *v = cli_flag(cmd, values, "precision");
     if (v->set && !sp_precision_parse(v->text, out))
-        return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16, fp8, mxfp8 or nvfp4", v->text);
+        return cli_flag_error(err, "precision", "'%s' is not fp32, mixed-fp16, mixed-bf16, bf16, fp8, fp8-rowwise, mxfp8 or nvfp4", v->text);
     return SP_OK;
 }
 

@@ -39,7 +39,7 @@ bool sp_mode_parse(const char *text, sp_mode *out)
 
 /* ---- memory-model tokens ---- */
 
-static const char *const PRECISIONS[] = {"fp32", "mixed-fp16", "mixed-bf16", "bf16", "fp8", "mxfp8", "nvfp4", NULL};
+static const char *const PRECISIONS[] = {"fp32", "mixed-fp16", "mixed-bf16", "bf16", "fp8", "mxfp8", "nvfp4", "fp8-rowwise", NULL};
 static const char *const OPTIMIZERS[] = {"adamw", "adam", "adam8bit", "sgd", "adafactor", NULL};
 static const char *const RECOMPUTES[] = {"none", "selective", "full", "op", NULL};
 static const char *const DTYPES[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "nvfp4", "mxfp4", NULL};

@@ -306,7 +306,7 @@ static sp_status check_counts(const sp_ft_config *c, sp_error *err)
 static sp_status check_method(const sp_model *m, const sp_ft_config *c, sp_error *err)
 {
     if (c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MXFP8 || c->precision == SP_PREC_NVFP4 ||
-        c->precision == SP_PREC_MIXED_FP16)
+        c->precision == SP_PREC_FP8_ROWWISE || c->precision == SP_PREC_MIXED_FP16)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
                        "a fine-tune here runs in bf16 (pure), mixed-bf16 or fp32");
     if (c->offload == SP_OFFLOAD_PARAMS && c->gpus > 1 && !c->fsdp)

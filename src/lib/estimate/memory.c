@@ -14,6 +14,7 @@ sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
     case SP_PREC_MIXED_BF16:
     case SP_PREC_MXFP8: /* Transformer Engine quantises each GEMM's operands; the weights stay bf16 with an fp32 master */
     case SP_PREC_NVFP4:
+    case SP_PREC_FP8_ROWWISE: /* torchao's float8 linears over FSDP2's bf16 compute weights */
         /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
         if (c->mixed_style == SP_MASTER_AUTOCAST)
             return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};
@@ -144,7 +145,8 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
  * torchao's Float8Linear, which keeps the 16-bit input, so the saving is Megatron's. */
 static void fp8_saved_inputs(const sp_model *m, const sp_mem_config *c, layer_activations *a)
 {
-    bool fp8 = c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MXFP8 || c->precision == SP_PREC_NVFP4;
+    bool fp8 = c->precision == SP_PREC_FP8 || c->precision == SP_PREC_MXFP8 || c->precision == SP_PREC_NVFP4 ||
+               c->precision == SP_PREC_FP8_ROWWISE;
     if (!fp8 || (sp_layout_is_fsdp2(c) && c->precision != SP_PREC_NVFP4) || c->mode != SP_MODE_TRAIN)
         return;
     /* NVFP4 keeps a 4-bit copy with an E4M3 scale a 16 values (Transformer Engine's NVFP4 recipe). */

@@ -20,6 +20,7 @@ typedef struct {
     const sp_accel *a;
     double operand_bytes; /* bytes of a GEMM operand: 1 for fp8 */
     bool mx;              /* MXFP8: block scales beside each fp8 copy */
+    bool rowwise;         /* torchao's rowwise float8: a scale per row, the forward GEMM on CUTLASS */
     double peak_16bit;    /* FLOP/s of the attention core and output layer: 16-bit even when the linears run fp8 */
     double matmul_16bit;  /* their sustained share: the linears' share (matmul) is lower for FP4 GEMMs */
 } step_ctx;
@@ -71,6 +72,8 @@ double sp_train_peak(const sp_accel *a, sp_precision p)
     case SP_PREC_FP8: return a->fp8_flops_per_s > 0 ? a->fp8_flops_per_s : a->bf16_flops_per_s;
     /* MX block scaling runs at the FP8 rate on the parts that have it (sp_mx_capable). */
     case SP_PREC_MXFP8: return sp_mx_capable(a) ? a->fp8_flops_per_s : 0;
+    /* torchao's rowwise recipe needs FP8 tensor cores: there is no 16-bit fallback. */
+    case SP_PREC_FP8_ROWWISE: return a->fp8_flops_per_s;
     /* NVFP4 runs on FP4 tensor cores (Blackwell, MI355X's MXFP4 aside: NVFP4 is NVIDIA's format). */
     case SP_PREC_NVFP4: return sp_mx_capable(a) && !strcmp(a->vendor, "nvidia") ? a->fp4_flops_per_s : 0;
     default: return a->bf16_flops_per_s;
@@ -378,9 +381,33 @@ static double fp8_cast_s(const step_ctx *x, bool backward)
     double mats = m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0;
     double elements = backward ? (x->q + 2.0 * x->kv) / t + h + mlps * (mats * m->ffn / t + h)
                                : h + x->q / t + mlps * (h + m->ffn / t);
-    /* MXFP8 writes an E8M0 scale for each 32 values of both copies (OCP MX v1.0). */
-    double bytes = x->operand_bytes < 1.0 ? 2.0 + 2.0 * (0.5 + 1.0 / 16.0) : 4.0 + (x->mx ? 2.0 / 32.0 : 0.0);
+    /* MXFP8 writes an E8M0 scale for each 32 values of both copies (OCP MX v1.0). Rowwise scales
+     * run along the other axis for the second copy, which a kernel cannot take in one pass: read 2,
+     * write the fp8 copy and a bf16 one (5), then read that and write its fp8 (3), 8 bytes an element
+     * (torchao's roofline, torchao/testing/training/roofline_utils.py, rowwise branch). */
+    double bytes = x->operand_bytes < 1.0 ? 2.0 + 2.0 * (0.5 + 1.0 / 16.0)
+                   : x->rowwise           ? 8.0
+                                          : 4.0 + (x->mx ? 2.0 / 32.0 : 0.0);
     return x->tokens * elements * bytes / x->hbm;
+}
+
+/* What torchao's rowwise float8 adds to a layer's linears beyond the casts: the forward GEMM runs
+ * PyTorch's CUTLASS rowwise kernel at fp8_rowwise_gemm_share of the cuBLAS rate (perf.yaml), and
+ * both backward GEMMs run cuBLAS tensorwise and then rescale their bf16 outputs in a pass of their
+ * own, read and write, 4 bytes an element (torchao/float8/float8_ops.py: "do the scaling manually
+ * afterwards"; torchao issue #2184): the input gradient, tokens x each linear's input width, and
+ * the weight gradient, one per weight. */
+static double rowwise_overhead_s(const step_ctx *x, double gemms_s, bool backward)
+{
+    if (!x->rowwise)
+        return 0;
+    if (!backward)
+        return gemms_s * (1.0 / x->k->fp8_rowwise_gemm_share - 1.0);
+    double outs[8], ins[8], elements = 0;
+    size_t n = sp_layer_matmuls(x->m, x->c->tp, outs, ins);
+    for (size_t i = 0; i < n; i++)
+        elements += x->tokens * ins[i] + ins[i] * outs[i];
+    return elements * 4.0 / x->hbm;
 }
 
 
@@ -416,8 +443,8 @@ static sp_layer_costs layer_costs_of(const step_ctx *x)
     lc.gemms = layer_gemms_s(x, &lc.tp_gemms);
     lc.attention = attention_s(x);
     lc.elementwise = elementwise_s(x);
-    lc.cast_forward = fp8_cast_s(x, false);
-    lc.cast_backward = fp8_cast_s(x, true);
+    lc.cast_forward = fp8_cast_s(x, false) + rowwise_overhead_s(x, lc.gemms, false);
+    lc.cast_backward = fp8_cast_s(x, true) + rowwise_overhead_s(x, lc.gemms, true);
     lc.expert_forward = expert_passes_s(x, false);
     lc.expert_backward = expert_passes_s(x, true);
     /* Forward ring, backward ring (under 2.5x the attention work). */
@@ -679,10 +706,11 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
                   config->precision == SP_PREC_FP32 ? 4.0 : 2.0, config->seq / config->cp * config->micro_batch,
                   model->heads * model->head_dim, model->kv_heads * model->head_dim, 0, accel,
                   nvfp4 ? 0.5
-                  : (config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0) || config->precision == SP_PREC_MXFP8
+                  : (config->precision == SP_PREC_FP8 && accel->fp8_flops_per_s > 0) ||
+                          config->precision == SP_PREC_MXFP8 || config->precision == SP_PREC_FP8_ROWWISE
                       ? 1.0
                       : 2.0,
-                  config->precision == SP_PREC_MXFP8,
+                  config->precision == SP_PREC_MXFP8, config->precision == SP_PREC_FP8_ROWWISE,
                   config->precision == SP_PREC_FP32 ? accel->fp32_flops_per_s : accel->bf16_flops_per_s, share_16bit};
     x.attention = sp_attention_share(accel, perf, share_16bit);
     const sp_memory *mem = memory;

@@ -221,7 +221,8 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
     const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
     if (stack && !plan->fine_tuned && c->plan->stack != SP_STACK_NEURON && c->plan->stack != SP_STACK_HPU)
         names[n++] = stack;
-    if (c->torchtitan && (plan->run.config.precision == SP_PREC_FP8 || plan->run.config.precision == SP_PREC_MXFP8))
+    sp_precision p = plan->run.config.precision;
+    if (c->torchtitan && (p == SP_PREC_FP8 || p == SP_PREC_MXFP8 || p == SP_PREC_FP8_ROWWISE))
         names[n++] = "torchao"; /* torchtitan's float8 and mx converters are torchao's */
     if (c->plan->stack == SP_STACK_NEURON && !serving && !data)
         names[n++] = "torch-neuronx";

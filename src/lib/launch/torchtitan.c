@@ -193,7 +193,7 @@ static void model(const sp_launch_ctx *c, sp_buf *b)
                          "#   python scripts/download_hf_assets.py --repo_id %s --assets tokenizer\n", id);
         text(b, "hf_assets_path", path);
     }
-    if (precision == SP_PREC_FP8)
+    if (precision == SP_PREC_FP8 || precision == SP_PREC_FP8_ROWWISE)
         sp_buf_puts(b, "converters = [\"quantize.linear.float8\"]\n");
     else if (precision == SP_PREC_MXFP8)
         sp_buf_puts(b, "converters = [\"quantize.linear.mx\"]\n");
@@ -245,12 +245,16 @@ static void compiled(sp_buf *b)
 static void low_precision(const sp_launch_ctx *c, sp_buf *b)
 {
     sp_precision p = c->plan->run.config.precision;
-    if (p != SP_PREC_FP8 && p != SP_PREC_MXFP8)
+    if (p != SP_PREC_FP8 && p != SP_PREC_MXFP8 && p != SP_PREC_FP8_ROWWISE)
         return;
     if (p == SP_PREC_FP8) {
         table(b, "quantize.linear.float8");
         flag(b, "enable_fsdp_float8_all_gather", true);
         flag(b, "precompute_float8_dynamic_scale_for_fsdp", true);
+    } else if (p == SP_PREC_FP8_ROWWISE) {
+        /* rowwise gathers in bf16: "all distributed communication is done in high precision" (docs/float8.md) */
+        table(b, "quantize.linear.float8");
+        text(b, "recipe_name", "rowwise");
     } else {
         table(b, "quantize.linear.mx");
         text(b, "recipe_name", "mxfp8_cublas");

@@ -13,6 +13,11 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
      * ZeRO-3 layouts); DeepSpeed and FSDP2 have no NVFP4 GEMMs. */
     if (config->precision == SP_PREC_NVFP4)
         return SP_TRAIN_MEGATRON;
+    /* torchao's float8 under FSDP2 is torchtitan's converter (docs/float8.md), with or without TP,
+     * PP or CP; its rowwise recipe has no Transformer Engine counterpart. */
+    if (config->precision == SP_PREC_FP8_ROWWISE ||
+        ((config->precision == SP_PREC_FP8 || config->precision == SP_PREC_MXFP8) && sp_layout_is_fsdp2(config)))
+        return SP_TRAIN_TORCHTITAN;
     /* FSDP2 (ZeRO-3) with TP, PP or CP is torchtitan's composition, not Megatron's; an fp16 one runs
      * on Megatron-FSDP (sp_layout_is_torchtitan). */
     if (sp_layout_is_torchtitan(config))
