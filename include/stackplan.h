@@ -1367,6 +1367,17 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
  * cheaper). on_front[i] is set for candidates[i]. Pure. */
 void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_front);
 
+/* How a run of days_* and cost_usd_* stands against a deadline and a budget (either <= 0: not
+ * given), and whether run a is preferred to run b. The budget is kept first: runs that meet both
+ * beat runs within the budget only, which beat runs that finish in time only, which beat the rest.
+ * Among runs that meet both, the cheaper when a deadline is given (the fewest GPUs that finish in
+ * time) and else the faster; within the budget only, the faster (closest to the deadline); in time
+ * only or neither, the cheaper (closest to the budget). Ties go to the other measure. Pure. */
+typedef enum { SP_RUN_MEETS_NEITHER = 0, SP_RUN_MEETS_DEADLINE, SP_RUN_MEETS_BUDGET, SP_RUN_MEETS_BOTH } sp_run_standing;
+sp_run_standing sp_run_standing_of(double days, double cost_usd, double deadline_days, double budget_usd);
+bool sp_run_preferred(double days_a, double cost_usd_a, double days_b, double cost_usd_b, double deadline_days,
+                      double budget_usd);
+
 /* ---------------------------------------------------------------- serving fleet */
 
 /* The 16-bit types a part's serving engine can load: on parts without bf16 tensor cores (Volta,
@@ -1529,9 +1540,10 @@ enum {
     SP_NOTE_OVER_BUDGET = 1u << 8,             /* warning: the tier's spend exceeds the budget */
     SP_NOTE_RUN_TOO_SLOW = 1u << 9,            /* warning: no GPU count finishes within train_hours */
     SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 10,     /* a model without a gpu: no time estimate */
-    SP_NOTE_HOURS_ARE_INPUT = 1u << 11         /* training without a named model: train_hours is taken, not estimated */
+    SP_NOTE_HOURS_ARE_INPUT = 1u << 11,        /* training without a named model: train_hours is taken, not estimated */
+    SP_NOTE_SERVE_TARGETS_UNMET = 1u << 12     /* warning: no batch meets ttft_ms/tpot_ms (serve exits 3 on it) */
 };
-enum { SP_NOTE_COUNT = 12 };
+enum { SP_NOTE_COUNT = 13 };
 
 /* The outcome of planning one profile. Plain numbers; reporters format them. */
 typedef struct {
@@ -1550,6 +1562,8 @@ typedef struct {
     double run_tokens;          /* with timed: the token budget */
     double run_goodput;         /* with timed: the share of wall time the run's hours assume trains */
     double run_max_gpus;        /* with timed: the largest GPU count the run search tried */
+    sp_run_standing run_standing; /* with timed: whether the run meets train_hours and the budget (at the
+                                     GPUs' raw price) */
     double run_global_batch;    /* with timed: sequences per step */
     double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */
     sp_stack stack;             /* the accelerator's software stack (CUDA without one) */
@@ -1647,6 +1661,7 @@ char *sp_render_classic(const sp_profile_list *profiles, const sp_plan *plans,
 /* The searches of one training job, one per accelerator and GPU count. */
 typedef struct {
     const sp_accel *accel;
+    double gpus;                       /* the count searched */
     sp_search_result result;
 } sp_train_option;
 
@@ -1664,10 +1679,13 @@ typedef struct {
     bool unpriced;                     /* the one part asked has no public price and none was given: no cost */
 } sp_train_report;
 
-/* Renders the winner (fastest layout that meets deadline and budget, else the
- * fastest), why it won, the cheapest, the Pareto front over options and the top
- * layouts. Caller frees. */
+/* Renders the winner (the option sp_run_preferred ranks first: deadline and budget met, else the
+ * budget kept, else the deadline), why it won, the cheapest, the Pareto front over options and the
+ * top layouts. Caller frees. */
 char *sp_render_train(const sp_train_report *report, sp_format format, sp_error *err);
+/* Whether some option fits and the winner meets the report's deadline and budget (both met when
+ * neither is given). Pure. */
+bool sp_train_report_meets(const sp_train_report *report);
 
 /* Renders a data-job estimate. Caller frees. */
 char *sp_render_data(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,

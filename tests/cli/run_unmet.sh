@@ -57,5 +57,16 @@ check "first token 14 / 19 / 21 / 26 ms" \
   "$bin" serve --model llama-3.1-8b --gpu h100-sxm-80gb --qps 50 --ttft-ms 1 --percentile 95
 check '"ttft_s_sized_for": 0.024937' \
   "$bin" serve --model llama-3.1-8b --gpu h100-sxm-80gb --qps 50 --ttft-ms 1 --percentile 95 --format json
+# A deadline no option meets: the report names the miss and picks the fastest (no budget given).
+check "warning     : no option finishes by the deadline; this is the fastest" \
+  "$bin" train --model llama-2-70b --gpu a100-sxm-80gb,h100-sxm-80gb,mi300x-oam-192gb --gpus 64-256 --global-batch 512 --tokens 2T --deadline-days 60
+# A deadline out of reach within a budget: the budget is kept (4,096 GPUs, $46.7M), not dropped
+# for the fastest count (65,536 GPUs at a few percent MFU, $665M).
+check "best        : 4096 x h100-sxm-80gb" \
+  "$bin" train --model llama-3.1-70b --gpu h100-sxm-80gb --tokens 15T --gpus 64-65536 --budget-usd 5e7 --deadline-days 4.17
+check "no option within the budget finishes by the deadline; this is the fastest within the budget" \
+  "$bin" train --model llama-3.1-70b --gpu h100-sxm-80gb --tokens 15T --gpus 64-65536 --budget-usd 5e7 --deadline-days 4.17
+check '"meets_constraints": false' \
+  "$bin" train --model llama-3.1-70b --gpu h100-sxm-80gb --tokens 15T --gpus 64-65536 --budget-usd 5e7 --deadline-days 4.17 --format json
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -133,7 +133,7 @@ run "9,999,989 GPUs that no layout splits: the look for a count that would is bo
 run "llama-3.1-405b, 13 accelerators x 1-65536, --top 32 (T24): answers" 0 '"found"' \
   "$bin" train --model llama-3.1-405b --gpu "$A" --gpus 1-65536 --global-batch 2048 --top 32 --format json
 run "the golden 70B search still answers" 0 'plans_evaluated' \
-  "$bin" train --model llama-2-70b --gpu a100-sxm-80gb,h100-sxm-80gb,mi300x-oam-192gb --gpus 64-256 --global-batch 512 --tokens 2T --deadline-days 60 --top 3 --format json
+  "$bin" train --model llama-2-70b --gpu a100-sxm-80gb,h100-sxm-80gb,mi300x-oam-192gb --gpus 64-256 --global-batch 512 --tokens 2T --deadline-days 100 --top 3 --format json
 
 # Found by fuzz_request (4.4 s): a per-token target below what one request alone takes sent the
 # replica loop through 4x+8 simulations of a queue that never drains; no count can meet it.

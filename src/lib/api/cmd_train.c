@@ -150,6 +150,7 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
             q.gpus = j->counts[c];
             q.usd_per_gpu_hour = price;
             options[*n].accel = j->accels[a];
+            options[*n].gpus = q.gpus;
             sp_status s = sp_train_search(&j->in.model, j->accels[a], &q, &mk, &j->in.rules.perf,
                                           (size_t)cli_number(&CMD, v, "top"), &options[*n].result, err);
             if (s != SP_OK)
@@ -317,6 +318,7 @@ int cmd_train(int argc, char **argv)
     if (s == SP_OK)
         s = check_something_checked(j, options, n, &err);
     char *text = NULL;
+    bool meets = false;
     if (s == SP_OK) {
         j->request.usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", 0);
         sp_train_report report = {&j->in.model, &j->request, options, n, cli_number_or(&CMD, v, "deadline-days", 0),
@@ -324,17 +326,16 @@ int cmd_train(int argc, char **argv)
                                   0, NULL, j->unpriced};
         find_fitting_count(j, options, n, &report);
         text = sp_render_train(&report, format, &err);
+        meets = sp_train_report_meets(&report);
     }
-    bool found = false;
-    for (size_t i = 0; i < n; i++)
-        found = found || options[i].result.found;
     sp_accel_catalog_free(&j->in.catalog);
     free(j);
     free(options);
     if (!text)
         return cli_fail(&err);
     int status = cli_emit(text);
-    return status == CLI_EXIT_OK && !found ? CLI_EXIT_UNMET : status;
+    /* Nothing fits, or the deadline or budget given is missed: understood, and no plan meets it. */
+    return status == CLI_EXIT_OK && !meets ? CLI_EXIT_UNMET : status;
 }
 
 const cli_command *cmd_train_spec(void) { return &CMD; }

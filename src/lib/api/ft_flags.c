@@ -78,7 +78,9 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
     if (!text)
         return cli_fail(&err);
     int status = cli_emit(text);
-    return status == CLI_EXIT_OK && result.best < 0 ? CLI_EXIT_UNMET : status;
+    /* Nothing fits, or the deadline or budget given is met by no option: understood, no plan meets it. */
+    bool unmet = result.best < 0 || ((q->deadline_hours > 0 || q->budget_usd > 0) && !result.items[result.best].meets);
+    return status == CLI_EXIT_OK && unmet ? CLI_EXIT_UNMET : status;
 }
 
 sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *v, sp_error *err)

@@ -324,15 +324,17 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
     return q;
 }
 
-/* Doubling GPU counts from the memory minimum: the cheapest that finishes within
- * train_hours, else the fastest. */
+/* Doubling GPU counts from the memory minimum, chosen as `train` chooses its options
+ * (sp_run_preferred): the cheapest that finishes within train_hours and the budget (the GPUs' raw
+ * price), else the fastest within the budget, else the cheapest. */
 static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
                                    sp_plan *out, sp_error *err)
 {
     sp_memory_constants mk = sp_rules_memory_constants(r);
     sp_search_request q = run_request(p, r, out, m);
     sp_search_result res;
-    bool have = false, meets = false;
+    bool have = false;
+    double deadline_days = p->train_hours / 24.0;
     double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
     for (double gpus = start; gpus <= r->limits.run_max_gpus; gpus *= 2) {
         q.gpus = gpus;
@@ -349,14 +351,11 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
         out->plans_evaluated += res.plans_evaluated;
         if (!res.found)
             continue;
-        double hours = res.top[0].days * 24.0;
-        bool ok = hours <= p->train_hours;
-        bool better = !have || (ok && !meets) || (ok && meets && res.top[0].cost_usd < out->run.cost_usd) ||
-                      (!ok && !meets && hours < out->run_hours);
-        if (better) {
-            out->run = res.top[0];
-            out->run_hours = hours;
-            meets = meets || ok;
+        const sp_candidate *c = &res.top[0];
+        if (!have || sp_run_preferred(c->days, c->cost_usd, out->run.days, out->run.cost_usd, deadline_days,
+                                      p->budget_usd)) {
+            out->run = *c;
+            out->run_hours = c->days * 24.0;
             have = true;
         }
     }
@@ -367,7 +366,8 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     out->run_tokens = q.tokens;
     out->run_goodput = q.goodput;
     out->run_global_batch = q.global_batch;
-    if (!meets)
+    out->run_standing = sp_run_standing_of(out->run.days, out->run.cost_usd, deadline_days, p->budget_usd);
+    if (out->run_standing == SP_RUN_MEETS_BUDGET || out->run_standing == SP_RUN_MEETS_NEITHER)
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
     return SP_OK;
 }
@@ -477,6 +477,8 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     }
     out->served = true;
     out->serve_config = c;
+    if ((c.ttft_s > 0 || c.tpot_s > 0) && !out->serve.meets_targets)
+        out->notes |= SP_NOTE_SERVE_TARGETS_UNMET;
     describe_replica_memory(m, &c, &mk, out);
     out->engine = sp_serve_engine(a, &c, &out->serve, &out->engine_reason);
     out->gpus_for_model = out->serve.tp;

@@ -66,12 +66,22 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                             "no method and GPU count on one node finishes the fine-tune within train_hours and the "
                             "budget; this is the best of what fits (%.0f h)",
                             plan->fine_tune.hours);
+        if (plan->run_standing == SP_RUN_MEETS_BUDGET)
+            return snprintf(buf, size,
+                            "no GPU count up to %.0f (run_max_gpus) within the budget finishes the token budget "
+                            "within train_hours; this is the fastest that stays within it (%.0f h)",
+                            plan->run_max_gpus, plan->run_hours);
         return snprintf(buf, size,
-                        "no GPU count up to %.0f (run_max_gpus) finishes the token budget within train_hours; "
-                        "this is the fastest (%.0f h)",
+                        "no GPU count up to %.0f (run_max_gpus) finishes the token budget within train_hours or "
+                        "stays within the budget; this is the cheapest (%.0f h)",
                         plan->run_max_gpus, plan->run_hours);
     case SP_NOTE_NEEDS_GPU_FOR_TIME:
         return snprintf(buf, size, "name a catalog gpu in the profile for a training time and layout");
+    case SP_NOTE_SERVE_TARGETS_UNMET:
+        return snprintf(buf, size,
+                        "no batch of this model on this gpu meets the profile's latency targets (ttft_ms, tpot_ms): "
+                        "the replicas as sized take %.1f ms to a first token and %.1f ms a token",
+                        1e3 * plan->serve.ttft_s, 1e3 * plan->serve.tpot_s);
     case SP_NOTE_HOURS_ARE_INPUT:
         return snprintf(buf, size,
                         "the hours the cost pays for are the profile's train_hours, not an estimate of the run: "
@@ -83,7 +93,8 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
 bool sp_note_is_warning(unsigned note)
 {
     return (note & (SP_NOTE_TRAINING_NEEDS_SHARDING | SP_NOTE_SERVING_WITHOUT_QPS |
-                    SP_NOTE_MODEL_FITS_ONE_GPU | SP_NOTE_OVER_BUDGET | SP_NOTE_RUN_TOO_SLOW)) != 0;
+                    SP_NOTE_MODEL_FITS_ONE_GPU | SP_NOTE_OVER_BUDGET | SP_NOTE_RUN_TOO_SLOW |
+                    SP_NOTE_SERVE_TARGETS_UNMET)) != 0;
 }
 
 void sp_money(double usd, char *buf, size_t size)

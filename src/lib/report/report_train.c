@@ -25,37 +25,58 @@ static void layout_text(const sp_candidate *cand, char *buf, size_t size)
         sp_appendf(buf, size, n, ", all-to-all overlapped");
 }
 
-static bool meets(const sp_train_report *r, const sp_candidate *c)
+/* The winner: the option sp_run_preferred ranks first (deadline and budget both met, else the
+ * budget kept, else the deadline, else the cheapest); *standing says which it met. */
+static const sp_train_option *winner(const sp_train_report *r, sp_run_standing *standing)
 {
-    return (r->deadline_days <= 0 || c->days <= r->deadline_days) && (r->budget_usd <= 0 || c->cost_usd <= r->budget_usd);
-}
-
-/* Whether option a beats b among those meeting the request: under a deadline the cheaper (the
- * fewest GPUs that finish in time, not the largest cluster), else the faster (a budget alone buys
- * the fastest run it can); ties go to the other measure. */
-static bool preferred(const sp_train_report *r, const sp_candidate *a, const sp_candidate *b)
-{
-    if (r->deadline_days > 0)
-        return a->cost_usd < b->cost_usd || (a->cost_usd == b->cost_usd && a->days < b->days);
-    return a->days < b->days || (a->days == b->days && a->cost_usd < b->cost_usd);
-}
-
-/* The winner: the preferred option that meets deadline and budget, else the fastest. */
-static const sp_train_option *winner(const sp_train_report *r, bool *constrained)
-{
-    const sp_train_option *best = NULL, *best_meeting = NULL;
+    const sp_train_option *best = NULL;
     for (size_t i = 0; i < r->count; i++) {
         const sp_train_option *o = &r->options[i];
         if (!o->result.found)
             continue;
-        if (!best || o->result.top[0].days < best->result.top[0].days)
+        const sp_candidate *c = &o->result.top[0], *b = best ? &best->result.top[0] : NULL;
+        if (!b || sp_run_preferred(c->days, c->cost_usd, b->days, b->cost_usd, r->deadline_days, r->budget_usd))
             best = o;
-        if (meets(r, &o->result.top[0]) &&
-            (!best_meeting || preferred(r, &o->result.top[0], &best_meeting->result.top[0])))
-            best_meeting = o;
     }
-    *constrained = best_meeting != NULL;
-    return best_meeting ? best_meeting : best;
+    *standing = best ? sp_run_standing_of(best->result.top[0].days, best->result.top[0].cost_usd, r->deadline_days,
+                                          r->budget_usd)
+                     : SP_RUN_MEETS_NEITHER;
+    return best;
+}
+
+static bool meets(const sp_train_report *r, const sp_candidate *c)
+{
+    return sp_run_standing_of(c->days, c->cost_usd, r->deadline_days, r->budget_usd) == SP_RUN_MEETS_BOTH;
+}
+
+/* Why an option has no layout: none splits its count (the batch, heads or layers do not divide),
+ * or those that do overflow memory. */
+static const char *unfit_reason(const sp_train_option *o)
+{
+    return o->result.plans_evaluated > 0 ? "no layout fits memory" : "no layout splits this count";
+}
+
+/* What the winner misses and why it was still chosen (sp_run_preferred's order). */
+static const char *unmet_text(const sp_train_report *r, sp_run_standing standing)
+{
+    bool both = r->deadline_days > 0 && r->budget_usd > 0;
+    switch (standing) {
+    case SP_RUN_MEETS_BUDGET:
+        return both ? "no option within the budget finishes by the deadline; this is the fastest within the budget"
+                    : "no option finishes by the deadline; this is the fastest";
+    case SP_RUN_MEETS_DEADLINE:
+        return both ? "no option that finishes by the deadline is within the budget; this is the cheapest that does"
+                    : "no option is within the budget; this is the cheapest";
+    case SP_RUN_MEETS_NEITHER: return "no option finishes by the deadline or stays within the budget; this is the cheapest";
+    case SP_RUN_MEETS_BOTH: break;
+    }
+    return "";
+}
+
+bool sp_train_report_meets(const sp_train_report *r)
+{
+    sp_run_standing standing;
+    return winner(r, &standing) && standing == SP_RUN_MEETS_BOTH;
 }
 
 static const sp_train_option *cheapest(const sp_train_report *r)
@@ -226,8 +247,9 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
 static char *train_text(const sp_train_report *r, sp_error *err)
 {
     sp_buf b = {0};
-    bool constrained = false;
-    const sp_train_option *w = winner(r, &constrained);
+    sp_run_standing standing;
+    const sp_train_option *w = winner(r, &standing);
+    bool constrained = standing == SP_RUN_MEETS_BOTH;
     double evaluated = 0;
     for (size_t i = 0; i < r->count; i++)
         evaluated += r->options[i].result.plans_evaluated;
@@ -286,7 +308,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "than this model predicts (docs/MODEL.md, training at scale): read this step time as "
                       "optimistic\n");
     if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained)
-        sp_buf_printf(&b, "warning     : no option meets the deadline and budget; this is the fastest\n");
+        sp_buf_printf(&b, "warning     : %s\n", unmet_text(r, standing));
     else if (r->deadline_days > 0 && r->count > 1)
         sp_buf_printf(&b, "choice      : the %s that finishes within %g days%s; faster ones are listed below\n",
                       r->unpriced ? "option of fewest GPU-hours" : "cheapest option", r->deadline_days,
@@ -314,7 +336,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         for (size_t i = 0, k = 0; i < r->count; i++) {
             const sp_train_option *o = &r->options[i];
             if (!o->result.found) {
-                sp_buf_printf(&b, "    %-18s nothing fits\n", o->accel->name);
+                sp_buf_printf(&b, "    %5g x %-18s nothing fits: %s\n", o->gpus, o->accel->name, unfit_reason(o));
                 continue;
             }
             char cost[48];
@@ -401,8 +423,9 @@ static json_t *candidate_json(const sp_train_report *r, const sp_train_option *o
 
 static char *train_json(const sp_train_report *r, sp_error *err)
 {
-    bool constrained = false;
-    const sp_train_option *w = winner(r, &constrained);
+    sp_run_standing standing;
+    const sp_train_option *w = winner(r, &standing);
+    bool constrained = standing == SP_RUN_MEETS_BOTH;
     json_t *root = json_object();
     json_object_set_new(root, "model", json_string(r->model->name));
     json_object_set_new(root, "params", json_integer((json_int_t)sp_model_params(r->model)));
@@ -452,6 +475,12 @@ static char *train_json(const sp_train_report *r, sp_error *err)
     free(front);
     free(cands);
     json_object_set_new(root, "options", options);
+    json_t *unfit = json_array();
+    for (size_t i = 0; i < r->count; i++)
+        if (!r->options[i].result.found)
+            json_array_append_new(unfit, json_pack("{s:s, s:f, s:s}", "gpu", r->options[i].accel->name, "gpus",
+                                                   r->options[i].gpus, "reason", unfit_reason(&r->options[i])));
+    json_object_set_new(root, "unfit", unfit);
     return sp_json_report(root, err);
 }
 
@@ -550,8 +579,8 @@ static char *layouts_chart(const sp_train_report *r, const sp_train_option *w, s
 
 static char *train_html(const sp_train_report *r, sp_error *err)
 {
-    bool constrained = false;
-    const sp_train_option *w = winner(r, &constrained);
+    sp_run_standing standing;
+    const sp_train_option *w = winner(r, &standing);
     char title[SP_TEXT_MAX];
     snprintf(title, sizeof title, "Training %s", r->model->name);
     char *charts[5] = {NULL, NULL, NULL, NULL, NULL};

@@ -117,14 +117,25 @@ static void price(const ft_search *s, sp_ft_option *o)
                (s->q->budget_usd <= 0 || (usd > 0 && o->cost_usd <= s->q->budget_usd));
 }
 
-/* Better for a user: meets the targets, then cheaper (unpriced parts last), then faster. */
-static bool better(const sp_ft_option *a, const sp_ft_option *b)
+/* Better for a user: meets the targets, then cheaper (unpriced parts last), then faster. When
+ * neither meets a deadline and budget, the budget is kept first and a run within it is judged by
+ * how soon it finishes (sp_run_preferred's order). */
+static bool better(const sp_ft_request *q, const sp_ft_option *a, const sp_ft_option *b)
 {
     if (a->meets != b->meets)
         return a->meets;
     bool pa = a->usd_per_gpu_hour > 0, pb = b->usd_per_gpu_hour > 0;
     if (pa != pb)
         return pa;
+    if (!a->meets && pa && q->deadline_hours > 0) {
+        double d = q->deadline_hours / 24.0;
+        sp_run_standing sa = sp_run_standing_of(a->hours / 24.0, a->cost_usd, d, q->budget_usd);
+        sp_run_standing sb = sp_run_standing_of(b->hours / 24.0, b->cost_usd, d, q->budget_usd);
+        if (sa != sb)
+            return sa > sb;
+        if (sa == SP_RUN_MEETS_BUDGET && a->hours != b->hours)
+            return a->hours < b->hours;
+    }
     if (pa && a->cost_usd != b->cost_usd)
         return a->cost_usd < b->cost_usd;
     return a->hours < b->hours;
@@ -194,7 +205,7 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
                 sp_ft_option o = best_layout(&s, accels[a], (sp_ft_method)method, g);
                 if (o.fits)
                     price(&s, &o);
-                if ((o.fits && (!chosen.fits || better(&o, &chosen))) || (!chosen.fits && !chosen.accel))
+                if ((o.fits && (!chosen.fits || better(q, &o, &chosen))) || (!chosen.fits && !chosen.accel))
                     chosen = o;
                 if (g == q->gpus_max)
                     break;
@@ -210,7 +221,7 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
         return SP_ERR_INPUT;
     }
     for (size_t i = 0; i < out->count; i++)
-        if (out->items[i].fits && (out->best < 0 || better(&out->items[i], &out->items[out->best])))
+        if (out->items[i].fits && (out->best < 0 || better(q, &out->items[i], &out->items[out->best])))
             out->best = (int)i;
     return SP_OK;
 }
