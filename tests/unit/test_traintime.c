@@ -130,6 +130,27 @@ static void fp8_rowwise_over_tensorwise(void **state)
     assert_true(fabs(got - expected) / expected < 1e-6);
 }
 
+/* The deadline-and-budget order, by hand: 10 days for $100 against 5 days for $300, under a 7-day
+ * deadline and a $200 budget. Neither meets both; the first keeps the budget and wins. With a
+ * $400 budget the second meets both; without a deadline a budget alone buys the faster; over
+ * every budget the cheaper wins; no constraint at all, the faster. */
+static void deadline_and_budget_order(void **state)
+{
+    (void)state;
+    assert_int_equal(sp_run_standing_of(10, 100, 7, 200), SP_RUN_MEETS_BUDGET);
+    assert_int_equal(sp_run_standing_of(5, 300, 7, 200), SP_RUN_MEETS_DEADLINE);
+    assert_int_equal(sp_run_standing_of(5, 300, 0, 0), SP_RUN_MEETS_BOTH);
+    assert_true(sp_run_preferred(10, 100, 5, 300, 7, 200));
+    assert_true(sp_run_preferred(5, 300, 10, 100, 7, 400));
+    assert_true(sp_run_preferred(5, 300, 10, 100, 0, 400));
+    assert_true(sp_run_preferred(10, 100, 5, 300, 0, 50));
+    assert_true(sp_run_preferred(5, 300, 10, 100, 0, 0));
+    /* both meet a deadline: the cheaper (fewest GPUs that finish in time) */
+    assert_true(sp_run_preferred(6, 250, 5, 300, 7, 0));
+    /* within the budget, both late: the sooner */
+    assert_true(sp_run_preferred(8, 190, 10, 100, 7, 200));
+}
+
 /* MXFP8 (Blackwell, CDNA 4): the fp8 step's GEMMs and casts, plus an E8M0 scale a 32 values beside
  * each of the two fp8 copies (2/32 byte an element more than the fp8 casts above); refused on a
  * part without MX block scaling (no FP4 rate); weights and master as mixed-bf16. */
@@ -955,6 +976,7 @@ int main(void)
         cmocka_unit_test(many_options_render),
         cmocka_unit_test(fp16_only_parts_train_mixed_fp16),
         cmocka_unit_test(fp8_rowwise_over_tensorwise),
+        cmocka_unit_test(deadline_and_budget_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
