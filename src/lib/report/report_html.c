@@ -12,10 +12,20 @@ static size_t plan_charts(const sp_profile *p, const sp_plan *plan, char **chart
 {
     size_t n = 0;
     char title[SP_TEXT_MAX + 64];
-    if (plan->memory_from_model) {
+    if (plan->fine_tuned && plan->fine_tune.fits) { /* the adapter run planned, not a full training run */
+        snprintf(title, sizeof title, "%s: memory per GPU of the fine-tune", p->name);
+        sp_svg_bar bar = sp_ft_memory_bar(sp_ft_method_name(plan->fine_tune.config.method), &plan->fine_tune.memory);
+        charts[n++] = sp_chart_ft_memory(title, &bar, 1, plan->knobs.gpu_mem_gb * 1e9, err);
+    } else if (plan->memory_from_model) {
+        /* The text's memory line (the fewest GPUs that hold the job) and, for a timed run, the
+         * layout the plan provisions. */
         snprintf(title, sizeof title, "%s: memory per GPU", p->name);
-        sp_svg_bar bar = sp_memory_bar(plan->mode == SP_MODE_TRAIN ? "training" : "inference", &plan->memory);
-        charts[n++] = sp_chart_memory(title, &bar, 1, plan->knobs.gpu_mem_gb * 1e9, err);
+        char least[64], chosen[64];
+        snprintf(least, sizeof least, "%s, fewest GPUs (%g)", plan->mode == SP_MODE_TRAIN ? "training" : "inference",
+                 plan->gpus_for_model);
+        snprintf(chosen, sizeof chosen, "the run's layout (%g GPUs)", plan->run.gpus);
+        sp_svg_bar bars[2] = {sp_memory_bar(least, &plan->memory), sp_memory_bar(chosen, &plan->run.memory)};
+        charts[n++] = sp_chart_memory(title, bars, plan->timed ? 2 : 1, plan->knobs.gpu_mem_gb * 1e9, err);
     }
     if (plan->timed) {
         snprintf(title, sizeof title, "%s: where the step goes", p->name);

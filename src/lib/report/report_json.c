@@ -41,7 +41,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "memory_method", json_string(plan->memory_from_model ? "model" : "bytes-per-param"));
     json_object_set_new(o, "model", p->model[0] ? json_string(p->model) : json_null());
     json_object_set_new(o, "gpu", p->gpu[0] ? json_string(p->gpu) : json_null());
-    if (plan->memory_from_model) {
+    if (plan->memory_from_model && !plan->fine_tuned) { /* a fine-tune's memory is in "fine_tune" */
         const sp_mem_config *c = &plan->mem_config;
         json_t *m = json_object();
         json_object_set_new(m, "params", json_integer((json_int_t)plan->memory.params));
