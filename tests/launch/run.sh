@@ -29,6 +29,27 @@ check "launch writes the CPU variant" "$bin" launch "$profiles" --out "$work/cpu
 slurm_dir="two-node-training-on-a-slurm-cluster"
 one_node="fine-tune-on-one-node"
 
+# --- the plan's one-node launch line runs what torchrun.sh runs, sharding flags included (capstone
+# profile A's line had said accelerate --use_fsdp while every script ran plain DDP)
+"$bin" launch "$root/examples/capstone.yaml" --out "$work/capstone" >/dev/null
+"$bin" plan "$root/examples/capstone.yaml" --format json >"$work/capstone.json"
+check "each plan's torchrun line is its torchrun.sh's command" python3 - "$work/capstone.json" "$work/capstone" <<'PY'
+import json, os, re, sys
+plans, out = json.load(open(sys.argv[1]))["plans"], sys.argv[2]
+dirs = {json.load(open(os.path.join(out, d, "manifest.json")))["profile"]["name"]: d for d in os.listdir(out)}
+compared = 0
+for p in plans:
+    script = os.path.join(out, dirs[p["name"]], "torchrun.sh")
+    if not p["launch"].startswith("torchrun --standalone") or not os.path.isfile(script):
+        continue
+    text = re.sub(r"\\\n", " ", open(script).read())
+    ran = [l for l in text.split("\n") if l.startswith("exec torchrun ")][0][len("exec "):]
+    if ran.replace("${TORCHRUN_EXTRA_ARGS:-} ", "") != p["launch"]:
+        sys.exit(f"{p['name']}: plan says {p['launch']!r}, torchrun.sh runs {ran!r}")
+    compared += 1
+sys.exit(0 if compared >= 2 else "fewer than two one-node training plans to compare")
+PY
+
 # --- Ray: every cluster.yaml against Ray's schema
 schema="$here/ray-schema.json"
 [ -f "$schema" ] || schema="$root/../shared/data/ray-schema.json"

@@ -54,8 +54,11 @@ static sp_status entry_words(sp_launch_ctx *c, sp_error *err)
                             " --model.flavor \"${TORCHTITAN_FLAVOR:?set TORCHTITAN_FLAVOR to its flavor}\"");
     } else {
         sp_buf_puts(&b, sp_default_entry(c->plan->axis));
-        if (c->zero && !o->entry_args) /* HF Trainer's flag for a DeepSpeed config */
-            sp_buf_puts(&b, " --deepspeed ds_config.json");
+        const char *flag, *value;
+        if (c->gpu && !o->entry_args && sp_default_entry_sharding(c->plan, &flag, &value)) {
+            sp_shell_quote(value, word, sizeof word); /* HF Trainer's sharding flag (launch_line.c) */
+            sp_buf_printf(&b, " %s %s", flag, word);
+        }
     }
     if (c->megatron)
         sp_buf_puts(&b, " \"${MEGATRON_ARGS[@]}\"");

@@ -13,15 +13,16 @@ static char *argv_literal(const sp_launch_ctx *c)
 {
     const sp_launch_options *o = c->o;
     json_t *argv = json_array();
+    const char *flag, *value;
     bool utf8 = !json_array_append_new(argv, json_string(o->entry ? o->entry : sp_default_entry(c->plan->axis)));
     if (o->entry_args) {
         char copy[SP_LINE_MAX];
         sp_copy(copy, sizeof copy, o->entry_args);
         for (char *save = NULL, *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
             utf8 = !json_array_append_new(argv, json_string(tok)) && utf8;
-    } else if (c->zero) { /* the torchrun scripts' default: HF Trainer's flag for a DeepSpeed config */
-        json_array_append_new(argv, json_string("--deepspeed"));
-        json_array_append_new(argv, json_string("ds_config.json"));
+    } else if (c->gpu && sp_default_entry_sharding(c->plan, &flag, &value)) { /* the torchrun scripts' */
+        json_array_append_new(argv, json_string(flag));
+        json_array_append_new(argv, json_string(value));
     }
     char *text = utf8 ? json_dumps(argv, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(argv);

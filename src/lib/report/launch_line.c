@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *sp_default_entry(sp_axis axis)
 {
@@ -25,15 +26,26 @@ static bool runs_torchtitan(const sp_plan *plan)
     return plan->timed && gpu && !plan->fine_tuned && sp_train_stack_of(&plan->run.config) == SP_TRAIN_TORCHTITAN;
 }
 
-/* Whether accelerate shards the plan's state: the seed's sizing warned that it does not fit one
- * GPU, or the fine-tune chose FSDP. torchtitan shards on its own, under torchrun. */
-static bool sharded(const sp_plan *plan)
+bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const char **value)
 {
-    if (plan->fine_tuned)
-        return plan->fine_tune.config.fsdp;
-    if (runs_torchtitan(plan))
+    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
+    bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
+    if (!gpu || !trains || plan->fine_tuned)
         return false;
-    return (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING) != 0;
+    if (plan->timed && plan->has_model && sp_train_stack_of(&plan->run.config) == SP_TRAIN_FSDP_ZERO) {
+        *flag = "--deepspeed"; /* the ds_config.json stackplan launch writes for the layout */
+        *value = "ds_config.json";
+        return true;
+    }
+    /* No layout was searched (no named model and gpu) and the seed's sizing found more state than one
+     * GPU holds: HF Trainer's FSDP, each block wrapped (TrainingArguments.fsdp; the model's
+     * _no_split_modules name the blocks). */
+    if (!plan->timed && plan->gpus > 1 && (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING)) {
+        *flag = "--fsdp";
+        *value = "full_shard auto_wrap";
+        return true;
+    }
+    return false;
 }
 
 /* The program the plan's framework runs: Megatron-LM's trainer for its layouts, torchtitan's for
@@ -48,6 +60,9 @@ static const char *plan_entry(const sp_plan *plan)
         return "pretrain_gpt.py";
     if (runs_torchtitan(plan))
         return "-m torchtitan.train --job.config_file torchtitan.toml";
+    const char *flag, *value;
+    if (sp_default_entry_sharding(plan, &flag, &value)) /* what the written scripts pass */
+        return !strcmp(flag, "--fsdp") ? "train.py --fsdp 'full_shard auto_wrap'" : "train.py --deepspeed ds_config.json";
     return sp_default_entry(plan->axis);
 }
 
@@ -72,12 +87,8 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
     unsigned long nodes = (unsigned long)plan->nodes;
     switch (plan->launcher) {
     case SP_LAUNCH_TORCHRUN:
-        /* State that does not fit one GPU is sharded: accelerate starts FSDP without a config
-         * file (accelerate launch --use_fsdp, FullyShardedDataParallelPlugin). */
-        if (plan->gpus > 1 && sharded(plan))
-            return snprintf(buf, size,
-                            "accelerate launch --num_processes=%lu --use_fsdp --fsdp_sharding_strategy=FULL_SHARD %s",
-                            (unsigned long)plan->gpus, entry);
+        /* torchrun.sh's command: sharding is the entry's (axolotl.yml, HF Trainer's --fsdp or
+         * --deepspeed, torchtitan.toml), as in every script stackplan launch writes. */
         return snprintf(buf, size, "torchrun --standalone --nproc_per_node=%lu %s",
                         (unsigned long)plan->gpus, entry);
     case SP_LAUNCH_SLURM:

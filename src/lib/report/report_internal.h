@@ -10,6 +10,10 @@
 
 /* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
 const char *sp_default_entry(sp_axis axis);
+/* HF Trainer's sharding flag and its value, which the default entry (train.py) gets on GPUs:
+ * --deepspeed ds_config.json for a searched ZeRO/FSDP layout, --fsdp "full_shard auto_wrap" where
+ * no layout was searched and the seed's sizing found state past one GPU; false: none. */
+bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const char **value);
 /* The command ray.sh submits when no entry is named: ray_train.py for training (a Ray Train worker
  * a GPU), Ray Serve's app or serve.sh for serving, the data program. */
 const char *sp_ray_job_command(const sp_plan *plan);
