@@ -69,6 +69,22 @@ static bool words_match(const char *name, const char *typed)
     return seen >= 2 ? naming > 0 : with_digit == 1;
 }
 
+/* The name with each point release dropped from its version words ("llama-3.1-70b" reads
+ * "llama-3-70b"), so a family's major version typed alone finds its releases to suggest. */
+static void major_versions(const char *name, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; name[i] && o + 1 < size; i++) {
+        if (name[i] == '.' && i > 0 && isdigit((unsigned char)name[i - 1]) && isdigit((unsigned char)name[i + 1])) {
+            while (isdigit((unsigned char)name[i + 1]))
+                i++;
+            continue;
+        }
+        out[o++] = name[i];
+    }
+    out[o] = '\0';
+}
+
 static bool loose_match(const char *name, const char *typed)
 {
     return dashless_prefix(name, typed) || words_match(name, typed);
@@ -117,6 +133,20 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", found[i]);
         return cli_flag_error(err, flag, "'%s' could be %s%s: name one", typed, list, matches > shown ? ", ..." : "");
     }
+    /* "llama-3-70b": the releases of that major version (3.1, 3.3), before a nearer spelling of
+     * another one (llama-2-70b). Suggested, never resolved: releases differ in context and vocabulary. */
+    char releases[SP_ERR_MESSAGE_MAX / 2] = "";
+    for (size_t i = 0, len = 0, shown = 0; i < count && shown < 4; i++) {
+        char major[SP_NAME_MAX];
+        major_versions(names[i], major, sizeof major);
+        if (strcmp(major, names[i]) != 0 && loose_match(major, lower)) {
+            len += (size_t)snprintf(releases + len, sizeof releases - len, "%s'%s'", shown ? " or " : "", names[i]);
+            shown++;
+        }
+    }
+    if (releases[0])
+        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see `%s`)", typed, catalog,
+                              releases, listing);
     const char *near = sp_nearest_key(names, lower);
     if (near)
         return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean '%s'? (see `%s`)", typed,
@@ -152,7 +182,14 @@ sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model
     for (size_t i = 0; list && i < count; i++)
         list[i] = names[i];
     const char *name = NULL;
-    if (s == SP_OK)
+    /* A Hugging Face repository id ("meta-llama/Llama-3.1-70B"): the catalog model made from it
+     * (its _name_or_path, which the launch lines print). */
+    for (size_t i = 0; s == SP_OK && strchr(typed, '/') && !name && i < count; i++) {
+        sp_error ignored;
+        if (sp_model_load_catalog(data_dir, list[i], out, &ignored) == SP_OK && !strcasecmp(out->hf_id, typed))
+            name = list[i];
+    }
+    if (s == SP_OK && !name)
         s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
     if (s == SP_OK)
         s = sp_model_load_catalog(data_dir, name, out, err);

@@ -13,10 +13,10 @@ static const char *reach_text(const sp_serve_result *s, double margin, char *out
 {
     size_t len = 0;
     if (s->reach_ttft_s > 0)
-        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%g x a one-sequence replica's %.1f)",
+        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%g x %.1f, the steady first token the first sizing's lowest-latency batch reached)",
                                 1e3 * s->reach_ttft_s, margin, 1e3 * s->reach_ttft_s / margin);
     if (s->reach_tpot_s > 0 && len < n)
-        snprintf(out + len, n - len, "%stokens within %.1f ms (%g x a one-sequence replica's %.1f)", len ? " and " : "",
+        snprintf(out + len, n - len, "%stokens within %.1f ms (%g x %.1f, the steady time a token the first sizing's lowest-latency batch reached)", len ? " and " : "",
                  1e3 * s->reach_tpot_s, margin, 1e3 * s->reach_tpot_s / margin);
     return out;
 }

@@ -110,10 +110,15 @@ static const char *largest_gap(const sp_candidate *wc, const sp_candidate *rc)
 {
     const sp_step *w = &wc->step, *r = &rc->step;
     bool recomputes_more = recompute_rank(rc->config.recompute) > recompute_rank(wc->config.recompute);
+    /* Without sequence parallelism every tensor-parallel rank runs the norms and dropouts over the
+     * whole sequence (Korthikanti et al. 2022): element-wise work, not GEMMs. */
+    bool unsplit_elementwise = wc->config.sequence_parallel && !rc->config.sequence_parallel && rc->config.tp > 1;
     const double gaps[] = {r->compute_s - w->compute_s, r->tp_comm_s - w->tp_comm_s, r->bubble_s - w->bubble_s,
                            r->pp_comm_s - w->pp_comm_s, r->dp_comm_s - w->dp_comm_s,
                            r->optimizer_s - w->optimizer_s};
-    const char *names[] = {recomputes_more ? "compute (recompute)" : "compute (smaller or fewer-token GEMMs)",
+    const char *names[] = {recomputes_more        ? "compute (recompute)"
+                           : unsplit_elementwise  ? "compute (norms and dropouts over the whole sequence on each TP rank)"
+                                                  : "compute (smaller or fewer-token GEMMs)",
                            "tensor-parallel all-reduces", "pipeline bubble",
                            "pipeline sends", "data-parallel communication", "the optimizer step"};
     size_t best = 0;
@@ -134,6 +139,8 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
         char layout[LAYOUT_MAX];
         const sp_candidate *r = &res->top[1];
         layout_text(r, layout, sizeof layout);
+        if (r->config.tp > 1 && !r->config.sequence_parallel) /* else it can read as the winner's */
+            sp_appendf(layout, sizeof layout, (int)strlen(layout), ", no sequence parallelism");
         double slower = 100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0);
         if (slower < 0.05)
             sp_appendf(buf, size, n, "; the runner-up (%s) is as fast to within 0.1%%", layout);
