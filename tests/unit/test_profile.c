@@ -118,11 +118,17 @@ static void fine_tune_keys(void **state)
     assert_close(list.items[0].epochs, 2.0);
     assert_close(list.items[0].train_hours, 0.0);
     sp_profile_list_free(&list);
-    const char *lora = "- name: ft\n  model: llama-2-7b\n  method: qlora\n  tokens: 5e8\n  budget_usd: 100\n";
+    const char *lora = "- name: ft\n  model: llama-2-7b\n  gpu: a100-sxm-80gb\n  method: qlora\n  tokens: 5e8\n"
+                       "  budget_usd: 100\n";
     assert_int_equal(parse(lora, &list, &err), SP_OK);
     assert_int_equal(list.items[0].method, SP_METHOD_QLORA);
     sp_profile_list_free(&list);
-    const char *no_data = "- name: ft\n  model: llama-2-7b\n  method: lora\n  budget_usd: 100\n";
+    /* without a gpu the method would be dropped for a pre-training run's memory: refused at it */
+    const char *no_gpu = "- name: ft\n  model: llama-2-7b\n  method: qlora\n  tokens: 5e8\n  budget_usd: 100\n";
+    assert_int_equal(parse(no_gpu, &list, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "method");
+    assert_int_equal(err.line, 3);
+    const char *no_data = "- name: ft\n  model: llama-2-7b\n  gpu: a100-sxm-80gb\n  method: lora\n  budget_usd: 100\n";
     assert_int_equal(parse(no_data, &list, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "dataset_gb");
     const char *no_hours = "- name: ft\n  params_b: 7\n  method: lora\n  dataset_gb: 1\n  budget_usd: 100\n";

@@ -198,6 +198,25 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
     if (!fine_tune && !sp_yaml_mapping_get(y, map, "train_hours"))
         return sp_yaml_fail(y, map, "train_hours", err, "missing (profile '%s'%s)", p->name[0] ? p->name : "unnamed",
                             p->has_method ? ": only a fine-tune of a named model is timed by the plan" : "");
+    /* Without a gpu a named model's fine-tune has nothing to search on, and the plan would size a
+     * full pre-training run's memory instead: the method would be dropped without a word. */
+    if (fine_tune && !p->gpu[0])
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "method"), "method", err,
+                            "a fine-tune is searched on a catalog accelerator: add gpu (profile '%s')", p->name);
+    /* Keys that only a named model's plan reads: refused rather than left without effect. */
+    static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "prompt_tokens", "output_tokens",
+                                             "weight_dtype", "kv_dtype", "tokens", "seq", "micro_batch",
+                                             "global_batch", "precision", "optimizer", NULL};
+    for (int i = 0; !p->model[0] && MODEL_ONLY[i]; i++)
+        if (sp_yaml_mapping_get(y, map, MODEL_ONLY[i]))
+            return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, MODEL_ONLY[i]), MODEL_ONLY[i], err,
+                                "applies to a named model's plan (the seed's arithmetic ignores it): add model "
+                                "(profile '%s')",
+                                p->name);
+    if (p->stage_count > 0 && !p->instance[0])
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "stages"), "stages", err, "the stage model runs on a catalog CPU instance: add instance "
+                                                   "(profile '%s')",
+                            p->name);
     if (fine_tune && p->dataset_gb > 0 && p->tokens > 0)
         return sp_yaml_fail(y, map, "dataset_gb", err, "give dataset_gb or tokens, not both (profile '%s')", p->name);
     if (fine_tune && !(p->dataset_gb > 0) && !(p->tokens > 0))
