@@ -86,8 +86,9 @@ static const cli_default DEFAULTS[] = {
     NUM("ops-usd-per-hour", 0, 1e6, 0, "required", "the seed's v, the value of an hour"),
     NUM("output-spread", 0, 10, 0, "0 (fixed lengths)", "a lognormal's std/mean; 10 is past ShareGPT's spread"),
     NUMV("output-tokens", 1, 1e7, WHOLE, 256, "an assumed chat answer; give the lengths your traffic has"),
-    NUM("params", 1, 1e15, 0, "none (or --model, --hf-config, a shape)",
-        "a thousand times the largest model trained (SP_MODEL_PARAMS_MAX)"),
+    NUM("params", 1e6, 1e15, 0, "none (or --model, --hf-config, a shape)",
+        "a million (a count, not billions: 7e9 or 7B for 7B) up to a thousand times the largest model trained "
+        "(SP_MODEL_PARAMS_MAX)"),
     NUM("percentile", 50, 99.9, 0, "none (steady state)", "p50 to p99.9, the tails SLOs are written at"),
     NUM("pp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: 1, more when nothing else fits",
         "at most the layers"),

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <string.h>
 
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...)
@@ -57,6 +58,14 @@ static sp_status take_value(const cli_opt *opt, const char *text, cli_value *val
     if (sp_parse_number(text, row->flags | SP_NUM_ALLOW_SUFFIX | SP_NUM_ALLOW_UNDERSCORE, &value->number, &parse) != SP_OK)
         return cli_flag_error(err, opt->name, "%s", parse.message);
     value->number += 0.0; /* -0 reads as 0 (IEEE: -0 + 0 is +0), so it is never echoed as "-0" */
+    /* "10TB" to --input-tb, "1e12B" to --tokens: the suffix multiplied a number already in the flag's unit. */
+    size_t len = strlen(text);
+    bool suffixed = len > 0 && isalpha((unsigned char)text[len - 1]);
+    if ((value->number < row->min || value->number > row->max) && suffixed)
+        return cli_flag_error(err, opt->name,
+                              "%s reads as %g (its suffix multiplies: k, M, G or B, T), out of range [%g, %g]: give "
+                              "the number in the flag's own unit",
+                              text, value->number, row->min, row->max);
     if (value->number < row->min || value->number > row->max)
         return cli_flag_error(err, opt->name, "%s is out of range [%g, %g]", text, row->min, row->max);
     return SP_OK;

@@ -99,9 +99,13 @@ static char *memory_text(const sp_memory_report *r, sp_error *err)
     else if (m->capacity_bytes > 0)
         sp_buf_printf(&b, "fits         : NO, %.2f GB is %.2f GB over %s\n", m->total_bytes / GB, -m->headroom_bytes / GB,
                       limit);
-    if (m->capacity_bytes > 0)
+    /* Without a shape nothing scales with the batch (no activations, no KV cache): no largest. */
+    if (m->capacity_bytes > 0 && sp_model_has_shape(r->model))
         sp_buf_printf(&b, "largest %s that fits: %.0f\n",
                       r->config->mode == SP_MODE_TRAIN ? "micro-batch" : "batch of sequences", r->max_batch);
+    else if (m->capacity_bytes > 0)
+        sp_buf_printf(&b, "largest %s that fits: unknown without the model's shape\n",
+                      r->config->mode == SP_MODE_TRAIN ? "micro-batch" : "batch of sequences");
     if (r->deepspeed) {
         double params = m->params, largest = sp_model_largest_layer_params(r->model);
         sp_buf_printf(&b, "deepspeed    : its estimator gives %.2f GB (ZeRO-2) and %.2f GB (ZeRO-3) of model state per GPU over %g GPUs\n",
@@ -165,7 +169,7 @@ static char *memory_json(const sp_memory_report *r, sp_error *err)
     json_object_set_new(o, "headroom_bytes", sp_json_count(m->headroom_bytes));
     json_object_set_new(o, "fits", json_boolean(m->fits));
     json_object_set_new(o, r->config->mode == SP_MODE_TRAIN ? "max_micro_batch" : "max_batch",
-                        json_integer((json_int_t)r->max_batch));
+                        sp_model_has_shape(r->model) ? json_integer((json_int_t)r->max_batch) : json_null());
     if (r->deepspeed) {
         double largest = sp_model_largest_layer_params(r->model);
         json_object_set_new(o, "deepspeed_zero2_bytes", sp_json_count(sp_deepspeed_zero_estimate(m->params, largest, r->config->dp, 2)));
