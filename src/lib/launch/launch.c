@@ -319,8 +319,9 @@ static char *manifest(const sp_launch_ctx *c, const sp_file_hash *hashes, size_t
     json_object_set_new(root, "plan", plan_json);
     json_t *cluster = json_object();
     json_object_set_new(cluster, "accelerator", c->accel ? json_string(c->accel->name) : json_null());
-    json_object_set_new(cluster, "software", json_string(c->o->cpu ? "CPU" : sp_stack_name(c->plan->stack)));
-    json_object_set_new(cluster, "gpus", json_integer((json_int_t)plan->gpus));
+    bool cpu = c->o->cpu || plan->data_sized; /* a data job's machines are CPU instances */
+    json_object_set_new(cluster, "software", json_string(cpu ? "CPU" : sp_stack_name(c->plan->stack)));
+    json_object_set_new(cluster, "gpus", json_integer((json_int_t)(plan->data_sized ? 0 : plan->gpus)));
     json_object_set_new(cluster, "nodes", json_integer((json_int_t)plan->nodes));
     json_object_set_new(cluster, "gpus_per_node", json_integer((json_int_t)c->per_node));
     json_object_set_new(cluster, "tier", json_string(sp_tier_key(plan->tier)));

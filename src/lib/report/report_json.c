@@ -35,8 +35,9 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     json_object_set_new(o, "mode", json_string(sp_mode_name(plan->mode)));
     json_object_set_new(o, "params_b", json_real(p->params_b));
-    json_object_set_new(o, "bytes_per_param",
-                        plan->bytes_per_param > 0 ? json_real(plan->bytes_per_param) : json_null());
+    json_object_set_new(o, "bytes_per_param", plan->bytes_per_param > 0 && !plan->data_sized
+                                                  ? json_real(plan->bytes_per_param)
+                                                  : json_null());
     json_object_set_new(o, "memory_gb", sp_json_round(plan->memory_gb, 100));
     json_object_set_new(o, "memory_method", json_string(plan->memory_from_model ? "model" : "bytes-per-param"));
     json_object_set_new(o, "model", p->model[0] ? json_string(p->model) : json_null());
@@ -87,6 +88,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_t *t = json_object(), *stages = json_array();
         json_object_set_new(t, "instance", json_string(plan->data_instance.name));
         json_object_set_new(t, "nodes", json_integer((json_int_t)d->nodes));
+        json_object_set_new(t, "usd_per_instance_hour", json_real(plan->data_instance.usd_per_hour));
         json_object_set_new(t, "hours", json_real(round(d->hours * 1e4) / 1e4));
         json_object_set_new(t, "shuffle_bytes", json_real(round(d->shuffle_bytes)));
         for (unsigned i = 0; i < d->count; i++) {
@@ -152,8 +154,9 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "gpu_mem_gb", json_real(plan->knobs.gpu_mem_gb));
     json_object_set_new(o, "gpus_for_model", sp_json_count(plan->gpus_for_model));
     json_object_set_new(o, "gpus_for_qps", sp_json_count(plan->gpus_for_qps));
-    json_object_set_new(o, "gpus", sp_json_count(plan->gpus));
-    json_object_set_new(o, "gpus_per_node", sp_json_count(plan->knobs.gpus_per_node));
+    /* A data job sized on CPU instances provisions no GPU: its machines are data.nodes. */
+    json_object_set_new(o, "gpus", sp_json_count(plan->data_sized ? 0 : plan->gpus));
+    json_object_set_new(o, "gpus_per_node", sp_json_count(plan->data_sized ? 0 : plan->knobs.gpus_per_node));
     json_object_set_new(o, "nodes", sp_json_count(plan->nodes));
 }
 
@@ -161,7 +164,7 @@ static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     json_object_set_new(o, "train_hours", json_real(p->train_hours));
     json_object_set_new(o, "cost_hours", sp_json_round(sp_plan_hours(p, plan), 100));
-    json_object_set_new(o, "usd_per_gpu_hour", json_real(plan->knobs.usd_per_gpu_hour));
+    json_object_set_new(o, "usd_per_gpu_hour", plan->data_sized ? json_null() : json_real(plan->knobs.usd_per_gpu_hour));
     json_object_set_new(o, "managed_premium", json_real(plan->knobs.managed_premium));
     json_object_set_new(o, "ops_hours", json_real(plan->knobs.ops_hours));
     json_object_set_new(o, "ops_usd_per_hour", json_real(plan->knobs.ops_usd_per_hour));

@@ -40,9 +40,13 @@ static void md_row(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp
         sp_buf_puts(b, i ? ", " : "");
         md_cell(b, axis->frameworks[i]);
     }
-    sp_buf_printf(b, " | %s | %g | %.0f / %.0f / %.0f | %.0f | %s | %s | %s | %s | %s (%s) | %s |\n",
-                  sp_mode_name(plan->mode), plan->memory_gb, plan->gpus_for_model, plan->gpus_for_qps,
-                  plan->gpus, plan->nodes, raw, managed, self, breakeven, budget,
+    char gpus[64]; /* a data job on CPU instances provisions machines, not GPUs */
+    if (plan->data_sized)
+        snprintf(gpus, sizeof gpus, "none (%.0f CPU nodes)", plan->nodes);
+    else
+        snprintf(gpus, sizeof gpus, "%.0f / %.0f / %.0f", plan->gpus_for_model, plan->gpus_for_qps, plan->gpus);
+    sp_buf_printf(b, " | %s | %g | %s | %.0f | %s | %s | %s | %s | %s (%s) | %s |\n", sp_mode_name(plan->mode),
+                  plan->memory_gb, gpus, plan->nodes, raw, managed, self, breakeven, budget,
                   plan->within_budget ? "within" : "over", sp_tier_key(plan->tier));
 }
 
