@@ -388,7 +388,18 @@ typedef struct {
     int method;                /* an sp_ft_method when has_method and not method_auto */
     double dataset_gb;         /* fine-tune text, in GB (data/defaults.yaml dataset_bytes_per_token) */
     double epochs;             /* passes over dataset_gb or tokens; 0: 1 */
+    /* Where each key's value sits in the file, so that a plan's error points at the key that
+     * caused it (sp_profile_place). */
+    struct {
+        char key[24];
+        unsigned line, col;
+    } places[48];
+    unsigned place_count;
 } sp_profile;
+
+/* The line and column of the profile's value for key; false (and the profile's own line) when the
+ * key is absent. Pure. */
+bool sp_profile_place(const sp_profile *profile, const char *key, unsigned *line, unsigned *col);
 
 typedef struct {
     sp_profile *items;

@@ -224,7 +224,7 @@ static void rejects_unusable_numbers(void **state)
     p.has_memory_gb = true;
     p.memory_gb = 1e12; /* 1.25e10 GPUs */
     assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_INPUT);
-    assert_string_equal(err.field, "gpus");
+    assert_string_equal(err.field, "memory_gb"); /* the key that asked for them */
     p = profile("classic needs an axis", 7, 0, 0, 10, 100);
     sp_plan_options classic = SP_PLAN_OPTIONS_INIT;
     classic.classic = true;

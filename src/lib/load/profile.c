@@ -157,6 +157,11 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
                             sp_profile *p, sp_error *err)
 {
     const char *name = sp_yaml_scalar(key);
+    if (p->place_count < sizeof p->places / sizeof p->places[0] && strlen(name) < sizeof p->places[0].key) {
+        snprintf(p->places[p->place_count].key, sizeof p->places[0].key, "%s", name);
+        p->places[p->place_count].line = (unsigned)value->start_mark.line + 1;
+        p->places[p->place_count++].col = (unsigned)value->start_mark.column + 1;
+    }
     if (!strcmp(name, "name"))
         return sp_yaml_string(y, value, name, p->name, sizeof p->name, err);
     if (!strcmp(name, "axis") || !strcmp(name, "mode") || !strcmp(name, "precision") ||
@@ -184,6 +189,19 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
         if (!strcmp(name, SP_KNOB_SPECS[i].key))
             return read_knob(y, value, &SP_KNOB_SPECS[i], p, err);
     return unknown_key(y, key, err);
+}
+
+bool sp_profile_place(const sp_profile *p, const char *key, unsigned *line, unsigned *col)
+{
+    for (unsigned i = 0; i < p->place_count; i++)
+        if (!strcmp(p->places[i].key, key)) {
+            *line = p->places[i].line;
+            *col = p->places[i].col;
+            return true;
+        }
+    *line = p->line;
+    *col = 0;
+    return false;
 }
 
 /* Checks what one field alone cannot: required keys, conflicts, something to size. */

@@ -469,9 +469,11 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         c.batch = p->micro_batch;
     sp_status s = sp_serve_plan(m, a, &c, &mk, &r->perf, &out->serve, err);
     if (s != SP_OK) {
-        if (err) {
-            err->line = p->line;
-            snprintf(err->field, sizeof err->field, "model");
+        if (err) { /* at the profile's key the serving model named (qps, gpu), else at the model */
+            if (!sp_profile_place(p, err->field, &err->line, &err->col)) {
+                sp_profile_place(p, "model", &err->line, &err->col);
+                snprintf(err->field, sizeof err->field, "model");
+            }
         }
         return s;
     }
@@ -657,10 +659,17 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         out->gpus = out->run.gpus;
         out->nodes = sp_exact_ceil(out->gpus / out->knobs.gpus_per_node);
     }
-    if (out->gpus > MAX_GPUS)
-        return sp_fail(err, SP_ERR_INPUT, "", profile->line, 0, "gpus",
-                       "the job needs %.0f accelerators, more than any cluster (profile '%s')",
-                       out->gpus, profile->name);
+    if (out->gpus > MAX_GPUS) { /* at the key that asked for them: the rate, else the size */
+        const char *key = out->gpus_for_qps > out->gpus_for_model ? "qps"
+                          : profile->has_memory_gb                 ? "memory_gb"
+                          : profile->params_b > 0                  ? "params_b"
+                                                                   : "model";
+        unsigned line, col;
+        sp_profile_place(profile, key, &line, &col);
+        return sp_fail(err, SP_ERR_INPUT, "", line, col, key,
+                       "the job needs %.0f accelerators, more than any cluster (profile '%s')", out->gpus,
+                       profile->name);
+    }
     const sp_knobs *k = &out->knobs;
     double hours = sp_plan_hours(profile, out);
     out->cost = sp_costs(out->gpus, k->usd_per_gpu_hour, hours, k->managed_premium, k->ops_hours,
