@@ -1270,6 +1270,9 @@ typedef struct {
 /* Time and cost of a data job on job->nodes instances (Spark/Ray Data/Dask style: one
  * worker per vCPU, shuffles all-to-all). Each phase takes the slowest of CPU, disk and
  * network; phases and stages run in turn. Pure. */
+/* Whether a job can be timed: a size, a node count, stages of the model each named once, read
+ * first and write last. SP_ERR_INPUT names the field otherwise. Pure. */
+sp_status sp_data_job_check(const sp_stage_model *model, const sp_data_job *job, sp_error *err);
 sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
                            sp_data_result *out, sp_error *err);
 

@@ -36,6 +36,9 @@ static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_
     char copy[512];
     if ((size_t)snprintf(copy, sizeof copy, "%s", cli_flag(&CMD, v, "stages")->text) >= sizeof copy)
         return cli_flag_error(err, "stages", "the list is too long");
+    size_t len = strlen(copy);
+    if (strstr(copy, ",,") || copy[0] == ',' || (len > 0 && copy[len - 1] == ','))
+        return cli_flag_error(err, "stages", "'%s' has an empty stage between its commas", copy);
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int i = sp_stage_find(m, tok);
         if (i < 0)
@@ -48,7 +51,9 @@ static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_
     if (cli_flag(&CMD, v, "nodes")->set == cli_flag(&CMD, v, "deadline-hours")->set)
         return cli_flag_error(err, "nodes", "give exactly one of --nodes and --deadline-hours");
     job->nodes = cli_number_or(&CMD, v, "nodes", 1);
-    return job->count ? SP_OK : cli_flag_error(err, "stages", "name at least one stage");
+    if (!job->count)
+        return cli_flag_error(err, "stages", "name at least one stage");
+    return sp_data_job_check(m, job, err); /* before any instance is tried: the job's own errors */
 }
 
 /* With --instance, that one; without, the cheapest that meets the deadline. */

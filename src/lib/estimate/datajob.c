@@ -46,7 +46,7 @@ static const char *bottleneck(double cpu, double disk, double network, double gp
     return disk >= network ? "disk" : "network";
 }
 
-static sp_status check_job(const sp_stage_model *m, const sp_data_job *job, sp_error *err)
+sp_status sp_data_job_check(const sp_stage_model *m, const sp_data_job *job, sp_error *err)
 {
     if (!(job->input_bytes > 0) || !isfinite(job->input_bytes) || job->input_bytes > 1e20)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "input-tb", "must be a positive size below 1e8 TB");
@@ -57,6 +57,18 @@ static sp_status check_job(const sp_stage_model *m, const sp_data_job *job, sp_e
     for (unsigned i = 0; i < job->count; i++)
         if (job->stages[i] < 0 || (unsigned)job->stages[i] >= m->count)
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "stage %u is not in the model", i);
+    /* Each stage once, reading first and writing last: the model passes each stage's output bytes
+     * to the next, so a write before a read, or a stage twice, times a pipeline nobody runs. */
+    for (unsigned i = 0; i < job->count; i++) {
+        const char *name = m->stages[job->stages[i]].name;
+        for (unsigned k = 0; k < i; k++)
+            if (job->stages[k] == job->stages[i])
+                return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "'%s' is named twice: each stage runs once", name);
+        if (!strcmp(name, "read") && i != 0)
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "read comes first: the job reads its input once");
+        if (!strcmp(name, "write") && i + 1 != job->count)
+            return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "stages", "write comes last: the job writes its output once");
+    }
     if (job->gpu && !(job->gpus_per_node >= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu", "GPU nodes need at least one GPU");
     return SP_OK;
@@ -66,7 +78,7 @@ sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *insta
                            sp_data_result *out, sp_error *err)
 {
     memset(out, 0, sizeof *out);
-    sp_status s = check_job(model, job, err);
+    sp_status s = sp_data_job_check(model, job, err);
     if (s != SP_OK)
         return s;
     double bytes = job->input_bytes, seconds = 0;

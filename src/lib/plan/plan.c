@@ -502,18 +502,23 @@ static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const s
     for (unsigned i = 0; i < count; i++) {
         const char *name = p->stage_count ? p->stage_names[i] : DEFAULT_STAGES[i];
         int k = sp_stage_find(m, name);
+        unsigned line, col;
+        sp_profile_place(p, "stages", &line, &col);
         if (k < 0)
-            return sp_fail(err, SP_ERR_INPUT, "", p->line, 0, "stages", "'%s' is not a stage (profile '%s')", name,
+            return sp_fail(err, SP_ERR_INPUT, "", line, col, "stages", "'%s' is not a stage (profile '%s')", name,
                            p->name);
         sp_copy(out->data_stage_names[job.count], SP_NAME_MAX, name);
         job.stages[job.count++] = k;
     }
     job.nodes = 1;
-    sp_status s = sp_data_size(m, in, &job, p->train_hours, &out->data, err);
+    sp_status s = sp_data_job_check(m, &job, err);
+    if (s == SP_OK)
+        s = sp_data_size(m, in, &job, p->train_hours, &out->data, err);
     if (s != SP_OK) {
-        if (err) {
-            err->line = p->line;
-            snprintf(err->field, sizeof err->field, "train_hours");
+        if (err) { /* the stage list's own error at stages, else the hours that no count meets */
+            const char *key = !strcmp(err->field, "stages") ? "stages" : "train_hours";
+            sp_profile_place(p, key, &err->line, &err->col);
+            snprintf(err->field, sizeof err->field, "%s", key);
         }
         return s;
     }
