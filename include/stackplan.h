@@ -1521,7 +1521,9 @@ enum { SP_FT_PACKAGES_MAX = 8 };
 /* ---------------------------------------------------------------- the plan */
 
 typedef enum { SP_TIER_LOCAL = 0, SP_TIER_MANAGED, SP_TIER_SELF } sp_tier;
-typedef enum { SP_LAUNCH_TORCHRUN = 0, SP_LAUNCH_RAY, SP_LAUNCH_SLURM } sp_launcher;
+/* SKYPILOT: the managed tier for a training program Ray does not run (Megatron-LM, torchtitan, a
+ * fine-tune's axolotl, Trainium and Gaudi): SkyPilot rents the nodes and runs node_run.sh on each. */
+typedef enum { SP_LAUNCH_TORCHRUN = 0, SP_LAUNCH_RAY, SP_LAUNCH_SLURM, SP_LAUNCH_SKYPILOT } sp_launcher;
 
 /* How the axis was chosen. */
 typedef enum {

@@ -33,6 +33,8 @@ one_node="fine-tune-on-one-node"
 # profile A's line had said accelerate --use_fsdp while every script ran plain DDP)
 "$bin" launch "$root/examples/capstone.yaml" --out "$work/capstone" >/dev/null
 "$bin" plan "$root/examples/capstone.yaml" --format json >"$work/capstone.json"
+"$bin" launch "$here/profiles.yaml" --out "$work/kit" >/dev/null
+"$bin" plan "$here/profiles.yaml" --format json >"$work/kit.json"
 check "each plan's torchrun line is its torchrun.sh's command" python3 - "$work/capstone.json" "$work/capstone" <<'PY'
 import json, os, re, sys
 plans, out = json.load(open(sys.argv[1]))["plans"], sys.argv[2]
@@ -48,6 +50,21 @@ for p in plans:
         sys.exit(f"{p['name']}: plan says {p['launch']!r}, torchrun.sh runs {ran!r}")
     compared += 1
 sys.exit(0 if compared >= 2 else "fewer than two one-node training plans to compare")
+PY
+# ... and every plan's line names files launch wrote: Ray's for `ray up`, SkyPilot's for `sky launch`
+# (multi-node torchtitan and Megatron plans on the managed tier had said `ray up` with no Ray files)
+check "each plan's launch line runs files launch wrote" python3 - "$work/kit.json" "$work/kit" "$work/capstone.json" "$work/capstone" <<'PY'
+import json, os, sys
+seen = set()
+for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
+    dirs = {json.load(open(os.path.join(out, d, "manifest.json")))["profile"]["name"]: d for d in os.listdir(out)}
+    for p in json.load(open(plans_file))["plans"]:
+        files = set(os.listdir(os.path.join(out, dirs[p["name"]])))
+        need = {"ray": {"ray.sh", "cluster.yaml"}, "sky": {"sky_task.yaml", "node_run.sh"}}.get(p["launch"].split()[0], set())
+        if not need <= files:
+            sys.exit(f"{p['name']}: '{p['launch'][:60]}' needs {sorted(need - files)}, launch wrote {sorted(files)}")
+        seen.add(p["launch"].split()[0])
+sys.exit(0 if {"ray", "sky"} <= seen else f"only {sorted(seen)} lines: a Ray and a SkyPilot plan are wanted")
 PY
 
 # --- Ray: every cluster.yaml against Ray's schema

@@ -422,6 +422,7 @@ static const char *launch_file(const sp_launch_ctx *c)
     switch (plan->launcher) {
     case SP_LAUNCH_TORCHRUN: return plan->nodes > 1 ? "job.sbatch" : "torchrun.sh";
     case SP_LAUNCH_SLURM: return "job.sbatch";
+    case SP_LAUNCH_SKYPILOT: return sp_sky_accelerator(c->accel)[0] && !c->o->cpu ? "sky_task.yaml" : "job.sbatch";
     case SP_LAUNCH_RAY: return plan->tier == SP_TIER_LOCAL && plan->axis == SP_AXIS_SERVING ? "serve.sh" : "ray.sh";
     }
     return "ray.sh";

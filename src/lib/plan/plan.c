@@ -533,12 +533,25 @@ static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const s
     return SP_OK;
 }
 
-static sp_launcher choose_launcher(const sp_plan *plan)
+/* Whether Ray Train runs the training program (ray_train.py, one worker a GPU): the user's
+ * PyTorch script on CUDA or ROCm; Megatron-LM, torchtitan and axolotl are torchrun programs with
+ * launch files of their own, and Ray Train has no worker type for Trainium or Gaudi. */
+static bool ray_trains(const sp_plan *plan)
+{
+    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
+    sp_train_stack stack = sp_train_stack_of(&plan->run.config);
+    bool own_launcher = plan->timed && plan->has_model && (stack == SP_TRAIN_MEGATRON || stack == SP_TRAIN_TORCHTITAN);
+    return gpu && !plan->fine_tuned && !own_launcher;
+}
+
+static sp_launcher choose_launcher(const sp_plan *plan, const sp_accel *accel)
 {
     if (plan->axis == SP_AXIS_SERVING || plan->axis == SP_AXIS_DATA)
         return SP_LAUNCH_RAY; /* Ray Serve / Ray Data own fan-out and shuffle on any tier */
     if (plan->tier == SP_TIER_LOCAL)
         return SP_LAUNCH_TORCHRUN;
+    if (plan->tier == SP_TIER_MANAGED && !ray_trains(plan) && plan->stack != SP_STACK_XLA)
+        return accel && accel->skypilot[0] ? SP_LAUNCH_SKYPILOT : SP_LAUNCH_SLURM;
     return plan->tier == SP_TIER_MANAGED ? SP_LAUNCH_RAY : SP_LAUNCH_SLURM;
 }
 
@@ -683,7 +696,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                                               k->ops_hours, k->ops_usd_per_hour);
     out->buy_by_inequality = out->cost.managed_usd - out->cost.raw_usd <= out->cost.ops_usd;
     choose_tier(profile, rules, out);
-    out->launcher = choose_launcher(out);
+    out->launcher = choose_launcher(out, accel);
     if (classic) {
         out->notes = 0; /* the seed's layout has no room for remarks */
         return SP_OK;

@@ -51,6 +51,7 @@ const char *sp_launcher_name(sp_launcher launcher)
     case SP_LAUNCH_TORCHRUN: return "torchrun";
     case SP_LAUNCH_RAY: return "ray";
     case SP_LAUNCH_SLURM: return "slurm";
+    case SP_LAUNCH_SKYPILOT: return "skypilot";
     }
     return "?";
 }

@@ -99,6 +99,9 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
                         "--rdzv_backend=c10d --rdzv_endpoint=$(scontrol show hostnames "
                         "$SLURM_JOB_NODELIST | head -n 1):29500 %s'",
                         nodes, per_node(plan), nodes, per_node(plan), entry);
+    case SP_LAUNCH_SKYPILOT: /* what stackplan launch writes: sky_task.yaml runs node_run.sh on each node */
+        return snprintf(buf, size, "sky launch sky_task.yaml   # %lu node(s) x %lu GPU(s), node_run.sh on each", nodes,
+                        per_node(plan));
     case SP_LAUNCH_RAY:
         /* What ray.sh submits; the job's working directory goes to every node (ray_train.py's
          * workers run the entry there). */
