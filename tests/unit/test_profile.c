@@ -131,9 +131,13 @@ static void fine_tune_keys(void **state)
     const char *no_data = "- name: ft\n  model: llama-2-7b\n  gpu: a100-sxm-80gb\n  method: lora\n  budget_usd: 100\n";
     assert_int_equal(parse(no_data, &list, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "dataset_gb");
-    const char *no_hours = "- name: ft\n  params_b: 7\n  method: lora\n  dataset_gb: 1\n  budget_usd: 100\n";
+    const char *no_hours = "- name: ft\n  params_b: 7\n  dataset_gb: 1\n  budget_usd: 100\n";
     assert_int_equal(parse(no_hours, &list, &err), SP_ERR_INPUT);
     assert_string_equal(err.field, "train_hours");
+    /* a method without a model would be dropped by the seed's arithmetic: refused at it */
+    const char *no_model = "- name: ft\n  params_b: 7\n  method: lora\n  train_hours: 1\n  budget_usd: 100\n";
+    assert_int_equal(parse(no_model, &list, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "method");
 }
 
 int main(void)

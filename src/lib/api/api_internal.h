@@ -133,7 +133,7 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
 
 /* Option rows of the training precision and optimizer, alike in every command. */
 #define CLI_PRECISION_OPTS                                                                           \
-    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8, mxfp8 (Blackwell, MI355X), nvfp4 (Blackwell)"},      \
+    {"precision", CLI_TEXT, "P", "fp32, mixed-fp16, mixed-bf16 (default), bf16, fp8, fp8-rowwise (torchao, FSDP2), mxfp8 (Blackwell, MI355X), nvfp4 (Blackwell)"},      \
     {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor"}
 
 /* Option rows of a fine-tune's method, alike in `finetune` and `memory`. */

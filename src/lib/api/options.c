@@ -59,8 +59,19 @@ static sp_status take_value(const cli_opt *opt, const char *text, cli_value *val
         return cli_flag_error(err, opt->name, "%s", parse.message);
     value->number += 0.0; /* -0 reads as 0 (IEEE: -0 + 0 is +0), so it is never echoed as "-0" */
     /* "10TB" to --input-tb, "1e12B" to --tokens: the suffix multiplied a number already in the flag's unit. */
-    size_t len = strlen(text);
+    size_t len = strlen(text), name_len = strlen(opt->name);
     bool suffixed = len > 0 && isalpha((unsigned char)text[len - 1]);
+    /* A flag in bytes names its unit (--dataset-gb, --input-tb): any suffix there is a second unit,
+     * and "500MB" would read as 5e8 GB. */
+    bool bytes_flag = name_len > 3 && (!strcmp(opt->name + name_len - 3, "-gb") || !strcmp(opt->name + name_len - 3, "-tb"));
+    if (suffixed && bytes_flag)
+        return cli_flag_error(err, opt->name, "'%s': --%s is already in %s; give the bare number (%s)", text,
+                              opt->name, !strcmp(opt->name + name_len - 3, "-gb") ? "GB" : "TB",
+                              !strcmp(opt->name + name_len - 3, "-gb") ? "0.5 for 500 MB" : "0.5 for 500 GB");
+    /* On a count, "15TB" reads like bytes: T then B is ambiguous (T alone is trillions, B alone billions). */
+    if (suffixed && len >= 2 && text[len - 1] == 'B' && strchr("kKMGT", text[len - 2]))
+        return cli_flag_error(err, opt->name, "'%s' reads like bytes, and --%s counts: give 15T, 15e12 or 7B (billions)",
+                              text, opt->name);
     if ((value->number < row->min || value->number > row->max) && suffixed)
         return cli_flag_error(err, opt->name,
                               "%s reads as %g (its suffix multiplies: k, M, G or B, T), out of range [%g, %g]: give "

@@ -77,7 +77,7 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
         p->has_precision = sp_precision_parse(text, &p->precision);
         if (!p->has_precision)
             return sp_yaml_fail(y, value, key, err,
-                                "'%s' is not one of fp32, mixed-fp16, mixed-bf16, bf16, fp8, mxfp8, nvfp4", text);
+                                "'%s' is not one of fp32, mixed-fp16, mixed-bf16, bf16, fp8, fp8-rowwise, mxfp8, nvfp4", text);
     } else if (!strcmp(key, "optimizer")) {
         p->has_optimizer = sp_optimizer_parse(text, &p->optimizer);
         if (!p->has_optimizer)
@@ -221,6 +221,13 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
     if (fine_tune && !p->gpu[0])
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "method"), "method", err,
                             "a fine-tune is searched on a catalog accelerator: add gpu (profile '%s')", p->name);
+    /* A method without a model changes nothing in the seed's arithmetic (16 bytes a parameter): an
+     * 8B QLoRA would be sized and priced as full training, so it is refused at the key. */
+    if (p->has_method && !p->model[0])
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "method"), "method", err,
+                            "a fine-tune is searched for a named model on a gpu (the seed's arithmetic has no "
+                            "method): add model and gpu (profile '%s')",
+                            p->name);
     /* Keys that only a named model's plan reads: refused rather than left without effect. */
     static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "prompt_tokens", "output_tokens",
                                              "weight_dtype", "kv_dtype", "tokens", "seq", "micro_batch",

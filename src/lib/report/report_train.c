@@ -49,6 +49,18 @@ static bool meets(const sp_train_report *r, const sp_candidate *c)
     return sp_run_standing_of(c->days, c->cost_usd, r->deadline_days, r->budget_usd) == SP_RUN_MEETS_BOTH;
 }
 
+/* Which target a candidate misses, for its mark: "" when it meets both. */
+static const char *miss_text(const sp_train_report *r, const sp_candidate *c)
+{
+    switch (sp_run_standing_of(c->days, c->cost_usd, r->deadline_days, r->budget_usd)) {
+    case SP_RUN_MEETS_BUDGET: return "misses the deadline";
+    case SP_RUN_MEETS_DEADLINE: return "over the budget";
+    case SP_RUN_MEETS_NEITHER: return "misses the deadline and the budget";
+    case SP_RUN_MEETS_BOTH: break;
+    }
+    return "";
+}
+
 /* Why an option has no layout: none splits its count (the batch, heads or layers do not divide),
  * or those that do overflow memory. */
 static const char *unfit_reason(const sp_train_option *o)
@@ -329,8 +341,9 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         text_candidate(&b, "cheapest", cheap, &cheap->result.top[0]);
         /* Under a deadline or budget the winner is already the cheapest that meets them: a cheaper
          * option misses them, and says so. */
-        sp_buf_printf(&b, "              %.2f days, %s%s\n", cheap->result.top[0].days, cost,
-                      meets(r, &cheap->result.top[0]) ? "" : " (misses the deadline or budget)");
+        const char *miss = miss_text(r, &cheap->result.top[0]);
+        sp_buf_printf(&b, "              %.2f days, %s%s%s%s\n", cheap->result.top[0].days, cost, miss[0] ? " (" : "",
+                      miss, miss[0] ? ")" : "");
     }
     sp_buf_printf(&b, "plans       : %.0f evaluated\n", evaluated);
     if (r->count > 1) {
@@ -348,10 +361,11 @@ static char *train_text(const sp_train_report *r, sp_error *err)
             }
             char cost[48];
             cost_text(r, o->result.top[0].cost_usd, cost, sizeof cost);
-            sp_buf_printf(&b, "  %s %5g x %-18s %8.2f days %14s  MFU %.1f%%%s\n", front && front[k] ? "*" : " ",
+            sp_buf_printf(&b, "  %s %5g x %-18s %8.2f days %14s  MFU %.1f%%%s%s%s\n", front && front[k] ? "*" : " ",
                           o->result.top[0].gpus, o->accel->name, o->result.top[0].days, cost,
                           100 * o->result.top[0].step.mfu,
-                          meets(r, &o->result.top[0]) ? "" : "  (misses deadline or budget)");
+                          miss_text(r, &o->result.top[0])[0] ? "  (" : "", miss_text(r, &o->result.top[0]),
+                          miss_text(r, &o->result.top[0])[0] ? ")" : "");
             k++;
         }
         free(front);
@@ -414,6 +428,8 @@ static json_t *candidate_json(const sp_train_report *r, const sp_train_option *o
     json_object_set_new(o, "goodput", sp_json_round(r->request->goodput, 1e4));
     json_object_set_new(o, "cost_usd", r->unpriced ? json_null() : sp_json_round(c->cost_usd, 100));
     json_object_set_new(o, "meets_deadline_and_budget", json_boolean(meets(r, c)));
+    json_object_set_new(o, "meets_deadline", json_boolean(r->deadline_days <= 0 || c->days <= r->deadline_days));
+    json_object_set_new(o, "within_budget", json_boolean(r->budget_usd <= 0 || c->cost_usd <= r->budget_usd));
     json_object_set_new(o, "plan", plan_json(r, c));
     json_t *t = json_object();
     json_object_set_new(t, "compute_s", sp_json_round(c->step.compute_s, 1e6));
@@ -461,6 +477,11 @@ static char *train_json(const sp_train_report *r, sp_error *err)
         json_object_update(root, best);
         json_decref(best);
         json_object_set_new(root, "meets_constraints", json_boolean(constrained));
+        json_object_set_new(root, "deadline_days", r->deadline_days > 0 ? json_real(r->deadline_days) : json_null());
+        json_object_set_new(root, "budget_usd", r->budget_usd > 0 ? json_real(r->budget_usd) : json_null());
+        json_object_set_new(root, "warning", (r->deadline_days > 0 || r->budget_usd > 0) && !constrained
+                                                 ? json_string(unmet_text(r, standing))
+                                                 : json_null());
         json_t *top = json_array();
         for (size_t i = 0; i < w->result.top_count && i < r->top; i++)
             json_array_append_new(top, candidate_json(r, w, &w->result.top[i]));

@@ -343,6 +343,12 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     const char *sixteen = fp16_only ? "mixed-fp16" : "mixed-bf16";
     /* An FP8 GEMM needs FP8 tensor cores (Hopper, Ada, Blackwell, MI300); Ampere and older have
      * none, so an fp8 plan there would be priced at a rate the part cannot run. */
+    /* torchao's float8 is a CUDA and ROCm library (torchtitan's converter); TPUs, Trainium and Gaudi
+     * train under their own stacks. */
+    if (request->precision == SP_PREC_FP8_ROWWISE && strcmp(accel->vendor, "nvidia") != 0 &&
+        strcmp(accel->vendor, "amd") != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                       "fp8-rowwise is torchao's (CUDA and ROCm) and %s runs another stack: use %s", accel->name, sixteen);
     if ((request->precision == SP_PREC_FP8 || request->precision == SP_PREC_FP8_ROWWISE) &&
         !(accel->fp8_flops_per_s > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
