@@ -19,8 +19,8 @@ check() { # expected-stdout-substring args...
   fi
 }
 
-# 405B on 8 A100-40GB: nothing fits; 256 is the first doubling of 8 that does (6.5 TB of state).
-check "256 x a100-sxm-40gb is the first doubling of the GPU count that fits" \
+# 405B on 8 A100-40GB: nothing fits; 256 is the first power of two past 8 that does (6.5 TB of state).
+check "256 x a100-sxm-40gb is the first power of two past the counts asked that fits" \
   "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256
 check '"fits_from_gpus": 256' \
   "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256 --format json
@@ -68,5 +68,8 @@ check "no option within the budget finishes by the deadline; this is the fastest
   "$bin" train --model llama-3.1-70b --gpu h100-sxm-80gb --tokens 15T --gpus 64-65536 --budget-usd 5e7 --deadline-days 4.17
 check '"meets_constraints": false' \
   "$bin" train --model llama-3.1-70b --gpu h100-sxm-80gb --tokens 15T --gpus 64-65536 --budget-usd 5e7 --deadline-days 4.17 --format json
+# Counts in any order, one of them odd: powers of two past the largest (3 doubled, 6, 12, 24 ...,
+# split nothing and had read as "nor at 2^16 times").
+check "16 x h100-sxm-80gb is the first power of two past the counts asked that fits" "$bin" train --model llama-3.1-70b --gpu h100-sxm-80gb --gpus 1,3 --tokens 1e11
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

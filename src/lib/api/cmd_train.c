@@ -211,7 +211,7 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
                           hint);
 }
 
-/* Nothing fits memory at any count: the first doubling of the largest count (up to 2^16 times)
+/* Nothing fits memory at any count: the first power of two past the largest count (up to 2^16 times)
  * at which some part fits, for the report to name. */
 static void find_fitting_count(const train_job *j, const sp_train_option *options, size_t n, sp_train_report *report)
 {
@@ -221,7 +221,12 @@ static void find_fitting_count(const train_job *j, const sp_train_option *option
     sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
     static sp_search_result r;
     double spent = j->spent; /* the request's layouts limit bounds these searches too */
-    for (double g = 2 * j->counts[j->ncounts - 1]; g <= 65536.0 * j->counts[j->ncounts - 1] && g <= 1e8; g *= 2)
+    /* Powers of two past the largest count asked (the list may be in any order): they split the
+     * batch, heads and layers where a doubling of 3 (6, 12, 24 ...) may split none of them. */
+    double largest = 0;
+    for (size_t c = 0; c < j->ncounts; c++)
+        largest = fmax(largest, j->counts[c]);
+    for (double g = pow(2.0, floor(log2(largest)) + 1.0); g <= 65536.0 * largest && g <= 1e8; g *= 2)
         for (size_t a = 0; a < j->naccels && spent <= REQUEST_LAYOUTS_MAX; a++) {
             sp_search_request q = j->request;
             q.gpus = g;

@@ -280,14 +280,14 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     if (!w) {
         sp_buf_printf(&b, "no layout fits memory (%.0f checked)", evaluated);
         if (r->fits_from_gpus > 0 && r->fits_from_accel)
-            sp_buf_printf(&b, ": %g x %s is the first doubling of the GPU count that fits\n", r->fits_from_gpus,
+            sp_buf_printf(&b, ": %g x %s is the first power of two past the counts asked that fits\n", r->fits_from_gpus,
                           r->fits_from_accel->name);
         else if (r->count > 0 && no_network(r))
             sp_buf_printf(&b, ", and %s has no published network, so a job spans at most one server of %g: a "
                               "larger accelerator, or a fine-tune method (--method lora or qlora)\n",
                           r->options[0].accel->name, r->options[0].accel->per_node);
         else
-            sp_buf_printf(&b, ", nor at 2^16 times the GPU count: a shorter sequence or a larger accelerator\n");
+            sp_buf_printf(&b, ", nor at a power of two up to 2^16 times the largest count: a shorter sequence or a larger accelerator\n");
         return sp_buf_finish(&b, err);
     }
     const sp_candidate *c = &w->result.top[0];
