@@ -71,5 +71,8 @@ check '"meets_constraints": false' \
 # Counts in any order, one of them odd: powers of two past the largest (3 doubled, 6, 12, 24 ...,
 # split nothing and had read as "nor at 2^16 times").
 check "16 x h100-sxm-80gb is the first power of two past the counts asked that fits" "$bin" train --model llama-3.1-70b --gpu h100-sxm-80gb --gpus 1,3 --tokens 1e11
+# Only the budget missed: more GPUs shorten a fine-tune, never cheapen it, so none are advised.
+check "(nothing meets the targets: the best of what fits)" \
+  "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --dataset-gb 1 --budget-usd 1
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

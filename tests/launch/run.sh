@@ -67,6 +67,10 @@ for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
 sys.exit(0 if {"ray", "sky"} <= seen else f"only {sorted(seen)} lines: a Ray and a SkyPilot plan are wanted")
 PY
 
+# a data job's machines are CPU instances: its requirements name no GPU build or wheel index
+"$bin" launch "$root/examples/data.yaml" --out "$work/data" >/dev/null
+check "a data job's requirements are a CPU build" sh -c "! grep -L '^# CPU build' \"$work\"/data/*/requirements.txt | grep -q . && ! grep -q 'extra-index-url' \"$work\"/data/*/requirements.txt"
+
 # --- Ray: every cluster.yaml against Ray's schema
 schema="$here/ray-schema.json"
 [ -f "$schema" ] || schema="$root/../shared/data/ray-schema.json"

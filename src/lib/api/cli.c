@@ -200,7 +200,10 @@ static int unknown_stage(const char *path, const sp_profile *p, const sp_stage_m
     snprintf(err.field, sizeof err.field, "stages");
     snprintf(err.message, sizeof err.message, "'%s' is not a stage of data/stages.yaml%s%s%s", name,
              near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
-    return fail_at(&err, path, p->line, 1);
+    unsigned line, col;
+    if (!sp_profile_place(p, "stages", &line, &col))
+        col = 1;
+    return fail_at(&err, path, line, col);
 }
 
 static int resolve_data(const char *path, const char *data_dir, const sp_profile_list *profiles,

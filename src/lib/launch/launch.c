@@ -262,9 +262,13 @@ static char *requirements(const sp_launch_ctx *c, const char *const *names, size
 {
     sp_buf b = {0};
     const char *index = wheel_index(c);
+    bool cpu_nodes = c->plan->data_sized; /* a data job's CPU instances: no GPU wheels */
     sp_buf_printf(&b, "# %s build (data/launch.yaml, data/frameworks.yaml)\n",
-                  c->gpu ? sp_stack_name(c->plan->stack) : c->o->cpu ? "CPU" : sp_stack_name(c->plan->stack));
-    if (index[0])
+                  cpu_nodes                ? "CPU"
+                  : c->gpu                 ? sp_stack_name(c->plan->stack)
+                  : c->o->cpu              ? "CPU"
+                                           : sp_stack_name(c->plan->stack));
+    if (index[0] && !cpu_nodes)
         sp_buf_printf(&b, "--extra-index-url %s\n", index);
     for (size_t i = 0; i < n; i++)
         sp_buf_printf(&b, "%s%s==%s\n", names[i], sp_framework_extra(c->rules, names[i]), sp_framework_version(c->rules, names[i]));

@@ -193,7 +193,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
                   o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
                   o->meets ? "" : " (nothing meets the targets: the best of what fits",
-                  o->meets ? "" : more_gpus_possible(s, q) ? "; more GPUs, --gpus, may)" : ")");
+                  /* more GPUs shorten a run, never cheapen it: advised only past a deadline */
+                  o->meets ? ""
+                  : q->deadline_hours > 0 && o->hours > q->deadline_hours && more_gpus_possible(s, q)
+                      ? "; more GPUs, --gpus, may)"
+                      : ")");
     char pins[256];
     sp_ft_pins(r->rules, o, pins, sizeof pins);
     sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);
