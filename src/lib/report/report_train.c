@@ -162,9 +162,19 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
     }
 }
 
-/* The packages a layout's framework needs, pinned: "torch==2.15.0, megatron-core==0.19.2". */
-static void versions_text(const sp_rules *r, const sp_mem_config *c, char *buf, size_t size)
+/* The packages a layout's framework needs, pinned: "torch==2.15.0, megatron-core==0.19.2"; on a
+ * TPU, Trainium or Gaudi the stack's own (sp_train_framework_on names them), not CUDA's. */
+static void versions_text(const sp_rules *r, sp_stack accel_stack, const sp_mem_config *c, char *buf, size_t size)
 {
+    if (accel_stack == SP_STACK_XLA) {
+        snprintf(buf, size, "jax==%s, maxtext==%s", sp_framework_version(r, "jax"), sp_framework_version(r, "maxtext"));
+        return;
+    }
+    if (accel_stack == SP_STACK_NEURON || accel_stack == SP_STACK_HPU) {
+        const char *own = accel_stack == SP_STACK_NEURON ? "torch-neuronx" : "optimum-habana";
+        snprintf(buf, size, "%s==%s", own, sp_framework_version(r, own));
+        return;
+    }
     int n = snprintf(buf, size, "torch==%s", sp_framework_version(r, "torch"));
     sp_train_stack stack = sp_train_stack_of(c);
     const char *package = sp_train_stack_package(stack);
@@ -218,7 +228,7 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     char cost[48], versions[SP_TEXT_MAX];
     cost_text(r, c->cost_usd, cost, sizeof cost);
     sp_buf_printf(b, "framework   : %s", sp_train_framework_on(sp_accel_stack(o->accel), &c->config));
-    versions_text(r->rules, &c->config, versions, sizeof versions);
+    versions_text(r->rules, sp_accel_stack(o->accel), &c->config, versions, sizeof versions);
     sp_buf_printf(b, " (%s)\n", versions);
     sp_buf_printf(b, "step        : %.3f s for %g sequences x %g tokens (%g micro-batch%s): compute %.3f, TP %.3f, "
                      "bubble %.3f, PP %.3f, DP %.3f, EP %.3f, ",
@@ -470,7 +480,7 @@ static char *train_json(const sp_train_report *r, sp_error *err)
         json_t *best = candidate_json(r, w, c);
         char text[SP_TEXT_MAX * 2];
         json_object_set_new(best, "framework", json_string(sp_train_framework_on(sp_accel_stack(w->accel), &c->config)));
-        versions_text(r->rules, &c->config, text, sizeof text);
+        versions_text(r->rules, sp_accel_stack(w->accel), &c->config, text, sizeof text);
         json_object_set_new(best, "framework_versions", json_string(text));
         why_text(w, text, sizeof text);
         json_object_set_new(best, "why", json_string(text));
