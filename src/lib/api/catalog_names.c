@@ -186,7 +186,14 @@ sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model
      * (its _name_or_path, which the launch lines print). */
     for (size_t i = 0; s == SP_OK && strchr(typed, '/') && !name && i < count; i++) {
         sp_error ignored;
-        if (sp_model_load_catalog(data_dir, list[i], out, &ignored) == SP_OK && !strcasecmp(out->hf_id, typed))
+        /* Meta's first names for its repositories ("meta-llama/Meta-Llama-3.1-70B") redirect to the
+         * current ones ("meta-llama/Llama-3.1-70B"), which the catalog records. */
+        const char *slash = strchr(typed, '/');
+        char renamed[SP_NAME_MAX] = "";
+        if (slash && !strncasecmp(slash + 1, "Meta-", 5))
+            snprintf(renamed, sizeof renamed, "%.*s%s", (int)(slash + 1 - typed), typed, slash + 6);
+        if (sp_model_load_catalog(data_dir, list[i], out, &ignored) == SP_OK &&
+            (!strcasecmp(out->hf_id, typed) || (renamed[0] && !strcasecmp(out->hf_id, renamed))))
             name = list[i];
     }
     if (s == SP_OK && !name)

@@ -193,6 +193,11 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
             if (j->counts[c] > j->accels[a]->per_node && !(j->accels[a]->inter_node_bytes_per_s > 0))
                 return cli_flag_error(err, "gpus", "%s has no published inter-node network: at most %g GPUs",
                                       j->accels[a]->name, j->accels[a]->per_node);
+    /* A pinned ZeRO stage on one GPU: ZeRO shards over data-parallel ranks, and one GPU has none. */
+    if (j->ncounts == 1 && j->counts[0] == 1 && j->request.zero > 0)
+        return cli_flag_error(err, "zero", "ZeRO-%g shards over data-parallel ranks and one GPU has none: --zero 0, "
+                                           "or more --gpus",
+                              (double)j->request.zero);
     sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
     double top = j->counts[j->ncounts - 1], next = 0;
     for (double g = top + 1; g <= fmin(2 * top + 8, top + 64) && next == 0; g++) /* a bounded look */
