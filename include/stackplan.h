@@ -668,6 +668,10 @@ bool sp_accel_fp16_only(const sp_accel *accel);
  * mixed-fp16 (the same bytes and peak; the launch files say fp16), and bf16, fp8, mxfp8 and nvfp4
  * are refused with SP_ERR_INPUT on the field "precision". Other parts keep *precision. Pure. */
 sp_status sp_train_half_precision(const sp_accel *accel, sp_precision *precision, sp_error *err);
+/* Whether torchao's rowwise float8 (SP_PREC_FP8_ROWWISE) can run the layout: FSDP2 (a ZeRO stage
+ * of 3 wherever data_ranks = dp x cp exceed 1; zero < 0: not pinned), no expert parallelism, and,
+ * when accel is given, a CUDA or ROCm part with FP8 tensor cores. SP_ERR_INPUT names the field. Pure. */
+sp_status sp_fp8_rowwise_check(const sp_accel *accel, double zero, double data_ranks, double ep, sp_error *err);
 
 /* Exact parameter count of the shape (or params_override). Pure. */
 double sp_model_params(const sp_model *model);
@@ -1616,6 +1620,12 @@ typedef struct {
     bool has_model;             /* a catalog model or config sized it ... */
     sp_model model;             /* ... a copy (the plan outlives the catalog): launch files need its shape */
 } sp_plan;
+
+/* Whether Ray Train runs the plan's training program (ray_train.py, one worker a GPU): the user's
+ * PyTorch script on CUDA or ROCm, not Megatron-LM, torchtitan or a fine-tune's axolotl (torchrun
+ * programs with launch files of their own). The plan's launcher and stackplan launch's files both
+ * follow it. Pure. */
+bool sp_plan_ray_trains(const sp_plan *plan);
 
 /* What a plan needs beyond the profile and the rules, resolved by the caller
  * from the profile's model and gpu names (NULL when the profile names none). */

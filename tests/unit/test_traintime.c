@@ -128,6 +128,16 @@ static void fp8_rowwise_over_tensorwise(void **state)
     double expected = forward + casts + rescale;
     double got = (rowwise.step_time_s - rowwise.optimizer_s) - (tensorwise.step_time_s - tensorwise.optimizer_s);
     assert_true(fabs(got - expected) / expected < 1e-6);
+    /* the layouts and parts it runs on, the rule train and memory share */
+    assert_int_equal(sp_fp8_rowwise_check(&a, 3, 8, 1, &err), SP_OK);
+    assert_int_equal(sp_fp8_rowwise_check(&a, 0, 1, 1, &err), SP_OK); /* one rank: nothing to shard */
+    assert_int_equal(sp_fp8_rowwise_check(&a, 1, 8, 1, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "zero");
+    assert_int_equal(sp_fp8_rowwise_check(&a, -1, 8, 2, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "ep");
+    snprintf(a.vendor, sizeof a.vendor, "google");
+    assert_int_equal(sp_fp8_rowwise_check(&a, -1, 8, 1, &err), SP_ERR_INPUT);
+    assert_string_equal(err.field, "precision");
 }
 
 /* The deadline-and-budget order, by hand: 10 days for $100 against 5 days for $300, under a 7-day

@@ -123,13 +123,10 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
     c->flash_attention = cli_on(&CMD, v, "flash-attention"); /* as train and finetune: the kernels every framework runs */
     if (c->zero > 0 && c->dp == 1)
         return cli_flag_error(err, "zero", "ZeRO shards over the data-parallel degree: give --dp too");
-    /* The layouts train's search allows torchao's rowwise float8 (search.c check_request): FSDP2, an
-     * FP8 part. */
-    if (c->mode == SP_MODE_TRAIN && c->precision == SP_PREC_FP8_ROWWISE && c->zero < 3 && c->dp * c->cp > 1)
-        return cli_flag_error(err, "zero", "fp8-rowwise is torchao's float8 recipe, run by torchtitan over FSDP2: "
-                                           "--zero 3");
-    if (c->mode == SP_MODE_TRAIN && c->precision == SP_PREC_FP8_ROWWISE && a && !(a->fp8_flops_per_s > 0))
-        return cli_flag_error(err, "precision", "fp8-rowwise needs FP8 tensor cores and %s has none", a->name);
+    /* The layouts and parts train's search allows torchao's rowwise float8. */
+    if (c->mode == SP_MODE_TRAIN && c->precision == SP_PREC_FP8_ROWWISE &&
+        (s = sp_fp8_rowwise_check(a, c->zero, c->dp * c->cp, c->ep, err)) != SP_OK)
+        return s;
     return flags_for_mode(v, c->mode, err);
 }
 

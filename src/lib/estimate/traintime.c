@@ -65,6 +65,26 @@ sp_status sp_train_half_precision(const sp_accel *a, sp_precision *precision, sp
                    sp_precision_name(*precision));
 }
 
+sp_status sp_fp8_rowwise_check(const sp_accel *a, double zero, double data_ranks, double ep, sp_error *err)
+{
+    if (ep > 1 || (zero >= 0 && zero < 3 && data_ranks > 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, ep > 1 ? "ep" : "zero",
+                       "fp8-rowwise is torchao's float8 recipe, run by torchtitan over FSDP2: ZeRO-3 and no expert "
+                       "parallelism (fp8 is Transformer Engine's, for the other layouts)");
+    if (!a)
+        return SP_OK;
+    const char *sixteen = sp_accel_fp16_only(a) ? "mixed-fp16" : "mixed-bf16";
+    /* torchao is a CUDA and ROCm library; TPUs, Trainium and Gaudi train under their own stacks. */
+    if (strcmp(a->vendor, "nvidia") != 0 && strcmp(a->vendor, "amd") != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                       "fp8-rowwise is torchao's (CUDA and ROCm) and %s runs another stack: use %s", a->name, sixteen);
+    if (!(a->fp8_flops_per_s > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
+                       "fp8-rowwise needs FP8 tensor cores and %s has none (no fp8 rate in its catalog row): use %s",
+                       a->name, sixteen);
+    return SP_OK;
+}
+
 double sp_train_peak(const sp_accel *a, sp_precision p)
 {
     switch (p) {

@@ -198,9 +198,11 @@ static bool ray_runs(const sp_launch_ctx *c)
     const sp_plan *plan = c->plan;
     if (plan->data_sized && (plan->data_framework == SP_DATA_SPARK || plan->data_framework == SP_DATA_DASK))
         return false;
-    if (trains(plan) && !c->gpu && !c->o->cpu)
-        return false;
-    return !c->megatron && !c->torchtitan && !plan->fine_tuned;
+    if (!trains(plan))
+        return true;
+    /* The plan's own rule (its launcher follows it too); a CPU smoke variant runs the user's entry
+     * under Ray Train, whatever framework the GPU plan chose, a fine-tune's axolotl aside. */
+    return c->o->cpu ? !plan->fine_tuned : sp_plan_ray_trains(plan);
 }
 
 /* The packages the plan's frameworks need, as frameworks.yaml names them. */

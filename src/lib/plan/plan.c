@@ -533,10 +533,8 @@ static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const s
     return SP_OK;
 }
 
-/* Whether Ray Train runs the training program (ray_train.py, one worker a GPU): the user's
- * PyTorch script on CUDA or ROCm; Megatron-LM, torchtitan and axolotl are torchrun programs with
- * launch files of their own, and Ray Train has no worker type for Trainium or Gaudi. */
-static bool ray_trains(const sp_plan *plan)
+/* Ray Train has no worker type for Trainium or Gaudi, and TPUs run MaxText. */
+bool sp_plan_ray_trains(const sp_plan *plan)
 {
     bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
     sp_train_stack stack = sp_train_stack_of(&plan->run.config);
@@ -550,7 +548,7 @@ static sp_launcher choose_launcher(const sp_plan *plan, const sp_accel *accel)
         return SP_LAUNCH_RAY; /* Ray Serve / Ray Data own fan-out and shuffle on any tier */
     if (plan->tier == SP_TIER_LOCAL)
         return SP_LAUNCH_TORCHRUN;
-    if (plan->tier == SP_TIER_MANAGED && !ray_trains(plan) && plan->stack != SP_STACK_XLA)
+    if (plan->tier == SP_TIER_MANAGED && !sp_plan_ray_trains(plan) && plan->stack != SP_STACK_XLA)
         return accel && accel->skypilot[0] ? SP_LAUNCH_SKYPILOT : SP_LAUNCH_SLURM;
     return plan->tier == SP_TIER_MANAGED ? SP_LAUNCH_RAY : SP_LAUNCH_SLURM;
 }

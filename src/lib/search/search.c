@@ -146,14 +146,14 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
      * apply to pure data parallelism, and FSDP2 (ZeRO-3) also composes with TP and PP in
      * torchtitan (Liang et al. 2024, "TorchTitan", sec. 3.1). MoE plans run Megatron-Core's. */
     bool split = c->tp > 1 || c->pp > 1;
-    int zero_max = c->ep <= 1 ? 3 : q->precision == SP_PREC_FP8_ROWWISE ? -1 : 1;
+    int zero_max = c->ep <= 1 ? 3 : 1;
     if (c->dp * c->cp == 1) /* ZeRO shards over the ranks that reduce gradients: dp x cp */
         zero_max = 0;
     for (int zero = 0; zero <= zero_max; zero++) {
         if ((q->zero >= 0 && q->zero != zero) || (split && zero == 2))
             continue;
-        if (q->precision == SP_PREC_FP8_ROWWISE && zero < 3 && c->dp * c->cp > 1) /* torchao under FSDP2 */
-            continue;
+        if (q->precision == SP_PREC_FP8_ROWWISE && sp_fp8_rowwise_check(NULL, zero, c->dp * c->cp, c->ep, NULL) != SP_OK)
+            continue; /* torchao under FSDP2 */
         c->zero = zero;
         for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_OP; r++) {
             /* torchtitan's op-level policy goes with its FSDP2 runs; asked for, it is tried anywhere */
@@ -305,12 +305,9 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "context parallelism needs FlashAttention (ring attention)");
     if (!(q->tokens > 0) || !isfinite(q->tokens) || !(q->usd_per_gpu_hour >= 0) || !isfinite(q->usd_per_gpu_hour))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tokens", "token budget and price must be finite and positive");
-    /* torchao's rowwise float8 runs in torchtitan, whose data parallelism is FSDP2 and which has no
-     * expert parallelism of Megatron-Core's kind (sp_rowwise_layout). */
-    if (q->precision == SP_PREC_FP8_ROWWISE && ((q->zero >= 0 && q->zero != 3 && q->gpus > 1) || q->ep > 1))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, q->ep > 1 ? "ep" : "zero",
-                       "fp8-rowwise is torchao's float8 recipe, run by torchtitan over FSDP2: ZeRO-3 and no expert "
-                       "parallelism (fp8 is Transformer Engine's, for the other layouts)");
+    /* torchao's rowwise float8 runs in torchtitan: FSDP2, no Megatron-style expert parallelism. */
+    if (q->precision == SP_PREC_FP8_ROWWISE)
+        return sp_fp8_rowwise_check(NULL, q->zero, q->gpus, q->ep, err);
     return SP_OK;
 }
 
@@ -341,19 +338,14 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     request = &fp16_request;
     bool fp16_only = sp_accel_fp16_only(accel);
     const char *sixteen = fp16_only ? "mixed-fp16" : "mixed-bf16";
+    if (request->precision == SP_PREC_FP8_ROWWISE && (status = sp_fp8_rowwise_check(accel, -1, 1, 1, err)) != SP_OK)
+        return status;
     /* An FP8 GEMM needs FP8 tensor cores (Hopper, Ada, Blackwell, MI300); Ampere and older have
      * none, so an fp8 plan there would be priced at a rate the part cannot run. */
-    /* torchao's float8 is a CUDA and ROCm library (torchtitan's converter); TPUs, Trainium and Gaudi
-     * train under their own stacks. */
-    if (request->precision == SP_PREC_FP8_ROWWISE && strcmp(accel->vendor, "nvidia") != 0 &&
-        strcmp(accel->vendor, "amd") != 0)
+    if (request->precision == SP_PREC_FP8 && !(accel->fp8_flops_per_s > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
-                       "fp8-rowwise is torchao's (CUDA and ROCm) and %s runs another stack: use %s", accel->name, sixteen);
-    if ((request->precision == SP_PREC_FP8 || request->precision == SP_PREC_FP8_ROWWISE) &&
-        !(accel->fp8_flops_per_s > 0))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
-                       "%s needs FP8 tensor cores and %s has none (no fp8 rate in its catalog row): use %s",
-                       sp_precision_name(request->precision), accel->name, sixteen);
+                       "fp8 needs FP8 tensor cores and %s has none (no fp8 rate in its catalog row): use %s",
+                       accel->name, sixteen);
     if (request->precision == SP_PREC_MXFP8 && !sp_mx_capable(accel))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "precision",
                        "mxfp8 needs tensor cores with MX block scaling (Blackwell, MI355X) and %s has none: use %s",
