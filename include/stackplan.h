@@ -231,6 +231,8 @@ typedef struct {
     double sustained_fraction;     /* sustained training GEMM rate over a burst microbenchmark */
     double host_link_bytes_per_s;  /* GPU to host copies (PCIe), for offloaded state */
     double host_adam_params_per_s; /* parameters a host CPU-Adam step updates a second */
+    double eager_host_s_per_layer_pass; /* host time eager PyTorch takes to launch one decoder layer's
+                                           kernels in one pass (forward, recompute or backward) */
     double cp_min_tokens;          /* the search's least tokens of a sequence on one context-parallel rank */
     double nccl_base_latency_s;    /* NCCL's latency model (Simple protocol): a collective's base */
     double nccl_nvlink_ring_step_s;/* ... one ring step over NVLink */
@@ -992,6 +994,7 @@ typedef struct {
     double comm_s;                /* exposed all-gathers, reduce-scatters or the DDP all-reduce */
     double offload_s;             /* exposed host transfers of offloaded state */
     double optimizer_s;
+    double host_wait_s;           /* eager launches slower than the GPU: what the GPU waits on the host */
     double link_bytes_per_s;      /* the bus bandwidth the collectives got */
     double tokens_per_s_per_gpu;
     double tokens_per_s;          /* whole job */

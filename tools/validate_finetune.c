@@ -335,7 +335,7 @@ static double extra_measured_bytes(json_t *measured, const sp_ft_memory *mem, do
 }
 
 typedef struct {
-    tally memory, speed;
+    tally memory, speed, speed_out; /* speed_out: without the row eager_host_s_per_layer_pass was read off */
     int fits, does_not_fit; /* every row ran: how many the planner's fit test agrees with */
 } extra_tallies;
 
@@ -382,8 +382,12 @@ static void extra_row(const char *data_dir, const sp_rules *rules, const sp_acce
     sp_ft_step step;
     if (sp_ft_step_estimate(&m, a, &c, &k, &rules->perf, &step, &err) != SP_OK)
         fail_row(&t->speed, id, err.message);
-    else
+    else {
         record(&t->speed, id, "tokens/s per GPU", step.tokens_per_s_per_gpu, speed);
+        /* perf.yaml eager_host_s_per_layer_pass was read off the Qwen table's 256-token LoRA cells. */
+        if (strcmp(id, "qwen-7b-lora-256") != 0)
+            tally_add(&t->speed_out, step.tokens_per_s_per_gpu, speed);
+    }
 }
 
 bool validate_finetune_extra(const char *data_dir, const char *dir, const sp_rules *rules,
@@ -394,7 +398,8 @@ bool validate_finetune_extra(const char *data_dir, const char *dir, const sp_rul
         return false;
     static extra_tallies t;
     memset(&t, 0, sizeof t);
-    printf("fine-tuning, rows added 2026-12 (out of sample: no constant was read off them) "
+    printf("fine-tuning, rows added 2026-12 (out of sample but for qwen-7b-lora-256's tokens/s, one of the cells "
+           "perf.yaml eager_host_s_per_layer_pass was read off) "
            "(finetune_extra_public.json: torchtune, Qwen, PEFT)\n  %-38s %-22s %14s %14s %9s\n",
            "row", "kind", "predicted", "published", "error");
     size_t i;
@@ -406,5 +411,6 @@ bool validate_finetune_extra(const char *data_dir, const char *dir, const sp_rul
     /* Reported, no target: these rows check the model, nothing was tuned on them. A row that
      * cannot be predicted still fails the report, as in every other group. */
     bool ok = summary("fine-tuning memory at the row's kind, rows added 2026-12 (reported)", &t.memory, 1, 1);
-    return summary("fine-tuning tokens/s per GPU, rows added 2026-12 (reported)", &t.speed, 1, 1) && ok;
+    ok = summary("fine-tuning tokens/s per GPU, rows added 2026-12 (reported)", &t.speed, 1, 1) && ok;
+    return summary("  out-of-sample: without qwen-7b-lora-256 (reported)", &t.speed_out, 1, 1) && ok;
 }

@@ -240,6 +240,36 @@ static void frozen_base_is_faster(void **state)
     assert_close(lora.tokens_per_s_per_gpu, 2048.0 / lora.step_time_s);
 }
 
+/* Eager launches floor a micro-step: at 1 ms a layer and pass, Llama 2 7B's 32 layers with
+ * checkpointing (forward, recompute, backward) take 96 ms of host time, more than a 64-token
+ * micro-step's GPU work, so the GPU waits 96 ms less its own busy time; fused kernels lift it. */
+static void eager_launches_floor_a_micro_step(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_accel a = test_accel(80e9, 2e12, 300e12, 300e9, 25e9, 2.0);
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.seq = 64;
+    c.micro_batch = 1;
+    sp_perf_constants perf = PERF;
+    perf.eager_host_s_per_layer_pass = 1e-3;
+    sp_ft_step eager, fused;
+    sp_error err;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &perf, &eager, &err), SP_OK);
+    double busy = eager.compute_s + eager.recompute_s + eager.dequant_s;
+    assert_true(busy < 96e-3);
+    assert_close(eager.host_wait_s, 96e-3 - busy);
+    assert_close(eager.step_time_s, 96e-3 + eager.comm_s + eager.offload_s + eager.optimizer_s);
+    c.fused_kernels = true;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &perf, &fused, &err), SP_OK);
+    assert_true(fused.host_wait_s == 0 && fused.step_time_s < eager.step_time_s);
+    /* Without checkpointing two passes: 64 ms. */
+    c.fused_kernels = false;
+    c.checkpointing = false;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &perf, &eager, &err), SP_OK);
+    assert_close(eager.host_wait_s + eager.compute_s + eager.dequant_s, 64e-3);
+}
+
 /* The search keeps per card and method the count the rule prefers: within the deadline, then
  * cheaper, then faster. On a toy card at $1 a GPU-hour where collectives cost something (50%
  * contention, 1 ms a call), LoRA of Llama 2 7B on 1 GPU is cheapest without a deadline; a deadline
@@ -540,6 +570,7 @@ int main(void)
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_tight_and_largest_batch), cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),
+        cmocka_unit_test(eager_launches_floor_a_micro_step),
         cmocka_unit_test(search_prefers_cheapest_within_deadline),
         cmocka_unit_test(search_leaves_the_allocator_room), cmocka_unit_test(autocast_caches_trained_weights_only),
         cmocka_unit_test(chunked_loss_drops_the_fp32_logits), cmocka_unit_test(fused_kernels_keep_fewer_tensors),

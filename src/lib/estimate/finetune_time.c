@@ -81,6 +81,16 @@ static double eager_modules_s(const ft_ctx *x)
     return x->tokens * sp_eager_module_bytes(x->m, x->m->hidden, 1.0) / x->hbm;
 }
 
+/* The host time eager PyTorch takes to issue one micro-step: every layer once for the forward,
+ * once for the backward and once more when checkpointing reruns the forward. Fused kernels
+ * (torch.compile, Liger, Unsloth) issue far fewer launches and are taken as GPU-bound. */
+static double eager_launch_s(const ft_ctx *x)
+{
+    if (x->c->fused_kernels)
+        return 0.0;
+    return x->m->layers * (x->c->checkpointing ? 3.0 : 2.0) * x->k->eager_host_s_per_layer_pass;
+}
+
 /* Causal FlashAttention forward: 2 s (q + v) FLOPs a token, QK^T over the query-key width and the
  * product with V over the value width (MLA's differ), over half the score matrix (Dao 2023). */
 static double attention_s(const ft_ctx *x, const sp_perf_constants *perf)
@@ -197,6 +207,10 @@ sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_
     double shard = c->fsdp ? c->gpus : 1.0;
     double trainable_per_gpu = mem.trainable_params / shard;
     double busy = out->compute_s + out->recompute_s + out->dequant_s;
+    /* Eager PyTorch launches each layer's kernels one Python op at a time; when the GPU runs a
+     * micro-step faster than the host issues it, the GPU waits (perf.yaml eager_host_s_per_layer_pass). */
+    out->host_wait_s = fmax(0.0, eager_launch_s(&x) - busy);
+    busy += out->host_wait_s;
     out->link_bytes_per_s = c->gpus > 1 ? link_bytes_per_s(&x) : 0.0;
     out->comm_s = collective_s(&x, &mem, trainable_per_gpu * b.gradients, busy, backward);
     out->offload_s = offload_s(&x, &mem, trainable_per_gpu, busy);

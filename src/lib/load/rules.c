@@ -206,6 +206,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(sustained_fraction, 0.05, 1),
     PERF(host_link_bytes_per_s, 1e8, 1e13),
     PERF(host_adam_params_per_s, 1e6, 1e13),
+    PERF(eager_host_s_per_layer_pass, 0, 1),
     PERF(cp_min_tokens, 1, 1e7),
     PERF(nccl_base_latency_s, 0, 1e-2),
     PERF(nccl_nvlink_ring_step_s, 0, 1e-3),

@@ -134,6 +134,11 @@ static void speed_line(sp_buf *b, const sp_rules *rules, const sp_ft_option *o)
     else if (o->config.gpus > 1)
         sp_buf_printf(b, "; collectives at %.1f GB/s over the GPUs' link (accelerators.yaml link_source)",
                       o->step.link_bytes_per_s / 1e9);
+    if (o->step.host_wait_s > 0)
+        sp_buf_printf(b, "; host-bound: eager PyTorch issues a micro-step's kernels more slowly than the GPU runs "
+                         "them, adding %.0f ms a micro-step (perf.yaml eager_host_s_per_layer_pass; a compiled or "
+                         "fused-kernel stack, or a larger micro-batch, hides it)",
+                      o->step.host_wait_s * 1e3);
     sp_buf_printf(b, "\n");
 }
 
@@ -318,6 +323,7 @@ static json_t *option_json(const sp_model *m, const sp_ft_option *o)
         json_object_set_new(parts, "comm_s", sp_json_round(o->step.comm_s, 1e6));
         json_object_set_new(parts, "offload_s", sp_json_round(o->step.offload_s, 1e6));
         json_object_set_new(parts, "optimizer_s", sp_json_round(o->step.optimizer_s, 1e6));
+        json_object_set_new(parts, "host_wait_s", sp_json_round(o->step.host_wait_s, 1e6));
         json_object_set_new(j, "step_parts", parts);
         json_object_set_new(j, "link_bytes_per_s", sp_json_count(o->step.link_bytes_per_s));
         json_object_set_new(j, "hours", sp_json_round(o->hours, 1e4));
