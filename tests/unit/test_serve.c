@@ -325,6 +325,35 @@ static void coarse_fp8_tiles_idle_sms(void **state)
     assert_close(slow.prefill_s, fast.prefill_s);
 }
 
+/* A grouped expert GEMM pads each expert's rows to whole tiles, so a larger batch never has fewer
+ * busy tiles: an fp8 MoE's decode step on the catalog's H100 (132 SMs, 128-wide fp8 tiles) never
+ * shortens as the batch grows (it fell from 45 ms at batch 16 to 22 ms at 64 while the tiles of all
+ * experts were pooled as if they were one GEMM's rows). */
+static void moe_decode_grows_with_batch(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_accel_catalog accels;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "qwen3-30b-a3b", &m, &err), SP_OK);
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &accels, &err), SP_OK);
+    const sp_accel *a = sp_accel_find(&accels, "h100-sxm-80gb");
+    assert_non_null(a);
+    static sp_rules rules; /* the shipped constants: the tile padding needs perf.yaml's saturation */
+    assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
+    double previous = 0;
+    for (double batch = 1; batch <= 512; batch *= 2) {
+        sp_serve_config c = config(batch);
+        c.weight_dtype = SP_DTYPE_FP8;
+        c.gemm_8bit_fixed_tiles = true;
+        sp_serve_result r;
+        assert_int_equal(sp_serve_estimate(&m, a, &c, &MEM, &rules.perf, &r, &err), SP_OK);
+        assert_true(r.decode_step_s >= previous);
+        previous = r.decode_step_s;
+    }
+    sp_accel_catalog_free(&accels);
+}
+
 /* The launch line into a short buffer: cut, terminated, and the full length returned. */
 /* 4-bit floating-point weights: NVFP4 carries one E4M3 scale per 16 elements (0.5625 bytes a
  * weight), MXFP4 one E8M0 scale per 32 (0.53125). A part with FP4 tensor cores runs them at its FP4
@@ -1078,6 +1107,7 @@ int main(void)
         cmocka_unit_test(plan_splits_what_does_not_fit),
         cmocka_unit_test(prefill_by_hand),
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
+        cmocka_unit_test(moe_decode_grows_with_batch),
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),

@@ -95,8 +95,9 @@ static double attention_gemms_s(const serve_ctx *quantised, double all_tokens)
 static double grouped_gemm(const serve_ctx *x, double groups, double m, double n, double k)
 {
     /* A dense MLP (one group) runs the engine's GEMM; the grouped expert kernels (vLLM's fused MoE,
-     * DeepGEMM's masked grouped GEMM) keep their block sizes, so their tiles set the busy SMs. */
-    double busy = groups > 1 ? sp_gemm_occupancy(x->a, m * groups, n, x->gemm_bytes) : gemm_busy(x, m, n);
+     * DeepGEMM's masked grouped GEMM) keep their block sizes and pad each expert's rows to a whole
+     * tile (vLLM's moe_align_block_size), so every group's own tiles count towards the busy SMs. */
+    double busy = groups > 1 ? fmin(1.0, groups * sp_gemm_occupancy(x->a, m, n, x->gemm_bytes)) : gemm_busy(x, m, n);
     return groups * sp_gemm_time_s(m, n, k, x->peak, x->weight_gemm_efficiency * busy, x->k->gemm_saturation_dim,
                                    x->weight_hbm, 2.0, x->wbytes);
 }
