@@ -45,6 +45,11 @@ check "has no published network, so a job spans at most one server of 8" \
   "$bin" train --model llama-3.1-405b --gpu rtx-4090-24gb --gpus 8
 # One millisecond a token for a 70B model.
 check "NOT met at any batch" "$bin" serve --model llama-2-70b --gpu h100-sxm-80gb --tpot-ms 1
+# The nearest the replica reaches and what would move it, and the fleet said not to be a plan.
+check "the nearest is this lowest-latency batch, 30.3 ms a token" \
+  "$bin" serve --model llama-3.1-405b --gpu h100-sxm-80gb --weight-dtype fp8 --qps 2 --tpot-ms 30
+check "128 GPUs, sized at the nearest batch: no fleet of this replica meets the targets" \
+  "$bin" serve --model llama-3.1-405b --gpu h100-sxm-80gb --weight-dtype fp8 --qps 2 --tpot-ms 30
 # A per-token target under a lone request's decode step: no replica count meets it, and the
 # report says what a request alone takes.
 check "NOT met, at any replica count: a request alone takes 27.0 ms a token" \

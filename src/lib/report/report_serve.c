@@ -202,8 +202,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         if (c->tpot_s > 0)
             snprintf(per, sizeof per, "%g ms%s", 1e3 * c->tpot_s,
                      c->tpot_is_default ? " (the default: serve_tpot_ms in data/defaults.yaml)" : "");
-        sp_buf_printf(&b, "targets     : first token %s, per token %s: %s\n", first, per,
-                      s->meets_targets ? "met" : "NOT met at any batch (this is the lowest-latency batch)");
+        if (s->meets_targets)
+            sp_buf_printf(&b, "targets     : first token %s, per token %s: met\n", first, per);
+        else /* the nearest the part reaches, and what would move it */
+            sp_buf_printf(&b, "targets     : first token %s, per token %s: NOT met at any batch; the nearest is this "
+                              "lowest-latency batch, %.1f ms a token and %.1f ms to the first token: a larger split "
+                              "(--tp), a faster part, smaller weights (--weight-dtype) or a looser target\n",
+                          first, per, 1e3 * s->tpot_s, 1e3 * s->ttft_s);
     }
     /* Without --percentile the fleet covers the rate at the full batch's means: no queue. */
     if (c->qps > 0 && !s->simulated && c->concurrency <= 0)
@@ -242,8 +247,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, "offline run : %g requests queued at once, %s: %s, %.0f output tokens/s over the run, %s on the replica's GPUs\n",
                       c->requests, batches, wall, s->run_output_tokens_per_s, run_cost);
     }
-    sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPU%s\n", s->replicas, s->tp * s->pp, s->gpus,
-                  s->gpus == 1 ? "" : "s");
+    sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPU%s%s\n", s->replicas, s->tp * s->pp, s->gpus,
+                  s->gpus == 1 ? "" : "s",
+                  s->meets_targets || !(c->ttft_s > 0 || c->tpot_s > 0)
+                      ? ""
+                      : ", sized at the nearest batch: no fleet of this replica meets the targets");
     char month[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
     if (r->unpriced) { /* what a price would multiply: the fleet's GPU-hours against the tokens it serves */
