@@ -71,6 +71,12 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "tp", json_integer((json_int_t)sv->tp));
         json_object_set_new(t, "batch", json_integer((json_int_t)sv->batch));
         json_object_set_new(t, "replicas", json_integer((json_int_t)sv->replicas));
+        /* What one GPU of a replica holds, as the text's memory line and the engine's launch line say. */
+        json_object_set_new(t, "per_gpu_bytes", sp_json_count(sv->weights_bytes + sv->workspace_bytes + sv->kv_cache_bytes));
+        json_object_set_new(t, "weights_bytes", sp_json_count(sv->weights_bytes));
+        json_object_set_new(t, "workspace_bytes", sp_json_count(sv->workspace_bytes));
+        json_object_set_new(t, "kv_cache_bytes", sp_json_count(sv->kv_cache_bytes));
+        json_object_set_new(t, "gpu_memory_utilization", json_real(plan->serve_config.gpu_memory_utilization));
         json_object_set_new(t, "requests_per_s_per_replica", json_real(round(sv->requests_per_s * 1e4) / 1e4));
         json_object_set_new(t, "output_tokens_per_s_per_gpu", json_real(round(sv->output_tokens_per_s_per_gpu * 10) / 10));
         json_object_set_new(t, "ttft_s", json_real(round(sv->ttft_s * 1e6) / 1e6));

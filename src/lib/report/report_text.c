@@ -53,10 +53,46 @@ static void text_fine_tune_memory(sp_buf *b, const sp_profile *p, const sp_plan 
                   o->config.gpus > 1 ? (o->config.fsdp ? " with FSDP" : " with DDP") : "");
 }
 
+/* A served plan's memory is the engine's: weights, workspace and the KV cache its batch holds,
+ * within the share of the card the engine may use (what `serve` and the launch line say). */
+static void text_serving_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    const sp_serve_result *s = &plan->serve;
+    const sp_serve_config *c = &plan->serve_config;
+    sp_buf_printf(b, "  memory          : %s (%.2f B params), infer %s weights, %g sequence%s x %g tokens of KV cache\n",
+                  p->model, plan->memory.params / 1e9, sp_dtype_name(c->weight_dtype), s->batch, s->batch == 1 ? "" : "s",
+                  c->prompt_tokens + c->output_tokens);
+    sp_buf_printf(b, "                    %.1f GB per GPU on %g GPU(s) a replica: weights %.1f, workspace %.1f, KV cache "
+                     "%.1f GB, within the engine's %.2f of the card\n",
+                  (s->weights_bytes + s->workspace_bytes + s->kv_cache_bytes) / 1e9, s->tp * s->pp, s->weights_bytes / 1e9,
+                  s->workspace_bytes / 1e9, s->kv_cache_bytes / 1e9, c->gpu_memory_utilization);
+}
+
+/* A timed run's memory is its chosen layout's; the fewest GPUs that hold the model come second. */
+static void text_run_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    const sp_candidate *run = &plan->run;
+    const sp_mem_config *k = &run->config;
+    const sp_memory *m = &run->memory;
+    sp_buf_printf(b, "  memory          : %s (%.2f B params), train %s %s, seq %g x micro-batch %g, recompute %s, flash "
+                     "attention\n",
+                  p->model, m->params / 1e9, sp_precision_name(k->precision), sp_optimizer_name(k->optimizer), k->seq,
+                  k->micro_batch, sp_recompute_name(k->recompute));
+    sp_buf_printf(b, "                    %.1f GB per GPU on the %.0f GPUs run below (ZeRO-%g): model state %.1f, "
+                     "activations %.1f, overhead %.1f GB; the fewest that hold it: %.0f GPU(s), %.1f GB each%s\n",
+                  m->total_bytes / 1e9, plan->gpus, k->zero, m->model_state_bytes / 1e9, m->activations_bytes / 1e9,
+                  m->overhead_bytes / 1e9, plan->gpus_for_model, plan->memory.total_bytes / 1e9,
+                  plan->mem_config.zero >= 3 ? " with ZeRO-3" : "");
+}
+
 static void text_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 {
     if (plan->fine_tuned)
         text_fine_tune_memory(b, p, plan);
+    else if (plan->served)
+        text_serving_memory(b, p, plan);
+    else if (plan->timed)
+        text_run_memory(b, p, plan);
     else if (plan->memory_from_model)
         text_model_memory(b, p, plan);
     else if (plan->bytes_per_param > 0 && p->params_b > 0)
@@ -186,7 +222,12 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     sp_buf_printf(b, "  collective      : %s%s\n", axis->collective,
                   alone ? " (none runs on one GPU; it carries the job once it spans GPUs)" : "");
     join_names(axis->frameworks, axis->framework_count, ", ", names, sizeof names);
-    sp_buf_printf(b, "  frameworks      : %s\n", names);
+    /* The axis's frameworks are the seed's answer; a plan with a concrete stack names its own below. */
+    bool own_stack = plan->timed || plan->fine_tuned || plan->served || plan->data_sized;
+    sp_buf_printf(b, "  frameworks      : %s%s\n", names,
+                  own_stack ? (plan->served ? " (what the axis calls for; this plan's engine is named below)"
+                                            : " (what the axis calls for; this plan's own stack is under `runs on`)")
+                            : "");
     join_names(r->schedulers, r->scheduler_count, ", ", names, sizeof names);
     join_names(r->trackers, r->tracker_count, ", ", tracking, sizeof tracking);
     sp_buf_printf(b, "  cross-cutting   : scheduling %s; tracking %s\n", names, tracking);
