@@ -45,6 +45,9 @@ check "has no published network, so a job spans at most one server of 8" \
   "$bin" train --model llama-3.1-405b --gpu rtx-4090-24gb --gpus 8
 # One millisecond a token for a 70B model.
 check "NOT met at any batch" "$bin" serve --model llama-2-70b --gpu h100-sxm-80gb --tpot-ms 1
+# plan prints every profile and exits 3 when one misses its budget, as train and finetune do.
+check "OVER the \$2,000,000 budget" "$bin" plan examples/models.yaml
+check "warning: no batch of this model on this gpu meets the profile's latency targets" "$bin" plan tests/golden/plan_missed.yaml
 # The nearest the replica reaches and what would move it, and the fleet said not to be a plan.
 check "the nearest is this lowest-latency batch, 30.3 ms a token" \
   "$bin" serve --model llama-3.1-405b --gpu h100-sxm-80gb --weight-dtype fp8 --qps 2 --tpot-ms 30

@@ -47,6 +47,8 @@ def main():
             continue
         name, args = line.split(None, 1)
         args = shlex.split(args)
+        if args[0].startswith("exit="):  # the expected status (tests/golden/run.sh)
+            args = args[1:]
         page = run(binary, args, root)
         base = [a for i, a in enumerate(args) if a != "html" and not (a == "--format" and args[i + 1] == "html")]
         text = run(binary, base, root)
