@@ -44,6 +44,8 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
     if (isinf(h))
         sp_buf_puts(&b, in->premium <= 1 ? "break-even : never: with no premium managed never costs more\n\n"
                                          : "break-even : never: the premium on this spend never outweighs the ops cost\n\n");
+    else if (!(h > 0)) /* no ops cost: self-managed is cheaper from the first hour */
+        sp_buf_puts(&b, "break-even : none: with no ops cost self-managed is cheaper for a run of any length\n\n");
     else
         sp_buf_printf(&b, "break-even : %.1f h: managed is cheaper for shorter runs, self-managed for longer\n\n", h);
     sp_buf_printf(&b, "%10s  %14s  %14s  %s\n", "hours", "self-managed", "managed", "cheaper");
