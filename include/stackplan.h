@@ -1154,6 +1154,9 @@ typedef struct {
                                      as cuBLAS does under TensorRT-LLM (its issue #2013), so a small batch
                                      leaves SMs idle; false: the engine's kernels pick tiles that fill the
                                      GPU (vLLM's cutlass_scaled_mm, swapping the operands at small batch) */
+    bool lengths_assumed;         /* no request lengths were given (the 512 + 256 default): the batch is
+                                     sized for them, but the server admits the model's whole context as far
+                                     as its KV cache holds one request (max_model_len) */
 } sp_serve_config;
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
@@ -1163,7 +1166,7 @@ const char *sp_routing_name(double choices);
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false}
 
 typedef struct {
     double tp;

@@ -354,6 +354,33 @@ static void moe_decode_grows_with_batch(void **state)
     sp_accel_catalog_free(&accels);
 }
 
+/* Without request lengths the batch is sized for the default 512 + 256, but the server admits the
+ * model's whole context (Llama 3.1: 131072) as far as the KV cache holds one such request; with
+ * lengths given it admits those (no spread: exactly 768). */
+static void assumed_lengths_admit_the_context(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_accel_catalog accels;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-3.1-8b", &m, &err), SP_OK);
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &accels, &err), SP_OK);
+    sp_accel a = *sp_accel_find(&accels, "h100-sxm-80gb");
+    sp_serve_config c = config(0);
+    sp_serve_result r;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.max_model_len, 768.0);
+    c.lengths_assumed = true;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.max_model_len, 131072.0);
+    /* A card whose cache holds fewer tokens than the context: what it holds. */
+    a.memory_bytes = 20e9;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_true(r.max_model_len < 131072);
+    assert_close(r.max_model_len, floor(r.max_batch * 768.0));
+    sp_accel_catalog_free(&accels);
+}
+
 /* The launch line into a short buffer: cut, terminated, and the full length returned. */
 /* 4-bit floating-point weights: NVFP4 carries one E4M3 scale per 16 elements (0.5625 bytes a
  * weight), MXFP4 one E8M0 scale per 32 (0.53125). A part with FP4 tensor cores runs them at its FP4
@@ -1108,6 +1135,7 @@ int main(void)
         cmocka_unit_test(prefill_by_hand),
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
         cmocka_unit_test(moe_decode_grows_with_batch),
+        cmocka_unit_test(assumed_lengths_admit_the_context),
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),

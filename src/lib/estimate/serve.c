@@ -868,10 +868,16 @@ static double length_p99(double mean, double cv)
 }
 
 /* The longest request to admit: both lengths at their 99th percentiles, no longer than the
- * model's context (an engine refuses a --max-model-len beyond the one the model derives). */
-static double max_model_len(const sp_model *m, const sp_serve_config *c)
+ * model's context (an engine refuses a --max-model-len beyond the one the model derives). With no
+ * lengths given, the whole context, as far as the KV cache holds one such request (vLLM refuses to
+ * start when its cache cannot hold one request of --max-model-len tokens). */
+static double max_model_len(const sp_model *m, const sp_serve_config *c, const sp_serve_result *r)
 {
     double tail = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
+    if (c->lengths_assumed && m->seq > tail) {
+        double cache_tokens = floor(r->max_batch * (c->prompt_tokens + c->output_tokens));
+        return fmax(tail, fmin(m->seq, cache_tokens));
+    }
     return m->seq > 0 ? fmin(tail, m->seq) : tail;
 }
 
@@ -963,7 +969,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->meets_targets = meets(config, out);
     if (config->requests > 0)
         offline_run(&x, config->requests, memory, out);
-    out->max_model_len = max_model_len(model, config);
+    out->max_model_len = max_model_len(model, config, out);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
     size_fleet(config, out);
     /* A rate past a million GPUs at capacity is past any fleet (the largest published training

@@ -86,6 +86,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, " (the means: only a --qps --percentile simulation draws lengths from the spreads)");
     if (c->qps > 0)
         sp_buf_printf(&b, ", %g a second", c->qps);
+    /* The default shape sizes the batch; the server it launches still takes the model's context. */
+    if (c->lengths_assumed && s->max_model_len > c->prompt_tokens + c->output_tokens)
+        sp_buf_printf(&b, " (assumed: --prompt-tokens/--output-tokens or --workload size it for your traffic; the "
+                          "launch line admits up to %g tokens a request)",
+                      s->max_model_len);
     sp_buf_printf(&b, "\n");
     char stages[48] = "";
     if (s->pp > 1)
