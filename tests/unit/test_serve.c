@@ -325,6 +325,20 @@ static void coarse_fp8_tiles_idle_sms(void **state)
     assert_close(slow.prefill_s, fast.prefill_s);
 }
 
+/* A catalog model and the catalog's H100 SXM (its SM count and fp8 tile), as the CLI loads them. */
+static sp_accel catalog_h100(const char *model, sp_model *m)
+{
+    sp_accel_catalog accels;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, model, m, &err), SP_OK);
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &accels, &err), SP_OK);
+    const sp_accel *found = sp_accel_find(&accels, "h100-sxm-80gb");
+    assert_non_null(found);
+    sp_accel a = *found;
+    sp_accel_catalog_free(&accels);
+    return a;
+}
+
 /* A grouped expert GEMM pads each expert's rows to whole tiles, so a larger batch never has fewer
  * busy tiles: an fp8 MoE's decode step on the catalog's H100 (132 SMs, 128-wide fp8 tiles) never
  * shortens as the batch grows (it fell from 45 ms at batch 16 to 22 ms at 64 while the tiles of all
@@ -333,12 +347,8 @@ static void moe_decode_grows_with_batch(void **state)
 {
     (void)state;
     sp_model m;
-    sp_accel_catalog accels;
     sp_error err;
-    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "qwen3-30b-a3b", &m, &err), SP_OK);
-    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &accels, &err), SP_OK);
-    const sp_accel *a = sp_accel_find(&accels, "h100-sxm-80gb");
-    assert_non_null(a);
+    const sp_accel h100 = catalog_h100("qwen3-30b-a3b", &m), *a = &h100;
     static sp_rules rules; /* the shipped constants: the tile padding needs perf.yaml's saturation */
     assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
     double previous = 0;
@@ -351,7 +361,6 @@ static void moe_decode_grows_with_batch(void **state)
         assert_true(r.decode_step_s >= previous);
         previous = r.decode_step_s;
     }
-    sp_accel_catalog_free(&accels);
 }
 
 /* Without request lengths the batch is sized for the default 512 + 256, but the server admits the
@@ -361,11 +370,8 @@ static void assumed_lengths_admit_the_context(void **state)
 {
     (void)state;
     sp_model m;
-    sp_accel_catalog accels;
     sp_error err;
-    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-3.1-8b", &m, &err), SP_OK);
-    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &accels, &err), SP_OK);
-    sp_accel a = *sp_accel_find(&accels, "h100-sxm-80gb");
+    sp_accel a = catalog_h100("llama-3.1-8b", &m);
     sp_serve_config c = config(0);
     sp_serve_result r;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
@@ -378,7 +384,6 @@ static void assumed_lengths_admit_the_context(void **state)
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
     assert_true(r.max_model_len < 131072);
     assert_close(r.max_model_len, floor(r.max_batch * 768.0));
-    sp_accel_catalog_free(&accels);
 }
 
 /* The launch line into a short buffer: cut, terminated, and the full length returned. */
