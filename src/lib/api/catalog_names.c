@@ -170,7 +170,61 @@ sp_status cli_find_accel(const sp_accel_catalog *catalog, const char *typed, con
     return s;
 }
 
-/* A catalog model by the name the user typed (resolve_name's rules). */
+/* The catalog model whose Hugging Face repository is `typed` ("meta-llama/Llama-3.1-70B": its
+ * _name_or_path, which the launch lines print); NULL when none. */
+static const char *model_of_hf_id(const char *data_dir, const char *const *list, size_t count, const char *typed,
+                                  sp_model *out)
+{
+    /* Meta's first names for its repositories ("meta-llama/Meta-Llama-3.1-70B") redirect to the
+     * current ones ("meta-llama/Llama-3.1-70B"), which the catalog records. */
+    const char *slash = strchr(typed, '/');
+    char renamed[SP_NAME_MAX] = "";
+    if (slash && !strncasecmp(slash + 1, "Meta-", 5))
+        snprintf(renamed, sizeof renamed, "%.*s%s", (int)(slash + 1 - typed), typed, slash + 6);
+    for (size_t i = 0; slash && i < count; i++) {
+        sp_error ignored;
+        if (sp_model_load_catalog(data_dir, list[i], out, &ignored) == SP_OK &&
+            (!strcasecmp(out->hf_id, typed) || (renamed[0] && !strcasecmp(out->hf_id, renamed))))
+            return list[i];
+    }
+    return NULL;
+}
+
+/* The tuned checkpoints of a base model share its shape: "-Instruct" (Llama 3, Qwen), "-chat"
+ * (Llama 2), "-it" (Gemma). The length of the suffix `typed` ends with, 0 when none. */
+static size_t tuned_suffix(const char *typed)
+{
+    static const char *const SUFFIXES[] = {"-instruct", "-chat", "-it"};
+    size_t n = strlen(typed);
+    for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++) {
+        size_t k = strlen(SUFFIXES[i]);
+        if (n > k && !strcasecmp(typed + n - k, SUFFIXES[i]))
+            return k;
+    }
+    return 0;
+}
+
+/* The tuned checkpoint's repository from the base model's: the one typed when it was an id, else the
+ * base's with the suffix as its makers spell it ("Qwen/Qwen2.5-72B" + "-Instruct"; before Llama 2's
+ * "-hf": "meta-llama/Llama-2-70b-chat-hf"). */
+static void tuned_hf_id(sp_model *m, const char *typed, size_t suffix)
+{
+    char id[SP_NAME_MAX];
+    size_t n = strlen(m->hf_id);
+    const char *tail = typed + strlen(typed) - suffix;
+    const char *spelled = !strcasecmp(tail, "-instruct") ? "-Instruct" : !strcasecmp(tail, "-chat") ? "-chat" : "-it";
+    if (strchr(typed, '/'))
+        snprintf(id, sizeof id, "%s", typed);
+    else if (n > 3 && !strcmp(m->hf_id + n - 3, "-hf"))
+        snprintf(id, sizeof id, "%.*s%s-hf", (int)(n - 3), m->hf_id, spelled);
+    else
+        snprintf(id, sizeof id, "%s%s", m->hf_id, spelled);
+    if (m->hf_id[0])
+        snprintf(m->hf_id, sizeof m->hf_id, "%s", id);
+}
+
+/* A catalog model by the name the user typed (resolve_name's rules), its Hugging Face id, or either
+ * with a tuned checkpoint's suffix (the base model's shape, the tuned repository in launch lines). */
 sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model *out, sp_error *err)
 {
     char **names = NULL;
@@ -181,25 +235,30 @@ sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model
         s = sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "model", "out of memory");
     for (size_t i = 0; list && i < count; i++)
         list[i] = names[i];
-    const char *name = NULL;
-    /* A Hugging Face repository id ("meta-llama/Llama-3.1-70B"): the catalog model made from it
-     * (its _name_or_path, which the launch lines print). */
-    for (size_t i = 0; s == SP_OK && strchr(typed, '/') && !name && i < count; i++) {
+    const char *name = s == SP_OK ? model_of_hf_id(data_dir, list, count, typed, out) : NULL;
+    size_t suffix = 0;
+    if (s == SP_OK && !name && (suffix = tuned_suffix(typed)) > 0) {
         sp_error ignored;
-        /* Meta's first names for its repositories ("meta-llama/Meta-Llama-3.1-70B") redirect to the
-         * current ones ("meta-llama/Llama-3.1-70B"), which the catalog records. */
-        const char *slash = strchr(typed, '/');
-        char renamed[SP_NAME_MAX] = "";
-        if (slash && !strncasecmp(slash + 1, "Meta-", 5))
-            snprintf(renamed, sizeof renamed, "%.*s%s", (int)(slash + 1 - typed), typed, slash + 6);
-        if (sp_model_load_catalog(data_dir, list[i], out, &ignored) == SP_OK &&
-            (!strcasecmp(out->hf_id, typed) || (renamed[0] && !strcasecmp(out->hf_id, renamed))))
-            name = list[i];
+        const char *found = NULL;
+        if (!strchr(typed, '/') && cli_resolve_name(list, count, typed, "model", "model", "", &found, &ignored) == SP_OK) {
+            name = found; /* the catalog lists the tuned name itself (gemma-3-12b-it) */
+            suffix = 0;
+        } else {
+            char base[SP_NAME_MAX];
+            snprintf(base, sizeof base, "%.*s", (int)(strlen(typed) - suffix), typed);
+            name = model_of_hf_id(data_dir, list, count, base, out);
+            if (!name && cli_resolve_name(list, count, base, "model", "model", "", &found, &ignored) == SP_OK)
+                name = found;
+            if (!name)
+                suffix = 0;
+        }
     }
     if (s == SP_OK && !name)
         s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
     if (s == SP_OK)
         s = sp_model_load_catalog(data_dir, name, out, err);
+    if (s == SP_OK && suffix > 0)
+        tuned_hf_id(out, typed, suffix);
     free(list);
     sp_names_free(names, count);
     return s;
