@@ -185,7 +185,7 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
         c.cp = 1;
     if (n == 0)
         return sp_fail(err, SP_ERR_INPUT, "", p->line, 0, "model",
-                       "%s does not fit %g GB accelerators at seq %g x batch %g even fully split "
+                       "%s does not fit %.3g GB accelerators at seq %g x batch %g even fully split "
                        "(profile '%s'): lower seq or micro_batch",
                        m->name, out->knobs.gpu_mem_gb, c.seq, c.micro_batch, p->name);
     out->mem_config = c;
