@@ -38,6 +38,24 @@ static void money(double usd, double usd_per_hour, char *buf, size_t size)
         sp_money(usd, buf, size);
 }
 
+/* What each offloaded row keeps in the server's memory, which the table's GB/GPU leaves out: a
+ * 3090 row that "fits" may need more host memory than a rented server has. */
+static void offloaded_rows_text(sp_buf *b, const sp_ft_result *s, const sp_ft_request *q)
+{
+    bool any = false;
+    for (size_t i = 0; i < s->count; i++) {
+        const sp_ft_option *o = &s->items[i];
+        if (!o->fits || !(o->memory.host_bytes > 0))
+            continue;
+        sp_buf_printf(b, "%s %s %s %g GPU%s %.0f GB", any ? "," : "host memory of the offloaded rows (a server):",
+                      o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus, o->config.gpus == 1 ? "" : "s",
+                      o->memory.host_bytes * o->config.gpus / 1e9);
+        any = true;
+    }
+    if (any)
+        sp_buf_printf(b, "%s\n", q->base.host_bytes > 0 ? " (within --host-gb)" : " (not checked: --host-gb gives what a server has free)");
+}
+
 /* Whether a count past the largest tried could run on some accelerator searched: within one of its
  * servers, or any count where it has a network. */
 static bool more_gpus_possible(const sp_ft_result *s, const sp_ft_request *q)
@@ -233,6 +251,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       "frees them\n",
                       o->memory.held_inputs_bytes / 1e9);
     speed_line(&b, r->rules, o);
+    offloaded_rows_text(&b, s, q);
     sp_buf_printf(&b, "(* = recommended; %g layouts tried; mb = micro-batch per GPU; GB/GPU as nvidia-smi shows it)\n",
                   s->layouts_tried);
     return sp_buf_finish(&b, err);
