@@ -151,6 +151,13 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
      * such, not matched to this command's nearest spelling (--qps on train is not --gpu). */
     if (cli_default_of(name))
         return cli_flag_error(err, name, "not an option of this command; another command takes it (see --help)");
+    /* --json, --md, --html, --text: a format, which --format names. */
+    static const char *const FORMATS[] = {"json", "md", "html", "text"};
+    for (size_t k = 0; k < sizeof FORMATS / sizeof FORMATS[0]; k++)
+        if (!strcmp(name, FORMATS[k]))
+            for (size_t j = 0; j < cmd->count; j++)
+                if (!strcmp(cmd->opts[j].name, "format"))
+                    return cli_flag_error(err, name, "unknown option; did you mean --format %s? (see --help)", name);
     const char *near = sp_nearest_key(names, name);
     if (near)
         return cli_flag_error(err, name, "unknown option; did you mean --%s? (see --help)", near);

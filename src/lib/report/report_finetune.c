@@ -117,7 +117,8 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
         return;
     }
     money(o->cost_usd, o->usd_per_gpu_hour, cost, sizeof cost);
-    sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9.1f %10s%s%s\n", best ? "*" : " ", o->accel->name,
+    /* Three digits of hours, so that a run of minutes does not read 0.0. */
+    sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9.3g %10s%s%s\n", best ? "*" : " ", o->accel->name,
                   sp_ft_method_name(o->config.method), o->config.gpus, layout, o->memory.device_bytes / 1e9,
                   o->config.micro_batch, o->step.tokens_per_s, o->hours, cost, o->memory.tight ? "  (tight)" : "",
                   o->meets ? "" : "  (misses a target)");
@@ -212,7 +213,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     money(o->cost_usd, o->usd_per_gpu_hour, total, sizeof total);
     if (o->usd_per_gpu_hour > 0)
         snprintf(cost, sizeof cost, "%s at $%g/GPU-hour", total, o->usd_per_gpu_hour);
-    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.1f hours, %s%s%s\n",
+    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.3g hours, %s%s%s\n",
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
                   o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
                   o->meets ? "" : " (nothing meets the targets: the best of what fits",

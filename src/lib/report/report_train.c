@@ -230,6 +230,11 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     sp_buf_printf(b, "framework   : %s", sp_train_framework_on(sp_accel_stack(o->accel), &c->config));
     versions_text(r->rules, sp_accel_stack(o->accel), &c->config, versions, sizeof versions);
     sp_buf_printf(b, " (%s)\n", versions);
+    /* A part without bf16 tensor cores trains in fp16, as the launch files do: say so here. */
+    if (sp_accel_fp16_only(o->accel))
+        sp_buf_printf(b, "precision   : %s: %s has no bf16 tensor cores, so mixed precision runs fp16 with loss "
+                         "scaling (Micikevicius et al. 2018)\n",
+                      sp_precision_name(c->config.precision), o->accel->name);
     sp_buf_printf(b, "step        : %.3f s for %g sequences x %g tokens (%g micro-batch%s): compute %.3f, TP %.3f, "
                      "bubble %.3f, PP %.3f, DP %.3f, EP %.3f, ",
                   s->step_time_s, r->request->global_batch, r->request->seq, s->microbatches,
@@ -326,9 +331,10 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     if (r->request->global_batch_is_default && compute_share < 0.5)
         sp_buf_printf(&b,
                       "note        : the default batch of %g sequences leaves %g micro-batch(es) to each of %g "
-                      "replicas, so most of the step waits on the pipeline and the gradient reduction; a larger "
-                      "--global-batch keeps more GPUs busy\n",
-                      r->request->global_batch, c->step.microbatches, c->config.dp);
+                      "replicas, so most of the step waits on %s; a larger --global-batch keeps more GPUs busy\n",
+                      r->request->global_batch, c->step.microbatches, c->config.dp,
+                      c->config.pp > 1 ? "the pipeline and the gradient reduction" : "communication (the gradient "
+                                                                                    "reduction, tensor- and expert-parallel collectives)");
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
     if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)
@@ -405,6 +411,7 @@ static json_t *plan_json(const sp_train_report *r, const sp_candidate *c)
     json_object_set_new(o, "micro_batch", json_integer((json_int_t)c->config.micro_batch));
     json_object_set_new(o, "global_batch", json_integer((json_int_t)r->request->global_batch));
     json_object_set_new(o, "recompute", json_string(sp_recompute_name(c->config.recompute)));
+    json_object_set_new(o, "precision", json_string(sp_precision_name(c->config.precision))); /* fp16 on Volta, Turing */
     json_object_set_new(o, "sequence_parallel", json_boolean(c->config.sequence_parallel));
     json_object_set_new(o, "interleave", json_integer((json_int_t)c->config.interleave));
     json_object_set_new(o, "ep", json_integer((json_int_t)c->config.ep));
