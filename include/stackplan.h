@@ -390,6 +390,8 @@ typedef struct {
     int method;                /* an sp_ft_method when has_method and not method_auto */
     double dataset_gb;         /* fine-tune text, in GB (data/defaults.yaml dataset_bytes_per_token) */
     double epochs;             /* passes over dataset_gb or tokens; 0: 1 */
+    double gpus;               /* a named model's training run or fine-tune on exactly this many GPUs
+                                  (the cluster one has); 0: the plan chooses the count */
     /* Where each key's value sits in the file, so that a plan's error points at the key that
      * caused it (sp_profile_place). */
     struct {

@@ -147,6 +147,14 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
         names[n++] = cmd->opts[k].name;
     names[n++] = "help";
     names[n] = NULL;
+    /* plan and launch read a profile FILE: a job's words go into it, not onto the command line. */
+    static const char *const PROFILE_WORDS[] = {"model", "gpu", "gpus", "qps", "method", "tokens", "params"};
+    for (size_t k = 0; strstr(cmd->usage, " FILE") && k < sizeof PROFILE_WORDS / sizeof PROFILE_WORDS[0]; k++)
+        if (!strcmp(name, PROFILE_WORDS[k]))
+            return cli_flag_error(err, name,
+                                  "not an option: this command reads a profile FILE; put '%s:' in it (examples/launch.yaml, "
+                                  "docs/CLI.md's profile keys)",
+                                  name);
     /* A flag another command takes (the bounds table holds every command's numbers) is named as
      * such, not matched to this command's nearest spelling (--qps on train is not --gpu). */
     if (cli_default_of(name))

@@ -36,6 +36,7 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(tpot_ms, 0, 1e7, SP_NUM_POSITIVE),
     FIELD(dataset_gb, 0, 1e9, SP_NUM_POSITIVE),
     FIELD(epochs, 0, 1e4, SP_NUM_POSITIVE),
+    FIELD(gpus, 1, 1e7, SP_NUM_INTEGER),
 };
 enum { NUMBER_FIELD_COUNT = sizeof NUMBER_FIELDS / sizeof NUMBER_FIELDS[0] };
 
@@ -238,6 +239,18 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                                 "applies to a named model's plan (the seed's arithmetic ignores it): add model "
                                 "(profile '%s')",
                                 p->name);
+    /* A pinned count is a named model's training run or fine-tune on a catalog part; a serving fleet
+     * is sized from its rate and the seed's arithmetic has no layout to pin. */
+    const yaml_node_t *gpus = sp_yaml_mapping_get(y, map, "gpus");
+    if (gpus && (!p->model[0] || !p->gpu[0]))
+        return sp_yaml_fail(y, gpus, "gpus", err,
+                            "pins a named model's training run or fine-tune on a catalog gpu: add model and gpu "
+                            "(profile '%s')",
+                            p->name);
+    if (gpus && (p->qps > 0 || (p->has_mode && p->mode == SP_MODE_INFER) || (p->has_axis && p->axis == SP_AXIS_SERVING)))
+        return sp_yaml_fail(y, gpus, "gpus", err,
+                            "a serving fleet is sized from qps and the latency targets, not pinned (profile '%s')",
+                            p->name);
     if (p->stage_count > 0 && !p->instance[0])
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "stages"), "stages", err, "the stage model runs on a catalog CPU instance: add instance "
                                                    "(profile '%s')",

@@ -337,7 +337,11 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     bool have = false;
     double deadline_days = p->train_hours / 24.0;
     double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
-    for (double gpus = start; gpus <= r->limits.run_max_gpus; gpus *= 2) {
+    /* A pinned count (the profile's gpus: the cluster one has) is the only one tried. */
+    double last = p->gpus > 0 ? p->gpus : r->limits.run_max_gpus;
+    if (p->gpus > 0)
+        start = p->gpus;
+    for (double gpus = start; gpus <= last; gpus *= 2) {
         q.gpus = gpus;
         sp_error search_err;
         if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &search_err) != SP_OK) {
@@ -359,6 +363,14 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
             out->run_hours = c->days * 24.0;
             have = true;
         }
+    }
+    if (!have && p->gpus > 0) {
+        unsigned line = p->line, col = 0;
+        sp_profile_place(p, "gpus", &line, &col);
+        return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
+                       "no layout of %s fits %g x %s at seq %g and %g sequences a step: the fewest that hold it "
+                       "is %g (profile '%s')",
+                       m->name, p->gpus, a->name, q.seq, q.global_batch, out->gpus_for_model, p->name);
     }
     if (!have)
         return SP_OK;
@@ -390,6 +402,8 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
     if (!p->method_auto)
         q.methods = 1u << p->method;
     q.gpus_max = out->knobs.gpus_per_node;
+    if (p->gpus > 0) /* the cluster one has */
+        q.gpus_min = q.gpus_max = p->gpus;
     q.micro_batch = p->micro_batch;
     double epochs = p->epochs > 0 ? p->epochs : 1.0;
     q.tokens = (p->tokens > 0 ? p->tokens : p->dataset_gb * 1e9 / r->limits.dataset_bytes_per_token) * epochs;

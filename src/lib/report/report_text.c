@@ -251,9 +251,9 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
         char capacity[64];
         sp_capacity_text(plan->knobs.gpu_mem_gb * 1e9, -1, capacity, sizeof capacity);
         sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s (%s) "
-                         "on %.0f node(s) of %.0f\n",
+                         "on %.0f node(s) of %.0f%s\n",
                       plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)", capacity,
-                      plan->nodes, plan->knobs.gpus_per_node);
+                      plan->nodes, plan->knobs.gpus_per_node, p->gpus > 0 ? " (the profile's gpus)" : "");
     }
     text_costs(b, p, plan);
     sp_tier_reason_text(p, plan, r, line, sizeof line);
