@@ -452,6 +452,7 @@ typedef struct {
                                      0: matmul_efficiency (or the default) */
     char half_dtype[8];           /* the 16-bit type its tensor cores run: "fp16" (Volta, Turing: no
                                      bf16) or "" for bf16 and fp16 alike */
+    char price_provider[32];      /* who charges usd_per_hour ("AWS on-demand"); "" with no price */
 } sp_accel;
 
 typedef struct {

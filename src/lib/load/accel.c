@@ -44,6 +44,7 @@ static const sp_field FIELDS[] = {
     {"aws_instance", offsetof(sp_accel, aws_instance), sizeof(((sp_accel *)0)->aws_instance), 0, 0, 0, false},
     {"skypilot", offsetof(sp_accel, skypilot), sizeof(((sp_accel *)0)->skypilot), 0, 0, 0, false},
     {"half_dtype", offsetof(sp_accel, half_dtype), sizeof(((sp_accel *)0)->half_dtype), 0, 0, 0, false},
+    {"price_provider", offsetof(sp_accel, price_provider), sizeof(((sp_accel *)0)->price_provider), 0, 0, 0, false},
     SOURCE(half_source, false),
 };
 enum { FIELD_COUNT = sizeof FIELDS / sizeof FIELDS[0] };

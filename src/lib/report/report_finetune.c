@@ -253,6 +253,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       o->memory.held_inputs_bytes / 1e9);
     speed_line(&b, r->rules, o);
     offloaded_rows_text(&b, s, q);
+    const sp_accel *parts[SP_FT_OPTIONS_MAX];
+    size_t nparts = 0;
+    for (size_t i = 0; i < s->count; i++)
+        sp_accel_list_add(parts, &nparts, SP_FT_OPTIONS_MAX, s->items[i].accel);
+    sp_price_providers_line(&b, "prices   : ", parts, nparts, q->usd_per_gpu_hour > 0);
     sp_buf_printf(&b, "(* = recommended; %g layouts tried; mb = micro-batch per GPU; GB/GPU as nvidia-smi shows it)\n",
                   s->layouts_tried);
     return sp_buf_finish(&b, err);

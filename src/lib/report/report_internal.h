@@ -22,6 +22,12 @@ const char *sp_ray_job_command(const sp_plan *plan);
 
 bool sp_note_is_warning(unsigned note);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
+/* "LABEL AWS on-demand (h100-sxm-80gb $6.88); Lambda on-demand (...): ..." when the parts compared
+ * (each once) are priced by two or more providers and no price was given for all; else nothing. */
+void sp_price_providers_line(sp_buf *b, const char *label, const sp_accel *const *accels, size_t n,
+                             bool price_given);
+/* Appends a to list (of *n, at most max) unless it is there already; true when appended. */
+bool sp_accel_list_add(const sp_accel **list, size_t *n, size_t max, const sp_accel *a);
 /* An accelerator's memory: "85.9 GB = 80 GiB" (decimal GB to digits decimals, or four significant
  * digits when digits < 0, and the GiB it is sold as when whole). */
 void sp_capacity_text(double bytes, int digits, char *buf, size_t size);

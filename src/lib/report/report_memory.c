@@ -212,6 +212,7 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
             json_object_set_new(o, "peer_bytes_per_s", a->peer_bytes_per_s > 0 ? json_real(a->peer_bytes_per_s) : json_null());
             json_object_set_new(o, "usd_per_hour", json_real(a->usd_per_hour));
             json_object_set_new(o, "price_date", json_string(a->price_date));
+            json_object_set_new(o, "price_provider", a->price_provider[0] ? json_string(a->price_provider) : json_null());
             json_array_append_new(list, o);
         }
         return sp_json_finish(list, err);

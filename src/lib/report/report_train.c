@@ -386,6 +386,13 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         }
         free(front);
         free(cands);
+        /* Each part once, in the options' order: whose prices the costs above compare. */
+        enum { PARTS_MAX = 64 }; /* more than any --gpu list names */
+        const sp_accel *parts[PARTS_MAX];
+        size_t nparts = 0;
+        for (size_t i = 0; i < r->count; i++)
+            sp_accel_list_add(parts, &nparts, PARTS_MAX, r->options[i].accel);
+        sp_price_providers_line(&b, "prices      : ", parts, nparts, r->request->usd_per_gpu_hour > 0);
     }
     if (r->top > 1) {
         sp_buf_printf(&b, "\ntop layouts on %g x %s\n", c->gpus, w->accel->name);
@@ -570,13 +577,9 @@ static char *scaling_chart(const sp_train_report *r, char **cost, sp_error *err)
 {
     const sp_accel *accels[CHART_ACCELS];
     size_t na = 0;
-    for (size_t i = 0; i < r->count && na < CHART_ACCELS; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < na; k++)
-            seen = seen || accels[k] == r->options[i].accel;
-        if (!seen && r->options[i].result.found)
-            accels[na++] = r->options[i].accel;
-    }
+    for (size_t i = 0; i < r->count; i++)
+        if (r->options[i].result.found)
+            sp_accel_list_add(accels, &na, CHART_ACCELS, r->options[i].accel);
     double *x = malloc((r->count + 1) * CHART_ACCELS * sizeof *x), *y = malloc((r->count + 1) * CHART_ACCELS * sizeof *y);
     sp_svg_series series[CHART_ACCELS];
     size_t used = 0;
