@@ -523,6 +523,10 @@ typedef struct {
     double window_layers;         /* layers that use it; the others attend over the whole context */
     bool text_only;               /* read from a multimodal file's text_config: the vision tower is not counted */
     char hf_id[SP_NAME_MAX];      /* the Hugging Face repository (_name_or_path), "" when unknown */
+    char tuned_hf_id[SP_NAME_MAX];/* the makers' instruction-tuned checkpoint of the same shape
+                                     (_stackplan_tuned._name_or_path), "" when the catalog lists none */
+    double tuned_seq;             /* its config's max_position_embeddings (Qwen2.5's Instruct: 32768
+                                     where the base says 131072); 0 with no tuned checkpoint */
     char torchtitan[SP_NAME_MAX]; /* torchtitan's model name and flavor ("llama3/70B", the catalog's
                                      _torchtitan), "" when torchtitan defines none for it */
     bool checkpoint_quantized;    /* config.json's quantization_config names the stored weights' format */

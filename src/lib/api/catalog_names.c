@@ -190,37 +190,51 @@ static const char *model_of_hf_id(const char *data_dir, const char *const *list,
     return NULL;
 }
 
-/* The tuned checkpoints of a base model share its shape: "-Instruct" (Llama 3, Qwen), "-chat"
- * (Llama 2), "-it" (Gemma). The length of the suffix `typed` ends with, 0 when none. */
-static size_t tuned_suffix(const char *typed)
+/* The kind of tuned checkpoint a name ends with: "-instruct" (Llama 3, Qwen, Mistral), "-chat"
+ * (Llama 2) or "-it" (Gemma); its length in *suffix, NULL when none. */
+static const char *tuned_kind(const char *typed, size_t *suffix)
 {
     static const char *const SUFFIXES[] = {"-instruct", "-chat", "-it"};
     size_t n = strlen(typed);
     for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++) {
         size_t k = strlen(SUFFIXES[i]);
-        if (n > k && !strcasecmp(typed + n - k, SUFFIXES[i]))
-            return k;
+        if (n > k && !strcasecmp(typed + n - k, SUFFIXES[i])) {
+            *suffix = k;
+            return SUFFIXES[i];
+        }
     }
-    return 0;
+    return NULL;
 }
 
-/* The tuned checkpoint's repository from the base model's: the one typed when it was an id, else the
- * base's with the suffix as its makers spell it ("Qwen/Qwen2.5-72B" + "-Instruct"; before Llama 2's
- * "-hf": "meta-llama/Llama-2-70b-chat-hf"). */
-static void tuned_hf_id(sp_model *m, const char *typed, size_t suffix)
+/* Whether a repository id holds the kind as a dash-separated part ("-Instruct-v0.1", "-chat-hf"). */
+static bool names_kind(const char *id, const char *kind)
 {
-    char id[SP_NAME_MAX];
-    size_t n = strlen(m->hf_id);
-    const char *tail = typed + strlen(typed) - suffix;
-    const char *spelled = !strcasecmp(tail, "-instruct") ? "-Instruct" : !strcasecmp(tail, "-chat") ? "-chat" : "-it";
-    if (strchr(typed, '/'))
-        snprintf(id, sizeof id, "%s", typed);
-    else if (n > 3 && !strcmp(m->hf_id + n - 3, "-hf"))
-        snprintf(id, sizeof id, "%.*s%s-hf", (int)(n - 3), m->hf_id, spelled);
-    else
-        snprintf(id, sizeof id, "%s%s", m->hf_id, spelled);
-    if (m->hf_id[0])
-        snprintf(m->hf_id, sizeof m->hf_id, "%s", id);
+    size_t k = strlen(kind);
+    for (const char *p = id; (p = strchr(p, '-')) != NULL; p++)
+        if (!strncasecmp(p, kind, k) && (p[k] == '\0' || p[k] == '-'))
+            return true;
+    return false;
+}
+
+/* The catalog model whose makers' tuned checkpoint is the id typed (_stackplan_tuned); NULL when none. */
+static const char *model_of_tuned_id(const char *data_dir, const char *const *list, size_t count, const char *typed,
+                                     sp_model *out)
+{
+    for (size_t i = 0; strchr(typed, '/') && i < count; i++) {
+        sp_error ignored;
+        if (sp_model_load_catalog(data_dir, list[i], out, &ignored) == SP_OK && out->tuned_hf_id[0] &&
+            !strcasecmp(out->tuned_hf_id, typed))
+            return list[i];
+    }
+    return NULL;
+}
+
+/* A tuned checkpoint is its base's shape under its own repository and context. */
+static void serve_tuned(sp_model *m)
+{
+    snprintf(m->hf_id, sizeof m->hf_id, "%s", m->tuned_hf_id);
+    if (m->tuned_seq > 0)
+        m->seq = m->tuned_seq;
 }
 
 /* A catalog model by the name the user typed (resolve_name's rules), its Hugging Face id, or either
@@ -236,29 +250,40 @@ sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model
     for (size_t i = 0; list && i < count; i++)
         list[i] = names[i];
     const char *name = s == SP_OK ? model_of_hf_id(data_dir, list, count, typed, out) : NULL;
+    /* A tuned checkpoint the catalog lists (_stackplan_tuned), by its id or as NAME-instruct,
+     * NAME-chat or NAME-it; a catalog name that is itself tuned (gemma-3-12b-it) resolves as typed. */
+    bool tuned = false;
+    if (s == SP_OK && !name) {
+        name = model_of_tuned_id(data_dir, list, count, typed, out);
+        tuned = name != NULL;
+    }
     size_t suffix = 0;
-    if (s == SP_OK && !name && (suffix = tuned_suffix(typed)) > 0) {
-        sp_error ignored;
-        const char *found = NULL;
-        if (!strchr(typed, '/') && cli_resolve_name(list, count, typed, "model", "model", "", &found, &ignored) == SP_OK) {
-            name = found; /* the catalog lists the tuned name itself (gemma-3-12b-it) */
-            suffix = 0;
-        } else {
-            char base[SP_NAME_MAX];
-            snprintf(base, sizeof base, "%.*s", (int)(strlen(typed) - suffix), typed);
-            name = model_of_hf_id(data_dir, list, count, base, out);
-            if (!name && cli_resolve_name(list, count, base, "model", "model", "", &found, &ignored) == SP_OK)
+    const char *kind = s == SP_OK && !name && !strchr(typed, '/') ? tuned_kind(typed, &suffix) : NULL;
+    sp_error ignored;
+    const char *found = NULL;
+    if (kind && cli_resolve_name(list, count, typed, "model", "model", "", &found, &ignored) != SP_OK) {
+        char base[SP_NAME_MAX];
+        snprintf(base, sizeof base, "%.*s", (int)(strlen(typed) - suffix), typed);
+        if (cli_resolve_name(list, count, base, "model", "model", "", &found, &ignored) == SP_OK &&
+            sp_model_load_catalog(data_dir, found, out, &ignored) == SP_OK) {
+            if (!out->tuned_hf_id[0] || !names_kind(out->tuned_hf_id, kind))
+                s = cli_flag_error(err, "model",
+                                   "'%s': the catalog lists no %s checkpoint of %s%s%s%s; give its Hugging Face "
+                                   "config (--hf-config) or name the base model",
+                                   typed, kind + 1, found, out->tuned_hf_id[0] ? " (its tuned one: " : "",
+                                   out->tuned_hf_id[0] ? out->tuned_hf_id : "", out->tuned_hf_id[0] ? ")" : "");
+            else {
                 name = found;
-            if (!name)
-                suffix = 0;
+                tuned = true;
+            }
         }
     }
     if (s == SP_OK && !name)
         s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
     if (s == SP_OK)
         s = sp_model_load_catalog(data_dir, name, out, err);
-    if (s == SP_OK && suffix > 0)
-        tuned_hf_id(out, typed, suffix);
+    if (s == SP_OK && tuned)
+        serve_tuned(out);
     free(list);
     sp_names_free(names, count);
     return s;

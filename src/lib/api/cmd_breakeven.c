@@ -14,7 +14,8 @@ static const cli_opt OPTS[] = {
 };
 
 static const cli_command CMD = {
-    "stackplan breakeven --gpus G --usd-per-gpu-hour C [--premium M] [--ops-hours T] [--ops-usd-per-hour V]",
+    "stackplan breakeven --gpus G --usd-per-gpu-hour C [--premium M] [--ops-hours T] [--ops-usd-per-hour V] "
+    "[--data-dir DIR]",
     "Solve (m - 1) g c h = v T_ops for h: below it managed costs less in total, above it\n"
     "self-managed does (seed section 2). Prints both totals at durations around it.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};

@@ -145,7 +145,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     /* The library's defaults (SP_SERVE_CONFIG_INIT); the bounds table states the same ones. */
     c->prompt_tokens = cli_number_or(&CMD, v, "prompt-tokens", c->prompt_tokens);
     c->output_tokens = cli_number_or(&CMD, v, "output-tokens", c->output_tokens);
-    c->lengths_assumed = !cli_flag(&CMD, v, "prompt-tokens")->set && !cli_flag(&CMD, v, "output-tokens")->set &&
+    c->lengths_assumed = !(cli_flag(&CMD, v, "prompt-tokens")->set && cli_flag(&CMD, v, "output-tokens")->set) &&
                          !cli_flag(&CMD, v, "workload")->set;
     c->qps = cli_number_or(&CMD, v, "qps", 0);
     c->concurrency = cli_number_or(&CMD, v, "concurrency", 0);

@@ -164,7 +164,7 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
     for (size_t k = 0; k < sizeof FORMATS / sizeof FORMATS[0]; k++)
         if (!strcmp(name, FORMATS[k]))
             for (size_t j = 0; j < cmd->count; j++)
-                if (!strcmp(cmd->opts[j].name, "format"))
+                if (!strcmp(cmd->opts[j].name, "format") && strstr(cmd->opts[j].arg, name))
                     return cli_flag_error(err, name, "unknown option; did you mean --format %s? (see --help)", name);
     const char *near = sp_nearest_key(names, name);
     if (near)

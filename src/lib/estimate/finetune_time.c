@@ -81,12 +81,14 @@ static double eager_modules_s(const ft_ctx *x)
     return x->tokens * sp_eager_module_bytes(x->m, x->m->hidden, 1.0) / x->hbm;
 }
 
-/* The host time eager PyTorch takes to issue one micro-step: every layer once for the forward,
- * once for the backward and once more when checkpointing reruns the forward. Fused kernels
- * (torch.compile, Liger, Unsloth) issue far fewer launches and are taken as GPU-bound. */
+/* The host time eager PyTorch takes to issue one micro-step of an adapter fine-tune: every layer
+ * once for the forward, once for the backward and once more when checkpointing reruns the forward.
+ * Fused kernels (torch.compile, Liger, Unsloth) issue far fewer launches and are taken as GPU-bound. */
 static double eager_launch_s(const ft_ctx *x)
 {
-    if (x->c->fused_kernels)
+    /* Read off LoRA runs, whose adapters are a third of a layer's ops: not applied to full fine-tunes,
+     * which launch fewer (no measurement of theirs is published here). */
+    if (x->c->fused_kernels || x->c->method == SP_METHOD_FULL)
         return 0.0;
     return x->m->layers * (x->c->checkpointing ? 3.0 : 2.0) * x->k->eager_host_s_per_layer_pass;
 }

@@ -869,14 +869,15 @@ static double length_p99(double mean, double cv)
 
 /* The longest request to admit: both lengths at their 99th percentiles, no longer than the
  * model's context (an engine refuses a --max-model-len beyond the one the model derives). With no
- * lengths given, the whole context, as far as the KV cache holds one such request (vLLM refuses to
- * start when its cache cannot hold one request of --max-model-len tokens). */
+ * lengths given, the whole context, up to half the KV cache in whole 16-token blocks: vLLM refuses
+ * to start when its cache cannot hold one request of --max-model-len tokens, and half leaves room
+ * for the estimate's error and for two such requests at once. */
 static double max_model_len(const sp_model *m, const sp_serve_config *c, const sp_serve_result *r)
 {
     double tail = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
     if (c->lengths_assumed && m->seq > tail) {
-        double cache_tokens = floor(r->max_batch * (c->prompt_tokens + c->output_tokens));
-        return fmax(tail, fmin(m->seq, cache_tokens));
+        double half_cache = 16.0 * floor(r->max_batch * (c->prompt_tokens + c->output_tokens) / 2.0 / 16.0);
+        return fmax(tail, fmin(m->seq, half_cache));
     }
     return m->seq > 0 ? fmin(tail, m->seq) : tail;
 }

@@ -529,6 +529,25 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
 
 /* The catalog's _torchtitan: the model name and flavor torchtitan registers for this model
  * ("llama3/70B", torchtitan/models/llama3/__init__.py), which its TOML config names. */
+/* The catalog's _stackplan_tuned: the makers' instruction-tuned checkpoint of the same shape, its
+ * repository and its own context (both required, with a _source), which name resolution serves
+ * when a -Instruct, -chat or -it name is asked. */
+static sp_status tuned_checkpoint(hf_config *c, json_t *root, sp_model *out)
+{
+    json_t *tuned = json_object_get(root, "_stackplan_tuned");
+    if (!tuned)
+        return SP_OK;
+    json_t *id = json_object_get(tuned, "_name_or_path"), *seq = json_object_get(tuned, "max_position_embeddings");
+    json_t *source = json_object_get(tuned, "_source");
+    if (!json_is_object(tuned) || !json_is_string(id) || !json_is_integer(seq) || json_integer_value(seq) < 1 ||
+        !json_is_string(source) || !json_string_length(source))
+        return hf_fail(c, "_stackplan_tuned",
+                       "an object with _name_or_path, max_position_embeddings (a whole number) and _source");
+    sp_copy(out->tuned_hf_id, sizeof out->tuned_hf_id, json_string_value(id));
+    out->tuned_seq = (double)json_integer_value(seq);
+    return SP_OK;
+}
+
 static sp_status torchtitan_name(hf_config *c, json_t *root, sp_model *out)
 {
     json_t *v = json_object_get(root, "_torchtitan");
@@ -692,8 +711,10 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
         json_t *id = json_object_get(root, "_name_or_path");
         if (json_is_string(id))
             sp_copy(out->hf_id, sizeof out->hf_id, json_string_value(id));
+        s = tuned_checkpoint(&c, root, out);
         out->text_only = fields != root;
-        s = torchtitan_name(&c, root, out);
+        if (s == SP_OK)
+            s = torchtitan_name(&c, root, out);
         if (s == SP_OK)
             s = hf_common(&c, out);
     }

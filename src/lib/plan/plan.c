@@ -63,7 +63,7 @@ static sp_serve_config serve_shape(const sp_profile *p)
         c.prompt_tokens = p->prompt_tokens;
     if (p->output_tokens > 0)
         c.output_tokens = p->output_tokens;
-    c.lengths_assumed = !(p->prompt_tokens > 0) && !(p->output_tokens > 0);
+    c.lengths_assumed = !(p->prompt_tokens > 0 && p->output_tokens > 0);
     return c;
 }
 

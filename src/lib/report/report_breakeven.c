@@ -41,7 +41,10 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
     sp_money(in->ops_hours * in->ops_usd_per_hour, ops, sizeof ops);
     sp_buf_printf(&b, "build versus buy: %g GPU(s) at $%g/GPU-h, managed premium x%g, ops %g h at $%g/h (%s)\n",
                   in->gpus, in->usd_per_gpu_hour, in->premium, in->ops_hours, in->ops_usd_per_hour, ops);
-    if (isinf(h))
+    bool no_ops = !(in->ops_hours * in->ops_usd_per_hour > 0);
+    if (in->premium <= 1 && no_ops)
+        sp_buf_puts(&b, "break-even : none: with no premium and no ops cost both cost the same\n\n");
+    else if (isinf(h))
         sp_buf_puts(&b, in->premium <= 1 ? "break-even : never: with no premium managed never costs more\n\n"
                                          : "break-even : never: the premium on this spend never outweighs the ops cost\n\n");
     else if (!(h > 0)) /* no ops cost: self-managed is cheaper from the first hour */

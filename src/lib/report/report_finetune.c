@@ -38,6 +38,13 @@ static void money(double usd, double usd_per_hour, char *buf, size_t size)
         sp_money(usd, buf, size);
 }
 
+/* Hours as people read them: whole past 100, one decimal past 1, three digits below (a run of
+ * minutes does not read 0.0, a long one not 8.7e+03). */
+static void hours_text(double hours, char *buf, size_t size)
+{
+    snprintf(buf, size, hours >= 100 ? "%.0f" : hours >= 1 ? "%.1f" : "%.3g", hours);
+}
+
 /* What each offloaded row keeps in the server's memory, which the table's GB/GPU leaves out: a
  * 3090 row that "fits" may need more host memory than a rented server has. */
 static void offloaded_rows_text(sp_buf *b, const sp_ft_result *s, const sp_ft_request *q)
@@ -117,10 +124,11 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
         return;
     }
     money(o->cost_usd, o->usd_per_gpu_hour, cost, sizeof cost);
-    /* Three digits of hours, so that a run of minutes does not read 0.0. */
-    sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9.3g %10s%s%s\n", best ? "*" : " ", o->accel->name,
+    char hours[32];
+    hours_text(o->hours, hours, sizeof hours);
+    sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9s %10s%s%s\n", best ? "*" : " ", o->accel->name,
                   sp_ft_method_name(o->config.method), o->config.gpus, layout, o->memory.device_bytes / 1e9,
-                  o->config.micro_batch, o->step.tokens_per_s, o->hours, cost, o->memory.tight ? "  (tight)" : "",
+                  o->config.micro_batch, o->step.tokens_per_s, hours, cost, o->memory.tight ? "  (tight)" : "",
                   o->meets ? "" : "  (misses a target)");
 }
 
@@ -213,9 +221,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     money(o->cost_usd, o->usd_per_gpu_hour, total, sizeof total);
     if (o->usd_per_gpu_hour > 0)
         snprintf(cost, sizeof cost, "%s at $%g/GPU-hour", total, o->usd_per_gpu_hour);
-    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %.3g hours, %s%s%s\n",
+    char run_hours[32];
+    hours_text(o->hours, run_hours, sizeof run_hours);
+    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %s hours, %s%s%s\n",
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
-                  o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", o->hours, cost,
+                  o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", run_hours, cost,
                   o->meets ? "" : " (nothing meets the targets: the best of what fits",
                   /* more GPUs shorten a run, never cheapen it: advised only past a deadline */
                   o->meets ? ""

@@ -88,8 +88,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         sp_buf_printf(&b, ", %g a second", c->qps);
     /* The default shape sizes the batch; the server it launches still takes the model's context. */
     if (c->lengths_assumed && s->max_model_len > c->prompt_tokens + c->output_tokens)
-        sp_buf_printf(&b, " (assumed: --prompt-tokens/--output-tokens or --workload size it for your traffic; the "
-                          "launch line admits up to %g tokens a request)",
+        sp_buf_printf(&b, " (a length not given is assumed: --prompt-tokens/--output-tokens or --workload size it for "
+                          "your traffic; the launch line admits up to %g tokens a request)",
                       s->max_model_len);
     sp_buf_printf(&b, "\n");
     char stages[48] = "";
@@ -209,6 +209,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                      c->tpot_is_default ? " (the default: serve_tpot_ms in data/defaults.yaml)" : "");
         if (s->meets_targets)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: met\n", first, per);
+        else if (c->concurrency > 0 || c->replicas > 0) /* the batch is the clients' or the pin's, not the nearest */
+            sp_buf_printf(&b, "targets     : first token %s, per token %s: NOT met at this load\n", first, per);
         else /* the nearest the part reaches, and what would move it */
             sp_buf_printf(&b, "targets     : first token %s, per token %s: NOT met at any batch; the nearest is this "
                               "lowest-latency batch, %.1f ms a token and %.1f ms to the first token: a larger split "
@@ -254,7 +256,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     }
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPU%s%s\n", s->replicas, s->tp * s->pp, s->gpus,
                   s->gpus == 1 ? "" : "s",
-                  s->meets_targets || !(c->ttft_s > 0 || c->tpot_s > 0)
+                  /* Only the steady state's lowest-latency batch: a simulated, closed-loop or pinned
+                   * fleet says what binds in its own lines. */
+                  s->meets_targets || !(c->ttft_s > 0 || c->tpot_s > 0) || s->simulated || c->concurrency > 0 ||
+                          c->replicas > 0
                       ? ""
                       : ", sized at the nearest batch: no fleet of this replica meets the targets");
     char month[48];

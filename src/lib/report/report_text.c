@@ -172,10 +172,11 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
     const sp_serve_result *s = &plan->serve;
     const sp_serve_config *c = &plan->serve_config;
     char line[1024];
-    sp_buf_printf(b, "  serving         : first-principles model (not the seed's %g qps): %g + %g tokens a request, "
+    sp_buf_printf(b, "  serving         : first-principles model (not the seed's %g qps): %g + %g tokens a request%s, "
                      "tp %g, batch %g, %.3g requests/s and %.0f output tokens/s per replica\n",
-                  plan->knobs.qps_per_replica, c->prompt_tokens, c->output_tokens, s->tp, s->batch, s->requests_per_s,
-                  s->output_tokens_per_s);
+                  plan->knobs.qps_per_replica, c->prompt_tokens, c->output_tokens,
+                  c->lengths_assumed ? " (prompt_tokens/output_tokens not given: assumed)" : "", s->tp, s->batch,
+                  s->requests_per_s, s->output_tokens_per_s);
     sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); $%.3f per million "
                      "output tokens\n",
                   1e3 * s->ttft_s, 1e3 * s->tpot_s,

@@ -231,7 +231,7 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     versions_text(r->rules, sp_accel_stack(o->accel), &c->config, versions, sizeof versions);
     sp_buf_printf(b, " (%s)\n", versions);
     /* A part without bf16 tensor cores trains in fp16, as the launch files do: say so here. */
-    if (sp_accel_fp16_only(o->accel))
+    if (sp_accel_fp16_only(o->accel) && c->config.precision == SP_PREC_MIXED_FP16)
         sp_buf_printf(b, "precision   : %s: %s has no bf16 tensor cores, so mixed precision runs fp16 with loss "
                          "scaling (Micikevicius et al. 2018)\n",
                       sp_precision_name(c->config.precision), o->accel->name);
