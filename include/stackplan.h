@@ -1164,6 +1164,9 @@ typedef struct {
     bool lengths_assumed;         /* no request lengths were given (the 512 + 256 default): the batch is
                                      sized for them, but the server admits the model's whole context as far
                                      as its KV cache holds one request (max_model_len) */
+    bool parallelism_searched;    /* an MoE with neither --expert-parallel nor --ep given: the fleet is sized
+                                     with tensor-parallel experts and with expert parallelism over the same
+                                     GPUs (vLLM's --enable-expert-parallel), the better kept */
 } sp_serve_config;
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
@@ -1173,7 +1176,7 @@ const char *sp_routing_name(double choices);
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false}
 
 typedef struct {
     double tp;
@@ -1226,6 +1229,11 @@ typedef struct {
                                      output at their 99th percentiles when spreads are given, at most the
                                      model's context */
     double nodes_per_replica;     /* servers one replica spans: its tp x pp GPUs over the part's per_node */
+    bool expert_parallel;         /* the replica splits its experts whole over its GPUs (chosen or pinned) */
+    double other_usd_per_million_output_tokens; /* parallelism_searched: the other split's price at the load
+                                                   (0: it does not fit or carry the rate) */
+    double other_gpus;            /* ... its fleet's GPUs */
+    bool other_meets_targets;     /* ... and whether it meets the latency targets */
     double decode_attention_s;    /* the part of a decode step its attention over the KV cache takes (a
                                      pipeline round's, all stages) */
     bool decode_attention_core_bound; /* that attention is bound by the CUDA cores' FLOPs, not the cache read */

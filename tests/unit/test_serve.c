@@ -386,6 +386,40 @@ static void assumed_lengths_admit_the_context(void **state)
     assert_close(r.max_model_len, 16.0 * floor(r.max_batch * 768.0 / 2.0 / 16.0));
 }
 
+/* An MoE whose split is left open is sized both ways and the better kept: on the same 8 GPUs, the
+ * searched fleet costs no more a token than either pinned one, names the other's price, and a
+ * dense model is not compared. */
+static void moe_split_left_open_takes_the_better(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_error err;
+    sp_accel a = catalog_h100("qwen3-235b-a22b", &m);
+    static sp_rules rules;
+    assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
+    sp_memory_constants mk = sp_rules_memory_constants(&rules);
+    sp_serve_config c = config(0);
+    c.weight_dtype = SP_DTYPE_FP8;
+    sp_serve_result tp, ep, searched;
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &mk, &rules.perf, &tp, &err), SP_OK);
+    c.expert_parallel = true;
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &mk, &rules.perf, &ep, &err), SP_OK);
+    c.expert_parallel = false;
+    c.parallelism_searched = true;
+    assert_int_equal(sp_serve_plan(&m, &a, &c, &mk, &rules.perf, &searched, &err), SP_OK);
+    assert_true(tp.gpus == ep.gpus && searched.gpus == tp.gpus);
+    assert_close(searched.usd_per_million_output_tokens,
+                 fmin(tp.usd_per_million_output_tokens, ep.usd_per_million_output_tokens));
+    assert_true(searched.expert_parallel == (ep.usd_per_million_output_tokens < tp.usd_per_million_output_tokens));
+    assert_close(searched.other_usd_per_million_output_tokens,
+                 fmax(tp.usd_per_million_output_tokens, ep.usd_per_million_output_tokens));
+    sp_model dense;
+    sp_accel h100 = catalog_h100("llama-3.1-8b", &dense);
+    assert_int_equal(sp_serve_plan(&dense, &h100, &c, &mk, &rules.perf, &searched, &err), SP_OK);
+    assert_false(searched.expert_parallel);
+    assert_true(searched.other_usd_per_million_output_tokens == 0);
+}
+
 /* The launch line into a short buffer: cut, terminated, and the full length returned. */
 /* 4-bit floating-point weights: NVFP4 carries one E4M3 scale per 16 elements (0.5625 bytes a
  * weight), MXFP4 one E8M0 scale per 32 (0.53125). A part with FP4 tensor cores runs them at its FP4
@@ -1141,6 +1175,7 @@ int main(void)
         cmocka_unit_test(coarse_fp8_tiles_idle_sms),
         cmocka_unit_test(moe_decode_grows_with_batch),
         cmocka_unit_test(assumed_lengths_admit_the_context),
+        cmocka_unit_test(moe_split_left_open_takes_the_better),
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),

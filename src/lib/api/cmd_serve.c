@@ -341,6 +341,9 @@ int cmd_serve(int argc, char **argv)
                                             "needs: a longer --context",
                            in.model.seq, config.prompt_tokens, config.output_tokens);
     sp_memory_constants mk = sp_rules_memory_constants(&in.rules);
+    /* An MoE's split left open: tensor-parallel and expert-parallel experts are both sized. */
+    config.parallelism_searched = !cli_flag(&CMD, v, "expert-parallel")->set && !cli_flag(&CMD, v, "ep")->set &&
+                                  !cli_flag(&CMD, v, "attention-dp")->set;
     if (s == SP_OK)
         s = sp_serve_plan(&in.model, in.accel, &config, &mk, &in.rules.perf, &result, &err);
     /* The default first-token bound is MLPerf's for 1k-token prompts; where a request alone takes
@@ -353,6 +356,9 @@ int cmd_serve(int argc, char **argv)
     if (s == SP_OK && !result.fits)
         s = cli_flag_error(&err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", in.model.name,
                            in.accel->name, config.tp);
+    /* The split chosen is the one reported and launched (--enable-expert-parallel). */
+    if (s == SP_OK && result.expert_parallel)
+        config.expert_parallel = true;
     char *text = NULL;
     if (s == SP_OK) {
         bool unpriced = !cli_flag(&CMD, v, "usd-per-gpu-hour")->set && !(in.accel->usd_per_hour > 0);

@@ -111,6 +111,18 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   "KV cache per GPU\n",
                   split, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
+    /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
+    if (c->parallelism_searched && r->model->experts > 1 && s->other_usd_per_million_output_tokens > 0)
+        sp_buf_printf(&b, "parallelism : %s kept (carrying the rate, then the targets, then fewer GPUs, then price); %s "
+                          "would take %g GPUs at $%.3f per million output tokens at full capacity%s (--expert-parallel or "
+                          "--no-expert-parallel pins one)\n",
+                      c->expert_parallel ? "experts split whole over the replica's GPUs (expert parallel)"
+                                         : "tensor-parallel experts",
+                      c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus,
+                      s->other_usd_per_million_output_tokens,
+                      (c->ttft_s > 0 || c->tpot_s > 0) ? (s->other_meets_targets ? ", meeting the targets"
+                                                                                 : ", missing the targets")
+                                                       : "");
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[384] = "";
     int n = 0;
@@ -348,6 +360,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)c->prompt_tokens));
     json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
     json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
+    json_object_set_new(o, "expert_parallel", json_boolean(c->expert_parallel));
     json_object_set_new(o, "pp", json_integer((json_int_t)s->pp));
     json_object_set_new(o, "nodes_per_replica", json_integer((json_int_t)s->nodes_per_replica));
     json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));

@@ -22,6 +22,20 @@ static bool carries_rate(const sp_serve_config *c, const sp_serve_result *r)
     return !(c->qps > 0) || r->utilization <= (c->max_utilization > 0 ? c->max_utilization : 1.0) + 1e-9;
 }
 
+/* Whether fleet r beats fleet out: carrying the rate first (with the replica count pinned, a split
+ * too small for the load would queue without bound), then meeting the targets, then the fewest GPUs
+ * (the cheapest fleet for a rate, the smallest split for one replica), then cost per token. */
+static bool better_fleet(const sp_serve_config *config, const sp_serve_result *r, const sp_serve_result *out)
+{
+    bool carries = carries_rate(config, r), carried = carries_rate(config, out);
+    return (carries && !carried) ||
+           (carries == carried &&
+            ((r->meets_targets && !out->meets_targets) ||
+             (r->meets_targets == out->meets_targets &&
+              (r->gpus < out->gpus ||
+               (r->gpus == out->gpus && r->usd_per_million_output_tokens < out->usd_per_million_output_tokens)))));
+}
+
 static sp_status plan_once(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                            const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out,
                            sp_error *err)
@@ -65,17 +79,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
             return SP_ERR_INPUT;
         if (!r.fits)
             continue;
-        /* Carrying the rate first (with the replica count pinned, a split too small for the load
-         * would queue without bound), then meeting the targets, then the fewest GPUs (the
-         * cheapest fleet for a rate, the smallest split for one replica), then cost per token. */
-        bool carries = carries_rate(config, &r), carried = have && carries_rate(config, out);
-        bool better = !have || (carries && !carried) ||
-                      (carries == carried &&
-                       ((r.meets_targets && !out->meets_targets) ||
-                        (r.meets_targets == out->meets_targets &&
-                         (r.gpus < out->gpus || (r.gpus == out->gpus && r.usd_per_million_output_tokens <
-                                                                            out->usd_per_million_output_tokens)))));
-        if (better) {
+        if (!have || better_fleet(config, &r, out)) {
             *out = r;
             have = true;
         }
@@ -129,9 +133,9 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
  * queue. The fleet is sized again for the nearest targets in reach, serve_reach_margin (perf.yaml) x that batch's steady first
  * token and time a token: a larger batch, and replicas until those hold at the percentile. The
  * answer still misses the user's targets and says what it was sized for. */
-sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
-                        const sp_memory_constants *memory, const sp_perf_constants *perf,
-                        sp_serve_result *out, sp_error *err)
+static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                            const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out,
+                            sp_error *err)
 {
     sp_status s = plan_once(model, accel, config, memory, perf, out, err);
     if (s != SP_OK || !out->fits || !out->simulated || strcmp(out->binding, "unreachable") != 0)
@@ -150,5 +154,41 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     out->reach_ttft_s = reach_ttft;
     out->meets_targets = false;
     out->binding = "unreachable";
+    return SP_OK;
+}
+
+/* An MoE whose parallelism was not given: tensor-parallel experts and expert parallelism over the
+ * same GPUs (vLLM's --enable-expert-parallel) are both sized, and better_fleet's order picks. */
+sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                        const sp_memory_constants *memory, const sp_perf_constants *perf,
+                        sp_serve_result *out, sp_error *err)
+{
+    sp_status s = plan_reach(model, accel, config, memory, perf, out, err);
+    if (s == SP_OK)
+        out->expert_parallel = config->expert_parallel;
+    if (!config->parallelism_searched || config->expert_parallel || model->experts <= 1 || config->pp > 1)
+        return s;
+    sp_serve_config ep = *config;
+    ep.expert_parallel = true;
+    sp_serve_result other;
+    sp_error ignored;
+    /* Experts "split" over one GPU are the tensor-parallel replica itself: no alternative. */
+    if (plan_reach(model, accel, &ep, memory, perf, &other, &ignored) != SP_OK || !other.fits || other.tp * fmax(1.0, other.pp) <= 1)
+        return s;
+    other.expert_parallel = true;
+    if (s != SP_OK || !out->fits) { /* only the experts split whole fit */
+        *out = other;
+        return SP_OK;
+    }
+    bool ep_wins = better_fleet(config, &other, out);
+    const sp_serve_result *loser = ep_wins ? out : &other;
+    double other_price = carries_rate(config, loser) ? loser->usd_per_million_output_tokens : 0;
+    double other_gpus = loser->gpus;
+    bool other_meets = loser->meets_targets;
+    if (ep_wins)
+        *out = other;
+    out->other_usd_per_million_output_tokens = other_price;
+    out->other_gpus = other_gpus;
+    out->other_meets_targets = other_meets;
     return SP_OK;
 }
