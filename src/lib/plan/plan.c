@@ -482,7 +482,10 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     c.stream_s_per_token = r->limits.serve_stream_s_per_token; /* a profile's fleet is a server */
     if (p->micro_batch > 0)
         c.batch = p->micro_batch;
+    c.parallelism_searched = true; /* an MoE: tensor-parallel and expert-parallel experts both sized */
     sp_status s = sp_serve_plan(m, a, &c, &mk, &r->perf, &out->serve, err);
+    if (s == SP_OK && out->serve.expert_parallel)
+        c.expert_parallel = true; /* the split chosen is the one described and launched */
     if (s != SP_OK) {
         if (err) { /* at the profile's key the serving model named (qps, gpu), else at the model */
             if (!sp_profile_place(p, err->field, &err->line, &err->col)) {
