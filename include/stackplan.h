@@ -247,6 +247,8 @@ typedef struct {
                                      a one-sequence replica takes */
     double fp8_rowwise_gemm_share; /* the rate torchao's rowwise forward GEMM (PyTorch's CUTLASS kernel)
                                       reaches over the tensorwise cuBLAS one */
+    double serve_assumed_len_cache_share; /* with no request lengths given, --max-model-len is the model's
+                                             context, at most this share of the KV cache */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };

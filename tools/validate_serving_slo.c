@@ -18,7 +18,7 @@ typedef struct {
     tally ttft_p95, itl_p95; /* a closed loop's 95th percentiles, over the wave's requests */
     tally throughput_out, tpot_out; /* without the rows serve_weight_bandwidth_share and serve_stream_s_per_token
                                        were read off */
-    const sp_workload *sharegpt; /* the spreads of ShareGPT's lengths, for the Poisson rows */
+    const sp_workload *sharegpt; /* the spreads of ShareGPT's lengths as bench_serving samples them with Llama 3's tokenizer */
     double stream_s_per_token;   /* data/defaults.yaml: the rows were measured by streaming clients */
     double ttft_bound_s, tpot_bound_s; /* MLPerf's server bounds (defaults.yaml), to judge each row by */
     int verdicts_agree, verdicts_differ;
@@ -40,8 +40,8 @@ static void slo_row(const estimate_ctx *x, json_t *row, void *tallies)
     double prompt_cv = 0, output_cv = 0;
     if (rate > 0 && !(prompt > 0)) {
         /* ShareGPT through bench_serving: the row's dataset note gives the means of the same command
-         * (1200 prompts: 269081 input and 226901 output tokens); the spreads are the sharegpt
-         * preset's (data/workloads.yaml: vLLM's benchmark filter on the SOSP'23 artifact lengths). */
+         * (1200 prompts: 269081 input and 226901 output tokens); the spreads are the sharegpt-llama3
+         * preset's (data/workloads.yaml: the same sampler and filter, Llama 3.1's tokenizer). */
         prompt = 224;
         output = 189;
         prompt_cv = t->sharegpt ? t->sharegpt->prompt_cv : 0;
@@ -140,7 +140,7 @@ bool validate_serving_slo(const char *data_dir, const char *dir, const sp_accel_
         fprintf(stderr, "stackplan-validate: %s\n", err.message);
         return false;
     }
-    t.sharegpt = sp_workload_find(&workloads, "sharegpt");
+    t.sharegpt = sp_workload_find(&workloads, "sharegpt-llama3");
     t.stream_s_per_token = limits->serve_stream_s_per_token;
     t.ttft_bound_s = limits->serve_ttft_ms_mlperf / 1e3;
     t.tpot_bound_s = limits->serve_tpot_ms / 1e3;

@@ -364,8 +364,8 @@ static void moe_decode_grows_with_batch(void **state)
 }
 
 /* Without request lengths the batch is sized for the default 512 + 256, but the server admits the
- * model's whole context (Llama 3.1: 131072) up to half the KV cache in 16-token blocks; with
- * lengths given it admits those (no spread: exactly 768). */
+ * model's whole context (Llama 3.1: 131072) up to perf.yaml's share of the KV cache in whole
+ * blocks; with lengths given it admits those (no spread: exactly 768). */
 static void assumed_lengths_admit_the_context(void **state)
 {
     (void)state;
@@ -374,16 +374,25 @@ static void assumed_lengths_admit_the_context(void **state)
     sp_accel a = catalog_h100("llama-3.1-8b", &m);
     sp_serve_config c = config(0);
     sp_serve_result r;
-    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    sp_perf_constants k = PERF;
+    k.serve_assumed_len_cache_share = 0.5;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &k, &r, &err), SP_OK);
     assert_close(r.max_model_len, 768.0);
     c.lengths_assumed = true;
-    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &k, &r, &err), SP_OK);
     assert_close(r.max_model_len, 131072.0);
-    /* A card whose cache holds fewer tokens than the context: what it holds. */
+    /* A card whose cache holds fewer tokens than the context: that share of what it holds, in
+     * whole blocks of the engine's size. */
     a.memory_bytes = 20e9;
-    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &k, &r, &err), SP_OK);
     assert_true(r.max_model_len < 131072);
-    assert_close(r.max_model_len, 16.0 * floor(r.max_batch * 768.0 / 2.0 / 16.0));
+    assert_close(r.max_model_len, c.block_tokens * floor(r.max_batch * 768.0 * 0.5 / c.block_tokens));
+    double half = r.max_model_len;
+    k.serve_assumed_len_cache_share = 0.25;
+    c.block_tokens = 64;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &k, &r, &err), SP_OK);
+    assert_close(r.max_model_len, 64.0 * floor(r.max_batch * 768.0 * 0.25 / 64.0));
+    assert_true(r.max_model_len < half);
 }
 
 /* An MoE whose split is left open is sized both ways and the better kept: on the same 8 GPUs, the
@@ -1048,6 +1057,14 @@ static void workload_presets(void **state)
     assert_non_null(w);
     assert_true(w->prompt_tokens == 120 && w->output_tokens == 348);
     assert_true(w->prompt_cv == 1.635 && w->output_cv == 0.816);
+    /* ShareGPT as bench_serving samples it under Llama 3's tokenizer: the lognormal drawn at this
+     * mean and spread has median mean / sqrt(1 + cv^2) = 199 / 1.449 = 137.4 tokens, within 3% of the
+     * length file's own median output (135; data/workloads.yaml's source). */
+    w = sp_workload_find(&c, "sharegpt-llama3");
+    assert_non_null(w);
+    assert_true(w->prompt_tokens == 220 && w->output_tokens == 199);
+    double median_output = w->output_tokens / sqrt(1.0 + w->output_cv * w->output_cv);
+    assert_true(fabs(median_output / 135.0 - 1.0) < 0.03);
     assert_null(sp_workload_find(&c, "alpaca"));
     sp_workload_catalog_free(&c);
     const char *bad = "- name: chat\n  prompt_tokens: 100\n  prompt_cv: 1\n  output_tokens: 50\n  output_cv: 1\n";

@@ -15,7 +15,7 @@ static const cli_opt OPTS[] = {
     {"weight-dtype", CLI_TEXT, "D", "bf16, fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4 (default: the checkpoint's quantization_config, else bf16)"},
     {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8"},
     {"batch", CLI_NUMBER, "B", "sequences decoded together (default: the best that fits)"},
-    {"workload", CLI_TEXT, "NAME", "request lengths of a published trace: sharegpt, azure-conv, azure-code (catalog workloads)"},
+    {"workload", CLI_TEXT, "NAME", "request lengths of a published trace: sharegpt, sharegpt-llama3, azure-conv, azure-code (catalog workloads)"},
     {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)"},
     {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)"},
     {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)"},

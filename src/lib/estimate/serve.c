@@ -869,15 +869,17 @@ static double length_p99(double mean, double cv)
 
 /* The longest request to admit: both lengths at their 99th percentiles, no longer than the
  * model's context (an engine refuses a --max-model-len beyond the one the model derives). With no
- * lengths given, the whole context, up to half the KV cache in whole 16-token blocks: vLLM refuses
- * to start when its cache cannot hold one request of --max-model-len tokens, and half leaves room
- * for the estimate's error and for two such requests at once. */
-static double max_model_len(const sp_model *m, const sp_serve_config *c, const sp_serve_result *r)
+ * lengths given, the whole context, up to perf.yaml's share of the KV cache in whole blocks (vLLM
+ * refuses to start when its cache cannot hold one request of --max-model-len tokens). */
+static double max_model_len(const sp_model *m, const sp_serve_config *c, const sp_perf_constants *k,
+                            const sp_serve_result *r)
 {
     double tail = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
-    if (c->lengths_assumed && m->seq > tail) {
-        double half_cache = 16.0 * floor(r->max_batch * (c->prompt_tokens + c->output_tokens) / 2.0 / 16.0);
-        return fmax(tail, fmin(m->seq, half_cache));
+    if (c->lengths_assumed && m->seq > tail && k->serve_assumed_len_cache_share > 0) {
+        double block = c->block_tokens > 0 ? c->block_tokens : 1.0;
+        double cache_tokens = r->max_batch * (c->prompt_tokens + c->output_tokens);
+        double share = block * floor(cache_tokens * k->serve_assumed_len_cache_share / block);
+        return fmax(tail, fmin(m->seq, share));
     }
     return m->seq > 0 ? fmin(tail, m->seq) : tail;
 }
@@ -970,7 +972,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->meets_targets = meets(config, out);
     if (config->requests > 0)
         offline_run(&x, config->requests, memory, out);
-    out->max_model_len = max_model_len(model, config, out);
+    out->max_model_len = max_model_len(model, config, perf, out);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
     size_fleet(config, out);
     /* A rate past a million GPUs at capacity is past any fleet (the largest published training

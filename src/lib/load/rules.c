@@ -217,6 +217,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(prefill_weight_bound_ratio, 1, 100),
     PERF(serve_reach_margin, 1, 10),
     PERF(fp8_rowwise_gemm_share, 0.05, 1),
+    PERF(serve_assumed_len_cache_share, 0.05, 1),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 

@@ -133,6 +133,22 @@ int sp_split_text(const sp_mem_config *c, char *buf, size_t size)
     return n;
 }
 
+/* An MoE whose split was left open is sized both ways (fleet.c sp_serve_plan): which was kept and
+ * what the other would take, so that "EP or TP?" gets an answer with its price. */
+int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!c->parallelism_searched || !(s->other_usd_per_million_output_tokens > 0))
+        return 0;
+    const char *targets = "";
+    if (c->ttft_s > 0 || c->tpot_s > 0)
+        targets = s->other_meets_targets ? ", meeting the targets" : ", missing the targets";
+    return snprintf(buf, size, "%s kept; %s would take %g GPUs at $%.3f per million output tokens at full capacity%s",
+                    c->expert_parallel ? "expert parallelism" : "tensor-parallel experts",
+                    c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus,
+                    s->other_usd_per_million_output_tokens, targets);
+}
+
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size)
 {
     switch (plan->axis_source) {

@@ -112,17 +112,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   split, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
                   s->kv_cache_bytes / 1e9);
     /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
-    if (c->parallelism_searched && r->model->experts > 1 && s->other_usd_per_million_output_tokens > 0)
-        sp_buf_printf(&b, "parallelism : %s kept (carrying the rate, then the targets, then fewer GPUs, then price); %s "
-                          "would take %g GPUs at $%.3f per million output tokens at full capacity%s (--expert-parallel or "
-                          "--no-expert-parallel pins one)\n",
-                      c->expert_parallel ? "experts split whole over the replica's GPUs (expert parallel)"
-                                         : "tensor-parallel experts",
-                      c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus,
-                      s->other_usd_per_million_output_tokens,
-                      (c->ttft_s > 0 || c->tpot_s > 0) ? (s->other_meets_targets ? ", meeting the targets"
-                                                                                 : ", missing the targets")
-                                                       : "");
+    char parallelism[320];
+    if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0)
+        sp_buf_printf(&b, "parallelism : %s (the better kept: carrying the rate, then the targets, then fewer GPUs, then "
+                          "price; --expert-parallel or --no-expert-parallel pins one)\n",
+                      parallelism);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[384] = "";
     int n = 0;

@@ -182,12 +182,9 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
                   1e3 * s->ttft_s, 1e3 * s->tpot_s,
                   (c->ttft_s > 0 || c->tpot_s > 0) ? (s->meets_targets ? " (targets met)" : " (targets NOT met)") : "",
                   s->replicas, s->usd_per_million_output_tokens);
-    if (s->other_usd_per_million_output_tokens > 0) /* an MoE sized both ways (fleet.c sp_serve_plan) */
-        sp_buf_printf(b, "  parallelism     : %s kept; %s would take %g GPUs at $%.3f per million output tokens at full "
-                         "capacity\n",
-                      c->expert_parallel ? "expert parallelism" : "tensor-parallel experts",
-                      c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus,
-                      s->other_usd_per_million_output_tokens);
+    char parallelism[320];
+    if (sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0) /* an MoE sized both ways */
+        sp_buf_printf(b, "  parallelism     : %s\n", parallelism);
     sp_buf_printf(b, "  engine          : %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
     sp_serve_launch_line(plan->model_id, plan->engine, c, s, line, sizeof line);
     sp_buf_printf(b, "  engine launch   : %s\n", line);
