@@ -1489,6 +1489,9 @@ typedef struct {
     size_t count;
     int best;                     /* index of the recommendation, -1 when nothing fits */
     double layouts_tried;
+    sp_ft_option chunked;         /* the recommendation's method, card and count with a chunked loss and no
+                                     offload, when the recommendation offloads an unchunked loss (fits
+                                     false when that does not fit either, or only tightly) */
 } sp_ft_result;
 
 /* Every method on every accelerator and GPU count: the fastest layout that fits each (DDP before

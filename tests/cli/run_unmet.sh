@@ -32,6 +32,10 @@ check "nothing fits, offload included: try a shorter --seq, a card with more mem
   "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
 check "24.5 GB usable of the card's 25.8 (memory_headroom)" \
   "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
+# 70B QLoRA on one 4090 with 32 GB of host memory: only the host is short, so the advice is the
+# host memory it needs, not more GPUs (which the server's copy does not shrink).
+check "nothing fits in the host memory given: the offloaded state needs at least 39.3 GB on the server (--host-gb 40)" \
+  "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method qlora --tokens 1e7 --host-gb 32
 # A pinned micro-batch that does not fit where a smaller one does: the memory at the pinned one, the
 # largest that fits, and the advice to lower it.
 check "38.0 GB a GPU at micro-batch 8 (1 GPU, ckpt, offload optimizer+params), 24.5 GB usable of the card's 25.8 (memory_headroom); micro-batch 4 fits (--micro-batch)" \

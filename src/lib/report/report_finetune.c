@@ -73,6 +73,24 @@ static bool more_gpus_possible(const sp_ft_result *s, const sp_ft_request *q)
     return false;
 }
 
+/* Whether an option failed on host memory only: its offloaded state past --host-gb. */
+static bool host_bound(const sp_ft_option *o)
+{
+    return !o->fits && o->config.host_bytes > 0 && o->memory.host_bytes * o->config.gpus > o->config.host_bytes;
+}
+
+/* The least host memory (bytes, on the server) an option that failed on it needs; 0 when none did. */
+static double least_host_needed(const sp_ft_result *s)
+{
+    double least = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        double host = s->items[i].memory.host_bytes * s->items[i].config.gpus;
+        if (host_bound(&s->items[i]) && (least == 0 || host < least))
+            least = host;
+    }
+    return least;
+}
+
 /* Whether a pinned micro-batch is what failed: some option fits a smaller one. */
 static bool smaller_micro_batch_fits(const sp_ft_result *s, const sp_ft_request *q)
 {
@@ -105,7 +123,7 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
     char layout[64], cost[32];
     layout_text(&o->config, layout, sizeof layout);
     double host = o->memory.host_bytes * o->config.gpus;
-    if (!o->fits && o->config.host_bytes > 0 && host > o->config.host_bytes) {
+    if (host_bound(o)) {
         sp_buf_printf(b, "  %-18s %-6s %4g  does not fit: its offloaded state needs %.0f GB of host memory, %.0f GB "
                          "given (--host-gb)\n",
                       o->accel->name, sp_ft_method_name(o->config.method), o->config.gpus, host / 1e9,
@@ -186,6 +204,20 @@ static const char *precision_text(const sp_ft_result *s, sp_precision precision,
     return buf;
 }
 
+/* An offloaded recommendation that fits on the card once the loss is chunked: say so, with its figures. */
+static void chunked_text(sp_buf *b, const sp_ft_result *s)
+{
+    const sp_ft_option *c = &s->chunked;
+    if (!c->fits)
+        return;
+    char hours[32];
+    hours_text(c->hours, hours, sizeof hours);
+    sp_buf_printf(b, "try      : a chunked loss (torchtune, litgpt; Liger's fused cross-entropy under the Trainer, "
+                     "use_liger_kernel) fits without offload: %.1f GB on the device, micro-batch %g, %.0f tokens/s, "
+                     "%s hours (--chunked-loss plans it)\n",
+                  c->memory.device_bytes / 1e9, c->config.micro_batch, c->step.tokens_per_s, hours);
+}
+
 static char *finetune_text(const sp_ft_report *r, sp_error *err)
 {
     const sp_ft_request *q = r->request;
@@ -208,6 +240,14 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   "mb", "tokens/s", "hours", "cost");
     for (size_t i = 0; i < s->count; i++)
         option_line(&b, &s->items[i], (int)i == s->best);
+    /* Host memory the only limit: more GPUs on the server do not shrink the optimizer's copy there. */
+    double host_needed = least_host_needed(s);
+    if (s->best < 0 && host_needed > 0) {
+        sp_buf_printf(&b, "\nnothing fits in the host memory given: the offloaded state needs at least %.1f GB on the "
+                          "server (--host-gb %.0f), or %sa card with more memory that offloads less\n",
+                      host_needed / 1e9, ceil(host_needed / 1e9), tried_qlora(s) ? "" : "QLoRA (--method qlora), ");
+        return sp_buf_finish(&b, err);
+    }
     if (s->best < 0) {
         sp_buf_printf(&b, "\nnothing fits, offload included: try %s%sa shorter --seq, %sa card with more memory\n",
                       smaller_micro_batch_fits(s, q) ? "a smaller --micro-batch, " : "",
@@ -262,6 +302,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       "frees them\n",
                       o->memory.held_inputs_bytes / 1e9);
     speed_line(&b, r->rules, o);
+    chunked_text(&b, s);
     offloaded_rows_text(&b, s, q);
     const sp_accel *parts[SP_FT_OPTIONS_MAX];
     size_t nparts = 0;
@@ -383,6 +424,9 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
     json_object_set_new(o, "options", options);
     json_object_set_new(o, "recommended", r->result->best >= 0 ? json_integer(r->result->best) : json_null());
     json_object_set_new(o, "layouts_tried", sp_json_count(r->result->layouts_tried));
+    /* The recommendation with a chunked loss and no offload, when that fits (null otherwise). */
+    json_object_set_new(o, "chunked_loss_without_offload",
+                        r->result->chunked.fits ? option_json(r->model, &r->result->chunked) : json_null());
     return sp_json_report(o, err);
 }
 
@@ -419,8 +463,17 @@ static void fit_text(sp_buf *b, const sp_ft_memory *mem, const sp_accel *a, doub
 {
     char capacity[64];
     sp_capacity_text(a->memory_bytes, 1, capacity, sizeof capacity);
-    sp_buf_printf(b, "%-12s: %s (%s): %s; largest micro-batch %g", "fits", a->name, capacity,
-                  !mem->fits ? "NO" : mem->tight ? "yes, tight" : "yes", max_mb);
+    /* The limit is the card less perf.yaml's memory_headroom, not the card: say it where the answer is
+     * no, or a device figure under the card's size reads as a contradiction. */
+    char verdict[96];
+    if (mem->fits)
+        snprintf(verdict, sizeof verdict, "%s", mem->tight ? "yes, tight" : "yes");
+    else if (mem->device_bytes <= mem->capacity_bytes) /* the card holds it: the host is what is short */
+        snprintf(verdict, sizeof verdict, "NO, the offloaded state is more than the host memory given (--host-gb)");
+    else
+        snprintf(verdict, sizeof verdict, "NO, %.2f GB on the device over the %.2f GB usable (memory_headroom)",
+                 mem->device_bytes / 1e9, mem->capacity_bytes / 1e9);
+    sp_buf_printf(b, "%-12s: %s (%s): %s; largest micro-batch %g", "fits", a->name, capacity, verdict, max_mb);
     if (roomy_mb < max_mb && roomy_mb >= 1)
         sp_buf_printf(b, ", %g with room for the allocator's cache", roomy_mb);
     else if (roomy_mb < max_mb)

@@ -160,6 +160,27 @@ static void add_option(sp_ft_result *out, const sp_ft_option *o)
         out->items[out->count++] = *o;
 }
 
+/* An offloaded recommendation whose loss upcasts every logit (Hugging Face's 14 bytes a logit) may
+ * fit on the card with the loss chunked (torchtune, litgpt, Liger's fused cross-entropy under the
+ * Trainer): the same method, card and count tried that way, offload off, for the report to offer. */
+static void chunked_alternative(const ft_search *s, sp_ft_result *out)
+{
+    if (out->best < 0 || s->q->base.chunked_loss || s->q->offload >= 0)
+        return;
+    const sp_ft_option *b = &out->items[out->best];
+    if (b->config.offload == SP_OFFLOAD_NONE)
+        return;
+    sp_ft_request chunked = *s->q;
+    chunked.base.chunked_loss = true;
+    chunked.offload = SP_OFFLOAD_NONE;
+    ft_search again = {s->m, &chunked, s->k, s->perf, 0};
+    sp_ft_option o = best_layout(&again, b->accel, b->config.method, b->config.gpus);
+    o.fits = o.fits && !o.memory.tight; /* offered only with the allocator's room: no trade for a likely OOM */
+    if (o.fits)
+        price(&again, &o);
+    out->chunked = o;
+}
+
 sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t accel_count, const sp_ft_request *q,
                        const sp_ft_constants *k, const sp_perf_constants *perf, sp_ft_result *out, sp_error *err)
 {
@@ -223,5 +244,6 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
     for (size_t i = 0; i < out->count; i++)
         if (out->items[i].fits && (out->best < 0 || better(q, &out->items[i], &out->items[out->best])))
             out->best = (int)i;
+    chunked_alternative(&s, out);
     return SP_OK;
 }
