@@ -772,6 +772,13 @@ bool sp_ep_overlap_applies(const sp_model *model, const sp_mem_config *config);
  * userbuffers do: tensor parallelism with sequence parallelism (Megatron-Core requires both for
  * --tp-comm-overlap). Pure. */
 bool sp_tp_overlap_applies(const sp_mem_config *config);
+/* The host time eager PyTorch takes to launch a step's kernels on one pipeline stage: its layers
+ * times the passes (forward, backward, and the forward again under full recompute) times the
+ * micro-batches, at perf.yaml's eager_host_s_per_layer_pass (read off Hugging Face fine-tunes). The
+ * step model does not charge it; a step shorter than it is host-bound unless CUDA graphs or
+ * torch.compile remove the launches. Pure. */
+double sp_train_host_launch_s(const sp_model *model, const sp_mem_config *config, double microbatches,
+                              const sp_perf_constants *perf);
 
 /* Bytes on the busiest accelerator. */
 typedef struct {

@@ -959,6 +959,25 @@ static void eager_modules_move_more_bytes(void **state)
     assert_true(fabs((eager.step_time_s - fused.step_time_s) - expected) < 1e-6 * expected);
 }
 
+/* Eager launches of a step on one stage: 30 layers over pp 4 is 8 a stage (the heaviest), three
+ * passes under full recompute, 5 micro-batches, 1 ms a layer pass: 8 x 3 x 5 x 1 ms = 0.12 s; two
+ * passes without recompute: 0.08 s; no pipeline and no micro-batch count: 30 x 2 x 1 x 1 ms. */
+static void host_launch_time_of_a_step(void **state)
+{
+    (void)state;
+    sp_model m = toy_model(30);
+    sp_perf_constants k = PERF;
+    k.eager_host_s_per_layer_pass = 1e-3;
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.pp = 4;
+    c.recompute = SP_RECOMPUTE_FULL;
+    assert_true(fabs(sp_train_host_launch_s(&m, &c, 5, &k) - 0.12) < 1e-12);
+    c.recompute = SP_RECOMPUTE_NONE;
+    assert_true(fabs(sp_train_host_launch_s(&m, &c, 5, &k) - 0.08) < 1e-12);
+    c.pp = 1;
+    assert_true(fabs(sp_train_host_launch_s(&m, &c, 0, &k) - 0.06) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -987,6 +1006,7 @@ int main(void)
         cmocka_unit_test(fp16_only_parts_train_mixed_fp16),
         cmocka_unit_test(fp8_rowwise_over_tensorwise),
         cmocka_unit_test(deadline_and_budget_order),
+        cmocka_unit_test(host_launch_time_of_a_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -707,6 +707,14 @@ bool sp_tp_overlap_applies(const sp_mem_config *config)
            (!sp_layout_is_fsdp2(config) || config->precision == SP_PREC_NVFP4);
 }
 
+double sp_train_host_launch_s(const sp_model *model, const sp_mem_config *config, double microbatches,
+                              const sp_perf_constants *perf)
+{
+    double passes = config->recompute == SP_RECOMPUTE_FULL ? 3.0 : 2.0;
+    return ceil(model->layers / fmax(1.0, config->pp)) * passes * fmax(1.0, microbatches) *
+           perf->eager_host_s_per_layer_pass;
+}
+
 sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
                              double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
                              sp_step_memo *memo, sp_step *out)

@@ -49,6 +49,25 @@ static bool meets(const sp_train_report *r, const sp_candidate *c)
     return sp_run_standing_of(c->days, c->cost_usd, r->deadline_days, r->budget_usd) == SP_RUN_MEETS_BOTH;
 }
 
+/* The options table's counts where the default batch starves the GPUs: from the first count whose
+ * best step is mostly waiting (compute under half of it), more GPUs buy little or cost time. */
+static void batch_bound_note(sp_buf *b, const sp_train_report *r)
+{
+    if (!r->request->global_batch_is_default)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        const sp_candidate *c = &r->options[i].result.top[0];
+        if (!r->options[i].result.found || !(c->step.step_time_s > 0) || c->step.compute_s >= 0.5 * c->step.step_time_s)
+            continue;
+        sp_buf_printf(b,
+                      "note        : from %g GPUs the default batch of %g sequences leaves %g micro-batch(es) to each "
+                      "of %g replicas and the step mostly waits (MFU %.1f%%): more GPUs buy little unless a larger "
+                      "--global-batch keeps them busy\n",
+                      c->gpus, r->request->global_batch, c->step.microbatches, c->config.dp, 100 * c->step.mfu);
+        return;
+    }
+}
+
 /* Which target a candidate misses, for its mark: "" when it meets both. */
 static const char *miss_text(const sp_train_report *r, const sp_candidate *c)
 {
@@ -335,6 +354,17 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       r->request->global_batch, c->step.microbatches, c->config.dp,
                       c->config.pp > 1 ? "the pipeline and the gradient reduction" : "communication (the gradient "
                                                                                     "reduction, tensor- and expert-parallel collectives)");
+    /* A step shorter than eager PyTorch takes to launch its kernels: the host sets the pace. */
+    double launch_s = r->rules ? sp_train_host_launch_s(r->model, &c->config, c->step.microbatches, &r->rules->perf) : 0;
+    if (c->step.step_time_s < launch_s)
+        sp_buf_printf(&b,
+                      "note        : this %.3f s step is shorter than the %.3f s eager PyTorch takes to launch its "
+                      "kernels (%g layers a stage x %s x %g micro-batch(es) at %.2f ms, perf.yaml "
+                      "eager_host_s_per_layer_pass): the host sets the pace unless CUDA graphs or torch.compile "
+                      "remove the launches, and fewer GPUs would take about as long\n",
+                      c->step.step_time_s, launch_s, ceil(r->model->layers / fmax(1.0, c->config.pp)),
+                      c->config.recompute == SP_RECOMPUTE_FULL ? "3 passes" : "2 passes", fmax(1.0, c->step.microbatches),
+                      1e3 * r->rules->perf.eager_host_s_per_layer_pass);
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
     if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)
@@ -386,6 +416,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         }
         free(front);
         free(cands);
+        batch_bound_note(&b, r);
         /* Each part once, in the options' order: whose prices the costs above compare. */
         enum { PARTS_MAX = 64 }; /* more than any --gpu list names */
         const sp_accel *parts[PARTS_MAX];
