@@ -249,6 +249,9 @@ typedef struct {
                                       reaches over the tensorwise cuBLAS one */
     double serve_assumed_len_cache_share; /* with no request lengths given, --max-model-len is the model's
                                              context, at most this share of the KV cache */
+    double search_tie_tolerance;  /* layouts within this share of the fastest step are a tie, which one
+                                     under search_comfort_share of the usable memory wins */
+    double search_comfort_share;  /* share of the memory a GPU may use past which a near tie goes to room */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };
@@ -1397,8 +1400,12 @@ enum { SP_TOP_MAX = 32 };
 
 typedef struct {
     bool found;                  /* at least one layout fits */
-    sp_candidate top[SP_TOP_MAX];/* fastest first */
+    sp_candidate top[SP_TOP_MAX];/* fastest first, but for a near tie (memory_tie_break) */
     size_t top_count;
+    bool memory_tie_break;       /* top[0] is not the fastest (then top[1]), which filled more than
+                                    perf.yaml's search_comfort_share of the usable memory, but the
+                                    fastest within search_tie_tolerance of it that does not */
+    double tie_tolerance;        /* that tolerance, for the report to name */
     double plans_evaluated;      /* layouts whose memory was checked */
     double plans_fitting;        /* of those, the ones that fit (and were timed) */
 } sp_search_result;
@@ -1406,7 +1413,9 @@ typedef struct {
 /* Enumerates every layout (tp, pp, dp, micro-batch, ZeRO stage, recompute, sequence
  * parallelism, interleaving) of request->gpus accelerators that divides the model and
  * the batch, keeps those that fit memory, times them and returns the `top` fastest
- * (at most SP_TOP_MAX). Memory is checked before time. Pure: no I/O, no allocation. */
+ * (at most SP_TOP_MAX), except that a fastest filling more than perf->search_comfort_share
+ * of the usable memory yields first place to the fastest within perf->search_tie_tolerance of
+ * it that does not. Memory is checked before time. Pure: no I/O, no allocation. */
 sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp_search_request *request,
                           const sp_memory_constants *memory_constants, const sp_perf_constants *perf,
                           size_t top, sp_search_result *out, sp_error *err);

@@ -978,6 +978,42 @@ static void host_launch_time_of_a_step(void **state)
     assert_true(fabs(sp_train_host_launch_s(&m, &c, 0, &k) - 0.06) < 1e-12);
 }
 
+/* The near-tie rule, from its definition: with no tolerance the fastest wins; with the comfort line
+ * just under the fastest's memory, first place goes to the first layout of the fastest-first list
+ * that is within the tolerance and under the line, the others keeping their order. */
+static void near_tie_goes_to_room(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m = toy_model(4);
+    sp_search_request q = toy_request(8);
+    sp_search_result plain, tied;
+    sp_error err;
+    sp_perf_constants k = PERF;
+    k.search_tie_tolerance = 0;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &k, 8, &plain, &err), SP_OK);
+    assert_false(plain.memory_tie_break);
+    assert_true(plain.top_count >= 3);
+    const sp_candidate *f = &plain.top[0];
+    k.search_tie_tolerance = 0.05;
+    k.search_comfort_share = (f->memory.total_bytes - 1.0) / (f->memory.capacity_bytes * (1.0 - k.memory_headroom));
+    size_t expect = 0;
+    for (size_t i = 1; i < plain.top_count && !expect; i++)
+        if (plain.top[i].step.step_time_s <= f->step.step_time_s * 1.05 && plain.top[i].memory.total_bytes < f->memory.total_bytes)
+            expect = i;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &k, 8, &tied, &err), SP_OK);
+    assert_true(expect > 0); /* the toy has a near tie with less memory: the rule is exercised */
+    assert_true(tied.memory_tie_break);
+    assert_memory_equal(&tied.top[0].config, &plain.top[expect].config, sizeof tied.top[0].config);
+    if (expect > 0)
+        assert_memory_equal(&tied.top[1].config, &plain.top[0].config, sizeof tied.top[1].config);
+    /* Asking for one layout gives the same winner: the pool the tie is broken in does not shrink. */
+    sp_search_result one;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &k, 1, &one, &err), SP_OK);
+    assert_int_equal(one.top_count, 1);
+    assert_memory_equal(&one.top[0].config, &tied.top[0].config, sizeof one.top[0].config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1007,6 +1043,7 @@ int main(void)
         cmocka_unit_test(fp8_rowwise_over_tensorwise),
         cmocka_unit_test(deadline_and_budget_order),
         cmocka_unit_test(host_launch_time_of_a_step),
+        cmocka_unit_test(near_tie_goes_to_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,10 +163,23 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
 {
     const sp_search_result *res = &o->result;
     const sp_candidate *w = &res->top[0];
-    int n = snprintf(buf, size, "fastest of %.0f layouts that fit (%.0f checked); %.0f%% of its step is compute at %.1f%% MFU",
+    int n = snprintf(buf, size, "%s of %.0f layouts that fit (%.0f checked); %.0f%% of its step is compute at %.1f%% MFU",
+                     res->memory_tie_break ? "the fastest with room (a near tie, perf.yaml search_comfort_share)" : "fastest",
                      res->plans_fitting, res->plans_evaluated, 100.0 * w->step.compute_s / w->step.step_time_s,
                      100.0 * w->step.mfu);
-    if (res->top_count > 1) {
+    if (res->memory_tie_break && res->top_count > 1) { /* the fastest is then the runner-up */
+        char layout[LAYOUT_MAX];
+        const sp_candidate *f = &res->top[1];
+        layout_text(f, layout, sizeof layout);
+        double quicker = 100.0 * (1.0 - f->step.step_time_s / w->step.step_time_s);
+        char by[32] = "under 0.1%";
+        if (quicker >= 0.05)
+            snprintf(by, sizeof by, "%.1f%%", quicker);
+        sp_appendf(buf, size, n,
+                   "; the fastest (%s) is %s quicker, within the %.0f%% the search counts as a tie "
+                   "(search_tie_tolerance), but needs %.1f GB where this needs %.1f",
+                   layout, by, 100.0 * res->tie_tolerance, f->memory.total_bytes / 1e9, w->memory.total_bytes / 1e9);
+    } else if (res->top_count > 1) {
         char layout[LAYOUT_MAX];
         const sp_candidate *r = &res->top[1];
         layout_text(r, layout, sizeof layout);

@@ -90,6 +90,40 @@ static void keep(search_ctx *s, const sp_candidate *c)
         r->top_count = n + 1;
 }
 
+/* Layouts kept while searching: what the caller asks, and at least TIE_POOL to break a near tie
+ * among (the winner must not depend on how many the caller lists). */
+enum { TIE_POOL = 8 };
+static size_t top_pool(size_t top)
+{
+    size_t pool = top < TIE_POOL ? TIE_POOL : top;
+    return pool > SP_TOP_MAX ? SP_TOP_MAX : pool;
+}
+
+/* A near tie goes to room: when the fastest layout fills more than `comfort` of the memory a GPU
+ * may use, the fastest of those within `tolerance` of its step that stays under that line moves to
+ * the front (the rest keep their order). A difference that small is below the step model's error,
+ * while free memory is what survives fragmentation and a framework's own buffers. */
+static void roomier_first(sp_search_result *r, const sp_perf_constants *perf)
+{
+    const sp_candidate *f = &r->top[0];
+    double tolerance = perf->search_tie_tolerance;
+    /* memory.capacity_bytes is the card; what a layout may use is the card less memory_headroom. */
+    double line = perf->search_comfort_share * f->memory.capacity_bytes * (1.0 - perf->memory_headroom);
+    if (r->top_count < 2 || !(line > 0) || f->memory.total_bytes <= line)
+        return;
+    size_t pick = 0;
+    for (size_t i = 1; i < r->top_count && !pick; i++)
+        if (r->top[i].step.step_time_s <= f->step.step_time_s * (1.0 + tolerance) && r->top[i].memory.total_bytes <= line)
+            pick = i;
+    if (pick == 0)
+        return;
+    sp_candidate winner = r->top[pick];
+    memmove(&r->top[1], &r->top[0], pick * sizeof r->top[0]);
+    r->top[0] = winner;
+    r->memory_tie_break = true;
+    r->tie_tolerance = tolerance;
+}
+
 /* A user's pessimism: the step slows until its MFU is the cap, the extra time counted as compute. */
 static void cap_mfu(sp_step *step, double cap)
 {
@@ -362,7 +396,7 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
                     .req = request,
                     .mk = memory_constants,
                     .perf = perf,
-                    .top = top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top),
+                    .top = top_pool(top),
                     .params = sp_model_params(model),
                     .out = out}; /* the rest zero: not over, empty memos */
     sp_mem_config c = SP_MEM_CONFIG_INIT;
@@ -407,7 +441,13 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
             }
         }
     }
-    return s.over ? too_many_layouts(model, accel, request, err) : SP_OK;
+    if (s.over)
+        return too_many_layouts(model, accel, request, err);
+    roomier_first(out, perf);
+    size_t asked = top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top);
+    if (out->top_count > asked)
+        out->top_count = asked;
+    return SP_OK;
 }
 
 void sp_pareto_front(const sp_candidate *candidates, size_t count, bool *on_front)
