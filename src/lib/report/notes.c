@@ -20,7 +20,8 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     case SP_NOTE_TRAINING_NEEDS_SHARDING:
         return snprintf(buf, size,
                         "%.0f GB of training state does not fit one %.0f GB accelerator; "
-                        "plain DDP replicates it on every GPU, so shard it (ZeRO/FSDP: the model axis)",
+                        "plain DDP would replicate it on every GPU, so it is sharded (ZeRO/FSDP: the model axis's "
+                        "collective and frameworks)",
                         plan->memory_gb, plan->knobs.gpu_mem_gb);
     case SP_NOTE_SERVING_WITHOUT_QPS:
         return snprintf(buf, size, "serving axis without a qps target: sized for memory only");
@@ -147,6 +148,18 @@ int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *
                     c->expert_parallel ? "expert parallelism" : "tensor-parallel experts",
                     c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus,
                     s->other_usd_per_million_output_tokens, targets);
+}
+
+/* The axis whose collective and frameworks carry the plan: a training job whose state does not fit
+ * one GPU is sharded (the launch line runs FSDP), so the model axis's, not DDP's all-reduce. */
+const sp_axis_info *sp_plan_carrying_axis(const sp_plan *plan, const sp_rules *r)
+{
+    return sp_plan_sharded_training(plan) ? &r->axes[SP_AXIS_MODEL] : &r->axes[plan->axis];
+}
+
+bool sp_plan_sharded_training(const sp_plan *plan)
+{
+    return plan->axis == SP_AXIS_TRAINING && (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING);
 }
 
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size)

@@ -33,6 +33,10 @@ bool sp_accel_list_add(const sp_accel **list, size_t *n, size_t max, const sp_ac
 void sp_capacity_text(double bytes, int digits, char *buf, size_t size);
 int sp_split_text(const sp_mem_config *c, char *buf, size_t size); /* "tp 8 x pp 1 x dp 128" (cp when > 1) */
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size);
+/* The axis whose collective and frameworks carry the plan: the model axis for a training job whose
+ * state needs sharding (sp_plan_sharded_training), else the plan's own. */
+const sp_axis_info *sp_plan_carrying_axis(const sp_plan *plan, const sp_rules *r);
+bool sp_plan_sharded_training(const sp_plan *plan);
 /* "expert parallelism kept; tensor-parallel experts would take 16 GPUs at $0.123 per million output
  * tokens at full capacity[, meeting the targets]" for an MoE sized both ways; 0 and "" otherwise. */
 int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size);

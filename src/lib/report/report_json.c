@@ -194,7 +194,7 @@ static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 
 json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r)
 {
-    const sp_axis_info *axis = &r->axes[plan->axis];
+    const sp_axis_info *axis = sp_plan_carrying_axis(plan, r);
     char text[TEXT_MAX];
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(p->name));

@@ -21,7 +21,7 @@ static void md_cell(sp_buf *b, const char *text)
 
 static void md_row(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)
 {
-    const sp_axis_info *axis = &r->axes[plan->axis];
+    const sp_axis_info *axis = sp_plan_carrying_axis(plan, r);
     char raw[48], managed[48], self[48], budget[48], breakeven[32];
     sp_money(plan->cost.raw_usd, raw, sizeof raw);
     sp_money(plan->cost.managed_usd, managed, sizeof managed);
@@ -93,8 +93,8 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
             sp_note_text(1u << i, plan, text, sizeof text);
             sp_buf_printf(b, "- Note: %s%s\n", sp_note_is_warning(1u << i) ? "warning: " : "", text);
         }
-    sp_buf_printf(b, "- Refuse to build: %s: %s\n", r->axes[plan->axis].refuse_to_build,
-                  r->axes[plan->axis].refuse_why);
+    sp_buf_printf(b, "- Refuse to build: %s: %s\n", sp_plan_carrying_axis(plan, r)->refuse_to_build,
+                  sp_plan_carrying_axis(plan, r)->refuse_why);
     sp_launch_line(plan, text, sizeof text);
     sp_buf_printf(b, "- Launch: `%s`\n", text);
 }

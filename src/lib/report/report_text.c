@@ -216,22 +216,24 @@ static void text_notes(sp_buf *b, const sp_plan *plan)
 
 static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)
 {
-    const sp_axis_info *axis = &r->axes[plan->axis];
+    const sp_axis_info *axis = sp_plan_carrying_axis(plan, r);
     char line[LINE_MAX_CHARS], names[LINE_MAX_CHARS], tracking[LINE_MAX_CHARS];
     sp_buf_printf(b, "%s\n", p->name);
     sp_axis_reason_text(p, plan, line, sizeof line);
     sp_buf_printf(b, "  binding axis    : %s (%s)\n", sp_axis_name(plan->axis), line);
     /* One GPU has no peer to talk to: say so rather than name a collective that never runs. */
     bool alone = !plan->data_sized && plan->gpus <= 1 && plan->axis != SP_AXIS_DATA;
+    const char *sharded = " (the training state needs sharding, as the note says: the model axis's)";
     sp_buf_printf(b, "  collective      : %s%s\n", axis->collective,
-                  alone ? " (none runs on one GPU; it carries the job once it spans GPUs)" : "");
+                  alone ? " (none runs on one GPU; it carries the job once it spans GPUs)"
+                  : sp_plan_sharded_training(plan) ? sharded : "");
     join_names(axis->frameworks, axis->framework_count, ", ", names, sizeof names);
     /* The axis's frameworks are the seed's answer; a plan with a concrete stack names its own below. */
     bool own_stack = plan->timed || plan->fine_tuned || plan->served || plan->data_sized;
     sp_buf_printf(b, "  frameworks      : %s%s\n", names,
                   own_stack ? (plan->served ? " (what the axis calls for; this plan's engine is named below)"
                                             : " (what the axis calls for; this plan's own stack is under `runs on`)")
-                            : "");
+                  : sp_plan_sharded_training(plan) ? sharded : "");
     join_names(r->schedulers, r->scheduler_count, ", ", names, sizeof names);
     join_names(r->trackers, r->tracker_count, ", ", tracking, sizeof tracking);
     sp_buf_printf(b, "  cross-cutting   : scheduling %s; tracking %s\n", names, tracking);
