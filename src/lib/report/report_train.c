@@ -211,7 +211,7 @@ static void versions_text(const sp_rules *r, sp_stack accel_stack, const sp_mem_
     sp_train_stack stack = sp_train_stack_of(c);
     const char *package = sp_train_stack_package(stack);
     if (package)
-        sp_appendf(buf, size, n, "%s%s==%s", stack == SP_TRAIN_FSDP_ZERO ? " (FSDP), or " : ", ", package,
+        sp_appendf(buf, size, n, "%s%s==%s", stack == SP_TRAIN_FSDP_ZERO && c->zero > 1 ? " (FSDP), or " : ", ", package,
                    sp_framework_version(r, package));
 }
 
