@@ -42,7 +42,7 @@ check "38.0 GB a GPU at micro-batch 8 (1 GPU, ckpt, offload optimizer+params), 2
   "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
 check "try a smaller --micro-batch" \
   "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
-check "job     : 1e+08 tokens to train on; bf16, adamw" \
+check "job     : 100M tokens to train on; bf16, adamw" \
   "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
 # The same on cards without a network in the training search: it says a job spans one server.
 check "has no published network, so a job spans at most one server of 8" \

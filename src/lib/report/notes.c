@@ -105,6 +105,22 @@ void sp_money(double usd, char *buf, size_t size)
     snprintf(buf, size, "$%s", digits);
 }
 
+/* A count as people write it: 10M, 2.5B, 1T (three significant digits); under 10,000 as is. The
+ * suffixes are the ones --tokens and a profile's `tokens` accept. */
+void sp_count_text(double n, char *buf, size_t size)
+{
+    static const struct {
+        double scale;
+        const char *suffix;
+    } units[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (fabs(n) >= units[i].scale && fabs(n) >= 1e4) {
+            snprintf(buf, size, "%.3g%s", n / units[i].scale, units[i].suffix);
+            return;
+        }
+    snprintf(buf, size, "%.4g", n);
+}
+
 void sp_capacity_text(double bytes, int digits, char *buf, size_t size)
 {
     /* Datasheets' "80GB" HBM is 80 GiB: decimal GB (what every other figure uses) with the GiB

@@ -60,18 +60,20 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     sp_buf_printf(b, "- Axis: %s (%s)\n", sp_axis_name(plan->axis), text);
     char split[96];
     sp_split_text(&plan->run.config, split, sizeof split);
+    char tokens[32];
+    sp_count_text(plan->timed ? plan->run_tokens : plan->fine_tune_tokens, tokens, sizeof tokens);
     if (plan->timed)
-        sp_buf_printf(b, "- Training: %.3g tokens in %.4g h (%.0f%% goodput) on %.0f GPUs: %s, ZeRO-%g, micro-batch %g, "
+        sp_buf_printf(b, "- Training: %s tokens in %.4g h (%.0f%% goodput) on %.0f GPUs: %s, ZeRO-%g, micro-batch %g, "
                          "recompute %s; %.1f%% MFU; %s\n",
-                      plan->run_tokens, plan->run_hours, 100 * plan->run_goodput, plan->gpus, split, plan->run.config.zero,
+                      tokens, plan->run_hours, 100 * plan->run_goodput, plan->gpus, split, plan->run.config.zero,
                       plan->run.config.micro_batch,
                       sp_recompute_name(plan->run.config.recompute), 100 * plan->run.step.mfu,
                       sp_train_framework_on(plan->stack, &plan->run.config));
     if (plan->fine_tuned) {
         const char *why = "";
-        sp_buf_printf(b, "- Fine-tune: %s on %.0f x %s, micro-batch %g, %.3g tokens in %.4g h (%.0f tokens/s); %s\n",
+        sp_buf_printf(b, "- Fine-tune: %s on %.0f x %s, micro-batch %g, %s tokens in %.4g h (%.0f tokens/s); %s\n",
                       sp_ft_method_name(plan->fine_tune.config.method), plan->fine_tune.config.gpus,
-                      plan->fine_tune_accel.name, plan->fine_tune.config.micro_batch, plan->fine_tune_tokens,
+                      plan->fine_tune_accel.name, plan->fine_tune.config.micro_batch, tokens,
                       plan->fine_tune.hours, plan->fine_tune.step.tokens_per_s, sp_ft_framework(&plan->fine_tune, &why));
     }
     if (plan->served) {

@@ -131,10 +131,12 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 {
     const sp_candidate *c = &plan->run;
     const sp_mem_config *k = &c->config;
+    char tokens[32];
+    sp_count_text(plan->run_tokens, tokens, sizeof tokens);
     sp_buf_printf(b,
-                  "  training        : %.3g tokens, %g x %g tokens a step, in %.4g h at %.0f%% goodput on %.0f GPUs (%g h "
+                  "  training        : %s tokens, %g x %g tokens a step, in %.4g h at %.0f%% goodput on %.0f GPUs (%g h "
                   "allowed)\n",
-                  plan->run_tokens, plan->run_global_batch, k->seq, plan->run_hours, 100 * plan->run_goodput, plan->gpus,
+                  tokens, plan->run_global_batch, k->seq, plan->run_hours, 100 * plan->run_goodput, plan->gpus,
                   p->train_hours);
     char split[96];
     sp_split_text(k, split, sizeof split);
@@ -154,7 +156,9 @@ static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, 
     char allowed[48] = "";
     if (p->train_hours > 0)
         snprintf(allowed, sizeof allowed, " (%g h allowed)", p->train_hours);
-    sp_buf_printf(b, "  fine-tune       : %.3g tokens in %.4g h on %.0f x %s%s: %.0f tokens/s\n", plan->fine_tune_tokens,
+    char tokens[32];
+    sp_count_text(plan->fine_tune_tokens, tokens, sizeof tokens);
+    sp_buf_printf(b, "  fine-tune       : %s tokens in %.4g h on %.0f x %s%s: %.0f tokens/s\n", tokens,
                   o->hours, o->config.gpus, plan->fine_tune_accel.name, allowed, o->step.tokens_per_s);
     char pins[256];
     sp_ft_pins(r, o, pins, sizeof pins);

@@ -287,12 +287,14 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
         snprintf(span, sizeof span, "%.2f days", c->days);
     else
         snprintf(span, sizeof span, "%.3g hours", 24.0 * c->days);
+    char tokens[32];
+    sp_count_text(r->request->tokens, tokens, sizeof tokens);
     if (r->unpriced)
-        sp_buf_printf(b, "budget      : %.3g tokens in %s, %.0f GPU-hours; %s has no public price (--usd-per-gpu-hour "
+        sp_buf_printf(b, "budget      : %s tokens in %s, %.0f GPU-hours; %s has no public price (--usd-per-gpu-hour "
                          "prices them)\n",
-                      r->request->tokens, span, c->gpu_hours, o->accel->name);
+                      tokens, span, c->gpu_hours, o->accel->name);
     else
-        sp_buf_printf(b, "budget      : %.3g tokens in %s, %.0f GPU-hours, %s at $%g/GPU-hour\n", r->request->tokens,
+        sp_buf_printf(b, "budget      : %s tokens in %s, %.0f GPU-hours, %s at $%g/GPU-hour\n", tokens,
                       span, c->gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
         sp_buf_printf(b, "whole run   : the days, hours and cost above count %.0f%% goodput (restarts, checkpoints; "
