@@ -1246,6 +1246,12 @@ typedef struct {
                                                    (0: it does not fit or carry the rate) */
     double other_gpus;            /* ... its fleet's GPUs */
     bool other_meets_targets;     /* ... and whether it meets the latency targets */
+    double open_tp;               /* a pinned --tp on a dense model: the split the search takes when it is left
+                                     open, when that fleet comes first in the fleet order (rate carried,
+                                     targets, fewer GPUs, price); 0 otherwise */
+    double open_pp;               /* ... its pipeline stages */
+    double open_gpus;             /* ... its fleet's GPUs */
+    double open_usd_per_million_output_tokens; /* ... its price at full capacity */
     double decode_attention_s;    /* the part of a decode step its attention over the KV cache takes (a
                                      pipeline round's, all stages) */
     bool decode_attention_core_bound; /* that attention is bound by the CUDA cores' FLOPs, not the cache read */

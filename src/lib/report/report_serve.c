@@ -283,6 +283,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
     }
+    /* A pinned split the search would not take: what leaving it open gives. */
+    if (s->open_tp > 0)
+        sp_buf_printf(&b, "note        : --tp %g is pinned; left open the search takes tp %g%s, %g GPU%s at $%.3f per million "
+                          "output tokens at full capacity, against %g GPU%s at $%.3f with tp %g\n",
+                      s->tp, s->open_tp, s->open_pp > 1 ? " with pipeline stages" : "", s->open_gpus,
+                      s->open_gpus == 1 ? "" : "s", s->open_usd_per_million_output_tokens, s->gpus,
+                      s->gpus == 1 ? "" : "s", s->usd_per_million_output_tokens, s->tp);
     /* A rate past the fleet's capacity has no steady state: the queue grows for as long as it lasts. */
     if (s->utilization > 1.0)
         sp_buf_printf(&b, "warning     : %g requests/s is %.0f%% of what the fleet serves (%.3g): requests queue without "
@@ -355,6 +362,17 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
     json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
     json_object_set_new(o, "expert_parallel", json_boolean(c->expert_parallel));
+    /* A pinned --tp the search would not take: the open split's fleet (null when none is better). */
+    if (s->open_tp > 0) {
+        json_t *open = json_object();
+        json_object_set_new(open, "tp", json_real(s->open_tp));
+        json_object_set_new(open, "pp", json_real(s->open_pp));
+        json_object_set_new(open, "gpus", json_real(s->open_gpus));
+        json_object_set_new(open, "usd_per_million_output_tokens", r->unpriced ? json_null() : sp_json_round(s->open_usd_per_million_output_tokens, 1e4));
+        json_object_set_new(o, "open_split", open);
+    } else {
+        json_object_set_new(o, "open_split", json_null());
+    }
     json_object_set_new(o, "pp", json_integer((json_int_t)s->pp));
     json_object_set_new(o, "nodes_per_replica", json_integer((json_int_t)s->nodes_per_replica));
     json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));

@@ -157,6 +157,31 @@ static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const 
     return SP_OK;
 }
 
+/* A pinned tensor-parallel split on a dense model: the fleet the search takes with the split left
+ * open, kept for the report when it comes first in better_fleet's order (a user who pinned --tp 16
+ * for an 8B learns that tp 1 serves the rate on fewer GPUs). The replica count, when pinned, and
+ * the pipeline, when pinned past one stage, stay the user's. */
+static void open_split(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
+                       const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out)
+{
+    /* A closed loop or an offline run has no rate to carry: fewer GPUs would win by default. */
+    if (!(config->tp > 0) || config->pp > 1 || config->replicas > 0 || config->concurrency > 0 || config->requests > 0 ||
+        model->experts > 1 || !out->fits)
+        return;
+    sp_serve_config open = *config;
+    open.tp = 0;
+    open.pp = 0;
+    sp_serve_result r;
+    sp_error ignored;
+    if (plan_reach(model, accel, &open, memory, perf, &r, &ignored) != SP_OK || !r.fits ||
+        (r.tp == out->tp && fmax(1.0, r.pp) == fmax(1.0, out->pp)) || !better_fleet(config, &r, out))
+        return;
+    out->open_tp = r.tp;
+    out->open_pp = fmax(1.0, r.pp);
+    out->open_gpus = r.gpus;
+    out->open_usd_per_million_output_tokens = r.usd_per_million_output_tokens;
+}
+
 /* An MoE whose parallelism was not given: tensor-parallel experts and expert parallelism over the
  * same GPUs (vLLM's --enable-expert-parallel) are both sized, and better_fleet's order picks. */
 sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
@@ -166,6 +191,8 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     sp_status s = plan_reach(model, accel, config, memory, perf, out, err);
     if (s == SP_OK)
         out->expert_parallel = config->expert_parallel;
+    if (s == SP_OK)
+        open_split(model, accel, config, memory, perf, out);
     if (!config->parallelism_searched || config->expert_parallel || model->experts <= 1 || config->pp > 1)
         return s;
     sp_serve_config ep = *config;
