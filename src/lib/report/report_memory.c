@@ -50,6 +50,27 @@ static void text_row(sp_buf *b, const char *label, double bytes)
     sp_buf_printf(b, "  %-16s %10.2f\n", label, bytes / GB);
 }
 
+/* The next step after a NO: a smaller batch where one fits, else the command that searches splits
+ * (and, serving, a smaller weight type than the one asked). */
+static void try_text(sp_buf *b, const sp_memory_report *r)
+{
+    bool train = r->config->mode == SP_MODE_TRAIN;
+    if (r->max_batch >= 1) {
+        sp_buf_printf(b, "try          : %s %g, the largest that fits\n", train ? "--micro-batch" : "--batch", r->max_batch);
+        return;
+    }
+    if (train) {
+        sp_buf_puts(b, "try          : more GPUs with the state sharded: `stackplan train` searches ZeRO stages, tensor "
+                       "and pipeline splits over --gpus N\n");
+        return;
+    }
+    sp_dtype w = r->config->weight_dtype;
+    const char *smaller = w == SP_DTYPE_BF16 || w == SP_DTYPE_FP16 || w == SP_DTYPE_FP32 ? ", or a smaller --weight-dtype (fp8, int4)"
+                          : w == SP_DTYPE_FP8 || w == SP_DTYPE_INT8                      ? ", or --weight-dtype int4"
+                                                                                         : "";
+    sp_buf_printf(b, "try          : split it over GPUs: `stackplan serve` searches tensor parallelism (--tp N)%s\n", smaller);
+}
+
 static char *memory_text(const sp_memory_report *r, sp_error *err)
 {
     const sp_memory *m = r->memory;
@@ -106,6 +127,9 @@ static char *memory_text(const sp_memory_report *r, sp_error *err)
     else if (m->capacity_bytes > 0)
         sp_buf_printf(&b, "largest %s that fits: unknown without the model's shape\n",
                       r->config->mode == SP_MODE_TRAIN ? "micro-batch" : "batch of sequences");
+    /* No fit: what would make one (the fine-tune mode has its own line). */
+    if (m->capacity_bytes > 0 && !m->fits)
+        try_text(&b, r);
     if (r->deepspeed) {
         double params = m->params, largest = sp_model_largest_layer_params(r->model);
         sp_buf_printf(&b, "deepspeed    : its estimator gives %.2f GB (ZeRO-2) and %.2f GB (ZeRO-3) of model state per GPU over %g GPUs\n",
