@@ -1412,6 +1412,7 @@ typedef struct {
                                     perf.yaml's search_comfort_share of the usable memory, but the
                                     fastest within search_tie_tolerance of it that does not */
     double tie_tolerance;        /* that tolerance, for the report to name */
+    sp_candidate displaced;      /* ... and the fastest layout it displaced (kept when top is 1) */
     double plans_evaluated;      /* layouts whose memory was checked */
     double plans_fitting;        /* of those, the ones that fit (and were timed) */
 } sp_search_result;

@@ -58,6 +58,7 @@ EXTRA = [
     "serve --model llama-3.1-70b --gpu gb200-nvl72-186gb --qps 20 --format json",
     "finetune --model llama-3.1-70b --gpu a100-sxm-40gb,h100-sxm-80gb --method qlora --dataset-gb 1 --format json",
     "finetune --model llama-3.1-8b --gpu rtx-4090-24gb --format json",
+    "finetune --model qwen2.5-7b --gpu rtx-4090-24gb --gpus 1 --method lora --seq 4096 --tokens 5e6 --format json",
     "memory --model llama-3.1-8b --gpu rtx-4090-24gb --method qlora --format json",
     "memory --model mixtral-8x7b --gpu h100-sxm-80gb --tp 2 --ep 2 --dp 4 --zero 1 --format json",
     "serve --model llama-3.1-70b --gpu h100-sxm-80gb --qps 30 --ttft-ms 1000 --tpot-ms 50 --percentile 95 --prompt-spread 0.5 --output-spread 0.5 --format json",

@@ -36,6 +36,10 @@ check "24.5 GB usable of the card's 25.8 (memory_headroom)" \
 # host memory it needs, not more GPUs (which the server's copy does not shrink).
 check "nothing fits in the host memory given: the offloaded state needs at least 39.3 GB on the server (--host-gb 40)" \
   "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method qlora --tokens 1e7 --host-gb 32
+# Host memory short and the card too (212 GB at 64k tokens): the card's advice, not a host figure
+# that would still fail.
+check "nothing fits, offload included: try more GPUs (--gpus), a shorter --seq, QLoRA (--method qlora), a card with more memory" \
+  "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method lora --tokens 1e6 --seq 65536 --context 131072 --host-gb 100
 # A pinned micro-batch that does not fit where a smaller one does: the memory at the pinned one, the
 # largest that fits, and the advice to lower it.
 check "38.0 GB a GPU at micro-batch 8 (1 GPU, ckpt, offload optimizer+params), 24.5 GB usable of the card's 25.8 (memory_headroom); micro-batch 4 fits (--micro-batch)" \

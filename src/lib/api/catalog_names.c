@@ -149,12 +149,17 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
                               releases, listing);
     /* "a10": a first word that is the typed one and a variant's letters (a10g, l40s, mi300x) before a
      * nearer spelling of another number (a100): a letter names a variant, a digit another part. */
-    const char *variant = NULL;
-    for (size_t i = 0; i < count && !variant && n > 0; i++)
+    char variants[SP_ERR_MESSAGE_MAX / 2] = "";
+    for (size_t i = 0, len = 0, shown = 0; i < count && n > 0 && shown < 4; i++)
         if (!strncmp(names[i], lower, n) && isalpha((unsigned char)names[i][n]) &&
-            (names[i][n + 1] == '-' || names[i][n + 1] == '\0'))
-            variant = names[i];
-    const char *near = variant ? variant : sp_nearest_key(names, lower);
+            (names[i][n + 1] == '-' || names[i][n + 1] == '\0')) {
+            len += (size_t)snprintf(variants + len, sizeof variants - len, "%s'%s'", shown ? " or " : "", names[i]);
+            shown++;
+        }
+    if (variants[0])
+        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see `%s`)", typed, catalog,
+                              variants, listing);
+    const char *near = sp_nearest_key(names, lower);
     if (near)
         return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean '%s'? (see `%s`)", typed,
                               catalog, near, listing);

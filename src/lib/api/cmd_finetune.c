@@ -116,8 +116,8 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     if (s == SP_OK && unquantised && !cli_flag(&CMD, v, "method")->set)
         q->methods &= ~(unsigned)SP_METHODS_QLORA; /* the methods left to the search: those on a 16-bit base */
     if (s == SP_OK && (q->methods & SP_METHODS_QLORA) && unquantised)
-        s = cli_flag_error(err, "quant", "QLoRA needs a 4-bit base: nf4, fp4 or int4 (drop qlora from --method for a "
-                                         "16-bit base)");
+        s = cli_flag_error(err, "quant", "QLoRA needs a quantised base: nf4, fp4, int4 or int8 (drop qlora from --method "
+                                         "for a 16-bit base)");
     if (s == SP_OK && q->base.fp32_upcast && !(q->methods & SP_METHODS_QLORA)) /* PEFT's, for quantised bases */
         s = cli_flag_error(err, "kbit-upcast", "applies to a quantised base: add qlora to --method");
     if (s == SP_OK && !(q->methods & SP_METHODS_QLORA))

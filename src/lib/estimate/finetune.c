@@ -320,7 +320,7 @@ static sp_status check_method(const sp_model *m, const sp_ft_config *c, sp_error
         return SP_OK;
     }
     if (c->method == SP_METHOD_QLORA && c->quant == SP_QUANT_NONE)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "QLoRA needs a 4-bit base: nf4, fp4 or int4");
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "quant", "QLoRA needs a quantised base: nf4, fp4, int4 or int8");
 
     double width = fmin(m->hidden, m->heads * m->head_dim);
     if (!sp_whole_in(c->lora_rank, 1, width))

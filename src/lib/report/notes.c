@@ -18,11 +18,13 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     hours_text(plan->breakeven_hours, breakeven, sizeof breakeven);
     switch (note) {
     case SP_NOTE_TRAINING_NEEDS_SHARDING:
+        /* A searched layout splits it its own way (runs on); the seed's sizing shards with FSDP. */
         return snprintf(buf, size,
-                        "%.0f GB of training state does not fit one %.0f GB accelerator; "
-                        "plain DDP would replicate it on every GPU, so it is sharded (ZeRO/FSDP: the model axis's "
-                        "collective and frameworks)",
-                        plan->memory_gb, plan->knobs.gpu_mem_gb);
+                        "%.0f GB of training state does not fit one %.0f GB accelerator; plain DDP would replicate it "
+                        "on every GPU, so %s",
+                        plan->memory_gb, plan->knobs.gpu_mem_gb,
+                        plan->timed ? "the searched layout splits it (runs on)"
+                                    : "it is sharded (ZeRO/FSDP: the model axis's collective and frameworks)");
     case SP_NOTE_SERVING_WITHOUT_QPS:
         return snprintf(buf, size, "serving axis without a qps target: sized for memory only");
     case SP_NOTE_MODEL_FITS_ONE_GPU:
@@ -106,19 +108,30 @@ void sp_money(double usd, char *buf, size_t size)
 }
 
 /* A count as people write it: 10M, 2.5B, 1T (three significant digits); under 10,000 as is. The
+ * unit is chosen after rounding (999.6k is 1M, not 1e+03k), and past 999T the digits are whole. The
  * suffixes are the ones --tokens and a profile's `tokens` accept. */
 void sp_count_text(double n, char *buf, size_t size)
 {
     static const struct {
         double scale;
         const char *suffix;
-    } units[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (fabs(n) >= units[i].scale && fabs(n) >= 1e4) {
-            snprintf(buf, size, "%.3g%s", n / units[i].scale, units[i].suffix);
-            return;
-        }
-    snprintf(buf, size, "%.4g", n);
+    } units[] = {{1e3, "k"}, {1e6, "M"}, {1e9, "B"}, {1e12, "T"}};
+    enum { UNITS = sizeof units / sizeof units[0] };
+    if (!isfinite(n) || fabs(n) < 9999.5) {
+        snprintf(buf, size, "%.4g", n);
+        return;
+    }
+    size_t u = 0;
+    while (u + 1 < UNITS && fabs(n) >= units[u + 1].scale)
+        u++;
+    /* Three significant digits can round up into the next unit: 999.6k reads 1M. */
+    if (u + 1 < UNITS && fabs(n) / units[u].scale >= 999.5)
+        u++;
+    double v = n / units[u].scale;
+    if (fabs(v) >= 999.5)
+        snprintf(buf, size, "%.0f%s", v, units[u].suffix);
+    else
+        snprintf(buf, size, "%.3g%s", v, units[u].suffix);
 }
 
 void sp_capacity_text(double bytes, int digits, char *buf, size_t size)
@@ -166,8 +179,9 @@ int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *
                     s->other_usd_per_million_output_tokens, targets);
 }
 
-/* The axis whose collective and frameworks carry the plan: a training job whose state does not fit
- * one GPU is sharded (the launch line runs FSDP), so the model axis's, not DDP's all-reduce. */
+/* The axis whose collective and frameworks carry the plan: a training job sized by the seed's rule
+ * whose state does not fit one GPU is sharded (its launch line runs FSDP), so the model axis's, not
+ * DDP's all-reduce. A searched layout names its own framework under `runs on`. */
 const sp_axis_info *sp_plan_carrying_axis(const sp_plan *plan, const sp_rules *r)
 {
     return sp_plan_sharded_training(plan) ? &r->axes[SP_AXIS_MODEL] : &r->axes[plan->axis];
@@ -175,7 +189,7 @@ const sp_axis_info *sp_plan_carrying_axis(const sp_plan *plan, const sp_rules *r
 
 bool sp_plan_sharded_training(const sp_plan *plan)
 {
-    return plan->axis == SP_AXIS_TRAINING && (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING);
+    return plan->axis == SP_AXIS_TRAINING && !plan->timed && (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING);
 }
 
 int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, size_t size)

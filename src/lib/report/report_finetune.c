@@ -76,16 +76,20 @@ static bool more_gpus_possible(const sp_ft_result *s, const sp_ft_request *q)
 /* Whether an option failed on host memory only: its offloaded state past --host-gb. */
 static bool host_bound(const sp_ft_option *o)
 {
-    return !o->fits && o->config.host_bytes > 0 && o->memory.host_bytes * o->config.gpus > o->config.host_bytes;
+    return !o->fits && o->config.host_bytes > 0 && o->memory.host_bytes * o->config.gpus > o->config.host_bytes &&
+           o->memory.device_bytes <= o->memory.capacity_bytes;
 }
 
-/* The least host memory (bytes, on the server) an option that failed on it needs; 0 when none did. */
+/* The least host memory (bytes, on the server) the options need when every one of them failed on
+ * host memory alone; 0 when any failed on the card (then the card advice stands). */
 static double least_host_needed(const sp_ft_result *s)
 {
     double least = 0;
     for (size_t i = 0; i < s->count; i++) {
+        if (!host_bound(&s->items[i]))
+            return 0;
         double host = s->items[i].memory.host_bytes * s->items[i].config.gpus;
-        if (host_bound(&s->items[i]) && (least == 0 || host < least))
+        if (least == 0 || host < least)
             least = host;
     }
     return least;
@@ -470,8 +474,6 @@ static void fit_text(sp_buf *b, const sp_ft_memory *mem, const sp_accel *a, doub
     char verdict[96];
     if (mem->fits)
         snprintf(verdict, sizeof verdict, "%s", mem->tight ? "yes, tight" : "yes");
-    else if (mem->device_bytes <= mem->capacity_bytes) /* the card holds it: the host is what is short */
-        snprintf(verdict, sizeof verdict, "NO, the offloaded state is more than the host memory given (--host-gb)");
     else
         snprintf(verdict, sizeof verdict, "NO, %.2f GB on the device over the %.2f GB usable (memory_headroom)",
                  mem->device_bytes / 1e9, mem->capacity_bytes / 1e9);

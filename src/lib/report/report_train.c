@@ -50,15 +50,20 @@ static bool meets(const sp_train_report *r, const sp_candidate *c)
 }
 
 /* The options table's counts where the default batch starves the GPUs: from the first count whose
- * best step is mostly waiting (compute under half of it), more GPUs buy little or cost time. */
-static void batch_bound_note(sp_buf *b, const sp_train_report *r)
+ * best step is mostly waiting (compute under half of it) with no more micro-batches a replica than
+ * pipeline stages (nothing to hide the reduction or fill the pipeline with), more GPUs buy little.
+ * The winner's own starvation has its note above. */
+static void batch_bound_note(sp_buf *b, const sp_train_report *r, const sp_train_option *winner)
 {
     if (!r->request->global_batch_is_default)
         return;
     for (size_t i = 0; i < r->count; i++) {
         const sp_candidate *c = &r->options[i].result.top[0];
-        if (!r->options[i].result.found || !(c->step.step_time_s > 0) || c->step.compute_s >= 0.5 * c->step.step_time_s)
+        if (!r->options[i].result.found || !(c->step.step_time_s > 0) || c->step.compute_s >= 0.5 * c->step.step_time_s ||
+            c->step.microbatches > fmax(1.0, c->config.pp))
             continue;
+        if (&r->options[i] == winner)
+            return;
         sp_buf_printf(b,
                       "note        : from %g GPUs the default batch of %g sequences leaves %g micro-batch(es) to each "
                       "of %g replicas and the step mostly waits (MFU %.1f%%): more GPUs buy little unless a larger "
@@ -167,16 +172,18 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
                      res->memory_tie_break ? "the fastest with room (a near tie, perf.yaml search_comfort_share)" : "fastest",
                      res->plans_fitting, res->plans_evaluated, 100.0 * w->step.compute_s / w->step.step_time_s,
                      100.0 * w->step.mfu);
-    if (res->memory_tie_break && res->top_count > 1) { /* the fastest is then the runner-up */
+    if (res->memory_tie_break) {
         char layout[LAYOUT_MAX];
-        const sp_candidate *f = &res->top[1];
+        const sp_candidate *f = &res->displaced;
         layout_text(f, layout, sizeof layout);
+        if (f->config.tp > 1 && !f->config.sequence_parallel) /* else it can read as the winner's */
+            sp_appendf(layout, sizeof layout, (int)strlen(layout), ", no sequence parallelism");
         double quicker = 100.0 * (1.0 - f->step.step_time_s / w->step.step_time_s);
         char by[32] = "under 0.1%";
         if (quicker >= 0.05)
             snprintf(by, sizeof by, "%.1f%%", quicker);
         sp_appendf(buf, size, n,
-                   "; the fastest (%s) is %s quicker, within the %.0f%% the search counts as a tie "
+                   "; the fastest (%s) is %s quicker, within the %g%% the search counts as a tie "
                    "(search_tie_tolerance), but needs %.1f GB where this needs %.1f",
                    layout, by, 100.0 * res->tie_tolerance, f->memory.total_bytes / 1e9, w->memory.total_bytes / 1e9);
     } else if (res->top_count > 1) {
@@ -431,7 +438,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         }
         free(front);
         free(cands);
-        batch_bound_note(&b, r);
+        batch_bound_note(&b, r, w);
         /* Each part once, in the options' order: whose prices the costs above compare. */
         enum { PARTS_MAX = 64 }; /* more than any --gpu list names */
         const sp_accel *parts[PARTS_MAX];

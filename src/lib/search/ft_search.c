@@ -179,6 +179,7 @@ static void chunked_alternative(const ft_search *s, sp_ft_result *out)
     if (o.fits)
         price(&again, &o);
     out->chunked = o;
+    out->layouts_tried += again.layouts;
 }
 
 sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t accel_count, const sp_ft_request *q,

@@ -90,8 +90,10 @@ static void keep(search_ctx *s, const sp_candidate *c)
         r->top_count = n + 1;
 }
 
-/* Layouts kept while searching: what the caller asks, and at least TIE_POOL to break a near tie
- * among (the winner must not depend on how many the caller lists). */
+
+/* A near tie is broken among the TIE_POOL fastest layouts, however many the caller lists, so the
+ * winner does not depend on `top` (keeping all SP_TOP_MAX would cost the search a tenth of its
+ * speed in insertions). */
 enum { TIE_POOL = 8 };
 static size_t top_pool(size_t top)
 {
@@ -109,15 +111,16 @@ static void roomier_first(sp_search_result *r, const sp_perf_constants *perf)
     double tolerance = perf->search_tie_tolerance;
     /* memory.capacity_bytes is the card; what a layout may use is the card less memory_headroom. */
     double line = perf->search_comfort_share * f->memory.capacity_bytes * (1.0 - perf->memory_headroom);
-    if (r->top_count < 2 || !(line > 0) || f->memory.total_bytes <= line)
-        return;
+    if (!(tolerance > 0) || r->top_count < 2 || !(line > 0) || f->memory.total_bytes <= line)
+        return; /* a tolerance of 0 turns the rule off, exact ties included (make validate) */
     size_t pick = 0;
-    for (size_t i = 1; i < r->top_count && !pick; i++)
+    for (size_t i = 1; i < r->top_count && i < TIE_POOL && !pick; i++)
         if (r->top[i].step.step_time_s <= f->step.step_time_s * (1.0 + tolerance) && r->top[i].memory.total_bytes <= line)
             pick = i;
     if (pick == 0)
         return;
     sp_candidate winner = r->top[pick];
+    r->displaced = r->top[0];
     memmove(&r->top[1], &r->top[0], pick * sizeof r->top[0]);
     r->top[0] = winner;
     r->memory_tie_break = true;
