@@ -17,7 +17,8 @@ static const cli_command CMD = {
     "stackplan breakeven --gpus G --usd-per-gpu-hour C [--premium M] [--ops-hours T] [--ops-usd-per-hour V] "
     "[--data-dir DIR]",
     "Solve (m - 1) g c h = v T_ops for h: below it managed costs less in total, above it\n"
-    "self-managed does (seed section 2). Prints both totals at durations around it.",
+    "self-managed does (seed section 2: renting GPUs and running them yourself against a managed\n"
+    "service's premium; buying hardware is not priced). Prints both totals at durations around it.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
 int cmd_breakeven(int argc, char **argv)
