@@ -269,8 +269,13 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
         snprintf(cost, sizeof cost, "%s at $%g/GPU-hour", total, o->usd_per_gpu_hour);
     char run_hours[32];
     hours_text(o->hours, run_hours, sizeof run_hours);
-    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g, %s: %s hours, %s%s%s\n",
-                  sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch,
+    /* The search runs the largest micro-batch that is not tight; say so when a larger one fits. */
+    char roomier[96] = "";
+    if (q->micro_batch <= 0 && o->max_micro_batch > o->config.micro_batch && o->config.micro_batch < q->max_micro_batch)
+        snprintf(roomier, sizeof roomier, " (%g fits, tightly: the allocator's cache would pass the card)",
+                 o->max_micro_batch);
+    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g%s, %s: %s hours, %s%s%s\n",
+                  sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch, roomier,
                   o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", run_hours, cost,
                   o->meets ? "" : " (nothing meets the targets: the best of what fits",
                   /* more GPUs shorten a run, never cheapen it: advised only past a deadline */
