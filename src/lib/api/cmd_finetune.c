@@ -110,7 +110,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
         s = parse_counts(v, q, err);
     if (s == SP_OK && q->base.quant != SP_QUANT_NONE && !(q->methods & SP_METHODS_QLORA))
         s = cli_flag_error(err, "quant", "a quantised base is QLoRA: add qlora to --method");
-    /* QLoRA is a 4-bit base by definition (Dettmers et al. 2023): an explicit none contradicts it, as
+    /* QLoRA is a quantised base by definition (Dettmers et al. 2023): an explicit none contradicts it, as
      * `memory` says (finetune.c sp_ft_config_check), rather than being quietly read as NF4. */
     bool unquantised = cli_flag(&CMD, v, "quant")->set && q->base.quant == SP_QUANT_NONE;
     if (s == SP_OK && unquantised && !cli_flag(&CMD, v, "method")->set)
@@ -119,7 +119,8 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
         s = cli_flag_error(err, "quant", "QLoRA needs a quantised base: nf4, fp4, int4 or int8 (drop qlora from --method "
                                          "for a 16-bit base)");
     if (s == SP_OK && q->base.fp32_upcast && !(q->methods & SP_METHODS_QLORA)) /* PEFT's, for quantised bases */
-        s = cli_flag_error(err, "kbit-upcast", "applies to a quantised base: add qlora to --method");
+        s = cli_flag_error(err, "kbit-upcast", unquantised ? "applies to a quantised base, and --quant none asks for none"
+                                                          : "applies to a quantised base: add qlora to --method");
     if (s == SP_OK && !(q->methods & SP_METHODS_QLORA))
         q->base.quant = SP_QUANT_NONE;
     return s == SP_OK ? job_flags(v, in, q, err) : s;

@@ -79,7 +79,10 @@ const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config)
     case SP_STACK_ROCM:
         switch (sp_train_stack_of(config)) {
         case SP_TRAIN_MEGATRON: return "Megatron-LM (ROCm build, ROCm/Megatron-LM)";
-        case SP_TRAIN_FSDP_ZERO: return config->zero <= 1 ? "DeepSpeed ZeRO-1 (ROCm build)" : "PyTorch FSDP / DeepSpeed ZeRO (ROCm builds)";
+        case SP_TRAIN_FSDP_ZERO:
+            return config->zero <= 1   ? "DeepSpeed ZeRO-1 (ROCm build)"
+                   : config->zero <= 2 ? "PyTorch FSDP (SHARD_GRAD_OP) / DeepSpeed ZeRO-2 (ROCm builds)"
+                                       : "PyTorch FSDP (FULL_SHARD) / DeepSpeed ZeRO-3 (ROCm builds)";
         case SP_TRAIN_TORCHTITAN: return "torchtitan (PyTorch FSDP2 with TP, CP or PP; ROCm build of PyTorch)";
         case SP_TRAIN_DDP: return "PyTorch DDP (ROCm build, RCCL)";
         }
