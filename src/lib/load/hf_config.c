@@ -527,8 +527,6 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
     return check_modern(c, m);
 }
 
-/* The catalog's _torchtitan: the model name and flavor torchtitan registers for this model
- * ("llama3/70B", torchtitan/models/llama3/__init__.py), which its TOML config names. */
 /* The catalog's _stackplan_tuned: the makers' instruction-tuned checkpoint of the same shape, its
  * repository and its own context (both required, with a _source), which name resolution serves
  * when a -Instruct, -chat or -it name is asked. */
@@ -548,6 +546,8 @@ static sp_status tuned_checkpoint(hf_config *c, json_t *root, sp_model *out)
     return SP_OK;
 }
 
+/* The catalog's _torchtitan: the model name and flavor torchtitan registers for this model
+ * ("llama3/70B", torchtitan/models/llama3/__init__.py), which its TOML config names. */
 static sp_status torchtitan_name(hf_config *c, json_t *root, sp_model *out)
 {
     json_t *v = json_object_get(root, "_torchtitan");

@@ -38,12 +38,15 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
 
 /* A sharded data-parallel layout by its stage: FSDP shards gradients with the optimizer
  * (SHARD_GRAD_OP, ZeRO-2) or everything (FULL_SHARD, ZeRO-3), never the optimizer alone, so a
- * ZeRO-1 layout is DeepSpeed's (torch.distributed.fsdp.ShardingStrategy). */
-static const char *fsdp_zero_name(double zero)
+ * ZeRO-1 layout is DeepSpeed's (torch.distributed.fsdp.ShardingStrategy); on ROCm, their builds. */
+static const char *fsdp_zero_name(double zero, bool rocm)
 {
-    if (zero <= 1)
-        return "DeepSpeed ZeRO-1";
-    return zero <= 2 ? "PyTorch FSDP (SHARD_GRAD_OP) / DeepSpeed ZeRO-2" : "PyTorch FSDP (FULL_SHARD) / DeepSpeed ZeRO-3";
+    static const char *const NAMES[2][3] = {
+        {"DeepSpeed ZeRO-1", "PyTorch FSDP (SHARD_GRAD_OP) / DeepSpeed ZeRO-2",
+         "PyTorch FSDP (FULL_SHARD) / DeepSpeed ZeRO-3"},
+        {"DeepSpeed ZeRO-1 (ROCm build)", "PyTorch FSDP (SHARD_GRAD_OP) / DeepSpeed ZeRO-2 (ROCm builds)",
+         "PyTorch FSDP (FULL_SHARD) / DeepSpeed ZeRO-3 (ROCm builds)"}};
+    return NAMES[rocm ? 1 : 0][zero <= 1 ? 0 : zero <= 2 ? 1 : 2];
 }
 
 const char *sp_train_framework(const sp_mem_config *config)
@@ -51,7 +54,7 @@ const char *sp_train_framework(const sp_mem_config *config)
     switch (sp_train_stack_of(config)) {
     case SP_TRAIN_MEGATRON: return "Megatron-LM (Megatron-Core)";
     case SP_TRAIN_TORCHTITAN: return "torchtitan (PyTorch FSDP2 with tensor, context or pipeline parallelism)";
-    case SP_TRAIN_FSDP_ZERO: return fsdp_zero_name(config->zero);
+    case SP_TRAIN_FSDP_ZERO: return fsdp_zero_name(config->zero, false);
     case SP_TRAIN_DDP: break;
     }
     return "PyTorch DDP";
@@ -79,10 +82,7 @@ const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config)
     case SP_STACK_ROCM:
         switch (sp_train_stack_of(config)) {
         case SP_TRAIN_MEGATRON: return "Megatron-LM (ROCm build, ROCm/Megatron-LM)";
-        case SP_TRAIN_FSDP_ZERO:
-            return config->zero <= 1   ? "DeepSpeed ZeRO-1 (ROCm build)"
-                   : config->zero <= 2 ? "PyTorch FSDP (SHARD_GRAD_OP) / DeepSpeed ZeRO-2 (ROCm builds)"
-                                       : "PyTorch FSDP (FULL_SHARD) / DeepSpeed ZeRO-3 (ROCm builds)";
+        case SP_TRAIN_FSDP_ZERO: return fsdp_zero_name(config->zero, true);
         case SP_TRAIN_TORCHTITAN: return "torchtitan (PyTorch FSDP2 with TP, CP or PP; ROCm build of PyTorch)";
         case SP_TRAIN_DDP: return "PyTorch DDP (ROCm build, RCCL)";
         }

@@ -95,8 +95,8 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
             sp_note_text(1u << i, plan, text, sizeof text);
             sp_buf_printf(b, "- Note: %s%s\n", sp_note_is_warning(1u << i) ? "warning: " : "", text);
         }
-    sp_buf_printf(b, "- Refuse to build: %s: %s\n", sp_plan_carrying_axis(plan, r)->refuse_to_build,
-                  sp_plan_carrying_axis(plan, r)->refuse_why);
+    const sp_axis_info *carrying = sp_plan_carrying_axis(plan, r);
+    sp_buf_printf(b, "- Refuse to build: %s: %s\n", carrying->refuse_to_build, carrying->refuse_why);
     sp_launch_line(plan, text, sizeof text);
     sp_buf_printf(b, "- Launch: `%s`\n", text);
 }

@@ -49,6 +49,12 @@ static bool meets(const sp_train_report *r, const sp_candidate *c)
     return sp_run_standing_of(c->days, c->cost_usd, r->deadline_days, r->budget_usd) == SP_RUN_MEETS_BOTH;
 }
 
+/* A step that mostly waits: compute under half of it (pipeline bubble, exposed communication). */
+static bool mostly_waiting(const sp_step *step)
+{
+    return step->step_time_s > 0 && step->compute_s < 0.5 * step->step_time_s;
+}
+
 /* The options table's counts where the default batch starves the GPUs: from the first count whose
  * best step is mostly waiting (compute under half of it) with no more micro-batches a replica than
  * pipeline stages (nothing to hide the reduction or fill the pipeline with), more GPUs buy little.
@@ -59,7 +65,7 @@ static void batch_bound_note(sp_buf *b, const sp_train_report *r, const sp_train
         return;
     for (size_t i = 0; i < r->count; i++) {
         const sp_candidate *c = &r->options[i].result.top[0];
-        if (!r->options[i].result.found || !(c->step.step_time_s > 0) || c->step.compute_s >= 0.5 * c->step.step_time_s ||
+        if (!r->options[i].result.found || !mostly_waiting(&c->step) ||
             c->step.microbatches > fmax(1.0, c->config.pp))
             continue;
         if (&r->options[i] == winner)
@@ -368,8 +374,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       c->step.ep_comm_s, c->step.step_time_s);
     /* A default batch too small for the GPUs: each replica gets few micro-batches, so the step is
      * mostly pipeline bubble and gradient reduction, and more GPUs buy little. */
-    double compute_share = c->step.step_time_s > 0 ? c->step.compute_s / c->step.step_time_s : 1.0;
-    if (r->request->global_batch_is_default && compute_share < 0.5)
+    if (r->request->global_batch_is_default && mostly_waiting(&c->step))
         sp_buf_printf(&b,
                       "note        : the default batch of %g sequences leaves %g micro-batch(es) to each of %g "
                       "replicas, so most of the step waits on %s; a larger --global-batch keeps more GPUs busy\n",
@@ -381,12 +386,10 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     if (c->step.step_time_s < launch_s)
         sp_buf_printf(&b,
                       "note        : this %.3f s step is shorter than the %.3f s eager PyTorch takes to launch its "
-                      "kernels (%g layers a stage x %s x %g micro-batch(es) at %.2f ms, perf.yaml "
-                      "eager_host_s_per_layer_pass): the host sets the pace unless CUDA graphs or torch.compile "
-                      "remove the launches, and fewer GPUs would take about as long\n",
-                      c->step.step_time_s, launch_s, ceil(r->model->layers / fmax(1.0, c->config.pp)),
-                      c->config.recompute == SP_RECOMPUTE_FULL ? "3 passes" : "2 passes", fmax(1.0, c->step.microbatches),
-                      1e3 * r->rules->perf.eager_host_s_per_layer_pass);
+                      "kernels (%.2f ms a layer and pass, perf.yaml eager_host_s_per_layer_pass): the host sets the "
+                      "pace unless CUDA graphs or torch.compile remove the launches, and fewer GPUs would take about "
+                      "as long\n",
+                      c->step.step_time_s, launch_s, 1e3 * r->rules->perf.eager_host_s_per_layer_pass);
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
     if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)

@@ -189,10 +189,10 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
                         sp_serve_result *out, sp_error *err)
 {
     sp_status s = plan_reach(model, accel, config, memory, perf, out, err);
-    if (s == SP_OK)
+    if (s == SP_OK) {
         out->expert_parallel = config->expert_parallel;
-    if (s == SP_OK)
         open_split(model, accel, config, memory, perf, out);
+    }
     if (!config->parallelism_searched || config->expert_parallel || model->experts <= 1 || config->pp > 1)
         return s;
     sp_serve_config ep = *config;

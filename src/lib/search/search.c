@@ -90,6 +90,11 @@ static void keep(search_ctx *s, const sp_candidate *c)
         r->top_count = n + 1;
 }
 
+/* The layouts a caller may ask for: 1 to SP_TOP_MAX. */
+static size_t top_asked(size_t top)
+{
+    return top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top);
+}
 
 /* A near tie is broken among the TIE_POOL fastest layouts, however many the caller lists, so the
  * winner does not depend on `top` (keeping all SP_TOP_MAX would cost the search a tenth of its
@@ -97,8 +102,7 @@ static void keep(search_ctx *s, const sp_candidate *c)
 enum { TIE_POOL = 8 };
 static size_t top_pool(size_t top)
 {
-    size_t pool = top < TIE_POOL ? TIE_POOL : top;
-    return pool > SP_TOP_MAX ? SP_TOP_MAX : pool;
+    return top_asked(top < TIE_POOL ? TIE_POOL : top);
 }
 
 /* A near tie goes to room: when the fastest layout fills more than `comfort` of the memory a GPU
@@ -447,9 +451,8 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     if (s.over)
         return too_many_layouts(model, accel, request, err);
     roomier_first(out, perf);
-    size_t asked = top < 1 ? 1 : (top > SP_TOP_MAX ? SP_TOP_MAX : top);
-    if (out->top_count > asked)
-        out->top_count = asked;
+    if (out->top_count > top_asked(top))
+        out->top_count = top_asked(top);
     return SP_OK;
 }
 
