@@ -107,6 +107,16 @@ void sp_money(double usd, char *buf, size_t size)
     snprintf(buf, size, "$%s", digits);
 }
 
+/* An amount a user may pay once or by the hour: cents below $1,000 (a fine-tune often costs a
+ * few dollars), whole dollars with separators above, so that no report prints $3164.80. */
+void sp_money_cents(double usd, char *buf, size_t size)
+{
+    if (fabs(usd) < 999.995)
+        snprintf(buf, size, "$%.2f", usd);
+    else
+        sp_money(usd, buf, size);
+}
+
 /* A count as people write it: 10M, 2.5B, 1T (three significant digits); under 10,000 as is. The
  * unit is chosen after rounding (999.6k is 1M, not 1e+03k), and past 999T the digits are whole. The
  * suffixes are the ones --tokens and a profile's `tokens` accept. */

@@ -27,15 +27,12 @@ static void layout_text(const sp_ft_config *c, char *buf, size_t size)
              c->offload != SP_OFFLOAD_NONE ? sp_offload_name(c->offload) : "");
 }
 
-/* Cents below $1,000 (a fine-tune often costs a few dollars), thousands separators above. */
 static void money(double usd, double usd_per_hour, char *buf, size_t size)
 {
     if (!(usd_per_hour > 0))
         snprintf(buf, size, "no price");
-    else if (usd < 1000)
-        snprintf(buf, size, "$%.2f", usd);
     else
-        sp_money(usd, buf, size);
+        sp_money_cents(usd, buf, size);
 }
 
 /* Hours as people read them: whole past 100, one decimal past 1, three digits below (a run of
@@ -161,8 +158,14 @@ static void targets_text(sp_buf *b, const sp_ft_request *q)
     sp_buf_printf(b, "targets : ");
     if (q->deadline_hours > 0)
         sp_buf_printf(b, "done within %g hours%s", q->deadline_hours, q->budget_usd > 0 ? ", " : "");
-    if (q->budget_usd > 0)
-        sp_buf_printf(b, "at most $%g", q->budget_usd);
+    if (q->budget_usd > 0) {
+        char budget[48];
+        if (q->budget_usd == floor(q->budget_usd)) /* as the user wrote it: $500, $2,500 */
+            sp_money(q->budget_usd, budget, sizeof budget);
+        else
+            sp_money_cents(q->budget_usd, budget, sizeof budget);
+        sp_buf_printf(b, "at most %s", budget);
+    }
     sp_buf_printf(b, "\n");
 }
 

@@ -22,6 +22,7 @@ const char *sp_ray_job_command(const sp_plan *plan);
 
 bool sp_note_is_warning(unsigned note);
 void sp_money(double usd, char *buf, size_t size); /* "$14,000" */
+void sp_money_cents(double usd, char *buf, size_t size); /* "$3.20", "$3,165" */
 void sp_count_text(double n, char *buf, size_t size); /* "10M", "2.5B", "1T"; under 10,000 as is */
 /* "LABEL AWS on-demand (h100-sxm-80gb $6.88); Lambda on-demand (...): ..." when the parts compared
  * (each once) are priced by two or more providers and no price was given for all; else nothing. */

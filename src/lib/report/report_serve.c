@@ -253,10 +253,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         double usd = s->run_s / 3600.0 * s->tp * fmax(1.0, s->pp) * c->usd_per_gpu_hour;
         if (r->unpriced)
             snprintf(run_cost, sizeof run_cost, "%.3g GPU-hours", usd);
-        else if (usd < 100)
-            snprintf(run_cost, sizeof run_cost, "$%.2f", usd);
         else
-            sp_money(usd, run_cost, sizeof run_cost);
+            sp_money_cents(usd, run_cost, sizeof run_cost);
         sp_buf_printf(&b, "offline run : %g requests queued at once, %s: %s, %.0f output tokens/s over the run, %s on the replica's GPUs\n",
                       c->requests, batches, wall, s->run_output_tokens_per_s, run_cost);
     }
@@ -268,18 +266,19 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                           c->replicas > 0
                       ? ""
                       : ", sized at the nearest batch: no fleet of this replica meets the targets");
-    char month[48];
+    char month[48], hour[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
+    sp_money_cents(s->fleet_usd_per_hour, hour, sizeof hour);
     if (r->unpriced) { /* what a price would multiply: the fleet's GPU-hours against the tokens it serves */
         sp_buf_printf(&b, "cost        : %s has no public price (--usd-per-gpu-hour prices the fleet); at %.4g requests/s "
                           "(%.0f%% utilised) the fleet spends %.3g GPU-hours a million output tokens\n",
                       r->accel->name, s->utilization * s->replicas * s->requests_per_s, 100 * s->utilization,
                       gpu_hours_per_million_output_tokens(c, s));
     } else {
-    sp_buf_printf(&b, "cost        : $%.2f an hour for the fleet (%s a month) at $%g/GPU-hour; at %.4g requests/s (%.0f%% "
+    sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%g/GPU-hour; at %.4g requests/s (%.0f%% "
                       "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
                       "cost on output tokens, $%.3f per million\n",
-                  s->fleet_usd_per_hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
+                  hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
                   s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
     }
