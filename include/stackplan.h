@@ -1698,7 +1698,8 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
 
 /* ---------------------------------------------------------------- output */
 
-typedef enum { SP_FORMAT_TEXT = 0, SP_FORMAT_JSON, SP_FORMAT_MD, SP_FORMAT_HTML } sp_format;
+/* SP_FORMAT_PROFILE: `train`'s winner as a profile YAML for `plan` and `launch` (sp_train_profile). */
+typedef enum { SP_FORMAT_TEXT = 0, SP_FORMAT_JSON, SP_FORMAT_MD, SP_FORMAT_HTML, SP_FORMAT_PROFILE } sp_format;
 
 /* Parses "text", "json" or "md". */
 bool sp_format_parse(const char *text, sp_format *out);
@@ -1761,6 +1762,13 @@ char *sp_render_train(const sp_train_report *report, sp_format format, sp_error 
 /* Whether some option fits and the winner meets the report's deadline and budget (both met when
  * neither is given). Pure. */
 bool sp_train_report_meets(const sp_train_report *report);
+/* The option the report recommends (as sp_render_train names it), or NULL when nothing fits. Pure. */
+const sp_train_option *sp_train_report_winner(const sp_train_report *report);
+/* The recommended run as a profile YAML (one list item) that sp_plan plans with the same layout and
+ * sp_launch_artifacts turns into files: catalog model, part, count, seq, batch, tokens, precision,
+ * optimizer, a pinned micro-batch and a given price; the deadline and budget given, else the run's
+ * own hours and cost rounded up. SP_ERR_INPUT when nothing fits. Caller frees. */
+char *sp_train_profile(const sp_train_report *report, sp_error *err);
 
 /* Renders a data-job estimate. Caller frees. */
 char *sp_render_data(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,

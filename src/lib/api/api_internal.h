@@ -202,7 +202,7 @@ sp_status cli_find_accel(const sp_accel_catalog *catalog, const char *typed, con
 sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model *out, sp_error *err);
 
 /* Output formats a command accepts beyond text and json. */
-enum { CLI_MD = 1u << 0, CLI_HTML = 1u << 1 };
+enum { CLI_MD = 1u << 0, CLI_HTML = 1u << 1, CLI_PROFILE = 1u << 2 };
 
 /* Parses argv, answers --help and reads --format (text, json, and the CLI_MD / CLI_HTML given).
  * positional and positional_count are NULL for a command that takes no operands.

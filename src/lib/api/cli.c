@@ -339,11 +339,13 @@ int cli_start(const cli_command *cmd, int argc, char **argv, cli_value *values, 
     size_t f = cli_index(cmd, "format");
     if (f < cmd->count && values[f].set &&
         (!sp_format_parse(values[f].text, format) || (*format == SP_FORMAT_MD && !(formats & CLI_MD)) ||
-         (*format == SP_FORMAT_HTML && !(formats & CLI_HTML)))) {
+         (*format == SP_FORMAT_HTML && !(formats & CLI_HTML)) ||
+         (*format == SP_FORMAT_PROFILE && !(formats & CLI_PROFILE)))) {
         cli_flag_error(&err, "format", "'%s' is not %s", values[f].text,
-                       (formats & CLI_MD)     ? "text, json, md or html"
-                       : (formats & CLI_HTML) ? "text, json or html"
-                                              : "text or json");
+                       (formats & CLI_PROFILE) ? "text, json, html or profile"
+                       : (formats & CLI_MD)    ? "text, json, md or html"
+                       : (formats & CLI_HTML)  ? "text, json or html"
+                                               : "text or json");
         return cli_fail(&err);
     }
     return -1;

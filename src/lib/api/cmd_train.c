@@ -49,7 +49,9 @@ static const cli_opt OPTS[] = {
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)"},
     {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)"},
     CLI_FT_OPTS,
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
+    {"format", CLI_TEXT, "text|json|html|profile",
+     "output format (default text; html: a page with charts; profile: the recommended run as a profile for "
+     "`stackplan plan` and `stackplan launch`)"},
 };
 
 static const cli_command CMD = {
@@ -247,6 +249,27 @@ static void find_fitting_count(const train_job *j, const sp_train_option *option
         }
 }
 
+/* --format profile writes what a profile can say: a catalog model, the part, count, batch, tokens,
+ * precision, optimizer, a pinned micro-batch and price. The plan searches the layout again, so a
+ * flag that steers the search some other way would be dropped on the way: refused instead. */
+static sp_status check_profile_flags(const cli_value *v, sp_error *err)
+{
+    static const char *const not_in_profiles[] = {"tp", "pp", "dp", "zero", "interleave", "ep", "cp", "etp",
+                                                   "ep-overlap", "tp-overlap", "eager-modules", "recompute",
+                                                   "sequence-parallel", "goodput", "mfu-cap", "method"};
+    if (!cli_flag(&CMD, v, "model")->set)
+        return cli_flag_error(err, "format", "profile: a profile names a catalog model; give --model");
+    for (size_t i = 0; i < sizeof not_in_profiles / sizeof not_in_profiles[0]; i++)
+        if (cli_flag(&CMD, v, not_in_profiles[i])->set)
+            return cli_flag_error(err, not_in_profiles[i],
+                                  "a profile has no key for it, and `plan` would search the layout without it: "
+                                  "drop it with --format profile");
+    if (!cli_on(&CMD, v, "flash-attention"))
+        return cli_flag_error(err, "flash-attention",
+                              "a profile plans with FlashAttention: drop --no-flash-attention with --format profile");
+    return SP_OK;
+}
+
 /* --method: the fine-tuning model at the counts of --gpus, not the pre-training search. */
 static int train_fine_tune(const cli_value *v, sp_format format)
 {
@@ -304,13 +327,15 @@ int cmd_train(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML | CLI_PROFILE);
     if (started >= 0)
         return started;
-    if (cli_flag(&CMD, v, "method")->set)
-        return train_fine_tune(v, format);
     sp_error err;
     sp_error_clear(&err);
+    if (format == SP_FORMAT_PROFILE && check_profile_flags(v, &err) != SP_OK)
+        return cli_fail(&err);
+    if (cli_flag(&CMD, v, "method")->set)
+        return train_fine_tune(v, format);
     train_job *j = calloc(1, sizeof *j);
     sp_train_option *options = calloc(MAX_ACCELS * MAX_COUNTS, sizeof *options);
     if (!j || !options) {
@@ -327,6 +352,9 @@ int cmd_train(int argc, char **argv)
         s = run_searches(v, j, options, &n, &err);
     if (s == SP_OK)
         s = check_something_checked(j, options, n, &err);
+    if (s == SP_OK && format == SP_FORMAT_PROFILE && j->unpriced)
+        s = cli_flag_error(&err, "usd-per-gpu-hour",
+                           "'%s' has no public price: a profile's plan prices the run, so give one", j->accels[0]->name);
     char *text = NULL;
     bool meets = false;
     if (s == SP_OK) {
@@ -335,8 +363,14 @@ int cmd_train(int argc, char **argv)
                                   cli_number_or(&CMD, v, "budget-usd", 0), (size_t)cli_number(&CMD, v, "top"), &j->in.rules,
                                   0, NULL, j->unpriced};
         find_fitting_count(j, options, n, &report);
-        text = sp_render_train(&report, format, &err);
         meets = sp_train_report_meets(&report);
+        if (format == SP_FORMAT_PROFILE && !sp_train_report_winner(&report)) /* understood, nothing to write */
+            text = strdup("# stackplan train --format profile: no layout fits memory at the counts asked, so there "
+                             "is no run to write (the text report names the count that would fit)\n");
+        else if (format == SP_FORMAT_PROFILE)
+            text = sp_train_profile(&report, &err);
+        else
+            text = sp_render_train(&report, format, &err);
     }
     sp_accel_catalog_free(&j->in.catalog);
     free(j);

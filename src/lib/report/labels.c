@@ -13,6 +13,8 @@ bool sp_format_parse(const char *text, sp_format *out)
         *out = SP_FORMAT_MD;
     else if (!strcmp(text, "html"))
         *out = SP_FORMAT_HTML;
+    else if (!strcmp(text, "profile"))
+        *out = SP_FORMAT_PROFILE;
     else
         return false;
     return true;

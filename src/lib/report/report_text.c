@@ -138,11 +138,13 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   "allowed)\n",
                   tokens, plan->run_global_batch, k->seq, plan->run_hours, 100 * plan->run_goodput, plan->gpus,
                   p->train_hours);
-    char split[96];
+    char split[96], interleave[32] = "";
     sp_split_text(k, split, sizeof split);
+    if (k->interleave > 1) /* the count, as `train` prints it: Megatron's --num-layers-per-virtual-pipeline-stage follows */
+        snprintf(interleave, sizeof interleave, " (interleave %g)", k->interleave);
     sp_buf_printf(b, "                    %s%s, ZeRO-%g, micro-batch %g, recompute %s: %.0f tokens/s, "
                      "MFU %.1f%%, %.1f GB per GPU (%.0f layouts checked)\n",
-                  split, k->interleave > 1 ? " interleaved" : "", k->zero, k->micro_batch,
+                  split, interleave, k->zero, k->micro_batch,
                   sp_recompute_name(k->recompute), c->step.tokens_per_s, 100 * c->step.mfu, c->memory.total_bytes / 1e9,
                   plan->plans_evaluated);
     sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework_on(plan->stack, k));

@@ -44,6 +44,12 @@ static const sp_train_option *winner(const sp_train_report *r, sp_run_standing *
     return best;
 }
 
+const sp_train_option *sp_train_report_winner(const sp_train_report *report)
+{
+    sp_run_standing standing;
+    return winner(report, &standing);
+}
+
 static bool meets(const sp_train_report *r, const sp_candidate *c)
 {
     return sp_run_standing_of(c->days, c->cost_usd, r->deadline_days, r->budget_usd) == SP_RUN_MEETS_BOTH;
@@ -701,5 +707,9 @@ char *sp_render_train(const sp_train_report *report, sp_format format, sp_error 
 {
     if (format == SP_FORMAT_HTML)
         return train_html(report, err);
+    if (format == SP_FORMAT_PROFILE) { /* a launch input, not a report: sp_train_profile writes it */
+        sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "format", "a train report renders as text, json or html");
+        return NULL;
+    }
     return format == SP_FORMAT_JSON ? train_json(report, err) : train_text(report, err);
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `train --format profile` writes the run it recommends as a profile: `plan` on that file must
+# choose the same layout, `launch` must write its files, and what a profile cannot say is refused.
+set -u
+bin=$1 root=$2
+cd "$root" || exit 1
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL $*"; fail=$((fail+1)); }
+
+# The layout of `train`'s best line, and of `plan`'s training line, as "tp ... recompute X".
+train_layout() { sed -n 's/^best *: [0-9]* x [^,]*, //p' "$1"; }
+plan_layout() { sed -n 's/^ *\(tp [0-9].*recompute [a-z]*\).*: [0-9]* tokens\/s.*/\1/p' "$1"; }
+
+same_layout() { # name, train args...
+  local name=$1; shift
+  "$bin" train "$@" >"$tmp/$name.txt" || { bad "$name: train exit $?"; return; }
+  "$bin" train "$@" --format profile >"$tmp/$name.yaml" || { bad "$name: train --format profile exit $?"; return; }
+  "$bin" plan "$tmp/$name.yaml" >"$tmp/$name.plan" || { bad "$name: plan on the profile exit $?"; return; }
+  local want got
+  want=$(train_layout "$tmp/$name.txt" | sed 's/, sequence parallel$//;s/, TP overlapped$//')
+  got=$(plan_layout "$tmp/$name.plan")
+  if [ -z "$want" ] || [ "${want%%, sequence parallel*}" != "$got" ]; then
+    bad "$name: train chose '$want', plan on its profile '$got'"
+  else
+    ok
+  fi
+  "$bin" launch "$tmp/$name.yaml" --out "$tmp/$name.out" >/dev/null || { bad "$name: launch exit $?"; return; }
+  if ls "$tmp/$name.out"/*/job.sbatch >/dev/null 2>&1; then ok; else bad "$name: launch wrote no job.sbatch"; fi
+}
+
+# One part and count; then two parts, a range and a deadline (the winner is not the first option);
+# then a pinned micro-batch and a price, which the profile carries.
+same_layout one --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 64 --tokens 1T
+same_layout range --model llama-3.1-70b --gpu h100-sxm-80gb,a100-sxm-80gb --gpus 256-1024 --tokens 2T \
+  --deadline-days 60
+same_layout pinned --model llama-2-13b --gpu a100-sxm-80gb --gpus 32 --tokens 300B --micro-batch 1 \
+  --usd-per-gpu-hour 2.5 --seq 2048 --global-batch 1024
+
+# The keys carry the request: the pinned micro-batch and price, the deadline as train_hours.
+grep -q '^  micro_batch: 1$' "$tmp/pinned.yaml" && grep -q '^  usd_per_gpu_hour: 2.5$' "$tmp/pinned.yaml" &&
+  grep -q '^  global_batch: 1024$' "$tmp/pinned.yaml" && ok || bad "pinned: keys missing from the profile"
+grep -q '^  train_hours: 1440$' "$tmp/range.yaml" && ok || bad "range: train_hours is not the 60-day deadline"
+
+# What a profile cannot say is bad input (exit 2, one line on stderr, nothing on stdout).
+refused() { # flag-in-message, args...
+  local want=$1; shift
+  "$bin" train "$@" --format profile >"$tmp/out" 2>"$tmp/err"; local code=$?
+  if [ $code -eq 2 ] && [ ! -s "$tmp/out" ] && grep -qF -- "$want" "$tmp/err"; then ok
+  else bad "refused $*: exit $code, stderr '$(cat "$tmp/err")'"; fi
+}
+refused "--tp:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 64 --tp 2
+refused "--recompute:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 64 --recompute full
+refused "--format: profile: a profile names a catalog model" --params 7e9 --gpu h100-sxm-80gb --gpus 8
+refused "--method:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 1 --method lora
+refused "--usd-per-gpu-hour:" --model llama-3.1-8b --gpu h100-sxm-96gb-hbm2e --gpus 8
+"$bin" serve --model llama-3.1-8b --gpu h100-sxm-80gb --format profile >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -qF "'profile' is not text, json or html" "$tmp/err" && ok || bad "serve accepted --format profile"
+
+# Nothing fits: exit 3, a comment on stdout saying so, nothing on stderr.
+"$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256 --format profile \
+  >"$tmp/out" 2>"$tmp/err"
+code=$?
+[ $code -eq 3 ] && [ ! -s "$tmp/err" ] && grep -q '^# .*no layout fits' "$tmp/out" && ok ||
+  bad "nothing fits: exit $code, stderr $(wc -c <"$tmp/err") bytes"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
