@@ -1073,6 +1073,9 @@ typedef struct {
     double max_tokens;            /* the longest request the engine admits (its --max-model-len): a
                                      drawn prompt past it is cut to fit, as a client truncates one the
                                      engine would refuse; 0: no limit */
+    double tokens_per_step;       /* tokens each decoding sequence emits an emitting iteration: a speculative
+                                     check's acceptance length, decode_step_s then the check's time; 0 or 1:
+                                     one (plain decoding) */
 } sp_sim_input;
 
 /* The most replicas a load simulation runs together: a larger fleet behind a load-aware router is

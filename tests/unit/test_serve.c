@@ -726,6 +726,27 @@ static void poisson_simulation_reaches_steady_state(void **state)
     assert_true(fabs(r.tpot_s.mean - token_s) < 0.01 * token_s);
 }
 
+/* A speculative check is one iteration that emits its acceptance length: requests alone (one every
+ * 1000 s) with 100-token prompts at 10 us a token and 11 output tokens. Plain steps of 10 ms: the
+ * first token ends the 10 ms floor of a prefill-only iteration, and the ten others take 10 ms each.
+ * Checks of 25 ms emitting 2.5 tokens: the ten others need four checks (2.5, 5, 7.5, 10), 100 ms,
+ * so 10 ms a token as before, while a prompt that finds a check running waits for all of it. */
+static void speculative_check_emits_its_acceptance(void **state)
+{
+    (void)state;
+    double plain[1] = {0.010}, check[1] = {0.025};
+    sp_sim_input in = {plain, 1, 1e-5, 8192, 0.001, 100, 11, 0, 0, 40, 7, 1, 1, 1, 0, 1};
+    sp_sim_result r;
+    assert_true(sp_serve_simulate(&in, &r));
+    assert_true(fabs(r.ttft_s.p50 - 0.010) < 1e-9 && fabs(r.tpot_s.p50 - 0.010) < 1e-9);
+    in.decode_step_s = check;
+    in.tokens_per_step = 2.5;
+    assert_true(sp_serve_simulate(&in, &r));
+    assert_true(fabs(r.ttft_s.p50 - 0.025) < 1e-9);
+    assert_true(fabs(r.tpot_s.p50 - 0.010) < 1e-9);
+    assert_true(fabs(r.e2e_s.p50 - 0.125) < 1e-9);
+}
+
 /* A router that compares replicas keeps requests apart: steps of b sequences take b x 10 ms, so a
  * request alone on its replica emits a token every 10 ms, and one that shares a replica emits
  * slower. At 0.5 requests/s over four replicas, each request a second long, a request seldom
@@ -1198,6 +1219,7 @@ int main(void)
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves), cmocka_unit_test(offline_run_in_batches),
         cmocka_unit_test(poisson_simulation), cmocka_unit_test(poisson_simulation_reaches_steady_state),
+        cmocka_unit_test(speculative_check_emits_its_acceptance),
         cmocka_unit_test(routing_keeps_requests_apart), cmocka_unit_test(multi_step_scheduling),
         cmocka_unit_test(speculative_decoding),
         cmocka_unit_test(draft_model_speculation),

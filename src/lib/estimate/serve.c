@@ -395,8 +395,8 @@ static double draft_model_forward_s(const serve_ctx *x, double tokens)
  * `acceptance` tokens are emitted a check. An n-gram draft (prompt lookup) costs nothing on the
  * GPU; an MTP draft (DeepSeek-V3's multi-token prediction) runs one extra layer and the output
  * layer a drafted token; a draft model runs k forwards of its own over the batch. Returns the
- * decode time an output token. */
-static double speculative_token_s(const serve_ctx *x, double batch, double context)
+ * time of one check, drafts included. */
+static double speculative_check_s(const serve_ctx *x, double batch, double context)
 {
     const sp_serve_config *c = x->c;
     double k = c->spec_tokens, verify = decode_round_s(x, batch, context, k + 1.0);
@@ -405,7 +405,13 @@ static double speculative_token_s(const serve_ctx *x, double batch, double conte
         draft = k * (layers_s(x, micro) / x->m->layers + logits_s(x, micro));
     else if (c->spec_draft == SP_DRAFT_MODEL)
         draft = k * draft_model_forward_s(x, batch);
-    return (verify + draft) / c->spec_acceptance;
+    return verify + draft;
+}
+
+/* The decode time an output token: a check over the tokens it emits on average. */
+static double speculative_token_s(const serve_ctx *x, double batch, double context)
+{
+    return speculative_check_s(x, batch, context) / x->c->spec_acceptance;
 }
 
 /* Weights and activation workspace on one GPU; false when the estimate refuses the layout. */
@@ -777,10 +783,12 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     if (!steps)
         return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "out of memory");
     double context = c->prompt_tokens + c->output_tokens / 2.0;
-    /* With speculative decoding a sequence's tokens come T a check: the simulation's step is the
-     * decode time a token, as the steady state's (at_batch). */
+    /* With speculative decoding an iteration is a whole check, which emits the acceptance length a
+     * sequence on average: a prompt that arrives waits for the check in flight, and its prefill
+     * shares an iteration with one, not with a token's share of it. */
+    bool speculates = c->spec_tokens > 0;
     for (size_t b = 1; b <= cap; b++)
-        steps[b - 1] = c->spec_tokens > 0 ? speculative_token_s(x, (double)b, context) : decode_step_s(x, (double)b, context);
+        steps[b - 1] = speculates ? speculative_check_s(x, (double)b, context) : decode_step_s(x, (double)b, context);
     /* A prompt token's cost in an iteration: a lone prompt's share of its prefill, unless that
      * prefill is bound by reading the weights, which an iteration reads once for all its prompts
      * and decodes (an MoE prompt of 512 tokens touches every expert). A lone prompt costing over
@@ -793,12 +801,13 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     double per_prompt_token = lone > x->k->prefill_weight_bound_ratio * shared ? shared : lone;
     sp_sim_input in = {steps, (double)cap, per_prompt_token,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
-                       c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices, r->max_model_len};
+                       c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices, r->max_model_len,
+                       speculates ? c->spec_acceptance : 1.0};
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     /* No replica count beats a request alone: every token of a request takes at least the batch-1
      * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target
      * under those is out of reach, so the capacity count is simulated once and reported. */
-    r->lone_tpot_s = steps[0];
+    r->lone_tpot_s = steps[0] / in.tokens_per_step;
     r->lone_ttft_s = prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens);
     bool tpot_out_of_reach = c->tpot_s > 0 && r->lone_tpot_s > c->tpot_s;
     bool ttft_out_of_reach = c->ttft_s > 0 && c->prompt_spread == 0 && r->lone_ttft_s > c->ttft_s;

@@ -104,6 +104,12 @@ static void summarise(double *values, size_t n, sp_latency *out)
     }
 }
 
+/* Tokens a decoding sequence emits an emitting iteration (a speculative check's mean acceptance). */
+static double tokens_per_step(const sp_sim_input *in)
+{
+    return in->tokens_per_step > 1 ? in->tokens_per_step : 1.0;
+}
+
 /* Sequences in flight once the replica is full, from above: Little's law (in flight = rate x a
  * request's time) with the request's time bounded by its prefill and its tokens at the step of
  * the batch assumed, stretched by the share of time prefills take (Kleinrock 1975, ch. 2),
@@ -116,7 +122,7 @@ static double steady_in_flight(const sp_sim_input *in, double rate_per_s)
     if (prefill_share >= 1)
         return batch;
     for (int i = 0; i < 8; i++) {
-        double step = in->decode_step_s[(size_t)fmax(1.0, ceil(batch)) - 1];
+        double step = in->decode_step_s[(size_t)fmax(1.0, ceil(batch)) - 1] / tokens_per_step(in);
         double request_s = in->prompt_tokens * in->prefill_s_per_token + in->output_tokens * step / (1.0 - prefill_share);
         batch = fmin(in->max_batch, rate_per_s * request_s);
     }
@@ -143,7 +149,7 @@ static sim_window window_of(const sp_sim_input *in, size_t replicas)
     return w;
 }
 
-/* A decoding request and the count of emitting iterations at which it emits its last token. */
+/* A decoding request and the replica's emitted count at which it emits its last token. */
 typedef struct {
     double finish;
     size_t index;
@@ -161,7 +167,8 @@ typedef struct {
     sim_decode *decoding;    /* the heap */
     size_t decoding_count;
     size_t *fresh, fresh_count; /* prefilled in the iteration in flight: their first token ends it */
-    double emitted;          /* emitting iterations so far */
+    double emitted;          /* tokens each decoding sequence has emitted so far: emitting iterations x
+                                tokens_per_step */
     size_t active;           /* admitted and not done */
     unsigned long since;     /* iterations since the last scheduling point */
     bool busy, prefill_only;
@@ -283,8 +290,8 @@ static size_t finish_iteration(sim_fleet *f, sim_replica *r)
 {
     size_t finished = 0;
     double now = r->end_s;
-    if (!r->prefill_only)
-        r->emitted += 1;
+    if (!r->prefill_only) /* a speculative check emits its acceptance length, on average */
+        r->emitted += tokens_per_step(f->in);
     while (r->decoding_count > 0 && r->decoding[0].finish <= r->emitted) {
         f->q[heap_pop(r)].done_s = now;
         finished++;
