@@ -552,7 +552,11 @@ int cmd_launch(int argc, char **argv)
     int status = cli_start(&CMD, argc, argv, v, files, &nfiles, &format, 0);
     if (status >= 0)
         return status;
-    if (nfiles != 1 || !cli_flag(&CMD, v, "out")->set) {
+    if (nfiles == 1 && !cli_flag(&CMD, v, "out")->set) {
+        fprintf(cli_err(), "stackplan: --out: required: the directory to write the launch files into\n");
+        return CLI_EXIT_INPUT;
+    }
+    if (nfiles != 1) {
         fprintf(cli_err(), "stackplan: usage: %s\n", CMD.usage);
         return CLI_EXIT_INPUT;
     }

@@ -110,8 +110,10 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
                             "ray start --head --num-gpus=%lu && ray job submit --address "
                             "http://127.0.0.1:8265 --working-dir . -- %s",
                             (unsigned long)plan->gpus, sp_ray_job_command(plan));
+        /* The job goes to the head's dashboard, which only ray.sh's port-forward makes local. */
         return snprintf(buf, size,
-                        "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 --working-dir . -- %s",
+                        "bash ray.sh   # ray up cluster.yaml, the dashboard forwarded to 127.0.0.1:8265, then "
+                        "ray job submit --working-dir . -- %s",
                         sp_ray_job_command(plan));
     }
     return snprintf(buf, size, "?");
@@ -141,8 +143,8 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
                         "dask scheduler --port 8786 & dask worker tcp://$SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
                         "--memory-limit %.0fGiB & DASK_SCHEDULER_ADDRESS=tcp://$SCHEDULER:8786 python data_job.py",
                         in->vcpus, floor(node_gib / in->vcpus));
-    return snprintf(buf, size, "ray up cluster.yaml -y && ray job submit --address http://127.0.0.1:8265 "
-                               "--working-dir . -- python data_job.py");
+    return snprintf(buf, size, "bash ray.sh   # ray up cluster.yaml, the dashboard forwarded to 127.0.0.1:8265, then "
+                               "ray job submit --working-dir . -- python data_job.py");
 }
 
 /* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */

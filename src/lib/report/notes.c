@@ -225,11 +225,11 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
         if (plan->memory_from_model)
             return snprintf(buf, size,
                             "inferred: training %s needs %.0f GPUs of %.4g GB even with ZeRO-3 sharding, so "
-                            "the model itself must be sharded",
+                            "its training state must be sharded over GPUs",
                             p->model, plan->gpus_for_model, plan->knobs.gpu_mem_gb);
         return snprintf(buf, size,
-                        "inferred: %.4g GB of training state exceeds one %.4g GB accelerator, so the model "
-                        "itself must be sharded",
+                        "inferred: %.4g GB of training state exceeds one %.4g GB accelerator, so the state "
+                        "must be sharded over GPUs",
                         p->has_memory_gb ? p->memory_gb : plan->memory_gb, plan->knobs.gpu_mem_gb);
     case SP_AXIS_FROM_DATA:
         return snprintf(buf, size, "inferred: %g TB of data and no model to train or serve", p->data_tb);

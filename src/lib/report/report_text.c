@@ -123,8 +123,12 @@ static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
         sp_buf_printf(b, "  break-even      : %.1f h; this run is %.4g h, so %s costs less in total\n",
                       plan->breakeven_hours, hours,
                       plan->buy_by_inequality ? "managed" : "self-managed");
-    sp_buf_printf(b, "  budget          : %s spent on this tier, %s the %s budget\n", spend,
+    sp_buf_printf(b, "  budget          : %s spent on this tier, %s the %s budget", spend,
                   plan->within_budget ? "within" : "OVER", budget);
+    /* The seed's rule: cash leaves the budget, the team's hours do not (plan.c). Said where it matters. */
+    if (plan->tier != SP_TIER_MANAGED && plan->cost.ops_usd > 0)
+        sp_buf_printf(b, " (cash only: the team's ops hours, worth %s, are not counted against it)", ops);
+    sp_buf_printf(b, "\n");
 }
 
 static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
