@@ -89,7 +89,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     /* The default shape sizes the batch; the server it launches still takes the model's context. */
     if (c->lengths_assumed && s->max_model_len > c->prompt_tokens + c->output_tokens)
         sp_buf_printf(&b, " (a length not given is assumed: --prompt-tokens/--output-tokens or --workload size it for "
-                          "your traffic; the launch line admits up to %g tokens a request)",
+                          "your traffic; the launch line admits up to %.0f tokens a request)",
                       s->max_model_len);
     sp_buf_printf(&b, "\n");
     char stages[48] = "";
@@ -246,7 +246,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         if (s->run_batches <= 1)
             snprintf(batches, sizeof batches, "in one batch of %g", s->run_last_batch);
         else
-            snprintf(batches, sizeof batches, "in %g batches of %g (the last of %g)", s->run_batches, s->batch,
+            snprintf(batches, sizeof batches, "in %.0f batches of %g (the last of %g)", s->run_batches, s->batch,
                      s->run_last_batch);
         /* What the run itself costs: its wall time on the replica's GPUs at the hourly price. */
         char run_cost[64];
@@ -255,7 +255,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             snprintf(run_cost, sizeof run_cost, "%.3g GPU-hours", usd);
         else
             sp_money_cents(usd, run_cost, sizeof run_cost);
-        sp_buf_printf(&b, "offline run : %g requests queued at once, %s: %s, %.0f output tokens/s over the run, %s on the replica's GPUs\n",
+        sp_buf_printf(&b, "offline run : %.0f requests queued at once, %s: %s, %.0f output tokens/s over the run, %s on the replica's GPUs\n",
                       c->requests, batches, wall, s->run_output_tokens_per_s, run_cost);
     }
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPU%s%s\n", s->replicas, s->tp * s->pp, s->gpus,

@@ -261,7 +261,7 @@ static void text_candidate(sp_buf *b, const char *label, const sp_train_option *
 {
     char layout[LAYOUT_MAX];
     layout_text(c, layout, sizeof layout);
-    sp_buf_printf(b, "%-12s: %g x %s, %s\n", label, c->gpus, o->accel->name, layout);
+    sp_buf_printf(b, "%-12s: %.0f x %s, %s\n", label, c->gpus, o->accel->name, layout);
 }
 
 /* A cost, or a dash where the part has no public price (never $0: it is not free). */
@@ -348,7 +348,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     if (!w) {
         sp_buf_printf(&b, "no layout fits memory (%.0f checked)", evaluated);
         if (r->fits_from_gpus > 0 && r->fits_from_accel)
-            sp_buf_printf(&b, ": %g x %s is the first power of two past the counts asked that fits\n", r->fits_from_gpus,
+            sp_buf_printf(&b, ": %.0f x %s is the first power of two past the counts asked that fits\n", r->fits_from_gpus,
                           r->fits_from_accel->name);
         else if (r->count > 0 && no_network(r))
             sp_buf_printf(&b, ", and %s has no published network, so a job spans at most one server of %g: a "
@@ -433,12 +433,12 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         for (size_t i = 0, k = 0; i < r->count; i++) {
             const sp_train_option *o = &r->options[i];
             if (!o->result.found) {
-                sp_buf_printf(&b, "    %5g x %-18s nothing fits: %s\n", o->gpus, o->accel->name, unfit_reason(o));
+                sp_buf_printf(&b, "    %5.0f x %-18s nothing fits: %s\n", o->gpus, o->accel->name, unfit_reason(o));
                 continue;
             }
             char cost[48];
             cost_text(r, o->result.top[0].cost_usd, cost, sizeof cost);
-            sp_buf_printf(&b, "  %s %5g x %-18s %8.2f days %14s  MFU %.1f%%%s%s%s\n", front && front[k] ? "*" : " ",
+            sp_buf_printf(&b, "  %s %5.0f x %-18s %8.2f days %14s  MFU %.1f%%%s%s%s\n", front && front[k] ? "*" : " ",
                           o->result.top[0].gpus, o->accel->name, o->result.top[0].days, cost,
                           100 * o->result.top[0].step.mfu,
                           miss_text(r, &o->result.top[0])[0] ? "  (" : "", miss_text(r, &o->result.top[0]),
@@ -457,7 +457,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
         sp_price_providers_line(&b, "prices      : ", parts, nparts, r->request->usd_per_gpu_hour > 0);
     }
     if (r->top > 1) {
-        sp_buf_printf(&b, "\ntop layouts on %g x %s\n", c->gpus, w->accel->name);
+        sp_buf_printf(&b, "\ntop layouts on %.0f x %s\n", c->gpus, w->accel->name);
         for (size_t i = 0; i < w->result.top_count && i < r->top; i++) {
             char layout[LAYOUT_MAX];
             layout_text(&w->result.top[i], layout, sizeof layout);
@@ -682,7 +682,7 @@ static char *layouts_chart(const sp_train_report *r, const sp_train_option *w, s
         bars[n] = sp_memory_bar(labels[n], &w->result.top[i].memory);
     }
     char title[SP_TEXT_MAX];
-    snprintf(title, sizeof title, "Memory per GPU of the top layouts on %g x %s", w->result.top[0].gpus, w->accel->name);
+    snprintf(title, sizeof title, "Memory per GPU of the top layouts on %.0f x %s", w->result.top[0].gpus, w->accel->name);
     (void)r;
     return sp_chart_memory(title, bars, n, w->accel->memory_bytes, err);
 }
