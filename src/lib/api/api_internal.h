@@ -155,7 +155,8 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
 
 /* Refuses a CLI_FT_OPTS flag given without --method (memory and train without it are not a
  * fine-tune, and would ignore it). */
-sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *values, sp_error *err);
+sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *values, const char *allowed,
+                                   sp_error *err); /* allowed: one flag this command takes anyway, or NULL */
 /* Reads the CLI_FT_OPTS into c (method only when one is given; finetune reads its list itself). */
 sp_status cli_ft_flags(const cli_command *cmd, const cli_value *values, bool one_method, sp_ft_config *c,
                        sp_error *err);

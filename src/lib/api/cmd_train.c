@@ -350,7 +350,7 @@ int cmd_train(int argc, char **argv)
         return CLI_EXIT_INTERNAL;
     }
     size_t n = 0;
-    sp_status s = cli_ft_flags_need_method(&CMD, v, &err);
+    sp_status s = cli_ft_flags_need_method(&CMD, v, NULL, &err);
     if (s == SP_OK)
         s = load_job(v, j, &err);
     if (s == SP_OK)

@@ -83,14 +83,15 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
     return status == CLI_EXIT_OK && unmet ? CLI_EXIT_UNMET : status;
 }
 
-sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *v, sp_error *err)
+sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *v, const char *allowed, sp_error *err)
 {
     static const char *const FT_ONLY[] = {"lora-rank", "lora-targets", "lora-dropout",     "quant",
                                           "double-quant", "offload",   "train-embeddings", "fused-kernels",
                                           "reentrant-checkpointing",  "host-gb",           "chunked-loss",
                                           "kbit-upcast",              "context",           NULL};
     for (size_t i = 0; FT_ONLY[i]; i++)
-        if (cli_index(cmd, FT_ONLY[i]) < cmd->count && cli_flag(cmd, v, FT_ONLY[i])->set)
+        if ((!allowed || strcmp(allowed, FT_ONLY[i]) != 0) && cli_index(cmd, FT_ONLY[i]) < cmd->count &&
+            cli_flag(cmd, v, FT_ONLY[i])->set)
             return cli_flag_error(err, FT_ONLY[i], "describes a fine-tune: give --method too");
     return SP_OK;
 }
