@@ -67,5 +67,35 @@ code=$?
 [ $code -eq 3 ] && [ ! -s "$tmp/err" ] && grep -q '^# .*no layout fits' "$tmp/out" && ok ||
   bad "nothing fits: exit $code, stderr $(wc -c <"$tmp/err") bytes"
 
+# A served profile's two launches, serve.sh's vllm serve line and serve_app.py's engine arguments,
+# name the same dtype, KV cache dtype and quantization.
+cat >"$tmp/serve.yaml" <<'YAML'
+- name: Serve 70B fp8
+  model: llama-3.1-70b
+  gpu: h100-sxm-80gb
+  weight_dtype: fp8
+  kv_dtype: fp8
+  qps: 40
+  train_hours: 720
+  budget_usd: 100000
+- name: Serve 70B bf16
+  model: llama-3.1-70b
+  gpu: h100-sxm-80gb
+  qps: 20
+  train_hours: 720
+  budget_usd: 100000
+YAML
+"$bin" launch "$tmp/serve.yaml" --out "$tmp/serve.out" >/dev/null || bad "serve launch exit $?"
+for d in "$tmp"/serve.out/*/; do
+  line=$(grep -o 'vllm serve .*' "$d/serve.sh")
+  for pair in "dtype:--dtype" "kv_cache_dtype:--kv-cache-dtype" "quantization:--quantization"; do
+    key=${pair%%:*} flag=${pair#*:}
+    app=$(sed -n "s/^ *\"$key\": \"\(.*\)\",\$/\1/p" "$d/serve_app.py")
+    cli=$(printf '%s\n' "$line" | sed -n "s/.* $flag \([^ ]*\).*/\1/p")
+    [ "$app" = "$cli" ] && ok || bad "$(basename "$d"): serve_app.py $key '$app', serve.sh $flag '$cli'"
+  done
+done
+grep -q '"quantization": "fp8"' "$tmp"/serve.out/serve-70b-fp8/serve_app.py && ok || bad "fp8 app lacks its quantization"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

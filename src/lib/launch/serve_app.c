@@ -32,12 +32,19 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
                   "        \"max_model_len\": %.0f,\n"
                   "        \"gpu_memory_utilization\": %.2f,\n"
                   "        \"max_num_seqs\": %.0f,\n"
-                  "        \"block_size\": %.0f,\n"
-                  "    },\n"
-                  ")\n"
-                  "app = build_openai_app({\"llm_configs\": [llm_config]})\n",
+                  "        \"block_size\": %.0f,\n",
                   SP_VERSION, s->replicas, s->tp * fmax(1, s->pp), s->tp, model, s->replicas, s->replicas, s->tp,
                   fmax(1, s->pp), s->max_model_len, k->gpu_memory_utilization, s->batch, k->block_tokens);
+    /* The same dtypes as serve.sh's vllm serve line (sp_serve_launch_line), as engine arguments. */
+    if (sp_vllm_dtype(k))
+        sp_buf_printf(&b, "        \"dtype\": \"%s\",\n", sp_vllm_dtype(k));
+    if (k->kv_dtype == SP_DTYPE_FP8)
+        sp_buf_printf(&b, "        \"kv_cache_dtype\": \"fp8\",\n");
+    if (sp_vllm_quantization(k))
+        sp_buf_printf(&b, "        \"quantization\": \"%s\",\n", sp_vllm_quantization(k));
+    sp_buf_printf(&b, "    },\n"
+                      ")\n"
+                      "app = build_openai_app({\"llm_configs\": [llm_config]})\n");
     free(model);
     return sp_buf_finish(&b, err);
 }

@@ -192,23 +192,38 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     else if (c->spec_tokens > 0) /* vLLM's speculative config (docs: speculative decoding, n-gram and MTP) */
         n = sp_appendf(buf, size, n, " --speculative-config '{\"method\": \"%s\", \"num_speculative_tokens\": %.0f}'",
                        c->spec_draft == SP_DRAFT_MTP ? "deepseek_mtp" : "ngram", c->spec_tokens);
-    /* The activation dtype the plan sized; quantised checkpoints keep vLLM's choice for theirs. */
-    if (c->weight_dtype == SP_DTYPE_BF16 || c->weight_dtype == SP_DTYPE_FP16 || c->weight_dtype == SP_DTYPE_FP32)
-        n = sp_appendf(buf, size, n, " --dtype %s",
-                       c->weight_dtype == SP_DTYPE_BF16 ? "bfloat16" : c->weight_dtype == SP_DTYPE_FP16 ? "float16" : "float32");
+    if (sp_vllm_dtype(c))
+        n = sp_appendf(buf, size, n, " --dtype %s", sp_vllm_dtype(c));
     if (c->kv_dtype == SP_DTYPE_FP8)
         n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
-    /* A checkpoint that is already quantised names its method in config.json, which vLLM reads;
-     * a --quantization that disagrees with it (awq for a GPTQ file) is refused. */
-    if (c->weights_from_checkpoint)
-        return n;
-    if (c->weight_dtype == SP_DTYPE_FP8)
-        n = sp_appendf(buf, size, n, " --quantization fp8");
-    else if (c->weight_dtype == SP_DTYPE_INT4)
-        n = sp_appendf(buf, size, n, " --quantization awq");
-    else if (c->weight_dtype == SP_DTYPE_NVFP4) /* a ModelOpt NVFP4 checkpoint (vLLM quantization/modelopt.py) */
-        n = sp_appendf(buf, size, n, " --quantization modelopt_fp4");
-    else if (c->weight_dtype == SP_DTYPE_MXFP4) /* an MXFP4 checkpoint such as gpt-oss (vLLM quantization/mxfp4.py) */
-        n = sp_appendf(buf, size, n, " --quantization mxfp4");
+    if (sp_vllm_quantization(c))
+        n = sp_appendf(buf, size, n, " --quantization %s", sp_vllm_quantization(c));
     return n;
+}
+
+/* The activation dtype the plan sized; quantised checkpoints keep vLLM's choice for theirs (NULL). */
+const char *sp_vllm_dtype(const sp_serve_config *c)
+{
+    switch (c->weight_dtype) {
+    case SP_DTYPE_BF16: return "bfloat16";
+    case SP_DTYPE_FP16: return "float16";
+    case SP_DTYPE_FP32: return "float32";
+    default: return NULL;
+    }
+}
+
+/* vLLM's --quantization for the weights the plan sized, or NULL: 16-bit weights, or a checkpoint
+ * that is already quantised, which names its method in config.json for vLLM to read (a
+ * --quantization that disagrees with it, awq for a GPTQ file, is refused). */
+const char *sp_vllm_quantization(const sp_serve_config *c)
+{
+    if (c->weights_from_checkpoint)
+        return NULL;
+    switch (c->weight_dtype) {
+    case SP_DTYPE_FP8: return "fp8";
+    case SP_DTYPE_INT4: return "awq";
+    case SP_DTYPE_NVFP4: return "modelopt_fp4"; /* a ModelOpt NVFP4 checkpoint (vLLM quantization/modelopt.py) */
+    case SP_DTYPE_MXFP4: return "mxfp4";        /* an MXFP4 checkpoint such as gpt-oss (vLLM quantization/mxfp4.py) */
+    default: return NULL;
+    }
 }

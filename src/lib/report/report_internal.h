@@ -7,6 +7,10 @@
 #include "plan_internal.h"
 
 /* ---- launch lines (launch_line.c) ---- */
+/* vLLM's --dtype and --quantization for a serving config; NULL: vLLM's own choice (serve.sh and
+ * serve_app.py pass the same). */
+const char *sp_vllm_dtype(const sp_serve_config *c);
+const char *sp_vllm_quantization(const sp_serve_config *c);
 
 /* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
 const char *sp_default_entry(sp_axis axis);
