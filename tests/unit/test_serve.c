@@ -681,7 +681,7 @@ static void poisson_simulation(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
@@ -719,7 +719,7 @@ static void poisson_simulation_reaches_steady_state(void **state)
     static double steps[4096];
     for (size_t b = 1; b <= 4096; b++)
         steps[b - 1] = 0.010 * (1.0 + (double)b / 1000.0);
-    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1, 0};
+    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1, 0, 1};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     double steady_batch = 50.0 / 0.95, token_s = 0.010 * (1.0 + steady_batch / 1000.0);
@@ -759,7 +759,7 @@ static void routing_keeps_requests_apart(void **state)
     static double steps[64];
     for (size_t b = 1; b <= 64; b++)
         steps[b - 1] = 0.010 * (double)b;
-    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0, 0};
+    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0, 0, 1};
     sp_sim_result least, random, two;
     assert_true(sp_serve_simulate(&in, &least));
     assert_true(fabs(least.tpot_s.p99 - 0.010) < 1e-8 && fabs(least.tpot_s.p50 - 0.010) < 1e-8);
@@ -798,7 +798,7 @@ static void multi_step_scheduling(void **state)
     static double steps[64];
     for (size_t i = 0; i < 64; i++)
         steps[i] = 0.010;
-    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1, 0};
+    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1, 0, 1};
     sp_sim_result alone, every, rounds;
     assert_true(sp_serve_simulate(&in, &alone));
     assert_true(fabs(alone.ttft_s.p99 - 0.010) < 1e-6);
@@ -1192,7 +1192,7 @@ static void prompts_past_the_engine_limit_are_cut(void **state)
     static double steps[8];
     for (size_t b = 0; b < 8; b++)
         steps[b] = 0.001;
-    sp_sim_input in = {steps, 8, 0.010, 8192, 0.001, 100, 50, 0, 0, 200, 7, 1, 1, 1, 0};
+    sp_sim_input in = {steps, 8, 0.010, 8192, 0.001, 100, 50, 0, 0, 200, 7, 1, 1, 1, 0, 1};
     sp_sim_result whole, cut;
     assert_true(sp_serve_simulate(&in, &whole));
     in.max_tokens = 60;
