@@ -205,6 +205,7 @@ typedef struct {
     double serve_stream_s_per_token; /* host time a server spends streaming one sequence's token a step */
     double serve_ttft_ms_mlperf;  /* MLPerf's first-token bound, the latency targets make validate judges rows by */
     double serve_route_choices;   /* replicas a fleet's router compares for each request (sp_serve_config.route_choices) */
+    double seed_gpu_bf16_flops_per_s; /* the dense bf16 peak a seed profile's unnamed GPU is allowed: the time floor */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
@@ -1613,9 +1614,10 @@ enum {
     SP_NOTE_RUN_TOO_SLOW = 1u << 9,            /* warning: no GPU count finishes within train_hours */
     SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 10,     /* a model without a gpu: no time estimate */
     SP_NOTE_HOURS_ARE_INPUT = 1u << 11,        /* training without a named model: train_hours is taken, not estimated */
-    SP_NOTE_SERVE_TARGETS_UNMET = 1u << 12     /* warning: no batch meets ttft_ms/tpot_ms (serve exits 3 on it) */
+    SP_NOTE_SERVE_TARGETS_UNMET = 1u << 12,    /* warning: no batch meets ttft_ms/tpot_ms (serve exits 3 on it) */
+    SP_NOTE_HOURS_BELOW_COMPUTE = 1u << 13     /* warning: train_hours is under 6 N D at the provisioned GPUs' peak */
 };
-enum { SP_NOTE_COUNT = 13 };
+enum { SP_NOTE_COUNT = 14 };
 
 /* The outcome of planning one profile. Plain numbers; reporters format them. */
 typedef struct {
@@ -1669,6 +1671,10 @@ typedef struct {
     bool within_budget;
     sp_launcher launcher;
     unsigned notes;             /* SP_NOTE_* bits */
+    double floor_tokens;        /* SP_NOTE_HOURS_BELOW_COMPUTE: the tokens the profile's data holds ... */
+    double floor_flops;         /* ... 6 N D of them ... */
+    double floor_hours;         /* ... the hours that takes on the provisioned GPUs at full peak ... */
+    double floor_allowed_hours; /* ... against the profile's train_hours */
     bool has_model;             /* a catalog model or config sized it ... */
     sp_model model;             /* ... a copy (the plan outlives the catalog): launch files need its shape */
 } sp_plan;

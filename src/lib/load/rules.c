@@ -40,6 +40,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(serve_stream_s_per_token, 0, 1e-2, 0),
     LIMIT(serve_ttft_ms_mlperf, 1, 1e6, SP_NUM_POSITIVE),
     LIMIT(serve_route_choices, 0, 2, SP_NUM_INTEGER),
+    LIMIT(seed_gpu_bf16_flops_per_s, 1e12, 1e17, SP_NUM_POSITIVE),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
 

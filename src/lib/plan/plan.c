@@ -584,6 +584,28 @@ static void check_axis(const sp_profile *p, sp_plan *out)
         out->notes |= SP_NOTE_MODEL_FITS_ONE_GPU;
 }
 
+/* A training profile whose hours are taken as given (no model or gpu named) still holds a
+ * floor: 6 N D FLOPs (Kaplan et al. 2020, forward and backward) over its data's tokens cannot run
+ * faster than every provisioned GPU at the full dense peak a seed GPU is allowed
+ * (seed_gpu_bf16_flops_per_s). Hours under that floor cannot cover the data: said, not charged. */
+static void check_compute_floor(const sp_profile *p, const sp_rules *r, sp_plan *out)
+{
+    if (!(out->notes & SP_NOTE_HOURS_ARE_INPUT) || !(p->params_b > 0) || !(out->gpus > 0))
+        return;
+    double tokens = p->tokens > 0 ? p->tokens : p->data_tb * 1e12 / r->limits.dataset_bytes_per_token;
+    if (!(tokens > 0))
+        return;
+    double flops = 6.0 * p->params_b * 1e9 * tokens;
+    double hours = flops / (out->gpus * r->limits.seed_gpu_bf16_flops_per_s) / 3600.0;
+    if (!(hours > p->train_hours))
+        return;
+    out->floor_tokens = tokens;
+    out->floor_flops = flops;
+    out->floor_hours = hours;
+    out->floor_allowed_hours = p->train_hours;
+    out->notes = (out->notes & ~(unsigned)SP_NOTE_HOURS_ARE_INPUT) | SP_NOTE_HOURS_BELOW_COMPUTE;
+}
+
 sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                           const sp_plan_options *options, sp_plan *out, sp_error *err)
 {
@@ -718,6 +740,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         return SP_OK;
     }
     check_axis(profile, out);
+    check_compute_floor(profile, rules, out);
     if (out->axis == SP_AXIS_DATA && out->gpus_for_model == 0 && out->gpus_for_qps == 0 && !out->data_sized)
         out->notes |= SP_NOTE_DATA_GPU_FLOOR;
     if (out->axis == SP_AXIS_SERVING && out->gpus_for_model > 1 && out->gpus_for_qps > 0 && !out->served)

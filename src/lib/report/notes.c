@@ -85,6 +85,16 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                         "no batch of this model on this gpu meets the profile's latency targets (ttft_ms, tpot_ms): "
                         "the replicas as sized take %.1f ms to a first token and %.1f ms a token",
                         1e3 * plan->serve.ttft_s, 1e3 * plan->serve.tpot_s);
+    case SP_NOTE_HOURS_BELOW_COMPUTE: {
+        char tokens[32];
+        sp_count_text(plan->floor_tokens, tokens, sizeof tokens);
+        return snprintf(buf, size,
+                        "train_hours (%g h) cannot cover the data: 6 x params x %s tokens = %.2g FLOPs take at least "
+                        "%.0f h on %.0f GPUs even at the full dense bf16 peak (seed_gpu_bf16_flops_per_s: an H100's); "
+                        "the cost above pays for the hours given, not the run: name a catalog model and gpu for its "
+                        "time (or ask `stackplan train`)",
+                        plan->floor_allowed_hours, tokens, plan->floor_flops, plan->floor_hours, plan->gpus);
+    }
     case SP_NOTE_HOURS_ARE_INPUT:
         return snprintf(buf, size,
                         "the hours the cost pays for are the profile's train_hours, not an estimate of the run: "
@@ -97,7 +107,7 @@ bool sp_note_is_warning(unsigned note)
 {
     return (note & (SP_NOTE_TRAINING_NEEDS_SHARDING | SP_NOTE_SERVING_WITHOUT_QPS |
                     SP_NOTE_MODEL_FITS_ONE_GPU | SP_NOTE_OVER_BUDGET | SP_NOTE_RUN_TOO_SLOW |
-                    SP_NOTE_SERVE_TARGETS_UNMET)) != 0;
+                    SP_NOTE_SERVE_TARGETS_UNMET | SP_NOTE_HOURS_BELOW_COMPUTE)) != 0;
 }
 
 void sp_money(double usd, char *buf, size_t size)

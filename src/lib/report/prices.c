@@ -39,7 +39,7 @@ void sp_price_providers_line(sp_buf *b, const char *label, const sp_accel *const
         sp_buf_printf(b, "%s%s (", listed++ ? "; " : "", accels[i]->price_provider);
         for (size_t j = i, named = 0; j < n; j++)
             if (!strcmp(accels[j]->price_provider, accels[i]->price_provider))
-                sp_buf_printf(b, "%s%s $%g", named++ ? ", " : "", accels[j]->name, accels[j]->usd_per_hour);
+                sp_buf_printf(b, "%s%s $%.2f", named++ ? ", " : "", accels[j]->name, accels[j]->usd_per_hour);
         sp_buf_printf(b, ")");
     }
     sp_buf_printf(b, ": list prices of different providers, not one market (accelerators.yaml price_source)\n");

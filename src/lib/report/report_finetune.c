@@ -269,7 +269,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     char cost[64] = "no public price", total[32];
     money(o->cost_usd, o->usd_per_gpu_hour, total, sizeof total);
     if (o->usd_per_gpu_hour > 0)
-        snprintf(cost, sizeof cost, "%s at $%g/GPU-hour", total, o->usd_per_gpu_hour);
+        snprintf(cost, sizeof cost, "%s at $%.2f/GPU-hour", total, o->usd_per_gpu_hour);
     char run_hours[32];
     hours_text(o->hours, run_hours, sizeof run_hours);
     /* The search runs the largest micro-batch that is not tight; say so when a larger one fits. */

@@ -275,7 +275,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       r->accel->name, s->utilization * s->replicas * s->requests_per_s, 100 * s->utilization,
                       gpu_hours_per_million_output_tokens(c, s));
     } else {
-    sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%g/GPU-hour; at %.4g requests/s (%.0f%% "
+    sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%.2f/GPU-hour; at %.4g requests/s (%.0f%% "
                       "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
                       "cost on output tokens, $%.3f per million\n",
                   hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
