@@ -106,8 +106,7 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_int(y, "sequence_len", k->seq);
     sp_emit_kv_bool(y, "sample_packing", true);
     sp_emit_kv_int(y, "micro_batch_size", k->micro_batch);
-    /* Sequences an optimizer step: at least ft_batch_sequences over every GPU's micro-batches. */
-    double accumulation = fmax(1, ceil(d->ft_batch_sequences / (k->micro_batch * k->gpus)));
+    double accumulation = sp_ft_accumulation(d, k);
     sp_emit_kv_int(y, "gradient_accumulation_steps", accumulation);
     sp_emit_kv_num(y, "num_epochs", c->profile->epochs > 0 ? c->profile->epochs : 1);
     sp_emit_kv_str(y, "optimizer", optimizer_name(k));

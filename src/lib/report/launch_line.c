@@ -227,3 +227,10 @@ const char *sp_vllm_quantization(const sp_serve_config *c)
     default: return NULL;
     }
 }
+
+/* Micro-batches a fine-tune's recipe accumulates an optimizer step: enough for ft_batch_sequences
+ * (data/launch.yaml: QLoRA's batch of 16) over every GPU's micro-batch, at least one. */
+double sp_ft_accumulation(const sp_launch_data *d, const sp_ft_config *k)
+{
+    return fmax(1, ceil(d->ft_batch_sequences / (k->micro_batch * k->gpus)));
+}

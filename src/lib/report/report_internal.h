@@ -10,6 +10,8 @@
 /* vLLM's --dtype and --quantization for a serving config; NULL: vLLM's own choice (serve.sh and
  * serve_app.py pass the same). */
 const char *sp_vllm_dtype(const sp_serve_config *c);
+/* Micro-batches the written fine-tune recipe accumulates an optimizer step (axolotl.yml). */
+double sp_ft_accumulation(const sp_launch_data *d, const sp_ft_config *k);
 const char *sp_vllm_quantization(const sp_serve_config *c);
 
 /* The user's entry point for each axis, by convention: train.py, serve_app.py, data_job.py. */
