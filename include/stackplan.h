@@ -1231,6 +1231,8 @@ typedef struct {
     sp_latency ttft_load_s, tpot_load_s, e2e_load_s;
     const char *binding;          /* "ttft", "tpot", "both", "capacity", "pinned", or "unreachable" (a target
                                      below what a request alone takes): what set the replica count */
+    double below_replicas;        /* with a binding target: the count under the answer that missed it ... */
+    double below_ttft_s, below_tpot_s; /* ... and its first-token and per-token latency at the percentile */
     double pp;                    /* pipeline stages of each replica (GPUs a replica: tp x pp) */
     double lone_tpot_s;           /* with a percentile: a request alone, a token (the batch-1 decode step) */
     double lone_ttft_s;           /* ... and to its first token (its prompt's prefill) */

@@ -40,6 +40,13 @@ same_layout range --model llama-3.1-70b --gpu h100-sxm-80gb,a100-sxm-80gb --gpus
 same_layout pinned --model llama-2-13b --gpu a100-sxm-80gb --gpus 32 --tokens 300B --micro-batch 1 \
   --usd-per-gpu-hour 2.5 --seq 2048 --global-batch 1024
 
+# A cost of seven digits: budget_usd is written whole and rounded up, so the plan stays within it
+# (six significant digits had rounded $2,179,911 down to 2.17991e+06, and the plan exited 3).
+same_layout seven_digits --model llama-3.1-70b --gpu h100-sxm-80gb --gpus 512 --tokens 1.01e12 --seq 8192 \
+  --global-batch 512
+grep -q '^  budget_usd: [0-9]*$' "$tmp/seven_digits.yaml" && grep -q "within the" "$tmp/seven_digits.plan" && ok ||
+  bad "seven_digits: budget_usd not whole, or the plan is over it"
+
 # The keys carry the request: the pinned micro-batch and price, the deadline as train_hours.
 grep -q '^  micro_batch: 1$' "$tmp/pinned.yaml" && grep -q '^  usd_per_gpu_hour: 2.5$' "$tmp/pinned.yaml" &&
   grep -q '^  global_batch: 1024$' "$tmp/pinned.yaml" && ok || bad "pinned: keys missing from the profile"

@@ -16,7 +16,7 @@ enum { REQUEST_LAYOUTS_MAX = 4 << 20 };
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
     {"gpu", CLI_TEXT, "NAME[,NAME]", "accelerator(s) from the catalog (required)"},
-    {"gpus", CLI_TEXT, "N|A-B|N,M", "GPU count, a range (doubling from A to B) or a list (required)"},
+    {"gpus", CLI_TEXT, "N|A-B|N,M", "GPU count, a range (A, the powers of two above it, and B) or a list (required)"},
     {"global-batch", CLI_NUMBER, "B", "sequences per step (default: tokens_per_step in defaults.yaml, 2M tokens, as a power of two sequences)"},
     {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)"},
     {"micro-batch", CLI_NUMBER, "B", "pin the micro-batch"},

@@ -208,7 +208,10 @@ sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n
             sp_parse_number(dash + 1, SP_NUM_INTEGER | SP_NUM_ALLOW_SUFFIX, &hi, err) != SP_OK || lo < 1 || hi < lo ||
             hi > 1e7)
             return cli_flag_error(err, "gpus", "'%s' is not a range A-B with 1 <= A <= B <= 1e7", text);
-        for (double c = lo; c <= hi && *n < max; c *= 2)
+        /* A, then the powers of two above it: a start such as 19 doubles into counts (38, 76 ...)
+         * that no batch, head or layer count splits, and the answer would skip every usual one. */
+        counts[(*n)++] = lo;
+        for (double c = pow(2.0, floor(log2(lo)) + 1.0); c <= hi && *n < max; c *= 2)
             counts[(*n)++] = c;
         if (counts[*n - 1] != hi && *n < max) /* the range ends at B, a power of two or not */
             counts[(*n)++] = hi;

@@ -854,6 +854,11 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
                  : !lo.ttft && !lo.tpot          ? "both"
                  : !lo.ttft                      ? "ttft"
                                                  : "tpot";
+    if (lo.replicas > 0) { /* what one replica fewer gave: a queue that grew, or latency past the target */
+        r->below_replicas = lo.replicas;
+        r->below_ttft_s = at_percentile(&lo.s.ttft_s, c->percentile);
+        r->below_tpot_s = at_percentile(&lo.s.tpot_s, c->percentile);
+    }
     if (c->replicas > 0)
         r->binding = "pinned";
     else if (tpot_out_of_reach || ttft_out_of_reach)

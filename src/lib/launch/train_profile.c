@@ -14,6 +14,16 @@ static void targets(const sp_train_report *r, const sp_candidate *c, double *hou
     *usd = r->budget_usd > 0 ? r->budget_usd : ceil(c->cost_usd);
 }
 
+/* A whole amount in full (six significant digits would round $2,179,911 down to 2.17991e+06, under
+ * the cost it stands for); a fractional one the user gave, as YAML numbers go. */
+static void emit_amount(sp_emitter *y, const char *key, double value)
+{
+    if (value == floor(value) && value < 1e15)
+        sp_emit_kv_int(y, key, value);
+    else
+        sp_emit_kv_num(y, key, value);
+}
+
 static char *header(const sp_train_report *r, const sp_train_option *o, sp_error *err)
 {
     sp_buf b = {0};
@@ -58,8 +68,8 @@ char *sp_train_profile(const sp_train_report *r, sp_error *err)
     sp_emit_kv_str(y, "optimizer", sp_optimizer_name(q->optimizer));
     if (q->usd_per_gpu_hour > 0) /* given; the catalog's price otherwise */
         sp_emit_kv_num(y, "usd_per_gpu_hour", q->usd_per_gpu_hour);
-    sp_emit_kv_num(y, "train_hours", hours);
-    sp_emit_kv_num(y, "budget_usd", usd);
+    emit_amount(y, "train_hours", hours);
+    emit_amount(y, "budget_usd", usd);
     sp_emit_end_map(y);
     sp_emit_end_seq(y);
     char *comment = header(r, o, err);

@@ -34,7 +34,9 @@ static void add_notes(json_t *o, const sp_plan *plan)
 static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     json_object_set_new(o, "mode", json_string(sp_mode_name(plan->mode)));
-    json_object_set_new(o, "params_b", json_real(p->params_b));
+    /* As given, or the named model's own count (the profile leaves params_b out when it names one). */
+    double params_b = p->params_b > 0 || !plan->has_model ? p->params_b : sp_model_params(&plan->model) / 1e9;
+    json_object_set_new(o, "params_b", json_real(params_b));
     json_object_set_new(o, "bytes_per_param", plan->bytes_per_param > 0 && !plan->data_sized
                                                   ? json_real(plan->bytes_per_param)
                                                   : json_null());

@@ -99,7 +99,13 @@ static char *memory_text(const sp_memory_report *r, sp_error *err)
     text_row(&b, "kv cache", m->kv_cache_bytes);
     text_row(&b, "overhead", m->overhead_bytes);
     text_row(&b, "total", m->total_bytes);
-    sp_buf_printf(&b, "  (%.3f B parameters on this GPU", m->params_per_gpu / 1e9);
+    /* params_per_gpu is the tensor and pipeline slice; ZeRO-3 keeps 1/dp of it (the weights row). */
+    if (r->config->mode == SP_MODE_TRAIN && r->config->zero >= 3 && r->config->dp > 1)
+        sp_buf_printf(&b, "  (%.3f B parameters in this GPU's tensor and pipeline slice, of which ZeRO-3 stores "
+                          "its data-parallel share: the weights row",
+                      m->params_per_gpu / 1e9);
+    else
+        sp_buf_printf(&b, "  (%.3f B parameters on this GPU", m->params_per_gpu / 1e9);
     if (m->gather_bytes > 0)
         sp_buf_printf(&b, "; overhead includes %.2f GB of ZeRO-3 gathered layers", m->gather_bytes / GB);
     if (r->config->mode == SP_MODE_TRAIN && r->config->pp > 1)

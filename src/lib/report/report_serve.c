@@ -199,6 +199,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       : !strcmp(s->binding, "ttft") ? "the first-token target"
                       : !strcmp(s->binding, "tpot") ? "the per-token target"
                                                     : "capacity (the rate alone)");
+        /* The count below, as simulated: a first token far past its target there is a queue that
+         * grows, which a looser target would not cure. */
+        if (s->below_replicas > 0 && (!strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") ||
+                                      !strcmp(s->binding, "both")))
+            sp_buf_printf(&b, "              at %g replica(s) the p%g first token is %.0f ms and a token %.1f ms\n",
+                          s->below_replicas, c->percentile, 1e3 * s->below_ttft_s, 1e3 * s->below_tpot_s);
     }
     if (c->concurrency > 0)
         sp_buf_printf(&b,
@@ -433,6 +439,11 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
         json_object_set_new(o, "ttft_s_sized_for", s->reach_ttft_s > 0 ? sp_json_round(s->reach_ttft_s, 1e6) : json_null());
         json_object_set_new(o, "tpot_s_sized_for", s->reach_tpot_s > 0 ? sp_json_round(s->reach_tpot_s, 1e6) : json_null());
         json_object_set_new(o, "routing", json_string(sp_routing_name(c->route_choices)));
+        /* One replica fewer, simulated: what it missed (null when no count below was tried). */
+        bool below = s->below_replicas > 0;
+        json_object_set_new(o, "below_replicas", below ? json_real(s->below_replicas) : json_null());
+        json_object_set_new(o, "below_ttft_s", below ? sp_json_round(s->below_ttft_s, 1e6) : json_null());
+        json_object_set_new(o, "below_tpot_s", below ? sp_json_round(s->below_tpot_s, 1e6) : json_null());
     }
     if (c->requests > 0) {
         json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));

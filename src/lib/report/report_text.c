@@ -190,11 +190,19 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
                   plan->knobs.qps_per_replica, c->prompt_tokens, c->output_tokens,
                   c->lengths_assumed ? " (prompt_tokens/output_tokens not given: assumed)" : "", s->tp, s->batch,
                   s->requests_per_s, s->output_tokens_per_s);
+    /* The steady state is a full batch's averages: at a high load a Poisson queue adds to the first
+     * token what no average shows (serve --percentile simulates it). */
+    char load[160] = "";
+    if (c->qps > 0 && !s->simulated)
+        snprintf(load, sizeof load, ": a full batch's averages at %.0f%% load, with no queue; `stackplan serve "
+                                    "--percentile 95` simulates one",
+                 100 * s->utilization);
+    char verdict[224] = "";
+    if (c->ttft_s > 0 || c->tpot_s > 0)
+        snprintf(verdict, sizeof verdict, " (targets %s%s)", s->meets_targets ? "met" : "NOT met", load);
     sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); $%.3f per million "
                      "output tokens\n",
-                  1e3 * s->ttft_s, 1e3 * s->tpot_s,
-                  (c->ttft_s > 0 || c->tpot_s > 0) ? (s->meets_targets ? " (targets met)" : " (targets NOT met)") : "",
-                  s->replicas, s->usd_per_million_output_tokens);
+                  1e3 * s->ttft_s, 1e3 * s->tpot_s, verdict, s->replicas, s->usd_per_million_output_tokens);
     char parallelism[320];
     if (sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0) /* an MoE sized both ways */
         sp_buf_printf(b, "  parallelism     : %s\n", parallelism);
