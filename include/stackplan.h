@@ -1258,6 +1258,10 @@ typedef struct {
     double open_pp;               /* ... its pipeline stages */
     double open_gpus;             /* ... its fleet's GPUs */
     double open_usd_per_million_output_tokens; /* ... its price at full capacity */
+    double token_tp;              /* one replica, no rate: a wider split inside a node that serves a token for
+                                     less at full capacity than the fewest-GPU split chosen (more KV cache, a
+                                     larger batch); 0 when none is cheaper by more than search_tie_tolerance */
+    double token_usd_per_million_output_tokens; /* ... its price at full capacity */
     double decode_attention_s;    /* the part of a decode step its attention over the KV cache takes (a
                                      pipeline round's, all stages) */
     bool decode_attention_core_bound; /* that attention is bound by the CUDA cores' FLOPs, not the cache read */

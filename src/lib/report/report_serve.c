@@ -295,6 +295,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       s->tp, s->open_tp, s->open_pp > 1 ? " with pipeline stages" : "", s->open_gpus,
                       s->open_gpus == 1 ? "" : "s", s->open_usd_per_million_output_tokens, s->gpus,
                       s->gpus == 1 ? "" : "s", s->usd_per_million_output_tokens, s->tp);
+    /* One replica, no rate: a wider split that serves a token for less. */
+    if (s->token_tp > 0 && !r->unpriced)
+        sp_buf_printf(&b, "note        : tp %g serves a million output tokens for $%.3f at full capacity against $%.3f with "
+                          "tp %g, the fewest GPUs that hold the model (a larger KV cache, a larger batch); --tp %g pins "
+                          "it, --qps sizes a fleet by its cost\n",
+                      s->token_tp, s->token_usd_per_million_output_tokens, s->usd_per_million_output_tokens, s->tp,
+                      s->token_tp);
     /* A rate past the fleet's capacity has no steady state: the queue grows for as long as it lasts. */
     if (s->utilization > 1.0)
         sp_buf_printf(&b, "warning     : %g requests/s is %.0f%% of what the fleet serves (%.3g): requests queue without "
@@ -377,6 +384,16 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
         json_object_set_new(o, "open_split", open);
     } else {
         json_object_set_new(o, "open_split", json_null());
+    }
+    /* One replica, no rate: a wider split cheaper a token (null when none). */
+    if (s->token_tp > 0 && !r->unpriced) {
+        json_t *cheaper = json_object();
+        json_object_set_new(cheaper, "tp", json_real(s->token_tp));
+        json_object_set_new(cheaper, "usd_per_million_output_tokens",
+                            sp_json_round(s->token_usd_per_million_output_tokens, 1e4));
+        json_object_set_new(o, "cheaper_split", cheaper);
+    } else {
+        json_object_set_new(o, "cheaper_split", json_null());
     }
     json_object_set_new(o, "pp", json_integer((json_int_t)s->pp));
     json_object_set_new(o, "nodes_per_replica", json_integer((json_int_t)s->nodes_per_replica));

@@ -47,6 +47,8 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
         return s;
     bool have = false;
     memset(out, 0, sizeof *out);
+    sp_serve_result token; /* the split inside a node that serves a token for least */
+    memset(&token, 0, sizeof token);
     /* A node's tensor-parallel splits first; then, when none fits, the widest of them with pipeline
      * stages across nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes. */
     double widest = 1;
@@ -83,6 +85,16 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
             *out = r;
             have = true;
         }
+        if (pp <= 1 && (token.tp == 0 || r.usd_per_million_output_tokens < token.usd_per_million_output_tokens))
+            token = r;
+    }
+    /* One replica and no rate: the fewest GPUs win, and a wider split that is cheaper a token is
+     * said (DeepSeek-V3 on B200: tp 4 holds 65 sequences, tp 8 serves a token for a third the price). */
+    bool one_replica = !(config->qps > 0) && config->replicas <= 0 && config->concurrency <= 0 && config->requests <= 0;
+    if (have && one_replica && token.tp > out->tp &&
+        token.usd_per_million_output_tokens < (1.0 - perf->search_tie_tolerance) * out->usd_per_million_output_tokens) {
+        out->token_tp = token.tp;
+        out->token_usd_per_million_output_tokens = token.usd_per_million_output_tokens;
     }
     /* Expert parallelism across nodes when no node holds the model (DeepSeek-V3 in fp8 on H100):
      * the experts over 2 to 8 nodes' GPUs, their all-to-all partly over the NICs; attention data
