@@ -417,6 +417,25 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "pace unless CUDA graphs or torch.compile remove the launches, and fewer GPUs would take about "
                       "as long\n",
                       c->step.step_time_s, launch_s, 1e3 * r->rules->perf.eager_host_s_per_layer_pass);
+    /* DDP, FSDP or DeepSpeed runs the user's own program (launch writes train.py --deepspeed): with a
+     * Hugging Face model its norms, rotary and SwiGLU run as eager modules, which the fused default
+     * does not charge. The same layout under them, said beside. */
+    sp_train_stack stack = sp_train_stack_of(&c->config);
+    if (r->rules && !c->config.eager_modules && (stack == SP_TRAIN_DDP || stack == SP_TRAIN_FSDP_ZERO)) {
+        sp_mem_config eager = c->config;
+        eager.eager_modules = true;
+        sp_step step;
+        sp_error ignored;
+        if (sp_train_step(r->model, w->accel, &eager, r->request->global_batch, &r->rules->perf, &step, &ignored) ==
+                SP_OK &&
+            step.step_time_s > c->step.step_time_s)
+            sp_buf_printf(&b,
+                          "note        : the step counts fused norms, rotary and SwiGLU (torch.compile, Liger kernels); "
+                          "a Hugging Face model under %s runs them as eager modules: %.3f s a step, %.2f days "
+                          "(--eager-modules)\n",
+                          stack == SP_TRAIN_DDP ? "DDP" : "FSDP or DeepSpeed", step.step_time_s,
+                          c->days * step.step_time_s / c->step.step_time_s);
+    }
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
     if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)
