@@ -249,6 +249,13 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
         if (plan->gpus > 1)
             return snprintf(buf, size, "inferred: the fine-tune fits each GPU whole, so %.0f replicas all-reduce "
                                        "gradients", plan->gpus);
+        /* With state on the host the GPU holds only part of it: said, as runs on names the offload. */
+        if (plan->fine_tune.config.offload == SP_OFFLOAD_PARAMS)
+            return snprintf(buf, size, "inferred: the fine-tune runs on one GPU with its parameters and optimizer "
+                                       "state on the host (offloaded), streamed in layer by layer");
+        if (plan->fine_tune.config.offload == SP_OFFLOAD_OPTIMIZER)
+            return snprintf(buf, size, "inferred: the fine-tune runs on one GPU with its optimizer state on the host "
+                                       "(offloaded)");
         return snprintf(buf, size, "inferred: the fine-tune fits one GPU");
     case SP_AXIS_BY_DEFAULT:
         return snprintf(buf, size,
