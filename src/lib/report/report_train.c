@@ -352,6 +352,24 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
                       r->request->seq, r->model->name, r->model->seq);
 }
 
+/* A DDP, FSDP or DeepSpeed winner runs the user's own program (launch writes train.py --deepspeed):
+ * with a Hugging Face model its norms, rotary and SwiGLU run as eager modules, which the fused
+ * default does not charge. The same layout's step under them; 0 when that does not apply. */
+static double eager_step_s(const sp_train_report *r, const sp_train_option *w, const sp_candidate *c)
+{
+    sp_train_stack stack = sp_train_stack_of(&c->config);
+    if (!r->rules || c->config.eager_modules || (stack != SP_TRAIN_DDP && stack != SP_TRAIN_FSDP_ZERO))
+        return 0;
+    sp_mem_config eager = c->config;
+    eager.eager_modules = true;
+    sp_step step;
+    sp_error ignored;
+    if (sp_train_step(r->model, w->accel, &eager, r->request->global_batch, &r->rules->perf, &step, &ignored) != SP_OK ||
+        !(step.step_time_s > c->step.step_time_s))
+        return 0;
+    return step.step_time_s;
+}
+
 static char *train_text(const sp_train_report *r, sp_error *err)
 {
     sp_buf b = {0};
@@ -420,22 +438,14 @@ static char *train_text(const sp_train_report *r, sp_error *err)
     /* DDP, FSDP or DeepSpeed runs the user's own program (launch writes train.py --deepspeed): with a
      * Hugging Face model its norms, rotary and SwiGLU run as eager modules, which the fused default
      * does not charge. The same layout under them, said beside. */
-    sp_train_stack stack = sp_train_stack_of(&c->config);
-    if (r->rules && !c->config.eager_modules && (stack == SP_TRAIN_DDP || stack == SP_TRAIN_FSDP_ZERO)) {
-        sp_mem_config eager = c->config;
-        eager.eager_modules = true;
-        sp_step step;
-        sp_error ignored;
-        if (sp_train_step(r->model, w->accel, &eager, r->request->global_batch, &r->rules->perf, &step, &ignored) ==
-                SP_OK &&
-            step.step_time_s > c->step.step_time_s)
-            sp_buf_printf(&b,
-                          "note        : the step counts fused norms, rotary and SwiGLU (torch.compile, Liger kernels); "
-                          "a Hugging Face model under %s runs them as eager modules: %.3f s a step, %.2f days "
-                          "(--eager-modules)\n",
-                          stack == SP_TRAIN_DDP ? "DDP" : "FSDP or DeepSpeed", step.step_time_s,
-                          c->days * step.step_time_s / c->step.step_time_s);
-    }
+    double eager_s = eager_step_s(r, w, c);
+    if (eager_s > 0)
+        sp_buf_printf(&b,
+                      "note        : the step counts fused norms, rotary and SwiGLU (torch.compile, Liger kernels); "
+                      "a Hugging Face model under %s runs them as eager modules: %.3f s a step, %.2f days "
+                      "(--eager-modules)\n",
+                      sp_train_stack_of(&c->config) == SP_TRAIN_DDP ? "DDP" : "FSDP or DeepSpeed", eager_s,
+                      c->days * eager_s / c->step.step_time_s);
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
     if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)
@@ -602,6 +612,12 @@ static char *train_json(const sp_train_report *r, sp_error *err)
         json_object_set_new(best, "why", json_string(text));
         json_object_update(root, best);
         json_decref(best);
+        /* The winner's step and days under Hugging Face's eager modules (null: not a DDP/FSDP/DeepSpeed
+         * layout, or eager modules asked for). */
+        double eager_s = eager_step_s(r, w, c);
+        json_object_set_new(root, "eager_modules_step_time_s", eager_s > 0 ? sp_json_round(eager_s, 1e6) : json_null());
+        json_object_set_new(root, "eager_modules_days",
+                            eager_s > 0 ? sp_json_round(c->days * eager_s / c->step.step_time_s, 1e4) : json_null());
         json_object_set_new(root, "meets_constraints", json_boolean(constrained));
         json_object_set_new(root, "deadline_days", r->deadline_days > 0 ? json_real(r->deadline_days) : json_null());
         json_object_set_new(root, "budget_usd", r->budget_usd > 0 ? json_real(r->budget_usd) : json_null());
