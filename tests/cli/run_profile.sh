@@ -1,15 +1,8 @@
 #!/usr/bin/env bash
 # `train --format profile` writes the run it recommends as a profile: `plan` on that file must
 # choose the same layout, `launch` must write its files, and what a profile cannot say is refused.
-set -u
-bin=$1 root=$2
-cd "$root" || exit 1
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL $*"; fail=$((fail+1)); }
+# shellcheck source=harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$1" "$2"
 
 # The layout of `train`'s best line, and of `plan`'s training line, as "tp ... recompute X".
 train_layout() { sed -n 's/^best *: [0-9]* x [^,]*, //p' "$1"; }

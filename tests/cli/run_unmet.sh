@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # Requests that are understood but that no plan meets exit 3, with the report that says why on
 # stdout and nothing on stderr (docs/CLI.md, exit statuses).
-set -u
-bin=$1 root=$2
-cd "$root" || exit 1
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$1" "$2"
 
 check() { # expected-stdout-substring args...
   local want=$1; shift

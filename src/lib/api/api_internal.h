@@ -155,6 +155,10 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
 
 /* Refuses a CLI_FT_OPTS flag given without --method (memory and train without it are not a
  * fine-tune, and would ignore it). */
+/* --seq within the model's context, or within --context when given (bad input naming --seq);
+ * verb says what a longer --context does ("fine-tunes at", "sizes"). */
+sp_status cli_seq_within_context(const cli_command *cmd, const cli_value *values, const sp_model *m, double seq,
+                                 const char *verb, sp_error *err);
 sp_status cli_ft_flags_need_method(const cli_command *cmd, const cli_value *values, const char *allowed,
                                    sp_error *err); /* allowed: one flag this command takes anyway, or NULL */
 /* Reads the CLI_FT_OPTS into c (method only when one is given; finetune reads its list itself). */

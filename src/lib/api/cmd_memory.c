@@ -117,15 +117,9 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
     c->micro_batch = cli_number_or(&CMD, v, "micro-batch", 1);
     c->seq = cli_number_or(&CMD, v, "seq", seq);
     c->context = c->seq;
-    /* A context past the model's own (RoPE scaling) is the user's to state, as serve and finetune
-     * ask: a training run sets its own context, a served model has the one it was trained to. */
-    const cli_value *context = cli_flag(&CMD, v, "context");
-    if (c->mode == SP_MODE_INFER && context->set && c->seq > context->number)
-        return cli_flag_error(err, "seq", "%g tokens is beyond the --context of %g", c->seq, context->number);
-    if (c->mode == SP_MODE_INFER && !context->set && m->seq > 0 && c->seq > m->seq)
-        return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g (--context N sizes a longer one, "
-                                          "with RoPE scaling)",
-                              c->seq, m->name, m->seq);
+    /* A served model has the context it was trained to (a training run sets its own). */
+    if (c->mode == SP_MODE_INFER && cli_seq_within_context(&CMD, v, m, c->seq, "sizes", err) != SP_OK)
+        return err->status;
     c->batch = cli_number_or(&CMD, v, "batch", 1);
     c->microbatches = cli_number_or(&CMD, v, "microbatches", 0);
     c->sequence_parallel = cli_on(&CMD, v, "sequence-parallel");

@@ -41,21 +41,29 @@ sp_status cli_ft_flags(const cli_command *cmd, const cli_value *v, bool one_meth
     return SP_OK;
 }
 
+/* A context past the model's own (RoPE scaling, LongLoRA) is the user's to state, never assumed. */
+sp_status cli_seq_within_context(const cli_command *cmd, const cli_value *v, const sp_model *m, double seq,
+                                 const char *verb, sp_error *err)
+{
+    const cli_value *context = cli_flag(cmd, v, "context");
+    if (context->set && seq > context->number)
+        return cli_flag_error(err, "seq", "%g tokens is beyond the --context of %g", seq, context->number);
+    if (!context->set && m->seq > 0 && seq > m->seq)
+        return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g (--context N %s a longer one, with "
+                                          "RoPE scaling)",
+                              seq, m->name, m->seq, verb);
+    return SP_OK;
+}
+
 sp_status cli_ft_base(const cli_command *cmd, const cli_value *v, const sp_model *m, bool one_method, sp_ft_config *c,
                       sp_error *err)
 {
     sp_ft_config defaults = SP_FT_CONFIG_INIT;
     *c = defaults;
     c->seq = cli_number_or(cmd, v, "seq", m->seq > 0 && m->seq < 2048 ? m->seq : 2048);
-    /* A context past the model's own (RoPE scaling, LongLoRA) is the user's to state, never assumed. */
-    const cli_value *context = cli_flag(cmd, v, "context");
-    if (context->set && c->seq > context->number)
-        return cli_flag_error(err, "seq", "%g tokens is beyond the --context of %g", c->seq, context->number);
-    if (!context->set && m->seq > 0 && c->seq > m->seq)
-        return cli_flag_error(err, "seq", "%g tokens is beyond %s's context of %g (--context N fine-tunes at a longer "
-                                          "one, with RoPE scaling)",
-                              c->seq, m->name, m->seq);
-    sp_status s = cli_ft_flags(cmd, v, one_method, c, err);
+    sp_status s = cli_seq_within_context(cmd, v, m, c->seq, "fine-tunes at", err);
+    if (s == SP_OK)
+        s = cli_ft_flags(cmd, v, one_method, c, err);
     if (s == SP_OK)
         s = cli_precision(cmd, v, &c->precision, err);
     if (s == SP_OK)

@@ -25,7 +25,11 @@ static void layout_text(const sp_candidate *cand, char *buf, size_t size)
         sp_appendf(buf, size, n, ", all-to-all overlapped");
 }
 
-static bool mostly_waiting(const sp_step *step);
+/* A step that mostly waits: compute under half of it (pipeline bubble, exposed communication). */
+static bool mostly_waiting(const sp_step *step)
+{
+    return step->step_time_s > 0 && step->compute_s < 0.5 * step->step_time_s;
+}
 
 /* An option the default batch starves: its best step mostly waits (compute under half of it) with
  * no more micro-batches a replica than pipeline stages, nothing to fill the pipeline or hide the
@@ -71,12 +75,6 @@ const sp_train_option *sp_train_report_winner(const sp_train_report *report)
 static bool meets(const sp_train_report *r, const sp_candidate *c)
 {
     return sp_run_standing_of(c->days, c->cost_usd, r->deadline_days, r->budget_usd) == SP_RUN_MEETS_BOTH;
-}
-
-/* A step that mostly waits: compute under half of it (pipeline bubble, exposed communication). */
-static bool mostly_waiting(const sp_step *step)
-{
-    return step->step_time_s > 0 && step->compute_s < 0.5 * step->step_time_s;
 }
 
 /* The options table's counts where the default batch starves the GPUs: from the first count whose
@@ -435,9 +433,6 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "pace unless CUDA graphs or torch.compile remove the launches, and fewer GPUs would take about "
                       "as long\n",
                       c->step.step_time_s, launch_s, 1e3 * r->rules->perf.eager_host_s_per_layer_pass);
-    /* DDP, FSDP or DeepSpeed runs the user's own program (launch writes train.py --deepspeed): with a
-     * Hugging Face model its norms, rotary and SwiGLU run as eager modules, which the fused default
-     * does not charge. The same layout under them, said beside. */
     double eager_s = eager_step_s(r, w, c);
     if (eager_s > 0)
         sp_buf_printf(&b,
