@@ -242,8 +242,6 @@ typedef struct {
     double serve_weight_bandwidth_share; /* share of HBM peak a serving forward's weight reads reach; 0: memory_efficiency */
     double serve_host_s_per_sequence; /* host time an engine's step loop spends on each running sequence
                                          (schedule, prepare inputs, sample), run beside the GPU's step */
-    double prefill_weight_bound_ratio; /* a lone prompt's prefill costing this many times a chunk's worth a
-                                          token is bound by its weight reads, which an iteration shares */
     double serve_reach_margin;    /* an out-of-reach latency target is replaced by this many times what
                                      a one-sequence replica takes */
     double fp8_rowwise_gemm_share; /* the rate torchao's rowwise forward GEMM (PyTorch's CUTLASS kernel)
@@ -1055,7 +1053,8 @@ typedef struct {
 typedef struct {
     const double *decode_step_s;  /* [b - 1]: one decode step of b running sequences */
     double max_batch;             /* sequences the KV cache holds (the table's length) */
-    double prefill_s_per_token;
+    double prefill_s_per_token;   /* a prompt token's time beside running decodes: its FLOPs at a chunk's
+                                     rate, the weights being read for the decodes anyway */
     double chunk_tokens;          /* an iteration's token budget (vLLM max_num_batched_tokens) */
     double rate_per_s;            /* Poisson arrivals */
     double prompt_tokens, output_tokens;  /* means */
@@ -1077,6 +1076,14 @@ typedef struct {
     double tokens_per_step;       /* tokens each decoding sequence emits an emitting iteration: a speculative
                                      check's acceptance length, decode_step_s then the check's time; 0 or 1:
                                      one (plain decoding) */
+    double kv_tokens;             /* tokens the replica's paged KV cache holds: a waiting prompt is admitted
+                                     only while the admitted sequences' tokens so far and its own fit (vLLM
+                                     allocates blocks as tokens arrive); 0: no limit but max_batch */
+    double block_tokens;          /* the cache's block: each sequence is taken to waste half of one in its
+                                     last block; 0: none */
+    double lone_prefill_s_per_token; /* a prompt token's time in an iteration of prompts alone, which reads
+                                     the weights for them (a lone prompt's share of its prefill; at most
+                                     one mean prompt's worth is charged at it); 0: prefill_s_per_token */
 } sp_sim_input;
 
 /* The most replicas a load simulation runs together: a larger fleet behind a load-aware router is
@@ -1197,11 +1204,16 @@ const char *sp_routing_name(double choices);
 typedef struct {
     double tp;
     double batch;
-    double max_batch;             /* the largest batch whose KV cache fits */
+    double max_batch;             /* the largest batch whose KV cache fits: at each sequence's average
+                                     tokens in flight for a stream of requests, at its whole length for
+                                     a closed loop or an offline run (their sequences move in waves) */
     double weights_bytes;         /* per GPU */
     double workspace_bytes;       /* per GPU: activations of one prefill chunk and the logits */
     double kv_cache_bytes;        /* per GPU at this batch */
     double kv_cache_bytes_per_token; /* per GPU */
+    double kv_cache_tokens;       /* tokens the KV cache holds per replica, beside a shared prefix */
+    double sequence_kv_tokens;    /* cache tokens a sequence holds: its average in flight for a stream of
+                                     requests, its whole length in blocks for a closed loop or offline run */
     double prefill_s;             /* one request's prompt, alone */
     double decode_step_s;         /* one token for every sequence of the batch */
     double ttft_s;                /* prefill plus waiting for the step in flight */

@@ -198,7 +198,8 @@ static void throughput_accounting(void **state)
     assert_true(fabs(r.utilization - 0.7) < 1e-9);
 }
 
-/* The largest batch is what the paged cache can hold in 90% of memory beside the weights. */
+/* The largest batch is what the paged cache can hold in 90% of memory beside the weights: for a
+ * stream of requests each sequence at its average in flight, for a closed loop its whole length. */
 static void max_batch_from_memory(void **state)
 {
     (void)state;
@@ -208,7 +209,8 @@ static void max_batch_from_memory(void **state)
     sp_serve_result r;
     sp_error err;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
-    double per_seq = 768 * r.kv_cache_bytes_per_token; /* 768 tokens = 48 blocks of 16 */
+    /* 512 prompt tokens, half of 256 output ones and half a block of 16 unfilled: 648 tokens. */
+    double per_seq = 648 * r.kv_cache_bytes_per_token;
     /* The workspace of one 8192-token prefill chunk (11 sequences of 768): 2 bytes x (4 h + 2 f)
      * a token, plus fp32 logits for those 11 sequences. */
     assert_close(r.workspace_bytes, 8192.0 * 2 * (4 * 4096 + 2 * 14336) + 11.0 * 32000 * 4);
@@ -220,6 +222,15 @@ static void max_batch_from_memory(void **state)
     sp_serve_result trt;
     assert_int_equal(sp_serve_estimate(&m, &a, &free_share, &MEM, &PERF, &trt, &err), SP_OK);
     assert_close(trt.max_batch, floor((80e9 - r.weights_bytes - r.workspace_bytes) * 0.9 / per_seq));
+    assert_close(r.kv_cache_tokens, (80e9 * 0.9 - r.weights_bytes - r.workspace_bytes) / r.kv_cache_bytes_per_token);
+    assert_close(r.kv_cache_bytes, r.batch * per_seq);
+    /* A closed loop's sequences start together and end whole: 768 tokens = 48 blocks of 16. */
+    sp_serve_config loop = c;
+    loop.concurrency = 4;
+    sp_serve_result waves;
+    assert_int_equal(sp_serve_estimate(&m, &a, &loop, &MEM, &PERF, &waves, &err), SP_OK);
+    assert_close(waves.max_batch, floor(r.kv_cache_tokens / 768.0));
+    assert_close(waves.kv_cache_bytes, 4 * 768 * r.kv_cache_bytes_per_token);
     /* A tight per-token target forces a smaller batch than memory allows. */
     c.tpot_s = 0.010;
     sp_serve_result tight;
@@ -386,12 +397,12 @@ static void assumed_lengths_admit_the_context(void **state)
     a.memory_bytes = 20e9;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &k, &r, &err), SP_OK);
     assert_true(r.max_model_len < 131072);
-    assert_close(r.max_model_len, c.block_tokens * floor(r.max_batch * 768.0 * 0.5 / c.block_tokens));
+    assert_close(r.max_model_len, c.block_tokens * floor(r.kv_cache_tokens * 0.5 / c.block_tokens));
     double half = r.max_model_len;
     k.serve_assumed_len_cache_share = 0.25;
     c.block_tokens = 64;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &k, &r, &err), SP_OK);
-    assert_close(r.max_model_len, 64.0 * floor(r.max_batch * 768.0 * 0.25 / 64.0));
+    assert_close(r.max_model_len, 64.0 * floor(r.kv_cache_tokens * 0.25 / 64.0));
     assert_true(r.max_model_len < half);
 }
 
@@ -674,6 +685,13 @@ static void closed_loop_waves(void **state)
     assert_string_equal(err.field, "concurrency");
 }
 
+/* Decode steps that grow linearly with the batch: b sequences take b x per_sequence_s. */
+static void linear_steps(double *steps, size_t n, double per_sequence_s)
+{
+    for (size_t b = 1; b <= n; b++)
+        steps[b - 1] = per_sequence_s * (double)b;
+}
+
 /* The load simulation by hand: requests that arrive far apart never meet, so each one's first
  * token takes its whole prefill (P tokens at the per-token time, inside one chunk) and every later
  * token one decode step of a batch of one. A faster rate on the same replica queues them. */
@@ -681,7 +699,7 @@ static void poisson_simulation(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1, 0, 0, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
@@ -719,11 +737,69 @@ static void poisson_simulation_reaches_steady_state(void **state)
     static double steps[4096];
     for (size_t b = 1; b <= 4096; b++)
         steps[b - 1] = 0.010 * (1.0 + (double)b / 1000.0);
-    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1, 0, 1};
+    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1, 0, 1, 0, 0, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     double steady_batch = 50.0 / 0.95, token_s = 0.010 * (1.0 + steady_batch / 1000.0);
     assert_true(fabs(r.tpot_s.mean - token_s) < 0.01 * token_s);
+}
+
+/* The paged cache bounds admissions by tokens: a cache of 150 tokens holds one 100-token prompt and
+ * its 100 output tokens as they come, never a second prompt beside it, so requests run one at a
+ * time however many wait (50 a second against the 10 it serves), every token one batch-1 step of
+ * 1 ms. Without the bound the batch grows to its 64 and a token waits for a fuller step. */
+static void cache_tokens_bound_admissions(void **state)
+{
+    (void)state;
+    double steps[64];
+    linear_steps(steps, 64, 0.001);
+    sp_sim_input in = {steps, 64, 1e-6, 8192, 50, 100, 100, 0, 0, 200, 7, 1, 1, 1, 0, 1, 150, 0, 0};
+    sp_sim_result one_at_a_time, unbounded;
+    assert_true(sp_serve_simulate(&in, &one_at_a_time));
+    assert_true(fabs(one_at_a_time.tpot_s.p99 - 0.001) < 1e-6); /* to a microsecond, as above */
+    in.kv_tokens = 0;
+    assert_true(sp_serve_simulate(&in, &unbounded));
+    assert_true(unbounded.tpot_s.p50 > 0.010);
+}
+
+/* A prompt alone on the replica pays a lone prompt's rate, weight reads included (3e-4 s a token
+ * here against 1e-4 beside decodes): an isolated 500-token prompt's first token takes 150 ms. */
+static void lone_prompts_read_the_weights(void **state)
+{
+    (void)state;
+    static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1, 0, 0, 3e-4};
+    sp_sim_result r;
+    assert_true(sp_serve_simulate(&in, &r));
+    assert_true(fabs(r.ttft_s.p50 - 500 * 3e-4) < 1e-6);
+}
+
+/* The steady state and the simulation agree on what a replica serves: both charge a prompt token
+ * beside decodes its FLOPs at a chunk's rate. Llama 3.1 70B in fp8 on one H100, 200/300 tokens:
+ * a rate at 90% of the steady state's capacity is served with a short queue, one at 110% is not
+ * (the simulation had charged lone prompts' weight reads again beside the decodes, and saturated
+ * below the steady state's figure). */
+static void simulation_saturates_at_the_steady_capacity(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_error err;
+    sp_accel a = catalog_h100("llama-3.1-70b", &m);
+    sp_serve_config c = config(0);
+    c.weight_dtype = c.kv_dtype = SP_DTYPE_FP8;
+    c.prompt_tokens = 200;
+    c.output_tokens = 300;
+    sp_serve_result r;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    double capacity = r.requests_per_s;
+    c.percentile = 50;
+    c.replicas = 1;
+    c.qps = 0.9 * capacity;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_true(r.ttft_load_s.p50 < 5.0 * r.prefill_s);
+    c.qps = 1.1 * capacity;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_true(r.ttft_load_s.p50 > 10.0);
 }
 
 /* A speculative check is one iteration that emits its acceptance length: requests alone (one every
@@ -735,7 +811,7 @@ static void speculative_check_emits_its_acceptance(void **state)
 {
     (void)state;
     double plain[1] = {0.010}, check[1] = {0.025};
-    sp_sim_input in = {plain, 1, 1e-5, 8192, 0.001, 100, 11, 0, 0, 40, 7, 1, 1, 1, 0, 1};
+    sp_sim_input in = {plain, 1, 1e-5, 8192, 0.001, 100, 11, 0, 0, 40, 7, 1, 1, 1, 0, 1, 0, 0, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     assert_true(fabs(r.ttft_s.p50 - 0.010) < 1e-9 && fabs(r.tpot_s.p50 - 0.010) < 1e-9);
@@ -756,10 +832,9 @@ static void speculative_check_emits_its_acceptance(void **state)
 static void routing_keeps_requests_apart(void **state)
 {
     (void)state;
-    static double steps[64];
-    for (size_t b = 1; b <= 64; b++)
-        steps[b - 1] = 0.010 * (double)b;
-    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0, 0, 1};
+    double steps[64];
+    linear_steps(steps, 64, 0.010);
+    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0, 0, 1, 0, 0, 0};
     sp_sim_result least, random, two;
     assert_true(sp_serve_simulate(&in, &least));
     assert_true(fabs(least.tpot_s.p99 - 0.010) < 1e-8 && fabs(least.tpot_s.p50 - 0.010) < 1e-8);
@@ -798,7 +873,7 @@ static void multi_step_scheduling(void **state)
     static double steps[64];
     for (size_t i = 0; i < 64; i++)
         steps[i] = 0.010;
-    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1, 0, 1};
+    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1, 0, 1, 0, 0, 0};
     sp_sim_result alone, every, rounds;
     assert_true(sp_serve_simulate(&in, &alone));
     assert_true(fabs(alone.ttft_s.p99 - 0.010) < 1e-6);
@@ -1027,7 +1102,8 @@ static void graph_padding(void **state)
 }
 
 /* A shared prefix in the prefix cache: its 256 tokens' blocks are held once, each of 4 sequences
- * keeps its own 256 prompt and 256 output tokens, and a prefill computes only the fresh half. */
+ * keeps its own 256 prompt tokens, half its 256 output tokens and half a block in flight, and a
+ * prefill computes only the fresh half. */
 static void prefix_cache(void **state)
 {
     (void)state;
@@ -1040,7 +1116,7 @@ static void prefix_cache(void **state)
     c.prefix_share = 0.5;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &cached, &err), SP_OK);
     double kv_token = 2.0 * 32 * 8 * 128 * 2;
-    assert_close(cached.kv_cache_bytes, (256 + 4 * 512) * kv_token);
+    assert_close(cached.kv_cache_bytes, (256 + 4 * (256 + 128 + 8)) * kv_token);
     assert_true(cached.prefill_s < 0.6 * plain.prefill_s);
     assert_true(cached.max_batch > 1.4 * plain.max_batch);
     c.prefix_share = 1; /* a prompt that is all prefix computes nothing: refused */
@@ -1192,7 +1268,7 @@ static void prompts_past_the_engine_limit_are_cut(void **state)
     static double steps[8];
     for (size_t b = 0; b < 8; b++)
         steps[b] = 0.001;
-    sp_sim_input in = {steps, 8, 0.010, 8192, 0.001, 100, 50, 0, 0, 200, 7, 1, 1, 1, 0, 1};
+    sp_sim_input in = {steps, 8, 0.010, 8192, 0.001, 100, 50, 0, 0, 200, 7, 1, 1, 1, 0, 1, 0, 0, 0};
     sp_sim_result whole, cut;
     assert_true(sp_serve_simulate(&in, &whole));
     in.max_tokens = 60;
@@ -1219,6 +1295,8 @@ int main(void)
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
         cmocka_unit_test(closed_loop_waves), cmocka_unit_test(offline_run_in_batches),
         cmocka_unit_test(poisson_simulation), cmocka_unit_test(poisson_simulation_reaches_steady_state),
+        cmocka_unit_test(cache_tokens_bound_admissions), cmocka_unit_test(lone_prompts_read_the_weights),
+        cmocka_unit_test(simulation_saturates_at_the_steady_capacity),
         cmocka_unit_test(speculative_check_emits_its_acceptance),
         cmocka_unit_test(routing_keeps_requests_apart), cmocka_unit_test(multi_step_scheduling),
         cmocka_unit_test(speculative_decoding),

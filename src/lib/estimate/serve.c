@@ -448,9 +448,34 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     return ok;
 }
 
-/* Sequences whose paged KV cache fits beside the weights and workspace in the engine's share
- * of memory; sets out's weights and workspace bytes. */
-static double max_batch(const serve_ctx *x, const sp_memory_constants *mk, sp_serve_result *out)
+/* Tokens of the shared prefix, in whole blocks: cached once for the replica. */
+static double shared_prefix_tokens(const sp_serve_config *c)
+{
+    return floor(c->prompt_tokens * c->prefix_share / c->block_tokens) * c->block_tokens;
+}
+
+/* A stream of requests reaches a steady state in which the running sequences sit at every point of
+ * their lives, so a paged cache (vLLM allocates a block as its tokens arrive, Kwon et al. 2023;
+ * TensorRT-LLM's max-utilization scheduler likewise) holds each at its prompt and half its output,
+ * plus half a block unfilled. A closed loop or an offline run starts its sequences together, in
+ * waves that end with every sequence whole, so there each holds its whole length in blocks. */
+static bool staggered(const sp_serve_config *c)
+{
+    return c->concurrency <= 0 && c->requests <= 0;
+}
+
+/* Cache tokens one sequence holds beside the shared prefix (see staggered). */
+static double sequence_kv_tokens(const sp_serve_config *c)
+{
+    double own = c->prompt_tokens - shared_prefix_tokens(c);
+    if (staggered(c))
+        return own + c->output_tokens / 2.0 + c->block_tokens / 2.0;
+    return ceil((own + c->output_tokens) / c->block_tokens) * c->block_tokens;
+}
+
+/* Tokens the paged KV cache holds beside the weights, workspace and shared prefix in the engine's
+ * share of memory; sets out's weights and workspace bytes. */
+static double kv_capacity_tokens(const serve_ctx *x, const sp_memory_constants *mk, sp_serve_result *out)
 {
     if (!resident_bytes(x, mk, out))
         return 0;
@@ -461,12 +486,8 @@ static double max_batch(const serve_ctx *x, const sp_memory_constants *mk, sp_se
     double budget = x->c->memory_share_of_free
                         ? (x->a->memory_bytes - resident) * x->c->gpu_memory_utilization
                         : x->a->memory_bytes * x->c->gpu_memory_utilization - resident;
-    /* The shared prefix's blocks are cached once for the replica; each sequence keeps the rest. */
-    double shared = floor(x->c->prompt_tokens * x->c->prefix_share / x->c->block_tokens) * x->c->block_tokens;
-    double blocks = ceil((x->c->prompt_tokens + x->c->output_tokens - shared) / x->c->block_tokens);
-    double per_sequence = blocks * x->c->block_tokens * kv_per_token(x);
-    budget -= shared * kv_per_token(x);
-    return budget > 0 ? floor(budget / per_sequence) : 0;
+    double tokens = budget / kv_per_token(x) - shared_prefix_tokens(x->c);
+    return tokens > 0 ? tokens : 0;
 }
 
 /* Steady state of continuous batching: each request is prefilled once and decoded
@@ -494,11 +515,9 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     r->output_tokens_per_s = batch * output / cycle;
     r->output_tokens_per_s_per_gpu = r->output_tokens_per_s / (x->tp * x->pp);
     r->requests_per_s = batch / cycle;
-    /* The shared prefix's blocks once, each sequence's own blocks after it. Decode still reads the
+    /* The shared prefix's blocks once, each sequence's own tokens after it. Decode still reads the
      * prefix for every sequence (attention without a shared-prefix kernel). */
-    double shared = floor(prompt * c->prefix_share / c->block_tokens) * c->block_tokens;
-    r->kv_cache_bytes =
-        (shared + batch * ceil((prompt + output - shared) / c->block_tokens) * c->block_tokens) * kv_per_token(x);
+    r->kv_cache_bytes = (shared_prefix_tokens(c) + batch * sequence_kv_tokens(c)) * kv_per_token(x);
 }
 
 static bool meets(const sp_serve_config *c, const sp_serve_result *r)
@@ -789,20 +808,23 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     bool speculates = c->spec_tokens > 0;
     for (size_t b = 1; b <= cap; b++)
         steps[b - 1] = speculates ? speculative_check_s(x, (double)b, context) : decode_step_s(x, (double)b, context);
-    /* A prompt token's cost in an iteration: a lone prompt's share of its prefill, unless that
-     * prefill is bound by reading the weights, which an iteration reads once for all its prompts
-     * and decodes (an MoE prompt of 512 tokens touches every expert). A lone prompt costing over
-     * prefill_weight_bound_ratio (perf.yaml) times a chunk's worth a token is that case, and then
-     * the chunk's share is taken. */
+    /* A prompt token's cost in an iteration: beside running decodes the iteration reads the weights
+     * for them anyway (vLLM and TensorRT-LLM run prompt and decode tokens in one forward), so a
+     * prompt token adds its FLOPs at the rate of a chunk's worth of prompts, the same cost the
+     * steady state (at_batch) charges its prefills; prompts alone pay a lone prompt's share, weight
+     * reads included. */
     double lone = prefill_s(x, 1, c->prompt_tokens, mk->prefill_chunk_tokens) / c->prompt_tokens;
     double chunk_prompts = fmax(1.0, floor(mk->prefill_chunk_tokens / c->prompt_tokens));
-    double shared = prefill_s(x, chunk_prompts, c->prompt_tokens, mk->prefill_chunk_tokens) /
-                    (chunk_prompts * c->prompt_tokens);
-    double per_prompt_token = lone > x->k->prefill_weight_bound_ratio * shared ? shared : lone;
+    double per_prompt_token = prefill_s(x, chunk_prompts, c->prompt_tokens, mk->prefill_chunk_tokens) /
+                              (chunk_prompts * c->prompt_tokens);
     sp_sim_input in = {steps, (double)cap, per_prompt_token,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
                        c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices, r->max_model_len,
-                       speculates ? c->spec_acceptance : 1.0};
+                       speculates ? c->spec_acceptance : 1.0, r->kv_cache_tokens, c->block_tokens, lone};
+    /* The simulation counts a request's whole prompt in the cache; a shared prefix is cached once,
+     * so there the batch alone bounds the admissions. */
+    if (shared_prefix_tokens(c) > 0)
+        in.kv_tokens = 0;
     double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     /* No replica count beats a request alone: every token of a request takes at least the batch-1
      * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target
@@ -891,7 +913,7 @@ static double max_model_len(const sp_model *m, const sp_serve_config *c, const s
     double tail = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
     if (c->lengths_assumed && m->seq > tail && k->serve_assumed_len_cache_share > 0) {
         double block = c->block_tokens > 0 ? c->block_tokens : 1.0;
-        double cache_tokens = r->max_batch * (c->prompt_tokens + c->output_tokens);
+        double cache_tokens = r->kv_cache_tokens;
         double share = block * floor(cache_tokens * k->serve_assumed_len_cache_share / block);
         return fmax(tail, fmin(m->seq, share));
     }
@@ -946,7 +968,9 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     }
     out->tp = config->tp;
     out->pp = x.pp;
-    out->max_batch = max_batch(&x, memory, out);
+    out->kv_cache_tokens = kv_capacity_tokens(&x, memory, out);
+    out->sequence_kv_tokens = sequence_kv_tokens(config);
+    out->max_batch = floor(out->kv_cache_tokens / out->sequence_kv_tokens);
     out->kv_cache_bytes_per_token = kv_per_token(&x);
     out->fits = out->max_batch >= 1;
     if (!out->fits)
@@ -973,7 +997,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         if (best.batch == 0)
             at_batch(&x, 1, memory, &best); /* nothing meets the targets: the lowest latency */
         double max = out->max_batch, weights = out->weights_bytes, workspace = out->workspace_bytes;
-        double per_token = out->kv_cache_bytes_per_token;
+        double per_token = out->kv_cache_bytes_per_token, cache_tokens = out->kv_cache_tokens;
+        double sequence_tokens = out->sequence_kv_tokens;
         *out = best;
         out->tp = config->tp;
         out->pp = x.pp;
@@ -981,6 +1006,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         out->weights_bytes = weights;
         out->workspace_bytes = workspace;
         out->kv_cache_bytes_per_token = per_token;
+        out->kv_cache_tokens = cache_tokens;
+        out->sequence_kv_tokens = sequence_tokens;
         out->fits = true;
     }
     out->meets_targets = meets(config, out);

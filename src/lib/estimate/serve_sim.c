@@ -24,6 +24,7 @@ typedef struct {
     double arrival_s, first_token_s, done_s;
     double prompt, output;     /* this request's lengths */
     double prefilled;          /* prompt tokens prefilled so far */
+    double base;               /* its cache tokens less the replica's emitted count, once decoding */
     size_t next;               /* the next request waiting at the same replica */
 } sim_request;
 
@@ -164,12 +165,16 @@ typedef struct {
 typedef struct {
     size_t head, tail;       /* the waiting list, read only while queued > 0 */
     size_t queued, admitted; /* its length, and how many of its first ones are admitted */
+    size_t frontier;         /* the first waiting request not admitted, read only while queued > admitted */
     sim_decode *decoding;    /* the heap */
     size_t decoding_count;
     size_t *fresh, fresh_count; /* prefilled in the iteration in flight: their first token ends it */
     double emitted;          /* tokens each decoding sequence has emitted so far: emitting iterations x
                                 tokens_per_step */
     size_t active;           /* admitted and not done */
+    double prompt_held;      /* cache tokens of the admitted prompts not yet wholly prefilled (whole) */
+    double decoding_base;    /* the sum of the decoding requests' base: they hold this plus
+                                decoding_count x emitted tokens */
     unsigned long since;     /* iterations since the last scheduling point */
     bool busy, prefill_only;
     double end_s;            /* when the iteration in flight ends */
@@ -195,8 +200,32 @@ static void enqueue(sim_fleet *f, sim_replica *r, size_t i)
         r->head = i;
     else
         f->q[r->tail].next = i;
+    if (r->queued == r->admitted)
+        r->frontier = i;
     r->tail = i;
     r->queued++;
+}
+
+/* Cache tokens the replica's admitted requests hold now, each with its last block's unfilled half. */
+static double held_tokens(const sp_sim_input *in, const sim_replica *r)
+{
+    return r->prompt_held + r->decoding_base + (double)r->decoding_count * r->emitted +
+           (double)r->active * in->block_tokens / 2.0;
+}
+
+/* Whether the first waiting request not admitted may be: a running batch below max_batch whose
+ * cache holds its prompt beside the tokens held (vLLM's scheduler allocates a prompt's blocks when
+ * it schedules it and preempts when a decode finds none; growth past the cache is taken as absorbed
+ * by the next admissions waiting, not simulated as preemption). An empty replica always admits. */
+static bool admits(const sim_fleet *f, const sim_replica *r)
+{
+    if (r->admitted >= r->queued || r->active >= f->max_batch)
+        return false;
+    const sp_sim_input *in = f->in;
+    if (!(in->kv_tokens > 0) || r->active == 0)
+        return true;
+    double prompt = f->q[r->frontier].prompt;
+    return held_tokens(in, r) + prompt + in->block_tokens / 2.0 <= in->kv_tokens;
 }
 
 /* One iteration's token budget: every running decode takes a token of it, waiting prompts the
@@ -210,7 +239,9 @@ static void start_iteration(sim_fleet *f, sim_replica *r, double now)
 {
     const sp_sim_input *in = f->in;
     bool schedules = r->since % f->round == 0 || r->decoding_count == 0;
-    while (schedules && r->admitted < r->queued && r->active < f->max_batch) {
+    while (schedules && admits(f, r)) {
+        r->prompt_held += f->q[r->frontier].prompt;
+        r->frontier = f->q[r->frontier].next;
         r->admitted++;
         r->active++;
     }
@@ -244,10 +275,14 @@ static void start_iteration(sim_fleet *f, sim_replica *r, double now)
         i = following;
     }
     /* The weights are read once an iteration: a decode step counts them, and prompt tokens add
-     * their own compute (prefill_s_per_token, a chunk's worth's share); an iteration of prompts
-     * alone still reads them, no faster than a one-sequence step. */
+     * their own compute (prefill_s_per_token, a chunk's worth's share). An iteration of prompts
+     * alone reads them for the prompts: the first mean prompt's worth of tokens at a lone prompt's
+     * rate, the whole no faster than a chunk's rate or a one-sequence step. */
+    double lone = in->lone_prefill_s_per_token > 0 ? in->lone_prefill_s_per_token : in->prefill_s_per_token;
     double step = decoding > 0 ? in->decode_step_s[decoding - 1] + prefill_tokens * in->prefill_s_per_token
-                               : fmax(prefill_tokens * in->prefill_s_per_token, in->decode_step_s[0]);
+                               : fmax(fmax(prefill_tokens * in->prefill_s_per_token,
+                                           fmin(prefill_tokens, in->prompt_tokens) * lone),
+                                      in->decode_step_s[0]);
     r->end_s = now + step;
     r->busy = true;
 }
@@ -293,13 +328,18 @@ static size_t finish_iteration(sim_fleet *f, sim_replica *r)
     if (!r->prefill_only) /* a speculative check emits its acceptance length, on average */
         r->emitted += tokens_per_step(f->in);
     while (r->decoding_count > 0 && r->decoding[0].finish <= r->emitted) {
-        f->q[heap_pop(r)].done_s = now;
+        sim_request *x = &f->q[heap_pop(r)];
+        x->done_s = now;
+        r->decoding_base -= x->base;
         finished++;
     }
     for (size_t k = 0; k < r->fresh_count; k++) {
         sim_request *x = &f->q[r->fresh[k]];
         x->first_token_s = now;
-        if (x->output > 1) {
+        r->prompt_held -= x->prompt;
+        if (x->output > 1) { /* its prompt and first token now, a token more each emitting iteration */
+            x->base = x->prompt + 1.0 - r->emitted;
+            r->decoding_base += x->base;
             heap_push(r, r->emitted + x->output - 1.0, r->fresh[k]);
             continue;
         }

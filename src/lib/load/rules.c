@@ -215,7 +215,6 @@ static const limit_spec PERF_SPECS[] = {
     PERF(nccl_net_step_s, 0, 1e-2),
     PERF(serve_weight_bandwidth_share, 0.05, 1),
     PERF(serve_host_s_per_sequence, 0, 1e-2),
-    PERF(prefill_weight_bound_ratio, 1, 100),
     PERF(serve_reach_margin, 1, 10),
     PERF(fp8_rowwise_gemm_share, 0.05, 1),
     PERF(serve_assumed_len_cache_share, 0.05, 1),

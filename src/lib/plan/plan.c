@@ -446,7 +446,8 @@ static void describe_replica_memory(const sp_model *m, const sp_serve_config *c,
     mc.tp = out->serve.tp;
     mc.pp = out->serve.pp > 0 ? out->serve.pp : 1;
     mc.batch = out->serve.batch;
-    mc.context = c->prompt_tokens + c->output_tokens;
+    /* What each sequence holds in the cache: on average in flight for a stream of requests. */
+    mc.context = out->serve.sequence_kv_tokens > 0 ? out->serve.sequence_kv_tokens : c->prompt_tokens + c->output_tokens;
     mc.weight_dtype = c->weight_dtype;
     mc.kv_dtype = c->kv_dtype;
     mc.quantized_experts_only = c->quantized_experts_only;

@@ -107,10 +107,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     else
         snprintf(split, sizeof split, "tp %g", s->tp);
     sp_buf_printf(&b,
-                  "replica     : %s%s on %s, batch %g (at most %g fit), %.2f GB weights + %.2f GB workspace + %.2f GB "
-                  "KV cache per GPU\n",
-                  split, stages, r->accel->name, s->batch, s->max_batch, s->weights_bytes / 1e9, s->workspace_bytes / 1e9,
-                  s->kv_cache_bytes / 1e9);
+                  "replica     : %s%s on %s, batch %g (at most %g fit, at %.0f cache tokens each%s), %.2f GB weights + "
+                  "%.2f GB workspace + %.2f GB KV cache per GPU\n",
+                  split, stages, r->accel->name, s->batch, s->max_batch, s->sequence_kv_tokens,
+                  c->concurrency > 0 || c->requests > 0 ? ": the whole request, as a wave ends" : " on average in flight",
+                  s->weights_bytes / 1e9, s->workspace_bytes / 1e9, s->kv_cache_bytes / 1e9);
     /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
     char parallelism[320];
     if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0)
@@ -400,6 +401,8 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));
     json_object_set_new(o, "max_batch", json_integer((json_int_t)s->max_batch));
     json_object_set_new(o, "kv_cache_bytes_per_token", sp_json_count(s->kv_cache_bytes_per_token));
+    json_object_set_new(o, "kv_cache_tokens", sp_json_count(floor(s->kv_cache_tokens)));
+    json_object_set_new(o, "sequence_kv_tokens", sp_json_round(s->sequence_kv_tokens, 10));
     json_object_set_new(o, "weights_bytes_per_gpu", sp_json_count(s->weights_bytes));
     json_object_set_new(o, "workspace_bytes_per_gpu", sp_json_count(s->workspace_bytes));
     json_object_set_new(o, "kv_cache_bytes_per_gpu", sp_json_count(s->kv_cache_bytes));

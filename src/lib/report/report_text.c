@@ -59,9 +59,9 @@ static void text_serving_memory(sp_buf *b, const sp_profile *p, const sp_plan *p
 {
     const sp_serve_result *s = &plan->serve;
     const sp_serve_config *c = &plan->serve_config;
-    sp_buf_printf(b, "  memory          : %s (%.2f B params), infer %s weights, %g sequence%s x %g tokens of KV cache\n",
+    sp_buf_printf(b, "  memory          : %s (%.2f B params), infer %s weights, %g sequence%s x %.0f tokens of KV cache%s\n",
                   p->model, plan->memory.params / 1e9, sp_dtype_name(c->weight_dtype), s->batch, s->batch == 1 ? "" : "s",
-                  c->prompt_tokens + c->output_tokens);
+                  s->sequence_kv_tokens, c->concurrency > 0 || c->requests > 0 ? "" : " (each on average in flight)");
     sp_buf_printf(b, "                    %.1f GB per GPU on %g GPU(s) a replica: weights %.1f, workspace %.1f, KV cache "
                      "%.1f GB, within the engine's %.2f of the card\n",
                   (s->weights_bytes + s->workspace_bytes + s->kv_cache_bytes) / 1e9, s->tp * s->pp, s->weights_bytes / 1e9,
