@@ -425,6 +425,9 @@ void sp_profile_list_free(sp_profile_list *list);
 
 /* ---------------------------------------------------------------- accelerators */
 
+/* Larger instances of an accelerator's priced offer the catalog lists (accelerators.yaml instances). */
+enum { SP_INSTANCES_MAX = 4 };
+
 /* One accelerator of data/accelerators.yaml. Rates are per second, dense. */
 typedef struct {
     char name[SP_NAME_MAX];
@@ -457,6 +460,9 @@ typedef struct {
     char half_dtype[8];           /* the 16-bit type its tensor cores run: "fp16" (Volta, Turing: no
                                      bf16) or "" for bf16 and fp16 alike */
     char price_provider[32];      /* who charges usd_per_hour ("AWS on-demand"); "" with no price */
+    double instance_gpus[SP_INSTANCES_MAX];         /* the offer's instances with more GPUs: GPUs each, rising */
+    double instance_usd_per_hour[SP_INSTANCES_MAX]; /* ... and the whole instance's on-demand price */
+    size_t instance_count;        /* 0: the provider rents the GPUs one at a time at usd_per_hour */
 } sp_accel;
 
 typedef struct {
@@ -473,6 +479,16 @@ sp_status sp_accels_parse(const char *name, const char *text, size_t length,
 void sp_accel_catalog_free(sp_accel_catalog *catalog);
 /* The row named name, or NULL. */
 const sp_accel *sp_accel_find(const sp_accel_catalog *catalog, const char *name);
+/* The catalog's hourly price of one GPU of a job that holds `gpus` of them, a server's worth at
+ * most in each: usd_per_hour where the offer rents GPUs one at a time; where the catalog lists the
+ * offer's larger instances, the whole price of the smallest that holds a server's share, over the
+ * GPUs used (those left idle are paid for). 0 when the part has no price. */
+double sp_accel_usd_per_gpu_hour(const sp_accel *a, double gpus);
+/* The GPUs of the instance that price covers: 1 for a single-GPU rate. */
+double sp_accel_instance_gpus(const sp_accel *a, double gpus);
+/* The same for a serving replica of replica_gpus GPUs: replicas share an instance, each paying its
+ * GPUs' share of the size cheapest per replica; *instance_gpus (when not NULL) is that size. */
+double sp_accel_replica_usd_per_gpu_hour(const sp_accel *a, double replica_gpus, double *instance_gpus);
 
 /* The software an accelerator runs, by its vendor: CUDA (NVIDIA), ROCm (AMD), XLA (Google TPU),
  * Neuron (AWS Trainium/Inferentia), HPU (Intel Gaudi). */
@@ -1190,6 +1206,9 @@ typedef struct {
     bool parallelism_searched;    /* an MoE with neither --expert-parallel nor --ep given: the fleet is sized
                                      with tensor-parallel experts and with expert parallelism over the same
                                      GPUs (vLLM's --enable-expert-parallel), the better kept */
+    bool usd_from_catalog;        /* usd_per_gpu_hour is the catalog's single-GPU rate: each replica pays
+                                     its GPUs' share of the instance that holds it
+                                     (sp_accel_replica_usd_per_gpu_hour) */
 } sp_serve_config;
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
@@ -1199,7 +1218,8 @@ const char *sp_routing_name(double choices);
 
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
-     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false}
+     SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false, \
+     false}
 
 typedef struct {
     double tp;
@@ -1212,6 +1232,7 @@ typedef struct {
     double kv_cache_bytes;        /* per GPU at this batch */
     double kv_cache_bytes_per_token; /* per GPU */
     double kv_cache_tokens;       /* tokens the KV cache holds per replica, beside a shared prefix */
+    double usd_per_gpu_hour;      /* the rate the fleet is priced at (sp_serve_config.usd_from_catalog) */
     double sequence_kv_tokens;    /* cache tokens a sequence holds: its average in flight for a stream of
                                      requests, its whole length in blocks for a closed loop or offline run */
     double prefill_s;             /* one request's prompt, alone */
@@ -1663,6 +1684,9 @@ typedef struct {
     sp_ft_option fine_tune;     /* with fine_tuned: the recommended method and layout (its accel is
                                    NULL: the plan outlives the catalog; see fine_tune_accel) */
     sp_accel fine_tune_accel;   /* with fine_tuned: a copy of the accelerator it runs on */
+    sp_accel priced_accel;      /* with instance_priced: a copy of the accelerator whose instances price it */
+    bool instance_priced;       /* the catalog's rate for this many GPUs is an instance's share, not the
+                                   single GPU's (sp_accel_usd_per_gpu_hour) */
     double fine_tune_tokens;    /* with fine_tuned: tokens trained on, epochs included */
     char model_id[SP_NAME_MAX]; /* with a model: its Hugging Face repository, else its catalog name */
     bool served;                /* the serving model sized it (model + gpu on the serving axis) */

@@ -75,12 +75,77 @@ static void fp4_matmul_efficiency_needs_source_and_peak(void **state)
     assert_string_equal(err.field, "fp4_matmul_efficiency");
 }
 
+/* An offer rented 1, 4 or 8 GPUs to an instance (x1 at $1.5 alone; $8 for 4, $20 for 8): a job
+ * pays for the smallest instance holding its GPUs in a server, idle ones included, so 2 GPUs pay
+ * $8 / 2 = $4 each, 3 pay $8 / 3, 4 pay $2, 5 to 8 the 8-GPU instance, and 16 fill two of those at
+ * $2.50. Serving replicas share an instance: 2-GPU replicas two to the 4-GPU one, $2 a GPU; 1-GPU
+ * replicas keep the single GPU's $1.5; 3-GPU replicas one to the 4-GPU one, $8 / 3 (two to the 8-GPU
+ * one would pay $20 / 6). */
+static void instances_price_the_gpus_they_hold(void **state)
+{
+    (void)state;
+    sp_accel_catalog c;
+    sp_error err;
+    char text[2048];
+    snprintf(text, sizeof text,
+             "%s  instances:\n    - {gpus: 4, usd_per_hour: 8}\n    - {gpus: 8, usd_per_hour: 20}\n"
+             "  instances_source: \"e\"\n",
+             ROW);
+    assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_OK);
+    const sp_accel *a = &c.items[0];
+    assert_int_equal(a->instance_count, 2);
+    assert_close(sp_accel_usd_per_gpu_hour(a, 1), 1.5);
+    assert_close(sp_accel_usd_per_gpu_hour(a, 2), 4.0);
+    assert_close(sp_accel_usd_per_gpu_hour(a, 3), 8.0 / 3.0);
+    assert_close(sp_accel_usd_per_gpu_hour(a, 4), 2.0);
+    assert_close(sp_accel_usd_per_gpu_hour(a, 5), 4.0);
+    assert_close(sp_accel_usd_per_gpu_hour(a, 16), 2.5);
+    assert_close(sp_accel_instance_gpus(a, 2), 4.0);
+    assert_close(sp_accel_instance_gpus(a, 1), 1.0);
+    double size = 0;
+    assert_close(sp_accel_replica_usd_per_gpu_hour(a, 2, &size), 2.0);
+    assert_close(size, 4.0);
+    assert_close(sp_accel_replica_usd_per_gpu_hour(a, 1, &size), 1.5);
+    assert_close(size, 1.0);
+    assert_close(sp_accel_replica_usd_per_gpu_hour(a, 3, &size), 8.0 / 3.0);
+    assert_close(size, 4.0);
+    sp_accel_catalog_free(&c);
+    /* Without the list every count pays the single GPU's rate. */
+    assert_int_equal(sp_accels_parse("a.yaml", ROW, strlen(ROW), &c, &err), SP_OK);
+    assert_close(sp_accel_usd_per_gpu_hour(&c.items[0], 8), 1.5);
+    assert_close(sp_accel_replica_usd_per_gpu_hour(&c.items[0], 4, NULL), 1.5);
+    sp_accel_catalog_free(&c);
+}
+
+/* The list needs its source, rising GPU counts within a server, and no more rows than it holds. */
+static void instances_are_checked(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "  instances:\n    - {gpus: 4, usd_per_hour: 8}\n",
+        "  instances:\n    - {gpus: 8, usd_per_hour: 20}\n    - {gpus: 4, usd_per_hour: 8}\n  instances_source: \"e\"\n",
+        "  instances:\n    - {gpus: 16, usd_per_hour: 8}\n  instances_source: \"e\"\n",
+        "  instances:\n    - {gpus: 4}\n  instances_source: \"e\"\n",
+        "  instances: 4\n  instances_source: \"e\"\n",
+    };
+    static const char *fields[] = {"instances", "gpus", "gpus", "usd_per_hour", "instances"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sp_accel_catalog c;
+        sp_error err;
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s", ROW, bad[i]);
+        assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_ERR_INPUT);
+        assert_string_equal(err.field, fields[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bundled_catalog_has_every_required_row),
         cmocka_unit_test(loader_accepts_a_full_row_and_rejects_a_missing_source),
         cmocka_unit_test(fp4_matmul_efficiency_needs_source_and_peak),
+        cmocka_unit_test(instances_price_the_gpus_they_hold), cmocka_unit_test(instances_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

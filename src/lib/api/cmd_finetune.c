@@ -23,7 +23,7 @@ static const cli_opt OPTS[] = {
     {"optimizer", CLI_TEXT, "O", "adamw (default), adam, adam8bit, sgd, adafactor"},
     {"deadline-hours", CLI_NUMBER, "H", "finish within this many hours"},
     {"budget-usd", CLI_NUMBER, "USD", "spend at most this"},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)"},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price of a GPU-hour (default: the catalog's, for the instance the GPUs come in)"},
     {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 

@@ -57,7 +57,7 @@ static const cli_opt OPTS[] = {
     {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N)"},
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences"},
     {"stream", CLI_FLAG, NULL, "each token streamed to its client, at a host cost a token (--no-stream: offline batch)"},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's)"},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price of a GPU-hour (default: the catalog's, for the instance the GPUs come in)"},
     {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
 };
 
@@ -189,6 +189,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
      * $1 a GPU-hour and reported without cost: every candidate runs on this one part, so what the
      * fleet search weighs by price it weighs the same by GPU-hours. */
     c->usd_per_gpu_hour = cli_number_or(&CMD, v, "usd-per-gpu-hour", a->usd_per_hour);
+    c->usd_from_catalog = !cli_flag(&CMD, v, "usd-per-gpu-hour")->set && a->usd_per_hour > 0;
     if (!(c->usd_per_gpu_hour > 0))
         c->usd_per_gpu_hour = 1.0;
     return SP_OK;

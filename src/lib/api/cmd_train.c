@@ -46,7 +46,7 @@ static const cli_opt OPTS[] = {
     {"mfu-cap", CLI_NUMBER, "F", "credit no layout with more MFU than F (e.g. 0.4 for a pessimistic plan)"},
     {"deadline-days", CLI_NUMBER, "D", "recommend the cheapest option that finishes within D days"},
     {"budget-usd", CLI_NUMBER, "USD", "recommend the fastest option that costs at most this (with --deadline-days, the cheapest meeting both)"},
-    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price (default: the catalog's on-demand price)"},
+    {"usd-per-gpu-hour", CLI_NUMBER, "C", "price of a GPU-hour (default: the catalog's, for the instance the GPUs come in)"},
     {"top", CLI_NUMBER, "N", "layouts to list (default 5, at most 32)"},
     CLI_FT_OPTS,
     {"format", CLI_TEXT, "text|json|html|profile",
@@ -150,7 +150,10 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
         for (size_t c = 0; c < j->ncounts; c++) {
             sp_search_request q = j->request;
             q.gpus = j->counts[c];
-            q.usd_per_gpu_hour = price;
+            /* Given, or the catalog's for this many GPUs (AWS rents L4s 1, 4 or 8 to an instance). */
+            q.usd_per_gpu_hour = j->unpriced || cli_flag(&CMD, v, "usd-per-gpu-hour")->set
+                                     ? price
+                                     : sp_accel_usd_per_gpu_hour(j->accels[a], q.gpus);
             options[*n].accel = j->accels[a];
             options[*n].gpus = q.gpus;
             sp_status s = sp_train_search(&j->in.model, j->accels[a], &q, &mk, &j->in.rules.perf,

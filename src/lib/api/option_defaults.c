@@ -128,7 +128,10 @@ static const cli_default DEFAULTS[] = {
         "MLPerf Inference's Llama 2 70B server bound"),
     SWITCH("train-embeddings", false, "off", "adapters train alone unless the vocabulary changes (PEFT's default)"),
     NUM("ttft-ms", 0, 1e7, 0, "none; with --percentile, 2000 (serve_ttft_ms_mlperf in data/defaults.yaml); 0: none", "time to first token"),
-    NUM("usd-per-gpu-hour", 1e-6, 1e4, 0, "the catalog's on-demand price (breakeven: required)",
+    NUM("usd-per-gpu-hour", 1e-6, 1e4, 0,
+        "the catalog's on-demand price for the instance the GPUs come in: where AWS rents a part 1, 4 or 8 to an "
+        "instance (T4, L4, L40S, A10G), 2 GPUs pay for a 4-GPU instance and serving replicas share one; a `price :` "
+        "line says so (breakeven: required)",
         "a millionth of a dollar up to $10,000; a price under it is a typo"),
     NUM("vocab", 1, 1e7, WHOLE, "required for a shape", "ten million entries is past any tokenizer"),
     NUM("zero", 0, 3, WHOLE, "memory: 0; train: searched", "the ZeRO stages (Rajbhandari et al. 2020)"),

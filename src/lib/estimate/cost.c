@@ -46,3 +46,57 @@ sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ops-usd-per-hour", "must be in [0, 1000000]");
     return SP_OK;
 }
+
+/* The listed instance that prices a job's server: the smallest holding its share of GPUs (a
+ * server's worth at most), else the largest; -1 where a single GPU's rate applies. */
+static long pricing_instance(const sp_accel *a, double gpus)
+{
+    double in_server = fmin(gpus, a->per_node);
+    if (!(in_server > 1) || a->instance_count == 0)
+        return -1;
+    for (size_t i = 0; i < a->instance_count; i++)
+        if (a->instance_gpus[i] >= in_server)
+            return (long)i;
+    return (long)a->instance_count - 1;
+}
+
+/* A provider that rents GPUs one at a time charges each its rate; one that rents instances charges
+ * the whole instance, so a job on 2 of a 4-GPU instance pays for 4 (AWS g5, g6, g6e: 1, 4 and 8 GPUs
+ * an instance, the larger ones with proportionally more CPUs and memory). */
+double sp_accel_usd_per_gpu_hour(const sp_accel *a, double gpus)
+{
+    long i = pricing_instance(a, gpus);
+    if (i < 0)
+        return a->usd_per_hour;
+    double used = fmin(fmin(gpus, a->per_node), a->instance_gpus[i]);
+    return a->instance_usd_per_hour[i] / used;
+}
+
+double sp_accel_instance_gpus(const sp_accel *a, double gpus)
+{
+    long i = pricing_instance(a, gpus);
+    return i < 0 ? 1.0 : a->instance_gpus[i];
+}
+
+/* Replicas of a fleet are independent jobs: as many as fit share an instance, so each pays its
+ * GPUs' share of the instance size that is cheapest per replica (2-GPU replicas of L4: two to a
+ * g6.12xlarge, $1.15 a GPU, where one alone would pay $2.30). */
+double sp_accel_replica_usd_per_gpu_hour(const sp_accel *a, double replica_gpus, double *instance_gpus)
+{
+    double size = 1, best = replica_gpus <= 1 ? a->usd_per_hour : INFINITY;
+    for (size_t i = 0; replica_gpus <= a->per_node && i < a->instance_count; i++) {
+        double replicas = floor(a->instance_gpus[i] / replica_gpus);
+        double rate = replicas >= 1 ? a->instance_usd_per_hour[i] / (replicas * replica_gpus) : INFINITY;
+        if (rate < best) {
+            best = rate;
+            size = a->instance_gpus[i];
+        }
+    }
+    if (!isfinite(best)) { /* wider than a server, or than any instance: it fills each it takes */
+        best = sp_accel_usd_per_gpu_hour(a, replica_gpus);
+        size = sp_accel_instance_gpus(a, replica_gpus);
+    }
+    if (instance_gpus)
+        *instance_gpus = size;
+    return best;
+}

@@ -743,9 +743,9 @@ static void price_fleet(const sp_serve_config *c, sp_serve_result *r)
 {
     r->gpus = r->replicas * r->tp * r->pp;
     double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
-    r->usd_per_million_output_tokens = tokens_per_hour > 0 ? c->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
+    r->usd_per_million_output_tokens = tokens_per_hour > 0 ? r->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
     /* 730 hours a month: 8760 / 12. */
-    r->fleet_usd_per_hour = r->gpus * c->usd_per_gpu_hour;
+    r->fleet_usd_per_hour = r->gpus * r->usd_per_gpu_hour;
     r->fleet_usd_per_month = r->fleet_usd_per_hour * 730.0;
     double capacity = r->replicas * r->requests_per_s, load = c->qps > 0 ? c->qps : capacity;
     r->utilization = capacity > 0 ? load / capacity : 0;
@@ -1015,6 +1015,8 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         offline_run(&x, config->requests, memory, out);
     out->max_model_len = max_model_len(model, config, perf, out);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
+    out->usd_per_gpu_hour = config->usd_from_catalog ? sp_accel_replica_usd_per_gpu_hour(accel, out->tp * out->pp, NULL)
+                                                     : config->usd_per_gpu_hour;
     size_fleet(config, out);
     /* A rate past a million GPUs at capacity is past any fleet (the largest published training
      * clusters hold about 10^5); simulating its percentiles would cost seconds for no answer. */

@@ -46,6 +46,8 @@ static const sp_field FIELDS[] = {
     {"half_dtype", offsetof(sp_accel, half_dtype), sizeof(((sp_accel *)0)->half_dtype), 0, 0, 0, false},
     {"price_provider", offsetof(sp_accel, price_provider), sizeof(((sp_accel *)0)->price_provider), 0, 0, 0, false},
     SOURCE(half_source, false),
+    {"instances", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, false}, /* read_instances */
+    SOURCE(instances_source, false),
 };
 enum { FIELD_COUNT = sizeof FIELDS / sizeof FIELDS[0] };
 
@@ -88,6 +90,40 @@ static sp_status check_inter_node(sp_yaml *y, const yaml_node_t *map, const sp_a
     return SP_OK;
 }
 
+/* The offer's larger instances: a list of {gpus, usd_per_hour} (the whole instance's price), GPUs
+ * rising, each from 2 to per_node, with instances_source beside it and a single GPU's price. */
+static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_error *err)
+{
+    static const sp_field FIELDS_INSTANCE[] = {{"gpus", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
+                                               {"usd_per_hour", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true}};
+    const yaml_node_t *list = sp_yaml_mapping_get(y, map, "instances");
+    if (!list)
+        return SP_OK;
+    sp_status s = sp_yaml_expect(y, list, YAML_SEQUENCE_NODE, "instances", err);
+    size_t n = s == SP_OK ? (size_t)(list->data.sequence.items.top - list->data.sequence.items.start) : 0;
+    if (s == SP_OK && (n == 0 || n > SP_INSTANCES_MAX))
+        return sp_yaml_fail(y, list, "instances", err, "lists %zu instances: 1 to %d ('%s')", n, SP_INSTANCES_MAX,
+                            a->name);
+    if (s == SP_OK && !sp_yaml_mapping_get(y, map, "instances_source"))
+        return sp_yaml_fail(y, list, "instances", err, "needs an instances_source beside it ('%s')", a->name);
+    if (s == SP_OK && !(a->usd_per_hour > 0))
+        return sp_yaml_fail(y, list, "instances", err, "needs a single GPU's usd_per_hour beside it ('%s')", a->name);
+    for (size_t i = 0; s == SP_OK && i < n; i++) {
+        yaml_node_t *row = sp_yaml_node(y, list->data.sequence.items.start[i]);
+        s = sp_yaml_read_row(y, row, "instance", FIELDS_INSTANCE, 2, NULL, err);
+        if (s == SP_OK)
+            s = sp_yaml_number(y, sp_yaml_mapping_get(y, row, "gpus"), "gpus", 2, a->per_node, SP_NUM_INTEGER,
+                               &a->instance_gpus[i], err);
+        if (s == SP_OK)
+            s = sp_yaml_number(y, sp_yaml_mapping_get(y, row, "usd_per_hour"), "usd_per_hour", 0.01, 1e4, 0,
+                               &a->instance_usd_per_hour[i], err);
+        if (s == SP_OK && i > 0 && !(a->instance_gpus[i] > a->instance_gpus[i - 1]))
+            return sp_yaml_fail(y, row, "gpus", err, "instances are listed by GPUs, rising ('%s')", a->name);
+        a->instance_count = i + 1;
+    }
+    return s;
+}
+
 static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_error *err)
 {
     sp_accel *a = item;
@@ -97,6 +133,8 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_err
     if (s != SP_OK)
         return s;
     s = check_inter_node(y, map, a, err);
+    if (s == SP_OK)
+        s = read_instances(y, map, a, err);
     if (s != SP_OK)
         return s;
     if (a->matmul_efficiency > 0 && !sp_yaml_mapping_get(y, map, "matmul_source"))

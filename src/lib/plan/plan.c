@@ -310,6 +310,13 @@ static void choose_tier(const sp_profile *p, const sp_rules *r, sp_plan *out)
 
 /* ---- the training run: the search over GPU counts (options.model + options.accel) ---- */
 
+/* Whether the plan prices the catalog's accelerator at the catalog's rates (the profile gives none):
+ * then a job pays for the instance its GPUs come in (sp_accel_usd_per_gpu_hour). */
+static bool catalog_price(const sp_profile *p, const sp_accel *a)
+{
+    return a && !(p->knobs_set & SP_SET_USD_PER_GPU_HOUR);
+}
+
 static sp_search_request run_request(const sp_profile *p, const sp_rules *r, const sp_plan *out, const sp_model *m)
 {
     sp_search_request q = SP_SEARCH_REQUEST_INIT;
@@ -343,6 +350,8 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
         start = p->gpus;
     for (double gpus = start; gpus <= last; gpus *= 2) {
         q.gpus = gpus;
+        if (catalog_price(p, a))
+            q.usd_per_gpu_hour = sp_accel_usd_per_gpu_hour(a, gpus);
         sp_error search_err;
         if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &search_err) != SP_OK) {
             /* A precision the part cannot run fails at every count: the profile's error, not a gap. */
@@ -410,7 +419,7 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
     q.tokens_given = true;
     q.deadline_hours = p->train_hours;
     q.budget_usd = p->budget_usd;
-    q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
+    q.usd_per_gpu_hour = catalog_price(p, a) ? 0 : out->knobs.usd_per_gpu_hour; /* 0: each option's instance */
     sp_ft_constants k = sp_rules_ft_constants(r);
     static sp_ft_result res; /* large; plans run one at a time */
     const sp_accel *accels[1] = {a};
@@ -480,6 +489,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     c.ttft_s = p->ttft_ms / 1e3;
     c.tpot_s = p->tpot_ms / 1e3;
     c.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
+    c.usd_from_catalog = catalog_price(p, a);
     c.stream_s_per_token = r->limits.serve_stream_s_per_token; /* a profile's fleet is a server */
     if (p->micro_batch > 0)
         c.batch = p->micro_batch;
@@ -726,6 +736,14 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         return sp_fail(err, SP_ERR_INPUT, "", line, col, key,
                        "the job needs %.0f accelerators, more than any cluster (profile '%s')", out->gpus,
                        profile->name);
+    }
+    /* The rate the GPUs the plan settled on are paid at: a served fleet's replicas share instances,
+     * any other job pays for the instance its GPUs come in. */
+    if (catalog_price(profile, accel) && !out->data_sized && out->gpus > 0) {
+        out->knobs.usd_per_gpu_hour =
+            out->served ? out->serve.usd_per_gpu_hour : sp_accel_usd_per_gpu_hour(accel, out->gpus);
+        out->instance_priced = out->knobs.usd_per_gpu_hour != accel->usd_per_hour;
+        out->priced_accel = *accel;
     }
     const sp_knobs *k = &out->knobs;
     double hours = sp_plan_hours(profile, out);

@@ -257,7 +257,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                      s->run_last_batch);
         /* What the run itself costs: its wall time on the replica's GPUs at the hourly price. */
         char run_cost[64];
-        double usd = s->run_s / 3600.0 * s->tp * fmax(1.0, s->pp) * c->usd_per_gpu_hour;
+        double usd = s->run_s / 3600.0 * s->tp * fmax(1.0, s->pp) * s->usd_per_gpu_hour;
         if (r->unpriced)
             snprintf(run_cost, sizeof run_cost, "%.3g GPU-hours", usd);
         else
@@ -285,9 +285,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%.2f/GPU-hour; at %.4g requests/s (%.0f%% "
                       "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
                       "cost on output tokens, $%.3f per million\n",
-                  hour, month, c->usd_per_gpu_hour, s->utilization * s->replicas *
+                  hour, month, s->usd_per_gpu_hour, s->utilization * s->replicas *
                   s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
+        if (c->usd_from_catalog)
+            sp_instance_price_line(&b, "price       : ", r->accel, s->tp * fmax(1.0, s->pp), s->usd_per_gpu_hour, true);
     }
     /* A pinned split the search would not take: what leaving it open gives. */
     if (s->open_tp > 0)
@@ -480,7 +482,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "gpus", json_integer((json_int_t)s->gpus));
     /* No public price: the dollar figures are null, never $0 (the estimate ran at a nominal $1). */
     bool priced = !r->unpriced;
-    json_object_set_new(o, "usd_per_gpu_hour", priced ? json_real(c->usd_per_gpu_hour) : json_null());
+    json_object_set_new(o, "usd_per_gpu_hour", priced ? json_real(s->usd_per_gpu_hour) : json_null());
     json_object_set_new(o, "usd_per_million_output_tokens",
                         priced ? sp_json_round(s->usd_per_million_output_tokens, 1e4) : json_null());
     json_object_set_new(o, "utilization", sp_json_round(s->utilization, 1e4));

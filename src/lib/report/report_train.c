@@ -334,6 +334,9 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     else
         sp_buf_printf(b, "budget      : %s tokens in %s, %s GPU-hours, %s at $%.2f/GPU-hour\n", tokens,
                       span, gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
+    if (!r->unpriced && !(r->request->usd_per_gpu_hour > 0))
+        sp_instance_price_line(b, "price       : ", o->accel, c->gpus, sp_accel_usd_per_gpu_hour(o->accel, c->gpus),
+                               false);
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
         sp_buf_printf(b, "whole run   : the days, hours and cost above count %.0f%% goodput (restarts, checkpoints; "
                          "steady state %.2f days)",

@@ -107,7 +107,9 @@ static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method me
 
 static void price(const ft_search *s, sp_ft_option *o)
 {
-    double usd = s->q->usd_per_gpu_hour > 0 ? s->q->usd_per_gpu_hour : o->accel->usd_per_hour;
+    /* Given, or the catalog's for this many GPUs (a 2-GPU job on an AWS g5 pays for a 4-GPU instance). */
+    double usd = s->q->usd_per_gpu_hour > 0 ? s->q->usd_per_gpu_hour
+                                            : sp_accel_usd_per_gpu_hour(o->accel, o->config.gpus);
     o->usd_per_gpu_hour = usd;
     /* Whole steps: a job smaller than one step still runs one. */
     double steps = ceil(s->q->tokens / (o->config.gpus * o->config.micro_batch * o->config.seq));
