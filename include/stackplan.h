@@ -486,9 +486,12 @@ const sp_accel *sp_accel_find(const sp_accel_catalog *catalog, const char *name)
 double sp_accel_usd_per_gpu_hour(const sp_accel *a, double gpus);
 /* The GPUs of the instance that price covers: 1 for a single-GPU rate. */
 double sp_accel_instance_gpus(const sp_accel *a, double gpus);
-/* The same for a serving replica of replica_gpus GPUs: replicas share an instance, each paying its
- * GPUs' share of the size cheapest per replica; *instance_gpus (when not NULL) is that size. */
-double sp_accel_replica_usd_per_gpu_hour(const sp_accel *a, double replica_gpus, double *instance_gpus);
+/* The catalog's hourly price of a serving fleet of `replicas` replicas of replica_gpus GPUs each:
+ * as many replicas as fit share an instance, of the one size that costs the fleet least (a single
+ * GPU's rate for one-GPU replicas where that is cheaper); *instances and *instance_gpus (when not
+ * NULL) say how many of which size (1: single GPUs). */
+double sp_accel_fleet_usd_per_hour(const sp_accel *a, double replicas, double replica_gpus, double *instances,
+                                   double *instance_gpus);
 
 /* The software an accelerator runs, by its vendor: CUDA (NVIDIA), ROCm (AMD), XLA (Google TPU),
  * Neuron (AWS Trainium/Inferentia), HPU (Intel Gaudi). */
@@ -1206,9 +1209,8 @@ typedef struct {
     bool parallelism_searched;    /* an MoE with neither --expert-parallel nor --ep given: the fleet is sized
                                      with tensor-parallel experts and with expert parallelism over the same
                                      GPUs (vLLM's --enable-expert-parallel), the better kept */
-    bool usd_from_catalog;        /* usd_per_gpu_hour is the catalog's single-GPU rate: each replica pays
-                                     its GPUs' share of the instance that holds it
-                                     (sp_accel_replica_usd_per_gpu_hour) */
+    bool usd_from_catalog;        /* usd_per_gpu_hour is the catalog's single-GPU rate: the fleet pays for
+                                     the instances its replicas take (sp_accel_fleet_usd_per_hour) */
 } sp_serve_config;
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
@@ -1232,7 +1234,10 @@ typedef struct {
     double kv_cache_bytes;        /* per GPU at this batch */
     double kv_cache_bytes_per_token; /* per GPU */
     double kv_cache_tokens;       /* tokens the KV cache holds per replica, beside a shared prefix */
-    double usd_per_gpu_hour;      /* the rate the fleet is priced at (sp_serve_config.usd_from_catalog) */
+    double usd_per_gpu_hour;      /* the rate the fleet is priced at: given, or its instances' price over
+                                     its GPUs (sp_serve_config.usd_from_catalog) */
+    double instances, instance_gpus; /* with usd_from_catalog: the instances the fleet rents and the GPUs
+                                     of each (1: single GPUs) */
     double sequence_kv_tokens;    /* cache tokens a sequence holds: its average in flight for a stream of
                                      requests, its whole length in blocks for a closed loop or offline run */
     double prefill_s;             /* one request's prompt, alone */

@@ -92,5 +92,7 @@ check "fits        : rtx-4090-24gb (25.8 GB): NO" \
 check "fits         : NO" "$bin" memory --model llama-3.1-70b --gpu h100-sxm-80gb
 check "fits         : NO" "$bin" memory --model llama-3.1-70b --mode infer --gpu h100-sxm-80gb --weight-dtype int4 \
   --kv-dtype fp8 --batch 32 --seq 8192
+# A pinned replica count the rate swamps: its queue grows without bound, whatever the targets.
+check "requests queue without bound" "$bin" serve --model llama-3.1-70b --gpu h100-sxm-80gb --qps 20 --replicas 1
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -78,9 +78,10 @@ static void fp4_matmul_efficiency_needs_source_and_peak(void **state)
 /* An offer rented 1, 4 or 8 GPUs to an instance (x1 at $1.5 alone; $8 for 4, $20 for 8): a job
  * pays for the smallest instance holding its GPUs in a server, idle ones included, so 2 GPUs pay
  * $8 / 2 = $4 each, 3 pay $8 / 3, 4 pay $2, 5 to 8 the 8-GPU instance, and 16 fill two of those at
- * $2.50. Serving replicas share an instance: 2-GPU replicas two to the 4-GPU one, $2 a GPU; 1-GPU
- * replicas keep the single GPU's $1.5; 3-GPU replicas one to the 4-GPU one, $8 / 3 (two to the 8-GPU
- * one would pay $20 / 6). */
+ * $2.50. A serving fleet's replicas share instances of the one size cheapest for the fleet: 3
+ * replicas of 2 GPUs take two 4-GPU instances ($16, not one 8-GPU $20), a lone one a whole 4-GPU
+ * instance, 5 one-GPU replicas single GPUs, 2 of 3 GPUs two 4-GPU instances, and replicas wider
+ * than a server fill 8-GPU instances. */
 static void instances_price_the_gpus_they_hold(void **state)
 {
     (void)state;
@@ -102,18 +103,24 @@ static void instances_price_the_gpus_they_hold(void **state)
     assert_close(sp_accel_usd_per_gpu_hour(a, 16), 2.5);
     assert_close(sp_accel_instance_gpus(a, 2), 4.0);
     assert_close(sp_accel_instance_gpus(a, 1), 1.0);
-    double size = 0;
-    assert_close(sp_accel_replica_usd_per_gpu_hour(a, 2, &size), 2.0);
+    double n = 0, size = 0;
+    assert_close(sp_accel_fleet_usd_per_hour(a, 3, 2, &n, &size), 16.0); /* two 4-GPU instances */
+    assert_close(n, 2.0);
     assert_close(size, 4.0);
-    assert_close(sp_accel_replica_usd_per_gpu_hour(a, 1, &size), 1.5);
+    assert_close(sp_accel_fleet_usd_per_hour(a, 1, 2, &n, &size), 8.0); /* one, half idle */
+    assert_close(n, 1.0);
+    assert_close(sp_accel_fleet_usd_per_hour(a, 5, 1, &n, &size), 7.5); /* single GPUs */
+    assert_close(n, 5.0);
     assert_close(size, 1.0);
-    assert_close(sp_accel_replica_usd_per_gpu_hour(a, 3, &size), 8.0 / 3.0);
-    assert_close(size, 4.0);
+    assert_close(sp_accel_fleet_usd_per_hour(a, 2, 3, &n, &size), 16.0); /* one to a 4-GPU instance */
+    assert_close(sp_accel_fleet_usd_per_hour(a, 2, 16, &n, &size), 80.0); /* two 8-GPU instances each */
+    assert_close(n, 4.0);
+    assert_close(size, 8.0);
     sp_accel_catalog_free(&c);
     /* Without the list every count pays the single GPU's rate. */
     assert_int_equal(sp_accels_parse("a.yaml", ROW, strlen(ROW), &c, &err), SP_OK);
     assert_close(sp_accel_usd_per_gpu_hour(&c.items[0], 8), 1.5);
-    assert_close(sp_accel_replica_usd_per_gpu_hour(&c.items[0], 4, NULL), 1.5);
+    assert_close(sp_accel_fleet_usd_per_hour(&c.items[0], 3, 4, NULL, NULL), 18.0);
     sp_accel_catalog_free(&c);
 }
 

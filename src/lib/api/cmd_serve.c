@@ -369,7 +369,9 @@ int cmd_serve(int argc, char **argv)
     sp_accel_catalog_free(&in.catalog);
     if (!text)
         return cli_fail(&err);
-    bool unmet = (config.ttft_s > 0 || config.tpot_s > 0) && !result.meets_targets;
+    /* A latency target missed, or a pinned replica count the rate swamps (its queue grows without bound). */
+    bool unmet = ((config.ttft_s > 0 || config.tpot_s > 0) && !result.meets_targets) ||
+                 (config.replicas > 0 && config.qps > 0 && result.utilization > 1.0 + 1e-9);
     int status = cli_emit(text);
     return status == CLI_EXIT_OK && unmet ? CLI_EXIT_UNMET : status;
 }

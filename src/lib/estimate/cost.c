@@ -78,24 +78,32 @@ double sp_accel_instance_gpus(const sp_accel *a, double gpus)
     return i < 0 ? 1.0 : a->instance_gpus[i];
 }
 
-/* Replicas of a fleet are independent jobs: as many as fit share an instance, so each pays its
- * GPUs' share of the instance size that is cheapest per replica (2-GPU replicas of L4: two to a
- * g6.12xlarge, $1.15 a GPU, where one alone would pay $2.30). */
-double sp_accel_replica_usd_per_gpu_hour(const sp_accel *a, double replica_gpus, double *instance_gpus)
+/* Replicas of a fleet are independent jobs: as many as fit share an instance. The fleet rents one
+ * size, whichever costs least for its replicas (3 replicas of 2 L4s: two g6.12xlarge, $9.20 an hour;
+ * 1 replica of 2: one g6.12xlarge, $4.60, its other 2 GPUs idle). A replica wider than a server fills
+ * each it takes. Mixing sizes is not tried. */
+double sp_accel_fleet_usd_per_hour(const sp_accel *a, double replicas, double replica_gpus, double *instances,
+                                   double *instance_gpus)
 {
-    double size = 1, best = replica_gpus <= 1 ? a->usd_per_hour : INFINITY;
+    double count = replicas, size = 1, best = replica_gpus <= 1 ? replicas * a->usd_per_hour : INFINITY;
     for (size_t i = 0; replica_gpus <= a->per_node && i < a->instance_count; i++) {
-        double replicas = floor(a->instance_gpus[i] / replica_gpus);
-        double rate = replicas >= 1 ? a->instance_usd_per_hour[i] / (replicas * replica_gpus) : INFINITY;
-        if (rate < best) {
-            best = rate;
+        double per_instance = floor(a->instance_gpus[i] / replica_gpus);
+        if (!(per_instance >= 1))
+            continue;
+        double n = ceil(replicas / per_instance), usd = n * a->instance_usd_per_hour[i];
+        if (usd < best) {
+            best = usd;
+            count = n;
             size = a->instance_gpus[i];
         }
     }
-    if (!isfinite(best)) { /* wider than a server, or than any instance: it fills each it takes */
-        best = sp_accel_usd_per_gpu_hour(a, replica_gpus);
+    if (!isfinite(best)) { /* wider than a server, or than any instance listed */
+        best = replicas * replica_gpus * sp_accel_usd_per_gpu_hour(a, replica_gpus);
         size = sp_accel_instance_gpus(a, replica_gpus);
+        count = size > 1 ? replicas * ceil(replica_gpus / size) : replicas * replica_gpus;
     }
+    if (instances)
+        *instances = count;
     if (instance_gpus)
         *instance_gpus = size;
     return best;

@@ -457,8 +457,11 @@ static double shared_prefix_tokens(const sp_serve_config *c)
 /* A stream of requests reaches a steady state in which the running sequences sit at every point of
  * their lives, so a paged cache (vLLM allocates a block as its tokens arrive, Kwon et al. 2023;
  * TensorRT-LLM's max-utilization scheduler likewise) holds each at its prompt and half its output,
- * plus half a block unfilled. A closed loop or an offline run starts its sequences together, in
- * waves that end with every sequence whole, so there each holds its whole length in blocks. */
+ * plus half a block unfilled. With drawn output lengths a long request stays in flight longer, so
+ * the sequences running are length-biased: E[O^2] / (2 E[O]) = O (1 + cv^2) / 2 of output on average
+ * (renewal theory's inspection paradox; Kleinrock 1975, sec. 5.2). A closed loop or an offline run
+ * starts its sequences together, in waves that end with every sequence whole, so there each holds
+ * its whole length in blocks. */
 static bool staggered(const sp_serve_config *c)
 {
     return c->concurrency <= 0 && c->requests <= 0;
@@ -469,7 +472,7 @@ static double sequence_kv_tokens(const sp_serve_config *c)
 {
     double own = c->prompt_tokens - shared_prefix_tokens(c);
     if (staggered(c))
-        return own + c->output_tokens / 2.0 + c->block_tokens / 2.0;
+        return own + c->output_tokens * (1.0 + c->output_spread * c->output_spread) / 2.0 + c->block_tokens / 2.0;
     return ceil((own + c->output_tokens) / c->block_tokens) * c->block_tokens;
 }
 
@@ -728,20 +731,24 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
     return SP_OK;
 }
 
-static void price_fleet(const sp_serve_config *c, sp_serve_result *r);
+static void price_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_result *r);
 
-static void size_fleet(const sp_serve_config *c, sp_serve_result *r)
+static void size_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_result *r)
 {
     double usable = c->max_utilization > 0 ? c->max_utilization : 1.0; /* headroom the user asked for */
     r->replicas = c->replicas > 0 ? c->replicas
                   : c->qps > 0  ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable)))
                                 : 1.0;
-    price_fleet(c, r);
+    price_fleet(c, a, r);
 }
 
-static void price_fleet(const sp_serve_config *c, sp_serve_result *r)
+static void price_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_result *r)
 {
     r->gpus = r->replicas * r->tp * r->pp;
+    r->usd_per_gpu_hour = c->usd_per_gpu_hour;
+    if (c->usd_from_catalog && r->gpus > 0) /* the instances the replicas take */
+        r->usd_per_gpu_hour =
+            sp_accel_fleet_usd_per_hour(a, r->replicas, r->tp * r->pp, &r->instances, &r->instance_gpus) / r->gpus;
     double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
     r->usd_per_million_output_tokens = tokens_per_hour > 0 ? r->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
     /* 730 hours a month: 8760 / 12. */
@@ -889,7 +896,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
         r->binding = "ceiling"; /* held at no count up to the search's 4x + 8: the fleet shown is that many */
     free(steps);
     r->simulated = true;
-    price_fleet(c, r);
+    price_fleet(c, x->a, r);
     return SP_OK;
 }
 
@@ -1015,9 +1022,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         offline_run(&x, config->requests, memory, out);
     out->max_model_len = max_model_len(model, config, perf, out);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
-    out->usd_per_gpu_hour = config->usd_from_catalog ? sp_accel_replica_usd_per_gpu_hour(accel, out->tp * out->pp, NULL)
-                                                     : config->usd_per_gpu_hour;
-    size_fleet(config, out);
+    size_fleet(config, accel, out);
     /* A rate past a million GPUs at capacity is past any fleet (the largest published training
      * clusters hold about 10^5); simulating its percentiles would cost seconds for no answer. */
     enum { FLEET_GPUS_MAX = 1000000 };

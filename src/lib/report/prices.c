@@ -2,6 +2,7 @@
 #include "report_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 bool sp_accel_list_add(const sp_accel **list, size_t *n, size_t max, const sp_accel *a)
@@ -46,28 +47,42 @@ void sp_price_providers_line(sp_buf *b, const char *label, const sp_accel *const
     sp_buf_printf(b, ": list prices of different providers, not one market (accelerators.yaml price_source)\n");
 }
 
-/* Where the catalog lists a part's larger instances and the rate a job pays is not the single GPU's:
- * which instance it takes, so that a higher rate than the catalog's reads as the instance's. */
-void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, double gpus, double rate, bool replicas)
+/* "LABEL AWS on-demand rents l4-pcie-24gb 1, 4 or 8 to an instance ($0.80, $4.60, $13.35 an hour): " */
+static void instance_offer(sp_buf *b, const char *label, const sp_accel *a)
 {
-    if (a->instance_count == 0 || !(rate > 0) || rate == a->usd_per_hour)
-        return;
     sp_buf_printf(b, "%s%s rents %s 1", label, a->price_provider, a->name);
     for (size_t i = 0; i < a->instance_count; i++)
         sp_buf_printf(b, "%s%g", i + 1 == a->instance_count ? " or " : ", ", a->instance_gpus[i]);
     sp_buf_printf(b, " to an instance ($%.2f", a->usd_per_hour);
     for (size_t i = 0; i < a->instance_count; i++)
         sp_buf_printf(b, ", $%.2f", a->instance_usd_per_hour[i]);
-    double in_server = fmin(gpus, a->per_node);
-    if (replicas) {
-        double size = 1;
-        sp_accel_replica_usd_per_gpu_hour(a, gpus, &size);
-        double together = floor(size / gpus);
-        sp_buf_printf(b, " an hour): replicas of %g GPUs take the %g-GPU instance, %g to one%s, at $%.2f/GPU-hour\n", gpus,
-                      size, together, size > together * gpus ? " (the rest idle)" : "", rate);
+    sp_buf_printf(b, " an hour): ");
+}
+
+/* Where the catalog lists a part's larger instances and the rate a job pays is not the single GPU's:
+ * which instance it takes, so that a higher rate than the catalog's reads as the instance's. */
+void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, double gpus, double rate)
+{
+    if (a->instance_count == 0 || !(rate > 0) || rate == a->usd_per_hour)
         return;
-    }
-    double size = sp_accel_instance_gpus(a, gpus);
-    sp_buf_printf(b, " an hour): %g GPU%s a server take the %g-GPU instance%s, at $%.2f/GPU-hour\n", in_server,
+    instance_offer(b, label, a);
+    double in_server = fmin(gpus, a->per_node), size = sp_accel_instance_gpus(a, gpus);
+    sp_buf_printf(b, "%g GPU%s a server take the %g-GPU instance%s, at $%.2f/GPU-hour\n", in_server,
                   in_server == 1 ? "" : "s", size, size > in_server ? ", the rest of it idle and paid for" : "", rate);
+}
+
+/* The same for a serving fleet: how many instances of which size its replicas take. */
+void sp_fleet_price_line(sp_buf *b, const char *label, const sp_accel *a, const sp_serve_result *s)
+{
+    /* Single GPUs at their own rate need no word. */
+    if (a->instance_count == 0 || !(s->usd_per_gpu_hour > 0) || s->instance_gpus <= 1)
+        return;
+    instance_offer(b, label, a);
+    double replica_gpus = s->tp * fmax(1.0, s->pp), idle = s->instances * s->instance_gpus - s->gpus;
+    char rest[48] = "";
+    if (idle > 0)
+        snprintf(rest, sizeof rest, ", %g GPU%s idle and paid for", idle, idle == 1 ? "" : "s");
+    sp_buf_printf(b, "%g replica%s of %g GPUs take%s %g %g-GPU instance%s%s, at $%.2f/GPU-hour\n", s->replicas,
+                  s->replicas == 1 ? "" : "s", replica_gpus, s->replicas == 1 ? "s" : "", s->instances,
+                  s->instance_gpus, s->instances == 1 ? "" : "s", rest, s->usd_per_gpu_hour);
 }

@@ -287,7 +287,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       ? "; more GPUs, --gpus, may)"
                       : ")");
     if (!(q->usd_per_gpu_hour > 0))
-        sp_instance_price_line(&b, "price    : ", o->accel, o->config.gpus, o->usd_per_gpu_hour, false);
+        sp_instance_price_line(&b, "price    : ", o->accel, o->config.gpus, o->usd_per_gpu_hour);
     char pins[256];
     sp_ft_pins(r->rules, o, pins, sizeof pins);
     sp_buf_printf(&b, "framework: %s (%s): %s\n", framework, pins, why);

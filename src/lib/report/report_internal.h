@@ -37,8 +37,9 @@ void sp_price_providers_line(sp_buf *b, const char *label, const sp_accel *const
 /* Appends a to list (of *n, at most max) unless it is there already; true when appended. */
 bool sp_accel_list_add(const sp_accel **list, size_t *n, size_t max, const sp_accel *a);
 /* "LABEL <provider> rents <part> 1, 4 or 8 to an instance (...): ..." where a job's rate is an
- * instance's share, not the single GPU's (replicas: serving replicas that share instances). */
-void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, double gpus, double rate, bool replicas);
+ * instance's share, not the single GPU's; sp_fleet_price_line for a serving fleet's instances. */
+void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, double gpus, double rate);
+void sp_fleet_price_line(sp_buf *b, const char *label, const sp_accel *a, const sp_serve_result *s);
 /* An accelerator's memory: "85.9 GB = 80 GiB" (decimal GB to digits decimals, or four significant
  * digits when digits < 0, and the GiB it is sold as when whole). */
 void sp_capacity_text(double bytes, int digits, char *buf, size_t size);

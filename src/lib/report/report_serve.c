@@ -237,9 +237,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "throughput  : %s%.0f output tokens/s per replica, %.0f per GPU, %.3g requests/s per replica",
                   s->simulated ? "at a full batch, " : "", s->output_tokens_per_s, s->output_tokens_per_s_per_gpu,
                   s->requests_per_s);
-    if (s->simulated && s->replicas > 0)
-        sp_buf_printf(&b, "; at %g requests/s, %.0f output tokens/s a replica", c->qps,
-                      c->qps * c->output_tokens / s->replicas);
+    if (s->simulated && s->replicas > 0) /* past capacity a replica serves what it can */
+        sp_buf_printf(&b, "; at %g requests/s, %.0f output tokens/s a replica%s", c->qps,
+                      fmin(c->qps / s->replicas, s->requests_per_s) * c->output_tokens,
+                      c->qps / s->replicas > s->requests_per_s ? " (its capacity: the rest queues)" : "");
     sp_buf_printf(&b, "\n");
     if (c->requests > 0) {
         char wall[48];
@@ -289,7 +290,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
         if (c->usd_from_catalog)
-            sp_instance_price_line(&b, "price       : ", r->accel, s->tp * fmax(1.0, s->pp), s->usd_per_gpu_hour, true);
+            sp_fleet_price_line(&b, "price       : ", r->accel, s);
     }
     /* A pinned split the search would not take: what leaving it open gives. */
     if (s->open_tp > 0)

@@ -117,10 +117,10 @@ static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     double hours = sp_plan_hours(p, plan);
     sp_buf_printf(b, "  cost            : raw %s for %.4g h; managed %s (x%g); self-managed %s (%s ops)\n",
                   raw, hours, managed, plan->knobs.managed_premium, self, ops);
-    if (plan->instance_priced)
-        sp_instance_price_line(b, "  price           : ", &plan->priced_accel,
-                               plan->served ? plan->serve.tp * fmax(1.0, plan->serve.pp) : plan->gpus,
-                               plan->knobs.usd_per_gpu_hour, plan->served);
+    if (plan->instance_priced && plan->served)
+        sp_fleet_price_line(b, "  price           : ", &plan->priced_accel, &plan->serve);
+    else if (plan->instance_priced)
+        sp_instance_price_line(b, "  price           : ", &plan->priced_accel, plan->gpus, plan->knobs.usd_per_gpu_hour);
     if (isinf(plan->breakeven_hours))
         sp_buf_printf(b, "  break-even      : never (no managed premium): buy\n");
     else

@@ -335,8 +335,7 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
         sp_buf_printf(b, "budget      : %s tokens in %s, %s GPU-hours, %s at $%.2f/GPU-hour\n", tokens,
                       span, gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
     if (!r->unpriced && !(r->request->usd_per_gpu_hour > 0))
-        sp_instance_price_line(b, "price       : ", o->accel, c->gpus, sp_accel_usd_per_gpu_hour(o->accel, c->gpus),
-                               false);
+        sp_instance_price_line(b, "price       : ", o->accel, c->gpus, sp_accel_usd_per_gpu_hour(o->accel, c->gpus));
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
         sp_buf_printf(b, "whole run   : the days, hours and cost above count %.0f%% goodput (restarts, checkpoints; "
                          "steady state %.2f days)",
@@ -560,6 +559,8 @@ static json_t *candidate_json(const sp_train_report *r, const sp_train_option *o
     json_object_set_new(o, "days", sp_json_round(c->days, 1e4));
     json_object_set_new(o, "steady_state_days", sp_json_round(c->days * r->request->goodput, 1e4));
     json_object_set_new(o, "goodput", sp_json_round(r->request->goodput, 1e4));
+    json_object_set_new(o, "usd_per_gpu_hour",
+                        r->unpriced || !(c->gpu_hours > 0) ? json_null() : sp_json_round(c->cost_usd / c->gpu_hours, 1e6));
     json_object_set_new(o, "cost_usd", r->unpriced ? json_null() : sp_json_round(c->cost_usd, 100));
     json_object_set_new(o, "meets_deadline_and_budget", json_boolean(meets(r, c)));
     json_object_set_new(o, "meets_deadline", json_boolean(r->deadline_days <= 0 || c->days <= r->deadline_days));

@@ -22,18 +22,29 @@ static bool carries_rate(const sp_serve_config *c, const sp_serve_result *r)
     return !(c->qps > 0) || r->utilization <= (c->max_utilization > 0 ? c->max_utilization : 1.0) + 1e-9;
 }
 
+/* What a fleet costs to choose by: for a rate its hourly price (where a part is rented 1, 4 or 8
+ * to an instance the fewest GPUs need not be the cheapest: tp-8 replicas of L40S pay $3.77 a GPU,
+ * tp-4 ones $2.62), for one replica its GPUs (the smallest split). */
+static double fleet_cost(const sp_serve_config *config, const sp_serve_result *r)
+{
+    return config->qps > 0 ? r->fleet_usd_per_hour : r->gpus;
+}
+
 /* Whether fleet r beats fleet out: carrying the rate first (with the replica count pinned, a split
- * too small for the load would queue without bound), then meeting the targets, then the fewest GPUs
- * (the cheapest fleet for a rate, the smallest split for one replica), then cost per token. */
+ * too small for the load would queue without bound; of two that both fall short, the one serving
+ * more of it), then meeting the targets, then the cheapest fleet for a rate or the smallest split
+ * for one replica, then cost per token. */
 static bool better_fleet(const sp_serve_config *config, const sp_serve_result *r, const sp_serve_result *out)
 {
     bool carries = carries_rate(config, r), carried = carries_rate(config, out);
-    return (carries && !carried) ||
-           (carries == carried &&
-            ((r->meets_targets && !out->meets_targets) ||
-             (r->meets_targets == out->meets_targets &&
-              (r->gpus < out->gpus ||
-               (r->gpus == out->gpus && r->usd_per_million_output_tokens < out->usd_per_million_output_tokens)))));
+    if (carries != carried)
+        return carries;
+    if (!carries && r->utilization != out->utilization)
+        return r->utilization < out->utilization;
+    if (r->meets_targets != out->meets_targets)
+        return r->meets_targets;
+    double cost = fleet_cost(config, r), other = fleet_cost(config, out);
+    return cost < other || (cost == other && r->usd_per_million_output_tokens < out->usd_per_million_output_tokens);
 }
 
 static sp_status plan_once(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
