@@ -685,6 +685,31 @@ static void closed_loop_waves(void **state)
     assert_string_equal(err.field, "concurrency");
 }
 
+/* Clients past the largest batch B queue: with C = B + h, each wave's first h requests waited one
+ * whole wave (they were at the head of the queue) and the rest none. So with h = floor(B / 2) the
+ * median first token is inside its own wave and the 90th percentile a wave later; end to end the
+ * median is one wave and the 90th percentile two, the mean C / requests a second (Little). */
+static void closed_loop_queues_past_the_batch(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_accel a = toy();
+    sp_serve_config c = config(0);
+    c.concurrency = 1;
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    double most = r.max_batch, head = floor(most / 2.0);
+    c.concurrency = most + head;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    assert_close(r.batch, most);
+    double cycle = most / r.requests_per_s;
+    assert_true(r.ttft_load_s.p50 < cycle && r.ttft_load_s.p90 > cycle);
+    assert_true(fabs(r.e2e_load_s.p50 - cycle) < 1e-9 * cycle && fabs(r.e2e_load_s.p90 - 2.0 * cycle) < 1e-9 * cycle);
+    assert_true(fabs(r.e2e_s_mean - (most + head) / r.requests_per_s) < 1e-9 * r.e2e_s_mean);
+    assert_true(r.ttft_s_mean > r.ttft_load_s.p50 && r.ttft_s_mean < r.ttft_load_s.p90);
+}
+
 /* Decode steps that grow linearly with the batch: b sequences take b x per_sequence_s. */
 static void linear_steps(double *steps, size_t n, double per_sequence_s)
 {
@@ -1293,7 +1318,7 @@ int main(void)
         cmocka_unit_test(fp4_weights),
         cmocka_unit_test(expert_all_to_all_sends_own_tokens), cmocka_unit_test(moe_routing_reads_and_writes_tokens), cmocka_unit_test(attention_dp_passes_over_own_tokens),
         cmocka_unit_test(attention_dp_replicates_dense_mlps),
-        cmocka_unit_test(closed_loop_waves), cmocka_unit_test(offline_run_in_batches),
+        cmocka_unit_test(closed_loop_waves), cmocka_unit_test(closed_loop_queues_past_the_batch), cmocka_unit_test(offline_run_in_batches),
         cmocka_unit_test(poisson_simulation), cmocka_unit_test(poisson_simulation_reaches_steady_state),
         cmocka_unit_test(cache_tokens_bound_admissions), cmocka_unit_test(lone_prompts_read_the_weights),
         cmocka_unit_test(simulation_saturates_at_the_steady_capacity),

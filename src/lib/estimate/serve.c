@@ -535,36 +535,56 @@ typedef struct {
     double b, prompt_tokens, output_tokens, chunk;
     double total;    /* B x P, the wave's prompt tokens */
     double prefills; /* seconds the wave's prefills take */
-    double wait;     /* the step in flight and the queue before the wave */
+    double step;     /* the decode step in flight when the wave arrives */
+    double cycle;    /* a wave's prefills and decode steps */
+    double waves;    /* whole waves every request waits before its own: floor((C - B) / B) */
+    double longer;   /* requests of a wave that waited one wave more: (C - B) mod B, its first ones */
 } wave;
 
-/* The first token of the wave's i-th request (1-based): its prompt ends in pass ceil(i P / chunk),
- * and every pass but the last is full, so that pass ends when min(its count x chunk, B P) of the
- * wave's tokens are done. Nondecreasing in i. */
-static double wave_ttft_s(const wave *w, double i)
+/* The first token of the wave's i-th request (1-based), from the wave's start: its prompt ends in
+ * pass ceil(i P / chunk), and every pass but the last is full, so that pass ends when min(its count
+ * x chunk, B P) of the wave's tokens are done. Nondecreasing in i. */
+static double wave_prefill_s(const wave *w, double i)
 {
-    return w->prefills * fmin(ceil(i * w->prompt_tokens / w->chunk) * w->chunk, w->total) / w->total + w->wait;
+    return w->prefills * fmin(ceil(i * w->prompt_tokens / w->chunk) * w->chunk, w->total) / w->total + w->step;
+}
+
+/* Waves the wave's i-th request waited before its own: the first `longer` were at the head of the
+ * queue, one wave more than the rest (first in, first served). */
+static double waves_waited(const wave *w, double i)
+{
+    return w->waves + (i <= w->longer ? 1.0 : 0.0);
+}
+
+/* The r-th smallest first token (1-based) over the wave's requests. A request that waited a wave
+ * more comes after every one that did not (a wave lasts longer than its prefills and a step), and
+ * within each group the first token grows with the position. */
+static double wave_ttft_rank_s(const wave *w, double r)
+{
+    double shorter = w->b - w->longer, i = r <= shorter ? w->longer + r : r - shorter;
+    return wave_prefill_s(w, i) + waves_waited(w, i) * w->cycle;
 }
 
 /* The p-th percentile (nearest rank) over the wave's requests of their first token, of their time
- * between tokens (which falls as the first token comes later: every request ends with the wave) and
- * of the end-to-end latency (the same for all). */
-static void wave_percentiles(const wave *w, double e2e_s, sp_serve_result *r)
+ * between tokens (which falls as the first token comes later in the wave: every request ends with
+ * it) and of the end-to-end latency (its own wave plus the waves it waited, whose mean is Little's
+ * C / requests a second). */
+static void wave_percentiles(const wave *w, sp_serve_result *r)
 {
     const double ps[] = {50, 90, 95, 99};
     double *ttft[] = {&r->ttft_load_s.p50, &r->ttft_load_s.p90, &r->ttft_load_s.p95, &r->ttft_load_s.p99};
     double *tpot[] = {&r->tpot_load_s.p50, &r->tpot_load_s.p90, &r->tpot_load_s.p95, &r->tpot_load_s.p99};
     double *e2e[] = {&r->e2e_load_s.p50, &r->e2e_load_s.p90, &r->e2e_load_s.p95, &r->e2e_load_s.p99};
-    double gaps = w->output_tokens > 1 ? w->output_tokens - 1.0 : 1.0;
+    double gaps = w->output_tokens > 1 ? w->output_tokens - 1.0 : 1.0, shorter = w->b - w->longer;
     for (size_t k = 0; k < 4; k++) {
         double rank = fmax(1.0, ceil(ps[k] / 100.0 * w->b));
-        *ttft[k] = wave_ttft_s(w, rank);
-        *tpot[k] = w->output_tokens > 1 ? (e2e_s - wave_ttft_s(w, w->b - rank + 1.0)) / gaps : 0.0;
-        *e2e[k] = e2e_s;
+        *ttft[k] = wave_ttft_rank_s(w, rank);
+        *tpot[k] = w->output_tokens > 1 ? (w->cycle - wave_prefill_s(w, w->b - rank + 1.0)) / gaps : 0.0;
+        *e2e[k] = (w->waves + (rank > shorter ? 1.0 : 0.0) + 1.0) * w->cycle;
     }
     r->ttft_load_s.mean = r->ttft_s_mean;
     r->tpot_load_s.mean = r->tpot_s_mean;
-    r->e2e_load_s.mean = e2e_s;
+    r->e2e_load_s.mean = r->e2e_s_mean;
 }
 
 /* A closed loop of C clients with fixed lengths moves in waves: the C requests start together,
@@ -572,20 +592,22 @@ static void wave_percentiles(const wave *w, double e2e_s, sp_serve_result *r)
  * steady cycle of batch B = min(C, largest batch): B prefills, then O decode steps. The wave's
  * prompts run in forward passes of at most `chunk` tokens (TensorRT-LLM's max_num_tokens, vLLM's
  * max_num_batched_tokens), so a request's first token comes at the end of the pass holding its
- * prompt's last token, after the step in flight when the wave arrived; requests beyond the batch
- * wait whole waves, which Little's law (C = requests a second x end-to-end) adds. */
+ * prompt's last token, after the step in flight when the wave arrived. With C past B, the C - B
+ * requests beyond a wave queue: each wave's B arrivals join behind them, so a request waits
+ * floor((C - B) / B) whole waves, and the first (C - B) mod B of a wave one more; on average
+ * (C - B) / B waves, as Little's law (C = requests a second x end-to-end) requires. */
 static void closed_loop(double clients, double prompt_tokens, double output_tokens, double chunk, sp_serve_result *r)
 {
-    double b = r->batch, cycle = b / r->requests_per_s;
+    double b = r->batch, cycle = b / r->requests_per_s, beyond = fmax(0.0, clients - b);
     r->e2e_s_mean = clients / r->requests_per_s;
     wave w = {b, prompt_tokens, output_tokens, chunk, b * prompt_tokens, cycle - output_tokens * r->decode_step_s,
-              r->decode_step_s + (r->e2e_s_mean - cycle)};
+              r->decode_step_s, cycle, floor(beyond / b), fmod(beyond, b)};
     double sum = 0;
     for (double i = 1; i <= b; i++)
-        sum += wave_ttft_s(&w, i);
+        sum += wave_prefill_s(&w, i) + waves_waited(&w, i) * cycle;
     r->ttft_s_mean = sum / b;
     r->tpot_s_mean = output_tokens > 1 ? (r->e2e_s_mean - r->ttft_s_mean) / (output_tokens - 1.0) : 0.0;
-    wave_percentiles(&w, r->e2e_s_mean, r);
+    wave_percentiles(&w, r);
 }
 
 /* An offline run of N requests queued at once: continuous batching admits the steady batch B and
