@@ -685,6 +685,16 @@ static void closed_loop_waves(void **state)
     assert_string_equal(err.field, "concurrency");
 }
 
+/* The largest batch a closed loop's waves hold: whole requests in the cache. */
+static double largest_loop_batch(const sp_model *m, const sp_accel *a, sp_serve_config c)
+{
+    c.concurrency = 1;
+    sp_serve_result r;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(m, a, &c, &MEM, &PERF, &r, &err), SP_OK);
+    return r.max_batch;
+}
+
 /* Clients past the largest batch B queue: with C = B + h, each wave's first h requests waited one
  * whole wave (they were at the head of the queue) and the rest none. So with h = floor(B / 2) the
  * median first token is inside its own wave and the 90th percentile a wave later; end to end the
@@ -695,12 +705,10 @@ static void closed_loop_queues_past_the_batch(void **state)
     sp_model m = llama8b();
     sp_accel a = toy();
     sp_serve_config c = config(0);
-    c.concurrency = 1;
+    double most = largest_loop_batch(&m, &a, c), head = floor(most / 2.0);
+    c.concurrency = most + head;
     sp_serve_result r;
     sp_error err;
-    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
-    double most = r.max_batch, head = floor(most / 2.0);
-    c.concurrency = most + head;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &r, &err), SP_OK);
     assert_close(r.batch, most);
     double cycle = most / r.requests_per_s;
