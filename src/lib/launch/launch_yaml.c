@@ -5,8 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* GPUs of the instance the plan's price comes from when that is not one GPU's rate (an L40S fleet of
+ * tp-4 replicas priced on 4-GPU g6e.12xlarge), else 0. */
+static double priced_instance_gpus(const sp_plan *plan)
+{
+    if (!plan->instance_priced)
+        return 0;
+    return plan->served ? plan->serve.instance_gpus : sp_accel_instance_gpus(&plan->priced_accel, plan->gpus);
+}
+
 /* The AWS instance of the plan's nodes, "" when it does not rent exactly what the plan prices:
- * the catalog's instance holds per_node GPUs, so only plans of whole instances name it. */
+ * the catalog's instance holds per_node GPUs, so only plans of whole instances, priced on that
+ * instance, name it. */
 static const char *aws_type(const sp_launch_ctx *c)
 {
     const sp_plan *plan = c->plan;
@@ -15,7 +25,9 @@ static const char *aws_type(const sp_launch_ctx *c)
     const sp_accel *a = c->accel;
     if (!a || !a->aws_instance[0] || c->o->cpu)
         return "";
-    bool whole = c->per_node == a->per_node && plan->gpus == plan->nodes * a->per_node;
+    double priced = priced_instance_gpus(plan);
+    bool whole = c->per_node == a->per_node && plan->gpus == plan->nodes * a->per_node &&
+                 (priced == 0 || priced == a->per_node);
     return whole ? a->aws_instance : "";
 }
 

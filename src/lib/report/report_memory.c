@@ -243,6 +243,14 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
             json_object_set_new(o, "usd_per_hour", json_real(a->usd_per_hour));
             json_object_set_new(o, "price_date", json_string(a->price_date));
             json_object_set_new(o, "price_provider", a->price_provider[0] ? json_string(a->price_provider) : json_null());
+            json_t *sizes = json_array(); /* the offer's larger instances: [] where GPUs are rented one at a time */
+            for (size_t k = 0; k < a->instance_count; k++) {
+                json_t *size = json_object();
+                json_object_set_new(size, "gpus", json_integer((json_int_t)a->instance_gpus[k]));
+                json_object_set_new(size, "usd_per_hour", json_real(a->instance_usd_per_hour[k]));
+                json_array_append_new(sizes, size);
+            }
+            json_object_set_new(o, "instances", sizes);
             json_array_append_new(list, o);
         }
         return sp_json_finish(list, err);
@@ -261,6 +269,16 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
                       a->intra_node_bytes_per_s / GB, a->inter_node_bytes_per_s / GB, price);
     }
     sp_buf_printf(&b, "(0 TF/s: the part has no such mode or none is published; $/h -: no public price)\n");
+    /* Where GPUs come only in instances of 1, 4 or 8, a job on several pays for the instance. */
+    for (size_t i = 0; i < catalog->count; i++) {
+        const sp_accel *a = &catalog->items[i];
+        if (a->instance_count == 0)
+            continue;
+        sp_buf_printf(&b, "%s: $/h is one GPU's instance; %s rents", a->name, a->price_provider);
+        for (size_t k = 0; k < a->instance_count; k++)
+            sp_buf_printf(&b, "%s %g for $%.2f", k ? "," : "", a->instance_gpus[k], a->instance_usd_per_hour[k]);
+        sp_buf_printf(&b, " an hour (a job on 2 pays for the 4)\n");
+    }
     return sp_buf_finish(&b, err);
 }
 

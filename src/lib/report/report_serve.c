@@ -115,8 +115,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
     char parallelism[320];
     if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0)
-        sp_buf_printf(&b, "parallelism : %s (the better kept: carrying the rate, then the targets, then fewer GPUs, then "
-                          "price; --expert-parallel or --no-expert-parallel pins one)\n",
+        sp_buf_printf(&b, "parallelism : %s (the better kept: carrying the rate, then the targets, then the fleet's price an "
+                          "hour, then a token's; --expert-parallel or --no-expert-parallel pins one)\n",
                       parallelism);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[384] = "";
