@@ -381,6 +381,8 @@ typedef struct {
     double tokens;             /* training token budget; 0: 20 per parameter (Chinchilla) */
     double prompt_tokens, output_tokens; /* serving; 0: 512 and 256 */
     double ttft_ms, tpot_ms;   /* serving latency targets; 0: none */
+    double percentile;         /* serving: hold the targets at this percentile of requests under Poisson
+                                  arrivals, simulated (serve --percentile); 0: a full batch's averages */
     sp_dtype weight_dtype, kv_dtype; /* serving (bf16 when not given) */
     bool has_weight_dtype;     /* false: the checkpoint's stored format (quantization_config), else bf16 */
     double global_batch;       /* sequences per step; 0: about 2M tokens */
@@ -1067,6 +1069,9 @@ typedef enum { SP_DRAFT_NGRAM = 0, SP_DRAFT_MTP, SP_DRAFT_MODEL } sp_draft;
 typedef struct {
     double mean, p50, p90, p95, p99;
 } sp_latency;
+
+/* The simulated percentile held: p99 from 99, p95 from 95, p90 from 90, else p50. */
+double sp_latency_at(const sp_latency *l, double percentile);
 
 /* One replica under Poisson load, simulated (estimate/serve_sim.c). */
 typedef struct {

@@ -794,8 +794,9 @@ static void price_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_re
  * serve_sim.c's window_of); a larger batch than 4096 is simulated as 4096. */
 enum { SIM_REQUESTS = 3000, SIM_MAX_BATCH = 4096 };
 
-static double at_percentile(const sp_latency *l, double p)
+double sp_latency_at(const sp_latency *l, double percentile)
 {
+    double p = percentile;
     return p >= 99 ? l->p99 : p >= 95 ? l->p95 : p >= 90 ? l->p90 : l->p50;
 }
 
@@ -816,8 +817,8 @@ static bool simulate_at(sp_sim_input *in, const sp_serve_config *c, double repli
     out->replicas = replicas;
     if (!sp_serve_simulate(in, &out->s))
         return false;
-    out->ttft = c->ttft_s <= 0 || at_percentile(&out->s.ttft_s, c->percentile) <= c->ttft_s;
-    out->tpot = c->tpot_s <= 0 || at_percentile(&out->s.tpot_s, c->percentile) <= c->tpot_s;
+    out->ttft = c->ttft_s <= 0 || sp_latency_at(&out->s.ttft_s, c->percentile) <= c->ttft_s;
+    out->tpot = c->tpot_s <= 0 || sp_latency_at(&out->s.tpot_s, c->percentile) <= c->tpot_s;
     return true;
 }
 
@@ -907,8 +908,8 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
                                                  : "tpot";
     if (lo.replicas > 0) { /* what one replica fewer gave: a queue that grew, or latency past the target */
         r->below_replicas = lo.replicas;
-        r->below_ttft_s = at_percentile(&lo.s.ttft_s, c->percentile);
-        r->below_tpot_s = at_percentile(&lo.s.tpot_s, c->percentile);
+        r->below_ttft_s = sp_latency_at(&lo.s.ttft_s, c->percentile);
+        r->below_tpot_s = sp_latency_at(&lo.s.tpot_s, c->percentile);
     }
     if (c->replicas > 0)
         r->binding = "pinned";

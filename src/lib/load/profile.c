@@ -34,6 +34,7 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(output_tokens, 1, 1e7, SP_NUM_INTEGER),
     FIELD(ttft_ms, 0, 1e7, SP_NUM_POSITIVE),
     FIELD(tpot_ms, 0, 1e7, SP_NUM_POSITIVE),
+    FIELD(percentile, 50, 99.9, 0),
     FIELD(dataset_gb, 0, 1e9, SP_NUM_POSITIVE),
     FIELD(epochs, 0, 1e4, SP_NUM_POSITIVE),
     FIELD(gpus, 1, 1e7, SP_NUM_INTEGER),
@@ -230,7 +231,7 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                             "method): add model and gpu (profile '%s')",
                             p->name);
     /* Keys that only a named model's plan reads: refused rather than left without effect. */
-    static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "prompt_tokens", "output_tokens",
+    static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "percentile", "prompt_tokens", "output_tokens",
                                              "weight_dtype", "kv_dtype", "tokens", "seq", "micro_batch",
                                              "global_batch", "precision", "optimizer", NULL};
     for (int i = 0; !p->model[0] && MODEL_ONLY[i]; i++)
@@ -239,6 +240,11 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                                 "applies to a named model's plan (the seed's arithmetic ignores it): add model "
                                 "(profile '%s')",
                                 p->name);
+    /* A percentile is of requests arriving at a rate: without qps there is no queue to simulate. */
+    const yaml_node_t *percentile = sp_yaml_mapping_get(y, map, "percentile");
+    if (percentile && !(p->qps > 0))
+        return sp_yaml_fail(y, percentile, "percentile", err,
+                            "holds the targets under Poisson arrivals at a rate: add qps (profile '%s')", p->name);
     /* A pinned count is a named model's training run or fine-tune on a catalog part; a serving fleet
      * is sized from its rate and the seed's arithmetic has no layout to pin. */
     const yaml_node_t *gpus = sp_yaml_mapping_get(y, map, "gpus");

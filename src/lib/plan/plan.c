@@ -498,6 +498,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     c.qps = p->qps;
     c.ttft_s = p->ttft_ms / 1e3;
     c.tpot_s = p->tpot_ms / 1e3;
+    c.percentile = p->percentile; /* the queue simulated, as serve --percentile */
     c.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     c.usd_from_catalog = catalog_price(p, a);
     c.stream_s_per_token = r->limits.serve_stream_s_per_token; /* a profile's fleet is a server */

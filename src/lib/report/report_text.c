@@ -196,12 +196,17 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
                   s->requests_per_s, s->output_tokens_per_s);
     /* The steady state is a full batch's averages: at a high load a Poisson queue adds to the first
      * token what no average shows (serve --percentile simulates it). */
-    char load[160] = "";
+    char load[200] = "";
     if (c->qps > 0 && !s->simulated)
-        snprintf(load, sizeof load, ": a full batch's averages at %.0f%% load, with no queue; `stackplan serve "
-                                    "--percentile 95` simulates one",
+        snprintf(load, sizeof load, ": a full batch's averages at %.0f%% load, with no queue; the profile's "
+                                    "percentile (or `stackplan serve --percentile 95`) simulates one",
                  100 * s->utilization);
-    char verdict[224] = "";
+    else if (c->qps > 0)
+        snprintf(load, sizeof load, " at p%g under Poisson arrivals at %.0f%% load, simulated: first token %.0f ms, "
+                                    "%.1f ms a token",
+                 c->percentile, 100 * s->utilization, 1e3 * sp_latency_at(&s->ttft_load_s, c->percentile),
+                 1e3 * sp_latency_at(&s->tpot_load_s, c->percentile));
+    char verdict[272] = "";
     if (c->ttft_s > 0 || c->tpot_s > 0)
         snprintf(verdict, sizeof verdict, " (targets %s%s)", s->meets_targets ? "met" : "NOT met", load);
     sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); $%.3f per million "
