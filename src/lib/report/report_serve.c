@@ -186,8 +186,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                           c->percentile, targets_text(c, targets, sizeof targets), s->replicas);
         else if (!strcmp(s->binding, "unreachable"))
             sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: a request alone takes %.1f ms a "
-                              "token and %.1f ms to its first token (its prefill); the fleet is sized instead for %s\n",
-                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s, reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
+                              "token and %.1f ms to its first token (its prefill) at tp %g with %s weights, which "
+                              "--tp and --weight-dtype change; the fleet is sized instead for %s\n",
+                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s, s->tp, sp_dtype_name(c->weight_dtype),
+                          reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
         else
         sp_buf_printf(&b, "              targets at p%g (%s): %s; %s%s\n", c->percentile,
                       targets_text(c, targets, sizeof targets), s->meets_targets ? "met" : "NOT met",
