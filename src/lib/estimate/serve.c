@@ -794,9 +794,8 @@ static void price_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_re
  * serve_sim.c's window_of); a larger batch than 4096 is simulated as 4096. */
 enum { SIM_REQUESTS = 3000, SIM_MAX_BATCH = 4096 };
 
-double sp_latency_at(const sp_latency *l, double percentile)
+double sp_latency_at(const sp_latency *l, double p)
 {
-    double p = percentile;
     return p >= 99 ? l->p99 : p >= 95 ? l->p95 : p >= 90 ? l->p90 : l->p50;
 }
 
@@ -1016,28 +1015,18 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         out->fits = config->batch <= out->max_batch;
     } else {
         /* Throughput grows with the batch until memory or a latency target stops it. */
-        sp_serve_result best, trial;
-        memset(&best, 0, sizeof best);
+        sp_serve_result trial;
         memset(&trial, 0, sizeof trial); /* at_batch sets the batch's fields; the rest stay zero */
+        double chosen = 0, most_tokens_per_s = 0;
         for (double b = 1; b <= out->max_batch; b = b < 8 ? b + 1 : ceil(b * 1.125)) {
             at_batch(&x, b, memory, &trial);
-            if (meets(config, &trial) && trial.output_tokens_per_s > best.output_tokens_per_s)
-                best = trial;
+            if (meets(config, &trial) && trial.output_tokens_per_s > most_tokens_per_s) {
+                chosen = b;
+                most_tokens_per_s = trial.output_tokens_per_s;
+            }
         }
-        if (best.batch == 0)
-            at_batch(&x, 1, memory, &best); /* nothing meets the targets: the lowest latency */
-        double max = out->max_batch, weights = out->weights_bytes, workspace = out->workspace_bytes;
-        double per_token = out->kv_cache_bytes_per_token, cache_tokens = out->kv_cache_tokens;
-        double sequence_tokens = out->sequence_kv_tokens;
-        *out = best;
-        out->tp = config->tp;
-        out->pp = x.pp;
-        out->max_batch = max;
-        out->weights_bytes = weights;
-        out->workspace_bytes = workspace;
-        out->kv_cache_bytes_per_token = per_token;
-        out->kv_cache_tokens = cache_tokens;
-        out->sequence_kv_tokens = sequence_tokens;
+        /* The batch's fields on out, beside its memory's; nothing meeting the targets: the lowest latency. */
+        at_batch(&x, chosen > 0 ? chosen : 1, memory, out);
         out->fits = true;
     }
     out->meets_targets = meets(config, out);

@@ -63,10 +63,10 @@ static void instance_offer(sp_buf *b, const char *label, const sp_accel *a)
  * which instance it takes, so that a higher rate than the catalog's reads as the instance's. */
 void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, double gpus, double rate)
 {
-    if (a->instance_count == 0 || !(rate > 0) || rate == a->usd_per_hour)
+    double in_server = fmin(gpus, a->per_node), size = sp_accel_instance_gpus(a, gpus);
+    if (!(rate > 0) || size <= 1) /* a single GPU's rate needs no word */
         return;
     instance_offer(b, label, a);
-    double in_server = fmin(gpus, a->per_node), size = sp_accel_instance_gpus(a, gpus);
     sp_buf_printf(b, "%g GPU%s a server take the %g-GPU instance%s, at $%.2f/GPU-hour\n", in_server,
                   in_server == 1 ? "" : "s", size, size > in_server ? ", the rest of it idle and paid for" : "", rate);
 }

@@ -22,15 +22,6 @@ static bool carries_rate(const sp_serve_config *c, const sp_serve_result *r)
     return !(c->qps > 0) || r->utilization <= (c->max_utilization > 0 ? c->max_utilization : 1.0) + 1e-9;
 }
 
-/* What a fleet costs to choose by: its hourly price, which at one rate a GPU orders fleets as their
- * GPUs do (the smallest split for one replica). Where a part is rented 1, 4 or 8 to an instance the
- * fewest GPUs need not be the cheapest: tp-8 replicas of L40S pay $3.77 a GPU, tp-4 ones $2.62, and
- * a tp-2 replica pays for the 4-GPU instance a tp-4 one fills. */
-static double fleet_cost(const sp_serve_result *r)
-{
-    return r->fleet_usd_per_hour;
-}
-
 /* Whether fleet r beats fleet out: carrying the rate first (with the replica count pinned, a split
  * too small for the load would queue without bound; of two that both fall short, the one serving
  * more of it), then meeting the targets, then the cheapest fleet an hour, then cost per token. */
@@ -43,7 +34,11 @@ static bool better_fleet(const sp_serve_config *config, const sp_serve_result *r
         return r->utilization < out->utilization;
     if (r->meets_targets != out->meets_targets)
         return r->meets_targets;
-    double cost = fleet_cost(r), other = fleet_cost(out);
+    /* The price an hour orders fleets as their GPUs do at one rate a GPU (the smallest split for one
+     * replica); where a part is rented 1, 4 or 8 to an instance the fewest GPUs need not be the
+     * cheapest: tp-8 replicas of L40S pay $3.77 a GPU, tp-4 ones $2.62, and a tp-2 replica pays for
+     * the 4-GPU instance a tp-4 one fills. */
+    double cost = r->fleet_usd_per_hour, other = out->fleet_usd_per_hour;
     return cost < other || (cost == other && r->usd_per_million_output_tokens < out->usd_per_million_output_tokens);
 }
 
