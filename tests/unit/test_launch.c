@@ -65,6 +65,8 @@ static void training_artifacts(void **state)
     assert_non_null(strstr(set.items[0].text, "#SBATCH --cpus-per-task=64\n"));
     assert_non_null(strstr(set.items[0].text, "#SBATCH --time=4-19:00:00\n"));
     assert_non_null(strstr(set.items[0].text, "#SBATCH --exclusive\n"));
+    /* --exclusive alone grants the default memory a CPU; --mem=0 the node's (sbatch(1)) */
+    assert_non_null(strstr(set.items[0].text, "#SBATCH --mem=0\n"));
     assert_null(strstr(set.items[0].text, "--requeue"));
     assert_non_null(strstr(set.items[0].text, "--rdzv_backend=c10d"));
     assert_non_null(strstr(set.items[7].text, "\"launch\": \"sbatch job.sbatch\""));
