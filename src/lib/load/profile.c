@@ -206,18 +206,35 @@ bool sp_profile_place(const sp_profile *p, const char *key, unsigned *line, unsi
     return false;
 }
 
+/* The keys this profile must have and lacks, in the order the message names them: all of them at
+ * once, so a new profile is not corrected one key a run. */
+static size_t missing_keys(sp_yaml *y, const yaml_node_t *map, bool fine_tune, const char *missing[3])
+{
+    size_t n = 0;
+    for (int i = 0; REQUIRED_KEYS[i]; i++)
+        if (!sp_yaml_mapping_get(y, map, REQUIRED_KEYS[i]))
+            missing[n++] = REQUIRED_KEYS[i];
+    /* How long a fine-tune takes is the answer, not the input; anything else needs its hours. */
+    if (!fine_tune && !sp_yaml_mapping_get(y, map, "train_hours"))
+        missing[n++] = "train_hours";
+    return n;
+}
+
 /* Checks what one field alone cannot: required keys, conflicts, something to size. */
 static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_profile *p, sp_error *err)
 {
-    for (int i = 0; REQUIRED_KEYS[i]; i++)
-        if (!sp_yaml_mapping_get(y, map, REQUIRED_KEYS[i]))
-            return sp_yaml_fail(y, map, REQUIRED_KEYS[i], err, "missing (profile '%s')",
-                                p->name[0] ? p->name : "unnamed");
-    /* How long a fine-tune takes is the answer, not the input; anything else needs its hours. */
     bool fine_tune = p->has_method && p->model[0];
-    if (!fine_tune && !sp_yaml_mapping_get(y, map, "train_hours"))
-        return sp_yaml_fail(y, map, "train_hours", err, "missing (profile '%s'%s)", p->name[0] ? p->name : "unnamed",
-                            p->has_method ? ": only a fine-tune of a named model is timed by the plan" : "");
+    const char *missing[3];
+    size_t n_missing = missing_keys(y, map, fine_tune, missing);
+    if (n_missing > 0) {
+        char also[64] = "";
+        for (size_t i = 1; i < n_missing; i++)
+            snprintf(also + strlen(also), sizeof also - strlen(also), "%s%s", i > 1 ? " and " : n_missing == 2 ? "; so is " : "; so are ",
+                     missing[i]);
+        bool hours_only = n_missing == 1 && !strcmp(missing[0], "train_hours") && p->has_method;
+        return sp_yaml_fail(y, map, missing[0], err, "missing (profile '%s'%s%s)", p->name[0] ? p->name : "unnamed",
+                            hours_only ? ": only a fine-tune of a named model is timed by the plan" : "", also);
+    }
     /* Without a gpu a named model's fine-tune has nothing to search on, and the plan would size a
      * full pre-training run's memory instead: the method would be dropped without a word. */
     if (fine_tune && !p->gpu[0])
