@@ -297,9 +297,10 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       o->accel->name,
                       o->config.precision == SP_PREC_MIXED_BF16 ? "fp32 weights to unscale the gradients into"
                                                                 : "torch_dtype float16");
-    sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB\n",
+    /* The card is sold in GiB ("24 GB" is 24 GiB = 25.8 GB): both, so the figures read against the box. */
+    sp_buf_printf(&b, "memory   : %.1f GB allocated, %.1f GB reserved, %.1f GB on the device of %.1f GB (%.1f GiB)\n",
                   o->memory.allocated_bytes / 1e9, o->memory.reserved_bytes / 1e9, o->memory.device_bytes / 1e9,
-                  o->accel->memory_bytes / 1e9);
+                  o->accel->memory_bytes / 1e9, o->accel->memory_bytes / 1073741824.0);
     if (o->memory.tight) {
         sp_buf_puts(&b, "tight    : ");
         tight_text(&b, &o->memory);
