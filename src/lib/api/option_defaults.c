@@ -116,7 +116,7 @@ static const cli_default DEFAULTS[] = {
            "a server streams every token to its client (serve_stream_s_per_token in data/defaults.yaml); --no-stream "
            "sizes an offline batch job, as trtllm-bench and benchmark_throughput run (off by default with --requests)"),
     NUM("time-limit", 0.1, 1e6, 0, "none (the job runs to the end)", "the cluster's longest job, in hours"),
-    NUM("tokens", 1, 1e16, 0, "train: 20 a parameter (Chinchilla, tokens_per_param); finetune: required or --dataset-gb",
+    NUM("tokens", 1, 1e16, 0, "train: 20 a parameter (Chinchilla, tokens_per_param); finetune: --dataset-gb, else 100 M tokens as a unit (the hours then scale with your count)",
         "ten quadrillion tokens is past any corpus"),
     NUMV("top", 1, 32, WHOLE, 5, "layouts listed; 32 fits one screen"),
     NUM("tp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: the cheapest that fits",

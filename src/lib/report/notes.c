@@ -67,16 +67,16 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
         if (plan->fine_tuned)
             return snprintf(buf, size,
                             "no method and GPU count on one node finishes the fine-tune within train_hours and the "
-                            "budget; this is the best of what fits (%.0f h)",
+                            "budget; this is the best of what fits (%.4g h)",
                             plan->fine_tune.hours);
         if (plan->run_standing == SP_RUN_MEETS_BUDGET)
             return snprintf(buf, size,
                             "no GPU count up to %.0f (run_max_gpus) within the budget finishes the token budget "
-                            "within train_hours; this is the fastest that stays within it (%.0f h)",
+                            "within train_hours; this is the fastest that stays within it (%.4g h)",
                             plan->run_max_gpus, plan->run_hours);
         return snprintf(buf, size,
                         "no GPU count up to %.0f (run_max_gpus) finishes the token budget within train_hours or "
-                        "stays within the budget; this is the cheapest (%.0f h)",
+                        "stays within the budget; this is the cheapest (%.4g h)",
                         plan->run_max_gpus, plan->run_hours);
     case SP_NOTE_NEEDS_GPU_FOR_TIME:
         return snprintf(buf, size, "name a catalog gpu in the profile for a training time and layout");
@@ -205,6 +205,15 @@ int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *
 const sp_axis_info *sp_plan_carrying_axis(const sp_plan *plan, const sp_rules *r)
 {
     return sp_plan_sharded_training(plan) ? &r->axes[SP_AXIS_MODEL] : &r->axes[plan->axis];
+}
+
+double sp_plan_memory_gb(const sp_plan *plan)
+{
+    const sp_serve_result *served = &plan->serve;
+    if (!plan->served)
+        return plan->memory_gb;
+    return (served->weights_bytes + served->workspace_bytes + served->kv_cache_bytes) * served->tp *
+           fmax(1.0, served->pp) / 1e9;
 }
 
 bool sp_plan_sharded_training(const sp_plan *plan)

@@ -49,6 +49,9 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
  * state needs sharding (sp_plan_sharded_training), else the plan's own. */
 const sp_axis_info *sp_plan_carrying_axis(const sp_plan *plan, const sp_rules *r);
 bool sp_plan_sharded_training(const sp_plan *plan);
+/* The plan's memory in GB as every format shows it: a served plan's is the engine's, a replica's GPUs
+ * together (the text's memory line); any other plan's is its sized memory. */
+double sp_plan_memory_gb(const sp_plan *plan);
 /* "expert parallelism kept; tensor-parallel experts would take 16 GPUs at $0.123 per million output
  * tokens at full capacity[, meeting the targets]" for an MoE sized both ways; 0 and "" otherwise. */
 int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size);

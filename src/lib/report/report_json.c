@@ -40,11 +40,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "bytes_per_param", plan->bytes_per_param > 0 && !plan->data_sized
                                                   ? json_real(plan->bytes_per_param)
                                                   : json_null());
-    /* A served plan's memory is the engine's, a replica's GPUs together (the text's memory line). */
-    const sp_serve_result *served = &plan->serve;
-    double replica_bytes = (served->weights_bytes + served->workspace_bytes + served->kv_cache_bytes) * served->tp *
-                           fmax(1.0, served->pp);
-    json_object_set_new(o, "memory_gb", sp_json_round(plan->served ? replica_bytes / 1e9 : plan->memory_gb, 100));
+    json_object_set_new(o, "memory_gb", sp_json_round(sp_plan_memory_gb(plan), 100));
     json_object_set_new(o, "memory_method", json_string(plan->memory_from_model ? "model" : "bytes-per-param"));
     json_object_set_new(o, "model", p->model[0] ? json_string(p->model) : json_null());
     json_object_set_new(o, "gpu", p->gpu[0] ? json_string(p->gpu) : json_null());

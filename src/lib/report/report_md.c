@@ -46,7 +46,7 @@ static void md_row(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp
     else
         snprintf(gpus, sizeof gpus, "%.0f / %.0f / %.0f", plan->gpus_for_model, plan->gpus_for_qps, plan->gpus);
     sp_buf_printf(b, " | %s | %.4g | %s | %.0f | %s | %s | %s | %s | %s (%s) | %s |\n", sp_mode_name(plan->mode),
-                  plan->memory_gb, gpus, plan->nodes, raw, managed, self, breakeven, budget,
+                  sp_plan_memory_gb(plan), gpus, plan->nodes, raw, managed, self, breakeven, budget,
                   plan->within_budget ? "within" : "over", sp_tier_key(plan->tier));
 }
 
