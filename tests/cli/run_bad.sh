@@ -39,5 +39,15 @@ while IFS= read -r args; do
   # shellcheck disable=SC2086
   check "flags #$n ($args)" "$(sed -n "${n}p" "$dir/bad_flags.err")" "$bin" $args
 done <"$dir/bad_flags.txt"
+
+# No command at all: the commands go to stdout (a user asked for nothing yet), stderr keeps one line.
+"$bin" >"$tmp/out" 2>"$tmp/err"; code=$?
+if [ $code -eq 2 ] && grep -q '^usage: stackplan COMMAND' "$tmp/out" && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+   grep -q '^stackplan: no command given' "$tmp/err"; then
+  pass=$((pass+1))
+else
+  echo "FAIL no command: exit $code (want 2), stdout without the usage or stderr not one line:"; cat "$tmp/err"
+  fail=$((fail+1))
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]

@@ -42,8 +42,10 @@ static void usage(FILE *out)
 
 int sp_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(cli_err());
+    if (argc < 2) { /* the commands on stdout; stderr keeps its one line (docs/CLI.md) */
+        usage(cli_out());
+        cli_flush_out();
+        fprintf(cli_err(), "stackplan: no command given (the commands are listed above)\n");
         return CLI_EXIT_INPUT;
     }
     const char *name = argv[1];
