@@ -87,7 +87,7 @@ if slurm_start "$work/slurm" >"$work/slurm-start.log" 2>&1; then
   if slurm_fake_gpus; then
     check "sbatch --test-only accepts the GPU job.sbatch (2 nodes x 8 GPUs)" \
       bash -c "cd '$work/gpu/$slurm_dir' && sbatch --test-only job.sbatch 2>&1 | grep -q 'to start at'"
-    # The plan-carrying job scripts: a fine-tune's (4 GPUs, --time, --exclusive, --cpus-per-task) and a
+    # The plan-carrying job scripts: a fine-tune's (4 of a node's 8 GPUs, --time, --cpus-per-task) and a
     # run past the cluster's limit (--requeue, --signal) on the test cluster's partition and account-free.
     "$bin" launch "$root/tests/launch/profiles.yaml" --out "$work/plans" >/dev/null
     "$bin" launch "$profiles" --out "$work/limited" --time-limit 1 --partition debug >/dev/null

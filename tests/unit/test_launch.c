@@ -491,6 +491,9 @@ static void offload_reaches_the_recipe(void **state)
         assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
         const char *recipe = find(&set, "axolotl.yml")->text;
         const sp_artifact *ds = find(&set, "ds_config.json");
+        /* The one GPU fills its one-GPU node: the node is taken whole with all its memory, which the
+         * offloaded states live in. */
+        assert_non_null(strstr(find(&set, "job.sbatch")->text, "#SBATCH --exclusive\n#SBATCH --mem=0\n"));
         if (want[i] == SP_OFFLOAD_OPTIMIZER) {
             assert_non_null(strstr(recipe, "\ndeepspeed: ds_config.json\n"));
             assert_null(strstr(recipe, "fsdp"));
@@ -509,6 +512,36 @@ static void offload_reaches_the_recipe(void **state)
     sp_profile_list_free(&list);
 }
 
+/* A job of part of a node leaves the rest of it to others: no --exclusive, no claim on all its memory. */
+static void part_of_a_node_is_shared(void **state)
+{
+    (void)state;
+    static const char yaml[] = "- name: small\n  model: llama-3.1-8b\n  gpu: rtx-4090-24gb\n  method: qlora\n"
+                               "  dataset_gb: 0.05\n  train_hours: 48\n  budget_usd: 30\n";
+    sp_profile_list list = {0};
+    sp_error err;
+    assert_int_equal(sp_profiles_parse("small", yaml, sizeof yaml - 1, &list, &err), SP_OK);
+    sp_profile p = list.items[0];
+    sp_model model;
+    sp_accel_catalog cat = {0};
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_plan plan;
+    plan_named(p.model, p.gpu, &p, &model, &cat, &accel, &rules, &plan);
+    assert_true(plan.fine_tuned);
+    assert_true(plan.gpus < plan.knobs.gpus_per_node);
+    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+    sp_artifact_set set;
+    assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+    const char *sbatch = find(&set, "job.sbatch")->text;
+    assert_non_null(strstr(sbatch, "#SBATCH --gpus-per-node="));
+    assert_null(strstr(sbatch, "--exclusive"));
+    assert_null(strstr(sbatch, "--mem=0"));
+    sp_artifact_set_free(&set);
+    sp_accel_catalog_free(&cat);
+    sp_profile_list_free(&list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +554,7 @@ int main(void)
         cmocka_unit_test(trainium_gets_neuron),
         cmocka_unit_test(cloud_files_rent_the_plan),
         cmocka_unit_test(offload_reaches_the_recipe),
+        cmocka_unit_test(part_of_a_node_is_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,11 +37,13 @@ static void directives(const sp_launch_ctx *c, sp_buf *b)
                   c->plan->nodes);
     if (c->gpu) /* Slurm's GPU GRES; Trainium and Gaudi nodes are taken whole (--exclusive) instead */
         sp_buf_printf(b, "#SBATCH --gpus-per-node=%.0f\n", c->per_node);
-    /* --exclusive alone grants only the memory asked for; --mem=0 asks for all of it (sbatch(1),
-     * --exclusive), which offloaded optimizer states and data loaders need */
     if (!c->o->cpu)
-        sp_buf_printf(b, "#SBATCH --cpus-per-task=%.0f\n#SBATCH --exclusive\n#SBATCH --mem=0\n",
-                      c->per_node * c->rules->launch.cpus_per_gpu);
+        sp_buf_printf(b, "#SBATCH --cpus-per-task=%.0f\n", c->per_node * c->rules->launch.cpus_per_gpu);
+    /* A job that fills its nodes takes them whole; --exclusive alone grants only the memory asked
+     * for, so --mem=0 asks for all of it (sbatch(1), --exclusive), which offloaded states and data
+     * loaders need. A job of part of a node leaves the rest to others, at the site's memory a CPU. */
+    if (!c->o->cpu && (!c->gpu || c->per_node >= c->plan->knobs.gpus_per_node))
+        sp_buf_puts(b, "#SBATCH --exclusive\n#SBATCH --mem=0\n");
     if (time_hours(c) > 0) {
         slurm_time(time_hours(c), when, sizeof when);
         sp_buf_printf(b, "#SBATCH --time=%s\n", when);
