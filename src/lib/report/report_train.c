@@ -312,9 +312,13 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     if (c->config.cp > 1)
         sp_buf_printf(b, "CP %.3f, ", s->cp_comm_s);
     sp_buf_printf(b, "optimizer %.3f\n", s->optimizer_s);
-    sp_buf_printf(b, "throughput  : %.0f tokens/s; %.1f model / %.1f hardware TFLOP/s per GPU; MFU %.1f%%, HFU %.1f%%\n",
+    /* MFU is against the training precision's own dense peak (fp8's is twice bf16's on Hopper): name it. */
+    sp_buf_printf(b,
+                  "throughput  : %.0f tokens/s; %.1f model / %.1f hardware TFLOP/s per GPU; MFU %.1f%%, HFU %.1f%% of "
+                  "the %.0f TFLOP/s %s peak\n",
                   s->tokens_per_s, s->model_flops_per_gpu / 1e12, s->hardware_flops_per_gpu / 1e12, 100 * s->mfu,
-                  100 * s->hfu);
+                  100 * s->hfu, sp_train_peak(o->accel, c->config.precision) / 1e12,
+                  sp_precision_name(c->config.precision));
     char capacity[64];
     sp_capacity_text(o->accel->memory_bytes, 1, capacity, sizeof capacity);
     sp_buf_printf(b, "memory      : %.1f GB of %s per GPU\n", c->memory.total_bytes / 1e9, capacity);
