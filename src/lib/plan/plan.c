@@ -351,7 +351,7 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     sp_memory_constants mk = sp_rules_memory_constants(r);
     sp_search_request q = run_request(p, r, out, m);
     sp_search_result res;
-    bool have = false;
+    bool have = false, split = false; /* split: some layout divided a count (memory, not divisibility, refused it) */
     double deadline_days = p->train_hours / 24.0;
     double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
     /* A pinned count (the profile's gpus: the cluster one has) is the only one tried. */
@@ -373,6 +373,7 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
             continue;
         }
         out->plans_evaluated += res.plans_evaluated;
+        split = split || res.plans_evaluated > 0;
         if (!res.found)
             continue;
         const sp_candidate *c = &res.top[0];
@@ -386,6 +387,12 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     if (!have && p->gpus > 0) {
         unsigned line = p->line, col = 0;
         sp_profile_place(p, "gpus", &line, &col);
+        if (!split) /* the rules the search applies (search.c: divisors and add_uneven_stages) */
+            return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
+                           "no layout of %s splits %g GPUs: tp must divide the %g heads within a node, pp divide the "
+                           "%g layers or be a power of two, and dp divide the global batch of %g sequences "
+                           "(global_batch sets it) (profile '%s')",
+                           m->name, p->gpus, m->heads, m->layers, q.global_batch, p->name);
         return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
                        "no layout of %s fits %g x %s at seq %g and %g sequences a step: the fewest that hold it "
                        "is %g (profile '%s')",
