@@ -38,9 +38,10 @@ bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const cha
         return true;
     }
     /* No layout was searched (no named model and gpu) and the seed's sizing found more state than one
-     * GPU holds: HF Trainer's FSDP, each block wrapped (TrainingArguments.fsdp; the model's
-     * _no_split_modules name the blocks). */
-    if (!plan->timed && plan->gpus > 1 && (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING)) {
+     * GPU holds (a training plan's note, or the model axis itself): HF Trainer's FSDP, each block
+     * wrapped (TrainingArguments.fsdp; the model's _no_split_modules name the blocks). */
+    bool sharded = plan->axis == SP_AXIS_MODEL || (plan->notes & SP_NOTE_TRAINING_NEEDS_SHARDING);
+    if (!plan->timed && plan->gpus > 1 && sharded) {
         *flag = "--fsdp";
         *value = "full_shard auto_wrap";
         return true;
