@@ -69,6 +69,10 @@ static void training_artifacts(void **state)
     assert_non_null(strstr(set.items[0].text, "#SBATCH --mem=0\n"));
     assert_null(strstr(set.items[0].text, "--requeue"));
     assert_non_null(strstr(set.items[0].text, "--rdzv_backend=c10d"));
+    /* Pods get a memory-backed /dev/shm (64 MB otherwise), and two nodes' job says RDMA is the cluster's. */
+    assert_non_null(strstr(set.items[2].text, "mountPath: /dev/shm\n"));
+    assert_non_null(strstr(set.items[2].text, "medium: Memory\n"));
+    assert_non_null(strstr(set.items[2].text, "# Across nodes NCCL needs the cluster's RDMA network"));
     assert_non_null(strstr(set.items[7].text, "\"launch\": \"sbatch job.sbatch\""));
     assert_null(strstr(set.items[6].text, ">="));
     sp_artifact_set_free(&set);

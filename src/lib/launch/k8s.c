@@ -18,6 +18,34 @@ static void device_limits(sp_emitter *y, const sp_launch_ctx *c, double devices)
     sp_emit_end_map(y);
 }
 
+/* A container's /dev/shm is 64 MB unless a volume replaces it; NCCL's intra-node transport and
+ * PyTorch's data-loader workers need more (NCCL troubleshooting, "Docker": --shm-size; vLLM's
+ * Kubernetes guide mounts an emptyDir of medium Memory). */
+static void shm_mount(sp_emitter *y)
+{
+    sp_emit_str(y, "volumeMounts");
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", "dshm");
+    sp_emit_kv_str(y, "mountPath", "/dev/shm");
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+}
+
+static void shm_volume(sp_emitter *y)
+{
+    sp_emit_str(y, "volumes");
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", "dshm");
+    sp_emit_str(y, "emptyDir");
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "medium", "Memory");
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+}
+
 /* template.spec.containers[0]: the container, its command (NULL: the image's) and devices. */
 static void pod_template(sp_emitter *y, const sp_launch_ctx *c, const char *name, const char *image, bool run_node,
                          double devices)
@@ -39,10 +67,14 @@ static void pod_template(sp_emitter *y, const sp_launch_ctx *c, const char *name
         sp_emit_str(y, "node_run.sh");
         sp_emit_end_seq(y);
     }
-    if (devices > 0)
+    if (devices > 0) {
         device_limits(y, c, devices);
+        shm_mount(y);
+    }
     sp_emit_end_map(y);
     sp_emit_end_seq(y);
+    if (devices > 0)
+        shm_volume(y);
     sp_emit_end_map(y);
     sp_emit_end_map(y);
 }
@@ -110,8 +142,19 @@ char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err)
     sp_emit_end_map(y);
     sp_emit_end_map(y);
     sp_emit_end_map(y);
-    return sp_emit_finish(y, "# Kubeflow PyTorchJob: one pod a node, each running node_run.sh; build the image FROM the\n"
-                              "# one named below with these files in /workspace and requirements.txt installed.\n", err);
+    /* Pods reach one another over the pod network unless the cluster exposes its RDMA NICs, which
+     * is cluster-specific (a device plugin's resource): say so where the plan spans nodes. */
+    const char *rdma = c->plan->nodes > 1 && c->gpu
+                           ? "# Across nodes NCCL needs the cluster's RDMA network (InfiniBand or RoCE, or AWS EFA through its\n"
+                             "# device plugin, vpc.amazonaws.com/efa): add the resource your cluster names to the limits, or\n"
+                             "# NCCL falls back to TCP sockets, far below the inter-node bandwidth the plan assumes.\n"
+                           : "";
+    char comment[1024];
+    snprintf(comment, sizeof comment,
+             "# Kubeflow PyTorchJob: one pod a node, each running node_run.sh; build the image FROM the\n"
+             "# one named below with these files in /workspace and requirements.txt installed.\n%s",
+             rdma);
+    return sp_emit_finish(y, comment, err);
 }
 
 /* Ray Serve's application config (serve build's format): one deployment of serve_app.py. */
