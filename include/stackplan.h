@@ -1279,10 +1279,14 @@ typedef struct {
     double pp;                    /* pipeline stages of each replica (GPUs a replica: tp x pp) */
     double lone_tpot_s;           /* with a percentile: a request alone, a token (the batch-1 decode step) */
     double lone_ttft_s;           /* ... and to its first token (its prompt's prefill) */
-    double reach_ttft_s;          /* binding "unreachable": the latencies the replicas were added to
-                                     meet instead at the percentile, 1.1 x the lowest-latency batch's
-                                     steady first token and time a token (0 for a target in reach) */
+    double reach_ttft_s;          /* a target no split and batch meets: the latencies the fleet was sized
+                                     for instead (at the percentile when simulated), 1.1 x the fastest
+                                     split's lone first token and time a token (0 for a target in reach) */
     double reach_tpot_s;
+    double nearest_tp;            /* no split meets the targets: the split whose request alone is fastest a
+                                     token, as the search sized it (0 otherwise) ... */
+    double nearest_tpot_s;        /* ... its time a token and first token there, which reach_* multiply */
+    double nearest_ttft_s;
     double decode_stream_s;       /* the part of decode_step_s a server spends streaming tokens on the host */
     double decode_host_loop_s;    /* the engine's host step loop over the batch, run beside the GPU's step:
                                      the step is host-bound when it is the longer (perf.yaml) */

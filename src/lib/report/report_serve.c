@@ -7,17 +7,28 @@
 #include <string.h>
 
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
-/* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's
- * sp_serve_plan): margin (perf.yaml serve_reach_margin) x what a one-sequence replica takes. */
+/* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's plan_reach):
+ * margin (perf.yaml serve_reach_margin) x what a request alone takes on the fastest split. */
 static const char *reach_text(const sp_serve_result *s, double margin, char *out, size_t n)
 {
     size_t len = 0;
     if (s->reach_ttft_s > 0)
-        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%g x %.1f, the steady first token the first sizing's lowest-latency batch reached)",
-                                1e3 * s->reach_ttft_s, margin, 1e3 * s->reach_ttft_s / margin);
+        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%g x %.1f)", 1e3 * s->reach_ttft_s, margin,
+                                1e3 * s->reach_ttft_s / margin);
     if (s->reach_tpot_s > 0 && len < n)
-        snprintf(out + len, n - len, "%stokens within %.1f ms (%g x %.1f, the steady time a token the first sizing's lowest-latency batch reached)", len ? " and " : "",
-                 1e3 * s->reach_tpot_s, margin, 1e3 * s->reach_tpot_s / margin);
+        snprintf(out + len, n - len, "%stokens within %.1f ms (%g x %.1f)", len ? " and " : "", 1e3 * s->reach_tpot_s,
+                 margin, 1e3 * s->reach_tpot_s / margin);
+    return out;
+}
+
+/* The fastest a request alone goes, and on which split: what no fleet gets under. */
+static const char *nearest_text(const sp_serve_config *c, const sp_serve_result *s, char *out, size_t n)
+{
+    snprintf(out, n,
+             "a request alone takes at best %.1f ms a token and %.1f ms to its first token (tp %g%s, %s weights), "
+             "which a faster part or --weight-dtype changes",
+             1e3 * s->nearest_tpot_s, 1e3 * s->nearest_ttft_s, s->nearest_tp,
+             c->tp > 0 ? ", pinned" : ", the fastest split", sp_dtype_name(c->weight_dtype));
     return out;
 }
 
@@ -168,7 +179,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       c->spec_acceptance, c->spec_tokens + 1, 1e3 * s->decode_step_s * c->spec_acceptance,
                       1e3 * s->decode_step_s);
     if (s->simulated) {
-        char targets[160], router[64] = "", reach[192];
+        char targets[160], router[64] = "", reach[192], nearest[256];
         if (s->replicas > 1)
             snprintf(router, sizeof router, " behind a %s router", sp_routing_name(c->route_choices));
         sp_buf_printf(&b,
@@ -185,10 +196,9 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                               "prefill or a full batch), so a larger split, a faster part or a looser target\n",
                           c->percentile, targets_text(c, targets, sizeof targets), s->replicas);
         else if (!strcmp(s->binding, "unreachable"))
-            sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: a request alone takes %.1f ms a "
-                              "token and %.1f ms to its first token (its prefill) at tp %g with %s weights, which "
-                              "--tp and --weight-dtype change; the fleet is sized instead for %s\n",
-                          c->percentile, 1e3 * s->lone_tpot_s, 1e3 * s->lone_ttft_s, s->tp, sp_dtype_name(c->weight_dtype),
+            sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: %s; the fleet is sized instead "
+                              "for %s\n",
+                          c->percentile, nearest_text(c, s, nearest, sizeof nearest),
                           reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
         else
         sp_buf_printf(&b, "              targets at p%g (%s): %s; %s%s\n", c->percentile,
@@ -224,7 +234,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                      c->tpot_is_default ? " (the default: serve_tpot_ms in data/defaults.yaml)" : "");
         /* Under a rate without --percentile the verdict is the full batch's averages: a queue's wait,
          * unbounded near 100% load, is not in it, so the verdict says so rather than a bare "met". */
-        if (s->meets_targets && c->qps > 0 && c->concurrency <= 0)
+        if (!s->meets_targets && (s->reach_tpot_s > 0 || s->reach_ttft_s > 0)) {
+            char nearest[256], reach[192];
+            sp_buf_printf(&b, "targets     : first token %s, per token %s: NOT met by any split or batch: %s; the fleet "
+                              "is sized instead for %s\n",
+                          first, per, nearest_text(c, s, nearest, sizeof nearest),
+                          reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
+        } else if (s->meets_targets && c->qps > 0 && c->concurrency <= 0)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: met by a full batch's averages, no queue "
                               "counted (see sizing)\n",
                           first, per);
@@ -281,6 +297,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->meets_targets || !(c->ttft_s > 0 || c->tpot_s > 0) || s->simulated || c->concurrency > 0 ||
                           c->replicas > 0
                       ? ""
+                  : s->reach_tpot_s > 0 || s->reach_ttft_s > 0
+                      ? ", sized for the nearest targets in reach (targets, above)"
                       : ", sized at the nearest batch: no fleet of this replica meets the targets");
     char month[48], hour[48];
     sp_money(s->fleet_usd_per_month, month, sizeof month);
@@ -463,12 +481,12 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
             }
         }
     }
+    /* A target no split meets: the targets the fleet was sized for instead (null: the user's own). */
+    json_object_set_new(o, "ttft_s_sized_for", s->reach_ttft_s > 0 ? sp_json_round(s->reach_ttft_s, 1e6) : json_null());
+    json_object_set_new(o, "tpot_s_sized_for", s->reach_tpot_s > 0 ? sp_json_round(s->reach_tpot_s, 1e6) : json_null());
     if (s->simulated) {
         json_object_set_new(o, "percentile", json_real(c->percentile));
         json_object_set_new(o, "binding", json_string(s->binding));
-        /* binding "unreachable": the targets the fleet was sized for instead (null: the user's own) */
-        json_object_set_new(o, "ttft_s_sized_for", s->reach_ttft_s > 0 ? sp_json_round(s->reach_ttft_s, 1e6) : json_null());
-        json_object_set_new(o, "tpot_s_sized_for", s->reach_tpot_s > 0 ? sp_json_round(s->reach_tpot_s, 1e6) : json_null());
         json_object_set_new(o, "routing", json_string(sp_routing_name(c->route_choices)));
         /* One replica fewer, simulated: what it missed (null when no count below was tried). */
         bool below = s->below_replicas > 0;

@@ -42,12 +42,32 @@ static bool better_fleet(const sp_serve_config *config, const sp_serve_result *r
     return cost < other || (cost == other && r->usd_per_million_output_tokens < out->usd_per_million_output_tokens);
 }
 
+/* The fastest a request alone goes on split r, a token and to its first token: the simulated lone
+ * figures, else the steady state's nearest batch (one sequence, when the targets are missed). */
+static void note_nearest(const sp_serve_result *r, sp_serve_result *out)
+{
+    double tpot = r->simulated ? fmax(r->tpot_s, r->lone_tpot_s) : r->tpot_s;
+    double ttft = r->simulated ? fmax(r->ttft_s, r->lone_ttft_s) : r->ttft_s;
+    if (out->nearest_tp == 0 || tpot < out->nearest_tpot_s) {
+        out->nearest_tp = r->tp;
+        out->nearest_tpot_s = tpot;
+    }
+    if (out->nearest_ttft_s == 0 || ttft < out->nearest_ttft_s)
+        out->nearest_ttft_s = ttft;
+}
+
 static sp_status plan_once(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                            const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out,
                            sp_error *err)
 {
-    if (config->tp > 0)
-        return sp_serve_estimate(model, accel, config, memory, perf, out, err);
+    if (config->tp > 0) {
+        sp_status pinned = sp_serve_estimate(model, accel, config, memory, perf, out, err);
+        if (pinned == SP_OK && out->fits) {
+            sp_serve_result self = *out;
+            note_nearest(&self, out);
+        }
+        return pinned;
+    }
     sp_status s = sp_serve_config_check(model, config, err);
     if (s != SP_OK)
         return s;
@@ -55,6 +75,8 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     memset(out, 0, sizeof *out);
     sp_serve_result token; /* the split inside a node that serves a token for least */
     memset(&token, 0, sizeof token);
+    sp_serve_result nearest; /* the fastest a request alone goes, over the splits */
+    memset(&nearest, 0, sizeof nearest);
     /* A node's tensor-parallel splits first; then, when none fits, the widest of them with pipeline
      * stages across nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes. */
     double widest = 1;
@@ -87,12 +109,18 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
             return SP_ERR_INPUT;
         if (!r.fits)
             continue;
+        note_nearest(&r, &nearest);
         if (!have || better_fleet(config, &r, out)) {
             *out = r;
             have = true;
         }
         if (pp <= 1 && (token.tp == 0 || r.usd_per_million_output_tokens < token.usd_per_million_output_tokens))
             token = r;
+    }
+    if (have) {
+        out->nearest_tp = nearest.nearest_tp;
+        out->nearest_tpot_s = nearest.nearest_tpot_s;
+        out->nearest_ttft_s = nearest.nearest_ttft_s;
     }
     /* One replica and no rate: the fewest GPUs win, and a wider split that is cheaper a token is
      * said (DeepSeek-V3 on B200: tp 4 holds 65 sequences, tp 8 serves a token for a third the price). */
@@ -146,30 +174,47 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     return SP_OK;
 }
 
-/* A target under what a request alone takes (binding "unreachable") is met by no replica count,
- * and the batch the steady state chose for it is the lowest-latency one, 1 sequence, whose replicas
- * queue. The fleet is sized again for the nearest targets in reach, serve_reach_margin (perf.yaml) x that batch's steady first
- * token and time a token: a larger batch, and replicas until those hold at the percentile. The
- * answer still misses the user's targets and says what it was sized for. */
+/* A target no split meets: under a percentile, one under what a request alone takes (binding
+ * "unreachable"); in the steady state, one no batch meets, where the batch taken is the
+ * lowest-latency one, 1 sequence, whose replicas the rate multiplies (a 70B at 5 ms a token: 49
+ * tp-2 replicas). The fleet is sized again for the nearest targets in reach, serve_reach_margin
+ * (perf.yaml) x what a request alone takes on the fastest split: a larger batch, and replicas until
+ * those hold (at the percentile when one is given). The answer still misses the user's targets and
+ * says what it was sized for. */
 static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                             const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out,
                             sp_error *err)
 {
     sp_status s = plan_once(model, accel, config, memory, perf, out, err);
-    if (s != SP_OK || !out->fits || !out->simulated || strcmp(out->binding, "unreachable") != 0)
+    if (s != SP_OK || !out->fits)
+        return s;
+    bool unreachable = out->simulated && !strcmp(out->binding, "unreachable");
+    /* The steady state under a rate, its batch and replicas left to the search. */
+    bool steady_missed = !out->simulated && !out->meets_targets && config->qps > 0 && config->batch <= 0 &&
+                         config->concurrency <= 0 && config->requests <= 0 && config->replicas <= 0;
+    if (!unreachable && !steady_missed)
         return s;
     sp_serve_config goal = *config;
     double reach_tpot = 0, reach_ttft = 0;
-    if (config->tpot_s > 0 && out->lone_tpot_s > config->tpot_s)
-        goal.tpot_s = reach_tpot = perf->serve_reach_margin * fmax(out->tpot_s, out->lone_tpot_s);
-    if (config->ttft_s > 0 && config->prompt_spread == 0 && out->lone_ttft_s > config->ttft_s)
-        goal.ttft_s = reach_ttft = perf->serve_reach_margin * fmax(out->ttft_s, out->lone_ttft_s);
+    if (config->tpot_s > 0 && out->nearest_tpot_s > config->tpot_s)
+        goal.tpot_s = reach_tpot = perf->serve_reach_margin * out->nearest_tpot_s;
+    /* Drawn prompt lengths put a lone first token's tail past its mean: a percentile target on it is
+     * not judged out of reach by the mean. */
+    bool ttft_judged = !out->simulated || config->prompt_spread == 0;
+    if (config->ttft_s > 0 && ttft_judged && out->nearest_ttft_s > config->ttft_s)
+        goal.ttft_s = reach_ttft = perf->serve_reach_margin * out->nearest_ttft_s;
+    if (reach_tpot == 0 && reach_ttft == 0)
+        return s;
+    double nearest_tp = out->nearest_tp, nearest_tpot = out->nearest_tpot_s, nearest_ttft = out->nearest_ttft_s;
     sp_serve_result again;
     if (plan_once(model, accel, &goal, memory, perf, &again, err) != SP_OK || !again.fits)
         return SP_OK; /* the first answer stands */
     *out = again;
     out->reach_tpot_s = reach_tpot;
     out->reach_ttft_s = reach_ttft;
+    out->nearest_tp = nearest_tp;
+    out->nearest_tpot_s = nearest_tpot;
+    out->nearest_ttft_s = nearest_ttft;
     out->meets_targets = false;
     out->binding = "unreachable";
     return SP_OK;
