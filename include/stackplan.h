@@ -1298,6 +1298,7 @@ typedef struct {
     double other_usd_per_million_output_tokens; /* parallelism_searched: the other split's price at the load
                                                    (0: it does not fit or carry the rate) */
     double other_gpus;            /* ... its fleet's GPUs */
+    double other_usd_per_hour;    /* ... and its fleet's price an hour, which the fleet order compared */
     bool other_meets_targets;     /* ... and whether it meets the latency targets */
     double open_tp;               /* a pinned --tp on a dense model: the split the search takes when it is left
                                      open, when that fleet comes first in the fleet order (rate carried,
@@ -1305,6 +1306,7 @@ typedef struct {
     double open_pp;               /* ... its pipeline stages */
     double open_gpus;             /* ... its fleet's GPUs */
     double open_usd_per_million_output_tokens; /* ... its price at full capacity */
+    double open_usd_per_hour;     /* ... and its fleet's price an hour */
     double token_tp;              /* one replica, no rate: a wider split inside a node that serves a token for
                                      less at full capacity than the fewest-GPU split chosen (more KV cache, a
                                      larger batch); 0 when none is cheaper by more than search_tie_tolerance */

@@ -193,10 +193,15 @@ int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *
     const char *targets = "";
     if (c->ttft_s > 0 || c->tpot_s > 0)
         targets = s->other_meets_targets ? ", meeting the targets" : ", missing the targets";
-    return snprintf(buf, size, "%s kept; %s would take %g GPUs at $%.3f per million output tokens at full capacity%s",
-                    c->expert_parallel ? "expert parallelism" : "tensor-parallel experts",
-                    c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus,
-                    s->other_usd_per_million_output_tokens, targets);
+    /* The fleets were ordered by their price an hour at the load (fleet.c better_fleet): both are
+     * shown, the per-token price at full capacity beside it. */
+    return snprintf(buf, size,
+                    "%s kept (%g GPUs at $%.2f an hour); %s would take %g GPUs at $%.2f an hour ($%.3f per million "
+                    "output tokens at full capacity, against $%.3f)%s",
+                    c->expert_parallel ? "expert parallelism" : "tensor-parallel experts", s->gpus,
+                    s->fleet_usd_per_hour, c->expert_parallel ? "tensor-parallel experts" : "expert parallelism",
+                    s->other_gpus, s->other_usd_per_hour, s->other_usd_per_million_output_tokens,
+                    s->usd_per_million_output_tokens, targets);
 }
 
 /* The axis whose collective and frameworks carry the plan: a training job sized by the seed's rule

@@ -320,11 +320,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     }
     /* A pinned split the search would not take: what leaving it open gives. */
     if (s->open_tp > 0)
-        sp_buf_printf(&b, "note        : --tp %g is pinned; left open the search takes tp %g%s, %g GPU%s at $%.3f per million "
-                          "output tokens at full capacity, against %g GPU%s at $%.3f with tp %g\n",
+        sp_buf_printf(&b, "note        : --tp %g is pinned; left open the search takes tp %g%s, %g GPU%s at $%.2f an hour "
+                          "($%.3f per million output tokens at full capacity), against %g GPU%s at $%.2f an hour "
+                          "($%.3f) with tp %g\n",
                       s->tp, s->open_tp, s->open_pp > 1 ? " with pipeline stages" : "", s->open_gpus,
-                      s->open_gpus == 1 ? "" : "s", s->open_usd_per_million_output_tokens, s->gpus,
-                      s->gpus == 1 ? "" : "s", s->usd_per_million_output_tokens, s->tp);
+                      s->open_gpus == 1 ? "" : "s", s->open_usd_per_hour, s->open_usd_per_million_output_tokens,
+                      s->gpus, s->gpus == 1 ? "" : "s", s->fleet_usd_per_hour, s->usd_per_million_output_tokens, s->tp);
     /* One replica, no rate: a wider split that serves a token for less. */
     if (s->token_tp > 0 && !r->unpriced)
         sp_buf_printf(&b, "note        : tp %g serves a million output tokens for $%.3f at full capacity against $%.3f with "
@@ -411,6 +412,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
         json_object_set_new(open, "pp", json_real(s->open_pp));
         json_object_set_new(open, "gpus", json_real(s->open_gpus));
         json_object_set_new(open, "usd_per_million_output_tokens", r->unpriced ? json_null() : sp_json_round(s->open_usd_per_million_output_tokens, 1e4));
+        json_object_set_new(open, "usd_per_hour", r->unpriced ? json_null() : sp_json_round(s->open_usd_per_hour, 1e4));
         json_object_set_new(o, "open_split", open);
     } else {
         json_object_set_new(o, "open_split", json_null());

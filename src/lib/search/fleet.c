@@ -243,6 +243,7 @@ static void open_split(const sp_model *model, const sp_accel *accel, const sp_se
     out->open_pp = fmax(1.0, r.pp);
     out->open_gpus = r.gpus;
     out->open_usd_per_million_output_tokens = r.usd_per_million_output_tokens;
+    out->open_usd_per_hour = r.fleet_usd_per_hour;
 }
 
 /* An MoE whose parallelism was not given: tensor-parallel experts and expert parallelism over the
@@ -273,12 +274,13 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     bool ep_wins = better_fleet(config, &other, out);
     const sp_serve_result *loser = ep_wins ? out : &other;
     double other_price = carries_rate(config, loser) ? loser->usd_per_million_output_tokens : 0;
-    double other_gpus = loser->gpus;
+    double other_gpus = loser->gpus, other_usd_per_hour = loser->fleet_usd_per_hour;
     bool other_meets = loser->meets_targets;
     if (ep_wins)
         *out = other;
     out->other_usd_per_million_output_tokens = other_price;
     out->other_gpus = other_gpus;
+    out->other_usd_per_hour = other_usd_per_hour;
     out->other_meets_targets = other_meets;
     return SP_OK;
 }
