@@ -177,9 +177,12 @@ sp_data_engine sp_data_framework(const sp_stage_model *model, const sp_data_job 
         *reason = "SQL-style joins and sorts at scale: Spark's shuffle spills to disk and retries lost partitions";
         return SP_DATA_SPARK;
     }
-    if (job->gpu || has_kind(model, job, SP_STAGE_ML)) {
-        *reason = "Python and ML preprocessing (tokenizers, GPU stages): Ray Data streams batches through Python "
-                  "workers and GPUs";
+    if (job->gpu) {
+        *reason = "GPU stages beside Python ones: Ray Data streams batches through Python workers and GPUs";
+        return SP_DATA_RAY_DATA;
+    }
+    if (has_kind(model, job, SP_STAGE_ML)) { /* on CPU nodes: say nothing of GPUs it does not have */
+        *reason = "Python and ML preprocessing (tokenizers, dedup): Ray Data streams batches through Python workers";
         return SP_DATA_RAY_DATA;
     }
     if (job->input_bytes < model->dask_max_input_bytes && result->nodes <= model->dask_max_nodes) {
@@ -224,8 +227,12 @@ const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
         return full ? "TRL + DeepSpeed ZeRO-Offload" : "PEFT + TRL + DeepSpeed ZeRO-Offload";
     }
     if (c->offload == SP_OFFLOAD_PARAMS) {
-        *reason = "parameters on the host: accelerate FSDP with CPU offload (fsdp_offload_params), one rank a GPU even "
-                  "alone, as Answer.AI's FSDP-QLoRA runs 70B on 24 GB cards";
+        /* Answer.AI's FSDP-QLoRA is the precedent for adapters over offloaded 4-bit weights only. */
+        *reason = c->quant != SP_QUANT_NONE
+                      ? "parameters on the host: accelerate FSDP with CPU offload (fsdp_offload_params), one rank a "
+                        "GPU even alone, as Answer.AI's FSDP-QLoRA runs 70B on 24 GB cards"
+                      : "parameters on the host: accelerate FSDP with CPU offload (fsdp_offload_params), one rank a "
+                        "GPU even alone";
         return full ? "TRL (FSDP CPU offload)" : c->quant != SP_QUANT_NONE ? "PEFT + TRL (FSDP-QLoRA, CPU offload)"
                                                                             : "PEFT + TRL (FSDP CPU offload)";
     }
