@@ -1841,6 +1841,16 @@ char *sp_train_profile(const sp_train_report *report, sp_error *err);
 char *sp_render_data(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
                      const sp_data_result *result, const sp_rules *rules, sp_format format, sp_error *err);
 
+/* One part a serving request was sized on, when several are compared. */
+typedef struct {
+    const sp_accel *accel;
+    const sp_serve_config *config;
+    const sp_serve_result *result; /* NULL: no fleet on this part, for the reason below */
+    const char *reason;           /* why not (the error the part alone would have given) */
+    bool unpriced;                /* no public price and none given */
+    bool unmet;                   /* a latency target missed, or a pinned count the rate swamps */
+} sp_serve_alternative;
+
 /* Everything a serving report shows. */
 typedef struct {
     const sp_model *model;
@@ -1849,6 +1859,8 @@ typedef struct {
     const sp_serve_result *result;
     const sp_rules *rules;        /* engine versions */
     bool unpriced;                /* the part has no public price and none was given: no cost shown */
+    const sp_serve_alternative *compared; /* several --gpu parts: each, the reported one among them */
+    size_t compared_count;        /* 0: one part */
 } sp_serve_report;
 
 /* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */

@@ -9,7 +9,7 @@
 
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
-    {"gpu", CLI_TEXT, "NAME", "accelerator from the catalog (required)"},
+    {"gpu", CLI_TEXT, "NAME[,NAME...]", "accelerator(s) from the catalog (required); several are compared"},
     {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)"},
     {"pp", CLI_NUMBER, "N", "pipeline stages of a replica, across nodes (default: 1, more when nothing else fits)"},
     {"weight-dtype", CLI_TEXT, "D", "bf16, fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4 (default: the checkpoint's quantization_config, else bf16)"},
@@ -62,7 +62,7 @@ static const cli_opt OPTS[] = {
 };
 
 static const cli_command CMD = {
-    "stackplan serve (--model NAME | --hf-config FILE | --layers ...) --gpu NAME [options]",
+    "stackplan serve (--model NAME | --hf-config FILE | --layers ...) --gpu NAME[,NAME] [options]",
     "Size a serving fleet from first principles: prefill and decode time, the batch that fits the\n"
     "paged KV cache, latency against targets, replicas for a request rate, cost per token.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
@@ -284,6 +284,97 @@ static sp_status ep_fits_model(const cli_value *v, const sp_model *m, const sp_s
     return SP_OK;
 }
 
+/* A fleet on one part: the flags read against it, sized (sp_serve_plan), and whether it misses what
+ * was asked (a latency target, or a pinned replica count the rate swamps). */
+static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a, sp_serve_config *config,
+                          sp_serve_result *result, bool *unmet, sp_error *err)
+{
+    sp_status s = config_from_flags(v, a, config, err);
+    if (s == SP_OK)
+        checkpoint_weights(v, &in->model, a, config);
+    if (s == SP_OK) /* an fp8 or fp4 checkpoint on a part that predates their kernels */
+        s = sp_serve_half_dtypes(a, false, false, config, err);
+    if (s == SP_OK)
+        s = ep_fits_model(v, &in->model, config, err);
+    /* MLA's cache is paged in blocks of 64 tokens: vLLM forces it for FlashMLA ("Forcing kv cache
+     * block size to 64 for FlashMLA backend", vllm/platforms/cuda.py). */
+    if (s == SP_OK && in->model.kv_lora_rank > 0)
+        config->block_tokens = 64;
+    if (s == SP_OK)
+        s = apply_workload(v, in->data_dir, config, err);
+    if (s == SP_OK)
+        s = apply_draft_model(v, in->data_dir, config, err);
+    /* Without any latency target the best batch would be the largest, at any latency a token. */
+    bool sized = config->batch == 0 && config->concurrency == 0 && config->requests == 0;
+    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && sized) {
+        config->tpot_s = in->rules.limits.serve_tpot_ms / 1e3;
+        config->tpot_is_default = true;
+    }
+    /* Under a simulated load the first token waits in the queue: without a bound of its own the
+     * fleet would run at the edge of capacity with first tokens seconds late. MLPerf pairs its
+     * per-token bound with 2 s to the first token; --ttft-ms 0 turns it off. */
+    if (s == SP_OK && !cli_flag(&CMD, v, "ttft-ms")->set && sized && config->percentile > 0) {
+        config->ttft_s = in->rules.limits.serve_ttft_ms_mlperf / 1e3;
+        config->ttft_is_default = true;
+    }
+    if (s == SP_OK)
+        s = routing_from_flag(v, &in->rules, config, err);
+    /* A server's host work streaming each sequence's token every step (data/defaults.yaml); an
+     * offline run streams nothing unless told. */
+    bool stream = config->requests > 0 ? cli_flag(&CMD, v, "stream")->set && cli_on(&CMD, v, "stream")
+                                       : cli_on(&CMD, v, "stream");
+    if (s == SP_OK && stream)
+        config->stream_s_per_token = in->rules.limits.serve_stream_s_per_token;
+    if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
+        in->model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
+    /* The context given is the user's: a request past it is said to be past --context. */
+    if (s == SP_OK && cli_flag(&CMD, v, "context")->set &&
+        config->prompt_tokens + config->output_tokens - 1.0 > in->model.seq)
+        s = cli_flag_error(err, "context", "%g tokens is shorter than the %g prompt + %g output tokens a request "
+                                           "needs: a longer --context",
+                           in->model.seq, config->prompt_tokens, config->output_tokens);
+    sp_memory_constants mk = sp_rules_memory_constants(&in->rules);
+    /* An MoE's split left open: tensor-parallel and expert-parallel experts are both sized. */
+    config->parallelism_searched = !cli_flag(&CMD, v, "expert-parallel")->set && !cli_flag(&CMD, v, "ep")->set &&
+                                   !cli_flag(&CMD, v, "attention-dp")->set;
+    if (s == SP_OK)
+        s = sp_serve_plan(&in->model, a, config, &mk, &in->rules.perf, result, err);
+    /* The default first-token bound is MLPerf's for 1k-token prompts; where a request alone takes
+     * longer to its first token it bounds nothing but the batch, so it is dropped (the report says so). */
+    if (s == SP_OK && config->ttft_is_default && result->fits && result->lone_ttft_s > config->ttft_s) {
+        config->ttft_s = 0;
+        config->ttft_default_dropped = true;
+        s = sp_serve_plan(&in->model, a, config, &mk, &in->rules.perf, result, err);
+    }
+    if (s == SP_OK && !result->fits)
+        s = cli_flag_error(err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", in->model.name, a->name,
+                           config->tp);
+    /* The split chosen is the one reported and launched (--enable-expert-parallel). */
+    if (s == SP_OK && result->expert_parallel)
+        config->expert_parallel = true;
+    *unmet = ((config->ttft_s > 0 || config->tpot_s > 0) && !result->meets_targets) ||
+             (config->replicas > 0 && config->qps > 0 && result->utilization > 1.0 + 1e-9);
+    return s;
+}
+
+enum { SERVE_MAX_ACCELS = 8 };
+
+/* Whether part i's fleet beats part j's: sized at all, then meeting what was asked, then priced,
+ * then the fleet's price an hour, then a token's (fleet.c orders a part's splits the same way). */
+static bool better_part(const sp_serve_alternative *i, const sp_serve_alternative *j)
+{
+    if ((i->result != NULL) != (j->result != NULL))
+        return i->result != NULL;
+    if (!i->result)
+        return false;
+    if (i->unmet != j->unmet)
+        return !i->unmet;
+    if (i->unpriced != j->unpriced)
+        return !i->unpriced;
+    double a = i->result->fleet_usd_per_hour, b = j->result->fleet_usd_per_hour;
+    return a < b || (a == b && i->result->usd_per_million_output_tokens < j->result->usd_per_million_output_tokens);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
@@ -294,86 +385,47 @@ int cmd_serve(int argc, char **argv)
     sp_error err;
     sp_error_clear(&err);
     cli_inputs in;
-    sp_serve_config config;
-    sp_serve_result result;
-    sp_status s = cli_load_inputs(&CMD, v, "serving", CLI_GPU_REQUIRED, &in, &err);
+    const sp_accel *accels[SERVE_MAX_ACCELS];
+    size_t count = 0;
+    sp_status s = cli_load_inputs(&CMD, v, "serving", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
-        s = config_from_flags(v, in.accel, &config, &err);
-    if (s == SP_OK)
-        checkpoint_weights(v, &in.model, in.accel, &config);
-    if (s == SP_OK) /* an fp8 or fp4 checkpoint on a part that predates their kernels */
-        s = sp_serve_half_dtypes(in.accel, false, false, &config, &err);
-    if (s == SP_OK)
-        s = ep_fits_model(v, &in.model, &config, &err);
-    /* MLA's cache is paged in blocks of 64 tokens: vLLM forces it for FlashMLA ("Forcing kv cache
-     * block size to 64 for FlashMLA backend", vllm/platforms/cuda.py). */
-    if (s == SP_OK && in.model.kv_lora_rank > 0)
-        config.block_tokens = 64;
-    if (s == SP_OK)
-        s = apply_workload(v, in.data_dir, &config, &err);
-    if (s == SP_OK)
-        s = apply_draft_model(v, in.data_dir, &config, &err);
-    /* Without any latency target the best batch would be the largest, at any latency a token. */
-    bool sized = config.batch == 0 && config.concurrency == 0 && config.requests == 0;
-    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && sized) {
-        config.tpot_s = in.rules.limits.serve_tpot_ms / 1e3;
-        config.tpot_is_default = true;
+        s = cli_accel_list(&CMD, v, &in.catalog, accels, SERVE_MAX_ACCELS, &count, &err);
+    static sp_serve_config configs[SERVE_MAX_ACCELS]; /* large: off the stack */
+    static sp_serve_result results[SERVE_MAX_ACCELS];
+    static sp_error errors[SERVE_MAX_ACCELS];
+    sp_serve_alternative parts[SERVE_MAX_ACCELS];
+    size_t best = 0;
+    for (size_t i = 0; s == SP_OK && i < count; i++) {
+        bool unmet = false;
+        sp_error_clear(&errors[i]);
+        sp_status part = serve_on(v, &in, accels[i], &configs[i], &results[i], &unmet, &errors[i]);
+        bool unpriced = !cli_flag(&CMD, v, "usd-per-gpu-hour")->set && !(accels[i]->usd_per_hour > 0);
+        parts[i] = (sp_serve_alternative){accels[i], &configs[i], part == SP_OK ? &results[i] : NULL,
+                                          errors[i].message, unpriced, unmet};
+        /* One part: its error is the answer. Several: a part that takes no fleet is a row that says why,
+         * unless none does, when the first's error is. An internal failure stops the comparison. */
+        if (part != SP_OK && (count == 1 || part != SP_ERR_INPUT)) {
+            err = errors[i];
+            s = part;
+        }
+        if (i > 0 && better_part(&parts[i], &parts[best]))
+            best = i;
     }
-    /* Under a simulated load the first token waits in the queue: without a bound of its own the
-     * fleet would run at the edge of capacity with first tokens seconds late. MLPerf pairs its
-     * per-token bound with 2 s to the first token; --ttft-ms 0 turns it off. */
-    if (s == SP_OK && !cli_flag(&CMD, v, "ttft-ms")->set && sized && config.percentile > 0) {
-        config.ttft_s = in.rules.limits.serve_ttft_ms_mlperf / 1e3;
-        config.ttft_is_default = true;
+    if (s == SP_OK && !parts[best].result) {
+        err = errors[0];
+        s = SP_ERR_INPUT;
     }
-    if (s == SP_OK)
-        s = routing_from_flag(v, &in.rules, &config, &err);
-    /* A server's host work streaming each sequence's token every step (data/defaults.yaml); an
-     * offline run streams nothing unless told. */
-    bool stream = config.requests > 0 ? cli_flag(&CMD, v, "stream")->set && cli_on(&CMD, v, "stream")
-                                      : cli_on(&CMD, v, "stream");
-    if (s == SP_OK && stream)
-        config.stream_s_per_token = in.rules.limits.serve_stream_s_per_token;
-    if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
-        in.model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
-    /* The context given is the user's: a request past it is said to be past --context. */
-    if (s == SP_OK && cli_flag(&CMD, v, "context")->set && config.prompt_tokens + config.output_tokens - 1.0 > in.model.seq)
-        s = cli_flag_error(&err, "context", "%g tokens is shorter than the %g prompt + %g output tokens a request "
-                                            "needs: a longer --context",
-                           in.model.seq, config.prompt_tokens, config.output_tokens);
-    sp_memory_constants mk = sp_rules_memory_constants(&in.rules);
-    /* An MoE's split left open: tensor-parallel and expert-parallel experts are both sized. */
-    config.parallelism_searched = !cli_flag(&CMD, v, "expert-parallel")->set && !cli_flag(&CMD, v, "ep")->set &&
-                                  !cli_flag(&CMD, v, "attention-dp")->set;
-    if (s == SP_OK)
-        s = sp_serve_plan(&in.model, in.accel, &config, &mk, &in.rules.perf, &result, &err);
-    /* The default first-token bound is MLPerf's for 1k-token prompts; where a request alone takes
-     * longer to its first token it bounds nothing but the batch, so it is dropped (the report says so). */
-    if (s == SP_OK && config.ttft_is_default && result.fits && result.lone_ttft_s > config.ttft_s) {
-        config.ttft_s = 0;
-        config.ttft_default_dropped = true;
-        s = sp_serve_plan(&in.model, in.accel, &config, &mk, &in.rules.perf, &result, &err);
-    }
-    if (s == SP_OK && !result.fits)
-        s = cli_flag_error(&err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", in.model.name,
-                           in.accel->name, config.tp);
-    /* The split chosen is the one reported and launched (--enable-expert-parallel). */
-    if (s == SP_OK && result.expert_parallel)
-        config.expert_parallel = true;
     char *text = NULL;
     if (s == SP_OK) {
-        bool unpriced = !cli_flag(&CMD, v, "usd-per-gpu-hour")->set && !(in.accel->usd_per_hour > 0);
-        sp_serve_report report = {&in.model, in.accel, &config, &result, &in.rules, unpriced};
+        sp_serve_report report = {&in.model, accels[best], &configs[best], &results[best], &in.rules,
+                                  parts[best].unpriced, count > 1 ? parts : NULL, count > 1 ? count : 0};
         text = sp_render_serve(&report, format, &err);
     }
     sp_accel_catalog_free(&in.catalog);
     if (!text)
         return cli_fail(&err);
-    /* A latency target missed, or a pinned replica count the rate swamps (its queue grows without bound). */
-    bool unmet = ((config.ttft_s > 0 || config.tpot_s > 0) && !result.meets_targets) ||
-                 (config.replicas > 0 && config.qps > 0 && result.utilization > 1.0 + 1e-9);
     int status = cli_emit(text);
-    return status == CLI_EXIT_OK && unmet ? CLI_EXIT_UNMET : status;
+    return status == CLI_EXIT_OK && parts[best].unmet ? CLI_EXIT_UNMET : status;
 }
 
 const cli_command *cmd_serve_spec(void) { return &CMD; }

@@ -125,9 +125,9 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
                        &in->catalog, err);
     if (s != SP_OK || gpu == CLI_GPU_LIST)
         return s;
-    if (strchr(name->text, ',')) /* train and finetune compare a list; the others answer for one part */
-        return cli_flag_error(err, "gpu", "'%s': this command answers for one accelerator (train and finetune "
-                                          "compare a list): run it once for each",
+    if (strchr(name->text, ',')) /* train, finetune and serve compare a list; the others answer for one part */
+        return cli_flag_error(err, "gpu", "'%s': this command answers for one accelerator (train, finetune and "
+                                          "serve compare a list): run it once for each",
                               name->text);
     return cli_find_accel(&in->catalog, name->text, &in->accel, err);
 }

@@ -74,6 +74,97 @@ static double gpu_hours_per_million_output_tokens(const sp_serve_config *c, cons
     return million_an_hour > 0 ? s->gpus / million_an_hour : 0.0;
 }
 
+/* A rate in whole units, or three figures under 100 (a 405B on L4s serves 0.36 tokens/s a GPU, not 0). */
+static void rate_text(double per_s, char *buf, size_t size)
+{
+    if (per_s >= 100)
+        snprintf(buf, size, "%.0f", per_s);
+    else
+        snprintf(buf, size, "%.3g", per_s);
+}
+
+/* The first token and a token's time one part's fleet gives: at the percentile when simulated,
+ * else the steady state's averages. */
+static void part_latency(const sp_serve_alternative *p, double *ttft_s, double *tpot_s)
+{
+    const sp_serve_result *s = p->result;
+    *ttft_s = s->simulated ? sp_latency_at(&s->ttft_load_s, p->config->percentile) : s->ttft_s;
+    *tpot_s = s->simulated ? sp_latency_at(&s->tpot_load_s, p->config->percentile) : s->tpot_s;
+}
+
+/* Several --gpu parts: a row each, the reported one starred (cmd_serve's order: a fleet at all, the
+ * targets met, priced, the least an hour, then a token). */
+static void compared_text(sp_buf *b, const sp_serve_report *r)
+{
+    if (r->compared_count == 0)
+        return;
+    bool simulated = r->config->percentile > 0 && r->config->qps > 0;
+    char latency[48];
+    if (simulated)
+        snprintf(latency, sizeof latency, "p%g first / a token", r->config->percentile);
+    else
+        snprintf(latency, sizeof latency, "first token / a token");
+    sp_buf_printf(b, "compared    : %zu parts (--gpu); * the one above: meeting what was asked, then the least an "
+                     "hour\n              %-20s %-12s %8s %6s %10s %11s  %-22s %s\n",
+                  r->compared_count, "gpu", "split", "replicas", "GPUs", "$/hour", "$/M output", latency, "targets");
+    for (size_t i = 0; i < r->compared_count; i++) {
+        const sp_serve_alternative *p = &r->compared[i];
+        const char *mark = p->accel == r->accel ? "*" : " ";
+        if (!p->result) {
+            sp_buf_printf(b, "            %s %-20s no fleet: %s\n", mark, p->accel->name, p->reason);
+            continue;
+        }
+        const sp_serve_result *s = p->result;
+        char split[32], hour[24] = "-", token[24] = "-", times[48];
+        if (s->pp > 1)
+            snprintf(split, sizeof split, "tp %g x pp %g", s->tp, s->pp);
+        else
+            snprintf(split, sizeof split, "tp %g", s->tp);
+        if (!p->unpriced) {
+            snprintf(hour, sizeof hour, "%.2f", s->fleet_usd_per_hour);
+            snprintf(token, sizeof token, "%.3f",
+                     s->usd_per_million_output_tokens_at_load > 0 ? s->usd_per_million_output_tokens_at_load
+                                                                  : s->usd_per_million_output_tokens);
+        }
+        double ttft_s, tpot_s;
+        part_latency(p, &ttft_s, &tpot_s);
+        snprintf(times, sizeof times, "%.0f ms / %.1f ms", 1e3 * ttft_s, 1e3 * tpot_s);
+        sp_buf_printf(b, "            %s %-20s %-12s %8g %6g %10s %11s  %-22s %s\n", mark, p->accel->name, split,
+                      s->replicas, s->gpus, hour, token, times, p->unmet ? "NOT met" : "met");
+    }
+}
+
+/* The same rows as JSON: null for one part. */
+static json_t *compared_json(const sp_serve_report *r)
+{
+    if (r->compared_count == 0)
+        return json_null();
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->compared_count; i++) {
+        const sp_serve_alternative *p = &r->compared[i];
+        const sp_serve_result *s = p->result;
+        json_t *o = json_object();
+        json_object_set_new(o, "gpu", json_string(p->accel->name));
+        json_object_set_new(o, "reported", json_boolean(p->accel == r->accel));
+        json_object_set_new(o, "fits", json_boolean(s != NULL));
+        json_object_set_new(o, "reason", s ? json_null() : json_string(p->reason));
+        double ttft_s = 0, tpot_s = 0;
+        if (s)
+            part_latency(p, &ttft_s, &tpot_s);
+        json_object_set_new(o, "tp", s ? json_real(s->tp) : json_null());
+        json_object_set_new(o, "pp", s ? json_real(fmax(1.0, s->pp)) : json_null());
+        json_object_set_new(o, "replicas", s ? json_real(s->replicas) : json_null());
+        json_object_set_new(o, "gpus", s ? json_real(s->gpus) : json_null());
+        json_object_set_new(o, "usd_per_hour",
+                            s && !p->unpriced ? sp_json_round(s->fleet_usd_per_hour, 1e4) : json_null());
+        json_object_set_new(o, "ttft_s", s ? sp_json_round(ttft_s, 1e6) : json_null());
+        json_object_set_new(o, "tpot_s", s ? sp_json_round(tpot_s, 1e6) : json_null());
+        json_object_set_new(o, "meets", s ? json_boolean(!p->unmet) : json_null());
+        json_array_append_new(list, o);
+    }
+    return list;
+}
+
 static char *serve_text(const sp_serve_report *r, sp_error *err)
 {
     const sp_serve_config *c = r->config;
@@ -258,9 +349,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     if (c->qps > 0 && !s->simulated && c->concurrency <= 0)
         sp_buf_printf(&b, "sizing      : the rate over a full batch's averages, no queueing; --percentile 95 sizes the "
                           "fleet so the targets hold at p95 under Poisson arrivals\n");
-    sp_buf_printf(&b, "throughput  : %s%.0f output tokens/s per replica, %.0f per GPU, %.3g requests/s per replica",
-                  s->simulated ? "at a full batch, " : "", s->output_tokens_per_s, s->output_tokens_per_s_per_gpu,
-                  s->requests_per_s);
+    char replica_rate[32], gpu_rate[32];
+    rate_text(s->output_tokens_per_s, replica_rate, sizeof replica_rate);
+    rate_text(s->output_tokens_per_s_per_gpu, gpu_rate, sizeof gpu_rate);
+    sp_buf_printf(&b, "throughput  : %s%s output tokens/s per replica, %s per GPU, %.3g requests/s per replica",
+                  s->simulated ? "at a full batch, " : "", replica_rate, gpu_rate, s->requests_per_s);
     if (s->simulated && s->replicas > 0) /* past capacity a replica serves what it can */
         sp_buf_printf(&b, "; at %g requests/s, %.0f output tokens/s a replica%s", c->qps,
                       fmin(c->qps / s->replicas, s->requests_per_s) * c->output_tokens,
@@ -384,6 +477,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       r->model->checkpoint_dtype == SP_DTYPE_NVFP4 && !(r->accel->fp4_flops_per_s > 0)
                           ? "a part with FP4 tensor cores for this one"
                           : "without --weight-dtype to size the file as stored");
+    compared_text(&b, r);
     return sp_buf_finish(&b, err);
 }
 
@@ -528,6 +622,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "engine_reason", json_string(reason));
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     json_object_set_new(o, "launch", json_string(line));
+    json_object_set_new(o, "compared", compared_json(r));
     return sp_json_report(o, err);
 }
 
