@@ -1863,6 +1863,10 @@ typedef struct {
     size_t compared_count;        /* 0: one part */
 } sp_serve_report;
 
+/* A fleet's price a million output tokens: at the requested load where one was priced, else at
+ * full capacity. */
+double sp_serve_usd_per_million_output(const sp_serve_result *r);
+
 /* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */
 char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err);
 

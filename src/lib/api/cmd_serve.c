@@ -360,7 +360,9 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
 enum { SERVE_MAX_ACCELS = 8 };
 
 /* Whether part i's fleet beats part j's: sized at all, then meeting what was asked, then priced,
- * then the fleet's price an hour, then a token's (fleet.c orders a part's splits the same way). */
+ * then, under a rate, the fleet's price an hour (the rate fixes the work; fleet.c orders a part's
+ * splits the same way), else (a closed loop, an offline run, one replica) a token's price, since
+ * the faster part finishes the same work in fewer hours. */
 static bool better_part(const sp_serve_alternative *i, const sp_serve_alternative *j)
 {
     if ((i->result != NULL) != (j->result != NULL))
@@ -371,8 +373,11 @@ static bool better_part(const sp_serve_alternative *i, const sp_serve_alternativ
         return !i->unmet;
     if (i->unpriced != j->unpriced)
         return !i->unpriced;
+    double token_i = sp_serve_usd_per_million_output(i->result), token_j = sp_serve_usd_per_million_output(j->result);
+    if (!(i->config->qps > 0))
+        return token_i < token_j;
     double a = i->result->fleet_usd_per_hour, b = j->result->fleet_usd_per_hour;
-    return a < b || (a == b && i->result->usd_per_million_output_tokens < j->result->usd_per_million_output_tokens);
+    return a < b || (a == b && token_i < token_j);
 }
 
 int cmd_serve(int argc, char **argv)

@@ -1046,3 +1046,9 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         return hold_percentile(&x, memory, config, out, err);
     return SP_OK;
 }
+
+double sp_serve_usd_per_million_output(const sp_serve_result *r)
+{
+    return r->usd_per_million_output_tokens_at_load > 0 ? r->usd_per_million_output_tokens_at_load
+                                                        : r->usd_per_million_output_tokens;
+}

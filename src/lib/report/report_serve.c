@@ -104,9 +104,10 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
         snprintf(latency, sizeof latency, "p%g first / a token", r->config->percentile);
     else
         snprintf(latency, sizeof latency, "first token / a token");
-    sp_buf_printf(b, "compared    : %zu parts (--gpu); * the one above: meeting what was asked, then the least an "
-                     "hour\n              %-20s %-12s %8s %6s %10s %11s  %-22s %s\n",
-                  r->compared_count, "gpu", "split", "replicas", "GPUs", "$/hour", "$/M output", latency, "targets");
+    sp_buf_printf(b, "compared    : %zu parts (--gpu); * the one above: meeting what was asked, then the least %s\n"
+                     "              %-20s %-12s %8s %6s %10s %11s  %-22s %s\n",
+                  r->compared_count, r->config->qps > 0 ? "an hour at the rate" : "a million output tokens", "gpu",
+                  "split", "replicas", "GPUs", "$/hour", "$/M output", latency, "targets");
     for (size_t i = 0; i < r->compared_count; i++) {
         const sp_serve_alternative *p = &r->compared[i];
         const char *mark = p->accel == r->accel ? "*" : " ";
@@ -122,9 +123,7 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
             snprintf(split, sizeof split, "tp %g", s->tp);
         if (!p->unpriced) {
             snprintf(hour, sizeof hour, "%.2f", s->fleet_usd_per_hour);
-            snprintf(token, sizeof token, "%.3f",
-                     s->usd_per_million_output_tokens_at_load > 0 ? s->usd_per_million_output_tokens_at_load
-                                                                  : s->usd_per_million_output_tokens);
+            snprintf(token, sizeof token, "%.3f", sp_serve_usd_per_million_output(s));
         }
         double ttft_s, tpot_s;
         part_latency(p, &ttft_s, &tpot_s);
