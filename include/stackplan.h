@@ -1068,9 +1068,12 @@ typedef enum { SP_DRAFT_NGRAM = 0, SP_DRAFT_MTP, SP_DRAFT_MODEL } sp_draft;
 /* A latency's distribution over requests. */
 typedef struct {
     double mean, p50, p90, p95, p99;
+    double at;                    /* the requested percentile's value (at_percentile > 0) */
+    double at_percentile;         /* the simulation's sp_sim_input.percentile; 0: none asked */
 } sp_latency;
 
-/* The simulated percentile held: p99 from 99, p95 from 95, p90 from 90, else p50. */
+/* The simulated value at a percentile: the requested one's (at) when that is the one asked, else
+ * p50, p90, p95 or p99 for exactly those. */
 double sp_latency_at(const sp_latency *l, double percentile);
 
 /* One replica under Poisson load, simulated (estimate/serve_sim.c). */
@@ -1108,6 +1111,7 @@ typedef struct {
     double lone_prefill_s_per_token; /* a prompt token's time in an iteration of prompts alone, which reads
                                      the weights for them (a lone prompt's share of its prefill; at most
                                      one mean prompt's worth is charged at it); 0: prefill_s_per_token */
+    double percentile;            /* a percentile to report besides p50/p90/p95/p99 (sp_latency.at); 0: none */
 } sp_sim_input;
 
 /* The most replicas a load simulation runs together: a larger fleet behind a load-aware router is

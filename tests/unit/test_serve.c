@@ -732,7 +732,7 @@ static void poisson_simulation(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1, 0, 0, 0};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1, 0, 0, 0, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     /* (to a microsecond: the clock runs to some 4e5 s at this rate) */
@@ -770,7 +770,7 @@ static void poisson_simulation_reaches_steady_state(void **state)
     static double steps[4096];
     for (size_t b = 1; b <= 4096; b++)
         steps[b - 1] = 0.010 * (1.0 + (double)b / 1000.0);
-    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1, 0, 1, 0, 0, 0};
+    sp_sim_input in = {steps, 4096, 1e-9, 8192, 50, 1, 100, 0, 0, 20, 7, 1, 1, 1, 0, 1, 0, 0, 0, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     double steady_batch = 50.0 / 0.95, token_s = 0.010 * (1.0 + steady_batch / 1000.0);
@@ -786,7 +786,7 @@ static void cache_tokens_bound_admissions(void **state)
     (void)state;
     double steps[64];
     linear_steps(steps, 64, 0.001);
-    sp_sim_input in = {steps, 64, 1e-6, 8192, 50, 100, 100, 0, 0, 200, 7, 1, 1, 1, 0, 1, 150, 0, 0};
+    sp_sim_input in = {steps, 64, 1e-6, 8192, 50, 100, 100, 0, 0, 200, 7, 1, 1, 1, 0, 1, 150, 0, 0, 0};
     sp_sim_result one_at_a_time, unbounded;
     assert_true(sp_serve_simulate(&in, &one_at_a_time));
     assert_true(fabs(one_at_a_time.tpot_s.p99 - 0.001) < 1e-6); /* to a microsecond, as above */
@@ -801,7 +801,7 @@ static void lone_prompts_read_the_weights(void **state)
 {
     (void)state;
     static const double steps[4] = {0.010, 0.011, 0.012, 0.013};
-    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1, 0, 0, 3e-4};
+    sp_sim_input in = {steps, 4, 1e-4, 8192, 0.001, 500, 100, 0, 0, 400, 7, 1, 1, 1, 0, 1, 0, 0, 3e-4, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     assert_true(fabs(r.ttft_s.p50 - 500 * 3e-4) < 1e-6);
@@ -844,7 +844,7 @@ static void speculative_check_emits_its_acceptance(void **state)
 {
     (void)state;
     double plain[1] = {0.010}, check[1] = {0.025};
-    sp_sim_input in = {plain, 1, 1e-5, 8192, 0.001, 100, 11, 0, 0, 40, 7, 1, 1, 1, 0, 1, 0, 0, 0};
+    sp_sim_input in = {plain, 1, 1e-5, 8192, 0.001, 100, 11, 0, 0, 40, 7, 1, 1, 1, 0, 1, 0, 0, 0, 0};
     sp_sim_result r;
     assert_true(sp_serve_simulate(&in, &r));
     assert_true(fabs(r.ttft_s.p50 - 0.010) < 1e-9 && fabs(r.tpot_s.p50 - 0.010) < 1e-9);
@@ -867,7 +867,7 @@ static void routing_keeps_requests_apart(void **state)
     (void)state;
     double steps[64];
     linear_steps(steps, 64, 0.010);
-    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0, 0, 1, 0, 0, 0};
+    sp_sim_input in = {steps, 64, 1e-9, 8192, 0.5, 1, 100, 0, 0, 4000, 7, 1, 4, 0, 0, 1, 0, 0, 0, 0};
     sp_sim_result least, random, two;
     assert_true(sp_serve_simulate(&in, &least));
     assert_true(fabs(least.tpot_s.p99 - 0.010) < 1e-8 && fabs(least.tpot_s.p50 - 0.010) < 1e-8);
@@ -877,6 +877,22 @@ static void routing_keeps_requests_apart(void **state)
     in.route_choices = 2;
     assert_true(sp_serve_simulate(&in, &two));
     assert_true(two.tpot_s.p99 < random.tpot_s.p99);
+    /* A percentile other than 50/90/95/99 is its own rank, not rounded down to p50 or p90: the
+     * verdict at --percentile 75 reads the 75th. */
+    sp_sim_result q75, q90;
+    in.route_choices = 1;
+    in.percentile = 75;
+    assert_true(sp_serve_simulate(&in, &q75));
+    assert_true(q75.tpot_s.at_percentile == 75 && q75.e2e_s.at_percentile == 75);
+    assert_true(q75.e2e_s.p50 <= q75.e2e_s.at && q75.e2e_s.at <= q75.e2e_s.p90);
+    assert_true(q75.e2e_s.p50 < q75.e2e_s.p90); /* the tail spreads, so 75 differs from a rounded 50 */
+    assert_true(sp_latency_at(&q75.e2e_s, 75) == q75.e2e_s.at);
+    assert_true(sp_latency_at(&q75.e2e_s, 90) == q75.e2e_s.p90);
+    in.percentile = 90;
+    assert_true(sp_serve_simulate(&in, &q90));
+    assert_true(q90.e2e_s.at == q90.e2e_s.p90);
+    in.percentile = 0;
+    in.route_choices = 2;
     /* A replica count that is not a number is one replica, not the most. */
     sp_sim_result one, unnamed;
     in.replicas = 1;
@@ -906,7 +922,7 @@ static void multi_step_scheduling(void **state)
     static double steps[64];
     for (size_t i = 0; i < 64; i++)
         steps[i] = 0.010;
-    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1, 0, 1, 0, 0, 0};
+    sp_sim_input in = {steps, 64, 1e-5, 8192, 0.001, 100, 50, 0, 0, 400, 7, 10, 1, 1, 0, 1, 0, 0, 0, 0};
     sp_sim_result alone, every, rounds;
     assert_true(sp_serve_simulate(&in, &alone));
     assert_true(fabs(alone.ttft_s.p99 - 0.010) < 1e-6);
@@ -1301,7 +1317,7 @@ static void prompts_past_the_engine_limit_are_cut(void **state)
     static double steps[8];
     for (size_t b = 0; b < 8; b++)
         steps[b] = 0.001;
-    sp_sim_input in = {steps, 8, 0.010, 8192, 0.001, 100, 50, 0, 0, 200, 7, 1, 1, 1, 0, 1, 0, 0, 0};
+    sp_sim_input in = {steps, 8, 0.010, 8192, 0.001, 100, 50, 0, 0, 200, 7, 1, 1, 1, 0, 1, 0, 0, 0, 0};
     sp_sim_result whole, cut;
     assert_true(sp_serve_simulate(&in, &whole));
     in.max_tokens = 60;

@@ -796,6 +796,8 @@ enum { SIM_REQUESTS = 3000, SIM_MAX_BATCH = 4096 };
 
 double sp_latency_at(const sp_latency *l, double p)
 {
+    if (p > 0 && l->at_percentile == p)
+        return l->at;
     return p >= 99 ? l->p99 : p >= 95 ? l->p95 : p >= 90 ? l->p90 : l->p50;
 }
 
@@ -849,7 +851,8 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     sp_sim_input in = {steps, (double)cap, per_prompt_token,
                        mk->prefill_chunk_tokens, 0, c->prompt_tokens, c->output_tokens, c->prompt_spread,
                        c->output_spread, SIM_REQUESTS, 0, c->scheduler_steps, 1, c->route_choices, r->max_model_len,
-                       speculates ? c->spec_acceptance : 1.0, r->kv_cache_tokens, c->block_tokens, lone};
+                       speculates ? c->spec_acceptance : 1.0, r->kv_cache_tokens, c->block_tokens, lone,
+                       c->percentile};
     /* The simulation counts a request's whole prompt in the cache; a shared prefix is cached once,
      * so there the batch alone bounds the admissions. */
     if (shared_prefix_tokens(c) > 0)

@@ -280,6 +280,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       1e3 * s->ttft_load_s.p99, 1e3 * s->tpot_load_s.p50, 1e3 * s->tpot_load_s.p90,
                       1e3 * s->tpot_load_s.p95, 1e3 * s->tpot_load_s.p99, s->e2e_load_s.p50, s->e2e_load_s.p90,
                       s->e2e_load_s.p95, s->e2e_load_s.p99);
+        double p = c->percentile;
+        if (p != 50 && p != 90 && p != 95 && p != 99) /* the percentile the verdict reads, when not shown */
+            sp_buf_printf(&b, "              at p%g: first token %.0f ms, between tokens %.1f ms, request %.2f s\n", p,
+                          1e3 * sp_latency_at(&s->ttft_load_s, p), 1e3 * sp_latency_at(&s->tpot_load_s, p),
+                          sp_latency_at(&s->e2e_load_s, p));
         if (!strcmp(s->binding, "ceiling"))
             sp_buf_printf(&b, "              targets at p%g (%s): NOT met at any replica count up to %g, 4x the rate's "
                               "count + 8, the fleet shown: more replicas barely move the tail (a longer request's "
@@ -581,6 +586,10 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "tpot_s_sized_for", s->reach_tpot_s > 0 ? sp_json_round(s->reach_tpot_s, 1e6) : json_null());
     if (s->simulated) {
         json_object_set_new(o, "percentile", json_real(c->percentile));
+        /* The values the verdict read, at the percentile asked (one of the pNN above, or its own rank). */
+        json_object_set_new(o, "ttft_s_at_percentile", sp_json_round(sp_latency_at(&s->ttft_load_s, c->percentile), 1e6));
+        json_object_set_new(o, "tpot_s_at_percentile", sp_json_round(sp_latency_at(&s->tpot_load_s, c->percentile), 1e6));
+        json_object_set_new(o, "e2e_s_at_percentile", sp_json_round(sp_latency_at(&s->e2e_load_s, c->percentile), 1e6));
         json_object_set_new(o, "binding", json_string(s->binding));
         json_object_set_new(o, "routing", json_string(sp_routing_name(c->route_choices)));
         /* One replica fewer, simulated: what it missed (null when no count below was tried). */
