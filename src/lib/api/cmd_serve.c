@@ -34,7 +34,7 @@ static const cli_opt OPTS[] = {
      "server bound; 0: none)"},
     {"tpot-ms", CLI_NUMBER, "MS",
      "time-per-output-token target (default: serve_tpot_ms in defaults.yaml, MLPerf's 200 ms server bound, unless "
-     "--ttft-ms, --batch, --concurrency or --requests is given; 0: none)"},
+     "--batch, --concurrency or --requests is given; 0: none)"},
     {"prompt-spread", CLI_NUMBER, "CV", "with --percentile: prompt lengths lognormal, this std/mean (default 0: fixed)"},
     {"output-spread", CLI_NUMBER, "CV", "with --percentile: output lengths lognormal, this std/mean (default 0: fixed)"},
     {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile"},
@@ -306,7 +306,8 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
         s = apply_draft_model(v, in->data_dir, config, err);
     /* Without any latency target the best batch would be the largest, at any latency a token. */
     bool sized = config->batch == 0 && config->concurrency == 0 && config->requests == 0;
-    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && !cli_flag(&CMD, v, "ttft-ms")->set && sized) {
+    /* A first-token target alone bounds nothing between tokens: the default holds beside it. */
+    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && sized) {
         config->tpot_s = in->rules.limits.serve_tpot_ms / 1e3;
         config->tpot_is_default = true;
     }

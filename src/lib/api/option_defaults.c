@@ -124,7 +124,7 @@ static const cli_default DEFAULTS[] = {
     SWITCH("tp-overlap", false, "off (Megatron-Core's default)",
            "Megatron-Bridge's Llama 3 70B, 3.1 405B and Qwen3 recipes turn it on; a layout without sequence "
            "parallelism or with ZeRO-3 (torchtitan's) cannot"),
-    NUM("tpot-ms", 0, 1e7, 0, "200 (serve_tpot_ms in data/defaults.yaml) unless another target is given; 0: none",
+    NUM("tpot-ms", 0, 1e7, 0, "200 (serve_tpot_ms in data/defaults.yaml) unless the batch is fixed; 0: none",
         "MLPerf Inference's Llama 2 70B server bound"),
     SWITCH("train-embeddings", false, "off", "adapters train alone unless the vocabulary changes (PEFT's default)"),
     NUM("ttft-ms", 0, 1e7, 0, "none; with --percentile, 2000 (serve_ttft_ms_mlperf in data/defaults.yaml); 0: none", "time to first token"),

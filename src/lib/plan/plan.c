@@ -505,6 +505,14 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     c.qps = p->qps;
     c.ttft_s = p->ttft_ms / 1e3;
     c.tpot_s = p->tpot_ms / 1e3;
+    /* As serve does: without a per-token target of its own (tpot_ms: 0 turns it off) a fleet sized
+     * for a rate would take the largest batch at any latency a token, so MLPerf's server bound
+     * holds (data/defaults.yaml serve_tpot_ms). A pinned batch (micro_batch) fixes the batch instead. */
+    unsigned line, col;
+    if (!sp_profile_place(p, "tpot_ms", &line, &col) && !(p->micro_batch > 0)) {
+        c.tpot_s = r->limits.serve_tpot_ms / 1e3;
+        c.tpot_is_default = true;
+    }
     c.percentile = p->percentile; /* the queue simulated, as serve --percentile */
     c.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     c.usd_from_catalog = catalog_price(p, a);
