@@ -406,11 +406,18 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       r->accel->name, s->utilization * s->replicas * s->requests_per_s, 100 * s->utilization,
                       gpu_hours_per_million_output_tokens(c, s));
     } else {
-    sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%.2f/GPU-hour; at %.4g requests/s (%.0f%% "
-                      "utilised): $%.3f per million input and $%.3f per million output tokens; at full capacity, the whole "
-                      "cost on output tokens, $%.3f per million\n",
-                  hour, month, s->usd_per_gpu_hour, s->utilization * s->replicas *
-                  s->requests_per_s, 100 * s->utilization, s->usd_per_million_input_tokens,
+    /* Past capacity (a pinned count the rate swamps) the tokens priced are those served, at capacity. */
+    double asked = s->utilization * s->replicas * s->requests_per_s, served = fmin(asked, s->replicas * s->requests_per_s);
+    char load[96];
+    if (s->utilization > 1.0 + 1e-9)
+        snprintf(load, sizeof load, "at the %.4g requests/s it can serve (%.4g asked, %.0f%% of capacity)", served, asked,
+                 100 * s->utilization);
+    else
+        snprintf(load, sizeof load, "at %.4g requests/s (%.0f%% utilised)", asked, 100 * s->utilization);
+    sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%.2f/GPU-hour; %s: $%.3f per million input "
+                      "and $%.3f per million output tokens; at full capacity, the whole cost on output tokens, $%.3f per "
+                      "million\n",
+                  hour, month, s->usd_per_gpu_hour, load, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
         if (c->usd_from_catalog)
             sp_fleet_price_line(&b, "price       : ", r->accel, s);
