@@ -68,6 +68,13 @@ EXTRA = [
     "serve --model llama-3.1-70b --gpu h100-sxm-80gb --tp 4 --batch 8 --spec-tokens 5 --spec-acceptance 2 --spec-draft model --draft-model llama-3.1-8b --format json",
     "data --input-tokens 1.1T --stages fuzzy-dedup --instance c6i.8xlarge --gpu a100-sxm-80gb --nodes 8 --format json",
     "breakeven --gpus 8 --usd-per-gpu-hour 2 --premium 1 --ops-hours 10 --ops-usd-per-hour 50 --format json",
+    "finetune --model llama-3.1-8b --gpu rtx-4090-24gb --tokens 1e8 --budget-usd 5 --format json",
+    "finetune --model llama-3.1-70b --gpu t4-pcie-16gb --gpus 1-4 --tokens 1e8 --seq 4096 --format json",
+    "finetune --model llama-3.1-8b --gpu h20-96gb --gpus 1 --tokens 5e7 --format json",
+    "train --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 8 --format json",
+    "train --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method qlora --format json",
+    "serve --model llama-3.1-8b --gpu h100-sxm-80gb --requests 1000 --format json",
+    "serve --model llama-3.1-8b --gpu l4-pcie-24gb,a10g-pcie-24gb --concurrency 16 --format json",
     "plan examples/walkthrough.yaml --format json",
     "plan examples/launch.yaml --format json",
 ]
@@ -87,8 +94,11 @@ def samples(binary, root):
         if "--format" not in args or args[args.index("--format") + 1] != "json" or args[0] == "catalog":
             continue
         out = subprocess.run([binary, *args], cwd=root, capture_output=True, text=True)
+        # train --method lora/qlora/full answers as finetune does (cmd_train hands it over): its
+        # report is a fine-tune's and validates against that schema.
+        command = "finetune" if args[0] == "train" and "--method" in args else args[0]
         if out.returncode in (0, 3):
-            by_command.setdefault(args[0], []).append(json.loads(out.stdout))
+            by_command.setdefault(command, []).append(json.loads(out.stdout))
     return by_command
 
 

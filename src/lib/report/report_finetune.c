@@ -420,7 +420,8 @@ static json_t *option_json(const sp_model *m, const sp_ft_option *o)
         json_object_set_new(j, "step_parts", parts);
         json_object_set_new(j, "link_bytes_per_s", sp_json_count(o->step.link_bytes_per_s));
         json_object_set_new(j, "hours", sp_json_round(o->hours, 1e4));
-        json_object_set_new(j, "usd_per_gpu_hour", json_real(o->usd_per_gpu_hour));
+        /* No price: null, as train and serve write it. */
+        json_object_set_new(j, "usd_per_gpu_hour", o->usd_per_gpu_hour > 0 ? json_real(o->usd_per_gpu_hour) : json_null());
         json_object_set_new(j, "cost_usd", o->usd_per_gpu_hour > 0 ? sp_json_round(o->cost_usd, 100) : json_null());
         json_object_set_new(j, "meets_targets", json_boolean(o->meets));
     }
