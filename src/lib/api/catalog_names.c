@@ -290,6 +290,12 @@ sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model
             }
         }
     }
+    /* A config file's path given to --model: the flag that reads one is --hf-config. */
+    size_t typed_len = strlen(typed);
+    if (s == SP_OK && !name && typed_len > 5 && !strcmp(typed + typed_len - 5, ".json"))
+        s = cli_flag_error(err, "model", "'%s' is a file, not a catalog name: --hf-config %s reads a Hugging Face "
+                                         "config.json",
+                           typed, typed);
     if (s == SP_OK && !name)
         s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
     if (s == SP_OK)

@@ -54,6 +54,11 @@ static sp_status hf_value(hf_config *c, const char *const *keys, double fallback
         if (!v || json_is_null(v))
             continue;
         double x = json_number_value(v);
+        if (json_is_string(v)) { /* "4096": a number written as text, which config.json never does */
+            char message[96];
+            snprintf(message, sizeof message, "'%.40s' is quoted text: write the number bare", json_string_value(v));
+            return hf_fail(c, keys[i], message);
+        }
         if (!json_is_number(v) || x < 0 || x > 1e9 || (!real && x != floor(x)))
             return hf_fail(c, keys[i], real ? "must be a number from 0 to 1e9" : "must be a whole number from 0 to 1e9");
         *out = x;

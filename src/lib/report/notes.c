@@ -195,13 +195,15 @@ int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *
         targets = s->other_meets_targets ? ", meeting the targets" : ", missing the targets";
     /* The fleets were ordered by their price an hour at the load (fleet.c better_fleet): both are
      * shown, the per-token price at full capacity beside it. */
+    char kept_hour[48], other_hour[48];
+    sp_money_cents(s->fleet_usd_per_hour, kept_hour, sizeof kept_hour);
+    sp_money_cents(s->other_usd_per_hour, other_hour, sizeof other_hour);
     return snprintf(buf, size,
-                    "%s kept (%g GPUs at $%.2f an hour); %s would take %g GPUs at $%.2f an hour ($%.3f per million "
+                    "%s kept (%g GPUs at %s an hour); %s would take %g GPUs at %s an hour ($%.3f per million "
                     "output tokens at full capacity, against $%.3f)%s",
-                    c->expert_parallel ? "expert parallelism" : "tensor-parallel experts", s->gpus,
-                    s->fleet_usd_per_hour, c->expert_parallel ? "tensor-parallel experts" : "expert parallelism",
-                    s->other_gpus, s->other_usd_per_hour, s->other_usd_per_million_output_tokens,
-                    s->usd_per_million_output_tokens, targets);
+                    c->expert_parallel ? "expert parallelism" : "tensor-parallel experts", s->gpus, kept_hour,
+                    c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus, other_hour,
+                    s->other_usd_per_million_output_tokens, s->usd_per_million_output_tokens, targets);
 }
 
 /* The axis whose collective and frameworks carry the plan: a training job sized by the seed's rule

@@ -423,13 +423,17 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             sp_fleet_price_line(&b, "price       : ", r->accel, s);
     }
     /* A pinned split the search would not take: what leaving it open gives. */
-    if (s->open_tp > 0)
-        sp_buf_printf(&b, "note        : --tp %g is pinned; left open the search takes tp %g%s, %g GPU%s at $%.2f an hour "
-                          "($%.3f per million output tokens at full capacity), against %g GPU%s at $%.2f an hour "
+    if (s->open_tp > 0) {
+        char open_hour[48], pinned_hour[48];
+        sp_money_cents(s->open_usd_per_hour, open_hour, sizeof open_hour);
+        sp_money_cents(s->fleet_usd_per_hour, pinned_hour, sizeof pinned_hour);
+        sp_buf_printf(&b, "note        : --tp %g is pinned; left open the search takes tp %g%s, %g GPU%s at %s an hour "
+                          "($%.3f per million output tokens at full capacity), against %g GPU%s at %s an hour "
                           "($%.3f) with tp %g\n",
                       s->tp, s->open_tp, s->open_pp > 1 ? " with pipeline stages" : "", s->open_gpus,
-                      s->open_gpus == 1 ? "" : "s", s->open_usd_per_hour, s->open_usd_per_million_output_tokens,
-                      s->gpus, s->gpus == 1 ? "" : "s", s->fleet_usd_per_hour, s->usd_per_million_output_tokens, s->tp);
+                      s->open_gpus == 1 ? "" : "s", open_hour, s->open_usd_per_million_output_tokens, s->gpus,
+                      s->gpus == 1 ? "" : "s", pinned_hour, s->usd_per_million_output_tokens, s->tp);
+    }
     /* One replica, no rate: a wider split that serves a token for less. */
     if (s->token_tp > 0 && !r->unpriced)
         sp_buf_printf(&b, "note        : tp %g serves a million output tokens for $%.3f at full capacity against $%.3f with "
