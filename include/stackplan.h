@@ -1578,6 +1578,10 @@ typedef struct {
     sp_ft_option chunked;         /* the recommendation's method, card and count with a chunked loss and no
                                      offload, when the recommendation offloads an unchunked loss (fits
                                      false when that does not fit either, or only tightly) */
+    /* Nothing fits (best -1): what would, each probed with the request otherwise as given. */
+    bool fits_with_chunked_loss;  /* the loss chunked (its fp32 logits were the excess) */
+    double fits_at_gpus;          /* the fewest GPUs past --gpus that fit, 0: none up to a server (or 8x) */
+    double fits_at_seq;           /* the longest sequence, halving --seq, that fits; 0: none down to 256 */
 } sp_ft_result;
 
 /* Every method on every accelerator and GPU count: the fastest layout that fits each (DDP before

@@ -20,11 +20,15 @@ check "256 x a100-sxm-40gb is the first power of two past the counts asked that 
   "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256
 check '"fits_from_gpus": 256' \
   "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256 --format json
+# A 3B at 32k tokens on 3090s: the search probes what fits instead of guessing (more GPUs shard
+# the weights, not the activations, and do not help here).
+check "nothing fits, offload included; each of these fits alone: --seq 8192; else a card with more memory" \
+  "$bin" finetune --model llama-3.2-3b --gpu rtx-3090-24gb --gpus 1-4 --tokens 5e7 --seq 32768
 # A full fine-tune of 405B on one 3090.
 check "nothing fits" "$bin" finetune --model llama-3.1-405b --gpu rtx-3090-24gb --gpus 1 --method full
 # 405B on 4090s: QLoRA was tried and 8 is the most a card without a network reaches, so the advice
-# names neither; the headroom the fit keeps is named.
-check "nothing fits, offload included: try a shorter --seq, a card with more memory" \
+# names neither but the sequence the search found to fit; the headroom the fit keeps is named.
+check "nothing fits, offload included; each of these fits alone: --seq 512; else a card with more memory" \
   "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
 check "24.5 GB usable of the card's 25.8 (memory_headroom)" \
   "$bin" finetune --model llama-3.1-405b --gpu rtx-4090-24gb --dataset-gb 0.1
@@ -33,14 +37,14 @@ check "24.5 GB usable of the card's 25.8 (memory_headroom)" \
 check "nothing fits in the host memory given: the offloaded state needs at least 39.3 GB on the server (--host-gb 40)" \
   "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method qlora --tokens 1e7 --host-gb 32
 # Host memory short and the card too (212 GB at 64k tokens): the card's advice, not a host figure
-# that would still fail.
-check "nothing fits, offload included: try more GPUs (--gpus), a shorter --seq, QLoRA (--method qlora), a card with more memory" \
+# that would still fail; more GPUs and shorter sequences were probed and do not fit either.
+check "nothing fits, offload included, nor with a chunked loss, more GPUs or a --seq down to 256: QLoRA (--method qlora) or a card with more memory" \
   "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method lora --tokens 1e6 --seq 65536 --context 131072 --host-gb 100
 # A pinned micro-batch that does not fit where a smaller one does: the memory at the pinned one, the
 # largest that fits, and the advice to lower it.
 check "38.0 GB a GPU at micro-batch 8 (1 GPU, ckpt, offload optimizer+params), 24.5 GB usable of the card's 25.8 (memory_headroom); micro-batch 4 fits (--micro-batch)" \
   "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
-check "try a smaller --micro-batch" \
+check "each of these fits alone: --chunked-loss, --seq 1024, a smaller --micro-batch; else QLoRA (--method qlora) or a card with more memory" \
   "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8
 check "job     : 100M tokens to train on; bf16, adamw" \
   "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method full --micro-batch 8 --offload optimizer+params --tokens 1e8

@@ -257,10 +257,23 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       host_needed / 1e9, ceil(host_needed / 1e9), tried_qlora(s) ? "" : "QLoRA (--method qlora), ");
         return sp_buf_finish(&b, err);
     }
-    if (s->best < 0) {
-        sp_buf_printf(&b, "\nnothing fits, offload included: try %s%sa shorter --seq, %sa card with more memory\n",
-                      smaller_micro_batch_fits(s, q) ? "a smaller --micro-batch, " : "",
-                      more_gpus_possible(s, q) ? "more GPUs (--gpus), " : "", tried_qlora(s) ? "" : "QLoRA (--method qlora), ");
+    if (s->best < 0) { /* what the search found would fit (ft_search.c what_would_fit), then the rest */
+        char fits[256] = "", gpus[48] = "", seq[48] = "";
+        if (s->fits_at_gpus > 0)
+            snprintf(gpus, sizeof gpus, "--gpus %g, ", s->fits_at_gpus);
+        if (s->fits_at_seq > 0)
+            snprintf(seq, sizeof seq, "--seq %g, ", s->fits_at_seq);
+        snprintf(fits, sizeof fits, "%s%s%s%s", s->fits_with_chunked_loss ? "--chunked-loss, " : "", gpus, seq,
+                 smaller_micro_batch_fits(s, q) ? "a smaller --micro-batch, " : "");
+        if (fits[0]) {
+            fits[strlen(fits) - 2] = '\0';
+            sp_buf_printf(&b, "\nnothing fits, offload included; each of these fits alone: %s; else %sa card with "
+                              "more memory\n",
+                          fits, tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
+        } else
+            sp_buf_printf(&b, "\nnothing fits, offload included, nor with a chunked loss, more GPUs or a --seq down to "
+                              "256: %sa card with more memory\n",
+                          tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
         return sp_buf_finish(&b, err);
     }
     const sp_ft_option *o = &s->items[s->best];
@@ -445,6 +458,16 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
     /* The recommendation with a chunked loss and no offload, when that fits (null otherwise). */
     json_object_set_new(o, "chunked_loss_without_offload",
                         r->result->chunked.fits ? option_json(r->model, &r->result->chunked) : json_null());
+    /* Nothing fits: what the search found would, each alone (null when something fits). */
+    const sp_ft_result *f = r->result;
+    json_t *would = json_null();
+    if (f->best < 0) {
+        would = json_object();
+        json_object_set_new(would, "chunked_loss", json_boolean(f->fits_with_chunked_loss));
+        json_object_set_new(would, "gpus", f->fits_at_gpus > 0 ? json_real(f->fits_at_gpus) : json_null());
+        json_object_set_new(would, "seq", f->fits_at_seq > 0 ? json_real(f->fits_at_seq) : json_null());
+    }
+    json_object_set_new(o, "would_fit", would);
     return sp_json_report(o, err);
 }
 

@@ -190,6 +190,49 @@ static void chunked_alternative(const ft_search *s, sp_ft_result *out)
     out->layouts_tried += again.layouts;
 }
 
+/* Whether any method asked fits some count from gpus_min to gpus_max (doubling) under request q. */
+static bool any_fits(const ft_search *base, const sp_ft_request *q, const sp_ft_result *out)
+{
+    ft_search s = {base->m, q, base->k, base->perf, 0};
+    for (size_t i = 0; i < out->count; i++) {
+        const sp_ft_option *o = &out->items[i];
+        for (double g = q->gpus_min; g <= q->gpus_max; g = g < q->gpus_max && g * 2 > q->gpus_max ? q->gpus_max : g * 2) {
+            if (g > o->accel->per_node && !(o->accel->inter_node_bytes_per_s > 0))
+                break;
+            if (best_layout(&s, o->accel, o->config.method, g).fits)
+                return true;
+            if (g == q->gpus_max)
+                break;
+        }
+    }
+    return false;
+}
+
+/* Nothing fits: probe what would, so the report names it rather than guessing: a chunked loss,
+ * more GPUs (up to a server, or 8x past it on a networked part: sharding splits the weights, not
+ * the activations, so more may not help), and the longest --seq (halving, down to 256). */
+static void what_would_fit(const ft_search *s, sp_ft_result *out)
+{
+    if (out->best >= 0 || out->count == 0)
+        return;
+    sp_ft_request q = *s->q;
+    q.base.chunked_loss = true;
+    out->fits_with_chunked_loss = !s->q->base.chunked_loss && any_fits(s, &q, out);
+    q = *s->q;
+    double reach = out->items[0].accel->inter_node_bytes_per_s > 0 ? 8 * s->q->gpus_max : out->items[0].accel->per_node;
+    for (double g = s->q->gpus_max * 2; g <= reach && out->fits_at_gpus == 0; g *= 2) {
+        q.gpus_min = q.gpus_max = g;
+        if (any_fits(s, &q, out))
+            out->fits_at_gpus = g;
+    }
+    q = *s->q;
+    for (double seq = floor(s->q->base.seq / 2); seq >= 256 && out->fits_at_seq == 0; seq = floor(seq / 2)) {
+        q.base.seq = seq;
+        if (any_fits(s, &q, out))
+            out->fits_at_seq = seq;
+    }
+}
+
 sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t accel_count, const sp_ft_request *q,
                        const sp_ft_constants *k, const sp_perf_constants *perf, sp_ft_result *out, sp_error *err)
 {
@@ -254,5 +297,6 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
         if (out->items[i].fits && (out->best < 0 || better(q, &out->items[i], &out->items[out->best], perf->search_tie_tolerance)))
             out->best = (int)i;
     chunked_alternative(&s, out);
+    what_would_fit(&s, out);
     return SP_OK;
 }
