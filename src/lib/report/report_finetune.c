@@ -299,6 +299,15 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   : q->deadline_hours > 0 && o->hours > q->deadline_hours && more_gpus_possible(s, q)
                       ? "; more GPUs, --gpus, may)"
                       : ")");
+    /* Less data than one optimizer step holds: the run is that one step, whatever the layout. */
+    double step_tokens = o->config.gpus * o->config.micro_batch * o->config.seq;
+    if (q->tokens < step_tokens) {
+        char few[32];
+        sp_count_text(q->tokens, few, sizeof few);
+        sp_buf_printf(&b, "data     : %s tokens fill less than one step of %g x %g x %g tokens (GPUs x micro-batch x "
+                          "sequence): the figures are that one step's\n",
+                      few, o->config.gpus, o->config.micro_batch, o->config.seq);
+    }
     if (!(q->usd_per_gpu_hour > 0))
         sp_instance_price_line(&b, "price    : ", o->accel, o->config.gpus, o->usd_per_gpu_hour);
     char pins[256];
