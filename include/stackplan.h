@@ -251,6 +251,8 @@ typedef struct {
     double search_tie_tolerance;  /* layouts within this share of the fastest step are a tie, which one
                                      under search_comfort_share of the usable memory wins */
     double search_comfort_share;  /* share of the memory a GPU may use past which a near tie goes to room */
+    double offload_min_gain;      /* a fine-tune that fits with room without offload takes offload only when
+                                     it is predicted this share faster (a larger micro-batch's) */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };

@@ -26,6 +26,17 @@ static double micro_batch_of(ft_search *s, sp_ft_config *c, const sp_accel *a, d
 }
 
 /* One layout: sized, timed, kept when it fits and beats the best so far. */
+/* A fit that leaves the allocator its room beats a tight one, however fast; then the faster. */
+static void keep_better(sp_ft_option *best, const sp_ft_option *o)
+{
+    if (!o->fits)
+        return;
+    bool roomier = best->memory.tight && !o->memory.tight;
+    bool as_roomy = best->memory.tight == o->memory.tight;
+    if (!best->fits || roomier || (as_roomy && o->step.tokens_per_s > best->step.tokens_per_s))
+        *best = *o;
+}
+
 static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_option *best)
 {
     sp_error err;
@@ -60,16 +71,12 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
         sp_ft_step_estimate(s->m, a, &c, s->k, s->perf, &o.step, &err) != SP_OK)
         return;
     o.fits = true;
-    /* A fit that leaves the allocator its room beats a tight one, however fast. */
-    bool roomier = best->memory.tight && !o.memory.tight;
-    bool as_roomy = best->memory.tight == o.memory.tight;
-    if (!best->fits || roomier || (as_roomy && o.step.tokens_per_s > best->step.tokens_per_s))
-        *best = o;
+    keep_better(best, &o);
 }
 
-/* DDP before FSDP, no checkpointing before checkpointing, offload only when nothing else fits, or
- * only tightly; then both offloads, the faster kept (parameter offload frees room for a larger
- * micro-batch, which can outrun optimizer offload's smaller one). */
+/* DDP before FSDP, no checkpointing before checkpointing; then both offloads, the faster kept
+ * (parameter offload frees room for a larger micro-batch, which can outrun optimizer offload's
+ * smaller one), taken when nothing else fits, or only tightly, or when clearly faster. */
 static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method method, double gpus)
 {
     sp_ft_option best;
@@ -95,13 +102,22 @@ static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method me
             c.offload = s->q->offload > 0 ? (sp_offload)s->q->offload : SP_OFFLOAD_NONE;
             try_layout(s, a, c, &best);
         }
-    if ((!best.fits || best.memory.tight) && s->q->offload < 0)
+    /* Offload when nothing else fits, or only tightly; over a roomy fit only when clearly faster
+     * (perf.yaml offload_min_gain): a larger micro-batch can outrun a step that waits on gathers. */
+    if (s->q->offload < 0) {
+        bool needed = !best.fits || best.memory.tight;
+        sp_ft_option off_best; /* when not needed, the offloaded layouts apart, to weigh their gain */
+        memset(&off_best, 0, sizeof off_best);
         for (int off = SP_OFFLOAD_OPTIMIZER; off <= SP_OFFLOAD_PARAMS; off++) {
             c.fsdp = gpus > 1;
             c.checkpointing = true;
             c.offload = (sp_offload)off;
-            try_layout(s, a, c, &best);
+            try_layout(s, a, c, needed ? &best : &off_best);
         }
+        if (!needed && off_best.fits && !off_best.memory.tight &&
+            off_best.step.tokens_per_s > (1 + s->perf->offload_min_gain) * best.step.tokens_per_s)
+            best = off_best;
+    }
     return best;
 }
 
