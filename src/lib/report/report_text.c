@@ -206,9 +206,11 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
                                     "%.1f ms a token",
                  c->percentile, 100 * s->utilization, 1e3 * sp_latency_at(&s->ttft_load_s, c->percentile),
                  1e3 * sp_latency_at(&s->tpot_load_s, c->percentile));
-    char verdict[272] = "";
+    char verdict[320] = "", bound[96] = "";
+    if (c->tpot_is_default) /* a default bound is named: the profile did not ask it */
+        snprintf(bound, sizeof bound, ", the default %g ms a token (serve_tpot_ms) among them,", 1e3 * c->tpot_s);
     if (c->ttft_s > 0 || c->tpot_s > 0)
-        snprintf(verdict, sizeof verdict, " (targets %s%s)", s->meets_targets ? "met" : "NOT met", load);
+        snprintf(verdict, sizeof verdict, " (targets%s %s%s)", bound, s->meets_targets ? "met" : "NOT met", load);
     sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); $%.3f per million "
                      "output tokens\n",
                   1e3 * s->ttft_s, 1e3 * s->tpot_s, verdict, s->replicas, s->usd_per_million_output_tokens);
