@@ -14,7 +14,8 @@ static double priced_instance_gpus(const sp_plan *plan)
     return plan->served ? plan->serve.instance_gpus : sp_accel_instance_gpus(&plan->priced_accel, plan->gpus);
 }
 
-/* The AWS instance of the plan's nodes, "" when it does not rent exactly what the plan prices:
+/* The AWS instance of the plan's nodes, "" when it does not rent exactly what the plan prices (at
+ * AWS's own price):
  * the catalog's instance holds per_node GPUs, so only plans of whole instances, priced on that
  * instance, name it. */
 static const char *aws_type(const sp_launch_ctx *c)
@@ -23,7 +24,9 @@ static const char *aws_type(const sp_launch_ctx *c)
     if (plan->data_sized)
         return strcmp(plan->data_instance.cloud, "aws") ? "" : plan->data_instance.name;
     const sp_accel *a = c->accel;
-    if (!a || !a->aws_instance[0] || c->o->cpu)
+    /* An instance AWS rents at a price another provider's row gives (B200 at Lambda's $6.69) is not
+     * what the plan priced: named only when the catalog's price is AWS's own. */
+    if (!a || !a->aws_instance[0] || c->o->cpu || strncmp(a->price_provider, "AWS", 3) != 0)
         return "";
     double priced = priced_instance_gpus(plan);
     bool whole = c->per_node == a->per_node && plan->gpus == plan->nodes * a->per_node &&
