@@ -210,15 +210,15 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
             next = g;
     char hint[64] = "";
     if (next > 0)
-        snprintf(hint, sizeof hint, "; %g GPUs would", next);
+        snprintf(hint, sizeof hint, "; %g GPUs would split", next);
     /* The rules the search applies (search.c: divisors and add_uneven_stages); "as pinned" only
      * when some degree was. */
     const sp_search_request *q = &j->request;
     bool pins = q->tp > 0 || q->pp > 0 || q->dp > 0 || q->cp > 0 || q->ep > 0 || q->etp > 0 || q->micro_batch > 0;
     return cli_flag_error(err, "gpus",
-                          "no layout splits %g GPU(s): tp must divide the %g heads within a node, 2 x cp the "
-                          "sequence, pp divide the %g layers or be a power of two (any count up to them with --pp) "
-                          "and dp divide the global batch of %g%s%s%s%s",
+                          "no layout splits %g GPU(s): tp x cp x pp must divide the GPUs, tp divide the %g heads "
+                          "within a node, 2 x cp the sequence, pp divide the %g layers or be a power of two (any "
+                          "count up to them with --pp) and dp divide the global batch of %g%s%s%s%s",
                           top, j->in.model.heads, j->in.model.layers, q->global_batch,
                           q->global_batch_is_default ? " (the default; --global-batch sets it)" : "",
                           j->in.model.experts > 1 ? "; ep must divide the experts and ep x etp the tp x cp x dp ranks"
