@@ -291,6 +291,16 @@ static void cost_text(const sp_train_report *r, double usd, char *buf, size_t si
         sp_money(usd, buf, size);
 }
 
+/* A run's length: under a day in hours ("0.00 days" says nothing), else in days; one rule for every
+ * line that tells it, so two lines of one run read in one unit. */
+static void span_text(double days, char *buf, size_t size)
+{
+    if (days >= 1.0)
+        snprintf(buf, size, "%.2f days", days);
+    else
+        snprintf(buf, size, "%.3g hours", 24.0 * days);
+}
+
 static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option *o, const sp_candidate *c)
 {
     const sp_step *s = &c->step;
@@ -322,12 +332,8 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     char capacity[64];
     sp_capacity_text(o->accel->memory_bytes, 1, capacity, sizeof capacity);
     sp_buf_printf(b, "memory      : %.1f GB of %s per GPU\n", c->memory.total_bytes / 1e9, capacity);
-    /* Under a day the run is told in hours: "0.00 days" says nothing. */
     char span[32];
-    if (c->days >= 1.0)
-        snprintf(span, sizeof span, "%.2f days", c->days);
-    else
-        snprintf(span, sizeof span, "%.3g hours", 24.0 * c->days);
+    span_text(c->days, span, sizeof span);
     char tokens[32], gpu_hours[48];
     sp_count_text(r->request->tokens, tokens, sizeof tokens);
     sp_format_thousands(c->gpu_hours, gpu_hours, sizeof gpu_hours);
@@ -341,9 +347,11 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     if (!r->unpriced && !(r->request->usd_per_gpu_hour > 0))
         sp_instance_price_line(b, "price       : ", o->accel, c->gpus, sp_accel_usd_per_gpu_hour(o->accel, c->gpus));
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
+        char steady[32];
+        span_text(c->days * r->request->goodput, steady, sizeof steady);
         sp_buf_printf(b, "whole run   : the days, hours and cost above count %.0f%% goodput (restarts, checkpoints; "
-                         "steady state %.2f days)",
-                      100 * r->request->goodput, c->days * r->request->goodput);
+                         "steady state %s)",
+                      100 * r->request->goodput, steady);
         if (r->request->mfu_cap > 0)
             sp_buf_printf(b, " and credit at most %.1f%% MFU", 100 * r->request->mfu_cap);
         sp_buf_printf(b, "\n");
