@@ -271,6 +271,20 @@ static void megatron_carries_the_layout(void **state)
     t.plan.run.config.interleave = 16;
     assert_int_equal(relaunch(&t), SP_ERR_INPUT);
     assert_string_equal(t.err.field, "interleave");
+    /* --precision fp8 is per-tensor scaling, as sized: delayed on Hopper, the current (tensorwise)
+     * recipe on a part with FP4 tensor cores, never the MXFP8 block recipe --precision mxfp8 asks. */
+    t.plan.run.config.interleave = 8;
+    t.plan.run.config.precision = SP_PREC_FP8;
+    assert_int_equal(relaunch(&t), SP_OK);
+    assert_non_null(strstr(text_of(&t, "job.sbatch"), "    --fp8-format hybrid\n    --fp8-recipe delayed\n"));
+    sp_accel blackwell = *t.accel;
+    blackwell.fp4_flops_per_s = 9e15;
+    const sp_accel *hopper = t.accel;
+    t.accel = &blackwell;
+    assert_int_equal(relaunch(&t), SP_OK);
+    assert_non_null(strstr(text_of(&t, "job.sbatch"), "    --fp8-recipe tensorwise\n"));
+    assert_null(strstr(text_of(&t, "job.sbatch"), "mxfp8"));
+    t.accel = hopper;
     unpin(&t);
 }
 

@@ -166,9 +166,11 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
         flag(b, k->precision == SP_PREC_MIXED_FP16 ? "--fp16" : "--bf16");
     if (k->precision == SP_PREC_FP8) { /* Transformer Engine: E4M3 forward, E5M2 gradients */
         sp_buf_puts(b, "    --fp8-format hybrid\n");
-        /* MXFP8 block scaling is Blackwell's; Hopper uses per-tensor delayed scaling (Megatron's default). */
+        /* Per-tensor scaling, what --precision fp8 is sized as (MXFP8 block scaling is --precision
+         * mxfp8): on Blackwell the current ("tensorwise") recipe NVIDIA's Megatron-Bridge runs, on Hopper
+         * delayed scaling, Megatron's default. */
         bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->plan->stack == SP_STACK_CUDA;
-        sp_buf_printf(b, "    --fp8-recipe %s\n", blackwell ? "mxfp8" : "delayed");
+        sp_buf_printf(b, "    --fp8-recipe %s\n", blackwell ? "tensorwise" : "delayed");
     }
     /* NVIDIA's MXFP8 pre-training recipe: E4M3 for every tensor, gradients included (Mishra et al. 2025). */
     if (k->precision == SP_PREC_MXFP8)
