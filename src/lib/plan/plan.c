@@ -163,7 +163,8 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
                                  sp_plan *out, sp_error *err)
 {
     sp_memory_constants k = sp_rules_memory_constants(r);
-    double capacity = out->knobs.gpu_mem_gb * 1e9;
+    /* What a GPU may use, as memory and train judge it: the card less perf.yaml memory_headroom. */
+    double capacity = out->knobs.gpu_mem_gb * 1e9 * (1.0 - r->perf.memory_headroom);
     sp_mem_config c = profile_mem_config(p, m, a, mode);
     double n = mode == SP_MODE_TRAIN ? smallest_sharding(m, &c, capacity, &k, &out->memory)
                                      : smallest_tensor_split(m, &c, capacity, &k, &out->memory);

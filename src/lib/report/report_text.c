@@ -82,7 +82,9 @@ static void text_run_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                      "activations %.1f, overhead %.1f GB; the fewest that hold it: %.0f GPU(s), %.1f GB each%s\n",
                   m->total_bytes / 1e9, plan->gpus, k->zero, m->model_state_bytes / 1e9, m->activations_bytes / 1e9,
                   m->overhead_bytes / 1e9, plan->gpus_for_model, plan->memory.total_bytes / 1e9,
-                  plan->mem_config.zero >= 3 ? " with ZeRO-3" : "");
+                  plan->mem_config.zero < 3 ? ""
+                  : plan->mem_config.recompute == SP_RECOMPUTE_FULL ? " with ZeRO-3 and full recompute"
+                                                                    : " with ZeRO-3");
 }
 
 static void text_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
