@@ -539,6 +539,10 @@ typedef struct {
     double dense_ffn;             /* their MLP width (0: ffn); ffn is then each routed expert's width */
     double shared_experts;        /* always-active experts in each MoE layer, ffn wide (DeepSeek, Llama 4) */
     bool router_bias;             /* a router bias per expert (gpt-oss; DeepSeek's score correction) */
+    bool router_sigmoid;          /* experts scored by a sigmoid, not a softmax (DeepSeek-V3 scoring_func) */
+    double router_groups;         /* experts routed in groups: this many (n_group), 0 or 1: none ... */
+    double router_group_topk;     /* ... of which each token may use this many (topk_group) */
+    double router_scaling;        /* the routed experts' weights scaled by this (routed_scaling_factor); 0: 1 */
     double q_lora_rank;           /* MLA (DeepSeek-V2/V3): 0 when queries are not compressed */
     double kv_lora_rank;          /* MLA: the compressed KV latent a token caches; 0: not MLA */
     double qk_nope_head_dim, qk_rope_head_dim, v_head_dim; /* MLA head widths */

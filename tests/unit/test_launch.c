@@ -530,6 +530,36 @@ static void offload_reaches_the_recipe(void **state)
     sp_profile_list_free(&list);
 }
 
+/* DeepSeek-V3's router as its config.json states it reaches Megatron: sigmoid scores, 8 groups of
+ * which a token uses 4, weights x 2.5 and the balancing bias (noaux_tc); Mixtral's softmax router
+ * gets none of them. */
+static void megatron_builds_the_models_router(void **state)
+{
+    (void)state;
+    const char *names[] = {"deepseek-v3", "mixtral-8x7b"};
+    for (int i = 0; i < 2; i++) {
+        static pinned_plan t;
+        memset(&t, 0, sizeof t);
+        t.p = pretrain_profile();
+        t.p.seq = 4096;
+        t.p.global_batch = 4096;
+        plan_named(names[i], "h200-sxm-141gb", &t.p, &t.model, &t.cat, &t.accel, &t.rules, &t.plan);
+        assert_true(t.plan.timed);
+        t.o = (sp_launch_options)SP_LAUNCH_OPTIONS_INIT;
+        assert_int_equal(relaunch(&t), SP_OK);
+        const char *sbatch = text_of(&t, "job.sbatch");
+        const char *router = "    --moe-router-score-function sigmoid\n    --moe-router-num-groups 8\n"
+                             "    --moe-router-group-topk 4\n    --moe-router-topk-scaling-factor 2.5\n"
+                             "    --moe-router-enable-expert-bias\n";
+        if (i == 0)
+            assert_non_null(strstr(sbatch, router));
+        else
+            assert_null(strstr(sbatch, "--moe-router-score-function"));
+        assert_non_null(strstr(sbatch, "    --moe-router-topk "));
+        unpin(&t);
+    }
+}
+
 /* A job of part of a node leaves the rest of it to others: no --exclusive, no claim on all its memory. */
 static void part_of_a_node_is_shared(void **state)
 {
@@ -573,6 +603,7 @@ int main(void)
         cmocka_unit_test(cloud_files_rent_the_plan),
         cmocka_unit_test(offload_reaches_the_recipe),
         cmocka_unit_test(part_of_a_node_is_shared),
+        cmocka_unit_test(megatron_builds_the_models_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,19 @@ static void shape_args(const sp_launch_ctx *c, sp_buf *b)
     if (m->experts > 1) {
         whole(b, "--num-experts", m->experts);
         whole(b, "--moe-router-topk", m->experts_per_token);
+        /* DeepSeek-V3's router as config.json states it: sigmoid scores, experts in n_group groups
+         * of which topk_group a token may use, weights x routed_scaling_factor, and the per-expert
+         * bias of its auxiliary-loss-free balancing (topk_method noaux_tc). */
+        if (m->router_sigmoid)
+            sp_buf_puts(b, "    --moe-router-score-function sigmoid\n");
+        if (m->router_groups > 1) {
+            whole(b, "--moe-router-num-groups", m->router_groups);
+            whole(b, "--moe-router-group-topk", m->router_group_topk);
+        }
+        if (m->router_scaling > 0 && m->router_scaling != 1)
+            real(b, "--moe-router-topk-scaling-factor", m->router_scaling);
+        if (m->router_bias && m->kv_lora_rank > 0) /* DeepSeek's score correction; gpt-oss's bias is a Linear's */
+            flag(b, "--moe-router-enable-expert-bias");
         whole(b, "--moe-ffn-hidden-size", m->ffn);
         if (m->shared_experts > 0)
             whole(b, "--moe-shared-expert-intermediate-size", m->shared_experts * m->ffn);

@@ -396,6 +396,16 @@ static sp_status hf_deepseek(hf_config *c, sp_model *m)
     sp_status s = hf_fields(c, fields, sizeof fields / sizeof fields[0]);
     json_t *method = json_object_get(c->root, "topk_method");
     m->router_bias = json_is_string(method) && !strcmp(json_string_value(method), "noaux_tc");
+    /* The router the launch files must build as the model was trained (DeepSeek-V3 sec. 2.1.2):
+     * sigmoid scores, node-limited groups, scaled weights. */
+    json_t *scoring = json_object_get(c->root, "scoring_func");
+    m->router_sigmoid = json_is_string(scoring) && !strcmp(json_string_value(scoring), "sigmoid");
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("n_group"), 1, false, &m->router_groups);
+    if (s == SP_OK)
+        s = hf_number(c, KEYS("topk_group"), 1, false, &m->router_group_topk);
+    if (s == SP_OK)
+        s = hf_value(c, KEYS("routed_scaling_factor"), 1, false, true, &m->router_scaling); /* a ratio */
     m->head_dim = m->qk_nope_head_dim + m->qk_rope_head_dim; /* the query-key width a head */
     m->ffn_kind = SP_FFN_SWIGLU;
     m->tied_embeddings = hf_bool(c, "tie_word_embeddings", false);
