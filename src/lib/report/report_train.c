@@ -470,6 +470,9 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       r->budget_usd > 0 ? " and the budget" : "");
     else if (r->budget_usd > 0 && r->count > 1)
         sp_buf_printf(&b, "choice      : the fastest option within the budget\n");
+    else if (r->count > 1) /* neither given: say the rule, and what a deadline or budget would change */
+        sp_buf_printf(&b, "choice      : the fastest option whose step the batch does not starve (no --deadline-days "
+                          "or --budget-usd; with a deadline the cheapest that meets it wins)\n");
     const sp_train_option *cheap = r->unpriced ? NULL : cheapest(r);
     if (cheap && cheap != w) {
         char cost[48];
