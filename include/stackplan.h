@@ -1702,6 +1702,9 @@ typedef struct {
     bool timed;                 /* a training run was searched (model + gpu, training axes) */
     sp_candidate run;           /* with timed: the chosen layout, its speed and memory */
     double run_hours;           /* with timed: hours the token budget takes on `gpus` GPUs */
+    double run_hours_eager;     /* ... and as a Hugging Face model runs them under DDP, FSDP or DeepSpeed
+                                   (train.py, the launch's entry): norms, rotary and SwiGLU as eager
+                                   modules; 0 where the stack fuses them (Megatron, torchtitan) */
     double run_tokens;          /* with timed: the token budget */
     double run_goodput;         /* with timed: the share of wall time the run's hours assume trains */
     double run_max_gpus;        /* with timed: the largest GPU count the run search tried */

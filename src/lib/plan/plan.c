@@ -406,6 +406,18 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     out->run_tokens = q.tokens;
     out->run_goodput = q.goodput;
     out->run_global_batch = q.global_batch;
+    /* The launch runs the user's train.py on DDP, FSDP or DeepSpeed stacks: a Hugging Face model
+     * there runs its norms, rotary and SwiGLU as eager modules, which the timed step fuses. */
+    sp_train_stack stack = sp_train_stack_of(&out->run.config);
+    if ((stack == SP_TRAIN_DDP || stack == SP_TRAIN_FSDP_ZERO) && !out->run.config.eager_modules) {
+        sp_mem_config eager = out->run.config;
+        eager.eager_modules = true;
+        sp_step step;
+        sp_error ignored;
+        if (sp_train_step(m, a, &eager, q.global_batch, &r->perf, &step, &ignored) == SP_OK &&
+            step.step_time_s > out->run.step.step_time_s)
+            out->run_hours_eager = out->run_hours * step.step_time_s / out->run.step.step_time_s;
+    }
     out->run_standing = sp_run_standing_of(out->run.days, out->run.cost_usd, deadline_days, p->budget_usd);
     if (out->run_standing == SP_RUN_MEETS_BUDGET || out->run_standing == SP_RUN_MEETS_NEITHER)
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
