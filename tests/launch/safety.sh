@@ -108,6 +108,7 @@ check "launch accepts hostile hook and checkpoint paths" "$bin" launch "$work/ho
   --env-hook '$(touch CANARY7)' --checkpoint-dir "x'; touch CANARY8; '" --time-limit 1 >/dev/null
 mkdir -p "$work/run2"
 printf 'true\n' >"$work/run2/\$(touch CANARY7)"  # the hook exists under its literal name
+: >"$work/run2/pretrain_gpt.py"  # as in a Megatron-LM checkout, where the Megatron scripts run
 for script in "$work"/out2/*/*.sh "$work"/out2/*/job.sbatch; do
   check "bash -n $(basename "$(dirname "$script")" | cut -c1-20)/$(basename "$script")" bash -n "$script"
   (cd "$work/run2" && HOME="$work/home" PATH="$work/fakebin:$PATH" SLURM_JOB_NODELIST=n1 SLURM_JOB_NUM_NODES=2 \
@@ -124,7 +125,8 @@ check "and writes nothing" test ! -e "$work/bad-partition"
 
 # A run longer than --time-limit requeues itself: Slurm's USR1 (here sent by hand) lets the step
 # finish saving, then the batch script asks for a requeue and exits 0.
-mkdir -p "$work/slowbin" "$work/run3"
+mkdir -p "$work/slowbin" "$work/run3" "$work/run4"
+: >"$work/run3/pretrain_gpt.py"
 cp "$work"/fakebin/* "$work/slowbin/"
 rm -f "$work/slowbin/sleep"  # the step really takes time here
 printf '#!/bin/sh\n/bin/sleep 2\necho "srun finished"\n' >"$work/slowbin/srun"
@@ -141,6 +143,12 @@ wait "$job"; code=$?
 check "the signalled job exits 0" test "$code" -eq 0
 check "after the step finished" grep -q "srun finished" "$work/run3.log"
 check "and asked Slurm to requeue it" grep -qF "scontrol [requeue] [7]" "$work/run3.log"
+# Outside a Megatron-LM checkout (the megatron-core wheel has no pretrain_gpt.py) the script stops
+# at once and says where to run it.
+(cd "$work/run4" && HOME="$work/home" PATH="$work/fakebin:$PATH" SLURM_JOB_NODELIST=n1 SLURM_JOB_NUM_NODES=2 \
+   SLURM_JOB_ID=8 DATA_PATH=/data/x bash "$requeue_script" >"$work/run4.log" 2>&1); code=$?
+check "a Megatron script outside a Megatron-LM checkout exits 1" test "$code" -eq 1
+check "and says to run from one" grep -q "run from a Megatron-LM checkout: pretrain_gpt.py not found" "$work/run4.log"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

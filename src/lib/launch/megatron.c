@@ -219,8 +219,17 @@ sp_status sp_megatron_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     char tokenizer[SP_WORD_MAX];
     sp_shell_word(c->plan->model_id, tokenizer, sizeof tokenizer);
     sp_buf_puts(b, "# Megatron-LM's pretrain_gpt.py: the data is yours (an indexed dataset from\n"
-                   "# tools/preprocess_data.py); every other number is the plan's.\n"
-                   "DATA_PATH=${DATA_PATH:?set DATA_PATH to the prefix of a Megatron indexed dataset}\n"
+                   "# tools/preprocess_data.py); every other number is the plan's.\n");
+    /* The megatron-core wheel ships megatron.core only (its pyproject's package include): the trainer
+     * is the repository's, and Transformer Engine comes with the vendor's container, not PyPI torch. */
+    sp_buf_printf(b,
+                  "# pretrain_gpt.py and megatron.training are in %s's repository, not the megatron-core\n"
+                  "# wheel of requirements.txt: run from a checkout of the release matching that pin, in %s\n"
+                  "# (Transformer Engine, which sequence parallelism and fp8 need, comes with it).\n"
+                  "[ -f pretrain_gpt.py ] || { echo 'run from a Megatron-LM checkout: pretrain_gpt.py not found' >&2; exit 1; }\n",
+                  c->plan->stack == SP_STACK_ROCM ? "ROCm/Megatron-LM" : "NVIDIA/Megatron-LM",
+                  c->plan->stack == SP_STACK_ROCM ? "AMD's ROCm Megatron container" : "NVIDIA's PyTorch container (nvcr.io/nvidia/pytorch)");
+    sp_buf_puts(b, "DATA_PATH=${DATA_PATH:?set DATA_PATH to the prefix of a Megatron indexed dataset}\n"
                    "MEGATRON_ARGS=(\n");
     sp_status s = parallel_args(c, b, err);
     if (s != SP_OK)
