@@ -58,8 +58,10 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     sp_buf_puts(b, "\n\n");
     sp_axis_reason_text(p, plan, text, sizeof text);
     sp_buf_printf(b, "- Axis: %s (%s)\n", sp_axis_name(plan->axis), text);
-    char split[96];
-    sp_split_text(&plan->run.config, split, sizeof split);
+    char split[128];
+    int n = sp_split_text(&plan->run.config, split, sizeof split);
+    if (plan->run.config.interleave > 1 && n > 0 && (size_t)n < sizeof split) /* as the text says it */
+        snprintf(split + n, sizeof split - (size_t)n, " (interleave %g)", plan->run.config.interleave);
     char tokens[32];
     sp_count_text(plan->timed ? plan->run_tokens : plan->fine_tune_tokens, tokens, sizeof tokens);
     if (plan->timed)
