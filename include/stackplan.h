@@ -540,6 +540,8 @@ typedef struct {
     double shared_experts;        /* always-active experts in each MoE layer, ffn wide (DeepSeek, Llama 4) */
     bool router_bias;             /* a router bias per expert (gpt-oss; DeepSeek's score correction) */
     bool router_sigmoid;          /* experts scored by a sigmoid, not a softmax (DeepSeek-V3 scoring_func) */
+    bool router_balance_bias;     /* router_bias is DeepSeek-V3's auxiliary-loss-free balancing bias
+                                     (topk_method noaux_tc), not a trained layer's (gpt-oss) */
     double router_groups;         /* experts routed in groups: this many (n_group), 0 or 1: none ... */
     double router_group_topk;     /* ... of which each token may use this many (topk_group) */
     double router_scaling;        /* the routed experts' weights scaled by this (routed_scaling_factor); 0: 1 */
@@ -1576,6 +1578,10 @@ typedef struct {
 
 enum { SP_FT_OPTIONS_MAX = 96 };
 
+/* The shortest sequence sp_ft_search's nothing-fits probe tries (fits_at_seq): shorter is no
+ * fine-tune's. */
+#define SP_FT_PROBE_SEQ_MIN 256
+
 typedef struct {
     sp_ft_option items[SP_FT_OPTIONS_MAX];  /* per accelerator and method: fitting counts, cheapest first */
     size_t count;
@@ -1587,7 +1593,8 @@ typedef struct {
     /* Nothing fits (best -1): what would, each probed with the request otherwise as given. */
     bool fits_with_chunked_loss;  /* the loss chunked (its fp32 logits were the excess) */
     double fits_at_gpus;          /* the fewest GPUs past --gpus that fit, 0: none up to a server (or 8x) */
-    double fits_at_seq;           /* the longest sequence, halving --seq, that fits; 0: none down to 256 */
+    double fits_at_seq;           /* the longest sequence, halving --seq, that fits; 0: none down to
+                                     SP_FT_PROBE_SEQ_MIN */
 } sp_ft_result;
 
 /* Every method on every accelerator and GPU count: the fastest layout that fits each (DDP before
@@ -1608,6 +1615,12 @@ sp_status sp_ft_search(const sp_model *model, const sp_accel *const *accels, siz
 typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON, SP_TRAIN_TORCHTITAN } sp_train_stack;
 
 sp_train_stack sp_train_stack_of(const sp_mem_config *config);
+/* A DDP, FSDP or DeepSpeed layout runs the user's own program (launch writes train.py): with a
+ * Hugging Face model its norms, rotary and SwiGLU run as eager modules, which the fused step does
+ * not charge. The same layout's step under them (sp_train_step, eager_modules on), 0 where that
+ * does not apply (Megatron, torchtitan, already eager) or is not slower than step_time_s. Pure. */
+double sp_train_eager_step_s(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                             double global_batch, double step_time_s, const sp_perf_constants *perf);
 /* "PyTorch DDP", "PyTorch FSDP / DeepSpeed ZeRO", "Megatron-LM (Megatron-Core)". */
 const char *sp_train_framework(const sp_mem_config *config);
 /* The package it needs beside torch, as frameworks.yaml names it: "megatron-core",

@@ -128,7 +128,7 @@ static void shape_args(const sp_launch_ctx *c, sp_buf *b)
         }
         if (m->router_scaling > 0 && m->router_scaling != 1)
             real(b, "--moe-router-topk-scaling-factor", m->router_scaling);
-        if (m->router_bias && m->kv_lora_rank > 0) /* DeepSeek's score correction; gpt-oss's bias is a Linear's */
+        if (m->router_balance_bias)
             flag(b, "--moe-router-enable-expert-bias");
         whole(b, "--moe-ffn-hidden-size", m->ffn);
         if (m->shared_experts > 0)

@@ -395,7 +395,7 @@ static sp_status hf_deepseek(hf_config *c, sp_model *m)
     };
     sp_status s = hf_fields(c, fields, sizeof fields / sizeof fields[0]);
     json_t *method = json_object_get(c->root, "topk_method");
-    m->router_bias = json_is_string(method) && !strcmp(json_string_value(method), "noaux_tc");
+    m->router_bias = m->router_balance_bias = json_is_string(method) && !strcmp(json_string_value(method), "noaux_tc");
     /* The router the launch files must build as the model was trained (DeepSeek-V3 sec. 2.1.2):
      * sigmoid scores, node-limited groups, scaled weights. */
     json_t *scoring = json_object_get(c->root, "scoring_func");

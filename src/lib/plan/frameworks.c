@@ -36,6 +36,22 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
     return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
 }
 
+double sp_train_eager_step_s(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
+                             double global_batch, double step_time_s, const sp_perf_constants *perf)
+{
+    sp_train_stack stack = sp_train_stack_of(config);
+    if (config->eager_modules || (stack != SP_TRAIN_DDP && stack != SP_TRAIN_FSDP_ZERO))
+        return 0;
+    sp_mem_config eager = *config;
+    eager.eager_modules = true;
+    sp_step step;
+    sp_error ignored;
+    if (sp_train_step(model, accel, &eager, global_batch, perf, &step, &ignored) != SP_OK ||
+        !(step.step_time_s > step_time_s))
+        return 0;
+    return step.step_time_s;
+}
+
 /* A sharded data-parallel layout by its stage: FSDP shards gradients with the optimizer
  * (SHARD_GRAD_OP, ZeRO-2) or everything (FULL_SHARD, ZeRO-3), never the optimizer alone, so a
  * ZeRO-1 layout is DeepSpeed's (torch.distributed.fsdp.ShardingStrategy); on ROCm, their builds. */

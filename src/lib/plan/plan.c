@@ -408,16 +408,9 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     out->run_global_batch = q.global_batch;
     /* The launch runs the user's train.py on DDP, FSDP or DeepSpeed stacks: a Hugging Face model
      * there runs its norms, rotary and SwiGLU as eager modules, which the timed step fuses. */
-    sp_train_stack stack = sp_train_stack_of(&out->run.config);
-    if ((stack == SP_TRAIN_DDP || stack == SP_TRAIN_FSDP_ZERO) && !out->run.config.eager_modules) {
-        sp_mem_config eager = out->run.config;
-        eager.eager_modules = true;
-        sp_step step;
-        sp_error ignored;
-        if (sp_train_step(m, a, &eager, q.global_batch, &r->perf, &step, &ignored) == SP_OK &&
-            step.step_time_s > out->run.step.step_time_s)
-            out->run_hours_eager = out->run_hours * step.step_time_s / out->run.step.step_time_s;
-    }
+    double eager_s = sp_train_eager_step_s(m, a, &out->run.config, q.global_batch, out->run.step.step_time_s, &r->perf);
+    if (eager_s > 0)
+        out->run_hours_eager = out->run_hours * eager_s / out->run.step.step_time_s;
     out->run_standing = sp_run_standing_of(out->run.days, out->run.cost_usd, deadline_days, p->budget_usd);
     if (out->run_standing == SP_RUN_MEETS_BUDGET || out->run_standing == SP_RUN_MEETS_NEITHER)
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
@@ -518,9 +511,9 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     c.qps = p->qps;
     c.ttft_s = p->ttft_ms / 1e3;
     c.tpot_s = p->tpot_ms / 1e3;
-    /* As serve does: without a per-token target of its own (tpot_ms: 0 turns it off) a fleet sized
-     * for a rate would take the largest batch at any latency a token, so MLPerf's server bound
-     * holds (data/defaults.yaml serve_tpot_ms). A pinned batch (micro_batch) fixes the batch instead. */
+    /* As serve does: without a per-token target of its own a fleet sized for a rate would take the
+     * largest batch at any latency a token, so MLPerf's server bound holds (data/defaults.yaml
+     * serve_tpot_ms). A pinned batch (micro_batch) fixes the batch instead. */
     unsigned line, col;
     if (!sp_profile_place(p, "tpot_ms", &line, &col) && !(p->micro_batch > 0)) {
         c.tpot_s = r->limits.serve_tpot_ms / 1e3;

@@ -272,8 +272,8 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                           fits, tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
         } else
             sp_buf_printf(&b, "\nnothing fits, offload included, nor with a chunked loss, more GPUs or a --seq down to "
-                              "256: %sa card with more memory\n",
-                          tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
+                              "%d: %sa card with more memory\n",
+                          SP_FT_PROBE_SEQ_MIN, tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
         return sp_buf_finish(&b, err);
     }
     const sp_ft_option *o = &s->items[s->best];

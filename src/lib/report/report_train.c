@@ -364,22 +364,13 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
                       r->request->seq, r->model->name, r->model->seq);
 }
 
-/* A DDP, FSDP or DeepSpeed winner runs the user's own program (launch writes train.py --deepspeed):
- * with a Hugging Face model its norms, rotary and SwiGLU run as eager modules, which the fused
- * default does not charge. The same layout's step under them; 0 when that does not apply. */
+/* The winner's step with a Hugging Face model's eager modules (sp_train_eager_step_s); 0 when it does
+ * not apply. */
 static double eager_step_s(const sp_train_report *r, const sp_train_option *w, const sp_candidate *c)
 {
-    sp_train_stack stack = sp_train_stack_of(&c->config);
-    if (!r->rules || c->config.eager_modules || (stack != SP_TRAIN_DDP && stack != SP_TRAIN_FSDP_ZERO))
-        return 0;
-    sp_mem_config eager = c->config;
-    eager.eager_modules = true;
-    sp_step step;
-    sp_error ignored;
-    if (sp_train_step(r->model, w->accel, &eager, r->request->global_batch, &r->rules->perf, &step, &ignored) != SP_OK ||
-        !(step.step_time_s > c->step.step_time_s))
-        return 0;
-    return step.step_time_s;
+    return r->rules ? sp_train_eager_step_s(r->model, w->accel, &c->config, r->request->global_batch,
+                                            c->step.step_time_s, &r->rules->perf)
+                    : 0;
 }
 
 static char *train_text(const sp_train_report *r, sp_error *err)

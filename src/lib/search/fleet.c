@@ -42,29 +42,43 @@ static bool better_fleet(const sp_serve_config *config, const sp_serve_result *r
     return cost < other || (cost == other && r->usd_per_million_output_tokens < out->usd_per_million_output_tokens);
 }
 
-/* The fastest a request alone goes on split r, a token and to its first token: the simulated lone
- * figures, else the steady state's nearest batch (one sequence, when the targets are missed). */
-static void note_nearest(const sp_serve_result *r, sp_serve_result *out)
+/* The fastest a request alone goes over the splits tried, a token and to its first token, and the
+ * split that goes fastest a token. */
+typedef struct {
+    double tp, tpot_s, ttft_s;
+} nearest_split;
+
+/* Split r's figures into n where they are the fastest yet: the simulated lone figures, else the
+ * steady state's nearest batch (one sequence, when the targets are missed). */
+static void note_nearest(const sp_serve_result *r, nearest_split *n)
 {
     double tpot = r->simulated ? fmax(r->tpot_s, r->lone_tpot_s) : r->tpot_s;
     double ttft = r->simulated ? fmax(r->ttft_s, r->lone_ttft_s) : r->ttft_s;
-    if (out->nearest_tp == 0 || tpot < out->nearest_tpot_s) {
-        out->nearest_tp = r->tp;
-        out->nearest_tpot_s = tpot;
+    if (n->tp == 0 || tpot < n->tpot_s) {
+        n->tp = r->tp;
+        n->tpot_s = tpot;
     }
-    if (out->nearest_ttft_s == 0 || ttft < out->nearest_ttft_s)
-        out->nearest_ttft_s = ttft;
+    if (n->ttft_s == 0 || ttft < n->ttft_s)
+        n->ttft_s = ttft;
+}
+
+static void keep_nearest(const nearest_split *n, sp_serve_result *out)
+{
+    out->nearest_tp = n->tp;
+    out->nearest_tpot_s = n->tpot_s;
+    out->nearest_ttft_s = n->ttft_s;
 }
 
 static sp_status plan_once(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                            const sp_memory_constants *memory, const sp_perf_constants *perf, sp_serve_result *out,
                            sp_error *err)
 {
+    nearest_split nearest = {0};
     if (config->tp > 0) {
         sp_status pinned = sp_serve_estimate(model, accel, config, memory, perf, out, err);
         if (pinned == SP_OK && out->fits) {
-            sp_serve_result self = *out;
-            note_nearest(&self, out);
+            note_nearest(out, &nearest);
+            keep_nearest(&nearest, out);
         }
         return pinned;
     }
@@ -75,8 +89,6 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     memset(out, 0, sizeof *out);
     sp_serve_result token; /* the split inside a node that serves a token for least */
     memset(&token, 0, sizeof token);
-    sp_serve_result nearest; /* the fastest a request alone goes, over the splits */
-    memset(&nearest, 0, sizeof nearest);
     /* A node's tensor-parallel splits first; then, when none fits, the widest of them with pipeline
      * stages across nodes (vLLM's multi-node recipe: TP inside a node, PP across), up to 8 nodes. */
     double widest = 1;
@@ -117,11 +129,8 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
         if (pp <= 1 && (token.tp == 0 || r.usd_per_million_output_tokens < token.usd_per_million_output_tokens))
             token = r;
     }
-    if (have) {
-        out->nearest_tp = nearest.nearest_tp;
-        out->nearest_tpot_s = nearest.nearest_tpot_s;
-        out->nearest_ttft_s = nearest.nearest_ttft_s;
-    }
+    if (have)
+        keep_nearest(&nearest, out);
     /* One replica and no rate: the fewest GPUs win, and a wider split that is cheaper a token is
      * said (DeepSeek-V3 on B200: tp 4 holds 65 sequences, tp 8 serves a token for a third the price). */
     bool one_replica = !(config->qps > 0) && config->replicas <= 0 && config->concurrency <= 0 && config->requests <= 0;
@@ -205,16 +214,14 @@ static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const 
         goal.ttft_s = reach_ttft = perf->serve_reach_margin * out->nearest_ttft_s;
     if (reach_tpot == 0 && reach_ttft == 0)
         return s;
-    double nearest_tp = out->nearest_tp, nearest_tpot = out->nearest_tpot_s, nearest_ttft = out->nearest_ttft_s;
+    nearest_split nearest = {out->nearest_tp, out->nearest_tpot_s, out->nearest_ttft_s}; /* what the answer names */
     sp_serve_result again;
     if (plan_once(model, accel, &goal, memory, perf, &again, err) != SP_OK || !again.fits)
         return SP_OK; /* the first answer stands */
     *out = again;
     out->reach_tpot_s = reach_tpot;
     out->reach_ttft_s = reach_ttft;
-    out->nearest_tp = nearest_tp;
-    out->nearest_tpot_s = nearest_tpot;
-    out->nearest_ttft_s = nearest_ttft;
+    keep_nearest(&nearest, out);
     out->meets_targets = false;
     out->binding = "unreachable";
     return SP_OK;

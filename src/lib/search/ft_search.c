@@ -25,7 +25,6 @@ static double micro_batch_of(ft_search *s, sp_ft_config *c, const sp_accel *a, d
     return fmin(roomy >= 1 ? roomy : *largest, s->q->max_micro_batch);
 }
 
-/* One layout: sized, timed, kept when it fits and beats the best so far. */
 /* A fit that leaves the allocator its room beats a tight one, however fast; then the faster. */
 static void keep_better(sp_ft_option *best, const sp_ft_option *o)
 {
@@ -37,6 +36,7 @@ static void keep_better(sp_ft_option *best, const sp_ft_option *o)
         *best = *o;
 }
 
+/* One layout: sized, timed, kept when it fits and beats the best so far. */
 static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_option *best)
 {
     sp_error err;
@@ -206,13 +206,19 @@ static void chunked_alternative(const ft_search *s, sp_ft_result *out)
     out->layouts_tried += again.layouts;
 }
 
+/* The GPU counts a search tries: doubling from the least, the most itself last. */
+static double next_count(double g, double most)
+{
+    return g < most && g * 2 > most ? most : g * 2;
+}
+
 /* Whether any method asked fits some count from gpus_min to gpus_max (doubling) under request q. */
 static bool any_fits(const ft_search *base, const sp_ft_request *q, const sp_ft_result *out)
 {
     ft_search s = {base->m, q, base->k, base->perf, 0};
     for (size_t i = 0; i < out->count; i++) {
         const sp_ft_option *o = &out->items[i];
-        for (double g = q->gpus_min; g <= q->gpus_max; g = g < q->gpus_max && g * 2 > q->gpus_max ? q->gpus_max : g * 2) {
+        for (double g = q->gpus_min; g <= q->gpus_max; g = next_count(g, q->gpus_max)) {
             if (g > o->accel->per_node && !(o->accel->inter_node_bytes_per_s > 0))
                 break;
             if (best_layout(&s, o->accel, o->config.method, g).fits)
@@ -225,8 +231,10 @@ static bool any_fits(const ft_search *base, const sp_ft_request *q, const sp_ft_
 }
 
 /* Nothing fits: probe what would, so the report names it rather than guessing: a chunked loss,
- * more GPUs (up to a server, or 8x past it on a networked part: sharding splits the weights, not
- * the activations, so more may not help), and the longest --seq (halving, down to 256). */
+ * more GPUs (up to a server, or PROBE_GPUS_PAST x past it on a part with a network: sharding
+ * splits the weights, not the activations, so more may not help), and the longest --seq (halving,
+ * down to SP_FT_PROBE_SEQ_MIN). A probe's bounds, not a model: it stops looking there. */
+enum { PROBE_GPUS_PAST = 8 };
 static void what_would_fit(const ft_search *s, sp_ft_result *out)
 {
     if (out->best >= 0 || out->count == 0)
@@ -235,14 +243,19 @@ static void what_would_fit(const ft_search *s, sp_ft_result *out)
     q.base.chunked_loss = true;
     out->fits_with_chunked_loss = !s->q->base.chunked_loss && any_fits(s, &q, out);
     q = *s->q;
-    double reach = out->items[0].accel->inter_node_bytes_per_s > 0 ? 8 * s->q->gpus_max : out->items[0].accel->per_node;
+    double reach = 0;
+    for (size_t i = 0; i < out->count; i++) {
+        const sp_accel *a = out->items[i].accel;
+        reach = fmax(reach, a->inter_node_bytes_per_s > 0 ? PROBE_GPUS_PAST * s->q->gpus_max : a->per_node);
+    }
     for (double g = s->q->gpus_max * 2; g <= reach && out->fits_at_gpus == 0; g *= 2) {
         q.gpus_min = q.gpus_max = g;
         if (any_fits(s, &q, out))
             out->fits_at_gpus = g;
     }
     q = *s->q;
-    for (double seq = floor(s->q->base.seq / 2); seq >= 256 && out->fits_at_seq == 0; seq = floor(seq / 2)) {
+    for (double seq = floor(s->q->base.seq / 2); seq >= SP_FT_PROBE_SEQ_MIN && out->fits_at_seq == 0;
+         seq = floor(seq / 2)) {
         q.base.seq = seq;
         if (any_fits(s, &q, out))
             out->fits_at_seq = seq;
@@ -288,7 +301,7 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
             }
             sp_ft_option chosen;
             memset(&chosen, 0, sizeof chosen);
-            for (double g = q->gpus_min; g <= q->gpus_max; g = g < q->gpus_max && g * 2 > q->gpus_max ? q->gpus_max : g * 2) {
+            for (double g = q->gpus_min; g <= q->gpus_max; g = next_count(g, q->gpus_max)) {
                 if (g > accels[a]->per_node && !(accels[a]->inter_node_bytes_per_s > 0))
                     break;
                 sp_ft_option o = best_layout(&s, accels[a], (sp_ft_method)method, g);
