@@ -45,22 +45,20 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
                                 const sp_memory_constants *constants, double capacity_bytes, double params,
                                 sp_memory *out);
 
-/* Whether two layouts agree in every field but the ZeRO stage (and the recompute policy, when
- * recompute_differs): the key of the search's memos. */
-bool sp_mem_config_same_but(const sp_mem_config *a, const sp_mem_config *b, bool recompute_differs);
-
 /* A search's memo of the memory terms the ZeRO stage does not change (parameters per GPU and
- * training activations): one slot a recompute policy and sequence-parallel setting. */
+ * training activations): one slot a recompute policy and sequence-parallel setting. The caller
+ * bumps `generation` whenever the layout changes in anything but its ZeRO stage, recompute policy
+ * and sequence parallelism (the search does at each new split and batch), and keeps the model and
+ * its parameter count for the memo's life: a slot holds while its generation is the memo's.
+ * Zero-initialise before use; generation 0 never matches. */
 typedef struct {
-    bool valid;
-    sp_mem_config key;
-    const sp_model *model;
-    double params;
+    unsigned generation;
     double params_per_gpu;
     double activations_bytes;
 } sp_memory_memo_slot;
 
 typedef struct {
+    unsigned generation;
     sp_memory_memo_slot slots[8];
 } sp_memory_memo;
 
@@ -102,13 +100,12 @@ typedef struct {
 } sp_layer_costs;
 
 /* A search's memo of layer costs: one slot a sequence-parallel setting, reused while only the
- * ZeRO stage and recompute change (the search's inner loops). Zero-initialise before use. */
+ * ZeRO stage and recompute change (the search's inner loops). As sp_memory_memo, the caller bumps
+ * `generation` at each other change and keeps the model, accelerator and constants for the
+ * memo's life. Zero-initialise before use; generation 0 never matches. */
 typedef struct {
-    bool valid[2];
-    sp_mem_config key[2];
-    const sp_model *model[2];
-    const sp_accel *accel[2];
-    const sp_perf_constants *perf[2];
+    unsigned generation;
+    unsigned slot_generation[2];
     sp_layer_costs costs[2];
 } sp_step_memo;
 

@@ -431,18 +431,6 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
     return SP_OK;
 }
 
-bool sp_mem_config_same_but(const sp_mem_config *a, const sp_mem_config *b, bool recompute_differs)
-{
-    return a->mode == b->mode && a->precision == b->precision && a->optimizer == b->optimizer &&
-           a->mixed_style == b->mixed_style && a->dp == b->dp && a->tp == b->tp && a->pp == b->pp &&
-           a->interleave == b->interleave && a->micro_batch == b->micro_batch && a->seq == b->seq &&
-           a->microbatches == b->microbatches && (recompute_differs || a->recompute == b->recompute) &&
-           a->sequence_parallel == b->sequence_parallel && a->flash_attention == b->flash_attention &&
-           a->weight_dtype == b->weight_dtype && a->kv_dtype == b->kv_dtype && a->batch == b->batch &&
-           a->context == b->context && a->ep == b->ep && a->cp == b->cp && a->etp == b->etp &&
-           a->quantized_experts_only == b->quantized_experts_only;
-}
-
 /* Parameters per GPU and training activations of this layout: from the memo's slot for its
  * recompute policy and sequence parallelism when it holds this layout (the search varies the ZeRO
  * stage outermost of its inner loops), else computed and kept there. */
@@ -450,9 +438,9 @@ static void split_terms(const sp_model *m, const sp_mem_config *c, double params
                         double *per_gpu, double *activations)
 {
     sp_memory_memo_slot *slot = NULL;
-    if (memo) {
+    if (memo && memo->generation != 0) {
         slot = &memo->slots[((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u)];
-        if (slot->valid && slot->model == m && slot->params == params && sp_mem_config_same_but(&slot->key, c, false)) {
+        if (slot->generation == memo->generation) {
             *per_gpu = slot->params_per_gpu;
             *activations = slot->activations_bytes;
             return;
@@ -461,7 +449,7 @@ static void split_terms(const sp_model *m, const sp_mem_config *c, double params
     *per_gpu = params_per_gpu(m, c, params);
     *activations = c->mode == SP_MODE_TRAIN ? training_activations(m, c) : 0.0;
     if (slot)
-        *slot = (sp_memory_memo_slot){true, *c, m, params, *per_gpu, *activations};
+        *slot = (sp_memory_memo_slot){memo->generation, *per_gpu, *activations};
 }
 
 void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,

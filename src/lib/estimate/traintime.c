@@ -522,18 +522,13 @@ static stage_times stage(const step_ctx *x, const sp_layer_costs *lc)
  * sequence-parallel setting, the search's innermost switch), else computed and kept there. */
 static sp_layer_costs remembered_costs(const step_ctx *x, sp_step_memo *memo)
 {
-    if (!memo)
+    if (!memo || memo->generation == 0)
         return layer_costs_of(x);
     int slot = x->c->sequence_parallel ? 1 : 0;
-    if (memo->valid[slot] && memo->model[slot] == x->m && memo->accel[slot] == x->a && memo->perf[slot] == x->k &&
-        sp_mem_config_same_but(&memo->key[slot], x->c, true))
-        return memo->costs[slot];
-    memo->costs[slot] = layer_costs_of(x);
-    memo->key[slot] = *x->c;
-    memo->model[slot] = x->m;
-    memo->accel[slot] = x->a;
-    memo->perf[slot] = x->k;
-    memo->valid[slot] = true;
+    if (memo->slot_generation[slot] != memo->generation) {
+        memo->costs[slot] = layer_costs_of(x);
+        memo->slot_generation[slot] = memo->generation;
+    }
     return memo->costs[slot];
 }
 
