@@ -1592,6 +1592,7 @@ typedef struct {
                                      false when that does not fit either, or only tightly) */
     /* Nothing fits (best -1): what would, each probed with the request otherwise as given. */
     bool fits_with_chunked_loss;  /* the loss chunked (its fp32 logits were the excess) */
+    bool fits_with_offload;       /* offload left to the search (the request pinned --offload) */
     double fits_at_gpus;          /* the fewest GPUs past --gpus that fit, 0: none up to a server (or 8x) */
     double fits_at_seq;           /* the longest sequence, halving --seq, that fits; 0: none down to
                                      SP_FT_PROBE_SEQ_MIN */

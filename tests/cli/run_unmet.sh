@@ -36,6 +36,11 @@ check "24.5 GB usable of the card's 25.8 (memory_headroom)" \
 # host memory it needs, not more GPUs (which the server's copy does not shrink).
 check "nothing fits in the host memory given: the offloaded state needs at least 39.3 GB on the server (--host-gb 40)" \
   "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method qlora --tokens 1e7 --host-gb 32
+# 70B QLoRA on one 4090 with offload pinned off: the pin is the cause, and the advice says so.
+check "nothing fits, with --offload none; each of these fits alone: offload as the search picks it (no --offload), --gpus 4; else a card with more memory" \
+  "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method qlora --offload none
+check '"offload": true' \
+  "$bin" finetune --model llama-3.1-70b --gpu rtx-4090-24gb --gpus 1 --method qlora --offload none --format json
 # Host memory short and the card too (212 GB at 64k tokens): the card's advice, not a host figure
 # that would still fail; more GPUs and shorter sequences were probed and do not fit either.
 check "nothing fits, offload included, nor with a chunked loss, more GPUs or a --seq down to 256: QLoRA (--method qlora) or a card with more memory" \

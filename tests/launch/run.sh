@@ -46,7 +46,10 @@ for p in plans:
         continue
     text = re.sub(r"\\\n", " ", open(script).read())
     ran = [l for l in text.split("\n") if l.startswith("exec torchrun ")][0][len("exec "):]
-    if ran.replace("${TORCHRUN_EXTRA_ARGS:-} ", "") != p["launch"]:
+    # the script's own plumbing: extra torchrun arguments, and axolotl's output_dir from the
+    # CHECKPOINT_DIR the script exports (the plan's line runs with the recipe's output_dir)
+    ran = ran.replace("${TORCHRUN_EXTRA_ARGS:-} ", "").replace(' --output_dir "$CHECKPOINT_DIR"', "")
+    if ran != p["launch"]:
         sys.exit(f"{p['name']}: plan says {p['launch']!r}, torchrun.sh runs {ran!r}")
     compared += 1
 sys.exit(0 if compared >= 2 else "fewer than two one-node training plans to compare")

@@ -144,7 +144,7 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
     {"lora-dropout", CLI_NUMBER, "P", "adapter dropout (default 0.05; 0 keeps no dropped input)"}, \
     {"quant", CLI_TEXT, "Q", "frozen base: none, nf4 (QLoRA default), fp4, int4 (GPTQ), int8"}, \
     {"double-quant", CLI_FLAG, NULL, "quantise the 4-bit constants again (default on)"},      \
-    {"offload", CLI_TEXT, "O", "none, optimizer, optimizer+params (default none)"},            \
+    {"offload", CLI_TEXT, "O", "none, optimizer, optimizer+params (default: finetune and train try it where nothing else fits or it gains perf.yaml's offload_min_gain; memory: none)"},            \
     {"train-embeddings", CLI_FLAG, NULL, "the embeddings and output layer train beside the adapters"}, \
     {"fused-kernels", CLI_FLAG, NULL, "norms, rotary and SwiGLU fused (Liger, Unsloth, torch.compile); default off: HF's eager modules"}, \
     {"reentrant-checkpointing", CLI_FLAG, NULL, "HF's reentrant checkpointing around FSDP blocks (default on); off: non-reentrant or FSDP's own"}, \

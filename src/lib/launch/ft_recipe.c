@@ -138,6 +138,9 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     double step_s = ft->step.step_time_s * accumulation;
     if (step_s > 0)
         sp_emit_kv_int(y, "save_steps", sp_checkpoint_steps(c, step_s));
+    /* A requeued slice (job.sbatch) starts where the last checkpoint left off: the HF Trainer
+     * does not resume by itself (axolotl's config reference, auto_resume_from_checkpoints). */
+    sp_emit_kv_bool(y, "auto_resume_from_checkpoints", true);
     sp_emit_kv_int(y, "logging_steps", 10);
     /* Optimizer offload is DeepSpeed's (ZeRO-Offload); parameter offload FSDP's, one rank a GPU even
      * alone (axolotl runs FSDP under accelerate at any world size). */

@@ -44,7 +44,9 @@ static sp_status entry_words(sp_launch_ctx *c, sp_error *err)
         sp_shell_quote(o->entry, word, sizeof word);
         sp_buf_puts(&b, word);
     } else if (c->plan->fine_tuned) {
-        sp_buf_puts(&b, "-m axolotl.cli.train axolotl.yml");
+        /* axolotl's CLI takes config keys as overrides (fire kwargs into load_cfg): the run-time
+         * CHECKPOINT_DIR the scripts export reaches its output_dir */
+        sp_buf_puts(&b, "-m axolotl.cli.train axolotl.yml --output_dir \"$CHECKPOINT_DIR\"");
     } else if (c->megatron) {
         sp_buf_puts(&b, "pretrain_gpt.py");
     } else if (c->torchtitan) {

@@ -258,22 +258,24 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
         return sp_buf_finish(&b, err);
     }
     if (s->best < 0) { /* what the search found would fit (ft_search.c what_would_fit), then the rest */
-        char fits[256] = "", gpus[48] = "", seq[48] = "";
+        char fits[256] = "", gpus[48] = "", seq[48] = "", offload[48] = "offload included";
+        if (q->offload >= 0)
+            snprintf(offload, sizeof offload, "with --offload %s", sp_offload_name((sp_offload)q->offload));
         if (s->fits_at_gpus > 0)
             snprintf(gpus, sizeof gpus, "--gpus %g, ", s->fits_at_gpus);
         if (s->fits_at_seq > 0)
             snprintf(seq, sizeof seq, "--seq %g, ", s->fits_at_seq);
-        snprintf(fits, sizeof fits, "%s%s%s%s", s->fits_with_chunked_loss ? "--chunked-loss, " : "", gpus, seq,
+        snprintf(fits, sizeof fits, "%s%s%s%s%s", s->fits_with_offload ? "offload as the search picks it (no --offload), " : "",
+                 s->fits_with_chunked_loss ? "--chunked-loss, " : "", gpus, seq,
                  smaller_micro_batch_fits(s, q) ? "a smaller --micro-batch, " : "");
         if (fits[0]) {
             fits[strlen(fits) - 2] = '\0';
-            sp_buf_printf(&b, "\nnothing fits, offload included; each of these fits alone: %s; else %sa card with "
-                              "more memory\n",
-                          fits, tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
+            sp_buf_printf(&b, "\nnothing fits, %s; each of these fits alone: %s; else %sa card with more memory\n",
+                          offload, fits, tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
         } else
-            sp_buf_printf(&b, "\nnothing fits, offload included, nor with a chunked loss, more GPUs or a --seq down to "
-                              "%d: %sa card with more memory\n",
-                          SP_FT_PROBE_SEQ_MIN, tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
+            sp_buf_printf(&b, "\nnothing fits, %s, nor with a chunked loss, more GPUs or a --seq down to %d: %sa card "
+                              "with more memory\n",
+                          offload, SP_FT_PROBE_SEQ_MIN, tried_qlora(s) ? "" : "QLoRA (--method qlora) or ");
         return sp_buf_finish(&b, err);
     }
     const sp_ft_option *o = &s->items[s->best];
@@ -473,8 +475,9 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
     if (f->best < 0) {
         would = json_object();
         json_object_set_new(would, "chunked_loss", json_boolean(f->fits_with_chunked_loss));
-        json_object_set_new(would, "gpus", f->fits_at_gpus > 0 ? json_real(f->fits_at_gpus) : json_null());
-        json_object_set_new(would, "seq", f->fits_at_seq > 0 ? json_real(f->fits_at_seq) : json_null());
+        json_object_set_new(would, "offload", json_boolean(f->fits_with_offload));
+        json_object_set_new(would, "gpus", f->fits_at_gpus > 0 ? sp_json_count(f->fits_at_gpus) : json_null());
+        json_object_set_new(would, "seq", f->fits_at_seq > 0 ? sp_json_count(f->fits_at_seq) : json_null());
     }
     json_object_set_new(o, "would_fit", would);
     return sp_json_report(o, err);

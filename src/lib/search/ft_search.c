@@ -231,7 +231,7 @@ static bool any_fits(const ft_search *base, const sp_ft_request *q, const sp_ft_
 }
 
 /* Nothing fits: probe what would, so the report names it rather than guessing: a chunked loss,
- * more GPUs (up to a server, or PROBE_GPUS_PAST x past it on a part with a network: sharding
+ * the offload the search would choose where --offload pinned one, more GPUs (up to a server, or PROBE_GPUS_PAST x past it on a part with a network: sharding
  * splits the weights, not the activations, so more may not help), and the longest --seq (halving,
  * down to SP_FT_PROBE_SEQ_MIN). A probe's bounds, not a model: it stops looking there. */
 enum { PROBE_GPUS_PAST = 8 };
@@ -242,6 +242,9 @@ static void what_would_fit(const ft_search *s, sp_ft_result *out)
     sp_ft_request q = *s->q;
     q.base.chunked_loss = true;
     out->fits_with_chunked_loss = !s->q->base.chunked_loss && any_fits(s, &q, out);
+    q = *s->q;
+    q.offload = -1;
+    out->fits_with_offload = s->q->offload >= 0 && any_fits(s, &q, out);
     q = *s->q;
     double reach = 0;
     for (size_t i = 0; i < out->count; i++) {
