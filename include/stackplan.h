@@ -1228,6 +1228,8 @@ typedef struct {
                                      GPUs (vLLM's --enable-expert-parallel), the better kept */
     bool usd_from_catalog;        /* usd_per_gpu_hour is the catalog's single-GPU rate: the fleet pays for
                                      the instances its replicas take (sp_accel_fleet_usd_per_hour) */
+    bool context_extended;        /* --context past the checkpoint's own: the engine must be told to take a
+                                     longer --max-model-len than the config derives */
 } sp_serve_config;
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
@@ -1238,7 +1240,7 @@ const char *sp_routing_name(double choices);
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
      SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false, \
-     false}
+     false, false}
 
 typedef struct {
     double tp;
@@ -1305,6 +1307,8 @@ typedef struct {
     double max_model_len;         /* the longest request the engine admits (--max-model-len): prompt and
                                      output at their 99th percentiles when spreads are given, at most the
                                      model's context */
+    double over_context_share;    /* of the drawn requests, the share whose prompt and output pass the
+                                     model's context: the engine refuses them (0 with fixed lengths) */
     double nodes_per_replica;     /* servers one replica spans: its tp x pp GPUs over the part's per_node */
     bool expert_parallel;         /* the replica splits its experts whole over its GPUs (chosen or pinned) */
     double other_usd_per_million_output_tokens; /* parallelism_searched: the other split's price at the load

@@ -326,20 +326,34 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
                                        : cli_on(&CMD, v, "stream");
     if (s == SP_OK && stream)
         config->stream_s_per_token = in->rules.limits.serve_stream_s_per_token;
-    if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
-        in->model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
-    /* The context given is the user's: a request past it is said to be past --context. */
-    if (s == SP_OK && cli_flag(&CMD, v, "context")->set &&
-        config->prompt_tokens + config->output_tokens - 1.0 > in->model.seq)
+    if (s == SP_OK && cli_flag(&CMD, v, "context")->set) {
+        double context = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
+        config->context_extended = in->model.seq > 0 && context > in->model.seq;
+        in->model.seq = context;
+    }
+    /* The context given is the user's: a request past it is said to be past --context. The servers
+     * the launch line starts refuse a request whose prompt and max_tokens together pass their
+     * --max-model-len (vLLM's serving_engine.py _validate_input; TensorRT-LLM's max_seq_len), the
+     * last token included though it takes no position: so the whole request must fit. */
+    bool past = in->model.seq > 0 && config->prompt_tokens + config->output_tokens > in->model.seq;
+    if (s == SP_OK && past && cli_flag(&CMD, v, "context")->set)
         s = cli_flag_error(err, "context", "%g tokens is shorter than the %g prompt + %g output tokens a request "
                                            "needs: a longer --context",
                            in->model.seq, config->prompt_tokens, config->output_tokens);
+
     sp_memory_constants mk = sp_rules_memory_constants(&in->rules);
     /* An MoE's split left open: tensor-parallel and expert-parallel experts are both sized. */
     config->parallelism_searched = !cli_flag(&CMD, v, "expert-parallel")->set && !cli_flag(&CMD, v, "ep")->set &&
                                    !cli_flag(&CMD, v, "attention-dp")->set;
     if (s == SP_OK)
         s = sp_serve_plan(&in->model, a, config, &mk, &in->rules.perf, result, err);
+    /* After the library's own refusals (an encoder, a context past the model's positions). */
+    if (s == SP_OK && past)
+        s = cli_flag_error(err, "prompt-tokens",
+                           "%g prompt + %g output tokens is beyond %s's context of %g, which the server's "
+                           "--max-model-len cannot pass (give --context N to serve a longer one, e.g. with RoPE scaling)",
+                           config->prompt_tokens, config->output_tokens, in->model.name[0] ? in->model.name : "the model",
+                           in->model.seq);
     /* The default first-token bound is MLPerf's for 1k-token prompts; where a request alone takes
      * longer to its first token it bounds nothing but the batch, so it is dropped (the report says so). */
     if (s == SP_OK && config->ttft_is_default && result->fits && result->lone_ttft_s > config->ttft_s) {

@@ -687,7 +687,8 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
                        m->name[0] ? m->name : "the model");
     /* A request longer than the context the model was trained for is not served (vLLM refuses a
      * --max-model-len above the config's max_position_embeddings unless told to override it). The
-     * last output token is never fed back, so it needs no position of its own. */
+     * last output token is never fed back, so it needs no position of its own (the servers' own
+     * stricter rule is the command line's, cmd_serve.c). */
     if (m->seq > 0 && c->prompt_tokens + c->output_tokens - 1.0 > m->seq)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prompt-tokens",
                        "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
@@ -952,6 +953,30 @@ static double max_model_len(const sp_model *m, const sp_serve_config *c, const s
     return m->seq > 0 ? fmin(tail, m->seq) : tail;
 }
 
+/* The share of a lognormal length of this mean and spread (coefficient of variation) above x. */
+static double lognormal_above(double mean, double cv, double x)
+{
+    if (!(x > 0))
+        return 1.0;
+    double sigma = sqrt(log(1.0 + cv * cv));
+    return 0.5 * erfc((log(x) - (log(mean) - sigma * sigma / 2.0)) / sigma / sqrt(2.0));
+}
+
+/* The share of requests whose prompt and output together pass the context: exact where one length
+ * is fixed, else their sum, of independent lognormal lengths, as the lognormal of its mean and
+ * variance (Fenton 1960). */
+static double over_context_share(const sp_model *m, const sp_serve_config *c)
+{
+    double p = c->prompt_tokens, o = c->output_tokens, p_sd = c->prompt_spread * p, o_sd = c->output_spread * o;
+    if (!(m->seq > 0) || !(p_sd > 0 || o_sd > 0))
+        return 0;
+    if (!(o_sd > 0))
+        return lognormal_above(p, c->prompt_spread, m->seq - o);
+    if (!(p_sd > 0))
+        return lognormal_above(o, c->output_spread, m->seq - p);
+    return lognormal_above(p + o, sqrt(p_sd * p_sd + o_sd * o_sd) / (p + o), m->seq);
+}
+
 sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                             const sp_memory_constants *memory, const sp_perf_constants *perf,
                             sp_serve_result *out, sp_error *err)
@@ -1036,6 +1061,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     if (config->requests > 0)
         offline_run(&x, config->requests, memory, out);
     out->max_model_len = max_model_len(model, config, perf, out);
+    out->over_context_share = over_context_share(model, config);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
     size_fleet(config, accel, out);
     /* A rate past a million GPUs at capacity is past any fleet (the largest published training

@@ -159,18 +159,21 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     if (engine == SP_ENGINE_TRTLLM_TRITON)
         return snprintf(buf, size, "trtllm-serve %s --tp_size %.0f --max_batch_size %.0f --max_seq_len %.0f", model_name,
                         s->tp, s->batch, max_len);
+    /* A context past the checkpoint's: vLLM refuses it unless told (its error names this variable;
+     * positions past the trained ones need the model's RoPE scaling to be meaningful). */
+    const char *long_len = c->context_extended ? "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 " : "";
     int n = snprintf(buf, size,
-                     "vllm serve %s --tensor-parallel-size %.0f --max-model-len %.0f --gpu-memory-utilization %.2f "
+                     "%svllm serve %s --tensor-parallel-size %.0f --max-model-len %.0f --gpu-memory-utilization %.2f "
                      "--max-num-seqs %.0f --block-size %.0f",
-                     model_name, s->tp, max_len, c->gpu_memory_utilization, s->batch,
+                     long_len, model_name, s->tp, max_len, c->gpu_memory_utilization, s->batch,
                      c->block_tokens);
     /* vLLM: experts split over the ranks (--enable-expert-parallel); attention data-parallel
      * over them instead of tensor-parallel (--data-parallel-size, one tensor-parallel rank each). */
     if (c->expert_parallel && c->attention_dp)
         n = snprintf(buf, size,
-                     "vllm serve %s --data-parallel-size %.0f --enable-expert-parallel --max-model-len %.0f "
+                     "%svllm serve %s --data-parallel-size %.0f --enable-expert-parallel --max-model-len %.0f "
                      "--gpu-memory-utilization %.2f --max-num-seqs %.0f --block-size %.0f",
-                     model_name, s->tp, max_len, c->gpu_memory_utilization,
+                     long_len, model_name, s->tp, max_len, c->gpu_memory_utilization,
                      ceil(s->batch / s->tp), c->block_tokens);
     else if (c->expert_parallel)
         n = sp_appendf(buf, size, n, " --enable-expert-parallel");

@@ -83,13 +83,43 @@ static void rate_text(double per_s, char *buf, size_t size)
         snprintf(buf, size, "%.3g", per_s);
 }
 
-/* The first token and a token's time one part's fleet gives: at the percentile when simulated,
- * else the steady state's averages. */
+/* The first token and a token's time one part's fleet gives, as its targets are judged: at the
+ * percentile when simulated, a closed loop's averages over its waves (the queue included), else
+ * the steady state's averages. */
 static void part_latency(const sp_serve_alternative *p, double *ttft_s, double *tpot_s)
 {
     const sp_serve_result *s = p->result;
-    *ttft_s = s->simulated ? sp_latency_at(&s->ttft_load_s, p->config->percentile) : s->ttft_s;
-    *tpot_s = s->simulated ? sp_latency_at(&s->tpot_load_s, p->config->percentile) : s->tpot_s;
+    bool loop = p->config->concurrency > 0;
+    *ttft_s = s->simulated ? sp_latency_at(&s->ttft_load_s, p->config->percentile) : loop ? s->ttft_s_mean : s->ttft_s;
+    *tpot_s = s->simulated ? sp_latency_at(&s->tpot_load_s, p->config->percentile) : loop ? s->tpot_s_mean : s->tpot_s;
+}
+
+/* Catalog prices from more than one provider rank the parts partly by where each was priced:
+ * say so, with each part's provider (accelerators.yaml price_provider). */
+static void providers_text(sp_buf *b, const sp_serve_report *r)
+{
+    const char *first = NULL;
+    bool mixed = false;
+    for (size_t i = 0; i < r->compared_count; i++) {
+        const sp_serve_alternative *p = &r->compared[i];
+        if (!p->result || p->unpriced || !p->config->usd_from_catalog || !p->accel->price_provider[0])
+            continue;
+        mixed = mixed || (first && strcmp(first, p->accel->price_provider) != 0);
+        if (!first)
+            first = p->accel->price_provider;
+    }
+    if (!mixed)
+        return;
+    sp_buf_printf(b, "prices      : the catalog's, from different providers (");
+    const char *sep = "";
+    for (size_t i = 0; i < r->compared_count; i++) {
+        const sp_serve_alternative *p = &r->compared[i];
+        if (!p->result || p->unpriced || !p->config->usd_from_catalog || !p->accel->price_provider[0])
+            continue;
+        sp_buf_printf(b, "%s%s %s", sep, p->accel->name, p->accel->price_provider);
+        sep = ", ";
+    }
+    sp_buf_printf(b, "): part of a gap in price is the provider's, not the part's\n");
 }
 
 /* Several --gpu parts: a row each, the reported one starred (cmd_serve's order: a fleet at all, the
@@ -102,6 +132,8 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
     char latency[48];
     if (simulated)
         snprintf(latency, sizeof latency, "p%g first / a token", r->config->percentile);
+    else if (r->config->concurrency > 0)
+        snprintf(latency, sizeof latency, "mean first / a token");
     else
         snprintf(latency, sizeof latency, "first token / a token");
     sp_buf_printf(b, "compared    : %zu parts (--gpu); * the one above: meeting what was asked, then the least %s\n"
@@ -131,6 +163,7 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
         sp_buf_printf(b, "            %s %-20s %-12s %8g %6g %10s %11s  %-22s %s\n", mark, p->accel->name, split,
                       s->replicas, s->gpus, hour, token, times, p->unmet ? "NOT met" : "met");
     }
+    providers_text(b, r);
 }
 
 /* The same rows as JSON: null for one part. */
@@ -156,6 +189,11 @@ static json_t *compared_json(const sp_serve_report *r)
         json_object_set_new(o, "gpus", s ? json_real(s->gpus) : json_null());
         json_object_set_new(o, "usd_per_hour",
                             s && !p->unpriced ? sp_json_round(s->fleet_usd_per_hour, 1e4) : json_null());
+        json_object_set_new(o, "usd_per_million_output_tokens",
+                            s && !p->unpriced ? sp_json_round(sp_serve_usd_per_million_output(s), 1e4) : json_null());
+        json_object_set_new(o, "price_provider", s && !p->unpriced && p->config->usd_from_catalog && p->accel->price_provider[0]
+                                                     ? json_string(p->accel->price_provider)
+                                                     : json_null());
         json_object_set_new(o, "ttft_s", s ? sp_json_round(ttft_s, 1e6) : json_null());
         json_object_set_new(o, "tpot_s", s ? sp_json_round(tpot_s, 1e6) : json_null());
         json_object_set_new(o, "meets", s ? json_boolean(!p->unmet) : json_null());
@@ -458,6 +496,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "engine      : %s (%s): %s\n", sp_engine_name(engine), pins, reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
+    /* Drawn lengths past the context: the engine refuses those requests (an HTTP 400 from vLLM's
+     * OpenAI server), which the plan does not serve either. */
+    if (s->over_context_share >= 0.001)
+        sp_buf_printf(&b, "note        : at these spreads %.1f%% of requests pass the %.0f-token context and the engine "
+                          "refuses them: truncate prompts, cap max_tokens, or give --context for a longer one\n",
+                      100.0 * s->over_context_share, r->model->seq);
     /* The engine named above fills the GPU; the step times were modelled for one that does not. */
     if (c->decode_attention_block_per_head)
         sp_buf_printf(&b, "note        : the step times model decode attention as TensorRT-LLM runs it without "
@@ -641,6 +685,8 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "engine_reason", json_string(reason));
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
     json_object_set_new(o, "launch", json_string(line));
+    json_object_set_new(o, "max_model_len", sp_json_count(s->max_model_len));
+    json_object_set_new(o, "over_context_share", sp_json_round(s->over_context_share, 1e4));
     json_object_set_new(o, "compared", compared_json(r));
     return sp_json_report(o, err);
 }
