@@ -1519,6 +1519,10 @@ bool sp_run_preferred(double days_a, double cost_usd_a, double days_b, double co
 
 /* ---------------------------------------------------------------- serving fleet */
 
+/* The KV cache's block, in tokens, the engine pages a model's cache in: MLA's is 64 (vLLM forces it
+ * for FlashMLA), else the config's. Pure. */
+double sp_serve_block_tokens(const sp_model *model, const sp_serve_config *config);
+
 /* The 16-bit types a part's serving engine can load: on parts without bf16 tensor cores (Volta,
  * Turing: sp_accel_fp16_only) bf16 weights and cache become fp16 (the same bytes and peak), and
  * bf16 given explicitly (weight_given, kv_given) or fp8/fp4 weights (vLLM's FP8 and FP4 kernels need

@@ -34,7 +34,7 @@ static const cli_opt OPTS[] = {
      "server bound; 0: none)"},
     {"tpot-ms", CLI_NUMBER, "MS",
      "time-per-output-token target (default: serve_tpot_ms in defaults.yaml, MLPerf's 200 ms server bound, unless "
-     "--batch, --concurrency or --requests is given; 0: none)"},
+     "--batch, --concurrency or --requests is given or a request has one output token; 0: none)"},
     {"prompt-spread", CLI_NUMBER, "CV", "with --percentile: prompt lengths lognormal, this std/mean (default 0: fixed)"},
     {"output-spread", CLI_NUMBER, "CV", "with --percentile: output lengths lognormal, this std/mean (default 0: fixed)"},
     {"percentile", CLI_NUMBER, "P", "with --qps: simulate Poisson arrivals and hold the targets at this percentile"},
@@ -296,18 +296,21 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
         s = sp_serve_half_dtypes(a, false, false, config, err);
     if (s == SP_OK)
         s = ep_fits_model(v, &in->model, config, err);
-    /* MLA's cache is paged in blocks of 64 tokens: vLLM forces it for FlashMLA ("Forcing kv cache
-     * block size to 64 for FlashMLA backend", vllm/platforms/cuda.py). */
-    if (s == SP_OK && in->model.kv_lora_rank > 0)
-        config->block_tokens = 64;
+    if (s == SP_OK)
+        config->block_tokens = sp_serve_block_tokens(&in->model, config);
     if (s == SP_OK)
         s = apply_workload(v, in->data_dir, config, err);
     if (s == SP_OK)
         s = apply_draft_model(v, in->data_dir, config, err);
     /* Without any latency target the best batch would be the largest, at any latency a token. */
     bool sized = config->batch == 0 && config->concurrency == 0 && config->requests == 0;
+    /* One output token has no time between tokens: no per-token bound, default or asked. */
+    bool one_token = config->output_tokens <= 1;
+    if (s == SP_OK && one_token && cli_flag(&CMD, v, "tpot-ms")->set && cli_flag(&CMD, v, "tpot-ms")->number > 0)
+        s = cli_flag_error(err, "tpot-ms", "a request of one output token has no time between tokens: bound its "
+                                           "first token with --ttft-ms");
     /* A first-token target alone bounds nothing between tokens: the default holds beside it. */
-    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && sized) {
+    if (s == SP_OK && !cli_flag(&CMD, v, "tpot-ms")->set && sized && !one_token) {
         config->tpot_s = in->rules.limits.serve_tpot_ms / 1e3;
         config->tpot_is_default = true;
     }

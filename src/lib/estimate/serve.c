@@ -648,6 +648,13 @@ bool sp_serve_tp_splits_model(const sp_model *m, const sp_serve_config *config, 
     return fmod(m->heads, tp) == 0 && (fmod(kv, tp) == 0 || fmod(tp, kv) == 0);
 }
 
+/* MLA's cache is paged in blocks of 64 tokens: vLLM forces it for FlashMLA ("Forcing kv cache block
+ * size to 64 for FlashMLA backend", vllm/platforms/cuda.py). */
+double sp_serve_block_tokens(const sp_model *m, const sp_serve_config *c)
+{
+    return m->kv_lora_rank > 0 ? 64 : c->block_tokens;
+}
+
 sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_given, sp_serve_config *c, sp_error *err)
 {
     if (!sp_accel_fp16_only(a))

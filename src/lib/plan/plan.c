@@ -503,6 +503,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         c.quantized_experts_only = m->checkpoint_experts_only;
     }
     c.kv_dtype = p->kv_dtype;
+    c.block_tokens = sp_serve_block_tokens(m, &c); /* as serve pages the model's cache */
     sp_status half = sp_serve_half_dtypes(a, p->has_weight_dtype, false, &c, err); /* fp16 on Volta, Turing */
     if (half != SP_OK) {
         err->line = p->line;
@@ -544,7 +545,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         out->notes |= SP_NOTE_SERVE_TARGETS_UNMET;
     describe_replica_memory(m, &c, &mk, out);
     out->engine = sp_serve_engine(a, &c, &out->serve, &out->engine_reason);
-    out->gpus_for_model = out->serve.tp;
+    out->gpus_for_model = out->serve.tp * fmax(1.0, out->serve.pp); /* one replica: its stages too */
     out->gpus_for_qps = out->serve.gpus;
     return SP_OK;
 }

@@ -287,11 +287,18 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     /* Under a simulated load the replicas run below their full batch: say so, or the full batch's
      * per-token figure reads as a contradiction of the load line's percentiles. */
     /* With speculation the decode figure is a token's share of a check, not a step. */
-    sp_buf_printf(&b,
-                  "%s %g%s, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (%s %.1f ms%s)\n",
-                  s->simulated ? "full batch  :" : "latency     : at batch", s->batch, s->simulated ? " sequences" : "",
-                  1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s,
-                  c->spec_tokens > 0 ? "decode a token" : "decode step", 1e3 * s->decode_step_s, streaming);
+    /* A request of one token has no time between tokens; the batch's prefills set its pace. */
+    if (c->output_tokens <= 1)
+        sp_buf_printf(&b, "%s %g%s, first token %.1f ms (prefill %.1f ms); one output token: no time between tokens, "
+                          "the batch's prefills take %.1f ms a request\n",
+                      s->simulated ? "full batch  :" : "latency     : at batch", s->batch, s->simulated ? " sequences" : "",
+                      1e3 * s->ttft_s, 1e3 * s->prefill_s, s->requests_per_s > 0 ? 1e3 / s->requests_per_s : 0.0);
+    else
+        sp_buf_printf(&b,
+                      "%s %g%s, first token %.1f ms (prefill %.1f ms), %.1f ms per output token (%s %.1f ms%s)\n",
+                      s->simulated ? "full batch  :" : "latency     : at batch", s->batch, s->simulated ? " sequences" : "",
+                      1e3 * s->ttft_s, 1e3 * s->prefill_s, 1e3 * s->tpot_s,
+                      c->spec_tokens > 0 ? "decode a token" : "decode step", 1e3 * s->decode_step_s, streaming);
     if (c->prefix_share > 0)
         sp_buf_printf(&b, "prefix      : %.0f%% of every prompt is one shared prefix, cached once a replica: prefills "
                           "compute the rest, sequences keep their own blocks\n",
