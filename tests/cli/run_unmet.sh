@@ -103,7 +103,7 @@ check "16 x h100-sxm-80gb is the first power of two past the counts asked that f
 check "(nothing meets the targets: the best of what fits)" \
   "$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --dataset-gb 1 --budget-usd 1
 # memory with a part named: a job that does not fit it is answered, and the target missed.
-check "fits        : rtx-4090-24gb (25.8 GB): NO" \
+check "fits        : rtx-4090-24gb (25.8 GB = 24.0 GiB): NO" \
   "$bin" memory --model llama-3.1-8b --gpu rtx-4090-24gb --method qlora --micro-batch 4
 check "fits         : NO" "$bin" memory --model llama-3.1-70b --gpu h100-sxm-80gb
 check "fits         : NO" "$bin" memory --model llama-3.1-70b --mode infer --gpu h100-sxm-80gb --weight-dtype int4 \

@@ -78,6 +78,9 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
         return cli_flag_error(err, "tokens", "give --dataset-gb or --tokens, not both");
     double epochs = cli_number(&CMD, v, "epochs");
     q->tokens_given = gb->set || tokens->set;
+    /* Passes over no data would scale the 100M-token unit the report prices per: say what is missing. */
+    if (cli_flag(&CMD, v, "epochs")->set && !q->tokens_given)
+        return cli_flag_error(err, "epochs", "passes over the data need the data: give --dataset-gb or --tokens");
     if (gb->set)
         q->tokens = gb->number * 1e9 / in->rules.limits.dataset_bytes_per_token * epochs;
     if (tokens->set)

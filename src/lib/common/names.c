@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const AXIS_NAMES[SP_AXIS_COUNT] = {"data", "training", "model", "serving"};
 
@@ -47,10 +48,11 @@ static const char *const DTYPES[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp3
 static const double DTYPE_BYTES[] = {2, 2, 1, 1, 0.5, 4, 0.5, 0.5};
 enum { DTYPE_COUNT = sizeof DTYPE_BYTES / sizeof DTYPE_BYTES[0] };
 
+/* Case forgiven, as catalog names are: --method QLoRA, precision: BF16. */
 static bool token_parse(const char *const *tokens, const char *text, int *out)
 {
     for (int i = 0; tokens[i]; i++)
-        if (!strcmp(tokens[i], text)) {
+        if (!strcasecmp(tokens[i], text)) {
             *out = i;
             return true;
         }

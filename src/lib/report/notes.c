@@ -166,6 +166,8 @@ void sp_capacity_text(double bytes, int digits, char *buf, size_t size)
         snprintf(gb, sizeof gb, "%.*f GB", digits, bytes / 1e9);
     if (bytes > 0 && fabs(gib - round(gib)) < 1e-9)
         snprintf(buf, size, "%s = %.0f GiB", gb, gib);
+    else if (bytes > 0 && digits >= 0) /* a catalog card showing less than its box (the 4090's 24564 MiB) */
+        snprintf(buf, size, "%s = %.1f GiB", gb, gib);
     else
         snprintf(buf, size, "%s", gb);
 }

@@ -19,10 +19,14 @@ void sp_ft_pins(const sp_rules *rules, const sp_ft_option *o, char *buf, size_t 
     }
 }
 
-/* "FSDP, checkpointing, offload optimizer+params" and the like. */
+/* "FSDP, ckpt, offload optimizer+params" and the like; optimizer offload is DeepSpeed's ZeRO-Offload
+ * (stage 3 where the weights are sharded, else 2), so its layout is named as the framework line does. */
 static void layout_text(const sp_ft_config *c, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s%s%s%s", c->gpus > 1 ? (c->fsdp ? "FSDP" : "DDP") : "1 GPU",
+    const char *sharding = c->offload == SP_OFFLOAD_OPTIMIZER ? (c->fsdp && c->gpus > 1 ? "ZeRO-3" : "ZeRO-2")
+                           : c->gpus > 1                      ? (c->fsdp ? "FSDP" : "DDP")
+                                                              : "1 GPU";
+    snprintf(buf, size, "%s%s%s%s", sharding,
              c->checkpointing ? ", ckpt" : "", c->offload != SP_OFFLOAD_NONE ? ", offload " : "",
              c->offload != SP_OFFLOAD_NONE ? sp_offload_name(c->offload) : "");
 }

@@ -174,7 +174,8 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
 
 static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
-    json_object_set_new(o, "train_hours", json_real(p->train_hours));
+    /* A fine-tune's profile may leave its hours to the estimate: null, not 0 (cost_hours is what is priced). */
+    json_object_set_new(o, "train_hours", p->train_hours > 0 ? json_real(p->train_hours) : json_null());
     json_object_set_new(o, "cost_hours", sp_json_round(sp_plan_hours(p, plan), 100));
     json_object_set_new(o, "usd_per_gpu_hour", plan->data_sized ? json_null() : json_real(plan->knobs.usd_per_gpu_hour));
     json_object_set_new(o, "managed_premium", json_real(plan->knobs.managed_premium));

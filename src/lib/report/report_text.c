@@ -110,12 +110,13 @@ static void text_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 {
     char raw[48], managed[48], self[48], ops[48], spend[48], budget[48];
-    sp_money(plan->cost.raw_usd, raw, sizeof raw);
-    sp_money(plan->cost.managed_usd, managed, sizeof managed);
-    sp_money(plan->cost.self_usd, self, sizeof self);
-    sp_money(plan->cost.ops_usd, ops, sizeof ops);
-    sp_money(plan->spend_usd, spend, sizeof spend);
-    sp_money(p->budget_usd, budget, sizeof budget);
+    /* Cents under $1,000: a student's fine-tune costs a few dollars, and $1 for $1.48 is a third off. */
+    sp_money_cents(plan->cost.raw_usd, raw, sizeof raw);
+    sp_money_cents(plan->cost.managed_usd, managed, sizeof managed);
+    sp_money_cents(plan->cost.self_usd, self, sizeof self);
+    sp_money_cents(plan->cost.ops_usd, ops, sizeof ops);
+    sp_money_cents(plan->spend_usd, spend, sizeof spend);
+    sp_money_cents(p->budget_usd, budget, sizeof budget);
     double hours = sp_plan_hours(p, plan);
     sp_buf_printf(b, "  cost            : raw %s for %.4g h; managed %s (x%g); self-managed %s (%s ops)\n",
                   raw, hours, managed, plan->knobs.managed_premium, self, ops);
