@@ -1311,8 +1311,11 @@ typedef struct {
                                      model's context: the engine refuses them (0 with fixed lengths) */
     double nodes_per_replica;     /* servers one replica spans: its tp x pp GPUs over the part's per_node */
     bool expert_parallel;         /* the replica splits its experts whole over its GPUs (chosen or pinned) */
-    double other_usd_per_million_output_tokens; /* parallelism_searched: the other split's price at the load
+    bool attention_dp;            /* ... and runs attention data-parallel over them (chosen or pinned) */
+    double other_usd_per_million_output_tokens; /* parallelism_searched: the runner-up split's price at the load
                                                    (0: it does not fit or carry the rate) */
+    bool other_expert_parallel;   /* ... whether it splits the experts whole */
+    bool other_attention_dp;      /* ... and runs attention data-parallel */
     double other_gpus;            /* ... its fleet's GPUs */
     double other_usd_per_hour;    /* ... and its fleet's price an hour, which the fleet order compared */
     bool other_meets_targets;     /* ... and whether it meets the latency targets */

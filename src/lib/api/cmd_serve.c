@@ -368,8 +368,10 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
         s = cli_flag_error(err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", in->model.name, a->name,
                            config->tp);
     /* The split chosen is the one reported and launched (--enable-expert-parallel). */
-    if (s == SP_OK && result->expert_parallel)
+    if (s == SP_OK && result->expert_parallel) {
         config->expert_parallel = true;
+        config->attention_dp = result->attention_dp;
+    }
     *unmet = ((config->ttft_s > 0 || config->tpot_s > 0) && !result->meets_targets) ||
              (config->replicas > 0 && config->qps > 0 && result->utilization > 1.0 + 1e-9);
     return s;

@@ -18,10 +18,11 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
         sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the model id is not UTF-8");
         return NULL;
     }
+    bool dp = k->expert_parallel && k->attention_dp;
     sp_buf b = {0};
     sp_buf_printf(&b,
                   "# Ray Serve + vLLM, written by stackplan %s with the numbers the plan chose:\n"
-                  "# %.0f replicas of %.0f GPU(s), tensor parallel %.0f. Run: serve run serve_app:app\n"
+                  "# %.0f replicas of %.0f GPU(s), %s %.0f. Run: serve run serve_app:app\n"
                   "from ray.serve.llm import LLMConfig, build_openai_app\n\n"
                   "llm_config = LLMConfig(\n"
                   "    model_loading_config={\"model_id\": %s},\n"
@@ -33,8 +34,16 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
                   "        \"gpu_memory_utilization\": %.2f,\n"
                   "        \"max_num_seqs\": %.0f,\n"
                   "        \"block_size\": %.0f,\n",
-                  SP_VERSION, s->replicas, s->tp * fmax(1, s->pp), s->tp, model, s->replicas, s->replicas, s->tp,
-                  fmax(1, s->pp), s->max_model_len, k->gpu_memory_utilization, s->batch, k->block_tokens);
+                  SP_VERSION, s->replicas, s->tp * fmax(1, s->pp),
+                  dp ? "data-parallel attention with experts split whole over" : "tensor parallel", s->tp, model, s->replicas, s->replicas,
+                  dp ? 1.0 : s->tp, fmax(1, s->pp), s->max_model_len, k->gpu_memory_utilization,
+                  dp ? ceil(s->batch / s->tp) : s->batch, k->block_tokens);
+    /* Experts split whole (vLLM's enable_expert_parallel); with data-parallel attention each of the
+     * replica's GPUs is a data-parallel rank of its own sequences, as serve.sh's --data-parallel-size. */
+    if (k->expert_parallel)
+        sp_buf_printf(&b, "        \"enable_expert_parallel\": True,\n");
+    if (dp)
+        sp_buf_printf(&b, "        \"data_parallel_size\": %.0f,\n", s->tp);
     /* The same dtypes as serve.sh's vllm serve line (sp_serve_launch_line), as engine arguments. */
     if (sp_vllm_dtype(k))
         sp_buf_printf(&b, "        \"dtype\": \"%s\",\n", sp_vllm_dtype(k));

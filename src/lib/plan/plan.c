@@ -528,8 +528,10 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         c.batch = p->micro_batch;
     c.parallelism_searched = true; /* an MoE: tensor-parallel and expert-parallel experts both sized */
     sp_status s = sp_serve_plan(m, a, &c, &mk, &r->perf, &out->serve, err);
-    if (s == SP_OK && out->serve.expert_parallel)
-        c.expert_parallel = true; /* the split chosen is the one described and launched */
+    if (s == SP_OK && out->serve.expert_parallel) { /* the split chosen is the one described and launched */
+        c.expert_parallel = true;
+        c.attention_dp = out->serve.attention_dp;
+    }
     if (s != SP_OK) {
         if (err) { /* at the profile's key the serving model named (qps, gpu), else at the model */
             if (!sp_profile_place(p, err->field, &err->line, &err->col)) {

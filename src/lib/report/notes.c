@@ -185,8 +185,15 @@ int sp_split_text(const sp_mem_config *c, char *buf, size_t size)
     return n;
 }
 
-/* An MoE whose split was left open is sized both ways (fleet.c sp_serve_plan): which was kept and
- * what the other would take, so that "EP or TP?" gets an answer with its price. */
+static const char *moe_split_name(bool expert_parallel, bool attention_dp)
+{
+    return !expert_parallel ? "tensor-parallel experts"
+           : attention_dp   ? "expert parallelism with data-parallel attention"
+                            : "expert parallelism";
+}
+
+/* An MoE whose split was left open is sized three ways (fleet.c sp_serve_plan): which was kept and
+ * what the runner-up would take, so that "EP or TP?" gets an answer with its price. */
 int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size)
 {
     buf[0] = '\0';
@@ -203,8 +210,8 @@ int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *
     return snprintf(buf, size,
                     "%s kept (%g GPUs at %s an hour); %s would take %g GPUs at %s an hour ($%.3f per million "
                     "output tokens at full capacity, against $%.3f)%s",
-                    c->expert_parallel ? "expert parallelism" : "tensor-parallel experts", s->gpus, kept_hour,
-                    c->expert_parallel ? "tensor-parallel experts" : "expert parallelism", s->other_gpus, other_hour,
+                    moe_split_name(s->expert_parallel, s->attention_dp), s->gpus, kept_hour,
+                    moe_split_name(s->other_expert_parallel, s->other_attention_dp), s->other_gpus, other_hour,
                     s->other_usd_per_million_output_tokens, s->usd_per_million_output_tokens, targets);
 }
 

@@ -255,7 +255,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     char parallelism[320];
     if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0)
         sp_buf_printf(&b, "parallelism : %s (the better kept: carrying the rate, then the targets, then the fleet's price an "
-                          "hour, then a token's; --expert-parallel or --no-expert-parallel pins one)\n",
+                          "hour, then a token's; --no-expert-parallel, --expert-parallel or --expert-parallel --attention-dp pins one)\n",
                       parallelism);
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[384] = "";
@@ -565,6 +565,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "output_tokens", json_integer((json_int_t)c->output_tokens));
     json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
     json_object_set_new(o, "expert_parallel", json_boolean(c->expert_parallel));
+    json_object_set_new(o, "attention_dp", json_boolean(c->expert_parallel && c->attention_dp));
     /* A pinned --tp the search would not take: the open split's fleet (null when none is better). */
     if (s->open_tp > 0) {
         json_t *open = json_object();

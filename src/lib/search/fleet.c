@@ -260,8 +260,31 @@ static void open_split(const sp_model *model, const sp_accel *accel, const sp_se
     out->open_usd_per_hour = r.fleet_usd_per_hour;
 }
 
-/* An MoE whose parallelism was not given: tensor-parallel experts and expert parallelism over the
- * same GPUs (vLLM's --enable-expert-parallel) are both sized, and better_fleet's order picks. */
+/* One way to split an MoE's replica, sized. */
+typedef struct {
+    sp_serve_result r;
+    bool fits;
+} moe_split;
+
+static void size_split(const sp_model *model, const sp_accel *accel, const sp_serve_config *config, bool ep, bool dp,
+                       const sp_memory_constants *memory, const sp_perf_constants *perf, moe_split *out)
+{
+    sp_serve_config c = *config;
+    c.expert_parallel = ep;
+    c.attention_dp = dp;
+    sp_error ignored;
+    /* Experts "split" over one GPU are the tensor-parallel replica itself: no alternative. */
+    out->fits = plan_reach(model, accel, &c, memory, perf, &out->r, &ignored) == SP_OK && out->r.fits &&
+                (!ep || out->r.tp * fmax(1.0, out->r.pp) > 1);
+    out->r.expert_parallel = ep;
+    out->r.attention_dp = dp;
+}
+
+/* An MoE whose parallelism was not given is sized three ways over the same GPUs: tensor-parallel
+ * experts, experts split whole with tensor-parallel attention (vLLM's --enable-expert-parallel), and
+ * experts split whole with data-parallel attention (vLLM's --data-parallel-size, SGLang's
+ * --enable-dp-attention: each rank keeps its own sequences' cache, where tensor parallelism copies
+ * MLA's single latent head to every rank); better_fleet's order picks, the runner-up is kept. */
 sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_serve_config *config,
                         const sp_memory_constants *memory, const sp_perf_constants *perf,
                         sp_serve_result *out, sp_error *err)
@@ -269,32 +292,38 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
     sp_status s = plan_reach(model, accel, config, memory, perf, out, err);
     if (s == SP_OK) {
         out->expert_parallel = config->expert_parallel;
+        out->attention_dp = config->expert_parallel && config->attention_dp;
         open_split(model, accel, config, memory, perf, out);
     }
     if (!config->parallelism_searched || config->expert_parallel || model->experts <= 1 || config->pp > 1)
         return s;
-    sp_serve_config ep = *config;
-    ep.expert_parallel = true;
-    sp_serve_result other;
-    sp_error ignored;
-    /* Experts "split" over one GPU are the tensor-parallel replica itself: no alternative. */
-    if (plan_reach(model, accel, &ep, memory, perf, &other, &ignored) != SP_OK || !other.fits || other.tp * fmax(1.0, other.pp) <= 1)
-        return s;
-    other.expert_parallel = true;
-    if (s != SP_OK || !out->fits) { /* only the experts split whole fit */
-        *out = other;
-        return SP_OK;
+    moe_split splits[3];
+    splits[0].r = *out;
+    splits[0].fits = s == SP_OK && out->fits;
+    size_split(model, accel, config, true, false, memory, perf, &splits[1]);
+    size_split(model, accel, config, true, true, memory, perf, &splits[2]);
+    int best = -1, second = -1;
+    for (int i = 0; i < 3; i++) {
+        if (!splits[i].fits)
+            continue;
+        if (best < 0 || better_fleet(config, &splits[i].r, &splits[best].r)) {
+            second = best;
+            best = i;
+        } else if (second < 0 || better_fleet(config, &splits[i].r, &splits[second].r))
+            second = i;
     }
-    bool ep_wins = better_fleet(config, &other, out);
-    const sp_serve_result *loser = ep_wins ? out : &other;
-    double other_price = carries_rate(config, loser) ? loser->usd_per_million_output_tokens : 0;
-    double other_gpus = loser->gpus, other_usd_per_hour = loser->fleet_usd_per_hour;
-    bool other_meets = loser->meets_targets;
-    if (ep_wins)
-        *out = other;
-    out->other_usd_per_million_output_tokens = other_price;
-    out->other_gpus = other_gpus;
-    out->other_usd_per_hour = other_usd_per_hour;
-    out->other_meets_targets = other_meets;
+    if (best < 0)
+        return s; /* the tensor-parallel answer's own error or misfit */
+    sp_serve_result kept = splits[best].r;
+    if (second >= 0) {
+        const sp_serve_result *other = &splits[second].r;
+        kept.other_usd_per_million_output_tokens = carries_rate(config, other) ? other->usd_per_million_output_tokens : 0;
+        kept.other_gpus = other->gpus;
+        kept.other_usd_per_hour = other->fleet_usd_per_hour;
+        kept.other_meets_targets = other->meets_targets;
+        kept.other_expert_parallel = other->expert_parallel;
+        kept.other_attention_dp = other->attention_dp;
+    }
+    *out = kept;
     return SP_OK;
 }
