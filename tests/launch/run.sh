@@ -70,6 +70,39 @@ for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
 sys.exit(0 if {"ray", "sky"} <= seen else f"only {sorted(seen)} lines: a Ray and a SkyPilot plan are wanted")
 PY
 
+# vLLM on ROCm: no wheel exists, so the SkyPilot task and the Ray cluster run AMD's rocm/vllm image
+# and pip installs neither vllm nor a torch that would replace the image's own
+check "vLLM on ROCm runs in its image, not from pip" python3 - "$work/kit/serve-llama-3-3-70b-on-mi300x" <<'PY'
+import os, re, sys
+d = sys.argv[1]
+read = lambda name: open(os.path.join(d, name)).read()
+sky, cluster, reqs = read("sky_task.yaml"), read("cluster.yaml"), read("requirements.txt")
+problems = [what for what, bad in [
+    ("sky_task.yaml has no rocm/vllm image_id", "image_id: docker:rocm/vllm" not in sky),
+    ("cluster.yaml has no rocm/vllm docker image", "image: rocm/vllm" not in cluster),
+    ("requirements.txt pins vllm or torch", re.search(r"^(vllm|torch)==", reqs, re.M)),
+    ("the SkyPilot setup installs vllm or torch", re.search(r"'(vllm|torch)==", sky))] if bad]
+sys.exit("; ".join(problems) if problems else 0)
+PY
+
+# a serving replica over two nodes (405B bf16 on H100: tp 8 x pp 2): SkyPilot runs one Ray cluster over
+# them, the head on rank 0 waiting for all 16 GPUs before serve.sh, the other node joining it
+"$bin" launch "$root/tests/golden/plan_serve_replicas.yaml" --out "$work/replicas" >/dev/null
+check "a multi-node replica's SkyPilot run starts Ray on rank 0, joins it elsewhere, and parses" python3 - "$work/replicas" <<'PY'
+import os, subprocess, sys, yaml
+out = sys.argv[1]
+task = yaml.safe_load(open(os.path.join(out, "serve-llama-3-1-405b-in-bf16", "sky_task.yaml")))
+run = task["run"]
+need = ["SKYPILOT_NODE_RANK", "ray start --head", "get('GPU', 0) < 16", "bash serve.sh", 'ray start --address="$head:6379"']
+missing = [n for n in need if n not in run]
+if task.get("num_nodes") != 2 or missing:
+    sys.exit(f"num_nodes {task.get('num_nodes')}, missing {missing}")
+if subprocess.run(["bash", "-n"], input=run, text=True).returncode != 0:
+    sys.exit("the run script does not parse")
+one = yaml.safe_load(open(os.path.join(out, "serve-deepseek-v3", "sky_task.yaml")))
+sys.exit(0 if one["run"] == "bash serve.sh" else f"a one-node replica runs {one['run']!r}")
+PY
+
 # a data job's machines are CPU instances: its requirements name no GPU build or wheel index
 "$bin" launch "$root/examples/data.yaml" --out "$work/data" >/dev/null
 check "a data job's requirements are a CPU build" sh -c "! grep -L '^# CPU build' \"$work\"/data/*/requirements.txt | grep -q . && ! grep -q 'extra-index-url' \"$work\"/data/*/requirements.txt"
@@ -79,7 +112,7 @@ schema="$here/ray-schema.json"
 [ -f "$schema" ] || schema="$root/../shared/data/ray-schema.json"
 if [ -f "$schema" ]; then
   echo "     Ray schema: $schema"
-  check "every cluster.yaml validates against Ray's schema" python3 "$here/validate_ray.py" "$schema" "$work"/gpu/*/cluster.yaml "$work"/cpu/*/cluster.yaml
+  check "every cluster.yaml validates against Ray's schema" python3 "$here/validate_ray.py" "$schema" "$work"/gpu/*/cluster.yaml "$work"/cpu/*/cluster.yaml "$work"/kit/*/cluster.yaml
 else
   bad "Ray's schema is absent (looked for tests/launch/ray-schema.json and ../shared/data/ray-schema.json)"
 fi

@@ -221,7 +221,8 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
     }
     if (plan->fine_tuned) /* torch, transformers, peft, trl, accelerate (+ bitsandbytes, deepspeed) */
         n += sp_ft_packages(&plan->fine_tune, names + n, max > n + 4 ? max - n - 4 : 0);
-    else if (!data && c->plan->stack != SP_STACK_NEURON) /* torch-neuronx pins the torch it was built for */
+    /* torch-neuronx pins the torch it was built for, an engine's image the one its engine was */
+    else if (!data && c->plan->stack != SP_STACK_NEURON && !c->engine_image[0])
         names[n++] = "torch";
     if (plan->fine_tuned)
         names[n++] = "axolotl";
@@ -235,7 +236,7 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
         names[n++] = "torch-neuronx";
     if (c->plan->stack == SP_STACK_HPU && !serving && !data)
         names[n++] = "optimum-habana";
-    if (serving)
+    if (serving && !c->engine_image[0]) /* an engine from an image brings itself */
         names[n++] = plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON ? "tensorrt-llm" : "vllm";
     if (plan->data_sized && plan->data_framework == SP_DATA_SPARK)
         names[n++] = "pyspark";
@@ -274,6 +275,10 @@ static char *requirements(const sp_launch_ctx *c, const char *const *names, size
                                            : sp_stack_name(c->plan->stack));
     if (index[0] && !cpu_nodes)
         sp_buf_printf(&b, "--extra-index-url %s\n", index);
+    if (c->engine_image[0])
+        sp_buf_printf(&b, "# vLLM on ROCm: run in AMD's %s image, with its own torch (vLLM publishes no ROCm\n"
+                          "# wheels; sky_task.yaml and cluster.yaml use it)\n",
+                      c->engine_image);
     for (size_t i = 0; i < n; i++)
         sp_buf_printf(&b, "%s%s==%s\n", names[i], sp_framework_extra(c->rules, names[i]), sp_framework_version(c->rules, names[i]));
     return sp_buf_finish(&b, err);
@@ -514,6 +519,9 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
     if (s != SP_OK)
         return s;
     sp_shell_quote(o->checkpoint_dir ? o->checkpoint_dir : "checkpoints", c->checkpoint_dir, sizeof c->checkpoint_dir);
+    bool vllm = plan->axis == SP_AXIS_SERVING && !(plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON);
+    if (vllm && c->gpu && plan->stack == SP_STACK_ROCM)
+        snprintf(c->engine_image, sizeof c->engine_image, "%s", rules->launch.rocm_ray_image);
     return entry_words(c, err);
 }
 
@@ -552,6 +560,32 @@ static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, s
     return s;
 }
 
+/* What SkyPilot runs on each node of a replica. One node: serve.sh. A replica over several nodes
+ * runs its engine on one Ray cluster spanning them (vLLM's multi-node serving docs): the first node
+ * (SKYPILOT_NODE_RANK 0) starts Ray's head, waits until every node's GPUs have joined, and starts
+ * serve.sh; the others join the head at the first of SKYPILOT_NODE_IPS and stay (SkyPilot's
+ * distributed-jobs environment variables). */
+static void sky_serve_run(const sp_launch_ctx *c, char *buf, size_t size)
+{
+    const sp_serve_result *s = &c->plan->serve;
+    double gpus = s->tp * fmax(1.0, s->pp);
+    if (!(s->nodes_per_replica > 1)) {
+        snprintf(buf, size, "bash serve.sh");
+        return;
+    }
+    snprintf(buf, size,
+             "head=$(echo \"$SKYPILOT_NODE_IPS\" | head -n1)\n"
+             "if [ \"$SKYPILOT_NODE_RANK\" = 0 ]; then\n"
+             "  ray start --head --port=6379 --disable-usage-stats\n"
+             "  until python3 -c \"import ray, sys; ray.init(address='auto', logging_level='ERROR'); "
+             "sys.exit(ray.cluster_resources().get('GPU', 0) < %.0f)\" 2>/dev/null; do sleep 5; done\n"
+             "  bash serve.sh\n"
+             "else\n"
+             "  ray start --address=\"$head:6379\" --disable-usage-stats --block\n"
+             "fi\n",
+             gpus);
+}
+
 static sp_status serving_artifacts(const sp_launch_ctx *c, const char *setup, sp_artifact_set *out, sp_error *err)
 {
     sp_status s = add(out, "serve.sh", serve_script(c, err), true, err);
@@ -563,8 +597,11 @@ static sp_status serving_artifacts(const sp_launch_ctx *c, const char *setup, sp
         image_names(c, torch_image, ray_image, sizeof torch_image);
         s = add(out, "rayservice.yaml", sp_rayservice(c, ray_image, err), false, err);
     }
-    if (s == SP_OK && c->plan->served && !c->o->cpu && sp_sky_accelerator(c->accel)[0])
-        s = add(out, "sky_task.yaml", sp_sky_task(c, setup, "bash serve.sh", err), false, err);
+    if (s == SP_OK && c->plan->served && !c->o->cpu && sp_sky_accelerator(c->accel)[0]) {
+        char run[1024];
+        sky_serve_run(c, run, sizeof run);
+        s = add(out, "sky_task.yaml", sp_sky_task(c, setup, run, err), false, err);
+    }
     return s;
 }
 

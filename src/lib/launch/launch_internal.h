@@ -27,6 +27,8 @@ typedef struct {
     bool zero;                     /* ... on FSDP / DeepSpeed ZeRO */
     bool torchtitan;               /* ... on torchtitan (FSDP2 beside TP, CP or PP) */
     bool gpu;                      /* CUDA or ROCm GPUs (not --cpu, not TPU/Neuron/Gaudi) */
+    char engine_image[SP_WORD_MAX]; /* a serving engine that comes as an image, not a wheel: vLLM on ROCm
+                                      (AMD's rocm/vllm; vLLM publishes no ROCm wheels); "" otherwise */
 } sp_launch_ctx;
 
 /* The environment block every training script starts with: the hook, data/launch.yaml's

@@ -106,6 +106,13 @@ char *sp_cluster_yaml(const sp_launch_ctx *c, const char *setup, sp_error *err)
         sp_emit_kv_str(e, "ssh_user", "SSH_USER");
         sp_emit_end_map(e);
     }
+    if (c->engine_image[0]) { /* Ray's launcher runs each node's processes in this container */
+        sp_emit_str(e, "docker");
+        sp_emit_map(e);
+        sp_emit_kv_str(e, "image", c->engine_image);
+        sp_emit_kv_str(e, "container_name", "vllm");
+        sp_emit_end_map(e);
+    }
     sp_emit_str(e, "setup_commands");
     sp_emit_seq(e);
     sp_emit_str(e, setup);

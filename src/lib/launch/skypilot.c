@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include <stdio.h>
+#include <string.h>
 
 static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bool serving)
 {
@@ -16,6 +17,11 @@ static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bo
     sp_emit_kv_str(y, "accelerators", accelerators);
     if (serving) /* vllm serve's default port (vLLM FrontendArgs.port) */
         sp_emit_kv_int(y, "ports", 8000);
+    if (c->engine_image[0]) { /* the engine's image (SkyPilot runs the task in a docker: image_id) */
+        char image[SP_WORD_MAX + 8];
+        snprintf(image, sizeof image, "docker:%s", c->engine_image);
+        sp_emit_kv_str(y, "image_id", image);
+    }
     sp_emit_end_map(y);
 }
 
@@ -45,7 +51,11 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
         sp_emit_end_map(y);
     }
     sp_emit_kv_str(y, "setup", setup);
-    sp_emit_kv_str(y, "run", run);
+    sp_emit_str(y, "run");
+    if (strchr(run, '\n')) /* a script of several lines reads as one in a literal block */
+        sp_emit_literal(y, run);
+    else
+        sp_emit_str(y, run);
     sp_emit_end_map(y);
     return sp_emit_finish(y, serving ? "# SkyPilot: sky serve up sky_task.yaml (the plan's replicas, each its GPUs).\n"
                                       : "# SkyPilot: sky launch sky_task.yaml (the plan's nodes and GPUs).\n",
