@@ -156,6 +156,7 @@ free_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
    timeout 120 ./torchrun.sh >"$work/torchrun.log" 2>&1)
 code=$?
 check "torchrun.sh exits 0" test "$code" -eq 0
+[ "$code" -eq 0 ] || { echo "     torchrun.sh exited $code (124: the 120 s timeout); its log ends:"; tail -15 "$work/torchrun.log" | sed 's/^/     /'; }
 for rank in 0 1; do
   check "torchrun.sh: rank $rank/2 reports" grep -q "stackplan-smoke rank $rank/2 .*weights-agree True" "$work/torchrun.log"
 done
