@@ -1038,6 +1038,7 @@ typedef struct {
     double compute_s;             /* GEMMs (frozen: data gradients only), attention, element-wise, loss */
     double recompute_s;           /* gradient checkpointing's second forward */
     double dequant_s;             /* QLoRA: unpacking each 4-bit layer before its GEMMs */
+    double dora_s;                /* DoRA: each adapted weight's norm of W + BA and the output's rescaling */
     double comm_s;                /* exposed all-gathers, reduce-scatters or the DDP all-reduce */
     double offload_s;             /* exposed host transfers of offloaded state */
     double optimizer_s;

@@ -240,6 +240,36 @@ static void frozen_base_is_faster(void **state)
     assert_close(lora.tokens_per_s_per_gpu, 2048.0 / lora.step_time_s);
 }
 
+/* DoRA's weight norm, by hand for Llama 2 7B with adapters on q and v (two 4096 x 4096 weights, 4096
+ * outputs each) at 2048 tokens in bf16: 32 layers x (2 x 4096^2 x 14 bytes + 5 x 2048 x 8192 x 2) in
+ * the forward, 32 x 10 x 2048 x 8192 x 2 in the backward, over the card's sustained HBM rate; the
+ * forward twice under checkpointing; nothing for LoRA. */
+static void dora_norms_by_hand(void **state)
+{
+    (void)state;
+    sp_model m = llama2_7b();
+    sp_accel a = test_accel(80e9, 2e12, 300e12, 300e9, 25e9, 2.0);
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.targets = SP_TARGET_Q | SP_TARGET_V;
+    c.micro_batch = 1;
+    c.seq = 2048;
+    c.checkpointing = false;
+    sp_ft_step lora, dora, ckpt;
+    sp_error err;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &PERF, &lora, &err), SP_OK);
+    c.method = SP_METHOD_DORA;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &PERF, &dora, &err), SP_OK);
+    c.checkpointing = true;
+    assert_int_equal(sp_ft_step_estimate(&m, &a, &c, &BARE, &PERF, &ckpt, &err), SP_OK);
+    double hbm = a.hbm_bytes_per_s * PERF.memory_efficiency;
+    double forward = 32.0 * (2.0 * 4096.0 * 4096.0 * 14.0 + 5.0 * 2048.0 * 8192.0 * 2.0) / hbm;
+    double backward = 32.0 * 10.0 * 2048.0 * 8192.0 * 2.0 / hbm;
+    assert_true(lora.dora_s == 0);
+    assert_close(dora.dora_s, forward + backward);
+    assert_close(ckpt.dora_s, 2.0 * forward + backward);
+    assert_true(dora.step_time_s > lora.step_time_s);
+}
+
 /* Eager launches floor a micro-step: at 1 ms a layer and pass, Llama 2 7B's 32 layers with
  * checkpointing (forward, recompute, backward) take 96 ms of host time, more than a 64-token
  * micro-step's GPU work, so the GPU waits 96 ms less its own busy time; fused kernels lift it. */
@@ -570,6 +600,7 @@ int main(void)
         cmocka_unit_test(full_peak_in_optimizer_step), cmocka_unit_test(checkpointing_and_logits),
         cmocka_unit_test(fit_tight_and_largest_batch), cmocka_unit_test(bad_configs),
         cmocka_unit_test(target_words),           cmocka_unit_test(frozen_base_is_faster),
+        cmocka_unit_test(dora_norms_by_hand),
         cmocka_unit_test(eager_launches_floor_a_micro_step),
         cmocka_unit_test(search_prefers_cheapest_within_deadline),
         cmocka_unit_test(search_leaves_the_allocator_room), cmocka_unit_test(autocast_caches_trained_weights_only),

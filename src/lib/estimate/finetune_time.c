@@ -114,6 +114,35 @@ static double dequant_pass_s(const ft_ctx *x, const sp_ft_memory *mem, const sp_
     return sp_ft_linear_params(x->m, mem->params) * (packed + constants + x->element_bytes) / x->hbm;
 }
 
+/* DoRA (Liu et al. 2024; PEFT tuners/lora/dora.py DoraLinearLayer.forward) in each adapted linear's
+ * forward: builds B A as a d_out x d_in matrix, scales it and adds the base weight (dequantised
+ * first under a quantised base, PEFT's dequantize_module_weight), and takes the rows' norm: write 2,
+ * read 2 and write 2, read 4 and write 2, read 2, 14 bytes an element of the weight, all detached
+ * (no backward); then rescales the output, (m / |W + BA| - 1) x base + m / |W + BA| x s x lora: about
+ * five passes over tokens x d_out in the forward and ten in the backward. Per forward pass, and the
+ * backward's share. Memory-bound. */
+static double dora_forward_s(const ft_ctx *x, const sp_ft_constants *k, double *backward_s)
+{
+    *backward_s = 0;
+    if (x->c->method != SP_METHOD_DORA)
+        return 0;
+    double packed = 0, constants = 0;
+    if (x->c->quant != SP_QUANT_NONE)
+        sp_ft_quant_bytes(x->c, k, &packed, &constants);
+    double unpack = x->c->quant != SP_QUANT_NONE ? packed + constants + x->element_bytes : 0.0;
+    double weights = 0, outputs = 0;
+    for (int i = 0; i < 7; i++) {
+        sp_ft_projection p = sp_ft_projection_of(x->m, 1u << i);
+        if (p.copies == 0 || !(x->c->targets & (1u << i)))
+            continue;
+        weights += p.copies * p.out * p.in;
+        outputs += p.copies * p.out;
+    }
+    double rescale = 5.0 * x->tokens * outputs * x->element_bytes;
+    *backward_s = x->m->layers * 2.0 * rescale / x->hbm;
+    return x->m->layers * (weights * (14.0 + unpack) + rescale) / x->hbm;
+}
+
 /* The bus bandwidth of the job's collectives: within a server the accelerator's link (PCIe
  * for consumer cards), across servers its network. */
 static double link_bytes_per_s(const ft_ctx *x)
@@ -205,10 +234,12 @@ sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_
     /* One unpack for the forward and one for the backward's data gradient; checkpointing
      * reruns the forward and so unpacks once more. */
     out->dequant_s = dequant_pass_s(&x, &mem, k) * (c->checkpointing ? 3.0 : 2.0);
+    double dora_backward = 0, dora_forward = dora_forward_s(&x, k, &dora_backward);
+    out->dora_s = dora_forward * (c->checkpointing ? 2.0 : 1.0) + dora_backward; /* the recompute reruns it */
     out->compute_s = forward + backward + logits;
     double shard = c->fsdp ? c->gpus : 1.0;
     double trainable_per_gpu = mem.trainable_params / shard;
-    double busy = out->compute_s + out->recompute_s + out->dequant_s;
+    double busy = out->compute_s + out->recompute_s + out->dequant_s + out->dora_s;
     /* Eager PyTorch launches each layer's kernels one Python op at a time; when the GPU runs a
      * micro-step faster than the host issues it, the GPU waits (perf.yaml eager_host_s_per_layer_pass). */
     out->host_wait_s = fmax(0.0, eager_launch_s(&x) - busy);

@@ -441,6 +441,7 @@ static json_t *option_json(const sp_model *m, const sp_ft_option *o)
         json_object_set_new(parts, "compute_s", sp_json_round(o->step.compute_s, 1e6));
         json_object_set_new(parts, "recompute_s", sp_json_round(o->step.recompute_s, 1e6));
         json_object_set_new(parts, "dequant_s", sp_json_round(o->step.dequant_s, 1e6));
+        json_object_set_new(parts, "dora_s", sp_json_round(o->step.dora_s, 1e6));
         json_object_set_new(parts, "comm_s", sp_json_round(o->step.comm_s, 1e6));
         json_object_set_new(parts, "offload_s", sp_json_round(o->step.offload_s, 1e6));
         json_object_set_new(parts, "optimizer_s", sp_json_round(o->step.optimizer_s, 1e6));
