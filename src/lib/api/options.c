@@ -149,12 +149,26 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
     names[n] = NULL;
     /* plan and launch read a profile FILE: a job's words go into it, not onto the command line. */
     static const char *const PROFILE_WORDS[] = {"model", "gpu", "gpus", "qps", "method", "tokens", "params"};
-    for (size_t k = 0; strstr(cmd->usage, " FILE") && k < sizeof PROFILE_WORDS / sizeof PROFILE_WORDS[0]; k++)
+    bool reads_profile = strstr(cmd->usage, "plan FILE") || strstr(cmd->usage, "launch FILE"); /* not --hf-config FILE */
+    for (size_t k = 0; reads_profile && k < sizeof PROFILE_WORDS / sizeof PROFILE_WORDS[0]; k++)
         if (!strcmp(name, PROFILE_WORDS[k]))
             return cli_flag_error(err, name,
                                   "not an option: this command reads a profile FILE; put '%s:' in it (examples/launch.yaml, "
                                   "docs/CLI.md's profile keys)",
                                   name);
+    /* The same idea spelled otherwise here: memory --method sizes checkpointing as --recompute full
+     * and a sharded fine-tune's GPUs as --dp, where finetune says --checkpointing and --gpus. */
+    static const struct {
+        const char *given, *here, *spelled;
+    } SYNONYMS[] = {{"checkpointing", "recompute", "--recompute full"},
+                    {"recompute", "checkpointing", "--checkpointing"},
+                    {"gpus", "dp", "--dp N (the data-parallel GPUs)"}};
+    for (size_t k = 0; k < sizeof SYNONYMS / sizeof SYNONYMS[0]; k++)
+        if (!strcmp(name, SYNONYMS[k].given))
+            for (size_t j = 0; j < cmd->count; j++)
+                if (!strcmp(cmd->opts[j].name, SYNONYMS[k].here))
+                    return cli_flag_error(err, name, "not an option of this command, which spells it %s (see --help)",
+                                          SYNONYMS[k].spelled);
     /* A flag another command takes (the bounds table holds every command's numbers) is named as
      * such, not matched to this command's nearest spelling (--qps on train is not --gpu). */
     if (cli_default_of(name))
