@@ -398,6 +398,14 @@ typedef struct {
     int method;                /* an sp_ft_method when has_method and not method_auto */
     double dataset_gb;         /* fine-tune text, in GB (data/defaults.yaml dataset_bytes_per_token) */
     double epochs;             /* passes over dataset_gb or tokens; 0: 1 */
+    /* A fine-tune's settings, as finetune's flags of the same names (profile_ft.c): what
+     * `finetune --format profile` writes, so the plan launched is the one recommended. */
+    double lora_rank;          /* 0: finetune's default */
+    unsigned lora_targets;     /* SP_TARGET_* bits; 0: finetune's default */
+    bool has_quant, has_offload, has_chunked_loss, has_fused_kernels; /* false: finetune's default */
+    int quant;                 /* an sp_quant when has_quant */
+    int offload;               /* an sp_offload when has_offload (else the search's choice) */
+    bool chunked_loss, fused_kernels;
     double gpus;               /* a named model's training run or fine-tune on exactly this many GPUs
                                   (the cluster one has); 0: the plan chooses the count */
     /* Where each key's value sits in the file, so that a plan's error points at the key that
@@ -1925,6 +1933,13 @@ typedef struct {
  * per GPU, largest micro-batch, tokens/s, hours, cost) and the recommendation with its framework.
  * Caller frees. */
 char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error *err);
+
+/* The recommended fine-tune as a profile YAML (one list item) that sp_plan plans with the same
+ * method, count, sequence and settings (rank, targets, quantisation, offload, loss, kernels):
+ * catalog model and part, tokens, and the deadline and budget given, else its own hours and cost
+ * rounded up. SP_ERR_INPUT when nothing fits. Caller frees. */
+char *sp_ft_profile(const sp_ft_report *report, sp_error *err);
+
 
 /* One fine-tune's memory: allocated, reserved and device bytes and their parts, the largest
  * micro-batch and the largest that is not tight. accel may be NULL. */

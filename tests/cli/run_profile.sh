@@ -45,6 +45,40 @@ grep -q '^  micro_batch: 1$' "$tmp/pinned.yaml" && grep -q '^  usd_per_gpu_hour:
   grep -q '^  global_batch: 1024$' "$tmp/pinned.yaml" && ok || bad "pinned: keys missing from the profile"
 grep -q '^  train_hours: 1440$' "$tmp/range.yaml" && ok || bad "range: train_hours is not the 60-day deadline"
 
+# `finetune --format profile`: the plan on the profile recommends the same fine-tune (method, count,
+# layout, micro-batch, tokens/s) with the settings that made it, and launch writes its recipe.
+same_fine_tune() { # name, finetune args...
+  local name=$1; shift
+  "$bin" finetune "$@" --format json >"$tmp/$name.json" || { bad "$name: finetune exit $?"; return; }
+  "$bin" finetune "$@" --format profile >"$tmp/$name.yaml" || { bad "$name: finetune --format profile exit $?"; return; }
+  "$bin" plan "$tmp/$name.yaml" --format json >"$tmp/$name.plan.json" || { bad "$name: plan on the profile exit $?"; return; }
+  python3 - "$tmp/$name.json" "$tmp/$name.plan.json" <<'PY' && ok || bad "$name: plan on the profile differs"
+import json, sys
+ft = json.load(open(sys.argv[1]))
+want = ft["options"][ft["recommended"]]
+got = json.load(open(sys.argv[2]))["plans"][0]["fine_tune"]
+keys = ["method", "gpus", "sharding", "checkpointing", "offload", "micro_batch", "seq"]
+diff = [(k, want["config"][k], got[k]) for k in keys if want["config"][k] != got[k]]
+if diff or abs(want["tokens_per_s"] - got["tokens_per_s"]) > 0.05:
+    sys.exit(f"{diff}, tokens/s {want['tokens_per_s']} against {got['tokens_per_s']}")
+PY
+  "$bin" launch "$tmp/$name.yaml" --out "$tmp/$name.out" >/dev/null || { bad "$name: launch exit $?"; return; }
+  if ls "$tmp/$name.out"/*/axolotl.yml >/dev/null 2>&1; then ok; else bad "$name: launch wrote no axolotl.yml"; fi
+}
+same_fine_tune ft_qlora --model llama-3.1-8b --gpu rtx-4090-24gb --method qlora --tokens 50M
+# offload chosen where nothing else fits (70B QLoRA on one 3090), and settings off their defaults
+same_fine_tune ft_offload --model llama-3.1-70b --gpu rtx-3090-24gb --gpus 1 --method qlora --tokens 10M
+same_fine_tune ft_settings --model llama-3.1-8b --gpu a100-sxm-80gb --gpus 2 --method lora --lora-rank 16 \
+  --lora-targets attn --chunked-loss --fused-kernels --seq 4096 --tokens 100M
+grep -q '^  offload: optimizer+params$' "$tmp/ft_offload.yaml" && grep -q 'fsdp_offload_params: true' "$tmp"/ft_offload.out/*/axolotl.yml &&
+  ok || bad "ft_offload: the profile or the recipe lost the offload"
+grep -q '^  lora_rank: 16$' "$tmp/ft_settings.yaml" && grep -q '^  lora_targets: q,k,v,o$' "$tmp/ft_settings.yaml" &&
+  grep -q '^  chunked_loss: true$' "$tmp/ft_settings.yaml" && ok || bad "ft_settings: keys missing from the profile"
+
+"$bin" finetune --model llama-3.1-405b --gpu rtx-3090-24gb --gpus 1 --method full --format profile >"$tmp/none.yaml"
+code=$?
+[ $code -eq 3 ] && grep -q '^# .*nothing fits' "$tmp/none.yaml" && ok || bad "finetune --format profile, nothing fits: exit $code"
+
 # What a profile cannot say is bad input (exit 2, one line on stderr, nothing on stdout).
 refused() { # flag-in-message, args...
   local want=$1; shift

@@ -24,7 +24,8 @@ static const cli_opt OPTS[] = {
     {"deadline-hours", CLI_NUMBER, "H", "finish within this many hours"},
     {"budget-usd", CLI_NUMBER, "USD", "spend at most this"},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price of a GPU-hour (default: the catalog's, for the instance the GPUs come in)"},
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
+    {"format", CLI_TEXT, "text|json|html|profile",
+     "output format (default text; html: a page with charts; profile: the recommendation as a profile for plan and launch)"},
 };
 
 static const cli_command CMD = {
@@ -133,7 +134,7 @@ int cmd_finetune(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML | CLI_PROFILE);
     if (started >= 0)
         return started;
     sp_error err;

@@ -80,7 +80,11 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
     char *text = NULL;
     if (sp_ft_search(&in->model, accels, count, q, &k, &in->rules.perf, &result, &err) == SP_OK) {
         sp_ft_report report = {&in->model, q, &result, &in->rules};
-        text = sp_render_finetune(&report, format, &err);
+        if (format == SP_FORMAT_PROFILE && result.best < 0) /* understood, nothing to write: exit 3 below */
+            text = strdup("# stackplan finetune --format profile: nothing fits at the counts asked, so there is no "
+                          "fine-tune to write; the text report says what would fit\n");
+        else
+            text = format == SP_FORMAT_PROFILE ? sp_ft_profile(&report, &err) : sp_render_finetune(&report, format, &err);
     }
     sp_accel_catalog_free(&in->catalog);
     if (!text)

@@ -75,6 +75,10 @@ const char *sp_yaml_scalar(const struct yaml_node_s *node);
 sp_status sp_yaml_fail(const sp_yaml *y, const struct yaml_node_s *node, const char *field, sp_error *err,
                        const char *fmt, ...) SP_PRINTF(5, 6);
 /* A scalar that must be a number within [min, max]. */
+/* A profile's fine-tune keys (profile_ft.c): their names (NULL-terminated) and their reader. */
+const char *const *sp_profile_ft_keys(void);
+sp_status sp_profile_read_ft_key(sp_yaml *y, const char *key, const struct yaml_node_s *value, sp_profile *p,
+                                 sp_error *err);
 sp_status sp_yaml_number(const sp_yaml *y, const struct yaml_node_s *node, const char *field, double min,
                          double max, unsigned flags, double *out, sp_error *err);
 /* A scalar string of at most size-1 bytes, not empty. */

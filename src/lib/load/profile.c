@@ -45,8 +45,10 @@ static const char *const REQUIRED_KEYS[] = {"name", "budget_usd", NULL};
 
 static sp_status unknown_key(sp_yaml *y, const yaml_node_t *key, sp_error *err)
 {
-    const char *keys[TEXT_KEY_COUNT + NUMBER_FIELD_COUNT + SP_KNOB_COUNT + 1];
+    const char *keys[TEXT_KEY_COUNT + NUMBER_FIELD_COUNT + SP_KNOB_COUNT + 8];
     size_t n = 0;
+    for (const char *const *ft = sp_profile_ft_keys(); *ft; ft++)
+        keys[n++] = *ft;
     for (size_t i = 0; i < TEXT_KEY_COUNT; i++)
         keys[n++] = TEXT_KEYS[i];
     for (size_t i = 0; i < NUMBER_FIELD_COUNT; i++)
@@ -175,6 +177,9 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
         return read_stages(y, value, p, err);
     if (!strcmp(name, "method"))
         return read_method(y, value, p, err);
+    for (const char *const *ft = sp_profile_ft_keys(); *ft; ft++)
+        if (!strcmp(name, *ft))
+            return sp_profile_read_ft_key(y, name, value, p, err);
     for (size_t i = 0; i < NUMBER_FIELD_COUNT; i++) {
         const number_field *f = &NUMBER_FIELDS[i];
         if (strcmp(name, f->key))

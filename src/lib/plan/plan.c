@@ -419,6 +419,25 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
 
 /* ---- a fine-tune (profile method + options.model + options.accel) ---- */
 
+/* The profile's fine-tune settings over finetune's defaults, as its flags of the same names. */
+static void ft_settings(const sp_profile *p, sp_ft_request *q)
+{
+    if (p->lora_rank > 0)
+        q->base.lora_rank = p->lora_rank;
+    if (p->lora_targets)
+        q->base.targets = p->lora_targets;
+    if (p->has_quant)
+        q->base.quant = (sp_quant)p->quant;
+    if (p->has_offload) {
+        q->base.offload = (sp_offload)p->offload;
+        q->offload = p->offload;
+    }
+    if (p->has_chunked_loss)
+        q->base.chunked_loss = p->chunked_loss;
+    if (p->has_fused_kernels)
+        q->base.fused_kernels = p->fused_kernels;
+}
+
 /* Full, LoRA and QLoRA (or the profile's method) on 1 to gpus_per_node GPUs: the cheapest that
  * finishes within train_hours (when given) and the budget, else the fastest. */
 static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
@@ -433,6 +452,7 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
         q.base.optimizer = p->optimizer;
     if (!p->method_auto)
         q.methods = 1u << p->method;
+    ft_settings(p, &q);
     q.gpus_max = out->knobs.gpus_per_node;
     if (p->gpus > 0) /* the cluster one has */
         q.gpus_min = q.gpus_max = p->gpus;

@@ -1,0 +1,82 @@
+/* ft_profile.c - `finetune --format profile`: the recommended fine-tune as a profile that `plan`
+ * explains and `launch` turns into an axolotl recipe and its scripts, with the settings that made
+ * it (method, count, sequence, rank, targets, quantisation, offload, loss, kernels), so the plan
+ * launched is the one recommended, not the defaults searched again. */
+#include "launch_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static char *header(const sp_ft_report *r, const sp_ft_option *o, sp_error *err)
+{
+    sp_buf b = {0};
+    sp_buf_printf(&b, "# stackplan finetune --format profile: the recommended %s fine-tune, %g x %s, as a profile.\n",
+                  sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name);
+    sp_buf_printf(&b, "# `stackplan plan FILE` explains it; `stackplan launch FILE --out DIR` writes its axolotl recipe.\n");
+    sp_buf_printf(&b, "# train_hours: %s; budget_usd: %s.\n",
+                  r->request->deadline_hours > 0 ? "the --deadline-hours given" : "the run's hours, rounded up",
+                  r->request->budget_usd > 0 ? "the --budget-usd given"
+                                             : "its GPUs' cost, rounded up (set your own: the plan picks the tier by it)");
+    return sp_buf_finish(&b, err);
+}
+
+static void settings(sp_emitter *y, const sp_ft_config *c)
+{
+    if (c->method != SP_METHOD_FULL) {
+        char targets[64];
+        sp_targets_text(c->targets, targets, sizeof targets);
+        sp_emit_kv_int(y, "lora_rank", c->lora_rank);
+        sp_emit_kv_str(y, "lora_targets", targets);
+    }
+    if (c->method == SP_METHOD_QLORA)
+        sp_emit_kv_str(y, "quant", sp_quant_name(c->quant));
+    sp_emit_kv_str(y, "offload", sp_offload_name(c->offload));
+    sp_emit_kv_bool(y, "chunked_loss", c->chunked_loss);
+    sp_emit_kv_bool(y, "fused_kernels", c->fused_kernels);
+}
+
+char *sp_ft_profile(const sp_ft_report *r, sp_error *err)
+{
+    const sp_ft_result *res = r->result;
+    if (res->best < 0) {
+        sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu", "nothing fits: there is no fine-tune to write as a profile");
+        return NULL;
+    }
+    const sp_ft_option *o = &res->items[res->best];
+    const sp_ft_request *q = r->request;
+    char name[SP_NAME_MAX * 2 + 48];
+    snprintf(name, sizeof name, "%s %s on %g x %s", sp_ft_method_name(o->config.method), r->model->name,
+             o->config.gpus, o->accel->name);
+    sp_emitter *y = sp_emit_begin(err);
+    if (!y)
+        return NULL;
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", name);
+    sp_emit_kv_str(y, "model", r->model->name);
+    sp_emit_kv_str(y, "gpu", o->accel->name);
+    sp_emit_kv_int(y, "gpus", o->config.gpus);
+    sp_emit_kv_str(y, "method", sp_ft_method_name(o->config.method));
+    sp_emit_kv_int(y, "seq", o->config.seq);
+    if (q->micro_batch > 0) /* pinned; the plan searches it otherwise, as finetune did */
+        sp_emit_kv_int(y, "micro_batch", q->micro_batch);
+    sp_emit_kv_int(y, "tokens", ceil(q->tokens));
+    sp_emit_kv_str(y, "precision", sp_precision_name(o->config.precision));
+    sp_emit_kv_str(y, "optimizer", sp_optimizer_name(o->config.optimizer));
+    settings(y, &o->config);
+    if (q->usd_per_gpu_hour > 0) /* given; the catalog's price otherwise */
+        sp_emit_kv_num(y, "usd_per_gpu_hour", q->usd_per_gpu_hour);
+    sp_emit_kv_num(y, "train_hours", q->deadline_hours > 0 ? q->deadline_hours : ceil(o->hours));
+    sp_emit_kv_num(y, "budget_usd", q->budget_usd > 0 ? q->budget_usd : fmax(1.0, ceil(o->cost_usd)));
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+    char *comment = header(r, o, err);
+    if (!comment) {
+        free(sp_emit_finish(y, NULL, err));
+        return NULL;
+    }
+    char *text = sp_emit_finish(y, comment, err);
+    free(comment);
+    return text;
+}
