@@ -69,14 +69,5 @@ char *sp_ft_profile(const sp_ft_report *r, sp_error *err)
         sp_emit_kv_num(y, "usd_per_gpu_hour", q->usd_per_gpu_hour);
     sp_emit_kv_num(y, "train_hours", q->deadline_hours > 0 ? q->deadline_hours : ceil(o->hours));
     sp_emit_kv_num(y, "budget_usd", q->budget_usd > 0 ? q->budget_usd : fmax(1.0, ceil(o->cost_usd)));
-    sp_emit_end_map(y);
-    sp_emit_end_seq(y);
-    char *comment = header(r, o, err);
-    if (!comment) {
-        free(sp_emit_finish(y, NULL, err));
-        return NULL;
-    }
-    char *text = sp_emit_finish(y, comment, err);
-    free(comment);
-    return text;
+    return sp_emit_profile_finish(y, header(r, o, err), err);
 }

@@ -101,6 +101,9 @@ sp_emitter *sp_emit_begin(sp_error *err);
 /* Ends the document and frees the emitter; comment (lines of "# ...", ours only) goes first.
  * Caller frees the text. */
 char *sp_emit_finish(sp_emitter *y, const char *comment, sp_error *err);
+/* A profile's list ends: its item's map and the list closed, the header comment (NULL: it could not
+ * be written, and the emitter is discarded) put first and freed. */
+char *sp_emit_profile_finish(sp_emitter *y, char *comment, sp_error *err);
 void sp_emit_str(sp_emitter *y, const char *text);
 void sp_emit_int(sp_emitter *y, double value);
 void sp_emit_num(sp_emitter *y, double value);

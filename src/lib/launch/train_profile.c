@@ -70,14 +70,5 @@ char *sp_train_profile(const sp_train_report *r, sp_error *err)
         sp_emit_kv_num(y, "usd_per_gpu_hour", q->usd_per_gpu_hour);
     emit_amount(y, "train_hours", hours);
     emit_amount(y, "budget_usd", usd);
-    sp_emit_end_map(y);
-    sp_emit_end_seq(y);
-    char *comment = header(r, o, err);
-    if (!comment) {
-        free(sp_emit_finish(y, NULL, err));
-        return NULL;
-    }
-    char *text = sp_emit_finish(y, comment, err);
-    free(comment);
-    return text;
+    return sp_emit_profile_finish(y, header(r, o, err), err);
 }

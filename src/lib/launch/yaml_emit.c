@@ -196,3 +196,16 @@ void sp_emit_literal(sp_emitter *y, const char *text)
                                  YAML_LITERAL_SCALAR_STYLE);
     emit(y, &ev);
 }
+
+char *sp_emit_profile_finish(sp_emitter *y, char *comment, sp_error *err)
+{
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+    if (!comment) {
+        free(sp_emit_finish(y, NULL, err));
+        return NULL;
+    }
+    char *text = sp_emit_finish(y, comment, err);
+    free(comment);
+    return text;
+}
