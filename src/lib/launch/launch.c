@@ -513,6 +513,12 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "checkpoint-dir", "the checkpoint directory is too long");
     if (o->env_hook && strlen(o->env_hook) >= SP_WORD_MAX / 4)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "env-hook", "the environment hook's path is too long");
+    /* The axolotl recipe is the plan's GPU fine-tune (bitsandbytes, FlashAttention, bf16): no CPU
+     * runs it, so a CPU smoke variant needs the user's own program. */
+    if (o->cpu && plan->fine_tuned && !o->entry)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cpu",
+                       "a fine-tune's axolotl recipe needs its GPUs (4-bit weights, FlashAttention): give --entry with "
+                       "a program a CPU runs for the smoke variant");
     sp_status s = check_slurm_name(o->partition, "partition", err);
     if (s == SP_OK)
         s = check_slurm_name(o->account, "account", err);
