@@ -70,6 +70,30 @@ for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
 sys.exit(0 if {"ray", "sky"} <= seen else f"only {sorted(seen)} lines: a Ray and a SkyPilot plan are wanted")
 PY
 
+# Every plan's launch line is one shell command as printed: it splits into words, and an sbatch --wrap
+# is one word with nothing after it (a quote inside the wrap had ended it, leaving a stray word sbatch
+# took for its script)
+"$bin" plan "$root/examples/launch.yaml" --format json >"$work/launch_plans.json"
+check "every plan's launch line is well-quoted shell" python3 - "$work/capstone.json" "$work/kit.json" "$work/launch_plans.json" <<'PY'
+import json, shlex, subprocess, sys
+seen = 0
+for f in sys.argv[1:]:
+    for p in json.load(open(f))["plans"]:
+        line = p["launch"].split("   #")[0]
+        try:
+            words = shlex.split(line)
+        except ValueError as e:
+            sys.exit(f"{p['name']}: {e}: {line}")
+        if subprocess.run(["bash", "-n"], input=line, text=True).returncode != 0:
+            sys.exit(f"{p['name']}: bash -n refuses {line}")
+        if words[0] == "sbatch":
+            wrap = [i for i, w in enumerate(words) if w.startswith("--wrap=")]
+            if not wrap or wrap[0] != len(words) - 1:
+                sys.exit(f"{p['name']}: words after sbatch's --wrap: {words[wrap[0] + 1:] if wrap else words}")
+            seen += 1
+sys.exit(0 if seen else "no sbatch line among the plans")
+PY
+
 # vLLM on ROCm: no wheel exists, so the SkyPilot task and the Ray cluster run AMD's rocm/vllm image
 # and pip installs neither vllm nor a torch that would replace the image's own
 check "vLLM on ROCm runs in its image, not from pip" python3 - "$work/kit/serve-llama-3-3-70b-on-mi300x" <<'PY'

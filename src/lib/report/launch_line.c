@@ -92,14 +92,21 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
          * --deepspeed, torchtitan.toml), as in every script stackplan launch writes. */
         return snprintf(buf, size, "torchrun --standalone --nproc_per_node=%lu %s",
                         (unsigned long)plan->gpus, entry);
-    case SP_LAUNCH_SLURM:
-        /* Single quotes: the batch shell on the first node expands the endpoint, not sbatch. */
+    case SP_LAUNCH_SLURM: {
+        /* Single quotes: the batch shell on the first node expands the endpoint, not sbatch. The
+         * entry's own quoted word ('full_shard auto_wrap') takes double quotes inside them: a single
+         * quote there would end the --wrap string (the entry is the plan's, never the user's text). */
+        char wrapped[128];
+        snprintf(wrapped, sizeof wrapped, "%s", entry);
+        for (char *q = strchr(wrapped, '\''); q; q = strchr(q + 1, '\''))
+            *q = '"';
         return snprintf(buf, size,
                         "sbatch --nodes=%lu --gpus-per-node=%lu --ntasks-per-node=1 --wrap='srun "
                         "torchrun --nnodes=%lu --nproc_per_node=%lu --rdzv_id=$SLURM_JOB_ID "
                         "--rdzv_backend=c10d --rdzv_endpoint=$(scontrol show hostnames "
                         "$SLURM_JOB_NODELIST | head -n 1):29500 %s'",
-                        nodes, per_node(plan), nodes, per_node(plan), entry);
+                        nodes, per_node(plan), nodes, per_node(plan), wrapped);
+    }
     case SP_LAUNCH_SKYPILOT: /* what stackplan launch writes: sky_task.yaml runs node_run.sh on each node */
         return snprintf(buf, size, "sky launch sky_task.yaml   # %lu node(s) x %lu GPU(s), node_run.sh on each", nodes,
                         per_node(plan));
