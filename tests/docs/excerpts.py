@@ -5,9 +5,11 @@ usage: excerpts.py STACKPLAN SOURCE_ROOT DOC...
 
 For every fenced block of each DOC, every `$ stackplan ...` line (a trailing backslash continues it)
 is run, and every line shown under it, cut at each `...` the docs use for an elision, must appear in
-what it prints. Commands run in a scratch directory that sees the source's examples/, data/ and
+what it prints; a block after `<!-- file: PATH -->` shows a file an earlier command wrote, and its
+lines must be in that file. Commands run in a scratch directory that sees the source's examples/, data/ and
 tests/ (launch writes its out/ there, not into the source tree)."""
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -15,14 +17,20 @@ import tempfile
 
 
 def blocks(path):
-    out, cur, inside = [], [], False
+    """Each fenced block's lines, with the file it shows when an HTML comment `<!-- file: PATH -->`
+    stands on the line before its fence (a file an earlier block's command wrote), else None."""
+    out, cur, inside, shows, last = [], [], False, None, ""
     for line in open(path, encoding="utf-8").read().split("\n"):
         if line.lstrip().startswith("```"):
             if inside:
-                out.append(cur)
+                out.append((shows, cur))
+            else:
+                m = re.match(r"\s*<!-- file: (\S+) -->\s*$", last)
+                shows = m.group(1) if m else None
             cur, inside = [], not inside
         elif inside:
             cur.append(line)
+        last = line
     return out
 
 
@@ -51,7 +59,17 @@ def main():
         for name in ("examples", "data", "tests"):
             os.symlink(os.path.join(root, name), os.path.join(work, name))
         for doc in docs:
-            for lines in blocks(os.path.join(root, doc)):
+            for shows, lines in blocks(os.path.join(root, doc)):
+                if shows:  # a file's excerpt: each shown piece is in the file as written
+                    path = os.path.join(work, shows)
+                    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+                    for part in (p.strip() for line in lines for p in line.split("...")):
+                        if part:
+                            checked += 1
+                            if part not in text:
+                                failed += 1
+                                print(f"FAIL {doc}: {shows} does not hold {part[:120]!r}")
+                    continue
                 for cmd, shown in commands(lines):
                     # through the shell, as a reader types it (quotes, a pipe into grep)
                     line = shlex.quote(binary) + cmd[len("stackplan"):]

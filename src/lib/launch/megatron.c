@@ -112,7 +112,9 @@ static void shape_args(const sp_launch_ctx *c, sp_buf *b)
         whole(b, "--qk-pos-emb-head-dim", m->qk_rope_head_dim);
         whole(b, "--v-head-dim", m->v_head_dim);
     }
-    if (m->qk_norm)
+    /* MLA's q_a and kv_a norms (DeepSeek-V2/V3) are Megatron's q_layernorm and kv_layernorm, which
+     * its MLA layer spec builds only under --qk-layernorm (IdentityOp otherwise). */
+    if (m->qk_norm || m->kv_lora_rank > 0)
         flag(b, "--qk-layernorm");
     if (m->experts > 1) {
         whole(b, "--num-experts", m->experts);
@@ -177,6 +179,11 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
     real(b, "--adam-beta2", d->adam_beta2);
     if (k->precision != SP_PREC_FP32) /* Megatron trains in fp32 unless told --fp16 or --bf16 */
         flag(b, k->precision == SP_PREC_MIXED_FP16 ? "--fp16" : "--bf16");
+    /* Under --bf16 Megatron accumulates and reduces gradients in fp32 unless told otherwise
+     * (arguments.py: accumulate_allreduce_grads_in_fp32): the plan's memory and its data-parallel
+     * traffic count 16-bit gradients, as NVIDIA's performance recipes run (grad_reduce_in_fp32 off). */
+    if (k->precision != SP_PREC_FP32 && k->precision != SP_PREC_MIXED_FP16)
+        flag(b, "--grad-reduce-in-bf16");
     if (k->precision == SP_PREC_FP8) { /* Transformer Engine: E4M3 forward, E5M2 gradients */
         sp_buf_puts(b, "    --fp8-format hybrid\n");
         /* Per-tensor scaling, what --precision fp8 is sized as (MXFP8 block scaling is --precision

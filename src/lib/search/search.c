@@ -15,6 +15,14 @@ enum { DIVISORS_MAX = 256 };
 enum { LAYOUTS_MAX = 1 << 20 };
 
 /* Divisors of n up to limit, ascending: pairs (d, n/d) up to sqrt(n). */
+/* What tensor parallelism splits whole: the key-value heads of grouped-query attention (Megatron-Core
+ * divides num_query_groups by tp, attention.py; torchtitan shards wk and wv by head), else the heads
+ * (multi-head attention, and MLA, whose latent cache every head reads). */
+static double tp_unit(const sp_model *m)
+{
+    return m->kv_lora_rank > 0 || !(m->kv_heads > 0) || m->kv_heads >= m->heads ? m->heads : m->kv_heads;
+}
+
 static size_t divisors(double n, double limit, double *out)
 {
     double high[DIVISORS_MAX];
@@ -320,6 +328,11 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
                        q->micro_batch, q->dp > 0 ? " x dp" : "", q->global_batch);
     if (q->tp > 0 && fmod(m->heads, q->tp) != 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "%g does not divide the %g attention heads", q->tp, m->heads);
+    if (q->tp > 0 && fmod(tp_unit(m), q->tp) != 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp",
+                       "%g does not divide the %g key-value heads: Megatron-Core and torchtitan give each rank whole "
+                       "query groups",
+                       q->tp, tp_unit(m));
     if (q->pp > m->layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "%g stages for %g layers", q->pp, m->layers);
     if (q->interleave > 1 && q->pp > 0 && q->pp * q->interleave > m->layers)
@@ -423,8 +436,9 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     if (request->gpus > accel->per_node && !(accel->inter_node_bytes_per_s > 0))
         return SP_OK;
     double tps[DIVISORS_MAX], pps[DIVISORS_MAX];
-    /* Tensor parallelism stays inside a node (NVLink), as Megatron recommends. */
-    size_t ntp = divisors(model->heads, accel->per_node, tps);
+    /* Tensor parallelism stays inside a node (NVLink), as Megatron recommends, and splits whole
+     * query groups (tp_unit). */
+    size_t ntp = divisors(tp_unit(model), accel->per_node, tps);
     size_t npp = divisors(model->layers, model->layers, pps);
     /* Uneven stages: Megatron-Core places the remainder on some stages (its first and last
      * pipeline-layer options), so a power-of-two pp need not divide the layers; the slowest
