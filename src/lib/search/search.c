@@ -194,7 +194,8 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
     /* Megatron shards the optimizer (distributed optimizer = ZeRO-1) beside TP/PP; FSDP/ZeRO-2/3
      * apply to pure data parallelism, and FSDP2 (ZeRO-3) also composes with TP and PP in
      * torchtitan (Liang et al. 2024, "TorchTitan", sec. 3.1). MoE plans run Megatron-Core's. */
-    bool split = c->tp > 1 || c->pp > 1;
+    /* Context parallelism runs on Megatron-Core or torchtitan too: no ZeRO-2 beside it either. */
+    bool split = c->tp > 1 || c->pp > 1 || c->cp > 1;
     /* Below, only the ZeRO stage, recompute and sequence parallelism change: the memos' terms hold. */
     s->memo.generation = s->memory_memo.generation = s->memory_memo.generation + 1u;
     int zero_max = c->ep <= 1 ? 3 : 1;
