@@ -218,9 +218,15 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
         snprintf(bound, sizeof bound, ", the default %g ms a token (serve_tpot_ms) among them,", 1e3 * c->tpot_s);
     if (c->ttft_s > 0 || c->tpot_s > 0)
         snprintf(verdict, sizeof verdict, " (targets%s %s%s)", bound, s->meets_targets ? "met" : "NOT met", load);
-    sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); $%.3f per million "
-                     "output tokens\n",
-                  1e3 * s->ttft_s, 1e3 * s->tpot_s, verdict, s->replicas, s->usd_per_million_output_tokens);
+    /* At the rate asked (input and output billed as serve bills them) and at full capacity. */
+    char price[128];
+    if (s->usd_per_million_output_tokens_at_load > 0)
+        snprintf(price, sizeof price, "$%.3f per million output tokens at the %g requests/s asked ($%.3f at full capacity)",
+                 s->usd_per_million_output_tokens_at_load, c->qps, s->usd_per_million_output_tokens);
+    else
+        snprintf(price, sizeof price, "$%.3f per million output tokens at full capacity", s->usd_per_million_output_tokens);
+    sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); %s\n", 1e3 * s->ttft_s,
+                  1e3 * s->tpot_s, verdict, s->replicas, price);
     char parallelism[320];
     if (sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0) /* an MoE sized both ways */
         sp_buf_printf(b, "  parallelism     : %s\n", parallelism);
