@@ -1,5 +1,6 @@
 /* cmd_catalog.c - `stackplan catalog accelerators|models|instances|workloads`: what the data files hold. */
 #include "api_internal.h"
+#include "common_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,17 @@ int cmd_catalog(int argc, char **argv)
     const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
     cli_path path;
     char *text = NULL;
+    /* "gpus", as --gpu names them, is the accelerators; another near spelling is named, not listed. */
+    static const char *const LISTS[] = {"accelerators", "models", "instances", "workloads", NULL};
+    if (n == 1 && (!strcmp(what[0], "gpus") || !strcmp(what[0], "gpu")))
+        what[0] = "accelerators";
+    const char *near = n == 1 ? sp_nearest_key(LISTS, what[0]) : NULL;
+    if (n == 1 && near && strcmp(near, what[0]) != 0) {
+        fprintf(cli_err(), "stackplan: catalog: '%s' is not a catalog; did you mean '%s'? (accelerators, models, "
+                           "instances, workloads)\n",
+                what[0], near);
+        return CLI_EXIT_INPUT;
+    }
     if (n == 1 && !strcmp(what[0], "accelerators"))
         text = list_accels(cli_data_file(&CMD, v, "accelerators", data_dir, "accelerators.yaml", &path), format, &err);
     else if (n == 1 && !strcmp(what[0], "models"))
