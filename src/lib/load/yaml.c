@@ -227,8 +227,19 @@ sp_status sp_yaml_number(const sp_yaml *y, const yaml_node_t *node, const char *
     sp_error parse_err;
     sp_error_clear(&parse_err);
     if (sp_parse_number(sp_yaml_scalar(node), (flags & ~(unsigned)SP_NUM_POSITIVE) | SP_NUM_ALLOW_UNDERSCORE, &value,
-                        &parse_err) != SP_OK)
+                        &parse_err) != SP_OK) {
+        /* params_b: 7B - the key's unit is already billions. */
+        double bare = 0;
+        const char *text = sp_yaml_scalar(node);
+        size_t n = strlen(text);
+        char digits[64];
+        snprintf(digits, sizeof digits, "%.*s", (int)(n > 0 && n < sizeof digits ? n - 1 : 0), text);
+        bool billions = !strcmp(field, "params_b") && n > 1 && (text[n - 1] == 'B' || text[n - 1] == 'b') &&
+                        sp_parse_number(digits, 0, &bare, NULL) == SP_OK;
+        if (billions)
+            return sp_yaml_fail(y, node, field, err, "'%s': params_b counts billions already: write %s", text, digits);
         return sp_yaml_fail(y, node, field, err, "%s", parse_err.message);
+    }
     if ((flags & SP_NUM_POSITIVE) && !(value > 0))
         return sp_yaml_fail(y, node, field, err, "%s must be greater than 0", sp_yaml_scalar(node));
     if (value < min || value > max)
