@@ -1472,11 +1472,12 @@ typedef struct {
     bool tp_overlap;             /* overlap tensor-parallel communication with GEMMs where a layout allows it */
     bool global_batch_is_default; /* global_batch came from the rules (sp_rules_global_batch), not the user */
     bool eager_modules;          /* norms, rotary and the gated activation unfused (sp_mem_config) */
+    bool tokens_is_default;      /* tokens came from the rules (tokens_per_param), not the user */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false, false, false}
+     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false, false, false, false}
 
 /* One evaluated layout. */
 typedef struct {

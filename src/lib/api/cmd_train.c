@@ -85,6 +85,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
         return cli_flag_error(err, "ep-overlap", "%s is dense: it has no expert all-to-all to overlap", m->name);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
     q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
+    q->tokens_is_default = !cli_flag(&CMD, v, "tokens")->set;
     q->goodput = cli_number_or(&CMD, v, "goodput", in->rules.limits.goodput);
     q->mfu_cap = cli_number_or(&CMD, v, "mfu-cap", 0);
     sp_recompute r = SP_RECOMPUTE_NONE;

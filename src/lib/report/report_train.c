@@ -344,6 +344,11 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     else
         sp_buf_printf(b, "budget      : %s tokens in %s, %s GPU-hours, %s at $%.2f/GPU-hour\n", tokens,
                       span, gpu_hours, cost, c->gpu_hours > 0 ? c->cost_usd / c->gpu_hours : 0.0);
+    /* A budget the user did not give reads as theirs unless said (GPT-3 trained on 300B, not 3.5T). */
+    if (r->request->tokens_is_default)
+        sp_buf_printf(b, "tokens      : %s, the default of %g a parameter (tokens_per_param in data/defaults.yaml, "
+                         "Chinchilla); --tokens sets yours\n",
+                      tokens, r->rules ? r->rules->limits.tokens_per_param : 20.0);
     if (!r->unpriced && !(r->request->usd_per_gpu_hour > 0))
         sp_instance_price_line(b, "price       : ", o->accel, c->gpus, sp_accel_usd_per_gpu_hour(o->accel, c->gpus));
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
@@ -596,6 +601,7 @@ static char *train_json(const sp_train_report *r, sp_error *err)
     json_object_set_new(root, "seq", json_integer((json_int_t)r->request->seq));
     json_object_set_new(root, "global_batch", json_integer((json_int_t)r->request->global_batch));
     json_object_set_new(root, "global_batch_is_default", json_boolean(r->request->global_batch_is_default));
+    json_object_set_new(root, "tokens_is_default", json_boolean(r->request->tokens_is_default));
     json_object_set_new(root, "tokens", json_real(r->request->tokens));
     double evaluated = 0;
     for (size_t i = 0; i < r->count; i++)
