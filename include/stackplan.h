@@ -1262,6 +1262,7 @@ typedef struct {
     double kv_cache_bytes;        /* per GPU at this batch */
     double kv_cache_bytes_per_token; /* per GPU */
     double kv_cache_tokens;       /* tokens the KV cache holds per replica, beside a shared prefix */
+    double kv_cache_engine_bytes; /* per GPU: what the engine takes for its cache, the shared prefix included */
     double usd_per_gpu_hour;      /* the rate the fleet is priced at: given, or its instances' price over
                                      its GPUs (sp_serve_config.usd_from_catalog) */
     double instances, instance_gpus; /* with usd_from_catalog: the instances the fleet rents and the GPUs

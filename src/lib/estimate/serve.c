@@ -1033,6 +1033,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->tp = config->tp;
     out->pp = x.pp;
     out->kv_cache_tokens = kv_capacity_tokens(&x, memory, out);
+    out->kv_cache_engine_bytes = (out->kv_cache_tokens + shared_prefix_tokens(config)) * kv_per_token(&x);
     out->sequence_kv_tokens = sequence_kv_tokens(config);
     out->max_batch = floor(out->kv_cache_tokens / out->sequence_kv_tokens);
     out->kv_cache_bytes_per_token = kv_per_token(&x);

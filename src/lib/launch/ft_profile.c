@@ -48,15 +48,9 @@ char *sp_ft_profile(const sp_ft_report *r, sp_error *err)
     char name[SP_NAME_MAX * 2 + 48];
     snprintf(name, sizeof name, "%s %s on %g x %s", sp_ft_method_name(o->config.method), r->model->name,
              o->config.gpus, o->accel->name);
-    sp_emitter *y = sp_emit_begin(err);
+    sp_emitter *y = sp_emit_profile_begin(name, r->model->name, o->accel->name, o->config.gpus, err);
     if (!y)
         return NULL;
-    sp_emit_seq(y);
-    sp_emit_map(y);
-    sp_emit_kv_str(y, "name", name);
-    sp_emit_kv_str(y, "model", r->model->name);
-    sp_emit_kv_str(y, "gpu", o->accel->name);
-    sp_emit_kv_int(y, "gpus", o->config.gpus);
     sp_emit_kv_str(y, "method", sp_ft_method_name(o->config.method));
     sp_emit_kv_int(y, "seq", o->config.seq);
     if (q->micro_batch > 0) /* pinned; the plan searches it otherwise, as finetune did */

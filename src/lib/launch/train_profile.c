@@ -50,15 +50,9 @@ char *sp_train_profile(const sp_train_report *r, sp_error *err)
     targets(r, c, &hours, &usd);
     char name[SP_NAME_MAX * 2 + 32];
     snprintf(name, sizeof name, "%s on %g x %s", r->model->name, o->gpus, o->accel->name);
-    sp_emitter *y = sp_emit_begin(err);
+    sp_emitter *y = sp_emit_profile_begin(name, r->model->name, o->accel->name, o->gpus, err);
     if (!y)
         return NULL;
-    sp_emit_seq(y);
-    sp_emit_map(y);
-    sp_emit_kv_str(y, "name", name);
-    sp_emit_kv_str(y, "model", r->model->name);
-    sp_emit_kv_str(y, "gpu", o->accel->name);
-    sp_emit_kv_int(y, "gpus", o->gpus);
     sp_emit_kv_int(y, "seq", q->seq);
     sp_emit_kv_int(y, "global_batch", q->global_batch);
     if (q->micro_batch > 0) /* pinned; searched otherwise, by the plan as by train */

@@ -209,3 +209,17 @@ char *sp_emit_profile_finish(sp_emitter *y, char *comment, sp_error *err)
     free(comment);
     return text;
 }
+
+sp_emitter *sp_emit_profile_begin(const char *name, const char *model, const char *gpu, double gpus, sp_error *err)
+{
+    sp_emitter *y = sp_emit_begin(err);
+    if (!y)
+        return NULL;
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", name);
+    sp_emit_kv_str(y, "model", model);
+    sp_emit_kv_str(y, "gpu", gpu);
+    sp_emit_kv_int(y, "gpus", gpus);
+    return y;
+}

@@ -60,13 +60,10 @@ sp_status sp_profile_read_ft_key(sp_yaml *y, const char *key, const yaml_node_t 
 {
     if (!strcmp(key, "lora_rank"))
         return sp_yaml_number(y, value, key, 1, 4096, SP_NUM_INTEGER, &p->lora_rank, err);
-    if (!strcmp(key, "chunked_loss")) {
-        p->has_chunked_loss = true;
-        return read_bool(y, value, key, &p->chunked_loss, err);
-    }
-    if (!strcmp(key, "fused_kernels")) {
-        p->has_fused_kernels = true;
-        return read_bool(y, value, key, &p->fused_kernels, err);
+    bool chunked = !strcmp(key, "chunked_loss");
+    if (chunked || !strcmp(key, "fused_kernels")) { /* a switch: said, and its value */
+        *(chunked ? &p->has_chunked_loss : &p->has_fused_kernels) = true;
+        return read_bool(y, value, key, chunked ? &p->chunked_loss : &p->fused_kernels, err);
     }
     return read_text(y, value, key, p, err);
 }

@@ -202,13 +202,6 @@ static json_t *compared_json(const sp_serve_report *r)
     return list;
 }
 
-/* The shared prefix's cache, held once beside the sequences' (whole blocks of the prompt's share). */
-static double prefix_bytes(const sp_serve_config *c, const sp_serve_result *s)
-{
-    double block = c->block_tokens > 0 ? c->block_tokens : 1.0;
-    return floor(c->prompt_tokens * c->prefix_share / block) * block * s->kv_cache_bytes_per_token;
-}
-
 static char *serve_text(const sp_serve_report *r, sp_error *err)
 {
     const sp_serve_config *c = r->config;
@@ -258,7 +251,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   split, stages, r->accel->name, s->batch, s->max_batch, s->sequence_kv_tokens,
                   c->concurrency > 0 || c->requests > 0 ? ": the whole request, as a wave ends" : " on average in flight",
                   s->weights_bytes / 1e9, s->workspace_bytes / 1e9, s->kv_cache_bytes / 1e9,
-                  (s->kv_cache_tokens * s->kv_cache_bytes_per_token + prefix_bytes(c, s)) / 1e9);
+                  s->kv_cache_engine_bytes / 1e9);
     /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
     char parallelism[320];
     if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0)
