@@ -94,6 +94,30 @@ for f in sys.argv[1:]:
 sys.exit(0 if seen else "no sbatch line among the plans")
 PY
 
+# every Ray Serve app parses, and its replicas take the plan's GPUs: replicas x tp x pp x dp (a
+# serving plan with no model named had provisioned 6 GPUs and launched one 2-GPU replica)
+check "every serve_app.py parses and runs the plan's GPUs" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" <<'PY'
+import ast, json, os, sys
+seen = 0
+for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
+    dirs = {json.load(open(os.path.join(out, d, "manifest.json")))["profile"]["name"]: d for d in os.listdir(out)}
+    for p in json.load(open(plans_file))["plans"]:
+        path = os.path.join(out, dirs[p["name"]], "serve_app.py")
+        if not os.path.isfile(path):
+            continue
+        text = open(path).read()
+        tree = ast.parse(text)
+        call = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "llm_config")
+        kw = {k.arg: k.value for k in call.keywords}
+        scaling = ast.literal_eval(kw["deployment_config"])["autoscaling_config"]
+        engine = ast.literal_eval(kw["engine_kwargs"])
+        per_replica = engine["tensor_parallel_size"] * engine.get("pipeline_parallel_size", 1) * engine.get("data_parallel_size", 1)
+        if scaling["min_replicas"] * per_replica != p["gpus"]:
+            sys.exit(f"{p['name']}: {scaling['min_replicas']} replicas x {per_replica} GPUs, the plan provisions {p['gpus']}")
+        seen += 1
+sys.exit(0 if seen >= 2 else f"{seen} Ray Serve apps: a named and an unnamed model's are wanted")
+PY
+
 # vLLM on ROCm: no wheel exists, so the SkyPilot task and the Ray cluster run AMD's rocm/vllm image
 # and pip installs neither vllm nor a torch that would replace the image's own
 check "vLLM on ROCm runs in its image, not from pip" python3 - "$work/kit/serve-llama-3-3-70b-on-mi300x" <<'PY'

@@ -78,8 +78,9 @@ static void training_artifacts(void **state)
     sp_artifact_set_free(&set);
     sp_artifact_set_free(&set);
     sp_artifact_set_free(NULL);
-    /* A serving profile with no model named writes no Ray Serve app: ray.sh runs serve.sh's replica
-     * (it submitted a serve_app.py nobody wrote). */
+    /* A serving profile with no model named runs all the replicas it provisions (6 GPUs for 200 qps
+     * at the seed's 40 a GPU, 2 GPUs a replica: 3) in a Ray Serve app that reads MODEL, which ray.sh
+     * passes to the job (serve.sh ran one replica, and four GPUs idled). */
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "Serve a 70B");
     p.params_b = 70;
@@ -90,14 +91,21 @@ static void training_artifacts(void **state)
     p.budget_usd = 100000;
     assert_int_equal(sp_plan_profile(&p, &rules, NULL, &plan, &err), SP_OK);
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, NULL, &o, NULL, 0, &set, &err), SP_OK);
-    const char *ray = NULL;
+    const char *ray = NULL, *app = NULL;
     for (size_t i = 0; i < set.count; i++) {
-        assert_string_not_equal(set.items[i].name, "serve_app.py");
         if (!strcmp(set.items[i].name, "ray.sh"))
             ray = set.items[i].text;
+        if (!strcmp(set.items[i].name, "serve_app.py"))
+            app = set.items[i].text;
     }
+    assert_true(plan.gpus == 6 && plan.gpus_for_model == 2);
     assert_non_null(ray);
-    assert_non_null(strstr(ray, "-- bash serve.sh\n"));
+    assert_non_null(app);
+    assert_non_null(strstr(ray, "model=${MODEL:?"));
+    assert_non_null(strstr(ray, "\\\"MODEL\\\": \\\"$model\\\"}}\" -- serve run serve_app:app\n"));
+    assert_non_null(strstr(app, "\"model_id\": os.environ.get(\"MODEL\", \"MODEL\")"));
+    assert_non_null(strstr(app, "{\"min_replicas\": 3, \"max_replicas\": 3}"));
+    assert_non_null(strstr(app, "\"tensor_parallel_size\": 2,"));
     sp_artifact_set_free(&set);
     /* A Spark job runs on Spark's cluster (spark.sh): no Ray cluster whose nodes install pyspark only. */
     static const char join[] = "- name: Join\n  data_tb: 6\n  instance: r6i.8xlarge\n  stages: [read, join, write]\n"

@@ -132,14 +132,22 @@ static char *ray_script(const sp_launch_ctx *c, sp_error *err)
                       "  curl -sf http://127.0.0.1:8265/api/version >/dev/null && break\n"
                       "  sleep 2\n"
                       "done\n");
-    if (c->plan->axis == SP_AXIS_SERVING && !c->plan->served && !c->o->entry)
-        /* No model named: no Ray Serve app is written, so the cluster runs serve.sh's one replica
-         * (MODEL names the repository). */
-        sp_buf_puts(&b, "# No model named in the profile: serve.sh runs one replica of MODEL; name a model for the Ray\n"
-                        "# Serve app over every replica.\n");
     if (c->o->entry && !trains(c->plan)) /* the user's own program (training runs it in ray_train.py's workers) */
         sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- python %s\n", c->entry);
-    else
+    else if (c->plan->axis == SP_AXIS_SERVING && !c->plan->served) {
+        /* No model served: serve_app.py (or serve.sh's one replica) reads MODEL, which the job's
+         * runtime environment carries to the head where the driver runs. */
+        char model[SP_WORD_MAX + 64];
+        sp_shell_quote(c->profile->model[0] ? c->profile->model : "", model, sizeof model);
+        if (c->profile->model[0])
+            sp_buf_printf(&b, "model=${MODEL:-%s}\n", model);
+        else
+            sp_buf_puts(&b, "# No model named in the profile: MODEL names the Hugging Face repository to serve.\n"
+                            "model=${MODEL:?set MODEL to a Hugging Face repository}\n");
+        sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . \\\n"
+                          "    --runtime-env-json \"{\\\"env_vars\\\": {\\\"MODEL\\\": \\\"$model\\\"}}\" -- %s\n",
+                      sp_ray_job_command(c->plan));
+    } else
         sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- %s\n",
                       sp_ray_job_command(c->plan));
     return sp_buf_finish(&b, err);
@@ -161,6 +169,8 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
         sp_buf_printf(&b, "exec %s\n", line);
     } else {
         sp_shell_quote(c->profile->model[0] ? c->profile->model : "MODEL", model, sizeof model);
+        if (sp_plan_runs_serve_app(plan))
+            sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) runs all %.0f.\n", sp_unsized_serving_replicas(plan));
         sp_buf_printf(&b, "# No model named in the profile: set MODEL to a Hugging Face repository.\n"
                           "default_model=%s\n"
                           "exec vllm serve \"${MODEL:-$default_model}\" --tensor-parallel-size %.0f "
@@ -598,6 +608,8 @@ static sp_status serving_artifacts(const sp_launch_ctx *c, const char *setup, sp
     bool ray_serve = c->plan->served && c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
     if (s == SP_OK && ray_serve)
         s = add(out, "serve_app.py", sp_serve_app(c, err), false, err);
+    else if (s == SP_OK && sp_plan_runs_serve_app(c->plan)) /* the seed's replicas, all of them */
+        s = add(out, "serve_app.py", sp_serve_app_unsized(c, err), false, err);
     if (s == SP_OK && ray_serve && c->gpu) {
         char torch_image[128], ray_image[128];
         image_names(c, torch_image, ray_image, sizeof torch_image);

@@ -89,6 +89,8 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
 char *sp_cluster_yaml(const sp_launch_ctx *c, const char *setup, sp_error *err);
 /* A Ray Serve application over vLLM with the plan's replicas, GPUs and engine arguments. */
 char *sp_serve_app(const sp_launch_ctx *c, sp_error *err);
+/* The same app for a plan the seed's rate sized, no model served: MODEL names the model. */
+char *sp_serve_app_unsized(const sp_launch_ctx *c, sp_error *err);
 /* ray_train.py (ray_train.c): the training entry in one Ray Train worker a GPU (a process a
  * node's slot with --cpu), each with torchrun's variables and the process group open. */
 char *sp_ray_train_py(const sp_launch_ctx *c, sp_error *err);

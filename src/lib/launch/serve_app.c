@@ -4,40 +4,67 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
+/* The model as a Python string literal: a JSON string with every non-ASCII character escaped is
+ * one. NULL (with err set) where the id is not UTF-8. */
+static char *python_string(const char *text, sp_error *err)
 {
-    const sp_serve_config *k = &c->plan->serve_config;
-    const sp_serve_result *s = &c->plan->serve;
-    /* A JSON string with every non-ASCII character escaped is also a Python string literal. */
-    json_t *id = json_string(c->plan->model_id);
-    char *model = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+    json_t *id = json_string(text);
+    char *literal = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
     json_decref(id);
-    if (!model) {
+    if (!literal)
         sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "the model id is not UTF-8");
-        return NULL;
-    }
-    bool dp = k->expert_parallel && k->attention_dp;
-    sp_buf b = {0};
-    sp_buf_printf(&b,
-                  "# Ray Serve + vLLM, written by stackplan %s with the numbers the plan chose:\n"
-                  "# %.0f replicas of %.0f GPU(s), %s %.0f. Run: serve run serve_app:app\n"
+    return literal;
+}
+
+/* The app up to its engine arguments: the model (a Python expression), the replicas, the split. */
+static void app_head(sp_buf *b, const char *comment, const char *model_expr, double replicas, double tp)
+{
+    sp_buf_printf(b,
+                  "# Ray Serve + vLLM, written by stackplan %s %s\n"
+                  "%s"
                   "from ray.serve.llm import LLMConfig, build_openai_app\n\n"
                   "llm_config = LLMConfig(\n"
                   "    model_loading_config={\"model_id\": %s},\n"
                   "    deployment_config={\"autoscaling_config\": {\"min_replicas\": %.0f, \"max_replicas\": %.0f}},\n"
                   "    engine_kwargs={\n"
-                  "        \"tensor_parallel_size\": %.0f,\n"
+                  "        \"tensor_parallel_size\": %.0f,\n",
+                  SP_VERSION, comment, strncmp(model_expr, "os.", 3) ? "" : "import os\n\n", model_expr, replicas, replicas, tp);
+}
+
+static char *app_tail(sp_buf *b, sp_error *err)
+{
+    sp_buf_printf(b, "    },\n"
+                     ")\n"
+                     "app = build_openai_app({\"llm_configs\": [llm_config]})\n");
+    return sp_buf_finish(b, err);
+}
+
+char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
+{
+    const sp_serve_config *k = &c->plan->serve_config;
+    const sp_serve_result *s = &c->plan->serve;
+    char *model = python_string(c->plan->model_id, err);
+    if (!model)
+        return NULL;
+    bool dp = k->expert_parallel && k->attention_dp;
+    char comment[256];
+    snprintf(comment, sizeof comment, "with the numbers the plan chose:\n# %.0f replicas of %.0f GPU(s), %s %.0f. Run: serve run serve_app:app",
+             s->replicas, s->tp * fmax(1, s->pp), dp ? "data-parallel attention with experts split whole over" : "tensor parallel",
+             s->tp);
+    sp_buf b = {0};
+    app_head(&b, comment, model, s->replicas, dp ? 1.0 : s->tp);
+    sp_buf_printf(&b,
                   "        \"pipeline_parallel_size\": %.0f,\n"
                   "        \"max_model_len\": %.0f,\n"
                   "        \"gpu_memory_utilization\": %.2f,\n"
                   "        \"max_num_seqs\": %.0f,\n"
                   "        \"block_size\": %.0f,\n",
-                  SP_VERSION, s->replicas, s->tp * fmax(1, s->pp),
-                  dp ? "data-parallel attention with experts split whole over" : "tensor parallel", s->tp, model, s->replicas, s->replicas,
-                  dp ? 1.0 : s->tp, fmax(1, s->pp), s->max_model_len, k->gpu_memory_utilization,
-                  dp ? ceil(s->batch / s->tp) : s->batch, k->block_tokens);
+                  fmax(1, s->pp), s->max_model_len, k->gpu_memory_utilization, dp ? ceil(s->batch / s->tp) : s->batch,
+                  k->block_tokens);
     /* Experts split whole (vLLM's enable_expert_parallel); with data-parallel attention each of the
      * replica's GPUs is a data-parallel rank of its own sequences, as serve.sh's --data-parallel-size. */
     if (k->expert_parallel)
@@ -51,9 +78,29 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
         sp_buf_printf(&b, "        \"kv_cache_dtype\": \"fp8\",\n");
     if (sp_vllm_quantization(k))
         sp_buf_printf(&b, "        \"quantization\": \"%s\",\n", sp_vllm_quantization(k));
-    sp_buf_printf(&b, "    },\n"
-                      ")\n"
-                      "app = build_openai_app({\"llm_configs\": [llm_config]})\n");
     free(model);
-    return sp_buf_finish(&b, err);
+    return app_tail(&b, err);
+}
+
+/* A plan the seed's rate a GPU sized, with no model served: its whole replicas of gpus_for_model
+ * GPUs under Ray Serve, the model read from MODEL (serve.sh's variable) where the profile names none,
+ * and only the split the plan knows (vLLM picks the rest). */
+char *sp_serve_app_unsized(const sp_launch_ctx *c, sp_error *err)
+{
+    const char *named = c->profile->model;
+    char *model = python_string(named[0] ? named : "MODEL", err);
+    if (!model)
+        return NULL;
+    char expr[SP_WORD_MAX + 32], comment[320];
+    snprintf(expr, sizeof expr, "os.environ.get(\"MODEL\", %s)", model);
+    double tp = fmax(1.0, c->plan->gpus_for_model), replicas = sp_unsized_serving_replicas(c->plan);
+    snprintf(comment, sizeof comment,
+             "for a plan sized by the seed's rate a GPU:\n# %.0f replicas of %.0f GPU(s), tensor parallel %.0f. Run: "
+             "MODEL=<Hugging Face repository> serve run serve_app:app",
+             replicas, tp, tp);
+    free(model);
+    sp_buf b = {0};
+    app_head(&b, comment, expr, replicas, tp);
+    sp_buf_printf(&b, "        \"gpu_memory_utilization\": 0.90,\n");
+    return app_tail(&b, err);
 }

@@ -67,10 +67,24 @@ static const char *plan_entry(const sp_plan *plan)
     return sp_default_entry(plan->axis);
 }
 
+double sp_unsized_serving_replicas(const sp_plan *plan)
+{
+    return plan->gpus_for_model >= 1 ? fmax(1.0, floor(plan->gpus / plan->gpus_for_model)) : fmax(1.0, plan->gpus);
+}
+
+bool sp_plan_runs_serve_app(const sp_plan *plan)
+{
+    if (plan->axis != SP_AXIS_SERVING)
+        return false;
+    if (plan->served)
+        return plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
+    return sp_unsized_serving_replicas(plan) > 1;
+}
+
 const char *sp_ray_job_command(const sp_plan *plan)
 {
     if (plan->axis == SP_AXIS_SERVING) /* Ray Serve's app, else serve.sh's engine (a vLLM replica) */
-        return plan->served && plan->engine == SP_ENGINE_RAY_SERVE_VLLM ? "serve run serve_app:app" : "bash serve.sh";
+        return sp_plan_runs_serve_app(plan) ? "serve run serve_app:app" : "bash serve.sh";
     if (plan->axis == SP_AXIS_DATA)
         return "python data_job.py";
     return "python ray_train.py"; /* `python train.py` would be one process on the head, whatever the GPUs */

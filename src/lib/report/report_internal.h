@@ -23,6 +23,12 @@ bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const cha
 /* The command ray.sh submits when no entry is named: ray_train.py for training (a Ray Train worker
  * a GPU), Ray Serve's app or serve.sh for serving, the data program. */
 const char *sp_ray_job_command(const sp_plan *plan);
+/* A serving plan the seed's rate sized (no model served): the whole replicas of gpus_for_model
+ * GPUs its GPUs hold, which Ray Serve runs; 1 where a replica takes every GPU. */
+double sp_unsized_serving_replicas(const sp_plan *plan);
+/* Whether the plan's serving replicas run as a Ray Serve app (serve_app.py): Ray Serve + vLLM
+ * plans, and seed-sized plans of several replicas. */
+bool sp_plan_runs_serve_app(const sp_plan *plan);
 
 /* ---- sentences (notes.c) ---- */
 
