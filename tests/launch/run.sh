@@ -94,6 +94,25 @@ for f in sys.argv[1:]:
 sys.exit(0 if seen else "no sbatch line among the plans")
 PY
 
+# a plan whose train.py gets HF Trainer's --fsdp or --deepspeed installs the Trainer: transformers and
+# accelerate (and deepspeed) are in its requirements (capstone A's had torch and Ray alone)
+check "HF Trainer's sharding flags come with transformers and accelerate" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" <<'PY'
+import json, os, re, sys
+seen = 0
+for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
+    dirs = {json.load(open(os.path.join(out, d, "manifest.json")))["profile"]["name"]: d for d in os.listdir(out)}
+    for p in json.load(open(plans_file))["plans"]:
+        flag = re.search(r"train\.py (--fsdp|--deepspeed)", p["launch"])
+        if not flag:
+            continue
+        reqs = set(re.findall(r"^([a-z0-9_-]+)", open(os.path.join(out, dirs[p["name"]], "requirements.txt")).read(), re.M))
+        need = {"transformers", "accelerate"} | ({"deepspeed"} if flag.group(1) == "--deepspeed" else set())
+        if not need <= reqs:
+            sys.exit(f"{p['name']}: {p['launch']!r} without {sorted(need - reqs)} in requirements.txt")
+        seen += 1
+sys.exit(0 if seen else "no plan runs train.py with HF Trainer's sharding flags")
+PY
+
 # every Ray Serve app parses, and its replicas take the plan's GPUs: replicas x tp x pp x dp (a
 # serving plan with no model named had provisioned 6 GPUs and launched one 2-GPU replica)
 check "every serve_app.py parses and runs the plan's GPUs" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" <<'PY'

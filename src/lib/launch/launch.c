@@ -239,6 +239,15 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
     const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
     if (stack && !plan->fine_tuned && c->plan->stack != SP_STACK_NEURON && c->plan->stack != SP_STACK_HPU)
         names[n++] = stack;
+    /* The default train.py gets HF Trainer's --fsdp or --deepspeed (the scripts' entry line): the
+     * Trainer is transformers', and both flags run through accelerate (and DeepSpeed's engine). */
+    const char *flag, *value;
+    if (!c->o->entry && !c->o->entry_args && c->gpu && sp_default_entry_sharding(plan, &flag, &value)) {
+        names[n++] = "transformers";
+        names[n++] = "accelerate";
+        if (!strcmp(flag, "--deepspeed") && !(stack && !strcmp(stack, "deepspeed")))
+            names[n++] = "deepspeed";
+    }
     sp_precision p = plan->run.config.precision;
     if (c->torchtitan && (p == SP_PREC_FP8 || p == SP_PREC_MXFP8 || p == SP_PREC_FP8_ROWWISE))
         names[n++] = "torchao"; /* torchtitan's float8 and mx converters are torchao's */
