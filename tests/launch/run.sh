@@ -94,6 +94,22 @@ for f in sys.argv[1:]:
 sys.exit(0 if seen else "no sbatch line among the plans")
 PY
 
+# a plan whose line runs the Ray Serve app over every replica has a manifest that does too (a one-node
+# plan's manifest had said ./serve.sh, one replica of them)
+check "the manifest's launch runs what the plan's line runs" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" <<'PY'
+import json, os, sys
+seen = 0
+for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
+    dirs = {json.load(open(os.path.join(out, d, "manifest.json")))["profile"]["name"]: d for d in os.listdir(out)}
+    for p in json.load(open(plans_file))["plans"]:
+        launch = json.load(open(os.path.join(out, dirs[p["name"]], "manifest.json")))["launch"]
+        if "serve_app:app" in p["launch"]:
+            if launch not in (p["launch"], "./ray.sh"):
+                sys.exit(f"{p['name']}: the plan runs {p['launch']!r}, the manifest {launch!r}")
+            seen += 1
+sys.exit(0 if seen >= 2 else "fewer than two plans run a Ray Serve app")
+PY
+
 # a plan whose train.py gets HF Trainer's --fsdp or --deepspeed installs the Trainer: transformers and
 # accelerate (and deepspeed) are in its requirements (capstone A's had torch and Ray alone)
 check "HF Trainer's sharding flags come with transformers and accelerate" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" <<'PY'

@@ -665,6 +665,10 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
         const char *file = launch_file(&c);
         snprintf(launch, sizeof launch, "%s%s",
                  !strcmp(file, "job.sbatch") ? "sbatch " : !strcmp(file, "sky_task.yaml") ? "sky launch " : "./", file);
+        /* One node's Ray Serve app: the plan's own line (ray start on this node, then serve run over
+         * every replica); serve.sh is one replica of them. */
+        if (plan->tier == SP_TIER_LOCAL && sp_plan_runs_serve_app(plan) && !options->cpu)
+            sp_launch_line(plan, launch, sizeof launch);
         s = add(out, "manifest.json", manifest(&c, hashes, hash_count, launch, names, n, out, err), false, err);
     }
     free(setup);
