@@ -127,6 +127,9 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
     case SP_LAUNCH_RAY:
         /* What ray.sh submits; the job's working directory goes to every node (ray_train.py's
          * workers run the entry there). */
+        /* One replica on this node: its engine alone, no Ray job around it (which would never end). */
+        if (plan->tier == SP_TIER_LOCAL && plan->axis == SP_AXIS_SERVING && !sp_plan_runs_serve_app(plan))
+            return snprintf(buf, size, "bash serve.sh");
         if (plan->tier == SP_TIER_LOCAL)
             return snprintf(buf, size,
                             "ray start --head --num-gpus=%lu && ray job submit --address "
