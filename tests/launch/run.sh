@@ -129,6 +129,26 @@ for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
 sys.exit(0 if seen else "no plan runs train.py with HF Trainer's sharding flags")
 PY
 
+# a fine-tune installs axolotl alone, which pins torch, transformers, peft, trl, accelerate and
+# bitsandbytes exactly (v0.18.0 pyproject.toml): pins of our own beside them made pip's resolution
+# impossible; FlashAttention-2 is built after, against the installed torch
+check "a fine-tune's requirements leave axolotl's pins to axolotl" python3 - "$work/kit" "$work/capstone" <<'PY'
+import glob, os, re, sys
+owned = {"torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes", "deepspeed"}
+seen = 0
+for out in sys.argv[1:]:
+    for recipe in glob.glob(os.path.join(out, "*", "axolotl.yml")):
+        d = os.path.dirname(recipe)
+        reqs = open(os.path.join(d, "requirements.txt")).read()
+        pins = set(re.findall(r"^([a-z0-9_-]+)", reqs, re.M))
+        if "axolotl" not in pins or pins & owned:
+            sys.exit(f"{d}: pins {sorted(pins)}")
+        if "flash_attention: true" in open(recipe).read() and "--no-build-isolation flash-attn==" not in reqs:
+            sys.exit(f"{d}: flash_attention without FlashAttention-2's install")
+        seen += 1
+sys.exit(0 if seen >= 2 else "fewer than two fine-tunes launched")
+PY
+
 # every Ray Serve app parses, and its replicas take the plan's GPUs: replicas x tp x pp x dp (a
 # serving plan with no model named had provisioned 6 GPUs and launched one 2-GPU replica)
 check "every serve_app.py parses and runs the plan's GPUs" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" <<'PY'

@@ -218,7 +218,7 @@ static bool ray_runs(const sp_launch_ctx *c)
 }
 
 /* The packages the plan's frameworks need, as frameworks.yaml names them. */
-static size_t package_names(const sp_launch_ctx *c, const char **names, size_t max)
+static size_t package_names(const sp_launch_ctx *c, const char **names)
 {
     const sp_plan *plan = c->plan;
     bool serving = plan->axis == SP_AXIS_SERVING, data = plan->axis == SP_AXIS_DATA;
@@ -229,13 +229,13 @@ static size_t package_names(const sp_launch_ctx *c, const char **names, size_t m
         names[n++] = "mlflow";
         return n;
     }
-    if (plan->fine_tuned) /* torch, transformers, peft, trl, accelerate (+ bitsandbytes, deepspeed) */
-        n += sp_ft_packages(&plan->fine_tune, names + n, max > n + 4 ? max - n - 4 : 0);
+    /* A fine-tune installs axolotl alone: it pins the torch, transformers, peft, trl, accelerate
+     * and bitsandbytes it runs with (pyproject.toml, exact pins that others would contradict). */
+    if (plan->fine_tuned)
+        names[n++] = "axolotl";
     /* torch-neuronx pins the torch it was built for, an engine's image the one its engine was */
     else if (!data && c->plan->stack != SP_STACK_NEURON && !c->engine_image[0])
         names[n++] = "torch";
-    if (plan->fine_tuned)
-        names[n++] = "axolotl";
     const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
     if (stack && !plan->fine_tuned && c->plan->stack != SP_STACK_NEURON && c->plan->stack != SP_STACK_HPU)
         names[n++] = stack;
@@ -281,6 +281,23 @@ static const char *wheel_index(const sp_launch_ctx *c)
     return c->plan->stack == SP_STACK_ROCM ? c->rules->launch.rocm_wheel_index : c->rules->launch.cuda_wheel_index;
 }
 
+/* The pip extras of a package: axolotl's DeepSpeed extra for ZeRO-Offload (within the versions
+ * axolotl pins), else data/frameworks.yaml's. */
+static const char *pin_extra(const sp_launch_ctx *c, const char *name)
+{
+    if (!strcmp(name, "axolotl") && c->plan->fine_tuned && c->plan->fine_tune.config.offload == SP_OFFLOAD_OPTIMIZER)
+        return "[deepspeed]";
+    return sp_framework_extra(c->rules, name);
+}
+
+/* Whether axolotl.yml sets flash_attention (ft_recipe.c): FlashAttention-2 on an NVIDIA part of
+ * Ampere or newer, which compiles against the torch installed first. */
+static bool needs_flash_attn(const sp_launch_ctx *c)
+{
+    return c->plan->fine_tuned && c->plan->fine_tune.config.flash_attention && c->gpu && !c->o->cpu &&
+           c->plan->stack == SP_STACK_CUDA && !sp_accel_fp16_only(c->accel);
+}
+
 /* requirements.txt: the build variant, its wheel index, and the pins of data/frameworks.yaml. */
 static char *requirements(const sp_launch_ctx *c, const char *const *names, size_t n, sp_error *err)
 {
@@ -299,7 +316,11 @@ static char *requirements(const sp_launch_ctx *c, const char *const *names, size
                           "# wheels; sky_task.yaml and cluster.yaml use it)\n",
                       c->engine_image);
     for (size_t i = 0; i < n; i++)
-        sp_buf_printf(&b, "%s%s==%s\n", names[i], sp_framework_extra(c->rules, names[i]), sp_framework_version(c->rules, names[i]));
+        sp_buf_printf(&b, "%s%s==%s\n", names[i], pin_extra(c, names[i]), sp_framework_version(c->rules, names[i]));
+    if (needs_flash_attn(c))
+        sp_buf_printf(&b, "# then FlashAttention-2 (axolotl.yml's flash_attention), built against the torch axolotl installed:\n"
+                          "# pip install --no-build-isolation flash-attn==%s\n",
+                      sp_framework_version(c->rules, "flash-attn"));
     return sp_buf_finish(&b, err);
 }
 
@@ -313,10 +334,12 @@ static char *pip_line(const sp_launch_ctx *c, const char *const *names, size_t n
     if (wheel_index(c)[0])
         sp_buf_printf(&b, " --extra-index-url %s", wheel_index(c));
     for (size_t i = 0; i < n; i++) {
-        snprintf(pin, sizeof pin, "%s%s==%s", names[i], sp_framework_extra(c->rules, names[i]), sp_framework_version(c->rules, names[i]));
+        snprintf(pin, sizeof pin, "%s%s==%s", names[i], pin_extra(c, names[i]), sp_framework_version(c->rules, names[i]));
         sp_shell_quote(pin, word, sizeof word);
         sp_buf_printf(&b, " %s", word);
     }
+    if (needs_flash_attn(c))
+        sp_buf_printf(&b, " && pip install --no-build-isolation 'flash-attn==%s'", sp_framework_version(c->rules, "flash-attn"));
     return sp_buf_finish(&b, err);
 }
 
@@ -643,7 +666,7 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
     if (s != SP_OK)
         return s;
     const char *names[16];
-    size_t n = package_names(&c, names, sizeof names / sizeof names[0]);
+    size_t n = package_names(&c, names);
     char *setup = pip_line(&c, names, n, err);
     s = setup ? SP_OK : SP_ERR_NOMEM;
     if (s == SP_OK && trains(plan))

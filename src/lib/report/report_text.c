@@ -182,8 +182,8 @@ static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, 
     sp_buf_printf(b, "  runs on         : %s (%s): %s\n", framework, pins, why);
     /* The launch line below runs axolotl, which drives the same transformers, PEFT and TRL. */
     if (plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM)
-        sp_buf_printf(b, "                    launched through axolotl==%s, whose recipe drives them (stackplan launch "
-                         "writes axolotl.yml%s); an optimizer step takes %g sequences: micro-batch %g x %g accumulated "
+        sp_buf_printf(b, "                    launched through axolotl==%s, whose recipe drives them at the versions it pins "
+                         "(stackplan launch writes axolotl.yml%s); an optimizer step takes %g sequences: micro-batch %g x %g accumulated "
                          "x %g GPU(s) (launch.yaml ft_batch_sequences)\n",
                       sp_framework_version(r, "axolotl"),
                       o->config.offload == SP_OFFLOAD_OPTIMIZER ? " and the ds_config.json it names" : "",
