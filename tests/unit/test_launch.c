@@ -526,6 +526,8 @@ static void offload_reaches_the_recipe(void **state)
             assert_non_null(ds);
             assert_non_null(strstr(ds->text, "\"offload_optimizer\""));
             assert_non_null(strstr(ds->text, "\"stage\": 2"));
+            /* DeepSpeed's CPU Adam, not the Trainer's optimizer, which ZeRO-Offload refuses */
+            assert_non_null(strstr(ds->text, "\"optimizer\": {\n    \"type\": \"AdamW\""));
             /* DeepSpeed within the versions axolotl pins: its extra, not a pin of our own */
             assert_non_null(strstr(find(&set, "requirements.txt")->text, "\naxolotl[deepspeed]=="));
             assert_null(strstr(find(&set, "requirements.txt")->text, "\ndeepspeed=="));

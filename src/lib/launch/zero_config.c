@@ -81,6 +81,17 @@ char *sp_ft_ds_config(const sp_launch_ctx *c, sp_error *err)
     json_object_set_new(offload, "pin_memory", json_true());
     json_object_set_new(zero, "offload_optimizer", offload);
     json_object_set_new(root, "zero_optimization", zero);
+    /* DeepSpeed's own AdamW, which under offload is DeepSpeedCPUAdam (the host update the plan
+     * times); the Trainer's optimizer would stop ZeRO-Offload at startup (engine.py: "ZeRO-Offload
+     * with a client provided optimizer", zero_force_ds_cpu_optimizer). "auto": the Trainer's values. */
+    json_t *params = json_object();
+    static const char *const filled[] = {"lr", "betas", "eps", "weight_decay"};
+    for (size_t i = 0; i < sizeof filled / sizeof filled[0]; i++)
+        json_object_set_new(params, filled[i], json_string("auto"));
+    json_t *optimizer = json_object();
+    json_object_set_new(optimizer, "type", json_string("AdamW"));
+    json_object_set_new(optimizer, "params", params);
+    json_object_set_new(root, "optimizer", optimizer);
     return sp_json_finish(root, err);
 }
 
