@@ -542,6 +542,47 @@ static void offload_reaches_the_recipe(void **state)
     sp_profile_list_free(&list);
 }
 
+/* The fused kernels and chunked loss that made a 16k QLoRA fit a 4090 reach axolotl.yml as Liger's
+ * plugin (they had changed the plan and never the recipe, which would have run out of memory); a
+ * plan without them names no plugin. */
+static void fused_kernels_reach_the_recipe(void **state)
+{
+    (void)state;
+    static const char yaml[] = "- name: liger\n  model: llama-3.1-8b\n  gpu: rtx-4090-24gb\n  gpus: 1\n"
+                               "  method: qlora\n  seq: 16384\n  tokens: 1e8\n  chunked_loss: true\n"
+                               "  fused_kernels: true\n  train_hours: 48\n  budget_usd: 30\n"
+                               "- name: eager\n  model: llama-3.1-8b\n  gpu: rtx-4090-24gb\n  gpus: 1\n"
+                               "  method: qlora\n  tokens: 1e8\n  train_hours: 48\n  budget_usd: 30\n";
+    sp_profile_list list = {0};
+    sp_error err;
+    assert_int_equal(sp_profiles_parse("liger", yaml, sizeof yaml - 1, &list, &err), SP_OK);
+    for (size_t i = 0; i < 2; i++) {
+        sp_profile p = list.items[i];
+        sp_model model;
+        sp_accel_catalog cat = {0};
+        const sp_accel *accel;
+        sp_rules rules;
+        sp_plan plan;
+        plan_named(p.model, p.gpu, &p, &model, &cat, &accel, &rules, &plan);
+        assert_true(plan.fine_tuned);
+        sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+        sp_artifact_set set;
+        assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+        const char *recipe = find(&set, "axolotl.yml")->text;
+        if (i == 0) {
+            assert_true(plan.fine_tune.config.chunked_loss && plan.fine_tune.config.fused_kernels);
+            assert_non_null(strstr(recipe, "plugins:\n- axolotl.integrations.liger.LigerPlugin\n"));
+            assert_non_null(strstr(recipe, "liger_rms_norm: true\n"));
+            assert_non_null(strstr(recipe, "liger_fused_linear_cross_entropy: true\n"));
+        } else {
+            assert_null(strstr(recipe, "liger"));
+        }
+        sp_artifact_set_free(&set);
+        sp_accel_catalog_free(&cat);
+    }
+    sp_profile_list_free(&list);
+}
+
 /* DeepSeek-V3's router as its config.json states it reaches Megatron: sigmoid scores, 8 groups of
  * which a token uses 4, weights x 2.5 and the balancing bias (noaux_tc); Mixtral's softmax router
  * gets none of them. */
@@ -614,6 +655,7 @@ int main(void)
         cmocka_unit_test(trainium_gets_neuron),
         cmocka_unit_test(cloud_files_rent_the_plan),
         cmocka_unit_test(offload_reaches_the_recipe),
+        cmocka_unit_test(fused_kernels_reach_the_recipe),
         cmocka_unit_test(part_of_a_node_is_shared),
         cmocka_unit_test(megatron_builds_the_models_router),
     };

@@ -82,6 +82,27 @@ static const char *optimizer_name(const sp_ft_config *k)
     return "adamw_torch_fused";
 }
 
+/* The fused kernels and chunked loss the plan counted, as axolotl runs them: Liger's plugin
+ * (axolotl integrations/liger, examples/llama-3/fft-8b-liger-fsdp.yaml): its RoPE, RMSNorm and
+ * gated-activation kernels, and the fused linear cross-entropy, which never holds the whole
+ * logits (what --chunked-loss estimates). */
+static void liger_keys(sp_emitter *y, const sp_ft_config *k)
+{
+    if (!k->fused_kernels && !k->chunked_loss)
+        return;
+    sp_emit_str(y, "plugins");
+    sp_emit_seq(y);
+    sp_emit_str(y, "axolotl.integrations.liger.LigerPlugin");
+    sp_emit_end_seq(y);
+    if (k->fused_kernels) {
+        sp_emit_kv_bool(y, "liger_rope", true);
+        sp_emit_kv_bool(y, "liger_rms_norm", true);
+        sp_emit_kv_bool(y, "liger_glu_activation", true);
+    }
+    if (k->chunked_loss)
+        sp_emit_kv_bool(y, "liger_fused_linear_cross_entropy", true);
+}
+
 char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
 {
     const sp_ft_option *ft = &c->plan->fine_tune;
@@ -92,6 +113,7 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
         return NULL;
     sp_emit_map(y);
     sp_emit_kv_str(y, "base_model", c->plan->model_id);
+    liger_keys(y, k);
     if (k->method != SP_METHOD_FULL)
         adapter_keys(y, k, d->lora_alpha_per_rank);
     sp_emit_str(y, "datasets");

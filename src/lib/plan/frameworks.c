@@ -272,8 +272,10 @@ const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
                           : "each GPU holds the whole base: PEFT + TRL under accelerate's DDP";
         return "PEFT + TRL";
     }
-    *reason = "one GPU: PEFT + TRL, the reference the validation rows measure, with Hugging Face's eager "
-              "modules; Unsloth's or Liger's fused kernels are faster (--fused-kernels estimates them)";
+    *reason = c->fused_kernels ? "one GPU: PEFT + TRL with Liger's fused kernels (axolotl's LigerPlugin)"
+                               : "one GPU: PEFT + TRL, the reference the validation rows measure, with Hugging Face's "
+                                 "eager modules; Unsloth's or Liger's fused kernels are faster (--fused-kernels "
+                                 "estimates them)";
     return "PEFT + TRL";
 }
 
