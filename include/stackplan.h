@@ -354,6 +354,18 @@ enum {
 };
 
 /* One job as the user describes it. Plain data; validated by the loader. */
+/* A fine-tune's on/off settings a profile may state, each as finetune's flag of the same name
+ * (profile_ft.c: chunked_loss, fused_kernels, double_quant, train_embeddings, kbit_upcast,
+ * reentrant_checkpointing). */
+enum {
+    SP_FT_SWITCH_CHUNKED_LOSS = 1u << 0,
+    SP_FT_SWITCH_FUSED_KERNELS = 1u << 1,
+    SP_FT_SWITCH_DOUBLE_QUANT = 1u << 2,
+    SP_FT_SWITCH_TRAIN_EMBEDDINGS = 1u << 3,
+    SP_FT_SWITCH_KBIT_UPCAST = 1u << 4,
+    SP_FT_SWITCH_REENTRANT_CHECKPOINTING = 1u << 5
+};
+
 typedef struct {
     char name[SP_TEXT_MAX];
     double params_b;      /* billions of parameters; 0 when there is no model */
@@ -402,10 +414,13 @@ typedef struct {
      * `finetune --format profile` writes, so the plan launched is the one recommended. */
     double lora_rank;          /* 0: finetune's default */
     unsigned lora_targets;     /* SP_TARGET_* bits; 0: finetune's default */
-    bool has_quant, has_offload, has_chunked_loss, has_fused_kernels; /* false: finetune's default */
+    bool has_quant, has_offload; /* false: finetune's default */
     int quant;                 /* an sp_quant when has_quant */
     int offload;               /* an sp_offload when has_offload (else the search's choice) */
-    bool chunked_loss, fused_kernels;
+    unsigned ft_switches_given; /* SP_FT_SWITCH_* bits the profile states ... */
+    unsigned ft_switches_on;   /* ... and those of them that are true */
+    bool has_lora_dropout;     /* false: finetune's default */
+    double lora_dropout;
     double gpus;               /* a named model's training run or fine-tune on exactly this many GPUs
                                   (the cluster one has); 0: the plan chooses the count */
     /* Where each key's value sits in the file, so that a plan's error points at the key that
@@ -1576,13 +1591,15 @@ typedef struct {
     double deadline_hours;        /* 0: none */
     double budget_usd;            /* 0: none */
     double usd_per_gpu_hour;      /* 0: each accelerator's catalog price */
+    double dataset_gb;            /* as given (tokens counts it already): what a profile of the */
+    double epochs;                /* fine-tune states back; 0: not given */
 } sp_ft_request;
 
 /* Full, LoRA and QLoRA on 1-8 GPUs, the largest micro-batch up to 16, offload only when nothing
  * else fits, checkpointing when it must, and 100 M tokens as the unit when no data is given. */
 #define SP_FT_REQUEST_INIT                                                                             \
     {SP_FT_CONFIG_INIT, SP_METHODS_FULL | SP_METHODS_LORA | SP_METHODS_QLORA, 1, 8, 0, 16, -1, -1, 1e8, \
-     false, 0, 0, 0}
+     false, 0, 0, 0, 0, 0}
 
 /* The best layout of one method on one accelerator at one GPU count. */
 typedef struct {

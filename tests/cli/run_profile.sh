@@ -74,6 +74,14 @@ grep -q '^  offload: optimizer+params$' "$tmp/ft_offload.yaml" && grep -q 'fsdp_
   ok || bad "ft_offload: the profile or the recipe lost the offload"
 grep -q '^  lora_rank: 16$' "$tmp/ft_settings.yaml" && grep -q '^  lora_targets: q,k,v,o$' "$tmp/ft_settings.yaml" &&
   grep -q '^  chunked_loss: true$' "$tmp/ft_settings.yaml" && ok || bad "ft_settings: keys missing from the profile"
+# the passes over the data reach axolotl.yml's num_epochs (the profile had folded 3 epochs into one
+# pass of three times the tokens), and the adapter, quantisation and checkpointing switches survive
+same_fine_tune ft_switches --model llama-3.1-8b --gpu rtx-4090-24gb --method qlora --dataset-gb 0.05 --epochs 3 \
+  --train-embeddings --no-double-quant --kbit-upcast --no-reentrant-checkpointing --lora-dropout 0.1
+grep -q '^  dataset_gb: 0.05$' "$tmp/ft_switches.yaml" && grep -q '^  epochs: 3$' "$tmp/ft_switches.yaml" &&
+  grep -q '^num_epochs: 3$' "$tmp"/ft_switches.out/*/axolotl.yml && grep -q '^lora_dropout: 0.1$' "$tmp"/ft_switches.out/*/axolotl.yml &&
+  grep -q '^ *bnb_4bit_use_double_quant: false$' "$tmp"/ft_switches.out/*/axolotl.yml &&
+  grep -q '^- embed_tokens$' "$tmp"/ft_switches.out/*/axolotl.yml && ok || bad "ft_switches: epochs or switches lost on the way to the recipe"
 
 "$bin" finetune --model llama-3.1-405b --gpu rtx-3090-24gb --gpus 1 --method full --format profile >"$tmp/none.yaml"
 code=$?

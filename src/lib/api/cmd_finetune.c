@@ -86,6 +86,8 @@ static sp_status job_flags(const cli_value *v, const cli_inputs *in, sp_ft_reque
         q->tokens = gb->number * 1e9 / in->rules.limits.dataset_bytes_per_token * epochs;
     if (tokens->set)
         q->tokens = tokens->number * epochs;
+    q->dataset_gb = gb->set ? gb->number : 0;
+    q->epochs = cli_flag(&CMD, v, "epochs")->set ? epochs : 0;
     if (!(q->tokens >= 1))
         return cli_flag_error(err, gb->set ? "dataset-gb" : "epochs", "the job trains on less than one token");
     q->deadline_hours = cli_number_or(&CMD, v, "deadline-hours", 0);

@@ -23,17 +23,38 @@ static char *header(const sp_ft_report *r, const sp_ft_option *o, sp_error *err)
 
 static void settings(sp_emitter *y, const sp_ft_config *c)
 {
-    if (c->method != SP_METHOD_FULL) {
+    bool adapters = c->method != SP_METHOD_FULL, quantised = adapters && c->quant != SP_QUANT_NONE;
+    if (adapters) {
         char targets[64];
         sp_targets_text(c->targets, targets, sizeof targets);
         sp_emit_kv_int(y, "lora_rank", c->lora_rank);
+        sp_emit_kv_num(y, "lora_dropout", c->lora_dropout);
         sp_emit_kv_str(y, "lora_targets", targets);
+        sp_emit_kv_bool(y, sp_ft_switch_key(SP_FT_SWITCH_TRAIN_EMBEDDINGS), c->train_embeddings);
     }
     if (c->method == SP_METHOD_QLORA)
         sp_emit_kv_str(y, "quant", sp_quant_name(c->quant));
+    if (quantised) {
+        sp_emit_kv_bool(y, sp_ft_switch_key(SP_FT_SWITCH_DOUBLE_QUANT), c->double_quant);
+        sp_emit_kv_bool(y, sp_ft_switch_key(SP_FT_SWITCH_KBIT_UPCAST), c->fp32_upcast);
+    }
     sp_emit_kv_str(y, "offload", sp_offload_name(c->offload));
-    sp_emit_kv_bool(y, "chunked_loss", c->chunked_loss);
-    sp_emit_kv_bool(y, "fused_kernels", c->fused_kernels);
+    sp_emit_kv_bool(y, sp_ft_switch_key(SP_FT_SWITCH_CHUNKED_LOSS), c->chunked_loss);
+    sp_emit_kv_bool(y, sp_ft_switch_key(SP_FT_SWITCH_FUSED_KERNELS), c->fused_kernels);
+    sp_emit_kv_bool(y, sp_ft_switch_key(SP_FT_SWITCH_REENTRANT_CHECKPOINTING), c->reentrant_outside_fsdp);
+}
+
+/* The data as it was given: dataset_gb or tokens, and the passes over it (which axolotl.yml's
+ * num_epochs takes), not the product, which would launch one pass of what was planned as several. */
+static void data_keys(sp_emitter *y, const sp_ft_request *q)
+{
+    double epochs = q->epochs > 0 ? q->epochs : 1;
+    if (q->dataset_gb > 0)
+        sp_emit_kv_num(y, "dataset_gb", q->dataset_gb);
+    else
+        sp_emit_kv_int(y, "tokens", ceil(q->tokens / epochs));
+    if (q->epochs > 0)
+        sp_emit_kv_num(y, "epochs", q->epochs);
 }
 
 char *sp_ft_profile(const sp_ft_report *r, sp_error *err)
@@ -55,7 +76,7 @@ char *sp_ft_profile(const sp_ft_report *r, sp_error *err)
     sp_emit_kv_int(y, "seq", o->config.seq);
     if (q->micro_batch > 0) /* pinned; the plan searches it otherwise, as finetune did */
         sp_emit_kv_int(y, "micro_batch", q->micro_batch);
-    sp_emit_kv_int(y, "tokens", ceil(q->tokens));
+    data_keys(y, q);
     sp_emit_kv_str(y, "precision", sp_precision_name(o->config.precision));
     sp_emit_kv_str(y, "optimizer", sp_optimizer_name(o->config.optimizer));
     settings(y, &o->config);

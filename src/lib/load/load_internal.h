@@ -76,7 +76,11 @@ sp_status sp_yaml_fail(const sp_yaml *y, const struct yaml_node_s *node, const c
                        const char *fmt, ...) SP_PRINTF(5, 6);
 /* A scalar that must be a number within [min, max]. */
 /* A profile's fine-tune keys (profile_ft.c): their names (NULL-terminated) and their reader. */
+/* A profile's fine-tune keys, NULL-terminated: at most SP_PROFILE_FT_KEYS_MAX of them. */
+enum { SP_PROFILE_FT_KEYS_MAX = 16 };
 const char *const *sp_profile_ft_keys(void);
+/* The profile key of one SP_FT_SWITCH_* bit ("chunked_loss"), "" for none. */
+const char *sp_ft_switch_key(unsigned bit);
 sp_status sp_profile_read_ft_key(sp_yaml *y, const char *key, const struct yaml_node_s *value, sp_profile *p,
                                  sp_error *err);
 sp_status sp_yaml_number(const sp_yaml *y, const struct yaml_node_s *node, const char *field, double min,

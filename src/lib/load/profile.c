@@ -45,7 +45,7 @@ static const char *const REQUIRED_KEYS[] = {"name", "budget_usd", NULL};
 
 static sp_status unknown_key(sp_yaml *y, const yaml_node_t *key, sp_error *err)
 {
-    const char *keys[TEXT_KEY_COUNT + NUMBER_FIELD_COUNT + SP_KNOB_COUNT + 8];
+    const char *keys[TEXT_KEY_COUNT + NUMBER_FIELD_COUNT + SP_KNOB_COUNT + SP_PROFILE_FT_KEYS_MAX + 1];
     size_t n = 0;
     for (const char *const *ft = sp_profile_ft_keys(); *ft; ft++)
         keys[n++] = *ft;

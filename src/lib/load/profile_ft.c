@@ -1,11 +1,30 @@
 /* profile_ft.c - a profile's fine-tune keys, each as the finetune flag of the same name reads it:
- * lora_rank, lora_targets, quant, offload, chunked_loss, fused_kernels. */
+ * lora_rank, lora_dropout, lora_targets, quant, offload, and the switches (chunked_loss,
+ * fused_kernels, double_quant, train_embeddings, kbit_upcast, reentrant_checkpointing). */
 #include "load_internal.h"
 
 #include <string.h>
 #include <yaml.h>
 
-static const char *const FT_KEYS[] = {"lora_rank", "lora_targets", "quant", "offload", "chunked_loss", "fused_kernels", NULL};
+static const struct {
+    const char *key;
+    unsigned bit;
+} SWITCHES[] = {{"chunked_loss", SP_FT_SWITCH_CHUNKED_LOSS},         {"fused_kernels", SP_FT_SWITCH_FUSED_KERNELS},
+                {"double_quant", SP_FT_SWITCH_DOUBLE_QUANT},         {"train_embeddings", SP_FT_SWITCH_TRAIN_EMBEDDINGS},
+                {"kbit_upcast", SP_FT_SWITCH_KBIT_UPCAST},           {"reentrant_checkpointing", SP_FT_SWITCH_REENTRANT_CHECKPOINTING}};
+
+static const char *const FT_KEYS[] = {"lora_rank", "lora_dropout", "lora_targets", "quant", "offload", "chunked_loss",
+                                      "fused_kernels", "double_quant", "train_embeddings", "kbit_upcast",
+                                      "reentrant_checkpointing", NULL};
+_Static_assert(sizeof FT_KEYS / sizeof FT_KEYS[0] <= SP_PROFILE_FT_KEYS_MAX + 1, "profile.c's key list holds them");
+
+const char *sp_ft_switch_key(unsigned bit)
+{
+    for (size_t i = 0; i < sizeof SWITCHES / sizeof SWITCHES[0]; i++)
+        if (SWITCHES[i].bit == bit)
+            return SWITCHES[i].key;
+    return "";
+}
 
 const char *const *sp_profile_ft_keys(void)
 {
@@ -60,10 +79,17 @@ sp_status sp_profile_read_ft_key(sp_yaml *y, const char *key, const yaml_node_t 
 {
     if (!strcmp(key, "lora_rank"))
         return sp_yaml_number(y, value, key, 1, 4096, SP_NUM_INTEGER, &p->lora_rank, err);
-    bool chunked = !strcmp(key, "chunked_loss");
-    if (chunked || !strcmp(key, "fused_kernels")) { /* a switch: said, and its value */
-        *(chunked ? &p->has_chunked_loss : &p->has_fused_kernels) = true;
-        return read_bool(y, value, key, chunked ? &p->chunked_loss : &p->fused_kernels, err);
+    if (!strcmp(key, "lora_dropout")) {
+        p->has_lora_dropout = true;
+        return sp_yaml_number(y, value, key, 0, 0.99, 0, &p->lora_dropout, err);
     }
+    for (size_t i = 0; i < sizeof SWITCHES / sizeof SWITCHES[0]; i++) /* a switch: said, and its value */
+        if (!strcmp(key, SWITCHES[i].key)) {
+            bool on = false;
+            sp_status s = read_bool(y, value, key, &on, err);
+            p->ft_switches_given |= SWITCHES[i].bit;
+            p->ft_switches_on = on ? p->ft_switches_on | SWITCHES[i].bit : p->ft_switches_on & ~SWITCHES[i].bit;
+            return s;
+        }
     return read_text(y, value, key, p, err);
 }

@@ -432,10 +432,20 @@ static void ft_settings(const sp_profile *p, sp_ft_request *q)
         q->base.offload = (sp_offload)p->offload;
         q->offload = p->offload;
     }
-    if (p->has_chunked_loss)
-        q->base.chunked_loss = p->chunked_loss;
-    if (p->has_fused_kernels)
-        q->base.fused_kernels = p->fused_kernels;
+    if (p->has_lora_dropout)
+        q->base.lora_dropout = p->lora_dropout;
+    const struct {
+        unsigned bit;
+        bool *field;
+    } switches[] = {{SP_FT_SWITCH_CHUNKED_LOSS, &q->base.chunked_loss},
+                    {SP_FT_SWITCH_FUSED_KERNELS, &q->base.fused_kernels},
+                    {SP_FT_SWITCH_DOUBLE_QUANT, &q->base.double_quant},
+                    {SP_FT_SWITCH_TRAIN_EMBEDDINGS, &q->base.train_embeddings},
+                    {SP_FT_SWITCH_KBIT_UPCAST, &q->base.fp32_upcast},
+                    {SP_FT_SWITCH_REENTRANT_CHECKPOINTING, &q->base.reentrant_outside_fsdp}};
+    for (size_t i = 0; i < sizeof switches / sizeof switches[0]; i++)
+        if (p->ft_switches_given & switches[i].bit)
+            *switches[i].field = (p->ft_switches_on & switches[i].bit) != 0;
 }
 
 /* Full, LoRA and QLoRA (or the profile's method) on 1 to gpus_per_node GPUs: the cheapest that
