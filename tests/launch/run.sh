@@ -151,7 +151,9 @@ PY
 
 # every Ray Serve app parses, and its replicas take the plan's GPUs: replicas x tp x pp x dp (a
 # serving plan with no model named had provisioned 6 GPUs and launched one 2-GPU replica)
-check "every serve_app.py parses and runs the plan's GPUs" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" <<'PY'
+"$bin" plan "$root/examples/models.yaml" --format json >"$work/models.json"
+"$bin" launch "$root/examples/models.yaml" --out "$work/models" >/dev/null
+check "every serve_app.py parses and runs the plan's GPUs" python3 - "$work/capstone.json" "$work/capstone" "$work/kit.json" "$work/kit" "$work/models.json" "$work/models" <<'PY'
 import ast, json, os, sys
 seen = 0
 for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
@@ -164,11 +166,18 @@ for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
         tree = ast.parse(text)
         call = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "llm_config")
         kw = {k.arg: k.value for k in call.keywords}
-        scaling = ast.literal_eval(kw["deployment_config"])["autoscaling_config"]
+        deployment = ast.literal_eval(kw["deployment_config"])
         engine = ast.literal_eval(kw["engine_kwargs"])
-        per_replica = engine["tensor_parallel_size"] * engine.get("pipeline_parallel_size", 1) * engine.get("data_parallel_size", 1)
-        if scaling["min_replicas"] * per_replica != p["gpus"]:
-            sys.exit(f"{p['name']}: {scaling['min_replicas']} replicas x {per_replica} GPUs, the plan provisions {p['gpus']}")
+        dp = engine.get("data_parallel_size", 1)
+        # Ray Serve LLM reserves tensor x pipeline GPUs a replica under build_openai_app, and DP groups
+        # of num_replicas x data_parallel_size x tensor_parallel_size under build_dp_openai_app only
+        builder = "build_dp_openai_app" if dp > 1 else "build_openai_app"
+        if f"app = {builder}(" not in text:
+            sys.exit(f"{p['name']}: data_parallel_size {dp} built with the wrong builder")
+        replicas = deployment["num_replicas"] if dp > 1 else deployment["autoscaling_config"]["min_replicas"]
+        per_replica = engine["tensor_parallel_size"] * engine.get("pipeline_parallel_size", 1) * dp
+        if replicas * per_replica != p["gpus"]:
+            sys.exit(f"{p['name']}: {replicas} replicas x {per_replica} GPUs, the plan provisions {p['gpus']}")
         seen += 1
 sys.exit(0 if seen >= 2 else f"{seen} Ray Serve apps: a named and an unnamed model's are wanted")
 PY

@@ -20,26 +20,41 @@ static char *python_string(const char *text, sp_error *err)
     return literal;
 }
 
-/* The app up to its engine arguments: the model (a Python expression), the replicas, the split. */
-static void app_head(sp_buf *b, const char *comment, const char *model_expr, double replicas, double tp)
+/* The app up to its engine arguments: the model (a Python expression), the replicas, the split.
+ * With data-parallel attention (dp) the replicas are DP groups of Ray Serve LLM's DP builder,
+ * each num_replicas x data_parallel_size x tensor_parallel_size GPUs (user guide "Data parallel
+ * attention"); build_openai_app would reserve tensor_parallel_size GPUs, one, a replica. */
+static void app_head(sp_buf *b, const char *comment, const char *model_expr, double replicas, double tp, bool dp)
 {
+    char deployment[128];
+    if (dp)
+        snprintf(deployment, sizeof deployment, "{\"num_replicas\": %.0f}", replicas);
+    else
+        snprintf(deployment, sizeof deployment, "{\"autoscaling_config\": {\"min_replicas\": %.0f, \"max_replicas\": %.0f}}",
+                 replicas, replicas);
     sp_buf_printf(b,
                   "# Ray Serve + vLLM, written by stackplan %s %s\n"
                   "%s"
-                  "from ray.serve.llm import LLMConfig, build_openai_app\n\n"
+                  "from ray.serve.llm import LLMConfig, %s\n\n"
                   "llm_config = LLMConfig(\n"
                   "    model_loading_config={\"model_id\": %s},\n"
-                  "    deployment_config={\"autoscaling_config\": {\"min_replicas\": %.0f, \"max_replicas\": %.0f}},\n"
+                  "    deployment_config=%s,\n"
                   "    engine_kwargs={\n"
                   "        \"tensor_parallel_size\": %.0f,\n",
-                  SP_VERSION, comment, strncmp(model_expr, "os.", 3) ? "" : "import os\n\n", model_expr, replicas, replicas, tp);
+                  SP_VERSION, comment, strncmp(model_expr, "os.", 3) ? "" : "import os\n\n",
+                  dp ? "build_dp_openai_app" : "build_openai_app", model_expr, deployment, tp);
 }
 
-static char *app_tail(sp_buf *b, sp_error *err)
+/* dp_per_node: a DP group's ranks a node (experimental_configs.dp_size_per_node); 0 without dp. */
+static char *app_tail(sp_buf *b, double dp_per_node, sp_error *err)
 {
-    sp_buf_printf(b, "    },\n"
-                     ")\n"
-                     "app = build_openai_app({\"llm_configs\": [llm_config]})\n");
+    sp_buf_puts(b, "    },\n");
+    if (dp_per_node > 0)
+        sp_buf_printf(b, "    experimental_configs={\"dp_size_per_node\": %.0f},\n", dp_per_node);
+    sp_buf_printf(b, ")\n"
+                     "app = %s\n",
+                  dp_per_node > 0 ? "build_dp_openai_app({\"llm_config\": llm_config})"
+                                  : "build_openai_app({\"llm_configs\": [llm_config]})");
     return sp_buf_finish(b, err);
 }
 
@@ -56,7 +71,7 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
              s->replicas, s->tp * fmax(1, s->pp), dp ? "data-parallel attention with experts split whole over" : "tensor parallel",
              s->tp);
     sp_buf b = {0};
-    app_head(&b, comment, model, s->replicas, dp ? 1.0 : s->tp);
+    app_head(&b, comment, model, s->replicas, dp ? 1.0 : s->tp, dp);
     sp_buf_printf(&b,
                   "        \"pipeline_parallel_size\": %.0f,\n"
                   "        \"max_model_len\": %.0f,\n"
@@ -79,7 +94,8 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
     if (sp_vllm_quantization(k))
         sp_buf_printf(&b, "        \"quantization\": \"%s\",\n", sp_vllm_quantization(k));
     free(model);
-    return app_tail(&b, err);
+    double per_node = c->accel ? fmax(1, c->accel->per_node) : s->tp;
+    return app_tail(&b, dp ? fmin(s->tp, per_node) : 0, err);
 }
 
 /* A plan the seed's rate a GPU sized, with no model served: its whole replicas of gpus_for_model
@@ -100,7 +116,7 @@ char *sp_serve_app_unsized(const sp_launch_ctx *c, sp_error *err)
              replicas, tp, tp);
     free(model);
     sp_buf b = {0};
-    app_head(&b, comment, expr, replicas, tp);
+    app_head(&b, comment, expr, replicas, tp, false);
     sp_buf_printf(&b, "        \"gpu_memory_utilization\": 0.90,\n");
-    return app_tail(&b, err);
+    return app_tail(&b, 0, err);
 }
