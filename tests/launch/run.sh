@@ -192,6 +192,7 @@ sky, cluster, reqs = read("sky_task.yaml"), read("cluster.yaml"), read("requirem
 problems = [what for what, bad in [
     ("sky_task.yaml has no rocm/vllm image_id", "image_id: docker:rocm/vllm" not in sky),
     ("cluster.yaml has no rocm/vllm docker image", "image: rocm/vllm" not in cluster),
+    ("cluster.yaml's container sees no GPU (/dev/kfd, /dev/dri)", not all(d in cluster for d in ("--device=/dev/kfd", "--device=/dev/dri"))),
     ("requirements.txt pins vllm or torch", re.search(r"^(vllm|torch)==", reqs, re.M)),
     ("the SkyPilot setup installs vllm or torch", re.search(r"'(vllm|torch)==", sky))] if bad]
 sys.exit("; ".join(problems) if problems else 0)

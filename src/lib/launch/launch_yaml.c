@@ -111,6 +111,18 @@ char *sp_cluster_yaml(const sp_launch_ctx *c, const char *setup, sp_error *err)
         sp_emit_map(e);
         sp_emit_kv_str(e, "image", c->engine_image);
         sp_emit_kv_str(e, "container_name", "vllm");
+        if (c->plan->stack == SP_STACK_ROCM) {
+            /* Ray detects NVIDIA runtimes only: ROCm's GPUs reach a container through the kernel driver
+             * and render nodes (ROCm docs, "Running ROCm Docker containers"; the rocm/vllm image's own
+             * docker run line adds --ipc=host). */
+            static const char *const rocm_options[] = {"--device=/dev/kfd", "--device=/dev/dri", "--group-add=video",
+                                                       "--ipc=host", "--security-opt=seccomp=unconfined"};
+            sp_emit_str(e, "run_options");
+            sp_emit_seq(e);
+            for (size_t i = 0; i < sizeof rocm_options / sizeof rocm_options[0]; i++)
+                sp_emit_str(e, rocm_options[i]);
+            sp_emit_end_seq(e);
+        }
         sp_emit_end_map(e);
     }
     sp_emit_str(e, "setup_commands");
