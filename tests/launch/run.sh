@@ -216,6 +216,33 @@ one = yaml.safe_load(open(os.path.join(out, "serve-deepseek-v3", "sky_task.yaml"
 sys.exit(0 if one["run"] == "bash serve.sh" else f"a one-node replica runs {one['run']!r}")
 PY
 
+# a SkyPilot task that downloads a Hugging Face checkpoint (a served model, a fine-tune's base) requires
+# HF_TOKEN as a secret, and every line that launches it passes one (Llama, Mistral and Gemma are gated)
+check "SkyPilot tasks that download a checkpoint require HF_TOKEN" python3 - "$work/kit" "$work/kit.json" <<'PY'
+import glob, json, os, sys, yaml
+out, plans = sys.argv[1], {p["name"]: p for p in json.load(open(sys.argv[2]))["plans"]}
+seen = 0
+for task in sorted(glob.glob(os.path.join(out, "*", "sky_task.yaml"))):
+    d = os.path.dirname(task)
+    manifest = json.load(open(os.path.join(d, "manifest.json")))
+    downloads = os.path.isfile(os.path.join(d, "axolotl.yml")) or "serve.sh" in open(task).read()
+    if not downloads:
+        continue
+    text = open(task).read()
+    if yaml.safe_load(text).get("secrets") != {"HF_TOKEN": None} or "--secret HF_TOKEN" not in text.split("\n")[0]:
+        sys.exit(f"{d}: no required HF_TOKEN secret, or the header's command does not pass it")
+    launch = manifest["launch"]
+    if launch.startswith("sky ") and "--secret HF_TOKEN" not in launch:
+        sys.exit(f"{d}: the manifest launches {launch!r} without the secret")
+    seen += 1
+pods = [f for f in glob.glob(os.path.join(out, "*", "rayservice.yaml"))] + \
+       [f for f in glob.glob(os.path.join(out, "*", "pytorchjob.yaml")) if os.path.isfile(os.path.join(os.path.dirname(f), "axolotl.yml"))]
+for f in pods:  # Kubernetes pods take it from the Secret hf-token, optional for open repositories
+    if "name: HF_TOKEN" not in open(f).read() or "name: hf-token" not in open(f).read():
+        sys.exit(f"{f}: no HF_TOKEN from the hf-token Secret")
+sys.exit(0 if seen >= 2 and len(pods) >= 2 else "fewer than two SkyPilot tasks or pods download a checkpoint")
+PY
+
 # a data job's machines are CPU instances: its requirements name no GPU build or wheel index
 "$bin" launch "$root/examples/data.yaml" --out "$work/data" >/dev/null
 check "a data job's requirements are a CPU build" sh -c "! grep -L '^# CPU build' \"$work\"/data/*/requirements.txt | grep -q . && ! grep -q 'extra-index-url' \"$work\"/data/*/requirements.txt"

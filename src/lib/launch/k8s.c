@@ -46,6 +46,28 @@ static void shm_volume(sp_emitter *y)
     sp_emit_end_seq(y);
 }
 
+/* HF_TOKEN from the Secret hf-token (key token) where the pod downloads a Hugging Face checkpoint
+ * (gated Llama, Mistral, Gemma repositories); optional, so open repositories need none:
+ * kubectl create secret generic hf-token --from-literal=token=... */
+static void hf_token_env(sp_emitter *y)
+{
+    sp_emit_str(y, "env");
+    sp_emit_seq(y);
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", "HF_TOKEN");
+    sp_emit_str(y, "valueFrom");
+    sp_emit_map(y);
+    sp_emit_str(y, "secretKeyRef");
+    sp_emit_map(y);
+    sp_emit_kv_str(y, "name", "hf-token");
+    sp_emit_kv_str(y, "key", "token");
+    sp_emit_kv_bool(y, "optional", true);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    sp_emit_end_map(y);
+    sp_emit_end_seq(y);
+}
+
 /* template.spec.containers[0]: the container, its command (NULL: the image's) and devices. */
 static void pod_template(sp_emitter *y, const sp_launch_ctx *c, const char *name, const char *image, bool run_node,
                          double devices)
@@ -67,6 +89,8 @@ static void pod_template(sp_emitter *y, const sp_launch_ctx *c, const char *name
         sp_emit_str(y, "node_run.sh");
         sp_emit_end_seq(y);
     }
+    if (sp_sky_needs_hf_token(c->plan))
+        hf_token_env(y);
     if (devices > 0) {
         device_limits(y, c, devices);
         shm_mount(y);

@@ -687,7 +687,10 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
         char launch[SP_LINE_MAX];
         const char *file = launch_file(&c);
         snprintf(launch, sizeof launch, "%s%s",
-                 !strcmp(file, "job.sbatch") ? "sbatch " : !strcmp(file, "sky_task.yaml") ? "sky launch " : "./", file);
+                 !strcmp(file, "job.sbatch")      ? "sbatch "
+                 : !strcmp(file, "sky_task.yaml") ? (sp_sky_needs_hf_token(plan) ? "sky launch --secret HF_TOKEN " : "sky launch ")
+                                                  : "./",
+                 file);
         /* One node's Ray Serve app: the plan's own line (ray start on this node, then serve run over
          * every replica); serve.sh is one replica of them. */
         if (plan->tier == SP_TIER_LOCAL && sp_plan_runs_serve_app(plan) && !options->cpu)

@@ -112,6 +112,7 @@ void sp_emit_str(sp_emitter *y, const char *text);
 void sp_emit_int(sp_emitter *y, double value);
 void sp_emit_num(sp_emitter *y, double value);
 void sp_emit_bool(sp_emitter *y, bool value);
+void sp_emit_null(sp_emitter *y); /* YAML's null, plain */
 void sp_emit_map(sp_emitter *y);
 void sp_emit_end_map(sp_emitter *y);
 void sp_emit_seq(sp_emitter *y);

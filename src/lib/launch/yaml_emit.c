@@ -137,6 +137,8 @@ void sp_emit_num(sp_emitter *y, double value)
 
 void sp_emit_bool(sp_emitter *y, bool value) { plain(y, value ? "true" : "false"); }
 
+void sp_emit_null(sp_emitter *y) { plain(y, "null"); }
+
 void sp_emit_map(sp_emitter *y)
 {
     yaml_event_t ev;
