@@ -89,7 +89,7 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
     /* The same dtypes as serve.sh's vllm serve line (sp_serve_launch_line), as engine arguments. */
     if (sp_vllm_dtype(k))
         sp_buf_printf(&b, "        \"dtype\": \"%s\",\n", sp_vllm_dtype(k));
-    if (k->kv_dtype == SP_DTYPE_FP8)
+    if (k->kv_dtype == SP_DTYPE_FP8 || k->kv_dtype == SP_DTYPE_INT8) /* as serve.sh's line: fp8 for an int8 cache */
         sp_buf_printf(&b, "        \"kv_cache_dtype\": \"fp8\",\n");
     if (sp_vllm_quantization(k))
         sp_buf_printf(&b, "        \"quantization\": \"%s\",\n", sp_vllm_quantization(k));

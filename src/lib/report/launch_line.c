@@ -228,7 +228,7 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
                        c->spec_draft == SP_DRAFT_MTP ? "deepseek_mtp" : "ngram", c->spec_tokens);
     if (sp_vllm_dtype(c))
         n = sp_appendf(buf, size, n, " --dtype %s", sp_vllm_dtype(c));
-    if (c->kv_dtype == SP_DTYPE_FP8)
+    if (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8) /* vLLM has no int8 cache: fp8, one byte too */
         n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8");
     if (sp_vllm_quantization(c))
         n = sp_appendf(buf, size, n, " --quantization %s", sp_vllm_quantization(c));

@@ -534,6 +534,21 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       sp_dtype_name(c->weight_dtype),
                       c->weight_dtype == SP_DTYPE_INT4 ? "AWQ or GPTQ 4-bit, e.g. <org>/<model>-AWQ"
                                                        : "W8A8 or GPTQ 8-bit, e.g. from llm-compressor");
+    /* TensorRT-LLM's server loads 8-bit weights from a checkpoint NVIDIA's ModelOpt quantised, and
+     * takes a quantised KV cache from its LLM API options, not from a flag. */
+    bool fp8_weights = c->weight_dtype == SP_DTYPE_FP8 && !c->weights_from_checkpoint && !r->model->checkpoint_quantized;
+    if (engine == SP_ENGINE_TRTLLM_TRITON && fp8_weights)
+        sp_buf_printf(&b, "note        : trtllm-serve reads fp8 weights from a checkpoint quantised beforehand (NVIDIA "
+                          "ModelOpt publishes them, e.g. nvidia/<model>-FP8): point the launch line at one\n");
+    if (engine == SP_ENGINE_TRTLLM_TRITON && (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8))
+        sp_buf_printf(&b, "note        : the %s KV cache is trtllm-serve's --extra_llm_api_options FILE, FILE holding "
+                          "kv_cache_config: {dtype: %s}\n",
+                      sp_dtype_name(c->kv_dtype), sp_dtype_name(c->kv_dtype));
+    /* vLLM caches in 16 bits or fp8 (--kv-cache-dtype): an int8 cache, sized here, runs as fp8,
+     * the same byte a value. */
+    if (engine != SP_ENGINE_TRTLLM_TRITON && c->kv_dtype == SP_DTYPE_INT8)
+        sp_buf_printf(&b, "note        : vLLM has no int8 KV cache; the launch line runs its fp8 one, the same byte a "
+                          "value the plan sized\n");
     /* A checkpoint stored in a format the plan did not size (NVFP4 on a part without FP4, or a
      * --weight-dtype that differs): the launch line loads the file as it is, not as sized. */
     if (r->model->checkpoint_quantized && !c->weights_from_checkpoint)
