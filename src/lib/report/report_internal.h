@@ -23,6 +23,8 @@ bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const cha
 /* The command ray.sh submits when no entry is named: ray_train.py for training (a Ray Train worker
  * a GPU), Ray Serve's app or serve.sh for serving, the data program. */
 const char *sp_ray_job_command(const sp_plan *plan);
+/* A serving replica's split: "tp 4", "tp 8 x pp 2", "ep 8 x dp 8", "ep 8, tp attention". */
+void sp_serve_split_text(const sp_serve_result *s, char *buf, size_t size);
 /* A serving plan the seed's rate sized (no model served): the whole replicas of gpus_for_model
  * GPUs its GPUs hold, which Ray Serve runs; 1 where a replica takes every GPU. */
 double sp_unsized_serving_replicas(const sp_plan *plan);

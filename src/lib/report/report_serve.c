@@ -6,6 +6,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A replica's split as the engine runs it: "tp 4", "tp 8 x pp 2", and for MoE replicas whose experts
+ * are split whole "ep 8 x dp 8" (data-parallel attention: vLLM --data-parallel-size) or "ep 8, tp
+ * attention" (--enable-expert-parallel over a tensor-parallel group). */
+void sp_serve_split_text(const sp_serve_result *s, char *buf, size_t size)
+{
+    if (s->expert_parallel && s->attention_dp)
+        snprintf(buf, size, "ep %g x dp %g", s->tp, s->tp);
+    else if (s->expert_parallel)
+        snprintf(buf, size, "ep %g, tp attention", s->tp);
+    else if (s->pp > 1)
+        snprintf(buf, size, "tp %g x pp %g", s->tp, s->pp);
+    else
+        snprintf(buf, size, "tp %g", s->tp);
+}
+
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 /* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's plan_reach):
  * margin (perf.yaml serve_reach_margin) x what a request alone takes on the fastest split. */
@@ -149,10 +164,7 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
         }
         const sp_serve_result *s = p->result;
         char split[32], hour[24] = "-", token[24] = "-", times[48];
-        if (s->pp > 1)
-            snprintf(split, sizeof split, "tp %g x pp %g", s->tp, s->pp);
-        else
-            snprintf(split, sizeof split, "tp %g", s->tp);
+        sp_serve_split_text(s, split, sizeof split);
         if (!p->unpriced) {
             snprintf(hour, sizeof hour, "%.2f", s->fleet_usd_per_hour);
             snprintf(token, sizeof token, "%.3f", sp_serve_usd_per_million_output(s));
@@ -183,10 +195,12 @@ static json_t *compared_json(const sp_serve_report *r)
         double ttft_s = 0, tpot_s = 0;
         if (s)
             part_latency(p, &ttft_s, &tpot_s);
-        json_object_set_new(o, "tp", s ? json_real(s->tp) : json_null());
-        json_object_set_new(o, "pp", s ? json_real(fmax(1.0, s->pp)) : json_null());
-        json_object_set_new(o, "replicas", s ? json_real(s->replicas) : json_null());
-        json_object_set_new(o, "gpus", s ? json_real(s->gpus) : json_null());
+        json_object_set_new(o, "tp", s ? json_integer((json_int_t)s->tp) : json_null());
+        json_object_set_new(o, "pp", s ? json_integer((json_int_t)fmax(1.0, s->pp)) : json_null());
+        json_object_set_new(o, "expert_parallel", s ? json_boolean(s->expert_parallel) : json_null());
+        json_object_set_new(o, "attention_dp", s ? json_boolean(s->expert_parallel && s->attention_dp) : json_null());
+        json_object_set_new(o, "replicas", s ? json_integer((json_int_t)s->replicas) : json_null());
+        json_object_set_new(o, "gpus", s ? json_integer((json_int_t)s->gpus) : json_null());
         json_object_set_new(o, "usd_per_hour",
                             s && !p->unpriced ? sp_json_round(s->fleet_usd_per_hour, 1e4) : json_null());
         json_object_set_new(o, "usd_per_million_output_tokens",
