@@ -736,14 +736,24 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
                        m->heads, m->kv_heads);
     if (!sp_whole_in(c->batch, 0, 1e6))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "batch", "must be a whole number from 1 to 1e6");
-    if (!(c->percentile == 0 || (c->percentile >= 50 && c->percentile <= 99.9)) || (c->percentile > 0 && !(c->qps > 0)))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "percentile", "50 to 99.9, with --qps (the simulated load)");
-    if (!sp_whole_in(c->requests, 0, 1e9) || (c->requests > 0 && (c->qps > 0 || c->concurrency > 0)))
+    /* A value out of range and a combination that cannot be are different mistakes: each says its own. */
+    if (!(c->percentile == 0 || (c->percentile >= 50 && c->percentile <= 99.9)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "percentile", "must be from 50 to 99.9");
+    if (c->percentile > 0 && !(c->qps > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "percentile",
+                       "needs --qps: the percentile is of requests arriving at that rate (the simulated load)");
+    if (!sp_whole_in(c->requests, 0, 1e9))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "requests", "must be a whole number of requests from 1 to 1e9");
+    if (c->requests > 0 && (c->qps > 0 || c->concurrency > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "requests",
-                       "a whole number of requests from 1 to 1e9 for an offline run, without --qps or --concurrency");
-    if (!sp_whole_in(c->concurrency, 0, 1e6) || (c->concurrency > 0 && (c->qps > 0 || c->batch > 0)))
+                       "an offline run cannot be combined with --%s: it queues every request at once",
+                       c->qps > 0 ? "qps" : "concurrency");
+    if (!sp_whole_in(c->concurrency, 0, 1e6))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "concurrency", "must be a whole number of clients from 1 to 1e6");
+    if (c->concurrency > 0 && (c->qps > 0 || c->batch > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "concurrency",
-                       "a whole number of clients from 1 to 1e6, without --qps or --batch (the loop sets the batch)");
+                       "a closed loop cannot be combined with --%s: its clients set the rate and the batch",
+                       c->qps > 0 ? "qps" : "batch");
     if (!(c->qps >= 0) || !isfinite(c->qps) || !(c->ttft_s >= 0) || !(c->tpot_s >= 0) || !isfinite(c->ttft_s) ||
         !isfinite(c->tpot_s))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "qps", "rates and targets must be finite and >= 0");
