@@ -253,6 +253,8 @@ typedef struct {
     double search_comfort_share;  /* share of the memory a GPU may use past which a near tie goes to room */
     double offload_min_gain;      /* a fine-tune that fits with room without offload takes offload only when
                                      it is predicted this share faster (a larger micro-batch's) */
+    double ft_patience_hours;     /* a fine-tune longer than this yields to a near tie in price (within
+                                     search_tie_tolerance) that finishes sooner on more GPUs */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };

@@ -138,8 +138,9 @@ static void price(const ft_search *s, sp_ft_option *o)
 /* Better for a user: meets the targets, then cheaper (unpriced parts last), then faster. When
  * neither meets a deadline and budget, the budget is kept first and a run within it is judged by
  * how soon it finishes (sp_run_preferred's order). */
-static bool better(const sp_ft_request *q, const sp_ft_option *a, const sp_ft_option *b, double tie)
+static bool better(const sp_ft_request *q, const sp_ft_option *a, const sp_ft_option *b, const sp_perf_constants *perf)
 {
+    double tie = perf->search_tie_tolerance;
     if (a->meets != b->meets)
         return a->meets;
     bool pa = a->usd_per_gpu_hour > 0, pb = b->usd_per_gpu_hour > 0;
@@ -151,6 +152,11 @@ static bool better(const sp_ft_request *q, const sp_ft_option *a, const sp_ft_op
                    : fabs(a->hours - b->hours) <= tie * fmax(a->hours, b->hours);
     if (near && a->memory.tight != b->memory.tight)
         return !a->memory.tight;
+    /* ... and past a day a near tie in price is no reason to wait longer: the faster run takes it
+     * (perf.yaml ft_patience_hours: 8 x 4090 for 301 h at $1,420 against one for 2,384 h at $1,406). */
+    bool long_run = fmax(a->hours, b->hours) > perf->ft_patience_hours;
+    if (near && pa && long_run && a->hours != b->hours && !(q->deadline_hours > 0 && !a->meets))
+        return a->hours < b->hours;
     if (!a->meets && pa && q->deadline_hours > 0) {
         double d = q->deadline_hours / 24.0;
         sp_run_standing sa = sp_run_standing_of(a->hours / 24.0, a->cost_usd, d, q->budget_usd);
@@ -310,7 +316,7 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
                 sp_ft_option o = best_layout(&s, accels[a], (sp_ft_method)method, g);
                 if (o.fits)
                     price(&s, &o);
-                if ((o.fits && (!chosen.fits || better(q, &o, &chosen, s.perf->search_tie_tolerance))) || (!chosen.fits && !chosen.accel))
+                if ((o.fits && (!chosen.fits || better(q, &o, &chosen, s.perf))) || (!chosen.fits && !chosen.accel))
                     chosen = o;
                 if (g == q->gpus_max)
                     break;
@@ -326,7 +332,7 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
         return SP_ERR_INPUT;
     }
     for (size_t i = 0; i < out->count; i++)
-        if (out->items[i].fits && (out->best < 0 || better(q, &out->items[i], &out->items[out->best], perf->search_tie_tolerance)))
+        if (out->items[i].fits && (out->best < 0 || better(q, &out->items[i], &out->items[out->best], perf)))
             out->best = (int)i;
     chunked_alternative(&s, out);
     what_would_fit(&s, out);
