@@ -1963,10 +1963,12 @@ char *sp_ft_profile(const sp_ft_report *report, sp_error *err);
 
 
 /* One fine-tune's memory: allocated, reserved and device bytes and their parts, the largest
- * micro-batch and the largest that is not tight. accel may be NULL. */
+ * micro-batch and the largest that is not tight. accel may be NULL. checkpointed_device_bytes:
+ * an adapter fine-tune without checkpointing, the device bytes with it (what LoRA and QLoRA
+ * recipes run), said beside; 0: not said. */
 char *sp_render_ft_memory(const sp_model *model, const sp_ft_config *config, const sp_ft_memory *memory,
                           const sp_accel *accel, double max_micro_batch, double max_roomy_micro_batch,
-                          sp_format format, sp_error *err);
+                          double checkpointed_device_bytes, sp_format format, sp_error *err);
 
 /* Everything a memory report shows. accel may be NULL (no capacity known). */
 typedef struct {

@@ -182,7 +182,14 @@ static int ft_memory(const cli_value *v, cli_inputs *in, sp_format format)
     if (s == SP_OK) {
         double largest = capacity > 0 ? sp_ft_max_micro_batch(&in->model, &config, &k, capacity) : 0;
         double roomy = capacity > 0 ? sp_ft_max_roomy_micro_batch(&in->model, &config, &k, capacity) : 0;
-        text = sp_render_ft_memory(&in->model, &config, &memory, in->accel, largest, roomy, format, &err);
+        double checkpointed = 0; /* an adapter fine-tune without checkpointing: the figure with it */
+        sp_ft_config with = config;
+        with.checkpointing = true;
+        sp_ft_memory other;
+        if (config.method != SP_METHOD_FULL && !config.checkpointing &&
+            sp_ft_memory_estimate(&in->model, &with, &k, capacity, &other, &err) == SP_OK)
+            checkpointed = other.device_bytes;
+        text = sp_render_ft_memory(&in->model, &config, &memory, in->accel, largest, roomy, checkpointed, format, &err);
     }
     sp_accel_catalog_free(&in->catalog);
     return text ? emit_fit(text, capacity > 0 && !memory.fits) : cli_fail(&err);

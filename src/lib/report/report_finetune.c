@@ -545,7 +545,7 @@ static void fit_text(sp_buf *b, const sp_ft_memory *mem, const sp_accel *a, doub
 }
 
 static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_ft_memory *mem, const sp_accel *a,
-                            double max_mb, double roomy_mb, sp_error *err)
+                            double max_mb, double roomy_mb, double checkpointed_bytes, sp_error *err)
 {
     char layout[64];
     layout_text(c, layout, sizeof layout);
@@ -575,6 +575,12 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
     sp_buf_printf(&b, "device      : %10.2f GB  (nvidia-smi: reserved + CUDA context)\n", mem->device_bytes / 1e9);
     if (mem->host_bytes > 0)
         sp_buf_printf(&b, "host        : %10.2f GB offloaded\n", mem->host_bytes / 1e9);
+    /* LoRA and QLoRA recipes checkpoint every layer (axolotl's, TRL's, the QLoRA paper's): without
+     * it the activations dominate, and the figure above would read as "does not fit 24 GB". */
+    if (checkpointed_bytes > 0)
+        sp_buf_printf(&b, "%-12s: no gradient checkpointing here; with it (--recompute full), as %s recipes run, "
+                          "%.2f GB on the device\n",
+                      "note", sp_ft_method_name(c->method), checkpointed_bytes / 1e9);
     if (a)
         fit_text(&b, mem, a, max_mb, roomy_mb);
     /* A smaller micro-batch that fits comes first; else what the fine-tune search would turn to,
@@ -591,22 +597,25 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
 }
 
 char *sp_render_ft_memory(const sp_model *m, const sp_ft_config *c, const sp_ft_memory *mem, const sp_accel *a,
-                          double max_mb, double roomy_mb, sp_format format, sp_error *err)
+                          double max_mb, double roomy_mb, double checkpointed_bytes, sp_format format, sp_error *err)
 {
     if (format == SP_FORMAT_HTML) {
         char title[SP_TEXT_MAX];
         snprintf(title, sizeof title, "Fine-tuning memory per GPU: %s, %s", m->name, sp_ft_method_name(c->method));
         sp_svg_bar bar = sp_ft_memory_bar(sp_ft_method_name(c->method), mem);
         char *charts[] = {sp_chart_ft_memory(title, &bar, 1, a ? a->memory_bytes : 0, err)};
-        return sp_html_finish(title, ft_memory_text(m, c, mem, a, max_mb, roomy_mb, err),
-                              sp_render_ft_memory(m, c, mem, a, max_mb, roomy_mb, SP_FORMAT_JSON, err), charts, 1, err);
+        return sp_html_finish(title, ft_memory_text(m, c, mem, a, max_mb, roomy_mb, checkpointed_bytes, err),
+                              sp_render_ft_memory(m, c, mem, a, max_mb, roomy_mb, checkpointed_bytes, SP_FORMAT_JSON, err),
+                              charts, 1, err);
     }
     if (format != SP_FORMAT_JSON)
-        return ft_memory_text(m, c, mem, a, max_mb, roomy_mb, err);
+        return ft_memory_text(m, c, mem, a, max_mb, roomy_mb, checkpointed_bytes, err);
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(m->name));
     json_object_set_new(o, "config", config_json(m, c));
     json_object_set_new(o, "memory", memory_json(mem));
+    json_object_set_new(o, "device_bytes_with_checkpointing",
+                        checkpointed_bytes > 0 ? json_integer((json_int_t)round(checkpointed_bytes)) : json_null());
     json_object_set_new(o, "gpu", a ? json_string(a->name) : json_null());
     json_object_set_new(o, "capacity_bytes", a ? sp_json_count(mem->capacity_bytes) : json_null());
     json_object_set_new(o, "fits", a ? json_boolean(mem->fits) : json_null());
