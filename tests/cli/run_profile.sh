@@ -83,6 +83,12 @@ grep -q '^  dataset_gb: 0.05$' "$tmp/ft_switches.yaml" && grep -q '^  epochs: 3$
   grep -q '^ *bnb_4bit_use_double_quant: false$' "$tmp"/ft_switches.out/*/axolotl.yml &&
   grep -q '^- embed_tokens$' "$tmp"/ft_switches.out/*/axolotl.yml && ok || bad "ft_switches: epochs or switches lost on the way to the recipe"
 
+# a tuned checkpoint asked for stays the model launched (it had become the base of the same shape)
+same_fine_tune ft_tuned --model meta-llama/Llama-3.1-8B-Instruct --gpu rtx-4090-24gb --method qlora --tokens 10M
+grep -q '^  model: meta-llama/Llama-3.1-8B-Instruct$' "$tmp/ft_tuned.yaml" &&
+  grep -q '^base_model: meta-llama/Llama-3.1-8B-Instruct$' "$tmp"/ft_tuned.out/*/axolotl.yml && ok ||
+  bad "ft_tuned: the Instruct checkpoint became its base"
+
 "$bin" finetune --model llama-3.1-405b --gpu rtx-3090-24gb --gpus 1 --method full --format profile >"$tmp/none.yaml"
 code=$?
 [ $code -eq 3 ] && grep -q '^# .*nothing fits' "$tmp/none.yaml" && ok || bad "finetune --format profile, nothing fits: exit $code"
