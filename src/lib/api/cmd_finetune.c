@@ -145,6 +145,13 @@ int cmd_finetune(int argc, char **argv)
     const sp_accel *accels[MAX_ACCELS];
     size_t count = 0;
     static sp_ft_request q;
+    /* A profile names a catalog model (as train's): a --hf-config model's profile would be refused by
+     * the plan and launch it is written for. */
+    if (format == SP_FORMAT_PROFILE && !cli_flag(&CMD, v, "model")->set) {
+        fprintf(cli_err(), "stackplan: --format: profile: a profile names a catalog model (`stackplan catalog models`); "
+                        "give --model, or keep --hf-config models to text and JSON\n");
+        return CLI_EXIT_INPUT;
+    }
     sp_status s = cli_load_inputs(&CMD, v, "fine-tuning", CLI_GPU_LIST, &in, &err);
     if (s == SP_OK)
         s = cli_accel_list(&CMD, v, &in.catalog, accels, MAX_ACCELS, &count, &err);
