@@ -479,6 +479,23 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
     sp_status s = sp_ft_search(m, accels, 1, &q, &k, &r->perf, &res, err);
     if (s != SP_OK)
         return s;
+    if (res.best < 0 && q.micro_batch > 0) {
+        /* A pinned micro-batch past what fits is the cause when the search fits without it: name it,
+         * not the part. */
+        q.micro_batch = 0;
+        s = sp_ft_search(m, accels, 1, &q, &k, &r->perf, &res, err);
+        if (s != SP_OK)
+            return s;
+        if (res.best >= 0) {
+            unsigned line = p->gpu_line, col = p->gpu_col;
+            sp_profile_place(p, "micro_batch", &line, &col);
+            return sp_fail(err, SP_ERR_INPUT, "", line, col, "micro_batch",
+                           "micro-batch %g fits no fine-tune of %s on %g x %s; without it the plan takes micro-batch %g "
+                           "(profile '%s')",
+                           p->micro_batch, m->name, q.gpus_max, a->name, res.items[res.best].config.micro_batch, p->name);
+        }
+        res.best = -1;
+    }
     if (res.best < 0)
         return sp_fail(err, SP_ERR_INPUT, "", p->gpu_line, p->gpu_col, "gpu",
                        "no fine-tune of %s fits %g x %s, even with QLoRA and offload (profile '%s')", m->name,
