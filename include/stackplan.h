@@ -1379,6 +1379,10 @@ bool sp_serve_splits_heads(const sp_serve_config *config);
  * attention DP. Pure. */
 bool sp_serve_tp_splits_model(const sp_model *m, const sp_serve_config *config, double tp);
 
+/* Whether more requests pass the context (and are refused) than the percentile held leaves out,
+ * which misses the targets at that percentile. Pure. */
+bool sp_serve_refused_past_percentile(const sp_serve_config *config, const sp_serve_result *result);
+
 /* One replica at config->tp (> 0) and config->batch (0: the throughput-maximising batch
  * that fits and meets the latency targets). Prefill is compute-bound, decode reads the
  * weights and the KV cache (Pope et al. 2022); continuous batching shares each step. Pure. */

@@ -982,6 +982,11 @@ static double lognormal_above(double mean, double cv, double x)
 /* The share of requests whose prompt and output together pass the context: exact where one length
  * is fixed, else their sum, of independent lognormal lengths, as the lognormal of its mean and
  * variance (Fenton 1960). */
+bool sp_serve_refused_past_percentile(const sp_serve_config *c, const sp_serve_result *r)
+{
+    return c->percentile > 0 && r->over_context_share > 1.0 - c->percentile / 100.0;
+}
+
 static double over_context_share(const sp_model *m, const sp_serve_config *c)
 {
     double p = c->prompt_tokens, o = c->output_tokens, p_sd = c->prompt_spread * p, o_sd = c->output_spread * o;
@@ -1089,8 +1094,14 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "qps",
                        "%g requests/s need %.3g GPUs at capacity, more than any fleet (a million): a lower rate",
                        config->qps, out->gpus);
-    if (config->percentile > 0 && config->qps > 0)
-        return hold_percentile(&x, memory, config, out, err);
+    if (config->percentile > 0 && config->qps > 0) {
+        sp_status held = hold_percentile(&x, memory, config, out, err);
+        /* A request the engine refuses (past the context) never gets its first token: more of them than
+         * the percentile leaves out misses the targets at that percentile, whatever the served ones do. */
+        if (held == SP_OK && sp_serve_refused_past_percentile(config, out))
+            out->meets_targets = false;
+        return held;
+    }
     return SP_OK;
 }
 

@@ -367,6 +367,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       : !strcmp(s->binding, "ttft") ? "the first-token target"
                       : !strcmp(s->binding, "tpot") ? "the per-token target"
                                                     : "capacity (the rate alone)");
+        if (sp_serve_refused_past_percentile(c, s))
+            sp_buf_printf(&b, "              NOT met for the refused: %.1f%% of requests pass the %.0f-token context "
+                              "(the note below), more than the %.3g%% that p%g leaves out\n",
+                          100.0 * s->over_context_share, r->model->seq, 100.0 - c->percentile, c->percentile);
         /* The count below, as simulated: a first token far past its target there is a queue that
          * grows, which a looser target would not cure. */
         if (s->below_replicas > 0 && (!strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") ||
