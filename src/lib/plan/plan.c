@@ -581,6 +581,13 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     }
     if (s != SP_OK) {
         if (err) { /* at the profile's key the serving model named (qps, gpu), else at the model */
+            for (char *dash = strchr(err->field, '-'); dash; dash = strchr(dash, '-'))
+                *dash = '_'; /* the flag's name (prompt-tokens) is the key's (prompt_tokens) */
+            /* A profile has no --context: the advice for a longer context is the command line's. */
+            char *flag = strstr(err->message, " (give --context N");
+            if (flag)
+                snprintf(flag, sizeof err->message - (size_t)(flag - err->message),
+                         " (shorten prompt_tokens or output_tokens; `stackplan serve --context N` sizes a longer one)");
             if (!sp_profile_place(p, err->field, &err->line, &err->col)) {
                 sp_profile_place(p, "model", &err->line, &err->col);
                 snprintf(err->field, sizeof err->field, "model");
