@@ -296,8 +296,15 @@ sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model
         s = cli_flag_error(err, "model", "'%s' is a file, not a catalog name: --hf-config %s reads a Hugging Face "
                                          "config.json",
                            typed, typed);
-    if (s == SP_OK && !name)
+    if (s == SP_OK && !name) {
         s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
+        /* A model the catalog lacks is one config.json away (qwen2.5-14b is not qwen2.5-72b). */
+        size_t used = strlen(err->message);
+        if (s != SP_OK && strstr(err->message, "is not in the model catalog") && used > 0 &&
+            err->message[used - 1] == ')' && used + 64 < sizeof err->message)
+            snprintf(err->message + used - 1, sizeof err->message - used + 1,
+                     "; --hf-config with its config.json for a model it lacks)");
+    }
     if (s == SP_OK)
         s = sp_model_load_catalog(data_dir, name, out, err);
     if (s == SP_OK && tuned)
