@@ -296,9 +296,14 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     if (q->micro_batch <= 0 && o->max_micro_batch > o->config.micro_batch && o->config.micro_batch < q->max_micro_batch)
         snprintf(roomier, sizeof roomier, " (%g fits, tightly: the allocator's cache would pass the card)",
                  o->max_micro_batch);
-    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g%s, %s: %s hours, %s%s%s\n",
+    /* Offload is part of what is recommended: the host must hold it (the host line gives how much). */
+    char offloaded[64] = "";
+    if (o->config.offload != SP_OFFLOAD_NONE)
+        snprintf(offloaded, sizeof offloaded, ", %s offloaded to the host",
+                 o->config.offload == SP_OFFLOAD_OPTIMIZER ? "optimizer state" : "parameters and optimizer state");
+    sp_buf_printf(&b, "\nrecommend: %s on %g x %s, micro-batch %g%s, %s%s: %s hours, %s%s%s\n",
                   sp_ft_method_name(o->config.method), o->config.gpus, o->accel->name, o->config.micro_batch, roomier,
-                  o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", run_hours, cost,
+                  o->config.checkpointing ? "gradient checkpointing" : "no checkpointing", offloaded, run_hours, cost,
                   o->meets ? "" : " (nothing meets the targets: the best of what fits",
                   /* more GPUs shorten a run, never cheapen it: advised only past a deadline */
                   o->meets ? ""
