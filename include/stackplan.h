@@ -1952,6 +1952,8 @@ typedef struct {
     const sp_ft_request *request;
     const sp_ft_result *result;
     const sp_rules *rules;        /* framework versions */
+    bool catalog_model;           /* the model is the catalog's: the report says how to launch it as a
+                                     profile (finetune --format profile, then launch) */
 } sp_ft_report;
 
 /* Renders the options of a fine-tune (one line per accelerator and method: GPUs, layout, memory

@@ -175,6 +175,7 @@ typedef struct {
     const char *data_dir;
     sp_rules rules;
     sp_model model;            /* exactly one of --model, --hf-config, --params or --layers ... */
+    bool catalog_model;        /* it is --model's catalog model (a profile can name it) */
     sp_accel_catalog catalog;  /* --accelerators or DATA_DIR/accelerators.yaml; the caller frees it */
     const sp_accel *accel;     /* the --gpu part; NULL when not given or with CLI_GPU_LIST */
 } cli_inputs;

@@ -79,7 +79,7 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
     sp_ft_constants k = sp_rules_ft_constants(&in->rules);
     char *text = NULL;
     if (sp_ft_search(&in->model, accels, count, q, &k, &in->rules.perf, &result, &err) == SP_OK) {
-        sp_ft_report report = {&in->model, q, &result, &in->rules};
+        sp_ft_report report = {&in->model, q, &result, &in->rules, in->catalog_model};
         if (format == SP_FORMAT_PROFILE && result.best < 0) /* understood, nothing to write: exit 3 below */
             text = strdup("# stackplan finetune --format profile: nothing fits at the counts asked, so there is no "
                           "fine-tune to write; the text report says what would fit\n");

@@ -105,6 +105,7 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
     sp_status s = sp_rules_load(in->data_dir, &in->rules, err);
     if (s == SP_OK)
         s = model_from_flags(cmd, values, in->data_dir, &in->model, err);
+    in->catalog_model = s == SP_OK && cli_flag(cmd, values, "model")->set;
     if (s == SP_OK)
         s = model_in_reach(cmd, values, &in->model, err);
     const cli_value *label = cli_flag(cmd, values, "name");

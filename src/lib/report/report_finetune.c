@@ -359,6 +359,14 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     for (size_t i = 0; i < s->count; i++)
         sp_accel_list_add(parts, &nparts, SP_FT_OPTIONS_MAX, s->items[i].accel);
     sp_price_providers_line(&b, "prices   : ", parts, nparts, q->usd_per_gpu_hour > 0);
+    /* The next step: the recommendation as a profile, and its files. */
+    if (r->catalog_model && (sp_accel_stack(o->accel) == SP_STACK_CUDA || sp_accel_stack(o->accel) == SP_STACK_ROCM))
+        sp_buf_printf(&b, "launch   : this command with --format profile > ft.yaml, then `stackplan launch ft.yaml --out "
+                          "run`: axolotl.yml (micro-batch %g x %g accumulated x %g GPU(s) a step) and its torchrun, "
+                          "Slurm%s scripts; put your data at data/train.jsonl (alpaca) and HF_TOKEN in the environment "
+                          "for gated models\n",
+                      o->config.micro_batch, sp_ft_accumulation(&r->rules->launch, &o->config), o->config.gpus,
+                      o->accel->skypilot[0] ? ", Kubernetes and SkyPilot" : " and Kubernetes");
     sp_buf_printf(&b, "(* = recommended; %g layouts tried; mb = micro-batch per GPU; GB/GPU as nvidia-smi shows it)\n",
                   s->layouts_tried);
     return sp_buf_finish(&b, err);
