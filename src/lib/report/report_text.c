@@ -302,10 +302,16 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     else {
         char capacity[64];
         sp_capacity_text(plan->knobs.gpu_mem_gb * 1e9, -1, capacity, sizeof capacity);
-        sp_buf_printf(b, "  GPUs            : %.0f for the model, %.0f for qps -> provision %.0f %s (%s) "
-                         "on %.0f node(s) of %.0f%s\n",
-                      plan->gpus_for_model, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)", capacity,
-                      plan->nodes, plan->knobs.gpus_per_node, p->gpus > 0 ? " (the profile's gpus)" : "");
+        /* A served model's replica is the split the serving model chose (often wider than the weights
+         * need, for a larger batch): said as a replica, not as what the model needs. */
+        char model_gpus[64];
+        if (plan->served)
+            snprintf(model_gpus, sizeof model_gpus, "%.0f a replica", plan->gpus_for_model);
+        else
+            snprintf(model_gpus, sizeof model_gpus, "%.0f for the model", plan->gpus_for_model);
+        sp_buf_printf(b, "  GPUs            : %s, %.0f for qps -> provision %.0f %s (%s) on %.0f node(s) of %.0f%s\n",
+                      model_gpus, plan->gpus_for_qps, plan->gpus, p->gpu[0] ? p->gpu : "GPU(s)", capacity, plan->nodes,
+                      plan->knobs.gpus_per_node, p->gpus > 0 ? " (the profile's gpus)" : "");
     }
     text_costs(b, p, plan);
     sp_tier_reason_text(p, plan, r, line, sizeof line);
