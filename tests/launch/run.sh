@@ -216,6 +216,28 @@ one = yaml.safe_load(open(os.path.join(out, "serve-deepseek-v3", "sky_task.yaml"
 sys.exit(0 if one["run"] == "bash serve.sh" else f"a one-node replica runs {one['run']!r}")
 PY
 
+# each profile's README.md starts the plan as its manifest does and names every variable a file stops
+# on (launch had printed paths only: what to run and what to supply were the user's to find)
+check "README.md runs the manifest's command and names what the files need" python3 - "$work/kit" "$work/capstone" <<'PY'
+import glob, json, os, re, sys
+seen = 0
+for out in sys.argv[1:]:
+    for d in sorted(glob.glob(os.path.join(out, "*"))):
+        readme = open(os.path.join(d, "README.md")).read()
+        manifest = json.load(open(os.path.join(d, "manifest.json")))
+        if "\n    " + manifest["launch"] + "\n" not in readme:
+            sys.exit(f"{d}: README.md does not run {manifest['launch']!r}")
+        if "README.md" not in manifest.get("artifacts", {}) and "README.md" not in json.dumps(manifest):
+            sys.exit(f"{d}: the manifest does not hash README.md")
+        for f in os.listdir(d):
+            if f != "README.md":
+                for var in re.findall(r"\$\{([A-Z_]+):\?", open(os.path.join(d, f)).read()):
+                    if f"`{var}`" not in readme:
+                        sys.exit(f"{d}: {f} stops without {var}, which README.md does not name")
+        seen += 1
+sys.exit(0 if seen >= 10 else f"only {seen} launch directories")
+PY
+
 # a SkyPilot task that downloads a Hugging Face checkpoint (a served model, a fine-tune's base) requires
 # HF_TOKEN as a secret, and every line that launches it passes one (Llama, Mistral and Gemma are gated)
 check "SkyPilot tasks that download a checkpoint require HF_TOKEN" python3 - "$work/kit" "$work/kit.json" <<'PY'

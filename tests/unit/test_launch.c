@@ -49,11 +49,14 @@ static void training_artifacts(void **state)
     sp_artifact_set set;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, NULL, &o, NULL, 0, &set, &err), SP_OK);
     assert_string_equal(set.dir, "two-nodes");
-    const char *expected[] = {"job.sbatch", "node_run.sh",      "pytorchjob.yaml", "cluster.yaml",
-                              "ray_train.py", "ray.sh", "requirements.txt", "manifest.json"};
-    assert_int_equal(set.count, 8);
-    for (size_t i = 0; i < 8; i++)
+    const char *expected[] = {"job.sbatch",   "node_run.sh", "pytorchjob.yaml", "cluster.yaml", "ray_train.py",
+                              "ray.sh",       "requirements.txt", "README.md", "manifest.json"};
+    assert_int_equal(set.count, 9);
+    for (size_t i = 0; i < 9; i++)
         assert_string_equal(set.items[i].name, expected[i]);
+    /* README.md starts the plan as the manifest does, and says what the files leave to the user */
+    assert_non_null(strstr(set.items[7].text, "## Run\n\n    sbatch job.sbatch\n"));
+    assert_non_null(strstr(set.items[7].text, "- `train.py`: your training program"));
     /* Ray starts a worker on each of the 15 GPUs, not one process on the head (ray.sh had submitted
      * train.py itself), and the nodes install Ray with Ray Train. */
     assert_non_null(strstr(set.items[4].text, "WORKERS = 15\n"));
@@ -73,7 +76,7 @@ static void training_artifacts(void **state)
     assert_non_null(strstr(set.items[2].text, "mountPath: /dev/shm\n"));
     assert_non_null(strstr(set.items[2].text, "medium: Memory\n"));
     assert_non_null(strstr(set.items[2].text, "# Across nodes NCCL needs the cluster's RDMA network"));
-    assert_non_null(strstr(set.items[7].text, "\"launch\": \"sbatch job.sbatch\""));
+    assert_non_null(strstr(set.items[8].text, "\"launch\": \"sbatch job.sbatch\""));
     assert_null(strstr(set.items[6].text, ">="));
     sp_artifact_set_free(&set);
     sp_artifact_set_free(&set);

@@ -695,7 +695,9 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
          * every replica); serve.sh is one replica of them. */
         if (plan->tier == SP_TIER_LOCAL && sp_plan_runs_serve_app(plan) && !options->cpu)
             sp_launch_line(plan, launch, sizeof launch);
-        s = add(out, "manifest.json", manifest(&c, hashes, hash_count, launch, names, n, out, err), false, err);
+        s = add(out, "README.md", sp_next_steps(&c, out, launch, err), false, err);
+        if (s == SP_OK)
+            s = add(out, "manifest.json", manifest(&c, hashes, hash_count, launch, names, n, out, err), false, err);
     }
     free(setup);
     if (s != SP_OK)

@@ -55,6 +55,11 @@ const char *sp_k8s_device(sp_stack stack);
 /* SkyPilot's name of the accelerator ("H100", "A100-80GB", ...), "" when it has none. */
 const char *sp_sky_accelerator(const sp_accel *a);
 
+/* ---- README.md (next_steps.c) ---- */
+/* What to run (launch: the manifest's command) and what the files leave to the user, read off
+ * the files written so far. */
+char *sp_next_steps(const sp_launch_ctx *c, const sp_artifact_set *set, const char *launch, sp_error *err);
+
 /* ---- Slurm (slurm.c) ---- */
 char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err);
 

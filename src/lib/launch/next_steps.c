@@ -1,0 +1,130 @@
+/* next_steps.c - README.md in each profile's directory: the command that starts the plan, what the
+ * files leave to the user before it runs (read off the files themselves: a `${VAR:?...}` a script
+ * stops on, the addresses a cluster.yaml names, an entry point no file provides), and what each
+ * file is for. `stackplan launch` prints only the paths it wrote; this is where a newcomer reads
+ * on. */
+#include "launch_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* What each file is for, one line. */
+static const struct {
+    const char *name, *role;
+} ROLES[] = {
+    {"torchrun.sh", "one node: torchrun with the plan's processes"},
+    {"job.sbatch", "Slurm: sbatch job.sbatch, one task a node running torchrun"},
+    {"node_run.sh", "what each node runs under Kubeflow and SkyPilot (torchrun with the node's rank)"},
+    {"pytorchjob.yaml", "Kubernetes (Kubeflow training operator): kubectl apply -f pytorchjob.yaml"},
+    {"sky_task.yaml", "SkyPilot: rents the plan's GPUs on a cloud and runs the job there"},
+    {"cluster.yaml", "Ray's cluster (ray up cluster.yaml; ray.sh does it)"},
+    {"ray.sh", "Ray: brings cluster.yaml up and submits the job"},
+    {"ray_train.py", "Ray Train: one worker a GPU, each running the training entry"},
+    {"serve.sh", "one serving replica: the engine's command line with the plan's numbers"},
+    {"serve_app.py", "Ray Serve: every replica of the plan behind one OpenAI-compatible endpoint"},
+    {"rayservice.yaml", "KubeRay: serve_app.py on Kubernetes"},
+    {"axolotl.yml", "the fine-tune's recipe: model, adapters, batch, precision, checkpoints"},
+    {"ds_config.json", "DeepSpeed's ZeRO configuration the recipe or train.py names"},
+    {"accelerate_config.yaml", "accelerate's FSDP configuration"},
+    {"torchtitan.toml", "torchtitan's job configuration for the plan's layout"},
+    {"maxtext.sh", "MaxText on the TPU slice's hosts"},
+    {"spark.sh", "Spark: spark-submit of the data job"},
+    {"dask.sh", "Dask: the scheduler, workers and the data job"},
+    {"requirements.txt", "the pinned packages (and the wheel index of the part's build)"},
+};
+
+static const char *role_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++)
+        if (!strcmp(ROLES[i].name, name))
+            return ROLES[i].role;
+    return "";
+}
+
+enum { VARS_MAX = 8 };
+
+/* Every ${NAME:?message} the files stop on, each once, with the first file that names it. */
+static void required_variables(sp_buf *b, const sp_artifact_set *set)
+{
+    char seen[VARS_MAX][64];
+    size_t count = 0;
+    for (size_t i = 0; i < set->count; i++)
+        for (const char *at = strstr(set->items[i].text, "${"); at && count < VARS_MAX; at = strstr(at + 2, "${")) {
+            const char *mark = strstr(at, ":?"), *end = strchr(at, '}');
+            size_t name_len = mark ? (size_t)(mark - at - 2) : 0;
+            if (!mark || !end || mark > end || name_len == 0 || name_len >= sizeof seen[0])
+                continue;
+            bool repeated = false;
+            for (size_t k = 0; k < count; k++)
+                repeated = repeated || (strlen(seen[k]) == name_len && !strncmp(seen[k], at + 2, name_len));
+            if (repeated)
+                continue;
+            snprintf(seen[count++], sizeof seen[0], "%.*s", (int)name_len, at + 2);
+            sp_buf_printf(b, "- `%.*s`: %.*s (%s stops without it: export it where the job starts)\n",
+                          (int)name_len, at + 2, (int)(end - mark - 2), mark + 2, set->items[i].name);
+        }
+}
+
+static bool wrote(const sp_artifact_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (!strcmp(set->items[i].name, name))
+            return true;
+    return false;
+}
+
+static bool any_file_says(const sp_artifact_set *set, const char *text)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strstr(set->items[i].text, text))
+            return true;
+    return false;
+}
+
+/* What the user supplies: the entry point, the data, the machines, the secrets, the packages. */
+static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_set *set)
+{
+    const sp_plan *plan = c->plan;
+    bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
+    if (c->o->entry)
+        sp_buf_printf(b, "- `%s`: your program, which the scripts run (--entry)\n", c->o->entry);
+    else if (trains && !strncmp(c->entry, "train.py", 8))
+        sp_buf_printf(b, "- `train.py`: your training program, which every script runs as `%s` (the flags are "
+                         "Hugging Face Trainer's)\n",
+                      c->entry);
+    else if (plan->axis == SP_AXIS_DATA && !wrote(set, "data_job.py"))
+        sp_buf_puts(b, "- `data_job.py`: your data job, which the scripts run\n");
+    if (wrote(set, "axolotl.yml"))
+        sp_buf_puts(b, "- your data at `data/train.jsonl` (alpaca format), or its path and type under "
+                       "`datasets` in axolotl.yml\n");
+    if (c->megatron)
+        sp_buf_puts(b, "- a Megatron-LM checkout of the release requirements.txt pins, with "
+                       "`pretrain_gpt.py`, and a tokenized dataset (DATA_PATH below)\n");
+    required_variables(b, set);
+    if (any_file_says(set, "HEAD_NODE_IP"))
+        sp_buf_puts(b, "- for ray.sh: cluster.yaml's HEAD_NODE_IP, each WORKER_n_IP and SSH_USER, the machines "
+                       "Ray reaches over SSH\n");
+    if (sp_sky_needs_hf_token(plan))
+        sp_buf_puts(b, "- `HF_TOKEN`: a Hugging Face token for gated checkpoints (Meta's, Mistral's, Google's): "
+                       "`--secret HF_TOKEN` for SkyPilot, the Secret `hf-token` (key `token`) on Kubernetes\n");
+    sp_buf_puts(b, "- the packages of requirements.txt wherever the job runs (cluster.yaml's and sky_task.yaml's "
+                   "setup install them themselves)\n");
+}
+
+char *sp_next_steps(const sp_launch_ctx *c, const sp_artifact_set *set, const char *launch, sp_error *err)
+{
+    sp_buf b = {0};
+    sp_buf_printf(&b, "# %s\n\nWritten by stackplan %s: the files of the plan in manifest.json.\n\n", c->profile->name,
+                  SP_VERSION);
+    sp_buf_printf(&b, "## Run\n\n    %s\n\nfrom this directory, on the tier the plan chose (the other files "
+                      "run the same job elsewhere).\n\n## Before it runs\n\n",
+                  launch);
+    before_it_runs(&b, c, set);
+    sp_buf_puts(&b, "\n## The files\n\n");
+    for (size_t i = 0; i < set->count; i++) {
+        const char *role = role_of(set->items[i].name);
+        sp_buf_printf(&b, "- `%s`%s%s\n", set->items[i].name, role[0] ? ": " : "", role);
+    }
+    sp_buf_puts(&b, "- `manifest.json`: the profile, the plan, the pins and every file's SHA-256\n");
+    return sp_buf_finish(&b, err);
+}
