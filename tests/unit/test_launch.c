@@ -242,6 +242,7 @@ static void megatron_carries_the_layout(void **state)
     assert_non_null(strstr(sbatch, "    --decoder-last-pipeline-num-layers 7\n"));
     assert_non_null(strstr(sbatch, "    --num-layers 126\n"));
     assert_non_null(strstr(sbatch, "    --use-distributed-optimizer\n"));
+    assert_null(strstr(sbatch, "--use-megatron-fsdp")); /* ZeRO-1: the optimizer state alone */
     assert_non_null(strstr(sbatch, "    --seq-length 8192\n"));
     assert_non_null(strstr(sbatch, "    --global-batch-size 512\n"));
     assert_non_null(strstr(sbatch, "export CUDA_DEVICE_MAX_CONNECTIONS='1'\n")); /* TP 8 on Hopper */
@@ -296,6 +297,11 @@ static void megatron_carries_the_layout(void **state)
     assert_non_null(strstr(text_of(&t, "job.sbatch"), "    --fp8-recipe tensorwise\n"));
     assert_null(strstr(text_of(&t, "job.sbatch"), "mxfp8"));
     t.accel = hopper;
+    /* ZeRO-2 shards the gradients the memory counts: Megatron-FSDP's optim_grads, which the
+     * distributed optimizer alone does not (it keeps every gradient). */
+    t.plan.run.config.zero = 2;
+    assert_int_equal(relaunch(&t), SP_OK);
+    assert_non_null(strstr(text_of(&t, "job.sbatch"), "    --use-megatron-fsdp\n    --data-parallel-sharding-strategy optim_grads\n"));
     unpin(&t);
 }
 

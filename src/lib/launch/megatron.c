@@ -78,9 +78,11 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
         flag(b, "--sequence-parallel");
     if (sp_tp_overlap_applies(k)) /* Transformer Engine userbuffers: TP communication under the GEMMs */
         flag(b, "--tp-comm-overlap");
-    if (k->zero >= 3) { /* parameters sharded too: Megatron-FSDP (megatron/core/distributed/fsdp) */
+    /* Gradients sharded (ZeRO-2), parameters too (ZeRO-3): Megatron-FSDP (megatron/core/distributed/
+     * fsdp); the distributed optimizer alone shards the optimizer state and keeps every gradient. */
+    if (k->zero >= 2) {
         flag(b, "--use-megatron-fsdp");
-        sp_buf_puts(b, "    --data-parallel-sharding-strategy optim_grads_params\n");
+        sp_buf_printf(b, "    --data-parallel-sharding-strategy %s\n", k->zero >= 3 ? "optim_grads_params" : "optim_grads");
     }
     if (k->zero >= 1)
         flag(b, "--use-distributed-optimizer");
