@@ -286,6 +286,7 @@ typedef struct {
     double lr, min_lr_ratio, warmup_iters, weight_decay, clip_grad, adam_beta2; /* pre-training */
     double ft_full_lr, ft_lora_lr, lora_alpha_per_rank, ft_warmup_ratio;       /* fine-tuning */
     double ft_batch_sequences;    /* sequences an optimizer step of a fine-tune takes at least */
+    double moe_aux_loss_coeff;    /* a MoE pre-training's load-balancing loss where config.json gives none */
     char cuda_wheel_index[SP_TEXT_MAX];   /* pip --extra-index-url of torch's CUDA build */
     char rocm_wheel_index[SP_TEXT_MAX];   /* ... of its ROCm build */
     char neuron_wheel_index[SP_TEXT_MAX]; /* ... of AWS Neuron's packages */
@@ -570,6 +571,7 @@ typedef struct {
     double router_groups;         /* experts routed in groups: this many (n_group), 0 or 1: none ... */
     double router_group_topk;     /* ... of which each token may use this many (topk_group) */
     double router_scaling;        /* the routed experts' weights scaled by this (routed_scaling_factor); 0: 1 */
+    double router_aux_loss_coef;  /* the load-balancing loss's weight config.json gives; 0: not given */
     double q_lora_rank;           /* MLA (DeepSeek-V2/V3): 0 when queries are not compressed */
     double kv_lora_rank;          /* MLA: the compressed KV latent a token caches; 0: not MLA */
     double qk_nope_head_dim, qk_rope_head_dim, v_head_dim; /* MLA head widths */

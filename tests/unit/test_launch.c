@@ -594,7 +594,7 @@ static void fused_kernels_reach_the_recipe(void **state)
 
 /* DeepSeek-V3's router as its config.json states it reaches Megatron: sigmoid scores, 8 groups of
  * which a token uses 4, weights x 2.5 and the balancing bias (noaux_tc); Mixtral's softmax router
- * gets none of them. */
+ * gets none of them, and its auxiliary loss instead. */
 static void megatron_builds_the_models_router(void **state)
 {
     (void)state;
@@ -618,6 +618,12 @@ static void megatron_builds_the_models_router(void **state)
         else
             assert_null(strstr(sbatch, "--moe-router-score-function"));
         assert_non_null(strstr(sbatch, "    --moe-router-topk "));
+        /* Mixtral's softmax router trains with its config.json's balancing loss (Megatron's default
+         * is none); DeepSeek-V3's bias balances without one. */
+        if (i == 0)
+            assert_null(strstr(sbatch, "--moe-aux-loss-coeff"));
+        else
+            assert_non_null(strstr(sbatch, "    --moe-router-load-balancing-type aux_loss\n    --moe-aux-loss-coeff 0.02\n"));
         unpin(&t);
     }
 }

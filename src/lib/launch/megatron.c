@@ -134,6 +134,13 @@ static void shape_args(const sp_launch_ctx *c, sp_buf *b)
             real(b, "--moe-router-topk-scaling-factor", m->router_scaling);
         if (m->router_balance_bias)
             flag(b, "--moe-router-enable-expert-bias");
+        /* A softmax router needs its balancing loss: config.json's weight, else data/launch.yaml's
+         * (Megatron's default is none); DeepSeek-V3's bias balances without one. */
+        else {
+            sp_buf_puts(b, "    --moe-router-load-balancing-type aux_loss\n");
+            real(b, "--moe-aux-loss-coeff",
+                 m->router_aux_loss_coef > 0 ? m->router_aux_loss_coef : c->rules->launch.moe_aux_loss_coeff);
+        }
         whole(b, "--moe-ffn-hidden-size", m->ffn);
         if (m->shared_experts > 0)
             whole(b, "--moe-shared-expert-intermediate-size", m->shared_experts * m->ffn);

@@ -735,6 +735,9 @@ sp_status sp_model_parse_hf(const char *name, const char *text, size_t length, s
     }
     if (s == SP_OK)
         s = hf_by_type(&c, out->arch, out);
+    /* The load-balancing loss a MoE was trained with (Mixtral's 0.02, gpt-oss's), whatever its family. */
+    if (s == SP_OK)
+        s = hf_value(&c, KEYS("router_aux_loss_coef"), 0, false, true, &out->router_aux_loss_coef);
     if (s == SP_OK)
         checkpoint_format(root, out); /* after the family: whether it has experts */
     if (s == SP_OK)
