@@ -354,7 +354,13 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     sp_search_result res;
     bool have = false, split = false; /* split: some layout divided a count (memory, not divisibility, refused it) */
     double deadline_days = p->train_hours / 24.0;
-    double start = pow(2.0, ceil(log2(fmax(out->gpus_for_model, 1.0))));
+    /* From the fewest GPUs the training state alone could fill, not the ZeRO-3-only count: tensor and
+     * pipeline splits shard the activations ZeRO-3 keeps whole (405B at 8k: 128 GPUs hold it split,
+     * ZeRO-3 alone needs 531, and the search had started at 1024). */
+    double state_bytes = out->memory.model_state_bytes * fmax(out->gpus_for_model, 1.0);
+    double usable = out->memory.capacity_bytes * (1.0 - r->perf.memory_headroom);
+    double floor_gpus = usable > 0 && state_bytes > 0 ? ceil(state_bytes / usable) : out->gpus_for_model;
+    double start = pow(2.0, ceil(log2(fmax(fmin(floor_gpus, out->gpus_for_model), 1.0))));
     /* A pinned count (the profile's gpus: the cluster one has) is the only one tried. */
     double last = p->gpus > 0 ? p->gpus : r->limits.run_max_gpus;
     if (p->gpus > 0)

@@ -259,8 +259,8 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
                             p->model, plan->gpus_for_model, plan->knobs.gpu_mem_gb, plan->mem_config.cp);
         if (plan->memory_from_model)
             return snprintf(buf, size,
-                            "inferred: training %s needs %.0f GPUs of %.4g GB even with ZeRO-3 sharding, so "
-                            "its training state must be sharded over GPUs",
+                            "inferred: training %s needs %.0f GPUs of %.4g GB even with ZeRO-3 sharding (without a "
+                            "tensor or pipeline split), so its training state must be sharded over GPUs",
                             p->model, plan->gpus_for_model, plan->knobs.gpu_mem_gb);
         return snprintf(buf, size,
                         "inferred: %.4g GB of training state exceeds one %.4g GB accelerator, so the state "

@@ -79,9 +79,14 @@ static void text_run_memory(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   p->model, m->params / 1e9, sp_precision_name(k->precision), sp_optimizer_name(k->optimizer), k->seq,
                   k->micro_batch, sp_recompute_name(k->recompute));
     sp_buf_printf(b, "                    %.1f GB per GPU on the %.0f GPUs run below (ZeRO-%g): model state %.1f, "
-                     "activations %.1f, overhead %.1f GB; the fewest that hold it: %.0f GPU(s), %.1f GB each%s\n",
+                     "activations %.1f, overhead %.1f GB; %s: %.0f GPU(s), %.1f GB each%s\n",
                   m->total_bytes / 1e9, plan->gpus, k->zero, m->model_state_bytes / 1e9, m->activations_bytes / 1e9,
-                  m->overhead_bytes / 1e9, plan->gpus_for_model, plan->memory.total_bytes / 1e9,
+                  m->overhead_bytes / 1e9,
+                  /* the seed's sizing shards the state over GPUs, never splits a layer: say so, or its
+                   * count reads against the run's smaller one */
+                  plan->mem_config.tp > 1 || plan->mem_config.pp > 1 ? "the fewest that hold it"
+                                                                     : "without a tensor or pipeline split it takes",
+                  plan->gpus_for_model, plan->memory.total_bytes / 1e9,
                   plan->mem_config.zero < 3 ? ""
                   : plan->mem_config.recompute == SP_RECOMPUTE_FULL ? " with ZeRO-3 and full recompute"
                                                                     : " with ZeRO-3");
@@ -307,6 +312,10 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
         char model_gpus[64];
         if (plan->served)
             snprintf(model_gpus, sizeof model_gpus, "%.0f a replica", plan->gpus_for_model);
+        else if (plan->timed && plan->memory_from_model && plan->mem_config.tp <= 1 && plan->mem_config.pp <= 1 &&
+                 plan->run.config.tp * plan->run.config.pp > 1)
+            snprintf(model_gpus, sizeof model_gpus, "%.0f for the model without a tensor or pipeline split",
+                     plan->gpus_for_model);
         else
             snprintf(model_gpus, sizeof model_gpus, "%.0f for the model", plan->gpus_for_model);
         sp_buf_printf(b, "  GPUs            : %s, %.0f for qps -> provision %.0f %s (%s) on %.0f node(s) of %.0f%s\n",
