@@ -400,10 +400,24 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
                            "%g layers or be a power of two, and dp divide the global batch of %g sequences "
                            "(global_batch sets it) (profile '%s')",
                            m->name, p->gpus, m->heads, m->layers, q.global_batch, p->name);
+        /* The count to ask for instead: the first doubling past the pinned one whose layouts fit (as
+         * train names it), not ZeRO-3-alone's count, which tensor and pipeline splits undercut. */
+        double enough = 0;
+        for (double gpus = p->gpus * 2; enough == 0 && gpus <= r->limits.run_max_gpus; gpus *= 2) {
+            q.gpus = gpus;
+            sp_error ignored;
+            if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &ignored) == SP_OK && res.found)
+                enough = gpus;
+        }
+        if (enough > 0)
+            return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
+                           "no layout of %s fits %g x %s at seq %g and %g sequences a step: %g is the first doubling "
+                           "whose layouts do (profile '%s')",
+                           m->name, p->gpus, a->name, q.seq, q.global_batch, enough, p->name);
         return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
-                       "no layout of %s fits %g x %s at seq %g and %g sequences a step: the fewest that hold it "
-                       "is %g (profile '%s')",
-                       m->name, p->gpus, a->name, q.seq, q.global_batch, out->gpus_for_model, p->name);
+                       "no layout of %s fits %g x %s at seq %g and %g sequences a step, nor at any doubling up to %g "
+                       "(profile '%s')",
+                       m->name, p->gpus, a->name, q.seq, q.global_batch, r->limits.run_max_gpus, p->name);
     }
     if (!have)
         return SP_OK;
