@@ -349,6 +349,12 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
         sp_buf_printf(b, "tokens      : %s, the default of %g a parameter (tokens_per_param in data/defaults.yaml, "
                          "Chinchilla); --tokens sets yours\n",
                       tokens, r->rules ? r->rules->limits.tokens_per_param : 20.0);
+    /* Fewer tokens than one step holds (--tokens 15 for 15T): the figures are a fraction of a step. */
+    double step_tokens = r->request->global_batch * r->request->seq;
+    if (r->request->tokens > 0 && r->request->tokens < step_tokens)
+        sp_buf_printf(b, "tokens      : %s fill less than one step of %g x %g tokens: a count's suffix missing "
+                         "(--tokens 15T for 15 trillion)?\n",
+                      tokens, r->request->global_batch, r->request->seq);
     if (!r->unpriced && !(r->request->usd_per_gpu_hour > 0))
         sp_instance_price_line(b, "price       : ", o->accel, c->gpus, sp_accel_usd_per_gpu_hour(o->accel, c->gpus));
     if (r->request->goodput < 1 || r->request->mfu_cap > 0) {
