@@ -101,6 +101,12 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
         sp_buf_puts(b, "- a Megatron-LM checkout of the release requirements.txt pins, with "
                        "`pretrain_gpt.py`, and a tokenized dataset (DATA_PATH below)\n");
     required_variables(b, set);
+    /* A run past a week asks Slurm for all of it in one job; clusters cap a job's time far below. */
+    if (wrote(set, "job.sbatch") && c->hours > 7 * 24 && !(c->o->time_limit_hours > 0))
+        sp_buf_printf(b, "- job.sbatch asks for the whole run, %.0f days, in one job: if the cluster's limit is "
+                         "shorter, write it again with `stackplan launch --time-limit HOURS` and the job checkpoints "
+                         "and requeues itself\n",
+                      c->hours / 24);
     if (any_file_says(set, "HEAD_NODE_IP"))
         sp_buf_puts(b, "- for ray.sh: cluster.yaml's HEAD_NODE_IP, each WORKER_n_IP and SSH_USER, the machines "
                        "Ray reaches over SSH\n");
