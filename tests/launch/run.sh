@@ -149,6 +149,31 @@ for out in sys.argv[1:]:
 sys.exit(0 if seen >= 2 else "fewer than two fine-tunes launched")
 PY
 
+# HF Trainer refuses a ds_config.json whose batch and precision differ from its own arguments: the
+# default train.py gets the numbers ds_config.json fixes (it had the Trainer's defaults, 8 and 1)
+"$bin" launch "$root/examples/models.yaml" --out "$work/models_ds" >/dev/null
+check "train.py gets the batch its ds_config.json fixes" python3 - "$work/models_ds" <<'PY'
+import glob, json, os, re, sys
+seen = 0
+for ds in glob.glob(os.path.join(sys.argv[1], "*", "ds_config.json")):
+    d = os.path.dirname(ds)
+    cfg = json.load(open(ds))
+    if "auto" in json.dumps(cfg.get("train_micro_batch_size_per_gpu")):
+        continue  # a fine-tune's: the recipe's values fill it
+    for script in ("torchrun.sh", "job.sbatch", "ray_train.py"):
+        path = os.path.join(d, script)
+        if not os.path.isfile(path):
+            continue
+        text = open(path).read().replace('"', " ").replace(",", " ")
+        mb = re.search(r"--per_device_train_batch_size\s+(\d+)", text)
+        acc = re.search(r"--gradient_accumulation_steps\s+(\d+)", text)
+        if not mb or not acc or int(mb.group(1)) != cfg["train_micro_batch_size_per_gpu"] or \
+                int(acc.group(1)) != cfg["gradient_accumulation_steps"] or ("bf16" in cfg) != ("--bf16" in text):
+            sys.exit(f"{path}: the Trainer's batch differs from ds_config.json's")
+        seen += 1
+sys.exit(0 if seen else "no DeepSpeed pre-training launched")
+PY
+
 # every Ray Serve app parses, and its replicas take the plan's GPUs: replicas x tp x pp x dp (a
 # serving plan with no model named had provisioned 6 GPUs and launched one 2-GPU replica)
 "$bin" plan "$root/examples/models.yaml" --format json >"$work/models.json"

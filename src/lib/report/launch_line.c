@@ -52,7 +52,19 @@ bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const cha
 /* The program the plan's framework runs: Megatron-LM's trainer for its layouts, torchtitan's for
  * FSDP2 beside TP, CP or PP, axolotl for a fine-tune (stackplan launch writes their arguments,
  * config and recipe), else the user's script. */
-static const char *plan_entry(const sp_plan *plan)
+int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size)
+{
+    const sp_mem_config *k = &plan->run.config;
+    buf[0] = '\0';
+    if (!plan->timed || !(k->micro_batch > 0 && k->dp > 0))
+        return 0;
+    /* ds_config.json's numbers (zero_config.c), which the Trainer checks its own arguments against */
+    return snprintf(buf, size, " --per_device_train_batch_size %g --gradient_accumulation_steps %g%s", k->micro_batch,
+                    round(plan->run_global_batch / (k->micro_batch * k->dp)),
+                    k->precision == SP_PREC_FP32 ? "" : k->precision == SP_PREC_MIXED_FP16 ? " --fp16" : " --bf16");
+}
+
+static const char *plan_entry(const sp_plan *plan, char *buf, size_t size)
 {
     bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
     if (plan->fine_tuned && gpu)
@@ -62,8 +74,14 @@ static const char *plan_entry(const sp_plan *plan)
     if (runs_torchtitan(plan))
         return "-m torchtitan.train --job.config_file torchtitan.toml";
     const char *flag, *value;
-    if (sp_default_entry_sharding(plan, &flag, &value)) /* what the written scripts pass */
-        return !strcmp(flag, "--fsdp") ? "train.py --fsdp 'full_shard auto_wrap'" : "train.py --deepspeed ds_config.json";
+    if (sp_default_entry_sharding(plan, &flag, &value)) { /* what the written scripts pass */
+        if (!strcmp(flag, "--fsdp"))
+            return "train.py --fsdp 'full_shard auto_wrap'";
+        char args[160];
+        sp_trainer_batch_args(plan, args, sizeof args);
+        snprintf(buf, size, "train.py --deepspeed ds_config.json%s", args);
+        return buf;
+    }
     return sp_default_entry(plan->axis);
 }
 
@@ -103,7 +121,8 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
     if (trains && plan->stack == SP_STACK_XLA) /* MaxText on every host of the slice (maxtext.sh) */
         return snprintf(buf, size, "python3 -m maxtext.trainers.pre_train.train run_name=RUN model_name=MODEL "
                                    "ici_fsdp_parallelism=-1   # on each TPU host; see maxtext.sh");
-    const char *entry = plan_entry(plan);
+    char entry_buf[256];
+    const char *entry = plan_entry(plan, entry_buf, sizeof entry_buf);
     unsigned long nodes = (unsigned long)plan->nodes;
     switch (plan->launcher) {
     case SP_LAUNCH_TORCHRUN:
@@ -115,7 +134,7 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
         /* Single quotes: the batch shell on the first node expands the endpoint, not sbatch. The
          * entry's own quoted word ('full_shard auto_wrap') takes double quotes inside them: a single
          * quote there would end the --wrap string (the entry is the plan's, never the user's text). */
-        char wrapped[128];
+        char wrapped[256];
         snprintf(wrapped, sizeof wrapped, "%s", entry);
         for (char *q = strchr(wrapped, '\''); q; q = strchr(q + 1, '\''))
             *q = '"';
