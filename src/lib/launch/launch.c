@@ -362,6 +362,20 @@ static json_t *profile_json(const sp_profile *p)
     json_object_set_new(o, "gpu", p->gpu[0] ? json_string(p->gpu) : json_null());
     json_object_set_new(o, "train_hours", json_real(p->train_hours));
     json_object_set_new(o, "budget_usd", json_real(p->budget_usd));
+    /* The keys that define a run, where the profile gives them (the plan object has what was chosen). */
+    const struct {
+        const char *key;
+        double value;
+    } given[] = {{"gpus", p->gpus},         {"seq", p->seq},           {"global_batch", p->global_batch},
+                 {"micro_batch", p->micro_batch}, {"tokens", p->tokens}, {"dataset_gb", p->dataset_gb},
+                 {"epochs", p->epochs}};
+    for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+        if (given[i].value > 0)
+            json_object_set_new(o, given[i].key, json_real(given[i].value));
+    if (p->has_precision)
+        json_object_set_new(o, "precision", json_string(sp_precision_name((sp_precision)p->precision)));
+    if (p->has_method)
+        json_object_set_new(o, "method", json_string(p->method_auto ? "auto" : sp_ft_method_name((sp_ft_method)p->method)));
     return o;
 }
 
