@@ -49,6 +49,10 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
                                          : "break-even : never: the premium on this spend never outweighs the ops cost\n\n");
     else if (!(h > 0)) /* no ops cost: self-managed is cheaper from the first hour */
         sp_buf_puts(&b, "break-even : none: with no ops cost self-managed is cheaper for a run of any length\n\n");
+    else if (h < 1) /* a large fleet's premium passes the ops cost within minutes: say them, not 0.0 h */
+        sp_buf_printf(&b, "break-even : %.2g h (%.2g minutes): managed is cheaper for shorter runs, self-managed for "
+                          "longer\n\n",
+                      h, 60 * h);
     else
         sp_buf_printf(&b, "break-even : %.1f h: managed is cheaper for shorter runs, self-managed for longer\n\n", h);
     sp_buf_printf(&b, "%10s  %14s  %14s  %s\n", "hours", "self-managed", "managed", "cheaper");
@@ -56,7 +60,8 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
         sp_cost c = cost_at(in, hours[i]);
         sp_money(c.self_usd, self, sizeof self);
         sp_money(c.managed_usd, managed, sizeof managed);
-        sp_buf_printf(&b, "%10.1f  %14s  %14s  %s\n", hours[i], self, managed, cheaper(&c));
+        sp_buf_printf(&b, hours[i] < 1 ? "%10.2g  %14s  %14s  %s\n" : "%10.1f  %14s  %14s  %s\n", hours[i], self, managed,
+                      cheaper(&c));
     }
     return sp_buf_finish(&b, err);
 }
