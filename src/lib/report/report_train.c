@@ -301,6 +301,30 @@ static void span_text(double days, char *buf, size_t size)
         snprintf(buf, size, "%.3g hours", 24.0 * days);
 }
 
+/* A winner at the edge of what a GPU may use leaves the allocator no room (fragmentation, NCCL's
+ * buffers): say so, and name the roomiest listed layout within a few percent of its step. */
+static void room_line(sp_buf *b, const sp_train_report *r, const sp_train_option *o)
+{
+    const sp_search_result *res = &o->result;
+    const sp_candidate *w = &res->top[0];
+    double usable = r->rules ? sp_usable_memory_bytes(o->accel, &r->rules->perf) : 0;
+    if (!(usable > 0) || w->memory.total_bytes < 0.97 * usable)
+        return;
+    size_t roomiest = 0;
+    size_t listed = res->top_count < r->top ? res->top_count : r->top; /* the "top layouts" below */
+    for (size_t i = 1; i < listed; i++)
+        if (res->top[i].step.step_time_s <= 1.05 * w->step.step_time_s &&
+            res->top[i].memory.total_bytes < res->top[roomiest].memory.total_bytes)
+            roomiest = i;
+    sp_buf_printf(b, "room        : %.1f of the %.1f GB a GPU may use (%.0f%%), little for the allocator's fragmentation",
+                  w->memory.total_bytes / 1e9, usable / 1e9, 100 * w->memory.total_bytes / usable);
+    if (roomiest > 0)
+        sp_buf_printf(b, "; layout %zu below keeps %.1f GB more for a step %.1f%% longer", roomiest + 1,
+                      (w->memory.total_bytes - res->top[roomiest].memory.total_bytes) / 1e9,
+                      100 * (res->top[roomiest].step.step_time_s / w->step.step_time_s - 1));
+    sp_buf_puts(b, "\n");
+}
+
 static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option *o, const sp_candidate *c)
 {
     const sp_step *s = &c->step;
@@ -332,6 +356,7 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
     char capacity[64];
     sp_capacity_text(o->accel->memory_bytes, 1, capacity, sizeof capacity);
     sp_buf_printf(b, "memory      : %.1f GB of %s per GPU\n", c->memory.total_bytes / 1e9, capacity);
+    room_line(b, r, o);
     char span[32];
     span_text(c->days, span, sizeof span);
     char tokens[32], gpu_hours[48];
