@@ -74,9 +74,11 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                             "no GPU count up to %.0f (run_max_gpus) within the budget finishes the token budget "
                             "within train_hours; this is the fastest that stays within it (%.4g h)",
                             plan->run_max_gpus, plan->run_hours);
+        /* reached only when no count meets train_hours (one that did would have been preferred) */
         return snprintf(buf, size,
                         "no GPU count up to %.0f (run_max_gpus) finishes the token budget within train_hours or "
-                        "stays within the budget; this is the cheapest (%.4g h)",
+                        "stays within the budget; this is the cheapest (%.4g h). No count finishes in time: fewer "
+                        "tokens, more hours, or a larger global_batch (it caps the data-parallel GPUs)",
                         plan->run_max_gpus, plan->run_hours);
     case SP_NOTE_NEEDS_GPU_FOR_TIME:
         return snprintf(buf, size, "name a catalog gpu in the profile for a training time and layout");
