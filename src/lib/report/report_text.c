@@ -131,10 +131,10 @@ static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
         sp_instance_price_line(b, "  price           : ", &plan->priced_accel, plan->gpus, plan->knobs.usd_per_gpu_hour);
     if (isinf(plan->breakeven_hours))
         sp_buf_printf(b, "  break-even      : never (no managed premium): buy\n");
-    else
-        sp_buf_printf(b, "  break-even      : %.1f h; this run is %.4g h, so %s costs less in total\n",
-                      plan->breakeven_hours, hours,
-                      plan->buy_by_inequality ? "managed" : "self-managed");
+    else /* on one node the comparison is between the clusters it would outgrow into: said as such */
+        sp_buf_printf(b, "  break-even      : %.1f h; this run is %.4g h, so %s costs less in total%s\n",
+                      plan->breakeven_hours, hours, plan->buy_by_inequality ? "managed" : "self-managed",
+                      plan->tier == SP_TIER_LOCAL ? " if it moves to a cluster (the tier below is one node)" : "");
     sp_buf_printf(b, "  budget          : %s spent on this tier, %s the %s budget", spend,
                   plan->within_budget ? "within" : "OVER", budget);
     /* The seed's rule: cash leaves the budget, the team's hours do not (plan.c). Said where it matters. */
