@@ -577,6 +577,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       r->model->checkpoint_dtype == SP_DTYPE_NVFP4 && !(r->accel->fp4_flops_per_s > 0)
                           ? "a part with FP4 tensor cores for this one"
                           : "without --weight-dtype to size the file as stored");
+    /* A base checkpoint has no chat template: OpenAI's chat endpoint refuses it, completions serve. */
+    const sp_model *m = r->model;
+    if (m->tuned_hf_id[0] && strcmp(m->hf_id, m->tuned_hf_id) != 0)
+        sp_buf_printf(&b, "note        : %s is the base checkpoint, which has no chat template: vLLM serves it on "
+                          "/v1/completions; for /v1/chat/completions serve its tuned one (--model %s)\n",
+                      m->hf_id[0] ? m->hf_id : m->name, m->tuned_hf_id);
     compared_text(&b, r);
     return sp_buf_finish(&b, err);
 }
