@@ -209,8 +209,12 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
     for (double g = top + 1; g <= fmin(2 * top + 8, top + 64) && next == 0; g++) /* a bounded look */
         if (layouts_at(j, &mk, g) > 0)
             next = g;
-    char hint[64] = "";
-    if (next > 0)
+    char hint[96] = "";
+    /* "16k" reads 16000 (counts are SI); the binary count it was likely meant as may split */
+    double binary = top / 1000.0 * 1024.0;
+    if (fmod(top, 1000) == 0 && top >= 1000 && layouts_at(j, &mk, binary) > 0)
+        snprintf(hint, sizeof hint, "; %gk is %g, and %gKi (%g) splits", top / 1000, top, top / 1000, binary);
+    else if (next > 0)
         snprintf(hint, sizeof hint, "; %g GPUs would split", next);
     /* The rules the search applies (search.c: divisors and add_uneven_stages); "as pinned" only
      * when some degree was. */
