@@ -432,8 +432,24 @@ static char *train_text(const sp_train_report *r, sp_error *err)
             sp_buf_printf(&b, ", and %s has no published network, so a job spans at most one server of %g: a "
                               "larger accelerator, or a fine-tune method (--method lora or qlora)\n",
                           r->options[0].accel->name, r->options[0].accel->per_node);
-        else
-            sp_buf_printf(&b, ", nor at a power of two up to 2^16 times the largest count: a shorter sequence or a larger accelerator\n");
+        else {
+            /* Pinned degrees and sizes hold at every count: they are the first thing to let go. */
+            const sp_search_request *q = r->request;
+            char pins[160] = "";
+            size_t used = 0;
+            const struct {
+                const char *flag;
+                double value;
+            } pinned[] = {{"--tp", q->tp}, {"--pp", q->pp}, {"--dp", q->dp}, {"--cp", q->cp}, {"--ep", q->ep},
+                          {"--micro-batch", q->micro_batch}, {"--zero", q->zero >= 0 ? q->zero : -1}};
+            for (size_t i = 0; i < sizeof pinned / sizeof pinned[0]; i++)
+                if (pinned[i].value >= 0 && (pinned[i].value > 0 || !strcmp(pinned[i].flag, "--zero")) && used < sizeof pins)
+                    used += (size_t)snprintf(pins + used, sizeof pins - used, "%s%s %g", used ? ", " : "",
+                                             pinned[i].flag, pinned[i].value);
+            sp_buf_printf(&b, ", nor at a power of two up to 2^16 times the largest count: %s%s%sa shorter sequence or a "
+                              "larger accelerator\n",
+                          pins[0] ? "the pins held at every count (" : "", pins, pins[0] ? ") first, then " : "");
+        }
         return sp_buf_finish(&b, err);
     }
     const sp_candidate *c = &w->result.top[0];
