@@ -287,6 +287,7 @@ typedef struct {
     double ft_full_lr, ft_lora_lr, lora_alpha_per_rank, ft_warmup_ratio;       /* fine-tuning */
     double ft_batch_sequences;    /* sequences an optimizer step of a fine-tune takes at least */
     double moe_aux_loss_coeff;    /* a MoE pre-training's load-balancing loss where config.json gives none */
+    double long_job_hours;        /* a Slurm job past this asks for more than clusters usually allow */
     char cuda_wheel_index[SP_TEXT_MAX];   /* pip --extra-index-url of torch's CUDA build */
     char rocm_wheel_index[SP_TEXT_MAX];   /* ... of its ROCm build */
     char neuron_wheel_index[SP_TEXT_MAX]; /* ... of AWS Neuron's packages */
@@ -356,7 +357,6 @@ enum {
     SP_SET_QPS_PER_REPLICA = 1u << 6
 };
 
-/* One job as the user describes it. Plain data; validated by the loader. */
 /* A fine-tune's on/off settings a profile may state, each as finetune's flag of the same name
  * (profile_ft.c: chunked_loss, fused_kernels, double_quant, train_embeddings, kbit_upcast,
  * reentrant_checkpointing). */
@@ -369,6 +369,7 @@ enum {
     SP_FT_SWITCH_REENTRANT_CHECKPOINTING = 1u << 5
 };
 
+/* One job as the user describes it. Plain data; validated by the loader. */
 typedef struct {
     char name[SP_TEXT_MAX];
     double params_b;      /* billions of parameters; 0 when there is no model */

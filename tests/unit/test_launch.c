@@ -496,6 +496,22 @@ static void cloud_files_rent_the_plan(void **state)
     sp_accel_catalog_free(&cat);
 }
 
+/* A fine-tune profile planned on its named model and part, and launched with the defaults. */
+static void launch_fine_tune(const sp_profile *profile, sp_plan *plan, sp_artifact_set *set)
+{
+    sp_profile p = *profile;
+    sp_model model;
+    sp_accel_catalog cat = {0};
+    const sp_accel *accel;
+    sp_rules rules;
+    sp_error err;
+    plan_named(p.model, p.gpu, &p, &model, &cat, &accel, &rules, plan);
+    assert_true(plan->fine_tuned);
+    sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
+    assert_int_equal(sp_launch_artifacts(&p, plan, &rules, accel, &o, NULL, 0, set, &err), SP_OK);
+    sp_accel_catalog_free(&cat);
+}
+
 /* A one-card desktop plan whose state is offloaded: the recipe carries the offload the memory
  * model counted. Optimizer offload is DeepSpeed's ZeRO-Offload (axolotl's deepspeed: key and the
  * ds_config.json it names, deepspeed pinned); parameter offload is FSDP's CPUOffload, one rank. */
@@ -511,19 +527,11 @@ static void offload_reaches_the_recipe(void **state)
     assert_int_equal(sp_profiles_parse("offload", yaml, sizeof yaml - 1, &list, &err), SP_OK);
     const sp_offload want[] = {SP_OFFLOAD_OPTIMIZER, SP_OFFLOAD_PARAMS};
     for (size_t i = 0; i < 2; i++) {
-        sp_profile p = list.items[i];
-        sp_model model;
-        sp_accel_catalog cat = {0};
-        const sp_accel *accel;
-        sp_rules rules;
         sp_plan plan;
-        plan_named(p.model, p.gpu, &p, &model, &cat, &accel, &rules, &plan);
-        assert_true(plan.fine_tuned);
+        sp_artifact_set set;
+        launch_fine_tune(&list.items[i], &plan, &set);
         assert_int_equal(plan.fine_tune.config.gpus, 1);
         assert_int_equal(plan.fine_tune.config.offload, want[i]);
-        sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
-        sp_artifact_set set;
-        assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
         const char *recipe = find(&set, "axolotl.yml")->text;
         const sp_artifact *ds = find(&set, "ds_config.json");
         /* The one GPU fills its one-GPU node: the node is taken whole with all its memory, which the
@@ -546,7 +554,6 @@ static void offload_reaches_the_recipe(void **state)
             assert_null(ds);
         }
         sp_artifact_set_free(&set);
-        sp_accel_catalog_free(&cat);
     }
     sp_profile_list_free(&list);
 }
@@ -566,17 +573,9 @@ static void fused_kernels_reach_the_recipe(void **state)
     sp_error err;
     assert_int_equal(sp_profiles_parse("liger", yaml, sizeof yaml - 1, &list, &err), SP_OK);
     for (size_t i = 0; i < 2; i++) {
-        sp_profile p = list.items[i];
-        sp_model model;
-        sp_accel_catalog cat = {0};
-        const sp_accel *accel;
-        sp_rules rules;
         sp_plan plan;
-        plan_named(p.model, p.gpu, &p, &model, &cat, &accel, &rules, &plan);
-        assert_true(plan.fine_tuned);
-        sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
         sp_artifact_set set;
-        assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
+        launch_fine_tune(&list.items[i], &plan, &set);
         const char *recipe = find(&set, "axolotl.yml")->text;
         if (i == 0) {
             assert_true(plan.fine_tune.config.chunked_loss && plan.fine_tune.config.fused_kernels);
@@ -587,7 +586,6 @@ static void fused_kernels_reach_the_recipe(void **state)
             assert_null(strstr(recipe, "liger"));
         }
         sp_artifact_set_free(&set);
-        sp_accel_catalog_free(&cat);
     }
     sp_profile_list_free(&list);
 }

@@ -76,7 +76,7 @@ void cli_print_help(const cli_command *cmd, FILE *out);
 double cli_number(const cli_command *cmd, const cli_value *values, const char *name);
 
 /* A catalog name as the user typed it (model_flags.c): exact, another case, an unambiguous short
- * form; else one line listing the candidates or suggesting the nearest (see `listing`). */
+ * form; else one line listing the candidates or suggesting the nearest (listing: where to look, as shown after "see"). */
 sp_status cli_resolve_name(const char *const *names, size_t count, const char *typed, const char *flag,
                            const char *catalog, const char *listing, const char **out, sp_error *err);
 

@@ -100,7 +100,7 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
     char lower[SP_NAME_MAX];
     size_t n = strnlen(typed, sizeof lower - 1), matches = 0;
     if (typed[n] != '\0') /* longer than any catalog name: nothing is resolved from a cut-off copy */
-        return cli_flag_error(err, flag, "'%.*s...' is longer than any %s name (see `%s`)", 24, typed, catalog, listing);
+        return cli_flag_error(err, flag, "'%.*s...' is longer than any %s name (see %s)", 24, typed, catalog, listing);
     for (size_t i = 0; i < n; i++)
         lower[i] = (char)tolower((unsigned char)typed[i]);
     lower[n] = '\0';
@@ -145,7 +145,7 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
         }
     }
     if (releases[0])
-        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see `%s`)", typed, catalog,
+        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see %s)", typed, catalog,
                               releases, listing);
     /* "a10": a first word that is the typed one and a variant's letters (a10g, l40s, mi300x) before a
      * nearer spelling of another number (a100): a letter names a variant, a digit another part. */
@@ -157,13 +157,13 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
             shown++;
         }
     if (variants[0])
-        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see `%s`)", typed, catalog,
+        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see %s)", typed, catalog,
                               variants, listing);
     const char *near = sp_nearest_key(names, lower);
     if (near)
-        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean '%s'? (see `%s`)", typed,
+        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean '%s'? (see %s)", typed,
                               catalog, near, listing);
-    return cli_flag_error(err, flag, "'%s' is not in the %s catalog (see `%s`)", typed, catalog, listing);
+    return cli_flag_error(err, flag, "'%s' is not in the %s catalog (see %s)", typed, catalog, listing);
 }
 
 /* The accelerator a --gpu word names (resolve_name's rules). */
@@ -175,7 +175,7 @@ sp_status cli_find_accel(const sp_accel_catalog *catalog, const char *typed, con
     for (size_t i = 0; i < catalog->count; i++)
         names[i] = catalog->items[i].name;
     const char *name = NULL;
-    sp_status s = cli_resolve_name(names, catalog->count, typed, "gpu", "accelerator", "stackplan catalog accelerators", &name,
+    sp_status s = cli_resolve_name(names, catalog->count, typed, "gpu", "accelerator", "`stackplan catalog accelerators`", &name,
                                err);
     *out = s == SP_OK ? sp_accel_find(catalog, name) : NULL;
     free(names);
@@ -296,15 +296,11 @@ sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model
         s = cli_flag_error(err, "model", "'%s' is a file, not a catalog name: --hf-config %s reads a Hugging Face "
                                          "config.json",
                            typed, typed);
-    if (s == SP_OK && !name) {
-        s = cli_resolve_name(list, count, typed, "model", "model", "stackplan catalog models", &name, err);
-        /* A model the catalog lacks is one config.json away (qwen2.5-14b is not qwen2.5-72b). */
-        size_t used = strlen(err->message);
-        if (s != SP_OK && strstr(err->message, "is not in the model catalog") && used > 0 &&
-            err->message[used - 1] == ')' && used + 64 < sizeof err->message)
-            snprintf(err->message + used - 1, sizeof err->message - used + 1,
-                     "; --hf-config with its config.json for a model it lacks)");
-    }
+    /* A model the catalog lacks is one config.json away (qwen2.5-14b is not qwen2.5-72b). */
+    if (s == SP_OK && !name)
+        s = cli_resolve_name(list, count, typed, "model", "model",
+                             "`stackplan catalog models`; --hf-config with its config.json for a model it lacks", &name,
+                             err);
     if (s == SP_OK)
         s = sp_model_load_catalog(data_dir, name, out, err);
     if (s == SP_OK && tuned)

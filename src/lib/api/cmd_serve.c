@@ -211,7 +211,7 @@ static sp_status apply_workload(const cli_value *v, const char *data_dir, sp_ser
     const char *name = NULL;
     for (size_t i = 0; names && i < catalog.count; i++)
         names[i] = catalog.items[i].name;
-    s = names ? cli_resolve_name(names, catalog.count, w->text, "workload", "workload", "stackplan catalog workloads",
+    s = names ? cli_resolve_name(names, catalog.count, w->text, "workload", "workload", "`stackplan catalog workloads`",
                                  &name, err)
               : sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "workload", "out of memory");
     free(names);

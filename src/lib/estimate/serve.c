@@ -698,8 +698,8 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
      * stricter rule is the command line's, cmd_serve.c). */
     if (m->seq > 0 && c->prompt_tokens + c->output_tokens - 1.0 > m->seq)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "prompt-tokens",
-                       "%g prompt + %g output tokens is beyond %s's context of %g (give --context N to serve a "
-                       "longer one, e.g. with RoPE scaling)",
+                       "%g prompt + %g output tokens is beyond %s's context of %g: a shorter request, or a longer "
+                       "context given explicitly (serve --context N, e.g. with RoPE scaling)",
                        c->prompt_tokens, c->output_tokens, m->name[0] ? m->name : "the model", m->seq);
     /* Spreads shape what the --percentile simulation draws and the tail --max-model-len leaves room
      * for; the steady state runs at the means. */
@@ -979,14 +979,14 @@ static double lognormal_above(double mean, double cv, double x)
     return 0.5 * erfc((log(x) - (log(mean) - sigma * sigma / 2.0)) / sigma / sqrt(2.0));
 }
 
-/* The share of requests whose prompt and output together pass the context: exact where one length
- * is fixed, else their sum, of independent lognormal lengths, as the lognormal of its mean and
- * variance (Fenton 1960). */
 bool sp_serve_refused_past_percentile(const sp_serve_config *c, const sp_serve_result *r)
 {
     return c->percentile > 0 && r->over_context_share > 1.0 - c->percentile / 100.0;
 }
 
+/* The share of requests whose prompt and output together pass the context: exact where one length
+ * is fixed, else their sum, of independent lognormal lengths, as the lognormal of its mean and
+ * variance (Fenton 1960). */
 static double over_context_share(const sp_model *m, const sp_serve_config *c)
 {
     double p = c->prompt_tokens, o = c->output_tokens, p_sd = c->prompt_spread * p, o_sd = c->output_spread * o;

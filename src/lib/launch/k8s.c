@@ -89,7 +89,7 @@ static void pod_template(sp_emitter *y, const sp_launch_ctx *c, const char *name
         sp_emit_str(y, "node_run.sh");
         sp_emit_end_seq(y);
     }
-    if (sp_sky_needs_hf_token(c->plan))
+    if (sp_plan_downloads_checkpoint(c->plan))
         hf_token_env(y);
     if (devices > 0) {
         device_limits(y, c, devices);

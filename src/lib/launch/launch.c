@@ -707,7 +707,7 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
         const char *file = launch_file(&c);
         snprintf(launch, sizeof launch, "%s%s",
                  !strcmp(file, "job.sbatch")      ? "sbatch "
-                 : !strcmp(file, "sky_task.yaml") ? (sp_sky_needs_hf_token(plan) ? "sky launch --secret HF_TOKEN " : "sky launch ")
+                 : !strcmp(file, "sky_task.yaml") ? (sp_plan_downloads_checkpoint(plan) ? "sky launch --secret HF_TOKEN " : "sky launch ")
                                                   : "./",
                  file);
         /* One node's Ray Serve app: the plan's own line (ray start on this node, then serve run over

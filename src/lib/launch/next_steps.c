@@ -101,8 +101,8 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
         sp_buf_puts(b, "- a Megatron-LM checkout of the release requirements.txt pins, with "
                        "`pretrain_gpt.py`, and a tokenized dataset (DATA_PATH below)\n");
     required_variables(b, set);
-    /* A run past a week asks Slurm for all of it in one job; clusters cap a job's time far below. */
-    if (wrote(set, "job.sbatch") && c->hours > 7 * 24 && !(c->o->time_limit_hours > 0))
+    /* A long run asks Slurm for all of it in one job; clusters cap a job's time far below. */
+    if (wrote(set, "job.sbatch") && c->hours > c->rules->launch.long_job_hours && !(c->o->time_limit_hours > 0))
         sp_buf_printf(b, "- job.sbatch asks for the whole run, %.0f days, in one job: if the cluster's limit is "
                          "shorter, write it again with `stackplan launch --time-limit HOURS` and the job checkpoints "
                          "and requeues itself\n",
@@ -110,7 +110,7 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
     if (any_file_says(set, "HEAD_NODE_IP"))
         sp_buf_puts(b, "- for ray.sh: cluster.yaml's HEAD_NODE_IP, each WORKER_n_IP and SSH_USER, the machines "
                        "Ray reaches over SSH\n");
-    if (sp_sky_needs_hf_token(plan))
+    if (sp_plan_downloads_checkpoint(plan))
         sp_buf_puts(b, "- `HF_TOKEN`: a Hugging Face token for gated checkpoints (Meta's, Mistral's, Google's): "
                        "`--secret HF_TOKEN` for SkyPilot, the Secret `hf-token` (key `token`) on Kubernetes\n");
     sp_buf_puts(b, "- the packages of requirements.txt wherever the job runs (cluster.yaml's and sky_task.yaml's "

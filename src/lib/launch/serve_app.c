@@ -117,6 +117,5 @@ char *sp_serve_app_unsized(const sp_launch_ctx *c, sp_error *err)
     free(model);
     sp_buf b = {0};
     app_head(&b, comment, expr, replicas, tp, false);
-    sp_buf_printf(&b, "        \"gpu_memory_utilization\": 0.90,\n");
     return app_tail(&b, 0, err);
 }

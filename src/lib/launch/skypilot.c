@@ -50,7 +50,7 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
         sp_emit_kv_int(y, "replicas", s->replicas);
         sp_emit_end_map(y);
     }
-    bool token = sp_sky_needs_hf_token(c->plan);
+    bool token = sp_plan_downloads_checkpoint(c->plan);
     if (token) { /* required: sky refuses to start without it (null marks a secret the CLI must pass) */
         sp_emit_str(y, "secrets");
         sp_emit_map(y);
@@ -65,10 +65,8 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     else
         sp_emit_str(y, run);
     sp_emit_end_map(y);
-    return sp_emit_finish(y,
-                          serving ? (token ? "# SkyPilot: sky serve up --secret HF_TOKEN sky_task.yaml (the plan's replicas, each its GPUs).\n"
-                                           : "# SkyPilot: sky serve up sky_task.yaml (the plan's replicas, each its GPUs).\n")
-                          : token ? "# SkyPilot: sky launch --secret HF_TOKEN sky_task.yaml (the plan's nodes and GPUs).\n"
-                                  : "# SkyPilot: sky launch sky_task.yaml (the plan's nodes and GPUs).\n",
-                          err);
+    char header[160];
+    snprintf(header, sizeof header, "# SkyPilot: sky %s %ssky_task.yaml (the plan's %s).\n", serving ? "serve up" : "launch",
+             token ? "--secret HF_TOKEN " : "", serving ? "replicas, each its GPUs" : "nodes and GPUs");
+    return sp_emit_finish(y, header, err);
 }

@@ -20,7 +20,7 @@ static const number_spec NUMBERS[] = {
     NUMBER(warmup_iters, 0, 1e7),      NUMBER(weight_decay, 0, 1),    NUMBER(clip_grad, 0, 1e3),
     NUMBER(adam_beta2, 0, 1),          NUMBER(ft_full_lr, 1e-8, 1),   NUMBER(ft_lora_lr, 1e-8, 1),
     NUMBER(lora_alpha_per_rank, 0, 64), NUMBER(ft_warmup_ratio, 0, 1),  NUMBER(ft_batch_sequences, 1, 1e6),
-    NUMBER(moe_aux_loss_coeff, 0, 1),
+    NUMBER(moe_aux_loss_coeff, 0, 1),  NUMBER(long_job_hours, 1, 1e6),
 };
 enum { NUMBER_COUNT = sizeof NUMBERS / sizeof NUMBERS[0] };
 

@@ -358,7 +358,7 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
      * pipeline splits shard the activations ZeRO-3 keeps whole (405B at 8k: 128 GPUs hold it split,
      * ZeRO-3 alone needs 531, and the search had started at 1024). */
     double state_bytes = out->memory.model_state_bytes * fmax(out->gpus_for_model, 1.0);
-    double usable = out->memory.capacity_bytes * (1.0 - r->perf.memory_headroom);
+    double usable = sp_usable_memory_bytes(a, &r->perf);
     double floor_gpus = usable > 0 && state_bytes > 0 ? ceil(state_bytes / usable) : out->gpus_for_model;
     double start = pow(2.0, ceil(log2(fmax(fmin(floor_gpus, out->gpus_for_model), 1.0))));
     /* A pinned count (the profile's gpus: the cluster one has) is the only one tried. */
@@ -514,7 +514,6 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
                            "(profile '%s')",
                            p->micro_batch, m->name, q.gpus_max, a->name, res.items[res.best].config.micro_batch, p->name);
         }
-        res.best = -1;
     }
     if (res.best < 0)
         return sp_fail(err, SP_ERR_INPUT, "", p->gpu_line, p->gpu_col, "gpu",
@@ -603,11 +602,6 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         if (err) { /* at the profile's key the serving model named (qps, gpu), else at the model */
             for (char *dash = strchr(err->field, '-'); dash; dash = strchr(dash, '-'))
                 *dash = '_'; /* the flag's name (prompt-tokens) is the key's (prompt_tokens) */
-            /* A profile has no --context: the advice for a longer context is the command line's. */
-            char *flag = strstr(err->message, " (give --context N");
-            if (flag)
-                snprintf(flag, sizeof err->message - (size_t)(flag - err->message),
-                         " (shorten prompt_tokens or output_tokens; `stackplan serve --context N` sizes a longer one)");
             if (!sp_profile_place(p, err->field, &err->line, &err->col)) {
                 sp_profile_place(p, "model", &err->line, &err->col);
                 snprintf(err->field, sizeof err->field, "model");

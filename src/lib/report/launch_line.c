@@ -99,7 +99,7 @@ bool sp_plan_runs_serve_app(const sp_plan *plan)
     return sp_unsized_serving_replicas(plan) > 1;
 }
 
-bool sp_sky_needs_hf_token(const sp_plan *plan)
+bool sp_plan_downloads_checkpoint(const sp_plan *plan)
 {
     return (plan->served || plan->fine_tuned) && strchr(plan->model_id, '/');
 }
@@ -147,7 +147,7 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
     }
     case SP_LAUNCH_SKYPILOT: /* what stackplan launch writes: sky_task.yaml runs node_run.sh on each node */
         return snprintf(buf, size, "sky launch %ssky_task.yaml   # %lu node(s) x %lu GPU(s), node_run.sh on each",
-                        sp_sky_needs_hf_token(plan) ? "--secret HF_TOKEN " : "", nodes,
+                        sp_plan_downloads_checkpoint(plan) ? "--secret HF_TOKEN " : "", nodes,
                         per_node(plan));
     case SP_LAUNCH_RAY:
         /* What ray.sh submits; the job's working directory goes to every node (ray_train.py's

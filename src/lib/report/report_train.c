@@ -301,20 +301,19 @@ static void span_text(double days, char *buf, size_t size)
         snprintf(buf, size, "%.3g hours", 24.0 * days);
 }
 
-/* A winner at the edge of what a GPU may use leaves the allocator no room (fragmentation, NCCL's
- * buffers): say so, and name the roomiest listed layout within a few percent of its step. */
+/* A winner past search_comfort_share of what a GPU may use (perf.yaml: the allocator's fragmentation
+ * and NCCL's buffers need the rest) says so, and names the roomiest layout listed below with what
+ * its room costs in step time, for the user to weigh. */
 static void room_line(sp_buf *b, const sp_train_report *r, const sp_train_option *o)
 {
     const sp_search_result *res = &o->result;
     const sp_candidate *w = &res->top[0];
     double usable = r->rules ? sp_usable_memory_bytes(o->accel, &r->rules->perf) : 0;
-    if (!(usable > 0) || w->memory.total_bytes < 0.97 * usable)
+    if (!(usable > 0) || w->memory.total_bytes <= r->rules->perf.search_comfort_share * usable)
         return;
-    size_t roomiest = 0;
-    size_t listed = res->top_count < r->top ? res->top_count : r->top; /* the "top layouts" below */
+    size_t listed = res->top_count < r->top ? res->top_count : r->top, roomiest = 0; /* the "top layouts" */
     for (size_t i = 1; i < listed; i++)
-        if (res->top[i].step.step_time_s <= 1.05 * w->step.step_time_s &&
-            res->top[i].memory.total_bytes < res->top[roomiest].memory.total_bytes)
+        if (res->top[i].memory.total_bytes < res->top[roomiest].memory.total_bytes)
             roomiest = i;
     sp_buf_printf(b, "room        : %.1f of the %.1f GB a GPU may use (%.0f%%), little for the allocator's fragmentation",
                   w->memory.total_bytes / 1e9, usable / 1e9, 100 * w->memory.total_bytes / usable);
