@@ -275,9 +275,9 @@ static sp_status ep_fits_model(const cli_value *v, const sp_model *m, const sp_s
         return SP_OK;
     if (m->experts <= 1)
         return cli_flag_error(err, "ep", "%s is dense: it has no experts to split", m->name);
-    if (fmod(m->experts, ep->number) != 0)
+    if (!sp_divides(ep->number, m->experts))
         return cli_flag_error(err, "ep", "%g does not divide the %g experts", ep->number, m->experts);
-    if (fmod(m->heads, ep->number) != 0 && sp_serve_splits_heads(c))
+    if (!sp_divides(ep->number, m->heads) && sp_serve_splits_heads(c))
         return cli_flag_error(err, "ep", "%g GPUs would split the %g attention heads unevenly (attention runs "
                                          "tensor-parallel over the same GPUs; --attention-dp keeps it whole on each)",
                               ep->number, m->heads);

@@ -1,5 +1,6 @@
 /* cmd_train.c - `stackplan train`: the fastest layout of a training job, searched. */
 #include "api_internal.h"
+#include "common_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -212,7 +213,7 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
     char hint[96] = "";
     /* "16k" reads 16000 (counts are SI); the binary count it was likely meant as may split */
     double binary = top / 1000.0 * 1024.0;
-    if (fmod(top, 1000) == 0 && top >= 1000 && layouts_at(j, &mk, binary) > 0)
+    if (sp_divides(1000, top) && top >= 1000 && layouts_at(j, &mk, binary) > 0)
         snprintf(hint, sizeof hint, "; %gk is %g, and %gKi (%g) splits", top / 1000, top, top / 1000, binary);
     else if (next > 0)
         snprintf(hint, sizeof hint, "; %g GPUs would split", next);

@@ -52,7 +52,7 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     if (kv > heads || (long long)heads % (long long)kv != 0)
         return cli_flag_error(err, "kv-heads", "must divide --heads");
     /* Each head takes hidden / heads dimensions; a config file's head_dim is refused the same way. */
-    if (fmod(hidden, heads) != 0)
+    if (!sp_divides(heads, hidden))
         return cli_flag_error(err, "heads", "%g does not divide --hidden %g: each head needs a whole width", heads,
                               hidden);
     sp_model_from_shape(out, cli_flag(cmd, v, "layers")->number, hidden, heads, kv, ffn, kind,

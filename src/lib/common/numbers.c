@@ -8,6 +8,12 @@ bool sp_whole_in(double v, double min, double max)
     return isfinite(v) && v >= min && v <= max && v == floor(v);
 }
 
+bool sp_divides(double d, double n)
+{
+    double q = n / d;
+    return isfinite(q) && q == floor(q);
+}
+
 double sp_exact_ceil(double quotient)
 {
     double nearest = round(quotient);

@@ -28,7 +28,28 @@ typedef struct {
     double updated;   /* the weights the optimizer step reads and writes (not autocast's half cache) */
 } sp_precision_bytes;
 
-sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c);
+/* Inline: the search reads it several times a layout, and a call returning the whole struct cost
+ * it a fourteenth of its instructions (callgrind on make bench's search). */
+static inline sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
+{
+    switch (c->precision) {
+    case SP_PREC_FP32: return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
+    case SP_PREC_MIXED_FP16:
+    case SP_PREC_MIXED_BF16:
+    case SP_PREC_MXFP8: /* Transformer Engine quantises each GEMM's operands; the weights stay bf16 with an fp32 master */
+    case SP_PREC_NVFP4:
+    case SP_PREC_FP8_ROWWISE: /* torchao's float8 linears over FSDP2's bf16 compute weights */
+        /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
+        if (c->mixed_style == SP_MASTER_AUTOCAST)
+            return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};
+        return (sp_precision_bytes){2, 2, 4, 4, 2, 2}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
+    case SP_PREC_BF16: return (sp_precision_bytes){2, 2, 0, 2, 2, 2};
+    case SP_PREC_FP8:
+        /* FP8-LM (Peng et al. 2023, sec. 2.3): fp8 gradients, fp16 master, fp8 first and fp16 second moment. */
+        return (sp_precision_bytes){1, 1, 2, 1.5, 1, 1};
+    }
+    return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
+}
 
 /* Bytes a weight takes in an inference dtype: int4 is 4 bits plus an fp16 scale and zero point
  * per group (AWQ, GPTQ). */
@@ -45,20 +66,22 @@ void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *conf
                                 const sp_memory_constants *constants, double capacity_bytes, double params,
                                 sp_memory *out);
 
-/* A search's memo of the memory terms the ZeRO stage does not change (parameters per GPU and
- * training activations): one slot a recompute policy and sequence-parallel setting. The caller
+/* A search's memo of the memory terms the ZeRO stage does not change: parameters per GPU, which
+ * recompute and sequence parallelism do not change either (held once a generation), and training
+ * activations (one slot a recompute policy and sequence-parallel setting). The caller
  * bumps `generation` whenever the layout changes in anything but its ZeRO stage, recompute policy
  * and sequence parallelism (the search does at each new split and batch), and keeps the model and
  * its parameter count for the memo's life: a slot holds while its generation is the memo's.
  * Zero-initialise before use; generation 0 never matches. */
 typedef struct {
     unsigned generation;
-    double params_per_gpu;
     double activations_bytes;
 } sp_memory_memo_slot;
 
 typedef struct {
     unsigned generation;
+    unsigned params_generation; /* params_per_gpu holds while this is generation */
+    double params_per_gpu;
     sp_memory_memo_slot slots[8];
 } sp_memory_memo;
 
@@ -99,14 +122,17 @@ typedef struct {
     double logits;                      /* output layer and loss of the stage's micro-batch */
 } sp_layer_costs;
 
-/* A search's memo of layer costs: one slot a sequence-parallel setting, reused while only the
- * ZeRO stage and recompute change (the search's inner loops). As sp_memory_memo, the caller bumps
- * `generation` at each other change and keeps the model, accelerator and constants for the
- * memo's life. Zero-initialise before use; generation 0 never matches. */
+/* A search's memo of layer costs (one slot a sequence-parallel setting, reused while only the
+ * ZeRO stage and recompute change: the search's inner loops) and of the model's FLOPs a token.
+ * As sp_memory_memo, the caller bumps `generation` at each other change and keeps the model,
+ * accelerator and constants for the memo's life. Zero-initialise before use; generation 0 never
+ * matches. */
 typedef struct {
     unsigned generation;
     unsigned slot_generation[2];
     sp_layer_costs costs[2];
+    double flops_seq;               /* the sequence length forward_flops_per_token was taken at (0: none) */
+    double forward_flops_per_token; /* the model's, at flops_seq: the same for every layout */
 } sp_step_memo;
 
 /* sp_train_step_known_memory with the memo (NULL: none); the answer is the same either way. */

@@ -4,29 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-/* ---- bytes per parameter by precision (ZeRO, Rajbhandari et al. 2019, sec. 3.1) ---- */
-
-sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
-{
-    switch (c->precision) {
-    case SP_PREC_FP32: return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
-    case SP_PREC_MIXED_FP16:
-    case SP_PREC_MIXED_BF16:
-    case SP_PREC_MXFP8: /* Transformer Engine quantises each GEMM's operands; the weights stay bf16 with an fp32 master */
-    case SP_PREC_NVFP4:
-    case SP_PREC_FP8_ROWWISE: /* torchao's float8 linears over FSDP2's bf16 compute weights */
-        /* torch.amp keeps fp32 weights (the master) and caches half copies for the forward. */
-        if (c->mixed_style == SP_MASTER_AUTOCAST)
-            return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};
-        return (sp_precision_bytes){2, 2, 4, 4, 2, 2}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
-    case SP_PREC_BF16: return (sp_precision_bytes){2, 2, 0, 2, 2, 2};
-    case SP_PREC_FP8:
-        /* FP8-LM (Peng et al. 2023, sec. 2.3): fp8 gradients, fp16 master, fp8 first and fp16 second moment. */
-        return (sp_precision_bytes){1, 1, 2, 1.5, 1, 1};
-    }
-    return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
-}
-
 /* Factored second-moment entries of Adafactor (Shazeer and Stern 2018, sec. 3):
  * rows + columns for each weight matrix. */
 static double adafactor_entries(const sp_model *m)
@@ -335,7 +312,7 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "must be a whole number >= 1");
     /* Megatron-Core splits each sequence into 2 cp chunks, rank i taking chunks i and 2cp-1-i to
      * balance causal attention, and runs the ring on FlashAttention-style kernels only. */
-    if (c->cp > 1 && c->mode == SP_MODE_TRAIN && fmod(c->seq, 2.0 * c->cp) != 0)
+    if (c->cp > 1 && c->mode == SP_MODE_TRAIN && !sp_divides(2.0 * c->cp, c->seq))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "2 x cp (%g) must divide the sequence (%g tokens)", 2.0 * c->cp,
                        c->seq);
     if (c->cp > 1 && !c->flash_attention)
@@ -343,13 +320,13 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
     /* Megatron-Core folds the ep x etp expert ranks over the tp x cp x dp ranks of a stage. */
     if (!sp_whole_in(c->etp, 1, 1e6) || (c->etp > 1 && c->ep <= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "etp", "expert tensor parallelism needs ep > 1");
-    if (!sp_whole_in(c->ep, 1, 1e6) || (c->ep > 1 && fmod(c->tp * c->cp * c->dp, c->ep * c->etp) != 0))
+    if (!sp_whole_in(c->ep, 1, 1e6) || (c->ep > 1 && !sp_divides(c->ep * c->etp, c->tp * c->cp * c->dp)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "ep x etp must divide tp x cp x dp (%g)",
                        c->tp * c->cp * c->dp);
     if (c->ep > 1 && sp_model_has_shape(m) && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
                        m->name[0] ? m->name : "the model");
-    if (c->ep > 1 && sp_model_has_shape(m) && fmod(m->experts, c->ep) != 0)
+    if (c->ep > 1 && sp_model_has_shape(m) && !sp_divides(c->ep, m->experts))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%g does not divide the %g experts", c->ep, m->experts);
     double params = sp_model_params(m);
     if (!(params > 0) || !isfinite(params))
@@ -358,7 +335,7 @@ sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_erro
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "%.3g parameters is beyond any model", params);
     if (!sp_model_has_shape(m))
         return SP_OK;
-    if (fmod(m->heads, c->tp) != 0)
+    if (!sp_divides(c->tp, m->heads))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "%g does not divide the %g attention heads",
                        c->tp, m->heads);
     if (c->pp > m->layers)
@@ -431,25 +408,27 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
     return SP_OK;
 }
 
-/* Parameters per GPU and training activations of this layout: from the memo's slot for its
- * recompute policy and sequence parallelism when it holds this layout (the search varies the ZeRO
- * stage outermost of its inner loops), else computed and kept there. */
+/* Parameters per GPU and training activations of this layout: from the memo when it holds this
+ * layout (the search varies the ZeRO stage outermost of its inner loops; parameters per GPU
+ * depend on the split alone, the activations on its recompute policy and sequence parallelism
+ * too), else computed and kept there. */
 static void split_terms(const sp_model *m, const sp_mem_config *c, double params, sp_memory_memo *memo,
                         double *per_gpu, double *activations)
 {
-    sp_memory_memo_slot *slot = NULL;
-    if (memo && memo->generation != 0) {
-        slot = &memo->slots[((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u)];
-        if (slot->generation == memo->generation) {
-            *per_gpu = slot->params_per_gpu;
-            *activations = slot->activations_bytes;
-            return;
-        }
+    if (!memo || memo->generation == 0) {
+        *per_gpu = params_per_gpu(m, c, params);
+        *activations = c->mode == SP_MODE_TRAIN ? training_activations(m, c) : 0.0;
+        return;
     }
-    *per_gpu = params_per_gpu(m, c, params);
-    *activations = c->mode == SP_MODE_TRAIN ? training_activations(m, c) : 0.0;
-    if (slot)
-        *slot = (sp_memory_memo_slot){memo->generation, *per_gpu, *activations};
+    if (memo->params_generation != memo->generation) {
+        memo->params_per_gpu = params_per_gpu(m, c, params);
+        memo->params_generation = memo->generation;
+    }
+    *per_gpu = memo->params_per_gpu;
+    sp_memory_memo_slot *slot = &memo->slots[((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u)];
+    if (slot->generation != memo->generation)
+        *slot = (sp_memory_memo_slot){memo->generation, c->mode == SP_MODE_TRAIN ? training_activations(m, c) : 0.0};
+    *activations = slot->activations_bytes;
 }
 
 void sp_memory_estimate_checked(const sp_model *model, const sp_mem_config *config,
@@ -463,7 +442,10 @@ void sp_memory_estimate_memo(const sp_model *model, const sp_mem_config *config,
                              const sp_memory_constants *constants, double capacity_bytes, double params,
                              sp_memory_memo *memo, sp_memory *out)
 {
-    memset(out, 0, sizeof *out);
+    /* A copy of a zero value, not memset: GCC lowers a memset of this size to rep stosq, whose
+     * start-up cost was an eighth of the search's time (perf annotate and timings of make bench's search). */
+    static const sp_memory none;
+    *out = none;
     out->params = params;
     double activations = 0;
     split_terms(model, config, params, memo, &out->params_per_gpu, &activations);

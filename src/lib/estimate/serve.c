@@ -645,7 +645,7 @@ bool sp_serve_tp_splits_model(const sp_model *m, const sp_serve_config *config, 
      * (tp a multiple of them; vllm/model_executor/layers/linear.py QKVParallelLinear). MLA's one
      * latent is replicated on every rank. */
     double kv = m->kv_lora_rank > 0 ? 1.0 : m->kv_heads;
-    return fmod(m->heads, tp) == 0 && (fmod(kv, tp) == 0 || fmod(tp, kv) == 0);
+    return sp_divides(tp, m->heads) && (sp_divides(tp, kv) || sp_divides(kv, tp));
 }
 
 /* MLA's cache is paged in blocks of 64 tokens: vLLM forces it for FlashMLA ("Forcing kv cache block
@@ -765,7 +765,7 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
     if (c->expert_parallel && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "expert-parallel", "%s has no experts to split (a dense model)",
                        m->name[0] ? m->name : "the model");
-    if (c->expert_parallel && c->tp > 0 && fmod(m->experts, c->tp) != 0)
+    if (c->expert_parallel && c->tp > 0 && !sp_divides(c->tp, m->experts))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "expert parallelism over %g GPUs does not divide the %g experts",
                        c->tp, m->experts);
     return SP_OK;

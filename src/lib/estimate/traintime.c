@@ -548,6 +548,18 @@ static double forward_flops_per_token(const sp_model *m, double seq)
            2.0 * (routed_layers * routed_mlp + (m->layers - routed_layers) * dense_mlp) + 2.0 * h * m->vocab;
 }
 
+/* forward_flops_per_token from the memo when it holds this sequence length (a search's does). */
+static double remembered_flops_per_token(const sp_model *m, double seq, sp_step_memo *memo)
+{
+    if (!memo)
+        return forward_flops_per_token(m, seq);
+    if (memo->flops_seq != seq) {
+        memo->forward_flops_per_token = forward_flops_per_token(m, seq);
+        memo->flops_seq = seq;
+    }
+    return memo->forward_flops_per_token;
+}
+
 /* Extra forward FLOPs per token a recompute policy repeats. */
 static double recompute_flops_per_token(const sp_model *m, const sp_mem_config *c)
 {
@@ -643,7 +655,7 @@ static sp_status check_step(const sp_model *m, const sp_mem_config *c, double gl
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "a training time needs the model's shape");
     if (!sp_whole_in(global_batch, 1, 1e9))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "global-batch", "must be a whole number >= 1");
-    if (fmod(global_batch, c->dp * c->micro_batch) != 0)
+    if (!sp_divides(c->dp * c->micro_batch, global_batch))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "global-batch",
                        "%g is not a multiple of dp x micro-batch (%g)", global_batch, c->dp * c->micro_batch);
     return SP_OK;
@@ -714,8 +726,9 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
                              double global_batch, const sp_perf_constants *perf, const sp_memory *memory,
                              sp_step_memo *memo, sp_step *out)
 {
-    memset(out, 0, sizeof *out);
-    if (fmod(global_batch, config->dp * config->micro_batch) != 0 || !(sp_train_peak(accel, config->precision) > 0) ||
+    static const sp_step none; /* a copy, not memset: see sp_memory_estimate_memo */
+    *out = none;
+    if (!sp_divides(config->dp * config->micro_batch, global_batch) || !(sp_train_peak(accel, config->precision) > 0) ||
         spans_nodes_without_network(accel, config))
         return SP_ERR_INPUT;
     double share_16bit = (accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency) *
@@ -783,7 +796,7 @@ sp_status sp_train_step_memo(const sp_model *model, const sp_accel *accel, const
     double gpus = config->dp * config->tp * config->pp * config->cp;
     double tokens = global_batch * config->seq;
     out->tokens_per_s = tokens / out->step_time_s;
-    double model_flops = 3.0 * forward_flops_per_token(model, config->seq) * tokens;
+    double model_flops = 3.0 * remembered_flops_per_token(model, config->seq, memo) * tokens;
     double hardware_flops = model_flops + recompute_flops_per_token(model, config) * tokens;
     out->model_flops_per_gpu = model_flops / out->step_time_s / gpus;
     out->hardware_flops_per_gpu = hardware_flops / out->step_time_s / gpus;

@@ -49,11 +49,11 @@ static sp_status parallel_args(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
                        "pp x interleave (%.0f) is more stages than the %.0f layers", k->pp * k->interleave, m->layers);
     whole(b, "--tensor-model-parallel-size", k->tp);
     whole(b, "--pipeline-model-parallel-size", k->pp);
-    if (k->pp > 1 && k->interleave > 1 && fmod(m->layers, k->pp * k->interleave) != 0) {
+    if (k->pp > 1 && k->interleave > 1 && !sp_divides(k->pp * k->interleave, m->layers)) {
         layout_arg(b, (int)m->layers, (int)(k->pp * k->interleave));
     } else if (k->pp > 1 && k->interleave > 1) {
         whole(b, "--num-virtual-stages-per-pipeline-rank", k->interleave);
-    } else if (k->pp > 1 && fmod(m->layers, k->pp) != 0) {
+    } else if (k->pp > 1 && !sp_divides(k->pp, m->layers)) {
         double first = 0, last = 0;
         if (!uneven_ends(m->layers, k->pp, &first, &last))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp",

@@ -304,7 +304,7 @@ static sp_status hf_qwen2_moe(hf_config *c, sp_model *m)
     if (s == SP_OK)
         s = hf_number(c, KEYS("shared_expert_intermediate_size"), 0, false, &shared);
     if (s == SP_OK && shared > 0) {
-        if (fmod(shared, m->ffn) != 0)
+        if (!sp_divides(m->ffn, shared))
             return hf_fail(c, "shared_expert_intermediate_size", "must be a whole number of moe_intermediate_size experts");
         m->shared_experts = shared / m->ffn;
     }
@@ -534,7 +534,7 @@ static sp_status check_shape(hf_config *c, const sp_model *m)
     if (m->layers < 1 || m->hidden < 1 || m->heads < 1 || m->vocab < 1 || m->ffn < 1)
         return hf_fail(c, "model_type",
                        "layers, hidden size, heads, vocabulary and MLP width must all be at least 1");
-    if (m->kv_heads < 1 || m->kv_heads > m->heads || fmod(m->heads, m->kv_heads) != 0)
+    if (m->kv_heads < 1 || m->kv_heads > m->heads || !sp_divides(m->kv_heads, m->heads))
         return hf_fail(c, json_object_get(c->root, "num_kv_heads") ? "num_kv_heads" : "num_key_value_heads",
                        "must divide the number of attention heads");
     if (m->experts < 1 || m->experts_per_token < 1 || m->experts_per_token > m->experts)

@@ -152,7 +152,7 @@ static double smallest_tensor_split(const sp_model *m, sp_mem_config *c, double 
 {
     double heads = sp_model_has_shape(m) ? m->heads : 1024;
     for (double n = 1; n <= heads; n++)
-        if (fmod(heads, n) == 0 && fits_on(m, c, n, capacity, k, out))
+        if (sp_divides(n, heads) && fits_on(m, c, n, capacity, k, out))
             return n;
     return 0;
 }

@@ -109,7 +109,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     double widest = 1;
     bool heads_split = sp_serve_splits_heads(config);
     for (double tp = 1; tp <= accel->per_node && (tp <= model->heads || !heads_split); tp++)
-        if (sp_serve_tp_splits_model(model, config, tp) && (!config->expert_parallel || fmod(model->experts, tp) == 0))
+        if (sp_serve_tp_splits_model(model, config, tp) && (!config->expert_parallel || sp_divides(tp, model->experts)))
             widest = tp;
     bool multi_node = accel->inter_node_bytes_per_s > 0 && !config->expert_parallel && config->pp <= 1;
     double last = widest + (multi_node ? 7 : 0);
@@ -120,7 +120,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
         if (pp > 1 && have && (out->pp <= 1 || out->meets_targets))
             break;
         /* Tensor parallelism splits heads; expert parallelism over the same GPUs splits experts. */
-        if (!sp_serve_tp_splits_model(model, config, tp) || (config->expert_parallel && fmod(model->experts, tp) != 0) ||
+        if (!sp_serve_tp_splits_model(model, config, tp) || (config->expert_parallel && !sp_divides(tp, model->experts)) ||
             pp > model->layers)
             continue;
         sp_serve_config c = *config;
@@ -161,7 +161,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     bool ep_nodes = config->expert_parallel && accel->inter_node_bytes_per_s > 0 && config->pp <= 1;
     for (double nodes = 2; !have && ep_nodes && nodes <= 8; nodes++) {
         double tp = accel->per_node * nodes;
-        if (fmod(model->experts, tp) != 0 || !sp_serve_tp_splits_model(model, config, tp))
+        if (!sp_divides(tp, model->experts) || !sp_serve_tp_splits_model(model, config, tp))
             continue;
         sp_serve_config c = *config;
         c.tp = tp;

@@ -28,7 +28,7 @@ static size_t divisors(double n, double limit, double *out)
     double high[DIVISORS_MAX];
     size_t low_count = 0, high_count = 0;
     for (double d = 1; d * d <= n && low_count < DIVISORS_MAX / 2; d++) {
-        if (fmod(n, d) != 0)
+        if (!sp_divides(d, n))
             continue;
         if (d <= limit)
             out[low_count++] = d;
@@ -255,7 +255,7 @@ static void search_batches(search_ctx *s, sp_mem_config *c)
             double v = virtuals[j];
             /* Megatron's interleaved schedule needs whole rounds of pp micro-batches, and every
              * virtual stage a layer. */
-            if (!pinned(s->req->interleave, v) || (v > 1 && fmod(m, c->pp) != 0) || c->pp * v > layers)
+            if (!pinned(s->req->interleave, v) || (v > 1 && !sp_divides(c->pp, m)) || c->pp * v > layers)
                 continue;
             c->interleave = v;
             search_knobs(s, c);
@@ -280,7 +280,7 @@ static void search_experts(search_ctx *s, sp_mem_config *c)
         c->ep = eps[i];
         for (size_t j = 0; j < (c->tp > 1 && eps[i] > 1 ? 2 : 1); j++) {
             c->etp = s->req->etp > 0 && eps[i] > 1 ? s->req->etp : etps[j];
-            if (fmod(ranks, c->ep * c->etp) != 0 || (j > 0 && s->req->etp > 0))
+            if (!sp_divides(c->ep * c->etp, ranks) || (j > 0 && s->req->etp > 0))
                 continue;
             search_batches(s, c);
         }
@@ -294,7 +294,7 @@ static void search_experts(search_ctx *s, sp_mem_config *c)
  * degree alone. Ring attention runs on FlashAttention kernels only. */
 bool sp_cp_splits(double seq, double cp, double cp_min_tokens)
 {
-    return fmod(seq, 2.0 * cp) == 0 && seq / cp >= cp_min_tokens;
+    return sp_divides(2.0 * cp, seq) && seq / cp >= cp_min_tokens;
 }
 
 static size_t cp_degrees(const sp_search_request *q, double cp_min_tokens, double *out)
@@ -321,15 +321,15 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
         if (!sp_whole_in(counts[i], 1, 1e8))
             return sp_fail(err, SP_ERR_INPUT, "", 0, 0, names[i], "must be a whole number from 1 to 1e8");
     /* Pins that no GPU count can satisfy are bad input, named before any search. */
-    if (q->dp > 0 && fmod(q->global_batch, q->dp) != 0)
+    if (q->dp > 0 && !sp_divides(q->dp, q->global_batch))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "dp", "%g does not divide the global batch (%g sequences)", q->dp,
                        q->global_batch);
-    if (q->micro_batch > 0 && fmod(q->global_batch, q->micro_batch * (q->dp > 0 ? q->dp : 1)) != 0)
+    if (q->micro_batch > 0 && !sp_divides(q->micro_batch * (q->dp > 0 ? q->dp : 1), q->global_batch))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "micro-batch", "%g%s does not divide the global batch (%g sequences)",
                        q->micro_batch, q->dp > 0 ? " x dp" : "", q->global_batch);
-    if (q->tp > 0 && fmod(m->heads, q->tp) != 0)
+    if (q->tp > 0 && !sp_divides(q->tp, m->heads))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp", "%g does not divide the %g attention heads", q->tp, m->heads);
-    if (q->tp > 0 && fmod(tp_unit(m), q->tp) != 0)
+    if (q->tp > 0 && !sp_divides(q->tp, tp_unit(m)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "tp",
                        "%g does not divide the %g key-value heads: Megatron-Core and torchtitan give each rank whole "
                        "query groups",
@@ -346,16 +346,16 @@ static sp_status check_request(const sp_model *m, const sp_search_request *q, sp
     if (q->ep > 1 && m->experts <= 1)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%s is dense: it has no experts to split",
                        m->name[0] ? m->name : "the model");
-    if (q->ep > 1 && fmod(m->experts, q->ep) != 0)
+    if (q->ep > 1 && !sp_divides(q->ep, m->experts))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ep", "%g does not divide the %g experts", q->ep, m->experts);
     if (q->etp > 0 && (!sp_whole_in(q->etp, 1, 1024) || (q->etp > 1 && m->experts <= 1)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "etp", "expert tensor parallelism needs an MoE model");
     if (!(q->goodput > 0 && q->goodput <= 1) || !(q->mfu_cap >= 0 && q->mfu_cap <= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, q->goodput > 0 && q->goodput <= 1 ? "mfu-cap" : "goodput",
                        "must be a share in (0, 1]");
-    if (q->cp > 0 && (!sp_whole_in(q->cp, 1, 1e6) || fmod(q->gpus, q->cp) != 0))
+    if (q->cp > 0 && (!sp_whole_in(q->cp, 1, 1e6) || !sp_divides(q->cp, q->gpus)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "must be a whole number that divides the %g GPUs", q->gpus);
-    if (q->cp > 1 && fmod(q->seq, 2.0 * q->cp) != 0)
+    if (q->cp > 1 && !sp_divides(2.0 * q->cp, q->seq))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "cp", "2 x cp (%g) must divide the sequence (%g tokens)", 2.0 * q->cp,
                        q->seq);
     if (q->cp > 1 && !q->flash_attention)
@@ -448,18 +448,18 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     double cps[DIVISORS_MAX];
     size_t ncp = cp_degrees(request, perf->cp_min_tokens, cps);
     for (size_t i = 0; i < ntp && !s.over; i++) {
-        if (!pinned(request->tp, tps[i]) || fmod(request->gpus, tps[i]) != 0)
+        if (!pinned(request->tp, tps[i]) || !sp_divides(tps[i], request->gpus))
             continue;
         c.tp = tps[i];
         for (size_t k = 0; k < ncp; k++) {
             c.cp = cps[k];
             for (size_t j = 0; j < npp && !s.over; j++) {
                 double split = tps[i] * cps[k] * pps[j];
-                if (!pinned(request->pp, pps[j]) || fmod(request->gpus, split) != 0)
+                if (!pinned(request->pp, pps[j]) || !sp_divides(split, request->gpus))
                     continue;
                 c.pp = pps[j];
                 c.dp = request->gpus / split;
-                if (!pinned(request->dp, c.dp) || fmod(request->global_batch, c.dp) != 0)
+                if (!pinned(request->dp, c.dp) || !sp_divides(c.dp, request->global_batch))
                     continue;
                 search_experts(&s, &c);
             }
