@@ -471,7 +471,12 @@ typedef struct {
     double fp8_flops_per_s;       /* 0 where the part has none */
     double fp4_flops_per_s;       /* dense FP4 tensor peak (NVFP4/MXFP4); 0 where the part has none */
     double int8_ops_per_s;
-    double per_node;              /* accelerators in the usual server */
+    double per_node;              /* accelerators in one scale-up (NVLink/ICI/Infinity Fabric) domain:
+                                     the usual server's, or a whole NVL72 rack's */
+    double host_gpus;             /* accelerators one host (server, compute tray) holds: what a node
+                                     counts in a launch (torchrun's nproc_per_node, Slurm's
+                                     --gpus-per-node) and in a price; per_node unless the domain
+                                     spans hosts */
     double intra_node_bytes_per_s;/* per accelerator, per direction */
     double inter_node_bytes_per_s;/* per accelerator, per direction */
     double peer_bytes_per_s;      /* GPU to GPU in a server when the driver offers no peer-to-peer path
@@ -510,6 +515,8 @@ sp_status sp_accels_parse(const char *name, const char *text, size_t length,
 void sp_accel_catalog_free(sp_accel_catalog *catalog);
 /* The row named name, or NULL. */
 const sp_accel *sp_accel_find(const sp_accel_catalog *catalog, const char *name);
+/* GPUs one host of the part holds (host_gpus; per_node where a struct leaves it 0). */
+double sp_accel_host_gpus(const sp_accel *a);
 /* The catalog's hourly price of one GPU of a job that holds `gpus` of them, a server's worth at
  * most in each: usd_per_hour where the offer rents GPUs one at a time; where the catalog lists the
  * offer's larger instances, the whole price of the smallest that holds a server's share, over the

@@ -75,6 +75,35 @@ static void fp4_matmul_efficiency_needs_source_and_peak(void **state)
     assert_string_equal(err.field, "fp4_matmul_efficiency");
 }
 
+/* An NVL72 rack joins 72 GPUs over NVLink on hosts (compute trays) of 4: the plan counts nodes of
+ * 4, the communication a domain of 72. host_gpus must divide per_node and cite its source; a struct
+ * built by hand without it has hosts of per_node. */
+static void hosts_may_be_smaller_than_the_nvlink_domain(void **state)
+{
+    (void)state;
+    sp_accel_catalog c;
+    sp_error err;
+    assert_int_equal(sp_accels_load(SP_DATA_DIR "/accelerators.yaml", &c, &err), SP_OK);
+    const sp_accel *gb200 = sp_accel_find(&c, "gb200-nvl72-186gb");
+    assert_close(gb200->per_node, 72.0);
+    assert_close(sp_accel_host_gpus(gb200), 4.0);
+    assert_close(sp_accel_host_gpus(sp_accel_find(&c, "h100-sxm-80gb")), 8.0);
+    sp_accel_catalog_free(&c);
+    sp_accel by_hand = {.per_node = 8};
+    assert_close(sp_accel_host_gpus(&by_hand), 8.0);
+    char text[2048];
+    snprintf(text, sizeof text, "%s  host_gpus: 4\n  host_source: \"f\"\n", ROW);
+    assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_OK);
+    assert_close(c.items[0].host_gpus, 4.0);
+    sp_accel_catalog_free(&c);
+    const char *bad[] = {"  host_gpus: 3\n  host_source: \"f\"\n", "  host_gpus: 4\n"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(text, sizeof text, "%s%s", ROW, bad[i]);
+        assert_int_equal(sp_accels_parse("a.yaml", text, strlen(text), &c, &err), SP_ERR_INPUT);
+        assert_string_equal(err.field, "host_gpus");
+    }
+}
+
 /* An offer rented 1, 4 or 8 GPUs to an instance (x1 at $1.5 alone; $8 for 4, $20 for 8): a job
  * pays for the smallest instance holding its GPUs in a server, idle ones included, so 2 GPUs pay
  * $8 / 2 = $4 each, 3 pay $8 / 3, 4 pay $2, 5 to 8 the 8-GPU instance, and 16 fill two of those at
@@ -152,6 +181,7 @@ int main(void)
         cmocka_unit_test(bundled_catalog_has_every_required_row),
         cmocka_unit_test(loader_accepts_a_full_row_and_rejects_a_missing_source),
         cmocka_unit_test(fp4_matmul_efficiency_needs_source_and_peak),
+        cmocka_unit_test(hosts_may_be_smaller_than_the_nvlink_domain),
         cmocka_unit_test(instances_price_the_gpus_they_hold), cmocka_unit_test(instances_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

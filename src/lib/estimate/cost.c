@@ -47,11 +47,16 @@ sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err)
     return SP_OK;
 }
 
+double sp_accel_host_gpus(const sp_accel *a)
+{
+    return a->host_gpus > 0 ? a->host_gpus : a->per_node;
+}
+
 /* The listed instance that prices a job's server: the smallest holding its share of GPUs (a
  * server's worth at most), else the largest; -1 where a single GPU's rate applies. */
 static long pricing_instance(const sp_accel *a, double gpus)
 {
-    double in_server = fmin(gpus, a->per_node);
+    double in_server = fmin(gpus, sp_accel_host_gpus(a));
     if (!(in_server > 1) || a->instance_count == 0)
         return -1;
     for (size_t i = 0; i < a->instance_count; i++)
@@ -68,7 +73,7 @@ double sp_accel_usd_per_gpu_hour(const sp_accel *a, double gpus)
     long i = pricing_instance(a, gpus);
     if (i < 0)
         return a->usd_per_hour;
-    double used = fmin(fmin(gpus, a->per_node), a->instance_gpus[i]);
+    double used = fmin(fmin(gpus, sp_accel_host_gpus(a)), a->instance_gpus[i]);
     return a->instance_usd_per_hour[i] / used;
 }
 
@@ -86,7 +91,7 @@ double sp_accel_fleet_usd_per_hour(const sp_accel *a, double replicas, double re
                                    double *instance_gpus)
 {
     double count = replicas, size = 1, best = replica_gpus <= 1 ? replicas * a->usd_per_hour : INFINITY;
-    for (size_t i = 0; replica_gpus <= a->per_node && i < a->instance_count; i++) {
+    for (size_t i = 0; replica_gpus <= sp_accel_host_gpus(a) && i < a->instance_count; i++) {
         double per_instance = floor(a->instance_gpus[i] / replica_gpus);
         if (!(per_instance >= 1))
             continue;

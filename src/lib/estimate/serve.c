@@ -1085,7 +1085,7 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         offline_run(&x, config->requests, memory, out);
     out->max_model_len = max_model_len(model, config, perf, out);
     out->over_context_share = over_context_share(model, config);
-    out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / accel->per_node);
+    out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / sp_accel_host_gpus(accel));
     size_fleet(config, accel, out);
     /* A rate past a million GPUs at capacity is past any fleet (the largest published training
      * clusters hold about 10^5); simulating its percentiles would cost seconds for no answer. */

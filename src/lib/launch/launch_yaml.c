@@ -16,7 +16,7 @@ static double priced_instance_gpus(const sp_plan *plan)
 
 /* The AWS instance of the plan's nodes, "" when it does not rent exactly what the plan prices (at
  * AWS's own price):
- * the catalog's instance holds per_node GPUs, so only plans of whole instances, priced on that
+ * the catalog's instance holds a host's GPUs, so only plans of whole instances, priced on that
  * instance, name it. */
 static const char *aws_type(const sp_launch_ctx *c)
 {
@@ -29,8 +29,8 @@ static const char *aws_type(const sp_launch_ctx *c)
     if (!a || !a->aws_instance[0] || c->o->cpu || strncmp(a->price_provider, "AWS", 3) != 0)
         return "";
     double priced = priced_instance_gpus(plan);
-    bool whole = c->per_node == a->per_node && plan->gpus == plan->nodes * a->per_node &&
-                 (priced == 0 || priced == a->per_node);
+    double host = sp_accel_host_gpus(a);
+    bool whole = c->per_node == host && plan->gpus == plan->nodes * host && (priced == 0 || priced == host);
     return whole ? a->aws_instance : "";
 }
 

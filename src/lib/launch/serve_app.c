@@ -94,7 +94,7 @@ char *sp_serve_app(const sp_launch_ctx *c, sp_error *err)
     if (sp_vllm_quantization(k))
         sp_buf_printf(&b, "        \"quantization\": \"%s\",\n", sp_vllm_quantization(k));
     free(model);
-    double per_node = c->accel ? fmax(1, c->accel->per_node) : s->tp;
+    double per_node = c->accel ? fmax(1, sp_accel_host_gpus(c->accel)) : s->tp;
     return app_tail(&b, dp ? fmin(s->tp, per_node) : 0, err);
 }
 

@@ -37,6 +37,9 @@ static const sp_field FIELDS[] = {
     SOURCE(fp4_matmul_source, false),
     {"peer_bytes_per_s", offsetof(sp_accel, peer_bytes_per_s), 0, 1e8, 1e13, 0, false},
     SOURCE(peer_source, false),
+    /* Optional: GPUs a host holds where the scale-up domain spans hosts (GB200 NVL72: 4 a tray). */
+    {"host_gpus", offsetof(sp_accel, host_gpus), 0, 1, 1024, SP_NUM_INTEGER, false},
+    SOURCE(host_source, false),
     {"compute_units", offsetof(sp_accel, compute_units), 0, 1, 4096, SP_NUM_INTEGER, false},
     {"gemm_tile_8bit", offsetof(sp_accel, gemm_tile_8bit), 0, 8, 1024, SP_NUM_INTEGER, false},
     SOURCE(tile_source, false),
@@ -91,7 +94,7 @@ static sp_status check_inter_node(sp_yaml *y, const yaml_node_t *map, const sp_a
 }
 
 /* The offer's larger instances: a list of {gpus, usd_per_hour} (the whole instance's price), GPUs
- * rising, each from 2 to per_node, with instances_source beside it and a single GPU's price. */
+ * rising, each from 2 to host_gpus, with instances_source beside it and a single GPU's price. */
 static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_error *err)
 {
     static const sp_field FIELDS_INSTANCE[] = {{"gpus", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
@@ -112,7 +115,7 @@ static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a,
         yaml_node_t *row = sp_yaml_node(y, list->data.sequence.items.start[i]);
         s = sp_yaml_read_row(y, row, "instance", FIELDS_INSTANCE, 2, NULL, err);
         if (s == SP_OK)
-            s = sp_yaml_number(y, sp_yaml_mapping_get(y, row, "gpus"), "gpus", 2, a->per_node, SP_NUM_INTEGER,
+            s = sp_yaml_number(y, sp_yaml_mapping_get(y, row, "gpus"), "gpus", 2, a->host_gpus, SP_NUM_INTEGER,
                                &a->instance_gpus[i], err);
         if (s == SP_OK)
             s = sp_yaml_number(y, sp_yaml_mapping_get(y, row, "usd_per_hour"), "usd_per_hour", 0.01, 1e4, 0,
@@ -132,6 +135,11 @@ static sp_status read_row(sp_yaml *y, const yaml_node_t *map, void *item, sp_err
     sp_status s = sp_yaml_read_row(y, map, "accelerator", FIELDS, FIELD_COUNT, a, err);
     if (s != SP_OK)
         return s;
+    if (a->host_gpus > 0 && (!sp_divides(a->host_gpus, a->per_node) || !sp_yaml_mapping_get(y, map, "host_source")))
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "host_gpus"), "host_gpus", err,
+                            "must divide per_node (%g) and have a host_source beside it ('%s')", a->per_node, a->name);
+    if (!(a->host_gpus > 0)) /* a host is the whole scale-up domain */
+        a->host_gpus = a->per_node;
     s = check_inter_node(y, map, a, err);
     if (s == SP_OK)
         s = read_instances(y, map, a, err);

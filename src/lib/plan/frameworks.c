@@ -135,7 +135,7 @@ sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, 
                                          "executor";
         return SP_ENGINE_VLLM;
     }
-    if (result->gpus > accel->per_node || result->replicas > 1) {
+    if (result->gpus > sp_accel_host_gpus(accel) || result->replicas > 1) {
         *reason = "several replicas: Ray Serve routes and autoscales them, vLLM runs each";
         return SP_ENGINE_RAY_SERVE_VLLM;
     }

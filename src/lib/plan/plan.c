@@ -13,7 +13,7 @@ static sp_knobs effective_knobs(const sp_knobs *defaults, const sp_profile *p, c
     sp_knobs k = *defaults;
     if (accel) { /* the catalog's accelerator replaces the seed's generic one */
         k.gpu_mem_gb = accel->memory_bytes / 1e9;
-        k.gpus_per_node = accel->per_node;
+        k.gpus_per_node = sp_accel_host_gpus(accel); /* hosts, not the NVLink domain */
         k.usd_per_gpu_hour = accel->usd_per_hour;
     }
     for (size_t i = 0; i < SP_KNOB_COUNT; i++)

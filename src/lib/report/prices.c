@@ -63,7 +63,7 @@ static void instance_offer(sp_buf *b, const char *label, const sp_accel *a)
  * which instance it takes, so that a higher rate than the catalog's reads as the instance's. */
 void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, double gpus, double rate)
 {
-    double in_server = fmin(gpus, a->per_node), size = sp_accel_instance_gpus(a, gpus);
+    double in_server = fmin(gpus, sp_accel_host_gpus(a)), size = sp_accel_instance_gpus(a, gpus);
     if (!(rate > 0) || size <= 1) /* a single GPU's rate needs no word */
         return;
     instance_offer(b, label, a);

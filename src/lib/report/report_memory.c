@@ -236,6 +236,7 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
             json_object_set_new(o, "fp8_flops_per_s", json_real(a->fp8_flops_per_s));
             json_object_set_new(o, "fp4_flops_per_s", json_real(a->fp4_flops_per_s));
             json_object_set_new(o, "per_node", json_integer((json_int_t)a->per_node));
+            json_object_set_new(o, "host_gpus", json_integer((json_int_t)sp_accel_host_gpus(a)));
             json_object_set_new(o, "intra_node_bytes_per_s", json_real(a->intra_node_bytes_per_s));
             json_object_set_new(o, "inter_node_bytes_per_s", json_real(a->inter_node_bytes_per_s));
             /* null where the GPUs reach each other peer to peer */
@@ -269,6 +270,13 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
                       a->intra_node_bytes_per_s / GB, a->inter_node_bytes_per_s / GB, price);
     }
     sp_buf_printf(&b, "(0 TF/s: the part has no such mode or none is published; $/h -: no public price)\n");
+    /* /node is the NVLink domain; where it spans hosts, launches count the host's GPUs. */
+    for (size_t i = 0; i < catalog->count; i++) {
+        const sp_accel *a = &catalog->items[i];
+        if (sp_accel_host_gpus(a) != a->per_node)
+            sp_buf_printf(&b, "(%s: /node is its NVLink domain of %.0f, on hosts of %.0f GPUs each)\n", a->name,
+                          a->per_node, sp_accel_host_gpus(a));
+    }
     /* Where GPUs come only in instances of 1, 4 or 8, a job on several pays for the instance. */
     for (size_t i = 0; i < catalog->count; i++) {
         const sp_accel *a = &catalog->items[i];
