@@ -16,6 +16,8 @@ static const cli_opt OPTS[] = {
     {"pp", CLI_NUMBER, "N", "pipeline stages (default 1)"},
     {"cp", CLI_NUMBER, "N", "context-parallel degree: each rank holds seq/N of a sequence (default 1)"},
     {"interleave", CLI_NUMBER, "V", "virtual pipeline stages per GPU (default 1)"},
+    {"ep", CLI_NUMBER, "N", "MoE training: expert-parallel degree, E/N whole experts a GPU (ep x etp divides tp x cp x dp; default 1)"},
+    {"etp", CLI_NUMBER, "N", "MoE training: expert tensor parallelism, each expert sliced over N (default 1)"},
     {"micro-batch", CLI_NUMBER, "B", "sequences per micro-batch (default 1)"},
     {"seq", CLI_NUMBER, "S", "tokens per sequence (default: model context, at most 4096)"},
     {"microbatches", CLI_NUMBER, "M", "micro-batches per step (caps those in flight; default pp)"},
@@ -67,7 +69,7 @@ static sp_status enum_flags(const cli_value *v, sp_mem_config *c, sp_error *err)
 static sp_status flags_for_mode(const cli_value *v, sp_mode mode, sp_error *err)
 {
     static const char *const TRAIN_ONLY[] = {"dp", "zero", "optimizer", "mixed-style", "micro-batch", "microbatches",
-                                             "interleave", "recompute", NULL};
+                                             "interleave", "recompute", "ep", "etp", NULL};
     static const char *const INFER_ONLY[] = {"weight-dtype", "kv-dtype", "batch", NULL};
     const char *const *wrong = mode == SP_MODE_INFER ? TRAIN_ONLY : INFER_ONLY;
     for (size_t i = 0; wrong[i]; i++)
@@ -114,6 +116,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
     c->pp = cli_number_or(&CMD, v, "pp", 1);
     c->cp = cli_number_or(&CMD, v, "cp", 1);
     c->interleave = cli_number_or(&CMD, v, "interleave", 1);
+    c->ep = cli_number_or(&CMD, v, "ep", 1);
+    c->etp = cli_number_or(&CMD, v, "etp", 1);
     c->micro_batch = cli_number_or(&CMD, v, "micro-batch", 1);
     c->seq = cli_number_or(&CMD, v, "seq", seq);
     c->context = c->seq;

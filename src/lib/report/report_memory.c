@@ -40,6 +40,12 @@ static void describe_config(sp_buf *b, const sp_mem_config *c)
                   sp_optimizer_name(c->optimizer), c->dp, c->zero, c->tp, c->pp);
     if (c->interleave > 1)
         sp_buf_printf(b, " x %g virtual", c->interleave);
+    if (c->cp > 1)
+        sp_buf_printf(b, ", cp %g", c->cp);
+    if (c->ep > 1)
+        sp_buf_printf(b, ", ep %g", c->ep);
+    if (c->etp > 1)
+        sp_buf_printf(b, ", etp %g", c->etp);
     sp_buf_printf(b, "\n               micro-batch %g x %g tokens, recompute %s, sequence parallel %s, flash attention %s\n",
                   c->micro_batch, c->seq, sp_recompute_name(c->recompute), c->sequence_parallel ? "on" : "off",
                   c->flash_attention ? "on" : "off");
@@ -166,6 +172,9 @@ static json_t *config_json(const sp_mem_config *c)
         json_object_set_new(o, "sequence_parallel", json_boolean(c->sequence_parallel));
         json_object_set_new(o, "flash_attention", json_boolean(c->flash_attention));
         json_object_set_new(o, "interleave", json_integer((json_int_t)c->interleave));
+        json_object_set_new(o, "cp", json_integer((json_int_t)c->cp));
+        json_object_set_new(o, "ep", json_integer((json_int_t)c->ep));
+        json_object_set_new(o, "etp", json_integer((json_int_t)c->etp));
     }
     json_object_set_new(o, "tp", json_integer((json_int_t)c->tp));
     json_object_set_new(o, "pp", json_integer((json_int_t)c->pp));
