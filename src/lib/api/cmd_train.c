@@ -174,17 +174,23 @@ static sp_status run_searches(const cli_value *v, train_job *j, sp_train_option 
     return SP_OK;
 }
 
-/* Layouts a search at `gpus` of the first part would check (0: the count admits none). */
-static double layouts_at(const train_job *j, const sp_memory_constants *mk, double gpus)
+/* Layouts a search at `gpus` of the first part and a global batch would check (0: none splits). */
+static double layouts_at_batch(const train_job *j, const sp_memory_constants *mk, double gpus, double global_batch)
 {
     static sp_search_result r;
     sp_search_request q = j->request;
     q.gpus = gpus;
+    q.global_batch = global_batch;
     q.usd_per_gpu_hour = 1;
     sp_error err;
     if (sp_train_search(&j->in.model, j->accels[0], &q, mk, &j->in.rules.perf, 1, &r, &err) != SP_OK)
         return 0;
     return r.plans_evaluated;
+}
+
+static double layouts_at(const train_job *j, const sp_memory_constants *mk, double gpus)
+{
+    return layouts_at_batch(j, mk, gpus, j->request.global_batch);
 }
 
 /* Not one layout checked at any count: the counts cannot be split as the model and the pins
@@ -210,26 +216,35 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
     for (double g = top + 1; g <= fmin(2 * top + 8, top + 64) && next == 0; g++) /* a bounded look */
         if (layouts_at(j, &mk, g) > 0)
             next = g;
-    char hint[96] = "";
+    /* A batch the count splits: the next multiple of 8 past the one asked, up to twice it. */
+    double batch = 0, asked = j->request.global_batch;
+    for (double b = (floor(asked / 8) + 1) * 8; b <= 2 * asked && batch == 0; b += 8)
+        if (layouts_at_batch(j, &mk, top, b) > 0)
+            batch = b;
+    char hint[128] = "";
     /* "16k" reads 16000 (counts are SI); the binary count it was likely meant as may split */
     double binary = top / 1000.0 * 1024.0;
     if (sp_divides(1000, top) && top >= 1000 && layouts_at(j, &mk, binary) > 0)
-        snprintf(hint, sizeof hint, "; %gk is %g, and %gKi (%g) splits", top / 1000, top, top / 1000, binary);
+        snprintf(hint, sizeof hint, " (%gk is %g; %gKi, %g, splits)", top / 1000, top, top / 1000, binary);
+    else if (next > 0 && batch > 0)
+        snprintf(hint, sizeof hint, " (%g would, or --global-batch %g)", next, batch);
     else if (next > 0)
-        snprintf(hint, sizeof hint, "; %g GPUs would split", next);
+        snprintf(hint, sizeof hint, " (%g would)", next);
+    else if (batch > 0)
+        snprintf(hint, sizeof hint, " (--global-batch %g would)", batch);
     /* The rules the search applies (search.c: divisors and add_uneven_stages); "as pinned" only
      * when some degree was. */
     const sp_search_request *q = &j->request;
     bool pins = q->tp > 0 || q->pp > 0 || q->dp > 0 || q->cp > 0 || q->ep > 0 || q->etp > 0 || q->micro_batch > 0;
+    /* The hint first: the rules after it may run past the error's length. */
     return cli_flag_error(err, "gpus",
-                          "no layout splits %g GPU(s): tp x cp x pp must divide the GPUs, tp divide the %g heads "
-                          "within a node, 2 x cp the sequence, pp divide the %g layers or be a power of two (any "
-                          "count up to them with --pp) and dp divide the global batch of %g%s%s%s%s",
-                          top, j->in.model.heads, j->in.model.layers, q->global_batch,
-                          q->global_batch_is_default ? " (the default; --global-batch sets it)" : "",
-                          j->in.model.experts > 1 ? "; ep must divide the experts and ep x etp the tp x cp x dp ranks"
-                                                  : "",
-                          pins ? ", as pinned" : "", hint);
+                          "no layout splits %g GPU(s)%s: dp must divide the global batch of %g%s, tp x cp x pp the "
+                          "GPUs, tp the %g heads within a node, 2 x cp the sequence, pp the %g layers or be a power of "
+                          "two (any count up to them with --pp)%s%s",
+                          top, hint, q->global_batch, q->global_batch_is_default ? " (the default: --global-batch)" : "",
+                          j->in.model.heads, j->in.model.layers,
+                          j->in.model.experts > 1 ? "; ep the experts and ep x etp the tp x cp x dp ranks" : "",
+                          pins ? ", as pinned" : "");
 }
 
 /* Nothing fits memory at any count: the first power of two past the largest count (up to 2^16 times)
