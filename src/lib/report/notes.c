@@ -195,8 +195,9 @@ static const char *moe_split_name(bool expert_parallel, bool attention_dp)
 }
 
 /* An MoE whose split was left open is sized three ways (fleet.c sp_serve_plan): which was kept and
- * what the runner-up would take, so that "EP or TP?" gets an answer with its price. */
-int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size)
+ * what the runner-up would take, so that "EP or TP?" gets an answer with its price; for a part with
+ * no price, with its GPUs and GPU-hours (the fleets were ranked at one rate a GPU-hour). */
+int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, bool priced, char *buf, size_t size)
 {
     buf[0] = '\0';
     if (!c->parallelism_searched || !(s->other_usd_per_million_output_tokens > 0))
@@ -204,6 +205,14 @@ int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *
     const char *targets = "";
     if (c->ttft_s > 0 || c->tpot_s > 0)
         targets = s->other_meets_targets ? ", meeting the targets" : ", missing the targets";
+    if (!priced)
+        return snprintf(buf, size,
+                        "%s kept (%g GPUs); %s would take %g GPUs (%.3f GPU-hours per million output tokens at full "
+                        "capacity, against %.3f)%s",
+                        moe_split_name(s->expert_parallel, s->attention_dp), s->gpus,
+                        moe_split_name(s->other_expert_parallel, s->other_attention_dp), s->other_gpus,
+                        s->other_usd_per_million_output_tokens / c->usd_per_gpu_hour,
+                        s->usd_per_million_output_tokens / c->usd_per_gpu_hour, targets);
     /* The fleets were ordered by their price an hour at the load (fleet.c better_fleet): both are
      * shown, the per-token price at full capacity beside it. */
     char kept_hour[48], other_hour[48];

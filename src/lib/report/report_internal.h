@@ -70,7 +70,7 @@ bool sp_plan_sharded_training(const sp_plan *plan);
 double sp_plan_memory_gb(const sp_plan *plan);
 /* "expert parallelism kept; tensor-parallel experts would take 16 GPUs at $0.123 per million output
  * tokens at full capacity[, meeting the targets]" for an MoE sized both ways; 0 and "" otherwise. */
-int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size);
+int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, bool priced, char *buf, size_t size);
 /* A plan's tier as its report names it: the seed's name, except that a local plan on one GPU is not
  * called multi-GPU. (`stackplan classic` keeps the seed's own words.) */
 const char *sp_plan_tier_name(const sp_plan *plan);

@@ -268,7 +268,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->kv_cache_engine_bytes / 1e9);
     /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
     char parallelism[320];
-    if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0)
+    if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, !r->unpriced, parallelism, sizeof parallelism) > 0)
         sp_buf_printf(&b, "parallelism : %s (the better kept: carrying the rate, then the targets, then the fleet's price an "
                           "hour, then a token's; --no-expert-parallel, --expert-parallel or --expert-parallel --attention-dp pins one)\n",
                       parallelism);

@@ -234,7 +234,7 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
     sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); %s\n", 1e3 * s->ttft_s,
                   1e3 * s->tpot_s, verdict, s->replicas, price);
     char parallelism[320];
-    if (sp_parallelism_choice_text(c, s, parallelism, sizeof parallelism) > 0) /* an MoE sized both ways */
+    if (sp_parallelism_choice_text(c, s, true, parallelism, sizeof parallelism) > 0) /* a plan's part has a price */
         sp_buf_printf(b, "  parallelism     : %s\n", parallelism);
     sp_buf_printf(b, "  engine          : %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
     sp_serve_launch_line(plan->model_id, plan->engine, c, s, line, sizeof line);
