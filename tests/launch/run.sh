@@ -263,6 +263,24 @@ for out in sys.argv[1:]:
 sys.exit(0 if seen >= 10 else f"only {seen} launch directories")
 PY
 
+# a long run's README.md gives the days job.sbatch's --time asks for (the estimate had stood beside a
+# --time 15% longer, data/launch.yaml's time_margin, with nothing saying why)
+check "README.md's days with the margin are job.sbatch's --time" python3 - "$work/kit" "$work/capstone" <<'PY'
+import glob, os, re, sys
+seen = 0
+for out in sys.argv[1:]:
+    for d in sorted(glob.glob(os.path.join(out, "*"))):
+        m = re.search(r"(\d+) days estimated, (\d+) with data/launch.yaml's", open(os.path.join(d, "README.md")).read())
+        if not m:
+            continue
+        t = re.search(r"#SBATCH --time=(\d+)-(\d+):(\d+)", open(os.path.join(d, "job.sbatch")).read())
+        days = int(t.group(1)) + int(t.group(2)) / 24 + int(t.group(3)) / 1440
+        if abs(days - int(m.group(2))) > 0.5 or int(m.group(1)) >= int(m.group(2)):
+            sys.exit(f"{d}: README.md says {m.group(0)!r}, job.sbatch asks for {days:.2f} days")
+        seen += 1
+sys.exit(0 if seen >= 1 else "no long run's README.md")
+PY
+
 # a SkyPilot task that downloads a Hugging Face checkpoint (a served model, a fine-tune's base) requires
 # HF_TOKEN as a secret, and every line that launches it passes one (Llama, Mistral and Gemma are gated)
 check "SkyPilot tasks that download a checkpoint require HF_TOKEN" python3 - "$work/kit" "$work/kit.json" <<'PY'

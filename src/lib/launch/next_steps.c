@@ -103,10 +103,11 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
     required_variables(b, set);
     /* A long run asks Slurm for all of it in one job; clusters cap a job's time far below. */
     if (wrote(set, "job.sbatch") && c->hours > c->rules->launch.long_job_hours && !(c->o->time_limit_hours > 0))
-        sp_buf_printf(b, "- job.sbatch asks for the whole run, %.0f days, in one job: if the cluster's limit is "
-                         "shorter, write it again with `stackplan launch --time-limit HOURS` and the job checkpoints "
-                         "and requeues itself\n",
-                      c->hours / 24);
+        sp_buf_printf(b, "- job.sbatch asks for the whole run in one job: %.0f days estimated, %.0f with data/launch.yaml's "
+                         "%.0f%% time_margin in its --time; if the cluster's limit is shorter, write it again with "
+                         "`stackplan launch --time-limit HOURS` and the job checkpoints and requeues itself\n",
+                      c->hours / 24, c->hours * (1 + c->rules->launch.time_margin) / 24,
+                      100 * c->rules->launch.time_margin);
     if (any_file_says(set, "HEAD_NODE_IP"))
         sp_buf_puts(b, "- for ray.sh: cluster.yaml's HEAD_NODE_IP, each WORKER_n_IP and SSH_USER, the machines "
                        "Ray reaches over SSH\n");
