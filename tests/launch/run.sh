@@ -241,6 +241,21 @@ one = yaml.safe_load(open(os.path.join(out, "serve-deepseek-v3", "sky_task.yaml"
 sys.exit(0 if one["run"] == "bash serve.sh" else f"a one-node replica runs {one['run']!r}")
 PY
 
+# a SkyPilot task over several nodes asks for the fast network its plan was timed on (network_tier: best,
+# which SkyPilot provisions InfiniBand/RDMA for); one node does not need it
+check "SkyPilot tasks over several nodes ask network_tier best, one-node tasks do not" python3 - "$work/kit" "$work/replicas" <<'PY'
+import glob, os, sys, yaml
+multi = single = 0
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*", "sky_task.yaml")) + glob.glob(os.path.join(sys.argv[2], "*", "sky_task.yaml"))):
+    task = yaml.safe_load(open(path))
+    nodes, tier = task.get("num_nodes", 1), task["resources"].get("network_tier")
+    if (nodes > 1) != (tier == "best"):
+        sys.exit(f"{path}: num_nodes {nodes}, network_tier {tier!r}")
+    multi += nodes > 1
+    single += nodes == 1
+sys.exit(0 if multi and single else f"{multi} multi-node and {single} one-node tasks")
+PY
+
 # each profile's README.md starts the plan as its manifest does and names every variable a file stops
 # on (launch had printed paths only: what to run and what to supply were the user's to find)
 check "README.md runs the manifest's command and names what the files need" python3 - "$work/kit" "$work/capstone" <<'PY'

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bool serving)
+static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bool serving, bool across_nodes)
 {
     char accelerators[64];
     snprintf(accelerators, sizeof accelerators, "%s:%.0f", sp_sky_accelerator(c->accel), per_node);
@@ -17,6 +17,11 @@ static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bo
     sp_emit_kv_str(y, "accelerators", accelerators);
     if (serving) /* vllm serve's default port (vLLM FrontendArgs.port) */
         sp_emit_kv_int(y, "ports", 8000);
+    /* A job over several nodes was timed at the cluster's network (the catalog's inter-node
+     * bandwidth): SkyPilot provisions InfiniBand/RDMA where the infra offers it only when asked
+     * ("network_tier: best", docs.skypilot.co examples/performance, CoreWeave and Together AI). */
+    if (across_nodes)
+        sp_emit_kv_str(y, "network_tier", "best");
     if (c->engine_image[0]) { /* the engine's image (SkyPilot runs the task in a docker: image_id) */
         char image[SP_WORD_MAX + 8];
         snprintf(image, sizeof image, "docker:%s", c->engine_image);
@@ -38,7 +43,8 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     /* A replica wider than a node rents its nodes' GPUs node by node (num_nodes), as training does:
      * no node holds 16 GPUs. */
     double per_replica = s->tp * (s->pp > 1 ? s->pp : 1), replica_nodes = fmax(1, s->nodes_per_replica);
-    resources(y, c, serving ? per_replica / replica_nodes : c->per_node, serving);
+    resources(y, c, serving ? per_replica / replica_nodes : c->per_node, serving,
+              serving ? replica_nodes > 1 : c->plan->nodes > 1);
     if (!serving)
         sp_emit_kv_int(y, "num_nodes", c->plan->nodes);
     else if (replica_nodes > 1)
