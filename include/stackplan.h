@@ -1266,6 +1266,8 @@ typedef struct {
                                      the instances its replicas take (sp_accel_fleet_usd_per_hour) */
     bool context_extended;        /* --context past the checkpoint's own: the engine must be told to take a
                                      longer --max-model-len than the config derives */
+    bool attention_searched;      /* expert parallelism pinned (--ep) and the attention's split not: attention
+                                     tensor-parallel and data-parallel both sized, the better kept */
 } sp_serve_config;
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
@@ -1276,7 +1278,7 @@ const char *sp_routing_name(double choices);
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
      SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false, \
-     false, false}
+     false, false, false}
 
 typedef struct {
     double tp;

@@ -54,7 +54,7 @@ static const cli_opt OPTS[] = {
      "that leave SMs idle at small batch (fixed: cuBLAS under TensorRT-LLM)"},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)"},
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
-    {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N)"},
+    {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N); its attention tensor- or data-parallel, the better kept, unless --[no-]attention-dp"},
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences"},
     {"stream", CLI_FLAG, NULL, "each token streamed to its client, at a host cost a token (--no-stream: offline batch)"},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price of a GPU-hour (default: the catalog's, for the instance the GPUs come in)"},
@@ -348,6 +348,8 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
     /* An MoE's split left open: tensor-parallel and expert-parallel experts are both sized. */
     config->parallelism_searched = !cli_flag(&CMD, v, "expert-parallel")->set && !cli_flag(&CMD, v, "ep")->set &&
                                    !cli_flag(&CMD, v, "attention-dp")->set;
+    /* --ep N pins the experts' split; the attention over the same N GPUs is sized both ways. */
+    config->attention_searched = cli_flag(&CMD, v, "ep")->set && !cli_flag(&CMD, v, "attention-dp")->set;
     if (s == SP_OK)
         s = sp_serve_plan(&in->model, a, config, &mk, &in->rules.perf, result, err);
     /* After the library's own refusals (an encoder, a context past the model's positions). */

@@ -200,7 +200,7 @@ static const char *moe_split_name(bool expert_parallel, bool attention_dp)
 int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, bool priced, char *buf, size_t size)
 {
     buf[0] = '\0';
-    if (!c->parallelism_searched || !(s->other_usd_per_million_output_tokens > 0))
+    if (!(c->parallelism_searched || c->attention_searched) || !(s->other_usd_per_million_output_tokens > 0))
         return 0;
     const char *targets = "";
     if (c->ttft_s > 0 || c->tpot_s > 0)

@@ -270,8 +270,9 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     char parallelism[320];
     if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, !r->unpriced, parallelism, sizeof parallelism) > 0)
         sp_buf_printf(&b, "parallelism : %s (the better kept: carrying the rate, then the targets, then the fleet's price an "
-                          "hour, then a token's; --no-expert-parallel, --expert-parallel or --expert-parallel --attention-dp pins one)\n",
-                      parallelism);
+                          "hour, then a token's; %s pins one)\n",
+                      parallelism, c->attention_searched ? "--attention-dp or --no-attention-dp"
+                                                         : "--no-expert-parallel, --expert-parallel or --expert-parallel --attention-dp");
     /* The steady state of a full batch; the load line below, when there is one, is what requests see. */
     char streaming[384] = "";
     int n = 0;

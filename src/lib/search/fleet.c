@@ -303,15 +303,20 @@ sp_status sp_serve_plan(const sp_model *model, const sp_accel *accel, const sp_s
         out->attention_dp = config->expert_parallel && config->attention_dp;
         open_split(model, accel, config, memory, perf, out);
     }
-    if (!config->parallelism_searched || config->expert_parallel || model->experts <= 1 || config->pp > 1)
+    /* Three ways when the split is open; the attention's two when only expert parallelism is pinned. */
+    bool every_split = config->parallelism_searched && !config->expert_parallel;
+    bool attention_only = config->attention_searched && config->expert_parallel && !config->attention_dp;
+    if (!(every_split || attention_only) || model->experts <= 1 || config->pp > 1)
         return s;
     moe_split splits[3];
-    splits[0].r = *out;
-    splits[0].fits = s == SP_OK && out->fits;
-    size_split(model, accel, config, true, false, memory, perf, &splits[1]);
-    size_split(model, accel, config, true, true, memory, perf, &splits[2]);
+    int n = 0;
+    splits[n].r = *out;
+    splits[n++].fits = s == SP_OK && out->fits;
+    if (every_split)
+        size_split(model, accel, config, true, false, memory, perf, &splits[n++]);
+    size_split(model, accel, config, true, true, memory, perf, &splits[n++]);
     int best = -1, second = -1;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < n; i++) {
         if (!splits[i].fits)
             continue;
         if (best < 0 || better_fleet(config, &splits[i].r, &splits[best].r)) {
