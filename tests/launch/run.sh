@@ -241,6 +241,29 @@ one = yaml.safe_load(open(os.path.join(out, "serve-deepseek-v3", "sky_task.yaml"
 sys.exit(0 if one["run"] == "bash serve.sh" else f"a one-node replica runs {one['run']!r}")
 PY
 
+# a Megatron plan's SkyPilot task clones Megatron-LM at the megatron-core pin (pretrain_gpt.py is not in the
+# wheel), installs its Transformer Engine extras and runs node_run.sh from the checkout; its PyTorchJob says
+# which image carries them (the tasks had installed the wheel alone and stopped at node_run.sh's first line)
+check "Megatron SkyPilot tasks run from a Megatron-LM checkout at the pin, with Transformer Engine" python3 - "$work/kit" <<'PY'
+import glob, os, re, sys, yaml
+seen = 0
+for run in sorted(glob.glob(os.path.join(sys.argv[1], "*", "node_run.sh"))):
+    d = os.path.dirname(run)
+    if "pretrain_gpt.py" not in open(run).read() or not os.path.exists(os.path.join(d, "sky_task.yaml")):
+        continue
+    task = yaml.safe_load(open(os.path.join(d, "sky_task.yaml")))
+    pin = re.search(r"megatron-core==([0-9.]+)", open(os.path.join(d, "requirements.txt")).read()).group(1)
+    need = [f"--branch core_v{pin} https://github.com/NVIDIA/Megatron-LM.git", f"'megatron-core[training,dev]=={pin}'",
+            "--no-build-isolation"]
+    missing = [n for n in need if n not in task["setup"]]
+    if missing or task["run"] != "cd Megatron-LM && bash ../node_run.sh":
+        sys.exit(f"{d}: setup lacks {missing}, run {task['run']!r}")
+    if "nvcr.io/nvidia/pytorch" not in open(os.path.join(d, "pytorchjob.yaml")).read():
+        sys.exit(f"{d}: pytorchjob.yaml names no image with Transformer Engine")
+    seen += 1
+sys.exit(0 if seen >= 2 else f"only {seen} Megatron plans with a SkyPilot task")
+PY
+
 # a SkyPilot task over several nodes asks for the fast network its plan was timed on (network_tier: best,
 # which SkyPilot provisions InfiniBand/RDMA for); one node does not need it
 check "SkyPilot tasks over several nodes ask network_tier best, one-node tasks do not" python3 - "$work/kit" "$work/replicas" <<'PY'

@@ -173,11 +173,20 @@ char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err)
                              "# device plugin, vpc.amazonaws.com/efa): add the resource your cluster names to the limits, or\n"
                              "# NCCL falls back to TCP sockets, far below the inter-node bandwidth the plan assumes.\n"
                            : "";
-    char comment[1024];
+    /* pretrain_gpt.py is in Megatron-LM's repository, not the wheel, and its fp8, sequence-parallel and
+     * grouped-GEMM paths need Transformer Engine, which NVIDIA's PyTorch container carries built. */
+    char megatron[512] = "";
+    if (c->megatron)
+        snprintf(megatron, sizeof megatron,
+                 "# Megatron-LM: build it FROM NVIDIA's PyTorch container (nvcr.io/nvidia/pytorch, Transformer Engine\n"
+                 "# built in) instead, with a checkout of NVIDIA/Megatron-LM at core_v%s as /workspace and these files\n"
+                 "# beside pretrain_gpt.py.\n",
+                 sp_framework_version(c->rules, "megatron-core"));
+    char comment[1536];
     snprintf(comment, sizeof comment,
              "# Kubeflow PyTorchJob: one pod a node, each running node_run.sh; build the image FROM the\n"
-             "# one named below with these files in /workspace and requirements.txt installed.\n%s",
-             rdma);
+             "# one named below with these files in /workspace and requirements.txt installed.\n%s%s",
+             megatron, rdma);
     return sp_emit_finish(y, comment, err);
 }
 

@@ -592,6 +592,24 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
     return entry_words(c, err);
 }
 
+/* A Megatron plan's SkyPilot setup: the pinned wheels, then Megatron-LM's repository at the release
+ * of the megatron-core pin (pretrain_gpt.py is not in the wheel; its tags are core_vX.Y.Z) and the
+ * extras with Transformer Engine built against that torch, as Megatron Core's installation guide
+ * gives them ("pip install --group build", then --no-build-isolation "megatron-core[training,dev]";
+ * docs.nvidia.com/megatron-core/developer-guide/0.19.0/get-started/install.html). The run starts
+ * node_run.sh from the checkout. */
+static char *megatron_sky_setup(const sp_launch_ctx *c, const char *setup, sp_error *err)
+{
+    const char *version = sp_framework_version(c->rules, "megatron-core");
+    sp_buf b = {0};
+    sp_buf_printf(&b,
+                  "%s && git clone --depth 1 --branch core_v%s https://github.com/NVIDIA/Megatron-LM.git && "
+                  "(cd Megatron-LM && pip install --group build) && "
+                  "pip install --no-build-isolation 'megatron-core[training,dev]==%s'",
+                  setup, version, version);
+    return sp_buf_finish(&b, err);
+}
+
 /* Training: torchrun.sh on one node, job.sbatch, the Kubernetes and SkyPilot pair, and the
  * configs of the plan's framework. TPUs get MaxText instead. */
 static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, sp_artifact_set *out, sp_error *err)
@@ -622,8 +640,16 @@ static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, s
         image_names(c, torch_image, ray_image, sizeof torch_image);
         s = add(out, "pytorchjob.yaml", sp_pytorchjob(c, torch_image, err), false, err);
     }
-    if (s == SP_OK && !xla && !c->o->cpu && sp_sky_accelerator(c->accel)[0])
-        s = add(out, "sky_task.yaml", sp_sky_task(c, setup, "bash node_run.sh", err), false, err);
+    if (s == SP_OK && !xla && !c->o->cpu && sp_sky_accelerator(c->accel)[0]) {
+        char *megatron_setup = c->megatron ? megatron_sky_setup(c, setup, err) : NULL;
+        if (c->megatron && !megatron_setup)
+            return SP_ERR_INTERNAL;
+        s = add(out, "sky_task.yaml",
+                sp_sky_task(c, c->megatron ? megatron_setup : setup,
+                            c->megatron ? "cd Megatron-LM && bash ../node_run.sh" : "bash node_run.sh", err),
+                false, err);
+        free(megatron_setup);
+    }
     return s;
 }
 
