@@ -392,6 +392,9 @@ typedef struct {
     unsigned model_line, model_col, gpu_line, gpu_col;
     double seq;                /* tokens per sequence; 0: the model's context, at most 4096 */
     double micro_batch;        /* sequences per micro-batch (train) or batch (infer); 0: 1 */
+    double tp, pp, dp, cp, ep, etp, interleave; /* a named model's training layout, pinned; 0: searched */
+    double zero;               /* ZeRO stage pinned, with has_zero */
+    bool has_zero;
     sp_precision precision;
     bool has_precision;
     sp_optimizer optimizer;

@@ -33,6 +33,14 @@ same_layout range --model llama-3.1-70b --gpu h100-sxm-80gb,a100-sxm-80gb --gpus
 same_layout pinned --model llama-2-13b --gpu a100-sxm-80gb --gpus 32 --tokens 300B --micro-batch 1 \
   --usd-per-gpu-hour 2.5 --seq 2048 --global-batch 1024
 
+# A pinned layout (the engineer's own choice, not the search's best) reaches the profile and its launch:
+# the plan keeps tp, ep and the ZeRO stage, and Megatron's arguments in job.sbatch carry them.
+same_layout layout --model qwen3-30b-a3b --gpu h100-sxm-80gb --gpus 64 --tokens 1e11 --tp 2 --ep 8 --zero 1
+grep -q '^  tp: 2$' "$tmp/layout.yaml" && grep -q '^  ep: 8$' "$tmp/layout.yaml" && grep -q '^  zero: 1$' "$tmp/layout.yaml" &&
+  grep -q -- '--tensor-model-parallel-size 2' "$tmp"/layout.out/*/job.sbatch &&
+  grep -q -- '--expert-model-parallel-size 8' "$tmp"/layout.out/*/job.sbatch && ok ||
+  bad "layout: the pins did not reach the profile or the launch"
+
 # A cost of seven digits: budget_usd is written whole and rounded up, so the plan stays within it
 # (six significant digits had rounded $2,179,911 down to 2.17991e+06, and the plan exited 3).
 same_layout seven_digits --model llama-3.1-70b --gpu h100-sxm-80gb --gpus 512 --tokens 1.01e12 --seq 8192 \
@@ -100,7 +108,7 @@ refused() { # flag-in-message, args...
   if [ $code -eq 2 ] && [ ! -s "$tmp/out" ] && grep -qF -- "$want" "$tmp/err"; then ok
   else bad "refused $*: exit $code, stderr '$(cat "$tmp/err")'"; fi
 }
-refused "--tp:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 64 --tp 2
+refused "--sequence-parallel:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 64 --tp 2 --sequence-parallel
 refused "--recompute:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 64 --recompute full
 refused "--format: profile: a profile names a catalog model" --params 7e9 --gpu h100-sxm-80gb --gpus 8
 refused "--method:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 1 --method lora

@@ -279,12 +279,12 @@ static void find_fitting_count(const train_job *j, const sp_train_option *option
 }
 
 /* --format profile writes what a profile can say: a catalog model, the part, count, batch, tokens,
- * precision, optimizer, a pinned micro-batch and price. The plan searches the layout again, so a
- * flag that steers the search some other way would be dropped on the way: refused instead. */
+ * precision, optimizer, the pinned layout (micro-batch, tp, pp, dp, cp, ep, etp, interleave, zero)
+ * and price. The plan searches the rest again, so a flag that steers the search some other way
+ * would be dropped on the way: refused instead. */
 static sp_status check_profile_flags(const cli_value *v, sp_error *err)
 {
-    static const char *const not_in_profiles[] = {"tp", "pp", "dp", "zero", "interleave", "ep", "cp", "etp",
-                                                   "ep-overlap", "tp-overlap", "eager-modules", "recompute",
+    static const char *const not_in_profiles[] = {"ep-overlap", "tp-overlap", "eager-modules", "recompute",
                                                    "sequence-parallel", "goodput", "mfu-cap", "method"};
     if (!cli_flag(&CMD, v, "model")->set)
         return cli_flag_error(err, "format", "profile: a profile names a catalog model; give --model");

@@ -57,6 +57,14 @@ char *sp_train_profile(const sp_train_report *r, sp_error *err)
     sp_emit_kv_int(y, "global_batch", q->global_batch);
     if (q->micro_batch > 0) /* pinned; searched otherwise, by the plan as by train */
         sp_emit_kv_int(y, "micro_batch", q->micro_batch);
+    const struct {
+        const char *key;
+        double value, pinned_from; /* the degrees are pinned from 1 (0: searched), ZeRO from 0 (-1) */
+    } pins[] = {{"tp", q->tp, 1}, {"pp", q->pp, 1}, {"dp", q->dp, 1}, {"cp", q->cp, 1}, {"ep", q->ep, 1},
+                {"etp", q->etp, 1}, {"interleave", q->interleave, 1}, {"zero", q->zero, 0}};
+    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
+        if (pins[i].value >= pins[i].pinned_from)
+            sp_emit_kv_int(y, pins[i].key, pins[i].value);
     sp_emit_kv_int(y, "tokens", q->tokens);
     sp_emit_kv_str(y, "precision", sp_precision_name(q->precision));
     sp_emit_kv_str(y, "optimizer", sp_optimizer_name(q->optimizer));

@@ -28,6 +28,16 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(budget_usd, 0, 1e12, SP_NUM_POSITIVE),
     FIELD(seq, 1, 1e7, SP_NUM_INTEGER),
     FIELD(micro_batch, 1, 1e6, SP_NUM_INTEGER),
+    /* A training layout pinned, as train's --tp, --pp, --dp, --cp, --ep, --etp, --interleave and --zero;
+     * the same bounds (src/lib/api/option_defaults.c). */
+    FIELD(tp, 1, 1024, SP_NUM_INTEGER),
+    FIELD(pp, 1, 1024, SP_NUM_INTEGER),
+    FIELD(dp, 1, 1e7, SP_NUM_INTEGER),
+    FIELD(cp, 1, 1024, SP_NUM_INTEGER),
+    FIELD(ep, 1, 1e6, SP_NUM_INTEGER),
+    FIELD(etp, 1, 1024, SP_NUM_INTEGER),
+    FIELD(interleave, 1, 128, SP_NUM_INTEGER),
+    FIELD(zero, 0, 3, SP_NUM_INTEGER),
     FIELD(tokens, 1, 1e16, SP_NUM_ALLOW_SUFFIX),
     FIELD(global_batch, 1, 1e8, SP_NUM_INTEGER),
     FIELD(prompt_tokens, 1, 1e7, SP_NUM_INTEGER),
@@ -190,6 +200,8 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
             memcpy((char *)p + f->offset, &v, sizeof v);
         if (!strcmp(name, "memory_gb"))
             p->has_memory_gb = true;
+        if (!strcmp(name, "zero"))
+            p->has_zero = true;
         return status;
     }
     for (size_t i = 0; i < SP_KNOB_COUNT; i++)
@@ -262,6 +274,22 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                                 "applies to a named model's plan (the seed's arithmetic ignores it): add model "
                                 "(profile '%s')",
                                 p->name);
+    /* A pinned layout is a named model's pre-training run on a catalog part: a fine-tune searches its
+     * own data-parallel layouts and a serving fleet its replicas. */
+    static const char *const LAYOUT_KEYS[] = {"tp", "pp", "dp", "cp", "ep", "etp", "interleave", "zero", NULL};
+    for (int i = 0; LAYOUT_KEYS[i]; i++) {
+        const yaml_node_t *pin = sp_yaml_mapping_get(y, map, LAYOUT_KEYS[i]);
+        if (pin && (!p->model[0] || !p->gpu[0]))
+            return sp_yaml_fail(y, pin, LAYOUT_KEYS[i], err,
+                                "pins a named model's training layout on a catalog gpu: add model and gpu (profile '%s')",
+                                p->name);
+        if (pin && (fine_tune || p->qps > 0 || (p->has_mode && p->mode == SP_MODE_INFER) ||
+                    (p->has_axis && p->axis == SP_AXIS_SERVING)))
+            return sp_yaml_fail(y, pin, LAYOUT_KEYS[i], err,
+                                "pins a pre-training layout: a fine-tune searches its own data-parallel one and a "
+                                "serving fleet its replicas (profile '%s')",
+                                p->name);
+    }
     /* A percentile is of requests arriving at a rate: without qps there is no queue to simulate. */
     const yaml_node_t *percentile = sp_yaml_mapping_get(y, map, "percentile");
     if (percentile && !(p->qps > 0))

@@ -340,7 +340,36 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
     q.goodput = r->limits.goodput;
     if (p->micro_batch > 0)
         q.micro_batch = p->micro_batch;
+    /* The layout a profile pins (0 and no zero key: searched), as train's flags pin it. */
+    q.tp = p->tp;
+    q.pp = p->pp;
+    q.dp = p->dp;
+    q.cp = p->cp;
+    q.ep = p->ep;
+    q.etp = p->etp;
+    q.interleave = p->interleave;
+    if (p->has_zero)
+        q.zero = (int)p->zero;
     return q;
+}
+
+/* " as pinned (tp 3, zero 1)" for the layout keys a profile gives, "" for none. */
+static void pinned_layout(const sp_profile *p, char *buf, size_t size)
+{
+    const struct {
+        const char *key;
+        double value;
+        bool given;
+    } pins[] = {{"tp", p->tp, p->tp > 0}, {"pp", p->pp, p->pp > 0}, {"dp", p->dp, p->dp > 0}, {"cp", p->cp, p->cp > 0},
+                {"ep", p->ep, p->ep > 0}, {"etp", p->etp, p->etp > 0}, {"interleave", p->interleave, p->interleave > 0},
+                {"micro_batch", p->micro_batch, p->micro_batch > 0}, {"zero", p->zero, p->has_zero}};
+    int n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
+        if (pins[i].given)
+            n = sp_appendf(buf, size, n, "%s%s %g", n ? ", " : " as pinned (", pins[i].key, pins[i].value);
+    if (n > 0)
+        sp_appendf(buf, size, n, ")");
 }
 
 /* Doubling GPU counts from the memory minimum, chosen as `train` chooses its options
@@ -391,15 +420,17 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
             have = true;
         }
     }
+    char pinned[96];
+    pinned_layout(p, pinned, sizeof pinned);
     if (!have && p->gpus > 0) {
         unsigned line = p->line, col = 0;
         sp_profile_place(p, "gpus", &line, &col);
         if (!split) /* the rules the search applies (search.c: divisors and add_uneven_stages) */
             return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
-                           "no layout of %s splits %g GPUs: tp must divide the %g heads within a node, pp divide the "
+                           "no layout of %s splits %g GPUs%s: tp must divide the %g heads within a node, pp divide the "
                            "%g layers or be a power of two, and dp divide the global batch of %g sequences "
                            "(global_batch sets it) (profile '%s')",
-                           m->name, p->gpus, m->heads, m->layers, q.global_batch, p->name);
+                           m->name, p->gpus, pinned, m->heads, m->layers, q.global_batch, p->name);
         /* The count to ask for instead: the first doubling past the pinned one whose layouts fit (as
          * train names it), not ZeRO-3-alone's count, which tensor and pipeline splits undercut. */
         double enough = 0;
@@ -418,6 +449,19 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
                        "no layout of %s fits %g x %s at seq %g and %g sequences a step, nor at any doubling up to %g "
                        "(profile '%s')",
                        m->name, p->gpus, a->name, q.seq, q.global_batch, r->limits.run_max_gpus, p->name);
+    }
+    /* A pinned layout that no count holds is not dropped for the seed's arithmetic: it is the answer
+     * asked. (A pinned micro-batch alone falls to the memory check, which names seq and micro_batch.) */
+    bool layout = p->tp > 0 || p->pp > 0 || p->dp > 0 || p->cp > 0 || p->ep > 0 || p->etp > 0 || p->interleave > 0 ||
+                  p->has_zero;
+    if (!have && layout) {
+        unsigned line = p->line, col = 0;
+        const char *first = p->tp > 0 ? "tp" : p->pp > 0 ? "pp" : p->dp > 0 ? "dp" : p->cp > 0 ? "cp" : p->ep > 0 ? "ep"
+                            : p->etp > 0 ? "etp" : p->interleave > 0 ? "interleave" : "zero";
+        sp_profile_place(p, first, &line, &col);
+        return sp_fail(err, SP_ERR_INPUT, "", line, col, first,
+                       "no count of %s up to %g splits or holds %s%s at seq %g and %g sequences a step (profile '%s')",
+                       a->name, r->limits.run_max_gpus, m->name, pinned, q.seq, q.global_batch, p->name);
     }
     if (!have)
         return SP_OK;
