@@ -20,9 +20,20 @@ static void describe_model(sp_buf *b, const sp_model *m)
         sp_buf_printf(b, ", %.3f B active per token", sp_model_active_params(m) / 1e9);
     if (m->text_only)
         sp_buf_printf(b, "; the language model of a multimodal file: its vision tower is not counted");
-    sp_buf_printf(b, ")\n               %g layers, hidden %g, %g heads, %g kv heads, ffn %g %s, vocab %g\n",
-                  m->layers, m->hidden, m->heads, m->kv_heads, m->ffn,
-                  m->ffn_kind == SP_FFN_SWIGLU ? "swiglu" : "gelu", m->vocab);
+    sp_buf_printf(b, ")\n               %g layers, hidden %g, %g heads", m->layers, m->hidden, m->heads);
+    /* MLA caches one latent a token, not K and V a head (DeepSeek-V2, sec. 2.1.2). */
+    if (m->kv_lora_rank > 0)
+        sp_buf_printf(b, ", MLA (a %g-wide latent cached)", m->kv_lora_rank);
+    else
+        sp_buf_printf(b, ", %g kv heads", m->kv_heads);
+    if (m->experts > 1)
+        sp_buf_printf(b, ", %g experts (%g a token, %g shared) of ffn %g", m->experts, m->experts_per_token,
+                      m->shared_experts, m->ffn);
+    else
+        sp_buf_printf(b, ", ffn %g", m->ffn);
+    if (m->experts > 1 && m->dense_ffn > 0 && sp_model_routed_layers(m) < m->layers)
+        sp_buf_printf(b, ", dense layers' ffn %g", m->dense_ffn);
+    sp_buf_printf(b, " %s, vocab %g\n", m->ffn_kind == SP_FFN_SWIGLU ? "swiglu" : "gelu", m->vocab);
 }
 
 static void describe_config(sp_buf *b, const sp_mem_config *c)
