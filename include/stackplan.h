@@ -2084,8 +2084,8 @@ int sp_main(int argc, char **argv);
 /* The JSON ABI. request is the command line as one JSON object: "command" (plan, train, finetune,
  * serve, memory, data, breakeven, catalog), "file" (plan's profile file), and one key a flag,
  * underscores for its dashes: {"command": "memory", "model": "llama-3.1-8b", "gpu": "h100-sxm-80gb",
- * "micro_batch": 2, "flash_attention": true}. true is a bare flag, false and null leave it out,
- * lists are joined by commas. Returns the report `--format json` prints (also when no plan meets
+ * "micro_batch": 2, "flash_attention": true}. true is a bare flag (--flash-attention), false a
+ * switch turned off (--no-flash-attention), null leaves it out, lists are joined by commas. Returns the report `--format json` prints (also when no plan meets
  * the request: the report says why), to be freed with sp_free; NULL with err set (file, line,
  * column and field) on bad input. Not thread-safe: one request at a time. */
 char *sp_request(const char *request, sp_error *err);

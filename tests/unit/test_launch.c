@@ -23,6 +23,12 @@ static void slug_is_directory_safe(void **state)
     assert_string_equal(buf, "etc-passwd");
     sp_slug("!!!", buf, sizeof buf);
     assert_string_equal(buf, "profile");
+    /* cut at the last whole word: 15 characters fit in 16 bytes, "on-20-gb" would take 16 */
+    char small[16];
+    sp_slug("Mistral 7B on 20 GB of dialogue", small, sizeof small);
+    assert_string_equal(small, "mistral-7b-on");
+    sp_slug("Supercalifragilistic", small, sizeof small); /* one word longer than it: its first 15 letters */
+    assert_string_equal(small, "supercalifragil");
 }
 
 /* A self-managed training plan gets Slurm, the Kubernetes node script, Ray files, pinned

@@ -198,8 +198,12 @@ static int unknown_stage(const char *path, const sp_profile *p, const sp_stage_m
     sp_error_clear(&err);
     err.status = SP_ERR_INPUT;
     snprintf(err.field, sizeof err.field, "stages");
-    snprintf(err.message, sizeof err.message, "'%s' is not a stage of data/stages.yaml%s%s%s", name,
-             near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    int n = snprintf(err.message, sizeof err.message, "'%s' is not a stage of data/stages.yaml", name);
+    if (near)
+        sp_appendf(err.message, sizeof err.message, n, "; did you mean '%s'?", near);
+    else /* nothing close ('dedup' for exact-dedup and fuzzy-dedup): the stages there are */
+        for (unsigned i = 0; i < stages->count; i++)
+            n = sp_appendf(err.message, sizeof err.message, n, "%s%s", i ? ", " : "; it has ", names[i]);
     unsigned line, col;
     if (!sp_profile_place(p, "stages", &line, &col))
         col = 1;

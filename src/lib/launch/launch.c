@@ -8,22 +8,30 @@
 #include <string.h>
 
 
+/* A name too long for the buffer is cut at the last whole word that fits: "...-20-gb" and not
+ * "...-20-gbo", which had glued the next word's first letter on when its dash did not fit. */
 void sp_slug(const char *name, char *buf, size_t size)
 {
-    size_t o = 0;
-    bool dash = false;
-    for (const unsigned char *c = (const unsigned char *)name; *c && o + 1 < size; c++) {
+    size_t o = 0, whole = 0; /* whole: the length up to the last word that ended */
+    bool dash = false, cut = false;
+    for (const unsigned char *c = (const unsigned char *)name; *c && !cut; c++) {
         bool word = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9');
         bool upper = *c >= 'A' && *c <= 'Z';
-        if (word || upper) {
-            if (dash && o > 0 && o + 2 < size)
-                buf[o++] = '-';
-            buf[o++] = upper ? (char)(*c - 'A' + 'a') : (char)*c;
-            dash = false;
-        } else {
+        if (!word && !upper) {
+            whole = o;
             dash = true;
+            continue;
         }
+        cut = o + (dash && o > 0 ? 2 : 1) >= size;
+        if (cut)
+            break;
+        if (dash && o > 0)
+            buf[o++] = '-';
+        buf[o++] = upper ? (char)(*c - 'A' + 'a') : (char)*c;
+        dash = false;
     }
+    if (cut && whole > 0)
+        o = whole;
     buf[o] = '\0';
     if (o == 0)
         sp_copy(buf, size, "profile");

@@ -120,7 +120,7 @@ char *sp_render_instances(const sp_instance_catalog *catalog, sp_format format, 
             json_object_set_new(o, "name", json_string(in->name));
             json_object_set_new(o, "cloud", json_string(in->cloud));
             json_object_set_new(o, "vcpus", json_integer((json_int_t)in->vcpus));
-            json_object_set_new(o, "memory_bytes", json_real(in->memory_bytes));
+            json_object_set_new(o, "memory_bytes", sp_json_count(in->memory_bytes));
             json_object_set_new(o, "disk_read_bytes_per_s", json_real(in->disk_read_bytes_per_s));
             json_object_set_new(o, "disk_write_bytes_per_s", json_real(in->disk_write_bytes_per_s));
             json_object_set_new(o, "network_bytes_per_s", json_real(in->network_bytes_per_s));

@@ -261,7 +261,8 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
             json_object_set_new(o, "inter_node_bytes_per_s", json_real(a->inter_node_bytes_per_s));
             /* null where the GPUs reach each other peer to peer */
             json_object_set_new(o, "peer_bytes_per_s", a->peer_bytes_per_s > 0 ? json_real(a->peer_bytes_per_s) : json_null());
-            json_object_set_new(o, "usd_per_hour", json_real(a->usd_per_hour));
+            /* null where no price is published: not free (the text prints "-") */
+            json_object_set_new(o, "usd_per_hour", a->usd_per_hour > 0 ? json_real(a->usd_per_hour) : json_null());
             json_object_set_new(o, "price_date", json_string(a->price_date));
             json_object_set_new(o, "price_provider", a->price_provider[0] ? json_string(a->price_provider) : json_null());
             json_t *sizes = json_array(); /* the offer's larger instances: [] where GPUs are rented one at a time */

@@ -203,8 +203,13 @@ static json_t *compared_json(const sp_serve_report *r)
         json_object_set_new(o, "gpus", s ? json_integer((json_int_t)s->gpus) : json_null());
         json_object_set_new(o, "usd_per_hour",
                             s && !p->unpriced ? sp_json_round(s->fleet_usd_per_hour, 1e4) : json_null());
+        /* The keys mean what the top level's mean: at full capacity, and at the load asked (null without one). */
         json_object_set_new(o, "usd_per_million_output_tokens",
-                            s && !p->unpriced ? sp_json_round(sp_serve_usd_per_million_output(s), 1e4) : json_null());
+                            s && !p->unpriced ? sp_json_round(s->usd_per_million_output_tokens, 1e4) : json_null());
+        json_object_set_new(o, "usd_per_million_output_tokens_at_load",
+                            s && !p->unpriced && s->usd_per_million_output_tokens_at_load > 0
+                                ? sp_json_round(s->usd_per_million_output_tokens_at_load, 1e4)
+                                : json_null());
         json_object_set_new(o, "price_provider", s && !p->unpriced && p->config->usd_from_catalog && p->accel->price_provider[0]
                                                      ? json_string(p->accel->price_provider)
                                                      : json_null());
