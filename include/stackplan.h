@@ -1851,6 +1851,11 @@ typedef struct {
 sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                           const sp_plan_options *options, sp_plan *out, sp_error *err);
 
+/* What of its request a plan misses, as bits: the budget, the deadline (train_hours for a timed
+ * run or a fine-tune) and the latency targets; 0 when it meets them all (`plan` exits 3 otherwise). */
+enum { SP_MISSES_BUDGET = 1u << 0, SP_MISSES_DEADLINE = 1u << 1, SP_MISSES_TARGETS = 1u << 2 };
+unsigned sp_plan_misses(const sp_plan *plan);
+
 /* ================================================================ report/
  * Text, JSON and Markdown over what the layers above computed; launch lines. */
 

@@ -14,14 +14,6 @@ static const cli_command CMD = {
     "costs, break-even, budget, tier and launch line.",
     OPTS, sizeof OPTS / sizeof OPTS[0], 1};
 
-/* A profile's budget, deadline (train_hours for a timed run or a fine-tune) or latency targets that
- * its plan misses. */
-static bool plan_misses(const sp_plan *plan)
-{
-    const unsigned missed = SP_NOTE_OVER_BUDGET | SP_NOTE_RUN_TOO_SLOW | SP_NOTE_SERVE_TARGETS_UNMET;
-    return !plan->within_budget || (plan->notes & missed) || (plan->fine_tuned && !plan->fine_tune.meets);
-}
-
 int cmd_plan(int argc, char **argv)
 {
     cli_value values[sizeof OPTS / sizeof OPTS[0]] = {{0}};
@@ -48,7 +40,7 @@ int cmd_plan(int argc, char **argv)
     char *text = sp_render_plans(&profiles, plans, &rules, format, &err);
     bool unmet = false;
     for (size_t i = 0; i < profiles.count; i++)
-        unmet = unmet || plan_misses(&plans[i]);
+        unmet = unmet || sp_plan_misses(&plans[i]) != 0;
     free(plans);
     sp_profile_list_free(&profiles);
     if (!text)

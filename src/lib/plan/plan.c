@@ -284,6 +284,18 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
         out->nodes = sp_exact_ceil(out->gpus / out->gpus_for_model / floor(k->gpus_per_node / out->gpus_for_model));
 }
 
+unsigned sp_plan_misses(const sp_plan *plan)
+{
+    unsigned missed = 0;
+    if (!plan->within_budget || (plan->notes & SP_NOTE_OVER_BUDGET))
+        missed |= SP_MISSES_BUDGET;
+    if ((plan->notes & SP_NOTE_RUN_TOO_SLOW) || (plan->fine_tuned && !plan->fine_tune.meets))
+        missed |= SP_MISSES_DEADLINE; /* a fine-tune's meets is deadline and budget together */
+    if (plan->notes & SP_NOTE_SERVE_TARGETS_UNMET)
+        missed |= SP_MISSES_TARGETS;
+    return missed;
+}
+
 /* Seed 41.5.3: the smallest tier that clears the ceiling, managed before self. */
 bool sp_plan_gpus_beyond_node(const sp_plan *plan)
 {

@@ -192,6 +192,17 @@ static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "budget_usd", json_real(p->budget_usd));
     json_object_set_new(o, "spend_usd", sp_json_round(plan->spend_usd, 100));
     json_object_set_new(o, "within_budget", json_boolean(plan->within_budget));
+    /* What the exit status 3 says, per plan: the request met, else which of it is missed. */
+    unsigned missed = sp_plan_misses(plan);
+    json_t *names = json_array();
+    if (missed & SP_MISSES_BUDGET)
+        json_array_append_new(names, json_string("budget"));
+    if (missed & SP_MISSES_DEADLINE)
+        json_array_append_new(names, json_string("deadline"));
+    if (missed & SP_MISSES_TARGETS)
+        json_array_append_new(names, json_string("targets"));
+    json_object_set_new(o, "meets_request", json_boolean(missed == 0));
+    json_object_set_new(o, "missed", names);
 }
 
 json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r)
@@ -230,8 +241,12 @@ char *sp_render_plans_json(const sp_profile_list *profiles, const sp_plan *plans
     json_t *root = json_object();
     json_object_set_new(root, "stackplan_version", json_string(SP_VERSION));
     json_t *list = json_array();
-    for (size_t i = 0; i < profiles->count; i++)
+    bool every = true; /* false: `plan` exits 3 */
+    for (size_t i = 0; i < profiles->count; i++) {
         json_array_append_new(list, sp_plan_json(&profiles->items[i], &plans[i], rules));
+        every = every && sp_plan_misses(&plans[i]) == 0;
+    }
+    json_object_set_new(root, "meets_every_request", json_boolean(every));
     json_object_set_new(root, "plans", list);
     return sp_json_finish(root, err);
 }
