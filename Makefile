@@ -30,8 +30,10 @@ build: deps deps-test
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_TESTS=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
 
+# Exit 3 is an answer: a profile misses its request (the seed's profile B has fewer hours than its
+# data's FLOPs take), which the report says; make fails on 1 and 2 only.
 run: build-app
-	@$(STACKPLAN) plan examples/capstone.yaml
+	@$(STACKPLAN) plan examples/capstone.yaml; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
 
 # Every test, then every test again under AddressSanitizer + UBSan.
 test: build

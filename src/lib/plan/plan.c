@@ -289,8 +289,11 @@ unsigned sp_plan_misses(const sp_plan *plan)
     unsigned missed = 0;
     if (!plan->within_budget || (plan->notes & SP_NOTE_OVER_BUDGET))
         missed |= SP_MISSES_BUDGET;
-    if ((plan->notes & SP_NOTE_RUN_TOO_SLOW) || (plan->fine_tuned && !plan->fine_tune.meets))
-        missed |= SP_MISSES_DEADLINE; /* a fine-tune's meets is deadline and budget together */
+    /* The seed's arithmetic prices the hours given; when the data's FLOPs cannot fit in them even at
+     * peak, the deadline is missed as surely as a timed run's (SP_NOTE_HOURS_BELOW_COMPUTE). A
+     * fine-tune's meets is deadline and budget together. */
+    if ((plan->notes & (SP_NOTE_RUN_TOO_SLOW | SP_NOTE_HOURS_BELOW_COMPUTE)) || (plan->fine_tuned && !plan->fine_tune.meets))
+        missed |= SP_MISSES_DEADLINE;
     if (plan->notes & SP_NOTE_SERVE_TARGETS_UNMET)
         missed |= SP_MISSES_TARGETS;
     return missed;
