@@ -10,6 +10,14 @@ json_t *sp_json_round(double v, double scale)
     return json_real(round(v * scale) / scale);
 }
 
+json_t *sp_json_significant(double v, int digits)
+{
+    if (!(v != 0) || !isfinite(v))
+        return json_real(isfinite(v) ? v : 0.0);
+    double scale = pow(10.0, digits - 1 - floor(log10(fabs(v))));
+    return json_real(round(v * scale) / scale);
+}
+
 json_t *sp_json_count(double v)
 {
     /* Past a 64-bit integer (9.2e18: exabytes, quintillions of tokens) the count is written as a

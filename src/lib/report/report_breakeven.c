@@ -76,12 +76,12 @@ static char *render_json(const sp_breakeven_input *in, double h, const double *h
     json_object_set_new(root, "ops_hours", json_real(in->ops_hours));
     json_object_set_new(root, "ops_usd_per_hour", json_real(in->ops_usd_per_hour));
     json_object_set_new(root, "ops_cost_usd", sp_json_round(in->ops_hours * in->ops_usd_per_hour, 100));
-    json_object_set_new(root, "breakeven_hours", isinf(h) ? json_null() : sp_json_round(h, 100));
+    json_object_set_new(root, "breakeven_hours", isinf(h) ? json_null() : sp_json_significant(h, 6));
     json_t *rows = json_array();
     for (int i = 0; i < DURATION_COUNT; i++) {
         sp_cost c = cost_at(in, hours[i]);
         json_t *row = json_object();
-        json_object_set_new(row, "hours", sp_json_round(hours[i], 100));
+        json_object_set_new(row, "hours", sp_json_significant(hours[i], 6));
         json_object_set_new(row, "self_cost_usd", sp_json_round(c.self_usd, 100));
         json_object_set_new(row, "managed_cost_usd", sp_json_round(c.managed_usd, 100));
         json_object_set_new(row, "cheaper", json_string(cheaper(&c)));

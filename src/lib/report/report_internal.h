@@ -107,6 +107,9 @@ char *sp_json_report(struct json_t *root, sp_error *err);
 /* A JSON number rounded to 1/scale (money to the cent with 100): what a reader can use, and
  * the same text across libm versions. */
 struct json_t *sp_json_round(double v, double scale);
+/* v to `digits` significant figures: a quantity whose scale varies (0.031 h to 8,423 h) keeps its
+ * precision, and a small one is never rounded to a 0 that means something else. */
+struct json_t *sp_json_significant(double v, int digits);
 /* A whole JSON number: bytes, counts. */
 struct json_t *sp_json_count(double v);
 

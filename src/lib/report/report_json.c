@@ -117,10 +117,10 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_t *t = json_object();
         json_object_set_new(t, "tokens", json_real(plan->run_tokens));
         json_object_set_new(t, "global_batch", json_integer((json_int_t)plan->run_global_batch));
-        json_object_set_new(t, "hours", sp_json_round(plan->run_hours, 100));
+        json_object_set_new(t, "hours", sp_json_significant(plan->run_hours, 6));
         /* As train.py runs a Hugging Face model on DDP/FSDP/DeepSpeed (eager modules); null where fused. */
         json_object_set_new(t, "hours_eager_modules",
-                            plan->run_hours_eager > 0 ? sp_json_round(plan->run_hours_eager, 100) : json_null());
+                            plan->run_hours_eager > 0 ? sp_json_significant(plan->run_hours_eager, 6) : json_null());
         json_object_set_new(t, "goodput", sp_json_round(plan->run_goodput, 1e4));
         json_object_set_new(t, "gpus", json_integer((json_int_t)c->gpus));
         json_object_set_new(t, "tp", json_integer((json_int_t)c->config.tp));
@@ -156,7 +156,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "seq", sp_json_count(f->config.seq));
         json_object_set_new(t, "tokens", json_real(plan->fine_tune_tokens));
         json_object_set_new(t, "tokens_per_s", sp_json_round(f->step.tokens_per_s, 10));
-        json_object_set_new(t, "hours", sp_json_round(f->hours, 100));
+        json_object_set_new(t, "hours", sp_json_significant(f->hours, 6));
         json_object_set_new(t, "allocated_bytes", sp_json_count(f->memory.allocated_bytes));
         json_object_set_new(t, "device_bytes", sp_json_count(f->memory.device_bytes));
         json_object_set_new(t, "framework", json_string(sp_ft_framework(f, &why)));
@@ -176,7 +176,7 @@ static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     /* A fine-tune's profile may leave its hours to the estimate: null, not 0 (cost_hours is what is priced). */
     json_object_set_new(o, "train_hours", p->train_hours > 0 ? json_real(p->train_hours) : json_null());
-    json_object_set_new(o, "cost_hours", sp_json_round(sp_plan_hours(p, plan), 100));
+    json_object_set_new(o, "cost_hours", sp_json_significant(sp_plan_hours(p, plan), 6));
     json_object_set_new(o, "usd_per_gpu_hour", plan->data_sized ? json_null() : json_real(plan->knobs.usd_per_gpu_hour));
     json_object_set_new(o, "managed_premium", json_real(plan->knobs.managed_premium));
     json_object_set_new(o, "ops_hours", json_real(plan->knobs.ops_hours));
@@ -186,7 +186,7 @@ static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "self_cost_usd", sp_json_round(plan->cost.self_usd, 100));
     json_object_set_new(o, "ops_cost_usd", sp_json_round(plan->cost.ops_usd, 100));
     json_object_set_new(o, "breakeven_hours",
-                        isinf(plan->breakeven_hours) ? json_null() : sp_json_round(plan->breakeven_hours, 100));
+                        isinf(plan->breakeven_hours) ? json_null() : sp_json_significant(plan->breakeven_hours, 6));
     json_object_set_new(o, "cheaper_in_total",
                         json_string(plan->buy_by_inequality ? "managed" : "self-managed"));
     json_object_set_new(o, "budget_usd", json_real(p->budget_usd));
