@@ -1474,6 +1474,7 @@ typedef struct {
     double premium;
     double ops_hours;
     double ops_usd_per_hour;
+    double hours;                 /* a run's length to answer for too; 0: none */
 } sp_breakeven_input;
 
 /* Checks the numbers of a break-even question (finite, g and c > 0,

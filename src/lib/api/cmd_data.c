@@ -116,7 +116,7 @@ int cmd_data(int argc, char **argv)
         if (s == SP_OK && !(job.gpu->usd_per_hour > 0))
             s = cli_flag_error(&err, "gpu", "'%s' has no public price in the catalog", job.gpu->name);
         if (s == SP_OK)
-            job.gpus_per_node = job.gpu->per_node;
+            job.gpus_per_node = sp_accel_host_gpus(job.gpu); /* hosts, not the NVLink domain */
     }
     if (s == SP_OK)
         s = size_job(v, &model, &catalog, &job, &result, &instance, &err);

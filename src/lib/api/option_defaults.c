@@ -65,6 +65,8 @@ static const cli_default DEFAULTS[] = {
     NUM("heads", 1, 1e5, WHOLE, "required with --layers", "must divide --hidden"),
     NUM("hidden", 1, 1e6, WHOLE, "required with --layers", "past any trained model's width"),
     NUM("host-gb", 0.001, 1e7, 0, "not checked", "host memory for offloaded state; under a megabyte holds no state"),
+    NUM("hours", 0.001, 1e6, 0, "none (the durations around the break-even only)",
+        "breakeven: a run's length; under 3.6 s no job runs, a million hours is past any"),
     NUM("input-tb", 1e-6, 1e8, 0, "required (or --input-tokens)", "a megabyte up to 100 exabytes"),
     NUM("input-tokens", 1, 1e19, 0, "required (or --input-tb)", "ten quintillion tokens is past any corpus"),
     NUM("interleave", 1, 128, WHOLE, "memory: 1; train: searched", "Megatron's virtual stages; 128 is past any layout"),

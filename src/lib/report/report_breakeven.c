@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 enum { DURATION_COUNT = 5 };
 
@@ -55,6 +56,17 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
                       h, 60 * h);
     else
         sp_buf_printf(&b, "break-even : %.1f h: managed is cheaper for shorter runs, self-managed for longer\n\n", h);
+    if (in->hours > 0) { /* the run asked about */
+        sp_cost c = cost_at(in, in->hours);
+        sp_money(c.self_usd, self, sizeof self);
+        sp_money(c.managed_usd, managed, sizeof managed);
+        const char *which = cheaper(&c);
+        char label[32];
+        snprintf(label, sizeof label, "at %g h", in->hours);
+        sp_buf_printf(&b, "%-10s : self-managed %s, managed %s: %s\n\n", label, self, managed,
+                      !strcmp(which, "either") ? "either costs the same" : !strcmp(which, "managed") ? "managed is cheaper"
+                                                                                                : "self-managed is cheaper");
+    }
     sp_buf_printf(&b, "%10s  %14s  %14s  %s\n", "hours", "self-managed", "managed", "cheaper");
     for (int i = 0; i < DURATION_COUNT; i++) {
         sp_cost c = cost_at(in, hours[i]);
@@ -88,6 +100,16 @@ static char *render_json(const sp_breakeven_input *in, double h, const double *h
         json_array_append_new(rows, row);
     }
     json_object_set_new(root, "durations", rows);
+    json_t *asked = json_null(); /* --hours: the run asked about; null when none was */
+    if (in->hours > 0) {
+        sp_cost c = cost_at(in, in->hours);
+        asked = json_object();
+        json_object_set_new(asked, "hours", json_real(in->hours));
+        json_object_set_new(asked, "self_cost_usd", sp_json_round(c.self_usd, 100));
+        json_object_set_new(asked, "managed_cost_usd", sp_json_round(c.managed_usd, 100));
+        json_object_set_new(asked, "cheaper", json_string(cheaper(&c)));
+    }
+    json_object_set_new(root, "at_hours", asked);
     return sp_json_report(root, err);
 }
 
