@@ -963,7 +963,10 @@ static double max_model_len(const sp_model *m, const sp_serve_config *c, const s
     double tail = length_p99(c->prompt_tokens, c->prompt_spread) + length_p99(c->output_tokens, c->output_spread);
     if (c->lengths_assumed && m->seq > tail && k->serve_assumed_len_cache_share > 0) {
         double block = c->block_tokens > 0 ? c->block_tokens : 1.0;
-        double cache_tokens = r->kv_cache_tokens;
+        /* The check is each engine's: under attention DP every one of the tp ranks runs its own
+         * engine with its own cache (vLLM's data-parallel ranks), a tp-th of the replica's. */
+        double engines = !sp_serve_splits_heads(c) && r->tp > 1 ? r->tp : 1.0;
+        double cache_tokens = r->kv_cache_tokens / engines;
         double share = block * floor(cache_tokens * k->serve_assumed_len_cache_share / block);
         return fmax(tail, fmin(m->seq, share));
     }
