@@ -33,15 +33,19 @@ static void add_notes(json_t *o, const sp_plan *plan)
 
 static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
-    json_object_set_new(o, "mode", json_string(sp_mode_name(plan->mode)));
+    /* A data job sized on CPU instances has no mode, model size, memory or rate method: null, not
+     * a training plan's defaults. */
+    bool data = plan->data_sized;
+    json_object_set_new(o, "mode", data ? json_null() : json_string(sp_mode_name(plan->mode)));
     /* As given, or the named model's own count (the profile leaves params_b out when it names one). */
     double params_b = p->params_b > 0 || !plan->has_model ? p->params_b : sp_model_params(&plan->model) / 1e9;
-    json_object_set_new(o, "params_b", json_real(params_b));
+    json_object_set_new(o, "params_b", data ? json_null() : json_real(params_b));
     json_object_set_new(o, "bytes_per_param", plan->bytes_per_param > 0 && !plan->data_sized
                                                   ? json_real(plan->bytes_per_param)
                                                   : json_null());
-    json_object_set_new(o, "memory_gb", sp_json_round(sp_plan_memory_gb(plan), 100));
-    json_object_set_new(o, "memory_method", json_string(plan->memory_from_model ? "model" : "bytes-per-param"));
+    json_object_set_new(o, "memory_gb", data ? json_null() : sp_json_round(sp_plan_memory_gb(plan), 100));
+    json_object_set_new(o, "memory_method",
+                        data ? json_null() : json_string(plan->memory_from_model ? "model" : "bytes-per-param"));
     json_object_set_new(o, "model", p->model[0] ? json_string(p->model) : json_null());
     json_object_set_new(o, "gpu", p->gpu[0] ? json_string(p->gpu) : json_null());
     /* A fine-tune's memory is in "fine_tune", a served plan's in "serving". */
@@ -64,7 +68,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(m, "recompute", json_string(sp_recompute_name(c->recompute)));
         json_object_set_new(o, "memory_detail", m);
     }
-    json_object_set_new(o, "qps_method", json_string(plan->served ? "model" : "seed-constant"));
+    json_object_set_new(o, "qps_method", data ? json_null() : json_string(plan->served ? "model" : "seed-constant"));
     if (plan->served) {
         const sp_serve_result *sv = &plan->serve;
         char line[1024];
@@ -163,7 +167,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "framework_reason", json_string(why));
         json_object_set_new(o, "fine_tune", t);
     }
-    json_object_set_new(o, "gpu_mem_gb", json_real(plan->knobs.gpu_mem_gb));
+    json_object_set_new(o, "gpu_mem_gb", plan->data_sized ? json_null() : json_real(plan->knobs.gpu_mem_gb));
     json_object_set_new(o, "gpus_for_model", sp_json_count(plan->gpus_for_model));
     json_object_set_new(o, "gpus_for_qps", sp_json_count(plan->gpus_for_qps));
     /* A data job sized on CPU instances provisions no GPU: its machines are data.nodes. */
