@@ -442,6 +442,9 @@ typedef struct {
 /* The line and column of the profile's value for key; false (and the profile's own line) when the
  * key is absent. Pure. */
 bool sp_profile_place(const sp_profile *profile, const char *key, unsigned *line, unsigned *col);
+/* The first of the pre-training layout keys (tp, pp, dp, cp, ep, etp, interleave, zero) the profile
+ * pins, NULL when it pins none. Pure. */
+const char *sp_profile_layout_pin(const sp_profile *profile);
 
 typedef struct {
     sp_profile *items;
@@ -1789,6 +1792,7 @@ typedef struct {
     double plans_evaluated;     /* with timed: layouts checked over every GPU count tried */
     sp_stack stack;             /* the accelerator's software stack (CUDA without one) */
     bool fine_tuned;            /* a fine-tune was searched (profile method + model + gpu) */
+    bool fine_tune_late;        /* with fine_tuned: its hours pass the profile's train_hours */
     sp_ft_option fine_tune;     /* with fine_tuned: the recommended method and layout (its accel is
                                    NULL: the plan outlives the catalog; see fine_tune_accel) */
     sp_accel fine_tune_accel;   /* with fine_tuned: a copy of the accelerator it runs on */

@@ -27,6 +27,8 @@ static const cli_command CMD = {
  * instance they come in, as plan and serve price it). */
 static sp_status raw_price(const cli_value *v, const char *data_dir, double gpus, double *usd, sp_error *err)
 {
+    if (cli_flag(&CMD, v, "usd-per-gpu-hour")->set && cli_flag(&CMD, v, "gpu")->set)
+        return cli_flag_error(err, "gpu", "give --gpu for the catalog's price or --usd-per-gpu-hour, not both");
     if (cli_flag(&CMD, v, "usd-per-gpu-hour")->set) {
         *usd = cli_flag(&CMD, v, "usd-per-gpu-hour")->number;
         return SP_OK;

@@ -294,6 +294,12 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
         checkpoint_weights(v, &in->model, a, config);
     if (s == SP_OK) /* an fp8 or fp4 checkpoint on a part that predates their kernels */
         s = sp_serve_half_dtypes(a, false, false, config, err);
+    /* --ep N whose N does not divide the heads leaves one attention split, the data-parallel one,
+     * to size (the search between the two would refuse the other). */
+    const cli_value *ep = cli_flag(&CMD, v, "ep");
+    if (s == SP_OK && ep->set && !cli_flag(&CMD, v, "attention-dp")->set && sp_model_has_shape(&in->model) &&
+        !sp_divides(ep->number, in->model.heads))
+        config->attention_dp = true;
     if (s == SP_OK)
         s = ep_fits_model(v, &in->model, config, err);
     if (s == SP_OK)
@@ -349,7 +355,8 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
     config->parallelism_searched = !cli_flag(&CMD, v, "expert-parallel")->set && !cli_flag(&CMD, v, "ep")->set &&
                                    !cli_flag(&CMD, v, "attention-dp")->set;
     /* --ep N pins the experts' split; the attention over the same N GPUs is sized both ways. */
-    config->attention_searched = cli_flag(&CMD, v, "ep")->set && !cli_flag(&CMD, v, "attention-dp")->set;
+    config->attention_searched = cli_flag(&CMD, v, "ep")->set && !cli_flag(&CMD, v, "attention-dp")->set &&
+                                 !config->attention_dp;
     if (s == SP_OK)
         s = sp_serve_plan(&in->model, a, config, &mk, &in->rules.perf, result, err);
     /* After the library's own refusals (an encoder, a context past the model's positions). */

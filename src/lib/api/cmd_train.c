@@ -216,9 +216,10 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
     for (double g = top + 1; g <= fmin(2 * top + 8, top + 64) && next == 0; g++) /* a bounded look */
         if (layouts_at(j, &mk, g) > 0)
             next = g;
-    /* A batch the count splits: the next multiple of 8 past the one asked, up to twice it. */
-    double batch = 0, asked = j->request.global_batch;
-    for (double b = (floor(asked / 8) + 1) * 8; b <= 2 * asked && batch == 0; b += 8)
+    /* A batch the count splits: the next multiple of 8 past the one asked, up to twice it, at most
+     * 64 tries (each is a search). */
+    double batch = 0, asked = j->request.global_batch, first = (floor(asked / 8) + 1) * 8;
+    for (double b = first; b <= fmin(2 * asked, first + 8 * 63) && batch == 0; b += 8)
         if (layouts_at_batch(j, &mk, top, b) > 0)
             batch = b;
     char hint[128] = "";

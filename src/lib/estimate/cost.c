@@ -45,7 +45,7 @@ sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err)
     if (!finite_at_least(in->ops_usd_per_hour, 0) || in->ops_usd_per_hour > 1e6)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "ops-usd-per-hour", "must be in [0, 1000000]");
     if (!finite_at_least(in->hours, 0) || in->hours > 1e6)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "hours", "must be in (0, 1000000]: a run's length");
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "hours", "must be in [0, 1000000]: a run's length (0: none)");
     return SP_OK;
 }
 

@@ -603,15 +603,17 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
 /* A Megatron plan's SkyPilot setup: the pinned wheels, then Megatron-LM's repository at the release
  * of the megatron-core pin (pretrain_gpt.py is not in the wheel; its tags are core_vX.Y.Z) and the
  * extras with Transformer Engine built against that torch, as Megatron Core's installation guide
- * gives them ("pip install --group build", then --no-build-isolation "megatron-core[training,dev]";
+ * gives them ("pip install --group build", which pip 25.1 reads, then --no-build-isolation
+ * "megatron-core[training,dev]";
  * docs.nvidia.com/megatron-core/developer-guide/0.19.0/get-started/install.html). The run starts
- * node_run.sh from the checkout. */
+ * node_run.sh from the checkout. A setup run again on the same cluster keeps its checkout. */
 static char *megatron_sky_setup(const sp_launch_ctx *c, const char *setup, sp_error *err)
 {
     const char *version = sp_framework_version(c->rules, "megatron-core");
     sp_buf b = {0};
     sp_buf_printf(&b,
-                  "%s && git clone --depth 1 --branch core_v%s https://github.com/NVIDIA/Megatron-LM.git && "
+                  "%s && ([ -d Megatron-LM ] || git clone --depth 1 --branch core_v%s "
+                  "https://github.com/NVIDIA/Megatron-LM.git) && pip install -U 'pip>=25.1' && "
                   "(cd Megatron-LM && pip install --group build) && "
                   "pip install --no-build-isolation 'megatron-core[training,dev]==%s'",
                   setup, version, version);

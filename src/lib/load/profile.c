@@ -210,6 +210,19 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
     return unknown_key(y, key, err);
 }
 
+const char *sp_profile_layout_pin(const sp_profile *p)
+{
+    const struct {
+        const char *key;
+        double value; /* the degrees pin from 1; 0: searched */
+    } pins[] = {{"tp", p->tp}, {"pp", p->pp}, {"dp", p->dp}, {"cp", p->cp}, {"ep", p->ep}, {"etp", p->etp},
+                {"interleave", p->interleave}};
+    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
+        if (pins[i].value > 0)
+            return pins[i].key;
+    return p->has_zero ? "zero" : NULL;
+}
+
 bool sp_profile_place(const sp_profile *p, const char *key, unsigned *line, unsigned *col)
 {
     for (unsigned i = 0; i < p->place_count; i++)

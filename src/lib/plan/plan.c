@@ -290,10 +290,14 @@ unsigned sp_plan_misses(const sp_plan *plan)
     if (!plan->within_budget || (plan->notes & SP_NOTE_OVER_BUDGET))
         missed |= SP_MISSES_BUDGET;
     /* The seed's arithmetic prices the hours given; when the data's FLOPs cannot fit in them even at
-     * peak, the deadline is missed as surely as a timed run's (SP_NOTE_HOURS_BELOW_COMPUTE). A
-     * fine-tune's meets is deadline and budget together. */
-    if ((plan->notes & (SP_NOTE_RUN_TOO_SLOW | SP_NOTE_HOURS_BELOW_COMPUTE)) || (plan->fine_tuned && !plan->fine_tune.meets))
+     * peak, the deadline is missed as surely as a timed run's (SP_NOTE_HOURS_BELOW_COMPUTE). */
+    /* A fine-tune's SP_NOTE_RUN_TOO_SLOW is its deadline or its budget (plan_fine_tune): fine_tune_late says which. */
+    bool slow = plan->fine_tuned ? plan->fine_tune_late : (plan->notes & SP_NOTE_RUN_TOO_SLOW) != 0;
+    if (slow || (plan->notes & SP_NOTE_HOURS_BELOW_COMPUTE))
         missed |= SP_MISSES_DEADLINE;
+    /* A fine-tune's meets is its deadline and its budget together: in time, it is the budget. */
+    if (plan->fine_tuned && !plan->fine_tune.meets && !plan->fine_tune_late)
+        missed |= SP_MISSES_BUDGET;
     if (plan->notes & SP_NOTE_SERVE_TARGETS_UNMET)
         missed |= SP_MISSES_TARGETS;
     return missed;
@@ -467,12 +471,9 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     }
     /* A pinned layout that no count holds is not dropped for the seed's arithmetic: it is the answer
      * asked. (A pinned micro-batch alone falls to the memory check, which names seq and micro_batch.) */
-    bool layout = p->tp > 0 || p->pp > 0 || p->dp > 0 || p->cp > 0 || p->ep > 0 || p->etp > 0 || p->interleave > 0 ||
-                  p->has_zero;
-    if (!have && layout) {
+    const char *first = sp_profile_layout_pin(p);
+    if (!have && first) {
         unsigned line = p->line, col = 0;
-        const char *first = p->tp > 0 ? "tp" : p->pp > 0 ? "pp" : p->dp > 0 ? "dp" : p->cp > 0 ? "cp" : p->ep > 0 ? "ep"
-                            : p->etp > 0 ? "etp" : p->interleave > 0 ? "interleave" : "zero";
         sp_profile_place(p, first, &line, &col);
         return sp_fail(err, SP_ERR_INPUT, "", line, col, first,
                        "no count of %s up to %g splits or holds %s%s at seq %g and %g sequences a step (profile '%s')",
@@ -580,6 +581,7 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
                        q.gpus_max, a->name, p->name);
     out->fine_tuned = true;
     out->fine_tune = res.items[res.best];
+    out->fine_tune_late = q.deadline_hours > 0 && out->fine_tune.hours > q.deadline_hours;
     out->fine_tune_accel = *a;
     out->fine_tune.accel = NULL;
     out->fine_tune_tokens = q.tokens;
@@ -852,6 +854,16 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
         out->nodes = out->data.nodes;
     }
     bool trains = out->mode == SP_MODE_TRAIN && (out->axis == SP_AXIS_TRAINING || out->axis == SP_AXIS_MODEL);
+    /* A pinned layout steers the pre-training search only: a profile that plans none is told so. */
+    const char *pin = sp_profile_layout_pin(profile);
+    if (pin && !(model && accel && trains && !profile->has_method)) {
+        unsigned line, col;
+        sp_profile_place(profile, pin, &line, &col);
+        return sp_fail(err, SP_ERR_INPUT, "", line, col, pin,
+                       "pins a pre-training layout, and this profile plans no pre-training run (its axis is %s%s) "
+                       "(profile '%s')",
+                       sp_axis_name(out->axis), out->mode == SP_MODE_INFER ? ", inference" : "", profile->name);
+    }
     if (model && trains && accel && profile->has_method) {
         status = plan_fine_tune(profile, rules, model, accel, out, err);
         if (status != SP_OK)

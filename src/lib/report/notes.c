@@ -191,10 +191,11 @@ static const char *moe_split_name(bool expert_parallel, bool attention_dp)
 {
     return !expert_parallel ? "tensor-parallel experts"
            : attention_dp   ? "expert parallelism with data-parallel attention"
-                            : "expert parallelism";
+                            : "expert parallelism with tensor-parallel attention";
 }
 
-/* An MoE whose split was left open is sized three ways (fleet.c sp_serve_plan): which was kept and
+/* An MoE whose split was left open is sized three ways, or its attention two under a pinned --ep
+ * (fleet.c sp_serve_plan): which was kept and
  * what the runner-up would take, so that "EP or TP?" gets an answer with its price; for a part with
  * no price, with its GPUs and GPU-hours (the fleets were ranked at one rate a GPU-hour). */
 int sp_parallelism_choice_text(const sp_serve_config *c, const sp_serve_result *s, bool priced, char *buf, size_t size)

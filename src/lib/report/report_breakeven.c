@@ -124,7 +124,7 @@ char *sp_render_breakeven(const sp_breakeven_input *in, sp_format format, sp_err
     if (format == SP_FORMAT_JSON)
         return render_json(in, h, hours, err);
     if (format == SP_FORMAT_HTML) {
-        char *charts[] = {sp_chart_breakeven(in, h, 0, err)};
+        char *charts[] = {sp_chart_breakeven(in, h, in->hours, err)}; /* the run asked about marked, as plan marks its own */
         return sp_html_finish("stackplan breakeven: self-managed versus managed", render_text(in, h, hours, err),
                               render_json(in, h, hours, err), charts, 1, err);
     }
