@@ -372,6 +372,18 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
     return q;
 }
 
+/* The profile key of a layout flag the search refused ("micro-batch" is micro_batch), NULL for others. */
+static const char *pinned_key_of(const char *field)
+{
+    static const char *const keys[] = {"tp", "pp", "dp", "cp", "ep", "etp", "interleave", "zero"};
+    if (!strcmp(field, "micro-batch"))
+        return "micro_batch";
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(field, keys[i]))
+            return keys[i];
+    return NULL;
+}
+
 /* " as pinned (tp 3, zero 1)" for the layout keys a profile gives, "" for none. */
 static void pinned_layout(const sp_profile *p, char *buf, size_t size)
 {
@@ -419,11 +431,16 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
             q.usd_per_gpu_hour = sp_accel_usd_per_gpu_hour(a, gpus);
         sp_error search_err;
         if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &search_err) != SP_OK) {
-            /* A precision the part cannot run fails at every count: the profile's error, not a gap. */
-            if (!strcmp(search_err.field, "precision")) {
-                *err = search_err;
-                err->line = p->line;
-                return search_err.status;
+            /* A precision the part cannot run, or a pin the model or batch refuses (tp 3 of 32 heads),
+             * fails at every count: the profile's error at its key, not a gap. (cp's own divisibility
+             * of the count is the one that depends on it.) */
+            const char *key = pinned_key_of(search_err.field);
+            if (!strcmp(search_err.field, "precision") || (key && strcmp(key, "cp"))) {
+                unsigned line = p->line, col = 0;
+                if (key)
+                    sp_profile_place(p, key, &line, &col);
+                return sp_fail(err, search_err.status, "", line, col, key ? key : search_err.field, "%s (profile '%s')",
+                               search_err.message, p->name);
             }
             continue;
         }
