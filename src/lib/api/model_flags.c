@@ -49,7 +49,7 @@ static sp_status model_from_shape(const cli_command *cmd, const cli_value *v, sp
     double kv = cli_flag(cmd, v, "kv-heads")->set ? cli_flag(cmd, v, "kv-heads")->number : heads;
     double hidden = cli_flag(cmd, v, "hidden")->number;
     double ffn = cli_flag(cmd, v, "ffn")->set ? cli_flag(cmd, v, "ffn")->number : 4.0 * hidden;
-    if (kv > heads || (long long)heads % (long long)kv != 0)
+    if (kv > heads || !sp_divides(kv, heads))
         return cli_flag_error(err, "kv-heads", "must divide --heads");
     /* Each head takes hidden / heads dimensions; a config file's head_dim is refused the same way. */
     if (!sp_divides(heads, hidden))

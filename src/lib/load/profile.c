@@ -32,7 +32,7 @@ static const number_field NUMBER_FIELDS[] = {
      * the same bounds (src/lib/api/option_defaults.c). */
     FIELD(tp, 1, 1024, SP_NUM_INTEGER),
     FIELD(pp, 1, 1024, SP_NUM_INTEGER),
-    FIELD(dp, 1, 1e7, SP_NUM_INTEGER),
+    FIELD(dp, 1, 1e6, SP_NUM_INTEGER),
     FIELD(cp, 1, 1024, SP_NUM_INTEGER),
     FIELD(ep, 1, 1e6, SP_NUM_INTEGER),
     FIELD(etp, 1, 1024, SP_NUM_INTEGER),

@@ -456,7 +456,7 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
             have = true;
         }
     }
-    char pinned[96];
+    char pinned[160];
     pinned_layout(p, pinned, sizeof pinned);
     if (!have && p->gpus > 0) {
         unsigned line = p->line, col = 0;
