@@ -493,8 +493,10 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
         unsigned line = p->line, col = 0;
         sp_profile_place(p, first, &line, &col);
         return sp_fail(err, SP_ERR_INPUT, "", line, col, first,
-                       "no count of %s up to %g splits or holds %s%s at seq %g and %g sequences a step (profile '%s')",
-                       a->name, r->limits.run_max_gpus, m->name, pinned, q.seq, q.global_batch, p->name);
+                       "no count of %s up to %g%s splits or holds %s%s at seq %g and %g sequences a step (profile '%s')",
+                       a->name, a->inter_node_bytes_per_s > 0 ? r->limits.run_max_gpus : a->per_node,
+                       a->inter_node_bytes_per_s > 0 ? "" : " (one server: no published network)", m->name, pinned,
+                       q.seq, q.global_batch, p->name);
     }
     if (!have)
         return SP_OK;
