@@ -442,9 +442,11 @@ typedef struct {
 /* The line and column of the profile's value for key; false (and the profile's own line) when the
  * key is absent. Pure. */
 bool sp_profile_place(const sp_profile *profile, const char *key, unsigned *line, unsigned *col);
-/* The first of the pre-training layout keys (tp, pp, dp, cp, ep, etp, interleave, zero) the profile
- * pins, NULL when it pins none. Pure. */
-const char *sp_profile_layout_pin(const sp_profile *profile);
+/* The pre-training layout keys (tp, pp, dp, cp, ep, etp, interleave, zero) the profile pins, in
+ * that order, and their values: at most max of them; returns how many. Pure. */
+size_t sp_profile_layout_pins(const sp_profile *profile, const char **keys, double *values, size_t max);
+/* The layout key spelled name (a train flag's or a profile key's), NULL when name is none of them. */
+const char *sp_profile_layout_key(const char *name);
 
 typedef struct {
     sp_profile *items;

@@ -236,7 +236,8 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
     /* The rules the search applies (search.c: divisors and add_uneven_stages); "as pinned" only
      * when some degree was. */
     const sp_search_request *q = &j->request;
-    bool pins = q->tp > 0 || q->pp > 0 || q->dp > 0 || q->cp > 0 || q->ep > 0 || q->etp > 0 || q->micro_batch > 0;
+    bool pins = q->tp > 0 || q->pp > 0 || q->dp > 0 || q->cp > 0 || q->ep > 0 || q->etp > 0 || q->micro_batch > 0 ||
+                q->interleave > 0 || q->zero >= 0;
     /* The hint first: the rules after it may run past the error's length. */
     return cli_flag_error(err, "gpus",
                           "no layout splits %g GPU(s)%s: dp must divide the global batch of %g%s, tp x cp x pp the "

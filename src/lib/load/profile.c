@@ -210,17 +210,37 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
     return unknown_key(y, key, err);
 }
 
-const char *sp_profile_layout_pin(const sp_profile *p)
+/* The pre-training layout keys, in the order messages name them; zero pins from 0 (has_zero), the
+ * degrees from 1 (0: searched). */
+static const struct {
+    const char *key;
+    size_t offset;
+} LAYOUT_KEYS[] = {{"tp", offsetof(sp_profile, tp)},   {"pp", offsetof(sp_profile, pp)},
+                   {"dp", offsetof(sp_profile, dp)},   {"cp", offsetof(sp_profile, cp)},
+                   {"ep", offsetof(sp_profile, ep)},   {"etp", offsetof(sp_profile, etp)},
+                   {"interleave", offsetof(sp_profile, interleave)}, {"zero", offsetof(sp_profile, zero)}};
+enum { LAYOUT_KEY_COUNT = sizeof LAYOUT_KEYS / sizeof LAYOUT_KEYS[0] };
+
+size_t sp_profile_layout_pins(const sp_profile *p, const char **keys, double *values, size_t max)
 {
-    const struct {
-        const char *key;
-        double value; /* the degrees pin from 1; 0: searched */
-    } pins[] = {{"tp", p->tp}, {"pp", p->pp}, {"dp", p->dp}, {"cp", p->cp}, {"ep", p->ep}, {"etp", p->etp},
-                {"interleave", p->interleave}};
-    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
-        if (pins[i].value > 0)
-            return pins[i].key;
-    return p->has_zero ? "zero" : NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < LAYOUT_KEY_COUNT && n < max; i++) {
+        double v;
+        memcpy(&v, (const char *)p + LAYOUT_KEYS[i].offset, sizeof v);
+        if (strcmp(LAYOUT_KEYS[i].key, "zero") ? v > 0 : p->has_zero) {
+            keys[n] = LAYOUT_KEYS[i].key;
+            values[n++] = v;
+        }
+    }
+    return n;
+}
+
+const char *sp_profile_layout_key(const char *name)
+{
+    for (size_t i = 0; i < LAYOUT_KEY_COUNT; i++)
+        if (!strcmp(name, LAYOUT_KEYS[i].key))
+            return LAYOUT_KEYS[i].key;
+    return NULL;
 }
 
 bool sp_profile_place(const sp_profile *p, const char *key, unsigned *line, unsigned *col)
@@ -289,20 +309,18 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                                 p->name);
     /* A pinned layout is a named model's pre-training run on a catalog part: a fine-tune searches its
      * own data-parallel layouts and a serving fleet its replicas. */
-    static const char *const LAYOUT_KEYS[] = {"tp", "pp", "dp", "cp", "ep", "etp", "interleave", "zero", NULL};
-    for (int i = 0; LAYOUT_KEYS[i]; i++) {
-        const yaml_node_t *pin = sp_yaml_mapping_get(y, map, LAYOUT_KEYS[i]);
-        if (pin && (!p->model[0] || !p->gpu[0]))
-            return sp_yaml_fail(y, pin, LAYOUT_KEYS[i], err,
-                                "pins a named model's training layout on a catalog gpu: add model and gpu (profile '%s')",
-                                p->name);
-        if (pin && (fine_tune || p->qps > 0 || (p->has_mode && p->mode == SP_MODE_INFER) ||
-                    (p->has_axis && p->axis == SP_AXIS_SERVING)))
-            return sp_yaml_fail(y, pin, LAYOUT_KEYS[i], err,
-                                "pins a pre-training layout: a fine-tune searches its own data-parallel one and a "
-                                "serving fleet its replicas (profile '%s')",
-                                p->name);
-    }
+    const char *pin = NULL;
+    double pinned = 0;
+    if (sp_profile_layout_pins(p, &pin, &pinned, 1) > 0 && (!p->model[0] || !p->gpu[0]))
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, pin), pin, err,
+                            "pins a named model's training layout on a catalog gpu: add model and gpu (profile '%s')",
+                            p->name);
+    if (pin && (fine_tune || p->qps > 0 || (p->has_mode && p->mode == SP_MODE_INFER) ||
+                (p->has_axis && p->axis == SP_AXIS_SERVING)))
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, pin), pin, err,
+                            "pins a pre-training layout: a fine-tune searches its own data-parallel one and a "
+                            "serving fleet its replicas (profile '%s')",
+                            p->name);
     /* A percentile is of requests arriving at a rate: without qps there is no queue to simulate. */
     const yaml_node_t *percentile = sp_yaml_mapping_get(y, map, "percentile");
     if (percentile && !(p->qps > 0))

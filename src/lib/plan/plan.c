@@ -375,32 +375,25 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
 /* The profile key of a layout flag the search refused ("micro-batch" is micro_batch), NULL for others. */
 static const char *pinned_key_of(const char *field)
 {
-    static const char *const keys[] = {"tp", "pp", "dp", "cp", "ep", "etp", "interleave", "zero"};
-    if (!strcmp(field, "micro-batch"))
-        return "micro_batch";
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(field, keys[i]))
-            return keys[i];
-    return NULL;
+    return !strcmp(field, "micro-batch") ? "micro_batch" : sp_profile_layout_key(field);
 }
 
-/* " as pinned (tp 3, zero 1)" for the layout keys a profile gives, "" for none. */
+/* " as pinned (tp 3, zero 1)" for the layout keys and micro-batch a profile gives, "" for none. */
 static void pinned_layout(const sp_profile *p, char *buf, size_t size)
 {
-    const struct {
-        const char *key;
-        double value;
-        bool given;
-    } pins[] = {{"tp", p->tp, p->tp > 0}, {"pp", p->pp, p->pp > 0}, {"dp", p->dp, p->dp > 0}, {"cp", p->cp, p->cp > 0},
-                {"ep", p->ep, p->ep > 0}, {"etp", p->etp, p->etp > 0}, {"interleave", p->interleave, p->interleave > 0},
-                {"micro_batch", p->micro_batch, p->micro_batch > 0}, {"zero", p->zero, p->has_zero}};
-    int n = 0;
+    const char *keys[9];
+    double values[9];
+    size_t n = sp_profile_layout_pins(p, keys, values, 8);
+    if (p->micro_batch > 0) {
+        keys[n] = "micro_batch";
+        values[n++] = p->micro_batch;
+    }
+    int length = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
-        if (pins[i].given)
-            n = sp_appendf(buf, size, n, "%s%s %g", n ? ", " : " as pinned (", pins[i].key, pins[i].value);
+    for (size_t i = 0; i < n; i++)
+        length = sp_appendf(buf, size, length, "%s%s %g", i ? ", " : " as pinned (", keys[i], values[i]);
     if (n > 0)
-        sp_appendf(buf, size, n, ")");
+        sp_appendf(buf, size, length, ")");
 }
 
 /* Doubling GPU counts from the memory minimum, chosen as `train` chooses its options
@@ -488,8 +481,9 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     }
     /* A pinned layout that no count holds is not dropped for the seed's arithmetic: it is the answer
      * asked. (A pinned micro-batch alone falls to the memory check, which names seq and micro_batch.) */
-    const char *first = sp_profile_layout_pin(p);
-    if (!have && first) {
+    const char *first = NULL;
+    double first_value = 0;
+    if (!have && sp_profile_layout_pins(p, &first, &first_value, 1) > 0) {
         unsigned line = p->line, col = 0;
         sp_profile_place(p, first, &line, &col);
         return sp_fail(err, SP_ERR_INPUT, "", line, col, first,
@@ -874,8 +868,9 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
     }
     bool trains = out->mode == SP_MODE_TRAIN && (out->axis == SP_AXIS_TRAINING || out->axis == SP_AXIS_MODEL);
     /* A pinned layout steers the pre-training search only: a profile that plans none is told so. */
-    const char *pin = sp_profile_layout_pin(profile);
-    if (pin && !(model && accel && trains && !profile->has_method)) {
+    const char *pin = NULL;
+    double pinned = 0;
+    if (sp_profile_layout_pins(profile, &pin, &pinned, 1) > 0 && !(model && accel && trains && !profile->has_method)) {
         unsigned line, col;
         sp_profile_place(profile, pin, &line, &col);
         return sp_fail(err, SP_ERR_INPUT, "", line, col, pin,
