@@ -47,7 +47,9 @@ typedef enum {
     SP_ERR_INPUT = 1,    /* the user's file or flag is wrong */
     SP_ERR_IO = 2,       /* a file could not be opened or read */
     SP_ERR_NOMEM = 3,    /* an allocation failed */
-    SP_ERR_INTERNAL = 4  /* a bug in stackplan */
+    SP_ERR_INTERNAL = 4, /* a bug in stackplan */
+    SP_ERR_NO_PLAN = 5   /* the request is sound and nothing meets it: the model fits no layout, part or
+                            count it may take (the CLI's exit status 3) */
 } sp_status;
 
 enum { SP_ERR_FILE_MAX = 256, SP_ERR_FIELD_MAX = 64, SP_ERR_MESSAGE_MAX = 320 };
@@ -1831,6 +1833,9 @@ typedef struct {
     double floor_flops;         /* ... 6 N D of them ... */
     double floor_hours;         /* ... the hours that takes on the provisioned GPUs at full peak ... */
     double floor_allowed_hours; /* ... against the profile's train_hours */
+    bool no_plan;               /* nothing meets the profile (SP_ERR_NO_PLAN): why_no_plan says why, and
+                                   no other field but the name's profile is set */
+    sp_error why_no_plan;
     bool has_model;             /* a catalog model or config sized it ... */
     sp_model model;             /* ... a copy (the plan outlives the catalog): launch files need its shape */
 } sp_plan;
@@ -1854,13 +1859,16 @@ typedef struct {
 #define SP_PLAN_OPTIONS_INIT {false, NULL, NULL, NULL, NULL}
 
 /* Plans one profile. Pure: no I/O, no allocation. Fails with SP_ERR_INPUT
- * when the numbers are out of the range a plan can be made for. */
+ * when the numbers are out of the range a plan can be made for, and with SP_ERR_NO_PLAN when they
+ * are sound and nothing holds them (out->no_plan set, why_no_plan a copy of *err): a caller
+ * planning a file goes on to its next profile. */
 sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                           const sp_plan_options *options, sp_plan *out, sp_error *err);
 
 /* What of its request a plan misses, as bits: the budget, the deadline (train_hours for a timed
- * run or a fine-tune) and the latency targets; 0 when it meets them all (`plan` exits 3 otherwise). */
-enum { SP_MISSES_BUDGET = 1u << 0, SP_MISSES_DEADLINE = 1u << 1, SP_MISSES_TARGETS = 1u << 2 };
+ * run or a fine-tune), the latency targets, or the whole plan (no_plan); 0 when it meets them all
+ * (`plan` exits 3 otherwise). */
+enum { SP_MISSES_BUDGET = 1u << 0, SP_MISSES_DEADLINE = 1u << 1, SP_MISSES_TARGETS = 1u << 2, SP_MISSES_PLAN = 1u << 3 };
 unsigned sp_plan_misses(const sp_plan *plan);
 
 /* ================================================================ report/

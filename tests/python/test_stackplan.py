@@ -68,6 +68,26 @@ def test_an_unmet_request_still_answers():
     assert stackplan.train(model="llama-3.1-405b", gpu="rtx-4090-24gb", gpus=8, global_batch=64) == want
 
 
+def test_a_profile_nothing_meets_is_answered_in_place():
+    """plan: the profile gets its reason, the file's other profiles their plans (exit 3 on the CLI)."""
+    code, want = cli_json("plan", "tests/golden/plan_no_plan.yaml")
+    assert code == 3
+    got = stackplan.plan(os.path.join(ROOT, "tests", "golden", "plan_no_plan.yaml"))
+    assert [p["meets_request"] for p in got["plans"]] == [p["meets_request"] for p in want["plans"]]
+    assert got["plans"][2]["missed"] == ["plan"] and got["plans"][2]["no_plan"]["field"] == "gpu"
+    assert got["plans"][-1]["axis"] == "serving" and got["plans"][-1]["meets_request"]
+
+
+def test_a_model_no_replica_holds_raises_its_reason():
+    """serve has no report to give then: exit 3 and one line on the CLI, StackplanError here."""
+    out = subprocess.run([CLI, "serve", "--model", "llama-3.1-405b", "--gpu", "rtx-4090-24gb"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 3 and out.stdout == ""
+    with pytest.raises(stackplan.StackplanError) as e:
+        stackplan.serve(model="llama-3.1-405b", gpu="rtx-4090-24gb")
+    assert e.value.field == "gpu" and "does not fit" in e.value.message
+
+
 def test_false_turns_a_switch_off():
     off = stackplan.memory(model="llama-3.1-8b", gpu="h100-sxm-80gb", flash_attention=False)
     assert off == cli_json("memory", "--model", "llama-3.1-8b", "--gpu", "h100-sxm-80gb",

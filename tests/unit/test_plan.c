@@ -222,9 +222,14 @@ static void rejects_unusable_numbers(void **state)
     assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_INPUT);
     p = profile("huge", 0, 0, 0, 10, 100);
     p.has_memory_gb = true;
-    p.memory_gb = 1e12; /* 1.25e10 GPUs */
-    assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_INPUT);
+    p.memory_gb = 1e12; /* 1.25e10 GPUs: sound numbers that no cluster holds */
+    assert_int_equal(sp_plan_profile(&p, &RULES, NULL, &out, &err), SP_ERR_NO_PLAN);
     assert_string_equal(err.field, "memory_gb"); /* the key that asked for them */
+    /* The plan is its reason alone, and it misses the whole request. */
+    assert_true(out.no_plan);
+    assert_string_equal(out.why_no_plan.field, "memory_gb");
+    assert_int_equal(out.gpus, 0);
+    assert_int_equal(sp_plan_misses(&out), SP_MISSES_PLAN);
     p = profile("classic needs an axis", 7, 0, 0, 10, 100);
     sp_plan_options classic = SP_PLAN_OPTIONS_INIT;
     classic.classic = true;

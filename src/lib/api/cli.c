@@ -135,6 +135,8 @@ int cli_fail(const sp_error *err)
         fprintf(cli_err(), "stackplan: --%s\n", line);
     else
         fprintf(cli_err(), "stackplan: %s\n", line);
+    if (err->status == SP_ERR_NO_PLAN) /* understood, and nothing meets it */
+        return CLI_EXIT_UNMET;
     return sp_status_is_input(err->status) ? CLI_EXIT_INPUT : CLI_EXIT_INTERNAL;
 }
 
@@ -302,12 +304,18 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
         each.accel = p->gpu[0] ? sp_accel_find(&catalog, p->gpu) : NULL;
         each.stages = p->instance[0] ? &stages : NULL;
         each.instance = p->instance[0] ? sp_instance_find(&instances, p->instance) : NULL;
-        if (sp_plan_profile(p, rules, &each, &(*plans)[i], &err) == SP_OK)
+        sp_status planned = sp_plan_profile(p, rules, &each, &(*plans)[i], &err);
+        if (planned == SP_OK)
             continue;
         /* The estimator knows the line; the file name is the CLI's. */
         snprintf(err.file, sizeof err.file, "%s", path);
         if (err.line && !err.col)
             err.col = 1;
+        /* A profile nothing meets is that profile's answer; the file's other profiles still are planned. */
+        if (planned == SP_ERR_NO_PLAN) {
+            (*plans)[i].why_no_plan = err;
+            continue;
+        }
         status = cli_fail(&err);
     }
     free(models);

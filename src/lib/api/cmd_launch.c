@@ -530,6 +530,10 @@ static int render_all(const cli_value *v, const char *file, const char *data_dir
         const sp_profile *p = &profiles->items[i];
         if (p->gpu[0] && !catalog.items && sp_accels_load(path.text, &catalog, &err) != SP_OK)
             return cli_fail(&err);
+        if (plans[i].no_plan) { /* nothing to launch: its reason, and plan's exit status 3 */
+            sp_accel_catalog_free(&catalog);
+            return cli_fail(&plans[i].why_no_plan);
+        }
         sp_file_hash hashes[SP_HASHES_MAX];
         size_t n = input_hashes(file, data_dir, p, hashes, &err);
         const sp_accel *accel = p->gpu[0] ? sp_accel_find(&catalog, p->gpu) : NULL;

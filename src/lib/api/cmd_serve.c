@@ -438,7 +438,7 @@ int cmd_serve(int argc, char **argv)
                                           errors[i].message, unpriced, unmet};
         /* One part: its error is the answer. Several: a part that takes no fleet is a row that says why,
          * unless none does, when the first's error is. An internal failure stops the comparison. */
-        if (part != SP_OK && (count == 1 || part != SP_ERR_INPUT)) {
+        if (part != SP_OK && (count == 1 || (part != SP_ERR_INPUT && part != SP_ERR_NO_PLAN))) {
             err = errors[i];
             s = part;
         }
@@ -447,7 +447,7 @@ int cmd_serve(int argc, char **argv)
     }
     if (s == SP_OK && !parts[best].result) {
         err = errors[0];
-        s = SP_ERR_INPUT;
+        s = err.status;
     }
     char *text = NULL;
     if (s == SP_OK) {

@@ -170,8 +170,9 @@ char *sp_request(const char *request_json, sp_error *err)
     if (errs)
         fclose(errs);
     free_args(&a);
-    /* 3: understood, but no plan meets it; the report says why, so it is the answer. */
-    bool answered = out && (status == CLI_EXIT_OK || status == CLI_EXIT_UNMET);
+    /* 3: understood, but no plan meets it; the report says why, so it is the answer. A 3 with no
+     * report (serve's model that no replica holds) is its one line, as an error. */
+    bool answered = out && (status == CLI_EXIT_OK || (status == CLI_EXIT_UNMET && out_text && out_text[0]));
     if (!answered && s == SP_OK && out && errs)
         command_error(status, err_text, err);
     free(err_text);

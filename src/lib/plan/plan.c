@@ -195,7 +195,7 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
     if (n == 0)
         c.cp = 1;
     if (n == 0)
-        return sp_fail(err, SP_ERR_INPUT, "", p->line, 0, "model",
+        return sp_fail(err, SP_ERR_NO_PLAN, "", p->line, 0, "model",
                        "%s does not fit %.3g GB accelerators at seq %g x batch %g even fully split "
                        "(profile '%s'): lower seq or micro_batch",
                        m->name, out->knobs.gpu_mem_gb, c.seq, c.micro_batch, p->name);
@@ -286,6 +286,8 @@ static void size_gpus(const sp_profile *p, bool classic, sp_plan *out)
 
 unsigned sp_plan_misses(const sp_plan *plan)
 {
+    if (plan->no_plan)
+        return SP_MISSES_PLAN;
     unsigned missed = 0;
     if (!plan->within_budget || (plan->notes & SP_NOTE_OVER_BUDGET))
         missed |= SP_MISSES_BUDGET;
@@ -470,11 +472,11 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
                 enough = gpus;
         }
         if (enough > 0)
-            return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
+            return sp_fail(err, SP_ERR_NO_PLAN, "", line, col, "gpus",
                            "no layout of %s fits %g x %s at seq %g and %g sequences a step: %g is the first doubling "
                            "whose layouts do (profile '%s')",
                            m->name, p->gpus, a->name, q.seq, q.global_batch, enough, p->name);
-        return sp_fail(err, SP_ERR_INPUT, "", line, col, "gpus",
+        return sp_fail(err, SP_ERR_NO_PLAN, "", line, col, "gpus",
                        "no layout of %s fits %g x %s at seq %g and %g sequences a step, nor at any doubling up to %g "
                        "(profile '%s')",
                        m->name, p->gpus, a->name, q.seq, q.global_batch, r->limits.run_max_gpus, p->name);
@@ -589,7 +591,7 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
         }
     }
     if (res.best < 0)
-        return sp_fail(err, SP_ERR_INPUT, "", p->gpu_line, p->gpu_col, "gpu",
+        return sp_fail(err, SP_ERR_NO_PLAN, "", p->gpu_line, p->gpu_col, "gpu",
                        "no fine-tune of %s fits %g x %s, even with QLoRA and offload (profile '%s')", m->name,
                        q.gpus_max, a->name, p->name);
     out->fine_tuned = true;
@@ -794,8 +796,8 @@ static void check_compute_floor(const sp_profile *p, const sp_rules *r, sp_plan 
     out->notes = (out->notes & ~(unsigned)SP_NOTE_HOURS_ARE_INPUT) | SP_NOTE_HOURS_BELOW_COMPUTE;
 }
 
-sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
-                          const sp_plan_options *options, sp_plan *out, sp_error *err)
+static sp_status plan_profile(const sp_profile *profile, const sp_rules *rules, const sp_plan_options *options,
+                              sp_plan *out, sp_error *err)
 {
     const bool classic = options && options->classic;
     const sp_model *model = options && !classic ? options->model : NULL;
@@ -921,7 +923,7 @@ sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
                                                                    : "model";
         unsigned line, col;
         sp_profile_place(profile, key, &line, &col);
-        return sp_fail(err, SP_ERR_INPUT, "", line, col, key,
+        return sp_fail(err, SP_ERR_NO_PLAN, "", line, col, key,
                        "the job needs %.0f accelerators, more than any cluster (profile '%s')", out->gpus,
                        profile->name);
     }
@@ -962,4 +964,19 @@ double sp_plan_hours(const sp_profile *p, const sp_plan *plan)
     if (plan->timed)
         return plan->run_hours;
     return plan->data_sized ? plan->data.hours : p->train_hours;
+}
+
+sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,
+                          const sp_plan_options *options, sp_plan *out, sp_error *err)
+{
+    sp_error local;
+    sp_error *why = err ? err : &local;
+    sp_error_clear(why);
+    sp_status status = plan_profile(profile, rules, options, out, why);
+    if (status == SP_ERR_NO_PLAN) { /* the half-made plan is not the answer: only its reason is */
+        memset(out, 0, sizeof *out);
+        out->no_plan = true;
+        out->why_no_plan = *why;
+    }
+    return status;
 }

@@ -12,6 +12,8 @@ static size_t plan_charts(const sp_profile *p, const sp_plan *plan, char **chart
 {
     size_t n = 0;
     char title[SP_TEXT_MAX + 64];
+    if (plan->no_plan)
+        return 0;
     if (plan->fine_tuned && plan->fine_tune.fits) { /* the adapter run planned, not a full training run */
         snprintf(title, sizeof title, "%s: memory per GPU of the fine-tune", p->name);
         sp_svg_bar bar = sp_ft_memory_bar(sp_ft_method_name(plan->fine_tune.config.method), &plan->fine_tune.memory);

@@ -176,6 +176,23 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "nodes", sp_json_count(plan->nodes));
 }
 
+/* What the exit status 3 says, per plan: the request met, else which of it is missed. */
+static void add_missed(json_t *o, const sp_plan *plan)
+{
+    unsigned missed = sp_plan_misses(plan);
+    json_t *names = json_array();
+    if (missed & SP_MISSES_BUDGET)
+        json_array_append_new(names, json_string("budget"));
+    if (missed & SP_MISSES_DEADLINE)
+        json_array_append_new(names, json_string("deadline"));
+    if (missed & SP_MISSES_TARGETS)
+        json_array_append_new(names, json_string("targets"));
+    if (missed & SP_MISSES_PLAN)
+        json_array_append_new(names, json_string("plan"));
+    json_object_set_new(o, "meets_request", json_boolean(missed == 0));
+    json_object_set_new(o, "missed", names);
+}
+
 static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
 {
     /* A fine-tune's profile may leave its hours to the estimate: null, not 0 (cost_hours is what is priced). */
@@ -196,21 +213,25 @@ static void add_costs(json_t *o, const sp_profile *p, const sp_plan *plan)
     json_object_set_new(o, "budget_usd", json_real(p->budget_usd));
     json_object_set_new(o, "spend_usd", sp_json_round(plan->spend_usd, 100));
     json_object_set_new(o, "within_budget", json_boolean(plan->within_budget));
-    /* What the exit status 3 says, per plan: the request met, else which of it is missed. */
-    unsigned missed = sp_plan_misses(plan);
-    json_t *names = json_array();
-    if (missed & SP_MISSES_BUDGET)
-        json_array_append_new(names, json_string("budget"));
-    if (missed & SP_MISSES_DEADLINE)
-        json_array_append_new(names, json_string("deadline"));
-    if (missed & SP_MISSES_TARGETS)
-        json_array_append_new(names, json_string("targets"));
-    json_object_set_new(o, "meets_request", json_boolean(missed == 0));
-    json_object_set_new(o, "missed", names);
+    add_missed(o, plan);
+}
+
+/* A profile nothing meets: its name, what it misses (the plan) and why, at the error's place. */
+static json_t *no_plan_json(const sp_profile *p, const sp_plan *plan)
+{
+    const sp_error *e = &plan->why_no_plan;
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(p->name));
+    add_missed(o, plan);
+    json_object_set_new(o, "no_plan", json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file, "line", (json_int_t)e->line,
+                                                 "column", (json_int_t)e->col, "field", e->field, "message", e->message));
+    return o;
 }
 
 json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r)
 {
+    if (plan->no_plan)
+        return no_plan_json(p, plan);
     const sp_axis_info *axis = sp_plan_carrying_axis(plan, r);
     char text[TEXT_MAX];
     json_t *o = json_object();

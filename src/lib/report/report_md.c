@@ -33,6 +33,10 @@ static void md_row(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp
         snprintf(breakeven, sizeof breakeven, "%.1f", plan->breakeven_hours);
     sp_buf_puts(b, "| ");
     md_cell(b, p->name);
+    if (plan->no_plan) { /* its reason is in its section below */
+        sp_buf_puts(b, " | no plan | | | | | | | | | | | | |\n");
+        return;
+    }
     sp_buf_printf(b, " | %s | ", sp_axis_name(plan->axis));
     md_cell(b, axis->collective);
     sp_buf_puts(b, " | ");
@@ -56,6 +60,11 @@ static void md_details(sp_buf *b, const sp_profile *p, const sp_plan *plan, cons
     sp_buf_puts(b, "\n### ");
     md_cell(b, p->name);
     sp_buf_puts(b, "\n\n");
+    if (plan->no_plan) {
+        sp_error_format(&plan->why_no_plan, text, sizeof text);
+        sp_buf_printf(b, "- No plan: %s\n", text);
+        return;
+    }
     sp_axis_reason_text(p, plan, text, sizeof text);
     sp_buf_printf(b, "- Axis: %s (%s)\n", sp_axis_name(plan->axis), text);
     char split[128];

@@ -270,6 +270,11 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     const sp_axis_info *axis = sp_plan_carrying_axis(plan, r);
     char line[LINE_MAX_CHARS], names[LINE_MAX_CHARS], tracking[LINE_MAX_CHARS];
     sp_buf_printf(b, "%s\n", p->name);
+    if (plan->no_plan) { /* its reason, where a plan's lines would be */
+        sp_error_format(&plan->why_no_plan, line, sizeof line);
+        sp_buf_printf(b, "  no plan         : %s\n", line);
+        return;
+    }
     sp_axis_reason_text(p, plan, line, sizeof line);
     sp_buf_printf(b, "  binding axis    : %s (%s)\n", sp_axis_name(plan->axis), line);
     /* One GPU has no peer to talk to: say so rather than name a collective that never runs. */
@@ -357,6 +362,12 @@ char *sp_render_classic(const sp_profile_list *profiles, const sp_plan *plans,
         sp_money(plan->cost.raw_usd, raw, sizeof raw);
         sp_money(p->budget_usd, budget, sizeof budget);
         sp_buf_printf(&b, "%s\n", p->name);
+        if (plan->no_plan) {
+            char why[LINE_MAX_CHARS];
+            sp_error_format(&plan->why_no_plan, why, sizeof why);
+            sp_buf_printf(&b, "  no plan          : %s\n\n", why);
+            continue;
+        }
         sp_buf_printf(&b, "  binding axis     : %-9s collective: %s\n", sp_axis_name(plan->axis),
                       axis->collective);
         sp_buf_printf(&b, "  framework        : %s\n", axis->seed_label);

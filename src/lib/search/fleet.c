@@ -176,7 +176,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     /* When the whole memory would hold it, the share the engine is given is what does not fit. */
     if (!have && config->gpu_memory_utilization > 0 && config->gpu_memory_utilization < 1 &&
         fits_whole_memory(model, accel, config, memory, perf))
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu-memory-utilization",
+        return sp_fail(err, SP_ERR_NO_PLAN, "", 0, 0, "gpu-memory-utilization",
                        "%s does not fit %g%% of %s's memory even split %g ways%s: a larger share or accelerator",
                        model->name, config->gpu_memory_utilization * 100, accel->name,
                        multi_node ? widest * 8 : accel->per_node, multi_node ? " over 8 nodes" : "");
@@ -191,7 +191,7 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
                            multi_node ? widest * 8 : accel->per_node, multi_node ? " over 8 nodes" : "");
     }
     if (!have)
-        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
+        return sp_fail(err, SP_ERR_NO_PLAN, "", 0, 0, "gpu",
                        "%s does not fit %s even split %g ways%s: a larger accelerator or a smaller dtype", model->name,
                        accel->name, multi_node ? widest * 8 : accel->per_node,
                        multi_node ? " over 8 nodes" : "");
