@@ -612,6 +612,9 @@ typedef struct {
                                      engine loads when no other dtype is asked for */
     bool checkpoint_experts_only; /* the format covers the routed experts only: attention is left out
                                      (quantization_config.modules_to_not_convert), as in gpt-oss */
+    bool experts_fused;           /* the routed experts are 3-D parameters, not nn.Linear modules (HF
+                                     GptOssExperts): bitsandbytes does not quantise them and PEFT's
+                                     LoRA targets do not reach them */
     double mtp_layers;            /* multi-token-prediction modules the checkpoint carries for
                                      speculative decoding (num_nextn_predict_layers); 0: none */
     double rope_theta;            /* the rotary embedding's base (config.json rope_theta; 10000, the

@@ -39,6 +39,39 @@ static void adapter_counts(void **state)
     assert_close(sp_ft_adapter_params(&m, &c), 0.0);
 }
 
+/* gpt-oss's experts are 3-D parameters (HF GptOssExperts), not nn.Linear: PEFT's targets reach its
+ * attention alone and bitsandbytes leaves the experts 16-bit. A 2-layer model of 4 experts, hidden
+ * 64 (4 heads of 16), ffn 32: rank 8 on q, k, v, o is 2 x 8 x 4 x (64 + 64) = 8192 parameters, not
+ * the 8192 + 2 x 4 experts x 8 x 3 x (64 + 32) = 26624 of separate linears; the experts'
+ * 2 x 4 x 3 x 64 x 32 = 49152 weights take 2 bytes, not NF4's 0.5 and 1/16 of constants. */
+static void fused_experts_stay_whole(void **state)
+{
+    (void)state;
+    sp_model linears;
+    sp_model_from_shape(&linears, 2, 64, 4, 4, 32, SP_FFN_SWIGLU, 100, 128);
+    linears.experts = 4;
+    linears.experts_per_token = 2;
+    sp_model fused = linears;
+    fused.experts_fused = true;
+    assert_int_equal(sp_ft_targets_of(&fused, SP_TARGET_ALL), SP_TARGET_Q | SP_TARGET_K | SP_TARGET_V | SP_TARGET_O);
+    assert_int_equal(sp_ft_targets_of(&linears, SP_TARGET_ALL), SP_TARGET_ALL);
+    sp_ft_config c = SP_FT_CONFIG_INIT;
+    c.targets = SP_TARGET_ALL;
+    assert_close(sp_ft_adapter_params(&fused, &c), 8192.0);
+    assert_close(sp_ft_adapter_params(&linears, &c), 26624.0);
+    c.method = SP_METHOD_QLORA;
+    c.quant = SP_QUANT_NF4;
+    c.double_quant = false;
+    c.fp32_upcast = false;
+    c.seq = 1;
+    sp_ft_memory a, b;
+    sp_error err;
+    assert_int_equal(sp_ft_memory_estimate(&linears, &c, &BARE, 0, &a, &err), SP_OK);
+    assert_int_equal(sp_ft_memory_estimate(&fused, &c, &BARE, 0, &b, &err), SP_OK);
+    assert_close(b.base_bytes - a.base_bytes, 49152.0 * (2.0 - 0.5));
+    assert_close(a.quant_constants_bytes - b.quant_constants_bytes, 49152.0 * 4.0 / 64.0);
+}
+
 /* One token, no checkpointing, no loss: the frozen base and the adapters' state dominate.
  * NF4: 0.5 B a weight of the block linears, an fp32 absmax per 64 (1/16 B), or with double
  * quantisation a byte per 64 and 4 B per 64 x 256. */
@@ -605,6 +638,7 @@ int main(void)
         cmocka_unit_test(search_prefers_cheapest_within_deadline),
         cmocka_unit_test(search_leaves_the_allocator_room), cmocka_unit_test(autocast_caches_trained_weights_only),
         cmocka_unit_test(chunked_loss_drops_the_fp32_logits), cmocka_unit_test(fused_kernels_keep_fewer_tensors),
+        cmocka_unit_test(fused_experts_stay_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

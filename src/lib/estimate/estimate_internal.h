@@ -161,6 +161,8 @@ sp_ft_projection sp_ft_projection_of(const sp_model *m, unsigned target);
 double sp_eager_module_bytes(const sp_model *m, double hidden_share, double tp);
 /* Weights of the blocks' linear layers: params less embeddings, norms and extra parameters. */
 double sp_ft_linear_params(const sp_model *m, double params);
+/* The linear weights a 4-bit or 8-bit base stores quantised (nn.Linear ones: not fused experts). */
+double sp_ft_quantized_params(const sp_model *m, double params);
 /* Bytes a quantised base weight takes, and its constants alone, per weight. */
 void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants);
 /* Layers whose MLP routes over experts (all but the dense-first ones of an MoE model). */

@@ -36,6 +36,16 @@ double sp_ft_linear_params(const sp_model *m, double params)
     return fmax(0.0, params - embeddings - norms - m->extra_params);
 }
 
+/* Weights a 4-bit or 8-bit base stores quantised: the linear layers bitsandbytes and GPTQ replace
+ * (nn.Linear), which leaves out experts fused into 3-D parameters; those stay in the 16-bit
+ * load dtype (or fp32 under PEFT's upcast, which casts every 16-bit parameter that is not a
+ * Params4bit: peft/utils/other.py prepare_model_for_kbit_training). */
+double sp_ft_quantized_params(const sp_model *m, double params)
+{
+    double fused = m->experts_fused ? sp_layer_expert_params(m) * m->layers : 0.0;
+    return fmax(0.0, sp_ft_linear_params(m, params) - fused);
+}
+
 /* The largest single linear of a block: the one a dequantising kernel unpacks at a time. */
 static double largest_linear(const sp_model *m, unsigned targets)
 {
@@ -72,11 +82,12 @@ double sp_ft_adapter_params(const sp_model *m, const sp_ft_config *c)
             continue;
         }
         /* An MLP projection: every routed and shared expert of an MoE layer, one of a dense
-         * layer at its own width. */
+         * layer at its own width. Fused experts are no nn.Linear for PEFT to wrap. */
         double width = m->dense_ffn > 0 ? m->dense_ffn : m->ffn;
         bool down = (1u << i) == SP_TARGET_DOWN;
         double din = down ? width : s.in, dout = down ? s.out : width;
-        total += moe * (m->experts + m->shared_experts) * (c->lora_rank * (s.in + s.out) + dora * s.out) +
+        double routed = m->experts_fused ? 0.0 : m->experts;
+        total += moe * (routed + m->shared_experts) * (c->lora_rank * (s.in + s.out) + dora * s.out) +
                  dense * (c->lora_rank * (din + dout) + dora * dout);
     }
     return total;
@@ -272,9 +283,12 @@ static saved_activations activations_of(const sp_model *m, const sp_ft_config *c
 
 unsigned sp_ft_targets_of(const sp_model *m, unsigned targets)
 {
+    /* Fused experts in every layer, with no shared or dense MLP beside them: no MLP linear to adapt. */
+    bool mlp = !(m->experts_fused && sp_model_routed_layers(m) >= m->layers && !(m->shared_experts > 0));
     unsigned present = 0;
     for (unsigned i = 0; i < TARGET_BITS; i++)
-        if ((targets & (1u << i)) && sp_ft_projection_of(m, 1u << i).in > 0)
+        if ((targets & (1u << i)) && sp_ft_projection_of(m, 1u << i).in > 0 &&
+            (mlp || sp_ft_projection_of(m, 1u << i).copies <= 1))
             present |= 1u << i;
     return present;
 }
@@ -383,11 +397,12 @@ static base_storage base_of(const sp_model *m, const sp_ft_config *c, const sp_f
         s.constants = 0;
         s.layer_storage = linear / m->layers * b.compute;
     } else {
-        /* Embeddings, head and norms stay 16-bit (bitsandbytes replaces nn.Linear only), or
-         * become fp32 under PEFT's upcast. */
-        s.base = linear * weight + (params - linear) * (upcast_applies(c) ? 4.0 : 2.0);
-        s.constants = linear * constants;
-        s.layer_storage = linear / m->layers * (weight + constants);
+        /* Embeddings, head, norms and fused experts stay 16-bit (bitsandbytes replaces nn.Linear
+         * only), or become fp32 under PEFT's upcast. */
+        double quantized = sp_ft_quantized_params(m, params), kept = upcast_applies(c) ? 4.0 : 2.0;
+        s.base = quantized * weight + (params - quantized) * kept;
+        s.constants = quantized * constants;
+        s.layer_storage = (quantized * (weight + constants) + (linear - quantized) * kept) / m->layers;
     }
     return s;
 }

@@ -111,7 +111,7 @@ static double dequant_pass_s(const ft_ctx *x, const sp_ft_memory *mem, const sp_
         return 0;
     double packed, constants;
     sp_ft_quant_bytes(x->c, k, &packed, &constants);
-    return sp_ft_linear_params(x->m, mem->params) * (packed + constants + x->element_bytes) / x->hbm;
+    return sp_ft_quantized_params(x->m, mem->params) * (packed + constants + x->element_bytes) / x->hbm;
 }
 
 /* DoRA (Liu et al. 2024; PEFT tuners/lora/dora.py DoraLinearLayer.forward) in each adapted linear's

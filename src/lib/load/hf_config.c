@@ -356,6 +356,9 @@ static sp_status hf_gpt_oss(hf_config *c, sp_model *m)
     m->qkv_bias = m->out_bias = bias;
     m->mlp_bias = m->router_bias = true;
     m->sinks = m->heads;
+    /* transformers' GptOssExperts holds gate_up_proj and down_proj as nn.Parameter tensors of
+     * (experts, in, out), not nn.Linear (models/gpt_oss/modeling_gpt_oss.py @00d4b3d2). */
+    m->experts_fused = true;
     if (s == SP_OK)
         s = hf_number(c, KEYS("sliding_window"), 0, false, &m->window);
     if (s == SP_OK)
