@@ -146,12 +146,13 @@ static bool better(const sp_ft_request *q, const sp_ft_option *a, const sp_ft_op
     bool pa = a->usd_per_gpu_hour > 0, pb = b->usd_per_gpu_hour > 0;
     if (pa != pb)
         return pa;
-    /* Within a near tie (search_tie_tolerance) a run that fits with room beats one that fits only
-     * tightly (the allocator's cache at the card's edge): 0.2% saved is not worth an OOM. */
+    /* A run that fits with room beats one that fits only tightly (the allocator's cache at the
+     * card's edge), as within one count (best_layout offloads rather than run tight): a few
+     * percent saved on a second GPU is not worth an OOM. */
+    if (a->memory.tight != b->memory.tight)
+        return !a->memory.tight;
     bool near = pa ? fabs(a->cost_usd - b->cost_usd) <= tie * fmax(a->cost_usd, b->cost_usd)
                    : fabs(a->hours - b->hours) <= tie * fmax(a->hours, b->hours);
-    if (near && a->memory.tight != b->memory.tight)
-        return !a->memory.tight;
     /* ... and past a day a near tie in price is no reason to wait longer: the faster run takes it
      * (perf.yaml ft_patience_hours: 8 x 4090 for 301 h at $1,420 against one for 2,384 h at $1,406). */
     bool long_run = fmax(a->hours, b->hours) > perf->ft_patience_hours;
