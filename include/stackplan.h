@@ -509,6 +509,8 @@ typedef struct {
     double instance_gpus[SP_INSTANCES_MAX];         /* the offer's instances with more GPUs: GPUs each, rising */
     double instance_usd_per_hour[SP_INSTANCES_MAX]; /* ... and the whole instance's on-demand price */
     size_t instance_count;        /* 0: the provider rents the GPUs one at a time at usd_per_hour */
+    double min_rented_gpus;       /* the fewest GPUs the offer rents (its smallest instance; 0: one):
+                                     usd_per_hour is then a share of it, and a job on fewer pays it whole */
 } sp_accel;
 
 typedef struct {
@@ -530,7 +532,8 @@ double sp_accel_host_gpus(const sp_accel *a);
 /* The catalog's hourly price of one GPU of a job that holds `gpus` of them, a server's worth at
  * most in each: usd_per_hour where the offer rents GPUs one at a time; where the catalog lists the
  * offer's larger instances, the whole price of the smallest that holds a server's share, over the
- * GPUs used (those left idle are paid for). 0 when the part has no price. */
+ * GPUs used (those left idle are paid for), a single GPU included where the offer rents none
+ * (min_rented_gpus). 0 when the part has no price. */
 double sp_accel_usd_per_gpu_hour(const sp_accel *a, double gpus);
 /* The GPUs of the instance that price covers: 1 for a single-GPU rate. */
 double sp_accel_instance_gpus(const sp_accel *a, double gpus);

@@ -58,12 +58,44 @@ static void breakeven_check_names_the_bad_field(void **state)
     assert_string_equal(err.field, "ops-usd-per-hour");
 }
 
+/* An offer with no single GPU (AWS p4d: 8 x A100 40GB at $21.957642 an hour, $2.74470525 a GPU's
+ * share): a job on 1 pays the instance ($21.96 a GPU-hour), on 4 half of it each ($5.49), on 8 or
+ * 16 the share; a fleet of 3 one-GPU replicas takes one instance, of 9 two. An offer that rents
+ * single GPUs (L4: 1, 4 or 8) charges one GPU its own rate. */
+static void whole_instances_are_paid_whole(void **state)
+{
+    (void)state;
+    sp_accel p4d;
+    memset(&p4d, 0, sizeof p4d);
+    p4d.per_node = p4d.host_gpus = 8;
+    p4d.usd_per_hour = 2.74470525;
+    p4d.instance_gpus[0] = 8;
+    p4d.instance_usd_per_hour[0] = 21.957642;
+    p4d.instance_count = 1;
+    p4d.min_rented_gpus = 8;
+    assert_close(sp_accel_usd_per_gpu_hour(&p4d, 1), 21.957642);
+    assert_close(sp_accel_usd_per_gpu_hour(&p4d, 4), 21.957642 / 4);
+    assert_close(sp_accel_usd_per_gpu_hour(&p4d, 8), 2.74470525);
+    assert_close(sp_accel_usd_per_gpu_hour(&p4d, 16), 2.74470525);
+    double instances = 0, size = 0;
+    assert_close(sp_accel_fleet_usd_per_hour(&p4d, 3, 1, &instances, &size), 21.957642);
+    assert_close(instances, 1.0);
+    assert_close(size, 8.0);
+    assert_close(sp_accel_fleet_usd_per_hour(&p4d, 9, 1, &instances, &size), 2 * 21.957642);
+    sp_accel l4 = p4d;
+    l4.usd_per_hour = 0.8048;
+    l4.min_rented_gpus = 0;
+    assert_close(sp_accel_usd_per_gpu_hour(&l4, 1), 0.8048);
+    assert_close(sp_accel_fleet_usd_per_hour(&l4, 3, 1, NULL, NULL), 3 * 0.8048);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exercise3_breakeven_is_100_hours),
         cmocka_unit_test(totals_meet_at_breakeven),
         cmocka_unit_test(seed_profile_b_costs),
+        cmocka_unit_test(whole_instances_are_paid_whole),
         cmocka_unit_test(no_premium_never_breaks_even),
         cmocka_unit_test(breakeven_check_names_the_bad_field),
     };

@@ -55,11 +55,18 @@ double sp_accel_host_gpus(const sp_accel *a)
 }
 
 /* The listed instance that prices a job's server: the smallest holding its share of GPUs (a
- * server's worth at most), else the largest; -1 where a single GPU's rate applies. */
+ * server's worth at most), else the largest; -1 where a single GPU's rate applies (an offer that
+ * rents single GPUs, for a job on one). */
 static long pricing_instance(const sp_accel *a, double gpus)
 {
     double in_server = fmin(gpus, sp_accel_host_gpus(a));
-    if (!(in_server > 1) || a->instance_count == 0)
+    if (a->instance_count == 0)
+        return -1;
+    /* usd_per_hour is the smallest instance's share (the loader checks it is the first listed): a
+     * job that fills it pays that share, a smaller one the whole instance. */
+    if (a->min_rented_gpus > 1)
+        return in_server < a->min_rented_gpus ? 0 : -1;
+    if (!(in_server > 1))
         return -1;
     for (size_t i = 0; i < a->instance_count; i++)
         if (a->instance_gpus[i] >= in_server)
@@ -92,7 +99,8 @@ double sp_accel_instance_gpus(const sp_accel *a, double gpus)
 double sp_accel_fleet_usd_per_hour(const sp_accel *a, double replicas, double replica_gpus, double *instances,
                                    double *instance_gpus)
 {
-    double count = replicas, size = 1, best = replica_gpus <= 1 ? replicas * a->usd_per_hour : INFINITY;
+    double count = replicas, size = 1;
+    double best = replica_gpus <= 1 && !(a->min_rented_gpus > 1) ? replicas * a->usd_per_hour : INFINITY;
     for (size_t i = 0; replica_gpus <= sp_accel_host_gpus(a) && i < a->instance_count; i++) {
         double per_instance = floor(a->instance_gpus[i] / replica_gpus);
         if (!(per_instance >= 1))

@@ -772,14 +772,28 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
 }
 
 static void price_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_result *r);
+static double filled_replicas(const sp_serve_config *c, const sp_accel *a, double replica_gpus, double needed);
 
 static void size_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_result *r)
 {
     double usable = c->max_utilization > 0 ? c->max_utilization : 1.0; /* headroom the user asked for */
     r->replicas = c->replicas > 0 ? c->replicas
-                  : c->qps > 0  ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable)))
-                                : 1.0;
+                  : filled_replicas(c, a, r->tp * r->pp,
+                                    c->qps > 0 ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable))) : 1.0);
     price_fleet(c, a, r);
+}
+
+/* An offer that rents no single GPU (AWS p4d: eight A100s or none) is paid an instance at a time:
+ * the replicas a rate needs are rounded up to fill the instances they take, whose GPUs would
+ * otherwise idle, paid for (one 8B replica at 2 requests/s: eight on the instance, not one at tp 8).
+ * A closed loop's or a batch run's replicas are the measured setup's, and stay as asked. */
+static double filled_replicas(const sp_serve_config *c, const sp_accel *a, double replica_gpus, double needed)
+{
+    bool whole = c->usd_from_catalog && a->min_rented_gpus > 1 && replica_gpus < a->min_rented_gpus;
+    if (!whole || c->concurrency > 0 || c->requests > 0)
+        return needed;
+    double per_instance = fmax(1.0, floor(a->min_rented_gpus / replica_gpus));
+    return ceil(needed / per_instance) * per_instance;
 }
 
 static void price_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_result *r)

@@ -50,6 +50,7 @@ static const sp_field FIELDS[] = {
     {"price_provider", offsetof(sp_accel, price_provider), sizeof(((sp_accel *)0)->price_provider), 0, 0, 0, false},
     SOURCE(half_source, false),
     {"instances", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, false}, /* read_instances */
+    {"min_rented_gpus", offsetof(sp_accel, min_rented_gpus), 0, 2, 1024, SP_NUM_INTEGER, false},
     SOURCE(instances_source, false),
 };
 enum { FIELD_COUNT = sizeof FIELDS / sizeof FIELDS[0] };
@@ -100,6 +101,9 @@ static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a,
     static const sp_field FIELDS_INSTANCE[] = {{"gpus", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
                                                {"usd_per_hour", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true}};
     const yaml_node_t *list = sp_yaml_mapping_get(y, map, "instances");
+    if (!list && a->min_rented_gpus > 0)
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "min_rented_gpus"), "min_rented_gpus", err,
+                            "needs the instances it rents beside it ('%s')", a->name);
     if (!list)
         return SP_OK;
     sp_status s = sp_yaml_expect(y, list, YAML_SEQUENCE_NODE, "instances", err);
@@ -124,6 +128,10 @@ static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a,
             return sp_yaml_fail(y, row, "gpus", err, "instances are listed by GPUs, rising ('%s')", a->name);
         a->instance_count = i + 1;
     }
+    /* An offer with no single GPU (AWS p4d: eight A100s or none) names its smallest instance. */
+    if (s == SP_OK && a->min_rented_gpus > 0 && a->min_rented_gpus != a->instance_gpus[0])
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "min_rented_gpus"), "min_rented_gpus", err,
+                            "must be the smallest instance's GPUs (%g) ('%s')", a->instance_gpus[0], a->name);
     return s;
 }
 

@@ -47,15 +47,20 @@ void sp_price_providers_line(sp_buf *b, const char *label, const sp_accel *const
     sp_buf_printf(b, ": list prices of different providers, not one market (accelerators.yaml price_source)\n");
 }
 
-/* "LABEL AWS on-demand rents l4-pcie-24gb 1, 4 or 8 to an instance ($0.80, $4.60, $13.35 an hour): " */
+/* "LABEL AWS on-demand rents l4-pcie-24gb 1, 4 or 8 to an instance ($0.80, $4.60, $13.35 an hour): ",
+ * or for an offer with no single GPU "LABEL AWS on-demand rents a100-sxm-40gb only 8 to an instance
+ * ($21.96 an hour): " */
 static void instance_offer(sp_buf *b, const char *label, const sp_accel *a)
 {
-    sp_buf_printf(b, "%s%s rents %s 1", label, a->price_provider, a->name);
+    bool single = !(a->min_rented_gpus > 1);
+    sp_buf_printf(b, "%s%s rents %s %s", label, a->price_provider, a->name, single ? "1" : "only ");
     for (size_t i = 0; i < a->instance_count; i++)
-        sp_buf_printf(b, "%s%g", i + 1 == a->instance_count ? " or " : ", ", a->instance_gpus[i]);
-    sp_buf_printf(b, " to an instance ($%.2f", a->usd_per_hour);
+        sp_buf_printf(b, "%s%g", i == 0 && !single ? "" : i + 1 == a->instance_count ? " or " : ", ", a->instance_gpus[i]);
+    sp_buf_printf(b, " to an instance (");
+    if (single)
+        sp_buf_printf(b, "$%.2f, ", a->usd_per_hour);
     for (size_t i = 0; i < a->instance_count; i++)
-        sp_buf_printf(b, ", $%.2f", a->instance_usd_per_hour[i]);
+        sp_buf_printf(b, "%s$%.2f", i ? ", " : "", a->instance_usd_per_hour[i]);
     sp_buf_printf(b, " an hour): ");
 }
 
@@ -67,8 +72,10 @@ void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, dou
     if (!(rate > 0) || size <= 1) /* a single GPU's rate needs no word */
         return;
     instance_offer(b, label, a);
-    sp_buf_printf(b, "%g GPU%s a server take the %g-GPU instance%s, at $%.2f/GPU-hour\n", in_server,
-                  in_server == 1 ? "" : "s", size, size > in_server ? ", the rest of it idle and paid for" : "", rate);
+    sp_buf_printf(b, "%g GPU%s a server take%s the %g-GPU instance%s, at $%.2f/GPU-hour%s\n", in_server,
+                  in_server == 1 ? "" : "s", in_server == 1 ? "s" : "", size,
+                  size > in_server ? ", the rest of it idle and paid for" : "", rate,
+                  a->min_rented_gpus > in_server ? " (a provider renting single GPUs: --usd-per-gpu-hour)" : "");
 }
 
 /* The same for a serving fleet: how many instances of which size its replicas take. */
@@ -82,7 +89,8 @@ void sp_fleet_price_line(sp_buf *b, const char *label, const sp_accel *a, const 
     char rest[48] = "";
     if (idle > 0)
         snprintf(rest, sizeof rest, ", %g GPU%s idle and paid for", idle, idle == 1 ? "" : "s");
-    sp_buf_printf(b, "%g replica%s of %g GPUs take%s %g %g-GPU instance%s%s, at $%.2f/GPU-hour\n", s->replicas,
-                  s->replicas == 1 ? "" : "s", replica_gpus, s->replicas == 1 ? "s" : "", s->instances,
+    sp_buf_printf(b, "%g replica%s of %g GPU%s take%s %g %g-GPU instance%s%s, at $%.2f/GPU-hour\n", s->replicas,
+                  s->replicas == 1 ? "" : "s", replica_gpus, replica_gpus == 1 ? "" : "s", s->replicas == 1 ? "s" : "",
+                  s->instances,
                   s->instance_gpus, s->instances == 1 ? "" : "s", rest, s->usd_per_gpu_hour);
 }

@@ -273,6 +273,8 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
                 json_array_append_new(sizes, size);
             }
             json_object_set_new(o, "instances", sizes);
+            /* The fewest GPUs the offer rents: usd_per_hour is then that instance's per-GPU share. */
+            json_object_set_new(o, "min_rented_gpus", json_integer(a->min_rented_gpus > 1 ? (json_int_t)a->min_rented_gpus : 1));
             json_array_append_new(list, o);
         }
         return sp_json_finish(list, err);
@@ -303,10 +305,16 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
         const sp_accel *a = &catalog->items[i];
         if (a->instance_count == 0)
             continue;
-        sp_buf_printf(&b, "%s: $/h is one GPU's instance; %s rents", a->name, a->price_provider);
+        bool single = !(a->min_rented_gpus > 1);
+        sp_buf_printf(&b, "%s: $/h is %s; %s rents", a->name,
+                      single ? "one GPU's instance" : "a GPU's share of the smallest instance", a->price_provider);
         for (size_t k = 0; k < a->instance_count; k++)
             sp_buf_printf(&b, "%s %g for $%.2f", k ? "," : "", a->instance_gpus[k], a->instance_usd_per_hour[k]);
-        sp_buf_printf(&b, " an hour (a job on 2 pays for the 4)\n");
+        if (single)
+            sp_buf_printf(&b, " an hour (a job on %g pays for the %g)\n", a->instance_gpus[0] > 2 ? 2.0 : 1.0,
+                          a->instance_gpus[0] > 2 ? a->instance_gpus[0] : 2.0);
+        else
+            sp_buf_printf(&b, " an hour and no single GPU (a job on 1 pays for the %g)\n", a->min_rented_gpus);
     }
     return sp_buf_finish(&b, err);
 }
