@@ -10,7 +10,7 @@
 static const cli_opt OPTS[] = {
     CLI_MODEL_OPTS,
     {"gpu", CLI_TEXT, "NAME[,NAME...]", "accelerator(s) from the catalog (required); several are compared"},
-    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: the cheapest that fits)"},
+    {"tp", CLI_NUMBER, "N", "tensor-parallel degree (default: under --qps the cheapest fleet meeting the targets, else the fewest GPUs that hold the model)"},
     {"pp", CLI_NUMBER, "N", "pipeline stages of a replica, across nodes (default: 1, more when nothing else fits)"},
     {"weight-dtype", CLI_TEXT, "D", "bf16, fp16, fp8, int8, int4, nvfp4 (fp4; Blackwell), mxfp4 (default: the checkpoint's quantization_config, else bf16)"},
     {"kv-dtype", CLI_TEXT, "D", "bf16 (default), fp16, fp8, int8"},
@@ -158,6 +158,11 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
         return cli_flag_error(err, "max-utilization", "caps each replica's share of a request rate: give --qps too");
     if (cli_flag(&CMD, v, "max-utilization")->set && cli_flag(&CMD, v, "replicas")->set)
         return cli_flag_error(err, "max-utilization", "sets the replica count, which --replicas pins: give one of them");
+    /* A pinned fleet answers whether it holds a load; with none it would be priced at a rate it invents. */
+    if (cli_flag(&CMD, v, "replicas")->set && !cli_flag(&CMD, v, "qps")->set &&
+        !cli_flag(&CMD, v, "concurrency")->set && !cli_flag(&CMD, v, "requests")->set)
+        return cli_flag_error(err, "replicas", "pins the replicas sharing a load: give --qps (or --concurrency, "
+                                               "--requests); without one the report is one replica at full capacity");
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
     /* A spread the user gives is for the simulation; a --workload preset's also sizes the launch line. */

@@ -287,9 +287,14 @@ static void find_fitting_count(const train_job *j, const sp_train_option *option
 static sp_status check_profile_flags(const cli_value *v, sp_error *err)
 {
     static const char *const not_in_profiles[] = {"ep-overlap", "tp-overlap", "eager-modules", "recompute",
-                                                   "sequence-parallel", "goodput", "mfu-cap", "method"};
+                                                   "sequence-parallel", "goodput", "mfu-cap"};
     if (!cli_flag(&CMD, v, "model")->set)
         return cli_flag_error(err, "format", "profile: a profile names a catalog model; give --model");
+    /* A fine-tune's profile (its method, rank, quantisation) is finetune's to write. */
+    if (cli_flag(&CMD, v, "method")->set)
+        return cli_flag_error(err, "method",
+                              "a fine-tune's profile is written by `stackplan finetune` with the same flags and "
+                              "--format profile");
     for (size_t i = 0; i < sizeof not_in_profiles / sizeof not_in_profiles[0]; i++)
         if (cli_flag(&CMD, v, not_in_profiles[i])->set)
             return cli_flag_error(err, not_in_profiles[i],

@@ -105,7 +105,7 @@ static const cli_default DEFAULTS[] = {
     SWITCH("reentrant-checkpointing", true, "on",
            "transformers' gradient checkpointing default (use_reentrant=True) and axolotl's FSDP examples; under "
            "FSDP1 with a frozen base it keeps every block's input to the backward's end"),
-    NUM("replicas", 1, 1e6, WHOLE, "searched", "pin to ask whether a fleet holds the targets"),
+    NUM("replicas", 1, 1e6, WHOLE, "searched", "pin to ask whether a fleet holds the targets; needs --qps, --concurrency or --requests"),
     NUM("requests", 1, 1e9, WHOLE, "none (the steady state)", "an offline run; a billion requests is past any batch job"),
     NUM("seq", 1, 1e7, WHOLE, "train, memory: the model's context, at most 4096; finetune: 2048, at most the context",
         "pre-training runs at the context up to 4k (Llama 2); SFT recipes cut at 2048 (axolotl, LLaMA-Factory)"),
@@ -121,7 +121,7 @@ static const cli_default DEFAULTS[] = {
     NUM("tokens", 1, 1e16, 0, "train: 20 a parameter (Chinchilla, tokens_per_param); finetune: --dataset-gb, else 100 M tokens as a unit (the hours then scale with your count)",
         "ten quadrillion tokens is past any corpus"),
     NUMV("top", 1, 32, WHOLE, 5, "layouts listed; 32 fits one screen"),
-    NUM("tp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: the cheapest that fits",
+    NUM("tp", 1, 1024, WHOLE, "memory: 1; train: searched; serve: the cheapest fleet under --qps, else the fewest GPUs that hold the model",
         "must divide the heads (serve: but for --attention-dp with expert parallelism)"),
     SWITCH("tp-overlap", false, "off (Megatron-Core's default)",
            "Megatron-Bridge's Llama 3 70B, 3.1 405B and Qwen3 recipes turn it on; a layout without sequence "
@@ -132,8 +132,9 @@ static const cli_default DEFAULTS[] = {
     NUM("ttft-ms", 0, 1e7, 0, "none; with --percentile, 2000 (serve_ttft_ms_mlperf in data/defaults.yaml); 0: none", "time to first token"),
     NUM("usd-per-gpu-hour", 1e-6, 1e4, 0,
         "the catalog's on-demand price for the instance the GPUs come in: where AWS rents a part 1, 4 or 8 to an "
-        "instance (T4, L4, L40S, A10G), 2 GPUs pay for a 4-GPU instance and serving replicas share one; a `price :` "
-        "line says so (breakeven: required)",
+        "instance (T4, L4, L40S, A10G), 2 GPUs pay for a 4-GPU instance and serving replicas share one; where it "
+        "rents only 8 (A100, V100 32GB, H200: `min_rented_gpus`), 1 GPU pays for all 8, and a fleet with no pinned "
+        "count fills the instances it takes; a `price :` line says so (breakeven: required)",
         "a millionth of a dollar up to $10,000; a price under it is a typo"),
     NUM("vocab", 1, 1e7, WHOLE, "required for a shape", "ten million entries is past any tokenizer"),
     NUM("zero", 0, 3, WHOLE, "memory: 0; train: searched", "the ZeRO stages (Rajbhandari et al. 2020)"),

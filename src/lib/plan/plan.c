@@ -551,6 +551,13 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
     static const sp_ft_request defaults = SP_FT_REQUEST_INIT;
     sp_ft_request q = defaults;
     q.base.seq = p->seq > 0 ? p->seq : fmin(2048.0, sp_model_default_seq(m));
+    /* As finetune --seq: a context past the model's own is not assumed (a profile states none). */
+    if (m->seq > 0 && q.base.seq > m->seq) {
+        unsigned line = p->line, col = 0;
+        sp_profile_place(p, "seq", &line, &col);
+        return sp_fail(err, SP_ERR_INPUT, "", line, col, "seq",
+                       "%g tokens is beyond %s's context of %g (profile '%s')", q.base.seq, m->name, m->seq, p->name);
+    }
     if (p->has_precision)
         q.base.precision = p->precision;
     if (p->has_optimizer)
@@ -590,10 +597,19 @@ static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp
                            p->micro_batch, m->name, q.gpus_max, a->name, res.items[res.best].config.micro_batch, p->name);
         }
     }
-    if (res.best < 0)
+    if (res.best < 0) {
+        char hints[128] = ""; /* what the search's probe found would fit, each alone */
+        int n = 0;
+        if (res.fits_with_chunked_loss)
+            n += snprintf(hints + n, sizeof hints - (size_t)n, "%schunked_loss: true", n ? ", " : "");
+        if (res.fits_at_seq > 0 && n >= 0 && (size_t)n < sizeof hints)
+            n += snprintf(hints + n, sizeof hints - (size_t)n, "%sseq: %g", n ? ", " : "", res.fits_at_seq);
+        if (res.fits_at_gpus > 0 && n >= 0 && (size_t)n < sizeof hints)
+            n += snprintf(hints + n, sizeof hints - (size_t)n, "%sgpus: %g", n ? ", " : "", res.fits_at_gpus);
         return sp_fail(err, SP_ERR_NO_PLAN, "", p->gpu_line, p->gpu_col, "gpu",
-                       "no fine-tune of %s fits %g x %s, even with QLoRA and offload (profile '%s')", m->name,
-                       q.gpus_max, a->name, p->name);
+                       "no fine-tune of %s fits %g x %s, even with QLoRA and offload%s%s (profile '%s')", m->name,
+                       q.gpus_max, a->name, hints[0] ? "; each of these fits alone: " : "", hints, p->name);
+    }
     out->fine_tuned = true;
     out->fine_tune = res.items[res.best];
     out->fine_tune_late = q.deadline_hours > 0 && out->fine_tune.hours > q.deadline_hours;

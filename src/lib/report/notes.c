@@ -64,11 +64,16 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     case SP_NOTE_OVER_BUDGET:
         return snprintf(buf, size, "this tier spends more than the budget");
     case SP_NOTE_RUN_TOO_SLOW:
+        if (plan->fine_tuned && plan->fine_tune_late) /* the deadline, whatever the budget */
+            return snprintf(buf, size,
+                            "no method or GPU count tried finishes the fine-tune within train_hours; this is the best "
+                            "of what fits, %.4g h: more hours, fewer tokens, or more GPUs",
+                            plan->fine_tune.hours);
         if (plan->fine_tuned)
             return snprintf(buf, size,
-                            "no method and GPU count on one node finishes the fine-tune within train_hours and the "
-                            "budget; this is the best of what fits (%.4g h)",
-                            plan->fine_tune.hours);
+                            "no method or GPU count tried that finishes within train_hours stays within the budget; "
+                            "this is the best of what fits (%.4g h, $%.2f)",
+                            plan->fine_tune.hours, plan->fine_tune.cost_usd);
         if (plan->run_standing == SP_RUN_MEETS_BUDGET)
             return snprintf(buf, size,
                             "no GPU count up to %.0f (run_max_gpus) within the budget finishes the token budget "

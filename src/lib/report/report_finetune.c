@@ -364,7 +364,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_price_providers_line(&b, "prices   : ", parts, nparts, q->usd_per_gpu_hour > 0);
     /* The next step: the recommendation as a profile, and its files. */
     if (r->catalog_model && (sp_accel_stack(o->accel) == SP_STACK_CUDA || sp_accel_stack(o->accel) == SP_STACK_ROCM))
-        sp_buf_printf(&b, "launch   : this command with --format profile > ft.yaml, then `stackplan launch ft.yaml --out "
+        sp_buf_printf(&b, "launch   : `stackplan finetune` with these flags and --format profile > ft.yaml, then `stackplan launch ft.yaml --out "
                           "run`: axolotl.yml (micro-batch %g x %g accumulated x %g GPU(s) a step) and its torchrun, "
                           "Slurm%s scripts; put your data at data/train.jsonl (alpaca) and HF_TOKEN in the environment "
                           "for gated models\n",
@@ -409,7 +409,8 @@ static json_t *config_json(const sp_model *m, const sp_ft_config *c)
     json_object_set_new(o, "lora_rank", json_integer((json_int_t)c->lora_rank));
     json_object_set_new(o, "lora_targets", json_string(targets));
     json_object_set_new(o, "quant", json_string(sp_quant_name(c->quant)));
-    json_object_set_new(o, "double_quant", json_boolean(c->double_quant));
+    /* Double quantisation is of a 4-bit base's constants: none without one. */
+    json_object_set_new(o, "double_quant", json_boolean(c->double_quant && (c->quant == SP_QUANT_NF4 || c->quant == SP_QUANT_FP4)));
     json_object_set_new(o, "gpus", json_integer((json_int_t)c->gpus));
     json_object_set_new(o, "sharding", json_string(c->gpus > 1 ? (c->fsdp ? "fsdp" : "ddp") : "none"));
     json_object_set_new(o, "checkpointing", json_boolean(c->checkpointing));

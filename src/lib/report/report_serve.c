@@ -151,10 +151,13 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
         snprintf(latency, sizeof latency, "mean first / a token");
     else
         snprintf(latency, sizeof latency, "first token / a token");
+    /* At a rate, the input and output prices at that load, as APIs bill them: one output figure alone
+     * would rank parts by how each splits its hour between prefill and decode. */
+    bool at_load = r->config->qps > 0;
     sp_buf_printf(b, "compared    : %zu parts (--gpu); * the one above: meeting what was asked, then the least %s\n"
-                     "              %-20s %-12s %8s %6s %10s %11s  %-22s %s\n",
-                  r->compared_count, r->config->qps > 0 ? "an hour at the rate" : "a million output tokens", "gpu",
-                  "split", "replicas", "GPUs", "$/hour", "$/M output", latency, "targets");
+                     "              %-20s %-12s %8s %6s %10s %15s  %-22s %s\n",
+                  r->compared_count, at_load ? "an hour at the rate" : "a million output tokens", "gpu",
+                  "split", "replicas", "GPUs", "$/hour", at_load ? "$/M in / out" : "$/M output", latency, "targets");
     for (size_t i = 0; i < r->compared_count; i++) {
         const sp_serve_alternative *p = &r->compared[i];
         const char *mark = p->accel == r->accel ? "*" : " ";
@@ -163,16 +166,20 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
             continue;
         }
         const sp_serve_result *s = p->result;
-        char split[32], hour[24] = "-", token[24] = "-", times[48];
+        char split[32], hour[24] = "-", token[40] = "-", times[48];
         sp_serve_split_text(s, split, sizeof split);
         if (!p->unpriced) {
             snprintf(hour, sizeof hour, "%.2f", s->fleet_usd_per_hour);
-            snprintf(token, sizeof token, "%.3f", sp_serve_usd_per_million_output(s));
+            if (at_load && s->usd_per_million_output_tokens_at_load > 0)
+                snprintf(token, sizeof token, "%.3f / %.3f", s->usd_per_million_input_tokens,
+                         s->usd_per_million_output_tokens_at_load);
+            else
+                snprintf(token, sizeof token, "%.3f", sp_serve_usd_per_million_output(s));
         }
         double ttft_s, tpot_s;
         part_latency(p, &ttft_s, &tpot_s);
         snprintf(times, sizeof times, "%.0f ms / %.1f ms", 1e3 * ttft_s, 1e3 * tpot_s);
-        sp_buf_printf(b, "            %s %-20s %-12s %8g %6g %10s %11s  %-22s %s\n", mark, p->accel->name, split,
+        sp_buf_printf(b, "            %s %-20s %-12s %8g %6g %10s %15s  %-22s %s\n", mark, p->accel->name, split,
                       s->replicas, s->gpus, hour, token, times, p->unmet ? "NOT met" : "met");
     }
     providers_text(b, r);
@@ -210,6 +217,10 @@ static json_t *compared_json(const sp_serve_report *r)
                             s && !p->unpriced && s->usd_per_million_output_tokens_at_load > 0
                                 ? sp_json_round(s->usd_per_million_output_tokens_at_load, 1e4)
                                 : json_null());
+        json_object_set_new(o, "usd_per_million_input_tokens_at_load",
+                            s && !p->unpriced && s->usd_per_million_output_tokens_at_load > 0
+                                ? sp_json_round(s->usd_per_million_input_tokens, 1e4)
+                                : json_null());
         json_object_set_new(o, "price_provider", s && !p->unpriced && p->config->usd_from_catalog && p->accel->price_provider[0]
                                                      ? json_string(p->accel->price_provider)
                                                      : json_null());
@@ -221,6 +232,24 @@ static json_t *compared_json(const sp_serve_report *r)
     return list;
 }
 
+
+/* Why capacity set the replica count: the rate alone, or the rate held to --max-utilization, or
+ * the whole instances an offer with no single GPU rents (the replicas that fill them). */
+static const char *capacity_reason(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size)
+{
+    double rate_alone = s->requests_per_s > 0 ? fmax(1.0, sp_exact_ceil(c->qps / s->requests_per_s)) : s->replicas;
+    double capped = c->max_utilization > 0 && c->max_utilization < 1 && s->requests_per_s > 0
+                        ? fmax(1.0, sp_exact_ceil(c->qps / (s->requests_per_s * c->max_utilization)))
+                        : rate_alone;
+    if (s->replicas <= rate_alone)
+        snprintf(buf, size, "capacity (the rate alone)");
+    else if (s->replicas <= capped)
+        snprintf(buf, size, "capacity held to --max-utilization %g (the rate alone needs %g)", c->max_utilization,
+                 rate_alone);
+    else
+        snprintf(buf, size, "the whole instances they take, filled (the rate alone needs %g)", capped);
+    return buf;
+}
 static char *serve_text(const sp_serve_report *r, sp_error *err)
 {
     const sp_serve_config *c = r->config;
@@ -335,7 +364,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       c->spec_acceptance, c->spec_tokens + 1, 1e3 * s->decode_step_s * c->spec_acceptance,
                       1e3 * s->decode_step_s);
     if (s->simulated) {
-        char targets[160], router[64] = "", reach[192], nearest[256];
+        char targets[160], router[64] = "", reach[192], nearest[256], why[160];
         if (s->replicas > 1)
             snprintf(router, sizeof router, " behind a %s router", sp_routing_name(c->route_choices));
         sp_buf_printf(&b,
@@ -372,7 +401,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       : !strcmp(s->binding, "both") ? "both targets"
                       : !strcmp(s->binding, "ttft") ? "the first-token target"
                       : !strcmp(s->binding, "tpot") ? "the per-token target"
-                                                    : "capacity (the rate alone)");
+                                                    : capacity_reason(c, s, why, sizeof why));
         if (sp_serve_refused_past_percentile(c, s))
             sp_buf_printf(&b, "              NOT met for the refused: %.1f%% of requests pass the %.0f-token context "
                               "(the note below), more than the %.3g%% that p%g leaves out\n",
@@ -383,6 +412,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                                       !strcmp(s->binding, "both")))
             sp_buf_printf(&b, "              at %g replica(s) the p%g first token is %.0f ms and a token %.1f ms\n",
                           s->below_replicas, c->percentile, 1e3 * s->below_ttft_s, 1e3 * s->below_tpot_s);
+        /* A fleet the tail sizes at under half load pays mostly for headroom: say so, it is a choice. */
+        if (s->meets_targets && s->utilization > 0 && s->utilization < 0.5 &&
+            (!strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") || !strcmp(s->binding, "both")))
+            sp_buf_printf(&b, "              %.0f%% utilised: the p%g target, not the rate, buys most of these GPUs; a "
+                              "faster part, a wider split or smaller weights (--weight-dtype) may meet it for less\n",
+                          100.0 * s->utilization, c->percentile);
     }
     if (c->concurrency > 0)
         sp_buf_printf(&b,
@@ -390,6 +425,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       "token (p95 %.1f ms), %.1f ms between tokens, %.2f s a request\n",
                       c->concurrency, c->concurrency == 1 ? "" : "s", s->batch, 1e3 * s->ttft_s_mean, 1e3 * s->ttft_load_s.p95, 1e3 * s->tpot_s_mean,
                       s->e2e_s_mean);
+    /* The waves' spread of first tokens is the model's weakest figure (docs/MODEL.md, issue 16's
+     * six differing verdicts): say so where it is wide. */
+    if (c->concurrency > 1 && s->ttft_load_s.p95 > 1.25 * s->ttft_s_mean)
+        sp_buf_printf(&b, "              the p95 first token assumes the clients stay in step, their prompts queued "
+                          "behind one another each wave; NVIDIA's NIM sweeps measured p95 near 1.1 x the mean at "
+                          "25-150 clients: read it as an upper bound, the mean as the estimate\n");
     if ((c->ttft_s > 0 || c->tpot_s > 0) && !s->simulated) {
         char first[32] = "none", per[96] = "none";
         if (c->ttft_s > 0)
@@ -497,6 +538,14 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         char open_hour[48], pinned_hour[48];
         sp_money_cents(s->open_usd_per_hour, open_hour, sizeof open_hour);
         sp_money_cents(s->fleet_usd_per_hour, pinned_hour, sizeof pinned_hour);
+        if (!strcmp(open_hour, pinned_hour) && s->open_gpus == s->gpus) /* a tie on the fleet's price */
+            sp_buf_printf(&b, "note        : --tp %g is pinned; left open the search takes tp %g%s at the same price, "
+                              "%g GPU%s at %s an hour, for a lower cost a token at full capacity ($%.3f against "
+                              "$%.3f): a tie the pinned split's latency may well decide\n",
+                          s->tp, s->open_tp, s->open_pp > 1 ? " with pipeline stages" : "", s->gpus,
+                          s->gpus == 1 ? "" : "s", pinned_hour, s->open_usd_per_million_output_tokens,
+                          s->usd_per_million_output_tokens);
+        else
         sp_buf_printf(&b, "note        : --tp %g is pinned; left open the search takes tp %g%s, %g GPU%s at %s an hour "
                           "($%.3f per million output tokens at full capacity), against %g GPU%s at %s an hour "
                           "($%.3f) with tp %g\n",
@@ -561,6 +610,15 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     /* TensorRT-LLM's server loads 8-bit weights from a checkpoint NVIDIA's ModelOpt quantised, and
      * takes a quantised KV cache from its LLM API options, not from a flag. */
     bool fp8_weights = c->weight_dtype == SP_DTYPE_FP8 && !c->weights_from_checkpoint && !r->model->checkpoint_quantized;
+    /* vLLM's online fp8 loads the 16-bit weights whole and quantises them after (docs/features/
+     * quantization/fp8.md: "we load the model at original precision before quantizing down to 8-bits,
+     * so you need enough memory to load the whole model"): a shard that fits only in 8 bits never loads. */
+    double bf16_shard = 2.0 * s->weights_bytes, engine_share = r->accel->memory_bytes * c->gpu_memory_utilization;
+    if (engine != SP_ENGINE_TRTLLM_TRITON && fp8_weights && bf16_shard > engine_share)
+        sp_buf_printf(&b, "note        : vLLM quantises to fp8 after loading the 16-bit weights, about %.0f GB a GPU here, "
+                          "past the %.0f GB it may take: the line as written runs out of memory while loading; serve a "
+                          "checkpoint already in fp8 (e.g. <org>/<model>-FP8) and drop --quantization fp8\n",
+                      bf16_shard / 1e9, engine_share / 1e9);
     if (engine == SP_ENGINE_TRTLLM_TRITON && fp8_weights)
         sp_buf_printf(&b, "note        : trtllm-serve reads fp8 weights from a checkpoint quantised beforehand (NVIDIA "
                           "ModelOpt publishes them, e.g. nvidia/<model>-FP8): point the launch line at one\n");
@@ -638,7 +696,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "nodes_per_replica", json_integer((json_int_t)s->nodes_per_replica));
     json_object_set_new(o, "batch", json_integer((json_int_t)s->batch));
     json_object_set_new(o, "max_batch", json_integer((json_int_t)s->max_batch));
-    json_object_set_new(o, "kv_cache_bytes_per_token", sp_json_count(s->kv_cache_bytes_per_token));
+    json_object_set_new(o, "kv_cache_bytes_per_token_per_gpu", sp_json_count(s->kv_cache_bytes_per_token));
     json_object_set_new(o, "kv_cache_tokens", sp_json_count(floor(s->kv_cache_tokens)));
     json_object_set_new(o, "sequence_kv_tokens", sp_json_round(s->sequence_kv_tokens, 10));
     json_object_set_new(o, "weights_bytes_per_gpu", sp_json_count(s->weights_bytes));
