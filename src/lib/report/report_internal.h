@@ -100,6 +100,8 @@ char *sp_render_plans_html(const sp_profile_list *profiles, const sp_plan *plans
 struct json_t;
 /* The JSON object of one plan, as `plan --format json` prints it (report_json.c). */
 struct json_t *sp_plan_json(const sp_profile *p, const sp_plan *plan, const sp_rules *r);
+/* A serving result's latencies under load into o (report_serve.c): percentiles, the verdict's, binding. */
+void sp_serve_load_json(struct json_t *o, const sp_serve_config *c, const sp_serve_result *s);
 /* Dumps a jansson value (and releases it) as indented, ordered text plus a newline. */
 char *sp_json_finish(struct json_t *root, sp_error *err);
 /* A command's JSON report: "stackplan_version" first, then root's keys (releases root). */

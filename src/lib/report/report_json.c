@@ -76,6 +76,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "prompt_tokens", json_integer((json_int_t)plan->serve_config.prompt_tokens));
         json_object_set_new(t, "output_tokens", json_integer((json_int_t)plan->serve_config.output_tokens));
         json_object_set_new(t, "tp", json_integer((json_int_t)sv->tp));
+        json_object_set_new(t, "pp", json_integer((json_int_t)fmax(1.0, sv->pp)));
         json_object_set_new(t, "batch", json_integer((json_int_t)sv->batch));
         json_object_set_new(t, "replicas", json_integer((json_int_t)sv->replicas));
         /* What one GPU of a replica holds, as the text's memory line and the engine's launch line say. */
@@ -90,6 +91,15 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "tpot_s", json_real(round(sv->tpot_s * 1e6) / 1e6));
         json_object_set_new(t, "meets_targets", json_boolean(sv->meets_targets));
         json_object_set_new(t, "usd_per_million_output_tokens", json_real(round(sv->usd_per_million_output_tokens * 1e4) / 1e4));
+        /* At the profile's rate, as the text's cost line: each kind of token its share, and the load. */
+        bool loaded = sv->usd_per_million_output_tokens_at_load > 0;
+        json_object_set_new(t, "usd_per_million_input_tokens_at_load",
+                            loaded ? sp_json_round(sv->usd_per_million_input_tokens, 1e4) : json_null());
+        json_object_set_new(t, "usd_per_million_output_tokens_at_load",
+                            loaded ? sp_json_round(sv->usd_per_million_output_tokens_at_load, 1e4) : json_null());
+        json_object_set_new(t, "fleet_usd_per_hour", sp_json_round(sv->fleet_usd_per_hour, 100));
+        json_object_set_new(t, "utilization", sp_json_round(sv->utilization, 1e4));
+        sp_serve_load_json(t, &plan->serve_config, sv);
         json_object_set_new(t, "engine", json_string(sp_engine_name(plan->engine)));
         json_object_set_new(t, "engine_reason", json_string(plan->engine_reason));
         sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, sv, line, sizeof line);

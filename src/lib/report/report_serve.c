@@ -185,6 +185,34 @@ static void compared_text(sp_buf *b, const sp_serve_report *r)
     providers_text(b, r);
 }
 
+/* The latencies under load, as serve --format json and a plan's "serving" give them: under a rate
+ * the simulation's percentiles, under a closed loop the wave's (the means are the loop's own); with
+ * --percentile the values the verdict read there and the target that set the replica count. */
+void sp_serve_load_json(json_t *o, const sp_serve_config *c, const sp_serve_result *s)
+{
+    if (s->simulated || c->concurrency > 0) {
+        const sp_latency *l[] = {&s->ttft_load_s, &s->tpot_load_s, &s->e2e_load_s};
+        const char *names[] = {"ttft_s", "tpot_s", "e2e_s"};
+        for (size_t i = 0; i < 3; i++) {
+            const double values[] = {l[i]->mean, l[i]->p50, l[i]->p90, l[i]->p95, l[i]->p99};
+            const char *suffix[] = {"mean", "p50", "p90", "p95", "p99"};
+            for (size_t k = 0; k < 5; k++) {
+                char key[32];
+                snprintf(key, sizeof key, "%s_%s", names[i], suffix[k]);
+                json_object_set_new(o, key, sp_json_round(values[k], 1e6));
+            }
+        }
+    }
+    if (!s->simulated)
+        return;
+    json_object_set_new(o, "percentile", json_real(c->percentile));
+    /* The values the verdict read, at the percentile asked (one of the pNN above, or its own rank). */
+    json_object_set_new(o, "ttft_s_at_percentile", sp_json_round(sp_latency_at(&s->ttft_load_s, c->percentile), 1e6));
+    json_object_set_new(o, "tpot_s_at_percentile", sp_json_round(sp_latency_at(&s->tpot_load_s, c->percentile), 1e6));
+    json_object_set_new(o, "e2e_s_at_percentile", sp_json_round(sp_latency_at(&s->e2e_load_s, c->percentile), 1e6));
+    json_object_set_new(o, "binding", json_string(s->binding));
+}
+
 /* The same rows as JSON: null for one part. */
 static json_t *compared_json(const sp_serve_report *r)
 {
@@ -733,31 +761,11 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     if (c->concurrency > 0) {
         json_object_set_new(o, "concurrency", json_integer((json_int_t)c->concurrency));
     }
-    /* Under a rate the simulation's percentiles, under a closed loop the wave's (the means are the
-     * loop's own, the same figures). */
-    if (s->simulated || c->concurrency > 0) {
-        const sp_latency *l[] = {&s->ttft_load_s, &s->tpot_load_s, &s->e2e_load_s};
-        const char *names[] = {"ttft_s", "tpot_s", "e2e_s"};
-        for (size_t i = 0; i < 3; i++) {
-            const double values[] = {l[i]->mean, l[i]->p50, l[i]->p90, l[i]->p95, l[i]->p99};
-            const char *suffix[] = {"mean", "p50", "p90", "p95", "p99"};
-            for (size_t k = 0; k < 5; k++) {
-                char key[32];
-                snprintf(key, sizeof key, "%s_%s", names[i], suffix[k]);
-                json_object_set_new(o, key, sp_json_round(values[k], 1e6));
-            }
-        }
-    }
     /* A target no split meets: the targets the fleet was sized for instead (null: the user's own). */
     json_object_set_new(o, "ttft_s_sized_for", s->reach_ttft_s > 0 ? sp_json_round(s->reach_ttft_s, 1e6) : json_null());
     json_object_set_new(o, "tpot_s_sized_for", s->reach_tpot_s > 0 ? sp_json_round(s->reach_tpot_s, 1e6) : json_null());
+    sp_serve_load_json(o, c, s);
     if (s->simulated) {
-        json_object_set_new(o, "percentile", json_real(c->percentile));
-        /* The values the verdict read, at the percentile asked (one of the pNN above, or its own rank). */
-        json_object_set_new(o, "ttft_s_at_percentile", sp_json_round(sp_latency_at(&s->ttft_load_s, c->percentile), 1e6));
-        json_object_set_new(o, "tpot_s_at_percentile", sp_json_round(sp_latency_at(&s->tpot_load_s, c->percentile), 1e6));
-        json_object_set_new(o, "e2e_s_at_percentile", sp_json_round(sp_latency_at(&s->e2e_load_s, c->percentile), 1e6));
-        json_object_set_new(o, "binding", json_string(s->binding));
         json_object_set_new(o, "routing", json_string(sp_routing_name(c->route_choices)));
         /* One replica fewer, simulated: what it missed (null when no count below was tried). */
         bool below = s->below_replicas > 0;
