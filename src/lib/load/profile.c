@@ -274,6 +274,14 @@ static size_t missing_keys(sp_yaml *y, const yaml_node_t *map, bool fine_tune, c
 static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_profile *p, sp_error *err)
 {
     bool fine_tune = p->has_method && p->model[0];
+    /* A method without a model changes nothing in the seed's arithmetic (16 bytes a parameter): an
+     * 8B QLoRA would be sized and priced as full training, so it is refused at the key, before the
+     * keys the seed's arithmetic would then miss (train_hours), which naming the model makes moot. */
+    if (p->has_method && !p->model[0])
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "method"), "method", err,
+                            "a fine-tune is searched for a named model on a gpu (the seed's arithmetic has no "
+                            "method): add model and gpu (profile '%s')",
+                            p->name);
     const char *missing[3];
     size_t n_missing = missing_keys(y, map, fine_tune, missing);
     if (n_missing > 0) {
@@ -281,22 +289,13 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
         for (size_t i = 1; i < n_missing; i++)
             snprintf(also + strlen(also), sizeof also - strlen(also), "%s%s", i > 1 ? " and " : n_missing == 2 ? "; so is " : "; so are ",
                      missing[i]);
-        bool hours_only = n_missing == 1 && !strcmp(missing[0], "train_hours") && p->has_method;
-        return sp_yaml_fail(y, map, missing[0], err, "missing (profile '%s'%s%s)", p->name[0] ? p->name : "unnamed",
-                            hours_only ? ": only a fine-tune of a named model is timed by the plan" : "", also);
+        return sp_yaml_fail(y, map, missing[0], err, "missing (profile '%s'%s)", p->name[0] ? p->name : "unnamed", also);
     }
     /* Without a gpu a named model's fine-tune has nothing to search on, and the plan would size a
      * full pre-training run's memory instead: the method would be dropped without a word. */
     if (fine_tune && !p->gpu[0])
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "method"), "method", err,
                             "a fine-tune is searched on a catalog accelerator: add gpu (profile '%s')", p->name);
-    /* A method without a model changes nothing in the seed's arithmetic (16 bytes a parameter): an
-     * 8B QLoRA would be sized and priced as full training, so it is refused at the key. */
-    if (p->has_method && !p->model[0])
-        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "method"), "method", err,
-                            "a fine-tune is searched for a named model on a gpu (the seed's arithmetic has no "
-                            "method): add model and gpu (profile '%s')",
-                            p->name);
     /* Keys that only a named model's plan reads: refused rather than left without effect. */
     static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "percentile", "prompt_tokens", "output_tokens",
                                              "weight_dtype", "kv_dtype", "tokens", "seq", "micro_batch",

@@ -236,11 +236,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     char targets[64];
     sp_targets_text(sp_ft_targets_of(r->model, q->base.targets), targets, sizeof targets);
     sp_buf b = {0};
-    sp_buf_printf(&b, "model   : %s (%.2f B parameters), %g tokens a sequence\n", r->model->name,
-                  sp_model_params(r->model) / 1e9, q->base.seq);
+    sp_buf_printf(&b, "model   : %s (%.2f B parameters), %g token%s a sequence\n", r->model->name,
+                  sp_model_params(r->model) / 1e9, q->base.seq, q->base.seq == 1 ? "" : "s");
     char tokens[32];
     sp_count_text(q->tokens, tokens, sizeof tokens);
-    sp_buf_printf(&b, "job     : %s tokens%s; ", tokens,
+    sp_buf_printf(&b, "job     : %s token%s%s; ", tokens, q->tokens == 1 ? "" : "s",
                   q->tokens_given ? " to train on" : " (a unit: no --dataset-gb or --tokens given)");
     if (q->methods & ~(unsigned)SP_METHODS_FULL) /* a full fine-tune alone has no adapters to describe */
         sp_buf_printf(&b, "adapters rank %g on %s%s; ", q->base.lora_rank, targets,
