@@ -257,6 +257,8 @@ typedef struct {
                                      it is predicted this share faster (a larger micro-batch's) */
     double ft_patience_hours;     /* a fine-tune longer than this yields to a near tie in price (within
                                      search_tie_tolerance) that finishes sooner on more GPUs */
+    double ft_roomy_premium;      /* a fine-tune that fits with the allocator's room beats a tight one
+                                     costing up to this share less */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };

@@ -11,7 +11,8 @@ dashes (micro_batch=2 is --micro-batch 2, flash_attention=True is --flash-attent
     (True, True)
 
 A report whose request no plan meets (the CLI's exit status 3) comes back like any other; its
-fields say why. Calls are serialised: the library runs one command at a time per process.
+fields say why. Where exit status 3 comes with no report (serve's model that no replica holds),
+StackplanError is raised with the reason, as for bad input. Calls are serialised: the library runs one command at a time per process.
 
 Bad input raises StackplanError with the file, line, column and field the CLI would name.
 The library is found at $STACKPLAN_LIBRARY, else as libstackplan.so.0 on the loader's path

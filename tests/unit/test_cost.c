@@ -60,7 +60,8 @@ static void breakeven_check_names_the_bad_field(void **state)
 
 /* An offer with no single GPU (AWS p4d: 8 x A100 40GB at $21.957642 an hour, $2.74470525 a GPU's
  * share): a job on 1 pays the instance ($21.96 a GPU-hour), on 4 half of it each ($5.49), on 8 or
- * 16 the share; a fleet of 3 one-GPU replicas takes one instance, of 9 two. An offer that rents
+ * 16 the share, on 12 two instances; a fleet of 3 one-GPU replicas takes one instance, of 9 two,
+ * a 12-GPU replica two. An offer that rents
  * single GPUs (L4: 1, 4 or 8) charges one GPU its own rate. */
 static void whole_instances_are_paid_whole(void **state)
 {
@@ -77,11 +78,16 @@ static void whole_instances_are_paid_whole(void **state)
     assert_close(sp_accel_usd_per_gpu_hour(&p4d, 4), 21.957642 / 4);
     assert_close(sp_accel_usd_per_gpu_hour(&p4d, 8), 2.74470525);
     assert_close(sp_accel_usd_per_gpu_hour(&p4d, 16), 2.74470525);
+    assert_close(sp_accel_usd_per_gpu_hour(&p4d, 12), 2 * 21.957642 / 12); /* two whole instances */
     double instances = 0, size = 0;
     assert_close(sp_accel_fleet_usd_per_hour(&p4d, 3, 1, &instances, &size), 21.957642);
     assert_close(instances, 1.0);
     assert_close(size, 8.0);
     assert_close(sp_accel_fleet_usd_per_hour(&p4d, 9, 1, &instances, &size), 2 * 21.957642);
+    /* A replica wider than a server takes whole instances: 12 GPUs, two. */
+    assert_close(sp_accel_fleet_usd_per_hour(&p4d, 1, 12, &instances, &size), 2 * 21.957642);
+    assert_close(instances, 2.0);
+    assert_close(size, 8.0);
     sp_accel l4 = p4d;
     l4.usd_per_hour = 0.8048;
     l4.min_rented_gpus = 0;

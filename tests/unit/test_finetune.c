@@ -59,6 +59,13 @@ static void fused_experts_stay_whole(void **state)
     c.targets = SP_TARGET_ALL;
     assert_close(sp_ft_adapter_params(&fused, &c), 8192.0);
     assert_close(sp_ft_adapter_params(&linears, &c), 26624.0);
+    /* Targets that name only the fused experts train nothing: refused at the flag. */
+    sp_ft_config mlp_only = c;
+    mlp_only.targets = SP_TARGET_MLP;
+    sp_error refused;
+    assert_int_equal(sp_ft_config_check(&fused, &mlp_only, &refused), SP_ERR_INPUT);
+    assert_string_equal(refused.field, "lora-targets");
+    assert_int_equal(sp_ft_config_check(&linears, &mlp_only, &refused), SP_OK);
     c.method = SP_METHOD_QLORA;
     c.quant = SP_QUANT_NF4;
     c.double_quant = false;

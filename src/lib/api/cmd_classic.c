@@ -40,9 +40,15 @@ int cmd_classic(int argc, char **argv)
     if (status != CLI_EXIT_OK)
         return status;
     char *text = sp_render_classic(&profiles, plans, &rules, &err);
+    bool no_plan = false; /* a profile nothing meets is printed in place; the status says so, as plan's */
+    for (size_t i = 0; i < profiles.count; i++)
+        no_plan = no_plan || plans[i].no_plan;
     free(plans);
     sp_profile_list_free(&profiles);
-    return text ? cli_emit(text) : cli_fail(&err);
+    if (!text)
+        return cli_fail(&err);
+    int emitted = cli_emit(text);
+    return emitted == CLI_EXIT_OK && no_plan ? CLI_EXIT_UNMET : emitted;
 }
 
 const cli_command *cmd_classic_spec(void) { return &CMD; }

@@ -162,7 +162,8 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (cli_flag(&CMD, v, "replicas")->set && !cli_flag(&CMD, v, "qps")->set &&
         !cli_flag(&CMD, v, "concurrency")->set && !cli_flag(&CMD, v, "requests")->set)
         return cli_flag_error(err, "replicas", "pins the replicas sharing a load: give --qps (or --concurrency, "
-                                               "--requests); without one the report is one replica at full capacity");
+                                               "--requests); without one the report is a replica at full capacity (on an offer that "
+                                               "rents only whole instances, the replicas that fill one)");
     c->replicas = cli_number_or(&CMD, v, "replicas", 0);
     c->prompt_spread = cli_number_or(&CMD, v, "prompt-spread", 0);
     /* A spread the user gives is for the simulation; a --workload preset's also sizes the launch line. */

@@ -100,7 +100,7 @@ static const cli_default DEFAULTS[] = {
         "managed over raw price, read to 9 decimals (reports print 12 digits, so a finer one would print as 1)"),
     NUM("prompt-spread", 0, 10, 0, "0 (fixed lengths)", "a lognormal's std/mean; 10 is past ShareGPT's spread"),
     NUMV("prompt-tokens", 1, 1e7, WHOLE, 512, "an assumed chat prompt with its history; give the lengths your traffic has"),
-    NUM("qps", 1e-6, 1e9, 0, "none (one replica)", "requests a second; under one request in 11.6 days no price a token means anything"),
+    NUM("qps", 1e-6, 1e9, 0, "none (one replica; on a part rented only in whole instances, the replicas that fill one)", "requests a second; under one request in 11.6 days no price a token means anything"),
     NUMV("rdzv-port", 1024, 65535, WHOLE, 29500, "torchrun's default; ports under 1024 need root"),
     SWITCH("reentrant-checkpointing", true, "on",
            "transformers' gradient checkpointing default (use_reentrant=True) and axolotl's FSDP examples; under "

@@ -62,10 +62,8 @@ static long pricing_instance(const sp_accel *a, double gpus)
     double in_server = fmin(gpus, sp_accel_host_gpus(a));
     if (a->instance_count == 0)
         return -1;
-    /* usd_per_hour is the smallest instance's share (the loader checks it is the first listed): a
-     * job that fills it pays that share, a smaller one the whole instance. */
-    if (a->min_rented_gpus > 1)
-        return in_server < a->min_rented_gpus ? 0 : -1;
+    if (a->min_rented_gpus > 1) /* only the smallest instance is rented (sp_accel_usd_per_gpu_hour) */
+        return 0;
     if (!(in_server > 1))
         return -1;
     for (size_t i = 0; i < a->instance_count; i++)
@@ -79,6 +77,10 @@ static long pricing_instance(const sp_accel *a, double gpus)
  * an instance, the larger ones with proportionally more CPUs and memory). */
 double sp_accel_usd_per_gpu_hour(const sp_accel *a, double gpus)
 {
+    /* An offer with no single GPU rents whole instances of its smallest size (the loader checks
+     * usd_per_hour is their share): 12 GPUs take two 8-GPU instances, 16 GPUs idle-free ones. */
+    if (a->min_rented_gpus > 1 && a->instance_count > 0 && gpus > 0)
+        return ceil(gpus / a->min_rented_gpus) * a->instance_usd_per_hour[0] / gpus;
     long i = pricing_instance(a, gpus);
     if (i < 0)
         return a->usd_per_hour;

@@ -352,6 +352,11 @@ static sp_status check_method(const sp_model *m, const sp_ft_config *c, sp_error
                        "%s has no '%s' projection (its MLP is up and down)", m->name[0] ? m->name : "the model",
                        name);
     }
+    /* Targets that name only fused experts (gpt-oss's MLP) reach no linear: nothing would train. */
+    if (m->experts_fused && !sp_ft_targets_of(m, c->targets))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-targets",
+                       "%s's experts are fused parameters no LoRA target wraps: add its attention (q,k,v,o)",
+                       m->name[0] ? m->name : "the model");
     return SP_OK;
 }
 
@@ -431,9 +436,13 @@ static double fsdp_gathered_bytes(const sp_model *m, const sp_ft_config *c, cons
     return (2.0 * base->layer_storage + embedding_params(m) * 2.0) * copy;
 }
 
-void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *c, const sp_ft_constants *k, double capacity_bytes,
+void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *given, const sp_ft_constants *k, double capacity_bytes,
                           sp_ft_memory *out)
 {
+    /* The targets as PEFT finds them in this model (fused experts are no linear to wrap). */
+    sp_ft_config adapted = *given;
+    adapted.targets = sp_ft_targets_of(m, given->targets);
+    const sp_ft_config *c = &adapted;
     memset(out, 0, sizeof *out);
     double params = sp_model_params(m), n = c->gpus;
     double shard = c->fsdp ? n : 1.0;

@@ -205,9 +205,13 @@ sp_status sp_ft_card_check(const sp_accel *a, const sp_ft_config *c, sp_error *e
     return SP_OK;
 }
 
-sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_config *c, const sp_ft_constants *k,
+sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_config *given, const sp_ft_constants *k,
                               const sp_perf_constants *perf, sp_ft_step *out, sp_error *err)
 {
+    /* The targets as PEFT finds them in this model (fused experts are no linear to wrap). */
+    sp_ft_config adapted = *given;
+    adapted.targets = sp_ft_targets_of(m, given->targets);
+    const sp_ft_config *c = &adapted;
     memset(out, 0, sizeof *out);
     sp_ft_memory mem;
     sp_status s = sp_ft_memory_estimate(m, c, k, 0, &mem, err);

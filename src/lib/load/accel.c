@@ -1,6 +1,7 @@
 /* accel.c - loads the accelerator catalog (data/accelerators.yaml). */
 #include "load_internal.h"
 
+#include <math.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +96,8 @@ static sp_status check_inter_node(sp_yaml *y, const yaml_node_t *map, const sp_a
 }
 
 /* The offer's larger instances: a list of {gpus, usd_per_hour} (the whole instance's price), GPUs
- * rising, each from 2 to host_gpus, with instances_source beside it and a single GPU's price. */
+ * rising, each from 2 to host_gpus, with instances_source beside it and usd_per_hour: a single GPU's
+ * price, or with min_rented_gpus (no single GPU rented) the smallest instance's per-GPU share. */
 static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a, sp_error *err)
 {
     static const sp_field FIELDS_INSTANCE[] = {{"gpus", 0, SP_FIELD_ELSEWHERE, 0, 0, 0, true},
@@ -114,7 +116,8 @@ static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a,
     if (s == SP_OK && !sp_yaml_mapping_get(y, map, "instances_source"))
         return sp_yaml_fail(y, list, "instances", err, "needs an instances_source beside it ('%s')", a->name);
     if (s == SP_OK && !(a->usd_per_hour > 0))
-        return sp_yaml_fail(y, list, "instances", err, "needs a single GPU's usd_per_hour beside it ('%s')", a->name);
+        return sp_yaml_fail(y, list, "instances", err, "needs usd_per_hour beside it, a single GPU's or the smallest "
+                                                        "instance's share ('%s')", a->name);
     for (size_t i = 0; s == SP_OK && i < n; i++) {
         yaml_node_t *row = sp_yaml_node(y, list->data.sequence.items.start[i]);
         s = sp_yaml_read_row(y, row, "instance", FIELDS_INSTANCE, 2, NULL, err);
@@ -128,10 +131,16 @@ static sp_status read_instances(sp_yaml *y, const yaml_node_t *map, sp_accel *a,
             return sp_yaml_fail(y, row, "gpus", err, "instances are listed by GPUs, rising ('%s')", a->name);
         a->instance_count = i + 1;
     }
-    /* An offer with no single GPU (AWS p4d: eight A100s or none) names its smallest instance. */
+    /* An offer with no single GPU (AWS p4d: eight A100s or none) names its smallest instance, whose
+     * per-GPU share usd_per_hour is. */
     if (s == SP_OK && a->min_rented_gpus > 0 && a->min_rented_gpus != a->instance_gpus[0])
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "min_rented_gpus"), "min_rented_gpus", err,
                             "must be the smallest instance's GPUs (%g) ('%s')", a->instance_gpus[0], a->name);
+    if (s == SP_OK && a->min_rented_gpus > 0 &&
+        fabs(a->usd_per_hour * a->min_rented_gpus - a->instance_usd_per_hour[0]) > 1e-6 * a->instance_usd_per_hour[0])
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "usd_per_hour"), "usd_per_hour", err,
+                            "must be the %g-GPU instance's share, %.8g ('%s')", a->min_rented_gpus,
+                            a->instance_usd_per_hour[0] / a->min_rented_gpus, a->name);
     return s;
 }
 

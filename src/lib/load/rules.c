@@ -222,6 +222,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(search_comfort_share, 0.5, 1),
     PERF(offload_min_gain, 0, 10),
     PERF(ft_patience_hours, 0, 1e6),
+    PERF(ft_roomy_premium, 0, 10),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 

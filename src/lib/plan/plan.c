@@ -948,7 +948,7 @@ static sp_status plan_profile(const sp_profile *profile, const sp_rules *rules, 
     if (catalog_price(profile, accel) && !out->data_sized && out->gpus > 0) {
         out->knobs.usd_per_gpu_hour =
             out->served ? out->serve.usd_per_gpu_hour : sp_accel_usd_per_gpu_hour(accel, out->gpus);
-        out->instance_priced = out->knobs.usd_per_gpu_hour != accel->usd_per_hour;
+        out->instance_priced = out->knobs.usd_per_gpu_hour != accel->usd_per_hour || accel->min_rented_gpus > 1;
         out->priced_accel = *accel;
     }
     const sp_knobs *k = &out->knobs;

@@ -71,6 +71,8 @@ void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, dou
     double in_server = fmin(gpus, sp_accel_host_gpus(a)), size = sp_accel_instance_gpus(a, gpus);
     if (!(rate > 0) || size <= 1) /* a single GPU's rate needs no word */
         return;
+    if (a->min_rented_gpus > 1 && sp_divides(a->min_rented_gpus, gpus)) /* whole instances, none idle: the share */
+        return;
     instance_offer(b, label, a);
     sp_buf_printf(b, "%g GPU%s a server take%s the %g-GPU instance%s, at $%.2f/GPU-hour%s\n", in_server,
                   in_server == 1 ? "" : "s", in_server == 1 ? "s" : "", size,
@@ -84,8 +86,12 @@ void sp_fleet_price_line(sp_buf *b, const char *label, const sp_accel *a, const 
     /* Single GPUs at their own rate need no word. */
     if (a->instance_count == 0 || !(s->usd_per_gpu_hour > 0) || s->instance_gpus <= 1)
         return;
-    instance_offer(b, label, a);
     double replica_gpus = s->tp * fmax(1.0, s->pp), idle = s->instances * s->instance_gpus - s->gpus;
+    /* Whole instances of an offer with no single GPU, none idle: the catalog's share, as shown. */
+    if (a->min_rented_gpus > 1 && !(idle > 0) && s->replicas * replica_gpus >= a->min_rented_gpus &&
+        !(s->replicas > 1 && replica_gpus < a->min_rented_gpus))
+        return;
+    instance_offer(b, label, a);
     char rest[48] = "";
     if (idle > 0)
         snprintf(rest, sizeof rest, ", %g GPU%s idle and paid for", idle, idle == 1 ? "" : "s");

@@ -244,9 +244,10 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   q->tokens_given ? " to train on" : " (a unit: no --dataset-gb or --tokens given)");
     if (q->methods & ~(unsigned)SP_METHODS_FULL) /* a full fine-tune alone has no adapters to describe */
         sp_buf_printf(&b, "adapters rank %g on %s%s; ", q->base.lora_rank, targets,
-                      r->model->experts_fused ? " (its experts are fused parameters: no LoRA target reaches them, "
-                                                "and 4-bit loading keeps them 16-bit)"
-                                              : "");
+                      !r->model->experts_fused ? ""
+                      : q->methods & SP_METHODS_QLORA ? " (its experts are fused parameters: no LoRA target reaches "
+                                                        "them, and 4-bit loading keeps them 16-bit)"
+                                                      : " (its experts are fused parameters: no LoRA target reaches them)");
     char precision[96];
     sp_buf_printf(&b, "%s, %s%s%s\n", precision_text(s, q->base.precision, precision, sizeof precision),
                   sp_optimizer_name(q->base.optimizer),

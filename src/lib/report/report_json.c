@@ -93,7 +93,7 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "usd_per_million_output_tokens", json_real(round(sv->usd_per_million_output_tokens * 1e4) / 1e4));
         /* At the profile's rate, as the text's cost line: each kind of token its share, and the load. */
         bool loaded = sv->usd_per_million_output_tokens_at_load > 0;
-        json_object_set_new(t, "usd_per_million_input_tokens_at_load",
+        json_object_set_new(t, "usd_per_million_input_tokens",
                             loaded ? sp_json_round(sv->usd_per_million_input_tokens, 1e4) : json_null());
         json_object_set_new(t, "usd_per_million_output_tokens_at_load",
                             loaded ? sp_json_round(sv->usd_per_million_output_tokens_at_load, 1e4) : json_null());
@@ -233,7 +233,7 @@ static json_t *no_plan_json(const sp_profile *p, const sp_plan *plan)
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(p->name));
     add_missed(o, plan);
-    json_object_set_new(o, "no_plan", json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file, "line", (json_int_t)e->line,
+    json_object_set_new(o, "no_plan", json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", e->file, "line", (json_int_t)e->line,
                                                  "column", (json_int_t)e->col, "field", e->field, "message", e->message));
     return o;
 }

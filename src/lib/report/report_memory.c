@@ -310,9 +310,10 @@ char *sp_render_accels(const sp_accel_catalog *catalog, sp_format format, sp_err
                       single ? "one GPU's instance" : "a GPU's share of the smallest instance", a->price_provider);
         for (size_t k = 0; k < a->instance_count; k++)
             sp_buf_printf(&b, "%s %g for $%.2f", k ? "," : "", a->instance_gpus[k], a->instance_usd_per_hour[k]);
-        if (single)
-            sp_buf_printf(&b, " an hour (a job on %g pays for the %g)\n", a->instance_gpus[0] > 2 ? 2.0 : 1.0,
-                          a->instance_gpus[0] > 2 ? a->instance_gpus[0] : 2.0);
+        if (single && a->instance_gpus[0] > 2) /* a count between sizes pays for the next one up */
+            sp_buf_printf(&b, " an hour (a job on 2 pays for the %g)\n", a->instance_gpus[0]);
+        else if (single)
+            sp_buf_printf(&b, " an hour\n");
         else
             sp_buf_printf(&b, " an hour and no single GPU (a job on 1 pays for the %g)\n", a->min_rented_gpus);
     }

@@ -173,10 +173,11 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
             have = true;
         }
     }
-    /* When the whole memory would hold it, the share the engine is given is what does not fit. */
+    /* When the whole memory would hold it, the share the engine is given is what does not fit: the
+     * user's pin (bad input, as a pinned --batch), not a model no replica holds. */
     if (!have && config->gpu_memory_utilization > 0 && config->gpu_memory_utilization < 1 &&
         fits_whole_memory(model, accel, config, memory, perf))
-        return sp_fail(err, SP_ERR_NO_PLAN, "", 0, 0, "gpu-memory-utilization",
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu-memory-utilization",
                        "%s does not fit %g%% of %s's memory even split %g ways%s: a larger share or accelerator",
                        model->name, config->gpu_memory_utilization * 100, accel->name,
                        multi_node ? widest * 8 : accel->per_node, multi_node ? " over 8 nodes" : "");

@@ -146,18 +146,6 @@ static bool better(const sp_ft_request *q, const sp_ft_option *a, const sp_ft_op
     bool pa = a->usd_per_gpu_hour > 0, pb = b->usd_per_gpu_hour > 0;
     if (pa != pb)
         return pa;
-    /* A run that fits with room beats one that fits only tightly (the allocator's cache at the
-     * card's edge), as within one count (best_layout offloads rather than run tight): a few
-     * percent saved on a second GPU is not worth an OOM. */
-    if (a->memory.tight != b->memory.tight)
-        return !a->memory.tight;
-    bool near = pa ? fabs(a->cost_usd - b->cost_usd) <= tie * fmax(a->cost_usd, b->cost_usd)
-                   : fabs(a->hours - b->hours) <= tie * fmax(a->hours, b->hours);
-    /* ... and past a day a near tie in price is no reason to wait longer: the faster run takes it
-     * (perf.yaml ft_patience_hours: 8 x 4090 for 301 h at $1,420 against one for 2,384 h at $1,406). */
-    bool long_run = fmax(a->hours, b->hours) > perf->ft_patience_hours;
-    if (near && pa && long_run && a->hours != b->hours && !(q->deadline_hours > 0 && !a->meets))
-        return a->hours < b->hours;
     if (!a->meets && pa && q->deadline_hours > 0) {
         double d = q->deadline_hours / 24.0;
         sp_run_standing sa = sp_run_standing_of(a->hours / 24.0, a->cost_usd, d, q->budget_usd);
@@ -167,6 +155,23 @@ static bool better(const sp_ft_request *q, const sp_ft_option *a, const sp_ft_op
         if (sa == SP_RUN_MEETS_BUDGET && a->hours != b->hours)
             return a->hours < b->hours;
     }
+    /* A run that fits with room beats one that fits only tightly (the allocator's cache at the
+     * card's edge), as within one count (best_layout offloads rather than run tight), while it costs
+     * at most ft_roomy_premium more (perf.yaml): a few percent saved on a second GPU is not worth an
+     * OOM. After the deadline's and budget's standing: a later run is no safer choice. */
+    if (a->memory.tight != b->memory.tight) {
+        const sp_ft_option *roomy = a->memory.tight ? b : a, *tight = a->memory.tight ? a : b;
+        double over = pa ? roomy->cost_usd / fmax(tight->cost_usd, 1e-9) : roomy->hours / fmax(tight->hours, 1e-9);
+        if (over <= 1.0 + perf->ft_roomy_premium)
+            return !a->memory.tight;
+    }
+    bool near = pa ? fabs(a->cost_usd - b->cost_usd) <= tie * fmax(a->cost_usd, b->cost_usd)
+                   : fabs(a->hours - b->hours) <= tie * fmax(a->hours, b->hours);
+    /* ... and past a day a near tie in price is no reason to wait longer: the faster run takes it
+     * (perf.yaml ft_patience_hours: 8 x 4090 for 301 h at $1,420 against one for 2,384 h at $1,406). */
+    bool long_run = fmax(a->hours, b->hours) > perf->ft_patience_hours;
+    if (near && pa && long_run && a->hours != b->hours && !(q->deadline_hours > 0 && !a->meets))
+        return a->hours < b->hours;
     if (pa && a->cost_usd != b->cost_usd)
         return a->cost_usd < b->cost_usd;
     return a->hours < b->hours;
