@@ -1798,6 +1798,9 @@ typedef struct {
     double run_tokens;          /* with timed: the token budget */
     double run_goodput;         /* with timed: the share of wall time the run's hours assume trains */
     double run_max_gpus;        /* with timed: the largest GPU count the run search tried */
+    bool run_gpus_pinned;       /* with timed: the profile's gpus was the only count tried ... */
+    double run_gpus_in_time;    /* ... and, when it misses train_hours, the first doubling of it whose run
+                                   finishes within them and the budget (0: none up to run_max_gpus) */
     sp_run_standing run_standing; /* with timed: whether the run meets train_hours and the budget (at the
                                      GPUs' raw price) */
     double run_global_batch;    /* with timed: sequences per step */

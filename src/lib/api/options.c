@@ -162,7 +162,9 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
         const char *given, *here, *spelled;
     } SYNONYMS[] = {{"checkpointing", "recompute", "--recompute full"},
                     {"recompute", "checkpointing", "--checkpointing"},
-                    {"gpus", "dp", "--dp N (the data-parallel GPUs)"}};
+                    {"gpus", "dp", "--dp N (the data-parallel GPUs)"},
+                    {"deadline-hours", "deadline-days", "--deadline-days D (hours / 24)"},
+                    {"deadline-days", "deadline-hours", "--deadline-hours H (days x 24)"}};
     for (size_t k = 0; k < sizeof SYNONYMS / sizeof SYNONYMS[0]; k++)
         if (!strcmp(name, SYNONYMS[k].given))
             for (size_t j = 0; j < cmd->count; j++)

@@ -6,7 +6,7 @@
 
 double sp_run_steps(const sp_launch_ctx *c)
 {
-    return ceil(c->plan->run_tokens / (c->plan->run_global_batch * c->plan->run.config.seq));
+    return sp_plan_run_steps(c->plan);
 }
 
 double sp_warmup_steps(const sp_launch_ctx *c, double steps)

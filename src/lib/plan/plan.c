@@ -509,6 +509,19 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     out->run_standing = sp_run_standing_of(out->run.days, out->run.cost_usd, deadline_days, p->budget_usd);
     if (out->run_standing == SP_RUN_MEETS_BUDGET || out->run_standing == SP_RUN_MEETS_NEITHER)
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
+    out->run_gpus_pinned = p->gpus > 0;
+    /* The cluster one has is too small for the deadline: the count that would do, as train names it. */
+    for (double gpus = p->gpus * 2; out->run_gpus_pinned && (out->notes & SP_NOTE_RUN_TOO_SLOW) &&
+                                    out->run_gpus_in_time == 0 && gpus <= r->limits.run_max_gpus;
+         gpus *= 2) {
+        q.gpus = gpus;
+        if (catalog_price(p, a))
+            q.usd_per_gpu_hour = sp_accel_usd_per_gpu_hour(a, gpus);
+        sp_error ignored;
+        if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &ignored) == SP_OK && res.found &&
+            sp_run_standing_of(res.top[0].days, res.top[0].cost_usd, deadline_days, p->budget_usd) == SP_RUN_MEETS_BOTH)
+            out->run_gpus_in_time = gpus;
+    }
     return SP_OK;
 }
 
@@ -980,6 +993,11 @@ double sp_plan_hours(const sp_profile *p, const sp_plan *plan)
     if (plan->timed)
         return plan->run_hours;
     return plan->data_sized ? plan->data.hours : p->train_hours;
+}
+
+double sp_plan_run_steps(const sp_plan *plan)
+{
+    return ceil(plan->run_tokens / (plan->run_global_batch * plan->run.config.seq));
 }
 
 sp_status sp_plan_profile(const sp_profile *profile, const sp_rules *rules,

@@ -21,4 +21,8 @@ const char *sp_framework_extra(const sp_rules *rules, const char *name);
  * (plan.c). */
 double sp_plan_hours(const sp_profile *p, const sp_plan *plan);
 
+/* A timed run's optimizer steps: its token budget over the global batch's tokens, rounded up
+ * (plan.c): Megatron's --train-iters, the Trainer's --max_steps. */
+double sp_plan_run_steps(const sp_plan *plan);
+
 #endif

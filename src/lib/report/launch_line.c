@@ -58,9 +58,11 @@ int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size)
     buf[0] = '\0';
     if (!plan->timed || !(k->micro_batch > 0 && k->dp > 0))
         return 0;
-    /* ds_config.json's numbers (zero_config.c), which the Trainer checks its own arguments against */
-    return snprintf(buf, size, " --per_device_train_batch_size %g --gradient_accumulation_steps %g%s", k->micro_batch,
-                    round(plan->run_global_batch / (k->micro_batch * k->dp)),
+    /* ds_config.json's numbers (zero_config.c), which the Trainer checks its own arguments against,
+     * and the token budget as optimizer steps (TrainingArguments.max_steps), as Megatron's
+     * --train-iters (sp_plan_run_steps). */
+    return snprintf(buf, size, " --per_device_train_batch_size %g --gradient_accumulation_steps %g --max_steps %.0f%s",
+                    k->micro_batch, round(plan->run_global_batch / (k->micro_batch * k->dp)), sp_plan_run_steps(plan),
                     k->precision == SP_PREC_FP32 ? "" : k->precision == SP_PREC_MIXED_FP16 ? " --fp16" : " --bf16");
 }
 

@@ -74,6 +74,19 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                             "no method or GPU count tried that finishes within train_hours stays within the budget; "
                             "this is the best of what fits (%.4g h, $%.2f)",
                             plan->fine_tune.hours, plan->fine_tune.cost_usd);
+        if (plan->run_gpus_pinned && plan->run_gpus_in_time > 0) /* the profile's own count, and what would do */
+            return snprintf(buf, size,
+                            "the profile's %.0f GPUs (gpus) finish the token budget in %.4g h, past train_hours%s; "
+                            "%.0f would finish within them and the budget",
+                            plan->run.gpus, plan->run_hours,
+                            plan->run_standing == SP_RUN_MEETS_BUDGET ? "" : " and over the budget", plan->run_gpus_in_time);
+        if (plan->run_gpus_pinned)
+            return snprintf(buf, size,
+                            "the profile's %.0f GPUs (gpus) finish the token budget in %.4g h, past train_hours%s, and "
+                            "no doubling of them up to %.0f (run_max_gpus) finishes within them and the budget: more "
+                            "hours, fewer tokens or a larger budget",
+                            plan->run.gpus, plan->run_hours,
+                            plan->run_standing == SP_RUN_MEETS_BUDGET ? "" : " and over the budget", plan->run_max_gpus);
         if (plan->run_standing == SP_RUN_MEETS_BUDGET)
             return snprintf(buf, size,
                             "no GPU count up to %.0f (run_max_gpus) within the budget finishes the token budget "
