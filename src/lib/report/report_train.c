@@ -504,8 +504,22 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "note        : torchtitan's published runs with context parallelism over 4 or 8 ranks ran slower "
                       "than this model predicts (docs/MODEL.md, training at scale): read this step time as "
                       "optimistic\n");
-    if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained)
+    if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained) {
         sp_buf_printf(&b, "warning     : %s\n", unmet_text(r, standing));
+        /* What the limits buy at this layout: the token budget scaled by each (the step is the same). */
+        char by_budget[96] = "", by_deadline[96] = "", count[32];
+        if (r->budget_usd > 0 && c->cost_usd > r->budget_usd) {
+            sp_count_text(r->request->tokens * r->budget_usd / c->cost_usd, count, sizeof count);
+            snprintf(by_budget, sizeof by_budget, "the budget trains %s tokens", count);
+        }
+        if (r->deadline_days > 0 && c->days > r->deadline_days) {
+            sp_count_text(r->request->tokens * r->deadline_days / c->days, count, sizeof count);
+            snprintf(by_deadline, sizeof by_deadline, "%s%g days train %s tokens", by_budget[0] ? ", " : "",
+                     r->deadline_days, count);
+        }
+        if (by_budget[0] || by_deadline[0])
+            sp_buf_printf(&b, "scale       : at this layout %s%s\n", by_budget, by_deadline);
+    }
     else if (r->deadline_days > 0 && r->count > 1)
         sp_buf_printf(&b, "choice      : the %s that finishes within %g days%s; faster ones are listed below\n",
                       r->unpriced ? "option of fewest GPU-hours" : "cheapest option", r->deadline_days,
