@@ -1445,7 +1445,7 @@ typedef struct {
     double nodes;
     double hours;
     double cost_usd;
-    double shuffle_bytes;                  /* over the network */
+    double shuffle_bytes;                  /* sent between nodes: (n-1)/n of a shuffle's bytes, none on one */
     double disk_bytes;                     /* read and written */
 } sp_data_result;
 

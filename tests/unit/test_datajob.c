@@ -47,7 +47,12 @@ static void sort_by_hand(void **state)
     double reduce_net = 2 * N * (n - 1) / n / (n * 1.25e9 * w);
     double expected = map + fmax(reduce_disk, reduce_net);
     assert_true(fabs(r.hours * 3600 - expected) < 1e-6 * expected);
-    assert_close(r.shuffle_bytes, 2 * N);
+    assert_close(r.shuffle_bytes, 2 * N * (n - 1) / n); /* what leaves each node */
+    sp_data_job alone = job; /* on one node the shuffle stays on it */
+    alone.nodes = 1;
+    sp_data_result one;
+    assert_int_equal(sp_data_estimate(&MODEL, &in, &alone, &one, &err), SP_OK);
+    assert_close(one.shuffle_bytes, 0.0);
     assert_close(r.disk_bytes, 5 * N); /* 500 TB of disk I/O for a 100 TB sort */
     assert_close(r.cost_usd, 200 * 2 * r.hours);
 }

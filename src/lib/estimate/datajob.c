@@ -97,7 +97,8 @@ sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *insta
             t->network_s += p.network_s;
             t->gpu_s += p.gpu_s;
             t->seconds += fmax(fmax(p.cpu_s, p.gpu_s), fmax(p.disk_s, p.network_s));
-            out->shuffle_bytes += bytes * st->phases[k].network;
+            /* What crosses the network: (n-1)/n of a shuffle's bytes leave their node; on one node none. */
+            out->shuffle_bytes += bytes * st->phases[k].network * (job->nodes - 1.0) / job->nodes;
             out->disk_bytes += bytes * (st->phases[k].disk_read + st->phases[k].disk_write);
         }
         t->bottleneck = bottleneck(t->cpu_s, t->disk_s, t->network_s, t->gpu_s);
