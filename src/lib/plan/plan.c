@@ -518,8 +518,17 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
         if (catalog_price(p, a))
             q.usd_per_gpu_hour = sp_accel_usd_per_gpu_hour(a, gpus);
         sp_error ignored;
-        if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &ignored) == SP_OK && res.found &&
-            sp_run_standing_of(res.top[0].days, res.top[0].cost_usd, deadline_days, p->budget_usd) == SP_RUN_MEETS_BOTH)
+        if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &ignored) != SP_OK || !res.found)
+            continue;
+        /* Judged as the run will go: where the launch runs a Hugging Face model's eager modules
+         * (run_hours_eager), at their step. */
+        const sp_candidate *o = &res.top[0];
+        double eager = out->run_hours_eager > 0 ? sp_train_eager_step_s(m, a, &o->config, q.global_batch,
+                                                                        o->step.step_time_s, &r->perf)
+                                                : 0;
+        double stretch = eager > 0 ? eager / o->step.step_time_s : 1.0;
+        if (sp_run_standing_of(o->days * stretch, o->cost_usd * stretch, deadline_days, p->budget_usd) ==
+            SP_RUN_MEETS_BOTH)
             out->run_gpus_in_time = gpus;
     }
     return SP_OK;

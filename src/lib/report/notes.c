@@ -80,13 +80,20 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                             "%.0f would finish within them and the budget",
                             plan->run.gpus, plan->run_hours,
                             plan->run_standing == SP_RUN_MEETS_BUDGET ? "" : " and over the budget", plan->run_gpus_in_time);
-        if (plan->run_gpus_pinned)
+        if (plan->run_gpus_pinned) {
+            bool within = plan->run_standing == SP_RUN_MEETS_BUDGET;
+            char tried[96];
+            if (plan->run.gpus * 2 <= plan->run_max_gpus)
+                snprintf(tried, sizeof tried, "no doubling of them up to %.0f (run_max_gpus) finishes within them%s",
+                         plan->run_max_gpus, within ? "" : " and the budget");
+            else
+                snprintf(tried, sizeof tried, "no larger count is tried (run_max_gpus %.0f)", plan->run_max_gpus);
             return snprintf(buf, size,
                             "the profile's %.0f GPUs (gpus) finish the token budget in %.4g h, past train_hours%s, and "
-                            "no doubling of them up to %.0f (run_max_gpus) finishes within them and the budget: more "
-                            "hours, fewer tokens or a larger budget",
-                            plan->run.gpus, plan->run_hours,
-                            plan->run_standing == SP_RUN_MEETS_BUDGET ? "" : " and over the budget", plan->run_max_gpus);
+                            "%s: more hours, fewer tokens%s, or a larger global_batch (it caps the data-parallel GPUs)",
+                            plan->run.gpus, plan->run_hours, within ? "" : " and over the budget", tried,
+                            within ? "" : ", a larger budget");
+        }
         if (plan->run_standing == SP_RUN_MEETS_BUDGET)
             return snprintf(buf, size,
                             "no GPU count up to %.0f (run_max_gpus) within the budget finishes the token budget "

@@ -154,6 +154,9 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "memory_per_gpu_bytes", sp_json_count(c->memory.total_bytes));
         json_object_set_new(t, "framework", json_string(sp_train_framework_on(plan->stack, &c->config)));
         json_object_set_new(t, "plans_evaluated", json_integer((json_int_t)plan->plans_evaluated));
+        /* A pinned count that misses train_hours: the first doubling that finishes (null: none, or met). */
+        json_object_set_new(t, "gpus_in_time", plan->run_gpus_in_time > 0 ? json_integer((json_int_t)plan->run_gpus_in_time)
+                                                                          : json_null());
         json_object_set_new(o, "training", t);
     }
     if (plan->fine_tuned) {

@@ -135,7 +135,7 @@ static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
         sp_buf_printf(b, "  break-even      : %.1f h; this run is %.4g h, so %s costs less in total%s\n",
                       plan->breakeven_hours, hours, plan->buy_by_inequality ? "managed" : "self-managed",
                       plan->tier == SP_TIER_LOCAL ? " of the two cluster tiers; the job fits one node (the tier below), "
-                                                    "which pays neither premium nor cluster operations"
+                                                    "which pays no managed premium"
                                                   : "");
     sp_buf_printf(b, "  budget          : %s spent on this tier, %s the %s budget", spend,
                   plan->within_budget ? "within" : "OVER", budget);

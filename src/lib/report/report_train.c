@@ -122,6 +122,31 @@ static const char *unfit_reason(const sp_train_option *o)
     return o->result.plans_evaluated > 0 ? "no layout fits memory" : "no layout splits this count";
 }
 
+/* What the limits buy: over every option that fits, the token budget scaled by the tighter of its
+ * deadline and its budget (a run's tokens go as its days and its cost), the most of them, and the
+ * GPUs that train them; 0 when no option fits. */
+static double scale_tokens(const sp_train_report *r, double *gpus, const sp_accel **accel)
+{
+    double best = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const sp_search_result *res = &r->options[i].result;
+        if (!res->found)
+            continue;
+        const sp_candidate *o = &res->top[0];
+        double share = INFINITY;
+        if (r->deadline_days > 0 && o->days > 0)
+            share = fmin(share, r->deadline_days / o->days);
+        if (r->budget_usd > 0 && o->cost_usd > 0)
+            share = fmin(share, r->budget_usd / o->cost_usd);
+        if (isfinite(share) && r->request->tokens * fmin(share, 1.0) > best) {
+            best = r->request->tokens * fmin(share, 1.0);
+            *gpus = o->gpus;
+            *accel = r->options[i].accel;
+        }
+    }
+    return best;
+}
+
 /* What the winner misses and why it was still chosen (sp_run_preferred's order). */
 static const char *unmet_text(const sp_train_report *r, sp_run_standing standing)
 {
@@ -506,19 +531,18 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "optimistic\n");
     if ((r->deadline_days > 0 || r->budget_usd > 0) && !constrained) {
         sp_buf_printf(&b, "warning     : %s\n", unmet_text(r, standing));
-        /* What the limits buy at this layout: the token budget scaled by each (the step is the same). */
-        char by_budget[96] = "", by_deadline[96] = "", count[32];
-        if (r->budget_usd > 0 && c->cost_usd > r->budget_usd) {
-            sp_count_text(r->request->tokens * r->budget_usd / c->cost_usd, count, sizeof count);
-            snprintf(by_budget, sizeof by_budget, "the budget trains %s tokens", count);
+        double gpus = 0;
+        const sp_accel *part = NULL;
+        double tokens = scale_tokens(r, &gpus, &part);
+        if (tokens > 0) {
+            char count[32];
+            sp_count_text(tokens, count, sizeof count);
+            sp_buf_printf(&b, "scale       : within %s, at most %s tokens: %g x %s\n",
+                          r->deadline_days > 0 && r->budget_usd > 0 ? "the deadline and the budget"
+                          : r->deadline_days > 0                    ? "the deadline"
+                                                                    : "the budget",
+                          count, gpus, part ? part->name : "");
         }
-        if (r->deadline_days > 0 && c->days > r->deadline_days) {
-            sp_count_text(r->request->tokens * r->deadline_days / c->days, count, sizeof count);
-            snprintf(by_deadline, sizeof by_deadline, "%s%g days train %s tokens", by_budget[0] ? ", " : "",
-                     r->deadline_days, count);
-        }
-        if (by_budget[0] || by_deadline[0])
-            sp_buf_printf(&b, "scale       : at this layout %s%s\n", by_budget, by_deadline);
     }
     else if (r->deadline_days > 0 && r->count > 1)
         sp_buf_printf(&b, "choice      : the %s that finishes within %g days%s; faster ones are listed below\n",
@@ -695,6 +719,16 @@ static char *train_json(const sp_train_report *r, sp_error *err)
         json_object_set_new(root, "warning", (r->deadline_days > 0 || r->budget_usd > 0) && !constrained
                                                  ? json_string(unmet_text(r, standing))
                                                  : json_null());
+        /* What the missed limits buy, as the text's scale line: null when they are met. */
+        double scale_gpus = 0;
+        const sp_accel *scale_part = NULL;
+        double scale = (r->deadline_days > 0 || r->budget_usd > 0) && !constrained
+                           ? scale_tokens(r, &scale_gpus, &scale_part)
+                           : 0;
+        json_object_set_new(root, "scale",
+                            scale > 0 ? json_pack("{s:f, s:I, s:s}", "tokens", scale, "gpus", (json_int_t)scale_gpus,
+                                                  "gpu", scale_part ? scale_part->name : "")
+                                      : json_null());
         json_t *top = json_array();
         for (size_t i = 0; i < w->result.top_count && i < r->top; i++)
             json_array_append_new(top, candidate_json(r, w, &w->result.top[i]));
