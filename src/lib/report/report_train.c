@@ -753,8 +753,8 @@ static char *train_json(const sp_train_report *r, sp_error *err)
     json_t *unfit = json_array();
     for (size_t i = 0; i < r->count; i++)
         if (!r->options[i].result.found)
-            json_array_append_new(unfit, json_pack("{s:s, s:f, s:s}", "gpu", r->options[i].accel->name, "gpus",
-                                                   r->options[i].gpus, "reason", unfit_reason(&r->options[i])));
+            json_array_append_new(unfit, json_pack("{s:s, s:I, s:s}", "gpu", r->options[i].accel->name, "gpus",
+                                                   (json_int_t)r->options[i].gpus, "reason", unfit_reason(&r->options[i])));
     json_object_set_new(root, "unfit", unfit);
     return sp_json_report(root, err);
 }
