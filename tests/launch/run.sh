@@ -350,6 +350,13 @@ PY
 "$bin" launch "$root/examples/data.yaml" --out "$work/data" >/dev/null
 check "a data job's requirements are a CPU build" sh -c "! grep -L '^# CPU build' \"$work\"/data/*/requirements.txt | grep -q . && ! grep -q 'extra-index-url' \"$work\"/data/*/requirements.txt"
 
+# a Ray cluster whose collectives cross nodes (multi-node training) says what EFA needs; a serving
+# fleet's replicas (each on one node) talk to none and get no such word
+"$bin" launch "$root/examples/models.yaml" --out "$work/efa" >/dev/null
+check "a multi-node training cluster.yaml names EFA, a one-node-replica fleet's does not" sh -c \
+  "grep -q 'InterfaceType efa' '$work/efa/pre-train-a-1-1b-model-on-1t-tokens-within-two-weeks/cluster.yaml' && \
+   ! grep -q 'InterfaceType efa' '$work/efa/serve-mixtral-8x7b-at-20-qps-on-l40s/cluster.yaml'"
+
 # --- Ray: every cluster.yaml against Ray's schema
 schema="$here/ray-schema.json"
 [ -f "$schema" ] || schema="$root/../shared/data/ray-schema.json"

@@ -130,5 +130,15 @@ char *sp_cluster_yaml(const sp_launch_ctx *c, const char *setup, sp_error *err)
     sp_emit_str(e, setup);
     sp_emit_end_seq(e);
     sp_emit_end_map(e);
-    return sp_emit_finish(e, NULL, err);
+    /* An EFA interface is the account's own (its subnet and security group): said, not written, where
+     * collectives cross nodes: a training job over several, a serving replica spanning them (a fleet's
+     * replicas talk to none). */
+    bool spans = c->plan->served ? c->plan->serve.nodes_per_replica > 1 : c->plan->nodes > 1;
+    const char *efa = aws_type(c)[0] && spans && c->accel && c->accel->inter_node_bytes_per_s > 0
+                          ? "# Across nodes NCCL needs the instances' RDMA network: on AWS instances with EFA (p4d, p5)\n"
+                            "# add NetworkInterfaces with InterfaceType efa, your SubnetId and security Groups, to each\n"
+                            "# node_config, or NCCL falls back to TCP sockets, far below the inter-node bandwidth the\n"
+                            "# plan assumes.\n"
+                          : NULL;
+    return sp_emit_finish(e, efa, err);
 }
