@@ -259,6 +259,7 @@ typedef struct {
                                      search_tie_tolerance) that finishes sooner on more GPUs */
     double ft_roomy_premium;      /* a fine-tune that fits with the allocator's room beats a tight one
                                      costing up to this share less */
+    double serve_tail_note_load;  /* a fleet its latency tail sizes below this utilisation gets a note */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };
@@ -1367,6 +1368,9 @@ typedef struct {
     double over_context_share;    /* of the drawn requests, the share whose prompt and output pass the
                                      model's context: the engine refuses them (0 with fixed lengths) */
     double nodes_per_replica;     /* servers one replica spans: its tp x pp GPUs over the part's per_node */
+    double rate_replicas;         /* under --qps: the replicas the rate alone needs ... */
+    double capped_replicas;       /* ... and at --max-utilization (rate_replicas without one), before the
+                                     instances they take are filled */
     bool expert_parallel;         /* the replica splits its experts whole over its GPUs (chosen or pinned) */
     bool attention_dp;            /* ... and runs attention data-parallel over them (chosen or pinned) */
     double other_usd_per_million_output_tokens; /* parallelism_searched: the runner-up split's price at the load

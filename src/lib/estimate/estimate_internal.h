@@ -163,6 +163,9 @@ double sp_eager_module_bytes(const sp_model *m, double hidden_share, double tp);
 double sp_ft_linear_params(const sp_model *m, double params);
 /* The linear weights a 4-bit or 8-bit base stores quantised (nn.Linear ones: not fused experts). */
 double sp_ft_quantized_params(const sp_model *m, double params);
+/* The config with its targets as PEFT finds them in the model (fused experts are no linear to wrap):
+ * what the memory and step models read. */
+sp_ft_config sp_ft_as_found(const sp_model *m, const sp_ft_config *c);
 /* Bytes a quantised base weight takes, and its constants alone, per weight. */
 void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *weight, double *constants);
 /* Layers whose MLP routes over experts (all but the dense-first ones of an MoE model). */

@@ -293,6 +293,13 @@ unsigned sp_ft_targets_of(const sp_model *m, unsigned targets)
     return present;
 }
 
+sp_ft_config sp_ft_as_found(const sp_model *m, const sp_ft_config *c)
+{
+    sp_ft_config k = *c;
+    k.targets = sp_ft_targets_of(m, c->targets);
+    return k;
+}
+
 static bool model_has(const sp_model *m, unsigned targets, unsigned *missing)
 {
     for (unsigned i = 0; i < TARGET_BITS; i++)
@@ -439,10 +446,7 @@ static double fsdp_gathered_bytes(const sp_model *m, const sp_ft_config *c, cons
 void sp_ft_memory_checked(const sp_model *m, const sp_ft_config *given, const sp_ft_constants *k, double capacity_bytes,
                           sp_ft_memory *out)
 {
-    /* The targets as PEFT finds them in this model (fused experts are no linear to wrap). */
-    sp_ft_config adapted = *given;
-    adapted.targets = sp_ft_targets_of(m, given->targets);
-    const sp_ft_config *c = &adapted;
+    const sp_ft_config adapted = sp_ft_as_found(m, given), *c = &adapted;
     memset(out, 0, sizeof *out);
     double params = sp_model_params(m), n = c->gpus;
     double shard = c->fsdp ? n : 1.0;

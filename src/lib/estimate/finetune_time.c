@@ -208,10 +208,7 @@ sp_status sp_ft_card_check(const sp_accel *a, const sp_ft_config *c, sp_error *e
 sp_status sp_ft_step_estimate(const sp_model *m, const sp_accel *a, const sp_ft_config *given, const sp_ft_constants *k,
                               const sp_perf_constants *perf, sp_ft_step *out, sp_error *err)
 {
-    /* The targets as PEFT finds them in this model (fused experts are no linear to wrap). */
-    sp_ft_config adapted = *given;
-    adapted.targets = sp_ft_targets_of(m, given->targets);
-    const sp_ft_config *c = &adapted;
+    const sp_ft_config adapted = sp_ft_as_found(m, given), *c = &adapted;
     memset(out, 0, sizeof *out);
     sp_ft_memory mem;
     sp_status s = sp_ft_memory_estimate(m, c, k, 0, &mem, err);

@@ -777,9 +777,10 @@ static double filled_replicas(const sp_serve_config *c, const sp_accel *a, doubl
 static void size_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_result *r)
 {
     double usable = c->max_utilization > 0 ? c->max_utilization : 1.0; /* headroom the user asked for */
-    r->replicas = c->replicas > 0 ? c->replicas
-                  : filled_replicas(c, a, r->tp * r->pp,
-                                    c->qps > 0 ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable))) : 1.0);
+    bool rated = c->qps > 0 && r->requests_per_s > 0;
+    r->rate_replicas = rated ? fmax(1.0, sp_exact_ceil(c->qps / r->requests_per_s)) : 1.0;
+    r->capped_replicas = rated ? fmax(1.0, sp_exact_ceil(c->qps / (r->requests_per_s * usable))) : 1.0;
+    r->replicas = c->replicas > 0 ? c->replicas : filled_replicas(c, a, r->tp * r->pp, r->capped_replicas);
     price_fleet(c, a, r);
 }
 

@@ -223,6 +223,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(offload_min_gain, 0, 10),
     PERF(ft_patience_hours, 0, 1e6),
     PERF(ft_roomy_premium, 0, 10),
+    PERF(serve_tail_note_load, 0, 1),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 

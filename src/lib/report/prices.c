@@ -88,8 +88,7 @@ void sp_fleet_price_line(sp_buf *b, const char *label, const sp_accel *a, const 
         return;
     double replica_gpus = s->tp * fmax(1.0, s->pp), idle = s->instances * s->instance_gpus - s->gpus;
     /* Whole instances of an offer with no single GPU, none idle: the catalog's share, as shown. */
-    if (a->min_rented_gpus > 1 && !(idle > 0) && s->replicas * replica_gpus >= a->min_rented_gpus &&
-        !(s->replicas > 1 && replica_gpus < a->min_rented_gpus))
+    if (a->min_rented_gpus > 1 && !(idle > 0) && sp_divides(a->min_rented_gpus, replica_gpus))
         return;
     instance_offer(b, label, a);
     char rest[48] = "";

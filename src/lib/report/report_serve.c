@@ -265,10 +265,7 @@ static json_t *compared_json(const sp_serve_report *r)
  * the whole instances an offer with no single GPU rents (the replicas that fill them). */
 static const char *capacity_reason(const sp_serve_config *c, const sp_serve_result *s, char *buf, size_t size)
 {
-    double rate_alone = s->requests_per_s > 0 ? fmax(1.0, sp_exact_ceil(c->qps / s->requests_per_s)) : s->replicas;
-    double capped = c->max_utilization > 0 && c->max_utilization < 1 && s->requests_per_s > 0
-                        ? fmax(1.0, sp_exact_ceil(c->qps / (s->requests_per_s * c->max_utilization)))
-                        : rate_alone;
+    double rate_alone = s->rate_replicas, capped = s->capped_replicas; /* as size_fleet counted them */
     if (s->replicas <= rate_alone)
         snprintf(buf, size, "capacity (the rate alone)");
     else if (s->replicas <= capped)
@@ -443,8 +440,8 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                                       !strcmp(s->binding, "both")))
             sp_buf_printf(&b, "              at %g replica(s) the p%g first token is %.0f ms and a token %.1f ms\n",
                           s->below_replicas, c->percentile, 1e3 * s->below_ttft_s, 1e3 * s->below_tpot_s);
-        /* A fleet the tail sizes at under half load pays mostly for headroom: say so, it is a choice. */
-        if (s->meets_targets && s->utilization > 0 && s->utilization < 0.5 &&
+        /* A fleet the tail sizes below serve_tail_note_load (perf.yaml) pays mostly for headroom: say so. */
+        if (s->meets_targets && s->utilization > 0 && s->utilization < r->rules->perf.serve_tail_note_load &&
             (!strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") || !strcmp(s->binding, "both")))
             sp_buf_printf(&b, "              %.0f%% utilised: the p%g target, not the rate, buys most of these GPUs; a "
                               "faster part, a wider split or smaller weights (--weight-dtype) may meet it for less\n",
