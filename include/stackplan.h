@@ -201,6 +201,7 @@ typedef struct {
     double double_quant_block;    /* absmax constants per second-level constant (QLoRA: 256) */
     double loss_bytes_per_logit;  /* output layer and loss bytes per token per vocabulary entry */
     double chunked_loss_bytes_per_logit; /* the same when the loss runs over 16-bit chunks */
+    double eager_loss_bytes_per_logit; /* the same for eager PyTorch's loss at the pinned transformers */
     double dataset_bytes_per_token; /* text bytes a token covers, to turn dataset_gb into tokens */
     double goodput;               /* share of a run's wall time that advances training (restarts, checkpoints) */
     double serve_tpot_ms;         /* the time-per-output-token target when a serving request gives none */
@@ -323,6 +324,8 @@ typedef struct {
     double fragmentation;         /* caching-allocator reserve over what tensors use */
     double prefill_chunk_tokens;  /* tokens one inference forward pass handles at most */
     double int4_group_size;       /* weights per fp16 scale and zero point */
+    double eager_loss_bytes_per_logit; /* eager PyTorch's loss at the pinned transformers: bytes per token
+                                     per vocabulary entry (sp_mem_config.eager_modules) */
 } sp_memory_constants;
 
 /* Constants of the fine-tuning model (data/defaults.yaml). */
@@ -804,8 +807,9 @@ typedef enum {
     SP_MASTER_AUTOCAST          /* PyTorch AMP (DDP, HF Trainer): fp32 weights, half copies cached */
 } sp_mixed_style;
 
-/* How a job runs: parallel splits, batch, precision. Counts are whole numbers. A field added here
- * joins the search memos' key too (sp_mem_config_same_but, estimate/memory.c). */
+/* How a job runs: parallel splits, batch, precision. Counts are whole numbers. A field that changes
+ * the activations and varies inside one search generation joins the memory memo's slot key
+ * (split_terms, estimate/memory.c). */
 typedef struct {
     sp_mode mode;
     sp_precision precision;
@@ -1500,6 +1504,19 @@ typedef struct {
  * premium >= 1, ops >= 0). On failure err->field names the bad one. */
 sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err);
 
+/* ---------------------------------------------------------------- training stacks (train_stack.c) */
+
+/* The framework that runs a layout: tensor or pipeline parallelism needs Megatron-Core (or
+ * torchtitan, which composes them with FSDP2), ZeRO sharding FSDP or DeepSpeed, plain data
+ * parallelism DDP. */
+typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON, SP_TRAIN_TORCHTITAN } sp_train_stack;
+
+sp_train_stack sp_train_stack_of(const sp_mem_config *config);
+/* Whether launch writes the layout as train.py under Hugging Face's Trainer (DDP, FSDP, DeepSpeed):
+ * its model then runs eager modules, which train and plan size and time (sp_search_request.
+ * trainer_layouts). Pure. */
+bool sp_train_runs_trainer(const sp_mem_config *config);
+
 /* ================================================================ search/
  * Enumerates layouts and fleets, asks the estimators, keeps the best and the front. */
 
@@ -1530,11 +1547,15 @@ typedef struct {
     bool global_batch_is_default; /* global_batch came from the rules (sp_rules_global_batch), not the user */
     bool eager_modules;          /* norms, rotary and the gated activation unfused (sp_mem_config) */
     bool tokens_is_default;      /* tokens came from the rules (tokens_per_param), not the user */
+    bool trainer_layouts;        /* DDP, FSDP and DeepSpeed layouts as launch's train.py runs them under
+                                    Hugging Face's Trainer: eager modules (sp_mem_config.eager_modules)
+                                    in the step and the memory, recompute none or its gradient
+                                    checkpointing (full) */
 } sp_search_request;
 
 #define SP_SEARCH_REQUEST_INIT                                                                      \
     {0, 0, 2048, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, true, 0, 0, 0, 0, 0, -1, \
-     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false, false, false, false}
+     -1, -1, 1e9, 0, 0, 0, 1, 0, 0, false, false, false, false, false, false}
 
 /* One evaluated layout. */
 typedef struct {
@@ -1690,18 +1711,6 @@ sp_status sp_ft_search(const sp_model *model, const sp_accel *const *accels, siz
 
 /* ---------------------------------------------------------------- frameworks and engines */
 
-/* The framework that runs a layout: tensor or pipeline parallelism needs Megatron-Core (or
- * torchtitan, which composes them with FSDP2), ZeRO sharding FSDP or DeepSpeed, plain data
- * parallelism DDP. */
-typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON, SP_TRAIN_TORCHTITAN } sp_train_stack;
-
-sp_train_stack sp_train_stack_of(const sp_mem_config *config);
-/* A DDP, FSDP or DeepSpeed layout runs the user's own program (launch writes train.py): with a
- * Hugging Face model its norms, rotary and SwiGLU run as eager modules, which the fused step does
- * not charge. The same layout's step under them (sp_train_step, eager_modules on), 0 where that
- * does not apply (Megatron, torchtitan, already eager) or is not slower than step_time_s. Pure. */
-double sp_train_eager_step_s(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
-                             double global_batch, double step_time_s, const sp_perf_constants *perf);
 /* "PyTorch DDP", "PyTorch FSDP / DeepSpeed ZeRO", "Megatron-LM (Megatron-Core)". */
 const char *sp_train_framework(const sp_mem_config *config);
 /* The package it needs beside torch, as frameworks.yaml names it: "megatron-core",
@@ -1796,9 +1805,6 @@ typedef struct {
     bool timed;                 /* a training run was searched (model + gpu, training axes) */
     sp_candidate run;           /* with timed: the chosen layout, its speed and memory */
     double run_hours;           /* with timed: hours the token budget takes on `gpus` GPUs */
-    double run_hours_eager;     /* ... and as a Hugging Face model runs them under DDP, FSDP or DeepSpeed
-                                   (train.py, the launch's entry): norms, rotary and SwiGLU as eager
-                                   modules; 0 where the stack fuses them (Megatron, torchtitan) */
     double run_tokens;          /* with timed: the token budget */
     double run_goodput;         /* with timed: the share of wall time the run's hours assume trains */
     double run_max_gpus;        /* with timed: the largest GPU count the run search tried */

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)sp_model_active_params(&m);
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.seq = 128;
-    sp_memory_constants k = {1e9, 0.1, 8192, 128};
+    sp_memory_constants k = {1e9, 0.1, 8192, 128, 12};
     sp_memory mem;
     (void)sp_memory_estimate(&m, &c, &k, 80e9, &mem, &err);
     c.mode = SP_MODE_INFER;

@@ -150,11 +150,13 @@ sys.exit(0 if seen >= 2 else "fewer than two fine-tunes launched")
 PY
 
 # HF Trainer refuses a ds_config.json whose batch and precision differ from its own arguments: the
-# default train.py gets the numbers ds_config.json fixes (it had the Trainer's defaults, 8 and 1)
-"$bin" launch "$root/examples/models.yaml" --out "$work/models_ds" >/dev/null
-check "train.py gets the batch its ds_config.json fixes" python3 - "$work/models_ds" <<'PY'
+# default train.py gets the numbers ds_config.json fixes (it had the Trainer's defaults, 8 and 1),
+# and the layout's recompute as --gradient_checkpointing (the kit's DeepSpeed profile)
+check "train.py gets the batch and checkpointing its ds_config.json and layout fix" python3 - "$work/kit" "$work/kit.json" <<'PY'
 import glob, json, os, re, sys
 seen = 0
+slug = lambda name: re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+plans = {slug(p["name"]): p for p in json.load(open(sys.argv[2]))["plans"]}
 for ds in glob.glob(os.path.join(sys.argv[1], "*", "ds_config.json")):
     d = os.path.dirname(ds)
     cfg = json.load(open(ds))
@@ -170,6 +172,9 @@ for ds in glob.glob(os.path.join(sys.argv[1], "*", "ds_config.json")):
         if not mb or not acc or int(mb.group(1)) != cfg["train_micro_batch_size_per_gpu"] or \
                 int(acc.group(1)) != cfg["gradient_accumulation_steps"] or ("bf16" in cfg) != ("--bf16" in text):
             sys.exit(f"{path}: the Trainer's batch differs from ds_config.json's")
+        recompute = plans[os.path.basename(d)]["training"]["recompute"]
+        if (recompute == "full") != ("--gradient_checkpointing" in text) or recompute not in ("none", "full"):
+            sys.exit(f"{path}: recompute {recompute} and the Trainer's --gradient_checkpointing disagree")
         seen += 1
 sys.exit(0 if seen else "no DeepSpeed pre-training launched")
 PY
@@ -354,7 +359,7 @@ check "a data job's requirements are a CPU build" sh -c "! grep -L '^# CPU build
 # fleet's replicas (each on one node) talk to none and get no such word
 "$bin" launch "$root/examples/models.yaml" --out "$work/efa" >/dev/null
 check "a multi-node training cluster.yaml names EFA, a one-node-replica fleet's does not" sh -c \
-  "grep -q 'InterfaceType efa' '$work/efa/pre-train-a-1-1b-model-on-1t-tokens-within-two-weeks/cluster.yaml' && \
+  "grep -q 'InterfaceType efa' '$work/kit/deepspeed-zero-3-a-1-1b-model-over-two-nodes/cluster.yaml' && \
    ! grep -q 'InterfaceType efa' '$work/efa/serve-mixtral-8x7b-at-20-qps-on-l40s/cluster.yaml'"
 
 # --- Ray: every cluster.yaml against Ray's schema

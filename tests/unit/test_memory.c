@@ -1,7 +1,7 @@
 /* Unit tests of the memory model against hand-derived values. */
 #include "test_support.h"
 
-static const sp_memory_constants BARE = {0, 0, 8192, 128}; /* no context, no fragmentation */
+static const sp_memory_constants BARE = {0, 0, 8192, 128, 12}; /* no context, no fragmentation */
 
 static sp_memory estimate(const sp_model *m, const sp_mem_config *c)
 {
@@ -76,6 +76,24 @@ static void gqa_swiglu_layer(void **state)
     double layer = estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
     double per_token = 8.0 * 4096 + (2.0 + 2.0 * 0.25) * 2.0 * 4096 + 4.0 * 2.0 * 14336;
     assert_close(layer, 1024.0 * per_token);
+}
+
+/* Eager modules (train.py's Hugging Face model): each of the two RMSNorms keeps its input's fp32
+ * upcast (4 bytes an element, not 2), and the loss 12 bytes a logit (BARE's eager_loss_bytes_per_logit)
+ * where the fused count keeps 8. Llama 3 8B's layer shape, two layers, vocabulary 1000, 1024 tokens:
+ * 2 layers x 2 norms x 2 bytes x 4096 + 4 bytes x 1000, per token. */
+static void eager_modules_keep_fp32_norms_and_loss(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_model_from_shape(&m, 2, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 1000, 4096);
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.seq = 1024;
+    c.flash_attention = true;
+    double fused = estimate(&m, &c).activations_bytes;
+    c.eager_modules = true;
+    double eager = estimate(&m, &c).activations_bytes;
+    assert_close(eager - fused, 1024.0 * (2.0 * 2.0 * 2.0 * 4096 + 4.0 * 1000));
 }
 
 /* KV cache: 2 x layers x kv_heads x head_dim x bytes x batch x context, heads split over tp.
@@ -176,7 +194,7 @@ static void overhead_and_fit(void **state)
     memset(&m, 0, sizeof m);
     m.params_override = 1e9;
     sp_mem_config c = SP_MEM_CONFIG_INIT;
-    sp_memory_constants k = {1e9, 0.1, 8192, 128};
+    sp_memory_constants k = {1e9, 0.1, 8192, 128, 12};
     sp_memory out;
     sp_error err;
     assert_int_equal(sp_memory_estimate(&m, &c, &k, 18.5e9, &out, &err), SP_OK);
@@ -245,6 +263,7 @@ int main(void)
         cmocka_unit_test(korthikanti_table2),
         cmocka_unit_test(fp8_keeps_linear_inputs_in_8_bits),
         cmocka_unit_test(gqa_swiglu_layer),
+        cmocka_unit_test(eager_modules_keep_fp32_norms_and_loss),
         cmocka_unit_test(kv_cache_bytes),
         cmocka_unit_test(inference_weights),
         cmocka_unit_test(pipeline_in_flight),

@@ -22,7 +22,7 @@
  * no latency, no contention, no fitted sustained fraction. */
 #define TEST_PERF {0.5, 0, 1.0, 1.0, 1.0, 1.0, 0, 0, 0, 1.0, 25e9, 1e9, 0, 4096, 0, 0, 0, 0, 0, 0, 1.1, 0.9, 0.5, 0, 0.9, 10, 24, 0.25, 0.5}
 /* No CUDA context, no fragmentation; vLLM's 8192-token chunk, int4 groups of 128. */
-#define TEST_MEM {0, 0, 8192, 128}
+#define TEST_MEM {0, 0, 8192, 128, 12}
 
 /* A toy 8-GPU-node accelerator with the rates a test derives by hand. */
 static inline sp_accel test_accel(double memory_bytes, double hbm_bytes_per_s, double bf16_flops_per_s,

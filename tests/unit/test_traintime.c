@@ -186,7 +186,7 @@ static void mxfp8_block_scales(void **state)
     double expected = fp8.step_time_s - fp8.optimizer_s + scales;
     assert_true(fabs((mx.step_time_s - mx.optimizer_s) - expected) / expected < 1e-6);
     sp_memory mem_mx, mem_bf16;
-    sp_memory_constants k = {0, 0, 1, 128};
+    sp_memory_constants k = {0, 0, 1, 128, 12};
     c.precision = SP_PREC_MXFP8;
     assert_int_equal(sp_memory_estimate(&m, &c, &k, 0, &mem_mx, &err), SP_OK);
     c.precision = SP_PREC_MIXED_BF16;
@@ -573,6 +573,36 @@ static void search_counts_every_layout(void **state)
     /* Cost = GPUs x hours x price for the token budget. */
     double hours = q.tokens / r.top[0].step.tokens_per_s / 3600.0;
     assert_true(fabs(r.top[0].cost_usd - 2.0 * hours * 2.0) < 1e-6 * r.top[0].cost_usd);
+}
+
+/* Planned as launch writes them (trainer_layouts), the same job's data-parallel layouts run as
+ * train.py under Hugging Face's Trainer: DDP (ZeRO 0) recomputes nothing (its train.py gets no
+ * arguments), ZeRO 1-3 nothing or whole layers (--gradient_checkpointing) = 1 + 3 x 2 = 7 where
+ * 13 were; the pipelined and tensor-parallel splits (Megatron) keep their 6 + 12: 25. Each of the
+ * seven runs eager modules; the Megatron ones stay fused. */
+static void trainer_layouts_run_as_train_py(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    sp_model m;
+    sp_model_from_shape(&m, 2, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
+    sp_search_request q = toy_request(2);
+    q.trainer_layouts = true;
+    sp_search_result r;
+    sp_error err;
+    assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, 32, &r, &err), SP_OK);
+    assert_close(r.plans_evaluated, 25.0);
+    size_t trainer = 0;
+    for (size_t i = 0; i < r.top_count; i++) {
+        const sp_mem_config *c = &r.top[i].config;
+        bool runs_trainer = c->tp == 1 && c->pp == 1;
+        assert_int_equal(c->eager_modules, runs_trainer);
+        if (runs_trainer) {
+            trainer++;
+            assert_true(c->recompute == SP_RECOMPUTE_NONE || (c->recompute == SP_RECOMPUTE_FULL && c->zero > 0));
+        }
+    }
+    assert_int_equal(trainer, 7);
 }
 
 /* Interleaving an uneven pipeline (5 layers on 2 stages): depths dividing a rank's ceil(5/2) = 3
@@ -1034,6 +1064,7 @@ int main(void)
         cmocka_unit_test(data_parallel_exposure),
         cmocka_unit_test(optimizer_traffic),
         cmocka_unit_test(search_counts_every_layout),
+        cmocka_unit_test(trainer_layouts_run_as_train_py),
         cmocka_unit_test(pinned_interleave_on_uneven_pipeline),
         cmocka_unit_test(search_respects_pins_and_memory),
         cmocka_unit_test(search_memo_changes_nothing),

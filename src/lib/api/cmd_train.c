@@ -82,6 +82,7 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->ep_overlap = cli_on(&CMD, v, "ep-overlap");
     q->tp_overlap = cli_on(&CMD, v, "tp-overlap");
     q->eager_modules = cli_on(&CMD, v, "eager-modules");
+    q->trainer_layouts = true; /* a DDP, FSDP or DeepSpeed layout launches as train.py */
     if (q->ep_overlap && sp_model_has_shape(m) && m->experts <= 1)
         return cli_flag_error(err, "ep-overlap", "%s is dense: it has no expert all-to-all to overlap", m->name);
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);

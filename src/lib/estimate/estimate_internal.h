@@ -82,7 +82,7 @@ typedef struct {
     unsigned generation;
     unsigned params_generation; /* params_per_gpu holds while this is generation */
     double params_per_gpu;
-    sp_memory_memo_slot slots[8];
+    sp_memory_memo_slot slots[16]; /* a recompute policy x sequence parallelism x eager modules */
 } sp_memory_memo;
 
 /* sp_memory_estimate_checked with the memo (NULL: none); the answer is the same either way. */

@@ -86,6 +86,7 @@ static double activation_bytes(const sp_mem_config *c)
     return c->precision == SP_PREC_FP32 ? 4.0 : 2.0;
 }
 
+
 /* Per token (s b) of one layer: what is kept for backward, split into the part
  * tensor parallelism replicates and the part it divides. Dropout masks are 1 byte. */
 typedef struct {
@@ -100,8 +101,11 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
     double r = m->kv_heads / m->heads;
     double mask = m->dropout ? 1.0 : 0.0;
     layer_activations a;
-    /* Two norm inputs, attention input, MLP input; two dropout masks (sec. 4.1: 4 + 2 + 2 + 2 = 10). */
-    a.replicated = m->norms_per_layer * h * e + 2.0 * h * e + 2.0 * mask * h;
+    /* Two norm inputs, attention input, MLP input; two dropout masks (sec. 4.1: 4 + 2 + 2 + 2 = 10).
+     * An eager RMSNorm keeps its input's fp32 upcast for the backward, not the 16-bit input
+     * (transformers LlamaRMSNorm: hidden_states.to(torch.float32), then pow and the rsqrt product). */
+    double norm_input = c->eager_modules && !m->norm_bias ? fmax(e, 4.0) : e;
+    a.replicated = m->norms_per_layer * h * norm_input + 2.0 * h * e + 2.0 * mask * h;
     /* Q, K, V (K and V shrink with GQA) and the input of the output projection: 2+2+2+2 sbh. */
     double attention = (2.0 + 2.0 * r) * h * e;
     /* GELU: pre-activation and output, 4h each at 2 bytes (8+8 sbh); SwiGLU: gate, up, silu, product. */
@@ -163,10 +167,13 @@ static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recomput
     return s * b * (replicated + (a.split + scores) / t);
 }
 
-/* Output layer: fp32 logits and their gradient for the cross-entropy (sec. 4.3 counts 4sbv/t). */
-static double output_bytes(const sp_model *m, const sp_mem_config *c)
+/* Output layer: fp32 logits and their gradient for the cross-entropy (sec. 4.3 counts 4sbv/t); an
+ * eager loss also holds the 16-bit logits and the log-softmax's output (defaults.yaml
+ * eager_loss_bytes_per_logit). */
+static double output_bytes(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k)
 {
-    return c->seq / c->cp * c->micro_batch * (2.0 * m->hidden * activation_bytes(c) + 8.0 * m->vocab / c->tp);
+    double per_logit = c->eager_modules && k->eager_loss_bytes_per_logit > 0 ? k->eager_loss_bytes_per_logit : 8.0;
+    return c->seq / c->cp * c->micro_batch * (2.0 * m->hidden * activation_bytes(c) + per_logit * m->vocab / c->tp);
 }
 
 static double inflight(const sp_mem_config *c)
@@ -177,7 +184,7 @@ static double inflight(const sp_mem_config *c)
     return n;
 }
 
-static double training_activations(const sp_model *m, const sp_mem_config *c)
+static double training_activations(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k)
 {
     if (!sp_model_has_shape(m))
         return 0;
@@ -191,7 +198,7 @@ static double training_activations(const sp_model *m, const sp_mem_config *c)
     if (c->recompute == SP_RECOMPUTE_FULL || c->recompute == SP_RECOMPUTE_OP)
         stored += layer_bytes(m, c, SP_RECOMPUTE_NONE);
     if (c->pp == 1)
-        stored += output_bytes(m, c);
+        stored += output_bytes(m, c, k);
     return stored;
 }
 
@@ -412,12 +419,12 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
  * layout (the search varies the ZeRO stage outermost of its inner loops; parameters per GPU
  * depend on the split alone, the activations on its recompute policy and sequence parallelism
  * too), else computed and kept there. */
-static void split_terms(const sp_model *m, const sp_mem_config *c, double params, sp_memory_memo *memo,
-                        double *per_gpu, double *activations)
+static void split_terms(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k, double params,
+                        sp_memory_memo *memo, double *per_gpu, double *activations)
 {
     if (!memo || memo->generation == 0) {
         *per_gpu = params_per_gpu(m, c, params);
-        *activations = c->mode == SP_MODE_TRAIN ? training_activations(m, c) : 0.0;
+        *activations = c->mode == SP_MODE_TRAIN ? training_activations(m, c, k) : 0.0;
         return;
     }
     if (memo->params_generation != memo->generation) {
@@ -425,9 +432,10 @@ static void split_terms(const sp_model *m, const sp_mem_config *c, double params
         memo->params_generation = memo->generation;
     }
     *per_gpu = memo->params_per_gpu;
-    sp_memory_memo_slot *slot = &memo->slots[((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u)];
+    unsigned key = ((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u) + (c->eager_modules ? 8u : 0u);
+    sp_memory_memo_slot *slot = &memo->slots[key];
     if (slot->generation != memo->generation)
-        *slot = (sp_memory_memo_slot){memo->generation, c->mode == SP_MODE_TRAIN ? training_activations(m, c) : 0.0};
+        *slot = (sp_memory_memo_slot){memo->generation, c->mode == SP_MODE_TRAIN ? training_activations(m, c, k) : 0.0};
     *activations = slot->activations_bytes;
 }
 
@@ -448,7 +456,7 @@ void sp_memory_estimate_memo(const sp_model *model, const sp_mem_config *config,
     *out = none;
     out->params = params;
     double activations = 0;
-    split_terms(model, config, params, memo, &out->params_per_gpu, &activations);
+    split_terms(model, config, constants, params, memo, &out->params_per_gpu, &activations);
     if (config->mode == SP_MODE_TRAIN)
         training_state(model, config, params, activations, out);
     else

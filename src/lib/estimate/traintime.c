@@ -686,7 +686,7 @@ sp_status sp_train_step(const sp_model *model, const sp_accel *accel, const sp_m
     /* The step reads only parameters and optimizer bytes per GPU, which the overhead constants
      * (CUDA context, fragmentation, serving chunk, int4 groups) do not touch. */
     sp_memory mem;
-    sp_memory_constants no_overheads = {0, 0, 1, 128};
+    sp_memory_constants no_overheads = {.prefill_chunk_tokens = 1, .int4_group_size = 128};
     if (sp_memory_estimate(model, config, &no_overheads, 0, &mem, err) != SP_OK)
         return SP_ERR_INPUT;
     return sp_train_step_known_memory(model, accel, config, global_batch, perf, &mem, out);

@@ -69,7 +69,7 @@ static sp_status entry_words(sp_launch_ctx *c, sp_error *err)
             sp_shell_quote(value, word, sizeof word); /* HF Trainer's sharding flag (launch_line.c) */
             sp_buf_printf(&b, " %s %s", flag, word);
             if (!strcmp(flag, "--deepspeed")) { /* and the batch ds_config.json fixes, as the Trainer checks */
-                char batch[160];
+                char batch[256];
                 sp_trainer_batch_args(c->plan, batch, sizeof batch);
                 sp_buf_puts(&b, batch);
             }

@@ -34,6 +34,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(double_quant_block, 1, 1e6, SP_NUM_INTEGER),
     LIMIT(loss_bytes_per_logit, 0, 64, 0),
     LIMIT(chunked_loss_bytes_per_logit, 0, 64, 0),
+    LIMIT(eager_loss_bytes_per_logit, 0, 64, 0),
     LIMIT(dataset_bytes_per_token, 0.1, 100, SP_NUM_POSITIVE),
     LIMIT(goodput, 0.05, 1, SP_NUM_POSITIVE),
     LIMIT(serve_tpot_ms, 1, 1e5, SP_NUM_POSITIVE),
@@ -333,6 +334,7 @@ sp_memory_constants sp_rules_memory_constants(const sp_rules *rules)
     c.fragmentation = rules->limits.allocator_fragmentation;
     c.prefill_chunk_tokens = rules->limits.prefill_chunk_tokens;
     c.int4_group_size = rules->limits.int4_group_size;
+    c.eager_loss_bytes_per_logit = rules->limits.eager_loss_bytes_per_logit;
     return c;
 }
 

@@ -6,52 +6,6 @@
 
 /* ---- training ---- */
 
-sp_train_stack sp_train_stack_of(const sp_mem_config *config)
-{
-    /* Expert parallelism and its all-to-all: Megatron-Core MoE. */
-    /* NVFP4 training is Transformer Engine's recipe, which Megatron-Core runs (Megatron-FSDP for
-     * ZeRO-3 layouts); DeepSpeed and FSDP2 have no NVFP4 GEMMs. */
-    if (config->precision == SP_PREC_NVFP4)
-        return SP_TRAIN_MEGATRON;
-    /* torchao's float8 under FSDP2 is torchtitan's converter (docs/float8.md), with or without TP,
-     * PP or CP; its rowwise recipe has no Transformer Engine counterpart. */
-    if (config->precision == SP_PREC_FP8_ROWWISE ||
-        ((config->precision == SP_PREC_FP8 || config->precision == SP_PREC_MXFP8) && sp_layout_is_fsdp2(config)))
-        return SP_TRAIN_TORCHTITAN;
-    /* FSDP2 (ZeRO-3) with TP, PP or CP is torchtitan's composition, not Megatron's; an fp16 one runs
-     * on Megatron-FSDP (sp_layout_is_torchtitan). */
-    if (sp_layout_is_torchtitan(config))
-        return SP_TRAIN_TORCHTITAN;
-    if (sp_layout_is_fsdp2(config))
-        return config->tp > 1 || config->pp > 1 || config->cp > 1 ? SP_TRAIN_MEGATRON : SP_TRAIN_FSDP_ZERO;
-    /* FP8 and MXFP8 linears are Transformer Engine's (or torchao's under FSDP2, above): a ZeRO-1/2 or
-     * plain data-parallel layout runs them on Megatron-Core with its distributed optimizer, since
-     * DeepSpeed and DDP have no FP8 GEMMs of their own. */
-    if (config->precision == SP_PREC_FP8 || config->precision == SP_PREC_MXFP8)
-        return SP_TRAIN_MEGATRON;
-    /* Context parallelism is Megatron-Core's (or torchtitan's, above): DeepSpeed's ZeRO and DDP
-     * would take the cp ranks for data-parallel ones. */
-    if (config->tp > 1 || config->pp > 1 || config->ep > 1 || config->cp > 1)
-        return SP_TRAIN_MEGATRON;
-    return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
-}
-
-double sp_train_eager_step_s(const sp_model *model, const sp_accel *accel, const sp_mem_config *config,
-                             double global_batch, double step_time_s, const sp_perf_constants *perf)
-{
-    sp_train_stack stack = sp_train_stack_of(config);
-    if (config->eager_modules || (stack != SP_TRAIN_DDP && stack != SP_TRAIN_FSDP_ZERO))
-        return 0;
-    sp_mem_config eager = *config;
-    eager.eager_modules = true;
-    sp_step step;
-    sp_error ignored;
-    if (sp_train_step(model, accel, &eager, global_batch, perf, &step, &ignored) != SP_OK ||
-        !(step.step_time_s > step_time_s))
-        return 0;
-    return step.step_time_s;
-}
-
 /* A sharded data-parallel layout by its stage: FSDP shards gradients with the optimizer
  * (SHARD_GRAD_OP, ZeRO-2) or everything (FULL_SHARD, ZeRO-3), never the optimizer alone, so a
  * ZeRO-1 layout is DeepSpeed's (torch.distributed.fsdp.ShardingStrategy); on ROCm, their builds. */

@@ -359,6 +359,7 @@ static sp_search_request run_request(const sp_profile *p, const sp_rules *r, con
     q.tokens = p->tokens > 0 ? p->tokens : r->limits.tokens_per_param * sp_model_params(m);
     q.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     q.goodput = r->limits.goodput;
+    q.trainer_layouts = true; /* a DDP, FSDP or DeepSpeed layout launches as train.py */
     if (p->micro_batch > 0)
         q.micro_batch = p->micro_batch;
     /* The layout a profile pins (0 and no zero key: searched), as train's flags pin it. */
@@ -501,11 +502,6 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
     out->run_tokens = q.tokens;
     out->run_goodput = q.goodput;
     out->run_global_batch = q.global_batch;
-    /* The launch runs the user's train.py on DDP, FSDP or DeepSpeed stacks: a Hugging Face model
-     * there runs its norms, rotary and SwiGLU as eager modules, which the timed step fuses. */
-    double eager_s = sp_train_eager_step_s(m, a, &out->run.config, q.global_batch, out->run.step.step_time_s, &r->perf);
-    if (eager_s > 0)
-        out->run_hours_eager = out->run_hours * eager_s / out->run.step.step_time_s;
     out->run_standing = sp_run_standing_of(out->run.days, out->run.cost_usd, deadline_days, p->budget_usd);
     if (out->run_standing == SP_RUN_MEETS_BUDGET || out->run_standing == SP_RUN_MEETS_NEITHER)
         out->notes |= SP_NOTE_RUN_TOO_SLOW;
@@ -520,15 +516,9 @@ static sp_status time_training_run(const sp_profile *p, const sp_rules *r, const
         sp_error ignored;
         if (sp_train_search(m, a, &q, &mk, &r->perf, 1, &res, &ignored) != SP_OK || !res.found)
             continue;
-        /* Judged as the run will go: where the launch runs a Hugging Face model's eager modules
-         * (run_hours_eager), at their step. */
+        /* Judged as the run will go: a layout train.py runs is timed with its eager modules. */
         const sp_candidate *o = &res.top[0];
-        double eager = out->run_hours_eager > 0 ? sp_train_eager_step_s(m, a, &o->config, q.global_batch,
-                                                                        o->step.step_time_s, &r->perf)
-                                                : 0;
-        double stretch = eager > 0 ? eager / o->step.step_time_s : 1.0;
-        if (sp_run_standing_of(o->days * stretch, o->cost_usd * stretch, deadline_days, p->budget_usd) ==
-            SP_RUN_MEETS_BOTH)
+        if (sp_run_standing_of(o->days, o->cost_usd, deadline_days, p->budget_usd) == SP_RUN_MEETS_BOTH)
             out->run_gpus_in_time = gpus;
     }
     return SP_OK;

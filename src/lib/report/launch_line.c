@@ -59,11 +59,13 @@ int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size)
     if (!plan->timed || !(k->micro_batch > 0 && k->dp > 0))
         return 0;
     /* ds_config.json's numbers (zero_config.c), which the Trainer checks its own arguments against,
-     * and the token budget as optimizer steps (TrainingArguments.max_steps), as Megatron's
-     * --train-iters (sp_plan_run_steps). */
-    return snprintf(buf, size, " --per_device_train_batch_size %g --gradient_accumulation_steps %g --max_steps %.0f%s",
+     * the token budget as optimizer steps (TrainingArguments.max_steps), as Megatron's
+     * --train-iters (sp_plan_run_steps), and the layout's recompute as the Trainer's checkpointing
+     * of each decoder layer (the only policy the search gives these layouts). */
+    return snprintf(buf, size, " --per_device_train_batch_size %g --gradient_accumulation_steps %g --max_steps %.0f%s%s",
                     k->micro_batch, round(plan->run_global_batch / (k->micro_batch * k->dp)), sp_plan_run_steps(plan),
-                    k->precision == SP_PREC_FP32 ? "" : k->precision == SP_PREC_MIXED_FP16 ? " --fp16" : " --bf16");
+                    k->precision == SP_PREC_FP32 ? "" : k->precision == SP_PREC_MIXED_FP16 ? " --fp16" : " --bf16",
+                    k->recompute == SP_RECOMPUTE_FULL ? " --gradient_checkpointing" : "");
 }
 
 static const char *plan_entry(const sp_plan *plan, char *buf, size_t size)
@@ -79,7 +81,7 @@ static const char *plan_entry(const sp_plan *plan, char *buf, size_t size)
     if (sp_default_entry_sharding(plan, &flag, &value)) { /* what the written scripts pass */
         if (!strcmp(flag, "--fsdp"))
             return "train.py --fsdp 'full_shard auto_wrap'";
-        char args[160];
+        char args[256];
         sp_trainer_batch_args(plan, args, sizeof args);
         snprintf(buf, size, "train.py --deepspeed ds_config.json%s", args);
         return buf;

@@ -132,9 +132,8 @@ static void add_sizing(json_t *o, const sp_profile *p, const sp_plan *plan)
         json_object_set_new(t, "tokens", json_real(plan->run_tokens));
         json_object_set_new(t, "global_batch", json_integer((json_int_t)plan->run_global_batch));
         json_object_set_new(t, "hours", sp_json_significant(plan->run_hours, 6));
-        /* As train.py runs a Hugging Face model on DDP/FSDP/DeepSpeed (eager modules); null where fused. */
-        json_object_set_new(t, "hours_eager_modules",
-                            plan->run_hours_eager > 0 ? sp_json_significant(plan->run_hours_eager, 6) : json_null());
+        /* The hours count norms, rotary and SwiGLU as eager modules (train.py's Hugging Face model). */
+        json_object_set_new(t, "eager_modules", json_boolean(c->config.eager_modules));
         json_object_set_new(t, "goodput", sp_json_round(plan->run_goodput, 1e4));
         json_object_set_new(t, "gpus", json_integer((json_int_t)c->gpus));
         json_object_set_new(t, "tp", json_integer((json_int_t)c->config.tp));

@@ -166,10 +166,9 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   sp_recompute_name(k->recompute), c->step.tokens_per_s, 100 * c->step.mfu, c->memory.total_bytes / 1e9,
                   plan->plans_evaluated);
     sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework_on(plan->stack, k));
-    if (plan->run_hours_eager > 0)
-        sp_buf_printf(b, "                    the hours count fused norms, rotary and SwiGLU (torch.compile, Liger "
-                         "kernels); a Hugging Face model in train.py runs them as eager modules: %.4g h\n",
-                      plan->run_hours_eager);
+    if (sp_train_runs_trainer(k))
+        sp_buf_printf(b, "                    the hours count train.py's Hugging Face model as it runs there: norms, "
+                         "rotary and SwiGLU as eager modules, the loss in fp32\n");
 }
 
 static void text_fine_tune(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp_rules *r)

@@ -424,15 +424,6 @@ static void text_step(sp_buf *b, const sp_train_report *r, const sp_train_option
                       r->request->seq, r->model->name, r->model->seq);
 }
 
-/* The winner's step with a Hugging Face model's eager modules (sp_train_eager_step_s); 0 when it does
- * not apply. */
-static double eager_step_s(const sp_train_report *r, const sp_train_option *w, const sp_candidate *c)
-{
-    return r->rules ? sp_train_eager_step_s(r->model, w->accel, &c->config, r->request->global_batch,
-                                            c->step.step_time_s, &r->rules->perf)
-                    : 0;
-}
-
 static char *train_text(const sp_train_report *r, sp_error *err)
 {
     sp_buf b = {0};
@@ -514,14 +505,14 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "pace unless CUDA graphs or torch.compile remove the launches, and fewer GPUs would take about "
                       "as long\n",
                       c->step.step_time_s, launch_s, 1e3 * r->rules->perf.eager_host_s_per_layer_pass);
-    double eager_s = eager_step_s(r, w, c);
-    if (eager_s > 0)
+    if (r->request->trainer_layouts && sp_train_runs_trainer(&c->config))
         sp_buf_printf(&b,
-                      "note        : the step counts fused norms, rotary and SwiGLU (torch.compile, Liger kernels); "
-                      "a Hugging Face model under %s runs them as eager modules: %.3f s a step, %.2f days "
-                      "(--eager-modules)\n",
-                      sp_train_stack_of(&c->config) == SP_TRAIN_DDP ? "DDP" : "FSDP or DeepSpeed", eager_s,
-                      c->days * eager_s / c->step.step_time_s);
+                      "note        : the step and memory count train.py's Hugging Face model as it runs under %s: "
+                      "norms, rotary and SwiGLU as eager modules, the loss in fp32%s\n",
+                      sp_train_stack_of(&c->config) == SP_TRAIN_DDP ? "DDP" : "FSDP or DeepSpeed",
+                      c->config.recompute == SP_RECOMPUTE_FULL ? ", each decoder layer recomputed "
+                                                                 "(--gradient_checkpointing)"
+                                                               : "");
     /* Where the model is known to be optimistic: torchtitan's published runs over 4 and 8
      * context-parallel ranks ran well below it (make validate, training at scale; docs/MODEL.md). */
     if (sp_layout_is_torchtitan(&c->config) && c->config.cp >= 4)
@@ -707,12 +698,6 @@ static char *train_json(const sp_train_report *r, sp_error *err)
         json_object_set_new(best, "why", json_string(text));
         json_object_update(root, best);
         json_decref(best);
-        /* The winner's step and days under Hugging Face's eager modules (null: not a DDP/FSDP/DeepSpeed
-         * layout, or eager modules asked for). */
-        double eager_s = eager_step_s(r, w, c);
-        json_object_set_new(root, "eager_modules_step_time_s", eager_s > 0 ? sp_json_round(eager_s, 1e6) : json_null());
-        json_object_set_new(root, "eager_modules_days",
-                            eager_s > 0 ? sp_json_round(c->days * eager_s / c->step.step_time_s, 1e4) : json_null());
         json_object_set_new(root, "meets_constraints", json_boolean(constrained));
         json_object_set_new(root, "deadline_days", r->deadline_days > 0 ? json_real(r->deadline_days) : json_null());
         json_object_set_new(root, "budget_usd", r->budget_usd > 0 ? json_real(r->budget_usd) : json_null());
