@@ -30,6 +30,25 @@ static void zero_table(void **state)
     }
 }
 
+/* FP8 as the launches run it, per parameter: Megatron-Core with --fp8-param-gather keeps fp8 weights
+ * (1), bf16 gradients (2) and the distributed optimizer's fp32 master and two moments (12 / dp): at
+ * dp 4, 1 + 2 + 3 = 6 bytes. FSDP2 (torchao float8, ZeRO-3) shards 16 bytes as mixed precision does:
+ * 16 / 4 = 4. */
+static void fp8_model_state_as_launched(void **state)
+{
+    (void)state;
+    sp_model m;
+    memset(&m, 0, sizeof m);
+    m.params_override = 1e9;
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.precision = SP_PREC_FP8;
+    c.dp = 4;
+    c.zero = 1;
+    assert_close(estimate(&m, &c).model_state_bytes, 6e9);
+    c.zero = 3;
+    assert_close(estimate(&m, &c).model_state_bytes, 4e9);
+}
+
 /* One layer's activations: the difference between a 2-layer and a 1-layer model. */
 static double one_layer(double t, bool sp, sp_recompute r, bool flash)
 {
@@ -74,14 +93,16 @@ static void gqa_swiglu_layer(void **state)
     c.seq = 1024;
     c.recompute = SP_RECOMPUTE_SELECTIVE;
     double layer = estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
-    double per_token = 8.0 * 4096 + (2.0 + 2.0 * 0.25) * 2.0 * 4096 + 4.0 * 2.0 * 14336;
+    /* Fused SwiGLU keeps gate, up and the product (3f), not silu(gate) (Megatron-Core SwiGLUFunction). */
+    double per_token = 8.0 * 4096 + (2.0 + 2.0 * 0.25) * 2.0 * 4096 + 3.0 * 2.0 * 14336;
     assert_close(layer, 1024.0 * per_token);
 }
 
 /* Eager modules (train.py's Hugging Face model): each of the two RMSNorms keeps its input's fp32
- * upcast (4 bytes an element, not 2), and the loss 12 bytes a logit (BARE's eager_loss_bytes_per_logit)
- * where the fused count keeps 8. Llama 3 8B's layer shape, two layers, vocabulary 1000, 1024 tokens:
- * 2 layers x 2 norms x 2 bytes x 4096 + 4 bytes x 1000, per token. */
+ * upcast (4 bytes an element, not 2), SwiGLU keeps silu(gate) too (2 bytes x 14336), and the loss
+ * 12 bytes a logit (BARE's eager_loss_bytes_per_logit) where the fused count keeps 8. Llama 3 8B's
+ * layer shape, two layers, vocabulary 1000, 1024 tokens: 2 layers x (2 norms x 2 bytes x 4096 +
+ * 2 bytes x 14336) + 4 bytes x 1000, per token. */
 static void eager_modules_keep_fp32_norms_and_loss(void **state)
 {
     (void)state;
@@ -93,7 +114,7 @@ static void eager_modules_keep_fp32_norms_and_loss(void **state)
     double fused = estimate(&m, &c).activations_bytes;
     c.eager_modules = true;
     double eager = estimate(&m, &c).activations_bytes;
-    assert_close(eager - fused, 1024.0 * (2.0 * 2.0 * 2.0 * 4096 + 4.0 * 1000));
+    assert_close(eager - fused, 1024.0 * (2.0 * (2.0 * 2.0 * 4096 + 2.0 * 14336) + 4.0 * 1000));
 }
 
 /* KV cache: 2 x layers x kv_heads x head_dim x bytes x batch x context, heads split over tp.
@@ -260,6 +281,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zero_table),
+        cmocka_unit_test(fp8_model_state_as_launched),
         cmocka_unit_test(korthikanti_table2),
         cmocka_unit_test(fp8_keeps_linear_inputs_in_8_bits),
         cmocka_unit_test(gqa_swiglu_layer),

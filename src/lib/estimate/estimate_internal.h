@@ -45,8 +45,18 @@ static inline sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
         return (sp_precision_bytes){2, 2, 4, 4, 2, 2}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
     case SP_PREC_BF16: return (sp_precision_bytes){2, 2, 0, 2, 2, 2};
     case SP_PREC_FP8:
-        /* FP8-LM (Peng et al. 2023, sec. 2.3): fp8 gradients, fp16 master, fp8 first and fp16 second moment. */
-        return (sp_precision_bytes){1, 1, 2, 1.5, 1, 1};
+        /* What the launches run, NVIDIA's recipes (Megatron-Bridge bf16_with_fp8_*_mixed:
+         * fp8_param_gather): Transformer Engine keeps the weights in fp8 and gathers them so
+         * (--fp8-param-gather), the gradients in bf16 (--grad-reduce-in-bf16) and the distributed
+         * optimizer's fp32 master and moments. torchao's float8 under FSDP2 keeps 16-bit-or-wider
+         * shards as mixed precision does and all-gathers the compute weights in fp8 (torchtitan.toml's
+         * enable_fsdp_float8_all_gather, docs/float8.md). FP8-LM's fp8 gradients and moments (MS-AMP)
+         * run in neither. */
+        if (c->mixed_style == SP_MASTER_AUTOCAST)
+            return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};
+        if (c->zero >= 3 && c->ep <= 1)
+            return (sp_precision_bytes){2, 2, 4, 4, 1, 2};
+        return (sp_precision_bytes){1, 2, 4, 4, 1, 1};
     }
     return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
 }

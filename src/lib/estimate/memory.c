@@ -108,8 +108,12 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
     a.replicated = m->norms_per_layer * h * norm_input + 2.0 * h * e + 2.0 * mask * h;
     /* Q, K, V (K and V shrink with GQA) and the input of the output projection: 2+2+2+2 sbh. */
     double attention = (2.0 + 2.0 * r) * h * e;
-    /* GELU: pre-activation and output, 4h each at 2 bytes (8+8 sbh); SwiGLU: gate, up, silu, product. */
-    double mlp = (m->ffn_kind == SP_FFN_SWIGLU ? 4.0 : 2.0) * f * e;
+    /* GELU: pre-activation and output, 4h each at 2 bytes (8+8 sbh). SwiGLU fused keeps gate and up
+     * (its one input) and the product (the down projection's input), recomputing silu in the
+     * backward (Megatron-Core fusions/fused_bias_swiglu.py: SwiGLUFunction saves its input alone;
+     * torch.compile's partitioner alike); eager modules keep silu(gate) too (transformers LlamaMLP:
+     * act_fn(gate_proj(x)) * up_proj(x)). */
+    double mlp = (m->ffn_kind == SP_FFN_SWIGLU ? (c->eager_modules ? 4.0 : 3.0) : 2.0) * f * e;
     a.split = attention + mlp;
     /* Softmax output (2as^2b) plus dropout mask and output (as^2b + 2as^2b); autocast runs softmax in fp32. */
     bool fp32_softmax = c->mixed_style == SP_MASTER_AUTOCAST && c->precision != SP_PREC_FP32;
