@@ -464,7 +464,8 @@ static void trainium_gets_neuron(void **state)
     sp_accel_catalog_free(&cat);
 }
 
-/* Cloud files rent what the plan prices: a one-GPU plan does not rent an 8-GPU p5.48xlarge. */
+/* Cloud files rent what the plan prices: a one-GPU plan on a part AWS rents singly (L40S, g6e.xlarge)
+ * does not rent the 8-GPU g6e.48xlarge. */
 static void cloud_files_rent_the_plan(void **state)
 {
     (void)state;
@@ -479,7 +480,7 @@ static void cloud_files_rent_the_plan(void **state)
     const sp_accel *accel;
     sp_rules rules;
     sp_plan plan;
-    plan_named("llama-3.1-8b", "h100-sxm-80gb", &p, &model, &cat, &accel, &rules, &plan);
+    plan_named("llama-3.1-8b", "l40s-pcie-48gb", &p, &model, &cat, &accel, &rules, &plan);
     assert_true(plan.served);
     assert_true(plan.gpus < 8);
     sp_launch_options o = SP_LAUNCH_OPTIONS_INIT;
@@ -487,12 +488,12 @@ static void cloud_files_rent_the_plan(void **state)
     sp_error err;
     assert_int_equal(sp_launch_artifacts(&p, &plan, &rules, accel, &o, NULL, 0, &set, &err), SP_OK);
     const sp_artifact *cluster = find(&set, "cluster.yaml");
-    assert_null(strstr(cluster->text, "p5.48xlarge"));
+    assert_null(strstr(cluster->text, "g6e.48xlarge"));
     /* Ray's on-premises provider: the machine's own GPUs, no node types (it aborts on them). */
     assert_non_null(strstr(cluster->text, "type: local\n"));
     assert_null(strstr(cluster->text, "available_node_types"));
     char gpus[64];
-    snprintf(gpus, sizeof gpus, "accelerators: H100:%.0f\n", plan.serve.tp);
+    snprintf(gpus, sizeof gpus, "accelerators: L40S:%.0f\n", plan.serve.tp);
     assert_non_null(strstr(find(&set, "sky_task.yaml")->text, gpus));
     sp_artifact_set_free(&set);
     /* Slurm names go into #SBATCH lines unquoted: anything else is refused. */

@@ -117,6 +117,8 @@ int cmd_data(int argc, char **argv)
             s = cli_flag_error(&err, "gpu", "'%s' has no public price in the catalog", job.gpu->name);
         if (s == SP_OK)
             job.gpus_per_node = sp_accel_host_gpus(job.gpu); /* hosts, not the NVLink domain */
+        if (s == SP_OK) /* the job with its GPUs, before any instance is tried */
+            s = sp_data_job_check(&model, &job, &err);
     }
     if (s == SP_OK)
         s = size_job(v, &model, &catalog, &job, &result, &instance, &err);

@@ -133,7 +133,7 @@ static const cli_default DEFAULTS[] = {
     NUM("usd-per-gpu-hour", 1e-6, 1e4, 0,
         "the catalog's on-demand price for the instance the GPUs come in: where AWS rents a part 1, 4 or 8 to an "
         "instance (T4, L4, L40S, A10G), 2 GPUs pay for a 4-GPU instance and serving replicas share one; where it "
-        "rents only 8 (A100, V100 32GB, H200: `min_rented_gpus`), 1 GPU pays for all 8, and a fleet with no pinned "
+        "rents only 8 (A100, V100 32GB, H100, H200: `min_rented_gpus`), 1 GPU pays for all 8, and a fleet with no pinned "
         "count fills the instances it takes; a `price :` line says so (breakeven: required)",
         "a millionth of a dollar up to $10,000; a price under it is a typo"),
     NUM("vocab", 1, 1e7, WHOLE, "required for a shape", "ten million entries is past any tokenizer"),

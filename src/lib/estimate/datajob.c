@@ -46,6 +46,17 @@ static const char *bottleneck(double cpu, double disk, double network, double gp
     return disk >= network ? "disk" : "network";
 }
 
+static bool job_has_gpu_phase(const sp_stage_model *m, const sp_data_job *job)
+{
+    for (unsigned i = 0; i < job->count; i++) {
+        const sp_stage *st = &m->stages[job->stages[i]];
+        for (unsigned k = 0; k < st->phase_count; k++)
+            if (st->phases[k].gpu_tokens_per_s > 0)
+                return true;
+    }
+    return false;
+}
+
 sp_status sp_data_job_check(const sp_stage_model *m, const sp_data_job *job, sp_error *err)
 {
     if (!(job->input_bytes > 0) || !isfinite(job->input_bytes) || job->input_bytes > 1e20)
@@ -71,6 +82,11 @@ sp_status sp_data_job_check(const sp_stage_model *m, const sp_data_job *job, sp_
     }
     if (job->gpu && !(job->gpus_per_node >= 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu", "GPU nodes need at least one GPU");
+    /* GPUs that no stage runs on would idle and be billed. */
+    if (job->gpu && !job_has_gpu_phase(m, job))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpu",
+                       "no stage of this job runs on GPUs (only those with gpu_tokens_per_s in stages.yaml do, "
+                       "such as fuzzy-dedup): the GPUs would idle and be billed");
     return SP_OK;
 }
 

@@ -615,9 +615,12 @@ static void closed_loop(double clients, double prompt_tokens, double output_toke
  * at_batch's cycle); the last holds N mod B at its own, smaller batch, and a run shorter than a
  * batch never fills one. Benchmarks report the run's tokens over its wall time (trtllm-bench's
  * "Total Output Throughput", perf-overview.md @00f37686), not the steady state. */
-static void offline_run(const serve_ctx *x, double requests, const sp_memory_constants *mk, sp_serve_result *r)
+static void offline_run(const serve_ctx *x, double requests_all, const sp_memory_constants *mk, sp_serve_result *r)
 {
-    double b = r->batch, output = x->c->output_tokens;
+    /* Several replicas (an instance filled) split the queue: each runs its share, the largest
+     * setting the wall time. */
+    double b = r->batch, output = x->c->output_tokens, replicas = fmax(1.0, r->replicas);
+    double requests = ceil(requests_all / replicas);
     double full = floor(requests / b), rest = requests - full * b;
     double seconds = full * b * output / r->output_tokens_per_s;
     if (rest > 0) {
@@ -627,7 +630,7 @@ static void offline_run(const serve_ctx *x, double requests, const sp_memory_con
         seconds += rest * output / last.output_tokens_per_s;
     }
     r->run_s = seconds;
-    r->run_output_tokens_per_s = requests * output / seconds;
+    r->run_output_tokens_per_s = requests_all * output / seconds;
     r->run_batches = full + (rest > 0 ? 1.0 : 0.0);
     r->run_last_batch = rest > 0 ? rest : b;
 }
@@ -786,12 +789,13 @@ static void size_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_res
 
 /* An offer that rents no single GPU (AWS p4d: eight A100s or none) is paid an instance at a time:
  * the replicas a rate needs are rounded up to fill the instances they take, whose GPUs would
- * otherwise idle, paid for (one 8B replica at 2 requests/s: eight on the instance, not one at tp 8).
- * A closed loop's or a batch run's replicas are the measured setup's, and stay as asked. */
+ * otherwise idle, paid for (one 8B replica at 2 requests/s: eight on the instance, not one at tp 8);
+ * an offline run's queue is split over the instance's replicas (offline_run). A closed loop's
+ * replicas are the measured setup's, and stay as asked. */
 static double filled_replicas(const sp_serve_config *c, const sp_accel *a, double replica_gpus, double needed)
 {
     bool whole = c->usd_from_catalog && a->min_rented_gpus > 1 && replica_gpus < a->min_rented_gpus;
-    if (!whole || c->concurrency > 0 || c->requests > 0)
+    if (!whole || c->concurrency > 0)
         return needed;
     double per_instance = fmax(1.0, floor(a->min_rented_gpus / replica_gpus));
     return ceil(needed / per_instance) * per_instance;
@@ -1099,12 +1103,12 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         out->fits = true;
     }
     out->meets_targets = meets(config, out);
-    if (config->requests > 0)
-        offline_run(&x, config->requests, memory, out);
     out->max_model_len = max_model_len(model, config, perf, out);
     out->over_context_share = over_context_share(model, config);
     out->nodes_per_replica = ceil(out->tp * fmax(1.0, out->pp) / sp_accel_host_gpus(accel));
     size_fleet(config, accel, out);
+    if (config->requests > 0)
+        offline_run(&x, config->requests, memory, out);
     /* A rate past a million GPUs at capacity is past any fleet (the largest published training
      * clusters hold about 10^5); simulating its percentiles would cost seconds for no answer. */
     enum { FLEET_GPUS_MAX = 1000000 };

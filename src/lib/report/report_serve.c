@@ -510,20 +510,22 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             snprintf(wall, sizeof wall, "%.0f s (%.1f min)", s->run_s, s->run_s / 60);
         else
             snprintf(wall, sizeof wall, "%.1f s", s->run_s);
-        char batches[96];
+        char batches[160], share[64] = "";
+        if (s->replicas > 1)
+            snprintf(share, sizeof share, " over %g replicas, %g each,", s->replicas, ceil(c->requests / s->replicas));
         if (s->run_batches <= 1)
-            snprintf(batches, sizeof batches, "in one batch of %g", s->run_last_batch);
+            snprintf(batches, sizeof batches, "%s in one batch of %g", share, s->run_last_batch);
         else
-            snprintf(batches, sizeof batches, "in %.0f batches of %g (the last of %g)", s->run_batches, s->batch,
-                     s->run_last_batch);
-        /* What the run itself costs: its wall time on the replica's GPUs at the hourly price. */
+            snprintf(batches, sizeof batches, "%s in %.0f batches of %g (the last of %g)", share, s->run_batches,
+                     s->batch, s->run_last_batch);
+        /* What the run itself costs: its wall time on the fleet's GPUs at the hourly price. */
         char run_cost[64];
-        double usd = s->run_s / 3600.0 * s->tp * fmax(1.0, s->pp) * s->usd_per_gpu_hour;
+        double usd = s->run_s / 3600.0 * s->gpus * s->usd_per_gpu_hour;
         if (r->unpriced)
             snprintf(run_cost, sizeof run_cost, "%.3g GPU-hours", usd);
         else
             sp_money_cents(usd, run_cost, sizeof run_cost);
-        sp_buf_printf(&b, "offline run : %.0f requests queued at once, %s: %s, %.0f output tokens/s over the run, %s on the replica's GPUs\n",
+        sp_buf_printf(&b, "offline run : %.0f requests queued at once,%s: %s, %.0f output tokens/s over the run, %s on the fleet's GPUs\n",
                       c->requests, batches, wall, s->run_output_tokens_per_s, run_cost);
     }
     sp_buf_printf(&b, "fleet       : %g replica(s) x %g GPU(s) = %g GPU%s%s\n", s->replicas, s->tp * s->pp, s->gpus,

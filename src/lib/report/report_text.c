@@ -226,10 +226,13 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
     if (c->ttft_s > 0 || c->tpot_s > 0)
         snprintf(verdict, sizeof verdict, " (targets%s %s%s)", bound, s->meets_targets ? "met" : "NOT met", load);
     /* At the rate asked (input and output billed as serve bills them) and at full capacity. */
-    char price[128];
+    char price[192];
     if (s->usd_per_million_output_tokens_at_load > 0)
-        snprintf(price, sizeof price, "$%.3f per million output tokens at the %g requests/s asked ($%.3f at full capacity)",
-                 s->usd_per_million_output_tokens_at_load, c->qps, s->usd_per_million_output_tokens);
+        snprintf(price, sizeof price,
+                 "$%.3f per million input and $%.3f per million output tokens at the %g requests/s asked "
+                 "(at full capacity $%.3f per million output tokens, the prompts' share included)",
+                 s->usd_per_million_input_tokens, s->usd_per_million_output_tokens_at_load, c->qps,
+                 s->usd_per_million_output_tokens);
     else
         snprintf(price, sizeof price, "$%.3f per million output tokens at full capacity", s->usd_per_million_output_tokens);
     sp_buf_printf(b, "                    first token %.0f ms, %.1f ms per token%s; %g replica(s); %s\n", 1e3 * s->ttft_s,
