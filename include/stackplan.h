@@ -1520,6 +1520,14 @@ bool sp_train_runs_trainer(const sp_mem_config *config);
 /* ================================================================ search/
  * Enumerates layouts and fleets, asks the estimators, keeps the best and the front. */
 
+/* ---------------------------------------------------------------- data jobs (data_fleet.c) */
+
+/* The cheapest instance of the catalog and its fewest nodes that finish the job within
+ * deadline_hours (none: one node of each, the cheapest run); SP_ERR_NO_PLAN when no instance
+ * does. The job must pass sp_data_job_check. Pure. */
+sp_status sp_data_cheapest(const sp_stage_model *model, const sp_instance_catalog *catalog, const sp_data_job *job,
+                           double deadline_hours, sp_data_result *out, const sp_instance **chosen, sp_error *err);
+
 /* ---------------------------------------------------------------- training layouts */
 
 /* What to search: the fixed job and which layout dimensions are pinned. */
@@ -1874,10 +1882,12 @@ typedef struct {
     const sp_model *model;
     const sp_accel *accel;
     const sp_stage_model *stages;      /* data jobs: the stage model ... */
-    const sp_instance *instance;       /* ... and the profile's instance */
+    const sp_instance *instance;       /* ... and the profile's instance, or */
+    const sp_instance_catalog *instances; /* ... the catalog whose cheapest instance that meets
+                                             train_hours runs a profile naming none */
 } sp_plan_options;
 
-#define SP_PLAN_OPTIONS_INIT {false, NULL, NULL, NULL, NULL}
+#define SP_PLAN_OPTIONS_INIT {false, NULL, NULL, NULL, NULL, NULL}
 
 /* Plans one profile. Pure: no I/O, no allocation. Fails with SP_ERR_INPUT
  * when the numbers are out of the range a plan can be made for, and with SP_ERR_NO_PLAN when they

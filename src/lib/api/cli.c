@@ -221,8 +221,10 @@ static int resolve_data(const char *path, const char *data_dir, const sp_profile
     bool stages_loaded = false;
     for (size_t i = 0; i < profiles->count; i++) {
         const sp_profile *p = &profiles->items[i];
-        /* Stages are checked whether or not an instance sizes them: a typo is a typo. */
-        if ((p->instance[0] || p->stage_count > 0) && !stages_loaded) {
+        /* Stages are checked whether or not an instance sizes them: a typo is a typo. A data size
+         * with no instance named is sized on the catalog's cheapest (sp_plan_options.instances). */
+        bool sized_on_catalog = p->data_tb > 0 && !p->instance[0] && !p->gpu[0];
+        if ((p->instance[0] || p->stage_count > 0 || sized_on_catalog) && !stages_loaded) {
             if (sp_stages_load(cli_data_file(NULL, NULL, NULL, data_dir, "stages.yaml", &file), stages, &err) != SP_OK)
                 return cli_fail(&err);
             stages_loaded = true;
@@ -230,13 +232,13 @@ static int resolve_data(const char *path, const char *data_dir, const sp_profile
         for (unsigned k = 0; k < p->stage_count; k++)
             if (sp_stage_find(stages, p->stage_names[k]) < 0)
                 return unknown_stage(path, p, stages, p->stage_names[k]);
-        if (!p->instance[0])
+        if (!p->instance[0] && !sized_on_catalog)
             continue;
         if (!instances->items &&
             sp_instances_load(cli_data_file(NULL, NULL, NULL, data_dir, "instances.yaml", &file), instances, &err) !=
                 SP_OK)
             return cli_fail(&err);
-        if (!sp_instance_find(instances, p->instance))
+        if (p->instance[0] && !sp_instance_find(instances, p->instance))
             return missing_name(path, p->instance_line, p->instance_col, "instance", p->instance, "instances");
     }
     return CLI_EXIT_OK;
@@ -302,8 +304,9 @@ int cli_load_and_plan(const char *path, const char *data_dir, const sp_plan_opti
         sp_plan_options each = *options;
         each.model = p->model[0] ? &models[i] : NULL;
         each.accel = p->gpu[0] ? sp_accel_find(&catalog, p->gpu) : NULL;
-        each.stages = p->instance[0] ? &stages : NULL;
+        each.stages = p->instance[0] || (p->data_tb > 0 && !p->gpu[0]) ? &stages : NULL;
         each.instance = p->instance[0] ? sp_instance_find(&instances, p->instance) : NULL;
+        each.instances = instances.items ? &instances : NULL;
         sp_status planned = sp_plan_profile(p, rules, &each, &(*plans)[i], &err);
         if (planned == SP_OK)
             continue;

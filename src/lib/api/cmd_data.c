@@ -69,19 +69,7 @@ static sp_status size_job(const cli_value *v, const sp_stage_model *m, const sp_
     }
     if (deadline <= 0)
         return cli_flag_error(err, "instance", "--nodes needs an --instance");
-    *chosen = NULL;
-    for (size_t i = 0; i < catalog->count; i++) {
-        sp_data_result trial;
-        if (sp_data_size(m, &catalog->items[i], job, deadline, &trial, NULL) != SP_OK)
-            continue;
-        if (!*chosen || trial.cost_usd < r->cost_usd) {
-            *r = trial;
-            *chosen = &catalog->items[i];
-        }
-    }
-    if (!*chosen)
-        return cli_flag_error(err, "deadline-hours", "no instance finishes within %g h", deadline);
-    return SP_OK;
+    return sp_data_cheapest(m, catalog, job, deadline, r, chosen, err);
 }
 
 int cmd_data(int argc, char **argv)

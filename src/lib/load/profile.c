@@ -337,9 +337,11 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
         return sp_yaml_fail(y, gpus, "gpus", err,
                             "a serving fleet is sized from qps and the latency targets, not pinned (profile '%s')",
                             p->name);
-    if (p->stage_count > 0 && !p->instance[0])
-        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "stages"), "stages", err, "the stage model runs on a catalog CPU instance: add instance "
-                                                   "(profile '%s')",
+    /* A data job with no instance runs on the catalog's cheapest that meets train_hours (plan.c). */
+    if (p->stage_count > 0 && !p->instance[0] && (!(p->data_tb > 0) || p->gpu[0] || p->model[0]))
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "stages"), "stages", err,
+                            "the stage model sizes a data job (data_tb) on a catalog CPU instance, the one named "
+                            "in instance or, with no gpu or model, the cheapest that meets train_hours (profile '%s')",
                             p->name);
     if (fine_tune && p->dataset_gb > 0 && p->tokens > 0)
         return sp_yaml_fail(y, map, "dataset_gb", err, "give dataset_gb or tokens, not both (profile '%s')", p->name);

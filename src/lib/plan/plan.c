@@ -311,14 +311,14 @@ bool sp_plan_gpus_beyond_node(const sp_plan *plan)
     return plan->gpus > plan->knobs.gpus_per_node;
 }
 
-bool sp_plan_data_beyond_node(const sp_profile *p, const sp_rules *r)
+bool sp_plan_data_beyond_node(const sp_profile *p, const sp_plan *plan, const sp_rules *r)
 {
-    return p->data_tb >= r->limits.local_max_data_tb;
+    return !plan->data_sized && p->data_tb >= r->limits.local_max_data_tb;
 }
 
 static void choose_tier(const sp_profile *p, const sp_rules *r, sp_plan *out)
 {
-    if (!sp_plan_gpus_beyond_node(out) && !sp_plan_data_beyond_node(p, r)) {
+    if (!sp_plan_gpus_beyond_node(out) && !sp_plan_data_beyond_node(p, out, r)) {
         out->tier = SP_TIER_LOCAL;
         out->tier_reason = SP_TIER_WHY_FITS_NODE;
     } else if (out->cost.managed_usd <= p->budget_usd && out->nodes <= r->limits.managed_max_nodes) {
@@ -724,12 +724,14 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     return SP_OK;
 }
 
-/* ---- data jobs with the stage model (options.stages + options.instance) ---- */
+/* ---- data jobs with the stage model (options.stages + options.instance or options.instances) ---- */
 
 static const char *const DEFAULT_STAGES[] = {"read", "filter", "exact-dedup", "write"};
 
-static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const sp_instance *in, sp_plan *out,
-                           sp_error *err)
+/* The profile's instance at the fewest nodes that meet train_hours; with none named, the cheapest
+ * instance of the catalog that does (a profile with no train_hours: one node of the cheapest). */
+static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const sp_instance *in,
+                           const sp_instance_catalog *catalog, sp_plan *out, sp_error *err)
 {
     sp_data_job job;
     memset(&job, 0, sizeof job);
@@ -748,8 +750,10 @@ static sp_status size_data(const sp_profile *p, const sp_stage_model *m, const s
     }
     job.nodes = 1;
     sp_status s = sp_data_job_check(m, &job, err);
-    if (s == SP_OK)
+    if (s == SP_OK && in)
         s = sp_data_size(m, in, &job, p->train_hours, &out->data, err);
+    else if (s == SP_OK)
+        s = sp_data_cheapest(m, catalog, &job, p->train_hours, &out->data, &in, err);
     if (s != SP_OK) {
         if (err) { /* the stage list's own error at stages, else the hours that no count meets */
             const char *key = !strcmp(err->field, "stages") ? "stages" : "train_hours";
@@ -886,8 +890,9 @@ static sp_status plan_profile(const sp_profile *profile, const sp_rules *rules, 
     }
     const sp_stage_model *stages = options && !classic ? options->stages : NULL;
     const sp_instance *instance = options && !classic ? options->instance : NULL;
-    if (stages && instance && out->axis == SP_AXIS_DATA && profile->data_tb > 0) {
-        status = size_data(profile, stages, instance, out, err);
+    const sp_instance_catalog *instances = options && !classic && !accel ? options->instances : NULL;
+    if (stages && (instance || instances) && out->axis == SP_AXIS_DATA && profile->data_tb > 0) {
+        status = size_data(profile, stages, instance, instances, out, err);
         if (status != SP_OK)
             return status;
     }

@@ -9,9 +9,10 @@
 
 /* The pinned version of a framework in data/frameworks.yaml, "?" when absent (frameworks.c). */
 /* Why a plan leaves the local tier (choose_tier, and the report's reason): its GPUs outgrow one
- * node, or its data the local limit. */
+ * node, or its data the local limit (the seed's rule; a job the stage model sized is judged by its
+ * machines alone). */
 bool sp_plan_gpus_beyond_node(const sp_plan *plan);
-bool sp_plan_data_beyond_node(const sp_profile *p, const sp_rules *r);
+bool sp_plan_data_beyond_node(const sp_profile *p, const sp_plan *plan, const sp_rules *r);
 
 const char *sp_framework_version(const sp_rules *rules, const char *name);
 /* The pip extra a framework is installed with ("[default]", "[tpu]"), "" when none. */

@@ -32,6 +32,8 @@ const char *sp_tier_name(sp_tier tier)
 
 const char *sp_plan_tier_name(const sp_plan *plan)
 {
+    if (plan->tier == SP_TIER_LOCAL && plan->data_sized) /* a CPU machine of the instance catalog */
+        return "Local single node (one machine)";
     if (plan->tier == SP_TIER_LOCAL && plan->gpus <= 1)
         return "Local single node (one GPU)";
     return sp_tier_name(plan->tier);

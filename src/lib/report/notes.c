@@ -330,7 +330,7 @@ int sp_axis_reason_text(const sp_profile *p, const sp_plan *plan, char *buf, siz
 /* Why a plan leaves the local tier: its GPUs outgrow one node, its data the local limit, or both. */
 static void beyond_local(const sp_profile *p, const sp_plan *plan, const sp_rules *r, char *buf, size_t size)
 {
-    bool gpus = sp_plan_gpus_beyond_node(plan), data = sp_plan_data_beyond_node(p, r);
+    bool gpus = sp_plan_gpus_beyond_node(plan), data = sp_plan_data_beyond_node(p, plan, r);
     char gpu_text[96] = "", data_text[96] = "";
     if (gpus && plan->data_sized) /* a data job's count is of CPU machines */
         snprintf(gpu_text, sizeof gpu_text, "the job spans %.0f machines", plan->gpus);
@@ -352,6 +352,9 @@ int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules
     beyond_local(p, plan, r, beyond, sizeof beyond);
     switch (plan->tier_reason) {
     case SP_TIER_WHY_FITS_NODE:
+        if (plan->data_sized)
+            return snprintf(buf, size, "one %s finishes the %g TB within the hours allowed (the stage model)",
+                            plan->data_instance.name, p->data_tb);
         return snprintf(buf, size, "%.0f GPU(s) fit one %.0f-GPU node and %g TB of data is under %g TB",
                         plan->gpus, plan->knobs.gpus_per_node, p->data_tb, r->limits.local_max_data_tb);
     case SP_TIER_WHY_MANAGED_FITS:
