@@ -1777,7 +1777,8 @@ typedef enum {
     SP_TIER_WHY_FITS_NODE = 0,   /* fits one node and under the local data limit */
     SP_TIER_WHY_MANAGED_FITS,    /* managed price within budget and small enough */
     SP_TIER_WHY_OVER_BUDGET,     /* managed price exceeds the budget */
-    SP_TIER_WHY_TOO_MANY_NODES   /* more nodes than a managed cluster is sized for */
+    SP_TIER_WHY_TOO_MANY_NODES,  /* more nodes than a managed cluster is sized for */
+    SP_TIER_WHY_SELF_CHEAPER     /* past the break-even: self-managed costs less in total, ops included */
 } sp_tier_reason;
 
 /* Bits of sp_plan.notes: facts the plan wants the user to see. */
@@ -1785,19 +1786,18 @@ enum {
     SP_NOTE_TRAINING_NEEDS_SHARDING = 1u << 0, /* warning: axis training but state > 1 GPU */
     SP_NOTE_SERVING_WITHOUT_QPS = 1u << 1,     /* warning: axis serving but no qps target */
     SP_NOTE_MODEL_FITS_ONE_GPU = 1u << 2,      /* warning: axis model but it fits one GPU */
-    SP_NOTE_SELF_CHEAPER = 1u << 3,            /* seed rule says managed, inequality says self */
-    SP_NOTE_MANAGED_CHEAPER = 1u << 4,         /* seed rule says self, inequality says managed */
-    SP_NOTE_SEED_TRUNCATION = 1u << 5,         /* the seed's int() would have given one GPU fewer */
-    SP_NOTE_DATA_GPU_FLOOR = 1u << 6,          /* a data job: the GPU count is only the seed's floor */
-    SP_NOTE_REPLICA_SPANS_GPUS = 1u << 7,      /* one replica needs several GPUs */
-    SP_NOTE_OVER_BUDGET = 1u << 8,             /* warning: the tier's spend exceeds the budget */
-    SP_NOTE_RUN_TOO_SLOW = 1u << 9,            /* warning: no GPU count finishes within train_hours */
-    SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 10,     /* a model without a gpu: no time estimate */
-    SP_NOTE_HOURS_ARE_INPUT = 1u << 11,        /* training without a named model: train_hours is taken, not estimated */
-    SP_NOTE_SERVE_TARGETS_UNMET = 1u << 12,    /* warning: no batch meets ttft_ms/tpot_ms (serve exits 3 on it) */
-    SP_NOTE_HOURS_BELOW_COMPUTE = 1u << 13     /* warning: train_hours is under 6 N D at the provisioned GPUs' peak */
+    SP_NOTE_MANAGED_CHEAPER = 1u << 3,         /* self-managed (budget or size), though managed costs less in total */
+    SP_NOTE_SEED_TRUNCATION = 1u << 4,         /* the seed's int() would have given one GPU fewer */
+    SP_NOTE_DATA_GPU_FLOOR = 1u << 5,          /* a data job: the GPU count is only the seed's floor */
+    SP_NOTE_REPLICA_SPANS_GPUS = 1u << 6,      /* one replica needs several GPUs */
+    SP_NOTE_OVER_BUDGET = 1u << 7,             /* warning: the tier's spend exceeds the budget */
+    SP_NOTE_RUN_TOO_SLOW = 1u << 8,            /* warning: no GPU count finishes within train_hours */
+    SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 9,      /* a model without a gpu: no time estimate */
+    SP_NOTE_HOURS_ARE_INPUT = 1u << 10,        /* training without a named model: train_hours is taken, not estimated */
+    SP_NOTE_SERVE_TARGETS_UNMET = 1u << 11,    /* warning: no batch meets ttft_ms/tpot_ms (serve exits 3 on it) */
+    SP_NOTE_HOURS_BELOW_COMPUTE = 1u << 12     /* warning: train_hours is under 6 N D at the provisioned GPUs' peak */
 };
-enum { SP_NOTE_COUNT = 14 };
+enum { SP_NOTE_COUNT = 13 };
 
 /* The outcome of planning one profile. Plain numbers; reporters format them. */
 typedef struct {

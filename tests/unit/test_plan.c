@@ -62,8 +62,10 @@ static void seed_a(void **state)
     assert_true(full.notes & SP_NOTE_TRAINING_NEEDS_SHARDING);
 }
 
-/* Seed B: 70 x 16 = 1120 GB -> 14 GPUs, 2 nodes; raw $14,000, managed $22,400 <= $200,000: managed.
- * (m-1) g c h = 0.6 x 14 x 2.5 x 400 = 8400 > 2400 = v T_ops: the inequality says self. */
+/* Seed B: 70 x 16 = 1120 GB -> 14 GPUs, 2 nodes; raw $14,000, managed $22,400 <= $200,000: the
+ * seed's code says managed. (m-1) g c h = 0.6 x 14 x 2.5 x 400 = 8400 > 2400 = v T_ops: the
+ * inequality says self, which the plan follows (self $16,400 spent as $14,000 cash); classic keeps
+ * the seed's managed. */
 static void seed_b(void **state)
 {
     (void)state;
@@ -72,11 +74,15 @@ static void seed_b(void **state)
     assert_close(c.gpus, 14.0);
     assert_close(c.nodes, 2.0);
     assert_close(c.cost.managed_usd, 22400.0);
-    assert_int_equal(c.tier, SP_TIER_MANAGED);
     assert_false(c.buy_by_inequality);
-    assert_true(c.notes & SP_NOTE_SELF_CHEAPER);
-    assert_close(c.spend_usd, 22400.0);
-    assert_int_equal(c.launcher, SP_LAUNCH_RAY);
+    assert_int_equal(c.tier, SP_TIER_SELF);
+    assert_int_equal(c.tier_reason, SP_TIER_WHY_SELF_CHEAPER);
+    assert_close(c.cost.self_usd, 16400.0);
+    assert_close(c.spend_usd, 14000.0);
+    assert_int_equal(c.launcher, SP_LAUNCH_SLURM);
+    sp_plan seed = plan_of(&p, true);
+    assert_int_equal(seed.tier, SP_TIER_MANAGED);
+    assert_close(seed.spend_usd, 22400.0);
 }
 
 /* Seed C (classic): 13 x 16 = 208 GB -> 3; 600/40 = 15 replicas -> 15 GPUs, 2 nodes;

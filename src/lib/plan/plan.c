@@ -316,21 +316,25 @@ bool sp_plan_data_beyond_node(const sp_profile *p, const sp_plan *plan, const sp
     return !plan->data_sized && p->data_tb >= r->limits.local_max_data_tb;
 }
 
-static void choose_tier(const sp_profile *p, const sp_rules *r, sp_plan *out)
+/* Past one node, managed where it is within the budget and size and costs no more in total than
+ * self-managed with its ops time (the seed's inequality, C_managed <= C_self; its Code 41.5.1
+ * checks the budget alone, which `classic` keeps): a run longer than the break-even goes
+ * self-managed, as the seed's text says such runs should. */
+static void choose_tier(const sp_profile *p, const sp_rules *r, bool classic, sp_plan *out)
 {
+    bool within = out->cost.managed_usd <= p->budget_usd, small = out->nodes <= r->limits.managed_max_nodes;
     if (!sp_plan_gpus_beyond_node(out) && !sp_plan_data_beyond_node(p, out, r)) {
         out->tier = SP_TIER_LOCAL;
         out->tier_reason = SP_TIER_WHY_FITS_NODE;
-    } else if (out->cost.managed_usd <= p->budget_usd && out->nodes <= r->limits.managed_max_nodes) {
+    } else if (within && small && (classic || out->buy_by_inequality)) {
         out->tier = SP_TIER_MANAGED;
         out->tier_reason = SP_TIER_WHY_MANAGED_FITS;
     } else {
         out->tier = SP_TIER_SELF;
-        out->tier_reason = out->cost.managed_usd > p->budget_usd ? SP_TIER_WHY_OVER_BUDGET
-                                                                 : SP_TIER_WHY_TOO_MANY_NODES;
+        out->tier_reason = !within ? SP_TIER_WHY_OVER_BUDGET
+                           : !small ? SP_TIER_WHY_TOO_MANY_NODES
+                                    : SP_TIER_WHY_SELF_CHEAPER;
     }
-    if (out->tier == SP_TIER_MANAGED && !out->buy_by_inequality)
-        out->notes |= SP_NOTE_SELF_CHEAPER;
     if (out->tier == SP_TIER_SELF && out->buy_by_inequality)
         out->notes |= SP_NOTE_MANAGED_CHEAPER;
     /* Cash leaves the budget; the team's ops hours do not. */
@@ -975,7 +979,7 @@ static sp_status plan_profile(const sp_profile *profile, const sp_rules *rules, 
     out->breakeven_hours = sp_breakeven_hours(out->gpus, k->usd_per_gpu_hour, k->managed_premium,
                                               k->ops_hours, k->ops_usd_per_hour);
     out->buy_by_inequality = out->cost.managed_usd - out->cost.raw_usd <= out->cost.ops_usd;
-    choose_tier(profile, rules, out);
+    choose_tier(profile, rules, classic, out);
     out->launcher = choose_launcher(out, accel);
     if (classic) {
         out->notes = 0; /* the seed's layout has no room for remarks */

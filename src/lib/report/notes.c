@@ -30,15 +30,10 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     case SP_NOTE_MODEL_FITS_ONE_GPU:
         return snprintf(buf, size,
                         "the model fits one accelerator; data-parallel training needs no sharding");
-    case SP_NOTE_SELF_CHEAPER:
-        return snprintf(buf, size,
-                        "the seed's rule picks managed, but the run is longer than the %s "
-                        "break-even: self-managed costs less in total, ops time included",
-                        breakeven);
     case SP_NOTE_MANAGED_CHEAPER:
         return snprintf(buf, size,
-                        "the seed's rule picks self-managed, but the run is shorter than the %s "
-                        "break-even: managed would cost less in total",
+                        "the run is shorter than the %s break-even: managed would cost less in total, were it "
+                        "within the budget and the managed cluster's size",
                         breakeven);
     case SP_NOTE_SEED_TRUNCATION:
         return snprintf(buf, size,
@@ -365,6 +360,16 @@ int sp_tier_reason_text(const sp_profile *p, const sp_plan *plan, const sp_rules
     case SP_TIER_WHY_TOO_MANY_NODES:
         return snprintf(buf, size, "%.0f nodes is more than the %g a managed cluster is sized for",
                         plan->nodes, r->limits.managed_max_nodes);
+    case SP_TIER_WHY_SELF_CHEAPER: {
+        char self[48], hours[32];
+        sp_money(plan->cost.self_usd, self, sizeof self);
+        hours_text(plan->breakeven_hours, hours, sizeof hours);
+        return snprintf(buf, size,
+                        "%s; the run is longer than the %s break-even, so self-managed costs %s in total, ops time "
+                        "included, against managed %s (the seed's inequality; `stackplan classic` keeps its "
+                        "budget rule)",
+                        beyond, hours, self, managed);
+    }
     }
     return snprintf(buf, size, "?");
 }
