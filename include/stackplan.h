@@ -1512,10 +1512,10 @@ sp_status sp_breakeven_check(const sp_breakeven_input *in, sp_error *err);
 typedef enum { SP_TRAIN_DDP, SP_TRAIN_FSDP_ZERO, SP_TRAIN_MEGATRON, SP_TRAIN_TORCHTITAN } sp_train_stack;
 
 sp_train_stack sp_train_stack_of(const sp_mem_config *config);
-/* Whether launch writes the layout as train.py under Hugging Face's Trainer (DDP, FSDP, DeepSpeed):
- * its model then runs eager modules, which train and plan size and time (sp_search_request.
- * trainer_layouts). Pure. */
-bool sp_train_runs_trainer(const sp_mem_config *config);
+/* Whether launch writes the layout as train.py under Hugging Face's Trainer (DDP, FSDP, DeepSpeed on
+ * a CUDA or ROCm part): its model then runs eager modules, which train and plan size and time
+ * (sp_search_request.trainer_layouts). Pure. */
+bool sp_train_runs_trainer(const sp_mem_config *config, sp_stack stack);
 
 /* ================================================================ search/
  * Enumerates layouts and fleets, asks the estimators, keeps the best and the front. */

@@ -176,7 +176,39 @@ for ds in glob.glob(os.path.join(sys.argv[1], "*", "ds_config.json")):
         if (recompute == "full") != ("--gradient_checkpointing" in text) or recompute not in ("none", "full"):
             sys.exit(f"{path}: recompute {recompute} and the Trainer's --gradient_checkpointing disagree")
         seen += 1
-sys.exit(0 if seen else "no DeepSpeed pre-training launched")
+# a DDP plan's train.py (no ds_config.json) gets the Trainer's batch as the plan sized it too
+ddp = 0
+for name, plan in plans.items():
+    t = plan.get("training") or {}
+    if t.get("framework") != "PyTorch DDP":
+        continue
+    text = open(os.path.join(sys.argv[1], name, "torchrun.sh")).read()
+    accum = round(t["global_batch"] / (t["micro_batch"] * t["dp"]))
+    want = f"--per_device_train_batch_size {t['micro_batch']} --gradient_accumulation_steps {accum} --max_steps"
+    if want not in text:
+        sys.exit(f"{name}/torchrun.sh: no '{want}'")
+    ddp += 1
+sys.exit(0 if seen and ddp else "no DeepSpeed or no DDP pre-training launched")
+PY
+
+# Megatron takes --fp8-param-gather with its distributed optimizer only (arguments.py asserts it):
+# the fp8 plans with ZeRO-1 and up get it, a ZeRO-0 one (sized with bf16 weights) does not
+check "fp8 weights are gathered in fp8 where the distributed optimizer runs, and only there" python3 - "$work/kit" "$work/kit.json" <<'PY'
+import json, os, re, sys
+slug = lambda name: re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+seen = set()
+for p in json.load(open(sys.argv[2]))["plans"]:
+    t = p.get("training") or {}
+    script = os.path.join(sys.argv[1], slug(p["name"]), "job.sbatch" if p.get("nodes", 1) > 1 else "torchrun.sh")
+    if not t.get("framework", "").startswith("Megatron") or not os.path.isfile(script):
+        continue
+    text = open(script).read()
+    if "--fp8-format hybrid" not in text:  # --precision fp8 (MXFP8 writes e4m3)
+        continue
+    if ("--fp8-param-gather" in text) != (t["zero"] >= 1) or ("--use-distributed-optimizer" in text) != (t["zero"] >= 1):
+        sys.exit(f"{script}: ZeRO-{t['zero']} and --fp8-param-gather / --use-distributed-optimizer disagree")
+    seen.add(t["zero"] >= 1)
+sys.exit(0 if seen == {True, False} else f"fp8 Megatron plans with and without the distributed optimizer wanted, got {seen}")
 PY
 
 # every Ray Serve app parses, and its replicas take the plan's GPUs: replicas x tp x pp x dp (a

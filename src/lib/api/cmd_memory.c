@@ -24,6 +24,9 @@ static const cli_opt OPTS[] = {
     {"recompute", CLI_TEXT, "R", "none (default), selective, full, op (torchtitan's op-level)"},
     {"sequence-parallel", CLI_FLAG, NULL, "shard layer-norm and dropout activations over tp"},
     {"flash-attention", CLI_FLAG, NULL, "attention scores are never stored (FlashAttention; default on)"},
+    {"eager-modules", CLI_FLAG, NULL,
+     "training: norms, rotary and SwiGLU as PyTorch's eager modules keep them, with the loss's fp32 logits "
+     "(default: as launch runs the layout, eager for DDP, FSDP and DeepSpeed on CUDA or ROCm: train.py)"},
     {"weight-dtype", CLI_TEXT, "D", "inference weights: bf16, fp16, fp8, int8, int4, nvfp4, mxfp4 (default: the checkpoint's quantization_config, else bf16)"},
     {"kv-dtype", CLI_TEXT, "D", "inference KV cache: bf16 (default), fp16, fp8, int8"},
     {"batch", CLI_NUMBER, "B", "inference: sequences decoded together (default 1)"},
@@ -128,6 +131,10 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
     c->microbatches = cli_number_or(&CMD, v, "microbatches", 0);
     c->sequence_parallel = cli_on(&CMD, v, "sequence-parallel");
     c->flash_attention = cli_on(&CMD, v, "flash-attention"); /* as train and finetune: the kernels every framework runs */
+    /* As train sizes the layout: eager where launch writes it as train.py, unless told. */
+    c->eager_modules = cli_flag(&CMD, v, "eager-modules")->set
+                           ? cli_on(&CMD, v, "eager-modules")
+                           : c->mode == SP_MODE_TRAIN && sp_train_runs_trainer(c, a ? sp_accel_stack(a) : SP_STACK_CUDA);
     if (c->zero > 0 && c->dp == 1)
         return cli_flag_error(err, "zero", "ZeRO shards over the data-parallel degree: give --dp too");
     /* The layouts and parts train's search allows torchao's rowwise float8. */

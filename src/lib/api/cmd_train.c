@@ -36,8 +36,9 @@ static const cli_opt OPTS[] = {
      "run tensor-parallel communication under the GEMMs (Transformer Engine userbuffers, Megatron-Core's "
      "--tp-comm-overlap; with sequence parallelism)"},
     {"eager-modules", CLI_FLAG, NULL,
-     "norms, rotary and SwiGLU as PyTorch's eager modules (torchtitan without torch.compile, Hugging Face models "
-     "under FSDP or DeepSpeed); default off: fused (Megatron-Core, torch.compile)"},
+     "norms, rotary and SwiGLU as PyTorch's eager modules on torchtitan layouts (without torch.compile); "
+     "default off. DDP, FSDP and DeepSpeed layouts run them whatever it says (train.py's Hugging Face model), "
+     "Megatron-Core never"},
     {"recompute", CLI_TEXT, "R", "pin recompute: none, selective, full, op (torchtitan's op-level)"},
     {"sequence-parallel", CLI_FLAG, NULL, "pin sequence parallelism on or off (default: searched)"},
     {"flash-attention", CLI_FLAG, NULL, "FlashAttention kernels (default on)"},

@@ -37,8 +37,10 @@ static const cli_default DEFAULTS[] = {
     NUM("dp", 1, 1e6, WHOLE, "memory: 1; train: searched", "a million replicas is past any cluster"),
     NUM("draft-params", 1e6, 1e13, 0, "the catalog's count of --draft-model",
         "a draft model's parameters; the estimate refuses one not smaller than the target"),
-    SWITCH("eager-modules", false, "off",
-           "Megatron-Core runs fused norm and activation kernels and stackplan's torchtitan.toml turns torch.compile on"),
+    SWITCH("eager-modules", false, "train: off; memory: as launch runs the layout",
+           "Megatron-Core runs fused norm and activation kernels and stackplan's torchtitan.toml turns torch.compile "
+           "on; a DDP, FSDP or DeepSpeed layout on a CUDA or ROCm part runs eager whatever it says (launch writes "
+           "train.py), and memory takes it so unless told"),
     NUM("ep", 1, 1e6, WHOLE, "train: searched (MoE only); memory: 1; serve: off (experts sliced by tp)",
         "expert-parallel ranks divide the experts"),
     SWITCH("ep-overlap", false, "off (Megatron-Core's default)",

@@ -18,6 +18,10 @@ double sp_exposed_s(double comm_s, double cover_s, const sp_perf_constants *k);
 
 /* ---- memory (memory.c) ---- */
 
+/* A layout FSDP2 runs (torchtitan; plain FSDP without TP/PP): ZeRO-3 without experts. Megatron-Core
+ * runs the rest (sp_train_stack_of), and what it keeps in memory differs (memory.c). */
+bool sp_layout_is_fsdp2(const sp_mem_config *c);
+
 /* Bytes per parameter by training precision (ZeRO, Rajbhandari et al. 2019, sec. 3.1). */
 typedef struct {
     double weights;   /* what stays resident: the working copy (plus fp32 weights under autocast) */
@@ -54,9 +58,10 @@ static inline sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
          * run in neither. */
         if (c->mixed_style == SP_MASTER_AUTOCAST)
             return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};
-        if (c->zero >= 3 && c->ep <= 1)
+        if (sp_layout_is_fsdp2(c))
             return (sp_precision_bytes){2, 2, 4, 4, 1, 2};
-        return (sp_precision_bytes){1, 2, 4, 4, 1, 1};
+        /* --fp8-param-gather needs the distributed optimizer: without it (ZeRO-0) bf16 weights. */
+        return c->zero >= 1 ? (sp_precision_bytes){1, 2, 4, 4, 1, 1} : (sp_precision_bytes){2, 2, 4, 4, 2, 2};
     }
     return (sp_precision_bytes){4, 4, 0, 4, 4, 4};
 }
@@ -181,9 +186,6 @@ void sp_ft_quant_bytes(const sp_ft_config *c, const sp_ft_constants *k, double *
 /* Layers whose MLP routes over experts (all but the dense-first ones of an MoE model). */
 double sp_model_routed_layers(const sp_model *m);
 double sp_model_always_on_mlp_params(const sp_model *m);
-/* A layout FSDP2 runs (torchtitan; plain FSDP without TP/PP): ZeRO-3 without experts. Megatron-Core
- * runs the rest (sp_train_stack_of), and what it keeps in memory differs (memory.c). */
-bool sp_layout_is_fsdp2(const sp_mem_config *c);
 /* An FSDP2 layout with TP, PP or CP that torchtitan runs (not its fp16 or NVFP4 ones). */
 bool sp_layout_is_torchtitan(const sp_mem_config *c);
 

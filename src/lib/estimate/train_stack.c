@@ -32,8 +32,11 @@ sp_train_stack sp_train_stack_of(const sp_mem_config *config)
     return config->zero > 0 ? SP_TRAIN_FSDP_ZERO : SP_TRAIN_DDP;
 }
 
-bool sp_train_runs_trainer(const sp_mem_config *config)
+bool sp_train_runs_trainer(const sp_mem_config *config, sp_stack stack)
 {
-    sp_train_stack stack = sp_train_stack_of(config);
-    return stack == SP_TRAIN_DDP || stack == SP_TRAIN_FSDP_ZERO;
+    /* TPUs run MaxText, Trainium and Gaudi their vendors' stacks (launch_line.c): no train.py there. */
+    if (stack != SP_STACK_CUDA && stack != SP_STACK_ROCM)
+        return false;
+    sp_train_stack framework = sp_train_stack_of(config);
+    return framework == SP_TRAIN_DDP || framework == SP_TRAIN_FSDP_ZERO;
 }

@@ -65,14 +65,14 @@ static sp_status entry_words(sp_launch_ctx *c, sp_error *err)
     } else {
         sp_buf_puts(&b, sp_default_entry(c->plan->axis));
         const char *flag, *value;
-        if (c->gpu && !o->entry_args && sp_default_entry_sharding(c->plan, &flag, &value)) {
-            sp_shell_quote(value, word, sizeof word); /* HF Trainer's sharding flag (launch_line.c) */
-            sp_buf_printf(&b, " %s %s", flag, word);
-            if (!strcmp(flag, "--deepspeed")) { /* and the batch ds_config.json fixes, as the Trainer checks */
-                char batch[256];
-                sp_trainer_batch_args(c->plan, batch, sizeof batch);
-                sp_buf_puts(&b, batch);
+        if (c->gpu && !o->entry_args) {
+            if (sp_default_entry_sharding(c->plan, &flag, &value)) {
+                sp_shell_quote(value, word, sizeof word); /* HF Trainer's sharding flag (launch_line.c) */
+                sp_buf_printf(&b, " %s %s", flag, word);
             }
+            char batch[256]; /* the Trainer's batch (as ds_config.json fixes it), steps and checkpointing */
+            if (sp_trainer_batch_args(c->plan, batch, sizeof batch) > 0)
+                sp_buf_puts(&b, batch);
         }
     }
     if (c->megatron)

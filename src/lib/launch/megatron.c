@@ -201,8 +201,10 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
         bool blackwell = c->accel && c->accel->fp4_flops_per_s > 0 && c->plan->stack == SP_STACK_CUDA;
         sp_buf_printf(b, "    --fp8-recipe %s\n", blackwell ? "tensorwise" : "delayed");
         /* The weights kept and all-gathered in fp8, as the plan sizes them (estimate_internal.h) and
-         * NVIDIA's recipes run (Megatron-Bridge bf16_with_fp8_*_mixed: fp8_param_gather). */
-        sp_buf_puts(b, "    --fp8-param-gather\n");
+         * NVIDIA's recipes run (Megatron-Bridge bf16_with_fp8_*_mixed: fp8_param_gather); Megatron
+         * allows it with the distributed optimizer only (arguments.py), which ZeRO-1 and up write. */
+        if (k->zero >= 1)
+            sp_buf_puts(b, "    --fp8-param-gather\n");
     }
     /* NVIDIA's MXFP8 pre-training recipe: E4M3 for every tensor, gradients included (Mishra et al. 2025). */
     if (k->precision == SP_PREC_MXFP8)

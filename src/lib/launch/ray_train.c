@@ -20,11 +20,13 @@ static char *argv_literal(const sp_launch_ctx *c)
         sp_copy(copy, sizeof copy, o->entry_args);
         for (char *save = NULL, *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
             utf8 = !json_array_append_new(argv, json_string(tok)) && utf8;
-    } else if (c->gpu && sp_default_entry_sharding(c->plan, &flag, &value)) { /* the torchrun scripts' */
-        json_array_append_new(argv, json_string(flag));
-        json_array_append_new(argv, json_string(value));
-        char batch[256]; /* with --deepspeed, the Trainer's batch as ds_config.json fixes it */
-        if (!strcmp(flag, "--deepspeed") && sp_trainer_batch_args(c->plan, batch, sizeof batch) > 0)
+    } else if (c->gpu) { /* the torchrun scripts' */
+        if (sp_default_entry_sharding(c->plan, &flag, &value)) {
+            json_array_append_new(argv, json_string(flag));
+            json_array_append_new(argv, json_string(value));
+        }
+        char batch[256]; /* the Trainer's batch (as ds_config.json fixes it), steps and checkpointing */
+        if (sp_trainer_batch_args(c->plan, batch, sizeof batch) > 0)
             for (char *save = NULL, *tok = strtok_r(batch, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
                 json_array_append_new(argv, json_string(tok));
     }

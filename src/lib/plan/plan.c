@@ -106,14 +106,16 @@ static sp_mem_config profile_mem_config(const sp_profile *p, const sp_model *m, 
     return c;
 }
 
-/* Spreads the job over n GPUs the way its framework would: ZeRO-3/FSDP for
- * training, tensor parallelism for inference. */
+/* Spreads the job over n GPUs the way its framework would: ZeRO-3/FSDP for training (sized as
+ * train.py's Hugging Face model keeps it where launch writes that, sp_train_runs_trainer), tensor
+ * parallelism for inference. */
 static bool fits_on(const sp_model *m, sp_mem_config *c, double n, double capacity,
-                    const sp_memory_constants *k, sp_memory *out)
+                    const sp_memory_constants *k, sp_stack stack, sp_memory *out)
 {
     if (c->mode == SP_MODE_TRAIN) {
         c->dp = n;
         c->zero = n > 1 ? 3 : 0;
+        c->eager_modules = sp_train_runs_trainer(c, stack);
     } else {
         c->tp = n;
     }
@@ -125,24 +127,25 @@ typedef struct {
     sp_mem_config *c;
     double capacity;
     const sp_memory_constants *k;
+    sp_stack stack;
     sp_memory *out;
 } sharding_ctx;
 
 static bool shards_fit(double n, void *ctx)
 {
     sharding_ctx *s = ctx;
-    return fits_on(s->m, s->c, n, s->capacity, s->k, s->out);
+    return fits_on(s->m, s->c, n, s->capacity, s->k, s->stack, s->out);
 }
 
 /* Smallest data-parallel degree whose ZeRO-3 shards fit (memory falls with n). 0 when not
  * even 2^20 GPUs suffice. */
 static double smallest_sharding(const sp_model *m, sp_mem_config *c, double capacity,
-                                const sp_memory_constants *k, sp_memory *out)
+                                const sp_memory_constants *k, sp_stack stack, sp_memory *out)
 {
-    sharding_ctx s = {m, c, capacity, k, out};
+    sharding_ctx s = {m, c, capacity, k, stack, out};
     double n = sp_smallest_true(shards_fit, &s, 1048576);
     if (n > 0)
-        fits_on(m, c, n, capacity, k, out); /* leave the estimate of the answer in out */
+        fits_on(m, c, n, capacity, k, stack, out); /* leave the estimate of the answer in out */
     return n;
 }
 
@@ -152,7 +155,7 @@ static double smallest_tensor_split(const sp_model *m, sp_mem_config *c, double 
 {
     double heads = sp_model_has_shape(m) ? m->heads : 1024;
     for (double n = 1; n <= heads; n++)
-        if (sp_divides(n, heads) && fits_on(m, c, n, capacity, k, out))
+        if (sp_divides(n, heads) && fits_on(m, c, n, capacity, k, SP_STACK_CUDA, out))
             return n;
     return 0;
 }
@@ -166,7 +169,9 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
     /* What a GPU may use, as memory and train judge it: the card less perf.yaml memory_headroom. */
     double capacity = out->knobs.gpu_mem_gb * 1e9 * (1.0 - r->perf.memory_headroom);
     sp_mem_config c = profile_mem_config(p, m, a, mode);
-    double n = mode == SP_MODE_TRAIN ? smallest_sharding(m, &c, capacity, &k, &out->memory)
+    /* With no part named the launch is train.py under HF's FSDP too (launch_line.c). */
+    sp_stack stack = a ? sp_accel_stack(a) : SP_STACK_CUDA;
+    double n = mode == SP_MODE_TRAIN ? smallest_sharding(m, &c, capacity, &k, stack, &out->memory)
                                      : smallest_tensor_split(m, &c, capacity, &k, &out->memory);
     /* Activations too big for one GPU, or for the fewest: recomputed, they may need fewer (1.1B at
      * seq 2048 on a 24 GB L4: 2 GPUs under ZeRO-3 keeping them, 1 recomputing them, as `train`
@@ -175,7 +180,7 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
         sp_mem_config full = c;
         full.recompute = SP_RECOMPUTE_FULL;
         sp_memory recomputed;
-        double fewer = smallest_sharding(m, &full, capacity, &k, &recomputed);
+        double fewer = smallest_sharding(m, &full, capacity, &k, stack, &recomputed);
         if (n == 0 || (fewer > 0 && fewer < n)) { /* with none, the context split below recomputes too */
             c = full;
             n = fewer;
@@ -189,7 +194,7 @@ static sp_status size_with_model(const sp_profile *p, const sp_rules *r, const s
          n == 0 && mode == SP_MODE_TRAIN && cp <= PLAN_CP_MAX && sp_cp_splits(c.seq, cp, r->perf.cp_min_tokens);
          cp *= 2) {
         c.cp = cp;
-        double dp = smallest_sharding(m, &c, capacity, &k, &out->memory);
+        double dp = smallest_sharding(m, &c, capacity, &k, stack, &out->memory);
         n = dp * cp;
     }
     if (n == 0)

@@ -26,13 +26,20 @@ static bool runs_torchtitan(const sp_plan *plan)
     return plan->timed && gpu && !plan->fine_tuned && sp_train_stack_of(&plan->run.config) == SP_TRAIN_TORCHTITAN;
 }
 
+bool sp_plan_runs_trainer(const sp_plan *plan)
+{
+    bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
+    return trains && !plan->fine_tuned && plan->timed && plan->has_model &&
+           sp_train_runs_trainer(&plan->run.config, plan->stack);
+}
+
 bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const char **value)
 {
     bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
     bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
     if (!gpu || !trains || plan->fine_tuned)
         return false;
-    if (plan->timed && plan->has_model && sp_train_stack_of(&plan->run.config) == SP_TRAIN_FSDP_ZERO) {
+    if (sp_plan_runs_trainer(plan) && sp_train_stack_of(&plan->run.config) == SP_TRAIN_FSDP_ZERO) {
         *flag = "--deepspeed"; /* the ds_config.json stackplan launch writes for the layout */
         *value = "ds_config.json";
         return true;
@@ -56,7 +63,7 @@ int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size)
 {
     const sp_mem_config *k = &plan->run.config;
     buf[0] = '\0';
-    if (!plan->timed || !(k->micro_batch > 0 && k->dp > 0))
+    if (!sp_plan_runs_trainer(plan) || !(k->micro_batch > 0 && k->dp > 0))
         return 0;
     /* ds_config.json's numbers (zero_config.c), which the Trainer checks its own arguments against,
      * the token budget as optimizer steps (TrainingArguments.max_steps), as Megatron's
@@ -78,12 +85,12 @@ static const char *plan_entry(const sp_plan *plan, char *buf, size_t size)
     if (runs_torchtitan(plan))
         return "-m torchtitan.train --job.config_file torchtitan.toml";
     const char *flag, *value;
-    if (sp_default_entry_sharding(plan, &flag, &value)) { /* what the written scripts pass */
-        if (!strcmp(flag, "--fsdp"))
-            return "train.py --fsdp 'full_shard auto_wrap'";
-        char args[256];
-        sp_trainer_batch_args(plan, args, sizeof args);
-        snprintf(buf, size, "train.py --deepspeed ds_config.json%s", args);
+    bool sharded = sp_default_entry_sharding(plan, &flag, &value);
+    if (sharded && !strcmp(flag, "--fsdp")) /* what the written scripts pass */
+        return "train.py --fsdp 'full_shard auto_wrap'";
+    char args[256];
+    if (sp_trainer_batch_args(plan, args, sizeof args) > 0) {
+        snprintf(buf, size, "train.py%s%s", sharded ? " --deepspeed ds_config.json" : "", args);
         return buf;
     }
     return sp_default_entry(plan->axis);

@@ -20,9 +20,13 @@ const char *sp_default_entry(sp_axis axis);
  * --deepspeed ds_config.json for a searched ZeRO/FSDP layout, --fsdp "full_shard auto_wrap" where
  * no layout was searched and the seed's sizing found state past one GPU; false: none. */
 bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const char **value);
-/* With --deepspeed: the Trainer's batch and precision arguments that match ds_config.json
- * (" --per_device_train_batch_size 2 --gradient_accumulation_steps 4 --bf16"), which the Trainer
- * refuses to run against when they differ; "" when no layout was timed. */
+/* Whether launch writes the plan as the default train.py under Hugging Face's Trainer: a searched
+ * DDP, FSDP or DeepSpeed layout on a CUDA or ROCm part (sp_train_runs_trainer). */
+bool sp_plan_runs_trainer(const sp_plan *plan);
+/* For such a plan, the Trainer's batch, step, precision and checkpointing arguments (" --per_device_
+ * train_batch_size 2 --gradient_accumulation_steps 4 --max_steps 954 --bf16"), which match
+ * ds_config.json where DeepSpeed runs (the Trainer refuses to run against it when they differ);
+ * "" (0) for any other plan. */
 int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size);
 /* The command ray.sh submits when no entry is named: ray_train.py for training (a Ray Train worker
  * a GPU), Ray Serve's app or serve.sh for serving, the data program. */

@@ -57,9 +57,10 @@ static void describe_config(sp_buf *b, const sp_mem_config *c)
         sp_buf_printf(b, ", ep %g", c->ep);
     if (c->etp > 1)
         sp_buf_printf(b, ", etp %g", c->etp);
-    sp_buf_printf(b, "\n               micro-batch %g x %g tokens, recompute %s, sequence parallel %s, flash attention %s\n",
+    sp_buf_printf(b, "\n               micro-batch %g x %g tokens, recompute %s, sequence parallel %s, flash attention %s%s\n",
                   c->micro_batch, c->seq, sp_recompute_name(c->recompute), c->sequence_parallel ? "on" : "off",
-                  c->flash_attention ? "on" : "off");
+                  c->flash_attention ? "on" : "off",
+                  c->eager_modules ? ", eager modules (--no-eager-modules: fused)" : "");
 }
 
 static void text_row(sp_buf *b, const char *label, double bytes)
@@ -182,6 +183,7 @@ static json_t *config_json(const sp_mem_config *c)
         json_object_set_new(o, "recompute", json_string(sp_recompute_name(c->recompute)));
         json_object_set_new(o, "sequence_parallel", json_boolean(c->sequence_parallel));
         json_object_set_new(o, "flash_attention", json_boolean(c->flash_attention));
+        json_object_set_new(o, "eager_modules", json_boolean(c->eager_modules));
         json_object_set_new(o, "interleave", json_integer((json_int_t)c->interleave));
         json_object_set_new(o, "cp", json_integer((json_int_t)c->cp));
         json_object_set_new(o, "ep", json_integer((json_int_t)c->ep));

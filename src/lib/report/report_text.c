@@ -166,7 +166,7 @@ static void text_training(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   sp_recompute_name(k->recompute), c->step.tokens_per_s, 100 * c->step.mfu, c->memory.total_bytes / 1e9,
                   plan->plans_evaluated);
     sp_buf_printf(b, "  runs on         : %s\n", sp_train_framework_on(plan->stack, k));
-    if (sp_train_runs_trainer(k))
+    if (sp_train_runs_trainer(k, plan->stack))
         sp_buf_printf(b, "                    the hours count train.py's Hugging Face model as it runs there: norms, "
                          "rotary and SwiGLU as eager modules, the loss in fp32\n");
 }

@@ -505,7 +505,7 @@ static char *train_text(const sp_train_report *r, sp_error *err)
                       "pace unless CUDA graphs or torch.compile remove the launches, and fewer GPUs would take about "
                       "as long\n",
                       c->step.step_time_s, launch_s, 1e3 * r->rules->perf.eager_host_s_per_layer_pass);
-    if (r->request->trainer_layouts && sp_train_runs_trainer(&c->config))
+    if (r->request->trainer_layouts && sp_train_runs_trainer(&c->config, sp_accel_stack(w->accel)))
         sp_buf_printf(&b,
                       "note        : the step and memory count train.py's Hugging Face model as it runs under %s: "
                       "norms, rotary and SwiGLU as eager modules, the loss in fp32%s\n",

@@ -187,16 +187,14 @@ static bool pinned(double pin, double value)
     return pin <= 0 || pin == value;
 }
 
-/* A DDP, FSDP or DeepSpeed layout launches as train.py under Hugging Face's Trainer (asked to
- * plan as launch writes): its model runs norms, rotary and SwiGLU as eager modules, in the step
- * and in what it keeps for the backward, and recomputes a whole decoder layer
- * (--gradient_checkpointing, which launch passes with the DeepSpeed config) or nothing: not
- * Megatron's selective or torchtitan's op-level policies, and nothing under DDP, whose train.py
- * gets no arguments. */
-static bool launches_trainer(const sp_search_request *q, const sp_mem_config *c, bool *recomputes)
+/* A DDP, FSDP or DeepSpeed layout on a CUDA or ROCm part launches as train.py under Hugging Face's
+ * Trainer (asked to plan as launch writes): its model runs norms, rotary and SwiGLU as eager
+ * modules, in the step and in what it keeps for the backward, and recomputes a whole decoder layer
+ * (--gradient_checkpointing, which launch passes) or nothing: not Megatron's selective or
+ * torchtitan's op-level policies. */
+static bool launches_trainer(const search_ctx *s, const sp_mem_config *c)
 {
-    *recomputes = sp_train_stack_of(c) == SP_TRAIN_FSDP_ZERO;
-    return q->trainer_layouts && sp_train_runs_trainer(c);
+    return s->req->trainer_layouts && sp_train_runs_trainer(c, sp_accel_stack(s->accel));
 }
 
 /* The knobs that do not change the split: ZeRO stage, recompute, sequence parallelism. */
@@ -219,13 +217,15 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
         if (q->precision == SP_PREC_FP8_ROWWISE && sp_fp8_rowwise_check(NULL, zero, c->dp * c->cp, c->ep, NULL) != SP_OK)
             continue; /* torchao under FSDP2 */
         c->zero = zero;
-        bool trainer_recomputes = false, trainer = launches_trainer(q, c, &trainer_recomputes);
-        c->eager_modules = q->eager_modules || trainer;
+        /* Asked for, eager modules apply where a framework runs them (torchtitan uncompiled, plain
+         * FSDP); Megatron-Core always fuses its kernels. */
+        bool trainer = launches_trainer(s, c);
+        c->eager_modules = trainer || (q->eager_modules && sp_train_stack_of(c) != SP_TRAIN_MEGATRON);
         for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_OP; r++) {
             /* torchtitan's op-level policy goes with its FSDP2 runs; asked for, it is tried anywhere */
             if ((q->recompute >= 0 && q->recompute != r) ||
                 (q->recompute < 0 && r == SP_RECOMPUTE_OP && (zero < 3 || c->ep > 1)) ||
-                (trainer && r != SP_RECOMPUTE_NONE && !(r == SP_RECOMPUTE_FULL && trainer_recomputes)))
+                (trainer && r != SP_RECOMPUTE_NONE && r != SP_RECOMPUTE_FULL))
                 continue;
             c->recompute = (sp_recompute)r;
             /* torchtitan's tensor parallelism always shards the norms' activations over the
