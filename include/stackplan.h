@@ -1400,7 +1400,8 @@ typedef struct {
     bool decode_attention_core_bound; /* that attention is bound by the CUDA cores' FLOPs, not the cache read */
     double decode_attention_sm_share; /* the share of the SMs its thread blocks keep busy at the full batch
                                      (< 1 only with decode_attention_block_per_head) */
-    /* With config requests > 0: the offline run of them on one replica, start to last token. */
+    /* With config requests > 0: the offline run of them, split over the replicas, start to last token. */
+    double run_requests_per_replica; /* the largest share of the queue a replica runs */
     double run_s;                 /* wall time of the whole run */
     double run_output_tokens_per_s; /* the run's output tokens over its wall time */
     double run_batches;           /* batches the requests go in, the last possibly partial */
@@ -1466,7 +1467,9 @@ sp_status sp_data_job_check(const sp_stage_model *model, const sp_data_job *job,
 sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
                            sp_data_result *out, sp_error *err);
 
-/* The fewest nodes of `instance` that finish within deadline_hours (at most 100000);
+enum { SP_DATA_NODES_MAX = 100000 }; /* the most nodes a data job is sized at */
+
+/* The fewest nodes of `instance` that finish within deadline_hours (at most SP_DATA_NODES_MAX);
  * fails when none does. Pure. */
 sp_status sp_data_size(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
                        double deadline_hours, sp_data_result *out, sp_error *err);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 /* The largest cluster the model sizes: beyond it, a data job is a different problem. */
-static const double MAX_NODES = 1e5;
+static const double MAX_NODES = SP_DATA_NODES_MAX;
 
 typedef struct {
     double cpu_s, disk_s, network_s, gpu_s;

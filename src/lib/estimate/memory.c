@@ -176,7 +176,7 @@ static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recomput
  * eager_loss_bytes_per_logit). */
 static double output_bytes(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k)
 {
-    double per_logit = c->eager_modules && k->eager_loss_bytes_per_logit > 0 ? k->eager_loss_bytes_per_logit : 8.0;
+    double per_logit = c->eager_modules ? k->eager_loss_bytes_per_logit : 8.0; /* 8: sec. 4.3's fp32 logits and gradient */
     return c->seq / c->cp * c->micro_batch * (2.0 * m->hidden * activation_bytes(c) + per_logit * m->vocab / c->tp);
 }
 
@@ -421,8 +421,8 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
 
 /* Parameters per GPU and training activations of this layout: from the memo when it holds this
  * layout (the search varies the ZeRO stage outermost of its inner loops; parameters per GPU
- * depend on the split alone, the activations on its recompute policy and sequence parallelism
- * too), else computed and kept there. */
+ * depend on the split alone, the activations on its recompute policy, sequence parallelism and
+ * eager modules too), else computed and kept there. */
 static void split_terms(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k, double params,
                         sp_memory_memo *memo, double *per_gpu, double *activations)
 {

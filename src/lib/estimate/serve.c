@@ -621,6 +621,7 @@ static void offline_run(const serve_ctx *x, double requests_all, const sp_memory
      * setting the wall time. */
     double b = r->batch, output = x->c->output_tokens, replicas = fmax(1.0, r->replicas);
     double requests = ceil(requests_all / replicas);
+    r->run_requests_per_replica = requests;
     double full = floor(requests / b), rest = requests - full * b;
     double seconds = full * b * output / r->output_tokens_per_s;
     if (rest > 0) {

@@ -34,7 +34,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(double_quant_block, 1, 1e6, SP_NUM_INTEGER),
     LIMIT(loss_bytes_per_logit, 0, 64, 0),
     LIMIT(chunked_loss_bytes_per_logit, 0, 64, 0),
-    LIMIT(eager_loss_bytes_per_logit, 0, 64, 0),
+    LIMIT(eager_loss_bytes_per_logit, 1, 64, SP_NUM_POSITIVE),
     LIMIT(dataset_bytes_per_token, 0.1, 100, SP_NUM_POSITIVE),
     LIMIT(goodput, 0.05, 1, SP_NUM_POSITIVE),
     LIMIT(serve_tpot_ms, 1, 1e5, SP_NUM_POSITIVE),

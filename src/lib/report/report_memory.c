@@ -350,6 +350,6 @@ char *sp_render_models(const sp_model *models, size_t count, sp_format format, s
     /* Makers count "active" differently (OpenAI's gpt-oss card leaves the input embedding out,
      * Mistral's Mixtral and DeepSeek-V3 figures keep it): say which this column is. */
     sp_buf_printf(&b, "\nactive: every parameter less the routed experts a token skips, the input embedding included (a "
-                     "lookup, no FLOPs; some makers leave it out: gpt-oss-120b's card reads 5.13 B)\n");
+                     "lookup, no FLOPs; some makers' figures leave it out)\n");
     return sp_buf_finish(&b, err);
 }

@@ -512,7 +512,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             snprintf(wall, sizeof wall, "%.1f s", s->run_s);
         char batches[160], share[64] = "";
         if (s->replicas > 1)
-            snprintf(share, sizeof share, " over %g replicas, %g each,", s->replicas, ceil(c->requests / s->replicas));
+            snprintf(share, sizeof share, " over %g replicas, %g each,", s->replicas, s->run_requests_per_replica);
         if (s->run_batches <= 1)
             snprintf(batches, sizeof batches, "%s in one batch of %g", share, s->run_last_batch);
         else
@@ -784,6 +784,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     }
     if (c->requests > 0) {
         json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));
+        json_object_set_new(o, "run_requests_per_replica", json_integer((json_int_t)s->run_requests_per_replica));
         json_object_set_new(o, "run_s", sp_json_round(s->run_s, 1e3));
         json_object_set_new(o, "run_output_tokens_per_s", sp_json_round(s->run_output_tokens_per_s, 10));
         json_object_set_new(o, "run_batches", json_integer((json_int_t)s->run_batches));

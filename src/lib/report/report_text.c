@@ -248,11 +248,14 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
 static void text_data(sp_buf *b, const sp_profile *p, const sp_plan *plan)
 {
     const sp_data_result *d = &plan->data;
+    char chosen[128] = "";
+    if (!p->instance[0]) /* launch writes an AWS provider only: elsewhere cluster.yaml lists the machines */
+        snprintf(chosen, sizeof chosen, " (%s, the catalog's cheapest in time%s; `instance` names yours)",
+                 plan->data_instance.cloud,
+                 strcmp(plan->data_instance.cloud, "aws") ? ": launch's cluster.yaml takes the machines' addresses" : "");
     sp_buf_printf(b, "  data job        : %g TB on %.0f x %s%s in %.3g h (%g h allowed); %.3g TB shuffled%s\n",
-                  p->data_tb, d->nodes, plan->data_instance.name,
-                  p->instance[0] ? "" : " (the catalog's cheapest in time; `instance` names yours)", d->hours,
-                  p->train_hours, d->shuffle_bytes / 1e12,
-                  p->stage_count ? "" : "; the default stages (`stages` names yours)");
+                  p->data_tb, d->nodes, plan->data_instance.name, chosen, d->hours, p->train_hours,
+                  d->shuffle_bytes / 1e12, p->stage_count ? "" : "; the default stages (`stages` names yours)");
     for (unsigned i = 0; i < d->count; i++)
         sp_buf_printf(b, "                    %-12s %8.3f h, bound by %s\n", plan->data_stage_names[i],
                       d->stages[i].seconds / 3600, d->stages[i].bottleneck);

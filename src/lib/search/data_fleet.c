@@ -21,5 +21,6 @@ sp_status sp_data_cheapest(const sp_stage_model *model, const sp_instance_catalo
         return SP_OK;
     /* The job is sound (checked by the caller) and no instance meets it: nothing to plan. */
     return sp_fail(err, SP_ERR_NO_PLAN, "", 0, 0, "deadline-hours",
-                   "no instance of the catalog finishes within %g h, at up to 100000 nodes each", deadline_hours);
+                   "no instance of the catalog finishes within %g h, at up to %d nodes each", deadline_hours,
+                   SP_DATA_NODES_MAX);
 }

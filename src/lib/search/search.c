@@ -222,9 +222,9 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
         bool trainer = launches_trainer(s, c);
         c->eager_modules = trainer || (q->eager_modules && sp_train_stack_of(c) != SP_TRAIN_MEGATRON);
         for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_OP; r++) {
-            /* torchtitan's op-level policy goes with its FSDP2 runs; asked for, it is tried anywhere */
-            if ((q->recompute >= 0 && q->recompute != r) ||
-                (q->recompute < 0 && r == SP_RECOMPUTE_OP && (zero < 3 || c->ep > 1)) ||
+            /* torchtitan's op-level policy goes with its FSDP2 runs, asked for or not: Megatron's
+             * launch has no such policy (its selective one keeps more, megatron.c). */
+            if ((q->recompute >= 0 && q->recompute != r) || (r == SP_RECOMPUTE_OP && (zero < 3 || c->ep > 1)) ||
                 (trainer && r != SP_RECOMPUTE_NONE && r != SP_RECOMPUTE_FULL))
                 continue;
             c->recompute = (sp_recompute)r;
@@ -393,12 +393,36 @@ static sp_status too_many_layouts(const sp_model *m, const sp_accel *a, const sp
                    q->gpus, a->name, m->name[0] ? m->name : "the model", limit);
 }
 
+/* A pinned recompute policy that the pinned layout's framework does not run: bad input, said
+ * before the search finds nothing for a reason it cannot name. */
+static sp_status recompute_runs_there(const sp_search_request *q, const sp_accel *a, sp_error *err)
+{
+    if (q->recompute == SP_RECOMPUTE_OP && ((q->zero >= 0 && q->zero < 3) || q->ep > 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "recompute",
+                       "op is torchtitan's op-level policy, which runs with FSDP2 (ZeRO-3) and no expert "
+                       "parallelism: pin --zero 3, or another policy");
+    bool sixteen_bit = q->precision == SP_PREC_MIXED_BF16 || q->precision == SP_PREC_MIXED_FP16 ||
+                       q->precision == SP_PREC_BF16 || q->precision == SP_PREC_FP32;
+    /* tp, pp and cp pinned to 1, or data parallelism pinned over every GPU */
+    bool plain = ((q->tp == 1 && q->pp == 1 && q->cp == 1) || (q->dp > 0 && q->dp == q->gpus)) && q->ep <= 1;
+    bool partial = q->recompute == SP_RECOMPUTE_SELECTIVE || q->recompute == SP_RECOMPUTE_OP;
+    sp_stack stack = sp_accel_stack(a);
+    if (q->trainer_layouts && plain && sixteen_bit && partial && (stack == SP_STACK_CUDA || stack == SP_STACK_ROCM))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "recompute",
+                       "%s: a layout with tp, pp and cp 1 launches as train.py under Hugging Face's Trainer, which "
+                       "recomputes whole layers (full) or nothing",
+                       sp_recompute_name((sp_recompute)q->recompute));
+    return SP_OK;
+}
+
 sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp_search_request *request,
                           const sp_memory_constants *memory_constants, const sp_perf_constants *perf,
                           size_t top, sp_search_result *out, sp_error *err)
 {
     memset(out, 0, sizeof *out);
     sp_status status = check_request(model, request, err);
+    if (status == SP_OK)
+        status = recompute_runs_there(request, accel, err);
     if (status != SP_OK)
         return status;
     /* A part whose tensor cores take fp16 but not bf16 (Volta, Turing) trains mixed-precision in fp16
