@@ -387,6 +387,33 @@ PY
 "$bin" launch "$root/examples/data.yaml" --out "$work/data" >/dev/null
 check "a data job's requirements are a CPU build" sh -c "! grep -L '^# CPU build' \"$work\"/data/*/requirements.txt | grep -q . && ! grep -q 'extra-index-url' \"$work\"/data/*/requirements.txt"
 
+# the optimizer a plan is sized with reaches its launch: the Trainer's --optim (8-bit Adam with
+# bitsandbytes pinned), Megatron's --optimizer sgd; 8-bit Adam never lands on Megatron, which has none
+cat > "$work/optim.yaml" <<'YAML'
+- name: "8-bit Adam"
+  model: llama-3.1-8b
+  gpu: h100-sxm-80gb
+  gpus: 8
+  optimizer: adam8bit
+  tokens: 1e9
+  train_hours: 48
+  budget_usd: 10000
+- name: "SGD on Megatron"
+  model: llama-3.1-8b
+  gpu: h100-sxm-80gb
+  gpus: 8
+  tp: 2
+  optimizer: sgd
+  tokens: 1e9
+  train_hours: 48
+  budget_usd: 10000
+YAML
+"$bin" launch "$work/optim.yaml" --out "$work/optim" >/dev/null
+check "the optimizer a plan is sized with reaches its launch files" sh -c \
+  "grep -q -- '--optim adamw_bnb_8bit' '$work/optim/8-bit-adam/torchrun.sh' && \
+   grep -q '^bitsandbytes==' '$work/optim/8-bit-adam/requirements.txt' && \
+   grep -q -- '--optimizer sgd' '$work/optim/sgd-on-megatron/torchrun.sh'"
+
 # a Ray cluster whose collectives cross nodes (multi-node training) says what EFA needs; a serving
 # fleet's replicas (each on one node) talk to none and get no such word
 "$bin" launch "$root/examples/models.yaml" --out "$work/efa" >/dev/null

@@ -254,12 +254,15 @@ static size_t package_names(const sp_launch_ctx *c, const char **names)
         names[n++] = stack;
     /* The default train.py gets HF Trainer's --fsdp or --deepspeed (the scripts' entry line): the
      * Trainer is transformers', and both flags run through accelerate (and DeepSpeed's engine). */
-    const char *flag, *value;
-    if (!c->o->entry && !c->o->entry_args && c->gpu && sp_default_entry_sharding(plan, &flag, &value)) {
+    const char *flag = "", *value;
+    bool sharded = sp_default_entry_sharding(plan, &flag, &value);
+    if (!c->o->entry && !c->o->entry_args && c->gpu && (sharded || sp_plan_runs_trainer(plan))) {
         names[n++] = "transformers";
         names[n++] = "accelerate";
-        if (!strcmp(flag, "--deepspeed") && !(stack && !strcmp(stack, "deepspeed")))
+        if (sharded && !strcmp(flag, "--deepspeed") && !(stack && !strcmp(stack, "deepspeed")))
             names[n++] = "deepspeed";
+        if (sp_plan_runs_trainer(plan) && plan->run.config.optimizer == SP_OPT_ADAM8BIT)
+            names[n++] = "bitsandbytes"; /* the Trainer's --optim adamw_bnb_8bit */
     }
     sp_precision p = plan->run.config.precision;
     if (c->torchtitan && (p == SP_PREC_FP8 || p == SP_PREC_MXFP8 || p == SP_PREC_FP8_ROWWISE))

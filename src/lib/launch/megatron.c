@@ -186,6 +186,8 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
     real(b, "--weight-decay", d->weight_decay);
     real(b, "--clip-grad", d->clip_grad);
     real(b, "--adam-beta2", d->adam_beta2);
+    if (k->optimizer == SP_OPT_SGD) /* the plan's optimizer (Megatron's default is adam: AdamW) */
+        sp_buf_puts(b, "    --optimizer sgd\n");
     if (k->precision != SP_PREC_FP32) /* Megatron trains in fp32 unless told --fp16 or --bf16 */
         flag(b, k->precision == SP_PREC_MIXED_FP16 ? "--fp16" : "--bf16");
     /* Under --bf16 Megatron accumulates and reduces gradients in fp32 unless told otherwise

@@ -88,10 +88,17 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
     bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
     if (c->o->entry)
         sp_buf_printf(b, "- `%s`: your program, which the scripts run (--entry)\n", c->o->entry);
-    else if (trains && !strncmp(c->entry, "train.py", 8))
+    else if (trains && !strncmp(c->entry, "train.py", 8)) {
         sp_buf_printf(b, "- `train.py`: your training program, which every script runs as `%s` (the flags are "
                          "Hugging Face Trainer's)\n",
                       c->entry);
+        /* The Trainer has no argument for them: the program must build what the plan sized. */
+        if (sp_plan_runs_trainer(plan))
+            sp_buf_printf(b, "  It must build %s from its config (random weights, `AutoModelForCausalLM.from_config`) "
+                             "and feed it sequences packed to %g tokens: the plan sized and timed that model at that "
+                             "length with Hugging Face's attention implementation `sdpa` or FlashAttention-2\n",
+                          plan->model_id, plan->run.config.seq);
+    }
     else if (plan->axis == SP_AXIS_DATA && !wrote(set, "data_job.py"))
         sp_buf_puts(b, "- `data_job.py`: your data job, which the scripts run\n");
     if (wrote(set, "axolotl.yml"))

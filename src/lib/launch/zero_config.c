@@ -49,6 +49,12 @@ char *sp_ds_config(const sp_launch_ctx *c, sp_error *err)
     if (half_type(c, k->precision)) {
         json_t *half = json_object();
         json_object_set_new(half, "enabled", json_true());
+        /* Pure bf16, as the plan sizes it (2/2/0 + 2 x 2 bytes): DeepSpeed otherwise keeps fp32
+         * master weights, gradients and Adam states (runtime/precision_config.py, DeepSpeedBF16Config). */
+        if (k->precision == SP_PREC_BF16) {
+            json_object_set_new(half, "bf16_master_weights_and_grads", json_true());
+            json_object_set_new(half, "bf16_optimizer_states", json_true());
+        }
         json_object_set_new(root, half_type(c, k->precision), half);
     }
     json_object_set_new(root, "zero_optimization", zero_section(k));
@@ -121,9 +127,14 @@ char *sp_accelerate_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_bool(y, "fsdp_offload_params", false);
     sp_emit_kv_str(y, "fsdp_state_dict_type", "SHARDED_STATE_DICT");
     sp_emit_kv_bool(y, "fsdp_cpu_ram_efficient_loading", true);
-    sp_emit_kv_bool(y, "fsdp_activation_checkpointing", k->recompute == SP_RECOMPUTE_FULL);
+    /* The layout's recompute reaches train.py as the Trainer's --gradient_checkpointing, which every
+     * script passes; transformers refuses both at once (Trainer: "The activation_checkpointing in
+     * FSDP config and the gradient_checkpointing in training arg can't be set to True
+     * simultaneously"), so FSDP's own stays off. */
+    sp_emit_kv_bool(y, "fsdp_activation_checkpointing", false);
     sp_emit_end_map(y);
     sp_emit_end_map(y);
     return sp_emit_finish(y, "# accelerate launch --config_file accelerate_config.yaml: the FSDP side of the plan\n"
-                              "# (ds_config.json is the DeepSpeed side); written by stackplan.\n", err);
+                              "# (ds_config.json is the DeepSpeed side): run train.py with the scripts' Trainer arguments\n"
+                              "# less --deepspeed ds_config.json; written by stackplan.\n", err);
 }

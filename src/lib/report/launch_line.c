@@ -56,6 +56,20 @@ bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const cha
     return false;
 }
 
+/* The optimizer as the Trainer names it (transformers OptimizerNames), "" for its default AdamW;
+ * Adam is AdamW with the plan's weight decay. */
+static const char *trainer_optim(sp_optimizer optimizer)
+{
+    switch (optimizer) {
+    case SP_OPT_ADAM8BIT: return " --optim adamw_bnb_8bit";
+    case SP_OPT_SGD: return " --optim sgd";
+    case SP_OPT_ADAFACTOR: return " --optim adafactor";
+    case SP_OPT_ADAMW:
+    case SP_OPT_ADAM: break;
+    }
+    return "";
+}
+
 /* The program the plan's framework runs: Megatron-LM's trainer for its layouts, torchtitan's for
  * FSDP2 beside TP, CP or PP, axolotl for a fine-tune (stackplan launch writes their arguments,
  * config and recipe), else the user's script. */
@@ -69,10 +83,10 @@ int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size)
      * the token budget as optimizer steps (TrainingArguments.max_steps), as Megatron's
      * --train-iters (sp_plan_run_steps), and the layout's recompute as the Trainer's checkpointing
      * of each decoder layer (the only policy the search gives these layouts). */
-    return snprintf(buf, size, " --per_device_train_batch_size %g --gradient_accumulation_steps %g --max_steps %.0f%s%s",
+    return snprintf(buf, size, " --per_device_train_batch_size %g --gradient_accumulation_steps %g --max_steps %.0f%s%s%s",
                     k->micro_batch, round(plan->run_global_batch / (k->micro_batch * k->dp)), sp_plan_run_steps(plan),
                     k->precision == SP_PREC_FP32 ? "" : k->precision == SP_PREC_MIXED_FP16 ? " --fp16" : " --bf16",
-                    k->recompute == SP_RECOMPUTE_FULL ? " --gradient_checkpointing" : "");
+                    k->recompute == SP_RECOMPUTE_FULL ? " --gradient_checkpointing" : "", trainer_optim(k->optimizer));
 }
 
 static const char *plan_entry(const sp_plan *plan, char *buf, size_t size)

@@ -197,6 +197,16 @@ static bool launches_trainer(const search_ctx *s, const sp_mem_config *c)
     return s->req->trainer_layouts && sp_train_runs_trainer(c, sp_accel_stack(s->accel));
 }
 
+/* Whether the launch of a Megatron or torchtitan layout runs the optimizer asked for: Megatron's
+ * --optimizer takes adam (AdamW) and sgd (arguments.py), torchtitan's job config AdamW; 8-bit Adam
+ * and Adafactor run under the Trainer only (its --optim). */
+static bool launch_runs_optimizer(const sp_mem_config *c, sp_optimizer optimizer)
+{
+    if (optimizer == SP_OPT_ADAMW || optimizer == SP_OPT_ADAM)
+        return true;
+    return optimizer == SP_OPT_SGD && sp_train_stack_of(c) == SP_TRAIN_MEGATRON;
+}
+
 /* The knobs that do not change the split: ZeRO stage, recompute, sequence parallelism. */
 static void search_knobs(search_ctx *s, sp_mem_config *c)
 {
@@ -220,6 +230,8 @@ static void search_knobs(search_ctx *s, sp_mem_config *c)
         /* Asked for, eager modules apply where a framework runs them (torchtitan uncompiled, plain
          * FSDP); Megatron-Core always fuses its kernels. */
         bool trainer = launches_trainer(s, c);
+        if (q->trainer_layouts && !trainer && !launch_runs_optimizer(c, q->optimizer))
+            continue;
         c->eager_modules = trainer || (q->eager_modules && sp_train_stack_of(c) != SP_TRAIN_MEGATRON);
         for (int r = SP_RECOMPUTE_NONE; r <= SP_RECOMPUTE_OP; r++) {
             /* torchtitan's op-level policy goes with its FSDP2 runs, asked for or not: Megatron's
