@@ -47,6 +47,15 @@ static void fp8_model_state_as_launched(void **state)
     assert_close(estimate(&m, &c).model_state_bytes, 6e9);
     c.zero = 3;
     assert_close(estimate(&m, &c).model_state_bytes, 4e9);
+    /* Pure bf16: Megatron's --bf16 (tp 2, ZeRO-1) keeps fp32 main parameters and Adam states,
+     * 2 + 2 + 12 / 4 = 7 bytes; FSDP2 and DeepSpeed run it pure, 2 + 2 + 2 x 2 sharded 4 ways = 2. */
+    c.precision = SP_PREC_BF16;
+    c.tp = 2;
+    c.zero = 1;
+    assert_close(estimate(&m, &c).model_state_bytes, 7e9 / 2);
+    c.tp = 1;
+    c.zero = 3;
+    assert_close(estimate(&m, &c).model_state_bytes, 2e9);
 }
 
 /* One layer's activations: the difference between a 2-layer and a 1-layer model. */

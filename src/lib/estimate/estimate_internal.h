@@ -47,7 +47,13 @@ static inline sp_precision_bytes sp_precision_bytes_of(const sp_mem_config *c)
         if (c->mixed_style == SP_MASTER_AUTOCAST)
             return (sp_precision_bytes){4 + 2, 4, 0, 4, 2, 4};
         return (sp_precision_bytes){2, 2, 4, 4, 2, 2}; /* ZeRO sec. 3.1: 2 + 2 + (4 + 4 + 4) = 16 */
-    case SP_PREC_BF16: return (sp_precision_bytes){2, 2, 0, 2, 2, 2};
+    case SP_PREC_BF16:
+        /* Megatron's --bf16 keeps fp32 main parameters and Adam states (its precision-aware optimizer
+         * takes no bf16 main parameters): sized as it runs. DeepSpeed (bf16_master_weights_and_grads,
+         * bf16_optimizer_states) and torchtitan (training.dtype) run pure bf16. */
+        if (sp_train_stack_of(c) == SP_TRAIN_MEGATRON)
+            return (sp_precision_bytes){2, 2, 4, 4, 2, 2};
+        return (sp_precision_bytes){2, 2, 0, 2, 2, 2};
     case SP_PREC_FP8:
         /* What the launches run, NVIDIA's recipes (Megatron-Bridge bf16_with_fp8_*_mixed:
          * fp8_param_gather): Transformer Engine keeps the weights in fp8 and gathers them so

@@ -295,19 +295,6 @@ double sp_usable_memory_bytes(const sp_accel *accel, const sp_perf_constants *pe
     return accel ? accel->memory_bytes * (1.0 - perf->memory_headroom) : 0.0;
 }
 
-bool sp_layout_is_fsdp2(const sp_mem_config *c)
-{
-    return c->zero >= 3 && c->ep <= 1;
-}
-
-bool sp_layout_is_torchtitan(const sp_mem_config *c)
-{
-    /* torchtitan has no fp16 mixed precision (job_config.py mixed_precision_param: bf16 or fp32)
-     * and no NVFP4 GEMMs: those FSDP layouts run on Megatron-FSDP. */
-    bool split = c->tp > 1 || c->pp > 1 || c->cp > 1;
-    return sp_layout_is_fsdp2(c) && split && c->precision != SP_PREC_MIXED_FP16 && c->precision != SP_PREC_NVFP4;
-}
-
 sp_status sp_mem_config_check(const sp_model *m, const sp_mem_config *c, sp_error *err)
 {
     const double counts[] = {c->dp, c->tp, c->pp, c->interleave, c->micro_batch, c->seq, c->batch, c->context};

@@ -2,6 +2,19 @@
  * DDP): a property of the layout that the step and memory models, the search and the plan share. */
 #include "estimate_internal.h"
 
+bool sp_layout_is_fsdp2(const sp_mem_config *c)
+{
+    return c->zero >= 3 && c->ep <= 1;
+}
+
+bool sp_layout_is_torchtitan(const sp_mem_config *c)
+{
+    /* torchtitan has no fp16 mixed precision (job_config.py mixed_precision_param: bf16 or fp32)
+     * and no NVFP4 GEMMs: those FSDP layouts run on Megatron-FSDP. */
+    bool split = c->tp > 1 || c->pp > 1 || c->cp > 1;
+    return sp_layout_is_fsdp2(c) && split && c->precision != SP_PREC_MIXED_FP16 && c->precision != SP_PREC_NVFP4;
+}
+
 sp_train_stack sp_train_stack_of(const sp_mem_config *config)
 {
     /* Expert parallelism and its all-to-all: Megatron-Core MoE. */
