@@ -334,11 +334,13 @@ static void room_line(sp_buf *b, const sp_train_report *r, const sp_train_option
     const sp_search_result *res = &o->result;
     const sp_candidate *w = &res->top[0];
     double usable = r->rules ? sp_usable_memory_bytes(o->accel, &r->rules->perf) : 0;
-    if (!(usable > 0) || w->memory.total_bytes <= r->rules->perf.search_comfort_share * usable)
+    double comfort = r->rules ? r->rules->perf.search_comfort_share * usable : 0;
+    if (!(usable > 0) || w->memory.total_bytes <= comfort)
         return;
-    size_t listed = res->top_count < r->top ? res->top_count : r->top, roomiest = 0; /* the "top layouts" */
-    for (size_t i = 1; i < listed; i++)
-        if (res->top[i].memory.total_bytes < res->top[roomiest].memory.total_bytes)
+    /* The fastest of the listed layouts ("top layouts") within the comfort line, else the roomiest. */
+    size_t listed = res->top_count < r->top ? res->top_count : r->top, roomiest = 0;
+    for (size_t i = 1; i < listed && (roomiest == 0 || res->top[roomiest].memory.total_bytes > comfort); i++)
+        if (res->top[i].memory.total_bytes <= comfort || res->top[i].memory.total_bytes < res->top[roomiest].memory.total_bytes)
             roomiest = i;
     sp_buf_printf(b, "room        : %.1f of the %.1f GB a GPU may use (%.0f%%), little for the allocator's fragmentation",
                   w->memory.total_bytes / 1e9, usable / 1e9, 100 * w->memory.total_bytes / usable);
