@@ -3,6 +3,15 @@
 
 static const sp_memory_constants BARE = {0, 0, 8192, 128, 12}; /* no context, no fragmentation */
 
+/* A model known by its parameter count alone (no shape: no activations). */
+static sp_model params_only(double params)
+{
+    sp_model m;
+    memset(&m, 0, sizeof m);
+    m.params_override = params;
+    return m;
+}
+
 static sp_memory estimate(const sp_model *m, const sp_mem_config *c)
 {
     sp_memory out;
@@ -16,9 +25,7 @@ static sp_memory estimate(const sp_model *m, const sp_mem_config *c)
 static void zero_table(void **state)
 {
     (void)state;
-    sp_model m;
-    memset(&m, 0, sizeof m);
-    m.params_override = 7.5e9;
+    sp_model m = params_only(7.5e9);
     const double expected[4] = {120e9, 31.40625e9, 16.640625e9, 1.875e9};
     for (int stage = 0; stage <= 3; stage++) {
         sp_mem_config c = SP_MEM_CONFIG_INIT;
@@ -37,9 +44,7 @@ static void zero_table(void **state)
 static void fp8_model_state_as_launched(void **state)
 {
     (void)state;
-    sp_model m;
-    memset(&m, 0, sizeof m);
-    m.params_override = 1e9;
+    sp_model m = params_only(1e9);
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.precision = SP_PREC_FP8;
     c.dp = 4;
@@ -220,9 +225,7 @@ static void fp8_keeps_linear_inputs_in_8_bits(void **state)
 static void overhead_and_fit(void **state)
 {
     (void)state;
-    sp_model m;
-    memset(&m, 0, sizeof m);
-    m.params_override = 1e9;
+    sp_model m = params_only(1e9);
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     sp_memory_constants k = {1e9, 0.1, 8192, 128, 12};
     sp_memory out;

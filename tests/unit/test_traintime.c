@@ -540,6 +540,14 @@ static void optimizer_traffic(void **state)
     assert_true(fabs(s.optimizer_s - p * 15 / 1e12) < 1e-12);
 }
 
+/* The smallest model the search enumerations are counted by hand on: 2 layers, 2 heads. */
+static sp_model tiny_search_model(void)
+{
+    sp_model m;
+    sp_model_from_shape(&m, 2, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
+    return m;
+}
+
 /* A search of the toy model on 2 GPUs at 512 tokens, $2 a GPU-hour. */
 static sp_search_request toy_request(double global_batch)
 {
@@ -559,8 +567,7 @@ static void search_counts_every_layout(void **state)
 {
     (void)state;
     sp_accel a = toy_accel();
-    sp_model m;
-    sp_model_from_shape(&m, 2, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
+    sp_model m = tiny_search_model();
     sp_search_request q = toy_request(2);
     sp_search_result r;
     sp_error err;
@@ -584,8 +591,7 @@ static void trainer_layouts_run_as_train_py(void **state)
 {
     (void)state;
     sp_accel a = toy_accel();
-    sp_model m;
-    sp_model_from_shape(&m, 2, 256, 2, 2, 1024, SP_FFN_GELU, 1000, 512);
+    sp_model m = tiny_search_model();
     sp_search_request q = toy_request(2);
     q.trainer_layouts = true;
     sp_search_result r;
