@@ -154,6 +154,12 @@ static sp_status ft_config_from_flags(const cli_value *v, const sp_model *m, sp_
         s = cli_recompute(&CMD, v, &recompute, &given, err);
     if (s != SP_OK)
         return s;
+    /* A fine-tune runs under the HF Trainer, whose gradient checkpointing is whole layers: a
+     * partial recompute would be sized as full without saying so. */
+    if (recompute == SP_RECOMPUTE_SELECTIVE || recompute == SP_RECOMPUTE_OP)
+        return cli_flag_error(err, "recompute",
+                              "a fine-tune (--method) checkpoints whole layers (the Trainer's "
+                              "--gradient_checkpointing): use --recompute full or none");
     c->gpus = cli_number_or(&CMD, v, "dp", 1);
     c->fsdp = cli_number_or(&CMD, v, "zero", 0) >= 3;
     c->checkpointing = recompute != SP_RECOMPUTE_NONE;
