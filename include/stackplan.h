@@ -1375,6 +1375,8 @@ typedef struct {
     double rate_replicas;         /* under --qps: the replicas the rate alone needs ... */
     double capped_replicas;       /* ... and at --max-utilization (rate_replicas without one), before the
                                      instances they take are filled */
+    double target_replicas;       /* with a percentile: the fewest replicas that hold the targets (or the
+                                     last tried), before the instances they take are filled */
     bool expert_parallel;         /* the replica splits its experts whole over its GPUs (chosen or pinned) */
     bool attention_dp;            /* ... and runs attention data-parallel over them (chosen or pinned) */
     double other_usd_per_million_output_tokens; /* parallelism_searched: the runner-up split's price at the load

@@ -18,7 +18,7 @@ static const cli_opt OPTS[] = {
     {"workload", CLI_TEXT, "NAME", "request lengths of a published trace: sharegpt, sharegpt-llama3, azure-conv, azure-code (catalog workloads)"},
     {"prompt-tokens", CLI_NUMBER, "P", "prompt tokens a request (default 512)"},
     {"output-tokens", CLI_NUMBER, "O", "output tokens a request (default 256)"},
-    {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica)"},
+    {"qps", CLI_NUMBER, "Q", "requests a second to serve (default: one replica, or the replicas that fill a part rented only in whole instances)"},
     {"context", CLI_NUMBER, "N", "serve a context longer than the model's own (e.g. with RoPE scaling)"},
     {"spec-tokens", CLI_NUMBER, "K", "speculative decoding: tokens drafted a step (needs --spec-acceptance)"},
     {"spec-acceptance", CLI_NUMBER, "T", "speculative decoding: tokens emitted a target forward on average, 1 to K+1"},
@@ -28,7 +28,7 @@ static const cli_opt OPTS[] = {
     {"draft-params", CLI_NUMBER, "N", "with --spec-draft model: the draft's parameters (default: the catalog's count)"},
     {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once"},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)"},
-    {"requests", CLI_NUMBER, "N", "an offline batch of N requests queued at once on one replica: its wall time"},
+    {"requests", CLI_NUMBER, "N", "an offline batch of N requests queued at once: its wall time (on a part rented in whole instances, split over the replicas that fill one)"},
     {"ttft-ms", CLI_NUMBER, "MS",
      "time-to-first-token target (with --percentile, default: serve_ttft_ms_mlperf in defaults.yaml, MLPerf's 2 s "
      "server bound; 0: none)"},

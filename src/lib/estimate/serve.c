@@ -895,7 +895,9 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
      * so there the batch alone bounds the admissions. */
     if (shared_prefix_tokens(c) > 0)
         in.kv_tokens = 0;
-    double first = r->replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
+    /* From the count the rate needs, not the instances filled: a target that misses there binds,
+     * and the instances are filled after the count that holds it. */
+    double first = c->replicas > 0 ? r->replicas : r->capped_replicas, last = c->replicas > 0 ? first : 4.0 * first + 8.0;
     /* No replica count beats a request alone: every token of a request takes at least the batch-1
      * decode step, and (lengths fixed) its first token at least its prompt's prefill. A target
      * under those is out of reach, so the capacity count is simulated once and reported. */
@@ -937,6 +939,16 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     /* The answer is the first count that holds, else the last tried; what set it is what the count
      * below it missed (capacity when the rate's own count holds). */
     const sim_outcome *at = hi.replicas > 0 ? &hi : &lo;
+    sim_outcome filled = {0};
+    r->target_replicas = at->replicas;
+    double whole = c->replicas > 0 ? at->replicas : filled_replicas(c, x->a, r->tp * r->pp, at->replicas);
+    if (whole > at->replicas) { /* the instances' idle GPUs serve too: the latencies of the fleet paid for */
+        if (!simulate_at(&in, c, whole, &filled)) {
+            free(steps);
+            return sp_fail(err, SP_ERR_INTERNAL, "", 0, 0, "percentile", "the load simulation could not run");
+        }
+        at = &filled;
+    }
     r->replicas = at->replicas;
     r->ttft_load_s = at->s.ttft_s;
     r->tpot_load_s = at->s.tpot_s;

@@ -55,7 +55,7 @@ static const char *targets_text(const sp_serve_config *c, char *out, size_t size
         return out;
     }
     if (!(c->ttft_s > 0) && !(c->tpot_s > 0) && !c->ttft_default_dropped) {
-        snprintf(out, size, "none: --ttft-ms and --tpot-ms set them");
+        snprintf(out, size, "none (--ttft-ms and --tpot-ms set them)");
         return out;
     }
     char per[64] = "";
@@ -211,6 +211,9 @@ void sp_serve_load_json(json_t *o, const sp_serve_config *c, const sp_serve_resu
     json_object_set_new(o, "tpot_s_at_percentile", sp_json_round(sp_latency_at(&s->tpot_load_s, c->percentile), 1e6));
     json_object_set_new(o, "e2e_s_at_percentile", sp_json_round(sp_latency_at(&s->e2e_load_s, c->percentile), 1e6));
     json_object_set_new(o, "binding", json_string(s->binding));
+    /* The counts behind it: what the rate needs, what holds the targets, before instances are filled. */
+    json_object_set_new(o, "rate_replicas", json_real(s->rate_replicas));
+    json_object_set_new(o, "target_replicas", json_real(s->target_replicas));
 }
 
 /* The same rows as JSON: null for one part. */
@@ -418,9 +421,17 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                               "for %s\n",
                           c->percentile, nearest_text(c, s, nearest, sizeof nearest),
                           reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
-        else
-        sp_buf_printf(&b, "              targets at p%g (%s): %s; %s%s\n", c->percentile,
-                      targets_text(c, targets, sizeof targets), s->meets_targets ? "met" : "NOT met",
+        else {
+        bool target_bound = !strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") || !strcmp(s->binding, "both");
+        char filled[128] = "";
+        if (target_bound && s->replicas > s->target_replicas && s->target_replicas > 0)
+            snprintf(filled, sizeof filled, " (%g hold %s), then the whole instances they take, filled",
+                     s->target_replicas, !strcmp(s->binding, "both") ? "them" : "it");
+        /* No target at all: nothing was met or missed, the rate alone sized the fleet. */
+        bool none = !(c->ttft_s > 0) && !(c->tpot_s > 0) && !c->ttft_default_dropped;
+        sp_buf_printf(&b, "              targets at p%g%s%s%s; %s%s%s\n", c->percentile, none ? ": " : " (",
+                      none ? "none (--ttft-ms and --tpot-ms set them)" : targets_text(c, targets, sizeof targets),
+                      none ? "" : s->meets_targets ? "): met" : "): NOT met",
                       !strcmp(s->binding, "pinned")                         ? "the replica count is pinned"
                       : s->replicas <= 1 && !strcmp(s->binding, "capacity") ? "one replica holds the rate"
                                                                              : "the replica count was set by ",
@@ -429,7 +440,9 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       : !strcmp(s->binding, "both") ? "both targets"
                       : !strcmp(s->binding, "ttft") ? "the first-token target"
                       : !strcmp(s->binding, "tpot") ? "the per-token target"
-                                                    : capacity_reason(c, s, why, sizeof why));
+                                                    : capacity_reason(c, s, why, sizeof why),
+                      filled);
+        }
         if (sp_serve_refused_past_percentile(c, s))
             sp_buf_printf(&b, "              NOT met for the refused: %.1f%% of requests pass the %.0f-token context "
                               "(the note below), more than the %.3g%% that p%g leaves out\n",
