@@ -514,7 +514,9 @@ static void at_batch(const serve_ctx *x, double batch, const sp_memory_constants
     /* It waits for the step in flight, or under multi-step scheduling for the rest of the round
      * in flight: half of its steps on average. */
     r->ttft_s = r->prefill_s + decode * fmax(1.0, c->scheduler_steps / 2.0);
-    r->tpot_s = cycle / output;                    /* its share of other requests' prefills */
+    /* Between its first and last token the other batch - 1 slots each turn over once: their
+     * prefills, not its own (that one is before its first token), stall its decode steps. */
+    r->tpot_s = ((batch - 1.0) / batch * prefills + output * decode) / output;
     r->output_tokens_per_s = batch * output / cycle;
     r->output_tokens_per_s_per_gpu = r->output_tokens_per_s / (x->tp * x->pp);
     r->requests_per_s = batch / cycle;
