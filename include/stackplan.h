@@ -377,6 +377,13 @@ enum {
     SP_FT_SWITCH_REENTRANT_CHECKPOINTING = 1u << 5
 };
 
+/* The serving engine a user asked for (serve --engine, a profile's engine): auto is vLLM (Ray
+ * Serve + vLLM for several replicas). */
+typedef enum { SP_ENGINE_ASK_AUTO, SP_ENGINE_ASK_VLLM, SP_ENGINE_ASK_SGLANG, SP_ENGINE_ASK_TRTLLM } sp_engine_ask;
+
+/* "vllm", "sglang" or "trtllm" as sp_engine_ask; false for any other text. */
+bool sp_engine_ask_parse(const char *text, sp_engine_ask *out);
+
 /* One job as the user describes it. Plain data; validated by the loader. */
 typedef struct {
     char name[SP_TEXT_MAX];
@@ -414,6 +421,7 @@ typedef struct {
                                   arrivals, simulated (serve --percentile); 0: a full batch's averages */
     sp_dtype weight_dtype, kv_dtype; /* serving (bf16 when not given) */
     bool has_weight_dtype;     /* false: the checkpoint's stored format (quantization_config), else bf16 */
+    sp_engine_ask engine;      /* serving: the engine asked for; auto (0) when not given */
     double global_batch;       /* sequences per step; 0: about 2M tokens */
     char instance[SP_NAME_MAX];  /* data jobs: a CPU instance of data/instances.yaml, "" when none */
     unsigned instance_line, instance_col;
@@ -1291,7 +1299,15 @@ typedef struct {
                                      longer --max-model-len than the config derives */
     bool attention_searched;      /* expert parallelism pinned (--ep) and the attention's split not: attention
                                      tensor-parallel and data-parallel both sized, the better kept */
+    sp_engine_ask engine;         /* the engine the launch line runs (--engine); auto: vLLM */
+    bool fp16_only_part;          /* the part predates bf16 and Marlin's kernels (compute capability < 8.0):
+                                     sp_serve_half_dtypes sets it */
 } sp_serve_config;
+
+/* The asked engine into the config with its own defaults (sp_serve_engine_defaults: SGLang's
+ * tensor-core decode attention and 1-token pages, TensorRT-LLM's fixed 8-bit tiles and KV share of
+ * free memory), except the knobs the user set (decode_unit_set, tiles_set). */
+void sp_serve_engine_defaults(sp_serve_config *c, sp_engine_ask engine, bool decode_unit_set, bool tiles_set);
 
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
  * and back (2 or more read as power-of-two). */
@@ -1301,7 +1317,7 @@ const char *sp_routing_name(double choices);
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
      SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false, \
-     false, false, false}
+     false, false, false, SP_ENGINE_ASK_AUTO, false}
 
 typedef struct {
     double tp;
@@ -1315,6 +1331,8 @@ typedef struct {
     double kv_cache_bytes_per_token; /* per GPU */
     double kv_cache_tokens;       /* tokens the KV cache holds per replica, beside a shared prefix */
     double kv_cache_engine_bytes; /* per GPU: what the engine takes for its cache, the shared prefix included */
+    double static_memory_share;   /* per GPU: weights and the engine's KV pool over the card's memory
+                                     (SGLang's --mem-fraction-static) */
     double usd_per_gpu_hour;      /* the rate the fleet is priced at: given, or its instances' price over
                                      its GPUs (sp_serve_config.usd_from_catalog) */
     double instances, instance_gpus; /* with usd_from_catalog: the instances the fleet rents and the GPUs
@@ -1735,9 +1753,9 @@ const char *sp_train_stack_package(sp_train_stack stack);
  * Gaudi; never Megatron-LM or CUDA kernels where they do not run. */
 const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config);
 
-typedef enum { SP_ENGINE_VLLM, SP_ENGINE_TRTLLM_TRITON, SP_ENGINE_RAY_SERVE_VLLM } sp_engine;
+typedef enum { SP_ENGINE_VLLM, SP_ENGINE_TRTLLM, SP_ENGINE_RAY_SERVE_VLLM, SP_ENGINE_SGLANG } sp_engine;
 
-/* "vLLM", "TensorRT-LLM + Triton" or "Ray Serve + vLLM". */
+/* "vLLM", "TensorRT-LLM (trtllm-serve)", "Ray Serve + vLLM" or "SGLang". */
 const char *sp_engine_name(sp_engine engine);
 
 /* The engine for a fleet, and why (static text). */

@@ -215,9 +215,15 @@ def arity(arg):
     return fixed[n] if n in fixed else (int(n), int(n))    # nargs=3: exactly three
 
 
+# Numbers only the node running the script knows: its rank among the nodes of one server.
+RUNTIME_NUMBERS = {"--node-rank"}
+
+
 def value_problem(flag, arg, value, expansions_any_kind):
     """Why a value does not fit the option's kind/choices, or None when it fits."""
     kind = arg.get("kind", "str")
+    if is_expansion(value) and flag in RUNTIME_NUMBERS:
+        return None
     if is_expansion(value):
         # The value is only known when the script runs: fine for text, a bug where a number is due.
         if expansions_any_kind or kind in ("str", "json-or-str") or kind.startswith("custom:"):

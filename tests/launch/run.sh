@@ -63,11 +63,14 @@ for plans_file, out in zip(sys.argv[1::2], sys.argv[2::2]):
     dirs = {json.load(open(os.path.join(out, d, "manifest.json")))["profile"]["name"]: d for d in os.listdir(out)}
     for p in json.load(open(plans_file))["plans"]:
         files = set(os.listdir(os.path.join(out, dirs[p["name"]])))
-        need = {"ray": {"ray.sh", "cluster.yaml"}, "sky": {"sky_task.yaml", "node_run.sh"}}.get(p["launch"].split()[0], set())
+        words = p["launch"].split()
+        kind = "sky serve" if words[:2] == ["sky", "serve"] else words[0]   # a SkyPilot service runs serve.sh
+        need = {"ray": {"ray.sh", "cluster.yaml"}, "sky": {"sky_task.yaml", "node_run.sh"},
+                "sky serve": {"sky_task.yaml", "serve.sh"}}.get(kind, set())
         if not need <= files:
             sys.exit(f"{p['name']}: '{p['launch'][:60]}' needs {sorted(need - files)}, launch wrote {sorted(files)}")
-        seen.add(p["launch"].split()[0])
-sys.exit(0 if {"ray", "sky"} <= seen else f"only {sorted(seen)} lines: a Ray and a SkyPilot plan are wanted")
+        seen.add(kind)
+sys.exit(0 if {"ray", "sky", "sky serve"} <= seen else f"only {sorted(seen)} lines: a Ray, a SkyPilot and a SkyPilot service plan are wanted")
 PY
 
 # Every plan's launch line is one shell command as printed: it splits into words, and an sbatch --wrap
@@ -276,6 +279,34 @@ if subprocess.run(["bash", "-n"], input=run, text=True).returncode != 0:
     sys.exit("the run script does not parse")
 one = yaml.safe_load(open(os.path.join(out, "serve-deepseek-v3", "sky_task.yaml")))
 sys.exit(0 if one["run"] == "bash serve.sh" else f"a one-node replica runs {one['run']!r}")
+PY
+
+# SGLang and trtllm-serve run one server a replica: SkyPilot's service in front of several, no Ray; over
+# two nodes every node runs serve.sh with its rank and the first node's address; the engine pins its own torch
+check "SGLang and trtllm-serve fleets run their own servers: no Ray, their pin, a rank a node" python3 - "$work/kit" <<'PY'
+import os, re, subprocess, sys, yaml
+kit = sys.argv[1]
+read = lambda d, name: open(os.path.join(kit, d, name)).read()
+problems = []
+for d, engine in [("sglang-llama-3-1-70b-fp8-at-20-qps", "sglang"), ("sglang-llama-3-1-405b-over-two-nodes", "sglang"),
+                  ("trtllm-serve-llama-3-1-8b-fp8", "tensorrt-llm")]:
+    files, reqs = set(os.listdir(os.path.join(kit, d))), read(d, "requirements.txt")
+    if files & {"ray.sh", "cluster.yaml", "serve_app.py", "rayservice.yaml"}:
+        problems.append(f"{d}: Ray files {sorted(files & {'ray.sh', 'cluster.yaml', 'serve_app.py', 'rayservice.yaml'})}")
+    if not re.search(rf"^{engine}==", reqs, re.M) or re.search(r"^(vllm|ray|torch)==", reqs, re.M):
+        problems.append(f"{d}: requirements {re.findall(r'^[a-z-]+==', reqs, re.M)}")
+fleet = yaml.safe_load(read("sglang-llama-3-1-70b-fp8-at-20-qps", "sky_task.yaml"))
+if fleet["service"]["replicas"] != 8 or fleet["run"].strip() != "bash serve.sh":
+    problems.append(f"fleet service {fleet['service']}, run {fleet['run']!r}")
+nodes = yaml.safe_load(read("sglang-llama-3-1-405b-over-two-nodes", "sky_task.yaml"))
+if nodes.get("num_nodes") != 2 or "NODE_RANK" not in nodes["run"] or "ray" in nodes["run"]:
+    problems.append(f"two-node run {nodes['run']!r}")
+if subprocess.run(["bash", "-n"], input=nodes["run"], text=True).returncode != 0:
+    problems.append("the two-node run does not parse")
+serve = read("sglang-llama-3-1-405b-over-two-nodes", "serve.sh")
+if not all(w in serve for w in ("--nnodes 2", '--node-rank "${NODE_RANK:-0}"', "--dist-init-addr")):
+    problems.append("serve.sh lacks --nnodes/--node-rank/--dist-init-addr")
+sys.exit("; ".join(problems) if problems else 0)
 PY
 
 # a Megatron plan's SkyPilot task clones Megatron-LM at the megatron-core pin (pretrain_gpt.py is not in the

@@ -1092,37 +1092,60 @@ static void attention_dp_with_heads_tp_does_not_divide(void **state)
     assert_true(fabs(split.weights_bytes - (whole.weights_bytes - experts_elsewhere)) < 1.0);
 }
 
-/* TensorRT-LLM for one replica only when the part runs the weights' format natively and the user
- * set the latency target: fp8 on a part with FP8 tensor cores and --tpot-ms given. A default target,
- * a part without FP8 (the weights then run 16-bit kernels), or attention DP (its launch line carries
- * none) keep vLLM; a checkpoint already quantised gets no --quantization flag. */
-static void engine_follows_native_formats(void **state)
+/* The engine is vLLM unless one is asked for: a latency target and fp8 weights no longer switch to
+ * TensorRT-LLM, whose speed the step model does not show. An asked engine's line carries the
+ * plan's numbers in its own flags: SGLang's static share, its MTP chain, a node's rank. */
+static void engine_is_asked_for(void **state)
 {
     (void)state;
     sp_accel a = toy();
     sp_serve_config c = config(8);
     sp_serve_result r = {0};
     r.replicas = 1;
-    r.tp = 1;
+    r.tp = 2;
+    r.batch = 40;
+    r.max_model_len = 4096;
+    r.static_memory_share = 0.87654;
     const char *reason = "";
     c.weight_dtype = SP_DTYPE_FP8;
     c.tpot_s = 0.05;
-    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_TRTLLM_TRITON);
-    c.tpot_is_default = true;
     assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_VLLM);
-    c.tpot_is_default = false;
-    c.attention_dp = c.expert_parallel = true;
-    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_VLLM);
-    c.attention_dp = c.expert_parallel = false;
-    a.fp8_flops_per_s = 0;
-    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_VLLM);
-    char line[512];
+    sp_serve_engine_defaults(&c, SP_ENGINE_ASK_TRTLLM, false, false);
+    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_TRTLLM);
+    assert_true(c.gemm_8bit_fixed_tiles && c.memory_share_of_free);
+    c = config(8);
+    c.weight_dtype = SP_DTYPE_FP8;
+    sp_serve_engine_defaults(&c, SP_ENGINE_ASK_SGLANG, false, false);
+    assert_int_equal(sp_serve_engine(&a, &c, &r, &reason), SP_ENGINE_SGLANG);
+    assert_true(c.decode_attention_tensor_cores && c.block_tokens == 1 && !c.gemm_8bit_fixed_tiles);
+    char line[1024];
+    c.spec_tokens = 3;
+    c.spec_draft = SP_DRAFT_MTP;
+    c.kv_dtype = SP_DTYPE_FP8;
+    r.nodes_per_replica = 2;
+    sp_serve_launch_line("some/model", SP_ENGINE_SGLANG, &c, &r, line, sizeof line);
+    assert_non_null(strstr(line, "python -m sglang.launch_server --model-path some/model --tp-size 2 "));
+    assert_non_null(strstr(line, "--context-length 4096 --mem-fraction-static 0.876 --max-running-requests 40"));
+    assert_non_null(strstr(line, "--kv-cache-dtype fp8_e4m3 --quantization fp8"));
+    assert_non_null(strstr(line, "--speculative-algorithm NEXTN --speculative-num-steps 3 --speculative-eagle-topk 1 "
+                                 "--speculative-num-draft-tokens 4"));
+    assert_non_null(strstr(line, "--nnodes 2 --node-rank"));
+    assert_non_null(strstr(line, "--host 0.0.0.0 --port 8000"));
+    /* Weights the checkpoint stores name their own method; 16-bit ones are quantised on load. */
     c.weights_from_checkpoint = true;
     sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
     assert_null(strstr(line, "--quantization"));
     c.weights_from_checkpoint = false;
     sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
     assert_non_null(strstr(line, "--quantization fp8"));
+    /* int4: Marlin's kernels from Ampere on, the generic AWQ ones before. */
+    c.weight_dtype = SP_DTYPE_INT4;
+    sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
+    assert_non_null(strstr(line, "--quantization awq_marlin"));
+    c.fp16_only_part = true;
+    sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
+    assert_non_null(strstr(line, "--quantization awq"));
+    assert_null(strstr(line, "awq_marlin"));
 }
 
 /* CUDA graphs with padding (TensorRT-LLM's cuda_graph_config enable_padding): a decode step of 300
@@ -1359,7 +1382,7 @@ int main(void)
         cmocka_unit_test(speculation_under_load),
         cmocka_unit_test(expert_parallel_over_nodes),
         cmocka_unit_test(attention_dp_with_heads_tp_does_not_divide),
-        cmocka_unit_test(engine_follows_native_formats),
+        cmocka_unit_test(engine_is_asked_for),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

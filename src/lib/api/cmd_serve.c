@@ -53,6 +53,9 @@ static const cli_opt OPTS[] = {
      "8-bit GEMMs pick tiles that fill the GPU (fill, default: vLLM's CUTLASS kernels) or run fixed 128-wide tiles "
      "that leave SMs idle at small batch (fixed: cuBLAS under TensorRT-LLM)"},
     {"gpu-memory-utilization", CLI_NUMBER, "F", "share of memory the engine uses (default 0.9)"},
+    {"engine", CLI_TEXT, "vllm|sglang|trtllm",
+     "the engine the launch line runs and the step times model (default vllm; sglang: its tensor-core decode "
+     "attention and 1-token pages; trtllm: fixed 8-bit GEMM tiles, its KV share of free memory)"},
     {"expert-parallel", CLI_FLAG, NULL, "MoE: experts split whole over the tp GPUs, tokens sent by all-to-all"},
     {"ep", CLI_NUMBER, "N", "MoE: pin expert parallelism over a replica of N GPUs (--expert-parallel --tp N); its attention tensor- or data-parallel, the better kept, unless --[no-]attention-dp"},
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences"},
@@ -95,6 +98,18 @@ static sp_status routing_from_flag(const cli_value *v, const sp_rules *rules, sp
     return cli_flag_error(err, "routing", "'%s': power-of-two, least-loaded or random", routing->text);
 }
 
+/* --engine: what its launch line runs, with the engine's own defaults where no flag overrides them. */
+static sp_status engine_from_flags(const cli_value *v, bool unit_set, bool tiles_set, sp_serve_config *c,
+                                   sp_error *err)
+{
+    const cli_value *engine = cli_flag(&CMD, v, "engine");
+    sp_engine_ask asked = SP_ENGINE_ASK_AUTO;
+    if (engine->set && !sp_engine_ask_parse(engine->text, &asked))
+        return cli_flag_error(err, "engine", "'%s': vllm, sglang or trtllm", engine->text);
+    sp_serve_engine_defaults(c, asked, unit_set, tiles_set);
+    return SP_OK;
+}
+
 static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_serve_config *c, sp_error *err)
 {
     sp_serve_config base = SP_SERVE_CONFIG_INIT;
@@ -123,6 +138,9 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     if (tiles->set && strcmp(tiles->text, "fill") && strcmp(tiles->text, "fixed"))
         return cli_flag_error(err, "gemm-tiles", "'%s': fill or fixed", tiles->text);
     c->gemm_8bit_fixed_tiles = tiles->set && !strcmp(tiles->text, "fixed");
+    s = engine_from_flags(v, unit->set, tiles->set, c, err);
+    if (s != SP_OK)
+        return s;
     c->expert_parallel = cli_on(&CMD, v, "expert-parallel");
     c->attention_dp = cli_on(&CMD, v, "attention-dp");
     c->tp = cli_number_or(&CMD, v, "tp", 0);

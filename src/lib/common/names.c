@@ -38,6 +38,19 @@ bool sp_mode_parse(const char *text, sp_mode *out)
     return true;
 }
 
+bool sp_engine_ask_parse(const char *text, sp_engine_ask *out)
+{
+    if (!strcmp(text, "vllm"))
+        *out = SP_ENGINE_ASK_VLLM;
+    else if (!strcmp(text, "sglang"))
+        *out = SP_ENGINE_ASK_SGLANG;
+    else if (!strcmp(text, "trtllm"))
+        *out = SP_ENGINE_ASK_TRTLLM;
+    else
+        return false;
+    return true;
+}
+
 /* ---- memory-model tokens ---- */
 
 static const char *const PRECISIONS[] = {"fp32", "mixed-fp16", "mixed-bf16", "bf16", "fp8", "mxfp8", "nvfp4", "fp8-rowwise", NULL};

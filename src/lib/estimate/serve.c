@@ -661,9 +661,28 @@ double sp_serve_block_tokens(const sp_model *m, const sp_serve_config *c)
     return m->kv_lora_rank > 0 ? 64 : c->block_tokens;
 }
 
+/* SGLang decodes a GQA group on the tensor cores (FlashInfer with use_tensor_cores at groups of 4
+ * or more, FlashAttention-3 on Hopper) and pages its cache a token at a time (ServerArgs.page_size
+ * 1); trtllm-serve's FP8 GEMMs run cuBLAS's fixed tiles (TensorRT-LLM issue #2013) and its KV cache
+ * takes kv_cache_free_gpu_memory_fraction of the memory the weights leave free. A knob the user
+ * set stays as set. */
+void sp_serve_engine_defaults(sp_serve_config *c, sp_engine_ask engine, bool decode_unit_set, bool tiles_set)
+{
+    c->engine = engine;
+    if (engine == SP_ENGINE_ASK_SGLANG) {
+        c->decode_attention_tensor_cores = decode_unit_set ? c->decode_attention_tensor_cores : true;
+        c->block_tokens = 1;
+    }
+    if (engine == SP_ENGINE_ASK_TRTLLM) {
+        c->gemm_8bit_fixed_tiles = tiles_set ? c->gemm_8bit_fixed_tiles : true;
+        c->memory_share_of_free = true;
+    }
+}
+
 sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_given, sp_serve_config *c, sp_error *err)
 {
-    if (!sp_accel_fp16_only(a))
+    c->fp16_only_part = sp_accel_fp16_only(a);
+    if (!c->fp16_only_part)
         return SP_OK;
     /* vLLM refuses bfloat16 below compute capability 8.0 ("You can use float16 instead"). */
     if ((weight_given && c->weight_dtype == SP_DTYPE_BF16) || (kv_given && c->kv_dtype == SP_DTYPE_BF16))
@@ -679,10 +698,29 @@ sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_giv
     return SP_OK;
 }
 
+/* What the asked engine's launch line cannot carry is refused rather than sized and dropped. */
+static sp_status engine_check(const sp_serve_config *c, sp_error *err)
+{
+    if (c->engine == SP_ENGINE_ASK_TRTLLM && (c->spec_tokens > 0 || c->expert_parallel || c->attention_dp || c->pp > 1))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "engine",
+                       "the trtllm-serve line written here carries no %s: use --engine vllm or sglang",
+                       c->spec_tokens > 0 ? "speculative decoding" : c->pp > 1 ? "pipeline stages" : "expert parallelism");
+    /* SGLang's argument list (data/engines: v0.5.2) drafts with EAGLE, NEXTN (MTP heads) or a
+     * STANDALONE draft model; prompt-lookup n-grams came later. */
+    if (c->engine == SP_ENGINE_ASK_SGLANG && c->spec_tokens > 0 && c->spec_draft == SP_DRAFT_NGRAM)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "spec-draft",
+                       "SGLang drafts with MTP heads (--spec-draft mtp) or a draft model (--spec-draft model), not "
+                       "prompt-lookup n-grams");
+    return SP_OK;
+}
+
 sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
 {
     if (!sp_model_has_shape(m))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "serving needs the model's shape");
+    sp_status engine = engine_check(c, err);
+    if (engine != SP_OK)
+        return engine;
     const double counts[] = {c->prompt_tokens, c->output_tokens, c->block_tokens};
     const char *names[] = {"prompt-tokens", "output-tokens", "block-tokens"};
     for (size_t i = 0; i < 3; i++)
@@ -1052,6 +1090,21 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, config->pp > 1 ? "pp" : "tp",
                        "%s publishes no network between nodes: a replica stays within its %g GPUs a node", accel->name,
                        accel->per_node);
+    sp_stack stack = sp_accel_stack(accel);
+    /* trtllm-serve spans nodes only under MPI (trtllm-llmapi-launch), which the launch files here do
+     * not write: its replicas stay within a node. */
+    if (config->engine == SP_ENGINE_ASK_TRTLLM && config->tp * fmax(1.0, config->pp) > sp_accel_host_gpus(accel))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "engine",
+                       "a replica of %g GPUs spans nodes of %g, and trtllm-serve is written here within one node: "
+                       "use --engine vllm or sglang",
+                       config->tp * fmax(1.0, config->pp), sp_accel_host_gpus(accel));
+    /* TensorRT-LLM is NVIDIA's; SGLang's pip wheels are CUDA builds (its ROCm builds ship as images,
+     * which the launch files here do not name). */
+    if ((config->engine == SP_ENGINE_ASK_TRTLLM || config->engine == SP_ENGINE_ASK_SGLANG) && stack != SP_STACK_CUDA)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "engine", "%s: %s is not an NVIDIA GPU, use --engine vllm",
+                       config->engine == SP_ENGINE_ASK_TRTLLM ? "TensorRT-LLM runs on NVIDIA GPUs only"
+                                                              : "SGLang's pip wheels are CUDA builds",
+                       accel->name);
     double e = accel->matmul_efficiency > 0 ? accel->matmul_efficiency : perf->matmul_efficiency;
     if (config->weight_dtype == SP_DTYPE_NVFP4 && !(accel->fp4_flops_per_s > 0))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "weight-dtype",
@@ -1086,6 +1139,9 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->pp = x.pp;
     out->kv_cache_tokens = kv_capacity_tokens(&x, memory, out);
     out->kv_cache_engine_bytes = (out->kv_cache_tokens + shared_prefix_tokens(config)) * kv_per_token(&x);
+    /* SGLang's --mem-fraction-static: the share of the card its weights and KV pool take, the same
+     * bytes as sized here (activations and CUDA graphs live outside it). */
+    out->static_memory_share = (out->weights_bytes + out->kv_cache_engine_bytes) / accel->memory_bytes;
     out->sequence_kv_tokens = sequence_kv_tokens(config);
     out->max_batch = floor(out->kv_cache_tokens / out->sequence_kv_tokens);
     out->kv_cache_bytes_per_token = kv_per_token(&x);

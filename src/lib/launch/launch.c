@@ -179,6 +179,10 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
         if (plan->engine == SP_ENGINE_RAY_SERVE_VLLM)
             sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) or rayservice.yaml (KubeRay) run all %.0f.\n",
                           plan->serve.replicas);
+        else if (sp_plan_runs_own_servers(plan) && plan->serve.replicas > 1)
+            sp_buf_printf(&b, "# This is one replica; sky_task.yaml (sky serve up) runs all %.0f behind SkyPilot's load "
+                              "balancer.\n",
+                          plan->serve.replicas);
         sp_buf_printf(&b, "exec %s\n", line);
     } else {
         sp_shell_quote(c->profile->model[0] ? c->profile->model : "MODEL", model, sizeof model);
@@ -223,8 +227,8 @@ static bool ray_runs(const sp_launch_ctx *c)
     const sp_plan *plan = c->plan;
     if (plan->data_sized && (plan->data_framework == SP_DATA_SPARK || plan->data_framework == SP_DATA_DASK))
         return false;
-    if (!trains(plan))
-        return true;
+    if (!trains(plan)) /* an engine that runs each replica's server itself needs no Ray */
+        return !sp_plan_runs_own_servers(plan);
     /* The plan's own rule (its launcher follows it too); a CPU smoke variant runs the user's entry
      * under Ray Train, whatever framework the GPU plan chose, a fine-tune's axolotl aside. */
     return c->o->cpu ? !plan->fine_tuned : sp_plan_ray_trains(plan);
@@ -246,8 +250,9 @@ static size_t package_names(const sp_launch_ctx *c, const char **names)
      * and bitsandbytes it runs with (pyproject.toml, exact pins that others would contradict). */
     if (plan->fine_tuned)
         names[n++] = "axolotl";
-    /* torch-neuronx pins the torch it was built for, an engine's image the one its engine was */
-    else if (!data && c->plan->stack != SP_STACK_NEURON && !c->engine_image[0])
+    /* torch-neuronx pins the torch it was built for, an engine's image the one its engine was, and
+     * a serving engine's wheel its own exact torch (vllm, sglang, tensorrt-llm each require one) */
+    else if (!data && c->plan->stack != SP_STACK_NEURON && !c->engine_image[0] && !(serving && plan->served))
         names[n++] = "torch";
     const char *stack = plan->timed ? sp_train_stack_package(sp_train_stack_of(&plan->run.config)) : NULL;
     if (stack && !plan->fine_tuned && c->plan->stack != SP_STACK_NEURON && c->plan->stack != SP_STACK_HPU)
@@ -272,14 +277,18 @@ static size_t package_names(const sp_launch_ctx *c, const char **names)
     if (c->plan->stack == SP_STACK_HPU && !serving && !data)
         names[n++] = "optimum-habana";
     if (serving && !c->engine_image[0]) /* an engine from an image brings itself */
-        names[n++] = plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON ? "tensorrt-llm" : "vllm";
+        names[n++] = !plan->served                         ? "vllm"
+                     : plan->engine == SP_ENGINE_TRTLLM ? "tensorrt-llm"
+                     : plan->engine == SP_ENGINE_SGLANG ? "sglang"
+                                                        : "vllm";
     if (plan->data_sized && plan->data_framework == SP_DATA_SPARK)
         names[n++] = "pyspark";
     else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
     else if (ray_runs(c) || /* cluster.yaml's nodes start Ray from this pin */
-             (plan->served && (plan->engine == SP_ENGINE_RAY_SERVE_VLLM || plan->serve.pp > 1 ||
-                               plan->serve.nodes_per_replica > 1))) /* vLLM's Ray executor */
+             (plan->served && !sp_plan_runs_own_servers(plan) &&
+              (plan->engine == SP_ENGINE_RAY_SERVE_VLLM || plan->serve.pp > 1 ||
+               plan->serve.nodes_per_replica > 1))) /* vLLM's Ray executor */
         names[n++] = "ray";
     names[n++] = "mlflow";
     return n;
@@ -500,6 +509,11 @@ static const char *launch_file(const sp_launch_ctx *c)
         return "dask.sh";
     if (trains(plan) && c->plan->stack == SP_STACK_XLA && !c->o->cpu)
         return "maxtext.sh";
+    if (sp_plan_runs_own_servers(plan)) /* several servers, or one over nodes: SkyPilot's service */
+        return (plan->serve.replicas > 1 || plan->serve.nodes_per_replica > 1) && sp_sky_accelerator(c->accel)[0] &&
+                       !c->o->cpu
+                   ? "sky_task.yaml"
+                   : "serve.sh";
     if (plan->axis == SP_AXIS_SERVING && plan->launcher != SP_LAUNCH_RAY)
         return "serve.sh";
     if (!ray_runs(c) && plan->launcher == SP_LAUNCH_RAY) /* the managed tier without Ray: SkyPilot */
@@ -597,7 +611,7 @@ static sp_status context(sp_launch_ctx *c, const sp_profile *profile, const sp_p
     if (s != SP_OK)
         return s;
     sp_shell_quote(o->checkpoint_dir ? o->checkpoint_dir : "checkpoints", c->checkpoint_dir, sizeof c->checkpoint_dir);
-    bool vllm = plan->axis == SP_AXIS_SERVING && !(plan->served && plan->engine == SP_ENGINE_TRTLLM_TRITON);
+    bool vllm = plan->axis == SP_AXIS_SERVING && !(plan->served && plan->engine == SP_ENGINE_TRTLLM);
     if (vllm && c->gpu && plan->stack == SP_STACK_ROCM)
         snprintf(c->engine_image, sizeof c->engine_image, "%s", rules->launch.rocm_ray_image);
     return entry_words(c, err);
@@ -679,6 +693,13 @@ static void sky_serve_run(const sp_launch_ctx *c, char *buf, size_t size)
         snprintf(buf, size, "bash serve.sh");
         return;
     }
+    /* SGLang over nodes: the same server on each, told its rank and the first node's address. */
+    if (c->plan->engine == SP_ENGINE_SGLANG) {
+        snprintf(buf, size,
+                 "export NODE_RANK=\"$SKYPILOT_NODE_RANK\" HEAD_ADDR=$(echo \"$SKYPILOT_NODE_IPS\" | head -n1)\n"
+                 "bash serve.sh\n");
+        return;
+    }
     snprintf(buf, size,
              "head=$(echo \"$SKYPILOT_NODE_IPS\" | head -n1)\n"
              "if [ \"$SKYPILOT_NODE_RANK\" = 0 ]; then\n"
@@ -746,6 +767,8 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
         const char *file = launch_file(&c);
         snprintf(launch, sizeof launch, "%s%s",
                  !strcmp(file, "job.sbatch")      ? "sbatch "
+                 : !strcmp(file, "sky_task.yaml") && plan->axis == SP_AXIS_SERVING
+                     ? (sp_plan_downloads_checkpoint(plan) ? "sky serve up --secret HF_TOKEN " : "sky serve up ")
                  : !strcmp(file, "sky_task.yaml") ? (sp_plan_downloads_checkpoint(plan) ? "sky launch --secret HF_TOKEN " : "sky launch ")
                                                   : "./",
                  file);

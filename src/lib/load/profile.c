@@ -6,8 +6,8 @@
 #include <yaml.h>
 
 /* The keys read as text; the numbers are NUMBER_FIELDS and the knobs SP_KNOB_SPECS. */
-static const char *const TEXT_KEYS[] = {"name",     "axis",  "mode", "precision", "optimizer", "weight_dtype",
-                                        "kv_dtype", "model", "gpu",  "instance",  "stages",    "method"};
+static const char *const TEXT_KEYS[] = {"name",  "axis",     "mode",  "precision", "optimizer", "weight_dtype",
+                                        "kv_dtype", "model", "gpu", "instance", "stages", "method", "engine"};
 enum { TEXT_KEY_COUNT = sizeof TEXT_KEYS / sizeof TEXT_KEYS[0] };
 
 typedef struct {
@@ -87,6 +87,9 @@ static sp_status read_enum(sp_yaml *y, const yaml_node_t *value, const char *key
             return sp_yaml_fail(y, value, key, err, "'%s' is not one of bf16, fp16, fp8, int8%s", text,
                                 d == &p->kv_dtype ? "" : ", int4, nvfp4 (or fp4), mxfp4");
         p->has_weight_dtype |= d == &p->weight_dtype;
+    } else if (!strcmp(key, "engine")) {
+        if (!sp_engine_ask_parse(text, &p->engine))
+            return sp_yaml_fail(y, value, key, err, "'%s' is not one of vllm, sglang, trtllm", text);
     } else if (!strcmp(key, "precision")) {
         p->has_precision = sp_precision_parse(text, &p->precision);
         if (!p->has_precision)
@@ -179,7 +182,8 @@ static sp_status read_field(sp_yaml *y, const yaml_node_t *key, const yaml_node_
     if (!strcmp(name, "name"))
         return sp_yaml_string(y, value, name, p->name, sizeof p->name, err);
     if (!strcmp(name, "axis") || !strcmp(name, "mode") || !strcmp(name, "precision") ||
-        !strcmp(name, "optimizer") || !strcmp(name, "weight_dtype") || !strcmp(name, "kv_dtype"))
+        !strcmp(name, "optimizer") || !strcmp(name, "weight_dtype") || !strcmp(name, "kv_dtype") ||
+        !strcmp(name, "engine"))
         return read_enum(y, value, name, p, err);
     if (!strcmp(name, "model") || !strcmp(name, "gpu") || !strcmp(name, "instance"))
         return read_catalog_name(y, value, name, p, err);
@@ -325,6 +329,18 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
     if (percentile && !(p->qps > 0))
         return sp_yaml_fail(y, percentile, "percentile", err,
                             "holds the targets under Poisson arrivals at a rate: add qps (profile '%s')", p->name);
+    /* Serving keys on a profile that serves nothing would be dropped, and a named model planned as a
+     * pre-training run: a serving plan is sized for a rate. */
+    static const char *const SERVING_ONLY[] = {"ttft_ms", "tpot_ms", "prompt_tokens", "output_tokens", "weight_dtype",
+                                               "kv_dtype", "engine", NULL};
+    bool serves = (p->has_mode && p->mode == SP_MODE_INFER) || (p->has_axis && p->axis == SP_AXIS_SERVING);
+    for (int i = 0; !(p->qps > 0) && SERVING_ONLY[i]; i++)
+        if (sp_yaml_mapping_get(y, map, SERVING_ONLY[i]))
+            return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, SERVING_ONLY[i]), SERVING_ONLY[i], err,
+                                "sizes a serving fleet, which is sized for a rate: add qps (profile '%s')", p->name);
+    if (serves && !(p->qps > 0))
+        return sp_yaml_fail(y, map, "qps", err, "missing: a serving plan is sized for a rate of requests (profile '%s')",
+                            p->name);
     /* A pinned count is a named model's training run or fine-tune on a catalog part; a serving fleet
      * is sized from its rate and the seed's arithmetic has no layout to pin. */
     const yaml_node_t *gpus = sp_yaml_mapping_get(y, map, "gpus");

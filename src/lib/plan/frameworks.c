@@ -67,16 +67,41 @@ const char *sp_train_framework_on(sp_stack stack, const sp_mem_config *config)
 const char *sp_engine_name(sp_engine engine)
 {
     switch (engine) {
-    case SP_ENGINE_TRTLLM_TRITON: return "TensorRT-LLM + Triton";
+    case SP_ENGINE_TRTLLM: return "TensorRT-LLM (trtllm-serve)";
     case SP_ENGINE_RAY_SERVE_VLLM: return "Ray Serve + vLLM";
+    case SP_ENGINE_SGLANG: return "SGLang";
     case SP_ENGINE_VLLM: break;
     }
     return "vLLM";
 }
 
+/* An engine asked for by name runs every replica itself, one server each: SkyPilot's load
+ * balancer (sky_task.yaml) or the user's routes between them. */
+static sp_engine asked_engine(const sp_serve_config *config, const sp_serve_result *result, const char **reason)
+{
+    bool several = result->replicas > 1, across = result->nodes_per_replica > 1;
+    if (config->engine == SP_ENGINE_ASK_SGLANG) {
+        *reason = across    ? "asked for: one SGLang server a replica, its ranks over the nodes "
+                              "(--nnodes, --node-rank); RadixAttention caches shared prefixes"
+                  : several ? "asked for: one SGLang server a replica, routed by SkyPilot's load "
+                              "balancer or SGLang's router; RadixAttention caches shared prefixes"
+                            : "asked for: SGLang's continuous batching, RadixAttention prefix cache";
+        return SP_ENGINE_SGLANG;
+    }
+    *reason = several ? "asked for: one trtllm-serve a replica, routed by SkyPilot's load balancer "
+                        "or yours; TensorRT-LLM's kernels, sized with its fixed 8-bit GEMM tiles"
+                      : "asked for: TensorRT-LLM's OpenAI server, sized with its fixed 8-bit GEMM "
+                        "tiles";
+    return SP_ENGINE_TRTLLM;
+}
+
+/* vLLM unless another engine is asked for: the step times are modelled for the engine the launch
+ * line runs, so the choice is not made on speed the model does not show. */
 sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,
                           const char **reason)
 {
+    if (config->engine == SP_ENGINE_ASK_SGLANG || config->engine == SP_ENGINE_ASK_TRTLLM)
+        return asked_engine(config, result, reason);
     if (result->replicas <= 1 && result->pp > 1) {
         *reason = "one replica over several nodes: vLLM's pipeline stages on its Ray executor, tensor parallel "
                   "inside each node";
@@ -95,26 +120,10 @@ sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, 
     }
     sp_stack stack = sp_accel_stack(accel);
     if (stack == SP_STACK_XLA || stack == SP_STACK_NEURON || stack == SP_STACK_HPU) {
-        *reason = stack == SP_STACK_XLA      ? "one TPU replica: vLLM's TPU backend (vllm-tpu, XLA), never the CUDA-only "
-                                               "TensorRT-LLM"
-                  : stack == SP_STACK_NEURON ? "one Trainium/Inferentia replica: vLLM on AWS Neuron (NxD Inference), "
-                                               "never the CUDA-only TensorRT-LLM"
-                                             : "one Gaudi replica: vLLM's HPU backend (vllm-gaudi), never the CUDA-only "
-                                               "TensorRT-LLM";
+        *reason = stack == SP_STACK_XLA      ? "one TPU replica: vLLM's TPU backend (vllm-tpu, XLA)"
+                  : stack == SP_STACK_NEURON ? "one Trainium/Inferentia replica: vLLM on AWS Neuron (NxD Inference)"
+                                             : "one Gaudi replica: vLLM's HPU backend (vllm-gaudi)";
         return SP_ENGINE_VLLM;
-    }
-    /* TensorRT-LLM's edge is its kernels for the part's own low-precision formats (FP8 on Hopper and
-     * later, FP4 on Blackwell, INT8); its launch line here carries neither expert parallelism nor
-     * attention DP, and a target the user did not set is no reason to leave vLLM. */
-    bool nvidia = stack == SP_STACK_CUDA;
-    bool native = (config->weight_dtype == SP_DTYPE_FP8 && accel->fp8_flops_per_s > 0) ||
-                  (config->weight_dtype == SP_DTYPE_INT8 && accel->int8_ops_per_s > 0) ||
-                  (sp_dtype_is_fp4(config->weight_dtype) && accel->fp4_flops_per_s > 0);
-    if (nvidia && native && config->tpot_s > 0 && !config->tpot_is_default && !config->expert_parallel &&
-        !config->attention_dp) {
-        *reason = "one NVIDIA replica with quantised weights and a latency target: TensorRT-LLM's compiled "
-                  "kernels behind Triton give the lowest latency";
-        return SP_ENGINE_TRTLLM_TRITON;
     }
     *reason = "one replica: vLLM's continuous batching and paged KV cache, one command to start";
     return SP_ENGINE_VLLM;

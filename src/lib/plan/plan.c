@@ -682,6 +682,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         c.quantized_experts_only = m->checkpoint_experts_only;
     }
     c.kv_dtype = p->kv_dtype;
+    sp_serve_engine_defaults(&c, p->engine, false, false); /* as serve --engine sizes it */
     c.block_tokens = sp_serve_block_tokens(m, &c); /* as serve pages the model's cache */
     sp_status half = sp_serve_half_dtypes(a, p->has_weight_dtype, false, &c, err); /* fp16 on Volta, Turing */
     if (half != SP_OK) {

@@ -124,6 +124,12 @@ bool sp_plan_runs_serve_app(const sp_plan *plan)
     return sp_unsized_serving_replicas(plan) > 1;
 }
 
+bool sp_plan_runs_own_servers(const sp_plan *plan)
+{
+    return plan->axis == SP_AXIS_SERVING && plan->served &&
+           (plan->engine == SP_ENGINE_SGLANG || plan->engine == SP_ENGINE_TRTLLM);
+}
+
 bool sp_plan_downloads_checkpoint(const sp_plan *plan)
 {
     return (plan->served || plan->fine_tuned) && strchr(plan->model_id, '/');
@@ -146,6 +152,13 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
     if (trains && plan->stack == SP_STACK_XLA) /* MaxText on every host of the slice (maxtext.sh) */
         return snprintf(buf, size, "python3 -m maxtext.trainers.pre_train.train run_name=RUN model_name=MODEL "
                                    "ici_fsdp_parallelism=-1   # on each TPU host; see maxtext.sh");
+    /* One server a replica: alone, its script; several, or one over nodes, SkyPilot's service. */
+    if (sp_plan_runs_own_servers(plan)) {
+        if (plan->serve.replicas <= 1 && plan->serve.nodes_per_replica <= 1)
+            return snprintf(buf, size, "bash serve.sh");
+        return snprintf(buf, size, "sky serve up %ssky_task.yaml   # %.0f replica(s) of serve.sh behind SkyPilot's load balancer",
+                        sp_plan_downloads_checkpoint(plan) ? "--secret HF_TOKEN " : "", plan->serve.replicas);
+    }
     char entry_buf[256];
     const char *entry = plan_entry(plan, entry_buf, sizeof entry_buf);
     unsigned long nodes = (unsigned long)plan->nodes;
@@ -222,7 +235,65 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
                                "ray job submit --working-dir . -- python data_job.py");
 }
 
-/* The engine's flags for the numbers the plan chose (vllm serve --help; trtllm-serve --help). */
+/* SGLang's quantization for the weights sized (ServerArgs choices), or NULL: 16-bit weights, or a
+ * checkpoint that names its own method in config.json. */
+static const char *sglang_quantization(const sp_serve_config *c)
+{
+    if (c->weights_from_checkpoint)
+        return NULL;
+    switch (c->weight_dtype) {
+    case SP_DTYPE_FP8: return "fp8";
+    case SP_DTYPE_INT4: return c->fp16_only_part ? "awq" : "awq_marlin";
+    case SP_DTYPE_NVFP4: return "modelopt_fp4";
+    case SP_DTYPE_MXFP4: return "mxfp4";
+    default: return NULL;
+    }
+}
+
+/* python -m sglang.launch_server with the plan's numbers (sgl-project/sglang server_args.py): one
+ * server a replica, on every interface at vLLM's port, so SkyPilot's probe and balancer find it.
+ * Attention data-parallel over the replica's GPUs is --dp-size with --enable-dp-attention; the
+ * experts split whole, --ep-size; a replica over several nodes, --nnodes with this node's rank
+ * and the first node's address (NODE_RANK, HEAD_ADDR: sky_task.yaml sets them). */
+static int sglang_line(const char *model_name, const sp_serve_config *c, const sp_serve_result *s, char *buf,
+                       size_t size)
+{
+    /* A context past the model's: SGLang refuses it unless told (its error names this variable). */
+    int n = snprintf(buf, size, "%spython -m sglang.launch_server --model-path %s --tp-size %.0f",
+                     c->context_extended ? "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1 " : "", model_name, s->tp);
+    if (c->expert_parallel && c->attention_dp)
+        n = sp_appendf(buf, size, n, " --dp-size %.0f --enable-dp-attention", s->tp);
+    if (c->expert_parallel)
+        n = sp_appendf(buf, size, n, " --ep-size %.0f", s->tp);
+    if (s->pp > 1)
+        n = sp_appendf(buf, size, n, " --pp-size %.0f", s->pp);
+    n = sp_appendf(buf, size, n, " --context-length %.0f --mem-fraction-static %.3f --max-running-requests %.0f",
+                   s->max_model_len, floor(s->static_memory_share * 1000.0) / 1000.0, s->batch);
+    if (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8) /* SGLang has no int8 cache: fp8, one byte */
+        n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8_e4m3");
+    if (sglang_quantization(c))
+        n = sp_appendf(buf, size, n, " --quantization %s", sglang_quantization(c));
+    if (sp_vllm_dtype(c))
+        n = sp_appendf(buf, size, n, " --dtype %s", sp_vllm_dtype(c));
+    /* Chains of K drafted tokens, one candidate a step (EAGLE's top-k 1): K steps, K + 1 tokens checked. */
+    if (c->spec_tokens > 0 && c->spec_draft == SP_DRAFT_MODEL)
+        n = sp_appendf(buf, size, n, " --speculative-algorithm STANDALONE --speculative-draft-model-path %s",
+                       c->spec_draft_model);
+    else if (c->spec_tokens > 0)
+        n = sp_appendf(buf, size, n, " --speculative-algorithm NEXTN");
+    if (c->spec_tokens > 0)
+        n = sp_appendf(buf, size, n,
+                       " --speculative-num-steps %.0f --speculative-eagle-topk 1 --speculative-num-draft-tokens %.0f",
+                       c->spec_tokens, c->spec_tokens + 1);
+    if (s->nodes_per_replica > 1)
+        n = sp_appendf(buf, size, n,
+                       " --nnodes %.0f --node-rank \"${NODE_RANK:-0}\" --dist-init-addr \"${HEAD_ADDR:-127.0.0.1}:5000\"",
+                       s->nodes_per_replica);
+    return sp_appendf(buf, size, n, " --host 0.0.0.0 --port 8000");
+}
+
+/* The engine's flags for the numbers the plan chose (vllm serve --help; sglang.launch_server --help;
+ * trtllm-serve --help). */
 int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_config *c,
                          const sp_serve_result *s, char *buf, size_t size)
 {
@@ -230,9 +301,14 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     char model_name[4 * SP_NAME_MAX + 3]; /* every quote of a 63-character id becomes 4 characters */
     sp_shell_word(model, model_name, sizeof model_name);
     double max_len = s->max_model_len;
-    if (engine == SP_ENGINE_TRTLLM_TRITON)
-        return snprintf(buf, size, "trtllm-serve %s --tp_size %.0f --max_batch_size %.0f --max_seq_len %.0f", model_name,
-                        s->tp, s->batch, max_len);
+    if (engine == SP_ENGINE_SGLANG)
+        return sglang_line(model_name, c, s, buf, size);
+    /* trtllm-serve listens on localhost unless told: every interface, for a load balancer. */
+    if (engine == SP_ENGINE_TRTLLM)
+        return snprintf(buf, size,
+                        "trtllm-serve %s --tp_size %.0f --max_batch_size %.0f --max_seq_len %.0f --host 0.0.0.0 "
+                        "--port 8000",
+                        model_name, s->tp, s->batch, max_len);
     /* A context past the checkpoint's: vLLM refuses it unless told (its error names this variable;
      * positions past the trained ones need the model's RoPE scaling to be meaningful). */
     const char *long_len = c->context_extended ? "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 " : "";
@@ -299,7 +375,9 @@ const char *sp_vllm_quantization(const sp_serve_config *c)
         return NULL;
     switch (c->weight_dtype) {
     case SP_DTYPE_FP8: return "fp8";
-    case SP_DTYPE_INT4: return "awq";
+    /* Marlin's kernels, which vLLM picks for an AWQ checkpoint unless --quantization awq forces the
+     * slower ones ("Use quantization=awq_marlin for faster inference"), need compute capability 8.0. */
+    case SP_DTYPE_INT4: return c->fp16_only_part ? "awq" : "awq_marlin";
     case SP_DTYPE_NVFP4: return "modelopt_fp4"; /* a ModelOpt NVFP4 checkpoint (vLLM quantization/modelopt.py) */
     case SP_DTYPE_MXFP4: return "mxfp4";        /* an MXFP4 checkpoint such as gpt-oss (vLLM quantization/mxfp4.py) */
     default: return NULL;

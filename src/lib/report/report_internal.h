@@ -39,6 +39,9 @@ double sp_unsized_serving_replicas(const sp_plan *plan);
 /* Whether the plan's serving replicas run as a Ray Serve app (serve_app.py): Ray Serve + vLLM
  * plans, and seed-sized plans of several replicas. */
 bool sp_plan_runs_serve_app(const sp_plan *plan);
+/* Whether the plan's replicas each run their own server (SGLang, trtllm-serve), with SkyPilot's
+ * load balancer in front of several (sky serve up sky_task.yaml), and no Ray. */
+bool sp_plan_runs_own_servers(const sp_plan *plan);
 /* Whether the plan's job downloads a Hugging Face checkpoint (a served model, a fine-tune's base):
  * its SkyPilot task requires HF_TOKEN as a secret (sky ... --secret HF_TOKEN) and its pods read it,
  * since Meta's, Mistral's and Google's repositories are gated. */

@@ -610,8 +610,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       c->qps, 100 * s->utilization, s->replicas * s->requests_per_s);
     /* The pins of the engine chosen, as its launch files install them. */
     char pins[SP_TEXT_MAX];
-    if (engine == SP_ENGINE_TRTLLM_TRITON)
+    if (engine == SP_ENGINE_TRTLLM)
         snprintf(pins, sizeof pins, "tensorrt-llm==%s", sp_framework_version(r->rules, "tensorrt-llm"));
+    else if (engine == SP_ENGINE_SGLANG)
+        snprintf(pins, sizeof pins, "sglang==%s", sp_framework_version(r->rules, "sglang"));
     else if (engine == SP_ENGINE_RAY_SERVE_VLLM || s->pp > 1) /* stages across nodes run on vLLM's Ray executor */
         snprintf(pins, sizeof pins, "vllm==%s, ray==%s", sp_framework_version(r->rules, "vllm"),
                  sp_framework_version(r->rules, "ray"));
@@ -619,7 +621,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         snprintf(pins, sizeof pins, "vllm==%s", sp_framework_version(r->rules, "vllm"));
     sp_buf_printf(&b, "engine      : %s (%s): %s\n", sp_engine_name(engine), pins, reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
-    sp_buf_printf(&b, "launch      : %s%s\n", line, s->replicas > 1 ? "   (each replica, behind Ray Serve)" : "");
+    sp_buf_printf(&b, "launch      : %s%s\n", line,
+                  s->replicas <= 1                    ? ""
+                  : engine == SP_ENGINE_RAY_SERVE_VLLM ? "   (each replica, behind Ray Serve)"
+                                                      : "   (each replica, behind a load balancer)");
     /* Drawn lengths past the context: the engine refuses those requests (an HTTP 400 from vLLM's
      * OpenAI server), which the plan does not serve either. */
     if (s->over_context_share >= 0.001)
@@ -657,30 +662,31 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
      * quantization/fp8.md: "we load the model at original precision before quantizing down to 8-bits,
      * so you need enough memory to load the whole model"): a shard that fits only in 8 bits never loads. */
     double bf16_shard = 2.0 * s->weights_bytes, engine_share = r->accel->memory_bytes * c->gpu_memory_utilization;
-    if (engine != SP_ENGINE_TRTLLM_TRITON && fp8_weights && bf16_shard > engine_share) {
+    if (engine != SP_ENGINE_TRTLLM && fp8_weights && bf16_shard > engine_share) {
         double loads = s->tp; /* the split whose 16-bit shard would load, within a node */
         while (bf16_shard * s->tp / loads > engine_share && loads < r->accel->per_node)
             loads *= 2;
         char wider[64] = "";
         if (loads > s->tp && bf16_shard * s->tp / loads <= engine_share)
             snprintf(wider, sizeof wider, ", or pin --tp %g, whose 16-bit shard loads", loads);
-        sp_buf_printf(&b, "note        : vLLM quantises to fp8 after loading the 16-bit weights, about %.0f GB a GPU here, "
+        sp_buf_printf(&b, "note        : %s quantises to fp8 after loading the 16-bit weights, about %.0f GB a GPU here, "
                           "past the %.0f GB it may take: the line as written runs out of memory while loading; serve a "
                           "checkpoint already in fp8 (e.g. <org>/<model>-FP8) and drop --quantization fp8%s\n",
-                      bf16_shard / 1e9, engine_share / 1e9, wider);
+                      engine == SP_ENGINE_SGLANG ? "SGLang" : "vLLM", bf16_shard / 1e9, engine_share / 1e9, wider);
     }
-    if (engine == SP_ENGINE_TRTLLM_TRITON && fp8_weights)
+    if (engine == SP_ENGINE_TRTLLM && fp8_weights)
         sp_buf_printf(&b, "note        : trtllm-serve reads fp8 weights from a checkpoint quantised beforehand (NVIDIA "
                           "ModelOpt publishes them, e.g. nvidia/<model>-FP8): point the launch line at one\n");
-    if (engine == SP_ENGINE_TRTLLM_TRITON && (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8))
+    if (engine == SP_ENGINE_TRTLLM && (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8))
         sp_buf_printf(&b, "note        : the %s KV cache is trtllm-serve's --extra_llm_api_options FILE, FILE holding "
                           "kv_cache_config: {dtype: %s}\n",
                       sp_dtype_name(c->kv_dtype), sp_dtype_name(c->kv_dtype));
     /* vLLM caches in 16 bits or fp8 (--kv-cache-dtype): an int8 cache, sized here, runs as fp8,
      * the same byte a value. */
-    if (engine != SP_ENGINE_TRTLLM_TRITON && c->kv_dtype == SP_DTYPE_INT8)
-        sp_buf_printf(&b, "note        : vLLM has no int8 KV cache; the launch line runs its fp8 one, the same byte a "
-                          "value the plan sized\n");
+    if (engine != SP_ENGINE_TRTLLM && c->kv_dtype == SP_DTYPE_INT8)
+        sp_buf_printf(&b, "note        : %s has no int8 KV cache; the launch line runs its fp8 one, the same byte a "
+                          "value the plan sized\n",
+                      engine == SP_ENGINE_SGLANG ? "SGLang" : "vLLM");
     /* A checkpoint stored in a format the plan did not size (NVFP4 on a part without FP4, or a
      * --weight-dtype that differs): the launch line loads the file as it is, not as sized. */
     if (r->model->checkpoint_quantized && !c->weights_from_checkpoint)
@@ -694,9 +700,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     /* A base checkpoint has no chat template: OpenAI's chat endpoint refuses it, completions serve. */
     const sp_model *m = r->model;
     if (m->tuned_hf_id[0] && strcmp(m->hf_id, m->tuned_hf_id) != 0)
-        sp_buf_printf(&b, "note        : %s is the base checkpoint, which has no chat template: vLLM serves it on "
+        sp_buf_printf(&b, "note        : %s is the base checkpoint, which has no chat template: %s serves it on "
                           "/v1/completions; for /v1/chat/completions serve its tuned one (--model %s)\n",
-                      m->hf_id[0] ? m->hf_id : m->name, m->tuned_hf_id);
+                      m->hf_id[0] ? m->hf_id : m->name,
+                      engine == SP_ENGINE_SGLANG ? "SGLang" : engine == SP_ENGINE_TRTLLM ? "trtllm-serve" : "vLLM",
+                      m->tuned_hf_id);
     compared_text(&b, r);
     return sp_buf_finish(&b, err);
 }
