@@ -473,12 +473,14 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                           "behind one another each wave; NVIDIA's NIM sweeps measured p95 near 1.1 x the mean at "
                           "25-150 clients: read it as an upper bound, the mean as the estimate\n");
     if ((c->ttft_s > 0 || c->tpot_s > 0) && !s->simulated) {
-        char first[32] = "none", per[96] = "none";
+        char first[32] = "none", per[256] = "none";
         if (c->ttft_s > 0)
             snprintf(first, sizeof first, "%g ms", 1e3 * c->ttft_s);
         if (c->tpot_s > 0)
             snprintf(per, sizeof per, "%g ms%s", 1e3 * c->tpot_s,
-                     c->tpot_is_default ? " (the default: serve_tpot_ms in data/defaults.yaml)" : "");
+                     c->tpot_is_default ? " (the default serve_tpot_ms, MLPerf's server bound: 5 tokens a second, "
+                                          "about reading speed; an interactive chat sets --tpot-ms 50 or less)"
+                                        : "");
         /* Under a rate without --percentile the verdict is the full batch's averages: a queue's wait,
          * unbounded near 100% load, is not in it, so the verdict says so rather than a bare "met". */
         if (!s->meets_targets && (s->reach_tpot_s > 0 || s->reach_ttft_s > 0)) {
@@ -502,9 +504,15 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                           first, per, 1e3 * s->tpot_s, 1e3 * s->ttft_s);
     }
     /* Without --percentile the fleet covers the rate at the full batch's means: no queue. */
-    if (c->qps > 0 && !s->simulated && c->concurrency <= 0)
-        sp_buf_printf(&b, "sizing      : the rate over a full batch's averages, no queueing; --percentile 95 sizes the "
-                          "fleet so the targets hold at p95 under Poisson arrivals\n");
+    if (c->qps > 0 && !s->simulated && c->concurrency <= 0) {
+        /* Near full load the averages hide a queue that every burst of a Poisson stream lengthens. */
+        char load[96] = "";
+        if (s->utilization >= 0.9)
+            snprintf(load, sizeof load, " at %.0f%% load, where bursts queue without bound", 100.0 * s->utilization);
+        sp_buf_printf(&b, "sizing      : the rate over a full batch's averages, no queueing%s; --percentile 95 sizes the "
+                          "fleet so the targets hold at p95 under Poisson arrivals%s\n",
+                      load, load[0] ? ", --max-utilization 0.8 leaves headroom" : "");
+    }
     char replica_rate[32], gpu_rate[32];
     rate_text(s->output_tokens_per_s, replica_rate, sizeof replica_rate);
     rate_text(s->output_tokens_per_s_per_gpu, gpu_rate, sizeof gpu_rate);
@@ -697,6 +705,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       r->model->checkpoint_dtype == SP_DTYPE_NVFP4 && !(r->accel->fp4_flops_per_s > 0)
                           ? "a part with FP4 tensor cores for this one"
                           : "without --weight-dtype to size the file as stored");
+    /* Expert parallelism past a node is where the published DeepSeek deployments split prefill from
+     * decode and move tokens with DeepEP; the step model runs both on every rank with chunked prefill. */
+    if (c->expert_parallel && s->nodes_per_replica > 1)
+        sp_buf_printf(&b, "note        : prefill and decode share every rank here (chunked prefill, the engine's "
+                          "default all-to-all); wide expert-parallel deployments (SGLang's DeepSeek-V3 on 96 H100, "
+                          "vLLM's and Dynamo's) run them on separate servers (prefill/decode disaggregation) with "
+                          "DeepEP's kernels and expert load balancing, none of which is modelled\n");
     /* A base checkpoint has no chat template: OpenAI's chat endpoint refuses it, completions serve. */
     const sp_model *m = r->model;
     if (m->tuned_hf_id[0] && strcmp(m->hf_id, m->tuned_hf_id) != 0)

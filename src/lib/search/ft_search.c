@@ -25,14 +25,27 @@ static double micro_batch_of(ft_search *s, sp_ft_config *c, const sp_accel *a, d
     return fmin(roomy >= 1 ? roomy : *largest, s->q->max_micro_batch);
 }
 
-/* A fit that leaves the allocator its room beats a tight one, however fast; then the faster. */
-static void keep_better(sp_ft_option *best, const sp_ft_option *o)
+/* Of two fits the faster, except that one leaving the allocator its room beats a tight one (its
+ * cache at the card's edge) while the tight one is at most ft_roomy_premium (perf.yaml) faster, as
+ * across GPU counts (choice below). A tight fit runs (Answer.AI's DDP LoRA on two 24 GB cards,
+ * 23.7 GB reserved): a roomy FSDP layout half as fast, gathering frozen weights over PCIe, had
+ * beaten DDP at any speed. */
+static void keep_better(sp_ft_option *best, const sp_ft_option *o, double roomy_premium)
 {
     if (!o->fits)
         return;
-    bool roomier = best->memory.tight && !o->memory.tight;
-    bool as_roomy = best->memory.tight == o->memory.tight;
-    if (!best->fits || roomier || (as_roomy && o->step.tokens_per_s > best->step.tokens_per_s))
+    if (!best->fits) {
+        *best = *o;
+        return;
+    }
+    if (best->memory.tight == o->memory.tight) {
+        if (o->step.tokens_per_s > best->step.tokens_per_s)
+            *best = *o;
+        return;
+    }
+    const sp_ft_option *roomy = o->memory.tight ? best : o, *tight = o->memory.tight ? o : best;
+    const sp_ft_option *kept = roomy->step.tokens_per_s * (1.0 + roomy_premium) >= tight->step.tokens_per_s ? roomy : tight;
+    if (kept == o)
         *best = *o;
 }
 
@@ -71,7 +84,7 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
         sp_ft_step_estimate(s->m, a, &c, s->k, s->perf, &o.step, &err) != SP_OK)
         return;
     o.fits = true;
-    keep_better(best, &o);
+    keep_better(best, &o, s->perf->ft_roomy_premium);
 }
 
 /* DDP before FSDP, no checkpointing before checkpointing; then both offloads, the faster kept
