@@ -1300,6 +1300,9 @@ typedef struct {
     bool attention_searched;      /* expert parallelism pinned (--ep) and the attention's split not: attention
                                      tensor-parallel and data-parallel both sized, the better kept */
     sp_engine_ask engine;         /* the engine the launch line runs (--engine); auto: vLLM */
+    double lora_rank;             /* > 0: LoRA adapters up to this rank served beside the base (vLLM
+                                     --enable-lora, SGLang --lora-paths); 0: none */
+    double max_loras;             /* adapters one batch may mix, each a preallocated slot (vLLM --max-loras) */
     bool fp16_only_part;          /* the part predates bf16 and Marlin's kernels (compute capability < 8.0):
                                      sp_serve_half_dtypes sets it */
 } sp_serve_config;
@@ -1309,6 +1312,10 @@ typedef struct {
  * free memory), except the knobs the user set (decode_unit_set, tiles_set). */
 void sp_serve_engine_defaults(sp_serve_config *c, sp_engine_ask engine, bool decode_unit_set, bool tiles_set);
 
+/* The adapter slot's rank an engine serves an adapter of `rank` from: vLLM's max_lora_rank takes 8,
+ * 16, 32, 64, 128, 256, 320 or 512 (the smallest that holds it; past 512, the rank itself). */
+double sp_serve_lora_engine_rank(double rank);
+
 /* A fleet router by its name (power-of-two, least-loaded, random) as sp_serve_config.route_choices,
  * and back (2 or more read as power-of-two). */
 bool sp_routing_parse(const char *text, double *choices);
@@ -1317,7 +1324,7 @@ const char *sp_routing_name(double choices);
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
      SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false, \
-     false, false, false, SP_ENGINE_ASK_AUTO, false}
+     false, false, false, SP_ENGINE_ASK_AUTO, 0, 1, false}
 
 typedef struct {
     double tp;
@@ -1331,6 +1338,9 @@ typedef struct {
     double kv_cache_bytes_per_token; /* per GPU */
     double kv_cache_tokens;       /* tokens the KV cache holds per replica, beside a shared prefix */
     double kv_cache_engine_bytes; /* per GPU: what the engine takes for its cache, the shared prefix included */
+    double lora_slot_bytes;       /* per GPU: one adapter slot (lora_rank rounded up to the engine's, every
+                                     linear layer, 16-bit); the weights include max_loras of them */
+    double lora_engine_rank;      /* that rank: vLLM takes 8, 16, 32, 64, 128, 256, 320 or 512 */
     double static_memory_share;   /* per GPU: weights and the engine's KV pool over the card's memory
                                      (SGLang's --mem-fraction-static) */
     double usd_per_gpu_hour;      /* the rate the fleet is priced at: given, or its instances' price over

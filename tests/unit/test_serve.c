@@ -1177,6 +1177,34 @@ static void graph_padding(void **state)
     assert_string_equal(err.field, "graph-batches");
 }
 
+/* LoRA slots by hand: rank 12 is served from vLLM's 16 slot; over every linear layer of the 8B
+ * shape a layer holds 16 x (q 8192 + k 5120 + v 5120 + o 8192 + gate, up, down 18432 each) =
+ * 1,310,720 parameters, 32 layers 41,943,040, at 2 bytes and over tp 2 41.9 MB a GPU a slot; three
+ * slots sit in the weights, and a decode step of 2 sequences reads two of them at the weights'
+ * bandwidth. */
+static void lora_slots_by_hand(void **state)
+{
+    (void)state;
+    sp_model m = llama8b();
+    sp_accel a = toy();
+    sp_serve_config c = config(2);
+    c.tp = 2;
+    sp_serve_result plain, lora;
+    sp_error err;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &plain, &err), SP_OK);
+    c.lora_rank = 12;
+    c.max_loras = 3;
+    assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &lora, &err), SP_OK);
+    assert_true(lora.lora_engine_rank == 16);
+    double slot = 2.0 * 32 * 16 * (8192 + 5120 + 5120 + 8192 + 3 * 18432) / 2;
+    assert_close(lora.lora_slot_bytes, slot);
+    assert_close(lora.weights_bytes - plain.weights_bytes, 3 * slot);
+    double weight_hbm = a.hbm_bytes_per_s * PERF.serve_weight_bandwidth_share;
+    assert_close(lora.decode_step_s - plain.decode_step_s, 2 * slot / weight_hbm);
+    assert_true(sp_serve_lora_engine_rank(8) == 8 && sp_serve_lora_engine_rank(300) == 320 &&
+                sp_serve_lora_engine_rank(512) == 512);
+}
+
 /* A shared prefix in the prefix cache: its 256 tokens' blocks are held once, each of 4 sequences
  * keeps its own 256 prompt tokens, half its 256 output tokens and half a block in flight, and a
  * prefill computes only the fresh half. */
@@ -1383,6 +1411,7 @@ int main(void)
         cmocka_unit_test(expert_parallel_over_nodes),
         cmocka_unit_test(attention_dp_with_heads_tp_does_not_divide),
         cmocka_unit_test(engine_is_asked_for),
+        cmocka_unit_test(lora_slots_by_hand),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),
         cmocka_unit_test(workload_presets),

@@ -27,6 +27,8 @@ static const cli_opt OPTS[] = {
     {"draft-model", CLI_TEXT, "NAME", "with --spec-draft model: a catalog model, or a Hugging Face id with --draft-params"},
     {"draft-params", CLI_NUMBER, "N", "with --spec-draft model: the draft's parameters (default: the catalog's count)"},
     {"prefix-share", CLI_NUMBER, "F", "share of every prompt that is a prefix all requests share, cached once"},
+    {"lora-rank", CLI_NUMBER, "R", "serve LoRA adapters (a fine-tune's) up to this rank beside the base: their slots in memory, the launch line's --enable-lora"},
+    {"max-loras", CLI_NUMBER, "N", "with --lora-rank: adapters one batch may mix, each a slot (default 1)"},
     {"concurrency", CLI_NUMBER, "C", "a closed loop of C clients on one replica (instead of --qps and --batch)"},
     {"requests", CLI_NUMBER, "N", "an offline batch of N requests queued at once: its wall time (on a part rented in whole instances, split over the replicas that fill one)"},
     {"ttft-ms", CLI_NUMBER, "MS",
@@ -141,6 +143,10 @@ static sp_status config_from_flags(const cli_value *v, const sp_accel *a, sp_ser
     s = engine_from_flags(v, unit->set, tiles->set, c, err);
     if (s != SP_OK)
         return s;
+    c->lora_rank = cli_number_or(&CMD, v, "lora-rank", 0);
+    c->max_loras = cli_number_or(&CMD, v, "max-loras", 1);
+    if (cli_flag(&CMD, v, "max-loras")->set && !cli_flag(&CMD, v, "lora-rank")->set)
+        return cli_flag_error(err, "max-loras", "needs --lora-rank: the adapters' rank sizes their slots");
     c->expert_parallel = cli_on(&CMD, v, "expert-parallel");
     c->attention_dp = cli_on(&CMD, v, "attention-dp");
     c->tp = cli_number_or(&CMD, v, "tp", 0);

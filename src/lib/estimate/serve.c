@@ -367,11 +367,26 @@ static double decode_attention_s(const serve_ctx *x, double sequences, double kv
     return fmax(read, cores);
 }
 
+/* The adapters a step's batch mixes, each slot's weights read once (punica's BGMV shrink and
+ * expand per linear layer, vllm/lora/ops); their FLOPs, 2 x rank x (in + out) a token, are under
+ * 1% of the layer's and left out. */
+static double lora_read_s(const serve_ctx *x, double batch)
+{
+    if (!(x->c->lora_rank > 0))
+        return 0.0;
+    sp_ft_config adapter = SP_FT_CONFIG_INIT;
+    adapter.lora_rank = sp_serve_lora_engine_rank(x->c->lora_rank);
+    adapter.targets = SP_TARGET_ALL;
+    double slot = 2.0 * sp_ft_adapter_params(x->m, &adapter) / (x->tp * x->pp);
+    return fmin(x->c->max_loras, ceil(batch)) * slot / x->weight_hbm;
+}
+
 static double decode_round_s(const serve_ctx *x, double batch, double context, double queries)
 {
     double pp = x->pp, micro = graph_tokens(x, fmax(1.0, batch / pp)) * queries;
     double kv_read = decode_attention_s(x, batch, batch * context * kv_per_token(x), queries, NULL, NULL);
-    double gpu = layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro));
+    double gpu = layers_s(x, micro) + kv_read + tp_comm_s(x, micro) + pp * (logits_s(x, micro) + stage_send_s(x, micro)) +
+                 lora_read_s(x, batch);
     return fmax(gpu, host_loop_s(x, batch)) + stream_s(x, batch);
 }
 
@@ -441,6 +456,17 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     out->weights_bytes = ok ? mem.weights_bytes : INFINITY;
     if (ok && whole_attention)
         out->weights_bytes -= sp_layer_expert_params(m) * m->layers * (1.0 - 1.0 / x->tp) * x->wbytes;
+    /* LoRA slots: vLLM preallocates max_loras adapters at its max_lora_rank over every linear layer
+     * the model has, whatever an adapter targets (vllm/lora/layers: create_lora_weights), in the
+     * 16-bit dtype, sharded with their layers over tp (the small unsharded factor counted as split). */
+    if (ok && x->c->lora_rank > 0) {
+        out->lora_engine_rank = sp_serve_lora_engine_rank(x->c->lora_rank);
+        sp_ft_config adapter = SP_FT_CONFIG_INIT;
+        adapter.lora_rank = out->lora_engine_rank;
+        adapter.targets = SP_TARGET_ALL;
+        out->lora_slot_bytes = 2.0 * sp_ft_adapter_params(m, &adapter) / (x->tp * x->pp);
+        out->weights_bytes += x->c->max_loras * out->lora_slot_bytes;
+    }
     /* A draft model's weights sit beside the target's, 16-bit, split like them. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
         out->weights_bytes += 2.0 * x->c->spec_draft_params / x->tp;
@@ -698,9 +724,30 @@ sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_giv
     return SP_OK;
 }
 
+/* vLLM's max_lora_rank must be one of these (vllm/config/lora.py, possible_max_ranks): an adapter of
+ * rank r is served from the smallest slot that holds it. */
+double sp_serve_lora_engine_rank(double rank)
+{
+    static const double RANKS[] = {8, 16, 32, 64, 128, 256, 320, 512};
+    for (size_t i = 0; i < sizeof RANKS / sizeof RANKS[0]; i++)
+        if (rank <= RANKS[i])
+            return RANKS[i];
+    return rank;
+}
+
 /* What the asked engine's launch line cannot carry is refused rather than sized and dropped. */
 static sp_status engine_check(const sp_serve_config *c, sp_error *err)
 {
+    if (!(c->lora_rank == 0 || sp_whole_in(c->lora_rank, 1, 512)))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank", "must be a whole number from 1 to 512 (vLLM's largest slot)");
+    if (!sp_whole_in(c->max_loras, 1, 1024))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "max-loras", "must be a whole number of adapters from 1 to 1024");
+    if (c->lora_rank > 0 && c->engine == SP_ENGINE_ASK_TRTLLM)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank",
+                       "the trtllm-serve line written here serves no adapters: use --engine vllm or sglang");
+    if (c->lora_rank > 0 && c->spec_tokens > 0)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank",
+                       "adapters beside speculative decoding are not sized here: drop one of them");
     if (c->engine == SP_ENGINE_ASK_TRTLLM && (c->spec_tokens > 0 || c->expert_parallel || c->attention_dp || c->pp > 1))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "engine",
                        "the trtllm-serve line written here carries no %s: use --engine vllm or sglang",

@@ -285,6 +285,11 @@ static int sglang_line(const char *model_name, const sp_serve_config *c, const s
         n = sp_appendf(buf, size, n,
                        " --speculative-num-steps %.0f --speculative-eagle-topk 1 --speculative-num-draft-tokens %.0f",
                        c->spec_tokens, c->spec_tokens + 1);
+    if (c->lora_rank > 0) /* SGLang's slots: --max-loras-per-batch of them at --max-lora-rank */
+        n = sp_appendf(buf, size, n,
+                       " --lora-paths \"adapter=${ADAPTER_DIR:-checkpoints}\" --max-lora-rank %.0f "
+                       "--max-loras-per-batch %.0f",
+                       s->lora_engine_rank, c->max_loras);
     if (s->nodes_per_replica > 1)
         n = sp_appendf(buf, size, n,
                        " --nnodes %.0f --node-rank \"${NODE_RANK:-0}\" --dist-init-addr \"${HEAD_ADDR:-127.0.0.1}:5000\"",
@@ -346,6 +351,12 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     else if (c->spec_tokens > 0) /* vLLM's speculative config (docs: speculative decoding, n-gram and MTP) */
         n = sp_appendf(buf, size, n, " --speculative-config '{\"method\": \"%s\", \"num_speculative_tokens\": %.0f}'",
                        c->spec_draft == SP_DRAFT_MTP ? "deepseek_mtp" : "ngram", c->spec_tokens);
+    /* The fine-tune's adapter from its output directory (axolotl's output_dir: ADAPTER_DIR). */
+    if (c->lora_rank > 0)
+        n = sp_appendf(buf, size, n,
+                       " --enable-lora --max-lora-rank %.0f --max-loras %.0f --lora-modules "
+                       "\"adapter=${ADAPTER_DIR:-checkpoints}\"",
+                       s->lora_engine_rank, c->max_loras);
     if (sp_vllm_dtype(c))
         n = sp_appendf(buf, size, n, " --dtype %s", sp_vllm_dtype(c));
     if (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8) /* vLLM has no int8 cache: fp8, one byte too */

@@ -331,6 +331,10 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   c->concurrency > 0 || c->requests > 0 ? ": the whole request, as a wave ends" : " on average in flight",
                   s->weights_bytes / 1e9, s->workspace_bytes / 1e9, s->kv_cache_bytes / 1e9,
                   s->kv_cache_engine_bytes / 1e9);
+    if (c->lora_rank > 0)
+        sp_buf_printf(&b, "adapters    : %g slot(s) of rank %g (the engine's slot for rank %g adapters) over every linear layer, "
+                          "%.2f GB a GPU within the weights; a step reads the slots its batch mixes\n",
+                      c->max_loras, s->lora_engine_rank, c->lora_rank, c->max_loras * s->lora_slot_bytes / 1e9);
     /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
     char parallelism[320];
     if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, !r->unpriced, parallelism, sizeof parallelism) > 0)
@@ -714,7 +718,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                           "DeepEP's kernels and expert load balancing, none of which is modelled\n");
     /* A base checkpoint has no chat template: OpenAI's chat endpoint refuses it, completions serve. */
     const sp_model *m = r->model;
-    if (m->tuned_hf_id[0] && strcmp(m->hf_id, m->tuned_hf_id) != 0)
+    /* An adapter runs on the checkpoint it was trained on: no other one to suggest. */
+    if (c->lora_rank > 0)
+        sp_buf_printf(&b, "note        : requests name the model \"adapter\" for the fine-tune (ADAPTER_DIR: its output "
+                          "directory, axolotl's output_dir) and %s for the base; an adapter runs on the checkpoint it "
+                          "was trained on, this one\n",
+                      m->hf_id[0] ? m->hf_id : m->name);
+    else if (m->tuned_hf_id[0] && strcmp(m->hf_id, m->tuned_hf_id) != 0)
         sp_buf_printf(&b, "note        : %s is the base checkpoint, which has no chat template: %s serves it on "
                           "/v1/completions; for /v1/chat/completions serve its tuned one (--model %s)\n",
                       m->hf_id[0] ? m->hf_id : m->name,
@@ -792,6 +802,12 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "meets_targets", json_boolean(s->meets_targets));
     if (c->prefix_share > 0)
         json_object_set_new(o, "prefix_share", json_real(c->prefix_share));
+    if (c->lora_rank > 0) { /* the adapters' slots, within weights_bytes */
+        json_object_set_new(o, "lora_rank", json_real(c->lora_rank));
+        json_object_set_new(o, "lora_engine_rank", json_real(s->lora_engine_rank));
+        json_object_set_new(o, "max_loras", json_real(c->max_loras));
+        json_object_set_new(o, "lora_bytes", sp_json_round(c->max_loras * s->lora_slot_bytes, 1));
+    }
     if (c->spec_tokens > 0) {
         json_object_set_new(o, "spec_tokens", json_integer((json_int_t)c->spec_tokens));
         json_object_set_new(o, "spec_acceptance", json_real(c->spec_acceptance));
