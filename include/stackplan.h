@@ -1729,6 +1729,9 @@ typedef struct {
     size_t count;
     int best;                     /* index of the recommendation, -1 when nothing fits */
     double layouts_tried;
+    sp_ft_option faster;          /* the fastest priced option, any method, card or count, that costs at most
+                                     ft_roomy_premium more than the recommendation and takes at most 1 /
+                                     (1 + ft_roomy_premium) of its time (fits false when none) */
     sp_ft_option chunked;         /* the recommendation's method, card and count with a chunked loss and no
                                      offload, when the recommendation offloads an unchunked loss (fits
                                      false when that does not fit either, or only tightly) */

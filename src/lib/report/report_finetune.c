@@ -314,6 +314,19 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                   : q->deadline_hours > 0 && o->hours > q->deadline_hours && more_gpus_possible(s, q)
                       ? "; more GPUs, --gpus, may)"
                       : ")");
+    /* A faster option within the premium: named, with what it takes to plan it. */
+    const sp_ft_option *f = &s->faster;
+    if (f->fits) {
+        char layout[96], fast_hours[32], fast_cost[32];
+        layout_text(&f->config, layout, sizeof layout);
+        hours_text(f->hours, fast_hours, sizeof fast_hours);
+        money(f->cost_usd, f->usd_per_gpu_hour, fast_cost, sizeof fast_cost);
+        sp_buf_printf(&b, "faster   : %s on %g x %s (%s): %s hours, %s, %.0f%% sooner for %.0f%% more (--gpus %g%s%s "
+                          "plans it)\n",
+                      sp_ft_method_name(f->config.method), f->config.gpus, f->accel->name, layout, fast_hours, fast_cost,
+                      100.0 * (1.0 - f->hours / o->hours), 100.0 * (f->cost_usd / o->cost_usd - 1.0), f->config.gpus,
+                      f->accel != o->accel ? " --gpu " : "", f->accel != o->accel ? f->accel->name : "");
+    }
     /* Less data than one optimizer step holds: the run is that one step, whatever the layout. */
     double step_tokens = o->config.gpus * o->config.micro_batch * o->config.seq;
     if (q->tokens < step_tokens) {
@@ -497,6 +510,8 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
     /* The recommendation with a chunked loss and no offload, when that fits (null otherwise). */
     json_object_set_new(o, "chunked_loss_without_offload",
                         r->result->chunked.fits ? option_json(r->model, &r->result->chunked) : json_null());
+    /* The faster option within ft_roomy_premium, as the text's faster line (null when none). */
+    json_object_set_new(o, "faster", r->result->faster.fits ? option_json(r->model, &r->result->faster) : json_null());
     /* Nothing fits: what the search found would, each alone (null when something fits). */
     const sp_ft_result *f = r->result;
     json_t *would = json_null();
