@@ -1305,6 +1305,8 @@ typedef struct {
     double max_loras;             /* adapters one batch may mix, each a preallocated slot (vLLM --max-loras) */
     bool fp16_only_part;          /* the part predates bf16 and Marlin's kernels (compute capability < 8.0):
                                      sp_serve_half_dtypes sets it */
+    double native_context;        /* the checkpoint's own context, for the report beside a longer --context
+                                     (0: not known) */
 } sp_serve_config;
 
 /* The asked engine into the config with its own defaults (sp_serve_engine_defaults: SGLang's
@@ -1324,7 +1326,7 @@ const char *sp_routing_name(double choices);
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
      SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false, \
-     false, false, false, SP_ENGINE_ASK_AUTO, 0, 1, false}
+     false, false, false, SP_ENGINE_ASK_AUTO, 0, 1, false, 0}
 
 typedef struct {
     double tp;

@@ -159,6 +159,30 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
     if (variants[0])
         return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see %s)", typed, catalog,
                               variants, listing);
+    /* "3090ti", "h100x": the parts whose names carry its model number (3 digits or more, with the
+     * letters just before them), a variant the catalog lacks being nearer to them than any
+     * spelling is. */
+    char number[16] = "", sharing[SP_ERR_MESSAGE_MAX / 2] = "";
+    for (const char *c = lower; *c && !number[0]; c++) {
+        size_t digits = strspn(c, "0123456789");
+        const char *from = c;
+        while (from > lower && isalpha((unsigned char)from[-1]))
+            from--;
+        if (digits >= 3 && (size_t)(c - from) + digits < sizeof number)
+            snprintf(number, sizeof number, "%.*s", (int)((size_t)(c - from) + digits), from);
+        c += digits ? digits - 1 : 0;
+    }
+    for (size_t i = 0, len = 0, shown = 0; number[0] && i < count && shown < 4; i++) {
+        const char *at = strstr(names[i], number);
+        size_t k = strlen(number);
+        if (at && (at == names[i] || !isalnum((unsigned char)at[-1])) && !isdigit((unsigned char)at[k])) {
+            len += (size_t)snprintf(sharing + len, sizeof sharing - len, "%s'%s'", shown ? " or " : "", names[i]);
+            shown++;
+        }
+    }
+    if (sharing[0])
+        return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean %s? (see %s)", typed, catalog,
+                              sharing, listing);
     const char *near = sp_nearest_key(names, lower);
     if (near)
         return cli_flag_error(err, flag, "'%s' is not in the %s catalog; did you mean '%s'? (see %s)", typed,

@@ -365,11 +365,9 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
                                        : cli_on(&CMD, v, "stream");
     if (s == SP_OK && stream)
         config->stream_s_per_token = in->rules.limits.serve_stream_s_per_token;
-    if (s == SP_OK && cli_flag(&CMD, v, "context")->set) {
-        double context = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
-        config->context_extended = in->model.seq > 0 && context > in->model.seq;
-        in->model.seq = context;
-    }
+    double native_context = in->model.seq;
+    if (s == SP_OK && cli_flag(&CMD, v, "context")->set)
+        in->model.seq = cli_flag(&CMD, v, "context")->number; /* the user's explicit, longer context */
     /* The context given is the user's: a request past it is said to be past --context. The servers
      * the launch line starts refuse a request whose prompt and max_tokens together pass their
      * --max-model-len (vLLM's serving_engine.py _validate_input; TensorRT-LLM's max_seq_len), the
@@ -406,6 +404,12 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
     if (s == SP_OK && !result->fits)
         s = cli_flag_error(err, "tp", "%s does not fit %s at tp %g: raise --tp or quantise", in->model.name, a->name,
                            config->tp);
+    /* The engine is told to pass the checkpoint's own context only when the longest request it
+     * admits does: a --context past it with requests within it needs no override. */
+    if (s == SP_OK) {
+        config->context_extended = native_context > 0 && result->max_model_len > native_context;
+        config->native_context = native_context;
+    }
     /* The split chosen is the one reported and launched (--enable-expert-parallel). */
     if (s == SP_OK && result->expert_parallel) {
         config->expert_parallel = true;

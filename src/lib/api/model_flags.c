@@ -96,6 +96,16 @@ static sp_status model_in_reach(const cli_command *cmd, const cli_value *values,
                           "%.3g parameters is beyond any model", params);
 }
 
+/* --gpu missing: with --gpus given, the two may have been confused (--gpus 4090 is a count). */
+static sp_status gpu_required(const cli_command *cmd, const cli_value *values, sp_error *err)
+{
+    if (cli_index(cmd, "gpus") < cmd->count && cli_flag(cmd, values, "gpus")->set)
+        return cli_flag_error(err, "gpu", "required: --gpus %s is a count of GPUs, the part is --gpu NAME (see `stackplan "
+                                          "catalog accelerators`)",
+                              cli_flag(cmd, values, "gpus")->text);
+    return cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
+}
+
 sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const char *shape_for, cli_gpu_mode gpu,
                           cli_inputs *in, sp_error *err)
 {
@@ -118,7 +128,7 @@ sp_status cli_load_inputs(const cli_command *cmd, const cli_value *values, const
     if (s == SP_OK && shape_for && !sp_model_has_shape(&in->model))
         s = cli_flag_error(err, "params", "%s needs the model's shape (--model, --hf-config or --layers ...)", shape_for);
     if (s == SP_OK && gpu == CLI_GPU_REQUIRED && !name->set)
-        s = cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
+        s = gpu_required(cmd, values, err);
     if (s != SP_OK || (gpu != CLI_GPU_LIST && !name->set))
         return s;
     cli_path path;
@@ -175,7 +185,7 @@ sp_status cli_accel_list(const cli_command *cmd, const cli_value *v, const sp_ac
 {
     *count = 0;
     if (!cli_flag(cmd, v, "gpu")->set)
-        return cli_flag_error(err, "gpu", "required (see `stackplan catalog accelerators`)");
+        return gpu_required(cmd, v, err);
     char copy[512];
     if ((size_t)snprintf(copy, sizeof copy, "%s", cli_flag(cmd, v, "gpu")->text) >= sizeof copy)
         return cli_flag_error(err, "gpu", "the list is too long");

@@ -709,6 +709,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                       r->model->checkpoint_dtype == SP_DTYPE_NVFP4 && !(r->accel->fp4_flops_per_s > 0)
                           ? "a part with FP4 tensor cores for this one"
                           : "without --weight-dtype to size the file as stored");
+    /* Positions past the ones the checkpoint was trained on mean something only with RoPE scaling. */
+    if (c->context_extended && c->native_context > 0)
+        sp_buf_printf(&b, "note        : requests up to %.0f tokens pass the %.0f the checkpoint was trained on (%.1fx): "
+                          "its positions past them are untrained unless its config.json scales RoPE (rope_scaling) to "
+                          "reach them\n",
+                      s->max_model_len, c->native_context, s->max_model_len / c->native_context);
     /* Expert parallelism past a node is where the published DeepSeek deployments split prefill from
      * decode and move tokens with DeepEP; the step model runs both on every rank with chunked prefill. */
     if (c->expert_parallel && s->nodes_per_replica > 1)
