@@ -79,7 +79,9 @@ static const char *optimizer_name(const sp_ft_config *k)
     case SP_OPT_ADAMW:
     case SP_OPT_ADAM: break;
     }
-    return "adamw_torch_fused";
+    /* The foreach AdamW the memory was sized with (its step's sqrt temporary, finetune.c), not the
+     * fused one axolotl defaults to: the launched peak is the one the plan promised. */
+    return "adamw_torch";
 }
 
 /* The fused kernels and chunked loss the plan counted, as axolotl runs them: Liger's plugin
