@@ -422,6 +422,8 @@ typedef struct {
     sp_dtype weight_dtype, kv_dtype; /* serving (bf16 when not given) */
     bool has_weight_dtype;     /* false: the checkpoint's stored format (quantization_config), else bf16 */
     sp_engine_ask engine;      /* serving: the engine asked for; auto (0) when not given */
+    double prefix_share;       /* serving: the share of every prompt all requests share, cached once (serve
+                                  --prefix-share); 0: none */
     double global_batch;       /* sequences per step; 0: about 2M tokens */
     char instance[SP_NAME_MAX];  /* data jobs: a CPU instance of data/instances.yaml, "" when none */
     unsigned instance_line, instance_col;

@@ -701,6 +701,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         c.tpot_is_default = true;
     }
     c.percentile = p->percentile; /* the queue simulated, as serve --percentile */
+    c.prefix_share = p->prefix_share; /* cached once, as serve --prefix-share */
     c.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     c.usd_from_catalog = catalog_price(p, a);
     c.stream_s_per_token = r->limits.serve_stream_s_per_token; /* a profile's fleet is a server */

@@ -203,10 +203,13 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
     const sp_serve_config *c = &plan->serve_config;
     char line[1024], split[32];
     sp_serve_split_text(s, split, sizeof split);
-    sp_buf_printf(b, "  serving         : first-principles model (not the seed's %g qps): %g + %g tokens a request%s, "
+    char shared[96] = "";
+    if (c->prefix_share > 0)
+        snprintf(shared, sizeof shared, " (%.0f%% of each prompt a prefix all share, cached once)", 100.0 * c->prefix_share);
+    sp_buf_printf(b, "  serving         : first-principles model (not the seed's %g qps): %g + %g tokens a request%s%s, "
                      "%s, batch %g, %.3g requests/s and %.0f output tokens/s per replica\n",
                   plan->knobs.qps_per_replica, c->prompt_tokens, c->output_tokens,
-                  c->lengths_assumed ? " (prompt_tokens/output_tokens not given: assumed)" : "", split, s->batch,
+                  c->lengths_assumed ? " (prompt_tokens/output_tokens not given: assumed)" : "", shared, split, s->batch,
                   s->requests_per_s, s->output_tokens_per_s);
     /* The steady state is a full batch's averages: at a high load a Poisson queue adds to the first
      * token what no average shows (serve --percentile simulates it). */
