@@ -2051,6 +2051,9 @@ double sp_serve_usd_per_million_output(const sp_serve_result *r);
 
 /* Renders a serving plan (engine, launch line, latency, throughput, fleet, cost). Caller frees. */
 char *sp_render_serve(const sp_serve_report *report, sp_format format, sp_error *err);
+/* SP_FORMAT_PROFILE: the fleet as a profile YAML for `plan` and `launch` (model, gpu, qps, lengths,
+ * targets, percentile, dtypes asked, engine, prefix share, price given; a month's hours and cost). */
+char *sp_serve_profile(const sp_serve_report *report, sp_error *err);
 
 /* Everything a fine-tuning report shows. */
 typedef struct {

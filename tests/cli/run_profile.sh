@@ -114,7 +114,7 @@ refused "--format: profile: a profile names a catalog model" --params 7e9 --gpu 
 refused "--method:" --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 1 --method lora
 refused "--usd-per-gpu-hour:" --model llama-3.1-8b --gpu h100-sxm-96gb-hbm2e --gpus 8
 "$bin" serve --model llama-3.1-8b --gpu h100-sxm-80gb --format profile >/dev/null 2>"$tmp/err"
-[ $? -eq 2 ] && grep -qF "'profile' is not text, json or html" "$tmp/err" && ok || bad "serve accepted --format profile"
+[ $? -eq 2 ] && grep -qF "a serving profile is sized for a rate; give --qps" "$tmp/err" && ok || bad "serve wrote a profile without a rate"
 
 # Nothing fits: exit 3, a comment on stdout saying so, nothing on stderr.
 "$bin" train --model llama-3.1-405b --gpu a100-sxm-40gb --gpus 8 --global-batch 256 --format profile \
@@ -152,6 +152,28 @@ for d in "$tmp"/serve.out/*/; do
   done
 done
 grep -q '"quantization": "fp8"' "$tmp"/serve.out/serve-70b-fp8/serve_app.py && ok || bad "fp8 app lacks its quantization"
+
+# `serve --format profile` writes the fleet as a profile: `plan` on it sizes the same replicas, batch
+# and engine line, and `launch` writes the engine's files; what a profile cannot say is refused.
+same_fleet() { # name, serve args...
+  local name=$1; shift
+  "$bin" serve "$@" >"$tmp/$name.txt"
+  "$bin" serve "$@" --format profile >"$tmp/$name.yaml" || { bad "$name: serve --format profile exit $?"; return; }
+  "$bin" plan "$tmp/$name.yaml" >"$tmp/$name.plan"
+  local want got
+  want=$(sed -n 's/^launch *: \(.*--port 8000\|vllm serve [^(]*[^ (]\).*/\1/p' "$tmp/$name.txt" | sed 's/ *$//')
+  got=$(sed -n 's/^  engine launch *: //p' "$tmp/$name.plan" | sed 's/ *$//')
+  [ -n "$want" ] && [ "$want" = "$got" ] && ok || bad "$name: serve launches '$want', plan on its profile '$got'"
+  grep -q "$(sed -n 's/^fleet *: \([0-9]* replica(s)\).*/\1/p' "$tmp/$name.txt")" "$tmp/$name.plan" && ok ||
+    bad "$name: plan on the profile sized another fleet"
+  "$bin" launch "$tmp/$name.yaml" --out "$tmp/$name.out" >/dev/null && ls "$tmp/$name.out"/*/serve.sh >/dev/null 2>&1 &&
+    ok || bad "$name: launch wrote no serve.sh"
+}
+same_fleet sglang --model llama-3.1-70b --gpu h100-sxm-80gb --qps 20 --percentile 95 --prompt-tokens 2000 \
+  --output-tokens 300 --ttft-ms 1000 --tpot-ms 50 --weight-dtype fp8 --kv-dtype fp8 --engine sglang --prefix-share 0.5
+same_fleet vllm --model llama-3.1-8b --gpu l4-pcie-24gb --qps 3 --prompt-tokens 1000 --output-tokens 200 --tpot-ms 60
+"$bin" serve --model llama-3.1-8b --gpu l4-pcie-24gb --qps 3 --tp 2 --format profile >/dev/null 2>"$tmp/tp.err"
+[ $? -eq 2 ] && grep -q -- "--tp: a profile has no key for it" "$tmp/tp.err" && ok || bad "serve --tp --format profile not refused"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

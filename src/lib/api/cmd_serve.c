@@ -63,7 +63,8 @@ static const cli_opt OPTS[] = {
     {"attention-dp", CLI_FLAG, NULL, "with --expert-parallel: attention whole on each GPU for its share of sequences"},
     {"stream", CLI_FLAG, NULL, "each token streamed to its client, at a host cost a token (--no-stream: offline batch)"},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "price of a GPU-hour (default: the catalog's, for the instance the GPUs come in)"},
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
+    {"format", CLI_TEXT, "text|json|html|profile",
+     "output format (default text; html: a page with charts; profile: the fleet as a profile for plan and launch)"},
 };
 
 static const cli_command CMD = {
@@ -443,15 +444,45 @@ static bool better_part(const sp_serve_alternative *i, const sp_serve_alternativ
     return a < b || (a == b && token_i < token_j);
 }
 
+/* --format profile writes what a profile can say (sp_serve_profile): a catalog model on one part,
+ * the rate, lengths, targets, percentile, dtypes, engine, prefix share and price. The plan sizes the
+ * fleet again from them, so a flag that steers the sizing some other way would be dropped on the
+ * way: refused instead. */
+static sp_status check_profile_flags(const cli_value *v, sp_error *err)
+{
+    static const char *const not_in_profiles[] = {
+        "tp", "replicas", "batch", "concurrency", "requests", "spec-tokens", "spec-acceptance", "spec-draft",
+        "draft-model", "draft-params", "lora-rank", "max-loras", "routing", "max-utilization", "prompt-spread",
+        "output-spread", "workload", "context", "kv-reads", "decode-attention", "decode-blocks", "gemm-tiles",
+        "gpu-memory-utilization", "expert-parallel", "ep", "attention-dp", "stream"};
+    if (!cli_flag(&CMD, v, "model")->set)
+        return cli_flag_error(err, "format", "profile: a profile names a catalog model; give --model");
+    if (!cli_flag(&CMD, v, "qps")->set)
+        return cli_flag_error(err, "format", "profile: a serving profile is sized for a rate; give --qps");
+    if (strchr(cli_flag(&CMD, v, "gpu")->text ? cli_flag(&CMD, v, "gpu")->text : "", ','))
+        return cli_flag_error(err, "gpu", "a profile names one part: give the one to plan with --format profile");
+    if (cli_flag(&CMD, v, "tpot-ms")->set && !(cli_flag(&CMD, v, "tpot-ms")->number > 0))
+        return cli_flag_error(err, "tpot-ms", "0: a profile's fleet holds the default per-token bound without a "
+                                              "target; give one with --format profile");
+    for (size_t i = 0; i < sizeof not_in_profiles / sizeof not_in_profiles[0]; i++)
+        if (cli_flag(&CMD, v, not_in_profiles[i])->set)
+            return cli_flag_error(err, not_in_profiles[i],
+                                  "a profile has no key for it, and `plan` would size the fleet without it: drop it "
+                                  "with --format profile");
+    return SP_OK;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML | CLI_PROFILE);
     if (started >= 0)
         return started;
     sp_error err;
     sp_error_clear(&err);
+    if (format == SP_FORMAT_PROFILE && check_profile_flags(v, &err) != SP_OK)
+        return cli_fail(&err);
     cli_inputs in;
     const sp_accel *accels[SERVE_MAX_ACCELS];
     size_t count = 0;
@@ -487,7 +518,7 @@ int cmd_serve(int argc, char **argv)
     if (s == SP_OK) {
         sp_serve_report report = {&in.model, accels[best], &configs[best], &results[best], &in.rules,
                                   parts[best].unpriced, count > 1 ? parts : NULL, count > 1 ? count : 0};
-        text = sp_render_serve(&report, format, &err);
+        text = format == SP_FORMAT_PROFILE ? sp_serve_profile(&report, &err) : sp_render_serve(&report, format, &err);
     }
     sp_accel_catalog_free(&in.catalog);
     if (!text)

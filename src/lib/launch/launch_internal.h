@@ -111,7 +111,8 @@ char *sp_emit_finish(sp_emitter *y, const char *comment, sp_error *err);
 /* A profile's list ends: its item's map and the list closed, the header comment (NULL: it could not
  * be written, and the emitter is discarded) put first and freed. */
 char *sp_emit_profile_finish(sp_emitter *y, char *comment, sp_error *err);
-/* A profile's list begins: its one item's map with name, model, gpu and gpus. NULL on failure. */
+/* A profile's list begins: its one item's map with name, model, gpu and gpus (none when gpus is 0).
+ * NULL on failure. */
 sp_emitter *sp_emit_profile_begin(const char *name, const char *model, const char *gpu, double gpus, sp_error *err);
 void sp_emit_str(sp_emitter *y, const char *text);
 void sp_emit_int(sp_emitter *y, double value);

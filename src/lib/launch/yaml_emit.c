@@ -222,6 +222,7 @@ sp_emitter *sp_emit_profile_begin(const char *name, const char *model, const cha
     sp_emit_kv_str(y, "name", name);
     sp_emit_kv_str(y, "model", model);
     sp_emit_kv_str(y, "gpu", gpu);
-    sp_emit_kv_int(y, "gpus", gpus);
+    if (gpus > 0) /* a serving profile is sized from its rate: no count */
+        sp_emit_kv_int(y, "gpus", gpus);
     return y;
 }
