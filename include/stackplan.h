@@ -1316,6 +1316,10 @@ typedef struct {
  * free memory), except the knobs the user set (decode_unit_set, tiles_set). */
 void sp_serve_engine_defaults(sp_serve_config *c, sp_engine_ask engine, bool decode_unit_set, bool tiles_set);
 
+/* The adapter slots an engine preallocates: max_loras (vLLM), one more under SGLang, whose batch
+ * counts base-only requests as an adapter; 0 without adapters. */
+double sp_serve_lora_slots(const sp_serve_config *c);
+
 /* The adapter slot's rank an engine serves an adapter of `rank` from: vLLM's max_lora_rank takes 8,
  * 16, 32, 64, 128, 256, 320 or 512 (the smallest that holds it; past 512, the rank itself). */
 double sp_serve_lora_engine_rank(double rank);
@@ -1774,6 +1778,11 @@ typedef enum { SP_ENGINE_VLLM, SP_ENGINE_TRTLLM, SP_ENGINE_RAY_SERVE_VLLM, SP_EN
 
 /* "vLLM", "TensorRT-LLM (trtllm-serve)", "Ray Serve + vLLM" or "SGLang". */
 const char *sp_engine_name(sp_engine engine);
+
+/* Replicas one SGLang server runs as data-parallel workers (--dp-size): those sharing an instance
+ * the part is rented in whole (the fleet's instance_gpus over a replica's), 1 otherwise (and under
+ * data-parallel attention, which --dp-size already splits). */
+double sp_sglang_replicas_per_server(const sp_serve_config *c, const sp_serve_result *s);
 
 /* The engine for a fleet, and why (static text). */
 sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,

@@ -295,9 +295,12 @@ for d, engine in [("sglang-llama-3-1-70b-fp8-at-20-qps", "sglang"), ("sglang-lla
         problems.append(f"{d}: Ray files {sorted(files & {'ray.sh', 'cluster.yaml', 'serve_app.py', 'rayservice.yaml'})}")
     if not re.search(rf"^{engine}==", reqs, re.M) or re.search(r"^(vllm|ray|torch)==", reqs, re.M):
         problems.append(f"{d}: requirements {re.findall(r'^[a-z-]+==', reqs, re.M)}")
+# 8 tp-2 replicas on H100s AWS rents 8 to an instance: 2 servers of 4 data-parallel workers each,
+# each server the whole instance the plan prices
 fleet = yaml.safe_load(read("sglang-llama-3-1-70b-fp8-at-20-qps", "sky_task.yaml"))
-if fleet["service"]["replicas"] != 8 or fleet["run"].strip() != "bash serve.sh":
-    problems.append(f"fleet service {fleet['service']}, run {fleet['run']!r}")
+if fleet["service"]["replicas"] != 2 or fleet["resources"]["accelerators"] != "H100:8" or \
+        fleet["run"].strip() != "bash serve.sh" or "--tp-size 2 --dp-size 4 " not in read("sglang-llama-3-1-70b-fp8-at-20-qps", "serve.sh"):
+    problems.append(f"fleet service {fleet['service']}, resources {fleet['resources']}, run {fleet['run']!r}")
 nodes = yaml.safe_load(read("sglang-llama-3-1-405b-over-two-nodes", "sky_task.yaml"))
 if nodes.get("num_nodes") != 2 or "NODE_RANK" not in nodes["run"] or "ray" in nodes["run"]:
     problems.append(f"two-node run {nodes['run']!r}")

@@ -1177,11 +1177,11 @@ static void graph_padding(void **state)
     assert_string_equal(err.field, "graph-batches");
 }
 
-/* LoRA slots by hand: rank 12 is served from vLLM's 16 slot; over every linear layer of the 8B
- * shape a layer holds 16 x (q 8192 + k 5120 + v 5120 + o 8192 + gate, up, down 18432 each) =
- * 1,310,720 parameters, 32 layers 41,943,040, at 2 bytes and over tp 2 41.9 MB a GPU a slot; three
- * slots sit in the weights, and a decode step of 2 sequences reads two of them at the weights'
- * bandwidth. */
+/* LoRA slots by hand: rank 12 is served from vLLM's 16 slot; at tp 2 the column-parallel layers
+ * keep A whole and split B (q 4096 + 2048, k and v 4096 + 512, gate and up 4096 + 7168), the
+ * row-parallel ones split A and keep B (o 2048 + 4096, down 7168 + 4096): 55,296 x 16 a layer, 32
+ * layers, 2 bytes: 56.6 MB a GPU a slot; three slots sit in the weights, and a decode step of 2
+ * sequences reads two of them at the weights' bandwidth. */
 static void lora_slots_by_hand(void **state)
 {
     (void)state;
@@ -1196,7 +1196,7 @@ static void lora_slots_by_hand(void **state)
     c.max_loras = 3;
     assert_int_equal(sp_serve_estimate(&m, &a, &c, &MEM, &PERF, &lora, &err), SP_OK);
     assert_true(lora.lora_engine_rank == 16);
-    double slot = 2.0 * 32 * 16 * (8192 + 5120 + 5120 + 8192 + 3 * 18432) / 2;
+    double slot = 2.0 * 32 * 16 * ((4096 + 2048) + 2 * (4096 + 512) + 2 * (4096 + 7168) + (2048 + 4096) + (7168 + 4096));
     assert_close(lora.lora_slot_bytes, slot);
     assert_close(lora.weights_bytes - plain.weights_bytes, 3 * slot);
     double weight_hbm = a.hbm_bytes_per_s * PERF.serve_weight_bandwidth_share;

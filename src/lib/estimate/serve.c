@@ -367,6 +367,20 @@ static double decode_attention_s(const serve_ctx *x, double sequences, double kv
     return fmax(read, cores);
 }
 
+/* One LoRA slot on a GPU, 16-bit, at the engine's rank over every linear layer of the stage:
+ * vLLM splits B of a column-parallel layer (q, k, v, gate, up) and A of a row-parallel one (o,
+ * down) with the layer, and keeps the other factor whole on every rank unless told
+ * --fully-sharded-loras (vllm/lora/layers: ColumnParallelLinearWithLoRA, RowParallelLinearWithLoRA). */
+static double lora_slot_bytes(const serve_ctx *x, double rank)
+{
+    const sp_model *m = x->m;
+    double h = m->hidden, t = x->tp, q = m->heads * m->head_dim, kv = m->kv_heads * m->head_dim;
+    double mlp_in = m->ffn_kind == SP_FFN_SWIGLU ? 2.0 : 1.0; /* gate and up, or one up */
+    double column = (h + q / t) + 2.0 * (h + kv / t) + mlp_in * (h + m->ffn / t);
+    double row = (q / t + h) + (m->ffn / t + h);
+    return 2.0 * rank * (column + row) * m->layers / x->pp;
+}
+
 /* The adapters a step's batch mixes, each slot's weights read once (punica's BGMV shrink and
  * expand per linear layer, vllm/lora/ops); their FLOPs, 2 x rank x (in + out) a token, are under
  * 1% of the layer's and left out. */
@@ -374,10 +388,7 @@ static double lora_read_s(const serve_ctx *x, double batch)
 {
     if (!(x->c->lora_rank > 0))
         return 0.0;
-    sp_ft_config adapter = SP_FT_CONFIG_INIT;
-    adapter.lora_rank = sp_serve_lora_engine_rank(x->c->lora_rank);
-    adapter.targets = SP_TARGET_ALL;
-    double slot = 2.0 * sp_ft_adapter_params(x->m, &adapter) / (x->tp * x->pp);
+    double slot = lora_slot_bytes(x, sp_serve_lora_engine_rank(x->c->lora_rank));
     return fmin(x->c->max_loras, ceil(batch)) * slot / x->weight_hbm;
 }
 
@@ -461,11 +472,8 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
      * 16-bit dtype, sharded with their layers over tp (the small unsharded factor counted as split). */
     if (ok && x->c->lora_rank > 0) {
         out->lora_engine_rank = sp_serve_lora_engine_rank(x->c->lora_rank);
-        sp_ft_config adapter = SP_FT_CONFIG_INIT;
-        adapter.lora_rank = out->lora_engine_rank;
-        adapter.targets = SP_TARGET_ALL;
-        out->lora_slot_bytes = 2.0 * sp_ft_adapter_params(m, &adapter) / (x->tp * x->pp);
-        out->weights_bytes += x->c->max_loras * out->lora_slot_bytes;
+        out->lora_slot_bytes = lora_slot_bytes(x, out->lora_engine_rank);
+        out->weights_bytes += sp_serve_lora_slots(x->c) * out->lora_slot_bytes;
     }
     /* A draft model's weights sit beside the target's, 16-bit, split like them. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
@@ -724,6 +732,13 @@ sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_giv
     return SP_OK;
 }
 
+/* SGLang's pool counts the base model's requests as an adapter of the batch (--max-loras-per-batch,
+ * "include base-only request"): one slot more than the adapters mixed; vLLM's --max-loras does not. */
+double sp_serve_lora_slots(const sp_serve_config *c)
+{
+    return c->lora_rank > 0 ? c->max_loras + (c->engine == SP_ENGINE_ASK_SGLANG ? 1.0 : 0.0) : 0.0;
+}
+
 /* vLLM's max_lora_rank must be one of these (vllm/config/lora.py, possible_max_ranks): an adapter of
  * rank r is served from the smallest slot that holds it. */
 double sp_serve_lora_engine_rank(double rank)
@@ -736,7 +751,7 @@ double sp_serve_lora_engine_rank(double rank)
 }
 
 /* What the asked engine's launch line cannot carry is refused rather than sized and dropped. */
-static sp_status engine_check(const sp_serve_config *c, sp_error *err)
+static sp_status engine_check(const sp_model *m, const sp_serve_config *c, sp_error *err)
 {
     if (!(c->lora_rank == 0 || sp_whole_in(c->lora_rank, 1, 512)))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank", "must be a whole number from 1 to 512 (vLLM's largest slot)");
@@ -745,6 +760,10 @@ static sp_status engine_check(const sp_serve_config *c, sp_error *err)
     if (c->lora_rank > 0 && c->engine == SP_ENGINE_ASK_TRTLLM)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank",
                        "the trtllm-serve line written here serves no adapters: use --engine vllm or sglang");
+    if (c->lora_rank > 0 && (m->experts > 1 || m->kv_lora_rank > 0))
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank",
+                       "adapters are sized here on dense attention and MLP layers: %s's %s are not",
+                       m->name[0] ? m->name : "the model", m->experts > 1 ? "experts" : "latent-attention projections");
     if (c->lora_rank > 0 && c->spec_tokens > 0)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "lora-rank",
                        "adapters beside speculative decoding are not sized here: drop one of them");
@@ -765,7 +784,7 @@ sp_status sp_serve_config_check(const sp_model *m, const sp_serve_config *c, sp_
 {
     if (!sp_model_has_shape(m))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model", "serving needs the model's shape");
-    sp_status engine = engine_check(c, err);
+    sp_status engine = engine_check(m, c, err);
     if (engine != SP_OK)
         return engine;
     const double counts[] = {c->prompt_tokens, c->output_tokens, c->block_tokens};

@@ -179,6 +179,11 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
         if (plan->engine == SP_ENGINE_RAY_SERVE_VLLM)
             sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) or rayservice.yaml (KubeRay) run all %.0f.\n",
                           plan->serve.replicas);
+        else if (sp_plan_runs_own_servers(plan) && plan->engine == SP_ENGINE_SGLANG &&
+                 sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve) > 1)
+            sp_buf_printf(&b, "# This is one instance's %.0f replicas (--dp-size); sky_task.yaml (sky serve up) runs all %.0f "
+                              "behind SkyPilot's load balancer.\n",
+                          sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve), plan->serve.replicas);
         else if (sp_plan_runs_own_servers(plan) && plan->serve.replicas > 1)
             sp_buf_printf(&b, "# This is one replica; sky_task.yaml (sky serve up) runs all %.0f behind SkyPilot's load "
                               "balancer.\n",
@@ -510,7 +515,7 @@ static const char *launch_file(const sp_launch_ctx *c)
     if (trains(plan) && c->plan->stack == SP_STACK_XLA && !c->o->cpu)
         return "maxtext.sh";
     if (sp_plan_runs_own_servers(plan)) /* several servers, or one over nodes: SkyPilot's service */
-        return (plan->serve.replicas > 1 || plan->serve.nodes_per_replica > 1) && sp_sky_accelerator(c->accel)[0] &&
+        return (sp_plan_servers(plan) > 1 || plan->serve.nodes_per_replica > 1) && sp_sky_accelerator(c->accel)[0] &&
                        !c->o->cpu
                    ? "sky_task.yaml"
                    : "serve.sh";

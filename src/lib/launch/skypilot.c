@@ -43,6 +43,11 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     /* A replica wider than a node rents its nodes' GPUs node by node (num_nodes), as training does:
      * no node holds 16 GPUs. */
     double per_replica = s->tp * (s->pp > 1 ? s->pp : 1), replica_nodes = fmax(1, s->nodes_per_replica);
+    /* SGLang's servers each run the replicas of one instance the plan rents whole (--dp-size). */
+    double per_server = c->plan->served && c->plan->engine == SP_ENGINE_SGLANG
+                            ? sp_sglang_replicas_per_server(&c->plan->serve_config, s)
+                            : 1.0;
+    per_replica *= per_server;
     resources(y, c, serving ? per_replica / replica_nodes : c->per_node, serving,
               serving ? replica_nodes > 1 : c->plan->nodes > 1);
     if (!serving)
@@ -53,7 +58,7 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
         sp_emit_str(y, "service");
         sp_emit_map(y);
         sp_emit_kv_str(y, "readiness_probe", "/health"); /* vLLM's OpenAI server answers 200 there once ready */
-        sp_emit_kv_int(y, "replicas", s->replicas);
+        sp_emit_kv_int(y, "replicas", ceil(s->replicas / per_server));
         sp_emit_end_map(y);
     }
     bool token = sp_plan_downloads_checkpoint(c->plan);

@@ -127,6 +127,10 @@ static sp_status parallelism(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     whole(b, "pipeline_parallel_degree", k->pp);
     if (k->pp <= 1)
         return SP_OK;
+    /* Under pipeline stages torchtitan keeps each stage's gathered weights between micro-batches
+     * unless told (parallelize.py: reshard_after_forward defaults to "not pp_enabled"); the plan
+     * sized a stage's weights sharded and gathered again for each micro-batch. */
+    text(b, "fsdp_reshard_after_forward", "always");
     int layers = (int)m->layers, pp = (int)k->pp, interleave = (int)k->interleave;
     if (pp > PP_RANKS_MAX || pp * interleave > layers)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "pp", "torchtitan cannot split %d layers over %d pipeline stages",

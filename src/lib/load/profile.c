@@ -287,6 +287,14 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                             "a fine-tune is searched for a named model on a gpu (the seed's arithmetic has no "
                             "method): add model and gpu (profile '%s')",
                             p->name);
+    /* A fine-tune's keys without its method would be dropped: a serving plan has no adapter key
+     * (serve --lora-rank sizes adapters beside a base), and the pre-training run no LoRA. */
+    for (const char *const *ft = sp_profile_ft_keys(); !p->has_method && *ft; ft++)
+        if (sp_yaml_mapping_get(y, map, *ft))
+            return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, *ft), *ft, err,
+                                "a fine-tune's key: add method (adapters served beside a base are `stackplan serve "
+                                "--lora-rank`'s) (profile '%s')",
+                                p->name);
     const char *missing[3];
     size_t n_missing = missing_keys(y, map, fine_tune, missing);
     if (n_missing > 0) {
@@ -302,7 +310,7 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "method"), "method", err,
                             "a fine-tune is searched on a catalog accelerator: add gpu (profile '%s')", p->name);
     /* Keys that only a named model's plan reads: refused rather than left without effect. */
-    static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "percentile", "prefix_share", "prompt_tokens", "output_tokens",
+    static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "percentile", "prefix_share", "engine", "prompt_tokens", "output_tokens",
                                              "weight_dtype", "kv_dtype", "tokens", "seq", "micro_batch",
                                              "global_batch", "precision", "optimizer", NULL};
     for (int i = 0; !p->model[0] && MODEL_ONLY[i]; i++)

@@ -2,6 +2,7 @@
  * the software half of the recommendation, chosen from the estimates in one place. */
 #include "plan_internal.h"
 
+#include <math.h>
 #include <string.h>
 
 /* ---- training ---- */
@@ -75,11 +76,25 @@ const char *sp_engine_name(sp_engine engine)
     return "vLLM";
 }
 
+double sp_sglang_replicas_per_server(const sp_serve_config *c, const sp_serve_result *s)
+{
+    double gpus = s->tp * fmax(1.0, s->pp);
+    bool dp_free = !(c->expert_parallel && c->attention_dp); /* --dp-size already splits the attention */
+    if (!dp_free || s->nodes_per_replica > 1 || !(s->instance_gpus > gpus) || fmod(s->instance_gpus, gpus) != 0)
+        return 1.0;
+    return s->instance_gpus / gpus;
+}
+
 /* An engine asked for by name runs every replica itself, one server each: SkyPilot's load
  * balancer (sky_task.yaml) or the user's routes between them. */
 static sp_engine asked_engine(const sp_serve_config *config, const sp_serve_result *result, const char **reason)
 {
     bool several = result->replicas > 1, across = result->nodes_per_replica > 1;
+    if (config->engine == SP_ENGINE_ASK_SGLANG && sp_sglang_replicas_per_server(config, result) > 1) {
+        *reason = "asked for: one SGLang server an instance, the replicas sharing it its data-parallel workers "
+                  "(--dp-size), the servers behind SkyPilot's load balancer; RadixAttention caches shared prefixes";
+        return SP_ENGINE_SGLANG;
+    }
     if (config->engine == SP_ENGINE_ASK_SGLANG) {
         *reason = across    ? "asked for: one SGLang server a replica, its ranks over the nodes "
                               "(--nnodes, --node-rank); RadixAttention caches shared prefixes"

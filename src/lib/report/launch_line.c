@@ -124,6 +124,13 @@ bool sp_plan_runs_serve_app(const sp_plan *plan)
     return sp_unsized_serving_replicas(plan) > 1;
 }
 
+double sp_plan_servers(const sp_plan *plan)
+{
+    double per_server =
+        plan->engine == SP_ENGINE_SGLANG ? sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve) : 1.0;
+    return ceil(plan->serve.replicas / per_server);
+}
+
 bool sp_plan_runs_own_servers(const sp_plan *plan)
 {
     return plan->axis == SP_AXIS_SERVING && plan->served &&
@@ -154,10 +161,11 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
                                    "ici_fsdp_parallelism=-1   # on each TPU host; see maxtext.sh");
     /* One server a replica: alone, its script; several, or one over nodes, SkyPilot's service. */
     if (sp_plan_runs_own_servers(plan)) {
-        if (plan->serve.replicas <= 1 && plan->serve.nodes_per_replica <= 1)
+        if (sp_plan_servers(plan) <= 1 && plan->serve.nodes_per_replica <= 1)
             return snprintf(buf, size, "bash serve.sh");
-        return snprintf(buf, size, "sky serve up %ssky_task.yaml   # %.0f replica(s) of serve.sh behind SkyPilot's load balancer",
-                        sp_plan_downloads_checkpoint(plan) ? "--secret HF_TOKEN " : "", plan->serve.replicas);
+        return snprintf(buf, size, "sky serve up %ssky_task.yaml   # %.0f server(s) of serve.sh (%.0f replica(s)) behind SkyPilot's load balancer",
+                        sp_plan_downloads_checkpoint(plan) ? "--secret HF_TOKEN " : "", sp_plan_servers(plan),
+                        plan->serve.replicas);
     }
     char entry_buf[256];
     const char *entry = plan_entry(plan, entry_buf, sizeof entry_buf);
@@ -263,6 +271,10 @@ static int sglang_line(const char *model_name, const sp_serve_config *c, const s
                      c->context_extended ? "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1 " : "", model_name, s->tp);
     if (c->expert_parallel && c->attention_dp)
         n = sp_appendf(buf, size, n, " --dp-size %.0f --enable-dp-attention", s->tp);
+    /* Replicas sharing an instance the part is rented in whole: one server runs them as SGLang's
+     * data-parallel workers behind its own controller. */
+    if (sp_sglang_replicas_per_server(c, s) > 1)
+        n = sp_appendf(buf, size, n, " --dp-size %.0f", sp_sglang_replicas_per_server(c, s));
     if (c->expert_parallel)
         n = sp_appendf(buf, size, n, " --ep-size %.0f", s->tp);
     if (s->pp > 1)
@@ -289,7 +301,7 @@ static int sglang_line(const char *model_name, const sp_serve_config *c, const s
         n = sp_appendf(buf, size, n,
                        " --lora-paths \"adapter=${ADAPTER_DIR:-checkpoints}\" --max-lora-rank %.0f "
                        "--max-loras-per-batch %.0f",
-                       s->lora_engine_rank, c->max_loras);
+                       s->lora_engine_rank, sp_serve_lora_slots(c));
     if (s->nodes_per_replica > 1)
         n = sp_appendf(buf, size, n,
                        " --nnodes %.0f --node-rank \"${NODE_RANK:-0}\" --dist-init-addr \"${HEAD_ADDR:-127.0.0.1}:5000\"",

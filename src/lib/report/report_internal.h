@@ -42,6 +42,9 @@ bool sp_plan_runs_serve_app(const sp_plan *plan);
 /* Whether the plan's replicas each run their own server (SGLang, trtllm-serve), with SkyPilot's
  * load balancer in front of several (sky serve up sky_task.yaml), and no Ray. */
 bool sp_plan_runs_own_servers(const sp_plan *plan);
+/* The servers such a plan starts: its replicas, or SGLang's instances of them (--dp-size). */
+double sp_plan_servers(const sp_plan *plan);
+
 /* Whether the plan's job downloads a Hugging Face checkpoint (a served model, a fine-tune's base):
  * its SkyPilot task requires HF_TOKEN as a secret (sky ... --secret HF_TOKEN) and its pods read it,
  * since Meta's, Mistral's and Google's repositories are gated. */

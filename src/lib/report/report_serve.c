@@ -332,9 +332,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                   s->weights_bytes / 1e9, s->workspace_bytes / 1e9, s->kv_cache_bytes / 1e9,
                   s->kv_cache_engine_bytes / 1e9);
     if (c->lora_rank > 0)
-        sp_buf_printf(&b, "adapters    : %g slot(s) of rank %g (the engine's slot for rank %g adapters) over every linear layer, "
-                          "%.2f GB a GPU within the weights; a step reads the slots its batch mixes\n",
-                      c->max_loras, s->lora_engine_rank, c->lora_rank, c->max_loras * s->lora_slot_bytes / 1e9);
+        sp_buf_printf(&b, "adapters    : %g slot(s) of rank %g (the engine's slot for rank %g adapters%s) over every linear "
+                          "layer, %.2f GB a GPU within the weights; a step reads the slots its batch mixes. One adapter "
+                          "is named at start (ADAPTER_DIR); load others while it runs (vLLM with "
+                          "VLLM_ALLOW_RUNTIME_LORA_UPDATING=1, SGLang's /load_lora_adapter)\n",
+                      sp_serve_lora_slots(c), s->lora_engine_rank, c->lora_rank,
+                      c->engine == SP_ENGINE_ASK_SGLANG ? "; SGLang's batch counts base requests as one" : "",
+                      sp_serve_lora_slots(c) * s->lora_slot_bytes / 1e9);
     /* An MoE whose split was left open: both were sized; say which won and what the other costs. */
     char parallelism[320];
     if (r->model->experts > 1 && sp_parallelism_choice_text(c, s, !r->unpriced, parallelism, sizeof parallelism) > 0)
@@ -633,8 +637,13 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         snprintf(pins, sizeof pins, "vllm==%s", sp_framework_version(r->rules, "vllm"));
     sp_buf_printf(&b, "engine      : %s (%s): %s\n", sp_engine_name(engine), pins, reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
+    double per_server = engine == SP_ENGINE_SGLANG ? sp_sglang_replicas_per_server(c, s) : 1.0;
+    char behind[96] = "";
+    if (per_server > 1)
+        snprintf(behind, sizeof behind, "   (each instance's %g replicas, behind a load balancer)", per_server);
     sp_buf_printf(&b, "launch      : %s%s\n", line,
-                  s->replicas <= 1                    ? ""
+                  per_server > 1                      ? behind
+                  : s->replicas <= 1                   ? ""
                   : engine == SP_ENGINE_RAY_SERVE_VLLM ? "   (each replica, behind Ray Serve)"
                                                       : "   (each replica, behind a load balancer)");
     /* Drawn lengths past the context: the engine refuses those requests (an HTTP 400 from vLLM's
@@ -812,7 +821,7 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
         json_object_set_new(o, "lora_rank", json_real(c->lora_rank));
         json_object_set_new(o, "lora_engine_rank", json_real(s->lora_engine_rank));
         json_object_set_new(o, "max_loras", json_real(c->max_loras));
-        json_object_set_new(o, "lora_bytes", sp_json_round(c->max_loras * s->lora_slot_bytes, 1));
+        json_object_set_new(o, "lora_bytes", sp_json_round(sp_serve_lora_slots(c) * s->lora_slot_bytes, 1));
     }
     if (c->spec_tokens > 0) {
         json_object_set_new(o, "spec_tokens", json_integer((json_int_t)c->spec_tokens));

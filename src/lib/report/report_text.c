@@ -62,10 +62,17 @@ static void text_serving_memory(sp_buf *b, const sp_profile *p, const sp_plan *p
     sp_buf_printf(b, "  memory          : %s (%.2f B params), infer %s weights, %g sequence%s x %.0f tokens of KV cache%s\n",
                   p->model, plan->memory.params / 1e9, sp_dtype_name(c->weight_dtype), s->batch, s->batch == 1 ? "" : "s",
                   s->sequence_kv_tokens, c->concurrency > 0 || c->requests > 0 ? "" : " (each on average in flight)");
+    /* The share each engine is told: SGLang's static one holds the weights and KV pool alone. */
+    char share[96];
+    if (plan->engine == SP_ENGINE_SGLANG)
+        snprintf(share, sizeof share, "weights and KV pool within SGLang's static %.3f of the card",
+                 floor(s->static_memory_share * 1000.0) / 1000.0);
+    else
+        snprintf(share, sizeof share, "within the engine's %.2f of the card", c->gpu_memory_utilization);
     sp_buf_printf(b, "                    %.1f GB per GPU on %g GPU(s) a replica: weights %.1f, workspace %.1f, KV cache "
-                     "%.1f GB, within the engine's %.2f of the card\n",
+                     "%.1f GB, %s\n",
                   (s->weights_bytes + s->workspace_bytes + s->kv_cache_bytes) / 1e9, s->tp * s->pp, s->weights_bytes / 1e9,
-                  s->workspace_bytes / 1e9, s->kv_cache_bytes / 1e9, c->gpu_memory_utilization);
+                  s->workspace_bytes / 1e9, s->kv_cache_bytes / 1e9, share);
 }
 
 /* A timed run's memory is its chosen layout's; the fewest GPUs that hold the model come second. */
