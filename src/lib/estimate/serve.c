@@ -475,6 +475,11 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
         out->lora_slot_bytes = lora_slot_bytes(x, out->lora_engine_rank);
         out->weights_bytes += sp_serve_lora_slots(x->c) * out->lora_slot_bytes;
     }
+    /* MTP drafts run the checkpoint's own prediction modules, which the engines load beside the
+     * model (SGLang's NEXTN, vLLM's deepseek_mtp: DeepSeek-V3's 14B beside its 671B): each taken as
+     * one more layer of this GPU's share, split like the rest. */
+    if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MTP && m->mtp_layers > 0)
+        out->weights_bytes += m->mtp_layers * out->weights_bytes / m->layers;
     /* A draft model's weights sit beside the target's, 16-bit, split like them. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
         out->weights_bytes += 2.0 * x->c->spec_draft_params / x->tp;

@@ -360,6 +360,9 @@ static char *pip_line(const sp_launch_ctx *c, const char *const *names, size_t n
 {
     sp_buf b = {0};
     char word[SP_WORD_MAX], pin[SP_WORD_MAX];
+    /* TensorRT-LLM's wheel loads MPI at import (its installation guide: libopenmpi-dev first). */
+    if (c->plan->served && c->plan->engine == SP_ENGINE_TRTLLM && !c->o->cpu)
+        sp_buf_puts(&b, "sudo apt-get install -y libopenmpi-dev && ");
     sp_buf_puts(&b, "pip install");
     if (wheel_index(c)[0])
         sp_buf_printf(&b, " --extra-index-url %s", wheel_index(c));
@@ -385,6 +388,14 @@ static json_t *profile_json(const sp_profile *p)
     json_object_set_new(o, "axis", p->has_axis ? json_string(sp_axis_name(p->axis)) : json_null());
     json_object_set_new(o, "model", p->model[0] ? json_string(p->model) : json_null());
     json_object_set_new(o, "gpu", p->gpu[0] ? json_string(p->gpu) : json_null());
+    if (p->engine != SP_ENGINE_ASK_AUTO) /* the serving keys that change the files */
+        json_object_set_new(o, "engine", json_string(p->engine == SP_ENGINE_ASK_SGLANG   ? "sglang"
+                                                     : p->engine == SP_ENGINE_ASK_TRTLLM ? "trtllm"
+                                                                                         : "vllm"));
+    if (p->has_weight_dtype)
+        json_object_set_new(o, "weight_dtype", json_string(sp_dtype_name(p->weight_dtype)));
+    if (p->prefix_share > 0)
+        json_object_set_new(o, "prefix_share", json_real(p->prefix_share));
     json_object_set_new(o, "train_hours", json_real(p->train_hours));
     json_object_set_new(o, "budget_usd", json_real(p->budget_usd));
     /* The keys that define a run, where the profile gives them (the plan object has what was chosen). */

@@ -698,6 +698,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     if (engine == SP_ENGINE_TRTLLM && fp8_weights)
         sp_buf_printf(&b, "note        : trtllm-serve reads fp8 weights from a checkpoint quantised beforehand (NVIDIA "
                           "ModelOpt publishes them, e.g. nvidia/<model>-FP8): point the launch line at one\n");
+    /* trtllm-serve schedules at most max_num_tokens (8192 by default) a step and splits no prompt
+     * unless told (TensorRT-LLM issues #6539, #9277). */
+    if (engine == SP_ENGINE_TRTLLM && s->max_model_len > 8192)
+        sp_buf_printf(&b, "note        : prompts past trtllm-serve's default --max_num_tokens 8192 need enable_chunked_prefill: "
+                          "true in --extra_llm_api_options FILE (the plan sized chunked prefill)\n");
     if (engine == SP_ENGINE_TRTLLM && (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8))
         sp_buf_printf(&b, "note        : the %s KV cache is trtllm-serve's --extra_llm_api_options FILE, FILE holding "
                           "kv_cache_config: {dtype: %s}\n",
