@@ -75,21 +75,26 @@ typedef struct {
 
 /* Keeps the `top` fastest, sorted (insertion: top is small). */
 /* Whether a runs before b: the shorter step, then (where --mfu-cap gave both one time) the one
- * that was faster before the cap. */
-static bool faster(const sp_step *a, const sp_step *b)
+ * that was faster before the cap, then the one that recomputes less (selective recompute under
+ * FlashAttention recomputes nothing the kernel does not, and ties with none: none is the simpler
+ * launch). */
+static bool faster(const sp_candidate *a, const sp_candidate *b)
 {
-    return a->step_time_s < b->step_time_s ||
-           (a->step_time_s == b->step_time_s && a->uncapped_step_time_s < b->uncapped_step_time_s);
+    if (a->step.step_time_s != b->step.step_time_s)
+        return a->step.step_time_s < b->step.step_time_s;
+    if (a->step.uncapped_step_time_s != b->step.uncapped_step_time_s)
+        return a->step.uncapped_step_time_s < b->step.uncapped_step_time_s;
+    return a->config.recompute == SP_RECOMPUTE_NONE && b->config.recompute != SP_RECOMPUTE_NONE;
 }
 
 static void keep(search_ctx *s, const sp_candidate *c)
 {
     sp_search_result *r = s->out;
     size_t n = r->top_count;
-    if (n == s->top && !faster(&c->step, &r->top[n - 1].step))
+    if (n == s->top && !faster(c, &r->top[n - 1]))
         return;
     size_t i = n < s->top ? n : n - 1;
-    while (i > 0 && faster(&c->step, &r->top[i - 1].step)) {
+    while (i > 0 && faster(c, &r->top[i - 1])) {
         r->top[i] = r->top[i - 1];
         i--;
     }
