@@ -312,6 +312,13 @@ if not all(w in serve for w in ("--nnodes 2", '--node-rank "${NODE_RANK:-0}"', "
 sys.exit("; ".join(problems) if problems else 0)
 PY
 
+# the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
+# 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
+check "a pre-training launch's peak learning rate follows the model's size" sh -c \
+  "grep -q -- '--lr 0.00015\$' '$work/kit/long-context-llama-3-1-70b-at-16k-on-h100s/job.sbatch' &&
+   grep -q -- '--lr 0.00015\$' '$work/kit/megatron-mla-deepseek-v3-on-h200s/job.sbatch' &&
+   grep -q '^lr = 0.0003\$' '$work/kit/torchao-rowwise-float8-llama-3-1-8b-on-h100s/torchtitan.toml'"
+
 # a Megatron plan's SkyPilot task clones Megatron-LM at the megatron-core pin (pretrain_gpt.py is not in the
 # wheel), installs its Transformer Engine extras and runs node_run.sh from the checkout; its PyTorchJob says
 # which image carries them (the tasks had installed the wheel alone and stopped at node_run.sh's first line)

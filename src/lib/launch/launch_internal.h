@@ -42,6 +42,9 @@ double sp_run_steps(const sp_launch_ctx *c);
 /* Llama 2's warmup (data/launch.yaml), never more than a tenth of a short run (a choice: warmup
  * longer than the run's start would leave no time at the peak rate). */
 double sp_warmup_steps(const sp_launch_ctx *c, double steps);
+/* The peak learning rate a pre-training launch writes: the published Llama rate for the model's
+ * size (sp_pretrain_lr in schedule.c). */
+double sp_pretrain_lr(const sp_launch_ctx *c);
 /* Steps between checkpoints, about checkpoint_minutes of data/launch.yaml at step_s a step. */
 double sp_checkpoint_steps(const sp_launch_ctx *c, double step_s);
 /* Layers of virtual stage i when `stages` stages do not cut the layers evenly: floor(L / S) a

@@ -179,8 +179,8 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
     whole(b, "--micro-batch-size", k->micro_batch);
     whole(b, "--global-batch-size", c->plan->run_global_batch);
     whole(b, "--train-iters", iters);
-    real(b, "--lr", d->lr);
-    real(b, "--min-lr", d->lr * d->min_lr_ratio);
+    real(b, "--lr", sp_pretrain_lr(c));
+    real(b, "--min-lr", sp_pretrain_lr(c) * d->min_lr_ratio);
     sp_buf_puts(b, "    --lr-decay-style cosine\n");
     whole(b, "--lr-warmup-iters", sp_warmup_steps(c, iters));
     real(b, "--weight-decay", d->weight_decay);

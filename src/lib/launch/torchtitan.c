@@ -208,7 +208,7 @@ static void schedule(const sp_launch_ctx *c, sp_buf *b, double steps)
     const sp_launch_data *d = &c->rules->launch;
     table(b, "optimizer");
     text(b, "name", "AdamW");
-    real(b, "lr", d->lr);
+    real(b, "lr", sp_pretrain_lr(c));
     real(b, "beta2", d->adam_beta2);
     real(b, "weight_decay", d->weight_decay);
     table(b, "lr_scheduler");
