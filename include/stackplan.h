@@ -1309,6 +1309,8 @@ typedef struct {
                                      sp_serve_half_dtypes sets it */
     double native_context;        /* the checkpoint's own context, for the report beside a longer --context
                                      (0: not known) */
+    bool no_marlin;               /* the part runs no Marlin kernels (before compute capability 8.0, or not
+                                     CUDA): int4 launches AWQ's own; sp_serve_half_dtypes sets it */
 } sp_serve_config;
 
 /* The asked engine into the config with its own defaults (sp_serve_engine_defaults: SGLang's
@@ -1332,7 +1334,7 @@ const char *sp_routing_name(double choices);
 #define SP_SERVE_CONFIG_INIT                                                                                   \
     {SP_DTYPE_BF16, SP_DTYPE_BF16, 0, 0, 512, 256, 0, 0, 0, 16, 0.9, 0, true, false, false, 0, 0, 1, 0, 0, 0, 0, 0, 1, \
      SP_DRAFT_NGRAM, 0, false, 0, 0, "", {0}, 0, false, false, false, false, 0, 1, false, false, false, 2, false, false, false, \
-     false, false, false, SP_ENGINE_ASK_AUTO, 0, 1, false, 0}
+     false, false, false, SP_ENGINE_ASK_AUTO, 0, 1, false, 0, false}
 
 typedef struct {
     double tp;
@@ -1884,6 +1886,7 @@ typedef struct {
     double fine_tune_tokens;    /* with fine_tuned: tokens trained on, epochs included */
     char model_id[SP_NAME_MAX]; /* with a model: its Hugging Face repository, else its catalog name */
     bool served;                /* the serving model sized it (model + gpu on the serving axis) */
+    bool sky_named;             /* with served: SkyPilot names the part (a sky_task.yaml is written) */
     sp_serve_config serve_config;
     sp_serve_result serve;
     sp_engine engine;           /* with served */

@@ -74,6 +74,7 @@ EXTRA = [
     "train --model llama-3.1-8b --gpu h100-sxm-80gb --gpus 8 --format json",
     "train --model llama-3.1-8b --gpu rtx-4090-24gb --gpus 1 --method qlora --format json",
     "serve --model llama-3.1-8b --gpu h100-sxm-80gb --requests 1000 --format json",
+    "serve --model llama-3.1-8b --gpu l4-pcie-24gb --qps 2 --lora-rank 16 --max-loras 4 --engine sglang --format json",
     "serve --model llama-3.1-8b --gpu l4-pcie-24gb,a10g-pcie-24gb --concurrency 16 --format json",
     "plan examples/walkthrough.yaml --format json",
     "plan examples/launch.yaml --format json",

@@ -1142,7 +1142,7 @@ static void engine_is_asked_for(void **state)
     c.weight_dtype = SP_DTYPE_INT4;
     sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
     assert_non_null(strstr(line, "--quantization awq_marlin"));
-    c.fp16_only_part = true;
+    c.no_marlin = true;
     sp_serve_launch_line("some/model", SP_ENGINE_VLLM, &c, &r, line, sizeof line);
     assert_non_null(strstr(line, "--quantization awq"));
     assert_null(strstr(line, "awq_marlin"));

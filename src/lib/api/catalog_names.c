@@ -136,7 +136,7 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
     /* "llama-3-70b": the releases of that major version (3.1, 3.3), before a nearer spelling of
      * another one (llama-2-70b). Suggested, never resolved: releases differ in context and vocabulary. */
     char releases[SP_ERR_MESSAGE_MAX / 2] = "";
-    for (size_t i = 0, len = 0, shown = 0; i < count && shown < 4; i++) {
+    for (size_t i = 0, len = 0, shown = 0; i < count && shown < 4 && len < sizeof releases; i++) {
         char major[SP_NAME_MAX];
         major_versions(names[i], major, sizeof major);
         if (strcmp(major, names[i]) != 0 && loose_match(major, lower)) {
@@ -150,7 +150,7 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
     /* "a10": a first word that is the typed one and a variant's letters (a10g, l40s, mi300x) before a
      * nearer spelling of another number (a100): a letter names a variant, a digit another part. */
     char variants[SP_ERR_MESSAGE_MAX / 2] = "";
-    for (size_t i = 0, len = 0, shown = 0; i < count && n > 0 && shown < 4; i++)
+    for (size_t i = 0, len = 0, shown = 0; i < count && n > 0 && shown < 4 && len < sizeof variants; i++)
         if (!strncmp(names[i], lower, n) && isalpha((unsigned char)names[i][n]) &&
             (names[i][n + 1] == '-' || names[i][n + 1] == '\0')) {
             len += (size_t)snprintf(variants + len, sizeof variants - len, "%s'%s'", shown ? " or " : "", names[i]);
@@ -172,7 +172,7 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
             snprintf(number, sizeof number, "%.*s", (int)((size_t)(c - from) + digits), from);
         c += digits ? digits - 1 : 0;
     }
-    for (size_t i = 0, len = 0, shown = 0; number[0] && i < count && shown < 4; i++) {
+    for (size_t i = 0, len = 0, shown = 0; number[0] && i < count && shown < 4 && len < sizeof sharing; i++) {
         const char *at = strstr(names[i], number);
         size_t k = strlen(number);
         if (at && (at == names[i] || !isalnum((unsigned char)at[-1])) && !isdigit((unsigned char)at[k])) {

@@ -386,6 +386,9 @@ static sp_status serve_on(const cli_value *v, cli_inputs *in, const sp_accel *a,
     /* --ep N pins the experts' split; the attention over the same N GPUs is sized both ways. */
     config->attention_searched = cli_flag(&CMD, v, "ep")->set && !cli_flag(&CMD, v, "attention-dp")->set &&
                                  !config->attention_dp;
+    /* trtllm-serve's line here carries neither expert parallelism nor attention DP: not searched. */
+    if (config->engine == SP_ENGINE_ASK_TRTLLM)
+        config->parallelism_searched = config->attention_searched = false;
     if (s == SP_OK)
         s = sp_serve_plan(&in->model, a, config, &mk, &in->rules.perf, result, err);
     /* After the library's own refusals (an encoder, a context past the model's positions). */
@@ -451,7 +454,7 @@ static bool better_part(const sp_serve_alternative *i, const sp_serve_alternativ
 static sp_status check_profile_flags(const cli_value *v, sp_error *err)
 {
     static const char *const not_in_profiles[] = {
-        "tp", "replicas", "batch", "concurrency", "requests", "spec-tokens", "spec-acceptance", "spec-draft",
+        "tp", "pp", "replicas", "batch", "concurrency", "requests", "spec-tokens", "spec-acceptance", "spec-draft",
         "draft-model", "draft-params", "lora-rank", "max-loras", "routing", "max-utilization", "prompt-spread",
         "output-spread", "workload", "context", "kv-reads", "decode-attention", "decode-blocks", "gemm-tiles",
         "gpu-memory-utilization", "expert-parallel", "ep", "attention-dp", "stream"};

@@ -469,7 +469,7 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
         out->weights_bytes -= sp_layer_expert_params(m) * m->layers * (1.0 - 1.0 / x->tp) * x->wbytes;
     /* LoRA slots: vLLM preallocates max_loras adapters at its max_lora_rank over every linear layer
      * the model has, whatever an adapter targets (vllm/lora/layers: create_lora_weights), in the
-     * 16-bit dtype, sharded with their layers over tp (the small unsharded factor counted as split). */
+     * 16-bit dtype, one factor split with its layer over tp and the other whole (lora_slot_bytes). */
     if (ok && x->c->lora_rank > 0) {
         out->lora_engine_rank = sp_serve_lora_engine_rank(x->c->lora_rank);
         out->lora_slot_bytes = lora_slot_bytes(x, out->lora_engine_rank);
@@ -477,9 +477,9 @@ static bool resident_bytes(const serve_ctx *x, const sp_memory_constants *mk, sp
     }
     /* MTP drafts run the checkpoint's own prediction modules, which the engines load beside the
      * model (SGLang's NEXTN, vLLM's deepseek_mtp: DeepSeek-V3's 14B beside its 671B): each taken as
-     * one more layer of this GPU's share, split like the rest. */
+     * one more layer on the stage that holds it (a GPU's share is of layers / pp), split like it. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MTP && m->mtp_layers > 0)
-        out->weights_bytes += m->mtp_layers * out->weights_bytes / m->layers;
+        out->weights_bytes += m->mtp_layers * out->weights_bytes * x->pp / m->layers; /* the last stage's */
     /* A draft model's weights sit beside the target's, 16-bit, split like them. */
     if (ok && x->c->spec_tokens > 0 && x->c->spec_draft == SP_DRAFT_MODEL)
         out->weights_bytes += 2.0 * x->c->spec_draft_params / x->tp;
@@ -721,6 +721,7 @@ void sp_serve_engine_defaults(sp_serve_config *c, sp_engine_ask engine, bool dec
 sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_given, sp_serve_config *c, sp_error *err)
 {
     c->fp16_only_part = sp_accel_fp16_only(a);
+    c->no_marlin = c->fp16_only_part || sp_accel_stack(a) != SP_STACK_CUDA; /* Marlin is CUDA's, sm80+ */
     if (!c->fp16_only_part)
         return SP_OK;
     /* vLLM refuses bfloat16 below compute capability 8.0 ("You can use float16 instead"). */
@@ -1210,9 +1211,12 @@ sp_status sp_serve_estimate(const sp_model *model, const sp_accel *accel, const 
     out->pp = x.pp;
     out->kv_cache_tokens = kv_capacity_tokens(&x, memory, out);
     out->kv_cache_engine_bytes = (out->kv_cache_tokens + shared_prefix_tokens(config)) * kv_per_token(&x);
-    /* SGLang's --mem-fraction-static: the share of the card its weights and KV pool take, the same
-     * bytes as sized here (activations and CUDA graphs live outside it). */
-    out->static_memory_share = (out->weights_bytes + out->kv_cache_engine_bytes) / accel->memory_bytes;
+    /* SGLang's --mem-fraction-static: its KV pool is the share of the card less what loading left in
+     * use (weights and the CUDA context; python/sglang/srt/model_executor/model_runner.py
+     * profile_max_num_token), so the share is those and the pool as sized; activations and CUDA
+     * graphs live outside it. */
+    out->static_memory_share =
+        (out->weights_bytes + memory->cuda_context_bytes + out->kv_cache_engine_bytes) / accel->memory_bytes;
     out->sequence_kv_tokens = sequence_kv_tokens(config);
     out->max_batch = floor(out->kv_cache_tokens / out->sequence_kv_tokens);
     out->kv_cache_bytes_per_token = kv_per_token(&x);

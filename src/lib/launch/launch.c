@@ -179,15 +179,18 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
         if (plan->engine == SP_ENGINE_RAY_SERVE_VLLM)
             sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) or rayservice.yaml (KubeRay) run all %.0f.\n",
                           plan->serve.replicas);
-        else if (sp_plan_runs_own_servers(plan) && plan->engine == SP_ENGINE_SGLANG &&
-                 sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve) > 1)
-            sp_buf_printf(&b, "# This is one instance's %.0f replicas (--dp-size); sky_task.yaml (sky serve up) runs all %.0f "
-                              "behind SkyPilot's load balancer.\n",
-                          sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve), plan->serve.replicas);
-        else if (sp_plan_runs_own_servers(plan) && plan->serve.replicas > 1)
-            sp_buf_printf(&b, "# This is one replica; sky_task.yaml (sky serve up) runs all %.0f behind SkyPilot's load "
-                              "balancer.\n",
-                          plan->serve.replicas);
+        else if (sp_plan_runs_own_servers(plan) && plan->serve.replicas > 1) {
+            double per_server = plan->engine == SP_ENGINE_SGLANG
+                                    ? sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve)
+                                    : 1.0;
+            char what[64] = "one replica";
+            if (per_server > 1)
+                snprintf(what, sizeof what, "one instance's %.0f replicas (--dp-size)", per_server);
+            sp_buf_printf(&b, "# This is %s of %.0f; %s.\n", what, plan->serve.replicas,
+                          sp_sky_accelerator(c->accel)[0] ? "sky_task.yaml (sky serve up) runs them all behind SkyPilot's load "
+                                                            "balancer"
+                                                          : "start one server a machine behind your load balancer");
+        }
         sp_buf_printf(&b, "exec %s\n", line);
     } else {
         sp_shell_quote(c->profile->model[0] ? c->profile->model : "MODEL", model, sizeof model);

@@ -46,14 +46,16 @@ char *sp_serve_profile(const sp_serve_report *r, sp_error *err)
         sp_emit_kv_int(y, "prompt_tokens", c->prompt_tokens);
         sp_emit_kv_int(y, "output_tokens", c->output_tokens);
     }
-    if (c->ttft_s > 0 && !c->ttft_is_default)
+    /* The default first-token bound serve holds under a percentile is written: plan applies none. */
+    if (c->ttft_s > 0)
         sp_emit_kv_num(y, "ttft_ms", 1e3 * c->ttft_s);
     if (c->tpot_s > 0 && !c->tpot_is_default)
         sp_emit_kv_num(y, "tpot_ms", 1e3 * c->tpot_s);
     if (c->percentile > 0)
         sp_emit_kv_num(y, "percentile", c->percentile);
     /* Weights as asked; the checkpoint's own format is what the plan loads without the key. */
-    if (!c->weights_from_checkpoint && c->weight_dtype != SP_DTYPE_BF16 && !c->fp16_only_part)
+    if (!c->weights_from_checkpoint && c->weight_dtype != SP_DTYPE_BF16 &&
+        !(c->fp16_only_part && c->weight_dtype == SP_DTYPE_FP16))
         sp_emit_kv_str(y, "weight_dtype", sp_dtype_name(c->weight_dtype));
     if (c->kv_dtype != SP_DTYPE_BF16 && !(c->fp16_only_part && c->kv_dtype == SP_DTYPE_FP16))
         sp_emit_kv_str(y, "kv_dtype", sp_dtype_name(c->kv_dtype));

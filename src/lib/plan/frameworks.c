@@ -80,7 +80,9 @@ double sp_sglang_replicas_per_server(const sp_serve_config *c, const sp_serve_re
 {
     double gpus = s->tp * fmax(1.0, s->pp);
     bool dp_free = !(c->expert_parallel && c->attention_dp); /* --dp-size already splits the attention */
-    if (!dp_free || s->nodes_per_replica > 1 || !(s->instance_gpus > gpus) || fmod(s->instance_gpus, gpus) != 0)
+    /* A pinned count is the user's: each replica its own server. */
+    if (!dp_free || c->replicas > 0 || s->nodes_per_replica > 1 || !(s->instance_gpus > gpus) ||
+        fmod(s->instance_gpus, gpus) != 0 || fmod(s->replicas, s->instance_gpus / gpus) != 0)
         return 1.0;
     return s->instance_gpus / gpus;
 }

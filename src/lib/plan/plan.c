@@ -707,7 +707,9 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     c.stream_s_per_token = r->limits.serve_stream_s_per_token; /* a profile's fleet is a server */
     if (p->micro_batch > 0)
         c.batch = p->micro_batch;
-    c.parallelism_searched = true; /* an MoE: tensor-parallel and expert-parallel experts both sized */
+    /* An MoE: tensor-parallel and expert-parallel experts both sized (not for trtllm-serve, whose line
+     * here carries no expert parallelism). */
+    c.parallelism_searched = p->engine != SP_ENGINE_ASK_TRTLLM;
     sp_status s = sp_serve_plan(m, a, &c, &mk, &r->perf, &out->serve, err);
     if (s == SP_OK && out->serve.expert_parallel) { /* the split chosen is the one described and launched */
         c.expert_parallel = true;
@@ -725,6 +727,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         return s;
     }
     out->served = true;
+    out->sky_named = a->skypilot[0] != '\0';
     out->serve_config = c;
     if ((c.ttft_s > 0 || c.tpot_s > 0) && !out->serve.meets_targets)
         out->notes |= SP_NOTE_SERVE_TARGETS_UNMET;

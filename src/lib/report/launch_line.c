@@ -163,6 +163,9 @@ int sp_launch_line(const sp_plan *plan, char *buf, size_t size)
     if (sp_plan_runs_own_servers(plan)) {
         if (sp_plan_servers(plan) <= 1 && plan->serve.nodes_per_replica <= 1)
             return snprintf(buf, size, "bash serve.sh");
+        if (!plan->sky_named) /* no SkyPilot task for a part it does not name: the servers are yours to place */
+            return snprintf(buf, size, "bash serve.sh   # on each of %.0f server(s)%s, behind your load balancer",
+                            sp_plan_servers(plan), plan->serve.nodes_per_replica > 1 ? " (every node of one, its NODE_RANK and HEAD_ADDR set)" : "");
         return snprintf(buf, size, "sky serve up %ssky_task.yaml   # %.0f server(s) of serve.sh (%.0f replica(s)) behind SkyPilot's load balancer",
                         sp_plan_downloads_checkpoint(plan) ? "--secret HF_TOKEN " : "", sp_plan_servers(plan),
                         plan->serve.replicas);
@@ -251,7 +254,7 @@ static const char *sglang_quantization(const sp_serve_config *c)
         return NULL;
     switch (c->weight_dtype) {
     case SP_DTYPE_FP8: return "fp8";
-    case SP_DTYPE_INT4: return c->fp16_only_part ? "awq" : "awq_marlin";
+    case SP_DTYPE_INT4: return c->no_marlin ? "awq" : "awq_marlin";
     case SP_DTYPE_NVFP4: return "modelopt_fp4";
     case SP_DTYPE_MXFP4: return "mxfp4";
     default: return NULL;
@@ -323,9 +326,9 @@ int sp_serve_launch_line(const char *model, sp_engine engine, const sp_serve_con
     /* trtllm-serve listens on localhost unless told: every interface, for a load balancer. */
     if (engine == SP_ENGINE_TRTLLM)
         return snprintf(buf, size,
-                        "trtllm-serve %s --tp_size %.0f --max_batch_size %.0f --max_seq_len %.0f --host 0.0.0.0 "
-                        "--port 8000",
-                        model_name, s->tp, s->batch, max_len);
+                        "trtllm-serve %s --tp_size %.0f --max_batch_size %.0f --max_seq_len %.0f "
+                        "--kv_cache_free_gpu_memory_fraction %.2f --host 0.0.0.0 --port 8000",
+                        model_name, s->tp, s->batch, max_len, c->gpu_memory_utilization);
     /* A context past the checkpoint's: vLLM refuses it unless told (its error names this variable;
      * positions past the trained ones need the model's RoPE scaling to be meaningful). */
     const char *long_len = c->context_extended ? "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 " : "";
@@ -400,7 +403,7 @@ const char *sp_vllm_quantization(const sp_serve_config *c)
     case SP_DTYPE_FP8: return "fp8";
     /* Marlin's kernels, which vLLM picks for an AWQ checkpoint unless --quantization awq forces the
      * slower ones ("Use quantization=awq_marlin for faster inference"), need compute capability 8.0. */
-    case SP_DTYPE_INT4: return c->fp16_only_part ? "awq" : "awq_marlin";
+    case SP_DTYPE_INT4: return c->no_marlin ? "awq" : "awq_marlin";
     case SP_DTYPE_NVFP4: return "modelopt_fp4"; /* a ModelOpt NVFP4 checkpoint (vLLM quantization/modelopt.py) */
     case SP_DTYPE_MXFP4: return "mxfp4";        /* an MXFP4 checkpoint such as gpt-oss (vLLM quantization/mxfp4.py) */
     default: return NULL;

@@ -385,7 +385,8 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       o->config.micro_batch, sp_ft_accumulation(&r->rules->launch, &o->config), o->config.gpus,
                       o->accel->skypilot[0] ? ", Kubernetes and SkyPilot" : " and Kubernetes");
     /* After training: an adapter is served beside its base (merged, it is a full model to serve). */
-    if (r->catalog_model && o->config.method != SP_METHOD_FULL)
+    if (r->catalog_model && o->config.method != SP_METHOD_FULL && r->model->experts <= 1 &&
+        !(r->model->kv_lora_rank > 0) && o->config.lora_rank <= 512) /* what serve --lora-rank sizes */
         sp_buf_printf(&b, "serve    : `stackplan serve --model %s --gpu GPU --qps RATE --lora-rank %g` sizes serving the "
                           "adapter beside its 16-bit base (vLLM --enable-lora, ADAPTER_DIR its output directory)\n",
                       r->model->name, o->config.lora_rank);

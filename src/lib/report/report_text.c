@@ -65,7 +65,7 @@ static void text_serving_memory(sp_buf *b, const sp_profile *p, const sp_plan *p
     /* The share each engine is told: SGLang's static one holds the weights and KV pool alone. */
     char share[96];
     if (plan->engine == SP_ENGINE_SGLANG)
-        snprintf(share, sizeof share, "weights and KV pool within SGLang's static %.3f of the card",
+        snprintf(share, sizeof share, "weights, context and KV pool within SGLang's static %.3f of the card",
                  floor(s->static_memory_share * 1000.0) / 1000.0);
     else
         snprintf(share, sizeof share, "within the engine's %.2f of the card", c->gpu_memory_utilization);
