@@ -289,7 +289,7 @@ typedef struct {
     double time_margin;           /* --time = the run's hours x (1 + margin) */
     double requeue_signal_s;      /* Slurm signals this long before the time limit */
     double checkpoint_minutes;    /* Megatron --save-interval: a checkpoint about this often */
-    double lr, lr_70b, lr_405b, min_lr_ratio, warmup_iters, weight_decay, clip_grad, adam_beta2; /* pre-training */
+    double lr, lr_70b, lr_405b, lr_70b_from_params_b, lr_405b_from_params_b, min_lr_ratio, warmup_iters, weight_decay, clip_grad, adam_beta2; /* pre-training */
     double ft_full_lr, ft_lora_lr, lora_alpha_per_rank, ft_warmup_ratio;       /* fine-tuning */
     double ft_batch_sequences;    /* sequences an optimizer step of a fine-tune takes at least */
     double moe_aux_loss_coeff;    /* a MoE pre-training's load-balancing loss where config.json gives none */
@@ -376,6 +376,9 @@ enum {
     SP_FT_SWITCH_KBIT_UPCAST = 1u << 4,
     SP_FT_SWITCH_REENTRANT_CHECKPOINTING = 1u << 5
 };
+
+/* Hours in a month, the period fleet costs are quoted for: 8760 / 12. */
+#define SP_HOURS_A_MONTH 730.0
 
 /* The serving engine a user asked for (serve --engine, a profile's engine): auto is vLLM (Ray
  * Serve + vLLM for several replicas). */

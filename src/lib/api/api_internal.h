@@ -201,6 +201,10 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
 sp_status cli_gpu_counts(const char *text, double *counts, size_t max, size_t *n, sp_error *err);
 /* A flag error: "stackplan: --NAME: message". */
 sp_status cli_flag_error(sp_error *err, const char *name, const char *fmt, ...);
+/* --format profile: the first of `names` given is refused, a profile having no key for it (what
+ * `plan` would then do without it: "search the layout", "size the fleet"). */
+sp_status cli_refuse_for_profile(const cli_command *cmd, const cli_value *values, const char *const *names, size_t count,
+                                 const char *plan_would, sp_error *err);
 /* A catalog accelerator or model by the name as typed: exact, any case, an unambiguous short form
  * or its words ("b200", "RTX 4090", "Llama-3.1-8B"); several candidates are listed and a near miss
  * suggested, on the command line and in profiles alike. */

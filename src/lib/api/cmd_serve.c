@@ -467,12 +467,8 @@ static sp_status check_profile_flags(const cli_value *v, sp_error *err)
     if (cli_flag(&CMD, v, "tpot-ms")->set && !(cli_flag(&CMD, v, "tpot-ms")->number > 0))
         return cli_flag_error(err, "tpot-ms", "0: a profile's fleet holds the default per-token bound without a "
                                               "target; give one with --format profile");
-    for (size_t i = 0; i < sizeof not_in_profiles / sizeof not_in_profiles[0]; i++)
-        if (cli_flag(&CMD, v, not_in_profiles[i])->set)
-            return cli_flag_error(err, not_in_profiles[i],
-                                  "a profile has no key for it, and `plan` would size the fleet without it: drop it "
-                                  "with --format profile");
-    return SP_OK;
+    return cli_refuse_for_profile(&CMD, v, not_in_profiles, sizeof not_in_profiles / sizeof not_in_profiles[0],
+                                  "size the fleet", err);
 }
 
 int cmd_serve(int argc, char **argv)

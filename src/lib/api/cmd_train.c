@@ -297,11 +297,10 @@ static sp_status check_profile_flags(const cli_value *v, sp_error *err)
         return cli_flag_error(err, "method",
                               "a fine-tune's profile is written by `stackplan finetune` with the same flags and "
                               "--format profile");
-    for (size_t i = 0; i < sizeof not_in_profiles / sizeof not_in_profiles[0]; i++)
-        if (cli_flag(&CMD, v, not_in_profiles[i])->set)
-            return cli_flag_error(err, not_in_profiles[i],
-                                  "a profile has no key for it, and `plan` would search the layout without it: "
-                                  "drop it with --format profile");
+    sp_status s = cli_refuse_for_profile(&CMD, v, not_in_profiles, sizeof not_in_profiles / sizeof not_in_profiles[0],
+                                         "search the layout", err);
+    if (s != SP_OK)
+        return s;
     if (!cli_on(&CMD, v, "flash-attention"))
         return cli_flag_error(err, "flash-attention",
                               "a profile plans with FlashAttention: drop --no-flash-attention with --format profile");

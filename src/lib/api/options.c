@@ -231,3 +231,14 @@ void cli_print_help(const cli_command *cmd, FILE *out)
     }
     fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
 }
+
+sp_status cli_refuse_for_profile(const cli_command *cmd, const cli_value *values, const char *const *names, size_t count,
+                                 const char *plan_would, sp_error *err)
+{
+    for (size_t i = 0; i < count; i++)
+        if (cli_flag(cmd, values, names[i])->set)
+            return cli_flag_error(err, names[i], "a profile has no key for it, and `plan` would %s without it: drop it "
+                                                 "with --format profile",
+                                  plan_would);
+    return SP_OK;
+}

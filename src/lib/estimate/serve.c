@@ -923,9 +923,8 @@ static void price_fleet(const sp_serve_config *c, const sp_accel *a, sp_serve_re
             sp_accel_fleet_usd_per_hour(a, r->replicas, r->tp * r->pp, &r->instances, &r->instance_gpus) / r->gpus;
     double tokens_per_hour = r->output_tokens_per_s_per_gpu * 3600.0;
     r->usd_per_million_output_tokens = tokens_per_hour > 0 ? r->usd_per_gpu_hour / tokens_per_hour * 1e6 : 0;
-    /* 730 hours a month: 8760 / 12. */
     r->fleet_usd_per_hour = r->gpus * r->usd_per_gpu_hour;
-    r->fleet_usd_per_month = r->fleet_usd_per_hour * 730.0;
+    r->fleet_usd_per_month = r->fleet_usd_per_hour * SP_HOURS_A_MONTH;
     double capacity = r->replicas * r->requests_per_s, load = c->qps > 0 ? c->qps : capacity;
     r->utilization = capacity > 0 ? load / capacity : 0;
     /* A replica's time splits between its prefills and its decode steps (the cycle of at_batch);

@@ -27,16 +27,15 @@ int sp_virtual_stage_layers(int layers, int stages, int i)
 }
 
 /* The published peak learning rate of the Llama size nearest the model's (active) parameters on a
- * log scale: 7B and 13B at lr, 34B and 70B at lr_70b, 405B at lr_405b (data/launch.yaml); the
- * boundaries are the geometric means of neighbouring published sizes, sqrt(13 x 34) and
- * sqrt(70 x 405) billion. Larger models train at lower rates (Llama 2 Table 1, Llama 3 sec. 3.4.1);
- * one 7B rate for a 405B run had been written into every launch. */
+ * log scale: 7B and 13B at lr, 34B and 70B at lr_70b, 405B at lr_405b, past the boundaries
+ * data/launch.yaml gives (Llama 2 Table 1, Llama 3 sec. 3.4.1); one 7B rate for a 405B run had been
+ * written into every launch. */
 double sp_pretrain_lr(const sp_launch_ctx *c)
 {
     const sp_launch_data *d = &c->rules->launch;
     double b = sp_model_active_params(&c->plan->model) / 1e9;
-    if (!(b > 0) || b <= sqrt(13.0 * 34.0))
+    if (!(b > d->lr_70b_from_params_b))
         return d->lr;
-    return b <= sqrt(70.0 * 405.0) ? d->lr_70b : d->lr_405b;
+    return b > d->lr_405b_from_params_b ? d->lr_405b : d->lr_70b;
 }
 

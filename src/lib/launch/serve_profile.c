@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* A month of the fleet: 730 hours, the figure serve's monthly cost is of. */
-static const double FLEET_HOURS = 730.0;
 
 static const char *engine_key(sp_engine_ask engine)
 {
@@ -27,7 +25,7 @@ static char *header(const sp_serve_report *r, sp_error *err)
     sp_buf_printf(&b, "# stackplan serve --format profile: the fleet for %g requests/s on %s, as a profile.\n",
                   r->config->qps, r->accel->name);
     sp_buf_printf(&b, "# `stackplan plan FILE` explains it; `stackplan launch FILE --out DIR` writes its launch files.\n");
-    sp_buf_printf(&b, "# train_hours: a month of the fleet (730 h); budget_usd: its cost for them, rounded up (set your\n"
+    sp_buf_printf(&b, "# train_hours: a month of the fleet; budget_usd: its cost for them, rounded up (set your\n"
                       "# own: the plan picks the tier by them).\n");
     return sp_buf_finish(&b, err);
 }
@@ -65,7 +63,8 @@ char *sp_serve_profile(const sp_serve_report *r, sp_error *err)
         sp_emit_kv_num(y, "prefix_share", c->prefix_share);
     if (!c->usd_from_catalog && c->usd_per_gpu_hour > 0) /* given; the catalog's price otherwise */
         sp_emit_kv_num(y, "usd_per_gpu_hour", c->usd_per_gpu_hour);
-    sp_emit_kv_int(y, "train_hours", FLEET_HOURS);
-    sp_emit_kv_int(y, "budget_usd", fmax(1.0, ceil(s->fleet_usd_per_hour * FLEET_HOURS)));
+    /* A month of the fleet, the hours and cost serve's monthly figure is of. */
+    sp_emit_kv_int(y, "train_hours", SP_HOURS_A_MONTH);
+    sp_emit_kv_int(y, "budget_usd", fmax(1.0, ceil(s->fleet_usd_per_month)));
     return sp_emit_profile_finish(y, header(r, err), err);
 }

@@ -17,7 +17,7 @@ typedef struct {
 static const number_spec NUMBERS[] = {
     NUMBER(cpus_per_gpu, 1, 1024),     NUMBER(time_margin, 0, 10),    NUMBER(requeue_signal_s, 60, 65535),
     NUMBER(checkpoint_minutes, 1, 1e5), NUMBER(lr, 1e-7, 1),          NUMBER(lr_70b, 1e-7, 1),
-    NUMBER(lr_405b, 1e-7, 1),          NUMBER(min_lr_ratio, 0, 1),
+    NUMBER(lr_405b, 1e-7, 1),          NUMBER(lr_70b_from_params_b, 0, 1e6), NUMBER(lr_405b_from_params_b, 0, 1e6),          NUMBER(min_lr_ratio, 0, 1),
     NUMBER(warmup_iters, 0, 1e7),      NUMBER(weight_decay, 0, 1),    NUMBER(clip_grad, 0, 1e3),
     NUMBER(adam_beta2, 0, 1),          NUMBER(ft_full_lr, 1e-8, 1),   NUMBER(ft_lora_lr, 1e-8, 1),
     NUMBER(lora_alpha_per_rank, 0, 64), NUMBER(ft_warmup_ratio, 0, 1),  NUMBER(ft_batch_sequences, 1, 1e6),

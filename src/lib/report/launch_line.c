@@ -246,21 +246,6 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
                                "ray job submit --working-dir . -- python data_job.py");
 }
 
-/* SGLang's quantization for the weights sized (ServerArgs choices), or NULL: 16-bit weights, or a
- * checkpoint that names its own method in config.json. */
-static const char *sglang_quantization(const sp_serve_config *c)
-{
-    if (c->weights_from_checkpoint)
-        return NULL;
-    switch (c->weight_dtype) {
-    case SP_DTYPE_FP8: return "fp8";
-    case SP_DTYPE_INT4: return c->no_marlin ? "awq" : "awq_marlin";
-    case SP_DTYPE_NVFP4: return "modelopt_fp4";
-    case SP_DTYPE_MXFP4: return "mxfp4";
-    default: return NULL;
-    }
-}
-
 /* python -m sglang.launch_server with the plan's numbers (sgl-project/sglang server_args.py): one
  * server a replica, on every interface at vLLM's port, so SkyPilot's probe and balancer find it.
  * Attention data-parallel over the replica's GPUs is --dp-size with --enable-dp-attention; the
@@ -286,8 +271,8 @@ static int sglang_line(const char *model_name, const sp_serve_config *c, const s
                    s->max_model_len, floor(s->static_memory_share * 1000.0) / 1000.0, s->batch);
     if (c->kv_dtype == SP_DTYPE_FP8 || c->kv_dtype == SP_DTYPE_INT8) /* SGLang has no int8 cache: fp8, one byte */
         n = sp_appendf(buf, size, n, " --kv-cache-dtype fp8_e4m3");
-    if (sglang_quantization(c))
-        n = sp_appendf(buf, size, n, " --quantization %s", sglang_quantization(c));
+    if (sp_vllm_quantization(c)) /* SGLang's ServerArgs take the same method names */
+        n = sp_appendf(buf, size, n, " --quantization %s", sp_vllm_quantization(c));
     if (sp_vllm_dtype(c))
         n = sp_appendf(buf, size, n, " --dtype %s", sp_vllm_dtype(c));
     /* Chains of K drafted tokens, one candidate a step (EAGLE's top-k 1): K steps, K + 1 tokens checked. */
