@@ -1784,10 +1784,11 @@ typedef enum { SP_ENGINE_VLLM, SP_ENGINE_TRTLLM, SP_ENGINE_RAY_SERVE_VLLM, SP_EN
 /* "vLLM", "TensorRT-LLM (trtllm-serve)", "Ray Serve + vLLM" or "SGLang". */
 const char *sp_engine_name(sp_engine engine);
 
-/* Replicas one SGLang server runs as data-parallel workers (--dp-size): those sharing an instance
- * the part is rented in whole (the fleet's instance_gpus over a replica's), 1 otherwise (and under
- * data-parallel attention, which --dp-size already splits). */
-double sp_sglang_replicas_per_server(const sp_serve_config *c, const sp_serve_result *s);
+/* Replicas one server runs as data-parallel workers (SGLang --dp-size, vLLM --data-parallel-size):
+ * those sharing an instance the part is rented in whole (the fleet's instance_gpus over a
+ * replica's), 1 otherwise, under data-parallel attention (which that flag already splits) and for
+ * trtllm-serve (no data-parallel workers for a dense model). */
+double sp_replicas_per_server(sp_engine engine, const sp_serve_config *c, const sp_serve_result *s);
 
 /* The engine for a fleet, and why (static text). */
 sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,

@@ -430,7 +430,7 @@ def serve_commands(line):
     return None
 
 
-def check_serve(text, eng):
+def check_serve(text, eng, extra=()):
     found = 0
     for line in logical_lines(text):
         s = line.strip()
@@ -445,6 +445,8 @@ def check_serve(text, eng):
         if cmd is None:
             continue
         name, argv, positionals = cmd
+        if argv[-1:] == ["$@"]:                         # "$@": the caller's flags (sky_task.yaml's run)
+            argv = argv[:-1] + list(extra)
         found += 1
         table = eng.flags(name)
         problems, seen, _ = walk_options(argv, table, max_positionals=positionals)
@@ -788,6 +790,27 @@ def check_manifest(profile_dir):
             yield rented == gpus, f"the AWS instances rent {rented} GPUs, the plan prices {gpus}"
 
 
+def check_sky_service(profile_dir, eng):
+    """A SkyPilot service rents the GPUs the plan prices (replicas x accelerators x nodes), and the
+    flags its run passes after serve.sh are the engine's, checked with serve.sh's own line."""
+    sky, serve = os.path.join(profile_dir, "sky_task.yaml"), os.path.join(profile_dir, "serve.sh")
+    manifest = os.path.join(profile_dir, "manifest.json")
+    if not (os.path.isfile(sky) and os.path.isfile(serve)):
+        return
+    task = yaml.safe_load(open(sky)) or {}
+    if "service" not in task:
+        return
+    gpus = json.load(open(manifest, encoding="utf-8")).get("cluster", {}).get("gpus") \
+        if os.path.isfile(manifest) else None
+    per_node = int(str(task["resources"]["accelerators"]).split(":")[1])
+    rented = per_node * task.get("num_nodes", 1) * task["service"]["replicas"]
+    if gpus:
+        yield rented == gpus, f"the SkyPilot service rents {rented} GPUs, the plan prices {gpus}"
+    run = words_of(str(task.get("run", "")).splitlines()[-1]) if str(task.get("run", "")).strip() else []
+    if run[:2] == ["bash", "serve.sh"] and len(run) > 2:
+        yield from check_serve(open(serve, encoding="utf-8").read(), eng, run[2:])
+
+
 def check_ray_train(profile_dir):
     """ray_train.py is Python that starts one Ray Train worker a GPU the plan prices, ray.sh submits
     it, and cluster.yaml's nodes install Ray with its train extra (TorchTrainer's dependencies)."""
@@ -838,6 +861,7 @@ def check_profile(profile_dir, eng):
     results += [(ok, f"{profile}/torchtitan.toml", text) for ok, text in check_torchtitan_plan(profile_dir)]
     results += [(ok, f"{profile}/ds_config.json", text) for ok, text in check_ds_batch(profile_dir)]
     results += [(ok, f"{profile}/ray_train.py", text) for ok, text in check_ray_train(profile_dir)]
+    results += [(ok, f"{profile}/sky_task.yaml", text) for ok, text in check_sky_service(profile_dir, eng)]
     return results
 
 
@@ -984,6 +1008,12 @@ envs: {MODEL: meta-llama/Llama-3.1-8B}
 run: torchrun train.py
 """
 
+GOOD_SKY_SERVICE = """name: serve
+resources: {accelerators: H100:8, ports: 8000}
+service: {readiness_probe: /health, replicas: 2}
+run: bash serve.sh --data-parallel-size 4 --api-server-count 4
+"""
+
 GOOD_DS = {"train_micro_batch_size_per_gpu": 1, "gradient_accumulation_steps": 8, "bf16": {"enabled": True},
            "zero_optimization": {"stage": 3, "overlap_comm": True}}
 GOOD_ACCELERATE = """compute_environment: LOCAL_MACHINE
@@ -1072,6 +1102,11 @@ SELF_TEST_CASES = [
      False, "nonsenseField"),
     ("rayservice-unknown-field", {"rayservice.yaml": GOOD_RAYSERVICE + "  nonsenseField: true\n"},
      False, "nonsenseField"),
+    ("sky-serve-run-flags", {"serve.sh": 'exec vllm serve m --tensor-parallel-size 2 "$@"\n',
+                             "sky_task.yaml": GOOD_SKY_SERVICE}, True, None),
+    ("sky-serve-run-bad-flag", {"serve.sh": 'exec vllm serve m --tensor-parallel-size 2 "$@"\n',
+                                "sky_task.yaml": GOOD_SKY_SERVICE.replace("--data-parallel-size", "--dp-size")},
+     False, "--dp-size"),
     ("sky-string-num-nodes", {"sky_task.yaml": GOOD_SKY.replace("num_nodes: 2", "num_nodes: two")},
      False, "num_nodes"),
     ("good-torchtitan", with_manifest({"torchtitan.toml": GOOD_TORCHTITAN}, 8,

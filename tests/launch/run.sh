@@ -312,6 +312,20 @@ if not all(w in serve for w in ("--nnodes 2", '--node-rank "${NODE_RANK:-0}"', "
 sys.exit("; ".join(problems) if problems else 0)
 PY
 
+# vLLM's fleet on a part AWS rents only 8 to an instance (4 tp-4 replicas of 70B on H100): SkyPilot's
+# service rents the 2 instances the plan prices, each one vllm serve of 2 data-parallel engines; it had
+# asked H100:4 a replica, which SkyPilot may place on another cloud at another price
+check "vLLM's SkyPilot service rents whole instances, one data-parallel server each" python3 - "$work/kit" <<'PY'
+import os, sys, yaml
+d = os.path.join(sys.argv[1], "serve-llama-3-1-70b-at-30-qps")
+task = yaml.safe_load(open(os.path.join(d, "sky_task.yaml")))
+serve = open(os.path.join(d, "serve.sh")).read()
+ok = task["resources"]["accelerators"] == "H100:8" and task["service"]["replicas"] == 2 and \
+     task["run"].strip() == "bash serve.sh --data-parallel-size 2 --api-server-count 2" and \
+     "--tensor-parallel-size 4 " in serve and serve.rstrip().endswith('"$@"')
+sys.exit(0 if ok else f"resources {task['resources']}, service {task['service']}, run {task['run']!r}")
+PY
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

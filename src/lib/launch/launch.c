@@ -176,13 +176,16 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
     if (plan->served) {
         sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
         sp_buf_printf(&b, "# %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
+        double per_server = sp_replicas_per_server(plan->engine, &plan->serve_config, &plan->serve);
+        bool vllm = plan->engine == SP_ENGINE_VLLM || plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
         if (plan->engine == SP_ENGINE_RAY_SERVE_VLLM)
             sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) or rayservice.yaml (KubeRay) run all %.0f.\n",
                           plan->serve.replicas);
+        if (vllm && per_server > 1 && sp_sky_accelerator(c->accel)[0])
+            sp_buf_printf(&b, "# sky_task.yaml runs one server an instance: its %.0f replicas as vLLM's data-parallel engines,\n"
+                              "# the flags it passes after serve.sh (--data-parallel-size) appended to this line.\n",
+                          per_server);
         else if (sp_plan_runs_own_servers(plan) && plan->serve.replicas > 1) {
-            double per_server = plan->engine == SP_ENGINE_SGLANG
-                                    ? sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve)
-                                    : 1.0;
             char what[64] = "one replica";
             if (per_server > 1)
                 snprintf(what, sizeof what, "one instance's %.0f replicas (--dp-size)", per_server);
@@ -191,7 +194,8 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
                                                             "balancer"
                                                           : "start one server a machine behind your load balancer");
         }
-        sp_buf_printf(&b, "exec %s\n", line);
+        /* vLLM's line takes the instance's data-parallel flags from sky_task.yaml's run. */
+        sp_buf_printf(&b, "exec %s%s\n", line, vllm ? " \"$@\"" : "");
     } else {
         sp_shell_quote(c->profile->model[0] ? c->profile->model : "MODEL", model, sizeof model);
         if (sp_plan_runs_serve_app(plan))
@@ -708,6 +712,14 @@ static void sky_serve_run(const sp_launch_ctx *c, char *buf, size_t size)
 {
     const sp_serve_result *s = &c->plan->serve;
     double gpus = s->tp * fmax(1.0, s->pp);
+    double per_server = sp_replicas_per_server(c->plan->engine, &c->plan->serve_config, s);
+    bool vllm = c->plan->engine == SP_ENGINE_VLLM || c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
+    /* vLLM over a whole instance: its replicas as data-parallel engines behind one API server a
+     * replica's worth of frontends (docs/serving/data_parallel_deployment.md: dense and MoE). */
+    if (vllm && per_server > 1) {
+        snprintf(buf, size, "bash serve.sh --data-parallel-size %.0f --api-server-count %.0f", per_server, per_server);
+        return;
+    }
     if (!(s->nodes_per_replica > 1)) {
         snprintf(buf, size, "bash serve.sh");
         return;

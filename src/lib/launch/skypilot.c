@@ -43,10 +43,9 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     /* A replica wider than a node rents its nodes' GPUs node by node (num_nodes), as training does:
      * no node holds 16 GPUs. */
     double per_replica = s->tp * (s->pp > 1 ? s->pp : 1), replica_nodes = fmax(1, s->nodes_per_replica);
-    /* SGLang's servers each run the replicas of one instance the plan rents whole (--dp-size). */
-    double per_server = c->plan->served && c->plan->engine == SP_ENGINE_SGLANG
-                            ? sp_sglang_replicas_per_server(&c->plan->serve_config, s)
-                            : 1.0;
+    /* On a part rented in whole instances a server runs the replicas of one (SGLang's --dp-size,
+     * vLLM's --data-parallel-size), so the service rents the instances the plan prices. */
+    double per_server = c->plan->served ? sp_replicas_per_server(c->plan->engine, &c->plan->serve_config, s) : 1.0;
     per_replica *= per_server;
     resources(y, c, serving ? per_replica / replica_nodes : c->per_node, serving,
               serving ? replica_nodes > 1 : c->plan->nodes > 1);
@@ -76,8 +75,11 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     else
         sp_emit_str(y, run);
     sp_emit_end_map(y);
-    char header[160];
+    char header[192];
     snprintf(header, sizeof header, "# SkyPilot: sky %s %ssky_task.yaml (the plan's %s).\n", serving ? "serve up" : "launch",
-             token ? "--secret HF_TOKEN " : "", serving ? "replicas, each its GPUs" : "nodes and GPUs");
+             token ? "--secret HF_TOKEN " : "",
+             !serving          ? "nodes and GPUs"
+             : per_server > 1 ? "instances, each one server of its replicas as data-parallel workers"
+                              : "replicas, each its GPUs");
     return sp_emit_finish(y, header, err);
 }

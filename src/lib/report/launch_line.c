@@ -126,9 +126,7 @@ bool sp_plan_runs_serve_app(const sp_plan *plan)
 
 double sp_plan_servers(const sp_plan *plan)
 {
-    double per_server =
-        plan->engine == SP_ENGINE_SGLANG ? sp_sglang_replicas_per_server(&plan->serve_config, &plan->serve) : 1.0;
-    return ceil(plan->serve.replicas / per_server);
+    return ceil(plan->serve.replicas / sp_replicas_per_server(plan->engine, &plan->serve_config, &plan->serve));
 }
 
 bool sp_plan_runs_own_servers(const sp_plan *plan)
@@ -261,8 +259,9 @@ static int sglang_line(const char *model_name, const sp_serve_config *c, const s
         n = sp_appendf(buf, size, n, " --dp-size %.0f --enable-dp-attention", s->tp);
     /* Replicas sharing an instance the part is rented in whole: one server runs them as SGLang's
      * data-parallel workers behind its own controller. */
-    if (sp_sglang_replicas_per_server(c, s) > 1)
-        n = sp_appendf(buf, size, n, " --dp-size %.0f", sp_sglang_replicas_per_server(c, s));
+    double per_server = sp_replicas_per_server(SP_ENGINE_SGLANG, c, s);
+    if (per_server > 1)
+        n = sp_appendf(buf, size, n, " --dp-size %.0f", per_server);
     if (c->expert_parallel)
         n = sp_appendf(buf, size, n, " --ep-size %.0f", s->tp);
     if (s->pp > 1)
