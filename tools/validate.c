@@ -331,6 +331,7 @@ static const struct {
 } IN_SAMPLE[] = {
     {"nemo-curator-fuzzy-dedup", "stages.yaml fuzzy-dedup gpu_tokens_per_s is calibrated on it"},
     {"tiktoken-per-thread", "stages.yaml's tokenize cost is this figure"},
+    {"slimpajama-redpajama-cpu", "stages.yaml fuzzy-dedup cpu_s_per_gb is calibrated on it"},
 };
 
 static const char *in_sample(const char *id)

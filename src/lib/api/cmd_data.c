@@ -1,7 +1,9 @@
 /* cmd_data.c - `stackplan data`: hours, nodes and cost of a shuffle-heavy data job. */
 #include "api_internal.h"
+#include "common_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const cli_opt OPTS[] = {
@@ -57,14 +59,33 @@ static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_
 }
 
 /* With --instance, that one; without, the cheapest that meets the deadline. */
+/* The instance an --instance word names, by the catalog names' rules (case, short forms, a near
+ * miss suggested), as --gpu's. */
+static sp_status find_instance(const sp_instance_catalog *catalog, const char *typed, const sp_instance **out,
+                               sp_error *err)
+{
+    const char **names = calloc(catalog->count + 1, sizeof *names);
+    if (!names)
+        return sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "instance", "out of memory");
+    for (size_t i = 0; i < catalog->count; i++)
+        names[i] = catalog->items[i].name;
+    const char *name = NULL;
+    sp_status s = cli_resolve_name(names, catalog->count, typed, "instance", "instance",
+                                   "`stackplan catalog instances`", &name, err);
+    *out = s == SP_OK ? sp_instance_find(catalog, name) : NULL;
+    free(names);
+    return s;
+}
+
 static sp_status size_job(const cli_value *v, const sp_stage_model *m, const sp_instance_catalog *catalog,
                           sp_data_job *job, sp_data_result *r, const sp_instance **chosen, sp_error *err)
 {
     const cli_value *name = cli_flag(&CMD, v, "instance");
     double deadline = cli_number_or(&CMD, v, "deadline-hours", 0);
     if (name->set) {
-        if (!(*chosen = sp_instance_find(catalog, name->text)))
-            return cli_flag_error(err, "instance", "'%s' is not in the instance catalog", name->text);
+        sp_status s = find_instance(catalog, name->text, chosen, err);
+        if (s != SP_OK)
+            return s;
         return deadline > 0 ? sp_data_size(m, *chosen, job, deadline, r, err) : sp_data_estimate(m, *chosen, job, r, err);
     }
     if (deadline <= 0)
@@ -99,8 +120,8 @@ int cmd_data(int argc, char **argv)
         s = job_from_flags(v, &model, &job, &err);
     if (s == SP_OK && cli_flag(&CMD, v, "gpu")->set) {
         s = sp_accels_load(cli_data_file(&CMD, v, "accelerators", data_dir, "accelerators.yaml", &path), &accels, &err);
-        if (s == SP_OK && !(job.gpu = sp_accel_find(&accels, cli_flag(&CMD, v, "gpu")->text)))
-            s = cli_flag_error(&err, "gpu", "'%s' is not in the accelerator catalog", cli_flag(&CMD, v, "gpu")->text);
+        if (s == SP_OK)
+            s = cli_find_accel(&accels, cli_flag(&CMD, v, "gpu")->text, &job.gpu, &err);
         if (s == SP_OK && !(job.gpu->usd_per_hour > 0))
             s = cli_flag_error(&err, "gpu", "'%s' has no public price in the catalog", job.gpu->name);
         if (s == SP_OK)
