@@ -1056,6 +1056,45 @@ static void near_tie_goes_to_room(void **state)
     assert_memory_equal(&one.top[0].config, &tied.top[0].config, sizeof one.top[0].config);
 }
 
+/* The search reuses a generation's layer costs and activations while the ZeRO stage, recompute and
+ * sequence parallelism change (memos); every layout it returns must weigh and time as it does on
+ * its own. fp8 under FSDP2 keeps 16-bit GEMM inputs and asked-for eager modules follow the stack:
+ * a memo keyed without them had given a searched Qwen3-30B layout 9 GB less than the same layout
+ * pinned. */
+static void search_memos_agree_with_fresh_estimates(void **state)
+{
+    (void)state;
+    sp_accel a = toy_accel();
+    a.fp8_flops_per_s = 200e12;
+    sp_model m = toy_model(4);
+    sp_search_request q = SP_SEARCH_REQUEST_INIT;
+    q.gpus = 4;
+    q.global_batch = 8;
+    q.seq = 512;
+    q.usd_per_gpu_hour = 2;
+    q.precision = SP_PREC_FP8;
+    static sp_search_result r;
+    sp_error err;
+    for (int eager = 0; eager <= 1; eager++) {
+        q.eager_modules = eager != 0;
+        assert_int_equal(sp_train_search(&m, &a, &q, &MEM, &PERF, SP_TOP_MAX, &r, &err), SP_OK);
+        assert_true(r.top_count > 4);
+        bool fsdp2 = false, other = false;
+        for (size_t i = 0; i < r.top_count; i++) {
+            const sp_candidate *c = &r.top[i];
+            sp_memory fresh;
+            sp_step step;
+            assert_int_equal(sp_memory_estimate(&m, &c->config, &MEM, a.memory_bytes, &fresh, &err), SP_OK);
+            assert_true(fabs(fresh.total_bytes - c->memory.total_bytes) <= 1e-9 * fresh.total_bytes);
+            assert_int_equal(sp_train_step(&m, &a, &c->config, q.global_batch, &PERF, &step, &err), SP_OK);
+            assert_true(fabs(step.step_time_s - c->step.step_time_s) <= 1e-9 * step.step_time_s);
+            fsdp2 = fsdp2 || c->config.zero >= 3;
+            other = other || c->config.zero < 3;
+        }
+        assert_true(fsdp2 && other); /* both sides of the key were returned */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1087,6 +1126,7 @@ int main(void)
         cmocka_unit_test(deadline_and_budget_order),
         cmocka_unit_test(host_launch_time_of_a_step),
         cmocka_unit_test(near_tie_goes_to_room),
+        cmocka_unit_test(search_memos_agree_with_fresh_estimates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,7 +103,7 @@ typedef struct {
     unsigned generation;
     unsigned params_generation; /* params_per_gpu holds while this is generation */
     double params_per_gpu;
-    sp_memory_memo_slot slots[16]; /* a recompute policy x sequence parallelism x eager modules */
+    sp_memory_memo_slot slots[32]; /* a recompute policy x sequence parallelism x eager modules x FSDP2 */
 } sp_memory_memo;
 
 /* sp_memory_estimate_checked with the memo (NULL: none); the answer is the same either way. */
@@ -150,8 +150,8 @@ typedef struct {
  * matches. */
 typedef struct {
     unsigned generation;
-    unsigned slot_generation[2];
-    sp_layer_costs costs[2];
+    unsigned slot_generation[8]; /* sequence parallelism x eager modules x torchtitan's stack */
+    sp_layer_costs costs[8];
     double flops_seq;               /* the sequence length forward_flops_per_token was taken at (0: none) */
     double forward_flops_per_token; /* the model's, at flops_seq: the same for every layout */
 } sp_step_memo;

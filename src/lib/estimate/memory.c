@@ -408,8 +408,8 @@ sp_status sp_memory_estimate(const sp_model *model, const sp_mem_config *config,
 
 /* Parameters per GPU and training activations of this layout: from the memo when it holds this
  * layout (the search varies the ZeRO stage outermost of its inner loops; parameters per GPU
- * depend on the split alone, the activations on its recompute policy, sequence parallelism and
- * eager modules too), else computed and kept there. */
+ * depend on the split alone, the activations on its recompute policy, sequence parallelism,
+ * eager modules and whether FSDP2 runs it too), else computed and kept there. */
 static void split_terms(const sp_model *m, const sp_mem_config *c, const sp_memory_constants *k, double params,
                         sp_memory_memo *memo, double *per_gpu, double *activations)
 {
@@ -423,7 +423,10 @@ static void split_terms(const sp_model *m, const sp_mem_config *c, const sp_memo
         memo->params_generation = memo->generation;
     }
     *per_gpu = memo->params_per_gpu;
-    unsigned key = ((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u) + (c->eager_modules ? 8u : 0u);
+    /* FSDP2 (ZeRO-3 without experts) keeps fp8 GEMMs' inputs in 16 bits (fp8_saved_inputs): the
+     * ZeRO stages of one generation may not share a slot across it. */
+    unsigned key = ((unsigned)c->recompute % 4u) * 2u + (c->sequence_parallel ? 1u : 0u) + (c->eager_modules ? 8u : 0u) +
+                   (sp_layout_is_fsdp2(c) ? 16u : 0u);
     sp_memory_memo_slot *slot = &memo->slots[key];
     if (slot->generation != memo->generation)
         *slot = (sp_memory_memo_slot){memo->generation, c->mode == SP_MODE_TRAIN ? training_activations(m, c, k) : 0.0};

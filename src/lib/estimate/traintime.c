@@ -519,12 +519,14 @@ static stage_times stage(const step_ctx *x, const sp_layer_costs *lc)
 }
 
 /* The layer costs of this layout: from the memo when it holds this layout's (one slot a
- * sequence-parallel setting, the search's innermost switch), else computed and kept there. */
+ * sequence-parallel setting, the search's innermost switch, and each of the eager-module and
+ * torchtitan settings the ZeRO stage brings: elementwise_s and context_parallel_s read them),
+ * else computed and kept there. */
 static sp_layer_costs remembered_costs(const step_ctx *x, sp_step_memo *memo)
 {
     if (!memo || memo->generation == 0)
         return layer_costs_of(x);
-    int slot = x->c->sequence_parallel ? 1 : 0;
+    int slot = (x->c->sequence_parallel ? 1 : 0) + (x->c->eager_modules ? 2 : 0) + (sp_layout_is_torchtitan(x->c) ? 4 : 0);
     if (memo->slot_generation[slot] != memo->generation) {
         memo->costs[slot] = layer_costs_of(x);
         memo->slot_generation[slot] = memo->generation;
