@@ -635,14 +635,17 @@ typedef struct {
     bool checkpoint_experts_only; /* the format covers the routed experts only: attention is left out
                                      (quantization_config.modules_to_not_convert), as in gpt-oss */
     bool experts_fused;           /* the routed experts are 3-D parameters, not nn.Linear modules (HF
-                                     GptOssExperts): bitsandbytes does not quantise them and PEFT's
-                                     LoRA targets do not reach them */
+                                     GptOssExperts, Llama4TextExperts; every MoE from transformers 5:
+                                     sp_model_as_transformers_loads): bitsandbytes does not quantise
+                                     them and PEFT's LoRA targets do not reach them */
     double mtp_layers;            /* multi-token-prediction modules the checkpoint carries for
                                      speculative decoding (num_nextn_predict_layers); 0: none */
     double rope_theta;            /* the rotary embedding's base (config.json rope_theta; 10000, the
                                      RoFormer value, when unstated); unused with learned positions */
     double rope_llama3_factor;    /* Llama 3.1's frequency-dependent RoPE scaling (rope_scaling with
                                      rope_type llama3): its factor; 0: none */
+    double moe_layer_step;        /* MoE: every this-many-th layer routes, the others dense (Llama 4's
+                                     interleave_moe_layer_step); 0 or 1: the dense_layers come first */
 } sp_model;
 
 /* Reads a Hugging Face config.json (llama, mistral, mixtral, qwen2, gpt2,
@@ -1789,6 +1792,12 @@ const char *sp_engine_name(sp_engine engine);
  * replica's), 1 otherwise, under data-parallel attention (which that flag already splits) and for
  * trtllm-serve (no data-parallel workers for a dense model). */
 double sp_replicas_per_server(sp_engine engine, const sp_serve_config *c, const sp_serve_result *s);
+
+/* The model as the pinned transformers (data/frameworks.yaml) loads it for a fine-tune: from
+ * transformers 5 every MoE family holds its routed experts as fused 3-D parameters (the
+ * use_experts_implementation classes: MixtralExperts, Qwen3MoeExperts, ...), which bitsandbytes'
+ * 4-bit loading skips (bitsandbytes issue #1849) and PEFT's LoRA targets do not wrap. */
+void sp_model_as_transformers_loads(sp_model *m, const sp_rules *rules);
 
 /* The engine for a fleet, and why (static text). */
 sp_engine sp_serve_engine(const sp_accel *accel, const sp_serve_config *config, const sp_serve_result *result,

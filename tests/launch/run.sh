@@ -326,6 +326,14 @@ ok = task["resources"]["accelerators"] == "H100:8" and task["service"]["replicas
 sys.exit(0 if ok else f"resources {task['resources']}, service {task['service']}, run {task['run']!r}")
 PY
 
+# Llama 4 Maverick routes every second layer (HF: layer i when (i + 1) % 2 == 0) with a sigmoid router:
+# Megatron's pattern had put the 24 dense layers first, another model than the checkpoint's
+"$bin" train --model llama-4-maverick-17b-128e --gpus 512 --gpu h100-sxm-80gb --format profile >"$work/maverick.yaml"
+"$bin" launch "$work/maverick.yaml" --out "$work/maverick" >/dev/null
+check "Llama 4 Maverick's Megatron launch interleaves its MoE layers and scores experts by a sigmoid" sh -c \
+  "grep -rq -- \"--moe-layer-freq '(\[0\]\*1+\[1\])\*24'\" '$work/maverick' &&
+   grep -rq -- '--moe-router-score-function sigmoid' '$work/maverick'"
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

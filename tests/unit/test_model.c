@@ -195,6 +195,31 @@ static void experts_touched_by_hand(void **state)
     assert_close(sp_experts_touched(1, 1, 100), 1.0);
 }
 
+/* Llama 4 as transformers and Megatron see it: every 2nd of Maverick's 48 layers routes over 128
+ * experts (HF: layer i when (i + 1) % interleave_moe_layer_step == 0), 24 dense; a sigmoid router
+ * (Llama4TextMoe); experts held as fused 3-D parameters (Llama4TextExperts). Scout routes every
+ * layer. From transformers 5 every MoE family's experts are fused; a dense model stays as it is. */
+static void llama4_layers_router_and_fused_experts(void **state)
+{
+    (void)state;
+    sp_model m;
+    sp_error err;
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-4-maverick-17b-128e", &m, &err), SP_OK);
+    assert_true(m.moe_layer_step == 2 && m.dense_layers == 24 && m.layers == 48);
+    assert_true(m.router_sigmoid && m.experts_fused);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-4-scout-17b-16e", &m, &err), SP_OK);
+    assert_true(m.moe_layer_step == 1 && m.dense_layers == 0 && m.experts_fused);
+    sp_rules rules;
+    assert_int_equal(sp_rules_load(SP_DATA_DIR, &rules, &err), SP_OK);
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "mixtral-8x7b", &m, &err), SP_OK);
+    assert_false(m.experts_fused); /* transformers 4's MixtralBlockSparseTop2MLP: nn.Linear */
+    sp_model_as_transformers_loads(&m, &rules);
+    assert_true(m.experts_fused); /* the pinned transformers (5.x): MixtralExperts' 3-D tensors */
+    assert_int_equal(sp_model_load_catalog(SP_DATA_DIR, "llama-3.1-8b", &m, &err), SP_OK);
+    sp_model_as_transformers_loads(&m, &rules);
+    assert_false(m.experts_fused);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +231,7 @@ int main(void)
         cmocka_unit_test(hf_errors_name_the_field),
         cmocka_unit_test(checkpoint_formats),
         cmocka_unit_test(qwen2_biases),
+        cmocka_unit_test(llama4_layers_router_and_fused_experts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,6 +192,7 @@ static int ft_memory(const cli_value *v, cli_inputs *in, sp_format format)
     sp_ft_memory memory;
     sp_ft_constants k = sp_rules_ft_constants(&in->rules);
     double capacity = sp_usable_memory_bytes(in->accel, &in->rules.perf);
+    sp_model_as_transformers_loads(&in->model, &in->rules);
     sp_status s = ft_config_from_flags(v, &in->model, &config, &err);
     if (s == SP_OK)
         s = sp_ft_memory_estimate(&in->model, &config, &k, capacity, &memory, &err);

@@ -78,6 +78,7 @@ int cli_ft_run(cli_inputs *in, const sp_accel *const *accels, size_t count, cons
     sp_error_clear(&err);
     sp_ft_constants k = sp_rules_ft_constants(&in->rules);
     char *text = NULL;
+    sp_model_as_transformers_loads(&in->model, &in->rules);
     if (sp_ft_search(&in->model, accels, count, q, &k, &in->rules.perf, &result, &err) == SP_OK) {
         sp_ft_report report = {&in->model, q, &result, &in->rules, in->catalog_model};
         if (format == SP_FORMAT_PROFILE && result.best < 0) /* understood, nothing to write: exit 3 below */

@@ -144,7 +144,15 @@ static void shape_args(const sp_launch_ctx *c, sp_buf *b)
         whole(b, "--moe-ffn-hidden-size", m->ffn);
         if (m->shared_experts > 0)
             whole(b, "--moe-shared-expert-intermediate-size", m->shared_experts * m->ffn);
-        if (m->dense_layers > 0) /* DeepSeek's dense first layers: a Python list expression */
+        /* Where the dense layers sit, as a Python list expression: Llama 4's every step-th layer
+         * routed (HF: layer i when (i + 1) % step == 0), DeepSeek's first layers dense. */
+        if (m->dense_layers > 0 && m->moe_layer_step > 1) {
+            double rounds = floor(m->layers / m->moe_layer_step), tail = m->layers - rounds * m->moe_layer_step;
+            sp_buf_printf(b, "    --moe-layer-freq '([0]*%.0f+[1])*%.0f%s", m->moe_layer_step - 1, rounds,
+                          tail > 0 ? "+[0]*" : "'\n");
+            if (tail > 0)
+                sp_buf_printf(b, "%.0f'\n", tail);
+        } else if (m->dense_layers > 0)
             sp_buf_printf(b, "    --moe-layer-freq '[0]*%.0f+[1]*%.0f'\n", m->dense_layers, m->layers - m->dense_layers);
         flag(b, "--moe-grouped-gemm");
         sp_buf_puts(b, "    --moe-token-dispatcher-type alltoall\n");

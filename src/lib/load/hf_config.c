@@ -438,6 +438,11 @@ static sp_status hf_llama4(hf_config *c, sp_model *m)
         return hf_fail(c, step < 1 ? "interleave_moe_layer_step" : "no_rope_layer_interval", "must be at least 1");
     m->shared_experts = m->experts > 1 ? 1 : 0;
     m->dense_layers = m->experts > 1 ? m->layers - floor(m->layers / step) : 0;
+    m->moe_layer_step = m->experts > 1 ? step : 0; /* layer i routes when (i + 1) % step == 0 */
+    /* Llama4TextMoe scores its top-k experts with a sigmoid; Llama4TextExperts holds them as
+     * gate_up_proj and down_proj nn.Parameter tensors (models/llama4/modeling_llama4.py). */
+    m->router_sigmoid = m->experts > 1;
+    m->experts_fused = m->experts > 1;
     m->window_layers = m->window > 0 ? m->layers - floor(m->layers / interval) : 0;
     return s;
 }

@@ -3,6 +3,7 @@
 #include "plan_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- training ---- */
@@ -210,6 +211,12 @@ const char *sp_framework_version(const sp_rules *rules, const char *name)
 }
 
 /* ---- fine-tuning ---- */
+
+void sp_model_as_transformers_loads(sp_model *m, const sp_rules *rules)
+{
+    if (m->experts > 1 && atoi(sp_framework_version(rules, "transformers")) >= 5)
+        m->experts_fused = true;
+}
 
 const char *sp_ft_framework(const sp_ft_option *o, const char **reason)
 {

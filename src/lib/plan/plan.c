@@ -566,9 +566,13 @@ static void ft_settings(const sp_profile *p, sp_ft_request *q)
 
 /* Full, LoRA and QLoRA (or the profile's method) on 1 to gpus_per_node GPUs: the cheapest that
  * finishes within train_hours (when given) and the budget, else the fastest. */
-static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp_model *m, const sp_accel *a,
+static sp_status plan_fine_tune(const sp_profile *p, const sp_rules *r, const sp_model *named, const sp_accel *a,
                                 sp_plan *out, sp_error *err)
 {
+    static sp_model loaded; /* large; plans run one at a time */
+    loaded = *named;
+    sp_model_as_transformers_loads(&loaded, r);
+    const sp_model *m = &loaded;
     static const sp_ft_request defaults = SP_FT_REQUEST_INIT;
     sp_ft_request q = defaults;
     q.base.seq = p->seq > 0 ? p->seq : fmin(2048.0, sp_model_default_seq(m));

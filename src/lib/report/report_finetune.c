@@ -245,9 +245,11 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     if (q->methods & ~(unsigned)SP_METHODS_FULL) /* a full fine-tune alone has no adapters to describe */
         sp_buf_printf(&b, "adapters rank %g on %s%s; ", q->base.lora_rank, targets,
                       !r->model->experts_fused ? ""
-                      : q->methods & SP_METHODS_QLORA ? " (its experts are fused parameters: no LoRA target reaches "
-                                                        "them, and 4-bit loading keeps them 16-bit)"
-                                                      : " (its experts are fused parameters: no LoRA target reaches them)");
+                      : q->methods & SP_METHODS_QLORA ? " (transformers holds its experts as fused 3-D parameters: no "
+                                                        "LoRA target reaches them, and bitsandbytes' 4-bit loading "
+                                                        "keeps them 16-bit, bitsandbytes#1849)"
+                                                      : " (transformers holds its experts as fused 3-D parameters: no "
+                                                        "LoRA target reaches them)");
     char precision[96];
     sp_buf_printf(&b, "%s, %s%s%s\n", precision_text(s, q->base.precision, precision, sizeof precision),
                   sp_optimizer_name(q->base.optimizer),
