@@ -334,6 +334,12 @@ check "Llama 4 Maverick's Megatron launch interleaves its MoE layers and scores 
   "grep -rq -- \"--moe-layer-freq '(\[0\]\*1+\[1\])\*24'\" '$work/maverick' &&
    grep -rq -- '--moe-router-score-function sigmoid' '$work/maverick'"
 
+# torchtitan's float8 linear converter swaps nn.Linear only: an MoE's experts need the grouped-GEMM one,
+# or they run bf16 where the plan timed them in fp8
+check "a torchtitan fp8 MoE launch converts its experts' grouped GEMMs" sh -c \
+  "grep -q 'converters = \[\"quantize.linear.float8\", \"quantize.grouped_mm.float8\"\]' '$work/kit/torchtitan-fp8-moe-qwen3-30b-a3b-on-16-h100s/torchtitan.toml' &&
+   grep -q '^fqns = \[\"experts\"\]' '$work/kit/torchtitan-fp8-moe-qwen3-30b-a3b-on-16-h100s/torchtitan.toml'"
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

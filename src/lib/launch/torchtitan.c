@@ -197,10 +197,13 @@ static void model(const sp_launch_ctx *c, sp_buf *b)
                          "#   python scripts/download_hf_assets.py --repo_id %s --assets tokenizer\n", id);
         text(b, "hf_assets_path", path);
     }
+    /* The linear converters swap nn.Linear only; an MoE's experts (GroupedExperts' 3-D weights)
+     * take the grouped-GEMM converters, or they would run bf16 where the plan timed them 8-bit. */
+    bool moe = m->experts > 1;
     if (precision == SP_PREC_FP8 || precision == SP_PREC_FP8_ROWWISE)
-        sp_buf_puts(b, "converters = [\"quantize.linear.float8\"]\n");
+        sp_buf_printf(b, "converters = [\"quantize.linear.float8\"%s]\n", moe ? ", \"quantize.grouped_mm.float8\"" : "");
     else if (precision == SP_PREC_MXFP8)
-        sp_buf_puts(b, "converters = [\"quantize.linear.mx\"]\n");
+        sp_buf_printf(b, "converters = [\"quantize.linear.mx\"%s]\n", moe ? ", \"quantize.grouped_mm.mx\"" : "");
 }
 
 static void schedule(const sp_launch_ctx *c, sp_buf *b, double steps)
@@ -264,6 +267,10 @@ static void low_precision(const sp_launch_ctx *c, sp_buf *b)
         text(b, "recipe_name", "mxfp8_cublas");
     }
     sp_buf_puts(b, "filter_fqns = [\"output\"]\n");
+    if (c->plan->model.experts > 1) { /* the experts' grouped GEMMs (torchtitan's MoE GroupedExperts) */
+        table(b, p == SP_PREC_MXFP8 ? "quantize.grouped_mm.mx" : "quantize.grouped_mm.float8");
+        sp_buf_puts(b, "fqns = [\"experts\"]\n");
+    }
 }
 
 /* Saved about every checkpoint_minutes; the folder is the script's --checkpoint.folder. */
