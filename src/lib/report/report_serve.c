@@ -773,6 +773,10 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     json_object_set_new(o, "tp", json_integer((json_int_t)s->tp));
     json_object_set_new(o, "expert_parallel", json_boolean(c->expert_parallel));
     json_object_set_new(o, "attention_dp", json_boolean(c->expert_parallel && c->attention_dp));
+    /* What the replica's tp GPUs run: the attention split tp ways or data-parallel (one rank a
+     * sequence, vLLM --data-parallel-size), the experts over all of them or sliced by tp. */
+    json_object_set_new(o, "attention_tp", json_integer((json_int_t)(c->expert_parallel && c->attention_dp ? 1 : s->tp)));
+    json_object_set_new(o, "ep", json_integer((json_int_t)(c->expert_parallel ? s->tp : 1)));
     /* A pinned --tp the search would not take: the open split's fleet (null when none is better). */
     if (s->open_tp > 0) {
         json_t *open = json_object();
