@@ -1859,9 +1859,10 @@ enum {
     SP_NOTE_NEEDS_GPU_FOR_TIME = 1u << 9,      /* a model without a gpu: no time estimate */
     SP_NOTE_HOURS_ARE_INPUT = 1u << 10,        /* training without a named model: train_hours is taken, not estimated */
     SP_NOTE_SERVE_TARGETS_UNMET = 1u << 11,    /* warning: no batch meets ttft_ms/tpot_ms (serve exits 3 on it) */
-    SP_NOTE_HOURS_BELOW_COMPUTE = 1u << 12     /* warning: train_hours is under 6 N D at the provisioned GPUs' peak */
+    SP_NOTE_HOURS_BELOW_COMPUTE = 1u << 12,    /* warning: train_hours is under 6 N D at the provisioned GPUs' peak */
+    SP_NOTE_MANAGED_RUNS_IT = 1u << 13         /* the managed tier: its premium buys a service; the files are the same job self-run */
 };
-enum { SP_NOTE_COUNT = 13 };
+enum { SP_NOTE_COUNT = 14 };
 
 /* The outcome of planning one profile. Plain numbers; reporters format them. */
 typedef struct {

@@ -342,6 +342,8 @@ static void choose_tier(const sp_profile *p, const sp_rules *r, bool classic, sp
     }
     if (out->tier == SP_TIER_SELF && out->buy_by_inequality)
         out->notes |= SP_NOTE_MANAGED_CHEAPER;
+    if (out->tier == SP_TIER_MANAGED)
+        out->notes |= SP_NOTE_MANAGED_RUNS_IT;
     /* Cash leaves the budget; the team's ops hours do not. */
     out->spend_usd = out->tier == SP_TIER_MANAGED ? out->cost.managed_usd : out->cost.raw_usd;
     out->within_budget = out->spend_usd <= p->budget_usd;
@@ -846,6 +848,29 @@ static void check_compute_floor(const sp_profile *p, const sp_rules *r, sp_plan 
     out->notes = (out->notes & ~(unsigned)SP_NOTE_HOURS_ARE_INPUT) | SP_NOTE_HOURS_BELOW_COMPUTE;
 }
 
+/* The seed's helper reads a name, params_b (or memory_gb), data_tb, qps, axis, mode, train_hours
+ * and budget_usd, and its constants (the knobs): a model, a gpu, a fine-tune method or a data job's
+ * instance it would ignore, sizing a named 70B on one GPU or a fine-tune at $0. Refused, naming
+ * the key, where `stackplan plan` reads it. */
+static sp_status classic_keys_only(const sp_profile *p, sp_error *err)
+{
+    static const char *const seed[] = {"name", "params_b", "memory_gb", "data_tb", "qps", "axis", "mode",
+                                       "train_hours", "budget_usd"};
+    for (unsigned i = 0; i < p->place_count; i++) {
+        const char *key = p->places[i].key;
+        bool known = false;
+        for (size_t j = 0; j < sizeof seed / sizeof seed[0] && !known; j++)
+            known = !strcmp(key, seed[j]);
+        for (size_t j = 0; j < SP_KNOB_COUNT && !known; j++)
+            known = !strcmp(key, SP_KNOB_SPECS[j].key);
+        if (!known)
+            return sp_fail(err, SP_ERR_INPUT, "", p->places[i].line, p->places[i].col, key,
+                           "the seed's helper reads no '%s' (profile '%s'): `stackplan plan` sizes it", key,
+                           p->name);
+    }
+    return SP_OK;
+}
+
 static sp_status plan_profile(const sp_profile *profile, const sp_rules *rules, const sp_plan_options *options,
                               sp_plan *out, sp_error *err)
 {
@@ -864,6 +889,10 @@ static sp_status plan_profile(const sp_profile *profile, const sp_rules *rules, 
     if (classic && !profile->has_axis)
         return sp_fail(err, SP_ERR_INPUT, "", profile->line, 0, "axis",
                        "the seed's helper needs an axis (profile '%s')", profile->name);
+    if (classic)
+        status = classic_keys_only(profile, err);
+    if (status != SP_OK)
+        return status;
     /* With a model and no stated axis, the sharding a training run needs decides model vs training. */
     bool serving_hint = profile->qps > 0 || (profile->has_mode && profile->mode == SP_MODE_INFER);
     double train_gpus = 0;

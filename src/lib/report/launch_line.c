@@ -224,6 +224,10 @@ static const double NODE_MEMORY_SHARE = 0.9;      /* the rest of a node's memory
 int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double nodes, char *buf, size_t size)
 {
     double node_gib = in->memory_bytes / 1073741824.0 * NODE_MEMORY_SHARE;
+    /* One machine: Spark's local mode, a worker thread a vCPU in the driver (no YARN to submit to). */
+    if (framework == SP_DATA_SPARK && nodes <= 1)
+        return snprintf(buf, size, "spark-submit --master 'local[%.0f]' --driver-memory %.0fg data_job.py", in->vcpus,
+                        fmax(1.0, floor(node_gib - 1.0)));
     if (framework == SP_DATA_SPARK) {
         /* One core to the node's daemons, the rest in executors of five. */
         double per_node = fmax(1.0, floor((in->vcpus - 1.0) / SPARK_EXECUTOR_CORES));

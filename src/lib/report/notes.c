@@ -12,6 +12,19 @@ static void hours_text(double hours, char *buf, size_t size)
         snprintf(buf, size, "%.1f h", hours);
 }
 
+/* Services that run the plan's framework for a premium (examples, not a recommendation). */
+static const char *managed_service(const sp_plan *plan)
+{
+    if (plan->data_sized)
+        return plan->data_framework == SP_DATA_SPARK ? "Databricks or Amazon EMR (Spark)"
+               : plan->data_framework == SP_DATA_DASK ? "Coiled (Dask)"
+                                                      : "Anyscale (Ray)";
+    if (plan->axis == SP_AXIS_SERVING)
+        return "a managed endpoint (Amazon SageMaker, Anyscale)";
+    return plan->launcher == SP_LAUNCH_RAY ? "Anyscale (Ray)"
+                                           : "Amazon SageMaker HyperPod (Slurm) or Google Vertex AI (training jobs)";
+}
+
 int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
 {
     char breakeven[32];
@@ -117,6 +130,13 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                         "time (or ask `stackplan train`)",
                         plan->floor_allowed_hours, tokens, plan->floor_flops, plan->floor_hours, plan->gpus);
     }
+    case SP_NOTE_MANAGED_RUNS_IT:
+        /* The premium is a service's price; the launch files run the same job on one's own account. */
+        return snprintf(buf, size,
+                        "the managed price (x%g) is what a service that runs this job for you charges over the raw "
+                        "machines, e.g. %s; the launch files below are the same job on your own account at the raw "
+                        "price",
+                        plan->knobs.managed_premium, managed_service(plan));
     case SP_NOTE_HOURS_ARE_INPUT:
         return snprintf(buf, size,
                         "the hours the cost pays for are the profile's train_hours, not an estimate of the run: "

@@ -40,7 +40,7 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
     sp_buf b = {0};
     char ops[48], self[48], managed[48];
     sp_money(in->ops_hours * in->ops_usd_per_hour, ops, sizeof ops);
-    sp_buf_printf(&b, "self-managed versus managed: %g GPU(s) at $%g/GPU-h, managed premium x%g, ops %g h at $%g/h (%s)\n",
+    sp_buf_printf(&b, "self-managed versus managed: %g GPU(s) at $%g/GPU-h, managed premium x%g, ops %g h at $%g/h (%s, fixed whatever the hours)\n",
                   in->gpus, in->usd_per_gpu_hour, in->premium, in->ops_hours, in->ops_usd_per_hour, ops);
     bool no_ops = !(in->ops_hours * in->ops_usd_per_hour > 0);
     if (in->premium <= 1 && no_ops)

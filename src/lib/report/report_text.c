@@ -130,14 +130,16 @@ static void text_costs(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     sp_money_cents(plan->spend_usd, spend, sizeof spend);
     sp_money_cents(p->budget_usd, budget, sizeof budget);
     double hours = sp_plan_hours(p, plan);
-    sp_buf_printf(b, "  cost            : raw %s for %.4g h; managed %s (x%g); self-managed %s (%s ops)\n",
+    /* The seed's T_ops: one burden per job, not per hour; a recurring job pays it once, not each run. */
+    sp_buf_printf(b, "  cost            : raw %s for %.4g h; managed %s (x%g); self-managed %s (%s ops, fixed whatever the hours)\n",
                   raw, hours, managed, plan->knobs.managed_premium, self, ops);
     if (plan->instance_priced && plan->served)
         sp_fleet_price_line(b, "  price           : ", &plan->priced_accel, &plan->serve);
     else if (plan->instance_priced)
         sp_instance_price_line(b, "  price           : ", &plan->priced_accel, plan->gpus, plan->knobs.usd_per_gpu_hour);
     if (isinf(plan->breakeven_hours))
-        sp_buf_printf(b, "  break-even      : never (no managed premium): buy\n");
+        sp_buf_printf(b, plan->cost.ops_usd > 0 ? "  break-even      : never (no managed premium): managed costs less at any length\n"
+                                                 : "  break-even      : none (no managed premium and no ops cost): both cost the same\n");
     else /* on one node the comparison is between the clusters it would outgrow into: said as such */
         sp_buf_printf(b, "  break-even      : %.1f h; this run is %.4g h, so %s costs less in total%s\n",
                       plan->breakeven_hours, hours, plan->buy_by_inequality ? "managed" : "self-managed",
