@@ -275,6 +275,33 @@ static void text_data(sp_buf *b, const sp_profile *p, const sp_plan *plan)
                   plan->data_framework_reason);
 }
 
+/* What the exit status 3 stands for, named where the plan is read (JSON: missed). */
+static void text_missed(sp_buf *b, const sp_profile *p, const sp_plan *plan)
+{
+    unsigned missed = sp_plan_misses(plan);
+    if (!missed)
+        return;
+    sp_buf_puts(b, "  request         : NOT MET:");
+    const char *sep = " ";
+    if (missed & SP_MISSES_DEADLINE) {
+        sp_buf_printf(b, "%sthe deadline (train_hours %g)", sep, p->train_hours);
+        sep = ", ";
+    }
+    if (missed & SP_MISSES_BUDGET) {
+        char budget[48];
+        sp_money(p->budget_usd, budget, sizeof budget);
+        sp_buf_printf(b, "%sthe budget (%s)", sep, budget);
+        sep = ", ";
+    }
+    if (missed & SP_MISSES_TARGETS) {
+        sp_buf_printf(b, "%sthe latency targets", sep);
+        sep = ", ";
+    }
+    if (missed & SP_MISSES_PLAN)
+        sp_buf_printf(b, "%sno plan", sep);
+    sp_buf_puts(b, " (exit status 3; the notes say why)\n");
+}
+
 static void text_notes(sp_buf *b, const sp_plan *plan)
 {
     char line[LINE_MAX_CHARS];
@@ -352,6 +379,7 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     text_costs(b, p, plan);
     sp_tier_reason_text(p, plan, r, line, sizeof line);
     sp_buf_printf(b, "  infra tier      : %s: %s\n", sp_plan_tier_name(plan), line);
+    text_missed(b, p, plan);
     text_notes(b, plan);
     sp_buf_printf(b, "  refuse to build : %s: %s\n", axis->refuse_to_build, axis->refuse_why);
     sp_launch_line(plan, line, sizeof line);
