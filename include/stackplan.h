@@ -1547,6 +1547,8 @@ typedef struct {
     double ops_hours;
     double ops_usd_per_hour;
     double hours;                 /* a run's length to answer for too; 0: none */
+    const sp_accel *priced;       /* the catalog part usd_per_gpu_hour was read from (its instance said
+                                     in a price line); NULL: a price given */
 } sp_breakeven_input;
 
 /* Checks the numbers of a break-even question (finite, g and c > 0,

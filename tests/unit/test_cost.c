@@ -42,7 +42,7 @@ static void breakeven_check_names_the_bad_field(void **state)
 {
     (void)state;
     sp_error err;
-    sp_breakeven_input ok = {16, 2.5, 1.6, 40, 60, 0};
+    sp_breakeven_input ok = {16, 2.5, 1.6, 40, 60, 0, NULL};
     assert_int_equal(sp_breakeven_check(&ok, &err), SP_OK);
     sp_breakeven_input bad = ok;
     bad.premium = 0.9;

@@ -6,7 +6,7 @@
 static const cli_opt OPTS[] = {
     {"gpus", CLI_NUMBER, "G", "accelerators in the cluster (required)"},
     {"usd-per-gpu-hour", CLI_NUMBER, "C", "raw price of one accelerator-hour (required unless --gpu gives the catalog's)"},
-    {"gpu", CLI_TEXT, "NAME", "a catalog accelerator: its on-demand price for G of them, when --usd-per-gpu-hour is not given"},
+    {"gpu", CLI_TEXT, "NAME", "a catalog accelerator: its on-demand price for G of them (--usd-per-gpu-hour overrides it)"},
     {"hours", CLI_NUMBER, "H", "also answer for a run of H hours: both totals and which is cheaper"},
     {"premium", CLI_NUMBER, "M", "managed price over raw, >= 1 (default: managed_premium in data/defaults.yaml)"},
     {"ops-hours", CLI_NUMBER, "T", "hours of operations work self-managing costs (default: ops_hours there)"},
@@ -24,29 +24,29 @@ static const cli_command CMD = {
     OPTS, sizeof OPTS / sizeof OPTS[0], 0};
 
 /* The raw price: the one given, else the catalog's on-demand price of --gpu for G of them (the
- * instance they come in, as plan and serve price it). */
-static sp_status raw_price(const cli_value *v, const char *data_dir, double gpus, double *usd, sp_error *err)
+ * instance they come in, as plan and serve price it). With both, the given price for that part. */
+static sp_status raw_price(const cli_value *v, const char *data_dir, double gpus, sp_accel_catalog *catalog,
+                           double *usd, const sp_accel **priced, sp_error *err)
 {
-    if (cli_flag(&CMD, v, "usd-per-gpu-hour")->set && cli_flag(&CMD, v, "gpu")->set)
-        return cli_flag_error(err, "gpu", "give --gpu for the catalog's price or --usd-per-gpu-hour, not both");
-    if (cli_flag(&CMD, v, "usd-per-gpu-hour")->set) {
+    *priced = NULL;
+    bool given = cli_flag(&CMD, v, "usd-per-gpu-hour")->set;
+    if (given)
         *usd = cli_flag(&CMD, v, "usd-per-gpu-hour")->number;
-        return SP_OK;
-    }
     if (!cli_flag(&CMD, v, "gpu")->set)
-        return cli_flag_error(err, "usd-per-gpu-hour", "required, or --gpu NAME for the catalog's price (usage: %s)",
-                              CMD.usage);
-    sp_accel_catalog catalog;
+        return given ? SP_OK
+                     : cli_flag_error(err, "usd-per-gpu-hour", "required, or --gpu NAME for the catalog's price (usage: %s)",
+                                      CMD.usage);
     cli_path path;
     const sp_accel *a = NULL;
-    sp_status s = sp_accels_load(cli_data_file(&CMD, v, NULL, data_dir, "accelerators.yaml", &path), &catalog, err);
+    sp_status s = sp_accels_load(cli_data_file(&CMD, v, NULL, data_dir, "accelerators.yaml", &path), catalog, err);
     if (s == SP_OK)
-        s = cli_find_accel(&catalog, cli_flag(&CMD, v, "gpu")->text, &a, err);
-    if (s == SP_OK && !(a->usd_per_hour > 0))
+        s = cli_find_accel(catalog, cli_flag(&CMD, v, "gpu")->text, &a, err);
+    if (s == SP_OK && !given && !(a->usd_per_hour > 0))
         s = cli_flag_error(err, "gpu", "%s has no public price in the catalog: give --usd-per-gpu-hour", a->name);
-    if (s == SP_OK)
+    if (s == SP_OK && !given) {
         *usd = sp_accel_usd_per_gpu_hour(a, gpus);
-    sp_accel_catalog_free(&catalog);
+        *priced = a;
+    }
     return s;
 }
 
@@ -67,17 +67,23 @@ int cmd_breakeven(int argc, char **argv)
     /* What is not given comes from the seed's defaults (data/defaults.yaml), as in `plan`. */
     const char *data_dir = cli_data_dir(cli_flag(&CMD, v, "data-dir")->text);
     sp_rules rules;
+    sp_accel_catalog catalog = {0};
+    const sp_accel *priced = NULL;
     double gpus = cli_flag(&CMD, v, "gpus")->number, usd = 0;
-    if (sp_rules_load(data_dir, &rules, &err) != SP_OK || raw_price(v, data_dir, gpus, &usd, &err) != SP_OK)
+    if (sp_rules_load(data_dir, &rules, &err) != SP_OK ||
+        raw_price(v, data_dir, gpus, &catalog, &usd, &priced, &err) != SP_OK) {
+        sp_accel_catalog_free(&catalog);
         return cli_fail(&err);
+    }
     const sp_knobs *k = &rules.knobs;
     /* The premium is read to 9 decimals: reports print 12 significant digits, and a premium that
      * differed from 1 only past them would print as 1 beside a break-even of 10^15 hours. */
     double premium = round(cli_number_or(&CMD, v, "premium", k->managed_premium) * 1e9) / 1e9;
     sp_breakeven_input in = {gpus, usd, premium, cli_number_or(&CMD, v, "ops-hours", k->ops_hours),
                              cli_number_or(&CMD, v, "ops-usd-per-hour", k->ops_usd_per_hour),
-                             cli_number_or(&CMD, v, "hours", 0)};
+                             cli_number_or(&CMD, v, "hours", 0), priced};
     char *text = sp_render_breakeven(&in, format, &err);
+    sp_accel_catalog_free(&catalog);
     return text ? cli_emit(text) : cli_fail(&err);
 }
 

@@ -42,6 +42,8 @@ static char *render_text(const sp_breakeven_input *in, double h, const double *h
     sp_money(in->ops_hours * in->ops_usd_per_hour, ops, sizeof ops);
     sp_buf_printf(&b, "self-managed versus managed: %g GPU(s) at $%g/GPU-h, managed premium x%g, ops %g h at $%g/h (%s, fixed whatever the hours)\n",
                   in->gpus, in->usd_per_gpu_hour, in->premium, in->ops_hours, in->ops_usd_per_hour, ops);
+    if (in->priced) /* the instance the catalog's price comes from, as plan and serve say it */
+        sp_instance_price_line(&b, "price      : ", in->priced, in->gpus, in->usd_per_gpu_hour);
     bool no_ops = !(in->ops_hours * in->ops_usd_per_hour > 0);
     if (in->premium <= 1 && no_ops)
         sp_buf_puts(&b, "break-even : none: with no premium and no ops cost both cost the same\n\n");

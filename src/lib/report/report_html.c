@@ -35,7 +35,7 @@ static size_t plan_charts(const sp_profile *p, const sp_plan *plan, char **chart
     }
     if (plan->gpus > 0 && plan->knobs.usd_per_gpu_hour > 0) {
         sp_breakeven_input in = {plan->gpus, plan->knobs.usd_per_gpu_hour, plan->knobs.managed_premium,
-                                 plan->knobs.ops_hours, plan->knobs.ops_usd_per_hour, 0};
+                                 plan->knobs.ops_hours, plan->knobs.ops_usd_per_hour, 0, NULL};
         charts[n++] = sp_chart_breakeven(&in, plan->breakeven_hours, sp_plan_hours(p, plan), err);
     }
     return n;
