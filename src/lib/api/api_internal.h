@@ -263,6 +263,9 @@ typedef struct {
     const char *summary;
     const cli_command *(*spec)(void);
 } cli_entry;
+
+/* The subcommands, as the dispatcher runs them (an error names the one taking a flag). */
+const cli_entry *cli_command_table(size_t *count);
 /* `stackplan completion bash|zsh|fish|man` over the dispatcher's table. */
 int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t count);
 

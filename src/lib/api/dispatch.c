@@ -22,6 +22,12 @@ static const cli_entry COMMANDS[] = {
     {"completion", run_completion, "shell completions (bash, zsh, fish), the man page or the defaults table", cmd_completion_spec},
 };
 
+const cli_entry *cli_command_table(size_t *count)
+{
+    *count = sizeof COMMANDS / sizeof COMMANDS[0];
+    return COMMANDS;
+}
+
 /* Completions and the man page list the commands: they get the table (completion never calls
  * back into the dispatcher). */
 static int run_completion(int argc, char **argv)

@@ -106,6 +106,32 @@ bool cli_on(const cli_command *cmd, const cli_value *values, const char *name)
     return v->set ? !strcmp(v->text, "on") : row && row->on;
 }
 
+
+/* "--premium: not an option of train; `stackplan breakeven` takes it": the commands whose options
+ * hold the flag, named, where a bare "another command" left the user to guess. */
+static sp_status another_command_takes(const cli_command *cmd, const char *name, sp_error *err)
+{
+    size_t count = 0;
+    const cli_entry *table = cli_command_table(&count);
+    char takers[160] = "";
+    size_t used = 0, found = 0;
+    for (size_t i = 0; i < count; i++) {
+        const cli_command *other = table[i].spec();
+        if (other == cmd)
+            continue;
+        for (size_t j = 0; j < other->count; j++)
+            if (!strcmp(other->opts[j].name, name) && used < sizeof takers) {
+                used += (size_t)snprintf(takers + used, sizeof takers - used, "%s`stackplan %s`", found ? ", " : "",
+                                         table[i].name);
+                found++;
+                break;
+            }
+    }
+    if (!found)
+        return cli_flag_error(err, name, "not an option of this command (see --help)");
+    return cli_flag_error(err, name, "not an option of this command; %s take%s it", takers, found == 1 ? "s" : "");
+}
+
 static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int *i,
                               cli_value *values, sp_error *err)
 {
@@ -174,7 +200,7 @@ static sp_status parse_option(const cli_command *cmd, int argc, char **argv, int
     /* A flag another command takes (the bounds table holds every command's numbers) is named as
      * such, not matched to this command's nearest spelling (--qps on train is not --gpu). */
     if (cli_default_of(name))
-        return cli_flag_error(err, name, "not an option of this command; another command takes it (see --help)");
+        return another_command_takes(cmd, name, err);
     /* --json, --md, --html, --text: a format, which --format names. */
     static const char *const FORMATS[] = {"json", "md", "html", "text"};
     for (size_t k = 0; k < sizeof FORMATS / sizeof FORMATS[0]; k++)
