@@ -12,7 +12,7 @@ static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_
     const char *reason = "";
     sp_data_engine framework = sp_data_framework(m, job, r, &reason);
     char line[1024], cost[48];
-    sp_money(r->cost_usd, cost, sizeof cost);
+    sp_money_cents(r->cost_usd, cost, sizeof cost); /* cents under $1,000, as plan prints them */
     sp_buf b = {0};
     sp_buf_printf(&b, "input       : %.4g TB (%.4g tokens at %g bytes each)\n", job->input_bytes / 1e12,
                   job->input_bytes / m->bytes_per_token, m->bytes_per_token);

@@ -51,7 +51,9 @@ static void md_row(sp_buf *b, const sp_profile *p, const sp_plan *plan, const sp
         snprintf(gpus, sizeof gpus, "%.0f / %.0f / %.0f", plan->gpus_for_model, plan->gpus_for_qps, plan->gpus);
     /* The budget cell carries what else of the request is missed, as the exit status counts it. */
     unsigned missed = sp_plan_misses(plan);
-    sp_buf_printf(b, " | %s | %.4g | %s | %.0f | %s | %s | %s | %s | %s (%s%s%s) | %s |\n", sp_mode_name(plan->mode),
+    /* A data job trains and serves nothing: no mode (JSON's null). */
+    sp_buf_printf(b, " | %s | %.4g | %s | %.0f | %s | %s | %s | %s | %s (%s%s%s) | %s |\n",
+                  plan->axis == SP_AXIS_DATA ? "-" : sp_mode_name(plan->mode),
                   sp_plan_memory_gb(plan), gpus, plan->nodes, raw, managed, self, breakeven, budget,
                   plan->within_budget ? "within" : "over", missed & SP_MISSES_DEADLINE ? "; deadline missed" : "",
                   missed & SP_MISSES_TARGETS ? "; targets missed" : "", sp_tier_key(plan->tier));
