@@ -124,7 +124,10 @@ sp_status sp_data_estimate(const sp_stage_model *model, const sp_instance *insta
     out->count = job->count;
     out->nodes = job->nodes;
     out->hours = seconds / 3600.0;
-    double gpu_cost = job->gpu ? job->nodes * job->gpus_per_node * job->gpu->usd_per_hour * out->hours : 0;
+    /* The GPUs at the rate of the instance that holds gpus_per_node of them (cost.c), as train and
+     * finetune price the same count: not the one-GPU offer's rate. */
+    double gpu_rate = job->gpu ? sp_accel_usd_per_gpu_hour(job->gpu, job->gpus_per_node) : 0;
+    double gpu_cost = job->gpu ? job->nodes * job->gpus_per_node * gpu_rate * out->hours : 0;
     out->cost_usd = job->nodes * instance->usd_per_hour * out->hours + gpu_cost;
     return SP_OK;
 }

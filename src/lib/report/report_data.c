@@ -32,6 +32,13 @@ static char *data_text(const sp_stage_model *m, const sp_instance *in, const sp_
     }
     sp_buf_printf(&b, "total       : %.3f hours, %s; %.4g TB shuffled over the network, %.4g TB through disks\n",
                   r->hours, cost, r->shuffle_bytes / 1e12, r->disk_bytes / 1e12);
+    /* No one rents a CPU instance with GPUs bolted on: the price is the sum of two offers. */
+    if (job->gpu)
+        sp_buf_printf(&b, "price       : a node priced as %s's $%.4g an hour plus %g x %s at $%.2f/GPU-hour (%s): the sum of "
+                          "two offers, not a machine one rents; a GPU instance's own host CPUs would run the CPU stages\n",
+                      in->name, in->usd_per_hour, job->gpus_per_node, job->gpu->name,
+                      sp_accel_usd_per_gpu_hour(job->gpu, job->gpus_per_node),
+                      job->gpu->price_provider[0] ? job->gpu->price_provider : "the catalog's price");
     /* The one package the chosen engine runs on, at its pin. */
     const char *package = framework == SP_DATA_SPARK ? "pyspark" : framework == SP_DATA_DASK ? "dask" : "ray";
     sp_buf_printf(&b, "framework   : %s (%s==%s): %s\n", sp_data_engine_name(framework), package,
