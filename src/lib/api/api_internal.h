@@ -264,8 +264,9 @@ typedef struct {
     const cli_command *(*spec)(void);
 } cli_entry;
 
-/* The subcommands, as the dispatcher runs them (an error names the one taking a flag). */
-const cli_entry *cli_command_table(size_t *count);
+/* The subcommands, as the dispatcher runs them: it hands options.c its table, so that an error can
+ * name the command taking a flag (options.c sits below the commands and cannot reach the table). */
+void cli_set_command_table(const cli_entry *table, size_t count);
 /* `stackplan completion bash|zsh|fish|man` over the dispatcher's table. */
 int cmd_completion(int argc, char **argv, const cli_entry *commands, size_t count);
 

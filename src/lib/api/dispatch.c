@@ -22,12 +22,6 @@ static const cli_entry COMMANDS[] = {
     {"completion", run_completion, "shell completions (bash, zsh, fish), the man page or the defaults table", cmd_completion_spec},
 };
 
-const cli_entry *cli_command_table(size_t *count)
-{
-    *count = sizeof COMMANDS / sizeof COMMANDS[0];
-    return COMMANDS;
-}
-
 /* Completions and the man page list the commands: they get the table (completion never calls
  * back into the dispatcher). */
 static int run_completion(int argc, char **argv)
@@ -48,6 +42,7 @@ static void usage(FILE *out)
 
 int sp_main(int argc, char **argv)
 {
+    cli_set_command_table(COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]);
     if (argc < 2) { /* the commands on stdout; stderr keeps its one line (docs/CLI.md) */
         usage(cli_out());
         cli_flush_out();

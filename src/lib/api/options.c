@@ -109,10 +109,19 @@ bool cli_on(const cli_command *cmd, const cli_value *values, const char *name)
 
 /* "--premium: not an option of train; `stackplan breakeven` takes it": the commands whose options
  * hold the flag, named, where a bare "another command" left the user to guess. */
+static const cli_entry *command_table;
+static size_t command_count;
+
+void cli_set_command_table(const cli_entry *table, size_t count)
+{
+    command_table = table;
+    command_count = count;
+}
+
 static sp_status another_command_takes(const cli_command *cmd, const char *name, sp_error *err)
 {
-    size_t count = 0;
-    const cli_entry *table = cli_command_table(&count);
+    size_t count = command_count;
+    const cli_entry *table = command_table;
     char takers[160] = "";
     size_t used = 0, found = 0;
     for (size_t i = 0; i < count; i++) {
