@@ -86,6 +86,9 @@ static sp_status request_from_flags(const cli_value *v, const cli_inputs *in, sp
     q->trainer_layouts = true; /* a DDP, FSDP or DeepSpeed layout launches as train.py */
     if (q->ep_overlap && sp_model_has_shape(m) && m->experts <= 1)
         return cli_flag_error(err, "ep-overlap", "%s is dense: it has no expert all-to-all to overlap", m->name);
+    if (q->ep_overlap && q->ep == 1) /* pinned without expert parallelism: the flag would do nothing */
+        return cli_flag_error(err, "ep-overlap", "--ep 1 keeps every expert on each rank: there is no expert all-to-all "
+                                                 "to overlap (drop one of the two)");
     q->zero = (int)cli_number_or(&CMD, v, "zero", -1);
     q->tokens = cli_number_or(&CMD, v, "tokens", in->rules.limits.tokens_per_param * sp_model_params(m));
     q->tokens_is_default = !cli_flag(&CMD, v, "tokens")->set;
