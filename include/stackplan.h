@@ -294,6 +294,8 @@ typedef struct {
     double ft_batch_sequences;    /* sequences an optimizer step of a fine-tune takes at least */
     double moe_aux_loss_coeff;    /* a MoE pre-training's load-balancing loss where config.json gives none */
     double long_job_hours;        /* a Slurm job past this asks for more than clusters usually allow */
+    double serve_probe_delay_s;   /* SkyServe's readiness delay before a checkpoint's download ... */
+    double serve_download_bytes_per_s; /* ... plus its bytes at this rate (sky_task.yaml) */
     char cuda_wheel_index[SP_TEXT_MAX];   /* pip --extra-index-url of torch's CUDA build */
     char rocm_wheel_index[SP_TEXT_MAX];   /* ... of its ROCm build */
     char neuron_wheel_index[SP_TEXT_MAX]; /* ... of AWS Neuron's packages */

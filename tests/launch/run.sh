@@ -340,6 +340,15 @@ check "a torchtitan fp8 MoE launch converts its experts' grouped GEMMs" sh -c \
   "grep -q 'converters = \[\"quantize.linear.float8\", \"quantize.grouped_mm.float8\"\]' '$work/kit/torchtitan-fp8-moe-qwen3-30b-a3b-on-16-h100s/torchtitan.toml' &&
    grep -q '^fqns = \[\"experts\"\]' '$work/kit/torchtitan-fp8-moe-qwen3-30b-a3b-on-16-h100s/torchtitan.toml'"
 
+# SkyServe tears down a replica not ready within its readiness delay (1,200 s by default): a 405B's 810 GB
+# checkpoint at 100 MB/s takes 8,100 s to arrive, so the delay is raised to cover it; a 70B's 141 GB, 2,640 s
+check "SkyServe's readiness delay covers the checkpoint's download" python3 - "$work/kit" <<'PY'
+import os, sys, yaml
+delay = lambda d: yaml.safe_load(open(os.path.join(sys.argv[1], d, "sky_task.yaml")))["service"]["readiness_probe"]["initial_delay_seconds"]
+big, small = delay("sglang-llama-3-1-405b-over-two-nodes"), delay("serve-llama-3-1-70b-at-30-qps")
+sys.exit(0 if big >= 1200 + 8100 and 1200 + 1411 <= small <= 1200 + 1411 + 60 else f"delays {big} s and {small} s")
+PY
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

@@ -30,6 +30,18 @@ static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bo
     sp_emit_end_map(y);
 }
 
+/* SkyServe's readiness delay: its default, plus the checkpoint's download at a conservative rate
+ * (data/launch.yaml serve_probe_delay_s, serve_download_bytes_per_s): the stored format's bytes, a
+ * 16-bit checkpoint's when the engine quantises on load. Rounded up to whole minutes. */
+static double probe_delay_s(const sp_launch_ctx *c)
+{
+    const sp_model *m = &c->plan->model;
+    const sp_launch_data *d = &c->rules->launch;
+    double bytes_per_param = m->checkpoint_quantized ? sp_dtype_bytes(m->checkpoint_dtype) : 2.0;
+    double download_s = sp_model_params(m) * bytes_per_param / d->serve_download_bytes_per_s;
+    return 60.0 * ceil((d->serve_probe_delay_s + download_s) / 60.0);
+}
+
 char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err)
 {
     bool serving = c->plan->axis == SP_AXIS_SERVING && c->plan->served;
@@ -56,7 +68,13 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     if (serving) { /* sky serve: the plan's replicas behind SkyPilot's load balancer */
         sp_emit_str(y, "service");
         sp_emit_map(y);
-        sp_emit_kv_str(y, "readiness_probe", "/health"); /* vLLM's OpenAI server answers 200 there once ready */
+        /* vLLM's OpenAI server answers 200 on /health once ready; a replica downloads its checkpoint
+         * first, which SkyServe's default delay does not cover for hundreds of GB. */
+        sp_emit_str(y, "readiness_probe");
+        sp_emit_map(y);
+        sp_emit_kv_str(y, "path", "/health");
+        sp_emit_kv_int(y, "initial_delay_seconds", probe_delay_s(c));
+        sp_emit_end_map(y);
         sp_emit_kv_int(y, "replicas", ceil(s->replicas / per_server));
         sp_emit_end_map(y);
     }

@@ -22,6 +22,7 @@ static const number_spec NUMBERS[] = {
     NUMBER(adam_beta2, 0, 1),          NUMBER(ft_full_lr, 1e-8, 1),   NUMBER(ft_lora_lr, 1e-8, 1),
     NUMBER(lora_alpha_per_rank, 0, 64), NUMBER(ft_warmup_ratio, 0, 1),  NUMBER(ft_batch_sequences, 1, 1e6),
     NUMBER(moe_aux_loss_coeff, 0, 1),  NUMBER(long_job_hours, 1, 1e6),
+    NUMBER(serve_probe_delay_s, 0, 1e6), NUMBER(serve_download_bytes_per_s, 1e6, 1e12),
 };
 enum { NUMBER_COUNT = sizeof NUMBERS / sizeof NUMBERS[0] };
 
