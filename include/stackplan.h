@@ -1793,9 +1793,11 @@ const char *sp_engine_name(sp_engine engine);
 
 /* Replicas one server runs as data-parallel workers (SGLang --dp-size, vLLM --data-parallel-size):
  * those sharing an instance the part is rented in whole (the fleet's instance_gpus over a
- * replica's), 1 otherwise, under data-parallel attention (which that flag already splits) and for
- * trtllm-serve (no data-parallel workers for a dense model). */
-double sp_replicas_per_server(sp_engine engine, const sp_serve_config *c, const sp_serve_result *s);
+ * replica's), 1 otherwise, under data-parallel attention (which that flag already splits), for
+ * trtllm-serve (no data-parallel workers for a dense model) and for vLLM serving an MoE (moe), whose
+ * data-parallel ranks step together with their experts one DP x TP group, not independent replicas
+ * (vLLM docs, Data Parallel Deployment). */
+double sp_replicas_per_server(sp_engine engine, bool moe, const sp_serve_config *c, const sp_serve_result *s);
 
 /* The model as the pinned transformers (data/frameworks.yaml) loads it for a fine-tune: from
  * transformers 5 every MoE family holds its routed experts as fused 3-D parameters (the

@@ -349,6 +349,11 @@ big, small = delay("sglang-llama-3-1-405b-over-two-nodes"), delay("serve-llama-3
 sys.exit(0 if big >= 1200 + 8100 and 1200 + 1411 <= small <= 1200 + 1411 + 60 else f"delays {big} s and {small} s")
 PY
 
+# srun reads no SLURM_CPUS_PER_TASK from Slurm 22.05 on: the step asks for the task's CPUs itself, or each
+# node's torchrun and its ranks share one core
+check "job.sbatch's srun passes the CPUs the job asked a task" grep -qF \
+  'srun ${SLURM_CPUS_PER_TASK:+--cpus-per-task="$SLURM_CPUS_PER_TASK"} torchrun' "$work/kit/megatron-moe-mixtral-8x7b-on-h100s/job.sbatch"
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

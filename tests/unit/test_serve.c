@@ -1381,6 +1381,36 @@ static void prompts_past_the_engine_limit_are_cut(void **state)
     assert_true(fabs(cut.ttft_s.p50 - 0.1) < 1e-6);
 }
 
+/* Replicas a server runs as data-parallel workers on a part rented 8 GPUs to an instance: four tp-2
+ * replicas of a dense model share one vllm serve (--data-parallel-size 4) or one SGLang server
+ * (--dp-size 4); an MoE's vLLM ranks step together (one DP x TP expert group), so one server a
+ * replica; trtllm-serve has no data-parallel workers; a pinned count, an odd fill or data-parallel
+ * attention keeps one server a replica. */
+static void replicas_per_server(void **state)
+{
+    (void)state;
+    sp_serve_config c = config(2);
+    sp_serve_result r = {0};
+    r.tp = 2;
+    r.pp = 1;
+    r.replicas = 8;
+    r.instance_gpus = 8;
+    r.nodes_per_replica = 1;
+    assert_true(sp_replicas_per_server(SP_ENGINE_RAY_SERVE_VLLM, false, &c, &r) == 4);
+    assert_true(sp_replicas_per_server(SP_ENGINE_SGLANG, false, &c, &r) == 4);
+    assert_true(sp_replicas_per_server(SP_ENGINE_RAY_SERVE_VLLM, true, &c, &r) == 1);
+    assert_true(sp_replicas_per_server(SP_ENGINE_SGLANG, true, &c, &r) == 4);
+    assert_true(sp_replicas_per_server(SP_ENGINE_TRTLLM, false, &c, &r) == 1);
+    r.replicas = 6; /* 6 replicas of 2 do not fill 8-GPU instances in fours */
+    assert_true(sp_replicas_per_server(SP_ENGINE_RAY_SERVE_VLLM, false, &c, &r) == 1);
+    r.replicas = 8;
+    c.replicas = 8; /* pinned: each replica its own server */
+    assert_true(sp_replicas_per_server(SP_ENGINE_RAY_SERVE_VLLM, false, &c, &r) == 1);
+    c.replicas = 0;
+    c.expert_parallel = c.attention_dp = true;
+    assert_true(sp_replicas_per_server(SP_ENGINE_SGLANG, true, &c, &r) == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1411,6 +1441,7 @@ int main(void)
         cmocka_unit_test(expert_parallel_over_nodes),
         cmocka_unit_test(attention_dp_with_heads_tp_does_not_divide),
         cmocka_unit_test(engine_is_asked_for),
+        cmocka_unit_test(replicas_per_server),
         cmocka_unit_test(lora_slots_by_hand),
         cmocka_unit_test(prefix_cache),
         cmocka_unit_test(launch_line_into_short_buffer),

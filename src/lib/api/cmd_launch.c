@@ -581,6 +581,12 @@ int cmd_launch(int argc, char **argv)
     }
     if (status == CLI_EXIT_OK)
         status = write_all(cli_flag(&CMD, v, "out")->text, sets, profiles.count, cli_on(&CMD, v, "force"));
+    /* Written as sized, but said: `plan` exits 3 on these, and the files alone would not tell. */
+    for (size_t i = 0; status == CLI_EXIT_OK && i < profiles.count; i++)
+        if (sp_plan_misses(&plans[i]))
+            fprintf(cli_err(), "stackplan: note: '%s' misses its request; its files run the plan as sized "
+                               "(`stackplan plan %s` says why)\n",
+                    profiles.items[i].name, files[0]);
     for (size_t i = 0; sets && i < profiles.count; i++)
         sp_artifact_set_free(&sets[i]);
     free(sets);

@@ -176,7 +176,7 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
     if (plan->served) {
         sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
         sp_buf_printf(&b, "# %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
-        double per_server = sp_replicas_per_server(plan->engine, &plan->serve_config, &plan->serve);
+        double per_server = sp_replicas_per_server(plan->engine, plan->model.experts > 1, &plan->serve_config, &plan->serve);
         bool vllm = plan->engine == SP_ENGINE_VLLM || plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
         if (plan->engine == SP_ENGINE_RAY_SERVE_VLLM)
             sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) or rayservice.yaml (KubeRay) run all %.0f.\n",
@@ -369,7 +369,7 @@ static char *pip_line(const sp_launch_ctx *c, const char *const *names, size_t n
     char word[SP_WORD_MAX], pin[SP_WORD_MAX];
     /* TensorRT-LLM's wheel loads MPI at import (its installation guide: libopenmpi-dev first). */
     if (c->plan->served && c->plan->engine == SP_ENGINE_TRTLLM && !c->o->cpu)
-        sp_buf_puts(&b, "sudo apt-get install -y libopenmpi-dev && ");
+        sp_buf_puts(&b, "sudo apt-get update -qq && sudo apt-get install -y libopenmpi-dev && ");
     sp_buf_puts(&b, "pip install");
     if (wheel_index(c)[0])
         sp_buf_printf(&b, " --extra-index-url %s", wheel_index(c));
@@ -712,7 +712,7 @@ static void sky_serve_run(const sp_launch_ctx *c, char *buf, size_t size)
 {
     const sp_serve_result *s = &c->plan->serve;
     double gpus = s->tp * fmax(1.0, s->pp);
-    double per_server = sp_replicas_per_server(c->plan->engine, &c->plan->serve_config, s);
+    double per_server = sp_replicas_per_server(c->plan->engine, c->plan->model.experts > 1, &c->plan->serve_config, s);
     bool vllm = c->plan->engine == SP_ENGINE_VLLM || c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
     /* vLLM over a whole instance: its replicas as data-parallel engines behind one API server a
      * replica's worth of frontends (docs/serving/data_parallel_deployment.md: dense and MoE). */

@@ -115,6 +115,16 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
                          "`stackplan launch --time-limit HOURS` and the job checkpoints and requeues itself\n",
                       c->hours / 24, c->hours * (1 + c->rules->launch.time_margin) / 24,
                       100 * c->rules->launch.time_margin);
+    /* spark-submit starts no machines: it submits to a cluster that exists. */
+    if (wrote(set, "spark.sh") && plan->data.nodes <= 1)
+        sp_buf_printf(b, "- for spark.sh: one %s with Spark installed (local mode: no cluster), its shuffle spilling to "
+                         "the instance's local NVMe (`--conf spark.local.dir=` that mount; /tmp by default), whose "
+                         "bandwidth the plan timed\n",
+                      plan->data_instance.name);
+    else if (wrote(set, "spark.sh"))
+        sp_buf_printf(b, "- for spark.sh: a Spark cluster of the plan's %.0f x %s (Amazon EMR, Google Dataproc or your "
+                         "own YARN), `HADOOP_CONF_DIR` pointing at its configuration where spark-submit runs\n",
+                      plan->data.nodes, plan->data_instance.name);
     if (any_file_says(set, "HEAD_NODE_IP"))
         sp_buf_puts(b, "- for ray.sh: cluster.yaml's HEAD_NODE_IP, each WORKER_n_IP and SSH_USER, the machines "
                        "Ray reaches over SSH\n");
@@ -130,6 +140,15 @@ char *sp_next_steps(const sp_launch_ctx *c, const sp_artifact_set *set, const ch
     sp_buf b = {0};
     sp_buf_printf(&b, "# %s\n\nWritten by stackplan %s: the files of the plan in manifest.json.\n\n", c->profile->name,
                   SP_VERSION);
+    /* What `plan` exits 3 on: the files still run the plan as sized, which the reader should know. */
+    unsigned missed = sp_plan_misses(c->plan);
+    if (missed)
+        sp_buf_printf(&b, "**The plan misses its request (%s%s%s%s)**: the files run it as sized; `stackplan plan` "
+                          "on the profile says why (manifest.json: `meets_request` false).\n\n",
+                      missed & SP_MISSES_BUDGET ? "the budget" : "",
+                      (missed & SP_MISSES_BUDGET) && (missed & ~(unsigned)SP_MISSES_BUDGET) ? ", " : "",
+                      missed & SP_MISSES_DEADLINE ? "the deadline" : "",
+                      missed & SP_MISSES_TARGETS ? ((missed & SP_MISSES_DEADLINE) ? ", the latency targets" : "the latency targets") : "");
     sp_buf_printf(&b, "## Run\n\n    %s\n\nfrom this directory, on the tier the plan chose (the other files "
                       "run the same job elsewhere).\n\n## Before it runs\n\n",
                   launch);

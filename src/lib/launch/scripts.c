@@ -53,7 +53,10 @@ sp_status sp_run_preamble(const sp_launch_ctx *c, sp_buf *b, sp_error *err)
     }
     /* torchrun sets 1 thread a process when unset; each process owns cpus_per_gpu cores. */
     sp_buf_printf(b, "export OMP_NUM_THREADS=%.0f\n", c->o->cpu ? 1.0 : c->rules->launch.cpus_per_gpu);
-    sp_buf_printf(b, "CHECKPOINT_DIR=${CHECKPOINT_DIR:-%s}\nexport CHECKPOINT_DIR\nmkdir -p \"$CHECKPOINT_DIR\"\n",
+    /* Absolute: torchtitan joins a relative --checkpoint.folder under its dump_folder (./outputs),
+     * where the resume check and the README would not look. */
+    sp_buf_printf(b, "CHECKPOINT_DIR=${CHECKPOINT_DIR:-%s}\nmkdir -p \"$CHECKPOINT_DIR\"\n"
+                     "CHECKPOINT_DIR=$(cd \"$CHECKPOINT_DIR\" && pwd)\nexport CHECKPOINT_DIR\n",
                   c->checkpoint_dir);
     if (c->megatron)
         return sp_megatron_args(c, b, err);

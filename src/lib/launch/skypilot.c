@@ -57,7 +57,7 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     double per_replica = s->tp * (s->pp > 1 ? s->pp : 1), replica_nodes = fmax(1, s->nodes_per_replica);
     /* On a part rented in whole instances a server runs the replicas of one (SGLang's --dp-size,
      * vLLM's --data-parallel-size), so the service rents the instances the plan prices. */
-    double per_server = c->plan->served ? sp_replicas_per_server(c->plan->engine, &c->plan->serve_config, s) : 1.0;
+    double per_server = c->plan->served ? sp_replicas_per_server(c->plan->engine, c->plan->model.experts > 1, &c->plan->serve_config, s) : 1.0;
     per_replica *= per_server;
     resources(y, c, serving ? per_replica / replica_nodes : c->per_node, serving,
               serving ? replica_nodes > 1 : c->plan->nodes > 1);
@@ -93,11 +93,19 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
     else
         sp_emit_str(y, run);
     sp_emit_end_map(y);
-    char header[192];
-    snprintf(header, sizeof header, "# SkyPilot: sky %s %ssky_task.yaml (the plan's %s).\n", serving ? "serve up" : "launch",
-             token ? "--secret HF_TOKEN " : "",
-             !serving          ? "nodes and GPUs"
-             : per_server > 1 ? "instances, each one server of its replicas as data-parallel workers"
-                              : "replicas, each its GPUs");
+    char header[480];
+    int n = snprintf(header, sizeof header, "# SkyPilot: sky %s %ssky_task.yaml (the plan's %s).\n", serving ? "serve up" : "launch",
+                     token ? "--secret HF_TOKEN " : "",
+                     !serving          ? "nodes and GPUs"
+                     : per_server > 1 ? "instances, each one server of its replicas as data-parallel workers"
+                                      : "replicas, each its GPUs");
+    /* Replicas the engine cannot pack into the whole instances the plan priced: said, since the
+     * cloud SkyPilot picks for a smaller shape may charge another price. */
+    if (serving && per_server <= 1 && s->instance_gpus > per_replica && replica_nodes <= 1 && n > 0 &&
+        (size_t)n < sizeof header)
+        snprintf(header + n, sizeof header - (size_t)n,
+                 "# The plan priced whole %.0f-GPU instances; this engine runs a server a replica, so each replica\n"
+                 "# asks %.0f GPU(s), a shape SkyPilot may find on another cloud at another price.\n",
+                 s->instance_gpus, per_replica);
     return sp_emit_finish(y, header, err);
 }

@@ -61,6 +61,12 @@ static void directives(const sp_launch_ctx *c, sp_buf *b)
     sp_buf_printf(b, "#SBATCH --output=%s-%%j.out\n", c->slug);
 }
 
+/* One task a node, with the CPUs the job asked for a task (none asked on a CPU-only run). */
+static const char *srun(const sp_launch_ctx *c)
+{
+    return c->o->cpu ? "srun " : "srun ${SLURM_CPUS_PER_TASK:+--cpus-per-task=\"$SLURM_CPUS_PER_TASK\"} ";
+}
+
 char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err)
 {
     sp_buf b = {0};
@@ -76,8 +82,10 @@ char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err)
         return NULL;
     }
     sp_buf_puts(&b, "head_node=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n");
+    /* srun reads no SLURM_CPUS_PER_TASK from Slurm 22.05 on (its NEWS: "srun will no longer read in
+     * SLURM_CPUS_PER_TASK"): without the flag each node's torchrun and its ranks share one core. */
     if (!requeues(c)) {
-        sp_buf_puts(&b, "srun torchrun ");
+        sp_buf_printf(&b, "%storchrun ", srun(c));
         sp_torchrun_tail(c, true, &b);
         sp_buf_puts(&b, "\n");
         return sp_buf_finish(&b, err);
@@ -86,9 +94,9 @@ char *sp_sbatch_script(const sp_launch_ctx *c, sp_error *err)
      * signal); torchtitan and axolotl save on their intervals and do not stop, so the signal stops
      * the step (the last interval's checkpoint resumes it) and the job requeues. */
     if (c->megatron)
-        sp_buf_puts(&b, "requeue=0\ntrap 'requeue=1' USR1\nsrun torchrun ");
+        sp_buf_printf(&b, "requeue=0\ntrap 'requeue=1' USR1\n%storchrun ", srun(c));
     else
-        sp_buf_puts(&b, "requeue=0\ntrap 'requeue=1; kill -TERM \"$step\" 2>/dev/null' USR1\nsrun torchrun ");
+        sp_buf_printf(&b, "requeue=0\ntrap 'requeue=1; kill -TERM \"$step\" 2>/dev/null' USR1\n%storchrun ", srun(c));
     sp_torchrun_tail(c, true, &b);
     sp_buf_puts(&b, " &\nstep=$!\n"
                     "status=0\n"

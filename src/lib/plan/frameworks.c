@@ -77,9 +77,9 @@ const char *sp_engine_name(sp_engine engine)
     return "vLLM";
 }
 
-double sp_replicas_per_server(sp_engine engine, const sp_serve_config *c, const sp_serve_result *s)
+double sp_replicas_per_server(sp_engine engine, bool moe, const sp_serve_config *c, const sp_serve_result *s)
 {
-    if (engine == SP_ENGINE_TRTLLM)
+    if (engine == SP_ENGINE_TRTLLM || (moe && engine != SP_ENGINE_SGLANG))
         return 1.0;
     double gpus = s->tp * fmax(1.0, s->pp);
     bool dp_free = !(c->expert_parallel && c->attention_dp); /* --dp-size already splits the attention */
@@ -95,7 +95,7 @@ double sp_replicas_per_server(sp_engine engine, const sp_serve_config *c, const 
 static sp_engine asked_engine(const sp_serve_config *config, const sp_serve_result *result, const char **reason)
 {
     bool several = result->replicas > 1, across = result->nodes_per_replica > 1;
-    if (config->engine == SP_ENGINE_ASK_SGLANG && sp_replicas_per_server(SP_ENGINE_SGLANG, config, result) > 1) {
+    if (config->engine == SP_ENGINE_ASK_SGLANG && sp_replicas_per_server(SP_ENGINE_SGLANG, false, config, result) > 1) {
         *reason = "asked for: one SGLang server an instance, the replicas sharing it its data-parallel workers "
                   "(--dp-size), the servers behind SkyPilot's load balancer; RadixAttention caches shared prefixes";
         return SP_ENGINE_SGLANG;

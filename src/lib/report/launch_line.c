@@ -126,7 +126,7 @@ bool sp_plan_runs_serve_app(const sp_plan *plan)
 
 double sp_plan_servers(const sp_plan *plan)
 {
-    return ceil(plan->serve.replicas / sp_replicas_per_server(plan->engine, &plan->serve_config, &plan->serve));
+    return ceil(plan->serve.replicas / sp_replicas_per_server(plan->engine, plan->model.experts > 1, &plan->serve_config, &plan->serve));
 }
 
 bool sp_plan_runs_own_servers(const sp_plan *plan)
@@ -263,7 +263,7 @@ static int sglang_line(const char *model_name, const sp_serve_config *c, const s
         n = sp_appendf(buf, size, n, " --dp-size %.0f --enable-dp-attention", s->tp);
     /* Replicas sharing an instance the part is rented in whole: one server runs them as SGLang's
      * data-parallel workers behind its own controller. */
-    double per_server = sp_replicas_per_server(SP_ENGINE_SGLANG, c, s);
+    double per_server = sp_replicas_per_server(SP_ENGINE_SGLANG, false, c, s);
     if (per_server > 1)
         n = sp_appendf(buf, size, n, " --dp-size %.0f", per_server);
     if (c->expert_parallel)

@@ -74,6 +74,21 @@ void sp_instance_price_line(sp_buf *b, const char *label, const sp_accel *a, dou
     if (a->min_rented_gpus > 1 && sp_divides(a->min_rented_gpus, gpus)) /* whole instances, none idle: the share */
         return;
     instance_offer(b, label, a);
+    /* More GPUs than a server on an offer of whole instances only: instances of that size, the last
+     * one's rest idle and paid for (sp_accel_usd_per_gpu_hour). */
+    if (gpus > in_server && a->min_rented_gpus > 1) {
+        double count = ceil(gpus / size), idle = count * size - gpus;
+        char rest[48] = "";
+        if (idle > 0)
+            snprintf(rest, sizeof rest, ", %g GPU%s idle and paid for", idle, idle == 1 ? "" : "s");
+        sp_buf_printf(b, "%g GPUs take %g %g-GPU instances%s, at $%.2f/GPU-hour\n", gpus, count, size, rest, rate);
+        return;
+    }
+    if (gpus > in_server) { /* servers of that instance, each GPU at its share */
+        sp_buf_printf(b, "%g GPUs on %g-GPU servers, each GPU at the %g-GPU instance's share, $%.2f/GPU-hour\n", gpus,
+                      in_server, size, rate);
+        return;
+    }
     sp_buf_printf(b, "%g GPU%s a server take%s the %g-GPU instance%s, at $%.2f/GPU-hour%s\n", in_server,
                   in_server == 1 ? "" : "s", in_server == 1 ? "s" : "", size,
                   size > in_server ? ", the rest of it idle and paid for" : "", rate,

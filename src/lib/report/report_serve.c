@@ -637,7 +637,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
         snprintf(pins, sizeof pins, "vllm==%s", sp_framework_version(r->rules, "vllm"));
     sp_buf_printf(&b, "engine      : %s (%s): %s\n", sp_engine_name(engine), pins, reason);
     sp_serve_launch_line(r->model->hf_id[0] ? r->model->hf_id : r->model->name, engine, c, s, line, sizeof line);
-    double per_server = engine == SP_ENGINE_SGLANG ? sp_replicas_per_server(engine, c, s) : 1.0;
+    double per_server = engine == SP_ENGINE_SGLANG ? sp_replicas_per_server(engine, false, c, s) : 1.0;
     char behind[96] = "";
     if (per_server > 1)
         snprintf(behind, sizeof behind, "   (each instance's %g replicas, behind a load balancer)", per_server);

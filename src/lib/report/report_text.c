@@ -289,7 +289,7 @@ static void text_missed(sp_buf *b, const sp_profile *p, const sp_plan *plan)
     }
     if (missed & SP_MISSES_BUDGET) {
         char budget[48];
-        sp_money(p->budget_usd, budget, sizeof budget);
+        sp_money_cents(p->budget_usd, budget, sizeof budget); /* as the budget line prints it */
         sp_buf_printf(b, "%sthe budget (%s)", sep, budget);
         sep = ", ";
     }
