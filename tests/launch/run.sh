@@ -354,6 +354,13 @@ PY
 check "job.sbatch's srun passes the CPUs the job asked a task" grep -qF \
   'srun ${SLURM_CPUS_PER_TASK:+--cpus-per-task="$SLURM_CPUS_PER_TASK"} torchrun' "$work/kit/megatron-moe-mixtral-8x7b-on-h100s/job.sbatch"
 
+# Ray Serve's config takes only remote URIs for a runtime_env working_dir: the RayService puts /workspace on
+# PYTHONPATH instead; a gated checkpoint's token reaches the Ray job's workers from ray.sh
+check "RayService imports serve_app from /workspace without a local working_dir; ray.sh passes HF_TOKEN" sh -c \
+  "! grep -q 'working_dir' '$work/kit/serve-llama-3-1-70b-at-30-qps/rayservice.yaml' &&
+   grep -q 'value: /workspace' '$work/kit/serve-llama-3-1-70b-at-30-qps/rayservice.yaml' &&
+   grep -qF 'HF_TOKEN' '$work/kit/serve-llama-3-1-70b-at-30-qps/ray.sh'"
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

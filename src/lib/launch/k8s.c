@@ -51,8 +51,6 @@ static void shm_volume(sp_emitter *y)
  * kubectl create secret generic hf-token --from-literal=token=... */
 static void hf_token_env(sp_emitter *y)
 {
-    sp_emit_str(y, "env");
-    sp_emit_seq(y);
     sp_emit_map(y);
     sp_emit_kv_str(y, "name", "HF_TOKEN");
     sp_emit_str(y, "valueFrom");
@@ -65,6 +63,26 @@ static void hf_token_env(sp_emitter *y)
     sp_emit_end_map(y);
     sp_emit_end_map(y);
     sp_emit_end_map(y);
+}
+
+/* The pod's environment: HF_TOKEN where it downloads a checkpoint; for Ray Serve's pods, /workspace
+ * (serve_app.py) on the import path, since Serve's config takes only remote URIs for a runtime_env
+ * working_dir (ray serve/schema.py, runtime_env_contains_remote_uris). */
+static void pod_env(sp_emitter *y, const sp_launch_ctx *c, bool serve_app)
+{
+    bool token = sp_plan_downloads_checkpoint(c->plan);
+    if (!token && !serve_app)
+        return;
+    sp_emit_str(y, "env");
+    sp_emit_seq(y);
+    if (token)
+        hf_token_env(y);
+    if (serve_app) {
+        sp_emit_map(y);
+        sp_emit_kv_str(y, "name", "PYTHONPATH");
+        sp_emit_kv_str(y, "value", "/workspace");
+        sp_emit_end_map(y);
+    }
     sp_emit_end_seq(y);
 }
 
@@ -89,8 +107,7 @@ static void pod_template(sp_emitter *y, const sp_launch_ctx *c, const char *name
         sp_emit_str(y, "node_run.sh");
         sp_emit_end_seq(y);
     }
-    if (sp_plan_downloads_checkpoint(c->plan))
-        hf_token_env(y);
+    pod_env(y, c, !run_node && c->plan->axis == SP_AXIS_SERVING);
     if (devices > 0) {
         device_limits(y, c, devices);
         shm_mount(y);
@@ -203,10 +220,6 @@ static char *serve_config(sp_error *err)
     sp_emit_kv_str(y, "name", "llm");
     sp_emit_kv_str(y, "import_path", "serve_app:app");
     sp_emit_kv_str(y, "route_prefix", "/");
-    sp_emit_str(y, "runtime_env");
-    sp_emit_map(y);
-    sp_emit_kv_str(y, "working_dir", "/workspace");
-    sp_emit_end_map(y);
     sp_emit_end_map(y);
     sp_emit_end_seq(y);
     sp_emit_end_map(y);

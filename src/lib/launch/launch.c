@@ -160,6 +160,13 @@ static char *ray_script(const sp_launch_ctx *c, sp_error *err)
         sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . \\\n"
                           "    --runtime-env-json \"{\\\"env_vars\\\": {\\\"MODEL\\\": \\\"$model\\\"}}\" -- %s\n",
                       sp_ray_job_command(c->plan));
+    } else if (sp_plan_downloads_checkpoint(c->plan)) {
+        /* The cluster's nodes download the checkpoint: the token goes with the job, as --secret does
+         * for SkyPilot and the Secret hf-token on Kubernetes (empty for open repositories). */
+        sp_buf_puts(&b, "# HF_TOKEN: a Hugging Face token for gated checkpoints, passed to the job's workers\n");
+        sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . \\\n"
+                          "    --runtime-env-json \"{\\\"env_vars\\\": {\\\"HF_TOKEN\\\": \\\"${HF_TOKEN:-}\\\"}}\" -- %s\n",
+                      sp_ray_job_command(c->plan));
     } else
         sp_buf_printf(&b, "ray job submit --address http://127.0.0.1:8265 --working-dir . -- %s\n",
                       sp_ray_job_command(c->plan));

@@ -130,7 +130,8 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
                        "Ray reaches over SSH\n");
     if (sp_plan_downloads_checkpoint(plan))
         sp_buf_puts(b, "- `HF_TOKEN`: a Hugging Face token for gated checkpoints (Meta's, Mistral's, Google's): "
-                       "`--secret HF_TOKEN` for SkyPilot, the Secret `hf-token` (key `token`) on Kubernetes\n");
+                       "`--secret HF_TOKEN` for SkyPilot, the Secret `hf-token` (key `token`) on Kubernetes, exported "
+                       "where ray.sh runs (it passes the job HF_TOKEN)\n");
     sp_buf_puts(b, "- the packages of requirements.txt wherever the job runs (cluster.yaml's and sky_task.yaml's "
                    "setup install them themselves)\n");
 }

@@ -137,7 +137,11 @@ bool sp_plan_runs_own_servers(const sp_plan *plan)
 
 bool sp_plan_downloads_checkpoint(const sp_plan *plan)
 {
-    return (plan->served || plan->fine_tuned) && strchr(plan->model_id, '/');
+    /* A named model's pre-training reads its tokenizer from the same repository (Megatron's
+     * --tokenizer-model, torchtitan's hf_assets_path): gated for Meta's and Mistral's too. */
+    bool pretrains = plan->timed && plan->has_model && !plan->fine_tuned &&
+                     (plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL);
+    return (plan->served || plan->fine_tuned || pretrains) && strchr(plan->model_id, '/');
 }
 
 const char *sp_ray_job_command(const sp_plan *plan)
