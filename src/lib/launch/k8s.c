@@ -193,7 +193,12 @@ char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err)
     /* pretrain_gpt.py is in Megatron-LM's repository, not the wheel, and its fp8, sequence-parallel and
      * grouped-GEMM paths need Transformer Engine, which NVIDIA's PyTorch container carries built. */
     char megatron[512] = "";
-    if (c->megatron)
+    if (c->megatron && c->plan->stack == SP_STACK_ROCM)
+        snprintf(megatron, sizeof megatron,
+                 "# Megatron-LM: build it FROM AMD's training container (Docker Hub rocm/primus, Transformer\n"
+                 "# Engine for ROCm built in) instead, with a checkout of ROCm/Megatron-LM as /workspace and\n"
+                 "# these files beside pretrain_gpt.py.\n");
+    else if (c->megatron)
         snprintf(megatron, sizeof megatron,
                  "# Megatron-LM: build it FROM NVIDIA's PyTorch container (nvcr.io/nvidia/pytorch, Transformer Engine\n"
                  "# built in) instead, with a checkout of NVIDIA/Megatron-LM at core_v%s as /workspace and these files\n"

@@ -658,6 +658,13 @@ static char *megatron_sky_setup(const sp_launch_ctx *c, const char *setup, sp_er
 {
     const char *version = sp_framework_version(c->rules, "megatron-core");
     sp_buf b = {0};
+    /* ROCm: AMD's fork, whose Transformer Engine is not on PyPI (its training container carries it:
+     * sky_task.yaml's header says so), never the CUDA extras below. */
+    if (c->plan->stack == SP_STACK_ROCM) {
+        sp_buf_printf(&b, "%s && ([ -d Megatron-LM ] || git clone --depth 1 https://github.com/ROCm/Megatron-LM.git)",
+                      setup);
+        return sp_buf_finish(&b, err);
+    }
     sp_buf_printf(&b,
                   "%s && ([ -d Megatron-LM ] || git clone --depth 1 --branch core_v%s "
                   "https://github.com/NVIDIA/Megatron-LM.git) && pip install -U 'pip>=25.1' && "

@@ -99,6 +99,10 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
                      !serving          ? "nodes and GPUs"
                      : per_server > 1 ? "instances, each one server of its replicas as data-parallel workers"
                                       : "replicas, each its GPUs");
+    if (c->megatron && c->plan->stack == SP_STACK_ROCM && n > 0 && (size_t)n < sizeof header)
+        n += snprintf(header + n, sizeof header - (size_t)n,
+                      "# ROCm: Megatron-LM's Transformer Engine for ROCm is not on PyPI: set resources.image_id to a tag\n"
+                      "# of AMD's training container (Docker Hub rocm/primus, Megatron-LM for ROCm built in).\n");
     /* Replicas the engine cannot pack into the whole instances the plan priced: said, since the
      * cloud SkyPilot picks for a smaller shape may charge another price. */
     if (serving && per_server <= 1 && s->instance_gpus > per_replica && replica_nodes <= 1 && n > 0 &&
