@@ -380,13 +380,17 @@ for run in sorted(glob.glob(os.path.join(sys.argv[1], "*", "node_run.sh"))):
         continue
     task = yaml.safe_load(open(os.path.join(d, "sky_task.yaml")))
     pin = re.search(r"megatron-core==([0-9.]+)", open(os.path.join(d, "requirements.txt")).read()).group(1)
-    need = [f"--branch core_v{pin} https://github.com/NVIDIA/Megatron-LM.git", f"'megatron-core[training,dev]=={pin}'",
-            "--no-build-isolation"]
+    rocm = "rocm" in open(os.path.join(d, "requirements.txt")).read()
+    # ROCm: AMD's fork, in AMD's training container (its Transformer Engine is not on PyPI), no CUDA extras
+    need = ["https://github.com/ROCm/Megatron-LM.git"] if rocm else \
+        [f"--branch core_v{pin} https://github.com/NVIDIA/Megatron-LM.git", f"'megatron-core[training,dev]=={pin}'",
+         "--no-build-isolation"]
     missing = [n for n in need if n not in task["setup"]]
-    if missing or task["run"] != "cd Megatron-LM && bash ../node_run.sh":
+    if missing or task["run"] != "cd Megatron-LM && bash ../node_run.sh" or (rocm and "[training,dev]" in task["setup"]):
         sys.exit(f"{d}: setup lacks {missing}, run {task['run']!r}")
-    if "nvcr.io/nvidia/pytorch" not in open(os.path.join(d, "pytorchjob.yaml")).read():
-        sys.exit(f"{d}: pytorchjob.yaml names no image with Transformer Engine")
+    image = "rocm/primus" if rocm else "nvcr.io/nvidia/pytorch"
+    if image not in open(os.path.join(d, "pytorchjob.yaml")).read():
+        sys.exit(f"{d}: pytorchjob.yaml names no image with Transformer Engine ({image})")
     seen += 1
 sys.exit(0 if seen >= 2 else f"only {seen} Megatron plans with a SkyPilot task")
 PY
