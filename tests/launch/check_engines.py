@@ -769,7 +769,11 @@ def check_manifest(profile_dir):
         task = yaml.safe_load(open(sky))
         per_node = int(str(task["resources"]["accelerators"]).split(":")[1])
         rented = per_node * task.get("num_nodes", 1)
-        yield rented == gpus, f"SkyPilot rents {rented} GPUs, the plan prices {gpus}"
+        # a node of a part rented in whole instances: the instance the plan priced, its rest idle and paid for
+        priced = (cluster.get("rented_gpus_per_node") or cluster.get("gpus_per_node") or per_node) * cluster.get("nodes", 1) \
+            if cluster.get("rented_gpus_per_node") else gpus
+        yield rented == priced, f"SkyPilot rents {rented} GPUs, the plan prices {priced}" + \
+            (f" (an instance of {cluster['rented_gpus_per_node']} a node for {gpus} used)" if cluster.get("rented_gpus_per_node") else "")
     ray = os.path.join(profile_dir, "cluster.yaml")
     if os.path.isfile(ray) and yaml.safe_load(open(ray))["provider"]["type"] == "local":
         # Ray's on-premises provider takes no node types (local/config.py aborts on them): one

@@ -361,6 +361,13 @@ check "RayService imports serve_app from /workspace without a local working_dir;
    grep -q 'value: /workspace' '$work/kit/serve-llama-3-1-70b-at-30-qps/rayservice.yaml' &&
    grep -qF 'HF_TOKEN' '$work/kit/serve-llama-3-1-70b-at-30-qps/ray.sh'"
 
+# a fine-tune on 4 of AWS's 8-H100 instances is priced at the whole instance: its SkyPilot task rents that
+# instance (torchrun still starts 4 ranks) rather than a 4-GPU shape SkyPilot would find elsewhere
+"$bin" finetune --model llama-3.1-70b --gpu h100-sxm-80gb --gpus 4 --method lora --format profile >"$work/ft4.yaml" 2>/dev/null
+"$bin" launch "$work/ft4.yaml" --out "$work/ft4" >/dev/null 2>&1
+check "a training node on a part rented in whole instances rents the instance priced" sh -c \
+  "grep -q 'accelerators: H100:8' '$work'/ft4/*/sky_task.yaml && grep -q -- '--nproc_per_node=4' '$work'/ft4/*/node_run.sh"
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

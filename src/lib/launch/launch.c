@@ -448,6 +448,11 @@ static char *manifest(const sp_launch_ctx *c, const sp_file_hash *hashes, size_t
     json_object_set_new(cluster, "gpus", json_integer((json_int_t)(plan->data_sized ? 0 : plan->gpus)));
     json_object_set_new(cluster, "nodes", json_integer((json_int_t)plan->nodes));
     json_object_set_new(cluster, "gpus_per_node", json_integer((json_int_t)c->per_node));
+    /* the instance a node rents as priced, when the job uses fewer of its GPUs (null: all of them) */
+    json_object_set_new(cluster, "rented_gpus_per_node",
+                        !plan->served && !plan->data_sized && sp_rented_node_gpus(c) > c->per_node
+                            ? json_integer((json_int_t)sp_rented_node_gpus(c))
+                            : json_null());
     json_object_set_new(cluster, "tier", json_string(sp_tier_key(plan->tier)));
     json_object_set_new(cluster, "launcher", json_string(sp_launcher_name(plan->launcher)));
     json_object_set_new(root, "cluster", cluster);

@@ -90,6 +90,9 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err);
 /* ---- Kubernetes and SkyPilot (k8s.c, skypilot.c) ---- */
 char *sp_pytorchjob(const sp_launch_ctx *c, const char *image, sp_error *err);
 char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err);
+/* GPUs a training node rents: the instance the plan priced where it is larger than the GPUs the job
+ * uses (4 of AWS's 8-H100 instances, the rest idle and paid for), else the node's own. */
+double sp_rented_node_gpus(const sp_launch_ctx *c);
 char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err);
 
 /* ---- Ray (launch_yaml.c, serve_app.c, ray_train.c) ---- */

@@ -42,6 +42,13 @@ static double probe_delay_s(const sp_launch_ctx *c)
     return 60.0 * ceil((d->serve_probe_delay_s + download_s) / 60.0);
 }
 
+double sp_rented_node_gpus(const sp_launch_ctx *c)
+{
+    if (!c->accel || !c->plan->instance_priced || c->o->cpu)
+        return c->per_node;
+    return fmax(c->per_node, sp_accel_instance_gpus(c->accel, c->per_node));
+}
+
 char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err)
 {
     bool serving = c->plan->axis == SP_AXIS_SERVING && c->plan->served;
@@ -59,7 +66,9 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
      * vLLM's --data-parallel-size), so the service rents the instances the plan prices. */
     double per_server = c->plan->served ? sp_replicas_per_server(c->plan->engine, c->plan->model.experts > 1, &c->plan->serve_config, s) : 1.0;
     per_replica *= per_server;
-    resources(y, c, serving ? per_replica / replica_nodes : c->per_node, serving,
+    /* Training asks the instance the plan priced (SkyPilot would otherwise look for a smaller shape
+     * elsewhere, at another price); torchrun starts the plan's ranks on it. */
+    resources(y, c, serving ? per_replica / replica_nodes : sp_rented_node_gpus(c), serving,
               serving ? replica_nodes > 1 : c->plan->nodes > 1);
     if (!serving)
         sp_emit_kv_int(y, "num_nodes", c->plan->nodes);
