@@ -368,6 +368,17 @@ check "RayService imports serve_app from /workspace without a local working_dir;
 check "a training node on a part rented in whole instances rents the instance priced" sh -c \
   "grep -q 'accelerators: H100:8' '$work'/ft4/*/sky_task.yaml && grep -q -- '--nproc_per_node=4' '$work'/ft4/*/node_run.sh"
 
+# node_run.sh stops without DATA_PATH: a Megatron SkyPilot task marks it required (envs: null), so sky launch
+# asks for it before renting nodes, and the manifest's command passes it (--env DATA_PATH)
+check "a Megatron SkyPilot task requires DATA_PATH and its launch passes it" python3 - "$work/kit" <<'PY'
+import json, os, sys, yaml
+kit = sys.argv[1]
+task = yaml.safe_load(open(os.path.join(kit, "megatron-moe-mixtral-8x7b-on-h100s", "sky_task.yaml")))
+launch = json.load(open(os.path.join(kit, "a-short-run-on-a-managed-cluster", "manifest.json")))["launch"]
+ok = "DATA_PATH" in (task.get("envs") or {}) and task["envs"]["DATA_PATH"] is None and "--env DATA_PATH " in launch
+sys.exit(0 if ok else f"envs {task.get('envs')}, launch {launch!r}")
+PY
+
 # the peak learning rate is the published Llama rate of the nearest size (data/launch.yaml): 7B-13B 3e-4,
 # 34B-70B 1.5e-4 (DeepSeek-V3's 37B active among them), 405B 8e-5; one 7B rate had gone to every run
 check "a pre-training launch's peak learning rate follows the model's size" sh -c \

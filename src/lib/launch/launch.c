@@ -681,6 +681,15 @@ static char *megatron_sky_setup(const sp_launch_ctx *c, const char *setup, sp_er
 
 /* Training: torchrun.sh on one node, job.sbatch, the Kubernetes and SkyPilot pair, and the
  * configs of the plan's framework. TPUs get MaxText instead. */
+/* The text of a file already in the set, NULL when it is not there. */
+static const char *artifact_text(const sp_artifact_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (!strcmp(set->items[i].name, name))
+            return set->items[i].text;
+    return NULL;
+}
+
 static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, sp_artifact_set *out, sp_error *err)
 {
     sp_status s = SP_OK;
@@ -715,7 +724,8 @@ static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, s
             return SP_ERR_INTERNAL;
         s = add(out, "sky_task.yaml",
                 sp_sky_task(c, c->megatron ? megatron_setup : setup,
-                            c->megatron ? "cd Megatron-LM && bash ../node_run.sh" : "bash node_run.sh", err),
+                            c->megatron ? "cd Megatron-LM && bash ../node_run.sh" : "bash node_run.sh",
+                            artifact_text(out, "node_run.sh"), err),
                 false, err);
         free(megatron_setup);
     }
@@ -779,7 +789,7 @@ static sp_status serving_artifacts(const sp_launch_ctx *c, const char *setup, sp
     if (s == SP_OK && c->plan->served && !c->o->cpu && sp_sky_accelerator(c->accel)[0]) {
         char run[1024];
         sky_serve_run(c, run, sizeof run);
-        s = add(out, "sky_task.yaml", sp_sky_task(c, setup, run, err), false, err);
+        s = add(out, "sky_task.yaml", sp_sky_task(c, setup, run, NULL, err), false, err);
     }
     return s;
 }
@@ -822,6 +832,19 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
                  : !strcmp(file, "sky_task.yaml") ? (sp_plan_downloads_checkpoint(plan) ? "sky launch --secret HF_TOKEN " : "sky launch ")
                                                   : "./",
                  file);
+        /* sky launch asks for the task's required variables: from the shell, by name. */
+        if (!strcmp(file, "sky_task.yaml") && plan->axis != SP_AXIS_SERVING) {
+            char required[8][64], tail[SP_LINE_MAX];
+            size_t nrequired = sp_required_envs(artifact_text(out, "node_run.sh"), required, 8);
+            size_t at = strlen("sky launch ");
+            if (nrequired > 0 && !strncmp(launch, "sky launch ", at)) {
+                snprintf(tail, sizeof tail, "%s", launch + at);
+                launch[at] = '\0';
+                for (size_t i = 0; i < nrequired; i++)
+                    sp_appendf(launch, sizeof launch, (int)strlen(launch), "--env %s ", required[i]);
+                sp_appendf(launch, sizeof launch, (int)strlen(launch), "%s", tail);
+            }
+        }
         /* One node's Ray Serve app: the plan's own line (ray start on this node, then serve run over
          * every replica); serve.sh is one replica of them. */
         if (plan->tier == SP_TIER_LOCAL && sp_plan_runs_serve_app(plan) && !options->cpu)

@@ -93,7 +93,11 @@ char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err);
 /* GPUs a training node rents: the instance the plan priced where it is larger than the GPUs the job
  * uses (4 of AWS's 8-H100 instances, the rest idle and paid for), else the node's own. */
 double sp_rented_node_gpus(const sp_launch_ctx *c);
-char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err);
+/* script: the text the run executes (node_run.sh), whose ${NAME:?...} variables the task marks
+ * required (envs NAME: null, which sky launch refuses to start without); NULL: none. */
+char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, const char *script, sp_error *err);
+/* The variables a script stops without (${NAME:?...}), in order, each once: at most max of them. */
+size_t sp_required_envs(const char *script, char names[][64], size_t max);
 
 /* ---- Ray (launch_yaml.c, serve_app.c, ray_train.c) ---- */
 /* Ray's cluster.yaml for a plan; setup is its one setup command. */

@@ -4,6 +4,7 @@
 #include "launch_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void sp_script_header(sp_buf *b, const char *shell, const sp_profile *p, const char *what)
@@ -88,3 +89,20 @@ const char *sp_k8s_device(sp_stack stack)
 }
 
 const char *sp_sky_accelerator(const sp_accel *a) { return a ? a->skypilot : ""; }
+
+size_t sp_required_envs(const char *script, char names[][64], size_t max)
+{
+    size_t count = 0;
+    for (const char *at = script ? strstr(script, "${") : NULL; at && count < max; at = strstr(at + 2, "${")) {
+        const char *mark = strstr(at, ":?"), *end = strchr(at, '}');
+        size_t len = mark ? (size_t)(mark - at - 2) : 0;
+        if (!mark || !end || mark > end || len == 0 || len >= 64)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < count && !seen; k++)
+            seen = strlen(names[k]) == len && !strncmp(names[k], at + 2, len);
+        if (!seen)
+            snprintf(names[count++], 64, "%.*s", (int)len, at + 2);
+    }
+    return count;
+}

@@ -49,7 +49,7 @@ double sp_rented_node_gpus(const sp_launch_ctx *c)
     return fmax(c->per_node, sp_accel_instance_gpus(c->accel, c->per_node));
 }
 
-char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp_error *err)
+char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, const char *script, sp_error *err)
 {
     bool serving = c->plan->axis == SP_AXIS_SERVING && c->plan->served;
     const sp_serve_result *s = &c->plan->serve;
@@ -85,6 +85,19 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, sp
         sp_emit_kv_int(y, "initial_delay_seconds", probe_delay_s(c));
         sp_emit_end_map(y);
         sp_emit_kv_int(y, "replicas", ceil(s->replicas / per_server));
+        sp_emit_end_map(y);
+    }
+    /* What node_run.sh stops without (DATA_PATH for Megatron): required here, so sky launch asks
+     * for it (--env NAME) before renting anything, instead of every node failing at its first line. */
+    char required[8][64];
+    size_t nrequired = sp_required_envs(script, required, 8);
+    if (nrequired > 0) {
+        sp_emit_str(y, "envs");
+        sp_emit_map(y);
+        for (size_t i = 0; i < nrequired; i++) {
+            sp_emit_str(y, required[i]);
+            sp_emit_null(y);
+        }
         sp_emit_end_map(y);
     }
     bool token = sp_plan_downloads_checkpoint(c->plan);
