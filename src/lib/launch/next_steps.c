@@ -125,6 +125,15 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
         sp_buf_printf(b, "- for spark.sh: a Spark cluster of the plan's %.0f x %s (Amazon EMR, Google Dataproc or your "
                          "own YARN), `HADOOP_CONF_DIR` pointing at its configuration where spark-submit runs\n",
                       plan->data.nodes, plan->data_instance.name);
+    /* torchrun starts the same ranks on every node: a count the nodes do not divide runs one more a node. */
+    if (trains && !c->o->cpu && plan->nodes > 1 && c->per_node * plan->nodes > plan->gpus)
+        sp_buf_printf(b, "- the plan prices %.0f GPUs, which %.0f nodes do not split evenly: the scripts start %.0f a node, "
+                         "%.0f in all (the cluster's whole nodes)\n",
+                      plan->gpus, plan->nodes, c->per_node, c->per_node * plan->nodes);
+    /* Ray Serve's proxy listens on the head's 127.0.0.1 unless told otherwise. */
+    if (wrote(set, "ray.sh") && wrote(set, "serve_app.py"))
+        sp_buf_puts(b, "- for ray.sh: Ray Serve answers on the head node's 127.0.0.1:8000; `ray attach cluster.yaml -p 8000` "
+                       "forwards it here, or put a load balancer on the head\n");
     if (any_file_says(set, "HEAD_NODE_IP"))
         sp_buf_puts(b, "- for ray.sh: cluster.yaml's HEAD_NODE_IP, each WORKER_n_IP and SSH_USER, the machines "
                        "Ray reaches over SSH\n");
