@@ -209,6 +209,9 @@ sp_status cli_refuse_for_profile(const cli_command *cmd, const cli_value *values
  * or its words ("b200", "RTX 4090", "Llama-3.1-8B"); several candidates are listed and a near miss
  * suggested, on the command line and in profiles alike. */
 sp_status cli_find_accel(const sp_accel_catalog *catalog, const char *typed, const sp_accel **out, sp_error *err);
+/* The item of a catalog of structs a word names (cli_resolve_name's rules): its index. */
+sp_status cli_resolve_item(const void *items, size_t count, size_t stride, size_t name_offset, const char *typed,
+                           const char *flag, const char *catalog, const char *listing, size_t *index, sp_error *err);
 sp_status cli_load_named_model(const char *data_dir, const char *typed, sp_model *out, sp_error *err);
 
 /* Output formats a command accepts beyond text and json. */

@@ -5,6 +5,7 @@
 #include "common_internal.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,19 +191,32 @@ sp_status cli_resolve_name(const char *const *names, size_t count, const char *t
     return cli_flag_error(err, flag, "'%s' is not in the %s catalog (see %s)", typed, catalog, listing);
 }
 
+/* The item of a catalog of structs (count of them, stride bytes apart, each with its name at
+ * name_offset) a word names, by resolve_name's rules: its index in *index. */
+sp_status cli_resolve_item(const void *items, size_t count, size_t stride, size_t name_offset, const char *typed,
+                           const char *flag, const char *catalog, const char *listing, size_t *index, sp_error *err)
+{
+    const char **names = calloc(count + 1, sizeof *names);
+    if (!names)
+        return sp_fail(err, SP_ERR_NOMEM, "", 0, 0, flag, "out of memory");
+    for (size_t i = 0; i < count; i++)
+        names[i] = (const char *)items + i * stride + name_offset;
+    const char *name = NULL;
+    sp_status s = cli_resolve_name(names, count, typed, flag, catalog, listing, &name, err);
+    for (size_t i = 0; s == SP_OK && i < count; i++)
+        if (names[i] == name)
+            *index = i;
+    free(names);
+    return s;
+}
+
 /* The accelerator a --gpu word names (resolve_name's rules). */
 sp_status cli_find_accel(const sp_accel_catalog *catalog, const char *typed, const sp_accel **out, sp_error *err)
 {
-    const char **names = calloc(catalog->count + 1, sizeof *names);
-    if (!names)
-        return sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "gpu", "out of memory");
-    for (size_t i = 0; i < catalog->count; i++)
-        names[i] = catalog->items[i].name;
-    const char *name = NULL;
-    sp_status s = cli_resolve_name(names, catalog->count, typed, "gpu", "accelerator", "`stackplan catalog accelerators`", &name,
-                               err);
-    *out = s == SP_OK ? sp_accel_find(catalog, name) : NULL;
-    free(names);
+    size_t i = 0;
+    sp_status s = cli_resolve_item(catalog->items, catalog->count, sizeof catalog->items[0], offsetof(sp_accel, name),
+                                   typed, "gpu", "accelerator", "`stackplan catalog accelerators`", &i, err);
+    *out = s == SP_OK ? &catalog->items[i] : NULL;
     return s;
 }
 

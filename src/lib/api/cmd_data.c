@@ -1,9 +1,8 @@
 /* cmd_data.c - `stackplan data`: hours, nodes and cost of a shuffle-heavy data job. */
 #include "api_internal.h"
-#include "common_internal.h"
 
 #include <math.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 static const cli_opt OPTS[] = {
@@ -64,16 +63,10 @@ static sp_status job_from_flags(const cli_value *v, const sp_stage_model *m, sp_
 static sp_status find_instance(const sp_instance_catalog *catalog, const char *typed, const sp_instance **out,
                                sp_error *err)
 {
-    const char **names = calloc(catalog->count + 1, sizeof *names);
-    if (!names)
-        return sp_fail(err, SP_ERR_NOMEM, "", 0, 0, "instance", "out of memory");
-    for (size_t i = 0; i < catalog->count; i++)
-        names[i] = catalog->items[i].name;
-    const char *name = NULL;
-    sp_status s = cli_resolve_name(names, catalog->count, typed, "instance", "instance",
-                                   "`stackplan catalog instances`", &name, err);
-    *out = s == SP_OK ? sp_instance_find(catalog, name) : NULL;
-    free(names);
+    size_t i = 0;
+    sp_status s = cli_resolve_item(catalog->items, catalog->count, sizeof catalog->items[0], offsetof(sp_instance, name),
+                                   typed, "instance", "instance", "`stackplan catalog instances`", &i, err);
+    *out = s == SP_OK ? &catalog->items[i] : NULL;
     return s;
 }
 

@@ -173,6 +173,12 @@ static char *ray_script(const sp_launch_ctx *c, sp_error *err)
     return sp_buf_finish(&b, err);
 }
 
+/* The plan's engine is vLLM, alone or under Ray Serve. */
+static bool runs_vllm(const sp_plan *plan)
+{
+    return plan->engine == SP_ENGINE_VLLM || plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
+}
+
 static char *serve_script(const sp_launch_ctx *c, sp_error *err)
 {
     const sp_plan *plan = c->plan;
@@ -184,7 +190,7 @@ static char *serve_script(const sp_launch_ctx *c, sp_error *err)
         sp_serve_launch_line(plan->model_id, plan->engine, &plan->serve_config, &plan->serve, line, sizeof line);
         sp_buf_printf(&b, "# %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
         double per_server = sp_replicas_per_server(plan->engine, plan->model.experts > 1, &plan->serve_config, &plan->serve);
-        bool vllm = plan->engine == SP_ENGINE_VLLM || plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
+        bool vllm = runs_vllm(plan);
         if (plan->engine == SP_ENGINE_RAY_SERVE_VLLM)
             sp_buf_printf(&b, "# This is one replica; serve_app.py (Ray Serve) or rayservice.yaml (KubeRay) run all %.0f.\n",
                           plan->serve.replicas);
@@ -679,8 +685,6 @@ static char *megatron_sky_setup(const sp_launch_ctx *c, const char *setup, sp_er
     return sp_buf_finish(&b, err);
 }
 
-/* Training: torchrun.sh on one node, job.sbatch, the Kubernetes and SkyPilot pair, and the
- * configs of the plan's framework. TPUs get MaxText instead. */
 /* The text of a file already in the set, NULL when it is not there. */
 static const char *artifact_text(const sp_artifact_set *set, const char *name)
 {
@@ -690,6 +694,28 @@ static const char *artifact_text(const sp_artifact_set *set, const char *name)
     return NULL;
 }
 
+/* The manifest's and README's command for the launch file: sbatch, sky launch or sky serve up
+ * with what the task requires (the token as a secret; node_run.sh's variables from the shell by
+ * name: --env NAME), else the script itself. */
+static void launch_command(const sp_launch_ctx *c, const sp_artifact_set *out, const char *file, char *buf, size_t size)
+{
+    if (strcmp(file, "sky_task.yaml")) {
+        snprintf(buf, size, "%s%s", !strcmp(file, "job.sbatch") ? "sbatch " : "./", file);
+        return;
+    }
+    bool serving = c->plan->axis == SP_AXIS_SERVING;
+    int n = snprintf(buf, size, "sky %s ", serving ? "serve up" : "launch");
+    sp_required_env required[SP_REQUIRED_ENVS_MAX];
+    size_t nrequired = serving ? 0 : sp_required_envs(artifact_text(out, "node_run.sh"), required, SP_REQUIRED_ENVS_MAX);
+    for (size_t i = 0; i < nrequired; i++)
+        n = sp_appendf(buf, size, n, "--env %s ", required[i].name);
+    if (sp_plan_downloads_checkpoint(c->plan))
+        n = sp_appendf(buf, size, n, "--secret HF_TOKEN ");
+    sp_appendf(buf, size, n, "%s", file);
+}
+
+/* Training: torchrun.sh on one node, job.sbatch, the Kubernetes and SkyPilot pair, and the
+ * configs of the plan's framework. TPUs get MaxText instead. */
 static sp_status training_artifacts(const sp_launch_ctx *c, const char *setup, sp_artifact_set *out, sp_error *err)
 {
     sp_status s = SP_OK;
@@ -742,10 +768,9 @@ static void sky_serve_run(const sp_launch_ctx *c, char *buf, size_t size)
     const sp_serve_result *s = &c->plan->serve;
     double gpus = s->tp * fmax(1.0, s->pp);
     double per_server = sp_replicas_per_server(c->plan->engine, c->plan->model.experts > 1, &c->plan->serve_config, s);
-    bool vllm = c->plan->engine == SP_ENGINE_VLLM || c->plan->engine == SP_ENGINE_RAY_SERVE_VLLM;
-    /* vLLM over a whole instance: its replicas as data-parallel engines behind one API server a
-     * replica's worth of frontends (docs/serving/data_parallel_deployment.md: dense and MoE). */
-    if (vllm && per_server > 1) {
+    /* vLLM over a whole instance: a dense model's replicas as data-parallel engines, with as many
+     * API server processes (vLLM docs, Data Parallel Deployment; MoE ranks are coupled: never here). */
+    if (runs_vllm(c->plan) && per_server > 1) {
         snprintf(buf, size, "bash serve.sh --data-parallel-size %.0f --api-server-count %.0f", per_server, per_server);
         return;
     }
@@ -825,26 +850,7 @@ sp_status sp_launch_artifacts(const sp_profile *profile, const sp_plan *plan, co
     if (s == SP_OK) {
         char launch[SP_LINE_MAX];
         const char *file = launch_file(&c);
-        snprintf(launch, sizeof launch, "%s%s",
-                 !strcmp(file, "job.sbatch")      ? "sbatch "
-                 : !strcmp(file, "sky_task.yaml") && plan->axis == SP_AXIS_SERVING
-                     ? (sp_plan_downloads_checkpoint(plan) ? "sky serve up --secret HF_TOKEN " : "sky serve up ")
-                 : !strcmp(file, "sky_task.yaml") ? (sp_plan_downloads_checkpoint(plan) ? "sky launch --secret HF_TOKEN " : "sky launch ")
-                                                  : "./",
-                 file);
-        /* sky launch asks for the task's required variables: from the shell, by name. */
-        if (!strcmp(file, "sky_task.yaml") && plan->axis != SP_AXIS_SERVING) {
-            char required[8][64], tail[SP_LINE_MAX];
-            size_t nrequired = sp_required_envs(artifact_text(out, "node_run.sh"), required, 8);
-            size_t at = strlen("sky launch ");
-            if (nrequired > 0 && !strncmp(launch, "sky launch ", at)) {
-                snprintf(tail, sizeof tail, "%s", launch + at);
-                launch[at] = '\0';
-                for (size_t i = 0; i < nrequired; i++)
-                    sp_appendf(launch, sizeof launch, (int)strlen(launch), "--env %s ", required[i]);
-                sp_appendf(launch, sizeof launch, (int)strlen(launch), "%s", tail);
-            }
-        }
+        launch_command(&c, out, file, launch, sizeof launch);
         /* One node's Ray Serve app: the plan's own line (ray start on this node, then serve run over
          * every replica); serve.sh is one replica of them. */
         if (plan->tier == SP_TIER_LOCAL && sp_plan_runs_serve_app(plan) && !options->cpu)

@@ -96,8 +96,14 @@ double sp_rented_node_gpus(const sp_launch_ctx *c);
 /* script: the text the run executes (node_run.sh), whose ${NAME:?...} variables the task marks
  * required (envs NAME: null, which sky launch refuses to start without); NULL: none. */
 char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, const char *script, sp_error *err);
-/* The variables a script stops without (${NAME:?...}), in order, each once: at most max of them. */
-size_t sp_required_envs(const char *script, char names[][64], size_t max);
+enum { SP_REQUIRED_ENVS_MAX = 8 };
+/* A variable a script stops without (${NAME:?HINT}), with the hint its message gives. */
+typedef struct {
+    char name[64];
+    char hint[160];
+} sp_required_env;
+/* The variables a script stops without, in order, each once: at most max of them. */
+size_t sp_required_envs(const char *script, sp_required_env *out, size_t max);
 
 /* ---- Ray (launch_yaml.c, serve_app.c, ray_train.c) ---- */
 /* Ray's cluster.yaml for a plan; setup is its one setup command. */

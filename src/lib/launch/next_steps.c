@@ -46,23 +46,22 @@ enum { VARS_MAX = 8 };
 /* Every ${NAME:?message} the files stop on, each once, with the first file that names it. */
 static void required_variables(sp_buf *b, const sp_artifact_set *set)
 {
-    char seen[VARS_MAX][64];
+    sp_required_env seen[VARS_MAX];
     size_t count = 0;
-    for (size_t i = 0; i < set->count; i++)
-        for (const char *at = strstr(set->items[i].text, "${"); at && count < VARS_MAX; at = strstr(at + 2, "${")) {
-            const char *mark = strstr(at, ":?"), *end = strchr(at, '}');
-            size_t name_len = mark ? (size_t)(mark - at - 2) : 0;
-            if (!mark || !end || mark > end || name_len == 0 || name_len >= sizeof seen[0])
-                continue;
+    for (size_t i = 0; i < set->count && count < VARS_MAX; i++) {
+        sp_required_env found[VARS_MAX];
+        size_t n = sp_required_envs(set->items[i].text, found, VARS_MAX);
+        for (size_t j = 0; j < n && count < VARS_MAX; j++) {
             bool repeated = false;
-            for (size_t k = 0; k < count; k++)
-                repeated = repeated || (strlen(seen[k]) == name_len && !strncmp(seen[k], at + 2, name_len));
+            for (size_t k = 0; k < count && !repeated; k++)
+                repeated = !strcmp(seen[k].name, found[j].name);
             if (repeated)
                 continue;
-            snprintf(seen[count++], sizeof seen[0], "%.*s", (int)name_len, at + 2);
-            sp_buf_printf(b, "- `%.*s`: %.*s (%s stops without it: export it where the job starts)\n",
-                          (int)name_len, at + 2, (int)(end - mark - 2), mark + 2, set->items[i].name);
+            seen[count++] = found[j];
+            sp_buf_printf(b, "- `%s`: %s (%s stops without it: export it where the job starts)\n", found[j].name,
+                          found[j].hint, set->items[i].name);
         }
+    }
 }
 
 static bool wrote(const sp_artifact_set *set, const char *name)

@@ -90,19 +90,22 @@ const char *sp_k8s_device(sp_stack stack)
 
 const char *sp_sky_accelerator(const sp_accel *a) { return a ? a->skypilot : ""; }
 
-size_t sp_required_envs(const char *script, char names[][64], size_t max)
+size_t sp_required_envs(const char *script, sp_required_env *out, size_t max)
 {
     size_t count = 0;
     for (const char *at = script ? strstr(script, "${") : NULL; at && count < max; at = strstr(at + 2, "${")) {
         const char *mark = strstr(at, ":?"), *end = strchr(at, '}');
         size_t len = mark ? (size_t)(mark - at - 2) : 0;
-        if (!mark || !end || mark > end || len == 0 || len >= 64)
+        if (!mark || !end || mark > end || len == 0 || len >= sizeof out[0].name)
             continue;
         bool seen = false;
         for (size_t k = 0; k < count && !seen; k++)
-            seen = strlen(names[k]) == len && !strncmp(names[k], at + 2, len);
-        if (!seen)
-            snprintf(names[count++], 64, "%.*s", (int)len, at + 2);
+            seen = strlen(out[k].name) == len && !strncmp(out[k].name, at + 2, len);
+        if (seen)
+            continue;
+        snprintf(out[count].name, sizeof out[count].name, "%.*s", (int)len, at + 2);
+        snprintf(out[count].hint, sizeof out[count].hint, "%.*s", (int)(end - mark - 2), mark + 2);
+        count++;
     }
     return count;
 }

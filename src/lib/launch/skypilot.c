@@ -37,7 +37,7 @@ static double probe_delay_s(const sp_launch_ctx *c)
 {
     const sp_model *m = &c->plan->model;
     const sp_launch_data *d = &c->rules->launch;
-    double bytes_per_param = m->checkpoint_quantized ? sp_dtype_bytes(m->checkpoint_dtype) : 2.0;
+    double bytes_per_param = sp_dtype_bytes(m->checkpoint_quantized ? m->checkpoint_dtype : SP_DTYPE_BF16);
     double download_s = sp_model_params(m) * bytes_per_param / d->serve_download_bytes_per_s;
     return 60.0 * ceil((d->serve_probe_delay_s + download_s) / 60.0);
 }
@@ -89,13 +89,13 @@ char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, co
     }
     /* What node_run.sh stops without (DATA_PATH for Megatron): required here, so sky launch asks
      * for it (--env NAME) before renting anything, instead of every node failing at its first line. */
-    char required[8][64];
-    size_t nrequired = sp_required_envs(script, required, 8);
+    sp_required_env required[SP_REQUIRED_ENVS_MAX];
+    size_t nrequired = sp_required_envs(script, required, SP_REQUIRED_ENVS_MAX);
     if (nrequired > 0) {
         sp_emit_str(y, "envs");
         sp_emit_map(y);
         for (size_t i = 0; i < nrequired; i++) {
-            sp_emit_str(y, required[i]);
+            sp_emit_str(y, required[i].name);
             sp_emit_null(y);
         }
         sp_emit_end_map(y);
