@@ -112,6 +112,38 @@ static void gqa_swiglu_layer(void **state)
     assert_close(layer, 1024.0 * per_token);
 }
 
+/* An MoE layer (Mixtral's shape, 8 experts, top-k, no dropout, flash attention, no tensor
+ * parallelism) keeps per token: the norms' inputs and outputs 8h, attention (2 + 2r) x 2h, and per
+ * routed visit the expert's fused SwiGLU 3 x 2f plus its permuted input and its output 2 x 2h, and
+ * the router's fp32 scores 4E. Top-2 keeps one visit more than top-1; top-2 with selective recompute
+ * drops each visit's product (2f) and the norms' outputs (2 x 2h). */
+static double moe_layer(double k, sp_recompute recompute)
+{
+    sp_model one, two;
+    sp_model_from_shape(&one, 1, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 1000, 4096);
+    sp_model_from_shape(&two, 2, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 1000, 4096);
+    one.experts = two.experts = 8;
+    one.experts_per_token = two.experts_per_token = k;
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.seq = 1024;
+    c.flash_attention = true;
+    c.ep = 8;
+    c.dp = 8;
+    c.recompute = recompute;
+    return estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
+}
+
+static void moe_layer_counts_every_routed_visit(void **state)
+{
+    (void)state;
+    const double h = 4096, f = 14336, tokens = 1024;
+    double common = 8.0 * h + (2.0 + 2.0 * 0.25) * 2.0 * h + 4.0 * 8 + 32 * 4.0; /* + flash's log-sum-exp */
+    double visit = 3.0 * 2.0 * f + 2.0 * 2.0 * h;
+    assert_close(moe_layer(1, SP_RECOMPUTE_NONE), tokens * (common + visit));
+    assert_close(moe_layer(2, SP_RECOMPUTE_NONE), tokens * (common + 2.0 * visit));
+    assert_close(moe_layer(2, SP_RECOMPUTE_SELECTIVE), tokens * (common - 2.0 * 2.0 * h + 2.0 * (visit - 2.0 * f)));
+}
+
 /* Eager modules (train.py's Hugging Face model): each of the two RMSNorms keeps its input's fp32
  * upcast (4 bytes an element, not 2), SwiGLU keeps silu(gate) too (2 bytes x 14336), and the loss
  * 12 bytes a logit (BARE's eager_loss_bytes_per_logit) where the fused count keeps 8. Llama 3 8B's
@@ -298,6 +330,7 @@ int main(void)
         cmocka_unit_test(fp8_keeps_linear_inputs_in_8_bits),
         cmocka_unit_test(gqa_swiglu_layer),
         cmocka_unit_test(eager_modules_keep_fp32_norms_and_loss),
+        cmocka_unit_test(moe_layer_counts_every_routed_visit),
         cmocka_unit_test(kv_cache_bytes),
         cmocka_unit_test(inference_weights),
         cmocka_unit_test(pipeline_in_flight),

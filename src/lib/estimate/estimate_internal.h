@@ -194,6 +194,8 @@ double sp_model_routed_layers(const sp_model *m);
 double sp_model_always_on_mlp_params(const sp_model *m);
 /* An FSDP2 layout with TP, PP or CP that torchtitan runs (not its fp16 or NVFP4 ones). */
 bool sp_layout_is_torchtitan(const sp_mem_config *c);
+/* Whether selective recompute also reruns an MoE layer's expert activation and norms (Megatron). */
+bool sp_selective_covers_moe(const sp_model *m, const sp_mem_config *c, sp_recompute recompute);
 
 /* The bus bandwidth of collectives among a server's accelerators: the measured host-staged rate
  * where the driver offers no peer-to-peer path (GeForce cards), else the link at NCCL's efficiency. */

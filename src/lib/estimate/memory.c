@@ -93,9 +93,43 @@ typedef struct {
     double replicated;  /* layer-norm inputs, block inputs, dropout masks: 10 sbh in the paper */
     double split;       /* Q, K, V, attention output, MLP inner activations */
     double scores;      /* a s per token: softmax output, dropout mask and output */
+    double whole;       /* MLA's latents: every tensor-parallel rank computes them for the whole sequence */
+    double norm_outputs; /* of `replicated`: the attention and MLP inputs, the norms' outputs */
 } layer_activations;
 
-static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
+/* What an MLP of inner width f keeps a token: GELU its pre-activation and output, 4h each at 2
+ * bytes in the paper (8+8 sbh); SwiGLU fused keeps gate and up (its one input) and the product (the
+ * down projection's input), recomputing silu in the backward (Megatron-Core
+ * fusions/fused_bias_swiglu.py: SwiGLUFunction saves its input alone; torch.compile's partitioner
+ * alike); eager modules keep silu(gate) too (transformers LlamaMLP: act_fn(gate_proj(x)) * up_proj(x)). */
+static double mlp_kept_bytes(const sp_model *m, const sp_mem_config *c, double f, double e)
+{
+    return (m->ffn_kind == SP_FFN_SWIGLU ? (c->eager_modules ? 4.0 : 3.0) : 2.0) * f * e;
+}
+
+/* An MoE layer's MLP a token: each of its k routed visits and each shared expert keeps an
+ * expert's inner activations; each routed visit also keeps its permuted copy of the token (the
+ * experts' fc1 input) and the expert's output, which the probability-weighted combine multiplies
+ * in the backward (Megatron-Core moe/token_dispatcher.py permute and unpermute, GShard's
+ * combine); the router keeps its fp32 scores, one an expert. A dense layer of an MoE model runs
+ * its own width (dense_ffn). With one pipeline stage the layers average; with more, the heaviest
+ * stage is taken as all of the heavier kind. */
+static double moe_mlp_kept_bytes(const sp_model *m, const sp_mem_config *c, sp_recompute recompute, double e)
+{
+    double k = m->experts_per_token, visit = mlp_kept_bytes(m, c, m->ffn, e);
+    /* moe_act recomputed: a routed visit keeps its gate and up, not their product. */
+    double routed_visit = sp_selective_covers_moe(m, c, recompute) ? visit - m->ffn * e : visit;
+    double routed = k * routed_visit + m->shared_experts * visit + 2.0 * k * m->hidden * e + 4.0 * m->experts;
+    double dense = mlp_kept_bytes(m, c, m->dense_ffn > 0 ? m->dense_ffn : m->ffn, e);
+    double moe_layers = sp_model_routed_layers(m);
+    if (moe_layers >= m->layers)
+        return routed;
+    if (c->pp <= 1)
+        return (moe_layers * routed + (m->layers - moe_layers) * dense) / m->layers;
+    return fmax(routed, dense);
+}
+
+static layer_activations per_token(const sp_model *m, const sp_mem_config *c, sp_recompute recompute)
 {
     double e = activation_bytes(c), h = m->hidden, f = m->ffn;
     double r = m->kv_heads / m->heads;
@@ -105,15 +139,26 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c)
      * An eager RMSNorm keeps its input's fp32 upcast for the backward, not the 16-bit input
      * (transformers LlamaRMSNorm: hidden_states.to(torch.float32), then pow and the rsqrt product). */
     double norm_input = c->eager_modules && !m->norm_bias ? fmax(e, 4.0) : e;
-    a.replicated = m->norms_per_layer * h * norm_input + 2.0 * h * e + 2.0 * mask * h;
+    /* The norms' outputs (attention and MLP inputs) are not kept when they are recomputed. */
+    a.norm_outputs = sp_selective_covers_moe(m, c, recompute) ? 0.0 : 2.0 * h * e;
+    a.replicated = m->norms_per_layer * h * norm_input + a.norm_outputs + 2.0 * mask * h;
     /* Q, K, V (K and V shrink with GQA) and the input of the output projection: 2+2+2+2 sbh. */
     double attention = (2.0 + 2.0 * r) * h * e;
-    /* GELU: pre-activation and output, 4h each at 2 bytes (8+8 sbh). SwiGLU fused keeps gate and up
-     * (its one input) and the product (the down projection's input), recomputing silu in the
-     * backward (Megatron-Core fusions/fused_bias_swiglu.py: SwiGLUFunction saves its input alone;
-     * torch.compile's partitioner alike); eager modules keep silu(gate) too (transformers LlamaMLP:
-     * act_fn(gate_proj(x)) * up_proj(x)). */
-    double mlp = (m->ffn_kind == SP_FFN_SWIGLU ? (c->eager_modules ? 4.0 : 3.0) : 2.0) * f * e;
+    a.whole = 0;
+    if (m->kv_lora_rank > 0) {
+        /* MLA (DeepSeek-V2 sec. 2.1.2): Q and K of the query-key width, V and the output
+         * projection's input of the value width, every head; the query and KV latents enter their
+         * norms and up-projections (input and normalised copy each), whole on every rank
+         * (Megatron-Core builds the down-projections as duplicated linears). */
+        double qk = m->qk_nope_head_dim + m->qk_rope_head_dim;
+        attention = m->heads * (2.0 * qk + 2.0 * m->v_head_dim) * e;
+        /* mla_up_proj recomputed: Q, K and V are rerun from the latents; the output projection's
+         * input stays. */
+        if (sp_selective_covers_moe(m, c, recompute))
+            attention = m->heads * m->v_head_dim * e;
+        a.whole = 2.0 * (m->q_lora_rank + m->kv_lora_rank + m->qk_rope_head_dim) * e;
+    }
+    double mlp = m->experts > 1 ? moe_mlp_kept_bytes(m, c, recompute, e) : mlp_kept_bytes(m, c, f, e);
     a.split = attention + mlp;
     /* Softmax output (2as^2b) plus dropout mask and output (as^2b + 2as^2b); autocast runs softmax in fp32. */
     bool fp32_softmax = c->mixed_style == SP_MASTER_AUTOCAST && c->precision != SP_PREC_FP32;
@@ -139,7 +184,8 @@ static void fp8_saved_inputs(const sp_model *m, const sp_mem_config *c, layer_ac
                                                 : c->precision == SP_PREC_MXFP8 ? 1.0 + 1.0 / 32.0
                                                                                 : 1.0;
     double saved = e - fp8_bytes;
-    a->replicated -= 2.0 * m->hidden * saved;                              /* QKV and fc1 inputs */
+    if (a->norm_outputs > 0)
+        a->replicated -= 2.0 * m->hidden * saved; /* QKV and fc1 inputs */
     a->split -= (m->heads * m->head_dim + m->ffn) * saved;                 /* projection and fc2 inputs */
 }
 
@@ -162,13 +208,13 @@ static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recomput
             kept += outs[i];
         return s * b * (kept * e + m->heads / t * 4.0);
     }
-    layer_activations a = per_token(m, c);
+    layer_activations a = per_token(m, c, recompute);
     fp8_saved_inputs(m, c, &a);
     double scores = a.scores * s;
     if (recompute == SP_RECOMPUTE_SELECTIVE || c->flash_attention)
         scores = c->flash_attention ? m->heads * 4.0 : 0.0; /* FlashAttention keeps fp32 log-sum-exp */
     double replicated = c->sequence_parallel ? a.replicated / t : a.replicated;
-    return s * b * (replicated + (a.split + scores) / t);
+    return s * b * (replicated + a.whole + (a.split + scores) / t);
 }
 
 /* Output layer: fp32 logits and their gradient for the cross-entropy (sec. 4.3 counts 4sbv/t); an

@@ -15,6 +15,16 @@ bool sp_layout_is_torchtitan(const sp_mem_config *c)
     return sp_layout_is_fsdp2(c) && split && c->precision != SP_PREC_MIXED_FP16 && c->precision != SP_PREC_NVFP4;
 }
 
+bool sp_selective_covers_moe(const sp_model *m, const sp_mem_config *c, sp_recompute recompute)
+{
+    /* Megatron-Core's selective recompute of an MoE model names the expert activation and the norms
+     * beside the attention core (--recompute-modules core_attn moe_act layernorm, as the
+     * Megatron-Bridge MoE recipes set them: gpt_oss_workload_base_configs.py [layernorm, moe_act]),
+     * and MLA's up-projections where the model has them (mla_up_proj: DeepSeek-V3's recipes, and
+     * DeepSeek-V3's own report, sec. 3.2.3, recomputes them); torchtitan's op-level policy is its own. */
+    return recompute == SP_RECOMPUTE_SELECTIVE && m->experts > 1 && !sp_layout_is_torchtitan(c);
+}
+
 sp_train_stack sp_train_stack_of(const sp_mem_config *config)
 {
     /* Expert parallelism and its all-to-all: Megatron-Core MoE. */

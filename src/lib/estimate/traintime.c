@@ -452,6 +452,36 @@ static double op_recompute_gemms_s(const step_ctx *x)
     return total;
 }
 
+/* MLA's up-projections (the matmuls whose input is the query or the KV latent), which the
+ * selective recompute of an MLA model reruns (sp_selective_covers_moe). */
+static double mla_up_projections_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    if (!(m->kv_lora_rank > 0))
+        return 0;
+    double outs[5], ins[5], total = 0;
+    size_t n = sp_attention_matmuls(m, x->c->tp, outs, ins);
+    for (size_t i = 0; i < n; i++)
+        if (ins[i] == m->kv_lora_rank || (m->q_lora_rank > 0 && ins[i] == m->q_lora_rank))
+            total += gemm_s(x, x->tokens, outs[i], ins[i]);
+    return total;
+}
+
+/* The element-wise passes Megatron's selective recompute of an MoE model adds to a layer's
+ * backward (sp_selective_covers_moe): the gated activation of each routed row again (read gate
+ * and up, write their product: 3 elements of the expert width), on the routed layers, and the two
+ * norms (read and write the hidden state), on this rank's 1/tp of the tokens. */
+static double moe_modules_recompute_s(const step_ctx *x)
+{
+    const sp_model *m = x->m;
+    if (!sp_selective_covers_moe(m, x->c, x->c->recompute))
+        return 0;
+    double tokens = x->tokens / x->c->tp, routed_share = sp_model_routed_layers(m) / m->layers;
+    double gated = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
+    double elements = tokens * (routed_share * m->experts_per_token * gated * m->ffn + 2.0 * 2.0 * m->hidden);
+    return elements * x->e / x->hbm + mla_up_projections_s(x);
+}
+
 /* What one layer of the stage costs per micro-batch, before the recompute policy and the ZeRO
  * stage are applied: those two vary fastest in the search, and these do not depend on them. */
 static sp_layer_costs layer_costs_of(const step_ctx *x)
@@ -500,7 +530,7 @@ static stage_times stage(const step_ctx *x, const sp_layer_costs *lc)
     else if (c->recompute == SP_RECOMPUTE_OP)
         st.recompute_s = layers * (op_recompute_gemms_s(x) + lc->elementwise);
     else if (c->recompute == SP_RECOMPUTE_SELECTIVE)
-        st.recompute_s = layers * lc->attention;
+        st.recompute_s = layers * (lc->attention + moe_modules_recompute_s(x));
     else
         st.recompute_s = 0;
     /* Megatron: two all-reduces forward and two backward per layer (Shoeybi et al. 2019),
