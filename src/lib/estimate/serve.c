@@ -728,7 +728,15 @@ sp_status sp_serve_half_dtypes(const sp_accel *a, bool weight_given, bool kv_giv
     if ((weight_given && c->weight_dtype == SP_DTYPE_BF16) || (kv_given && c->kv_dtype == SP_DTYPE_BF16))
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, weight_given && c->weight_dtype == SP_DTYPE_BF16 ? "weight-dtype" : "kv-dtype",
                        "%s has no bf16 tensor cores: use fp16", a->name);
-    if (c->weight_dtype == SP_DTYPE_FP8 || sp_dtype_is_fp4(c->weight_dtype) || c->kv_dtype == SP_DTYPE_FP8)
+    bool low = c->weight_dtype == SP_DTYPE_FP8 || sp_dtype_is_fp4(c->weight_dtype);
+    /* Not asked for: the checkpoint's own format (its quantization_config), which no flag changes. */
+    if (low && !weight_given && c->kv_dtype != SP_DTYPE_FP8)
+        return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "model",
+                       "the checkpoint stores its weights in %s (its quantization_config), and %s predates the FP8 "
+                       "and FP4 kernels (Ampere or newer): serve it on a newer part, or a 16-bit checkpoint of the "
+                       "model with --weight-dtype fp16, int8 or int4",
+                       sp_dtype_name(c->weight_dtype), a->name);
+    if (low || c->kv_dtype == SP_DTYPE_FP8)
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, c->kv_dtype == SP_DTYPE_FP8 ? "kv-dtype" : "weight-dtype",
                        "%s predates the FP8 and FP4 kernels (Ampere or newer): use fp16, int8 or int4", a->name);
     if (c->weight_dtype == SP_DTYPE_BF16)

@@ -70,11 +70,7 @@ char *sp_ft_profile(const sp_ft_report *r, sp_error *err)
     char name[SP_NAME_MAX * 2 + 48];
     snprintf(name, sizeof name, "%s %s on %g x %s", sp_ft_method_name(o->config.method), r->model->name,
              o->config.gpus, o->accel->name);
-    /* The tuned checkpoint asked for (meta-llama/Llama-3.1-8B-Instruct) stays the profile's model, so
-     * axolotl's base_model is it and not the base of the same shape. */
-    const sp_model *m = r->model;
-    bool tuned = m->tuned_hf_id[0] && !strcmp(m->hf_id, m->tuned_hf_id);
-    sp_emitter *y = sp_emit_profile_begin(name, tuned ? m->hf_id : m->name, o->accel->name, o->config.gpus, err);
+    sp_emitter *y = sp_emit_profile_begin(name, sp_profile_model_key(r->model), o->accel->name, o->config.gpus, err);
     if (!y)
         return NULL;
     sp_emit_kv_str(y, "method", sp_ft_method_name(o->config.method));

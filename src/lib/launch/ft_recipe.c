@@ -4,6 +4,7 @@
 #include "launch_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 static const struct {
     unsigned bit;
@@ -12,7 +13,16 @@ static const struct {
                {SP_TARGET_O, "o_proj"},       {SP_TARGET_GATE, "gate_proj"}, {SP_TARGET_UP, "up_proj"},
                {SP_TARGET_DOWN, "down_proj"}};
 
-static void adapter_keys(sp_emitter *y, const sp_ft_config *k, double alpha_per_rank)
+/* The run's 16-bit type: fp16 where the part has no bf16 tensor cores (Volta, Turing), where
+ * transformers refuses bf16; NULL for fp32. */
+static const char *half_dtype(const sp_launch_ctx *c, const sp_ft_config *k)
+{
+    if (k->precision == SP_PREC_FP32)
+        return NULL;
+    return k->precision == SP_PREC_MIXED_FP16 || sp_accel_fp16_only(c->accel) ? "float16" : "bfloat16";
+}
+
+static void adapter_keys(sp_emitter *y, const sp_launch_ctx *c, const sp_ft_config *k, double alpha_per_rank)
 {
     bool quantised = k->quant == SP_QUANT_NF4 || k->quant == SP_QUANT_FP4;
     sp_emit_kv_str(y, "adapter", k->method == SP_METHOD_QLORA ? "qlora" : "lora");
@@ -25,6 +35,11 @@ static void adapter_keys(sp_emitter *y, const sp_ft_config *k, double alpha_per_
         sp_emit_map(y);
         sp_emit_kv_str(y, "bnb_4bit_quant_type", k->quant == SP_QUANT_FP4 ? "fp4" : "nf4");
         sp_emit_kv_bool(y, "bnb_4bit_use_double_quant", k->double_quant);
+        /* FSDP flattens a block's parameters into one tensor of one dtype: the packed 4-bit weights
+         * are stored in the run's 16-bit type, as its norms are (bitsandbytes' FSDP-QLoRA guide;
+         * axolotl's loader sets bfloat16 unless told, which fails beside fp16 norms on Volta and Turing). */
+        if (k->fsdp && half_dtype(c, k))
+            sp_emit_kv_str(y, "bnb_4bit_quant_storage", half_dtype(c, k));
         sp_emit_end_map(y);
     }
     if (k->quant == SP_QUANT_INT4) /* a GPTQ checkpoint */
@@ -117,7 +132,7 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_str(y, "base_model", c->plan->model_id);
     liger_keys(y, k);
     if (k->method != SP_METHOD_FULL)
-        adapter_keys(y, k, d->lora_alpha_per_rank);
+        adapter_keys(y, c, k, d->lora_alpha_per_rank);
     sp_emit_str(y, "datasets");
     sp_emit_seq(y);
     sp_emit_map(y);
@@ -137,10 +152,9 @@ char *sp_axolotl_config(const sp_launch_ctx *c, sp_error *err)
     sp_emit_kv_str(y, "lr_scheduler", "cosine");
     sp_emit_kv_num(y, "learning_rate", k->method == SP_METHOD_FULL ? d->ft_full_lr : d->ft_lora_lr);
     sp_emit_kv_num(y, "warmup_ratio", d->ft_warmup_ratio);
-    /* fp16 where the part has no bf16 tensor cores (Volta, Turing): transformers refuses bf16 there. */
-    bool fp16 = k->precision == SP_PREC_MIXED_FP16 || (sp_accel_fp16_only(c->accel) && k->precision != SP_PREC_FP32);
-    sp_emit_kv_bool(y, "bf16", !fp16 && k->precision != SP_PREC_FP32);
-    sp_emit_kv_bool(y, "fp16", fp16);
+    const char *half = half_dtype(c, k);
+    sp_emit_kv_bool(y, "bf16", half && !strcmp(half, "bfloat16"));
+    sp_emit_kv_bool(y, "fp16", half && !strcmp(half, "float16"));
     sp_emit_kv_bool(y, "gradient_checkpointing", k->checkpointing);
     /* Said, not left to a default: under FSDP1 with a frozen base the reentrant kind keeps every
      * block's input to the backward's end, which the plan's memory counts (axolotl's own FSDP

@@ -129,6 +129,8 @@ char *sp_emit_finish(sp_emitter *y, const char *comment, sp_error *err);
 char *sp_emit_profile_finish(sp_emitter *y, char *comment, sp_error *err);
 /* A profile's list begins: its one item's map with name, model, gpu and gpus (none when gpus is 0).
  * NULL on failure. */
+/* The model a profile names: the tuned checkpoint when that was asked, else the catalog's name. */
+const char *sp_profile_model_key(const sp_model *m);
 sp_emitter *sp_emit_profile_begin(const char *name, const char *model, const char *gpu, double gpus, sp_error *err);
 void sp_emit_str(sp_emitter *y, const char *text);
 void sp_emit_int(sp_emitter *y, double value);

@@ -36,7 +36,7 @@ char *sp_serve_profile(const sp_serve_report *r, sp_error *err)
     const sp_serve_result *s = r->result;
     char name[SP_NAME_MAX * 2 + 48];
     snprintf(name, sizeof name, "%s at %g requests/s on %s", r->model->name, c->qps, r->accel->name);
-    sp_emitter *y = sp_emit_profile_begin(name, r->model->name, r->accel->name, 0, err);
+    sp_emitter *y = sp_emit_profile_begin(name, sp_profile_model_key(r->model), r->accel->name, 0, err);
     if (!y)
         return NULL;
     sp_emit_kv_num(y, "qps", c->qps);

@@ -50,7 +50,7 @@ char *sp_train_profile(const sp_train_report *r, sp_error *err)
     targets(r, c, &hours, &usd);
     char name[SP_NAME_MAX * 2 + 32];
     snprintf(name, sizeof name, "%s on %g x %s", r->model->name, o->gpus, o->accel->name);
-    sp_emitter *y = sp_emit_profile_begin(name, r->model->name, o->accel->name, o->gpus, err);
+    sp_emitter *y = sp_emit_profile_begin(name, sp_profile_model_key(r->model), o->accel->name, o->gpus, err);
     if (!y)
         return NULL;
     sp_emit_kv_int(y, "seq", q->seq);

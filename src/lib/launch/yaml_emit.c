@@ -212,6 +212,13 @@ char *sp_emit_profile_finish(sp_emitter *y, char *comment, sp_error *err)
     return text;
 }
 
+const char *sp_profile_model_key(const sp_model *m)
+{
+    /* The tuned checkpoint asked for (meta-llama/Llama-3.1-8B-Instruct) stays the profile's model, so
+     * the launch files load it and not the base of the same shape. */
+    return m->tuned_hf_id[0] && !strcmp(m->hf_id, m->tuned_hf_id) ? m->hf_id : m->name;
+}
+
 sp_emitter *sp_emit_profile_begin(const char *name, const char *model, const char *gpu, double gpus, sp_error *err)
 {
     sp_emitter *y = sp_emit_begin(err);

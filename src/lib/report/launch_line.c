@@ -89,6 +89,13 @@ int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size)
                     k->recompute == SP_RECOMPUTE_FULL ? " --gradient_checkpointing" : "", trainer_optim(k->optimizer));
 }
 
+bool sp_plan_entry_needs_launch_files(const sp_plan *plan)
+{
+    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
+    return (plan->fine_tuned && gpu) || (plan->timed && gpu && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON) ||
+           runs_torchtitan(plan);
+}
+
 static const char *plan_entry(const sp_plan *plan, char *buf, size_t size)
 {
     bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;

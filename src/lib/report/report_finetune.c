@@ -123,7 +123,27 @@ static void tight_text(sp_buf *b, const sp_ft_memory *mem)
                   mem->unbounded_reserved_bytes / 1e9, mem->capacity_bytes / 1e9);
 }
 
-static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
+/* Which of the request's targets a row misses, by how much: a time that rounds to the deadline
+ * in the table's one decimal says the digits that miss it. */
+static void missed_text(const sp_ft_option *o, const sp_ft_request *q, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (o->meets)
+        return;
+    bool late = q->deadline_hours > 0 && o->hours > q->deadline_hours;
+    bool over = q->budget_usd > 0 && o->cost_usd > q->budget_usd;
+    int n = snprintf(buf, size, "  (misses");
+    if (late)
+        n += snprintf(buf + n, size - (size_t)n, " the %g h deadline: %.*f h", q->deadline_hours,
+                      o->hours - q->deadline_hours < 0.05 ? 2 : 1, o->hours);
+    if (over)
+        n += snprintf(buf + n, size - (size_t)n, "%s the $%g budget", late ? ";" : "", q->budget_usd);
+    if (!late && !over)
+        n += snprintf(buf + n, size - (size_t)n, " a target");
+    snprintf(buf + n, size - (size_t)n, ")");
+}
+
+static void option_line(sp_buf *b, const sp_ft_option *o, const sp_ft_request *q, bool best)
 {
     char layout[64], cost[32];
     layout_text(&o->config, layout, sizeof layout);
@@ -149,10 +169,11 @@ static void option_line(sp_buf *b, const sp_ft_option *o, bool best)
     money(o->cost_usd, o->usd_per_gpu_hour, cost, sizeof cost);
     char hours[32];
     hours_text(o->hours, hours, sizeof hours);
+    char missed[96];
+    missed_text(o, q, missed, sizeof missed);
     sp_buf_printf(b, "%s %-18s %-6s %4g  %-36s %7.1f %5g %9.0f %9s %10s%s%s\n", best ? "*" : " ", o->accel->name,
                   sp_ft_method_name(o->config.method), o->config.gpus, layout, o->memory.device_bytes / 1e9,
-                  o->config.micro_batch, o->step.tokens_per_s, hours, cost, o->memory.tight ? "  (tight)" : "",
-                  o->meets ? "" : "  (misses a target)");
+                  o->config.micro_batch, o->step.tokens_per_s, hours, cost, o->memory.tight ? "  (tight)" : "", missed);
 }
 
 static void targets_text(sp_buf *b, const sp_ft_request *q)
@@ -258,7 +279,7 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     sp_buf_printf(&b, "\n  %-18s %-6s %4s  %-36s %7s %5s %9s %9s %10s\n", "gpu", "method", "gpus", "layout", "GB/GPU",
                   "mb", "tokens/s", "hours", "cost");
     for (size_t i = 0; i < s->count; i++)
-        option_line(&b, &s->items[i], (int)i == s->best);
+        option_line(&b, &s->items[i], q, (int)i == s->best);
     /* Host memory the only limit: more GPUs on the server do not shrink the optimizer's copy there. */
     double host_needed = least_host_needed(s);
     if (s->best < 0 && host_needed > 0) {

@@ -7,6 +7,9 @@
 #include "plan_internal.h"
 
 /* ---- launch lines (launch_line.c) ---- */
+/* Whether the launch line's program reads what `stackplan launch` writes (Megatron's arguments,
+ * torchtitan's TOML, axolotl's recipe): the line alone does not run it. */
+bool sp_plan_entry_needs_launch_files(const sp_plan *plan);
 /* vLLM's --dtype and --quantization for a serving config; NULL: vLLM's own choice (serve.sh and
  * serve_app.py pass the same). */
 const char *sp_vllm_dtype(const sp_serve_config *c);

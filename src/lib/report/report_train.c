@@ -204,19 +204,22 @@ static const char *largest_gap(const sp_candidate *wc, const sp_candidate *rc)
     /* Without sequence parallelism every tensor-parallel rank runs the norms and dropouts over the
      * whole sequence (Korthikanti et al. 2022): element-wise work, not GEMMs. */
     bool unsplit_elementwise = wc->config.sequence_parallel && !rc->config.sequence_parallel && rc->config.tp > 1;
-    const double gaps[] = {r->compute_s - w->compute_s, r->tp_comm_s - w->tp_comm_s, r->bubble_s - w->bubble_s,
-                           r->pp_comm_s - w->pp_comm_s, r->dp_comm_s - w->dp_comm_s,
-                           r->optimizer_s - w->optimizer_s};
+    const double gaps[] = {r->compute_s - w->compute_s,     r->tp_comm_s - w->tp_comm_s,
+                           r->bubble_s - w->bubble_s,       r->pp_comm_s - w->pp_comm_s,
+                           r->dp_comm_s - w->dp_comm_s,     r->ep_comm_s - w->ep_comm_s,
+                           r->cp_comm_s - w->cp_comm_s,     r->optimizer_s - w->optimizer_s};
     const char *names[] = {recomputes_more        ? "compute (recompute)"
                            : unsplit_elementwise  ? "compute (norms and dropouts over the whole sequence on each TP rank)"
                                                   : "compute (smaller or fewer-token GEMMs)",
-                           "tensor-parallel all-reduces", "pipeline bubble",
-                           "pipeline sends", "data-parallel communication", "the optimizer step"};
+                           "tensor-parallel all-reduces", "pipeline bubble", "pipeline sends",
+                           "data-parallel communication", "expert-parallel all-to-alls",
+                           "context-parallel exchanges", "the optimizer step"};
     size_t best = 0;
-    for (size_t i = 1; i < 6; i++)
+    for (size_t i = 1; i < sizeof gaps / sizeof gaps[0]; i++)
         if (gaps[i] > gaps[best])
             best = i;
-    return names[best];
+    /* Only a part that is in fact slower explains the gap. */
+    return gaps[best] > 0 ? names[best] : NULL;
 }
 
 static void why_text(const sp_train_option *o, char *buf, size_t size)
@@ -250,9 +253,11 @@ static void why_text(const sp_train_option *o, char *buf, size_t size)
         double slower = 100.0 * (r->step.step_time_s / w->step.step_time_s - 1.0);
         if (slower < 0.05)
             sp_appendf(buf, size, n, "; the runner-up (%s) is as fast to within 0.1%%", layout);
-        else
+        else if (largest_gap(w, r))
             sp_appendf(buf, size, n, "; the runner-up (%s) is %.1f%% slower, mostly in %s", layout, slower,
                        largest_gap(w, r));
+        else
+            sp_appendf(buf, size, n, "; the runner-up (%s) is %.1f%% slower", layout, slower);
     }
 }
 
