@@ -286,6 +286,7 @@ typedef struct {
     sp_env_var env[SP_ENV_MAX];
     unsigned env_count;
     double cpus_per_gpu;          /* --cpus-per-task a GPU process gets */
+    double host_memory_margin;    /* host memory asked over an offloaded plan's state, as a share of it */
     double time_margin;           /* --time = the run's hours x (1 + margin) */
     double requeue_signal_s;      /* Slurm signals this long before the time limit */
     double checkpoint_minutes;    /* Megatron --save-interval: a checkpoint about this often */

@@ -609,5 +609,23 @@ for rank in 0 1 2 3; do
   check "ray_train.py: rank $rank/4 reports" grep -q "stackplan-smoke rank $rank/4 .*weights-agree True" "$work/ray.log"
 done
 
+# an offloaded fine-tune keeps its state in host memory: on part of a node job.sbatch asks for it (--mem), the
+# pod requests it and SkyPilot rents at least it, a quarter over the plan's host state (launch.yaml)
+"$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --method full --dataset-gb 0.2 --gpus 1 --format json >"$work/off.json" 2>/dev/null
+"$bin" finetune --model llama-3.1-8b --gpu rtx-4090-24gb --method full --dataset-gb 0.2 --gpus 1 --format profile >"$work/off.yaml" 2>/dev/null
+"$bin" launch "$work/off.yaml" --out "$work/off" >/dev/null 2>&1
+check "an offloaded fine-tune's files ask for its host memory" python3 - "$work/off.json" "$work/off" <<'PY'
+import glob, json, math, re, sys, yaml
+plan = json.load(open(sys.argv[1]))
+o = plan["options"][plan["recommended"]]
+want = math.ceil(o["memory"]["host_bytes"] * 1.25 / 1e9)
+d = glob.glob(sys.argv[2] + "/*/")[0]
+mem = re.search(r"#SBATCH --mem=(\d+)G", open(d + "job.sbatch").read())
+sky = yaml.safe_load(open(d + "sky_task.yaml"))["resources"].get("memory")
+pod = open(d + "pytorchjob.yaml").read()
+ok = want > 0 and mem and int(mem.group(1)) == want and sky == f"{want}+" and f"memory: {want}G" in pod
+sys.exit(0 if ok else f"want {want} GB: sbatch {mem and mem.group(0)}, sky {sky}")
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -15,6 +15,15 @@ static void device_limits(sp_emitter *y, const sp_launch_ctx *c, double devices)
     sp_emit_map(y);
     sp_emit_kv_int(y, sp_k8s_device(c->plan->stack), devices);
     sp_emit_end_map(y);
+    /* An offloaded state lives in the pod's memory: scheduled where it fits. */
+    if (sp_host_memory_gb(c) > 0) {
+        char memory[32];
+        snprintf(memory, sizeof memory, "%.0fG", sp_host_memory_gb(c));
+        sp_emit_str(y, "requests");
+        sp_emit_map(y);
+        sp_emit_kv_str(y, "memory", memory);
+        sp_emit_end_map(y);
+    }
     sp_emit_end_map(y);
 }
 

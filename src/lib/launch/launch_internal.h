@@ -93,6 +93,9 @@ char *sp_rayservice(const sp_launch_ctx *c, const char *image, sp_error *err);
 /* GPUs a training node rents: the instance the plan priced where it is larger than the GPUs the job
  * uses (4 of AWS's 8-H100 instances, the rest idle and paid for), else the node's own. */
 double sp_rented_node_gpus(const sp_launch_ctx *c);
+/* Host memory in GB a node of the job asks for its offloaded state (data/launch.yaml
+ * host_memory_margin over it); 0 when nothing is offloaded. */
+double sp_host_memory_gb(const sp_launch_ctx *c);
 /* script: the text the run executes (node_run.sh), whose ${NAME:?...} variables the task marks
  * required (envs NAME: null, which sky launch refuses to start without); NULL: none. */
 char *sp_sky_task(const sp_launch_ctx *c, const char *setup, const char *run, const char *script, sp_error *err);

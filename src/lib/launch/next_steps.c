@@ -80,6 +80,39 @@ static bool any_file_says(const sp_artifact_set *set, const char *text)
     return false;
 }
 
+/* Where each written file takes the Hugging Face token from; only the files this bundle holds. */
+static void hf_token_text(sp_buf *b, const sp_artifact_set *set)
+{
+    sp_buf_puts(b, "- `HF_TOKEN`: a Hugging Face token for gated checkpoints (Meta's, Mistral's, Google's): ");
+    const char *sep = "";
+    if (wrote(set, "sky_task.yaml")) {
+        sp_buf_puts(b, "`--secret HF_TOKEN` for SkyPilot");
+        sep = ", ";
+    }
+    if (any_file_says(set, "hf-token")) {
+        sp_buf_printf(b, "%sthe Secret `hf-token` (key `token`) on Kubernetes", sep);
+        sep = ", ";
+    }
+    if (wrote(set, "ray.sh")) {
+        sp_buf_printf(b, "%sexported where ray.sh runs (it passes the job HF_TOKEN)", sep);
+        sep = ", ";
+    }
+    if (wrote(set, "job.sbatch") || wrote(set, "torchrun.sh") || wrote(set, "serve.sh"))
+        sp_buf_printf(b, "%sin the environment of the scripts", sep);
+    sp_buf_puts(b, "\n");
+}
+
+/* requirements.txt's pins, and which of the written files install them on their own. */
+static void requirements_text(sp_buf *b, const sp_artifact_set *set)
+{
+    bool cluster = wrote(set, "cluster.yaml"), sky = wrote(set, "sky_task.yaml");
+    sp_buf_puts(b, "- the packages of requirements.txt wherever the job runs");
+    if (cluster || sky)
+        sp_buf_printf(b, " (%s%s%s %s)", cluster ? "cluster.yaml's" : "", cluster && sky ? " and " : "",
+                      sky ? "sky_task.yaml's" : "", cluster && sky ? "setups install them themselves" : "setup installs them itself");
+    sp_buf_puts(b, "\n");
+}
+
 /* What the user supplies: the entry point, the data, the machines, the secrets, the packages. */
 static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_set *set)
 {
@@ -107,6 +140,11 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
         sp_buf_puts(b, "- a Megatron-LM checkout of the release requirements.txt pins, with "
                        "`pretrain_gpt.py`, and a tokenized dataset (DATA_PATH below)\n");
     required_variables(b, set);
+    if (sp_host_memory_gb(c) > 0)
+        sp_buf_printf(b, "- %.0f GB of host memory a node: the offloaded state with data/launch.yaml's %.0f%% "
+                         "host_memory_margin (job.sbatch's --mem on part of a node, the pod's memory request, "
+                         "SkyPilot's memory)\n",
+                      sp_host_memory_gb(c), 100 * c->rules->launch.host_memory_margin);
     /* A long run asks Slurm for all of it in one job; clusters cap a job's time far below. */
     if (wrote(set, "job.sbatch") && c->hours > c->rules->launch.long_job_hours && !(c->o->time_limit_hours > 0))
         sp_buf_printf(b, "- job.sbatch asks for the whole run in one job: %.0f days estimated, %.0f with data/launch.yaml's "
@@ -137,11 +175,9 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
         sp_buf_puts(b, "- for ray.sh: cluster.yaml's HEAD_NODE_IP, each WORKER_n_IP and SSH_USER, the machines "
                        "Ray reaches over SSH\n");
     if (sp_plan_downloads_checkpoint(plan))
-        sp_buf_puts(b, "- `HF_TOKEN`: a Hugging Face token for gated checkpoints (Meta's, Mistral's, Google's): "
-                       "`--secret HF_TOKEN` for SkyPilot, the Secret `hf-token` (key `token`) on Kubernetes, exported "
-                       "where ray.sh runs (it passes the job HF_TOKEN)\n");
-    sp_buf_puts(b, "- the packages of requirements.txt wherever the job runs (cluster.yaml's and sky_task.yaml's "
-                   "setup install them themselves)\n");
+        hf_token_text(b, set);
+    if (wrote(set, "requirements.txt"))
+        requirements_text(b, set);
 }
 
 char *sp_next_steps(const sp_launch_ctx *c, const sp_artifact_set *set, const char *launch, sp_error *err)

@@ -15,6 +15,11 @@ static void resources(sp_emitter *y, const sp_launch_ctx *c, double per_node, bo
     sp_emit_str(y, "resources");
     sp_emit_map(y);
     sp_emit_kv_str(y, "accelerators", accelerators);
+    if (sp_host_memory_gb(c) > 0) { /* at least the offloaded state's memory (SkyPilot's "N+") */
+        char memory[32];
+        snprintf(memory, sizeof memory, "%.0f+", sp_host_memory_gb(c));
+        sp_emit_kv_str(y, "memory", memory);
+    }
     if (serving) /* vllm serve's default port (vLLM FrontendArgs.port) */
         sp_emit_kv_int(y, "ports", 8000);
     /* A job over several nodes was timed at the cluster's network (the catalog's inter-node
@@ -40,6 +45,14 @@ static double probe_delay_s(const sp_launch_ctx *c)
     double bytes_per_param = sp_dtype_bytes(m->checkpoint_quantized ? m->checkpoint_dtype : SP_DTYPE_BF16);
     double download_s = sp_model_params(m) * bytes_per_param / d->serve_download_bytes_per_s;
     return 60.0 * ceil((d->serve_probe_delay_s + download_s) / 60.0);
+}
+
+double sp_host_memory_gb(const sp_launch_ctx *c)
+{
+    const sp_plan *plan = c->plan;
+    if (!plan->fine_tuned || !(plan->fine_tune.memory.host_bytes > 0))
+        return 0;
+    return ceil(plan->fine_tune.memory.host_bytes * c->per_node * (1.0 + c->rules->launch.host_memory_margin) / 1e9);
 }
 
 double sp_rented_node_gpus(const sp_launch_ctx *c)

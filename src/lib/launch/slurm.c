@@ -44,6 +44,8 @@ static void directives(const sp_launch_ctx *c, sp_buf *b)
      * loaders need. A job of part of a node leaves the rest to others, at the site's memory a CPU. */
     if (!c->o->cpu && (!c->gpu || c->per_node >= c->plan->knobs.gpus_per_node))
         sp_buf_puts(b, "#SBATCH --exclusive\n#SBATCH --mem=0\n");
+    else if (sp_host_memory_gb(c) > 0) /* part of a node: the offloaded state's memory, asked */
+        sp_buf_printf(b, "#SBATCH --mem=%.0fG\n", sp_host_memory_gb(c));
     if (time_hours(c) > 0) {
         slurm_time(time_hours(c), when, sizeof when);
         sp_buf_printf(b, "#SBATCH --time=%s\n", when);

@@ -15,7 +15,7 @@ typedef struct {
 #define NUMBER(k, lo, hi) {#k, offsetof(sp_launch_data, k), lo, hi}
 
 static const number_spec NUMBERS[] = {
-    NUMBER(cpus_per_gpu, 1, 1024),     NUMBER(time_margin, 0, 10),    NUMBER(requeue_signal_s, 60, 65535),
+    NUMBER(cpus_per_gpu, 1, 1024),     NUMBER(host_memory_margin, 0, 10), NUMBER(time_margin, 0, 10),    NUMBER(requeue_signal_s, 60, 65535),
     NUMBER(checkpoint_minutes, 1, 1e5), NUMBER(lr, 1e-7, 1),          NUMBER(lr_70b, 1e-7, 1),
     NUMBER(lr_405b, 1e-7, 1),          NUMBER(lr_70b_from_params_b, 0, 1e6), NUMBER(lr_405b_from_params_b, 0, 1e6),          NUMBER(min_lr_ratio, 0, 1),
     NUMBER(warmup_iters, 0, 1e7),      NUMBER(weight_decay, 0, 1),    NUMBER(clip_grad, 0, 1e3),
