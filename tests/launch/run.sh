@@ -627,5 +627,13 @@ ok = want > 0 and mem and int(mem.group(1)) == want and sky == f"{want}+" and f"
 sys.exit(0 if ok else f"want {want} GB: sbatch {mem and mem.group(0)}, sky {sky}")
 PY
 
+# a launch line the serve report warns about (vLLM's online fp8 loads 16-bit shards that do not fit) carries
+# the same warning into the bundle's README, where the files carry the line
+"$bin" serve --model llama-3.1-405b --gpu h100-sxm-80gb --weight-dtype fp8 --qps 2 --prompt-tokens 1000 --output-tokens 300 \
+  --format profile >"$work/fp8.yaml" 2>/dev/null
+"$bin" launch "$work/fp8.yaml" --out "$work/fp8" >/dev/null 2>&1
+check "a served plan's README says what its launch line needs" sh -c \
+  "grep -q 'runs out of memory while loading; serve a checkpoint already in fp8' '$work'/fp8/*/README.md"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -140,6 +140,9 @@ static void before_it_runs(sp_buf *b, const sp_launch_ctx *c, const sp_artifact_
         sp_buf_puts(b, "- a Megatron-LM checkout of the release requirements.txt pins, with "
                        "`pretrain_gpt.py`, and a tokenized dataset (DATA_PATH below)\n");
     required_variables(b, set);
+    /* What the serve report says beside its launch line, where the files carry the same line. */
+    if (plan->served && c->accel)
+        sp_serve_launch_caveats(&plan->model, c->accel, plan->engine, &plan->serve_config, &plan->serve, "- ", b);
     if (sp_host_memory_gb(c) > 0)
         sp_buf_printf(b, "- %.0f GB of host memory a node: the offloaded state with data/launch.yaml's %.0f%% "
                          "host_memory_margin (job.sbatch's --mem on part of a node, the pod's memory request, "

@@ -6,6 +6,11 @@
 
 #include "plan_internal.h"
 
+/* The launch line's caveats of the checkpoint's format and the engine, each line after `lead`
+ * (serve_caveats.c). */
+void sp_serve_launch_caveats(const sp_model *m, const sp_accel *a, sp_engine engine, const sp_serve_config *c,
+                             const sp_serve_result *s, const char *lead, sp_buf *b);
+
 /* ---- launch lines (launch_line.c) ---- */
 /* Whether the launch line's program reads what `stackplan launch` writes (Megatron's arguments,
  * torchtitan's TOML, axolotl's recipe): the line alone does not run it. */
