@@ -216,6 +216,17 @@ static sp_status check_something_checked(const train_job *j, const sp_train_opti
         return cli_flag_error(err, "zero", "ZeRO-%g shards over data-parallel ranks and one GPU has none: --zero 0, "
                                            "or more --gpus",
                               (double)j->request.zero);
+    /* Pins that cannot hold together at the one count asked: said as they are. */
+    const sp_search_request *pin = &j->request;
+    double cp = pin->cp > 0 ? pin->cp : 1;
+    if (j->ncounts == 1 && pin->tp > 0 && pin->pp > 0 && pin->dp > 0 && pin->tp * cp * pin->pp * pin->dp != j->counts[0])
+        return cli_flag_error(err, "gpus", "--tp %g x --cp %g x --pp %g x --dp %g is %g GPUs, not the %g asked",
+                              pin->tp, cp, pin->pp, pin->dp, pin->tp * cp * pin->pp * pin->dp, j->counts[0]);
+    for (size_t a = 0; a < j->naccels; a++)
+        if (pin->tp > j->accels[a]->per_node)
+            return cli_flag_error(err, "tp", "%g spans more than one %g-GPU %s server: tensor parallelism stays within "
+                                             "a node (its all-reduces run every layer)",
+                                  pin->tp, j->accels[a]->per_node, j->accels[a]->name);
     sp_memory_constants mk = sp_rules_memory_constants(&j->in.rules);
     double top = j->counts[j->ncounts - 1], next = 0;
     for (double g = top + 1; g <= fmin(2 * top + 8, top + 64) && next == 0; g++) /* a bounded look */

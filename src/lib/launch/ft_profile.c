@@ -19,6 +19,11 @@ static char *header(const sp_ft_report *r, const sp_ft_option *o, sp_error *err)
                   r->request->deadline_hours > 0 ? "the --deadline-hours given" : "the run's hours, rounded up",
                   r->request->budget_usd > 0 ? "the --budget-usd given"
                                              : "its GPUs' cost, rounded up (set your own: the plan picks the tier by it)");
+    /* The report's unit is no dataset: the files would size their time limit and checkpoints by it. */
+    if (!r->request->tokens_given && !(r->request->dataset_gb > 0))
+        sp_buf_printf(&b, "# tokens: %.0fM is the report's unit, not your data (no --dataset-gb or --tokens given): set\n"
+                          "# your data's size here, or train_hours, job.sbatch's --time and the checkpoint steps follow the unit.\n",
+                      r->request->tokens / 1e6);
     return sp_buf_finish(&b, err);
 }
 
