@@ -1406,6 +1406,7 @@ typedef struct {
                                      for instead (at the percentile when simulated), 1.1 x the fastest
                                      split's lone first token and time a token (0 for a target in reach) */
     double reach_tpot_s;
+    bool reach_met;               /* the fleet meets the reach_* targets it was sized for (else none tried held) */
     double nearest_tp;            /* no split meets the targets: the split whose request alone is fastest a
                                      token, as the search sized it (0 otherwise) ... */
     double nearest_tpot_s;        /* ... its time a token and first token there, which reach_* multiply */

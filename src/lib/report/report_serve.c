@@ -24,15 +24,20 @@ void sp_serve_split_text(const sp_serve_result *s, char *buf, size_t size)
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 /* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's plan_reach):
  * margin (perf.yaml serve_reach_margin) x what a request alone takes on the fastest split. */
-static const char *reach_text(const sp_serve_result *s, double margin, char *out, size_t n)
+static const char *reach_text(const sp_serve_result *s, char *out, size_t n)
 {
     size_t len = 0;
     if (s->reach_ttft_s > 0)
-        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%g x %.1f)", 1e3 * s->reach_ttft_s, margin,
-                                1e3 * s->reach_ttft_s / margin);
+        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%.2g x %.1f)", 1e3 * s->reach_ttft_s,
+                                s->reach_ttft_s / s->nearest_ttft_s, 1e3 * s->nearest_ttft_s);
     if (s->reach_tpot_s > 0 && len < n)
-        snprintf(out + len, n - len, "%stokens within %.1f ms (%g x %.1f)", len ? " and " : "", 1e3 * s->reach_tpot_s,
-                 margin, 1e3 * s->reach_tpot_s / margin);
+        len += (size_t)snprintf(out + len, n - len, "%stokens within %.1f ms (%.2g x %.1f)", len ? " and " : "",
+                                1e3 * s->reach_tpot_s, s->reach_tpot_s / s->nearest_tpot_s, 1e3 * s->nearest_tpot_s);
+    /* Queueing at the percentile can keep even those out of reach within the replica ceiling. */
+    if (!s->reach_met && len < n)
+        snprintf(out + len, n - len, ", yet the fleet shown still misses a target (the percentiles above; "
+                                     "targets up to 5.7 x these were tried): a larger split, a faster part or a "
+                                     "looser target");
     return out;
 }
 
@@ -428,7 +433,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: %s; the fleet is sized instead "
                               "for %s\n",
                           c->percentile, nearest_text(c, s, nearest, sizeof nearest),
-                          reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
+                          reach_text(s, reach, sizeof reach));
         else {
         bool target_bound = !strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") || !strcmp(s->binding, "both");
         char filled[128] = "";
@@ -496,7 +501,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: NOT met by any split or batch: %s; the fleet "
                               "is sized instead for %s\n",
                           first, per, nearest_text(c, s, nearest, sizeof nearest),
-                          reach_text(s, r->rules->perf.serve_reach_margin, reach, sizeof reach));
+                          reach_text(s, reach, sizeof reach));
         } else if (s->meets_targets && c->qps > 0 && c->concurrency <= 0)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: met by a full batch's averages, no queue "
                               "counted (see sizing)\n",
@@ -786,6 +791,8 @@ static char *serve_json(const sp_serve_report *r, sp_error *err)
     /* A target no split meets: the targets the fleet was sized for instead (null: the user's own). */
     json_object_set_new(o, "ttft_s_sized_for", s->reach_ttft_s > 0 ? sp_json_round(s->reach_ttft_s, 1e6) : json_null());
     json_object_set_new(o, "tpot_s_sized_for", s->reach_tpot_s > 0 ? sp_json_round(s->reach_tpot_s, 1e6) : json_null());
+    json_object_set_new(o, "sized_for_met",
+                        s->reach_ttft_s > 0 || s->reach_tpot_s > 0 ? json_boolean(s->reach_met) : json_null());
     sp_serve_load_json(o, c, s);
     if (s->simulated) {
         json_object_set_new(o, "routing", json_string(sp_routing_name(c->route_choices)));

@@ -199,6 +199,18 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     return SP_OK;
 }
 
+enum { SERVE_REACH_TRIES = 6 }; /* the margin, then up to 5.7 x it: past that a target is no guide */
+
+/* Whether a fleet sized for widened targets misses one of the widened ones (at the percentile when
+ * simulated, else the steady state's), which a wider try may meet. */
+static bool misses_widened(const sp_serve_config *goal, const sp_serve_result *r, bool tpot_widened, bool ttft_widened)
+{
+    double p = goal->percentile;
+    double tpot = r->simulated ? sp_latency_at(&r->tpot_load_s, p) : r->tpot_s;
+    double ttft = r->simulated ? sp_latency_at(&r->ttft_load_s, p) : r->ttft_s;
+    return (tpot_widened && tpot > goal->tpot_s) || (ttft_widened && ttft > goal->ttft_s);
+}
+
 /* A target no split meets: under a percentile, one under what a request alone takes (binding
  * "unreachable"); in the steady state, one no batch meets, where the batch taken is the
  * lowest-latency one, 1 sequence, whose replicas the rate multiplies (a 70B at 5 ms a token: 49
@@ -219,24 +231,39 @@ static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const 
                          config->concurrency <= 0 && config->requests <= 0 && config->replicas <= 0;
     if (!unreachable && !steady_missed)
         return s;
-    sp_serve_config goal = *config;
-    double reach_tpot = 0, reach_ttft = 0;
-    if (config->tpot_s > 0 && out->nearest_tpot_s > config->tpot_s)
-        goal.tpot_s = reach_tpot = perf->serve_reach_margin * out->nearest_tpot_s;
+    bool tpot_out = config->tpot_s > 0 && out->nearest_tpot_s > config->tpot_s;
     /* Drawn prompt lengths put a lone first token's tail past its mean: a percentile target on it is
      * not judged out of reach by the mean. */
     bool ttft_judged = !out->simulated || config->prompt_spread == 0;
-    if (config->ttft_s > 0 && ttft_judged && out->nearest_ttft_s > config->ttft_s)
-        goal.ttft_s = reach_ttft = perf->serve_reach_margin * out->nearest_ttft_s;
-    if (reach_tpot == 0 && reach_ttft == 0)
+    bool ttft_out = config->ttft_s > 0 && ttft_judged && out->nearest_ttft_s > config->ttft_s;
+    if (!tpot_out && !ttft_out)
         return s;
     nearest_split nearest = {out->nearest_tp, out->nearest_tpot_s, out->nearest_ttft_s}; /* what the answer names */
-    sp_serve_result again;
-    if (plan_once(model, accel, &goal, memory, perf, &again, err) != SP_OK || !again.fits)
+    /* The margin first; where queueing at the percentile keeps even that out of reach within the
+     * replica ceiling, wider by sqrt(2) a try, so the answer is sized for targets it meets (or says
+     * it met none of them). */
+    sp_serve_result first, again;
+    int sized = 0;
+    for (int i = 0; i < SERVE_REACH_TRIES; i++) {
+        double margin = perf->serve_reach_margin * pow(sqrt(2.0), i);
+        sp_serve_config goal = *config;
+        goal.tpot_s = tpot_out ? margin * nearest.tpot_s : config->tpot_s;
+        goal.ttft_s = ttft_out ? margin * nearest.ttft_s : config->ttft_s;
+        if (plan_once(model, accel, &goal, memory, perf, &again, err) != SP_OK || !again.fits)
+            break;
+        again.reach_tpot_s = tpot_out ? goal.tpot_s : 0;
+        again.reach_ttft_s = ttft_out ? goal.ttft_s : 0;
+        if (sized++ == 0)
+            first = again;
+        /* Met, or missed only on a target that is not widened: no wider try helps. */
+        if (again.meets_targets || !misses_widened(&goal, &again, tpot_out, ttft_out))
+            break;
+    }
+    if (!sized)
         return SP_OK; /* the first answer stands */
-    *out = again;
-    out->reach_tpot_s = reach_tpot;
-    out->reach_ttft_s = reach_ttft;
+    /* None met: the fleet for the nearest targets, which says so. */
+    *out = again.meets_targets ? again : first;
+    out->reach_met = out->meets_targets;
     keep_nearest(&nearest, out);
     out->meets_targets = false;
     out->binding = "unreachable";
