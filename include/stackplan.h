@@ -430,6 +430,8 @@ typedef struct {
     sp_engine_ask engine;      /* serving: the engine asked for; auto (0) when not given */
     double prefix_share;       /* serving: the share of every prompt all requests share, cached once (serve
                                   --prefix-share); 0: none */
+    double prompt_spread, output_spread; /* serving: lengths lognormal, std/mean (serve --prompt-spread,
+                                  --output-spread, a --workload preset's); 0: fixed */
     double global_batch;       /* sequences per step; 0: about 2M tokens */
     char instance[SP_NAME_MAX];  /* data jobs: a CPU instance of data/instances.yaml, "" when none */
     unsigned instance_line, instance_col;

@@ -61,6 +61,10 @@ char *sp_serve_profile(const sp_serve_report *r, sp_error *err)
         sp_emit_kv_str(y, "engine", engine_key(c->engine));
     if (c->prefix_share > 0)
         sp_emit_kv_num(y, "prefix_share", c->prefix_share);
+    if (c->prompt_spread > 0) /* a --workload preset's or the user's: the plan draws them alike */
+        sp_emit_kv_num(y, "prompt_spread", c->prompt_spread);
+    if (c->output_spread > 0)
+        sp_emit_kv_num(y, "output_spread", c->output_spread);
     if (!c->usd_from_catalog && c->usd_per_gpu_hour > 0) /* given; the catalog's price otherwise */
         sp_emit_kv_num(y, "usd_per_gpu_hour", c->usd_per_gpu_hour);
     /* A month of the fleet, the hours and cost serve's monthly figure is of. */

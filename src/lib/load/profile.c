@@ -46,6 +46,8 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(tpot_ms, 0, 1e7, SP_NUM_POSITIVE),
     FIELD(percentile, 50, 99.9, 0),
     FIELD(prefix_share, 0, 0.99, 0),
+    FIELD(prompt_spread, 0, 10, 0),
+    FIELD(output_spread, 0, 10, 0),
     FIELD(dataset_gb, 0, 1e9, SP_NUM_POSITIVE),
     FIELD(epochs, 0, 1e4, SP_NUM_POSITIVE),
     FIELD(gpus, 1, 1e7, SP_NUM_INTEGER),
@@ -311,6 +313,7 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                             "a fine-tune is searched on a catalog accelerator: add gpu (profile '%s')", p->name);
     /* Keys that only a named model's plan reads: refused rather than left without effect. */
     static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "percentile", "prefix_share", "engine", "prompt_tokens", "output_tokens",
+                                             "prompt_spread", "output_spread",
                                              "weight_dtype", "kv_dtype", "tokens", "seq", "micro_batch",
                                              "global_batch", "precision", "optimizer", NULL};
     for (int i = 0; !p->model[0] && MODEL_ONLY[i]; i++)
@@ -341,7 +344,8 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
     /* Serving keys on a profile that serves nothing would be dropped, and a named model planned as a
      * pre-training run: a serving plan is sized for a rate. */
     static const char *const SERVING_ONLY[] = {"ttft_ms", "tpot_ms", "prompt_tokens", "output_tokens", "weight_dtype",
-                                               "kv_dtype", "engine", "prefix_share", NULL};
+                                               "kv_dtype", "engine", "prefix_share", "prompt_spread",
+                                               "output_spread", NULL};
     bool serves = (p->has_mode && p->mode == SP_MODE_INFER) || (p->has_axis && p->axis == SP_AXIS_SERVING);
     for (int i = 0; !(p->qps > 0) && SERVING_ONLY[i]; i++)
         if (sp_yaml_mapping_get(y, map, SERVING_ONLY[i]))

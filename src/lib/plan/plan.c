@@ -64,6 +64,10 @@ static sp_serve_config serve_shape(const sp_profile *p)
     if (p->output_tokens > 0)
         c.output_tokens = p->output_tokens;
     c.lengths_assumed = !(p->prompt_tokens > 0 && p->output_tokens > 0);
+    /* Drawn lengths (a trace's, as serve --workload): the simulation draws them under a percentile,
+     * and the launch line's --max-model-len leaves room for their tail either way. */
+    c.prompt_spread = p->prompt_spread;
+    c.output_spread = p->output_spread;
     return c;
 }
 
