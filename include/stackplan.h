@@ -1753,6 +1753,8 @@ typedef struct {
     size_t count;
     int best;                     /* index of the recommendation, -1 when nothing fits */
     double layouts_tried;
+    sp_ft_option safer;           /* with a tight recommendation: the best fit with room (the order that
+                                     picks the recommendation), any method, card or count; fits false if none */
     sp_ft_option faster;          /* the fastest priced option, any method, card or count, that costs at most
                                      ft_roomy_premium more than the recommendation and takes at most 1 /
                                      (1 + ft_roomy_premium) of its time (fits false when none) */

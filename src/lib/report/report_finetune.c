@@ -143,6 +143,20 @@ static void missed_text(const sp_ft_option *o, const sp_ft_request *q, char *buf
     snprintf(buf + n, size - (size_t)n, ")");
 }
 
+/* The flags that plan an alternative to the recommendation: its count, and its card, method and
+ * checkpointing where they differ (the search would otherwise find the recommendation again). */
+static const char *alternative_flags(const sp_ft_option *rec, const sp_ft_option *alt, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "--gpus %g", alt->config.gpus);
+    if (alt->accel != rec->accel && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, " --gpu %s", alt->accel->name);
+    if (alt->config.method != rec->config.method && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, " --method %s", sp_ft_method_name(alt->config.method));
+    if (alt->config.checkpointing != rec->config.checkpointing && n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, " --%scheckpointing", alt->config.checkpointing ? "" : "no-");
+    return buf;
+}
+
 static void option_line(sp_buf *b, const sp_ft_option *o, const sp_ft_request *q, bool best)
 {
     char layout[64], cost[32];
@@ -340,15 +354,27 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
     /* A faster option within the premium: named, with what it takes to plan it. */
     const sp_ft_option *f = &s->faster;
     if (f->fits) {
-        char layout[96], fast_hours[32], fast_cost[32];
+        char layout[96], fast_hours[32], fast_cost[32], flags[160];
         layout_text(&f->config, layout, sizeof layout);
         hours_text(f->hours, fast_hours, sizeof fast_hours);
         money(f->cost_usd, f->usd_per_gpu_hour, fast_cost, sizeof fast_cost);
-        sp_buf_printf(&b, "faster   : %s on %g x %s (%s): %s hours, %s, %.0f%% sooner for %.0f%% more (--gpus %g%s%s "
-                          "plans it)\n",
+        sp_buf_printf(&b, "faster   : %s on %g x %s (%s): %s hours, %s, %.0f%% sooner for %.0f%% more (%s plans it)\n",
                       sp_ft_method_name(f->config.method), f->config.gpus, f->accel->name, layout, fast_hours, fast_cost,
-                      100.0 * (1.0 - f->hours / o->hours), 100.0 * (f->cost_usd / o->cost_usd - 1.0), f->config.gpus,
-                      f->accel != o->accel ? " --gpu " : "", f->accel != o->accel ? f->accel->name : "");
+                      100.0 * (1.0 - f->hours / o->hours), 100.0 * (f->cost_usd / o->cost_usd - 1.0),
+                      alternative_flags(o, f, flags, sizeof flags));
+    }
+    /* A tight recommendation: the best fit that leaves the allocator its room, for who would rather. */
+    const sp_ft_option *safe = &s->safer;
+    if (o->memory.tight && safe->fits) {
+        char layout[96], safe_hours[32], safe_cost[32], flags[160];
+        layout_text(&safe->config, layout, sizeof layout);
+        hours_text(safe->hours, safe_hours, sizeof safe_hours);
+        money(safe->cost_usd, safe->usd_per_gpu_hour, safe_cost, sizeof safe_cost);
+        sp_buf_printf(&b, "safer    : %s on %g x %s (%s, micro-batch %g): %s hours, %s, with room for the allocator's "
+                          "cache, %+.0f%% in cost (%s plans it)\n",
+                      sp_ft_method_name(safe->config.method), safe->config.gpus, safe->accel->name, layout,
+                      safe->config.micro_batch, safe_hours, safe_cost, 100.0 * (safe->cost_usd / o->cost_usd - 1.0),
+                      alternative_flags(o, safe, flags, sizeof flags));
     }
     /* Less data than one optimizer step holds: the run is that one step, whatever the layout. */
     double step_tokens = o->config.gpus * o->config.micro_batch * o->config.seq;
@@ -536,6 +562,8 @@ static char *finetune_json(const sp_ft_report *r, sp_error *err)
                         r->result->chunked.fits ? option_json(r->model, &r->result->chunked) : json_null());
     /* The faster option within ft_roomy_premium, as the text's faster line (null when none). */
     json_object_set_new(o, "faster", r->result->faster.fits ? option_json(r->model, &r->result->faster) : json_null());
+    bool tight = r->result->best >= 0 && r->result->items[r->result->best].memory.tight;
+    json_object_set_new(o, "safer", tight && r->result->safer.fits ? option_json(r->model, &r->result->safer) : json_null());
     /* Nothing fits: what the search found would, each alone (null when something fits). */
     const sp_ft_result *f = r->result;
     json_t *would = json_null();

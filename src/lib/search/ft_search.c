@@ -12,6 +12,7 @@ typedef struct {
     const sp_ft_constants *k;
     const sp_perf_constants *perf;
     double layouts;
+    sp_ft_option roomy; /* of the layouts best_layout tries at one count, the fastest fit with room */
 } ft_search;
 
 /* The micro-batch a layout runs: the request's, or the largest that fits up to the cap, leaving
@@ -85,6 +86,8 @@ static void try_layout(ft_search *s, const sp_accel *a, sp_ft_config c, sp_ft_op
         sp_ft_step_estimate(s->m, a, &c, s->k, s->perf, &o.step, &err) != SP_OK)
         return;
     o.fits = true;
+    if (!o.memory.tight && (!s->roomy.fits || o.step.tokens_per_s > s->roomy.step.tokens_per_s))
+        s->roomy = o;
     keep_better(best, &o, s->perf->ft_roomy_premium);
 }
 
@@ -95,6 +98,7 @@ static sp_ft_option best_layout(ft_search *s, const sp_accel *a, sp_ft_method me
 {
     sp_ft_option best;
     memset(&best, 0, sizeof best);
+    memset(&s->roomy, 0, sizeof s->roomy);
     sp_ft_config c = s->q->base;
     c.method = method;
     c.gpus = gpus;
@@ -239,7 +243,7 @@ static void chunked_alternative(const ft_search *s, sp_ft_result *out)
     sp_ft_request chunked = *s->q;
     chunked.base.chunked_loss = true;
     chunked.offload = SP_OFFLOAD_NONE;
-    ft_search again = {s->m, &chunked, s->k, s->perf, 0};
+    ft_search again = {s->m, &chunked, s->k, s->perf, 0, {0}};
     sp_ft_option o = best_layout(&again, b->accel, b->config.method, b->config.gpus);
     o.fits = o.fits && !o.memory.tight; /* offered only with the allocator's room: no trade for a likely OOM */
     if (o.fits)
@@ -257,7 +261,7 @@ static double next_count(double g, double most)
 /* Whether any method asked fits some count from gpus_min to gpus_max (doubling) under request q. */
 static bool any_fits(const ft_search *base, const sp_ft_request *q, const sp_ft_result *out)
 {
-    ft_search s = {base->m, q, base->k, base->perf, 0};
+    ft_search s = {base->m, q, base->k, base->perf, 0, {0}};
     for (size_t i = 0; i < out->count; i++) {
         const sp_ft_option *o = &out->items[i];
         for (double g = q->gpus_min; g <= q->gpus_max; g = next_count(g, q->gpus_max)) {
@@ -329,7 +333,7 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
         return sp_fail(err, SP_ERR_INPUT, "", 0, 0, "gpus",
                        "%s has no published inter-node network: at most %g GPUs", accels[0]->name,
                        accels[0]->per_node);
-    ft_search s = {m, q, k, perf, 0};
+    ft_search s = {m, q, k, perf, 0, {0}};
     sp_error card_err;
     bool refused = false;
     /* Every priced fit, for the faster option weighed against the recommendation at the end. */
@@ -358,6 +362,12 @@ sp_status sp_ft_search(const sp_model *m, const sp_accel *const *accels, size_t 
                 sp_ft_option o = best_layout(&s, accels[a], (sp_ft_method)method, g);
                 if (o.fits)
                     price(&s, &o);
+                /* The best fit with room at this count, for a tight recommendation to name. */
+                if (s.roomy.fits) {
+                    price(&s, &s.roomy);
+                    if (!out->safer.fits || better(q, &s.roomy, &out->safer, s.perf))
+                        out->safer = s.roomy;
+                }
                 if (o.fits && candidate_count < CANDIDATES_MAX)
                     candidates[candidate_count++] = o;
                 if ((o.fits && (!chosen.fits || better(q, &o, &chosen, s.perf))) || (!chosen.fits && !chosen.accel))
