@@ -863,6 +863,8 @@ typedef struct {
                                      Megatron-Core --tp-comm-overlap), where sp_tp_overlap_applies says so */
     bool quantized_experts_only;  /* inference: weight_dtype covers the routed experts only, the rest is
                                      16-bit (gpt-oss's MXFP4 checkpoints: modules_to_not_convert) */
+    bool vendor_stack;            /* training: the part runs its vendor's stack (MaxText on TPU, Neuron,
+                                     Optimum Habana), not Megatron-Core's recompute modules */
     bool eager_modules;           /* training: norms, rotary embeddings and the gated activation run as
                                      PyTorch's eager modules, one kernel an operation (torchtitan without
                                      torch.compile); false: fused (Megatron-Core, torch.compile) */
@@ -871,7 +873,7 @@ typedef struct {
 #define SP_MEM_CONFIG_INIT                                                                      \
     {SP_MODE_TRAIN, SP_PREC_MIXED_BF16, SP_OPT_ADAMW, SP_MASTER_IN_OPTIMIZER, 1, 0, 1, 1, 1, 1, \
      2048, 0, SP_RECOMPUTE_NONE, false, false, SP_DTYPE_BF16, SP_DTYPE_BF16, 1, 2048, 1, 1, 1, false, false, false, \
-     false}
+     false, false}
 
 /* Whether a layout can overlap its expert all-to-all with compute as Megatron-Core does it: expert
  * parallelism on an MoE model, no full recompute, and an interleaved schedule when it pipelines

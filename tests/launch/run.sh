@@ -635,5 +635,28 @@ PY
 check "a served plan's README says what its launch line needs" sh -c \
   "grep -q 'runs out of memory while loading; serve a checkpoint already in fp8' '$work'/fp8/*/README.md"
 
+# Megatron's selective recompute of an MoE layer reruns the modules the plan's memory and time assumed
+# (core_attn moe_act layernorm, mla_up_proj with MLA): every Megatron launch names them exactly when its
+# plan is selective on an MoE model
+check "Megatron MoE launches name the recompute modules the plan sized" python3 - "$work/kit" <<'PY'
+import glob, json, os, re, sys
+bad, seen = [], 0
+for run in glob.glob(os.path.join(sys.argv[1], "*", "node_run.sh")):
+    d = os.path.dirname(run)
+    text = open(run).read()
+    if "pretrain_gpt.py" not in text:
+        continue
+    plan = json.load(open(os.path.join(d, "manifest.json")))["plan"]
+    t, m = plan["training"], plan.get("memory_detail") or {}
+    moe = "moe" in d or "deepseek" in d or "mixtral" in d or "qwen3-30b" in d
+    want = t["recompute"] == "selective" and moe
+    has = re.search(r"--recompute-modules core_attn moe_act layernorm( mla_up_proj)?\n", text)
+    mla = "deepseek" in d
+    seen += want
+    if bool(has) != want or (has and bool(has.group(1)) != mla):
+        bad.append(f"{os.path.basename(d)}: recompute {t['recompute']}, modules {has and has.group(0).strip()}")
+sys.exit("; ".join(bad) if bad or not seen else 0)
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -116,7 +116,8 @@ static void gqa_swiglu_layer(void **state)
  * parallelism) keeps per token: the norms' inputs and outputs 8h, attention (2 + 2r) x 2h, and per
  * routed visit the expert's fused SwiGLU 3 x 2f plus its permuted input and its output 2 x 2h, and
  * the router's fp32 scores 4E. Top-2 keeps one visit more than top-1; top-2 with selective recompute
- * drops each visit's product (2f) and the norms' outputs (2 x 2h). */
+ * (Megatron's moe_act and layernorm) drops each visit's product (2f) and the MLP norm's output (2h):
+ * the attention norm is fused into the QKV linear, which keeps its output. */
 static double moe_layer(double k, sp_recompute recompute)
 {
     sp_model one, two;
@@ -141,7 +142,49 @@ static void moe_layer_counts_every_routed_visit(void **state)
     double visit = 3.0 * 2.0 * f + 2.0 * 2.0 * h;
     assert_close(moe_layer(1, SP_RECOMPUTE_NONE), tokens * (common + visit));
     assert_close(moe_layer(2, SP_RECOMPUTE_NONE), tokens * (common + 2.0 * visit));
-    assert_close(moe_layer(2, SP_RECOMPUTE_SELECTIVE), tokens * (common - 2.0 * 2.0 * h + 2.0 * (visit - 2.0 * f)));
+    assert_close(moe_layer(2, SP_RECOMPUTE_SELECTIVE), tokens * (common - 2.0 * h + 2.0 * (visit - 2.0 * f)));
+}
+
+/* An MLA MoE layer, hand-counted a token (bf16, e = 2): 4 heads of query-key width 16 + 8 and value
+ * width 16, query latent 32, KV latent 24, hidden 64, 4 experts of width 32, top-2. Kept: the two
+ * norms' inputs (2 x 64 x 2) and outputs (the same), the latents' inputs and normalised copies and
+ * the rotary key ((2 x 32 + 2 x 24 + 8) x 2), Q and K (4 x 24 x 2 each), V and the output
+ * projection's input (4 x 16 x 2 each), per routed visit its SwiGLU (3 x 32 x 2) and its permuted
+ * input and output (2 x 64 x 2), the router's scores (4 x 4), flash's log-sum-exp (4 x 4):
+ * 256 + 256 + 240 + 640 + 2 x (192 + 256) + 16 + 16 = 2320. Selective recompute under Megatron
+ * (mla_up_proj, moe_act, layernorm) drops both norms' outputs (MLA's attention norm is a module of
+ * its own), Q, K and V, and each visit's product: 256 + 240 + 128 + 2 x (128 + 256) + 32 = 1424. */
+static double mla_layer(sp_recompute recompute)
+{
+    sp_model one, two;
+    sp_model_from_shape(&one, 1, 64, 4, 4, 32, SP_FFN_SWIGLU, 100, 1024);
+    sp_model_from_shape(&two, 2, 64, 4, 4, 32, SP_FFN_SWIGLU, 100, 1024);
+    sp_model *both[2] = {&one, &two};
+    for (int i = 0; i < 2; i++) {
+        both[i]->experts = 4;
+        both[i]->experts_per_token = 2;
+        both[i]->q_lora_rank = 32;
+        both[i]->kv_lora_rank = 24;
+        both[i]->qk_nope_head_dim = 16;
+        both[i]->qk_rope_head_dim = 8;
+        both[i]->v_head_dim = 16;
+    }
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.precision = SP_PREC_BF16;
+    c.seq = 1024;
+    c.flash_attention = true;
+    c.ep = 4;
+    c.dp = 4;
+    /* ep > 1: Megatron-Core's stack */
+    c.recompute = recompute;
+    return estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
+}
+
+static void mla_moe_layer_by_hand(void **state)
+{
+    (void)state;
+    assert_close(mla_layer(SP_RECOMPUTE_NONE), 1024.0 * 2320);
+    assert_close(mla_layer(SP_RECOMPUTE_SELECTIVE), 1024.0 * 1424);
 }
 
 /* Eager modules (train.py's Hugging Face model): each of the two RMSNorms keeps its input's fp32
@@ -331,6 +374,7 @@ int main(void)
         cmocka_unit_test(gqa_swiglu_layer),
         cmocka_unit_test(eager_modules_keep_fp32_norms_and_loss),
         cmocka_unit_test(moe_layer_counts_every_routed_visit),
+        cmocka_unit_test(mla_moe_layer_by_hand),
         cmocka_unit_test(kv_cache_bytes),
         cmocka_unit_test(inference_weights),
         cmocka_unit_test(pipeline_in_flight),

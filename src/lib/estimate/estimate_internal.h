@@ -207,6 +207,9 @@ size_t sp_attention_matmuls(const sp_model *m, double tp, double out_width[5], d
 /* The matmuls of one layer's forward: the attention's, then the MLP's (gate, up, down for SwiGLU;
  * up, down for GELU; MoE: the active experts' MLP). Returns how many (at most 8). */
 size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], double in_width[8]);
+/* MLA's matmuls Megatron-Core's mla_up_proj recompute reruns (the query's and the KV up-projections);
+ * none for other attention. */
+size_t sp_mla_rerun_matmuls(const sp_model *m, double tp, double out_width[2], double in_width[2]);
 /* Weights one token multiplies through in a layer's attention projections (sp_attention_matmuls). */
 double sp_attention_matmul_weights(const sp_model *m);
 /* Width of the values a layer's attention multiplies its probabilities with: heads x head_dim,

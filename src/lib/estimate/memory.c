@@ -93,7 +93,6 @@ typedef struct {
     double replicated;  /* layer-norm inputs, block inputs, dropout masks: 10 sbh in the paper */
     double split;       /* Q, K, V, attention output, MLP inner activations */
     double scores;      /* a s per token: softmax output, dropout mask and output */
-    double whole;       /* MLA's latents: every tensor-parallel rank computes them for the whole sequence */
     double norm_outputs; /* of `replicated`: the attention and MLP inputs, the norms' outputs */
 } layer_activations;
 
@@ -139,24 +138,25 @@ static layer_activations per_token(const sp_model *m, const sp_mem_config *c, sp
      * An eager RMSNorm keeps its input's fp32 upcast for the backward, not the 16-bit input
      * (transformers LlamaRMSNorm: hidden_states.to(torch.float32), then pow and the rsqrt product). */
     double norm_input = c->eager_modules && !m->norm_bias ? fmax(e, 4.0) : e;
-    /* The norms' outputs (attention and MLP inputs) are not kept when they are recomputed. */
-    a.norm_outputs = sp_selective_covers_moe(m, c, recompute) ? 0.0 : 2.0 * h * e;
+    /* The norms' outputs (attention and MLP inputs) are not kept where Megatron's layernorm module
+     * reruns them: the MLP's norm always, the attention's only where it is a module of its own (MLA's
+     * TENorm; a GQA layer fuses it into TELayerNormColumnParallelLinear, which keeps its output). */
+    bool covered = sp_selective_covers_moe(m, c, recompute), mla = m->kv_lora_rank > 0;
+    a.norm_outputs = (covered ? (mla ? 0.0 : 1.0) : 2.0) * h * e;
     a.replicated = m->norms_per_layer * h * norm_input + a.norm_outputs + 2.0 * mask * h;
     /* Q, K, V (K and V shrink with GQA) and the input of the output projection: 2+2+2+2 sbh. */
     double attention = (2.0 + 2.0 * r) * h * e;
-    a.whole = 0;
-    if (m->kv_lora_rank > 0) {
+    if (mla) {
         /* MLA (DeepSeek-V2 sec. 2.1.2): Q and K of the query-key width, V and the output
-         * projection's input of the value width, every head; the query and KV latents enter their
-         * norms and up-projections (input and normalised copy each), whole on every rank
-         * (Megatron-Core builds the down-projections as duplicated linears). */
+         * projection's input of the value width, every head; mla_up_proj recomputed, Q, K and V
+         * are rerun from the latents and only the output projection's input stays. The query and
+         * KV latents enter their norms and up-projections (input and normalised copy each; the
+         * rotary key has no norm): on every tensor-parallel rank, a 1/tp of the sequence under
+         * sequence parallelism (Megatron-Core multi_latent_attention.py: [s/TP, b, ...]), so they
+         * are counted where the block inputs are. */
         double qk = m->qk_nope_head_dim + m->qk_rope_head_dim;
-        attention = m->heads * (2.0 * qk + 2.0 * m->v_head_dim) * e;
-        /* mla_up_proj recomputed: Q, K and V are rerun from the latents; the output projection's
-         * input stays. */
-        if (sp_selective_covers_moe(m, c, recompute))
-            attention = m->heads * m->v_head_dim * e;
-        a.whole = 2.0 * (m->q_lora_rank + m->kv_lora_rank + m->qk_rope_head_dim) * e;
+        attention = m->heads * ((covered ? 0.0 : 2.0 * qk + m->v_head_dim) + m->v_head_dim) * e;
+        a.replicated += (2.0 * (m->q_lora_rank + m->kv_lora_rank) + m->qk_rope_head_dim) * e;
     }
     double mlp = m->experts > 1 ? moe_mlp_kept_bytes(m, c, recompute, e) : mlp_kept_bytes(m, c, f, e);
     a.split = attention + mlp;
@@ -184,9 +184,13 @@ static void fp8_saved_inputs(const sp_model *m, const sp_mem_config *c, layer_ac
                                                 : c->precision == SP_PREC_MXFP8 ? 1.0 + 1.0 / 32.0
                                                                                 : 1.0;
     double saved = e - fp8_bytes;
-    if (a->norm_outputs > 0)
-        a->replicated -= 2.0 * m->hidden * saved; /* QKV and fc1 inputs */
-    a->split -= (m->heads * m->head_dim + m->ffn) * saved;                 /* projection and fc2 inputs */
+    a->replicated -= a->norm_outputs / e * saved; /* the QKV and fc1 inputs kept */
+    /* The output projection's input (the value width, MLA's too) and each fc2 input kept: an MoE
+     * layer's shared experts', and its routed visits' unless moe_act reruns them. */
+    double projection = sp_attention_value_width(m);
+    double fc2 = m->experts > 1 ? m->shared_experts + (sp_selective_covers_moe(m, c, c->recompute) ? 0.0 : m->experts_per_token)
+                                : 1.0;
+    a->split -= (projection + fc2 * m->ffn) * saved;
 }
 
 /* Bytes one layer keeps for one micro-batch, before pipelining. */
@@ -214,7 +218,7 @@ static double layer_bytes(const sp_model *m, const sp_mem_config *c, sp_recomput
     if (recompute == SP_RECOMPUTE_SELECTIVE || c->flash_attention)
         scores = c->flash_attention ? m->heads * 4.0 : 0.0; /* FlashAttention keeps fp32 log-sum-exp */
     double replicated = c->sequence_parallel ? a.replicated / t : a.replicated;
-    return s * b * (replicated + a.whole + (a.split + scores) / t);
+    return s * b * (replicated + (a.split + scores) / t);
 }
 
 /* Output layer: fp32 logits and their gradient for the cross-entropy (sec. 4.3 counts 4sbv/t); an

@@ -115,6 +115,18 @@ size_t sp_attention_matmuls(const sp_model *m, double tp, double out_width[5], d
     return n;
 }
 
+size_t sp_mla_rerun_matmuls(const sp_model *m, double tp, double out_width[2], double in_width[2])
+{
+    if (!(m->kv_lora_rank > 0))
+        return 0;
+    /* The query's projection from its latent (or from the hidden state when queries are not
+     * compressed) and the keys' and values' from the KV latent, as sp_attention_matmuls splits them. */
+    double qk = m->qk_nope_head_dim + m->qk_rope_head_dim;
+    out_width[0] = m->heads * qk / tp, in_width[0] = m->q_lora_rank > 0 ? m->q_lora_rank : m->hidden;
+    out_width[1] = m->heads * (m->qk_nope_head_dim + m->v_head_dim) / tp, in_width[1] = m->kv_lora_rank;
+    return 2;
+}
+
 size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], double in_width[8])
 {
     size_t n = sp_attention_matmuls(m, tp, out_width, in_width);

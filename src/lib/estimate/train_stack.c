@@ -21,8 +21,10 @@ bool sp_selective_covers_moe(const sp_model *m, const sp_mem_config *c, sp_recom
      * beside the attention core (--recompute-modules core_attn moe_act layernorm, as the
      * Megatron-Bridge MoE recipes set them: gpt_oss_workload_base_configs.py [layernorm, moe_act]),
      * and MLA's up-projections where the model has them (mla_up_proj: DeepSeek-V3's recipes, and
-     * DeepSeek-V3's own report, sec. 3.2.3, recomputes them); torchtitan's op-level policy is its own. */
-    return recompute == SP_RECOMPUTE_SELECTIVE && m->experts > 1 && !sp_layout_is_torchtitan(c);
+     * DeepSeek-V3's own report, sec. 3.2.3, recomputes them); torchtitan's op-level policy, DeepSpeed's
+     * and the vendors' stacks (MaxText, Neuron, Optimum Habana) are their own. */
+    return recompute == SP_RECOMPUTE_SELECTIVE && m->experts > 1 && !c->vendor_stack &&
+           sp_train_stack_of(c) == SP_TRAIN_MEGATRON;
 }
 
 sp_train_stack sp_train_stack_of(const sp_mem_config *config)

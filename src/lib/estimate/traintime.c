@@ -452,25 +452,22 @@ static double op_recompute_gemms_s(const step_ctx *x)
     return total;
 }
 
-/* MLA's up-projections (the matmuls whose input is the query or the KV latent), which the
- * selective recompute of an MLA model reruns (sp_selective_covers_moe). */
+/* MLA's up-projections, which the selective recompute of an MLA model reruns
+ * (sp_selective_covers_moe). */
 static double mla_up_projections_s(const step_ctx *x)
 {
-    const sp_model *m = x->m;
-    if (!(m->kv_lora_rank > 0))
-        return 0;
-    double outs[5], ins[5], total = 0;
-    size_t n = sp_attention_matmuls(m, x->c->tp, outs, ins);
+    double outs[2], ins[2], total = 0;
+    size_t n = sp_mla_rerun_matmuls(x->m, x->c->tp, outs, ins);
     for (size_t i = 0; i < n; i++)
-        if (ins[i] == m->kv_lora_rank || (m->q_lora_rank > 0 && ins[i] == m->q_lora_rank))
-            total += gemm_s(x, x->tokens, outs[i], ins[i]);
+        total += gemm_s(x, x->tokens, outs[i], ins[i]);
     return total;
 }
 
 /* The element-wise passes Megatron's selective recompute of an MoE model adds to a layer's
  * backward (sp_selective_covers_moe): the gated activation of each routed row again (read gate
- * and up, write their product: 3 elements of the expert width), on the routed layers, and the two
- * norms (read and write the hidden state), on this rank's 1/tp of the tokens. */
+ * and up, write their product: 3 elements of the expert width), on the routed layers, and the norms
+ * it reruns (read and write the hidden state: the MLP's, and MLA's attention norm, memory.c), on
+ * this rank's 1/tp of the tokens. */
 static double moe_modules_recompute_s(const step_ctx *x)
 {
     const sp_model *m = x->m;
@@ -478,7 +475,8 @@ static double moe_modules_recompute_s(const step_ctx *x)
         return 0;
     double tokens = x->tokens / x->c->tp, routed_share = sp_model_routed_layers(m) / m->layers;
     double gated = m->ffn_kind == SP_FFN_SWIGLU ? 3.0 : 2.0;
-    double elements = tokens * (routed_share * m->experts_per_token * gated * m->ffn + 2.0 * 2.0 * m->hidden);
+    double norms = m->kv_lora_rank > 0 ? 2.0 : 1.0;
+    double elements = tokens * (routed_share * m->experts_per_token * gated * m->ffn + norms * 2.0 * m->hidden);
     return elements * x->e / x->hbm + mla_up_projections_s(x);
 }
 

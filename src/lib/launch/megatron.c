@@ -230,7 +230,7 @@ static void step_args(const sp_launch_ctx *c, sp_buf *b)
         /* An MoE model's selective recompute, as the plan sizes it (sp_selective_covers_moe): the
          * expert activation and the norms beside the attention core, MLA's up-projections too. */
         const sp_model *m = &c->plan->model;
-        if (k->recompute == SP_RECOMPUTE_SELECTIVE && m->experts > 1)
+        if (sp_selective_covers_moe(m, k, k->recompute))
             sp_buf_printf(b, "    --recompute-modules core_attn moe_act layernorm%s\n",
                           m->kv_lora_rank > 0 ? " mla_up_proj" : "");
     }
