@@ -118,6 +118,21 @@ static void gqa_swiglu_layer(void **state)
  * the router's fp32 scores 4E. Top-2 keeps one visit more than top-1; top-2 with selective recompute
  * (Megatron's moe_act and layernorm) drops each visit's product (2f) and the MLP norm's output (2h):
  * the attention norm is fused into the QKV linear, which keeps its output. */
+/* One MoE layer's activations: two models a layer apart, 1024 tokens, flash attention, experts
+ * split over ep ranks (Megatron-Core's stack). */
+static double moe_layer_bytes(const sp_model *one, const sp_model *two, sp_precision precision, double ep,
+                              sp_recompute recompute)
+{
+    sp_mem_config c = SP_MEM_CONFIG_INIT;
+    c.precision = precision;
+    c.seq = 1024;
+    c.flash_attention = true;
+    c.ep = ep;
+    c.dp = ep;
+    c.recompute = recompute;
+    return estimate(two, &c).activations_bytes - estimate(one, &c).activations_bytes;
+}
+
 static double moe_layer(double k, sp_recompute recompute)
 {
     sp_model one, two;
@@ -125,13 +140,7 @@ static double moe_layer(double k, sp_recompute recompute)
     sp_model_from_shape(&two, 2, 4096, 32, 8, 14336, SP_FFN_SWIGLU, 1000, 4096);
     one.experts = two.experts = 8;
     one.experts_per_token = two.experts_per_token = k;
-    sp_mem_config c = SP_MEM_CONFIG_INIT;
-    c.seq = 1024;
-    c.flash_attention = true;
-    c.ep = 8;
-    c.dp = 8;
-    c.recompute = recompute;
-    return estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
+    return moe_layer_bytes(&one, &two, SP_PREC_MIXED_BF16, 8, recompute);
 }
 
 static void moe_layer_counts_every_routed_visit(void **state)
@@ -169,15 +178,7 @@ static double mla_layer(sp_recompute recompute)
         both[i]->qk_rope_head_dim = 8;
         both[i]->v_head_dim = 16;
     }
-    sp_mem_config c = SP_MEM_CONFIG_INIT;
-    c.precision = SP_PREC_BF16;
-    c.seq = 1024;
-    c.flash_attention = true;
-    c.ep = 4;
-    c.dp = 4;
-    /* ep > 1: Megatron-Core's stack */
-    c.recompute = recompute;
-    return estimate(&two, &c).activations_bytes - estimate(&one, &c).activations_bytes;
+    return moe_layer_bytes(&one, &two, SP_PREC_BF16, 4, recompute);
 }
 
 static void mla_moe_layer_by_hand(void **state)
