@@ -261,6 +261,9 @@ typedef struct {
     double ft_roomy_premium;      /* a fine-tune that fits with the allocator's room beats a tight one
                                      costing up to this share less */
     double serve_tail_note_load;  /* a fleet its latency tail sizes below this utilisation gets a note */
+    double serve_reach_widen;     /* out-of-reach targets no fleet holds at serve_reach_margin widen by
+                                     this factor a try ... */
+    double serve_reach_tries;     /* ... for at most this many tries */
 } sp_perf_constants;
 
 enum { SP_FRAMEWORK_MAX = 32 };
@@ -1411,6 +1414,8 @@ typedef struct {
                                      split's lone first token and time a token (0 for a target in reach) */
     double reach_tpot_s;
     bool reach_met;               /* the fleet meets the reach_* targets it was sized for (else none tried held) */
+    double reach_tries;           /* ... tries made, the last at reach_widest x what a request alone takes */
+    double reach_widest;
     double nearest_tp;            /* no split meets the targets: the split whose request alone is fastest a
                                      token, as the search sized it (0 otherwise) ... */
     double nearest_tpot_s;        /* ... its time a token and first token there, which reach_* multiply */
@@ -1908,6 +1913,7 @@ typedef struct {
     sp_ft_option fine_tune;     /* with fine_tuned: the recommended method and layout (its accel is
                                    NULL: the plan outlives the catalog; see fine_tune_accel) */
     sp_accel fine_tune_accel;   /* with fine_tuned: a copy of the accelerator it runs on */
+    sp_accel serve_accel;       /* with served: a copy of the accelerator the fleet runs on */
     sp_accel priced_accel;      /* with instance_priced: a copy of the accelerator whose instances price it */
     bool instance_priced;       /* the catalog's rate for this many GPUs is an instance's share, not the
                                    single GPU's (sp_accel_usd_per_gpu_hour) */

@@ -50,7 +50,7 @@ static void train_edges(void **state)
     (void)state;
     sp_model m = shape();
     sp_accel a = accel();
-    sp_perf_constants perf = {0.8, 128, 0.6, 0.8, 0.8, 0.9, 2e-5, 0.05, 0.25, 0.86, 25e9, 1e9, 0, 4096, 8.4e-6, 3.4e-6, 4e-6, 14e-6, 0, 0, 1.1, 0.9, 0.5, 0, 0.9, 10, 24, 0.25, 0.5};
+    sp_perf_constants perf = {0.8, 128, 0.6, 0.8, 0.8, 0.9, 2e-5, 0.05, 0.25, 0.86, 25e9, 1e9, 0, 4096, 8.4e-6, 3.4e-6, 4e-6, 14e-6, 0, 0, 1.1, 0.9, 0.5, 0, 0.9, 10, 24, 0.25, 0.5, 1.4142, 6};
     sp_memory_constants k = {1e9, 0.1, 8192, 128, 12};
     sp_mem_config c = SP_MEM_CONFIG_INIT;
     c.seq = 512;
@@ -85,7 +85,7 @@ static void serve_edges(void **state)
     (void)state;
     sp_model m = shape();
     sp_accel a = accel();
-    sp_perf_constants perf = {0.8, 128, 0.6, 0.8, 0.8, 0.9, 2e-5, 0.05, 0.25, 0.86, 25e9, 1e9, 0, 4096, 8.4e-6, 3.4e-6, 4e-6, 14e-6, 0, 0, 1.1, 0.9, 0.5, 0, 0.9, 10, 24, 0.25, 0.5};
+    sp_perf_constants perf = {0.8, 128, 0.6, 0.8, 0.8, 0.9, 2e-5, 0.05, 0.25, 0.86, 25e9, 1e9, 0, 4096, 8.4e-6, 3.4e-6, 4e-6, 14e-6, 0, 0, 1.1, 0.9, 0.5, 0, 0.9, 10, 24, 0.25, 0.5, 1.4142, 6};
     sp_memory_constants k = {1e9, 0.1, 8192, 128, 12};
     sp_serve_result r;
     sp_error err;

@@ -1124,6 +1124,32 @@ static double max_model_len(const sp_model *m, const sp_serve_config *c, const s
     return m->seq > 0 ? fmin(tail, m->seq) : tail;
 }
 
+double sp_serve_lone_ttft_at_percentile(const sp_serve_config *c, const sp_serve_result *r)
+{
+    /* Prefill grows with the prompt: taken in proportion, the percentile's prompt length over the
+     * mean's (a lognormal's quantile); fixed prompts and the steady state's averages keep the mean's. */
+    if (!r->simulated || !(c->prompt_spread > 0))
+        return r->nearest_ttft_s;
+    return r->nearest_ttft_s * sp_lognormal_quantile(1.0, c->prompt_spread, c->percentile);
+}
+
+double sp_lognormal_quantile(double mean, double cv, double percentile)
+{
+    if (!(cv > 0))
+        return mean;
+    /* The standard normal's quantile by bisection on its tail (erfc): no closed form in C's math. */
+    double p = percentile / 100.0, lo = -10.0, hi = 10.0;
+    for (int i = 0; i < 64; i++) {
+        double z = (lo + hi) / 2.0;
+        if (0.5 * erfc(-z / sqrt(2.0)) < p)
+            lo = z;
+        else
+            hi = z;
+    }
+    double sigma = sqrt(log(1.0 + cv * cv));
+    return mean * exp(-sigma * sigma / 2.0 + (lo + hi) / 2.0 * sigma);
+}
+
 /* The share of a lognormal length of this mean and spread (coefficient of variation) above x. */
 static double lognormal_above(double mean, double cv, double x)
 {

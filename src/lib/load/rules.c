@@ -225,6 +225,8 @@ static const limit_spec PERF_SPECS[] = {
     PERF(ft_patience_hours, 0, 1e6),
     PERF(ft_roomy_premium, 0, 10),
     PERF(serve_tail_note_load, 0, 1),
+    PERF(serve_reach_widen, 1, 10),
+    PERF(serve_reach_tries, 1, 16),
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 

@@ -738,6 +738,7 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
         return s;
     }
     out->served = true;
+    out->serve_accel = *a;
     out->sky_named = a->skypilot[0] != '\0';
     out->serve_config = c;
     if ((c.ttft_s > 0 || c.tpot_s > 0) && !out->serve.meets_targets)

@@ -24,20 +24,23 @@ void sp_serve_split_text(const sp_serve_result *s, char *buf, size_t size)
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 /* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's plan_reach):
  * margin (perf.yaml serve_reach_margin) x what a request alone takes on the fastest split. */
-static const char *reach_text(const sp_serve_result *s, char *out, size_t n)
+static const char *reach_text(const sp_serve_config *c, const sp_serve_result *s, char *out, size_t n)
 {
     size_t len = 0;
+    double lone_ttft = sp_serve_lone_ttft_at_percentile(c, s);
     if (s->reach_ttft_s > 0)
-        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%.2g x %.1f)", 1e3 * s->reach_ttft_s,
-                                s->reach_ttft_s / s->nearest_ttft_s, 1e3 * s->nearest_ttft_s);
+        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%.3g x %.1f%s)", 1e3 * s->reach_ttft_s,
+                                s->reach_ttft_s / lone_ttft, 1e3 * lone_ttft,
+                                lone_ttft > s->nearest_ttft_s ? ", a request alone at the percentile's prompt length" : "");
     if (s->reach_tpot_s > 0 && len < n)
-        len += (size_t)snprintf(out + len, n - len, "%stokens within %.1f ms (%.2g x %.1f)", len ? " and " : "",
+        len += (size_t)snprintf(out + len, n - len, "%stokens within %.1f ms (%.3g x %.1f)", len ? " and " : "",
                                 1e3 * s->reach_tpot_s, s->reach_tpot_s / s->nearest_tpot_s, 1e3 * s->nearest_tpot_s);
     /* Queueing at the percentile can keep even those out of reach within the replica ceiling. */
     if (!s->reach_met && len < n)
-        snprintf(out + len, n - len, ", yet the fleet shown still misses a target (the percentiles above; "
-                                     "targets up to 5.7 x these were tried): a larger split, a faster part or a "
-                                     "looser target");
+        snprintf(out + len, n - len, ", yet the fleet shown still misses a target (the percentiles above; %g "
+                                     "tr%s, up to %.3g x a request alone, held none): a larger split, a faster "
+                                     "part or a looser target",
+                 s->reach_tries, s->reach_tries == 1 ? "y" : "ies", s->reach_widest);
     return out;
 }
 
@@ -433,7 +436,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: %s; the fleet is sized instead "
                               "for %s\n",
                           c->percentile, nearest_text(c, s, nearest, sizeof nearest),
-                          reach_text(s, reach, sizeof reach));
+                          reach_text(c, s, reach, sizeof reach));
         else {
         bool target_bound = !strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") || !strcmp(s->binding, "both");
         char filled[128] = "";
@@ -501,7 +504,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: NOT met by any split or batch: %s; the fleet "
                               "is sized instead for %s\n",
                           first, per, nearest_text(c, s, nearest, sizeof nearest),
-                          reach_text(s, reach, sizeof reach));
+                          reach_text(c, s, reach, sizeof reach));
         } else if (s->meets_targets && c->qps > 0 && c->concurrency <= 0)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: met by a full batch's averages, no queue "
                               "counted (see sizing)\n",

@@ -199,8 +199,6 @@ static sp_status plan_once(const sp_model *model, const sp_accel *accel, const s
     return SP_OK;
 }
 
-enum { SERVE_REACH_TRIES = 6 }; /* the margin, then up to 5.7 x it: past that a target is no guide */
-
 /* Whether a fleet sized for widened targets misses one of the widened ones (at the percentile when
  * simulated, else the steady state's), which a wider try may meet. */
 static bool misses_widened(const sp_serve_config *goal, const sp_serve_result *r, bool tpot_widened, bool ttft_widened)
@@ -232,23 +230,22 @@ static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const 
     if (!unreachable && !steady_missed)
         return s;
     bool tpot_out = config->tpot_s > 0 && out->nearest_tpot_s > config->tpot_s;
-    /* Drawn prompt lengths put a lone first token's tail past its mean: a percentile target on it is
-     * not judged out of reach by the mean. */
-    bool ttft_judged = !out->simulated || config->prompt_spread == 0;
-    bool ttft_out = config->ttft_s > 0 && ttft_judged && out->nearest_ttft_s > config->ttft_s;
+    /* Drawn prompts: the lone first token at the percentile's prompt length, not the mean's. */
+    double lone_ttft = sp_serve_lone_ttft_at_percentile(config, out);
+    bool ttft_out = config->ttft_s > 0 && lone_ttft > config->ttft_s;
     if (!tpot_out && !ttft_out)
         return s;
     nearest_split nearest = {out->nearest_tp, out->nearest_tpot_s, out->nearest_ttft_s}; /* what the answer names */
     /* The margin first; where queueing at the percentile keeps even that out of reach within the
-     * replica ceiling, wider by sqrt(2) a try, so the answer is sized for targets it meets (or says
-     * it met none of them). */
+     * replica ceiling, wider by serve_reach_widen a try (perf.yaml), so the answer is sized for
+     * targets it meets, or says it met none of them. */
     sp_serve_result first, again;
     int sized = 0;
-    for (int i = 0; i < SERVE_REACH_TRIES; i++) {
-        double margin = perf->serve_reach_margin * pow(sqrt(2.0), i);
+    for (int i = 0; i < perf->serve_reach_tries; i++) {
+        double margin = perf->serve_reach_margin * pow(perf->serve_reach_widen, i);
         sp_serve_config goal = *config;
         goal.tpot_s = tpot_out ? margin * nearest.tpot_s : config->tpot_s;
-        goal.ttft_s = ttft_out ? margin * nearest.ttft_s : config->ttft_s;
+        goal.ttft_s = ttft_out ? margin * lone_ttft : config->ttft_s;
         if (plan_once(model, accel, &goal, memory, perf, &again, err) != SP_OK || !again.fits)
             break;
         again.reach_tpot_s = tpot_out ? goal.tpot_s : 0;
@@ -264,6 +261,8 @@ static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const 
     /* None met: the fleet for the nearest targets, which says so. */
     *out = again.meets_targets ? again : first;
     out->reach_met = out->meets_targets;
+    out->reach_tries = sized;
+    out->reach_widest = perf->serve_reach_margin * pow(perf->serve_reach_widen, sized - 1);
     keep_nearest(&nearest, out);
     out->meets_targets = false;
     out->binding = "unreachable";
