@@ -17,7 +17,7 @@ static const cli_opt OPTS[] = {
 
 static const cli_command CMD = {
     "stackplan breakeven --gpus G (--usd-per-gpu-hour C | --gpu NAME) [--hours H] [--premium M] [--ops-hours T] "
-    "[--ops-usd-per-hour V] [--data-dir DIR]",
+    "[--ops-usd-per-hour V] [--data-dir DIR] [--format text|json|html]",
     "Solve (m - 1) g c h = v T_ops for h: below it managed costs less in total, above it\n"
     "self-managed does (seed section 2: renting GPUs and running them yourself against a managed\n"
     "service's premium; buying hardware is not priced). Prints both totals at durations around it.",

@@ -675,7 +675,11 @@ static char *ft_memory_text(const sp_model *m, const sp_ft_config *c, const sp_f
         fit_text(&b, mem, a, max_mb, roomy_mb);
     /* A smaller micro-batch that fits comes first; else what the fine-tune search would turn to,
      * in its order: checkpointing, then offload. */
-    if (a && !mem->fits && max_mb >= 1)
+    if (a && !mem->fits && checkpointed_bytes > 0 && checkpointed_bytes <= mem->capacity_bytes)
+        sp_buf_printf(&b, "%-12s: --recompute full, as %s recipes run (and `stackplan finetune` plans them): %.2f GB, "
+                          "which fits the %.2f GB usable\n",
+                      "try", sp_ft_method_name(c->method), checkpointed_bytes / 1e9, mem->capacity_bytes / 1e9);
+    else if (a && !mem->fits && max_mb >= 1)
         sp_buf_printf(&b, "%-12s: --micro-batch %g, the largest that %s\n", "try", roomy_mb >= 1 ? roomy_mb : max_mb,
                       roomy_mb >= 1 ? "leaves the allocator room" : "fits");
     else if (a && !mem->fits)

@@ -505,7 +505,11 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                               "is sized instead for %s\n",
                           first, per, nearest_text(c, s, nearest, sizeof nearest),
                           reach_text(c, s, reach, sizeof reach));
-        } else if (s->meets_targets && c->qps > 0 && c->concurrency <= 0)
+        } else if (s->meets_targets && s->utilization > 1.0 + 1e-9) /* the averages hold; the queue grows */
+            sp_buf_printf(&b, "targets     : first token %s, per token %s: met by a full batch's averages, but the "
+                              "rate is %.0f%% of what the fleet serves: the queue grows without bound\n",
+                          first, per, 100.0 * s->utilization);
+        else if (s->meets_targets && c->qps > 0 && c->concurrency <= 0)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: met by a full batch's averages, no queue "
                               "counted (see sizing)\n",
                           first, per);
@@ -523,8 +527,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
     if (c->qps > 0 && !s->simulated && c->concurrency <= 0) {
         /* Near full load the averages hide a queue that every burst of a Poisson stream lengthens. */
         char load[96] = "";
-        if (s->utilization >= 0.9)
-            snprintf(load, sizeof load, " at %.0f%% load, where bursts queue without bound", 100.0 * s->utilization);
+        /* A Poisson queue's wait grows as 1 / (1 - load) (Kleinrock 1975, M/M/1): long near full load,
+         * without bound at or past it. */
+        if (s->utilization >= 1.0)
+            snprintf(load, sizeof load, " at %.0f%% load, where the queue grows without bound", 100.0 * s->utilization);
+        else if (s->utilization >= 0.9)
+            snprintf(load, sizeof load, " at %.0f%% load, where bursts queue long", 100.0 * s->utilization);
         sp_buf_printf(&b, "sizing      : the rate over a full batch's averages, no queueing%s; --percentile 95 sizes the "
                           "fleet so the targets hold at p95 under Poisson arrivals%s\n",
                       load, load[0] ? ", --max-utilization 0.8 leaves headroom" : "");
@@ -592,9 +600,12 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
                  100 * s->utilization);
     else
         snprintf(load, sizeof load, "at %.4g requests/s (%.0f%% utilised)", asked, 100 * s->utilization);
-    sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%.2f/GPU-hour; %s: $%.3f per million input "
-                      "and $%.3f per million output tokens; at full capacity, the whole cost on output tokens, $%.3f per "
-                      "million\n",
+    /* Two bases, said as such: the hour split between prompt and output tokens by the GPU time each
+     * takes at the load, and the hour charged to output tokens alone at full capacity (as output-only
+     * price sheets quote), which can read higher or lower than the split figure. */
+    sp_buf_printf(&b, "cost        : %s an hour for the fleet (%s a month) at $%.2f/GPU-hour; %s, the hour split by "
+                      "the GPU time each takes: $%.3f per million input and $%.3f per million output tokens; all of it "
+                      "on output tokens at full capacity: $%.3f per million\n",
                   hour, month, s->usd_per_gpu_hour, load, s->usd_per_million_input_tokens,
                   s->usd_per_million_output_tokens_at_load, s->usd_per_million_output_tokens);
         if (c->usd_from_catalog)

@@ -238,11 +238,11 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
     if (c->ttft_s > 0 || c->tpot_s > 0)
         snprintf(verdict, sizeof verdict, " (targets%s %s%s)", bound, s->meets_targets ? "met" : "NOT met", load);
     /* At the rate asked (input and output billed as serve bills them) and at full capacity. */
-    char price[192];
+    char price[256];
     if (s->usd_per_million_output_tokens_at_load > 0)
         snprintf(price, sizeof price,
-                 "$%.3f per million input and $%.3f per million output tokens at the %g requests/s asked "
-                 "(at full capacity $%.3f per million output tokens, the prompts' share included)",
+                 "$%.3f per million input and $%.3f per million output tokens at the %g requests/s asked, the hour "
+                 "split by the GPU time each takes (all of it on output tokens at full capacity: $%.3f per million)",
                  s->usd_per_million_input_tokens, s->usd_per_million_output_tokens_at_load, c->qps,
                  s->usd_per_million_output_tokens);
     else
@@ -265,7 +265,7 @@ static void text_data(sp_buf *b, const sp_profile *p, const sp_plan *plan)
         snprintf(chosen, sizeof chosen, " (%s, the catalog's cheapest in time%s; `instance` names yours)",
                  plan->data_instance.cloud,
                  strcmp(plan->data_instance.cloud, "aws") ? ": launch's cluster.yaml takes the machines' addresses" : "");
-    sp_buf_printf(b, "  data job        : %g TB on %.0f x %s%s in %.3g h (%g h allowed); %.3g TB shuffled%s\n",
+    sp_buf_printf(b, "  data job        : %g TB on %.0f x %s%s in %.3g h (%g h allowed); %.3g TB shuffled over the network%s\n",
                   p->data_tb, d->nodes, plan->data_instance.name, chosen, d->hours, p->train_hours,
                   d->shuffle_bytes / 1e12, p->stage_count ? "" : "; the default stages (`stages` names yours)");
     for (unsigned i = 0; i < d->count; i++)
