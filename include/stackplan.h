@@ -2122,6 +2122,12 @@ char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error 
  * rounded up. SP_ERR_INPUT when nothing fits. Caller frees. */
 char *sp_ft_profile(const sp_ft_report *report, sp_error *err);
 
+/* A sized data job as a profile YAML (one list item) that sp_plan plans on the same instance:
+ * data_tb, stages, instance, the deadline given (else the run's hours) and the cost rounded up.
+ * Caller frees. */
+char *sp_data_profile(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
+                      const sp_data_result *result, double deadline_hours, sp_error *err);
+
 
 /* One fine-tune's memory: allocated, reserved and device bytes and their parts, the largest
  * micro-batch and the largest that is not tight. accel may be NULL. checkpointed_device_bytes:

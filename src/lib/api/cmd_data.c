@@ -16,7 +16,7 @@ static const cli_opt OPTS[] = {
     {"instances", CLI_TEXT, "FILE", "instance catalog (default DATA_DIR/instances.yaml)"},
     {"accelerators", CLI_TEXT, "FILE", "accelerator catalog (default DATA_DIR/accelerators.yaml)"},
     {"data-dir", CLI_TEXT, "DIR", "catalogs and rules (default: the bundled data/)"},
-    {"format", CLI_TEXT, "text|json|html", "output format (default text; html: a page with charts)"},
+    {"format", CLI_TEXT, "text|json|html|profile", "output format (default text; html: a page with charts; profile: the job as a profile for plan and launch)"},
 };
 
 static const cli_command CMD = {
@@ -90,7 +90,7 @@ int cmd_data(int argc, char **argv)
 {
     cli_value v[sizeof OPTS / sizeof OPTS[0]] = {{0}};
     sp_format format;
-    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML);
+    int started = cli_start(&CMD, argc, argv, v, NULL, NULL, &format, CLI_HTML | CLI_PROFILE);
     if (started >= 0)
         return started;
     sp_error err;
@@ -125,9 +125,14 @@ int cmd_data(int argc, char **argv)
     if (s == SP_OK)
         s = size_job(v, &model, &catalog, &job, &result, &instance, &err);
     char *text = NULL;
+    /* A profile's data job runs on CPU instances: the GPU fuzzy dedup has no profile key. */
+    if (s == SP_OK && format == SP_FORMAT_PROFILE && cli_flag(&CMD, v, "gpu")->set)
+        s = cli_flag_error(&err, "gpu", "a profile has no key for a data job's GPUs: drop it with --format profile");
     if (s == SP_OK) {
         job.nodes = result.nodes;
-        text = sp_render_data(&model, instance, &job, &result, &rules, format, &err);
+        text = format == SP_FORMAT_PROFILE
+                   ? sp_data_profile(&model, instance, &job, &result, cli_number_or(&CMD, v, "deadline-hours", 0), &err)
+                   : sp_render_data(&model, instance, &job, &result, &rules, format, &err);
     }
     sp_instance_catalog_free(&catalog);
     sp_accel_catalog_free(&accels);
