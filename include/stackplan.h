@@ -433,6 +433,7 @@ typedef struct {
     sp_engine_ask engine;      /* serving: the engine asked for; auto (0) when not given */
     double prefix_share;       /* serving: the share of every prompt all requests share, cached once (serve
                                   --prefix-share); 0: none */
+    double max_loras;          /* serving with lora_rank (no method): adapters one batch may mix; 0: 1 */
     double prompt_spread, output_spread; /* serving: lengths lognormal, std/mean (serve --prompt-spread,
                                   --output-spread, a --workload preset's); 0: fixed */
     double global_batch;       /* sequences per step; 0: about 2M tokens */

@@ -34,7 +34,7 @@ if [ ! -f "$deps/lib/libyaml.a" ]; then
 fi
 
 # The library's layers except launch/, load/hash.c and the launch command (the page calls sp_request);
-# of launch/, only what `train`, `finetune` and `serve --format profile` write with (libyaml's
+# of launch/, only what `train`, `finetune`, `serve` and `data --format profile` write with (libyaml's
 # emitter, no files).
 sources=()
 for layer in common load estimate search plan report api; do
@@ -43,7 +43,7 @@ for layer in common load estimate search plan report api; do
   done
 done
 sources+=("$root/src/lib/launch/yaml_emit.c" "$root/src/lib/launch/train_profile.c" "$root/src/lib/launch/ft_profile.c"
-  "$root/src/lib/launch/serve_profile.c")
+  "$root/src/lib/launch/serve_profile.c" "$root/src/lib/launch/data_profile.c")
 includes=()
 for layer in common load estimate search plan report launch api; do includes+=(-I "$root/src/lib/$layer"); done
 # Objects in parallel (emcc is slow to start), then one link; objects of sources that moved or

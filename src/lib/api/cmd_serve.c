@@ -455,7 +455,7 @@ static sp_status check_profile_flags(const cli_value *v, sp_error *err)
 {
     static const char *const not_in_profiles[] = {
         "tp", "pp", "replicas", "batch", "concurrency", "requests", "spec-tokens", "spec-acceptance", "spec-draft",
-        "draft-model", "draft-params", "lora-rank", "max-loras", "routing", "max-utilization", "context", "kv-reads", "decode-attention", "decode-blocks", "gemm-tiles",
+        "draft-model", "draft-params", "routing", "max-utilization", "context", "kv-reads", "decode-attention", "decode-blocks", "gemm-tiles",
         "gpu-memory-utilization", "expert-parallel", "ep", "attention-dp", "stream"};
     if (!cli_flag(&CMD, v, "model")->set)
         return cli_flag_error(err, "format", "profile: a profile names a catalog model; give --model");

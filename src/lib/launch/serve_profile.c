@@ -61,6 +61,10 @@ char *sp_serve_profile(const sp_serve_report *r, sp_error *err)
         sp_emit_kv_str(y, "engine", engine_key(c->engine));
     if (c->prefix_share > 0)
         sp_emit_kv_num(y, "prefix_share", c->prefix_share);
+    if (c->lora_rank > 0) { /* adapters served beside the base */
+        sp_emit_kv_int(y, "lora_rank", c->lora_rank);
+        sp_emit_kv_int(y, "max_loras", c->max_loras);
+    }
     if (c->prompt_spread > 0) /* a --workload preset's or the user's: the plan draws them alike */
         sp_emit_kv_num(y, "prompt_spread", c->prompt_spread);
     if (c->output_spread > 0)

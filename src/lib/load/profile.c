@@ -46,6 +46,7 @@ static const number_field NUMBER_FIELDS[] = {
     FIELD(tpot_ms, 0, 1e7, SP_NUM_POSITIVE),
     FIELD(percentile, 50, 99.9, 0),
     FIELD(prefix_share, 0, 0.99, 0),
+    FIELD(max_loras, 1, 1024, SP_NUM_INTEGER),
     FIELD(prompt_spread, 0, 10, 0),
     FIELD(output_spread, 0, 10, 0),
     FIELD(dataset_gb, 0, 1e9, SP_NUM_POSITIVE),
@@ -289,14 +290,18 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                             "a fine-tune is searched for a named model on a gpu (the seed's arithmetic has no "
                             "method): add model and gpu (profile '%s')",
                             p->name);
-    /* A fine-tune's keys without its method would be dropped: a serving plan has no adapter key
-     * (serve --lora-rank sizes adapters beside a base), and the pre-training run no LoRA. */
+    /* A fine-tune's keys without its method would be dropped, but for lora_rank on a serving fleet:
+     * the adapters served beside the base (serve --lora-rank); the pre-training run has no LoRA. */
     for (const char *const *ft = sp_profile_ft_keys(); !p->has_method && *ft; ft++)
-        if (sp_yaml_mapping_get(y, map, *ft))
+        if (sp_yaml_mapping_get(y, map, *ft) && !(p->qps > 0 && !strcmp(*ft, "lora_rank")))
             return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, *ft), *ft, err,
-                                "a fine-tune's key: add method (adapters served beside a base are `stackplan serve "
-                                "--lora-rank`'s) (profile '%s')",
+                                "a fine-tune's key: add method (or qps: lora_rank then serves adapters beside the "
+                                "base, as `stackplan serve --lora-rank`) (profile '%s')",
                                 p->name);
+    /* Adapters one batch mixes: of the adapters lora_rank serves. */
+    if (sp_yaml_mapping_get(y, map, "max_loras") && !(p->lora_rank > 0))
+        return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "max_loras"), "max_loras", err,
+                            "counts the adapters lora_rank serves beside the base: add lora_rank (profile '%s')", p->name);
     const char *missing[3];
     size_t n_missing = missing_keys(y, map, fine_tune, missing);
     if (n_missing > 0) {
@@ -313,7 +318,7 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                             "a fine-tune is searched on a catalog accelerator: add gpu (profile '%s')", p->name);
     /* Keys that only a named model's plan reads: refused rather than left without effect. */
     static const char *const MODEL_ONLY[] = {"ttft_ms", "tpot_ms", "percentile", "prefix_share", "engine", "prompt_tokens", "output_tokens",
-                                             "prompt_spread", "output_spread",
+                                             "prompt_spread", "output_spread", "max_loras",
                                              "weight_dtype", "kv_dtype", "tokens", "seq", "micro_batch",
                                              "global_batch", "precision", "optimizer", NULL};
     for (int i = 0; !p->model[0] && MODEL_ONLY[i]; i++)
@@ -345,7 +350,7 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
      * pre-training run: a serving plan is sized for a rate. */
     static const char *const SERVING_ONLY[] = {"ttft_ms", "tpot_ms", "prompt_tokens", "output_tokens", "weight_dtype",
                                                "kv_dtype", "engine", "prefix_share", "prompt_spread",
-                                               "output_spread", NULL};
+                                               "output_spread", "max_loras", NULL};
     bool serves = (p->has_mode && p->mode == SP_MODE_INFER) || (p->has_axis && p->axis == SP_AXIS_SERVING);
     for (int i = 0; !(p->qps > 0) && SERVING_ONLY[i]; i++)
         if (sp_yaml_mapping_get(y, map, SERVING_ONLY[i]))

@@ -713,6 +713,10 @@ static sp_status size_serving(const sp_profile *p, const sp_rules *r, const sp_m
     }
     c.percentile = p->percentile; /* the queue simulated, as serve --percentile */
     c.prefix_share = p->prefix_share; /* cached once, as serve --prefix-share */
+    if (!p->has_method && p->lora_rank > 0) { /* adapters beside the base, as serve --lora-rank */
+        c.lora_rank = p->lora_rank;
+        c.max_loras = p->max_loras > 0 ? p->max_loras : 1;
+    }
     c.usd_per_gpu_hour = out->knobs.usd_per_gpu_hour;
     c.usd_from_catalog = catalog_price(p, a);
     c.stream_s_per_token = r->limits.serve_stream_s_per_token; /* a profile's fleet is a server */
