@@ -123,12 +123,16 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
     case SP_NOTE_HOURS_BELOW_COMPUTE: {
         char tokens[32];
         sp_count_text(plan->floor_tokens, tokens, sizeof tokens);
+        /* The same floor over the hours allowed: the fewest GPUs that could, at the full peak. */
+        double least = ceil(plan->floor_hours * plan->gpus / plan->floor_allowed_hours);
         return snprintf(buf, size,
                         "train_hours (%g h) cannot cover the data: 6 x params x %s tokens = %.2g FLOPs take at least "
-                        "%.0f h on %.0f GPUs even at the full dense bf16 peak (seed_gpu_bf16_flops_per_s: an H100's); "
-                        "the cost above pays for the hours given, not the run: name a catalog model and gpu for its "
-                        "time (or ask `stackplan train`)",
-                        plan->floor_allowed_hours, tokens, plan->floor_flops, plan->floor_hours, plan->gpus);
+                        "%.0f h on %.0f GPUs even at the full dense bf16 peak (seed_gpu_bf16_flops_per_s: an H100's), "
+                        "and no fewer than %.0f GPUs could finish in %g h at that peak (gpus: pins a count for a named "
+                        "model); the cost above pays for the hours given, not the run: name a catalog model and gpu "
+                        "for its time (or ask `stackplan train`)",
+                        plan->floor_allowed_hours, tokens, plan->floor_flops, plan->floor_hours, plan->gpus, least,
+                        plan->floor_allowed_hours);
     }
     case SP_NOTE_MANAGED_RUNS_IT:
         /* The premium is a service's price; the launch files run the same job on one's own account. */
