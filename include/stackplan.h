@@ -209,6 +209,7 @@ typedef struct {
     double serve_ttft_ms_mlperf;  /* MLPerf's first-token bound, the latency targets make validate judges rows by */
     double serve_route_choices;   /* replicas a fleet's router compares for each request (sp_serve_config.route_choices) */
     double seed_gpu_bf16_flops_per_s; /* the dense bf16 peak a seed profile's unnamed GPU is allowed: the time floor */
+    double ops_note_share;        /* a cluster's fixed ops cost under this share of its machines' gets a note */
 } sp_limits;
 
 /* One row of the design-to-tool table (seed Table 41.5.1). */
@@ -1880,9 +1881,10 @@ enum {
     SP_NOTE_HOURS_ARE_INPUT = 1u << 10,        /* training without a named model: train_hours is taken, not estimated */
     SP_NOTE_SERVE_TARGETS_UNMET = 1u << 11,    /* warning: no batch meets ttft_ms/tpot_ms (serve exits 3 on it) */
     SP_NOTE_HOURS_BELOW_COMPUTE = 1u << 12,    /* warning: train_hours is under 6 N D at the provisioned GPUs' peak */
-    SP_NOTE_MANAGED_RUNS_IT = 1u << 13         /* the managed tier: its premium buys a service; the files are the same job self-run */
+    SP_NOTE_MANAGED_RUNS_IT = 1u << 13,        /* the managed tier: its premium buys a service; the files are the same job self-run */
+    SP_NOTE_OPS_FIXED_SMALL = 1u << 14         /* a cluster whose fixed ops cost is a sliver of its machines': the break-even rests on it */
 };
-enum { SP_NOTE_COUNT = 14 };
+enum { SP_NOTE_COUNT = 15 };
 
 /* The outcome of planning one profile. Plain numbers; reporters format them. */
 typedef struct {

@@ -42,6 +42,7 @@ static const limit_spec LIMITS[] = {
     LIMIT(serve_ttft_ms_mlperf, 1, 1e6, SP_NUM_POSITIVE),
     LIMIT(serve_route_choices, 0, 2, SP_NUM_INTEGER),
     LIMIT(seed_gpu_bf16_flops_per_s, 1e12, 1e17, SP_NUM_POSITIVE),
+    LIMIT(ops_note_share, 0, 1, 0),
 };
 enum { LIMIT_COUNT = sizeof LIMITS / sizeof LIMITS[0] };
 

@@ -349,6 +349,10 @@ static void choose_tier(const sp_profile *p, const sp_rules *r, bool classic, sp
         out->notes |= SP_NOTE_MANAGED_CHEAPER;
     if (out->tier == SP_TIER_MANAGED)
         out->notes |= SP_NOTE_MANAGED_RUNS_IT;
+    /* A cluster's ops burden is the seed's one figure whatever its size (T_ops): a sliver of a large
+     * run's machines, which then decides the verdict at a break-even of minutes. */
+    if (out->nodes > 1 && out->cost.ops_usd < r->limits.ops_note_share * out->cost.raw_usd)
+        out->notes |= SP_NOTE_OPS_FIXED_SMALL;
     /* Cash leaves the budget; the team's ops hours do not. */
     out->spend_usd = out->tier == SP_TIER_MANAGED ? out->cost.managed_usd : out->cost.raw_usd;
     out->within_budget = out->spend_usd <= p->budget_usd;

@@ -134,6 +134,12 @@ int sp_note_text(unsigned note, const sp_plan *plan, char *buf, size_t size)
                         plan->floor_allowed_hours, tokens, plan->floor_flops, plan->floor_hours, plan->gpus, least,
                         plan->floor_allowed_hours);
     }
+    case SP_NOTE_OPS_FIXED_SMALL:
+        return snprintf(buf, size,
+                        "the ops cost is %.2g h of the team's time (ops_hours, the seed's default unless given), "
+                        "%.2g%% of the machines' cost: a cluster of %.0f nodes for the run takes more of it, and the "
+                        "break-even moves with it; give ops_hours (breakeven --ops-hours) for yours",
+                        plan->knobs.ops_hours, 100.0 * plan->cost.ops_usd / plan->cost.raw_usd, plan->nodes);
     case SP_NOTE_MANAGED_RUNS_IT:
         /* The premium is a service's price; the launch files run the same job on one's own account. */
         return snprintf(buf, size,
