@@ -2126,10 +2126,11 @@ char *sp_render_finetune(const sp_ft_report *report, sp_format format, sp_error 
 char *sp_ft_profile(const sp_ft_report *report, sp_error *err);
 
 /* A sized data job as a profile YAML (one list item) that sp_plan plans on the same instance:
- * data_tb, stages, instance, the deadline given (else the run's hours) and the cost rounded up.
+ * data_tb, stages, instance, the deadline given (else the run's hours) and the cost at the managed
+ * premium rounded up.
  * Caller frees. */
 char *sp_data_profile(const sp_stage_model *model, const sp_instance *instance, const sp_data_job *job,
-                      const sp_data_result *result, double deadline_hours, sp_error *err);
+                      const sp_data_result *result, double deadline_hours, double managed_premium, sp_error *err);
 
 
 /* One fine-tune's memory: allocated, reserved and device bytes and their parts, the largest

@@ -131,7 +131,8 @@ int cmd_data(int argc, char **argv)
     if (s == SP_OK) {
         job.nodes = result.nodes;
         text = format == SP_FORMAT_PROFILE
-                   ? sp_data_profile(&model, instance, &job, &result, cli_number_or(&CMD, v, "deadline-hours", 0), &err)
+                   ? sp_data_profile(&model, instance, &job, &result, cli_number_or(&CMD, v, "deadline-hours", 0),
+                                     rules.knobs.managed_premium, &err)
                    : sp_render_data(&model, instance, &job, &result, &rules, format, &err);
     }
     sp_instance_catalog_free(&catalog);

@@ -210,7 +210,9 @@ size_t sp_layer_matmuls(const sp_model *m, double tp, double out_width[8], doubl
 /* MLA's matmuls Megatron-Core's mla_up_proj recompute reruns (the query's and the KV up-projections);
  * none for other attention. */
 size_t sp_mla_rerun_matmuls(const sp_model *m, double tp, double out_width[2], double in_width[2]);
-/* A lone request's first token at the percentile's prompt length (the nearest split's, scaled). */
+/* The prompt a request at the percentile brings (drawn, cut at --max-model-len less the output, no
+ * shorter than the mean), and a lone request's first token at it (the nearest split's, scaled). */
+double sp_serve_prompt_at_percentile(const sp_serve_config *c, const sp_serve_result *r);
 double sp_serve_lone_ttft_at_percentile(const sp_serve_config *c, const sp_serve_result *r);
 /* The percentile (0-100) of a lognormal length of this mean and coefficient of variation. */
 double sp_lognormal_quantile(double mean, double cv, double percentile);

@@ -1098,10 +1098,7 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
  * (z = 2.326), whole tokens: the room --max-model-len leaves for a drawn distribution's tail. */
 static double length_p99(double mean, double cv)
 {
-    if (!(cv > 0))
-        return mean;
-    double sigma = sqrt(log(1.0 + cv * cv));
-    return ceil(mean * exp(-sigma * sigma / 2.0 + 2.326 * sigma));
+    return ceil(sp_lognormal_quantile(mean, cv, 99.0));
 }
 
 /* The longest request to admit: both lengths at their 99th percentiles, no longer than the
@@ -1124,13 +1121,21 @@ static double max_model_len(const sp_model *m, const sp_serve_config *c, const s
     return m->seq > 0 ? fmin(tail, m->seq) : tail;
 }
 
+double sp_serve_prompt_at_percentile(const sp_serve_config *c, const sp_serve_result *r)
+{
+    /* The percentile's drawn prompt, cut where the simulation cuts it (the launch line's
+     * --max-model-len less the output); never under the mean, which the lone figure is of. */
+    if (!r->simulated || !(c->prompt_spread > 0))
+        return c->prompt_tokens;
+    double drawn = sp_lognormal_quantile(c->prompt_tokens, c->prompt_spread, c->percentile);
+    double cut = r->max_model_len > c->output_tokens ? r->max_model_len - c->output_tokens : drawn;
+    return fmax(c->prompt_tokens, fmin(drawn, cut));
+}
+
 double sp_serve_lone_ttft_at_percentile(const sp_serve_config *c, const sp_serve_result *r)
 {
-    /* Prefill grows with the prompt: taken in proportion, the percentile's prompt length over the
-     * mean's (a lognormal's quantile); fixed prompts and the steady state's averages keep the mean's. */
-    if (!r->simulated || !(c->prompt_spread > 0))
-        return r->nearest_ttft_s;
-    return r->nearest_ttft_s * sp_lognormal_quantile(1.0, c->prompt_spread, c->percentile);
+    /* Prefill grows with the prompt: taken in proportion, the percentile's prompt over the mean's. */
+    return r->nearest_ttft_s * sp_serve_prompt_at_percentile(c, r) / c->prompt_tokens;
 }
 
 double sp_lognormal_quantile(double mean, double cv, double percentile)

@@ -299,9 +299,11 @@ static sp_status check_profile(sp_yaml *y, const yaml_node_t *map, const sp_prof
                                 "base, as `stackplan serve --lora-rank`) (profile '%s')",
                                 p->name);
     /* Adapters one batch mixes: of the adapters lora_rank serves. */
-    if (sp_yaml_mapping_get(y, map, "max_loras") && !(p->lora_rank > 0))
+    if (sp_yaml_mapping_get(y, map, "max_loras") && (!(p->lora_rank > 0) || p->has_method))
         return sp_yaml_fail(y, sp_yaml_mapping_get(y, map, "max_loras"), "max_loras", err,
-                            "counts the adapters lora_rank serves beside the base: add lora_rank (profile '%s')", p->name);
+                            "counts the adapters a serving profile's lora_rank serves beside the base (qps, no "
+                            "method): add lora_rank, or drop it from a fine-tune (profile '%s')",
+                            p->name);
     const char *missing[3];
     size_t n_missing = missing_keys(y, map, fine_tune, missing);
     if (n_missing > 0) {

@@ -227,7 +227,7 @@ static const limit_spec PERF_SPECS[] = {
     PERF(ft_roomy_premium, 0, 10),
     PERF(serve_tail_note_load, 0, 1),
     PERF(serve_reach_widen, 1, 10),
-    PERF(serve_reach_tries, 1, 16),
+    {"serve_reach_tries", offsetof(sp_perf_constants, serve_reach_tries), 1, 16, SP_NUM_INTEGER},
 };
 enum { PERF_COUNT = sizeof PERF_SPECS / sizeof PERF_SPECS[0] };
 

@@ -29,11 +29,11 @@ static const char *reach_text(const sp_serve_config *c, const sp_serve_result *s
     size_t len = 0;
     double lone_ttft = sp_serve_lone_ttft_at_percentile(c, s);
     if (s->reach_ttft_s > 0)
-        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%.3g x %.1f%s)", 1e3 * s->reach_ttft_s,
+        len += (size_t)snprintf(out, n, "first tokens within %.1f ms (%.4g x %.1f%s)", 1e3 * s->reach_ttft_s,
                                 s->reach_ttft_s / lone_ttft, 1e3 * lone_ttft,
-                                lone_ttft > s->nearest_ttft_s ? ", a request alone at the percentile's prompt length" : "");
+                                lone_ttft > s->nearest_ttft_s ? ", a request alone at the percentile's prompt" : "");
     if (s->reach_tpot_s > 0 && len < n)
-        len += (size_t)snprintf(out + len, n - len, "%stokens within %.1f ms (%.3g x %.1f)", len ? " and " : "",
+        len += (size_t)snprintf(out + len, n - len, "%stokens within %.1f ms (%.4g x %.1f)", len ? " and " : "",
                                 1e3 * s->reach_tpot_s, s->reach_tpot_s / s->nearest_tpot_s, 1e3 * s->nearest_tpot_s);
     /* Queueing at the percentile can keep even those out of reach within the replica ceiling. */
     if (!s->reach_met && len < n)

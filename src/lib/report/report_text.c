@@ -255,6 +255,9 @@ static void text_serving(sp_buf *b, const sp_plan *plan)
     sp_buf_printf(b, "  engine          : %s: %s\n", sp_engine_name(plan->engine), plan->engine_reason);
     sp_serve_launch_line(plan->model_id, plan->engine, c, s, line, sizeof line);
     sp_buf_printf(b, "  engine launch   : %s\n", line);
+    /* What the serve report says beside the same line (serve_caveats.c). */
+    sp_serve_launch_caveats(&plan->model, &plan->serve_accel, plan->engine, &plan->serve_config, &plan->serve,
+                            "                    ", b);
 }
 
 static void text_data(sp_buf *b, const sp_profile *p, const sp_plan *plan)
@@ -384,10 +387,6 @@ static void text_one(sp_buf *b, const sp_profile *p, const sp_plan *plan, const 
     sp_buf_printf(b, "  refuse to build : %s: %s\n", axis->refuse_to_build, axis->refuse_why);
     sp_launch_line(plan, line, sizeof line);
     sp_buf_printf(b, "  launch          : %s\n", line);
-    /* What the serve report says beside the same line (serve_caveats.c). */
-    if (plan->served)
-        sp_serve_launch_caveats(&plan->model, &plan->serve_accel, plan->engine, &plan->serve_config, &plan->serve,
-                                "                    ", b);
     if (sp_plan_entry_needs_launch_files(plan))
         sp_buf_puts(b, "                    the program's arguments and config are the plan's, written by `stackplan launch "
                        "PROFILE --out DIR` beside the scripts that run it (DIR/<profile>/README.md)\n");

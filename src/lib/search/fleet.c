@@ -232,7 +232,8 @@ static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const 
     bool tpot_out = config->tpot_s > 0 && out->nearest_tpot_s > config->tpot_s;
     /* Drawn prompts: the lone first token at the percentile's prompt length, not the mean's. */
     double lone_ttft = sp_serve_lone_ttft_at_percentile(config, out);
-    bool ttft_out = config->ttft_s > 0 && lone_ttft > config->ttft_s;
+    double ttft_now = out->simulated ? sp_latency_at(&out->ttft_load_s, config->percentile) : out->ttft_s;
+    bool ttft_out = config->ttft_s > 0 && lone_ttft > config->ttft_s && ttft_now > config->ttft_s;
     if (!tpot_out && !ttft_out)
         return s;
     nearest_split nearest = {out->nearest_tp, out->nearest_tpot_s, out->nearest_ttft_s}; /* what the answer names */
