@@ -658,5 +658,13 @@ for run in glob.glob(os.path.join(sys.argv[1], "*", "node_run.sh")):
 sys.exit("; ".join(bad) if bad or not seen else 0)
 PY
 
+# a Ray Data job on one machine runs there (its ray.init() starts Ray), as Spark's local mode does: no
+# cluster.yaml to bring a one-node cluster up, and the plan's launch line is the script's
+"$bin" data --input-tb 20 --stages read,exact-dedup,tokenize,write --deadline-hours 72 --format profile >"$work/ray1.yaml" 2>/dev/null
+"$bin" launch "$work/ray1.yaml" --out "$work/ray1" >/dev/null 2>&1
+check "a one-machine Ray Data job runs locally, with no cluster to bring up" sh -c \
+  "grep -qx 'python data_job.py' '$work'/ray1/*/ray_data.sh && ! ls '$work'/ray1/*/cluster.yaml >/dev/null 2>&1 &&
+   grep -q 'ray\[' '$work'/ray1/*/requirements.txt"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -252,6 +252,8 @@ static bool ray_runs(const sp_launch_ctx *c)
     const sp_plan *plan = c->plan;
     if (plan->data_sized && (plan->data_framework == SP_DATA_SPARK || plan->data_framework == SP_DATA_DASK))
         return false;
+    if (sp_plan_data_runs_local(plan))
+        return false;
     if (!trains(plan)) /* an engine that runs each replica's server itself needs no Ray */
         return !sp_plan_runs_own_servers(plan);
     /* The plan's own rule (its launcher follows it too); a CPU smoke variant runs the user's entry
@@ -310,7 +312,7 @@ static size_t package_names(const sp_launch_ctx *c, const char **names)
         names[n++] = "pyspark";
     else if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         names[n++] = "dask";
-    else if (ray_runs(c) || /* cluster.yaml's nodes start Ray from this pin */
+    else if (ray_runs(c) || sp_plan_data_runs_local(plan) || /* cluster.yaml's nodes, or this one, start Ray from this pin */
              (plan->served && !sp_plan_runs_own_servers(plan) &&
               (plan->engine == SP_ENGINE_RAY_SERVE_VLLM || plan->serve.pp > 1 ||
                plan->serve.nodes_per_replica > 1))) /* vLLM's Ray executor */
@@ -531,6 +533,8 @@ static char *data_script(const sp_launch_ctx *c, sp_error *err)
         line[n - k] = '\0';
     sp_buf_printf(&b, "set -euo pipefail\n# %s: %s\n", sp_data_engine_name(plan->data_framework),
                   plan->data_framework_reason);
+    if (sp_plan_data_runs_local(plan))
+        sp_buf_puts(&b, "# one machine: the program's ray.init() starts Ray here (Ray Data's local mode), no cluster\n");
     if (plan->data_framework == SP_DATA_DASK) /* the scheduler and workers end with the program */
         sp_buf_printf(&b, "# a dask worker runs on each of the %.0f nodes, pointed at the first node's address\n"
                           "SCHEDULER=${SCHEDULER:-$(hostname)}\n"
@@ -548,6 +552,8 @@ static const char *launch_file(const sp_launch_ctx *c)
         return "spark.sh";
     if (plan->data_sized && plan->data_framework == SP_DATA_DASK)
         return "dask.sh";
+    if (sp_plan_data_runs_local(plan))
+        return "ray_data.sh";
     if (trains(plan) && c->plan->stack == SP_STACK_XLA && !c->o->cpu)
         return "maxtext.sh";
     if (sp_plan_runs_own_servers(plan)) /* several servers, or one over nodes: SkyPilot's service */

@@ -255,8 +255,16 @@ int sp_data_launch_line(sp_data_engine framework, const sp_instance *in, double 
                         "dask scheduler --port 8786 & dask worker tcp://$SCHEDULER:8786 --nworkers %.0f --nthreads 1 "
                         "--memory-limit %.0fGiB & DASK_SCHEDULER_ADDRESS=tcp://$SCHEDULER:8786 python data_job.py",
                         in->vcpus, floor(node_gib / in->vcpus));
+    /* One machine: data_job.py's ray.init() starts Ray on it, as Spark's local mode; no cluster. */
+    if (nodes <= 1)
+        return snprintf(buf, size, "python data_job.py");
     return snprintf(buf, size, "bash ray.sh   # ray up cluster.yaml, the dashboard forwarded to 127.0.0.1:8265, then "
                                "ray job submit --working-dir . -- python data_job.py");
+}
+
+bool sp_plan_data_runs_local(const sp_plan *plan)
+{
+    return plan->data_sized && plan->data_framework == SP_DATA_RAY_DATA && plan->data.nodes <= 1;
 }
 
 /* python -m sglang.launch_server with the plan's numbers (sgl-project/sglang server_args.py): one

@@ -50,6 +50,8 @@ bool sp_plan_runs_serve_app(const sp_plan *plan);
 /* Whether the plan's replicas each run their own server (SGLang, trtllm-serve), with SkyPilot's
  * load balancer in front of several (sky serve up sky_task.yaml), and no Ray. */
 bool sp_plan_runs_own_servers(const sp_plan *plan);
+/* A Ray Data job on one machine: run there (ray.init() starts Ray), no cluster brought up. */
+bool sp_plan_data_runs_local(const sp_plan *plan);
 /* The servers such a plan starts: its replicas, or SGLang's instances of them (--dp-size). */
 double sp_plan_servers(const sp_plan *plan);
 
