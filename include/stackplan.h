@@ -578,6 +578,8 @@ double sp_accel_fleet_usd_per_hour(const sp_accel *a, double replicas, double re
 typedef enum { SP_STACK_CUDA = 0, SP_STACK_ROCM, SP_STACK_XLA, SP_STACK_NEURON, SP_STACK_HPU } sp_stack;
 
 sp_stack sp_accel_stack(const sp_accel *accel);
+/* Whether a stack runs the GPU frameworks (CUDA or ROCm), not a vendor's own (XLA, Neuron, HPU). */
+bool sp_stack_is_gpu(sp_stack stack);
 /* "CUDA", "ROCm", "XLA", "Neuron", "Gaudi HPU". */
 const char *sp_stack_name(sp_stack stack);
 
@@ -1416,8 +1418,7 @@ typedef struct {
                                      split's lone first token and time a token (0 for a target in reach) */
     double reach_tpot_s;
     bool reach_met;               /* the fleet meets the reach_* targets it was sized for (else none tried held) */
-    double reach_tries;           /* ... tries made, the last at reach_widest x what a request alone takes */
-    double reach_widest;
+    double reach_tries;           /* ... tries made (the last at serve_reach_margin x serve_reach_widen^(tries-1)) */
     double nearest_tp;            /* no split meets the targets: the split whose request alone is fastest a
                                      token, as the search sized it (0 otherwise) ... */
     double nearest_tpot_s;        /* ... its time a token and first token there, which reach_* multiply */

@@ -132,7 +132,7 @@ static sp_status config_from_flags(const cli_value *v, const sp_model *m, const 
     c->sequence_parallel = cli_on(&CMD, v, "sequence-parallel");
     c->flash_attention = cli_on(&CMD, v, "flash-attention"); /* as train and finetune: the kernels every framework runs */
     /* As train sizes the layout: eager where launch writes it as train.py, unless told. */
-    c->vendor_stack = a && sp_accel_stack(a) != SP_STACK_CUDA && sp_accel_stack(a) != SP_STACK_ROCM;
+    c->vendor_stack = a && !sp_stack_is_gpu(sp_accel_stack(a));
     c->eager_modules = cli_flag(&CMD, v, "eager-modules")->set
                            ? cli_on(&CMD, v, "eager-modules")
                            : c->mode == SP_MODE_TRAIN && sp_train_runs_trainer(c, a ? sp_accel_stack(a) : SP_STACK_CUDA);

@@ -197,6 +197,11 @@ int sp_targets_text(unsigned targets, char *buf, size_t size)
 
 /* ---- software stacks: what an accelerator runs, by its vendor ---- */
 
+bool sp_stack_is_gpu(sp_stack stack)
+{
+    return stack == SP_STACK_CUDA || stack == SP_STACK_ROCM;
+}
+
 sp_stack sp_accel_stack(const sp_accel *a)
 {
     if (!strcmp(a->vendor, "amd"))

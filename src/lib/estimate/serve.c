@@ -1094,8 +1094,8 @@ static sp_status hold_percentile(const serve_ctx *x, const sp_memory_constants *
     return SP_OK;
 }
 
-/* The 99th percentile of a lognormal length of this mean and coefficient of variation
- * (z = 2.326), whole tokens: the room --max-model-len leaves for a drawn distribution's tail. */
+/* The 99th percentile of a lognormal length of this mean and coefficient of variation, whole
+ * tokens: the room --max-model-len leaves for a drawn distribution's tail. */
 static double length_p99(double mean, double cv)
 {
     return ceil(sp_lognormal_quantile(mean, cv, 99.0));

@@ -120,7 +120,7 @@ static bool fits_on(const sp_model *m, sp_mem_config *c, double n, double capaci
         c->dp = n;
         c->zero = n > 1 ? 3 : 0;
         c->eager_modules = sp_train_runs_trainer(c, stack);
-        c->vendor_stack = stack != SP_STACK_CUDA && stack != SP_STACK_ROCM;
+        c->vendor_stack = !sp_stack_is_gpu(stack);
     } else {
         c->tp = n;
     }

@@ -22,8 +22,18 @@ static unsigned long per_node(const sp_plan *plan)
 
 static bool runs_torchtitan(const sp_plan *plan)
 {
-    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
-    return plan->timed && gpu && !plan->fine_tuned && sp_train_stack_of(&plan->run.config) == SP_TRAIN_TORCHTITAN;
+    return plan->timed && sp_stack_is_gpu(plan->stack) && !plan->fine_tuned &&
+           sp_train_stack_of(&plan->run.config) == SP_TRAIN_TORCHTITAN;
+}
+
+static bool runs_megatron(const sp_plan *plan)
+{
+    return plan->timed && sp_stack_is_gpu(plan->stack) && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON;
+}
+
+static bool runs_axolotl(const sp_plan *plan)
+{
+    return plan->fine_tuned && sp_stack_is_gpu(plan->stack);
 }
 
 bool sp_plan_runs_trainer(const sp_plan *plan)
@@ -35,9 +45,8 @@ bool sp_plan_runs_trainer(const sp_plan *plan)
 
 bool sp_default_entry_sharding(const sp_plan *plan, const char **flag, const char **value)
 {
-    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
     bool trains = plan->axis == SP_AXIS_TRAINING || plan->axis == SP_AXIS_MODEL;
-    if (!gpu || !trains || plan->fine_tuned)
+    if (!sp_stack_is_gpu(plan->stack) || !trains || plan->fine_tuned)
         return false;
     if (sp_plan_runs_trainer(plan) && sp_train_stack_of(&plan->run.config) == SP_TRAIN_FSDP_ZERO) {
         *flag = "--deepspeed"; /* the ds_config.json stackplan launch writes for the layout */
@@ -91,17 +100,14 @@ int sp_trainer_batch_args(const sp_plan *plan, char *buf, size_t size)
 
 bool sp_plan_entry_needs_launch_files(const sp_plan *plan)
 {
-    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
-    return (plan->fine_tuned && gpu) || (plan->timed && gpu && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON) ||
-           runs_torchtitan(plan);
+    return runs_axolotl(plan) || runs_megatron(plan) || runs_torchtitan(plan);
 }
 
 static const char *plan_entry(const sp_plan *plan, char *buf, size_t size)
 {
-    bool gpu = plan->stack == SP_STACK_CUDA || plan->stack == SP_STACK_ROCM;
-    if (plan->fine_tuned && gpu)
+    if (runs_axolotl(plan))
         return "-m axolotl.cli.train axolotl.yml";
-    if (plan->timed && gpu && sp_train_stack_of(&plan->run.config) == SP_TRAIN_MEGATRON)
+    if (runs_megatron(plan))
         return "pretrain_gpt.py";
     if (runs_torchtitan(plan))
         return "-m torchtitan.train --job.config_file torchtitan.toml";

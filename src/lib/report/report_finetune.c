@@ -157,6 +157,19 @@ static const char *alternative_flags(const sp_ft_option *rec, const sp_ft_option
     return buf;
 }
 
+/* An alternative to the recommendation as the faster and safer lines print it. */
+typedef struct {
+    char layout[96], hours[32], cost[32], flags[160];
+} alt_text;
+
+static void alternative_text(const sp_ft_option *rec, const sp_ft_option *alt, alt_text *t)
+{
+    layout_text(&alt->config, t->layout, sizeof t->layout);
+    hours_text(alt->hours, t->hours, sizeof t->hours);
+    money(alt->cost_usd, alt->usd_per_gpu_hour, t->cost, sizeof t->cost);
+    alternative_flags(rec, alt, t->flags, sizeof t->flags);
+}
+
 static void option_line(sp_buf *b, const sp_ft_option *o, const sp_ft_request *q, bool best)
 {
     char layout[64], cost[32];
@@ -353,28 +366,21 @@ static char *finetune_text(const sp_ft_report *r, sp_error *err)
                       : ")");
     /* A faster option within the premium: named, with what it takes to plan it. */
     const sp_ft_option *f = &s->faster;
+    alt_text t;
     if (f->fits) {
-        char layout[96], fast_hours[32], fast_cost[32], flags[160];
-        layout_text(&f->config, layout, sizeof layout);
-        hours_text(f->hours, fast_hours, sizeof fast_hours);
-        money(f->cost_usd, f->usd_per_gpu_hour, fast_cost, sizeof fast_cost);
+        alternative_text(o, f, &t);
         sp_buf_printf(&b, "faster   : %s on %g x %s (%s): %s hours, %s, %.0f%% sooner for %.0f%% more (%s plans it)\n",
-                      sp_ft_method_name(f->config.method), f->config.gpus, f->accel->name, layout, fast_hours, fast_cost,
-                      100.0 * (1.0 - f->hours / o->hours), 100.0 * (f->cost_usd / o->cost_usd - 1.0),
-                      alternative_flags(o, f, flags, sizeof flags));
+                      sp_ft_method_name(f->config.method), f->config.gpus, f->accel->name, t.layout, t.hours, t.cost,
+                      100.0 * (1.0 - f->hours / o->hours), 100.0 * (f->cost_usd / o->cost_usd - 1.0), t.flags);
     }
     /* A tight recommendation: the best fit that leaves the allocator its room, for who would rather. */
     const sp_ft_option *safe = &s->safer;
     if (o->memory.tight && safe->fits) {
-        char layout[96], safe_hours[32], safe_cost[32], flags[160];
-        layout_text(&safe->config, layout, sizeof layout);
-        hours_text(safe->hours, safe_hours, sizeof safe_hours);
-        money(safe->cost_usd, safe->usd_per_gpu_hour, safe_cost, sizeof safe_cost);
+        alternative_text(o, safe, &t);
         sp_buf_printf(&b, "safer    : %s on %g x %s (%s, micro-batch %g): %s hours, %s, with room for the allocator's "
                           "cache, %+.0f%% in cost (%s plans it)\n",
-                      sp_ft_method_name(safe->config.method), safe->config.gpus, safe->accel->name, layout,
-                      safe->config.micro_batch, safe_hours, safe_cost, 100.0 * (safe->cost_usd / o->cost_usd - 1.0),
-                      alternative_flags(o, safe, flags, sizeof flags));
+                      sp_ft_method_name(safe->config.method), safe->config.gpus, safe->accel->name, t.layout,
+                      safe->config.micro_batch, t.hours, t.cost, 100.0 * (safe->cost_usd / o->cost_usd - 1.0), t.flags);
     }
     /* Less data than one optimizer step holds: the run is that one step, whatever the layout. */
     double step_tokens = o->config.gpus * o->config.micro_batch * o->config.seq;

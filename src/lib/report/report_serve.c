@@ -24,7 +24,8 @@ void sp_serve_split_text(const sp_serve_result *s, char *buf, size_t size)
 /* The targets a simulated load is held to, as the user gave them (or the rules' default). */
 /* What an out-of-reach target was replaced by when the fleet was sized (fleet.c's plan_reach):
  * margin (perf.yaml serve_reach_margin) x what a request alone takes on the fastest split. */
-static const char *reach_text(const sp_serve_config *c, const sp_serve_result *s, char *out, size_t n)
+static const char *reach_text(const sp_serve_config *c, const sp_serve_result *s, const sp_perf_constants *perf,
+                              char *out, size_t n)
 {
     size_t len = 0;
     double lone_ttft = sp_serve_lone_ttft_at_percentile(c, s);
@@ -40,7 +41,8 @@ static const char *reach_text(const sp_serve_config *c, const sp_serve_result *s
         snprintf(out + len, n - len, ", yet the fleet shown still misses a target (the percentiles above; %g "
                                      "tr%s, up to %.3g x a request alone, held none): a larger split, a faster "
                                      "part or a looser target",
-                 s->reach_tries, s->reach_tries == 1 ? "y" : "ies", s->reach_widest);
+                 s->reach_tries, s->reach_tries == 1 ? "y" : "ies",
+                 perf->serve_reach_margin * pow(perf->serve_reach_widen, s->reach_tries - 1));
     return out;
 }
 
@@ -436,7 +438,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             sp_buf_printf(&b, "              targets at p%g: NOT met, at any replica count: %s; the fleet is sized instead "
                               "for %s\n",
                           c->percentile, nearest_text(c, s, nearest, sizeof nearest),
-                          reach_text(c, s, reach, sizeof reach));
+                          reach_text(c, s, &r->rules->perf, reach, sizeof reach));
         else {
         bool target_bound = !strcmp(s->binding, "ttft") || !strcmp(s->binding, "tpot") || !strcmp(s->binding, "both");
         char filled[128] = "";
@@ -504,7 +506,7 @@ static char *serve_text(const sp_serve_report *r, sp_error *err)
             sp_buf_printf(&b, "targets     : first token %s, per token %s: NOT met by any split or batch: %s; the fleet "
                               "is sized instead for %s\n",
                           first, per, nearest_text(c, s, nearest, sizeof nearest),
-                          reach_text(c, s, reach, sizeof reach));
+                          reach_text(c, s, &r->rules->perf, reach, sizeof reach));
         } else if (s->meets_targets && s->utilization > 1.0 + 1e-9) /* the averages hold; the queue grows */
             sp_buf_printf(&b, "targets     : first token %s, per token %s: met by a full batch's averages, but the "
                               "rate is %.0f%% of what the fleet serves: the queue grows without bound\n",

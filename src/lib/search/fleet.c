@@ -263,7 +263,6 @@ static sp_status plan_reach(const sp_model *model, const sp_accel *accel, const 
     *out = again.meets_targets ? again : first;
     out->reach_met = out->meets_targets;
     out->reach_tries = sized;
-    out->reach_widest = perf->serve_reach_margin * pow(perf->serve_reach_widen, sized - 1);
     keep_nearest(&nearest, out);
     out->meets_targets = false;
     out->binding = "unreachable";

@@ -487,7 +487,7 @@ sp_status sp_train_search(const sp_model *model, const sp_accel *accel, const sp
     c.ep_overlap = request->ep_overlap;
     c.tp_overlap = request->tp_overlap;
     c.eager_modules = request->eager_modules;
-    c.vendor_stack = sp_accel_stack(accel) != SP_STACK_CUDA && sp_accel_stack(accel) != SP_STACK_ROCM;
+    c.vendor_stack = !sp_stack_is_gpu(sp_accel_stack(accel));
     c.seq = request->seq;
     /* Every layout spans all request->gpus; wider than one node, it needs a network between
      * nodes, and a part that publishes none (inter_node_bytes_per_s 0) cannot run it: no layout. */
